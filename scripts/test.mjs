@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// The whole test command (`npm test`): typecheck, lint, build, make sure Chromium is there for the
+// browser tests, then every test file under test/ with node's own test runner (through tsx).
+// `--no-checks` skips typecheck and lint; extra arguments are test files or folders to run instead of all.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const skipChecks = args.includes('--no-checks');
+const targets = args.filter((a) => !a.startsWith('--'));
+
+function run(label, cmd, cmdArgs, opts = {}) {
+  const started = Date.now();
+  process.stdout.write(`\n== ${label}\n`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.status !== 0) {
+    console.error(`\n${label} failed (exit ${r.status ?? r.signal}).`);
+    process.exit(r.status || 1);
+  }
+  process.stdout.write(`== ${label}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) findTests(p, out);
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** Browser tests drive Debian's Chromium; install it when missing and we are root, else say what to do. */
+function ensureChromium() {
+  const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  if (process.getuid?.() === 0) {
+    run('install chromium (apt-get)', 'bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null']);
+    if (existsSync(path)) return;
+  }
+  console.error(`Chromium is needed for the browser tests and was not found at ${path}.\n` +
+    `Install it with: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`);
+  process.exit(1);
+}
+
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+if (!skipChecks) {
+  run('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+  run('lint', npx, ['eslint', '.']);
+}
+run('build', npx, ['tsc', '-p', 'tsconfig.build.json']);
+ensureChromium();
+
+const files = (targets.length ? targets : ['test'])
+  .flatMap((t) => (statSync(join(root, t)).isDirectory() ? findTests(join(root, t)) : [join(root, t)]))
+  .sort();
+const concurrency = process.env.TEST_CONCURRENCY || '2';
+run(`tests (${files.length} files)`, process.execPath, [
+  '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files,
+], { env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent' } });

@@ -1,0 +1,164 @@
+/**
+ * The only reader of the environment (and of `.env`). Every setting is validated with zod once at
+ * start; a bad value stops the start with one line naming the variable, the value and what is
+ * expected. Everything else receives a typed `Config`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const port = z.coerce
+  .number({ message: 'a port number from 1 to 65535' })
+  .int('a whole port number from 1 to 65535')
+  .min(1, 'a port number from 1 to 65535')
+  .max(65535, 'a port number from 1 to 65535');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const httpOrigin = optionalString.refine(
+  (v) => v === undefined || /^https?:\/\/[^/?#\s]+\/?$/.test(v),
+  'an origin such as http://127.0.0.1:5701 (scheme, host and port, no path)',
+);
+
+const httpUrl = optionalString.refine(
+  (v) => v === undefined || /^https?:\/\/\S+$/.test(v),
+  'an http:// or https:// URL',
+);
+
+const booleanFlag = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return false;
+    if (/^(1|true|yes|on)$/i.test(v)) return true;
+    if (/^(0|false|no|off)$/i.test(v)) return false;
+    ctx.addIssue({ code: 'custom', message: 'true or false' });
+    return z.NEVER;
+  });
+
+/** The schema, one entry per variable; `.env.example` documents the same list. */
+export const configSchema = z.object({
+  HOST: z.string().min(1, 'a host name or IP address').default('127.0.0.1'),
+  PORT: port.default(3000),
+  DATA_DIR: z.string().min(1, 'a directory path').default('./data'),
+  SECRET_KEY: optionalString.refine(
+    (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32,
+    '64 hex characters or 32 bytes in base64',
+  ),
+  ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, 'at least 8 characters'),
+  WECHAT_ENDPOINT: httpOrigin,
+  BOT_PLUGINS: z
+    .string()
+    .default('auto-reply')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every((n) => /^[a-z0-9][a-z0-9-]*$/.test(n)), 'comma-separated plugin names in kebab-case'),
+  PLUGIN_DIR: optionalString,
+  SEND_PACING: z.enum(['safe', 'off'], { message: '"safe" or "off"' }).default('safe'),
+  WEBHOOK_URL: httpUrl,
+  WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
+  API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
+  API_ALLOW_PRIVATE_URLS: booleanFlag,
+  PUBLIC_URL: httpUrl,
+  SANDBOX_PORT: port.default(5701),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  AI_BASE_URL: httpUrl,
+  AI_API_KEY: optionalString,
+  AI_MODEL: optionalString,
+});
+
+type Parsed = z.infer<typeof configSchema>;
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  secretKey: string | undefined;
+  adminPassword: string | undefined;
+  wechatEndpoint: string | undefined;
+  botPlugins: string[];
+  pluginDir: string | undefined;
+  sendPacing: 'safe' | 'off';
+  webhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+  apiToken: string | undefined;
+  apiAllowPrivateUrls: boolean;
+  publicUrl: string | undefined;
+  sandboxPort: number;
+  logLevel: Parsed['LOG_LEVEL'];
+  ai: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
+}
+
+/** A configuration problem, already phrased as the one line to print. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const SECRET_NAMES = /SECRET|PASSWORD|TOKEN|KEY/;
+
+/**
+ * Validate the environment. `.env` in `cwd` fills variables the environment does not set.
+ *
+ * @example
+ *   const config = loadConfig(process.env);          // throws ConfigError on a bad value
+ *   const test = loadConfig({ PORT: '0', DATA_DIR: tmp }, { envFile: false });
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { envFile?: string | false; cwd?: string } = {},
+): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const fileVars = readEnvFile(options.envFile === false ? undefined : (options.envFile ?? resolve(cwd, '.env')));
+  const merged: Record<string, string | undefined> = { ...fileVars };
+  for (const key of Object.keys(configSchema.shape)) if (env[key] !== undefined) merged[key] = env[key];
+
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'configuration');
+    const raw = merged[name];
+    const shown = raw === undefined ? '(unset)' : SECRET_NAMES.test(name) ? '(hidden)' : JSON.stringify(raw);
+    throw new ConfigError(`Invalid ${name}=${shown}: expected ${issue.message}.`);
+  }
+  const c = result.data;
+  return {
+    host: c.HOST,
+    port: c.PORT,
+    dataDir: resolve(cwd, c.DATA_DIR),
+    secretKey: c.SECRET_KEY,
+    adminPassword: c.ADMIN_PASSWORD,
+    wechatEndpoint: c.WECHAT_ENDPOINT?.replace(/\/$/, ''),
+    botPlugins: c.BOT_PLUGINS,
+    pluginDir: c.PLUGIN_DIR ? resolve(cwd, c.PLUGIN_DIR) : undefined,
+    sendPacing: c.SEND_PACING,
+    webhookUrl: c.WEBHOOK_URL,
+    webhookSecret: c.WEBHOOK_SECRET,
+    apiToken: c.API_TOKEN,
+    apiAllowPrivateUrls: c.API_ALLOW_PRIVATE_URLS,
+    publicUrl: c.PUBLIC_URL?.replace(/\/$/, ''),
+    sandboxPort: c.SANDBOX_PORT,
+    logLevel: c.LOG_LEVEL,
+    ai: { baseUrl: c.AI_BASE_URL, apiKey: c.AI_API_KEY, model: c.AI_MODEL },
+  };
+}
+
+function readEnvFile(path: string | undefined): Record<string, string> {
+  if (!path || !existsSync(path)) return {};
+  try {
+    return parseDotenv(readFileSync(path));
+  } catch (e) {
+    throw new ConfigError(`Cannot read ${path}: ${(e as Error).message}.`);
+  }
+}
