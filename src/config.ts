@@ -8,11 +8,9 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 
-const port = z.coerce
-  .number({ message: 'a port number from 1 to 65535' })
-  .int('a whole port number from 1 to 65535')
-  .min(1, 'a port number from 1 to 65535')
-  .max(65535, 'a port number from 1 to 65535');
+// 0 asks the system for a free port (tests, several instances on one machine).
+const PORT_EXPECTED = 'a port number from 0 to 65535 (0 picks a free port)';
+const port = z.coerce.number({ message: PORT_EXPECTED }).int(PORT_EXPECTED).min(0, PORT_EXPECTED).max(65535, PORT_EXPECTED);
 
 const optionalString = z
   .string()

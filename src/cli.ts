@@ -1,0 +1,108 @@
+/**
+ * The `weiroto` command: `start`, `demo`, `sandbox`, `plugin new NAME`. Reads the configuration
+ * once, prints one clear line for a bad setting and exits non-zero, and stops cleanly on
+ * SIGTERM/SIGINT (exit 0 within 10 s).
+ */
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { StoreError } from './store/index.js';
+import { startServer, type RunningServer } from './main.js';
+
+const USAGE = `Usage: weiroto <command>
+
+Commands:
+  start              run the server against the real WeChat hosts (panel, API, accounts)
+  demo               run the server and the local sandbox together (no real account needed)
+  sandbox [flags]    run only the sandbox WeChat server (see docs/sandbox.md)
+  plugin new NAME    scaffold plugins/NAME/index.ts and its test
+  help               show this text
+
+Settings come from the environment or .env (see .env.example).`;
+
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+function fail(message: string): never {
+  process.stderr.write(`weiroto: ${message}\n`);
+  process.exit(1);
+}
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+}
+
+/** Stop `server` on SIGTERM/SIGINT; exit 0 when done, 1 if it takes longer than 10 s. */
+function stopOnSignals(stop: () => Promise<void>, log: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const timer = setTimeout(() => {
+      log.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
+    timer.unref();
+    stop().then(
+      () => {
+        log.info('stopped');
+        log.flush?.();
+        process.exit(0);
+      },
+      (e: unknown) => {
+        log.error({ err: e }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+async function runServerCommand(demo: boolean): Promise<void> {
+  const config = readConfig();
+  const log = createLogger({ level: config.logLevel });
+  let server: RunningServer;
+  try {
+    server = await startServer({ config, log, ...(demo && { demo: true }) });
+  } catch (e) {
+    if (e instanceof StoreError || e instanceof Error) fail(e.message);
+    throw e;
+  }
+  stopOnSignals(() => server.close(), log);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return runServerCommand(false);
+    case 'demo':
+      return runServerCommand(true);
+    case 'sandbox': {
+      const { runSandboxCommand } = await import('./sandbox/cli.js');
+      return runSandboxCommand(rest);
+    }
+    case 'plugin': {
+      if (rest[0] !== 'new' || !rest[1]) fail('usage: weiroto plugin new NAME');
+      const { scaffoldPlugin } = await import('./bot/scaffold.js');
+      const written = await scaffoldPlugin(rest[1], process.cwd());
+      for (const f of written) process.stdout.write(`created ${f}\n`);
+      return;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return;
+    default:
+      fail(`unknown command "${command}".\n${USAGE}`);
+  }
+}
+
+await main(process.argv.slice(2));

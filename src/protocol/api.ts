@@ -1,0 +1,232 @@
+/**
+ * Typed calls of the web protocol (§4–§8), one method per endpoint, over one HttpSession and one
+ * SessionState. Every JSON answer is checked: BaseResponse.Ret ≠ 0 → TransportError by §9;
+ * 5xx, timeouts and unreadable bodies → TransportError('network').
+ */
+import { TransportError } from '../transport/errors.js';
+import type { Clock } from '../util/clock.js';
+import { checkBase } from './api-errors.js';
+import { parseJsLogin, parseLoginPage, parseLoginPoll, parseSyncCheck, type LoginPollResult, type SyncCheckResult } from './bodies.js';
+import { CGI, PRELOGIN_HOST } from './hosts.js';
+import { bodyText, type HttpResponse, type HttpSession } from './http.js';
+import { newDeviceId } from './ids.js';
+import type {
+  RawBaseRequest,
+  RawBatchGetContactItem,
+  RawBatchGetContactResponse,
+  RawContact,
+  RawGetContactResponse,
+  RawInitResponse,
+  RawLoginPage,
+  RawPushLoginResponse,
+  RawSyncResponse,
+} from './raw-types.js';
+import { formatSyncKey, type SessionState } from './session.js';
+import { parseWireJson } from './wire-json.js';
+
+export const APP_ID = 'wx782c26e4c19acffb';
+
+/** The UOS extspam constant of §4.4 (identical in wechat4u, ItChat-UOS and puppet-wechat). */
+export const UOS_EXTSPAM =
+  'Go8FCIkFEokFCggwMDAwMDAwMRAGGvAESySibk50w5Wb3uTl2c2h64jVVrV7gNs06GFlWplHQbY/5FfiO++1yH4ykCyNPWKXmco+wfQzK5R98D3so7rJ' +
+  '5LmGFvBLjGceleySrc3SOf2Pc1gVehzJgODeS0lDL3/I/0S2SSE98YgKleq6Uqx6ndTy9yaL9qFxJL7eiA/R3SEfTaW1SBoSITIu+EEkXff+Pv8NHOk7' +
+  'N57rcGk1w0ZzRrQDkXTOXFN2iHYIzAAZPIOY45Lsh+A4slpgnDiaOvRtlQYCt97nmPLuTipOJ8Qc5pM7ZsOsAPPrCQL7nK0I7aPrFDF0q4ziUUKettzW' +
+  '8MrAaiVfmbD1/VkmLNVqqZVvBCtRblXb5FHmtS8FxnqCzYP4WFvz3T0TcrOqwLX1M/DQvcHaGGw0B0y4bZMs7lVScGBFxMj3vbFi2SRKbKhaitxHfYHA' +
+  'OAa0X7/MSS0RNAjdwoyGHeOepXOKY+h3iHeqCvgOH6LOifdHf/1aaZNwSkGotYnYScW8Yx63LnSwba7+hESrtPa/huRmB9KWvMCKbDThL/nne14hnL27' +
+  '7EDCSocPu3rOSYjuB9gKSOdVmWsj9Dxb/iZIe+S6AiG29Esm+/eUacSba0k8wn5HhHg9d4tIcixrxveflc8vi2/wNQGVFNsGO6tB5WF0xf/plngOvQ1/' +
+  'ivGV/C1Qpdhzznh0ExAVJ6dwzNg7qIEBaw+BzTJTUuRcPk92Sn6QDn2Pu3mpONaEumacjW4w6ipPnPw+g2TfywJjeEcpSZaP4Q3YV5HG8D6UjWA4GSkB' +
+  'KculWpdCMadx0usMomsSS/74QgpYqcPkmamB4nVv1JxczYITIqItIKjD35IGKAUwAA==';
+
+export interface Timeouts {
+  jslogin: number;
+  loginPoll: number;
+  syncCheck: number;
+  sync: number;
+  upload: number;
+  download: number;
+  other: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  jslogin: 10_000,
+  loginPoll: 35_000,
+  syncCheck: 35_000,
+  sync: 60_000,
+  upload: 120_000,
+  download: 120_000,
+  other: 60_000,
+};
+
+export interface ApiOptions {
+  lang: 'zh_CN' | 'en_US';
+  desktop: boolean;
+  timeouts: Timeouts;
+  clock: Clock;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/** Build a query string. `pass_ticket` arrives percent-encoded and is sent as is (itchat/official
+ * upload forms use it decoded, wechat4u double-encodes; the server accepts all, §3). */
+export function queryString(q: Query): string {
+  let s = '';
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined) continue;
+    const val = k === 'pass_ticket' ? String(v) : encodeURIComponent(String(v));
+    s += (s ? '&' : '?') + k + '=' + val;
+  }
+  return s;
+}
+
+/** Bitwise NOT of the ms timestamp, the official `r`/`rr` (§1.2). */
+export function notNow(clock: Clock): number {
+  return ~clock.now();
+}
+
+export class WebApi {
+  constructor(
+    readonly http: HttpSession,
+    public state: SessionState,
+    readonly opts: ApiOptions,
+  ) {}
+
+  // ---------- helpers
+
+  url(host: 'web' | 'push' | 'file' | 'login', endpoint: string, q: Query = {}): string {
+    return `https://${this.state.hosts[host]}${CGI}${endpoint}${queryString(q)}`;
+  }
+
+  baseRequest(): RawBaseRequest {
+    const uin = Number(this.state.uin);
+    return {
+      Uin: Number.isSafeInteger(uin) ? uin : this.state.uin,
+      Sid: this.state.sid,
+      Skey: this.state.skey,
+      DeviceID: newDeviceId(this.opts.clock),
+    };
+  }
+
+  private async send(method: 'GET' | 'POST', url: string, body: string | FormData | undefined, timeoutMs: number, signal?: AbortSignal, headers?: Record<string, string>): Promise<HttpResponse> {
+    const res = await this.http.request({ method, url, ...(body !== undefined ? { body } : {}), timeoutMs, ...(signal ? { signal } : {}), ...(headers ? { headers } : {}) });
+    if (res.status >= 500) throw new TransportError('network', `${new URL(url).pathname}: HTTP ${res.status}`);
+    return res;
+  }
+
+  /** POST/GET a JSON endpoint and check BaseResponse. */
+  async json<T extends { BaseResponse?: { Ret: number; ErrMsg: string } }>(
+    what: string,
+    method: 'GET' | 'POST',
+    url: string,
+    body?: unknown,
+    opts: { timeoutMs?: number; signal?: AbortSignal; okCodes?: readonly number[] } = {},
+  ): Promise<T> {
+    const payload = body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body);
+    const res = await this.send(method, url, payload, opts.timeoutMs ?? this.opts.timeouts.other, opts.signal);
+    if (res.status >= 300) throw new TransportError('network', `${what}: HTTP ${res.status}`);
+    let parsed: T;
+    try {
+      parsed = parseWireJson<T>(bodyText(res));
+    } catch (err) {
+      throw new TransportError('network', `${what}: unreadable answer (not JSON)`, undefined, { cause: err });
+    }
+    checkBase(what, parsed, opts.okCodes);
+    return parsed;
+  }
+
+  // ---------- login (§4)
+
+  /** §4.1 → uuid. */
+  async jslogin(signal?: AbortSignal): Promise<string> {
+    const redirect = `https://wx.qq.com${CGI}webwxnewloginpage${this.opts.desktop ? '?mod=desktop' : ''}`;
+    const url = `https://${PRELOGIN_HOST}/jslogin${queryString({ appid: APP_ID, fun: 'new', lang: this.opts.lang, redirect_uri: redirect, _: this.opts.clock.now() })}`;
+    const res = await this.send('GET', url, undefined, this.opts.timeouts.jslogin, signal);
+    const parsed = parseJsLogin(bodyText(res));
+    if (!parsed || parsed.code !== 200 || !parsed.uuid) {
+      throw new TransportError('network', `jslogin: no QR session (code ${parsed?.code ?? 'unreadable'})`, parsed?.code);
+    }
+    return parsed.uuid;
+  }
+
+  /** §4.3 one long poll. Unreadable bodies count as 0 (server error → new QR). */
+  async pollLogin(uuid: string, tip: 0 | 1, signal?: AbortSignal, loginHost = PRELOGIN_HOST): Promise<LoginPollResult> {
+    const now = this.opts.clock.now();
+    const url = `https://${loginHost}${CGI}login${queryString({ loginicon: 'true', uuid, tip, r: ~now, _: now })}`;
+    const res = await this.send('GET', url, undefined, this.opts.timeouts.loginPoll, signal);
+    return parseLoginPoll(bodyText(res)) ?? { code: 0 };
+  }
+
+  /** §4.4: never follows redirects; 200 and 301-without-Location both carry the XML. */
+  async newLoginPage(redirectUri: string, signal?: AbortSignal): Promise<{ status: number; page: RawLoginPage | undefined; body: string }> {
+    const url = `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}fun=new&version=v2${this.opts.desktop ? '&mod=desktop' : ''}`;
+    const headers: Record<string, string> = this.opts.desktop
+      ? { 'client-version': '2.0.0', extspam: UOS_EXTSPAM, referer: 'https://wx.qq.com/?&lang=zh_CN&target=t' }
+      : {};
+    const res = await this.send('GET', url, undefined, this.opts.timeouts.other, signal, headers);
+    const body = bodyText(res);
+    return { status: res.status, page: await parseLoginPage(body), body };
+  }
+
+  /** §4.5 push login: a uuid waiting for the phone's confirm, or undefined (fall back to QR). */
+  async pushLogin(signal?: AbortSignal): Promise<{ uuid?: string; ret: string; msg: string }> {
+    const url = this.url('web', 'webwxpushloginurl', { uin: this.state.uin, ...(this.opts.desktop ? { mod: 'desktop' } : {}) });
+    const res = await this.send('GET', url, undefined, this.opts.timeouts.other, signal);
+    let parsed: RawPushLoginResponse;
+    try {
+      parsed = parseWireJson<RawPushLoginResponse>(bodyText(res));
+    } catch {
+      return { ret: 'unreadable', msg: `HTTP ${res.status}` };
+    }
+    return { ret: String(parsed.ret), msg: parsed.msg ?? '', ...(String(parsed.ret) === '0' && parsed.uuid ? { uuid: parsed.uuid } : {}) };
+  }
+
+  // ---------- session (§5)
+
+  init(signal?: AbortSignal): Promise<RawInitResponse> {
+    const url = this.url('web', 'webwxinit', { r: notNow(this.opts.clock), lang: this.opts.lang, pass_ticket: this.state.passTicket });
+    return this.json<RawInitResponse>('webwxinit', 'POST', url, { BaseRequest: this.baseRequest() }, { ...(signal ? { signal } : {}) });
+  }
+
+  async statusNotify(code: number, to: string, clientMsgId: string, signal?: AbortSignal): Promise<string> {
+    const url = this.url('web', 'webwxstatusnotify', { lang: this.opts.lang, pass_ticket: this.state.passTicket });
+    const self = this.state.self?.UserName ?? '';
+    const r = await this.json<{ BaseResponse: { Ret: number; ErrMsg: string }; MsgID?: string }>(
+      'webwxstatusnotify', 'POST', url,
+      { BaseRequest: this.baseRequest(), Code: code, FromUserName: self, ToUserName: to, ClientMsgId: clientMsgId },
+      { ...(signal ? { signal } : {}) },
+    );
+    return String(r.MsgID ?? '');
+  }
+
+  getContact(seq: number, signal?: AbortSignal): Promise<RawGetContactResponse> {
+    const url = this.url('web', 'webwxgetcontact', { lang: this.opts.lang, pass_ticket: this.state.passTicket, skey: this.state.skey, seq, r: this.opts.clock.now() });
+    return this.json<RawGetContactResponse>('webwxgetcontact', 'GET', url, undefined, { ...(signal ? { signal } : {}) });
+  }
+
+  /** ≤50 items per call (the caller chunks). Unknown names are simply absent. */
+  async batchGetContact(items: RawBatchGetContactItem[], signal?: AbortSignal): Promise<RawContact[]> {
+    const url = this.url('web', 'webwxbatchgetcontact', { type: 'ex', r: this.opts.clock.now(), lang: this.opts.lang, pass_ticket: this.state.passTicket });
+    const r = await this.json<RawBatchGetContactResponse>('webwxbatchgetcontact', 'POST', url, { BaseRequest: this.baseRequest(), Count: items.length, List: items }, { ...(signal ? { signal } : {}) });
+    return Array.isArray(r.ContactList) ? r.ContactList : [];
+  }
+
+  /** §5.5; garbage → undefined (the loop treats it as a failed cycle). */
+  async syncCheck(signal?: AbortSignal): Promise<SyncCheckResult | undefined> {
+    const now = this.opts.clock.now();
+    const key = formatSyncKey(this.state.syncCheckKey ?? this.state.syncKey);
+    const url = this.url('push', 'synccheck', { r: now, skey: this.state.skey, sid: this.state.sid, uin: this.state.uin, deviceid: newDeviceId(this.opts.clock), synckey: key, _: now });
+    const res = await this.send('GET', url, undefined, this.opts.timeouts.syncCheck, signal);
+    return parseSyncCheck(bodyText(res));
+  }
+
+  sync(signal?: AbortSignal): Promise<RawSyncResponse> {
+    const url = this.url('web', 'webwxsync', { sid: this.state.sid, skey: this.state.skey, lang: this.opts.lang, pass_ticket: this.state.passTicket });
+    return this.json<RawSyncResponse>('webwxsync', 'POST', url, { BaseRequest: this.baseRequest(), SyncKey: this.state.syncKey, rr: notNow(this.opts.clock) }, { timeoutMs: this.opts.timeouts.sync, ...(signal ? { signal } : {}) });
+  }
+
+  /** §5.7: official form POST with sid/uin; the answer (a redirect page) is ignored. */
+  async logout(signal?: AbortSignal): Promise<void> {
+    const url = this.url('web', 'webwxlogout', { redirect: 1, type: 0, skey: this.state.skey });
+    const form = new URLSearchParams({ sid: this.state.sid, uin: this.state.uin }).toString();
+    await this.http.request({ method: 'POST', url, body: form, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, timeoutMs: this.opts.timeouts.other, ...(signal ? { signal } : {}) });
+  }
+}

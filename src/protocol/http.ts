@@ -1,0 +1,151 @@
+/**
+ * The HTTP layer of one session (§1.1, §3, §13): axios with keep-alive agents, one tough-cookie
+ * jar (RFC 6265 domain matching, so `.wx2.qq.com` cookies reach `webpush.` and `file.` hosts),
+ * hard per-request timeouts, no redirect following, bodies as bytes. In endpoint mode every
+ * request goes to one origin with `X-Wechat-Host: <logical host>` while cookies stay keyed by the
+ * logical https URL (contract-sandbox.md). Nothing here is shared between sessions.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance } from 'axios';
+import { CookieJar, type SerializedCookieJar } from 'tough-cookie';
+import { TransportError } from '../transport/errors.js';
+import { decodeUtf8 } from './wire-json.js';
+
+export const BROWSER_UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  /** The logical URL (https://<wechat host>/path?query). */
+  url: string;
+  headers?: Record<string, string>;
+  /** A JSON string, a form, or raw bytes. */
+  body?: string | FormData | Buffer;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export interface HttpSessionOptions {
+  /** e.g. http://127.0.0.1:5701; unset = the real hosts over HTTPS. */
+  endpoint?: string;
+  userAgent?: string;
+}
+
+/** Read a response body as text (UTF-8 with replacement). */
+export function bodyText(res: HttpResponse): string {
+  return decodeUtf8(res.body);
+}
+
+/** One session's HTTP client: cookie jar, agents, endpoint mapping. */
+export class HttpSession {
+  jar: CookieJar;
+  private readonly axios: AxiosInstance;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly endpoint: URL | undefined;
+  private readonly userAgent: string;
+
+  constructor(options: HttpSessionOptions = {}) {
+    this.jar = new CookieJar();
+    this.endpoint = options.endpoint ? new URL(options.endpoint) : undefined;
+    this.userAgent = options.userAgent ?? BROWSER_UA;
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+    this.axios = axios.create({
+      maxRedirects: 0,
+      validateStatus: () => true,
+      responseType: 'arraybuffer',
+      transformResponse: [(d: unknown) => d],
+      decompress: true,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      // Uploads of 25 MiB chunks and big downloads: no artificial size limits.
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+      proxy: false,
+    });
+  }
+
+  /** Replace the jar (session restore). */
+  loadCookies(serialized: SerializedCookieJar): void {
+    this.jar = CookieJar.deserializeSync(serialized);
+  }
+
+  serializeCookies(): SerializedCookieJar {
+    const s = this.jar.serializeSync();
+    if (!s) throw new Error('cookie jar is not serialisable');
+    return s;
+  }
+
+  /** Value of a cookie as it would be sent to `url`. */
+  cookie(url: string, name: string): string | undefined {
+    for (const c of this.jar.getCookiesSync(url)) if (c.key === name) return c.value;
+    return undefined;
+  }
+
+  /** Put a cookie into the jar for `url` (push-login seeding, tests). */
+  setCookie(cookie: string, url: string): void {
+    this.jar.setCookieSync(cookie, url, { ignoreError: true });
+  }
+
+  /**
+   * Send a request. Network failures, timeouts and aborts become TransportError('network');
+   * any HTTP status is returned to the caller (who decides what 301 or 500 means).
+   */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const logical = new URL(req.url);
+    const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...req.headers };
+    const cookie = this.jar.getCookieStringSync(logical.href);
+    if (cookie) headers.Cookie = cookie;
+    let target = logical.href;
+    if (this.endpoint) {
+      target = this.endpoint.origin + logical.pathname + logical.search;
+      headers['X-Wechat-Host'] = logical.host;
+    }
+    if (typeof req.body === 'string' && !headers['Content-Type']) headers['Content-Type'] = 'application/json;charset=UTF-8';
+
+    // A hard deadline for the whole exchange (axios' own timeout is an idle timeout).
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(new Error(`timeout after ${req.timeoutMs} ms`)), req.timeoutMs);
+    const onAbort = (): void => ctrl.abort(req.signal?.reason);
+    if (req.signal) {
+      if (req.signal.aborted) onAbort();
+      else req.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    try {
+      const res = await this.axios.request<ArrayBuffer>({
+        method: req.method,
+        url: target,
+        headers,
+        data: req.body,
+        signal: ctrl.signal,
+      });
+      const setCookie = res.headers['set-cookie'];
+      if (setCookie) for (const c of setCookie) this.jar.setCookieSync(c, logical.href, { ignoreError: true });
+      const data = res.data as unknown;
+      const body = Buffer.isBuffer(data) ? data : data instanceof ArrayBuffer ? Buffer.from(data) : Buffer.from(String(data ?? ''));
+      return { status: res.status, headers: res.headers as HttpResponse['headers'], body };
+    } catch (err) {
+      if (req.signal?.aborted) throw req.signal.reason ?? err;
+      const timedOut = ctrl.signal.aborted;
+      const what = timedOut ? `timed out after ${req.timeoutMs} ms` : ((err as Error).message ?? 'failed');
+      throw new TransportError('network', `${req.method} ${logical.pathname} ${what}`, undefined, { cause: err });
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Close idle keep-alive sockets. */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}

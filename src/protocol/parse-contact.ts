@@ -1,0 +1,125 @@
+/**
+ * Raw contacts (init / getcontact / batchgetcontact / ModContactList) → domain Contact and Room
+ * (§10.1, §10.2). Pure functions.
+ */
+import type { Contact, ContactKind, Gender, Room, RoomMember } from '../transport/model.js';
+import type { RawContact, RawMember } from './raw-types.js';
+import { decodeText } from './text.js';
+
+/** Special accounts of the official client (§10.2). */
+const SPECIAL = new Set([
+  'weibo', 'qqmail', 'fmessage', 'tmessage', 'qmessage', 'qqsync', 'floatbottle', 'lbsapp', 'shakeapp',
+  'medianote', 'qqfriend', 'readerapp', 'blogapp', 'facebookapp', 'masssendapp', 'meishiapp', 'feedsapp',
+  'voip', 'blogappweixin', 'weixin', 'brandsessionholder', 'weixinreminder', 'wxid_novlwrv3lqwv11',
+  'gh_22b87fa7cb3c', 'officialaccounts', 'notification_messages', 'newsapp', 'filehelper',
+]);
+
+const SPECIAL_NAMES: Record<string, string> = {
+  weixin: '微信团队',
+  filehelper: '文件传输助手',
+  newsapp: '腾讯新闻',
+  fmessage: '朋友推荐消息',
+};
+
+export const CONTACT_FLAG_CONTACT = 1;
+export const CONTACT_FLAG_TOP = 2048;
+export const CONTACT_FLAG_NOTIFY_CLOSE = 512;
+export const VERIFY_FLAG_BIZ_BRAND = 8;
+
+/** A group id: `@@…`, or `…@chatroom` as the official client also accepts. */
+export function isRoomId(userName: string): boolean {
+  return userName.startsWith('@@') || userName.endsWith('@chatroom');
+}
+
+/** Whether a plain name is one of the special accounts (`…@qqim` included). */
+export function isSpecialAccount(userName: string): boolean {
+  return SPECIAL.has(userName) || userName.endsWith('@qqim');
+}
+
+/** §10.2 classification. `filehelper` is "special" but remains a normal send target. */
+export function contactKind(raw: Pick<RawContact, 'UserName' | 'VerifyFlag' | 'ContactFlag'>, selfId?: string): ContactKind {
+  if (selfId !== undefined && raw.UserName === selfId) return 'self';
+  if (isSpecialAccount(raw.UserName)) return 'special';
+  if ((raw.VerifyFlag ?? 0) & VERIFY_FLAG_BIZ_BRAND) return 'official';
+  if ((raw.ContactFlag ?? 0) & CONTACT_FLAG_CONTACT) return 'friend';
+  return 'stranger';
+}
+
+export function genderOf(sex: number | undefined): Gender {
+  return sex === 1 ? 'male' : sex === 2 ? 'female' : 'unknown';
+}
+
+function opt(v: string | undefined | null): string | undefined {
+  if (!v) return undefined;
+  const d = decodeText(v);
+  return d === '' ? undefined : d;
+}
+
+/**
+ * A person (or official/special account) from a raw contact.
+ *
+ * @example parseContact(raw, selfUserName).kind // 'friend'
+ */
+export function parseContact(raw: RawContact, selfId?: string, stableId?: string): Contact {
+  const flag = raw.ContactFlag ?? 0;
+  const c: Contact = {
+    id: raw.UserName,
+    name: decodeText(raw.NickName) || SPECIAL_NAMES[raw.UserName] || raw.UserName,
+    kind: contactKind(raw, selfId),
+    gender: genderOf(raw.Sex),
+    starred: raw.StarFriend === 1,
+    pinned: (flag & CONTACT_FLAG_TOP) !== 0,
+    muted: (flag & CONTACT_FLAG_NOTIFY_CLOSE) !== 0,
+  };
+  if (stableId) c.stableId = stableId;
+  else if (!raw.UserName.startsWith('@')) c.stableId = raw.UserName;
+  const remark = opt(raw.RemarkName);
+  if (remark) c.remark = remark;
+  if (raw.Alias) c.alias = raw.Alias;
+  if (raw.HeadImgUrl) c.avatar = raw.HeadImgUrl;
+  const sig = opt(raw.Signature);
+  if (sig) c.signature = sig;
+  if (raw.Province) c.province = raw.Province;
+  if (raw.City) c.city = raw.City;
+  return c;
+}
+
+/** A room member from a group's MemberList. */
+export function parseMember(raw: RawMember): RoomMember {
+  const m: RoomMember = { id: raw.UserName, name: decodeText(raw.NickName) || raw.UserName };
+  const dn = opt(raw.DisplayName);
+  if (dn) m.displayName = dn;
+  return m;
+}
+
+/**
+ * A room from a raw group contact. `previous` keeps members when this entry has none (init and
+ * getcontact list groups with `MemberList: []`).
+ */
+export function parseRoom(raw: RawContact, selfId: string | undefined, stableId?: string, previous?: Room): Room {
+  const members = raw.MemberList && raw.MemberList.length > 0 ? raw.MemberList.map(parseMember) : (previous?.members ?? []);
+  const memberCount = raw.MemberList && raw.MemberList.length > 0 ? Math.max(raw.MemberCount ?? 0, members.length) : (raw.MemberCount || previous?.memberCount || 0);
+  const room: Room = {
+    id: raw.UserName,
+    topic: decodeText(raw.NickName) || previous?.topic || '',
+    members,
+    memberCount,
+    isOwner: raw.IsOwner === 1 || (selfId !== undefined && raw.ChatRoomOwner === selfId),
+    // Statues 1 = notifications on (§5.4). Only batchgetcontact entries (with members) carry a
+    // meaningful value; init/getcontact rows keep what we knew.
+    muted: raw.MemberList && raw.MemberList.length > 0 ? raw.Statues === 0 : (previous?.muted ?? false),
+  };
+  const sid = stableId ?? previous?.stableId;
+  if (sid) room.stableId = sid;
+  const owner = raw.ChatRoomOwner || previous?.ownerId;
+  if (owner) room.ownerId = owner;
+  if (raw.HeadImgUrl) room.avatar = raw.HeadImgUrl;
+  const handle = raw.EncryChatRoomId || previous?.handle;
+  if (handle) room.handle = handle;
+  return room;
+}
+
+/** Whether a room entry still needs a batchgetcontact for its members. */
+export function roomNeedsMembers(room: Room | undefined): boolean {
+  return !room || room.members.length === 0;
+}

@@ -1,0 +1,118 @@
+/**
+ * The one SQLite file in DATA_DIR: opened in WAL mode with foreign keys on, checked before use, and
+ * migrated with the numbered SQL files in src/store/migrations. A file that is not a database, or is
+ * corrupt, stops the start with a clear message and is never overwritten.
+ */
+import { accessSync, constants, existsSync, mkdirSync, openSync, readSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { packageRoot } from '../util/paths.js';
+import { StoreError } from './errors.js';
+
+export type Db = Database.Database;
+
+export const DATABASE_FILE = 'weiroto.db';
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/** Make sure DATA_DIR exists and is writable; throw StoreError with the reason otherwise. */
+export function ensureDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    accessSync(dataDir, constants.W_OK | constants.R_OK);
+  } catch (e) {
+    throw new StoreError(`DATA_DIR ${dataDir} is not a writable directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+  }
+}
+
+/**
+ * Open (creating when absent) and migrate the database.
+ *
+ * @example
+ *   const db = openDatabase(config.dataDir);
+ *   db.prepare('select 1').get();
+ */
+export function openDatabase(dataDir: string, options: { file?: string; migrationsDir?: string } = {}): Db {
+  ensureDataDir(dataDir);
+  const path = options.file ?? join(dataDir, DATABASE_FILE);
+  if (existsSync(path)) checkHeader(path);
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (e) {
+    throw new StoreError(`Cannot open the database ${path}: ${(e as Error).message}.`);
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new StoreError(`integrity check said: ${String(check)}`);
+    migrate(db, options.migrationsDir ?? join(packageRoot(), 'src', 'store', 'migrations'));
+  } catch (e) {
+    db.close();
+    const why = e instanceof StoreError ? e.message : (e as Error).message;
+    throw new StoreError(
+      `The database ${path} is unreadable or corrupt (${why}). weiroto will not overwrite it: restore a backup or move it away.`,
+    );
+  }
+  return db;
+}
+
+function checkHeader(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(16);
+    const n = readSync(fd, buf, 0, 16, 0);
+    if (n === 0) return; // an empty file is a new database
+    if (buf.subarray(0, n).toString('latin1') !== SQLITE_HEADER) {
+      throw new StoreError(
+        `The database ${path} is not a SQLite file. weiroto will not overwrite it: restore a backup or move it away.`,
+      );
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** The numbered migrations (`NNN-name.sql`) of a folder, in order. */
+export function readMigrations(dir: string): Migration[] {
+  const list: Migration[] = [];
+  for (const file of readdirSync(dir)) {
+    const m = /^(\d{3,})-([\w-]+)\.sql$/.exec(file);
+    if (!m) continue;
+    list.push({ version: Number(m[1]), name: m[2]!, sql: readFileSync(join(dir, file), 'utf8') });
+  }
+  list.sort((a, b) => a.version - b.version);
+  for (let i = 1; i < list.length; i++) {
+    if (list[i]!.version === list[i - 1]!.version) {
+      throw new StoreError(`Two migrations share number ${list[i]!.version} in ${dir}.`);
+    }
+  }
+  return list;
+}
+
+/** Apply every migration not yet applied, each in its own transaction. Returns the versions applied. */
+export function migrate(db: Db, dir: string): number[] {
+  db.exec(`create table if not exists schema_migrations (
+    version integer primary key, name text not null, applied_at integer not null)`);
+  const done = new Set(
+    (db.prepare('select version from schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  const applied: number[] = [];
+  for (const m of readMigrations(dir)) {
+    if (done.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('insert into schema_migrations (version, name, applied_at) values (?, ?, ?)').run(m.version, m.name, Date.now());
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,215 @@
+/**
+ * The durable outbound queue: every message an account sends is a row here before `send()`
+ * resolves, so a crash loses nothing that was accepted. Rows move queued → sending → sent | failed.
+ */
+import type { Message } from '../transport/model.js';
+import type { Db } from './database.js';
+
+export type OutboundStatus = 'queued' | 'sending' | 'sent' | 'failed';
+export type OutboundType = 'text' | 'image' | 'video' | 'file' | 'forward';
+
+export interface OutboundRecord {
+  /** Local id (uuid). */
+  id: string;
+  account: string;
+  chatId: string;
+  type: OutboundType;
+  text?: string;
+  fileName?: string;
+  status: OutboundStatus;
+  /** WeChat's MsgID once sent. */
+  wechatId?: string;
+  error?: { code?: number; message: string };
+  /** 'plugin:echo', 'api', 'panel', 'webhook' … */
+  source?: string;
+  replyTo?: string;
+  idempotencyKey?: string;
+  attempts: number;
+  createdAt: number;
+  sentAt?: number;
+}
+
+/** What the sender needs besides the record: file bytes or the forwarded message. */
+export interface OutboundPayload {
+  file?: { name: string; data: Buffer; mimeType?: string };
+  message?: Message;
+}
+
+export interface NewOutbound {
+  id: string;
+  account: string;
+  chatId: string;
+  type: OutboundType;
+  text?: string;
+  file?: { name: string; data: Buffer; mimeType?: string };
+  message?: Message;
+  source?: string;
+  replyTo?: string;
+  idempotencyKey?: string;
+  createdAt: number;
+}
+
+export interface OutboundListQuery {
+  status?: OutboundStatus;
+  chatId?: string;
+  /** Rows with seq below this (paging, newest first). */
+  beforeSeq?: number;
+  limit?: number;
+}
+
+export interface OutboundRepo {
+  /** Insert a queued row. With an idempotency key already used by the account, returns that row instead (`created: false`). */
+  enqueue(row: NewOutbound): { record: OutboundRecord; created: boolean };
+  get(id: string): OutboundRecord | undefined;
+  payload(id: string): OutboundPayload;
+  byIdempotencyKey(account: string, key: string): OutboundRecord | undefined;
+  /** Queued rows (and rows left 'sending' by a crash, put back to queued) in order. */
+  recover(account: string): OutboundRecord[];
+  markSending(id: string): void;
+  markSent(id: string, wechatId: string, at: number): void;
+  markFailed(id: string, error: { code?: number; message: string }): void;
+  /** Back to queued after a failed attempt that will be retried. */
+  markRetry(id: string, error: { code?: number; message: string }): void;
+  /** Newest first. */
+  list(account: string, query?: OutboundListQuery): OutboundRecord[];
+  countSentSince(account: string, since: number): number;
+}
+
+interface Row {
+  seq: number;
+  id: string;
+  account_id: string;
+  chat_id: string;
+  type: string;
+  text: string | null;
+  file_name: string | null;
+  status: string;
+  wechat_id: string | null;
+  error_code: number | null;
+  error_message: string | null;
+  source: string | null;
+  reply_to: string | null;
+  idempotency_key: string | null;
+  attempts: number;
+  created_at: number;
+  sent_at: number | null;
+}
+
+const COLUMNS =
+  'seq, id, account_id, chat_id, type, text, file_name, status, wechat_id, error_code, error_message, source, reply_to, idempotency_key, attempts, created_at, sent_at';
+
+function toRecord(r: Row): OutboundRecord {
+  return {
+    id: r.id,
+    account: r.account_id,
+    chatId: r.chat_id,
+    type: r.type as OutboundType,
+    ...(r.text != null && { text: r.text }),
+    ...(r.file_name != null && { fileName: r.file_name }),
+    status: r.status as OutboundStatus,
+    ...(r.wechat_id != null && { wechatId: r.wechat_id }),
+    ...(r.error_message != null && {
+      error: { ...(r.error_code != null && { code: r.error_code }), message: r.error_message },
+    }),
+    ...(r.source != null && { source: r.source }),
+    ...(r.reply_to != null && { replyTo: r.reply_to }),
+    ...(r.idempotency_key != null && { idempotencyKey: r.idempotency_key }),
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    ...(r.sent_at != null && { sentAt: r.sent_at }),
+  };
+}
+
+export function createOutboundRepo(db: Db): OutboundRepo {
+  const ins = db.prepare(
+    `insert into outbound (id, account_id, chat_id, type, text, file_name, file_mime, file_data, payload, status, source, reply_to,
+       idempotency_key, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+  );
+  const byId = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where id = ?`);
+  const byKey = db.prepare<[string, string], Row>(`select ${COLUMNS} from outbound where account_id = ? and idempotency_key = ?`);
+  const payload = db.prepare<[string], { file_name: string | null; file_mime: string | null; file_data: Buffer | null; payload: string | null }>(
+    'select file_name, file_mime, file_data, payload from outbound where id = ?',
+  );
+  const sending = db.prepare("update outbound set status = 'sending', attempts = attempts + 1 where id = ?");
+  const sent = db.prepare(
+    "update outbound set status = 'sent', wechat_id = ?, sent_at = ?, error_code = null, error_message = null, file_data = null where id = ?",
+  );
+  const failed = db.prepare("update outbound set status = 'failed', error_code = ?, error_message = ?, file_data = null where id = ?");
+  const retry = db.prepare("update outbound set status = 'queued', error_code = ?, error_message = ? where id = ?");
+  const requeue = db.prepare("update outbound set status = 'queued' where account_id = ? and status = 'sending'");
+  const pending = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'queued' order by seq`);
+  const sentSince = db.prepare<[string, number], { n: number }>(
+    "select count(*) as n from outbound where account_id = ? and status = 'sent' and sent_at >= ?",
+  );
+
+  const enqueue = db.transaction((r: NewOutbound): { record: OutboundRecord; created: boolean } => {
+    if (r.idempotencyKey !== undefined) {
+      const existing = byKey.get(r.account, r.idempotencyKey);
+      if (existing) return { record: toRecord(existing), created: false };
+    }
+    ins.run(
+      r.id, r.account, r.chatId, r.type, r.text ?? null, r.file?.name ?? null, r.file?.mimeType ?? null, r.file?.data ?? null,
+      r.message ? JSON.stringify(r.message) : null, r.source ?? null, r.replyTo ?? null, r.idempotencyKey ?? null, r.createdAt,
+    );
+    // Built from the input rather than re-read: one statement per send on the hot path.
+    const record: OutboundRecord = {
+      id: r.id,
+      account: r.account,
+      chatId: r.chatId,
+      type: r.type,
+      ...(r.text !== undefined && { text: r.text }),
+      ...(r.file && { fileName: r.file.name }),
+      status: 'queued',
+      ...(r.source !== undefined && { source: r.source }),
+      ...(r.replyTo !== undefined && { replyTo: r.replyTo }),
+      ...(r.idempotencyKey !== undefined && { idempotencyKey: r.idempotencyKey }),
+      attempts: 0,
+      createdAt: r.createdAt,
+    };
+    return { record, created: true };
+  });
+
+  return {
+    enqueue: (r) => enqueue(r),
+    get: (id) => {
+      const r = byId.get(id);
+      return r ? toRecord(r) : undefined;
+    },
+    payload(id) {
+      const r = payload.get(id);
+      if (!r) return {};
+      return {
+        ...(r.file_data != null && {
+          file: { name: r.file_name ?? 'file', data: r.file_data, ...(r.file_mime != null && { mimeType: r.file_mime }) },
+        }),
+        ...(r.payload != null && { message: JSON.parse(r.payload) as Message }),
+      };
+    },
+    byIdempotencyKey: (account, key) => {
+      const r = byKey.get(account, key);
+      return r ? toRecord(r) : undefined;
+    },
+    recover: db.transaction((account: string) => {
+      // A row left 'sending' was cut off mid-call: it may or may not have reached WeChat. Sending it
+      // again (at-least-once) is the lesser evil next to losing a message the caller was promised.
+      requeue.run(account);
+      return pending.all(account).map(toRecord);
+    }),
+    markSending: (id) => void sending.run(id),
+    markSent: (id, wechatId, at) => void sent.run(wechatId, at, id),
+    markFailed: (id, e) => void failed.run(e.code ?? null, e.message, id),
+    markRetry: (id, e) => void retry.run(e.code ?? null, e.message, id),
+    list(account, q = {}) {
+      const where = ['account_id = ?'];
+      const args: (string | number)[] = [account];
+      if (q.status) (where.push('status = ?'), args.push(q.status));
+      if (q.chatId) (where.push('chat_id = ?'), args.push(q.chatId));
+      if (q.beforeSeq !== undefined) (where.push('seq < ?'), args.push(q.beforeSeq));
+      const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
+      return (
+        db.prepare(`select ${COLUMNS} from outbound where ${where.join(' and ')} order by seq desc limit ${limit}`).all(...args) as Row[]
+      ).map(toRecord);
+    },
+    countSentSince: (account, since) => sentSince.get(account, since)!.n,
+  };
+}

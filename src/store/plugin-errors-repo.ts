@@ -1,0 +1,61 @@
+/** Failures of plugins (threw, rejected, timed out, failed to set up), per account, for the panel. */
+import type { Db } from './database.js';
+
+export type PluginErrorKind = 'threw' | 'rejected' | 'timeout' | 'setup' | 'dispose' | 'event';
+
+export interface PluginErrorRecord {
+  id: number;
+  account: string;
+  plugin: string;
+  kind: PluginErrorKind;
+  message: string;
+  stack?: string;
+  messageId?: string;
+  at: number;
+}
+
+export interface PluginErrorsRepo {
+  record(e: Omit<PluginErrorRecord, 'id'>): void;
+  /** Newest first. */
+  list(account: string, options?: { plugin?: string; limit?: number }): PluginErrorRecord[];
+  count(account: string, plugin: string): number;
+}
+
+interface Row {
+  id: number;
+  account_id: string;
+  plugin: string;
+  kind: string;
+  message: string;
+  stack: string | null;
+  message_id: string | null;
+  at: number;
+}
+
+export function createPluginErrorsRepo(db: Db): PluginErrorsRepo {
+  const ins = db.prepare(
+    'insert into plugin_errors (account_id, plugin, kind, message, stack, message_id, at) values (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const count = db.prepare<[string, string], { n: number }>('select count(*) as n from plugin_errors where account_id = ? and plugin = ?');
+  return {
+    record: (e) => void ins.run(e.account, e.plugin, e.kind, e.message, e.stack ?? null, e.messageId ?? null, e.at),
+    list(account, { plugin, limit = 50 } = {}) {
+      const rows = db
+        .prepare(
+          `select * from plugin_errors where account_id = ? ${plugin ? 'and plugin = ?' : ''} order by id desc limit ${Math.max(1, Math.min(500, Math.floor(limit)))}`,
+        )
+        .all(...(plugin ? [account, plugin] : [account])) as Row[];
+      return rows.map((r) => ({
+        id: r.id,
+        account: r.account_id,
+        plugin: r.plugin,
+        kind: r.kind as PluginErrorKind,
+        message: r.message,
+        ...(r.stack != null && { stack: r.stack }),
+        ...(r.message_id != null && { messageId: r.message_id }),
+        at: r.at,
+      }));
+    },
+    count: (account, plugin) => count.get(account, plugin)!.n,
+  };
+}

@@ -1,0 +1,70 @@
+/** Daily statistics per account: received, replied, sent, new friends, active chats (UTC days, YYYY-MM-DD). */
+import type { Db } from './database.js';
+
+export type StatCounter = 'received' | 'replied' | 'sent' | 'newFriends';
+
+export interface DailyStats {
+  account: string;
+  day: string;
+  received: number;
+  replied: number;
+  sent: number;
+  newFriends: number;
+  activeChats: number;
+}
+
+export interface StatsRepo {
+  add(account: string, day: string, counter: StatCounter, n?: number): void;
+  /** Count a chat as active that day; returns true the first time. */
+  touchChat(account: string, day: string, chatId: string): boolean;
+  /** Days from `from` to `to` inclusive (YYYY-MM-DD), oldest first; days without activity are absent. */
+  range(account: string, from: string, to: string): DailyStats[];
+}
+
+/** The UTC day of a timestamp, as the stats key. */
+export function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+const COLUMN: Record<StatCounter, string> = { received: 'received', replied: 'replied', sent: 'sent', newFriends: 'new_friends' };
+
+export function createStatsRepo(db: Db): StatsRepo {
+  const adder = (col: string) =>
+    db.prepare<[string, string, number]>(
+      `insert into daily_stats (account_id, day, ${col}) values (?, ?, ?)
+       on conflict(account_id, day) do update set ${col} = ${col} + excluded.${col}`,
+    );
+  const adders = {
+    received: adder(COLUMN.received),
+    replied: adder(COLUMN.replied),
+    sent: adder(COLUMN.sent),
+    newFriends: adder(COLUMN.newFriends),
+  };
+  const chat = db.prepare('insert or ignore into daily_chats (account_id, day, chat_id) values (?, ?, ?)');
+  const active = db.prepare(
+    `insert into daily_stats (account_id, day, active_chats) values (?, ?, 1)
+     on conflict(account_id, day) do update set active_chats = active_chats + 1`,
+  );
+  return {
+    add: (account, day, counter, n = 1) => void adders[counter].run(account, day, n),
+    touchChat(account, day, chatId) {
+      if (chat.run(account, day, chatId).changes === 0) return false;
+      active.run(account, day);
+      return true;
+    },
+    range: (account, from, to) =>
+      (
+        db
+          .prepare('select * from daily_stats where account_id = ? and day >= ? and day <= ? order by day')
+          .all(account, from, to) as { account_id: string; day: string; received: number; replied: number; sent: number; new_friends: number; active_chats: number }[]
+      ).map((r) => ({
+        account: r.account_id,
+        day: r.day,
+        received: r.received,
+        replied: r.replied,
+        sent: r.sent,
+        newFriends: r.new_friends,
+        activeChats: r.active_chats,
+      })),
+  };
+}

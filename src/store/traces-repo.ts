@@ -1,0 +1,68 @@
+/**
+ * Decision traces: for each handled message, which plugins ran, which replied, and why nothing
+ * replied. Written in batches (one transaction per burst) and pruned to the newest rows per account.
+ */
+import type { Db } from './database.js';
+
+export interface TraceStep {
+  plugin: string;
+  /** ran = called next or finished; replied = queued at least one reply; failed = threw/rejected/timed out. */
+  outcome: 'ran' | 'replied' | 'stopped' | 'failed' | 'timeout';
+  ms: number;
+  error?: string;
+}
+
+export interface DecisionTrace {
+  account: string;
+  messageId: string;
+  chatId: string;
+  steps: TraceStep[];
+  replied: boolean;
+  /** Why nothing replied (or why the message was skipped). */
+  reason?: string;
+  at: number;
+}
+
+export interface TracesRepo {
+  insertMany(traces: DecisionTrace[]): void;
+  /** Newest first. */
+  list(account: string, options?: { limit?: number; messageId?: string }): DecisionTrace[];
+  /** Keep only the newest `keep` traces of the account. */
+  prune(account: string, keep: number): void;
+}
+
+export function createTracesRepo(db: Db): TracesRepo {
+  const ins = db.prepare('insert into decision_traces (account_id, message_id, chat_id, trace, at) values (?, ?, ?, ?, ?)');
+  const prune = db.prepare(
+    'delete from decision_traces where account_id = ? and id <= (select id from decision_traces where account_id = ? order by id desc limit 1 offset ?)',
+  );
+  const insertMany = db.transaction((traces: DecisionTrace[]) => {
+    for (const t of traces) {
+      ins.run(t.account, t.messageId, t.chatId, JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason }), t.at);
+    }
+  });
+  return {
+    insertMany: (traces) => insertMany(traces),
+    list(account, { limit = 50, messageId } = {}) {
+      const rows = db
+        .prepare(
+          `select account_id, message_id, chat_id, trace, at from decision_traces where account_id = ? ${messageId ? 'and message_id = ?' : ''}
+           order by id desc limit ${Math.max(1, Math.min(1000, Math.floor(limit)))}`,
+        )
+        .all(...(messageId ? [account, messageId] : [account])) as { account_id: string; message_id: string; chat_id: string; trace: string; at: number }[];
+      return rows.map((r) => {
+        const t = JSON.parse(r.trace) as { steps: TraceStep[]; replied: boolean; reason?: string };
+        return {
+          account: r.account_id,
+          messageId: r.message_id,
+          chatId: r.chat_id,
+          steps: t.steps,
+          replied: t.replied,
+          ...(t.reason !== undefined && { reason: t.reason }),
+          at: r.at,
+        };
+      });
+    },
+    prune: (account, keep) => void prune.run(account, account, keep),
+  };
+}

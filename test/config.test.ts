@@ -1,0 +1,71 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const load = (env: Record<string, string>) => loadConfig(env, { envFile: false, cwd: '/srv/app' });
+
+describe('loadConfig(env)', () => {
+  it('applies the documented defaults', () => {
+    const c = load({});
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, 3000);
+    assert.equal(c.dataDir, '/srv/app/data');
+    assert.deepEqual(c.botPlugins, ['auto-reply']);
+    assert.equal(c.sendPacing, 'safe');
+    assert.equal(c.sandboxPort, 5701);
+    assert.equal(c.logLevel, 'info');
+    assert.equal(c.wechatEndpoint, undefined);
+  });
+
+  it('parses every variable', () => {
+    const c = load({
+      HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/var/lib/weiroto', BOT_PLUGINS: 'echo, auto-reply',
+      SEND_PACING: 'off', WECHAT_ENDPOINT: 'http://127.0.0.1:5701/', LOG_LEVEL: 'debug', SANDBOX_PORT: '6000',
+      WEBHOOK_URL: 'https://example.test/hook', WEBHOOK_SECRET: 'whsec_0123456789abcdef', API_TOKEN: 'tok_0123456789abcdef',
+      AI_BASE_URL: 'http://127.0.0.1:9000/v1', AI_API_KEY: 'k', AI_MODEL: 'm', SECRET_KEY: 'ab'.repeat(32),
+      ADMIN_PASSWORD: 'correct horse', API_ALLOW_PRIVATE_URLS: 'true', PLUGIN_DIR: 'my-plugins',
+    });
+    assert.equal(c.port, 8080);
+    assert.deepEqual(c.botPlugins, ['echo', 'auto-reply']);
+    assert.equal(c.sendPacing, 'off');
+    assert.equal(c.wechatEndpoint, 'http://127.0.0.1:5701');
+    assert.equal(c.ai.model, 'm');
+    assert.equal(c.apiAllowPrivateUrls, true);
+    assert.equal(c.pluginDir, '/srv/app/my-plugins');
+  });
+
+  const bad: [string, Record<string, string>, RegExp][] = [
+    ['PORT not a number', { PORT: 'abc' }, /^Invalid PORT="abc": expected a port number from 0 to 65535 \(0 picks a free port\)\.$/],
+    ['PORT out of range', { PORT: '70000' }, /^Invalid PORT="70000": expected a port number/],
+    ['PORT fraction', { PORT: '80.5' }, /^Invalid PORT="80.5"/],
+    ['SEND_PACING unknown', { SEND_PACING: 'fast' }, /^Invalid SEND_PACING="fast": expected "safe" or "off"\.$/],
+    ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /^Invalid LOG_LEVEL="loud": expected one of fatal/],
+    ['WECHAT_ENDPOINT with a path', { WECHAT_ENDPOINT: 'http://127.0.0.1:5701/x' }, /^Invalid WECHAT_ENDPOINT=.*expected an origin/],
+    ['WEBHOOK_URL not http', { WEBHOOK_URL: 'ftp://x' }, /^Invalid WEBHOOK_URL="ftp:\/\/x": expected an http/],
+    ['BOT_PLUGINS with spaces in names', { BOT_PLUGINS: 'Auto Reply' }, /^Invalid BOT_PLUGINS=/],
+    ['short ADMIN_PASSWORD (value hidden)', { ADMIN_PASSWORD: 'short' }, /^Invalid ADMIN_PASSWORD=\(hidden\): expected at least 8/],
+    ['bad SECRET_KEY (value hidden)', { SECRET_KEY: 'nope' }, /^Invalid SECRET_KEY=\(hidden\)/],
+    ['API_ALLOW_PRIVATE_URLS not boolean', { API_ALLOW_PRIVATE_URLS: 'maybe' }, /^Invalid API_ALLOW_PRIVATE_URLS="maybe": expected true or false/],
+  ];
+  for (const [name, env, pattern] of bad) {
+    it(`rejects ${name} with one clear line`, () => {
+      assert.throws(() => load(env), (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, pattern);
+        assert.ok(!e.message.includes('\n'));
+        return true;
+      });
+    });
+  }
+
+  it('reads .env and lets the environment win', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weiroto-cfg-'));
+    writeFileSync(join(dir, '.env'), 'PORT=4000\nLOG_LEVEL=warn\n');
+    const c = loadConfig({ LOG_LEVEL: 'error' }, { cwd: dir });
+    assert.equal(c.port, 4000);
+    assert.equal(c.logLevel, 'error');
+  });
+});

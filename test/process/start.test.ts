@@ -1,0 +1,73 @@
+// The real process: `weiroto start` through bin/weiroto.js (built by the test command), with real
+// settings, a real DATA_DIR and a real HTTP port.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import Database from 'better-sqlite3';
+
+const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
+
+function startProcess(env: Record<string, string>) {
+  const child = spawn(process.execPath, [BIN, 'start'], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+async function waitFor<T>(fn: () => T | undefined, ms = 20000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('weiroto start (process)', () => {
+  it('prints one clear line and exits non-zero for a bad PORT', async () => {
+    const p = startProcess({ PORT: 'abc', DATA_DIR: mkdtempSync(join(tmpdir(), 'w-')) });
+    const [code] = await p.exited;
+    assert.notEqual(code, 0);
+    assert.equal(p.err().trim(), 'weiroto: Invalid PORT="abc": expected a port number from 0 to 65535 (0 picks a free port).');
+  });
+
+  it('prints one clear line and exits non-zero for an unwritable DATA_DIR', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'w-'));
+    writeFileSync(join(dir, 'file'), '');
+    const p = startProcess({ PORT: '0', DATA_DIR: join(dir, 'file', 'data') });
+    const [code] = await p.exited;
+    assert.notEqual(code, 0);
+    const lines = p.err().trim().split('\n');
+    assert.equal(lines.length, 1, p.err());
+    assert.match(lines[0]!, /^weiroto: DATA_DIR .*file\/data is not a writable directory/);
+  });
+
+  it('starts, answers /healthz, and stops cleanly on SIGTERM leaving the database consistent', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'w-'));
+    const p = startProcess({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off' });
+    const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(p.out())?.[1]);
+    const res = await fetch(url + '/healthz');
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { status: string }).status, 'ok');
+    const started = Date.now();
+    p.child.kill('SIGTERM');
+    const [code] = await p.exited;
+    assert.equal(code, 0, p.err());
+    assert.ok(Date.now() - started < 10_000);
+    const db = new Database(join(dataDir, 'weiroto.db'), { readonly: true });
+    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    assert.ok((db.prepare('select count(*) as n from schema_migrations').get() as { n: number }).n >= 1);
+    db.close();
+  });
+});

@@ -1,0 +1,105 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, openStore, migrate, readMigrations, StoreError, DATABASE_FILE } from '../../src/store/index.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'weiroto-db-'));
+
+describe('openDatabase(dataDir)', () => {
+  it('creates the file in WAL mode with foreign keys on and applies every migration', () => {
+    const dir = tmp();
+    const db = openDatabase(dir);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+    const versions = (db.prepare('select version from schema_migrations order by version').all() as { version: number }[]).map((r) => r.version);
+    assert.ok(versions.includes(1));
+    const tables = (db.prepare("select name from sqlite_master where type='table'").all() as { name: string }[]).map((r) => r.name);
+    for (const t of ['accounts', 'sessions', 'kv', 'audit_log', 'settings']) assert.ok(tables.includes(t), t);
+    db.close();
+  });
+
+  it('applies only new migrations, in order, each once', () => {
+    const dir = tmp();
+    const mig = join(dir, 'migrations');
+    mkdirSync(mig);
+    writeFileSync(join(mig, '001-a.sql'), 'create table a (x integer);');
+    writeFileSync(join(mig, '002-b.sql'), 'insert into a values (1);');
+    const db = openDatabase(dir, { migrationsDir: mig });
+    writeFileSync(join(mig, '010-c.sql'), 'insert into a values (10);');
+    writeFileSync(join(mig, 'notes.txt'), 'ignored');
+    assert.deepEqual(migrate(db, mig), [10]);
+    assert.deepEqual(migrate(db, mig), []);
+    assert.deepEqual((db.prepare('select x from a order by x').all() as { x: number }[]).map((r) => r.x), [1, 10]);
+    db.close();
+  });
+
+  it('rolls back a failing migration and reports it', () => {
+    const dir = tmp();
+    const mig = join(dir, 'migrations');
+    mkdirSync(mig);
+    writeFileSync(join(mig, '001-a.sql'), 'create table a (x integer); insert into nowhere values (1);');
+    assert.throws(() => openDatabase(dir, { migrationsDir: mig }), /unreadable or corrupt.*no such table: nowhere/);
+  });
+
+  it('rejects two migrations with the same number', () => {
+    const mig = tmp();
+    writeFileSync(join(mig, '003-a.sql'), '');
+    writeFileSync(join(mig, '003-b.sql'), '');
+    assert.throws(() => readMigrations(mig), /Two migrations share number 3/);
+  });
+
+  it('refuses a file that is not SQLite and leaves it untouched', () => {
+    const dir = tmp();
+    const file = join(dir, DATABASE_FILE);
+    writeFileSync(file, 'this is not a database, but someone cares about it');
+    assert.throws(() => openDatabase(dir), (e: unknown) => e instanceof StoreError && /not a SQLite file.*will not overwrite/.test(e.message));
+    assert.equal(readFileSync(file, 'utf8'), 'this is not a database, but someone cares about it');
+  });
+
+  it('refuses a corrupt SQLite file and leaves it untouched', () => {
+    const dir = tmp();
+    const store = openStore({ dataDir: dir });
+    store.accounts.create({ name: 'a' });
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    store.close();
+    const file = join(dir, DATABASE_FILE);
+    const bytes = readFileSync(file);
+    // Keep the header, scribble over the schema page.
+    for (let i = 100; i < Math.min(bytes.length, 4096); i++) bytes[i] = 0xa5;
+    writeFileSync(file, bytes);
+    assert.throws(() => openDatabase(dir), (e: unknown) => e instanceof StoreError && /unreadable or corrupt/.test(e.message));
+    assert.deepEqual(readFileSync(file), bytes);
+  });
+
+  it('says when DATA_DIR is not writable', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'file'), '');
+    assert.throws(() => openDatabase(join(dir, 'file', 'sub')), /DATA_DIR .* is not a writable directory: (ENOTDIR|EEXIST)/);
+  });
+});
+
+describe('store repositories', () => {
+  it('keeps accounts, sealed sessions, kv and audit entries across reopen', () => {
+    const dir = tmp();
+    let store = openStore({ dataDir: dir });
+    const a = store.accounts.create({ name: 'Main' });
+    store.sessions.save(a.id, { skey: '@crypt_secret', cookies: { wxsid: 'x' } });
+    store.kv.set('plugin:ai:' + a.id, 'memory', { turns: 2 });
+    store.audit.record({ actor: 'admin', action: 'account.add', target: a.id });
+    const raw = store.db.prepare('select sealed from sessions').get() as { sealed: string };
+    assert.ok(!raw.sealed.includes('crypt_secret'));
+    store.close();
+
+    store = openStore({ dataDir: dir });
+    assert.equal(store.accounts.get(a.id)?.name, 'Main');
+    assert.deepEqual(store.sessions.load(a.id), { skey: '@crypt_secret', cookies: { wxsid: 'x' } });
+    assert.deepEqual(store.kv.get('plugin:ai:' + a.id, 'memory'), { turns: 2 });
+    assert.equal(store.audit.list()[0]?.action, 'account.add');
+    assert.equal(store.accounts.update(a.id, { enabled: false })?.enabled, false);
+    assert.ok(store.accounts.remove(a.id));
+    assert.equal(store.sessions.load(a.id), undefined, 'session removed with its account (foreign key cascade)');
+    store.close();
+  });
+});
