@@ -148,7 +148,7 @@ export class WebApi {
   }
 
   /** §4.3 one long poll. Unreadable bodies count as 0 (server error → new QR). */
-  async pollLogin(uuid: string, tip: 0 | 1, signal?: AbortSignal, loginHost = PRELOGIN_HOST): Promise<LoginPollResult> {
+  async pollLogin(uuid: string, tip: 0 | 1, signal?: AbortSignal, loginHost: string = PRELOGIN_HOST): Promise<LoginPollResult> {
     const now = this.opts.clock.now();
     const url = `https://${loginHost}${CGI}login${queryString({ loginicon: 'true', uuid, tip, r: ~now, _: now })}`;
     const res = await this.send('GET', url, undefined, this.opts.timeouts.loginPoll, signal);

@@ -1,0 +1,65 @@
+/**
+ * What the parts of one session share: the api, the contact book, the emitter, the clock and
+ * bounded per-session memories (seen message ids, ids of our own sends, raw fields needed to
+ * forward or download). One instance per transport; nothing module-level.
+ */
+import type { Logger } from '../logger.js';
+import type { Clock } from '../util/clock.js';
+import type { WebApi } from './api.js';
+import type { ContactBook } from './contact-book.js';
+import { BoundedMap, BoundedSet, type TypedEmitter } from './emitter.js';
+import type { ClientMsgIds } from './ids.js';
+import type { RawAddMsg } from './raw-types.js';
+
+/** The raw fields of a received message that forward() and download() need later. */
+export type RawMsgRef = Pick<RawAddMsg, 'MsgId' | 'FromUserName' | 'ToUserName' | 'MsgType' | 'AppMsgType' | 'MediaId' | 'FileName' | 'HasProductId'> & {
+  EncryFileName?: string;
+  /** Kept only for app messages and locations (needed to forward them). */
+  Content?: string;
+  OriContent?: string;
+};
+
+export interface SyncTuning {
+  /** First back-off delay after a failed cycle. */
+  backoffBaseMs: number;
+  /** Cap of the exponential back-off. */
+  backoffMaxMs: number;
+  /** Empty syncs in a row before a pause (§11.2). */
+  emptySyncsBeforePause: number;
+  emptySyncPauseMs: number;
+  /** Max consecutive ContinueFlag syncs in one cycle. */
+  maxContinue: number;
+  /** Extra slack on top of the request timeouts before the watchdog aborts a hung cycle. */
+  watchdogSlackMs: number;
+}
+
+export const DEFAULT_SYNC_TUNING: SyncTuning = {
+  backoffBaseMs: 1000,
+  backoffMaxMs: 60_000,
+  emptySyncsBeforePause: 3,
+  emptySyncPauseMs: 1500,
+  maxContinue: 50,
+  watchdogSlackMs: 5000,
+};
+
+export interface SessionCore {
+  api: WebApi;
+  book: ContactBook;
+  events: TypedEmitter;
+  clock: Clock;
+  log: Logger;
+  tuning: SyncTuning;
+  clientIds: ClientMsgIds;
+  /** MsgIds already dispatched (dedupe across syncs, retries and echoes). */
+  seen: BoundedSet;
+  /** MsgIDs returned by our sends: their echoes are ours whatever From says. */
+  sentIds: BoundedSet;
+  rawMessages: BoundedMap<RawMsgRef>;
+  /** False during start-up loading: contact updates are then summarised by `ready`. */
+  live: boolean;
+  batchConcurrency: number;
+}
+
+export function newMemories(): Pick<SessionCore, 'seen' | 'sentIds' | 'rawMessages'> {
+  return { seen: new BoundedSet(5000), sentIds: new BoundedSet(2000), rawMessages: new BoundedMap(2000) };
+}

@@ -1,0 +1,241 @@
+/**
+ * Applying a webwxsync answer (§11.2 order: SyncKey, SyncCheckKey, SKey, Profile, DelContactList,
+ * ModContactList, AddMsgList) and turning its messages into events: unknown senders and groups
+ * are batch-fetched first, messages are deduplicated by MsgId, own echoes are marked isSelf.
+ */
+import { isTransportError } from '../transport/errors.js';
+import type { Message } from '../transport/model.js';
+import { isRoomId, isSpecialAccount } from './parse-contact.js';
+import { MSG, parseAddMsg, type MessageEvent, type ParseContext } from './parse-message.js';
+import type { RawAddMsg, RawBatchGetContactItem, RawContact, RawSyncResponse } from './raw-types.js';
+import { usableKey } from './session.js';
+import type { RawMsgRef, SessionCore } from './core.js';
+import { decodeText } from './text.js';
+
+const CHUNK = 50;
+
+/**
+ * batchgetcontact in chunks of ≤50, a few in parallel (§5.4). Results go into the book (and out
+ * as events when live). A failing chunk is logged and skipped, except a logout which is thrown.
+ */
+export async function fetchContacts(core: SessionCore, items: RawBatchGetContactItem[], signal?: AbortSignal): Promise<number> {
+  if (items.length === 0) return 0;
+  const chunks: RawBatchGetContactItem[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) chunks.push(items.slice(i, i + CHUNK));
+  let next = 0;
+  let got = 0;
+  const worker = async (): Promise<void> => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++]!;
+      try {
+        const list = await core.api.batchGetContact(chunk, signal);
+        for (const raw of list) {
+          const change = core.book.upsert(raw);
+          got++;
+          if (!change || !core.live) continue;
+          if (change.kind === 'room') core.events.emit('room-update', change.room);
+          else core.events.emit('contact-update', change.contact);
+        }
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        if (isTransportError(err) && err.kind === 'logged-out') throw err;
+        core.log.warn({ err, count: chunk.length }, 'batchgetcontact chunk failed');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(core.batchConcurrency, chunks.length) }, worker));
+  return got;
+}
+
+export function roomItems(ids: Iterable<string>): RawBatchGetContactItem[] {
+  const out: RawBatchGetContactItem[] = [];
+  for (const id of ids) out.push({ UserName: id, EncryChatRoomId: '' });
+  return out;
+}
+
+function parseContextOf(core: SessionCore): ParseContext {
+  const book = core.book;
+  return {
+    selfId: book.selfId,
+    selfNamesIn: (roomId) => book.selfNamesIn(roomId),
+    nameOf: (id, roomId) => book.nameOf(id, roomId),
+  };
+}
+
+/** Ids referenced by these messages that the book cannot resolve yet. */
+function unknownIds(core: SessionCore, msgs: RawAddMsg[]): Set<string> {
+  const book = core.book;
+  const want = new Set<string>();
+  for (const m of msgs) {
+    if (m.MsgType === MSG.STATUS_NOTIFY) {
+      if (m.StatusNotifyCode === 4 && m.StatusNotifyUserName) {
+        for (const u of m.StatusNotifyUserName.split(',')) if (isRoomId(u) && !book.rooms.get(u)?.members.length) want.add(u);
+      }
+      continue;
+    }
+    const from = m.FromUserName;
+    const to = m.ToUserName;
+    const room = isRoomId(from) ? from : isRoomId(to) ? to : undefined;
+    if (room) {
+      const r = book.rooms.get(room);
+      if (!r || r.members.length === 0) want.add(room);
+      else if (from === room && m.Content) {
+        // A sender who is not (yet) a member: the room's list is stale.
+        const sep = m.Content.indexOf(':<br/>');
+        if (sep > 0 && sep < 100) {
+          const sender = m.Content.slice(0, sep);
+          if (sender.startsWith('@') && sender !== book.selfId && !book.hasMember(room, sender)) want.add(room);
+        }
+      }
+    } else if (from && from !== book.selfId && !book.contacts.has(from) && !isSpecialAccount(from) && from.startsWith('@')) {
+      want.add(from);
+    }
+  }
+  return want;
+}
+
+function rememberRaw(core: SessionCore, m: RawAddMsg): void {
+  const ref: RawMsgRef = {
+    MsgId: m.MsgId,
+    FromUserName: m.FromUserName,
+    ToUserName: m.ToUserName,
+    MsgType: m.MsgType,
+    AppMsgType: m.AppMsgType,
+    MediaId: m.MediaId,
+    FileName: m.FileName,
+    HasProductId: m.HasProductId,
+  };
+  if (m.EncryFileName) ref.EncryFileName = m.EncryFileName;
+  if (m.MsgType === MSG.APP || m.MsgType === MSG.EMOTICON) ref.Content = m.Content;
+  if (m.OriContent) ref.OriContent = m.OriContent;
+  core.rawMessages.set(String(m.MsgId), ref);
+}
+
+async function emitEvent(core: SessionCore, ev: MessageEvent, signal?: AbortSignal): Promise<void> {
+  const { book, events } = core;
+  switch (ev.kind) {
+    case 'status':
+      if (ev.code === 4) book.mapStableIds(ev.userNames, ev.stableIds);
+      else if (ev.code === 2 && ev.chatId) events.emit('chat-opened', { chatId: ev.chatId });
+      return;
+    case 'friend-request':
+      events.emit('friend-request', ev.request);
+      return;
+    case 'recall':
+      events.emit('recall', ev.recall);
+      return;
+    case 'system': {
+      const f = ev.fact;
+      if (f.kind === 'friend-added' || !ev.roomId) return;
+      const roomId = ev.roomId;
+      if (f.kind === 'room-topic') {
+        events.emit('room-topic', { roomId, topic: f.topic, ...(book.rooms.get(roomId)?.topic ? { oldTopic: book.rooms.get(roomId)!.topic } : {}), changerName: f.bySelf ? book.selfName : f.changerName, at: ev.at });
+        const room = book.rooms.get(roomId);
+        if (room) room.topic = f.topic;
+        return;
+      }
+      // Join/leave texts carry names: refresh the member list so they resolve to ids (§10.9).
+      if (f.kind === 'room-join' && book.memberIdsByName(roomId, f.names).length < f.names.length) {
+        await fetchContacts(core, roomItems([roomId]), signal).catch((err: unknown) => core.log.warn({ err }, 'room refresh failed'));
+      }
+      if (f.kind === 'room-join') {
+        events.emit('room-join', { roomId, names: f.names, memberIds: book.memberIdsByName(roomId, f.names), ...(f.inviterName ? { inviterName: f.inviterName } : {}), via: f.via, bySelf: f.bySelf, at: ev.at });
+      } else {
+        events.emit('room-leave', { roomId, names: f.names, memberIds: book.memberIdsByName(roomId, f.names), ...(f.removerName ? { removerName: f.removerName } : {}), self: f.self, at: ev.at });
+      }
+      return;
+    }
+  }
+}
+
+/**
+ * Apply one webwxsync answer to the session and dispatch what it carries.
+ * Returns how many new (non-duplicate) entries it held, for the empty-sync counter.
+ */
+export async function applySync(core: SessionCore, r: RawSyncResponse, signal?: AbortSignal): Promise<number> {
+  const { api } = core;
+  if (r.SKey) api.state.skey = r.SKey;
+  const changes = await applyBody(core, r, signal);
+  // Keys move on only after everything was dispatched: if this cycle is aborted half-way, the
+  // next sync returns the same entries again and the MsgId dedupe drops those already delivered.
+  if (usableKey(r.SyncKey)) api.state.syncKey = r.SyncKey;
+  if (usableKey(r.SyncCheckKey)) api.state.syncCheckKey = r.SyncCheckKey;
+  return changes;
+}
+
+async function applyBody(core: SessionCore, r: RawSyncResponse, signal?: AbortSignal): Promise<number> {
+  const { api, book, events } = core;
+  let changes = 0;
+
+  if (r.Profile && r.Profile.BitFlag) {
+    const self = api.state.self;
+    const nick = r.Profile.NickName?.Buff;
+    if (self && nick) {
+      self.NickName = nick;
+      book.selfName = decodeText(nick);
+    }
+    if (self && r.Profile.HeadImgUpdateFlag && r.Profile.HeadImgUrl) self.HeadImgUrl = r.Profile.HeadImgUrl;
+    // RawUser is a subset of RawContact with the fields parseContact reads.
+    const contact = self ? book.upsert(self as unknown as RawContact) : undefined;
+    if (contact?.kind === 'contact') events.emit('self-update', contact.contact);
+    changes++;
+  }
+
+  for (const d of r.DelContactList ?? []) {
+    const kind = book.remove(d.UserName);
+    changes++;
+    if (kind === 'room') events.emit('room-delete', { id: d.UserName });
+    else if (kind === 'contact') events.emit('contact-delete', { id: d.UserName });
+  }
+  for (const raw of r.ModContactList ?? []) {
+    const change = book.upsert(raw);
+    changes++;
+    if (!change || !core.live) continue;
+    if (change.kind === 'room') events.emit('room-update', change.room);
+    else events.emit('contact-update', change.contact);
+  }
+
+  const list = r.AddMsgList ?? [];
+  if (list.length === 0) return changes;
+  // Drop what we already dispatched before doing any work for it.
+  const fresh: RawAddMsg[] = [];
+  for (const m of list) if (m && m.MsgId !== undefined && !core.seen.has(String(m.MsgId))) fresh.push(m);
+  if (fresh.length === 0) return changes;
+
+  // SYNC_CONV first: it maps stable ids and names the groups to fetch.
+  for (const m of fresh) {
+    if (m.MsgType === MSG.STATUS_NOTIFY && m.StatusNotifyCode === 4) {
+      const parsed = parseAddMsg(m, parseContextOf(core));
+      if (parsed.event?.kind === 'status') book.mapStableIds(parsed.event.userNames, parsed.event.stableIds);
+    }
+  }
+  const unknown = unknownIds(core, fresh);
+  if (unknown.size > 0) {
+    const items: RawBatchGetContactItem[] = [];
+    for (const id of unknown) items.push({ UserName: id, EncryChatRoomId: '' });
+    await fetchContacts(core, items, signal);
+  }
+
+  const ctx = parseContextOf(core);
+  for (const m of fresh) {
+    const id = String(m.MsgId);
+    if (!core.seen.add(id)) continue;
+    changes++;
+    let parsed;
+    try {
+      parsed = parseAddMsg(m, ctx);
+    } catch (err) {
+      core.log.error({ err, msgType: m.MsgType }, 'message parser failed; message skipped');
+      events.emit('error', err instanceof Error ? err : new Error(String(err)));
+      continue;
+    }
+    if (parsed.message) {
+      const msg: Message = parsed.message;
+      if (!msg.isSelf && core.sentIds.has(id)) msg.isSelf = true;
+      if (msg.type !== 'text' && msg.type !== 'system') rememberRaw(core, m);
+      events.emit('message', msg);
+    }
+    if (parsed.event) await emitEvent(core, parsed.event, signal);
+  }
+  return changes;
+}
