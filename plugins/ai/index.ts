@@ -1,0 +1,137 @@
+/**
+ * ai: answers with any OpenAI-compatible chat-completions endpoint. Memory per conversation (per
+ * person in private chats, per room in groups) lives in the plugin store (SQLite), trimmed by
+ * turns, tokens and age. The call runs in a queue per conversation, off the pipeline, so other
+ * plugins and other chats never wait for the endpoint.
+ */
+import { definePlugin, type Context } from '../../src/pipeline/index.js';
+import { chatMatches, personMatches, stripMentions } from '../../src/pipeline/helpers/chat-match.js';
+import { createKeyedQueue } from '../../src/pipeline/helpers/keyed-queue.js';
+import { createRateLimiter } from '../../src/pipeline/helpers/rate-limit.js';
+import { splitText } from '../../src/pipeline/helpers/split-text.js';
+import { AiError, complete, type ChatMessage } from './client.js';
+import { configSchema } from './config.js';
+import { stripReasoning, trimTurns, type Turn } from './memory.js';
+import { question } from './triggers.js';
+
+export { configSchema } from './config.js';
+
+interface Memory { turns: Turn[]; updatedAt: number }
+
+export const plugin = definePlugin({
+  name: 'ai',
+  description: 'Answers with an OpenAI-compatible model, remembering each conversation',
+  config: configSchema,
+  setup(api, config) {
+    const queue = createKeyedQueue();
+    const stop = new AbortController(); // switched off: stop waiting for the endpoint
+    const perPerson = createRateLimiter({ limit: config.personPerMinute, windowMs: 60_000 });
+    const perChat = createRateLimiter({ limit: config.chatPerMinute, windowMs: 60_000 });
+    const warned = new Map<string, number>(); // rate-limit notice: once per window per key
+    const limits = { maxTurns: config.maxTurns, maxTokens: config.maxHistoryTokens, expiryMs: config.memoryMinutes * 60_000 };
+
+    /** Per person in private chats, per room in groups; stable ids survive a new login. */
+    const conversation = (ctx: Context): string => (ctx.isGroup ? `room:${ctx.room?.stableId ?? ctx.chatId}` : `person:${ctx.sender?.stableId ?? ctx.message.senderId}`);
+    const chatKey = (ctx: Context): string => ctx.room?.stableId ?? ctx.sender?.stableId ?? ctx.chatId;
+
+    const loadMemory = (key: string, now: number): Turn[] => {
+      const m = api.store.get<Memory>(`memory:${key}`);
+      return m ? trimTurns(m.turns, limits, now) : [];
+    };
+    const systemPrompt = (ctx: Context): string =>
+      api.store.get<string>(`prompt:${chatKey(ctx)}`) ??
+      config.chatPrompts.find((p) => chatMatches([p.chat], { chatId: ctx.chatId, room: ctx.room, peer: ctx.isGroup ? undefined : ctx.sender }))?.prompt ??
+      config.systemPrompt;
+
+    const allowed = (ctx: Context): boolean => {
+      const chat = { chatId: ctx.chatId, room: ctx.room, peer: ctx.isGroup ? undefined : ctx.sender };
+      const person = { id: ctx.message.senderId, contact: ctx.sender, member: ctx.room?.members.find((m) => m.id === ctx.message.senderId), name: ctx.message.senderName };
+      if (chatMatches(config.denyChats, chat) || personMatches(config.denyPeople, person)) return false;
+      if (config.allowChats.length && !chatMatches(config.allowChats, chat)) return false;
+      return !config.allowPeople.length || personMatches(config.allowPeople, person);
+    };
+
+    const say = async (ctx: Context, text: string): Promise<void> => {
+      for (const part of splitText(text, config.maxMessageLength)) await api.send({ id: ctx.chatId }, part, { replyTo: ctx.message.id });
+    };
+
+    /** The slow part, queued per conversation: ask, remember, answer (or apologise). */
+    const answer = async (ctx: Context, key: string, q: string): Promise<void> => {
+      const now = api.clock.now();
+      const history = loadMemory(key, now);
+      const content = ctx.isGroup ? `${ctx.senderName}: ${q}` : q;
+      const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(ctx) }, ...history.map(({ role, content: c }) => ({ role, content: c })), { role: 'user', content }];
+      let reply: string;
+      try {
+        reply = stripReasoning(
+          await complete(api.http, api.clock, {
+            baseUrl: config.baseUrl, apiKey: config.apiKey, model: config.model, messages,
+            timeoutMs: config.timeoutSeconds * 1000, temperature: config.temperature, maxTokens: config.maxReplyTokens, signal: stop.signal,
+          }),
+        );
+      } catch (e) {
+        if (!(e instanceof AiError)) throw e;
+        if (e.kind === 'cancelled') return;
+        api.log.warn({ kind: e.kind, status: e.status, chat: ctx.chatId }, `AI call failed: ${e.message}`);
+        if (config.fallbackReply) await say(ctx, config.fallbackReply);
+        return;
+      }
+      if (!reply) reply = config.fallbackReply;
+      const at = api.clock.now();
+      const turns = trimTurns([...history, { role: 'user', content, at: now }, { role: 'assistant', content: reply, at }], limits, at);
+      api.store.set(`memory:${key}`, { turns, updatedAt: at } satisfies Memory);
+      if (reply) await say(ctx, reply);
+    };
+
+    api.use(async (ctx, next) => {
+      if (ctx.type !== 'text' || !allowed(ctx)) return next();
+      const self = api.bot.self;
+      const names = [self?.name, ctx.room?.members.find((m) => m.id === self?.id)?.displayName];
+      const withoutMention = ctx.isGroup ? stripMentions(ctx.text, names) : ctx.text.trim();
+      const key = conversation(ctx);
+
+      if (config.chatCommands) {
+        if (/^#reset$/i.test(withoutMention)) {
+          // Through the queue, so an answer still in flight cannot write the old memory back.
+          await queue.run(key, async () => void api.store.delete(`memory:${key}`));
+          await ctx.reply('OK, I have forgotten this conversation.');
+          return;
+        }
+        const p = /^#prompt(?:\s+([\s\S]*))?$/i.exec(withoutMention);
+        if (p) {
+          const text = (p[1] ?? '').trim();
+          if (!text) await ctx.reply(`The prompt here is: ${systemPrompt(ctx)}`);
+          else if (text.toLowerCase() === 'off') {
+            api.store.delete(`prompt:${chatKey(ctx)}`);
+            await ctx.reply('OK, back to the default prompt.');
+          } else {
+            api.store.set(`prompt:${chatKey(ctx)}`, text);
+            await ctx.reply('OK, I will use that prompt in this chat.');
+          }
+          return;
+        }
+      }
+
+      const q = question(config, { text: ctx.text, isGroup: ctx.isGroup, mentionsSelf: ctx.mentionsSelf, withoutMention });
+      if (q === undefined) return next();
+      const now = api.clock.now();
+      const personKey = `${ctx.chatId}\u0000${ctx.message.senderId}`;
+      if (!perPerson.take(personKey, now) || !perChat.take(ctx.chatId, now)) {
+        const last = warned.get(personKey);
+        if (config.rateLimitReply && (last === undefined || now - last >= 60_000)) {
+          warned.set(personKey, now);
+          await ctx.reply(config.rateLimitReply);
+        }
+        return;
+      }
+      // Not awaited: the pipeline goes on while the endpoint thinks; failures reach the boundary.
+      queue.run(key, () => answer(ctx, key, q)).catch((e: unknown) => ctx.reportError(e, 'ai'));
+      return next();
+    });
+
+    api.onDispose(async () => {
+      stop.abort();
+      await queue.idle();
+    });
+  },
+});
