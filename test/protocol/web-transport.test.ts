@@ -1,0 +1,220 @@
+import { describe, it, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { createWebTransport } from '../../src/protocol/index.js';
+import { isTransportError } from '../../src/transport/errors.js';
+import type { Message } from '../../src/transport/model.js';
+import type { Transport } from '../../src/transport/transport.js';
+import { FakeClock } from '../../src/util/clock.js';
+import { happyRoutes, json, OK, rawMsg, SELF, startFakeWechat, syncBody, type FakeWechat } from './helpers/fake-wechat.js';
+
+let fake: FakeWechat | undefined;
+let transport: Transport | undefined;
+afterEach(async () => {
+  await transport?.stop();
+  await fake?.close();
+  transport = undefined;
+  fake = undefined;
+});
+
+const until = async (cond: () => boolean, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('createWebTransport(): login and start-up', () => {
+  it('408 → 201 → 200 → newloginpage 301 → init → contacts → ready, through the endpoint', async () => {
+    fake = await startFakeWechat(happyRoutes());
+    transport = createWebTransport({ endpoint: fake.origin });
+    const seen: string[] = [];
+    transport.on('qr', (q) => seen.push(`qr:${q.text}:${q.dataUrl.slice(0, 22)}`));
+    transport.on('scanned', (s) => seen.push(`scanned:${s.avatar}`));
+    transport.on('login', (l) => seen.push(`login:${l.self.name}`));
+    transport.on('ready', (r) => seen.push(`ready:${r.contacts}:${r.rooms}`));
+    await transport.start();
+    assert.deepEqual(seen, ['qr:https://login.weixin.qq.com/l/4dcaWx3uBw==:data:image/png;base64,', 'scanned:data:img/jpg;base64,AAAA', 'login:Me', 'ready:4:1']);
+    // tip=1 on the first poll only.
+    const polls = fake.seen.filter((r) => r.endpoint === 'login').map((r) => r.query.get('tip'));
+    assert.deepEqual(polls, ['1', '0', '0']);
+    // Hosts come from redirect_uri; cookies set for .wx2.qq.com reach webpush.
+    const nlp = fake.seen.find((r) => r.endpoint === 'webwxnewloginpage')!;
+    assert.equal(nlp.host, 'wx2.qq.com');
+    assert.equal(nlp.query.get('fun'), 'new');
+    assert.equal(nlp.query.get('version'), 'v2');
+    await until(() => fake!.count('synccheck') > 0);
+    const sc = fake.seen.find((r) => r.endpoint === 'synccheck')!;
+    assert.equal(sc.host, 'webpush.wx2.qq.com');
+    assert.match(sc.cookie, /wxsid=PsWd4FvKROR5EVcG/);
+    assert.match(sc.cookie, /webwx_data_ticket=gSeBbuhX/);
+    // SyncCheckKey of the first sync (base 1200) is used for synccheck, not SyncKey.
+    assert.match(sc.query.get('synckey') ?? '', /^1_1200\|2_1201/);
+    // getcontact followed Seq; the room got its members by batchgetcontact.
+    assert.deepEqual(fake.seen.filter((r) => r.endpoint === 'webwxgetcontact').map((r) => r.query.get('seq')), ['0', '77']);
+    const room = transport.room('@@room1');
+    assert.equal(room?.members.length, 2);
+    assert.equal(transport.self?.id, SELF);
+    const snap = transport.serialize();
+    assert.ok(snap && typeof snap === 'object');
+  });
+
+  it('newloginpage ret 1203 → login-refused with WeChat\'s text, no second QR', async () => {
+    const routes = happyRoutes();
+    routes.login = () => ({ body: 'window.code=200;\nwindow.redirect_uri="https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage?ticket=T&uuid=U&lang=zh_CN&scan=1";' });
+    routes.webwxnewloginpage = () => ({ body: '<error><ret>1203</ret><message>当前登录环境异常。</message></error>' });
+    fake = await startFakeWechat(routes);
+    transport = createWebTransport({ endpoint: fake.origin });
+    const logouts: unknown[] = [];
+    transport.on('logout', (l) => logouts.push(l));
+    await assert.rejects(transport.start(), (e: unknown) => isTransportError(e) && e.kind === 'login-refused' && e.code === 1203 && /当前登录环境异常/.test(e.message) && /desktop/.test(e.message));
+    assert.equal(fake.count('jslogin'), 1);
+    assert.equal((logouts[0] as { reason: string }).reason, 'login-failed');
+  });
+
+  it('expired QR codes are renewed up to maxQrCodes, then a clear error', async () => {
+    const routes = happyRoutes();
+    routes.login = (_r, n) => ({ body: n % 2 ? 'window.code=400;' : 'window.code=202;' });
+    fake = await startFakeWechat(routes);
+    transport = createWebTransport({ endpoint: fake.origin, maxQrCodes: 3 });
+    let qrs = 0;
+    transport.on('qr', () => qrs++);
+    await assert.rejects(transport.start(), (e: unknown) => isTransportError(e) && /3 QR codes/.test(e.message));
+    assert.equal(qrs, 3);
+    assert.equal(fake.count('jslogin'), 3);
+  });
+
+  it('desktop mode sends mod=desktop and the UOS headers', async () => {
+    fake = await startFakeWechat(happyRoutes());
+    transport = createWebTransport({ endpoint: fake.origin, desktop: true });
+    await transport.start();
+    const js = fake.seen.find((r) => r.endpoint === 'jslogin')!;
+    assert.match(js.query.get('redirect_uri') ?? '', /mod=desktop/);
+    const nlp = fake.seen.find((r) => r.endpoint === 'webwxnewloginpage')!;
+    assert.equal(nlp.query.get('mod'), 'desktop');
+    assert.equal(nlp.headers['client-version'], '2.0.0');
+    assert.ok(String(nlp.headers.extspam).startsWith('Go8FCIkFEokFCggwMDAwMDAwMRAG'));
+  });
+});
+
+describe('createWebTransport(): sync loop', () => {
+  it('dispatches messages once (dedupe by MsgId), keeps 64-bit ids, fetches unknown senders first', async () => {
+    const routes = happyRoutes();
+    let checks = 0;
+    routes.synccheck = () => (++checks <= 3 ? { body: 'window.synccheck={retcode:"0",selector:"2"}' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 50 });
+    // The same message arrives in two syncs (retried delivery); a stranger writes too.
+    routes.webwxsync = (_r, n) => (n === 1 ? syncBody([], 200) : syncBody([rawMsg('179242112323992762', '@alice', 'hi'), rawMsg('5', '@stranger', 'yo')], 200 + n));
+    const batch = routes.webwxbatchgetcontact!;
+    routes.webwxbatchgetcontact = (r, n) => (r.body.includes('@stranger') ? json({ BaseResponse: OK, Count: 1, ContactList: [{ UserName: '@stranger', NickName: 'Stranger', ContactFlag: 0 }] }) : batch(r, n));
+    fake = await startFakeWechat(routes);
+    transport = createWebTransport({ endpoint: fake.origin });
+    const msgs: Message[] = [];
+    transport.on('message', (m) => msgs.push(m));
+    await transport.start();
+    await until(() => checks > 3);
+    assert.deepEqual(msgs.map((m) => m.id).sort(), ['179242112323992762', '5']);
+    const s = msgs.find((m) => m.id === '5')!;
+    assert.equal(s.senderName, 'Stranger');
+    assert.equal(transport.contact('@stranger')?.kind, 'stranger');
+  });
+
+  for (const [code, reason] of [[1100, 'phone-logout'], [1101, 'kicked'], [1102, 'kicked']] as const) {
+    it(`synccheck retcode ${code} → logout ${reason} at once`, async () => {
+      const routes = happyRoutes();
+      routes.synccheck = () => ({ body: `window.synccheck={retcode:"${code}",selector:"0"}` });
+      fake = await startFakeWechat(routes);
+      transport = createWebTransport({ endpoint: fake.origin });
+      const got = new Promise<{ reason: string; code?: number }>((ok) => transport!.on('logout', ok));
+      const t0 = Date.now();
+      await transport.start();
+      const l = await got;
+      assert.equal(l.reason, reason);
+      assert.equal(l.code, code);
+      assert.ok(Date.now() - t0 < 1000);
+      assert.equal(fake.count('synccheck'), 1);
+    });
+  }
+
+  it('webwxsync BaseResponse 1101 → logout kicked', async () => {
+    const routes = happyRoutes();
+    routes.synccheck = () => ({ body: 'window.synccheck={retcode:"0",selector:"2"}' });
+    routes.webwxsync = (_r, n) => (n === 1 ? syncBody([], 200) : json({ BaseResponse: { Ret: 1101, ErrMsg: '' } }));
+    fake = await startFakeWechat(routes);
+    transport = createWebTransport({ endpoint: fake.origin });
+    const got = new Promise<{ reason: string; code?: number }>((ok) => transport!.on('logout', ok));
+    await transport.start();
+    assert.deepEqual(await got, { reason: 'kicked', code: 1101, message: 'webwxsync: session ended (Ret 1101)' });
+  });
+
+  it('garbage and HTTP 500 back off on the clock with growing delays, then recover', async () => {
+    const routes = happyRoutes();
+    routes.synccheck = (_r, n) => (n === 1 ? { body: '<html>garbage' } : n === 2 ? { status: 500, body: 'oops' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 50 });
+    fake = await startFakeWechat(routes);
+    const clock = new FakeClock(1_700_000_000_000);
+    transport = createWebTransport({ endpoint: fake.origin, clock, sync: { backoffBaseMs: 1000, backoffMaxMs: 8000 } });
+    const beats: number[] = [];
+    transport.on('heartbeat', (h) => beats.push(h.at));
+    await transport.start();
+    await until(() => fake!.count('synccheck') === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(fake.count('synccheck'), 1, 'no retry before the back-off delay');
+    await clock.advance(2000);
+    await until(() => fake!.count('synccheck') === 2);
+    await new Promise((r) => setTimeout(r, 50));
+    await clock.advance(400);
+    assert.equal(fake.count('synccheck'), 2, 'second delay is longer');
+    await clock.advance(4000);
+    await until(() => beats.length > 0);
+  });
+});
+
+describe('createWebTransport(): sends', () => {
+  it('text returns MsgID; ids unique in one ms; 1205 → rate-limited', async () => {
+    const routes = happyRoutes();
+    let n = 0;
+    routes.webwxsendmsg = (r) => {
+      const body = JSON.parse(r.body.toString()) as { Msg: { Content: string; ClientMsgId: string; LocalID: string } };
+      if (body.Msg.Content === 'limit') return json({ BaseResponse: { Ret: 1205, ErrMsg: '' }, MsgID: '', LocalID: '' });
+      return json({ BaseResponse: OK, MsgID: `9000000000000000${++n}`, LocalID: body.Msg.LocalID });
+    };
+    fake = await startFakeWechat(routes);
+    const clock = new FakeClock(1_700_000_000_000);
+    transport = createWebTransport({ endpoint: fake.origin, clock });
+    const started = transport.start();
+    await started;
+    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => transport!.sendText('@alice', `m${i}`)));
+    assert.equal(new Set(sent.map((s) => s.clientId)).size, 20);
+    assert.ok(sent.every((s) => /^\d{17}$/.test(s.clientId)));
+    assert.ok(sent.every((s) => s.id.startsWith('9000000000000000')));
+    await assert.rejects(transport.sendText('@alice', 'limit'), (e: unknown) => isTransportError(e) && e.kind === 'rate-limited' && e.code === 1205);
+  });
+
+  it('a 1.2 MB file goes in 3 chunks to the file host, each with cookies and webwx_data_ticket', async () => {
+    const routes = happyRoutes();
+    routes.webwxuploadmedia = (r) => {
+      const s = r.body.toString('latin1');
+      const chunk = /name="chunk"\r\n\r\n(\d+)/.exec(s)?.[1];
+      return json({ BaseResponse: OK, MediaId: chunk === '2' ? '@crypt_media' : '', StartPos: 0, CDNThumbImgHeight: 0, CDNThumbImgWidth: 0, EncryFileName: 'a%2Ebin' });
+    };
+    routes.webwxsendappmsg = (r) => {
+      const body = JSON.parse(r.body.toString()) as { Msg: { Type: number; Content: string } };
+      assert.equal(body.Msg.Type, 6);
+      assert.match(body.Msg.Content, /<attachid>@crypt_media<\/attachid>/);
+      assert.match(body.Msg.Content, /<totallen>1200000<\/totallen>/);
+      return json({ BaseResponse: OK, MsgID: '123', LocalID: '1' });
+    };
+    fake = await startFakeWechat(routes);
+    transport = createWebTransport({ endpoint: fake.origin });
+    await transport.start();
+    const sent = await transport.sendFile('@alice', { name: 'a.bin', data: Buffer.alloc(1_200_000, 7) });
+    assert.equal(sent.id, '123');
+    const ups = fake.seen.filter((r) => r.endpoint === 'webwxuploadmedia');
+    assert.equal(ups.length, 3);
+    for (const u of ups) {
+      assert.equal(u.host, 'file.wx2.qq.com');
+      assert.match(u.cookie, /webwx_data_ticket=gSeBbuhX/);
+      assert.match(u.body.toString('latin1'), /name="webwx_data_ticket"\r\n\r\ngSeBbuhX/);
+      assert.match(u.body.toString('latin1'), /name="chunks"\r\n\r\n3/);
+    }
+  });
+});
