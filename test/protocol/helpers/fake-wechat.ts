@@ -3,7 +3,7 @@
  * every request (logical host, query, cookies, body). Listens on 127.0.0.1:0.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface SeenRequest {
   endpoint: string;
@@ -59,7 +59,7 @@ export async function startFakeWechat(routes: Record<string, Handler>): Promise<
         });
     });
   });
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
