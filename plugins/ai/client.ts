@@ -102,7 +102,7 @@ export async function complete(http: AxiosInstance, clock: Clock, req: Completio
     if (res.status === 429) {
       const wait = retryAfterMs(res.headers['retry-after'], clock.now());
       if (attempt === 0 && wait !== undefined && clock.now() + wait < deadline) {
-        await clock.sleep(wait, req.signal).catch(() => {});
+        if (wait > 0) await clock.sleep(wait, req.signal).catch(() => {});
         continue;
       }
       throw new AiError('rate-limited', 'the AI endpoint is rate limiting (429)', 429);

@@ -1,0 +1,180 @@
+import { describe, it, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { plugin } from '../../../plugins/ai/index.js';
+import { definePlugin } from '../../../src/pipeline/index.js';
+import { FakeClock, systemClock } from '../../../src/util/clock.js';
+import { ann, bob, cat, family, startPlugin, work, type Harness, type HarnessOptions } from '../harness.js';
+import { startFakeOpenAi, type FakeOpenAi } from './fake-openai.js';
+
+let ai: FakeOpenAi;
+let h: Harness | undefined;
+before(async () => (ai = await startFakeOpenAi()));
+after(() => ai.close());
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  ai.requests.length = 0;
+  ai.next.length = 0;
+  ai.fallback = 'echo';
+});
+
+const start = async (config: Record<string, unknown> = {}, o: HarnessOptions = {}): Promise<Harness> =>
+  (h = await startPlugin(plugin, { baseUrl: ai.baseUrl, apiKey: 'sk-test', model: 'test-model', ...config }, o));
+
+/** Say something and wait for the bot's answer(s). */
+async function ask(hh: Harness, from: typeof ann, text: string, o: Parameters<Harness['say']>[2] = {}, answers = 1): Promise<string[]> {
+  await hh.say(from, text, o);
+  return hh.waitSent(answers);
+}
+
+describe('plugin ai', () => {
+  it('asks the endpoint with model, key and system prompt and answers', async () => {
+    const hh = await start({ systemPrompt: 'Be terse.' });
+    assert.deepEqual(await ask(hh, ann, 'hello'), ['[0] hello']);
+    const r = ai.requests[0]!;
+    assert.equal(r.model, 'test-model');
+    assert.equal(r.authorization, 'Bearer sk-test');
+    assert.deepEqual(r.messages[0], { role: 'system', content: 'Be terse.' });
+  });
+
+  it('keeps separate memories for two people and for a room', async () => {
+    const hh = await start();
+    assert.deepEqual(await ask(hh, ann, 'I am Ann'), ['[0] I am Ann']);
+    assert.deepEqual(await ask(hh, bob, 'I am Bob'), ['[0] I am Bob']);
+    assert.deepEqual(await ask(hh, ann, 'who am I'), ['[2] who am I']);
+    assert.deepEqual(await ask(hh, cat, 'room one', { room: family, mention: true }), ['[0] Cat: room one']);
+    assert.deepEqual(await ask(hh, ann, 'room two', { room: family, mention: true }), ['[2] Ann: room two']);
+    assert.deepEqual(await ask(hh, bob, 'who am I'), ['[2] who am I']);
+    const annHistory = ai.requests[2]!.messages.map((m) => m.content);
+    assert.ok(annHistory.includes('I am Ann') && !annHistory.includes('I am Bob'), 'Ann must not see Bob');
+    const roomHistory = ai.requests[4]!.messages.map((m) => m.content);
+    assert.ok(roomHistory.includes('Cat: room one') && !roomHistory.includes('I am Ann'), 'the room has its own memory');
+  });
+
+  it('forgets after #reset and after the expiry', async () => {
+    const clock = new FakeClock(Date.UTC(2024, 0, 1));
+    const hh = await start({ memoryMinutes: 30 }, { clock });
+    await ask(hh, ann, 'one');
+    assert.deepEqual(await ask(hh, ann, 'two'), ['[2] two']);
+    assert.deepEqual(await ask(hh, ann, '#reset'), ['OK, I have forgotten this conversation.']);
+    assert.deepEqual(await ask(hh, ann, 'three'), ['[0] three']);
+    await clock.advance(29 * 60_000);
+    assert.deepEqual(await ask(hh, ann, 'four'), ['[2] four']);
+    await clock.advance(31 * 60_000);
+    assert.deepEqual(await ask(hh, ann, 'five'), ['[0] five']);
+  });
+
+  it('remembers across a restart (SQLite) and trims by turns', async () => {
+    const first = await start({ maxTurns: 1 });
+    await ask(first, ann, 'one');
+    await ask(first, ann, 'two');
+    assert.deepEqual(await ask(first, ann, 'three'), ['[2] three'], 'only one pair is kept');
+    const dataDir = first.dataDir;
+    await first.host.close();
+    first.store.close();
+    h = undefined;
+    const second = await startPlugin(plugin, { baseUrl: ai.baseUrl, model: 'm', maxTurns: 1 }, { dataDir });
+    try {
+      assert.deepEqual(await ask(second, ann, 'again'), ['[2] again']);
+      assert.equal(ai.requests.at(-1)!.messages[1]!.content, 'three');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('uses per-chat prompts and #prompt', async () => {
+    const hh = await start({ systemPrompt: 'account prompt', chatPrompts: [{ chat: 'Work', prompt: 'work prompt' }] });
+    await ask(hh, bob, 'q1', { room: work, mention: true });
+    assert.equal(ai.requests.at(-1)!.messages[0]!.content, 'work prompt');
+    assert.deepEqual(await ask(hh, ann, '#prompt Speak like a pirate'), ['OK, I will use that prompt in this chat.']);
+    await ask(hh, ann, 'q2');
+    assert.equal(ai.requests.at(-1)!.messages[0]!.content, 'Speak like a pirate');
+    await ask(hh, bob, 'q3');
+    assert.equal(ai.requests.at(-1)!.messages[0]!.content, 'account prompt', 'a #prompt is per chat');
+    assert.deepEqual(await ask(hh, ann, '#prompt'), ['The prompt here is: Speak like a pirate']);
+    await ask(hh, ann, '#prompt off');
+    await ask(hh, ann, 'q4');
+    assert.equal(ai.requests.at(-1)!.messages[0]!.content, 'account prompt');
+  });
+
+  it('answers politely on errors and 429s, and retries once when told how long to wait', async () => {
+    const hh = await start({ fallbackReply: 'sorry' });
+    ai.next.push({ status: 500 });
+    assert.deepEqual(await ask(hh, ann, 'a'), ['sorry']);
+    ai.next.push({ status: 429 });
+    assert.deepEqual(await ask(hh, ann, 'b'), ['sorry']);
+    ai.next.push({ status: 429, headers: { 'retry-after': '0' } });
+    assert.deepEqual(await ask(hh, ann, 'c'), ['[0] c'], 'a 429 with Retry-After is retried');
+    ai.next.push({ status: 200, body: { choices: [] } });
+    assert.deepEqual(await ask(hh, ann, 'd'), ['sorry']);
+    assert.equal(hh.host.list()[0]?.errors, 0, 'endpoint failures are answered, not plugin errors');
+  });
+
+  it('gives up after the timeout with the fallback', async () => {
+    const hh = await start({ timeoutSeconds: 0.3, fallbackReply: 'too slow, sorry' }, { clock: systemClock });
+    ai.next.push({ hangMs: 5000 });
+    const t0 = Date.now();
+    assert.deepEqual(await ask(hh, ann, 'slow'), ['too slow, sorry']);
+    assert.ok(Date.now() - t0 < 2000);
+  });
+
+  it('never blocks other plugins or other chats while waiting', async () => {
+    const tail = definePlugin({ name: 'tail', description: 'answers at once', config: z.object({}), setup: (api) => api.use((ctx) => ctx.reply(`tail: ${ctx.text}`)) });
+    const hh = await start({}, { clock: systemClock, also: [{ def: tail, config: {} }] });
+    ai.next.push({ hangMs: 1500 });
+    const t0 = Date.now();
+    await hh.say(ann, 'slow question');
+    assert.ok(Date.now() - t0 < 500, 'handle() returned while the endpoint was still thinking');
+    assert.deepEqual(hh.take(), ['tail: slow question']);
+    assert.deepEqual(await ask(hh, bob, 'fast', {}, 2), ['tail: fast', '[0] fast'], 'another chat is answered meanwhile');
+    assert.deepEqual(await hh.waitSent(1, 3000), ['too late']);
+  });
+
+  it('splits long answers into WeChat-sized messages', async () => {
+    const hh = await start({ maxMessageLength: 100 });
+    const long = Array.from({ length: 40 }, (_, i) => `Sentence number ${i}.`).join(' ');
+    ai.next.push({ answer: long });
+    const parts = await ask(hh, ann, 'tell me a lot', {}, 8);
+    assert.ok(parts.length >= 7, `got ${parts.length} parts`);
+    for (const p of parts) assert.ok(p.length <= 100);
+    assert.equal(parts.join(' '), long);
+  });
+
+  it('limits questions per person and says so once', async () => {
+    const clock = new FakeClock(Date.UTC(2024, 0, 1));
+    const hh = await start({ personPerMinute: 2, rateLimitReply: 'slow down' }, { clock });
+    await ask(hh, ann, 'q1');
+    await ask(hh, ann, 'q2');
+    assert.deepEqual(await ask(hh, ann, 'q3'), ['slow down']);
+    await hh.say(ann, 'q4');
+    assert.deepEqual(await ask(hh, bob, 'b1'), ['[0] b1'], 'other people are not limited');
+    assert.deepEqual(hh.take(), []);
+    await clock.advance(60_000);
+    assert.deepEqual(await ask(hh, ann, 'q5'), ['[4] q5']);
+  });
+
+  it('limits questions per chat', async () => {
+    const hh = await start({ chatPerMinute: 1, rateLimitReply: '' });
+    await ask(hh, ann, 'one', { room: family, mention: true });
+    await hh.say(bob, 'two', { room: family, mention: true });
+    assert.deepEqual(await ask(hh, bob, 'three', { room: work, mention: true }), ['[0] Boss: three'], 'named by remark');
+    assert.equal(ai.requests.length, 2);
+  });
+
+  it('obeys triggers and allow/deny lists', async () => {
+    const hh = await start({ privateTrigger: 'prefix', groupTriggers: ['keywords'], keywords: ['robot'], denyPeople: ['Boss'], allowChats: ['Ann', 'Family'] });
+    await hh.say(ann, 'no prefix');
+    await hh.say(cat, 'ai: not allowed chat');
+    await hh.say(bob, 'hey robot', { room: family });
+    await hh.say(ann, 'hello', { room: family, mention: true });
+    assert.deepEqual(await ask(hh, ann, 'robot, hi', { room: family }), ['[0] Ann: robot, hi']);
+    assert.deepEqual(await ask(hh, ann, 'ai: hi'), ['[0] hi']);
+    assert.equal(ai.requests.length, 2);
+  });
+
+  it('answers the fallback when no endpoint is configured', async () => {
+    h = await startPlugin(plugin, { fallbackReply: 'not set up' });
+    assert.deepEqual(await ask(h, ann, 'hi'), ['not set up']);
+  });
+});
