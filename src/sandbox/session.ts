@@ -3,7 +3,8 @@
  * changes waiting for webwxsync, the SyncKey/SyncCheckKey arithmetic and the one held synccheck.
  * Kept small on purpose: 1,000 of these must fit in one process.
  */
-import type { RawAddMsg, RawContact, RawDelContact, RawProfile, RawSyncKey } from '../protocol/raw-types.js';
+import type { RawContact, RawDelContact, RawProfile, RawSyncKey } from '../protocol/raw-types.js';
+import type { WireAddMsg } from './wire.js';
 import type { Family } from './hosts.js';
 import { formatSyncKey, parseSyncKeyString } from './format.js';
 import { loginUserName, encryChatRoomId } from './ids.js';
@@ -13,8 +14,8 @@ export type DeathCode = 1100 | 1101 | 1102;
 export type Lang = 'zh_CN' | 'en_US';
 
 export type SyncEvent =
-  | { seq: number; kind: 'msg'; msg: RawAddMsg }
-  | { seq: number; kind: 'enter'; msg: RawAddMsg }
+  | { seq: number; kind: 'msg'; msg: WireAddMsg }
+  | { seq: number; kind: 'enter'; msg: WireAddMsg }
   | { seq: number; kind: 'contact'; contact: RawContact }
   | { seq: number; kind: 'del'; del: RawDelContact }
   | { seq: number; kind: 'profile'; profile: RawProfile };

@@ -1,0 +1,33 @@
+/**
+ * The phone page at /sandbox: an EJS page and one small plain script (no CDN) that drives the
+ * control API — scan/confirm/cancel QR codes, browse chats, send as any contact or group member,
+ * watch the bot's replies and trigger phone-side events.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
+import type { Context, Next } from 'koa';
+import type { SandboxState } from './state.js';
+
+const VIEWS = resolve(dirname(fileURLToPath(import.meta.url)), '../../views/sandbox');
+
+/** Koa middleware for /sandbox and its static script. */
+export function phonePage(st: SandboxState): (ctx: Context, next: Next) => Promise<void> {
+  return async (ctx) => {
+    if (ctx.path === '/sandbox' || ctx.path === '/sandbox/') {
+      const accounts = st.accounts.map((a) => ({ id: a.id, nickname: a.nick }));
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = await ejs.renderFile(join(VIEWS, 'phone.ejs'), { accounts, uuid: typeof ctx.query.uuid === 'string' ? ctx.query.uuid : '' });
+      return;
+    }
+    if (ctx.path === '/sandbox/phone.js' || ctx.path === '/sandbox/phone.css') {
+      ctx.type = ctx.path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8';
+      ctx.body = await readFile(join(VIEWS, ctx.path.slice('/sandbox/'.length)), 'utf8');
+      return;
+    }
+    ctx.status = 404;
+    ctx.body = 'not found';
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * The Koa application of the sandbox: WeChat endpoints by path (any host family on one listener),
+ * the fault injector in front of them, the control API under /sandbox/api and the phone page.
+ */
+import Koa from 'koa';
+import type { Logger } from '../logger.js';
+import { controlRoutes } from './control.js';
+import { makeCtx, type WxCtx } from './http.js';
+import { phonePage } from './phone-page.js';
+import { jslogin, loginPoll, logout, newLoginPage, pushLoginUrl, qrPayload, qrcodeImage } from './routes-login.js';
+import { checkUpload, getHeadImg, getMedia, getMsgImg, getVideo, getVoice, getIcon, preview, uploadMedia } from './routes-media.js';
+import { createChatroom, oplog, searchContact, statReport, updateChatroom, verifyUser } from './routes-contacts.js';
+import { revoke, sendApp, sendEmoticon, sendImage, sendText, sendVideo } from './routes-send.js';
+import { batchGetContact, getContact, statusNotify, syncCheck, webwxinit, webwxsync } from './routes-session.js';
+import { synccheckBody } from './format.js';
+import { baseResponse, sendJs, sendJson } from './http.js';
+import type { SandboxState } from './state.js';
+
+type Handler = (c: WxCtx) => void | Promise<void>;
+
+const CGI: Record<string, Handler> = {
+  login: loginPoll,
+  webwxnewloginpage: newLoginPage,
+  webwxpushloginurl: pushLoginUrl,
+  webwxinit,
+  webwxstatusnotify: statusNotify,
+  webwxgetcontact: getContact,
+  webwxbatchgetcontact: batchGetContact,
+  synccheck: syncCheck,
+  webwxsync,
+  webwxlogout: logout,
+  webwxsendmsg: sendText,
+  webwxsendmsgimg: sendImage,
+  webwxsendvideomsg: sendVideo,
+  webwxsendappmsg: sendApp,
+  webwxsendemoticon: sendEmoticon,
+  webwxrevokemsg: revoke,
+  webwxuploadmedia: uploadMedia,
+  webwxcheckupload: checkUpload,
+  webwxgetmsgimg: getMsgImg,
+  webwxgetvoice: getVoice,
+  webwxgetvideo: getVideo,
+  webwxgetmedia: getMedia,
+  webwxgeticon: getIcon,
+  webwxgetheadimg: getHeadImg,
+  webwxpreview: preview,
+  webwxverifyuser: verifyUser,
+  webwxoplog: oplog,
+  webwxcreatechatroom: createChatroom,
+  webwxupdatechatroom: updateChatroom,
+  webwxsearchcontact: searchContact,
+  webwxstatreport: statReport,
+};
+
+function handlerFor(path: string): Handler | undefined {
+  if (path === '/jslogin' || path === '/cgi-bin/mmwebwx-bin/jslogin') return jslogin;
+  if (path.startsWith('/qrcode/')) return qrcodeImage;
+  if (path.startsWith('/l/')) return qrPayload;
+  const m = /^\/cgi-bin\/mmwebwx-bin\/([a-z]+)$/.exec(path);
+  return m ? CGI[m[1] as string] : undefined;
+}
+
+/** Apply an injected fault; true when the request has been answered (or dropped) by it. */
+async function applyFault(c: WxCtx): Promise<boolean> {
+  const st = c.st;
+  if (st.faults.length === 0) return false;
+  const uin = c.cookies.wxuin;
+  const accountId = uin ? st.accounts.find((a) => String(a.uin) === uin)?.id : undefined;
+  const f = st.takeFault(c.endpoint, accountId);
+  if (!f) return false;
+  const ctx = c.koa;
+  switch (f.kind) {
+    case 'http-500':
+      ctx.status = 500;
+      ctx.body = '<html><body>500 Internal Server Error</body></html>';
+      return true;
+    case 'garbage':
+      ctx.status = 200;
+      ctx.set('Content-Type', 'text/plain');
+      ctx.body = '\u0000<html>garbage{{{' + 'x'.repeat(16);
+      return true;
+    case 'reset':
+      ctx.respond = false;
+      ctx.req.socket.destroy();
+      return true;
+    case 'timeout':
+      // Never answer; the socket is dropped after `ms` (or at close) so nothing leaks.
+      await new Promise<void>((resolve) => {
+        const t = st.later(f.ms, resolve);
+        ctx.res.once('close', () => {
+          st.cancelTimer(t);
+          resolve();
+        });
+      });
+      ctx.respond = false;
+      ctx.req.socket.destroy();
+      return true;
+    case 'slow':
+      await new Promise<void>((resolve) => st.later(f.ms, resolve));
+      return false;
+    case 'ret-1205':
+      if (c.endpoint === 'synccheck') sendJs(c, synccheckBody(1205, 0));
+      else sendJson(c, { BaseResponse: baseResponse(1205), MsgID: '', LocalID: '' });
+      return true;
+  }
+}
+
+/** Build the Koa app for one sandbox state. */
+export function createSandboxApp(st: SandboxState, log: Logger): Koa {
+  const app = new Koa();
+  app.on('error', (err: unknown) => {
+    const e = err as { code?: string };
+    if (e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    log.warn({ err }, 'sandbox request failed');
+  });
+  const control = controlRoutes(st);
+  const phone = phonePage(st);
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 500;
+      ctx.status = status;
+      ctx.type = 'application/json';
+      ctx.body = { error: { message: (err as Error).message } };
+      if (status >= 500) ctx.app.emit('error', err, ctx);
+    }
+  });
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/sandbox' || ctx.path.startsWith('/sandbox/')) {
+      if (ctx.path.startsWith('/sandbox/api/')) return control(ctx, next);
+      return phone(ctx, next);
+    }
+    const handler = handlerFor(ctx.path);
+    if (!handler) {
+      if (ctx.path === '/' || ctx.path === '') {
+        ctx.redirect('/sandbox');
+        return;
+      }
+      ctx.status = 404;
+      ctx.body = 'not found';
+      return;
+    }
+    st.counters.requests += 1;
+    const c = makeCtx(ctx, st);
+    if (await applyFault(c)) return;
+    await handler(c);
+  });
+  return app;
+}
