@@ -1,0 +1,56 @@
+/** Shared set-up for integration tests: a sandbox, a transport on it, and small waits. */
+import { createWebTransport, type WebTransportOptions } from '../../../src/protocol/index.js';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../../src/sandbox/index.js';
+import type { Message } from '../../../src/transport/model.js';
+import type { Transport } from '../../../src/transport/transport.js';
+
+export const FAST: WebTransportOptions = {
+  timeouts: { loginPoll: 3000, syncCheck: 2000, sync: 3000, other: 5000, jslogin: 3000 },
+  sync: { backoffBaseMs: 50, backoffMaxMs: 400, emptySyncPauseMs: 100, watchdogSlackMs: 1000 },
+};
+
+export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`${what} not reached in ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface Rig {
+  sb: RunningSandbox;
+  t: Transport;
+  messages: Message[];
+  close(): Promise<void>;
+}
+
+/** Sandbox with auto scan/confirm and a started transport. */
+export async function rig(sbOpts: SandboxOptions = {}, tOpts: WebTransportOptions = {}): Promise<Rig> {
+  const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 30, rooms: 4, roomSize: 8, ...sbOpts });
+  const t = createWebTransport({ endpoint: sb.origin, ...FAST, ...tOpts });
+  const messages: Message[] = [];
+  t.on('message', (m) => messages.push(m));
+  try {
+    await t.start();
+  } catch (err) {
+    await sb.close();
+    throw err;
+  }
+  return {
+    sb,
+    t,
+    messages,
+    close: async () => {
+      await t.stop();
+      await sb.close();
+    },
+  };
+}
+
+export async function firstFriend(r: Rig, skip = 0): Promise<{ id: string; nickname: string }> {
+  const st = await r.sb.control.state(true);
+  const f = st.accounts[0]!.friends.filter((x) => x.kind === 'friend')[skip]!;
+  const local = r.t.contacts().find((c) => c.name === f.nickname && c.kind === 'friend');
+  if (!local) throw new Error(`friend ${f.nickname} not in the transport's contacts`);
+  return { id: local.id, nickname: f.nickname };
+}
