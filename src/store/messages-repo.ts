@@ -113,10 +113,22 @@ export function createMessagesRepo(db: Db): MessagesRepo {
     list(account, q = {}) {
       const where = ['account_id = ?'];
       const args: (string | number)[] = [account];
-      if (q.chatId !== undefined) (where.push('chat_id = ?'), args.push(q.chatId));
-      if (q.text) (where.push("text like ? escape '\\'"), args.push(`%${q.text.replace(/[\\%_]/g, (c) => '\\' + c)}%`));
-      if (q.before !== undefined) (where.push('created_at < ?'), args.push(q.before));
-      if (q.after !== undefined) (where.push('created_at > ?'), args.push(q.after));
+      if (q.chatId !== undefined) {
+        where.push('chat_id = ?');
+        args.push(q.chatId);
+      }
+      if (q.text) {
+        where.push("text like ? escape '\\'");
+        args.push(`%${q.text.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+      }
+      if (q.before !== undefined) {
+        where.push('created_at < ?');
+        args.push(q.before);
+      }
+      if (q.after !== undefined) {
+        where.push('created_at > ?');
+        args.push(q.after);
+      }
       const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
       const rows = db
         .prepare(`select * from messages where ${where.join(' and ')} order by created_at desc, rowid desc limit ${limit}`)

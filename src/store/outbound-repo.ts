@@ -202,9 +202,18 @@ export function createOutboundRepo(db: Db): OutboundRepo {
     list(account, q = {}) {
       const where = ['account_id = ?'];
       const args: (string | number)[] = [account];
-      if (q.status) (where.push('status = ?'), args.push(q.status));
-      if (q.chatId) (where.push('chat_id = ?'), args.push(q.chatId));
-      if (q.beforeSeq !== undefined) (where.push('seq < ?'), args.push(q.beforeSeq));
+      if (q.status) {
+        where.push('status = ?');
+        args.push(q.status);
+      }
+      if (q.chatId) {
+        where.push('chat_id = ?');
+        args.push(q.chatId);
+      }
+      if (q.beforeSeq !== undefined) {
+        where.push('seq < ?');
+        args.push(q.beforeSeq);
+      }
       const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
       return (
         db.prepare(`select ${COLUMNS} from outbound where ${where.join(' and ')} order by seq desc limit ${limit}`).all(...args) as Row[]

@@ -1,0 +1,319 @@
+/**
+ * Many accounts in one process, each isolated: its own Transport (cookie jar, keys, loops), its own
+ * outbound queue and its own plugin instances. Drives the login ladder (saved session → push login
+ * → new QR), re-login after a logout, and a clean stop on SIGTERM.
+ */
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../util/clock.js';
+import type { Transport } from '../transport/transport.js';
+import { isTransportError } from '../transport/errors.js';
+import type { Store } from '../store/index.js';
+import { PluginHost } from '../pipeline/plugin-host.js';
+import type { PluginRegistry } from '../pipeline/plugin-registry.js';
+import { Bot } from './bot.js';
+import { SAFE_PACING, type PacingProfile } from './pacing.js';
+import type { RetryPolicy } from './outbound-queue.js';
+import type { BotEvent, BotInfo, EventWriter } from './types.js';
+
+export type ManagerStore = Pick<
+  Store,
+  'db' | 'accounts' | 'sessions' | 'kv' | 'messages' | 'directory' | 'outbound' | 'stats' | 'traces' | 'pluginSettings' | 'pluginErrors'
+>;
+
+export interface AccountManagerDeps {
+  store: ManagerStore;
+  log: Logger;
+  clock?: Clock;
+  /** A fresh Transport for an account (called for every login attempt). */
+  createTransport(accountId: string): Transport;
+  pluginRegistry: PluginRegistry;
+  /** SEND_PACING: 'safe' (default), 'off', or a custom profile. */
+  sendPacing?: 'safe' | 'off' | PacingProfile;
+  /** BOT_PLUGINS: plugins on for an account with no saved settings. */
+  botPlugins?: string[];
+  /** Synchronous writers called inside the transaction that stores each event (webhook outbox). */
+  eventWriters?: EventWriter[];
+  pluginTimeoutMs?: number;
+  retry?: { rateLimited?: RetryPolicy; network?: RetryPolicy };
+  /** Start a new login (QR) after a logout that we did not ask for. Default true. */
+  autoRelogin?: boolean;
+  /** Pause before that new login. Default 5 s. */
+  reloginDelayMs?: number;
+  /** Give up waiting for a scan after this many QR codes (state needs-login). */
+  maxQrCodes?: number;
+}
+
+interface Runtime {
+  bot: Bot;
+  host: PluginHost;
+  pluginsReady: Promise<void>;
+  running: boolean;
+  abort?: AbortController;
+  login?: Promise<void>;
+}
+
+export class AccountManager {
+  private runtimes = new Map<string, Runtime>();
+  private listeners = new Set<(e: BotEvent) => void>();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly pacing: PacingProfile | null;
+
+  constructor(private readonly deps: AccountManagerDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.log = deps.log.child({ ns: 'bot' });
+    const p = deps.sendPacing ?? 'safe';
+    this.pacing = p === 'off' ? null : p === 'safe' ? SAFE_PACING : p;
+  }
+
+  /** Every account with its state. */
+  list(): BotInfo[] {
+    return this.deps.store.accounts.list().map((a) => this.ensure(a.id)!.bot.info());
+  }
+
+  get(id: string): Bot | undefined {
+    return this.ensure(id)?.bot;
+  }
+
+  /** Resolve when the account's plugins are set up (tests, API handlers that configure at once). */
+  async ready(id: string): Promise<Bot> {
+    const rt = this.ensure(id);
+    if (!rt) throw new Error(`No account ${id}`);
+    await rt.pluginsReady;
+    return rt.bot;
+  }
+
+  /**
+   * Create an account and start it (it shows a QR unless a session can be restored).
+   *
+   * @example
+   *   const bot = await manager.add('support');
+   *   bot.on('qr', (qr) => console.log(qr.text));
+   */
+  async add(name?: string): Promise<Bot> {
+    const count = this.deps.store.accounts.list().length;
+    const rec = this.deps.store.accounts.create({ name: name?.trim() || `account ${count + 1}` });
+    await this.start(rec.id);
+    return this.ensure(rec.id)!.bot;
+  }
+
+  /** Stop, log out and delete an account with everything stored for it. */
+  async remove(id: string): Promise<void> {
+    const rt = this.ensure(id);
+    if (!rt) return;
+    await this.logout(id).catch((e: unknown) => this.log.warn({ err: e, account: id }, 'logout during remove failed'));
+    await rt.host.close();
+    this.runtimes.delete(id);
+    const db = this.deps.store.db;
+    db.transaction(() => {
+      for (const table of ['messages', 'contacts', 'rooms', 'outbound', 'plugin_settings', 'plugin_errors', 'decision_traces', 'daily_stats', 'daily_chats']) {
+        db.prepare(`delete from ${table} where account_id = ?`).run(id);
+      }
+      db.prepare('delete from kv where scope like ?').run(`plugin:%:${id}`);
+      this.deps.store.accounts.remove(id);
+    })();
+  }
+
+  /** Start (or resume) an account: mark it enabled and begin the login ladder. Resolves once launched. */
+  async start(id: string): Promise<void> {
+    const rt = this.ensure(id);
+    if (!rt) throw new Error(`No account ${id}`);
+    this.deps.store.accounts.update(id, { enabled: true });
+    rt.bot.setEnabled(true);
+    await this.run(rt);
+  }
+
+  /** Stop an account and keep it stopped across restarts (enabled = false). */
+  async stop(id: string): Promise<void> {
+    const rt = this.ensure(id);
+    if (!rt) throw new Error(`No account ${id}`);
+    this.deps.store.accounts.update(id, { enabled: false });
+    rt.bot.setEnabled(false);
+    await this.halt(rt);
+  }
+
+  /** Log out on the server, forget the saved session and stop. */
+  async logout(id: string): Promise<void> {
+    const rt = this.ensure(id);
+    if (!rt) throw new Error(`No account ${id}`);
+    rt.running = false;
+    rt.abort?.abort(new Error('logout'));
+    try {
+      await rt.bot.transport.logout();
+    } catch (e) {
+      this.log.warn({ err: e, account: id }, 'server logout failed; forgetting the session anyway');
+    }
+    this.deps.store.sessions.clear(id);
+    await rt.bot.queue.stop();
+    await rt.bot.drain();
+    rt.bot.setState('logged-out', 'requested');
+  }
+
+  /**
+   * Start every enabled account. With `createIfNone`, a first account is created when there is
+   * none (what `weiroto start` does, so its QR is printed).
+   */
+  async startAll(options: { createIfNone?: boolean } = {}): Promise<void> {
+    const accounts = this.deps.store.accounts.list();
+    if (accounts.length === 0 && options.createIfNone) {
+      await this.add('account 1');
+      return;
+    }
+    for (const a of accounts) {
+      const rt = this.ensure(a.id)!;
+      if (a.enabled) await this.run(rt);
+    }
+  }
+
+  /** SIGTERM: stop the loops, finish in-flight sends, persist sessions. Queued sends stay in SQLite. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((rt) => this.halt(rt)));
+    await Promise.all([...this.runtimes.values()].map((rt) => rt.host.close()));
+  }
+
+  /** Every event of every account, after it was committed. Returns the unsubscribe function. */
+  onEvent(listener: (e: BotEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  // ---- internals ----
+
+  private ensure(id: string): Runtime | undefined {
+    const existing = this.runtimes.get(id);
+    if (existing) return existing;
+    const rec = this.deps.store.accounts.get(id);
+    if (!rec) return undefined;
+    const s = this.deps.store;
+    const log = this.log.child({ account: id });
+    const bot = new Bot({
+      id,
+      name: rec.name,
+      enabled: rec.enabled,
+      transport: this.deps.createTransport(id),
+      repos: { db: s.db, messages: s.messages, directory: s.directory, outbound: s.outbound, stats: s.stats, traces: s.traces },
+      clock: this.clock,
+      log,
+      pacing: this.pacing,
+      ...(this.deps.retry && { retry: this.deps.retry }),
+      ...(this.deps.eventWriters && { eventWriters: this.deps.eventWriters }),
+      publish: (e) => {
+        for (const l of this.listeners) {
+          try {
+            l(e);
+          } catch (err) {
+            log.error({ err }, 'event listener threw');
+          }
+        }
+      },
+    });
+    const host = new PluginHost({
+      account: id,
+      bot,
+      registry: this.deps.pluginRegistry,
+      settings: s.pluginSettings,
+      errors: s.pluginErrors,
+      kv: s.kv,
+      log,
+      clock: this.clock,
+      defaults: this.deps.botPlugins ?? [],
+      ...(this.deps.pluginTimeoutMs !== undefined && { timeoutMs: this.deps.pluginTimeoutMs }),
+      onError: (e) => bot.reportError(e),
+    });
+    bot.plugins = host;
+    const rt: Runtime = { bot, host, pluginsReady: host.init(), running: false };
+    rt.pluginsReady.catch((e: unknown) => log.error({ err: e }, 'plugins failed to load'));
+    bot.on('logout', (p) => this.onLogout(rt, p.reason));
+    bot.on('ready', () => this.saveSession(rt));
+    this.runtimes.set(id, rt);
+    return rt;
+  }
+
+  private async run(rt: Runtime): Promise<void> {
+    if (rt.running) return;
+    await rt.pluginsReady;
+    rt.running = true;
+    rt.abort = new AbortController();
+    rt.bot.queue.start();
+    rt.login = this.login(rt, false);
+  }
+
+  /** The ladder: saved session → push login → new QR (the transport walks it, given the session). */
+  private async login(rt: Runtime, fresh: boolean): Promise<void> {
+    const { bot } = rt;
+    const id = bot.id;
+    const signal = rt.abort!.signal;
+    if (fresh) bot.useTransport(this.deps.createTransport(id));
+    bot.markLoginStarted();
+    bot.setState('starting');
+    let session: Record<string, unknown> | undefined;
+    try {
+      session = this.deps.store.sessions.load(id);
+    } catch (e) {
+      // Sealed with another SECRET_KEY or damaged: log in afresh rather than refuse to start.
+      this.log.warn({ err: e, account: id }, 'saved session unreadable; a new login is needed');
+      this.deps.store.sessions.clear(id);
+    }
+    try {
+      await bot.transport.start({
+        ...(session && { session }),
+        pushLogin: true,
+        signal,
+        ...(this.deps.maxQrCodes !== undefined && { maxQrCodes: this.deps.maxQrCodes }),
+      });
+      if (signal.aborted) return;
+      if (bot.info().state !== 'online') bot.setState('online');
+      this.saveSession(rt);
+      const self = bot.self;
+      if (self) this.deps.store.accounts.update(id, { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) });
+    } catch (e) {
+      if (signal.aborted) return;
+      const message = e instanceof Error ? e.message : String(e);
+      if (isTransportError(e) && (e.kind === 'login-refused' || e.kind === 'server')) bot.setState('failed', message);
+      else if (isTransportError(e) && (e.kind === 'logged-out' || e.kind === 'invalid')) bot.setState('needs-login', message);
+      else bot.setState('failed', message);
+      this.log.warn({ err: e, account: id }, 'login failed');
+    }
+  }
+
+  private onLogout(rt: Runtime, reason: string): void {
+    const id = rt.bot.id;
+    // The phone ended the session: the snapshot is worthless. Other reasons may still allow push login.
+    if (reason === 'phone-logout') this.deps.store.sessions.clear(id);
+    if (!rt.running || reason === 'requested' || this.deps.autoRelogin === false) return;
+    const signal = rt.abort?.signal;
+    this.clock.sleep(this.deps.reloginDelayMs ?? 5000, signal).then(
+      () => {
+        if (rt.running && !signal?.aborted) rt.login = this.login(rt, true);
+      },
+      () => {},
+    );
+  }
+
+  private saveSession(rt: Runtime): void {
+    try {
+      const snap = rt.bot.snapshot();
+      if (snap) this.deps.store.sessions.save(rt.bot.id, snap);
+    } catch (e) {
+      this.log.warn({ err: e, account: rt.bot.id }, 'could not save the session');
+    }
+  }
+
+  /** Stop loops and sends, keep the session for the next start. */
+  private async halt(rt: Runtime): Promise<void> {
+    if (!rt.running) return;
+    rt.running = false;
+    this.saveSession(rt);
+    rt.abort?.abort(new Error('stopped'));
+    await rt.bot.queue.stop();
+    await rt.bot.drain();
+    try {
+      await rt.bot.transport.stop();
+    } catch (e) {
+      this.log.warn({ err: e, account: rt.bot.id }, 'transport stop failed');
+    }
+    this.saveSession(rt);
+    await rt.login?.catch(() => {});
+    rt.bot.setState('stopped');
+  }
+}

@@ -1,0 +1,480 @@
+/**
+ * One WeChat account on top of a Transport: its directory, its events, its durable outbound queue,
+ * its plugins, and what it writes to SQLite (messages, contacts, stats, traces). Incoming messages
+ * are stored, announced and then handled by the plugin pipeline one at a time, so plugin state
+ * cannot race.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../util/clock.js';
+import type { Contact, Message } from '../transport/model.js';
+import type { SessionSnapshot, Transport, TransportEvents } from '../transport/transport.js';
+import type { Db } from '../store/database.js';
+import type { MessagesRepo } from '../store/messages-repo.js';
+import type { DirectoryRepo } from '../store/directory-repo.js';
+import type { OutboundRepo } from '../store/outbound-repo.js';
+import type { StatsRepo } from '../store/stats-repo.js';
+import { dayOf } from '../store/stats-repo.js';
+import type { DecisionTrace, TracesRepo } from '../store/traces-repo.js';
+import type { PluginHost } from '../pipeline/plugin-host.js';
+import { BOT_EVENTS, Emitter, type BotEvents } from './events.js';
+import { Directory } from './directory.js';
+import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
+import type { PacingProfile } from './pacing.js';
+import type {
+  AccountState,
+  BotEvent,
+  BotEventType,
+  BotHandle,
+  BotInfo,
+  EventWriter,
+  OutboundRecord,
+  OutgoingContent,
+  SendOptions,
+  SendTarget,
+} from './types.js';
+
+export interface BotRepos {
+  db: Db;
+  messages: MessagesRepo;
+  directory: DirectoryRepo;
+  outbound: OutboundRepo;
+  stats: StatsRepo;
+  traces: TracesRepo;
+}
+
+export interface BotDeps {
+  id: string;
+  name: string;
+  enabled?: boolean;
+  transport: Transport;
+  repos: BotRepos;
+  clock: Clock;
+  log: Logger;
+  /** `null` = SEND_PACING=off. */
+  pacing: PacingProfile | null;
+  retry?: { rateLimited?: RetryPolicy; network?: RetryPolicy };
+  eventWriters?: EventWriter[];
+  /** Fan-out to the AccountManager's listeners, after commit. */
+  publish?: (e: BotEvent) => void;
+  /** Traces kept per account (older ones are pruned). Default 5000. */
+  keepTraces?: number;
+}
+
+/** A send target that matches nothing in the directory. */
+export class TargetNotFoundError extends Error {
+  override readonly name = 'TargetNotFoundError';
+}
+
+/** The transport events the bot listens to ('chat-opened' is of no use to it). */
+type HandledEvent = Exclude<keyof TransportEvents, 'chat-opened'>;
+
+export class Bot implements BotHandle {
+  readonly id: string;
+  readonly directory = new Directory();
+  readonly queue: OutboundQueue;
+  /** The account's plugin instances (attached by the AccountManager). */
+  plugins!: PluginHost;
+  transport: Transport;
+  /** Event descriptions (for the panel and docs). */
+  static readonly events = BOT_EVENTS;
+
+  private readonly emitter: Emitter<BotEvents>;
+  private readonly repos: BotRepos;
+  private state: BotInfo;
+  private unsubscribe: (() => void)[] = [];
+  private tail: Promise<void> = Promise.resolve();
+  private backlog = 0;
+  private idleWaiters: (() => void)[] = [];
+  private traces: DecisionTrace[] = [];
+  private traceFlush: NodeJS.Immediate | undefined;
+  private tracesSincePrune = 0;
+  private today = '';
+  private activeChats = new Set<string>();
+  private ready = false;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: BotDeps) {
+    this.id = deps.id;
+    this.repos = deps.repos;
+    this.log = deps.log;
+    this.transport = deps.transport;
+    this.state = { id: deps.id, name: deps.name, enabled: deps.enabled ?? true, state: 'stopped' };
+    this.emitter = new Emitter<BotEvents>((e, event) => this.log.error({ err: e, event }, 'bot event listener threw'));
+    this.queue = new OutboundQueue({
+      account: deps.id,
+      repo: deps.repos.outbound,
+      transport: () => this.transport,
+      clock: deps.clock,
+      log: deps.log.child({ ns: 'bot:outbound' }),
+      pacing: deps.pacing,
+      ...(deps.retry && { retry: deps.retry }),
+      canSend: () => this.state.state === 'online',
+      transaction: (fn) => this.repos.db.transaction(fn)(),
+      onSettledInTx: (r) => {
+        if (r.status === 'sent') this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent');
+        this.writeEvent('message.sent', r.chatId, r);
+      },
+      onSettled: (r) => {
+        this.emitter.emit('message-sent', r);
+        this.publish('message.sent', r.chatId, r);
+      },
+    });
+    this.attach(deps.transport);
+  }
+
+  // ---- public surface ----
+
+  get self(): Contact | undefined {
+    return this.state.self ?? this.transport.self;
+  }
+
+  /** A copy of the account's current state for the panel and the API. */
+  info(): BotInfo {
+    return { ...this.state };
+  }
+
+  /**
+   * Subscribe to one of this account's events (see `BOT_EVENTS`); returns the unsubscribe function.
+   *
+   * @example
+   *   bot.on('message', (m) => console.log(m.senderName, m.text));
+   */
+  on<E extends keyof BotEvents>(event: E, listener: (payload: BotEvents[E]) => void): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  /**
+   * Queue a message. Resolves once the row is committed (status 'queued'); the queue sends it with
+   * pacing. With an idempotency key already used on this account, returns the first record.
+   *
+   * @example
+   *   const rec = await bot.send({ name: 'Alice' }, { type: 'text', text: 'hi' }, { source: 'api' });
+   *   await bot.waitFor(rec.id);
+   */
+  send(to: SendTarget, content: OutgoingContent, options: SendOptions = {}): Promise<OutboundRecord> {
+    try {
+      if (options.idempotencyKey !== undefined) {
+        const existing = this.repos.outbound.byIdempotencyKey(this.id, options.idempotencyKey);
+        if (existing) return Promise.resolve(existing);
+      }
+      const chatId = this.resolveTarget(to);
+      checkContent(content);
+      const record = this.queue.enqueue({
+        id: randomUUID(),
+        account: this.id,
+        chatId,
+        type: content.type,
+        ...(content.type === 'text' && { text: content.text }),
+        ...((content.type === 'image' || content.type === 'video' || content.type === 'file') && { file: content.file }),
+        ...(content.type === 'forward' && { message: content.message, text: content.message.text }),
+        ...(options.source !== undefined && { source: options.source }),
+        ...(options.replyTo !== undefined && { replyTo: options.replyTo }),
+        ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey }),
+        createdAt: this.deps.clock.now(),
+      });
+      if (options.replyTo !== undefined && !options.source?.startsWith('plugin:')) {
+        this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'replied');
+      }
+      return Promise.resolve(record);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+
+  /** Resolve when an outbound message is sent or failed (or after `timeoutMs` with its current state). */
+  waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord> {
+    return this.queue.waitFor(outboundId, timeoutMs);
+  }
+
+  /** Resolve when every received message so far went through the pipeline (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.backlog === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  // ---- lifecycle (driven by the AccountManager) ----
+
+  /** Set the account state (and announce it). */
+  setState(state: AccountState, detail?: string): void {
+    const prev = this.state.state;
+    this.state.state = state;
+    if (detail !== undefined) this.state.detail = detail;
+    else if (state === 'online' || state === 'starting') delete this.state.detail;
+    if (state === 'online') {
+      this.state.onlineSince ??= this.deps.clock.now();
+      delete this.state.qr;
+      delete this.state.scannedAvatar;
+      this.queue.wake();
+    } else delete this.state.onlineSince;
+    if (prev === state && detail === undefined) return;
+    const payload = { state, ...(this.state.detail !== undefined && { detail: this.state.detail }) };
+    this.emitter.emit('state', payload);
+    this.publish('account.state', undefined, payload);
+  }
+
+  markLoginStarted(): void {
+    this.state.loginStartedAt = this.deps.clock.now();
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.state.enabled = enabled;
+  }
+
+  /** Swap in a new transport (each login attempt gets a fresh session: cookie jar, keys, loops). */
+  useTransport(transport: Transport): void {
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    this.transport = transport;
+    this.ready = false;
+    this.attach(transport);
+  }
+
+  /** The session snapshot to persist, if logged in. */
+  snapshot(): SessionSnapshot | undefined {
+    return this.transport.serialize();
+  }
+
+  /** Stop handling: wait for the pipeline backlog (bounded), flush traces, detach. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const ac = new AbortController();
+    await Promise.race([this.idle(), this.deps.clock.sleep(timeoutMs, ac.signal).catch(() => {})]);
+    ac.abort();
+    this.flushTraces();
+  }
+
+  /** Emit an error event (plugin failures arrive here from the host). */
+  reportError(error: Error & { plugin?: string }): void {
+    this.emitter.emit('error', error);
+  }
+
+  // ---- transport events ----
+
+  private attach(t: Transport): void {
+    const on = <E extends HandledEvent>(e: E, l: (p: TransportEvents[E]) => void): void => {
+      this.unsubscribe.push(
+        t.on(e, (p) => {
+          if (t !== this.transport) return;
+          try {
+            l(p);
+          } catch (err) {
+            this.log.error({ err, event: e }, 'bot: handling a transport event failed');
+          }
+        }),
+      );
+    };
+    on('qr', (qr) => {
+      this.state.qr = qr;
+      this.setState('waiting-scan');
+      this.emitter.emit('qr', qr);
+    });
+    on('scanned', (p) => {
+      if (p.avatar !== undefined) this.state.scannedAvatar = p.avatar;
+      this.setState('waiting-confirm');
+      this.emitter.emit('scanned', p);
+    });
+    on('step', ({ step }) => {
+      if (step === 'waiting-scan') this.setState('waiting-scan');
+      else if (step === 'waiting-confirm') this.setState('waiting-confirm');
+      else if (step === 'online') this.setState('online');
+      else if (this.state.state !== 'waiting-scan' && this.state.state !== 'waiting-confirm') this.setState('starting');
+    });
+    on('login', ({ self }) => {
+      this.state.self = self;
+      this.directory.putContact(self);
+      this.emitter.emit('login', { self });
+      this.commit('account.login', undefined, { self });
+    });
+    on('ready', (p) => {
+      this.directory.load(t.contacts(), t.rooms());
+      if (this.state.self) this.directory.putContact(this.state.self);
+      this.repos.directory.replaceAll(this.id, this.directory.contacts(), this.directory.rooms());
+      this.ready = true;
+      this.setState('online');
+      this.emitter.emit('ready', p);
+    });
+    on('logout', (p) => {
+      this.ready = false;
+      this.setState('logged-out', p.message ? `${p.reason}: ${p.message}` : p.reason);
+      this.emitter.emit('logout', p);
+      this.commit('account.logout', undefined, p);
+    });
+    on('message', (m) => this.onMessage(m));
+    on('friend-request', (r) => {
+      this.emitter.emit('friend-request', r);
+      this.commit('friend.request', r.contactId, r);
+    });
+    on('contact-update', (c) => {
+      const isNew = this.directory.putContact(c);
+      this.repos.db.transaction(() => {
+        this.repos.directory.upsertContact(this.id, c);
+        if (isNew && this.ready && c.kind === 'friend') this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'newFriends');
+      })();
+    });
+    on('self-update', (c) => {
+      this.state.self = c;
+      this.directory.putContact(c);
+    });
+    on('contact-delete', ({ id }) => {
+      this.directory.removeContact(id);
+      this.repos.directory.deleteContact(this.id, id);
+    });
+    on('room-update', (r) => {
+      this.directory.putRoom(r);
+      this.repos.directory.upsertRoom(this.id, r);
+    });
+    on('room-delete', ({ id }) => {
+      this.directory.removeRoom(id);
+      this.repos.directory.deleteRoom(this.id, id);
+    });
+    on('room-join', (j) => {
+      this.emitter.emit('room-join', j);
+      this.commit('room.join', j.roomId, j);
+    });
+    on('room-leave', (l) => {
+      this.emitter.emit('room-leave', l);
+      this.commit('room.leave', l.roomId, l);
+    });
+    on('room-topic', (tp) => {
+      const room = this.directory.room(tp.roomId);
+      if (room) this.directory.putRoom({ ...room, topic: tp.topic });
+      this.emitter.emit('room-topic', tp);
+      this.commit('room.topic', tp.roomId, tp);
+    });
+    on('recall', (r) => {
+      this.emitter.emit('recall', r);
+      this.commit('message.recalled', r.chatId, r, () => this.repos.messages.markRecalled(this.id, r.messageId));
+    });
+    on('heartbeat', ({ at }) => {
+      this.state.lastSyncAt = at;
+    });
+    on('error', (err) => this.emitter.emit('error', err));
+  }
+
+  private onMessage(m: Message): void {
+    const now = this.deps.clock.now();
+    const day = dayOf(now);
+    if (day !== this.today) {
+      this.today = day;
+      this.activeChats.clear();
+    }
+    let isNew = false;
+    const event: BotEvent | undefined = m.isSelf ? undefined : { type: 'message.received', account: this.id, chatId: m.chatId, at: now, data: m };
+    // One transaction: the message, its statistics and the webhook outbox rows commit together.
+    this.repos.db.transaction(() => {
+      isNew = this.repos.messages.insert(this.id, m);
+      if (!isNew || m.isSelf) return;
+      this.repos.stats.add(this.id, day, 'received');
+      if (!this.activeChats.has(m.chatId)) {
+        this.activeChats.add(m.chatId);
+        this.repos.stats.touchChat(this.id, day, m.chatId);
+      }
+      for (const w of this.deps.eventWriters ?? []) w(event!);
+    })();
+    if (!isNew) return; // a duplicate delivery (sync replays): handled already
+    this.emitter.emit('message', m);
+    if (event) this.deps.publish?.(event);
+    this.backlog++;
+    this.tail = this.tail.then(() => this.runPipeline(m));
+  }
+
+  private async runPipeline(m: Message): Promise<void> {
+    try {
+      if (this.plugins) {
+        const trace = await this.plugins.handle(m);
+        this.traces.push(trace);
+        this.traceFlush ??= setImmediate(() => this.flushTraces());
+        this.emitter.emit('handled', trace);
+      }
+    } catch (e) {
+      this.log.error({ err: e }, 'pipeline failed');
+    } finally {
+      if (--this.backlog === 0) {
+        const w = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const r of w) r();
+      }
+    }
+  }
+
+  /** Traces are written in batches: one transaction per burst instead of one per message. */
+  private flushTraces(): void {
+    if (this.traceFlush) clearImmediate(this.traceFlush);
+    this.traceFlush = undefined;
+    const batch = this.traces;
+    if (batch.length === 0) return;
+    this.traces = [];
+    const replied = batch.filter((t) => t.replied).length;
+    try {
+      this.repos.db.transaction(() => {
+        this.repos.traces.insertMany(batch);
+        if (replied) this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'replied', replied);
+        this.tracesSincePrune += batch.length;
+        if (this.tracesSincePrune >= 500) {
+          this.tracesSincePrune = 0;
+          this.repos.traces.prune(this.id, this.deps.keepTraces ?? 5000);
+        }
+      })();
+    } catch (e) {
+      this.log.error({ err: e }, 'could not store decision traces');
+    }
+  }
+
+  private writeEvent(type: BotEventType, chatId: string | undefined, data: unknown): BotEvent {
+    const e: BotEvent = { type, account: this.id, ...(chatId !== undefined && { chatId }), at: this.deps.clock.now(), data };
+    for (const w of this.deps.eventWriters ?? []) w(e);
+    return e;
+  }
+
+  private publish(type: BotEventType, chatId: string | undefined, data: unknown): void {
+    if (!this.deps.publish) return;
+    this.deps.publish({ type, account: this.id, ...(chatId !== undefined && { chatId }), at: this.deps.clock.now(), data });
+  }
+
+  /** Store an event (and anything `extra` writes) in one transaction with the outbox rows, then publish it. */
+  private commit(type: BotEventType, chatId: string | undefined, data: unknown, extra?: () => void): void {
+    let e: BotEvent | undefined;
+    if (extra || this.deps.eventWriters?.length) {
+      this.repos.db.transaction(() => {
+        extra?.();
+        e = this.writeEvent(type, chatId, data);
+      })();
+    }
+    if (this.deps.publish) this.deps.publish(e ?? { type, account: this.id, ...(chatId !== undefined && { chatId }), at: this.deps.clock.now(), data });
+  }
+
+  private resolveTarget(to: SendTarget): string {
+    if ('id' in to) {
+      if (!to.id) throw new TargetNotFoundError('send: empty target id');
+      return this.directory.contact(to.id)?.id ?? this.directory.room(to.id)?.id ?? to.id;
+    }
+    if ('room' in to) {
+      const r = this.directory.findRoom(to.room);
+      if (!r) throw new TargetNotFoundError(`send: no room with topic or id "${to.room}"`);
+      return r.id;
+    }
+    const c = this.directory.find(to.name);
+    if (!c) throw new TargetNotFoundError(`send: no contact named "${to.name}" (nickname, remark, alias or id)`);
+    return c.id;
+  }
+}
+
+function checkContent(content: OutgoingContent): void {
+  switch (content.type) {
+    case 'text':
+      if (typeof content.text !== 'string' || content.text.length === 0) throw new TypeError('send: text must be a non-empty string');
+      return;
+    case 'image':
+    case 'video':
+    case 'file':
+      if (!content.file || !Buffer.isBuffer(content.file.data) || !content.file.name) {
+        throw new TypeError(`send: ${content.type} needs a file with a name and data (Buffer)`);
+      }
+      return;
+    case 'forward':
+      if (!content.message?.id) throw new TypeError('send: forward needs a message');
+      return;
+    default:
+      throw new TypeError(`send: unknown content type "${(content as { type: string }).type}"`);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The one typed event map of a Bot. The descriptions are data, so the panel and the docs can list
+ * them; the `BotEvents` payload types are declared next to them.
+ */
+import type { Contact, FriendRequest, Message, Recall, RoomJoin, RoomLeave, RoomTopic } from '../transport/model.js';
+import type { LogoutReason, QrCode } from '../transport/transport.js';
+import type { AccountState, OutboundRecord } from './types.js';
+import type { DecisionTrace } from '../store/traces-repo.js';
+
+export const BOT_EVENTS = {
+  qr: 'A new QR code to scan for this account.',
+  scanned: 'The phone scanned the QR; waiting for the confirm tap.',
+  login: 'The account logged in (contacts may still be loading).',
+  ready: 'Contacts and rooms are loaded; the bot is fully online.',
+  logout: 'The session ended, with the reason (phone-logout, kicked, requested, expired, login-failed).',
+  message: 'A chat message was received (or written by this account elsewhere), after it was stored.',
+  'message-sent': 'An outgoing message reached WeChat (status sent, with its MsgID) or failed for good.',
+  'friend-request': 'Someone asked to become a friend.',
+  'room-join': 'People joined a room.',
+  'room-leave': 'People left or were removed from a room.',
+  'room-topic': 'A room was renamed.',
+  recall: 'A message was recalled.',
+  handled: 'The plugin pipeline finished with a message; the payload is its decision trace.',
+  error: 'A problem worth reporting: a plugin failure (under its name) or a transport error.',
+  state: 'The account state changed (online, waiting-scan, logged-out …).',
+} as const;
+
+export interface BotEvents {
+  qr: QrCode;
+  scanned: { avatar?: string };
+  login: { self: Contact };
+  ready: { contacts: number; rooms: number };
+  logout: { reason: LogoutReason; code?: number; message?: string };
+  message: Message;
+  'message-sent': OutboundRecord;
+  'friend-request': FriendRequest;
+  'room-join': RoomJoin;
+  'room-leave': RoomLeave;
+  'room-topic': RoomTopic;
+  recall: Recall;
+  handled: DecisionTrace;
+  error: Error & { plugin?: string };
+  state: { state: AccountState; detail?: string };
+}
+
+export type BotEventName = keyof typeof BOT_EVENTS;
+// Compile-time check that the descriptions and the payload map list the same events.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const eventMapsAgree: Same<BotEventName, keyof BotEvents> = true;
+
+/** A tiny typed emitter; a listener that throws is reported, never breaks the emitter. */
+export class Emitter<M extends object> {
+  private listeners = new Map<keyof M, Set<(p: never) => void>>();
+  constructor(private onListenerError: (e: unknown, event: string) => void = () => {}) {}
+
+  on<E extends keyof M>(event: E, listener: (payload: M[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (p: never) => void);
+    return () => void set.delete(listener as (p: never) => void);
+  }
+
+  emit<E extends keyof M>(event: E, payload: M[E]): void {
+    const set = this.listeners.get(event);
+    if (!set || set.size === 0) return;
+    for (const l of set) {
+      try {
+        (l as (p: M[E]) => void)(payload);
+      } catch (e) {
+        this.onListenerError(e, String(event));
+      }
+    }
+  }
+
+  count(event: keyof M): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+}

@@ -1,0 +1,23 @@
+/** The bot layer's public surface: one account (Bot), many accounts (AccountManager), and their shapes. */
+export { Bot, TargetNotFoundError, type BotDeps, type BotRepos } from './bot.js';
+export { AccountManager, type AccountManagerDeps, type ManagerStore } from './account-manager.js';
+export { Directory } from './directory.js';
+export { BOT_EVENTS, Emitter, type BotEvents, type BotEventName } from './events.js';
+export { OutboundQueue, DEFAULT_RETRY, type RetryPolicy, type OutboundQueueDeps } from './outbound-queue.js';
+export { Pacer, TokenBucket, SAFE_PACING, type PacingProfile } from './pacing.js';
+export { scaffoldPlugin } from './scaffold.js';
+export type {
+  AccountState,
+  BotInfo,
+  SendTarget,
+  OutgoingContent,
+  OutboundRecord,
+  OutboundStatus,
+  SendOptions,
+  BotEvent,
+  BotEventType,
+  BotHandle,
+  DirectoryView,
+  EventWriter,
+} from './types.js';
+export type { QrCode } from '../transport/transport.js';

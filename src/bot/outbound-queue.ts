@@ -1,0 +1,284 @@
+/**
+ * One account's durable outbound queue. `enqueue()` returns once the row is committed; a worker
+ * loop sends rows in order (per chat), paced, retrying 1205 and network failures with back-off,
+ * and parks while the account is offline. After a restart `start()` picks up every queued row.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../util/clock.js';
+import type { Transport } from '../transport/transport.js';
+import type { SentMessage } from '../transport/model.js';
+import { isTransportError } from '../transport/errors.js';
+import type { NewOutbound, OutboundRecord, OutboundRepo } from '../store/outbound-repo.js';
+import { Pacer, type PacingProfile } from './pacing.js';
+
+export interface RetryPolicy {
+  baseMs: number;
+  maxMs: number;
+  maxAttempts: number;
+}
+
+export const DEFAULT_RETRY: { rateLimited: RetryPolicy; network: RetryPolicy } = {
+  // 1205 is WeChat saying "slow down": wait long and grow fast.
+  rateLimited: { baseMs: 5_000, maxMs: 300_000, maxAttempts: 6 },
+  network: { baseMs: 1_000, maxMs: 60_000, maxAttempts: 5 },
+};
+
+export interface OutboundQueueDeps {
+  account: string;
+  repo: OutboundRepo;
+  /** The transport to send with now (a new one per login attempt). */
+  transport: () => Transport;
+  clock: Clock;
+  log: Logger;
+  pacing: PacingProfile | null;
+  retry?: { rateLimited?: RetryPolicy; network?: RetryPolicy };
+  /** Whether sends may go now (the account is online). */
+  canSend(): boolean;
+  /** Runs `fn` in one SQLite transaction. */
+  transaction<T>(fn: () => T): T;
+  /** Called inside the transaction that marks a row sent or failed (stats, webhook outbox). */
+  onSettledInTx?(record: OutboundRecord): void;
+  /** Called after that transaction committed. */
+  onSettled?(record: OutboundRecord): void;
+}
+
+interface Pending {
+  record: OutboundRecord;
+  /** Not before this time (back-off). */
+  notBefore: number;
+}
+
+const SCAN_LIMIT = 200;
+
+export class OutboundQueue {
+  private pending: Pending[] = [];
+  private wakers = new Set<() => void>();
+  private waiters = new Map<string, Set<(r: OutboundRecord) => void>>();
+  private loop: Promise<void> | undefined;
+  private abort: AbortController | undefined;
+  private inFlight: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+  readonly pacer: Pacer;
+  private retry: typeof DEFAULT_RETRY;
+
+  constructor(private readonly deps: OutboundQueueDeps) {
+    const dayStart = Math.floor(deps.clock.now() / 86_400_000) * 86_400_000;
+    this.pacer = new Pacer(deps.pacing, deps.clock, deps.pacing ? deps.repo.countSentSince(deps.account, dayStart) : 0);
+    this.retry = { ...DEFAULT_RETRY, ...deps.retry };
+  }
+
+  /** Rows waiting to be sent (in memory). */
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Load queued rows (including ones a crash left 'sending') and start the worker. Idempotent. */
+  start(): void {
+    if (this.loop) return;
+    const known = new Set(this.pending.map((p) => p.record.id));
+    const recovered = this.deps.repo.recover(this.deps.account).filter((r) => !known.has(r.id));
+    this.pending = [...recovered.map((record) => ({ record, notBefore: 0 })), ...this.pending];
+    if (recovered.length) this.deps.log.info({ count: recovered.length }, 'outbound: resuming queued messages');
+    const abort = (this.abort = new AbortController());
+    this.loop = this.run(abort.signal).catch((e: unknown) => this.deps.log.error({ err: e }, 'outbound: worker stopped'));
+  }
+
+  /** Stop the worker after the in-flight send (if any) finishes. Queued rows stay in SQLite. */
+  async stop(): Promise<void> {
+    this.abort?.abort(new Error('outbound queue stopped'));
+    this.wake();
+    await this.loop;
+    this.loop = undefined;
+    this.abort = undefined;
+  }
+
+  /**
+   * Commit a row and hand it to the worker. With an idempotency key already used, returns the
+   * first record and queues nothing.
+   */
+  enqueue(row: NewOutbound): OutboundRecord {
+    const { record, created } = this.deps.repo.enqueue(row);
+    if (created) {
+      this.pending.push({ record, notBefore: 0 });
+      this.wake();
+    }
+    return record;
+  }
+
+  /** Resolve when the row is sent or failed, or after `timeoutMs` with its current state. */
+  async waitFor(id: string, timeoutMs = 60_000): Promise<OutboundRecord> {
+    const current = this.deps.repo.get(id);
+    if (!current) throw new Error(`No outbound message ${id}`);
+    if (current.status === 'sent' || current.status === 'failed') return current;
+    return new Promise<OutboundRecord>((resolve) => {
+      const timer = new AbortController();
+      let set = this.waiters.get(id);
+      if (!set) this.waiters.set(id, (set = new Set()));
+      const done = (r: OutboundRecord): void => {
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(id);
+        timer.abort();
+        resolve(r);
+      };
+      set.add(done);
+      this.deps.clock.sleep(timeoutMs, timer.signal).then(
+        () => done(this.deps.repo.get(id) ?? current),
+        () => {},
+      );
+    });
+  }
+
+  /** Resolve when nothing is queued or in flight (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.pending.length === 0 && !this.inFlight) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Wake the worker (new row, account back online). */
+  wake(): void {
+    for (const w of [...this.wakers]) w();
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      if (this.pending.length === 0) {
+        this.notifyIdle();
+        await this.sleepOrWake(undefined, signal);
+        continue;
+      }
+      if (!this.deps.canSend()) {
+        await this.sleepOrWake(undefined, signal);
+        continue;
+      }
+      const pick = this.pick();
+      if (pick.index < 0) {
+        await this.sleepOrWake(pick.delay, signal);
+        continue;
+      }
+      const jitter = this.pacer.jitter();
+      if (jitter > 0) {
+        try {
+          await this.deps.clock.sleep(jitter, signal);
+        } catch {
+          break;
+        }
+      }
+      const item = this.pending[pick.index];
+      // The row may have been moved by a concurrent enqueue only at the tail: index stays valid.
+      if (!item) continue;
+      this.pending.splice(pick.index, 1);
+      this.pacer.consume(item.record.chatId);
+      this.inFlight = this.sendOne(item);
+      await this.inFlight;
+      this.inFlight = undefined;
+    }
+  }
+
+  /** The first row whose chat is not blocked (per-chat order kept), or the shortest wait. */
+  private pick(): { index: number; delay: number } {
+    const now = this.deps.clock.now();
+    const seen = new Set<string>();
+    let delay = Infinity;
+    const n = Math.min(this.pending.length, SCAN_LIMIT);
+    for (let i = 0; i < n; i++) {
+      const p = this.pending[i]!;
+      const chat = p.record.chatId;
+      if (seen.has(chat)) continue;
+      seen.add(chat);
+      const wait = Math.max(p.notBefore - now, this.pacer.delay(chat));
+      if (wait <= 0) return { index: i, delay: 0 };
+      delay = Math.min(delay, wait);
+    }
+    return { index: -1, delay: delay === Infinity ? 1000 : delay };
+  }
+
+  private async sendOne(item: Pending): Promise<void> {
+    const { repo } = this.deps;
+    const r = item.record;
+    repo.markSending(r.id);
+    r.attempts++;
+    try {
+      const sent = await this.call(r);
+      const record: OutboundRecord = { ...r, status: 'sent', wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() };
+      delete record.error;
+      this.deps.transaction(() => {
+        repo.markSent(r.id, sent.id, record.sentAt!);
+        this.deps.onSettledInTx?.(record);
+      });
+      this.settled(record);
+    } catch (e) {
+      const code = isTransportError(e) ? e.code : undefined;
+      const error = { ...(code !== undefined && { code }), message: e instanceof Error ? e.message : String(e) };
+      const kind = isTransportError(e) ? e.kind : 'server';
+      const policy = kind === 'rate-limited' ? this.retry.rateLimited : kind === 'network' ? this.retry.network : undefined;
+      if (kind === 'logged-out') {
+        // Not the message's fault: keep it queued for the next session.
+        repo.markRetry(r.id, error);
+        r.attempts--;
+        this.pending.unshift(item);
+        this.deps.log.warn({ id: r.id }, 'outbound: session gone, message stays queued');
+        return;
+      }
+      if (policy && r.attempts < policy.maxAttempts) {
+        const backoff = Math.min(policy.maxMs, policy.baseMs * 2 ** (r.attempts - 1));
+        const wait = Math.round(backoff * (0.8 + 0.4 * this.deps.clock.random()));
+        repo.markRetry(r.id, error);
+        r.error = error;
+        item.notBefore = this.deps.clock.now() + wait;
+        this.pending.unshift(item);
+        this.deps.log.warn({ id: r.id, code, attempt: r.attempts, waitMs: wait }, 'outbound: send failed, will retry');
+        return;
+      }
+      const record: OutboundRecord = { ...r, status: 'failed', error };
+      this.deps.transaction(() => {
+        repo.markFailed(r.id, error);
+        this.deps.onSettledInTx?.(record);
+      });
+      this.deps.log.warn({ id: r.id, code, err: e }, 'outbound: send failed for good');
+      this.settled(record);
+    }
+  }
+
+  private async call(r: OutboundRecord): Promise<SentMessage> {
+    const t = this.deps.transport();
+    if (r.type === 'text') return t.sendText(r.chatId, r.text ?? '');
+    const payload = this.deps.repo.payload(r.id);
+    if (r.type === 'forward') {
+      if (!payload.message) throw new Error('forward: the stored message is missing');
+      return t.forward(r.chatId, payload.message);
+    }
+    if (!payload.file) throw new Error(`${r.type}: the stored file is missing`);
+    if (r.type === 'image') return t.sendImage(r.chatId, payload.file);
+    if (r.type === 'video') return t.sendVideo(r.chatId, payload.file);
+    return t.sendFile(r.chatId, payload.file);
+  }
+
+  private settled(record: OutboundRecord): void {
+    this.deps.onSettled?.(record);
+    const set = this.waiters.get(record.id);
+    if (set) for (const w of [...set]) w(record);
+  }
+
+  private notifyIdle(): void {
+    if (this.pending.length || this.inFlight) return;
+    const list = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const r of list) r();
+  }
+
+  private sleepOrWake(ms: number | undefined, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = new AbortController();
+      const done = (): void => {
+        this.wakers.delete(done);
+        signal.removeEventListener('abort', done);
+        timer.abort();
+        resolve();
+      };
+      this.wakers.add(done);
+      signal.addEventListener('abort', done, { once: true });
+      if (ms !== undefined) this.deps.clock.sleep(ms, timer.signal).then(done, () => {});
+    });
+  }
+}

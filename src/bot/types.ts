@@ -1,0 +1,95 @@
+/** The shapes the bot's callers code against: accounts, send targets, outgoing content, the narrow bot handle. */
+import type { Contact, Message, Room } from '../transport/model.js';
+import type { FileToSend, QrCode, Transport } from '../transport/transport.js';
+import type { OutboundRecord } from '../store/outbound-repo.js';
+
+export type { OutboundRecord, OutboundStatus } from '../store/outbound-repo.js';
+
+export type AccountState =
+  | 'stopped'
+  | 'starting'
+  | 'needs-login'
+  | 'waiting-scan'
+  | 'waiting-confirm'
+  | 'online'
+  | 'logged-out'
+  | 'failed';
+
+export interface BotInfo {
+  id: string;
+  name: string;
+  enabled: boolean;
+  state: AccountState;
+  /** Logout reason or WeChat's failure message. */
+  detail?: string;
+  self?: Contact;
+  qr?: QrCode;
+  scannedAvatar?: string;
+  onlineSince?: number;
+  lastSyncAt?: number;
+  loginStartedAt?: number;
+}
+
+/** A chat by id (or stable id), a contact by name/remark/alias, or a room by topic. */
+export type SendTarget = { id: string } | { name: string } | { room: string };
+
+export type OutgoingContent =
+  | { type: 'text'; text: string }
+  | { type: 'image' | 'video' | 'file'; file: FileToSend }
+  | { type: 'forward'; message: Message };
+
+export interface SendOptions {
+  /** Per account: the same key returns the first record and sends nothing new. */
+  idempotencyKey?: string;
+  /** Who asked: 'plugin:echo', 'api', 'panel', 'webhook' … */
+  source?: string;
+  /** The received message this answers (counts as "replied" in the statistics). */
+  replyTo?: string;
+}
+
+/** Read access to an account's contacts and rooms. */
+export interface DirectoryView {
+  contacts(): Contact[];
+  rooms(): Room[];
+  contact(id: string): Contact | undefined;
+  room(id: string): Room | undefined;
+  /** By id, stable id, remark, nickname or alias (exact first, then case-insensitive). */
+  find(query: string): Contact | undefined;
+  /** By id, stable id or topic. */
+  findRoom(query: string): Room | undefined;
+}
+
+/** What plugins and contexts see of a bot: identity, directory, sending and transport operations. */
+export interface BotHandle {
+  readonly id: string;
+  readonly self: Contact | undefined;
+  readonly directory: DirectoryView;
+  send(to: SendTarget, content: OutgoingContent, options?: SendOptions): Promise<OutboundRecord>;
+  waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord>;
+  /** Contact and room operations (acceptFriend, setRemark, addMembers …). */
+  readonly transport: Transport;
+}
+
+/** Every event of every account, flattened (what webhooks, SSE and stats consume). */
+export type BotEventType =
+  | 'message.received'
+  | 'message.sent'
+  | 'friend.request'
+  | 'room.join'
+  | 'room.leave'
+  | 'room.topic'
+  | 'message.recalled'
+  | 'account.login'
+  | 'account.logout'
+  | 'account.state';
+
+export interface BotEvent {
+  type: BotEventType;
+  account: string;
+  chatId?: string;
+  at: number;
+  data: unknown;
+}
+
+/** Called inside the SQLite transaction that stores the message or event (webhook outbox rows). */
+export type EventWriter = (e: BotEvent) => void;

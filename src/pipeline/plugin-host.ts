@@ -1,0 +1,435 @@
+/**
+ * The plugins of one account: which are on, in what order, with what config, and the composed
+ * chain every message runs through. Changes (enable, disable, configure, reorder) are validated,
+ * stored in SQLite, and swap in a newly composed chain atomically; a message already in flight
+ * finishes on the chain it started with.
+ */
+import axios, { type AxiosInstance } from 'axios';
+import type { Logger } from 'pino';
+import type { Clock } from '../util/clock.js';
+import type { Message } from '../transport/model.js';
+import type { KvRepo } from '../store/kv-repo.js';
+import type { PluginErrorsRepo } from '../store/plugin-errors-repo.js';
+import type { PluginSetting, PluginSettingsRepo } from '../store/plugin-settings-repo.js';
+import type { DecisionTrace, TraceStep } from '../store/traces-repo.js';
+import type { BotHandle, OutgoingContent } from '../bot/types.js';
+import type { BotEvents } from '../bot/events.js';
+import { compose, type Middleware } from './compose.js';
+import { Composer } from './composer.js';
+import { Context } from './context.js';
+import { boundary, Watchdog } from './boundary.js';
+import {
+  PluginError,
+  ValidationError,
+  type PluginApi,
+  type PluginDefinition,
+  type PluginDisposer,
+  type PluginEventName,
+  type PluginStore,
+} from './plugin.js';
+import type { PluginRegistry } from './plugin-registry.js';
+
+const PLUGIN_EVENTS: PluginEventName[] = ['friend-request', 'room-join', 'room-leave', 'room-topic', 'recall', 'login', 'ready', 'logout', 'message-sent'];
+
+export interface PluginHostDeps {
+  account: string;
+  bot: BotHandle & { on<E extends keyof BotEvents>(event: E, listener: (p: BotEvents[E]) => void): () => void };
+  registry: PluginRegistry;
+  settings: PluginSettingsRepo;
+  errors: PluginErrorsRepo;
+  kv: KvRepo;
+  log: Logger;
+  clock: Clock;
+  /** Plugins switched on for an account with no saved settings (BOT_PLUGINS). */
+  defaults: string[];
+  /** A plugin's own time per message (and for setup) before it is reported as hung. Default 10 s. */
+  timeoutMs?: number;
+  /** Every plugin failure (the bot turns it into an `error` event). */
+  onError?(error: PluginError): void;
+}
+
+export interface PluginInfo {
+  name: string;
+  description: string;
+  enabled: boolean;
+  order: number;
+  config: unknown;
+  /** Failures since this process started. */
+  errors: number;
+  lastError?: string;
+}
+
+interface Instance {
+  mws: Middleware<Context>[];
+  selfMws: Middleware<Context>[];
+  handlers: Map<PluginEventName, ((p: never) => unknown)[]>;
+  disposers: PluginDisposer[];
+}
+
+interface Slot {
+  def: PluginDefinition;
+  enabled: boolean;
+  order: number;
+  config: unknown;
+  instance?: Instance;
+  errors: number;
+  lastError?: string;
+}
+
+type Chain = (ctx: Context) => Promise<void>;
+
+function issuesOf(error: { issues: { path: PropertyKey[]; message: string }[] }): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+export class PluginHost {
+  private slots = new Map<string, Slot>();
+  private chain: Chain = () => Promise.resolve();
+  private selfChain: Chain | undefined;
+  private enabledCount = 0;
+  private lock: Promise<unknown> = Promise.resolve();
+  private unsubscribe: (() => void)[] = [];
+  private steps = new WeakMap<Context, TraceStep[]>();
+  private readonly watchdog: Watchdog;
+  private readonly timeoutMs: number;
+  private readonly pluginLog: Logger;
+
+  constructor(private readonly deps: PluginHostDeps) {
+    this.timeoutMs = deps.timeoutMs ?? 10_000;
+    this.watchdog = new Watchdog(deps.clock, Math.max(5, Math.min(250, Math.floor(this.timeoutMs / 4))));
+    this.pluginLog = deps.log;
+  }
+
+  /** Load the account's settings (or the defaults) and set up the enabled plugins in order. */
+  async init(): Promise<void> {
+    return this.exclusive(async () => {
+      const saved = this.deps.settings.list(this.deps.account);
+      const byName = new Map(saved.map((s) => [s.plugin, s]));
+      const defaults = this.deps.defaults;
+      let order = saved.length ? Math.max(...saved.map((s) => s.order)) + 1 : defaults.length;
+      for (const def of this.deps.registry.list()) {
+        const s = byName.get(def.name);
+        let config: unknown;
+        const parsed = def.config.safeParse(s?.config ?? {});
+        if (parsed.success) config = parsed.data;
+        else {
+          this.deps.log.warn({ plugin: def.name, issues: issuesOf(parsed.error) }, 'saved plugin config no longer valid; using defaults');
+          const d = def.config.safeParse({});
+          config = d.success ? d.data : {};
+        }
+        const enabled = s ? s.enabled : !saved.length && defaults.includes(def.name);
+        const slotOrder = s ? s.order : defaults.includes(def.name) && !saved.length ? defaults.indexOf(def.name) : order++;
+        this.slots.set(def.name, { def, enabled, order: slotOrder, config, errors: 0 });
+      }
+      for (const name of defaults) {
+        if (!this.deps.registry.has(name)) this.deps.log.warn({ plugin: name }, 'BOT_PLUGINS names a plugin that is not installed');
+      }
+      for (const ev of PLUGIN_EVENTS) this.unsubscribe.push(this.deps.bot.on(ev, (p) => this.dispatch(ev, p)));
+      for (const slot of this.ordered()) if (slot.enabled) slot.instance = await this.setup(slot, slot.config);
+      this.recompose();
+    });
+  }
+
+  /** Every installed plugin with its state for this account, in chain order. */
+  list(): PluginInfo[] {
+    return this.ordered().map((s) => ({
+      name: s.def.name,
+      description: s.def.description,
+      enabled: s.enabled,
+      order: s.order,
+      config: s.config,
+      errors: s.errors,
+      ...(s.lastError !== undefined && { lastError: s.lastError }),
+    }));
+  }
+
+  /** Switch a plugin on (at its saved position). */
+  enable(name: string): Promise<void> {
+    return this.exclusive(async () => {
+      const slot = this.slot(name);
+      if (slot.enabled) return;
+      slot.enabled = true;
+      slot.instance = await this.setup(slot, slot.config);
+      this.recompose();
+      this.save();
+    });
+  }
+
+  /** Switch a plugin off; its config is kept. */
+  disable(name: string): Promise<void> {
+    return this.exclusive(async () => {
+      const slot = this.slot(name);
+      if (!slot.enabled) return;
+      slot.enabled = false;
+      const old = slot.instance;
+      delete slot.instance;
+      this.recompose();
+      this.save();
+      await this.dispose(slot, old);
+    });
+  }
+
+  /**
+   * Validate and store a new config; an enabled plugin is set up again with it.
+   * Throws ValidationError (with the schema's messages) when the config does not fit.
+   */
+  configure(name: string, config: unknown): Promise<unknown> {
+    return this.exclusive(async () => {
+      const slot = this.slot(name);
+      const parsed = slot.def.config.safeParse(config);
+      if (!parsed.success) {
+        const issues = issuesOf(parsed.error);
+        throw new ValidationError(`Invalid config for ${name}: ${issues.map((i) => (i.path ? `${i.path}: ` : '') + i.message).join('; ')}`, issues);
+      }
+      slot.config = parsed.data;
+      if (slot.enabled) {
+        const old = slot.instance;
+        slot.instance = await this.setup(slot, slot.config);
+        this.recompose();
+        await this.dispose(slot, old);
+      }
+      this.save();
+      return slot.config;
+    });
+  }
+
+  /** Put these plugins first, in this order; the others keep their relative order after them. */
+  reorder(names: string[]): Promise<void> {
+    return this.exclusive(() => {
+      for (const n of names) this.slot(n);
+      const rest = this.ordered().filter((s) => !names.includes(s.def.name));
+      [...names.map((n) => this.slot(n)), ...rest].forEach((s, i) => (s.order = i));
+      this.recompose();
+      this.save();
+      return Promise.resolve();
+    });
+  }
+
+  /**
+   * Run one message through the chain and return its decision trace. Never rejects: plugin
+   * failures are reported under their names and the chain goes on.
+   */
+  async handle(message: Message): Promise<DecisionTrace> {
+    const ctx = new Context(message, this.deps.bot, this.deps.log);
+    const steps: TraceStep[] = [];
+    this.steps.set(ctx, steps);
+    ctx.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
+    let reason: string | undefined;
+    if (message.isSelf && !this.selfChain) reason = 'own message: no plugin asked for self messages';
+    else if (this.enabledCount === 0) reason = 'no plugins enabled';
+    else {
+      try {
+        await (message.isSelf ? this.selfChain! : this.chain)(ctx);
+      } catch (e) {
+        // Boundaries do not reject; this is a host bug worth seeing.
+        this.deps.log.error({ err: e }, 'pipeline failed outside any plugin');
+      }
+    }
+    const replied = ctx.replied;
+    if (!replied && reason === undefined) {
+      const failed = steps.filter((s) => s.outcome === 'failed' || s.outcome === 'timeout').map((s) => s.plugin);
+      const stopped = steps.find((s) => s.outcome === 'stopped');
+      reason = [
+        failed.length ? `failed: ${failed.join(', ')}` : '',
+        stopped ? `stopped by ${stopped.plugin} without a reply` : failed.length ? '' : 'no plugin matched',
+      ]
+        .filter(Boolean)
+        .join('; ');
+    }
+    return {
+      account: this.deps.account,
+      messageId: message.id,
+      chatId: message.chatId,
+      steps,
+      replied,
+      ...(reason !== undefined && { reason }),
+      at: this.deps.clock.now(),
+    };
+  }
+
+  /** Dispose every plugin (account stop/remove). */
+  async close(): Promise<void> {
+    await this.exclusive(async () => {
+      for (const u of this.unsubscribe) u();
+      this.unsubscribe = [];
+      for (const slot of this.ordered()) {
+        const old = slot.instance;
+        delete slot.instance;
+        await this.dispose(slot, old);
+      }
+      this.recompose();
+      this.watchdog.close();
+    });
+  }
+
+  // ---- internals ----
+
+  private slot(name: string): Slot {
+    const s = this.slots.get(name);
+    if (!s) throw new Error(`No plugin named "${name}" is installed`);
+    return s;
+  }
+
+  private ordered(): Slot[] {
+    return [...this.slots.values()].sort((a, b) => a.order - b.order || a.def.name.localeCompare(b.def.name));
+  }
+
+  /** Changes run one at a time so two panel clicks cannot interleave a setup and a dispose. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => {});
+    return run;
+  }
+
+  private save(): void {
+    const settings: PluginSetting[] = this.ordered().map((s) => ({ plugin: s.def.name, enabled: s.enabled, order: s.order, config: s.config }));
+    this.deps.settings.saveAll(this.deps.account, settings);
+  }
+
+  /** Compose once per change; the assignment is the atomic swap. */
+  private recompose(): void {
+    const opts = (name: string) => ({
+      name,
+      timeoutMs: this.timeoutMs,
+      clock: this.deps.clock,
+      watchdog: this.watchdog,
+      report: (e: PluginError) => this.report(e),
+      steps: (ctx: Context) => this.steps.get(ctx),
+    });
+    const chain: Middleware<Context>[] = [];
+    const selfChain: Middleware<Context>[] = [];
+    let enabled = 0;
+    for (const slot of this.ordered()) {
+      const inst = slot.instance;
+      if (!slot.enabled || !inst) continue;
+      enabled++;
+      if (inst.mws.length) chain.push(boundary(inst.mws.length === 1 ? inst.mws[0]! : compose(inst.mws), opts(slot.def.name)));
+      if (inst.selfMws.length) selfChain.push(boundary(compose(inst.selfMws), opts(slot.def.name)));
+    }
+    this.enabledCount = enabled;
+    this.chain = compose(chain);
+    this.selfChain = selfChain.length ? compose(selfChain) : undefined;
+  }
+
+  private report(error: PluginError): void {
+    const slot = this.slots.get(error.plugin);
+    if (slot) {
+      slot.errors++;
+      slot.lastError = error.message;
+    }
+    this.pluginLog.error({ plugin: error.plugin, kind: error.kind, err: error.cause }, error.message);
+    try {
+      this.deps.errors.record({
+        account: this.deps.account,
+        plugin: error.plugin,
+        kind: error.kind,
+        message: error.cause instanceof Error ? error.cause.message : String(error.cause),
+        ...(error.cause instanceof Error && error.cause.stack !== undefined && { stack: error.cause.stack }),
+        ...(error.messageId !== undefined && { messageId: error.messageId }),
+        at: this.deps.clock.now(),
+      });
+    } catch (e) {
+      this.deps.log.error({ err: e }, 'could not record a plugin error');
+    }
+    this.deps.onError?.(error);
+  }
+
+  private dispatch<E extends PluginEventName>(event: E, payload: BotEvents[E]): void {
+    for (const slot of this.ordered()) {
+      const handlers = slot.enabled ? slot.instance?.handlers.get(event) : undefined;
+      if (!handlers) continue;
+      for (const h of handlers) {
+        try {
+          const out = (h as (p: BotEvents[E]) => unknown)(payload);
+          if (out instanceof Promise) out.catch((e: unknown) => this.report(new PluginError(slot.def.name, 'event', e)));
+        } catch (e) {
+          this.report(new PluginError(slot.def.name, 'event', e));
+        }
+      }
+    }
+  }
+
+  private async setup(slot: Slot, config: unknown): Promise<Instance | undefined> {
+    const name = slot.def.name;
+    const inst: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
+    const api = this.api(name, config, inst);
+    try {
+      const out = slot.def.setup(api as PluginApi<never>, config as never);
+      const disposer = out instanceof Promise ? await this.withTimeout(out, name) : out;
+      if (typeof disposer === 'function') inst.disposers.push(disposer);
+      return inst;
+    } catch (e) {
+      this.report(new PluginError(name, 'setup', e));
+      await this.dispose(slot, inst);
+      return undefined;
+    }
+  }
+
+  private async dispose(slot: Slot, inst: Instance | undefined): Promise<void> {
+    if (!inst) return;
+    for (const d of inst.disposers.reverse()) {
+      try {
+        await this.withTimeout(Promise.resolve(d()), slot.def.name);
+      } catch (e) {
+        this.report(new PluginError(slot.def.name, 'dispose', e));
+      }
+    }
+  }
+
+  private async withTimeout<T>(p: Promise<T>, name: string): Promise<T> {
+    const ac = new AbortController();
+    try {
+      return await Promise.race([
+        p,
+        this.deps.clock.sleep(this.timeoutMs, ac.signal).then(() => {
+          throw new Error(`plugin ${name} did not finish within ${this.timeoutMs} ms`);
+        }),
+      ]);
+    } finally {
+      ac.abort();
+    }
+  }
+
+  private api(name: string, config: unknown, inst: Instance): PluginApi<unknown> {
+    const { bot, kv, account, clock } = this.deps;
+    const log = this.deps.log.child({ ns: `plugin:${name}`, plugin: name });
+    const scope = `plugin:${name}:${account}`;
+    const store: PluginStore = {
+      get: <T>(key: string) => kv.get<T>(scope, key),
+      set: (key, value) => kv.set(scope, key, value),
+      delete: (key) => kv.delete(scope, key),
+      list: () => kv.list(scope),
+    };
+    let http: AxiosInstance | undefined;
+    return {
+      name,
+      account,
+      config,
+      bot,
+      log,
+      store,
+      clock,
+      get http() {
+        return (http ??= axios.create({ timeout: 30_000 }));
+      },
+      use(mw, options = {}) {
+        const m = mw instanceof Composer ? mw.middleware() : mw;
+        inst.mws.push(m);
+        if (options.self) inst.selfMws.push(m);
+      },
+      on(event, handler) {
+        if (!PLUGIN_EVENTS.includes(event)) throw new Error(`api.on: unknown event "${event}"`);
+        let list = inst.handlers.get(event);
+        if (!list) inst.handlers.set(event, (list = []));
+        list.push(handler as (p: never) => unknown);
+      },
+      send(to, content, options = {}) {
+        const body: OutgoingContent = typeof content === 'string' ? { type: 'text', text: content } : content;
+        return bot.send(to, body, { source: `plugin:${name}`, ...options });
+      },
+      onDispose(fn) {
+        inst.disposers.push(fn);
+      },
+    };
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Every plugin this process knows: built-ins from `plugins/<name>/index.ts` (compiled:
+ * `dist/plugins/<name>/index.js`) and user plugins from PLUGIN_DIR, each a folder whose index
+ * exports `plugin` (a `definePlugin(...)` value). One registry per process; instances per account
+ * live in PluginHost.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import type { PluginDefinition } from './plugin.js';
+
+export interface PluginLoadProblem {
+  path: string;
+  error: string;
+}
+
+export interface RegistryLoadOptions {
+  /** Built-in plugins folder; default: the package's `plugins/` next to this build. */
+  builtinDir?: string | false;
+  /** PLUGIN_DIR: user plugins. */
+  pluginDir?: string | undefined;
+}
+
+/** The package's plugins folder as seen from this file (src/ through tsx, or dist/src/ compiled). */
+export function builtinPluginDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'plugins');
+}
+
+function isDefinition(v: unknown): v is PluginDefinition {
+  if (typeof v !== 'object' || v === null) return false;
+  const d = v as Record<string, unknown>;
+  return typeof d.name === 'string' && typeof d.setup === 'function' && d.config instanceof z.ZodType;
+}
+
+export class PluginRegistry {
+  private defs = new Map<string, PluginDefinition>();
+  private schemas = new Map<string, unknown>();
+  /** Plugins that could not be loaded, with the reason (shown in the panel and logged at start). */
+  readonly problems: PluginLoadProblem[] = [];
+
+  constructor(definitions: PluginDefinition[] = []) {
+    for (const d of definitions) this.register(d);
+  }
+
+  /**
+   * Load built-in and user plugins.
+   *
+   * @example
+   *   const registry = await PluginRegistry.load({ pluginDir: config.pluginDir });
+   *   registry.list().map((p) => p.name);
+   */
+  static async load(options: RegistryLoadOptions = {}): Promise<PluginRegistry> {
+    const registry = new PluginRegistry();
+    const dirs = [options.builtinDir === false ? undefined : (options.builtinDir ?? builtinPluginDir()), options.pluginDir];
+    for (const dir of dirs) if (dir) await registry.loadDir(dir);
+    return registry;
+  }
+
+  /** Import every `<dir>/<name>/index.{js,ts}` (js preferred: compiled output). */
+  async loadDir(dir: string): Promise<void> {
+    if (!existsSync(dir)) {
+      this.problems.push({ path: dir, error: 'plugin folder does not exist' });
+      return;
+    }
+    for (const entry of readdirSync(dir).sort()) {
+      const folder = join(dir, entry);
+      if (!statSync(folder).isDirectory()) continue;
+      const file = ['index.js', 'index.mjs', 'index.ts'].map((f) => join(folder, f)).find((f) => existsSync(f));
+      if (!file) continue;
+      try {
+        const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+        if (!isDefinition(mod.plugin)) throw new Error('index must export `plugin` = definePlugin({ name, description, config, setup })');
+        this.register(mod.plugin);
+      } catch (e) {
+        this.problems.push({ path: file, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+
+  /** Add a definition (tests, embedding). Names are unique. */
+  register(def: PluginDefinition): void {
+    if (!isDefinition(def)) throw new TypeError('register: not a plugin definition');
+    if (this.defs.has(def.name)) throw new Error(`A plugin named "${def.name}" is already registered`);
+    this.defs.set(def.name, def);
+  }
+
+  list(): PluginDefinition[] {
+    return [...this.defs.values()];
+  }
+
+  get(name: string): PluginDefinition | undefined {
+    return this.defs.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.defs.has(name);
+  }
+
+  /** The JSON Schema of a plugin's config (for the panel form and `GET /plugins`). */
+  jsonSchema(name: string): unknown {
+    const def = this.defs.get(name);
+    if (!def) throw new Error(`No plugin named "${name}"`);
+    let s = this.schemas.get(name);
+    if (s === undefined) {
+      s = z.toJSONSchema(def.config, { io: 'input', unrepresentable: 'any' });
+      this.schemas.set(name, s);
+    }
+    return s;
+  }
+}

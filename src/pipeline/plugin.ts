@@ -1,0 +1,118 @@
+/**
+ * The plugin contract (design.md "Plugins", style.md §6–7): a module with a name, a description,
+ * a zod config schema with defaults, and `setup(api, config)` that registers middleware and event
+ * handlers through the `api` it receives and may return a disposer.
+ */
+import type { AxiosInstance } from 'axios';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Clock } from '../util/clock.js';
+import type { BotHandle, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../bot/types.js';
+import type { BotEvents } from '../bot/events.js';
+import type { Middleware } from './compose.js';
+import type { Composer } from './composer.js';
+import type { Context } from './context.js';
+
+/** Bot events a plugin can listen to with `api.on`. */
+export type PluginEventName =
+  | 'friend-request'
+  | 'room-join'
+  | 'room-leave'
+  | 'room-topic'
+  | 'recall'
+  | 'login'
+  | 'ready'
+  | 'logout'
+  | 'message-sent';
+
+export type PluginEventHandler<E extends PluginEventName> = (payload: BotEvents[E]) => unknown;
+
+/** A small JSON key-value store scoped to one plugin on one account. */
+export interface PluginStore {
+  get<T = unknown>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  delete(key: string): boolean;
+  list(): { key: string; value: unknown }[];
+}
+
+export interface UseOptions {
+  /**
+   * Also receive this account's own messages (sent from the phone or by the bot itself). Off by
+   * default so that a plugin cannot answer itself in a loop.
+   */
+  self?: boolean;
+}
+
+export interface PluginApi<Config = unknown> {
+  /** The plugin's name. */
+  readonly name: string;
+  /** The account this instance serves. */
+  readonly account: string;
+  /** The validated config (same object `setup` receives). */
+  readonly config: Config;
+  /** Add middleware (or a Composer) to the incoming pipeline, at this plugin's position. */
+  use(middleware: Middleware<Context> | Composer<Context>, options?: UseOptions): void;
+  /** Listen to a bot event; errors are reported under the plugin's name. */
+  on<E extends PluginEventName>(event: E, handler: PluginEventHandler<E>): void;
+  /** Send through the account's durable, paced queue (source `plugin:<name>`). */
+  send(to: SendTarget, content: OutgoingContent | string, options?: SendOptions): Promise<OutboundRecord>;
+  readonly bot: BotHandle;
+  /** Logger named `plugin:<name>`. */
+  readonly log: Logger;
+  readonly store: PluginStore;
+  /** An axios instance for this plugin (created on first use). */
+  readonly http: AxiosInstance;
+  readonly clock: Clock;
+  /** Run `fn` when the plugin is disabled, reconfigured or the account stops. */
+  onDispose(fn: () => void | Promise<void>): void;
+}
+
+export type PluginDisposer = () => void | Promise<void>;
+
+export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
+  /** Kebab-case, unique; appears in logs, errors, settings and database keys. */
+  name: string;
+  description: string;
+  /** zod schema with defaults: validates settings, fills defaults and draws the panel form. */
+  config: S;
+  setup(api: PluginApi<z.infer<S>>, config: z.infer<S>): void | PluginDisposer | Promise<void | PluginDisposer>;
+}
+
+/**
+ * Declare a plugin with its types inferred from the schema.
+ *
+ * @example
+ *   export const plugin = definePlugin({
+ *     name: 'ping', description: 'Answers ping', config: z.object({ answer: z.string().default('pong') }),
+ *     setup(api, config) { api.use(new Composer().hears('ping', (ctx) => ctx.reply(config.answer))); },
+ *   });
+ */
+export function definePlugin<S extends z.ZodType>(def: PluginDefinition<S>): PluginDefinition<S> {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(def.name)) throw new TypeError(`Plugin name "${def.name}" must be kebab-case`);
+  if (typeof def.setup !== 'function') throw new TypeError(`Plugin ${def.name}: setup must be a function`);
+  return def;
+}
+
+/** A plugin failed; carries its name so logs, the database and the panel can show it. */
+export class PluginError extends Error {
+  override readonly name = 'PluginError';
+  constructor(
+    readonly plugin: string,
+    readonly kind: 'threw' | 'rejected' | 'timeout' | 'setup' | 'dispose' | 'event',
+    readonly cause: unknown,
+    readonly messageId?: string,
+  ) {
+    super(`plugin ${plugin} ${kind === 'timeout' ? 'timed out' : kind === 'setup' ? 'failed to set up' : kind === 'event' ? 'failed in an event handler' : kind === 'dispose' ? 'failed to dispose' : kind}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Settings that do not match a plugin's schema; `issues` are the schema's messages. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[],
+  ) {
+    super(message);
+  }
+}

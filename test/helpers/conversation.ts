@@ -1,0 +1,213 @@
+/**
+ * Conversation-style tests (style.md §17): a real AccountManager + Bot + PluginHost on a real SQLite
+ * store in a temp folder, driven either by the in-memory FakeTransport or through the sandbox with
+ * the real web-protocol client. Scripted messages go in; assert with
+ * `await chat.shouldReply('ping', 'pong')` / `await chat.shouldNotReply('hello')`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccountManager } from '../../src/bot/account-manager.js';
+import type { Bot } from '../../src/bot/bot.js';
+import { PluginRegistry, type PluginDefinition } from '../../src/pipeline/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import type { DecisionTrace } from '../../src/store/traces-repo.js';
+import type { Transport } from '../../src/transport/transport.js';
+import { silentLogger } from '../../src/logger.js';
+import { contact, FakeTransport, room } from './fake-transport.js';
+
+export interface SayOptions {
+  /** Sender: fake = contact id; sandbox = nickname or id. Default: the conversation's sender. */
+  from?: string;
+  /** A group (fake: room id; sandbox: topic or id). */
+  room?: string;
+  /** @-mention the account. */
+  mention?: boolean;
+  /** This account wrote it (fake transport only). */
+  self?: boolean;
+}
+
+export interface Said {
+  trace: DecisionTrace;
+  replies: string[];
+}
+
+export interface ChatView {
+  say(text: string, o?: SayOptions): Promise<Said>;
+  shouldReply(text: string, expected: string | RegExp | (string | RegExp)[], o?: SayOptions): Promise<Said>;
+  shouldNotReply(text: string, o?: SayOptions): Promise<Said>;
+}
+
+export interface Conversation extends ChatView {
+  bot: Bot;
+  manager: AccountManager;
+  store: Store;
+  /** The fake transport (fake mode only). */
+  fake?: FakeTransport;
+  /** A view bound to a group (and optionally a member / mention). */
+  inRoom(room: string, o?: Omit<SayOptions, 'room'>): ChatView;
+  configure(plugin: string, config: unknown): Promise<unknown>;
+  enable(plugin: string): Promise<void>;
+  disable(plugin: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SandboxLike {
+  origin: string;
+  control: {
+    sendMessage(m: { from: string; room?: string; text: string; account?: string }): Promise<{ msgId: string }>;
+    sent(o?: { account?: string; since?: number }): Promise<{ messages: { seq: number; to: string; text: string }[]; next: number }>;
+  };
+}
+
+export interface ConversationOptions {
+  /** Plugins to register (default: load the built-ins from plugins/). */
+  plugins?: PluginDefinition[];
+  /** Plugins on for the account (BOT_PLUGINS). */
+  enable?: string[];
+  /** Default sender (fake: '@alice' named Alice). */
+  from?: string;
+  pluginTimeoutMs?: number;
+  /** Drive through a running sandbox with this transport factory instead of the fake. */
+  sandbox?: { sandbox: SandboxLike; createTransport: (accountId: string) => Transport; selfName: string };
+  /** Wait this long for a message to be handled (ms). */
+  timeoutMs?: number;
+}
+
+/** The fake world: Alice and Bob (friends), the room "Family" (@@family) with both. */
+export const FAKE_WORLD = {
+  alice: contact('@alice', 'Alice', { stableId: 'wxid_alice' }),
+  bob: contact('@bob', 'Bob', { stableId: 'wxid_bob', remark: 'Boss' }),
+};
+export const FAKE_ROOM = room('@@family', 'Family', [FAKE_WORLD.alice, FAKE_WORLD.bob]);
+
+/**
+ * Start a bot for a conversation test.
+ *
+ * @example
+ *   const chat = await createConversation({ enable: ['echo'] });
+ *   await chat.shouldReply('ping', 'ping');
+ *   await chat.close();
+ */
+export async function createConversation(options: ConversationOptions = {}): Promise<Conversation> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-chat-'));
+  const store = openStore({ dataDir });
+  const registry = options.plugins ? new PluginRegistry(options.plugins) : await PluginRegistry.load();
+  const fake = options.sandbox
+    ? undefined
+    : new FakeTransport({ contacts: [FAKE_WORLD.alice, FAKE_WORLD.bob], rooms: [FAKE_ROOM] });
+  const manager = new AccountManager({
+    store,
+    log: silentLogger(),
+    createTransport: options.sandbox ? options.sandbox.createTransport : () => fake!,
+    pluginRegistry: registry,
+    sendPacing: 'off',
+    botPlugins: options.enable ?? [],
+    autoRelogin: false,
+    ...(options.pluginTimeoutMs !== undefined && { pluginTimeoutMs: options.pluginTimeoutMs }),
+  });
+  const bot = await manager.add('test');
+  await waitUntil(() => bot.info().state === 'online' && bot.directory.size.contacts > 0, 20_000, 'the bot to come online');
+
+  const traces: DecisionTrace[] = [];
+  const wakers = new Set<() => void>();
+  bot.on('handled', (t) => {
+    traces.push(t);
+    for (const w of wakers) w();
+  });
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const defaultFrom = options.from ?? (options.sandbox ? undefined : FAKE_WORLD.alice.id);
+
+  async function traceFor(match: (t: DecisionTrace) => boolean): Promise<DecisionTrace> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const t = traces.find(match);
+      if (t) return t;
+      if (Date.now() > deadline) throw new Error('the message was not handled in time');
+      await new Promise<void>((r) => {
+        const w = (): void => {
+          wakers.delete(w);
+          r();
+        };
+        wakers.add(w);
+        setTimeout(w, 50).unref();
+      });
+    }
+  }
+
+  async function say(text: string, o: SayOptions = {}): Promise<Said> {
+    const from = o.from ?? defaultFrom;
+    if (options.sandbox) {
+      const { sandbox, selfName } = options.sandbox;
+      if (!from) throw new Error('sandbox conversations need a `from` (a friend nickname)');
+      const before = await sandbox.control.sent();
+      const body = o.mention ? `@${selfName}\u2005${text}` : text;
+      const { msgId } = await sandbox.control.sendMessage({ from, text: body, ...(o.room !== undefined && { room: o.room }) });
+      const trace = await traceFor((t) => t.messageId === msgId);
+      await bot.queue.idle();
+      const after = await sandbox.control.sent({ since: before.next });
+      return { trace, replies: after.messages.filter((m) => m.to === trace.chatId).map((m) => m.text) };
+    }
+    const f = fake!;
+    const start = f.sent.length;
+    const m = f.receive({
+      from: from ?? FAKE_WORLD.alice.id,
+      text: o.mention ? `@Bot\u2005${text}` : text,
+      ...(o.room !== undefined && { room: o.room }),
+      ...(o.mention && { mentionsSelf: true }),
+      ...(o.self && { isSelf: true }),
+    });
+    const trace = await traceFor((t) => t.messageId === m.id);
+    await bot.queue.idle();
+    return { trace, replies: f.sent.slice(start).filter((s) => s.to === m.chatId).map((s) => s.text ?? `[${s.type}] ${s.fileName ?? ''}`) };
+  }
+
+  function view(bound: SayOptions): ChatView {
+    return {
+      say: (text, o = {}) => say(text, { ...bound, ...o }),
+      async shouldReply(text, expected, o = {}) {
+        const r = await say(text, { ...bound, ...o });
+        const want = Array.isArray(expected) ? expected : [expected];
+        assert.ok(r.replies.length > 0, `expected a reply to ${JSON.stringify(text)}, got none (${r.trace.reason ?? 'no reason'})`);
+        assert.equal(r.replies.length, want.length, `expected ${want.length} replies to ${JSON.stringify(text)}, got ${JSON.stringify(r.replies)}`);
+        want.forEach((w, i) => {
+          if (typeof w === 'string') assert.equal(r.replies[i], w);
+          else assert.match(r.replies[i]!, w);
+        });
+        return r;
+      },
+      async shouldNotReply(text, o = {}) {
+        const r = await say(text, { ...bound, ...o });
+        assert.deepEqual(r.replies, [], `expected no reply to ${JSON.stringify(text)}`);
+        return r;
+      },
+    };
+  }
+
+  return {
+    ...view({}),
+    bot,
+    manager,
+    store,
+    ...(fake && { fake }),
+    inRoom: (r, o = {}) => view({ ...o, room: r }),
+    configure: (plugin, config) => bot.plugins.configure(plugin, config),
+    enable: (plugin) => bot.plugins.enable(plugin),
+    disable: (plugin) => bot.plugins.disable(plugin),
+    async close() {
+      await manager.stopAll();
+      store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Poll `cond` until it holds (real time). */
+export async function waitUntil(cond: () => boolean, timeoutMs = 5000, what = 'a condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
