@@ -36,6 +36,7 @@ async function oplog(core: SessionCore, body: Record<string, unknown>): Promise<
 
 export async function setRemark(core: SessionCore, id: string, remark: string): Promise<void> {
   await oplog(core, { CmdId: 2, UserName: id, RemarkName: remark });
+  // Read after the call: a sync may have replaced the entry meanwhile.
   const c = core.book.contacts.get(id);
   if (c) {
     if (remark) c.remark = remark;
@@ -45,8 +46,8 @@ export async function setRemark(core: SessionCore, id: string, remark: string): 
 
 /** CmdId 3 must carry the current remark or it is wiped (§8.2). */
 export async function setPinned(core: SessionCore, id: string, pinned: boolean): Promise<void> {
+  await oplog(core, { CmdId: 3, OP: pinned ? 1 : 0, UserName: id, RemarkName: core.book.contacts.get(id)?.remark ?? '' });
   const c = core.book.contacts.get(id);
-  await oplog(core, { CmdId: 3, OP: pinned ? 1 : 0, UserName: id, RemarkName: c?.remark ?? '' });
   if (c) c.pinned = pinned;
 }
 

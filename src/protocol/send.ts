@@ -7,7 +7,7 @@ import { TransportError } from '../transport/errors.js';
 import type { FileToSend } from '../transport/transport.js';
 import type { Message, SentMessage } from '../transport/model.js';
 import type { SessionCore } from './core.js';
-import { uploadMedia } from './media.js';
+import { download, uploadMedia } from './media.js';
 import type { RawRevokeResponse, RawSendMsg, RawSendResponse } from './raw-types.js';
 import { xmlText } from './xml-lite.js';
 import { unescapeXmlPayload } from './text.js';
@@ -112,8 +112,15 @@ export async function forward(core: SessionCore, to: string, message: Message): 
       break;
   }
   const mediaId = raw?.MediaId || message.media?.mediaId;
-  if (message.type === 'image' && mediaId) return sendRaw(core, 'webwxsendmsgimg', { Type: MSG.IMAGE, MediaId: mediaId, Content: '', ToUserName: to }, 2);
-  if (message.type === 'video' && mediaId) return sendRaw(core, 'webwxsendvideomsg', { Type: MSG.VIDEO, MediaId: mediaId, Content: '', ToUserName: to }, 2);
+  if (message.type === 'image' || message.type === 'video') {
+    const endpoint = message.type === 'image' ? 'webwxsendmsgimg' : 'webwxsendvideomsg';
+    const type = message.type === 'image' ? MSG.IMAGE : MSG.VIDEO;
+    if (mediaId) return sendRaw(core, endpoint, { Type: type, MediaId: mediaId, Content: '', ToUserName: to }, 2);
+    // Received media usually carry no MediaId on web: fetch the bytes and upload them again.
+    const data = await download(core, message);
+    const up = await uploadMedia(core, to, { name: message.type === 'image' ? 'image.jpg' : 'video.mp4', data }, message.type === 'image' ? 'pic' : 'video');
+    return sendRaw(core, endpoint, { Type: type, MediaId: up.mediaId, Content: '', ToUserName: to }, 2);
+  }
   if ((message.type === 'file' || message.type === 'link' || message.type === 'music' || message.type === 'mini-program') && raw?.Content) {
     // §6.5: Type = AppMsgType, Content = the original appmsg with attachid set to its MediaId.
     const xml = unescapeXmlPayload(raw.Content.replace(/^[^<&]*?:<br\/>/, ''));
