@@ -3,6 +3,7 @@
  * JS-assignment bodies, the newloginpage XML, pretty-ish JSON with raw 64-bit numbers, and the
  * HTML escaping / emoji spans used in Content and NickName fields.
  */
+import { randomBytes } from 'node:crypto';
 import type { RawSyncKey } from '../protocol/raw-types.js';
 
 /** `window.QRLogin.code = 200; window.QRLogin.uuid = "…";` (exact spacing, §4.1). */
@@ -56,7 +57,8 @@ export class RawNumber {
   }
 }
 
-const RAW_MARK = '\u0001rawnum\u0001';
+// A per-process nonce keeps user text from ever matching the marker.
+const RAW_MARK = `__wxraw_${randomBytes(6).toString('hex')}__`;
 const RAW_RE = new RegExp(`"${RAW_MARK}(\\d+)"`, 'g');
 
 /**
