@@ -106,7 +106,8 @@ export async function startPlugin(def: PluginDefinition, config: unknown, o: Har
     if (!id) throw new Error(`no such chat: ${JSON.stringify(to)}`);
     return id;
   };
-  const bot: BotHandle & { on: Emitter<BotEvents>['on'] } = {
+  const bot: BotHandle & { on: Emitter<BotEvents>['on']; plugins?: PluginHost; info(): { state: string; onlineSince: number } } = {
+    info: () => ({ state: 'online', onlineSince: Date.UTC(2024, 0, 1, 9, 0) }),
     id: ACCOUNT,
     self,
     directory,
@@ -133,6 +134,7 @@ export async function startPlugin(def: PluginDefinition, config: unknown, o: Har
     account: ACCOUNT, bot, registry, settings: store.pluginSettings, errors: store.pluginErrors, kv: store.kv,
     log: silentLogger(), clock, defaults: [], timeoutMs: o.timeoutMs ?? 2000,
   });
+  bot.plugins = host; // as the real Bot carries it (admin-commands finds it there)
   await host.init();
   let seq = 0;
   const h: Harness = {
