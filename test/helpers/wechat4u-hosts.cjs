@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- a --require preload must be CommonJS */
 // Preload for child processes that run an unmodified third-party WeChat client (wechat4u) against
 // the sandbox's TLS mode: inside THIS process only, every *.qq.com / *.wechat.com name resolves to
 // 127.0.0.1 and port 443 becomes SANDBOX_TLS_PORT. The client still verifies the certificate for

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- a --require preload must be CommonJS */
 // Runs the unmodified npm package `wechat4u` (started with the wechat4u-hosts.cjs preload) and
 // reports what it sees as JSON lines on stdout; it replies "echo: <text>" to every text message
 // that is not its own, and exits on SIGTERM.

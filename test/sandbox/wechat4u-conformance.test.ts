@@ -24,7 +24,13 @@ describe('sandbox conformance: wechat4u over TLS with the real host names', () =
     if (hit) return Promise.resolve(hit);
     return new Promise((res, rej) => {
       const t = setTimeout(() => rej(new Error(`timed out; events so far: ${JSON.stringify(events.slice(-8))}`)), timeoutMs);
-      waiters.push({ pred, resolve: (e) => (clearTimeout(t), res(e)) });
+      waiters.push({
+        pred,
+        resolve: (e) => {
+          clearTimeout(t);
+          res(e);
+        },
+      });
     });
   }
 
@@ -45,7 +51,11 @@ describe('sandbox conformance: wechat4u over TLS with the real host names', () =
         return;
       }
       events.push(e);
-      for (const w of [...waiters]) if (w.pred(e)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(e));
+      for (const w of [...waiters]) {
+        if (!w.pred(e)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
     });
     child.stderr!.resume();
   });

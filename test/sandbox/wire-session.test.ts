@@ -33,7 +33,10 @@ describe('sandbox session endpoints (wire format)', () => {
     assert.match(j.ChatSet as string, /^filehelper,.*,$/);
     const groups = (j.ContactList as { UserName: string; MemberCount: number; MemberList: unknown[] }[]).filter((x) => x.UserName.startsWith('@@'));
     assert.ok(groups.length > 0);
-    for (const g of groups) assert.match(g.UserName, /^@@[0-9a-f]{64}$/) && assert.equal(g.MemberCount, 0);
+    for (const g of groups) {
+      assert.match(g.UserName, /^@@[0-9a-f]{64}$/);
+      assert.equal(g.MemberCount, 0);
+    }
   });
 
   it('no cookies → init Ret 1100 with the all-empty body; synccheck 1102; wrong push host → 1100', async () => {
