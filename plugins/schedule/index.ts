@@ -1,0 +1,91 @@
+/**
+ * schedule: send messages to chats on cron expressions or once at a time. Each job runs in its own
+ * loop on the injected clock and stops when the plugin is switched off. The scheduled time of the
+ * last send is kept in the plugin store, and each send carries an idempotency key made of the job
+ * and that time, so a restart (even one right after queueing) never sends the same occurrence twice.
+ */
+import { z } from 'zod';
+import { definePlugin, type SendTarget } from '../../src/pipeline/index.js';
+import { isTimeZone, localTime } from '../../src/pipeline/helpers/local-time.js';
+import { jobSchema, nextFire, occurrences, type Job } from './jobs.js';
+
+export { jobSchema, nextFire, occurrences } from './jobs.js';
+
+export const configSchema = z.object({
+  jobs: z
+    .array(jobSchema)
+    .default([])
+    .superRefine((jobs, ctx) => {
+      const seen = new Set<string>();
+      jobs.forEach((j, i) => {
+        if (seen.has(j.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `job name "${j.name}" is used twice` });
+        seen.add(j.name);
+      });
+    })
+    .describe('Scheduled messages'),
+  timezone: z.string().default('').refine(isTimeZone, 'unknown time zone').describe('Default time zone for jobs (IANA, e.g. Asia/Shanghai; empty = the server’s)'),
+  catchUpMinutes: z.number().min(0).default(10).describe('After a restart, a send missed by at most this long still goes out (once)'),
+});
+
+/** Longest single sleep: setTimeout cannot wait more than ~24 days, and clocks drift. */
+const MAX_SLEEP = 3600_000;
+
+export const plugin = definePlugin({
+  name: 'schedule',
+  description: 'Sends messages to chats on cron expressions or at a given time, once per occurrence across restarts',
+  config: configSchema,
+  setup(api, config) {
+    const stop = new AbortController();
+    const d = api.bot.directory;
+    const target = (entry: string): SendTarget | undefined => {
+      const r = d.room(entry) ?? d.findRoom(entry);
+      if (r) return { id: r.id };
+      const c = d.contact(entry) ?? d.find(entry);
+      return c ? { id: c.id } : undefined;
+    };
+
+    async function fire(job: Job, at: number): Promise<void> {
+      const t = localTime(at, job.timezone || config.timezone);
+      const text = job.text.replace(/\{(date|time)\}/g, (_, k: 'date' | 'time') => t[k]);
+      for (const entry of job.to) {
+        const to = target(entry);
+        if (!to) {
+          api.log.warn({ job: job.name, chat: entry }, 'scheduled chat not found; skipped');
+          continue;
+        }
+        await api.send(to, text, { idempotencyKey: `schedule:${job.name}:${at}:${entry}` });
+      }
+      api.store.set(`fired:${job.name}`, at);
+      api.log.info({ job: job.name, at: new Date(at).toISOString() }, 'scheduled message sent');
+    }
+
+    async function loop(job: Job): Promise<void> {
+      const occ = occurrences(job, config.timezone);
+      try {
+        let next = nextFire(occ, api.store.get<number>(`fired:${job.name}`), api.clock.now(), config.catchUpMinutes * 60_000);
+        while (next !== undefined) {
+          // Sleep in slices and re-check: the clock may move differently than planned.
+          for (let now = api.clock.now(); now < next; now = api.clock.now()) await api.clock.sleep(Math.min(next - now, MAX_SLEEP), stop.signal);
+          try {
+            await fire(job, next);
+          } catch (e) {
+            // Mark it fired anyway: a retry storm is worse than one missed message; the error is logged.
+            api.store.set(`fired:${job.name}`, next);
+            api.log.error({ err: e, job: job.name }, 'scheduled send failed');
+          }
+          next = nextFire(occ, next, api.clock.now(), config.catchUpMinutes * 60_000);
+        }
+      } catch (e) {
+        if (!stop.signal.aborted) api.log.error({ err: e, job: job.name }, 'schedule loop stopped');
+      } finally {
+        occ.stop();
+      }
+    }
+
+    const loops = config.jobs.filter((j) => j.enabled).map((j) => loop(j));
+    api.onDispose(async () => {
+      stop.abort();
+      await Promise.all(loops);
+    });
+  },
+});
