@@ -199,6 +199,11 @@ export class FakeTransport implements Transport {
     this.failures.push({ error, count });
   }
 
+  /** Forget scripted failures. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   /** Resolve once at least `n` sends were recorded. */
   async waitForSends(n: number, timeoutMs = 5000): Promise<FakeSend[]> {
     const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,221 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AccountManager } from '../../src/bot/account-manager.js';
+import type { AccountState, BotEvent } from '../../src/bot/types.js';
+import { Composer, definePlugin, PluginRegistry } from '../../src/pipeline/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { silentLogger } from '../../src/logger.js';
+import { FakeClock } from '../../src/util/clock.js';
+import { plugin as echo } from '../../plugins/echo/index.js';
+import { contact, FakeTransport } from '../helpers/fake-transport.js';
+import { waitUntil } from '../helpers/conversation.js';
+
+const upper = definePlugin({
+  name: 'upper',
+  description: 'answers in capitals; remembers the last text per account',
+  config: z.object({ suffix: z.string().default('!') }),
+  setup(api, config) {
+    const c = new Composer();
+    c.on('text', async (ctx) => {
+      api.store.set('last', ctx.text);
+      await ctx.reply(ctx.text.toUpperCase() + config.suffix);
+    });
+    api.use(c);
+  },
+});
+
+function world(id: string): FakeTransport {
+  return new FakeTransport({ self: { id: `@self-${id}`, name: `Bot ${id}` }, contacts: [contact('@alice', 'Alice')] });
+}
+
+describe('AccountManager: two accounts in one process', () => {
+  let dir: string;
+  let store: Store;
+  let manager: AccountManager;
+  const fakes = new Map<string, FakeTransport>();
+  const events: BotEvent[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'weiroto-am-'));
+    store = openStore({ dataDir: dir });
+    manager = new AccountManager({
+      store,
+      log: silentLogger(),
+      createTransport: (id) => {
+        const f = world(id);
+        fakes.set(id, f);
+        return f;
+      },
+      pluginRegistry: new PluginRegistry([echo, upper]),
+      sendPacing: 'off',
+      botPlugins: ['echo'],
+      autoRelogin: false,
+    });
+    manager.onEvent((e) => events.push(e));
+  });
+  after(async () => {
+    await manager.stopAll();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps messages, plugins, settings and plugin stores apart', async () => {
+    const a = await manager.add('first');
+    const b = await manager.add('second');
+    await waitUntil(() => a.info().state === 'online' && b.info().state === 'online');
+    // Different plugin sets: A echoes (default), B runs only `upper` with its own config.
+    await b.plugins.disable('echo');
+    await b.plugins.enable('upper');
+    await b.plugins.configure('upper', { suffix: '?' });
+
+    const fa = fakes.get(a.id)!;
+    const fb = fakes.get(b.id)!;
+    const seenA: string[] = [];
+    const seenB: string[] = [];
+    a.on('message', (m) => seenA.push(m.text));
+    b.on('message', (m) => seenB.push(m.text));
+    fa.receive({ from: '@alice', text: 'to a' });
+    fb.receive({ from: '@alice', text: 'to b' });
+    await Promise.all([a.idle(), b.idle()]);
+    await Promise.all([a.queue.idle(), b.queue.idle()]);
+
+    assert.deepEqual(seenA, ['to a']);
+    assert.deepEqual(seenB, ['to b']);
+    assert.deepEqual(fa.sent.map((s) => s.text), ['to a']);
+    assert.deepEqual(fb.sent.map((s) => s.text), ['TO B?']);
+    assert.deepEqual(store.messages.list(a.id).map((m) => m.text), ['to a']);
+    assert.deepEqual(store.messages.list(b.id).map((m) => m.text), ['to b']);
+    assert.deepEqual(a.plugins.list().filter((p) => p.enabled).map((p) => p.name), ['echo']);
+    assert.deepEqual(b.plugins.list().filter((p) => p.enabled).map((p) => p.name), ['upper']);
+    assert.deepEqual(a.plugins.list().find((p) => p.name === 'upper')!.config, { suffix: '!' });
+    assert.deepEqual(store.pluginSettings.list(a.id), []);
+    assert.equal(store.kv.get(`plugin:upper:${b.id}`, 'last'), 'to b');
+    assert.equal(store.kv.get(`plugin:upper:${a.id}`, 'last'), undefined);
+    assert.notEqual(a.transport, b.transport);
+
+    const received = events.filter((e) => e.type === 'message.received');
+    assert.deepEqual(received.map((e) => [e.account, (e.data as { text: string }).text]).sort(), [
+      [a.id, 'to a'],
+      [b.id, 'to b'],
+    ]);
+    assert.deepEqual(manager.list().map((i) => [i.name, i.state]), [
+      ['first', 'online'],
+      ['second', 'online'],
+    ]);
+  });
+
+  it('remove() deletes an account and what was stored for it', async () => {
+    const [, second] = manager.list();
+    await manager.remove(second!.id);
+    assert.equal(manager.get(second!.id), undefined);
+    assert.deepEqual(store.messages.list(second!.id), []);
+    assert.deepEqual(store.pluginSettings.list(second!.id), []);
+    assert.equal(manager.list().length, 1);
+  });
+});
+
+describe('AccountManager: login ladder, sessions and events', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'weiroto-ladder-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('QR login → online; session saved; restart resumes from it; kick → logout event and a new login', async () => {
+    const clock = new FakeClock(Date.UTC(2025, 0, 1));
+    const store = openStore({ dataDir: dir });
+    const created: FakeTransport[] = [];
+    const writerEvents: string[] = [];
+    const mk = () =>
+      new AccountManager({
+        store,
+        log: silentLogger(),
+        clock,
+        createTransport: () => {
+          const f = new FakeTransport({ login: 'qr', contacts: [contact('@alice', 'Alice')], now: () => clock.now() });
+          created.push(f);
+          return f;
+        },
+        pluginRegistry: new PluginRegistry([echo]),
+        sendPacing: 'off',
+        botPlugins: ['echo'],
+        reloginDelayMs: 1000,
+        // Runs inside the same transaction as the stored event: a webhook outbox row would go here.
+        eventWriters: [(e) => void writerEvents.push(e.type)],
+      });
+    const m1 = mk();
+    const bot = await m1.add('main');
+    const states: AccountState[] = [];
+    bot.on('state', (s) => states.push(s.state));
+    await waitUntil(() => bot.info().state === 'waiting-scan');
+    assert.ok(bot.info().qr?.text.includes('login.weixin.qq.com'));
+    created[0]!.scan();
+    assert.equal(bot.info().state, 'waiting-confirm');
+    created[0]!.confirm();
+    await waitUntil(() => bot.info().state === 'online');
+    assert.deepEqual(store.sessions.load(bot.id), { fake: true, self: '@self' });
+    assert.equal(store.accounts.get(bot.id)!.selfName, 'Bot');
+    assert.ok(writerEvents.includes('account.login'));
+
+    // stopAll finishes the in-flight reply and keeps the session for the next start.
+    created[0]!.receive({ from: '@alice', text: 'hello' });
+    await bot.idle();
+    await m1.stopAll();
+    assert.deepEqual(created[0]!.sent.map((x) => x.text), ['hello']);
+    assert.equal(bot.info().state, 'stopped');
+    assert.deepEqual(store.sessions.load(bot.id), { fake: true, self: '@self' });
+
+    // Restart: the saved session is handed to the transport; no QR needed.
+    const m2 = mk();
+    await m2.startAll();
+    const bot2 = m2.get(bot.id)!;
+    await waitUntil(() => bot2.info().state === 'online');
+    const t2 = created.at(-1)!;
+    assert.deepEqual(t2.startCalls[0]!.session, { fake: true, self: '@self' });
+    assert.equal(t2.startCalls[0]!.pushLogin, true);
+    assert.deepEqual(bot2.plugins.list().filter((p) => p.enabled).map((p) => p.name), ['echo']);
+
+    // Kicked by another login: account.logout event, then a new login attempt on a fresh transport.
+    const logouts: BotEvent[] = [];
+    m2.onEvent((e) => e.type === 'account.logout' && logouts.push(e));
+    t2.kick('kicked', 1101);
+    assert.equal(bot2.info().state, 'logged-out');
+    assert.match(bot2.info().detail ?? '', /kicked/);
+    assert.equal(logouts.length, 1);
+    assert.deepEqual(logouts[0]!.data, { reason: 'kicked', code: 1101 });
+    const before = created.length;
+    await clock.advance(1000);
+    await waitUntil(() => created.length === before + 1);
+    const t3 = created.at(-1)!;
+    // Saved session first (the transport then walks push login → QR).
+    assert.deepEqual(t3.startCalls[0]!.session, { fake: true, self: '@self' });
+    await waitUntil(() => bot2.info().state === 'online');
+
+    // Logged out on the phone: the session is forgotten.
+    t3.kick('phone-logout', 1100);
+    assert.equal(store.sessions.load(bot.id), undefined);
+    await m2.stopAll();
+    store.close();
+  });
+
+  it('logout() forgets the session and reports logged-out (requested)', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'weiroto-logout-'));
+    const store = openStore({ dataDir: d });
+    const f = new FakeTransport();
+    const m = new AccountManager({ store, log: silentLogger(), createTransport: () => f, pluginRegistry: new PluginRegistry([]), sendPacing: 'off' });
+    const bot = await m.add();
+    await waitUntil(() => bot.info().state === 'online');
+    assert.ok(store.sessions.load(bot.id));
+    await m.logout(bot.id);
+    assert.equal(store.sessions.load(bot.id), undefined);
+    assert.equal(bot.info().state, 'logged-out');
+    assert.equal(bot.info().detail, 'requested');
+    await m.stopAll();
+    store.close();
+    rmSync(d, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,196 @@
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { OutboundQueue } from '../../src/bot/outbound-queue.js';
+import { SAFE_PACING, type PacingProfile } from '../../src/bot/pacing.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { TransportError } from '../../src/transport/errors.js';
+import { FakeClock } from '../../src/util/clock.js';
+import { silentLogger } from '../../src/logger.js';
+import { FakeTransport } from '../helpers/fake-transport.js';
+
+describe('OutboundQueue', () => {
+  let dir: string;
+  let store: Store;
+  let clock: FakeClock;
+  let fake: FakeTransport;
+  let queue: OutboundQueue;
+  let online: boolean;
+
+  function make(pacing: PacingProfile | null): OutboundQueue {
+    return new OutboundQueue({
+      account: 'a1',
+      repo: store.outbound,
+      transport: () => fake,
+      clock,
+      log: silentLogger(),
+      pacing,
+      canSend: () => online,
+      transaction: (fn) => store.db.transaction(fn)(),
+    });
+  }
+  const enqueue = (chatId: string, text: string, key?: string) =>
+    queue.enqueue({ id: randomUUID(), account: 'a1', chatId, type: 'text', text, createdAt: clock.now(), ...(key && { idempotencyKey: key }) });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'weiroto-q-'));
+    store = openStore({ dataDir: dir });
+    store.accounts.create({ name: 'a', id: 'a1' });
+    clock = new FakeClock(Date.UTC(2025, 0, 1, 8));
+    fake = new FakeTransport({ now: () => clock.now() });
+    await fake.start();
+    online = true;
+  });
+  afterEach(async () => {
+    await queue.stop();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('with pacing off sends everything at once, in order, and records WeChat ids', async () => {
+    queue = make(null);
+    queue.start();
+    const recs = Array.from({ length: 20 }, (_, i) => enqueue('@alice', `m${i}`));
+    assert.equal(recs[0]!.status, 'queued');
+    await clock.advance(0);
+    await queue.idle();
+    assert.deepEqual(fake.sent.map((s) => s.text), recs.map((_, i) => `m${i}`));
+    const stored = store.outbound.get(recs[5]!.id)!;
+    assert.equal(stored.status, 'sent');
+    assert.equal(stored.wechatId, fake.sent[5]!.id);
+  });
+
+  it('safe pacing: a burst of 5, then one per 3 s globally, with jitter', async () => {
+    queue = make({ ...SAFE_PACING, perChat: { burst: 100, intervalMs: 1 } });
+    queue.start();
+    for (let i = 0; i < 12; i++) enqueue(`@c${i}`, `m${i}`);
+    // The burst (5 sends) goes within the jitter window (at most 5 × 2 s).
+    await clock.advance(10_000);
+    const afterBurst = fake.sent.length;
+    assert.ok(afterBurst >= 5 && afterBurst <= 8, `sent ${afterBurst} in the first 10 s`);
+    await clock.advance(60_000);
+    assert.equal(fake.sent.length, 12);
+    // Token-bucket invariant: in any window, sends <= burst + window / 3 s.
+    const at = fake.sent.map((s) => s.at);
+    for (let i = 0; i < at.length; i++) {
+      for (let j = i; j < at.length; j++) {
+        assert.ok(j - i + 1 <= 5 + (at[j]! - at[i]!) / 3000 + 1e-9, `${j - i + 1} sends within ${at[j]! - at[i]!} ms`);
+      }
+    }
+    // Each send waits its jitter (0.5–2 s), so the gaps vary and are never below 0.5 s.
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    for (const g of gaps) assert.ok(g >= 500, `gap ${g}`);
+    assert.ok(new Set(gaps).size > 1, 'jittered');
+  });
+
+  it('safe pacing: per-chat bucket slows one chat while others go on', async () => {
+    queue = make({ ...SAFE_PACING, global: { burst: 100, intervalMs: 1 }, jitterMs: [0, 0] });
+    queue.start();
+    for (let i = 0; i < 5; i++) enqueue('@flood', `f${i}`);
+    enqueue('@other', 'o');
+    await clock.advance(100);
+    // 3 to @flood (burst), then @other is not stuck behind @flood.
+    assert.deepEqual(fake.sent.map((s) => s.text), ['f0', 'f1', 'f2', 'o']);
+    await clock.advance(6_000);
+    assert.equal(fake.sent.length, 5);
+    await clock.advance(6_000);
+    assert.deepEqual(fake.sent.map((s) => s.text), ['f0', 'f1', 'f2', 'o', 'f3', 'f4']);
+  });
+
+  it('safe pacing: the daily cap holds the rest until the next UTC day', async () => {
+    queue = make({ global: { burst: 1000, intervalMs: 1 }, perChat: { burst: 1000, intervalMs: 1 }, jitterMs: [0, 0], dailyCap: 3 });
+    queue.start();
+    for (let i = 0; i < 5; i++) enqueue('@a', `m${i}`);
+    await clock.advance(1000);
+    assert.equal(fake.sent.length, 3);
+    await clock.advance(3 * 3600_000);
+    assert.equal(fake.sent.length, 3, 'still capped later the same day');
+    await clock.advance(13 * 3600_000); // past midnight UTC
+    assert.equal(fake.sent.length, 5);
+  });
+
+  it('retries 1205 with growing back-off, then records success', async () => {
+    queue = make(null);
+    queue.start();
+    fake.failNext(new TransportError('rate-limited', 'frequency', 1205), 2);
+    const rec = enqueue('@a', 'hello');
+    await clock.advance(0);
+    assert.equal(fake.sent.length, 0);
+    assert.equal(store.outbound.get(rec.id)!.status, 'queued');
+    assert.equal(store.outbound.get(rec.id)!.error?.code, 1205);
+    await clock.advance(3_000);
+    assert.equal(fake.sent.length, 0, 'first back-off is ~5 s');
+    await clock.advance(3_000);
+    assert.equal(fake.sent.length, 0, 'second back-off is ~10 s');
+    await clock.advance(10_000);
+    assert.equal(fake.sent.length, 1);
+    const done = await queue.waitFor(rec.id, 1000);
+    assert.equal(done.status, 'sent');
+    assert.equal(done.attempts, 3);
+  });
+
+  it('gives up after the retry budget and marks failed with the code; rejected sends fail at once', async () => {
+    queue = make(null);
+    queue.start();
+    fake.failNext(new TransportError('network', 'ECONNRESET'), 100);
+    const rec = enqueue('@a', 'x');
+    const waiting = queue.waitFor(rec.id, 10 * 60_000);
+    for (let i = 0; i < 10; i++) await clock.advance(60_000);
+    const r = await waiting;
+    assert.equal(r.status, 'failed');
+    assert.equal(r.attempts, 5);
+    assert.match(r.error!.message, /ECONNRESET/);
+
+    fake.clearFailures();
+    fake.failNext(new TransportError('rejected', 'no such user', 1204), 1);
+    const r2 = enqueue('@nobody', 'y');
+    await clock.advance(0);
+    const f = await queue.waitFor(r2.id, 1000);
+    assert.equal(f.status, 'failed');
+    assert.equal(f.error?.code, 1204);
+  });
+
+  it('parks while offline and resumes when woken', async () => {
+    queue = make(null);
+    online = false;
+    queue.start();
+    enqueue('@a', 'later');
+    await clock.advance(10_000);
+    assert.equal(fake.sent.length, 0);
+    online = true;
+    queue.wake();
+    await clock.advance(0);
+    await queue.idle();
+    assert.equal(fake.sent.length, 1);
+  });
+
+  it('the same idempotency key returns the first record and sends once', async () => {
+    queue = make(null);
+    queue.start();
+    const a = enqueue('@a', 'once', 'key-1');
+    const b = enqueue('@a', 'twice', 'key-1');
+    assert.equal(a.id, b.id);
+    await clock.advance(0);
+    await queue.idle();
+    assert.deepEqual(fake.sent.map((s) => s.text), ['once']);
+  });
+
+  it('after a restart, queued rows (and rows cut off while sending) are sent', async () => {
+    queue = make(null);
+    online = false;
+    queue.start();
+    const r1 = enqueue('@a', 'one');
+    enqueue('@a', 'two');
+    store.outbound.markSending(r1.id); // as if the process died mid-call
+    await queue.stop();
+    online = true;
+    queue = make(null);
+    queue.start();
+    await clock.advance(0);
+    await queue.idle();
+    assert.deepEqual(fake.sent.map((s) => s.text), ['one', 'two']);
+  });
+});

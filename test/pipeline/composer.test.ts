@@ -1,0 +1,152 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Composer } from '../../src/pipeline/composer.js';
+import { Context } from '../../src/pipeline/context.js';
+import { Directory } from '../../src/bot/directory.js';
+import type { BotHandle, OutgoingContent, SendTarget } from '../../src/bot/types.js';
+import type { Message } from '../../src/transport/model.js';
+import type { Transport } from '../../src/transport/transport.js';
+import { silentLogger } from '../../src/logger.js';
+import { contact, room } from '../helpers/fake-transport.js';
+
+function setup() {
+  const sends: { to: SendTarget; content: OutgoingContent; source?: string }[] = [];
+  const directory = new Directory();
+  const alice = contact('@alice', 'Alice');
+  directory.load([alice], [room('@@g', 'Family', [alice])]);
+  const bot: BotHandle = {
+    id: 'a1',
+    self: undefined,
+    directory,
+    transport: {} as Transport,
+    send: async (to, content, options) => {
+      sends.push({ to, content, ...(options?.source !== undefined && { source: options.source }) });
+      return { id: 'x', account: 'a1', chatId: 'c', type: content.type, status: 'queued', attempts: 0, createdAt: 0 };
+    },
+    waitFor: async () => {
+      throw new Error('unused');
+    },
+  };
+  const ctx = (m: Partial<Message>): Context =>
+    new Context(
+      { id: '1', type: 'text', chatId: '@alice', senderId: '@alice', toId: '@self', isSelf: false, text: '', mentionsSelf: false, mentions: [], createdAt: 0, ...m },
+      bot,
+      silentLogger(),
+    );
+  const texts = () => sends.map((s) => (s.content.type === 'text' ? s.content.text : s.content.type));
+  return { ctx, sends, texts };
+}
+
+describe('composer.hears(trigger)', () => {
+  it('matches strings exactly (trimmed) and RegExps, putting the match on ctx.match', async () => {
+    const { ctx, texts } = setup();
+    const c = new Composer();
+    c.hears('ping', (x) => x.reply('pong'));
+    c.hears(/^weather (\w+)$/, (x) => x.reply(`sunny in ${(x.match as RegExpMatchArray)[1]}`));
+    const run = c.middleware();
+    for (const t of [' ping ', 'pingpong', 'weather Paris', 'weather']) await run(ctx({ text: t }), async () => {});
+    assert.deepEqual(texts(), ['pong', 'sunny in Paris']);
+  });
+  it('ignores non-text messages', async () => {
+    const { ctx, texts } = setup();
+    const c = new Composer();
+    c.hears('ping', (x) => x.reply('pong'));
+    await c.middleware()(ctx({ type: 'image', text: 'ping' }), async () => {});
+    assert.deepEqual(texts(), []);
+  });
+});
+
+describe('composer.command(name)', () => {
+  it('matches /name with arguments on ctx.match, case-insensitively', async () => {
+    const { ctx, texts } = setup();
+    const c = new Composer();
+    c.command('echo', (x) => x.reply(`[${String(x.match)}]`));
+    for (const t of ['/echo hi there', '/ECHO', '/echoes x', 'echo x']) await c.middleware()(ctx({ text: t }), async () => {});
+    assert.deepEqual(texts(), ['[hi there]', '[]']);
+  });
+});
+
+describe('composer.private() / group(id) / mention() / on(type) / filter()', () => {
+  it('routes by chat kind, group id or topic, mention and type', async () => {
+    const { ctx, texts } = setup();
+    const c = new Composer();
+    c.private((x) => x.reply('private'));
+    c.group('Family', (x) => x.reply('family'));
+    c.group(undefined, (x) => x.reply('any group'));
+    const run = c.middleware();
+    await run(ctx({}), async () => {});
+    await run(ctx({ chatId: '@@g', roomId: '@@g' }), async () => {});
+    await run(ctx({ chatId: '@@other', roomId: '@@other' }), async () => {});
+    assert.deepEqual(texts(), ['private', 'family', 'any group']);
+
+    const { ctx: ctx2, texts: texts2 } = setup();
+    const d = new Composer();
+    d.mention((x) => x.reply('mentioned'));
+    d.on(['image', 'video'], (x) => x.reply('media'));
+    d.filter((x) => x.text.length > 5, (x) => x.reply('long'));
+    const run2 = d.middleware();
+    await run2(ctx2({ chatId: '@@g', roomId: '@@g', mentionsSelf: true }), async () => {});
+    await run2(ctx2({ type: 'video' }), async () => {});
+    await run2(ctx2({ text: 'a long text' }), async () => {});
+    await run2(ctx2({ text: 'short' }), async () => {});
+    assert.deepEqual(texts2(), ['mentioned', 'media', 'long']);
+  });
+
+  it('passes on to next when the predicate does not hold, and branches can chain', async () => {
+    const { ctx } = setup();
+    const seen: string[] = [];
+    const c = new Composer();
+    c.filter((x) => x.text === 'a').use(async (_x, next) => {
+      seen.push('branch');
+      await next();
+    });
+    c.use(() => void seen.push('after'));
+    await c.middleware()(ctx({ text: 'a' }), async () => {});
+    await c.middleware()(ctx({ text: 'b' }), async () => {});
+    assert.deepEqual(seen, ['branch', 'after', 'after']);
+  });
+});
+
+describe('composer.fork(mw)', () => {
+  it('runs work in the background, goes on at once, and reports its failure', async () => {
+    const { ctx } = setup();
+    const order: string[] = [];
+    const errors: unknown[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const c = new Composer();
+    c.fork(async () => {
+      await gate;
+      order.push('forked');
+      throw new Error('late failure');
+    });
+    c.use(() => void order.push('next'));
+    const x = ctx({});
+    x.errorSink = (e) => errors.push(e);
+    await c.middleware()(x, async () => {});
+    assert.deepEqual(order, ['next']);
+    release();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(order, ['next', 'forked']);
+    assert.equal((errors[0] as Error).message, 'late failure');
+  });
+});
+
+describe('context.reply(content)', () => {
+  it('answers into the room for group messages and to the sender otherwise, naming the plugin', async () => {
+    const { ctx, sends } = setup();
+    const x = ctx({ chatId: '@@g', roomId: '@@g', senderId: '@alice' });
+    x.plugin = 'demo';
+    await x.reply('hi');
+    await ctx({}).reply({ type: 'text', text: 'private' });
+    assert.deepEqual(sends[0], { to: { id: '@@g' }, content: { type: 'text', text: 'hi' }, source: 'plugin:demo' });
+    assert.deepEqual(sends[1]!.to, { id: '@alice' });
+    assert.equal(x.replied, true);
+    assert.equal(x.senderName, 'Alice');
+    assert.equal(x.room?.topic, 'Family');
+  });
+  it('reply() without a conversation rejects with a clear message', async () => {
+    const { ctx } = setup();
+    await assert.rejects(ctx({ chatId: '' }).reply('x'), /reply\(\) needs a conversation/);
+  });
+});

@@ -1,0 +1,200 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Composer, definePlugin, PluginRegistry, ValidationError, type PluginDefinition } from '../../src/pipeline/index.js';
+import { packageRoot } from '../../src/util/paths.js';
+import { createConversation, type Conversation } from '../helpers/conversation.js';
+
+const thrower = definePlugin({
+  name: 'thrower',
+  description: 'throws synchronously on "boom"',
+  config: z.object({}),
+  setup(api) {
+    api.use((ctx, next) => {
+      if (ctx.text === 'boom') throw new Error('sync explosion');
+      return next();
+    });
+  },
+});
+
+const rejecter = definePlugin({
+  name: 'rejecter',
+  description: 'rejects on "reject"',
+  config: z.object({}),
+  setup(api) {
+    api.use(async (ctx, next) => {
+      if (ctx.text === 'reject') {
+        await Promise.resolve();
+        throw new Error('async explosion');
+      }
+      await next();
+    });
+  },
+});
+
+const hanger = definePlugin({
+  name: 'hanger',
+  description: 'never answers on "hang"',
+  config: z.object({}),
+  setup(api) {
+    api.use(async (ctx, next) => {
+      if (ctx.text === 'hang') await new Promise(() => {});
+      await next();
+    });
+  },
+});
+
+const greeter = definePlugin({
+  name: 'greeter',
+  description: 'greets with a configurable word',
+  config: z.object({ word: z.string().min(2).default('hello'), times: z.number().int().min(1).max(3).default(1) }),
+  setup(api, config) {
+    const c = new Composer();
+    c.hears(/^hi$/, (ctx) => ctx.reply(Array(config.times).fill(config.word).join(' ')));
+    api.use(c);
+  },
+});
+
+const echoLast: PluginDefinition = definePlugin({
+  name: 'tail',
+  description: 'answers whatever reaches the end of the chain',
+  config: z.object({}),
+  setup(api) {
+    api.use((ctx) => ctx.reply(`tail:${ctx.text}`));
+  },
+});
+
+describe('PluginHost: error boundaries', () => {
+  let chat: Conversation;
+  const errors: { plugin?: string; message: string }[] = [];
+  before(async () => {
+    chat = await createConversation({
+      plugins: [thrower, rejecter, hanger, echoLast],
+      enable: ['thrower', 'rejecter', 'hanger', 'tail'],
+      pluginTimeoutMs: 80,
+    });
+    chat.bot.on('error', (e) => errors.push({ ...(e.plugin !== undefined && { plugin: e.plugin }), message: e.message }));
+  });
+  after(() => chat.close());
+
+  for (const [text, plugin, kind] of [
+    ['boom', 'thrower', 'threw'],
+    ['reject', 'rejecter', 'rejected'],
+    ['hang', 'hanger', 'timeout'],
+  ] as const) {
+    it(`a plugin that ${kind === 'timeout' ? 'hangs' : kind} is reported under its name and the rest still runs`, async () => {
+      const r = await chat.shouldReply(text, `tail:${text}`);
+      const step = r.trace.steps.find((s) => s.plugin === plugin)!;
+      assert.equal(step.outcome, kind === 'timeout' ? 'timeout' : 'failed');
+      assert.equal(r.trace.steps.at(-1)!.plugin, 'tail');
+      assert.equal(r.trace.steps.at(-1)!.outcome, 'replied');
+      const rows = chat.store.pluginErrors.list(chat.bot.id, { plugin });
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.kind, kind);
+      assert.equal(rows[0]!.messageId, r.trace.messageId);
+      assert.ok(errors.some((e) => e.plugin === plugin && e.message.includes(plugin)));
+      const info = chat.bot.plugins.list().find((p) => p.name === plugin)!;
+      assert.equal(info.errors, 1);
+    });
+  }
+
+  it('a normal message passes every plugin', async () => {
+    const r = await chat.shouldReply('fine', 'tail:fine');
+    assert.deepEqual(r.trace.steps.map((s) => s.outcome), ['ran', 'ran', 'ran', 'replied']);
+  });
+});
+
+describe('PluginHost: run-time settings', () => {
+  let chat: Conversation;
+  before(async () => {
+    chat = await createConversation({ plugins: [greeter, echoLast], enable: ['greeter'] });
+  });
+  after(() => chat.close());
+
+  it('starts with BOT_PLUGINS as defaults when the account saved nothing', async () => {
+    assert.deepEqual(chat.bot.plugins.list().map((p) => [p.name, p.enabled]), [['greeter', true], ['tail', false]]);
+    assert.deepEqual(chat.store.pluginSettings.list(chat.bot.id), []);
+    await chat.shouldReply('hi', 'hello');
+    await chat.shouldNotReply('other');
+  });
+
+  it('enables, reorders, reconfigures and disables without a restart', async () => {
+    await chat.enable('tail');
+    await chat.shouldReply('other', 'tail:other');
+    await chat.shouldReply('hi', 'hello');
+    await chat.bot.plugins.reorder(['tail']);
+    await chat.shouldReply('hi', 'tail:hi');
+    await chat.bot.plugins.reorder(['greeter', 'tail']);
+    const cfg = await chat.configure('greeter', { word: 'hey', times: 2 });
+    assert.deepEqual(cfg, { word: 'hey', times: 2 });
+    await chat.shouldReply('hi', 'hey hey');
+    await chat.disable('greeter');
+    await chat.shouldReply('hi', 'tail:hi');
+  });
+
+  it('rejects an invalid config with the schema messages and keeps the old one', async () => {
+    await assert.rejects(chat.configure('greeter', { word: 'x', times: 9 }), (e: unknown) => {
+      assert.ok(e instanceof ValidationError);
+      assert.deepEqual(e.issues.map((i) => i.path).sort(), ['times', 'word']);
+      return true;
+    });
+    assert.deepEqual(chat.bot.plugins.list().find((p) => p.name === 'greeter')!.config, { word: 'hey', times: 2 });
+  });
+
+  it('stores settings; a disabled plugin keeps its config; a new host reads them back', async () => {
+    const saved = chat.store.pluginSettings.list(chat.bot.id);
+    assert.deepEqual(saved.map((s) => [s.plugin, s.enabled, s.config]), [
+      ['greeter', false, { word: 'hey', times: 2 }],
+      ['tail', true, {}],
+    ]);
+    await chat.enable('greeter');
+    await chat.shouldReply('hi', 'hey hey');
+  });
+
+  it('refuses unknown plugins', async () => {
+    await assert.rejects(chat.enable('nope'), /No plugin named "nope"/);
+  });
+});
+
+describe('PluginRegistry', () => {
+  let dir: string;
+  before(() => {
+    mkdirSync(join(packageRoot(), 'test-output'), { recursive: true });
+    dir = mkdtempSync(join(packageRoot(), 'test-output', 'plugins-'));
+    mkdirSync(join(dir, 'shout'));
+    writeFileSync(
+      join(dir, 'shout', 'index.ts'),
+      `import { z } from 'zod';
+export const plugin = { name: 'shout', description: 'SHOUTS', config: z.object({ level: z.number().default(3) }),
+  setup(api) { api.use((ctx) => ctx.reply(ctx.text.toUpperCase())); } };\n`,
+    );
+    mkdirSync(join(dir, 'broken'));
+    writeFileSync(join(dir, 'broken', 'index.ts'), `export const nothing = 1;\n`);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads built-in plugins and user plugins from PLUGIN_DIR, and reports the broken ones', async () => {
+    const reg = await PluginRegistry.load({ pluginDir: dir });
+    assert.ok(reg.get('echo'), 'built-in echo');
+    assert.ok(reg.get('shout'), 'user plugin');
+    assert.equal(reg.problems.length, 1);
+    assert.match(reg.problems[0]!.path, /broken/);
+    assert.match(reg.problems[0]!.error, /must export `plugin`/);
+  });
+
+  it('jsonSchema(name) describes the config', () => {
+    const reg = new PluginRegistry([greeter]);
+    const schema = reg.jsonSchema('greeter') as { type: string; properties: Record<string, { type: string; default?: unknown; minimum?: number }> };
+    assert.equal(schema.type, 'object');
+    assert.equal(schema.properties.word!.type, 'string');
+    assert.equal(schema.properties.word!.default, 'hello');
+    assert.equal(schema.properties.times!.type, 'integer');
+    assert.throws(() => reg.jsonSchema('nope'), /No plugin/);
+  });
+
+  it('refuses duplicate names', () => {
+    assert.throws(() => new PluginRegistry([greeter, greeter]), /already registered/);
+  });
+});
