@@ -164,6 +164,7 @@ describe('AccountManager: login ladder, sessions and events', () => {
     // stopAll finishes the in-flight reply and keeps the session for the next start.
     created[0]!.receive({ from: '@alice', text: 'hello' });
     await bot.idle();
+    await bot.queue.idle();
     await m1.stopAll();
     assert.deepEqual(created[0]!.sent.map((x) => x.text), ['hello']);
     assert.equal(bot.info().state, 'stopped');
@@ -200,6 +201,25 @@ describe('AccountManager: login ladder, sessions and events', () => {
     assert.equal(store.sessions.load(bot.id), undefined);
     await m2.stopAll();
     store.close();
+  });
+
+  it('stopAll() waits for the send in flight and leaves the rest queued for the next start', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'weiroto-stop-'));
+    const store = openStore({ dataDir: d });
+    const f = new FakeTransport();
+    f.sendDelayMs = 100;
+    const m = new AccountManager({ store, log: silentLogger(), createTransport: () => f, pluginRegistry: new PluginRegistry([]), sendPacing: 'off' });
+    const bot = await m.add();
+    await waitUntil(() => bot.info().state === 'online');
+    const r1 = await bot.send({ id: '@alice' }, { type: 'text', text: 'one' });
+    const r2 = await bot.send({ id: '@alice' }, { type: 'text', text: 'two' });
+    await waitUntil(() => store.outbound.get(r1.id)!.status === 'sending');
+    await m.stopAll();
+    assert.equal(store.outbound.get(r1.id)!.status, 'sent');
+    assert.equal(store.outbound.get(r2.id)!.status, 'queued');
+    assert.deepEqual(f.sent.map((s) => s.text), ['one']);
+    store.close();
+    rmSync(d, { recursive: true, force: true });
   });
 
   it('logout() forgets the session and reports logged-out (requested)', async () => {

@@ -57,7 +57,7 @@ export interface SandboxLike {
   origin: string;
   control: {
     sendMessage(m: { from: string; room?: string; text: string; account?: string }): Promise<{ msgId: string }>;
-    sent(o?: { account?: string; since?: number }): Promise<{ messages: { seq: number; to: string; text: string }[]; next: number }>;
+    sent(o?: { account?: string; since?: number }): Promise<{ messages: { seq: number; to: string; text: string; msgId: string }[]; next: number }>;
   };
 }
 
@@ -147,7 +147,14 @@ export async function createConversation(options: ConversationOptions = {}): Pro
       const trace = await traceFor((t) => t.messageId === msgId);
       await bot.queue.idle();
       const after = await sandbox.control.sent({ since: before.next });
-      return { trace, replies: after.messages.filter((m) => m.to === trace.chatId).map((m) => m.text) };
+      // The sandbox names chats by its own ids; match our replies by WeChat's MsgID instead.
+      const ours = new Set(
+        store.outbound
+          .list(bot.id, { chatId: trace.chatId, limit: 50 })
+          .filter((r) => r.replyTo === trace.messageId && r.wechatId)
+          .map((r) => r.wechatId),
+      );
+      return { trace, replies: after.messages.filter((m) => ours.has(m.msgId)).map((m) => m.text) };
     }
     const f = fake!;
     const start = f.sent.length;

@@ -1,0 +1,67 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccountManager } from '../../src/bot/account-manager.js';
+import { PluginRegistry } from '../../src/pipeline/index.js';
+import { openStore } from '../../src/store/index.js';
+import { silentLogger } from '../../src/logger.js';
+import { packageRoot } from '../../src/util/paths.js';
+import { waitUntil } from '../helpers/conversation.js';
+import { RecordingTransport } from './fixtures/recording-transport.js';
+
+const N = 300;
+
+describe('outbound queue durability (kill -9 mid-burst)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weiroto-kill-'));
+  const sentLog = join(dir, 'sent.log');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a restarted process sends every accepted message that the killed one had not sent', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'test/bot/fixtures/burst-child.ts'), dir, sentLog, String(N)], {
+      cwd: packageRoot(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
+    await waitUntil(() => out.includes(`accepted ${N}`) || child.exitCode !== null, 30_000, `the child to accept ${N} sends (${err})`);
+    assert.ok(out.includes(`accepted ${N}`), err);
+    // Let a few go out, then kill it hard in the middle of the burst.
+    await waitUntil(() => existsSync(sentLog) && readFileSync(sentLog, 'utf8').split('\n').length > 10, 10_000, 'some sends');
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+    const beforeRestart = readFileSync(sentLog, 'utf8').split('\n').filter(Boolean);
+    assert.ok(beforeRestart.length < N, `killed mid-burst (${beforeRestart.length} of ${N} sent)`);
+
+    // Restart on the same data directory: the saved session resumes and the queue drains.
+    const store = openStore({ dataDir: dir });
+    const manager = new AccountManager({
+      store,
+      log: silentLogger(),
+      createTransport: () => new RecordingTransport(sentLog, 0),
+      pluginRegistry: new PluginRegistry([]),
+      sendPacing: 'off',
+    });
+    await manager.startAll();
+    const bot = manager.get(manager.list()[0]!.id)!;
+    await waitUntil(() => bot.info().state === 'online', 5000, 'online again');
+    await waitUntil(() => store.outbound.list(bot.id, { status: 'queued', limit: 1 }).length === 0, 20_000, 'the queue to drain');
+    await bot.queue.idle();
+    await manager.stopAll();
+    const all = readFileSync(sentLog, 'utf8').split('\n').filter(Boolean);
+    const unique = new Set(all);
+    assert.equal(unique.size, N, `every accepted message was sent (${unique.size} of ${N})`);
+    // At-least-once: only a message cut off while in flight may go twice.
+    assert.ok(all.length - unique.size <= 1, `${all.length - unique.size} duplicates`);
+    // Order is kept: the sends of the restarted process continue the sequence.
+    const after = all.slice(beforeRestart.length).map((t) => Number(t.slice(1)));
+    for (let i = 1; i < after.length; i++) assert.ok(after[i]! > after[i - 1]!, 'in order');
+    assert.equal(store.outbound.list(bot.id, { status: 'sent', limit: 500 }).length, N);
+    store.close();
+  });
+});
