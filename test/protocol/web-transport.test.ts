@@ -168,6 +168,35 @@ describe('createWebTransport(): sync loop', () => {
   });
 });
 
+describe('createWebTransport(): watchdog and keep-alive', () => {
+  it('a hung synccheck is aborted by the watchdog on the session clock, then the loop goes on', async () => {
+    const routes = happyRoutes();
+    routes.synccheck = (_r, n) => (n === 1 ? { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 60_000 } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 30 });
+    fake = await startFakeWechat(routes);
+    const clock = new FakeClock(1_700_000_000_000);
+    transport = createWebTransport({ endpoint: fake.origin, clock, timeouts: { syncCheck: 50_000 }, sync: { watchdogSlackMs: 1000, backoffBaseMs: 100, backoffMaxMs: 100 } });
+    await transport.start();
+    await until(() => fake!.count('synccheck') === 1);
+    await clock.advance(50_000);
+    assert.equal(fake.count('synccheck'), 1, 'not before the watchdog time');
+    await clock.advance(1_000); // watchdog fires: cycle aborted
+    await clock.advance(200); // back-off
+    await until(() => fake!.count('synccheck') >= 2);
+  });
+
+  it('keep-alive re-sends statusnotify on the clock and posts nothing visible unless configured', async () => {
+    const routes = happyRoutes();
+    fake = await startFakeWechat(routes);
+    const clock = new FakeClock(1_700_000_000_000);
+    transport = createWebTransport({ endpoint: fake.origin, clock, keepAlive: { intervalMs: 60_000 } });
+    await transport.start();
+    const before = fake.count('webwxstatusnotify');
+    await clock.advance(60_000);
+    await until(() => fake!.count('webwxstatusnotify') === before + 1);
+    assert.equal(fake.count('webwxsendmsg'), 0);
+  });
+});
+
 describe('createWebTransport(): sends', () => {
   it('text returns MsgID; ids unique in one ms; 1205 → rate-limited', async () => {
     const routes = happyRoutes();

@@ -34,6 +34,7 @@ export interface FakeWechat {
 
 export async function startFakeWechat(routes: Record<string, Handler>): Promise<FakeWechat> {
   const seen: SeenRequest[] = [];
+  const timers = new Set<NodeJS.Timeout>();
   const counts = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -48,7 +49,15 @@ export async function startFakeWechat(routes: Record<string, Handler>): Promise<
       const h = fake.routes[endpoint];
       Promise.resolve(h ? h(r, n) : { status: 404, body: 'no route' })
         .then(async (reply) => {
-          if (reply.delayMs) await new Promise((ok) => setTimeout(ok, reply.delayMs));
+          if (reply.delayMs) {
+            await new Promise<void>((ok) => {
+              const t = setTimeout(() => {
+                timers.delete(t);
+                ok();
+              }, reply.delayMs);
+              timers.add(t);
+            });
+          }
           if (res.destroyed) return;
           res.writeHead(reply.status ?? 200, { 'Content-Type': 'text/plain', ...reply.headers });
           res.end(reply.body ?? '');
@@ -73,6 +82,7 @@ export async function startFakeWechat(routes: Record<string, Handler>): Promise<
     routes,
     close: () =>
       new Promise<void>((ok) => {
+        for (const t of timers) clearTimeout(t);
         for (const s of sockets) s.destroy();
         server.close(() => ok());
       }),
