@@ -1,0 +1,57 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseSandboxArgs } from '../../src/sandbox/cli.js';
+
+describe('sandbox cli: runSandboxCommand(argv)', () => {
+  it('parses flags and rejects bad values clearly', () => {
+    const o = parseSandboxArgs(['--port', '0', '--contacts', '300', '--family', 'web', '--hold-ms', '1000', '--auto-scan-ms', '5']);
+    assert.deepEqual(o, { port: 0, contacts: 300, family: 'web', holdMs: 1000, autoScanMs: 5 });
+    assert.throws(() => parseSandboxArgs(['--contacts', 'many']), /--contacts needs a whole number/);
+    assert.throws(() => parseSandboxArgs(['--family', 'wx9']), /--family must be one of/);
+    assert.throws(() => parseSandboxArgs(['--bogus']), /Unknown option/);
+  });
+
+  it('prints the origin, phone page and CA path, serves, and stops cleanly on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sandbox-cli-'));
+    const root = resolve(import.meta.dirname, '../..');
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./src/sandbox/cli.ts').then((m) => m.runSandboxCommand(['--port', '0', '--tls-port', '0', '--tls-dir', ${JSON.stringify(dir)}, '--hold-ms', '60000']))`], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const lines: string[] = [];
+      const rl = createInterface({ input: child.stdout });
+      const origin = await new Promise<string>((res, rej) => {
+        const t = setTimeout(() => rej(new Error(`no origin line: ${lines.join('\n')}`)), 20_000);
+        rl.on('line', (l) => {
+          lines.push(l);
+          if (lines.some((x) => x.includes('test CA:')) && lines[0]) {
+            clearTimeout(t);
+            res(/listening on (http:\/\/\S+)/.exec(lines[0])?.[1] ?? '');
+          }
+        });
+      });
+      assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.ok(lines.some((l) => l.includes(`${origin}/sandbox`)));
+      const caPath = /test CA: (\S+)/.exec(lines.join('\n'))?.[1] as string;
+      assert.match(await readFile(caPath, 'utf8'), /BEGIN CERTIFICATE/);
+      const state = (await (await fetch(`${origin}/sandbox/api/state`)).json()) as { accounts: unknown[] };
+      assert.equal(state.accounts.length, 1);
+      // A held synccheck-like poll must not keep the process from stopping.
+      const jl = await (await fetch(`${origin}/jslogin`)).text();
+      const uuid = /uuid = "([^"]+)"/.exec(jl)?.[1] as string;
+      const held = fetch(`${origin}/cgi-bin/mmwebwx-bin/login?uuid=${encodeURIComponent(uuid)}&tip=0`).then((r) => r.text());
+      await new Promise((r) => setTimeout(r, 100));
+      const exit = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exit, 0);
+      assert.equal(await held, 'window.code=408;');
+      assert.ok(lines.includes('sandbox stopped'));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
