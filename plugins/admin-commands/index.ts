@@ -9,8 +9,14 @@ import { personMatches } from '../../src/pipeline/helpers/chat-match.js';
 import { hostControl } from '../../src/pipeline/helpers/host-control.js';
 
 export const configSchema = z.object({
-  owners: z.array(z.string()).default([]).describe('Who may give commands: contact ids, stable ids (wxid_…), names or remarks'),
-  selfIsOwner: z.boolean().default(true).describe('Commands this account types itself (e.g. in File Transfer on the phone) count as the owner’s'),
+  owners: z
+    .array(z.string())
+    .default([])
+    .describe('Who may give commands: contact ids, stable ids (wxid_…), names or remarks'),
+  selfIsOwner: z
+    .boolean()
+    .default(true)
+    .describe('Commands this account types itself (e.g. in File Transfer on the phone) count as the owner’s'),
   inGroups: z.boolean().default(false).describe('Also accept commands in group chats'),
 });
 
@@ -24,7 +30,11 @@ const HELP = [
 
 const ago = (ms: number): string => {
   const m = Math.floor(ms / 60_000);
-  return m < 60 ? `${m} min` : m < 2880 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${Math.floor(m / 1440)} days`;
+  return m < 60
+    ? `${m} min`
+    : m < 2880
+      ? `${Math.floor(m / 60)} h ${m % 60} min`
+      : `${Math.floor(m / 1440)} days`;
 };
 
 export const plugin = definePlugin({
@@ -38,7 +48,12 @@ export const plugin = definePlugin({
     const isOwner = (ctx: Context): boolean => {
       if (ctx.isSelf) return config.selfIsOwner;
       const member = ctx.room?.members.find((m) => m.id === ctx.message.senderId);
-      return personMatches(config.owners, { id: ctx.message.senderId, contact: ctx.sender, member, name: ctx.message.senderName });
+      return personMatches(config.owners, {
+        id: ctx.message.senderId,
+        contact: ctx.sender,
+        member,
+        name: ctx.message.senderName,
+      });
     };
 
     async function run(ctx: Context, cmd: string, arg: string): Promise<boolean> {
@@ -46,45 +61,71 @@ export const plugin = definePlugin({
       const plugins = control?.list() ?? [];
       const known = (n: string): boolean => plugins.some((p) => p.name === n);
       switch (cmd) {
-        case 'help': await say(HELP); return true;
+        case 'help':
+          await say(HELP);
+          return true;
         case 'status': {
           const info = control?.info();
           const d = api.bot.directory;
           const on = plugins.filter((p) => p.enabled).map((p) => p.name);
-          await say([
-            `Account: ${api.bot.self?.name ?? api.account}${info?.state ? ` (${info.state})` : ''}`,
-            info?.onlineSince ? `Online for ${ago(api.clock.now() - info.onlineSince)}` : '',
-            `Contacts: ${d.contacts().length}, rooms: ${d.rooms().length}`,
-            `Plugins on: ${on.join(', ') || 'none'}`,
-            `Answering: ${paused() ? 'paused' : 'yes'}`,
-          ].filter(Boolean).join('\n'));
+          await say(
+            [
+              `Account: ${api.bot.self?.name ?? api.account}${info?.state ? ` (${info.state})` : ''}`,
+              info?.onlineSince ? `Online for ${ago(api.clock.now() - info.onlineSince)}` : '',
+              `Contacts: ${d.contacts().length}, rooms: ${d.rooms().length}`,
+              `Plugins on: ${on.join(', ') || 'none'}`,
+              `Answering: ${paused() ? 'paused' : 'yes'}`,
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          );
           return true;
         }
         case 'plugins':
-          await say(control ? plugins.map((p) => `${p.enabled ? 'on ' : 'off'} ${p.name}${p.errors ? ` (${p.errors} errors)` : ''}`).join('\n') : 'Plugin control is not available here.');
+          await say(
+            control
+              ? plugins
+                  .map(
+                    (p) => `${p.enabled ? 'on ' : 'off'} ${p.name}${p.errors ? ` (${p.errors} errors)` : ''}`,
+                  )
+                  .join('\n')
+              : 'Plugin control is not available here.',
+          );
           return true;
-        case 'enable': case 'disable': {
+        case 'enable':
+        case 'disable': {
           if (!control) await say('Plugin control is not available here.');
           else if (!arg || !known(arg)) await say(`No plugin named "${arg}". Try #plugins.`);
-          else if (cmd === 'disable' && arg === api.name) await say('I will not switch myself off; use the panel.');
+          else if (cmd === 'disable' && arg === api.name)
+            await say('I will not switch myself off; use the panel.');
           else {
             await (cmd === 'enable' ? control.enable(arg) : control.disable(arg));
             await say(`${arg} is ${cmd === 'enable' ? 'on' : 'off'}.`);
           }
           return true;
         }
-        case 'pause': api.store.set('paused', true); await say('Paused: I will not answer until #resume.'); return true;
-        case 'resume': api.store.delete('paused'); await say('Resumed.'); return true;
-        default: return false;
+        case 'pause':
+          api.store.set('paused', true);
+          await say('Paused: I will not answer until #resume.');
+          return true;
+        case 'resume':
+          api.store.delete('paused');
+          await say('Resumed.');
+          return true;
+        default:
+          return false;
       }
     }
 
-    api.use(async (ctx, next) => {
-      const owner = ctx.type === 'text' && isOwner(ctx) && (config.inGroups || !ctx.isGroup);
-      const m = owner ? /^#([a-z]+)(?:\s+(\S.*))?$/i.exec(ctx.text.trim()) : null;
-      if (m && (await run(ctx, m[1]!.toLowerCase(), (m[2] ?? '').trim()))) return;
-      if (paused() || ctx.isSelf) return; // paused: nothing after us sees it; own messages stop here
-      return next();
-    }, { self: config.selfIsOwner });
+    api.use(
+      async (ctx, next) => {
+        const owner = ctx.type === 'text' && isOwner(ctx) && (config.inGroups || !ctx.isGroup);
+        const m = owner ? /^#([a-z]+)(?:\s+(\S.*))?$/i.exec(ctx.text.trim()) : null;
+        if (m && (await run(ctx, m[1]!.toLowerCase(), (m[2] ?? '').trim()))) return;
+        if (paused() || ctx.isSelf) return; // paused: nothing after us sees it; own messages stop here
+        return next();
+      },
+      { self: config.selfIsOwner },
+    );
   },
 });

@@ -5,18 +5,22 @@
  * plugins and other chats never wait for the endpoint.
  */
 import { definePlugin, type Context } from '../../src/pipeline/index.js';
-import { chatMatches, personMatches, stripMentions } from '../../src/pipeline/helpers/chat-match.js';
+import { stripMentions } from '../../src/pipeline/helpers/chat-match.js';
 import { createKeyedQueue } from '../../src/pipeline/helpers/keyed-queue.js';
 import { createRateLimiter } from '../../src/pipeline/helpers/rate-limit.js';
 import { splitText } from '../../src/pipeline/helpers/split-text.js';
 import { AiError, complete, type ChatMessage } from './client.js';
 import { configSchema } from './config.js';
+import { chatKey, conversationKey, isAllowed, systemPrompt } from './conversation.js';
 import { stripReasoning, trimTurns, type Turn } from './memory.js';
 import { question } from './triggers.js';
 
 export { configSchema } from './config.js';
 
-interface Memory { turns: Turn[]; updatedAt: number }
+interface Memory {
+  turns: Turn[];
+  updatedAt: number;
+}
 
 export const plugin = definePlugin({
   name: 'ai',
@@ -28,31 +32,20 @@ export const plugin = definePlugin({
     const perPerson = createRateLimiter({ limit: config.personPerMinute, windowMs: 60_000 });
     const perChat = createRateLimiter({ limit: config.chatPerMinute, windowMs: 60_000 });
     const warned = new Map<string, number>(); // rate-limit notice: once per window per key
-    const limits = { maxTurns: config.maxTurns, maxTokens: config.maxHistoryTokens, expiryMs: config.memoryMinutes * 60_000 };
-
-    /** Per person in private chats, per room in groups; stable ids survive a new login. */
-    const conversation = (ctx: Context): string => (ctx.isGroup ? `room:${ctx.room?.stableId ?? ctx.chatId}` : `person:${ctx.sender?.stableId ?? ctx.message.senderId}`);
-    const chatKey = (ctx: Context): string => ctx.room?.stableId ?? ctx.sender?.stableId ?? ctx.chatId;
+    const limits = {
+      maxTurns: config.maxTurns,
+      maxTokens: config.maxHistoryTokens,
+      expiryMs: config.memoryMinutes * 60_000,
+    };
 
     const loadMemory = (key: string, now: number): Turn[] => {
       const m = api.store.get<Memory>(`memory:${key}`);
       return m ? trimTurns(m.turns, limits, now) : [];
     };
-    const systemPrompt = (ctx: Context): string =>
-      api.store.get<string>(`prompt:${chatKey(ctx)}`) ??
-      config.chatPrompts.find((p) => chatMatches([p.chat], { chatId: ctx.chatId, room: ctx.room, peer: ctx.isGroup ? undefined : ctx.sender }))?.prompt ??
-      config.systemPrompt;
-
-    const allowed = (ctx: Context): boolean => {
-      const chat = { chatId: ctx.chatId, room: ctx.room, peer: ctx.isGroup ? undefined : ctx.sender };
-      const person = { id: ctx.message.senderId, contact: ctx.sender, member: ctx.room?.members.find((m) => m.id === ctx.message.senderId), name: ctx.message.senderName };
-      if (chatMatches(config.denyChats, chat) || personMatches(config.denyPeople, person)) return false;
-      if (config.allowChats.length && !chatMatches(config.allowChats, chat)) return false;
-      return !config.allowPeople.length || personMatches(config.allowPeople, person);
-    };
 
     const say = async (ctx: Context, text: string): Promise<void> => {
-      for (const part of splitText(text, config.maxMessageLength)) await api.send({ id: ctx.chatId }, part, { replyTo: ctx.message.id });
+      for (const part of splitText(text, config.maxMessageLength))
+        await api.send({ id: ctx.chatId }, part, { replyTo: ctx.message.id });
     };
 
     /** The slow part, queued per conversation: ask, remember, answer (or apologise). */
@@ -60,13 +53,23 @@ export const plugin = definePlugin({
       const now = api.clock.now();
       const history = loadMemory(key, now);
       const content = ctx.isGroup ? `${ctx.senderName}: ${q}` : q;
-      const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(ctx) }, ...history.map(({ role, content: c }) => ({ role, content: c })), { role: 'user', content }];
+      const messages: ChatMessage[] = [
+        { role: 'system', content: systemPrompt(config, api.store, ctx) },
+        ...history.map(({ role, content: c }) => ({ role, content: c })),
+        { role: 'user', content },
+      ];
       let reply: string;
       try {
         reply = stripReasoning(
           await complete(api.http, api.clock, {
-            baseUrl: config.baseUrl, apiKey: config.apiKey, model: config.model, messages,
-            timeoutMs: config.timeoutSeconds * 1000, temperature: config.temperature, maxTokens: config.maxReplyTokens, signal: stop.signal,
+            baseUrl: config.baseUrl,
+            apiKey: config.apiKey,
+            model: config.model,
+            messages,
+            timeoutMs: config.timeoutSeconds * 1000,
+            temperature: config.temperature,
+            maxTokens: config.maxReplyTokens,
+            signal: stop.signal,
           }),
         );
       } catch (e) {
@@ -78,17 +81,21 @@ export const plugin = definePlugin({
       }
       if (!reply) reply = config.fallbackReply;
       const at = api.clock.now();
-      const turns = trimTurns([...history, { role: 'user', content, at: now }, { role: 'assistant', content: reply, at }], limits, at);
+      const turns = trimTurns(
+        [...history, { role: 'user', content, at: now }, { role: 'assistant', content: reply, at }],
+        limits,
+        at,
+      );
       api.store.set(`memory:${key}`, { turns, updatedAt: at } satisfies Memory);
       if (reply) await say(ctx, reply);
     };
 
     api.use(async (ctx, next) => {
-      if (ctx.type !== 'text' || !allowed(ctx)) return next();
+      if (ctx.type !== 'text' || !isAllowed(config, ctx)) return next();
       const self = api.bot.self;
       const names = [self?.name, ctx.room?.members.find((m) => m.id === self?.id)?.displayName];
       const withoutMention = ctx.isGroup ? stripMentions(ctx.text, names) : ctx.text.trim();
-      const key = conversation(ctx);
+      const key = conversationKey(ctx);
 
       if (config.chatCommands) {
         if (/^#reset$/i.test(withoutMention)) {
@@ -100,7 +107,7 @@ export const plugin = definePlugin({
         const p = /^#prompt(?:\s+([\s\S]*))?$/i.exec(withoutMention);
         if (p) {
           const text = (p[1] ?? '').trim();
-          if (!text) await ctx.reply(`The prompt here is: ${systemPrompt(ctx)}`);
+          if (!text) await ctx.reply(`The prompt here is: ${systemPrompt(config, api.store, ctx)}`);
           else if (text.toLowerCase() === 'off') {
             api.store.delete(`prompt:${chatKey(ctx)}`);
             await ctx.reply('OK, back to the default prompt.');
@@ -112,7 +119,12 @@ export const plugin = definePlugin({
         }
       }
 
-      const q = question(config, { text: ctx.text, isGroup: ctx.isGroup, mentionsSelf: ctx.mentionsSelf, withoutMention });
+      const q = question(config, {
+        text: ctx.text,
+        isGroup: ctx.isGroup,
+        mentionsSelf: ctx.mentionsSelf,
+        withoutMention,
+      });
       if (q === undefined) return next();
       const now = api.clock.now();
       const personKey = `${ctx.chatId}\u0000${ctx.message.senderId}`;

@@ -13,19 +13,25 @@ import { byPriority, fillTemplate, matchPattern, ruleApplies, rulesSchema, type 
 export { parseRules, exportRules, rulesSchema, ruleSchema, type Rule } from './rules.js';
 
 export const configSchema = z.object({
-  rules: rulesSchema.default([]).describe('The rules, tried from the highest priority down; the first that matches answers'),
+  rules: rulesSchema
+    .default([])
+    .describe('The rules, tried from the highest priority down; the first that matches answers'),
   timezone: z
     .string()
     .default('')
     .refine(isTimeZone, 'unknown time zone (use an IANA name such as Asia/Shanghai)')
     .describe('Time zone for time windows and {time} (IANA name, e.g. Asia/Shanghai; empty = the server’s)'),
-  passThrough: z.boolean().default(false).describe('Let later plugins see a message after a rule answered it'),
+  passThrough: z
+    .boolean()
+    .default(false)
+    .describe('Let later plugins see a message after a rule answered it'),
   mediaDir: z.string().default('./data').describe('Folder that image/file paths in replies are read from'),
 });
 
 export const plugin = definePlugin({
   name: 'auto-reply',
-  description: 'Answers messages by keyword or pattern rules, with scope, templates, cooldowns and time windows',
+  description:
+    'Answers messages by keyword or pattern rules, with scope, templates, cooldowns and time windows',
   config: configSchema,
   setup(api, config) {
     const rules = byPriority(config.rules);
@@ -37,7 +43,11 @@ export const plugin = definePlugin({
         await ctx.reply(fillTemplate(reply.text, values));
         return;
       }
-      const file = await loadFile(reply.source, { http: api.http, baseDir: config.mediaDir, name: reply.fileName || undefined });
+      const file = await loadFile(reply.source, {
+        http: api.http,
+        baseDir: config.mediaDir,
+        name: reply.fileName || undefined,
+      });
       await (reply.type === 'image' ? ctx.replyImage(file) : ctx.replyFile(file));
     }
 
@@ -54,7 +64,8 @@ export const plugin = definePlugin({
         isGroup: ctx.isGroup,
         mentionsSelf: ctx.mentionsSelf,
         at,
-        inChats: (entries: readonly string[]) => chatMatches(entries, { chatId: ctx.chatId, room, peer: ctx.isGroup ? undefined : ctx.sender }),
+        inChats: (entries: readonly string[]) =>
+          chatMatches(entries, { chatId: ctx.chatId, room, peer: ctx.isGroup ? undefined : ctx.sender }),
       };
       for (const [index, rule] of rules.entries()) {
         if (!ruleApplies(rule, facts)) continue;
@@ -67,7 +78,13 @@ export const plugin = definePlugin({
         const reply = rule.replies[Math.floor(api.clock.random() * rule.replies.length)] ?? rule.replies[0]!;
         lastFired.set(key, now);
         api.log.debug({ rule: rule.name || rule.pattern, chat: ctx.chatId }, 'rule answered');
-        const values = { ...match.groups, sender: ctx.senderName, room: room?.topic ?? '', time: at.time, date: at.date };
+        const values = {
+          ...match.groups,
+          sender: ctx.senderName,
+          room: room?.topic ?? '',
+          time: at.time,
+          date: at.date,
+        };
         await send(ctx, reply, values);
         return config.passThrough ? next() : undefined;
       }

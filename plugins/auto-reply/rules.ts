@@ -3,49 +3,110 @@
  * JSON import/export the panel offers. Pure functions; the plugin in index.ts wires them to chats.
  */
 import { z } from 'zod';
-import { inWindow, localTime, parseClockTime, type LocalTime } from '../../src/pipeline/helpers/local-time.js';
+import {
+  inWindow,
+  localTime,
+  parseClockTime,
+  type LocalTime,
+} from '../../src/pipeline/helpers/local-time.js';
 
 const clockTime = z
   .string()
-  .refine((s) => { try { parseClockTime(s); return true; } catch { return false; } }, 'use HH:MM, e.g. 09:30')
+  .refine((s) => {
+    try {
+      parseClockTime(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'use HH:MM, e.g. 09:30')
   .describe('Time of day, HH:MM (24 hours)');
 
 export const replySchema = z
   .object({
     type: z.enum(['text', 'image', 'file']).default('text').describe('What to send'),
-    text: z.string().default('').describe('For text: the message. Placeholders: {sender}, {room}, {time}, {date}, regex groups {1} or {name}'),
-    source: z.string().default('').describe('For image/file: an http(s) URL, a data: URL, or a path inside the data folder'),
-    fileName: z.string().default('').describe('For image/file: the name to send (default: taken from the source)'),
+    text: z
+      .string()
+      .default('')
+      .describe(
+        'For text: the message. Placeholders: {sender}, {room}, {time}, {date}, regex groups {1} or {name}',
+      ),
+    source: z
+      .string()
+      .default('')
+      .describe('For image/file: an http(s) URL, a data: URL, or a path inside the data folder'),
+    fileName: z
+      .string()
+      .default('')
+      .describe('For image/file: the name to send (default: taken from the source)'),
   })
   .superRefine((r, ctx) => {
-    if (r.type === 'text' && !r.text.trim()) ctx.addIssue({ code: 'custom', path: ['text'], message: 'a text reply needs text' });
-    if (r.type !== 'text' && !r.source.trim()) ctx.addIssue({ code: 'custom', path: ['source'], message: `an ${r.type} reply needs a source (URL or data path)` });
+    if (r.type === 'text' && !r.text.trim())
+      ctx.addIssue({ code: 'custom', path: ['text'], message: 'a text reply needs text' });
+    if (r.type !== 'text' && !r.source.trim())
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source'],
+        message: `an ${r.type} reply needs a source (URL or data path)`,
+      });
   });
 
 export const ruleSchema = z
   .object({
     name: z.string().default('').describe('A label for the panel and the logs'),
     enabled: z.boolean().default(true),
-    match: z.enum(['exact', 'contains', 'starts-with', 'regex']).default('contains').describe('How the pattern is compared with the message'),
-    pattern: z.string().min(1, 'a rule needs a pattern').describe('The text to look for, or a regular expression'),
+    match: z
+      .enum(['exact', 'contains', 'starts-with', 'regex'])
+      .default('contains')
+      .describe('How the pattern is compared with the message'),
+    pattern: z
+      .string()
+      .min(1, 'a rule needs a pattern')
+      .describe('The text to look for, or a regular expression'),
     ignoreCase: z.boolean().default(true).describe('Compare without regard to upper/lower case'),
-    scope: z.enum(['all', 'private', 'groups', 'chats']).default('all').describe('Where the rule applies: all chats, private chats, all groups, or only the chats listed'),
+    scope: z
+      .enum(['all', 'private', 'groups', 'chats'])
+      .default('all')
+      .describe('Where the rule applies: all chats, private chats, all groups, or only the chats listed'),
     chats: z.array(z.string()).default([]).describe('For scope "chats": room topics, contact names or ids'),
     mentionOnly: z.boolean().default(false).describe('In groups, only answer when the bot is @mentioned'),
-    replies: z.array(replySchema).min(1, 'a rule needs at least one reply').describe('One is picked at random'),
+    replies: z
+      .array(replySchema)
+      .min(1, 'a rule needs at least one reply')
+      .describe('One is picked at random'),
     probability: z.number().min(0).max(1).default(1).describe('Chance of answering (0–1)'),
-    cooldownSeconds: z.number().int().min(0).default(0).describe('Silence in the same chat after this rule answered'),
+    cooldownSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Silence in the same chat after this rule answered'),
     windows: z
-      .array(z.object({ days: z.array(z.number().int().min(0).max(6)).default([]).describe('0 = Sunday; empty = every day'), from: clockTime, to: clockTime }))
+      .array(
+        z.object({
+          days: z.array(z.number().int().min(0).max(6)).default([]).describe('0 = Sunday; empty = every day'),
+          from: clockTime,
+          to: clockTime,
+        }),
+      )
       .default([])
       .describe('Only answer inside these times (empty = always)'),
     priority: z.number().int().default(0).describe('Higher goes first; equal priorities keep list order'),
   })
   .superRefine((r, ctx) => {
     if (r.match === 'regex') {
-      try { new RegExp(r.pattern); } catch (err) { ctx.addIssue({ code: 'custom', path: ['pattern'], message: `invalid regular expression: ${(err as Error).message}` }); }
+      try {
+        new RegExp(r.pattern);
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pattern'],
+          message: `invalid regular expression: ${(err as Error).message}`,
+        });
+      }
     }
-    if (r.scope === 'chats' && r.chats.length === 0) ctx.addIssue({ code: 'custom', path: ['chats'], message: 'scope "chats" needs at least one chat' });
+    if (r.scope === 'chats' && r.chats.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['chats'], message: 'scope "chats" needs at least one chat' });
   });
 
 export const rulesSchema = z.array(ruleSchema);
@@ -63,22 +124,32 @@ export interface MessageFacts {
 }
 
 /** The match of a rule against a text: `groups` has numbered and named regex groups. */
-export interface RuleMatch { groups: Record<string, string> }
+export interface RuleMatch {
+  groups: Record<string, string>;
+}
 
 /** Whether `rule` matches `text` (pattern only). Returns the regex groups, or undefined. */
-export function matchPattern(rule: Pick<Rule, 'match' | 'pattern' | 'ignoreCase'>, text: string): RuleMatch | undefined {
+export function matchPattern(
+  rule: Pick<Rule, 'match' | 'pattern' | 'ignoreCase'>,
+  text: string,
+): RuleMatch | undefined {
   const fold = (s: string): string => (rule.ignoreCase ? s.toLocaleLowerCase() : s);
   const t = fold(text.trim());
   const p = fold(rule.pattern);
   switch (rule.match) {
-    case 'exact': return t === p.trim() ? { groups: {} } : undefined;
-    case 'contains': return t.includes(p) ? { groups: {} } : undefined;
-    case 'starts-with': return t.startsWith(p) ? { groups: {} } : undefined;
+    case 'exact':
+      return t === p.trim() ? { groups: {} } : undefined;
+    case 'contains':
+      return t.includes(p) ? { groups: {} } : undefined;
+    case 'starts-with':
+      return t.startsWith(p) ? { groups: {} } : undefined;
     case 'regex': {
       const m = new RegExp(rule.pattern, rule.ignoreCase ? 'iu' : 'u').exec(text);
       if (!m) return undefined;
       const groups: Record<string, string> = { 0: m[0] };
-      m.forEach((g, i) => { if (i > 0) groups[String(i)] = g ?? ''; });
+      m.forEach((g, i) => {
+        if (i > 0) groups[String(i)] = g ?? '';
+      });
       for (const [k, v] of Object.entries(m.groups ?? {})) groups[k] = v ?? '';
       return { groups };
     }
@@ -97,7 +168,10 @@ export function ruleApplies(rule: Rule, facts: MessageFacts): boolean {
 
 /** Rules by priority (highest first), list order kept among equals. */
 export function byPriority(rules: readonly Rule[]): Rule[] {
-  return rules.map((r, i) => ({ r, i })).sort((a, b) => b.r.priority - a.r.priority || a.i - b.i).map((x) => x.r);
+  return rules
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => b.r.priority - a.r.priority || a.i - b.i)
+    .map((x) => x.r);
 }
 
 /**
@@ -119,8 +193,13 @@ export { localTime };
  */
 export function parseRules(json: string): Rule[] {
   let data: unknown;
-  try { data = JSON.parse(json); } catch (err) { throw new Error(`rules are not valid JSON: ${(err as Error).message}`); }
-  if (data && typeof data === 'object' && !Array.isArray(data) && 'rules' in data) data = (data as { rules: unknown }).rules;
+  try {
+    data = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`rules are not valid JSON: ${(err as Error).message}`);
+  }
+  if (data && typeof data === 'object' && !Array.isArray(data) && 'rules' in data)
+    data = (data as { rules: unknown }).rules;
   const result = rulesSchema.safeParse(data);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => {

@@ -13,17 +13,38 @@ const FORWARDABLE = ['text', 'image', 'video', 'file', 'emoticon', 'link', 'loca
 
 const routeSchema = z.object({
   name: z.string().default('').describe('A label for the panel and the logs'),
-  from: z.array(z.string().min(1)).min(1, 'a route needs at least one source chat').describe('Source chats: room topics, contact names or ids'),
-  to: z.array(z.string().min(1)).min(1, 'a route needs at least one target').describe('Target chats: room topics, contact names or ids'),
-  types: z.array(z.enum(FORWARDABLE)).default([]).describe('Message types to relay (empty = all that can be relayed)'),
+  from: z
+    .array(z.string().min(1))
+    .min(1, 'a route needs at least one source chat')
+    .describe('Source chats: room topics, contact names or ids'),
+  to: z
+    .array(z.string().min(1))
+    .min(1, 'a route needs at least one target')
+    .describe('Target chats: room topics, contact names or ids'),
+  types: z
+    .array(z.enum(FORWARDABLE))
+    .default([])
+    .describe('Message types to relay (empty = all that can be relayed)'),
   keywords: z.array(z.string()).default([]).describe('Only texts containing one of these (empty = all)'),
   senders: z.array(z.string()).default([]).describe('Only from these people (empty = everyone)'),
-  prefix: z.string().default('[{room}] {sender}:').describe('Put before relayed text ({room}, {sender}); empty = no prefix'),
+  prefix: z
+    .string()
+    .default('[{room}] {sender}:')
+    .describe('Put before relayed text ({room}, {sender}); empty = no prefix'),
 });
 
 export const configSchema = z.object({
-  routes: z.array(routeSchema).default([]).describe('Where messages go; a message matching several routes reaches each target once'),
-  hopMarker: z.string().min(1).default('\u2063').describe('Invisible mark on relayed texts; marked texts are never relayed again (stops bot-to-bot loops)'),
+  routes: z
+    .array(routeSchema)
+    .default([])
+    .describe('Where messages go; a message matching several routes reaches each target once'),
+  hopMarker: z
+    .string()
+    .min(1)
+    .default('\u2063')
+    .describe(
+      'Invisible mark on relayed texts; marked texts are never relayed again (stops bot-to-bot loops)',
+    ),
 });
 export type ForwardRoute = z.infer<typeof routeSchema>;
 
@@ -35,10 +56,19 @@ export function routeTakes(route: ForwardRoute, ctx: Context): boolean {
   if (route.types.length && !(route.types as string[]).includes(ctx.type)) return false;
   if (route.keywords.length) {
     const text = ctx.text.toLocaleLowerCase();
-    if (ctx.type !== 'text' || !route.keywords.some((k) => k && text.includes(k.toLocaleLowerCase()))) return false;
+    if (ctx.type !== 'text' || !route.keywords.some((k) => k && text.includes(k.toLocaleLowerCase())))
+      return false;
   }
   const member = ctx.room?.members.find((m) => m.id === ctx.message.senderId);
-  return !route.senders.length || personMatches(route.senders, { id: ctx.message.senderId, contact: ctx.sender, member, name: ctx.message.senderName });
+  return (
+    !route.senders.length ||
+    personMatches(route.senders, {
+      id: ctx.message.senderId,
+      contact: ctx.sender,
+      member,
+      name: ctx.message.senderName,
+    })
+  );
 }
 
 export const plugin = definePlugin({
@@ -60,7 +90,10 @@ export const plugin = definePlugin({
       const done = new Set<string>([ctx.chatId]); // never back to the source, each target once
       for (const route of config.routes) {
         if (!routeTakes(route, ctx)) continue;
-        const values: Record<string, string> = { room: ctx.room?.topic ?? ctx.senderName, sender: ctx.senderName };
+        const values: Record<string, string> = {
+          room: ctx.room?.topic ?? ctx.senderName,
+          sender: ctx.senderName,
+        };
         const prefix = route.prefix.replace(/\{(room|sender)\}/g, (_, k: string) => values[k] ?? '');
         for (const entry of route.to) {
           const target = resolve(entry);

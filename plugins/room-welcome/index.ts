@@ -8,7 +8,10 @@ import { chatMatches } from '../../src/pipeline/helpers/chat-match.js';
 
 const greetingSchema = z.object({
   rooms: z.array(z.string()).default([]).describe('Room topics or ids (empty = every room)'),
-  template: z.string().min(1, 'a greeting needs a text').describe('Placeholders: {names} (with @), {room}, {inviter}, {count}'),
+  template: z
+    .string()
+    .min(1, 'a greeting needs a text')
+    .describe('Placeholders: {names} (with @), {room}, {inviter}, {count}'),
 });
 
 export const configSchema = z.object({
@@ -21,8 +24,12 @@ export const configSchema = z.object({
 });
 
 /** The greeting for a room, or undefined when none applies. */
-export function pickGreeting(greetings: readonly z.infer<typeof greetingSchema>[], room: Pick<Room, 'id' | 'stableId' | 'topic'>): string | undefined {
-  return greetings.find((g) => g.rooms.length === 0 || chatMatches(g.rooms, { chatId: room.id, room }))?.template;
+export function pickGreeting(
+  greetings: readonly z.infer<typeof greetingSchema>[],
+  room: Pick<Room, 'id' | 'stableId' | 'topic'>,
+): string | undefined {
+  return greetings.find((g) => g.rooms.length === 0 || chatMatches(g.rooms, { chatId: room.id, room }))
+    ?.template;
 }
 
 export const plugin = definePlugin({
@@ -39,8 +46,16 @@ export const plugin = definePlugin({
       const template = pickGreeting(config.greetings, room);
       if (!template) return;
       const shown = names.map((n) => (config.mention ? `@${n}` : n)).join(config.mention ? ' ' : ', ');
-      const values: Record<string, string> = { names: shown, room: room.topic, inviter: join.inviterName ?? '', count: String(names.length) };
-      await api.send({ id: room.id }, template.replace(/\{(\w+)\}/g, (w, k: string) => values[k] ?? w));
+      const values: Record<string, string> = {
+        names: shown,
+        room: room.topic,
+        inviter: join.inviterName ?? '',
+        count: String(names.length),
+      };
+      await api.send(
+        { id: room.id },
+        template.replace(/\{(\w+)\}/g, (w, k: string) => values[k] ?? w),
+      );
     });
   },
 });

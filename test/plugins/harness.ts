@@ -10,7 +10,13 @@ import { randomUUID } from 'node:crypto';
 import { PluginHost, PluginRegistry, type PluginDefinition } from '../../src/pipeline/index.js';
 import { Directory } from '../../src/bot/directory.js';
 import { Emitter, type BotEvents } from '../../src/bot/events.js';
-import type { BotHandle, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../../src/bot/types.js';
+import type {
+  BotHandle,
+  OutboundRecord,
+  OutgoingContent,
+  SendOptions,
+  SendTarget,
+} from '../../src/bot/types.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { Contact, Message, MessageType, Room } from '../../src/transport/model.js';
 import type { Transport } from '../../src/transport/transport.js';
@@ -20,11 +26,28 @@ import { FakeClock, type Clock } from '../../src/util/clock.js';
 export const ACCOUNT = 'acc1';
 
 export function contact(id: string, name: string, extra: Partial<Contact> = {}): Contact {
-  return { id, name, kind: 'friend', gender: 'unknown', starred: false, pinned: false, muted: false, ...extra };
+  return {
+    id,
+    name,
+    kind: 'friend',
+    gender: 'unknown',
+    starred: false,
+    pinned: false,
+    muted: false,
+    ...extra,
+  };
 }
 
 export function room(id: string, topic: string, members: Contact[], extra: Partial<Room> = {}): Room {
-  return { id, topic, members: members.map((m) => ({ id: m.id, name: m.name })), memberCount: members.length, isOwner: false, muted: false, ...extra };
+  return {
+    id,
+    topic,
+    members: members.map((m) => ({ id: m.id, name: m.name })),
+    memberCount: members.length,
+    isOwner: false,
+    muted: false,
+    ...extra,
+  };
 }
 
 export const self = contact('@self', 'Bot', { kind: 'self', stableId: 'wxid_bot' });
@@ -64,7 +87,11 @@ export interface Harness {
   calls: { method: string; args: unknown[] }[];
   events: Emitter<BotEvents>;
   /** A text (or other) message arrives: from a contact, in a room when `room` is given. */
-  say(from: Contact, text: string, o?: { room?: Room; mention?: boolean; type?: MessageType; isSelf?: boolean }): Promise<Message>;
+  say(
+    from: Contact,
+    text: string,
+    o?: { room?: Room; mention?: boolean; type?: MessageType; isSelf?: boolean },
+  ): Promise<Message>;
   /** Sent texts since the last call (and forget them). */
   take(): string[];
   /** Wait (real time) until at least `n` messages were sent since the last take. */
@@ -79,7 +106,11 @@ function describe(c: OutgoingContent): string {
 }
 
 /** Start one plugin with `config` on a fresh account. */
-export async function startPlugin(def: PluginDefinition, config: unknown, o: HarnessOptions = {}): Promise<Harness> {
+export async function startPlugin(
+  def: PluginDefinition,
+  config: unknown,
+  o: HarnessOptions = {},
+): Promise<Harness> {
   const clock = o.clock ?? new FakeClock(Date.UTC(2024, 0, 1, 10, 0));
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'weiroto-plugin-'));
   const store = openStore({ dataDir, now: () => clock.now() });
@@ -101,12 +132,25 @@ export async function startPlugin(def: PluginDefinition, config: unknown, o: Har
     },
   });
   const resolveTarget = (to: SendTarget): string => {
-    const id = 'id' in to ? (directory.contact(to.id) ?? directory.room(to.id) ?? directory.find(to.id) ?? directory.findRoom(to.id))?.id ?? to.id
-      : 'name' in to ? directory.find(to.name)?.id : directory.findRoom(to.room)?.id;
+    const id =
+      'id' in to
+        ? ((
+            directory.contact(to.id) ??
+            directory.room(to.id) ??
+            directory.find(to.id) ??
+            directory.findRoom(to.id)
+          )?.id ?? to.id)
+        : 'name' in to
+          ? directory.find(to.name)?.id
+          : directory.findRoom(to.room)?.id;
     if (!id) throw new Error(`no such chat: ${JSON.stringify(to)}`);
     return id;
   };
-  const bot: BotHandle & { on: Emitter<BotEvents>['on']; plugins?: PluginHost; info(): { state: string; onlineSince: number } } = {
+  const bot: BotHandle & {
+    on: Emitter<BotEvents>['on'];
+    plugins?: PluginHost;
+    info(): { state: string; onlineSince: number };
+  } = {
     info: () => ({ state: 'online', onlineSince: Date.UTC(2024, 0, 1, 9, 0) }),
     id: ACCOUNT,
     self,
@@ -117,7 +161,13 @@ export async function startPlugin(def: PluginDefinition, config: unknown, o: Har
       const chatId = resolveTarget(to);
       sent.push({ chatId, content, text: describe(content), options });
       return {
-        id: randomUUID(), account: ACCOUNT, chatId, type: content.type, status: 'queued', attempts: 0, createdAt: clock.now(),
+        id: randomUUID(),
+        account: ACCOUNT,
+        chatId,
+        type: content.type,
+        status: 'queued',
+        attempts: 0,
+        createdAt: clock.now(),
         ...(content.type === 'text' ? { text: content.text } : {}),
         ...(options.source ? { source: options.source } : {}),
       };
@@ -131,14 +181,29 @@ export async function startPlugin(def: PluginDefinition, config: unknown, o: Har
     ...also.map((a, i) => ({ plugin: a.def.name, enabled: true, order: i + 1, config: a.config })),
   ]);
   const host = new PluginHost({
-    account: ACCOUNT, bot, registry, settings: store.pluginSettings, errors: store.pluginErrors, kv: store.kv,
-    log: silentLogger(), clock, defaults: [], timeoutMs: o.timeoutMs ?? 2000,
+    account: ACCOUNT,
+    bot,
+    registry,
+    settings: store.pluginSettings,
+    errors: store.pluginErrors,
+    kv: store.kv,
+    log: silentLogger(),
+    clock,
+    defaults: [],
+    timeoutMs: o.timeoutMs ?? 2000,
   });
   bot.plugins = host; // as the real Bot carries it (admin-commands finds it there)
   await host.init();
   let seq = 0;
   const h: Harness = {
-    host, store, dataDir, directory, clock, sent, calls, events,
+    host,
+    store,
+    dataDir,
+    directory,
+    clock,
+    sent,
+    calls,
+    events,
     async say(from, text, m = {}) {
       const message: Message = {
         id: String(1_000_000 + ++seq),

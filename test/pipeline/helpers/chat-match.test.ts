@@ -12,14 +12,22 @@ describe('chatMatches(entries, chat)', () => {
     [['Work'], false],
     [[], false],
   ];
-  for (const [entries, want] of cases) it(`room ${JSON.stringify(entries)} → ${want}`, () => assert.equal(chatMatches(entries, { chatId: '@@r1', room }), want));
-  for (const e of ['@p1', 'wxid_ann', 'ann', 'SISTER', 'ann88']) it(`peer ${e}`, () => assert.equal(chatMatches([e], { chatId: '@p1', peer }), true));
+  for (const [entries, want] of cases)
+    it(`room ${JSON.stringify(entries)} → ${want}`, () =>
+      assert.equal(chatMatches(entries, { chatId: '@@r1', room }), want));
+  for (const e of ['@p1', 'wxid_ann', 'ann', 'SISTER', 'ann88'])
+    it(`peer ${e}`, () => assert.equal(chatMatches([e], { chatId: '@p1', peer }), true));
   it('ids compare exactly', () => assert.equal(chatMatches(['WXID_ANN'], { chatId: '@p1', peer }), false));
 });
 
 describe('personMatches(entries, person)', () => {
   it('matches contact, member and message names', () => {
-    const p = { id: '@m', contact: { stableId: 'wxid_b', name: 'Bob', remark: 'Boss' }, member: { name: 'Bob', displayName: 'Bobby' }, name: 'Bob' };
+    const p = {
+      id: '@m',
+      contact: { stableId: 'wxid_b', name: 'Bob', remark: 'Boss' },
+      member: { name: 'Bob', displayName: 'Bobby' },
+      name: 'Bob',
+    };
     for (const e of ['@m', 'wxid_b', 'bob', 'boss', 'bobby']) assert.equal(personMatches([e], p), true, e);
     assert.equal(personMatches(['Carl'], p), false);
   });

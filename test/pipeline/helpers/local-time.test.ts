@@ -6,8 +6,18 @@ describe('localTime(ms, timeZone)', () => {
   it('gives day, minutes, time and date in the zone', () => {
     const ms = Date.UTC(2024, 0, 1, 8, 5); // Monday 08:05 UTC
     assert.deepEqual(localTime(ms, 'UTC'), { day: 1, minutes: 485, time: '08:05', date: '2024-01-01' });
-    assert.deepEqual(localTime(ms, 'Asia/Shanghai'), { day: 1, minutes: 965, time: '16:05', date: '2024-01-01' });
-    assert.deepEqual(localTime(Date.UTC(2024, 0, 1, 20, 0), 'Asia/Shanghai'), { day: 2, minutes: 240, time: '04:00', date: '2024-01-02' });
+    assert.deepEqual(localTime(ms, 'Asia/Shanghai'), {
+      day: 1,
+      minutes: 965,
+      time: '16:05',
+      date: '2024-01-01',
+    });
+    assert.deepEqual(localTime(Date.UTC(2024, 0, 1, 20, 0), 'Asia/Shanghai'), {
+      day: 2,
+      minutes: 240,
+      time: '04:00',
+      date: '2024-01-02',
+    });
   });
   it('knows valid and invalid zones', () => {
     assert.equal(isTimeZone('Europe/Berlin'), true);

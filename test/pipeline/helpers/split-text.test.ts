@@ -9,7 +9,12 @@ describe('splitText(text, max)', () => {
     { name: 'cuts at a paragraph', text: 'aaaa bbbb\n\ncccc', max: 12, want: ['aaaa bbbb', 'cccc'] },
     { name: 'cuts at a line', text: 'aaaa\nbbbb cccc', max: 11, want: ['aaaa', 'bbbb cccc'] },
     { name: 'cuts at a sentence', text: 'one two. three four.', max: 15, want: ['one two.', 'three four.'] },
-    { name: 'cuts at a CJK sentence', text: '你好世界。今天天气很好。', max: 8, want: ['你好世界。', '今天天气很好。'] },
+    {
+      name: 'cuts at a CJK sentence',
+      text: '你好世界。今天天气很好。',
+      max: 8,
+      want: ['你好世界。', '今天天气很好。'],
+    },
     { name: 'cuts at a space', text: 'alpha beta gamma', max: 11, want: ['alpha beta', 'gamma'] },
     { name: 'hard cut without boundary', text: 'abcdefghij', max: 4, want: ['abcd', 'efgh', 'ij'] },
     { name: 'never splits an emoji', text: '😀😀😀😀😀', max: 2, want: ['😀😀', '😀😀', '😀'] },

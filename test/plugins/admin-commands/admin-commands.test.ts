@@ -11,8 +11,14 @@ afterEach(async () => {
   h = undefined;
 });
 
-const echo = definePlugin({ name: 'echo-test', description: 'echoes', config: z.object({}), setup: (api) => api.use((ctx) => ctx.reply(`echo ${ctx.text}`)) });
-const start = (config: unknown) => startPlugin(plugin, config, { also: [{ def: echo, config: {} }] }).then((x) => (h = x));
+const echo = definePlugin({
+  name: 'echo-test',
+  description: 'echoes',
+  config: z.object({}),
+  setup: (api) => api.use((ctx) => ctx.reply(`echo ${ctx.text}`)),
+});
+const start = (config: unknown) =>
+  startPlugin(plugin, config, { also: [{ def: echo, config: {} }] }).then((x) => (h = x));
 
 describe('plugin admin-commands', () => {
   it('answers only owners (by remark, stable id or name); others pass through', async () => {
@@ -29,7 +35,9 @@ describe('plugin admin-commands', () => {
   it('reports status and plugins', async () => {
     const hh = await start({ owners: ['Bob'] });
     await hh.say(bob, '#status');
-    assert.deepEqual(hh.take(), ['Account: Bot (online)\nOnline for 1 h 0 min\nContacts: 4, rooms: 3\nPlugins on: admin-commands, echo-test\nAnswering: yes']);
+    assert.deepEqual(hh.take(), [
+      'Account: Bot (online)\nOnline for 1 h 0 min\nContacts: 4, rooms: 3\nPlugins on: admin-commands, echo-test\nAnswering: yes',
+    ]);
     await hh.say(bob, '#plugins');
     assert.deepEqual(hh.take(), ['on  admin-commands\non  echo-test']);
   });
@@ -42,7 +50,13 @@ describe('plugin admin-commands', () => {
     await hh.say(bob, '#disable admin-commands');
     await hh.say(bob, '#enable echo-test');
     await hh.say(ann, 'hello');
-    assert.deepEqual(hh.take(), ['echo-test is off.', 'No plugin named "nope". Try #plugins.', 'I will not switch myself off; use the panel.', 'echo-test is on.', 'echo hello']);
+    assert.deepEqual(hh.take(), [
+      'echo-test is off.',
+      'No plugin named "nope". Try #plugins.',
+      'I will not switch myself off; use the panel.',
+      'echo-test is on.',
+      'echo hello',
+    ]);
     assert.equal(hh.store.pluginSettings.list('acc1').find((s) => s.plugin === 'echo-test')?.enabled, true);
   });
 
@@ -55,7 +69,11 @@ describe('plugin admin-commands', () => {
     await hh.host.close();
     hh.store.close();
     h = undefined;
-    const again = await startPlugin(plugin, { owners: ['Bob'] }, { dataDir, also: [{ def: echo, config: {} }] });
+    const again = await startPlugin(
+      plugin,
+      { owners: ['Bob'] },
+      { dataDir, also: [{ def: echo, config: {} }] },
+    );
     try {
       await again.say(ann, 'still there?');
       await again.say(bob, '#resume');

@@ -20,10 +20,20 @@ afterEach(async () => {
 });
 
 const start = async (config: Record<string, unknown> = {}, o: HarnessOptions = {}): Promise<Harness> =>
-  (h = await startPlugin(plugin, { baseUrl: ai.baseUrl, apiKey: 'sk-test', model: 'test-model', ...config }, o));
+  (h = await startPlugin(
+    plugin,
+    { baseUrl: ai.baseUrl, apiKey: 'sk-test', model: 'test-model', ...config },
+    o,
+  ));
 
 /** Say something and wait for the bot's answer(s). */
-async function ask(hh: Harness, from: typeof ann, text: string, o: Parameters<Harness['say']>[2] = {}, answers = 1): Promise<string[]> {
+async function ask(
+  hh: Harness,
+  from: typeof ann,
+  text: string,
+  o: Parameters<Harness['say']>[2] = {},
+  answers = 1,
+): Promise<string[]> {
   await hh.say(from, text, o);
   return hh.waitSent(answers);
 }
@@ -49,7 +59,10 @@ describe('plugin ai', () => {
     const annHistory = ai.requests[2]!.messages.map((m) => m.content);
     assert.ok(annHistory.includes('I am Ann') && !annHistory.includes('I am Bob'), 'Ann must not see Bob');
     const roomHistory = ai.requests[4]!.messages.map((m) => m.content);
-    assert.ok(roomHistory.includes('Cat: room one') && !roomHistory.includes('I am Ann'), 'the room has its own memory');
+    assert.ok(
+      roomHistory.includes('Cat: room one') && !roomHistory.includes('I am Ann'),
+      'the room has its own memory',
+    );
   });
 
   it('forgets after #reset and after the expiry', async () => {
@@ -84,10 +97,15 @@ describe('plugin ai', () => {
   });
 
   it('uses per-chat prompts and #prompt', async () => {
-    const hh = await start({ systemPrompt: 'account prompt', chatPrompts: [{ chat: 'Work', prompt: 'work prompt' }] });
+    const hh = await start({
+      systemPrompt: 'account prompt',
+      chatPrompts: [{ chat: 'Work', prompt: 'work prompt' }],
+    });
     await ask(hh, bob, 'q1', { room: work, mention: true });
     assert.equal(ai.requests.at(-1)!.messages[0]!.content, 'work prompt');
-    assert.deepEqual(await ask(hh, ann, '#prompt Speak like a pirate'), ['OK, I will use that prompt in this chat.']);
+    assert.deepEqual(await ask(hh, ann, '#prompt Speak like a pirate'), [
+      'OK, I will use that prompt in this chat.',
+    ]);
     await ask(hh, ann, 'q2');
     assert.equal(ai.requests.at(-1)!.messages[0]!.content, 'Speak like a pirate');
     await ask(hh, bob, 'q3');
@@ -120,14 +138,23 @@ describe('plugin ai', () => {
   });
 
   it('never blocks other plugins or other chats while waiting', async () => {
-    const tail = definePlugin({ name: 'tail', description: 'answers at once', config: z.object({}), setup: (api) => api.use((ctx) => ctx.reply(`tail: ${ctx.text}`)) });
+    const tail = definePlugin({
+      name: 'tail',
+      description: 'answers at once',
+      config: z.object({}),
+      setup: (api) => api.use((ctx) => ctx.reply(`tail: ${ctx.text}`)),
+    });
     const hh = await start({}, { clock: systemClock, also: [{ def: tail, config: {} }] });
     ai.next.push({ hangMs: 1500 });
     const t0 = Date.now();
     await hh.say(ann, 'slow question');
     assert.ok(Date.now() - t0 < 500, 'handle() returned while the endpoint was still thinking');
     assert.deepEqual(hh.take(), ['tail: slow question']);
-    assert.deepEqual(await ask(hh, bob, 'fast', {}, 2), ['tail: fast', '[0] fast'], 'another chat is answered meanwhile');
+    assert.deepEqual(
+      await ask(hh, bob, 'fast', {}, 2),
+      ['tail: fast', '[0] fast'],
+      'another chat is answered meanwhile',
+    );
     assert.deepEqual(await hh.waitSent(1, 3000), ['too late']);
   });
 
@@ -158,12 +185,22 @@ describe('plugin ai', () => {
     const hh = await start({ chatPerMinute: 1, rateLimitReply: '' });
     await ask(hh, ann, 'one', { room: family, mention: true });
     await hh.say(bob, 'two', { room: family, mention: true });
-    assert.deepEqual(await ask(hh, bob, 'three', { room: work, mention: true }), ['[0] Boss: three'], 'named by remark');
+    assert.deepEqual(
+      await ask(hh, bob, 'three', { room: work, mention: true }),
+      ['[0] Boss: three'],
+      'named by remark',
+    );
     assert.equal(ai.requests.length, 2);
   });
 
   it('obeys triggers and allow/deny lists', async () => {
-    const hh = await start({ privateTrigger: 'prefix', groupTriggers: ['keywords'], keywords: ['robot'], denyPeople: ['Boss'], allowChats: ['Ann', 'Family'] });
+    const hh = await start({
+      privateTrigger: 'prefix',
+      groupTriggers: ['keywords'],
+      keywords: ['robot'],
+      denyPeople: ['Boss'],
+      allowChats: ['Ann', 'Family'],
+    });
     await hh.say(ann, 'no prefix');
     await hh.say(cat, 'ai: not allowed chat');
     await hh.say(bob, 'hey robot', { room: family });

@@ -45,13 +45,26 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         res.writeHead(404).end();
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { model: string; messages: { role: string; content: string }[] };
-      const r: ChatRequest = { model: body.model, messages: body.messages, authorization: req.headers.authorization };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        model: string;
+        messages: { role: string; content: string }[];
+      };
+      const r: ChatRequest = {
+        model: body.model,
+        messages: body.messages,
+        authorization: req.headers.authorization,
+      };
       api.requests.push(r);
       const b = api.next.shift() ?? api.fallback;
       const ok = (content: string): void => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
+        res.end(
+          JSON.stringify({
+            id: 'x',
+            object: 'chat.completion',
+            choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          }),
+        );
       };
       if (b === 'echo') ok(echo(r));
       else if ('answer' in b) ok(b.answer);

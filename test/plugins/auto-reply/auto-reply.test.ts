@@ -23,7 +23,12 @@ describe('plugin auto-reply', () => {
       timezone: 'UTC',
       rules: [
         { pattern: 'hello', replies: text('hi {sender}') },
-        { match: 'regex', pattern: '^order (?<num>\\d+)$', replies: text('order {num} ({1}) noted at {time} in "{room}"'), priority: 1 },
+        {
+          match: 'regex',
+          pattern: '^order (?<num>\\d+)$',
+          replies: text('order {num} ({1}) noted at {time} in "{room}"'),
+          priority: 1,
+        },
         { match: 'exact', pattern: 'hello world', replies: text('exact wins'), priority: 9 },
       ],
     });
@@ -56,14 +61,22 @@ describe('plugin auto-reply', () => {
 
   it('keeps a cooldown per chat and obeys time windows', async () => {
     const clock = new FakeClock(Date.UTC(2024, 0, 1, 10, 0)); // Monday 10:00 UTC
-    h = await startPlugin(plugin, {
-      timezone: 'UTC',
-      rules: [
-        { pattern: 'ping', replies: text('pong'), cooldownSeconds: 60 },
-        { pattern: 'open', replies: text('we are open'), windows: [{ from: '09:00', to: '17:00', days: [1, 2, 3, 4, 5] }] },
-        { pattern: 'open', replies: text('closed now') },
-      ],
-    }, { clock });
+    h = await startPlugin(
+      plugin,
+      {
+        timezone: 'UTC',
+        rules: [
+          { pattern: 'ping', replies: text('pong'), cooldownSeconds: 60 },
+          {
+            pattern: 'open',
+            replies: text('we are open'),
+            windows: [{ from: '09:00', to: '17:00', days: [1, 2, 3, 4, 5] }],
+          },
+          { pattern: 'open', replies: text('closed now') },
+        ],
+      },
+      { clock },
+    );
     await h.say(ann, 'ping');
     await h.say(ann, 'ping');
     await h.say(bob, 'ping');
@@ -97,7 +110,10 @@ describe('plugin auto-reply', () => {
         mediaDir: dir,
         rules: [
           { pattern: 'menu', replies: [{ type: 'file', source: 'menu.pdf' }] },
-          { pattern: 'cat', replies: [{ type: 'image', source: 'data:image/png;base64,iVBORw0KGgo=', fileName: 'cat.png' }] },
+          {
+            pattern: 'cat',
+            replies: [{ type: 'image', source: 'data:image/png;base64,iVBORw0KGgo=', fileName: 'cat.png' }],
+          },
           { pattern: 'secret', replies: [{ type: 'file', source: '../etc/passwd' }] },
         ],
       });
@@ -107,7 +123,11 @@ describe('plugin auto-reply', () => {
       assert.deepEqual(h.take(), ['[file] menu.pdf', '[image] cat.png']);
       const img = h.sent[1]!.content;
       assert.ok(img.type === 'image' && img.file.mimeType === 'image/png' && img.file.data.length === 8);
-      assert.equal(h.host.list()[0]?.errors, 1, 'a path outside the data folder is reported as a plugin error');
+      assert.equal(
+        h.host.list()[0]?.errors,
+        1,
+        'a path outside the data folder is reported as a plugin error',
+      );
       assert.match(h.host.list()[0]?.lastError ?? '', /outside the data folder/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -122,10 +142,17 @@ describe('plugin auto-reply', () => {
       setup: (api) => api.use((ctx) => ctx.reply(`tail saw ${ctx.text}`)),
     });
     for (const passThrough of [false, true]) {
-      h = await startPlugin(plugin, { passThrough, rules: [{ pattern: 'hi', replies: text('hello') }] }, { also: [{ def: tail, config: {} }] });
+      h = await startPlugin(
+        plugin,
+        { passThrough, rules: [{ pattern: 'hi', replies: text('hello') }] },
+        { also: [{ def: tail, config: {} }] },
+      );
       await h.say(ann, 'hi');
       await h.say(ann, 'other');
-      assert.deepEqual(h.take(), passThrough ? ['hello', 'tail saw hi', 'tail saw other'] : ['hello', 'tail saw other']);
+      assert.deepEqual(
+        h.take(),
+        passThrough ? ['hello', 'tail saw hi', 'tail saw other'] : ['hello', 'tail saw other'],
+      );
       await h.close();
       h = undefined;
     }

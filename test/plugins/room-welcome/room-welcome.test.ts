@@ -11,7 +11,14 @@ afterEach(async () => {
 });
 
 const join = (roomId: string, names: string[], o: Partial<RoomJoin> = {}): RoomJoin => ({
-  roomId, names, memberIds: [], via: 'invite', bySelf: false, at: 0, inviterName: 'Ann', ...o,
+  roomId,
+  names,
+  memberIds: [],
+  via: 'invite',
+  bySelf: false,
+  at: 0,
+  inviterName: 'Ann',
+  ...o,
 });
 const settle = () => new Promise((r) => setTimeout(r, 30));
 
@@ -27,10 +34,13 @@ describe('plugin room-welcome', () => {
     h.events.emit('room-join', join(work.id, ['Fay']));
     h.events.emit('room-join', join(news.id, ['Gus']));
     await settle();
-    assert.deepEqual(h.sent.map((s) => `${s.chatId} <- ${s.text}`), [
-      '@@family <- Welcome home @Dan @Eve! (Ann invited 2)',
-      '@@work <- Hello @Fay, read the pinned notes of Work.',
-    ]);
+    assert.deepEqual(
+      h.sent.map((s) => `${s.chatId} <- ${s.text}`),
+      [
+        '@@family <- Welcome home @Dan @Eve! (Ann invited 2)',
+        '@@work <- Hello @Fay, read the pinned notes of Work.',
+      ],
+    );
   });
 
   it('uses a catch-all greeting, plain names, and skips the bot itself', async () => {
