@@ -1,0 +1,34 @@
+/* global document, window, EventSource, URLSearchParams */
+// Live message log: when the account's SSE stream reports a message in this view, the rows are
+// fetched again as server-rendered (escaped) HTML and swapped in.
+'use strict';
+(function () {
+  const root = document.getElementById('messages-page');
+  if (!root) return;
+  const rows = document.getElementById('message-rows');
+  const toggle = document.getElementById('live-toggle');
+  const account = root.dataset.account;
+  const chat = root.dataset.chat;
+  const params = new URLSearchParams({ partial: '1' });
+  if (chat) params.set('chat', chat);
+  if (root.dataset.q) params.set('q', root.dataset.q);
+  let pending = false;
+  const refresh = function () {
+    if (pending) return;
+    pending = true;
+    window.setTimeout(function () {
+      fetch('/accounts/' + encodeURIComponent(account) + '/messages?' + params.toString(), { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(new Error(String(r.status))); })
+        .then(function (html) { rows.innerHTML = html; })
+        .catch(function () { /* the next event tries again */ })
+        .finally(function () { pending = false; });
+    }, 250);
+  };
+  const src = new EventSource('/accounts/' + encodeURIComponent(account) + '/events');
+  src.addEventListener('message', function (e) {
+    if (toggle && !toggle.checked) return;
+    const m = JSON.parse(e.data);
+    if (!chat || m.chatId === chat) refresh();
+  });
+  window.addEventListener('beforeunload', function () { src.close(); });
+})();

@@ -1,0 +1,102 @@
+/**
+ * What the panel needs from the rest of the server, as small structural interfaces: the real
+ * AccountManager, PluginRegistry, webhook service and API tokens satisfy them, and tests can hand in
+ * their own. Keeping them narrow is what lets the panel sit beside the bot, not inside it.
+ */
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/index.js';
+import type { Clock } from '../util/clock.js';
+import type { Transport } from '../transport/transport.js';
+import type { BotInfo, BotEvent, DirectoryView, OutboundRecord, OutgoingContent, SendTarget } from '../bot/types.js';
+
+export interface AdminPluginState {
+  name: string;
+  description: string;
+  enabled: boolean;
+  order: number;
+  config: unknown;
+  errors?: unknown;
+}
+
+export interface AdminPluginHost {
+  list(): AdminPluginState[];
+  enable(name: string): unknown;
+  disable(name: string): unknown;
+  /** Validates with the plugin's schema; throws an error carrying the schema's messages when invalid. */
+  configure(name: string, config: unknown): unknown;
+  reorder(names: string[]): unknown;
+}
+
+export interface AdminBot {
+  readonly id: string;
+  info(): BotInfo;
+  readonly directory: DirectoryView;
+  send(to: SendTarget, content: OutgoingContent, options?: { idempotencyKey?: string; source?: string; replyTo?: string }): Promise<OutboundRecord>;
+  readonly plugins: AdminPluginHost;
+  readonly transport: Transport;
+}
+
+export interface AdminManager {
+  list(): BotInfo[];
+  get(id: string): AdminBot | undefined;
+  add(name?: string): Promise<{ id: string }>;
+  remove(id: string): Promise<void>;
+  start(id: string): Promise<void>;
+  stop(id: string): Promise<void>;
+  logout(id: string): Promise<void>;
+  onEvent(listener: (e: BotEvent) => void): () => void;
+}
+
+export interface AdminRegistry {
+  list(): { name: string; description: string }[];
+  /** The plugin's config schema as JSON Schema (zod → z.toJSONSchema). */
+  jsonSchema(name: string): unknown;
+}
+
+/** Webhook endpoints and deliveries as the panel shows them (the webhook service's shapes, loosely). */
+export interface WebhookEndpointView {
+  id: string;
+  url: string;
+  description?: string;
+  enabled?: boolean;
+  events?: string[];
+  accounts?: string[];
+  chats?: string[];
+  keywords?: string[];
+  createdAt?: number;
+}
+
+export interface WebhookDeliveryView {
+  id: string;
+  endpointId?: string;
+  eventType?: string;
+  type?: string;
+  status: string;
+  attempts?: number;
+  responseStatus?: number;
+  lastStatus?: number;
+  error?: string;
+  lastError?: string;
+  createdAt?: number;
+  deliveredAt?: number;
+}
+
+export interface AdminDeps {
+  manager: AdminManager;
+  registry: AdminRegistry;
+  store: Store;
+  /** The webhook service (src/webhook); the webhook pages adapt to it, see webhook-adapter.ts. */
+  webhooks?: unknown;
+  /** API tokens (src/api); see tokens-adapter.ts. */
+  tokens?: unknown;
+  log: Logger;
+  config: { adminPassword?: string | undefined; publicUrl?: string | undefined };
+  /** A prom-client registry for this server instance; one is created when absent. */
+  metrics?: Registry;
+  clock?: Clock;
+  /** Session lifetime (default 12 hours). */
+  sessionTtlMs?: number;
+  /** Cookies get the Secure flag (set when the panel is served over HTTPS). */
+  secureCookies?: boolean;
+}

@@ -1,0 +1,266 @@
+/**
+ * The admin panel as a factory: `createAdminMiddleware(deps)` for the server's one Koa app, and
+ * `createAdminApp(deps)` (a Koa app that does not listen) for tests. Server-rendered EJS pages with
+ * a layout, SSE for the live parts, scrypt passwords, signed session cookies, CSRF on every
+ * state-changing request, security headers and an audit log of every change.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Koa from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import { Registry } from 'prom-client';
+import { packageRoot } from '../util/paths.js';
+import { systemClock } from '../util/clock.js';
+import type { AdminDeps } from './deps.js';
+import { pickLocale, translator } from './i18n.js';
+import { createRenderer } from './render.js';
+import { allowed, compile, fail, match, type AdminContext, type AdminState, type RouteDef } from './router.js';
+import { createSigner, loadCookieKey, LoginLimiter, newToken, safeEqual, securityHeaders } from './security.js';
+import { createSseHub } from './sse.js';
+import { createUsersRepo } from './users-repo.js';
+import { hashPassword } from './passwords.js';
+import { parseMultipart } from './body.js';
+import { page, type Services } from './services.js';
+import { adaptWebhooks } from './webhooks-adapter.js';
+import { adaptTokens } from './tokens-adapter.js';
+import { createAdminMetrics } from './metrics.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { accountRoutes } from './routes/account-routes.js';
+import { dashboardRoutes } from './routes/dashboard-routes.js';
+import { directoryRoutes } from './routes/directory-routes.js';
+import { messageRoutes } from './routes/message-routes.js';
+import { pluginRoutes } from './routes/plugin-routes.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
+import { userRoutes } from './routes/user-routes.js';
+import { logRoutes } from './routes/log-routes.js';
+import type { FriendRequest } from '../transport/model.js';
+
+export type { AdminDeps, AdminManager, AdminBot, AdminRegistry, AdminPluginHost } from './deps.js';
+export type { RouteDef, Access } from './router.js';
+
+export { SESSION_COOKIE_NAME as SESSION_COOKIE, PRE_CSRF_COOKIE_NAME as PRE_COOKIE } from './cookies.js';
+import { SESSION_COOKIE_NAME as SESSION_COOKIE, PRE_CSRF_COOKIE_NAME as PRE_COOKIE } from './cookies.js';
+
+export interface AdminHandle {
+  middleware: Koa.Middleware;
+  /** Every route of the panel (method, path, least role). */
+  routes: RouteDef[];
+  /** The prom-client registry /metrics serves. */
+  metrics: Registry;
+  /** End SSE streams and unsubscribe from the account manager. Idempotent. */
+  close(): void;
+}
+
+export type AdminMiddleware = Koa.Middleware & { close(): void; routes: RouteDef[]; metrics: Registry };
+
+/**
+ * The panel as one Koa middleware for every path it owns (pages, SSE, assets, /metrics); other
+ * paths get the panel's 404 page, so mount it last.
+ *
+ * @example
+ *   const admin = createAdminMiddleware({ manager, registry, store, webhooks, tokens, log, config });
+ *   app.use(ops).use(api).use(admin);
+ *   // on stop: admin.close();
+ */
+export function createAdminMiddleware(deps: AdminDeps): AdminMiddleware {
+  const h = buildAdmin(deps);
+  return Object.assign(h.middleware, { close: h.close, routes: h.routes, metrics: h.metrics });
+}
+
+/**
+ * A Koa app serving only the panel (does not listen). `app.adminHandle.close()` ends its streams.
+ *
+ * @example
+ *   const app = createAdminApp(deps);
+ *   const http = await listen(app, '127.0.0.1', 0);
+ */
+export function createAdminApp(deps: AdminDeps): Koa & { adminHandle: AdminHandle } {
+  const h = buildAdmin(deps);
+  const app = new Koa({ proxy: false });
+  app.silent = true;
+  app.on('error', (err: Error) => deps.log.error({ err }, 'admin: request failed'));
+  app.use(h.middleware);
+  return Object.assign(app, { adminHandle: h });
+}
+
+function loadAssets(): Map<string, { body: Buffer; type: string }> {
+  const root = packageRoot();
+  const assets = new Map<string, { body: Buffer; type: string }>();
+  const typeOf = (name: string): string =>
+    name.endsWith('.js') ? 'application/javascript; charset=utf-8' : name.endsWith('.css') ? 'text/css; charset=utf-8' : name.endsWith('.svg') ? 'image/svg+xml' : 'application/octet-stream';
+  for (const name of readdirSync(join(root, 'public'))) {
+    if (/^[\w.-]+$/.test(name)) assets.set(name, { body: readFileSync(join(root, 'public', name)), type: typeOf(name) });
+  }
+  assets.set('chart.umd.js', { body: readFileSync(join(root, 'node_modules', 'chart.js', 'dist', 'chart.umd.js')), type: typeOf('x.js') });
+  return assets;
+}
+
+function buildAdmin(deps: AdminDeps): AdminHandle {
+  const clock = deps.clock ?? systemClock;
+  const users = createUsersRepo(deps.store.db, () => clock.now());
+  const signer = createSigner(loadCookieKey(deps.store));
+  const metricsRegistry = deps.metrics ?? new Registry();
+  const friendRequests = new Map<string, FriendRequest[]>();
+  const s: Services = {
+    deps,
+    clock,
+    users,
+    render: createRenderer(join(packageRoot(), 'views')),
+    signer,
+    limiter: new LoginLimiter(() => clock.now()),
+    sse: createSseHub(),
+    webhooks: adaptWebhooks(deps.webhooks),
+    tokens: adaptTokens(deps.tokens),
+    friendRequests,
+    avatars: new Map(),
+    sessionTtlMs: deps.sessionTtlMs ?? 12 * 3600_000,
+    secureCookies: deps.secureCookies ?? false,
+    seeded: Promise.resolve(),
+  };
+  if (deps.config.adminPassword && users.count() === 0) {
+    const password = deps.config.adminPassword;
+    s.seeded = hashPassword(password).then((hash) => {
+      if (users.count() === 0) {
+        users.create({ username: 'admin', passwordHash: hash, role: 'admin' });
+        deps.store.audit.record({ actor: 'system', action: 'user.create', target: 'admin', details: { from: 'ADMIN_PASSWORD' } });
+      }
+    });
+  }
+  const unsubscribe = deps.manager.onEvent((e) => {
+    if (e.type !== 'friend.request') return;
+    const list = friendRequests.get(e.account) ?? [];
+    list.unshift(e.data as FriendRequest);
+    friendRequests.set(e.account, list.slice(0, 50));
+  });
+  const metrics = createAdminMetrics(metricsRegistry, deps, s.webhooks);
+  const defs: RouteDef[] = [
+    ...authRoutes(s),
+    ...accountRoutes(s),
+    ...dashboardRoutes(s),
+    ...directoryRoutes(s),
+    ...messageRoutes(s),
+    ...pluginRoutes(s),
+    ...webhookRoutes(s),
+    ...userRoutes(s),
+    ...logRoutes(s),
+    {
+      method: 'GET',
+      path: '/metrics',
+      access: 'public',
+      handler: async (ctx) => {
+        ctx.type = metricsRegistry.contentType;
+        ctx.body = await metricsRegistry.metrics();
+      },
+    },
+  ];
+  const routes = compile(defs);
+  const assets = loadAssets();
+  const parseForm = bodyParser({ enableTypes: ['form', 'json'], formLimit: '1mb', jsonLimit: '2mb' });
+
+  const middleware: Koa.Middleware = async (rawCtx, next) => {
+    const ctx = rawCtx as AdminContext;
+    const t0 = ctx.state as Partial<AdminState>;
+    t0.locale = pickLocale(undefined, ctx.get('accept-language'));
+    t0.t = translator(t0.locale);
+    t0.params = {};
+    t0.form = {};
+    t0.files = [];
+    t0.csrf = '';
+    try {
+      await handle(ctx);
+    } catch (err) {
+      const e = err as Error & { status?: number; expose?: boolean };
+      const status = typeof e.status === 'number' && e.status >= 400 && e.status < 600 ? e.status : 500;
+      ctx.status = status;
+      if (status >= 500) ctx.app.emit('error', err, ctx);
+      const message = status < 500 && e.expose !== false ? e.message : ctx.state.t('error.internal');
+      if (ctx.accepts('html', 'json') === 'json' || ctx.state.route?.stream) ctx.body = { error: { code: status, message } };
+      else page(s, ctx, 'error', { status, message, title: ctx.state.t('error.title') });
+    }
+    void next;
+  };
+
+  async function handle(ctx: AdminContext): Promise<void> {
+    ctx.set('Vary', 'Cookie, Accept-Language');
+    await securityHeaders()(ctx, async () => {
+      if (ctx.path.startsWith('/assets/')) {
+        const asset = assets.get(ctx.path.slice('/assets/'.length));
+        if (!asset || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) fail(ctx, 404, ctx.state.t('error.notFound'));
+        ctx.type = asset.type;
+        ctx.set('Cache-Control', 'public, max-age=3600');
+        ctx.body = asset.body;
+        return;
+      }
+      await s.seeded;
+      loadSession(ctx);
+      const found = match(routes, ctx.method, ctx.path);
+      if (!found) fail(ctx, 404, ctx.state.t('error.notFound'));
+      if ('methodMismatch' in found) fail(ctx, 405, ctx.state.t('error.method'));
+      const { route, params } = found;
+      ctx.state.route = route;
+      ctx.state.params = params;
+      const st = ctx.state;
+      // Until the first admin exists, every page leads to the setup form.
+      if (users.count() === 0 && route.access !== 'public') {
+        if (ctx.method === 'GET' && !route.stream) return ctx.redirect('/setup');
+        fail(ctx, 403, st.t('error.setupFirst'));
+      }
+      if (!st.user && route.access !== 'public') {
+        if (ctx.method === 'GET' && !route.stream) return ctx.redirect(`/login?next=${encodeURIComponent(ctx.originalUrl)}`);
+        fail(ctx, 401, st.t('error.loginFirst'));
+      }
+      if (!allowed(st.user?.role, route.access)) fail(ctx, 403, st.t('error.forbidden'));
+      if (ctx.method === 'POST') {
+        const multipart = ctx.is('multipart/form-data') === 'multipart/form-data';
+        if (multipart) {
+          if (!route.multipart) fail(ctx, 415, st.t('error.unsupportedBody'));
+          const parsed = await parseMultipart(ctx);
+          st.form = parsed.form;
+          st.files = parsed.files;
+        } else {
+          await parseForm(ctx, async () => {});
+          const body = (ctx.request as unknown as { body?: unknown }).body;
+          st.form = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+        }
+        const sent = ctx.get('x-csrf-token') || (typeof st.form._csrf === 'string' ? st.form._csrf : '');
+        if (!sent || !st.csrf || !safeEqual(sent, st.csrf)) fail(ctx, 403, st.t('error.csrf'));
+      }
+      await route.handler(ctx);
+    });
+  }
+
+  function loadSession(ctx: AdminContext): void {
+    const st = ctx.state;
+    const sid = signer.unsign(ctx.cookies.get(SESSION_COOKIE));
+    const session = sid ? users.session(sid) : undefined;
+    if (session) {
+      st.session = session;
+      st.user = session.user;
+      st.csrf = session.csrf;
+      st.locale = pickLocale(session.user.locale, ctx.get('accept-language'));
+      st.t = translator(st.locale);
+      return;
+    }
+    // Before login, forms carry a token tied to a signed cookie (double submit).
+    let token = signer.unsign(ctx.cookies.get(PRE_COOKIE));
+    if (!token) {
+      token = newToken();
+      ctx.cookies.set(PRE_COOKIE, signer.sign(token), { httpOnly: true, sameSite: 'lax', secure: s.secureCookies, signed: false, overwrite: true });
+    }
+    st.csrf = token;
+  }
+
+  let closed = false;
+  return {
+    middleware,
+    routes: defs,
+    metrics: metricsRegistry,
+    close() {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      metrics.close();
+      s.sse.closeAll();
+    },
+  };
+}

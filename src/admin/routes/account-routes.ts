@@ -1,0 +1,140 @@
+/**
+ * Accounts: the list with live state, adding one (the QR page follows the scan live), start, stop,
+ * log out, remove; and the two SSE streams the pages listen to.
+ */
+import type { BotInfo } from '../../bot/types.js';
+import type { RouteDef } from '../router.js';
+import { audit, back, botOf, field, page, type Services } from '../services.js';
+
+/** What the pages need of an account's state (the QR image only when asked). */
+export function publicInfo(info: BotInfo, withQr: boolean): Record<string, unknown> {
+  return {
+    id: info.id,
+    name: info.name,
+    enabled: info.enabled,
+    state: info.state,
+    detail: info.detail,
+    selfName: info.self?.name,
+    onlineSince: info.onlineSince,
+    lastSyncAt: info.lastSyncAt,
+    ...(withQr && { qr: info.qr?.dataUrl, qrId: info.qr?.id, scannedAvatar: info.scannedAvatar }),
+  };
+}
+
+export function accountRoutes(s: Services): RouteDef[] {
+  const m = s.deps.manager;
+  const action = (name: 'start' | 'stop' | 'logout', flash: string): RouteDef => ({
+    method: 'POST',
+    path: `/accounts/:id/${name}`,
+    access: 'operator',
+    handler: async (ctx) => {
+      const bot = botOf(s, ctx);
+      audit(s, ctx, `account.${name}`, bot.id);
+      await m[name](bot.id);
+      back(ctx, field(ctx, 'back') === 'dashboard' ? `/accounts/${encodeURIComponent(bot.id)}` : '/accounts', flash);
+    },
+  });
+
+  return [
+    { method: 'GET', path: '/', access: 'viewer', handler: (ctx) => ctx.redirect('/accounts') },
+    {
+      method: 'GET',
+      path: '/accounts',
+      access: 'viewer',
+      handler: (ctx) => page(s, ctx, 'accounts', { title: ctx.state.t('accounts.title'), list: m.list(), now: s.clock.now() }),
+    },
+    {
+      method: 'POST',
+      path: '/accounts',
+      access: 'operator',
+      handler: async (ctx) => {
+        const name = field(ctx, 'name').trim().slice(0, 64);
+        const bot = await m.add(name || undefined);
+        audit(s, ctx, 'account.add', bot.id, { name });
+        ctx.redirect(`/accounts/${encodeURIComponent(bot.id)}/login`);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/accounts/:id/login',
+      access: 'viewer',
+      handler: (ctx) => {
+        const bot = botOf(s, ctx);
+        page(s, ctx, 'account-login', { title: ctx.state.t('login.qrTitle'), info: bot.info() });
+      },
+    },
+    action('start', 'flash.started'),
+    action('stop', 'flash.stopped'),
+    action('logout', 'flash.loggedOut'),
+    {
+      method: 'POST',
+      path: '/accounts/:id/remove',
+      access: 'operator',
+      handler: async (ctx) => {
+        const bot = botOf(s, ctx);
+        audit(s, ctx, 'account.remove', bot.id, { name: bot.info().name });
+        await m.remove(bot.id);
+        back(ctx, '/accounts', 'flash.removed');
+      },
+    },
+    {
+      method: 'GET',
+      path: '/events',
+      access: 'viewer',
+      stream: true,
+      handler: (ctx) => {
+        const stream = s.sse.open(ctx);
+        let last = '';
+        const push = (): void => {
+          const list = m.list().map((i) => publicInfo(i, false));
+          const json = JSON.stringify(list);
+          if (json !== last) stream.send('accounts', list);
+          last = json;
+        };
+        push();
+        const off = m.onEvent((e) => {
+          if (e.type.startsWith('account.')) push();
+        });
+        // Events cover the changes; the slow poll catches state that moved without one (last sync).
+        const timer = setInterval(push, 2000);
+        timer.unref();
+        stream.onClose(() => {
+          off();
+          clearInterval(timer);
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/accounts/:id/events',
+      access: 'viewer',
+      stream: true,
+      handler: (ctx) => {
+        const bot = botOf(s, ctx);
+        const stream = s.sse.open(ctx);
+        let last = '';
+        const push = (): void => {
+          const info = m.get(bot.id)?.info();
+          if (!info) return stream.send('removed', { id: bot.id });
+          const json = JSON.stringify(publicInfo(info, true));
+          if (json !== last) stream.send('info', JSON.parse(json));
+          last = json;
+        };
+        push();
+        const off = m.onEvent((e) => {
+          if (e.account !== bot.id) return;
+          if (e.type.startsWith('account.')) push();
+          else if (e.type === 'message.received' || e.type === 'message.sent' || e.type === 'message.recalled') {
+            stream.send('message', { type: e.type, chatId: e.chatId, at: e.at });
+          }
+        });
+        const timer = setInterval(push, 500);
+        timer.unref();
+        stream.onClose(() => {
+          off();
+          clearInterval(timer);
+        });
+      },
+    },
+  ];
+}

@@ -1,0 +1,135 @@
+/** First-run setup, login, logout and the language switch. */
+import { SESSION_COOKIE_NAME } from '../cookies.js';
+import { hashPassword, passwordProblem, verifyPassword } from '../passwords.js';
+import { isLocale, pickLocale, translator } from '../i18n.js';
+import { fail, type AdminContext, type RouteDef } from '../router.js';
+import { audit, back, field, page, type Services } from '../services.js';
+
+/** Only local paths: an open redirect through `next` would send users anywhere. */
+function safeNext(next: string): string {
+  return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/accounts';
+}
+
+const USERNAME = /^[\p{L}\p{N}_.@-]{1,64}$/u;
+
+export function authRoutes(s: Services): RouteDef[] {
+  const startSession = (ctx: AdminContext, userId: number): void => {
+    const session = s.users.createSession(userId, s.sessionTtlMs);
+    ctx.cookies.set(SESSION_COOKIE_NAME, s.signer.sign(session.id), {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: s.secureCookies,
+      maxAge: s.sessionTtlMs,
+      signed: false,
+      overwrite: true,
+    });
+  };
+
+  return [
+    {
+      method: 'GET',
+      path: '/setup',
+      access: 'public',
+      handler: (ctx) => {
+        if (s.users.count() > 0) return ctx.redirect('/login');
+        page(s, ctx, 'setup', { title: ctx.state.t('setup.title'), error: undefined, username: 'admin' });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/setup',
+      access: 'public',
+      handler: async (ctx) => {
+        const t = ctx.state.t;
+        if (s.users.count() > 0) fail(ctx, 403, t('setup.done'));
+        const username = field(ctx, 'username').trim() || 'admin';
+        const password = field(ctx, 'password');
+        const problem = !USERNAME.test(username)
+          ? 'user.badName'
+          : (passwordProblem(password) ?? (password !== field(ctx, 'confirm') ? 'password.mismatch' : undefined));
+        if (problem) {
+          ctx.status = 422;
+          return page(s, ctx, 'setup', { title: t('setup.title'), error: t(problem), username });
+        }
+        const hash = await hashPassword(password);
+        // Checked again after the slow hash: two first visitors must not both become admin.
+        if (s.users.count() > 0) fail(ctx, 403, t('setup.done'));
+        const user = s.users.create({ username, passwordHash: hash, role: 'admin' });
+        ctx.state.user = user;
+        audit(s, ctx, 'user.create', username, { role: 'admin', setup: true });
+        startSession(ctx, user.id);
+        back(ctx, '/accounts', 'flash.welcome');
+      },
+    },
+    {
+      method: 'GET',
+      path: '/login',
+      access: 'public',
+      handler: (ctx) => {
+        if (s.users.count() === 0) return ctx.redirect('/setup');
+        if (ctx.state.user) return ctx.redirect('/accounts');
+        const next = typeof ctx.query.next === 'string' ? ctx.query.next : '/accounts';
+        page(s, ctx, 'login', { title: ctx.state.t('login.title'), error: undefined, next: safeNext(next), username: '' });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/login',
+      access: 'public',
+      handler: async (ctx) => {
+        const t = ctx.state.t;
+        const username = field(ctx, 'username').trim();
+        const next = safeNext(field(ctx, 'next') || '/accounts');
+        const keys = [`ip:${ctx.ip}`, `user:${username.toLowerCase()}`];
+        const wait = Math.max(...keys.map((k) => s.limiter.blockedFor(k)));
+        if (wait > 0) {
+          ctx.status = 429;
+          ctx.set('Retry-After', String(Math.ceil(wait / 1000)));
+          return page(s, ctx, 'login', { title: t('login.title'), error: t('login.tooMany', { minutes: Math.ceil(wait / 60_000) }), next, username });
+        }
+        const found = s.users.byName(username);
+        // A dummy hash keeps the timing of unknown users close to that of known ones.
+        const ok = await verifyPassword(field(ctx, 'password'), found?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA');
+        if (!found || !ok) {
+          for (const k of keys) s.limiter.fail(k);
+          s.deps.store.audit.record({ actor: 'anonymous', action: 'login.failed', target: username.slice(0, 64), details: { ip: ctx.ip } });
+          ctx.status = 401;
+          return page(s, ctx, 'login', { title: t('login.title'), error: t('login.wrong'), next, username });
+        }
+        for (const k of keys) s.limiter.reset(k);
+        ctx.state.user = found.user;
+        audit(s, ctx, 'login', found.user.username, { ip: ctx.ip });
+        startSession(ctx, found.user.id);
+        ctx.redirect(next);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/logout',
+      access: 'viewer',
+      handler: (ctx) => {
+        const sid = s.signer.unsign(ctx.cookies.get(SESSION_COOKIE_NAME));
+        if (sid) s.users.endSession(sid);
+        audit(s, ctx, 'logout', ctx.state.user?.username);
+        ctx.cookies.set(SESSION_COOKIE_NAME, '', { httpOnly: true, sameSite: 'lax', maxAge: 0, overwrite: true });
+        ctx.redirect('/login');
+      },
+    },
+    {
+      method: 'POST',
+      path: '/lang',
+      access: 'public',
+      handler: (ctx) => {
+        const lang = field(ctx, 'lang');
+        if (!isLocale(lang)) fail(ctx, 400, ctx.state.t('error.badLanguage'));
+        if (ctx.state.user) {
+          s.users.setLocale(ctx.state.user.id, lang);
+          audit(s, ctx, 'user.locale', ctx.state.user.username, { locale: lang });
+        }
+        ctx.state.locale = pickLocale(lang, undefined);
+        ctx.state.t = translator(ctx.state.locale);
+        back(ctx, safeNext(field(ctx, 'next') || '/accounts'));
+      },
+    },
+  ];
+}

@@ -1,0 +1,76 @@
+/**
+ * The dashboard of one account: online since, session age, last sync and lag, outbox depth, today's
+ * counts, and 7/30-day charts, all from the stored statistics (days without activity are zero, never
+ * guessed). Chart data travels in a data attribute; the chart script is a static file.
+ */
+import { dayOf } from '../../store/index.js';
+import type { RouteDef } from '../router.js';
+import { botOf, page, type Services } from '../services.js';
+
+const DAY = 86_400_000;
+
+export interface Series {
+  days: string[];
+  received: number[];
+  replied: number[];
+  newFriends: number[];
+  activeChats: number[];
+}
+
+/** Statistics of the last `n` days (today included), zero-filled. */
+export function statsSeries(s: Services, account: string, n: number): Series {
+  const now = s.clock.now();
+  const days = Array.from({ length: n }, (_, i) => dayOf(now - (n - 1 - i) * DAY));
+  const rows = new Map(s.deps.store.stats.range(account, days[0]!, days[n - 1]!).map((r) => [r.day, r]));
+  const pick = (k: 'received' | 'replied' | 'newFriends' | 'activeChats'): number[] => days.map((d) => rows.get(d)?.[k] ?? 0);
+  return { days, received: pick('received'), replied: pick('replied'), newFriends: pick('newFriends'), activeChats: pick('activeChats') };
+}
+
+export function dashboardRoutes(s: Services): RouteDef[] {
+  const outbox = s.deps.store.db.prepare<[string], { n: number }>(
+    "select count(*) as n from outbound where account_id = ? and status in ('queued', 'sending')",
+  );
+  const failed = s.deps.store.db.prepare<[string, number], { n: number }>(
+    "select count(*) as n from outbound where account_id = ? and status = 'failed' and created_at >= ?",
+  );
+  return [
+    {
+      method: 'GET',
+      path: '/accounts/:id',
+      access: 'viewer',
+      handler: (ctx) => {
+        const bot = botOf(s, ctx);
+        const info = bot.info();
+        const now = s.clock.now();
+        const month = statsSeries(s, bot.id, 30);
+        const week: Series = {
+          days: month.days.slice(-7),
+          received: month.received.slice(-7),
+          replied: month.replied.slice(-7),
+          newFriends: month.newFriends.slice(-7),
+          activeChats: month.activeChats.slice(-7),
+        };
+        const last = month.days.length - 1;
+        const today = {
+          received: month.received[last] ?? 0,
+          replied: month.replied[last] ?? 0,
+          newFriends: month.newFriends[last] ?? 0,
+          activeChats: month.activeChats[last] ?? 0,
+        };
+        page(s, ctx, 'dashboard', {
+          title: info.name,
+          info,
+          now,
+          today,
+          week,
+          month,
+          outboxDepth: outbox.get(bot.id)!.n,
+          failedToday: failed.get(bot.id, now - (now % DAY))!.n,
+          syncLag: info.lastSyncAt ? now - info.lastSyncAt : undefined,
+          errors: s.deps.store.pluginErrors.list(bot.id, { limit: 10 }),
+          plugins: bot.plugins.list(),
+        });
+      },
+    },
+  ];
+}

@@ -1,0 +1,39 @@
+/** Logs and health: recent plugin errors and failed sends per account, and the audit log. */
+import type { RouteDef } from '../router.js';
+import { page, type Services } from '../services.js';
+
+export function logRoutes(s: Services): RouteDef[] {
+  return [
+    {
+      method: 'GET',
+      path: '/logs',
+      access: 'viewer',
+      handler: (ctx) => {
+        const accounts = s.deps.manager.list();
+        const only = typeof ctx.query.account === 'string' ? ctx.query.account : '';
+        const plugin = typeof ctx.query.plugin === 'string' && ctx.query.plugin ? ctx.query.plugin : undefined;
+        const shown = accounts.filter((a) => !only || a.id === only);
+        const errors = shown
+          .flatMap((a) => s.deps.store.pluginErrors.list(a.id, { ...(plugin && { plugin }), limit: 50 }))
+          .sort((a, b) => b.at - a.at)
+          .slice(0, 100);
+        const failedSends = shown
+          .flatMap((a) => s.deps.store.outbound.list(a.id, { status: 'failed', limit: 20 }))
+          .sort((a, b) => b.createdAt - a.createdAt)
+          .slice(0, 50);
+        const problems = shown.filter((a) => a.state === 'failed' || a.state === 'logged-out');
+        page(s, ctx, 'logs', { title: ctx.state.t('logs.title'), errors, failedSends, problems, only, plugin: plugin ?? '', list: accounts });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/audit',
+      access: 'admin',
+      handler: (ctx) => {
+        const before = Number(ctx.query.before);
+        const entries = s.deps.store.audit.list({ limit: 100, ...(Number.isFinite(before) && before > 0 && { before }) });
+        page(s, ctx, 'audit', { title: ctx.state.t('audit.title'), entries });
+      },
+    },
+  ];
+}

@@ -1,0 +1,140 @@
+/**
+ * The message log of an account: search by chat and text, paging by time, live refresh (the page
+ * reloads its rows when the account's SSE stream says a message arrived), media previews, recalled
+ * messages kept and marked, a send box (text or file), and each message's decision trace.
+ */
+import type { AdminBot } from '../deps.js';
+import { fail, type RouteDef } from '../router.js';
+import { audit, botOf, field, formatters, page, type Services } from '../services.js';
+
+const PAGE = 50;
+
+/** A name for a chat id: the remark or nickname of a contact, or a room's topic. */
+export function chatNamer(bot: AdminBot): (id: string) => string {
+  return (id) => {
+    const c = bot.directory.contact(id);
+    if (c) return c.remark || c.name;
+    const r = bot.directory.room(id);
+    if (r) return r.topic || id;
+    return id;
+  };
+}
+
+export function messageRoutes(s: Services): RouteDef[] {
+  const recentChats = s.deps.store.db.prepare<[string], { chat_id: string; last: number }>(
+    'select chat_id, max(created_at) as last from messages where account_id = ? group by chat_id order by last desc limit 30',
+  );
+  return [
+    {
+      method: 'GET',
+      path: '/accounts/:id/messages',
+      access: 'viewer',
+      handler: (ctx) => {
+        const bot = botOf(s, ctx);
+        const chat = typeof ctx.query.chat === 'string' && ctx.query.chat ? ctx.query.chat : undefined;
+        const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim() : '';
+        const before = Number(ctx.query.before);
+        const messages = s.deps.store.messages.list(bot.id, {
+          ...(chat && { chatId: chat }),
+          ...(q && { text: q }),
+          ...(Number.isFinite(before) && before > 0 && { before }),
+          limit: PAGE,
+        });
+        const data = {
+          info: bot.info(),
+          messages,
+          chat,
+          q,
+          name: chatNamer(bot),
+          more: messages.length === PAGE ? messages[messages.length - 1]!.createdAt : undefined,
+        };
+        if (ctx.query.partial === '1') {
+          ctx.type = 'html';
+          ctx.body = s.render('partials/message-rows', { ...ctx.state, ...data, bare: true, fmt: formatters(ctx.state.locale), t: ctx.state.t });
+          return;
+        }
+        page(s, ctx, 'messages', {
+          ...data,
+          title: ctx.state.t('messages.title'),
+          chats: recentChats.all(bot.id),
+          outbound: s.deps.store.outbound.list(bot.id, { ...(chat && { chatId: chat }), limit: 10 }),
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/accounts/:id/messages',
+      access: 'operator',
+      multipart: true,
+      handler: async (ctx) => {
+        const bot = botOf(s, ctx);
+        const t = ctx.state.t;
+        const chat = field(ctx, 'chat').trim();
+        const text = field(ctx, 'text');
+        const file = ctx.state.files.find((f) => f.field === 'file' && f.data.length > 0);
+        if (!chat) fail(ctx, 422, t('messages.needChat'));
+        if (!file && !text.trim()) fail(ctx, 422, t('messages.needContent'));
+        const key = field(ctx, 'idempotencyKey') || undefined;
+        const options = { source: `panel:${ctx.state.user!.username}`, ...(key && { idempotencyKey: key }) };
+        const records = [];
+        if (file) {
+          const type = file.mimeType.startsWith('image/') ? 'image' : file.mimeType.startsWith('video/') ? 'video' : 'file';
+          records.push(await bot.send({ id: chat }, { type, file: { name: file.name, data: file.data, mimeType: file.mimeType } }, options));
+        }
+        if (text.trim()) {
+          records.push(await bot.send({ id: chat }, { type: 'text', text }, file && key ? { ...options, idempotencyKey: `${key}:text` } : options));
+        }
+        audit(s, ctx, 'message.send', `${bot.id}/${chat}`, { outbound: records.map((r) => r.id), file: file?.name, chars: text.length });
+        if (ctx.accepts('html', 'json') === 'json') {
+          ctx.body = { outbound: records };
+          return;
+        }
+        ctx.redirect(`/accounts/${encodeURIComponent(bot.id)}/messages?chat=${encodeURIComponent(chat)}&flash=flash.queued`);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/accounts/:id/messages/:mid/trace',
+      access: 'viewer',
+      handler: (ctx) => {
+        const bot = botOf(s, ctx);
+        const message = s.deps.store.messages.get(bot.id, ctx.state.params.mid!);
+        if (!message) fail(ctx, 404, ctx.state.t('error.noMessage'));
+        const traces = s.deps.store.traces.list(bot.id, { messageId: message.id, limit: 5 });
+        const replies = s.deps.store.db
+          .prepare<[string, string], { id: string; status: string; text: string | null; source: string | null; created_at: number }>(
+            'select id, status, text, source, created_at from outbound where account_id = ? and reply_to = ? order by seq',
+          )
+          .all(bot.id, message.id);
+        page(s, ctx, 'trace', { title: ctx.state.t('trace.title'), info: bot.info(), message, traces, replies, name: chatNamer(bot) });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/accounts/:id/messages/:mid/media',
+      access: 'viewer',
+      handler: async (ctx) => {
+        const bot = botOf(s, ctx);
+        const message = s.deps.store.messages.get(bot.id, ctx.state.params.mid!);
+        if (!message || !['image', 'video', 'voice', 'file', 'emoticon'].includes(message.type)) fail(ctx, 404, ctx.state.t('error.noMessage'));
+        const variant = message.type === 'image' && ctx.query.full !== '1' ? 'thumb' : undefined;
+        let data: Buffer;
+        try {
+          data = await bot.transport.download(message, variant);
+        } catch (e) {
+          fail(ctx, 502, ctx.state.t('error.wechat', { message: (e as Error).message }));
+        }
+        const image = data[0] === 0xff || data[0] === 0x89 || data.subarray(0, 3).toString('latin1') === 'GIF';
+        if (image && (message.type === 'image' || message.type === 'emoticon')) {
+          ctx.type = data[0] === 0x89 ? 'image/png' : data[0] === 0xff ? 'image/jpeg' : 'image/gif';
+        } else {
+          // Anything else is a download, never rendered by the browser.
+          ctx.type = 'application/octet-stream';
+          ctx.attachment(message.media?.fileName ?? `${message.id}.bin`);
+        }
+        ctx.set('Cache-Control', 'private, max-age=3600');
+        ctx.body = data;
+      },
+    },
+  ];
+}

@@ -1,0 +1,94 @@
+/** Panel users (admins only): list, create with a role, change a role, reset a password, delete. */
+import { hashPassword, passwordProblem } from '../passwords.js';
+import { fail, type AdminContext, type RouteDef } from '../router.js';
+import { ROLES, type Role } from '../users-repo.js';
+import { audit, back, field, page, type Services } from '../services.js';
+
+const USERNAME = /^[\p{L}\p{N}_.@-]{1,64}$/u;
+
+export function userRoutes(s: Services): RouteDef[] {
+  const list = (ctx: AdminContext, error?: string): void =>
+    page(s, ctx, 'users', { title: ctx.state.t('users.title'), users: s.users.list(), roles: ROLES, error });
+  const target = (ctx: AdminContext): number => {
+    const id = Number(ctx.state.params.uid);
+    if (!s.users.get(id)) fail(ctx, 404, ctx.state.t('error.noUser'));
+    return id;
+  };
+  const lastAdmin = (id: number): boolean => {
+    const admins = s.users.list().filter((u) => u.role === 'admin');
+    return admins.length === 1 && admins[0]!.id === id;
+  };
+  return [
+    { method: 'GET', path: '/users', access: 'admin', handler: (ctx) => list(ctx) },
+    {
+      method: 'POST',
+      path: '/users',
+      access: 'admin',
+      handler: async (ctx) => {
+        const t = ctx.state.t;
+        const username = field(ctx, 'username').trim();
+        const role = field(ctx, 'role') as Role;
+        const password = field(ctx, 'password');
+        const problem = !USERNAME.test(username)
+          ? 'user.badName'
+          : !ROLES.includes(role)
+            ? 'user.badRole'
+            : s.users.byName(username)
+              ? 'user.exists'
+              : passwordProblem(password);
+        if (problem) {
+          ctx.status = 422;
+          return list(ctx, t(problem));
+        }
+        s.users.create({ username, role, passwordHash: await hashPassword(password) });
+        audit(s, ctx, 'user.create', username, { role });
+        back(ctx, '/users', 'flash.saved');
+      },
+    },
+    {
+      method: 'POST',
+      path: '/users/:uid/role',
+      access: 'admin',
+      handler: (ctx) => {
+        const id = target(ctx);
+        const role = field(ctx, 'role') as Role;
+        if (!ROLES.includes(role)) fail(ctx, 422, ctx.state.t('user.badRole'));
+        if (role !== 'admin' && lastAdmin(id)) fail(ctx, 422, ctx.state.t('user.lastAdmin'));
+        s.users.setRole(id, role);
+        s.users.endSessionsOf(id);
+        audit(s, ctx, 'user.role', s.users.get(id)!.username, { role });
+        back(ctx, '/users', 'flash.saved');
+      },
+    },
+    {
+      method: 'POST',
+      path: '/users/:uid/password',
+      access: 'admin',
+      handler: async (ctx) => {
+        const id = target(ctx);
+        const password = field(ctx, 'password');
+        const problem = passwordProblem(password);
+        if (problem) fail(ctx, 422, ctx.state.t(problem));
+        s.users.setPassword(id, await hashPassword(password));
+        // Other sessions of that user end; the admin's own session stays when it is theirs.
+        s.users.endSessionsOf(id);
+        audit(s, ctx, 'user.password', s.users.get(id)!.username);
+        if (id === ctx.state.user!.id) return ctx.redirect('/login');
+        back(ctx, '/users', 'flash.saved');
+      },
+    },
+    {
+      method: 'POST',
+      path: '/users/:uid/delete',
+      access: 'admin',
+      handler: (ctx) => {
+        const id = target(ctx);
+        if (lastAdmin(id)) fail(ctx, 422, ctx.state.t('user.lastAdmin'));
+        const name = s.users.get(id)!.username;
+        s.users.remove(id);
+        audit(s, ctx, 'user.delete', name);
+        back(ctx, '/users', 'flash.deleted');
+      },
+    },
+  ];
+}

@@ -1,0 +1,159 @@
+/** Webhooks and API tokens (admins): endpoints with filters, secrets shown once, deliveries, re-delivery, test; tokens. */
+import { fail, type AdminContext, type RouteDef } from '../router.js';
+import { audit, back, field, fields, page, type Services } from '../services.js';
+import type { EndpointInput, WebhooksAdapter } from '../webhooks-adapter.js';
+
+const lines = (v: string): string[] => v.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
+
+function endpointInput(ctx: AdminContext): EndpointInput {
+  const url = field(ctx, 'url').trim();
+  if (!/^https?:\/\/\S+$/.test(url)) fail(ctx, 422, ctx.state.t('webhooks.badUrl'));
+  return {
+    url,
+    description: field(ctx, 'description').trim().slice(0, 200),
+    eventTypes: fields(ctx, 'eventTypes'),
+    accounts: fields(ctx, 'accounts'),
+    chats: lines(field(ctx, 'chats')),
+    keywords: lines(field(ctx, 'keywords')),
+    includeSelf: field(ctx, 'includeSelf') !== '',
+    enabled: field(ctx, 'enabled') !== '',
+  };
+}
+
+export function webhookRoutes(s: Services): RouteDef[] {
+  const svc = (ctx: AdminContext): WebhooksAdapter => {
+    if (!s.webhooks) fail(ctx, 404, ctx.state.t('webhooks.unavailable'));
+    return s.webhooks;
+  };
+  const list = (ctx: AdminContext, extra: Record<string, unknown> = {}): void => {
+    const w = s.webhooks;
+    page(s, ctx, 'webhooks', {
+      title: ctx.state.t('webhooks.title'),
+      available: !!w,
+      endpoints: w?.list() ?? [],
+      deliveries: w?.deliveries(undefined, 30) ?? [],
+      eventTypes: w?.eventTypes() ?? [],
+      list: s.deps.manager.list(),
+      tokensAvailable: !!s.tokens,
+      tokens: s.tokens?.list() ?? [],
+      secret: undefined,
+      token: undefined,
+      ...extra,
+    });
+  };
+  return [
+    { method: 'GET', path: '/webhooks', access: 'admin', handler: (ctx) => list(ctx) },
+    {
+      method: 'POST',
+      path: '/webhooks',
+      access: 'admin',
+      handler: async (ctx) => {
+        const input = endpointInput(ctx);
+        const { endpoint, secret } = await svc(ctx).create(input);
+        audit(s, ctx, 'webhook.create', endpoint.id, { url: input.url, events: input.eventTypes });
+        list(ctx, { secret, secretFor: endpoint.url });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/webhooks/:wid',
+      access: 'admin',
+      handler: (ctx) => {
+        const w = svc(ctx);
+        const endpoint = w.get(ctx.state.params.wid!);
+        if (!endpoint) fail(ctx, 404, ctx.state.t('webhooks.notFound'));
+        page(s, ctx, 'webhook', {
+          title: endpoint.url,
+          endpoint,
+          deliveries: w.deliveries(endpoint.id, 100),
+          eventTypes: w.eventTypes(),
+          list: s.deps.manager.list(),
+          secret: undefined,
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/webhooks/:wid',
+      access: 'admin',
+      handler: async (ctx) => {
+        const input = endpointInput(ctx);
+        await svc(ctx).update(ctx.state.params.wid!, input);
+        audit(s, ctx, 'webhook.update', ctx.state.params.wid, { url: input.url, events: input.eventTypes });
+        back(ctx, `/webhooks/${encodeURIComponent(ctx.state.params.wid!)}`, 'flash.saved');
+      },
+    },
+    {
+      method: 'POST',
+      path: '/webhooks/:wid/delete',
+      access: 'admin',
+      handler: async (ctx) => {
+        await svc(ctx).remove(ctx.state.params.wid!);
+        audit(s, ctx, 'webhook.delete', ctx.state.params.wid);
+        back(ctx, '/webhooks', 'flash.deleted');
+      },
+    },
+    {
+      method: 'POST',
+      path: '/webhooks/:wid/rotate',
+      access: 'admin',
+      handler: async (ctx) => {
+        const w = svc(ctx);
+        const secret = await w.rotate(ctx.state.params.wid!);
+        audit(s, ctx, 'webhook.rotate', ctx.state.params.wid);
+        const endpoint = w.get(ctx.state.params.wid!)!;
+        page(s, ctx, 'webhook', {
+          title: endpoint.url,
+          endpoint,
+          deliveries: w.deliveries(endpoint.id, 100),
+          eventTypes: w.eventTypes(),
+          list: s.deps.manager.list(),
+          secret,
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/webhooks/:wid/test',
+      access: 'admin',
+      handler: async (ctx) => {
+        await svc(ctx).test(ctx.state.params.wid!);
+        audit(s, ctx, 'webhook.test', ctx.state.params.wid);
+        back(ctx, `/webhooks/${encodeURIComponent(ctx.state.params.wid!)}`, 'flash.testQueued');
+      },
+    },
+    {
+      method: 'POST',
+      path: '/webhooks/deliveries/:did/redeliver',
+      access: 'admin',
+      handler: async (ctx) => {
+        await svc(ctx).redeliver(ctx.state.params.did!);
+        audit(s, ctx, 'webhook.redeliver', ctx.state.params.did);
+        back(ctx, field(ctx, 'back').startsWith('/webhooks') ? field(ctx, 'back') : '/webhooks', 'flash.redelivered');
+      },
+    },
+    {
+      method: 'POST',
+      path: '/tokens',
+      access: 'admin',
+      handler: async (ctx) => {
+        if (!s.tokens) fail(ctx, 404, ctx.state.t('tokens.unavailable'));
+        const name = field(ctx, 'name').trim().slice(0, 64) || 'token';
+        const { token, record } = await s.tokens.create(name);
+        audit(s, ctx, 'token.create', record.id, { name });
+        list(ctx, { token });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/tokens/:tid/revoke',
+      access: 'admin',
+      handler: async (ctx) => {
+        if (!s.tokens) fail(ctx, 404, ctx.state.t('tokens.unavailable'));
+        await s.tokens.revoke(ctx.state.params.tid!);
+        audit(s, ctx, 'token.revoke', ctx.state.params.tid);
+        back(ctx, '/webhooks', 'flash.revoked');
+      },
+    },
+  ];
+}

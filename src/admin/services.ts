@@ -1,0 +1,121 @@
+/**
+ * Everything one panel instance shares between its route handlers: the dependencies, the users
+ * repository, the renderer, a few helpers (render a page, record an audit entry, find the account
+ * of a route), and small per-instance caches. Nothing here is module-level: two servers in one
+ * process each build their own.
+ */
+import type { AdminDeps, AdminBot } from './deps.js';
+import { fail, type AdminContext } from './router.js';
+import type { RenderFn } from './render.js';
+import type { UsersRepo } from './users-repo.js';
+import type { Clock } from '../util/clock.js';
+import type { FriendRequest } from '../transport/model.js';
+import type { Signer } from './security.js';
+import type { LoginLimiter } from './security.js';
+import type { WebhooksAdapter } from './webhooks-adapter.js';
+import type { TokensAdapter } from './tokens-adapter.js';
+import type { SseHub } from './sse.js';
+
+export interface Services {
+  deps: AdminDeps;
+  clock: Clock;
+  users: UsersRepo;
+  render: RenderFn;
+  signer: Signer;
+  limiter: LoginLimiter;
+  sse: SseHub;
+  webhooks: WebhooksAdapter | undefined;
+  tokens: TokensAdapter | undefined;
+  /** Friend requests seen since start, per account (WeChat's web protocol does not list old ones). */
+  friendRequests: Map<string, FriendRequest[]>;
+  /** Small avatar cache: `${account}:${id}` → bytes. */
+  avatars: Map<string, { data: Buffer; type: string; at: number }>;
+  sessionTtlMs: number;
+  secureCookies: boolean;
+  /** Resolves once ADMIN_PASSWORD has seeded the first admin (when it is set). */
+  seeded: Promise<void>;
+}
+
+/** Render a page with the layout and the state every page needs. */
+export function page(s: Services, ctx: AdminContext, view: string, data: Record<string, unknown> = {}): void {
+  const st = ctx.state;
+  ctx.type = 'html';
+  ctx.body = s.render(view, {
+    t: st.t,
+    locale: st.locale,
+    user: st.user,
+    csrf: st.csrf,
+    path: ctx.path,
+    query: ctx.query,
+    flash: typeof ctx.query.flash === 'string' ? ctx.query.flash : undefined,
+    accounts: st.user ? s.deps.manager.list() : [],
+    fmt: formatters(st.locale),
+    title: '',
+    ...data,
+  });
+}
+
+/** Date and number formatting for templates, in the user's locale. */
+export function formatters(locale: string): {
+  time(ms: number | undefined): string;
+  ago(ms: number | undefined, now: number): string;
+  num(n: number): string;
+  bytes(n: number | undefined): string;
+} {
+  return {
+    time: (ms) => (ms ? new Date(ms).toLocaleString(locale === 'zh-CN' ? 'zh-CN' : 'en-GB', { hour12: false }) : '—'),
+    ago(ms, now) {
+      if (!ms) return '—';
+      const s = Math.max(0, Math.round((now - ms) / 1000));
+      if (s < 90) return `${s}s`;
+      if (s < 5400) return `${Math.round(s / 60)}m`;
+      if (s < 172800) return `${Math.round(s / 3600)}h`;
+      return `${Math.round(s / 86400)}d`;
+    },
+    num: (n) => n.toLocaleString(locale === 'zh-CN' ? 'zh-CN' : 'en-GB'),
+    bytes(n) {
+      if (n === undefined) return '';
+      if (n < 1024) return `${n} B`;
+      if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+      return `${(n / 1024 / 1024).toFixed(1)} MB`;
+    },
+  };
+}
+
+/** Record a change in the audit log, with the acting user. */
+export function audit(s: Services, ctx: AdminContext, action: string, target?: string, details?: unknown): void {
+  s.deps.store.audit.record({
+    actor: ctx.state.user ? `user:${ctx.state.user.username}` : 'anonymous',
+    action,
+    ...(target !== undefined && { target }),
+    ...(details !== undefined && { details }),
+  });
+}
+
+/** The account named by `:id`, or a 404. */
+export function botOf(s: Services, ctx: AdminContext): AdminBot {
+  const id = ctx.state.params.id ?? '';
+  const bot = s.deps.manager.get(id);
+  if (!bot) fail(ctx, 404, ctx.state.t('error.noAccount'));
+  return bot;
+}
+
+/** A string field of the parsed form ('' when absent or not a string). */
+export function field(ctx: AdminContext, name: string): string {
+  const v = ctx.state.form[name];
+  if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0] : '';
+  return typeof v === 'string' ? v : '';
+}
+
+/** All values of a repeated form field. */
+export function fields(ctx: AdminContext, name: string): string[] {
+  const v = ctx.state.form[name];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return typeof v === 'string' ? [v] : [];
+}
+
+/** Redirect back to a panel path with a flash message key. */
+export function back(ctx: AdminContext, path: string, flash?: string): void {
+  const sep = path.includes('?') ? '&' : '?';
+  ctx.redirect(flash ? `${path}${sep}flash=${encodeURIComponent(flash)}` : path);
+}

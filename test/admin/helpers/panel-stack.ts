@@ -1,0 +1,144 @@
+/**
+ * A whole panel for tests: sandbox (real web protocol over HTTP) → web transport → AccountManager →
+ * plugins → webhook service → admin app, on 127.0.0.1:0, plus a tiny cookie-keeping HTTP client.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createWebTransport } from '../../../src/protocol/index.js';
+import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
+import { AccountManager } from '../../../src/bot/index.js';
+import { PluginRegistry } from '../../../src/pipeline/index.js';
+import { createWebhookService, type WebhookService } from '../../../src/webhook/index.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import { listen, type Listening } from '../../../src/http/listen.js';
+import { silentLogger } from '../../../src/logger.js';
+import { createAdminApp } from '../../../src/admin/index.js';
+import type { AdminHandle } from '../../../src/admin/index.js';
+
+export const FAST = {
+  timeouts: { loginPoll: 3000, syncCheck: 2000, sync: 3000, other: 5000, jslogin: 3000 },
+  sync: { backoffBaseMs: 50, backoffMaxMs: 400, emptySyncPauseMs: 20, watchdogSlackMs: 1000 },
+};
+
+export interface PanelStack {
+  url: string;
+  sb: RunningSandbox;
+  store: Store;
+  manager: AccountManager;
+  webhooks: WebhookService;
+  admin: AdminHandle;
+  close(): Promise<void>;
+}
+
+export async function startPanelStack(options: { adminPassword?: string; sandbox?: Parameters<typeof startSandbox>[0] } = {}): Promise<PanelStack> {
+  const log = silentLogger();
+  const sb = await startSandbox({ holdMs: 300, contacts: 8, rooms: 2, roomSize: 4, ...options.sandbox });
+  const dir = mkdtempSync(join(tmpdir(), 'weiroto-admin-'));
+  const store = openStore({ dataDir: dir });
+  const registry = await PluginRegistry.load();
+  const webhooks = createWebhookService({
+    db: store.db,
+    box: store.box,
+    log,
+    allowPrivateUrls: true,
+    sendReply: async (account, chatId, content, opts) => manager.get(account)?.send({ id: chatId }, content, opts),
+    worker: { pollMs: 50 },
+  });
+  const manager: AccountManager = new AccountManager({
+    store,
+    log,
+    createTransport: () => createWebTransport({ endpoint: sb.origin, ...FAST }),
+    pluginRegistry: registry,
+    sendPacing: 'off',
+    botPlugins: [],
+    eventWriters: [webhooks.eventWriter],
+    autoRelogin: false,
+  });
+  webhooks.start();
+  const app = createAdminApp({ manager, registry, store, webhooks, log, config: { adminPassword: options.adminPassword } });
+  const http: Listening = await listen(app, '127.0.0.1', 0);
+  return {
+    url: http.url,
+    sb,
+    store,
+    manager,
+    webhooks,
+    admin: app.adminHandle,
+    async close() {
+      app.adminHandle.close();
+      await http.close();
+      await manager.stopAll();
+      await webhooks.stop();
+      await sb.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  text: string;
+  headers: Headers;
+  location: string | null;
+}
+
+/** A cookie-keeping client that remembers the last CSRF token it saw in a page. */
+export class Client {
+  cookies = new Map<string, string>();
+  csrf = '';
+  constructor(readonly base: string) {}
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  private keep(res: Response): void {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      if (value === '' || /max-age=0|expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async request(method: string, path: string, init: { body?: string | FormData; headers?: Record<string, string> } = {}): Promise<Answer> {
+    const res = await fetch(this.base + path, {
+      method,
+      redirect: 'manual',
+      headers: { cookie: this.cookieHeader(), ...init.headers },
+      ...(init.body !== undefined && { body: init.body }),
+    });
+    this.keep(res);
+    const text = await res.text();
+    const m = /name="_csrf" value="([^"]+)"/.exec(text);
+    if (m) this.csrf = m[1]!;
+    return { status: res.status, text, headers: res.headers, location: res.headers.get('location') };
+  }
+
+  get(path: string): Promise<Answer> {
+    return this.request('GET', path);
+  }
+
+  /** POST a form; the CSRF token is added unless `csrf: false`. */
+  post(path: string, form: Record<string, string | string[]> = {}, options: { csrf?: boolean } = {}): Promise<Answer> {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+    if (options.csrf !== false) body.set('_csrf', this.csrf);
+    return this.request('POST', path, { body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  }
+}
+
+/** Poll until `fn` returns a truthy value (or fail after `ms`). */
+export async function eventually<T>(fn: () => T | Promise<T>, ms = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
