@@ -4,11 +4,14 @@
  */
 import type { SandboxControl } from '../../src/sandbox/control-client.js';
 
+type Body = NonNullable<RequestInit['body']>;
+export type WireJson = Record<string, unknown> & { BaseResponse: { Ret: number; ErrMsg: string } };
+
 export interface RawResponse {
   status: number;
   headers: Headers;
   text: string;
-  json(): Record<string, unknown> & { BaseResponse: { Ret: number; ErrMsg: string } };
+  json(): WireJson;
 }
 
 export class RawClient {
@@ -31,10 +34,10 @@ export class RawClient {
     return { web: w, push: `webpush.${w}`, file: `file.${w}`, login: `login.${w}` };
   }
 
-  async request(host: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit; redirect?: 'manual' } = {}): Promise<RawResponse> {
+  async request(host: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: Body; redirect?: 'manual' } = {}): Promise<RawResponse> {
     const headers: Record<string, string> = { 'x-wechat-host': host, ...(init.headers ?? {}) };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body: BodyInit | undefined = init.raw;
+    let body: Body | undefined = init.raw;
     if (init.body !== undefined) {
       body = JSON.stringify(init.body);
       headers['content-type'] = 'application/json;charset=UTF-8';
@@ -90,7 +93,7 @@ export class RawClient {
     await this.init();
   }
 
-  async init(): Promise<Record<string, unknown>> {
+  async init(): Promise<WireJson> {
     const r = await this.request(this.webHost, `/cgi-bin/mmwebwx-bin/webwxinit?r=-1&pass_ticket=${this.passTicket}`, { body: { BaseRequest: this.base() } });
     const j = r.json();
     if (j.BaseResponse.Ret === 0) {
@@ -106,7 +109,7 @@ export class RawClient {
     return (await this.request(this.hosts().push, `/cgi-bin/mmwebwx-bin/synccheck?${q}`)).text;
   }
 
-  async sync(): Promise<Record<string, unknown>> {
+  async sync(): Promise<WireJson> {
     const r = await this.request(this.webHost, `/cgi-bin/mmwebwx-bin/webwxsync?sid=${encodeURIComponent(this.sid)}&skey=${encodeURIComponent(this.skey)}&lang=zh_CN&pass_ticket=${this.passTicket}`, { body: { BaseRequest: this.base(), SyncKey: this.syncKey, rr: -1 } });
     const j = r.json();
     if (j.BaseResponse.Ret === 0) {
@@ -123,9 +126,9 @@ export class RawClient {
     return this.request(host, `/cgi-bin/mmwebwx-bin/${path}${sep}pass_ticket=${this.passTicket}&lang=zh_CN`, { body: { BaseRequest: this.base(), ...body } });
   }
 
-  async sendText(to: string, text: string): Promise<Record<string, unknown>> {
+  async sendText(to: string, text: string): Promise<WireJson & { MsgID: string; LocalID: string }> {
     const id = String(Date.now()) + '0000';
     const r = await this.post('webwxsendmsg', { Msg: { Type: 1, Content: text, FromUserName: this.user, ToUserName: to, LocalID: id, ClientMsgId: id }, Scene: 0 });
-    return r.json();
+    return r.json() as WireJson & { MsgID: string; LocalID: string };
   }
 }
