@@ -1,0 +1,20 @@
+/** Webhooks out: a durable, signed outbox (Standard Webhooks) with retries, a delivery log and replies. */
+export {
+  createWebhookService,
+  replySenderFor,
+  endpointInputSchema,
+  endpointPatchSchema,
+  WebhookInputError,
+  type WebhookService,
+  type WebhookServiceDeps,
+  type ReplySender,
+  type EndpointInput,
+  type DeliveryPage,
+} from './service.js';
+export type { WebhookEndpoint, EndpointFilters, EndpointSource } from './endpoints-repo.js';
+export type { WebhookDelivery, DeliveryAttempt, DeliveryStatus } from './deliveries-repo.js';
+export type { WorkerOptions } from './worker.js';
+export type { WebhookReply } from './reply.js';
+export type { MediaLinks } from './media-link.js';
+export { generateSecret, sign, signedHeaders, verifySignature, isValidSecret, normaliseSecret } from './signature.js';
+export { safeFetch, checkUrl, checkHostResolvesPublic, isPrivateAddress, FetchRefusedError, type FetchedFile } from './safe-fetch.js';

@@ -1,0 +1,258 @@
+/**
+ * The delivery loop. It takes the head of every (endpoint, chat) queue that is due, at most
+ * `concurrency` per endpoint and never two of one chat at once, POSTs it signed, and records the
+ * attempt. Failures back off exponentially with jitter until the row's give-up time (dead letter);
+ * a circuit breaker rests failing endpoints. Rows caught mid-flight by a crash are sent again at the
+ * next start (at-least-once; the webhook id stays the same).
+ */
+import type { Logger } from '../logger.js';
+import type { Clock } from '../util/clock.js';
+import type { DeliveriesRepo, WebhookDelivery } from './deliveries-repo.js';
+import type { EndpointsRepo, WebhookEndpoint } from './endpoints-repo.js';
+import { CircuitBreakers, backoffMs, retryAfterMs, type BreakerOptions, type RetryOptions } from './breaker.js';
+import { signedHeaders } from './signature.js';
+import { parseReply, type WebhookReply } from './reply.js';
+
+export interface WorkerOptions {
+  /** Deliveries in flight per endpoint (default 4). */
+  concurrency: number;
+  /** Per-request timeout (default 15 s). */
+  timeoutMs: number;
+  /** Longest idle sleep; rows written by another process are seen within this (default 1 s). */
+  pollMs: number;
+  /** On stop, how long in-flight requests may finish before they are cut (default 5 s). */
+  graceMs: number;
+  retry: RetryOptions;
+  breaker: BreakerOptions;
+}
+
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
+  concurrency: 4,
+  timeoutMs: 15_000,
+  pollMs: 1000,
+  graceMs: 5000,
+  retry: { baseMs: 2000, maxMs: 3_600_000, maxAgeMs: 86_400_000 },
+  breaker: { threshold: 5, cooldownMs: 10_000, maxCooldownMs: 300_000 },
+};
+
+export interface WorkerDeps {
+  deliveries: DeliveriesRepo;
+  endpoints: EndpointsRepo;
+  clock: Clock;
+  log: Logger;
+  /** Called with a reply found in a 2xx answer; an error is recorded in the attempt log. */
+  onReply(delivery: WebhookDelivery, reply: WebhookReply): Promise<void>;
+  options: WorkerOptions;
+}
+
+const LOG_BYTES = 1024;
+const READ_BYTES = 64 * 1024;
+
+export class DeliveryWorker {
+  private readonly breakers: CircuitBreakers;
+  private readonly inflight = new Map<number, Promise<void>>();
+  private readonly perEndpoint = new Map<string, number>();
+  private wakeController = new AbortController();
+  private readonly hardStop = new AbortController();
+  private running = false;
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.breakers = new CircuitBreakers(deps.options.breaker);
+  }
+
+  /** New rows or a redelivery: look again now instead of at the next poll. */
+  wake(): void {
+    this.wakeController.abort();
+  }
+
+  /** Endpoint breaker state, for the panel. */
+  breakerState(endpointId: string): 'closed' | 'open' | 'half-open' {
+    return this.breakers.state(endpointId, this.deps.clock.now());
+  }
+
+  /** Deliver until the signal aborts, then let in-flight requests finish (up to graceMs). */
+  async run(signal: AbortSignal): Promise<void> {
+    if (this.running) throw new Error('The webhook worker is already running.');
+    this.running = true;
+    const { deliveries, clock, log, options } = this.deps;
+    const recovered = deliveries.recover(clock.now());
+    if (recovered) log.info({ recovered }, 'webhook deliveries interrupted by a stop or crash are queued again');
+    let lastPrune = 0;
+    try {
+      while (!signal.aborted) {
+        const now = clock.now();
+        if (now - lastPrune > 3_600_000) {
+          lastPrune = now;
+          const pruned = deliveries.prune(now - 7 * 86_400_000, now - 30 * 86_400_000);
+          if (pruned) log.debug({ pruned }, 'old webhook deliveries pruned');
+        }
+        // A fresh wake signal before scanning, so a wake during the scan is not lost.
+        this.wakeController = new AbortController();
+        // Heads that are due but could not start (concurrency, open circuit) wait for a wake:
+        // a finished delivery wakes the loop, and the breaker's reopen time bounds the sleep.
+        const due = this.dispatch(now);
+        const reopen = this.breakers.nextReopenAt(now);
+        let wait = options.pollMs;
+        if (due !== undefined) wait = Math.min(wait, due - now);
+        if (reopen !== undefined) wait = Math.min(wait, reopen - now);
+        try {
+          await clock.sleep(Math.max(1, wait), AbortSignal.any([signal, this.wakeController.signal]));
+        } catch {
+          /* woken or stopped */
+        }
+      }
+    } finally {
+      await this.drain(options.graceMs);
+      this.running = false;
+    }
+  }
+
+  private async drain(graceMs: number): Promise<void> {
+    if (this.inflight.size === 0) return;
+    const all = Promise.allSettled([...this.inflight.values()]);
+    const timer = setTimeout(() => this.hardStop.abort(), graceMs);
+    try {
+      await all;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Start every head that may go now; returns when the next head in back-off becomes due. */
+  private dispatch(now: number): number | undefined {
+    const { deliveries, endpoints, options, log } = this.deps;
+    const heads = deliveries.pendingHeads(5000);
+    let nextDue: number | undefined;
+    const eps = new Map<string, WebhookEndpoint | undefined>();
+    const chosen: (WebhookDelivery & { body: string })[] = [];
+    for (const h of heads) {
+      if (!eps.has(h.endpointId)) eps.set(h.endpointId, endpoints.get(h.endpointId));
+      const ep = eps.get(h.endpointId);
+      if (!ep || !ep.enabled) continue; // paused endpoints keep their queue
+      if (h.nextAt > now) {
+        nextDue = nextDue === undefined ? h.nextAt : Math.min(nextDue, h.nextAt);
+        continue;
+      }
+      if ((this.perEndpoint.get(h.endpointId) ?? 0) >= options.concurrency) continue;
+      if (!this.breakers.tryAcquire(h.endpointId, now)) {
+        if (h.giveUpAt <= now) {
+          deliveries.markDead(h.id, h.lastStatus, `gave up: the endpoint kept failing (${h.lastError ?? 'circuit open'})`, now);
+        }
+        continue;
+      }
+      chosen.push(h);
+      this.perEndpoint.set(h.endpointId, (this.perEndpoint.get(h.endpointId) ?? 0) + 1);
+    }
+    const claimed = new Set(deliveries.claim(chosen.map((c) => c.id), now));
+    for (const row of chosen) {
+      const ep = eps.get(row.endpointId)!;
+      if (!claimed.has(row.id)) {
+        this.finish(row.endpointId);
+        this.breakers.release(row.endpointId);
+        continue;
+      }
+      const p = this.deliver(ep, row)
+        .catch((e: unknown) => log.error({ err: e, delivery: row.id }, 'webhook delivery crashed'))
+        .finally(() => {
+          this.inflight.delete(row.id);
+          this.finish(row.endpointId);
+          this.wake();
+        });
+      this.inflight.set(row.id, p);
+    }
+    return nextDue;
+  }
+
+  private finish(endpointId: string): void {
+    const n = (this.perEndpoint.get(endpointId) ?? 1) - 1;
+    if (n <= 0) this.perEndpoint.delete(endpointId);
+    else this.perEndpoint.set(endpointId, n);
+  }
+
+  private async deliver(ep: WebhookEndpoint, row: WebhookDelivery & { body: string }): Promise<void> {
+    const { deliveries, endpoints, clock, options, log } = this.deps;
+    const started = clock.now();
+    const headers = signedHeaders(endpoints.signingSecrets(ep.id, started), row.webhookId, Math.floor(started / 1000), row.body);
+    let status: number | undefined;
+    let text = '';
+    let error: string | undefined;
+    let retryAfter: number | undefined;
+    const t0 = performance.now();
+    try {
+      const res = await fetch(ep.url, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'weiroto-webhooks' },
+        body: row.body,
+        redirect: 'manual',
+        signal: AbortSignal.any([this.hardStop.signal, AbortSignal.timeout(options.timeoutMs)]),
+      });
+      status = res.status;
+      retryAfter = retryAfterMs(res.headers.get('retry-after'), clock.now());
+      text = await readCapped(res, READ_BYTES);
+    } catch (e) {
+      if (this.hardStop.signal.aborted) {
+        // Cut by a stop: not the receiver's fault, so no attempt is counted.
+        deliveries.release(row.id, clock.now(), clock.now());
+        this.breakers.release(ep.id);
+        return;
+      }
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      error = err.name === 'TimeoutError' ? `timed out after ${options.timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
+    }
+    const durationMs = Math.round(performance.now() - t0);
+    const at = clock.now();
+    const ok = status !== undefined && status >= 200 && status < 300;
+    if (ok) {
+      this.breakers.success(ep.id);
+      const found = parseReply(text);
+      let note: string | undefined;
+      if (found && 'error' in found) note = `reply ignored: ${found.error}`;
+      else if (found) {
+        try {
+          await this.deps.onReply(row, found.reply);
+        } catch (e) {
+          note = `reply not sent: ${(e as Error).message}`;
+          log.warn({ delivery: row.id, err: e }, 'webhook reply not sent');
+        }
+      }
+      deliveries.recordAttempt({ deliveryId: row.id, at, statusCode: status!, durationMs, response: text.slice(0, LOG_BYTES), ...(note && { error: note }) });
+      deliveries.markDelivered(row.id, status!, at);
+      return;
+    }
+    this.breakers.failure(ep.id, at);
+    const why = error ?? `HTTP ${status}`;
+    deliveries.recordAttempt({
+      deliveryId: row.id,
+      at,
+      ...(status !== undefined && { statusCode: status }),
+      durationMs,
+      ...(text && { response: text.slice(0, LOG_BYTES) }),
+      error: why,
+    });
+    const next = at + Math.max(backoffMs(row.attempts + 1, options.retry, clock.random), Math.min(retryAfter ?? 0, options.retry.maxMs));
+    if (next > row.giveUpAt) {
+      deliveries.markDead(row.id, status, `gave up after ${row.attempts + 1} attempts: ${why}`, at);
+      log.warn({ delivery: row.id, endpoint: ep.id, why }, 'webhook delivery dead-lettered');
+    } else {
+      deliveries.markRetry(row.id, next, status, why, at);
+    }
+  }
+}
+
+async function readCapped(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+    if (size >= max) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}

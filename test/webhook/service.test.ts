@@ -1,0 +1,326 @@
+import { describe, it, before, after, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { openStore, type Store } from '../../src/store/index.js';
+import { silentLogger } from '../../src/logger.js';
+import { createWebhookService, type WebhookService, type ReplySender } from '../../src/webhook/index.js';
+import type { BotEvent } from '../../src/bot/types.js';
+import { Receiver } from './receiver.js';
+
+const fast = {
+  concurrency: 4,
+  pollMs: 50,
+  timeoutMs: 2000,
+  graceMs: 500,
+  retry: { baseMs: 20, maxMs: 150, maxAgeMs: 60_000 },
+  breaker: { threshold: 3, cooldownMs: 60, maxCooldownMs: 200 },
+};
+
+async function until(pred: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function msg(account: string, chatId: string, n: number, text = `m${n}`): BotEvent {
+  return {
+    type: 'message.received',
+    account,
+    chatId,
+    at: Date.now(),
+    data: { id: `${chatId}-${n}`, type: 'text', chatId, senderId: chatId, toId: 'self', isSelf: false, text, mentionsSelf: false, mentions: [], createdAt: Date.now() },
+  };
+}
+
+describe('webhook service', () => {
+  let dir: string;
+  let store: Store;
+  let receiver: Receiver;
+  let service: WebhookService;
+  let replies: { account: string; chatId: string; content: unknown; options: unknown }[];
+  let makeService: (extra?: Partial<Parameters<typeof createWebhookService>[0]>) => WebhookService;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'weiroto-wh-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  beforeEach(async () => {
+    store = openStore({ dataDir: mkdtempSync(join(dir, 'd-')) });
+    receiver = new Receiver();
+    await receiver.start();
+    replies = [];
+    const sendReply: ReplySender = async (account, chatId, content, options) => {
+      replies.push({ account, chatId, content, options });
+    };
+    makeService = (extra = {}) =>
+      createWebhookService({ db: store.db, box: store.box, log: silentLogger(), publicUrl: 'http://127.0.0.1:9', allowPrivateUrls: true, sendReply, worker: fast, ...extra });
+    service = makeService();
+  });
+  afterEach(async () => {
+    await service.stop();
+    await receiver.stop();
+    store.close();
+  });
+
+  const write = (e: BotEvent): void => store.db.transaction(() => service.eventWriter(e))();
+
+  it('signs every delivery so that the standardwebhooks package verifies it, with the documented body', async () => {
+    const { secret, endpoint } = service.createEndpoint({ url: receiver.url });
+    assert.match(secret, /^whsec_[A-Za-z0-9+/]+=*$/);
+    assert.ok(Buffer.from(secret.slice(6), 'base64').length >= 24);
+    service.start();
+    write(msg('a1', 'c1', 1, 'hello'));
+    await receiver.waitFor(() => receiver.log.length === 1);
+    const r = receiver.log[0]!;
+    const wh = new Webhook(secret);
+    const verified = wh.verify(r.body, { 'webhook-id': r.id, 'webhook-timestamp': r.timestamp, 'webhook-signature': r.signature }) as Record<string, unknown>;
+    assert.equal(verified.type, 'message.received');
+    assert.equal(verified.account, 'a1');
+    assert.match(String(verified.timestamp), /^\d{4}-\d\d-\d\dT/);
+    assert.equal((verified.data as { text: string }).text, 'hello');
+    assert.match(r.id, /^msg_/);
+    // A wrong secret does not verify.
+    assert.throws(() => new Webhook('whsec_' + Buffer.alloc(32, 7).toString('base64')).verify(r.body, { 'webhook-id': r.id, 'webhook-timestamp': r.timestamp, 'webhook-signature': r.signature }));
+    // The attempt is logged with its status and answer.
+    await until(() => service.listDeliveries().items[0]?.status === 'delivered');
+    const page = service.listDeliveries({ endpointId: endpoint.id });
+    assert.equal(page.items.length, 1);
+    const d = service.getDelivery(page.items[0]!.id)!;
+    assert.equal(d.status, 'delivered');
+    assert.equal(d.attemptLog.length, 1);
+    assert.equal(d.attemptLog[0]!.statusCode, 200);
+    assert.equal(d.attemptLog[0]!.response, 'ok');
+  });
+
+  it('a receiver that answers 503 and then refuses connections gets every event once per webhook-id, in order per chat', async () => {
+    service.createEndpoint({ url: receiver.url });
+    let down = true;
+    receiver.answer = () => (down ? { status: 503, body: 'maintenance' } : { status: 200 });
+    service.start();
+    const chats = ['c1', 'c2', 'c3'];
+    for (let i = 0; i < 30; i++) write(msg('a1', chats[i % 3]!, i));
+    await receiver.waitFor(() => receiver.all.length >= 3);
+    await receiver.stop(); // connection refused for a while
+    await new Promise((r) => setTimeout(r, 300));
+    down = false;
+    await receiver.start();
+    await receiver.waitFor(() => receiver.unique().length === 30);
+    await new Promise((r) => setTimeout(r, 100));
+    const unique = receiver.unique();
+    assert.equal(unique.length, 30);
+    for (const chat of chats) {
+      const order = unique.filter((r) => r.json.data!.chatId === chat).map((r) => Number(String(r.json.data!.id).split('-')[1]));
+      assert.deepEqual(order, [...order].sort((a, b) => a - b), `chat ${chat} out of order: ${order.join(',')}`);
+      assert.equal(order.length, 10);
+    }
+    // Failed attempts were logged before the success.
+    const failed = service.listDeliveries({ limit: 200 }).items.filter((d) => d.attempts > 1);
+    assert.ok(failed.length > 0);
+    assert.ok(service.attempts(failed[0]!.id).some((a) => a.statusCode === 503 || /ECONNREFUSED|fetch failed/.test(a.error ?? '')));
+  });
+
+  it('a failing head blocks its own chat and no other', async () => {
+    service.createEndpoint({ url: receiver.url });
+    receiver.answer = (r) => (r.json.data!.chatId === 'bad' ? { status: 500, body: 'boom' } : { status: 200 });
+    service.start();
+    for (let i = 0; i < 5; i++) {
+      write(msg('a1', 'bad', i));
+      write(msg('a1', 'good', i));
+    }
+    await receiver.waitFor(() => receiver.unique().filter((r) => r.json.data!.chatId === 'good').length === 5);
+    const badSeen = new Set(receiver.all.filter((r) => r.json.data!.chatId === 'bad').map((r) => r.json.data!.id));
+    assert.deepEqual([...badSeen], ['bad-0'], 'only the head of the failing chat was tried');
+    receiver.answer = () => ({ status: 200 });
+    await receiver.waitFor(() => receiver.unique().length === 10, 10_000);
+    const bad = receiver.unique().filter((r) => r.json.data!.chatId === 'bad').map((r) => r.json.data!.id);
+    assert.deepEqual(bad, ['bad-0', 'bad-1', 'bad-2', 'bad-3', 'bad-4']);
+  });
+
+  it('dead-letters after the give-up time and redelivers one or all dead deliveries with the same webhook-id', async () => {
+    await service.stop();
+    service = makeService({ worker: { ...fast, retry: { baseMs: 20, maxMs: 40, maxAgeMs: 250 } } });
+    const { endpoint } = service.createEndpoint({ url: receiver.url });
+    receiver.answer = () => ({ status: 500 });
+    service.start();
+    write(msg('a1', 'c1', 1));
+    write(msg('a1', 'c2', 2));
+    const deadline = Date.now() + 5000;
+    while (service.listDeliveries({ status: 'dead' }).items.length < 2) {
+      assert.ok(Date.now() < deadline, 'deliveries did not dead-letter');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const dead = service.listDeliveries({ status: 'dead' }).items;
+    assert.match(dead[0]!.lastError ?? '', /gave up/);
+    const firstIds = new Set(receiver.all.map((r) => r.id));
+    receiver.answer = () => ({ status: 200 });
+    const one = service.redeliver(dead[0]!.id);
+    assert.equal(one.status, 'pending');
+    await receiver.waitFor(() => receiver.log.length === 1);
+    assert.equal(receiver.log[0]!.id, dead[0]!.webhookId);
+    assert.throws(() => service.redeliver(dead[0]!.id === one.id ? 999999 : one.id), /No delivery|only dead/);
+    assert.equal(service.redeliverDead(endpoint.id), 1);
+    await receiver.waitFor(() => receiver.log.length === 2);
+    assert.ok(receiver.log.every((r) => firstIds.has(r.id)), 'redeliveries keep their webhook-id');
+  });
+
+  it('opens the circuit after repeated failures: fewer attempts while the receiver is down', async () => {
+    service.createEndpoint({ url: receiver.url });
+    receiver.answer = () => ({ status: 500 });
+    service.start();
+    for (let i = 0; i < 8; i++) write(msg('a1', `c${i}`, i));
+    await new Promise((r) => setTimeout(r, 400));
+    const endpoint = service.listEndpoints()[0]!;
+    // Without the breaker, 8 chats × ~15 retries in 400 ms; with it only probes get through.
+    assert.ok(receiver.all.length < 40, `too many attempts: ${receiver.all.length}`);
+    assert.ok(['open', 'half-open'].includes(endpoint.breaker));
+    receiver.answer = () => ({ status: 200 });
+    await receiver.waitFor(() => receiver.unique().length === 8, 10_000);
+    assert.equal(service.listEndpoints()[0]!.breaker, 'closed');
+  });
+
+  it('sends a reply found in a 2xx answer back to the chat, once per webhook-id', async () => {
+    service.createEndpoint({ url: receiver.url });
+    receiver.answer = (r) =>
+      r.json.data!.text === 'img'
+        ? { status: 200, body: JSON.stringify({ reply: { type: 'image', url: `http://127.0.0.1:${receiver.port}/pic.png` } }) }
+        : { status: 200, body: JSON.stringify({ reply: { text: `re: ${String(r.json.data!.text)}` } }) };
+    service.start();
+    write(msg('a1', 'c1', 1, 'ping'));
+    await receiver.waitFor(() => replies.length === 1);
+    assert.equal(replies[0]!.account, 'a1');
+    assert.equal(replies[0]!.chatId, 'c1');
+    assert.deepEqual(replies[0]!.content, { type: 'text', text: 're: ping' });
+    const opts = replies[0]!.options as { idempotencyKey: string; source: string; replyTo: string };
+    assert.equal(opts.source, 'webhook');
+    assert.equal(opts.replyTo, 'c1-1');
+    assert.match(opts.idempotencyKey, /^webhook:ep_\w+:msg_/);
+    // An image reply is fetched (the receiver serves the "image" too: it answers JSON for any POST, and GET returns the same body).
+    write(msg('a1', 'c2', 2, 'img'));
+    await receiver.waitFor(() => replies.length === 2);
+    const img = replies[1]!.content as { type: string; file: { name: string; data: Buffer } };
+    assert.equal(img.type, 'image');
+    assert.equal(img.file.name, 'pic.png');
+    assert.ok(Buffer.isBuffer(img.file.data));
+  });
+
+  it('records a malformed reply in the attempt log and still counts the delivery as delivered', async () => {
+    service.createEndpoint({ url: receiver.url });
+    receiver.answer = () => ({ status: 200, body: '{"reply": {"type": "sticker"}}' });
+    service.start();
+    write(msg('a1', 'c1', 1));
+    await receiver.waitFor(() => receiver.log.length === 1);
+    await until(() => service.listDeliveries().items[0]?.status === 'delivered');
+    const d = service.listDeliveries().items[0]!;
+    assert.equal(d.status, 'delivered');
+    assert.match(service.attempts(d.id)[0]!.error ?? '', /reply ignored: reply.type/);
+    assert.equal(replies.length, 0);
+  });
+
+  it('filters by event type, account, chat, keyword, self messages and the enabled flag', () => {
+    const mk = (f: Record<string, unknown>) => service.createEndpoint({ url: receiver.url, ...f }).endpoint.id;
+    const all = mk({});
+    const types = mk({ eventTypes: ['friend.request'] });
+    const acct = mk({ accounts: ['a2'] });
+    const chat = mk({ chats: ['c9'] });
+    const kw = mk({ keywords: ['HELP'] });
+    const self = mk({ includeSelf: true });
+    const off = mk({ enabled: false });
+    write(msg('a1', 'c1', 1, 'please help me'));
+    write(msg('a2', 'c9', 2, 'nothing'));
+    write({ type: 'friend.request', account: 'a1', at: Date.now(), data: { name: 'x' } });
+    const selfMsg = msg('a1', 'c1', 3, 'mine');
+    (selfMsg.data as { isSelf: boolean }).isSelf = true;
+    write(selfMsg);
+    const count = (id: string) => service.listDeliveries({ endpointId: id }).items.length;
+    assert.equal(count(all), 3);
+    assert.equal(count(types), 1);
+    assert.equal(count(acct), 1);
+    assert.equal(count(chat), 1);
+    assert.equal(count(kw), 1);
+    assert.equal(count(self), 4);
+    assert.equal(count(off), 0);
+  });
+
+  it('writes nothing when the caller transaction rolls back, and the same message twice gives one delivery', () => {
+    service.createEndpoint({ url: receiver.url });
+    assert.throws(() =>
+      store.db.transaction(() => {
+        service.eventWriter(msg('a1', 'c1', 1));
+        throw new Error('rollback');
+      })(),
+    );
+    assert.equal(service.listDeliveries().items.length, 0);
+    write(msg('a1', 'c1', 1));
+    write(msg('a1', 'c1', 1));
+    assert.equal(service.listDeliveries().items.length, 1);
+  });
+
+  it('rotates a secret: during the overlap both secrets verify, after it only the new one', async () => {
+    const { endpoint, secret: old } = service.createEndpoint({ url: receiver.url });
+    const { secret: next, oldSecretUntil } = service.rotateSecret(endpoint.id, { overlapMs: 60_000 });
+    assert.ok(oldSecretUntil);
+    assert.notEqual(next, old);
+    service.start();
+    write(msg('a1', 'c1', 1));
+    await receiver.waitFor(() => receiver.log.length === 1);
+    const r = receiver.log[0]!;
+    const h = { 'webhook-id': r.id, 'webhook-timestamp': r.timestamp, 'webhook-signature': r.signature };
+    assert.equal(r.signature.split(' ').length, 2);
+    new Webhook(old).verify(r.body, h);
+    new Webhook(next).verify(r.body, h);
+    const { secret: third } = service.rotateSecret(endpoint.id, { overlapMs: 0 });
+    write(msg('a1', 'c1', 2));
+    await receiver.waitFor(() => receiver.log.length === 2);
+    const r2 = receiver.log[1]!;
+    const h2 = { 'webhook-id': r2.id, 'webhook-timestamp': r2.timestamp, 'webhook-signature': r2.signature };
+    new Webhook(third).verify(r2.body, h2);
+    assert.throws(() => new Webhook(next).verify(r2.body, h2));
+    assert.throws(() => service.rotateSecret(endpoint.id, { overlapMs: -1 }), /overlapMs/);
+  });
+
+  it('ensures the endpoint from WEBHOOK_URL/WEBHOOK_SECRET once, and a test event reaches it', async () => {
+    const a = service.ensureEndpointFromConfig(receiver.url, 'a long shared passphrase');
+    const b = service.ensureEndpointFromConfig(receiver.url, 'a long shared passphrase');
+    assert.equal(a.id, b.id);
+    assert.equal(service.listEndpoints().length, 1);
+    assert.equal(a.source, 'config');
+    service.start();
+    const d = service.sendTest(a.id);
+    await receiver.waitFor(() => receiver.log.length === 1);
+    const r = receiver.log[0]!;
+    assert.equal(r.json.type, 'webhook.test');
+    assert.equal(r.id, d.webhookId);
+    const secret = 'whsec_' + Buffer.from('a long shared passphrase').toString('base64');
+    new Webhook(secret).verify(r.body, { 'webhook-id': r.id, 'webhook-timestamp': r.timestamp, 'webhook-signature': r.signature });
+  });
+
+  it('rejects bad endpoint input without writing anything', () => {
+    assert.throws(() => service.createEndpoint({ url: 'ftp://x' }), /url/);
+    assert.throws(() => service.createEndpoint({ url: receiver.url, eventTypes: ['nope'] }), /eventTypes/);
+    assert.throws(() => service.createEndpoint({ url: receiver.url, extra: 1 }), /extra|Unrecognized/i);
+    assert.equal(service.listEndpoints().length, 0);
+    const { endpoint } = service.createEndpoint({ url: receiver.url });
+    assert.throws(() => service.updateEndpoint(endpoint.id, { keywords: 'x' }), /keywords/);
+    assert.equal(service.getEndpoint(endpoint.id)!.keywords.length, 0);
+    assert.throws(() => service.updateEndpoint('ep_missing', {}), /No webhook endpoint/);
+  });
+
+  it('gives media messages a signed, expiring download link', () => {
+    service.createEndpoint({ url: receiver.url });
+    const e = msg('a1', 'c1', 1);
+    (e.data as Record<string, unknown>).media = { fileName: 'x.png', mimeType: 'image/png' };
+    write(e);
+    const d = service.getDelivery(service.listDeliveries().items[0]!.id)!;
+    const url = new URL((JSON.parse(d.body) as { data: { media: { url: string } } }).data.media.url);
+    assert.equal(url.pathname, '/media/a1/c1-1');
+    assert.equal(service.mediaLinks.verify('a1', 'c1-1', url.searchParams.get('exp')!, url.searchParams.get('sig')!), 'ok');
+    assert.equal(service.mediaLinks.verify('a1', 'c1-2', url.searchParams.get('exp')!, url.searchParams.get('sig')!), 'invalid');
+    assert.equal(service.mediaLinks.verify('a1', 'c1-1', '1', url.searchParams.get('sig')!), 'invalid');
+  });
+});
