@@ -68,8 +68,9 @@ async function runServerCommand(demo: boolean): Promise<void> {
   const log = createLogger({ level: config.logLevel });
   let server: RunningServer;
   try {
-    server = await startServer({ config, log, ...(demo && { demo: true }) });
+    server = await startServer({ config, log, demo });
   } catch (e) {
+    // Start-up problems (bad data dir, corrupt database, port in use) are one clear line.
     if (e instanceof StoreError || e instanceof Error) fail(e.message);
     throw e;
   }
@@ -90,8 +91,12 @@ export async function main(argv: string[]): Promise<void> {
     case 'plugin': {
       if (rest[0] !== 'new' || !rest[1]) fail('usage: weiroto plugin new NAME');
       const { scaffoldPlugin } = await import('./bot/scaffold.js');
-      const written = await scaffoldPlugin(rest[1], process.cwd());
-      for (const f of written) process.stdout.write(`created ${f}\n`);
+      try {
+        const { files } = scaffoldPlugin(rest[1], process.cwd());
+        for (const f of files) process.stdout.write(`created ${f}\n`);
+      } catch (e) {
+        fail((e as Error).message);
+      }
       return;
     }
     case undefined:

@@ -1,7 +1,7 @@
 /**
- * The only place that wires concrete parts together: store, accounts, plugins, webhooks, API,
+ * The only place that wires concrete parts together: store, plugins, accounts, webhooks, API,
  * admin panel and (for the demo) the sandbox. `startServer` returns a handle whose `close()` stops
- * everything in order: loops first, then in-flight sends, then sessions and the database.
+ * everything in order: account loops and in-flight sends first, then HTTP, then the database.
  */
 import Koa from 'koa';
 import type { Config } from './config.js';
@@ -9,10 +9,18 @@ import type { Logger } from './logger.js';
 import { openStore, type Store } from './store/index.js';
 import { listen, type Listening } from './http/listen.js';
 import { opsMiddleware, type ReadinessCheck } from './http/ops.js';
+import { PluginRegistry } from './pipeline/index.js';
+import { AccountManager } from './bot/index.js';
+import { createWebTransport } from './protocol/index.js';
+import type { RunningSandbox } from './sandbox/index.js';
 
 export interface RunningServer {
   url: string;
   store: Store;
+  manager: AccountManager;
+  registry: PluginRegistry;
+  /** Set in demo mode. */
+  sandbox?: RunningSandbox;
   /** Stop everything; safe to call twice. */
   close(): Promise<void>;
 }
@@ -20,6 +28,10 @@ export interface RunningServer {
 export interface ServerOptions {
   config: Config;
   log: Logger;
+  /** Also run the sandbox in this process and point every account at it (`weiroto demo`). */
+  demo?: boolean;
+  /** Start enabled accounts (and create the first one when none exists). Default true. */
+  startAccounts?: boolean;
 }
 
 /**
@@ -28,42 +40,96 @@ export interface ServerOptions {
  *   // … later, on SIGTERM:
  *   await server.close();
  */
-export async function startServer({ config, log }: ServerOptions): Promise<RunningServer> {
-  const store = openStore({ dataDir: config.dataDir, secretKey: config.secretKey });
-  const closers: (() => Promise<void> | void)[] = [() => store.close()];
-  let http: Listening | undefined;
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { log } = options;
+  let config = options.config;
+  const closers: (() => Promise<void> | void)[] = [];
+  const runClosers = async (): Promise<void> => {
+    for (const c of closers.splice(0)) {
+      try {
+        await c();
+      } catch (e) {
+        log.error({ err: e }, 'error while stopping');
+      }
+    }
+  };
+
   try {
+    let sandbox: RunningSandbox | undefined;
+    if (options.demo) {
+      const { startSandbox } = await import('./sandbox/index.js');
+      sandbox = await startSandbox({ host: config.host, port: config.sandboxPort, logger: log.child({ ns: 'sandbox' }) });
+      closers.push(() => sandbox!.close());
+      config = { ...config, wechatEndpoint: sandbox.origin };
+    }
+
+    const store = openStore({ dataDir: config.dataDir, secretKey: config.secretKey });
+    closers.unshift(() => store.close());
+
+    const registry = await PluginRegistry.load({ pluginDir: config.pluginDir });
+    for (const p of registry.problems) log.warn({ path: p.path }, `plugin not loaded: ${p.error}`);
+
+    const manager = new AccountManager({
+      store,
+      log,
+      pluginRegistry: registry,
+      sendPacing: config.sendPacing,
+      botPlugins: config.botPlugins,
+      createTransport: (accountId) =>
+        createWebTransport({
+          ...(config.wechatEndpoint && { endpoint: config.wechatEndpoint }),
+          log: log.child({ ns: 'protocol', account: accountId }),
+          // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
+          printQr: !options.demo && process.stdout.isTTY === true,
+        }),
+    });
+    closers.unshift(() => manager.stopAll());
+
     const checks: ReadinessCheck[] = [
       {
         name: 'store',
         check: () => (store.db.prepare('select 1 as ok').get() ? undefined : 'the database did not answer'),
+      },
+      {
+        name: 'accounts',
+        check: () => {
+          const notOnline = manager.list().filter((a) => a.enabled && a.state !== 'online');
+          return notOnline.length ? notOnline.map((a) => `${a.id}: ${a.state}`).join(', ') : undefined;
+        },
       },
     ];
     const app = new Koa({ proxy: false });
     app.silent = true;
     app.on('error', (err: Error) => log.error({ err }, 'http error'));
     app.use(opsMiddleware(checks));
-    http = await listen(app, config.host, config.port);
-    closers.unshift(() => http!.close());
+    const http: Listening = await listen(app, config.host, config.port);
+    closers.splice(1, 0, () => http.close());
+
+    manager.onEvent((e) => {
+      if (e.type === 'account.state') log.debug({ account: e.account, data: e.data }, 'account state');
+    });
+    if (options.startAccounts !== false) await manager.startAll({ createIfNone: true });
+
     log.info({ url: http.url, dataDir: config.dataDir }, `weiroto listening on ${http.url}`);
+    if (sandbox) {
+      log.info({ sandbox: sandbox.origin }, `sandbox phone page: ${sandbox.origin}/sandbox`);
+      process.stdout.write(
+        `\n  weiroto panel:       ${http.url}\n  sandbox phone page:  ${sandbox.origin}/sandbox\n\n` +
+          `  Open the phone page, press Scan then Confirm, and chat with your bot.\n\n`,
+      );
+    }
+
+    let closing: Promise<void> | undefined;
+    return {
+      url: http.url,
+      store,
+      manager,
+      registry,
+      ...(sandbox && { sandbox }),
+      close: () => (closing ??= runClosers()),
+    };
   } catch (e) {
-    for (const c of closers) await c();
+    await runClosers();
     throw e;
   }
-
-  let closing: Promise<void> | undefined;
-  return {
-    url: http.url,
-    store,
-    close: () =>
-      (closing ??= (async () => {
-        for (const c of closers) {
-          try {
-            await c();
-          } catch (e) {
-            log.error({ err: e }, 'error while stopping');
-          }
-        }
-      })()),
-  };
 }

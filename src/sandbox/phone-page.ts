@@ -4,13 +4,14 @@
  * watch the bot's replies and trigger phone-side events.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import ejs from 'ejs';
 import type { Context, Next } from 'koa';
 import type { SandboxState } from './state.js';
+import { packageRoot } from '../util/paths.js';
 
-const VIEWS = resolve(dirname(fileURLToPath(import.meta.url)), '../../views/sandbox');
+// From the package root, so it works from src/ (tsx) and from dist/src/ (compiled) alike.
+const VIEWS = join(packageRoot(), 'views', 'sandbox');
 
 /** Koa middleware for /sandbox and its static script. */
 export function phonePage(st: SandboxState): (ctx: Context, next: Next) => Promise<void> {

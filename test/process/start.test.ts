@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import Database from 'better-sqlite3';
+import { startSandbox } from '../../src/sandbox/index.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 
@@ -54,12 +55,20 @@ describe('weiroto start (process)', () => {
   });
 
   it('starts, answers /healthz, and stops cleanly on SIGTERM leaving the database consistent', async () => {
+    const sandbox = await startSandbox({ holdMs: 300 });
     const dataDir = mkdtempSync(join(tmpdir(), 'w-'));
-    const p = startProcess({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off' });
+    const p = startProcess({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off', WECHAT_ENDPOINT: sandbox.origin });
     const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(p.out())?.[1]);
     const res = await fetch(url + '/healthz');
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { status: string }).status, 'ok');
+    // A first account is created and asks for a scan: its QR is pending in the sandbox.
+    const pending = async () => (await sandbox.control.state()).qrcodes.length;
+    const end = Date.now() + 10_000;
+    while ((await pending()) === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.ok((await pending()) > 0, 'the first account asked for a QR');
+    const ready = await fetch(url + '/readyz');
+    assert.equal(ready.status, 503, 'not ready while the account waits for a scan');
     const started = Date.now();
     p.child.kill('SIGTERM');
     const [code] = await p.exited;
@@ -68,6 +77,8 @@ describe('weiroto start (process)', () => {
     const db = new Database(join(dataDir, 'weiroto.db'), { readonly: true });
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
     assert.ok((db.prepare('select count(*) as n from schema_migrations').get() as { n: number }).n >= 1);
+    assert.equal((db.prepare('select count(*) as n from accounts').get() as { n: number }).n, 1);
     db.close();
+    await sandbox.close();
   });
 });

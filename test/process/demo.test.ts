@@ -1,0 +1,71 @@
+// `weiroto demo` as a newcomer runs it: one process with the server and the sandbox. The phone
+// scans and confirms, a friend and a group member write, and the echo bot answers both.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import { SandboxControl } from '../../src/sandbox/index.js';
+
+const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('weiroto demo (process)', () => {
+  it('prints both URLs, logs in through the phone page API and echoes private and group texts', async () => {
+    const child = spawn(process.execPath, [BIN, 'demo'], {
+      env: {
+        PATH: process.env.PATH ?? '', PORT: '0', SANDBOX_PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'w-demo-')),
+        BOT_PLUGINS: 'echo', SEND_PACING: 'off', LOG_LEVEL: 'warn', NODE_ENV: 'production',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = once(child, 'exit') as Promise<[number | null]>;
+    try {
+      const panel = await until('panel URL', () => /weiroto panel:\s+(http:\/\/\S+)/.exec(out)?.[1]);
+      const phone = await until('phone URL', () => /sandbox phone page:\s+(http:\/\/\S+)\/sandbox/.exec(out)?.[1]);
+      assert.equal((await fetch(panel + '/healthz')).status, 200);
+      assert.equal((await fetch(phone + '/sandbox')).status, 200);
+
+      const control = new SandboxControl(phone);
+      await until('a QR', async () => (await control.state()).qrcodes.find((q) => q.status === 'waiting'));
+      await control.scan({});
+      await control.confirm({});
+      await until('ready', async () => (await fetch(panel + '/readyz')).status === 200);
+
+      const world = (await control.state()).accounts[0]!;
+      const friend = world.friends[0]!;
+      const room = world.rooms[0]!;
+      const member = room.members.find((m) => m.id !== world.id)!;
+      await control.sendMessage({ from: friend.nickname, text: 'hello demo' });
+      await control.sendMessage({ from: member.nickname, room: room.topic, text: 'hello room' });
+      const sent = await until('two echoes', async () => {
+        const s = (await control.sent({})).messages;
+        return s.length >= 2 ? s : undefined;
+      });
+      assert.deepEqual(
+        sent.map((m) => m.text).sort(),
+        ['hello demo', 'hello room'],
+      );
+      assert.ok(sent.some((m) => m.to === room.id || m.toName === room.topic), 'the group text was answered into the room');
+    } finally {
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      assert.equal(code, 0, err);
+    }
+  });
+});
