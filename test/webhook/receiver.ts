@@ -1,6 +1,6 @@
 /** A webhook receiver for tests: a node:http server on 127.0.0.1 that logs every request and answers as told. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface Received {
   id: string;
@@ -21,7 +21,7 @@ export class Receiver {
   answer: (r: Received) => Answer = () => ({ status: 200, body: 'ok' });
   private server: Server | undefined;
   port = 0;
-  private sockets = new Set<import('node:net').Socket>();
+  private sockets = new Set<Socket>();
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/hook`;
