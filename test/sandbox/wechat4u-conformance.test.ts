@@ -17,13 +17,14 @@ describe('sandbox conformance: wechat4u over TLS with the real host names', () =
   let child: ChildProcess;
   let dir: string;
   const events: Event[] = [];
+  const stderr: string[] = [];
   const waiters: { pred: (e: Event) => boolean; resolve: (e: Event) => void }[] = [];
 
   function waitFor(pred: (e: Event) => boolean, timeoutMs = 15_000): Promise<Event> {
     const hit = events.find(pred);
     if (hit) return Promise.resolve(hit);
     return new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`timed out; events so far: ${JSON.stringify(events.slice(-8))}`)), timeoutMs);
+      const t = setTimeout(() => rej(new Error(`timed out; events so far: ${JSON.stringify(events.slice(-8))}; stderr: ${stderr.slice(-10).join('\n')}`)), timeoutMs);
       waiters.push({
         pred,
         resolve: (e) => {
@@ -57,7 +58,7 @@ describe('sandbox conformance: wechat4u over TLS with the real host names', () =
         w.resolve(e);
       }
     });
-    child.stderr!.resume();
+    createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
   });
 
   after(async () => {
