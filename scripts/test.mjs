@@ -31,12 +31,12 @@ function findTests(dir, out = []) {
   return out;
 }
 
-/** Browser tests drive Debian's Chromium; install it when missing and we are root, else say what to do. */
+/** Browser tests drive Debian's Chromium (with a CJK font so Chinese pages render in screenshots); install when missing and root. */
 function ensureChromium() {
   const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   if (existsSync(path)) return;
   if (process.getuid?.() === 0) {
-    run('install chromium (apt-get)', 'bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null']);
+    run('install chromium (apt-get)', 'bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null']);
     if (existsSync(path)) return;
   }
   console.error(`Chromium is needed for the browser tests and was not found at ${path}.\n` +
