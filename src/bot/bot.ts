@@ -4,7 +4,6 @@
  * are stored, announced and then handled by the plugin pipeline one at a time, so plugin state
  * cannot race.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
 import type { Contact, Message } from '../transport/model.js';
@@ -19,6 +18,7 @@ import type { DecisionTrace, TracesRepo } from '../store/traces-repo.js';
 import type { PluginHost } from '../pipeline/plugin-host.js';
 import { BOT_EVENTS, Emitter, type BotEvents } from './events.js';
 import { Directory } from './directory.js';
+import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
 import type { PacingProfile } from './pacing.js';
 import type {
@@ -87,6 +87,7 @@ export class Bot implements BotHandle {
   private backlog = 0;
   private idleWaiters: (() => void)[] = [];
   private traces: DecisionTrace[] = [];
+  private incoming: Message[] = [];
   private traceFlush: NodeJS.Immediate | undefined;
   private tracesSincePrune = 0;
   private today = '';
@@ -161,7 +162,7 @@ export class Bot implements BotHandle {
       const chatId = this.resolveTarget(to);
       checkContent(content);
       const record = this.queue.enqueue({
-        id: randomUUID(),
+        id: uuidv7(),
         account: this.id,
         chatId,
         type: content.type,
@@ -182,6 +183,11 @@ export class Bot implements BotHandle {
     }
   }
 
+  /** An outbound record with its live status ('sending' while in flight), or undefined. */
+  outbound(id: string): OutboundRecord | undefined {
+    return this.queue.get(id);
+  }
+
   /** Resolve when an outbound message is sent or failed (or after `timeoutMs` with its current state). */
   waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord> {
     return this.queue.waitFor(outboundId, timeoutMs);
@@ -189,7 +195,7 @@ export class Bot implements BotHandle {
 
   /** Resolve when every received message so far went through the pipeline (tests, shutdown). */
   idle(): Promise<void> {
-    if (this.backlog === 0) return Promise.resolve();
+    if (this.backlog === 0 && this.incoming.length === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -351,31 +357,68 @@ export class Bot implements BotHandle {
     on('error', (err) => this.emitter.emit('error', err));
   }
 
+  /**
+   * Messages of one sync batch arrive in the same tick: they are stored together in one
+   * transaction (with their statistics and outbox rows), then announced and queued for the
+   * pipeline in order.
+   */
   private onMessage(m: Message): void {
+    this.incoming.push(m);
+    if (this.incoming.length === 1) queueMicrotask(() => this.storeIncoming());
+  }
+
+  private storeIncoming(): void {
+    const batch = this.incoming;
+    this.incoming = [];
     const now = this.deps.clock.now();
     const day = dayOf(now);
     if (day !== this.today) {
       this.today = day;
       this.activeChats.clear();
     }
-    let isNew = false;
-    const event: BotEvent | undefined = m.isSelf ? undefined : { type: 'message.received', account: this.id, chatId: m.chatId, at: now, data: m };
-    // One transaction: the message, its statistics and the webhook outbox rows commit together.
-    this.repos.db.transaction(() => {
-      isNew = this.repos.messages.insert(this.id, m);
-      if (!isNew || m.isSelf) return;
-      this.repos.stats.add(this.id, day, 'received');
-      if (!this.activeChats.has(m.chatId)) {
-        this.activeChats.add(m.chatId);
-        this.repos.stats.touchChat(this.id, day, m.chatId);
-      }
-      for (const w of this.deps.eventWriters ?? []) w(event!);
-    })();
-    if (!isNew) return; // a duplicate delivery (sync replays): handled already
-    this.emitter.emit('message', m);
-    if (event) this.deps.publish?.(event);
-    this.backlog++;
-    this.tail = this.tail.then(() => this.runPipeline(m));
+    const fresh: { m: Message; event: BotEvent | undefined }[] = [];
+    const writers = this.deps.eventWriters ?? [];
+    try {
+      this.repos.db.transaction(() => {
+        let received = 0;
+        for (const m of batch) {
+          if (!this.repos.messages.insert(this.id, m)) continue; // a duplicate delivery: handled already
+          if (m.isSelf) {
+            fresh.push({ m, event: undefined });
+            continue;
+          }
+          const event: BotEvent = { type: 'message.received', account: this.id, chatId: m.chatId, at: now, data: m };
+          fresh.push({ m, event });
+          received++;
+          if (!this.activeChats.has(m.chatId)) {
+            this.activeChats.add(m.chatId);
+            this.repos.stats.touchChat(this.id, day, m.chatId);
+          }
+          for (const w of writers) w(event);
+        }
+        if (received) this.repos.stats.add(this.id, day, 'received', received);
+      })();
+    } catch (e) {
+      // Nothing of the batch was stored; the pipeline must not act on messages we could not keep.
+      this.log.error({ err: e, count: batch.length }, 'could not store incoming messages');
+      this.emitter.emit('error', e instanceof Error ? e : new Error(String(e)));
+      this.notifyIdle();
+      return;
+    }
+    for (const { m, event } of fresh) {
+      this.emitter.emit('message', m);
+      if (event) this.deps.publish?.(event);
+      this.backlog++;
+      this.tail = this.tail.then(() => this.runPipeline(m));
+    }
+    this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    if (this.backlog !== 0 || this.incoming.length !== 0) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const r of w) r();
   }
 
   private async runPipeline(m: Message): Promise<void> {
@@ -383,17 +426,16 @@ export class Bot implements BotHandle {
       if (this.plugins) {
         const trace = await this.plugins.handle(m);
         this.traces.push(trace);
-        this.traceFlush ??= setImmediate(() => this.flushTraces());
         this.emitter.emit('handled', trace);
       }
     } catch (e) {
       this.log.error({ err: e }, 'pipeline failed');
     } finally {
-      if (--this.backlog === 0) {
-        const w = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const r of w) r();
-      }
+      // Traces go to SQLite in batches: every 64 during a burst, or as soon as the burst is over.
+      if (this.traces.length >= 64) this.flushTraces();
+      else if (this.backlog === 1 && this.traces.length) this.traceFlush ??= setImmediate(() => this.flushTraces());
+      this.backlog--;
+      this.notifyIdle();
     }
   }
 

@@ -49,6 +49,7 @@ interface Pending {
 }
 
 const SCAN_LIMIT = 200;
+const WOKEN = new Error('woken');
 
 export class OutboundQueue {
   private pending: Pending[] = [];
@@ -57,6 +58,8 @@ export class OutboundQueue {
   private loop: Promise<void> | undefined;
   private abort: AbortController | undefined;
   private inFlight: Promise<void> | undefined;
+  /** The row being sent now (its 'sending' state lives here, not in SQLite). */
+  private current: string | undefined;
   private idleWaiters: (() => void)[] = [];
   readonly pacer: Pacer;
   private retry: typeof DEFAULT_RETRY;
@@ -105,6 +108,13 @@ export class OutboundQueue {
     return record;
   }
 
+  /** A row with its live status ('sending' while in flight). */
+  get(id: string): OutboundRecord | undefined {
+    const r = this.deps.repo.get(id);
+    if (r && id === this.current && r.status === 'queued') r.status = 'sending';
+    return r;
+  }
+
   /** Resolve when the row is sent or failed, or after `timeoutMs` with its current state. */
   async waitFor(id: string, timeoutMs = 60_000): Promise<OutboundRecord> {
     const current = this.deps.repo.get(id);
@@ -117,7 +127,7 @@ export class OutboundQueue {
       const done = (r: OutboundRecord): void => {
         set.delete(done);
         if (set.size === 0) this.waiters.delete(id);
-        timer.abort();
+        timer.abort(WOKEN);
         resolve(r);
       };
       set.add(done);
@@ -171,6 +181,7 @@ export class OutboundQueue {
       this.inFlight = this.sendOne(item);
       await this.inFlight;
       this.inFlight = undefined;
+      this.current = undefined;
     }
   }
 
@@ -195,14 +206,14 @@ export class OutboundQueue {
   private async sendOne(item: Pending): Promise<void> {
     const { repo } = this.deps;
     const r = item.record;
-    repo.markSending(r.id);
     r.attempts++;
+    this.current = r.id;
     try {
       const sent = await this.call(r);
       const record: OutboundRecord = { ...r, status: 'sent', wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() };
       delete record.error;
       this.deps.transaction(() => {
-        repo.markSent(r.id, sent.id, record.sentAt!);
+        repo.markSent(r.id, sent.id, record.sentAt!, r.attempts);
         this.deps.onSettledInTx?.(record);
       });
       this.settled(record);
@@ -213,8 +224,8 @@ export class OutboundQueue {
       const policy = kind === 'rate-limited' ? this.retry.rateLimited : kind === 'network' ? this.retry.network : undefined;
       if (kind === 'logged-out') {
         // Not the message's fault: keep it queued for the next session.
-        repo.markRetry(r.id, error);
         r.attempts--;
+        repo.markRetry(r.id, error, r.attempts);
         this.pending.unshift(item);
         this.deps.log.warn({ id: r.id }, 'outbound: session gone, message stays queued');
         return;
@@ -222,7 +233,7 @@ export class OutboundQueue {
       if (policy && r.attempts < policy.maxAttempts) {
         const backoff = Math.min(policy.maxMs, policy.baseMs * 2 ** (r.attempts - 1));
         const wait = Math.round(backoff * (0.8 + 0.4 * this.deps.clock.random()));
-        repo.markRetry(r.id, error);
+        repo.markRetry(r.id, error, r.attempts);
         r.error = error;
         item.notBefore = this.deps.clock.now() + wait;
         this.pending.unshift(item);
@@ -231,7 +242,7 @@ export class OutboundQueue {
       }
       const record: OutboundRecord = { ...r, status: 'failed', error };
       this.deps.transaction(() => {
-        repo.markFailed(r.id, error);
+        repo.markFailed(r.id, error, r.attempts);
         this.deps.onSettledInTx?.(record);
       });
       this.deps.log.warn({ id: r.id, code, err: e }, 'outbound: send failed for good');
@@ -269,16 +280,17 @@ export class OutboundQueue {
   private sleepOrWake(ms: number | undefined, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = new AbortController();
+      const timer = ms === undefined ? undefined : new AbortController();
       const done = (): void => {
         this.wakers.delete(done);
         signal.removeEventListener('abort', done);
-        timer.abort();
+        // A ready-made reason: abort() without one builds a DOMException with a stack each time.
+        timer?.abort(WOKEN);
         resolve();
       };
       this.wakers.add(done);
       signal.addEventListener('abort', done, { once: true });
-      if (ms !== undefined) this.deps.clock.sleep(ms, timer.signal).then(done, () => {});
+      if (timer) this.deps.clock.sleep(ms!, timer.signal).then(done, () => {});
     });
   }
 }

@@ -13,7 +13,7 @@ import { PluginError } from './plugin.js';
 interface Watch {
   deadline: number;
   paused: boolean;
-  fire: () => void;
+  fire(): void;
 }
 
 /**
@@ -43,7 +43,7 @@ export class Watchdog {
   }
 
   close(): void {
-    this.abort.abort();
+    this.abort.abort(new Error('watchdog closed'));
   }
 
   private async loop(): Promise<void> {
@@ -73,96 +73,121 @@ export interface BoundaryOptions {
   watchdog: Watchdog;
   /** Where failures go (log, SQLite, `error` event). */
   report(error: PluginError, ctx: Context): void;
-  /** The per-message trace steps (`ctx.state` is plugin-visible, so the host passes its own). */
-  steps(ctx: Context): TraceStep[] | undefined;
+}
+
+/** One plugin's run on one message: a small object instead of a handful of closures per call. */
+class Run implements Watch {
+  deadline: number;
+  paused = false;
+  private started: number;
+  private outer: string | undefined;
+  private calledNext = false;
+  private settled = false;
+  private downstream: Promise<void> | undefined;
+  private remaining = 0;
+  private resolve!: (v: Promise<void> | void) => void;
+  private readonly step: TraceStep;
+  readonly promise: Promise<void>;
+
+  constructor(
+    private readonly o: BoundaryOptions,
+    private readonly ctx: Context,
+    private readonly next: Next,
+  ) {
+    this.started = o.clock.now();
+    this.deadline = this.started + o.timeoutMs;
+    this.outer = ctx.plugin;
+    this.step = { plugin: o.name, outcome: 'ran', ms: 0 };
+    ctx.trace.push(this.step);
+    this.promise = new Promise<void>((r) => (this.resolve = r));
+  }
+
+  start(mw: Middleware<Context>): Promise<void> {
+    const { ctx } = this;
+    ctx.plugin = this.o.name;
+    let out: unknown;
+    try {
+      out = mw(ctx, this.guardedNext.bind(this));
+    } catch (e) {
+      this.finish(e, 'threw');
+      return this.promise;
+    }
+    if (out instanceof Promise) {
+      this.o.watchdog.add(this);
+      out.then(
+        () => this.finish(),
+        (e: unknown) => this.finish(e, 'rejected'),
+      );
+    } else if (this.calledNext) {
+      // A synchronous middleware that returned without awaiting next(): wait for downstream.
+      this.o.watchdog.add(this);
+      this.downstream!.then(
+        () => this.finish(),
+        () => this.finish(),
+      );
+    } else {
+      this.finish();
+    }
+    return this.promise;
+  }
+
+  private guardedNext(): Promise<void> {
+    if (this.settled || this.calledNext) {
+      // A late or second call (after a timeout, or a double next) must not re-run the chain.
+      return this.calledNext && this.downstream ? this.downstream : Promise.resolve();
+    }
+    this.calledNext = true;
+    this.paused = true;
+    this.remaining = this.deadline - this.o.clock.now();
+    this.ctx.plugin = this.outer;
+    this.downstream = this.next();
+    this.downstream.then(
+      () => this.resume(),
+      () => this.resume(),
+    );
+    return this.downstream;
+  }
+
+  private resume(): void {
+    if (this.settled) return;
+    this.ctx.plugin = this.o.name;
+    this.deadline = this.o.clock.now() + Math.max(0, this.remaining);
+    this.paused = false;
+  }
+
+  /** The watchdog says this plugin took too long. */
+  fire(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.step.outcome = 'timeout';
+    this.step.ms = this.o.clock.now() - this.started;
+    this.o.report(new PluginError(this.o.name, 'timeout', new Error(`no answer within ${this.o.timeoutMs} ms`), this.ctx.message.id), this.ctx);
+    this.ctx.plugin = this.outer;
+    // The hung plugin never passed the message on: do it for it, so the others still run.
+    this.resolve(this.calledNext ? this.downstream!.catch(() => {}) : this.next());
+  }
+
+  private finish(error?: unknown, kind?: 'threw' | 'rejected'): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.o.watchdog.remove(this);
+    const { step, ctx } = this;
+    step.ms = this.o.clock.now() - this.started;
+    ctx.plugin = this.outer;
+    if (ctx.repliedBy.has(this.o.name)) step.outcome = 'replied';
+    else if (!this.calledNext) step.outcome = 'stopped';
+    if (kind) {
+      step.outcome = 'failed';
+      step.error = error instanceof Error ? error.message : String(error);
+      this.o.report(new PluginError(this.o.name, kind, error, ctx.message.id), ctx);
+      this.resolve(this.calledNext ? this.downstream!.catch(() => {}) : this.next());
+      return;
+    }
+    this.resolve();
+  }
 }
 
 /** Wrap one plugin's (composed) middleware in its boundary. */
 export function boundary(mw: Middleware<Context>, o: BoundaryOptions): Middleware<Context> {
-  const { name, clock, watchdog } = o;
-  return (ctx, next) => {
-    const started = clock.now();
-    const outer = ctx.plugin;
-    let calledNext = false;
-    let settled = false;
-    let downstream: Promise<void> | undefined;
-    const step: TraceStep = { plugin: name, outcome: 'ran', ms: 0 };
-    o.steps(ctx)?.push(step);
-
-    return new Promise<void>((resolve) => {
-      const watch: Watch = {
-        deadline: started + o.timeoutMs,
-        paused: false,
-        fire: () => {
-          if (settled) return;
-          settled = true;
-          step.outcome = 'timeout';
-          step.ms = clock.now() - started;
-          o.report(new PluginError(name, 'timeout', new Error(`no answer within ${o.timeoutMs} ms`), ctx.message.id), ctx);
-          ctx.plugin = outer;
-          // The hung plugin never passed the message on: do it for it, so the others still run.
-          resolve(calledNext ? downstream!.catch(() => {}) : next());
-        },
-      };
-      const guardedNext: Next = () => {
-        if (settled || calledNext) {
-          // A late or second call (after a timeout, or a double next) must not re-run the chain.
-          return calledNext && downstream ? downstream : Promise.resolve();
-        }
-        calledNext = true;
-        watch.paused = true;
-        const remaining = watch.deadline - clock.now();
-        ctx.plugin = outer;
-        downstream = next().finally(() => {
-          if (settled) return;
-          ctx.plugin = name;
-          watch.deadline = clock.now() + Math.max(0, remaining);
-          watch.paused = false;
-        });
-        return downstream;
-      };
-      const finish = (error?: unknown, kind?: 'threw' | 'rejected'): void => {
-        if (settled) return;
-        settled = true;
-        watchdog.remove(watch);
-        step.ms = clock.now() - started;
-        ctx.plugin = outer;
-        if (ctx.repliedBy.has(name)) step.outcome = 'replied';
-        else if (!calledNext) step.outcome = 'stopped';
-        if (kind) {
-          step.outcome = 'failed';
-          step.error = error instanceof Error ? error.message : String(error);
-          o.report(new PluginError(name, kind, error, ctx.message.id), ctx);
-          resolve(calledNext ? downstream!.catch(() => {}) : next());
-          return;
-        }
-        resolve();
-      };
-
-      ctx.plugin = name;
-      let out: unknown;
-      try {
-        out = mw(ctx, guardedNext);
-      } catch (e) {
-        finish(e, 'threw');
-        return;
-      }
-      if (out instanceof Promise) {
-        watchdog.add(watch);
-        out.then(
-          () => finish(),
-          (e: unknown) => finish(e, 'rejected'),
-        );
-      } else if (calledNext) {
-        // A synchronous middleware that returned next() without awaiting it: wait for downstream.
-        watchdog.add(watch);
-        downstream!.then(
-          () => finish(),
-          () => finish(),
-        );
-      } else {
-        finish();
-      }
-    });
-  };
+  return (ctx, next) => new Run(o, ctx, next).start(mw);
 }

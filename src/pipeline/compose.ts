@@ -27,39 +27,56 @@ export function compose<C>(middleware: readonly Middleware<C>[], options: Compos
   for (const mw of middleware) if (typeof mw !== 'function') throw new TypeError('compose: every middleware must be a function');
   const chain = middleware.slice();
   const warn = options.warn === undefined ? defaultWarn : options.warn;
-  return function composed(ctx: C, last?: Next): Promise<void> {
-    let index = -1;
-    function dispatch(i: number): Promise<void> {
-      if (i <= index) return Promise.reject(new Error('next() called multiple times'));
-      index = i;
-      const fn = i === chain.length ? last : chain[i];
-      if (!fn) return Promise.resolve();
-      let downstream: Promise<void> | undefined;
-      let downstreamDone = false;
-      const next: Next = () => {
-        downstream = dispatch(i + 1);
-        downstream.then(
-          () => (downstreamDone = true),
-          () => (downstreamDone = true),
-        );
-        return downstream;
-      };
-      try {
-        const out = fn(ctx, next);
-        if (!warn) return Promise.resolve(out).then(() => undefined);
-        return Promise.resolve(out).then(() => {
-          // Two microtask hops let an awaited downstream settle its flag first.
-          if (downstream && !downstreamDone) {
-            return Promise.resolve().then(() => {
-              if (!downstreamDone) warn(`middleware #${i} resolved before downstream — missing await on next()?`);
-            });
-          }
-          return undefined;
-        });
-      } catch (err) {
-        return Promise.reject(err);
-      }
+  return (ctx: C, last?: Next): Promise<void> => new Dispatch(chain, ctx, last, warn).run(0);
+}
+
+/**
+ * One run of a composed chain. A small object with methods (not nested closures) keeps the
+ * per-message allocation down: this is the hottest path of the bot.
+ */
+class Dispatch<C> {
+  private index = -1;
+
+  constructor(
+    private readonly chain: readonly Middleware<C>[],
+    private readonly ctx: C,
+    private readonly last: Next | undefined,
+    private readonly warn: ((message: string) => void) | false,
+  ) {}
+
+  run(i: number): Promise<void> {
+    if (i <= this.index) return Promise.reject(new Error('next() called multiple times'));
+    this.index = i;
+    const fn = i === this.chain.length ? this.last : this.chain[i];
+    if (!fn) return Promise.resolve();
+    try {
+      if (!this.warn) return Promise.resolve(fn(this.ctx, this.run.bind(this, i + 1))) as Promise<void>;
+      return this.watched(fn, i, this.warn);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    return dispatch(0);
-  };
+  }
+
+  /** Development mode: notice a middleware that settles while the downstream it started still runs. */
+  private watched(fn: Middleware<C>, i: number, warn: (message: string) => void): Promise<void> {
+    let downstream: Promise<void> | undefined;
+    let downstreamDone = false;
+    const out = fn(this.ctx, () => {
+      downstream = this.run(i + 1);
+      downstream.then(
+        () => (downstreamDone = true),
+        () => (downstreamDone = true),
+      );
+      return downstream;
+    });
+    return Promise.resolve(out).then(() => {
+      // One more hop lets an awaited downstream settle its flag first.
+      if (downstream && !downstreamDone) {
+        return Promise.resolve().then(() => {
+          if (!downstreamDone) warn(`middleware #${i} resolved before downstream — missing await on next()?`);
+        });
+      }
+      return undefined;
+    });
+  }
 }

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Contact, Message, MessageType, Room } from '../transport/model.js';
 import type { FileToSend } from '../transport/transport.js';
+import type { TraceStep } from '../store/traces-repo.js';
 import type { BotHandle, OutboundRecord, OutgoingContent, SendTarget } from '../bot/types.js';
 
 /** A message safe to show to the chat (style.md §9); anything else thrown is logged, not sent. */
@@ -23,6 +24,8 @@ export class Context {
   plugin: string | undefined;
   /** Plugins that replied to this message. */
   readonly repliedBy = new Set<string>();
+  /** The decision trace being built for this message (one step per plugin that ran). */
+  readonly trace: TraceStep[] = [];
   /** Where failures of background work (`fork`) go; the plugin host points it at its boundary. */
   errorSink: ((error: unknown, plugin: string | undefined) => void) | undefined;
 

@@ -11,7 +11,7 @@ import type { Message } from '../transport/model.js';
 import type { KvRepo } from '../store/kv-repo.js';
 import type { PluginErrorsRepo } from '../store/plugin-errors-repo.js';
 import type { PluginSetting, PluginSettingsRepo } from '../store/plugin-settings-repo.js';
-import type { DecisionTrace, TraceStep } from '../store/traces-repo.js';
+import type { DecisionTrace } from '../store/traces-repo.js';
 import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
 import { compose, type Middleware } from './compose.js';
@@ -89,7 +89,6 @@ export class PluginHost {
   private enabledCount = 0;
   private lock: Promise<unknown> = Promise.resolve();
   private unsubscribe: (() => void)[] = [];
-  private steps = new WeakMap<Context, TraceStep[]>();
   private readonly watchdog: Watchdog;
   private readonly timeoutMs: number;
   private readonly pluginLog: Logger;
@@ -211,8 +210,7 @@ export class PluginHost {
    */
   async handle(message: Message): Promise<DecisionTrace> {
     const ctx = new Context(message, this.deps.bot, this.deps.log);
-    const steps: TraceStep[] = [];
-    this.steps.set(ctx, steps);
+    const steps = ctx.trace;
     ctx.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
     let reason: string | undefined;
     if (message.isSelf && !this.selfChain) reason = 'own message: no plugin asked for self messages';
@@ -294,7 +292,6 @@ export class PluginHost {
       clock: this.deps.clock,
       watchdog: this.watchdog,
       report: (e: PluginError) => this.report(e),
-      steps: (ctx: Context) => this.steps.get(ctx),
     });
     const chain: Middleware<Context>[] = [];
     const selfChain: Middleware<Context>[] = [];

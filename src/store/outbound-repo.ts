@@ -65,11 +65,15 @@ export interface OutboundRepo {
   byIdempotencyKey(account: string, key: string): OutboundRecord | undefined;
   /** Queued rows (and rows left 'sending' by a crash, put back to queued) in order. */
   recover(account: string): OutboundRecord[];
+  /**
+   * Mark a row as being sent. The queue does not call it on the hot path (a commit per send for a
+   * state that recovery treats like 'queued' anyway); it reports the in-flight row from memory.
+   */
   markSending(id: string): void;
-  markSent(id: string, wechatId: string, at: number): void;
-  markFailed(id: string, error: { code?: number; message: string }): void;
+  markSent(id: string, wechatId: string, at: number, attempts: number): void;
+  markFailed(id: string, error: { code?: number; message: string }, attempts: number): void;
   /** Back to queued after a failed attempt that will be retried. */
-  markRetry(id: string, error: { code?: number; message: string }): void;
+  markRetry(id: string, error: { code?: number; message: string }, attempts: number): void;
   /** Newest first. */
   list(account: string, query?: OutboundListQuery): OutboundRecord[];
   countSentSince(account: string, since: number): number;
@@ -132,17 +136,17 @@ export function createOutboundRepo(db: Db): OutboundRepo {
   );
   const sending = db.prepare("update outbound set status = 'sending', attempts = attempts + 1 where id = ?");
   const sent = db.prepare(
-    "update outbound set status = 'sent', wechat_id = ?, sent_at = ?, error_code = null, error_message = null, file_data = null where id = ?",
+    "update outbound set status = 'sent', wechat_id = ?, sent_at = ?, attempts = ?, error_code = null, error_message = null, file_data = null where id = ?",
   );
-  const failed = db.prepare("update outbound set status = 'failed', error_code = ?, error_message = ?, file_data = null where id = ?");
-  const retry = db.prepare("update outbound set status = 'queued', error_code = ?, error_message = ? where id = ?");
+  const failed = db.prepare("update outbound set status = 'failed', error_code = ?, error_message = ?, attempts = ?, file_data = null where id = ?");
+  const retry = db.prepare("update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ? where id = ?");
   const requeue = db.prepare("update outbound set status = 'queued' where account_id = ? and status = 'sending'");
   const pending = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'queued' order by seq`);
   const sentSince = db.prepare<[string, number], { n: number }>(
     "select count(*) as n from outbound where account_id = ? and status = 'sent' and sent_at >= ?",
   );
 
-  const enqueue = db.transaction((r: NewOutbound): { record: OutboundRecord; created: boolean } => {
+  const insert = (r: NewOutbound): { record: OutboundRecord; created: boolean } => {
     if (r.idempotencyKey !== undefined) {
       const existing = byKey.get(r.account, r.idempotencyKey);
       if (existing) return { record: toRecord(existing), created: false };
@@ -167,10 +171,12 @@ export function createOutboundRepo(db: Db): OutboundRepo {
       createdAt: r.createdAt,
     };
     return { record, created: true };
-  });
+  };
+  // With a key, look-up and insert must be one transaction; without one a single insert is atomic.
+  const enqueueWithKey = db.transaction(insert);
 
   return {
-    enqueue: (r) => enqueue(r),
+    enqueue: (r) => (r.idempotencyKey === undefined ? insert(r) : enqueueWithKey(r)),
     get: (id) => {
       const r = byId.get(id);
       return r ? toRecord(r) : undefined;
@@ -196,9 +202,9 @@ export function createOutboundRepo(db: Db): OutboundRepo {
       return pending.all(account).map(toRecord);
     }),
     markSending: (id) => void sending.run(id),
-    markSent: (id, wechatId, at) => void sent.run(wechatId, at, id),
-    markFailed: (id, e) => void failed.run(e.code ?? null, e.message, id),
-    markRetry: (id, e) => void retry.run(e.code ?? null, e.message, id),
+    markSent: (id, wechatId, at, attempts) => void sent.run(wechatId, at, attempts, id),
+    markFailed: (id, e, attempts) => void failed.run(e.code ?? null, e.message, attempts, id),
+    markRetry: (id, e, attempts) => void retry.run(e.code ?? null, e.message, attempts, id),
     list(account, q = {}) {
       const where = ['account_id = ?'];
       const args: (string | number)[] = [account];

@@ -47,7 +47,8 @@ create table rooms (
 );
 
 create table outbound (
-  seq integer primary key autoincrement,
+  -- rowid alias, grows with each insert (no AUTOINCREMENT: it would rewrite sqlite_sequence per send)
+  seq integer primary key,
   id text not null unique,
   account_id text not null,
   chat_id text not null,
