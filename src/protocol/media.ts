@@ -112,16 +112,70 @@ export async function uploadMedia(core: SessionCore, to: string, file: FileToSen
   return { mediaId, ...(signature ? { signature } : {}) };
 }
 
+/**
+ * The decision for §16 #13: WeChat answers a download it will not serve (stale skey, missing
+ * cookies or webwx_data_ticket, ended session, withheld media) with 200 and 0 bytes. That is never
+ * returned as an empty Buffer: it is a TransportError('server') whose message says so, not
+ * retryable as such (the same request gets the same nothing).
+ */
+function emptyBody(what: string): TransportError {
+  return new TransportError('server', `${what}: 0 bytes from WeChat (stale skey, missing cookies or webwx_data_ticket, ended session, or media the server will not give out)`);
+}
+
 async function getBytes(core: SessionCore, url: string, what: string, headers?: Record<string, string>): Promise<Buffer> {
   const res = await core.api.http.request({ method: 'GET', url, timeoutMs: core.api.opts.timeouts.download, ...(headers ? { headers } : {}) });
   if (res.status >= 400) throw new TransportError(res.status >= 500 ? 'network' : 'server', `${what}: HTTP ${res.status}`);
-  if (res.body.length === 0) {
-    throw new TransportError('server', `${what}: empty body (expired session, missing cookies, or media the server will not give out)`);
-  }
+  if (res.body.length === 0) throw emptyBody(what);
   return res.body;
 }
 
-/** Bytes of a received media message. */
+/** `bytes <start>-<end>/<total>` of a 206 answer. */
+function contentRange(value: string | string[] | undefined): { start: number; total?: number } | undefined {
+  const m = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec(String(value ?? '').trim());
+  if (!m) return undefined;
+  return { start: Number(m[1]), ...(m[3] !== '*' ? { total: Number(m[3]) } : {}) };
+}
+
+/** Most ranged requests one download may take (a server handing out tiny slices is broken). */
+const MAX_RANGE_ROUNDS = 256;
+
+/**
+ * A ranged download (§7: video needs `Range: bytes=0-`). 200 = the whole body; 206 = a slice
+ * described by Content-Range, continued from where it ended until the total is reached.
+ */
+async function getRanged(core: SessionCore, url: string, what: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let got = 0;
+  for (let round = 0; round < MAX_RANGE_ROUNDS; round++) {
+    const res = await core.api.http.request({ method: 'GET', url, timeoutMs: core.api.opts.timeouts.download, headers: { Range: `bytes=${got}-` } });
+    if (res.status >= 400) throw new TransportError(res.status >= 500 ? 'network' : 'server', `${what}: HTTP ${res.status}`);
+    if (res.status !== 206) {
+      // A plain 200 is the whole file, whatever came before.
+      if (res.body.length === 0) throw emptyBody(what);
+      return res.body;
+    }
+    const range = contentRange(res.headers['content-range']);
+    if (range && range.start !== got) throw new TransportError('network', `${what}: asked for bytes from ${got}, got a slice from ${range.start}`);
+    if (res.body.length === 0) break;
+    parts.push(res.body);
+    got += res.body.length;
+    if (!range || range.total === undefined || got >= range.total) break;
+  }
+  if (got === 0) throw emptyBody(what);
+  return Buffer.concat(parts, got);
+}
+
+/** The avatar path of a contact entry with the session's current skey (old ones get 0 bytes). */
+export function avatarUrl(webHost: string, path: string, skey: string): string {
+  const u = new URL(path, `https://${webHost}`);
+  if (u.searchParams.has('skey')) u.searchParams.set('skey', skey);
+  return u.href;
+}
+
+/**
+ * Bytes of a received media message. Images: `thumb` = type=slave, `big` = type=big, `original`
+ * = no type. Video thumbnails come from getmsgimg. Empty answers throw (see `emptyBody`).
+ */
 export async function download(core: SessionCore, message: Message, variant: MediaVariant = 'original'): Promise<Buffer> {
   const api = core.api;
   const st = api.state;
@@ -134,10 +188,10 @@ export async function download(core: SessionCore, message: Message, variant: Med
       return getBytes(core, api.url('web', 'webwxgetmsgimg', { MsgID: id, skey: st.skey, ...(type ? { type } : {}) }), 'webwxgetmsgimg');
     }
     case 'voice':
-      return getBytes(core, api.url('web', 'webwxgetvoice', { msgid: id, skey: st.skey }), 'webwxgetvoice', { Range: 'bytes=0-' });
+      return getRanged(core, api.url('web', 'webwxgetvoice', { msgid: id, skey: st.skey }), 'webwxgetvoice');
     case 'video':
       if (variant === 'thumb') return getBytes(core, api.url('web', 'webwxgetmsgimg', { MsgID: id, skey: st.skey, type: 'slave' }), 'webwxgetmsgimg');
-      return getBytes(core, api.url('web', 'webwxgetvideo', { msgid: id, skey: st.skey }), 'webwxgetvideo', { Range: 'bytes=0-' });
+      return getRanged(core, api.url('web', 'webwxgetvideo', { msgid: id, skey: st.skey }), 'webwxgetvideo');
     case 'file': {
       const raw = core.rawMessages.get(id);
       const mediaId = raw?.MediaId || message.media?.mediaId;
@@ -159,7 +213,8 @@ export function downloadAvatar(core: SessionCore, id: string): Promise<Buffer> {
   const api = core.api;
   const book = core.book;
   const known = book.contacts.get(id)?.avatar ?? book.rooms.get(id)?.avatar;
-  if (known && known.startsWith('/')) return getBytes(core, `https://${api.state.hosts.web}${known}`, 'avatar');
+  // HeadImgUrl carries the skey of when the entry was fetched; WeChat rotates skeys (SKey in sync).
+  if (known && known.startsWith('/')) return getBytes(core, avatarUrl(api.state.hosts.web, known, api.state.skey), 'avatar');
   if (isRoomId(id)) return getBytes(core, api.url('web', 'webwxgetheadimg', { seq: 0, username: id, skey: api.state.skey }), 'webwxgetheadimg');
   let chatroomid: string | undefined;
   for (const r of book.rooms.values()) if (r.handle && book.hasMember(r.id, id)) { chatroomid = r.handle; break; }

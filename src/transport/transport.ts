@@ -144,6 +144,10 @@ export interface Transport {
   /** Recall a message sent by this session (within WeChat's window, 2 minutes). */
   revoke(sent: SentMessage): Promise<void>;
 
+  /**
+   * Media bytes. An empty answer (web: stale skey, missing cookies, withheld media) rejects with a
+   * TransportError('server') saying "0 bytes"; it never resolves to an empty Buffer.
+   */
   download(message: Message, variant?: MediaVariant): Promise<Buffer>;
   downloadAvatar(id: string): Promise<Buffer>;
 

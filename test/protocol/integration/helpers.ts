@@ -3,6 +3,7 @@ import { createWebTransport, type WebTransportOptions } from '../../../src/proto
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../../src/sandbox/index.js';
 import type { Message } from '../../../src/transport/model.js';
 import type { Transport } from '../../../src/transport/transport.js';
+import { startRecordingProxy, type RecordingProxy } from './proxy.js';
 
 export const FAST: WebTransportOptions = {
   timeouts: { loginPoll: 3000, syncCheck: 2000, sync: 3000, other: 5000, jslogin: 3000 },
@@ -21,30 +22,37 @@ export interface Rig {
   sb: RunningSandbox;
   t: Transport;
   messages: Message[];
+  /** Set when the rig was built with `{ proxy: true }`: every request the transport made. */
+  proxy?: RecordingProxy;
   close(): Promise<void>;
 }
 
-/** Sandbox with auto scan/confirm and a started transport. */
-export async function rig(sbOpts: SandboxOptions = {}, tOpts: WebTransportOptions = {}): Promise<Rig> {
+/** Sandbox with auto scan/confirm and a started transport (optionally behind a recording proxy). */
+export async function rig(sbOpts: SandboxOptions = {}, tOpts: WebTransportOptions = {}, o: { proxy?: boolean } = {}): Promise<Rig> {
   const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 30, rooms: 4, roomSize: 8, ...sbOpts });
-  const t = createWebTransport({ endpoint: sb.origin, ...FAST, ...tOpts });
+  const proxy = o.proxy ? await startRecordingProxy(sb.origin) : undefined;
+  const t = createWebTransport({ endpoint: proxy?.origin ?? sb.origin, ...FAST, ...tOpts });
   const messages: Message[] = [];
   t.on('message', (m) => messages.push(m));
+  const close = async (): Promise<void> => {
+    await t.stop();
+    await proxy?.close();
+    await sb.close();
+  };
   try {
     await t.start();
   } catch (err) {
-    await sb.close();
+    await close();
     throw err;
   }
-  return {
-    sb,
-    t,
-    messages,
-    close: async () => {
-      await t.stop();
-      await sb.close();
-    },
-  };
+  return { sb, t, messages, ...(proxy ? { proxy } : {}), close };
+}
+
+/** Inject a message and wait until the transport delivered it. */
+export async function inject(r: Rig, m: Parameters<Rig['sb']['control']['sendMessage']>[0], ms = 5000): Promise<Message> {
+  const { msgId } = await r.sb.control.sendMessage(m);
+  await until(() => r.messages.some((x) => x.id === msgId), ms, `message ${msgId} (${m.type ?? 'text'})`);
+  return r.messages.find((x) => x.id === msgId)!;
 }
 
 export async function firstFriend(r: Rig, skip = 0): Promise<{ id: string; nickname: string }> {
