@@ -1,0 +1,219 @@
+/** Accounts, their contacts, rooms, messages (read and send) and plugin settings. */
+import type Router from '@koa/router';
+import type Koa from 'koa';
+import { z } from 'zod';
+import type { Contact, Room } from '../transport/model.js';
+import type { OutgoingContent, SendTarget } from '../bot/types.js';
+import type { StoredMessage } from '../store/messages-repo.js';
+import { safeFetch } from '../webhook/safe-fetch.js';
+import { ApiError } from './errors.js';
+import { decodeCursor, encodeCursor, limitOf, pageOf } from './paging.js';
+import type { ApiBot, ApiDeps } from './types.js';
+import type { MultipartBody } from './multipart.js';
+
+const target = z.union([
+  z.strictObject({ id: z.string().trim().min(1) }),
+  z.strictObject({ name: z.string().trim().min(1) }),
+  z.strictObject({ room: z.string().trim().min(1) }),
+]);
+
+const sendJson = z.union([
+  z.strictObject({ to: target, type: z.literal('text').optional(), text: z.string().min(1).max(8000) }),
+  z.strictObject({
+    to: target,
+    type: z.enum(['image', 'video', 'file']).optional(),
+    url: z.string().url(),
+    name: z.string().min(1).max(200).optional(),
+  }),
+]);
+
+const pluginPut = z.strictObject({ enabled: z.boolean().optional(), config: z.unknown().optional() });
+
+export function issues(e: z.ZodError): { path: string; message: string }[] {
+  return e.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+function invalid(e: z.ZodError, what: string): ApiError {
+  const list = issues(e);
+  return new ApiError(422, 'invalid', `${what}: ${list.map((i) => (i.path ? `${i.path}: ` : '') + i.message).join('; ')}`, list);
+}
+
+function bot(deps: ApiDeps, ctx: Koa.Context): ApiBot {
+  const id = String(ctx.params.id);
+  const b = deps.manager.get(id);
+  if (!b) throw new ApiError(404, 'not_found', `No account ${id}.`);
+  return b;
+}
+
+function publicRecord(r: { idempotencyKey?: string } & Record<string, unknown>): Record<string, unknown> {
+  const { idempotencyKey: _k, ...rest } = r;
+  return rest;
+}
+
+const fileType = (mime: string): 'image' | 'video' | 'file' => (mime.startsWith('image/') ? 'image' : mime.startsWith('video/') ? 'video' : 'file');
+
+/** Validate the whole send request before anything is written or fetched. */
+function parseSend(ctx: Koa.Context): { to: SendTarget; text?: string; url?: string; type?: 'image' | 'video' | 'file'; name?: string; file?: MultipartBody['file'] } {
+  const mp = ctx.state.multipart as MultipartBody | undefined;
+  if (mp) {
+    let to: unknown;
+    if (mp.fields.to !== undefined) {
+      try {
+        to = JSON.parse(mp.fields.to);
+      } catch {
+        to = { id: mp.fields.to };
+      }
+    } else if (mp.fields['to.id'] !== undefined) to = { id: mp.fields['to.id'] };
+    else if (mp.fields['to.name'] !== undefined) to = { name: mp.fields['to.name'] };
+    else if (mp.fields['to.room'] !== undefined) to = { room: mp.fields['to.room'] };
+    const t = target.safeParse(to);
+    if (!t.success) throw invalid(t.error, 'to');
+    if (!mp.file) throw new ApiError(422, 'invalid', 'A multipart send needs a file part.');
+    const type = mp.fields.type;
+    if (type !== undefined && !['image', 'video', 'file'].includes(type)) throw new ApiError(422, 'invalid', 'type must be image, video or file.');
+    return { to: t.data, file: mp.file, type: (type as 'image' | 'video' | 'file' | undefined) ?? fileType(mp.file.mimeType), ...(mp.fields.name && { name: mp.fields.name }) };
+  }
+  const body = sendJson.safeParse(ctx.request.body);
+  if (!body.success) throw invalid(body.error, 'Invalid send request');
+  const d = body.data;
+  if ('text' in d) return { to: d.to, text: d.text };
+  return { to: d.to, url: d.url, ...(d.type && { type: d.type }), ...(d.name && { name: d.name }) };
+}
+
+function directoryOf<T>(live: T[], stored: () => T[]): T[] {
+  return live.length ? live : stored();
+}
+
+function matchesQuery(q: string | undefined, ...fields: (string | undefined)[]): boolean {
+  if (!q) return true;
+  const needle = q.toLowerCase();
+  return fields.some((f) => f?.toLowerCase().includes(needle));
+}
+
+/** Register the account routes on a router mounted at /api/v1. */
+export function accountRoutes(router: Router, deps: ApiDeps, options: { idempotencyKeyOf(ctx: Koa.Context): string | undefined }): void {
+  router.get('/accounts', (ctx) => {
+    ctx.body = { items: deps.manager.list() };
+  });
+
+  router.get('/accounts/:id', (ctx) => {
+    ctx.body = bot(deps, ctx).info();
+  });
+
+  router.get('/accounts/:id/contacts', (ctx) => {
+    const b = bot(deps, ctx);
+    const q = typeof ctx.query.q === 'string' ? ctx.query.q : undefined;
+    const all = directoryOf<Contact>(b.directory.contacts(), () => deps.store.directory.contacts(String(ctx.params.id)))
+      .filter((c) => matchesQuery(q, c.name, c.remark, c.alias, c.id, c.stableId))
+      .sort((a, b2) => a.name.localeCompare(b2.name) || a.id.localeCompare(b2.id));
+    ctx.body = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
+  });
+
+  router.get('/accounts/:id/rooms', (ctx) => {
+    const b = bot(deps, ctx);
+    const q = typeof ctx.query.q === 'string' ? ctx.query.q : undefined;
+    const all = directoryOf<Room>(b.directory.rooms(), () => deps.store.directory.rooms(String(ctx.params.id)))
+      .filter((r) => matchesQuery(q, r.topic, r.id, r.stableId))
+      .sort((a, b2) => a.topic.localeCompare(b2.topic) || a.id.localeCompare(b2.id));
+    ctx.body = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
+  });
+
+  router.get('/accounts/:id/messages', (ctx) => {
+    bot(deps, ctx);
+    const account = String(ctx.params.id);
+    const limit = limitOf(ctx.query.limit);
+    const c = decodeCursor(ctx.query.cursor as string | undefined);
+    // Newest first. The cursor is the last time returned and how many messages with exactly that
+    // time were already returned, so messages sharing a millisecond are neither lost nor repeated.
+    const t = c === undefined ? undefined : Number(c.t);
+    const n = c === undefined ? 0 : Number(c.n);
+    if (c !== undefined && (!Number.isFinite(t) || !Number.isInteger(n) || n < 0)) throw new ApiError(400, 'bad_cursor', 'The cursor is not one this API gave out.');
+    const chatId = typeof ctx.query.chatId === 'string' && ctx.query.chatId ? ctx.query.chatId : undefined;
+    const text = typeof ctx.query.q === 'string' && ctx.query.q ? ctx.query.q : undefined;
+    const rows = deps.store.messages.list(account, {
+      ...(chatId && { chatId }),
+      ...(text && { text }),
+      ...(t !== undefined && { before: t + 1 }),
+      limit: Math.min(500, limit + n + 1),
+    });
+    const firstOther = rows.findIndex((m) => m.createdAt !== t);
+    const skipped = t === undefined ? rows : rows.slice(Math.min(n, firstOther === -1 ? rows.length : firstOther));
+    const items = skipped.slice(0, limit);
+    const more = skipped.length > limit;
+    let next: string | undefined;
+    if (more && items.length) {
+      const last = items[items.length - 1]!;
+      const sameTime = items.filter((m: StoredMessage) => m.createdAt === last.createdAt).length;
+      next = encodeCursor({ t: last.createdAt, n: (last.createdAt === t ? n : 0) + sameTime });
+    }
+    ctx.body = { items, ...(next && { next }) };
+  });
+
+  router.post('/accounts/:id/messages', async (ctx) => {
+    const b = bot(deps, ctx);
+    const req = parseSend(ctx);
+    let content: OutgoingContent;
+    if (req.text !== undefined) content = { type: 'text', text: req.text };
+    else if (req.file) content = { type: req.type ?? 'file', file: { name: req.name ?? req.file.name, data: req.file.data, mimeType: req.file.mimeType } };
+    else {
+      const f = await safeFetch(req.url!, { allowPrivate: deps.config.apiAllowPrivateUrls, maxBytes: deps.maxUploadBytes ?? 25 * 1024 * 1024 });
+      content = {
+        type: req.type ?? fileType(f.contentType ?? ''),
+        file: { name: req.name ?? f.fileName, data: f.data, ...(f.contentType && { mimeType: f.contentType }) },
+      };
+    }
+    const key = options.idempotencyKeyOf(ctx);
+    let record;
+    try {
+      record = await b.send(req.to, content, { source: 'api', ...(key && { idempotencyKey: key }) });
+    } catch (e) {
+      if (e instanceof TypeError) throw new ApiError(422, 'invalid', e.message);
+      throw e;
+    }
+    const wait = ctx.query.wait;
+    if (wait !== undefined && wait !== 'false') {
+      const ms = wait === 'true' || wait === '' ? 30_000 : Number(wait);
+      if (!Number.isFinite(ms) || ms < 0 || ms > 120_000) throw new ApiError(400, 'bad_request', 'wait must be true or milliseconds up to 120000.');
+      record = await b.waitFor(record.id, ms);
+    }
+    ctx.status = record.status === 'sent' ? 200 : record.status === 'failed' ? 502 : 202;
+    ctx.body = publicRecord(record as unknown as Record<string, unknown>);
+  });
+
+  router.get('/accounts/:id/outbound/:outboundId', (ctx) => {
+    bot(deps, ctx);
+    const r = deps.store.outbound.get(String(ctx.params.outboundId));
+    if (!r || r.account !== ctx.params.id) throw new ApiError(404, 'not_found', `No outbound message ${String(ctx.params.outboundId)}.`);
+    ctx.body = publicRecord(r as unknown as Record<string, unknown>);
+  });
+
+  router.get('/accounts/:id/plugins', async (ctx) => {
+    const b = bot(deps, ctx);
+    await deps.manager.ready?.(String(ctx.params.id));
+    ctx.body = { items: b.plugins.list() };
+  });
+
+  router.put('/accounts/:id/plugins/:name', async (ctx) => {
+    const b = bot(deps, ctx);
+    const name = String(ctx.params.name);
+    const def = deps.registry.get(name);
+    if (!def) throw new ApiError(404, 'not_found', `No plugin named ${name}.`);
+    const body = pluginPut.safeParse(ctx.request.body ?? {});
+    if (!body.success) throw invalid(body.error, 'Invalid plugin settings');
+    if (body.data.enabled === undefined && body.data.config === undefined) throw new ApiError(422, 'invalid', 'Give enabled, config or both.');
+    // Validate everything first: a bad config changes nothing, not even the enabled flag.
+    if (body.data.config !== undefined) {
+      const parsed = def.config.safeParse(body.data.config);
+      if (!parsed.success) throw invalid(parsed.error, `Invalid config for ${name}`);
+    }
+    await deps.manager.ready?.(String(ctx.params.id));
+    if (body.data.config !== undefined) await b.plugins.configure(name, body.data.config);
+    if (body.data.enabled === true) await b.plugins.enable(name);
+    if (body.data.enabled === false) await b.plugins.disable(name);
+    ctx.body = b.plugins.list().find((p) => p.name === name);
+  });
+
+  router.get('/plugins', (ctx) => {
+    ctx.body = { items: deps.registry.list().map((p) => ({ name: p.name, description: p.description, schema: deps.registry.jsonSchema(p.name) })) };
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * `GET /media/:account/:messageId?exp=&sig=`: a message's media, for webhook receivers holding a
+ * signed link (no bearer token). The bytes come from WeChat through the account's transport.
+ */
+import type Koa from 'koa';
+import type { ApiDeps } from './types.js';
+
+const PATH = /^\/media\/([^/]+)\/([^/]+)$/;
+
+export function mediaMiddleware(deps: ApiDeps): Koa.Middleware {
+  return async (ctx, next) => {
+    const m = PATH.exec(ctx.path);
+    if (!m || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    const fail = (status: number, code: string, message: string): void => {
+      ctx.status = status;
+      ctx.body = { error: { code, message } };
+    };
+    let account: string;
+    let messageId: string;
+    try {
+      account = decodeURIComponent(m[1]!);
+      messageId = decodeURIComponent(m[2]!);
+    } catch {
+      return fail(400, 'bad_request', 'Malformed media path.');
+    }
+    const verdict = deps.webhooks.mediaLinks.verify(account, messageId, str(ctx.query.exp), str(ctx.query.sig));
+    if (verdict === 'invalid') return fail(403, 'forbidden', 'The media link signature is not valid.');
+    if (verdict === 'expired') return fail(403, 'link_expired', 'The media link has expired.');
+    const message = deps.store.messages.get(account, messageId);
+    const bot = deps.manager.get(account);
+    if (!message || !bot) return fail(404, 'not_found', 'No such message.');
+    if (!message.media && !['image', 'video', 'voice', 'file', 'emoticon'].includes(message.type)) return fail(404, 'not_found', 'This message has no media.');
+    let data: Buffer;
+    try {
+      data = await bot.transport.download(message);
+    } catch (e) {
+      deps.log.warn({ err: e, account, messageId }, 'media download failed');
+      return fail(502, 'upstream_failed', 'WeChat did not give the media (the account may be offline or the media expired).');
+    }
+    ctx.status = 200;
+    ctx.type = message.media?.mimeType ?? 'application/octet-stream';
+    const name = message.media?.fileName;
+    if (name) ctx.attachment(name, { type: 'inline' });
+    ctx.set('cache-control', 'private, max-age=3600');
+    ctx.body = data;
+  };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}

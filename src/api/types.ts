@@ -1,0 +1,56 @@
+/** What the API needs from the rest of weiroto, as narrow structural types (the real classes fit). */
+import type { Logger } from '../logger.js';
+import type { Clock } from '../util/clock.js';
+import type { BotInfo, DirectoryView, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../bot/types.js';
+import type { Message } from '../transport/model.js';
+import type { PluginInfo } from '../pipeline/plugin-host.js';
+import type { PluginDefinition } from '../pipeline/plugin.js';
+import type { MessagesRepo } from '../store/messages-repo.js';
+import type { DirectoryRepo } from '../store/directory-repo.js';
+import type { OutboundRepo } from '../store/outbound-repo.js';
+import type { Db } from '../store/database.js';
+import type { WebhookService } from '../webhook/service.js';
+import type { ApiTokens } from './tokens-repo.js';
+import type { RateLimitOptions } from './rate-limit.js';
+
+export interface ApiBot {
+  info(): BotInfo;
+  readonly directory: DirectoryView;
+  send(to: SendTarget, content: OutgoingContent, options?: SendOptions): Promise<OutboundRecord>;
+  waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord>;
+  readonly plugins: {
+    list(): PluginInfo[];
+    enable(name: string): Promise<void>;
+    disable(name: string): Promise<void>;
+    configure(name: string, config: unknown): Promise<unknown>;
+  };
+  readonly transport: { download(message: Message): Promise<Buffer> };
+}
+
+export interface ApiManager {
+  list(): BotInfo[];
+  get(id: string): ApiBot | undefined;
+  /** Resolves once the account's plugins are set up (AccountManager.ready). */
+  ready?(id: string): Promise<unknown>;
+}
+
+export interface ApiRegistry {
+  list(): PluginDefinition[];
+  get(name: string): PluginDefinition | undefined;
+  jsonSchema(name: string): unknown;
+}
+
+export interface ApiDeps {
+  manager: ApiManager;
+  registry: ApiRegistry;
+  store: { db: Db; messages: MessagesRepo; directory: DirectoryRepo; outbound: OutboundRepo };
+  webhooks: WebhookService;
+  tokens: ApiTokens;
+  log: Logger;
+  config: { apiAllowPrivateUrls: boolean };
+  clock?: Clock;
+  /** Per token (default 60 burst, 10/s). */
+  rateLimit?: RateLimitOptions;
+  /** Largest file accepted for a send (default 25 MiB). */
+  maxUploadBytes?: number;
+}
