@@ -95,6 +95,21 @@ function loadAssets(): Map<string, { body: Buffer; type: string }> {
   return assets;
 }
 
+/**
+ * The form parser (qs) turns a field repeated more than 20 times into an object keyed "0", "1", …;
+ * a settings form repeats `seen` once per field, so such objects become arrays again.
+ */
+function normaliseForm(form: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(form)) {
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).every((x) => /^\d+$/.test(x))
+        ? Object.entries(v as Record<string, unknown>).sort(([a], [b]) => Number(a) - Number(b)).map(([, x]) => x)
+        : v;
+  }
+  return out;
+}
+
 function buildAdmin(deps: AdminDeps): AdminHandle {
   const clock = deps.clock ?? systemClock;
   const users = createUsersRepo(deps.store.db, () => clock.now());
@@ -220,7 +235,7 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
         } else {
           await parseForm(ctx, async () => {});
           const body = (ctx.request as unknown as { body?: unknown }).body;
-          st.form = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+          st.form = body && typeof body === 'object' && !Array.isArray(body) ? normaliseForm(body as Record<string, unknown>) : {};
         }
         const sent = ctx.get('x-csrf-token') || (typeof st.form._csrf === 'string' ? st.form._csrf : '');
         if (!sent || !st.csrf || !safeEqual(sent, st.csrf)) fail(ctx, 403, st.t('error.csrf'));

@@ -136,6 +136,16 @@ describe('admin pages (createAdminApp)', () => {
     const cfg = stack.manager.get(account)!.plugins.list().find((p) => p.name === 'ai')!.config as Record<string, unknown>;
     assert.equal(cfg.maxMessageLength, 900);
     assert.equal(cfg.apiKey, 'sk-secret-value');
+    // A whole form as a browser sends it (every field, `seen` repeated more than 20 times).
+    const whole = new URLSearchParams();
+    for (const m of form.text.matchAll(/name="seen" value="([^"]+)"/g)) whole.append('seen', m[1]!);
+    assert.ok(whole.getAll('seen').length > 20);
+    const full = await c.post(`/accounts/${account}/plugins/ai`, { ...Object.fromEntries([['seen', whole.getAll('seen')]]), 'f:maxMessageLength': '700', 'f:privateTrigger': 'prefix', 'f:groupTriggers': ['mention', 'keywords'] });
+    assert.equal(full.status, 302);
+    const cfg2 = stack.manager.get(account)!.plugins.list().find((p) => p.name === 'ai')!.config as Record<string, unknown>;
+    assert.equal(cfg2.maxMessageLength, 700);
+    assert.equal(cfg2.privateTrigger, 'prefix');
+    assert.equal(cfg2.apiKey, 'sk-secret-value', 'an empty secret field keeps the stored secret');
     const again = await c.get(`/accounts/${account}/plugins/ai`);
     assert.doesNotMatch(again.text, /sk-secret-value/);
   });
