@@ -48,7 +48,7 @@ export interface Harness {
   url: string;
   /** A read-write token. */
   token: string;
-  call(method: string, path: string, o?: { body?: unknown; token?: string | null; headers?: Record<string, string>; raw?: BodyInit }): Promise<{ status: number; body: any; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  call(method: string, path: string, o?: { body?: unknown; token?: string | null; headers?: Record<string, string>; raw?: RequestInit['body'] }): Promise<{ status: number; body: any; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   close(): Promise<void>;
 }
 
@@ -60,25 +60,25 @@ export async function startHarness(o: { rateLimit?: RateLimitOptions } = {}): Pr
   const app = new Koa();
   app.silent = true;
   // listen() composes the middleware at once, and the API needs the URL first: delegate.
-  let inner: Koa.Middleware | undefined;
-  app.use((ctx, next) => (inner ? inner(ctx, next) : next()));
+  const slot: { api?: Koa.Middleware } = {};
+  app.use((ctx, next) => (slot.api ? slot.api(ctx, next) : next()));
   app.use((ctx) => {
     ctx.status = 418;
     ctx.body = 'not the api';
   });
   const http: Listening = await listen(app, '127.0.0.1', 0);
   const registry = new PluginRegistry([greeter]);
-  let manager: AccountManager | undefined;
+  const late: { manager?: AccountManager } = {};
   const webhooks = createWebhookService({
     db: store.db,
     box: store.box,
     log,
     publicUrl: http.url,
     allowPrivateUrls: true,
-    sendReply: replySenderFor(() => manager!),
+    sendReply: replySenderFor(() => late.manager!),
     worker: { pollMs: 50, retry: { baseMs: 30, maxMs: 200, maxAgeMs: 60_000 } },
   });
-  manager = new AccountManager({
+  const manager = new AccountManager({
     store,
     log,
     createTransport: () => createWebTransport({ endpoint: sb.origin, ...FAST }),
@@ -88,10 +88,11 @@ export async function startHarness(o: { rateLimit?: RateLimitOptions } = {}): Pr
     autoRelogin: false,
     eventWriters: [webhooks.eventWriter],
   });
+  late.manager = manager;
   const tokens = createApiTokens(store.db);
   const config = { apiAllowPrivateUrls: true };
   const api = createApiMiddleware({ manager, registry, store, webhooks, tokens, log, config, rateLimit: o.rateLimit ?? { capacity: 10_000, refillPerSec: 10_000 } });
-  inner = api;
+  slot.api = api;
   webhooks.start();
   const bot = await manager.add('test');
   const end = Date.now() + 20_000;
@@ -115,7 +116,7 @@ export async function startHarness(o: { rateLimit?: RateLimitOptions } = {}): Pr
       const headers: Record<string, string> = { ...c.headers };
       const t = c.token === undefined ? token : c.token;
       if (t !== null) headers.authorization = `Bearer ${t}`;
-      let body: BodyInit | undefined = c.raw;
+      let body: RequestInit['body'] | undefined = c.raw;
       if (c.body !== undefined) {
         body = JSON.stringify(c.body);
         headers['content-type'] ??= 'application/json';
@@ -131,7 +132,7 @@ export async function startHarness(o: { rateLimit?: RateLimitOptions } = {}): Pr
       return { status: res.status, body: parsed, headers: res.headers };
     },
     async close() {
-      await manager!.stopAll();
+      await manager.stopAll();
       await webhooks.stop();
       await http.close();
       await sb.close();

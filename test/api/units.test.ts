@@ -1,0 +1,128 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RateLimiter } from '../../src/api/rate-limit.js';
+import { createIdempotencyStore } from '../../src/api/idempotency.js';
+import { createApiTokens } from '../../src/api/tokens-repo.js';
+import { openDatabase } from '../../src/store/index.js';
+import { isPrivateAddress, checkUrl } from '../../src/webhook/safe-fetch.js';
+import { backoffMs, CircuitBreakers } from '../../src/webhook/breaker.js';
+import { parseReply } from '../../src/webhook/reply.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'weiroto-api-u-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('RateLimiter.take(key)', () => {
+  it('allows a burst, then refills at the set rate, per key', () => {
+    let t = 0;
+    const rl = new RateLimiter({ capacity: 2, refillPerSec: 1 }, () => t);
+    assert.equal(rl.take('a'), 0);
+    assert.equal(rl.take('a'), 0);
+    assert.equal(rl.take('a'), 1000);
+    assert.equal(rl.take('b'), 0);
+    t = 500;
+    assert.equal(rl.take('a'), 500);
+    t = 1000;
+    assert.equal(rl.take('a'), 0);
+  });
+});
+
+describe('createIdempotencyStore()', () => {
+  it('claims, replays, refuses another request, reports running, and forgets after the TTL', () => {
+    let t = 1000;
+    const db = openDatabase(mkdtempSync(join(dir, 'i-')));
+    const s = createIdempotencyStore(db, () => t, { ttlMs: 10_000, staleMs: 500 });
+    assert.deepEqual(s.begin('tok', 'k', 'h1'), { kind: 'new' });
+    assert.deepEqual(s.begin('tok', 'k', 'h1'), { kind: 'running' });
+    assert.deepEqual(s.begin('tok', 'k', 'h2'), { kind: 'mismatch' });
+    assert.deepEqual(s.begin('other', 'k', 'h2'), { kind: 'new' }, 'keys are per token');
+    s.finish('tok', 'k', { status: 202, body: { id: 'x' } });
+    assert.deepEqual(s.begin('tok', 'k', 'h1'), { kind: 'replay', answer: { status: 202, body: { id: 'x' } } });
+    // A claim left by a crash is taken over once stale.
+    t += 600;
+    assert.deepEqual(s.begin('other', 'k', 'h2'), { kind: 'new' });
+    t += 20_000;
+    assert.deepEqual(s.begin('tok', 'k', 'h9'), { kind: 'new' });
+    db.close();
+  });
+});
+
+describe('createApiTokens()', () => {
+  it('ensureToken makes API_TOKEN valid once, and again after a revoke', () => {
+    const db = openDatabase(mkdtempSync(join(dir, 't-')));
+    const tokens = createApiTokens(db);
+    const a = tokens.ensureToken('config-token-0123456789');
+    const b = tokens.ensureToken('config-token-0123456789');
+    assert.equal(a.id, b.id);
+    assert.equal(tokens.list().length, 1);
+    tokens.revoke(a.id);
+    assert.equal(tokens.verify('config-token-0123456789'), undefined);
+    tokens.ensureToken('config-token-0123456789');
+    assert.equal(tokens.verify('config-token-0123456789')?.id, a.id);
+    assert.throws(() => tokens.create('  '), /name/);
+    db.close();
+  });
+});
+
+describe('isPrivateAddress(ip) / checkUrl(url)', () => {
+  const table: [string, boolean][] = [
+    ['127.0.0.1', true], ['10.1.2.3', true], ['172.16.0.1', true], ['172.32.0.1', false], ['192.168.1.1', true],
+    ['169.254.169.254', true], ['100.64.0.1', true], ['0.0.0.0', true], ['224.0.0.1', true], ['8.8.8.8', false],
+    ['::1', true], ['::', true], ['fe80::1', true], ['fd00::1', true], ['::ffff:127.0.0.1', true], ['::ffff:7f00:1', true],
+    ['::ffff:8.8.8.8', false], ['2606:4700::1111', false], ['not-an-ip', true],
+  ];
+  for (const [ip, expected] of table) it(`${ip} → ${expected}`, () => assert.equal(isPrivateAddress(ip), expected));
+  it('refuses non-http schemes, credentials, literal private hosts and localhost', () => {
+    assert.throws(() => checkUrl('file:///etc/passwd'), /http/);
+    assert.throws(() => checkUrl('http://u:p@example.com/'), /credentials/);
+    assert.throws(() => checkUrl('http://127.0.0.1/'), /private/);
+    assert.throws(() => checkUrl('http://[::1]/'), /private/);
+    assert.throws(() => checkUrl('http://localhost/'), /localhost/);
+    assert.equal(checkUrl('http://127.0.0.1/', true).hostname, '127.0.0.1');
+    assert.equal(checkUrl('https://example.com/a.png').hostname, 'example.com');
+  });
+});
+
+describe('backoffMs() and CircuitBreakers', () => {
+  it('grows exponentially with ±25 % jitter, capped; first retry within seconds', () => {
+    const o = { baseMs: 2000, maxMs: 3_600_000, maxAgeMs: 86_400_000 };
+    assert.equal(backoffMs(1, o, () => 0.5), 2000);
+    assert.equal(backoffMs(1, o, () => 0), 1500);
+    assert.equal(backoffMs(3, o, () => 0.5), 8000);
+    assert.equal(backoffMs(30, o, () => 0.5), 3_600_000);
+    let total = 0;
+    let n = 0;
+    while (total < o.maxAgeMs) total += backoffMs(++n, o, () => 0.5);
+    assert.ok(n > 20 && n < 40, `${n} attempts in 24 h`);
+  });
+  it('opens after the threshold, lets one probe through after the cool-down, closes on success', () => {
+    const b = new CircuitBreakers({ threshold: 2, cooldownMs: 100, maxCooldownMs: 1000 });
+    b.failure('e', 0);
+    assert.equal(b.state('e', 0), 'closed');
+    b.failure('e', 0);
+    assert.equal(b.state('e', 50), 'open');
+    assert.equal(b.tryAcquire('e', 50), false);
+    assert.equal(b.tryAcquire('e', 100), true);
+    assert.equal(b.tryAcquire('e', 100), false, 'one probe at a time');
+    b.failure('e', 100);
+    assert.equal(b.nextReopenAt(100), 300, 'cool-down doubles');
+    assert.equal(b.tryAcquire('e', 300), true);
+    b.success('e');
+    assert.equal(b.state('e', 300), 'closed');
+  });
+});
+
+describe('parseReply(body)', () => {
+  it('reads text, media and rejects malformed replies', () => {
+    assert.deepEqual(parseReply('{"reply":{"text":"hi"}}'), { reply: { type: 'text', text: 'hi' } });
+    assert.deepEqual(parseReply('{"reply":"hi"}'), { reply: { type: 'text', text: 'hi' } });
+    assert.deepEqual(parseReply('{"reply":{"type":"image","url":"https://x/y.png"}}'), { reply: { type: 'image', url: 'https://x/y.png' } });
+    assert.equal(parseReply('ok'), undefined);
+    assert.equal(parseReply('{"other":1}'), undefined);
+    assert.ok('error' in parseReply('{"reply":{"text":""}}')!);
+    assert.ok('error' in parseReply('{"reply":{"type":"image","url":"ftp://x"}}')!);
+    assert.ok('error' in parseReply('{"reply":[1]}')!);
+  });
+});
