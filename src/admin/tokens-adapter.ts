@@ -1,4 +1,6 @@
-/** API tokens (src/api) as the panel uses them: create (shown once), list, revoke. */
+/** API tokens (src/api's ApiTokens) as the panel uses them: create (shown once), list, revoke. */
+import type { ApiTokens } from '../api/index.js';
+
 export interface TokenView {
   id: string;
   name: string;
@@ -14,16 +16,19 @@ export interface TokensAdapter {
   revoke(id: string): Promise<void>;
 }
 
-type Fn = (...args: unknown[]) => unknown;
+function isTokens(s: unknown): s is ApiTokens {
+  const t = s as Partial<ApiTokens> | undefined;
+  return !!t && typeof t.list === 'function' && typeof t.create === 'function' && typeof t.revoke === 'function';
+}
 
-/** Wrap the API token service, or undefined when none was given. */
+/** Wrap the API token store, or undefined when none was given (the page then says so). */
 export function adaptTokens(service: unknown): TokensAdapter | undefined {
-  if (!service || typeof service !== 'object') return undefined;
-  const svc = service as Record<string, Fn>;
-  if (typeof svc.list !== 'function' || typeof svc.create !== 'function' || typeof svc.revoke !== 'function') return undefined;
+  if (!isTokens(service)) return undefined;
   return {
-    list: () => svc.list!.call(service) as TokenView[],
-    create: async (name) => (await svc.create!.call(service, { name })) as { token: string; record: TokenView },
-    revoke: async (id) => void (await svc.revoke!.call(service, id)),
+    list: () => service.list(),
+    create: async (name) => service.create(name),
+    revoke: async (id) => {
+      if (!service.revoke(id)) throw Object.assign(new Error('no such token'), { status: 404, expose: true });
+    },
   };
 }

@@ -173,6 +173,18 @@ describe('admin pages (createAdminApp)', () => {
     assert.doesNotMatch(detail.text, /whsec_/, 'the secret is not shown again');
   });
 
+  it('creates an API token (shown once), lists it, revokes it', async () => {
+    const page = await c.post('/tokens', { name: 'ci' });
+    assert.equal(page.status, 200);
+    const token = /id="new-token">([^<]+)</.exec(page.text)![1]!;
+    assert.ok(token.length >= 16);
+    const list = await c.get('/webhooks');
+    assert.doesNotMatch(list.text, new RegExp(token), 'the token is not shown again');
+    const id = /\/tokens\/([^/]+)\/revoke/.exec(list.text)![1]!;
+    assert.equal((await c.post(`/tokens/${id}/revoke`)).status, 302);
+    assert.match((await c.get('/webhooks')).text, /revoked/);
+  });
+
   it('speaks Chinese by Accept-Language and by saved preference', async () => {
     const anon = await fetch(stack.url + '/login', { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } });
     assert.match(await anon.text(), /登录/);

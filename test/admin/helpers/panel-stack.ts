@@ -14,6 +14,7 @@ import { openStore, type Store } from '../../../src/store/index.js';
 import { listen, type Listening } from '../../../src/http/listen.js';
 import { silentLogger } from '../../../src/logger.js';
 import { createAdminApp } from '../../../src/admin/index.js';
+import { createApiTokens } from '../../../src/api/index.js';
 import type { AdminHandle } from '../../../src/admin/index.js';
 
 export const FAST = {
@@ -56,7 +57,7 @@ export async function startPanelStack(options: { adminPassword?: string; sandbox
     autoRelogin: false,
   });
   webhooks.start();
-  const app = createAdminApp({ manager, registry, store, webhooks, log, config: { adminPassword: options.adminPassword } });
+  const app = createAdminApp({ manager, registry, store, webhooks, tokens: createApiTokens(store.db), log, config: { adminPassword: options.adminPassword } });
   const http: Listening = await listen(app, '127.0.0.1', 0);
   return {
     url: http.url,
