@@ -3,17 +3,20 @@
  * with keep-alive HTTP and nothing else (no persistence, no pipeline, no parsing beyond what an echo
  * needs). It is the practical limit of the wire against which weiroto is measured.
  *
- * Run: node --import tsx bench/clients/raw-echo.ts <origin>
- *   <origin> is an http(s) origin of the sandbox; requests carry X-Wechat-Host with the logical host
- *   (https origins: the sandbox TLS port, whose test CA is trusted through NODE_EXTRA_CA_CERTS).
+ * Run: node --import tsx bench/clients/raw-echo.ts [origin]
+ *   With an http(s) origin of the sandbox, requests go there and carry X-Wechat-Host with the
+ *   logical host. Without one, requests go to the real host names over HTTPS (port 443), as a real
+ *   client would; the benchmark routes them to the sandbox's TLS port with the
+ *   test/helpers/wechat4u-hosts.cjs preload and trusts its test CA through NODE_EXTRA_CA_CERTS.
  * It prints one JSON line per milestone on stdout: {"event":"qr","uuid"}, {"event":"ready","ms"},
  * and, on SIGTERM, {"event":"stats","echoed"} before exiting.
  */
 import http from 'node:http';
 import https from 'node:https';
 
-const origin = new URL(process.argv[2] ?? 'http://127.0.0.1:5701');
-const client = origin.protocol === 'https:' ? https : http;
+// No origin: the real host names over HTTPS.
+const origin = process.argv[2] ? new URL(process.argv[2]) : undefined;
+const client = !origin || origin.protocol === 'https:' ? https : http;
 const agent = new client.Agent({ keepAlive: true, maxSockets: 8 });
 const cookies = new Map<string, string>();
 
@@ -27,14 +30,14 @@ function request(host: string, path: string, body?: unknown): Promise<Reply> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = client.request(
       {
-        host: origin.hostname,
-        port: origin.port,
+        host: origin ? origin.hostname : host,
+        port: origin ? origin.port : 443,
         path,
         method: payload ? 'POST' : 'GET',
         agent,
         servername: host,
         headers: {
-          'x-wechat-host': host,
+          ...(origin && { 'x-wechat-host': host }),
           cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
           ...(payload && { 'content-type': 'application/json;charset=UTF-8', 'content-length': payload.length }),
         },

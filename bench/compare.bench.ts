@@ -1,0 +1,62 @@
+/**
+ * weiroto vs wechat4u vs a raw client, side by side on one sandbox (issue 9): login→ready, a burst
+ * of echoes, single-message latency, peak RSS, then many idle accounts in one weiroto process.
+ * Prints a table with ratios and PASS/MISS per target, and rewrites README's Performance table.
+ *
+ * Run: node --import tsx bench/compare.bench.ts   (after `npm run build`; `npm run bench` does both)
+ * Env: BENCH_RUNS (default 3), BENCH_QUICK=1 (small sizes, README untouched), BENCH_CLIENTS=raw,weiroto
+ * BENCH_SCALE=0 (skip the scale part), BENCH_README=0 (do not write README).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLIENTS, ROOT, type ClientName } from './compare/clients.js';
+import { consoleReport, readmeSection, replacePerf } from './compare/report.js';
+import { runCompare, type CompareOptions } from './compare/run.js';
+
+const quick = process.env.BENCH_QUICK === '1';
+const runs = Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3));
+const clients = (process.env.BENCH_CLIENTS?.split(',').filter(Boolean) as ClientName[] | undefined) ?? CLIENTS;
+
+// Make sure dist/ is current: `weiroto start` would otherwise build inside the first measured run.
+const build = spawnSync(process.execPath, [join(ROOT, 'bin/weiroto.js'), 'help'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const options: CompareOptions = {
+  contacts: quick ? 500 : 5000,
+  rooms: quick ? 30 : 300,
+  roomSize: 50,
+  syncBatch: 100,
+  // 25 s like WeChat. Messages answer a held synccheck at once, so the hold never adds latency;
+  // it only decides how often an idle client polls.
+  holdMs: 25_000,
+  burst: quick ? 200 : 2000,
+  latencyCount: quick ? 10 : 50,
+  settleMs: 500,
+  runs,
+  clients,
+  ...(process.env.BENCH_SCALE !== '0' && {
+    scale: {
+      accounts: quick ? 20 : 200,
+      contacts: 500,
+      rooms: 10,
+      roomSize: 20,
+      holdMs: 25_000,
+      idleMs: quick ? 5_000 : 30_000,
+      latencyCount: quick ? 5 : 20,
+    },
+  }),
+  log: (l) => console.log(l),
+};
+
+const started = Date.now();
+const result = await runCompare(options);
+console.log('');
+console.log(consoleReport(result));
+const full = !quick && runs >= 3 && clients.length === CLIENTS.length && result.scale !== undefined;
+if (full && process.env.BENCH_README !== '0') {
+  const path = join(ROOT, 'README.md');
+  writeFileSync(path, replacePerf(readFileSync(path, 'utf8'), readmeSection(result)));
+  console.log('\nREADME.md Performance section updated.');
+}
+console.log(`compare: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

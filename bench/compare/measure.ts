@@ -1,0 +1,121 @@
+/**
+ * One run of one client: log in, wait for ready, then single-message latency (sequential), then a
+ * burst, then peak memory. Every figure comes from the sandbox's clock (inject time, receive time
+ * of the echo) and from /proc of the client's own process.
+ */
+import type { Account } from '../../src/sandbox/world.js';
+import type { ClientLauncher, ClientName } from './clients.js';
+import { cpuMs, memoryMiB } from './proc.js';
+import type { Inject, World } from './world.js';
+
+export interface Sizes {
+  burst: number;
+  latencyCount: number;
+  /** Time given to start-up work that follows ready (SYNC_CONV fetches…) before measuring. */
+  settleMs: number;
+}
+
+export interface RunResult {
+  client: ClientName;
+  loginReadyMs: number;
+  latency: { median: number; p90: number; all: number[] };
+  burst: { wallMs: number; perSecond: number; cpuMsPerMsg: number; cpuMs: number; injectMs: number; sandboxCpuMsPerMsg: number };
+  peakRssMiB: number;
+}
+
+export const median = (xs: number[]): number => quantile(xs, 0.5);
+
+/** Nearest-rank quantile. */
+export function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Half private texts from many friends, half group texts from many members of many groups. */
+export function burstMessages(world: World, account: Account, tag: string, count: number): Inject[] {
+  const { friends, rooms } = world.senders(account);
+  const out: Inject[] = [];
+  for (let i = 0; i < count; i++) {
+    const text = `${tag} ${i} ping`;
+    if (i % 2 === 0 || rooms.length === 0) out.push({ from: friends[(i * 7919) % friends.length]!, text });
+    else {
+      const r = rooms[(i * 31) % rooms.length]!;
+      out.push({ room: r.id, from: r.members[(i * 13) % r.members.length]!, text });
+    }
+  }
+  return out;
+}
+
+/** Wait until the process uses no more CPU for `quietMs` (bounded by `maxMs`); answers its CPU time. */
+async function settledCpu(pid: number, quietMs: number, maxMs: number): Promise<number> {
+  const end = Date.now() + maxMs;
+  let last = cpuMs(pid);
+  for (;;) {
+    await sleep(quietMs);
+    const now = cpuMs(pid);
+    if (now === last || Date.now() > end) return now;
+    last = now;
+  }
+}
+
+/**
+ * Run one client once against the world's account. The account is logged out on the phone at the
+ * end so the next client can log in to the same world.
+ */
+export async function runOnce(world: World, launcher: ClientLauncher, name: ClientName, account: Account, sizes: Sizes, runTag: string): Promise<RunResult> {
+  const client = launcher.launch(name);
+  try {
+    const uuid = await world.nextQr(30_000);
+    const confirmAt = await world.login(uuid, account);
+    const readyAt = await client.ready(120_000);
+    await sleep(sizes.settleMs);
+
+    // Single-message latency: one at a time, alternating private and group.
+    const lat: number[] = [];
+    const singles = burstMessages(world, account, `${runTag}-single`, sizes.latencyCount);
+    for (const m of singles) {
+      const wait = world.echoes(account, [m.text], 15_000);
+      const at = Date.now();
+      world.inject(account, [m]);
+      const [echoAt] = await wait.done;
+      lat.push(echoAt! - at);
+    }
+    await sleep(sizes.settleMs);
+
+    // The burst: every message injected in one synchronous loop.
+    const burst = burstMessages(world, account, `${runTag}-burst`, sizes.burst);
+    const wait = world.echoes(
+      account,
+      burst.map((m) => m.text),
+      180_000,
+    );
+    const cpu0 = cpuMs(client.child.pid);
+    const sandboxCpu0 = process.cpuUsage();
+    const t0 = Date.now();
+    world.inject(account, burst);
+    const injectMs = Date.now() - t0;
+    const times = await wait.done;
+    const last = Math.max(...times);
+    const sandboxCpu = process.cpuUsage(sandboxCpu0);
+    // CPU until the client is quiet again: work that follows the last echo (own echoes coming back
+    // through webwxsync, batched writes) belongs to the burst too.
+    const cpu1 = await settledCpu(client.child.pid, 250, 10_000);
+    const wallMs = Math.max(1, last - t0);
+    const peak = memoryMiB(client.child.pid).peak;
+    return {
+      client: name,
+      loginReadyMs: readyAt - confirmAt,
+      latency: { median: median(lat), p90: quantile(lat, 0.9), all: lat },
+      burst: { wallMs, perSecond: (sizes.burst * 1000) / wallMs, cpuMs: cpu1 - cpu0, cpuMsPerMsg: (cpu1 - cpu0) / sizes.burst, injectMs,
+        // The sandbox runs in this process: its CPU shows when it, not the client, is the limit.
+        sandboxCpuMsPerMsg: (sandboxCpu.user + sandboxCpu.system) / 1000 / sizes.burst },
+      peakRssMiB: peak,
+    };
+  } finally {
+    await client.stop();
+    await world.logout(account);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Child processes for the comparison benchmark: spawn one client with its stdout read as JSON
+ * lines, and read its CPU time and memory from /proc (Linux only), so figures are per client.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export type ChildEvent = { event: string; at: number; [k: string]: unknown };
+
+/** Clock ticks per second of utime/stime in /proc/<pid>/stat. */
+export const CLK_TCK = ((): number => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number(r.stdout?.trim());
+  return Number.isFinite(n) && n > 0 ? n : 100;
+})();
+
+/** CPU time (user + system) the process has used so far, in ms. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3 (state).
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  return ((utime + stime) * 1000) / CLK_TCK;
+}
+
+/** Resident memory now and at its peak (VmHWM), in MiB. */
+export function memoryMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+/** One spawned client: its JSON-line events, stderr tail, and a clean stop. */
+export class Child {
+  readonly proc: ChildProcess;
+  readonly events: ChildEvent[] = [];
+  private stderrTail = '';
+  private stdoutTail = '';
+  private waiters: { pred: (e: ChildEvent) => boolean; resolve: (e: ChildEvent) => void }[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(
+    readonly name: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+  ) {
+    this.proc = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+    createInterface({ input: this.proc.stdout! }).on('line', (line) => {
+      const at = Date.now();
+      this.stdoutTail = (this.stdoutTail + line + '\n').slice(-4000);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (!parsed || typeof parsed !== 'object') return;
+      const e = { ...(parsed as Record<string, unknown>), at } as ChildEvent;
+      if (typeof e.event !== 'string' && typeof e.msg === 'string') e.event = 'log';
+      this.events.push(e);
+      for (const w of [...this.waiters]) {
+        if (!w.pred(e)) continue;
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    });
+    this.proc.stderr!.on('data', (d: Buffer) => (this.stderrTail = (this.stderrTail + d.toString()).slice(-4000)));
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  /** The first event (past or future) matching `pred`; rejects after `timeoutMs` or if the child exits. */
+  waitFor(what: string, pred: (e: ChildEvent) => boolean, timeoutMs: number): Promise<ChildEvent> {
+    const hit = this.events.find(pred);
+    if (hit) return Promise.resolve(hit);
+    return new Promise((resolve, reject) => {
+      const fail = (why: string): void => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`${this.name}: ${why} while waiting for ${what}\n  stdout: ${this.stdoutTail.slice(-1500)}\n  stderr: ${this.stderrTail.slice(-1500)}`));
+      };
+      const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
+      const onExit = (code: number | null): void => {
+        clearTimeout(timer);
+        fail(`exited with ${String(code)}`);
+      };
+      const waiter = {
+        pred,
+        resolve: (e: ChildEvent) => {
+          clearTimeout(timer);
+          this.proc.off('exit', onExit);
+          resolve(e);
+        },
+      };
+      this.waiters.push(waiter);
+      this.proc.once('exit', onExit);
+    });
+  }
+
+  /** What the child wrote last (for error messages). */
+  tails(): string {
+    return `stdout: ${this.stdoutTail.slice(-1500)}\nstderr: ${this.stderrTail.slice(-1500)}`;
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  async stop(graceMs = 12_000): Promise<number | null> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return this.proc.exitCode;
+    this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), graceMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Figures → text: the console table with ratios and PASS/MISS per target, and the README
+ * Performance table (regenerated between `<!-- perf:start -->` and `<!-- perf:end -->` only).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { READY_DEFINITION, type ClientName } from './clients.js';
+import type { ClientSummary, CompareResult } from './run.js';
+
+export interface Target {
+  name: string;
+  /** The measured ratio or value, NaN when a client was not run. */
+  value: number;
+  limit: string;
+  pass: boolean;
+}
+
+export const START_MARK = '<!-- perf:start -->';
+export const END_MARK = '<!-- perf:end -->';
+
+/** Machine description: cores, CPU model, Node version, date. */
+export function machine(): string {
+  let model = cpus()[0]?.model ?? 'unknown CPU';
+  try {
+    model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? model;
+  } catch {
+    // not Linux: keep os.cpus()
+  }
+  let n = cpus().length;
+  try {
+    n = Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || n;
+  } catch {
+    // no nproc: keep os.cpus()
+  }
+  return `${n} × ${model}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+/** The issue's targets, as ratios of one run's medians. */
+export function targets(r: CompareResult): Target[] {
+  const s = r.summary;
+  const w = s.weiroto;
+  const ratio = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b > 0 ? a / b : NaN);
+  const t = (name: string, value: number, limit: string, ok: (v: number) => boolean): Target => ({ name, value, limit, pass: Number.isFinite(value) && ok(value) });
+  const out = [
+    t('echo throughput vs raw', ratio(w?.perSecond, s.raw?.perSecond), '≥ 0.8×', (v) => v >= 0.8),
+    t('echo throughput vs wechat4u', ratio(w?.perSecond, s.wechat4u?.perSecond), '≥ 5×', (v) => v >= 5),
+    t('latency median vs raw', ratio(w?.latencyMedian, s.raw?.latencyMedian), '≤ 1.5×', (v) => v <= 1.5),
+    t('login→ready vs wechat4u', ratio(w?.loginReadyMs, s.wechat4u?.loginReadyMs), '≤ 0.8×', (v) => v <= 0.8),
+    t('peak RSS vs wechat4u', ratio(w?.peakRssMiB, s.wechat4u?.peakRssMiB), '≤ 0.6×', (v) => v <= 0.6),
+  ];
+  if (r.scale) {
+    out.push(t(`${r.scale.accounts} idle accounts: RSS (MiB)`, r.scale.rssMiB, '< 1536', (v) => v < 1536));
+    out.push(t(`${r.scale.accounts} idle accounts: CPU (% of one core)`, r.scale.idleCpuPercent, '< 5', (v) => v < 5));
+  }
+  return out;
+}
+
+const f0 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(0));
+const f2 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(2));
+const f3 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(3));
+
+function rows(r: CompareResult): string[][] {
+  const s = r.summary;
+  const order: ClientName[] = ['weiroto', 'raw', 'wechat4u'];
+  const present = order.filter((c) => s[c]);
+  const get = (c: ClientName, k: keyof ClientSummary): number => Number(s[c]?.[k]);
+  const head = ['', ...present];
+  const line = (label: string, k: keyof ClientSummary, fmt: (n: number) => string): string[] => [label, ...present.map((c) => fmt(get(c, k)))];
+  return [
+    head,
+    line('login→ready (ms)', 'loginReadyMs', f0),
+    line(`echo burst of ${r.options.burst}: wall (ms)`, 'burstWallMs', f0),
+    line('echo burst: messages/s', 'perSecond', f0),
+    line('echo burst: client CPU per message (ms)', 'cpuMsPerMsg', f3),
+    line(`latency of 1 message, median of ${r.options.latencyCount} (ms)`, 'latencyMedian', f0),
+    line('latency p90 (ms)', 'latencyP90', f0),
+    line('peak RSS (MiB)', 'peakRssMiB', f0),
+  ];
+}
+
+function table(rs: string[][], markdown: boolean): string {
+  if (markdown) {
+    const [head, ...body] = rs;
+    return [`| ${head!.join(' | ')} |`, `|${head!.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...body.map((x) => `| ${x.join(' | ')} |`)].join('\n');
+  }
+  const widths = rs[0]!.map((_, i) => Math.max(...rs.map((x) => x[i]!.length)));
+  return rs.map((x) => x.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+function worldLine(r: CompareResult): string {
+  const o = r.options;
+  return `${o.contacts} contacts, ${o.rooms} groups of ${o.roomSize}, ${o.syncBatch} messages per sync, long-poll hold ${o.holdMs / 1000} s, sandbox rate limits off; medians of ${o.runs} run(s)`;
+}
+
+function scaleLines(r: CompareResult): string[] {
+  const sc = r.scale;
+  if (!sc) return [];
+  return [
+    `${sc.accounts} accounts of ${r.options.scale!.contacts} contacts in one weiroto process: all online in ${(sc.allOnlineMs / 1000).toFixed(1)} s, ` +
+      `RSS ${f0(sc.rssMiB)} MiB (peak ${f0(sc.peakRssMiB)} MiB), idle CPU ${f2(sc.idleCpuPercent)} % of one core over ${sc.idleMs / 1000} s ` +
+      `(${sc.heldPolls} synccheck polls held), latency to one of them median ${f0(sc.latency.median)} ms, p90 ${f0(sc.latency.p90)} ms`,
+  ];
+}
+
+/** The console report: table, ratios, targets, definitions. */
+export function consoleReport(r: CompareResult): string {
+  const lines = [`compare: ${worldLine(r)}`, `machine: ${machine()}`, '', table(rows(r), false), ''];
+  lines.push(...scaleLines(r), '');
+  lines.push('targets (ratios of this run):');
+  for (const t of targets(r)) lines.push(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(40)} ${f2(t.value).padStart(8)}  (target ${t.limit})`);
+  lines.push('', 'ready means:');
+  for (const c of Object.keys(r.summary) as ClientName[]) lines.push(`  ${c}: ${READY_DEFINITION[c]}`);
+  return lines.join('\n');
+}
+
+/** The Markdown put between the README markers. */
+export function readmeSection(r: CompareResult): string {
+  const lines = [
+    `Measured by \`npm run bench\` (\`bench/compare.bench.ts\`): three echo bots, each in its own process, against the same`,
+    `sandbox in TLS mode (real host names, same DNS trick): weiroto (\`BOT_PLUGINS=echo SEND_PACING=off weiroto start\`, SQLite on),`,
+    `the npm package wechat4u (unmodified) and a raw client (\`bench/clients/raw-echo.ts\`, keep-alive HTTPS and nothing else).`,
+    `World: ${worldLine(r)}. Machine: ${machine()}. Absolute times drift on shared machines; the ratios of one run hold.`,
+    '',
+    table(rows(r), true),
+    '',
+    ...scaleLines(r).map((l) => `Scale: ${l}.`),
+    '',
+    '| target | measured | |',
+    '|---|---:|---|',
+    ...targets(r).map((t) => `| ${t.name} ${t.limit} | ${f2(t.value)} | ${t.pass ? 'PASS' : 'MISS'} |`),
+  ];
+  return lines.join('\n');
+}
+
+/** README text with the section between the markers replaced (a Performance section is appended when missing). */
+export function replacePerf(readme: string, section: string): string {
+  const start = readme.indexOf(START_MARK);
+  const end = readme.indexOf(END_MARK);
+  if (start >= 0 && end > start) return readme.slice(0, start + START_MARK.length) + '\n' + section + '\n' + readme.slice(end);
+  const base = readme.endsWith('\n') ? readme : readme + '\n';
+  return `${base}\n## Performance\n\n${START_MARK}\n${section}\n${END_MARK}\n`;
+}

@@ -1,0 +1,92 @@
+/**
+ * The comparison as a function: one sandbox, the three clients run in turn (interleaved, so slow
+ * drift of the shared machine hits all of them alike), medians per client, then the scale part.
+ * `compare.bench.ts` calls it with the real sizes; the smoke test with tiny ones.
+ */
+import { ClientLauncher, CLIENTS, type ClientName } from './clients.js';
+import { median, runOnce, type RunResult, type Sizes } from './measure.js';
+import { runScale, type ScaleOptions, type ScaleResult } from './scale.js';
+import { World } from './world.js';
+
+export interface CompareOptions extends Sizes {
+  contacts: number;
+  rooms: number;
+  roomSize: number;
+  syncBatch: number;
+  holdMs: number;
+  runs: number;
+  clients?: ClientName[];
+  /** Skipped when undefined. */
+  scale?: ScaleOptions;
+  log?: (line: string) => void;
+}
+
+export interface ClientSummary {
+  client: ClientName;
+  runs: number;
+  loginReadyMs: number;
+  burstWallMs: number;
+  perSecond: number;
+  cpuMsPerMsg: number;
+  latencyMedian: number;
+  latencyP90: number;
+  peakRssMiB: number;
+}
+
+export interface CompareResult {
+  options: CompareOptions;
+  runs: RunResult[];
+  summary: Partial<Record<ClientName, ClientSummary>>;
+  scale?: ScaleResult;
+}
+
+function summarize(client: ClientName, runs: RunResult[]): ClientSummary {
+  return {
+    client,
+    runs: runs.length,
+    loginReadyMs: median(runs.map((r) => r.loginReadyMs)),
+    burstWallMs: median(runs.map((r) => r.burst.wallMs)),
+    perSecond: median(runs.map((r) => r.burst.perSecond)),
+    cpuMsPerMsg: median(runs.map((r) => r.burst.cpuMsPerMsg)),
+    latencyMedian: median(runs.map((r) => r.latency.median)),
+    latencyP90: median(runs.map((r) => r.latency.p90)),
+    peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
+  };
+}
+
+/** Run the comparison (and the scale part when asked). */
+export async function runCompare(o: CompareOptions): Promise<CompareResult> {
+  const log = o.log ?? (() => {});
+  const clients = o.clients ?? CLIENTS;
+  const runs: RunResult[] = [];
+  const world = await World.start({ contacts: o.contacts, rooms: o.rooms, roomSize: o.roomSize, syncBatch: o.syncBatch, holdMs: o.holdMs });
+  const account = world.account(0);
+  const friends = world.senders(account).friends.length;
+  const launcher = new ClientLauncher(world.tlsPort, world.caCertPath, { friends, rooms: account.rooms.size });
+  try {
+    for (let i = 0; i < o.runs; i++) {
+      for (const name of clients) {
+        const r = await runOnce(world, launcher, name, account, o, `r${i}-${name}`);
+        runs.push(r);
+        log(
+          `  run ${i + 1} ${name.padEnd(8)} login→ready ${r.loginReadyMs} ms, burst ${r.burst.wallMs} ms (${r.burst.perSecond.toFixed(0)}/s, ` +
+            `${r.burst.cpuMsPerMsg.toFixed(3)} ms CPU/msg; sandbox ${r.burst.sandboxCpuMsPerMsg.toFixed(3)} ms CPU/msg), latency median ${r.latency.median} ms p90 ${r.latency.p90} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+        );
+      }
+    }
+  } finally {
+    launcher.close();
+    await world.close();
+  }
+  const summary: Partial<Record<ClientName, ClientSummary>> = {};
+  for (const name of clients) {
+    const mine = runs.filter((r) => r.client === name);
+    if (mine.length) summary[name] = summarize(name, mine);
+  }
+  let scale: ScaleResult | undefined;
+  if (o.scale) {
+    log(`  scale: ${o.scale.accounts} accounts of ${o.scale.contacts} contacts in one weiroto process…`);
+    scale = await runScale(o.scale);
+  }
+  return { options: o, runs, summary, ...(scale && { scale }) };
+}

@@ -1,0 +1,163 @@
+/**
+ * The sandbox side of the comparison: one sandbox in TLS mode (the real host names over HTTPS with
+ * its test CA), messages injected in-process through the same function the control API calls
+ * (so a burst of 2,000 is really one burst, not 2,000 HTTP round trips of the benchmark), and a
+ * watch on the sandbox journal that sees every message a client sends the moment the sandbox
+ * records it (`at` is the sandbox's receive time: latencies carry no polling error).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import { injectMessage } from '../../src/sandbox/inbound.js';
+import type { JournalEntry } from '../../src/sandbox/state.js';
+import type { Account } from '../../src/sandbox/world.js';
+
+export interface WorldSize {
+  contacts: number;
+  rooms: number;
+  roomSize: number;
+  accounts?: number;
+  syncBatch?: number;
+  holdMs?: number;
+}
+
+/** A message to inject: private from a friend, or into a room from one of its members. */
+export interface Inject {
+  from: string;
+  room?: string;
+  text: string;
+}
+
+export class World {
+  private listeners = new Set<(e: JournalEntry) => void>();
+  private seenQrs = new Set<string>();
+
+  private constructor(
+    readonly sb: RunningSandbox,
+    private readonly dir: string,
+  ) {
+    const st = sb.state;
+    const record = st.record.bind(st);
+    // Observe every journal entry as it is recorded (no polling).
+    st.record = (e) => {
+      const entry = record(e);
+      if (entry.dir === 'out') for (const l of this.listeners) l(entry);
+      return entry;
+    };
+  }
+
+  /**
+   * Start the sandbox. Rate limits are off: the sandbox would otherwise answer Ret 1205 to more
+   * than 600 sends a minute, and the point here is what each client can do, not WeChat's limits.
+   */
+  static async start(size: WorldSize): Promise<World> {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-compare-'));
+    const sb = await startSandbox({
+      tlsPort: 0,
+      tlsDir: dir,
+      accounts: size.accounts ?? 1,
+      contacts: size.contacts,
+      rooms: size.rooms,
+      roomSize: size.roomSize,
+      syncBatch: size.syncBatch ?? 100,
+      holdMs: size.holdMs ?? 25_000,
+      rateLimits: false,
+    });
+    return new World(sb, dir);
+  }
+
+  get tlsPort(): number {
+    return this.sb.tlsPort!;
+  }
+  get caCertPath(): string {
+    return this.sb.caCertPath!;
+  }
+
+  account(index = 0): Account {
+    const a = this.sb.state.accounts[index];
+    if (!a) throw new Error(`no sandbox account ${index}`);
+    return a;
+  }
+
+  /** Friends and rooms (with members other than the account) to send from. */
+  senders(account: Account): { friends: string[]; rooms: { id: string; members: string[] }[] } {
+    const friends = [...account.people.values()].filter((p) => p.kind === 'friend').map((p) => p.id);
+    const rooms = [...account.rooms.values()].map((r) => ({ id: r.id, members: r.members.map((m) => m.id).filter((id) => id !== account.id) }));
+    return { friends, rooms };
+  }
+
+  /** The next QR code a client asked for (one not returned before). */
+  async nextQr(timeoutMs: number): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      for (const q of this.sb.state.qrs.values()) {
+        if (q.status === 'waiting' && !this.seenQrs.has(q.uuid)) {
+          this.seenQrs.add(q.uuid);
+          return q.uuid;
+        }
+      }
+      if (Date.now() > end) throw new Error('no new QR code appeared');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Scan the QR as `account` and confirm; answers the time just before the confirm tap. */
+  async login(uuid: string, account: Account): Promise<number> {
+    await this.sb.control.scan({ uuid, account: account.id });
+    const at = Date.now();
+    await this.sb.control.confirm({ uuid });
+    return at;
+  }
+
+  /** End the account's session on the phone (frees it for the next client). */
+  async logout(account: Account): Promise<void> {
+    if (this.sb.state.active.has(account.id)) await this.sb.control.phoneLogout({ account: account.id });
+  }
+
+  /** Inject messages in one synchronous loop (one burst). */
+  inject(account: Account, list: Inject[]): void {
+    for (const m of list) injectMessage(this.sb.state, { account: account.id, from: m.from, ...(m.room && { room: m.room }), text: m.text });
+  }
+
+  /**
+   * Wait until the account sent every text in `texts` (each once); answers the sandbox's receive
+   * time of each, in the order of `texts`.
+   */
+  echoes(account: Account, texts: string[], timeoutMs: number): { done: Promise<number[]>; cancel: () => void } {
+    if (texts.length === 0) return { done: Promise.resolve([]), cancel: () => {} };
+    const want = new Map<string, number>();
+    texts.forEach((t, i) => want.set(t, i));
+    const times: number[] = new Array<number>(texts.length).fill(0);
+    let left = texts.length;
+    let cancel = (): void => {};
+    const done = new Promise<number[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(listener);
+        reject(new Error(`${left} of ${texts.length} echoes missing after ${timeoutMs} ms (e.g. ${JSON.stringify(texts.find((_, i) => times[i] === 0))})`));
+      }, timeoutMs);
+      const listener = (e: JournalEntry): void => {
+        if (e.account !== account.id) return;
+        const i = want.get(e.text);
+        if (i === undefined || times[i]) return;
+        times[i] = e.at;
+        if (--left === 0) {
+          clearTimeout(timer);
+          this.listeners.delete(listener);
+          resolve(times);
+        }
+      };
+      cancel = () => {
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+      };
+      this.listeners.add(listener);
+    });
+    return { done, cancel };
+  }
+
+  async close(): Promise<void> {
+    await this.sb.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
