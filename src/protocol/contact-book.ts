@@ -3,11 +3,15 @@
  * getcontact pages, batchgetcontact, ModContactList) and the SYNC_CONV stable-id mapping. Each raw
  * entry is converted once; lookups are Map reads. Cleared on every new login (ids change, §13).
  */
-import type { Contact, Room } from '../transport/model.js';
+import type { Contact, Room, RoomMember } from '../transport/model.js';
 import { isRoomId, parseContact, parseRoom } from './parse-contact.js';
 import type { RawContact } from './raw-types.js';
 
-export type BookChange = { kind: 'contact'; contact: Contact } | { kind: 'room'; room: Room };
+/** `left`: members in the previous full member list that are missing from this one. */
+export type BookChange = { kind: 'contact'; contact: Contact } | { kind: 'room'; room: Room; left?: RoomMember[] };
+
+/** Departed members remembered per room, so leave texts that arrive after the list changed resolve. */
+const DEPARTED_KEPT = 50;
 
 export class ContactBook {
   readonly contacts = new Map<string, Contact>();
@@ -16,6 +20,10 @@ export class ContactBook {
   readonly stableIds = new Map<string, string>();
   /** Member display names per room (member id → name shown in that room). */
   private readonly memberNames = new Map<string, Map<string, string>>();
+  /** Members who dropped out of a room's list, newest first (bounded per room). */
+  private readonly departed = new Map<string, RoomMember[]>();
+  /** The last topic change seen in a room entry: the 10000 rename text comes after it (§10.9). */
+  private readonly topicChanges = new Map<string, { from: string; to: string }>();
   selfId = '';
   selfName = '';
 
@@ -24,6 +32,8 @@ export class ContactBook {
     this.rooms.clear();
     this.stableIds.clear();
     this.memberNames.clear();
+    this.departed.clear();
+    this.topicChanges.clear();
   }
 
   /** Convert and store one raw entry; returns the domain object. */
@@ -31,14 +41,22 @@ export class ContactBook {
     if (!raw || typeof raw.UserName !== 'string' || raw.UserName === '') return undefined;
     const id = raw.UserName;
     if (isRoomId(id)) {
-      const room = parseRoom(raw, this.selfId || undefined, this.stableIds.get(id), this.rooms.get(id));
+      const prev = this.rooms.get(id);
+      const room = parseRoom(raw, this.selfId || undefined, this.stableIds.get(id), prev);
       this.rooms.set(id, room);
+      if (prev?.topic && prev.topic !== room.topic) this.topicChanges.set(id, { from: prev.topic, to: room.topic });
+      let left: RoomMember[] | undefined;
       if (raw.MemberList && raw.MemberList.length > 0) {
         const names = new Map<string, string>();
         for (const m of room.members) names.set(m.id, m.displayName ?? m.name);
         this.memberNames.set(id, names);
+        // Only a full list before and after says who left.
+        if (prev && prev.members.length > 0) {
+          left = prev.members.filter((m) => !names.has(m.id));
+          if (left.length > 0) this.departed.set(id, [...left, ...(this.departed.get(id) ?? [])].slice(0, DEPARTED_KEPT));
+        }
       }
-      return { kind: 'room', room };
+      return left && left.length > 0 ? { kind: 'room', room, left } : { kind: 'room', room };
     }
     const contact = parseContact(raw, this.selfId || undefined, this.stableIds.get(id));
     this.contacts.set(id, contact);
@@ -48,6 +66,8 @@ export class ContactBook {
   remove(id: string): 'contact' | 'room' | undefined {
     if (this.rooms.delete(id)) {
       this.memberNames.delete(id);
+      this.departed.delete(id);
+      this.topicChanges.delete(id);
       return 'room';
     }
     return this.contacts.delete(id) ? 'contact' : undefined;
@@ -100,6 +120,29 @@ export class ContactBook {
     const out: string[] = [];
     for (const m of room.members) if (names.includes(m.displayName ?? '') || names.includes(m.name)) out.push(m.id);
     return out;
+  }
+
+  /**
+   * Ids for the names of a leave text: per name a member who just left the list (most recent
+   * first), else one still listed (the list change may not have arrived yet).
+   */
+  leftIdsByName(roomId: string, names: readonly string[]): string[] {
+    const departed = this.departed.get(roomId) ?? [];
+    const out = new Set<string>();
+    for (const name of names) {
+      const gone = departed.find((m) => m.displayName === name || m.name === name);
+      if (gone) out.add(gone.id);
+      else for (const id of this.memberIdsByName(roomId, [name])) out.add(id);
+    }
+    return [...out];
+  }
+
+  /** The topic before the last change to `topic` (once; later calls return undefined). */
+  takePreviousTopic(roomId: string, topic: string): string | undefined {
+    const c = this.topicChanges.get(roomId);
+    if (!c || c.to !== topic) return undefined;
+    this.topicChanges.delete(roomId);
+    return c.from;
   }
 
   /** Rooms known by id but without a member list yet. */

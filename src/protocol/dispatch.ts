@@ -4,7 +4,7 @@
  * are batch-fetched first, messages are deduplicated by MsgId, own echoes are marked isSelf.
  */
 import { isTransportError } from '../transport/errors.js';
-import type { Message } from '../transport/model.js';
+import type { Message, RoomMember } from '../transport/model.js';
 import { isRoomId, isSpecialAccount } from './parse-contact.js';
 import { MSG, parseAddMsg, type MessageEvent, type ParseContext } from './parse-message.js';
 import type { RawAddMsg, RawBatchGetContactItem, RawContact, RawSyncResponse } from './raw-types.js';
@@ -111,7 +111,27 @@ function rememberRaw(core: SessionCore, m: RawAddMsg): void {
   core.rawMessages.set(String(m.MsgId), ref);
 }
 
-async function emitEvent(core: SessionCore, ev: MessageEvent, signal?: AbortSignal): Promise<void> {
+/**
+ * Per-sync bookkeeping for leaves: members who dropped out of a room's list (ModContactList) and
+ * those a removal text in the same sync already reported. Quiet leaves — the server sends other
+ * members no text when someone leaves or is removed by someone else — are only visible as the
+ * list change, so those not covered by a text become room-leave events after the messages.
+ */
+interface SyncScratch {
+  left: Map<string, RoomMember[]>;
+  covered: Map<string, Set<string>>;
+}
+
+function emitQuietLeaves(core: SessionCore, scratch: SyncScratch): void {
+  for (const [roomId, members] of scratch.left) {
+    const covered = scratch.covered.get(roomId);
+    const quiet = members.filter((m) => m.id !== core.book.selfId && !covered?.has(m.id));
+    if (quiet.length === 0 || !core.book.rooms.has(roomId)) continue;
+    core.events.emit('room-leave', { roomId, names: quiet.map((m) => m.displayName || m.name), memberIds: quiet.map((m) => m.id), self: false, at: core.clock.now() });
+  }
+}
+
+async function emitEvent(core: SessionCore, ev: MessageEvent, scratch: SyncScratch, signal?: AbortSignal): Promise<void> {
   const { book, events } = core;
   switch (ev.kind) {
     case 'status':
@@ -129,8 +149,10 @@ async function emitEvent(core: SessionCore, ev: MessageEvent, signal?: AbortSign
       if (f.kind === 'friend-added' || !ev.roomId) return;
       const roomId = ev.roomId;
       if (f.kind === 'room-topic') {
-        events.emit('room-topic', { roomId, topic: f.topic, ...(book.rooms.get(roomId)?.topic ? { oldTopic: book.rooms.get(roomId)!.topic } : {}), changerName: f.bySelf ? book.selfName : f.changerName, at: ev.at });
+        // The room entry with the new name usually came first (ModContactList precedes AddMsgList).
         const room = book.rooms.get(roomId);
+        const oldTopic = book.takePreviousTopic(roomId, f.topic) ?? (room?.topic && room.topic !== f.topic ? room.topic : undefined);
+        events.emit('room-topic', { roomId, topic: f.topic, ...(oldTopic ? { oldTopic } : {}), changerName: f.bySelf ? book.selfName : f.changerName, at: ev.at });
         if (room) room.topic = f.topic;
         return;
       }
@@ -141,7 +163,11 @@ async function emitEvent(core: SessionCore, ev: MessageEvent, signal?: AbortSign
       if (f.kind === 'room-join') {
         events.emit('room-join', { roomId, names: f.names, memberIds: book.memberIdsByName(roomId, f.names), ...(f.inviterName ? { inviterName: f.inviterName } : {}), via: f.via, bySelf: f.bySelf, at: ev.at });
       } else {
-        events.emit('room-leave', { roomId, names: f.names, memberIds: book.memberIdsByName(roomId, f.names), ...(f.removerName ? { removerName: f.removerName } : {}), self: f.self, at: ev.at });
+        const memberIds = f.self ? [] : book.leftIdsByName(roomId, f.names);
+        let covered = scratch.covered.get(roomId);
+        if (!covered) scratch.covered.set(roomId, (covered = new Set()));
+        for (const id of memberIds) covered.add(id);
+        events.emit('room-leave', { roomId, names: f.names, memberIds, ...(f.removerName ? { removerName: f.removerName } : {}), self: f.self, at: ev.at });
       }
       return;
     }
@@ -187,15 +213,26 @@ async function applyBody(core: SessionCore, r: RawSyncResponse, signal?: AbortSi
     if (kind === 'room') events.emit('room-delete', { id: d.UserName });
     else if (kind === 'contact') events.emit('contact-delete', { id: d.UserName });
   }
+  const scratch: SyncScratch = { left: new Map(), covered: new Map() };
   for (const raw of r.ModContactList ?? []) {
     const change = book.upsert(raw);
     changes++;
     if (!change || !core.live) continue;
-    if (change.kind === 'room') events.emit('room-update', change.room);
-    else events.emit('contact-update', change.contact);
+    if (change.kind === 'room') {
+      if (change.left) scratch.left.set(change.room.id, [...(scratch.left.get(change.room.id) ?? []), ...change.left]);
+      events.emit('room-update', change.room);
+    } else events.emit('contact-update', change.contact);
   }
 
-  const list = r.AddMsgList ?? [];
+  changes += await dispatchMessages(core, r.AddMsgList ?? [], scratch, signal);
+  emitQuietLeaves(core, scratch);
+  return changes;
+}
+
+/** AddMsgList: dedupe, resolve unknown senders and groups, parse, emit. Returns new entries. */
+async function dispatchMessages(core: SessionCore, list: RawAddMsg[], scratch: SyncScratch, signal?: AbortSignal): Promise<number> {
+  const { book, events } = core;
+  let changes = 0;
   if (list.length === 0) return changes;
   // Drop what we already dispatched before doing any work for it.
   const fresh: RawAddMsg[] = [];
@@ -235,7 +272,7 @@ async function applyBody(core: SessionCore, r: RawSyncResponse, signal?: AbortSi
       if (msg.type !== 'text' && msg.type !== 'system') rememberRaw(core, m);
       events.emit('message', msg);
     }
-    if (parsed.event) await emitEvent(core, parsed.event, signal);
+    if (parsed.event) await emitEvent(core, parsed.event, scratch, signal);
   }
   return changes;
 }
