@@ -55,6 +55,7 @@ export class DeliveryWorker {
   private wakeController = new AbortController();
   private readonly hardStop = new AbortController();
   private running = false;
+  private stopping = false;
 
   constructor(private readonly deps: WorkerDeps) {
     this.breakers = new CircuitBreakers(deps.options.breaker);
@@ -102,8 +103,10 @@ export class DeliveryWorker {
         }
       }
     } finally {
+      this.stopping = true;
       await this.drain(options.graceMs);
       this.running = false;
+      this.stopping = false;
     }
   }
 
@@ -120,7 +123,7 @@ export class DeliveryWorker {
 
   /** Start every head that may go now; returns when the next head in back-off becomes due. */
   private dispatch(now: number): number | undefined {
-    const { deliveries, endpoints, options, log } = this.deps;
+    const { deliveries, endpoints, options } = this.deps;
     const heads = deliveries.pendingHeads(5000);
     let nextDue: number | undefined;
     const eps = new Map<string, WebhookEndpoint | undefined>();
@@ -151,16 +154,41 @@ export class DeliveryWorker {
         this.breakers.release(row.endpointId);
         continue;
       }
-      const p = this.deliver(ep, row)
-        .catch((e: unknown) => log.error({ err: e, delivery: row.id }, 'webhook delivery crashed'))
-        .finally(() => {
-          this.inflight.delete(row.id);
-          this.finish(row.endpointId);
-          this.wake();
-        });
-      this.inflight.set(row.id, p);
+      this.launch(ep, row);
     }
     return nextDue;
+  }
+
+  private launch(ep: WebhookEndpoint, row: WebhookDelivery & { body: string }): void {
+    const p = this.deliver(ep, row)
+      .catch((e: unknown) => this.deps.log.error({ err: e, delivery: row.id }, 'webhook delivery crashed'))
+      .finally(() => {
+        this.inflight.delete(row.id);
+        // Keep the slot for the same chat's next row when it is due (a cheap seek); only a
+        // drained or backing-off chat hands the slot back to the loop's full scan.
+        if (!this.continueChat(ep.id, row.chatKey)) {
+          this.finish(row.endpointId);
+          this.wake();
+        }
+      });
+    this.inflight.set(row.id, p);
+  }
+
+  /** Start the next row of a chat in the slot a finished delivery left; false when there is none to start. */
+  private continueChat(endpointId: string, chatKey: string): boolean {
+    if (this.hardStop.signal.aborted || !this.running || this.stopping) return false;
+    const { deliveries, endpoints, clock } = this.deps;
+    const now = clock.now();
+    const next = deliveries.head(endpointId, chatKey);
+    if (!next || next.status !== 'pending' || next.nextAt > now) return false;
+    const ep = endpoints.get(endpointId);
+    if (!ep || !ep.enabled || !this.breakers.tryAcquire(endpointId, now)) return false;
+    if (deliveries.claim([next.id], now).length === 0) {
+      this.breakers.release(endpointId);
+      return false;
+    }
+    this.launch(ep, next);
+    return true;
   }
 
   private finish(endpointId: string): void {
