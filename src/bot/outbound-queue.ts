@@ -2,6 +2,8 @@
  * One account's durable outbound queue. `enqueue()` returns once the row is committed; a worker
  * loop sends rows in order (per chat), paced, retrying 1205 and network failures with back-off,
  * and parks while the account is offline. After a restart `start()` picks up every queued row.
+ * Paced, one send is in flight at a time; without pacing (SEND_PACING=off) several sends to
+ * different chats are in flight at once, while each chat keeps its order (one at a time per chat).
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
@@ -40,6 +42,8 @@ export interface OutboundQueueDeps {
   onSettledInTx?(record: OutboundRecord): void;
   /** Called after that transaction committed. */
   onSettled?(record: OutboundRecord): void;
+  /** Sends in flight at once (different chats) when pacing is off; default 8. Paced = always 1. */
+  maxInFlight?: number;
 }
 
 interface Pending {
@@ -49,6 +53,7 @@ interface Pending {
 }
 
 const SCAN_LIMIT = 200;
+const DEFAULT_MAX_IN_FLIGHT = 8;
 const WOKEN = new Error('woken');
 
 export class OutboundQueue {
@@ -57,9 +62,11 @@ export class OutboundQueue {
   private waiters = new Map<string, Set<(r: OutboundRecord) => void>>();
   private loop: Promise<void> | undefined;
   private abort: AbortController | undefined;
-  private inFlight: Promise<void> | undefined;
-  /** The row being sent now (its 'sending' state lives here, not in SQLite). */
-  private current: string | undefined;
+  /** Sends in flight by row id (their 'sending' state lives here, not in SQLite). */
+  private inFlight = new Map<string, Promise<void>>();
+  /** Chats with a send in flight: their next rows wait (per-chat order). */
+  private busyChats = new Set<string>();
+  private readonly maxInFlight: number;
   private idleWaiters: (() => void)[] = [];
   readonly pacer: Pacer;
   private retry: typeof DEFAULT_RETRY;
@@ -68,6 +75,8 @@ export class OutboundQueue {
     const dayStart = Math.floor(deps.clock.now() / 86_400_000) * 86_400_000;
     this.pacer = new Pacer(deps.pacing, deps.clock, deps.pacing ? deps.repo.countSentSince(deps.account, dayStart) : 0);
     this.retry = { ...DEFAULT_RETRY, ...deps.retry };
+    // Pacing spaces sends out in time, so it is only meaningful one at a time.
+    this.maxInFlight = deps.pacing ? 1 : Math.max(1, deps.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   }
 
   /** Rows waiting to be sent (in memory). */
@@ -86,11 +95,12 @@ export class OutboundQueue {
     this.loop = this.run(abort.signal).catch((e: unknown) => this.deps.log.error({ err: e }, 'outbound: worker stopped'));
   }
 
-  /** Stop the worker after the in-flight send (if any) finishes. Queued rows stay in SQLite. */
+  /** Stop the worker after the in-flight sends (if any) finish. Queued rows stay in SQLite. */
   async stop(): Promise<void> {
     this.abort?.abort(new Error('outbound queue stopped'));
     this.wake();
     await this.loop;
+    await Promise.all(this.inFlight.values());
     this.loop = undefined;
     this.abort = undefined;
   }
@@ -111,7 +121,7 @@ export class OutboundQueue {
   /** A row with its live status ('sending' while in flight). */
   get(id: string): OutboundRecord | undefined {
     const r = this.deps.repo.get(id);
-    if (r && id === this.current && r.status === 'queued') r.status = 'sending';
+    if (r && this.inFlight.has(id) && r.status === 'queued') r.status = 'sending';
     return r;
   }
 
@@ -140,7 +150,7 @@ export class OutboundQueue {
 
   /** Resolve when nothing is queued or in flight (tests, shutdown). */
   idle(): Promise<void> {
-    if (this.pending.length === 0 && !this.inFlight) return Promise.resolve();
+    if (this.pending.length === 0 && this.inFlight.size === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -156,7 +166,8 @@ export class OutboundQueue {
         await this.sleepOrWake(undefined, signal);
         continue;
       }
-      if (!this.deps.canSend()) {
+      if (!this.deps.canSend() || this.inFlight.size >= this.maxInFlight) {
+        // A finished send wakes the loop too.
         await this.sleepOrWake(undefined, signal);
         continue;
       }
@@ -177,11 +188,20 @@ export class OutboundQueue {
       // The row may have been moved by a concurrent enqueue only at the tail: index stays valid.
       if (!item) continue;
       this.pending.splice(pick.index, 1);
-      this.pacer.consume(item.record.chatId);
-      this.inFlight = this.sendOne(item);
-      await this.inFlight;
-      this.inFlight = undefined;
-      this.current = undefined;
+      const { id, chatId } = item.record;
+      this.pacer.consume(chatId);
+      this.busyChats.add(chatId);
+      const sending = this.sendOne(item)
+        .catch((e: unknown) => this.deps.log.error({ err: e, id }, 'outbound: could not record a send'))
+        .finally(() => {
+          this.inFlight.delete(id);
+          this.busyChats.delete(chatId);
+          this.wake();
+          this.notifyIdle();
+        });
+      this.inFlight.set(id, sending);
+      // Paced: wait for this send before picking the next (the pacer decides the next moment).
+      if (this.maxInFlight === 1) await sending;
     }
   }
 
@@ -196,6 +216,7 @@ export class OutboundQueue {
       const chat = p.record.chatId;
       if (seen.has(chat)) continue;
       seen.add(chat);
+      if (this.busyChats.has(chat)) continue;
       const wait = Math.max(p.notBefore - now, this.pacer.delay(chat));
       if (wait <= 0) return { index: i, delay: 0 };
       delay = Math.min(delay, wait);
@@ -207,7 +228,6 @@ export class OutboundQueue {
     const { repo } = this.deps;
     const r = item.record;
     r.attempts++;
-    this.current = r.id;
     try {
       const sent = await this.call(r);
       const record: OutboundRecord = { ...r, status: 'sent', wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() };
@@ -271,7 +291,7 @@ export class OutboundQueue {
   }
 
   private notifyIdle(): void {
-    if (this.pending.length || this.inFlight) return;
+    if (this.pending.length || this.inFlight.size) return;
     const list = this.idleWaiters;
     this.idleWaiters = [];
     for (const r of list) r();

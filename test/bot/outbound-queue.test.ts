@@ -63,6 +63,37 @@ describe('OutboundQueue', () => {
     assert.equal(stored.wechatId, fake.sent[5]!.id);
   });
 
+  it('with pacing off several chats send at once, each chat one at a time and in order', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const perChat = new Map<string, number>();
+    let maxPerChat = 0;
+    const slow = Object.create(fake) as FakeTransport;
+    slow.sendText = async (to: string, text: string) => {
+      inFlight++;
+      perChat.set(to, (perChat.get(to) ?? 0) + 1);
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      maxPerChat = Math.max(maxPerChat, perChat.get(to)!);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      perChat.set(to, perChat.get(to)! - 1);
+      return fake.sendText(to, text);
+    };
+    queue = new OutboundQueue({
+      account: 'a1', repo: store.outbound, transport: () => slow, clock, log: silentLogger(), pacing: null,
+      canSend: () => online, transaction: (fn) => store.db.transaction(fn)(), maxInFlight: 4,
+    });
+    queue.start();
+    for (let i = 0; i < 6; i++) for (const chat of ['@a', '@b', '@c', '@d', '@e']) enqueue(chat, `${chat}${i}`);
+    await queue.idle();
+    assert.equal(fake.sent.length, 30);
+    assert.equal(maxInFlight, 4, 'four sends in flight at once');
+    assert.equal(maxPerChat, 1, 'never two sends to one chat at once');
+    for (const chat of ['@a', '@b', '@c', '@d', '@e']) {
+      assert.deepEqual(fake.sent.filter((x) => x.to === chat).map((x) => x.text), [0, 1, 2, 3, 4, 5].map((i) => `${chat}${i}`));
+    }
+  });
+
   it('safe pacing: a burst of 5, then one per 3 s globally, with jitter', async () => {
     queue = make({ ...SAFE_PACING, perChat: { burst: 100, intervalMs: 1 } });
     queue.start();
