@@ -53,7 +53,7 @@ export class DeliveryWorker {
   private readonly inflight = new Map<number, Promise<void>>();
   private readonly perEndpoint = new Map<string, number>();
   private wakeController = new AbortController();
-  private readonly hardStop = new AbortController();
+  private hardStop = new AbortController();
   private running = false;
   private stopping = false;
 
@@ -75,6 +75,7 @@ export class DeliveryWorker {
   async run(signal: AbortSignal): Promise<void> {
     if (this.running) throw new Error('The webhook worker is already running.');
     this.running = true;
+    this.hardStop = new AbortController();
     const { deliveries, clock, log, options } = this.deps;
     const recovered = deliveries.recover(clock.now());
     if (recovered) log.info({ recovered }, 'webhook deliveries interrupted by a stop or crash are queued again');
