@@ -13,12 +13,17 @@ import { PluginRegistry } from './pipeline/index.js';
 import { AccountManager } from './bot/index.js';
 import { createWebTransport } from './protocol/index.js';
 import type { RunningSandbox } from './sandbox/index.js';
+import { createWebhookService, replySenderFor, type WebhookService } from './webhook/index.js';
+import { createApiMiddleware, createApiTokens, type ApiTokens } from './api/index.js';
+import { createAdminMiddleware } from './admin/index.js';
 
 export interface RunningServer {
   url: string;
   store: Store;
   manager: AccountManager;
   registry: PluginRegistry;
+  webhooks: WebhookService;
+  tokens: ApiTokens;
   /** Set in demo mode. */
   sandbox?: RunningSandbox;
   /** Stop everything; safe to call twice. */
@@ -69,9 +74,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const registry = await PluginRegistry.load({ pluginDir: config.pluginDir });
     for (const p of registry.problems) log.warn({ path: p.path }, `plugin not loaded: ${p.error}`);
 
+    // The webhook outbox row is written in the same transaction as the event it describes, so the
+    // service exists before the manager; replies reach the manager through a late-bound getter.
+    let managerRef: AccountManager | undefined;
+    const webhooks = createWebhookService({
+      db: store.db,
+      box: store.box,
+      log,
+      publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+      allowPrivateUrls: config.apiAllowPrivateUrls,
+      sendReply: replySenderFor(() => managerRef!),
+    });
+    if (config.webhookUrl) webhooks.ensureEndpointFromConfig(config.webhookUrl, config.webhookSecret);
+    const tokens = createApiTokens(store.db);
+    if (config.apiToken) tokens.ensureToken(config.apiToken);
+
     const manager = new AccountManager({
       store,
       log,
+      eventWriters: [webhooks.eventWriter],
       pluginRegistry: registry,
       sendPacing: config.sendPacing,
       botPlugins: config.botPlugins,
@@ -82,6 +103,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
           printQr: !options.demo && process.stdout.isTTY === true,
         }),
+    });
+    managerRef = manager;
+    const webhookStop = new AbortController();
+    webhooks.start(webhookStop.signal);
+    // Stop order: accounts (loops, in-flight sends), then the webhook worker, then HTTP, then the store.
+    closers.unshift(async () => {
+      webhookStop.abort();
+      await webhooks.stop();
     });
     closers.unshift(() => manager.stopAll());
 
@@ -101,9 +130,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const app = new Koa({ proxy: false });
     app.silent = true;
     app.on('error', (err: Error) => log.error({ err }, 'http error'));
+    const admin = createAdminMiddleware({ manager, registry, store, webhooks, tokens, log, config });
     app.use(opsMiddleware(checks));
+    app.use(createApiMiddleware({ manager, registry, store, webhooks, tokens, log, config }));
+    app.use(admin); // last: it answers unknown paths with its 404 page
     const http: Listening = await listen(app, config.host, config.port);
-    closers.splice(1, 0, () => http.close());
+    closers.splice(2, 0, () => http.close(), () => admin.close());
 
     manager.onEvent((e) => {
       if (e.type === 'account.state') log.debug({ account: e.account, data: e.data }, 'account state');
@@ -125,6 +157,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store,
       manager,
       registry,
+      webhooks,
+      tokens,
       ...(sandbox && { sandbox }),
       close: () => (closing ??= runClosers()),
     };

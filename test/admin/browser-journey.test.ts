@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { eventually, startPanelStack, type PanelStack } from './helpers/panel-stack.js';
+import { eventually, startServerStack, type PanelStack } from './helpers/panel-stack.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -30,7 +30,8 @@ describe('operator journey in Chromium', () => {
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    stack = await startPanelStack();
+    // The real composition of src/main.ts, as `weiroto start` runs it.
+    stack = await startServerStack();
     receiver = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));

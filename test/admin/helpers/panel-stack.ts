@@ -12,6 +12,8 @@ import { PluginRegistry } from '../../../src/pipeline/index.js';
 import { createWebhookService, type WebhookService } from '../../../src/webhook/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { listen, type Listening } from '../../../src/http/listen.js';
+import { startServer } from '../../../src/main.js';
+import { loadConfig } from '../../../src/config.js';
 import { silentLogger } from '../../../src/logger.js';
 import { createAdminApp } from '../../../src/admin/index.js';
 import { createApiTokens } from '../../../src/api/index.js';
@@ -28,8 +30,34 @@ export interface PanelStack {
   store: Store;
   manager: AccountManager;
   webhooks: WebhookService;
-  admin: AdminHandle;
+  admin?: AdminHandle;
   close(): Promise<void>;
+}
+
+/**
+ * The whole server exactly as `weiroto start` builds it (src/main.ts: ops, API, panel, webhooks,
+ * accounts), pointed at a fresh sandbox. No account is created until the operator adds one.
+ */
+export async function startServerStack(options: { sandbox?: Parameters<typeof startSandbox>[0] } = {}): Promise<PanelStack> {
+  const sb = await startSandbox({ holdMs: 300, contacts: 8, rooms: 2, roomSize: 4, ...options.sandbox });
+  const dir = mkdtempSync(join(tmpdir(), 'weiroto-server-'));
+  const config = loadConfig(
+    { PORT: '0', DATA_DIR: dir, BOT_PLUGINS: '', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_ALLOW_PRIVATE_URLS: 'true' },
+    { envFile: false },
+  );
+  const server = await startServer({ config, log: silentLogger(), startAccounts: false });
+  return {
+    url: server.url,
+    sb,
+    store: server.store,
+    manager: server.manager,
+    webhooks: server.webhooks,
+    async close() {
+      await server.close();
+      await sb.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startPanelStack(options: { adminPassword?: string; sandbox?: Parameters<typeof startSandbox>[0] } = {}): Promise<PanelStack> {
