@@ -146,7 +146,13 @@ async function emitEvent(core: SessionCore, ev: MessageEvent, scratch: SyncScrat
       return;
     case 'system': {
       const f = ev.fact;
-      if (f.kind === 'friend-added' || !ev.roomId) return;
+      if (f.kind === 'friend-added') {
+        // The text is posted in the new friend's own chat, so the chat is the contact.
+        const contactId = ev.chatId && !isRoomId(ev.chatId) && !isSpecialAccount(ev.chatId) ? ev.chatId : undefined;
+        events.emit('friend-added', { ...(contactId ? { contactId } : {}), name: f.name, at: ev.at });
+        return;
+      }
+      if (!ev.roomId) return;
       const roomId = ev.roomId;
       if (f.kind === 'room-topic') {
         // The room entry with the new name usually came first (ModContactList precedes AddMsgList).

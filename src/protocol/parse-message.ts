@@ -60,7 +60,7 @@ export interface ParseContext {
 export type MessageEvent =
   | { kind: 'friend-request'; request: FriendRequest }
   | { kind: 'recall'; recall: Recall }
-  | { kind: 'system'; roomId?: string; fact: SystemFact; at: number }
+  | { kind: 'system'; roomId?: string; chatId: string; fact: SystemFact; at: number }
   | { kind: 'status'; code: number; chatId?: string; userNames: string[]; stableIds: string[] };
 
 export interface ParsedAddMsg {
@@ -390,7 +390,7 @@ export function parseAddMsg(raw: RawAddMsg, ctx: ParseContext): ParsedAddMsg {
       msg.type = 'system';
       msg.text = decodeText(content);
       const fact = parseSystemText(msg.text);
-      if (fact) event = { kind: 'system', ...(roomId ? { roomId } : {}), fact, at };
+      if (fact) event = { kind: 'system', ...(roomId ? { roomId } : {}), chatId: msg.chatId, fact, at };
       break;
     }
     default:

@@ -73,6 +73,8 @@ export interface TransportEvents {
   'room-leave': RoomLeave;
   'room-topic': RoomTopic;
   recall: Recall;
+  /** Became friends with someone (web: the "You have added X" / "X just added you" system text). */
+  'friend-added': { contactId?: string; name: string; at: number };
   /** The phone opened a chat (web: status notify 2). */
   'chat-opened': { chatId: string };
   /** This account's own profile changed. */

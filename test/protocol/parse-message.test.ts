@@ -111,6 +111,11 @@ describe('parseAddMsg(raw, ctx): events', () => {
     const r = parseAddMsg(msg({ MsgType: 10000, FromUserName: ROOM, Content: '"Bob" changed the group name to "New"' }), ctx);
     assert.equal(r.message?.type, 'system');
     assert.equal(r.event?.kind, 'system');
+    assert.deepEqual(r.event, { kind: 'system', roomId: ROOM, chatId: ROOM, fact: { kind: 'room-topic', topic: 'New', changerName: 'Bob', bySelf: false }, at: 1700000000000 });
+  });
+  it('system 10000 "X just added you" in a private chat → friend-added fact with the chat', () => {
+    const r = parseAddMsg(msg({ MsgType: 10000, Content: 'Zed just added you to his/her contacts list. Send a message to him/her now!' }), ctx);
+    assert.deepEqual(r.event, { kind: 'system', chatId: '@alice', fact: { kind: 'friend-added', name: 'Zed', bySelf: false }, at: 1700000000000 });
   });
   it('status notify 51: code 2 chat-opened, 9999 ignored', () => {
     assert.deepEqual(parseAddMsg(msg({ MsgType: 51, FromUserName: SELF, StatusNotifyCode: 2, StatusNotifyUserName: '@alice' }), ctx), { event: { kind: 'status', code: 2, chatId: '@alice', userNames: [], stableIds: [] } });
