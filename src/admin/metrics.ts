@@ -65,7 +65,7 @@ export function createAdminMetrics(registry: Registry, deps: AdminDeps, webhooks
   const received = new Counter({ name: 'weiroto_messages_received_total', help: 'Chat messages received.', labelNames: ['account'], registers: [registry] });
   const sent = new Counter({ name: 'weiroto_messages_sent_total', help: 'Messages sent to WeChat.', labelNames: ['account'], registers: [registry] });
   const unsubscribe = deps.manager.onEvent((e) => {
-    if (e.type === 'message.received') received.inc({ account: e.account });
+    if (e.type === 'message.received' && (e.data as { isSelf?: boolean } | undefined)?.isSelf !== true) received.inc({ account: e.account });
     else if (e.type === 'message.sent') sent.inc({ account: e.account });
   });
   return { close: unsubscribe };

@@ -383,12 +383,14 @@ export class Bot implements BotHandle {
         let received = 0;
         for (const m of batch) {
           if (!this.repos.messages.insert(this.id, m)) continue; // a duplicate delivery: handled already
-          if (m.isSelf) {
-            fresh.push({ m, event: undefined });
-            continue;
-          }
           const event: BotEvent = { type: 'message.received', account: this.id, chatId: m.chatId, at: now, data: m };
           fresh.push({ m, event });
+          if (m.isSelf) {
+            // Written by this account (phone, another device, or an echo of our own send): journalled
+            // so webhooks that ask for self messages get them, but not counted as received.
+            for (const w of writers) w(event);
+            continue;
+          }
           received++;
           if (!this.activeChats.has(m.chatId)) {
             this.activeChats.add(m.chatId);
