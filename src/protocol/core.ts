@@ -4,6 +4,7 @@
  * forward or download). One instance per transport; nothing module-level.
  */
 import type { Logger } from '../logger.js';
+import type { Message } from '../transport/model.js';
 import type { Clock } from '../util/clock.js';
 import type { WebApi } from './api.js';
 import type { ContactBook } from './contact-book.js';
@@ -55,11 +56,16 @@ export interface SessionCore {
   /** MsgIDs returned by our sends: their echoes are ours whatever From says. */
   sentIds: BoundedSet;
   rawMessages: BoundedMap<RawMsgRef>;
+  /** Recent messages by MsgId, for the `original` of a recall (§10.8). */
+  recent: BoundedMap<Message>;
   /** False during start-up loading: contact updates are then summarised by `ready`. */
   live: boolean;
   batchConcurrency: number;
 }
 
-export function newMemories(): Pick<SessionCore, 'seen' | 'sentIds' | 'rawMessages'> {
-  return { seen: new BoundedSet(5000), sentIds: new BoundedSet(2000), rawMessages: new BoundedMap(2000) };
+/** How many recent messages are kept for recalls (WeChat allows recalls within 2 minutes). */
+export const RECENT_MESSAGES = 2000;
+
+export function newMemories(): Pick<SessionCore, 'seen' | 'sentIds' | 'rawMessages' | 'recent'> {
+  return { seen: new BoundedSet(5000), sentIds: new BoundedSet(2000), rawMessages: new BoundedMap(2000), recent: new BoundedMap(RECENT_MESSAGES) };
 }

@@ -141,9 +141,11 @@ async function emitEvent(core: SessionCore, ev: MessageEvent, scratch: SyncScrat
     case 'friend-request':
       events.emit('friend-request', ev.request);
       return;
-    case 'recall':
-      events.emit('recall', ev.recall);
+    case 'recall': {
+      const original = core.recent.get(ev.recall.messageId);
+      events.emit('recall', original ? { ...ev.recall, original } : ev.recall);
       return;
+    }
     case 'system': {
       const f = ev.fact;
       if (f.kind === 'friend-added') {
@@ -276,6 +278,7 @@ async function dispatchMessages(core: SessionCore, list: RawAddMsg[], scratch: S
       const msg: Message = parsed.message;
       if (!msg.isSelf && core.sentIds.has(id)) msg.isSelf = true;
       if (msg.type !== 'text' && msg.type !== 'system') rememberRaw(core, m);
+      if (msg.type !== 'system') core.recent.set(id, msg);
       events.emit('message', msg);
     }
     if (parsed.event) await emitEvent(core, parsed.event, scratch, signal);

@@ -193,6 +193,8 @@ export interface Recall {
   bySelf: boolean;
   notice: string;
   at: number;
+  /** The recalled message itself, when it arrived recently enough to be remembered. */
+  original?: Message;
 }
 
 /** The result of a send: WeChat's message id and the client id used (needed to revoke). */
