@@ -89,7 +89,8 @@ export class ClientLauncher {
     mkdirSync(dataDir);
     const child = new Child(
       'weiroto',
-      ['--require', PRELOAD, join(ROOT, 'bin/weiroto.js'), 'start'],
+      // BENCH_CPU_PROF=<dir>: a V8 CPU profile of weiroto, written when it exits.
+      [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--require', PRELOAD, join(ROOT, 'bin/weiroto.js'), 'start'],
       { ...env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, BOT_PLUGINS: 'echo', SEND_PACING: 'off', LOG_LEVEL: 'info' },
       dataDir,
     );

@@ -1,0 +1,69 @@
+// Smoke test of the comparison benchmark's harness with tiny sizes: the three echo clients (weiroto,
+// wechat4u, raw) each log in through the sandbox's TLS mode in their own process, answer a few
+// single messages and a small burst, and the scale part brings two accounts online in one weiroto
+// process. The figures must be real (positive, every echo seen) and the report must name every target.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ROOT } from '../../bench/compare/clients.js';
+import { consoleReport, readmeSection, replacePerf, START_MARK, END_MARK, targets } from '../../bench/compare/report.js';
+import { runCompare } from '../../bench/compare/run.js';
+import { quantile } from '../../bench/compare/measure.js';
+
+describe('bench/compare harness (tiny sizes)', () => {
+  it('measures all three clients and the scale part, and reports every target', { timeout: 55_000 }, async () => {
+    // weiroto runs from dist/ (as `weiroto start` does); build it when missing.
+    if (!existsSync(join(ROOT, 'dist/src/cli.js'))) {
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin/weiroto.js'), 'help'], { cwd: ROOT });
+      assert.equal(r.status, 0, String(r.stderr));
+    }
+    const result = await runCompare({
+      contacts: 20,
+      rooms: 3,
+      roomSize: 5,
+      syncBatch: 5,
+      holdMs: 25_000,
+      burst: 12,
+      latencyCount: 2,
+      settleMs: 100,
+      runs: 1,
+      scale: { accounts: 2, contacts: 10, rooms: 1, roomSize: 4, holdMs: 25_000, idleMs: 400, latencyCount: 1 },
+    });
+    for (const name of ['weiroto', 'wechat4u', 'raw'] as const) {
+      const s = result.summary[name];
+      assert.ok(s, `${name} was measured`);
+      assert.ok(s.loginReadyMs > 0 && s.loginReadyMs < 30_000, `${name} login→ready ${s.loginReadyMs}`);
+      assert.ok(s.perSecond > 0 && s.burstWallMs > 0, `${name} burst`);
+      assert.ok(s.cpuMsPerMsg > 0, `${name} used CPU for the burst`);
+      assert.ok(s.latencyMedian >= 0 && s.latencyP90 >= s.latencyMedian, `${name} latency`);
+      assert.ok(s.peakRssMiB > 20 && s.peakRssMiB < 2048, `${name} peak RSS ${s.peakRssMiB}`);
+    }
+    const sc = result.scale!;
+    assert.equal(sc.accounts, 2);
+    assert.ok(sc.rssMiB > 20, 'scale RSS');
+    assert.ok(sc.idleCpuPercent >= 0 && sc.idleCpuPercent < 100, `idle CPU ${sc.idleCpuPercent}`);
+    assert.equal(sc.heldPolls, 2, 'both accounts hold a synccheck while idle');
+
+    const report = consoleReport(result);
+    for (const t of targets(result)) assert.match(report, new RegExp(`(PASS|MISS)\\s+${t.name.replace(/[()%]/g, '.')}`));
+    assert.equal(targets(result).length, 7);
+  });
+
+  it('replaces only the text between the README markers, and appends the section when missing', () => {
+    const before = `# x\n\n## Performance\n\n${START_MARK}\nold table\n${END_MARK}\n\n## After\nkept\n`;
+    const after = replacePerf(before, 'new table');
+    assert.equal(after, `# x\n\n## Performance\n\n${START_MARK}\nnew table\n${END_MARK}\n\n## After\nkept\n`);
+    const appended = replacePerf('# x\n', 'T');
+    assert.equal(appended, `# x\n\n## Performance\n\n${START_MARK}\nT\n${END_MARK}\n`);
+    assert.equal(replacePerf(appended, 'U'), `# x\n\n## Performance\n\n${START_MARK}\nU\n${END_MARK}\n`);
+  });
+
+  it('quantiles are nearest-rank', () => {
+    assert.equal(quantile([5, 1, 3, 2, 4], 0.5), 3);
+    assert.equal(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9), 9);
+    assert.ok(Number.isNaN(quantile([], 0.5)));
+    assert.match(readmeSection({ options: { contacts: 1, rooms: 1, roomSize: 3, syncBatch: 1, holdMs: 1000, burst: 1, latencyCount: 1, settleMs: 0, runs: 1 }, runs: [], summary: {} }), /MISS/);
+  });
+});
