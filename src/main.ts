@@ -96,6 +96,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       pluginRegistry: registry,
       sendPacing: config.sendPacing,
       botPlugins: config.botPlugins,
+      dataDir: config.dataDir,
+      // AI_BASE_URL / AI_API_KEY / AI_MODEL fill the ai plugin's settings where they are left blank.
+      pluginConfigDefaults: { ai: { baseUrl: config.ai.baseUrl, apiKey: config.ai.apiKey, model: config.ai.model } },
       createTransport: (accountId) =>
         createWebTransport({
           ...(config.wechatEndpoint && { endpoint: config.wechatEndpoint }),

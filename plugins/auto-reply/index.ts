@@ -25,7 +25,7 @@ export const configSchema = z.object({
     .boolean()
     .default(false)
     .describe('Let later plugins see a message after a rule answered it'),
-  mediaDir: z.string().default('./data').describe('Folder that image/file paths in replies are read from'),
+  mediaDir: z.string().default('').describe('Folder that image/file paths in replies are read from (empty = DATA_DIR)'),
 });
 
 export const plugin = definePlugin({
@@ -45,7 +45,7 @@ export const plugin = definePlugin({
       }
       const file = await loadFile(reply.source, {
         http: api.http,
-        baseDir: config.mediaDir,
+        baseDir: config.mediaDir || api.dataDir,
         name: reply.fileName || undefined,
       });
       await (reply.type === 'image' ? ctx.replyImage(file) : ctx.replyFile(file));

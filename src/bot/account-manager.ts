@@ -31,6 +31,10 @@ export interface AccountManagerDeps {
   sendPacing?: 'safe' | 'off' | PacingProfile;
   /** BOT_PLUGINS: plugins on for an account with no saved settings. */
   botPlugins?: string[];
+  /** Host values that fill blank plugin settings, per plugin (e.g. AI_* for `ai`). */
+  pluginConfigDefaults?: Record<string, Record<string, unknown>>;
+  /** DATA_DIR, for plugins (`api.dataDir`). */
+  dataDir?: string;
   /** Synchronous writers called inside the transaction that stores each event (webhook outbox). */
   eventWriters?: EventWriter[];
   pluginTimeoutMs?: number;
@@ -217,6 +221,8 @@ export class AccountManager {
       log,
       clock: this.clock,
       defaults: this.deps.botPlugins ?? [],
+      ...(this.deps.pluginConfigDefaults && { configDefaults: this.deps.pluginConfigDefaults }),
+      ...(this.deps.dataDir && { dataDir: this.deps.dataDir }),
       ...(this.deps.pluginTimeoutMs !== undefined && { timeoutMs: this.deps.pluginTimeoutMs }),
       onError: (e) => bot.reportError(e),
     });

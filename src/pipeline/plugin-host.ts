@@ -42,6 +42,14 @@ export interface PluginHostDeps {
   clock: Clock;
   /** Plugins switched on for an account with no saved settings (BOT_PLUGINS). */
   defaults: string[];
+  /**
+   * Host-level values per plugin that fill settings left blank (undefined or ""), e.g.
+   * `{ ai: { baseUrl: AI_BASE_URL, apiKey: AI_API_KEY, model: AI_MODEL } }`. The saved settings
+   * stay as the operator wrote them; only what `setup` receives is filled.
+   */
+  configDefaults?: Record<string, Record<string, unknown>>;
+  /** DATA_DIR, handed to plugins as `api.dataDir` (files they read or write). */
+  dataDir?: string;
   /** A plugin's own time per message (and for setup) before it is reported as hung. Default 10 s. */
   timeoutMs?: number;
   /** Every plugin failure (the bot turns it into an `error` event). */
@@ -346,9 +354,10 @@ export class PluginHost {
     }
   }
 
-  private async setup(slot: Slot, config: unknown): Promise<Instance | undefined> {
+  private async setup(slot: Slot, saved: unknown): Promise<Instance | undefined> {
     const name = slot.def.name;
     const inst: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
+    const config = fillBlanks(saved, this.deps.configDefaults?.[name]);
     const api = this.api(name, config, inst);
     try {
       const out = slot.def.setup(api as PluginApi<never>, config as never);
@@ -398,6 +407,8 @@ export class PluginHost {
       list: () => kv.list(scope),
     };
     let http: AxiosInstance | undefined;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the api object is a plain literal handed to plugins
+    const host = this;
     return {
       name,
       account,
@@ -406,6 +417,12 @@ export class PluginHost {
       log,
       store,
       clock,
+      dataDir: this.deps.dataDir ?? process.cwd(),
+      plugins: {
+        list: () => host.list().map((p) => ({ name: p.name, enabled: p.enabled, errors: p.errors })),
+        enable: (other) => host.enable(other),
+        disable: (other) => host.disable(other),
+      },
       get http() {
         return (http ??= axios.create({ timeout: 30_000 }));
       },
@@ -429,4 +446,14 @@ export class PluginHost {
       },
     };
   }
+}
+
+/** `saved` with every blank (undefined or "") top-level field taken from `defaults`, when given. */
+function fillBlanks(saved: unknown, defaults: Record<string, unknown> | undefined): unknown {
+  if (!defaults || typeof saved !== 'object' || saved === null || Array.isArray(saved)) return saved;
+  const out: Record<string, unknown> = { ...(saved as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(defaults)) {
+    if (v !== undefined && v !== '' && (out[k] === undefined || out[k] === '')) out[k] = v;
+  }
+  return out;
 }

@@ -63,8 +63,18 @@ export interface PluginApi<Config = unknown> {
   /** An axios instance for this plugin (created on first use). */
   readonly http: AxiosInstance;
   readonly clock: Clock;
+  /** DATA_DIR: where a plugin may read and write files of its own. */
+  readonly dataDir: string;
+  /** The account's plugins: list them and switch them on or off (management plugins). */
+  readonly plugins: PluginControl;
   /** Run `fn` when the plugin is disabled, reconfigured or the account stops. */
   onDispose(fn: () => void | Promise<void>): void;
+}
+
+export interface PluginControl {
+  list(): { name: string; enabled: boolean; errors: number }[];
+  enable(name: string): Promise<void>;
+  disable(name: string): Promise<void>;
 }
 
 export type PluginDisposer = () => void | Promise<void>;

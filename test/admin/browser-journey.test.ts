@@ -10,13 +10,13 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { eventually, startServerStack, type PanelStack } from './helpers/panel-stack.js';
+import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 describe('operator journey in Chromium', () => {
-  let stack: PanelStack;
+  let stack: ServerStack;
   let browser: Browser;
   let page: Page;
   let receiver: Server;

@@ -73,6 +73,8 @@ export interface ConversationOptions {
   sandbox?: { sandbox: SandboxLike; createTransport: (accountId: string) => Transport; selfName: string };
   /** Wait this long for a message to be handled (ms). */
   timeoutMs?: number;
+  /** Host values for blank plugin settings (what main.ts passes for AI_*). */
+  pluginConfigDefaults?: Record<string, Record<string, unknown>>;
 }
 
 /** The fake world: Alice and Bob (friends), the room "Family" (@@family) with both. */
@@ -105,7 +107,9 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     sendPacing: 'off',
     botPlugins: options.enable ?? [],
     autoRelogin: false,
+    dataDir,
     ...(options.pluginTimeoutMs !== undefined && { pluginTimeoutMs: options.pluginTimeoutMs }),
+    ...(options.pluginConfigDefaults && { pluginConfigDefaults: options.pluginConfigDefaults }),
   });
   const bot = await manager.add('test');
   await waitUntil(() => bot.info().state === 'online' && bot.directory.size.contacts > 0, 20_000, 'the bot to come online');

@@ -30,15 +30,18 @@ export interface PanelStack {
   store: Store;
   manager: AccountManager;
   webhooks: WebhookService;
-  admin?: AdminHandle;
+  admin: AdminHandle;
   close(): Promise<void>;
 }
+
+/** The real server's composition: the same handles without the panel's internals. */
+export type ServerStack = Omit<PanelStack, 'admin'>;
 
 /**
  * The whole server exactly as `weiroto start` builds it (src/main.ts: ops, API, panel, webhooks,
  * accounts), pointed at a fresh sandbox. No account is created until the operator adds one.
  */
-export async function startServerStack(options: { sandbox?: Parameters<typeof startSandbox>[0] } = {}): Promise<PanelStack> {
+export async function startServerStack(options: { sandbox?: Parameters<typeof startSandbox>[0] } = {}): Promise<ServerStack> {
   const sb = await startSandbox({ holdMs: 300, contacts: 8, rooms: 2, roomSize: 4, ...options.sandbox });
   const dir = mkdtempSync(join(tmpdir(), 'weiroto-server-'));
   const config = loadConfig(
