@@ -76,14 +76,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
     // The webhook outbox row is written in the same transaction as the event it describes, so the
     // service exists before the manager; replies reach the manager through a late-bound getter.
-    let managerRef: AccountManager | undefined;
+    const late: { manager?: AccountManager } = {};
     const webhooks = createWebhookService({
       db: store.db,
       box: store.box,
       log,
       publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
       allowPrivateUrls: config.apiAllowPrivateUrls,
-      sendReply: replySenderFor(() => managerRef!),
+      sendReply: replySenderFor(() => late.manager!),
     });
     if (config.webhookUrl) webhooks.ensureEndpointFromConfig(config.webhookUrl, config.webhookSecret);
     const tokens = createApiTokens(store.db);
@@ -107,7 +107,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           printQr: !options.demo && process.stdout.isTTY === true,
         }),
     });
-    managerRef = manager;
+    late.manager = manager;
     const webhookStop = new AbortController();
     webhooks.start(webhookStop.signal);
     // Stop order: accounts (loops, in-flight sends), then the webhook worker, then HTTP, then the store.
