@@ -12,6 +12,14 @@ export function logoutReasonFor(code: number): LogoutReason {
   return code === 1100 ? 'phone-logout' : 'kicked';
 }
 
+/**
+ * The `type` of webwxlogout (§5.7): the official client sends 1 after the session was lost to
+ * 1101/1102/1205 and 0 otherwise (a requested logout, or 1100 = already logged out on the phone).
+ */
+export function logoutTypeFor(code?: number): 0 | 1 {
+  return code === 1101 || code === 1102 || code === 1205 ? 1 : 0;
+}
+
 /** The error for a non-zero Ret. */
 export function retError(what: string, ret: number, errMsg?: string): TransportError {
   const detail = errMsg ? `: ${errMsg}` : '';

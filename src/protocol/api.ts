@@ -224,8 +224,9 @@ export class WebApi {
   }
 
   /** §5.7: official form POST with sid/uin; the answer (a redirect page) is ignored. */
-  async logout(signal?: AbortSignal): Promise<void> {
-    const url = this.url('web', 'webwxlogout', { redirect: 1, type: 0, skey: this.state.skey });
+  /** `webwxlogout` as the official client posts it (§5.7); `type` from `logoutTypeFor`. */
+  async logout(type: 0 | 1, signal?: AbortSignal): Promise<void> {
+    const url = this.url('web', 'webwxlogout', { redirect: 1, type, skey: this.state.skey });
     const form = new URLSearchParams({ sid: this.state.sid, uin: this.state.uin }).toString();
     await this.http.request({ method: 'POST', url, body: form, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, timeoutMs: this.opts.timeouts.other, ...(signal ? { signal } : {}) });
   }

@@ -12,7 +12,7 @@ import type {
 } from '../transport/transport.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { DEFAULT_TIMEOUTS, WebApi, type Timeouts } from './api.js';
-import { logoutReasonFor } from './api-errors.js';
+import { logoutReasonFor, logoutTypeFor } from './api-errors.js';
 import { ContactBook } from './contact-book.js';
 import { DEFAULT_SYNC_TUNING, newMemories, type SessionCore, type SyncTuning } from './core.js';
 import { fetchContacts, roomItems } from './dispatch.js';
@@ -68,6 +68,8 @@ class WebTransport implements Transport {
   private ctrl: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private running = false;
+  /** The webwxlogout sent after WeChat ended the session; stop() cuts it short. */
+  private farewell: AbortController | undefined;
 
   constructor(private readonly options: WebTransportOptions) {
     this.log = (options.log ?? silentLogger()).child({ ns: 'protocol' });
@@ -223,7 +225,19 @@ class WebTransport implements Transport {
       this.log.warn({ code: end.code }, 'session ended by WeChat');
       this.ctrl?.abort(new Error('logged out'));
       this.running = false;
+      // Set before the event: a listener that calls stop() at once cuts the farewell short.
+      const bye = new AbortController();
+      this.farewell = bye;
       this.events.emit('logout', { reason: logoutReasonFor(end.code), code: end.code, message: end.message });
+      // Then tell the server, as the official client does (type 1 after 1101/1102/1205, else 0).
+      // After the event, so a dead network never delays it; failures change nothing.
+      try {
+        await core.api.logout(logoutTypeFor(end.code), bye.signal);
+      } catch (err) {
+        this.log.debug({ err }, 'webwxlogout after the session ended failed');
+      } finally {
+        this.farewell = undefined;
+      }
     }
     await keepAlive;
   }
@@ -249,6 +263,7 @@ class WebTransport implements Transport {
   async stop(): Promise<void> {
     const ctrl = this.ctrl;
     if (ctrl && !ctrl.signal.aborted) ctrl.abort(new Error('stopped'));
+    this.farewell?.abort(new Error('stopped'));
     const loop = this.loop;
     this.loop = undefined;
     if (loop) await loop.catch((err: unknown) => this.log.error({ err }, 'sync loop ended with an error'));
@@ -260,7 +275,7 @@ class WebTransport implements Transport {
     const core = this.core;
     if (core && this.running) {
       try {
-        await core.api.logout();
+        await core.api.logout(logoutTypeFor());
       } catch (err) {
         this.log.warn({ err }, 'webwxlogout failed; stopping anyway');
       }

@@ -1,6 +1,7 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWebTransport } from '../../src/protocol/index.js';
+import { logoutTypeFor } from '../../src/protocol/api-errors.js';
 import { isTransportError } from '../../src/transport/errors.js';
 import type { Message } from '../../src/transport/model.js';
 import type { Transport } from '../../src/transport/transport.js';
@@ -245,5 +246,63 @@ describe('createWebTransport(): sends', () => {
       assert.match(u.body.toString('latin1'), /name="webwx_data_ticket"\r\n\r\ngSeBbuhX/);
       assert.match(u.body.toString('latin1'), /name="chunks"\r\n\r\n3/);
     }
+  });
+});
+
+describe('createWebTransport(): webwxlogout after the session ended', () => {
+  it('webwxsync Ret 1101 → type=1; stop() cuts a hanging webwxlogout short', async () => {
+    const routes = happyRoutes();
+    routes.synccheck = () => ({ body: 'window.synccheck={retcode:"0",selector:"2"}' });
+    routes.webwxsync = (_r, n) => (n === 1 ? syncBody([], 200) : json({ BaseResponse: { Ret: 1101, ErrMsg: '' } }));
+    routes.webwxlogout = () => ({ body: '', delayMs: 30_000 });
+    fake = await startFakeWechat(routes);
+    const t = createWebTransport({ endpoint: fake.origin });
+    transport = t;
+    const ended = new Promise<void>((ok) => t.on('logout', () => ok()));
+    await t.start();
+    await ended;
+    await until(() => fake!.count('webwxlogout') === 1);
+    assert.equal(fake.seen.find((r) => r.endpoint === 'webwxlogout')!.query.get('type'), '1');
+    const t0 = Date.now();
+    await t.stop();
+    assert.ok(Date.now() - t0 < 1000, 'stop() did not wait for the 30 s answer');
+  });
+
+  it('a logout listener that stops at once: no hang, no second logout event', async () => {
+    const routes = happyRoutes();
+    routes.synccheck = () => ({ body: 'window.synccheck={retcode:"1102",selector:"0"}' });
+    routes.webwxlogout = () => ({ body: '', delayMs: 30_000 });
+    fake = await startFakeWechat(routes);
+    const t = createWebTransport({ endpoint: fake.origin });
+    transport = t;
+    let events = 0;
+    const stopped = new Promise<number>((ok) =>
+      t.on('logout', () => {
+        events++;
+        const t0 = Date.now();
+        void t.stop().then(() => ok(Date.now() - t0));
+      }),
+    );
+    await t.start();
+    assert.ok((await stopped) < 1000);
+    assert.equal(events, 1);
+  });
+
+  it('webwxsync Ret 1100 → type=0 with the form fields sid and uin', async () => {
+    const routes = happyRoutes();
+    routes.synccheck = () => ({ body: 'window.synccheck={retcode:"0",selector:"2"}' });
+    routes.webwxsync = (_r, n) => (n === 1 ? syncBody([], 200) : json({ BaseResponse: { Ret: 1100, ErrMsg: '' } }));
+    fake = await startFakeWechat(routes);
+    transport = createWebTransport({ endpoint: fake.origin });
+    await transport.start();
+    await until(() => fake!.count('webwxlogout') === 1);
+    const bye = fake.seen.find((r) => r.endpoint === 'webwxlogout')!;
+    assert.equal(bye.query.get('type'), '0');
+    assert.equal(bye.query.get('skey'), '@crypt_aa_bb');
+    assert.deepEqual(Object.fromEntries(new URLSearchParams(bye.body.toString())), { sid: 'PsWd4FvKROR5EVcG', uin: '155217200' });
+  });
+
+  it('logoutTypeFor: 1 after 1101/1102/1205, else 0', () => {
+    assert.deepEqual([1100, 1101, 1102, 1205, undefined, 0].map((c) => logoutTypeFor(c)), [0, 1, 1, 1, 0, 0]);
   });
 });
