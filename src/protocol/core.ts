@@ -58,6 +58,8 @@ export interface SessionCore {
   rawMessages: BoundedMap<RawMsgRef>;
   /** Recent messages by MsgId, for the `original` of a recall (§10.8). */
   recent: BoundedMap<Message>;
+  /** `roomId|memberId` → when a room-leave reported it (the text and the list change are one leave). */
+  leaves: BoundedMap<number>;
   /** False during start-up loading: contact updates are then summarised by `ready`. */
   live: boolean;
   batchConcurrency: number;
@@ -66,6 +68,6 @@ export interface SessionCore {
 /** How many recent messages are kept for recalls (WeChat allows recalls within 2 minutes). */
 export const RECENT_MESSAGES = 2000;
 
-export function newMemories(): Pick<SessionCore, 'seen' | 'sentIds' | 'rawMessages' | 'recent'> {
-  return { seen: new BoundedSet(5000), sentIds: new BoundedSet(2000), rawMessages: new BoundedMap(2000), recent: new BoundedMap(RECENT_MESSAGES) };
+export function newMemories(): Pick<SessionCore, 'seen' | 'sentIds' | 'rawMessages' | 'recent' | 'leaves'> {
+  return { seen: new BoundedSet(5000), sentIds: new BoundedSet(2000), rawMessages: new BoundedMap(2000), recent: new BoundedMap(RECENT_MESSAGES), leaves: new BoundedMap(1000) };
 }

@@ -112,26 +112,43 @@ function rememberRaw(core: SessionCore, m: RawAddMsg): void {
 }
 
 /**
- * Per-sync bookkeeping for leaves: members who dropped out of a room's list (ModContactList) and
- * those a removal text in the same sync already reported. Quiet leaves — the server sends other
- * members no text when someone leaves or is removed by someone else — are only visible as the
- * list change, so those not covered by a text become room-leave events after the messages.
+ * Per-sync bookkeeping: members who dropped out of a room's list (ModContactList). Quiet leaves —
+ * the server sends other members no text when someone leaves or is removed by someone else — are
+ * only visible as this list change, so they become room-leave events after the sync's messages.
  */
 interface SyncScratch {
   left: Map<string, RoomMember[]>;
-  covered: Map<string, Set<string>>;
+}
+
+/** A removal text and the list change it goes with are one leave, whichever sync brings which. */
+const SAME_LEAVE_MS = 60_000;
+
+function leaveReported(core: SessionCore, roomId: string, memberId: string): boolean {
+  const at = core.leaves.get(`${roomId}|${memberId}`);
+  return at !== undefined && core.clock.now() - at < SAME_LEAVE_MS;
+}
+
+function markLeft(core: SessionCore, roomId: string, memberIds: readonly string[]): void {
+  const now = core.clock.now();
+  for (const id of memberIds) core.leaves.set(`${roomId}|${id}`, now);
+}
+
+/** A member who (re)joined can leave again: forget the earlier leave. */
+function forgetLeft(core: SessionCore, roomId: string, memberIds: readonly string[]): void {
+  for (const id of memberIds) if (core.leaves.get(`${roomId}|${id}`) !== undefined) core.leaves.set(`${roomId}|${id}`, Number.NEGATIVE_INFINITY);
 }
 
 function emitQuietLeaves(core: SessionCore, scratch: SyncScratch): void {
   for (const [roomId, members] of scratch.left) {
-    const covered = scratch.covered.get(roomId);
-    const quiet = members.filter((m) => m.id !== core.book.selfId && !covered?.has(m.id));
+    const quiet = members.filter((m) => m.id !== core.book.selfId && !leaveReported(core, roomId, m.id));
     if (quiet.length === 0 || !core.book.rooms.has(roomId)) continue;
-    core.events.emit('room-leave', { roomId, names: quiet.map((m) => m.displayName || m.name), memberIds: quiet.map((m) => m.id), self: false, at: core.clock.now() });
+    const memberIds = quiet.map((m) => m.id);
+    markLeft(core, roomId, memberIds);
+    core.events.emit('room-leave', { roomId, names: quiet.map((m) => m.displayName || m.name), memberIds, self: false, at: core.clock.now() });
   }
 }
 
-async function emitEvent(core: SessionCore, ev: MessageEvent, scratch: SyncScratch, signal?: AbortSignal): Promise<void> {
+async function emitEvent(core: SessionCore, ev: MessageEvent, signal?: AbortSignal): Promise<void> {
   const { book, events } = core;
   switch (ev.kind) {
     case 'status':
@@ -169,12 +186,14 @@ async function emitEvent(core: SessionCore, ev: MessageEvent, scratch: SyncScrat
         await fetchContacts(core, roomItems([roomId]), signal).catch((err: unknown) => core.log.warn({ err }, 'room refresh failed'));
       }
       if (f.kind === 'room-join') {
-        events.emit('room-join', { roomId, names: f.names, memberIds: book.memberIdsByName(roomId, f.names), ...(f.inviterName ? { inviterName: f.inviterName } : {}), via: f.via, bySelf: f.bySelf, at: ev.at });
+        const memberIds = book.memberIdsByName(roomId, f.names);
+        forgetLeft(core, roomId, memberIds);
+        events.emit('room-join', { roomId, names: f.names, memberIds, ...(f.inviterName ? { inviterName: f.inviterName } : {}), via: f.via, bySelf: f.bySelf, at: ev.at });
       } else {
         const memberIds = f.self ? [] : book.leftIdsByName(roomId, f.names);
-        let covered = scratch.covered.get(roomId);
-        if (!covered) scratch.covered.set(roomId, (covered = new Set()));
-        for (const id of memberIds) covered.add(id);
+        // Already reported from the list change of an earlier sync: same leave, same payload.
+        if (memberIds.length > 0 && memberIds.length === f.names.length && memberIds.every((id) => leaveReported(core, roomId, id))) return;
+        markLeft(core, roomId, memberIds);
         events.emit('room-leave', { roomId, names: f.names, memberIds, ...(f.removerName ? { removerName: f.removerName } : {}), self: f.self, at: ev.at });
       }
       return;
@@ -221,7 +240,7 @@ async function applyBody(core: SessionCore, r: RawSyncResponse, signal?: AbortSi
     if (kind === 'room') events.emit('room-delete', { id: d.UserName });
     else if (kind === 'contact') events.emit('contact-delete', { id: d.UserName });
   }
-  const scratch: SyncScratch = { left: new Map(), covered: new Map() };
+  const scratch: SyncScratch = { left: new Map() };
   for (const raw of r.ModContactList ?? []) {
     const change = book.upsert(raw);
     changes++;
@@ -232,13 +251,13 @@ async function applyBody(core: SessionCore, r: RawSyncResponse, signal?: AbortSi
     } else events.emit('contact-update', change.contact);
   }
 
-  changes += await dispatchMessages(core, r.AddMsgList ?? [], scratch, signal);
+  changes += await dispatchMessages(core, r.AddMsgList ?? [], signal);
   emitQuietLeaves(core, scratch);
   return changes;
 }
 
 /** AddMsgList: dedupe, resolve unknown senders and groups, parse, emit. Returns new entries. */
-async function dispatchMessages(core: SessionCore, list: RawAddMsg[], scratch: SyncScratch, signal?: AbortSignal): Promise<number> {
+async function dispatchMessages(core: SessionCore, list: RawAddMsg[], signal?: AbortSignal): Promise<number> {
   const { book, events } = core;
   let changes = 0;
   if (list.length === 0) return changes;
@@ -281,7 +300,7 @@ async function dispatchMessages(core: SessionCore, list: RawAddMsg[], scratch: S
       if (msg.type !== 'system') core.recent.set(id, msg);
       events.emit('message', msg);
     }
-    if (parsed.event) await emitEvent(core, parsed.event, scratch, signal);
+    if (parsed.event) await emitEvent(core, parsed.event, signal);
   }
   return changes;
 }
