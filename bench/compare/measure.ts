@@ -68,7 +68,7 @@ async function settledCpu(pid: number, quietMs: number, maxMs: number): Promise<
 export async function runOnce(world: World, launcher: ClientLauncher, name: ClientName, account: Account, sizes: Sizes, runTag: string): Promise<RunResult> {
   const client = launcher.launch(name);
   try {
-    const uuid = await world.nextQr(30_000);
+    const uuid = await world.nextQr(120_000);
     const confirmAt = await world.login(uuid, account);
     const readyAt = await client.ready(120_000);
     await sleep(sizes.settleMs);
