@@ -3,6 +3,7 @@
  * Input errors from the service (WebhookInputError with issues) become 422s with its messages.
  */
 import type { WebhookService } from '../webhook/index.js';
+import { BOT_EVENT_TYPES } from '../bot/types.js';
 import type { WebhookDeliveryView, WebhookEndpointView } from './deps.js';
 
 export interface EndpointInput {
@@ -31,10 +32,7 @@ export interface WebhooksAdapter {
   eventTypes(): string[];
 }
 
-const EVENT_TYPES = [
-  'message.received', 'message.sent', 'friend.request', 'room.join', 'room.leave', 'room.topic', 'message.recalled',
-  'account.login', 'account.logout', 'account.state',
-];
+const EVENT_TYPES: readonly string[] = BOT_EVENT_TYPES;
 
 /** An error the panel shows as a 422 with the service's own words. */
 function asInputError(e: unknown): never {
@@ -80,6 +78,6 @@ export function adaptWebhooks(service: unknown): WebhooksAdapter | undefined {
       for (const e of svc.listEndpoints()) for (const [k, v] of Object.entries(e.counts)) total[k] = (total[k] ?? 0) + v;
       return total;
     },
-    eventTypes: () => EVENT_TYPES,
+    eventTypes: () => [...EVENT_TYPES],
   };
 }

@@ -310,6 +310,10 @@ export class Bot implements BotHandle {
       this.emitter.emit('friend-request', r);
       this.commit('friend.request', r.contactId, r);
     });
+    on('friend-added', (f) => {
+      this.emitter.emit('friend-added', f);
+      this.commit('friend.added', f.contactId, f);
+    });
     on('contact-update', (c) => {
       const isNew = this.directory.putContact(c);
       this.repos.db.transaction(() => {

@@ -16,6 +16,7 @@ export const BOT_EVENTS = {
   message: 'A chat message was received (or written by this account elsewhere), after it was stored.',
   'message-sent': 'An outgoing message reached WeChat (status sent, with its MsgID) or failed for good.',
   'friend-request': 'Someone asked to become a friend.',
+  'friend-added': 'Someone became a friend (a request was accepted, either way).',
   'room-join': 'People joined a room.',
   'room-leave': 'People left or were removed from a room.',
   'room-topic': 'A room was renamed.',
@@ -34,6 +35,7 @@ export interface BotEvents {
   message: Message;
   'message-sent': OutboundRecord;
   'friend-request': FriendRequest;
+  'friend-added': { contactId?: string; name: string; at: number };
   'room-join': RoomJoin;
   'room-leave': RoomLeave;
   'room-topic': RoomTopic;

@@ -6,6 +6,7 @@ export { BOT_EVENTS, Emitter, type BotEvents, type BotEventName } from './events
 export { OutboundQueue, DEFAULT_RETRY, type RetryPolicy, type OutboundQueueDeps } from './outbound-queue.js';
 export { Pacer, TokenBucket, SAFE_PACING, type PacingProfile } from './pacing.js';
 export { scaffoldPlugin } from './scaffold.js';
+export { BOT_EVENT_TYPES } from './types.js';
 export type {
   AccountState,
   BotInfo,

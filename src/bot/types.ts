@@ -71,17 +71,22 @@ export interface BotHandle {
 }
 
 /** Every event of every account, flattened (what webhooks, SSE and stats consume). */
-export type BotEventType =
-  | 'message.received'
-  | 'message.sent'
-  | 'friend.request'
-  | 'room.join'
-  | 'room.leave'
-  | 'room.topic'
-  | 'message.recalled'
-  | 'account.login'
-  | 'account.logout'
-  | 'account.state';
+/** Every journal event type, in one list (webhook filters and the panel read it from here). */
+export const BOT_EVENT_TYPES = [
+  'message.received',
+  'message.sent',
+  'friend.request',
+  'friend.added',
+  'room.join',
+  'room.leave',
+  'room.topic',
+  'message.recalled',
+  'account.login',
+  'account.logout',
+  'account.state',
+] as const;
+
+export type BotEventType = (typeof BOT_EVENT_TYPES)[number];
 
 export interface BotEvent {
   type: BotEventType;

@@ -29,7 +29,7 @@ import {
 } from './plugin.js';
 import type { PluginRegistry } from './plugin-registry.js';
 
-const PLUGIN_EVENTS: PluginEventName[] = ['friend-request', 'room-join', 'room-leave', 'room-topic', 'recall', 'login', 'ready', 'logout', 'message-sent'];
+const PLUGIN_EVENTS: PluginEventName[] = ['friend-request', 'friend-added', 'room-join', 'room-leave', 'room-topic', 'recall', 'login', 'ready', 'logout', 'message-sent'];
 
 export interface PluginHostDeps {
   account: string;

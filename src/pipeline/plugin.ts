@@ -16,6 +16,7 @@ import type { Context } from './context.js';
 /** Bot events a plugin can listen to with `api.on`. */
 export type PluginEventName =
   | 'friend-request'
+  | 'friend-added'
   | 'room-join'
   | 'room-leave'
   | 'room-topic'

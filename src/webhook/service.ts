@@ -8,7 +8,7 @@ import type { Db } from '../store/database.js';
 import type { SecretBox } from '../store/secret-box.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import type { BotEvent, OutgoingContent, SendOptions } from '../bot/types.js';
+import { BOT_EVENT_TYPES, type BotEvent, type OutgoingContent, type SendOptions } from '../bot/types.js';
 import { createEndpointsRepo, type EndpointSource, type WebhookEndpoint } from './endpoints-repo.js';
 import { createDeliveriesRepo, type DeliveryAttempt, type DeliveryStatus, type WebhookDelivery } from './deliveries-repo.js';
 import { chatIdOfKey, chatKeyOf, matches, webhookBody, webhookIdFor, type OutboxEvent } from './events.js';
@@ -30,10 +30,7 @@ export class WebhookInputError extends Error {
   }
 }
 
-const EVENT_TYPES = [
-  'message.received', 'message.sent', 'friend.request', 'room.join', 'room.leave', 'room.topic', 'message.recalled',
-  'account.login', 'account.logout', 'account.state', 'webhook.test',
-] as const;
+const EVENT_TYPES = [...BOT_EVENT_TYPES, 'webhook.test'] as const;
 
 const stringList = (max: number) => z.array(z.string().trim().min(1).max(max)).max(200);
 

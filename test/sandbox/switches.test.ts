@@ -107,8 +107,10 @@ describe('sandbox switches', () => {
       const init = await c.init();
       const room = String(init.ChatSet).split(',').find((n) => n.startsWith('@@'))!;
       const contacts = (await c.request(c.webHost, `/cgi-bin/mmwebwx-bin/webwxgetcontact?pass_ticket=${c.passTicket}&skey=${encodeURIComponent(c.skey)}&seq=0&r=1`)).json();
-      const members = (await c.post('webwxbatchgetcontact?type=ex&r=1', { Count: 1, List: [{ UserName: room, EncryChatRoomId: '' }] })).json();
-      const inRoom = new Set((members.ContactList[0].MemberList as { UserName: string }[]).map((m) => m.UserName));
+      const members = (await c.post('webwxbatchgetcontact?type=ex&r=1', { Count: 1, List: [{ UserName: room, EncryChatRoomId: '' }] })).json() as unknown as {
+        ContactList: { MemberList: { UserName: string }[] }[];
+      };
+      const inRoom = new Set(members.ContactList[0]!.MemberList.map((m) => m.UserName));
       const outsider = (contacts.MemberList as { UserName: string; VerifyFlag: number }[]).find(
         (m) => m.UserName.startsWith('@') && !m.UserName.startsWith('@@') && m.VerifyFlag === 0 && !inRoom.has(m.UserName) && m.UserName !== c.user,
       )!;

@@ -1,0 +1,41 @@
+// A new friend (either side accepted) reaches the bot's typed events, the journal (webhook
+// `friend.added`) and plugins listening with api.on('friend-added').
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { definePlugin } from '../../src/pipeline/index.js';
+import type { BotEvent } from '../../src/bot/index.js';
+import { createConversation } from '../helpers/conversation.js';
+
+describe('bot friend-added', () => {
+  it('is emitted, journalled as friend.added and handed to plugins', async () => {
+    const greeted: string[] = [];
+    const welcome = definePlugin({
+      name: 'welcome-new-friends',
+      description: 'greets new friends',
+      config: z.object({}),
+      setup(api) {
+        api.on('friend-added', (f) => {
+          greeted.push(f.name);
+        });
+      },
+    });
+    const chat = await createConversation({ plugins: [welcome], enable: ['welcome-new-friends'] });
+    try {
+      const seen: string[] = [];
+      const journal: BotEvent[] = [];
+      chat.bot.on('friend-added', (f) => seen.push(f.name));
+      chat.manager.onEvent((e) => journal.push(e));
+      chat.fake!.emit('friend-added', { contactId: '@carol', name: 'Carol', at: 1 });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(seen, ['Carol']);
+      assert.deepEqual(greeted, ['Carol']);
+      const event = journal.find((e) => e.type === 'friend.added');
+      assert.ok(event, 'journalled');
+      assert.equal(event.chatId, '@carol');
+      assert.deepEqual(event.data, { contactId: '@carol', name: 'Carol', at: 1 });
+    } finally {
+      await chat.close();
+    }
+  });
+});
