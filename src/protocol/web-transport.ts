@@ -51,7 +51,7 @@ export interface WebTransportOptions {
   /** New QR codes to show before giving up (default 5, like the official page). */
   maxQrCodes?: number;
   sync?: Partial<SyncTuning>;
-  /** batchgetcontact calls in flight at once (default 3). */
+  /** batchgetcontact calls in flight at once (default 6: 300 groups load in one round). */
   batchConcurrency?: number;
   userAgent?: string;
 }
@@ -104,7 +104,7 @@ class WebTransport implements Transport {
       clientIds: new ClientMsgIds(this.clock),
       ...newMemories(),
       live: false,
-      batchConcurrency: o.batchConcurrency ?? 3,
+      batchConcurrency: o.batchConcurrency ?? 6,
     };
   }
 
