@@ -87,6 +87,8 @@ export interface Config {
   adminPassword: string | undefined;
   wechatEndpoint: string | undefined;
   botPlugins: string[];
+  /** BOT_PLUGINS was given (environment or .env) rather than left at its default. */
+  botPluginsSet: boolean;
   pluginDir: string | undefined;
   sendPacing: 'safe' | 'off';
   webhookUrl: string | undefined;
@@ -139,6 +141,7 @@ export function loadConfig(
     adminPassword: c.ADMIN_PASSWORD,
     wechatEndpoint: c.WECHAT_ENDPOINT?.replace(/\/$/, ''),
     botPlugins: c.BOT_PLUGINS,
+    botPluginsSet: merged.BOT_PLUGINS !== undefined,
     pluginDir: c.PLUGIN_DIR ? resolve(cwd, c.PLUGIN_DIR) : undefined,
     sendPacing: c.SEND_PACING,
     webhookUrl: c.WEBHOOK_URL,

@@ -95,7 +95,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       eventWriters: [webhooks.eventWriter],
       pluginRegistry: registry,
       sendPacing: config.sendPacing,
-      botPlugins: config.botPlugins,
+      // The demo must answer out of the box (auto-reply starts without rules): with BOT_PLUGINS
+      // left at its default, echo is switched on too.
+      botPlugins: options.demo && !config.botPluginsSet ? ['echo', ...config.botPlugins] : config.botPlugins,
       dataDir: config.dataDir,
       // AI_BASE_URL / AI_API_KEY / AI_MODEL fill the ai plugin's settings where they are left blank.
       pluginConfigDefaults: { ai: { baseUrl: config.ai.baseUrl, apiKey: config.ai.apiKey, model: config.ai.model } },

@@ -14,6 +14,7 @@ describe('loadConfig(env)', () => {
     assert.equal(c.port, 3000);
     assert.equal(c.dataDir, '/srv/app/data');
     assert.deepEqual(c.botPlugins, ['auto-reply']);
+    assert.equal(c.botPluginsSet, false);
     assert.equal(c.sendPacing, 'safe');
     assert.equal(c.sandboxPort, 5701);
     assert.equal(c.logLevel, 'info');
@@ -30,6 +31,7 @@ describe('loadConfig(env)', () => {
     });
     assert.equal(c.port, 8080);
     assert.deepEqual(c.botPlugins, ['echo', 'auto-reply']);
+    assert.equal(c.botPluginsSet, true);
     assert.equal(c.sendPacing, 'off');
     assert.equal(c.wechatEndpoint, 'http://127.0.0.1:5701');
     assert.equal(c.ai.model, 'm');

@@ -1,5 +1,6 @@
-// `weiroto demo` as a newcomer runs it: one process with the server and the sandbox. The phone
-// scans and confirms, a friend and a group member write, and the echo bot answers both.
+// `weiroto demo` as a newcomer runs it, with default settings: one process with the server and the
+// sandbox. The phone scans and confirms, a friend and a group member write, and the bot answers
+// both (the demo switches echo on beside the default auto-reply, which starts without rules).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -22,11 +23,11 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
 }
 
 describe('weiroto demo (process)', () => {
-  it('prints both URLs, logs in through the phone page API and echoes private and group texts', async () => {
+  it('prints both URLs, logs in through the phone page API and answers private and group texts with default settings', async () => {
     const child = spawn(process.execPath, [BIN, 'demo'], {
       env: {
         PATH: process.env.PATH ?? '', PORT: '0', SANDBOX_PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'w-demo-')),
-        BOT_PLUGINS: 'echo', SEND_PACING: 'off', LOG_LEVEL: 'warn', NODE_ENV: 'production',
+        LOG_LEVEL: 'warn', NODE_ENV: 'production',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
