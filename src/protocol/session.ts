@@ -19,28 +19,19 @@ export interface SessionState {
   syncCheckKey?: RawSyncKey;
   self?: RawUser;
   inviteStartCount: number;
-  /** Stable id of self when SYNC_CONV told us. */
+  /** When this session logged in (ms). */
   loginAt: number;
 }
 
 export const SNAPSHOT_VERSION = 1;
 
-export interface SessionSnapshotV1 {
+/** The resumable snapshot: the session state plus the cookie jar and the mode it logged in with. */
+export type SessionSnapshotV1 = SessionState & {
   v: typeof SNAPSHOT_VERSION;
   kind: 'wechat-web';
-  hosts: Hosts;
-  uin: string;
-  sid: string;
-  skey: string;
-  passTicket: string;
-  syncKey?: RawSyncKey;
-  syncCheckKey?: RawSyncKey;
-  self?: RawUser;
-  inviteStartCount: number;
-  loginAt: number;
   desktop: boolean;
   cookies: SerializedCookieJar;
-}
+};
 
 /** Replace a key only when the server sent a non-empty one (§5.6 update rule). */
 export function usableKey(key: RawSyncKey | undefined): key is RawSyncKey {

@@ -41,6 +41,20 @@ export function webhookRoutes(s: Services): RouteDef[] {
       ...extra,
     });
   };
+  /** One endpoint's page; `secret` is shown once, right after a rotation. */
+  const showEndpoint = (ctx: AdminContext, secret: string | undefined): void => {
+    const w = svc(ctx);
+    const endpoint = w.get(ctx.state.params.wid!);
+    if (!endpoint) fail(ctx, 404, ctx.state.t('webhooks.notFound'));
+    page(s, ctx, 'webhook', {
+      title: endpoint.url,
+      endpoint,
+      deliveries: w.deliveries(endpoint.id, 100),
+      eventTypes: w.eventTypes(),
+      list: s.deps.manager.list(),
+      secret,
+    });
+  };
   return [
     { method: 'GET', path: '/webhooks', access: 'admin', handler: (ctx) => list(ctx) },
     {
@@ -58,19 +72,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
       method: 'GET',
       path: '/webhooks/:wid',
       access: 'admin',
-      handler: (ctx) => {
-        const w = svc(ctx);
-        const endpoint = w.get(ctx.state.params.wid!);
-        if (!endpoint) fail(ctx, 404, ctx.state.t('webhooks.notFound'));
-        page(s, ctx, 'webhook', {
-          title: endpoint.url,
-          endpoint,
-          deliveries: w.deliveries(endpoint.id, 100),
-          eventTypes: w.eventTypes(),
-          list: s.deps.manager.list(),
-          secret: undefined,
-        });
-      },
+      handler: (ctx) => showEndpoint(ctx, undefined),
     },
     {
       method: 'POST',
@@ -98,18 +100,9 @@ export function webhookRoutes(s: Services): RouteDef[] {
       path: '/webhooks/:wid/rotate',
       access: 'admin',
       handler: async (ctx) => {
-        const w = svc(ctx);
-        const secret = await w.rotate(ctx.state.params.wid!);
+        const secret = await svc(ctx).rotate(ctx.state.params.wid!);
         audit(s, ctx, 'webhook.rotate', ctx.state.params.wid);
-        const endpoint = w.get(ctx.state.params.wid!)!;
-        page(s, ctx, 'webhook', {
-          title: endpoint.url,
-          endpoint,
-          deliveries: w.deliveries(endpoint.id, 100),
-          eventTypes: w.eventTypes(),
-          list: s.deps.manager.list(),
-          secret,
-        });
+        showEndpoint(ctx, secret);
       },
     },
     {
