@@ -70,14 +70,16 @@ export class ClientLauncher {
 
   launch(name: ClientName): RunningClient {
     const env = baseEnv(this.tlsPort, this.caCertPath);
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each client, written when it exits.
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
     if (name === 'raw') {
-      const child = new Child('raw', ['--require', PRELOAD, this.rawFile], env, ROOT);
+      const child = new Child('raw', [...prof, '--require', PRELOAD, this.rawFile], env, ROOT);
       return { name, child, ready: async (t) => (await child.waitFor('ready', (e) => e.event === 'ready', t)).at, stop: async () => void (await child.stop()) };
     }
     if (name === 'wechat4u') {
       const child = new Child(
         'wechat4u',
-        ['--require', PRELOAD, join(ROOT, 'bench/compare/wechat4u-echo.cjs')],
+        [...prof, '--require', PRELOAD, join(ROOT, 'bench/compare/wechat4u-echo.cjs')],
         { ...env, DEBUG: '', EXPECT_FRIENDS: String(this.expect.friends), EXPECT_ROOMS: String(this.expect.rooms) },
         ROOT,
       );
@@ -89,8 +91,7 @@ export class ClientLauncher {
     mkdirSync(dataDir);
     const child = new Child(
       'weiroto',
-      // BENCH_CPU_PROF=<dir>: a V8 CPU profile of weiroto, written when it exits.
-      [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--require', PRELOAD, join(ROOT, 'bin/weiroto.js'), 'start'],
+      [...prof, '--require', PRELOAD, join(ROOT, 'bin/weiroto.js'), 'start'],
       { ...env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, BOT_PLUGINS: 'echo', SEND_PACING: 'off', LOG_LEVEL: 'info' },
       dataDir,
     );

@@ -1,16 +1,18 @@
 /**
- * The HTTP layer of one session (§1.1, §3, §13): axios with keep-alive agents, one tough-cookie
- * jar (RFC 6265 domain matching, so `.wx2.qq.com` cookies reach `webpush.` and `file.` hosts),
- * hard per-request timeouts, no redirect following, bodies as bytes. In endpoint mode every
+ * The HTTP layer of one session (§1.1, §3, §13): keep-alive agents, one tough-cookie jar (RFC 6265
+ * domain matching, so `.wx2.qq.com` cookies reach `webpush.` and `file.` hosts), hard per-request
+ * timeouts, no redirect following, bodies as bytes. Media transfers (uploads, downloads) go
+ * through axios, which streams multipart bodies and big answers; the small requests that run for
+ * every message go straight to node:https (direct-request.ts says why). In endpoint mode every
  * request goes to one origin with `X-Wechat-Host: <logical host>` while cookies stay keyed by the
  * logical https URL (contract-sandbox.md). Nothing here is shared between sessions.
  */
 import http from 'node:http';
-import https from 'node:https';
-import tls from 'node:tls';
 import axios, { type AxiosInstance } from 'axios';
 import { CookieJar, type SerializedCookieJar } from 'tough-cookie';
 import { TransportError } from '../transport/errors.js';
+import { directRequest } from './direct-request.js';
+import { ResumingAgent } from './resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
 
 export const BROWSER_UA =
@@ -25,6 +27,8 @@ export interface HttpRequest {
   body?: string | FormData | Buffer;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** A media upload or download (axios; a FormData body always is one). */
+  transfer?: boolean;
 }
 
 export interface HttpResponse {
@@ -46,10 +50,17 @@ export function bodyText(res: HttpResponse): string {
 
 /** One session's HTTP client: cookie jar, agents, endpoint mapping. */
 export class HttpSession {
-  jar: CookieJar;
+  private jar: CookieJar;
   private readonly axios: AxiosInstance;
   private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private readonly httpsAgent: ResumingAgent;
+  /**
+   * The Cookie header per URL without its query, as the jar last answered, until the first of its
+   * cookies expires. The jar's answer only changes when a cookie is set or expires, and asking it
+   * costs more than the rest of building a request; every set goes through this class, which then
+   * drops the cache.
+   */
+  private cookieCache = new Map<string, { header: string; until: number }>();
   private readonly endpoint: URL | undefined;
   private readonly userAgent: string;
 
@@ -58,10 +69,8 @@ export class HttpSession {
     this.endpoint = options.endpoint ? new URL(options.endpoint) : undefined;
     this.userAgent = options.userAgent ?? BROWSER_UA;
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-    // WeChat answers JSON with `Connection: close`, so most requests open a new TLS connection;
-    // one secure context per session spares building (and loading the CA store into) a new one
-    // for each of them. Trust is unchanged: the platform store plus NODE_EXTRA_CA_CERTS.
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8, secureContext: tls.createSecureContext() });
+    // WeChat answers JSON with `Connection: close`, so most requests open a new TLS connection.
+    this.httpsAgent = new ResumingAgent({ keepAlive: true, maxSockets: 8 });
     this.axios = axios.create({
       maxRedirects: 0,
       validateStatus: () => true,
@@ -80,6 +89,7 @@ export class HttpSession {
   /** Replace the jar (session restore). */
   loadCookies(serialized: SerializedCookieJar): void {
     this.jar = CookieJar.deserializeSync(serialized);
+    this.cookieCache.clear();
   }
 
   serializeCookies(): SerializedCookieJar {
@@ -97,6 +107,18 @@ export class HttpSession {
   /** Put a cookie into the jar for `url` (push-login seeding, tests). */
   setCookie(cookie: string, url: string): void {
     this.jar.setCookieSync(cookie, url, { ignoreError: true });
+    this.cookieCache.clear();
+  }
+
+  private cookieHeader(logical: URL, now: number): string {
+    const key = logical.origin + logical.pathname;
+    const hit = this.cookieCache.get(key);
+    if (hit && now < hit.until) return hit.header;
+    const header = this.jar.getCookieStringSync(logical.href);
+    let until = Infinity;
+    for (const c of this.jar.getCookiesSync(logical.href)) until = Math.min(until, c.expiryTime() ?? Infinity);
+    this.cookieCache.set(key, { header, until });
+    return header;
   }
 
   /**
@@ -106,11 +128,11 @@ export class HttpSession {
   async request(req: HttpRequest): Promise<HttpResponse> {
     const logical = new URL(req.url);
     const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...req.headers };
-    const cookie = this.jar.getCookieStringSync(logical.href);
+    const cookie = this.cookieHeader(logical, Date.now());
     if (cookie) headers.Cookie = cookie;
-    let target = logical.href;
+    let target = logical;
     if (this.endpoint) {
-      target = this.endpoint.origin + logical.pathname + logical.search;
+      target = new URL(logical.pathname + logical.search, this.endpoint.origin);
       headers['X-Wechat-Host'] = logical.host;
     }
     if (typeof req.body === 'string' && !headers['Content-Type']) headers['Content-Type'] = 'application/json;charset=UTF-8';
@@ -124,18 +146,17 @@ export class HttpSession {
       else req.signal.addEventListener('abort', onAbort, { once: true });
     }
     try {
-      const res = await this.axios.request<ArrayBuffer>({
-        method: req.method,
-        url: target,
-        headers,
-        data: req.body,
-        signal: ctrl.signal,
-      });
+      const { body } = req;
+      const res =
+        req.transfer || body instanceof FormData
+          ? await this.viaAxios(req.method, target, headers, body, ctrl.signal)
+          : await directRequest({ method: req.method, url: target, headers, ...(body !== undefined && { body }), agent: target.protocol === 'https:' ? this.httpsAgent : this.httpAgent, signal: ctrl.signal });
       const setCookie = res.headers['set-cookie'];
-      if (setCookie) for (const c of setCookie) this.jar.setCookieSync(c, logical.href, { ignoreError: true });
-      const data = res.data as unknown;
-      const body = Buffer.isBuffer(data) ? data : data instanceof ArrayBuffer ? Buffer.from(data) : Buffer.from(String(data ?? ''));
-      return { status: res.status, headers: res.headers as HttpResponse['headers'], body };
+      if (setCookie) {
+        for (const c of setCookie) this.jar.setCookieSync(c, logical.href, { ignoreError: true });
+        this.cookieCache.clear();
+      }
+      return res;
     } catch (err) {
       if (req.signal?.aborted) throw req.signal.reason ?? err;
       const timedOut = ctrl.signal.aborted;
@@ -145,6 +166,16 @@ export class HttpSession {
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  private async viaAxios(method: HttpRequest['method'], url: URL, headers: Record<string, string>, data: HttpRequest['body'], signal: AbortSignal): Promise<HttpResponse> {
+    const res = await this.axios.request<ArrayBuffer>({ method, url: url.href, headers, data, signal });
+    const body = res.data as unknown;
+    return {
+      status: res.status,
+      headers: res.headers as HttpResponse['headers'],
+      body: Buffer.isBuffer(body) ? body : body instanceof ArrayBuffer ? Buffer.from(body) : Buffer.from(String(body ?? '')),
+    };
   }
 
   /** Close idle keep-alive sockets. */

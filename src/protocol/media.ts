@@ -97,7 +97,7 @@ export async function uploadMedia(core: SessionCore, to: string, file: FileToSen
     form.append('pass_ticket', passTicket);
     const part = chunks > 1 ? file.data.subarray(i * CHUNK_SIZE, Math.min(size, (i + 1) * CHUNK_SIZE)) : file.data;
     form.append('filename', new Blob([part], { type: mime }), file.name);
-    const res = await api.http.request({ method: 'POST', url, body: form, timeoutMs: api.opts.timeouts.upload });
+    const res = await api.http.request({ method: 'POST', url, body: form, timeoutMs: api.opts.timeouts.upload, transfer: true });
     if (res.status >= 300) throw new TransportError('network', `webwxuploadmedia: HTTP ${res.status} on chunk ${i + 1}/${chunks}`);
     let r: RawUploadMediaResponse;
     try {
@@ -123,7 +123,7 @@ function emptyBody(what: string): TransportError {
 }
 
 async function getBytes(core: SessionCore, url: string, what: string, headers?: Record<string, string>): Promise<Buffer> {
-  const res = await core.api.http.request({ method: 'GET', url, timeoutMs: core.api.opts.timeouts.download, ...(headers ? { headers } : {}) });
+  const res = await core.api.http.request({ method: 'GET', url, timeoutMs: core.api.opts.timeouts.download, transfer: true, ...(headers ? { headers } : {}) });
   if (res.status >= 400) throw new TransportError(res.status >= 500 ? 'network' : 'server', `${what}: HTTP ${res.status}`);
   if (res.body.length === 0) throw emptyBody(what);
   return res.body;
@@ -147,7 +147,7 @@ async function getRanged(core: SessionCore, url: string, what: string): Promise<
   const parts: Buffer[] = [];
   let got = 0;
   for (let round = 0; round < MAX_RANGE_ROUNDS; round++) {
-    const res = await core.api.http.request({ method: 'GET', url, timeoutMs: core.api.opts.timeouts.download, headers: { Range: `bytes=${got}-` } });
+    const res = await core.api.http.request({ method: 'GET', url, timeoutMs: core.api.opts.timeouts.download, transfer: true, headers: { Range: `bytes=${got}-` } });
     if (res.status >= 400) throw new TransportError(res.status >= 500 ? 'network' : 'server', `${what}: HTTP ${res.status}`);
     if (res.status !== 206) {
       // A plain 200 is the whole file, whatever came before.

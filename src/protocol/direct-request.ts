@@ -1,0 +1,79 @@
+/**
+ * One HTTP exchange on node:http(s), bodies as bytes: the engine of the session's small requests
+ * (login, synccheck, webwxsync, sends, contacts…), which run once or more per message. axios,
+ * which carries media transfers (http.ts), spends about 0.3 ms of CPU per request merging its
+ * config and headers before the socket sees a byte; on this path that was a tenth of a message's
+ * cost (bench/compare CPU profile).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+
+export interface DirectRequest {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  agent: http.Agent;
+  /** Aborts the exchange; its reason is what the promise rejects with. */
+  signal: AbortSignal;
+}
+
+export interface DirectResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Send one request and read the whole answer (decompressed when the server compressed it). */
+export function directRequest(r: DirectRequest): Promise<DirectResponse> {
+  return new Promise((resolve, reject) => {
+    if (r.signal.aborted) return reject(r.signal.reason);
+    const payload = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+    const headers: http.OutgoingHttpHeaders = { 'Accept-Encoding': 'gzip, deflate, br', ...r.headers };
+    if (payload) headers['Content-Length'] = payload.length;
+    const module = r.url.protocol === 'https:' ? https : http;
+    const req = module.request(r.url, { method: r.method, headers, agent: r.agent });
+    const onAbort = (): void => void req.destroy(r.signal.reason instanceof Error ? r.signal.reason : new Error(String(r.signal.reason)));
+    r.signal.addEventListener('abort', onAbort, { once: true });
+    const settle = (): void => r.signal.removeEventListener('abort', onAbort);
+    req.once('error', (e) => {
+      settle();
+      reject(r.signal.aborted ? r.signal.reason : e);
+    });
+    req.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('error', (e) => {
+        settle();
+        reject(r.signal.aborted ? r.signal.reason : e);
+      });
+      res.once('end', () => {
+        settle();
+        try {
+          const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: decode(raw, res.headers['content-encoding']) });
+        } catch (e) {
+          reject(new Error(`unreadable ${String(res.headers['content-encoding'])} body: ${(e as Error).message}`, { cause: e }));
+        }
+      });
+    });
+    req.end(payload);
+  });
+}
+
+function decode(body: Buffer, encoding: string | undefined): Buffer {
+  if (!encoding || body.length === 0) return body;
+  switch (encoding.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.gunzipSync(body);
+    case 'deflate':
+      // "deflate" is zlib-wrapped by the spec and raw by some servers: the first byte tells (RFC 1950).
+      return (body[0]! & 0x0f) === 8 ? zlib.inflateSync(body) : zlib.inflateRawSync(body);
+    case 'br':
+      return zlib.brotliDecompressSync(body);
+    default:
+      return body;
+  }
+}

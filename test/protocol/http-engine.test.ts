@@ -1,0 +1,213 @@
+// The session's HTTP engine on real sockets: the resuming TLS agent (sessions resumed, trust
+// unchanged), the direct request path (decompression, aborts, broken bodies) and the cookie
+// header cache of HttpSession (follows every Set-Cookie and expiry).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttps, request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import zlib from 'node:zlib';
+import { ensureTlsMaterial, type TlsMaterial } from '../../src/sandbox/tls.js';
+import { ResumingAgent } from '../../src/protocol/resuming-agent.js';
+import { directRequest } from '../../src/protocol/direct-request.js';
+import { HttpSession } from '../../src/protocol/http.js';
+import { isTransportError } from '../../src/transport/errors.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function listen(server: Server): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+async function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+}
+
+/** GET over the agent; answers with whether the TLS session was resumed. */
+function get(agent: ResumingAgent, port: number, servername: string): Promise<{ body: string; resumed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const q = httpsRequest({ host: '127.0.0.1', port, servername, path: '/', agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ body: Buffer.concat(chunks).toString(), resumed: (res.socket as TLSSocket).isSessionReused() }));
+    });
+    q.on('error', reject);
+    q.end();
+  });
+}
+
+describe('ResumingAgent', () => {
+  let tls: TlsMaterial;
+  before(async () => {
+    tls = await ensureTlsMaterial();
+  });
+
+  it('resumes sessions on a server that closes every connection, and still checks the host name', async () => {
+    const server = createHttps({ key: tls.key, cert: tls.cert }, (_req, res) => {
+      res.setHeader('Connection', 'close');
+      res.end('ok');
+    });
+    const port = await listen(server);
+    const agent = new ResumingAgent({ keepAlive: true, ca: readFileSync(tls.caCertPath) });
+    try {
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await get(agent, port, 'wx.qq.com'));
+      assert.deepEqual(
+        answers.map((a) => a.body),
+        ['ok', 'ok', 'ok', 'ok'],
+      );
+      assert.equal(answers[0]!.resumed, false);
+      assert.deepEqual(
+        answers.slice(1).map((a) => a.resumed),
+        [true, true, true],
+      );
+      // A name the certificate does not cover is refused, resumable session or not.
+      await assert.rejects(get(agent, port, 'example.com'), /altnames|does not match|Hostname/i);
+    } finally {
+      agent.destroy();
+      await close(server);
+    }
+  });
+
+  it('falls back to a full handshake when the server no longer knows the session', async () => {
+    const agent = new ResumingAgent({ keepAlive: true, ca: readFileSync(tls.caCertPath) });
+    for (let round = 0; round < 2; round++) {
+      // A new server each round: new ticket keys, so the session kept from the last round is unknown.
+      const server = createHttps({ key: tls.key, cert: tls.cert }, (_req, res) => {
+        res.setHeader('Connection', 'close');
+        res.end(`round ${round}`);
+      });
+      const port = await listen(server);
+      try {
+        const first = await get(agent, port, 'wx.qq.com');
+        assert.equal(first.body, `round ${round}`);
+        assert.equal(first.resumed, false);
+        assert.equal((await get(agent, port, 'wx.qq.com')).resumed, true);
+      } finally {
+        await close(server);
+      }
+    }
+    agent.destroy();
+  });
+});
+
+describe('directRequest', () => {
+  const routes = new Map<string, Handler>();
+  let server: Server;
+  let base: string;
+  const agent = new http.Agent({ keepAlive: true });
+  before(async () => {
+    server = createHttp((req, res) => (routes.get(req.url ?? '') ?? ((_q, s) => s.writeHead(404).end()))(req, res));
+    base = `http://127.0.0.1:${await listen(server)}`;
+  });
+  after(async () => {
+    agent.destroy();
+    await close(server);
+  });
+
+  const send = (path: string, signal = new AbortController().signal, body?: string) =>
+    directRequest({ method: body === undefined ? 'GET' : 'POST', url: new URL(base + path), headers: {}, ...(body !== undefined && { body }), agent, signal });
+
+  it('inflates gzip, zlib deflate, raw deflate and brotli bodies, and leaves plain ones alone', async () => {
+    const text = '{"BaseResponse":{"Ret":0,"ErrMsg":""},"中文":"😀"}';
+    const encodings: [string, string, Buffer][] = [
+      ['/gzip', 'gzip', zlib.gzipSync(text)],
+      ['/deflate', 'deflate', zlib.deflateSync(text)],
+      ['/raw-deflate', 'deflate', zlib.deflateRawSync(text)],
+      ['/br', 'br', zlib.brotliCompressSync(text)],
+      ['/plain', '', Buffer.from(text)],
+    ];
+    for (const [path, enc, body] of encodings) {
+      routes.set(path, (_req, res) => res.writeHead(200, enc ? { 'Content-Encoding': enc } : {}).end(body));
+      const r = await send(path);
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString('utf8'), text, path);
+    }
+  });
+
+  it('sends the body with its length and gives every Set-Cookie back', async () => {
+    routes.set('/echo', (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => res.writeHead(201, { 'Set-Cookie': ['a=1; Path=/', 'b=2; Path=/'] }).end(`${req.headers['content-length']}:${Buffer.concat(chunks).toString()}`));
+    });
+    const r = await send('/echo', undefined, '{"x":"é"}');
+    assert.equal(r.status, 201);
+    assert.equal(r.body.toString(), '10:{"x":"é"}');
+    assert.deepEqual(r.headers['set-cookie'], ['a=1; Path=/', 'b=2; Path=/']);
+  });
+
+  it('rejects a body that does not inflate with a message naming the encoding', async () => {
+    routes.set('/broken', (_req, res) => res.writeHead(200, { 'Content-Encoding': 'gzip' }).end('not gzip at all'));
+    await assert.rejects(send('/broken'), /unreadable gzip body/);
+  });
+
+  it('rejects with the abort reason when aborted mid-way, and does not hang', async () => {
+    routes.set('/hang', () => {});
+    const ctrl = new AbortController();
+    const p = send('/hang', ctrl.signal);
+    setTimeout(() => ctrl.abort(new Error('deadline')), 50);
+    await assert.rejects(p, /deadline/);
+    const already = new AbortController();
+    already.abort(new Error('before start'));
+    await assert.rejects(send('/plain', already.signal), /before start/);
+  });
+});
+
+describe('HttpSession cookies and deadlines', () => {
+  let server: Server;
+  let origin: string;
+  const seen: string[] = [];
+  before(async () => {
+    server = createHttp((req, res) => {
+      seen.push(req.headers.cookie ?? '');
+      const headers: Record<string, string[]> = {};
+      if (req.url?.startsWith('/set')) headers['Set-Cookie'] = [`wxsid=${req.url.slice(5)}; Domain=.wx2.qq.com; Path=/`];
+      if (req.url === '/short') headers['Set-Cookie'] = ['short=1; Domain=.wx2.qq.com; Path=/; Max-Age=1'];
+      if (req.url === '/hang') return;
+      res.writeHead(200, headers).end('{}');
+    });
+    origin = `http://127.0.0.1:${await listen(server)}`;
+  });
+  after(() => close(server));
+
+  it('sends what the jar holds: new cookies at once, expired ones no more', async () => {
+    const s = new HttpSession({ endpoint: origin });
+    const get = (path: string, host = 'wx2.qq.com') => s.request({ method: 'GET', url: `https://${host}${path}`, timeoutMs: 2000 });
+    try {
+      await get('/set/one');
+      await get('/x');
+      await get('/x', 'webpush.wx2.qq.com'); // the domain cookie reaches the push host
+      await get('/set/two');
+      await get('/x');
+      s.setCookie('extra=1; Domain=.wx2.qq.com; Path=/', 'https://wx2.qq.com/');
+      await get('/x');
+      await get('/short');
+      await get('/x');
+      await new Promise((r) => setTimeout(r, 1100));
+      await get('/x');
+      assert.deepEqual(seen, ['', 'wxsid=one', 'wxsid=one', 'wxsid=one', 'wxsid=two', 'wxsid=two; extra=1', 'wxsid=two; extra=1', 'wxsid=two; extra=1; short=1', 'wxsid=two; extra=1']);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('turns a deadline into a network TransportError naming the path', async () => {
+    const s = new HttpSession({ endpoint: origin });
+    try {
+      await assert.rejects(s.request({ method: 'GET', url: 'https://wx2.qq.com/hang', timeoutMs: 100 }), (e: unknown) => {
+        assert.ok(isTransportError(e));
+        assert.equal(e.kind, 'network');
+        assert.match(e.message, /GET \/hang timed out after 100 ms/);
+        return true;
+      });
+    } finally {
+      s.close();
+    }
+  });
+});
