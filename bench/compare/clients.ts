@@ -19,7 +19,7 @@ export const CLIENTS: ClientName[] = ['raw', 'weiroto', 'wechat4u'];
 /** What "ready" means for each client (printed with the figures). */
 export const READY_DEFINITION: Record<ClientName, string> = {
   weiroto:
-    'GET /readyz answers 200 (polled every 20 ms): the account is online, which weiroto sets on its transport `ready` event, i.e. after webwxinit, every getcontact page, the first webwxsync, batchgetcontact of every group (members loaded) and the directory written to SQLite',
+    'its log line "account … online (N contacts, M rooms)" on stdout (and /readyz 200 right after): the account is online, which weiroto sets on its transport `ready` event, i.e. after webwxinit, statusnotify, every getcontact page, the first webwxsync, batchgetcontact of every group (members loaded) and the directory written to SQLite',
   wechat4u:
     'its address book (bot.contacts) holds every friend and every group (a `contacts-updated` event after getcontact and its SYNC_CONV batchgetcontact); wechat4u asks for the members of the groups getcontact lists in ONE batchgetcontact of >50 items, which the server refuses (Ret 1200), so those groups have no members until one of them speaks',
   raw: 'its stdout line {"event":"ready"}: after webwxinit, every getcontact page and batchgetcontact (50 per call, all at once) of every group',
@@ -95,19 +95,15 @@ export class ClientLauncher {
       { ...env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, BOT_PLUGINS: 'echo', SEND_PACING: 'off', LOG_LEVEL: 'info' },
       dataDir,
     );
-    let url: string | undefined;
+    // Ready = its "account … online (N contacts, M rooms)" log line, read off stdout like the
+    // other clients' ready lines; /readyz must then answer 200 (checked, not timed).
     const ready = async (timeoutMs: number): Promise<number> => {
-      const end = Date.now() + timeoutMs;
-      url ??= await weirotoUrl(child, timeoutMs);
-      for (;;) {
-        const res = await fetch(`${url}/readyz`).catch(() => undefined);
-        const at = Date.now();
-        if (res) await res.arrayBuffer();
-        if (res?.status === 200) return at;
-        if (child.proc.exitCode !== null) throw new Error(`weiroto exited\n${child.tails()}`);
-        if (Date.now() > end) throw new Error(`weiroto not ready after ${timeoutMs} ms\n${child.tails()}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      const url = await weirotoUrl(child, timeoutMs);
+      const { at } = await child.waitFor('the "account … online" log line', (e) => typeof e.msg === 'string' && / online \(\d+ contacts/.test(e.msg), timeoutMs);
+      const res = await fetch(`${url}/readyz`);
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`weiroto logged online but /readyz answered ${res.status}\n${child.tails()}`);
+      return at;
     };
     return { name, child, ready, stop: async () => void (await child.stop()) };
   }

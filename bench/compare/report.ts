@@ -126,7 +126,7 @@ export function readmeSection(r: CompareResult): string {
     '',
     ...scaleLines(r).map((l) => `Scale: ${l}.`),
     '',
-    'Ready: weiroto = `/readyz` 200 (account online: contacts, every group\'s members, directory in SQLite); raw = contacts and every',
+    'Ready: weiroto = its "account … online" log line (contacts, every group\'s members, directory in SQLite; /readyz 200); raw = contacts and every',
     'group\'s members loaded; wechat4u = every friend and group in its address book, but not the members of the groups getcontact',
     'lists (it asks for them in one batchgetcontact of more than 50, which the server refuses). The server closes every JSON',
     'connection (as WeChat does), so each send and sync is a new TLS connection: that cost, the same for every client, bounds all three.',

@@ -215,6 +215,12 @@ export class Bot implements BotHandle {
     } else delete this.state.onlineSince;
     if (prev === state && detail === undefined) return;
     const payload = { state, ...(this.state.detail !== undefined && { detail: this.state.detail }) };
+    // One line per change, so an operator reading the log sees each account come and go.
+    if (prev !== state) {
+      const { contacts, rooms } = this.directory.size;
+      const extra = state === 'online' ? ` (${contacts} contacts, ${rooms} rooms)` : payload.detail ? `: ${payload.detail}` : '';
+      this.log.info(payload, `account ${this.state.name} ${state}${extra}`);
+    }
     this.emitter.emit('state', payload);
     this.publish('account.state', undefined, payload);
   }

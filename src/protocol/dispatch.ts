@@ -3,7 +3,6 @@
  * ModContactList, AddMsgList) and turning its messages into events: unknown senders and groups
  * are batch-fetched first, messages are deduplicated by MsgId, own echoes are marked isSelf.
  */
-import { isTransportError } from '../transport/errors.js';
 import type { Message, RoomMember } from '../transport/model.js';
 import { isRoomId, isSpecialAccount } from './parse-contact.js';
 import { MSG, parseAddMsg, type MessageEvent, type ParseContext } from './parse-message.js';
@@ -11,47 +10,7 @@ import type { RawAddMsg, RawBatchGetContactItem, RawContact, RawSyncResponse } f
 import { usableKey } from './session.js';
 import type { RawMsgRef, SessionCore } from './core.js';
 import { decodeText } from './text.js';
-
-const CHUNK = 50;
-
-/**
- * batchgetcontact in chunks of ≤50, a few in parallel (§5.4). Results go into the book (and out
- * as events when live). A failing chunk is logged and skipped, except a logout which is thrown.
- */
-export async function fetchContacts(core: SessionCore, items: RawBatchGetContactItem[], signal?: AbortSignal): Promise<number> {
-  if (items.length === 0) return 0;
-  const chunks: RawBatchGetContactItem[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) chunks.push(items.slice(i, i + CHUNK));
-  let next = 0;
-  let got = 0;
-  const worker = async (): Promise<void> => {
-    while (next < chunks.length) {
-      const chunk = chunks[next++]!;
-      try {
-        const list = await core.api.batchGetContact(chunk, signal);
-        for (const raw of list) {
-          const change = core.book.upsert(raw);
-          got++;
-          if (!change || !core.live) continue;
-          if (change.kind === 'room') core.events.emit('room-update', change.room);
-          else core.events.emit('contact-update', change.contact);
-        }
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        if (isTransportError(err) && err.kind === 'logged-out') throw err;
-        core.log.warn({ err, count: chunk.length }, 'batchgetcontact chunk failed');
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(core.batchConcurrency, chunks.length) }, worker));
-  return got;
-}
-
-export function roomItems(ids: Iterable<string>): RawBatchGetContactItem[] {
-  const out: RawBatchGetContactItem[] = [];
-  for (const id of ids) out.push({ UserName: id, EncryChatRoomId: '' });
-  return out;
-}
+import { fetchContacts, roomItems } from './contact-fetcher.js';
 
 function parseContextOf(core: SessionCore): ParseContext {
   const book = core.book;
@@ -60,6 +19,16 @@ function parseContextOf(core: SessionCore): ParseContext {
     selfNamesIn: (roomId) => book.selfNamesIn(roomId),
     nameOf: (id, roomId) => book.nameOf(id, roomId),
   };
+}
+
+/** The groups a sync answer's SYNC_CONV lists name (the recent chats, §10.6). */
+export function syncConvRooms(r: RawSyncResponse): string[] {
+  const out: string[] = [];
+  for (const m of r.AddMsgList ?? []) {
+    if (m?.MsgType !== MSG.STATUS_NOTIFY || m.StatusNotifyCode !== 4 || !m.StatusNotifyUserName) continue;
+    for (const u of m.StatusNotifyUserName.split(',')) if (isRoomId(u)) out.push(u);
+  }
+  return out;
 }
 
 /** Ids referenced by these messages that the book cannot resolve yet. */

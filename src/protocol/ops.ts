@@ -5,7 +5,7 @@
 import { TransportError } from '../transport/errors.js';
 import type { FriendRequest, Room } from '../transport/model.js';
 import type { SessionCore } from './core.js';
-import { fetchContacts, roomItems } from './dispatch.js';
+import { fetchContacts, roomItems } from './contact-fetcher.js';
 import { isRoomId } from './parse-contact.js';
 import type { RawBaseResponse, RawCreateChatroomResponse, RawUpdateChatroomResponse } from './raw-types.js';
 

@@ -1,14 +1,17 @@
 /**
  * After login (or on resume): webwxinit, statusnotify 3, the address book paged by Seq, one
- * immediate webwxsync (brings the 51/SYNC_CONV list), then every known group's members with
- * batchgetcontact (§11.1 steps 6–8, §16 #8/#9). Emits `login` after init and `ready` at the end.
+ * immediate webwxsync (brings the 51/SYNC_CONV list), and every known group's members with
+ * batchgetcontact (§11.1 steps 6–8, §16 #8/#9). Members are fetched while the pages load: a
+ * group is asked for as soon as init or a page names it, so the calls overlap the paging instead
+ * of following it. Emits `login` after init and `ready` at the end.
  */
 import { TransportError } from '../transport/errors.js';
 import type { Contact } from '../transport/model.js';
 import type { SessionCore } from './core.js';
-import { applySync, fetchContacts, roomItems } from './dispatch.js';
+import { ContactFetcher, roomItems } from './contact-fetcher.js';
+import { applySync, syncConvRooms } from './dispatch.js';
 import { isRoomId, parseContact } from './parse-contact.js';
-import type { RawContact, RawInitResponse } from './raw-types.js';
+import type { RawContact, RawInitResponse, RawSyncResponse } from './raw-types.js';
 import { usableKey } from './session.js';
 import { decodeText } from './text.js';
 
@@ -36,51 +39,101 @@ export async function runInit(core: SessionCore, signal: AbortSignal): Promise<{
   return { self, init };
 }
 
-/** Address book pages: seq 0, then follow Seq until 0 (≤16 extra pages). */
-export async function loadContactPages(core: SessionCore, signal: AbortSignal): Promise<number> {
+/** Address book pages: seq 0, then follow Seq until 0 (≤16 extra pages). `onPage` sees each page's ids. */
+export async function loadContactPages(core: SessionCore, signal: AbortSignal, onPage?: (ids: string[]) => void): Promise<number> {
   let seq = 0;
   let count = 0;
   for (let page = 0; page <= MAX_EXTRA_CONTACT_PAGES; page++) {
     const r = await core.api.getContact(seq, signal);
-    for (const raw of r.MemberList ?? []) if (core.book.upsert(raw)) count++;
+    const ids: string[] = [];
+    for (const raw of r.MemberList ?? []) {
+      if (!core.book.upsert(raw)) continue;
+      count++;
+      ids.push(raw.UserName);
+    }
+    onPage?.(ids);
     if (!r.Seq || r.Seq === seq) break;
     seq = r.Seq;
   }
   return count;
 }
 
+/** Whether an error ends the start-up (abort, logout) rather than being logged and outlived. */
+function fatal(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (err instanceof TransportError && err.kind === 'logged-out');
+}
+
 /**
  * The whole start-up after credentials are known. `login` is emitted right after init; `ready`
  * once contacts and every known group's members are loaded.
+ *
+ * Three things run side by side after init, each as early as it can: the address-book pages (one
+ * after the other, by Seq); statusnotify and then the first webwxsync, whose SYNC_CONV names the
+ * recent groups; and batchgetcontact for every group init, a page or SYNC_CONV names. The sync's
+ * body (messages, contact changes) is applied only once the pages are in, as before.
  */
 export async function loadSession(core: SessionCore, signal: AbortSignal, onLogin: (self: Contact) => void): Promise<void> {
   const { self, init } = await runInit(core, signal);
   onLogin(self);
   const st = core.api.state;
-  try {
-    await core.api.statusNotify(3, st.self!.UserName, core.clientIds.next(), signal);
-  } catch (err) {
-    if (signal.aborted) throw err;
-    if (err instanceof TransportError && err.kind === 'logged-out') throw err;
-    core.log.warn({ err }, 'statusnotify after init failed (non-fatal)');
+
+  // Groups whose members are wanted, each asked for once, as soon as it is known.
+  const members = new ContactFetcher(core, signal);
+  const asked = new Set<string>();
+  const want = (ids: Iterable<string>): void => {
+    const fresh: string[] = [];
+    for (const id of ids) {
+      if (!id || !isRoomId(id) || asked.has(id) || core.book.rooms.get(id)?.members.length) continue;
+      asked.add(id);
+      fresh.push(id);
+    }
+    members.add(roomItems(fresh));
+    members.flush();
+  };
+  want((init.ChatSet ?? '').split(','));
+  want(core.book.roomsWithoutMembers());
+
+  // statusnotify, then the first sync (which brings the SYNC_CONV statusnotify asked for). Both
+  // settle to a value: their failures are looked at once the pages are in.
+  const firstSync = core.api
+    .statusNotify(3, st.self!.UserName, core.clientIds.next(), signal)
+    .catch((err: unknown) => {
+      if (fatal(err, signal)) throw err;
+      core.log.warn({ err }, 'statusnotify after init failed (non-fatal)');
+    })
+    .then(() => core.api.sync(signal))
+    .then(
+      (r) => {
+        want(syncConvRooms(r));
+        return { r };
+      },
+      (err: unknown) => ({ err }),
+    );
+
+  const pages = await loadContactPages(core, signal, want).then(
+    () => ({}),
+    (err: unknown) => ({ err }),
+  );
+  const first: { r?: RawSyncResponse; err?: unknown } = await firstSync;
+  const failure = 'err' in pages ? pages.err : first.err !== undefined && fatal(first.err, signal) ? first.err : undefined;
+  if (failure !== undefined) {
+    // Let the calls already made settle before giving up (none is left running unobserved).
+    await members.finish().catch(() => {});
+    throw failure;
   }
-  await loadContactPages(core, signal);
-  // One sync right away: the SYNC_CONV pushed after statusnotify names the recent groups and maps
-  // stable ids. Its messages are dispatched like any other (nothing is lost or doubled: the loop
-  // continues from the keys it returned).
+  // The members asked for so far first: applying the sync then fetches only what is still unknown.
+  await members.finish();
   try {
-    const r = await core.api.sync(signal);
-    await applySync(core, r, signal);
+    if (first.err !== undefined) throw first.err;
+    // Its messages are dispatched like any other (nothing is lost or doubled: the loop continues
+    // from the keys it returned).
+    if (first.r) await applySync(core, first.r, signal);
   } catch (err) {
-    if (signal.aborted) throw err;
-    if (err instanceof TransportError && err.kind === 'logged-out') throw err;
+    if (fatal(err, signal)) throw err;
     core.log.warn({ err }, 'first webwxsync failed; the sync loop will retry');
   }
-  const rooms = new Set<string>();
-  for (const id of (init.ChatSet ?? '').split(',')) if (id && isRoomId(id)) rooms.add(id);
-  for (const id of core.book.roomsWithoutMembers()) rooms.add(id);
-  for (const id of rooms) if (core.book.rooms.get(id)?.members.length) rooms.delete(id);
-  await fetchContacts(core, roomItems(rooms), signal);
+  want(core.book.roomsWithoutMembers());
+  await members.finish();
   core.live = true;
   core.events.emit('ready', { contacts: core.book.contacts.size, rooms: core.book.rooms.size });
 }

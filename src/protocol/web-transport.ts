@@ -15,7 +15,7 @@ import { DEFAULT_TIMEOUTS, WebApi, type Timeouts } from './api.js';
 import { logoutReasonFor, logoutTypeFor } from './api-errors.js';
 import { ContactBook } from './contact-book.js';
 import { DEFAULT_SYNC_TUNING, newMemories, type SessionCore, type SyncTuning } from './core.js';
-import { fetchContacts, roomItems } from './dispatch.js';
+import { fetchContacts, roomItems } from './contact-fetcher.js';
 import { TypedEmitter } from './emitter.js';
 import { PRELOGIN_HOST, hostsFor } from './hosts.js';
 import { HttpSession } from './http.js';

@@ -27,6 +27,9 @@ export interface Exchange {
   /** The first 64 KiB of the answer, UTF-8. */
   answer: string;
   answerBytes: number;
+  /** performance.now() when the request arrived and when its answer was complete. */
+  startedAt: number;
+  endedAt?: number;
 }
 
 export interface RecordingProxy {
@@ -75,6 +78,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
       bodyBytes: 0,
       answer: '',
       answerBytes: 0,
+      startedAt: performance.now(),
     };
     proxy.exchanges.push(ex);
     const reqHead: Buffer[] = [];
@@ -87,6 +91,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
         ex.answerBytes = appendHead(ansHead, ex.answerBytes, d);
       });
       ans.on('end', () => {
+        ex.endedAt = performance.now();
         ex.answer = Buffer.concat(ansHead).toString('utf8');
       });
       ans.pipe(res);
