@@ -71,7 +71,11 @@ export class ClientLauncher {
   launch(name: ClientName): RunningClient {
     const env = baseEnv(this.tlsPort, this.caCertPath);
     // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each client, written when it exits.
-    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+    // BENCH_NODE_ARGS: more node flags for every client (e.g. --heap-prof, --require a probe).
+    const prof = [
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []),
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ];
     if (name === 'raw') {
       const child = new Child('raw', [...prof, '--require', PRELOAD, this.rawFile], env, ROOT);
       return { name, child, ready: async (t) => (await child.waitFor('ready', (e) => e.event === 'ready', t)).at, stop: async () => void (await child.stop()) };

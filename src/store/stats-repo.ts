@@ -22,8 +22,14 @@ export interface StatsRepo {
 }
 
 /** The UTC day of a timestamp, as the stats key. */
+// The last day computed and where it starts: every message asks, and nearly always for the same day.
+let lastDay = { start: 0, end: 0, day: '' };
+
 export function dayOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  if (ms >= lastDay.start && ms < lastDay.end) return lastDay.day;
+  const start = Math.floor(ms / 86_400_000) * 86_400_000;
+  lastDay = { start, end: start + 86_400_000, day: new Date(start).toISOString().slice(0, 10) };
+  return lastDay.day;
 }
 
 const COLUMN: Record<StatCounter, string> = { received: 'received', replied: 'replied', sent: 'sent', newFriends: 'new_friends' };
