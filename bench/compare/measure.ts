@@ -21,6 +21,8 @@ export interface RunResult {
   latency: { median: number; p90: number; all: number[] };
   burst: { wallMs: number; perSecond: number; cpuMsPerMsg: number; cpuMs: number; injectMs: number; sandboxCpuMsPerMsg: number };
   peakRssMiB: number;
+  /** RSS with the QR shown, before login: the client's own weight without the account's world. */
+  startRssMiB: number;
 }
 
 export const median = (xs: number[]): number => quantile(xs, 0.5);
@@ -69,6 +71,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
   const client = launcher.launch(name);
   try {
     const uuid = await world.nextQr(120_000);
+    const startRssMiB = memoryMiB(client.child.pid).rss;
     const confirmAt = await world.login(uuid, account);
     const readyAt = await client.ready(120_000);
     await sleep(sizes.settleMs);
@@ -113,6 +116,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
         // The sandbox runs in this process: its CPU shows when it, not the client, is the limit.
         sandboxCpuMsPerMsg: (sandboxCpu.user + sandboxCpu.system) / 1000 / sizes.burst },
       peakRssMiB: peak,
+      startRssMiB,
     };
   } finally {
     await client.stop();

@@ -76,6 +76,8 @@ function rows(r: CompareResult): string[][] {
     line(`latency of 1 message, median of ${r.options.latencyCount} (ms)`, 'latencyMedian', f0),
     line('latency p90 (ms)', 'latencyP90', f0),
     line('peak RSS (MiB)', 'peakRssMiB', f0),
+    line('RSS before login, QR shown (MiB)', 'startRssMiB', f0),
+    line('sandbox CPU per echo (ms)', 'sandboxCpuMsPerMsg', f3),
   ];
 }
 
@@ -93,6 +95,20 @@ function worldLine(r: CompareResult): string {
   return `${o.contacts} contacts, ${o.rooms} groups of ${o.roomSize}, ${o.syncBatch} messages per sync, long-poll hold ${o.holdMs / 1000} s, sandbox rate limits off; medians of ${o.runs} run(s)`;
 }
 
+/**
+ * The most any client could echo on this machine: the sandbox's process (the sandbox and the
+ * bench driver, one thread) spends its CPU per echo whatever the client does, so even a client
+ * costing nothing stops at 1000 / that many ms.
+ */
+export function sandboxCeiling(r: CompareResult): string | undefined {
+  const per = Object.values(r.summary).map((x) => x.sandboxCpuMsPerMsg).filter((x) => x > 0);
+  const w4u = r.summary.wechat4u?.perSecond;
+  if (per.length === 0) return undefined;
+  const ceiling = 1000 / Math.min(...per);
+  return `Ceiling: the sandbox's process alone spends ≥ ${f3(Math.min(...per))} ms of CPU per echo, so no client can pass ${f0(ceiling)} echoes/s here` +
+    (w4u ? ` (${f2(ceiling / w4u)}× wechat4u): the 5× target is beyond the wire, not just beyond weiroto` : '');
+}
+
 function scaleLines(r: CompareResult): string[] {
   const sc = r.scale;
   if (!sc) return [];
@@ -107,6 +123,8 @@ function scaleLines(r: CompareResult): string[] {
 export function consoleReport(r: CompareResult): string {
   const lines = [`compare: ${worldLine(r)}`, `machine: ${machine()}`, '', table(rows(r), false), ''];
   lines.push(...scaleLines(r), '');
+  const ceiling = sandboxCeiling(r);
+  if (ceiling) lines.push(ceiling, '');
   lines.push('targets (ratios of this run):');
   for (const t of targets(r)) lines.push(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(40)} ${f2(t.value).padStart(8)}  (target ${t.limit})`);
   lines.push('', 'ready means:');
@@ -130,6 +148,7 @@ export function readmeSection(r: CompareResult): string {
     'group\'s members loaded; wechat4u = every friend and group in its address book, but not the members of the groups getcontact',
     'lists (it asks for them in one batchgetcontact of more than 50, which the server refuses). The server closes every JSON',
     'connection (as WeChat does), so each send and sync is a new TLS connection: that cost, the same for every client, bounds all three.',
+    ...(sandboxCeiling(r) ? ['', `${sandboxCeiling(r)}.`] : []),
     '',
     '| target | measured | |',
     '|---|---:|---|',

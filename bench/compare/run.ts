@@ -31,6 +31,9 @@ export interface ClientSummary {
   latencyMedian: number;
   latencyP90: number;
   peakRssMiB: number;
+  startRssMiB: number;
+  /** The sandbox's CPU per echo during this client's bursts. */
+  sandboxCpuMsPerMsg: number;
 }
 
 export interface CompareResult {
@@ -51,6 +54,8 @@ function summarize(client: ClientName, runs: RunResult[]): ClientSummary {
     latencyMedian: median(runs.map((r) => r.latency.median)),
     latencyP90: median(runs.map((r) => r.latency.p90)),
     peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
+    startRssMiB: median(runs.map((r) => r.startRssMiB)),
+    sandboxCpuMsPerMsg: median(runs.map((r) => r.burst.sandboxCpuMsPerMsg)),
   };
 }
 
