@@ -120,16 +120,26 @@ export class WebApi {
     body?: unknown,
     opts: { timeoutMs?: number; signal?: AbortSignal; okCodes?: readonly number[] } = {},
   ): Promise<T> {
+    return this.parseJson<T>(what, await this.jsonText(what, method, url, body, opts), opts.okCodes);
+  }
+
+  /** The answer of a JSON endpoint as text, not parsed yet (json() in two steps). */
+  async jsonText(what: string, method: 'GET' | 'POST', url: string, body?: unknown, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
     const payload = body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body);
     const res = await this.send(method, url, payload, opts.timeoutMs ?? this.opts.timeouts.other, opts.signal);
     if (res.status >= 300) throw new TransportError('network', `${what}: HTTP ${res.status}`);
+    return bodyText(res);
+  }
+
+  /** Parse a JSON answer and check its BaseResponse. */
+  parseJson<T extends { BaseResponse?: { Ret: number; ErrMsg: string } }>(what: string, text: string, okCodes?: readonly number[]): T {
     let parsed: T;
     try {
-      parsed = parseWireJson<T>(bodyText(res));
+      parsed = parseWireJson<T>(text);
     } catch (err) {
       throw new TransportError('network', `${what}: unreadable answer (not JSON)`, undefined, { cause: err });
     }
-    checkBase(what, parsed, opts.okCodes);
+    checkBase(what, parsed, okCodes);
     return parsed;
   }
 
@@ -198,8 +208,17 @@ export class WebApi {
   }
 
   getContact(seq: number, signal?: AbortSignal): Promise<RawGetContactResponse> {
+    return this.getContactText(seq, signal).then((text) => this.parseContactPage(text));
+  }
+
+  /** One address-book page as text (see loadContactPages: the next page is asked for before this one is parsed). */
+  getContactText(seq: number, signal?: AbortSignal): Promise<string> {
     const url = this.url('web', 'webwxgetcontact', { lang: this.opts.lang, pass_ticket: this.state.passTicket, skey: this.state.skey, seq, r: this.opts.clock.now() });
-    return this.json<RawGetContactResponse>('webwxgetcontact', 'GET', url, undefined, { ...(signal ? { signal } : {}) });
+    return this.jsonText('webwxgetcontact', 'GET', url, undefined, { ...(signal ? { signal } : {}) });
+  }
+
+  parseContactPage(text: string): RawGetContactResponse {
+    return this.parseJson<RawGetContactResponse>('webwxgetcontact', text);
   }
 
   /** ≤50 items per call (the caller chunks). Unknown names are simply absent. */

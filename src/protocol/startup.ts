@@ -11,7 +11,7 @@ import type { SessionCore } from './core.js';
 import { ContactFetcher, roomItems } from './contact-fetcher.js';
 import { applySync, syncConvRooms } from './dispatch.js';
 import { isRoomId, parseContact } from './parse-contact.js';
-import type { RawContact, RawInitResponse, RawSyncResponse } from './raw-types.js';
+import type { RawContact, RawGetContactResponse, RawInitResponse, RawSyncResponse } from './raw-types.js';
 import { usableKey } from './session.js';
 import { decodeText } from './text.js';
 
@@ -39,12 +39,47 @@ export async function runInit(core: SessionCore, signal: AbortSignal): Promise<{
   return { self, init };
 }
 
-/** Address book pages: seq 0, then follow Seq until 0 (≤16 extra pages). `onPage` sees each page's ids. */
+/**
+ * The Seq a page names, read off the end of its text without parsing it (the field comes last,
+ * as in the recorded answers), so the next page can be asked for while this one is parsed.
+ * Undefined when the tail does not look like that; the parsed Seq always decides.
+ */
+export function tailSeq(text: string): number | undefined {
+  const m = /"Seq"\s*:\s*(\d+)\s*\}\s*$/.exec(text.slice(-80));
+  return m ? Number(m[1]) : undefined;
+}
+
+type Settled = { text: string } | { err: unknown };
+
+/**
+ * Address book pages: seq 0, then follow Seq until 0 (≤16 extra pages). `onPage` sees each page's
+ * ids. The next page is asked for as soon as this one's text is in, before it is parsed and
+ * merged (a wrong guess is dropped and the parsed Seq asked for instead).
+ */
 export async function loadContactPages(core: SessionCore, signal: AbortSignal, onPage?: (ids: string[]) => void): Promise<number> {
+  const { api } = core;
+  const fetchPage = (seq: number): Promise<Settled> =>
+    api.getContactText(seq, signal).then(
+      (text) => ({ text }),
+      (err: unknown) => ({ err }),
+    );
+  const open = (s: Settled): string => {
+    if ('err' in s) throw s.err;
+    return s.text;
+  };
   let seq = 0;
   let count = 0;
-  for (let page = 0; page <= MAX_EXTRA_CONTACT_PAGES; page++) {
-    const r = await core.api.getContact(seq, signal);
+  let text = open(await fetchPage(0));
+  for (let page = 0; ; page++) {
+    const guess = page < MAX_EXTRA_CONTACT_PAGES ? tailSeq(text) : undefined;
+    const ahead = guess && guess !== seq ? { seq: guess, page: fetchPage(guess) } : undefined;
+    let r: RawGetContactResponse;
+    try {
+      r = api.parseContactPage(text);
+    } catch (err) {
+      await ahead?.page;
+      throw err;
+    }
     const ids: string[] = [];
     for (const raw of r.MemberList ?? []) {
       if (!core.book.upsert(raw)) continue;
@@ -52,8 +87,13 @@ export async function loadContactPages(core: SessionCore, signal: AbortSignal, o
       ids.push(raw.UserName);
     }
     onPage?.(ids);
-    if (!r.Seq || r.Seq === seq) break;
+    if (!r.Seq || r.Seq === seq || page >= MAX_EXTRA_CONTACT_PAGES) {
+      await ahead?.page;
+      break;
+    }
     seq = r.Seq;
+    // A wrong guess (never seen on the wire) is left to finish on its own: it settles to a value.
+    text = open(await (ahead?.seq === seq ? ahead.page : fetchPage(seq)));
   }
   return count;
 }

@@ -21,6 +21,11 @@ describe('integration: start-up calls overlap', () => {
       const p = r.proxy!;
       const pages = p.of('webwxgetcontact');
       assert.ok(pages.length >= 7, `several pages (${pages.length})`);
+      // Each page asked for once, in Seq order (the next one before this one is parsed).
+      assert.deepEqual(
+        pages.map((e) => Number(e.query.get('seq'))),
+        pages.map((_, i) => i * 60),
+      );
       const lastPageEnd = Math.max(...pages.map((e) => e.endedAt!));
       const [notify] = p.of('webwxstatusnotify');
       const [firstSync] = p.of('webwxsync');
