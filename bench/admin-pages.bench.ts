@@ -74,7 +74,10 @@ const get = async (path: string): Promise<{ status: number; text: string }> => {
 };
 {
   const page = await fetch(http.url + '/login', { redirect: 'manual' });
-  const pre = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const pre = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
   const res = await fetch(http.url + '/login', {
     method: 'POST',
@@ -82,7 +85,10 @@ const get = async (path: string): Promise<{ status: number; text: string }> => {
     headers: { cookie: pre, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ _csrf: csrf, username: 'admin', password: 'bench password' }).toString(),
   });
-  cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   if (res.status !== 302) throw new Error(`login failed: ${res.status}`);
 }
 
@@ -102,7 +108,7 @@ console.log('page'.padEnd(34) + 'median'.padStart(10) + 'p95'.padStart(10) + 'ma
 let worst = 0;
 for (const [name, path] of pages) {
   const first = await get(path);
-  if (first.status !== 200 || !first.text.includes('</html>') && !path.includes('partial')) throw new Error(`${name}: status ${first.status}`);
+  if (first.status !== 200 || (!first.text.includes('</html>') && !path.includes('partial'))) throw new Error(`${name}: status ${first.status}`);
   if (path.includes('/messages') && !/data-id="/.test(first.text)) throw new Error(`${name}: no messages rendered`);
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {

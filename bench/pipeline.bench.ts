@@ -46,14 +46,19 @@ function routingPlugins(): PluginDefinition[] {
     make('p-group', (c) => c.group('@@nowhere', (ctx) => ctx.reply('group'))),
     make('p-mention', (c) => c.mention((ctx) => ctx.reply('yes?'))),
     make('p-image', (c) => c.on(['image', 'video'], (ctx) => ctx.reply('nice picture'))),
-    make('p-filter', (c) => c.filter((ctx) => ctx.text.length > 500, (ctx) => ctx.reply('too long'))),
+    make('p-filter', (c) =>
+      c.filter(
+        (ctx) => ctx.text.length > 500,
+        (ctx) => ctx.reply('too long'),
+      ),
+    ),
     definePlugin({
       name: 'p-state',
       description: 'writes to ctx.state and passes on',
       config: z.object({}),
       setup(api) {
         api.use(async (ctx, next) => {
-          ctx.state.seen = (ctx.state.seen as number | undefined ?? 0) + 1;
+          ctx.state.seen = ((ctx.state.seen as number | undefined) ?? 0) + 1;
           await next();
         });
       },

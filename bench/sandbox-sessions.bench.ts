@@ -15,7 +15,13 @@ const N = Number(process.argv[2] ?? process.env.SANDBOX_BENCH_SESSIONS ?? 1000);
 const root = resolve(import.meta.dirname, '..');
 const child = spawn(
   process.execPath,
-  ['--expose-gc', '--import', 'tsx', '-e', `import('./src/sandbox/cli.ts').then((m) => m.runSandboxCommand(['--port', '0', '--accounts', '${N}', '--hold-ms', '600000', '--contacts', '50', '--rooms', '10', '--room-size', '20']))`],
+  [
+    '--expose-gc',
+    '--import',
+    'tsx',
+    '-e',
+    `import('./src/sandbox/cli.ts').then((m) => m.runSandboxCommand(['--port', '0', '--accounts', '${N}', '--hold-ms', '600000', '--contacts', '50', '--rooms', '10', '--room-size', '20']))`,
+  ],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const origin = await new Promise<string>((res, rej) => {
@@ -60,8 +66,12 @@ try {
   const heapPer = (s.memory.heapUsed - base.memory.heapUsed) / N;
   const rssPer = (s.memory.rss - base.memory.rss) / N;
   console.log(`sandbox-sessions: ${s.sessions} logged-in sessions, ${s.heldSynccheck} held synccheck requests in one process`);
-  console.log(`  login (jslogin → scan → confirm → poll → newloginpage → init) for ${N} accounts: ${loginMs} ms (${(loginMs / N).toFixed(1)} ms each, 50 in parallel)`);
-  console.log(`  world for ${N} accounts (50 friends, 5 officials, 10 groups × 20): baseline heap ${mb(base.memory.heapUsed)} MiB, rss ${mb(base.memory.rss)} MiB`);
+  console.log(
+    `  login (jslogin → scan → confirm → poll → newloginpage → init) for ${N} accounts: ${loginMs} ms (${(loginMs / N).toFixed(1)} ms each, 50 in parallel)`,
+  );
+  console.log(
+    `  world for ${N} accounts (50 friends, 5 officials, 10 groups × 20): baseline heap ${mb(base.memory.heapUsed)} MiB, rss ${mb(base.memory.rss)} MiB`,
+  );
   console.log(`  with sessions: heap ${mb(s.memory.heapUsed)} MiB, rss ${mb(s.memory.rss)} MiB`);
   console.log(`  per session (session state + held request + socket): heap ${(heapPer / 1024).toFixed(1)} KiB, rss ${(rssPer / 1024).toFixed(1)} KiB`);
   if (s.heldSynccheck < N) {

@@ -52,7 +52,18 @@ try {
         account: 'bench',
         chatId,
         at: Date.now(),
-        data: { id: `m${i}`, type: 'text', chatId, senderId: chatId, toId: 'self', isSelf: false, text: `message ${i}`, mentionsSelf: false, mentions: [], createdAt: Date.now() },
+        data: {
+          id: `m${i}`,
+          type: 'text',
+          chatId,
+          senderId: chatId,
+          toId: 'self',
+          isSelf: false,
+          text: `message ${i}`,
+          mentionsSelf: false,
+          mentions: [],
+          createdAt: Date.now(),
+        },
       }),
     )();
   }

@@ -21,8 +21,7 @@ function newestMtime(dir) {
 }
 
 const hasSources = existsSync(join(root, 'src'));
-const stale = !existsSync(entry) ||
-  (hasSources && Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'plugins'))) > statSync(entry).mtimeMs);
+const stale = !existsSync(entry) || (hasSources && Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'plugins'))) > statSync(entry).mtimeMs);
 if (stale && hasSources) {
   process.stderr.write('weiroto: building (tsc)…\n');
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');

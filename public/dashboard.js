@@ -13,7 +13,9 @@
     new window.Chart(canvas, {
       type: 'line',
       data: {
-        labels: s.days.map(function (d) { return d.slice(5); }),
+        labels: s.days.map(function (d) {
+          return d.slice(5);
+        }),
         datasets: [
           { label: names.received, data: s.received, borderColor: '#2f7d32', backgroundColor: '#2f7d32' },
           { label: names.replied, data: s.replied, borderColor: '#1565c0', backgroundColor: '#1565c0' },

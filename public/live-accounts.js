@@ -5,7 +5,11 @@
 (function () {
   const texts = document.getElementById('state-texts');
   const label = function (state) {
-    const key = 'state' + state.replace(/(^|-)(\w)/g, function (_m, _d, c) { return c.toUpperCase(); });
+    const key =
+      'state' +
+      state.replace(/(^|-)(\w)/g, function (_m, _d, c) {
+        return c.toUpperCase();
+      });
     return (texts && texts.dataset[key]) || state;
   };
   const list = document.querySelector('[data-live-accounts]');
@@ -24,5 +28,7 @@
     });
     if (list && (changed || accounts.length !== list.querySelectorAll('tr[data-account]').length)) window.location.reload();
   });
-  window.addEventListener('beforeunload', function () { src.close(); });
+  window.addEventListener('beforeunload', function () {
+    src.close();
+  });
 })();

@@ -18,10 +18,18 @@
     pending = true;
     window.setTimeout(function () {
       fetch('/accounts/' + encodeURIComponent(account) + '/messages?' + params.toString(), { credentials: 'same-origin' })
-        .then(function (r) { return r.ok ? r.text() : Promise.reject(new Error(String(r.status))); })
-        .then(function (html) { rows.innerHTML = html; })
-        .catch(function () { /* the next event tries again */ })
-        .finally(function () { pending = false; });
+        .then(function (r) {
+          return r.ok ? r.text() : Promise.reject(new Error(String(r.status)));
+        })
+        .then(function (html) {
+          rows.innerHTML = html;
+        })
+        .catch(function () {
+          /* the next event tries again */
+        })
+        .finally(function () {
+          pending = false;
+        });
     }, 250);
   };
   const src = new EventSource('/accounts/' + encodeURIComponent(account) + '/events');
@@ -30,5 +38,7 @@
     const m = JSON.parse(e.data);
     if (!chat || m.chatId === chat) refresh();
   });
-  window.addEventListener('beforeunload', function () { src.close(); });
+  window.addEventListener('beforeunload', function () {
+    src.close();
+  });
 })();

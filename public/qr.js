@@ -11,9 +11,13 @@
   const image = document.getElementById('qr-image');
   const avatar = document.getElementById('qr-avatar');
   const key = function (state) {
-    return state.replace(/-(\w)/g, function (_m, c) { return c.toUpperCase(); });
+    return state.replace(/-(\w)/g, function (_m, c) {
+      return c.toUpperCase();
+    });
   };
-  const isImage = function (url) { return typeof url === 'string' && /^data:image\/(png|jpeg|gif|webp);base64,/.test(url); };
+  const isImage = function (url) {
+    return typeof url === 'string' && /^data:image\/(png|jpeg|gif|webp);base64,/.test(url);
+  };
   const src = new EventSource('/accounts/' + encodeURIComponent(root.dataset.account) + '/events');
   src.addEventListener('info', function (e) {
     const info = JSON.parse(e.data);
@@ -29,5 +33,7 @@
     avatar.hidden = !showAvatar;
     root.dataset.state = info.state;
   });
-  window.addEventListener('beforeunload', function () { src.close(); });
+  window.addEventListener('beforeunload', function () {
+    src.close();
+  });
 })();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The whole test command (`npm test`): typecheck, lint, build, make sure Chromium is there for the
+// The whole test command (`npm test`): typecheck, lint, format check, build, make sure Chromium is there for the
 // browser tests, then every test file under test/ with node's own test runner (through tsx).
-// `--no-checks` skips typecheck and lint; extra arguments are test files or folders to run instead of all.
+// `--no-checks` skips typecheck, lint and the format check; extra arguments are test files or folders to run instead of all.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -36,11 +36,16 @@ function ensureChromium() {
   const path = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   if (existsSync(path)) return;
   if (process.getuid?.() === 0) {
-    run('install chromium (apt-get)', 'bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null']);
+    run('install chromium (apt-get)', 'bash', [
+      '-c',
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null',
+    ]);
     if (existsSync(path)) return;
   }
-  console.error(`Chromium is needed for the browser tests and was not found at ${path}.\n` +
-    `Install it with: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`);
+  console.error(
+    `Chromium is needed for the browser tests and was not found at ${path}.\n` +
+      `Install it with: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).`,
+  );
   process.exit(1);
 }
 
@@ -48,14 +53,13 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 if (!skipChecks) {
   run('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
   run('lint', npx, ['eslint', '.']);
+  run('format', npx, ['prettier', '--check', '--log-level', 'warn', '.']);
 }
 run('build', npx, ['tsc', '-p', 'tsconfig.build.json']);
 ensureChromium();
 
-const files = (targets.length ? targets : ['test'])
-  .flatMap((t) => (statSync(join(root, t)).isDirectory() ? findTests(join(root, t)) : [join(root, t)]))
-  .sort();
+const files = (targets.length ? targets : ['test']).flatMap((t) => (statSync(join(root, t)).isDirectory() ? findTests(join(root, t)) : [join(root, t)])).sort();
 const concurrency = process.env.TEST_CONCURRENCY || '2';
-run(`tests (${files.length} files)`, process.execPath, [
-  '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files,
-], { env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent' } });
+run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
+  env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent' },
+});

@@ -22,10 +22,7 @@ const httpOrigin = optionalString.refine(
   'an origin such as http://127.0.0.1:5701 (scheme, host and port, no path)',
 );
 
-const httpUrl = optionalString.refine(
-  (v) => v === undefined || /^https?:\/\/\S+$/.test(v),
-  'an http:// or https:// URL',
-);
+const httpUrl = optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'an http:// or https:// URL');
 
 const booleanFlag = z
   .string()
@@ -115,10 +112,7 @@ const SECRET_NAMES = /SECRET|PASSWORD|TOKEN|KEY/;
  *   const config = loadConfig(process.env);          // throws ConfigError on a bad value
  *   const test = loadConfig({ PORT: '0', DATA_DIR: tmp }, { envFile: false });
  */
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  options: { envFile?: string | false; cwd?: string } = {},
-): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envFile?: string | false; cwd?: string } = {}): Config {
   const cwd = options.cwd ?? process.cwd();
   const fileVars = readEnvFile(options.envFile === false ? undefined : (options.envFile ?? resolve(cwd, '.env')));
   const merged: Record<string, string | undefined> = { ...fileVars };

@@ -9,10 +9,37 @@ export type { Logger } from 'pino';
 
 /** Keys whose values never reach a log line, at any depth we know of. */
 const SECRET_KEYS = [
-  'skey', 'Skey', 'SKey', 'sid', 'Sid', 'wxsid', 'pass_ticket', 'passTicket', 'uin', 'Uin', 'wxuin',
-  'cookie', 'cookies', 'Cookie', 'set-cookie', 'authorization', 'Authorization', 'token', 'apiKey',
-  'api_key', 'password', 'secret', 'secretKey', 'webhookSecret', 'webwx_data_ticket', 'webwx_auth_ticket',
-  'dataTicket', 'authTicket', 'BaseRequest', 'session', 'ticket',
+  'skey',
+  'Skey',
+  'SKey',
+  'sid',
+  'Sid',
+  'wxsid',
+  'pass_ticket',
+  'passTicket',
+  'uin',
+  'Uin',
+  'wxuin',
+  'cookie',
+  'cookies',
+  'Cookie',
+  'set-cookie',
+  'authorization',
+  'Authorization',
+  'token',
+  'apiKey',
+  'api_key',
+  'password',
+  'secret',
+  'secretKey',
+  'webhookSecret',
+  'webwx_data_ticket',
+  'webwx_auth_ticket',
+  'dataTicket',
+  'authTicket',
+  'BaseRequest',
+  'session',
+  'ticket',
 ];
 
 const REDACT_PATHS = [
@@ -25,8 +52,7 @@ const REDACT_PATHS = [
 ];
 
 /** Query parameters and cookie names whose values are scrubbed out of free text. */
-const SECRET_IN_TEXT =
-  /\b(skey|sid|wxsid|pass_ticket|uin|wxuin|webwx_data_ticket|webwx_auth_ticket|webwxuvid|ticket|token|password|secret)=([^&\s;"']+)/gi;
+const SECRET_IN_TEXT = /\b(skey|sid|wxsid|pass_ticket|uin|wxuin|webwx_data_ticket|webwx_auth_ticket|webwxuvid|ticket|token|password|secret)=([^&\s;"']+)/gi;
 
 /** Replace secret values inside a string (URLs, cookie headers, error messages). */
 export function scrubSecrets(text: string): string {

@@ -140,7 +140,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app.use(createApiMiddleware({ manager, registry, store, webhooks, tokens, log, config }));
     app.use(admin); // last: it answers unknown paths with its 404 page
     const http: Listening = await listen(app, config.host, config.port);
-    closers.splice(2, 0, () => http.close(), () => admin.close());
+    closers.splice(
+      2,
+      0,
+      () => http.close(),
+      () => admin.close(),
+    );
 
     manager.onEvent((e) => {
       if (e.type === 'account.state') log.debug({ account: e.account, data: e.data }, 'account state');

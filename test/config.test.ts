@@ -23,11 +23,24 @@ describe('loadConfig(env)', () => {
 
   it('parses every variable', () => {
     const c = load({
-      HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/var/lib/weiroto', BOT_PLUGINS: 'echo, auto-reply',
-      SEND_PACING: 'off', WECHAT_ENDPOINT: 'http://127.0.0.1:5701/', LOG_LEVEL: 'debug', SANDBOX_PORT: '6000',
-      WEBHOOK_URL: 'https://example.test/hook', WEBHOOK_SECRET: 'whsec_0123456789abcdef', API_TOKEN: 'tok_0123456789abcdef',
-      AI_BASE_URL: 'http://127.0.0.1:9000/v1', AI_API_KEY: 'k', AI_MODEL: 'm', SECRET_KEY: 'ab'.repeat(32),
-      ADMIN_PASSWORD: 'correct horse', API_ALLOW_PRIVATE_URLS: 'true', PLUGIN_DIR: 'my-plugins',
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      DATA_DIR: '/var/lib/weiroto',
+      BOT_PLUGINS: 'echo, auto-reply',
+      SEND_PACING: 'off',
+      WECHAT_ENDPOINT: 'http://127.0.0.1:5701/',
+      LOG_LEVEL: 'debug',
+      SANDBOX_PORT: '6000',
+      WEBHOOK_URL: 'https://example.test/hook',
+      WEBHOOK_SECRET: 'whsec_0123456789abcdef',
+      API_TOKEN: 'tok_0123456789abcdef',
+      AI_BASE_URL: 'http://127.0.0.1:9000/v1',
+      AI_API_KEY: 'k',
+      AI_MODEL: 'm',
+      SECRET_KEY: 'ab'.repeat(32),
+      ADMIN_PASSWORD: 'correct horse',
+      API_ALLOW_PRIVATE_URLS: 'true',
+      PLUGIN_DIR: 'my-plugins',
     });
     assert.equal(c.port, 8080);
     assert.deepEqual(c.botPlugins, ['echo', 'auto-reply']);
@@ -54,12 +67,15 @@ describe('loadConfig(env)', () => {
   ];
   for (const [name, env, pattern] of bad) {
     it(`rejects ${name} with one clear line`, () => {
-      assert.throws(() => load(env), (e: unknown) => {
-        assert.ok(e instanceof ConfigError);
-        assert.match(e.message, pattern);
-        assert.ok(!e.message.includes('\n'));
-        return true;
-      });
+      assert.throws(
+        () => load(env),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError);
+          assert.match(e.message, pattern);
+          assert.ok(!e.message.includes('\n'));
+          return true;
+        },
+      );
     });
   }
 

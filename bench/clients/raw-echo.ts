@@ -95,8 +95,12 @@ async function main(): Promise<void> {
   let checkKey = init.SyncKey;
 
   // Contacts by Seq, then every group's members in chunks of 50 (what "ready" means for all clients).
-  const groups = new Set<string>(String(init.ChatSet).split(',').filter((n: string) => n.startsWith('@@')));
-  for (let seq = 0; ; ) {
+  const groups = new Set<string>(
+    String(init.ChatSet)
+      .split(',')
+      .filter((n: string) => n.startsWith('@@')),
+  );
+  for (let seq = 0; ;) {
     const page = JSON.parse((await request(web, `${CGI}webwxgetcontact?${pt}&skey=${skey}&seq=${seq}&r=${Date.now()}`)).body);
     for (const c of page.MemberList) if (String(c.UserName).startsWith('@@')) groups.add(c.UserName);
     seq = page.Seq;
@@ -127,7 +131,9 @@ async function main(): Promise<void> {
     const retcode = /retcode\s*:\s*"(\d+)"/.exec(check.body)?.[1];
     if (retcode !== '0') throw new Error('synccheck retcode ' + retcode);
     if (/selector\s*:\s*"0"/.test(check.body)) continue;
-    const sync = JSON.parse((await request(web, `${CGI}webwxsync?sid=${sid}&skey=${skey}&${pt}`, { BaseRequest: base, SyncKey: syncKey, rr: ~Date.now() })).body);
+    const sync = JSON.parse(
+      (await request(web, `${CGI}webwxsync?sid=${sid}&skey=${skey}&${pt}`, { BaseRequest: base, SyncKey: syncKey, rr: ~Date.now() })).body,
+    );
     if (sync.SyncKey?.Count > 0) syncKey = sync.SyncKey;
     if (sync.SyncCheckKey?.Count > 0) checkKey = sync.SyncCheckKey;
     else if (sync.SyncKey?.Count > 0) checkKey = sync.SyncKey;
@@ -136,7 +142,12 @@ async function main(): Promise<void> {
       if (m.MsgType !== 1 || m.FromUserName === self) continue;
       let text: string = m.Content;
       if (String(m.FromUserName).startsWith('@@')) text = text.replace(/^[@\w-]+:<br\/>/, '');
-      text = text.replace(/<br\/>/g, '\n').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+      text = text
+        .replace(/<br\/>/g, '\n')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&');
       const id = String(clientId++);
       sends.push(
         request(web, `${CGI}webwxsendmsg?${pt}`, {

@@ -103,7 +103,11 @@ export class ClientLauncher {
     // other clients' ready lines; /readyz must then answer 200 (checked, not timed).
     const ready = async (timeoutMs: number): Promise<number> => {
       const url = await weirotoUrl(child, timeoutMs);
-      const { at } = await child.waitFor('the "account … online" log line', (e) => typeof e.msg === 'string' && / online \(\d+ contacts/.test(e.msg), timeoutMs);
+      const { at } = await child.waitFor(
+        'the "account … online" log line',
+        (e) => typeof e.msg === 'string' && / online \(\d+ contacts/.test(e.msg),
+        timeoutMs,
+      );
       const res = await fetch(`${url}/readyz`);
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`weiroto logged online but /readyz answered ${res.status}\n${child.tails()}`);

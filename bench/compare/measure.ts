@@ -112,9 +112,15 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
       client: name,
       loginReadyMs: readyAt - confirmAt,
       latency: { median: median(lat), p90: quantile(lat, 0.9), all: lat },
-      burst: { wallMs, perSecond: (sizes.burst * 1000) / wallMs, cpuMs: cpu1 - cpu0, cpuMsPerMsg: (cpu1 - cpu0) / sizes.burst, injectMs,
+      burst: {
+        wallMs,
+        perSecond: (sizes.burst * 1000) / wallMs,
+        cpuMs: cpu1 - cpu0,
+        cpuMsPerMsg: (cpu1 - cpu0) / sizes.burst,
+        injectMs,
         // The sandbox runs in this process: its CPU shows when it, not the client, is the limit.
-        sandboxCpuMsPerMsg: (sandboxCpu.user + sandboxCpu.system) / 1000 / sizes.burst },
+        sandboxCpuMsPerMsg: (sandboxCpu.user + sandboxCpu.system) / 1000 / sizes.burst,
+      },
       peakRssMiB: peak,
       startRssMiB,
     };

@@ -82,7 +82,9 @@ export class Child {
     return new Promise((resolve, reject) => {
       const fail = (why: string): void => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`${this.name}: ${why} while waiting for ${what}\n  stdout: ${this.stdoutTail.slice(-1500)}\n  stderr: ${this.stderrTail.slice(-1500)}`));
+        reject(
+          new Error(`${this.name}: ${why} while waiting for ${what}\n  stdout: ${this.stdoutTail.slice(-1500)}\n  stderr: ${this.stderrTail.slice(-1500)}`),
+        );
       };
       const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
       const onExit = (code: number | null): void => {

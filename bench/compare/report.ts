@@ -41,7 +41,12 @@ export function targets(r: CompareResult): Target[] {
   const s = r.summary;
   const w = s.weiroto;
   const ratio = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b > 0 ? a / b : NaN);
-  const t = (name: string, value: number, limit: string, ok: (v: number) => boolean): Target => ({ name, value, limit, pass: Number.isFinite(value) && ok(value) });
+  const t = (name: string, value: number, limit: string, ok: (v: number) => boolean): Target => ({
+    name,
+    value,
+    limit,
+    pass: Number.isFinite(value) && ok(value),
+  });
   const out = [
     t('echo throughput vs raw', ratio(w?.perSecond, s.raw?.perSecond), '≥ 0.8×', (v) => v >= 0.8),
     t('echo throughput vs wechat4u', ratio(w?.perSecond, s.wechat4u?.perSecond), '≥ 5×', (v) => v >= 5),
@@ -84,7 +89,9 @@ function rows(r: CompareResult): string[][] {
 function table(rs: string[][], markdown: boolean): string {
   if (markdown) {
     const [head, ...body] = rs;
-    return [`| ${head!.join(' | ')} |`, `|${head!.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...body.map((x) => `| ${x.join(' | ')} |`)].join('\n');
+    return [`| ${head!.join(' | ')} |`, `|${head!.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...body.map((x) => `| ${x.join(' | ')} |`)].join(
+      '\n',
+    );
   }
   const widths = rs[0]!.map((_, i) => Math.max(...rs.map((x) => x[i]!.length)));
   return rs.map((x) => x.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
@@ -101,12 +108,16 @@ function worldLine(r: CompareResult): string {
  * costing nothing stops at 1000 / that many ms.
  */
 export function sandboxCeiling(r: CompareResult): string | undefined {
-  const per = Object.values(r.summary).map((x) => x.sandboxCpuMsPerMsg).filter((x) => x > 0);
+  const per = Object.values(r.summary)
+    .map((x) => x.sandboxCpuMsPerMsg)
+    .filter((x) => x > 0);
   const w4u = r.summary.wechat4u?.perSecond;
   if (per.length === 0) return undefined;
   const ceiling = 1000 / Math.min(...per);
-  return `Ceiling: the sandbox's process alone spends ≥ ${f3(Math.min(...per))} ms of CPU per echo, so no client can pass ${f0(ceiling)} echoes/s here` +
-    (w4u ? ` (${f2(ceiling / w4u)}× wechat4u): the 5× target is beyond the wire, not just beyond weiroto` : '');
+  return (
+    `Ceiling: the sandbox's process alone spends ≥ ${f3(Math.min(...per))} ms of CPU per echo, so no client can pass ${f0(ceiling)} echoes/s here` +
+    (w4u ? ` (${f2(ceiling / w4u)}× wechat4u): the 5× target is beyond the wire, not just beyond weiroto` : '')
+  );
 }
 
 function scaleLines(r: CompareResult): string[] {
@@ -145,7 +156,7 @@ export function readmeSection(r: CompareResult): string {
     ...scaleLines(r).map((l) => `Scale: ${l}.`),
     '',
     'Ready: weiroto = its "account … online" log line (contacts, every group\'s members, directory in SQLite; /readyz 200); raw = contacts and every',
-    'group\'s members loaded; wechat4u = every friend and group in its address book, but not the members of the groups getcontact',
+    "group's members loaded; wechat4u = every friend and group in its address book, but not the members of the groups getcontact",
     'lists (it asks for them in one batchgetcontact of more than 50, which the server refuses). The server closes every JSON',
     'connection (as WeChat does), so each send and sync is a new TLS connection: that cost, the same for every client, bounds all three.',
     ...(sandboxCeiling(r) ? ['', `${sandboxCeiling(r)}.`] : []),

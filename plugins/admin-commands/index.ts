@@ -9,14 +9,8 @@ import { personMatches } from '../../src/pipeline/helpers/chat-match.js';
 import { hostControl } from '../../src/pipeline/helpers/host-control.js';
 
 export const configSchema = z.object({
-  owners: z
-    .array(z.string())
-    .default([])
-    .describe('Who may give commands: contact ids, stable ids (wxid_…), names or remarks'),
-  selfIsOwner: z
-    .boolean()
-    .default(true)
-    .describe('Commands this account types itself (e.g. in File Transfer on the phone) count as the owner’s'),
+  owners: z.array(z.string()).default([]).describe('Who may give commands: contact ids, stable ids (wxid_…), names or remarks'),
+  selfIsOwner: z.boolean().default(true).describe('Commands this account types itself (e.g. in File Transfer on the phone) count as the owner’s'),
   inGroups: z.boolean().default(false).describe('Also accept commands in group chats'),
 });
 
@@ -30,11 +24,7 @@ const HELP = [
 
 const ago = (ms: number): string => {
   const m = Math.floor(ms / 60_000);
-  return m < 60
-    ? `${m} min`
-    : m < 2880
-      ? `${Math.floor(m / 60)} h ${m % 60} min`
-      : `${Math.floor(m / 1440)} days`;
+  return m < 60 ? `${m} min` : m < 2880 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${Math.floor(m / 1440)} days`;
 };
 
 export const plugin = definePlugin({
@@ -84,11 +74,7 @@ export const plugin = definePlugin({
         case 'plugins':
           await say(
             control
-              ? plugins
-                  .map(
-                    (p) => `${p.enabled ? 'on ' : 'off'} ${p.name}${p.errors ? ` (${p.errors} errors)` : ''}`,
-                  )
-                  .join('\n')
+              ? plugins.map((p) => `${p.enabled ? 'on ' : 'off'} ${p.name}${p.errors ? ` (${p.errors} errors)` : ''}`).join('\n')
               : 'Plugin control is not available here.',
           );
           return true;
@@ -96,8 +82,7 @@ export const plugin = definePlugin({
         case 'disable': {
           if (!control) await say('Plugin control is not available here.');
           else if (!arg || !known(arg)) await say(`No plugin named "${arg}". Try #plugins.`);
-          else if (cmd === 'disable' && arg === api.name)
-            await say('I will not switch myself off; use the panel.');
+          else if (cmd === 'disable' && arg === api.name) await say('I will not switch myself off; use the panel.');
           else {
             await (cmd === 'enable' ? control.enable(arg) : control.disable(arg));
             await say(`${arg} is ${cmd === 'enable' ? 'on' : 'off'}.`);

@@ -25,8 +25,7 @@ export interface CompletionRequest {
   signal?: AbortSignal | undefined;
 }
 
-export type AiErrorKind =
-  'timeout' | 'rate-limited' | 'http' | 'network' | 'bad-response' | 'not-configured' | 'cancelled';
+export type AiErrorKind = 'timeout' | 'rate-limited' | 'http' | 'network' | 'bad-response' | 'not-configured' | 'cancelled';
 
 /** Why a completion failed; `status` is the HTTP status when there was one. */
 export class AiError extends Error {
@@ -53,10 +52,7 @@ function contentOf(data: unknown): string | undefined {
   const choice = (data as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0];
   const c = choice?.message?.content;
   if (typeof c === 'string') return c;
-  if (Array.isArray(c))
-    return c
-      .map((p) => (typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : ''))
-      .join('');
+  if (Array.isArray(c)) return c.map((p) => (typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
   return undefined;
 }
 
@@ -67,8 +63,7 @@ function contentOf(data: unknown): string | undefined {
  *   const text = await complete(api.http, api.clock, { baseUrl, apiKey, model, messages, timeoutMs: 30_000 });
  */
 export async function complete(http: AxiosInstance, clock: Clock, req: CompletionRequest): Promise<string> {
-  if (!req.baseUrl || !req.model)
-    throw new AiError('not-configured', 'the AI endpoint has no base URL or model set');
+  if (!req.baseUrl || !req.model) throw new AiError('not-configured', 'the AI endpoint has no base URL or model set');
   const deadline = clock.now() + req.timeoutMs;
   const url = `${req.baseUrl.replace(/\/+$/, '')}/chat/completions`;
   const body = {
@@ -104,10 +99,8 @@ export async function complete(http: AxiosInstance, clock: Clock, req: Completio
     abort.abort();
     req.signal?.removeEventListener('abort', onCancel);
     if (outcome === 'timeout') throw new AiError('timeout', `no answer within ${req.timeoutMs} ms`);
-    if (outcome === 'cancelled' || req.signal?.aborted)
-      throw new AiError('cancelled', 'the request was cancelled');
-    if ('err' in outcome)
-      throw new AiError('network', `cannot reach the AI endpoint: ${(outcome.err as Error).message}`);
+    if (outcome === 'cancelled' || req.signal?.aborted) throw new AiError('cancelled', 'the request was cancelled');
+    if ('err' in outcome) throw new AiError('network', `cannot reach the AI endpoint: ${(outcome.err as Error).message}`);
     const { res } = outcome;
     if (res.status === 429) {
       const wait = retryAfterMs(res.headers['retry-after'], clock.now());
@@ -119,15 +112,10 @@ export async function complete(http: AxiosInstance, clock: Clock, req: Completio
     }
     if (res.status < 200 || res.status >= 300) {
       const detail = (res.data as { error?: { message?: unknown } } | null)?.error?.message;
-      throw new AiError(
-        'http',
-        `the AI endpoint answered ${res.status}${typeof detail === 'string' ? `: ${detail.slice(0, 200)}` : ''}`,
-        res.status,
-      );
+      throw new AiError('http', `the AI endpoint answered ${res.status}${typeof detail === 'string' ? `: ${detail.slice(0, 200)}` : ''}`, res.status);
     }
     const text = contentOf(res.data);
-    if (text === undefined)
-      throw new AiError('bad-response', 'the AI endpoint answered without choices[0].message.content');
+    if (text === undefined) throw new AiError('bad-response', 'the AI endpoint answered without choices[0].message.content');
     return text;
   }
 }

@@ -5,9 +5,7 @@ import type { AiConfig } from './config.js';
 
 /** Memory key: per person in private chats, per room in groups; stable ids survive a new login. */
 export function conversationKey(ctx: Context): string {
-  return ctx.isGroup
-    ? `room:${ctx.room?.stableId ?? ctx.chatId}`
-    : `person:${ctx.sender?.stableId ?? ctx.message.senderId}`;
+  return ctx.isGroup ? `room:${ctx.room?.stableId ?? ctx.chatId}` : `person:${ctx.sender?.stableId ?? ctx.message.senderId}`;
 }
 
 /** Key of the chat itself (for a `#prompt` set there). */
@@ -37,9 +35,5 @@ export function isAllowed(config: AiConfig, ctx: Context): boolean {
 
 /** The system prompt here: a `#prompt` set in the chat, then the configured chat prompt, then the account's. */
 export function systemPrompt(config: AiConfig, store: PluginStore, ctx: Context): string {
-  return (
-    store.get<string>(`prompt:${chatKey(ctx)}`) ??
-    config.chatPrompts.find((p) => chatMatches([p.chat], chatOf(ctx)))?.prompt ??
-    config.systemPrompt
-  );
+  return store.get<string>(`prompt:${chatKey(ctx)}`) ?? config.chatPrompts.find((p) => chatMatches([p.chat], chatOf(ctx)))?.prompt ?? config.systemPrompt;
 }

@@ -44,8 +44,7 @@ export const plugin = definePlugin({
     };
 
     const say = async (ctx: Context, text: string): Promise<void> => {
-      for (const part of splitText(text, config.maxMessageLength))
-        await api.send({ id: ctx.chatId }, part, { replyTo: ctx.message.id });
+      for (const part of splitText(text, config.maxMessageLength)) await api.send({ id: ctx.chatId }, part, { replyTo: ctx.message.id });
     };
 
     /** The slow part, queued per conversation: ask, remember, answer (or apologise). */
@@ -81,11 +80,7 @@ export const plugin = definePlugin({
       }
       if (!reply) reply = config.fallbackReply;
       const at = api.clock.now();
-      const turns = trimTurns(
-        [...history, { role: 'user', content, at: now }, { role: 'assistant', content: reply, at }],
-        limits,
-        at,
-      );
+      const turns = trimTurns([...history, { role: 'user', content, at: now }, { role: 'assistant', content: reply, at }], limits, at);
       api.store.set(`memory:${key}`, { turns, updatedAt: at } satisfies Memory);
       if (reply) await say(ctx, reply);
     };

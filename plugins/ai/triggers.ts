@@ -26,10 +26,7 @@ export function afterPrefix(text: string, prefix: string): string | undefined {
  * @example
  *   question(config, { text: 'ai: hi', isGroup: true, mentionsSelf: false, withoutMention: 'ai: hi' }); // 'hi'
  */
-export function question(
-  config: Pick<AiConfig, 'privateTrigger' | 'groupTriggers' | 'prefix' | 'keywords'>,
-  f: TriggerFacts,
-): string | undefined {
+export function question(config: Pick<AiConfig, 'privateTrigger' | 'groupTriggers' | 'prefix' | 'keywords'>, f: TriggerFacts): string | undefined {
   const nonEmpty = (s: string | undefined): string | undefined => (s && s.trim() ? s.trim() : undefined);
   if (!f.isGroup) {
     if (config.privateTrigger === 'never') return undefined;
@@ -38,16 +35,14 @@ export function question(
     return nonEmpty(stripped ?? f.text);
   }
   const t = config.groupTriggers;
-  if (t.includes('mention') && f.mentionsSelf)
-    return nonEmpty(afterPrefix(f.withoutMention, config.prefix) ?? f.withoutMention);
+  if (t.includes('mention') && f.mentionsSelf) return nonEmpty(afterPrefix(f.withoutMention, config.prefix) ?? f.withoutMention);
   if (t.includes('prefix')) {
     const q = afterPrefix(f.withoutMention, config.prefix);
     if (q !== undefined) return nonEmpty(q);
   }
   if (t.includes('keywords')) {
     const low = f.withoutMention.toLocaleLowerCase();
-    if (config.keywords.some((k) => k.trim() && low.includes(k.trim().toLocaleLowerCase())))
-      return nonEmpty(f.withoutMention);
+    if (config.keywords.some((k) => k.trim() && low.includes(k.trim().toLocaleLowerCase()))) return nonEmpty(f.withoutMention);
   }
   return undefined;
 }

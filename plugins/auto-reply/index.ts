@@ -13,25 +13,19 @@ import { byPriority, fillTemplate, matchPattern, ruleApplies, rulesSchema, type 
 export { parseRules, exportRules, rulesSchema, ruleSchema, type Rule } from './rules.js';
 
 export const configSchema = z.object({
-  rules: rulesSchema
-    .default([])
-    .describe('The rules, tried from the highest priority down; the first that matches answers'),
+  rules: rulesSchema.default([]).describe('The rules, tried from the highest priority down; the first that matches answers'),
   timezone: z
     .string()
     .default('')
     .refine(isTimeZone, 'unknown time zone (use an IANA name such as Asia/Shanghai)')
     .describe('Time zone for time windows and {time} (IANA name, e.g. Asia/Shanghai; empty = the server’s)'),
-  passThrough: z
-    .boolean()
-    .default(false)
-    .describe('Let later plugins see a message after a rule answered it'),
+  passThrough: z.boolean().default(false).describe('Let later plugins see a message after a rule answered it'),
   mediaDir: z.string().default('').describe('Folder that image/file paths in replies are read from (empty = DATA_DIR)'),
 });
 
 export const plugin = definePlugin({
   name: 'auto-reply',
-  description:
-    'Answers messages by keyword or pattern rules, with scope, templates, cooldowns and time windows',
+  description: 'Answers messages by keyword or pattern rules, with scope, templates, cooldowns and time windows',
   config: configSchema,
   setup(api, config) {
     const rules = byPriority(config.rules);
@@ -64,8 +58,7 @@ export const plugin = definePlugin({
         isGroup: ctx.isGroup,
         mentionsSelf: ctx.mentionsSelf,
         at,
-        inChats: (entries: readonly string[]) =>
-          chatMatches(entries, { chatId: ctx.chatId, room, peer: ctx.isGroup ? undefined : ctx.sender }),
+        inChats: (entries: readonly string[]) => chatMatches(entries, { chatId: ctx.chatId, room, peer: ctx.isGroup ? undefined : ctx.sender }),
       };
       for (const [index, rule] of rules.entries()) {
         if (!ruleApplies(rule, facts)) continue;

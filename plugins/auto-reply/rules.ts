@@ -3,12 +3,7 @@
  * JSON import/export the panel offers. Pure functions; the plugin in index.ts wires them to chats.
  */
 import { z } from 'zod';
-import {
-  inWindow,
-  localTime,
-  parseClockTime,
-  type LocalTime,
-} from '../../src/pipeline/helpers/local-time.js';
+import { inWindow, localTime, parseClockTime, type LocalTime } from '../../src/pipeline/helpers/local-time.js';
 
 const clockTime = z
   .string()
@@ -25,24 +20,12 @@ const clockTime = z
 export const replySchema = z
   .object({
     type: z.enum(['text', 'image', 'file']).default('text').describe('What to send'),
-    text: z
-      .string()
-      .default('')
-      .describe(
-        'For text: the message. Placeholders: {sender}, {room}, {time}, {date}, regex groups {1} or {name}',
-      ),
-    source: z
-      .string()
-      .default('')
-      .describe('For image/file: an http(s) URL, a data: URL, or a path inside the data folder'),
-    fileName: z
-      .string()
-      .default('')
-      .describe('For image/file: the name to send (default: taken from the source)'),
+    text: z.string().default('').describe('For text: the message. Placeholders: {sender}, {room}, {time}, {date}, regex groups {1} or {name}'),
+    source: z.string().default('').describe('For image/file: an http(s) URL, a data: URL, or a path inside the data folder'),
+    fileName: z.string().default('').describe('For image/file: the name to send (default: taken from the source)'),
   })
   .superRefine((r, ctx) => {
-    if (r.type === 'text' && !r.text.trim())
-      ctx.addIssue({ code: 'custom', path: ['text'], message: 'a text reply needs text' });
+    if (r.type === 'text' && !r.text.trim()) ctx.addIssue({ code: 'custom', path: ['text'], message: 'a text reply needs text' });
     if (r.type !== 'text' && !r.source.trim())
       ctx.addIssue({
         code: 'custom',
@@ -55,14 +38,8 @@ export const ruleSchema = z
   .object({
     name: z.string().default('').describe('A label for the panel and the logs'),
     enabled: z.boolean().default(true),
-    match: z
-      .enum(['exact', 'contains', 'starts-with', 'regex'])
-      .default('contains')
-      .describe('How the pattern is compared with the message'),
-    pattern: z
-      .string()
-      .min(1, 'a rule needs a pattern')
-      .describe('The text to look for, or a regular expression'),
+    match: z.enum(['exact', 'contains', 'starts-with', 'regex']).default('contains').describe('How the pattern is compared with the message'),
+    pattern: z.string().min(1, 'a rule needs a pattern').describe('The text to look for, or a regular expression'),
     ignoreCase: z.boolean().default(true).describe('Compare without regard to upper/lower case'),
     scope: z
       .enum(['all', 'private', 'groups', 'chats'])
@@ -70,17 +47,9 @@ export const ruleSchema = z
       .describe('Where the rule applies: all chats, private chats, all groups, or only the chats listed'),
     chats: z.array(z.string()).default([]).describe('For scope "chats": room topics, contact names or ids'),
     mentionOnly: z.boolean().default(false).describe('In groups, only answer when the bot is @mentioned'),
-    replies: z
-      .array(replySchema)
-      .min(1, 'a rule needs at least one reply')
-      .describe('One is picked at random'),
+    replies: z.array(replySchema).min(1, 'a rule needs at least one reply').describe('One is picked at random'),
     probability: z.number().min(0).max(1).default(1).describe('Chance of answering (0–1)'),
-    cooldownSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .default(0)
-      .describe('Silence in the same chat after this rule answered'),
+    cooldownSeconds: z.number().int().min(0).default(0).describe('Silence in the same chat after this rule answered'),
     windows: z
       .array(
         z.object({
@@ -105,8 +74,7 @@ export const ruleSchema = z
         });
       }
     }
-    if (r.scope === 'chats' && r.chats.length === 0)
-      ctx.addIssue({ code: 'custom', path: ['chats'], message: 'scope "chats" needs at least one chat' });
+    if (r.scope === 'chats' && r.chats.length === 0) ctx.addIssue({ code: 'custom', path: ['chats'], message: 'scope "chats" needs at least one chat' });
   });
 
 export const rulesSchema = z.array(ruleSchema);
@@ -129,10 +97,7 @@ export interface RuleMatch {
 }
 
 /** Whether `rule` matches `text` (pattern only). Returns the regex groups, or undefined. */
-export function matchPattern(
-  rule: Pick<Rule, 'match' | 'pattern' | 'ignoreCase'>,
-  text: string,
-): RuleMatch | undefined {
+export function matchPattern(rule: Pick<Rule, 'match' | 'pattern' | 'ignoreCase'>, text: string): RuleMatch | undefined {
   const fold = (s: string): string => (rule.ignoreCase ? s.toLocaleLowerCase() : s);
   const t = fold(text.trim());
   const p = fold(rule.pattern);
@@ -198,8 +163,7 @@ export function parseRules(json: string): Rule[] {
   } catch (err) {
     throw new Error(`rules are not valid JSON: ${(err as Error).message}`);
   }
-  if (data && typeof data === 'object' && !Array.isArray(data) && 'rules' in data)
-    data = (data as { rules: unknown }).rules;
+  if (data && typeof data === 'object' && !Array.isArray(data) && 'rules' in data) data = (data as { rules: unknown }).rules;
   const result = rulesSchema.safeParse(data);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => {

@@ -13,38 +13,17 @@ const FORWARDABLE = ['text', 'image', 'video', 'file', 'emoticon', 'link', 'loca
 
 const routeSchema = z.object({
   name: z.string().default('').describe('A label for the panel and the logs'),
-  from: z
-    .array(z.string().min(1))
-    .min(1, 'a route needs at least one source chat')
-    .describe('Source chats: room topics, contact names or ids'),
-  to: z
-    .array(z.string().min(1))
-    .min(1, 'a route needs at least one target')
-    .describe('Target chats: room topics, contact names or ids'),
-  types: z
-    .array(z.enum(FORWARDABLE))
-    .default([])
-    .describe('Message types to relay (empty = all that can be relayed)'),
+  from: z.array(z.string().min(1)).min(1, 'a route needs at least one source chat').describe('Source chats: room topics, contact names or ids'),
+  to: z.array(z.string().min(1)).min(1, 'a route needs at least one target').describe('Target chats: room topics, contact names or ids'),
+  types: z.array(z.enum(FORWARDABLE)).default([]).describe('Message types to relay (empty = all that can be relayed)'),
   keywords: z.array(z.string()).default([]).describe('Only texts containing one of these (empty = all)'),
   senders: z.array(z.string()).default([]).describe('Only from these people (empty = everyone)'),
-  prefix: z
-    .string()
-    .default('[{room}] {sender}:')
-    .describe('Put before relayed text ({room}, {sender}); empty = no prefix'),
+  prefix: z.string().default('[{room}] {sender}:').describe('Put before relayed text ({room}, {sender}); empty = no prefix'),
 });
 
 export const configSchema = z.object({
-  routes: z
-    .array(routeSchema)
-    .default([])
-    .describe('Where messages go; a message matching several routes reaches each target once'),
-  hopMarker: z
-    .string()
-    .min(1)
-    .default('\u2063')
-    .describe(
-      'Invisible mark on relayed texts; marked texts are never relayed again (stops bot-to-bot loops)',
-    ),
+  routes: z.array(routeSchema).default([]).describe('Where messages go; a message matching several routes reaches each target once'),
+  hopMarker: z.string().min(1).default('\u2063').describe('Invisible mark on relayed texts; marked texts are never relayed again (stops bot-to-bot loops)'),
 });
 export type ForwardRoute = z.infer<typeof routeSchema>;
 
@@ -56,8 +35,7 @@ export function routeTakes(route: ForwardRoute, ctx: Context): boolean {
   if (route.types.length && !(route.types as string[]).includes(ctx.type)) return false;
   if (route.keywords.length) {
     const text = ctx.text.toLocaleLowerCase();
-    if (ctx.type !== 'text' || !route.keywords.some((k) => k && text.includes(k.toLocaleLowerCase())))
-      return false;
+    if (ctx.type !== 'text' || !route.keywords.some((k) => k && text.includes(k.toLocaleLowerCase()))) return false;
   }
   const member = ctx.room?.members.find((m) => m.id === ctx.message.senderId);
   return (

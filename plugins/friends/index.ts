@@ -7,42 +7,22 @@ import { z } from 'zod';
 import { definePlugin, type FriendRequest, type Room } from '../../src/pipeline/index.js';
 
 const inviteSchema = z.object({
-  keyword: z
-    .string()
-    .min(1, 'an invitation needs a keyword')
-    .describe('A private message (or friend-request greeting) containing this asks for an invitation'),
-  rooms: z
-    .array(z.string().min(1))
-    .min(1, 'an invitation needs at least one room')
-    .describe('Room topics or ids; the one with the fewest members is used'),
-  message: z
-    .string()
-    .default('Invitation to {room} sent.')
-    .describe('Said after inviting ({room}, {name}); empty = nothing'),
-  repeatMessage: z
-    .string()
-    .default('You are already in {room}.')
-    .describe('Said when they are already in (or were invited to) one of the rooms'),
+  keyword: z.string().min(1, 'an invitation needs a keyword').describe('A private message (or friend-request greeting) containing this asks for an invitation'),
+  rooms: z.array(z.string().min(1)).min(1, 'an invitation needs at least one room').describe('Room topics or ids; the one with the fewest members is used'),
+  message: z.string().default('Invitation to {room} sent.').describe('Said after inviting ({room}, {name}); empty = nothing'),
+  repeatMessage: z.string().default('You are already in {room}.').describe('Said when they are already in (or were invited to) one of the rooms'),
 });
 
 export const configSchema = z.object({
   autoAccept: z.boolean().default(true).describe('Accept friend requests automatically'),
-  keywords: z
-    .array(z.string())
-    .default([])
-    .describe('Accept only when the greeting contains one of these (empty = accept everyone)'),
-  welcome: z
-    .string()
-    .default('Hi {name}, nice to meet you!')
-    .describe('Sent after accepting ({name}); empty = nothing'),
+  keywords: z.array(z.string()).default([]).describe('Accept only when the greeting contains one of these (empty = accept everyone)'),
+  welcome: z.string().default('Hi {name}, nice to meet you!').describe('Sent after accepting ({name}); empty = nothing'),
   invites: z.array(inviteSchema).default([]).describe('Room invitations by keyword'),
   maxRoomSize: z.number().int().min(2).default(500).describe('Rooms with this many members are skipped'),
 });
 
-const fill = (t: string, v: Record<string, string>): string =>
-  t.replace(/\{(\w+)\}/g, (w, k: string) => v[k] ?? w);
-const has = (text: string, word: string): boolean =>
-  text.toLocaleLowerCase().includes(word.trim().toLocaleLowerCase());
+const fill = (t: string, v: Record<string, string>): string => t.replace(/\{(\w+)\}/g, (w, k: string) => v[k] ?? w);
+const has = (text: string, word: string): boolean => text.toLocaleLowerCase().includes(word.trim().toLocaleLowerCase());
 
 export const plugin = definePlugin({
   name: 'friends',
@@ -52,29 +32,16 @@ export const plugin = definePlugin({
     const d = api.bot.directory;
 
     /** Invite `contactId` per `rule`; returns the text to say (or undefined). */
-    async function invite(
-      rule: z.infer<typeof inviteSchema>,
-      contactId: string,
-      name: string,
-      stable: string,
-    ): Promise<string | undefined> {
-      const rooms = rule.rooms
-        .map((r) => d.room(r) ?? d.findRoom(r))
-        .filter((r): r is Room => r !== undefined);
+    async function invite(rule: z.infer<typeof inviteSchema>, contactId: string, name: string, stable: string): Promise<string | undefined> {
+      const rooms = rule.rooms.map((r) => d.room(r) ?? d.findRoom(r)).filter((r): r is Room => r !== undefined);
       if (rooms.length === 0) {
         api.log.warn({ rooms: rule.rooms }, 'none of the invitation rooms exist');
         return undefined;
       }
-      const memberOf = rooms.find((r) =>
-        r.members.some((m) => m.id === contactId || (m.stableId && m.stableId === stable)),
-      );
+      const memberOf = rooms.find((r) => r.members.some((m) => m.id === contactId || (m.stableId && m.stableId === stable)));
       const earlier = api.store.get<string>(`invited:${stable}:${rule.keyword}`);
       if (memberOf || earlier) {
-        const topic =
-          memberOf?.topic ??
-          d.room(earlier!)?.topic ??
-          rooms.find((r) => r.stableId === earlier)?.topic ??
-          '';
+        const topic = memberOf?.topic ?? d.room(earlier!)?.topic ?? rooms.find((r) => r.stableId === earlier)?.topic ?? '';
         api.log.warn({ contact: stable, keyword: rule.keyword }, 'repeated invitation request');
         return rule.repeatMessage ? fill(rule.repeatMessage, { room: topic, name }) : undefined;
       }
@@ -109,12 +76,7 @@ export const plugin = definePlugin({
       if (ctx.isGroup || ctx.type !== 'text' || config.invites.length === 0) return next();
       const rule = config.invites.find((i) => has(ctx.text, i.keyword));
       if (!rule) return next();
-      const text = await invite(
-        rule,
-        ctx.message.senderId,
-        ctx.senderName,
-        ctx.sender?.stableId ?? ctx.message.senderId,
-      );
+      const text = await invite(rule, ctx.message.senderId, ctx.senderName, ctx.sender?.stableId ?? ctx.message.senderId);
       if (text) await ctx.reply(text);
     });
   },

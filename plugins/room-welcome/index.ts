@@ -8,10 +8,7 @@ import { chatMatches } from '../../src/pipeline/helpers/chat-match.js';
 
 const greetingSchema = z.object({
   rooms: z.array(z.string()).default([]).describe('Room topics or ids (empty = every room)'),
-  template: z
-    .string()
-    .min(1, 'a greeting needs a text')
-    .describe('Placeholders: {names} (with @), {room}, {inviter}, {count}'),
+  template: z.string().min(1, 'a greeting needs a text').describe('Placeholders: {names} (with @), {room}, {inviter}, {count}'),
 });
 
 export const configSchema = z.object({
@@ -24,12 +21,8 @@ export const configSchema = z.object({
 });
 
 /** The greeting for a room, or undefined when none applies. */
-export function pickGreeting(
-  greetings: readonly z.infer<typeof greetingSchema>[],
-  room: Pick<Room, 'id' | 'stableId' | 'topic'>,
-): string | undefined {
-  return greetings.find((g) => g.rooms.length === 0 || chatMatches(g.rooms, { chatId: room.id, room }))
-    ?.template;
+export function pickGreeting(greetings: readonly z.infer<typeof greetingSchema>[], room: Pick<Room, 'id' | 'stableId' | 'topic'>): string | undefined {
+  return greetings.find((g) => g.rooms.length === 0 || chatMatches(g.rooms, { chatId: room.id, room }))?.template;
 }
 
 export const plugin = definePlugin({

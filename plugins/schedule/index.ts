@@ -18,8 +18,7 @@ export const configSchema = z.object({
     .superRefine((jobs, ctx) => {
       const seen = new Set<string>();
       jobs.forEach((j, i) => {
-        if (seen.has(j.name))
-          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `job name "${j.name}" is used twice` });
+        if (seen.has(j.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `job name "${j.name}" is used twice` });
         seen.add(j.name);
       });
     })
@@ -29,11 +28,7 @@ export const configSchema = z.object({
     .default('')
     .refine(isTimeZone, 'unknown time zone')
     .describe('Default time zone for jobs (IANA, e.g. Asia/Shanghai; empty = the server’s)'),
-  catchUpMinutes: z
-    .number()
-    .min(0)
-    .default(10)
-    .describe('After a restart, a send missed by at most this long still goes out (once)'),
+  catchUpMinutes: z.number().min(0).default(10).describe('After a restart, a send missed by at most this long still goes out (once)'),
 });
 
 /** Longest single sleep: setTimeout cannot wait more than ~24 days, and clocks drift. */
@@ -41,8 +36,7 @@ const MAX_SLEEP = 3600_000;
 
 export const plugin = definePlugin({
   name: 'schedule',
-  description:
-    'Sends messages to chats on cron expressions or at a given time, once per occurrence across restarts',
+  description: 'Sends messages to chats on cron expressions or at a given time, once per occurrence across restarts',
   config: configSchema,
   setup(api, config) {
     const stop = new AbortController();
@@ -72,16 +66,10 @@ export const plugin = definePlugin({
     async function loop(job: Job): Promise<void> {
       const occ = occurrences(job, config.timezone);
       try {
-        let next = nextFire(
-          occ,
-          api.store.get<number>(`fired:${job.name}`),
-          api.clock.now(),
-          config.catchUpMinutes * 60_000,
-        );
+        let next = nextFire(occ, api.store.get<number>(`fired:${job.name}`), api.clock.now(), config.catchUpMinutes * 60_000);
         while (next !== undefined) {
           // Sleep in slices and re-check: the clock may move differently than planned.
-          for (let now = api.clock.now(); now < next; now = api.clock.now())
-            await api.clock.sleep(Math.min(next - now, MAX_SLEEP), stop.signal);
+          for (let now = api.clock.now(); now < next; now = api.clock.now()) await api.clock.sleep(Math.min(next - now, MAX_SLEEP), stop.signal);
           try {
             await fire(job, next);
           } catch (e) {

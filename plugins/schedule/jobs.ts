@@ -17,31 +17,17 @@ const validCron = (p: string): boolean => {
 
 export const jobSchema = z
   .object({
-    name: z
-      .string()
-      .min(1, 'a job needs a name')
-      .describe('Unique; also the key that remembers what already fired'),
+    name: z.string().min(1, 'a job needs a name').describe('Unique; also the key that remembers what already fired'),
     enabled: z.boolean().default(true),
-    to: z
-      .array(z.string().min(1))
-      .min(1, 'a job needs at least one chat')
-      .describe('Room topics, contact names or ids'),
+    to: z.array(z.string().min(1)).min(1, 'a job needs at least one chat').describe('Room topics, contact names or ids'),
     text: z.string().min(1, 'a job needs a text').describe('The message ({date} and {time} are filled in)'),
-    cron: z
-      .string()
-      .default('')
-      .describe('Cron expression, e.g. "0 9 * * 1-5" (9:00 on weekdays); leave empty for a one-off'),
-    at: z
-      .string()
-      .default('')
-      .describe('One-off time, e.g. 2025-05-01T09:00 (in the time zone); leave empty for cron'),
+    cron: z.string().default('').describe('Cron expression, e.g. "0 9 * * 1-5" (9:00 on weekdays); leave empty for a one-off'),
+    at: z.string().default('').describe('One-off time, e.g. 2025-05-01T09:00 (in the time zone); leave empty for cron'),
     timezone: z.string().default('').describe('IANA time zone (empty = the plugin’s)'),
   })
   .superRefine((j, ctx) => {
-    if (!j.cron === !j.at)
-      ctx.addIssue({ code: 'custom', path: ['cron'], message: 'set either cron or at (not both)' });
-    if (j.cron && !validCron(j.cron))
-      ctx.addIssue({ code: 'custom', path: ['cron'], message: `invalid cron expression "${j.cron}"` });
+    if (!j.cron === !j.at) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'set either cron or at (not both)' });
+    if (j.cron && !validCron(j.cron)) ctx.addIssue({ code: 'custom', path: ['cron'], message: `invalid cron expression "${j.cron}"` });
     if (j.at && !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?(Z|[+-]\d\d:\d\d)?$/.test(j.at))
       ctx.addIssue({
         code: 'custom',
@@ -75,12 +61,7 @@ export function occurrences(job: Pick<Job, 'cron' | 'at' | 'timezone'>, defaultZ
  * @example
  *   nextFire(occ, store.get('fired:daily'), clock.now(), 10 * 60_000);
  */
-export function nextFire(
-  occ: Occurrences,
-  lastFired: number | undefined,
-  now: number,
-  catchUpMs: number,
-): number | undefined {
+export function nextFire(occ: Occurrences, lastFired: number | undefined, now: number, catchUpMs: number): number | undefined {
   const from = lastFired === undefined ? now : Math.max(lastFired, now - catchUpMs);
   let next = occ.after(from);
   if (next === undefined || next > now) return next;

@@ -87,7 +87,13 @@ function loadAssets(): Map<string, { body: Buffer; type: string }> {
   const root = packageRoot();
   const assets = new Map<string, { body: Buffer; type: string }>();
   const typeOf = (name: string): string =>
-    name.endsWith('.js') ? 'application/javascript; charset=utf-8' : name.endsWith('.css') ? 'text/css; charset=utf-8' : name.endsWith('.svg') ? 'image/svg+xml' : 'application/octet-stream';
+    name.endsWith('.js')
+      ? 'application/javascript; charset=utf-8'
+      : name.endsWith('.css')
+        ? 'text/css; charset=utf-8'
+        : name.endsWith('.svg')
+          ? 'image/svg+xml'
+          : 'application/octet-stream';
   for (const name of readdirSync(join(root, 'public'))) {
     if (/^[\w.-]+$/.test(name)) assets.set(name, { body: readFileSync(join(root, 'public', name)), type: typeOf(name) });
   }
@@ -104,7 +110,9 @@ function normaliseForm(form: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(form)) {
     out[k] =
       v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).every((x) => /^\d+$/.test(x))
-        ? Object.entries(v as Record<string, unknown>).sort(([a], [b]) => Number(a) - Number(b)).map(([, x]) => x)
+        ? Object.entries(v as Record<string, unknown>)
+            .sort(([a], [b]) => Number(a) - Number(b))
+            .map(([, x]) => x)
         : v;
   }
   return out;

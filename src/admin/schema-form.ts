@@ -164,7 +164,10 @@ export function configFromForm(
         config[f.name] = all(f.name);
         break;
       case 'list':
-        config[f.name] = raw.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+        config[f.name] = raw
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter(Boolean);
         break;
       case 'secret':
         if (form[`clear:${f.name}`] !== undefined) config[f.name] = '';

@@ -86,8 +86,7 @@ export function createUsersRepo(db: Db, now: () => number): UsersRepo {
       return toUser(byId.get(Number(info.lastInsertRowid))!);
     },
     setRole: (id, role) => void db.prepare('update admin_users set role = ?, updated_at = ? where id = ?').run(role, now(), id),
-    setPassword: (id, hash) =>
-      void db.prepare('update admin_users set password_hash = ?, updated_at = ? where id = ?').run(hash, now(), id),
+    setPassword: (id, hash) => void db.prepare('update admin_users set password_hash = ?, updated_at = ? where id = ?').run(hash, now(), id),
     setLocale: (id, locale) => void db.prepare('update admin_users set locale = ?, updated_at = ? where id = ?').run(locale, now(), id),
     remove: (id) => db.prepare('delete from admin_users where id = ?').run(id).changes > 0,
     createSession(userId, ttlMs) {
@@ -97,7 +96,11 @@ export function createUsersRepo(db: Db, now: () => number): UsersRepo {
       // Expired rows are swept here, so the table never grows without bound.
       db.prepare('delete from admin_sessions where expires_at <= ?').run(t);
       db.prepare('insert into admin_sessions (id_hash, user_id, csrf, created_at, expires_at) values (?, ?, ?, ?, ?)').run(
-        hashId(id), userId, csrf, t, t + ttlMs,
+        hashId(id),
+        userId,
+        csrf,
+        t,
+        t + ttlMs,
       );
       return { id, csrf, expiresAt: t + ttlMs };
     },

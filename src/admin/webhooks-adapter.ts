@@ -65,8 +65,7 @@ export function adaptWebhooks(service: unknown): WebhooksAdapter | undefined {
       if (!svc.deleteEndpoint(id)) throw Object.assign(new Error('no such endpoint'), { status: 404, expose: true });
     },
     rotate: async (id) => guard(() => svc.rotateSecret(id)).secret,
-    deliveries: (endpointId, limit) =>
-      svc.listDeliveries({ ...(endpointId && { endpointId }), limit }).items.map((d) => ({ ...d, id: String(d.id) })),
+    deliveries: (endpointId, limit) => svc.listDeliveries({ ...(endpointId && { endpointId }), limit }).items.map((d) => ({ ...d, id: String(d.id) })),
     redeliver: async (id) => {
       const n = Number(id);
       if (!Number.isInteger(n)) throw Object.assign(new Error('no such delivery'), { status: 404, expose: true });

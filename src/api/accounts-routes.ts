@@ -53,7 +53,14 @@ function publicRecord(r: { idempotencyKey?: string } & Record<string, unknown>):
 const fileType = (mime: string): 'image' | 'video' | 'file' => (mime.startsWith('image/') ? 'image' : mime.startsWith('video/') ? 'video' : 'file');
 
 /** Validate the whole send request before anything is written or fetched. */
-function parseSend(ctx: Koa.Context): { to: SendTarget; text?: string; url?: string; type?: 'image' | 'video' | 'file'; name?: string; file?: MultipartBody['file'] } {
+function parseSend(ctx: Koa.Context): {
+  to: SendTarget;
+  text?: string;
+  url?: string;
+  type?: 'image' | 'video' | 'file';
+  name?: string;
+  file?: MultipartBody['file'];
+} {
   const mp = ctx.state.multipart as MultipartBody | undefined;
   if (mp) {
     let to: unknown;
@@ -71,7 +78,12 @@ function parseSend(ctx: Koa.Context): { to: SendTarget; text?: string; url?: str
     if (!mp.file) throw new ApiError(422, 'invalid', 'A multipart send needs a file part.');
     const type = mp.fields.type;
     if (type !== undefined && !['image', 'video', 'file'].includes(type)) throw new ApiError(422, 'invalid', 'type must be image, video or file.');
-    return { to: t.data, file: mp.file, type: (type as 'image' | 'video' | 'file' | undefined) ?? fileType(mp.file.mimeType), ...(mp.fields.name && { name: mp.fields.name }) };
+    return {
+      to: t.data,
+      file: mp.file,
+      type: (type as 'image' | 'video' | 'file' | undefined) ?? fileType(mp.file.mimeType),
+      ...(mp.fields.name && { name: mp.fields.name }),
+    };
   }
   const body = sendJson.safeParse(ctx.request.body);
   if (!body.success) throw invalid(body.error, 'Invalid send request');
@@ -127,7 +139,8 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     // time were already returned, so messages sharing a millisecond are neither lost nor repeated.
     const t = c === undefined ? undefined : Number(c.t);
     const n = c === undefined ? 0 : Number(c.n);
-    if (c !== undefined && (!Number.isFinite(t) || !Number.isInteger(n) || n < 0)) throw new ApiError(400, 'bad_cursor', 'The cursor is not one this API gave out.');
+    if (c !== undefined && (!Number.isFinite(t) || !Number.isInteger(n) || n < 0))
+      throw new ApiError(400, 'bad_cursor', 'The cursor is not one this API gave out.');
     const chatId = typeof ctx.query.chatId === 'string' && ctx.query.chatId ? ctx.query.chatId : undefined;
     const text = typeof ctx.query.q === 'string' && ctx.query.q ? ctx.query.q : undefined;
     const rows = deps.store.messages.list(account, {

@@ -10,11 +10,7 @@ export interface StoredAnswer {
   body: unknown;
 }
 
-export type IdempotencyLookup =
-  | { kind: 'new' }
-  | { kind: 'replay'; answer: StoredAnswer }
-  | { kind: 'mismatch' }
-  | { kind: 'running' };
+export type IdempotencyLookup = { kind: 'new' } | { kind: 'replay'; answer: StoredAnswer } | { kind: 'mismatch' } | { kind: 'running' };
 
 export interface IdempotencyStore {
   /** Look the key up and, when it is new, claim it (synchronously, so a racing twin sees 'running'). */
@@ -30,9 +26,7 @@ export function createIdempotencyStore(db: Db, now: () => number, options: { ttl
   const get = db.prepare<[string, string], { request_hash: string; state: string; status: number | null; body: string | null; created_at: number }>(
     'select request_hash, state, status, body, created_at from api_idempotency where token_id = ? and key = ?',
   );
-  const claim = db.prepare(
-    `insert or replace into api_idempotency (token_id, key, request_hash, state, created_at) values (?, ?, ?, 'running', ?)`,
-  );
+  const claim = db.prepare(`insert or replace into api_idempotency (token_id, key, request_hash, state, created_at) values (?, ?, ?, 'running', ?)`);
   let lastPurge = 0;
   const begin = db.transaction((tokenId: string, key: string, hash: string): IdempotencyLookup => {
     const t = now();

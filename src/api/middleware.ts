@@ -67,7 +67,10 @@ export function createApiMiddleware(deps: ApiDeps): ApiMiddleware {
     if (ctx.path === `${API_PREFIX}/openapi.json`) return next();
     const header = ctx.get('authorization');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) throw new ApiError(401, 'unauthorized', 'Send Authorization: Bearer <token> (tokens are made in the panel).', undefined, { 'www-authenticate': 'Bearer' });
+    if (!m)
+      throw new ApiError(401, 'unauthorized', 'Send Authorization: Bearer <token> (tokens are made in the panel).', undefined, {
+        'www-authenticate': 'Bearer',
+      });
     const token = deps.tokens.verify(m[1]!);
     if (!token) throw new ApiError(401, 'unauthorized', 'This token is unknown or revoked.', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
     if (token.readOnly && !['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) {
@@ -76,7 +79,9 @@ export function createApiMiddleware(deps: ApiDeps): ApiMiddleware {
     ctx.state.token = token;
     const wait = limiter.take(token.id);
     if (wait > 0) {
-      throw new ApiError(429, 'rate_limited', 'Too many requests for this token; slow down.', undefined, { 'retry-after': String(Math.max(1, Math.ceil(wait / 1000))) });
+      throw new ApiError(429, 'rate_limited', 'Too many requests for this token; slow down.', undefined, {
+        'retry-after': String(Math.max(1, Math.ceil(wait / 1000))),
+      });
     }
     await next();
   };

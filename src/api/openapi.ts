@@ -20,7 +20,13 @@ const account = pathParam('id', 'account id');
 const endpoint = pathParam('id', 'webhook endpoint id');
 const delivery = pathParam('deliveryId', 'delivery id');
 const paging = [query('limit', '1–200, default 50', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', 'from the previous page')];
-const idemHeader: Json = { name: 'Idempotency-Key', in: 'header', required: false, description: 'same key + same token → same answer, one effect (24 h)', schema: { type: 'string', maxLength: 255 } };
+const idemHeader: Json = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'same key + same token → same answer, one effect (24 h)',
+  schema: { type: 'string', maxLength: 255 },
+};
 const common = { '401': err('missing, unknown or revoked token'), '429': err('rate limited (see Retry-After)') };
 const write = { ...common, '403': err('read-only token') };
 
@@ -48,17 +54,31 @@ export function openApiDocument(): Json {
     paths: {
       '/openapi.json': { get: op('This document', { '200': ok('OpenAPI 3.1 document', { type: 'object' }) }, { security: [] }) },
       '/accounts': { get: op('List accounts with their state', { '200': ok('accounts', page('Account')), ...common }) },
-      '/accounts/{id}': { get: op('One account', { '200': ok('account', ref('Account')), '404': err('no such account'), ...common }, { parameters: [account] }) },
+      '/accounts/{id}': {
+        get: op('One account', { '200': ok('account', ref('Account')), '404': err('no such account'), ...common }, { parameters: [account] }),
+      },
       '/accounts/{id}/contacts': {
-        get: op('Contacts (paged, by name)', { '200': ok('contacts', page('Contact')), '404': err('no such account'), ...common }, { parameters: [account, query('q', 'substring of name, remark, alias or id'), ...paging] }),
+        get: op(
+          'Contacts (paged, by name)',
+          { '200': ok('contacts', page('Contact')), '404': err('no such account'), ...common },
+          { parameters: [account, query('q', 'substring of name, remark, alias or id'), ...paging] },
+        ),
       },
       '/accounts/{id}/rooms': {
-        get: op('Rooms (paged, by topic)', { '200': ok('rooms', page('Room')), '404': err('no such account'), ...common }, { parameters: [account, query('q', 'substring of topic or id'), ...paging] }),
+        get: op(
+          'Rooms (paged, by topic)',
+          { '200': ok('rooms', page('Room')), '404': err('no such account'), ...common },
+          { parameters: [account, query('q', 'substring of topic or id'), ...paging] },
+        ),
       },
       '/accounts/{id}/messages': {
-        get: op('Stored messages, newest first (paged)', { '200': ok('messages', page('Message')), '404': err('no such account'), ...common }, {
-          parameters: [account, query('chatId', 'only this chat'), query('q', 'text contains'), ...paging],
-        }),
+        get: op(
+          'Stored messages, newest first (paged)',
+          { '200': ok('messages', page('Message')), '404': err('no such account'), ...common },
+          {
+            parameters: [account, query('chatId', 'only this chat'), query('q', 'text contains'), ...paging],
+          },
+        ),
         post: op(
           'Send a text or a file',
           {
@@ -96,72 +116,270 @@ export function openApiDocument(): Json {
         ),
       },
       '/accounts/{id}/outbound/{outboundId}': {
-        get: op('State of a sent message', { '200': ok('record', ref('Outbound')), '404': err('unknown'), ...common }, { parameters: [account, pathParam('outboundId', 'id from the send answer')] }),
+        get: op(
+          'State of a sent message',
+          { '200': ok('record', ref('Outbound')), '404': err('unknown'), ...common },
+          { parameters: [account, pathParam('outboundId', 'id from the send answer')] },
+        ),
       },
       '/accounts/{id}/plugins': {
-        get: op("The account's plugins in chain order", { '200': ok('plugins', page('PluginState')), '404': err('no such account'), ...common }, { parameters: [account] }),
+        get: op(
+          "The account's plugins in chain order",
+          { '200': ok('plugins', page('PluginState')), '404': err('no such account'), ...common },
+          { parameters: [account] },
+        ),
       },
       '/accounts/{id}/plugins/{name}': {
-        put: op('Switch a plugin on/off and set its config', { '200': ok('the plugin state', ref('PluginState')), '404': err('no such account or plugin'), '422': err("config does not fit the plugin's schema (details lists the messages)"), ...write }, {
-          parameters: [account, pathParam('name', 'plugin name'), idemHeader],
-          requestBody: { required: true, content: json({ type: 'object', properties: { enabled: { type: 'boolean' }, config: { type: 'object' } }, additionalProperties: false }) },
-        }),
+        put: op(
+          'Switch a plugin on/off and set its config',
+          {
+            '200': ok('the plugin state', ref('PluginState')),
+            '404': err('no such account or plugin'),
+            '422': err("config does not fit the plugin's schema (details lists the messages)"),
+            ...write,
+          },
+          {
+            parameters: [account, pathParam('name', 'plugin name'), idemHeader],
+            requestBody: {
+              required: true,
+              content: json({ type: 'object', properties: { enabled: { type: 'boolean' }, config: { type: 'object' } }, additionalProperties: false }),
+            },
+          },
+        ),
       },
       '/plugins': { get: op('Installed plugins with their config JSON Schema', { '200': ok('plugins', page('Plugin')), ...common }) },
       '/webhooks': {
         get: op('Webhook endpoints', { '200': ok('endpoints', page('Endpoint')), ...common }),
-        post: op('Create an endpoint (the secret is in this answer only)', { '201': ok('created', ref('EndpointWithSecret')), '422': err('invalid, or the URL is private'), ...write }, {
-          parameters: [idemHeader],
-          requestBody: { required: true, content: json({ type: 'object', required: ['url'], properties: endpointFields, additionalProperties: false }) },
-        }),
+        post: op(
+          'Create an endpoint (the secret is in this answer only)',
+          { '201': ok('created', ref('EndpointWithSecret')), '422': err('invalid, or the URL is private'), ...write },
+          {
+            parameters: [idemHeader],
+            requestBody: { required: true, content: json({ type: 'object', required: ['url'], properties: endpointFields, additionalProperties: false }) },
+          },
+        ),
       },
       '/webhooks/{id}': {
-        get: op('One endpoint with delivery counts and breaker state', { '200': ok('endpoint', ref('Endpoint')), '404': err('unknown'), ...common }, { parameters: [endpoint] }),
-        patch: op('Change an endpoint', { '200': ok('endpoint', ref('Endpoint')), '404': err('unknown'), '422': err('invalid'), ...write }, {
-          parameters: [endpoint, idemHeader],
-          requestBody: { required: true, content: json({ type: 'object', properties: endpointFields, additionalProperties: false }) },
-        }),
+        get: op(
+          'One endpoint with delivery counts and breaker state',
+          { '200': ok('endpoint', ref('Endpoint')), '404': err('unknown'), ...common },
+          { parameters: [endpoint] },
+        ),
+        patch: op(
+          'Change an endpoint',
+          { '200': ok('endpoint', ref('Endpoint')), '404': err('unknown'), '422': err('invalid'), ...write },
+          {
+            parameters: [endpoint, idemHeader],
+            requestBody: { required: true, content: json({ type: 'object', properties: endpointFields, additionalProperties: false }) },
+          },
+        ),
         delete: op('Delete an endpoint and its deliveries', { '204': ok('deleted'), '404': err('unknown'), ...write }, { parameters: [endpoint, idemHeader] }),
       },
       '/webhooks/{id}/rotate': {
-        post: op('New secret; the old one keeps signing for overlapSeconds (default 24 h)', { '200': ok('the new secret (shown once)', { type: 'object', properties: { secret: { type: 'string' }, oldSecretUntil: { type: 'integer' } } }), '404': err('unknown'), '422': err('invalid'), ...write }, {
-          parameters: [endpoint, idemHeader],
-          requestBody: { required: false, content: json({ type: 'object', properties: { overlapSeconds: { type: 'integer', minimum: 0 } } }) },
-        }),
+        post: op(
+          'New secret; the old one keeps signing for overlapSeconds (default 24 h)',
+          {
+            '200': ok('the new secret (shown once)', { type: 'object', properties: { secret: { type: 'string' }, oldSecretUntil: { type: 'integer' } } }),
+            '404': err('unknown'),
+            '422': err('invalid'),
+            ...write,
+          },
+          {
+            parameters: [endpoint, idemHeader],
+            requestBody: { required: false, content: json({ type: 'object', properties: { overlapSeconds: { type: 'integer', minimum: 0 } } }) },
+          },
+        ),
       },
-      '/webhooks/{id}/test': { post: op('Queue a webhook.test event', { '202': ok('the delivery', ref('Delivery')), '404': err('unknown'), ...write }, { parameters: [endpoint, idemHeader] }) },
+      '/webhooks/{id}/test': {
+        post: op(
+          'Queue a webhook.test event',
+          { '202': ok('the delivery', ref('Delivery')), '404': err('unknown'), ...write },
+          { parameters: [endpoint, idemHeader] },
+        ),
+      },
       '/webhooks/{id}/deliveries': {
-        get: op('Delivery log, newest first', { '200': ok('deliveries', page('Delivery')), '404': err('unknown'), ...common }, {
-          parameters: [endpoint, query('status', 'pending, delivering, delivered or dead', { type: 'string', enum: ['pending', 'delivering', 'delivered', 'dead'] }), ...paging],
-        }),
+        get: op(
+          'Delivery log, newest first',
+          { '200': ok('deliveries', page('Delivery')), '404': err('unknown'), ...common },
+          {
+            parameters: [
+              endpoint,
+              query('status', 'pending, delivering, delivered or dead', { type: 'string', enum: ['pending', 'delivering', 'delivered', 'dead'] }),
+              ...paging,
+            ],
+          },
+        ),
       },
       '/webhooks/{id}/deliveries/{deliveryId}': {
-        get: op('A delivery with its body and every attempt', { '200': ok('delivery', ref('Delivery')), '404': err('unknown'), ...common }, { parameters: [endpoint, delivery] }),
+        get: op(
+          'A delivery with its body and every attempt',
+          { '200': ok('delivery', ref('Delivery')), '404': err('unknown'), ...common },
+          { parameters: [endpoint, delivery] },
+        ),
       },
       '/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
-        post: op('Send a dead or delivered delivery again (same webhook-id)', { '202': ok('queued', ref('Delivery')), '404': err('unknown'), '409': err('still pending'), ...write }, { parameters: [endpoint, delivery, idemHeader] }),
+        post: op(
+          'Send a dead or delivered delivery again (same webhook-id)',
+          { '202': ok('queued', ref('Delivery')), '404': err('unknown'), '409': err('still pending'), ...write },
+          { parameters: [endpoint, delivery, idemHeader] },
+        ),
       },
       '/webhooks/{id}/redeliver-dead': {
-        post: op('Queue every dead delivery of the endpoint again', { '202': ok('how many', { type: 'object', properties: { queued: { type: 'integer' } } }), '404': err('unknown'), ...write }, { parameters: [endpoint, idemHeader] }),
+        post: op(
+          'Queue every dead delivery of the endpoint again',
+          { '202': ok('how many', { type: 'object', properties: { queued: { type: 'integer' } } }), '404': err('unknown'), ...write },
+          { parameters: [endpoint, idemHeader] },
+        ),
       },
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
-        Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } } },
-        Target: { oneOf: [{ type: 'object', required: ['id'], properties: { id: { type: 'string' } } }, { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'nickname, remark or alias' } } }, { type: 'object', required: ['room'], properties: { room: { type: 'string', description: 'room topic or id' } } }] },
-        SendText: { type: 'object', required: ['to', 'text'], properties: { to: ref('Target'), type: { const: 'text' }, text: { type: 'string', maxLength: 8000 } } },
-        SendUrl: { type: 'object', required: ['to', 'url'], properties: { to: ref('Target'), type: { type: 'string', enum: ['image', 'video', 'file'] }, url: { type: 'string', format: 'uri', description: 'fetched by weiroto; private addresses refused' }, name: { type: 'string' } } },
-        Outbound: { type: 'object', properties: { id: { type: 'string' }, account: { type: 'string' }, chatId: { type: 'string' }, type: { type: 'string' }, text: { type: 'string' }, fileName: { type: 'string' }, status: { type: 'string', enum: ['queued', 'sending', 'sent', 'failed'] }, wechatId: { type: 'string' }, error: { type: 'object' }, source: { type: 'string' }, createdAt: { type: 'integer' }, sentAt: { type: 'integer' } } },
-        Account: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, enabled: { type: 'boolean' }, state: { type: 'string' }, detail: { type: 'string' }, self: ref('Contact'), qr: { type: 'object' }, onlineSince: { type: 'integer' }, lastSyncAt: { type: 'integer' } } },
-        Contact: { type: 'object', properties: { id: { type: 'string' }, stableId: { type: 'string' }, name: { type: 'string' }, remark: { type: 'string' }, alias: { type: 'string' }, kind: { type: 'string' } } },
-        Room: { type: 'object', properties: { id: { type: 'string' }, stableId: { type: 'string' }, topic: { type: 'string' }, memberCount: { type: 'integer' }, members: { type: 'array', items: { type: 'object' } } } },
-        Message: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, chatId: { type: 'string' }, roomId: { type: 'string' }, senderId: { type: 'string' }, senderName: { type: 'string' }, isSelf: { type: 'boolean' }, text: { type: 'string' }, createdAt: { type: 'integer' }, recalled: { type: 'boolean' } } },
-        Plugin: { type: 'object', properties: { name: { type: 'string' }, description: { type: 'string' }, schema: { type: 'object', description: 'JSON Schema of the config' } } },
-        PluginState: { type: 'object', properties: { name: { type: 'string' }, description: { type: 'string' }, enabled: { type: 'boolean' }, order: { type: 'integer' }, config: { type: 'object' }, errors: { type: 'integer' }, lastError: { type: 'string' } } },
-        Endpoint: { type: 'object', properties: { id: { type: 'string' }, ...endpointFields, source: { type: 'string' }, breaker: { type: 'string', enum: ['closed', 'open', 'half-open'] }, counts: { type: 'object' }, oldSecretUntil: { type: 'integer' }, createdAt: { type: 'integer' }, updatedAt: { type: 'integer' } } },
-        EndpointWithSecret: { allOf: [ref('Endpoint'), { type: 'object', required: ['secret'], properties: { secret: { type: 'string', description: 'whsec_…, shown once' } } }] },
-        Delivery: { type: 'object', properties: { id: { type: 'integer' }, webhookId: { type: 'string' }, endpointId: { type: 'string' }, eventType: { type: 'string' }, account: { type: 'string' }, status: { type: 'string' }, attempts: { type: 'integer' }, nextAt: { type: 'integer' }, lastStatus: { type: 'integer' }, lastError: { type: 'string' }, body: { type: 'string' }, attemptLog: { type: 'array', items: { type: 'object' } } } },
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } },
+          },
+        },
+        Target: {
+          oneOf: [
+            { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+            { type: 'object', required: ['name'], properties: { name: { type: 'string', description: 'nickname, remark or alias' } } },
+            { type: 'object', required: ['room'], properties: { room: { type: 'string', description: 'room topic or id' } } },
+          ],
+        },
+        SendText: {
+          type: 'object',
+          required: ['to', 'text'],
+          properties: { to: ref('Target'), type: { const: 'text' }, text: { type: 'string', maxLength: 8000 } },
+        },
+        SendUrl: {
+          type: 'object',
+          required: ['to', 'url'],
+          properties: {
+            to: ref('Target'),
+            type: { type: 'string', enum: ['image', 'video', 'file'] },
+            url: { type: 'string', format: 'uri', description: 'fetched by weiroto; private addresses refused' },
+            name: { type: 'string' },
+          },
+        },
+        Outbound: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            account: { type: 'string' },
+            chatId: { type: 'string' },
+            type: { type: 'string' },
+            text: { type: 'string' },
+            fileName: { type: 'string' },
+            status: { type: 'string', enum: ['queued', 'sending', 'sent', 'failed'] },
+            wechatId: { type: 'string' },
+            error: { type: 'object' },
+            source: { type: 'string' },
+            createdAt: { type: 'integer' },
+            sentAt: { type: 'integer' },
+          },
+        },
+        Account: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            enabled: { type: 'boolean' },
+            state: { type: 'string' },
+            detail: { type: 'string' },
+            self: ref('Contact'),
+            qr: { type: 'object' },
+            onlineSince: { type: 'integer' },
+            lastSyncAt: { type: 'integer' },
+          },
+        },
+        Contact: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            stableId: { type: 'string' },
+            name: { type: 'string' },
+            remark: { type: 'string' },
+            alias: { type: 'string' },
+            kind: { type: 'string' },
+          },
+        },
+        Room: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            stableId: { type: 'string' },
+            topic: { type: 'string' },
+            memberCount: { type: 'integer' },
+            members: { type: 'array', items: { type: 'object' } },
+          },
+        },
+        Message: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            type: { type: 'string' },
+            chatId: { type: 'string' },
+            roomId: { type: 'string' },
+            senderId: { type: 'string' },
+            senderName: { type: 'string' },
+            isSelf: { type: 'boolean' },
+            text: { type: 'string' },
+            createdAt: { type: 'integer' },
+            recalled: { type: 'boolean' },
+          },
+        },
+        Plugin: {
+          type: 'object',
+          properties: { name: { type: 'string' }, description: { type: 'string' }, schema: { type: 'object', description: 'JSON Schema of the config' } },
+        },
+        PluginState: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            description: { type: 'string' },
+            enabled: { type: 'boolean' },
+            order: { type: 'integer' },
+            config: { type: 'object' },
+            errors: { type: 'integer' },
+            lastError: { type: 'string' },
+          },
+        },
+        Endpoint: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            ...endpointFields,
+            source: { type: 'string' },
+            breaker: { type: 'string', enum: ['closed', 'open', 'half-open'] },
+            counts: { type: 'object' },
+            oldSecretUntil: { type: 'integer' },
+            createdAt: { type: 'integer' },
+            updatedAt: { type: 'integer' },
+          },
+        },
+        EndpointWithSecret: {
+          allOf: [ref('Endpoint'), { type: 'object', required: ['secret'], properties: { secret: { type: 'string', description: 'whsec_…, shown once' } } }],
+        },
+        Delivery: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            webhookId: { type: 'string' },
+            endpointId: { type: 'string' },
+            eventType: { type: 'string' },
+            account: { type: 'string' },
+            status: { type: 'string' },
+            attempts: { type: 'integer' },
+            nextAt: { type: 'integer' },
+            lastStatus: { type: 'integer' },
+            lastError: { type: 'string' },
+            body: { type: 'string' },
+            attemptLog: { type: 'array', items: { type: 'object' } },
+          },
+        },
       },
     },
   };

@@ -66,7 +66,12 @@ export function createApiTokens(db: Db, now: () => number = Date.now): ApiTokens
   const insert = (name: string, plain: string, readOnly: boolean): ApiToken => {
     const id = 'tok_' + randomUUID().replace(/-/g, '').slice(0, 12);
     db.prepare('insert into api_tokens (id, name, hash, prefix, read_only, created_at) values (?, ?, ?, ?, ?, ?)').run(
-      id, name, hashOf(plain), plain.slice(0, 8), readOnly ? 1 : 0, now(),
+      id,
+      name,
+      hashOf(plain),
+      plain.slice(0, 8),
+      readOnly ? 1 : 0,
+      now(),
     );
     return toToken(byId.get(id)!);
   };

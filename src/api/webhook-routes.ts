@@ -8,7 +8,14 @@ import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor, limitOf } from './paging.js';
 import type { ApiDeps } from './types.js';
 
-const rotateBody = z.strictObject({ overlapSeconds: z.number().int().min(0).max(30 * 86_400).optional() });
+const rotateBody = z.strictObject({
+  overlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .optional(),
+});
 const STATUSES = ['pending', 'delivering', 'delivered', 'dead'];
 
 function endpointOf(deps: ApiDeps, ctx: Koa.Context): string {

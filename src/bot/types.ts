@@ -5,15 +5,7 @@ import type { OutboundRecord } from '../store/outbound-repo.js';
 
 export type { OutboundRecord, OutboundStatus } from '../store/outbound-repo.js';
 
-export type AccountState =
-  | 'stopped'
-  | 'starting'
-  | 'needs-login'
-  | 'waiting-scan'
-  | 'waiting-confirm'
-  | 'online'
-  | 'logged-out'
-  | 'failed';
+export type AccountState = 'stopped' | 'starting' | 'needs-login' | 'waiting-scan' | 'waiting-confirm' | 'online' | 'logged-out' | 'failed';
 
 export interface BotInfo {
   id: string;
@@ -33,10 +25,7 @@ export interface BotInfo {
 /** A chat by id (or stable id), a contact by name/remark/alias, or a room by topic. */
 export type SendTarget = { id: string } | { name: string } | { room: string };
 
-export type OutgoingContent =
-  | { type: 'text'; text: string }
-  | { type: 'image' | 'video' | 'file'; file: FileToSend }
-  | { type: 'forward'; message: Message };
+export type OutgoingContent = { type: 'text'; text: string } | { type: 'image' | 'video' | 'file'; file: FileToSend } | { type: 'forward'; message: Message };
 
 export interface SendOptions {
   /** Per account: the same key returns the first record and sends nothing new. */

@@ -51,32 +51,38 @@ export class Composer<C extends Context = Context> {
    */
   hears(trigger: string | RegExp | (string | RegExp)[], ...middleware: Middleware<C>[]): Composer<C> {
     const triggers = Array.isArray(trigger) ? trigger : [trigger];
-    return this.filter((ctx) => {
-      if (ctx.type !== 'text') return false;
-      const text = ctx.text.trim();
-      for (const t of triggers) {
-        if (typeof t === 'string') {
-          if (text === t) return ((ctx.match = t), true);
-        } else {
-          t.lastIndex = 0;
-          const m = text.match(t);
-          if (m) return ((ctx.match = m), true);
+    return this.filter(
+      (ctx) => {
+        if (ctx.type !== 'text') return false;
+        const text = ctx.text.trim();
+        for (const t of triggers) {
+          if (typeof t === 'string') {
+            if (text === t) return ((ctx.match = t), true);
+          } else {
+            t.lastIndex = 0;
+            const m = text.match(t);
+            if (m) return ((ctx.match = m), true);
+          }
         }
-      }
-      return false;
-    }, ...middleware);
+        return false;
+      },
+      ...middleware,
+    );
   }
 
   /** `/name args…` text commands; `ctx.match` holds the arguments (trimmed). */
   command(name: string | string[], ...middleware: Middleware<C>[]): Composer<C> {
     const names = new Set((Array.isArray(name) ? name : [name]).map((n) => n.replace(/^\//, '').toLowerCase()));
-    return this.filter((ctx) => {
-      if (ctx.type !== 'text') return false;
-      const m = /^\/([^\s@]+)(?:\s+([\s\S]*))?$/.exec(ctx.text.trim());
-      if (!m || !names.has(m[1]!.toLowerCase())) return false;
-      ctx.match = (m[2] ?? '').trim();
-      return true;
-    }, ...middleware);
+    return this.filter(
+      (ctx) => {
+        if (ctx.type !== 'text') return false;
+        const m = /^\/([^\s@]+)(?:\s+([\s\S]*))?$/.exec(ctx.text.trim());
+        if (!m || !names.has(m[1]!.toLowerCase())) return false;
+        ctx.match = (m[2] ?? '').trim();
+        return true;
+      },
+      ...middleware,
+    );
   }
 
   /** One-to-one chats only. */
@@ -86,13 +92,16 @@ export class Composer<C extends Context = Context> {
 
   /** Group chats only, or one group by id, stable id or topic. */
   group(id?: string, ...middleware: Middleware<C>[]): Composer<C> {
-    return this.filter((ctx) => {
-      if (!ctx.isGroup) return false;
-      if (id === undefined) return true;
-      if (ctx.chatId === id) return true;
-      const room = ctx.room;
-      return room !== undefined && (room.stableId === id || room.topic === id);
-    }, ...middleware);
+    return this.filter(
+      (ctx) => {
+        if (!ctx.isGroup) return false;
+        if (id === undefined) return true;
+        if (ctx.chatId === id) return true;
+        const room = ctx.room;
+        return room !== undefined && (room.stableId === id || room.topic === id);
+      },
+      ...middleware,
+    );
   }
 
   /** Group messages that @-mention this account. */

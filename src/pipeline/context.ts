@@ -114,8 +114,12 @@ export class Context {
 
   /** Forward this message to another chat. */
   forward(to: SendTarget): Promise<OutboundRecord> {
-    return this.bot.send(to, { type: 'forward', message: this.message }, {
-      source: this.plugin ? `plugin:${this.plugin}` : 'pipeline',
-    });
+    return this.bot.send(
+      to,
+      { type: 'forward', message: this.message },
+      {
+        source: this.plugin ? `plugin:${this.plugin}` : 'pipeline',
+      },
+    );
   }
 }

@@ -18,18 +18,21 @@ import { compose, type Middleware } from './compose.js';
 import { Composer } from './composer.js';
 import { Context } from './context.js';
 import { boundary, Watchdog } from './boundary.js';
-import {
-  PluginError,
-  ValidationError,
-  type PluginApi,
-  type PluginDefinition,
-  type PluginDisposer,
-  type PluginEventName,
-  type PluginStore,
-} from './plugin.js';
+import { PluginError, ValidationError, type PluginApi, type PluginDefinition, type PluginDisposer, type PluginEventName, type PluginStore } from './plugin.js';
 import type { PluginRegistry } from './plugin-registry.js';
 
-const PLUGIN_EVENTS: PluginEventName[] = ['friend-request', 'friend-added', 'room-join', 'room-leave', 'room-topic', 'recall', 'login', 'ready', 'logout', 'message-sent'];
+const PLUGIN_EVENTS: PluginEventName[] = [
+  'friend-request',
+  'friend-added',
+  'room-join',
+  'room-leave',
+  'room-topic',
+  'recall',
+  'login',
+  'ready',
+  'logout',
+  'message-sent',
+];
 
 export interface PluginHostDeps {
   account: string;

@@ -15,16 +15,7 @@ import type { Context } from './context.js';
 
 /** Bot events a plugin can listen to with `api.on`. */
 export type PluginEventName =
-  | 'friend-request'
-  | 'friend-added'
-  | 'room-join'
-  | 'room-leave'
-  | 'room-topic'
-  | 'recall'
-  | 'login'
-  | 'ready'
-  | 'logout'
-  | 'message-sent';
+  'friend-request' | 'friend-added' | 'room-join' | 'room-leave' | 'room-topic' | 'recall' | 'login' | 'ready' | 'logout' | 'message-sent';
 
 export type PluginEventHandler<E extends PluginEventName> = (payload: BotEvents[E]) => unknown;
 
@@ -113,7 +104,9 @@ export class PluginError extends Error {
     readonly cause: unknown,
     readonly messageId?: string,
   ) {
-    super(`plugin ${plugin} ${kind === 'timeout' ? 'timed out' : kind === 'setup' ? 'failed to set up' : kind === 'event' ? 'failed in an event handler' : kind === 'dispose' ? 'failed to dispose' : kind}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      `plugin ${plugin} ${kind === 'timeout' ? 'timed out' : kind === 'setup' ? 'failed to set up' : kind === 'event' ? 'failed in an event handler' : kind === 'dispose' ? 'failed to dispose' : kind}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
   }
 }
 

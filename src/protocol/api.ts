@@ -106,8 +106,22 @@ export class WebApi {
     };
   }
 
-  private async send(method: 'GET' | 'POST', url: string, body: string | FormData | undefined, timeoutMs: number, signal?: AbortSignal, headers?: Record<string, string>): Promise<HttpResponse> {
-    const res = await this.http.request({ method, url, ...(body !== undefined ? { body } : {}), timeoutMs, ...(signal ? { signal } : {}), ...(headers ? { headers } : {}) });
+  private async send(
+    method: 'GET' | 'POST',
+    url: string,
+    body: string | FormData | undefined,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    headers?: Record<string, string>,
+  ): Promise<HttpResponse> {
+    const res = await this.http.request({
+      method,
+      url,
+      ...(body !== undefined ? { body } : {}),
+      timeoutMs,
+      ...(signal ? { signal } : {}),
+      ...(headers ? { headers } : {}),
+    });
     if (res.status >= 500) throw new TransportError('network', `${new URL(url).pathname}: HTTP ${res.status}`);
     return res;
   }
@@ -200,7 +214,9 @@ export class WebApi {
     const url = this.url('web', 'webwxstatusnotify', { lang: this.opts.lang, pass_ticket: this.state.passTicket });
     const self = this.state.self?.UserName ?? '';
     const r = await this.json<{ BaseResponse: { Ret: number; ErrMsg: string }; MsgID?: string }>(
-      'webwxstatusnotify', 'POST', url,
+      'webwxstatusnotify',
+      'POST',
+      url,
       { BaseRequest: this.baseRequest(), Code: code, FromUserName: self, ToUserName: to, ClientMsgId: clientMsgId },
       { ...(signal ? { signal } : {}) },
     );
@@ -213,7 +229,13 @@ export class WebApi {
 
   /** One address-book page as text (see loadContactPages: the next page is asked for before this one is parsed). */
   getContactText(seq: number, signal?: AbortSignal): Promise<string> {
-    const url = this.url('web', 'webwxgetcontact', { lang: this.opts.lang, pass_ticket: this.state.passTicket, skey: this.state.skey, seq, r: this.opts.clock.now() });
+    const url = this.url('web', 'webwxgetcontact', {
+      lang: this.opts.lang,
+      pass_ticket: this.state.passTicket,
+      skey: this.state.skey,
+      seq,
+      r: this.opts.clock.now(),
+    });
     return this.jsonText('webwxgetcontact', 'GET', url, undefined, { ...(signal ? { signal } : {}) });
   }
 
@@ -224,7 +246,13 @@ export class WebApi {
   /** ≤50 items per call (the caller chunks). Unknown names are simply absent. */
   async batchGetContact(items: RawBatchGetContactItem[], signal?: AbortSignal): Promise<RawContact[]> {
     const url = this.url('web', 'webwxbatchgetcontact', { type: 'ex', r: this.opts.clock.now(), lang: this.opts.lang, pass_ticket: this.state.passTicket });
-    const r = await this.json<RawBatchGetContactResponse>('webwxbatchgetcontact', 'POST', url, { BaseRequest: this.baseRequest(), Count: items.length, List: items }, { ...(signal ? { signal } : {}) });
+    const r = await this.json<RawBatchGetContactResponse>(
+      'webwxbatchgetcontact',
+      'POST',
+      url,
+      { BaseRequest: this.baseRequest(), Count: items.length, List: items },
+      { ...(signal ? { signal } : {}) },
+    );
     return Array.isArray(r.ContactList) ? r.ContactList : [];
   }
 
@@ -232,14 +260,28 @@ export class WebApi {
   async syncCheck(signal?: AbortSignal): Promise<SyncCheckResult | undefined> {
     const now = this.opts.clock.now();
     const key = formatSyncKey(this.state.syncCheckKey ?? this.state.syncKey);
-    const url = this.url('push', 'synccheck', { r: now, skey: this.state.skey, sid: this.state.sid, uin: this.state.uin, deviceid: newDeviceId(this.opts.clock), synckey: key, _: now });
+    const url = this.url('push', 'synccheck', {
+      r: now,
+      skey: this.state.skey,
+      sid: this.state.sid,
+      uin: this.state.uin,
+      deviceid: newDeviceId(this.opts.clock),
+      synckey: key,
+      _: now,
+    });
     const res = await this.send('GET', url, undefined, this.opts.timeouts.syncCheck, signal);
     return parseSyncCheck(bodyText(res));
   }
 
   sync(signal?: AbortSignal): Promise<RawSyncResponse> {
     const url = this.url('web', 'webwxsync', { sid: this.state.sid, skey: this.state.skey, lang: this.opts.lang, pass_ticket: this.state.passTicket });
-    return this.json<RawSyncResponse>('webwxsync', 'POST', url, { BaseRequest: this.baseRequest(), SyncKey: this.state.syncKey, rr: notNow(this.opts.clock) }, { timeoutMs: this.opts.timeouts.sync, ...(signal ? { signal } : {}) });
+    return this.json<RawSyncResponse>(
+      'webwxsync',
+      'POST',
+      url,
+      { BaseRequest: this.baseRequest(), SyncKey: this.state.syncKey, rr: notNow(this.opts.clock) },
+      { timeoutMs: this.opts.timeouts.sync, ...(signal ? { signal } : {}) },
+    );
   }
 
   /** §5.7: official form POST with sid/uin; the answer (a redirect page) is ignored. */
@@ -247,6 +289,13 @@ export class WebApi {
   async logout(type: 0 | 1, signal?: AbortSignal): Promise<void> {
     const url = this.url('web', 'webwxlogout', { redirect: 1, type, skey: this.state.skey });
     const form = new URLSearchParams({ sid: this.state.sid, uin: this.state.uin }).toString();
-    await this.http.request({ method: 'POST', url, body: form, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, timeoutMs: this.opts.timeouts.other, ...(signal ? { signal } : {}) });
+    await this.http.request({
+      method: 'POST',
+      url,
+      body: form,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      timeoutMs: this.opts.timeouts.other,
+      ...(signal ? { signal } : {}),
+    });
   }
 }

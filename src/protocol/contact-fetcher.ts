@@ -47,7 +47,11 @@ export class ContactFetcher {
   }
 
   private pump(): void {
-    while (this.fatal === undefined && this.inFlight < this.core.batchConcurrency && (this.queue.length >= CHUNK || ((this.closed || this.flushing) && this.queue.length > 0))) {
+    while (
+      this.fatal === undefined &&
+      this.inFlight < this.core.batchConcurrency &&
+      (this.queue.length >= CHUNK || ((this.closed || this.flushing) && this.queue.length > 0))
+    ) {
       const chunk = this.queue.splice(0, CHUNK);
       if (this.queue.length === 0) this.flushing = false;
       this.inFlight++;

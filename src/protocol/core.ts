@@ -69,5 +69,11 @@ export interface SessionCore {
 export const RECENT_MESSAGES = 2000;
 
 export function newMemories(): Pick<SessionCore, 'seen' | 'sentIds' | 'rawMessages' | 'recent' | 'leaves'> {
-  return { seen: new BoundedSet(5000), sentIds: new BoundedSet(2000), rawMessages: new BoundedMap(2000), recent: new BoundedMap(RECENT_MESSAGES), leaves: new BoundedMap(1000) };
+  return {
+    seen: new BoundedSet(5000),
+    sentIds: new BoundedSet(2000),
+    rawMessages: new BoundedMap(2000),
+    recent: new BoundedMap(RECENT_MESSAGES),
+    leaves: new BoundedMap(1000),
+  };
 }

@@ -146,7 +146,13 @@ async function emitEvent(core: SessionCore, ev: MessageEvent, signal?: AbortSign
         // The room entry with the new name usually came first (ModContactList precedes AddMsgList).
         const room = book.rooms.get(roomId);
         const oldTopic = book.takePreviousTopic(roomId, f.topic) ?? (room?.topic && room.topic !== f.topic ? room.topic : undefined);
-        events.emit('room-topic', { roomId, topic: f.topic, ...(oldTopic ? { oldTopic } : {}), changerName: f.bySelf ? book.selfName : f.changerName, at: ev.at });
+        events.emit('room-topic', {
+          roomId,
+          topic: f.topic,
+          ...(oldTopic ? { oldTopic } : {}),
+          changerName: f.bySelf ? book.selfName : f.changerName,
+          at: ev.at,
+        });
         if (room) room.topic = f.topic;
         return;
       }
@@ -157,7 +163,15 @@ async function emitEvent(core: SessionCore, ev: MessageEvent, signal?: AbortSign
       if (f.kind === 'room-join') {
         const memberIds = book.memberIdsByName(roomId, f.names);
         forgetLeft(core, roomId, memberIds);
-        events.emit('room-join', { roomId, names: f.names, memberIds, ...(f.inviterName ? { inviterName: f.inviterName } : {}), via: f.via, bySelf: f.bySelf, at: ev.at });
+        events.emit('room-join', {
+          roomId,
+          names: f.names,
+          memberIds,
+          ...(f.inviterName ? { inviterName: f.inviterName } : {}),
+          via: f.via,
+          bySelf: f.bySelf,
+          at: ev.at,
+        });
       } else {
         const memberIds = f.self ? [] : book.leftIdsByName(roomId, f.names);
         // Already reported from the list change of an earlier sync: same leave, same payload.

@@ -15,8 +15,7 @@ import { directRequest } from './direct-request.js';
 import { ResumingAgent } from './resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
 
-export const BROWSER_UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -150,7 +149,14 @@ export class HttpSession {
       const res =
         req.transfer || body instanceof FormData
           ? await this.viaAxios(req.method, target, headers, body, ctrl.signal)
-          : await directRequest({ method: req.method, url: target, headers, ...(body !== undefined && { body }), agent: target.protocol === 'https:' ? this.httpsAgent : this.httpAgent, signal: ctrl.signal });
+          : await directRequest({
+              method: req.method,
+              url: target,
+              headers,
+              ...(body !== undefined && { body }),
+              agent: target.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+              signal: ctrl.signal,
+            });
       const setCookie = res.headers['set-cookie'];
       if (setCookie) {
         for (const c of setCookie) this.jar.setCookieSync(c, logical.href, { ignoreError: true });
@@ -168,7 +174,13 @@ export class HttpSession {
     }
   }
 
-  private async viaAxios(method: HttpRequest['method'], url: URL, headers: Record<string, string>, data: HttpRequest['body'], signal: AbortSignal): Promise<HttpResponse> {
+  private async viaAxios(
+    method: HttpRequest['method'],
+    url: URL,
+    headers: Record<string, string>,
+    data: HttpRequest['body'],
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
     const res = await this.axios.request<ArrayBuffer>({ method, url: url.href, headers, data, signal });
     const body = res.data as unknown;
     return {

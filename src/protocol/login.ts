@@ -58,7 +58,14 @@ export async function makeQr(uuid: string, clock: Clock, print: boolean): Promis
  * Poll one uuid until confirmed (→ redirect_uri) or dead (→ undefined: get a new QR).
  * `firstTip` is 1 for a fresh QR and for push login (official client), then 0.
  */
-export async function waitForConfirm(api: WebApi, uuid: string, hooks: LoginHooks, opts: LoginOptions, firstTip: 0 | 1 = 1, loginHost?: string): Promise<string | undefined> {
+export async function waitForConfirm(
+  api: WebApi,
+  uuid: string,
+  hooks: LoginHooks,
+  opts: LoginOptions,
+  firstTip: 0 | 1 = 1,
+  loginHost?: string,
+): Promise<string | undefined> {
   let tip: 0 | 1 = firstTip;
   let scanned = false;
   let netErrors = 0;
@@ -135,7 +142,11 @@ export async function completeLogin(api: WebApi, redirectUri: string, signal: Ab
   };
   const missing = (['skey', 'sid', 'uin', 'passTicket'] as const).filter((k) => !creds[k]);
   if (missing.length > 0) {
-    throw new TransportError('login-refused', `WeChat accepted the scan but gave no ${missing.join(', ')} (HTTP ${status}). ${page.message ? page.message + '. ' : ''}${LOGIN_REFUSED_HELP}`, page.ret);
+    throw new TransportError(
+      'login-refused',
+      `WeChat accepted the scan but gave no ${missing.join(', ')} (HTTP ${status}). ${page.message ? page.message + '. ' : ''}${LOGIN_REFUSED_HELP}`,
+      page.ret,
+    );
   }
   return creds;
 }
@@ -146,7 +157,7 @@ export async function completeLogin(api: WebApi, redirectUri: string, signal: Ab
  */
 export async function qrLogin(api: WebApi, hooks: LoginHooks, opts: LoginOptions): Promise<LoginCredentials> {
   let jsloginFailures = 0;
-  for (let shown = 0; shown < opts.maxQrCodes; ) {
+  for (let shown = 0; shown < opts.maxQrCodes;) {
     opts.signal.throwIfAborted();
     let uuid: string;
     try {

@@ -20,8 +20,17 @@ export const CHECK_UPLOAD_OVER = 25 * 1024 * 1024;
 export type MediaKind = 'pic' | 'video' | 'doc';
 
 const MIME: Record<string, string> = {
-  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', bmp: 'image/bmp', webp: 'image/webp',
-  mp4: 'video/mp4', mp3: 'audio/mpeg', pdf: 'application/pdf', txt: 'text/plain', zip: 'application/zip',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+  webp: 'image/webp',
+  mp4: 'video/mp4',
+  mp3: 'audio/mpeg',
+  pdf: 'application/pdf',
+  txt: 'text/plain',
+  zip: 'application/zip',
 };
 
 export function mimeOf(file: FileToSend): string {
@@ -56,7 +65,13 @@ export async function uploadMedia(core: SessionCore, to: string, file: FileToSen
   let signature: string | undefined;
   if (size > CHECK_UPLOAD_OVER) {
     const r = await api.json<RawCheckUploadResponse>('webwxcheckupload', 'POST', api.url('web', 'webwxcheckupload', { pass_ticket: st.passTicket }), {
-      BaseRequest: api.baseRequest(), FromUserName: st.self.UserName, ToUserName: to, FileSize: size, FileMd5: md5, FileName: file.name, FileType: 7,
+      BaseRequest: api.baseRequest(),
+      FromUserName: st.self.UserName,
+      ToUserName: to,
+      FileSize: size,
+      FileMd5: md5,
+      FileName: file.name,
+      FileType: 7,
     });
     // A non-empty MediaId means the server already has this file ("instant upload").
     if (r.MediaId) return { mediaId: r.MediaId, ...(r.Signature ? { signature: r.Signature } : {}) };
@@ -65,8 +80,18 @@ export async function uploadMedia(core: SessionCore, to: string, file: FileToSen
   }
   const clientMediaId = core.clientIds.next();
   const request = JSON.stringify({
-    UploadType: 2, BaseRequest: api.baseRequest(), ClientMediaId: clientMediaId, TotalLen: size, StartPos: 0, DataLen: size, MediaType: 4,
-    FromUserName: st.self.UserName, ToUserName: to, FileMd5: md5, ...(aesKey ? { AESKey: aesKey } : {}), ...(signature ? { Signature: signature } : {}),
+    UploadType: 2,
+    BaseRequest: api.baseRequest(),
+    ClientMediaId: clientMediaId,
+    TotalLen: size,
+    StartPos: 0,
+    DataLen: size,
+    MediaType: 4,
+    FromUserName: st.self.UserName,
+    ToUserName: to,
+    FileMd5: md5,
+    ...(aesKey ? { AESKey: aesKey } : {}),
+    ...(signature ? { Signature: signature } : {}),
   });
   const url = `https://${st.hosts.file}/cgi-bin/mmwebwx-bin/webwxuploadmedia?f=json`;
   const ticket = api.http.cookie(url, 'webwx_data_ticket') ?? '';
@@ -119,7 +144,10 @@ export async function uploadMedia(core: SessionCore, to: string, file: FileToSen
  * retryable as such (the same request gets the same nothing).
  */
 function emptyBody(what: string): TransportError {
-  return new TransportError('server', `${what}: 0 bytes from WeChat (stale skey, missing cookies or webwx_data_ticket, ended session, or media the server will not give out)`);
+  return new TransportError(
+    'server',
+    `${what}: 0 bytes from WeChat (stale skey, missing cookies or webwx_data_ticket, ended session, or media the server will not give out)`,
+  );
 }
 
 async function getBytes(core: SessionCore, url: string, what: string, headers?: Record<string, string>): Promise<Buffer> {
@@ -147,7 +175,13 @@ async function getRanged(core: SessionCore, url: string, what: string): Promise<
   const parts: Buffer[] = [];
   let got = 0;
   for (let round = 0; round < MAX_RANGE_ROUNDS; round++) {
-    const res = await core.api.http.request({ method: 'GET', url, timeoutMs: core.api.opts.timeouts.download, transfer: true, headers: { Range: `bytes=${got}-` } });
+    const res = await core.api.http.request({
+      method: 'GET',
+      url,
+      timeoutMs: core.api.opts.timeouts.download,
+      transfer: true,
+      headers: { Range: `bytes=${got}-` },
+    });
     if (res.status >= 400) throw new TransportError(res.status >= 500 ? 'network' : 'server', `${what}: HTTP ${res.status}`);
     if (res.status !== 206) {
       // A plain 200 is the whole file, whatever came before.
@@ -201,7 +235,11 @@ export async function download(core: SessionCore, message: Message, variant: Med
       const url = `https://${st.hosts.file}/cgi-bin/mmwebwx-bin/webwxgetmedia`;
       const ticket = api.http.cookie(url, 'webwx_data_ticket') ?? '';
       const name = raw?.EncryFileName ? { encryfilename: raw.EncryFileName } : { filename: raw?.FileName ?? message.media?.fileName ?? '' };
-      return getBytes(core, api.url('file', 'webwxgetmedia', { sender, mediaid: mediaId, ...name, fromuser: st.uin, pass_ticket: st.passTicket, webwx_data_ticket: ticket }), 'webwxgetmedia');
+      return getBytes(
+        core,
+        api.url('file', 'webwxgetmedia', { sender, mediaid: mediaId, ...name, fromuser: st.uin, pass_ticket: st.passTicket, webwx_data_ticket: ticket }),
+        'webwxgetmedia',
+      );
     }
     default:
       throw new TransportError('invalid', `download: a ${message.type} message has no media`);
@@ -217,6 +255,10 @@ export function downloadAvatar(core: SessionCore, id: string): Promise<Buffer> {
   if (known && known.startsWith('/')) return getBytes(core, avatarUrl(api.state.hosts.web, known, api.state.skey), 'avatar');
   if (isRoomId(id)) return getBytes(core, api.url('web', 'webwxgetheadimg', { seq: 0, username: id, skey: api.state.skey }), 'webwxgetheadimg');
   let chatroomid: string | undefined;
-  for (const r of book.rooms.values()) if (r.handle && book.hasMember(r.id, id)) { chatroomid = r.handle; break; }
+  for (const r of book.rooms.values())
+    if (r.handle && book.hasMember(r.id, id)) {
+      chatroomid = r.handle;
+      break;
+    }
   return getBytes(core, api.url('web', 'webwxgeticon', { seq: 0, username: id, skey: api.state.skey, ...(chatroomid ? { chatroomid } : {}) }), 'webwxgeticon');
 }

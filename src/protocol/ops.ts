@@ -15,8 +15,14 @@ async function verifyUser(core: SessionCore, opcode: 2 | 3, userName: string, ti
   const api = core.api;
   const url = api.url('web', 'webwxverifyuser', { r: core.clock.now(), lang: api.opts.lang, pass_ticket: api.state.passTicket });
   await api.json<Base>('webwxverifyuser', 'POST', url, {
-    BaseRequest: api.baseRequest(), Opcode: opcode, VerifyUserListSize: 1, VerifyUserList: [{ Value: userName, VerifyUserTicket: ticket }],
-    VerifyContent: content, SceneListCount: 1, SceneList: [33], skey: api.state.skey,
+    BaseRequest: api.baseRequest(),
+    Opcode: opcode,
+    VerifyUserListSize: 1,
+    VerifyUserList: [{ Value: userName, VerifyUserTicket: ticket }],
+    VerifyContent: content,
+    SceneListCount: 1,
+    SceneList: [33],
+    skey: api.state.skey,
   });
 }
 
@@ -31,7 +37,10 @@ export function addFriend(core: SessionCore, id: string, greeting: string): Prom
 
 async function oplog(core: SessionCore, body: Record<string, unknown>): Promise<void> {
   const api = core.api;
-  await api.json<Base>('webwxoplog', 'POST', api.url('web', 'webwxoplog', { lang: api.opts.lang, pass_ticket: api.state.passTicket }), { BaseRequest: api.baseRequest(), ...body });
+  await api.json<Base>('webwxoplog', 'POST', api.url('web', 'webwxoplog', { lang: api.opts.lang, pass_ticket: api.state.passTicket }), {
+    BaseRequest: api.baseRequest(),
+    ...body,
+  });
 }
 
 export async function setRemark(core: SessionCore, id: string, remark: string): Promise<void> {
@@ -56,15 +65,29 @@ export async function createRoom(core: SessionCore, memberIds: string[], topic =
   const api = core.api;
   const url = api.url('web', 'webwxcreatechatroom', { r: core.clock.now(), lang: api.opts.lang, pass_ticket: api.state.passTicket });
   // -2013 is an odd partial success the official client accepts (§8.3).
-  const r = await api.json<RawCreateChatroomResponse>('webwxcreatechatroom', 'POST', url, {
-    BaseRequest: api.baseRequest(), MemberCount: memberIds.length, MemberList: memberIds.map((UserName) => ({ UserName })), Topic: topic,
-  }, { okCodes: [-2013] });
+  const r = await api.json<RawCreateChatroomResponse>(
+    'webwxcreatechatroom',
+    'POST',
+    url,
+    {
+      BaseRequest: api.baseRequest(),
+      MemberCount: memberIds.length,
+      MemberList: memberIds.map((UserName) => ({ UserName })),
+      Topic: topic,
+    },
+    { okCodes: [-2013] },
+  );
   if (!r.ChatRoomName) throw new TransportError('server', 'webwxcreatechatroom: no ChatRoomName in the answer');
   await fetchContacts(core, roomItems([r.ChatRoomName]));
   const room = core.book.rooms.get(r.ChatRoomName);
   if (room) return room;
   // Not fetchable yet: build it from the answer.
-  const upserted = core.book.upsert({ UserName: r.ChatRoomName, NickName: r.Topic ?? topic, MemberList: r.MemberList ?? [], MemberCount: r.MemberCount ?? 0 } as unknown as Parameters<typeof core.book.upsert>[0]);
+  const upserted = core.book.upsert({
+    UserName: r.ChatRoomName,
+    NickName: r.Topic ?? topic,
+    MemberList: r.MemberList ?? [],
+    MemberCount: r.MemberCount ?? 0,
+  } as unknown as Parameters<typeof core.book.upsert>[0]);
   if (upserted?.kind === 'room') return upserted.room;
   throw new TransportError('server', 'webwxcreatechatroom: room not readable');
 }

@@ -8,10 +8,34 @@ import { decodeText } from './text.js';
 
 /** Special accounts of the official client (§10.2). */
 const SPECIAL = new Set([
-  'weibo', 'qqmail', 'fmessage', 'tmessage', 'qmessage', 'qqsync', 'floatbottle', 'lbsapp', 'shakeapp',
-  'medianote', 'qqfriend', 'readerapp', 'blogapp', 'facebookapp', 'masssendapp', 'meishiapp', 'feedsapp',
-  'voip', 'blogappweixin', 'weixin', 'brandsessionholder', 'weixinreminder', 'wxid_novlwrv3lqwv11',
-  'gh_22b87fa7cb3c', 'officialaccounts', 'notification_messages', 'newsapp', 'filehelper',
+  'weibo',
+  'qqmail',
+  'fmessage',
+  'tmessage',
+  'qmessage',
+  'qqsync',
+  'floatbottle',
+  'lbsapp',
+  'shakeapp',
+  'medianote',
+  'qqfriend',
+  'readerapp',
+  'blogapp',
+  'facebookapp',
+  'masssendapp',
+  'meishiapp',
+  'feedsapp',
+  'voip',
+  'blogappweixin',
+  'weixin',
+  'brandsessionholder',
+  'weixinreminder',
+  'wxid_novlwrv3lqwv11',
+  'gh_22b87fa7cb3c',
+  'officialaccounts',
+  'notification_messages',
+  'newsapp',
+  'filehelper',
 ]);
 
 const SPECIAL_NAMES: Record<string, string> = {
@@ -98,7 +122,8 @@ export function parseMember(raw: RawMember): RoomMember {
  */
 export function parseRoom(raw: RawContact, selfId: string | undefined, stableId?: string, previous?: Room): Room {
   const members = raw.MemberList && raw.MemberList.length > 0 ? raw.MemberList.map(parseMember) : (previous?.members ?? []);
-  const memberCount = raw.MemberList && raw.MemberList.length > 0 ? Math.max(raw.MemberCount ?? 0, members.length) : (raw.MemberCount || previous?.memberCount || 0);
+  const memberCount =
+    raw.MemberList && raw.MemberList.length > 0 ? Math.max(raw.MemberCount ?? 0, members.length) : raw.MemberCount || previous?.memberCount || 0;
   const room: Room = {
     id: raw.UserName,
     topic: decodeText(raw.NickName) || previous?.topic || '',

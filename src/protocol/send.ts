@@ -29,14 +29,27 @@ function selfId(core: SessionCore): string {
 type Endpoint = 'webwxsendmsg' | 'webwxsendmsgimg' | 'webwxsendvideomsg' | 'webwxsendappmsg' | 'webwxsendemoticon';
 
 /** POST one send call and return the SentMessage. */
-export async function sendRaw(core: SessionCore, endpoint: Endpoint, msg: Omit<RawSendMsg, 'FromUserName' | 'LocalID' | 'ClientMsgId'>, scene = 0): Promise<SentMessage> {
+export async function sendRaw(
+  core: SessionCore,
+  endpoint: Endpoint,
+  msg: Omit<RawSendMsg, 'FromUserName' | 'LocalID' | 'ClientMsgId'>,
+  scene = 0,
+): Promise<SentMessage> {
   if (!msg.ToUserName) throw new TransportError('invalid', `${endpoint}: no recipient`);
   const api = core.api;
   const clientId = core.clientIds.next();
   const query: Record<string, string> =
-    endpoint === 'webwxsendmsg' ? { lang: api.opts.lang, pass_ticket: api.state.passTicket }
-    : endpoint === 'webwxsendemoticon' ? { fun: 'sys', lang: api.opts.lang, pass_ticket: api.state.passTicket }
-    : { fun: 'async', f: 'json', lang: api.opts.lang, pass_ticket: api.state.passTicket, ...(endpoint === 'webwxsendappmsg' && api.opts.desktop ? { mod: 'desktop' } : {}) };
+    endpoint === 'webwxsendmsg'
+      ? { lang: api.opts.lang, pass_ticket: api.state.passTicket }
+      : endpoint === 'webwxsendemoticon'
+        ? { fun: 'sys', lang: api.opts.lang, pass_ticket: api.state.passTicket }
+        : {
+            fun: 'async',
+            f: 'json',
+            lang: api.opts.lang,
+            pass_ticket: api.state.passTicket,
+            ...(endpoint === 'webwxsendappmsg' && api.opts.desktop ? { mod: 'desktop' } : {}),
+          };
   const body = { BaseRequest: api.baseRequest(), Msg: { ...msg, FromUserName: selfId(core), LocalID: clientId, ClientMsgId: clientId }, Scene: scene };
   const r = await api.json<RawSendResponse>(endpoint, 'POST', api.url('web', endpoint, query), body);
   const id = r.MsgID ? String(r.MsgID) : '';
@@ -140,7 +153,12 @@ export async function revoke(core: SessionCore, sent: SentMessage): Promise<void
   const api = core.api;
   const url = api.url('web', 'webwxrevokemsg', { lang: api.opts.lang, pass_ticket: api.state.passTicket });
   try {
-    await api.json<RawRevokeResponse>('webwxrevokemsg', 'POST', url, { BaseRequest: api.baseRequest(), SvrMsgId: sent.id, ToUserName: sent.to, ClientMsgId: sent.clientId });
+    await api.json<RawRevokeResponse>('webwxrevokemsg', 'POST', url, {
+      BaseRequest: api.baseRequest(),
+      SvrMsgId: sent.id,
+      ToUserName: sent.to,
+      ClientMsgId: sent.clientId,
+    });
   } catch (err) {
     if (err instanceof TransportError && err.code === -1) {
       throw new TransportError('rejected', 'revoke refused (Ret -1): WeChat only recalls messages within 2 minutes of sending', -1, { cause: err });

@@ -8,7 +8,14 @@ import { silentLogger } from '../logger.js';
 import { TransportError, isTransportError } from '../transport/errors.js';
 import type { Contact, FriendRequest, Message, Room, SentMessage } from '../transport/model.js';
 import type {
-  FileToSend, LogoutReason, MediaVariant, SessionSnapshot, StartOptions, Transport, TransportEventName, TransportListener,
+  FileToSend,
+  LogoutReason,
+  MediaVariant,
+  SessionSnapshot,
+  StartOptions,
+  Transport,
+  TransportEventName,
+  TransportListener,
 } from '../transport/transport.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { DEFAULT_TIMEOUTS, WebApi, type Timeouts } from './api.js';
@@ -176,22 +183,41 @@ class WebTransport implements Transport {
       }
       if (maxQr <= 0) throw new TransportError('logged-out', 'the saved session has expired and new QR logins are not allowed');
     }
-    const http = new HttpSession({ ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}), ...(this.options.userAgent ? { userAgent: this.options.userAgent } : {}) });
+    const http = new HttpSession({
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      ...(this.options.userAgent ? { userAgent: this.options.userAgent } : {}),
+    });
     const core = this.newCore(emptyState(), http);
     this.core?.api.http.close();
     this.core = core;
-    const creds = await qrLogin(core.api, this.hooks(), { clock: this.clock, log: this.log, signal, maxQrCodes: maxQr, printQr: this.options.printQr ?? false });
+    const creds = await qrLogin(core.api, this.hooks(), {
+      clock: this.clock,
+      log: this.log,
+      signal,
+      maxQrCodes: maxQr,
+      printQr: this.options.printQr ?? false,
+    });
     Object.assign(core.api.state, creds, { loginAt: this.clock.now() });
     await this.load(core, signal);
   }
 
   private restoreCore(snap: SessionSnapshotV1): SessionCore {
-    const http = new HttpSession({ ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}), ...(this.options.userAgent ? { userAgent: this.options.userAgent } : {}) });
+    const http = new HttpSession({
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      ...(this.options.userAgent ? { userAgent: this.options.userAgent } : {}),
+    });
     http.loadCookies(snap.cookies);
     const state: SessionState = {
-      hosts: snap.hosts, uin: snap.uin, sid: snap.sid, skey: snap.skey, passTicket: snap.passTicket,
-      inviteStartCount: snap.inviteStartCount || 40, loginAt: snap.loginAt,
-      ...(snap.syncKey ? { syncKey: snap.syncKey } : {}), ...(snap.syncCheckKey ? { syncCheckKey: snap.syncCheckKey } : {}), ...(snap.self ? { self: snap.self } : {}),
+      hosts: snap.hosts,
+      uin: snap.uin,
+      sid: snap.sid,
+      skey: snap.skey,
+      passTicket: snap.passTicket,
+      inviteStartCount: snap.inviteStartCount || 40,
+      loginAt: snap.loginAt,
+      ...(snap.syncKey ? { syncKey: snap.syncKey } : {}),
+      ...(snap.syncCheckKey ? { syncCheckKey: snap.syncCheckKey } : {}),
+      ...(snap.self ? { self: snap.self } : {}),
     };
     return this.newCore(state, http);
   }
@@ -206,7 +232,14 @@ class WebTransport implements Transport {
     }
     this.events.emit('step', { step: 'waiting-confirm' });
     const loginHost = core.api.state.hosts.login || PRELOGIN_HOST;
-    const redirect = await waitForConfirm(core.api, r.uuid, this.hooks(), { clock: this.clock, log: this.log, signal, maxQrCodes: 1, printQr: false }, 1, loginHost);
+    const redirect = await waitForConfirm(
+      core.api,
+      r.uuid,
+      this.hooks(),
+      { clock: this.clock, log: this.log, signal, maxQrCodes: 1, printQr: false },
+      1,
+      loginHost,
+    );
     if (!redirect) return undefined;
     this.events.emit('step', { step: 'logging-in' });
     return completeLogin(core.api, redirect, signal);
@@ -290,9 +323,20 @@ class WebTransport implements Transport {
     const st = core?.api.state;
     if (!core || !st || !st.sid || !st.skey || !st.uin) return undefined;
     const snap: SessionSnapshotV1 = {
-      v: SNAPSHOT_VERSION, kind: 'wechat-web', hosts: st.hosts, uin: st.uin, sid: st.sid, skey: st.skey, passTicket: st.passTicket,
-      inviteStartCount: st.inviteStartCount, loginAt: st.loginAt, desktop: core.api.opts.desktop, cookies: core.api.http.serializeCookies(),
-      ...(st.syncKey ? { syncKey: st.syncKey } : {}), ...(st.syncCheckKey ? { syncCheckKey: st.syncCheckKey } : {}), ...(st.self ? { self: st.self } : {}),
+      v: SNAPSHOT_VERSION,
+      kind: 'wechat-web',
+      hosts: st.hosts,
+      uin: st.uin,
+      sid: st.sid,
+      skey: st.skey,
+      passTicket: st.passTicket,
+      inviteStartCount: st.inviteStartCount,
+      loginAt: st.loginAt,
+      desktop: core.api.opts.desktop,
+      cookies: core.api.http.serializeCookies(),
+      ...(st.syncKey ? { syncKey: st.syncKey } : {}),
+      ...(st.syncCheckKey ? { syncCheckKey: st.syncCheckKey } : {}),
+      ...(st.self ? { self: st.self } : {}),
     };
     return JSON.parse(JSON.stringify(snap)) as SessionSnapshot;
   }
@@ -320,25 +364,63 @@ class WebTransport implements Transport {
     return core.book.rooms.get(id);
   }
 
-  sendText(to: string, text: string): Promise<SentMessage> { return send.sendText(this.need(), to, text); }
-  sendImage(to: string, file: FileToSend): Promise<SentMessage> { return send.sendImage(this.need(), to, file); }
-  sendVideo(to: string, file: FileToSend): Promise<SentMessage> { return send.sendVideo(this.need(), to, file); }
-  sendFile(to: string, file: FileToSend): Promise<SentMessage> { return send.sendFile(this.need(), to, file); }
-  sendEmoticon(to: string, sticker: { md5: string } | FileToSend): Promise<SentMessage> { return send.sendEmoticon(this.need(), to, sticker); }
-  forward(to: string, message: Message): Promise<SentMessage> { return send.forward(this.need(), to, message); }
-  revoke(sent: SentMessage): Promise<void> { return send.revoke(this.need(), sent); }
-  download(message: Message, variant?: MediaVariant): Promise<Buffer> { return media.download(this.need(), message, variant); }
-  downloadAvatar(id: string): Promise<Buffer> { return media.downloadAvatar(this.need(), id); }
-  acceptFriend(request: FriendRequest): Promise<void> { return ops.acceptFriend(this.need(), request); }
-  addFriend(id: string, greeting: string): Promise<void> { return ops.addFriend(this.need(), id, greeting); }
-  setRemark(id: string, remark: string): Promise<void> { return ops.setRemark(this.need(), id, remark); }
-  setPinned(id: string, pinned: boolean): Promise<void> { return ops.setPinned(this.need(), id, pinned); }
-  createRoom(memberIds: string[], topic?: string): Promise<Room> { return ops.createRoom(this.need(), memberIds, topic); }
-  addMembers(roomId: string, memberIds: string[]): Promise<void> { return ops.addMembers(this.need(), roomId, memberIds); }
-  removeMembers(roomId: string, memberIds: string[]): Promise<void> { return ops.removeMembers(this.need(), roomId, memberIds); }
-  setTopic(roomId: string, topic: string): Promise<void> { return ops.setTopic(this.need(), roomId, topic); }
-  quitRoom(roomId: string): Promise<void> { return ops.quitRoom(this.need(), roomId); }
-  markRead(chatId: string): Promise<void> { return ops.markRead(this.need(), chatId); }
+  sendText(to: string, text: string): Promise<SentMessage> {
+    return send.sendText(this.need(), to, text);
+  }
+  sendImage(to: string, file: FileToSend): Promise<SentMessage> {
+    return send.sendImage(this.need(), to, file);
+  }
+  sendVideo(to: string, file: FileToSend): Promise<SentMessage> {
+    return send.sendVideo(this.need(), to, file);
+  }
+  sendFile(to: string, file: FileToSend): Promise<SentMessage> {
+    return send.sendFile(this.need(), to, file);
+  }
+  sendEmoticon(to: string, sticker: { md5: string } | FileToSend): Promise<SentMessage> {
+    return send.sendEmoticon(this.need(), to, sticker);
+  }
+  forward(to: string, message: Message): Promise<SentMessage> {
+    return send.forward(this.need(), to, message);
+  }
+  revoke(sent: SentMessage): Promise<void> {
+    return send.revoke(this.need(), sent);
+  }
+  download(message: Message, variant?: MediaVariant): Promise<Buffer> {
+    return media.download(this.need(), message, variant);
+  }
+  downloadAvatar(id: string): Promise<Buffer> {
+    return media.downloadAvatar(this.need(), id);
+  }
+  acceptFriend(request: FriendRequest): Promise<void> {
+    return ops.acceptFriend(this.need(), request);
+  }
+  addFriend(id: string, greeting: string): Promise<void> {
+    return ops.addFriend(this.need(), id, greeting);
+  }
+  setRemark(id: string, remark: string): Promise<void> {
+    return ops.setRemark(this.need(), id, remark);
+  }
+  setPinned(id: string, pinned: boolean): Promise<void> {
+    return ops.setPinned(this.need(), id, pinned);
+  }
+  createRoom(memberIds: string[], topic?: string): Promise<Room> {
+    return ops.createRoom(this.need(), memberIds, topic);
+  }
+  addMembers(roomId: string, memberIds: string[]): Promise<void> {
+    return ops.addMembers(this.need(), roomId, memberIds);
+  }
+  removeMembers(roomId: string, memberIds: string[]): Promise<void> {
+    return ops.removeMembers(this.need(), roomId, memberIds);
+  }
+  setTopic(roomId: string, topic: string): Promise<void> {
+    return ops.setTopic(this.need(), roomId, topic);
+  }
+  quitRoom(roomId: string): Promise<void> {
+    return ops.quitRoom(this.need(), roomId);
+  }
+  markRead(chatId: string): Promise<void> {
+    return ops.markRead(this.need(), chatId);
+  }
 }
 
 /**

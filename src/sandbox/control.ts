@@ -56,7 +56,9 @@ export function stateView(st: SandboxState, limit: number): unknown {
           id: r.id,
           topic: r.topic,
           owner: r.owner,
-          members: r.members.slice(0, limit).map((m) => ({ id: m.id, nickname: m.id === a.id ? a.nick : (a.people.get(m.id)?.nick ?? m.id), displayName: m.displayName })),
+          members: r.members
+            .slice(0, limit)
+            .map((m) => ({ id: m.id, nickname: m.id === a.id ? a.nick : (a.people.get(m.id)?.nick ?? m.id), displayName: m.displayName })),
         })),
       };
     }),
@@ -69,7 +71,18 @@ export function stateView(st: SandboxState, limit: number): unknown {
 }
 
 function sentView(e: JournalEntry): unknown {
-  return { seq: e.seq, account: e.account, to: e.chat, toName: e.chatName, type: e.type, text: e.text, msgId: e.msgId, at: e.at, ...(e.fileName ? { fileName: e.fileName } : {}), ...(e.mediaKey ? { media: `/sandbox/api/media?key=${encodeURIComponent(e.mediaKey)}` } : {}) };
+  return {
+    seq: e.seq,
+    account: e.account,
+    to: e.chat,
+    toName: e.chatName,
+    type: e.type,
+    text: e.text,
+    msgId: e.msgId,
+    at: e.at,
+    ...(e.fileName ? { fileName: e.fileName } : {}),
+    ...(e.mediaKey ? { media: `/sandbox/api/media?key=${encodeURIComponent(e.mediaKey)}` } : {}),
+  };
 }
 
 function journalView(e: JournalEntry): unknown {
@@ -136,7 +149,12 @@ const POST: Record<string, Route> = {
     return { ok: true, id: p.id };
   },
   '/friends/delete': (st, b) => (friendDeletes(st, account(st, b), required(b, 'friend')), { ok: true }),
-  '/rooms/join': (st, b) => roomJoin(st, account(st, b), required(b, 'room'), { ...(str(b, 'member') ? { member: str(b, 'member') as string } : {}), ...(str(b, 'by') ? { by: str(b, 'by') as string } : {}), via: b.via === 'qr' ? 'qr' : 'invite' }),
+  '/rooms/join': (st, b) =>
+    roomJoin(st, account(st, b), required(b, 'room'), {
+      ...(str(b, 'member') ? { member: str(b, 'member') as string } : {}),
+      ...(str(b, 'by') ? { by: str(b, 'by') as string } : {}),
+      via: b.via === 'qr' ? 'qr' : 'invite',
+    }),
   '/rooms/leave': (st, b) => (roomLeave(st, account(st, b), required(b, 'room'), required(b, 'member')), { ok: true }),
   '/rooms/remove': (st, b) => (roomLeave(st, account(st, b), required(b, 'room'), required(b, 'member'), str(b, 'by') ?? '@owner'), { ok: true }),
   '/rooms/rename': (st, b) => (roomRename(st, account(st, b), required(b, 'room'), required(b, 'topic'), str(b, 'by')), { ok: true }),
@@ -149,14 +167,14 @@ const POST: Record<string, Route> = {
 const GET: Record<string, Route> = {
   '/state': (st, _b, ctx) => stateView(st, ctx.query.full ? 100_000 : 200),
   '/sent': (st, _b, ctx) => {
-    const acct = typeof ctx.query.account === 'string' && ctx.query.account ? st.account(ctx.query.account)?.id ?? '\0' : undefined;
+    const acct = typeof ctx.query.account === 'string' && ctx.query.account ? (st.account(ctx.query.account)?.id ?? '\0') : undefined;
     const since = Number(ctx.query.since ?? 0) || 0;
     const list = st.journal.filter((e) => e.dir === 'out' && e.seq > since && (!acct || e.account === acct));
     const last = list[list.length - 1];
     return { messages: list.map(sentView), next: last ? last.seq : since };
   },
   '/journal': (st, _b, ctx) => {
-    const acct = typeof ctx.query.account === 'string' && ctx.query.account ? st.account(ctx.query.account)?.id ?? '\0' : undefined;
+    const acct = typeof ctx.query.account === 'string' && ctx.query.account ? (st.account(ctx.query.account)?.id ?? '\0') : undefined;
     const since = Number(ctx.query.since ?? 0) || 0;
     const list = st.journal.filter((e) => e.seq > since && (!acct || e.account === acct)).slice(-500);
     const last = list[list.length - 1];
@@ -167,7 +185,12 @@ const GET: Record<string, Route> = {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (ctx.query.gc && gc) gc();
     const mem = process.memoryUsage();
-    return { sessions: st.sessions.size, heldSynccheck: st.counters.synccheckHeld, memory: { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external }, counters: st.counters };
+    return {
+      sessions: st.sessions.size,
+      heldSynccheck: st.counters.synccheckHeld,
+      memory: { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external },
+      counters: st.counters,
+    };
   },
 };
 

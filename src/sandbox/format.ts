@@ -8,9 +8,7 @@ import type { RawSyncKey } from '../protocol/raw-types.js';
 
 /** `window.QRLogin.code = 200; window.QRLogin.uuid = "…";` (exact spacing, §4.1). */
 export function jsloginBody(code: number, uuid?: string): string {
-  return uuid === undefined
-    ? `window.QRLogin.code = ${code};`
-    : `window.QRLogin.code = ${code}; window.QRLogin.uuid = "${uuid}";`;
+  return uuid === undefined ? `window.QRLogin.code = ${code};` : `window.QRLogin.code = ${code}; window.QRLogin.uuid = "${uuid}";`;
 }
 
 /** Login poll bodies (§4.3): no spaces around `=` except the avatar assignment. */
@@ -66,11 +64,7 @@ const RAW_RE = new RegExp(`"${RAW_MARK}(\\d+)"`, 'g');
  * client's plain JSON.parse loses precision exactly as it does against WeChat.
  */
 export function wireJson(value: unknown): string {
-  const text = JSON.stringify(
-    value,
-    (_key, v: unknown) => (v instanceof RawNumber ? RAW_MARK + v.digits : v),
-    1,
-  );
+  const text = JSON.stringify(value, (_key, v: unknown) => (v instanceof RawNumber ? RAW_MARK + v.digits : v), 1);
   return text.replace(RAW_RE, '$1');
 }
 

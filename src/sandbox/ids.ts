@@ -75,7 +75,11 @@ export function newMediaId(rand: Rand): string {
 
 /** Per-login UserName for a stable id: `@`+32 hex (people), `@`+64 hex (self), `@@`+64 hex (groups). */
 export function loginUserName(salt: string, stableId: string, kind: 'person' | 'self' | 'room'): string {
-  const digest = createHash(kind === 'person' ? 'md5' : 'sha256').update(salt).update('\0').update(stableId).digest('hex');
+  const digest = createHash(kind === 'person' ? 'md5' : 'sha256')
+    .update(salt)
+    .update('\0')
+    .update(stableId)
+    .digest('hex');
   return (kind === 'room' ? '@@' : '@') + digest;
 }
 

@@ -116,7 +116,14 @@ export function injectMessage(st: SandboxState, input: InjectInput): { msgId: st
       const b = bytes ?? SAMPLE_PNG;
       store(b, input.fileName ?? 'image.png');
       const md5 = createHash('md5').update(b).digest('hex');
-      msg = addMsg({ ...base, MsgType: 3, Content: prefix + escapeXmlPayload(imageXml({ fromId, md5, length: b.length, width: 120, height: 90 })), ImgStatus: 2, ImgWidth: 120, ImgHeight: 90 });
+      msg = addMsg({
+        ...base,
+        MsgType: 3,
+        Content: prefix + escapeXmlPayload(imageXml({ fromId, md5, length: b.length, width: 120, height: 90 })),
+        ImgStatus: 2,
+        ImgWidth: 120,
+        ImgHeight: 90,
+      });
       break;
     }
     case 'voice': {
@@ -130,7 +137,15 @@ export function injectMessage(st: SandboxState, input: InjectInput): { msgId: st
       const b = bytes ?? SAMPLE_MP4;
       store(b, input.fileName ?? 'video.mp4');
       const md5 = createHash('md5').update(b).digest('hex');
-      msg = addMsg({ ...base, MsgType: 43, Content: prefix + escapeXmlPayload(videoXml({ fromId, seconds: 3, length: b.length, md5 })), PlayLength: 3, ImgWidth: 160, ImgHeight: 90, ImgStatus: 1 });
+      msg = addMsg({
+        ...base,
+        MsgType: 43,
+        Content: prefix + escapeXmlPayload(videoXml({ fromId, seconds: 3, length: b.length, md5 })),
+        PlayLength: 3,
+        ImgWidth: 160,
+        ImgHeight: 90,
+        ImgStatus: 1,
+      });
       break;
     }
     case 'file': {
@@ -140,9 +155,16 @@ export function injectMessage(st: SandboxState, input: InjectInput): { msgId: st
       store(b, name, mediaId);
       const ext = /\.([^.]+)$/.exec(name)?.[1] ?? '';
       msg = addMsg({
-        ...base, MsgType: 49, AppMsgType: 6, FileName: escapeName(name), FileSize: String(b.length), MediaId: mediaId,
+        ...base,
+        MsgType: 49,
+        AppMsgType: 6,
+        FileName: escapeName(name),
+        FileSize: String(b.length),
+        MediaId: mediaId,
         EncryFileName: encodeURIComponent(name).replace(/\./g, '%2E'),
-        Content: prefix + escapeXmlPayload(appMsgXml({ type: 6, title: name, totallen: b.length, attachid: mediaId, fileext: ext, fromId, appid: 'wx6618f1cfc6c132f8' })),
+        Content:
+          prefix +
+          escapeXmlPayload(appMsgXml({ type: 6, title: name, totallen: b.length, attachid: mediaId, fileext: ext, fromId, appid: 'wx6618f1cfc6c132f8' })),
         AppInfo: { AppID: 'wx6618f1cfc6c132f8', Type: 0 },
       });
       break;
@@ -151,14 +173,29 @@ export function injectMessage(st: SandboxState, input: InjectInput): { msgId: st
       const storeSticker = input.store === true;
       const b = storeSticker ? Buffer.alloc(0) : (bytes ?? SAMPLE_GIF);
       store(b, 'sticker.gif');
-      const md5 = createHash('md5').update(storeSticker ? msgId : b).digest('hex');
-      msg = addMsg({ ...base, MsgType: 47, Content: prefix + escapeXmlPayload(emojiXml({ fromId, toId: account.id, md5, len: b.length, store: storeSticker })), HasProductId: storeSticker ? 1 : 0, ImgStatus: 2 });
+      const md5 = createHash('md5')
+        .update(storeSticker ? msgId : b)
+        .digest('hex');
+      msg = addMsg({
+        ...base,
+        MsgType: 47,
+        Content: prefix + escapeXmlPayload(emojiXml({ fromId, toId: account.id, md5, len: b.length, store: storeSticker })),
+        HasProductId: storeSticker ? 1 : 0,
+        ImgStatus: 2,
+      });
       break;
     }
     case 'link': {
       const url = input.url ?? 'https://example.com/article';
       const title = text || 'A shared link';
-      msg = addMsg({ ...base, MsgType: 49, AppMsgType: 5, FileName: escapeName(title), Url: url, Content: prefix + escapeXmlPayload(appMsgXml({ type: 5, title, des: 'Shared from the sandbox', url, fromId })) });
+      msg = addMsg({
+        ...base,
+        MsgType: 49,
+        AppMsgType: 5,
+        FileName: escapeName(title),
+        Url: url,
+        Content: prefix + escapeXmlPayload(appMsgXml({ type: 5, title, des: 'Shared from the sandbox', url, fromId })),
+      });
       break;
     }
     case 'location': {
@@ -166,7 +203,9 @@ export function injectMessage(st: SandboxState, input: InjectInput): { msgId: st
       const lng = input.lng ?? 114.057;
       const label = text || '深圳市南山区科技园';
       msg = addMsg({
-        ...base, MsgType: 1, SubMsgType: 48,
+        ...base,
+        MsgType: 1,
+        SubMsgType: 48,
         Content: `${prefix}${escapeContent(label)}:<br/>/cgi-bin/mmwebwx-bin/webwxgetpubliclinkimg?url=xxx&msgid=${msgId}&pictype=location`,
         Url: `http://apis.map.qq.com/uri/v1/geocoder?coord=${lat},${lng}`,
         OriContent: locationOriXml({ lat, lng, label }),
@@ -178,9 +217,27 @@ export function injectMessage(st: SandboxState, input: InjectInput): { msgId: st
       const official = shown.kind === 'official';
       const cardId = official ? shown.id : `v1_${randHex(st.rand, 24)}@stranger`;
       msg = addMsg({
-        ...base, MsgType: 42,
-        Content: prefix + escapeXmlPayload(cardXml({ id: cardId, nick: shown.nick, alias: shown.alias, province: shown.province, city: shown.city, sex: shown.sex, official })),
-        RecommendInfo: { UserName: s.userName(shown.id), NickName: escapeName(shown.nick), QQNum: 0, Province: shown.province, City: shown.city, Content: '', Signature: '', Alias: shown.alias, Scene: 17, VerifyFlag: official ? 24 : 0, AttrStatus: 0, Sex: shown.sex, Ticket: '', OpCode: 0 },
+        ...base,
+        MsgType: 42,
+        Content:
+          prefix +
+          escapeXmlPayload(cardXml({ id: cardId, nick: shown.nick, alias: shown.alias, province: shown.province, city: shown.city, sex: shown.sex, official })),
+        RecommendInfo: {
+          UserName: s.userName(shown.id),
+          NickName: escapeName(shown.nick),
+          QQNum: 0,
+          Province: shown.province,
+          City: shown.city,
+          Content: '',
+          Signature: '',
+          Alias: shown.alias,
+          Scene: 17,
+          VerifyFlag: official ? 24 : 0,
+          AttrStatus: 0,
+          Sex: shown.sex,
+          Ticket: '',
+          OpCode: 0,
+        },
       });
       break;
     }
@@ -203,7 +260,7 @@ export function injectMessage(st: SandboxState, input: InjectInput): { msgId: st
     account: account.id,
     dir: self ? 'out' : 'in',
     chat: chatId,
-    chatName: room ? room.topic : (peer ?? account.people.get(chatId))?.nick ?? chatId,
+    chatName: room ? room.topic : ((peer ?? account.people.get(chatId))?.nick ?? chatId),
     from: fromId,
     fromName: displayNameIn(account, room, fromId),
     type,
@@ -229,13 +286,43 @@ export function friendRequest(st: SandboxState, s: Session, nick: string, greeti
   st.friendTickets.set(ticket, { account: account.id, person: p.id, greeting });
   const msgId = newMsgId(st.rand);
   const g = greeting || `我是${p.nick}`;
-  const xml = friendRequestXml({ fromId: p.id, encrypt: `v1_${randHex(st.rand, 24)}@stranger`, nick: p.nick, greeting: g, ticket, province: p.province, city: p.city, sex: p.sex, alias: p.alias });
+  const xml = friendRequestXml({
+    fromId: p.id,
+    encrypt: `v1_${randHex(st.rand, 24)}@stranger`,
+    nick: p.nick,
+    greeting: g,
+    ticket,
+    province: p.province,
+    city: p.city,
+    sex: p.sex,
+    alias: p.alias,
+  });
   s.enqueue({
     kind: 'msg',
     msg: addMsg({
-      MsgId: msgId, FromUserName: 'fmessage', ToUserName: s.selfName, MsgType: 37, CreateTime: Math.floor(st.now() / 1000),
-      Content: escapeXmlPayload(xml), Status: 3,
-      RecommendInfo: { UserName: s.userName(p.id), NickName: escapeName(p.nick), QQNum: 0, Province: p.province, City: p.city, Content: escapeName(g), Signature: escapeName(p.signature), Alias: p.alias, Scene: 14, VerifyFlag: 0, AttrStatus: 33656933, Sex: p.sex, Ticket: ticket, OpCode: 2 },
+      MsgId: msgId,
+      FromUserName: 'fmessage',
+      ToUserName: s.selfName,
+      MsgType: 37,
+      CreateTime: Math.floor(st.now() / 1000),
+      Content: escapeXmlPayload(xml),
+      Status: 3,
+      RecommendInfo: {
+        UserName: s.userName(p.id),
+        NickName: escapeName(p.nick),
+        QQNum: 0,
+        Province: p.province,
+        City: p.city,
+        Content: escapeName(g),
+        Signature: escapeName(p.signature),
+        Alias: p.alias,
+        Scene: 14,
+        VerifyFlag: 0,
+        AttrStatus: 33656933,
+        Sex: p.sex,
+        Ticket: ticket,
+        OpCode: 2,
+      },
       Ticket: ticket,
     }),
   });

@@ -45,10 +45,7 @@ export class MediaStore {
 }
 
 /** A 1×1 PNG. */
-export const SAMPLE_PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-);
+export const SAMPLE_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 /** A minimal JPEG (SOI … EOI) used as thumbnails and avatars. */
 export const SAMPLE_JPEG = Buffer.from(
@@ -60,10 +57,7 @@ export const SAMPLE_JPEG = Buffer.from(
 export const SAMPLE_MP3 = Buffer.concat(Array.from({ length: 8 }, () => Buffer.from('fffb9064' + '00'.repeat(413), 'hex')));
 
 /** An ISO-BMFF header (`ftyp` box) plus padding: enough to be recognised as mp4. */
-export const SAMPLE_MP4 = Buffer.concat([
-  Buffer.from('00000018667479706d703432000000006d70343269736f6d', 'hex'),
-  Buffer.alloc(2048),
-]);
+export const SAMPLE_MP4 = Buffer.concat([Buffer.from('00000018667479706d703432000000006d70343269736f6d', 'hex'), Buffer.alloc(2048)]);
 
 /** A 1×1 GIF for stickers. */
 export const SAMPLE_GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==', 'base64');
@@ -72,8 +66,16 @@ export const SAMPLE_GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAA
 export function mimeOf(name: string): string {
   const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase() ?? '';
   const table: Record<string, string> = {
-    png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', bmp: 'image/bmp', mp4: 'video/mp4',
-    mp3: 'audio/mpeg', txt: 'text/plain', pdf: 'application/pdf', zip: 'application/zip',
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    gif: 'image/gif',
+    bmp: 'image/bmp',
+    mp4: 'video/mp4',
+    mp3: 'audio/mpeg',
+    txt: 'text/plain',
+    pdf: 'application/pdf',
+    zip: 'application/zip',
   };
   return table[ext] ?? 'application/octet-stream';
 }

@@ -49,10 +49,18 @@ export function cardXml(o: { id: string; nick: string; alias: string; province: 
   return `<?xml version="1.0"?>\n<msg bigheadimgurl="" smallheadimgurl="" username="${xmlAttr(o.id)}" nickname="${xmlAttr(o.nick)}" shortpy="" alias="${xmlAttr(o.alias)}" imagestatus="3" scene="17" province="${xmlAttr(o.province)}" city="${xmlAttr(o.city)}" sign="" sex="${o.sex}" certflag="${o.official ? 24 : 0}" certinfo="" brandIconUrl="" brandHomeUrl="" brandSubscriptConfigUrl="" brandFlags="0" regionCode="CN" antispamticket="v2_sandbox@stranger" />\n`;
 }
 
-export function friendRequestXml(o: { fromId: string; encrypt: string; nick: string; greeting: string; ticket: string; province: string; city: string; sex: number; alias: string }): string {
-  return (
-    `<msg fromusername="${xmlAttr(o.fromId)}" encryptusername="${xmlAttr(o.encrypt)}" fromnickname="${xmlAttr(o.nick)}" content="${xmlAttr(o.greeting)}" fullpy="" shortpy="" imagestatus="3" scene="14" country="CN" province="${xmlAttr(o.province)}" city="${xmlAttr(o.city)}" sign="" percard="1" sex="${o.sex}" alias="${xmlAttr(o.alias)}" weibo="" albumflag="0" albumstyle="0" albumbgimgid="" snsflag="1" snsbgimgid="" snsbgobjectid="0" mhash="" mfullhash="" bigheadimgurl="" smallheadimgurl="" ticket="${xmlAttr(o.ticket)}" opcode="2" googlecontact="" qrticket="" chatroomusername="" sourceusername="" sourcenickname=""><brandlist count="0" ver="0"></brandlist></msg>`
-  );
+export function friendRequestXml(o: {
+  fromId: string;
+  encrypt: string;
+  nick: string;
+  greeting: string;
+  ticket: string;
+  province: string;
+  city: string;
+  sex: number;
+  alias: string;
+}): string {
+  return `<msg fromusername="${xmlAttr(o.fromId)}" encryptusername="${xmlAttr(o.encrypt)}" fromnickname="${xmlAttr(o.nick)}" content="${xmlAttr(o.greeting)}" fullpy="" shortpy="" imagestatus="3" scene="14" country="CN" province="${xmlAttr(o.province)}" city="${xmlAttr(o.city)}" sign="" percard="1" sex="${o.sex}" alias="${xmlAttr(o.alias)}" weibo="" albumflag="0" albumstyle="0" albumbgimgid="" snsflag="1" snsbgimgid="" snsbgobjectid="0" mhash="" mfullhash="" bigheadimgurl="" smallheadimgurl="" ticket="${xmlAttr(o.ticket)}" opcode="2" googlecontact="" qrticket="" chatroomusername="" sourceusername="" sourcenickname=""><brandlist count="0" ver="0"></brandlist></msg>`;
 }
 
 export function revokeXml(o: { session: string; msgId: string; oldMsgId: string; replace: string }): string {

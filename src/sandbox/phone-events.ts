@@ -15,7 +15,15 @@ import { displayNameIn, findPerson, findRoom, makePerson, type Account, type Per
 export function systemText(st: SandboxState, s: Session, chatId: string, text: string): void {
   s.enqueue({
     kind: 'msg',
-    msg: addMsg({ MsgId: newMsgId(st.rand), FromUserName: s.userName(chatId), ToUserName: s.selfName, MsgType: 10000, CreateTime: Math.floor(st.now() / 1000), Content: escapeContent(text), Status: 4 }),
+    msg: addMsg({
+      MsgId: newMsgId(st.rand),
+      FromUserName: s.userName(chatId),
+      ToUserName: s.selfName,
+      MsgType: 10000,
+      CreateTime: Math.floor(st.now() / 1000),
+      Content: escapeContent(text),
+      Status: 4,
+    }),
   });
   st.record({ account: s.account.id, dir: 'event', chat: chatId, chatName: chatId, from: chatId, fromName: '', type: 'system', text, msgId: '' });
 }
@@ -65,8 +73,14 @@ export function phoneOpenChat(st: SandboxState, account: Account, chat: string):
   s.enqueue({
     kind: 'enter',
     msg: addMsg({
-      MsgId: newMsgId(st.rand), FromUserName: s.selfName, ToUserName: s.userName(id), MsgType: 51, CreateTime: Math.floor(st.now() / 1000),
-      Content: escapeXmlPayload(xml).replace(/\n/g, '<br/>'), StatusNotifyCode: 2, StatusNotifyUserName: s.userName(id),
+      MsgId: newMsgId(st.rand),
+      FromUserName: s.selfName,
+      ToUserName: s.userName(id),
+      MsgType: 51,
+      CreateTime: Math.floor(st.now() / 1000),
+      Content: escapeXmlPayload(xml).replace(/\n/g, '<br/>'),
+      StatusNotifyCode: 2,
+      StatusNotifyUserName: s.userName(id),
     }),
   });
 }

@@ -32,7 +32,17 @@ export async function verifyUser(c: WxCtx): Promise<void> {
     befriend(c.st, s.account, p, true);
   } else if (op === 2) {
     if (p.kind === 'friend') return sendJson(c, { BaseResponse: baseResponse(0) });
-    c.st.record({ account: s.account.id, dir: 'out', chat: p.id, chatName: p.nick, from: s.account.id, fromName: s.account.nick, type: 'friend-request', text: String(body?.VerifyContent ?? ''), msgId: '' });
+    c.st.record({
+      account: s.account.id,
+      dir: 'out',
+      chat: p.id,
+      chatName: p.nick,
+      from: s.account.id,
+      fromName: s.account.nick,
+      type: 'friend-request',
+      text: String(body?.VerifyContent ?? ''),
+      msgId: '',
+    });
   } else if (op === 1) {
     if (p.kind !== 'official') return sendJson(c, { BaseResponse: baseResponse(-1) });
     befriend(c.st, s.account, p, true);
@@ -79,7 +89,8 @@ function friendIds(c: WxCtx, names: string[]): string[] | null {
 export async function createChatroom(c: WxCtx): Promise<void> {
   const body = await readJson(c);
   const a = authenticate(c, body?.BaseRequest);
-  const failure = (ret: number): void => sendJson(c, { BaseResponse: baseResponse(ret), Topic: '', PYInitial: '', QuanPin: '', MemberCount: 0, MemberList: [], ChatRoomName: '', BlackList: '' });
+  const failure = (ret: number): void =>
+    sendJson(c, { BaseResponse: baseResponse(ret), Topic: '', PYInitial: '', QuanPin: '', MemberCount: 0, MemberList: [], ChatRoomName: '', BlackList: '' });
   if (!a.ok) return failure(a.code);
   const s = a.s;
   if (rateLimited(c, s, 'createchatroom')) return failure(1205);
@@ -98,16 +109,34 @@ export async function createChatroom(c: WxCtx): Promise<void> {
   s.account.rooms.set(room.id, room);
   s.invalidateNames();
   emitRoom(s, room);
-  systemText(c.st, s, room.id, texts.youInvited(s.lang, ids.map((id) => displayNameIn(s.account, room, id))));
+  systemText(
+    c.st,
+    s,
+    room.id,
+    texts.youInvited(
+      s.lang,
+      ids.map((id) => displayNameIn(s.account, room, id)),
+    ),
+  );
   const list = room.members.map((m) => memberEntry(s, room, m));
-  sendJson(c, { BaseResponse: baseResponse(0, 'Everything is OK'), Topic: room.topic, PYInitial: '', QuanPin: '', MemberCount: list.length, MemberList: list, ChatRoomName: s.userName(room.id), BlackList: '' });
+  sendJson(c, {
+    BaseResponse: baseResponse(0, 'Everything is OK'),
+    Topic: room.topic,
+    PYInitial: '',
+    QuanPin: '',
+    MemberCount: list.length,
+    MemberList: list,
+    ChatRoomName: s.userName(room.id),
+    BlackList: '',
+  });
 }
 
 /** `POST webwxupdatechatroom?fun=addmember|invitemember|delmember|modtopic|quitchatroom` (§8.4). */
 export async function updateChatroom(c: WxCtx): Promise<void> {
   const body = await readJson(c);
   const a = authenticate(c, body?.BaseRequest);
-  const answer = (ret: number, members: ReturnType<typeof memberEntry>[] = []): void => sendJson(c, { BaseResponse: baseResponse(ret), MemberCount: members.length, MemberList: members });
+  const answer = (ret: number, members: ReturnType<typeof memberEntry>[] = []): void =>
+    sendJson(c, { BaseResponse: baseResponse(ret), MemberCount: members.length, MemberList: members });
   if (!a.ok) return answer(a.code);
   const s = a.s;
   const id = typeof body?.ChatRoomName === 'string' ? s.resolve(body.ChatRoomName) : undefined;
@@ -124,12 +153,26 @@ export async function updateChatroom(c: WxCtx): Promise<void> {
     const added = ids.filter((x) => !room.members.some((m) => m.id === x));
     for (const x of added) room.members.push({ id: x, displayName: '' });
     emitRoom(s, room);
-    if (added.length) systemText(c.st, s, room.id, texts.youInvited(s.lang, added.map((x) => displayNameIn(s.account, room, x))));
-    return answer(0, room.members.filter((m) => added.includes(m.id)).map((m) => memberEntry(s, room, m)));
+    if (added.length)
+      systemText(
+        c.st,
+        s,
+        room.id,
+        texts.youInvited(
+          s.lang,
+          added.map((x) => displayNameIn(s.account, room, x)),
+        ),
+      );
+    return answer(
+      0,
+      room.members.filter((m) => added.includes(m.id)).map((m) => memberEntry(s, room, m)),
+    );
   }
   if (fun === 'delmember') {
     if (room.owner !== s.account.id) return answer(-2);
-    const ids = split(body?.DelMemberList).map((n) => s.resolve(n)).filter((x): x is string => x !== undefined && x !== s.account.id);
+    const ids = split(body?.DelMemberList)
+      .map((n) => s.resolve(n))
+      .filter((x): x is string => x !== undefined && x !== s.account.id);
     const gone = room.members.filter((m) => ids.includes(m.id));
     if (gone.length === 0) return answer(-1);
     room.members = room.members.filter((m) => !ids.includes(m.id));
@@ -162,7 +205,8 @@ export async function searchContact(c: WxCtx): Promise<void> {
   const kw = String(body?.KeyWord ?? '').toLowerCase();
   const list = [];
   if (kw) {
-    for (const p of a.s.account.people.values()) if (p.kind !== 'stranger' && (p.nick.toLowerCase().includes(kw) || p.remark.toLowerCase().includes(kw))) list.push(personContact(a.s, p));
+    for (const p of a.s.account.people.values())
+      if (p.kind !== 'stranger' && (p.nick.toLowerCase().includes(kw) || p.remark.toLowerCase().includes(kw))) list.push(personContact(a.s, p));
     for (const r of a.s.account.rooms.values()) if (r.active && r.topic.toLowerCase().includes(kw)) list.push(roomContact(a.s, r, false));
   }
   sendJson(c, { BaseResponse: baseResponse(0), List: list.slice(0, 50) });

@@ -44,7 +44,14 @@ function parseMultipart(c: WxCtx, limit: number): Promise<Multipart> {
 }
 
 function uploadAnswer(c: WxCtx, ret: number, mediaId = '', startPos = 0, thumb = false, encryName = ''): void {
-  sendJson(c, { BaseResponse: baseResponse(ret), MediaId: mediaId, StartPos: startPos, CDNThumbImgHeight: thumb ? 90 : 0, CDNThumbImgWidth: thumb ? 120 : 0, EncryFileName: encryName });
+  sendJson(c, {
+    BaseResponse: baseResponse(ret),
+    MediaId: mediaId,
+    StartPos: startPos,
+    CDNThumbImgHeight: thumb ? 90 : 0,
+    CDNThumbImgWidth: thumb ? 120 : 0,
+    EncryFileName: encryName,
+  });
 }
 
 /** `POST webwxuploadmedia?f=json` on the file host. */
@@ -119,7 +126,13 @@ export async function checkUpload(c: WxCtx): Promise<void> {
   const sig = randHex(c.st.rand, 64);
   c.st.signatures.set(sig, { md5, size });
   if (c.st.signatures.size > 1000) c.st.signatures.delete(c.st.signatures.keys().next().value as string);
-  sendJson(c, { BaseResponse: baseResponse(0), MediaId: existing ?? '', AESKey: randHex(c.st.rand, 32), Signature: sig, EntryFileName: String(body?.FileName ?? '') });
+  sendJson(c, {
+    BaseResponse: baseResponse(0),
+    MediaId: existing ?? '',
+    AESKey: randHex(c.st.rand, 32),
+    Signature: sig,
+    EntryFileName: String(body?.FileName ?? ''),
+  });
 }
 
 /** Media of a message for an authenticated request with a current skey; undefined → 0 bytes. */

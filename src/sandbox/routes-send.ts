@@ -79,8 +79,19 @@ async function send(c: WxCtx, kind: SendKind): Promise<void> {
     const m = mediaOf(c, s, msg.MediaId);
     if (!m) return fail(c, 1);
     const md5 = createHash('md5').update(m.bytes).digest('hex');
-    const xml = kind === 'image' ? imageXml({ fromId: s.account.id, md5, length: m.bytes.length, width: 120, height: 90 }) : videoXml({ fromId: s.account.id, seconds: 3, length: m.bytes.length, md5 });
-    echo = addMsg({ ...base, MsgType: kind === 'image' ? 3 : 43, Content: escapeXmlPayload(xml), ImgHeight: 90, ImgWidth: 120, ImgStatus: 2, PlayLength: kind === 'video' ? 3 : 0 });
+    const xml =
+      kind === 'image'
+        ? imageXml({ fromId: s.account.id, md5, length: m.bytes.length, width: 120, height: 90 })
+        : videoXml({ fromId: s.account.id, seconds: 3, length: m.bytes.length, md5 });
+    echo = addMsg({
+      ...base,
+      MsgType: kind === 'image' ? 3 : 43,
+      Content: escapeXmlPayload(xml),
+      ImgHeight: 90,
+      ImgWidth: 120,
+      ImgStatus: 2,
+      PlayLength: kind === 'video' ? 3 : 0,
+    });
     fileName = m.name;
     mediaKey = String(msg.MediaId);
     c.st.msgMedia.set(msgId, mediaKey);
@@ -89,8 +100,17 @@ async function send(c: WxCtx, kind: SendKind): Promise<void> {
     const md5 = typeof msg.EMoticonMd5 === 'string' && /^[0-9a-f]{32}$/i.test(msg.EMoticonMd5) ? msg.EMoticonMd5 : undefined;
     const m = md5 ? undefined : mediaOf(c, s, msg.MediaId);
     if (!md5 && !m) return fail(c, 1);
-    const sum = md5 ?? createHash('md5').update((m as { bytes: Buffer }).bytes).digest('hex');
-    echo = addMsg({ ...base, MsgType: 47, Content: escapeXmlPayload(emojiXml({ fromId: s.account.id, toId: t.id, md5: sum, len: m?.bytes.length ?? 1024, store: false })), ImgStatus: 2 });
+    const sum =
+      md5 ??
+      createHash('md5')
+        .update((m as { bytes: Buffer }).bytes)
+        .digest('hex');
+    echo = addMsg({
+      ...base,
+      MsgType: 47,
+      Content: escapeXmlPayload(emojiXml({ fromId: s.account.id, toId: t.id, md5: sum, len: m?.bytes.length ?? 1024, store: false })),
+      ImgStatus: 2,
+    });
     if (m) {
       mediaKey = String(msg.MediaId);
       c.st.msgMedia.set(msgId, mediaKey);
@@ -114,8 +134,28 @@ async function send(c: WxCtx, kind: SendKind): Promise<void> {
     }
     journalType = appType === 6 ? 'file' : appType === 5 ? 'link' : `app-${appType}`;
     text = title;
-    const xml = appType === 6 ? appMsgXml({ type: 6, title, totallen: Number(size), attachid: mediaId, fileext: /\.([^.]+)$/.exec(title)?.[1] ?? '', fromId: s.account.id, appid: 'wxeb7ec651dd0aefa9' }) : content;
-    echo = addMsg({ ...base, MsgType: 49, AppMsgType: appType, Content: escapeXmlPayload(xml), FileName: title, FileSize: size, MediaId: mediaId, EncryFileName: encodeURIComponent(title).replace(/\./g, '%2E') });
+    const xml =
+      appType === 6
+        ? appMsgXml({
+            type: 6,
+            title,
+            totallen: Number(size),
+            attachid: mediaId,
+            fileext: /\.([^.]+)$/.exec(title)?.[1] ?? '',
+            fromId: s.account.id,
+            appid: 'wxeb7ec651dd0aefa9',
+          })
+        : content;
+    echo = addMsg({
+      ...base,
+      MsgType: 49,
+      AppMsgType: appType,
+      Content: escapeXmlPayload(xml),
+      FileName: title,
+      FileSize: size,
+      MediaId: mediaId,
+      EncryFileName: encodeURIComponent(title).replace(/\./g, '%2E'),
+    });
   }
   if (kind === 'image' || kind === 'video' || kind === 'emoticon') text = fileName ?? '';
   s.rememberSend({ msgId, at: c.st.now(), to: t.id, clientMsgId });
@@ -159,8 +199,26 @@ export async function revoke(c: WxCtx): Promise<void> {
   const xml = revokeXml({ session: rec.to, msgId: svr, oldMsgId: newOldMsgId(c.st.rand), replace: texts.youRecalled(s.lang) });
   s.enqueue({
     kind: 'msg',
-    msg: addMsg({ MsgId: newMsgId(c.st.rand), FromUserName: s.selfName, ToUserName: s.userName(rec.to), MsgType: 10002, CreateTime: Math.floor(c.st.now() / 1000), Content: escapeXmlPayload(xml), Status: 4 }),
+    msg: addMsg({
+      MsgId: newMsgId(c.st.rand),
+      FromUserName: s.selfName,
+      ToUserName: s.userName(rec.to),
+      MsgType: 10002,
+      CreateTime: Math.floor(c.st.now() / 1000),
+      Content: escapeXmlPayload(xml),
+      Status: 4,
+    }),
   });
-  c.st.record({ account: s.account.id, dir: 'out', chat: rec.to, chatName: rec.to, from: s.account.id, fromName: s.account.nick, type: 'revoke', text: svr, msgId: svr });
+  c.st.record({
+    account: s.account.id,
+    dir: 'out',
+    chat: rec.to,
+    chatName: rec.to,
+    from: s.account.id,
+    fromName: s.account.nick,
+    type: 'revoke',
+    text: svr,
+    msgId: svr,
+  });
   sendJson(c, { BaseResponse: baseResponse(0), Introduction: texts.revokeIntro(s.lang), SysWording: texts.revokeWording(s.lang) });
 }

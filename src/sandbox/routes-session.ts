@@ -20,7 +20,27 @@ function initFailure(ret: number): unknown {
     Count: 0,
     ContactList: [],
     SyncKey: EMPTY_KEY,
-    User: { Uin: 0, UserName: '', NickName: '', HeadImgUrl: '', RemarkName: '', PYInitial: '', PYQuanPin: '', RemarkPYInitial: '', RemarkPYQuanPin: '', HideInputBarFlag: 0, StarFriend: 0, Sex: 0, Signature: '', AppAccountFlag: 0, VerifyFlag: 0, ContactFlag: 0, WebWxPluginSwitch: 0, HeadImgFlag: 0, SnsFlag: 0 },
+    User: {
+      Uin: 0,
+      UserName: '',
+      NickName: '',
+      HeadImgUrl: '',
+      RemarkName: '',
+      PYInitial: '',
+      PYQuanPin: '',
+      RemarkPYInitial: '',
+      RemarkPYQuanPin: '',
+      HideInputBarFlag: 0,
+      StarFriend: 0,
+      Sex: 0,
+      Signature: '',
+      AppAccountFlag: 0,
+      VerifyFlag: 0,
+      ContactFlag: 0,
+      WebWxPluginSwitch: 0,
+      HeadImgFlag: 0,
+      SnsFlag: 0,
+    },
     ChatSet: '',
     SKey: '',
     ClientVersion: 0,
@@ -58,7 +78,21 @@ export function syncBody(s: Session | null, ret: number, events: SyncEvent[], po
     DelContactList: del,
     ModChatRoomMemberCount: 0,
     ModChatRoomMemberList: [],
-    Profile: prof ?? { BitFlag: 0, UserName: { Buff: '' }, NickName: { Buff: '' }, BindUin: 0, BindEmail: { Buff: '' }, BindMobile: { Buff: '' }, Status: 0, Sex: 0, PersonalCard: 0, Alias: '', HeadImgUpdateFlag: 0, HeadImgUrl: '', Signature: '' },
+    Profile: prof ?? {
+      BitFlag: 0,
+      UserName: { Buff: '' },
+      NickName: { Buff: '' },
+      BindUin: 0,
+      BindEmail: { Buff: '' },
+      BindMobile: { Buff: '' },
+      Status: 0,
+      Sex: 0,
+      PersonalCard: 0,
+      Alias: '',
+      HeadImgUpdateFlag: 0,
+      HeadImgUrl: '',
+      Signature: '',
+    },
     ContinueFlag: more ? 1 : 0,
     SyncKey: s && ret === 0 ? s.syncKeyAt(pos) : EMPTY_KEY,
   };
@@ -118,7 +152,14 @@ export async function webwxinit(c: WxCtx): Promise<void> {
     MPSubscribeMsgList: officials.map((p, i) => ({
       UserName: s.userName(p.id),
       MPArticleCount: 1,
-      MPArticleList: [{ Title: `${p.nick} 今日推送 ${i + 1}`, Digest: '点击阅读全文', Cover: `https://mmbiz.qpic.cn/sandbox/${p.id}/0`, Url: `https://mp.weixin.qq.com/s?__biz=${p.id}&mid=${i + 1}` }],
+      MPArticleList: [
+        {
+          Title: `${p.nick} 今日推送 ${i + 1}`,
+          Digest: '点击阅读全文',
+          Cover: `https://mmbiz.qpic.cn/sandbox/${p.id}/0`,
+          Url: `https://mp.weixin.qq.com/s?__biz=${p.id}&mid=${i + 1}`,
+        },
+      ],
       Time: now - 3600 * (i + 1),
       NickName: p.nick,
     })),
@@ -133,7 +174,10 @@ function syncConvMsg(s: Session, now: number, rand: () => number): WireAddMsg {
   const names = ids.map((id) => s.userName(id));
   const xml =
     `<msg>\n<op id='4'>\n<username>${ids.join(',')}</username>\n<unreadchatlist>\n` +
-    ids.slice(0, 3).map((id) => `<chat>\n<username>${id}</username>\n<lastreadtime>${now - 60}</lastreadtime>\n</chat>\n`).join('') +
+    ids
+      .slice(0, 3)
+      .map((id) => `<chat>\n<username>${id}</username>\n<lastreadtime>${now - 60}</lastreadtime>\n</chat>\n`)
+      .join('') +
     `</unreadchatlist>\n<unreadfunctionlist>\n</unreadfunctionlist>\n</op>\n</msg>`;
   return addMsg({
     MsgId: newMsgId(rand),

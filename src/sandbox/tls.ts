@@ -27,7 +27,10 @@ function makeCa(): { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey 
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(Date.now() - 24 * 3600 * 1000);
   cert.validity.notAfter = new Date(Date.now() + 5 * 365 * 24 * 3600 * 1000);
-  const attrs = [{ name: 'commonName', value: 'weiroto sandbox test CA' }, { name: 'organizationName', value: 'weiroto sandbox' }];
+  const attrs = [
+    { name: 'commonName', value: 'weiroto sandbox test CA' },
+    { name: 'organizationName', value: 'weiroto sandbox' },
+  ];
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
   cert.setExtensions([
@@ -65,7 +68,12 @@ function makeLeaf(ca: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateK
 export async function ensureTlsMaterial(dir?: string): Promise<TlsMaterial> {
   const where = dir ?? (await mkdtemp(join(tmpdir(), 'weiroto-sandbox-tls-')));
   await mkdir(where, { recursive: true });
-  const files = { caCert: join(where, 'sandbox-ca.pem'), caKey: join(where, 'sandbox-ca-key.pem'), cert: join(where, 'sandbox-server.pem'), key: join(where, 'sandbox-server-key.pem') };
+  const files = {
+    caCert: join(where, 'sandbox-ca.pem'),
+    caKey: join(where, 'sandbox-ca-key.pem'),
+    cert: join(where, 'sandbox-server.pem'),
+    key: join(where, 'sandbox-server-key.pem'),
+  };
   const names = allWechatHostNames();
   if (existsSync(files.caCert) && existsSync(files.cert) && existsSync(files.key)) {
     const cert = await readFile(files.cert, 'utf8');

@@ -152,16 +152,44 @@ export function selfUser(s: Session): RawUser {
 export function selfContact(s: Session): RawContact {
   const u = selfUser(s);
   return {
-    Uin: 0, UserName: u.UserName, NickName: u.NickName, HeadImgUrl: u.HeadImgUrl, ContactFlag: 7, MemberCount: 0,
-    MemberList: [], RemarkName: '', HideInputBarFlag: 0, Sex: 1, Signature: '', VerifyFlag: 0, OwnerUin: 0,
-    PYInitial: '', PYQuanPin: '', RemarkPYInitial: '', RemarkPYQuanPin: '', StarFriend: 0, AppAccountFlag: 0,
-    Statues: 0, AttrStatus: 0, Province: '', City: '', Alias: s.account.alias, SnsFlag: 17, UniFriend: 0,
-    DisplayName: '', ChatRoomId: 0, KeyWord: s.account.id.slice(0, 3), EncryChatRoomId: '', IsOwner: 0,
+    Uin: 0,
+    UserName: u.UserName,
+    NickName: u.NickName,
+    HeadImgUrl: u.HeadImgUrl,
+    ContactFlag: 7,
+    MemberCount: 0,
+    MemberList: [],
+    RemarkName: '',
+    HideInputBarFlag: 0,
+    Sex: 1,
+    Signature: '',
+    VerifyFlag: 0,
+    OwnerUin: 0,
+    PYInitial: '',
+    PYQuanPin: '',
+    RemarkPYInitial: '',
+    RemarkPYQuanPin: '',
+    StarFriend: 0,
+    AppAccountFlag: 0,
+    Statues: 0,
+    AttrStatus: 0,
+    Province: '',
+    City: '',
+    Alias: s.account.alias,
+    SnsFlag: 17,
+    UniFriend: 0,
+    DisplayName: '',
+    ChatRoomId: 0,
+    KeyWord: s.account.id.slice(0, 3),
+    EncryChatRoomId: '',
+    IsOwner: 0,
   };
 }
 
 /** A complete AddMsg with every field of §10.3 present (defaults for the rest). */
-export function addMsg(fields: Partial<WireAddMsg> & { MsgId: string; FromUserName: string; ToUserName: string; MsgType: number; CreateTime: number }): WireAddMsg {
+export function addMsg(
+  fields: Partial<WireAddMsg> & { MsgId: string; FromUserName: string; ToUserName: string; MsgType: number; CreateTime: number },
+): WireAddMsg {
   return {
     Content: '',
     Status: 3,
@@ -176,8 +204,20 @@ export function addMsg(fields: Partial<WireAddMsg> & { MsgId: string; FromUserNa
     StatusNotifyCode: 0,
     StatusNotifyUserName: '',
     RecommendInfo: {
-      UserName: '', NickName: '', QQNum: 0, Province: '', City: '', Content: '', Signature: '', Alias: '', Scene: 0,
-      VerifyFlag: 0, AttrStatus: 0, Sex: 0, Ticket: '', OpCode: 0,
+      UserName: '',
+      NickName: '',
+      QQNum: 0,
+      Province: '',
+      City: '',
+      Content: '',
+      Signature: '',
+      Alias: '',
+      Scene: 0,
+      VerifyFlag: 0,
+      AttrStatus: 0,
+      Sex: 0,
+      Ticket: '',
+      OpCode: 0,
     },
     ForwardFlag: 0,
     AppInfo: { AppID: '', Type: 0 },

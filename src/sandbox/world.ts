@@ -70,11 +70,63 @@ export interface WorldOptions {
 }
 
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高'];
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '洋', '艳', '勇', '军', '杰', '娟', '涛', '明', '超', '秀英', '晓东', '雨轩', '子涵', '欣怡', '浩然'];
-const EN_FIRST = ['Alice', 'Bob', 'Carol', 'David', 'Emma', 'Frank', 'Grace', 'Henry', 'Iris', 'Jack', 'Kate', 'Leo', 'Mia', 'Noah', 'Olivia', 'Paul', 'Quinn', 'Ruby', 'Sam', 'Tina'];
+const GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '洋',
+  '艳',
+  '勇',
+  '军',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀英',
+  '晓东',
+  '雨轩',
+  '子涵',
+  '欣怡',
+  '浩然',
+];
+const EN_FIRST = [
+  'Alice',
+  'Bob',
+  'Carol',
+  'David',
+  'Emma',
+  'Frank',
+  'Grace',
+  'Henry',
+  'Iris',
+  'Jack',
+  'Kate',
+  'Leo',
+  'Mia',
+  'Noah',
+  'Olivia',
+  'Paul',
+  'Quinn',
+  'Ruby',
+  'Sam',
+  'Tina',
+];
 const EN_LAST = ['Smith', 'Chen', 'Wong', 'Brown', 'Lee', 'Taylor', 'Martin', 'Garcia', 'Zhang', 'Kim'];
 const EMOJI = ['🌸', '😄', '🐱', '🍀', '⭐', '🎵', '🌙', '🔥', '🐼', '☕'];
-const PLACES: [string, string][] = [['广东', '深圳'], ['北京', '海淀'], ['上海', '浦东'], ['浙江', '杭州'], ['四川', '成都'], ['', '']];
+const PLACES: [string, string][] = [
+  ['广东', '深圳'],
+  ['北京', '海淀'],
+  ['上海', '浦东'],
+  ['浙江', '杭州'],
+  ['四川', '成都'],
+  ['', ''],
+];
 const SIGNATURES = ['', '', '今天也要加油', 'Stay hungry, stay foolish', '生活不止眼前的苟且 & 诗和远方', '<b>not bold</b>'];
 const OFFICIALS = ['微信支付', '腾讯新闻', '顺丰速运', '成电食堂', 'GitHub Daily', '招商银行信用卡', 'The Economist', '知乎日报', '人民日报', 'Node.js 中文网'];
 const TOPICS = ['家庭', '同学会', '周末徒步', 'Project Phoenix', '读书俱乐部', '篮球队 🏀', '前端交流群', 'Family & Friends', '公司年会筹备', '羽毛球'];

@@ -53,17 +53,13 @@ export function createAccountsRepo(db: Db, now: () => number = Date.now): Accoun
     create: ({ name, id, enabled = true }) => {
       const t = now();
       const accountId = id ?? randomUUID().slice(0, 8);
-      db.prepare('insert into accounts (id, name, enabled, created_at, updated_at) values (?, ?, ?, ?, ?)').run(
-        accountId, name, enabled ? 1 : 0, t, t,
-      );
+      db.prepare('insert into accounts (id, name, enabled, created_at, updated_at) values (?, ?, ?, ?, ?)').run(accountId, name, enabled ? 1 : 0, t, t);
       return toRecord(byId.get(accountId)!);
     },
     update: (id, patch) => {
       const cur = byId.get(id);
       if (!cur) return undefined;
-      db.prepare(
-        'update accounts set name = ?, enabled = ?, self_name = ?, self_stable_id = ?, updated_at = ? where id = ?',
-      ).run(
+      db.prepare('update accounts set name = ?, enabled = ?, self_name = ?, self_stable_id = ?, updated_at = ? where id = ?').run(
         patch.name ?? cur.name,
         patch.enabled === undefined ? cur.enabled : patch.enabled ? 1 : 0,
         patch.selfName ?? cur.self_name,

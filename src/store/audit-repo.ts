@@ -19,13 +19,22 @@ export function createAuditRepo(db: Db, now: () => number = Date.now): AuditRepo
   return {
     record({ actor, action, target, details }) {
       db.prepare('insert into audit_log (at, actor, action, target, details) values (?, ?, ?, ?, ?)').run(
-        now(), actor, action, target ?? null, details === undefined ? null : JSON.stringify(details),
+        now(),
+        actor,
+        action,
+        target ?? null,
+        details === undefined ? null : JSON.stringify(details),
       );
     },
     list({ limit = 100, before } = {}) {
-      const rows = db
-        .prepare('select * from audit_log where (? is null or id < ?) order by id desc limit ?')
-        .all(before ?? null, before ?? null, limit) as { id: number; at: number; actor: string; action: string; target: string | null; details: string | null }[];
+      const rows = db.prepare('select * from audit_log where (? is null or id < ?) order by id desc limit ?').all(before ?? null, before ?? null, limit) as {
+        id: number;
+        at: number;
+        actor: string;
+        action: string;
+        target: string | null;
+        details: string | null;
+      }[];
       return rows.map((r) => ({
         id: r.id,
         at: r.at,

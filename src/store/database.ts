@@ -52,9 +52,7 @@ export function openDatabase(dataDir: string, options: { file?: string; migratio
   } catch (e) {
     db.close();
     const why = e instanceof StoreError ? e.message : (e as Error).message;
-    throw new StoreError(
-      `The database ${path} is unreadable or corrupt (${why}). weiroto will not overwrite it: restore a backup or move it away.`,
-    );
+    throw new StoreError(`The database ${path} is unreadable or corrupt (${why}). weiroto will not overwrite it: restore a backup or move it away.`);
   }
   return db;
 }
@@ -66,9 +64,7 @@ function checkHeader(path: string): void {
     const n = readSync(fd, buf, 0, 16, 0);
     if (n === 0) return; // an empty file is a new database
     if (buf.subarray(0, n).toString('latin1') !== SQLITE_HEADER) {
-      throw new StoreError(
-        `The database ${path} is not a SQLite file. weiroto will not overwrite it: restore a backup or move it away.`,
-      );
+      throw new StoreError(`The database ${path} is not a SQLite file. weiroto will not overwrite it: restore a backup or move it away.`);
     }
   } finally {
     closeSync(fd);
@@ -102,9 +98,7 @@ export function readMigrations(dir: string): Migration[] {
 export function migrate(db: Db, dir: string): number[] {
   db.exec(`create table if not exists schema_migrations (
     version integer primary key, name text not null, applied_at integer not null)`);
-  const done = new Set(
-    (db.prepare('select version from schema_migrations').all() as { version: number }[]).map((r) => r.version),
-  );
+  const done = new Set((db.prepare('select version from schema_migrations').all() as { version: number }[]).map((r) => r.version));
   const applied: number[] = [];
   for (const m of readMigrations(dir)) {
     if (done.has(m.version)) continue;

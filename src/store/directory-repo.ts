@@ -49,13 +49,9 @@ export function createDirectoryRepo(db: Db, now: () => number = Date.now): Direc
     upsertRoom: (account, r) => putR(account, r, now()),
     deleteRoom: (account, id) => void delR.run(account, id),
     contacts: (account) =>
-      (db.prepare('select data from contacts where account_id = ? order by name').all(account) as { data: string }[]).map(
-        (r) => JSON.parse(r.data) as Contact,
-      ),
+      (db.prepare('select data from contacts where account_id = ? order by name').all(account) as { data: string }[]).map((r) => JSON.parse(r.data) as Contact),
     rooms: (account) =>
-      (db.prepare('select data from rooms where account_id = ? order by topic').all(account) as { data: string }[]).map(
-        (r) => JSON.parse(r.data) as Room,
-      ),
+      (db.prepare('select data from rooms where account_id = ? order by topic').all(account) as { data: string }[]).map((r) => JSON.parse(r.data) as Room),
     clear: db.transaction((account: string) => {
       clearC.run(account);
       clearR.run(account);

@@ -23,8 +23,9 @@ export function createKvRepo(db: Db, now: () => number = Date.now): KvRepo {
     },
     delete: (scope, key) => db.prepare('delete from kv where scope = ? and key = ?').run(scope, key).changes > 0,
     list: (scope) =>
-      (db.prepare('select key, value from kv where scope = ? order by key').all(scope) as { key: string; value: string }[]).map(
-        (r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }),
-      ),
+      (db.prepare('select key, value from kv where scope = ? order by key').all(scope) as { key: string; value: string }[]).map((r) => ({
+        key: r.key,
+        value: JSON.parse(r.value) as unknown,
+      })),
   };
 }

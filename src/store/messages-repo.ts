@@ -101,8 +101,19 @@ export function createMessagesRepo(db: Db): MessagesRepo {
     insert(account, m) {
       return (
         insert.run(
-          account, m.id, m.chatId, m.roomId ?? null, m.senderId, m.senderName ?? null, m.toId, m.isSelf ? 1 : 0, m.type,
-          m.text, m.mentionsSelf ? 1 : 0, m.createdAt, extraOf(m),
+          account,
+          m.id,
+          m.chatId,
+          m.roomId ?? null,
+          m.senderId,
+          m.senderName ?? null,
+          m.toId,
+          m.isSelf ? 1 : 0,
+          m.type,
+          m.text,
+          m.mentionsSelf ? 1 : 0,
+          m.createdAt,
+          extraOf(m),
         ).changes > 0
       );
     },
@@ -130,9 +141,7 @@ export function createMessagesRepo(db: Db): MessagesRepo {
         args.push(q.after);
       }
       const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
-      const rows = db
-        .prepare(`select * from messages where ${where.join(' and ')} order by created_at desc, rowid desc limit ${limit}`)
-        .all(...args) as Row[];
+      const rows = db.prepare(`select * from messages where ${where.join(' and ')} order by created_at desc, rowid desc limit ${limit}`).all(...args) as Row[];
       return rows.map(toMessage);
     },
     markRecalled: (account, id) => recall.run(account, id).changes > 0,

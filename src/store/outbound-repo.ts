@@ -142,9 +142,7 @@ export function createOutboundRepo(db: Db): OutboundRepo {
   const retry = db.prepare("update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ? where id = ?");
   const requeue = db.prepare("update outbound set status = 'queued' where account_id = ? and status = 'sending'");
   const pending = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'queued' order by seq`);
-  const sentSince = db.prepare<[string, number], { n: number }>(
-    "select count(*) as n from outbound where account_id = ? and status = 'sent' and sent_at >= ?",
-  );
+  const sentSince = db.prepare<[string, number], { n: number }>("select count(*) as n from outbound where account_id = ? and status = 'sent' and sent_at >= ?");
 
   const insert = (r: NewOutbound): { record: OutboundRecord; created: boolean } => {
     if (r.idempotencyKey !== undefined) {
@@ -152,8 +150,19 @@ export function createOutboundRepo(db: Db): OutboundRepo {
       if (existing) return { record: toRecord(existing), created: false };
     }
     ins.run(
-      r.id, r.account, r.chatId, r.type, r.text ?? null, r.file?.name ?? null, r.file?.mimeType ?? null, r.file?.data ?? null,
-      r.message ? JSON.stringify(r.message) : null, r.source ?? null, r.replyTo ?? null, r.idempotencyKey ?? null, r.createdAt,
+      r.id,
+      r.account,
+      r.chatId,
+      r.type,
+      r.text ?? null,
+      r.file?.name ?? null,
+      r.file?.mimeType ?? null,
+      r.file?.data ?? null,
+      r.message ? JSON.stringify(r.message) : null,
+      r.source ?? null,
+      r.replyTo ?? null,
+      r.idempotencyKey ?? null,
+      r.createdAt,
     );
     // Built from the input rather than re-read: one statement per send on the hot path.
     const record: OutboundRecord = {
@@ -221,9 +230,7 @@ export function createOutboundRepo(db: Db): OutboundRepo {
         args.push(q.beforeSeq);
       }
       const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
-      return (
-        db.prepare(`select ${COLUMNS} from outbound where ${where.join(' and ')} order by seq desc limit ${limit}`).all(...args) as Row[]
-      ).map(toRecord);
+      return (db.prepare(`select ${COLUMNS} from outbound where ${where.join(' and ')} order by seq desc limit ${limit}`).all(...args) as Row[]).map(toRecord);
     },
     countSentSince: (account, since) => sentSince.get(account, since)!.n,
   };

@@ -33,9 +33,7 @@ interface Row {
 }
 
 export function createPluginErrorsRepo(db: Db): PluginErrorsRepo {
-  const ins = db.prepare(
-    'insert into plugin_errors (account_id, plugin, kind, message, stack, message_id, at) values (?, ?, ?, ?, ?, ?, ?)',
-  );
+  const ins = db.prepare('insert into plugin_errors (account_id, plugin, kind, message, stack, message_id, at) values (?, ?, ?, ?, ?, ?, ?)');
   const count = db.prepare<[string, string], { n: number }>('select count(*) as n from plugin_errors where account_id = ? and plugin = ?');
   return {
     record: (e) => void ins.run(e.account, e.plugin, e.kind, e.message, e.stack ?? null, e.messageId ?? null, e.at),

@@ -60,9 +60,15 @@ export function createStatsRepo(db: Db): StatsRepo {
     },
     range: (account, from, to) =>
       (
-        db
-          .prepare('select * from daily_stats where account_id = ? and day >= ? and day <= ? order by day')
-          .all(account, from, to) as { account_id: string; day: string; received: number; replied: number; sent: number; new_friends: number; active_chats: number }[]
+        db.prepare('select * from daily_stats where account_id = ? and day >= ? and day <= ? order by day').all(account, from, to) as {
+          account_id: string;
+          day: string;
+          received: number;
+          replied: number;
+          sent: number;
+          new_friends: number;
+          active_chats: number;
+        }[]
       ).map((r) => ({
         account: r.account_id,
         day: r.day,

@@ -2,26 +2,9 @@
  * The one seam between a Bot and its WeChat session. `src/protocol` implements it for the web
  * protocol; the Bot never sees wire shapes. Every event listed here is typed in `TransportEvents`.
  */
-import type {
-  Contact,
-  FriendRequest,
-  Message,
-  Recall,
-  Room,
-  RoomJoin,
-  RoomLeave,
-  RoomTopic,
-  SentMessage,
-} from './model.js';
+import type { Contact, FriendRequest, Message, Recall, Room, RoomJoin, RoomLeave, RoomTopic, SentMessage } from './model.js';
 
-export type LoginStep =
-  | 'restoring'
-  | 'push-login'
-  | 'waiting-scan'
-  | 'waiting-confirm'
-  | 'logging-in'
-  | 'loading'
-  | 'online';
+export type LoginStep = 'restoring' | 'push-login' | 'waiting-scan' | 'waiting-confirm' | 'logging-in' | 'loading' | 'online';
 
 export type LogoutReason =
   /** Logged out on the phone, or the session no longer exists (web 1100). */

@@ -154,9 +154,7 @@ export function createDeliveriesRepo(db: Db): DeliveriesRepo {
   );
   const claimOne = db.prepare(`update webhook_deliveries set status = 'delivering', updated_at = ? where seq = ? and status = 'pending'`);
   const claim = db.transaction((ids: number[], at: number) => ids.filter((id) => claimOne.run(at, id).changes > 0));
-  const attempt = db.prepare(
-    `insert into webhook_attempts (delivery_seq, at, status_code, duration_ms, response, error) values (?, ?, ?, ?, ?, ?)`,
-  );
+  const attempt = db.prepare(`insert into webhook_attempts (delivery_seq, at, status_code, duration_ms, response, error) values (?, ?, ?, ?, ?, ?)`);
   const bump = db.prepare('update webhook_deliveries set attempts = attempts + 1 where seq = ?');
   const recordAttempt = db.transaction((a: Omit<DeliveryAttempt, 'id'>) => {
     attempt.run(a.deliveryId, a.at, a.statusCode ?? null, a.durationMs, a.response ?? null, a.error ?? null);
@@ -169,8 +167,7 @@ export function createDeliveriesRepo(db: Db): DeliveriesRepo {
       const r = insert.run(d.webhookId, d.endpointId, d.eventType, d.account, d.chatKey, d.body, d.at, d.giveUpAt, d.at, d.at);
       return r.changes > 0 ? Number(r.lastInsertRowid) : undefined;
     },
-    recover: (at) =>
-      db.prepare(`update webhook_deliveries set status = 'pending', updated_at = ? where status = 'delivering'`).run(at).changes,
+    recover: (at) => db.prepare(`update webhook_deliveries set status = 'pending', updated_at = ? where status = 'delivering'`).run(at).changes,
     pendingHeads: (limit) => {
       const out: (WebhookDelivery & { body: string })[] = [];
       let e = '';
@@ -190,15 +187,11 @@ export function createDeliveriesRepo(db: Db): DeliveriesRepo {
     recordAttempt: (a) => recordAttempt(a),
     markDelivered: (id, statusCode, at) =>
       void db
-        .prepare(
-          `update webhook_deliveries set status = 'delivered', last_status = ?, last_error = null, delivered_at = ?, updated_at = ? where seq = ?`,
-        )
+        .prepare(`update webhook_deliveries set status = 'delivered', last_status = ?, last_error = null, delivered_at = ?, updated_at = ? where seq = ?`)
         .run(statusCode, at, at, id),
     markRetry: (id, nextAt, statusCode, error, at) =>
       void db
-        .prepare(
-          `update webhook_deliveries set status = 'pending', next_at = ?, last_status = ?, last_error = ?, updated_at = ? where seq = ?`,
-        )
+        .prepare(`update webhook_deliveries set status = 'pending', next_at = ?, last_status = ?, last_error = ?, updated_at = ? where seq = ?`)
         .run(nextAt, statusCode ?? null, error, at, id),
     markDead: (id, statusCode, error, at) =>
       void db
@@ -263,22 +256,16 @@ export function createDeliveriesRepo(db: Db): DeliveriesRepo {
         .run(at, giveUpAt, at, endpointId ?? null, endpointId ?? null).changes,
     counts: (endpointId) => {
       const rows = db
-        .prepare(
-          `select status, count(*) as n from webhook_deliveries where (? is null or endpoint_id = ?) group by status`,
-        )
+        .prepare(`select status, count(*) as n from webhook_deliveries where (? is null or endpoint_id = ?) group by status`)
         .all(endpointId ?? null, endpointId ?? null) as { status: DeliveryStatus; n: number }[];
       const c = zero();
       for (const r of rows) c[r.status] = r.n;
       return c;
     },
-    nextDueAt: () =>
-      (db.prepare(`select min(next_at) as t from webhook_deliveries where status = 'pending'`).get() as { t: number | null }).t ??
-      undefined,
+    nextDueAt: () => (db.prepare(`select min(next_at) as t from webhook_deliveries where status = 'pending'`).get() as { t: number | null }).t ?? undefined,
     prune: (deliveredBefore, deadBefore) =>
       db
-        .prepare(
-          `delete from webhook_deliveries where (status = 'delivered' and updated_at < ?) or (status = 'dead' and updated_at < ?)`,
-        )
+        .prepare(`delete from webhook_deliveries where (status = 'delivered' and updated_at < ?) or (status = 'dead' and updated_at < ?)`)
         .run(deliveredBefore, deadBefore).changes,
   };
 }

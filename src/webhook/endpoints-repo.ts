@@ -111,8 +111,19 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
         `insert into webhook_endpoints (id, url, description, secret_sealed, event_types, accounts, chats, keywords,
            include_self, enabled, source, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
-        e.id, e.url, e.description, box.seal(secret), JSON.stringify(e.eventTypes), JSON.stringify(e.accounts),
-        JSON.stringify(e.chats), JSON.stringify(e.keywords), e.includeSelf ? 1 : 0, e.enabled ? 1 : 0, e.source, at, at,
+        e.id,
+        e.url,
+        e.description,
+        box.seal(secret),
+        JSON.stringify(e.eventTypes),
+        JSON.stringify(e.accounts),
+        JSON.stringify(e.chats),
+        JSON.stringify(e.keywords),
+        e.includeSelf ? 1 : 0,
+        e.enabled ? 1 : 0,
+        e.source,
+        at,
+        at,
       );
       return toEndpoint(byId.get(e.id)!);
     },
@@ -140,9 +151,13 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
       const cur = byId.get(id);
       if (!cur) return false;
       const keepOld = oldUntil > at;
-      db.prepare(
-        'update webhook_endpoints set secret_sealed = ?, old_secret_sealed = ?, old_secret_until = ?, updated_at = ? where id = ?',
-      ).run(box.seal(secret), keepOld ? cur.secret_sealed : null, keepOld ? oldUntil : null, at, id);
+      db.prepare('update webhook_endpoints set secret_sealed = ?, old_secret_sealed = ?, old_secret_until = ?, updated_at = ? where id = ?').run(
+        box.seal(secret),
+        keepOld ? cur.secret_sealed : null,
+        keepOld ? oldUntil : null,
+        at,
+        id,
+      );
       return true;
     },
     remove: (id) => db.prepare('delete from webhook_endpoints where id = ?').run(id).changes > 0,

@@ -18,8 +18,7 @@ export interface MediaLinks {
  *   links.link('a1', '123'); // https://bot.example.com/media/a1/123?exp=…&sig=…
  */
 export function createMediaLinks(key: Buffer, publicUrl: string | undefined, now: () => number, defaultTtlMs = 7 * 86_400_000): MediaLinks {
-  const mac = (account: string, messageId: string, exp: number): Buffer =>
-    createHmac('sha256', key).update(`${account}/${messageId}/${exp}`).digest();
+  const mac = (account: string, messageId: string, exp: number): Buffer => createHmac('sha256', key).update(`${account}/${messageId}/${exp}`).digest();
   return {
     link: (account, messageId, ttlMs = defaultTtlMs) => {
       if (!publicUrl) return undefined;

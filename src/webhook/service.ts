@@ -36,7 +36,11 @@ const stringList = (max: number) => z.array(z.string().trim().min(1).max(max)).m
 
 /** The editable fields of an endpoint (the API and the panel validate with this). */
 export const endpointInputSchema = z.strictObject({
-  url: z.string().trim().regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, 'an http:// or https:// URL').max(2000),
+  url: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, 'an http:// or https:// URL')
+    .max(2000),
   description: z.string().max(500).default(''),
   eventTypes: z.array(z.enum(EVENT_TYPES)).max(20).default([]),
   accounts: stringList(200).default([]),
@@ -228,8 +232,7 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
     },
     mediaLinks,
 
-    listEndpoints: () =>
-      endpoints.list().map((e) => ({ ...e, breaker: worker.breakerState(e.id), counts: deliveries.counts(e.id) })),
+    listEndpoints: () => endpoints.list().map((e) => ({ ...e, breaker: worker.breakerState(e.id), counts: deliveries.counts(e.id) })),
     getEndpoint: (id) => endpoints.get(id),
     createEndpoint: (input, o = {}) => {
       const v = parseOrThrow(endpointInputSchema, input);
@@ -279,7 +282,8 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
         return existing;
       }
       const { endpoint } = service.createEndpoint({ url, description: 'from WEBHOOK_URL' }, { source: 'config', ...(wanted && { secret: wanted }) });
-      if (wanted === undefined) log.warn({ endpoint: endpoint.id }, 'WEBHOOK_URL without WEBHOOK_SECRET: a secret was generated; rotate it in the panel to see it');
+      if (wanted === undefined)
+        log.warn({ endpoint: endpoint.id }, 'WEBHOOK_URL without WEBHOOK_SECRET: a secret was generated; rotate it in the panel to see it');
       return endpoint;
     },
 

@@ -147,7 +147,12 @@ export class DeliveryWorker {
       chosen.push(h);
       this.perEndpoint.set(h.endpointId, (this.perEndpoint.get(h.endpointId) ?? 0) + 1);
     }
-    const claimed = new Set(deliveries.claim(chosen.map((c) => c.id), now));
+    const claimed = new Set(
+      deliveries.claim(
+        chosen.map((c) => c.id),
+        now,
+      ),
+    );
     for (const row of chosen) {
       const ep = eps.get(row.endpointId)!;
       if (!claimed.has(row.id)) {

@@ -73,7 +73,7 @@ describe('operator journey in Chromium', () => {
     await shot('01-setup');
     await page.click('#setup-submit');
     await page.waitForURL(/\/accounts/);
-    assert.match(await page.textContent('.flash') ?? '', /Welcome/);
+    assert.match((await page.textContent('.flash')) ?? '', /Welcome/);
     await shot('02-accounts-empty');
   });
 
@@ -121,7 +121,11 @@ describe('operator journey in Chromium', () => {
     await page.fill('#send-text', 'Hello from the panel 你好');
     await page.click('#send-submit');
     await page.waitForURL(/flash=flash\.queued/);
-    const got = await eventually(async () => (await stack.sb.control.sent({ since: before })).messages.find((m) => m.text === 'Hello from the panel 你好'), 15_000, 'the sandbox to receive the message');
+    const got = await eventually(
+      async () => (await stack.sb.control.sent({ since: before })).messages.find((m) => m.text === 'Hello from the panel 你好'),
+      15_000,
+      'the sandbox to receive the message',
+    );
     assert.equal(got.toName, friendName);
     await stack.sb.control.sendMessage({ from: friendName, text: 'got it, thanks!' });
     await page.waitForSelector('#message-rows >> text=got it, thanks!', { timeout: 15_000 });
@@ -132,7 +136,13 @@ describe('operator journey in Chromium', () => {
     await page.click('nav.sub >> text=Plugins');
     await page.locator('tr[data-plugin="echo"] button.toggle').click();
     await page.waitForSelector('tr[data-plugin="echo"] [data-enabled="true"]');
-    assert.equal(stack.manager.get(account)!.plugins.list().find((p) => p.name === 'echo')!.enabled, true);
+    assert.equal(
+      stack.manager
+        .get(account)!
+        .plugins.list()
+        .find((p) => p.name === 'echo')!.enabled,
+      true,
+    );
     await shot('09-plugins');
     await page.click('tr[data-plugin="ai"] >> text=ai');
     await page.fill('#f-maxMessageLength', '10');
@@ -143,7 +153,10 @@ describe('operator journey in Chromium', () => {
     await page.fill('#f-systemPrompt', 'You are the shop assistant.');
     await page.click('#plugin-save');
     await page.waitForURL(/flash=flash\.saved/);
-    const cfg = stack.manager.get(account)!.plugins.list().find((p) => p.name === 'ai')!.config as Record<string, unknown>;
+    const cfg = stack.manager
+      .get(account)!
+      .plugins.list()
+      .find((p) => p.name === 'ai')!.config as Record<string, unknown>;
     assert.equal(cfg.maxMessageLength, 800);
     assert.equal(cfg.systemPrompt, 'You are the shop assistant.');
     await shot('11-plugin-settings-saved');

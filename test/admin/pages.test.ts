@@ -70,10 +70,14 @@ describe('admin pages (createAdminApp)', () => {
     const added = await c.post('/accounts', { name: 'Shop' });
     assert.equal(added.status, 302);
     account = /\/accounts\/([^/]+)\/login/.exec(added.location ?? '')![1]!;
-    const qr = await eventually(async () => {
-      const p = await c.get(`/accounts/${account}/login`);
-      return /src="data:image\/png;base64,/.test(p.text) ? p : undefined;
-    }, 10_000, 'the QR');
+    const qr = await eventually(
+      async () => {
+        const p = await c.get(`/accounts/${account}/login`);
+        return /src="data:image\/png;base64,/.test(p.text) ? p : undefined;
+      },
+      10_000,
+      'the QR',
+    );
     assert.match(qr.text, /id="qr-image"/);
     await stack.sb.control.scan();
     await stack.sb.control.confirm();
@@ -102,16 +106,24 @@ describe('admin pages (createAdminApp)', () => {
     const st = await stack.sb.control.state(true);
     const friend = st.accounts[0]!.friends.find((f) => f.kind === 'friend')!;
     await stack.sb.control.sendMessage({ from: friend.nickname, text: 'hello from the phone' });
-    const log = await eventually(async () => {
-      const p = await c.get(`/accounts/${account}/messages`);
-      return p.text.includes('hello from the phone') ? p : undefined;
-    }, 10_000, 'the message in the log');
+    const log = await eventually(
+      async () => {
+        const p = await c.get(`/accounts/${account}/messages`);
+        return p.text.includes('hello from the phone') ? p : undefined;
+      },
+      10_000,
+      'the message in the log',
+    );
     const chat = /data-chat="([^"]*)"/.exec(log.text) && /\/messages\?chat=([^"&]+)/.exec(log.text)![1]!;
     const chatId = decodeURIComponent(chat!);
     const before = (await stack.sb.control.sent()).next;
     const sent = await c.post(`/accounts/${account}/messages`, { chat: chatId, text: 'hi from the panel' });
     assert.equal(sent.status, 302);
-    await eventually(async () => (await stack.sb.control.sent({ since: before })).messages.some((m) => m.text === 'hi from the panel'), 10_000, 'sandbox got it');
+    await eventually(
+      async () => (await stack.sb.control.sent({ since: before })).messages.some((m) => m.text === 'hi from the panel'),
+      10_000,
+      'sandbox got it',
+    );
     const trace = await c.get(`/accounts/${account}/messages?q=${encodeURIComponent('hello from the phone')}`);
     const mid = /data-id="([^"]+)"/.exec(trace.text)![1]!;
     const tp = await c.get(`/accounts/${account}/messages/${encodeURIComponent(mid)}/trace`);
@@ -123,26 +135,52 @@ describe('admin pages (createAdminApp)', () => {
     const list = await c.get(`/accounts/${account}/plugins`);
     assert.match(list.text, /data-plugin="echo"/);
     assert.equal((await c.post(`/accounts/${account}/plugins/echo/enable`)).status, 302);
-    assert.equal(stack.manager.get(account)!.plugins.list().find((p) => p.name === 'echo')!.enabled, true);
+    assert.equal(
+      stack.manager
+        .get(account)!
+        .plugins.list()
+        .find((p) => p.name === 'echo')!.enabled,
+      true,
+    );
     const form = await c.get(`/accounts/${account}/plugins/ai`);
     assert.match(form.text, /type="password" id="f-apiKey"/, 'apiKey drawn as a secret');
     assert.match(form.text, /<select id="f-privateTrigger"/, 'enum drawn as a select');
-    const bad = await c.post(`/accounts/${account}/plugins/ai`, { seen: ['maxMessageLength', 'apiKey'], 'f:maxMessageLength': '10', 'f:apiKey': 'sk-secret-value' });
+    const bad = await c.post(`/accounts/${account}/plugins/ai`, {
+      seen: ['maxMessageLength', 'apiKey'],
+      'f:maxMessageLength': '10',
+      'f:apiKey': 'sk-secret-value',
+    });
     assert.equal(bad.status, 422);
     assert.match(bad.text, /field-error/);
     assert.doesNotMatch(bad.text, /sk-secret-value/, 'a secret is never sent back');
-    const good = await c.post(`/accounts/${account}/plugins/ai`, { seen: ['maxMessageLength', 'apiKey', 'chatCommands'], 'f:maxMessageLength': '900', 'f:apiKey': 'sk-secret-value', 'f:chatCommands': '1' });
+    const good = await c.post(`/accounts/${account}/plugins/ai`, {
+      seen: ['maxMessageLength', 'apiKey', 'chatCommands'],
+      'f:maxMessageLength': '900',
+      'f:apiKey': 'sk-secret-value',
+      'f:chatCommands': '1',
+    });
     assert.equal(good.status, 302);
-    const cfg = stack.manager.get(account)!.plugins.list().find((p) => p.name === 'ai')!.config as Record<string, unknown>;
+    const cfg = stack.manager
+      .get(account)!
+      .plugins.list()
+      .find((p) => p.name === 'ai')!.config as Record<string, unknown>;
     assert.equal(cfg.maxMessageLength, 900);
     assert.equal(cfg.apiKey, 'sk-secret-value');
     // A whole form as a browser sends it (every field, `seen` repeated more than 20 times).
     const whole = new URLSearchParams();
     for (const m of form.text.matchAll(/name="seen" value="([^"]+)"/g)) whole.append('seen', m[1]!);
     assert.ok(whole.getAll('seen').length > 20);
-    const full = await c.post(`/accounts/${account}/plugins/ai`, { ...Object.fromEntries([['seen', whole.getAll('seen')]]), 'f:maxMessageLength': '700', 'f:privateTrigger': 'prefix', 'f:groupTriggers': ['mention', 'keywords'] });
+    const full = await c.post(`/accounts/${account}/plugins/ai`, {
+      ...Object.fromEntries([['seen', whole.getAll('seen')]]),
+      'f:maxMessageLength': '700',
+      'f:privateTrigger': 'prefix',
+      'f:groupTriggers': ['mention', 'keywords'],
+    });
     assert.equal(full.status, 302);
-    const cfg2 = stack.manager.get(account)!.plugins.list().find((p) => p.name === 'ai')!.config as Record<string, unknown>;
+    const cfg2 = stack.manager
+      .get(account)!
+      .plugins.list()
+      .find((p) => p.name === 'ai')!.config as Record<string, unknown>;
     assert.equal(cfg2.maxMessageLength, 700);
     assert.equal(cfg2.privateTrigger, 'prefix');
     assert.equal(cfg2.apiKey, 'sk-secret-value', 'an empty secret field keeps the stored secret');
@@ -151,7 +189,10 @@ describe('admin pages (createAdminApp)', () => {
   });
 
   it('edits auto-reply rules: add, export, import invalid JSON gives the messages', async () => {
-    assert.equal((await c.post(`/accounts/${account}/plugins/auto-reply/rules/add`, { pattern: 'price', match: 'contains', reply: 'It is 5 yuan' })).status, 302);
+    assert.equal(
+      (await c.post(`/accounts/${account}/plugins/auto-reply/rules/add`, { pattern: 'price', match: 'contains', reply: 'It is 5 yuan' })).status,
+      302,
+    );
     const exported = await c.get(`/accounts/${account}/plugins/auto-reply/rules.json`);
     const rules = JSON.parse(exported.text) as { pattern: string }[];
     assert.equal(rules[0]!.pattern, 'price');

@@ -11,8 +11,7 @@ import type { RouteDef } from '../../src/admin/index.js';
 /** Routes meant for anonymous visitors (login itself, first-run setup, language, the Prometheus scrape). */
 const PUBLIC = ['GET /setup', 'POST /setup', 'GET /login', 'POST /login', 'POST /lang', 'GET /metrics'];
 
-const fill = (path: string): string =>
-  path.replace(/:(\w+)/g, (_m, name: string) => (name === 'uid' ? '1' : name === 'did' ? '1' : `x-${name}`));
+const fill = (path: string): string => path.replace(/:(\w+)/g, (_m, name: string) => (name === 'uid' ? '1' : name === 'did' ? '1' : `x-${name}`));
 
 describe('every admin route refuses anonymous and CSRF-less requests', () => {
   let stack: PanelStack;
@@ -117,7 +116,10 @@ describe('every admin route refuses anonymous and CSRF-less requests', () => {
     replay.cookies.set('wr_session', cookie);
     assert.equal((await replay.get('/accounts')).status, 302, 'the old cookie no longer works');
     const tampered = new Client(stack.url);
-    tampered.cookies.set('wr_session', cookie.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A')));
+    tampered.cookies.set(
+      'wr_session',
+      cookie.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A')),
+    );
     assert.equal((await tampered.get('/accounts')).status, 302);
   });
 });

@@ -22,8 +22,16 @@ describe('formFields(schema, config)', () => {
   it('draws each kind', () => {
     const kinds = Object.fromEntries(formFields(json, {}).map((f) => [f.name, f.kind]));
     assert.deepEqual(kinds, {
-      name: 'string', systemPrompt: 'text', limit: 'integer', on: 'boolean', mode: 'select', apiKey: 'secret', hidden: 'secret',
-      words: 'list', triggers: 'multi', groups: 'json',
+      name: 'string',
+      systemPrompt: 'text',
+      limit: 'integer',
+      on: 'boolean',
+      mode: 'select',
+      apiKey: 'secret',
+      hidden: 'secret',
+      words: 'list',
+      triggers: 'multi',
+      groups: 'json',
     });
   });
 
@@ -39,7 +47,16 @@ describe('configFromForm(fields, form, current)', () => {
   it('shapes values and keeps an untouched secret', () => {
     const { config, problems } = configFromForm(
       fields,
-      { 'f:name': 'x', 'f:mode': 'b', 'f:limit': '7', 'f:on': '1', 'f:words': 'a\n b \n\n', 'f:triggers': ['x', 'y'], 'f:groups': '[{"chat":"c"}]', 'f:apiKey': '' },
+      {
+        'f:name': 'x',
+        'f:mode': 'b',
+        'f:limit': '7',
+        'f:on': '1',
+        'f:words': 'a\n b \n\n',
+        'f:triggers': ['x', 'y'],
+        'f:groups': '[{"chat":"c"}]',
+        'f:apiKey': '',
+      },
       { apiKey: 'kept' },
     );
     assert.deepEqual(problems, {});

@@ -118,7 +118,10 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
     assert.equal(bad.status, 400);
     const wrongType = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages`, { raw: 'hello', headers: { 'content-type': 'text/plain' } });
     assert.equal(wrongType.status, 415);
-    const big = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages`, { raw: JSON.stringify({ to: { id: 'x' }, text: 'a'.repeat(2_000_000) }), headers: { 'content-type': 'application/json' } });
+    const big = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages`, {
+      raw: JSON.stringify({ to: { id: 'x' }, text: 'a'.repeat(2_000_000) }),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(big.status, 413);
     assert.equal(count(), n0);
     const notAllowed = await h.call('DELETE', `/api/v1/accounts/${h.bot.id}/contacts`);
@@ -131,13 +134,19 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
     const form = new FormData();
     form.set('to', JSON.stringify({ name: friend2.nickname }));
     form.set('file', new Blob([Buffer.from('just some notes')], { type: 'text/plain' }), 'notes.txt');
-    const up = await fetch(`${h.url}/api/v1/accounts/${h.bot.id}/messages?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${h.token}` }, body: form });
+    const up = await fetch(`${h.url}/api/v1/accounts/${h.bot.id}/messages?wait=true`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.token}` },
+      body: form,
+    });
     const upBody = (await up.json()) as { status: string; type: string; fileName: string };
     assert.equal(up.status, 200, JSON.stringify(upBody));
     assert.equal(upBody.type, 'file');
     assert.equal(upBody.fileName, 'notes.txt');
     // By URL: weiroto's own openapi.json stands in for a file server.
-    const byUrl = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages?wait=true`, { body: { to: { name: friend2.nickname }, url: `${h.url}/api/v1/openapi.json`, name: 'api.json' } });
+    const byUrl = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages?wait=true`, {
+      body: { to: { name: friend2.nickname }, url: `${h.url}/api/v1/openapi.json`, name: 'api.json' },
+    });
     assert.equal(byUrl.status, 200, JSON.stringify(byUrl.body));
     await until(async () => (await sentTo(friend2.nickname, before)).length >= 2, 10_000, 'two files');
     const files = await sentTo(friend2.nickname, before);
@@ -167,7 +176,10 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
       got.push(...r.body.items.map((m: { text: string }) => m.text));
       cursor = r.body.next;
     } while (cursor);
-    assert.deepEqual(got, [6, 5, 4, 3, 2, 1, 0].map((i) => `page test ${i}`));
+    assert.deepEqual(
+      got,
+      [6, 5, 4, 3, 2, 1, 0].map((i) => `page test ${i}`),
+    );
   });
 
   it('reads and changes plugin settings; an invalid config is a 422 with the schema messages and changes nothing', async () => {
@@ -200,7 +212,10 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
     const receiver = new Receiver();
     await receiver.start();
     try {
-      receiver.answer = (r) => (r.json.type === 'message.received' ? { status: 200, body: JSON.stringify({ reply: { text: `hook got: ${String(r.json.data!.text)}` } }) } : { status: 200 });
+      receiver.answer = (r) =>
+        r.json.type === 'message.received'
+          ? { status: 200, body: JSON.stringify({ reply: { text: `hook got: ${String(r.json.data!.text)}` } }) }
+          : { status: 200 };
       const created = await h.call('POST', '/api/v1/webhooks', { body: { url: receiver.url, eventTypes: ['message.received'] } });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const secret = created.body.secret as string;
@@ -209,7 +224,11 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
       assert.ok(listed.body.items.every((e: Record<string, unknown>) => !('secret' in e)));
       const since = (await h.sb.control.sent()).next;
       await h.sb.control.sendMessage({ from: friend2.nickname, text: 'hello hook' });
-      await until(async () => (await sentTo(friend2.nickname, since)).some((m) => m.text === 'hook got: hello hook'), 15_000, 'the webhook reply in the sandbox');
+      await until(
+        async () => (await sentTo(friend2.nickname, since)).some((m) => m.text === 'hook got: hello hook'),
+        15_000,
+        'the webhook reply in the sandbox',
+      );
       const got = receiver.log.find((r) => r.json.data?.text === 'hello hook')!;
       new Webhook(secret).verify(got.body, { 'webhook-id': got.id, 'webhook-timestamp': got.timestamp, 'webhook-signature': got.signature });
       assert.equal(got.json.account, h.bot.id);

@@ -48,7 +48,11 @@ export interface Harness {
   url: string;
   /** A read-write token. */
   token: string;
-  call(method: string, path: string, o?: { body?: unknown; token?: string | null; headers?: Record<string, string>; raw?: RequestInit['body'] }): Promise<{ status: number; body: any; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  call(
+    method: string,
+    path: string,
+    o?: { body?: unknown; token?: string | null; headers?: Record<string, string>; raw?: RequestInit['body'] },
+  ): Promise<{ status: number; body: any; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   close(): Promise<void>;
 }
 
@@ -91,7 +95,16 @@ export async function startHarness(o: { rateLimit?: RateLimitOptions } = {}): Pr
   late.manager = manager;
   const tokens = createApiTokens(store.db);
   const config = { apiAllowPrivateUrls: true };
-  const api = createApiMiddleware({ manager, registry, store, webhooks, tokens, log, config, rateLimit: o.rateLimit ?? { capacity: 10_000, refillPerSec: 10_000 } });
+  const api = createApiMiddleware({
+    manager,
+    registry,
+    store,
+    webhooks,
+    tokens,
+    log,
+    config,
+    rateLimit: o.rateLimit ?? { capacity: 10_000, refillPerSec: 10_000 },
+  });
   slot.api = api;
   webhooks.start();
   const bot = await manager.add('test');

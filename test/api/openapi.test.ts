@@ -29,7 +29,16 @@ describe('openapi.json matches the router', () => {
     const manager: ApiManager = { list: (): BotInfo[] => [], get: () => undefined };
     const tokens = createApiTokens(store.db);
     token = tokens.create('t').token;
-    api = createApiMiddleware({ manager, registry: new PluginRegistry([]), store, webhooks, tokens, log, config: { apiAllowPrivateUrls: false }, rateLimit: { capacity: 3, refillPerSec: 0.5 } });
+    api = createApiMiddleware({
+      manager,
+      registry: new PluginRegistry([]),
+      store,
+      webhooks,
+      tokens,
+      log,
+      config: { apiAllowPrivateUrls: false },
+      rateLimit: { capacity: 3, refillPerSec: 0.5 },
+    });
     const app = new Koa();
     app.use(api);
     http = await listen(app, '127.0.0.1', 0);
@@ -43,12 +52,18 @@ describe('openapi.json matches the router', () => {
   it('documents every registered route and registers every documented operation', async () => {
     const res = await fetch(`${http.url}/api/v1/openapi.json`);
     assert.equal(res.status, 200, 'served without a token');
-    const doc = (await res.json()) as { openapi: string; servers: { url: string }[]; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const doc = (await res.json()) as {
+      openapi: string;
+      servers: { url: string }[];
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     assert.equal(doc.openapi, '3.1.0');
     const base = doc.servers[0]!.url;
     const registered = new Set<string>();
     for (const layer of api.router.stack) {
-      const path = String(layer.path).replace(base, '').replace(/:(\w+)/g, '{$1}');
+      const path = String(layer.path)
+        .replace(base, '')
+        .replace(/:(\w+)/g, '{$1}');
       for (const m of layer.methods) if (m !== 'HEAD') registered.add(`${m.toLowerCase()} ${path}`);
     }
     const documented = new Set<string>();
@@ -56,8 +71,16 @@ describe('openapi.json matches the router', () => {
       for (const m of Object.keys(item)) if (METHODS.includes(m)) documented.add(`${m} ${path}`);
     }
     assert.ok(registered.size >= 20, `only ${registered.size} routes`);
-    assert.deepEqual([...registered].filter((r) => !documented.has(r)), [], 'registered but not documented');
-    assert.deepEqual([...documented].filter((d) => !registered.has(d)), [], 'documented but not registered');
+    assert.deepEqual(
+      [...registered].filter((r) => !documented.has(r)),
+      [],
+      'registered but not documented',
+    );
+    assert.deepEqual(
+      [...documented].filter((d) => !registered.has(d)),
+      [],
+      'documented but not registered',
+    );
     // Path parameters are declared for each operation that has them.
     for (const [path, item] of Object.entries(doc.paths)) {
       const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);

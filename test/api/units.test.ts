@@ -68,10 +68,25 @@ describe('createApiTokens()', () => {
 
 describe('isPrivateAddress(ip) / checkUrl(url)', () => {
   const table: [string, boolean][] = [
-    ['127.0.0.1', true], ['10.1.2.3', true], ['172.16.0.1', true], ['172.32.0.1', false], ['192.168.1.1', true],
-    ['169.254.169.254', true], ['100.64.0.1', true], ['0.0.0.0', true], ['224.0.0.1', true], ['8.8.8.8', false],
-    ['::1', true], ['::', true], ['fe80::1', true], ['fd00::1', true], ['::ffff:127.0.0.1', true], ['::ffff:7f00:1', true],
-    ['::ffff:8.8.8.8', false], ['2606:4700::1111', false], ['not-an-ip', true],
+    ['127.0.0.1', true],
+    ['10.1.2.3', true],
+    ['172.16.0.1', true],
+    ['172.32.0.1', false],
+    ['192.168.1.1', true],
+    ['169.254.169.254', true],
+    ['100.64.0.1', true],
+    ['0.0.0.0', true],
+    ['224.0.0.1', true],
+    ['8.8.8.8', false],
+    ['::1', true],
+    ['::', true],
+    ['fe80::1', true],
+    ['fd00::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['::ffff:7f00:1', true],
+    ['::ffff:8.8.8.8', false],
+    ['2606:4700::1111', false],
+    ['not-an-ip', true],
   ];
   for (const [ip, expected] of table) it(`${ip} → ${expected}`, () => assert.equal(isPrivateAddress(ip), expected));
   it('refuses non-http schemes, credentials, literal private hosts and localhost', () => {
@@ -88,10 +103,22 @@ describe('isPrivateAddress(ip) / checkUrl(url)', () => {
 describe('backoffMs() and CircuitBreakers', () => {
   it('grows exponentially with ±25 % jitter, capped; first retry within seconds', () => {
     const o = { baseMs: 2000, maxMs: 3_600_000, maxAgeMs: 86_400_000 };
-    assert.equal(backoffMs(1, o, () => 0.5), 2000);
-    assert.equal(backoffMs(1, o, () => 0), 1500);
-    assert.equal(backoffMs(3, o, () => 0.5), 8000);
-    assert.equal(backoffMs(30, o, () => 0.5), 3_600_000);
+    assert.equal(
+      backoffMs(1, o, () => 0.5),
+      2000,
+    );
+    assert.equal(
+      backoffMs(1, o, () => 0),
+      1500,
+    );
+    assert.equal(
+      backoffMs(3, o, () => 0.5),
+      8000,
+    );
+    assert.equal(
+      backoffMs(30, o, () => 0.5),
+      3_600_000,
+    );
     let total = 0;
     let n = 0;
     while (total < o.maxAgeMs) total += backoffMs(++n, o, () => 0.5);

@@ -64,6 +64,13 @@ describe('bench/compare harness (tiny sizes)', () => {
     assert.equal(quantile([5, 1, 3, 2, 4], 0.5), 3);
     assert.equal(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9), 9);
     assert.ok(Number.isNaN(quantile([], 0.5)));
-    assert.match(readmeSection({ options: { contacts: 1, rooms: 1, roomSize: 3, syncBatch: 1, holdMs: 1000, burst: 1, latencyCount: 1, settleMs: 0, runs: 1 }, runs: [], summary: {} }), /MISS/);
+    assert.match(
+      readmeSection({
+        options: { contacts: 1, rooms: 1, roomSize: 3, syncBatch: 1, holdMs: 1000, burst: 1, latencyCount: 1, settleMs: 0, runs: 1 },
+        runs: [],
+        summary: {},
+      }),
+      /MISS/,
+    );
   });
 });

@@ -85,12 +85,36 @@ describe('AccountManager: two accounts in one process', () => {
 
     assert.deepEqual(seenA, ['to a']);
     assert.deepEqual(seenB, ['to b']);
-    assert.deepEqual(fa.sent.map((s) => s.text), ['to a']);
-    assert.deepEqual(fb.sent.map((s) => s.text), ['TO B?']);
-    assert.deepEqual(store.messages.list(a.id).map((m) => m.text), ['to a']);
-    assert.deepEqual(store.messages.list(b.id).map((m) => m.text), ['to b']);
-    assert.deepEqual(a.plugins.list().filter((p) => p.enabled).map((p) => p.name), ['echo']);
-    assert.deepEqual(b.plugins.list().filter((p) => p.enabled).map((p) => p.name), ['upper']);
+    assert.deepEqual(
+      fa.sent.map((s) => s.text),
+      ['to a'],
+    );
+    assert.deepEqual(
+      fb.sent.map((s) => s.text),
+      ['TO B?'],
+    );
+    assert.deepEqual(
+      store.messages.list(a.id).map((m) => m.text),
+      ['to a'],
+    );
+    assert.deepEqual(
+      store.messages.list(b.id).map((m) => m.text),
+      ['to b'],
+    );
+    assert.deepEqual(
+      a.plugins
+        .list()
+        .filter((p) => p.enabled)
+        .map((p) => p.name),
+      ['echo'],
+    );
+    assert.deepEqual(
+      b.plugins
+        .list()
+        .filter((p) => p.enabled)
+        .map((p) => p.name),
+      ['upper'],
+    );
     assert.deepEqual(a.plugins.list().find((p) => p.name === 'upper')!.config, { suffix: '!' });
     assert.deepEqual(store.pluginSettings.list(a.id), []);
     assert.equal(store.kv.get(`plugin:upper:${b.id}`, 'last'), 'to b');
@@ -102,10 +126,13 @@ describe('AccountManager: two accounts in one process', () => {
     assert.equal(received.length, 2);
     assert.equal(byAccount.get(a.id), 'to a');
     assert.equal(byAccount.get(b.id), 'to b');
-    assert.deepEqual(manager.list().map((i) => [i.name, i.state]), [
-      ['first', 'online'],
-      ['second', 'online'],
-    ]);
+    assert.deepEqual(
+      manager.list().map((i) => [i.name, i.state]),
+      [
+        ['first', 'online'],
+        ['second', 'online'],
+      ],
+    );
   });
 
   it('remove() deletes an account and what was stored for it', async () => {
@@ -166,7 +193,10 @@ describe('AccountManager: login ladder, sessions and events', () => {
     await bot.idle();
     await bot.queue.idle();
     await m1.stopAll();
-    assert.deepEqual(created[0]!.sent.map((x) => x.text), ['hello']);
+    assert.deepEqual(
+      created[0]!.sent.map((x) => x.text),
+      ['hello'],
+    );
     assert.equal(bot.info().state, 'stopped');
     assert.deepEqual(store.sessions.load(bot.id), { fake: true, self: '@self' });
 
@@ -178,7 +208,13 @@ describe('AccountManager: login ladder, sessions and events', () => {
     const t2 = created.at(-1)!;
     assert.deepEqual(t2.startCalls[0]!.session, { fake: true, self: '@self' });
     assert.equal(t2.startCalls[0]!.pushLogin, true);
-    assert.deepEqual(bot2.plugins.list().filter((p) => p.enabled).map((p) => p.name), ['echo']);
+    assert.deepEqual(
+      bot2.plugins
+        .list()
+        .filter((p) => p.enabled)
+        .map((p) => p.name),
+      ['echo'],
+    );
 
     // Kicked by another login: account.logout event, then a new login attempt on a fresh transport.
     const logouts: BotEvent[] = [];
@@ -217,7 +253,10 @@ describe('AccountManager: login ladder, sessions and events', () => {
     await m.stopAll();
     assert.equal(store.outbound.get(r1.id)!.status, 'sent');
     assert.equal(store.outbound.get(r2.id)!.status, 'queued');
-    assert.deepEqual(f.sent.map((s) => s.text), ['one']);
+    assert.deepEqual(
+      f.sent.map((s) => s.text),
+      ['one'],
+    );
     store.close();
     rmSync(d, { recursive: true, force: true });
   });

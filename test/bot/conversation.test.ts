@@ -42,7 +42,10 @@ describe('conversation (fake transport): bot + pipeline + echo', () => {
 
   it('private chat: ping → pong (first plugin wins, echo is not reached)', async () => {
     const r = await chat.shouldReply('ping', 'pong');
-    assert.deepEqual(r.trace.steps.map((s) => [s.plugin, s.outcome]), [['ping', 'replied']]);
+    assert.deepEqual(
+      r.trace.steps.map((s) => [s.plugin, s.outcome]),
+      [['ping', 'replied']],
+    );
   });
 
   it('private chat: echo answers everything else with the same text', async () => {

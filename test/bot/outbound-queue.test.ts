@@ -57,7 +57,10 @@ describe('OutboundQueue', () => {
     assert.equal(recs[0]!.status, 'queued');
     await clock.advance(0);
     await queue.idle();
-    assert.deepEqual(fake.sent.map((s) => s.text), recs.map((_, i) => `m${i}`));
+    assert.deepEqual(
+      fake.sent.map((s) => s.text),
+      recs.map((_, i) => `m${i}`),
+    );
     const stored = store.outbound.get(recs[5]!.id)!;
     assert.equal(stored.status, 'sent');
     assert.equal(stored.wechatId, fake.sent[5]!.id);
@@ -80,8 +83,15 @@ describe('OutboundQueue', () => {
       return fake.sendText(to, text);
     };
     queue = new OutboundQueue({
-      account: 'a1', repo: store.outbound, transport: () => slow, clock, log: silentLogger(), pacing: null,
-      canSend: () => online, transaction: (fn) => store.db.transaction(fn)(), maxInFlight: 4,
+      account: 'a1',
+      repo: store.outbound,
+      transport: () => slow,
+      clock,
+      log: silentLogger(),
+      pacing: null,
+      canSend: () => online,
+      transaction: (fn) => store.db.transaction(fn)(),
+      maxInFlight: 4,
     });
     queue.start();
     for (let i = 0; i < 6; i++) for (const chat of ['@a', '@b', '@c', '@d', '@e']) enqueue(chat, `${chat}${i}`);
@@ -90,7 +100,10 @@ describe('OutboundQueue', () => {
     assert.equal(maxInFlight, 4, 'four sends in flight at once');
     assert.equal(maxPerChat, 1, 'never two sends to one chat at once');
     for (const chat of ['@a', '@b', '@c', '@d', '@e']) {
-      assert.deepEqual(fake.sent.filter((x) => x.to === chat).map((x) => x.text), [0, 1, 2, 3, 4, 5].map((i) => `${chat}${i}`));
+      assert.deepEqual(
+        fake.sent.filter((x) => x.to === chat).map((x) => x.text),
+        [0, 1, 2, 3, 4, 5].map((i) => `${chat}${i}`),
+      );
     }
   });
 
@@ -124,11 +137,17 @@ describe('OutboundQueue', () => {
     enqueue('@other', 'o');
     await clock.advance(100);
     // 3 to @flood (burst), then @other is not stuck behind @flood.
-    assert.deepEqual(fake.sent.map((s) => s.text), ['f0', 'f1', 'f2', 'o']);
+    assert.deepEqual(
+      fake.sent.map((s) => s.text),
+      ['f0', 'f1', 'f2', 'o'],
+    );
     await clock.advance(6_000);
     assert.equal(fake.sent.length, 5);
     await clock.advance(6_000);
-    assert.deepEqual(fake.sent.map((s) => s.text), ['f0', 'f1', 'f2', 'o', 'f3', 'f4']);
+    assert.deepEqual(
+      fake.sent.map((s) => s.text),
+      ['f0', 'f1', 'f2', 'o', 'f3', 'f4'],
+    );
   });
 
   it('safe pacing: the daily cap holds the rest until the next UTC day', async () => {
@@ -206,7 +225,10 @@ describe('OutboundQueue', () => {
     assert.equal(a.id, b.id);
     await clock.advance(0);
     await queue.idle();
-    assert.deepEqual(fake.sent.map((s) => s.text), ['once']);
+    assert.deepEqual(
+      fake.sent.map((s) => s.text),
+      ['once'],
+    );
   });
 
   it('after a restart, queued rows (and rows cut off while sending) are sent', async () => {
@@ -222,6 +244,9 @@ describe('OutboundQueue', () => {
     queue.start();
     await clock.advance(0);
     await queue.idle();
-    assert.deepEqual(fake.sent.map((s) => s.text), ['one', 'two']);
+    assert.deepEqual(
+      fake.sent.map((s) => s.text),
+      ['one', 'two'],
+    );
   });
 });

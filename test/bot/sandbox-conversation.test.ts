@@ -73,7 +73,7 @@ describe('conversation through the sandbox (real web protocol)', () => {
     await chat.inRoom(roomTopic, { from: member, mention: true }).shouldReply('are you there', `yes, ${member}?`);
   });
 
-  it("own messages (sent from the phone) are ignored", async () => {
+  it('own messages (sent from the phone) are ignored', async () => {
     const r = await chat.shouldNotReply('ping', { from: 'self' });
     assert.match(r.trace.reason ?? '', /own message/);
   });

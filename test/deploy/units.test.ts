@@ -40,7 +40,10 @@ describe('deploy/weiroto.service', () => {
     assert.ok(Number(service.get('TimeoutStopSec')![0]) > 10, 'gives weiroto its 10 s to stop');
   });
   it('keeps DATA_DIR outside the code directory', () => {
-    const dataDir = service.get('Environment')!.map((e) => /^DATA_DIR=(.+)$/.exec(e)?.[1]).find(Boolean);
+    const dataDir = service
+      .get('Environment')!
+      .map((e) => /^DATA_DIR=(.+)$/.exec(e)?.[1])
+      .find(Boolean);
     const workDir = service.get('WorkingDirectory')![0]!;
     assert.ok(dataDir && !dataDir.startsWith(workDir), `${dataDir} vs ${workDir}`);
   });

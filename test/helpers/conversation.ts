@@ -96,9 +96,7 @@ export async function createConversation(options: ConversationOptions = {}): Pro
   const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-chat-'));
   const store = openStore({ dataDir });
   const registry = options.plugins ? new PluginRegistry(options.plugins) : await PluginRegistry.load();
-  const fake = options.sandbox
-    ? undefined
-    : new FakeTransport({ contacts: [FAKE_WORLD.alice, FAKE_WORLD.bob], rooms: [FAKE_ROOM] });
+  const fake = options.sandbox ? undefined : new FakeTransport({ contacts: [FAKE_WORLD.alice, FAKE_WORLD.bob], rooms: [FAKE_ROOM] });
   const manager = new AccountManager({
     store,
     log: silentLogger(),
@@ -171,7 +169,13 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     });
     const trace = await traceFor((t) => t.messageId === m.id);
     await bot.queue.idle();
-    return { trace, replies: f.sent.slice(start).filter((s) => s.to === m.chatId).map((s) => s.text ?? `[${s.type}] ${s.fileName ?? ''}`) };
+    return {
+      trace,
+      replies: f.sent
+        .slice(start)
+        .filter((s) => s.to === m.chatId)
+        .map((s) => s.text ?? `[${s.type}] ${s.fileName ?? ''}`),
+    };
   }
 
   function view(bound: SayOptions): ChatView {

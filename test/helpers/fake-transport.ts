@@ -173,7 +173,16 @@ export class FakeTransport implements Transport {
    *   fake.receive({ from: '@alice', text: 'ping' });
    *   fake.receive({ from: '@bob', room: '@@group', text: '@Bot hi', mentionsSelf: true });
    */
-  receive(m: { from: string; text: string; room?: string; mentionsSelf?: boolean; isSelf?: boolean; type?: Message['type']; id?: string; to?: string }): Message {
+  receive(m: {
+    from: string;
+    text: string;
+    room?: string;
+    mentionsSelf?: boolean;
+    isSelf?: boolean;
+    type?: Message['type'];
+    id?: string;
+    to?: string;
+  }): Message {
     const self = this.selfContact.id;
     const sender = m.isSelf ? self : m.from;
     const msg: Message = {
@@ -267,7 +276,11 @@ export class FakeTransport implements Transport {
   }
   async setPinned(): Promise<void> {}
   async createRoom(memberIds: string[], topic = ''): Promise<Room> {
-    const r = room(`@@room${++seq}`, topic, memberIds.map((id) => this.contactsById.get(id) ?? contact(id, id)));
+    const r = room(
+      `@@room${++seq}`,
+      topic,
+      memberIds.map((id) => this.contactsById.get(id) ?? contact(id, id)),
+    );
     this.roomsById.set(r.id, r);
     return r;
   }

@@ -17,7 +17,8 @@ bot.on('message', (msg) => {
   if (msg.MsgType === bot.CONF.MSGTYPE_TEXT && !msg.isSendBySelf) {
     const group = msg.FromUserName.startsWith('@@');
     const text = group ? msg.Content.replace(/^[^\n]*:\n/, '') : msg.Content;
-    bot.sendMsg('echo: ' + text, msg.FromUserName)
+    bot
+      .sendMsg('echo: ' + text, msg.FromUserName)
       .then((r) => out({ event: 'sent', to: msg.FromUserName, msgId: r.MsgID }))
       .catch((err) => out({ event: 'error', message: 'send ' + String(err && err.message) }));
   }

@@ -5,11 +5,13 @@ import { compose, type Middleware } from '../../src/pipeline/compose.js';
 describe('compose(middleware)', () => {
   it('runs middleware in onion order', async () => {
     const order: string[] = [];
-    const mw = (n: string): Middleware<unknown> => async (_ctx, next) => {
-      order.push(`${n}>`);
-      await next();
-      order.push(`<${n}`);
-    };
+    const mw =
+      (n: string): Middleware<unknown> =>
+      async (_ctx, next) => {
+        order.push(`${n}>`);
+        await next();
+        order.push(`<${n}`);
+      };
     await compose([mw('a'), mw('b'), mw('c')])({});
     assert.deepEqual(order, ['a>', 'b>', 'c>', '<c', '<b', '<a']);
   });
@@ -37,7 +39,14 @@ describe('compose(middleware)', () => {
   });
 
   it('propagates a throw as a rejection', async () => {
-    await assert.rejects(compose<unknown>([() => { throw new Error('boom'); }])({}), /boom/);
+    await assert.rejects(
+      compose<unknown>([
+        () => {
+          throw new Error('boom');
+        },
+      ])({}),
+      /boom/,
+    );
   });
 
   it('warns when a middleware resolves before its downstream (missing await)', async () => {

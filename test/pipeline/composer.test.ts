@@ -29,7 +29,19 @@ function setup() {
   };
   const ctx = (m: Partial<Message>): Context =>
     new Context(
-      { id: '1', type: 'text', chatId: '@alice', senderId: '@alice', toId: '@self', isSelf: false, text: '', mentionsSelf: false, mentions: [], createdAt: 0, ...m },
+      {
+        id: '1',
+        type: 'text',
+        chatId: '@alice',
+        senderId: '@alice',
+        toId: '@self',
+        isSelf: false,
+        text: '',
+        mentionsSelf: false,
+        mentions: [],
+        createdAt: 0,
+        ...m,
+      },
       bot,
       silentLogger(),
     );
@@ -83,7 +95,10 @@ describe('composer.private() / group(id) / mention() / on(type) / filter()', () 
     const d = new Composer();
     d.mention((x) => x.reply('mentioned'));
     d.on(['image', 'video'], (x) => x.reply('media'));
-    d.filter((x) => x.text.length > 5, (x) => x.reply('long'));
+    d.filter(
+      (x) => x.text.length > 5,
+      (x) => x.reply('long'),
+    );
     const run2 = d.middleware();
     await run2(ctx2({ chatId: '@@g', roomId: '@@g', mentionsSelf: true }), async () => {});
     await run2(ctx2({ type: 'video' }), async () => {});

@@ -14,7 +14,14 @@ const probe = definePlugin({
     const c = new Composer();
     c.hears('config?', (ctx) => ctx.reply(`${config.endpoint}|${config.model}`));
     c.hears('dir?', (ctx) => ctx.reply(api.dataDir));
-    c.hears('plugins?', (ctx) => ctx.reply(api.plugins.list().map((p) => `${p.name}:${p.enabled ? 'on' : 'off'}`).join(',')));
+    c.hears('plugins?', (ctx) =>
+      ctx.reply(
+        api.plugins
+          .list()
+          .map((p) => `${p.name}:${p.enabled ? 'on' : 'off'}`)
+          .join(','),
+      ),
+    );
     c.hears('silence other', async (ctx) => {
       await api.plugins.disable('other');
       await ctx.reply('done');

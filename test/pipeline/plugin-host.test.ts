@@ -102,7 +102,10 @@ describe('PluginHost: error boundaries', () => {
 
   it('a normal message passes every plugin', async () => {
     const r = await chat.shouldReply('fine', 'tail:fine');
-    assert.deepEqual(r.trace.steps.map((s) => s.outcome), ['ran', 'ran', 'ran', 'replied']);
+    assert.deepEqual(
+      r.trace.steps.map((s) => s.outcome),
+      ['ran', 'ran', 'ran', 'replied'],
+    );
   });
 });
 
@@ -114,7 +117,13 @@ describe('PluginHost: run-time settings', () => {
   after(() => chat.close());
 
   it('starts with BOT_PLUGINS as defaults when the account saved nothing', async () => {
-    assert.deepEqual(chat.bot.plugins.list().map((p) => [p.name, p.enabled]), [['greeter', true], ['tail', false]]);
+    assert.deepEqual(
+      chat.bot.plugins.list().map((p) => [p.name, p.enabled]),
+      [
+        ['greeter', true],
+        ['tail', false],
+      ],
+    );
     assert.deepEqual(chat.store.pluginSettings.list(chat.bot.id), []);
     await chat.shouldReply('hi', 'hello');
     await chat.shouldNotReply('other');
@@ -145,10 +154,13 @@ describe('PluginHost: run-time settings', () => {
 
   it('stores settings; a disabled plugin keeps its config; a new host reads them back', async () => {
     const saved = chat.store.pluginSettings.list(chat.bot.id);
-    assert.deepEqual(saved.map((s) => [s.plugin, s.enabled, s.config]), [
-      ['greeter', false, { word: 'hey', times: 2 }],
-      ['tail', true, {}],
-    ]);
+    assert.deepEqual(
+      saved.map((s) => [s.plugin, s.enabled, s.config]),
+      [
+        ['greeter', false, { word: 'hey', times: 2 }],
+        ['tail', true, {}],
+      ],
+    );
     await chat.enable('greeter');
     await chat.shouldReply('hi', 'hey hey');
   });

@@ -10,13 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { PluginHost, PluginRegistry, type PluginDefinition } from '../../src/pipeline/index.js';
 import { Directory } from '../../src/bot/directory.js';
 import { Emitter, type BotEvents } from '../../src/bot/events.js';
-import type {
-  BotHandle,
-  OutboundRecord,
-  OutgoingContent,
-  SendOptions,
-  SendTarget,
-} from '../../src/bot/types.js';
+import type { BotHandle, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../../src/bot/types.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import type { Contact, Message, MessageType, Room } from '../../src/transport/model.js';
 import type { Transport } from '../../src/transport/transport.js';
@@ -87,11 +81,7 @@ export interface Harness {
   calls: { method: string; args: unknown[] }[];
   events: Emitter<BotEvents>;
   /** A text (or other) message arrives: from a contact, in a room when `room` is given. */
-  say(
-    from: Contact,
-    text: string,
-    o?: { room?: Room; mention?: boolean; type?: MessageType; isSelf?: boolean },
-  ): Promise<Message>;
+  say(from: Contact, text: string, o?: { room?: Room; mention?: boolean; type?: MessageType; isSelf?: boolean }): Promise<Message>;
   /** Sent texts since the last call (and forget them). */
   take(): string[];
   /** Wait (real time) until at least `n` messages were sent since the last take. */
@@ -106,11 +96,7 @@ function describe(c: OutgoingContent): string {
 }
 
 /** Start one plugin with `config` on a fresh account. */
-export async function startPlugin(
-  def: PluginDefinition,
-  config: unknown,
-  o: HarnessOptions = {},
-): Promise<Harness> {
+export async function startPlugin(def: PluginDefinition, config: unknown, o: HarnessOptions = {}): Promise<Harness> {
   const clock = o.clock ?? new FakeClock(Date.UTC(2024, 0, 1, 10, 0));
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'weiroto-plugin-'));
   const store = openStore({ dataDir, now: () => clock.now() });
@@ -134,12 +120,7 @@ export async function startPlugin(
   const resolveTarget = (to: SendTarget): string => {
     const id =
       'id' in to
-        ? ((
-            directory.contact(to.id) ??
-            directory.room(to.id) ??
-            directory.find(to.id) ??
-            directory.findRoom(to.id)
-          )?.id ?? to.id)
+        ? ((directory.contact(to.id) ?? directory.room(to.id) ?? directory.find(to.id) ?? directory.findRoom(to.id))?.id ?? to.id)
         : 'name' in to
           ? directory.find(to.name)?.id
           : directory.findRoom(to.room)?.id;

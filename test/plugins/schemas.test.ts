@@ -24,8 +24,7 @@ describe('built-in plugin schemas', () => {
       assert.equal(schema.type, 'object', name);
       const props = Object.entries(schema.properties ?? {});
       assert.ok(props.length > 0, `${name} has fields`);
-      for (const [field, p] of props)
-        assert.ok(p.description, `${name}.${field} has a .describe() text for the panel`);
+      for (const [field, p] of props) assert.ok(p.description, `${name}.${field} has a .describe() text for the panel`);
     }
   });
 });

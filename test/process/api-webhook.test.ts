@@ -50,8 +50,14 @@ describe('webhooks and API through startServer', () => {
     sb = await startSandbox({ holdMs: 300, contacts: 10, rooms: 2, roomSize: 4, rateLimits: false });
     const config = loadConfig(
       {
-        PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'w-apiwh-')), BOT_PLUGINS: '', SEND_PACING: 'off',
-        WECHAT_ENDPOINT: sb.origin, WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, WEBHOOK_SECRET: SECRET, API_TOKEN: TOKEN,
+        PORT: '0',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'w-apiwh-')),
+        BOT_PLUGINS: '',
+        SEND_PACING: 'off',
+        WECHAT_ENDPOINT: sb.origin,
+        WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
+        WEBHOOK_SECRET: SECRET,
+        API_TOKEN: TOKEN,
       },
       { envFile: false },
     );
@@ -73,9 +79,7 @@ describe('webhooks and API through startServer', () => {
     await sb.control.sendMessage({ from: friend.nickname, text: 'ping' });
     const event = await until('the webhook delivery', () => received.find((e) => e.type === 'message.received' && e.data.text === 'ping'));
     assert.ok(event.id);
-    const reply = await until('the reply in the sandbox', async () =>
-      (await sb.control.sent({})).messages.find((m) => m.text === 'pong from webhook'),
-    );
+    const reply = await until('the reply in the sandbox', async () => (await sb.control.sent({})).messages.find((m) => m.text === 'pong from webhook'));
     assert.equal(reply.to, friend.id);
   });
 

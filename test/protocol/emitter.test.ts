@@ -30,7 +30,18 @@ describe('bounded memories', () => {
 
   it(`the recent-message memory for recalls keeps the last ${RECENT_MESSAGES}`, () => {
     const { recent } = newMemories();
-    const msg = (id: string): Message => ({ id, type: 'text', chatId: '@a', senderId: '@a', toId: '@me', isSelf: false, text: id, mentionsSelf: false, mentions: [], createdAt: 0 });
+    const msg = (id: string): Message => ({
+      id,
+      type: 'text',
+      chatId: '@a',
+      senderId: '@a',
+      toId: '@me',
+      isSelf: false,
+      text: id,
+      mentionsSelf: false,
+      mentions: [],
+      createdAt: 0,
+    });
     for (let i = 0; i <= RECENT_MESSAGES; i++) recent.set(String(i), msg(String(i)));
     assert.equal(recent.get('0'), undefined, 'the oldest is gone');
     assert.equal(recent.get('1')?.id, '1');

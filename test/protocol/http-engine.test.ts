@@ -134,7 +134,9 @@ describe('directRequest', () => {
     routes.set('/echo', (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => res.writeHead(201, { 'Set-Cookie': ['a=1; Path=/', 'b=2; Path=/'] }).end(`${req.headers['content-length']}:${Buffer.concat(chunks).toString()}`));
+      req.on('end', () =>
+        res.writeHead(201, { 'Set-Cookie': ['a=1; Path=/', 'b=2; Path=/'] }).end(`${req.headers['content-length']}:${Buffer.concat(chunks).toString()}`),
+      );
     });
     const r = await send('/echo', undefined, '{"x":"é"}');
     assert.equal(r.status, 201);
@@ -191,7 +193,17 @@ describe('HttpSession cookies and deadlines', () => {
       await get('/x');
       await new Promise((r) => setTimeout(r, 1100));
       await get('/x');
-      assert.deepEqual(seen, ['', 'wxsid=one', 'wxsid=one', 'wxsid=one', 'wxsid=two', 'wxsid=two; extra=1', 'wxsid=two; extra=1', 'wxsid=two; extra=1; short=1', 'wxsid=two; extra=1']);
+      assert.deepEqual(seen, [
+        '',
+        'wxsid=one',
+        'wxsid=one',
+        'wxsid=one',
+        'wxsid=two',
+        'wxsid=two; extra=1',
+        'wxsid=two; extra=1',
+        'wxsid=two; extra=1; short=1',
+        'wxsid=two; extra=1',
+      ]);
     } finally {
       s.close();
     }

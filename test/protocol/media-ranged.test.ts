@@ -21,7 +21,8 @@ afterEach(async () => {
 async function withVideo(video: (req: SeenRequest) => Reply): Promise<Message> {
   const routes = happyRoutes();
   let checks = 0;
-  routes.synccheck = () => (++checks <= 2 ? { body: 'window.synccheck={retcode:"0",selector:"2"}' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 50 });
+  routes.synccheck = () =>
+    ++checks <= 2 ? { body: 'window.synccheck={retcode:"0",selector:"2"}' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 50 };
   routes.webwxsync = (_r, n) => (n === 2 ? syncBody([rawMsg('7001', '@alice', '', { MsgType: 43, PlayLength: 3 })], 300) : syncBody([], 200 + n));
   routes.webwxgetvideo = video;
   fake = await startFakeWechat(routes);
@@ -84,6 +85,9 @@ describe('avatarUrl()', () => {
   });
 
   it('leaves a path without skey alone', () => {
-    assert.equal(avatarUrl('wx.qq.com', '/cgi-bin/mmwebwx-bin/webwxgetheadimg?seq=0&username=@@r', '@crypt_x'), 'https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxgetheadimg?seq=0&username=@@r');
+    assert.equal(
+      avatarUrl('wx.qq.com', '/cgi-bin/mmwebwx-bin/webwxgetheadimg?seq=0&username=@@r', '@crypt_x'),
+      'https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxgetheadimg?seq=0&username=@@r',
+    );
   });
 });

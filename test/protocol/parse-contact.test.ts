@@ -56,7 +56,21 @@ describe('recorded fixtures parse unchanged', () => {
 
 describe('parseRoom(raw, selfId, stableId, previous)', () => {
   it('keeps previous members when the new entry has none, decodes emoji in names', () => {
-    const full = parseRoom({ UserName: '@@r', NickName: 'T<span class="emoji emoji1f604"></span>', MemberCount: 2, MemberList: [{ UserName: '@a', NickName: 'A', DisplayName: 'Ann' }, { UserName: '@b', NickName: 'B&amp;B', DisplayName: '' }], Statues: 0, EncryChatRoomId: '@x', ChatRoomOwner: '@me' } as unknown as RawContact, '@me');
+    const full = parseRoom(
+      {
+        UserName: '@@r',
+        NickName: 'T<span class="emoji emoji1f604"></span>',
+        MemberCount: 2,
+        MemberList: [
+          { UserName: '@a', NickName: 'A', DisplayName: 'Ann' },
+          { UserName: '@b', NickName: 'B&amp;B', DisplayName: '' },
+        ],
+        Statues: 0,
+        EncryChatRoomId: '@x',
+        ChatRoomOwner: '@me',
+      } as unknown as RawContact,
+      '@me',
+    );
     assert.equal(full.topic, 'T😄');
     assert.equal(full.members[1]!.name, 'B&B');
     assert.equal(full.members[0]!.displayName, 'Ann');

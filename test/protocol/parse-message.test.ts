@@ -15,11 +15,47 @@ const ctx: ParseContext = {
 
 function msg(over: Partial<RawAddMsg>): RawAddMsg {
   return {
-    MsgId: '4442356190966618405', FromUserName: '@alice', ToUserName: SELF, MsgType: 1, Content: '', Status: 3, ImgStatus: 1,
-    CreateTime: 1700000000, VoiceLength: 0, PlayLength: 0, FileName: '', FileSize: '', MediaId: '', Url: '', AppMsgType: 0,
-    StatusNotifyCode: 0, StatusNotifyUserName: '',
-    RecommendInfo: { UserName: '', NickName: '', QQNum: 0, Province: '', City: '', Content: '', Signature: '', Alias: '', Scene: 0, VerifyFlag: 0, AttrStatus: 0, Sex: 0, Ticket: '', OpCode: 0 },
-    ForwardFlag: 0, AppInfo: { AppID: '', Type: 0 }, HasProductId: 0, Ticket: '', ImgHeight: 0, ImgWidth: 0, SubMsgType: 0, NewMsgId: '4442356190966618405',
+    MsgId: '4442356190966618405',
+    FromUserName: '@alice',
+    ToUserName: SELF,
+    MsgType: 1,
+    Content: '',
+    Status: 3,
+    ImgStatus: 1,
+    CreateTime: 1700000000,
+    VoiceLength: 0,
+    PlayLength: 0,
+    FileName: '',
+    FileSize: '',
+    MediaId: '',
+    Url: '',
+    AppMsgType: 0,
+    StatusNotifyCode: 0,
+    StatusNotifyUserName: '',
+    RecommendInfo: {
+      UserName: '',
+      NickName: '',
+      QQNum: 0,
+      Province: '',
+      City: '',
+      Content: '',
+      Signature: '',
+      Alias: '',
+      Scene: 0,
+      VerifyFlag: 0,
+      AttrStatus: 0,
+      Sex: 0,
+      Ticket: '',
+      OpCode: 0,
+    },
+    ForwardFlag: 0,
+    AppInfo: { AppID: '', Type: 0 },
+    HasProductId: 0,
+    Ticket: '',
+    ImgHeight: 0,
+    ImgWidth: 0,
+    SubMsgType: 0,
+    NewMsgId: '4442356190966618405',
     ...over,
   };
 }
@@ -28,24 +64,114 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 
 describe('parseAddMsg(raw, ctx): message kinds', () => {
   const cases: [string, Partial<RawAddMsg>, Record<string, unknown>][] = [
-    ['text with br, entities, emoji', { Content: 'a<br/>&lt;b&gt;<span class="emoji emoji1f604"></span>' }, { type: 'text', text: 'a\n<b>😄', chatId: '@alice', senderId: '@alice', isSelf: false, senderName: 'Alice' }],
+    [
+      'text with br, entities, emoji',
+      { Content: 'a<br/>&lt;b&gt;<span class="emoji emoji1f604"></span>' },
+      { type: 'text', text: 'a\n<b>😄', chatId: '@alice', senderId: '@alice', isSelf: false, senderName: 'Alice' },
+    ],
     ['own text echo', { FromUserName: SELF, ToUserName: '@alice', Content: 'hi' }, { type: 'text', chatId: '@alice', senderId: SELF, isSelf: true }],
-    ['image', { MsgType: 3, Content: esc('<msg><img aeskey="x" /></msg>'), ImgWidth: 100, ImgHeight: 50, MediaId: '@crypt_1' }, { type: 'image', media: { mediaId: '@crypt_1', width: 100, height: 50 } }],
+    [
+      'image',
+      { MsgType: 3, Content: esc('<msg><img aeskey="x" /></msg>'), ImgWidth: 100, ImgHeight: 50, MediaId: '@crypt_1' },
+      { type: 'image', media: { mediaId: '@crypt_1', width: 100, height: 50 } },
+    ],
     ['voice', { MsgType: 34, VoiceLength: 3200 }, { type: 'voice', media: { durationMs: 3200, mimeType: 'audio/mpeg' } }],
-    ['video', { MsgType: 43, PlayLength: 7, ImgWidth: 640, ImgHeight: 360 }, { type: 'video', media: { width: 640, height: 360, durationMs: 7000, mimeType: 'video/mp4' } }],
+    [
+      'video',
+      { MsgType: 43, PlayLength: 7, ImgWidth: 640, ImgHeight: 360 },
+      { type: 'video', media: { width: 640, height: 360, durationMs: 7000, mimeType: 'video/mp4' } },
+    ],
     ['micro video', { MsgType: 62, PlayLength: 2 }, { type: 'video', media: { durationMs: 2000, mimeType: 'video/mp4' } }],
-    ['emoticon', { MsgType: 47, Content: esc('<msg><emoji fromusername="a" md5="0123456789abcdef0123456789abcdef" width="120" height="120" type="2"></emoji></msg>') }, { type: 'emoticon', media: { md5: '0123456789abcdef0123456789abcdef', width: 120, height: 120, storeSticker: false } }],
-    ['store sticker', { MsgType: 47, HasProductId: 1, Content: esc('<msg><emoji md5="ab"></emoji></msg>') }, { type: 'emoticon', media: { md5: 'ab', storeSticker: true } }],
-    ['file', { MsgType: 49, AppMsgType: 6, FileName: 'report.pdf', FileSize: '12345', MediaId: '@crypt_f', Content: esc('<msg><appmsg appid="" sdkver="0"><title>report.pdf</title><type>6</type><appattach><totallen>12345</totallen><attachid>@crypt_f</attachid><fileext>pdf</fileext></appattach></appmsg></msg>') }, { type: 'file', media: { fileName: 'report.pdf', mediaId: '@crypt_f', fileSize: 12345 } }],
-    ['link', { MsgType: 49, AppMsgType: 5, Url: 'https://e.com/a', Content: esc('<msg><appmsg><title>News &amp; more</title><des>d</des><type>5</type><url>https://e.com/a</url></appmsg><appinfo><appname>App</appname></appinfo></msg>') }, { type: 'link', link: { title: 'News & more', description: 'd', url: 'https://e.com/a', appType: 5, appName: 'App' } }],
-    ['music', { MsgType: 49, AppMsgType: 3, Content: esc('<msg><appmsg><title>Song</title><type>3</type><url>http://m</url></appmsg></msg>') }, { type: 'music', text: '[music] Song' }],
+    [
+      'emoticon',
+      { MsgType: 47, Content: esc('<msg><emoji fromusername="a" md5="0123456789abcdef0123456789abcdef" width="120" height="120" type="2"></emoji></msg>') },
+      { type: 'emoticon', media: { md5: '0123456789abcdef0123456789abcdef', width: 120, height: 120, storeSticker: false } },
+    ],
+    [
+      'store sticker',
+      { MsgType: 47, HasProductId: 1, Content: esc('<msg><emoji md5="ab"></emoji></msg>') },
+      { type: 'emoticon', media: { md5: 'ab', storeSticker: true } },
+    ],
+    [
+      'file',
+      {
+        MsgType: 49,
+        AppMsgType: 6,
+        FileName: 'report.pdf',
+        FileSize: '12345',
+        MediaId: '@crypt_f',
+        Content: esc(
+          '<msg><appmsg appid="" sdkver="0"><title>report.pdf</title><type>6</type><appattach><totallen>12345</totallen><attachid>@crypt_f</attachid><fileext>pdf</fileext></appattach></appmsg></msg>',
+        ),
+      },
+      { type: 'file', media: { fileName: 'report.pdf', mediaId: '@crypt_f', fileSize: 12345 } },
+    ],
+    [
+      'link',
+      {
+        MsgType: 49,
+        AppMsgType: 5,
+        Url: 'https://e.com/a',
+        Content: esc(
+          '<msg><appmsg><title>News &amp; more</title><des>d</des><type>5</type><url>https://e.com/a</url></appmsg><appinfo><appname>App</appname></appinfo></msg>',
+        ),
+      },
+      { type: 'link', link: { title: 'News & more', description: 'd', url: 'https://e.com/a', appType: 5, appName: 'App' } },
+    ],
+    [
+      'music',
+      { MsgType: 49, AppMsgType: 3, Content: esc('<msg><appmsg><title>Song</title><type>3</type><url>http://m</url></appmsg></msg>') },
+      { type: 'music', text: '[music] Song' },
+    ],
     ['mini program', { MsgType: 49, AppMsgType: 33, Content: esc('<msg><appmsg><title>Mini</title><type>33</type></appmsg></msg>') }, { type: 'mini-program' }],
-    ['unknown app 57', { MsgType: 49, AppMsgType: 57, Content: esc('<msg><appmsg><title>quote</title><type>57</type></appmsg></msg>') }, { type: 'unknown', text: '[app] quote' }],
+    [
+      'unknown app 57',
+      { MsgType: 49, AppMsgType: 57, Content: esc('<msg><appmsg><title>quote</title><type>57</type></appmsg></msg>') },
+      { type: 'unknown', text: '[app] quote' },
+    ],
     ['red packet app', { MsgType: 49, AppMsgType: 2001, Content: esc('<msg><appmsg><title>红包</title></appmsg></msg>') }, { type: 'red-packet' }],
     ['red packet type 1', { MsgType: 1, AppMsgType: 2001 }, { type: 'red-packet' }],
-    ['transfer', { MsgType: 49, AppMsgType: 2000, Content: esc('<msg><appmsg><title><![CDATA[微信转账]]></title></appmsg></msg>') }, { type: 'transfer', link: { title: '微信转账', appType: 2000 } }],
-    ['location (1 + 48)', { MsgType: 1, SubMsgType: 48, Content: 'Beijing Station:<br/>/cgi-bin/mmwebwx-bin/webwxgetpubliclinkimg?url=xxx&msgid=1&pictype=location', Url: 'http://apis.map.qq.com/uri/v1/geocoder?coord=39.9,116.4', OriContent: '<?xml version="1.0"?>\n<msg>\n\t<location x="39.902" y="116.427" scale="16" label="Beijing Station" maptype="0" poiname="[位置]" poiid="" />\n</msg>\n' }, { type: 'location', location: { label: 'Beijing Station', lat: 39.902, lng: 116.427, poi: '[位置]' } }],
-    ['contact card', { MsgType: 42, RecommendInfo: { UserName: '@c', NickName: 'Card Guy', QQNum: 0, Province: '', City: '', Content: '', Signature: '', Alias: 'cg', Scene: 17, VerifyFlag: 0, AttrStatus: 0, Sex: 1, Ticket: '', OpCode: 0 }, Content: esc('<?xml version="1.0"?><msg username="v1_abc@stranger" nickname="Card Guy" />') }, { type: 'contact-card', card: { name: 'Card Guy', official: false, id: 'v1_abc@stranger', alias: 'cg' } }],
+    [
+      'transfer',
+      { MsgType: 49, AppMsgType: 2000, Content: esc('<msg><appmsg><title><![CDATA[微信转账]]></title></appmsg></msg>') },
+      { type: 'transfer', link: { title: '微信转账', appType: 2000 } },
+    ],
+    [
+      'location (1 + 48)',
+      {
+        MsgType: 1,
+        SubMsgType: 48,
+        Content: 'Beijing Station:<br/>/cgi-bin/mmwebwx-bin/webwxgetpubliclinkimg?url=xxx&msgid=1&pictype=location',
+        Url: 'http://apis.map.qq.com/uri/v1/geocoder?coord=39.9,116.4',
+        OriContent:
+          '<?xml version="1.0"?>\n<msg>\n\t<location x="39.902" y="116.427" scale="16" label="Beijing Station" maptype="0" poiname="[位置]" poiid="" />\n</msg>\n',
+      },
+      { type: 'location', location: { label: 'Beijing Station', lat: 39.902, lng: 116.427, poi: '[位置]' } },
+    ],
+    [
+      'contact card',
+      {
+        MsgType: 42,
+        RecommendInfo: {
+          UserName: '@c',
+          NickName: 'Card Guy',
+          QQNum: 0,
+          Province: '',
+          City: '',
+          Content: '',
+          Signature: '',
+          Alias: 'cg',
+          Scene: 17,
+          VerifyFlag: 0,
+          AttrStatus: 0,
+          Sex: 1,
+          Ticket: '',
+          OpCode: 0,
+        },
+        Content: esc('<?xml version="1.0"?><msg username="v1_abc@stranger" nickname="Card Guy" />'),
+      },
+      { type: 'contact-card', card: { name: 'Card Guy', official: false, id: 'v1_abc@stranger', alias: 'cg' } },
+    ],
     ['call', { MsgType: 50 }, { type: 'call' }],
     ['unknown type', { MsgType: 12345 }, { type: 'unknown' }],
     ['64-bit id kept', { MsgId: '179242112323992762', NewMsgId: '179242112323992762' }, { id: '179242112323992762' }],
@@ -95,30 +221,77 @@ describe('parseAddMsg(raw, ctx): groups and mentions', () => {
 
 describe('parseAddMsg(raw, ctx): events', () => {
   it('friend request 37', () => {
-    const r = parseAddMsg(msg({ MsgType: 37, FromUserName: 'fmessage', Content: esc('<msg fromusername="wxid_new" encryptusername="v1_x@stranger" fromnickname="Newbie" content="hi there" ticket="v2_t@stranger"/>'), RecommendInfo: { UserName: '@new', NickName: 'Newbie', QQNum: 0, Province: 'P', City: 'C', Content: 'hi there', Signature: '', Alias: '', Scene: 14, VerifyFlag: 0, AttrStatus: 0, Sex: 2, Ticket: 'v2_t@stranger', OpCode: 2 } }), ctx);
+    const r = parseAddMsg(
+      msg({
+        MsgType: 37,
+        FromUserName: 'fmessage',
+        Content: esc('<msg fromusername="wxid_new" encryptusername="v1_x@stranger" fromnickname="Newbie" content="hi there" ticket="v2_t@stranger"/>'),
+        RecommendInfo: {
+          UserName: '@new',
+          NickName: 'Newbie',
+          QQNum: 0,
+          Province: 'P',
+          City: 'C',
+          Content: 'hi there',
+          Signature: '',
+          Alias: '',
+          Scene: 14,
+          VerifyFlag: 0,
+          AttrStatus: 0,
+          Sex: 2,
+          Ticket: 'v2_t@stranger',
+          OpCode: 2,
+        },
+      }),
+      ctx,
+    );
     assert.equal(r.message, undefined);
     assert.equal(r.event?.kind, 'friend-request');
     if (r.event?.kind !== 'friend-request') return;
-    assert.deepEqual(r.event.request, { contactId: '@new', name: 'Newbie', greeting: 'hi there', ticket: 'v2_t@stranger', gender: 'female', receivedAt: 1700000000000, stableId: 'wxid_new', scene: 14, province: 'P', city: 'C' });
+    assert.deepEqual(r.event.request, {
+      contactId: '@new',
+      name: 'Newbie',
+      greeting: 'hi there',
+      ticket: 'v2_t@stranger',
+      gender: 'female',
+      receivedAt: 1700000000000,
+      stableId: 'wxid_new',
+      scene: 14,
+      province: 'P',
+      city: 'C',
+    });
   });
   it('recall 10002 with br and tabs between tags', () => {
-    const content = esc('<sysmsg type="revokemsg"><revokemsg><session>wxid_a</session><oldmsgid>1642051749</oldmsgid><msgid>8119924889549745209</msgid><replacemsg><![CDATA["Alice" 撤回了一条消息]]></replacemsg></revokemsg></sysmsg>').replace('&lt;revokemsg&gt;', '&lt;revokemsg&gt;<br/>\t');
+    const content = esc(
+      '<sysmsg type="revokemsg"><revokemsg><session>wxid_a</session><oldmsgid>1642051749</oldmsgid><msgid>8119924889549745209</msgid><replacemsg><![CDATA["Alice" 撤回了一条消息]]></replacemsg></revokemsg></sysmsg>',
+    ).replace('&lt;revokemsg&gt;', '&lt;revokemsg&gt;<br/>\t');
     const r = parseAddMsg(msg({ MsgType: 10002, Content: content }), ctx);
-    assert.deepEqual(r.event, { kind: 'recall', recall: { chatId: '@alice', messageId: '8119924889549745209', byId: '@alice', bySelf: false, notice: '"Alice" 撤回了一条消息', at: 1700000000000 } });
+    assert.deepEqual(r.event, {
+      kind: 'recall',
+      recall: { chatId: '@alice', messageId: '8119924889549745209', byId: '@alice', bySelf: false, notice: '"Alice" 撤回了一条消息', at: 1700000000000 },
+    });
     assert.equal(r.message, undefined);
   });
   it('system 10000 in a room → message + fact', () => {
     const r = parseAddMsg(msg({ MsgType: 10000, FromUserName: ROOM, Content: '"Bob" changed the group name to "New"' }), ctx);
     assert.equal(r.message?.type, 'system');
     assert.equal(r.event?.kind, 'system');
-    assert.deepEqual(r.event, { kind: 'system', roomId: ROOM, chatId: ROOM, fact: { kind: 'room-topic', topic: 'New', changerName: 'Bob', bySelf: false }, at: 1700000000000 });
+    assert.deepEqual(r.event, {
+      kind: 'system',
+      roomId: ROOM,
+      chatId: ROOM,
+      fact: { kind: 'room-topic', topic: 'New', changerName: 'Bob', bySelf: false },
+      at: 1700000000000,
+    });
   });
   it('system 10000 "X just added you" in a private chat → friend-added fact with the chat', () => {
     const r = parseAddMsg(msg({ MsgType: 10000, Content: 'Zed just added you to his/her contacts list. Send a message to him/her now!' }), ctx);
     assert.deepEqual(r.event, { kind: 'system', chatId: '@alice', fact: { kind: 'friend-added', name: 'Zed', bySelf: false }, at: 1700000000000 });
   });
   it('status notify 51: code 2 chat-opened, 9999 ignored', () => {
-    assert.deepEqual(parseAddMsg(msg({ MsgType: 51, FromUserName: SELF, StatusNotifyCode: 2, StatusNotifyUserName: '@alice' }), ctx), { event: { kind: 'status', code: 2, chatId: '@alice', userNames: [], stableIds: [] } });
+    assert.deepEqual(parseAddMsg(msg({ MsgType: 51, FromUserName: SELF, StatusNotifyCode: 2, StatusNotifyUserName: '@alice' }), ctx), {
+      event: { kind: 'status', code: 2, chatId: '@alice', userNames: [], stableIds: [] },
+    });
     assert.deepEqual(parseAddMsg(msg({ MsgType: 9999 }), ctx), {});
   });
 });

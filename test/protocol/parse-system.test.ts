@@ -24,7 +24,10 @@ describe('parseSystemText(text)', () => {
     ['你已添加了小明，现在可以开始聊天了。', { kind: 'friend-added', name: '小明', bySelf: true }],
     ['Zed just added you to his/her contacts list. Send a message to him/her now!', { kind: 'friend-added', name: 'Zed', bySelf: false }],
     ['小明刚刚把你添加到通讯录，现在可以开始聊天了。', { kind: 'friend-added', name: '小明', bySelf: false }],
-    ['"小红"邀请"小明"加入了群聊  <a href="weixin://revoke">撤销</a>', { kind: 'room-join', names: ['小明'], inviterName: '小红', via: 'invite', bySelf: false }],
+    [
+      '"小红"邀请"小明"加入了群聊  <a href="weixin://revoke">撤销</a>',
+      { kind: 'room-join', names: ['小明'], inviterName: '小红', via: 'invite', bySelf: false },
+    ],
     ['收到红包，请在手机上查看', undefined],
     ['', undefined],
   ];

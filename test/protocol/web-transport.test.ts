@@ -35,7 +35,12 @@ describe('createWebTransport(): login and start-up', () => {
     transport.on('login', (l) => seen.push(`login:${l.self.name}`));
     transport.on('ready', (r) => seen.push(`ready:${r.contacts}:${r.rooms}`));
     await transport.start();
-    assert.deepEqual(seen, ['qr:https://login.weixin.qq.com/l/4dcaWx3uBw==:data:image/png;base64,', 'scanned:data:img/jpg;base64,AAAA', 'login:Me', 'ready:4:1']);
+    assert.deepEqual(seen, [
+      'qr:https://login.weixin.qq.com/l/4dcaWx3uBw==:data:image/png;base64,',
+      'scanned:data:img/jpg;base64,AAAA',
+      'login:Me',
+      'ready:4:1',
+    ]);
     // tip=1 on the first poll only.
     const polls = fake.seen.filter((r) => r.endpoint === 'login').map((r) => r.query.get('tip'));
     assert.deepEqual(polls, ['1', '0', '0']);
@@ -52,7 +57,10 @@ describe('createWebTransport(): login and start-up', () => {
     // SyncCheckKey of the first sync (base 1200) is used for synccheck, not SyncKey.
     assert.match(sc.query.get('synckey') ?? '', /^1_1200\|2_1201/);
     // getcontact followed Seq; the room got its members by batchgetcontact.
-    assert.deepEqual(fake.seen.filter((r) => r.endpoint === 'webwxgetcontact').map((r) => r.query.get('seq')), ['0', '77']);
+    assert.deepEqual(
+      fake.seen.filter((r) => r.endpoint === 'webwxgetcontact').map((r) => r.query.get('seq')),
+      ['0', '77'],
+    );
     const room = transport.room('@@room1');
     assert.equal(room?.members.length, 2);
     assert.equal(transport.self?.id, SELF);
@@ -60,15 +68,20 @@ describe('createWebTransport(): login and start-up', () => {
     assert.ok(snap && typeof snap === 'object');
   });
 
-  it('newloginpage ret 1203 → login-refused with WeChat\'s text, no second QR', async () => {
+  it("newloginpage ret 1203 → login-refused with WeChat's text, no second QR", async () => {
     const routes = happyRoutes();
-    routes.login = () => ({ body: 'window.code=200;\nwindow.redirect_uri="https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage?ticket=T&uuid=U&lang=zh_CN&scan=1";' });
+    routes.login = () => ({
+      body: 'window.code=200;\nwindow.redirect_uri="https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage?ticket=T&uuid=U&lang=zh_CN&scan=1";',
+    });
     routes.webwxnewloginpage = () => ({ body: '<error><ret>1203</ret><message>当前登录环境异常。</message></error>' });
     fake = await startFakeWechat(routes);
     transport = createWebTransport({ endpoint: fake.origin });
     const logouts: unknown[] = [];
     transport.on('logout', (l) => logouts.push(l));
-    await assert.rejects(transport.start(), (e: unknown) => isTransportError(e) && e.kind === 'login-refused' && e.code === 1203 && /当前登录环境异常/.test(e.message) && /desktop/.test(e.message));
+    await assert.rejects(
+      transport.start(),
+      (e: unknown) => isTransportError(e) && e.kind === 'login-refused' && e.code === 1203 && /当前登录环境异常/.test(e.message) && /desktop/.test(e.message),
+    );
     assert.equal(fake.count('jslogin'), 1);
     assert.equal((logouts[0] as { reason: string }).reason, 'login-failed');
   });
@@ -102,11 +115,16 @@ describe('createWebTransport(): sync loop', () => {
   it('dispatches messages once (dedupe by MsgId), keeps 64-bit ids, fetches unknown senders first', async () => {
     const routes = happyRoutes();
     let checks = 0;
-    routes.synccheck = () => (++checks <= 3 ? { body: 'window.synccheck={retcode:"0",selector:"2"}' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 50 });
+    routes.synccheck = () =>
+      ++checks <= 3 ? { body: 'window.synccheck={retcode:"0",selector:"2"}' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 50 };
     // The same message arrives in two syncs (retried delivery); a stranger writes too.
-    routes.webwxsync = (_r, n) => (n === 1 ? syncBody([], 200) : syncBody([rawMsg('179242112323992762', '@alice', 'hi'), rawMsg('5', '@stranger', 'yo')], 200 + n));
+    routes.webwxsync = (_r, n) =>
+      n === 1 ? syncBody([], 200) : syncBody([rawMsg('179242112323992762', '@alice', 'hi'), rawMsg('5', '@stranger', 'yo')], 200 + n);
     const batch = routes.webwxbatchgetcontact!;
-    routes.webwxbatchgetcontact = (r, n) => (r.body.includes('@stranger') ? json({ BaseResponse: OK, Count: 1, ContactList: [{ UserName: '@stranger', NickName: 'Stranger', ContactFlag: 0 }] }) : batch(r, n));
+    routes.webwxbatchgetcontact = (r, n) =>
+      r.body.includes('@stranger')
+        ? json({ BaseResponse: OK, Count: 1, ContactList: [{ UserName: '@stranger', NickName: 'Stranger', ContactFlag: 0 }] })
+        : batch(r, n);
     fake = await startFakeWechat(routes);
     transport = createWebTransport({ endpoint: fake.origin });
     const msgs: Message[] = [];
@@ -119,7 +137,11 @@ describe('createWebTransport(): sync loop', () => {
     assert.equal(transport.contact('@stranger')?.kind, 'stranger');
   });
 
-  for (const [code, reason] of [[1100, 'phone-logout'], [1101, 'kicked'], [1102, 'kicked']] as const) {
+  for (const [code, reason] of [
+    [1100, 'phone-logout'],
+    [1101, 'kicked'],
+    [1102, 'kicked'],
+  ] as const) {
     it(`synccheck retcode ${code} → logout ${reason} at once`, async () => {
       const routes = happyRoutes();
       routes.synccheck = () => ({ body: `window.synccheck={retcode:"${code}",selector:"0"}` });
@@ -149,7 +171,8 @@ describe('createWebTransport(): sync loop', () => {
 
   it('garbage and HTTP 500 back off on the clock with growing delays, then recover', async () => {
     const routes = happyRoutes();
-    routes.synccheck = (_r, n) => (n === 1 ? { body: '<html>garbage' } : n === 2 ? { status: 500, body: 'oops' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 50 });
+    routes.synccheck = (_r, n) =>
+      n === 1 ? { body: '<html>garbage' } : n === 2 ? { status: 500, body: 'oops' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 50 };
     fake = await startFakeWechat(routes);
     const clock = new FakeClock(1_700_000_000_000);
     transport = createWebTransport({ endpoint: fake.origin, clock, sync: { backoffBaseMs: 1000, backoffMaxMs: 8000 } });
@@ -172,10 +195,16 @@ describe('createWebTransport(): sync loop', () => {
 describe('createWebTransport(): watchdog and keep-alive', () => {
   it('a hung synccheck is aborted by the watchdog on the session clock, then the loop goes on', async () => {
     const routes = happyRoutes();
-    routes.synccheck = (_r, n) => (n === 1 ? { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 60_000 } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 30 });
+    routes.synccheck = (_r, n) =>
+      n === 1 ? { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 60_000 } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 30 };
     fake = await startFakeWechat(routes);
     const clock = new FakeClock(1_700_000_000_000);
-    transport = createWebTransport({ endpoint: fake.origin, clock, timeouts: { syncCheck: 50_000 }, sync: { watchdogSlackMs: 1000, backoffBaseMs: 100, backoffMaxMs: 100 } });
+    transport = createWebTransport({
+      endpoint: fake.origin,
+      clock,
+      timeouts: { syncCheck: 50_000 },
+      sync: { watchdogSlackMs: 1000, backoffBaseMs: 100, backoffMaxMs: 100 },
+    });
     await transport.start();
     await until(() => fake!.count('synccheck') === 1);
     await clock.advance(50_000);
@@ -224,7 +253,14 @@ describe('createWebTransport(): sends', () => {
     routes.webwxuploadmedia = (r) => {
       const s = r.body.toString('latin1');
       const chunk = /name="chunk"\r\n\r\n(\d+)/.exec(s)?.[1];
-      return json({ BaseResponse: OK, MediaId: chunk === '2' ? '@crypt_media' : '', StartPos: 0, CDNThumbImgHeight: 0, CDNThumbImgWidth: 0, EncryFileName: 'a%2Ebin' });
+      return json({
+        BaseResponse: OK,
+        MediaId: chunk === '2' ? '@crypt_media' : '',
+        StartPos: 0,
+        CDNThumbImgHeight: 0,
+        CDNThumbImgWidth: 0,
+        EncryFileName: 'a%2Ebin',
+      });
     };
     routes.webwxsendappmsg = (r) => {
       const body = JSON.parse(r.body.toString()) as { Msg: { Type: number; Content: string } };
@@ -303,6 +339,9 @@ describe('createWebTransport(): webwxlogout after the session ended', () => {
   });
 
   it('logoutTypeFor: 1 after 1101/1102/1205, else 0', () => {
-    assert.deepEqual([1100, 1101, 1102, 1205, undefined, 0].map((c) => logoutTypeFor(c)), [0, 1, 1, 1, 0, 0]);
+    assert.deepEqual(
+      [1100, 1101, 1102, 1205, undefined, 0].map((c) => logoutTypeFor(c)),
+      [0, 1, 1, 1, 0, 0],
+    );
   });
 });

@@ -19,7 +19,16 @@ describe('sandbox cli: runSandboxCommand(argv)', () => {
   it('prints the origin, phone page and CA path, serves, and stops cleanly on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sandbox-cli-'));
     const root = resolve(import.meta.dirname, '../..');
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('./src/sandbox/cli.ts').then((m) => m.runSandboxCommand(['--port', '0', '--tls-port', '0', '--tls-dir', ${JSON.stringify(dir)}, '--hold-ms', '60000']))`], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `import('./src/sandbox/cli.ts').then((m) => m.runSandboxCommand(['--port', '0', '--tls-port', '0', '--tls-dir', ${JSON.stringify(dir)}, '--hold-ms', '60000']))`,
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       const lines: string[] = [];
       const rl = createInterface({ input: child.stdout });

@@ -65,8 +65,14 @@ describe('phone page with the real bot (Chromium)', () => {
     await page.click('#composer-send');
     await page.locator('#log li.entry.out', { hasText: 'group hello' }).waitFor({ timeout: 15_000 });
     const sent = (await sb.control.sent()).messages;
-    assert.ok(sent.some((m) => m.to === friend.id && m.text === 'hello <b>bot</b>'), JSON.stringify(sent));
-    assert.ok(sent.some((m) => m.to === room.id && m.text === 'group hello'), JSON.stringify(sent));
+    assert.ok(
+      sent.some((m) => m.to === friend.id && m.text === 'hello <b>bot</b>'),
+      JSON.stringify(sent),
+    );
+    assert.ok(
+      sent.some((m) => m.to === room.id && m.text === 'group hello'),
+      JSON.stringify(sent),
+    );
     mkdirSync('test-output/screenshots', { recursive: true });
     await page.screenshot({ path: 'test-output/screenshots/sandbox-phone-bot.png', fullPage: true });
   });

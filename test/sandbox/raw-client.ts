@@ -34,7 +34,11 @@ export class RawClient {
     return { web: w, push: `webpush.${w}`, file: `file.${w}`, login: `login.${w}` };
   }
 
-  async request(host: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: Body; redirect?: 'manual' } = {}): Promise<RawResponse> {
+  async request(
+    host: string,
+    path: string,
+    init: { method?: string; body?: unknown; headers?: Record<string, string>; raw?: Body; redirect?: 'manual' } = {},
+  ): Promise<RawResponse> {
     const headers: Record<string, string> = { 'x-wechat-host': host, ...(init.headers ?? {}) };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: Body | undefined = init.raw;
@@ -42,7 +46,12 @@ export class RawClient {
       body = JSON.stringify(init.body);
       headers['content-type'] = 'application/json;charset=UTF-8';
     }
-    const res = await fetch(this.origin + path, { method: init.method ?? (body ? 'POST' : 'GET'), headers, ...(body !== undefined ? { body } : {}), redirect: 'manual' });
+    const res = await fetch(this.origin + path, {
+      method: init.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      redirect: 'manual',
+    });
     for (const line of res.headers.getSetCookie()) {
       const m = /^([^=]+)=([^;]*)/.exec(line);
       if (m) this.cookies.set(m[1] as string, m[2] as string);
@@ -56,7 +65,10 @@ export class RawClient {
   }
 
   async jslogin(): Promise<string> {
-    const r = await this.request('login.wx.qq.com', '/jslogin?appid=wx782c26e4c19acffb&fun=new&lang=zh_CN&redirect_uri=https%3A%2F%2Fwx.qq.com%2Fcgi-bin%2Fmmwebwx-bin%2Fwebwxnewloginpage&_=1');
+    const r = await this.request(
+      'login.wx.qq.com',
+      '/jslogin?appid=wx782c26e4c19acffb&fun=new&lang=zh_CN&redirect_uri=https%3A%2F%2Fwx.qq.com%2Fcgi-bin%2Fmmwebwx-bin%2Fwebwxnewloginpage&_=1',
+    );
     const m = /uuid = "([^"]+)"/.exec(r.text);
     if (!m) throw new Error(`bad jslogin body ${r.text}`);
     this.uuid = m[1] as string;
@@ -110,7 +122,11 @@ export class RawClient {
   }
 
   async sync(): Promise<WireJson> {
-    const r = await this.request(this.webHost, `/cgi-bin/mmwebwx-bin/webwxsync?sid=${encodeURIComponent(this.sid)}&skey=${encodeURIComponent(this.skey)}&lang=zh_CN&pass_ticket=${this.passTicket}`, { body: { BaseRequest: this.base(), SyncKey: this.syncKey, rr: -1 } });
+    const r = await this.request(
+      this.webHost,
+      `/cgi-bin/mmwebwx-bin/webwxsync?sid=${encodeURIComponent(this.sid)}&skey=${encodeURIComponent(this.skey)}&lang=zh_CN&pass_ticket=${this.passTicket}`,
+      { body: { BaseRequest: this.base(), SyncKey: this.syncKey, rr: -1 } },
+    );
     const j = r.json();
     if (j.BaseResponse.Ret === 0) {
       const sk = j.SyncKey as typeof this.syncKey;
@@ -128,7 +144,10 @@ export class RawClient {
 
   async sendText(to: string, text: string): Promise<WireJson & { MsgID: string; LocalID: string }> {
     const id = String(Date.now()) + '0000';
-    const r = await this.post('webwxsendmsg', { Msg: { Type: 1, Content: text, FromUserName: this.user, ToUserName: to, LocalID: id, ClientMsgId: id }, Scene: 0 });
+    const r = await this.post('webwxsendmsg', {
+      Msg: { Type: 1, Content: text, FromUserName: this.user, ToUserName: to, LocalID: id, ClientMsgId: id },
+      Scene: 0,
+    });
     return r.json() as WireJson & { MsgID: string; LocalID: string };
   }
 }

@@ -28,7 +28,13 @@ function rawPost(origin: string, host: string, path: string, body: unknown, cook
   const u = new URL(origin + path);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST', headers: { 'x-wechat-host': host, cookie, 'accept-encoding': 'deflate', 'content-type': 'application/json' } },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method: 'POST',
+        headers: { 'x-wechat-host': host, cookie, 'accept-encoding': 'deflate', 'content-type': 'application/json' },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
@@ -88,7 +94,10 @@ describe('sandbox switches', () => {
     });
   });
 
-  for (const [ret, msg] of [['2', 'antispam'], ['3', 'device authinfo invalid']] as const) {
+  for (const [ret, msg] of [
+    ['2', 'antispam'],
+    ['3', 'device authinfo invalid'],
+  ] as const) {
     it(`pushLoginRet ${ret}: push login is refused with "${msg}"; without cookies it is "args error"`, async () => {
       await withSandbox({ pushLoginRet: ret }, async (sb) => {
         const c = await loggedIn(sb);
@@ -105,8 +114,12 @@ describe('sandbox switches', () => {
     await withSandbox({ contacts: 60, rooms: 1, roomSize: 45 }, async (sb) => {
       const c = await loggedIn(sb);
       const init = await c.init();
-      const room = String(init.ChatSet).split(',').find((n) => n.startsWith('@@'))!;
-      const contacts = (await c.request(c.webHost, `/cgi-bin/mmwebwx-bin/webwxgetcontact?pass_ticket=${c.passTicket}&skey=${encodeURIComponent(c.skey)}&seq=0&r=1`)).json();
+      const room = String(init.ChatSet)
+        .split(',')
+        .find((n) => n.startsWith('@@'))!;
+      const contacts = (
+        await c.request(c.webHost, `/cgi-bin/mmwebwx-bin/webwxgetcontact?pass_ticket=${c.passTicket}&skey=${encodeURIComponent(c.skey)}&seq=0&r=1`)
+      ).json();
       const members = (await c.post('webwxbatchgetcontact?type=ex&r=1', { Count: 1, List: [{ UserName: room, EncryChatRoomId: '' }] })).json() as unknown as {
         ContactList: { MemberList: { UserName: string }[] }[];
       };

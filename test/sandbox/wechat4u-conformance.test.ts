@@ -24,7 +24,10 @@ describe('sandbox conformance: wechat4u over TLS with the real host names', () =
     const hit = events.find(pred);
     if (hit) return Promise.resolve(hit);
     return new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`timed out; events so far: ${JSON.stringify(events.slice(-8))}; stderr: ${stderr.slice(-10).join('\n')}`)), timeoutMs);
+      const t = setTimeout(
+        () => rej(new Error(`timed out; events so far: ${JSON.stringify(events.slice(-8))}; stderr: ${stderr.slice(-10).join('\n')}`)),
+        timeoutMs,
+      );
       waiters.push({
         pred,
         resolve: (e) => {

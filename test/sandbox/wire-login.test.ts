@@ -14,7 +14,10 @@ describe('sandbox login endpoints (wire format)', () => {
 
   it('jslogin answers the exact JS body on GET and POST', async () => {
     for (const method of ['GET', 'POST']) {
-      const res = await fetch(`${sb.origin}/jslogin?appid=wx782c26e4c19acffb&fun=new&lang=zh_CN&_=1`, { method, headers: { 'x-wechat-host': 'login.wx.qq.com' } });
+      const res = await fetch(`${sb.origin}/jslogin?appid=wx782c26e4c19acffb&fun=new&lang=zh_CN&_=1`, {
+        method,
+        headers: { 'x-wechat-host': 'login.wx.qq.com' },
+      });
       const body = await res.text();
       assert.match(body, /^window\.QRLogin\.code = 200; window\.QRLogin\.uuid = "[A-Za-z0-9_-]{10}==";$/);
     }
@@ -48,7 +51,10 @@ describe('sandbox login endpoints (wire format)', () => {
     assert.equal(await c.poll(0), 'window.code=408;');
     await sb.control.confirm({ uuid: c.uuid });
     const body = await c.poll(0);
-    assert.match(body, /^window\.code=200;\nwindow\.redirect_uri="https:\/\/wx2\.qq\.com\/cgi-bin\/mmwebwx-bin\/webwxnewloginpage\?ticket=[^&]+@qrticket_0&uuid=[^&]+&lang=zh_CN&scan=\d+";$/);
+    assert.match(
+      body,
+      /^window\.code=200;\nwindow\.redirect_uri="https:\/\/wx2\.qq\.com\/cgi-bin\/mmwebwx-bin\/webwxnewloginpage\?ticket=[^&]+@qrticket_0&uuid=[^&]+&lang=zh_CN&scan=\d+";$/,
+    );
   });
 
   it('newloginpage: XML + cookies for the family domain, ticket single-use', async () => {
@@ -59,7 +65,10 @@ describe('sandbox login endpoints (wire format)', () => {
     const redirect = /redirect_uri="([^"]+)"/.exec(await c.poll(0))?.[1] as string;
     const r = await c.newLoginPage(redirect);
     assert.equal(r.status, 200);
-    assert.match(r.text, /^<error><ret>0<\/ret><message><\/message><skey>@crypt_[0-9a-f]{8}_[0-9a-f]{32}<\/skey><wxsid>[A-Za-z0-9+/]{16}<\/wxsid><wxuin>\d+<\/wxuin><pass_ticket>[^<]+%[^<]+<\/pass_ticket><isgrayscale>1<\/isgrayscale><\/error>$/);
+    assert.match(
+      r.text,
+      /^<error><ret>0<\/ret><message><\/message><skey>@crypt_[0-9a-f]{8}_[0-9a-f]{32}<\/skey><wxsid>[A-Za-z0-9+/]{16}<\/wxsid><wxuin>\d+<\/wxuin><pass_ticket>[^<]+%[^<]+<\/pass_ticket><isgrayscale>1<\/isgrayscale><\/error>$/,
+    );
     const cookies = r.headers.getSetCookie();
     for (const name of ['wxuin', 'wxsid', 'webwx_data_ticket', 'webwx_auth_ticket', 'webwxuvid', 'wxloadtime', 'mm_lang']) {
       const line = cookies.find((l) => l.startsWith(`${name}=`));

@@ -4,7 +4,16 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { RawClient } from './raw-client.js';
 
 type Json = Record<string, unknown>;
-type Msg = { MsgId: string; MsgType: number; Content: string; FromUserName: string; ToUserName: string; StatusNotifyCode: number; StatusNotifyUserName: string; [k: string]: unknown };
+type Msg = {
+  MsgId: string;
+  MsgType: number;
+  Content: string;
+  FromUserName: string;
+  ToUserName: string;
+  StatusNotifyCode: number;
+  StatusNotifyUserName: string;
+  [k: string]: unknown;
+};
 
 async function loggedIn(sb: RunningSandbox, account?: string): Promise<RawClient> {
   const c = new RawClient(sb.origin);
@@ -15,7 +24,17 @@ async function loggedIn(sb: RunningSandbox, account?: string): Promise<RawClient
 describe('sandbox session endpoints (wire format)', () => {
   let sb: RunningSandbox;
   before(async () => {
-    sb = await startSandbox({ holdMs: 200, accounts: 3, contacts: 120, rooms: 4, roomSize: 8, contactPageSize: 50, syncBatch: 5, rateLimits: { send: { max: 40, perMs: 60_000 } }, revokeWindowMs: 300 });
+    sb = await startSandbox({
+      holdMs: 200,
+      accounts: 3,
+      contacts: 120,
+      rooms: 4,
+      roomSize: 8,
+      contactPageSize: 50,
+      syncBatch: 5,
+      rateLimits: { send: { max: 40, perMs: 60_000 } },
+      revokeWindowMs: 300,
+    });
   });
   after(async () => {
     await sb.close();
@@ -23,13 +42,33 @@ describe('sandbox session endpoints (wire format)', () => {
 
   it('webwxinit: full shape, JSON as text/plain with Connection: close, groups without members, ChatSet trailing comma', async () => {
     const c = await loggedIn(sb, '0');
-    const r = await c.request(c.webHost, `/cgi-bin/mmwebwx-bin/webwxinit?r=-1&pass_ticket=${c.passTicket}`, { body: { BaseRequest: { ...c.base(), Uin: String(c.uin) } } });
+    const r = await c.request(c.webHost, `/cgi-bin/mmwebwx-bin/webwxinit?r=-1&pass_ticket=${c.passTicket}`, {
+      body: { BaseRequest: { ...c.base(), Uin: String(c.uin) } },
+    });
     assert.equal(r.headers.get('content-type'), 'text/plain');
     assert.equal(r.headers.get('connection'), 'close');
     const j = r.json();
-    for (const k of ['Count', 'ContactList', 'SyncKey', 'User', 'ChatSet', 'SKey', 'ClientVersion', 'SystemTime', 'GrayScale', 'InviteStartCount', 'MPSubscribeMsgCount', 'MPSubscribeMsgList', 'ClickReportInterval']) assert.ok(k in j, k);
+    for (const k of [
+      'Count',
+      'ContactList',
+      'SyncKey',
+      'User',
+      'ChatSet',
+      'SKey',
+      'ClientVersion',
+      'SystemTime',
+      'GrayScale',
+      'InviteStartCount',
+      'MPSubscribeMsgCount',
+      'MPSubscribeMsgList',
+      'ClickReportInterval',
+    ])
+      assert.ok(k in j, k);
     assert.equal(j.InviteStartCount, 40);
-    assert.deepEqual((j.SyncKey as { List: { Key: number }[] }).List.map((k) => k.Key), [1, 2, 3, 1000]);
+    assert.deepEqual(
+      (j.SyncKey as { List: { Key: number }[] }).List.map((k) => k.Key),
+      [1, 2, 3, 1000],
+    );
     assert.match(j.ChatSet as string, /^filehelper,.*,$/);
     const groups = (j.ContactList as { UserName: string; MemberCount: number; MemberList: unknown[] }[]).filter((x) => x.UserName.startsWith('@@'));
     assert.ok(groups.length > 0);
@@ -50,7 +89,10 @@ describe('sandbox session endpoints (wire format)', () => {
     anon.webHost = c.webHost;
     Object.assign(anon, { skey: c.skey, sid: c.sid, uin: c.uin });
     assert.equal(await anon.synccheck(c.checkKey), 'window.synccheck={retcode:"1102",selector:"0"}');
-    const wrong = await c.request('webpush.weixin.qq.com', `/cgi-bin/mmwebwx-bin/synccheck?sid=${encodeURIComponent(c.sid)}&synckey=${encodeURIComponent(c.checkKey)}`);
+    const wrong = await c.request(
+      'webpush.weixin.qq.com',
+      `/cgi-bin/mmwebwx-bin/synccheck?sid=${encodeURIComponent(c.sid)}&synckey=${encodeURIComponent(c.checkKey)}`,
+    );
     assert.equal(wrong.text, 'window.synccheck={retcode:"1100",selector:"0"}');
     const onWeb = await c.request(c.webHost, `/cgi-bin/mmwebwx-bin/synccheck?sid=${encodeURIComponent(c.sid)}&synckey=${encodeURIComponent(c.checkKey)}`);
     assert.equal(onWeb.text, 'window.synccheck={retcode:"1100",selector:"0"}');
@@ -92,7 +134,9 @@ describe('sandbox session endpoints (wire format)', () => {
     let pages = 0;
     const all: { UserName: string; ContactFlag: number; MemberList: unknown[] }[] = [];
     do {
-      const j = (await c.request(c.webHost, `/cgi-bin/mmwebwx-bin/webwxgetcontact?pass_ticket=${c.passTicket}&skey=${encodeURIComponent(c.skey)}&seq=${seq}&r=1`)).json();
+      const j = (
+        await c.request(c.webHost, `/cgi-bin/mmwebwx-bin/webwxgetcontact?pass_ticket=${c.passTicket}&skey=${encodeURIComponent(c.skey)}&seq=${seq}&r=1`)
+      ).json();
       all.push(...(j.MemberList as typeof all));
       assert.equal(j.MemberCount, (j.MemberList as unknown[]).length);
       seq = j.Seq as number;
@@ -104,17 +148,28 @@ describe('sandbox session endpoints (wire format)', () => {
     const saved = all.filter((x) => x.UserName.startsWith('@@'));
     assert.ok(saved.length < acct.rooms.length || acct.rooms.length === 0 || saved.length <= acct.rooms.length);
     const init = await c.init();
-    const groupNames = (init.ContactList as { UserName: string }[]).filter((x) => x.UserName.startsWith('@@')).map((x) => ({ UserName: x.UserName, EncryChatRoomId: '' }));
+    const groupNames = (init.ContactList as { UserName: string }[])
+      .filter((x) => x.UserName.startsWith('@@'))
+      .map((x) => ({ UserName: x.UserName, EncryChatRoomId: '' }));
     const big = (await c.post('webwxbatchgetcontact?type=ex&r=1', { Count: 51, List: Array.from({ length: 51 }, () => groupNames[0]) })).json();
     assert.notEqual(big.BaseResponse.Ret, 0);
-    const b = (await c.post('webwxbatchgetcontact?type=ex&r=1', { Count: groupNames.length + 1, List: [...groupNames, { UserName: '@' + 'f'.repeat(32), EncryChatRoomId: '' }] })).json();
+    const b = (
+      await c.post('webwxbatchgetcontact?type=ex&r=1', {
+        Count: groupNames.length + 1,
+        List: [...groupNames, { UserName: '@' + 'f'.repeat(32), EncryChatRoomId: '' }],
+      })
+    ).json();
     assert.equal(b.Count, groupNames.length, 'unknown names are omitted');
-    const g = (b.ContactList as { MemberList: { UserName: string; DisplayName: string }[]; EncryChatRoomId: string; ChatRoomOwner: string; MemberCount: number }[])[0]!;
+    const g = (
+      b.ContactList as { MemberList: { UserName: string; DisplayName: string }[]; EncryChatRoomId: string; ChatRoomOwner: string; MemberCount: number }[]
+    )[0]!;
     assert.equal(g.MemberCount, g.MemberList.length);
     assert.match(g.EncryChatRoomId, /^@[0-9a-f]{32}$/);
     assert.match(g.ChatRoomOwner, /^@/);
     const member = g.MemberList.find((m) => m.UserName !== c.user)!;
-    const p = (await c.post('webwxbatchgetcontact?type=ex&r=1', { Count: 1, List: [{ UserName: member.UserName, EncryChatRoomId: g.EncryChatRoomId }] })).json();
+    const p = (
+      await c.post('webwxbatchgetcontact?type=ex&r=1', { Count: 1, List: [{ UserName: member.UserName, EncryChatRoomId: g.EncryChatRoomId }] })
+    ).json();
     assert.equal((p.ContactList as { UserName: string }[])[0]?.UserName, member.UserName);
   });
 
@@ -127,7 +182,11 @@ describe('sandbox session endpoints (wire format)', () => {
     const member = room.members.find((m) => m.id !== acct.id)!;
     await sb.control.sendMessage({ account: acct.id, from: friend.id, text: 'a<b>&"c"\n😄' });
     await sb.control.sendMessage({ account: acct.id, room: room.id, from: member.id, text: 'in group' });
-    const r = await c.request(c.webHost, `/cgi-bin/mmwebwx-bin/webwxsync?sid=${encodeURIComponent(c.sid)}&skey=${encodeURIComponent(c.skey)}&pass_ticket=${c.passTicket}`, { body: { BaseRequest: c.base(), SyncKey: c.syncKey, rr: -1 } });
+    const r = await c.request(
+      c.webHost,
+      `/cgi-bin/mmwebwx-bin/webwxsync?sid=${encodeURIComponent(c.sid)}&skey=${encodeURIComponent(c.skey)}&pass_ticket=${c.passTicket}`,
+      { body: { BaseRequest: c.base(), SyncKey: c.syncKey, rr: -1 } },
+    );
     assert.match(r.text, /"NewMsgId": \d{19}[,\n]/, 'NewMsgId is a raw JSON number');
     const j = r.json();
     c.syncKey = j.SyncKey as typeof c.syncKey;
@@ -238,7 +297,9 @@ describe('sandbox session endpoints (wire format)', () => {
     const acct = state.accounts[0]!;
     const room = acct.rooms[1]!;
     const by = room.members.find((m) => m.id !== acct.id)!;
-    await c.request(c.webHost, `/cgi-bin/mmwebwx-bin/webwxsync?lang=en_US&sid=${encodeURIComponent(c.sid)}`, { body: { BaseRequest: c.base(), SyncKey: c.syncKey } });
+    await c.request(c.webHost, `/cgi-bin/mmwebwx-bin/webwxsync?lang=en_US&sid=${encodeURIComponent(c.sid)}`, {
+      body: { BaseRequest: c.base(), SyncKey: c.syncKey },
+    });
     await sb.control.roomRename({ account: acct.id, room: room.id, topic: 'New Topic', by: by.id });
     const s = await c.sync();
     const sys = (s.AddMsgList as Msg[]).find((m) => m.MsgType === 10000)!;

@@ -31,7 +31,10 @@ describe('openDatabase(dataDir)', () => {
     writeFileSync(join(mig, 'notes.txt'), 'ignored');
     assert.deepEqual(migrate(db, mig), [10]);
     assert.deepEqual(migrate(db, mig), []);
-    assert.deepEqual((db.prepare('select x from a order by x').all() as { x: number }[]).map((r) => r.x), [1, 10]);
+    assert.deepEqual(
+      (db.prepare('select x from a order by x').all() as { x: number }[]).map((r) => r.x),
+      [1, 10],
+    );
     db.close();
   });
 
@@ -54,7 +57,10 @@ describe('openDatabase(dataDir)', () => {
     const dir = tmp();
     const file = join(dir, DATABASE_FILE);
     writeFileSync(file, 'this is not a database, but someone cares about it');
-    assert.throws(() => openDatabase(dir), (e: unknown) => e instanceof StoreError && /not a SQLite file.*will not overwrite/.test(e.message));
+    assert.throws(
+      () => openDatabase(dir),
+      (e: unknown) => e instanceof StoreError && /not a SQLite file.*will not overwrite/.test(e.message),
+    );
     assert.equal(readFileSync(file, 'utf8'), 'this is not a database, but someone cares about it');
   });
 
@@ -69,7 +75,10 @@ describe('openDatabase(dataDir)', () => {
     // Keep the header, scribble over the schema page.
     for (let i = 100; i < Math.min(bytes.length, 4096); i++) bytes[i] = 0xa5;
     writeFileSync(file, bytes);
-    assert.throws(() => openDatabase(dir), (e: unknown) => e instanceof StoreError && /unreadable or corrupt/.test(e.message));
+    assert.throws(
+      () => openDatabase(dir),
+      (e: unknown) => e instanceof StoreError && /unreadable or corrupt/.test(e.message),
+    );
     assert.deepEqual(readFileSync(file), bytes);
   });
 

@@ -102,7 +102,11 @@ describe('webhook outbox across kill -9', () => {
     for (const chat of chats) {
       const order = unique.filter((r) => r.json.data!.chatId === chat).map((r) => Number(r.json.data!.seq));
       assert.equal(order.length, N / chats.length);
-      assert.deepEqual(order, [...order].sort((a, b) => a - b), `chat ${chat} out of order`);
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+        `chat ${chat} out of order`,
+      );
     }
     // Every accepted request verifies with the endpoint's secret.
     const wh = new Webhook(secret);

@@ -33,7 +33,18 @@ function msg(account: string, chatId: string, n: number, text = `m${n}`): BotEve
     account,
     chatId,
     at: Date.now(),
-    data: { id: `${chatId}-${n}`, type: 'text', chatId, senderId: chatId, toId: 'self', isSelf: false, text, mentionsSelf: false, mentions: [], createdAt: Date.now() },
+    data: {
+      id: `${chatId}-${n}`,
+      type: 'text',
+      chatId,
+      senderId: chatId,
+      toId: 'self',
+      isSelf: false,
+      text,
+      mentionsSelf: false,
+      mentions: [],
+      createdAt: Date.now(),
+    },
   };
 }
 
@@ -59,7 +70,16 @@ describe('webhook service', () => {
       replies.push({ account, chatId, content, options });
     };
     makeService = (extra = {}) =>
-      createWebhookService({ db: store.db, box: store.box, log: silentLogger(), publicUrl: 'http://127.0.0.1:9', allowPrivateUrls: true, sendReply, worker: fast, ...extra });
+      createWebhookService({
+        db: store.db,
+        box: store.box,
+        log: silentLogger(),
+        publicUrl: 'http://127.0.0.1:9',
+        allowPrivateUrls: true,
+        sendReply,
+        worker: fast,
+        ...extra,
+      });
     service = makeService();
   });
   afterEach(async () => {
@@ -86,7 +106,13 @@ describe('webhook service', () => {
     assert.equal((verified.data as { text: string }).text, 'hello');
     assert.match(r.id, /^msg_/);
     // A wrong secret does not verify.
-    assert.throws(() => new Webhook('whsec_' + Buffer.alloc(32, 7).toString('base64')).verify(r.body, { 'webhook-id': r.id, 'webhook-timestamp': r.timestamp, 'webhook-signature': r.signature }));
+    assert.throws(() =>
+      new Webhook('whsec_' + Buffer.alloc(32, 7).toString('base64')).verify(r.body, {
+        'webhook-id': r.id,
+        'webhook-timestamp': r.timestamp,
+        'webhook-signature': r.signature,
+      }),
+    );
     // The attempt is logged with its status and answer.
     await until(() => service.listDeliveries().items[0]?.status === 'delivered');
     const page = service.listDeliveries({ endpointId: endpoint.id });
@@ -116,7 +142,11 @@ describe('webhook service', () => {
     assert.equal(unique.length, 30);
     for (const chat of chats) {
       const order = unique.filter((r) => r.json.data!.chatId === chat).map((r) => Number(String(r.json.data!.id).split('-')[1]));
-      assert.deepEqual(order, [...order].sort((a, b) => a - b), `chat ${chat} out of order: ${order.join(',')}`);
+      assert.deepEqual(
+        order,
+        [...order].sort((a, b) => a - b),
+        `chat ${chat} out of order: ${order.join(',')}`,
+      );
       assert.equal(order.length, 10);
     }
     // Failed attempts were logged before the success.
@@ -138,7 +168,10 @@ describe('webhook service', () => {
     assert.deepEqual([...badSeen], ['bad-0'], 'only the head of the failing chat was tried');
     receiver.answer = () => ({ status: 200 });
     await receiver.waitFor(() => receiver.unique().length === 10, 10_000);
-    const bad = receiver.unique().filter((r) => r.json.data!.chatId === 'bad').map((r) => r.json.data!.id);
+    const bad = receiver
+      .unique()
+      .filter((r) => r.json.data!.chatId === 'bad')
+      .map((r) => r.json.data!.id);
     assert.deepEqual(bad, ['bad-0', 'bad-1', 'bad-2', 'bad-3', 'bad-4']);
   });
 
@@ -166,7 +199,10 @@ describe('webhook service', () => {
     assert.throws(() => service.redeliver(dead[0]!.id === one.id ? 999999 : one.id), /No delivery|only dead/);
     assert.equal(service.redeliverDead(endpoint.id), 1);
     await receiver.waitFor(() => receiver.log.length === 2);
-    assert.ok(receiver.log.every((r) => firstIds.has(r.id)), 'redeliveries keep their webhook-id');
+    assert.ok(
+      receiver.log.every((r) => firstIds.has(r.id)),
+      'redeliveries keep their webhook-id',
+    );
   });
 
   it('opens the circuit after repeated failures: fewer attempts while the receiver is down', async () => {

@@ -3,7 +3,9 @@
 (function () {
   'use strict';
   var api = '/sandbox/api';
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
   var state = null;
   var selected = null; // { kind: 'friend' | 'room', id }
   var since = 0;
@@ -29,7 +31,9 @@
     return e;
   }
 
-  function showError(err) { $('composer-error').textContent = err ? String(err.message || err) : ''; }
+  function showError(err) {
+    $('composer-error').textContent = err ? String(err.message || err) : '';
+  }
 
   function account() {
     if (!state) return null;
@@ -42,28 +46,35 @@
     var list = $('qr-list');
     list.textContent = '';
     var focus = list.getAttribute('data-focus');
-    state.qrcodes.slice().reverse().forEach(function (q) {
-      var li = el('li', 'qr');
-      li.setAttribute('data-uuid', q.uuid);
-      if (q.uuid === focus) li.classList.add('focus');
-      var img = el('img');
-      img.alt = 'QR ' + q.uuid;
-      img.src = '/qrcode/' + encodeURIComponent(q.uuid);
-      li.appendChild(img);
-      li.appendChild(el('div', 'status', q.uuid + ' — ' + q.status + (q.account ? ' (' + q.account + ')' : '')));
-      [['scan', 'Scan', q.status === 'waiting'], ['confirm', 'Confirm', q.status === 'scanned'], ['cancel', 'Cancel', q.status === 'waiting' || q.status === 'scanned']].forEach(function (b) {
-        var btn = el('button', '', b[1]);
-        btn.setAttribute('data-act', b[0]);
-        btn.disabled = !b[2];
-        btn.addEventListener('click', function () {
-          var body = { uuid: q.uuid };
-          if (b[0] === 'scan') body.account = $('account').value;
-          call('POST', '/qr/' + b[0], body).then(refresh, showError);
+    state.qrcodes
+      .slice()
+      .reverse()
+      .forEach(function (q) {
+        var li = el('li', 'qr');
+        li.setAttribute('data-uuid', q.uuid);
+        if (q.uuid === focus) li.classList.add('focus');
+        var img = el('img');
+        img.alt = 'QR ' + q.uuid;
+        img.src = '/qrcode/' + encodeURIComponent(q.uuid);
+        li.appendChild(img);
+        li.appendChild(el('div', 'status', q.uuid + ' — ' + q.status + (q.account ? ' (' + q.account + ')' : '')));
+        [
+          ['scan', 'Scan', q.status === 'waiting'],
+          ['confirm', 'Confirm', q.status === 'scanned'],
+          ['cancel', 'Cancel', q.status === 'waiting' || q.status === 'scanned'],
+        ].forEach(function (b) {
+          var btn = el('button', '', b[1]);
+          btn.setAttribute('data-act', b[0]);
+          btn.disabled = !b[2];
+          btn.addEventListener('click', function () {
+            var body = { uuid: q.uuid };
+            if (b[0] === 'scan') body.account = $('account').value;
+            call('POST', '/qr/' + b[0], body).then(refresh, showError);
+          });
+          li.appendChild(btn);
         });
-        li.appendChild(btn);
+        list.appendChild(li);
       });
-      list.appendChild(li);
-    });
     if (!state.qrcodes.length) list.appendChild(el('li', 'hint', 'No QR codes yet: start your bot.'));
   }
 
@@ -76,13 +87,22 @@
     badge.textContent = a.state;
     badge.className = 'badge ' + a.state;
     var filter = $('chat-filter').value.toLowerCase();
-    var items = a.rooms.map(function (r) { return { kind: 'room', id: r.id, name: r.topic + ' (' + r.members.length + ')' }; })
-      .concat(a.friends.map(function (f) { return { kind: 'friend', id: f.id, name: f.nickname + (f.kind === 'official' ? ' [official]' : '') }; }));
+    var items = a.rooms
+      .map(function (r) {
+        return { kind: 'room', id: r.id, name: r.topic + ' (' + r.members.length + ')' };
+      })
+      .concat(
+        a.friends.map(function (f) {
+          return { kind: 'friend', id: f.id, name: f.nickname + (f.kind === 'official' ? ' [official]' : '') };
+        }),
+      );
     items.forEach(function (it) {
       if (filter && it.name.toLowerCase().indexOf(filter) < 0) return;
       var li = el('li', selected && selected.id === it.id ? 'selected' : '', it.name);
       li.setAttribute('data-chat', it.id);
-      li.addEventListener('click', function () { select(it); });
+      li.addEventListener('click', function () {
+        select(it);
+      });
       list.appendChild(li);
     });
   }
@@ -141,40 +161,52 @@
     var log = $('log');
     log.textContent = '';
     if (!selected) return;
-    journal.forEach(function (e) { if (e.chat === selected.id && e.account === $('account').value) log.appendChild(entryNode(e)); });
+    journal.forEach(function (e) {
+      if (e.chat === selected.id && e.account === $('account').value) log.appendChild(entryNode(e));
+    });
     log.scrollTop = log.scrollHeight;
   }
 
   function poll() {
-    call('GET', '/journal?since=' + since).then(function (j) {
-      if (j.entries.length) {
-        journal = journal.concat(j.entries).slice(-2000);
-        since = j.next;
-        var feed = $('feed');
-        j.entries.forEach(function (e) {
-          var n = entryNode(e);
-          n.insertBefore(el('span', 'who', e.account + ' · ' + e.chatName), n.firstChild);
-          feed.insertBefore(n, feed.firstChild);
-        });
-        while (feed.children.length > 100) feed.removeChild(feed.lastChild);
-        renderLog();
-      }
-    }).catch(function () { /* the sandbox may be restarting */ });
+    call('GET', '/journal?since=' + since)
+      .then(function (j) {
+        if (j.entries.length) {
+          journal = journal.concat(j.entries).slice(-2000);
+          since = j.next;
+          var feed = $('feed');
+          j.entries.forEach(function (e) {
+            var n = entryNode(e);
+            n.insertBefore(el('span', 'who', e.account + ' · ' + e.chatName), n.firstChild);
+            feed.insertBefore(n, feed.firstChild);
+          });
+          while (feed.children.length > 100) feed.removeChild(feed.lastChild);
+          renderLog();
+        }
+      })
+      .catch(function () {
+        /* the sandbox may be restarting */
+      });
   }
 
   function refresh() {
-    return call('GET', '/state').then(function (s) {
-      state = s;
-      renderQrs();
-      renderChats();
-    }).catch(showError);
+    return call('GET', '/state')
+      .then(function (s) {
+        state = s;
+        renderQrs();
+        renderChats();
+      })
+      .catch(showError);
   }
 
   function readFile(file) {
     return new Promise(function (resolve, reject) {
       var r = new FileReader();
-      r.onload = function () { resolve(String(r.result).replace(/^data:[^,]*,/, '')); };
-      r.onerror = function () { reject(r.error); };
+      r.onload = function () {
+        resolve(String(r.result).replace(/^data:[^,]*,/, ''));
+      };
+      r.onerror = function () {
+        reject(r.error);
+      };
       r.readAsDataURL(file);
     });
   }
@@ -193,12 +225,19 @@
     var file = $('composer-file').files[0];
     var ready = Promise.resolve();
     if (type !== 'text' && file) {
-      ready = readFile(file).then(function (data) { body.data = data; body.fileName = file.name; });
+      ready = readFile(file).then(function (data) {
+        body.data = data;
+        body.fileName = file.name;
+      });
     }
-    ready.then(function () { return call('POST', '/messages', body); }).then(function () {
-      $('composer-text').value = '';
-      poll();
-    }, showError);
+    ready
+      .then(function () {
+        return call('POST', '/messages', body);
+      })
+      .then(function () {
+        $('composer-text').value = '';
+        poll();
+      }, showError);
   });
 
   document.querySelectorAll('[data-event]').forEach(function (btn) {
@@ -207,13 +246,16 @@
       var acct = $('account').value;
       var kind = btn.getAttribute('data-event');
       var needRoom = kind === 'join' || kind === 'leave' || kind === 'rename';
-      if ((needRoom && (!selected || selected.kind !== 'room')) || (kind === 'open-chat' && !selected)) return showError('Pick a ' + (needRoom ? 'group' : 'chat') + ' first.');
+      if ((needRoom && (!selected || selected.kind !== 'room')) || (kind === 'open-chat' && !selected))
+        return showError('Pick a ' + (needRoom ? 'group' : 'chat') + ' first.');
       var req;
       if (kind === 'open-chat') req = call('POST', '/phone/open-chat', { account: acct, chat: selected.id });
       else if (kind === 'logout') req = call('POST', '/phone/logout', { account: acct });
       else if (kind === 'other-login') req = call('POST', '/phone/other-login', { account: acct });
-      else if (kind === 'friend-request') req = call('POST', '/friends/request', { account: acct, greeting: window.prompt('Greeting', 'Hi, I am a new friend') || '' });
-      else if (kind === 'join') req = call('POST', '/rooms/join', { account: acct, room: selected.id, member: window.prompt('New member name', '') || undefined });
+      else if (kind === 'friend-request')
+        req = call('POST', '/friends/request', { account: acct, greeting: window.prompt('Greeting', 'Hi, I am a new friend') || '' });
+      else if (kind === 'join')
+        req = call('POST', '/rooms/join', { account: acct, room: selected.id, member: window.prompt('New member name', '') || undefined });
       else if (kind === 'leave') req = call('POST', '/rooms/leave', { account: acct, room: selected.id, member: $('composer-from').value });
       else if (kind === 'rename') {
         var topic = window.prompt('New group name', '');
@@ -224,7 +266,11 @@
     });
   });
 
-  $('account').addEventListener('change', function () { selected = null; $('log').textContent = ''; refresh(); });
+  $('account').addEventListener('change', function () {
+    selected = null;
+    $('log').textContent = '';
+    refresh();
+  });
   $('chat-filter').addEventListener('input', renderChats);
   refresh();
   poll();

@@ -138,7 +138,10 @@ export function directoryRoutes(s: Services): RouteDef[] {
         const req = list.find((r) => r.contactId === field(ctx, 'contactId'));
         if (!req) fail(ctx, 404, ctx.state.t('error.noRequest'));
         await op(ctx, () => bot.transport.acceptFriend(req));
-        s.friendRequests.set(bot.id, list.filter((r) => r !== req));
+        s.friendRequests.set(
+          bot.id,
+          list.filter((r) => r !== req),
+        );
         audit(s, ctx, 'friend.accept', `${bot.id}/${req.contactId}`, { name: req.name });
         back(ctx, `/accounts/${encodeURIComponent(bot.id)}/contacts`, 'flash.accepted');
       },

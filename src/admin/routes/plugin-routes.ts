@@ -102,7 +102,12 @@ export function pluginRoutes(s: Services): RouteDef[] {
     const issues = await saveConfig(ctx, bot, p.name, { ...(p.config as object), rules });
     if (issues) {
       ctx.status = 422;
-      return rulesPage(ctx, bot, text, issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)));
+      return rulesPage(
+        ctx,
+        bot,
+        text,
+        issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)),
+      );
     }
     audit(s, ctx, 'plugin.rules', `${bot.id}/${p.name}`, { count: rules.length });
     back(ctx, `${base(bot)}/${encodeURIComponent(p.name)}/rules`, 'flash.saved');
@@ -128,7 +133,10 @@ export function pluginRoutes(s: Services): RouteDef[] {
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
         const p = pluginOf(ctx, bot);
-        const names = bot.plugins.list().sort((a, b) => a.order - b.order).map((x) => x.name);
+        const names = bot.plugins
+          .list()
+          .sort((a, b) => a.order - b.order)
+          .map((x) => x.name);
         const i = names.indexOf(p.name);
         const j = field(ctx, 'dir') === 'up' ? i - 1 : i + 1;
         if (j >= 0 && j < names.length) {

@@ -3,7 +3,11 @@ import { fail, type AdminContext, type RouteDef } from '../router.js';
 import { audit, back, field, fields, page, type Services } from '../services.js';
 import type { EndpointInput, WebhooksAdapter } from '../webhooks-adapter.js';
 
-const lines = (v: string): string[] => v.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
+const lines = (v: string): string[] =>
+  v
+    .split(/[\n,]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 function endpointInput(ctx: AdminContext): EndpointInput {
   const url = field(ctx, 'url').trim();

@@ -26,11 +26,7 @@ function norm(s: string): string {
   return s.trim().toLowerCase();
 }
 
-function anyName(
-  entries: readonly string[],
-  ids: (string | undefined)[],
-  names: (string | undefined)[],
-): boolean {
+function anyName(entries: readonly string[], ids: (string | undefined)[], names: (string | undefined)[]): boolean {
   const idSet = new Set(ids.filter((x): x is string => !!x));
   const nameSet = new Set(names.filter((x): x is string => !!x).map(norm));
   return entries.some((e) => idSet.has(e.trim()) || nameSet.has(norm(e)));
@@ -46,11 +42,7 @@ export function chatMatches(entries: readonly string[], chat: ChatLike): boolean
   if (entries.length === 0) return false;
   const r = chat.room;
   const p = chat.peer;
-  return anyName(
-    entries,
-    [chat.chatId, r?.id, r?.stableId, p?.id, p?.stableId],
-    [r?.topic, p?.name, p?.remark, p?.alias],
-  );
+  return anyName(entries, [chat.chatId, r?.id, r?.stableId, p?.id, p?.stableId], [r?.topic, p?.name, p?.remark, p?.alias]);
 }
 
 /**
@@ -63,11 +55,7 @@ export function personMatches(entries: readonly string[], person: PersonLike): b
   if (entries.length === 0) return false;
   const c = person.contact;
   const m = person.member;
-  return anyName(
-    entries,
-    [person.id, c?.stableId, m?.stableId],
-    [c?.name, c?.remark, c?.alias, m?.name, m?.displayName, person.name],
-  );
+  return anyName(entries, [person.id, c?.stableId, m?.stableId], [c?.name, c?.remark, c?.alias, m?.name, m?.displayName, person.name]);
 }
 
 /**

@@ -21,8 +21,7 @@ export interface HostControl {
 
 type Fn = (...args: never[]) => unknown;
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const hasFns = (v: unknown, names: string[]): v is Record<string, Fn> =>
-  isObj(v) && names.every((n) => typeof v[n] === 'function');
+const hasFns = (v: unknown, names: string[]): v is Record<string, Fn> => isObj(v) && names.every((n) => typeof v[n] === 'function');
 
 /**
  * Find plugin control for a plugin's `api`, or undefined when the host offers none.
@@ -39,8 +38,7 @@ export function hostControl(api: { bot: unknown } & Record<string, unknown>): Ho
       ? bot.plugins
       : undefined;
   if (!host) return undefined;
-  const info =
-    isObj(bot) && typeof bot.info === 'function' ? (bot.info as () => unknown).bind(bot) : undefined;
+  const info = isObj(bot) && typeof bot.info === 'function' ? (bot.info as () => unknown).bind(bot) : undefined;
   return {
     list: () => (host.list as () => PluginSummary[])(),
     enable: (name) => (host.enable as (n: string) => Promise<void>)(name),

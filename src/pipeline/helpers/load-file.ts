@@ -52,9 +52,7 @@ export async function loadFile(source: string, o: LoadFileOptions): Promise<File
   const dataUrl = /^data:([^;,]*)(;base64)?,(.*)$/s.exec(src);
   if (dataUrl) {
     mimeType = dataUrl[1] || undefined;
-    data = dataUrl[2]
-      ? Buffer.from(dataUrl[3] ?? '', 'base64')
-      : Buffer.from(decodeURIComponent(dataUrl[3] ?? ''));
+    data = dataUrl[2] ? Buffer.from(dataUrl[3] ?? '', 'base64') : Buffer.from(decodeURIComponent(dataUrl[3] ?? ''));
     name = `file.${mimeType?.split('/')[1] ?? 'bin'}`;
   } else if (/^https?:\/\//i.test(src)) {
     const res = await o.http.get<ArrayBuffer>(src, {
@@ -69,19 +67,15 @@ export async function loadFile(source: string, o: LoadFileOptions): Promise<File
   } else {
     const full = resolve(o.baseDir, src);
     const rel = relative(resolve(o.baseDir), full);
-    if (rel.startsWith('..') || isAbsolute(rel))
-      throw new Error(`file ${JSON.stringify(src)} is outside the data folder`);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`file ${JSON.stringify(src)} is outside the data folder`);
     try {
       data = await readFile(full);
     } catch (e) {
-      throw new Error(
-        `cannot read file ${JSON.stringify(src)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      );
+      throw new Error(`cannot read file ${JSON.stringify(src)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
     name = basename(full);
   }
-  if (data.length > max)
-    throw new Error(`file ${JSON.stringify(src.slice(0, 80))} is larger than ${max} bytes`);
+  if (data.length > max) throw new Error(`file ${JSON.stringify(src.slice(0, 80))} is larger than ${max} bytes`);
   if (o.name) name = o.name;
   mimeType ??= mimeOf(name);
   return mimeType ? { name, data, mimeType } : { name, data };

@@ -19,8 +19,7 @@ const BOUNDARIES: RegExp[] = [/\n\s*\n/g, /\n/g, /[.!?。！？；;…](?=\s|$)|
  *   splitText('one. two. three.', 9); // ['one. two.', 'three.']
  */
 export function splitText(text: string, max: number = DEFAULT_MESSAGE_LENGTH): string[] {
-  if (!Number.isInteger(max) || max < 1)
-    throw new RangeError(`splitText: max must be a positive integer, got ${max}`);
+  if (!Number.isInteger(max) || max < 1) throw new RangeError(`splitText: max must be a positive integer, got ${max}`);
   const parts: string[] = [];
   let rest = [...text.trim()];
   while (rest.length > max) {

@@ -13,10 +13,8 @@ describe('chatMatches(entries, chat)', () => {
     [[], false],
   ];
   for (const [entries, want] of cases)
-    it(`room ${JSON.stringify(entries)} → ${want}`, () =>
-      assert.equal(chatMatches(entries, { chatId: '@@r1', room }), want));
-  for (const e of ['@p1', 'wxid_ann', 'ann', 'SISTER', 'ann88'])
-    it(`peer ${e}`, () => assert.equal(chatMatches([e], { chatId: '@p1', peer }), true));
+    it(`room ${JSON.stringify(entries)} → ${want}`, () => assert.equal(chatMatches(entries, { chatId: '@@r1', room }), want));
+  for (const e of ['@p1', 'wxid_ann', 'ann', 'SISTER', 'ann88']) it(`peer ${e}`, () => assert.equal(chatMatches([e], { chatId: '@p1', peer }), true));
   it('ids compare exactly', () => assert.equal(chatMatches(['WXID_ANN'], { chatId: '@p1', peer }), false));
 });
 

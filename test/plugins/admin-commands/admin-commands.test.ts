@@ -17,8 +17,7 @@ const echo = definePlugin({
   config: z.object({}),
   setup: (api) => api.use((ctx) => ctx.reply(`echo ${ctx.text}`)),
 });
-const start = (config: unknown) =>
-  startPlugin(plugin, config, { also: [{ def: echo, config: {} }] }).then((x) => (h = x));
+const start = (config: unknown) => startPlugin(plugin, config, { also: [{ def: echo, config: {} }] }).then((x) => (h = x));
 
 describe('plugin admin-commands', () => {
   it('answers only owners (by remark, stable id or name); others pass through', async () => {
@@ -35,9 +34,7 @@ describe('plugin admin-commands', () => {
   it('reports status and plugins', async () => {
     const hh = await start({ owners: ['Bob'] });
     await hh.say(bob, '#status');
-    assert.deepEqual(hh.take(), [
-      'Account: Bot (online)\nOnline for 1 h 0 min\nContacts: 4, rooms: 3\nPlugins on: admin-commands, echo-test\nAnswering: yes',
-    ]);
+    assert.deepEqual(hh.take(), ['Account: Bot (online)\nOnline for 1 h 0 min\nContacts: 4, rooms: 3\nPlugins on: admin-commands, echo-test\nAnswering: yes']);
     await hh.say(bob, '#plugins');
     assert.deepEqual(hh.take(), ['on  admin-commands\non  echo-test']);
   });
@@ -69,11 +66,7 @@ describe('plugin admin-commands', () => {
     await hh.host.close();
     hh.store.close();
     h = undefined;
-    const again = await startPlugin(
-      plugin,
-      { owners: ['Bob'] },
-      { dataDir, also: [{ def: echo, config: {} }] },
-    );
+    const again = await startPlugin(plugin, { owners: ['Bob'] }, { dataDir, also: [{ def: echo, config: {} }] });
     try {
       await again.say(ann, 'still there?');
       await again.say(bob, '#resume');

@@ -20,20 +20,10 @@ afterEach(async () => {
 });
 
 const start = async (config: Record<string, unknown> = {}, o: HarnessOptions = {}): Promise<Harness> =>
-  (h = await startPlugin(
-    plugin,
-    { baseUrl: ai.baseUrl, apiKey: 'sk-test', model: 'test-model', ...config },
-    o,
-  ));
+  (h = await startPlugin(plugin, { baseUrl: ai.baseUrl, apiKey: 'sk-test', model: 'test-model', ...config }, o));
 
 /** Say something and wait for the bot's answer(s). */
-async function ask(
-  hh: Harness,
-  from: typeof ann,
-  text: string,
-  o: Parameters<Harness['say']>[2] = {},
-  answers = 1,
-): Promise<string[]> {
+async function ask(hh: Harness, from: typeof ann, text: string, o: Parameters<Harness['say']>[2] = {}, answers = 1): Promise<string[]> {
   await hh.say(from, text, o);
   return hh.waitSent(answers);
 }
@@ -59,10 +49,7 @@ describe('plugin ai', () => {
     const annHistory = ai.requests[2]!.messages.map((m) => m.content);
     assert.ok(annHistory.includes('I am Ann') && !annHistory.includes('I am Bob'), 'Ann must not see Bob');
     const roomHistory = ai.requests[4]!.messages.map((m) => m.content);
-    assert.ok(
-      roomHistory.includes('Cat: room one') && !roomHistory.includes('I am Ann'),
-      'the room has its own memory',
-    );
+    assert.ok(roomHistory.includes('Cat: room one') && !roomHistory.includes('I am Ann'), 'the room has its own memory');
   });
 
   it('forgets after #reset and after the expiry', async () => {
@@ -103,9 +90,7 @@ describe('plugin ai', () => {
     });
     await ask(hh, bob, 'q1', { room: work, mention: true });
     assert.equal(ai.requests.at(-1)!.messages[0]!.content, 'work prompt');
-    assert.deepEqual(await ask(hh, ann, '#prompt Speak like a pirate'), [
-      'OK, I will use that prompt in this chat.',
-    ]);
+    assert.deepEqual(await ask(hh, ann, '#prompt Speak like a pirate'), ['OK, I will use that prompt in this chat.']);
     await ask(hh, ann, 'q2');
     assert.equal(ai.requests.at(-1)!.messages[0]!.content, 'Speak like a pirate');
     await ask(hh, bob, 'q3');
@@ -150,11 +135,7 @@ describe('plugin ai', () => {
     await hh.say(ann, 'slow question');
     assert.ok(Date.now() - t0 < 500, 'handle() returned while the endpoint was still thinking');
     assert.deepEqual(hh.take(), ['tail: slow question']);
-    assert.deepEqual(
-      await ask(hh, bob, 'fast', {}, 2),
-      ['tail: fast', '[0] fast'],
-      'another chat is answered meanwhile',
-    );
+    assert.deepEqual(await ask(hh, bob, 'fast', {}, 2), ['tail: fast', '[0] fast'], 'another chat is answered meanwhile');
     assert.deepEqual(await hh.waitSent(1, 3000), ['too late']);
   });
 
@@ -185,11 +166,7 @@ describe('plugin ai', () => {
     const hh = await start({ chatPerMinute: 1, rateLimitReply: '' });
     await ask(hh, ann, 'one', { room: family, mention: true });
     await hh.say(bob, 'two', { room: family, mention: true });
-    assert.deepEqual(
-      await ask(hh, bob, 'three', { room: work, mention: true }),
-      ['[0] Boss: three'],
-      'named by remark',
-    );
+    assert.deepEqual(await ask(hh, bob, 'three', { room: work, mention: true }), ['[0] Boss: three'], 'named by remark');
     assert.equal(ai.requests.length, 2);
   });
 

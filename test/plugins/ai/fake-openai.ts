@@ -12,11 +12,7 @@ export interface ChatRequest {
   authorization: string | undefined;
 }
 
-export type Behaviour =
-  | { answer: string }
-  | { status: number; body?: unknown; headers?: Record<string, string> }
-  | { hangMs: number }
-  | 'echo';
+export type Behaviour = { answer: string } | { status: number; body?: unknown; headers?: Record<string, string> } | { hangMs: number } | 'echo';
 
 export interface FakeOpenAi {
   baseUrl: string;

@@ -5,10 +5,7 @@ import { afterPrefix, question } from '../../../plugins/ai/triggers.js';
 import { configSchema } from '../../../plugins/ai/config.js';
 
 const turns = (n: number, at = 0, size = 10): Turn[] =>
-  Array.from(
-    { length: n * 2 },
-    (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `${i}`.padEnd(size, '.'), at: at + i }) as Turn,
-  );
+  Array.from({ length: n * 2 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `${i}`.padEnd(size, '.'), at: at + i }) as Turn);
 
 describe('ai trimTurns(turns, limits, now)', () => {
   it('keeps the last maxTurns pairs', () => {
@@ -28,13 +25,9 @@ describe('ai trimTurns(turns, limits, now)', () => {
   it('forgets turns older than the expiry', () => {
     const old = turns(2, 0);
     const fresh = turns(1, 10_000);
-    assert.equal(
-      trimTurns([...old, ...fresh], { maxTurns: 10, maxTokens: 1e6, expiryMs: 5_000 }, 12_000).length,
-      2,
-    );
+    assert.equal(trimTurns([...old, ...fresh], { maxTurns: 10, maxTokens: 1e6, expiryMs: 5_000 }, 12_000).length, 2);
   });
-  it('maxTurns 0 keeps nothing', () =>
-    assert.deepEqual(trimTurns(turns(3), { maxTurns: 0, maxTokens: 1e6, expiryMs: 0 }, 0), []));
+  it('maxTurns 0 keeps nothing', () => assert.deepEqual(trimTurns(turns(3), { maxTurns: 0, maxTokens: 1e6, expiryMs: 0 }, 0), []));
 });
 
 describe('ai estimateTokens(text)', () => {
@@ -50,12 +43,7 @@ describe('ai stripReasoning(text)', () => {
 
 describe('ai question(config, facts)', () => {
   const base = configSchema.parse({});
-  const cases: [
-    string,
-    Partial<typeof base>,
-    { text: string; isGroup?: boolean; mentionsSelf?: boolean },
-    string | undefined,
-  ][] = [
+  const cases: [string, Partial<typeof base>, { text: string; isGroup?: boolean; mentionsSelf?: boolean }, string | undefined][] = [
     ['private always', {}, { text: 'hi there' }, 'hi there'],
     ['private always strips prefix', {}, { text: 'ai: hi' }, 'hi'],
     ['private prefix: without', { privateTrigger: 'prefix' }, { text: 'hi' }, undefined],
@@ -65,18 +53,8 @@ describe('ai question(config, facts)', () => {
     ['group not mentioned', {}, { text: 'hi', isGroup: true }, undefined],
     ['group mentioned', {}, { text: 'hi', isGroup: true, mentionsSelf: true }, 'hi'],
     ['group prefix', { groupTriggers: ['prefix'] }, { text: 'ai what time', isGroup: true }, 'what time'],
-    [
-      'group keywords',
-      { groupTriggers: ['keywords'], keywords: ['Weather'] },
-      { text: 'how is the weather', isGroup: true },
-      'how is the weather',
-    ],
-    [
-      'group keywords miss',
-      { groupTriggers: ['keywords'], keywords: ['weather'] },
-      { text: 'hello', isGroup: true },
-      undefined,
-    ],
+    ['group keywords', { groupTriggers: ['keywords'], keywords: ['Weather'] }, { text: 'how is the weather', isGroup: true }, 'how is the weather'],
+    ['group keywords miss', { groupTriggers: ['keywords'], keywords: ['weather'] }, { text: 'hello', isGroup: true }, undefined],
     ['empty question', {}, { text: 'ai' }, undefined],
   ];
   for (const [name, cfg, f, want] of cases) {

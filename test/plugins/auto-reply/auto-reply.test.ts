@@ -123,11 +123,7 @@ describe('plugin auto-reply', () => {
       assert.deepEqual(h.take(), ['[file] menu.pdf', '[image] cat.png']);
       const img = h.sent[1]!.content;
       assert.ok(img.type === 'image' && img.file.mimeType === 'image/png' && img.file.data.length === 8);
-      assert.equal(
-        h.host.list()[0]?.errors,
-        1,
-        'a path outside the data folder is reported as a plugin error',
-      );
+      assert.equal(h.host.list()[0]?.errors, 1, 'a path outside the data folder is reported as a plugin error');
       assert.match(h.host.list()[0]?.lastError ?? '', /outside the data folder/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -142,17 +138,10 @@ describe('plugin auto-reply', () => {
       setup: (api) => api.use((ctx) => ctx.reply(`tail saw ${ctx.text}`)),
     });
     for (const passThrough of [false, true]) {
-      h = await startPlugin(
-        plugin,
-        { passThrough, rules: [{ pattern: 'hi', replies: text('hello') }] },
-        { also: [{ def: tail, config: {} }] },
-      );
+      h = await startPlugin(plugin, { passThrough, rules: [{ pattern: 'hi', replies: text('hello') }] }, { also: [{ def: tail, config: {} }] });
       await h.say(ann, 'hi');
       await h.say(ann, 'other');
-      assert.deepEqual(
-        h.take(),
-        passThrough ? ['hello', 'tail saw hi', 'tail saw other'] : ['hello', 'tail saw other'],
-      );
+      assert.deepEqual(h.take(), passThrough ? ['hello', 'tail saw hi', 'tail saw other'] : ['hello', 'tail saw other']);
       await h.close();
       h = undefined;
     }

@@ -13,8 +13,7 @@ import {
 } from '../../../plugins/auto-reply/rules.js';
 import { localTime } from '../../../src/pipeline/helpers/local-time.js';
 
-const rule = (r: Partial<Rule> & { pattern: string }): Rule =>
-  ruleSchema.parse({ replies: [{ text: 'ok' }], ...r });
+const rule = (r: Partial<Rule> & { pattern: string }): Rule => ruleSchema.parse({ replies: [{ text: 'ok' }], ...r });
 
 describe('auto-reply matchPattern(rule, text)', () => {
   const cases: [Partial<Rule> & { pattern: string }, string, boolean][] = [
@@ -34,10 +33,7 @@ describe('auto-reply matchPattern(rule, text)', () => {
     });
   }
   it('returns numbered and named regex groups', () => {
-    const m = matchPattern(
-      rule({ match: 'regex', pattern: '^order (?<num>\\d+) for (\\w+)$' }),
-      'order 42 for Ann',
-    );
+    const m = matchPattern(rule({ match: 'regex', pattern: '^order (?<num>\\d+) for (\\w+)$' }), 'order 42 for Ann');
     assert.deepEqual(m?.groups, { 0: 'order 42 for Ann', 1: '42', 2: 'Ann', num: '42' });
   });
 });
@@ -75,12 +71,7 @@ describe('auto-reply ruleApplies(rule, facts)', () => {
 
 describe('auto-reply byPriority(rules)', () => {
   it('orders by priority, keeping list order among equals', () => {
-    const rules = [
-      rule({ pattern: 'a' }),
-      rule({ pattern: 'b', priority: 5 }),
-      rule({ pattern: 'c' }),
-      rule({ pattern: 'd', priority: 5 }),
-    ];
+    const rules = [rule({ pattern: 'a' }), rule({ pattern: 'b', priority: 5 }), rule({ pattern: 'c' }), rule({ pattern: 'd', priority: 5 })];
     assert.deepEqual(
       byPriority(rules).map((r) => r.pattern),
       ['b', 'd', 'a', 'c'],
@@ -115,22 +106,14 @@ describe('auto-reply parseRules(json) / exportRules(rules)', () => {
   });
   it('says where each problem is', () => {
     assert.throws(
-      () =>
-        parseRules(
-          '[{"pattern":"ok","replies":[{"text":"a"}]},{"pattern":"(","match":"regex","replies":[{"type":"image"}]}]',
-        ),
-      (e: Error) =>
-        /rule 2 › pattern: invalid regular expression/.test(e.message) &&
-        /rule 2 › replies › 0 › source/.test(e.message),
+      () => parseRules('[{"pattern":"ok","replies":[{"text":"a"}]},{"pattern":"(","match":"regex","replies":[{"type":"image"}]}]'),
+      (e: Error) => /rule 2 › pattern: invalid regular expression/.test(e.message) && /rule 2 › replies › 0 › source/.test(e.message),
     );
   });
   it('rejects bad JSON with a clear message', () => {
     assert.throws(() => parseRules('[{'), /not valid JSON/);
   });
   it('rejects a rule without replies', () => {
-    assert.throws(
-      () => parseRules('[{"pattern":"x","replies":[]}]'),
-      /rule 1 › replies: a rule needs at least one reply/,
-    );
+    assert.throws(() => parseRules('[{"pattern":"x","replies":[]}]'), /rule 1 › replies: a rule needs at least one reply/);
   });
 });

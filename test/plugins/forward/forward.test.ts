@@ -17,10 +17,7 @@ describe('plugin forward', () => {
     h = await startPlugin(plugin, { routes: [{ from: ['Family'], to: ['Work', 'News'] }] });
     await h.say(ann, 'dinner at 7', { room: family });
     await h.say(bob, 'not relayed', { room: work });
-    assert.deepEqual(sentTo(h), [
-      '@@work <- ~[Family] Ann: dinner at 7',
-      '@@news <- ~[Family] Ann: dinner at 7',
-    ]);
+    assert.deepEqual(sentTo(h), ['@@work <- ~[Family] Ann: dinner at 7', '@@news <- ~[Family] Ann: dinner at 7']);
   });
 
   it('relays many to one, and private chats by contact name', async () => {
@@ -30,11 +27,7 @@ describe('plugin forward', () => {
     await h.say(ann, 'a', { room: family });
     await h.say(bob, 'b', { room: work });
     await h.say(ann, 'c');
-    assert.deepEqual(sentTo(h), [
-      '@cat <- ~Ann in Family: a',
-      '@cat <- ~Boss in Work: b',
-      '@cat <- ~Ann in Ann: c',
-    ]);
+    assert.deepEqual(sentTo(h), ['@cat <- ~Ann in Family: a', '@cat <- ~Boss in Work: b', '@cat <- ~Ann in Ann: c']);
   });
 
   it('many to many: each target once, never back to the source', async () => {
@@ -67,12 +60,7 @@ describe('plugin forward', () => {
     h = await startPlugin(plugin, { routes: [{ from: ['Family'], to: ['Cat'] }] });
     await h.say(ann, '[image]', { room: family, type: 'image' });
     await h.say(ann, 'report.pdf', { room: family, type: 'file' });
-    assert.deepEqual(sentTo(h), [
-      '@cat <- ~[Family] Ann:',
-      '@cat <- [forward] [image]',
-      '@cat <- ~[Family] Ann:',
-      '@cat <- [forward] report.pdf',
-    ]);
+    assert.deepEqual(sentTo(h), ['@cat <- ~[Family] Ann:', '@cat <- [forward] [image]', '@cat <- ~[Family] Ann:', '@cat <- [forward] report.pdf']);
     const fwd = h.sent[1]!.content;
     assert.ok(fwd.type === 'forward' && fwd.message.type === 'image');
   });

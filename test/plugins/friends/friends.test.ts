@@ -53,11 +53,7 @@ describe('plugin friends', () => {
   it('invites into the least crowded room by keyword and warns on repeats', async () => {
     const big = room('@@big', 'Club A', [self, bob, cat, contact('@x', 'X'), contact('@y', 'Y')]);
     const small = room('@@small', 'Club B', [self, bob]);
-    h = await startPlugin(
-      plugin,
-      { invites: [{ keyword: 'join', rooms: ['Club A', 'Club B'] }] },
-      { rooms: [big, small] },
-    );
+    h = await startPlugin(plugin, { invites: [{ keyword: 'join', rooms: ['Club A', 'Club B'] }] }, { rooms: [big, small] });
     await h.say(ann, 'please let me join');
     assert.deepEqual(
       h.calls.map((c) => [c.method, ...c.args]),

@@ -36,10 +36,7 @@ describe('plugin room-welcome', () => {
     await settle();
     assert.deepEqual(
       h.sent.map((s) => `${s.chatId} <- ${s.text}`),
-      [
-        '@@family <- Welcome home @Dan @Eve! (Ann invited 2)',
-        '@@work <- Hello @Fay, read the pinned notes of Work.',
-      ],
+      ['@@family <- Welcome home @Dan @Eve! (Ann invited 2)', '@@work <- Hello @Fay, read the pinned notes of Work.'],
     );
   });
 

@@ -75,8 +75,7 @@ describe('built-in plugins through the sandbox (real web protocol)', () => {
 
   it('loads every built-in plugin from plugins/', () => {
     const names = chat.bot.plugins.list().map((p) => p.name);
-    for (const n of ['admin-commands', 'auto-reply', 'forward', 'friends', 'room-welcome', 'schedule', 'ai'])
-      assert.ok(names.includes(n), n);
+    for (const n of ['admin-commands', 'auto-reply', 'forward', 'friends', 'room-welcome', 'schedule', 'ai']) assert.ok(names.includes(n), n);
   });
 
   it('auto-reply answers by rule with a template', async () => {
@@ -108,8 +107,7 @@ describe('built-in plugins through the sandbox (real web protocol)', () => {
     const text = await sentText((t) => t.includes('meeting moved'), 'the relayed text');
     assert.equal(text.replace('\u2063', ''), `[${a!.topic}] ${a!.member}: meeting moved`);
     // An image goes through WeChat's own forward, after the prefix line.
-    const png =
-      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
     await sb.control.sendMessage({ from: a!.member, room: a!.topic, type: 'image', data: png });
     const img = await sb.control.waitForSent((m) => m.type !== 'text', { since, timeoutMs: 8000 });
     assert.match(img.type, /image/);
@@ -120,11 +118,7 @@ describe('built-in plugins through the sandbox (real web protocol)', () => {
     await chat.configure('friends', { keywords: ['weiroto'], welcome: 'Welcome, {name}!' });
     await sb.control.friendRequest({ nickname: 'Zed Newcomer', greeting: 'hi, weiroto sent me' });
     await sentText((t) => t === 'Welcome, Zed Newcomer!', 'the welcome');
-    await waitUntil(
-      () => chat.bot.directory.find('Zed Newcomer') !== undefined,
-      5000,
-      'the new friend in the directory',
-    );
+    await waitUntil(() => chat.bot.directory.find('Zed Newcomer') !== undefined, 5000, 'the new friend in the directory');
   });
 
   it('room-welcome greets who joins', async () => {
@@ -133,10 +127,7 @@ describe('built-in plugins through the sandbox (real web protocol)', () => {
       greetings: [{ rooms: [c.topic], template: 'Welcome {names} to {room}' }],
     });
     await sb.control.roomJoin({ room: c.topic, member: 'Yara Joiner' });
-    assert.equal(
-      await sentText((t) => t.startsWith('Welcome @'), 'the greeting'),
-      `Welcome @Yara Joiner to ${c.topic}`,
-    );
+    assert.equal(await sentText((t) => t.startsWith('Welcome @'), 'the greeting'), `Welcome @Yara Joiner to ${c.topic}`);
   });
 
   it('schedule sends on a cron expression', async () => {

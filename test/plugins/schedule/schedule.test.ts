@@ -21,48 +21,12 @@ afterEach(async () => {
 describe('schedule nextFire(occ, lastFired, now, catchUp)', () => {
   const occ = occurrences({ cron: '0 9 * * *', at: '', timezone: 'UTC' }, '');
   const cases: [string, number | undefined, string, number, string | undefined][] = [
-    [
-      'first start: the next occurrence',
-      undefined,
-      '2024-01-01T08:00:00Z',
-      10 * MIN,
-      '2024-01-01T09:00:00.000Z',
-    ],
-    [
-      'first start after today’s: tomorrow',
-      undefined,
-      '2024-01-01T09:30:00Z',
-      10 * MIN,
-      '2024-01-02T09:00:00.000Z',
-    ],
-    [
-      'fired today: tomorrow',
-      T('2024-01-01T09:00:00Z'),
-      '2024-01-01T09:01:00Z',
-      10 * MIN,
-      '2024-01-02T09:00:00.000Z',
-    ],
-    [
-      'missed by 5 min: now (late)',
-      T('2024-01-01T09:00:00Z'),
-      '2024-01-02T09:05:00Z',
-      10 * MIN,
-      '2024-01-02T09:00:00.000Z',
-    ],
-    [
-      'missed by 2 h: skipped',
-      T('2024-01-01T09:00:00Z'),
-      '2024-01-02T11:00:00Z',
-      10 * MIN,
-      '2024-01-03T09:00:00.000Z',
-    ],
-    [
-      'missed several: only the latest',
-      T('2024-01-01T09:00:00Z'),
-      '2024-01-05T09:01:00Z',
-      5 * 24 * 60 * MIN,
-      '2024-01-05T09:00:00.000Z',
-    ],
+    ['first start: the next occurrence', undefined, '2024-01-01T08:00:00Z', 10 * MIN, '2024-01-01T09:00:00.000Z'],
+    ['first start after today’s: tomorrow', undefined, '2024-01-01T09:30:00Z', 10 * MIN, '2024-01-02T09:00:00.000Z'],
+    ['fired today: tomorrow', T('2024-01-01T09:00:00Z'), '2024-01-01T09:01:00Z', 10 * MIN, '2024-01-02T09:00:00.000Z'],
+    ['missed by 5 min: now (late)', T('2024-01-01T09:00:00Z'), '2024-01-02T09:05:00Z', 10 * MIN, '2024-01-02T09:00:00.000Z'],
+    ['missed by 2 h: skipped', T('2024-01-01T09:00:00Z'), '2024-01-02T11:00:00Z', 10 * MIN, '2024-01-03T09:00:00.000Z'],
+    ['missed several: only the latest', T('2024-01-01T09:00:00Z'), '2024-01-05T09:01:00Z', 5 * 24 * 60 * MIN, '2024-01-05T09:00:00.000Z'],
   ];
   for (const [name, last, now, catchUp, want] of cases) {
     it(name, () => {
@@ -150,10 +114,7 @@ describe('plugin schedule', () => {
     // Down over the next nine o'clock by 5 minutes: sent once, late.
     ({ h, clock } = await session(dataDir, '2024-01-02T09:05:00Z'));
     await clock.advance(MIN);
-    assert.deepEqual(h.take(), [
-      'Good morning, it is 2024-01-02 09:00',
-      'Good morning, it is 2024-01-02 09:00',
-    ]);
+    assert.deepEqual(h.take(), ['Good morning, it is 2024-01-02 09:00', 'Good morning, it is 2024-01-02 09:00']);
     await stopSession(h);
 
     // Down for two hours past nine: skipped, and the next day is on time.
@@ -161,10 +122,7 @@ describe('plugin schedule', () => {
     await clock.advance(MIN);
     assert.deepEqual(h.take(), []);
     await clock.advance(22 * 3600_000);
-    assert.deepEqual(h.take(), [
-      'Good morning, it is 2024-01-04 09:00',
-      'Good morning, it is 2024-01-04 09:00',
-    ]);
+    assert.deepEqual(h.take(), ['Good morning, it is 2024-01-04 09:00', 'Good morning, it is 2024-01-04 09:00']);
   });
 
   it('stops its loops when switched off', async () => {

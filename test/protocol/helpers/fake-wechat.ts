@@ -42,7 +42,14 @@ export async function startFakeWechat(routes: Record<string, Handler>): Promise<
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const endpoint = url.pathname.split('/').pop() ?? '';
-      const r: SeenRequest = { endpoint, host: String(req.headers['x-wechat-host'] ?? ''), query: url.searchParams, cookie: String(req.headers.cookie ?? ''), headers: req.headers, body: Buffer.concat(chunks) };
+      const r: SeenRequest = {
+        endpoint,
+        host: String(req.headers['x-wechat-host'] ?? ''),
+        query: url.searchParams,
+        cookie: String(req.headers.cookie ?? ''),
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
       seen.push(r);
       const n = (counts.get(endpoint) ?? 0) + 1;
       counts.set(endpoint, n);
@@ -104,18 +111,54 @@ export function syncKey(base: number, n = 4): { Count: number; List: { Key: numb
 
 export function rawMsg(id: string, from: string, content: string, over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    MsgId: id, FromUserName: from, ToUserName: SELF, MsgType: 1, Content: content, Status: 3, ImgStatus: 1, CreateTime: 1700000000,
-    VoiceLength: 0, PlayLength: 0, FileName: '', FileSize: '', MediaId: '', Url: '', AppMsgType: 0, StatusNotifyCode: 0, StatusNotifyUserName: '',
-    RecommendInfo: {}, ForwardFlag: 0, AppInfo: { AppID: '', Type: 0 }, HasProductId: 0, Ticket: '', ImgHeight: 0, ImgWidth: 0, SubMsgType: 0,
-    NewMsgId: 0, ...over,
+    MsgId: id,
+    FromUserName: from,
+    ToUserName: SELF,
+    MsgType: 1,
+    Content: content,
+    Status: 3,
+    ImgStatus: 1,
+    CreateTime: 1700000000,
+    VoiceLength: 0,
+    PlayLength: 0,
+    FileName: '',
+    FileSize: '',
+    MediaId: '',
+    Url: '',
+    AppMsgType: 0,
+    StatusNotifyCode: 0,
+    StatusNotifyUserName: '',
+    RecommendInfo: {},
+    ForwardFlag: 0,
+    AppInfo: { AppID: '', Type: 0 },
+    HasProductId: 0,
+    Ticket: '',
+    ImgHeight: 0,
+    ImgWidth: 0,
+    SubMsgType: 0,
+    NewMsgId: 0,
+    ...over,
   };
 }
 
 export function syncBody(msgs: unknown[], keyBase: number, over: Record<string, unknown> = {}): Reply {
   // NewMsgId as raw digits ≥ 2^53 like the real server.
   const text = JSON.stringify({
-    BaseResponse: OK, AddMsgCount: msgs.length, AddMsgList: msgs, ModContactCount: 0, ModContactList: [], DelContactCount: 0, DelContactList: [],
-    ModChatRoomMemberCount: 0, ModChatRoomMemberList: [], Profile: { BitFlag: 0 }, ContinueFlag: 0, SyncKey: syncKey(keyBase, 6), SyncCheckKey: syncKey(keyBase + 1000, 6), SKey: '', ...over,
+    BaseResponse: OK,
+    AddMsgCount: msgs.length,
+    AddMsgList: msgs,
+    ModContactCount: 0,
+    ModContactList: [],
+    DelContactCount: 0,
+    DelContactList: [],
+    ModChatRoomMemberCount: 0,
+    ModChatRoomMemberList: [],
+    Profile: { BitFlag: 0 },
+    ContinueFlag: 0,
+    SyncKey: syncKey(keyBase, 6),
+    SyncCheckKey: syncKey(keyBase + 1000, 6),
+    SKey: '',
+    ...over,
   });
   return { body: text.replace(/"NewMsgId":0/g, '"NewMsgId":179242112323992762') };
 }
@@ -125,9 +168,13 @@ export function happyRoutes(): Record<string, Handler> {
   return {
     jslogin: () => ({ body: 'window.QRLogin.code = 200; window.QRLogin.uuid = "4dcaWx3uBw==";' }),
     login: (_r, n) =>
-      n === 1 ? { body: 'window.code=408;' }
-      : n === 2 ? { body: "window.code=201;window.userAvatar = 'data:img/jpg;base64,AAAA';" }
-      : { body: 'window.code=200;\nwindow.redirect_uri="https://wx2.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage?ticket=T@qrticket_0&uuid=4dcaWx3uBw==&lang=zh_CN&scan=1";' },
+      n === 1
+        ? { body: 'window.code=408;' }
+        : n === 2
+          ? { body: "window.code=201;window.userAvatar = 'data:img/jpg;base64,AAAA';" }
+          : {
+              body: 'window.code=200;\nwindow.redirect_uri="https://wx2.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage?ticket=T@qrticket_0&uuid=4dcaWx3uBw==&lang=zh_CN&scan=1";',
+            },
     webwxnewloginpage: () => ({
       status: 301,
       headers: {
@@ -143,9 +190,17 @@ export function happyRoutes(): Record<string, Handler> {
     }),
     webwxinit: () =>
       json({
-        BaseResponse: OK, Count: 2, SKey: '@crypt_aa_bb', SyncKey: syncKey(100), InviteStartCount: 40, ChatSet: 'filehelper,@@room1,',
+        BaseResponse: OK,
+        Count: 2,
+        SKey: '@crypt_aa_bb',
+        SyncKey: syncKey(100),
+        InviteStartCount: 40,
+        ChatSet: 'filehelper,@@room1,',
         User: { Uin: 155217200, UserName: SELF, NickName: 'Me', HeadImgUrl: '', ContactFlag: 7 },
-        ContactList: [{ UserName: '@@room1', NickName: 'Room One', MemberCount: 0, MemberList: [], ContactFlag: 3 }, { UserName: 'filehelper', NickName: '文件传输助手', ContactFlag: 3 }],
+        ContactList: [
+          { UserName: '@@room1', NickName: 'Room One', MemberCount: 0, MemberList: [], ContactFlag: 3 },
+          { UserName: 'filehelper', NickName: '文件传输助手', ContactFlag: 3 },
+        ],
       }),
     webwxstatusnotify: () => json({ BaseResponse: OK, MsgID: '3199705316661781423' }),
     webwxgetcontact: (r) =>
@@ -155,8 +210,18 @@ export function happyRoutes(): Record<string, Handler> {
     webwxbatchgetcontact: (r) => {
       const req = JSON.parse(r.body.toString()) as { List: { UserName: string }[] };
       return json({
-        BaseResponse: OK, Count: req.List.length,
-        ContactList: req.List.filter((i) => i.UserName.startsWith('@@')).map((i) => ({ UserName: i.UserName, NickName: 'Room', MemberCount: 2, EncryChatRoomId: '@enc', MemberList: [{ UserName: SELF, NickName: 'Me', DisplayName: 'Boss' }, { UserName: '@alice', NickName: 'Alice', DisplayName: '' }] })),
+        BaseResponse: OK,
+        Count: req.List.length,
+        ContactList: req.List.filter((i) => i.UserName.startsWith('@@')).map((i) => ({
+          UserName: i.UserName,
+          NickName: 'Room',
+          MemberCount: 2,
+          EncryChatRoomId: '@enc',
+          MemberList: [
+            { UserName: SELF, NickName: 'Me', DisplayName: 'Boss' },
+            { UserName: '@alice', NickName: 'Alice', DisplayName: '' },
+          ],
+        })),
       });
     },
     webwxsync: () => syncBody([], 200),

@@ -26,11 +26,14 @@ function last(r: Rig, endpoint: string): Exchange {
 function replay(r: Rig, ex: Exchange, url: string): Promise<{ status: number; body: Buffer }> {
   const target = new URL(r.sb.origin);
   return new Promise((ok, fail) => {
-    const req = http.get({ host: target.hostname, port: target.port, path: url, headers: { cookie: ex.headers.cookie ?? '', 'x-wechat-host': ex.host }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
+    const req = http.get(
+      { host: target.hostname, port: target.port, path: url, headers: { cookie: ex.headers.cookie ?? '', 'x-wechat-host': ex.host }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', fail);
   });
 }
@@ -135,7 +138,10 @@ describe('integration: downloads byte for byte (skey rotating on every sync)', (
       return u.pathname + u.search;
     };
     try {
-      await assert.rejects(r.t.download(m), (e: unknown) => isTransportError(e) && e.kind === 'server' && !e.retryable && /0 bytes/.test(e.message) && /stale skey/.test(e.message));
+      await assert.rejects(
+        r.t.download(m),
+        (e: unknown) => isTransportError(e) && e.kind === 'server' && !e.retryable && /0 bytes/.test(e.message) && /stale skey/.test(e.message),
+      );
       await assert.rejects(r.t.downloadAvatar(friend.id), (e: unknown) => isTransportError(e) && /avatar: 0 bytes/.test(e.message));
       assert.equal(last(r, 'webwxgetmsgimg').status, 200, 'WeChat says 200 with nothing');
     } finally {

@@ -28,7 +28,11 @@ describe('integration: sandbox faults', () => {
     }
   });
 
-  for (const [kind, reason, code] of [['logout-1100', 'phone-logout', 1100], ['logout-1101', 'kicked', 1101], ['logout-1102', 'kicked', 1102]] as [FaultKind, LogoutReason, number][]) {
+  for (const [kind, reason, code] of [
+    ['logout-1100', 'phone-logout', 1100],
+    ['logout-1101', 'kicked', 1101],
+    ['logout-1102', 'kicked', 1102],
+  ] as [FaultKind, LogoutReason, number][]) {
     it(`${kind} → logout ${reason} without retries`, async () => {
       const r = await rig({ contacts: 5, rooms: 1, roomSize: 3 });
       try {

@@ -53,7 +53,16 @@ describe('integration: every message kind is received once', () => {
     const kinds = ['text', 'image', 'voice', 'video', 'file', 'emoticon', 'link', 'location', 'card'] as const;
     const ids: Record<string, string> = {};
     for (const type of kinds) {
-      const { msgId } = await r.sb.control.sendMessage({ from: friend.nickname, type, text: `a ${type}`, fileName: 'doc.pdf', url: 'https://example.com', lat: 39.9, lng: 116.4, card: friend.nickname });
+      const { msgId } = await r.sb.control.sendMessage({
+        from: friend.nickname,
+        type,
+        text: `a ${type}`,
+        fileName: 'doc.pdf',
+        url: 'https://example.com',
+        lat: 39.9,
+        lng: 116.4,
+        card: friend.nickname,
+      });
       ids[type] = msgId;
     }
     const selfName = r.t.self!.name;

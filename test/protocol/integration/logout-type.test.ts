@@ -14,7 +14,11 @@ async function farewell(r: Rig): Promise<{ ex: Exchange; form: URLSearchParams }
 }
 
 describe('integration: webwxlogout type (§5.7)', () => {
-  for (const [kind, type] of [['logout-1100', '0'], ['logout-1101', '1'], ['logout-1102', '1']] as [FaultKind, string][]) {
+  for (const [kind, type] of [
+    ['logout-1100', '0'],
+    ['logout-1101', '1'],
+    ['logout-1102', '1'],
+  ] as [FaultKind, string][]) {
     it(`${kind} → the event at once, then webwxlogout type=${type}`, async () => {
       const r = await rig({ contacts: 3, rooms: 1, roomSize: 3 }, {}, { proxy: true });
       try {

@@ -8,7 +8,10 @@ describe('integration: a large account', () => {
     try {
       const rooms = r.t.rooms();
       assert.equal(rooms.length, 300);
-      assert.ok(rooms.every((x) => x.members.length > 0), 'members loaded for every group');
+      assert.ok(
+        rooms.every((x) => x.members.length > 0),
+        'members loaded for every group',
+      );
       const friends = r.t.contacts().filter((c) => c.kind === 'friend').length;
       assert.ok(friends >= 5000, `friends: ${friends}`);
     } finally {

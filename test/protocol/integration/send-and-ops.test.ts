@@ -25,7 +25,11 @@ describe('integration: sends round-trip and contact/room operations', () => {
       await r.t.sendEmoticon(friend.id, { name: 'a.gif', data: GIF }),
     ];
     const out = await r.sb.control.sent();
-    for (const s of sent) assert.ok(out.messages.some((m) => m.msgId === s.id), `sandbox saw ${s.id}`);
+    for (const s of sent)
+      assert.ok(
+        out.messages.some((m) => m.msgId === s.id),
+        `sandbox saw ${s.id}`,
+      );
     const file = out.messages.find((m) => m.msgId === sent[3]!.id)!;
     assert.equal(file.type, 'file');
     // Echoes come back through webwxsync as our own messages, once each.
@@ -39,7 +43,10 @@ describe('integration: sends round-trip and contact/room operations', () => {
     const other = await firstFriend(r, 1);
     const { msgId } = await r.sb.control.sendMessage({ from: friend.nickname, type: 'image', text: 'pic' });
     await until(() => r.messages.some((m) => m.id === msgId), 5000, 'image');
-    const fwd = await r.t.forward(other.id, r.messages.find((m) => m.id === msgId)!);
+    const fwd = await r.t.forward(
+      other.id,
+      r.messages.find((m) => m.id === msgId)!,
+    );
     assert.ok(fwd.id);
     // Download the received image.
     const bytes = await r.t.download(r.messages.find((m) => m.id === msgId)!);
@@ -73,7 +80,7 @@ describe('integration: sends round-trip and contact/room operations', () => {
     const room = await r.t.createRoom([a.id, b.id], 'Made Here');
     assert.ok(room.id.startsWith('@@'));
     await r.t.addMembers(room.id, [c.id]);
-    await until(async () => ((await r.t.refreshRoom(room.id))?.members.some((m) => m.id === c.id) ?? false), 5000, 'member added');
+    await until(async () => (await r.t.refreshRoom(room.id))?.members.some((m) => m.id === c.id) ?? false, 5000, 'member added');
     await r.t.removeMembers(room.id, [c.id]);
     await until(async () => !((await r.t.refreshRoom(room.id))?.members.some((m) => m.id === c.id) ?? true), 5000, 'member removed');
     await r.t.setTopic(room.id, 'Renamed');
