@@ -1,6 +1,7 @@
 /**
- * Fetch a URL given by a user (a file to send, a webhook's reply image) without letting it reach
- * this machine or its private network: every address the host name resolves to is checked right
+ * Fetch a URL given by a user (a file to send, a webhook's reply image), or POST to one (a
+ * webhook registered through the API), without letting it reach this machine or its private
+ * network: every address the host name resolves to is checked right
  * where the socket connects (so DNS rebinding cannot swap it after the check), redirects are
  * followed by hand and checked again, and the size is capped.
  */
@@ -78,10 +79,16 @@ export function isPrivateAddress(address: string): boolean {
   return PRIVATE.check(address, 'ipv6');
 }
 
-/** A `lookup` for http(s).request that refuses private addresses after resolution. */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+type Resolver = (
+  hostname: string,
+  options: { all: true },
+  callback: (err: NodeJS.ErrnoException | null, addresses: { address: string; family: number }[]) => void,
+) => void;
+
+/** A `lookup` for http(s).request that refuses private addresses after resolution. `resolve` is dns.lookup but in tests. */
+export function guardedLookup(allowPrivate: boolean, resolve: Resolver = dnsLookup): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+    resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 4);
       const list = addresses;
       const bad = allowPrivate ? undefined : list.find((a) => isPrivateAddress(a.address));
@@ -231,4 +238,50 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+export interface GuardedPost {
+  headers: Record<string, string>;
+  body: string;
+  allowPrivate: boolean;
+  signal: AbortSignal;
+  /** Answer bytes read at most (the rest is dropped). */
+  maxBytes: number;
+}
+
+/**
+ * POST a body to a URL without following redirects and read the start of the answer. Unless
+ * `allowPrivate`, a private or loopback address is refused on every connection, so a name that
+ * resolved outward when it was registered and inward now is still refused.
+ */
+export function guardedPost(raw: string, o: GuardedPost): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  const url = checkUrl(raw, o.allowPrivate);
+  const lib = url.protocol === 'https:' ? https : http;
+  const body = Buffer.from(o.body);
+  return new Promise((resolve, reject) => {
+    const req = lib.request(
+      url,
+      { method: 'POST', lookup: guardedLookup(o.allowPrivate), signal: o.signal, headers: { ...o.headers, 'content-length': String(body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const done = (): void =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).subarray(0, o.maxBytes).toString('utf8') });
+        res.on('data', (c: Buffer) => {
+          if (size >= o.maxBytes) return;
+          chunks.push(c);
+          size += c.length;
+          if (size >= o.maxBytes) {
+            // Enough read: the status is what counts, the rest is not waited for.
+            done();
+            res.destroy();
+          }
+        });
+        res.on('end', done);
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -166,7 +166,15 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
     });
   };
 
-  const worker = new DeliveryWorker({ deliveries, endpoints, clock, log, onReply, options });
+  const worker = new DeliveryWorker({
+    deliveries,
+    endpoints,
+    clock,
+    log,
+    onReply,
+    options,
+    ...(deps.allowPrivateUrls !== undefined && { allowPrivateUrls: deps.allowPrivateUrls }),
+  });
   let cache: WebhookEndpoint[] | undefined;
   const active = (): WebhookEndpoint[] => (cache ??= endpoints.list().filter((e) => e.enabled));
   const changed = (): void => {

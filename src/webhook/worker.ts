@@ -12,6 +12,7 @@ import type { EndpointsRepo, WebhookEndpoint } from './endpoints-repo.js';
 import { CircuitBreakers, backoffMs, retryAfterMs, type BreakerOptions, type RetryOptions } from './breaker.js';
 import { signedHeaders } from './signature.js';
 import { parseReply, type WebhookReply } from './reply.js';
+import { FetchRefusedError, guardedPost } from './safe-fetch.js';
 
 export interface WorkerOptions {
   /** Deliveries in flight per endpoint (default 4). */
@@ -40,6 +41,8 @@ export interface WorkerDeps {
   endpoints: EndpointsRepo;
   clock: Clock;
   log: Logger;
+  /** Let endpoints registered through the API reach private addresses (API_ALLOW_PRIVATE_URLS). */
+  allowPrivateUrls?: boolean;
   /** Called with a reply found in a 2xx answer; an error is recorded in the attempt log. */
   onReply(delivery: WebhookDelivery, reply: WebhookReply): Promise<void>;
   options: WorkerOptions;
@@ -212,17 +215,21 @@ export class DeliveryWorker {
     let error: string | undefined;
     let retryAfter: number | undefined;
     const t0 = performance.now();
+    const timeout = AbortSignal.timeout(options.timeoutMs);
     try {
-      const res = await fetch(ep.url, {
-        method: 'POST',
+      const res = await guardedPost(ep.url, {
         headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'weiroto-webhooks' },
         body: row.body,
-        redirect: 'manual',
-        signal: AbortSignal.any([this.hardStop.signal, AbortSignal.timeout(options.timeoutMs)]),
+        // Endpoints from the panel or WEBHOOK_URL are the operator's own; API ones are checked
+        // on every connection, as when they were registered.
+        allowPrivate: ep.source !== 'api' || (this.deps.allowPrivateUrls ?? false),
+        signal: AbortSignal.any([this.hardStop.signal, timeout]),
+        maxBytes: READ_BYTES,
       });
       status = res.status;
-      retryAfter = retryAfterMs(res.headers.get('retry-after'), clock.now());
-      text = await readCapped(res, READ_BYTES);
+      const after = res.headers['retry-after'];
+      retryAfter = retryAfterMs(typeof after === 'string' ? after : null, clock.now());
+      text = res.text;
     } catch (e) {
       if (this.hardStop.signal.aborted) {
         // Cut by a stop: not the receiver's fault, so no attempt is counted.
@@ -230,8 +237,8 @@ export class DeliveryWorker {
         this.breakers.release(ep.id);
         return;
       }
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      error = err.name === 'TimeoutError' ? `timed out after ${options.timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
+      const err = e as Error & { code?: string };
+      error = timeout.aborted ? `timed out after ${options.timeoutMs} ms` : e instanceof FetchRefusedError ? err.message : (err.code ?? err.message);
     }
     const durationMs = Math.round(performance.now() - t0);
     const at = clock.now();
@@ -271,22 +278,4 @@ export class DeliveryWorker {
       deliveries.markRetry(row.id, next, status, why, at);
     }
   }
-}
-
-async function readCapped(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.length;
-    if (size >= max) {
-      await reader.cancel();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }

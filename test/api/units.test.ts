@@ -7,7 +7,7 @@ import { RateLimiter } from '../../src/api/rate-limit.js';
 import { createIdempotencyStore } from '../../src/api/idempotency.js';
 import { createApiTokens } from '../../src/api/tokens-repo.js';
 import { openDatabase } from '../../src/store/index.js';
-import { isPrivateAddress, checkUrl } from '../../src/webhook/safe-fetch.js';
+import { isPrivateAddress, checkUrl, guardedLookup } from '../../src/webhook/safe-fetch.js';
 import { backoffMs, CircuitBreakers } from '../../src/webhook/breaker.js';
 import { parseReply } from '../../src/webhook/reply.js';
 
@@ -97,6 +97,26 @@ describe('isPrivateAddress(ip) / checkUrl(url)', () => {
     assert.throws(() => checkUrl('http://localhost/'), /localhost/);
     assert.equal(checkUrl('http://127.0.0.1/', true).hostname, '127.0.0.1');
     assert.equal(checkUrl('https://example.com/a.png').hostname, 'example.com');
+  });
+
+  it('guardedLookup refuses a name when any of its addresses is private, unless allowed', async () => {
+    const resolver =
+      (list: { address: string; family: number }[]) =>
+      (_h: string, _o: { all: true }, cb: (e: NodeJS.ErrnoException | null, a: { address: string; family: number }[]) => void) =>
+        cb(null, list);
+    const ask = (allow: boolean, list: { address: string; family: number }[]) =>
+      new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) =>
+        guardedLookup(allow, resolver(list))('hook.example', { family: 0 }, (err, address) => resolve({ err, address })),
+      );
+    const rebound = [
+      { address: '93.184.216.34', family: 4 },
+      { address: '10.0.0.5', family: 4 },
+    ];
+    const refused = await ask(false, rebound);
+    assert.equal(refused.err?.code, 'EPRIVATE');
+    assert.match(refused.err?.message ?? '', /hook\.example resolves to a private or loopback address \(10\.0\.0\.5\)/);
+    assert.equal((await ask(true, rebound)).address, '93.184.216.34');
+    assert.equal((await ask(false, [{ address: '93.184.216.34', family: 4 }])).address, '93.184.216.34');
   });
 });
 

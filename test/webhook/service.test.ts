@@ -124,6 +124,24 @@ describe('webhook service', () => {
     assert.equal(d.attemptLog[0]!.response, 'ok');
   });
 
+  it('an endpoint registered through the API that points inward is refused at every delivery, one from the panel is not', async () => {
+    await service.stop();
+    service = makeService({ allowPrivateUrls: false });
+    const api = service.createEndpoint({ url: receiver.url, chats: ['c-api'] }, { source: 'api' }).endpoint;
+    const panel = service.createEndpoint({ url: receiver.url, chats: ['c-panel'] }, { source: 'panel' }).endpoint;
+    service.start();
+    write(msg('a1', 'c-api', 1));
+    write(msg('a1', 'c-panel', 1));
+    await receiver.waitFor(() => receiver.log.length === 1);
+    await until(() => (service.listDeliveries({ endpointId: api.id }).items[0]?.attempts ?? 0) >= 1);
+    const refused = service.getDelivery(service.listDeliveries({ endpointId: api.id }).items[0]!.id)!;
+    assert.notEqual(refused.status, 'delivered');
+    assert.match(refused.attemptLog[0]!.error ?? '', /private or loopback address; refused/);
+    assert.equal(service.listDeliveries({ endpointId: panel.id }).items[0]?.status, 'delivered');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(receiver.log.length, 1, 'only the panel endpoint was reached');
+  });
+
   it('a receiver that answers 503 and then refuses connections gets every event once per webhook-id, in order per chat', async () => {
     service.createEndpoint({ url: receiver.url });
     let down = true;
