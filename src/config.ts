@@ -12,6 +12,9 @@ import { z } from 'zod';
 const PORT_EXPECTED = 'a port number from 0 to 65535 (0 picks a free port)';
 const port = z.coerce.number({ message: PORT_EXPECTED }).int(PORT_EXPECTED).min(0, PORT_EXPECTED).max(65535, PORT_EXPECTED);
 
+const RATE_EXPECTED = 'a whole number from 1 to 100000';
+const rate = z.coerce.number({ message: RATE_EXPECTED }).int(RATE_EXPECTED).min(1, RATE_EXPECTED).max(100_000, RATE_EXPECTED);
+
 const optionalString = z
   .string()
   .optional()
@@ -62,6 +65,8 @@ export const configSchema = z.object({
   WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   API_ALLOW_PRIVATE_URLS: booleanFlag,
+  API_RATE_BURST: rate.default(60),
+  API_RATE_PER_SEC: rate.default(10),
   PUBLIC_URL: httpUrl,
   SANDBOX_PORT: port.default(5701),
   LOG_LEVEL: z
@@ -92,6 +97,8 @@ export interface Config {
   webhookSecret: string | undefined;
   apiToken: string | undefined;
   apiAllowPrivateUrls: boolean;
+  /** Per-token request budget of the HTTP API: a bucket of `burst` refilled at `perSec`. */
+  apiRateLimit: { burst: number; perSec: number };
   publicUrl: string | undefined;
   sandboxPort: number;
   logLevel: Parsed['LOG_LEVEL'];
@@ -142,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     webhookSecret: c.WEBHOOK_SECRET,
     apiToken: c.API_TOKEN,
     apiAllowPrivateUrls: c.API_ALLOW_PRIVATE_URLS,
+    apiRateLimit: { burst: c.API_RATE_BURST, perSec: c.API_RATE_PER_SEC },
     publicUrl: c.PUBLIC_URL?.replace(/\/$/, ''),
     sandboxPort: c.SANDBOX_PORT,
     logLevel: c.LOG_LEVEL,

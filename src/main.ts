@@ -137,7 +137,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app.on('error', (err: Error) => log.error({ err }, 'http error'));
     const admin = createAdminMiddleware({ manager, registry, store, webhooks, tokens, log, config });
     app.use(opsMiddleware(checks));
-    app.use(createApiMiddleware({ manager, registry, store, webhooks, tokens, log, config }));
+    app.use(
+      createApiMiddleware({
+        manager,
+        registry,
+        store,
+        webhooks,
+        tokens,
+        log,
+        config,
+        rateLimit: { capacity: config.apiRateLimit.burst, refillPerSec: config.apiRateLimit.perSec },
+      }),
+    );
     app.use(admin); // last: it answers unknown paths with its 404 page
     const http: Listening = await listen(app, config.host, config.port);
     closers.splice(

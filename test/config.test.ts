@@ -40,6 +40,8 @@ describe('loadConfig(env)', () => {
       SECRET_KEY: 'ab'.repeat(32),
       ADMIN_PASSWORD: 'correct horse',
       API_ALLOW_PRIVATE_URLS: 'true',
+      API_RATE_BURST: '120',
+      API_RATE_PER_SEC: '5',
       PLUGIN_DIR: 'my-plugins',
     });
     assert.equal(c.port, 8080);
@@ -49,6 +51,7 @@ describe('loadConfig(env)', () => {
     assert.equal(c.wechatEndpoint, 'http://127.0.0.1:5701');
     assert.equal(c.ai.model, 'm');
     assert.equal(c.apiAllowPrivateUrls, true);
+    assert.deepEqual(c.apiRateLimit, { burst: 120, perSec: 5 });
     assert.equal(c.pluginDir, '/srv/app/my-plugins');
   });
 
@@ -63,6 +66,8 @@ describe('loadConfig(env)', () => {
     ['BOT_PLUGINS with spaces in names', { BOT_PLUGINS: 'Auto Reply' }, /^Invalid BOT_PLUGINS=/],
     ['short ADMIN_PASSWORD (value hidden)', { ADMIN_PASSWORD: 'short' }, /^Invalid ADMIN_PASSWORD=\(hidden\): expected at least 8/],
     ['bad SECRET_KEY (value hidden)', { SECRET_KEY: 'nope' }, /^Invalid SECRET_KEY=\(hidden\)/],
+    ['API_RATE_BURST zero', { API_RATE_BURST: '0' }, /^Invalid API_RATE_BURST="0": expected a whole number from 1 to 100000\.$/],
+    ['API_RATE_PER_SEC not a number', { API_RATE_PER_SEC: 'lots' }, /^Invalid API_RATE_PER_SEC="lots": expected a whole number/],
     ['API_ALLOW_PRIVATE_URLS not boolean', { API_ALLOW_PRIVATE_URLS: 'maybe' }, /^Invalid API_ALLOW_PRIVATE_URLS="maybe": expected true or false/],
   ];
   for (const [name, env, pattern] of bad) {

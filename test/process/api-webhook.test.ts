@@ -58,6 +58,9 @@ describe('webhooks and API through startServer', () => {
         WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
         WEBHOOK_SECRET: SECRET,
         API_TOKEN: TOKEN,
+        // Small enough for the last test to exhaust, large enough for the others.
+        API_RATE_BURST: '12',
+        API_RATE_PER_SEC: '1',
       },
       { envFile: false },
     );
@@ -104,5 +107,20 @@ describe('webhooks and API through startServer', () => {
     const shipped = (await sb.control.sent({})).messages.filter((m) => m.text === 'your order shipped');
     assert.equal(shipped.length, 1);
     assert.equal((await fetch(`${server.url}/api/v1/accounts`)).status, 401, 'no token, no access');
+  });
+
+  it('API_RATE_BURST/API_RATE_PER_SEC set the token budget: a burst beyond it gets 429 with Retry-After', async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 16; i++) {
+      const res = await fetch(`${server.url}/api/v1/accounts`, { headers: auth });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter ??= res.headers.get('retry-after');
+    }
+    assert.ok(statuses.includes(429), `a 429 within 16 quick requests (got ${statuses.join(',')})`);
+    assert.equal(statuses[0], 200);
+    assert.match(retryAfter ?? '', /^\d+$/);
   });
 });
