@@ -221,7 +221,7 @@ export const EN = {
   'webhooks.description': 'Description',
   'webhooks.events': 'Events',
   'webhooks.accounts': 'Accounts',
-  'webhooks.chats': 'Chats (ids)',
+  'webhooks.chats': 'Chats (names, stable ids or ids)',
   'webhooks.keywords': 'Keywords',
   'webhooks.noneMeansAll': '(none = all)',
   'webhooks.includeSelf': "Include this account's own messages",

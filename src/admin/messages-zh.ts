@@ -223,7 +223,7 @@ export const ZH_CN: Record<keyof typeof EN, string> = {
   'webhooks.description': '说明',
   'webhooks.events': '事件',
   'webhooks.accounts': '账号',
-  'webhooks.chats': '会话（ID）',
+  'webhooks.chats': '会话（名称、固定 ID 或 ID）',
   'webhooks.keywords': '关键词',
   'webhooks.noneMeansAll': '（不选即全部）',
   'webhooks.includeSelf': '包含本账号自己发的消息',

@@ -39,7 +39,7 @@ const endpointFields: Json = {
   description: { type: 'string' },
   eventTypes: { type: 'array', items: { type: 'string' }, description: 'empty = all' },
   accounts: { type: 'array', items: { type: 'string' } },
-  chats: { type: 'array', items: { type: 'string' } },
+  chats: { type: 'array', items: { type: 'string' }, description: 'Chats by name (group topic, remark or nickname), stable id or session id' },
   keywords: { type: 'array', items: { type: 'string' } },
   includeSelf: { type: 'boolean' },
   enabled: { type: 'boolean' },

@@ -27,6 +27,7 @@ import type {
   BotEventType,
   BotHandle,
   BotInfo,
+  ChatLabel,
   EventWriter,
   OutboundRecord,
   OutgoingContent,
@@ -393,7 +394,7 @@ export class Bot implements BotHandle {
         let received = 0;
         for (const m of batch) {
           if (!this.repos.messages.insert(this.id, m)) continue; // a duplicate delivery: handled already
-          const event: BotEvent = { type: 'message.received', account: this.id, chatId: m.chatId, at: now, data: m };
+          const event: BotEvent = { ...this.event('message.received', m.chatId, m), at: now };
           fresh.push({ m, event });
           if (m.isSelf) {
             // Written by this account (phone, another device, or an echo of our own send): journalled
@@ -474,15 +475,28 @@ export class Bot implements BotHandle {
     }
   }
 
+  /** An event of this account, stamped now, with the chat's label when there is a chat. */
+  private event(type: BotEventType, chatId: string | undefined, data: unknown): BotEvent {
+    return { type, account: this.id, ...(chatId !== undefined && { chatId, ...this.chatLabel(chatId) }), at: this.deps.clock.now(), data };
+  }
+
   private writeEvent(type: BotEventType, chatId: string | undefined, data: unknown): BotEvent {
-    const e: BotEvent = { type, account: this.id, ...(chatId !== undefined && { chatId }), at: this.deps.clock.now(), data };
+    const e = this.event(type, chatId, data);
     for (const w of this.deps.eventWriters ?? []) w(e);
     return e;
   }
 
+  /** `{ chat }` for an event about this chat, when the directory knows it. */
+  private chatLabel(chatId: string): { chat?: ChatLabel } {
+    const room = this.directory.room(chatId);
+    if (room) return { chat: { name: room.topic, ...(room.stableId && { stableId: room.stableId }) } };
+    const c = this.directory.contact(chatId);
+    if (c) return { chat: { name: c.remark || c.name, ...(c.stableId && { stableId: c.stableId }) } };
+    return {};
+  }
+
   private publish(type: BotEventType, chatId: string | undefined, data: unknown): void {
-    if (!this.deps.publish) return;
-    this.deps.publish({ type, account: this.id, ...(chatId !== undefined && { chatId }), at: this.deps.clock.now(), data });
+    this.deps.publish?.(this.event(type, chatId, data));
   }
 
   /** Store an event (and anything `extra` writes) in one transaction with the outbox rows, then publish it. */
@@ -494,7 +508,7 @@ export class Bot implements BotHandle {
         e = this.writeEvent(type, chatId, data);
       })();
     }
-    if (this.deps.publish) this.deps.publish(e ?? { type, account: this.id, ...(chatId !== undefined && { chatId }), at: this.deps.clock.now(), data });
+    this.deps.publish?.(e ?? this.event(type, chatId, data));
   }
 
   private resolveTarget(to: SendTarget): string {

@@ -81,8 +81,16 @@ export interface BotEvent {
   type: BotEventType;
   account: string;
   chatId?: string;
+  /** The chat as the directory knows it when the event happens: names and stable ids outlive a re-login, chat ids do not. */
+  chat?: ChatLabel;
   at: number;
   data: unknown;
+}
+
+export interface ChatLabel {
+  /** A group's topic, or a person's remark, else nickname. */
+  name: string;
+  stableId?: string;
 }
 
 /** Called inside the SQLite transaction that stores the message or event (webhook outbox rows). */

@@ -10,6 +10,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { Composer, definePlugin } from '../../src/pipeline/index.js';
 import { plugin as echo } from '../../plugins/echo/index.js';
 import { createConversation, type Conversation } from '../helpers/conversation.js';
+import type { BotEvent } from '../../src/bot/types.js';
 
 const ping = definePlugin({
   name: 'ping',
@@ -71,6 +72,24 @@ describe('conversation through the sandbox (real web protocol)', () => {
 
   it('group chat: an @-mention reaches the mention handler', async () => {
     await chat.inRoom(roomTopic, { from: member, mention: true }).shouldReply('are you there', `yes, ${member}?`);
+  });
+
+  it('events name their chat: a group by its topic, a person by name (received and sent)', async () => {
+    const seen: BotEvent[] = [];
+    const off = chat.manager.onEvent((e) => seen.push(e));
+    try {
+      await chat.inRoom(roomTopic, { from: member }).shouldReply('label me', 'label me');
+      await chat.shouldReply('label me too', 'label me too');
+    } finally {
+      off();
+    }
+    const received = seen.filter((e) => e.type === 'message.received' && !(e.data as { isSelf: boolean }).isSelf);
+    const group = received.find((e) => e.chatId?.startsWith('@@'));
+    const person = received.find((e) => e.chatId && !e.chatId.startsWith('@@'));
+    assert.equal(group?.chat?.name, roomTopic);
+    assert.equal(person?.chat?.name, friend);
+    const sent = seen.find((e) => e.type === 'message.sent' && e.chatId === group?.chatId);
+    assert.equal(sent?.chat?.name, roomTopic);
   });
 
   it('own messages (sent from the phone) are ignored', async () => {

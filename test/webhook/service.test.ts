@@ -301,6 +301,25 @@ describe('webhook service', () => {
     assert.equal(count(off), 0);
   });
 
+  it('a chats filter matches a chat by name or stable id as well as by id, so it outlives a re-login', () => {
+    const mk = (chats: string[]) => service.createEndpoint({ url: receiver.url, chats }).endpoint.id;
+    const byName = mk(['Family']);
+    const byStable = mk(['wxid_fam']);
+    const byOldId = mk(['@old-session-id']);
+    // The same group in two login sessions: the id changes, its name and stable id do not.
+    for (const [n, id] of [
+      [1, '@old-session-id'],
+      [2, '@new-session-id'],
+    ] as const) {
+      write({ ...msg('a1', id, n), chat: { name: 'Family', stableId: 'wxid_fam' } });
+    }
+    write({ ...msg('a1', '@someone', 3), chat: { name: 'Bob' } });
+    const items = (id: string) => service.listDeliveries({ endpointId: id }).items;
+    assert.equal(items(byName).length, 2);
+    assert.equal(items(byStable).length, 2);
+    assert.equal(items(byOldId).length, 1);
+  });
+
   it('writes nothing when the caller transaction rolls back, and the same message twice gives one delivery', () => {
     service.createEndpoint({ url: receiver.url });
     assert.throws(() =>
