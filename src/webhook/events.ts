@@ -36,10 +36,12 @@ export function matches(ep: WebhookEndpoint, e: OutboxEvent): boolean {
   if (ep.eventTypes.length && !ep.eventTypes.includes(e.type)) return false;
   if (ep.accounts.length && !ep.accounts.includes(e.account)) return false;
   if (ep.chats.length) {
-    // An entry is a chat id (this session's), a stable id or a name: the last two outlive a re-login.
+    // An entry is a chat id (this session's), a stable id or a name (any case, as the plugins'
+    // chat filters): the last two outlive a re-login.
     const room = record(e.data)?.roomId;
-    const names = [e.chatId, typeof room === 'string' ? room : undefined, e.chat?.stableId, e.chat?.name];
-    if (!names.some((n) => n !== undefined && n !== '' && ep.chats.includes(n))) return false;
+    const ids = [e.chatId, typeof room === 'string' ? room : undefined, e.chat?.stableId].filter((x): x is string => !!x);
+    const name = e.chat?.name.trim().toLowerCase();
+    if (!ep.chats.some((c) => ids.includes(c.trim()) || (!!name && c.trim().toLowerCase() === name))) return false;
   }
   if (e.type === 'message.received' && record(e.data)?.isSelf === true && !ep.includeSelf) return false;
   if (ep.keywords.length) {
