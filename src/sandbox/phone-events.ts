@@ -90,7 +90,7 @@ export function phoneRename(st: SandboxState, account: Account, nickname: string
   if (!nickname) throw new SandboxError(400, 'nickname is required');
   account.nick = nickname;
   const s = st.sessionOf(account);
-  s?.enqueue({ kind: 'profile', profile: profile(s, nickname) });
+  s?.enqueue({ kind: 'profile', profile: profile({ s, nick: nickname }) });
 }
 
 /** A friend deletes the account: DelContactList (§15 #45). */

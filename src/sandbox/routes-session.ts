@@ -58,7 +58,7 @@ export function syncBody(s: Session | null, ret: number, events: SyncEvent[], po
   const add: WireAddMsg[] = [];
   const mod = new Map<string, RawContact>();
   const del: RawDelContact[] = [];
-  let prof = s ? profile(s) : null;
+  let prof = profile();
   for (const e of events) {
     if (e.kind === 'msg' || e.kind === 'enter') add.push(e.msg);
     else if (e.kind === 'contact') mod.set(e.contact.UserName, e.contact);
@@ -78,21 +78,7 @@ export function syncBody(s: Session | null, ret: number, events: SyncEvent[], po
     DelContactList: del,
     ModChatRoomMemberCount: 0,
     ModChatRoomMemberList: [],
-    Profile: prof ?? {
-      BitFlag: 0,
-      UserName: { Buff: '' },
-      NickName: { Buff: '' },
-      BindUin: 0,
-      BindEmail: { Buff: '' },
-      BindMobile: { Buff: '' },
-      Status: 0,
-      Sex: 0,
-      PersonalCard: 0,
-      Alias: '',
-      HeadImgUpdateFlag: 0,
-      HeadImgUrl: '',
-      Signature: '',
-    },
+    Profile: prof,
     ContinueFlag: more ? 1 : 0,
     SyncKey: s && ret === 0 ? s.syncKeyAt(pos) : EMPTY_KEY,
   };

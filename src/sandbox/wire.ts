@@ -234,11 +234,11 @@ export function addMsg(
 }
 
 /** Profile section of webwxsync: BitFlag 0 = unchanged, 190 = changed (§5.6). */
-export function profile(s: Session, changedNick?: string): RawProfile {
+export function profile(changed?: { s: Session; nick: string }): RawProfile {
   return {
-    BitFlag: changedNick === undefined ? 0 : 190,
-    UserName: { Buff: changedNick === undefined ? '' : s.selfName },
-    NickName: { Buff: changedNick === undefined ? '' : escapeName(changedNick) },
+    BitFlag: changed ? 190 : 0,
+    UserName: { Buff: changed ? changed.s.selfName : '' },
+    NickName: { Buff: changed ? escapeName(changed.nick) : '' },
     BindUin: 0,
     BindEmail: { Buff: '' },
     BindMobile: { Buff: '' },
