@@ -16,6 +16,7 @@ import type { DecisionTrace } from '../../src/store/traces-repo.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { silentLogger } from '../../src/logger.js';
 import { contact, FakeTransport, room } from './fake-transport.js';
+import { waitUntil } from './wait.js';
 
 export interface SayOptions {
   /** Sender: fake = contact id; sandbox = nickname or id. Default: the conversation's sender. */
@@ -218,11 +219,4 @@ export async function createConversation(options: ConversationOptions = {}): Pro
   };
 }
 
-/** Poll `cond` until it holds (real time). */
-export async function waitUntil(cond: () => boolean, timeoutMs = 5000, what = 'a condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { waitUntil };

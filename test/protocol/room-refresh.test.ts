@@ -4,6 +4,7 @@ import { createWebTransport } from '../../src/protocol/index.js';
 import type { RoomJoin, RoomLeave } from '../../src/transport/model.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { happyRoutes, json, OK, rawMsg, SELF, startFakeWechat, syncBody, type FakeWechat } from './helpers/fake-wechat.js';
+import { waitUntil as until } from '../helpers/wait.js';
 
 let fake: FakeWechat | undefined;
 let transport: Transport | undefined;
@@ -13,14 +14,6 @@ afterEach(async () => {
   transport = undefined;
   fake = undefined;
 });
-
-const until = async (cond: () => boolean, ms = 5000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 const member = (id: string, name: string): Record<string, string> => ({ UserName: id, NickName: name, DisplayName: '' });
 

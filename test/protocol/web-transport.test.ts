@@ -7,6 +7,7 @@ import type { Message } from '../../src/transport/model.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { happyRoutes, json, OK, rawMsg, SELF, startFakeWechat, syncBody, type FakeWechat } from './helpers/fake-wechat.js';
+import { waitUntil as until } from '../helpers/wait.js';
 
 let fake: FakeWechat | undefined;
 let transport: Transport | undefined;
@@ -16,14 +17,6 @@ afterEach(async () => {
   transport = undefined;
   fake = undefined;
 });
-
-const until = async (cond: () => boolean, ms = 5000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('createWebTransport(): login and start-up', () => {
   it('408 → 201 → 200 → newloginpage 301 → init → contacts → ready, through the endpoint', async () => {

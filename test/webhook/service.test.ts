@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createWebhookService, type WebhookService, type ReplySender } from '../../src/webhook/index.js';
 import type { BotEvent } from '../../src/bot/types.js';
 import { Receiver } from './receiver.js';
+import { waitUntil as until } from '../helpers/wait.js';
 
 const fast = {
   concurrency: 4,
@@ -18,14 +19,6 @@ const fast = {
   retry: { baseMs: 20, maxMs: 150, maxAgeMs: 60_000 },
   breaker: { threshold: 3, cooldownMs: 60, maxCooldownMs: 200 },
 };
-
-async function until(pred: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function msg(account: string, chatId: string, n: number, text = `m${n}`): BotEvent {
   return {
