@@ -18,6 +18,7 @@ import { listen, type Listening } from '../../src/http/listen.js';
 import { createWebhookService, replySenderFor, type WebhookService } from '../../src/webhook/index.js';
 import { createApiMiddleware, createApiTokens, type ApiMiddleware, type ApiTokens } from '../../src/api/index.js';
 import type { RateLimitOptions } from '../../src/api/index.js';
+import { FAST } from '../helpers/fast.js';
 
 export const greeter = definePlugin({
   name: 'greeter',
@@ -30,11 +31,6 @@ export const greeter = definePlugin({
     });
   },
 });
-
-const FAST = {
-  timeouts: { loginPoll: 3000, syncCheck: 2000, sync: 3000, other: 5000, jslogin: 3000 },
-  sync: { backoffBaseMs: 50, backoffMaxMs: 400, emptySyncPauseMs: 20, watchdogSlackMs: 1000 },
-};
 
 export interface Harness {
   sb: RunningSandbox;

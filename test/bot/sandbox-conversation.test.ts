@@ -11,6 +11,7 @@ import { Composer, definePlugin } from '../../src/pipeline/index.js';
 import { plugin as echo } from '../../plugins/echo/index.js';
 import { createConversation, type Conversation } from '../helpers/conversation.js';
 import type { BotEvent } from '../../src/bot/types.js';
+import { FAST } from '../helpers/fast.js';
 
 const ping = definePlugin({
   name: 'ping',
@@ -23,11 +24,6 @@ const ping = definePlugin({
     api.use(c);
   },
 });
-
-const FAST = {
-  timeouts: { loginPoll: 3000, syncCheck: 2000, sync: 3000, other: 5000, jslogin: 3000 },
-  sync: { backoffBaseMs: 50, backoffMaxMs: 400, emptySyncPauseMs: 20, watchdogSlackMs: 1000 },
-};
 
 describe('conversation through the sandbox (real web protocol)', () => {
   let sb: RunningSandbox;

@@ -18,11 +18,7 @@ import { silentLogger } from '../../../src/logger.js';
 import { createAdminApp } from '../../../src/admin/index.js';
 import { createApiTokens } from '../../../src/api/index.js';
 import type { AdminHandle } from '../../../src/admin/index.js';
-
-export const FAST = {
-  timeouts: { loginPoll: 3000, syncCheck: 2000, sync: 3000, other: 5000, jslogin: 3000 },
-  sync: { backoffBaseMs: 50, backoffMaxMs: 400, emptySyncPauseMs: 20, watchdogSlackMs: 1000 },
-};
+import { FAST } from '../../helpers/fast.js';
 
 export interface PanelStack {
   url: string;

@@ -9,11 +9,7 @@ import { createWebTransport } from '../../../src/protocol/index.js';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import { createConversation, waitUntil, type Conversation } from '../../helpers/conversation.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../ai/fake-openai.js';
-
-const FAST = {
-  timeouts: { loginPoll: 3000, syncCheck: 2000, sync: 3000, other: 5000, jslogin: 3000 },
-  sync: { backoffBaseMs: 50, backoffMaxMs: 400, emptySyncPauseMs: 20, watchdogSlackMs: 1000 },
-};
+import { FAST } from '../../helpers/fast.js';
 
 describe('built-in plugins through the sandbox (real web protocol)', () => {
   let sb: RunningSandbox;
