@@ -36,7 +36,7 @@ export function contact(id: string, name: string, extra: Partial<Contact> = {}):
   return { id, name, kind: 'friend', gender: 'unknown', starred: false, pinned: false, muted: false, ...extra };
 }
 
-export function room(id: string, topic: string, members: Contact[] = []): Room {
+export function room(id: string, topic: string, members: Contact[] = [], extra: Partial<Room> = {}): Room {
   return {
     id,
     topic,
@@ -44,6 +44,7 @@ export function room(id: string, topic: string, members: Contact[] = []): Room {
     memberCount: members.length,
     isOwner: false,
     muted: false,
+    ...extra,
   };
 }
 

@@ -16,33 +16,12 @@ import type { Contact, Message, MessageType, Room } from '../../src/transport/mo
 import type { Transport } from '../../src/transport/transport.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeClock, type Clock } from '../../src/util/clock.js';
+import { contact, room } from '../helpers/fake-transport.js';
 
 export const ACCOUNT = 'acc1';
 
-export function contact(id: string, name: string, extra: Partial<Contact> = {}): Contact {
-  return {
-    id,
-    name,
-    kind: 'friend',
-    gender: 'unknown',
-    starred: false,
-    pinned: false,
-    muted: false,
-    ...extra,
-  };
-}
-
-export function room(id: string, topic: string, members: Contact[], extra: Partial<Room> = {}): Room {
-  return {
-    id,
-    topic,
-    members: members.map((m) => ({ id: m.id, name: m.name })),
-    memberCount: members.length,
-    isOwner: false,
-    muted: false,
-    ...extra,
-  };
-}
+// The same builders as the fake transport's, so both harnesses describe people and rooms alike.
+export { contact, room };
 
 export const self = contact('@self', 'Bot', { kind: 'self', stableId: 'wxid_bot' });
 export const ann = contact('@ann', 'Ann', { stableId: 'wxid_ann' });
