@@ -223,10 +223,6 @@ export class WebApi {
     return String(r.MsgID ?? '');
   }
 
-  getContact(seq: number, signal?: AbortSignal): Promise<RawGetContactResponse> {
-    return this.getContactText(seq, signal).then((text) => this.parseContactPage(text));
-  }
-
   /** One address-book page as text (see loadContactPages: the next page is asked for before this one is parsed). */
   getContactText(seq: number, signal?: AbortSignal): Promise<string> {
     const url = this.url('web', 'webwxgetcontact', {

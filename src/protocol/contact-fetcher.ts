@@ -92,7 +92,8 @@ export function fetchContacts(core: SessionCore, items: RawBatchGetContactItem[]
   return f.finish();
 }
 
-export function roomItems(ids: Iterable<string>): RawBatchGetContactItem[] {
+/** batchgetcontact entries for these ids (people or groups). */
+export function batchItems(ids: Iterable<string>): RawBatchGetContactItem[] {
   const out: RawBatchGetContactItem[] = [];
   for (const id of ids) out.push({ UserName: id, EncryChatRoomId: '' });
   return out;

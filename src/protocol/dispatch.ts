@@ -6,11 +6,11 @@
 import type { Message, RoomMember } from '../transport/model.js';
 import { isRoomId, isSpecialAccount } from './parse-contact.js';
 import { MSG, parseAddMsg, type MessageEvent, type ParseContext } from './parse-message.js';
-import type { RawAddMsg, RawBatchGetContactItem, RawContact, RawSyncResponse } from './raw-types.js';
+import type { RawAddMsg, RawContact, RawSyncResponse } from './raw-types.js';
 import { usableKey } from './session.js';
 import type { RawMsgRef, SessionCore } from './core.js';
 import { decodeText } from './text.js';
-import { fetchContacts, roomItems } from './contact-fetcher.js';
+import { fetchContacts, batchItems } from './contact-fetcher.js';
 
 function parseContextOf(core: SessionCore): ParseContext {
   const book = core.book;
@@ -158,7 +158,7 @@ async function emitEvent(core: SessionCore, ev: MessageEvent, signal?: AbortSign
       }
       // Join/leave texts carry names: refresh the member list so they resolve to ids (§10.9).
       if (f.kind === 'room-join' && book.memberIdsByName(roomId, f.names).length < f.names.length) {
-        await fetchContacts(core, roomItems([roomId]), signal).catch((err: unknown) => core.log.warn({ err }, 'room refresh failed'));
+        await fetchContacts(core, batchItems([roomId]), signal).catch((err: unknown) => core.log.warn({ err }, 'room refresh failed'));
       }
       if (f.kind === 'room-join') {
         const memberIds = book.memberIdsByName(roomId, f.names);
@@ -257,11 +257,7 @@ async function dispatchMessages(core: SessionCore, list: RawAddMsg[], signal?: A
     }
   }
   const unknown = unknownIds(core, fresh);
-  if (unknown.size > 0) {
-    const items: RawBatchGetContactItem[] = [];
-    for (const id of unknown) items.push({ UserName: id, EncryChatRoomId: '' });
-    await fetchContacts(core, items, signal);
-  }
+  if (unknown.size > 0) await fetchContacts(core, batchItems(unknown), signal);
 
   const ctx = parseContextOf(core);
   for (const m of fresh) {

@@ -5,7 +5,7 @@
 import { TransportError } from '../transport/errors.js';
 import type { FriendRequest, Room } from '../transport/model.js';
 import type { SessionCore } from './core.js';
-import { fetchContacts, roomItems } from './contact-fetcher.js';
+import { fetchContacts, batchItems } from './contact-fetcher.js';
 import { isRoomId } from './parse-contact.js';
 import type { RawBaseResponse, RawCreateChatroomResponse, RawUpdateChatroomResponse } from './raw-types.js';
 
@@ -78,7 +78,7 @@ export async function createRoom(core: SessionCore, memberIds: string[], topic =
     { okCodes: [-2013] },
   );
   if (!r.ChatRoomName) throw new TransportError('server', 'webwxcreatechatroom: no ChatRoomName in the answer');
-  await fetchContacts(core, roomItems([r.ChatRoomName]));
+  await fetchContacts(core, batchItems([r.ChatRoomName]));
   const room = core.book.rooms.get(r.ChatRoomName);
   if (room) return room;
   // Not fetchable yet: build it from the answer.

@@ -8,7 +8,7 @@
 import { TransportError } from '../transport/errors.js';
 import type { Contact } from '../transport/model.js';
 import type { SessionCore } from './core.js';
-import { ContactFetcher, roomItems } from './contact-fetcher.js';
+import { ContactFetcher, batchItems } from './contact-fetcher.js';
 import { applySync, syncConvRooms } from './dispatch.js';
 import { isRoomId, parseContact } from './parse-contact.js';
 import type { RawContact, RawGetContactResponse, RawInitResponse, RawSyncResponse } from './raw-types.js';
@@ -127,7 +127,7 @@ export async function loadSession(core: SessionCore, signal: AbortSignal, onLogi
       asked.add(id);
       fresh.push(id);
     }
-    members.add(roomItems(fresh));
+    members.add(batchItems(fresh));
     members.flush();
   };
   want((init.ChatSet ?? '').split(','));

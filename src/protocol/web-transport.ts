@@ -22,7 +22,7 @@ import { DEFAULT_TIMEOUTS, WebApi, type Timeouts } from './api.js';
 import { logoutReasonFor, logoutTypeFor } from './api-errors.js';
 import { ContactBook } from './contact-book.js';
 import { DEFAULT_SYNC_TUNING, newMemories, type SessionCore, type SyncTuning } from './core.js';
-import { fetchContacts, roomItems } from './contact-fetcher.js';
+import { fetchContacts, batchItems } from './contact-fetcher.js';
 import { TypedEmitter } from './emitter.js';
 import { PRELOGIN_HOST, hostsFor } from './hosts.js';
 import { HttpSession } from './http.js';
@@ -360,7 +360,7 @@ class WebTransport implements Transport {
   }
   async refreshRoom(id: string): Promise<Room | undefined> {
     const core = this.need();
-    await fetchContacts(core, roomItems([id]));
+    await fetchContacts(core, batchItems([id]));
     return core.book.rooms.get(id);
   }
 
