@@ -23,12 +23,13 @@ function parseContextOf(core: SessionCore): ParseContext {
 
 /** The groups a sync answer's SYNC_CONV lists name (the recent chats, §10.6). */
 export function syncConvRooms(r: RawSyncResponse): string[] {
-  const out: string[] = [];
-  for (const m of r.AddMsgList ?? []) {
-    if (m?.MsgType !== MSG.STATUS_NOTIFY || m.StatusNotifyCode !== 4 || !m.StatusNotifyUserName) continue;
-    for (const u of m.StatusNotifyUserName.split(',')) if (isRoomId(u)) out.push(u);
-  }
-  return out;
+  return (r.AddMsgList ?? []).flatMap((m) => (m ? syncConvRoomsOf(m) : []));
+}
+
+/** The groups one SYNC_CONV message names (none for any other message). */
+function syncConvRoomsOf(m: RawAddMsg): string[] {
+  if (m.MsgType !== MSG.STATUS_NOTIFY || m.StatusNotifyCode !== 4 || !m.StatusNotifyUserName) return [];
+  return m.StatusNotifyUserName.split(',').filter(isRoomId);
 }
 
 /** Ids referenced by these messages that the book cannot resolve yet. */
@@ -37,9 +38,7 @@ function unknownIds(core: SessionCore, msgs: RawAddMsg[]): Set<string> {
   const want = new Set<string>();
   for (const m of msgs) {
     if (m.MsgType === MSG.STATUS_NOTIFY) {
-      if (m.StatusNotifyCode === 4 && m.StatusNotifyUserName) {
-        for (const u of m.StatusNotifyUserName.split(',')) if (isRoomId(u) && !book.rooms.get(u)?.members.length) want.add(u);
-      }
+      for (const u of syncConvRoomsOf(m)) if (!book.rooms.get(u)?.members.length) want.add(u);
       continue;
     }
     const from = m.FromUserName;
