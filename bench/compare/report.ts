@@ -145,6 +145,7 @@ export function consoleReport(r: CompareResult): string {
 
 /** The Markdown put between the README markers. */
 export function readmeSection(r: CompareResult): string {
+  const ceiling = sandboxCeiling(r);
   const lines = [
     `Measured by \`npm run bench\` (\`bench/compare.bench.ts\`): three echo bots, each in its own process, against the same`,
     `sandbox in TLS mode (real host names, same DNS trick): weiroto (\`BOT_PLUGINS=echo SEND_PACING=off weiroto start\`, SQLite on),`,
@@ -159,7 +160,7 @@ export function readmeSection(r: CompareResult): string {
     "group's members loaded; wechat4u = every friend and group in its address book, but not the members of the groups getcontact",
     'lists (it asks for them in one batchgetcontact of more than 50, which the server refuses). The server closes every JSON',
     'connection (as WeChat does), so each send and sync is a new TLS connection: that cost, the same for every client, bounds all three.',
-    ...(sandboxCeiling(r) ? ['', `${sandboxCeiling(r)}.`] : []),
+    ...(ceiling ? ['', `${ceiling}.`] : []),
     '',
     '| target | measured | |',
     '|---|---:|---|',
