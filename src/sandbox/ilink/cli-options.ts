@@ -42,7 +42,8 @@ export function ilinkOptionsFrom(values: Record<string, unknown>, env: Record<st
   for (const k of NAMES) {
     const flag = values[`ilink-${kebab(k)}`];
     const v = typeof flag === 'string' ? flag : env[`SANDBOX_ILINK_${snake(k)}`];
-    if (v === undefined || v === '') continue;
+    // An empty value means "not set", except for the one free-text switch (errmsg "" was reported).
+    if (v === undefined || (v === '' && k !== 'windowErrmsg')) continue;
     const where = typeof flag === 'string' ? `--ilink-${kebab(k)}` : `SANDBOX_ILINK_${snake(k)}`;
     if ((NUMBERS as readonly string[]).includes(k) || ['qrStatusHoldMs', 'duplicateDelayMs', 'tokenGraceMs', 'maxText', 'offlineAfterMs'].includes(k)) {
       if (!/^\d+$/.test(v)) throw new Error(`${where} needs a whole number, got "${v}"`);
