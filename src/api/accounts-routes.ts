@@ -92,6 +92,14 @@ function parseSend(ctx: Koa.Context): {
   return { to: d.to, url: d.url, ...(d.type && { type: d.type }), ...(d.name && { name: d.name }) };
 }
 
+/** `?wait=`: absent or `false` = answer at once; `true` (or empty) = up to 30 s; else milliseconds up to 120000. */
+function parseWait(wait: unknown): number | undefined {
+  if (wait === undefined || wait === 'false') return undefined;
+  const ms = wait === 'true' || wait === '' ? 30_000 : typeof wait === 'string' && /^\d+$/.test(wait) ? Number(wait) : NaN;
+  if (!Number.isFinite(ms) || ms > 120_000) throw new ApiError(400, 'bad_request', 'wait must be true, false or milliseconds up to 120000.');
+  return ms;
+}
+
 function directoryOf<T>(live: T[], stored: () => T[]): T[] {
   return live.length ? live : stored();
 }
@@ -164,6 +172,8 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
 
   router.post('/accounts/:id/messages', async (ctx) => {
     const b = bot(deps, ctx);
+    // Every part of the request is checked before anything is fetched, written or queued.
+    const waitMs = parseWait(ctx.query.wait);
     const req = parseSend(ctx);
     let content: OutgoingContent;
     if (req.text !== undefined) content = { type: 'text', text: req.text };
@@ -183,12 +193,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
       if (e instanceof TypeError) throw new ApiError(422, 'invalid', e.message);
       throw e;
     }
-    const wait = ctx.query.wait;
-    if (wait !== undefined && wait !== 'false') {
-      const ms = wait === 'true' || wait === '' ? 30_000 : Number(wait);
-      if (!Number.isFinite(ms) || ms < 0 || ms > 120_000) throw new ApiError(400, 'bad_request', 'wait must be true or milliseconds up to 120000.');
-      record = await b.waitFor(record.id, ms);
-    }
+    if (waitMs !== undefined) record = await b.waitFor(record.id, waitMs);
     ctx.status = record.status === 'sent' ? 200 : record.status === 'failed' ? 502 : 202;
     ctx.body = publicRecord(record as unknown as Record<string, unknown>);
   });
