@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, statSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, openStore, migrate, readMigrations, StoreError, DATABASE_FILE } from '../../src/store/index.js';
@@ -18,6 +18,29 @@ describe('openDatabase(dataDir)', () => {
     const tables = (db.prepare("select name from sqlite_master where type='table'").all() as { name: string }[]).map((r) => r.name);
     for (const t of ['accounts', 'sessions', 'kv', 'audit_log', 'settings']) assert.ok(tables.includes(t), t);
     db.close();
+  });
+
+  it('creates weiroto.db, -wal and -shm readable by the owner only (0600), and narrows an existing wider file', () => {
+    // The usual umask would give 0644 to files SQLite creates on its own.
+    const before = process.umask(0o022);
+    try {
+      const dir = tmp();
+      const store = openStore({ dataDir: dir });
+      store.kv.set('t', 'k', 'v');
+      const path = join(dir, DATABASE_FILE);
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+        assert.ok(existsSync(f), f);
+        assert.equal(statSync(f).mode & 0o777, 0o600, f);
+      }
+      store.close();
+      chmodSync(path, 0o644);
+      const again = openStore({ dataDir: dir });
+      again.kv.set('t', 'k', 'w');
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) assert.equal(statSync(f).mode & 0o777, 0o600, f);
+      again.close();
+    } finally {
+      process.umask(before);
+    }
   });
 
   it('applies only new migrations, in order, each once', () => {
