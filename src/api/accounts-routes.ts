@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Contact, Room } from '../transport/model.js';
-import type { OutgoingContent, SendTarget } from '../bot/types.js';
+import type { BotInfo, OutgoingContent, SendTarget } from '../bot/types.js';
 import type { StoredMessage } from '../store/messages-repo.js';
 import { safeFetch } from '../webhook/safe-fetch.js';
 import { ApiError } from './errors.js';
@@ -100,6 +100,20 @@ function parseWait(wait: unknown): number | undefined {
   return ms;
 }
 
+/**
+ * A contact, room or account with `avatar` as weiroto's own signed link: WeChat's avatar URLs only
+ * work with the session's skey, which is never handed out.
+ */
+function withAvatarLink<T extends { id: string; avatar?: string }>(deps: ApiDeps, account: string, x: T): T {
+  const { avatar: _wechat, ...rest } = x;
+  const link = deps.webhooks.mediaLinks.avatarLink(account, x.id);
+  return (link ? { ...rest, avatar: link } : rest) as T;
+}
+
+function infoOf(deps: ApiDeps, info: BotInfo): BotInfo {
+  return info.self ? { ...info, self: withAvatarLink(deps, info.id, info.self) } : info;
+}
+
 function directoryOf<T>(live: T[], stored: () => T[]): T[] {
   return live.length ? live : stored();
 }
@@ -113,11 +127,11 @@ function matchesQuery(q: string | undefined, ...fields: (string | undefined)[]):
 /** Register the account routes on a router mounted at /api/v1. */
 export function accountRoutes(router: Router, deps: ApiDeps, options: { idempotencyKeyOf(ctx: Koa.Context): string | undefined }): void {
   router.get('/accounts', (ctx) => {
-    ctx.body = { items: deps.manager.list() };
+    ctx.body = { items: deps.manager.list().map((i) => infoOf(deps, i)) };
   });
 
   router.get('/accounts/:id', (ctx) => {
-    ctx.body = bot(deps, ctx).info();
+    ctx.body = infoOf(deps, bot(deps, ctx).info());
   });
 
   router.get('/accounts/:id/contacts', (ctx) => {
@@ -126,7 +140,8 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     const all = directoryOf<Contact>(b.directory.contacts(), () => deps.store.directory.contacts(String(ctx.params.id)))
       .filter((c) => matchesQuery(q, c.name, c.remark, c.alias, c.id, c.stableId))
       .sort((a, b2) => a.name.localeCompare(b2.name) || a.id.localeCompare(b2.id));
-    ctx.body = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
+    const page = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
+    ctx.body = { ...page, items: page.items.map((c) => withAvatarLink(deps, String(ctx.params.id), c)) };
   });
 
   router.get('/accounts/:id/rooms', (ctx) => {
@@ -135,7 +150,8 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     const all = directoryOf<Room>(b.directory.rooms(), () => deps.store.directory.rooms(String(ctx.params.id)))
       .filter((r) => matchesQuery(q, r.topic, r.id, r.stableId))
       .sort((a, b2) => a.topic.localeCompare(b2.topic) || a.id.localeCompare(b2.id));
-    ctx.body = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
+    const page = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
+    ctx.body = { ...page, items: page.items.map((r) => withAvatarLink(deps, String(ctx.params.id), r)) };
   });
 
   router.get('/accounts/:id/messages', (ctx) => {

@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, statSync, chmodSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, statSync, chmodSync, existsSync, copyFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, openStore, migrate, readMigrations, StoreError, DATABASE_FILE } from '../../src/store/index.js';
+import { packageRoot } from '../../src/util/paths.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'weiroto-db-'));
 
@@ -41,6 +42,28 @@ describe('openDatabase(dataDir)', () => {
     } finally {
       process.umask(before);
     }
+  });
+
+  it('migration 051 drops stored avatars that carry a WeChat skey and keeps clean ones', () => {
+    const dir = tmp();
+    const all = join(packageRoot(), 'src', 'store', 'migrations');
+    const older = join(dir, 'older');
+    mkdirSync(older);
+    for (const f of readdirSync(all)) if (Number(f.slice(0, 3)) < 51) copyFileSync(join(all, f), join(older, f));
+    const db = openDatabase(dir, { migrationsDir: older });
+    const put = db.prepare("insert into contacts (account_id, id, name, kind, data, updated_at) values ('a', ?, 'n', 'friend', ?, 0)");
+    put.run('@old', JSON.stringify({ id: '@old', avatar: '/cgi-bin/mmwebwx-bin/webwxgeticon?seq=1&username=@old&skey=@crypt_secret' }));
+    put.run('@new', JSON.stringify({ id: '@new', avatar: '/cgi-bin/mmwebwx-bin/webwxgeticon?seq=1&username=%40new' }));
+    migrate(db, all);
+    const avatars = (db.prepare('select id, data from contacts order by id').all() as { id: string; data: string }[]).map((r) => [
+      r.id,
+      (JSON.parse(r.data) as { avatar?: string }).avatar,
+    ]);
+    assert.deepEqual(avatars, [
+      ['@new', '/cgi-bin/mmwebwx-bin/webwxgeticon?seq=1&username=%40new'],
+      ['@old', undefined],
+    ]);
+    db.close();
   });
 
   it('applies only new migrations, in order, each once', () => {
