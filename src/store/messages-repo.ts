@@ -4,11 +4,14 @@ import type { Db } from './database.js';
 
 export interface MessageQuery {
   chatId?: string;
-  /** Substring of the text (case-insensitive for ASCII). */
+  /**
+   * Substring of the text, case-insensitive. Three characters or more are looked up in the full-text
+   * index; one or two characters (below the trigram index's reach) are matched with LIKE over a
+   * bounded window of rows per call, so a page may hold fewer than `limit` and still have a `next`.
+   */
   text?: string;
-  /** Only messages created before / after these times (ms). */
-  before?: number;
-  after?: number;
+  /** Keyset cursor: only messages stored before this one (a `next` from the previous page). */
+  beforeSeq?: number;
   /** Default 50, at most 500. */
   limit?: number;
 }
@@ -18,17 +21,28 @@ export interface StoredMessage extends Message {
   recalled: boolean;
 }
 
+/** Newest first (the order the store received them); `next` continues below the last row looked at. */
+export interface MessagePage {
+  items: StoredMessage[];
+  next?: number;
+}
+
 export interface MessagesRepo {
   /** Insert one message; a duplicate id for the account is ignored. Returns whether it was new. */
   insert(account: string, message: Message): boolean;
   get(account: string, id: string): StoredMessage | undefined;
-  /** Newest first. */
-  list(account: string, query?: MessageQuery): StoredMessage[];
+  list(account: string, query?: MessageQuery): MessagePage;
   markRecalled(account: string, id: string): boolean;
   count(account: string): number;
+  /** The chats with the newest messages (by message time), newest first. */
+  recentChats(account: string, limit: number): { chatId: string; last: number }[];
 }
 
+/** Rows a short (1–2 character) search reads per call: bounds its time at any store size. */
+export const SHORT_SEARCH_WINDOW = 20_000;
+
 interface Row {
+  seq: number;
   account_id: string;
   id: string;
   chat_id: string;
@@ -97,6 +111,15 @@ export function createMessagesRepo(db: Db): MessagesRepo {
   const byId = db.prepare<[string, string], Row>('select * from messages where account_id = ? and id = ?');
   const recall = db.prepare('update messages set recalled = 1 where account_id = ? and id = ?');
   const count = db.prepare<[string], { n: number }>('select count(*) as n from messages where account_id = ?');
+  // Hops from chat to chat through the index (a skip scan): cost grows with the chats, not the messages.
+  const recentChats = db.prepare<{ account: string; limit: number }, { chatId: string; last: number }>(
+    `with recursive c(chat) as (
+       select min(chat_id) from messages where account_id = @account
+       union all
+       select (select min(chat_id) from messages where account_id = @account and chat_id > c.chat) from c where c.chat is not null)
+     select chat as chatId, (select max(created_at) from messages where account_id = @account and chat_id = c.chat) as last
+     from c where chat is not null order by last desc limit @limit`,
+  );
   return {
     insert(account, m) {
       return (
@@ -122,29 +145,48 @@ export function createMessagesRepo(db: Db): MessagesRepo {
       return r ? toMessage(r) : undefined;
     },
     list(account, q = {}) {
-      const where = ['account_id = ?'];
+      const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
+      const where = ['m.account_id = ?'];
       const args: (string | number)[] = [account];
       if (q.chatId !== undefined) {
-        where.push('chat_id = ?');
+        where.push('m.chat_id = ?');
         args.push(q.chatId);
       }
-      if (q.text) {
-        where.push("text like ? escape '\\'");
-        args.push(`%${q.text.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+      const text = q.text ?? '';
+      const indexed = Array.from(text).length >= 3;
+      // With the index, the index drives the loop (cross join keeps it outer) and yields rows newest first.
+      const key = indexed ? 'f.rowid' : 'm.seq';
+      if (q.beforeSeq !== undefined) {
+        where.push(`${key} < ?`);
+        args.push(q.beforeSeq);
       }
-      if (q.before !== undefined) {
-        where.push('created_at < ?');
-        args.push(q.before);
+      let from = 'messages m';
+      let windowEnd: number | undefined;
+      if (indexed) {
+        // A phrase of trigrams at consecutive positions is exactly a substring.
+        from = 'messages_fts f cross join messages m on m.seq = f.rowid';
+        where.push('messages_fts match ?');
+        args.push(`"${text.replaceAll('"', '""')}"`);
+      } else if (text) {
+        windowEnd = db
+          .prepare<unknown[], { seq: number }>(
+            `select m.seq from messages m where ${where.join(' and ')} order by m.seq desc limit 1 offset ${SHORT_SEARCH_WINDOW - 1}`,
+          )
+          .get(...args)?.seq;
+        if (windowEnd !== undefined) {
+          where.push('m.seq >= ?');
+          args.push(windowEnd);
+        }
+        where.push("m.text like ? escape '\\'");
+        args.push(`%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
       }
-      if (q.after !== undefined) {
-        where.push('created_at > ?');
-        args.push(q.after);
-      }
-      const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
-      const rows = db.prepare(`select * from messages where ${where.join(' and ')} order by created_at desc, rowid desc limit ${limit}`).all(...args) as Row[];
-      return rows.map(toMessage);
+      const rows = db.prepare(`select m.* from ${from} where ${where.join(' and ')} order by ${key} desc limit ${limit + 1}`).all(...args) as Row[];
+      const items = rows.slice(0, limit).map(toMessage);
+      const next = rows.length > limit ? rows[limit - 1]!.seq : windowEnd;
+      return { items, ...(next !== undefined && { next }) };
     },
     markRecalled: (account, id) => recall.run(account, id).changes > 0,
     count: (account) => count.get(account)!.n,
+    recentChats: (account, limit) => recentChats.all({ account, limit }),
   };
 }
