@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { normaliseHttpUrl } from './util/http-url.js';
 
 // 0 asks the system for a free port (tests, several instances on one machine).
 const PORT_EXPECTED = 'a port number from 0 to 65535 (0 picks a free port)';
@@ -25,7 +26,16 @@ const httpOrigin = optionalString.refine(
   'an origin such as http://127.0.0.1:5701 (scheme, host and port, no path)',
 );
 
-const httpUrl = optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'an http:// or https:// URL');
+// The same parser every incoming URL goes through; the value comes out in its normal form.
+const httpUrl = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  try {
+    return normaliseHttpUrl(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'an http:// or https:// URL' });
+    return z.NEVER;
+  }
+});
 
 const booleanFlag = z
   .string()
