@@ -4,6 +4,7 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import type { Contact, Room } from '../transport/model.js';
 import type { BotInfo, OutgoingContent, SendTarget } from '../bot/types.js';
+import type { PluginInfo } from '../pipeline/plugin-host.js';
 import { safeFetch } from '../webhook/safe-fetch.js';
 import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor, limitOf, pageOf } from './paging.js';
@@ -113,6 +114,20 @@ function infoOf(deps: ApiDeps, info: BotInfo): BotInfo {
   return info.self ? { ...info, self: withAvatarLink(deps, info.id, info.self) } : info;
 }
 
+/**
+ * Plugin settings as the API shows them: write-only fields (the ai plugin's apiKey) are left out,
+ * and `secretsSet` names those that hold a value. A PUT without them keeps them.
+ */
+function withoutSecrets(deps: ApiDeps, info: PluginInfo): PluginInfo & { secretsSet: string[] } {
+  const config = { ...(info.config as Record<string, unknown>) };
+  const secretsSet: string[] = [];
+  for (const f of deps.registry.secretFields(info.name)) {
+    if (typeof config[f] === 'string' && config[f] !== '') secretsSet.push(f);
+    delete config[f];
+  }
+  return { ...info, config, secretsSet };
+}
+
 function directoryOf<T>(live: T[], stored: () => T[]): T[] {
   return live.length ? live : stored();
 }
@@ -210,7 +225,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
   router.get('/accounts/:id/plugins', async (ctx) => {
     const b = bot(deps, ctx);
     await deps.manager.ready?.(String(ctx.params.id));
-    ctx.body = { items: b.plugins.list() };
+    ctx.body = { items: b.plugins.list().map((p) => withoutSecrets(deps, p)) };
   });
 
   router.put('/accounts/:id/plugins/:name', async (ctx) => {
@@ -230,7 +245,10 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     if (body.data.config !== undefined) await b.plugins.configure(name, body.data.config);
     if (body.data.enabled === true) await b.plugins.enable(name);
     if (body.data.enabled === false) await b.plugins.disable(name);
-    ctx.body = b.plugins.list().find((p) => p.name === name);
+    ctx.body = withoutSecrets(
+      deps,
+      b.plugins.list().find((p) => p.name === name)!,
+    );
   });
 
   router.get('/plugins', (ctx) => {

@@ -38,6 +38,7 @@ export interface ApiRegistry {
   list(): PluginDefinition[];
   get(name: string): PluginDefinition | undefined;
   jsonSchema(name: string): unknown;
+  secretFields(name: string): string[];
 }
 
 export interface ApiDeps {
