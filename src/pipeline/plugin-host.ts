@@ -18,6 +18,7 @@ import { compose, type Middleware } from './compose.js';
 import { Composer } from './composer.js';
 import { Context } from './context.js';
 import { boundary, Watchdog } from './boundary.js';
+import { checkConfig, describeIssues } from './config-check.js';
 import { PluginError, ValidationError, type PluginApi, type PluginDefinition, type PluginDisposer, type PluginEventName, type PluginStore } from './plugin.js';
 import type { PluginRegistry } from './plugin-registry.js';
 
@@ -181,17 +182,14 @@ export class PluginHost {
 
   /**
    * Validate and store a new config; an enabled plugin is set up again with it.
-   * Throws ValidationError (with the schema's messages) when the config does not fit.
+   * Throws ValidationError (with the schema's messages, unknown keys and the plugin's own checks) when the config does not fit.
    */
   configure(name: string, config: unknown): Promise<unknown> {
     return this.exclusive(async () => {
       const slot = this.slot(name);
-      const parsed = slot.def.config.safeParse(config);
-      if (!parsed.success) {
-        const issues = issuesOf(parsed.error);
-        throw new ValidationError(`Invalid config for ${name}: ${issues.map((i) => (i.path ? `${i.path}: ` : '') + i.message).join('; ')}`, issues);
-      }
-      slot.config = parsed.data;
+      const checked = checkConfig(slot.def, config, this.deps.bot);
+      if (!checked.ok) throw new ValidationError(`Invalid config for ${name}: ${describeIssues(checked.issues)}`, checked.issues);
+      slot.config = checked.config;
       if (slot.enabled) {
         const old = slot.instance;
         slot.instance = await this.setup(slot, slot.config);
