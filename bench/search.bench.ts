@@ -1,8 +1,9 @@
 /**
  * Message search at 1,000,000 stored messages (one account, 2,000 chats, mixed Chinese and English
- * text): the store's search query (FTS5 trigram index for three characters or more, a bounded LIKE
- * window for one or two) must answer a page in under 50 ms. Timed through the repository, on a real
- * SQLite file in WAL mode.
+ * text): the store's search (FTS5 trigram index for three characters or more, LIKE for one or two,
+ * both read in windows under a time budget) must answer a page in under 50 ms (p95). Timed through
+ * the repository, on a real SQLite file in WAL mode. "walk" is the time to follow `next` to the end
+ * (every match, or the proof that there is none), and how many pages that took.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,9 +94,9 @@ const searches: [string, { text: string; chatId?: string }][] = [
   ['in one chat', { text: '发货', chatId: '@chat17' }],
   ['one chat, no match', { text: '不存在的词', chatId: '@chat17' }],
   ['2 chars, common', { text: '明天' }],
-  ['1 char, never seen (one window)', { text: '龘' }],
+  ['1 char, never seen', { text: '龘' }],
 ];
-console.log('search'.padEnd(34) + 'hits'.padStart(6) + 'median'.padStart(10) + 'p95'.padStart(10) + 'max'.padStart(10));
+console.log('search'.padEnd(34) + 'hits'.padStart(6) + 'median'.padStart(10) + 'p95'.padStart(10) + 'max'.padStart(10) + 'walk'.padStart(18));
 let worst = 0;
 for (const [name, q] of searches) {
   const times: number[] = [];
@@ -106,6 +107,12 @@ for (const [name, q] of searches) {
     times.push(performance.now() - s);
   }
   times.sort((a, b) => a - b);
+  const walkStart = performance.now();
+  let pages = 0;
+  for (let before: number | undefined, first = true; first || before !== undefined; first = false, pages++) {
+    before = store.messages.list(account, { ...q, limit: 50, ...(before !== undefined && { beforeSeq: before }) }).next;
+  }
+  const walk = `${(performance.now() - walkStart).toFixed(0)} ms/${pages}p`;
   const p95 = times[Math.floor(RUNS * 0.95)]!;
   worst = Math.max(worst, p95);
   console.log(
@@ -113,7 +120,8 @@ for (const [name, q] of searches) {
       String(hits).padStart(6) +
       `${times[Math.floor(RUNS / 2)]!.toFixed(1)} ms`.padStart(10) +
       `${p95.toFixed(1)} ms`.padStart(10) +
-      `${times[RUNS - 1]!.toFixed(1)} ms`.padStart(10),
+      `${times[RUNS - 1]!.toFixed(1)} ms`.padStart(10) +
+      walk.padStart(18),
   );
 }
 store.close();
