@@ -6,6 +6,7 @@ import type { Contact, Room } from '../transport/model.js';
 import type { BotInfo, OutgoingContent, SendTarget } from '../bot/types.js';
 import type { PluginInfo } from '../pipeline/plugin-host.js';
 import { safeFetch } from '../webhook/safe-fetch.js';
+import { checkConfig, describeIssues, ValidationError } from '../pipeline/index.js';
 import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor, limitOf, pageOf } from './paging.js';
 import type { ApiBot, ApiDeps } from './types.js';
@@ -238,11 +239,18 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     if (body.data.enabled === undefined && body.data.config === undefined) throw new ApiError(422, 'invalid', 'Give enabled, config or both.');
     // Validate everything first: a bad config changes nothing, not even the enabled flag.
     if (body.data.config !== undefined) {
-      const parsed = def.config.safeParse(body.data.config);
-      if (!parsed.success) throw invalid(parsed.error, `Invalid config for ${name}`);
+      const checked = checkConfig(def, body.data.config);
+      if (!checked.ok) throw new ApiError(422, 'invalid', `Invalid config for ${name}: ${describeIssues(checked.issues)}`, checked.issues);
     }
     await deps.manager.ready?.(String(ctx.params.id));
-    if (body.data.config !== undefined) await b.plugins.configure(name, body.data.config);
+    if (body.data.config !== undefined) {
+      try {
+        await b.plugins.configure(name, body.data.config); // also the plugin's checks against the account
+      } catch (e) {
+        if (e instanceof ValidationError) throw new ApiError(422, 'invalid', e.message, e.issues);
+        throw e;
+      }
+    }
     if (body.data.enabled === true) await b.plugins.enable(name);
     if (body.data.enabled === false) await b.plugins.disable(name);
     ctx.body = withoutSecrets(
