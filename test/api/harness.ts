@@ -19,6 +19,7 @@ import { createWebhookService, replySenderFor, type WebhookService } from '../..
 import { createApiMiddleware, createApiTokens, type ApiMiddleware, type ApiTokens } from '../../src/api/index.js';
 import type { RateLimitOptions } from '../../src/api/index.js';
 import { FAST } from '../helpers/fast.js';
+import type { Transport } from '../../src/transport/transport.js';
 
 export const greeter = definePlugin({
   name: 'greeter',
@@ -52,7 +53,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { rateLimit?: RateLimitOptions } = {}): Promise<Harness> {
+export async function startHarness(
+  o: { rateLimit?: RateLimitOptions; createTransport?: (accountId: string) => Transport; registry?: PluginRegistry } = {},
+): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-api-'));
   const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 12, rooms: 2, roomSize: 4 });
   const store = openStore({ dataDir });
@@ -67,7 +70,7 @@ export async function startHarness(o: { rateLimit?: RateLimitOptions } = {}): Pr
     ctx.body = 'not the api';
   });
   const http: Listening = await listen(app, '127.0.0.1', 0);
-  const registry = new PluginRegistry([greeter]);
+  const registry = o.registry ?? new PluginRegistry([greeter]);
   const late: { manager?: AccountManager } = {};
   const webhooks = createWebhookService({
     db: store.db,
@@ -81,7 +84,7 @@ export async function startHarness(o: { rateLimit?: RateLimitOptions } = {}): Pr
   const manager = new AccountManager({
     store,
     log,
-    createTransport: () => createWebTransport({ endpoint: sb.origin, ...FAST }),
+    createTransport: o.createTransport ?? (() => createWebTransport({ endpoint: sb.origin, ...FAST })),
     pluginRegistry: registry,
     sendPacing: 'off',
     botPlugins: [],
