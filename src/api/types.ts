@@ -11,6 +11,7 @@ import type { DirectoryRepo } from '../store/directory-repo.js';
 import type { OutboundRepo } from '../store/outbound-repo.js';
 import type { Db } from '../store/database.js';
 import type { WebhookService } from '../webhook/service.js';
+import type { EventLog } from '../webhook/event-log-repo.js';
 import type { ApiTokens } from './tokens-repo.js';
 import type { RateLimitOptions } from './rate-limit.js';
 
@@ -25,7 +26,11 @@ export interface ApiBot {
     disable(name: string): Promise<void>;
     configure(name: string, config: unknown): Promise<unknown>;
   };
-  readonly transport: { download(message: Message): Promise<Buffer>; readonly capabilities: TransportCapabilities };
+  readonly transport: {
+    download(message: Message): Promise<Buffer>;
+    downloadAvatar(id: string): Promise<Buffer>;
+    readonly capabilities: TransportCapabilities;
+  };
 }
 
 export interface ApiManager {
@@ -39,6 +44,7 @@ export interface ApiRegistry {
   list(): PluginDefinition[];
   get(name: string): PluginDefinition | undefined;
   jsonSchema(name: string): unknown;
+  secretFields(name: string): string[];
 }
 
 export interface ApiDeps {
@@ -46,6 +52,8 @@ export interface ApiDeps {
   registry: ApiRegistry;
   store: { db: Db; messages: MessagesRepo; directory: DirectoryRepo; outbound: OutboundRepo };
   webhooks: WebhookService;
+  /** The durable event log behind `GET /events` (absent: the route answers 404). */
+  events?: EventLog;
   tokens: ApiTokens;
   log: Logger;
   config: { apiAllowPrivateUrls: boolean };

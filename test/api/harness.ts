@@ -53,9 +53,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** `allowPrivateUrls` (default true: the tests' receivers live on 127.0.0.1) is API_ALLOW_PRIVATE_URLS. */
 export async function startHarness(
-  o: { rateLimit?: RateLimitOptions; createTransport?: (accountId: string) => Transport; registry?: PluginRegistry } = {},
+  o: { rateLimit?: RateLimitOptions; allowPrivateUrls?: boolean; createTransport?: (accountId: string) => Transport; registry?: PluginRegistry } = {},
 ): Promise<Harness> {
+  const allowPrivateUrls = o.allowPrivateUrls ?? true;
   const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-api-'));
   const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 12, rooms: 2, roomSize: 4 });
   const store = openStore({ dataDir });
@@ -77,7 +79,7 @@ export async function startHarness(
     box: store.box,
     log,
     publicUrl: http.url,
-    allowPrivateUrls: true,
+    allowPrivateUrls,
     sendReply: replySenderFor(() => late.manager!),
     worker: { pollMs: 50, retry: { baseMs: 30, maxMs: 200, maxAgeMs: 60_000 } },
   });
@@ -93,7 +95,7 @@ export async function startHarness(
   });
   late.manager = manager;
   const tokens = createApiTokens(store.db);
-  const config = { apiAllowPrivateUrls: true };
+  const config = { apiAllowPrivateUrls: allowPrivateUrls };
   const api = createApiMiddleware({
     manager,
     registry,
