@@ -21,6 +21,7 @@ import { Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
 import { requireCapability } from '../transport/capabilities.js';
+import { typingWhileSlow } from './typing.js';
 import type { PacingProfile } from './pacing.js';
 import type {
   AccountState,
@@ -442,6 +443,7 @@ export class Bot implements BotHandle {
   }
 
   private async runPipeline(m: Message): Promise<void> {
+    const stopTyping = m.isSelf ? undefined : typingWhileSlow(this.transport, m.chatId, this.deps.clock, this.log);
     try {
       if (this.plugins) {
         const trace = await this.plugins.handle(m);
@@ -451,6 +453,7 @@ export class Bot implements BotHandle {
     } catch (e) {
       this.log.error({ err: e }, 'pipeline failed');
     } finally {
+      stopTyping?.();
       // Traces go to SQLite in batches: every 64 during a burst, or as soon as the burst is over.
       if (this.traces.length >= 64) this.flushTraces();
       else if (this.backlog === 1 && this.traces.length) this.traceFlush ??= setImmediate(() => this.flushTraces());
