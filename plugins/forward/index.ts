@@ -53,6 +53,7 @@ export const plugin = definePlugin({
   name: 'forward',
   description: 'Relays messages between chats with filters and a source prefix, without loops',
   config: configSchema,
+  requires: ['forward'],
   setup(api, config) {
     /** A target as typed in the settings → a chat id (rooms first, then contacts). */
     const resolve = (entry: string): SendTarget | undefined => {

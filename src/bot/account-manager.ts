@@ -290,8 +290,9 @@ export class AccountManager {
 
   private onLogout(rt: Runtime, reason: string): void {
     const id = rt.bot.id;
-    // The phone ended the session: the snapshot is worthless. Other reasons may still allow push login.
-    if (reason === 'phone-logout') this.deps.store.sessions.clear(id);
+    // The phone ended the session (or iLink said the token is dead): the snapshot is worthless.
+    // Other reasons may still allow push login.
+    if (reason === 'phone-logout' || reason === 'token-expired') this.deps.store.sessions.clear(id);
     if (!rt.running || reason === 'requested' || this.deps.autoRelogin === false) return;
     const signal = rt.abort?.signal;
     this.clock.sleep(this.deps.reloginDelayMs ?? 5000, signal).then(

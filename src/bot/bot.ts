@@ -20,6 +20,8 @@ import { BOT_EVENTS, Emitter, type BotEvents } from './events.js';
 import { Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
+import { requireCapability } from '../transport/capabilities.js';
+import { typingWhileSlow } from './typing.js';
 import type { PacingProfile } from './pacing.js';
 import type {
   AccountState,
@@ -60,6 +62,8 @@ export interface BotDeps {
   publish?: (e: BotEvent) => void;
   /** Traces kept per account (older ones are pruned). Default 5000. */
   keepTraces?: number;
+  /** A message waiting for the user (iLink reply window) longer than this fails. Default 48 h. */
+  maxHoldMs?: number;
 }
 
 /** A send target that matches nothing in the directory. */
@@ -112,6 +116,7 @@ export class Bot implements BotHandle {
       pacing: deps.pacing,
       ...(deps.retry && { retry: deps.retry }),
       canSend: () => this.state.state === 'online',
+      ...(deps.maxHoldMs !== undefined && { maxHoldMs: deps.maxHoldMs }),
       transaction: (fn) => this.repos.db.transaction(fn)(),
       onSettledInTx: (r) => {
         if (r.status === 'sent') this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent');
@@ -162,6 +167,7 @@ export class Bot implements BotHandle {
       }
       const chatId = this.resolveTarget(to);
       checkContent(content);
+      this.checkCapabilities(chatId, content);
       const record = this.queue.enqueue({
         id: uuidv7(),
         account: this.id,
@@ -374,6 +380,8 @@ export class Bot implements BotHandle {
    * pipeline in order.
    */
   private onMessage(m: Message): void {
+    // The peer wrote: what waited for them (iLink reply window, quota) may go now, oldest first.
+    if (!m.isSelf) this.queue.release(m.chatId);
     this.incoming.push(m);
     if (this.incoming.length === 1) queueMicrotask(() => this.storeIncoming());
   }
@@ -435,6 +443,7 @@ export class Bot implements BotHandle {
   }
 
   private async runPipeline(m: Message): Promise<void> {
+    const stopTyping = m.isSelf ? undefined : typingWhileSlow(this.transport, m.chatId, this.deps.clock, this.log);
     try {
       if (this.plugins) {
         const trace = await this.plugins.handle(m);
@@ -444,6 +453,7 @@ export class Bot implements BotHandle {
     } catch (e) {
       this.log.error({ err: e }, 'pipeline failed');
     } finally {
+      stopTyping?.();
       // Traces go to SQLite in batches: every 64 during a burst, or as soon as the burst is over.
       if (this.traces.length >= 64) this.flushTraces();
       else if (this.backlog === 1 && this.traces.length) this.traceFlush ??= setImmediate(() => this.flushTraces());
@@ -511,7 +521,16 @@ export class Bot implements BotHandle {
     this.deps.publish?.(e ?? this.event(type, chatId, data));
   }
 
+  /** A send the account's transport cannot make is refused now (UnsupportedError), not queued to fail. */
+  private checkCapabilities(chatId: string, content: OutgoingContent): void {
+    const caps = this.transport.capabilities;
+    if (this.directory.room(chatId)) requireCapability(caps, 'rooms', 'send to a group');
+    if (content.type === 'forward') requireCapability(caps, 'forward', 'forward');
+    else if (content.type !== 'text') requireCapability(caps, `send-${content.type}`, `send a ${content.type}`);
+  }
+
   private resolveTarget(to: SendTarget): string {
+    if ('room' in to) requireCapability(this.transport.capabilities, 'rooms', 'send to a group');
     if ('id' in to) {
       if (!to.id) throw new TargetNotFoundError('send: empty target id');
       return this.directory.contact(to.id)?.id ?? this.directory.room(to.id)?.id ?? to.id;

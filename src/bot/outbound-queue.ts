@@ -4,6 +4,9 @@
  * and parks while the account is offline. After a restart `start()` picks up every queued row.
  * Paced, one send is in flight at a time; without pacing (SEND_PACING=off) several sends to
  * different chats are in flight at once, while each chat keeps its order (one at a time per chat).
+ * On a transport with a reply window (iLink) a send the transport refuses with 'waiting-for-user'
+ * is held — with every later row of that chat, to keep the order — until the user writes again
+ * (`release`); a held row older than `maxHoldMs` fails with the reason.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
@@ -44,6 +47,8 @@ export interface OutboundQueueDeps {
   onSettled?(record: OutboundRecord): void;
   /** Sends in flight at once (different chats) when pacing is off; default 8. Paced = always 1. */
   maxInFlight?: number;
+  /** A row waiting for the user longer than this (from its creation) fails. Default 48 h. */
+  maxHoldMs?: number;
 }
 
 interface Pending {
@@ -53,11 +58,14 @@ interface Pending {
 }
 
 const SCAN_LIMIT = 200;
+export const DEFAULT_MAX_HOLD_MS = 48 * 3_600_000;
 const DEFAULT_MAX_IN_FLIGHT = 8;
 const WOKEN = new Error('woken');
 
 export class OutboundQueue {
   private pending: Pending[] = [];
+  /** Rows waiting for the user to write again, per chat, in order. */
+  private held = new Map<string, Pending[]>();
   private wakers = new Set<() => void>();
   private waiters = new Map<string, Set<(r: OutboundRecord) => void>>();
   private loop: Promise<void> | undefined;
@@ -91,6 +99,8 @@ export class OutboundQueue {
     const recovered = this.deps.repo.recover(this.deps.account).filter((r) => !known.has(r.id));
     this.pending = [...recovered.map((record) => ({ record, notBefore: 0 })), ...this.pending];
     if (recovered.length) this.deps.log.info({ count: recovered.length }, 'outbound: resuming queued messages');
+    this.held.clear();
+    for (const record of this.deps.repo.held(this.deps.account)) this.heldList(record.chatId).push({ record, notBefore: 0 });
     const abort = (this.abort = new AbortController());
     this.loop = this.run(abort.signal).catch((e: unknown) => this.deps.log.error({ err: e }, 'outbound: worker stopped'));
   }
@@ -111,10 +121,15 @@ export class OutboundQueue {
    */
   enqueue(row: NewOutbound): OutboundRecord {
     const { record, created } = this.deps.repo.enqueue(row);
-    if (created) {
-      this.pending.push({ record, notBefore: 0 });
-      this.wake();
+    if (!created) return record;
+    const waiting = this.held.get(record.chatId);
+    if (waiting?.length) {
+      // Earlier rows of this chat wait for the user: this one waits behind them (order kept).
+      this.holdRow({ record, notBefore: 0 }, waiting[0]!.record.error ?? { message: 'waiting for the user to write again' });
+      return record;
     }
+    this.pending.push({ record, notBefore: 0 });
+    this.wake();
     return record;
   }
 
@@ -154,6 +169,35 @@ export class OutboundQueue {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /** Rows waiting for the user (all chats), oldest first. */
+  heldRecords(): OutboundRecord[] {
+    return [...this.held.values()].flat().map((p) => p.record);
+  }
+
+  /**
+   * The user of `chatId` wrote: their held rows go back to the queue in order (the transport
+   * decides again how many fit the fresh quota). Rows held longer than `maxHoldMs` fail instead.
+   */
+  release(chatId: string): void {
+    const list = this.held.get(chatId);
+    if (!list?.length) return;
+    this.held.delete(chatId);
+    this.expire(list);
+    const fresh = list.filter((p) => p.record.status === 'waiting-for-user');
+    if (!fresh.length) return;
+    this.deps.transaction(() => {
+      for (const p of fresh) this.deps.repo.markReleased(p.record.id);
+    });
+    for (const p of fresh) {
+      p.record.status = 'queued';
+      delete p.record.heldAt;
+      p.notBefore = 0;
+    }
+    this.pending.push(...fresh);
+    this.deps.log.info({ chatId, count: fresh.length }, 'outbound: the user wrote; sending held messages');
+    this.wake();
+  }
+
   /** Wake the worker (new row, account back online). */
   wake(): void {
     for (const w of [...this.wakers]) w();
@@ -161,19 +205,20 @@ export class OutboundQueue {
 
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      const expiry = this.expireHeld();
       if (this.pending.length === 0) {
         this.notifyIdle();
-        await this.sleepOrWake(undefined, signal);
+        await this.sleepOrWake(expiry, signal);
         continue;
       }
       if (!this.deps.canSend() || this.inFlight.size >= this.maxInFlight) {
         // A finished send wakes the loop too.
-        await this.sleepOrWake(undefined, signal);
+        await this.sleepOrWake(expiry, signal);
         continue;
       }
       const pick = this.pick();
       if (pick.index < 0) {
-        await this.sleepOrWake(pick.delay, signal);
+        await this.sleepOrWake(Math.min(pick.delay, expiry ?? Infinity), signal);
         continue;
       }
       const jitter = this.pacer.jitter();
@@ -242,6 +287,12 @@ export class OutboundQueue {
       const error = { ...(code !== undefined && { code }), message: e instanceof Error ? e.message : String(e) };
       const kind = isTransportError(e) ? e.kind : 'server';
       const policy = kind === 'rate-limited' ? this.retry.rateLimited : kind === 'network' ? this.retry.network : undefined;
+      if (kind === 'waiting-for-user') {
+        // Not the message's fault either: it waits, with every later row of its chat, for the user.
+        r.attempts--;
+        this.holdChat(item, error);
+        return;
+      }
       if (kind === 'logged-out') {
         // Not the message's fault: keep it queued for the next session.
         r.attempts--;
@@ -282,6 +333,71 @@ export class OutboundQueue {
     if (r.type === 'image') return t.sendImage(r.chatId, payload.file);
     if (r.type === 'video') return t.sendVideo(r.chatId, payload.file);
     return t.sendFile(r.chatId, payload.file);
+  }
+
+  private heldList(chatId: string): Pending[] {
+    let list = this.held.get(chatId);
+    if (!list) this.held.set(chatId, (list = []));
+    return list;
+  }
+
+  /** Hold one row (persisted as 'waiting-for-user' with the reason). */
+  private holdRow(item: Pending, error: { code?: number; message: string }): void {
+    const at = this.deps.clock.now();
+    this.deps.repo.markHeld(item.record.id, error, at);
+    Object.assign(item.record, { status: 'waiting-for-user', error, heldAt: at });
+    this.heldList(item.record.chatId).push(item);
+  }
+
+  /** Hold a refused row and every queued row of its chat behind it, in order. */
+  private holdChat(item: Pending, error: { code?: number; message: string }): void {
+    const chat = item.record.chatId;
+    const behind = this.pending.filter((p) => p.record.chatId === chat);
+    this.pending = this.pending.filter((p) => p.record.chatId !== chat);
+    // The refused row is the chat's oldest (one send per chat at a time), so this is the chat's order.
+    const rows = [item, ...behind];
+    this.deps.transaction(() => {
+      for (const p of rows) this.holdRow(p, error);
+    });
+    this.deps.log.info({ chatId: chat, count: rows.length, why: error.message }, 'outbound: waiting for the user to write again');
+  }
+
+  /** Fail held rows older than the limit; returns ms until the next one expires (undefined: none). */
+  private expireHeld(): number | undefined {
+    let next: number | undefined;
+    const now = this.deps.clock.now();
+    const max = this.deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+    for (const [chat, list] of this.held) {
+      this.expire(list);
+      const left = list.filter((p) => p.record.status === 'waiting-for-user');
+      if (left.length) this.held.set(chat, left);
+      else this.held.delete(chat);
+      for (const p of left) next = Math.min(next ?? Infinity, p.record.createdAt + max - now);
+    }
+    return next === undefined ? undefined : Math.max(0, next);
+  }
+
+  private expire(list: Pending[]): void {
+    const now = this.deps.clock.now();
+    const max = this.deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+    for (const p of list) {
+      const r = p.record;
+      if (r.status !== 'waiting-for-user' || now - r.createdAt < max) continue;
+      const hours = Math.round(max / 3_600_000);
+      const error = {
+        ...(r.error?.code !== undefined && { code: r.error.code }),
+        message: `Not sent: waited more than ${hours} h for the user to write again (${r.error?.message ?? 'reply window closed'})`,
+      };
+      const record: OutboundRecord = { ...r, status: 'failed', error };
+      delete record.heldAt;
+      this.deps.transaction(() => {
+        this.deps.repo.markFailed(r.id, error, r.attempts);
+        this.deps.onSettledInTx?.(record);
+      });
+      r.status = 'failed';
+      this.deps.log.warn({ id: r.id }, 'outbound: a held message expired');
+      this.settled(record);
+    }
   }
 
   private settled(record: OutboundRecord): void {

@@ -24,7 +24,7 @@ import { downloadMedia, uploadMedia, type CdnContext, type MediaKind } from './m
 import { Peers, peerKey, type PeerState } from './peers.js';
 import { DEFAULT_CHUNK_LIMIT, splitText } from './split-text.js';
 import { Typing } from './typing.js';
-import { ITEM_TEXT, MESSAGE_STATE_FINISH, MESSAGE_TYPE_BOT, type WireGetUpdates, type WireItem, type WireStatus } from './wire.js';
+import { ITEM_TEXT, MESSAGE_STATE_FINISH, MESSAGE_TYPE_BOT, type WireGetUpdates, type WireItem, type WireSendAnswer, type WireStatus } from './wire.js';
 
 export const ILINK_DEFAULT_BASE_URL = 'https://ilinkai.weixin.qq.com';
 export const ILINK_DEFAULT_CDN_URL = 'https://novac2c.cdn.weixin.qq.com/c2c';
@@ -464,7 +464,7 @@ export class IlinkTransport implements Transport {
     for (let attempt = 0; ; attempt++) {
       try {
         const signal = this.ctrl?.signal;
-        const ans = await this.http.post<WireStatus>(
+        const ans = await this.http.post<WireSendAnswer>(
           this.apiBase,
           'ilink/bot/sendmessage',
           { msg },
@@ -475,7 +475,10 @@ export class IlinkTransport implements Transport {
           throw new TransportError('not-delivered', 'iLink sendmessage: HTTP 200 with an empty body; WeChat did not deliver the message');
         }
         const code = answerCode(ans.body);
-        if (code === 0) return { id: clientId, clientId, to: peer.id, sentAt: this.clock.now() };
+        // Newer servers name the message (2.4.9 reads an optional `message_id`); else our client_id is its id.
+        const serverId = ans.body.message_id;
+        const id = typeof serverId === 'string' || typeof serverId === 'number' ? String(serverId) : clientId;
+        if (code === 0) return { id, clientId, to: peer.id, sentAt: this.clock.now() };
         this.peers.refund(peer.id, unsent);
         const said = ans.body.errmsg ?? '';
         if (code === -2 && /rate/i.test(said)) throw new TransportError('rate-limited', `iLink sendmessage: WeChat is rate limiting (ret -2 "${said}")`, -2);

@@ -15,6 +15,7 @@ import { createPluginSettingsRepo, type PluginSettingsRepo } from './plugin-sett
 import { createPluginErrorsRepo, type PluginErrorsRepo } from './plugin-errors-repo.js';
 import { createTracesRepo, type TracesRepo } from './traces-repo.js';
 import { createStatsRepo, type StatsRepo } from './stats-repo.js';
+import { createSeenKeysRepo, type SeenKeysRepo } from './seen-keys-repo.js';
 
 export { StoreError } from './errors.js';
 export { SecretBox, loadOrCreateSecretKey, parseSecretKey } from './secret-box.js';
@@ -31,6 +32,7 @@ export type { PluginErrorsRepo, PluginErrorRecord, PluginErrorKind } from './plu
 export type { TracesRepo, DecisionTrace, TraceStep } from './traces-repo.js';
 export type { StatsRepo, DailyStats, StatCounter } from './stats-repo.js';
 export { dayOf } from './stats-repo.js';
+export type { SeenKeysRepo } from './seen-keys-repo.js';
 
 export interface Store {
   db: Db;
@@ -46,6 +48,8 @@ export interface Store {
   pluginErrors: PluginErrorsRepo;
   traces: TracesRepo;
   stats: StatsRepo;
+  /** Inbound message keys already handled by one account (iLink exactly-once). */
+  seenKeys(account: string): SeenKeysRepo;
   close(): void;
 }
 
@@ -80,6 +84,7 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     pluginErrors: createPluginErrorsRepo(db),
     traces: createTracesRepo(db),
     stats: createStatsRepo(db),
+    seenKeys: (account) => createSeenKeysRepo(db, account),
     close: () => {
       if (db.open) db.close();
     },

@@ -1,11 +1,13 @@
 /**
  * The durable outbound queue: every message an account sends is a row here before `send()`
- * resolves, so a crash loses nothing that was accepted. Rows move queued → sending → sent | failed.
+ * resolves, so a crash loses nothing that was accepted. Rows move queued → sending → sent | failed;
+ * on a transport with a reply window (iLink) a row may wait in 'waiting-for-user' until the user
+ * writes again, then goes back to queued.
  */
 import type { Message } from '../transport/model.js';
 import type { Db } from './database.js';
 
-export type OutboundStatus = 'queued' | 'sending' | 'sent' | 'failed';
+export type OutboundStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'waiting-for-user';
 export type OutboundType = 'text' | 'image' | 'video' | 'file' | 'forward';
 
 export interface OutboundRecord {
@@ -27,6 +29,8 @@ export interface OutboundRecord {
   attempts: number;
   createdAt: number;
   sentAt?: number;
+  /** Since when the row waits for the user (status 'waiting-for-user'; the reason is in `error`). */
+  heldAt?: number;
 }
 
 /** What the sender needs besides the record: file bytes or the forwarded message. */
@@ -74,6 +78,12 @@ export interface OutboundRepo {
   markFailed(id: string, error: { code?: number; message: string }, attempts: number): void;
   /** Back to queued after a failed attempt that will be retried. */
   markRetry(id: string, error: { code?: number; message: string }, attempts: number): void;
+  /** The row waits until the user writes again (reply window, quota); `error` says why. */
+  markHeld(id: string, error: { code?: number; message: string }, at: number): void;
+  /** The user wrote: a waiting row is queued again (its reason is kept until it is sent). */
+  markReleased(id: string): void;
+  /** Rows waiting for the user, in order. */
+  held(account: string): OutboundRecord[];
   /** Newest first. */
   list(account: string, query?: OutboundListQuery): OutboundRecord[];
   countSentSince(account: string, since: number): number;
@@ -97,10 +107,11 @@ interface Row {
   attempts: number;
   created_at: number;
   sent_at: number | null;
+  held_at: number | null;
 }
 
 const COLUMNS =
-  'seq, id, account_id, chat_id, type, text, file_name, status, wechat_id, error_code, error_message, source, reply_to, idempotency_key, attempts, created_at, sent_at';
+  'seq, id, account_id, chat_id, type, text, file_name, status, wechat_id, error_code, error_message, source, reply_to, idempotency_key, attempts, created_at, sent_at, held_at';
 
 function toRecord(r: Row): OutboundRecord {
   return {
@@ -121,6 +132,7 @@ function toRecord(r: Row): OutboundRecord {
     attempts: r.attempts,
     createdAt: r.created_at,
     ...(r.sent_at != null && { sentAt: r.sent_at }),
+    ...(r.held_at != null && { heldAt: r.held_at }),
   };
 }
 
@@ -140,6 +152,9 @@ export function createOutboundRepo(db: Db): OutboundRepo {
   );
   const failed = db.prepare("update outbound set status = 'failed', error_code = ?, error_message = ?, attempts = ?, file_data = null where id = ?");
   const retry = db.prepare("update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ? where id = ?");
+  const held = db.prepare("update outbound set status = 'waiting-for-user', error_code = ?, error_message = ?, held_at = ? where id = ?");
+  const released = db.prepare("update outbound set status = 'queued', held_at = null where id = ? and status = 'waiting-for-user'");
+  const heldRows = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'waiting-for-user' order by seq`);
   const requeue = db.prepare("update outbound set status = 'queued' where account_id = ? and status = 'sending'");
   const pending = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'queued' order by seq`);
   const sentSince = db.prepare<[string, number], { n: number }>("select count(*) as n from outbound where account_id = ? and status = 'sent' and sent_at >= ?");
@@ -214,6 +229,9 @@ export function createOutboundRepo(db: Db): OutboundRepo {
     markSent: (id, wechatId, at, attempts) => void sent.run(wechatId, at, attempts, id),
     markFailed: (id, e, attempts) => void failed.run(e.code ?? null, e.message, attempts, id),
     markRetry: (id, e, attempts) => void retry.run(e.code ?? null, e.message, attempts, id),
+    markHeld: (id, e, at) => void held.run(e.code ?? null, e.message, at, id),
+    markReleased: (id) => void released.run(id),
+    held: (account) => heldRows.all(account).map(toRecord),
     list(account, q = {}) {
       const where = ['account_id = ?'];
       const args: (string | number)[] = [account];
