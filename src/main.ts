@@ -13,7 +13,7 @@ import { PluginRegistry } from './pipeline/index.js';
 import { aiDeploymentDefaults } from './pipeline/config-defaults.js';
 import type { OutboundPolicy } from './util/outbound-guard.js';
 import { AccountManager } from './bot/index.js';
-import { createWebTransport } from './protocol/index.js';
+import { transportFactory } from './transports.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import { createEventLog, createWebhookService, replySenderFor, type WebhookService } from './webhook/index.js';
 import { CALLBACK_FORMAT, createWechatbotWebhookCompat } from './compat/wechatbot-webhook/index.js';
@@ -70,7 +70,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const { startSandbox } = await import('./sandbox/index.js');
       sandbox = await startSandbox({ host: config.host, port: config.sandboxPort, logger: log.child({ ns: 'sandbox' }) });
       closers.push(() => sandbox!.close());
-      config = { ...config, wechatEndpoint: sandbox.origin };
+      config = { ...config, wechatEndpoint: sandbox.origin, ilink: { baseUrl: sandbox.origin, cdnUrl: `${sandbox.origin}/c2c` } };
     }
 
     const store = openStore({ dataDir: config.dataDir, secretKey: config.secretKey });
@@ -124,13 +124,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // AI_API_KEY only ever goes to AI_BASE_URL.
       pluginConfigDefaults: { ai: aiDeploymentDefaults(config.ai, pluginHttpPolicy) },
       pluginHttpPolicy,
-      createTransport: (accountId) =>
-        createWebTransport({
-          ...(config.wechatEndpoint && { endpoint: config.wechatEndpoint }),
-          log: log.child({ ns: 'protocol', account: accountId }),
-          // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
-          printQr: !options.demo && process.stdout.isTTY === true,
-        }),
+      // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
+      createTransport: transportFactory({ config, store, log, printQr: !options.demo && process.stdout.isTTY === true }),
     });
     late.manager = manager;
     const webhookStop = new AbortController();
@@ -197,7 +192,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closers.splice(2, 0, () => listener.close());
       compatUrl = listener.url;
     }
-    if (options.startAccounts !== false) await manager.startAll({ createIfNone: true });
+    if (options.startAccounts !== false) await manager.startAll({ createIfNone: true, transport: config.wechatTransport });
 
     log.info({ url: http.url, dataDir: config.dataDir }, `weiroto listening on ${http.url}`);
     if (sandbox) {
