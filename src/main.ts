@@ -14,6 +14,7 @@ import { aiDeploymentDefaults } from './pipeline/config-defaults.js';
 import type { OutboundPolicy } from './util/outbound-guard.js';
 import { AccountManager } from './bot/index.js';
 import { transportFactory } from './transports.js';
+import { demoBanner, startDemoAccounts } from './demo-accounts.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import { createEventLog, createWebhookService, replySenderFor, type WebhookService } from './webhook/index.js';
 import { CALLBACK_FORMAT, createWechatbotWebhookCompat } from './compat/wechatbot-webhook/index.js';
@@ -192,15 +193,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closers.splice(2, 0, () => listener.close());
       compatUrl = listener.url;
     }
-    if (options.startAccounts !== false) await manager.startAll({ createIfNone: true, transport: config.wechatTransport });
+    if (options.startAccounts !== false) {
+      if (options.demo) await startDemoAccounts(manager);
+      else await manager.startAll({ createIfNone: true, transport: config.wechatTransport });
+    }
 
     log.info({ url: http.url, dataDir: config.dataDir }, `weiroto listening on ${http.url}`);
     if (sandbox) {
       log.info({ sandbox: sandbox.origin }, `sandbox phone page: ${sandbox.origin}/sandbox`);
-      process.stdout.write(
-        `\n  weiroto panel:       ${http.url}\n  sandbox phone page:  ${sandbox.origin}/sandbox\n\n` +
-          `  Open the phone page, press Scan then Confirm, and chat with your bot.\n\n`,
-      );
+      process.stdout.write(demoBanner(http.url, sandbox.origin));
     }
 
     let closing: Promise<void> | undefined;

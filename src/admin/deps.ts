@@ -35,12 +35,14 @@ export interface AdminBot {
   send(to: SendTarget, content: OutgoingContent, options?: { idempotencyKey?: string; source?: string; replyTo?: string }): Promise<OutboundRecord>;
   readonly plugins: AdminPluginHost;
   readonly transport: Transport;
+  /** iLink: the digits the phone shows after a scan. */
+  submitVerifyCode?(code: string): void;
 }
 
 export interface AdminManager {
   list(): BotInfo[];
   get(id: string): AdminBot | undefined;
-  add(name?: string): Promise<{ id: string }>;
+  add(name?: string, options?: { transport?: 'web' | 'ilink' }): Promise<{ id: string }>;
   remove(id: string): Promise<void>;
   start(id: string): Promise<void>;
   stop(id: string): Promise<void>;

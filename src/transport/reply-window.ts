@@ -4,7 +4,7 @@
  * quota of the peer's last message. Transports without a window have no view.
  */
 import type { Contact } from './model.js';
-import type { TransportKind } from './capabilities.js';
+import type { Capability, TransportKind } from './capabilities.js';
 
 /** What a windowed transport reports per peer (IlinkTransport.replyState). */
 export interface PeerWindowState {
@@ -35,6 +35,8 @@ export interface ReplyWindowView {
 /** What the transport tells about itself for the panel and the API. */
 export interface TransportView {
   transport: TransportKind;
+  /** The capabilities this transport lacks (the panel hides or disables their controls and says why). */
+  lacks: Capability[];
   /** iLink: the WeChat user the bot is bound to. */
   owner?: Contact;
   replyWindow?: ReplyWindowView;
