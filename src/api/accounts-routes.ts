@@ -92,7 +92,7 @@ function parseSend(ctx: Koa.Context): {
   return { to: d.to, url: d.url, ...(d.type && { type: d.type }), ...(d.name && { name: d.name }) };
 }
 
-function directoryOf<T>(live: T[], stored: () => T[]): T[] {
+async function directoryOf<T>(live: T[], stored: () => Promise<T[]>): Promise<T[]> {
   return live.length ? live : stored();
 }
 
@@ -112,25 +112,25 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     ctx.body = bot(deps, ctx).info();
   });
 
-  router.get('/accounts/:id/contacts', (ctx) => {
+  router.get('/accounts/:id/contacts', async (ctx) => {
     const b = bot(deps, ctx);
     const q = typeof ctx.query.q === 'string' ? ctx.query.q : undefined;
-    const all = directoryOf<Contact>(b.directory.contacts(), () => deps.store.directory.contacts(String(ctx.params.id)))
+    const all = (await directoryOf<Contact>(b.directory.contacts(), () => deps.store.directory.contacts(String(ctx.params.id))))
       .filter((c) => matchesQuery(q, c.name, c.remark, c.alias, c.id, c.stableId))
       .sort((a, b2) => a.name.localeCompare(b2.name) || a.id.localeCompare(b2.id));
     ctx.body = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
   });
 
-  router.get('/accounts/:id/rooms', (ctx) => {
+  router.get('/accounts/:id/rooms', async (ctx) => {
     const b = bot(deps, ctx);
     const q = typeof ctx.query.q === 'string' ? ctx.query.q : undefined;
-    const all = directoryOf<Room>(b.directory.rooms(), () => deps.store.directory.rooms(String(ctx.params.id)))
+    const all = (await directoryOf<Room>(b.directory.rooms(), () => deps.store.directory.rooms(String(ctx.params.id))))
       .filter((r) => matchesQuery(q, r.topic, r.id, r.stableId))
       .sort((a, b2) => a.topic.localeCompare(b2.topic) || a.id.localeCompare(b2.id));
     ctx.body = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
   });
 
-  router.get('/accounts/:id/messages', (ctx) => {
+  router.get('/accounts/:id/messages', async (ctx) => {
     bot(deps, ctx);
     const account = String(ctx.params.id);
     const limit = limitOf(ctx.query.limit);
@@ -143,7 +143,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
       throw new ApiError(400, 'bad_cursor', 'The cursor is not one this API gave out.');
     const chatId = typeof ctx.query.chatId === 'string' && ctx.query.chatId ? ctx.query.chatId : undefined;
     const text = typeof ctx.query.q === 'string' && ctx.query.q ? ctx.query.q : undefined;
-    const rows = deps.store.messages.list(account, {
+    const rows = await deps.store.messages.list(account, {
       ...(chatId && { chatId }),
       ...(text && { text }),
       ...(t !== undefined && { before: t + 1 }),
@@ -193,9 +193,9 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     ctx.body = publicRecord(record as unknown as Record<string, unknown>);
   });
 
-  router.get('/accounts/:id/outbound/:outboundId', (ctx) => {
+  router.get('/accounts/:id/outbound/:outboundId', async (ctx) => {
     bot(deps, ctx);
-    const r = deps.store.outbound.get(String(ctx.params.outboundId));
+    const r = await deps.store.outbound.get(String(ctx.params.outboundId));
     if (!r || r.account !== ctx.params.id) throw new ApiError(404, 'not_found', `No outbound message ${String(ctx.params.outboundId)}.`);
     ctx.body = publicRecord(r as unknown as Record<string, unknown>);
   });

@@ -1,6 +1,7 @@
 /** Chat messages per account (received and this account's own), searchable for the panel and the API. */
 import type { Message, MessageType } from '../transport/model.js';
 import type { Db } from './database.js';
+import type { Promised } from './gate.js';
 
 export interface MessageQuery {
   chatId?: string;
@@ -18,7 +19,8 @@ export interface StoredMessage extends Message {
   recalled: boolean;
 }
 
-export interface MessagesRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `MessagesRepo`. */
+export interface MessagesTable {
   /** Insert one message; a duplicate id for the account is ignored. Returns whether it was new. */
   insert(account: string, message: Message): boolean;
   get(account: string, id: string): StoredMessage | undefined;
@@ -26,7 +28,11 @@ export interface MessagesRepo {
   list(account: string, query?: MessageQuery): StoredMessage[];
   markRecalled(account: string, id: string): boolean;
   count(account: string): number;
+  /** The chats with the newest messages, newest first, with the time of their last message. */
+  recentChats(account: string, limit: number): { chatId: string; last: number }[];
 }
+
+export type MessagesRepo = Promised<MessagesTable>;
 
 interface Row {
   account_id: string;
@@ -89,7 +95,7 @@ function extraOf(m: Message): string | null {
   return JSON.stringify(e);
 }
 
-export function createMessagesRepo(db: Db): MessagesRepo {
+export function createMessagesRepo(db: Db): MessagesTable {
   const insert = db.prepare(
     `insert or ignore into messages (account_id, id, chat_id, room_id, sender_id, sender_name, to_id, is_self, type, text,
        mentions_self, created_at, extra) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -146,5 +152,12 @@ export function createMessagesRepo(db: Db): MessagesRepo {
     },
     markRecalled: (account, id) => recall.run(account, id).changes > 0,
     count: (account) => count.get(account)!.n,
+    recentChats: (account, limit) =>
+      db
+        .prepare<[string, number], { chat_id: string; last: number }>(
+          'select chat_id, max(created_at) as last from messages where account_id = ? group by chat_id order by last desc limit ?',
+        )
+        .all(account, limit)
+        .map((r) => ({ chatId: r.chat_id, last: r.last })),
   };
 }

@@ -21,20 +21,17 @@ export function chatNamer(bot: AdminBot): (id: string) => string {
 }
 
 export function messageRoutes(s: Services): RouteDef[] {
-  const recentChats = s.deps.store.db.prepare<[string], { chat_id: string; last: number }>(
-    'select chat_id, max(created_at) as last from messages where account_id = ? group by chat_id order by last desc limit 30',
-  );
   return [
     {
       method: 'GET',
       path: '/accounts/:id/messages',
       access: 'viewer',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const bot = botOf(s, ctx);
         const chat = typeof ctx.query.chat === 'string' && ctx.query.chat ? ctx.query.chat : undefined;
         const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim() : '';
         const before = Number(ctx.query.before);
-        const messages = s.deps.store.messages.list(bot.id, {
+        const messages = await s.deps.store.messages.list(bot.id, {
           ...(chat && { chatId: chat }),
           ...(q && { text: q }),
           ...(Number.isFinite(before) && before > 0 && { before }),
@@ -56,8 +53,8 @@ export function messageRoutes(s: Services): RouteDef[] {
         page(s, ctx, 'messages', {
           ...data,
           title: ctx.state.t('messages.title'),
-          chats: recentChats.all(bot.id),
-          outbound: s.deps.store.outbound.list(bot.id, { ...(chat && { chatId: chat }), limit: 10 }),
+          chats: await s.deps.store.messages.recentChats(bot.id, 30),
+          outbound: await s.deps.store.outbound.list(bot.id, { ...(chat && { chatId: chat }), limit: 10 }),
         });
       },
     },
@@ -84,7 +81,7 @@ export function messageRoutes(s: Services): RouteDef[] {
         if (text.trim()) {
           records.push(await bot.send({ id: chat }, { type: 'text', text }, file && key ? { ...options, idempotencyKey: `${key}:text` } : options));
         }
-        audit(s, ctx, 'message.send', `${bot.id}/${chat}`, { outbound: records.map((r) => r.id), file: file?.name, chars: text.length });
+        await audit(s, ctx, 'message.send', `${bot.id}/${chat}`, { outbound: records.map((r) => r.id), file: file?.name, chars: text.length });
         if (ctx.accepts('html', 'json') === 'json') {
           ctx.body = { outbound: records };
           return;
@@ -96,16 +93,12 @@ export function messageRoutes(s: Services): RouteDef[] {
       method: 'GET',
       path: '/accounts/:id/messages/:mid/trace',
       access: 'viewer',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const bot = botOf(s, ctx);
-        const message = s.deps.store.messages.get(bot.id, ctx.state.params.mid!);
+        const message = await s.deps.store.messages.get(bot.id, ctx.state.params.mid!);
         if (!message) fail(ctx, 404, ctx.state.t('error.noMessage'));
-        const traces = s.deps.store.traces.list(bot.id, { messageId: message.id, limit: 5 });
-        const replies = s.deps.store.db
-          .prepare<[string, string], { id: string; status: string; text: string | null; source: string | null; created_at: number }>(
-            'select id, status, text, source, created_at from outbound where account_id = ? and reply_to = ? order by seq',
-          )
-          .all(bot.id, message.id);
+        const traces = await s.deps.store.traces.list(bot.id, { messageId: message.id, limit: 5 });
+        const replies = await s.deps.store.outbound.repliesTo(bot.id, message.id);
         page(s, ctx, 'trace', { title: ctx.state.t('trace.title'), info: bot.info(), message, traces, replies, name: chatNamer(bot) });
       },
     },
@@ -115,7 +108,7 @@ export function messageRoutes(s: Services): RouteDef[] {
       access: 'viewer',
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
-        const message = s.deps.store.messages.get(bot.id, ctx.state.params.mid!);
+        const message = await s.deps.store.messages.get(bot.id, ctx.state.params.mid!);
         if (!message || !['image', 'video', 'voice', 'file', 'emoticon'].includes(message.type)) fail(ctx, 404, ctx.state.t('error.noMessage'));
         const variant = message.type === 'image' && ctx.query.full !== '1' ? 'thumb' : undefined;
         let data: Buffer;
