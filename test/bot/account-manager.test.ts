@@ -94,11 +94,11 @@ describe('AccountManager: two accounts in one process', () => {
       ['TO B?'],
     );
     assert.deepEqual(
-      (await store.messages.list(a.id)).map((m) => m.text),
+      (await store.messages.list(a.id)).items.map((m) => m.text),
       ['to a'],
     );
     assert.deepEqual(
-      (await store.messages.list(b.id)).map((m) => m.text),
+      (await store.messages.list(b.id)).items.map((m) => m.text),
       ['to b'],
     );
     assert.deepEqual(
@@ -139,7 +139,7 @@ describe('AccountManager: two accounts in one process', () => {
     const [, second] = manager.list();
     await manager.remove(second!.id);
     assert.equal(manager.get(second!.id), undefined);
-    assert.deepEqual(await store.messages.list(second!.id), []);
+    assert.deepEqual((await store.messages.list(second!.id)).items, []);
     assert.deepEqual(await store.pluginSettings.list(second!.id), []);
     assert.equal(manager.list().length, 1);
   });
