@@ -10,7 +10,8 @@ export const DEMO_ACCOUNTS = [
   { name: 'iLink demo', transport: 'ilink' },
 ] as const;
 
-export async function startDemoAccounts(manager: Pick<AccountManager, 'list' | 'add' | 'startAll'>): Promise<void> {
+export async function startDemoAccounts(manager: Pick<AccountManager, 'load' | 'list' | 'add' | 'startAll'>): Promise<void> {
+  await manager.load();
   if (manager.list().length > 0) return manager.startAll();
   for (const a of DEMO_ACCOUNTS) await manager.add(a.name, { transport: a.transport });
 }

@@ -13,7 +13,8 @@ import type { Clock } from '../util/clock.js';
 import type { Transport } from '../transport/transport.js';
 import type { SentMessage } from '../transport/model.js';
 import { isTransportError } from '../transport/errors.js';
-import type { NewOutbound, OutboundRecord, OutboundRepo } from '../store/outbound-repo.js';
+import type { NewOutbound, OutboundRecord } from './outbound-record.js';
+import type { OutboundRepo } from '../store/outbound-repo.js';
 import { Pacer, type PacingProfile } from './pacing.js';
 
 export interface RetryPolicy {
@@ -39,10 +40,11 @@ export interface OutboundQueueDeps {
   retry?: { rateLimited?: RetryPolicy; network?: RetryPolicy };
   /** Whether sends may go now (the account is online). */
   canSend(): boolean;
-  /** Runs `fn` in one SQLite transaction. */
-  transaction<T>(fn: () => T): T;
-  /** Called inside the transaction that marks a row sent or failed (stats, webhook outbox). */
-  onSettledInTx?(record: OutboundRecord): void;
+  /**
+   * Commit a row's final state: `mark` writes it through the repository bound to the owner's
+   * transaction, in which the owner also records what follows from it (statistics, webhook outbox).
+   */
+  commitSettled(record: OutboundRecord, mark: (repo: OutboundRepo) => Promise<void>): Promise<void>;
   /** Called after that transaction committed. */
   onSettled?(record: OutboundRecord): void;
   /** Sends in flight at once (different chats) when pacing is off; default 8. Paced = always 1. */
@@ -69,6 +71,7 @@ export class OutboundQueue {
   private wakers = new Set<() => void>();
   private waiters = new Map<string, Set<(r: OutboundRecord) => void>>();
   private loop: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   private abort: AbortController | undefined;
   /** Sends in flight by row id (their 'sending' state lives here, not in SQLite). */
   private inFlight = new Map<string, Promise<void>>();
@@ -80,8 +83,7 @@ export class OutboundQueue {
   private retry: typeof DEFAULT_RETRY;
 
   constructor(private readonly deps: OutboundQueueDeps) {
-    const dayStart = Math.floor(deps.clock.now() / 86_400_000) * 86_400_000;
-    this.pacer = new Pacer(deps.pacing, deps.clock, deps.pacing ? deps.repo.countSentSince(deps.account, dayStart) : 0);
+    this.pacer = new Pacer(deps.pacing, deps.clock);
     this.retry = { ...DEFAULT_RETRY, ...deps.retry };
     // Pacing spaces sends out in time, so it is only meaningful one at a time.
     this.maxInFlight = deps.pacing ? 1 : Math.max(1, deps.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
@@ -93,16 +95,28 @@ export class OutboundQueue {
   }
 
   /** Load queued rows (including ones a crash left 'sending') and start the worker. Idempotent. */
-  start(): void {
-    if (this.loop) return;
-    const known = new Set(this.pending.map((p) => p.record.id));
-    const recovered = this.deps.repo.recover(this.deps.account).filter((r) => !known.has(r.id));
-    this.pending = [...recovered.map((record) => ({ record, notBefore: 0 })), ...this.pending];
-    if (recovered.length) this.deps.log.info({ count: recovered.length }, 'outbound: resuming queued messages');
-    this.held.clear();
-    for (const record of this.deps.repo.held(this.deps.account)) this.heldList(record.chatId).push({ record, notBefore: 0 });
+  async start(): Promise<void> {
+    if (this.loop || this.starting) return this.starting;
+    this.starting = this.load();
+    try {
+      await this.starting;
+    } finally {
+      this.starting = undefined;
+    }
     const abort = (this.abort = new AbortController());
     this.loop = this.run(abort.signal).catch((e: unknown) => this.deps.log.error({ err: e }, 'outbound: worker stopped'));
+  }
+
+  private async load(): Promise<void> {
+    const { repo, account } = this.deps;
+    if (this.deps.pacing) this.pacer.restoreSentToday(await repo.countSentSince(account, Math.floor(this.deps.clock.now() / 86_400_000) * 86_400_000));
+    const recovered = await repo.recover(account);
+    const known = new Set(this.pending.map((p) => p.record.id));
+    const fresh = recovered.filter((r) => !known.has(r.id));
+    this.pending = [...fresh.map((record) => ({ record, notBefore: 0 })), ...this.pending];
+    if (fresh.length) this.deps.log.info({ count: fresh.length }, 'outbound: resuming queued messages');
+    this.held.clear();
+    for (const record of await repo.held(account)) this.heldList(record.chatId).push({ record, notBefore: 0 });
   }
 
   /** Stop the worker after the in-flight sends (if any) finish. Queued rows stay in SQLite. */
@@ -119,13 +133,13 @@ export class OutboundQueue {
    * Commit a row and hand it to the worker. With an idempotency key already used, returns the
    * first record and queues nothing.
    */
-  enqueue(row: NewOutbound): OutboundRecord {
-    const { record, created } = this.deps.repo.enqueue(row);
+  async enqueue(row: NewOutbound): Promise<OutboundRecord> {
+    const { record, created } = await this.deps.repo.enqueue(row);
     if (!created) return record;
     const waiting = this.held.get(record.chatId);
     if (waiting?.length) {
       // Earlier rows of this chat wait for the user: this one waits behind them (order kept).
-      this.holdRow({ record, notBefore: 0 }, waiting[0]!.record.error ?? { message: 'waiting for the user to write again' });
+      await this.holdRows([{ record, notBefore: 0 }], waiting[0]!.record.error ?? { message: 'waiting for the user to write again' });
       return record;
     }
     this.pending.push({ record, notBefore: 0 });
@@ -134,15 +148,15 @@ export class OutboundQueue {
   }
 
   /** A row with its live status ('sending' while in flight). */
-  get(id: string): OutboundRecord | undefined {
-    const r = this.deps.repo.get(id);
+  async get(id: string): Promise<OutboundRecord | undefined> {
+    const r = await this.deps.repo.get(id);
     if (r && this.inFlight.has(id) && r.status === 'queued') r.status = 'sending';
     return r;
   }
 
   /** Resolve when the row is sent or failed, or after `timeoutMs` with its current state. */
   async waitFor(id: string, timeoutMs = 60_000): Promise<OutboundRecord> {
-    const current = this.deps.repo.get(id);
+    const current = await this.deps.repo.get(id);
     if (!current) throw new Error(`No outbound message ${id}`);
     if (current.status === 'sent' || current.status === 'failed') return current;
     return new Promise<OutboundRecord>((resolve) => {
@@ -157,7 +171,11 @@ export class OutboundQueue {
       };
       set.add(done);
       this.deps.clock.sleep(timeoutMs, timer.signal).then(
-        () => done(this.deps.repo.get(id) ?? current),
+        () =>
+          this.deps.repo.get(id).then(
+            (r) => done(r ?? current),
+            () => done(current),
+          ),
         () => {},
       );
     });
@@ -169,7 +187,7 @@ export class OutboundQueue {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  /** Rows waiting for the user (all chats), oldest first. */
+  /** Rows waiting for the user (all chats), oldest first per chat. */
   heldRecords(): OutboundRecord[] {
     return [...this.held.values()].flat().map((p) => p.record);
   }
@@ -178,24 +196,23 @@ export class OutboundQueue {
    * The user of `chatId` wrote: their held rows go back to the queue in order (the transport
    * decides again how many fit the fresh quota). Rows held longer than `maxHoldMs` fail instead.
    */
-  release(chatId: string): void {
+  async release(chatId: string): Promise<void> {
     const list = this.held.get(chatId);
     if (!list?.length) return;
     this.held.delete(chatId);
-    this.expire(list);
+    const expired = this.expire(list);
     const fresh = list.filter((p) => p.record.status === 'waiting-for-user');
-    if (!fresh.length) return;
-    this.deps.transaction(() => {
-      for (const p of fresh) this.deps.repo.markReleased(p.record.id);
-    });
+    // The writes are queued before any send of these rows can be recorded (one connection, in order).
+    const writes = fresh.map((p) => this.deps.repo.markReleased(p.record.id));
     for (const p of fresh) {
       p.record.status = 'queued';
       delete p.record.heldAt;
       p.notBefore = 0;
     }
     this.pending.push(...fresh);
-    this.deps.log.info({ chatId, count: fresh.length }, 'outbound: the user wrote; sending held messages');
+    if (fresh.length) this.deps.log.info({ chatId, count: fresh.length }, 'outbound: the user wrote; sending held messages');
     this.wake();
+    await Promise.all([...writes, expired]);
   }
 
   /** Wake the worker (new row, account back online). */
@@ -205,7 +222,7 @@ export class OutboundQueue {
 
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const expiry = this.expireHeld();
+      const expiry = await this.expireHeld();
       if (this.pending.length === 0) {
         this.notifyIdle();
         await this.sleepOrWake(expiry, signal);
@@ -277,10 +294,7 @@ export class OutboundQueue {
       const sent = await this.call(r);
       const record: OutboundRecord = { ...r, status: 'sent', wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() };
       delete record.error;
-      this.deps.transaction(() => {
-        repo.markSent(r.id, sent.id, record.sentAt!, r.attempts);
-        this.deps.onSettledInTx?.(record);
-      });
+      await this.deps.commitSettled(record, (tx) => tx.markSent(r.id, sent.id, record.sentAt!, r.attempts));
       this.settled(record);
     } catch (e) {
       const code = isTransportError(e) ? e.code : undefined;
@@ -290,13 +304,18 @@ export class OutboundQueue {
       if (kind === 'waiting-for-user') {
         // Not the message's fault either: it waits, with every later row of its chat, for the user.
         r.attempts--;
-        this.holdChat(item, error);
+        const chat = r.chatId;
+        const behind = this.pending.filter((p) => p.record.chatId === chat);
+        this.pending = this.pending.filter((p) => p.record.chatId !== chat);
+        // The refused row is the chat's oldest (one send per chat at a time): this is the chat's order.
+        await this.holdRows([item, ...behind], error);
+        this.deps.log.info({ chatId: chat, count: behind.length + 1, why: error.message }, 'outbound: waiting for the user to write again');
         return;
       }
       if (kind === 'logged-out') {
         // Not the message's fault: keep it queued for the next session.
         r.attempts--;
-        repo.markRetry(r.id, error, r.attempts);
+        await repo.markRetry(r.id, error, r.attempts);
         this.pending.unshift(item);
         this.deps.log.warn({ id: r.id }, 'outbound: session gone, message stays queued');
         return;
@@ -304,7 +323,7 @@ export class OutboundQueue {
       if (policy && r.attempts < policy.maxAttempts) {
         const backoff = Math.min(policy.maxMs, policy.baseMs * 2 ** (r.attempts - 1));
         const wait = Math.round(backoff * (0.8 + 0.4 * this.deps.clock.random()));
-        repo.markRetry(r.id, error, r.attempts);
+        await repo.markRetry(r.id, error, r.attempts);
         r.error = error;
         item.notBefore = this.deps.clock.now() + wait;
         this.pending.unshift(item);
@@ -312,10 +331,7 @@ export class OutboundQueue {
         return;
       }
       const record: OutboundRecord = { ...r, status: 'failed', error };
-      this.deps.transaction(() => {
-        repo.markFailed(r.id, error, r.attempts);
-        this.deps.onSettledInTx?.(record);
-      });
+      await this.deps.commitSettled(record, (tx) => tx.markFailed(r.id, error, r.attempts));
       this.deps.log.warn({ id: r.id, code, err: e }, 'outbound: send failed for good');
       this.settled(record);
     }
@@ -324,7 +340,7 @@ export class OutboundQueue {
   private async call(r: OutboundRecord): Promise<SentMessage> {
     const t = this.deps.transport();
     if (r.type === 'text') return t.sendText(r.chatId, r.text ?? '');
-    const payload = this.deps.repo.payload(r.id);
+    const payload = await this.deps.repo.payload(r.id);
     if (r.type === 'forward') {
       if (!payload.message) throw new Error('forward: the stored message is missing');
       return t.forward(r.chatId, payload.message);
@@ -341,43 +357,35 @@ export class OutboundQueue {
     return list;
   }
 
-  /** Hold one row (persisted as 'waiting-for-user' with the reason). */
-  private holdRow(item: Pending, error: { code?: number; message: string }): void {
+  /** Hold rows (persisted as 'waiting-for-user' with the reason), after the chat's held ones. */
+  private async holdRows(rows: Pending[], error: { code?: number; message: string }): Promise<void> {
     const at = this.deps.clock.now();
-    this.deps.repo.markHeld(item.record.id, error, at);
-    Object.assign(item.record, { status: 'waiting-for-user', error, heldAt: at });
-    this.heldList(item.record.chatId).push(item);
-  }
-
-  /** Hold a refused row and every queued row of its chat behind it, in order. */
-  private holdChat(item: Pending, error: { code?: number; message: string }): void {
-    const chat = item.record.chatId;
-    const behind = this.pending.filter((p) => p.record.chatId === chat);
-    this.pending = this.pending.filter((p) => p.record.chatId !== chat);
-    // The refused row is the chat's oldest (one send per chat at a time), so this is the chat's order.
-    const rows = [item, ...behind];
-    this.deps.transaction(() => {
-      for (const p of rows) this.holdRow(p, error);
-    });
-    this.deps.log.info({ chatId: chat, count: rows.length, why: error.message }, 'outbound: waiting for the user to write again');
+    for (const p of rows) {
+      Object.assign(p.record, { status: 'waiting-for-user', error, heldAt: at });
+      this.heldList(p.record.chatId).push(p);
+    }
+    await Promise.all(rows.map((p) => this.deps.repo.markHeld(p.record.id, error, at)));
   }
 
   /** Fail held rows older than the limit; returns ms until the next one expires (undefined: none). */
-  private expireHeld(): number | undefined {
+  private async expireHeld(): Promise<number | undefined> {
     let next: number | undefined;
     const now = this.deps.clock.now();
     const max = this.deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+    const work: Promise<void>[] = [];
     for (const [chat, list] of this.held) {
-      this.expire(list);
+      work.push(this.expire(list));
       const left = list.filter((p) => p.record.status === 'waiting-for-user');
       if (left.length) this.held.set(chat, left);
       else this.held.delete(chat);
       for (const p of left) next = Math.min(next ?? Infinity, p.record.createdAt + max - now);
     }
+    await Promise.all(work);
     return next === undefined ? undefined : Math.max(0, next);
   }
 
-  private expire(list: Pending[]): void {
+  /** Fail (and settle) the rows of `list` held longer than the limit. */
+  private async expire(list: Pending[]): Promise<void> {
     const now = this.deps.clock.now();
     const max = this.deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
     for (const p of list) {
@@ -388,14 +396,11 @@ export class OutboundQueue {
         ...(r.error?.code !== undefined && { code: r.error.code }),
         message: `Not sent: waited more than ${hours} h for the user to write again (${r.error?.message ?? 'reply window closed'})`,
       };
-      const record: OutboundRecord = { ...r, status: 'failed', error };
-      delete record.heldAt;
-      this.deps.transaction(() => {
-        this.deps.repo.markFailed(r.id, error, r.attempts);
-        this.deps.onSettledInTx?.(record);
-      });
       r.status = 'failed';
+      const record: OutboundRecord = { ...r, error };
+      delete record.heldAt;
       this.deps.log.warn({ id: r.id }, 'outbound: a held message expired');
+      await this.deps.commitSettled(record, (tx) => tx.markFailed(r.id, error, r.attempts));
       this.settled(record);
     }
   }

@@ -342,7 +342,7 @@ export class IlinkTransport implements Transport {
         if (code !== 0) throw new TransportError('server', `iLink getupdates: ret ${code} ${ans.body.errmsg ?? ''}`.trim(), code);
         failures = 0;
         if ((ans.body.longpolling_timeout_ms ?? 0) > 0) this.longPollMs = ans.body.longpolling_timeout_ms!;
-        this.handleBatch(ans.body);
+        await this.handleBatch(ans.body);
         this.events.emit('heartbeat', { at: this.clock.now() });
       } catch (e) {
         if (signal.aborted) return;
@@ -365,17 +365,17 @@ export class IlinkTransport implements Transport {
     }
   }
 
-  private handleBatch(body: WireGetUpdates): void {
+  private async handleBatch(body: WireGetUpdates): Promise<void> {
     const now = this.clock.now();
     const botId = this.creds?.botId ?? '';
     let changed = false;
     for (const wm of body.msgs ?? []) {
       const keys = dedupeKeys(wm);
-      if (isDuplicate(this.seen, keys, now)) {
+      if (await isDuplicate(this.seen, keys, now)) {
         this.log.debug({ seq: wm.seq }, 'ilink: a copy of a message already handled');
         continue;
       }
-      this.seen.remember(keys, now);
+      await this.seen.remember(keys, now);
       const message = toMessage(wm, botId, now);
       if (!message) continue;
       // The newest token, the window and the quota are set before anyone answers.
@@ -391,7 +391,7 @@ export class IlinkTransport implements Transport {
     if (changed) this.events.emit('session-changed', { at: now });
     if (now - this.lastPrune > 3_600_000) {
       this.lastPrune = now;
-      this.seen.prune(now - DEDUPE_TTL_MS);
+      await this.seen.prune(now - DEDUPE_TTL_MS);
     }
   }
 

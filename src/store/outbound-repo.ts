@@ -5,53 +5,9 @@
  * writes again, then goes back to queued.
  */
 import type { Message } from '../transport/model.js';
+import type { NewOutbound, OutboundPayload, OutboundRecord, OutboundStatus, OutboundType } from '../bot/outbound-record.js';
 import type { Db } from './database.js';
-
-export type OutboundStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'waiting-for-user';
-export type OutboundType = 'text' | 'image' | 'video' | 'file' | 'forward';
-
-export interface OutboundRecord {
-  /** Local id (uuid). */
-  id: string;
-  account: string;
-  chatId: string;
-  type: OutboundType;
-  text?: string;
-  fileName?: string;
-  status: OutboundStatus;
-  /** WeChat's MsgID once sent. */
-  wechatId?: string;
-  error?: { code?: number; message: string };
-  /** 'plugin:echo', 'api', 'panel', 'webhook' … */
-  source?: string;
-  replyTo?: string;
-  idempotencyKey?: string;
-  attempts: number;
-  createdAt: number;
-  sentAt?: number;
-  /** Since when the row waits for the user (status 'waiting-for-user'; the reason is in `error`). */
-  heldAt?: number;
-}
-
-/** What the sender needs besides the record: file bytes or the forwarded message. */
-export interface OutboundPayload {
-  file?: { name: string; data: Buffer; mimeType?: string };
-  message?: Message;
-}
-
-export interface NewOutbound {
-  id: string;
-  account: string;
-  chatId: string;
-  type: OutboundType;
-  text?: string;
-  file?: { name: string; data: Buffer; mimeType?: string };
-  message?: Message;
-  source?: string;
-  replyTo?: string;
-  idempotencyKey?: string;
-  createdAt: number;
-}
+import type { Promised } from './gate.js';
 
 export interface OutboundListQuery {
   status?: OutboundStatus;
@@ -61,7 +17,8 @@ export interface OutboundListQuery {
   limit?: number;
 }
 
-export interface OutboundRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `OutboundRepo`. */
+export interface OutboundTable {
   /** Insert a queued row. With an idempotency key already used by the account, returns that row instead (`created: false`). */
   enqueue(row: NewOutbound): { record: OutboundRecord; created: boolean };
   get(id: string): OutboundRecord | undefined;
@@ -87,7 +44,14 @@ export interface OutboundRepo {
   /** Newest first. */
   list(account: string, query?: OutboundListQuery): OutboundRecord[];
   countSentSince(account: string, since: number): number;
+  /** Rows still waiting to be sent (queued or in flight), per account that has any. */
+  pendingByAccount(): { account: string; count: number }[];
+  countFailedSince(account: string, since: number): number;
+  /** The replies queued for one received message, oldest first. */
+  repliesTo(account: string, messageId: string): OutboundRecord[];
 }
+
+export type OutboundRepo = Promised<OutboundTable>;
 
 interface Row {
   seq: number;
@@ -136,7 +100,7 @@ function toRecord(r: Row): OutboundRecord {
   };
 }
 
-export function createOutboundRepo(db: Db): OutboundRepo {
+export function createOutboundRepo(db: Db): OutboundTable {
   const ins = db.prepare(
     `insert into outbound (id, account_id, chat_id, type, text, file_name, file_mime, file_data, payload, status, source, reply_to,
        idempotency_key, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
@@ -157,6 +121,10 @@ export function createOutboundRepo(db: Db): OutboundRepo {
   const heldRows = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'waiting-for-user' order by seq`);
   const requeue = db.prepare("update outbound set status = 'queued' where account_id = ? and status = 'sending'");
   const pending = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'queued' order by seq`);
+  const failedSince = db.prepare<[string, number], { n: number }>(
+    "select count(*) as n from outbound where account_id = ? and status = 'failed' and created_at >= ?",
+  );
+  const repliesTo = db.prepare<[string, string], Row>(`select ${COLUMNS} from outbound where account_id = ? and reply_to = ? order by seq`);
   const sentSince = db.prepare<[string, number], { n: number }>("select count(*) as n from outbound where account_id = ? and status = 'sent' and sent_at >= ?");
 
   const insert = (r: NewOutbound): { record: OutboundRecord; created: boolean } => {
@@ -251,5 +219,14 @@ export function createOutboundRepo(db: Db): OutboundRepo {
       return (db.prepare(`select ${COLUMNS} from outbound where ${where.join(' and ')} order by seq desc limit ${limit}`).all(...args) as Row[]).map(toRecord);
     },
     countSentSince: (account, since) => sentSince.get(account, since)!.n,
+    pendingByAccount: () =>
+      db
+        .prepare<[], { account_id: string; n: number }>(
+          "select account_id, count(*) as n from outbound where status in ('queued', 'sending') group by account_id",
+        )
+        .all()
+        .map((r) => ({ account: r.account_id, count: r.n })),
+    countFailedSince: (account, since) => failedSince.get(account, since)!.n,
+    repliesTo: (account, messageId) => repliesTo.all(account, messageId).map(toRecord),
   };
 }

@@ -4,15 +4,19 @@
  * pruning. One instance per account; the shape is the iLink client's `SeenStore`.
  */
 import type { Db } from './database.js';
+import type { Promised } from './gate.js';
 
-export interface SeenKeysRepo {
+/** The synchronous table; callers get its asynchronous view, `SeenKeysRepo`. */
+export interface SeenKeysTable {
   /** When each of these keys was first seen (keys never seen are absent). */
   seen(keys: string[]): Map<string, number>;
   remember(keys: string[], at: number): void;
   prune(before: number): void;
 }
 
-export function createSeenKeysRepo(db: Db, account: string): SeenKeysRepo {
+export type SeenKeysRepo = Promised<SeenKeysTable>;
+
+export function createSeenKeysRepo(db: Db, account: string): SeenKeysTable {
   const get = db.prepare<[string, string], { at: number }>('select at from seen_keys where account_id = ? and key = ?');
   const put = db.prepare('insert or ignore into seen_keys (account_id, key, at) values (?, ?, ?)');
   const drop = db.prepare('delete from seen_keys where account_id = ? and at < ?');

@@ -55,7 +55,7 @@ describe('API on an iLink account', () => {
     // The owner writes: it goes.
     server.push(userText(1, 'hi bot'));
     await waitUntil(() => server.calls('ilink/bot/sendmessage').length === 1, 10_000, 'the held message sent');
-    await waitUntil(() => h.store.outbound.get(sent.body.id)!.status === 'sent', 5000, 'the row marked sent');
+    await waitUntil(async () => (await h.store.outbound.get(sent.body.id))!.status === 'sent', 5000, 'the row marked sent');
   });
 
   it('plugins that need rooms, forward or friend requests say they cannot apply here; echo applies', async () => {

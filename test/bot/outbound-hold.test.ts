@@ -35,16 +35,16 @@ describe('OutboundQueue: waiting for the user', () => {
       log: silentLogger(),
       pacing: null,
       canSend: () => true,
-      transaction: (fn) => store.db.transaction(fn)(),
+      commitSettled: (_r, mark) => store.transaction((tx) => mark(tx.outbound)),
       maxHoldMs: 30 * HOUR,
     });
   const enqueue = (chatId: string, text: string) => queue.enqueue({ id: randomUUID(), account: 'a1', chatId, type: 'text', text, createdAt: clock.now() });
-  const status = (id: string) => store.outbound.get(id)!.status;
+  const status = async (id: string) => (await store.outbound.get(id))!.status;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-hold-'));
     store = openStore({ dataDir: dir });
-    store.accounts.create({ name: 'a', id: 'a1' });
+    await store.accounts.create({ name: 'a', id: 'a1' });
     clock = new FakeClock(Date.UTC(2026, 0, 1, 8));
     fake = new FakeTransport({ now: () => clock.now() });
     await fake.start();
@@ -58,71 +58,68 @@ describe('OutboundQueue: waiting for the user', () => {
 
   it('a refused row holds its chat in order (later rows too, even new ones); other chats go on; release sends all in order', async () => {
     fake.failNext(windowClosed());
-    const a = [enqueue('@owner', 'a0'), enqueue('@owner', 'a1'), enqueue('@owner', 'a2')];
-    const b = enqueue('@other', 'b0');
-    queue.start();
+    const a = [await enqueue('@owner', 'a0'), await enqueue('@owner', 'a1'), await enqueue('@owner', 'a2')];
+    const b = await enqueue('@other', 'b0');
+    await queue.start();
     await clock.advance(0);
     await queue.idle();
-    assert.deepEqual(
-      a.map((r) => status(r.id)),
-      ['waiting-for-user', 'waiting-for-user', 'waiting-for-user'],
-    );
-    assert.equal(status(b.id), 'sent');
-    assert.match(store.outbound.get(a[0]!.id)!.error!.message, /reply window closed/);
-    assert.equal(store.outbound.get(a[0]!.id)!.attempts, 0, 'a hold is not a failed attempt');
-    const late = enqueue('@owner', 'a3');
-    assert.equal(status(late.id), 'waiting-for-user');
+    assert.deepEqual(await Promise.all(a.map((r) => status(r.id))), ['waiting-for-user', 'waiting-for-user', 'waiting-for-user']);
+    assert.equal(await status(b.id), 'sent');
+    assert.match((await store.outbound.get(a[0]!.id))!.error!.message, /reply window closed/);
+    assert.equal((await store.outbound.get(a[0]!.id))!.attempts, 0, 'a hold is not a failed attempt');
+    const late = await enqueue('@owner', 'a3');
+    assert.equal(await status(late.id), 'waiting-for-user');
     assert.deepEqual(
       queue.heldRecords().map((r) => r.text),
       ['a0', 'a1', 'a2', 'a3'],
     );
-    queue.release('@owner');
+    await queue.release('@owner');
     await clock.advance(0);
     await queue.idle();
     assert.deepEqual(
       fake.sent.filter((s) => s.to === '@owner').map((s) => s.text),
       ['a0', 'a1', 'a2', 'a3'],
     );
-    assert.equal(status(late.id), 'sent');
-    assert.equal(store.outbound.get(late.id)!.heldAt, undefined);
+    assert.equal(await status(late.id), 'sent');
+    assert.equal((await store.outbound.get(late.id))!.heldAt, undefined);
   });
 
   it('a row waiting longer than the limit fails with a clear reason (and waitFor sees it)', async () => {
     fake.failNext(windowClosed());
-    const r = enqueue('@owner', 'old');
-    queue.start();
+    const r = await enqueue('@owner', 'old');
+    await queue.start();
     await clock.advance(0);
     await queue.idle();
     const waiting = queue.waitFor(r.id, 100 * HOUR);
     await clock.advance(29 * HOUR);
-    assert.equal(status(r.id), 'waiting-for-user');
+    assert.equal(await status(r.id), 'waiting-for-user');
     await clock.advance(2 * HOUR);
     const done = await waiting;
     assert.equal(done.status, 'failed');
     assert.match(done.error!.message, /waited more than 30 h for the user to write again/);
-    assert.equal(status(r.id), 'failed');
-    queue.release('@owner');
+    assert.equal(await status(r.id), 'failed');
+    await queue.release('@owner');
     await clock.advance(0);
     assert.equal(fake.sent.length, 0);
   });
 
   it('what waits survives a restart and goes once the user writes', async () => {
     fake.failNext(windowClosed());
-    const r = enqueue('@owner', 'kept');
-    queue.start();
+    const r = await enqueue('@owner', 'kept');
+    await queue.start();
     await clock.advance(0);
     await queue.idle();
     await queue.stop();
     queue = make();
-    queue.start();
+    await queue.start();
     assert.deepEqual(
       queue.heldRecords().map((x) => x.id),
       [r.id],
     );
-    queue.release('@owner');
+    await queue.release('@owner');
     await clock.advance(0);
     await queue.idle();
-    assert.equal(status(r.id), 'sent');
+    assert.equal(await status(r.id), 'sent');
     assert.deepEqual(
       fake.sent.map((s) => s.text),
       ['kept'],

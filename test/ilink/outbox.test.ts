@@ -76,8 +76,8 @@ describe('iLink outbox: waiting for the user', () => {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-ilink-'));
     store = openStore({ dataDir: dir });
     clock = new FakeClock(1_790_000_000_000);
-    store.accounts.create({ name: 'il', id: 'il' });
-    store.sessions.save('il', savedSession(server.origin));
+    await store.accounts.create({ name: 'il', id: 'il' });
+    await store.sessions.save('il', savedSession(server.origin));
     userMessages = 0;
     await startAccount();
   }
@@ -87,24 +87,24 @@ describe('iLink outbox: waiting for the user', () => {
     await userWrites('hello');
     const recs: OutboundRecord[] = [];
     for (let i = 0; i < 12; i++) recs.push(await bot.send({ id: OWNER }, { type: 'text', text: `m${i}` }, { source: 'api' }));
-    await waitUntil(() => held().length === 2, 10_000, 'two held messages');
+    await waitUntil(async () => (await held()).length === 2, 10_000, 'two held messages');
     assert.equal(server.calls(SEND).length, 10);
-    const waiting = held().reverse();
+    const waiting = (await held()).reverse();
     assert.deepEqual(
       waiting.map((r) => r.text),
       ['m10', 'm11'],
     );
     assert.match(waiting[0]!.error!.message, /10 of 10 sends/);
     assert.equal(typeof waiting[0]!.heldAt, 'number');
-    assert.equal(bot.outbound(recs[11]!.id)!.status, 'waiting-for-user');
+    assert.equal((await bot.outbound(recs[11]!.id))!.status, 'waiting-for-user');
     await userWrites('more please');
     await waitUntil(() => server.calls(SEND).length === 12, 10_000, 'the held messages sent');
     assert.deepEqual(
       sentTexts(),
       recs.map((_, i) => `m${i}`),
     );
-    await waitUntil(() => bot.outbound(recs[11]!.id)!.status === 'sent', 5000, 'the row marked sent');
-    assert.equal(held().length, 0);
+    await waitUntil(async () => (await bot.outbound(recs[11]!.id))!.status === 'sent', 5000, 'the row marked sent');
+    assert.equal((await held()).length, 0);
     // The two went out on the new message's token.
     assert.equal(server.calls(SEND).at(-1)!.body.msg.context_token, `ctx-1001`);
   });
@@ -114,16 +114,16 @@ describe('iLink outbox: waiting for the user', () => {
     await userWrites('hi');
     await clock.advance(25 * HOUR);
     const rec = await bot.send({ id: OWNER }, { type: 'text', text: 'late news' }, { source: 'api' });
-    await waitUntil(() => held().length === 1, 10_000, 'the send held');
-    assert.match(held()[0]!.error!.message, /reply window closed/);
+    await waitUntil(async () => (await held()).length === 1, 10_000, 'the send held');
+    assert.match((await held())[0]!.error!.message, /reply window closed/);
     assert.equal(server.calls(SEND).length, 0);
     await manager.stopAll();
     await startAccount();
-    assert.equal(held().length, 1);
+    assert.equal((await held()).length, 1);
     await userWrites('I am back');
     await waitUntil(() => server.calls(SEND).length === 1, 10_000, 'the held message sent');
     assert.deepEqual(sentTexts(), ['late news']);
-    await waitUntil(() => bot.outbound(rec.id)!.status === 'sent', 5000, 'the row marked sent');
+    await waitUntil(async () => (await bot.outbound(rec.id))!.status === 'sent', 5000, 'the row marked sent');
   });
 
   it('web-only sends on an iLink account are refused as unsupported, before anything is queued', async () => {
@@ -142,6 +142,6 @@ describe('iLink outbox: waiting for the user', () => {
       createdAt: 0,
     } satisfies Message;
     await assert.rejects(bot.send({ id: OWNER }, { type: 'forward', message: msg }), (e) => e instanceof UnsupportedError && e.capability === 'forward');
-    assert.equal(store.outbound.list('il').length, 0);
+    assert.equal((await store.outbound.list('il')).length, 0);
   });
 });

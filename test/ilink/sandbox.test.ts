@@ -124,7 +124,7 @@ describe('iLink account against the sandbox (AccountManager, Bot, echo plugin, S
     il = sb.ilink.control;
     dir = mkdtempSync(join(tmpdir(), 'weiroto-ilink-sb-'));
     store = openStore({ dataDir: dir });
-    store.accounts.create({ name: 'il', id: 'il' });
+    await store.accounts.create({ name: 'il', id: 'il' });
     await startManager();
   });
   after(async () => {
@@ -218,11 +218,11 @@ describe('iLink account against the sandbox (AccountManager, Bot, echo plugin, S
     await waitUntil(() => got.length === 1, 15_000, 'the user message');
     const owner = got[0]!.chatId;
     for (let i = 0; i < 12; i++) await bot.send({ id: owner }, { type: 'text', text: `n${i}` }, { source: 'api' });
-    await waitUntil(() => store.outbound.list('il', { status: 'waiting-for-user' }).length === 2, 15_000, 'two held');
+    await waitUntil(async () => (await store.outbound.list('il', { status: 'waiting-for-user' })).length === 2, 15_000, 'two held');
     let sent = (await il.sent(since)).messages;
     assert.equal(sent.length, 10);
     await il.sendMessage({ text: 'go on' });
-    await waitUntil(() => store.outbound.list('il', { status: 'waiting-for-user' }).length === 0, 15_000, 'none held');
+    await waitUntil(async () => (await store.outbound.list('il', { status: 'waiting-for-user' })).length === 0, 15_000, 'none held');
     await il.waitForSent((m) => texts(m.items) === 'n11', { since, timeoutMs: 15_000 });
     off();
     await bot.plugins.enable('echo');
@@ -242,7 +242,7 @@ describe('iLink account against the sandbox (AccountManager, Bot, echo plugin, S
     await il.advanceClock(25 * HOUR);
     const owner = bot.directory.contacts().find((c) => c.kind !== 'self')!.id;
     const rec = await bot.send({ id: owner }, { type: 'text', text: 'a day later' }, { source: 'api' });
-    await waitUntil(() => bot.outbound(rec.id)?.status === 'waiting-for-user', 15_000, 'the send held');
+    await waitUntil(async () => (await bot.outbound(rec.id))?.status === 'waiting-for-user', 15_000, 'the send held');
     const since = (await il.sent()).next;
     await il.sendMessage({ text: 'hello again' });
     await il.waitForSent((m) => texts(m.items) === 'hello again' && m.decision === 'delivered', { since, timeoutMs: 15_000 });
@@ -292,7 +292,7 @@ describe('iLink account against the sandbox (AccountManager, Bot, echo plugin, S
     assert.equal(logouts[0], 'token-expired');
     assert.equal(bot.info().state, 'logged-out');
     assert.match(bot.info().detail ?? '', /-14/);
-    assert.equal(store.sessions.load('il'), undefined, 'the dead session is not kept');
+    assert.equal(await store.sessions.load('il'), undefined, 'the dead session is not kept');
     // Sends wait in the queue (not the message's fault), and nothing reaches the server.
     await bot.send({ id: bot.directory.contacts().find((c) => c.kind !== 'self')!.id }, { type: 'text', text: 'while dead' }, { source: 'api' });
     await new Promise((r) => setTimeout(r, 500));

@@ -31,7 +31,7 @@ export function accountRoutes(s: Services): RouteDef[] {
     access: 'operator',
     handler: async (ctx) => {
       const bot = botOf(s, ctx);
-      audit(s, ctx, `account.${name}`, bot.id);
+      await audit(s, ctx, `account.${name}`, bot.id);
       await m[name](bot.id);
       back(ctx, field(ctx, 'back') === 'dashboard' ? `/accounts/${encodeURIComponent(bot.id)}` : '/accounts', flash);
     },
@@ -53,7 +53,7 @@ export function accountRoutes(s: Services): RouteDef[] {
         const name = field(ctx, 'name').trim().slice(0, 64);
         const transport = field(ctx, 'transport') === 'ilink' ? 'ilink' : 'web';
         const bot = await m.add(name || undefined, { transport });
-        audit(s, ctx, 'account.add', bot.id, { name, transport });
+        await audit(s, ctx, 'account.add', bot.id, { name, transport });
         ctx.redirect(`/accounts/${encodeURIComponent(bot.id)}/login`);
       },
     },
@@ -71,13 +71,13 @@ export function accountRoutes(s: Services): RouteDef[] {
       method: 'POST',
       path: '/accounts/:id/verify-code',
       access: 'operator',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const bot = botOf(s, ctx);
         const code = field(ctx, 'code').trim();
         const login = `/accounts/${encodeURIComponent(bot.id)}/login`;
         if (!bot.submitVerifyCode || !bot.info().verifyCode) return back(ctx, login, 'flash.noVerifyCode');
         if (!/^\d{1,12}$/.test(code)) return back(ctx, login, 'flash.badVerifyCode');
-        audit(s, ctx, 'account.verify-code', bot.id);
+        await audit(s, ctx, 'account.verify-code', bot.id);
         bot.submitVerifyCode(code);
         back(ctx, login, 'flash.verifyCodeSent');
       },
@@ -91,7 +91,7 @@ export function accountRoutes(s: Services): RouteDef[] {
       access: 'operator',
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
-        audit(s, ctx, 'account.remove', bot.id, { name: bot.info().name });
+        await audit(s, ctx, 'account.remove', bot.id, { name: bot.info().name });
         await m.remove(bot.id);
         back(ctx, '/accounts', 'flash.removed');
       },
