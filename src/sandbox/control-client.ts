@@ -96,8 +96,8 @@ export class SandboxControl {
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.origin}/sandbox/api${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      // POSTs are always JSON (the control API refuses anything else, see control-guard.ts).
+      ...(method === 'POST' && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) }),
     });
     const text = await res.text();
     let json: unknown;

@@ -3,6 +3,7 @@
  * /sandbox/api for the phone page, tests and benchmarks.
  */
 import type { Context, Next } from 'koa';
+import { controlGuard } from './control-guard.js';
 import { readRaw } from './http.js';
 import { injectMessage, liveSession, friendRequest, type InjectInput } from './inbound.js';
 import { befriend, friendDeletes, phoneOpenChat, phoneRename, roomJoin, roomLeave, roomRename } from './phone-events.js';
@@ -194,9 +195,11 @@ const GET: Record<string, Route> = {
   },
 };
 
-/** Koa middleware for /sandbox/api/*. */
-export function controlRoutes(st: SandboxState): (ctx: Context, next: Next) => Promise<void> {
+/** Koa middleware for /sandbox/api/*; `host` is the sandbox's listen address (see control-guard.ts). */
+export function controlRoutes(st: SandboxState, host: string): (ctx: Context, next: Next) => Promise<void> {
+  const guard = controlGuard(host);
   return async (ctx) => {
+    guard(ctx);
     const path = ctx.path.slice('/sandbox/api'.length);
     if (ctx.method === 'GET' && path === '/media') {
       const key = String(ctx.query.key ?? '');

@@ -66,8 +66,8 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
   const opts = resolveOptions(options);
   const log = options.logger ?? silentLogger();
   const st = new SandboxState(opts, options.clock);
-  const app = createSandboxApp(st, log);
   const host = options.host ?? '127.0.0.1';
+  const app = createSandboxApp(st, log, host);
   const handler = app.callback();
   const http = createServer(handler);
   // Long polls hold for holdMs; keep Node's own timeouts out of their way.

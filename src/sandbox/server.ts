@@ -5,6 +5,7 @@
 import Koa from 'koa';
 import type { Logger } from '../logger.js';
 import { controlRoutes } from './control.js';
+import { isClientGone } from '../http/request-errors.js';
 import { makeCtx, type WxCtx } from './http.js';
 import { phonePage } from './phone-page.js';
 import { jslogin, loginPoll, logout, newLoginPage, pushLoginUrl, qrPayload, qrcodeImage } from './routes-login.js';
@@ -106,14 +107,13 @@ async function applyFault(c: WxCtx): Promise<boolean> {
 }
 
 /** Build the Koa app for one sandbox state. */
-export function createSandboxApp(st: SandboxState, log: Logger): Koa {
+export function createSandboxApp(st: SandboxState, log: Logger, host = '127.0.0.1'): Koa {
   const app = new Koa();
   app.on('error', (err: unknown) => {
-    const e = err as { code?: string };
-    if (e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    if (isClientGone(err)) return;
     log.warn({ err }, 'sandbox request failed');
   });
-  const control = controlRoutes(st);
+  const control = controlRoutes(st, host);
   const phone = phonePage(st);
   app.use(async (ctx, next) => {
     try {

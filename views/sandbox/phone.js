@@ -14,8 +14,9 @@
   function call(method, path, body) {
     return fetch(api + path, {
       method: method,
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
+      // POSTs are always JSON: the control API refuses other bodies (a guard against cross-site forms).
+      headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
+      body: method === 'POST' ? JSON.stringify(body || {}) : undefined,
     }).then(function (res) {
       return res.json().then(function (j) {
         if (!res.ok) throw new Error((j.error && j.error.message) || res.statusText);
