@@ -1,30 +1,43 @@
 /**
- * Who may drive the sandbox's control API. It has no login (it is a test tool), so it must not be
- * drivable by some web page the developer happens to have open: a cross-site page can send a
- * "simple" POST (text/plain, form) without any CORS check, and with DNS rebinding even same-origin
- * ones. So: only JSON bodies (a cross-site page cannot send `application/json` without a CORS
- * preflight, which the sandbox never grants), no request a browser marks as cross-site
- * (`Sec-Fetch-Site`) or sends from another origin (`Origin`), and only to IP literals, `localhost`
- * or the configured host name (DNS rebinding). Tests, benchmarks and the CLI send no Origin and
- * no Sec-Fetch-Site, so they pass; the phone page is same-origin, so it does too.
+ * Who may drive the sandbox's control APIs (the web one and iLink's, everything under
+ * /sandbox/api). They have no login (the sandbox is a test tool), so they must not be drivable by
+ * some web page the developer happens to have open: a cross-site page can send a "simple" POST
+ * (text/plain, form) without any CORS check, and with DNS rebinding even same-origin ones. So: only
+ * JSON bodies (a cross-site page cannot send `application/json` without a CORS preflight, which
+ * the sandbox never grants), no request a browser marks as cross-site (`Sec-Fetch-Site`) or sends
+ * from another or an opaque origin (`Origin`), and only to IP literals, `localhost` or the host
+ * name the sandbox listens on (DNS rebinding). Tests, benchmarks and the CLI send no Origin and no
+ * Sec-Fetch-Site, so they pass; the phone pages are same-origin, so they do too.
  */
 import type { Context } from 'koa';
 import { hostAllowlist } from '../http/host-guard.js';
 import { SandboxError } from './state.js';
 
-/** @example const guard = controlGuard('127.0.0.1'); guard(ctx); // throws SandboxError 403/415 */
+/**
+ * A check that throws a SandboxError (403 or 415) when the request may not drive a control API.
+ *
+ * @example const guard = controlGuard('127.0.0.1'); if (ctx.path.startsWith('/sandbox/api/')) guard(ctx);
+ */
 export function controlGuard(host: string): (ctx: Context) => void {
   const hostAllowed = hostAllowlist({ host });
   return (ctx) => {
-    if (!hostAllowed(ctx.get('host'))) throw new SandboxError(403, `the control API does not answer to the host name ${ctx.get('host')}`);
+    if (!hostAllowed(ctx.get('host'))) throw new SandboxError(403, `control API: the host name ${ctx.get('host')} is not this sandbox`);
     const site = ctx.get('sec-fetch-site');
     if (site && site !== 'same-origin' && site !== 'none')
-      throw new SandboxError(403, `cross-site requests to the control API are refused (Sec-Fetch-Site: ${site})`);
+      throw new SandboxError(403, `control API: cross-site requests are refused (Sec-Fetch-Site: ${site})`);
     const origin = ctx.get('origin');
-    if (origin && origin !== `${ctx.protocol}://${ctx.get('host')}`)
-      throw new SandboxError(403, `requests from another origin (${origin}) to the control API are refused`);
+    if (origin === 'null') throw new SandboxError(403, 'control API: opaque origin refused');
+    if (origin) {
+      let originHost: string;
+      try {
+        originHost = new URL(origin).host;
+      } catch {
+        throw new SandboxError(403, 'control API: bad Origin header');
+      }
+      if (originHost !== ctx.get('host')) throw new SandboxError(403, `control API: origin ${origin} is not this sandbox`);
+    }
     if (ctx.method === 'POST' && ctx.is('application/json') !== 'application/json') {
-      throw new SandboxError(415, 'control API requests must be application/json');
+      throw new SandboxError(415, 'control API: POST bodies must be application/json');
     }
   };
 }

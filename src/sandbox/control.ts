@@ -3,7 +3,6 @@
  * /sandbox/api for the phone page, tests and benchmarks.
  */
 import type { Context, Next } from 'koa';
-import { controlGuard } from './control-guard.js';
 import { readRaw } from './http.js';
 import { injectMessage, liveSession, friendRequest, type InjectInput } from './inbound.js';
 import { befriend, friendDeletes, phoneOpenChat, phoneRename, roomJoin, roomLeave, roomRename } from './phone-events.js';
@@ -105,6 +104,10 @@ const POST: Record<string, Route> = {
     const q = st.cancel(str(b, 'uuid'));
     return { uuid: q.uuid, status: st.qrStatus(q) };
   },
+  '/qr/expire': (st, b) => {
+    const q = st.expire(str(b, 'uuid'));
+    return { uuid: q.uuid, status: st.qrStatus(q) };
+  },
   '/messages': (st, b) => injectMessage(st, b as InjectInput),
   '/faults': (st, b) => {
     const kind = required(b, 'kind');
@@ -195,11 +198,9 @@ const GET: Record<string, Route> = {
   },
 };
 
-/** Koa middleware for /sandbox/api/*; `host` is the sandbox's listen address (see control-guard.ts). */
-export function controlRoutes(st: SandboxState, host: string): (ctx: Context, next: Next) => Promise<void> {
-  const guard = controlGuard(host);
+/** Koa middleware for /sandbox/api/* (server.ts checks who may call it first: control-guard.ts). */
+export function controlRoutes(st: SandboxState): (ctx: Context, next: Next) => Promise<void> {
   return async (ctx) => {
-    guard(ctx);
     const path = ctx.path.slice('/sandbox/api'.length);
     if (ctx.method === 'GET' && path === '/media') {
       const key = String(ctx.query.key ?? '');

@@ -5,6 +5,7 @@
 import Koa from 'koa';
 import type { Logger } from '../logger.js';
 import { controlRoutes } from './control.js';
+import { controlGuard } from './control-guard.js';
 import { isClientGone } from '../http/request-errors.js';
 import { makeCtx, type WxCtx } from './http.js';
 import { phonePage } from './phone-page.js';
@@ -16,6 +17,9 @@ import { batchGetContact, getContact, statusNotify, syncCheck, webwxinit, webwxs
 import { synccheckBody } from './format.js';
 import { baseResponse, sendJs, sendJson } from './http.js';
 import type { SandboxState } from './state.js';
+import { ilinkControlRoutes } from './ilink/control.js';
+import { isIlinkRequest, ilinkRoutes } from './ilink/routes.js';
+import type { IlinkState } from './ilink/state.js';
 
 type Handler = (c: WxCtx) => void | Promise<void>;
 
@@ -107,14 +111,18 @@ async function applyFault(c: WxCtx): Promise<boolean> {
 }
 
 /** Build the Koa app for one sandbox state. */
-export function createSandboxApp(st: SandboxState, log: Logger, host = '127.0.0.1'): Koa {
+export function createSandboxApp(st: SandboxState, log: Logger, options: { ilink?: IlinkState; host?: string } = {}): Koa {
+  const { ilink, host = '127.0.0.1' } = options;
   const app = new Koa();
   app.on('error', (err: unknown) => {
     if (isClientGone(err)) return;
     log.warn({ err }, 'sandbox request failed');
   });
-  const control = controlRoutes(st, host);
+  const control = controlRoutes(st);
+  const guard = controlGuard(host);
   const phone = phonePage(st);
+  const ilinkApi = ilink ? ilinkRoutes(ilink) : undefined;
+  const ilinkControl = ilink ? ilinkControlRoutes(ilink) : undefined;
   app.use(async (ctx, next) => {
     try {
       await next();
@@ -127,6 +135,10 @@ export function createSandboxApp(st: SandboxState, log: Logger, host = '127.0.0.
     }
   });
   app.use(async (ctx, next) => {
+    // iLink (ilink.md): its API and CDN by path or real host name, its control API beside the web one.
+    if (ilink && ilinkApi && isIlinkRequest(ctx, ilink)) return ilinkApi(ctx);
+    if (ctx.path.startsWith('/sandbox/api/')) guard(ctx);
+    if (ilinkControl && ctx.path.startsWith('/sandbox/api/ilink/')) return ilinkControl(ctx);
     if (ctx.path === '/sandbox' || ctx.path.startsWith('/sandbox/')) {
       if (ctx.path.startsWith('/sandbox/api/')) return control(ctx, next);
       return phone(ctx, next);

@@ -236,6 +236,15 @@ describe('admin pages (createAdminApp)', () => {
     assert.match((await c.get('/accounts')).text, /Add account/);
   });
 
+  it('links a favicon that the panel serves as SVG', async () => {
+    const page = await c.get('/accounts');
+    assert.match(page.text, /<link rel="icon" type="image\/svg\+xml" href="\/assets\/favicon.svg">/);
+    const icon = await c.get('/assets/favicon.svg');
+    assert.equal(icon.status, 200);
+    assert.equal(icon.headers.get('content-type'), 'image/svg+xml');
+    assert.match(icon.text, /^<svg /);
+  });
+
   it('counts Prometheus metrics in its own registry (the server serves it at /metrics, test/http/ops.test.ts)', async () => {
     const res = { text: await stack.admin.metrics.metrics() };
     assert.match(res.text, /weiroto_accounts\{state="online"\} 1/);
