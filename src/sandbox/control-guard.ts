@@ -7,11 +7,28 @@
  * the sandbox never grants), no request a browser marks as cross-site (`Sec-Fetch-Site`) or sends
  * from another or an opaque origin (`Origin`), and only to IP literals, `localhost` or the host
  * name the sandbox listens on (DNS rebinding). Tests, benchmarks and the CLI send no Origin and no
- * Sec-Fetch-Site, so they pass; the phone pages are same-origin, so they do too.
+ * Sec-Fetch-Site, so they pass; the phone pages are same-origin, so they do too. Also: reading a
+ * control route's JSON object body.
  */
 import type { Context } from 'koa';
 import { hostAllowlist } from '../http/host-guard.js';
+import { readRaw } from './http.js';
 import { SandboxError } from './state.js';
+
+/** The POST body as a JSON object (`{}` when empty); 400 for anything else. */
+export async function readControlBody(ctx: Context): Promise<Record<string, unknown>> {
+  if (ctx.method !== 'POST') return {};
+  const raw = await readRaw(ctx, 64 * 1024 * 1024);
+  if (!raw.length) return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new SandboxError(400, 'body must be JSON');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SandboxError(400, 'body must be a JSON object');
+  return body as Record<string, unknown>;
+}
 
 /**
  * A check that throws a SandboxError (403 or 415) when the request may not drive a control API.

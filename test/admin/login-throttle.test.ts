@@ -30,7 +30,7 @@ describe('login throttle (POST /login)', () => {
     const statuses = answers.map((a) => a.status);
     assert.equal(statuses.filter((s) => s === 401).length, 5, `checked: ${statuses.join(',')}`);
     assert.equal(statuses.filter((s) => s === 429).length, 55);
-    const failures = stack.store.audit.list().filter((e) => e.action === 'login.failed');
+    const failures = (await stack.store.audit.list()).filter((e) => e.action === 'login.failed');
     assert.equal(failures.length, 5, 'only the checked guesses reached the password check');
     const refused = answers.find((a) => a.status === 429)!;
     assert.ok(Number(refused.headers.get('retry-after')) > 0);
