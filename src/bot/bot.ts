@@ -112,6 +112,7 @@ export class Bot implements BotHandle {
       pacing: deps.pacing,
       ...(deps.retry && { retry: deps.retry }),
       canSend: () => this.state.state === 'online',
+      lastSyncAt: () => this.state.lastSyncAt,
       transaction: (fn) => this.repos.db.transaction(fn)(),
       onSettledInTx: (r) => {
         if (r.status === 'sent') this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent');
