@@ -4,9 +4,9 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import type { Contact, Room } from '../transport/model.js';
 import type { BotInfo, OutgoingContent, SendTarget } from '../bot/types.js';
-import type { StoredMessage } from '../store/messages-repo.js';
 import type { PluginInfo } from '../pipeline/plugin-host.js';
 import { safeFetch } from '../webhook/safe-fetch.js';
+import { checkConfig, describeIssues, ValidationError } from '../pipeline/index.js';
 import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor, limitOf, pageOf } from './paging.js';
 import type { ApiBot, ApiDeps } from './types.js';
@@ -172,33 +172,20 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
   router.get('/accounts/:id/messages', (ctx) => {
     bot(deps, ctx);
     const account = String(ctx.params.id);
-    const limit = limitOf(ctx.query.limit);
+    // Newest first; the cursor is the store's unique sequence number of the last row looked at
+    // (keyset paging), so messages that share a timestamp are neither lost nor repeated.
     const c = decodeCursor(ctx.query.cursor as string | undefined);
-    // Newest first. The cursor is the last time returned and how many messages with exactly that
-    // time were already returned, so messages sharing a millisecond are neither lost nor repeated.
-    const t = c === undefined ? undefined : Number(c.t);
-    const n = c === undefined ? 0 : Number(c.n);
-    if (c !== undefined && (!Number.isFinite(t) || !Number.isInteger(n) || n < 0))
-      throw new ApiError(400, 'bad_cursor', 'The cursor is not one this API gave out.');
+    const before = c === undefined ? undefined : Number(c.s);
+    if (before !== undefined && !Number.isSafeInteger(before)) throw new ApiError(400, 'bad_cursor', 'The cursor is not one this API gave out.');
     const chatId = typeof ctx.query.chatId === 'string' && ctx.query.chatId ? ctx.query.chatId : undefined;
     const text = typeof ctx.query.q === 'string' && ctx.query.q ? ctx.query.q : undefined;
-    const rows = deps.store.messages.list(account, {
+    const page = deps.store.messages.list(account, {
       ...(chatId && { chatId }),
       ...(text && { text }),
-      ...(t !== undefined && { before: t + 1 }),
-      limit: Math.min(500, limit + n + 1),
+      ...(before !== undefined && { beforeSeq: before }),
+      limit: limitOf(ctx.query.limit),
     });
-    const firstOther = rows.findIndex((m) => m.createdAt !== t);
-    const skipped = t === undefined ? rows : rows.slice(Math.min(n, firstOther === -1 ? rows.length : firstOther));
-    const items = skipped.slice(0, limit);
-    const more = skipped.length > limit;
-    let next: string | undefined;
-    if (more && items.length) {
-      const last = items[items.length - 1]!;
-      const sameTime = items.filter((m: StoredMessage) => m.createdAt === last.createdAt).length;
-      next = encodeCursor({ t: last.createdAt, n: (last.createdAt === t ? n : 0) + sameTime });
-    }
-    ctx.body = { items, ...(next && { next }) };
+    ctx.body = { items: page.items, ...(page.next !== undefined && { next: encodeCursor({ s: page.next }) }) };
   });
 
   router.post('/accounts/:id/messages', async (ctx) => {
@@ -252,11 +239,18 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     if (body.data.enabled === undefined && body.data.config === undefined) throw new ApiError(422, 'invalid', 'Give enabled, config or both.');
     // Validate everything first: a bad config changes nothing, not even the enabled flag.
     if (body.data.config !== undefined) {
-      const parsed = def.config.safeParse(body.data.config);
-      if (!parsed.success) throw invalid(parsed.error, `Invalid config for ${name}`);
+      const checked = checkConfig(def, body.data.config);
+      if (!checked.ok) throw new ApiError(422, 'invalid', `Invalid config for ${name}: ${describeIssues(checked.issues)}`, checked.issues);
     }
     await deps.manager.ready?.(String(ctx.params.id));
-    if (body.data.config !== undefined) await b.plugins.configure(name, body.data.config);
+    if (body.data.config !== undefined) {
+      try {
+        await b.plugins.configure(name, body.data.config); // also the plugin's checks against the account
+      } catch (e) {
+        if (e instanceof ValidationError) throw new ApiError(422, 'invalid', e.message, e.issues);
+        throw e;
+      }
+    }
     if (body.data.enabled === true) await b.plugins.enable(name);
     if (body.data.enabled === false) await b.plugins.disable(name);
     ctx.body = withoutSecrets(

@@ -20,6 +20,7 @@ import { Context } from './context.js';
 import { boundary, Watchdog } from './boundary.js';
 import { fillConfig, type ConfigDefaults } from './config-defaults.js';
 import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
+import { checkConfig, describeIssues } from './config-check.js';
 import { PluginError, ValidationError, type PluginApi, type PluginDefinition, type PluginDisposer, type PluginEventName, type PluginStore } from './plugin.js';
 import type { PluginRegistry } from './plugin-registry.js';
 
@@ -195,19 +196,16 @@ export class PluginHost {
 
   /**
    * Validate and store a new config; an enabled plugin is set up again with it.
-   * Throws ValidationError (with the schema's messages) when the config does not fit.
+   * Throws ValidationError (with the schema's messages, unknown keys and the plugin's own checks) when the config does not fit.
    */
   configure(name: string, config: unknown): Promise<unknown> {
     return this.exclusive(async () => {
       const slot = this.slot(name);
-      const parsed = slot.def.config.safeParse(this.keepSecrets(slot, config));
-      if (!parsed.success) {
-        const issues = issuesOf(parsed.error);
-        throw new ValidationError(`Invalid config for ${name}: ${issues.map((i) => (i.path ? `${i.path}: ` : '') + i.message).join('; ')}`, issues);
-      }
+      const checked = checkConfig(slot.def, this.keepSecrets(slot, config), this.deps.bot);
+      if (!checked.ok) throw new ValidationError(`Invalid config for ${name}: ${describeIssues(checked.issues)}`, checked.issues);
       // Settings that cannot work with the host's values (an own AI baseUrl without its own key) are refused before anything changes.
-      fillConfig(parsed.data, this.deps.configDefaults?.[name]);
-      slot.config = parsed.data;
+      fillConfig(checked.config, this.deps.configDefaults?.[name]);
+      slot.config = checked.config;
       if (slot.enabled) {
         const old = slot.instance;
         slot.instance = await this.setup(slot, slot.config);

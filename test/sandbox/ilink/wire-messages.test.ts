@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import { api, login, textMsg, type Login } from './raw.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 type Msg = Record<string, unknown> & { item_list: Record<string, unknown>[] };
 
@@ -23,6 +24,33 @@ describe('iLink sandbox: getupdates and sendmessage on the wire (ilink.md ยง4, ย
   };
   const send = (text: string, token?: string, clientId?: string): Promise<Record<string, unknown>> =>
     api(origin, 'sendmessage', me.token, textMsg(me.userId, text, token, clientId)).then((r) => (r.text === '' ? { empty: true } : r.json()));
+  /**
+   * A sandbox of its own whose polls are held for a minute, for tests about what wakes a held poll: with the shared
+   * 300 ms hold, a slow machine lets the hold run out before the test acts. `untilHeld(n)` waits for n held polls.
+   */
+  const withLongHold = async (
+    fn: (l: {
+      sb: RunningSandbox;
+      me: Login;
+      poll: (cursor: string) => Promise<{ msgs: Msg[]; cursor: string }>;
+      held: () => number;
+      untilHeld: (n: number) => Promise<void>;
+    }) => Promise<void>,
+  ): Promise<void> => {
+    const own = await startSandbox({ ilink: { pollHoldMs: 60_000 } });
+    try {
+      const mine = await login(own.origin, (qrcode) => own.ilink.control.confirm({ qrcode }));
+      const held = (): number => [...own.ilink.state.bots.values()].reduce((n, b) => n + b.held.length, 0);
+      const pollOwn = async (cursor: string): Promise<{ msgs: Msg[]; cursor: string }> => {
+        const j = (await api(own.origin, 'getupdates', mine.token, { get_updates_buf: cursor })).json();
+        return { msgs: (j.msgs ?? []) as Msg[], cursor: j.get_updates_buf as string };
+      };
+      const untilHeld = (n: number): Promise<void> => waitUntil(() => held() === n, 10_000, `${n} held poll(s)`);
+      await fn({ sb: own, me: mine, poll: pollOwn, held, untilHeld });
+    } finally {
+      await own.close();
+    }
+  };
 
   before(async () => {
     sb = await startSandbox({ ilink: { pollHoldMs: 300 } });
@@ -42,24 +70,26 @@ describe('iLink sandbox: getupdates and sendmessage on the wire (ilink.md ยง4, ย
   });
 
   it('a held poll answers early when the owner speaks; the message has every field of ยง5.1', async () => {
-    const pending = poll('');
-    await new Promise((r) => setTimeout(r, 50));
-    const t0 = Date.now();
-    const { messageId } = await sb.ilink.control.sendMessage({ text: 'hello bot', quote: { title: 'Weather', text: 'Sunny' } });
-    const r = await pending;
-    assert.ok(Date.now() - t0 < 250, 'answered before the hold ran out');
-    const m = r.msgs[0] as Msg;
-    assert.equal(String(m.message_id), messageId);
-    assert.equal(m.from_user_id, me.userId);
-    assert.equal(m.to_user_id, me.botId);
-    assert.equal(m.message_type, 1);
-    assert.equal(m.message_state, 2);
-    assert.equal(typeof m.seq, 'number');
-    assert.equal(typeof m.create_time_ms, 'number');
-    assert.equal(typeof m.session_id, 'string');
-    assert.equal(typeof m.context_token, 'string');
-    assert.deepEqual(m.item_list[0]?.text_item, { text: 'hello bot' });
-    assert.deepEqual((m.item_list[0]?.ref_msg as Record<string, unknown>).title, 'Weather');
+    await withLongHold(async (l) => {
+      const pending = l.poll('');
+      await l.untilHeld(1);
+      const { messageId } = await l.sb.ilink.control.sendMessage({ text: 'hello bot', quote: { title: 'Weather', text: 'Sunny' } });
+      // The message woke the poll while the control call ran: nothing is held any more, long before the minute is up.
+      assert.equal(l.held(), 0, 'answered before the hold ran out');
+      const r = await pending;
+      const m = r.msgs[0] as Msg;
+      assert.equal(String(m.message_id), messageId);
+      assert.equal(m.from_user_id, l.me.userId);
+      assert.equal(m.to_user_id, l.me.botId);
+      assert.equal(m.message_type, 1);
+      assert.equal(m.message_state, 2);
+      assert.equal(typeof m.seq, 'number');
+      assert.equal(typeof m.create_time_ms, 'number');
+      assert.equal(typeof m.session_id, 'string');
+      assert.equal(typeof m.context_token, 'string');
+      assert.deepEqual(m.item_list[0]?.text_item, { text: 'hello bot' });
+      assert.deepEqual((m.item_list[0]?.ref_msg as Record<string, unknown>).title, 'Weather');
+    });
   });
 
   it('server-ack: handed-out messages are consumed โ€” an older cursor replays nothing; cursor-replay replays', async () => {
@@ -94,19 +124,23 @@ describe('iLink sandbox: getupdates and sendmessage on the wire (ilink.md ยง4, ย
   });
 
   it('concurrent polls: both held | the older gets an empty batch | the older gets -14', async () => {
-    await sb.ilink.control.setSwitches({ concurrentPoll: 'older-gets-empty' });
-    const older = poll('');
-    await new Promise((r) => setTimeout(r, 50));
-    const newer = poll('');
-    assert.deepEqual((await older).msgs, []);
-    await newer;
-    await sb.ilink.control.setSwitches({ concurrentPoll: 'older-gets--14' });
-    const o2 = api(origin, 'getupdates', me.token, { get_updates_buf: '' });
-    await new Promise((r) => setTimeout(r, 50));
-    const n2 = poll('');
-    assert.equal((await o2).json().errcode, -14);
-    await n2;
-    await sb.ilink.control.setSwitches({ concurrentPoll: 'both-held' });
+    // Which poll is older is decided by arrival: the newer one is sent only once the older one is held.
+    await withLongHold(async (l) => {
+      await l.sb.ilink.control.setSwitches({ concurrentPoll: 'older-gets-empty' });
+      const older = l.poll('');
+      await l.untilHeld(1);
+      const newer = l.poll('');
+      assert.deepEqual((await older).msgs, []);
+      await l.sb.ilink.control.sendMessage({ text: 'release the newer poll' });
+      const { cursor } = await newer;
+      await l.sb.ilink.control.setSwitches({ concurrentPoll: 'older-gets--14' });
+      const o2 = api(l.sb.origin, 'getupdates', l.me.token, { get_updates_buf: cursor });
+      await l.untilHeld(1);
+      const n2 = l.poll(cursor);
+      assert.equal((await o2).json().errcode, -14);
+      await l.sb.ilink.control.sendMessage({ text: 'release the second newer poll' });
+      await n2;
+    });
   });
 
   it('sendmessage: delivered with {ret:0, errmsg:""}; listed in sent with items and the decision', async () => {
