@@ -42,7 +42,13 @@ function failingTests(log) {
 function runOnce(n) {
   const logPath = join(options.out, `run-${n}.log`);
   const log = createWriteStream(logPath);
-  const child = spawn(process.execPath, [join(root, 'scripts', 'test.mjs'), '--no-checks', ...targets], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a stop (Ctrl-C) ends the runner and every test process under it.
+  const child = spawn(process.execPath, [join(root, 'scripts', 'test.mjs'), '--no-checks', ...targets], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  current = child;
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   return new Promise((done) => {
@@ -50,14 +56,18 @@ function runOnce(n) {
   });
 }
 
+let current;
 const burner = options.workers
   ? spawn(process.execPath, [join(root, 'scripts', 'cpu-burn.mjs'), '--workers', String(options.workers)], { stdio: 'ignore' })
   : undefined;
 const stopBurner = () => burner?.kill('SIGTERM');
-process.on('SIGINT', () => {
-  stopBurner();
-  process.exit(130);
-});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopBurner();
+    if (current?.exitCode === null) process.kill(-current.pid, 'SIGTERM');
+    process.exit(130);
+  });
+}
 
 const failures = [];
 for (let n = 1; n <= options.runs; n++) {
