@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { normaliseHttpUrl } from './util/http-url.js';
 
 // 0 asks the system for a free port (tests, several instances on one machine).
 const PORT_EXPECTED = 'a port number from 0 to 65535 (0 picks a free port)';
@@ -25,7 +26,36 @@ const httpOrigin = optionalString.refine(
   'an origin such as http://127.0.0.1:5701 (scheme, host and port, no path)',
 );
 
-const httpUrl = optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'an http:// or https:// URL');
+// The same parser every incoming URL goes through; the value comes out in its normal form.
+const httpUrl = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  try {
+    return normaliseHttpUrl(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'an http:// or https:// URL' });
+    return z.NEVER;
+  }
+});
+
+// Origins (scheme, host, port) that may be on private addresses: local model servers and the like.
+const originList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const list: string[] = [];
+    for (const item of (v ?? '').split(',').map((x) => x.trim())) {
+      if (!item) continue;
+      try {
+        const u = new URL(normaliseHttpUrl(item));
+        if (u.pathname !== '/' || u.search || u.hash) throw new Error('not an origin');
+        list.push(u.origin);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'comma-separated origins such as http://127.0.0.1:11434 (scheme, host and port, no path)' });
+        return z.NEVER;
+      }
+    }
+    return list;
+  });
 
 const booleanFlag = z
   .string()
@@ -65,6 +95,7 @@ export const configSchema = z.object({
   WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   API_ALLOW_PRIVATE_URLS: booleanFlag,
+  ALLOW_PRIVATE_ORIGINS: originList,
   API_RATE_BURST: rate.default(60),
   API_RATE_PER_SEC: rate.default(10),
   PUBLIC_URL: httpUrl,
@@ -78,6 +109,39 @@ export const configSchema = z.object({
   AI_API_KEY: optionalString,
   AI_MODEL: optionalString,
 });
+
+/**
+ * The wechatbot-webhook compatibility listener (off unless COMPAT_WECHATBOT_WEBHOOK_PORT is set).
+ * The original's own names are read only when it is on, so its compose files move over unchanged
+ * and nothing changes for anyone else. Like the original, only the exact value `true` switches
+ * ACCEPT_RECVD_MSG_MYSELF and DISABLE_AUTO_LOGIN on, and a RECVD_MSG_API that does not start with
+ * http is reported and ignored (checked where the callback is set up).
+ */
+export const compatSchema = z.object({
+  COMPAT_WECHATBOT_WEBHOOK_PORT: port,
+  COMPAT_WECHATBOT_WEBHOOK_ACCOUNT: optionalString,
+  COMPAT_WECHATBOT_WEBHOOK_LEGACY_SOURCE: booleanFlag,
+  LOGIN_API_TOKEN: optionalString,
+  LOCAL_LOGIN_API_TOKEN: optionalString,
+  RECVD_MSG_API: optionalString,
+  LOCAL_RECVD_MSG_API: optionalString,
+  ACCEPT_RECVD_MSG_MYSELF: z.string().optional(),
+  DISABLE_AUTO_LOGIN: z.string().optional(),
+});
+
+export interface CompatConfig {
+  port: number;
+  /** An account id or name; undefined = the first account. */
+  account: string | undefined;
+  /** LOGIN_API_TOKEN, else LOCAL_LOGIN_API_TOKEN. */
+  token: string | undefined;
+  /** RECVD_MSG_API, else LOCAL_RECVD_MSG_API (as given). */
+  callbackUrl: string | undefined;
+  acceptSelf: boolean;
+  disableAutoLogin: boolean;
+  /** `""` for an absent `source` side, as before wechatbot-webhook 2.8. */
+  legacySource: boolean;
+}
 
 type Parsed = z.infer<typeof configSchema>;
 
@@ -97,12 +161,16 @@ export interface Config {
   webhookSecret: string | undefined;
   apiToken: string | undefined;
   apiAllowPrivateUrls: boolean;
+  /** ALLOW_PRIVATE_ORIGINS: origins on private addresses that plugins (the AI) may call, besides AI_BASE_URL's. */
+  allowPrivateOrigins: string[];
   /** Per-token request budget of the HTTP API: a bucket of `burst` refilled at `perSec`. */
   apiRateLimit: { burst: number; perSec: number };
   publicUrl: string | undefined;
   sandboxPort: number;
   logLevel: Parsed['LOG_LEVEL'];
   ai: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
+  /** Set when COMPAT_WECHATBOT_WEBHOOK_PORT is. */
+  compat?: CompatConfig;
 }
 
 /** A configuration problem, already phrased as the one line to print. */
@@ -123,9 +191,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   const cwd = options.cwd ?? process.cwd();
   const fileVars = readEnvFile(options.envFile === false ? undefined : (options.envFile ?? resolve(cwd, '.env')));
   const merged: Record<string, string | undefined> = { ...fileVars };
-  for (const key of Object.keys(configSchema.shape)) if (env[key] !== undefined) merged[key] = env[key];
+  const compatOn = (env.COMPAT_WECHATBOT_WEBHOOK_PORT ?? fileVars.COMPAT_WECHATBOT_WEBHOOK_PORT ?? '').trim() !== '';
+  const keys = [...Object.keys(configSchema.shape), ...(compatOn ? Object.keys(compatSchema.shape) : [])];
+  for (const key of keys) if (env[key] !== undefined) merged[key] = env[key];
 
-  const result = configSchema.safeParse(merged);
+  const result = configSchema.and(compatOn ? compatSchema : z.object({})).safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? 'configuration');
@@ -149,11 +219,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     webhookSecret: c.WEBHOOK_SECRET,
     apiToken: c.API_TOKEN,
     apiAllowPrivateUrls: c.API_ALLOW_PRIVATE_URLS,
+    allowPrivateOrigins: c.ALLOW_PRIVATE_ORIGINS,
     apiRateLimit: { burst: c.API_RATE_BURST, perSec: c.API_RATE_PER_SEC },
     publicUrl: c.PUBLIC_URL?.replace(/\/$/, ''),
     sandboxPort: c.SANDBOX_PORT,
     logLevel: c.LOG_LEVEL,
     ai: { baseUrl: c.AI_BASE_URL, apiKey: c.AI_API_KEY, model: c.AI_MODEL },
+    ...(compatOn && { compat: compatConfig(compatSchema.parse(merged)) }),
+  };
+}
+
+function compatConfig(c: z.infer<typeof compatSchema>): CompatConfig {
+  return {
+    port: c.COMPAT_WECHATBOT_WEBHOOK_PORT,
+    account: c.COMPAT_WECHATBOT_WEBHOOK_ACCOUNT,
+    token: c.LOGIN_API_TOKEN ?? c.LOCAL_LOGIN_API_TOKEN,
+    callbackUrl: c.RECVD_MSG_API ?? c.LOCAL_RECVD_MSG_API,
+    acceptSelf: c.ACCEPT_RECVD_MSG_MYSELF === 'true',
+    disableAutoLogin: c.DISABLE_AUTO_LOGIN === 'true',
+    legacySource: c.COMPAT_WECHATBOT_WEBHOOK_LEGACY_SOURCE,
   };
 }
 

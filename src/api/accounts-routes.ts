@@ -4,7 +4,9 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import type { Contact, Room } from '../transport/model.js';
 import type { BotInfo, OutgoingContent, SendTarget } from '../bot/types.js';
+import type { PluginInfo } from '../pipeline/plugin-host.js';
 import { safeFetch } from '../webhook/safe-fetch.js';
+import { checkConfig, describeIssues, ValidationError } from '../pipeline/index.js';
 import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor, limitOf, pageOf } from './paging.js';
 import type { ApiBot, ApiDeps } from './types.js';
@@ -113,6 +115,20 @@ function infoOf(deps: ApiDeps, info: BotInfo): BotInfo {
   return info.self ? { ...info, self: withAvatarLink(deps, info.id, info.self) } : info;
 }
 
+/**
+ * Plugin settings as the API shows them: write-only fields (the ai plugin's apiKey) are left out,
+ * and `secretsSet` names those that hold a value. A PUT without them keeps them.
+ */
+function withoutSecrets(deps: ApiDeps, info: PluginInfo): PluginInfo & { secretsSet: string[] } {
+  const config = { ...(info.config as Record<string, unknown>) };
+  const secretsSet: string[] = [];
+  for (const f of deps.registry.secretFields(info.name)) {
+    if (typeof config[f] === 'string' && config[f] !== '') secretsSet.push(f);
+    delete config[f];
+  }
+  return { ...info, config, secretsSet };
+}
+
 function directoryOf<T>(live: T[], stored: () => T[]): T[] {
   return live.length ? live : stored();
 }
@@ -210,7 +226,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
   router.get('/accounts/:id/plugins', async (ctx) => {
     const b = bot(deps, ctx);
     await deps.manager.ready?.(String(ctx.params.id));
-    ctx.body = { items: b.plugins.list() };
+    ctx.body = { items: b.plugins.list().map((p) => withoutSecrets(deps, p)) };
   });
 
   router.put('/accounts/:id/plugins/:name', async (ctx) => {
@@ -223,14 +239,24 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     if (body.data.enabled === undefined && body.data.config === undefined) throw new ApiError(422, 'invalid', 'Give enabled, config or both.');
     // Validate everything first: a bad config changes nothing, not even the enabled flag.
     if (body.data.config !== undefined) {
-      const parsed = def.config.safeParse(body.data.config);
-      if (!parsed.success) throw invalid(parsed.error, `Invalid config for ${name}`);
+      const checked = checkConfig(def, body.data.config);
+      if (!checked.ok) throw new ApiError(422, 'invalid', `Invalid config for ${name}: ${describeIssues(checked.issues)}`, checked.issues);
     }
     await deps.manager.ready?.(String(ctx.params.id));
-    if (body.data.config !== undefined) await b.plugins.configure(name, body.data.config);
+    if (body.data.config !== undefined) {
+      try {
+        await b.plugins.configure(name, body.data.config); // also the plugin's checks against the account
+      } catch (e) {
+        if (e instanceof ValidationError) throw new ApiError(422, 'invalid', e.message, e.issues);
+        throw e;
+      }
+    }
     if (body.data.enabled === true) await b.plugins.enable(name);
     if (body.data.enabled === false) await b.plugins.disable(name);
-    ctx.body = b.plugins.list().find((p) => p.name === name);
+    ctx.body = withoutSecrets(
+      deps,
+      b.plugins.list().find((p) => p.name === name)!,
+    );
   });
 
   router.get('/plugins', (ctx) => {

@@ -10,6 +10,7 @@ import type { DirectoryRepo } from '../store/directory-repo.js';
 import type { OutboundRepo } from '../store/outbound-repo.js';
 import type { Db } from '../store/database.js';
 import type { WebhookService } from '../webhook/service.js';
+import type { EventLog } from '../webhook/event-log-repo.js';
 import type { ApiTokens } from './tokens-repo.js';
 import type { RateLimitOptions } from './rate-limit.js';
 
@@ -38,6 +39,7 @@ export interface ApiRegistry {
   list(): PluginDefinition[];
   get(name: string): PluginDefinition | undefined;
   jsonSchema(name: string): unknown;
+  secretFields(name: string): string[];
 }
 
 export interface ApiDeps {
@@ -45,6 +47,8 @@ export interface ApiDeps {
   registry: ApiRegistry;
   store: { db: Db; messages: MessagesRepo; directory: DirectoryRepo; outbound: OutboundRepo };
   webhooks: WebhookService;
+  /** The durable event log behind `GET /events` (absent: the route answers 404). */
+  events?: EventLog;
   tokens: ApiTokens;
   log: Logger;
   config: { apiAllowPrivateUrls: boolean };

@@ -17,10 +17,7 @@ export function splitText(text: string, limit = DEFAULT_CHUNK_LIMIT): string[] {
     const cut = cutPoint(rest, limit);
     const head = rest.slice(0, cut).trimEnd();
     if (head) chunks.push(head);
-    rest = rest
-      .slice(cut)
-      .replace(/^\s*\n/, '')
-      .replace(/^\n+/, '');
+    rest = rest.slice(cut).trimStart();
   }
   if (rest.trim()) chunks.push(rest);
   return chunks;

@@ -6,8 +6,10 @@ export interface MessageQuery {
   chatId?: string;
   /**
    * Substring of the text, case-insensitive. Three characters or more are looked up in the full-text
-   * index; one or two characters (below the trigram index's reach) are matched with LIKE over a
-   * bounded window of rows per call, so a page may hold fewer than `limit` and still have a `next`.
+   * index (trigrams); one or two characters, below a trigram's reach, are compared with LIKE. Either
+   * way a search reads the store in windows of sequence numbers, newest first, and stops starting
+   * new windows after a time budget: a page may then hold fewer than `limit` and still have a
+   * `next` (follow it; nothing is skipped).
    */
   text?: string;
   /** Keyset cursor: only messages stored before this one (a `next` from the previous page). */
@@ -38,8 +40,16 @@ export interface MessagesRepo {
   recentChats(account: string, limit: number): { chatId: string; last: number }[];
 }
 
-/** Rows a short (1–2 character) search reads per call: bounds its time at any store size. */
-export const SHORT_SEARCH_WINDOW = 20_000;
+export interface MessagesRepoOptions {
+  /** Time after which a search call starts no new window (default 15 ms); 0 = exactly one window per call. */
+  searchBudgetMs?: number;
+}
+
+/**
+ * Sequence numbers one window of a search covers: LIKE reads every row of it, the index only the
+ * matches. Small enough that a call ends soon after its budget (budget + one window).
+ */
+export const SEARCH_WINDOW = { like: 5_000, indexed: 20_000 };
 
 interface Row {
   seq: number;
@@ -103,7 +113,10 @@ function extraOf(m: Message): string | null {
   return JSON.stringify(e);
 }
 
-export function createMessagesRepo(db: Db): MessagesRepo {
+export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): MessagesRepo {
+  const budget = options.searchBudgetMs ?? 15;
+  const minSeq = db.prepare<[], { seq: number | null }>('select min(seq) as seq from messages');
+  const maxSeq = db.prepare<[], { seq: number | null }>('select max(seq) as seq from messages');
   const insert = db.prepare(
     `insert or ignore into messages (account_id, id, chat_id, room_id, sender_id, sender_name, to_id, is_self, type, text,
        mentions_self, created_at, extra) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -146,44 +159,48 @@ export function createMessagesRepo(db: Db): MessagesRepo {
     },
     list(account, q = {}) {
       const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
+      const text = q.text ?? '';
+      const indexed = Array.from(text).length >= 3;
+      // With the index, the index drives the loop (cross join keeps it outer) and yields rows newest first.
+      const key = indexed ? 'f.rowid' : 'm.seq';
       const where = ['m.account_id = ?'];
       const args: (string | number)[] = [account];
       if (q.chatId !== undefined) {
         where.push('m.chat_id = ?');
         args.push(q.chatId);
       }
-      const text = q.text ?? '';
-      const indexed = Array.from(text).length >= 3;
-      // With the index, the index drives the loop (cross join keeps it outer) and yields rows newest first.
-      const key = indexed ? 'f.rowid' : 'm.seq';
-      if (q.beforeSeq !== undefined) {
-        where.push(`${key} < ?`);
-        args.push(q.beforeSeq);
-      }
-      let from = 'messages m';
-      let windowEnd: number | undefined;
+      // Within one chat its own index (the planner would otherwise take a seq range over the whole account).
+      let from = q.chatId !== undefined ? 'messages m indexed by messages_chat_seq' : 'messages m';
       if (indexed) {
         // A phrase of trigrams at consecutive positions is exactly a substring.
         from = 'messages_fts f cross join messages m on m.seq = f.rowid';
         where.push('messages_fts match ?');
         args.push(`"${text.replaceAll('"', '""')}"`);
       } else if (text) {
-        windowEnd = db
-          .prepare<unknown[], { seq: number }>(
-            `select m.seq from messages m where ${where.join(' and ')} order by m.seq desc limit 1 offset ${SHORT_SEARCH_WINDOW - 1}`,
-          )
-          .get(...args)?.seq;
-        if (windowEnd !== undefined) {
-          where.push('m.seq >= ?');
-          args.push(windowEnd);
-        }
         where.push("m.text like ? escape '\\'");
         args.push(`%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
       }
-      const rows = db.prepare(`select m.* from ${from} where ${where.join(' and ')} order by ${key} desc limit ${limit + 1}`).all(...args) as Row[];
-      const items = rows.slice(0, limit).map(toMessage);
-      const next = rows.length > limit ? rows[limit - 1]!.seq : windowEnd;
-      return { items, ...(next !== undefined && { next }) };
+      const sql = (windowed: boolean) =>
+        `select m.* from ${from} where ${where.join(' and ')} and ${key} < ? ${windowed ? `and ${key} >= ?` : ''} order by ${key} desc limit ?`;
+      const page = (rows: Row[]): MessagePage => ({
+        items: rows.slice(0, limit).map(toMessage),
+        ...(rows.length > limit && { next: rows[limit - 1]!.seq }),
+      });
+      const top = q.beforeSeq ?? Number.MAX_SAFE_INTEGER;
+      if (!text) return page(db.prepare(sql(false)).all(...args, top, limit + 1) as Row[]);
+      // A search reads windows of sequence numbers downwards until the page is full, the store is
+      // exhausted or the time budget is spent (then `next` resumes at the window's lower edge).
+      const started = performance.now();
+      const window = indexed ? SEARCH_WINDOW.indexed : SEARCH_WINDOW.like;
+      const stmt = db.prepare(sql(true));
+      const lowest = minSeq.get()?.seq ?? 0;
+      const rows: Row[] = [];
+      for (let hi = Math.min(top, (maxSeq.get()?.seq ?? 0) + 1); ; hi -= window) {
+        const lo = hi - window;
+        rows.push(...(stmt.all(...args, hi, lo, limit + 1 - rows.length) as Row[]));
+        if (rows.length > limit || lo <= lowest) return page(rows);
+        if (performance.now() - started >= budget) return { items: rows.map(toMessage), next: lo };
+      }
     },
     markRecalled: (account, id) => recall.run(account, id).changes > 0,
     count: (account) => count.get(account)!.n,

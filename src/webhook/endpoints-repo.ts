@@ -6,7 +6,15 @@ import type { Db } from '../store/database.js';
 import type { SecretBox } from '../store/secret-box.js';
 import type { BotEventType } from '../bot/types.js';
 
+/**
+ * Who set the endpoint's URL (last): the panel (an admin), the API (a token holder) or WEBHOOK_URL.
+ * URLs set through the API are delivered with the address guard.
+ */
 export type EndpointSource = 'panel' | 'api' | 'config';
+
+/** How deliveries are written: Standard Webhooks (signed JSON), or the wechatbot-webhook multipart callback. */
+export const WEBHOOK_FORMATS = ['standard', 'wechatbot-webhook'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 
 export interface EndpointFilters {
   /** Event types to deliver; empty = all. */
@@ -19,6 +27,7 @@ export interface EndpointFilters {
   keywords: string[];
   /** Deliver messages this account wrote itself (phone, other devices). */
   includeSelf: boolean;
+  format: WebhookFormat;
 }
 
 /** An endpoint as shown to the panel and the API (never with its secret). */
@@ -46,6 +55,7 @@ interface Row {
   chats: string;
   keywords: string;
   include_self: number;
+  format: string;
   enabled: number;
   source: string;
   created_at: number;
@@ -57,7 +67,11 @@ export interface EndpointsRepo {
   get(id: string): WebhookEndpoint | undefined;
   byUrl(url: string): WebhookEndpoint | undefined;
   insert(e: Omit<WebhookEndpoint, 'createdAt' | 'updatedAt' | 'oldSecretUntil'>, secret: string, at: number): WebhookEndpoint;
-  update(id: string, patch: Partial<EndpointFilters & { url: string; description: string; enabled: boolean }>, at: number): WebhookEndpoint | undefined;
+  update(
+    id: string,
+    patch: Partial<EndpointFilters & { url: string; description: string; enabled: boolean; source: EndpointSource }>,
+    at: number,
+  ): WebhookEndpoint | undefined;
   /** Replace the secret; the old one keeps signing until `oldUntil` (or stops now when `oldUntil` ≤ at). */
   rotate(id: string, secret: string, oldUntil: number, at: number): boolean;
   remove(id: string): boolean;
@@ -83,6 +97,7 @@ function toEndpoint(r: Row): WebhookEndpoint {
     chats: parseList(r.chats),
     keywords: parseList(r.keywords),
     includeSelf: r.include_self === 1,
+    format: (WEBHOOK_FORMATS as readonly string[]).includes(r.format) ? (r.format as WebhookFormat) : 'standard',
     ...(r.old_secret_until != null && { oldSecretUntil: r.old_secret_until }),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -109,7 +124,7 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
     insert: (e, secret, at) => {
       db.prepare(
         `insert into webhook_endpoints (id, url, description, secret_sealed, event_types, accounts, chats, keywords,
-           include_self, enabled, source, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           include_self, enabled, source, created_at, updated_at, format) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         e.id,
         e.url,
@@ -124,6 +139,7 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
         e.source,
         at,
         at,
+        e.format,
       );
       return toEndpoint(byId.get(e.id)!);
     },
@@ -132,7 +148,7 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
       if (!cur) return undefined;
       db.prepare(
         `update webhook_endpoints set url = ?, description = ?, event_types = ?, accounts = ?, chats = ?, keywords = ?,
-           include_self = ?, enabled = ?, updated_at = ? where id = ?`,
+           include_self = ?, enabled = ?, source = ?, format = ?, updated_at = ? where id = ?`,
       ).run(
         p.url ?? cur.url,
         p.description ?? cur.description,
@@ -142,6 +158,8 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
         p.keywords ? JSON.stringify(p.keywords) : cur.keywords,
         p.includeSelf === undefined ? cur.include_self : p.includeSelf ? 1 : 0,
         p.enabled === undefined ? cur.enabled : p.enabled ? 1 : 0,
+        p.source ?? cur.source,
+        p.format ?? cur.format,
         at,
         id,
       );

@@ -12,7 +12,9 @@ import type { EndpointsRepo, WebhookEndpoint } from './endpoints-repo.js';
 import { CircuitBreakers, backoffMs, retryAfterMs, type BreakerOptions, type RetryOptions } from './breaker.js';
 import { signedHeaders } from './signature.js';
 import { parseReply, type WebhookReply } from './reply.js';
-import { FetchRefusedError, guardedPost } from './safe-fetch.js';
+import { guardedPost } from './safe-fetch.js';
+import { FetchRefusedError } from '../util/outbound-guard.js';
+import type { DeliveryFormat, DeliveryFormats } from './format.js';
 
 export interface WorkerOptions {
   /** Deliveries in flight per endpoint (default 4). */
@@ -41,15 +43,27 @@ export interface WorkerDeps {
   endpoints: EndpointsRepo;
   clock: Clock;
   log: Logger;
-  /** Let endpoints registered through the API reach private addresses (API_ALLOW_PRIVATE_URLS). */
+  /** Let endpoint URLs set through the API reach private addresses (API_ALLOW_PRIVATE_URLS). */
   allowPrivateUrls?: boolean;
   /** Called with a reply found in a 2xx answer; an error is recorded in the attempt log. */
   onReply(delivery: WebhookDelivery, reply: WebhookReply): Promise<void>;
   options: WorkerOptions;
+  /** Formats other than Standard Webhooks, by endpoint `format`. */
+  formats?: DeliveryFormats;
 }
 
 const LOG_BYTES = 1024;
 const READ_BYTES = 64 * 1024;
+
+/** The start of an answer for the attempt log; nothing from a guarded (API-set) URL. */
+/** A URL an API token holder set is guarded on every connection; the panel's and WEBHOOK_URL's are the admin's. */
+function isGuarded(ep: WebhookEndpoint): boolean {
+  return ep.source === 'api';
+}
+
+function logged(guarded: boolean, text: string): { response?: string } {
+  return !guarded && text ? { response: text.slice(0, LOG_BYTES) } : {};
+}
 
 export class DeliveryWorker {
   private readonly breakers: CircuitBreakers;
@@ -209,20 +223,37 @@ export class DeliveryWorker {
   private async deliver(ep: WebhookEndpoint, row: WebhookDelivery & { body: string }): Promise<void> {
     const { deliveries, endpoints, clock, options, log } = this.deps;
     const started = clock.now();
-    const headers = signedHeaders(endpoints.signingSecrets(ep.id, started), row.webhookId, Math.floor(started / 1000), row.body);
+    const format: DeliveryFormat | undefined = ep.format === 'standard' ? undefined : this.deps.formats?.[ep.format];
+    let request: { headers: Record<string, string>; body: string | Buffer };
+    try {
+      if (ep.format !== 'standard' && !format) throw new Error(`the ${ep.format} format is not available in this process`);
+      request = format
+        ? await format.build(row, ep)
+        : {
+            headers: {
+              ...signedHeaders(endpoints.signingSecrets(ep.id, started), row.webhookId, Math.floor(started / 1000), row.body),
+              'content-type': 'application/json',
+            },
+            body: row.body,
+          };
+    } catch (e) {
+      // The event cannot be written (its account is gone, its media cannot be read): retried like a failed attempt.
+      return this.failed(ep, row, { durationMs: 0, error: `request not built: ${(e as Error).message}` });
+    }
     let status: number | undefined;
     let text = '';
     let error: string | undefined;
     let retryAfter: number | undefined;
     const t0 = performance.now();
     const timeout = AbortSignal.timeout(options.timeoutMs);
+    // A URL an API token holder set is guarded on every connection, and what it answers is not
+    // logged (the log is readable through the API); the panel's and WEBHOOK_URL's are the admin's.
+    const guarded = isGuarded(ep);
     try {
       const res = await guardedPost(ep.url, {
-        headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'weiroto-webhooks' },
-        body: row.body,
-        // Endpoints from the panel or WEBHOOK_URL are the operator's own; API ones are checked
-        // on every connection, as when they were registered.
-        allowPrivate: ep.source !== 'api' || (this.deps.allowPrivateUrls ?? false),
+        headers: { ...request.headers, 'user-agent': 'weiroto-webhooks' },
+        body: request.body,
+        allowPrivate: !guarded || (this.deps.allowPrivateUrls ?? false),
         signal: AbortSignal.any([this.hardStop.signal, timeout]),
         maxBytes: READ_BYTES,
       });
@@ -245,9 +276,16 @@ export class DeliveryWorker {
     const ok = status !== undefined && status >= 200 && status < 300;
     if (ok) {
       this.breakers.success(ep.id);
-      const found = parseReply(text);
       let note: string | undefined;
-      if (found && 'error' in found) note = `reply ignored: ${found.error}`;
+      const found = format ? undefined : parseReply(text);
+      if (format) {
+        try {
+          note = await format.onAnswer(row, ep, text);
+        } catch (e) {
+          note = `answer not handled: ${(e as Error).message}`;
+          log.warn({ delivery: row.id, err: e }, 'webhook answer not handled');
+        }
+      } else if (found && 'error' in found) note = `reply ignored: ${found.error}`;
       else if (found) {
         try {
           await this.deps.onReply(row, found.reply);
@@ -256,20 +294,43 @@ export class DeliveryWorker {
           log.warn({ delivery: row.id, err: e }, 'webhook reply not sent');
         }
       }
-      deliveries.recordAttempt({ deliveryId: row.id, at, statusCode: status!, durationMs, response: text.slice(0, LOG_BYTES), ...(note && { error: note }) });
+      deliveries.recordAttempt({ deliveryId: row.id, at, statusCode: status!, durationMs, ...logged(guarded, text), ...(note && { error: note }) });
       deliveries.markDelivered(row.id, status!, at);
       return;
     }
+    this.failed(ep, row, {
+      durationMs,
+      ...(status !== undefined && { status }),
+      ...(error && { error }),
+      text,
+      retry: status === undefined || !format || format.retryAnswered,
+      retryAfter,
+    });
+  }
+
+  /** Record a failed attempt, then schedule the next one or dead-letter the row. */
+  private failed(
+    ep: WebhookEndpoint,
+    row: WebhookDelivery,
+    a: { durationMs: number; status?: number; error?: string; text?: string; retry?: boolean; retryAfter?: number | undefined },
+  ): void {
+    const { deliveries, clock, options, log } = this.deps;
+    const { status, text, retryAfter } = a;
+    const at = clock.now();
     this.breakers.failure(ep.id, at);
-    const why = error ?? `HTTP ${status}`;
+    const why = a.error ?? `HTTP ${status}`;
     deliveries.recordAttempt({
       deliveryId: row.id,
       at,
       ...(status !== undefined && { statusCode: status }),
-      durationMs,
-      ...(text && { response: text.slice(0, LOG_BYTES) }),
+      durationMs: a.durationMs,
+      ...logged(isGuarded(ep), text ?? ''),
       error: why,
     });
+    if (a.retry === false) {
+      deliveries.markDead(row.id, status, `answered ${why}; this format is retried only when no answer arrived`, at);
+      return;
+    }
     const next = at + Math.max(backoffMs(row.attempts + 1, options.retry, clock.random), Math.min(retryAfter ?? 0, options.retry.maxMs));
     if (next > row.giveUpAt) {
       deliveries.markDead(row.id, status, `gave up after ${row.attempts + 1} attempts: ${why}`, at);

@@ -9,7 +9,7 @@ import { SandboxError } from '../state.js';
 import { CdnStore } from './cdn-store.js';
 import { newBotId, newBotToken, newUserId } from './ids.js';
 import type { Bot, CallRecord, ChatLine, IlinkUser, QrCode, SentEntry, WireMessage } from './model.js';
-import { checkSwitches, type IlinkSwitches, type ResolvedIlinkOptions } from './options.js';
+import { checkSwitches, DEFAULT_SWITCHES, type IlinkSwitches, type ResolvedIlinkOptions } from './options.js';
 
 export const ILINK_FAULT_KINDS = [
   'stale-14',
@@ -107,29 +107,11 @@ export class IlinkState {
     return this.switches();
   }
 
+  /** The current value of every [uncertain] switch. */
   switches(): IlinkSwitches {
-    const {
-      qrLifetimeMs: _a,
-      verifyAttempts: _b,
-      verifyCode: _c,
-      redirectHost: _d,
-      rebindDelayMs: _e,
-      longPollTimeoutMs: _f,
-      pollHoldMs: _g,
-      ...rest
-    } = this.opts;
-    const {
-      windowMs: _h,
-      quota: _i,
-      rateLimit: _j,
-      typingTicketMs: _k,
-      typingClearMs: _l,
-      uploadParamTtlMs: _m,
-      cdnStoreBytes: _n,
-      autoConfirmMs: _o,
-      ...switches
-    } = rest;
-    return switches;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(DEFAULT_SWITCHES)) out[k] = this.opts[k as keyof IlinkSwitches];
+    return out as unknown as IlinkSwitches;
   }
 
   /** A timer cleared on close (real time: long-poll holds and delays). */

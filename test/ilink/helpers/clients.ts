@@ -2,7 +2,8 @@
 import { IlinkTransport, type IlinkTransportOptions } from '../../../src/ilink/index.js';
 import type { SessionSnapshot } from '../../../src/transport/transport.js';
 import type { Clock } from '../../../src/util/clock.js';
-import { BOT, OWNER, TOKEN, type ScriptedServer } from './scripted-server.js';
+import { after, afterEach, before } from 'node:test';
+import { BOT, OWNER, TOKEN, ScriptedServer } from './scripted-server.js';
 
 /** Time moves only by the pauses the client takes; each pause is recorded and ends at once. */
 export class StepClock implements Clock {
@@ -38,4 +39,20 @@ export function client(server: ScriptedServer, options: Partial<IlinkTransportOp
     qr: { pollIntervalMs: 1 },
     ...options,
   });
+}
+
+/** One scripted server per suite, and the suite's transport stopped after each test. */
+export function scriptedSuite(configure?: (server: ScriptedServer) => void): { server: ScriptedServer; t: IlinkTransport | undefined } {
+  const ctx = { server: undefined as unknown as ScriptedServer, t: undefined as IlinkTransport | undefined };
+  before(async () => {
+    ctx.server = await new ScriptedServer().start();
+    configure?.(ctx.server);
+  });
+  after(() => ctx.server.close());
+  afterEach(async () => {
+    await ctx.t?.stop();
+    ctx.t = undefined;
+    ctx.server.requests.length = 0;
+  });
+  return ctx;
 }

@@ -19,7 +19,7 @@ export interface Recorded {
 
 export interface Reply {
   status?: number;
-  /** An object is sent as JSON; a string as is. */
+  /** An object is sent as JSON; a string or Buffer as is. */
   body?: unknown;
   headers?: Record<string, string>;
   /** Never answer (the client's timeout fires). */
@@ -28,7 +28,7 @@ export interface Reply {
   reset?: boolean;
 }
 
-type Handler = (req: Recorded) => Reply | Promise<Reply>;
+type Handler = (req: Recorded, raw: IncomingMessage) => Reply | Promise<Reply>;
 
 export class ScriptedServer {
   readonly requests: Recorded[] = [];
@@ -51,7 +51,7 @@ export class ScriptedServer {
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
     this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    this.on('ilink/bot/getupdates', () => this.longPoll());
+    this.on('ilink/bot/getupdates', (_r, raw) => this.longPoll(raw));
     return this;
   }
 
@@ -82,7 +82,8 @@ export class ScriptedServer {
     return this.requests.filter((r) => r.path === path);
   }
 
-  private async longPoll(): Promise<Reply> {
+  /** The built-in long poll (put it back after a test replaced the getupdates handler). */
+  async longPoll(raw: IncomingMessage): Promise<Reply> {
     if (this.batches.length === 0) {
       await new Promise<void>((r) => {
         const t = setTimeout(r, this.holdMs);
@@ -92,6 +93,8 @@ export class ScriptedServer {
         });
       });
     }
+    // The client gave up on this poll (stopped): leave the batch for the next one.
+    if (raw.socket.destroyed) return { hang: true };
     const msgs = this.batches.shift() ?? [];
     return { body: { ret: 0, msgs, get_updates_buf: msgs.length ? `cur-${++this.cursor}` : '', longpolling_timeout_ms: 35000 } };
   }
@@ -112,13 +115,14 @@ export class ScriptedServer {
     this.requests.push(rec);
     const queued = this.queues.get(path)?.shift();
     const handler = this.handlers.get(path);
-    const reply: Reply = queued ?? (handler ? await handler(rec) : { status: 404, body: 'not found' });
+    const reply: Reply = queued ?? (handler ? await handler(rec, req) : { status: 404, body: 'not found' });
     if (reply.hang) return;
     if (reply.reset) {
       req.socket.destroy();
       return;
     }
-    const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    const b = reply.body;
+    const text = b === undefined ? '' : Buffer.isBuffer(b) || typeof b === 'string' ? b : JSON.stringify(b);
     res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
     res.end(text);
   }

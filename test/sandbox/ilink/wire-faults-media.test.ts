@@ -226,6 +226,9 @@ describe('iLink sandbox: faults, media through the CDN, TLS on the real host nam
     const wrongBody = await raw(origin, url(await ask()), { body: Buffer.alloc(16) });
     assert.equal(wrongBody.status, 400);
     assert.match(String(wrongBody.headers['x-error-message']), /decrypt|match/);
+    const otherBytes = await raw(origin, url(await ask()), { body: ecbEncrypt(Buffer.from('hello, ILINK'), key) });
+    assert.equal(otherBytes.status, 400, 'right key and size, other bytes: the MD5 differs');
+    assert.match(String(otherBytes.headers['x-error-message']), /rawfilemd5/);
     await sb.ilink.control.fault({ kind: 'cdn-500' });
     assert.equal((await raw(origin, url(await ask()), { body: cipher })).status, 500);
     await sb.ilink.control.fault({ kind: 'cdn-no-param' });
