@@ -234,12 +234,21 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
       assert.equal(got.json.account, h.bot.id);
       // The delivery log over the API.
       const id = created.body.id as string;
-      const log = await h.call('GET', `/api/v1/webhooks/${id}/deliveries`);
-      assert.equal(log.status, 200);
-      const d = log.body.items[0];
-      const one = await h.call('GET', `/api/v1/webhooks/${id}/deliveries/${d.id}`);
+      // The reply reaches the sandbox before the worker records the attempt: wait for the delivery to be marked.
+      let d: { id: string; status: string } | undefined;
+      await until(
+        async () => {
+          const log = await h.call('GET', `/api/v1/webhooks/${id}/deliveries`);
+          assert.equal(log.status, 200);
+          d = log.body.items[0];
+          return d?.status === 'delivered';
+        },
+        10_000,
+        'the delivery marked delivered',
+      );
+      const one = await h.call('GET', `/api/v1/webhooks/${id}/deliveries/${d!.id}`);
       assert.equal(one.body.attemptLog[0].statusCode, 200);
-      const again = await h.call('POST', `/api/v1/webhooks/${id}/deliveries/${d.id}/redeliver`);
+      const again = await h.call('POST', `/api/v1/webhooks/${id}/deliveries/${d!.id}/redeliver`);
       assert.equal(again.status, 202);
       await until(() => receiver.log.filter((r) => r.id === got.id).length === 2, 10_000, 'the redelivery');
       await new Promise((r) => setTimeout(r, 300));
