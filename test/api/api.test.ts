@@ -90,9 +90,9 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
     const reused = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages`, { body: { ...body, text: 'other' }, headers: { 'idempotency-key': 'k-1' } });
     assert.equal(reused.status, 422);
     assert.equal(reused.body.error.code, 'idempotency_key_reused');
-    // The outbound state can be read back; ?wait answers once sent.
-    const rec = await h.call('GET', `/api/v1/accounts/${h.bot.id}/outbound/${a.body.id}`);
-    assert.equal(rec.body.status, 'sent');
+    // The outbound state can be read back (the sandbox has the message before the bot has the answer and marks it
+    // sent, so wait for the mark); ?wait answers once sent.
+    await until(async () => (await h.call('GET', `/api/v1/accounts/${h.bot.id}/outbound/${a.body.id}`)).body.status === 'sent', 10_000, 'the send marked sent');
     const room = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages?wait=true`, { body: { to: { room: roomTopic }, text: 'to the room' } });
     assert.equal(room.status, 200);
     assert.equal(room.body.status, 'sent');
