@@ -135,6 +135,31 @@ describe('operator journey in Chromium', () => {
     await shot('08-messages');
   });
 
+  it('5b. a message stored while the live stream is still connecting shows up once it connects', async () => {
+    // The stream's request is held until the message is stored, so its event reaches no page: only the refresh on
+    // the stream's open can show it. (Under load this window used to be real: the page rendered, then the reply came.)
+    const text = 'sent while the stream was connecting';
+    let release = (): void => {};
+    const held = new Promise<void>((r) => (release = r));
+    let reached = false;
+    await page.route('**/accounts/*/events', async (route) => {
+      reached = true;
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.reload();
+      await eventually(() => reached, 15_000, 'the page to open its event stream');
+      await stack.sb.control.sendMessage({ from: friendName, text });
+      await eventually(() => stack.store.messages.list(account, { text }).items.length > 0, 15_000, 'the message stored');
+      release();
+      await page.waitForSelector(`#message-rows >> text=${text}`, { timeout: 15_000 });
+    } finally {
+      release();
+      await page.unroute('**/accounts/*/events');
+    }
+  });
+
   it('6. switch a plugin on and change its settings', async () => {
     await page.click('nav.sub >> text=Plugins');
     await page.locator('tr[data-plugin="echo"] button.toggle').click();
