@@ -151,7 +151,7 @@ describe('operator journey in Chromium', () => {
       await page.reload();
       await eventually(() => reached, 15_000, 'the page to open its event stream');
       await stack.sb.control.sendMessage({ from: friendName, text });
-      await eventually(() => stack.store.messages.list(account, { text }).items.length > 0, 15_000, 'the message stored');
+      await eventually(async () => (await stack.store.messages.list(account, { text })).items.length > 0, 15_000, 'the message stored');
       release();
       await page.waitForSelector(`#message-rows >> text=${text}`, { timeout: 15_000 });
     } finally {
