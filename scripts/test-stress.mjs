@@ -52,7 +52,7 @@ function runOnce(n) {
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   return new Promise((done) => {
-    child.on('close', (code) => log.end(() => done({ code, logPath })));
+    child.on('close', (code, signal) => log.end(() => done({ code, signal, logPath })));
   });
 }
 
@@ -72,11 +72,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const failures = [];
 for (let n = 1; n <= options.runs; n++) {
   const started = Date.now();
-  const { code, logPath } = await runOnce(n);
+  const { code, signal, logPath } = await runOnce(n);
   const log = readFileSync(logPath, 'utf8');
   const failed = failingTests(log);
   // A run can fail without a failing test (build error, a file that crashes outside a test): report the exit then.
-  if (code !== 0 && failed.length === 0) failed.push(`(exit ${code}, no failing test listed; see the log)`);
+  if (code !== 0 && failed.length === 0)
+    failed.push(`(${signal ? `the runner was killed by ${signal}` : `exit ${code}`}, no failing test listed; see the log)`);
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   console.log(`run ${n}/${options.runs}: ${failed.length ? `${failed.length} FAILED` : 'green'} in ${seconds} s (${logPath})`);
   for (const t of failed) console.log(`  ✖ ${t}`);
