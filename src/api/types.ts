@@ -24,7 +24,7 @@ export interface ApiBot {
     disable(name: string): Promise<void>;
     configure(name: string, config: unknown): Promise<unknown>;
   };
-  readonly transport: { download(message: Message): Promise<Buffer> };
+  readonly transport: { download(message: Message): Promise<Buffer>; downloadAvatar(id: string): Promise<Buffer> };
 }
 
 export interface ApiManager {
@@ -38,6 +38,7 @@ export interface ApiRegistry {
   list(): PluginDefinition[];
   get(name: string): PluginDefinition | undefined;
   jsonSchema(name: string): unknown;
+  secretFields(name: string): string[];
 }
 
 export interface ApiDeps {

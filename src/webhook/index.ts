@@ -17,4 +17,4 @@ export type { WorkerOptions } from './worker.js';
 export type { WebhookReply } from './reply.js';
 export type { MediaLinks } from './media-link.js';
 export { generateSecret, sign, signedHeaders, verifySignature, isValidSecret, normaliseSecret } from './signature.js';
-export { safeFetch, checkUrl, checkHostResolvesPublic, isPrivateAddress, FetchRefusedError, type FetchedFile } from './safe-fetch.js';
+export { safeFetch, type FetchedFile } from './safe-fetch.js';
