@@ -16,7 +16,10 @@ const routeSchema = z.object({
   from: z.array(z.string().min(1)).min(1, 'a route needs at least one source chat').describe('Source chats: room topics, contact names or ids'),
   to: z.array(z.string().min(1)).min(1, 'a route needs at least one target').describe('Target chats: room topics, contact names or ids'),
   types: z.array(z.enum(FORWARDABLE)).default([]).describe('Message types to relay (empty = all that can be relayed)'),
-  keywords: z.array(z.string()).default([]).describe('Only texts containing one of these (empty = all)'),
+  keywords: z
+    .array(z.string())
+    .default([])
+    .describe('Only texts containing one of these (empty = all). With keywords, images, files and other media are not relayed: they have no text to match'),
   senders: z.array(z.string()).default([]).describe('Only from these people (empty = everyone)'),
   prefix: z.string().default('[{room}] {sender}:').describe('Put before relayed text ({room}, {sender}); empty = no prefix'),
 });
@@ -51,6 +54,7 @@ export function routeTakes(route: ForwardRoute, ctx: Context): boolean {
 
 export const plugin = definePlugin({
   name: 'forward',
+  chainPosition: 20,
   description: 'Relays messages between chats with filters and a source prefix, without loops',
   config: configSchema,
   setup(api, config) {

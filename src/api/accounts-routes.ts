@@ -28,6 +28,8 @@ const sendJson = z.union([
   }),
 ]);
 
+const pluginOrder = z.strictObject({ order: z.array(z.string().min(1)).min(1) });
+
 const pluginPut = z.strictObject({ enabled: z.boolean().optional(), config: z.unknown().optional() });
 
 export function issues(e: z.ZodError): { path: string; message: string }[] {
@@ -226,6 +228,25 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
   router.get('/accounts/:id/plugins', async (ctx) => {
     const b = bot(deps, ctx);
     await deps.manager.ready?.(String(ctx.params.id));
+    ctx.body = { items: b.plugins.list().map((p) => withoutSecrets(deps, p)) };
+  });
+
+  // Before /plugins/:name, which would take "order" for a plugin's name.
+  router.put('/accounts/:id/plugins/order', async (ctx) => {
+    const b = bot(deps, ctx);
+    const body = pluginOrder.safeParse(ctx.request.body ?? {});
+    if (!body.success) throw invalid(body.error, 'Invalid plugin order');
+    const names = body.data.order;
+    const issues = names.flatMap((n, i) =>
+      !deps.registry.get(n)
+        ? [{ path: `order.${i}`, message: `no plugin named "${n}"` }]
+        : names.indexOf(n) !== i
+          ? [{ path: `order.${i}`, message: `"${n}" is named twice` }]
+          : [],
+    );
+    if (issues.length) throw new ApiError(422, 'invalid', `Invalid plugin order: ${describeIssues(issues)}`, issues);
+    await deps.manager.ready?.(String(ctx.params.id));
+    await b.plugins.reorder(names);
     ctx.body = { items: b.plugins.list().map((p) => withoutSecrets(deps, p)) };
   });
 
