@@ -1,7 +1,7 @@
 /**
  * Message search at 1,000,000 stored messages (one account, 2,000 chats, mixed Chinese and English
- * text): the store's search (FTS5 trigram index for three characters or more, LIKE for one or two,
- * both read in windows under a time budget) must answer a page in under 50 ms (p95). Timed through
+ * text): the store's search (FTS5 trigram index for three characters or more; LIKE for one or two,
+ * read in windows under a time budget) must answer a page in under 50 ms (p95). Timed through
  * the repository, on a real SQLite file in WAL mode. "walk" is the time to follow `next` to the end
  * (every match, or the proof that there is none), and how many pages that took.
  */

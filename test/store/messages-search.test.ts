@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, openStore } from '../../src/store/index.js';
-import { SEARCH_WINDOW, createMessagesRepo, type MessagesRepo } from '../../src/store/messages-repo.js';
+import { LIKE_WINDOW, createMessagesRepo, type MessagesRepo } from '../../src/store/messages-repo.js';
 import { packageRoot } from '../../src/util/paths.js';
 import type { Message } from '../../src/transport/model.js';
 
@@ -102,11 +102,11 @@ describe('message search (FTS5 trigram)', () => {
     }
   });
 
-  it('a search reads bounded windows per call and, following next, still finds every match exactly once', () => {
+  it('a short search reads bounded windows per call and, following next, still finds every match exactly once', () => {
     const dir = tmp();
     const store = openStore({ dataDir: dir });
     try {
-      const total = SEARCH_WINDOW.like * 3 + 123;
+      const total = LIKE_WINDOW * 3 + 123;
       const wanted = new Set<string>();
       store.db.transaction(() => {
         for (let i = 0; i < total; i++) {
@@ -118,12 +118,12 @@ describe('message search (FTS5 trigram)', () => {
       // No time budget: each call reads exactly one window, so the page counts are known.
       const oneWindow = createMessagesRepo(store.db, { searchBudgetMs: 0 });
       const short = searchAll(oneWindow, 'a', '龙', 20);
-      assert.equal(short.pages, Math.ceil(total / SEARCH_WINDOW.like), 'one LIKE window per call');
+      assert.equal(short.pages, Math.ceil(total / LIKE_WINDOW), 'one LIKE window per call');
       assert.equal(new Set(short.ids).size, short.ids.length, 'no repeats');
       assert.deepEqual(new Set(short.ids), wanted);
       const indexed = searchAll(oneWindow, 'a', '号 龙', 20);
       assert.deepEqual(new Set(indexed.ids), wanted);
-      assert.equal(indexed.pages, Math.ceil(wanted.size / 20), 'one index window holds them all: full pages');
+      assert.equal(indexed.pages, Math.ceil(wanted.size / 20), 'the index fills every page');
       // The default budget: pages fill as far as time allows; the walk is the same.
       for (const text of ['龙', '号 龙']) {
         const walk = searchAll(store.messages, 'a', text, 20);
