@@ -34,6 +34,22 @@ function searchAll(repo: MessagesRepo, account: string, text: string, limit = 50
 }
 
 describe('message search (FTS5 trigram)', () => {
+  it("better-sqlite3's SQLite has FTS5 and the trigram tokenizer (3.34 or later)", () => {
+    const dir = tmp();
+    const store = openStore({ dataDir: dir });
+    try {
+      const options = (store.db.pragma('compile_options') as { compile_options: string }[]).map((o) => o.compile_options);
+      assert.ok(options.includes('ENABLE_FTS5'), options.join(', '));
+      const [major, minor] = (store.db.prepare('select sqlite_version() as v').get() as { v: string }).v.split('.').map(Number);
+      assert.ok(major! > 3 || (major === 3 && minor! >= 34), 'trigram needs SQLite 3.34');
+      const tokenizer = store.db.prepare("select sql from sqlite_master where name = 'messages_fts'").get() as { sql: string };
+      assert.match(tokenizer.sql, /tokenize = 'trigram'/);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('migration 040 backfills rows written before it, in time order, and they are searchable', () => {
     const dir = tmp();
     const old = join(dir, 'old-migrations');
