@@ -110,6 +110,39 @@ export const configSchema = z.object({
   AI_MODEL: optionalString,
 });
 
+/**
+ * The wechatbot-webhook compatibility listener (off unless COMPAT_WECHATBOT_WEBHOOK_PORT is set).
+ * The original's own names are read only when it is on, so its compose files move over unchanged
+ * and nothing changes for anyone else. Like the original, only the exact value `true` switches
+ * ACCEPT_RECVD_MSG_MYSELF and DISABLE_AUTO_LOGIN on, and a RECVD_MSG_API that does not start with
+ * http is reported and ignored (checked where the callback is set up).
+ */
+export const compatSchema = z.object({
+  COMPAT_WECHATBOT_WEBHOOK_PORT: port,
+  COMPAT_WECHATBOT_WEBHOOK_ACCOUNT: optionalString,
+  COMPAT_WECHATBOT_WEBHOOK_LEGACY_SOURCE: booleanFlag,
+  LOGIN_API_TOKEN: optionalString,
+  LOCAL_LOGIN_API_TOKEN: optionalString,
+  RECVD_MSG_API: optionalString,
+  LOCAL_RECVD_MSG_API: optionalString,
+  ACCEPT_RECVD_MSG_MYSELF: z.string().optional(),
+  DISABLE_AUTO_LOGIN: z.string().optional(),
+});
+
+export interface CompatConfig {
+  port: number;
+  /** An account id or name; undefined = the first account. */
+  account: string | undefined;
+  /** LOGIN_API_TOKEN, else LOCAL_LOGIN_API_TOKEN. */
+  token: string | undefined;
+  /** RECVD_MSG_API, else LOCAL_RECVD_MSG_API (as given). */
+  callbackUrl: string | undefined;
+  acceptSelf: boolean;
+  disableAutoLogin: boolean;
+  /** `""` for an absent `source` side, as before wechatbot-webhook 2.8. */
+  legacySource: boolean;
+}
+
 type Parsed = z.infer<typeof configSchema>;
 
 export interface Config {
@@ -136,6 +169,8 @@ export interface Config {
   sandboxPort: number;
   logLevel: Parsed['LOG_LEVEL'];
   ai: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
+  /** Set when COMPAT_WECHATBOT_WEBHOOK_PORT is. */
+  compat?: CompatConfig;
 }
 
 /** A configuration problem, already phrased as the one line to print. */
@@ -156,9 +191,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   const cwd = options.cwd ?? process.cwd();
   const fileVars = readEnvFile(options.envFile === false ? undefined : (options.envFile ?? resolve(cwd, '.env')));
   const merged: Record<string, string | undefined> = { ...fileVars };
-  for (const key of Object.keys(configSchema.shape)) if (env[key] !== undefined) merged[key] = env[key];
+  const compatOn = (env.COMPAT_WECHATBOT_WEBHOOK_PORT ?? fileVars.COMPAT_WECHATBOT_WEBHOOK_PORT ?? '').trim() !== '';
+  const keys = [...Object.keys(configSchema.shape), ...(compatOn ? Object.keys(compatSchema.shape) : [])];
+  for (const key of keys) if (env[key] !== undefined) merged[key] = env[key];
 
-  const result = configSchema.safeParse(merged);
+  const result = configSchema.and(compatOn ? compatSchema : z.object({})).safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? 'configuration');
@@ -188,6 +225,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     sandboxPort: c.SANDBOX_PORT,
     logLevel: c.LOG_LEVEL,
     ai: { baseUrl: c.AI_BASE_URL, apiKey: c.AI_API_KEY, model: c.AI_MODEL },
+    ...(compatOn && { compat: compatConfig(compatSchema.parse(merged)) }),
+  };
+}
+
+function compatConfig(c: z.infer<typeof compatSchema>): CompatConfig {
+  return {
+    port: c.COMPAT_WECHATBOT_WEBHOOK_PORT,
+    account: c.COMPAT_WECHATBOT_WEBHOOK_ACCOUNT,
+    token: c.LOGIN_API_TOKEN ?? c.LOCAL_LOGIN_API_TOKEN,
+    callbackUrl: c.RECVD_MSG_API ?? c.LOCAL_RECVD_MSG_API,
+    acceptSelf: c.ACCEPT_RECVD_MSG_MYSELF === 'true',
+    disableAutoLogin: c.DISABLE_AUTO_LOGIN === 'true',
+    legacySource: c.COMPAT_WECHATBOT_WEBHOOK_LEGACY_SOURCE,
   };
 }
 

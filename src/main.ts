@@ -15,7 +15,8 @@ import type { OutboundPolicy } from './util/outbound-guard.js';
 import { AccountManager } from './bot/index.js';
 import { createWebTransport } from './protocol/index.js';
 import type { RunningSandbox } from './sandbox/index.js';
-import { createWebhookService, replySenderFor, type WebhookService } from './webhook/index.js';
+import { createEventLog, createWebhookService, replySenderFor, type WebhookService } from './webhook/index.js';
+import { CALLBACK_FORMAT, createWechatbotWebhookCompat } from './compat/wechatbot-webhook/index.js';
 import { createApiMiddleware, createApiTokens, type ApiTokens } from './api/index.js';
 import { createAdminMiddleware } from './admin/index.js';
 
@@ -28,6 +29,8 @@ export interface RunningServer {
   tokens: ApiTokens;
   /** Set in demo mode. */
   sandbox?: RunningSandbox;
+  /** The wechatbot-webhook compatible listener, when COMPAT_WECHATBOT_WEBHOOK_PORT is set. */
+  compatUrl?: string;
   /** Stop everything; safe to call twice. */
   close(): Promise<void>;
 }
@@ -79,6 +82,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // The webhook outbox row is written in the same transaction as the event it describes, so the
     // service exists before the manager; replies reach the manager through a late-bound getter.
     const late: { manager?: AccountManager } = {};
+    const compat = createWechatbotWebhookCompat({
+      config: config.compat,
+      db: store.db,
+      accounts: () => late.manager!,
+      allowPrivateUrls: config.apiAllowPrivateUrls,
+      log,
+    });
     const webhooks = createWebhookService({
       db: store.db,
       box: store.box,
@@ -86,7 +96,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
       allowPrivateUrls: config.apiAllowPrivateUrls,
       sendReply: replySenderFor(() => late.manager!),
+      formats: { [CALLBACK_FORMAT]: compat.format },
     });
+    // Every journalled event, for GET /api/v1/events (written in the same transaction as the outbox rows).
+    const eventLog = createEventLog(store.db, (account, messageId) => webhooks.mediaLinks.link(account, messageId));
     if (config.webhookUrl) webhooks.ensureEndpointFromConfig(config.webhookUrl, config.webhookSecret);
     const tokens = createApiTokens(store.db);
     if (config.apiToken) tokens.ensureToken(config.apiToken);
@@ -100,7 +113,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const manager = new AccountManager({
       store,
       log,
-      eventWriters: [webhooks.eventWriter],
+      eventWriters: [webhooks.eventWriter, eventLog.write],
       pluginRegistry: registry,
       sendPacing: config.sendPacing,
       // The demo must answer out of the box (auto-reply starts without rules): with BOT_PLUGINS
@@ -153,6 +166,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         registry,
         store,
         webhooks,
+        events: eventLog,
         tokens,
         log,
         config,
@@ -171,6 +185,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     manager.onEvent((e) => {
       if (e.type === 'account.state') log.debug({ account: e.account, data: e.data }, 'account state');
     });
+    let compatUrl: string | undefined;
+    if (config.compat) {
+      const listener = await compat.start({
+        host: config.host,
+        webhooks,
+        tokens: (t) => tokens.verify(t),
+        clearSession: (id) => store.sessions.clear(id),
+        events: eventLog,
+      });
+      closers.splice(2, 0, () => listener.close());
+      compatUrl = listener.url;
+    }
     if (options.startAccounts !== false) await manager.startAll({ createIfNone: true });
 
     log.info({ url: http.url, dataDir: config.dataDir }, `weiroto listening on ${http.url}`);
@@ -191,6 +217,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       webhooks,
       tokens,
       ...(sandbox && { sandbox }),
+      ...(compatUrl && { compatUrl }),
       close: () => (closing ??= runClosers()),
     };
   } catch (e) {

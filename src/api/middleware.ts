@@ -14,6 +14,7 @@ import { createIdempotencyStore } from './idempotency.js';
 import { readMultipart, type MultipartBody } from './multipart.js';
 import { accountRoutes } from './accounts-routes.js';
 import { webhookRoutes } from './webhook-routes.js';
+import { eventsRoute } from './events-route.js';
 import { mediaMiddleware } from './media-route.js';
 import { openApiDocument } from './openapi.js';
 import type { ApiToken } from './tokens-repo.js';
@@ -62,6 +63,7 @@ export function createApiMiddleware(deps: ApiDeps): ApiMiddleware {
     },
   });
   webhookRoutes(router, deps);
+  eventsRoute(router, deps);
 
   const auth: Koa.Middleware = async (ctx, next) => {
     if (ctx.path === `${API_PREFIX}/openapi.json`) return next();

@@ -43,6 +43,11 @@ const endpointFields: Json = {
   keywords: { type: 'array', items: { type: 'string' } },
   includeSelf: { type: 'boolean' },
   enabled: { type: 'boolean' },
+  format: {
+    type: 'string',
+    enum: ['standard', 'wechatbot-webhook'],
+    description: 'standard = Standard Webhooks JSON; wechatbot-webhook = its multipart callback',
+  },
 };
 
 export function openApiDocument(): Json {
@@ -53,6 +58,25 @@ export function openApiDocument(): Json {
     security: [{ bearer: [] }],
     paths: {
       '/openapi.json': { get: op('This document', { '200': ok('OpenAPI 3.1 document', { type: 'object' }) }, { security: [] }) },
+      '/events': {
+        get: op(
+          'Account events as server-sent events (id = event id, event = type, data = the webhook body); resumable with Last-Event-ID',
+          {
+            '200': { description: 'an endless text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+            '400': err('bad Last-Event-ID'),
+            '422': err('unknown event type'),
+            ...common,
+          },
+          {
+            parameters: [
+              query('account', 'only these accounts (repeat or comma-separate)'),
+              query('type', 'only these event types (repeat or comma-separate)'),
+              query('after', 'start after this event id (as Last-Event-ID); default: from now'),
+              { name: 'Last-Event-ID', in: 'header', required: false, description: 'resume after this event id', schema: { type: 'string' } },
+            ],
+          },
+        ),
+      },
       '/accounts': { get: op('List accounts with their state', { '200': ok('accounts', page('Account')), ...common }) },
       '/accounts/{id}': {
         get: op('One account', { '200': ok('account', ref('Account')), '404': err('no such account'), ...common }, { parameters: [account] }),

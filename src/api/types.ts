@@ -10,6 +10,7 @@ import type { DirectoryRepo } from '../store/directory-repo.js';
 import type { OutboundRepo } from '../store/outbound-repo.js';
 import type { Db } from '../store/database.js';
 import type { WebhookService } from '../webhook/service.js';
+import type { EventLog } from '../webhook/event-log-repo.js';
 import type { ApiTokens } from './tokens-repo.js';
 import type { RateLimitOptions } from './rate-limit.js';
 
@@ -47,6 +48,8 @@ export interface ApiDeps {
   registry: ApiRegistry;
   store: { db: Db; messages: MessagesRepo; directory: DirectoryRepo; outbound: OutboundRepo };
   webhooks: WebhookService;
+  /** The durable event log behind `GET /events` (absent: the route answers 404). */
+  events?: EventLog;
   tokens: ApiTokens;
   log: Logger;
   config: { apiAllowPrivateUrls: boolean };

@@ -18,9 +18,9 @@ import { compose, type Middleware } from './compose.js';
 import { Composer } from './composer.js';
 import { Context } from './context.js';
 import { boundary, Watchdog } from './boundary.js';
-import { checkConfig, describeIssues } from './config-check.js';
 import { fillConfig, type ConfigDefaults } from './config-defaults.js';
 import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
+import { checkConfig, describeIssues } from './config-check.js';
 import { PluginError, ValidationError, type PluginApi, type PluginDefinition, type PluginDisposer, type PluginEventName, type PluginStore } from './plugin.js';
 import type { PluginRegistry } from './plugin-registry.js';
 

@@ -12,6 +12,10 @@ import type { BotEventType } from '../bot/types.js';
  */
 export type EndpointSource = 'panel' | 'api' | 'config';
 
+/** How deliveries are written: Standard Webhooks (signed JSON), or the wechatbot-webhook multipart callback. */
+export const WEBHOOK_FORMATS = ['standard', 'wechatbot-webhook'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
 export interface EndpointFilters {
   /** Event types to deliver; empty = all. */
   eventTypes: (BotEventType | 'webhook.test')[];
@@ -23,6 +27,7 @@ export interface EndpointFilters {
   keywords: string[];
   /** Deliver messages this account wrote itself (phone, other devices). */
   includeSelf: boolean;
+  format: WebhookFormat;
 }
 
 /** An endpoint as shown to the panel and the API (never with its secret). */
@@ -50,6 +55,7 @@ interface Row {
   chats: string;
   keywords: string;
   include_self: number;
+  format: string;
   enabled: number;
   source: string;
   created_at: number;
@@ -91,6 +97,7 @@ function toEndpoint(r: Row): WebhookEndpoint {
     chats: parseList(r.chats),
     keywords: parseList(r.keywords),
     includeSelf: r.include_self === 1,
+    format: (WEBHOOK_FORMATS as readonly string[]).includes(r.format) ? (r.format as WebhookFormat) : 'standard',
     ...(r.old_secret_until != null && { oldSecretUntil: r.old_secret_until }),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -117,7 +124,7 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
     insert: (e, secret, at) => {
       db.prepare(
         `insert into webhook_endpoints (id, url, description, secret_sealed, event_types, accounts, chats, keywords,
-           include_self, enabled, source, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           include_self, enabled, source, created_at, updated_at, format) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         e.id,
         e.url,
@@ -132,6 +139,7 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
         e.source,
         at,
         at,
+        e.format,
       );
       return toEndpoint(byId.get(e.id)!);
     },
@@ -140,7 +148,7 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
       if (!cur) return undefined;
       db.prepare(
         `update webhook_endpoints set url = ?, description = ?, event_types = ?, accounts = ?, chats = ?, keywords = ?,
-           include_self = ?, enabled = ?, source = ?, updated_at = ? where id = ?`,
+           include_self = ?, enabled = ?, source = ?, format = ?, updated_at = ? where id = ?`,
       ).run(
         p.url ?? cur.url,
         p.description ?? cur.description,
@@ -151,6 +159,7 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
         p.includeSelf === undefined ? cur.include_self : p.includeSelf ? 1 : 0,
         p.enabled === undefined ? cur.enabled : p.enabled ? 1 : 0,
         p.source ?? cur.source,
+        p.format ?? cur.format,
         at,
         id,
       );

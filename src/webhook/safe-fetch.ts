@@ -106,7 +106,7 @@ function safeDecode(s: string): string {
 
 export interface GuardedPost {
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
   allowPrivate: boolean;
   signal: AbortSignal;
   /** Answer bytes read at most (the rest is dropped). */
@@ -121,7 +121,7 @@ export interface GuardedPost {
 export function guardedPost(raw: string, o: GuardedPost): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   const url = checkUrl(raw, o.allowPrivate);
   const lib = url.protocol === 'https:' ? https : http;
-  const body = Buffer.from(o.body);
+  const body = typeof o.body === 'string' ? Buffer.from(o.body) : o.body;
   return new Promise((resolve, reject) => {
     const req = lib.request(
       url,

@@ -18,6 +18,8 @@ import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type WorkerOptions } from './wo
 import { safeFetch } from './safe-fetch.js';
 import { httpUrlSchema, normaliseHttpUrl } from '../util/http-url.js';
 import type { WebhookReply } from './reply.js';
+import { WEBHOOK_FORMATS } from './endpoints-repo.js';
+import type { DeliveryFormats } from './format.js';
 
 /** Bad input for an endpoint or a delivery operation; `issues` are field-level messages. */
 export class WebhookInputError extends Error {
@@ -46,6 +48,7 @@ export const endpointInputSchema = z.strictObject({
   keywords: stringList(200).default([]),
   includeSelf: z.boolean().default(false),
   enabled: z.boolean().default(true),
+  format: z.enum(WEBHOOK_FORMATS).default('standard'),
 });
 export type EndpointInput = z.input<typeof endpointInputSchema>;
 export const endpointPatchSchema = endpointInputSchema.partial().strict();
@@ -69,6 +72,8 @@ export interface WebhookServiceDeps {
   };
   /** How long the old secret keeps signing after a rotation (default 24 h). */
   rotationOverlapMs?: number;
+  /** Delivery formats other than Standard Webhooks (endpoints whose `format` names one). */
+  formats?: DeliveryFormats;
 }
 
 export interface DeliveryPage {
@@ -175,6 +180,7 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
     log,
     onReply,
     options,
+    ...(deps.formats && { formats: deps.formats }),
     ...(deps.allowPrivateUrls !== undefined && { allowPrivateUrls: deps.allowPrivateUrls }),
   });
   let cache: WebhookEndpoint[] | undefined;
@@ -226,7 +232,7 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
 
   const service: WebhookService = {
     eventWriter: (e) => {
-      const targets = active().filter((ep) => matches(ep, e));
+      const targets = active().filter((ep) => matches(ep, e) && (ep.format === 'standard' || (deps.formats?.[ep.format]?.accepts(e, ep) ?? true)));
       if (targets.length) enqueue(e, targets);
     },
     start: (signal) => {

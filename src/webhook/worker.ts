@@ -14,6 +14,7 @@ import { signedHeaders } from './signature.js';
 import { parseReply, type WebhookReply } from './reply.js';
 import { guardedPost } from './safe-fetch.js';
 import { FetchRefusedError } from '../util/outbound-guard.js';
+import type { DeliveryFormat, DeliveryFormats } from './format.js';
 
 export interface WorkerOptions {
   /** Deliveries in flight per endpoint (default 4). */
@@ -47,12 +48,19 @@ export interface WorkerDeps {
   /** Called with a reply found in a 2xx answer; an error is recorded in the attempt log. */
   onReply(delivery: WebhookDelivery, reply: WebhookReply): Promise<void>;
   options: WorkerOptions;
+  /** Formats other than Standard Webhooks, by endpoint `format`. */
+  formats?: DeliveryFormats;
 }
 
 const LOG_BYTES = 1024;
 const READ_BYTES = 64 * 1024;
 
 /** The start of an answer for the attempt log; nothing from a guarded (API-set) URL. */
+/** A URL an API token holder set is guarded on every connection; the panel's and WEBHOOK_URL's are the admin's. */
+function isGuarded(ep: WebhookEndpoint): boolean {
+  return ep.source === 'api';
+}
+
 function logged(guarded: boolean, text: string): { response?: string } {
   return !guarded && text ? { response: text.slice(0, LOG_BYTES) } : {};
 }
@@ -215,7 +223,23 @@ export class DeliveryWorker {
   private async deliver(ep: WebhookEndpoint, row: WebhookDelivery & { body: string }): Promise<void> {
     const { deliveries, endpoints, clock, options, log } = this.deps;
     const started = clock.now();
-    const headers = signedHeaders(endpoints.signingSecrets(ep.id, started), row.webhookId, Math.floor(started / 1000), row.body);
+    const format: DeliveryFormat | undefined = ep.format === 'standard' ? undefined : this.deps.formats?.[ep.format];
+    let request: { headers: Record<string, string>; body: string | Buffer };
+    try {
+      if (ep.format !== 'standard' && !format) throw new Error(`the ${ep.format} format is not available in this process`);
+      request = format
+        ? await format.build(row, ep)
+        : {
+            headers: {
+              ...signedHeaders(endpoints.signingSecrets(ep.id, started), row.webhookId, Math.floor(started / 1000), row.body),
+              'content-type': 'application/json',
+            },
+            body: row.body,
+          };
+    } catch (e) {
+      // The event cannot be written (its account is gone, its media cannot be read): retried like a failed attempt.
+      return this.failed(ep, row, { durationMs: 0, error: `request not built: ${(e as Error).message}` });
+    }
     let status: number | undefined;
     let text = '';
     let error: string | undefined;
@@ -224,11 +248,11 @@ export class DeliveryWorker {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     // A URL an API token holder set is guarded on every connection, and what it answers is not
     // logged (the log is readable through the API); the panel's and WEBHOOK_URL's are the admin's.
-    const guarded = ep.source === 'api';
+    const guarded = isGuarded(ep);
     try {
       const res = await guardedPost(ep.url, {
-        headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'weiroto-webhooks' },
-        body: row.body,
+        headers: { ...request.headers, 'user-agent': 'weiroto-webhooks' },
+        body: request.body,
         allowPrivate: !guarded || (this.deps.allowPrivateUrls ?? false),
         signal: AbortSignal.any([this.hardStop.signal, timeout]),
         maxBytes: READ_BYTES,
@@ -252,9 +276,16 @@ export class DeliveryWorker {
     const ok = status !== undefined && status >= 200 && status < 300;
     if (ok) {
       this.breakers.success(ep.id);
-      const found = parseReply(text);
       let note: string | undefined;
-      if (found && 'error' in found) note = `reply ignored: ${found.error}`;
+      const found = format ? undefined : parseReply(text);
+      if (format) {
+        try {
+          note = await format.onAnswer(row, ep, text);
+        } catch (e) {
+          note = `answer not handled: ${(e as Error).message}`;
+          log.warn({ delivery: row.id, err: e }, 'webhook answer not handled');
+        }
+      } else if (found && 'error' in found) note = `reply ignored: ${found.error}`;
       else if (found) {
         try {
           await this.deps.onReply(row, found.reply);
@@ -267,16 +298,39 @@ export class DeliveryWorker {
       deliveries.markDelivered(row.id, status!, at);
       return;
     }
+    this.failed(ep, row, {
+      durationMs,
+      ...(status !== undefined && { status }),
+      ...(error && { error }),
+      text,
+      retry: status === undefined || !format || format.retryAnswered,
+      retryAfter,
+    });
+  }
+
+  /** Record a failed attempt, then schedule the next one or dead-letter the row. */
+  private failed(
+    ep: WebhookEndpoint,
+    row: WebhookDelivery,
+    a: { durationMs: number; status?: number; error?: string; text?: string; retry?: boolean; retryAfter?: number | undefined },
+  ): void {
+    const { deliveries, clock, options, log } = this.deps;
+    const { status, text, retryAfter } = a;
+    const at = clock.now();
     this.breakers.failure(ep.id, at);
-    const why = error ?? `HTTP ${status}`;
+    const why = a.error ?? `HTTP ${status}`;
     deliveries.recordAttempt({
       deliveryId: row.id,
       at,
       ...(status !== undefined && { statusCode: status }),
-      durationMs,
-      ...logged(guarded, text),
+      durationMs: a.durationMs,
+      ...logged(isGuarded(ep), text ?? ''),
       error: why,
     });
+    if (a.retry === false) {
+      deliveries.markDead(row.id, status, `answered ${why}; this format is retried only when no answer arrived`, at);
+      return;
+    }
     const next = at + Math.max(backoffMs(row.attempts + 1, options.retry, clock.random), Math.min(retryAfter ?? 0, options.retry.maxMs));
     if (next > row.giveUpAt) {
       deliveries.markDead(row.id, status, `gave up after ${row.attempts + 1} attempts: ${why}`, at);

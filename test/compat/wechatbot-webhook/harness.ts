@@ -1,0 +1,86 @@
+/**
+ * weiroto as `weiroto start` wires it (src/main.ts), configured like a wechatbot-webhook compose
+ * file (COMPAT_WECHATBOT_WEBHOOK_PORT, LOGIN_API_TOKEN, RECVD_MSG_API …), against the sandbox,
+ * logged in; plus a local file server for `fileUrl` sends.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
+import { startServer, type RunningServer } from '../../../src/main.js';
+import { loadConfig } from '../../../src/config.js';
+import { silentLogger } from '../../../src/logger.js';
+import type { Bot } from '../../../src/bot/index.js';
+
+export const TOKEN = 'compat-token-123';
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Serves `/files/<name>` with a PNG-ish body (any path) and counts requests. */
+export async function startFileServer(): Promise<{ origin: string; hits: string[]; close(): Promise<void> }> {
+  const hits: string[] = [];
+  const server: Server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    if (req.url?.startsWith('/missing')) return void res.writeHead(404).end('no');
+    const type = req.url?.includes('.txt') ? 'text/plain' : req.url?.includes('noext') ? 'image/png' : 'image/png';
+    res.writeHead(200, { 'content-type': type }).end(Buffer.from('\x89PNG\r\n\x1a\nfake image bytes'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    hits,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+export interface CompatHarness {
+  sb: RunningSandbox;
+  server: RunningServer;
+  /** The compat listener's origin. */
+  origin: string;
+  bot: Bot;
+  close(): Promise<void>;
+}
+
+export async function startCompatHarness(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'w-compat-'))): Promise<CompatHarness> {
+  const sb = await startSandbox({ holdMs: 300, contacts: 10, rooms: 2, roomSize: 4, rateLimits: false, autoScanMs: 20, autoConfirmMs: 20 });
+  const config = loadConfig(
+    {
+      PORT: '0',
+      DATA_DIR: dataDir,
+      BOT_PLUGINS: '',
+      SEND_PACING: 'off',
+      WECHAT_ENDPOINT: sb.origin,
+      API_ALLOW_PRIVATE_URLS: 'true',
+      COMPAT_WECHATBOT_WEBHOOK_PORT: '0',
+      LOGIN_API_TOKEN: TOKEN,
+      ...env,
+    },
+    { envFile: false },
+  );
+  const server = await startServer({ config, log: silentLogger() });
+  const bot = await until('the account online', () => {
+    const info = server.manager.list()[0];
+    const b = info && server.manager.get(info.id);
+    return b && b.info().state === 'online' && b.directory.rooms().length > 0 ? b : undefined;
+  });
+  return {
+    sb,
+    server,
+    origin: server.compatUrl!,
+    bot,
+    close: async () => {
+      await server.close();
+      await sb.close();
+    },
+  };
+}
