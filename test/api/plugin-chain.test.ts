@@ -110,8 +110,8 @@ describe('the plugin chain (API + sandbox)', () => {
       const from = since;
       await stack.sb.control.sendMessage({ from: friend, text });
       assert.match((await sentTo(friend, (t) => t.startsWith('[') && t.includes(text))).text, /^\[\d+\] question/);
-      const id = await eventually(() => stack.store.messages.list(bot.id, { text }).items.find((m) => !m.isSelf)?.id, 10_000, 'stored');
-      const trace = await eventually(() => stack.store.traces.list(bot.id, { messageId: id })[0], 10_000, 'trace');
+      const id = await eventually(async () => (await stack.store.messages.list(bot.id, { text })).items.find((m) => !m.isSelf)?.id, 10_000, 'stored');
+      const trace = await eventually(async () => (await stack.store.traces.list(bot.id, { messageId: id }))[0], 10_000, 'trace');
       const ran = trace.steps.map((s) => s.plugin);
       assert.ok(ran.includes('ai'), ran.join(','));
       assert.equal(ran.includes('echo'), passThrough, `echo ran: ${ran.join(',')}`);
