@@ -74,7 +74,8 @@ describe('GET /api/v1/events', () => {
     server = await startServer({ config, log: silentLogger() });
     await waitUntil(() => server.manager.list()[0]?.state === 'online', 20_000, 'the account online');
   };
-  const stored = (text: string) => waitUntil(() => !!server.store.db.prepare(`select 1 from event_log where body like ?`).get(`%${text}%`), 10_000, `"${text}" in the event log`);
+  const stored = (text: string) =>
+    waitUntil(() => !!server.store.db.prepare(`select 1 from event_log where body like ?`).get(`%${text}%`), 10_000, `"${text}" in the event log`);
 
   before(async () => {
     sb = await startSandbox({ holdMs: 300, contacts: 6, rooms: 1, roomSize: 3, rateLimits: false, autoScanMs: 20, autoConfirmMs: 20 });

@@ -24,11 +24,12 @@ export interface CompatAccounts {
 /**
  * Whether the account's transport has groups.
  *
- * SEAM(ilink): transports are getting declared capabilities (design.md §4, `rooms: false` for iLink).
- * Until `Transport.capabilities` lands on main, this reads it structurally when present and takes
- * "has rooms" otherwise; once it lands, read `transport.capabilities.rooms` here and nowhere else.
+ * SEAM(ilink): transports are getting declared capabilities (design.md §4; on the ilink-client
+ * branch `Transport.capabilities = { kind, has: Set<Capability>, replyWindow? }`). Until that is on
+ * main this reads it structurally when present and takes "has rooms" otherwise; once it lands,
+ * type `transport` with it and ask `supports(transport.capabilities, 'rooms')` here, nowhere else.
  */
 export function hasRooms(bot: CompatBot): boolean {
-  const caps = (bot.transport as { capabilities?: { rooms?: boolean } }).capabilities;
-  return caps?.rooms !== false;
+  const caps = (bot.transport as { capabilities?: { has?: ReadonlySet<string> } }).capabilities;
+  return caps?.has ? caps.has.has('rooms') : true;
 }
