@@ -92,7 +92,7 @@ const get = async (path: string): Promise<{ status: number; text: string }> => {
   if (res.status !== 302) throw new Error(`login failed: ${res.status}`);
 }
 
-const older = now - (MESSAGES / 2) * 25_000;
+const older = MESSAGES / 2; // a store sequence number: the page below the middle
 const pages: [string, string][] = [
   ['message log, all chats', `/accounts/${account}/messages`],
   ['message log, one chat', `/accounts/${account}/messages?chat=${encodeURIComponent('@chat17')}`],

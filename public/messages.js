@@ -12,6 +12,9 @@
   const params = new URLSearchParams({ partial: '1' });
   if (chat) params.set('chat', chat);
   if (root.dataset.q) params.set('q', root.dataset.q);
+  // An older page stays that page: refreshed in place, never swapped for the newest rows.
+  params.set('per', root.dataset.per);
+  if (root.dataset.before) params.set('before', root.dataset.before);
   let pending = false;
   const refresh = function () {
     if (pending) return;

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { normaliseHttpUrl } from './util/http-url.js';
 
 // 0 asks the system for a free port (tests, several instances on one machine).
 const PORT_EXPECTED = 'a port number from 0 to 65535 (0 picks a free port)';
@@ -25,7 +26,36 @@ const httpOrigin = optionalString.refine(
   'an origin such as http://127.0.0.1:5701 (scheme, host and port, no path)',
 );
 
-const httpUrl = optionalString.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), 'an http:// or https:// URL');
+// The same parser every incoming URL goes through; the value comes out in its normal form.
+const httpUrl = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  try {
+    return normaliseHttpUrl(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'an http:// or https:// URL' });
+    return z.NEVER;
+  }
+});
+
+// Origins (scheme, host, port) that may be on private addresses: local model servers and the like.
+const originList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const list: string[] = [];
+    for (const item of (v ?? '').split(',').map((x) => x.trim())) {
+      if (!item) continue;
+      try {
+        const u = new URL(normaliseHttpUrl(item));
+        if (u.pathname !== '/' || u.search || u.hash) throw new Error('not an origin');
+        list.push(u.origin);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'comma-separated origins such as http://127.0.0.1:11434 (scheme, host and port, no path)' });
+        return z.NEVER;
+      }
+    }
+    return list;
+  });
 
 const booleanFlag = z
   .string()
@@ -65,6 +95,7 @@ export const configSchema = z.object({
   WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   API_ALLOW_PRIVATE_URLS: booleanFlag,
+  ALLOW_PRIVATE_ORIGINS: originList,
   API_RATE_BURST: rate.default(60),
   API_RATE_PER_SEC: rate.default(10),
   PUBLIC_URL: httpUrl,
@@ -130,6 +161,8 @@ export interface Config {
   webhookSecret: string | undefined;
   apiToken: string | undefined;
   apiAllowPrivateUrls: boolean;
+  /** ALLOW_PRIVATE_ORIGINS: origins on private addresses that plugins (the AI) may call, besides AI_BASE_URL's. */
+  allowPrivateOrigins: string[];
   /** Per-token request budget of the HTTP API: a bucket of `burst` refilled at `perSec`. */
   apiRateLimit: { burst: number; perSec: number };
   publicUrl: string | undefined;
@@ -186,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     webhookSecret: c.WEBHOOK_SECRET,
     apiToken: c.API_TOKEN,
     apiAllowPrivateUrls: c.API_ALLOW_PRIVATE_URLS,
+    allowPrivateOrigins: c.ALLOW_PRIVATE_ORIGINS,
     apiRateLimit: { burst: c.API_RATE_BURST, perSec: c.API_RATE_PER_SEC },
     publicUrl: c.PUBLIC_URL?.replace(/\/$/, ''),
     sandboxPort: c.SANDBOX_PORT,

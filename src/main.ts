@@ -10,6 +10,8 @@ import { openStore, type Store } from './store/index.js';
 import { listen, type Listening } from './http/listen.js';
 import { opsMiddleware, type ReadinessCheck } from './http/ops.js';
 import { PluginRegistry } from './pipeline/index.js';
+import { aiDeploymentDefaults } from './pipeline/config-defaults.js';
+import type { OutboundPolicy } from './util/outbound-guard.js';
 import { AccountManager } from './bot/index.js';
 import { createWebTransport } from './protocol/index.js';
 import type { RunningSandbox } from './sandbox/index.js';
@@ -102,6 +104,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const tokens = createApiTokens(store.db);
     if (config.apiToken) tokens.ensureToken(config.apiToken);
 
+    // Plugins reach private addresses only where the operator said so: everywhere with
+    // API_ALLOW_PRIVATE_URLS, else AI_BASE_URL's origin (a local model server) and ALLOW_PRIVATE_ORIGINS.
+    const pluginHttpPolicy: OutboundPolicy = {
+      allowPrivate: config.apiAllowPrivateUrls,
+      trustedOrigins: [...(config.ai.baseUrl ? [new URL(config.ai.baseUrl).origin] : []), ...config.allowPrivateOrigins],
+    };
     const manager = new AccountManager({
       store,
       log,
@@ -112,8 +120,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // left at its default, echo is switched on too.
       botPlugins: options.demo && !config.botPluginsSet ? ['echo', ...config.botPlugins] : config.botPlugins,
       dataDir: config.dataDir,
-      // AI_BASE_URL / AI_API_KEY / AI_MODEL fill the ai plugin's settings where they are left blank.
-      pluginConfigDefaults: { ai: { baseUrl: config.ai.baseUrl, apiKey: config.ai.apiKey, model: config.ai.model } },
+      // AI_BASE_URL / AI_API_KEY / AI_MODEL fill the ai plugin's settings where they are left blank;
+      // AI_API_KEY only ever goes to AI_BASE_URL.
+      pluginConfigDefaults: { ai: aiDeploymentDefaults(config.ai, pluginHttpPolicy) },
+      pluginHttpPolicy,
       createTransport: (accountId) =>
         createWebTransport({
           ...(config.wechatEndpoint && { endpoint: config.wechatEndpoint }),

@@ -7,21 +7,36 @@ import { z } from 'zod';
 import { definePlugin, type Context } from '../../src/pipeline/index.js';
 import { chatMatches, stripMentions } from '../../src/pipeline/helpers/chat-match.js';
 import { isTimeZone, localTime } from '../../src/pipeline/helpers/local-time.js';
-import { loadFile } from '../../src/pipeline/helpers/load-file.js';
+import { isUrlSource, loadFile, staysInside } from '../../src/pipeline/helpers/load-file.js';
 import { byPriority, fillTemplate, matchPattern, ruleApplies, rulesSchema, type Reply } from './rules.js';
 
 export { parseRules, exportRules, rulesSchema, ruleSchema, type Rule } from './rules.js';
 
-export const configSchema = z.object({
-  rules: rulesSchema.default([]).describe('The rules, tried from the highest priority down; the first that matches answers'),
-  timezone: z
-    .string()
-    .default('')
-    .refine(isTimeZone, 'unknown time zone (use an IANA name such as Asia/Shanghai)')
-    .describe('Time zone for time windows and {time} (IANA name, e.g. Asia/Shanghai; empty = the server’s)'),
-  passThrough: z.boolean().default(false).describe('Let later plugins see a message after a rule answered it'),
-  mediaDir: z.string().default('').describe('Folder that image/file paths in replies are read from (empty = DATA_DIR)'),
-});
+export const configSchema = z
+  .object({
+    rules: rulesSchema.default([]).describe('The rules, tried from the highest priority down; the first that matches answers'),
+    timezone: z
+      .string()
+      .default('')
+      .refine(isTimeZone, 'unknown time zone (use an IANA name such as Asia/Shanghai)')
+      .describe('Time zone for time windows and {time} (IANA name, e.g. Asia/Shanghai; empty = the server’s)'),
+    passThrough: z.boolean().default(false).describe('Let later plugins see a message after a rule answered it'),
+    mediaDir: z.string().default('').describe('Folder that image/file paths in replies are read from (empty = DATA_DIR)'),
+  })
+  .superRefine((c, ctx) => {
+    // A path that leads out of the media folder would be refused at every send: refuse it at save.
+    c.rules.forEach((rule, i) =>
+      rule.replies.forEach((reply, j) => {
+        const src = reply.source.trim();
+        if (reply.type === 'text' || !src || isUrlSource(src) || staysInside(src, c.mediaDir || undefined)) return;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'replies', j, 'source'],
+          message: `"${src}" leads out of the media folder; use a path inside ${c.mediaDir ? `"${c.mediaDir}"` : 'the data folder (relative, without ..)'} or a URL`,
+        });
+      }),
+    );
+  });
 
 export const plugin = definePlugin({
   name: 'auto-reply',

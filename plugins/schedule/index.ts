@@ -5,7 +5,7 @@
  * and that time, so a restart (even one right after queueing) never sends the same occurrence twice.
  */
 import { z } from 'zod';
-import { definePlugin, type SendTarget } from '../../src/pipeline/index.js';
+import { definePlugin, type DirectoryView, type SendTarget } from '../../src/pipeline/index.js';
 import { isTimeZone, localTime } from '../../src/pipeline/helpers/local-time.js';
 import { jobSchema, nextFire, occurrences, type Job } from './jobs.js';
 
@@ -31,6 +31,14 @@ export const configSchema = z.object({
   catchUpMinutes: z.number().min(0).default(10).describe('After a restart, a send missed by at most this long still goes out (once)'),
 });
 
+/** A job's chat: a room (by id or topic) first, then a contact (id, remark, nickname or alias). */
+function targetOf(d: DirectoryView, entry: string): SendTarget | undefined {
+  const r = d.room(entry) ?? d.findRoom(entry);
+  if (r) return { id: r.id };
+  const c = d.contact(entry) ?? d.find(entry);
+  return c ? { id: c.id } : undefined;
+}
+
 /** Longest single sleep: setTimeout cannot wait more than ~24 days, and clocks drift. */
 const MAX_SLEEP = 3600_000;
 
@@ -38,29 +46,36 @@ export const plugin = definePlugin({
   name: 'schedule',
   description: 'Sends messages to chats on cron expressions or at a given time, once per occurrence across restarts',
   config: configSchema,
+  check(config, { bot }) {
+    const d = bot.directory;
+    // An account that never logged in has no directory yet: its chats cannot be checked.
+    if (d.contacts().length === 0 && d.rooms().length === 0) return [];
+    return config.jobs.flatMap((job, i) =>
+      job.to
+        .map((entry, k) => ({ entry, k }))
+        .filter(({ entry }) => !targetOf(d, entry))
+        .map(({ entry, k }) => ({ path: `jobs.${i}.to.${k}`, message: `no group or contact "${entry}" in this account` })),
+    );
+  },
   setup(api, config) {
     const stop = new AbortController();
-    const d = api.bot.directory;
-    const target = (entry: string): SendTarget | undefined => {
-      const r = d.room(entry) ?? d.findRoom(entry);
-      if (r) return { id: r.id };
-      const c = d.contact(entry) ?? d.find(entry);
-      return c ? { id: c.id } : undefined;
-    };
 
     async function fire(job: Job, at: number): Promise<void> {
       const t = localTime(at, job.timezone || config.timezone);
       const text = job.text.replace(/\{(date|time)\}/g, (_, k: 'date' | 'time') => t[k]);
+      const missing: string[] = [];
       for (const entry of job.to) {
-        const to = target(entry);
+        const to = targetOf(api.bot.directory, entry);
         if (!to) {
-          api.log.warn({ job: job.name, chat: entry }, 'scheduled chat not found; skipped');
+          missing.push(entry);
           continue;
         }
         await api.send(to, text, { idempotencyKey: `schedule:${job.name}:${at}:${entry}` });
       }
       api.store.set(`fired:${job.name}`, at);
-      api.log.info({ job: job.name, at: new Date(at).toISOString() }, 'scheduled message sent');
+      const sent = job.to.length - missing.length;
+      if (missing.length) api.log.warn({ job: job.name, missing, sent }, 'scheduled chats not found (left since the job was saved?); skipped');
+      if (sent) api.log.info({ job: job.name, at: new Date(at).toISOString(), chats: sent }, 'scheduled message sent');
     }
 
     async function loop(job: Job): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { isTimeZone } from '../../src/pipeline/helpers/local-time.js';
 
 const validCron = (p: string): boolean => {
   try {
@@ -23,10 +24,15 @@ export const jobSchema = z
     text: z.string().min(1, 'a job needs a text').describe('The message ({date} and {time} are filled in)'),
     cron: z.string().default('').describe('Cron expression, e.g. "0 9 * * 1-5" (9:00 on weekdays); leave empty for a one-off'),
     at: z.string().default('').describe('One-off time, e.g. 2025-05-01T09:00 (in the time zone); leave empty for cron'),
-    timezone: z.string().default('').describe('IANA time zone (empty = the plugin’s)'),
+    timezone: z
+      .string()
+      .default('')
+      .refine(isTimeZone, 'unknown time zone (use an IANA name such as Asia/Shanghai)')
+      .describe('IANA time zone (empty = the plugin’s)'),
   })
   .superRefine((j, ctx) => {
-    if (!j.cron === !j.at) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'set either cron or at (not both)' });
+    if (!j.cron && !j.at) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'a job needs a cron expression (repeating) or an at time (once)' });
+    if (j.cron && j.at) ctx.addIssue({ code: 'custom', path: ['at'], message: 'set cron or at, not both' });
     if (j.cron && !validCron(j.cron)) ctx.addIssue({ code: 'custom', path: ['cron'], message: `invalid cron expression "${j.cron}"` });
     if (j.at && !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?(Z|[+-]\d\d:\d\d)?$/.test(j.at))
       ctx.addIssue({

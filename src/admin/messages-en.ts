@@ -145,6 +145,8 @@ export const EN = {
   'messages.from': 'From',
   'messages.content': 'Content',
   'messages.older': 'Older',
+  'messages.perPage': 'Messages per page',
+  'messages.perPageN': '{n} per page',
   'messages.send': 'Send a message',
   'messages.to': 'To (chat id)',
   'messages.text': 'Text',

@@ -147,6 +147,8 @@ export const ZH_CN: Record<keyof typeof EN, string> = {
   'messages.from': '发送者',
   'messages.content': '内容',
   'messages.older': '更早',
+  'messages.perPage': '每页消息数',
+  'messages.perPageN': '每页 {n} 条',
   'messages.send': '发送消息',
   'messages.to': '发送给（会话 ID）',
   'messages.text': '文本',

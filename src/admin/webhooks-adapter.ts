@@ -60,7 +60,7 @@ export function adaptWebhooks(service: unknown): WebhooksAdapter | undefined {
     list: () => svc.listEndpoints(),
     get: (id) => svc.getEndpoint(id),
     create: async (input) => guard(() => svc.createEndpoint(input, { source: 'panel' })),
-    update: async (id, input) => void guard(() => svc.updateEndpoint(id, input)),
+    update: async (id, input) => void guard(() => svc.updateEndpoint(id, input, { source: 'panel' })),
     remove: async (id) => {
       if (!svc.deleteEndpoint(id)) throw Object.assign(new Error('no such endpoint'), { status: 404, expose: true });
     },

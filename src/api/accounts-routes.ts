@@ -3,9 +3,10 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { Contact, Room } from '../transport/model.js';
-import type { OutgoingContent, SendTarget } from '../bot/types.js';
-import type { StoredMessage } from '../store/messages-repo.js';
+import type { BotInfo, OutgoingContent, SendTarget } from '../bot/types.js';
+import type { PluginInfo } from '../pipeline/plugin-host.js';
 import { safeFetch } from '../webhook/safe-fetch.js';
+import { checkConfig, describeIssues, ValidationError } from '../pipeline/index.js';
 import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor, limitOf, pageOf } from './paging.js';
 import type { ApiBot, ApiDeps } from './types.js';
@@ -92,6 +93,42 @@ function parseSend(ctx: Koa.Context): {
   return { to: d.to, url: d.url, ...(d.type && { type: d.type }), ...(d.name && { name: d.name }) };
 }
 
+/** `?wait=`: absent or `false` = answer at once; `true` (or empty) = up to 30 s; else milliseconds up to 120000. */
+function parseWait(wait: unknown): number | undefined {
+  if (wait === undefined || wait === 'false') return undefined;
+  const ms = wait === 'true' || wait === '' ? 30_000 : typeof wait === 'string' && /^\d+$/.test(wait) ? Number(wait) : NaN;
+  if (!Number.isFinite(ms) || ms > 120_000) throw new ApiError(400, 'bad_request', 'wait must be true, false or milliseconds up to 120000.');
+  return ms;
+}
+
+/**
+ * A contact, room or account with `avatar` as weiroto's own signed link: WeChat's avatar URLs only
+ * work with the session's skey, which is never handed out.
+ */
+function withAvatarLink<T extends { id: string; avatar?: string }>(deps: ApiDeps, account: string, x: T): T {
+  const { avatar: _wechat, ...rest } = x;
+  const link = deps.webhooks.mediaLinks.avatarLink(account, x.id);
+  return (link ? { ...rest, avatar: link } : rest) as T;
+}
+
+function infoOf(deps: ApiDeps, info: BotInfo): BotInfo {
+  return info.self ? { ...info, self: withAvatarLink(deps, info.id, info.self) } : info;
+}
+
+/**
+ * Plugin settings as the API shows them: write-only fields (the ai plugin's apiKey) are left out,
+ * and `secretsSet` names those that hold a value. A PUT without them keeps them.
+ */
+function withoutSecrets(deps: ApiDeps, info: PluginInfo): PluginInfo & { secretsSet: string[] } {
+  const config = { ...(info.config as Record<string, unknown>) };
+  const secretsSet: string[] = [];
+  for (const f of deps.registry.secretFields(info.name)) {
+    if (typeof config[f] === 'string' && config[f] !== '') secretsSet.push(f);
+    delete config[f];
+  }
+  return { ...info, config, secretsSet };
+}
+
 function directoryOf<T>(live: T[], stored: () => T[]): T[] {
   return live.length ? live : stored();
 }
@@ -105,11 +142,11 @@ function matchesQuery(q: string | undefined, ...fields: (string | undefined)[]):
 /** Register the account routes on a router mounted at /api/v1. */
 export function accountRoutes(router: Router, deps: ApiDeps, options: { idempotencyKeyOf(ctx: Koa.Context): string | undefined }): void {
   router.get('/accounts', (ctx) => {
-    ctx.body = { items: deps.manager.list() };
+    ctx.body = { items: deps.manager.list().map((i) => infoOf(deps, i)) };
   });
 
   router.get('/accounts/:id', (ctx) => {
-    ctx.body = bot(deps, ctx).info();
+    ctx.body = infoOf(deps, bot(deps, ctx).info());
   });
 
   router.get('/accounts/:id/contacts', (ctx) => {
@@ -118,7 +155,8 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     const all = directoryOf<Contact>(b.directory.contacts(), () => deps.store.directory.contacts(String(ctx.params.id)))
       .filter((c) => matchesQuery(q, c.name, c.remark, c.alias, c.id, c.stableId))
       .sort((a, b2) => a.name.localeCompare(b2.name) || a.id.localeCompare(b2.id));
-    ctx.body = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
+    const page = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
+    ctx.body = { ...page, items: page.items.map((c) => withAvatarLink(deps, String(ctx.params.id), c)) };
   });
 
   router.get('/accounts/:id/rooms', (ctx) => {
@@ -127,43 +165,33 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     const all = directoryOf<Room>(b.directory.rooms(), () => deps.store.directory.rooms(String(ctx.params.id)))
       .filter((r) => matchesQuery(q, r.topic, r.id, r.stableId))
       .sort((a, b2) => a.topic.localeCompare(b2.topic) || a.id.localeCompare(b2.id));
-    ctx.body = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
+    const page = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
+    ctx.body = { ...page, items: page.items.map((r) => withAvatarLink(deps, String(ctx.params.id), r)) };
   });
 
   router.get('/accounts/:id/messages', (ctx) => {
     bot(deps, ctx);
     const account = String(ctx.params.id);
-    const limit = limitOf(ctx.query.limit);
+    // Newest first; the cursor is the store's unique sequence number of the last row looked at
+    // (keyset paging), so messages that share a timestamp are neither lost nor repeated.
     const c = decodeCursor(ctx.query.cursor as string | undefined);
-    // Newest first. The cursor is the last time returned and how many messages with exactly that
-    // time were already returned, so messages sharing a millisecond are neither lost nor repeated.
-    const t = c === undefined ? undefined : Number(c.t);
-    const n = c === undefined ? 0 : Number(c.n);
-    if (c !== undefined && (!Number.isFinite(t) || !Number.isInteger(n) || n < 0))
-      throw new ApiError(400, 'bad_cursor', 'The cursor is not one this API gave out.');
+    const before = c === undefined ? undefined : Number(c.s);
+    if (before !== undefined && !Number.isSafeInteger(before)) throw new ApiError(400, 'bad_cursor', 'The cursor is not one this API gave out.');
     const chatId = typeof ctx.query.chatId === 'string' && ctx.query.chatId ? ctx.query.chatId : undefined;
     const text = typeof ctx.query.q === 'string' && ctx.query.q ? ctx.query.q : undefined;
-    const rows = deps.store.messages.list(account, {
+    const page = deps.store.messages.list(account, {
       ...(chatId && { chatId }),
       ...(text && { text }),
-      ...(t !== undefined && { before: t + 1 }),
-      limit: Math.min(500, limit + n + 1),
+      ...(before !== undefined && { beforeSeq: before }),
+      limit: limitOf(ctx.query.limit),
     });
-    const firstOther = rows.findIndex((m) => m.createdAt !== t);
-    const skipped = t === undefined ? rows : rows.slice(Math.min(n, firstOther === -1 ? rows.length : firstOther));
-    const items = skipped.slice(0, limit);
-    const more = skipped.length > limit;
-    let next: string | undefined;
-    if (more && items.length) {
-      const last = items[items.length - 1]!;
-      const sameTime = items.filter((m: StoredMessage) => m.createdAt === last.createdAt).length;
-      next = encodeCursor({ t: last.createdAt, n: (last.createdAt === t ? n : 0) + sameTime });
-    }
-    ctx.body = { items, ...(next && { next }) };
+    ctx.body = { items: page.items, ...(page.next !== undefined && { next: encodeCursor({ s: page.next }) }) };
   });
 
   router.post('/accounts/:id/messages', async (ctx) => {
     const b = bot(deps, ctx);
+    // Every part of the request is checked before anything is fetched, written or queued.
+    const waitMs = parseWait(ctx.query.wait);
     const req = parseSend(ctx);
     let content: OutgoingContent;
     if (req.text !== undefined) content = { type: 'text', text: req.text };
@@ -183,12 +211,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
       if (e instanceof TypeError) throw new ApiError(422, 'invalid', e.message);
       throw e;
     }
-    const wait = ctx.query.wait;
-    if (wait !== undefined && wait !== 'false') {
-      const ms = wait === 'true' || wait === '' ? 30_000 : Number(wait);
-      if (!Number.isFinite(ms) || ms < 0 || ms > 120_000) throw new ApiError(400, 'bad_request', 'wait must be true or milliseconds up to 120000.');
-      record = await b.waitFor(record.id, ms);
-    }
+    if (waitMs !== undefined) record = await b.waitFor(record.id, waitMs);
     ctx.status = record.status === 'sent' ? 200 : record.status === 'failed' ? 502 : 202;
     ctx.body = publicRecord(record as unknown as Record<string, unknown>);
   });
@@ -203,7 +226,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
   router.get('/accounts/:id/plugins', async (ctx) => {
     const b = bot(deps, ctx);
     await deps.manager.ready?.(String(ctx.params.id));
-    ctx.body = { items: b.plugins.list() };
+    ctx.body = { items: b.plugins.list().map((p) => withoutSecrets(deps, p)) };
   });
 
   router.put('/accounts/:id/plugins/:name', async (ctx) => {
@@ -216,14 +239,24 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     if (body.data.enabled === undefined && body.data.config === undefined) throw new ApiError(422, 'invalid', 'Give enabled, config or both.');
     // Validate everything first: a bad config changes nothing, not even the enabled flag.
     if (body.data.config !== undefined) {
-      const parsed = def.config.safeParse(body.data.config);
-      if (!parsed.success) throw invalid(parsed.error, `Invalid config for ${name}`);
+      const checked = checkConfig(def, body.data.config);
+      if (!checked.ok) throw new ApiError(422, 'invalid', `Invalid config for ${name}: ${describeIssues(checked.issues)}`, checked.issues);
     }
     await deps.manager.ready?.(String(ctx.params.id));
-    if (body.data.config !== undefined) await b.plugins.configure(name, body.data.config);
+    if (body.data.config !== undefined) {
+      try {
+        await b.plugins.configure(name, body.data.config); // also the plugin's checks against the account
+      } catch (e) {
+        if (e instanceof ValidationError) throw new ApiError(422, 'invalid', e.message, e.issues);
+        throw e;
+      }
+    }
     if (body.data.enabled === true) await b.plugins.enable(name);
     if (body.data.enabled === false) await b.plugins.disable(name);
-    ctx.body = b.plugins.list().find((p) => p.name === name);
+    ctx.body = withoutSecrets(
+      deps,
+      b.plugins.list().find((p) => p.name === name)!,
+    );
   });
 
   router.get('/plugins', (ctx) => {

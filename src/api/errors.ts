@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { ValidationError } from '../pipeline/plugin.js';
 import { TargetNotFoundError } from '../bot/bot.js';
 import { WebhookInputError } from '../webhook/service.js';
-import { FetchRefusedError } from '../webhook/safe-fetch.js';
+import { FetchRefusedError } from '../util/outbound-guard.js';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';

@@ -25,7 +25,7 @@ export interface ApiBot {
     disable(name: string): Promise<void>;
     configure(name: string, config: unknown): Promise<unknown>;
   };
-  readonly transport: { download(message: Message): Promise<Buffer> };
+  readonly transport: { download(message: Message): Promise<Buffer>; downloadAvatar(id: string): Promise<Buffer> };
 }
 
 export interface ApiManager {
@@ -39,6 +39,7 @@ export interface ApiRegistry {
   list(): PluginDefinition[];
   get(name: string): PluginDefinition | undefined;
   jsonSchema(name: string): unknown;
+  secretFields(name: string): string[];
 }
 
 export interface ApiDeps {

@@ -2,7 +2,8 @@
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
-import { checkHostResolvesPublic } from '../webhook/safe-fetch.js';
+import { checkHostResolvesPublic } from '../util/outbound-guard.js';
+import { parseHttpUrl } from '../util/http-url.js';
 import type { DeliveryStatus } from '../webhook/deliveries-repo.js';
 import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor, limitOf } from './paging.js';
@@ -31,11 +32,19 @@ function deliveryOf(deps: ApiDeps, ctx: Koa.Context, endpointId: string): number
   return n;
 }
 
-/** Endpoints registered through the API may not point into this machine's network (unless allowed). */
+/**
+ * A URL set through the API may not point into this machine's network (unless allowed). It is
+ * checked in its parsed form, the one that is stored and called; a URL that does not parse is
+ * left to the schema, which reports it.
+ */
 async function checkTarget(deps: ApiDeps, body: unknown): Promise<void> {
   const url = (body as { url?: unknown } | undefined)?.url;
   if (typeof url !== 'string' || deps.config.apiAllowPrivateUrls) return;
-  if (!/^https?:\/\//.test(url)) return; // the schema reports the bad URL
+  try {
+    parseHttpUrl(url);
+  } catch {
+    return;
+  }
   await checkHostResolvesPublic(url);
 }
 
@@ -61,7 +70,7 @@ export function webhookRoutes(router: Router, deps: ApiDeps): void {
   router.patch('/webhooks/:id', async (ctx) => {
     const id = endpointOf(deps, ctx);
     await checkTarget(deps, ctx.request.body);
-    ctx.body = w.updateEndpoint(id, ctx.request.body ?? {});
+    ctx.body = w.updateEndpoint(id, ctx.request.body ?? {}, { source: 'api' });
   });
 
   router.delete('/webhooks/:id', (ctx) => {

@@ -9,6 +9,8 @@ import type { Transport } from '../transport/transport.js';
 import { isTransportError } from '../transport/errors.js';
 import type { Store } from '../store/index.js';
 import { PluginHost } from '../pipeline/plugin-host.js';
+import type { ConfigDefaults } from '../pipeline/config-defaults.js';
+import type { OutboundPolicy } from '../util/outbound-guard.js';
 import type { PluginRegistry } from '../pipeline/plugin-registry.js';
 import { Bot } from './bot.js';
 import { SAFE_PACING, type PacingProfile } from './pacing.js';
@@ -17,7 +19,7 @@ import type { BotEvent, BotInfo, EventWriter } from './types.js';
 
 export type ManagerStore = Pick<
   Store,
-  'db' | 'accounts' | 'sessions' | 'kv' | 'messages' | 'directory' | 'outbound' | 'stats' | 'traces' | 'pluginSettings' | 'pluginErrors'
+  'db' | 'box' | 'accounts' | 'sessions' | 'kv' | 'messages' | 'directory' | 'outbound' | 'stats' | 'traces' | 'pluginSettings' | 'pluginErrors'
 >;
 
 export interface AccountManagerDeps {
@@ -32,7 +34,9 @@ export interface AccountManagerDeps {
   /** BOT_PLUGINS: plugins on for an account with no saved settings. */
   botPlugins?: string[];
   /** Host values that fill blank plugin settings, per plugin (e.g. AI_* for `ai`). */
-  pluginConfigDefaults?: Record<string, Record<string, unknown>>;
+  pluginConfigDefaults?: Record<string, ConfigDefaults>;
+  /** Who plugins' `api.http` may reach on private addresses (default: nobody). */
+  pluginHttpPolicy?: OutboundPolicy;
   /** DATA_DIR, for plugins (`api.dataDir`). */
   dataDir?: string;
   /** Synchronous writers called inside the transaction that stores each event (webhook outbox). */
@@ -222,6 +226,8 @@ export class AccountManager {
       clock: this.clock,
       defaults: this.deps.botPlugins ?? [],
       ...(this.deps.pluginConfigDefaults && { configDefaults: this.deps.pluginConfigDefaults }),
+      ...(this.deps.pluginHttpPolicy && { httpPolicy: this.deps.pluginHttpPolicy }),
+      secrets: s.box,
       ...(this.deps.dataDir && { dataDir: this.deps.dataDir }),
       ...(this.deps.pluginTimeoutMs !== undefined && { timeoutMs: this.deps.pluginTimeoutMs }),
       onError: (e) => bot.reportError(e),

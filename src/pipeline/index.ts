@@ -8,12 +8,14 @@ export {
   ValidationError,
   type PluginApi,
   type PluginDefinition,
+  type ConfigIssue,
   type PluginDisposer,
   type PluginEventName,
   type PluginEventHandler,
   type PluginStore,
   type UseOptions,
 } from './plugin.js';
+export { checkConfig, describeIssues, unknownKeys, nearestKey } from './config-check.js';
 export { PluginHost, type PluginHostDeps, type PluginInfo } from './plugin-host.js';
 export { PluginRegistry, builtinPluginDir, type PluginLoadProblem, type RegistryLoadOptions } from './plugin-registry.js';
 export type { BotHandle, DirectoryView, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../bot/types.js';

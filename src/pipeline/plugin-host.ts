@@ -18,6 +18,9 @@ import { compose, type Middleware } from './compose.js';
 import { Composer } from './composer.js';
 import { Context } from './context.js';
 import { boundary, Watchdog } from './boundary.js';
+import { fillConfig, type ConfigDefaults } from './config-defaults.js';
+import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
+import { checkConfig, describeIssues } from './config-check.js';
 import { PluginError, ValidationError, type PluginApi, type PluginDefinition, type PluginDisposer, type PluginEventName, type PluginStore } from './plugin.js';
 import type { PluginRegistry } from './plugin-registry.js';
 
@@ -46,11 +49,18 @@ export interface PluginHostDeps {
   /** Plugins switched on for an account with no saved settings (BOT_PLUGINS). */
   defaults: string[];
   /**
-   * Host-level values per plugin that fill settings left blank (undefined or ""), e.g.
-   * `{ ai: { baseUrl: AI_BASE_URL, apiKey: AI_API_KEY, model: AI_MODEL } }`. The saved settings
+   * Host-level values per plugin that fill settings left blank (undefined or ""), or a function
+   * that decides (`aiDeploymentDefaults`: AI_API_KEY only for AI_BASE_URL). The saved settings
    * stay as the operator wrote them; only what `setup` receives is filled.
    */
-  configDefaults?: Record<string, Record<string, unknown>>;
+  configDefaults?: Record<string, ConfigDefaults>;
+  /**
+   * Who plugins' `api.http` may reach on private or loopback addresses (every connection is
+   * checked, redirects included). Default: none.
+   */
+  httpPolicy?: OutboundPolicy;
+  /** Seals write-only settings (JSON Schema `writeOnly`, e.g. the ai plugin's apiKey) at rest: the store's SecretBox. */
+  secrets?: { seal(plain: string): string; open(sealed: string): string };
   /** DATA_DIR, handed to plugins as `api.dataDir` (files they read or write). */
   dataDir?: string;
   /** A plugin's own time per message (and for setup) before it is reported as hung. Default 10 s. */
@@ -117,10 +127,13 @@ export class PluginHost {
       const byName = new Map(saved.map((s) => [s.plugin, s]));
       const defaults = this.deps.defaults;
       let order = saved.length ? Math.max(...saved.map((s) => s.order)) + 1 : defaults.length;
+      let plaintextSecrets = false;
       for (const def of this.deps.registry.list()) {
         const s = byName.get(def.name);
         let config: unknown;
-        const parsed = def.config.safeParse(s?.config ?? {});
+        const stored = this.openSecrets(def.name, s?.config ?? {});
+        plaintextSecrets ||= stored.plaintext;
+        const parsed = def.config.safeParse(stored.config);
         if (parsed.success) config = parsed.data;
         else {
           this.deps.log.warn({ plugin: def.name, issues: issuesOf(parsed.error) }, 'saved plugin config no longer valid; using defaults');
@@ -137,6 +150,8 @@ export class PluginHost {
       for (const ev of PLUGIN_EVENTS) this.unsubscribe.push(this.deps.bot.on(ev, (p) => this.dispatch(ev, p)));
       for (const slot of this.ordered()) if (slot.enabled) slot.instance = await this.setup(slot, slot.config);
       this.recompose();
+      // Settings written before secrets were sealed are sealed now.
+      if (plaintextSecrets) this.save();
     });
   }
 
@@ -181,17 +196,16 @@ export class PluginHost {
 
   /**
    * Validate and store a new config; an enabled plugin is set up again with it.
-   * Throws ValidationError (with the schema's messages) when the config does not fit.
+   * Throws ValidationError (with the schema's messages, unknown keys and the plugin's own checks) when the config does not fit.
    */
   configure(name: string, config: unknown): Promise<unknown> {
     return this.exclusive(async () => {
       const slot = this.slot(name);
-      const parsed = slot.def.config.safeParse(config);
-      if (!parsed.success) {
-        const issues = issuesOf(parsed.error);
-        throw new ValidationError(`Invalid config for ${name}: ${issues.map((i) => (i.path ? `${i.path}: ` : '') + i.message).join('; ')}`, issues);
-      }
-      slot.config = parsed.data;
+      const checked = checkConfig(slot.def, this.keepSecrets(slot, config), this.deps.bot);
+      if (!checked.ok) throw new ValidationError(`Invalid config for ${name}: ${describeIssues(checked.issues)}`, checked.issues);
+      // Settings that cannot work with the host's values (an own AI baseUrl without its own key) are refused before anything changes.
+      fillConfig(checked.config, this.deps.configDefaults?.[name]);
+      slot.config = checked.config;
       if (slot.enabled) {
         const old = slot.instance;
         slot.instance = await this.setup(slot, slot.config);
@@ -291,8 +305,44 @@ export class PluginHost {
   }
 
   private save(): void {
-    const settings: PluginSetting[] = this.ordered().map((s) => ({ plugin: s.def.name, enabled: s.enabled, order: s.order, config: s.config }));
+    const settings: PluginSetting[] = this.ordered().map((s) => ({
+      plugin: s.def.name,
+      enabled: s.enabled,
+      order: s.order,
+      config: this.sealSecrets(s.def.name, s.config),
+    }));
     this.deps.settings.saveAll(this.deps.account, settings);
+  }
+
+  /** A write-only setting left out of a new config keeps its stored value ("" clears it). */
+  private keepSecrets(slot: Slot, config: unknown): unknown {
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) return config;
+    const current = (slot.config ?? {}) as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...(config as Record<string, unknown>) };
+    for (const f of this.deps.registry.secretFields(slot.def.name)) if (out[f] === undefined && current[f] !== undefined) out[f] = current[f];
+    return out;
+  }
+
+  private sealSecrets(name: string, config: unknown): unknown {
+    const box = this.deps.secrets;
+    if (!box || typeof config !== 'object' || config === null) return config;
+    const out: Record<string, unknown> = { ...(config as Record<string, unknown>) };
+    for (const f of this.deps.registry.secretFields(name)) if (typeof out[f] === 'string' && out[f] !== '') out[f] = { sealed: box.seal(out[f] as string) };
+    return out;
+  }
+
+  private openSecrets(name: string, config: unknown): { config: unknown; plaintext: boolean } {
+    if (typeof config !== 'object' || config === null) return { config, plaintext: false };
+    const out: Record<string, unknown> = { ...(config as Record<string, unknown>) };
+    let plaintext = false;
+    for (const f of this.deps.registry.secretFields(name)) {
+      const v = out[f];
+      if (typeof v === 'object' && v !== null && typeof (v as { sealed?: unknown }).sealed === 'string') {
+        if (!this.deps.secrets) throw new Error(`The ${name} setting ${f} is sealed and no secret key was given to open it`);
+        out[f] = this.deps.secrets.open((v as { sealed: string }).sealed);
+      } else if (typeof v === 'string' && v !== '' && this.deps.secrets) plaintext = true;
+    }
+    return { config: out, plaintext };
   }
 
   /** Compose once per change; the assignment is the atomic swap. */
@@ -360,9 +410,9 @@ export class PluginHost {
   private async setup(slot: Slot, saved: unknown): Promise<Instance | undefined> {
     const name = slot.def.name;
     const inst: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
-    const config = fillBlanks(saved, this.deps.configDefaults?.[name]);
-    const api = this.api(name, config, inst);
     try {
+      const config = fillConfig(saved, this.deps.configDefaults?.[name]);
+      const api = this.api(name, config, inst);
       const out = slot.def.setup(api as PluginApi<never>, config as never);
       const disposer = out instanceof Promise ? await this.withTimeout(out, name) : out;
       if (typeof disposer === 'function') inst.disposers.push(disposer);
@@ -427,7 +477,10 @@ export class PluginHost {
         disable: (other) => host.disable(other),
       },
       get http() {
-        return (http ??= axios.create({ timeout: 30_000 }));
+        // The guarded client: private addresses only as the policy allows, on every connection
+        // and redirect; no proxy from the environment (the guard would judge the proxy instead).
+        const agents = guardedAgents(host.deps.httpPolicy ?? { allowPrivate: false });
+        return (http ??= axios.create({ timeout: 30_000, httpAgent: agents.http, httpsAgent: agents.https, proxy: false }));
       },
       use(mw, options = {}) {
         const m = mw instanceof Composer ? mw.middleware() : mw;
@@ -449,14 +502,4 @@ export class PluginHost {
       },
     };
   }
-}
-
-/** `saved` with every blank (undefined or "") top-level field taken from `defaults`, when given. */
-function fillBlanks(saved: unknown, defaults: Record<string, unknown> | undefined): unknown {
-  if (!defaults || typeof saved !== 'object' || saved === null || Array.isArray(saved)) return saved;
-  const out: Record<string, unknown> = { ...(saved as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(defaults)) {
-    if (v !== undefined && v !== '' && (out[k] === undefined || out[k] === '')) out[k] = v;
-  }
-  return out;
 }

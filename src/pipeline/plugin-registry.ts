@@ -108,4 +108,12 @@ export class PluginRegistry {
     }
     return s;
   }
+
+  /** Names of a plugin's write-only settings (JSON Schema `writeOnly` or `format: password`): sealed at rest, never shown. */
+  secretFields(name: string): string[] {
+    const props = (this.jsonSchema(name) as { properties?: Record<string, { writeOnly?: boolean; format?: string }> }).properties ?? {};
+    return Object.entries(props)
+      .filter(([, p]) => p.writeOnly === true || p.format === 'password')
+      .map(([k]) => k);
+  }
 }

@@ -77,7 +77,18 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   description: string;
   /** zod schema with defaults: validates settings, fills defaults and draws the panel form. */
   config: S;
+  /**
+   * Checks that need the account, run at save after the schema passed (API, panel): e.g. that the
+   * chats a setting names exist. Each issue refuses the config and is shown beside its field.
+   */
+  check?(config: z.infer<S>, account: { bot: BotHandle }): ConfigIssue[];
   setup(api: PluginApi<z.infer<S>>, config: z.infer<S>): void | PluginDisposer | Promise<void | PluginDisposer>;
+}
+
+/** One problem with a config: the dotted path of the setting (`jobs.0.timezone`) and what is wrong. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
 }
 
 /**
@@ -115,7 +126,7 @@ export class ValidationError extends Error {
   override readonly name = 'ValidationError';
   constructor(
     message: string,
-    readonly issues: { path: string; message: string }[],
+    readonly issues: ConfigIssue[],
   ) {
     super(message);
   }

@@ -199,10 +199,13 @@ async function getRanged(core: SessionCore, url: string, what: string): Promise<
   return Buffer.concat(parts, got);
 }
 
-/** The avatar path of a contact entry with the session's current skey (old ones get 0 bytes). */
+/**
+ * The avatar path of a contact entry with the session's current skey: the directory keeps paths
+ * without it (`avatarPath`), and WeChat answers 0 bytes to a stale one.
+ */
 export function avatarUrl(webHost: string, path: string, skey: string): string {
   const u = new URL(path, `https://${webHost}`);
-  if (u.searchParams.has('skey')) u.searchParams.set('skey', skey);
+  u.searchParams.set('skey', skey);
   return u.href;
 }
 

@@ -100,7 +100,7 @@ export function parseContact(raw: RawContact, selfId?: string, stableId?: string
   const remark = opt(raw.RemarkName);
   if (remark) c.remark = remark;
   if (raw.Alias) c.alias = raw.Alias;
-  if (raw.HeadImgUrl) c.avatar = raw.HeadImgUrl;
+  if (raw.HeadImgUrl) c.avatar = avatarPath(raw.HeadImgUrl);
   const sig = opt(raw.Signature);
   if (sig) c.signature = sig;
   if (raw.Province) c.province = raw.Province;
@@ -138,10 +138,32 @@ export function parseRoom(raw: RawContact, selfId: string | undefined, stableId?
   if (sid) room.stableId = sid;
   const owner = raw.ChatRoomOwner || previous?.ownerId;
   if (owner) room.ownerId = owner;
-  if (raw.HeadImgUrl) room.avatar = raw.HeadImgUrl;
+  if (raw.HeadImgUrl) room.avatar = avatarPath(raw.HeadImgUrl);
   const handle = raw.EncryChatRoomId || previous?.handle;
   if (handle) room.handle = handle;
   return room;
+}
+
+/** Query parameters of a HeadImgUrl that belong to the session, not to the picture. */
+const SESSION_PARAMS = ['skey', 'pass_ticket', 'sid', 'uin', 'webwx_data_ticket'];
+
+/**
+ * A HeadImgUrl without the session's secrets (§5.3: it carries `skey`), so that what is kept in
+ * the directory and shown by the API is no credential; downloads add the current skey again.
+ *
+ * @example
+ *   avatarPath('/cgi-bin/mmwebwx-bin/webwxgeticon?seq=1&username=@a&skey=@crypt_x'); // '/cgi-bin/mmwebwx-bin/webwxgeticon?seq=1&username=%40a'
+ */
+export function avatarPath(headImgUrl: string): string {
+  const relative = headImgUrl.startsWith('/');
+  let u: URL;
+  try {
+    u = new URL(headImgUrl, 'https://wx.qq.com');
+  } catch {
+    return '';
+  }
+  for (const p of SESSION_PARAMS) u.searchParams.delete(p);
+  return relative ? u.pathname + u.search : u.href;
 }
 
 /** Whether a room entry still needs a batchgetcontact for its members. */

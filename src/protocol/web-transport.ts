@@ -4,6 +4,7 @@
  * and exposes sends, downloads and contact operations. Every loop runs under one AbortController.
  */
 import type { Logger } from '../logger.js';
+import { UnsupportedError, WEB_CAPABILITIES } from '../transport/capabilities.js';
 import { silentLogger } from '../logger.js';
 import { TransportError, isTransportError } from '../transport/errors.js';
 import type { Contact, FriendRequest, Message, Room, SentMessage } from '../transport/model.js';
@@ -68,6 +69,7 @@ function emptyState(): SessionState {
 }
 
 class WebTransport implements Transport {
+  readonly capabilities = WEB_CAPABILITIES;
   private readonly events: TypedEmitter;
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -420,6 +422,10 @@ class WebTransport implements Transport {
   }
   markRead(chatId: string): Promise<void> {
     return ops.markRead(this.need(), chatId);
+  }
+
+  setTyping(): Promise<void> {
+    return Promise.reject(new UnsupportedError('typing', 'web', 'setTyping'));
   }
 }
 

@@ -7,6 +7,8 @@
 import { parseArgs } from 'node:util';
 import { FAMILIES, type Family } from './hosts.js';
 import { startSandbox, type StartOptions } from './index.js';
+import { ilinkFlagTable, ilinkOptionsFrom, ilinkUsage } from './ilink/cli-options.js';
+import { resolveIlinkOptions } from './ilink/options.js';
 
 const USAGE = `usage: weiroto sandbox [options]
   --port N              HTTP port (default 5701 or SANDBOX_PORT)
@@ -25,7 +27,8 @@ const USAGE = `usage: weiroto sandbox [options]
   --qr-lifetime-ms N    QR lifetime (default 300000)
   --family F            wx | wx2 | wx8 | web | web2 (default wx2)
   --sync-batch N        max events per webwxsync (default 100)
-  --lang L              zh_CN | en_US`;
+  --lang L              zh_CN | en_US
+${ilinkUsage()}`;
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -57,6 +60,7 @@ export function parseSandboxArgs(argv: string[]): StartOptions | 'help' {
       'sync-batch': { type: 'string' },
       lang: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...ilinkFlagTable(),
     },
     strict: true,
   });
@@ -85,6 +89,9 @@ export function parseSandboxArgs(argv: string[]): StartOptions | 'help' {
   set('family', family as Family | undefined);
   set('syncBatch', num('sync-batch', values['sync-batch']));
   set('lang', lang as 'zh_CN' | 'en_US' | undefined);
+  const ilink = ilinkOptionsFrom(values, process.env);
+  resolveIlinkOptions(ilink); // bad values fail here, with the flag's name
+  if (Object.keys(ilink).length) o.ilink = ilink;
   return o;
 }
 
@@ -101,10 +108,13 @@ export async function runSandboxCommand(argv: string[]): Promise<void> {
     `  use it as WECHAT_ENDPOINT=${sb.origin}`,
     `  phone page: ${sb.origin}/sandbox`,
     `  control API: ${sb.origin}/sandbox/api/state`,
+    `iLink: API ${sb.origin}/ilink/bot/… (ILINK_BASE_URL=${sb.origin}), CDN ${sb.origin}/c2c (ILINK_CDN_URL=${sb.origin}/c2c)`,
+    `  iLink phone page: ${sb.origin}/sandbox/ilink   control API: ${sb.origin}/sandbox/api/ilink/state`,
   ];
   if (sb.tlsPort !== undefined) {
     lines.push(`  TLS (real host names) on port ${sb.tlsPort}; test CA: ${sb.caCertPath ?? ''}`);
     lines.push('  map *.qq.com / *.wechat.com to this machine in the client process and trust the CA (NODE_EXTRA_CA_CERTS)');
+    lines.push('  iLink on ilinkai.weixin.qq.com, ilinkai-sz.weixin.qq.com (redirect) and novac2c.cdn.weixin.qq.com');
   }
   process.stdout.write(lines.join('\n') + '\n');
   await new Promise<void>((resolve) => {

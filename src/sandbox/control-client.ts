@@ -131,6 +131,11 @@ export class SandboxControl {
     return this.call('POST', '/qr/cancel', o);
   }
 
+  /** The newest (or the given) waiting or scanned QR expires now; held login polls answer 400. */
+  expire(o: { uuid?: string } = {}): Promise<QrResult> {
+    return this.call('POST', '/qr/expire', o);
+  }
+
   /** A contact (or a member of `room`) sends a message to the account. */
   sendMessage(m: InjectMessage): Promise<{ msgId: string }> {
     return this.call('POST', '/messages', m);

@@ -104,6 +104,10 @@ const POST: Record<string, Route> = {
     const q = st.cancel(str(b, 'uuid'));
     return { uuid: q.uuid, status: st.qrStatus(q) };
   },
+  '/qr/expire': (st, b) => {
+    const q = st.expire(str(b, 'uuid'));
+    return { uuid: q.uuid, status: st.qrStatus(q) };
+  },
   '/messages': (st, b) => injectMessage(st, b as InjectInput),
   '/faults': (st, b) => {
     const kind = required(b, 'kind');

@@ -3,6 +3,7 @@
  * host a request was meant for: `X-Wechat-Host` (endpoint mode), else the `Host` header when it is
  * a WeChat name (TLS mode), else "the right host" (lenient, plain http to the sandbox origin).
  */
+import { ILINK_HOST_NAMES } from './ilink/hosts.js';
 
 export type Family = 'wx' | 'wx2' | 'wx8' | 'web' | 'web2';
 export const FAMILIES: readonly Family[] = ['wx', 'wx2', 'wx8', 'web', 'web2'];
@@ -30,9 +31,9 @@ export function familyHosts(family: Family): FamilyHosts {
   };
 }
 
-/** Every host name the sandbox answers for (the TLS certificate lists these). */
+/** Every host name the sandbox answers for (the TLS certificate lists these; iLink's too). */
 export function allWechatHostNames(): string[] {
-  const names = new Set<string>(['login.weixin.qq.com', 'webpush.weixin.qq.com', 'weixin.qq.com']);
+  const names = new Set<string>(['login.weixin.qq.com', 'webpush.weixin.qq.com', 'weixin.qq.com', ...ILINK_HOST_NAMES]);
   for (const f of FAMILIES) {
     const h = familyHosts(f);
     for (const n of [h.web, h.login, h.push, h.file]) names.add(n);

@@ -17,9 +17,14 @@ import { resolveOptions, type SandboxOptions } from './options.js';
 import { createSandboxApp } from './server.js';
 import { SandboxState } from './state.js';
 import { ensureTlsMaterial } from './tls.js';
+import { IlinkControl } from './ilink/control-client.js';
+import { resolveIlinkOptions, type IlinkOptions } from './ilink/options.js';
+import { IlinkState } from './ilink/state.js';
 
 export type { SandboxOptions } from './options.js';
 export { SandboxControl } from './control-client.js';
+export { IlinkControl } from './ilink/control-client.js';
+export type { IlinkOptions } from './ilink/options.js';
 
 export interface StartOptions extends SandboxOptions {
   /** Listen address, default 127.0.0.1. */
@@ -31,6 +36,8 @@ export interface StartOptions extends SandboxOptions {
   /** Where the test CA and key are kept (default: a temp directory). */
   tlsDir?: string;
   logger?: Logger;
+  /** The iLink sandbox's options and [uncertain] switches (docs/sandbox.md). */
+  ilink?: IlinkOptions;
 }
 
 export interface RunningSandbox {
@@ -42,6 +49,8 @@ export interface RunningSandbox {
   control: SandboxControl;
   /** The live state (tests may inspect it). */
   state: SandboxState;
+  /** The iLink sandbox on the same origin: its control client and live state. */
+  ilink: { control: IlinkControl; state: IlinkState };
   /** Closes every socket and timer; held long polls are answered first. */
   close(): Promise<void>;
 }
@@ -66,7 +75,8 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
   const opts = resolveOptions(options);
   const log = options.logger ?? silentLogger();
   const st = new SandboxState(opts, options.clock);
-  const app = createSandboxApp(st, log);
+  const ilink = new IlinkState(resolveIlinkOptions(options.ilink), options.clock, opts.seed);
+  const app = createSandboxApp(st, log, ilink);
   const host = options.host ?? '127.0.0.1';
   const handler = app.callback();
   const http = createServer(handler);
@@ -80,7 +90,10 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
   let caCertPath: string | undefined;
   if (options.tlsPort !== undefined) {
     const tls = await ensureTlsMaterial(options.tlsDir);
-    const https = createHttpsServer({ key: tls.key, cert: tls.cert }, handler);
+    // cdnTls rsa-legacy: only TLS 1.2 RSA suites, like the real CDN (ilink.md §7.3, §9.42).
+    const legacy =
+      ilink.opts.cdnTls === 'rsa-legacy' ? { maxVersion: 'TLSv1.2' as const, ciphers: 'AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA' } : {};
+    const https = createHttpsServer({ key: tls.key, cert: tls.cert, ...legacy }, handler);
     https.requestTimeout = 0;
     tlsPort = await listen(https, options.tlsPort, host);
     caCertPath = tls.caCertPath;
@@ -90,6 +103,7 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
   sweeper?.unref();
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const origin = `http://${shownHost}:${port}`;
+  ilink.origin = origin;
   let closing: Promise<void> | undefined;
   return {
     origin,
@@ -97,10 +111,12 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
     ...(caCertPath !== undefined ? { caCertPath } : {}),
     control: new SandboxControl(origin),
     state: st,
+    ilink: { control: new IlinkControl(origin), state: ilink },
     close() {
       closing ??= (async () => {
         if (sweeper) clearInterval(sweeper);
         st.shutdown();
+        ilink.shutdown();
         // Let answered long polls flush before the sockets go.
         await new Promise((r) => setImmediate(r));
         await Promise.all(

@@ -23,7 +23,15 @@ export function phonePage(st: SandboxState): (ctx: Context, next: Next) => Promi
       ctx.body = await ejs.renderFile(join(VIEWS, 'phone.ejs'), { accounts, uuid: typeof ctx.query.uuid === 'string' ? ctx.query.uuid : '' });
       return;
     }
-    if (ctx.path === '/sandbox/phone.js' || ctx.path === '/sandbox/phone.css') {
+    if (ctx.path === '/sandbox/ilink' || ctx.path === '/sandbox/ilink/') {
+      // The iLink mode: the owner's phone with the ClawBot contact (views/sandbox/ilink.*).
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.set('Cache-Control', 'no-store');
+      const qrcode = typeof ctx.query.qrcode === 'string' && /^[0-9a-f]{32}$/.test(ctx.query.qrcode) ? ctx.query.qrcode : '';
+      ctx.body = await ejs.renderFile(join(VIEWS, 'ilink.ejs'), { qrcode });
+      return;
+    }
+    if (['/sandbox/phone.js', '/sandbox/phone.css', '/sandbox/ilink.js', '/sandbox/ilink.css'].includes(ctx.path)) {
       ctx.type = ctx.path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8';
       ctx.body = await readFile(join(VIEWS, ctx.path.slice('/sandbox/'.length)), 'utf8');
       return;

@@ -65,7 +65,6 @@ export async function loginPoll(c: WxCtx): Promise<void> {
   };
   const now = answer();
   if (now !== null || st.closed) return sendJs(c, now ?? loginPollBody(408));
-  const hold = Math.max(0, Math.min(st.opts.holdMs, qr.expiresAt - st.now()));
   const body = await new Promise<string | null>((resolve) => {
     let done = false;
     const finish = (v: string | null): void => {
@@ -81,7 +80,9 @@ export async function loginPoll(c: WxCtx): Promise<void> {
       if (a !== null || st.closed) finish(a ?? loginPollBody(408));
     };
     const onClose = (): void => finish(null);
-    const timer = st.later(hold, () => finish(answer() ?? (st.qrStatus(qr) === 'expired' ? loginPollBody(400) : loginPollBody(408))));
+    // Expiry during the hold is a state change like a scan (the QR's expiry timer wakes this poll), so it answers 400 at
+    // expiry; the end of the hold only ever means "nothing happened" (408).
+    const timer = st.later(st.opts.holdMs, () => finish(answer() ?? loginPollBody(408)));
     qr.waiters.add(onChange);
     c.koa.res.once('close', onClose);
   });

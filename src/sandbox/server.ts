@@ -15,6 +15,9 @@ import { batchGetContact, getContact, statusNotify, syncCheck, webwxinit, webwxs
 import { synccheckBody } from './format.js';
 import { baseResponse, sendJs, sendJson } from './http.js';
 import type { SandboxState } from './state.js';
+import { ilinkControlRoutes } from './ilink/control.js';
+import { isIlinkRequest, ilinkRoutes } from './ilink/routes.js';
+import type { IlinkState } from './ilink/state.js';
 
 type Handler = (c: WxCtx) => void | Promise<void>;
 
@@ -106,7 +109,7 @@ async function applyFault(c: WxCtx): Promise<boolean> {
 }
 
 /** Build the Koa app for one sandbox state. */
-export function createSandboxApp(st: SandboxState, log: Logger): Koa {
+export function createSandboxApp(st: SandboxState, log: Logger, ilink?: IlinkState): Koa {
   const app = new Koa();
   app.on('error', (err: unknown) => {
     const e = err as { code?: string };
@@ -115,6 +118,8 @@ export function createSandboxApp(st: SandboxState, log: Logger): Koa {
   });
   const control = controlRoutes(st);
   const phone = phonePage(st);
+  const ilinkApi = ilink ? ilinkRoutes(ilink) : undefined;
+  const ilinkControl = ilink ? ilinkControlRoutes(ilink) : undefined;
   app.use(async (ctx, next) => {
     try {
       await next();
@@ -127,6 +132,9 @@ export function createSandboxApp(st: SandboxState, log: Logger): Koa {
     }
   });
   app.use(async (ctx, next) => {
+    // iLink (ilink.md): its API and CDN by path or real host name, its control API beside the web one.
+    if (ilink && ilinkApi && isIlinkRequest(ctx, ilink)) return ilinkApi(ctx);
+    if (ilinkControl && ctx.path.startsWith('/sandbox/api/ilink/')) return ilinkControl(ctx);
     if (ctx.path === '/sandbox' || ctx.path.startsWith('/sandbox/')) {
       if (ctx.path.startsWith('/sandbox/api/')) return control(ctx, next);
       return phone(ctx, next);

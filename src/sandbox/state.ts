@@ -13,9 +13,11 @@ export type QrStatus = 'waiting' | 'scanned' | 'confirmed' | 'cancelled' | 'expi
 
 export interface Qr {
   uuid: string;
-  status: Exclude<QrStatus, 'expired'>;
+  status: QrStatus;
   createdAt: number;
   expiresAt: number;
+  /** Fires at `expiresAt` and wakes held polls, so they answer 400 at expiry rather than 408 at the end of their hold. */
+  expiryTimer?: NodeJS.Timeout;
   account?: Account;
   desktop: boolean;
   lang: Lang;
@@ -168,6 +170,7 @@ export class SandboxState {
       waiters: new Set(),
     };
     if (pushAccount) qr.account = pushAccount;
+    qr.expiryTimer = this.later(this.opts.qrLifetimeMs, () => this.expireNow(qr));
     this.qrs.set(qr.uuid, qr);
     this.pruneQrs();
     if (this.opts.autoScanMs !== undefined && !pushAccount) this.later(this.opts.autoScanMs, () => this.scan(qr.uuid));
@@ -182,6 +185,15 @@ export class SandboxState {
       if (st !== 'waiting' && st !== 'scanned' && st !== 'confirmed') this.qrs.delete(k);
       if (this.qrs.size < 1500) break;
     }
+  }
+
+  /** A waiting or scanned QR expires now (its lifetime is up, or the control API says so); held polls answer 400. */
+  private expireNow(qr: Qr): void {
+    this.cancelTimer(qr.expiryTimer);
+    if (qr.status !== 'waiting' && qr.status !== 'scanned') return;
+    qr.status = 'expired';
+    qr.expiresAt = Math.min(qr.expiresAt, this.now());
+    this.notifyQr(qr);
   }
 
   private notifyQr(qr: Qr): void {
@@ -221,6 +233,7 @@ export class SandboxState {
     if (!qr) throw new SandboxError(404, 'no scanned QR code to confirm');
     if (this.qrStatus(qr) !== 'scanned') return qr.status === 'confirmed' ? qr : this.fail(409, `QR ${qr.uuid} is ${this.qrStatus(qr)}, not scanned`);
     qr.status = 'confirmed';
+    this.cancelTimer(qr.expiryTimer);
     qr.ticket = newTicket(this.rand);
     this.notifyQr(qr);
     return qr;
@@ -234,8 +247,21 @@ export class SandboxState {
       qr.status = 'waiting';
       delete qr.account;
       qr.told201 = false;
-    } else qr.status = 'cancelled';
+    } else {
+      qr.status = 'cancelled';
+      this.cancelTimer(qr.expiryTimer);
+    }
     this.notifyQr(qr);
+    return qr;
+  }
+
+  /** The QR expires now instead of at the end of its lifetime (to test a client's "QR expired → new QR" path). */
+  expire(uuid?: string): Qr {
+    const qr = this.pickQr(uuid, ['waiting', 'scanned']);
+    if (!qr) throw new SandboxError(404, 'no pending QR code to expire');
+    const status = this.qrStatus(qr);
+    if (status !== 'waiting' && status !== 'scanned' && status !== 'expired') throw new SandboxError(409, `QR ${qr.uuid} is ${status}, not waiting or scanned`);
+    this.expireNow(qr);
     return qr;
   }
 

@@ -3,7 +3,7 @@
  * migrated with the numbered SQL files in src/store/migrations. A file that is not a database, or is
  * corrupt, stops the start with a clear message and is never overwritten.
  */
-import { accessSync, constants, existsSync, mkdirSync, openSync, readSync, closeSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, openSync, readSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { packageRoot } from '../util/paths.js';
@@ -37,12 +37,15 @@ export function openDatabase(dataDir: string, options: { file?: string; migratio
   if (existsSync(path)) checkHeader(path);
   let db: Db;
   try {
+    ownerOnly(path);
     db = new Database(path);
   } catch (e) {
     throw new StoreError(`Cannot open the database ${path}: ${(e as Error).message}.`);
   }
   try {
     db.pragma('journal_mode = WAL');
+    // SQLite gives -wal and -shm the database file's mode; older installs may have left them wider.
+    for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
@@ -55,6 +58,15 @@ export function openDatabase(dataDir: string, options: { file?: string; migratio
     throw new StoreError(`The database ${path} is unreadable or corrupt (${why}). weiroto will not overwrite it: restore a backup or move it away.`);
   }
   return db;
+}
+
+/**
+ * The database holds sessions, tokens and messages: create it readable by the owner only (0600),
+ * and narrow an existing file that is wider, before SQLite opens it.
+ */
+function ownerOnly(path: string): void {
+  if (existsSync(path)) chmodSync(path, 0o600);
+  else closeSync(openSync(path, 'wx', 0o600));
 }
 
 function checkHeader(path: string): void {

@@ -23,7 +23,7 @@ export type { AccountsRepo, AccountRecord } from './accounts-repo.js';
 export type { SessionsRepo } from './sessions-repo.js';
 export type { KvRepo } from './kv-repo.js';
 export type { AuditRepo, AuditEntry } from './audit-repo.js';
-export type { MessagesRepo, MessageQuery, StoredMessage } from './messages-repo.js';
+export type { MessagesRepo, MessageQuery, MessagePage, StoredMessage } from './messages-repo.js';
 export type { DirectoryRepo } from './directory-repo.js';
 export type { OutboundRepo, OutboundRecord, OutboundStatus, OutboundType, OutboundListQuery, NewOutbound, OutboundPayload } from './outbound-repo.js';
 export type { PluginSettingsRepo, PluginSetting } from './plugin-settings-repo.js';

@@ -4,11 +4,16 @@ import type { Db } from './database.js';
 
 export interface MessageQuery {
   chatId?: string;
-  /** Substring of the text (case-insensitive for ASCII). */
+  /**
+   * Substring of the text, case-insensitive. Three characters or more are looked up in the full-text
+   * index (trigrams); one or two characters, below a trigram's reach, are compared with LIKE. Either
+   * way a search reads the store in windows of sequence numbers, newest first, and stops starting
+   * new windows after a time budget: a page may then hold fewer than `limit` and still have a
+   * `next` (follow it; nothing is skipped).
+   */
   text?: string;
-  /** Only messages created before / after these times (ms). */
-  before?: number;
-  after?: number;
+  /** Keyset cursor: only messages stored before this one (a `next` from the previous page). */
+  beforeSeq?: number;
   /** Default 50, at most 500. */
   limit?: number;
 }
@@ -18,17 +23,36 @@ export interface StoredMessage extends Message {
   recalled: boolean;
 }
 
+/** Newest first (the order the store received them); `next` continues below the last row looked at. */
+export interface MessagePage {
+  items: StoredMessage[];
+  next?: number;
+}
+
 export interface MessagesRepo {
   /** Insert one message; a duplicate id for the account is ignored. Returns whether it was new. */
   insert(account: string, message: Message): boolean;
   get(account: string, id: string): StoredMessage | undefined;
-  /** Newest first. */
-  list(account: string, query?: MessageQuery): StoredMessage[];
+  list(account: string, query?: MessageQuery): MessagePage;
   markRecalled(account: string, id: string): boolean;
   count(account: string): number;
+  /** The chats with the newest messages (by message time), newest first. */
+  recentChats(account: string, limit: number): { chatId: string; last: number }[];
 }
 
+export interface MessagesRepoOptions {
+  /** Time after which a search call starts no new window (default 15 ms); 0 = exactly one window per call. */
+  searchBudgetMs?: number;
+}
+
+/**
+ * Sequence numbers one window of a search covers: LIKE reads every row of it, the index only the
+ * matches. Small enough that a call ends soon after its budget (budget + one window).
+ */
+export const SEARCH_WINDOW = { like: 5_000, indexed: 20_000 };
+
 interface Row {
+  seq: number;
   account_id: string;
   id: string;
   chat_id: string;
@@ -89,7 +113,10 @@ function extraOf(m: Message): string | null {
   return JSON.stringify(e);
 }
 
-export function createMessagesRepo(db: Db): MessagesRepo {
+export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): MessagesRepo {
+  const budget = options.searchBudgetMs ?? 15;
+  const minSeq = db.prepare<[], { seq: number | null }>('select min(seq) as seq from messages');
+  const maxSeq = db.prepare<[], { seq: number | null }>('select max(seq) as seq from messages');
   const insert = db.prepare(
     `insert or ignore into messages (account_id, id, chat_id, room_id, sender_id, sender_name, to_id, is_self, type, text,
        mentions_self, created_at, extra) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -97,6 +124,15 @@ export function createMessagesRepo(db: Db): MessagesRepo {
   const byId = db.prepare<[string, string], Row>('select * from messages where account_id = ? and id = ?');
   const recall = db.prepare('update messages set recalled = 1 where account_id = ? and id = ?');
   const count = db.prepare<[string], { n: number }>('select count(*) as n from messages where account_id = ?');
+  // Hops from chat to chat through the index (a skip scan): cost grows with the chats, not the messages.
+  const recentChats = db.prepare<{ account: string; limit: number }, { chatId: string; last: number }>(
+    `with recursive c(chat) as (
+       select min(chat_id) from messages where account_id = @account
+       union all
+       select (select min(chat_id) from messages where account_id = @account and chat_id > c.chat) from c where c.chat is not null)
+     select chat as chatId, (select max(created_at) from messages where account_id = @account and chat_id = c.chat) as last
+     from c where chat is not null order by last desc limit @limit`,
+  );
   return {
     insert(account, m) {
       return (
@@ -122,29 +158,52 @@ export function createMessagesRepo(db: Db): MessagesRepo {
       return r ? toMessage(r) : undefined;
     },
     list(account, q = {}) {
-      const where = ['account_id = ?'];
+      const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
+      const text = q.text ?? '';
+      const indexed = Array.from(text).length >= 3;
+      // With the index, the index drives the loop (cross join keeps it outer) and yields rows newest first.
+      const key = indexed ? 'f.rowid' : 'm.seq';
+      const where = ['m.account_id = ?'];
       const args: (string | number)[] = [account];
       if (q.chatId !== undefined) {
-        where.push('chat_id = ?');
+        where.push('m.chat_id = ?');
         args.push(q.chatId);
       }
-      if (q.text) {
-        where.push("text like ? escape '\\'");
-        args.push(`%${q.text.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+      // Within one chat its own index (the planner would otherwise take a seq range over the whole account).
+      let from = q.chatId !== undefined ? 'messages m indexed by messages_chat_seq' : 'messages m';
+      if (indexed) {
+        // A phrase of trigrams at consecutive positions is exactly a substring.
+        from = 'messages_fts f cross join messages m on m.seq = f.rowid';
+        where.push('messages_fts match ?');
+        args.push(`"${text.replaceAll('"', '""')}"`);
+      } else if (text) {
+        where.push("m.text like ? escape '\\'");
+        args.push(`%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
       }
-      if (q.before !== undefined) {
-        where.push('created_at < ?');
-        args.push(q.before);
+      const sql = (windowed: boolean) =>
+        `select m.* from ${from} where ${where.join(' and ')} and ${key} < ? ${windowed ? `and ${key} >= ?` : ''} order by ${key} desc limit ?`;
+      const page = (rows: Row[]): MessagePage => ({
+        items: rows.slice(0, limit).map(toMessage),
+        ...(rows.length > limit && { next: rows[limit - 1]!.seq }),
+      });
+      const top = q.beforeSeq ?? Number.MAX_SAFE_INTEGER;
+      if (!text) return page(db.prepare(sql(false)).all(...args, top, limit + 1) as Row[]);
+      // A search reads windows of sequence numbers downwards until the page is full, the store is
+      // exhausted or the time budget is spent (then `next` resumes at the window's lower edge).
+      const started = performance.now();
+      const window = indexed ? SEARCH_WINDOW.indexed : SEARCH_WINDOW.like;
+      const stmt = db.prepare(sql(true));
+      const lowest = minSeq.get()?.seq ?? 0;
+      const rows: Row[] = [];
+      for (let hi = Math.min(top, (maxSeq.get()?.seq ?? 0) + 1); ; hi -= window) {
+        const lo = hi - window;
+        rows.push(...(stmt.all(...args, hi, lo, limit + 1 - rows.length) as Row[]));
+        if (rows.length > limit || lo <= lowest) return page(rows);
+        if (performance.now() - started >= budget) return { items: rows.map(toMessage), next: lo };
       }
-      if (q.after !== undefined) {
-        where.push('created_at > ?');
-        args.push(q.after);
-      }
-      const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
-      const rows = db.prepare(`select * from messages where ${where.join(' and ')} order by created_at desc, rowid desc limit ${limit}`).all(...args) as Row[];
-      return rows.map(toMessage);
     },
     markRecalled: (account, id) => recall.run(account, id).changes > 0,
     count: (account) => count.get(account)!.n,
+    recentChats: (account, limit) => recentChats.all({ account, limit }),
   };
 }

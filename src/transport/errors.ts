@@ -17,7 +17,14 @@ export type TransportErrorKind =
   /** Login refused for good (web: newloginpage ret 1203). */
   | 'login-refused'
   /** The caller asked for something impossible (bad argument, not logged in). */
-  | 'invalid';
+  | 'invalid'
+  /**
+   * Not sendable until the peer writes again (iLink: reply window closed, quota of sends per
+   * user message used, no context token yet). Hold the message; do not retry into the wall.
+   */
+  | 'waiting-for-user'
+  /** The server answered "ok" without delivering (iLink: HTTP 200 with an empty body). */
+  | 'not-delivered';
 
 export class TransportError extends Error {
   override readonly name = 'TransportError';

@@ -3,6 +3,7 @@
  * protocol; the Bot never sees wire shapes. Every event listed here is typed in `TransportEvents`.
  */
 import type { Contact, FriendRequest, Message, Recall, Room, RoomJoin, RoomLeave, RoomTopic, SentMessage } from './model.js';
+import type { TransportCapabilities } from './capabilities.js';
 
 export type LoginStep = 'restoring' | 'push-login' | 'waiting-scan' | 'waiting-confirm' | 'logging-in' | 'loading' | 'online';
 
@@ -16,7 +17,9 @@ export type LogoutReason =
   /** The saved session could not be restored and no new login was allowed. */
   | 'expired'
   /** The login itself was refused (web 1203) or QR attempts ran out. */
-  | 'login-failed';
+  | 'login-failed'
+  /** iLink -14: the bot token is dead (bound to another back end, or expired); a new scan is needed. */
+  | 'token-expired';
 
 export interface QrCode {
   /** The text inside the QR (web: https://login.weixin.qq.com/l/<uuid>). */
@@ -35,6 +38,13 @@ export interface TransportEvents {
   qr: QrCode;
   /** The phone scanned the QR; waiting for the confirm tap. `avatar` is a data URL when given. */
   scanned: { avatar?: string };
+  /**
+   * The phone shows digits to type in (iLink); answer with `submitVerifyCode`. `retry` = the last
+   * code typed was wrong.
+   */
+  'verify-code': { qrId: string; retry: boolean };
+  /** State worth keeping changed (iLink: cursor, context tokens): serialise and store it again. */
+  'session-changed': { at: number };
   /** Progress through login and loading. */
   step: { step: LoginStep };
   /** Logged in; contacts may still be loading. */
@@ -93,6 +103,8 @@ export interface StartOptions {
 }
 
 export interface Transport {
+  /** What this transport can do; callers ask before they act (see capabilities.ts). */
+  readonly capabilities: TransportCapabilities;
   /** This account once logged in. */
   readonly self: Contact | undefined;
   /** Subscribe; returns the unsubscribe function. */
@@ -148,4 +160,8 @@ export interface Transport {
   quitRoom(roomId: string): Promise<void>;
   /** Tell the phone a chat was read. */
   markRead(chatId: string): Promise<void>;
+  /** Show (or clear) "typing…" in a chat while an answer is produced; needs capability 'typing'. */
+  setTyping(chatId: string, typing: boolean): Promise<void>;
+  /** The digits the phone shows after a scan (only transports that emit 'verify-code'). */
+  submitVerifyCode?(code: string): void;
 }

@@ -6,6 +6,10 @@ import type { Db } from '../store/database.js';
 import type { SecretBox } from '../store/secret-box.js';
 import type { BotEventType } from '../bot/types.js';
 
+/**
+ * Who set the endpoint's URL (last): the panel (an admin), the API (a token holder) or WEBHOOK_URL.
+ * URLs set through the API are delivered with the address guard.
+ */
 export type EndpointSource = 'panel' | 'api' | 'config';
 
 /** How deliveries are written: Standard Webhooks (signed JSON), or the wechatbot-webhook multipart callback. */
@@ -63,7 +67,11 @@ export interface EndpointsRepo {
   get(id: string): WebhookEndpoint | undefined;
   byUrl(url: string): WebhookEndpoint | undefined;
   insert(e: Omit<WebhookEndpoint, 'createdAt' | 'updatedAt' | 'oldSecretUntil'>, secret: string, at: number): WebhookEndpoint;
-  update(id: string, patch: Partial<EndpointFilters & { url: string; description: string; enabled: boolean }>, at: number): WebhookEndpoint | undefined;
+  update(
+    id: string,
+    patch: Partial<EndpointFilters & { url: string; description: string; enabled: boolean; source: EndpointSource }>,
+    at: number,
+  ): WebhookEndpoint | undefined;
   /** Replace the secret; the old one keeps signing until `oldUntil` (or stops now when `oldUntil` ≤ at). */
   rotate(id: string, secret: string, oldUntil: number, at: number): boolean;
   remove(id: string): boolean;
@@ -140,7 +148,7 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
       if (!cur) return undefined;
       db.prepare(
         `update webhook_endpoints set url = ?, description = ?, event_types = ?, accounts = ?, chats = ?, keywords = ?,
-           include_self = ?, enabled = ?, format = ?, updated_at = ? where id = ?`,
+           include_self = ?, enabled = ?, source = ?, format = ?, updated_at = ? where id = ?`,
       ).run(
         p.url ?? cur.url,
         p.description ?? cur.description,
@@ -150,6 +158,7 @@ export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
         p.keywords ? JSON.stringify(p.keywords) : cur.keywords,
         p.includeSelf === undefined ? cur.include_self : p.includeSelf ? 1 : 0,
         p.enabled === undefined ? cur.enabled : p.enabled ? 1 : 0,
+        p.source ?? cur.source,
         p.format ?? cur.format,
         at,
         id,

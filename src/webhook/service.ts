@@ -16,6 +16,7 @@ import { createMediaLinks, type MediaLinks } from './media-link.js';
 import { generateSecret, isValidSecret, normaliseSecret } from './signature.js';
 import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type WorkerOptions } from './worker.js';
 import { safeFetch } from './safe-fetch.js';
+import { httpUrlSchema, normaliseHttpUrl } from '../util/http-url.js';
 import type { WebhookReply } from './reply.js';
 import { WEBHOOK_FORMATS } from './endpoints-repo.js';
 import type { DeliveryFormats } from './format.js';
@@ -38,11 +39,8 @@ const stringList = (max: number) => z.array(z.string().trim().min(1).max(max)).m
 
 /** The editable fields of an endpoint (the API and the panel validate with this). */
 export const endpointInputSchema = z.strictObject({
-  url: z
-    .string()
-    .trim()
-    .regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, 'an http:// or https:// URL')
-    .max(2000),
+  // The one URL parser: what is stored is what was checked and what will be called.
+  url: httpUrlSchema,
   description: z.string().max(500).default(''),
   eventTypes: z.array(z.enum(EVENT_TYPES)).max(20).default([]),
   accounts: stringList(200).default([]),
@@ -97,7 +95,11 @@ export interface WebhookService {
   getEndpoint(id: string): WebhookEndpoint | undefined;
   /** Create an endpoint; the secret (given or generated) is returned once. */
   createEndpoint(input: unknown, options?: { source?: EndpointSource; secret?: string }): { endpoint: WebhookEndpoint; secret: string };
-  updateEndpoint(id: string, patch: unknown): WebhookEndpoint;
+  /**
+   * Change an endpoint. A changed URL records who set it (`source`): a URL set through the API is
+   * delivered with the address guard and its answers are not logged, whoever created the endpoint.
+   */
+  updateEndpoint(id: string, patch: unknown, options?: { source?: EndpointSource }): WebhookEndpoint;
   deleteEndpoint(id: string): boolean;
   /** A new secret (returned once); the old one keeps signing for `overlapMs` (default 24 h, 0 = stop now). */
   rotateSecret(id: string, options?: { overlapMs?: number; secret?: string }): { secret: string; oldSecretUntil?: number };
@@ -259,10 +261,13 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
       log.info({ endpoint: endpoint.id, url: endpoint.url }, 'webhook endpoint created');
       return { endpoint, secret };
     },
-    updateEndpoint: (id, patch) => {
-      mustGet(id);
+    updateEndpoint: (id, patch, o = {}) => {
+      const current = mustGet(id);
       const v = parseOrThrow(endpointPatchSchema, patch);
-      const updated = endpoints.update(id, Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)), clock.now())!;
+      const changes = Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
+      // Only a changed URL changes hands: saving the panel form of an API endpoint keeps it guarded.
+      const newUrl = v.url !== undefined && v.url !== current.url;
+      const updated = endpoints.update(id, { ...changes, ...(newUrl && { source: o.source ?? 'panel' }) }, clock.now())!;
       changed();
       worker.wake();
       return updated;
@@ -285,10 +290,13 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
       log.info({ endpoint: id, overlapMs: overlap }, 'webhook secret rotated');
       return { secret, ...(overlap > 0 && { oldSecretUntil: now + overlap }) };
     },
-    ensureEndpointFromConfig: (url, secret) => {
+    ensureEndpointFromConfig: (configured, secret) => {
+      const url = normaliseHttpUrl(configured);
       const wanted = secret === undefined ? undefined : normaliseSecret(secret);
       const existing = endpoints.byUrl(url);
       if (existing) {
+        // WEBHOOK_URL names it: the URL is the operator's now, whoever registered it first.
+        if (existing.source !== 'config') endpoints.update(existing.id, { source: 'config' }, clock.now());
         if (wanted !== undefined && endpoints.currentSecret(existing.id) !== wanted) {
           endpoints.rotate(existing.id, wanted, 0, clock.now());
           log.info({ endpoint: existing.id }, 'webhook endpoint secret set from WEBHOOK_SECRET');

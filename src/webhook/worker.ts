@@ -12,7 +12,8 @@ import type { EndpointsRepo, WebhookEndpoint } from './endpoints-repo.js';
 import { CircuitBreakers, backoffMs, retryAfterMs, type BreakerOptions, type RetryOptions } from './breaker.js';
 import { signedHeaders } from './signature.js';
 import { parseReply, type WebhookReply } from './reply.js';
-import { FetchRefusedError, guardedPost } from './safe-fetch.js';
+import { guardedPost } from './safe-fetch.js';
+import { FetchRefusedError } from '../util/outbound-guard.js';
 import type { DeliveryFormat, DeliveryFormats } from './format.js';
 
 export interface WorkerOptions {
@@ -42,7 +43,7 @@ export interface WorkerDeps {
   endpoints: EndpointsRepo;
   clock: Clock;
   log: Logger;
-  /** Let endpoints registered through the API reach private addresses (API_ALLOW_PRIVATE_URLS). */
+  /** Let endpoint URLs set through the API reach private addresses (API_ALLOW_PRIVATE_URLS). */
   allowPrivateUrls?: boolean;
   /** Called with a reply found in a 2xx answer; an error is recorded in the attempt log. */
   onReply(delivery: WebhookDelivery, reply: WebhookReply): Promise<void>;
@@ -53,6 +54,16 @@ export interface WorkerDeps {
 
 const LOG_BYTES = 1024;
 const READ_BYTES = 64 * 1024;
+
+/** The start of an answer for the attempt log; nothing from a guarded (API-set) URL. */
+/** A URL an API token holder set is guarded on every connection; the panel's and WEBHOOK_URL's are the admin's. */
+function isGuarded(ep: WebhookEndpoint): boolean {
+  return ep.source === 'api';
+}
+
+function logged(guarded: boolean, text: string): { response?: string } {
+  return !guarded && text ? { response: text.slice(0, LOG_BYTES) } : {};
+}
 
 export class DeliveryWorker {
   private readonly breakers: CircuitBreakers;
@@ -235,13 +246,14 @@ export class DeliveryWorker {
     let retryAfter: number | undefined;
     const t0 = performance.now();
     const timeout = AbortSignal.timeout(options.timeoutMs);
+    // A URL an API token holder set is guarded on every connection, and what it answers is not
+    // logged (the log is readable through the API); the panel's and WEBHOOK_URL's are the admin's.
+    const guarded = isGuarded(ep);
     try {
       const res = await guardedPost(ep.url, {
         headers: { ...request.headers, 'user-agent': 'weiroto-webhooks' },
         body: request.body,
-        // Endpoints from the panel or WEBHOOK_URL are the operator's own; API ones are checked
-        // on every connection, as when they were registered.
-        allowPrivate: ep.source !== 'api' || (this.deps.allowPrivateUrls ?? false),
+        allowPrivate: !guarded || (this.deps.allowPrivateUrls ?? false),
         signal: AbortSignal.any([this.hardStop.signal, timeout]),
         maxBytes: READ_BYTES,
       });
@@ -282,7 +294,7 @@ export class DeliveryWorker {
           log.warn({ delivery: row.id, err: e }, 'webhook reply not sent');
         }
       }
-      deliveries.recordAttempt({ deliveryId: row.id, at, statusCode: status!, durationMs, response: text.slice(0, LOG_BYTES), ...(note && { error: note }) });
+      deliveries.recordAttempt({ deliveryId: row.id, at, statusCode: status!, durationMs, ...logged(guarded, text), ...(note && { error: note }) });
       deliveries.markDelivered(row.id, status!, at);
       return;
     }
@@ -312,7 +324,7 @@ export class DeliveryWorker {
       at,
       ...(status !== undefined && { statusCode: status }),
       durationMs: a.durationMs,
-      ...(text && { response: text.slice(0, LOG_BYTES) }),
+      ...logged(isGuarded(ep), text ?? ''),
       error: why,
     });
     if (a.retry === false) {

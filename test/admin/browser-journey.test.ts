@@ -129,6 +129,9 @@ describe('operator journey in Chromium', () => {
     assert.equal(got.toName, friendName);
     await stack.sb.control.sendMessage({ from: friendName, text: 'got it, thanks!' });
     await page.waitForSelector('#message-rows >> text=got it, thanks!', { timeout: 15_000 });
+    // A one-line message is one line tall: the cell's template whitespace must not render (it made rows ~110 px).
+    const rowHeight = await page.locator('#message-rows tr', { hasText: 'got it, thanks!' }).evaluate((tr) => tr.getBoundingClientRect().height);
+    assert.ok(rowHeight < 48, `a one-line message row is ${rowHeight} px tall`);
     await shot('08-messages');
   });
 

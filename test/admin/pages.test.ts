@@ -236,6 +236,15 @@ describe('admin pages (createAdminApp)', () => {
     assert.match((await c.get('/accounts')).text, /Add account/);
   });
 
+  it('links a favicon that the panel serves as SVG', async () => {
+    const page = await c.get('/accounts');
+    assert.match(page.text, /<link rel="icon" type="image\/svg\+xml" href="\/assets\/favicon.svg">/);
+    const icon = await c.get('/assets/favicon.svg');
+    assert.equal(icon.status, 200);
+    assert.equal(icon.headers.get('content-type'), 'image/svg+xml');
+    assert.match(icon.text, /^<svg /);
+  });
+
   it('serves Prometheus metrics from its own registry', async () => {
     const res = await c.get('/metrics');
     assert.equal(res.status, 200);

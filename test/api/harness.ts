@@ -52,7 +52,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { rateLimit?: RateLimitOptions } = {}): Promise<Harness> {
+/** `allowPrivateUrls` (default true: the tests' receivers live on 127.0.0.1) is API_ALLOW_PRIVATE_URLS. */
+export async function startHarness(o: { rateLimit?: RateLimitOptions; allowPrivateUrls?: boolean } = {}): Promise<Harness> {
+  const allowPrivateUrls = o.allowPrivateUrls ?? true;
   const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-api-'));
   const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 12, rooms: 2, roomSize: 4 });
   const store = openStore({ dataDir });
@@ -74,7 +76,7 @@ export async function startHarness(o: { rateLimit?: RateLimitOptions } = {}): Pr
     box: store.box,
     log,
     publicUrl: http.url,
-    allowPrivateUrls: true,
+    allowPrivateUrls,
     sendReply: replySenderFor(() => late.manager!),
     worker: { pollMs: 50, retry: { baseMs: 30, maxMs: 200, maxAgeMs: 60_000 } },
   });
@@ -90,7 +92,7 @@ export async function startHarness(o: { rateLimit?: RateLimitOptions } = {}): Pr
   });
   late.manager = manager;
   const tokens = createApiTokens(store.db);
-  const config = { apiAllowPrivateUrls: true };
+  const config = { apiAllowPrivateUrls: allowPrivateUrls };
   const api = createApiMiddleware({
     manager,
     registry,

@@ -7,7 +7,7 @@ import { RateLimiter } from '../../src/api/rate-limit.js';
 import { createIdempotencyStore } from '../../src/api/idempotency.js';
 import { createApiTokens } from '../../src/api/tokens-repo.js';
 import { openDatabase } from '../../src/store/index.js';
-import { isPrivateAddress, checkUrl, guardedLookup } from '../../src/webhook/safe-fetch.js';
+import { isPrivateAddress, checkUrl, guardedLookup } from '../../src/util/outbound-guard.js';
 import { backoffMs, CircuitBreakers } from '../../src/webhook/breaker.js';
 import { parseReply } from '../../src/webhook/reply.js';
 

@@ -94,11 +94,11 @@ describe('AccountManager: two accounts in one process', () => {
       ['TO B?'],
     );
     assert.deepEqual(
-      store.messages.list(a.id).map((m) => m.text),
+      store.messages.list(a.id).items.map((m) => m.text),
       ['to a'],
     );
     assert.deepEqual(
-      store.messages.list(b.id).map((m) => m.text),
+      store.messages.list(b.id).items.map((m) => m.text),
       ['to b'],
     );
     assert.deepEqual(
@@ -139,7 +139,7 @@ describe('AccountManager: two accounts in one process', () => {
     const [, second] = manager.list();
     await manager.remove(second!.id);
     assert.equal(manager.get(second!.id), undefined);
-    assert.deepEqual(store.messages.list(second!.id), []);
+    assert.deepEqual(store.messages.list(second!.id).items, []);
     assert.deepEqual(store.pluginSettings.list(second!.id), []);
     assert.equal(manager.list().length, 1);
   });

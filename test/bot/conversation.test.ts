@@ -89,7 +89,7 @@ describe('conversation (fake transport): bot + pipeline + echo', () => {
   it('messages, traces and statistics are stored', async () => {
     await chat.bot.idle();
     await new Promise((r) => setImmediate(r));
-    const msgs = chat.store.messages.list(chat.bot.id, { text: 'hello there' });
+    const msgs = chat.store.messages.list(chat.bot.id, { text: 'hello there' }).items;
     assert.equal(msgs.length, 1);
     assert.equal(msgs[0]!.senderId, FAKE_WORLD.alice.id);
     const traces = chat.store.traces.list(chat.bot.id, { messageId: msgs[0]!.id });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { definePlugin } from '../../src/pipeline/index.js';
 import type { BotEvent } from '../../src/bot/index.js';
 import { createConversation } from '../helpers/conversation.js';
+import { waitUntil } from '../helpers/wait.js';
 
 describe('bot friend-added', () => {
   it('is emitted, journalled as friend.added and handed to plugins', async () => {
@@ -27,7 +28,7 @@ describe('bot friend-added', () => {
       chat.bot.on('friend-added', (f) => seen.push(f.name));
       chat.manager.onEvent((e) => journal.push(e));
       chat.fake!.emit('friend-added', { contactId: '@carol', name: 'Carol', at: 1 });
-      await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(() => greeted.length > 0 && journal.some((e) => e.type === 'friend.added'), 5000, 'the greeting and the journal entry');
       assert.deepEqual(seen, ['Carol']);
       assert.deepEqual(greeted, ['Carol']);
       const event = journal.find((e) => e.type === 'friend.added');

@@ -17,6 +17,8 @@ import type { Transport } from '../../src/transport/transport.js';
 import { silentLogger } from '../../src/logger.js';
 import { contact, FakeTransport, room } from './fake-transport.js';
 import { waitUntil } from './wait.js';
+import type { ConfigDefaults } from '../../src/pipeline/config-defaults.js';
+import type { OutboundPolicy } from '../../src/util/outbound-guard.js';
 
 export interface SayOptions {
   /** Sender: fake = contact id; sandbox = nickname or id. Default: the conversation's sender. */
@@ -75,7 +77,9 @@ export interface ConversationOptions {
   /** Wait this long for a message to be handled (ms). */
   timeoutMs?: number;
   /** Host values for blank plugin settings (what main.ts passes for AI_*). */
-  pluginConfigDefaults?: Record<string, Record<string, unknown>>;
+  pluginConfigDefaults?: Record<string, ConfigDefaults>;
+  /** Who plugins' api.http may reach on private addresses (default: anyone, for the local fakes). */
+  pluginHttpPolicy?: OutboundPolicy;
 }
 
 /** The fake world: Alice and Bob (friends), the room "Family" (@@family) with both. */
@@ -109,6 +113,8 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     dataDir,
     ...(options.pluginTimeoutMs !== undefined && { pluginTimeoutMs: options.pluginTimeoutMs }),
     ...(options.pluginConfigDefaults && { pluginConfigDefaults: options.pluginConfigDefaults }),
+    // Fakes (model servers, hooks) listen on 127.0.0.1; the guard itself is tested elsewhere.
+    pluginHttpPolicy: options.pluginHttpPolicy ?? { allowPrivate: true },
   });
   const bot = await manager.add('test');
   await waitUntil(() => bot.info().state === 'online' && bot.directory.size.contacts > 0, 20_000, 'the bot to come online');

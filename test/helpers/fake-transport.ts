@@ -13,6 +13,7 @@ import type {
   TransportListener,
 } from '../../src/transport/transport.js';
 import { TransportError } from '../../src/transport/errors.js';
+import { WEB_CAPABILITIES, type TransportCapabilities } from '../../src/transport/capabilities.js';
 
 export interface FakeSend {
   to: string;
@@ -30,6 +31,8 @@ export interface FakeTransportOptions {
   /** 'auto' logs in during start(); 'qr' emits a QR and waits for scan() + confirm(). */
   login?: 'auto' | 'qr';
   now?: () => number;
+  /** What the fake claims it can do (default: the web protocol's). */
+  capabilities?: TransportCapabilities;
 }
 
 export function contact(id: string, name: string, extra: Partial<Contact> = {}): Contact {
@@ -71,6 +74,10 @@ export class FakeTransport implements Transport {
     for (const c of options.contacts ?? []) this.contactsById.set(c.id, c);
     for (const r of options.rooms ?? []) this.roomsById.set(r.id, r);
     this.now = options.now ?? Date.now;
+  }
+
+  get capabilities(): TransportCapabilities {
+    return this.options.capabilities ?? WEB_CAPABILITIES;
   }
 
   get self(): Contact | undefined {
@@ -293,4 +300,12 @@ export class FakeTransport implements Transport {
   }
   async quitRoom(): Promise<void> {}
   async markRead(): Promise<void> {}
+
+  /** Chats shown as "typing…" right now. */
+  readonly typing = new Set<string>();
+
+  async setTyping(chatId: string, on: boolean): Promise<void> {
+    if (on) this.typing.add(chatId);
+    else this.typing.delete(chatId);
+  }
 }

@@ -84,10 +84,10 @@ describe('avatarUrl()', () => {
     assert.equal(u.searchParams.get('skey'), '@crypt_new');
   });
 
-  it('leaves a path without skey alone', () => {
+  it('adds the current skey to a stored path (the directory keeps none)', () => {
     assert.equal(
       avatarUrl('wx.qq.com', '/cgi-bin/mmwebwx-bin/webwxgetheadimg?seq=0&username=@@r', '@crypt_x'),
-      'https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxgetheadimg?seq=0&username=@@r',
+      'https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxgetheadimg?seq=0&username=%40%40r&skey=%40crypt_x',
     );
   });
 });

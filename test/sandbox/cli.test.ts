@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseSandboxArgs } from '../../src/sandbox/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 
 describe('sandbox cli: runSandboxCommand(argv)', () => {
   it('parses flags and rejects bad values clearly', () => {
@@ -52,7 +53,10 @@ describe('sandbox cli: runSandboxCommand(argv)', () => {
       const jl = await (await fetch(`${origin}/jslogin`)).text();
       const uuid = /uuid = "([^"]+)"/.exec(jl)?.[1] as string;
       const held = fetch(`${origin}/cgi-bin/mmwebwx-bin/login?uuid=${encodeURIComponent(uuid)}&tip=0`).then((r) => r.text());
-      await new Promise((r) => setTimeout(r, 100));
+      // SIGTERM only once the child holds the poll (its second wire request after jslogin), or the poll would find
+      // the port closed instead.
+      const wireRequests = async () => ((await (await fetch(`${origin}/sandbox/api/state`)).json()) as { counters: { requests: number } }).counters.requests;
+      await waitUntil(async () => (await wireRequests()) >= 2, 20_000, 'the child to hold the login poll');
       const exit = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
       child.kill('SIGTERM');
       assert.equal(await exit, 0);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { inflateSync } from 'node:zlib';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import { FakeClock } from '../../src/util/clock.js';
 import { RawClient } from './raw-client.js';
 
 async function withSandbox(options: Parameters<typeof startSandbox>[0], fn: (sb: RunningSandbox) => Promise<void>): Promise<void> {
@@ -48,10 +49,13 @@ function rawPost(origin: string, host: string, path: string, body: unknown, cook
 
 describe('sandbox switches', () => {
   it('idleExpiryMs: a session without requests dies with 1101', async () => {
-    await withSandbox({ idleExpiryMs: 300 }, async (sb) => {
+    // Idle time is read from the sandbox's clock, moved by hand: a slow machine cannot make the session look idle early.
+    const clock = new FakeClock(Date.now());
+    await withSandbox({ idleExpiryMs: 60_000, clock }, async (sb) => {
       const c = await loggedIn(sb);
+      await clock.advance(60_000);
       assert.match(await c.synccheck(), /retcode:"0"/);
-      await new Promise((r) => setTimeout(r, 600));
+      await clock.advance(60_001);
       assert.equal(await c.synccheck(), 'window.synccheck={retcode:"1101",selector:"0"}');
     });
   });

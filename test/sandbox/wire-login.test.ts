@@ -2,6 +2,12 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { RawClient } from './raw-client.js';
+import { waitUntil } from '../helpers/wait.js';
+
+/** Resolves once the sandbox holds a login poll for `uuid` (the poll reached it and is waiting). */
+async function heldPoll(sb: RunningSandbox, uuid: string): Promise<void> {
+  await waitUntil(() => (sb.state.qrs.get(uuid)?.waiters.size ?? 0) > 0, 5000, `a held login poll for ${uuid}`);
+}
 
 describe('sandbox login endpoints (wire format)', () => {
   let sb: RunningSandbox;
@@ -42,12 +48,11 @@ describe('sandbox login endpoints (wire format)', () => {
     assert.equal(await c.poll(1), 'window.code=408;');
     assert.ok(Date.now() - t0 >= 180, 'the poll was held');
     const held = c.poll(0);
-    await new Promise((r) => setTimeout(r, 30));
+    await heldPoll(sb, c.uuid);
     await sb.control.scan({ uuid: c.uuid });
     assert.match(await held, /^window\.code=201;window\.userAvatar = 'data:img\/jpg;base64,[A-Za-z0-9+/=]+';$/);
-    const t1 = Date.now();
+    // Nothing changes after the scan, so a held poll would end in 408: a 201 shows tip=1 was answered at once.
     assert.match(await c.poll(1), /^window\.code=201;/);
-    assert.ok(Date.now() - t1 < 150, 'tip=1 after a scan is not held');
     assert.equal(await c.poll(0), 'window.code=408;');
     await sb.control.confirm({ uuid: c.uuid });
     const body = await c.poll(0);
@@ -93,18 +98,42 @@ describe('sandbox login endpoints (wire format)', () => {
     assert.ok(r.headers.getSetCookie().some((l) => l.startsWith('wxsid=')));
   });
 
-  it('cancel → 202 and an expired QR → 400', async () => {
+  it('cancel → 202', async () => {
     const c = new RawClient(sb.origin);
     await c.jslogin();
     await sb.control.scan({ uuid: c.uuid });
     await c.poll(0);
     await sb.control.cancel({ uuid: c.uuid });
     assert.equal(await c.poll(0), 'window.code=202;');
-    const short = await startSandbox({ holdMs: 500, qrLifetimeMs: 50 });
+  });
+
+  it('a QR that expires during a held poll answers 400 at expiry, and every later poll 400', async () => {
+    const long = await startSandbox({ holdMs: 30_000, qrLifetimeMs: 600_000 });
+    try {
+      const c = new RawClient(long.origin);
+      await c.jslogin();
+      const held = c.poll(0);
+      await heldPoll(long, c.uuid);
+      await long.control.expire({ uuid: c.uuid });
+      // The expiry answers held polls as it happens (before the control call returns), not at the end of their hold.
+      assert.equal(long.state.qrs.get(c.uuid)?.waiters.size, 0, 'the expiry answered the held poll');
+      assert.equal(await held, 'window.code=400;');
+      assert.equal(await c.poll(1), 'window.code=400;');
+      await assert.rejects(long.control.scan({ uuid: c.uuid }), /expired, not waiting/);
+    } finally {
+      await long.close();
+    }
+  });
+
+  it('a QR expires by itself when its lifetime is up: the poll answers 400 whether it was held or came late', async () => {
+    // The expiry is a timer of the QR's own, so a poll held when it fires is woken with 400 (as by expire() above) and a
+    // poll that comes later gets 400 at once: nothing here depends on how fast the machine is.
+    const short = await startSandbox({ holdMs: 30_000, qrLifetimeMs: 50 });
     try {
       const d = new RawClient(short.origin);
       await d.jslogin();
       assert.equal(await d.poll(0), 'window.code=400;');
+      assert.equal(short.state.qrs.get(d.uuid)?.status, 'expired', "the QR's expiry timer fired");
     } finally {
       await short.close();
     }

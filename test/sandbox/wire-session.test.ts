@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import { FakeClock } from '../../src/util/clock.js';
 import { RawClient } from './raw-client.js';
 
 type Json = Record<string, unknown>;
@@ -33,7 +34,6 @@ describe('sandbox session endpoints (wire format)', () => {
       contactPageSize: 50,
       syncBatch: 5,
       rateLimits: { send: { max: 40, perMs: 60_000 } },
-      revokeWindowMs: 300,
     });
   });
   after(async () => {
@@ -232,19 +232,27 @@ describe('sandbox session endpoints (wire format)', () => {
   });
 
   it('revoke: Ret 0 with texts inside the window, -1 after; the echo gets a 10002', async () => {
-    const c = await loggedIn(sb, '2');
-    await c.sync();
-    const sent = await c.sendText('filehelper', 'oops');
-    const ok = (await c.post('webwxrevokemsg', { SvrMsgId: sent.MsgID, ToUserName: 'filehelper', ClientMsgId: sent.LocalID })).json();
-    assert.equal(ok.BaseResponse.Ret, 0);
-    assert.equal(ok.SysWording, '已撤回');
-    const s = await c.sync();
-    const rv = (s.AddMsgList as Msg[]).find((m) => m.MsgType === 10002)!;
-    assert.match(rv.Content, new RegExp(`&lt;msgid&gt;${sent.MsgID}&lt;/msgid&gt;`));
-    const late = await c.sendText('filehelper', 'late');
-    await new Promise((r) => setTimeout(r, 350));
-    const no = (await c.post('webwxrevokemsg', { SvrMsgId: late.MsgID, ToUserName: 'filehelper', ClientMsgId: late.LocalID })).json();
-    assert.deepEqual(no, { BaseResponse: { Ret: -1, ErrMsg: '' }, Introduction: '', SysWording: '' });
+    // The window is measured on the sandbox's clock, moved by hand: no real time passes between send and revoke.
+    const clock = new FakeClock(Date.now());
+    const own = await startSandbox({ holdMs: 200, contacts: 10, rooms: 1, roomSize: 3, revokeWindowMs: 120_000, clock });
+    try {
+      const c = await loggedIn(own);
+      await c.sync();
+      const sent = await c.sendText('filehelper', 'oops');
+      await clock.advance(120_000);
+      const ok = (await c.post('webwxrevokemsg', { SvrMsgId: sent.MsgID, ToUserName: 'filehelper', ClientMsgId: sent.LocalID })).json();
+      assert.equal(ok.BaseResponse.Ret, 0);
+      assert.equal(ok.SysWording, '已撤回');
+      const s = await c.sync();
+      const rv = (s.AddMsgList as Msg[]).find((m) => m.MsgType === 10002)!;
+      assert.match(rv.Content, new RegExp(`&lt;msgid&gt;${sent.MsgID}&lt;/msgid&gt;`));
+      const late = await c.sendText('filehelper', 'late');
+      await clock.advance(120_001);
+      const no = (await c.post('webwxrevokemsg', { SvrMsgId: late.MsgID, ToUserName: 'filehelper', ClientMsgId: late.LocalID })).json();
+      assert.deepEqual(no, { BaseResponse: { Ret: -1, ErrMsg: '' }, Introduction: '', SysWording: '' });
+    } finally {
+      await own.close();
+    }
   });
 
   it('phone events: open chat → selector 7; logout on phone → 1100; other login → 1101', async () => {

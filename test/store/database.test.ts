@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, statSync, chmodSync, existsSync, copyFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, openStore, migrate, readMigrations, StoreError, DATABASE_FILE } from '../../src/store/index.js';
+import { packageRoot } from '../../src/util/paths.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'weiroto-db-'));
 
@@ -17,6 +18,51 @@ describe('openDatabase(dataDir)', () => {
     assert.ok(versions.includes(1));
     const tables = (db.prepare("select name from sqlite_master where type='table'").all() as { name: string }[]).map((r) => r.name);
     for (const t of ['accounts', 'sessions', 'kv', 'audit_log', 'settings']) assert.ok(tables.includes(t), t);
+    db.close();
+  });
+
+  it('creates weiroto.db, -wal and -shm readable by the owner only (0600), and narrows an existing wider file', () => {
+    // The usual umask would give 0644 to files SQLite creates on its own.
+    const before = process.umask(0o022);
+    try {
+      const dir = tmp();
+      const store = openStore({ dataDir: dir });
+      store.kv.set('t', 'k', 'v');
+      const path = join(dir, DATABASE_FILE);
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+        assert.ok(existsSync(f), f);
+        assert.equal(statSync(f).mode & 0o777, 0o600, f);
+      }
+      store.close();
+      chmodSync(path, 0o644);
+      const again = openStore({ dataDir: dir });
+      again.kv.set('t', 'k', 'w');
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) assert.equal(statSync(f).mode & 0o777, 0o600, f);
+      again.close();
+    } finally {
+      process.umask(before);
+    }
+  });
+
+  it('migration 051 drops stored avatars that carry a WeChat skey and keeps clean ones', () => {
+    const dir = tmp();
+    const all = join(packageRoot(), 'src', 'store', 'migrations');
+    const older = join(dir, 'older');
+    mkdirSync(older);
+    for (const f of readdirSync(all)) if (Number(f.slice(0, 3)) < 51) copyFileSync(join(all, f), join(older, f));
+    const db = openDatabase(dir, { migrationsDir: older });
+    const put = db.prepare("insert into contacts (account_id, id, name, kind, data, updated_at) values ('a', ?, 'n', 'friend', ?, 0)");
+    put.run('@old', JSON.stringify({ id: '@old', avatar: '/cgi-bin/mmwebwx-bin/webwxgeticon?seq=1&username=@old&skey=@crypt_secret' }));
+    put.run('@new', JSON.stringify({ id: '@new', avatar: '/cgi-bin/mmwebwx-bin/webwxgeticon?seq=1&username=%40new' }));
+    migrate(db, all);
+    const avatars = (db.prepare('select id, data from contacts order by id').all() as { id: string; data: string }[]).map((r) => [
+      r.id,
+      (JSON.parse(r.data) as { avatar?: string }).avatar,
+    ]);
+    assert.deepEqual(avatars, [
+      ['@new', '/cgi-bin/mmwebwx-bin/webwxgeticon?seq=1&username=%40new'],
+      ['@old', undefined],
+    ]);
     db.close();
   });
 

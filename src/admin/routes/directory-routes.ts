@@ -7,16 +7,9 @@ import type { Contact, Room } from '../../transport/model.js';
 import { fail, type AdminContext, type RouteDef } from '../router.js';
 import { audit, back, botOf, field, fields, page, type Services } from '../services.js';
 import type { AdminBot } from '../deps.js';
+import { imageType } from '../../util/image-type.js';
 
 const PAGE = 200;
-
-function imageType(b: Buffer): string | undefined {
-  if (b[0] === 0xff && b[1] === 0xd8) return 'image/jpeg';
-  if (b[0] === 0x89 && b[1] === 0x50) return 'image/png';
-  if (b.subarray(0, 3).toString('latin1') === 'GIF') return 'image/gif';
-  if (b.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
-  return undefined;
-}
 
 function contactsOf(s: Services, bot: AdminBot): Contact[] {
   const live = bot.directory.contacts();
@@ -105,7 +98,6 @@ export function directoryRoutes(s: Services): RouteDef[] {
             fail(ctx, 404, ctx.state.t('error.noAvatar'));
           }
           const type = imageType(data);
-          // Only real images are served: bytes of any other kind could be script in disguise.
           if (!type) fail(ctx, 404, ctx.state.t('error.noAvatar'));
           hit = { data, type, at: s.clock.now() };
           s.avatars.set(key, hit);

@@ -1,5 +1,5 @@
 /**
- * The message log of an account: search by chat and text, paging by time, live refresh (the page
+ * The message log of an account: search by chat and text, paging by the store's order, live refresh (the page
  * reloads its rows when the account's SSE stream says a message arrived), media previews, recalled
  * messages kept and marked, a send box (text or file), and each message's decision trace.
  */
@@ -7,7 +7,8 @@ import type { AdminBot } from '../deps.js';
 import { fail, type RouteDef } from '../router.js';
 import { audit, botOf, field, formatters, page, type Services } from '../services.js';
 
-const PAGE = 50;
+/** Rows per page the log offers; the first is the default. */
+const PAGE_SIZES = [50, 200, 500];
 
 /** A name for a chat id: the remark or nickname of a contact, or a room's topic. */
 export function chatNamer(bot: AdminBot): (id: string) => string {
@@ -21,9 +22,6 @@ export function chatNamer(bot: AdminBot): (id: string) => string {
 }
 
 export function messageRoutes(s: Services): RouteDef[] {
-  const recentChats = s.deps.store.db.prepare<[string], { chat_id: string; last: number }>(
-    'select chat_id, max(created_at) as last from messages where account_id = ? group by chat_id order by last desc limit 30',
-  );
   return [
     {
       method: 'GET',
@@ -33,21 +31,17 @@ export function messageRoutes(s: Services): RouteDef[] {
         const bot = botOf(s, ctx);
         const chat = typeof ctx.query.chat === 'string' && ctx.query.chat ? ctx.query.chat : undefined;
         const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim() : '';
+        // `before` is the store's sequence number where the previous page stopped (keyset paging).
         const before = Number(ctx.query.before);
-        const messages = s.deps.store.messages.list(bot.id, {
+        const beforeSeq = Number.isSafeInteger(before) && before > 0 ? before : undefined;
+        const per = PAGE_SIZES.find((n) => String(n) === ctx.query.per) ?? PAGE_SIZES[0]!;
+        const { items: messages, next } = s.deps.store.messages.list(bot.id, {
           ...(chat && { chatId: chat }),
           ...(q && { text: q }),
-          ...(Number.isFinite(before) && before > 0 && { before }),
-          limit: PAGE,
+          ...(beforeSeq !== undefined && { beforeSeq }),
+          limit: per,
         });
-        const data = {
-          info: bot.info(),
-          messages,
-          chat,
-          q,
-          name: chatNamer(bot),
-          more: messages.length === PAGE ? messages[messages.length - 1]!.createdAt : undefined,
-        };
+        const data = { info: bot.info(), messages, chat, q, per, perChoices: PAGE_SIZES, before: beforeSeq, name: chatNamer(bot), more: next };
         if (ctx.query.partial === '1') {
           ctx.type = 'html';
           ctx.body = s.render('partials/message-rows', { ...ctx.state, ...data, bare: true, fmt: formatters(ctx.state.locale), t: ctx.state.t });
@@ -56,7 +50,7 @@ export function messageRoutes(s: Services): RouteDef[] {
         page(s, ctx, 'messages', {
           ...data,
           title: ctx.state.t('messages.title'),
-          chats: recentChats.all(bot.id),
+          chats: s.deps.store.messages.recentChats(bot.id, 30),
           outbound: s.deps.store.outbound.list(bot.id, { ...(chat && { chatId: chat }), limit: 10 }),
         });
       },

@@ -36,6 +36,23 @@ function mimeOf(name: string): string | undefined {
   return MIME_BY_EXT[name.split('.').pop()?.toLowerCase() ?? ''];
 }
 
+/** Whether a source is a URL (http(s) or data:) rather than a path. */
+export function isUrlSource(source: string): boolean {
+  return /^(https?:\/\/|data:)/i.test(source.trim());
+}
+
+/**
+ * Whether the path `source` stays inside `baseDir` once resolved against it. Without a base folder
+ * (not known yet, e.g. when a setting is saved before DATA_DIR is at hand) only relative paths that
+ * never climb out can be vouched for.
+ */
+export function staysInside(source: string, baseDir: string | undefined): boolean {
+  const src = source.trim();
+  if (baseDir === undefined) return !isAbsolute(src) && !relative('/base', resolve('/base', src)).startsWith('..');
+  const rel = relative(resolve(baseDir), resolve(baseDir, src));
+  return !rel.startsWith('..') && !isAbsolute(rel);
+}
+
 /**
  * Read `source` into a FileToSend; throws an Error naming the source when it cannot.
  *
@@ -66,8 +83,7 @@ export async function loadFile(source: string, o: LoadFileOptions): Promise<File
     mimeType = typeof ct === 'string' ? ct.split(';')[0] : undefined;
   } else {
     const full = resolve(o.baseDir, src);
-    const rel = relative(resolve(o.baseDir), full);
-    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`file ${JSON.stringify(src)} is outside the data folder`);
+    if (!staysInside(src, o.baseDir)) throw new Error(`file ${JSON.stringify(src)} is outside the data folder`);
     try {
       data = await readFile(full);
     } catch (e) {

@@ -37,11 +37,11 @@ export type ServerStack = Omit<PanelStack, 'admin'>;
  * The whole server exactly as `weiroto start` builds it (src/main.ts: ops, API, panel, webhooks,
  * accounts), pointed at a fresh sandbox. No account is created until the operator adds one.
  */
-export async function startServerStack(options: { sandbox?: Parameters<typeof startSandbox>[0] } = {}): Promise<ServerStack> {
+export async function startServerStack(options: { sandbox?: Parameters<typeof startSandbox>[0]; env?: Record<string, string> } = {}): Promise<ServerStack> {
   const sb = await startSandbox({ holdMs: 300, contacts: 8, rooms: 2, roomSize: 4, ...options.sandbox });
   const dir = mkdtempSync(join(tmpdir(), 'weiroto-server-'));
   const config = loadConfig(
-    { PORT: '0', DATA_DIR: dir, BOT_PLUGINS: '', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_ALLOW_PRIVATE_URLS: 'true' },
+    { PORT: '0', DATA_DIR: dir, BOT_PLUGINS: '', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_ALLOW_PRIVATE_URLS: 'true', ...options.env },
     { envFile: false },
   );
   const server = await startServer({ config, log: silentLogger(), startAccounts: false });

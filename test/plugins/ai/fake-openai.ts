@@ -12,7 +12,7 @@ export interface ChatRequest {
   authorization: string | undefined;
 }
 
-export type Behaviour = { answer: string } | { status: number; body?: unknown; headers?: Record<string, string> } | { hangMs: number } | 'echo';
+export type Behaviour = { answer: string } | { status: number; body?: unknown; headers?: Record<string, string> } | { until: Promise<void> } | 'echo';
 
 export interface FakeOpenAi {
   baseUrl: string;
@@ -31,7 +31,6 @@ function echo(req: ChatRequest): string {
 
 export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   const pending = new Set<ServerResponse>();
-  const timers = new Set<NodeJS.Timeout>();
   const api: FakeOpenAi = { baseUrl: '', requests: [], next: [], fallback: 'echo', close: async () => {} };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -68,20 +67,18 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         res.writeHead(b.status, { 'content-type': 'application/json', ...b.headers });
         res.end(JSON.stringify(b.body ?? { error: { message: `status ${b.status}` } }));
       } else {
+        // Thinks until the test lets it answer: no race between the test's clock and this server's.
         pending.add(res);
-        const t = setTimeout(() => {
-          timers.delete(t);
+        void b.until.then(() => {
           pending.delete(res);
           if (!res.destroyed) ok('too late');
-        }, b.hangMs);
-        timers.add(t);
+        });
       }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   api.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   api.close = async () => {
-    for (const t of timers) clearTimeout(t);
     for (const r of pending) r.destroy();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -114,17 +114,18 @@ describe('plugin auto-reply', () => {
             pattern: 'cat',
             replies: [{ type: 'image', source: 'data:image/png;base64,iVBORw0KGgo=', fileName: 'cat.png' }],
           },
-          { pattern: 'secret', replies: [{ type: 'file', source: '../etc/passwd' }] },
         ],
       });
       await h.say(ann, 'menu');
       await h.say(ann, 'cat');
-      await h.say(ann, 'secret');
       assert.deepEqual(h.take(), ['[file] menu.pdf', '[image] cat.png']);
       const img = h.sent[1]!.content;
       assert.ok(img.type === 'image' && img.file.mimeType === 'image/png' && img.file.data.length === 8);
-      assert.equal(h.host.list()[0]?.errors, 1, 'a path outside the data folder is reported as a plugin error');
-      assert.match(h.host.list()[0]?.lastError ?? '', /outside the data folder/);
+      await assert.rejects(
+        h.host.configure('auto-reply', { mediaDir: dir, rules: [{ pattern: 'secret', replies: [{ type: 'file', source: '../etc/passwd' }] }] }),
+        /rules\.0\.replies\.0\.source: "\.\.\/etc\/passwd" leads out of the media folder/,
+        'a path outside the media folder is refused at save',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { plugin } from '../../../plugins/friends/index.js';
 import type { FriendRequest } from '../../../src/transport/model.js';
 import { ann, bob, cat, contact, family, room, self, startPlugin, type Harness } from '../harness.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -20,18 +21,13 @@ const request = (name: string, greeting: string): FriendRequest => ({
   receivedAt: 0,
 });
 
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
-}
-
 describe('plugin friends', () => {
   it('accepts requests whose greeting has a keyword and welcomes them', async () => {
     h = await startPlugin(plugin, { keywords: ['weiroto', '机器人'], welcome: 'Welcome, {name}!' });
     h.events.emit('friend-request', request('Dan', 'hi, I found weiroto on GitHub'));
     h.events.emit('friend-request', request('Eve', 'buy cheap watches'));
     h.events.emit('friend-request', request('Fay', '我想试试机器人'));
-    await until(() => h!.sent.length >= 2);
+    await waitUntil(() => h!.sent.length >= 2, 5000, 'two welcomes');
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(
       h.calls.filter((c) => c.method === 'acceptFriend').map((c) => (c.args[0] as FriendRequest).name),
@@ -76,7 +72,7 @@ describe('plugin friends', () => {
       invites: [{ keyword: 'group', rooms: ['News'], message: '{name}, see you in {room}' }],
     });
     h.events.emit('friend-request', request('Dan', 'add me to the group'));
-    await until(() => h!.sent.length >= 1);
+    await waitUntil(() => h!.sent.length >= 1, 5000, 'the welcome');
     assert.deepEqual(
       h.calls.map((c) => c.method),
       ['acceptFriend', 'addMembers'],

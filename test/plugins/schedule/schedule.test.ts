@@ -54,8 +54,8 @@ describe('schedule config', () => {
     assert.equal(r.success, false);
     const msgs = r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     assert.deepEqual(msgs.sort(), [
-      'jobs.0.cron: set either cron or at (not both)',
-      'jobs.1.cron: set either cron or at (not both)',
+      'jobs.0.at: set cron or at, not both',
+      'jobs.1.cron: a job needs a cron expression (repeating) or an at time (once)',
       'jobs.2.cron: invalid cron expression "every day"',
       'jobs.3.at: use YYYY-MM-DDTHH:MM (optionally with seconds and an offset)',
       'jobs.3.name: job name "c" is used twice',

@@ -1,0 +1,163 @@
+/**
+ * One iLink account's HTTP: the headers and `base_info` of ilink.md §2.3–2.4, a timeout per call,
+ * and the reading of every answer into a typed outcome (§8.1). Once the server says the token is
+ * dead (-14) no call carrying it ever leaves again: the account needs a new scan.
+ */
+import { randomBytes } from 'node:crypto';
+import { TransportError } from '../transport/errors.js';
+import { parseWireJson } from '../util/wire-json.js';
+import type { WireBaseInfo, WireStatus } from './wire.js';
+
+/** The server's "session timeout": the bot token no longer works. */
+export const STALE_TOKEN = -14;
+
+export interface IlinkHttpOptions {
+  /** Our version, sent as `channel_version` and encoded into `iLink-App-ClientVersion`. */
+  version: string;
+  /** `base_info.bot_agent` (default `weiroto/<version>`). */
+  botAgent?: string;
+  /** `SKRouteTag`, only when the operator configured one. */
+  routeTag?: string;
+  fetch?: typeof fetch;
+}
+
+export interface CallOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Send the bearer token (default true); a call needing it fails at once when it is dead. */
+  auth?: boolean;
+  /** Add `base_info` to the body (default true for authenticated calls). */
+  baseInfo?: boolean;
+}
+
+/** A call that got no answer within its timeout (a normal end of a long poll). */
+export class IlinkTimeoutError extends TransportError {
+  constructor(path: string, ms: number) {
+    super('network', `iLink ${path}: no answer within ${ms} ms`);
+  }
+}
+
+/** An answer: the parsed body, or `empty` for HTTP 200 with nothing in it. */
+export type IlinkAnswer<T> = { empty: true } | { empty: false; body: T };
+
+/** `iLink-App-ClientVersion`: (major << 16) | (minor << 8) | patch (§2.3). */
+export function clientVersionNumber(version: string): number {
+  const [major = 0, minor = 0, patch = 0] = version.split(/[.+-]/).map((n) => Number.parseInt(n, 10) || 0);
+  return (((major & 0xff) << 16) | ((minor & 0xff) << 8) | (patch & 0xff)) >>> 0;
+}
+
+/** `X-WECHAT-UIN`: a random uint32 as a decimal string, base64-encoded (§2.3). */
+export function randomUin(): string {
+  return Buffer.from(String(randomBytes(4).readUInt32BE(0))).toString('base64');
+}
+
+/** A path joined to a base the way the official client does (trailing slash added, §2.1). */
+export function joinUrl(base: string, path: string): string {
+  return (base.endsWith('/') ? base : `${base}/`) + path;
+}
+
+export class IlinkHttp {
+  private token: string | undefined;
+  private dead = false;
+  /** Called once when the server first says the token is dead. */
+  onStaleToken: ((message: string) => void) | undefined;
+  private readonly fetchFn: typeof fetch;
+  private readonly baseInfo: WireBaseInfo;
+  private readonly common: Record<string, string>;
+
+  constructor(options: IlinkHttpOptions) {
+    this.fetchFn = options.fetch ?? fetch;
+    this.baseInfo = { channel_version: options.version, bot_agent: options.botAgent ?? `weiroto/${options.version}` };
+    this.common = {
+      'iLink-App-Id': 'bot',
+      'iLink-App-ClientVersion': String(clientVersionNumber(options.version)),
+      ...(options.routeTag && { SKRouteTag: options.routeTag }),
+    };
+  }
+
+  /** Use this bot token from now on (after a login or a restore). */
+  setToken(token: string | undefined): void {
+    this.token = token;
+    this.dead = false;
+  }
+
+  get hasToken(): boolean {
+    return this.token !== undefined && !this.dead;
+  }
+
+  /** The token died (-14): forget it so that no later call carries it. */
+  killToken(): void {
+    this.token = undefined;
+    this.dead = true;
+  }
+
+  /** POST JSON; returns the answer or throws a TransportError (stale token, HTTP error, garbage, timeout). */
+  async post<T extends WireStatus>(base: string, path: string, body: Record<string, unknown>, o: CallOptions): Promise<IlinkAnswer<T>> {
+    const auth = o.auth ?? true;
+    const headers: Record<string, string> = {
+      ...this.common,
+      'Content-Type': 'application/json',
+      AuthorizationType: 'ilink_bot_token',
+      'X-WECHAT-UIN': randomUin(),
+    };
+    if (auth) headers.Authorization = `Bearer ${this.requireToken(path)}`;
+    const payload = (o.baseInfo ?? auth) ? { ...body, base_info: this.baseInfo } : body;
+    return this.call<T>(joinUrl(base, path), path, { method: 'POST', headers, body: JSON.stringify(payload) }, o);
+  }
+
+  /** GET (the QR status poll). */
+  async get<T extends WireStatus>(url: string, path: string, o: CallOptions): Promise<IlinkAnswer<T>> {
+    const headers: Record<string, string> = { ...this.common };
+    if (o.auth) headers.Authorization = `Bearer ${this.requireToken(path)}`;
+    return this.call<T>(url, path, { method: 'GET', headers }, o);
+  }
+
+  private requireToken(path: string): string {
+    if (this.token === undefined || this.dead) {
+      throw new TransportError(
+        'logged-out',
+        `iLink ${path}: ${this.dead ? 'the bot token is dead (-14); scan again' : 'not logged in'}`,
+        this.dead ? STALE_TOKEN : undefined,
+      );
+    }
+    return this.token;
+  }
+
+  private async call<T extends WireStatus>(url: string, path: string, init: RequestInit, o: CallOptions): Promise<IlinkAnswer<T>> {
+    const timeout = AbortSignal.timeout(o.timeoutMs);
+    const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+    let text: string;
+    let status: number;
+    try {
+      const res = await this.fetchFn(url, { ...init, signal });
+      status = res.status;
+      text = await res.text();
+    } catch (e) {
+      if (o.signal?.aborted) throw o.signal.reason;
+      if (timeout.aborted) throw new IlinkTimeoutError(path, o.timeoutMs);
+      throw new TransportError('network', `iLink ${path}: ${(e as Error).message}`, undefined, { cause: e });
+    }
+    if (status < 200 || status > 299) throw new TransportError('network', `iLink ${path}: HTTP ${status}`, status);
+    if (text.trim() === '') return { empty: true };
+    let body: T;
+    try {
+      body = parseWireJson<T>(text);
+    } catch {
+      throw new TransportError('network', `iLink ${path}: unreadable answer (${text.length} bytes)`);
+    }
+    if (body === null || typeof body !== 'object') throw new TransportError('network', `iLink ${path}: unreadable answer`);
+    if (body.errcode === STALE_TOKEN || body.ret === STALE_TOKEN) {
+      const first = !this.dead;
+      this.killToken();
+      const message = `iLink ${path}: ${body.errmsg || 'session timeout'} (-14): the bot token is dead (bound elsewhere or expired); scan again`;
+      if (first) this.onStaleToken?.(message);
+      throw new TransportError('logged-out', message, STALE_TOKEN);
+    }
+    return { empty: false, body };
+  }
+}
+
+/** The server's error code in an answer (`ret`, else `errcode`), 0 when none. */
+export function answerCode(body: WireStatus): number {
+  return Number(body.ret ?? body.errcode ?? 0) || 0;
+}

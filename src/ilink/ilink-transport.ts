@@ -1,0 +1,607 @@
+/**
+ * WeChat's official bot API (iLink, ../shared/ilink.md) behind the Transport seam. One bot contact
+ * bound to its owner: QR login (or a restored token: no scan), the `getupdates` long poll with the
+ * official timing and back-off, exactly-once inbound (dedupe.ts), per-user context tokens with the
+ * reply window and quota (peers.ts), one item per `sendmessage`, long text in pieces, media through
+ * the AES CDN, typing. Errors become states: -14 ends the session at once and no call carries the
+ * dead token again; -2 means "wait for the user"; -3 is a refusal with WeChat's text; an empty 200
+ * is "not delivered".
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { ILINK_CAPABILITIES, UnsupportedError, type Capability, type ReplyWindow, type TransportCapabilities } from '../transport/capabilities.js';
+import { TypedEmitter } from '../transport/emitter.js';
+import { TransportError, isTransportError } from '../transport/errors.js';
+import type { Contact, Message, Room, SentMessage } from '../transport/model.js';
+import type { FileToSend, SessionSnapshot, StartOptions, Transport, TransportEventName, TransportListener } from '../transport/transport.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { DEDUPE_TTL_MS, dedupeKeys, isDuplicate, memorySeenStore, type SeenStore } from './dedupe.js';
+import { IlinkHttp, IlinkTimeoutError, STALE_TOKEN, answerCode } from './http.js';
+import { decodeHandle, toMessage } from './inbound.js';
+import { DEFAULT_QR_TUNING, QrLogin, type Credentials, type QrLoginTuning } from './login.js';
+import { downloadMedia, uploadMedia, type CdnContext, type MediaKind } from './media.js';
+import { Peers, peerKey, type PeerState } from './peers.js';
+import { DEFAULT_CHUNK_LIMIT, splitText } from './split-text.js';
+import { Typing } from './typing.js';
+import { ITEM_TEXT, MESSAGE_STATE_FINISH, MESSAGE_TYPE_BOT, type WireGetUpdates, type WireItem, type WireStatus } from './wire.js';
+
+export const ILINK_DEFAULT_BASE_URL = 'https://ilinkai.weixin.qq.com';
+export const ILINK_DEFAULT_CDN_URL = 'https://novac2c.cdn.weixin.qq.com/c2c';
+
+export interface IlinkTuning {
+  /** Long-poll timeout until the server names one (`longpolling_timeout_ms`). */
+  pollTimeoutMs: number;
+  /** Added to the long-poll timeout on our side. */
+  pollMarginMs: number;
+  /** Pause after a failed poll, and after `errorsBeforeLongPause` in a row (official: 2 s, 3, 30 s). */
+  errorPauseMs: number;
+  errorsBeforeLongPause: number;
+  longPauseMs: number;
+  apiTimeoutMs: number;
+  configTimeoutMs: number;
+  cdnTimeoutMs: number;
+  /** Characters per text piece, and the pause between pieces. */
+  chunkLimit: number;
+  chunkGapMs: number;
+  /** Retries of a send after a network failure, with the same body and client_id. */
+  sendRetries: number;
+  sendRetryMs: number;
+}
+
+export const DEFAULT_ILINK_TUNING: IlinkTuning = {
+  pollTimeoutMs: 35_000,
+  pollMarginMs: 5_000,
+  errorPauseMs: 2_000,
+  errorsBeforeLongPause: 3,
+  longPauseMs: 30_000,
+  apiTimeoutMs: 15_000,
+  configTimeoutMs: 10_000,
+  cdnTimeoutMs: 120_000,
+  chunkLimit: DEFAULT_CHUNK_LIMIT,
+  chunkGapMs: 1_000,
+  sendRetries: 2,
+  sendRetryMs: 1_000,
+};
+
+export interface IlinkTransportOptions {
+  /** The iLink origin: QR login always, API calls unless the login names another (ILINK_BASE_URL). */
+  baseUrl?: string;
+  /** The CDN base (ILINK_CDN_URL). */
+  cdnUrl?: string;
+  /** weiroto's version (`channel_version`, `iLink-App-ClientVersion`). */
+  version: string;
+  clock?: Clock;
+  log?: Logger;
+  fetch?: typeof fetch;
+  /** Where handled messages are remembered (a restart must not answer twice); default in memory. */
+  seen?: SeenStore;
+  /** Tokens of other iLink accounts of this installation (for `binded_redirect`). */
+  localTokens?: string[];
+  replyWindow?: ReplyWindow;
+  tuning?: Partial<IlinkTuning>;
+  qr?: Partial<QrLoginTuning>;
+  routeTag?: string;
+}
+
+interface IlinkSnapshot {
+  kind: 'ilink';
+  v: 1;
+  token: string;
+  botId: string;
+  userId: string;
+  baseUrl: string;
+  cursor: string;
+  peers: PeerState[];
+}
+
+function readSnapshot(s: SessionSnapshot | undefined): IlinkSnapshot | undefined {
+  if (!s || s.kind !== 'ilink' || s.v !== 1) return undefined;
+  const text = (k: string): string | undefined => (typeof s[k] === 'string' && s[k] !== '' ? (s[k] as string) : undefined);
+  const token = text('token');
+  const botId = text('botId');
+  const baseUrl = text('baseUrl');
+  if (!token || !botId || !baseUrl) return undefined;
+  return {
+    kind: 'ilink',
+    v: 1,
+    token,
+    botId,
+    baseUrl,
+    userId: text('userId') ?? '',
+    cursor: text('cursor') ?? '',
+    peers: Array.isArray(s.peers) ? (s.peers as PeerState[]) : [],
+  };
+}
+
+/** A real WeChat host name: a login that names one keeps an overridden origin (like WECHAT_ENDPOINT). */
+const REAL_HOST = /(^|\.)(weixin|wechat)\.qq\.com$/;
+
+export class IlinkTransport implements Transport {
+  readonly capabilities: TransportCapabilities;
+  private readonly events: TypedEmitter;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly http: IlinkHttp;
+  private readonly fetchFn: typeof fetch;
+  private readonly tuning: IlinkTuning;
+  private readonly peers: Peers;
+  private readonly seen: SeenStore;
+  private readonly typing: Typing;
+  private readonly loginBase: string;
+  private readonly cdnBase: string;
+  private creds: Credentials | undefined;
+  private cursor = '';
+  private longPollMs: number;
+  private ctrl: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private qrLogin: QrLogin | undefined;
+  private lastPrune = 0;
+
+  constructor(private readonly options: IlinkTransportOptions) {
+    this.log = (options.log ?? silentLogger()).child({ ns: 'ilink' });
+    this.clock = options.clock ?? systemClock;
+    this.events = new TypedEmitter(this.log);
+    this.tuning = { ...DEFAULT_ILINK_TUNING, ...options.tuning };
+    this.longPollMs = this.tuning.pollTimeoutMs;
+    this.fetchFn = options.fetch ?? fetch;
+    this.http = new IlinkHttp({ version: options.version, fetch: this.fetchFn, ...(options.routeTag && { routeTag: options.routeTag }) });
+    this.http.onStaleToken = (message) => this.tokenDied(message);
+    const window = options.replyWindow ?? ILINK_CAPABILITIES.replyWindow!;
+    this.capabilities = { ...ILINK_CAPABILITIES, replyWindow: window };
+    this.peers = new Peers(window, () => this.clock.now());
+    this.seen = options.seen ?? memorySeenStore();
+    this.loginBase = options.baseUrl ?? ILINK_DEFAULT_BASE_URL;
+    this.cdnBase = options.cdnUrl ?? ILINK_DEFAULT_CDN_URL;
+    this.typing = new Typing({
+      http: this.http,
+      base: () => this.apiBase,
+      peers: this.peers,
+      clock: this.clock,
+      log: this.log,
+      timeoutMs: this.tuning.configTimeoutMs,
+      signal: () => this.ctrl?.signal,
+    });
+  }
+
+  // ---- identity ----
+
+  get self(): Contact | undefined {
+    return this.creds ? person(this.creds.botId, 'ClawBot', 'self') : undefined;
+  }
+
+  /** The WeChat user the bot is bound to. */
+  get owner(): Contact | undefined {
+    return this.creds?.userId ? person(this.creds.userId, 'Owner', 'friend') : undefined;
+  }
+
+  /** Reply window and quota per user (for the panel and the API). */
+  replyState(): { id: string; lastInboundAt: number; sends: number; closed: boolean }[] {
+    return this.peers.list().map(({ id, lastInboundAt, sends, closed }) => ({ id, lastInboundAt, sends, closed }));
+  }
+
+  on<E extends TransportEventName>(event: E, listener: TransportListener<E>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  private get apiBase(): string {
+    return this.creds?.baseUrl ?? this.loginBase;
+  }
+
+  // ---- lifecycle ----
+
+  async start(options: StartOptions = {}): Promise<void> {
+    if (this.ctrl) throw new TransportError('invalid', 'start(): this transport is already running; stop() it first');
+    const ctrl = (this.ctrl = new AbortController());
+    const outer = options.signal;
+    if (outer) {
+      if (outer.aborted) ctrl.abort(outer.reason);
+      else outer.addEventListener('abort', () => void this.stop(), { once: true });
+    }
+    const snap = readSnapshot(options.session);
+    if (options.session && !snap) this.log.warn('saved iLink session is not readable; a new scan is needed');
+    try {
+      if (snap) {
+        this.events.emit('step', { step: 'restoring' });
+        this.creds = { token: snap.token, botId: snap.botId, userId: snap.userId, baseUrl: snap.baseUrl };
+        this.cursor = snap.cursor;
+        this.peers.restore(snap.peers);
+      } else {
+        if ((options.maxQrCodes ?? 1) <= 0) throw new TransportError('logged-out', 'iLink: no saved session and new QR logins are not allowed');
+        this.creds = await this.scan(options, ctrl.signal);
+        // A new binding starts over: the old cursor and tokens belong to another session.
+        this.cursor = '';
+        this.peers.clear();
+      }
+    } catch (err) {
+      this.ctrl = undefined;
+      this.qrLogin = undefined;
+      if (ctrl.signal.aborted) throw new TransportError('invalid', 'start() was stopped before the session came online', undefined, { cause: err });
+      const te = isTransportError(err) ? err : new TransportError('server', `iLink login failed: ${(err as Error).message}`, undefined, { cause: err });
+      this.events.emit('logout', { reason: 'login-failed', ...(te.code !== undefined && { code: te.code }), message: te.message });
+      throw te;
+    }
+    this.qrLogin = undefined;
+    this.http.setToken(this.creds.token);
+    this.events.emit('step', { step: 'loading' });
+    this.events.emit('login', { self: this.self! });
+    this.events.emit('session-changed', { at: this.clock.now() });
+    await this.notify('ilink/bot/msg/notifystart', ctrl.signal);
+    if (!this.http.hasToken) throw new TransportError('logged-out', 'iLink: the bot token is dead (-14); scan again', STALE_TOKEN);
+    this.events.emit('ready', { contacts: this.owner ? 1 : 0, rooms: 0 });
+    this.events.emit('step', { step: 'online' });
+    this.loop = this.pollLoop(ctrl.signal);
+  }
+
+  private async scan(options: StartOptions, signal: AbortSignal): Promise<Credentials> {
+    this.events.emit('step', { step: 'waiting-scan' });
+    const login = new QrLogin({
+      http: this.http,
+      loginBase: this.loginBase,
+      defaultBaseUrl: this.loginBase,
+      clock: this.clock,
+      tuning: { ...DEFAULT_QR_TUNING, ...this.options.qr, ...(options.maxQrCodes !== undefined && { maxQrCodes: options.maxQrCodes }) },
+      ...(this.options.localTokens && { localTokens: this.options.localTokens }),
+      onQr: (qr) => this.events.emit('qr', qr),
+      onScanned: () => {
+        this.events.emit('scanned', {});
+        this.events.emit('step', { step: 'waiting-confirm' });
+      },
+      onVerifyCode: (qrId, retry) => this.events.emit('verify-code', { qrId, retry }),
+      signal,
+    });
+    this.qrLogin = login;
+    const creds = await login.run();
+    return { ...creds, baseUrl: this.keepOverride(creds.baseUrl) };
+  }
+
+  /** With ILINK_BASE_URL pointing elsewhere, a login naming a real WeChat host keeps our origin. */
+  private keepOverride(baseUrl: string): string {
+    if (this.loginBase === ILINK_DEFAULT_BASE_URL) return baseUrl;
+    try {
+      return REAL_HOST.test(new URL(baseUrl).hostname) ? this.loginBase : baseUrl;
+    } catch {
+      return this.loginBase;
+    }
+  }
+
+  submitVerifyCode(code: string): void {
+    if (!this.qrLogin) throw new TransportError('invalid', 'No iLink login is waiting for a verification code.');
+    this.qrLogin.submitCode(code);
+  }
+
+  async stop(): Promise<void> {
+    const ctrl = this.ctrl;
+    if (!ctrl) return;
+    this.ctrl = undefined;
+    ctrl.abort(new Error('iLink transport stopped'));
+    await this.loop?.catch(() => {});
+    this.loop = undefined;
+    this.typing.clear();
+    // Tell the server we are gone (only with a live token: never the dead one).
+    if (this.http.hasToken) await this.notify('ilink/bot/msg/notifystop');
+  }
+
+  /** iLink has no logout call: say goodbye, forget the token; the next start needs a scan. */
+  async logout(): Promise<void> {
+    await this.stop();
+    this.forget();
+    this.events.emit('logout', { reason: 'requested' });
+  }
+
+  serialize(): SessionSnapshot | undefined {
+    if (!this.creds || !this.http.hasToken) return undefined;
+    const snap: IlinkSnapshot = { kind: 'ilink', v: 1, ...this.creds, cursor: this.cursor, peers: this.peers.toJSON() };
+    return snap as unknown as SessionSnapshot;
+  }
+
+  private forget(): void {
+    this.http.setToken(undefined);
+    this.creds = undefined;
+    this.cursor = '';
+    this.peers.clear();
+    this.typing.clear();
+  }
+
+  /** -14 on any call: stop everything now, forget the token and say a new scan is needed. */
+  private tokenDied(message: string): void {
+    this.ctrl?.abort(new Error('iLink token died'));
+    this.ctrl = undefined;
+    const creds = this.creds;
+    this.creds = undefined;
+    this.cursor = '';
+    this.peers.clear();
+    this.typing.clear();
+    this.log.warn({ bot: creds?.botId }, 'ilink: the bot token is dead (-14); the account needs a new scan');
+    this.events.emit('logout', { reason: 'token-expired', code: STALE_TOKEN, message });
+  }
+
+  private async notify(path: string, signal?: AbortSignal): Promise<void> {
+    try {
+      const ans = await this.http.post<WireStatus>(this.apiBase, path, {}, { timeoutMs: this.tuning.configTimeoutMs, ...(signal && { signal }) });
+      if (!ans.empty && answerCode(ans.body) !== 0) this.log.info({ path, ret: answerCode(ans.body) }, 'ilink: notify answered non-zero');
+    } catch (e) {
+      this.log.info({ err: e, path }, 'ilink: notify failed');
+    }
+  }
+
+  // ---- receiving ----
+
+  private async pollLoop(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const ans = await this.http.post<WireGetUpdates>(
+          this.apiBase,
+          'ilink/bot/getupdates',
+          { get_updates_buf: this.cursor },
+          { timeoutMs: this.longPollMs + this.tuning.pollMarginMs, signal },
+        );
+        if (ans.empty) throw new TransportError('network', 'iLink getupdates: empty answer');
+        const code = answerCode(ans.body);
+        if (code !== 0) throw new TransportError('server', `iLink getupdates: ret ${code} ${ans.body.errmsg ?? ''}`.trim(), code);
+        failures = 0;
+        if ((ans.body.longpolling_timeout_ms ?? 0) > 0) this.longPollMs = ans.body.longpolling_timeout_ms!;
+        this.handleBatch(ans.body);
+        this.events.emit('heartbeat', { at: this.clock.now() });
+      } catch (e) {
+        if (signal.aborted) return;
+        // The long poll ran out: normal, ask again at once with the same cursor.
+        if (e instanceof IlinkTimeoutError) continue;
+        if (isTransportError(e) && e.code === STALE_TOKEN) return;
+        failures++;
+        const long = failures >= this.tuning.errorsBeforeLongPause;
+        this.log.warn({ err: e, failures }, long ? 'ilink: getupdates keeps failing; pausing' : 'ilink: getupdates failed');
+        if (long) {
+          failures = 0;
+          this.events.emit('error', e instanceof Error ? e : new Error(String(e)));
+        }
+        try {
+          await this.clock.sleep(long ? this.tuning.longPauseMs : this.tuning.errorPauseMs, signal);
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+
+  private handleBatch(body: WireGetUpdates): void {
+    const now = this.clock.now();
+    const botId = this.creds?.botId ?? '';
+    let changed = false;
+    for (const wm of body.msgs ?? []) {
+      const keys = dedupeKeys(wm);
+      if (isDuplicate(this.seen, keys, now)) {
+        this.log.debug({ seq: wm.seq }, 'ilink: a copy of a message already handled');
+        continue;
+      }
+      this.seen.remember(keys, now);
+      const message = toMessage(wm, botId, now);
+      if (!message) continue;
+      // The newest token, the window and the quota are set before anyone answers.
+      this.peers.onInbound(message.chatId, wm.context_token, now);
+      changed = true;
+      this.events.emit('message', message);
+    }
+    const next = body.get_updates_buf || body.sync_buf;
+    if (next && next !== this.cursor) {
+      this.cursor = next;
+      changed = true;
+    }
+    if (changed) this.events.emit('session-changed', { at: now });
+    if (now - this.lastPrune > 3_600_000) {
+      this.lastPrune = now;
+      this.seen.prune(now - DEDUPE_TTL_MS);
+    }
+  }
+
+  // ---- sending ----
+
+  sendText(to: string, text: string): Promise<SentMessage> {
+    const chunks = splitText(text, this.tuning.chunkLimit);
+    if (chunks.length === 0) return Promise.reject(new TransportError('invalid', 'iLink: cannot send an empty text'));
+    return this.withQuota(to, chunks.length, async (peer) => {
+      let first: SentMessage | undefined;
+      for (let i = 0; i < chunks.length; i++) {
+        if (i > 0) await this.clock.sleep(this.tuning.chunkGapMs, this.ctrl?.signal);
+        const sent = await this.post(peer, { type: ITEM_TEXT, text_item: { text: chunks[i]! } }, chunks.length - i);
+        first ??= sent;
+      }
+      return first!;
+    });
+  }
+
+  sendImage(to: string, file: FileToSend): Promise<SentMessage> {
+    return this.sendMedia(to, 'image', file);
+  }
+
+  sendVideo(to: string, file: FileToSend): Promise<SentMessage> {
+    return this.sendMedia(to, 'video', file);
+  }
+
+  sendFile(to: string, file: FileToSend): Promise<SentMessage> {
+    return this.sendMedia(to, 'file', file);
+  }
+
+  private sendMedia(to: string, kind: MediaKind, file: FileToSend): Promise<SentMessage> {
+    if (file.data.length === 0) return Promise.reject(new TransportError('invalid', `iLink: cannot send an empty ${kind}`));
+    return this.withQuota(to, 1, async (peer) => {
+      let item: WireItem;
+      try {
+        item = await uploadMedia(this.cdn(), peer.id, kind, file);
+      } catch (e) {
+        this.peers.refund(peer.id, 1);
+        throw e;
+      }
+      return this.post(peer, item, 1);
+    });
+  }
+
+  /** Check the target and take the sends from the user's quota (or throw 'waiting-for-user'). */
+  private async withQuota(to: string, sends: number, fn: (peer: PeerState & { contextToken: string }) => Promise<SentMessage>): Promise<SentMessage> {
+    if (!this.creds || !this.http.hasToken) throw new TransportError('logged-out', 'iLink: not logged in');
+    if (!this.peers.get(to) && peerKey(to) !== peerKey(this.creds.userId)) {
+      throw new TransportError('rejected', `iLink can only write to the user it is bound to, not ${to}`);
+    }
+    return fn(this.peers.reserve(to, sends));
+  }
+
+  /**
+   * One `sendmessage` with one item. Network failures are retried with the same body and
+   * client_id; a refusal gives back the sends that did not go out (`unsent`, this one included).
+   */
+  private async post(peer: PeerState & { contextToken: string }, item: WireItem, unsent: number): Promise<SentMessage> {
+    const clientId = `weiroto:${this.clock.now()}-${randomBytes(4).toString('hex')}`;
+    const msg = {
+      from_user_id: '',
+      to_user_id: peer.id,
+      client_id: clientId,
+      message_type: MESSAGE_TYPE_BOT,
+      message_state: MESSAGE_STATE_FINISH,
+      item_list: [item],
+      context_token: peer.contextToken,
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const signal = this.ctrl?.signal;
+        const ans = await this.http.post<WireStatus>(
+          this.apiBase,
+          'ilink/bot/sendmessage',
+          { msg },
+          { timeoutMs: this.tuning.apiTimeoutMs, ...(signal && { signal }) },
+        );
+        if (ans.empty) {
+          this.peers.refund(peer.id, unsent);
+          throw new TransportError('not-delivered', 'iLink sendmessage: HTTP 200 with an empty body; WeChat did not deliver the message');
+        }
+        const code = answerCode(ans.body);
+        if (code === 0) return { id: clientId, clientId, to: peer.id, sentAt: this.clock.now() };
+        this.peers.refund(peer.id, unsent);
+        const said = ans.body.errmsg ?? '';
+        if (code === -2 && /rate/i.test(said)) throw new TransportError('rate-limited', `iLink sendmessage: WeChat is rate limiting (ret -2 "${said}")`, -2);
+        if (code === -2) throw this.peers.close(peer.id);
+        if (code === -3) throw new TransportError('rejected', `WeChat refused the message: ${said || 'invalid arguments'} (ret -3)`, -3);
+        throw new TransportError('server', `iLink sendmessage: ret ${code} ${said}`.trim(), code);
+      } catch (e) {
+        const retry = isTransportError(e) && e.kind === 'network' && attempt < this.tuning.sendRetries && this.ctrl && !this.ctrl.signal.aborted;
+        if (!retry) throw e;
+        await this.clock.sleep(this.tuning.sendRetryMs * 2 ** attempt, this.ctrl?.signal);
+      }
+    }
+  }
+
+  private cdn(): CdnContext {
+    const signal = this.ctrl?.signal;
+    return {
+      http: this.http,
+      apiBase: this.apiBase,
+      cdnBase: this.cdnBase,
+      fetch: this.fetchFn,
+      apiTimeoutMs: this.tuning.apiTimeoutMs,
+      cdnTimeoutMs: this.tuning.cdnTimeoutMs,
+      ...(signal && { signal }),
+    };
+  }
+
+  async download(message: Message): Promise<Buffer> {
+    if (!message.media?.mediaId) throw new TransportError('invalid', `iLink: message ${message.id} has no media to download`);
+    let handle;
+    try {
+      handle = decodeHandle(message.media.mediaId);
+    } catch (e) {
+      throw new TransportError('invalid', `iLink: message ${message.id}: ${(e as Error).message}`);
+    }
+    return downloadMedia(this.cdn(), handle);
+  }
+
+  async setTyping(chatId: string, typing: boolean): Promise<void> {
+    if (!this.creds || !this.http.hasToken) return;
+    await this.typing.set(chatId, typing);
+  }
+
+  // ---- the one peer; everything a bot contact cannot do ----
+
+  contacts(): Contact[] {
+    const o = this.owner;
+    return o ? [o] : [];
+  }
+
+  rooms(): Room[] {
+    return [];
+  }
+
+  contact(id: string): Contact | undefined {
+    const o = this.owner;
+    return o && peerKey(o.id) === peerKey(id) ? o : undefined;
+  }
+
+  room(): Room | undefined {
+    return undefined;
+  }
+
+  /** iLink has no read state to report; nothing to do. */
+  async markRead(): Promise<void> {}
+
+  refreshRoom(): Promise<Room | undefined> {
+    return unsupported('rooms', 'refreshRoom');
+  }
+  sendEmoticon(): Promise<SentMessage> {
+    return unsupported('send-emoticon', 'sendEmoticon');
+  }
+  forward(): Promise<SentMessage> {
+    return unsupported('forward', 'forward');
+  }
+  revoke(): Promise<void> {
+    return unsupported('revoke', 'revoke');
+  }
+  downloadAvatar(): Promise<Buffer> {
+    return unsupported('avatars', 'downloadAvatar');
+  }
+  acceptFriend(): Promise<void> {
+    return unsupported('friend-requests', 'acceptFriend');
+  }
+  addFriend(): Promise<void> {
+    return unsupported('friend-requests', 'addFriend');
+  }
+  setRemark(): Promise<void> {
+    return unsupported('friend-requests', 'setRemark');
+  }
+  setPinned(): Promise<void> {
+    return unsupported('friend-requests', 'setPinned');
+  }
+  createRoom(): Promise<Room> {
+    return unsupported('rooms', 'createRoom');
+  }
+  addMembers(): Promise<void> {
+    return unsupported('rooms', 'addMembers');
+  }
+  removeMembers(): Promise<void> {
+    return unsupported('rooms', 'removeMembers');
+  }
+  setTopic(): Promise<void> {
+    return unsupported('rooms', 'setTopic');
+  }
+  quitRoom(): Promise<void> {
+    return unsupported('rooms', 'quitRoom');
+  }
+}
+
+function unsupported<T>(capability: Capability, action: string): Promise<T> {
+  return Promise.reject(new UnsupportedError(capability, 'ilink', action));
+}
+
+function person(id: string, name: string, kind: Contact['kind']): Contact {
+  return { id, name, kind, gender: 'unknown', starred: false, pinned: false, muted: false };
+}
+
+/**
+ * Create an iLink transport for one account.
+ *
+ * @example
+ *   const t = createIlinkTransport({ baseUrl: process.env.ILINK_BASE_URL, version: '0.1.0' });
+ *   t.on('qr', (qr) => console.log(qr.text));
+ *   await t.start();
+ */
+export function createIlinkTransport(options: IlinkTransportOptions): IlinkTransport {
+  return new IlinkTransport(options);
+}

@@ -1,0 +1,3 @@
+// `node --import ./register.mjs`: install the resolve hook above.
+import { register } from 'node:module';
+register('./hooks.mjs', import.meta.url);

@@ -1,0 +1,137 @@
+/**
+ * The full-text index over messages: migration 040 backfills rows written under the old schema, the
+ * store keeps the index in step (insert, text change, delete), and substring search finds Chinese
+ * and Latin text of any length; one- and two-character searches page through bounded windows.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, openStore } from '../../src/store/index.js';
+import { SEARCH_WINDOW, createMessagesRepo, type MessagesRepo } from '../../src/store/messages-repo.js';
+import { packageRoot } from '../../src/util/paths.js';
+import type { Message } from '../../src/transport/model.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'weiroto-search-'));
+
+function message(i: number, text: string, createdAt = 1_700_000_000_000 + i * 1000): Message {
+  return { id: `m${i}`, type: 'text', chatId: '@c', senderId: '@c', toId: '@self', isSelf: false, text, mentionsSelf: false, mentions: [], createdAt };
+}
+
+/** Every page of a search, following `next`. */
+function searchAll(repo: MessagesRepo, account: string, text: string, limit = 50): { ids: string[]; pages: number } {
+  const ids: string[] = [];
+  let before: number | undefined;
+  let pages = 0;
+  do {
+    const page = repo.list(account, { text, limit, ...(before !== undefined && { beforeSeq: before }) });
+    ids.push(...page.items.map((m) => m.id));
+    before = page.next;
+    pages++;
+  } while (before !== undefined);
+  return { ids, pages };
+}
+
+describe('message search (FTS5 trigram)', () => {
+  it('migration 040 backfills rows written before it, in time order, and they are searchable', () => {
+    const dir = tmp();
+    const old = join(dir, 'old-migrations');
+    cpSync(join(packageRoot(), 'src', 'store', 'migrations'), old, { recursive: true, filter: (src) => !src.includes('040-') });
+    const db = openDatabase(dir, { migrationsDir: old });
+    const ins = db.prepare(
+      `insert into messages (account_id, id, chat_id, sender_id, to_id, is_self, type, text, created_at) values ('a', ?, '@c', '@c', '@self', 0, 'text', ?, ?)`,
+    );
+    ins.run('late', '明天下午三点开会', 3000);
+    ins.run('early', 'Order number 42 shipped', 1000);
+    db.close();
+    const store = openStore({ dataDir: dir });
+    try {
+      assert.deepEqual(
+        store.messages.list('a', { text: '下午三点' }).items.map((m) => m.id),
+        ['late'],
+      );
+      assert.deepEqual(
+        store.messages.list('a', { text: 'ORDER NUM' }).items.map((m) => m.id),
+        ['early'],
+      );
+      assert.deepEqual(
+        store.messages.list('a').items.map((m) => m.id),
+        ['late', 'early'],
+        'backfilled in time order',
+      );
+      store.messages.insert('a', message(3, '新来的消息'));
+      assert.deepEqual(
+        store.messages.list('a', { text: '来的消' }).items.map((m) => m.id),
+        ['m3'],
+      );
+      store.db.prepare("update messages set text = 'changed text' where id = 'm3'").run();
+      assert.equal(store.messages.list('a', { text: '来的消' }).items.length, 0, 'the index follows a text change');
+      assert.equal(store.messages.list('a', { text: 'ged tex' }).items.length, 1);
+      store.db.prepare("delete from messages where id = 'm3'").run();
+      assert.equal(store.messages.list('a', { text: 'ged tex' }).items.length, 0, 'and a delete');
+      // Throws SQLITE_CORRUPT_VTAB when the index and the table disagree.
+      store.db.prepare("insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)").run();
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds substrings of any length, quotes and LIKE wildcards taken literally, other accounts and chats kept apart', () => {
+    const dir = tmp();
+    const store = openStore({ dataDir: dir });
+    try {
+      const texts = ['今天天气很好', '天气预报说明天下雨', 'say "hi" to 100% of them', 'a_b', '好', 'nothing here'];
+      texts.forEach((t, i) => store.messages.insert('a', message(i, t)));
+      store.messages.insert('b', message(99, '今天天气很好'));
+      const ids = (text: string) => store.messages.list('a', { text }).items.map((m) => m.id);
+      assert.deepEqual(ids('天气很'), ['m0']);
+      assert.deepEqual(ids('天气'), ['m1', 'm0'], 'two characters');
+      assert.deepEqual(ids('好'), ['m4', 'm0'], 'one character');
+      assert.deepEqual(ids('"hi"'), ['m2']);
+      assert.deepEqual(ids('100%'), ['m2']);
+      assert.deepEqual(ids('%'), ['m2']);
+      assert.deepEqual(ids('_'), ['m3']);
+      assert.deepEqual(ids('a_b'), ['m3']);
+      assert.deepEqual(ids('天气很坏'), []);
+      assert.deepEqual(store.messages.list('a', { text: '天气', chatId: '@other' }).items, []);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a search reads bounded windows per call and, following next, still finds every match exactly once', () => {
+    const dir = tmp();
+    const store = openStore({ dataDir: dir });
+    try {
+      const total = SEARCH_WINDOW.like * 3 + 123;
+      const wanted = new Set<string>();
+      store.db.transaction(() => {
+        for (let i = 0; i < total; i++) {
+          const hit = i % 997 === 0;
+          if (hit) wanted.add(`m${i}`);
+          store.messages.insert('a', message(i, hit ? `第${i}号 龙` : `message ${i}`, 1_700_000_000_000));
+        }
+      })();
+      // No time budget: each call reads exactly one window, so the page counts are known.
+      const oneWindow = createMessagesRepo(store.db, { searchBudgetMs: 0 });
+      const short = searchAll(oneWindow, 'a', '龙', 20);
+      assert.equal(short.pages, Math.ceil(total / SEARCH_WINDOW.like), 'one LIKE window per call');
+      assert.equal(new Set(short.ids).size, short.ids.length, 'no repeats');
+      assert.deepEqual(new Set(short.ids), wanted);
+      const indexed = searchAll(oneWindow, 'a', '号 龙', 20);
+      assert.deepEqual(new Set(indexed.ids), wanted);
+      assert.equal(indexed.pages, Math.ceil(wanted.size / 20), 'one index window holds them all: full pages');
+      // The default budget: pages fill as far as time allows; the walk is the same.
+      for (const text of ['龙', '号 龙']) {
+        const walk = searchAll(store.messages, 'a', text, 20);
+        assert.deepEqual(walk.ids, short.ids, text);
+      }
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
