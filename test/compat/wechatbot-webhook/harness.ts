@@ -12,6 +12,9 @@ import { startServer, type RunningServer } from '../../../src/main.js';
 import { loadConfig } from '../../../src/config.js';
 import { silentLogger } from '../../../src/logger.js';
 import type { Bot } from '../../../src/bot/index.js';
+import { listen } from '../../../src/http/listen.js';
+import { createCompatApp } from '../../../src/compat/wechatbot-webhook/listener.js';
+import type { CompatAccounts } from '../../../src/compat/wechatbot-webhook/bot-port.js';
 
 export const TOKEN = 'compat-token-123';
 
@@ -82,5 +85,29 @@ export async function startCompatHarness(env: Record<string, string> = {}, dataD
       await server.close();
       await sb.close();
     },
+  };
+}
+
+/** The compat listener alone over an AccountManager (no main.ts), with a `post` that sends JSON or a form. */
+export async function compatListener(
+  accounts: CompatAccounts,
+  waitMs: number,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
+): Promise<{ url: string; post(path: string, body: unknown): Promise<{ status: number; json: any }>; close(): Promise<void> }> {
+  const http = await listen(
+    createCompatApp({ accounts, tokens: { token: TOKEN, verifyApiToken: () => undefined }, settings: { allowPrivate: true, waitMs }, log: silentLogger() }),
+    '127.0.0.1',
+    0,
+  );
+  return {
+    url: http.url,
+    post: async (path, body) => {
+      const res = await fetch(`${http.url}${path}?token=${TOKEN}`, {
+        method: 'POST',
+        ...(body instanceof FormData ? { body } : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      return { status: res.status, json: await res.json() };
+    },
+    close: () => http.close(),
   };
 }

@@ -1,7 +1,7 @@
 // An account whose transport has no groups (iLink: one bot contact bound to its owner) behind the
 // wechatbot-webhook listener: sends reach the owner only, isRoom is refused with a clear message,
 // and a send still held when the wait ends is reported as success with task.pending, never failed.
-// The fake transport declares its capabilities as the iLink transport will (`rooms` absent).
+// The fake transport declares the iLink transport's capabilities (no `rooms`).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -11,36 +11,24 @@ import { AccountManager } from '../../../src/bot/index.js';
 import { PluginRegistry } from '../../../src/pipeline/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { silentLogger } from '../../../src/logger.js';
-import { listen, type Listening } from '../../../src/http/listen.js';
-import { createCompatApp } from '../../../src/compat/wechatbot-webhook/listener.js';
+import { compatListener } from './harness.js';
 import { FakeTransport, contact } from '../../helpers/fake-transport.js';
+import { ILINK_CAPABILITIES } from '../../../src/transport/capabilities.js';
 import { waitUntil } from '../../helpers/wait.js';
 
-const TOKEN = 'ilink-compat-token';
 const HELD = (n: number) => `Message accepted; ${n} still queued (reply window, quota or pacing) and sent later, look up task.pending for more detail`;
 
 describe('wechatbot-webhook API on an account without groups (iLink-shaped fake transport)', () => {
   let store: Store;
   let manager: AccountManager;
   let fake: FakeTransport;
-  let http: Listening;
+  let http: Awaited<ReturnType<typeof compatListener>>;
+  const post = (path: string, body: unknown) => http.post(path, body);
   const owner = contact('@owner', 'Owner Olga', { remark: 'boss' });
-
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${http.url}${path}?token=${TOKEN}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, json: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-  };
 
   before(async () => {
     store = openStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-compat-ilink-')) });
-    fake = new FakeTransport({ self: { id: '@bot', name: 'Bot' }, contacts: [owner] });
-    // The iLink transport's capability set (ilink-client branch): no 'rooms'. Defined on the instance so
-    // it works before and after Transport.capabilities lands on main.
-    Object.defineProperty(fake, 'capabilities', { value: { kind: 'ilink', has: new Set(['send-image', 'send-file', 'send-video', 'typing']) } });
+    fake = new FakeTransport({ self: { id: '@bot', name: 'Bot' }, contacts: [owner], capabilities: ILINK_CAPABILITIES });
     manager = new AccountManager({
       store,
       log: silentLogger(),
@@ -51,16 +39,7 @@ describe('wechatbot-webhook API on an account without groups (iLink-shaped fake 
     });
     const bot = await manager.add('ilink');
     await waitUntil(() => bot.info().state === 'online', 5000, 'online');
-    http = await listen(
-      createCompatApp({
-        accounts: manager,
-        tokens: { token: TOKEN, verifyApiToken: () => undefined },
-        settings: { allowPrivate: true, waitMs: 300 },
-        log: silentLogger(),
-      }),
-      '127.0.0.1',
-      0,
-    );
+    http = await compatListener(manager, 300);
   });
   after(async () => {
     await http?.close();
