@@ -17,7 +17,7 @@ import { guardedPost } from '../../webhook/safe-fetch.js';
 import type { CompatAccounts, CompatBot } from './bot-port.js';
 import { mimeOfName } from './file-url.js';
 import { multipartForm, type FormField } from './multipart-form.js';
-import { queueQuickReply, readAnswer, NO_REPLY } from './quick-reply.js';
+import { NOT_JSON_NOTE, queueQuickReply, readAnswer } from './quick-reply.js';
 import type { SendSettings } from './send-item.js';
 import { createSessionEventsRepo, type SessionEvent } from './session-events-repo.js';
 import { contactSide, emptySide, roomSide, type Side, type SourceOptions } from './source.js';
@@ -183,7 +183,7 @@ export function createCallbackFormat(deps: CallbackFormatDeps): DeliveryFormat {
       const ev = JSON.parse(row.body) as StoredEvent;
       if (ev.type !== 'message.received' && ev.type !== 'friend.request') return undefined;
       const answer = readAnswer(text);
-      if (!answer) return NO_REPLY.notJson;
+      if (!answer) return NOT_JSON_NOTE;
       if (answer.success !== true) return ev.type === 'friend.request' ? 'friend request left pending (success is not true)' : undefined;
       const bot = botOf(ev.account);
       let target: { chatId: string; to: string; isRoom: boolean };
