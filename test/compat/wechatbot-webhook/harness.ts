@@ -54,8 +54,10 @@ export interface CompatHarness {
   close(): Promise<void>;
 }
 
-export async function startCompatHarness(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'w-compat-'))): Promise<CompatHarness> {
-  const sb = await startSandbox({ holdMs: 300, contacts: 10, rooms: 2, roomSize: 4, rateLimits: false, autoScanMs: 20, autoConfirmMs: 20 });
+/** `o.sandbox` reuses a running sandbox (a restart of weiroto); `close()` then leaves it running. */
+export async function startCompatHarness(env: Record<string, string> = {}, o: { dataDir?: string; sandbox?: RunningSandbox } = {}): Promise<CompatHarness> {
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'w-compat-'));
+  const sb = o.sandbox ?? (await startSandbox({ holdMs: 300, contacts: 10, rooms: 2, roomSize: 4, rateLimits: false, autoScanMs: 20, autoConfirmMs: 20 }));
   const config = loadConfig(
     {
       PORT: '0',
@@ -83,7 +85,7 @@ export async function startCompatHarness(env: Record<string, string> = {}, dataD
     bot,
     close: async () => {
       await server.close();
-      await sb.close();
+      if (!o.sandbox) await sb.close();
     },
   };
 }
