@@ -2,37 +2,15 @@
 // over /sandbox/api/ilink. All user content is put into the page with textContent, never as HTML.
 (function () {
   'use strict';
-  var api = '/sandbox/api/ilink';
-  var $ = function (id) {
-    return document.getElementById(id);
-  };
+  var page = window.sandboxPage;
+  var $ = page.$;
+  var el = page.el;
+  var call = page.caller('/sandbox/api/ilink');
+  var showError = page.errorLine('composer-error');
+  var readFile = page.readFile;
   var state = null;
   var since = 0;
   var lines = [];
-
-  function call(method, path, body) {
-    return fetch(api + path, {
-      method: method,
-      headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
-      body: method === 'POST' ? JSON.stringify(body || {}) : undefined,
-    }).then(function (res) {
-      return res.json().then(function (j) {
-        if (!res.ok) throw new Error((j.error && j.error.message) || res.statusText);
-        return j;
-      });
-    });
-  }
-
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
-
-  function showError(err) {
-    $('composer-error').textContent = err ? String(err.message || err) : '';
-  }
 
   function user() {
     return $('user').value || (state && state.users[0] && state.users[0].id) || '';
@@ -183,17 +161,6 @@
       renderBot();
       renderLog();
     }, showError);
-  }
-
-  function readFile(file) {
-    return new Promise(function (resolve, reject) {
-      var fr = new FileReader();
-      fr.onload = function () {
-        resolve(String(fr.result).replace(/^data:[^,]*,/, ''));
-      };
-      fr.onerror = reject;
-      fr.readAsDataURL(file);
-    });
   }
 
   $('composer-type').addEventListener('change', function () {
