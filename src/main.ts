@@ -205,6 +205,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     let compatUrl: string | undefined;
     if (config.compat) {
+      // The listener binds to an account (and DISABLE_AUTO_LOGIN clears its session) before any starts.
+      await manager.load();
       const listener = await compat.start({
         host: config.host,
         webhooks,
