@@ -57,6 +57,7 @@ export const plugin = definePlugin({
   chainPosition: 20,
   description: 'Relays messages between chats with filters and a source prefix, without loops',
   config: configSchema,
+  requires: ['forward'],
   setup(api, config) {
     api.use(async (ctx, next) => {
       if (ctx.isSelf || ctx.text.includes(config.hopMarker) || ctx.message.media?.storeSticker) return next();

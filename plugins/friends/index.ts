@@ -29,6 +29,7 @@ export const plugin = definePlugin({
   chainPosition: 30,
   description: 'Accepts friend requests by keyword with a welcome, and invites people into rooms by keyword',
   config: configSchema,
+  requires: ['friend-requests', 'rooms'],
   setup(api, config) {
     const d = api.bot.directory;
 

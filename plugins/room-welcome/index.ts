@@ -32,6 +32,7 @@ export const plugin = definePlugin({
   name: 'room-welcome',
   description: 'Greets people who join a room, with a template per room',
   config: configSchema,
+  requires: ['rooms'],
   setup(api, config) {
     api.on('room-join', async (join) => {
       if (join.bySelf && !config.greetInvitedBySelf) return;

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { Contact, Room } from '../transport/model.js';
 import type { BotInfo, OutgoingContent, SendTarget } from '../bot/types.js';
 import type { PluginInfo } from '../pipeline/plugin-host.js';
+import { requireCapability } from '../transport/capabilities.js';
+import type { OutboundStatus } from '../bot/outbound-record.js';
 import { safeFetch } from '../webhook/safe-fetch.js';
 import { checkConfig, describeIssues } from '../pipeline/index.js';
 import { ApiError } from './errors.js';
@@ -29,6 +31,7 @@ const sendJson = z.union([
 ]);
 
 const pluginOrder = z.strictObject({ order: z.array(z.string().min(1)).min(1) });
+const OUTBOUND_STATUSES: OutboundStatus[] = ['queued', 'sent', 'failed', 'waiting-for-user'];
 
 const pluginPut = z.strictObject({ enabled: z.boolean().optional(), config: z.unknown().optional() });
 
@@ -153,6 +156,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
 
   router.get('/accounts/:id/contacts', async (ctx) => {
     const b = bot(deps, ctx);
+    requireCapability(b.transport.capabilities, 'directory', 'list contacts');
     const q = typeof ctx.query.q === 'string' ? ctx.query.q : undefined;
     const all = (await directoryOf<Contact>(b.directory.contacts(), () => deps.store.directory.contacts(String(ctx.params.id))))
       .filter((c) => matchesQuery(q, c.name, c.remark, c.alias, c.id, c.stableId))
@@ -163,6 +167,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
 
   router.get('/accounts/:id/rooms', async (ctx) => {
     const b = bot(deps, ctx);
+    requireCapability(b.transport.capabilities, 'rooms', 'list rooms');
     const q = typeof ctx.query.q === 'string' ? ctx.query.q : undefined;
     const all = (await directoryOf<Room>(b.directory.rooms(), () => deps.store.directory.rooms(String(ctx.params.id))))
       .filter((r) => matchesQuery(q, r.topic, r.id, r.stableId))
@@ -216,6 +221,18 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     if (waitMs !== undefined) record = await b.waitFor(record.id, waitMs);
     ctx.status = record.status === 'sent' ? 200 : record.status === 'failed' ? 502 : 202;
     ctx.body = publicRecord(record as unknown as Record<string, unknown>);
+  });
+
+  router.get('/accounts/:id/outbound', async (ctx) => {
+    bot(deps, ctx);
+    const status = typeof ctx.query.status === 'string' && ctx.query.status ? ctx.query.status : undefined;
+    if (status !== undefined && !OUTBOUND_STATUSES.includes(status as OutboundStatus)) {
+      throw new ApiError(400, 'bad_request', `status must be one of ${OUTBOUND_STATUSES.join(', ')}.`);
+    }
+    const limit = ctx.query.limit === undefined ? 50 : Number(ctx.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new ApiError(400, 'bad_request', 'limit must be an integer from 1 to 500.');
+    const rows = await deps.store.outbound.list(String(ctx.params.id), { ...(status && { status: status as OutboundStatus }), limit });
+    ctx.body = { items: rows.map((r) => publicRecord(r as unknown as Record<string, unknown>)) };
   });
 
   router.get('/accounts/:id/outbound/:outboundId', async (ctx) => {

@@ -8,6 +8,7 @@ import { ValidationError } from '../pipeline/plugin.js';
 import { TargetNotFoundError } from '../bot/bot.js';
 import { WebhookInputError } from '../webhook/service.js';
 import { FetchRefusedError } from '../util/outbound-guard.js';
+import { UnsupportedError } from '../transport/capabilities.js';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -17,6 +18,8 @@ export class ApiError extends Error {
     message: string,
     readonly details?: unknown,
     readonly headers?: Record<string, string>,
+    /** More fields of the error object (e.g. `capability`). */
+    readonly fields?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -39,6 +42,7 @@ function toApiError(e: unknown): ApiError | undefined {
   if (e instanceof ApiError) return e;
   if (e instanceof ValidationError) return new ApiError(422, 'invalid_config', e.message, e.issues);
   if (e instanceof WebhookInputError) return new ApiError(e.status, CODES[e.status] ?? 'invalid', e.message, e.issues.length ? e.issues : undefined);
+  if (e instanceof UnsupportedError) return new ApiError(422, 'unsupported', e.message, undefined, undefined, { capability: e.capability });
   if (e instanceof TargetNotFoundError) return new ApiError(422, 'target_not_found', e.message);
   if (e instanceof FetchRefusedError) return new ApiError(e.status, e.status === 413 ? 'payload_too_large' : 'url_refused', e.message);
   const err = e as { status?: unknown; expose?: unknown; message?: unknown };
@@ -60,7 +64,7 @@ export function errorMiddleware(log: Logger): Koa.Middleware {
       if (api) {
         ctx.status = api.status;
         if (api.headers) ctx.set(api.headers);
-        ctx.body = { error: { code: api.code, message: api.message, ...(api.details !== undefined && { details: api.details }) } };
+        ctx.body = { error: { code: api.code, message: api.message, ...(api.details !== undefined && { details: api.details }), ...api.fields } };
         return;
       }
       log.error({ err: e, path: ctx.path, method: ctx.method }, 'api request failed');

@@ -139,6 +139,19 @@ export function openApiDocument(): Json {
           },
         ),
       },
+      '/accounts/{id}/outbound': {
+        get: op(
+          "The account's outgoing messages, newest first (status=waiting-for-user: what waits for the user, and why)",
+          { '200': ok('records', page('Outbound')), '404': err('no such account'), ...common },
+          {
+            parameters: [
+              account,
+              query('status', 'queued, sent, failed or waiting-for-user', { type: 'string', enum: ['queued', 'sent', 'failed', 'waiting-for-user'] }),
+              query('limit', '1–500, default 50', { type: 'integer', minimum: 1, maximum: 500 }),
+            ],
+          },
+        ),
+      },
       '/accounts/{id}/outbound/{outboundId}': {
         get: op(
           'State of a sent message',
@@ -286,7 +299,16 @@ export function openApiDocument(): Json {
           type: 'object',
           required: ['error'],
           properties: {
-            error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } },
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string' },
+                message: { type: 'string' },
+                details: {},
+                capability: { type: 'string', description: "with code 'unsupported': what the account's transport cannot do" },
+              },
+            },
           },
         },
         Target: {
@@ -320,12 +342,17 @@ export function openApiDocument(): Json {
             type: { type: 'string' },
             text: { type: 'string' },
             fileName: { type: 'string' },
-            status: { type: 'string', enum: ['queued', 'sending', 'sent', 'failed'] },
+            status: {
+              type: 'string',
+              enum: ['queued', 'sending', 'sent', 'failed', 'waiting-for-user'],
+              description: 'waiting-for-user: iLink may send only after the user writes (reply window or quota); `error.message` says why',
+            },
             wechatId: { type: 'string' },
             error: { type: 'object' },
             source: { type: 'string' },
             createdAt: { type: 'integer' },
             sentAt: { type: 'integer' },
+            heldAt: { type: 'integer', description: 'since when it waits for the user' },
           },
         },
         Account: {
@@ -392,6 +419,11 @@ export function openApiDocument(): Json {
             config: { type: 'object' },
             errors: { type: 'integer' },
             lastError: { type: 'string' },
+            unsupported: {
+              type: 'array',
+              items: { type: 'string' },
+              description: "capabilities the plugin needs that the account's transport lacks (it cannot apply here)",
+            },
           },
         },
         Endpoint: {

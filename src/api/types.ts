@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Clock } from '../util/clock.js';
 import type { BotInfo, DirectoryView, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../bot/types.js';
 import type { Message } from '../transport/model.js';
+import type { TransportCapabilities } from '../transport/capabilities.js';
 import type { PluginInfo } from '../pipeline/plugin-host.js';
 import type { PluginDefinition } from '../pipeline/plugin.js';
 import type { MessagesRepo } from '../store/messages-repo.js';
@@ -26,7 +27,11 @@ export interface ApiBot {
     configure(name: string, config: unknown): Promise<unknown>;
     reorder(names: string[]): Promise<void>;
   };
-  readonly transport: { download(message: Message): Promise<Buffer>; downloadAvatar(id: string): Promise<Buffer> };
+  readonly transport: {
+    download(message: Message): Promise<Buffer>;
+    downloadAvatar(id: string): Promise<Buffer>;
+    readonly capabilities: TransportCapabilities;
+  };
 }
 
 export interface ApiManager {

@@ -311,7 +311,8 @@ export class AccountManager {
   private onLogout(rt: Runtime, reason: string): void {
     const id = rt.bot.id;
     // The phone ended the session: the snapshot is worthless. Other reasons may still allow push login.
-    if (reason === 'phone-logout') {
+    // iLink -14 (token-expired) too: the token is dead, the snapshot worthless.
+    if (reason === 'phone-logout' || reason === 'token-expired') {
       this.deps.store.sessions.clear(id).catch((e: unknown) => this.log.warn({ err: e, account: id }, 'could not forget the session'));
     }
     if (!rt.running || reason === 'requested' || this.deps.autoRelogin === false) return;

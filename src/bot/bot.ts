@@ -16,6 +16,8 @@ import { BOT_EVENTS, Emitter, type BotEvents } from './events.js';
 import { Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
+import { requireCapability } from '../transport/capabilities.js';
+import { typingWhileSlow } from './typing.js';
 import type { PacingProfile } from './pacing.js';
 import type {
   AccountState,
@@ -50,6 +52,8 @@ export interface BotDeps {
   publish?: (e: BotEvent) => void;
   /** Traces kept per account (older ones are pruned). Default 5000. */
   keepTraces?: number;
+  /** A message waiting for the user (iLink reply window) longer than this fails. Default 48 h. */
+  maxHoldMs?: number;
 }
 
 /** A send target that matches nothing in the directory. */
@@ -107,6 +111,7 @@ export class Bot implements BotHandle {
       ...(deps.retry && { retry: deps.retry }),
       canSend: () => this.state.state === 'online',
       lastSyncAt: () => this.state.lastSyncAt,
+      ...(deps.maxHoldMs !== undefined && { maxHoldMs: deps.maxHoldMs }),
       commitSettled: (r, mark) =>
         this.repos.transaction(async (tx) => {
           await mark(tx.outbound);
@@ -157,6 +162,7 @@ export class Bot implements BotHandle {
     }
     const chatId = this.resolveTarget(to);
     checkContent(content);
+    this.checkCapabilities(chatId, content);
     const record = await this.queue.enqueue({
       id: uuidv7(),
       account: this.id,
@@ -373,6 +379,8 @@ export class Bot implements BotHandle {
    * pipeline in order.
    */
   private onMessage(m: Message): void {
+    // The peer wrote: what waited for them (iLink reply window, quota) may go now, oldest first.
+    if (!m.isSelf) this.queue.release(m.chatId).catch((e: unknown) => this.log.error({ err: e }, 'outbound: could not release held messages'));
     this.incoming.push(m);
     if (this.incoming.length === 1) {
       queueMicrotask(() => {
@@ -441,6 +449,7 @@ export class Bot implements BotHandle {
   }
 
   private async runPipeline(m: Message): Promise<void> {
+    const stopTyping = m.isSelf ? undefined : typingWhileSlow(this.transport, m.chatId, this.deps.clock, this.log);
     try {
       if (this.plugins) {
         const trace = await this.plugins.handle(m);
@@ -450,6 +459,7 @@ export class Bot implements BotHandle {
     } catch (e) {
       this.log.error({ err: e }, 'pipeline failed');
     } finally {
+      stopTyping?.();
       // Traces go to SQLite in batches: every 64 during a burst, or as soon as the burst is over.
       if (this.traces.length >= 64) this.flushTraces();
       else if (this.backlog === 1 && this.traces.length) this.traceFlush ??= setImmediate(() => this.flushTraces());
@@ -529,7 +539,16 @@ export class Bot implements BotHandle {
     });
   }
 
+  /** A send the account's transport cannot make is refused now (UnsupportedError), not queued to fail. */
+  private checkCapabilities(chatId: string, content: OutgoingContent): void {
+    const caps = this.transport.capabilities;
+    if (this.directory.room(chatId)) requireCapability(caps, 'rooms', 'send to a group');
+    if (content.type === 'forward') requireCapability(caps, 'forward', 'forward');
+    else if (content.type !== 'text') requireCapability(caps, `send-${content.type}`, `send a ${content.type}`);
+  }
+
   private resolveTarget(to: SendTarget): string {
+    if ('room' in to) requireCapability(this.transport.capabilities, 'rooms', 'send to a group');
     if ('id' in to) {
       if (!to.id) throw new TargetNotFoundError('send: empty target id');
       return this.directory.contact(to.id)?.id ?? this.directory.room(to.id)?.id ?? to.id;

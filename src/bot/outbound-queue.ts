@@ -4,6 +4,9 @@
  * and parks while the account is offline. After a restart `start()` picks up every queued row.
  * Paced, one send is in flight at a time; without pacing (SEND_PACING=off) several sends to
  * different chats are in flight at once, while each chat keeps its order (one at a time per chat).
+ * On a transport with a reply window (iLink) a send the transport refuses with 'waiting-for-user'
+ * is held — with every later row of that chat, to keep the order — until the user writes again
+ * (`release`); a held row older than `maxHoldMs` fails with the reason.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
@@ -51,6 +54,8 @@ export interface OutboundQueueDeps {
    * stored by then). A row whose hand-over has no known outcome waits for a sync after it.
    */
   lastSyncAt?(): number | undefined;
+  /** A row waiting for the user longer than this (from its creation) fails. Default 48 h. */
+  maxHoldMs?: number;
 }
 
 /** Server and local clocks differ: an echo may carry a time a little before the hand-over. */
@@ -70,11 +75,14 @@ interface Pending {
 }
 
 const SCAN_LIMIT = 200;
+export const DEFAULT_MAX_HOLD_MS = 48 * 3_600_000;
 const DEFAULT_MAX_IN_FLIGHT = 8;
 const WOKEN = new Error('woken');
 
 export class OutboundQueue {
   private pending: Pending[] = [];
+  /** Rows waiting for the user to write again, per chat, in order. */
+  private held = new Map<string, Pending[]>();
   private wakers = new Set<() => void>();
   private waiters = new Map<string, Set<(r: OutboundRecord) => void>>();
   private loop: Promise<void> | undefined;
@@ -127,6 +135,8 @@ export class OutboundQueue {
       ...this.pending,
     ];
     if (fresh.length) this.deps.log.info({ count: fresh.length }, 'outbound: resuming queued messages');
+    this.held.clear();
+    for (const record of await repo.held(account)) this.heldList(record.chatId).push({ record, notBefore: 0 });
   }
 
   /** Stop the worker after the in-flight sends (if any) finish. Queued rows stay in SQLite. */
@@ -145,10 +155,15 @@ export class OutboundQueue {
    */
   async enqueue(row: NewOutbound): Promise<OutboundRecord> {
     const { record, created } = await this.deps.repo.enqueue(row);
-    if (created) {
-      this.pending.push({ record, notBefore: 0 });
-      this.wake();
+    if (!created) return record;
+    const waiting = this.held.get(record.chatId);
+    if (waiting?.length) {
+      // Earlier rows of this chat wait for the user: this one waits behind them (order kept).
+      await this.holdRows([{ record, notBefore: 0 }], waiting[0]!.record.error ?? { message: 'waiting for the user to write again' });
+      return record;
     }
+    this.pending.push({ record, notBefore: 0 });
+    this.wake();
     return record;
   }
 
@@ -192,6 +207,34 @@ export class OutboundQueue {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /** Rows waiting for the user (all chats), oldest first per chat. */
+  heldRecords(): OutboundRecord[] {
+    return [...this.held.values()].flat().map((p) => p.record);
+  }
+
+  /**
+   * The user of `chatId` wrote: their held rows go back to the queue in order (the transport
+   * decides again how many fit the fresh quota). Rows held longer than `maxHoldMs` fail instead.
+   */
+  async release(chatId: string): Promise<void> {
+    const list = this.held.get(chatId);
+    if (!list?.length) return;
+    this.held.delete(chatId);
+    const expired = this.expire(list);
+    const fresh = list.filter((p) => p.record.status === 'waiting-for-user');
+    // The writes are queued before any send of these rows can be recorded (one connection, in order).
+    const writes = fresh.map((p) => this.deps.repo.markReleased(p.record.id));
+    for (const p of fresh) {
+      p.record.status = 'queued';
+      delete p.record.heldAt;
+      p.notBefore = 0;
+    }
+    this.pending.push(...fresh);
+    if (fresh.length) this.deps.log.info({ chatId, count: fresh.length }, 'outbound: the user wrote; sending held messages');
+    this.wake();
+    await Promise.all([...writes, expired]);
+  }
+
   /** Wake the worker (new row, account back online). */
   wake(): void {
     for (const w of [...this.wakers]) w();
@@ -199,19 +242,20 @@ export class OutboundQueue {
 
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      const expiry = await this.expireHeld();
       if (this.pending.length === 0) {
         this.notifyIdle();
-        await this.sleepOrWake(undefined, signal);
+        await this.sleepOrWake(expiry, signal);
         continue;
       }
       if (!this.deps.canSend() || this.inFlight.size >= this.maxInFlight) {
         // A finished send wakes the loop too.
-        await this.sleepOrWake(undefined, signal);
+        await this.sleepOrWake(expiry, signal);
         continue;
       }
       const pick = this.pick();
       if (pick.index < 0) {
-        await this.sleepOrWake(pick.delay, signal);
+        await this.sleepOrWake(Math.min(pick.delay, expiry ?? Infinity), signal);
         continue;
       }
       const jitter = this.pacer.jitter();
@@ -314,6 +358,17 @@ export class OutboundQueue {
       if (outcomeUnknown) item.echo = { after: this.deps.clock.now(), since: this.deps.clock.now() };
       else delete r.handedAt;
       const policy = kind === 'rate-limited' ? this.retry.rateLimited : kind === 'network' ? this.retry.network : undefined;
+      if (kind === 'waiting-for-user') {
+        // Not the message's fault either: it waits, with every later row of its chat, for the user.
+        r.attempts--;
+        const chat = r.chatId;
+        const behind = this.pending.filter((p) => p.record.chatId === chat);
+        this.pending = this.pending.filter((p) => p.record.chatId !== chat);
+        // The refused row is the chat's oldest (one send per chat at a time): this is the chat's order.
+        await this.holdRows([item, ...behind], error);
+        this.deps.log.info({ chatId: chat, count: behind.length + 1, why: error.message }, 'outbound: waiting for the user to write again');
+        return;
+      }
       if (kind === 'logged-out') {
         // Not the message's fault: keep it queued for the next session.
         r.attempts--;
@@ -351,6 +406,60 @@ export class OutboundQueue {
     if (r.type === 'image') return t.sendImage(r.chatId, payload.file);
     if (r.type === 'video') return t.sendVideo(r.chatId, payload.file);
     return t.sendFile(r.chatId, payload.file);
+  }
+
+  private heldList(chatId: string): Pending[] {
+    let list = this.held.get(chatId);
+    if (!list) this.held.set(chatId, (list = []));
+    return list;
+  }
+
+  /** Hold rows (persisted as 'waiting-for-user' with the reason), after the chat's held ones. */
+  private async holdRows(rows: Pending[], error: { code?: number; message: string }): Promise<void> {
+    const at = this.deps.clock.now();
+    for (const p of rows) {
+      Object.assign(p.record, { status: 'waiting-for-user', error, heldAt: at });
+      this.heldList(p.record.chatId).push(p);
+    }
+    await Promise.all(rows.map((p) => this.deps.repo.markHeld(p.record.id, error, at, p.record.attempts)));
+  }
+
+  /** Fail held rows older than the limit; returns ms until the next one expires (undefined: none). */
+  private async expireHeld(): Promise<number | undefined> {
+    let next: number | undefined;
+    const now = this.deps.clock.now();
+    const max = this.deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+    const work: Promise<void>[] = [];
+    for (const [chat, list] of this.held) {
+      work.push(this.expire(list));
+      const left = list.filter((p) => p.record.status === 'waiting-for-user');
+      if (left.length) this.held.set(chat, left);
+      else this.held.delete(chat);
+      for (const p of left) next = Math.min(next ?? Infinity, p.record.createdAt + max - now);
+    }
+    await Promise.all(work);
+    return next === undefined ? undefined : Math.max(0, next);
+  }
+
+  /** Fail (and settle) the rows of `list` held longer than the limit. */
+  private async expire(list: Pending[]): Promise<void> {
+    const now = this.deps.clock.now();
+    const max = this.deps.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+    for (const p of list) {
+      const r = p.record;
+      if (r.status !== 'waiting-for-user' || now - r.createdAt < max) continue;
+      const hours = Math.round(max / 3_600_000);
+      const error = {
+        ...(r.error?.code !== undefined && { code: r.error.code }),
+        message: `Not sent: waited more than ${hours} h for the user to write again (${r.error?.message ?? 'reply window closed'})`,
+      };
+      r.status = 'failed';
+      const record: OutboundRecord = { ...r, error };
+      delete record.heldAt;
+      this.deps.log.warn({ id: r.id }, 'outbound: a held message expired');
+      await this.deps.commitSettled(record, (tx) => tx.markFailed(r.id, error, r.attempts));
+      this.settled(record);
+    }
   }
 
   private settled(record: OutboundRecord): void {

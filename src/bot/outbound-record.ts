@@ -1,7 +1,10 @@
-/** What the bot's durable outbound queue holds: one record per message an account sends (queued → sending → sent | failed). */
+/**
+ * What the bot's durable outbound queue holds: one record per message an account sends (queued →
+ * sending → sent | failed; on a transport with a reply window a row may wait in 'waiting-for-user').
+ */
 import type { Message } from '../transport/model.js';
 
-export type OutboundStatus = 'queued' | 'sending' | 'sent' | 'failed';
+export type OutboundStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'waiting-for-user';
 export type OutboundType = 'text' | 'image' | 'video' | 'file' | 'forward';
 
 export interface OutboundRecord {
@@ -28,6 +31,8 @@ export interface OutboundRecord {
    * WeChat may have the message. Cleared when WeChat answers a refusal.
    */
   handedAt?: number;
+  /** Since when the row waits for the user (status 'waiting-for-user'; the reason is in `error`). */
+  heldAt?: number;
 }
 
 /** What the sender needs besides the record: file bytes or the forwarded message. */

@@ -11,10 +11,10 @@ import type { WireMessage } from './wire.js';
 /** Where seen keys are kept (per account). SQLite in production (src/store), memory in tests. */
 export interface SeenStore {
   /** When each of these keys was first seen (keys never seen are absent). */
-  seen(keys: string[]): Map<string, number>;
-  remember(keys: string[], at: number): void;
+  seen(keys: string[]): Promise<Map<string, number>>;
+  remember(keys: string[], at: number): Promise<void>;
   /** Forget keys first seen before `before`. */
-  prune(before: number): void;
+  prune(before: number): Promise<void>;
 }
 
 export const DEDUPE_TTL_MS = 24 * 3_600_000;
@@ -40,9 +40,9 @@ export function dedupeKeys(m: WireMessage): string[] {
 }
 
 /** Whether a message with these keys was handled already (at `now`). */
-export function isDuplicate(store: SeenStore, keys: string[], now: number, textWindowMs = TEXT_WINDOW_MS): boolean {
+export async function isDuplicate(store: SeenStore, keys: string[], now: number, textWindowMs = TEXT_WINDOW_MS): Promise<boolean> {
   if (keys.length === 0) return false;
-  for (const [key, at] of store.seen(keys)) {
+  for (const [key, at] of await store.seen(keys)) {
     const window = key.startsWith('text:') ? textWindowMs : DEDUPE_TTL_MS;
     if (now - at < window) return true;
   }
@@ -53,11 +53,11 @@ export function isDuplicate(store: SeenStore, keys: string[], now: number, textW
 export function memorySeenStore(): SeenStore {
   const map = new Map<string, number>();
   return {
-    seen: (keys) => new Map(keys.filter((k) => map.has(k)).map((k) => [k, map.get(k)!])),
-    remember: (keys, at) => {
+    seen: async (keys) => new Map(keys.filter((k) => map.has(k)).map((k) => [k, map.get(k)!])),
+    remember: async (keys, at) => {
       for (const k of keys) if (!map.has(k)) map.set(k, at);
     },
-    prune: (before) => {
+    prune: async (before) => {
       for (const [k, at] of map) if (at < before) map.delete(k);
     },
   };

@@ -24,7 +24,7 @@ import { downloadMedia, uploadMedia, type CdnContext, type MediaKind } from './m
 import { Peers, peerKey, type PeerState } from './peers.js';
 import { DEFAULT_CHUNK_LIMIT, splitText } from './split-text.js';
 import { Typing } from './typing.js';
-import { ITEM_TEXT, MESSAGE_STATE_FINISH, MESSAGE_TYPE_BOT, type WireGetUpdates, type WireItem, type WireStatus } from './wire.js';
+import { ITEM_TEXT, MESSAGE_STATE_FINISH, MESSAGE_TYPE_BOT, type WireGetUpdates, type WireItem, type WireSendAnswer, type WireStatus } from './wire.js';
 
 export const ILINK_DEFAULT_BASE_URL = 'https://ilinkai.weixin.qq.com';
 export const ILINK_DEFAULT_CDN_URL = 'https://novac2c.cdn.weixin.qq.com/c2c';
@@ -342,7 +342,7 @@ export class IlinkTransport implements Transport {
         if (code !== 0) throw new TransportError('server', `iLink getupdates: ret ${code} ${ans.body.errmsg ?? ''}`.trim(), code);
         failures = 0;
         if ((ans.body.longpolling_timeout_ms ?? 0) > 0) this.longPollMs = ans.body.longpolling_timeout_ms!;
-        this.handleBatch(ans.body);
+        await this.handleBatch(ans.body);
         this.events.emit('heartbeat', { at: this.clock.now() });
       } catch (e) {
         if (signal.aborted) return;
@@ -365,17 +365,17 @@ export class IlinkTransport implements Transport {
     }
   }
 
-  private handleBatch(body: WireGetUpdates): void {
+  private async handleBatch(body: WireGetUpdates): Promise<void> {
     const now = this.clock.now();
     const botId = this.creds?.botId ?? '';
     let changed = false;
     for (const wm of body.msgs ?? []) {
       const keys = dedupeKeys(wm);
-      if (isDuplicate(this.seen, keys, now)) {
+      if (await isDuplicate(this.seen, keys, now)) {
         this.log.debug({ seq: wm.seq }, 'ilink: a copy of a message already handled');
         continue;
       }
-      this.seen.remember(keys, now);
+      await this.seen.remember(keys, now);
       const message = toMessage(wm, botId, now);
       if (!message) continue;
       // The newest token, the window and the quota are set before anyone answers.
@@ -391,7 +391,7 @@ export class IlinkTransport implements Transport {
     if (changed) this.events.emit('session-changed', { at: now });
     if (now - this.lastPrune > 3_600_000) {
       this.lastPrune = now;
-      this.seen.prune(now - DEDUPE_TTL_MS);
+      await this.seen.prune(now - DEDUPE_TTL_MS);
     }
   }
 
@@ -464,7 +464,7 @@ export class IlinkTransport implements Transport {
     for (let attempt = 0; ; attempt++) {
       try {
         const signal = this.ctrl?.signal;
-        const ans = await this.http.post<WireStatus>(
+        const ans = await this.http.post<WireSendAnswer>(
           this.apiBase,
           'ilink/bot/sendmessage',
           { msg },
@@ -475,7 +475,10 @@ export class IlinkTransport implements Transport {
           throw new TransportError('not-delivered', 'iLink sendmessage: HTTP 200 with an empty body; WeChat did not deliver the message');
         }
         const code = answerCode(ans.body);
-        if (code === 0) return { id: clientId, clientId, to: peer.id, sentAt: this.clock.now() };
+        // Newer servers name the message (2.4.9 reads an optional `message_id`); else our client_id is its id.
+        const serverId = ans.body.message_id;
+        const id = typeof serverId === 'string' || typeof serverId === 'number' ? String(serverId) : clientId;
+        if (code === 0) return { id, clientId, to: peer.id, sentAt: this.clock.now() };
         this.peers.refund(peer.id, unsent);
         const said = ans.body.errmsg ?? '';
         if (code === -2 && /rate/i.test(said)) throw new TransportError('rate-limited', `iLink sendmessage: WeChat is rate limiting (ret -2 "${said}")`, -2);

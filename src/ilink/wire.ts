@@ -90,6 +90,11 @@ export interface WireQrStatus extends WireStatus {
   redirect_host?: string;
 }
 
+export interface WireSendAnswer extends WireStatus {
+  /** Optional; a uint64 (kept as a string when long). */
+  message_id?: number | string;
+}
+
 export interface WireUploadUrl extends WireStatus {
   upload_param?: string;
   upload_full_url?: string;

@@ -23,3 +23,4 @@ export type { BotEvents } from '../bot/events.js';
 export type { Contact, Message, MessageType, Room, RoomMember, FriendRequest } from '../transport/model.js';
 export type { FileToSend } from '../transport/transport.js';
 export type { DecisionTrace, TraceStep } from './trace.js';
+export type { Capability } from '../transport/capabilities.js';

@@ -23,6 +23,7 @@ import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
 import { checkConfig, describeIssues } from './config-check.js';
 import { PluginError, ValidationError, type PluginApi, type PluginDefinition, type PluginDisposer, type PluginEventName, type PluginStore } from './plugin.js';
 import type { PluginRegistry } from './plugin-registry.js';
+import { UnsupportedError, missingCapabilities, type Capability } from '../transport/capabilities.js';
 
 const PLUGIN_EVENTS: PluginEventName[] = [
   'friend-request',
@@ -78,6 +79,8 @@ export interface PluginInfo {
   /** Failures since this process started. */
   errors: number;
   lastError?: string;
+  /** Capabilities the plugin needs that the account's transport lacks: it cannot apply here. */
+  unsupported?: Capability[];
 }
 
 interface Instance {
@@ -180,7 +183,14 @@ export class PluginHost {
       config: s.config,
       errors: s.errors,
       ...(s.lastError !== undefined && { lastError: s.lastError }),
+      ...this.applicability(s.def),
     }));
+  }
+
+  /** What the plugin needs that this account's transport lacks (absent when it applies). */
+  private applicability(def: PluginDefinition): { unsupported?: Capability[] } {
+    const missing = missingCapabilities(this.deps.bot.transport.capabilities, def.requires);
+    return missing.length ? { unsupported: missing } : {};
   }
 
   /** Resolve when the event handlers running now (and any they start meanwhile) have finished (tests, shutdown). */
@@ -430,6 +440,12 @@ export class PluginHost {
   private async setup(slot: Slot, saved: unknown): Promise<Instance | undefined> {
     const name = slot.def.name;
     const inst: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
+    const missing = missingCapabilities(this.deps.bot.transport.capabilities, slot.def.requires);
+    if (missing.length) {
+      // Not a crash: the plugin cannot apply to this kind of account, and says why.
+      this.report(new PluginError(name, 'setup', new UnsupportedError(missing[0]!, this.deps.bot.transport.capabilities.kind, `plugin ${name}`)));
+      return undefined;
+    }
     try {
       const config = fillConfig(saved, this.deps.configDefaults?.[name]);
       const api = this.api(name, config, inst);

@@ -12,6 +12,7 @@ import type { BotEvents } from '../bot/events.js';
 import type { Middleware } from './compose.js';
 import type { Composer } from './composer.js';
 import type { Context } from './context.js';
+import type { Capability } from '../transport/capabilities.js';
 
 /** Bot events a plugin can listen to with `api.on`. */
 export type PluginEventName =
@@ -82,6 +83,11 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
    * control others go first (admin-commands: 0); catch-alls last (echo: 100).
    */
   chainPosition?: number;
+  /**
+   * What the account's transport must offer for this plugin to apply (e.g. `['rooms']`). On an
+   * account without them the plugin is not set up and reports which capability is missing.
+   */
+  requires?: readonly Capability[];
   /**
    * Checks that need the account, run at save after the schema passed (API, panel): e.g. that the
    * chats a setting names exist. Each issue refuses the config and is shown beside its field.

@@ -16,6 +16,7 @@ import { createPluginErrorsRepo, type PluginErrorsRepo } from './plugin-errors-r
 import { createTracesRepo, type TracesRepo } from './traces-repo.js';
 import { createStatsRepo, type StatsRepo } from './stats-repo.js';
 import { createSettingsRepo, type SettingsRepo } from './settings-repo.js';
+import { createSeenKeysRepo, type SeenKeysRepo } from './seen-keys-repo.js';
 import { ConnectionGate, promised } from './gate.js';
 import { StoreError } from './errors.js';
 
@@ -35,6 +36,7 @@ export type { TracesRepo } from './traces-repo.js';
 export type { StatsRepo, DailyStats, StatCounter } from './stats-repo.js';
 export type { SettingsRepo } from './settings-repo.js';
 export type { Promised } from './gate.js';
+export type { SeenKeysRepo } from './seen-keys-repo.js';
 
 /** The repositories, each asynchronous; inside `transaction` the same set is bound to the open transaction. */
 export interface Repos {
@@ -71,6 +73,8 @@ export interface Store extends Repos {
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   /** Whether the database answers (for /readyz). */
   ping(): Promise<boolean>;
+  /** Inbound message keys already handled by one account (iLink exactly-once across restarts). */
+  seenKeys(account: string): SeenKeysRepo;
   close(): void;
 }
 
@@ -147,6 +151,7 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
       );
     },
     ping: () => gate.run(() => ping.get() !== undefined),
+    seenKeys: (account) => promised(createSeenKeysRepo(db, account), (work) => gate.run(work)),
     close: () => {
       if (db.open) db.close();
     },

@@ -1,6 +1,8 @@
 /**
  * The durable outbound queue: every message an account sends is a row here before `send()`
- * resolves, so a crash loses nothing that was accepted. Rows move queued → sending → sent | failed.
+ * resolves, so a crash loses nothing that was accepted. Rows move queued → sending → sent | failed;
+ * on a transport with a reply window (iLink) a row may wait in 'waiting-for-user' until the user
+ * writes again, then goes back to queued.
  */
 import type { Message } from '../transport/model.js';
 import type { NewOutbound, OutboundPayload, OutboundRecord, OutboundStatus, OutboundType } from '../bot/outbound-record.js';
@@ -43,6 +45,12 @@ export interface OutboundTable {
    * failure) keeps `handedAt`: WeChat may have it, so the echo is looked for before the retry.
    */
   markRetry(id: string, error: { code?: number; message: string }, attempts: number, outcomeUnknown?: boolean): void;
+  /** The row waits until the user writes again (reply window, quota); `error` says why. */
+  markHeld(id: string, error: { code?: number; message: string }, at: number, attempts: number): void;
+  /** The user wrote: a waiting row is queued again (its reason is kept until it is sent). */
+  markReleased(id: string): void;
+  /** Rows waiting for the user, in order. */
+  held(account: string): OutboundRecord[];
   /** Newest first. */
   list(account: string, query?: OutboundListQuery): OutboundRecord[];
   countSentSince(account: string, since: number): number;
@@ -74,10 +82,11 @@ interface Row {
   created_at: number;
   sent_at: number | null;
   handed_at: number | null;
+  held_at: number | null;
 }
 
 const COLUMNS =
-  'seq, id, account_id, chat_id, type, text, file_name, status, wechat_id, error_code, error_message, source, reply_to, idempotency_key, attempts, created_at, sent_at, handed_at';
+  'seq, id, account_id, chat_id, type, text, file_name, status, wechat_id, error_code, error_message, source, reply_to, idempotency_key, attempts, created_at, sent_at, handed_at, held_at';
 
 function toRecord(r: Row): OutboundRecord {
   return {
@@ -99,6 +108,7 @@ function toRecord(r: Row): OutboundRecord {
     createdAt: r.created_at,
     ...(r.sent_at != null && { sentAt: r.sent_at }),
     ...(r.handed_at != null && { handedAt: r.handed_at }),
+    ...(r.held_at != null && { heldAt: r.held_at }),
   };
 }
 
@@ -128,6 +138,11 @@ export function createOutboundRepo(db: Db): OutboundTable {
        and not exists (select 1 from outbound o where o.account_id = m.account_id and o.wechat_id = m.id)
      order by m.created_at, m.id limit 1`,
   );
+  const held = db.prepare(
+    "update outbound set status = 'waiting-for-user', error_code = ?, error_message = ?, held_at = ?, handed_at = null, attempts = ? where id = ?",
+  );
+  const released = db.prepare("update outbound set status = 'queued', held_at = null where id = ? and status = 'waiting-for-user'");
+  const heldRows = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'waiting-for-user' order by seq`);
   const requeue = db.prepare("update outbound set status = 'queued' where account_id = ? and status = 'sending'");
   const pending = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'queued' order by seq`);
   const failedSince = db.prepare<[string, number], { n: number }>(
@@ -213,6 +228,9 @@ export function createOutboundRepo(db: Db): OutboundTable {
     markSent: (id, wechatId, at, attempts) => void sent.run(wechatId, at, attempts, id),
     markFailed: (id, e, attempts) => void failed.run(e.code ?? null, e.message, attempts, id),
     markRetry: (id, e, attempts, outcomeUnknown = false) => void retry.run(e.code ?? null, e.message, attempts, outcomeUnknown ? 1 : 0, id),
+    markHeld: (id, e, at, attempts) => void held.run(e.code ?? null, e.message, at, attempts, id),
+    markReleased: (id) => void released.run(id),
+    held: (account) => heldRows.all(account).map(toRecord),
     list(account, q = {}) {
       const where = ['account_id = ?'];
       const args: (string | number)[] = [account];

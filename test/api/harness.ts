@@ -19,6 +19,7 @@ import { createWebhookService, replySenderFor, type WebhookService } from '../..
 import { createApiMiddleware, createApiTokens, type ApiMiddleware, type ApiTokens } from '../../src/api/index.js';
 import type { RateLimitOptions } from '../../src/api/index.js';
 import { FAST } from '../helpers/fast.js';
+import type { Transport } from '../../src/transport/transport.js';
 
 export const greeter = definePlugin({
   name: 'greeter',
@@ -53,7 +54,9 @@ export interface Harness {
 }
 
 /** `allowPrivateUrls` (default true: the tests' receivers live on 127.0.0.1) is API_ALLOW_PRIVATE_URLS. */
-export async function startHarness(o: { rateLimit?: RateLimitOptions; allowPrivateUrls?: boolean } = {}): Promise<Harness> {
+export async function startHarness(
+  o: { rateLimit?: RateLimitOptions; allowPrivateUrls?: boolean; createTransport?: (accountId: string) => Transport; registry?: PluginRegistry } = {},
+): Promise<Harness> {
   const allowPrivateUrls = o.allowPrivateUrls ?? true;
   const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-api-'));
   const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 12, rooms: 2, roomSize: 4 });
@@ -69,7 +72,7 @@ export async function startHarness(o: { rateLimit?: RateLimitOptions; allowPriva
     ctx.body = 'not the api';
   });
   const http: Listening = await listen(app, '127.0.0.1', 0);
-  const registry = new PluginRegistry([greeter]);
+  const registry = o.registry ?? new PluginRegistry([greeter]);
   const late: { manager?: AccountManager } = {};
   const webhooks = createWebhookService({
     db: store.db,
@@ -83,7 +86,7 @@ export async function startHarness(o: { rateLimit?: RateLimitOptions; allowPriva
   const manager = new AccountManager({
     store,
     log,
-    createTransport: () => createWebTransport({ endpoint: sb.origin, ...FAST }),
+    createTransport: o.createTransport ?? (() => createWebTransport({ endpoint: sb.origin, ...FAST })),
     pluginRegistry: registry,
     sendPacing: 'off',
     botPlugins: [],

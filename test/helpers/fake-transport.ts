@@ -303,10 +303,12 @@ export class FakeTransport implements Transport {
   async quitRoom(): Promise<void> {}
   async markRead(): Promise<void> {}
 
-  /** Chats shown as "typing…" right now. */
+  /** Chats shown as "typing…" right now, and every call. */
   readonly typing = new Set<string>();
+  readonly typingCalls: { chatId: string; on: boolean }[] = [];
 
   async setTyping(chatId: string, on: boolean): Promise<void> {
+    this.typingCalls.push({ chatId, on });
     if (on) this.typing.add(chatId);
     else this.typing.delete(chatId);
   }

@@ -91,7 +91,9 @@ describe('iLink sending: one item per request, context token, window, quota, err
     s.server.push(userText(300, 'back'));
     await waitUntil(() => s.t!.replyState()[0]!.closed === false, 5000, 'the window reopening');
     s.server.reply(SEND, { body: {} });
-    await s.t.sendText(OWNER, 'f');
+    assert.match((await s.t.sendText(OWNER, 'f')).id, /^weiroto:/, 'no server id: our client_id');
+    s.server.reply(SEND, { body: '{"ret":0,"message_id":12345678901234567891}' });
+    assert.equal((await s.t.sendText(OWNER, 'g')).id, '12345678901234567891', 'the server id, every digit');
   });
 
   it('a network failure is retried with the same body and client_id', async () => {

@@ -14,6 +14,7 @@ import type { BotHandle, OutboundRecord, OutgoingContent, SendOptions, SendTarge
 import { openStore, type Store } from '../../src/store/index.js';
 import type { Contact, Message, MessageType, Room } from '../../src/transport/model.js';
 import type { Transport } from '../../src/transport/transport.js';
+import { WEB_CAPABILITIES, type TransportCapabilities } from '../../src/transport/capabilities.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeClock, type Clock } from '../../src/util/clock.js';
 import { contact, room } from '../helpers/fake-transport.js';
@@ -48,6 +49,8 @@ export interface HarnessOptions {
   timeoutMs?: number;
   /** More plugins after the one under test (in this order). */
   also?: { def: PluginDefinition; config: unknown }[];
+  /** What the account's transport can do (default: the web protocol's). */
+  capabilities?: TransportCapabilities;
 }
 
 export interface Harness {
@@ -88,6 +91,7 @@ export async function startPlugin(def: PluginDefinition, config: unknown, o: Har
   const transport = new Proxy({} as Transport, {
     get: (_t, method: string) => {
       if (method === 'self') return self;
+      if (method === 'capabilities') return o.capabilities ?? WEB_CAPABILITIES;
       if (method === 'then') return undefined;
       return (...args: unknown[]) => {
         calls.push({ method, args });

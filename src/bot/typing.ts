@@ -1,0 +1,33 @@
+/**
+ * "typing…" while the plugins work on an answer, on transports that can show it (iLink). Only
+ * when the work takes longer than a moment: an instant echo needs no indicator, an AI answer does.
+ * Failures are logged, never thrown at the pipeline.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../util/clock.js';
+import type { Transport } from '../transport/transport.js';
+import { supports } from '../transport/capabilities.js';
+
+/** Show typing after this long without an answer. */
+export const TYPING_AFTER_MS = 300;
+
+/** Start watching; call the returned function when the pipeline is done. */
+export function typingWhileSlow(transport: Transport, chatId: string, clock: Clock, log: Logger, afterMs = TYPING_AFTER_MS): () => void {
+  if (!supports(transport.capabilities, 'typing')) return () => {};
+  const wait = new AbortController();
+  let shown = false;
+  const set = (on: boolean): void => {
+    transport.setTyping(chatId, on).catch((e: unknown) => log.debug({ err: e }, 'typing indicator failed'));
+  };
+  clock.sleep(afterMs, wait.signal).then(
+    () => {
+      shown = true;
+      set(true);
+    },
+    () => {},
+  );
+  return () => {
+    wait.abort();
+    if (shown) set(false);
+  };
+}
