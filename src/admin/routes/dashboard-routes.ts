@@ -66,7 +66,6 @@ export function dashboardRoutes(s: Services): RouteDef[] {
           month,
           outboxDepth: outbox.get(bot.id)!.n,
           failedToday: failed.get(bot.id, now - (now % DAY))!.n,
-          syncLag: info.lastSyncAt ? now - info.lastSyncAt : undefined,
           errors: s.deps.store.pluginErrors.list(bot.id, { limit: 10 }),
           plugins: bot.plugins.list(),
         });
