@@ -45,7 +45,7 @@
       options: {
         animation: false,
         responsive: true,
-        plugins: { legend: { labels: { usePointStyle: true } } },
+        plugins: { legend: { reverse: true, labels: { usePointStyle: true } } },
         scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
       },
     });
