@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, dayOf } from '../src/store/index.js';
+import { openStore } from '../src/store/index.js';
+import { dayOf } from '../src/util/day.js';
 import { AccountManager } from '../src/bot/index.js';
 import { PluginRegistry } from '../src/pipeline/index.js';
 import { createWebTransport } from '../src/protocol/index.js';
@@ -23,11 +24,11 @@ const LIMIT_MS = 200;
 const dir = mkdtempSync(join(tmpdir(), 'weiroto-bench-admin-'));
 const store = openStore({ dataDir: dir });
 const log = silentLogger();
-const account = store.accounts.create({ name: 'bench' }).id;
+const account = (await store.accounts.create({ name: 'bench' })).id;
 const now = Date.now();
 const words = ['price', 'hello', 'order', 'shipping', 'thanks', '你好', '多少钱', 'refund', 'tomorrow', 'photo'];
 const t0 = Date.now();
-store.db.transaction(() => {
+await store.transaction(async (tx) => {
   for (let i = 0; i < MESSAGES; i++) {
     const chat = `@chat${i % CHATS}`;
     const m: Message = {
@@ -43,16 +44,16 @@ store.db.transaction(() => {
       mentions: [],
       createdAt: now - (MESSAGES - i) * 25_000,
     };
-    store.messages.insert(account, m);
+    await tx.messages.insert(account, m);
   }
   for (let d = 0; d < 30; d++) {
     const day = dayOf(now - d * 86_400_000);
-    store.stats.add(account, day, 'received', 2000 + d);
-    store.stats.add(account, day, 'replied', 1500 + d);
-    store.stats.add(account, day, 'newFriends', d % 4);
-    for (let c = 0; c < 50; c++) store.stats.touchChat(account, day, `@chat${c}`);
+    await tx.stats.add(account, day, 'received', 2000 + d);
+    await tx.stats.add(account, day, 'replied', 1500 + d);
+    await tx.stats.add(account, day, 'newFriends', d % 4);
+    for (let c = 0; c < 50; c++) await tx.stats.touchChat(account, day, `@chat${c}`);
   }
-})();
+});
 const seeded = Date.now() - t0;
 
 const registry = await PluginRegistry.load();

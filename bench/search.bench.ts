@@ -57,12 +57,12 @@ function text(i: number): string {
 
 const dir = mkdtempSync(join(tmpdir(), 'weiroto-bench-search-'));
 const store = openStore({ dataDir: dir });
-const account = store.accounts.create({ name: 'bench' }).id;
+const account = (await store.accounts.create({ name: 'bench' })).id;
 const start = Date.UTC(2026, 0, 1);
 const t0 = performance.now();
 const BATCH = 50_000;
 for (let b = 0; b < MESSAGES; b += BATCH) {
-  store.db.transaction(() => {
+  await store.transaction(async (tx) => {
     for (let i = b; i < Math.min(MESSAGES, b + BATCH); i++) {
       const chat = `@chat${Math.floor(rand(CHATS))}`;
       const m: Message = {
@@ -77,9 +77,9 @@ for (let b = 0; b < MESSAGES; b += BATCH) {
         mentions: [],
         createdAt: start + Math.floor(i / 20) * 1000,
       };
-      store.messages.insert(account, m);
+      await tx.messages.insert(account, m);
     }
-  })();
+  });
 }
 const seeded = performance.now() - t0;
 console.log(`seeded ${MESSAGES.toLocaleString('en')} messages in ${CHATS} chats in ${(seeded / 1000).toFixed(1)} s; ${RUNS} runs per search, 50 a page\n`);
@@ -103,14 +103,14 @@ for (const [name, q] of searches) {
   let hits = 0;
   for (let i = 0; i < RUNS; i++) {
     const s = performance.now();
-    hits = store.messages.list(account, { ...q, limit: 50 }).items.length;
+    hits = (await store.messages.list(account, { ...q, limit: 50 })).items.length;
     times.push(performance.now() - s);
   }
   times.sort((a, b) => a - b);
   const walkStart = performance.now();
   let pages = 0;
   for (let before: number | undefined, first = true; first || before !== undefined; first = false, pages++) {
-    before = store.messages.list(account, { ...q, limit: 50, ...(before !== undefined && { beforeSeq: before }) }).next;
+    before = (await store.messages.list(account, { ...q, limit: 50, ...(before !== undefined && { beforeSeq: before }) })).next;
   }
   const walk = `${(performance.now() - walkStart).toFixed(0)} ms/${pages}p`;
   const p95 = times[Math.floor(RUNS * 0.95)]!;

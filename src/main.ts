@@ -145,7 +145,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const checks: ReadinessCheck[] = [
       {
         name: 'store',
-        check: () => (store.db.prepare('select 1 as ok').get() ? undefined : 'the database did not answer'),
+        check: async () => ((await store.ping()) ? undefined : 'the database did not answer'),
       },
       {
         name: 'accounts',

@@ -33,7 +33,7 @@ export const plugin = definePlugin({
   config: configSchema,
   setup(api, config) {
     const control = hostControl(api as unknown as { bot: unknown } & Record<string, unknown>);
-    const paused = (): boolean => api.store.get<boolean>('paused') === true;
+    const paused = async (): Promise<boolean> => (await api.store.get<boolean>('paused')) === true;
 
     const isOwner = (ctx: Context): boolean => {
       if (ctx.isSelf) return config.selfIsOwner;
@@ -64,7 +64,7 @@ export const plugin = definePlugin({
               info?.onlineSince ? `Online for ${ago(api.clock.now() - info.onlineSince)}` : '',
               `Contacts: ${d.contacts().length}, rooms: ${d.rooms().length}`,
               `Plugins on: ${on.join(', ') || 'none'}`,
-              `Answering: ${paused() ? 'paused' : 'yes'}`,
+              `Answering: ${(await paused()) ? 'paused' : 'yes'}`,
             ]
               .filter(Boolean)
               .join('\n'),
@@ -90,11 +90,11 @@ export const plugin = definePlugin({
           return true;
         }
         case 'pause':
-          api.store.set('paused', true);
+          await api.store.set('paused', true);
           await say('Paused: I will not answer until #resume.');
           return true;
         case 'resume':
-          api.store.delete('paused');
+          await api.store.delete('paused');
           await say('Resumed.');
           return true;
         default:
@@ -107,7 +107,7 @@ export const plugin = definePlugin({
         const owner = ctx.type === 'text' && isOwner(ctx) && (config.inGroups || !ctx.isGroup);
         const m = owner ? /^#([a-z]+)(?:\s+(\S.*))?$/i.exec(ctx.text.trim()) : null;
         if (m && (await run(ctx, m[1]!.toLowerCase(), (m[2] ?? '').trim()))) return;
-        if (paused() || ctx.isSelf) return; // paused: nothing after us sees it; own messages stop here
+        if (ctx.isSelf || (await paused())) return; // paused: nothing after us sees it; own messages stop here
         return next();
       },
       { self: config.selfIsOwner },

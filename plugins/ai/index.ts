@@ -38,8 +38,8 @@ export const plugin = definePlugin({
       expiryMs: config.memoryMinutes * 60_000,
     };
 
-    const loadMemory = (key: string, now: number): Turn[] => {
-      const m = api.store.get<Memory>(`memory:${key}`);
+    const loadMemory = async (key: string, now: number): Promise<Turn[]> => {
+      const m = await api.store.get<Memory>(`memory:${key}`);
       return m ? trimTurns(m.turns, limits, now) : [];
     };
 
@@ -50,10 +50,10 @@ export const plugin = definePlugin({
     /** The slow part, queued per conversation: ask, remember, answer (or apologise). */
     const answer = async (ctx: Context, key: string, q: string): Promise<void> => {
       const now = api.clock.now();
-      const history = loadMemory(key, now);
+      const history = await loadMemory(key, now);
       const content = ctx.isGroup ? `${ctx.senderName}: ${q}` : q;
       const messages: ChatMessage[] = [
-        { role: 'system', content: systemPrompt(config, api.store, ctx) },
+        { role: 'system', content: await systemPrompt(config, api.store, ctx) },
         ...history.map(({ role, content: c }) => ({ role, content: c })),
         { role: 'user', content },
       ];
@@ -81,7 +81,7 @@ export const plugin = definePlugin({
       if (!reply) reply = config.fallbackReply;
       const at = api.clock.now();
       const turns = trimTurns([...history, { role: 'user', content, at: now }, { role: 'assistant', content: reply, at }], limits, at);
-      api.store.set(`memory:${key}`, { turns, updatedAt: at } satisfies Memory);
+      await api.store.set(`memory:${key}`, { turns, updatedAt: at } satisfies Memory);
       if (reply) await say(ctx, reply);
     };
 
@@ -95,19 +95,19 @@ export const plugin = definePlugin({
       if (config.chatCommands) {
         if (/^#reset$/i.test(withoutMention)) {
           // Through the queue, so an answer still in flight cannot write the old memory back.
-          await queue.run(key, async () => void api.store.delete(`memory:${key}`));
+          await queue.run(key, async () => void (await api.store.delete(`memory:${key}`)));
           await ctx.reply('OK, I have forgotten this conversation.');
           return;
         }
         const p = /^#prompt(?:\s+([\s\S]*))?$/i.exec(withoutMention);
         if (p) {
           const text = (p[1] ?? '').trim();
-          if (!text) await ctx.reply(`The prompt here is: ${systemPrompt(config, api.store, ctx)}`);
+          if (!text) await ctx.reply(`The prompt here is: ${await systemPrompt(config, api.store, ctx)}`);
           else if (text.toLowerCase() === 'off') {
-            api.store.delete(`prompt:${chatKey(ctx)}`);
+            await api.store.delete(`prompt:${chatKey(ctx)}`);
             await ctx.reply('OK, back to the default prompt.');
           } else {
-            api.store.set(`prompt:${chatKey(ctx)}`, text);
+            await api.store.set(`prompt:${chatKey(ctx)}`, text);
             await ctx.reply('OK, I will use that prompt in this chat.');
           }
           return;

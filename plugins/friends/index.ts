@@ -39,7 +39,7 @@ export const plugin = definePlugin({
         return undefined;
       }
       const memberOf = rooms.find((r) => r.members.some((m) => m.id === contactId || (m.stableId && m.stableId === stable)));
-      const earlier = api.store.get<string>(`invited:${stable}:${rule.keyword}`);
+      const earlier = await api.store.get<string>(`invited:${stable}:${rule.keyword}`);
       if (memberOf || earlier) {
         const topic = memberOf?.topic ?? d.room(earlier!)?.topic ?? rooms.find((r) => r.stableId === earlier)?.topic ?? '';
         api.log.warn({ contact: stable, keyword: rule.keyword }, 'repeated invitation request');
@@ -53,7 +53,7 @@ export const plugin = definePlugin({
         return undefined;
       }
       await api.bot.transport.addMembers(target.id, [contactId]);
-      api.store.set(`invited:${stable}:${rule.keyword}`, target.stableId ?? target.id);
+      await api.store.set(`invited:${stable}:${rule.keyword}`, target.stableId ?? target.id);
       return rule.message ? fill(rule.message, { room: target.topic, name }) : undefined;
     }
 

@@ -72,7 +72,7 @@ export const plugin = definePlugin({
         }
         await api.send(to, text, { idempotencyKey: `schedule:${job.name}:${at}:${entry}` });
       }
-      api.store.set(`fired:${job.name}`, at);
+      await api.store.set(`fired:${job.name}`, at);
       const sent = job.to.length - missing.length;
       if (missing.length) api.log.warn({ job: job.name, missing, sent }, 'scheduled chats not found (left since the job was saved?); skipped');
       if (sent) api.log.info({ job: job.name, at: new Date(at).toISOString(), chats: sent }, 'scheduled message sent');
@@ -81,7 +81,7 @@ export const plugin = definePlugin({
     async function loop(job: Job): Promise<void> {
       const occ = occurrences(job, config.timezone);
       try {
-        let next = nextFire(occ, api.store.get<number>(`fired:${job.name}`), api.clock.now(), config.catchUpMinutes * 60_000);
+        let next = nextFire(occ, await api.store.get<number>(`fired:${job.name}`), api.clock.now(), config.catchUpMinutes * 60_000);
         while (next !== undefined) {
           // Sleep in slices and re-check: the clock may move differently than planned.
           for (let now = api.clock.now(); now < next; now = api.clock.now()) await api.clock.sleep(Math.min(next - now, MAX_SLEEP), stop.signal);
@@ -89,7 +89,7 @@ export const plugin = definePlugin({
             await fire(job, next);
           } catch (e) {
             // Mark it fired anyway: a retry storm is worse than one missed message; the error is logged.
-            api.store.set(`fired:${job.name}`, next);
+            await api.store.set(`fired:${job.name}`, next);
             api.log.error({ err: e, job: job.name }, 'scheduled send failed');
           }
           next = nextFire(occ, next, api.clock.now(), config.catchUpMinutes * 60_000);

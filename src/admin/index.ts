@@ -15,7 +15,7 @@ import type { AdminDeps } from './deps.js';
 import { pickLocale, translator } from './i18n.js';
 import { createRenderer } from './render.js';
 import { allowed, compile, fail, match, type AdminContext, type AdminState, type RouteDef } from './router.js';
-import { createSigner, loadCookieKey, LoginLimiter, newToken, safeEqual, securityHeaders } from './security.js';
+import { createSigner, loadCookieKey, LoginLimiter, newToken, safeEqual, securityHeaders, type Signer } from './security.js';
 import { createSseHub } from './sse.js';
 import { createUsersRepo } from './users-repo.js';
 import { hashPassword } from './passwords.js';
@@ -121,7 +121,15 @@ function normaliseForm(form: Record<string, unknown>): Record<string, unknown> {
 function buildAdmin(deps: AdminDeps): AdminHandle {
   const clock = deps.clock ?? systemClock;
   const users = createUsersRepo(deps.store.db, () => clock.now());
-  const signer = createSigner(loadCookieKey(deps.store));
+  // The key is read from the store before the first request is handled (see `middleware`).
+  let keyed: Signer | undefined;
+  const keyLoaded = loadCookieKey(deps.store.settings).then((key) => void (keyed = createSigner(key)));
+  const loaded = (): Signer => {
+    if (!keyed) throw new Error('the cookie key is not loaded yet');
+    return keyed;
+  };
+  keyLoaded.catch(() => {}); // reported by the first request that awaits it
+  const signer: Signer = { sign: (v) => loaded().sign(v), unsign: (v) => loaded().unsign(v) };
   const metricsRegistry = deps.metrics ?? new Registry();
   const friendRequests = new Map<string, FriendRequest[]>();
   const s: Services = {
@@ -142,10 +150,10 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
   };
   if (deps.config.adminPassword && users.count() === 0) {
     const password = deps.config.adminPassword;
-    s.seeded = hashPassword(password).then((hash) => {
+    s.seeded = hashPassword(password).then(async (hash) => {
       if (users.count() === 0) {
         users.create({ username: 'admin', passwordHash: hash, role: 'admin' });
-        deps.store.audit.record({ actor: 'system', action: 'user.create', target: 'admin', details: { from: 'ADMIN_PASSWORD' } });
+        await deps.store.audit.record({ actor: 'system', action: 'user.create', target: 'admin', details: { from: 'ADMIN_PASSWORD' } });
       }
     });
   }
@@ -190,6 +198,7 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
     t0.files = [];
     t0.csrf = '';
     try {
+      await keyLoaded;
       await handle(ctx);
     } catch (err) {
       const e = err as Error & { status?: number; expose?: boolean };

@@ -11,7 +11,6 @@ const STATES = ['stopped', 'starting', 'needs-login', 'waiting-scan', 'waiting-c
 
 /** Register the panel's metrics on `registry`; `close()` stops counting events. */
 export function createAdminMetrics(registry: Registry, deps: AdminDeps, webhooks: WebhooksAdapter | undefined): { close(): void } {
-  const db = deps.store.db;
   new Gauge({
     name: 'weiroto_accounts',
     help: 'Accounts by state.',
@@ -23,31 +22,27 @@ export function createAdminMetrics(registry: Registry, deps: AdminDeps, webhooks
       for (const [state, n] of counts) this.set({ state }, n);
     },
   });
-  const outbox = db.prepare<[], { account_id: string; n: number }>(
-    "select account_id, count(*) as n from outbound where status in ('queued', 'sending') group by account_id",
-  );
   new Gauge({
     name: 'weiroto_outbox_depth',
     help: 'Outgoing messages waiting to be sent, per account.',
     labelNames: ['account'],
     registers: [registry],
-    collect() {
+    async collect() {
+      const pending = await deps.store.outbound.pendingByAccount();
       this.reset();
       for (const a of deps.manager.list()) this.set({ account: a.id }, 0);
-      for (const r of outbox.all()) this.set({ account: r.account_id }, r.n);
+      for (const r of pending) this.set({ account: r.account }, r.count);
     },
   });
-  const pluginErrors = db.prepare<[], { account_id: string; plugin: string; n: number }>(
-    'select account_id, plugin, count(*) as n from plugin_errors group by account_id, plugin',
-  );
   new Gauge({
     name: 'weiroto_plugin_errors',
     help: 'Plugin failures recorded (threw, rejected, timed out), per account and plugin.',
     labelNames: ['account', 'plugin'],
     registers: [registry],
-    collect() {
+    async collect() {
+      const counts = await deps.store.pluginErrors.countsByPlugin();
       this.reset();
-      for (const r of pluginErrors.all()) this.set({ account: r.account_id, plugin: r.plugin }, r.n);
+      for (const r of counts) this.set({ account: r.account, plugin: r.plugin }, r.count);
     },
   });
   if (webhooks) {

@@ -5,19 +5,11 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
-import type { Store } from '../store/index.js';
+import type { SettingsRepo } from '../store/index.js';
 
-const SETTING = 'admin.cookie-key';
-
-/** The cookie-signing key: created once, sealed with the store's SecretBox. */
-export function loadCookieKey(store: Store): Buffer {
-  const row = store.db.prepare<[string], { value: string }>('select value from settings where key = ?').get(SETTING);
-  if (row) return Buffer.from(store.box.open(row.value), 'base64');
-  const key = randomBytes(32);
-  store.db.prepare('insert or ignore into settings (key, value) values (?, ?)').run(SETTING, store.box.seal(key.toString('base64')));
-  // Another instance may have won the race: read back what is stored.
-  const stored = store.db.prepare<[string], { value: string }>('select value from settings where key = ?').get(SETTING)!;
-  return Buffer.from(store.box.open(stored.value), 'base64');
+/** The cookie-signing key: created once, sealed with the store's SecretBox (store.settings). */
+export function loadCookieKey(settings: SettingsRepo): Promise<Buffer> {
+  return settings.secretKey('admin.cookie-key');
 }
 
 export interface Signer {

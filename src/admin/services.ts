@@ -83,8 +83,8 @@ export function formatters(locale: string): {
 }
 
 /** Record a change in the audit log, with the acting user. */
-export function audit(s: Services, ctx: AdminContext, action: string, target?: string, details?: unknown): void {
-  s.deps.store.audit.record({
+export function audit(s: Services, ctx: AdminContext, action: string, target?: string, details?: unknown): Promise<void> {
+  return s.deps.store.audit.record({
     actor: ctx.state.user ? `user:${ctx.state.user.username}` : 'anonymous',
     action,
     ...(target !== undefined && { target }),

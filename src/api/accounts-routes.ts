@@ -129,7 +129,7 @@ function withoutSecrets(deps: ApiDeps, info: PluginInfo): PluginInfo & { secrets
   return { ...info, config, secretsSet };
 }
 
-function directoryOf<T>(live: T[], stored: () => T[]): T[] {
+async function directoryOf<T>(live: T[], stored: () => Promise<T[]>): Promise<T[]> {
   return live.length ? live : stored();
 }
 
@@ -149,27 +149,27 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     ctx.body = infoOf(deps, bot(deps, ctx).info());
   });
 
-  router.get('/accounts/:id/contacts', (ctx) => {
+  router.get('/accounts/:id/contacts', async (ctx) => {
     const b = bot(deps, ctx);
     const q = typeof ctx.query.q === 'string' ? ctx.query.q : undefined;
-    const all = directoryOf<Contact>(b.directory.contacts(), () => deps.store.directory.contacts(String(ctx.params.id)))
+    const all = (await directoryOf<Contact>(b.directory.contacts(), () => deps.store.directory.contacts(String(ctx.params.id))))
       .filter((c) => matchesQuery(q, c.name, c.remark, c.alias, c.id, c.stableId))
       .sort((a, b2) => a.name.localeCompare(b2.name) || a.id.localeCompare(b2.id));
     const page = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
     ctx.body = { ...page, items: page.items.map((c) => withAvatarLink(deps, String(ctx.params.id), c)) };
   });
 
-  router.get('/accounts/:id/rooms', (ctx) => {
+  router.get('/accounts/:id/rooms', async (ctx) => {
     const b = bot(deps, ctx);
     const q = typeof ctx.query.q === 'string' ? ctx.query.q : undefined;
-    const all = directoryOf<Room>(b.directory.rooms(), () => deps.store.directory.rooms(String(ctx.params.id)))
+    const all = (await directoryOf<Room>(b.directory.rooms(), () => deps.store.directory.rooms(String(ctx.params.id))))
       .filter((r) => matchesQuery(q, r.topic, r.id, r.stableId))
       .sort((a, b2) => a.topic.localeCompare(b2.topic) || a.id.localeCompare(b2.id));
     const page = pageOf(all, ctx.query.cursor as string | undefined, limitOf(ctx.query.limit));
     ctx.body = { ...page, items: page.items.map((r) => withAvatarLink(deps, String(ctx.params.id), r)) };
   });
 
-  router.get('/accounts/:id/messages', (ctx) => {
+  router.get('/accounts/:id/messages', async (ctx) => {
     bot(deps, ctx);
     const account = String(ctx.params.id);
     // Newest first; the cursor is the store's unique sequence number of the last row looked at
@@ -179,7 +179,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     if (before !== undefined && !Number.isSafeInteger(before)) throw new ApiError(400, 'bad_cursor', 'The cursor is not one this API gave out.');
     const chatId = typeof ctx.query.chatId === 'string' && ctx.query.chatId ? ctx.query.chatId : undefined;
     const text = typeof ctx.query.q === 'string' && ctx.query.q ? ctx.query.q : undefined;
-    const page = deps.store.messages.list(account, {
+    const page = await deps.store.messages.list(account, {
       ...(chatId && { chatId }),
       ...(text && { text }),
       ...(before !== undefined && { beforeSeq: before }),
@@ -216,9 +216,9 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     ctx.body = publicRecord(record as unknown as Record<string, unknown>);
   });
 
-  router.get('/accounts/:id/outbound/:outboundId', (ctx) => {
+  router.get('/accounts/:id/outbound/:outboundId', async (ctx) => {
     bot(deps, ctx);
-    const r = deps.store.outbound.get(String(ctx.params.outboundId));
+    const r = await deps.store.outbound.get(String(ctx.params.outboundId));
     if (!r || r.account !== ctx.params.id) throw new ApiError(404, 'not_found', `No outbound message ${String(ctx.params.outboundId)}.`);
     ctx.body = publicRecord(r as unknown as Record<string, unknown>);
   });

@@ -34,7 +34,7 @@ export function mediaMiddleware(deps: ApiDeps): Koa.Middleware {
     if (verdict === 'invalid') return fail(403, 'forbidden', 'The media link signature is not valid.');
     if (verdict === 'expired') return fail(403, 'link_expired', 'The media link has expired.');
     if (avatar) return serveAvatar(ctx, deps, account, messageId, fail);
-    const message = deps.store.messages.get(account, messageId);
+    const message = await deps.store.messages.get(account, messageId);
     const bot = deps.manager.get(account);
     if (!message || !bot) return fail(404, 'not_found', 'No such message.');
     if (!message.media && !['image', 'video', 'voice', 'file', 'emoticon'].includes(message.type)) return fail(404, 'not_found', 'This message has no media.');

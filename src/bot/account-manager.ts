@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Transport } from '../transport/transport.js';
 import { isTransportError } from '../transport/errors.js';
-import type { Store } from '../store/index.js';
+import type { AccountRecord, Store } from '../store/index.js';
 import { PluginHost } from '../pipeline/plugin-host.js';
 import type { ConfigDefaults } from '../pipeline/config-defaults.js';
 import type { OutboundPolicy } from '../util/outbound-guard.js';
@@ -19,7 +19,7 @@ import type { BotEvent, BotInfo, EventWriter } from './types.js';
 
 export type ManagerStore = Pick<
   Store,
-  'db' | 'box' | 'accounts' | 'sessions' | 'kv' | 'messages' | 'directory' | 'outbound' | 'stats' | 'traces' | 'pluginSettings' | 'pluginErrors'
+  'transaction' | 'box' | 'accounts' | 'sessions' | 'kv' | 'messages' | 'directory' | 'outbound' | 'stats' | 'traces' | 'pluginSettings' | 'pluginErrors'
 >;
 
 export interface AccountManagerDeps {
@@ -62,6 +62,9 @@ interface Runtime {
 
 export class AccountManager {
   private runtimes = new Map<string, Runtime>();
+  /** The account rows, read once (`load`) and kept current by this manager, the only writer. */
+  private records = new Map<string, AccountRecord>();
+  private loading: Promise<void> | undefined;
   private listeners = new Set<(e: BotEvent) => void>();
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -74,9 +77,20 @@ export class AccountManager {
     this.pacing = p === 'off' ? null : p === 'safe' ? SAFE_PACING : p;
   }
 
-  /** Every account with its state. */
+  /** Read the accounts from the store (once; every other method that needs them awaits it). */
+  load(): Promise<void> {
+    this.loading ??= this.refresh();
+    return this.loading;
+  }
+
+  /** Read the account rows again: rows another writer added since `load` become known (not started). */
+  async refresh(): Promise<void> {
+    for (const a of await this.deps.store.accounts.list()) if (!this.records.has(a.id)) this.records.set(a.id, a);
+  }
+
+  /** Every account with its state (the accounts known since `load`). */
   list(): BotInfo[] {
-    return this.deps.store.accounts.list().map((a) => this.ensure(a.id)!.bot.info());
+    return [...this.records.keys()].map((id) => this.ensure(id)!.bot.info());
   }
 
   get(id: string): Bot | undefined {
@@ -85,6 +99,7 @@ export class AccountManager {
 
   /** Resolve when the account's plugins are set up (tests, API handlers that configure at once). */
   async ready(id: string): Promise<Bot> {
+    await this.load();
     const rt = this.ensure(id);
     if (!rt) throw new Error(`No account ${id}`);
     await rt.pluginsReady;
@@ -99,49 +114,48 @@ export class AccountManager {
    *   bot.on('qr', (qr) => console.log(qr.text));
    */
   async add(name?: string): Promise<Bot> {
-    const count = this.deps.store.accounts.list().length;
-    const rec = this.deps.store.accounts.create({ name: name?.trim() || `account ${count + 1}` });
+    await this.load();
+    const rec = await this.deps.store.accounts.create({ name: name?.trim() || `account ${this.records.size + 1}` });
+    this.records.set(rec.id, rec);
     await this.start(rec.id);
     return this.ensure(rec.id)!.bot;
   }
 
   /** Stop, log out and delete an account with everything stored for it. */
   async remove(id: string): Promise<void> {
+    await this.load();
     const rt = this.ensure(id);
     if (!rt) return;
     await this.logout(id).catch((e: unknown) => this.log.warn({ err: e, account: id }, 'logout during remove failed'));
     await rt.host.close();
     this.runtimes.delete(id);
-    const db = this.deps.store.db;
-    db.transaction(() => {
-      for (const table of ['messages', 'contacts', 'rooms', 'outbound', 'plugin_settings', 'plugin_errors', 'decision_traces', 'daily_stats', 'daily_chats']) {
-        db.prepare(`delete from ${table} where account_id = ?`).run(id);
-      }
-      db.prepare('delete from kv where scope like ?').run(`plugin:%:${id}`);
-      this.deps.store.accounts.remove(id);
-    })();
+    this.records.delete(id);
+    await this.deps.store.accounts.purge(id);
   }
 
   /** Start (or resume) an account: mark it enabled and begin the login ladder. Resolves once launched. */
   async start(id: string): Promise<void> {
+    await this.load();
     const rt = this.ensure(id);
     if (!rt) throw new Error(`No account ${id}`);
-    this.deps.store.accounts.update(id, { enabled: true });
+    await this.update(id, { enabled: true });
     rt.bot.setEnabled(true);
     await this.run(rt);
   }
 
   /** Stop an account and keep it stopped across restarts (enabled = false). */
   async stop(id: string): Promise<void> {
+    await this.load();
     const rt = this.ensure(id);
     if (!rt) throw new Error(`No account ${id}`);
-    this.deps.store.accounts.update(id, { enabled: false });
+    await this.update(id, { enabled: false });
     rt.bot.setEnabled(false);
     await this.halt(rt);
   }
 
   /** Log out on the server, forget the saved session and stop. */
   async logout(id: string): Promise<void> {
+    await this.load();
     const rt = this.ensure(id);
     if (!rt) throw new Error(`No account ${id}`);
     rt.running = false;
@@ -151,7 +165,7 @@ export class AccountManager {
     } catch (e) {
       this.log.warn({ err: e, account: id }, 'server logout failed; forgetting the session anyway');
     }
-    this.deps.store.sessions.clear(id);
+    await this.deps.store.sessions.clear(id);
     await rt.bot.queue.stop();
     await rt.bot.drain();
     rt.bot.setState('logged-out', 'requested');
@@ -162,7 +176,8 @@ export class AccountManager {
    * none (what `weiroto start` does, so its QR is printed).
    */
   async startAll(options: { createIfNone?: boolean } = {}): Promise<void> {
-    const accounts = this.deps.store.accounts.list();
+    await this.load();
+    const accounts = [...this.records.values()];
     if (accounts.length === 0 && options.createIfNone) {
       await this.add('account 1');
       return;
@@ -187,10 +202,15 @@ export class AccountManager {
 
   // ---- internals ----
 
+  private async update(id: string, patch: Parameters<Store['accounts']['update']>[1]): Promise<void> {
+    const rec = await this.deps.store.accounts.update(id, patch);
+    if (rec) this.records.set(id, rec);
+  }
+
   private ensure(id: string): Runtime | undefined {
     const existing = this.runtimes.get(id);
     if (existing) return existing;
-    const rec = this.deps.store.accounts.get(id);
+    const rec = this.records.get(id);
     if (!rec) return undefined;
     const s = this.deps.store;
     const log = this.log.child({ account: id });
@@ -199,7 +219,7 @@ export class AccountManager {
       name: rec.name,
       enabled: rec.enabled,
       transport: this.deps.createTransport(id),
-      repos: { db: s.db, messages: s.messages, directory: s.directory, outbound: s.outbound, stats: s.stats, traces: s.traces },
+      repos: { transaction: (fn) => s.transaction(fn), messages: s.messages, directory: s.directory, outbound: s.outbound, stats: s.stats, traces: s.traces },
       clock: this.clock,
       log,
       pacing: this.pacing,
@@ -236,7 +256,7 @@ export class AccountManager {
     const rt: Runtime = { bot, host, pluginsReady: host.init(), running: false };
     rt.pluginsReady.catch((e: unknown) => log.error({ err: e }, 'plugins failed to load'));
     bot.on('logout', (p) => this.onLogout(rt, p.reason));
-    bot.on('ready', () => this.saveSession(rt));
+    bot.on('ready', () => void this.saveSession(rt));
     this.runtimes.set(id, rt);
     return rt;
   }
@@ -246,7 +266,7 @@ export class AccountManager {
     await rt.pluginsReady;
     rt.running = true;
     rt.abort = new AbortController();
-    rt.bot.queue.start();
+    await rt.bot.queue.start();
     rt.login = this.login(rt, false);
   }
 
@@ -260,11 +280,11 @@ export class AccountManager {
     bot.setState('starting');
     let session: Record<string, unknown> | undefined;
     try {
-      session = this.deps.store.sessions.load(id);
+      session = await this.deps.store.sessions.load(id);
     } catch (e) {
       // Sealed with another SECRET_KEY or damaged: log in afresh rather than refuse to start.
       this.log.warn({ err: e, account: id }, 'saved session unreadable; a new login is needed');
-      this.deps.store.sessions.clear(id);
+      await this.deps.store.sessions.clear(id);
     }
     try {
       await bot.transport.start({
@@ -275,9 +295,9 @@ export class AccountManager {
       });
       if (signal.aborted) return;
       if (bot.info().state !== 'online') bot.setState('online');
-      this.saveSession(rt);
+      await this.saveSession(rt);
       const self = bot.self;
-      if (self) this.deps.store.accounts.update(id, { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) });
+      if (self) await this.update(id, { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) });
     } catch (e) {
       if (signal.aborted) return;
       const message = e instanceof Error ? e.message : String(e);
@@ -291,7 +311,9 @@ export class AccountManager {
   private onLogout(rt: Runtime, reason: string): void {
     const id = rt.bot.id;
     // The phone ended the session: the snapshot is worthless. Other reasons may still allow push login.
-    if (reason === 'phone-logout') this.deps.store.sessions.clear(id);
+    if (reason === 'phone-logout') {
+      this.deps.store.sessions.clear(id).catch((e: unknown) => this.log.warn({ err: e, account: id }, 'could not forget the session'));
+    }
     if (!rt.running || reason === 'requested' || this.deps.autoRelogin === false) return;
     const signal = rt.abort?.signal;
     this.clock.sleep(this.deps.reloginDelayMs ?? 5000, signal).then(
@@ -302,10 +324,10 @@ export class AccountManager {
     );
   }
 
-  private saveSession(rt: Runtime): void {
+  private async saveSession(rt: Runtime): Promise<void> {
     try {
       const snap = rt.bot.snapshot();
-      if (snap) this.deps.store.sessions.save(rt.bot.id, snap);
+      if (snap) await this.deps.store.sessions.save(rt.bot.id, snap);
     } catch (e) {
       this.log.warn({ err: e, account: rt.bot.id }, 'could not save the session');
     }
@@ -315,7 +337,7 @@ export class AccountManager {
   private async halt(rt: Runtime): Promise<void> {
     if (!rt.running) return;
     rt.running = false;
-    this.saveSession(rt);
+    await this.saveSession(rt);
     rt.abort?.abort(new Error('stopped'));
     await rt.bot.queue.stop();
     await rt.bot.drain();
@@ -324,7 +346,7 @@ export class AccountManager {
     } catch (e) {
       this.log.warn({ err: e, account: rt.bot.id }, 'transport stop failed');
     }
-    this.saveSession(rt);
+    await this.saveSession(rt);
     await rt.login?.catch(() => {});
     rt.bot.setState('stopped');
   }

@@ -8,13 +8,9 @@ import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
 import type { Contact, Message } from '../transport/model.js';
 import type { SessionSnapshot, Transport, TransportEvents } from '../transport/transport.js';
-import type { Db } from '../store/database.js';
-import type { MessagesRepo } from '../store/messages-repo.js';
-import type { DirectoryRepo } from '../store/directory-repo.js';
-import type { OutboundRepo } from '../store/outbound-repo.js';
-import type { StatsRepo } from '../store/stats-repo.js';
-import { dayOf } from '../store/stats-repo.js';
-import type { DecisionTrace, TracesRepo } from '../store/traces-repo.js';
+import type { Repos, Store } from '../store/index.js';
+import { dayOf } from '../util/day.js';
+import type { DecisionTrace } from '../pipeline/trace.js';
 import type { PluginHost } from '../pipeline/plugin-host.js';
 import { BOT_EVENTS, Emitter, type BotEvents } from './events.js';
 import { Directory } from './directory.js';
@@ -35,14 +31,8 @@ import type {
   SendTarget,
 } from './types.js';
 
-export interface BotRepos {
-  db: Db;
-  messages: MessagesRepo;
-  directory: DirectoryRepo;
-  outbound: OutboundRepo;
-  stats: StatsRepo;
-  traces: TracesRepo;
-}
+/** What the bot writes to: its repositories and the transaction port. */
+export type BotRepos = Pick<Repos, 'messages' | 'directory' | 'outbound' | 'stats' | 'traces'> & Pick<Store, 'transaction'>;
 
 export interface BotDeps {
   id: string;
@@ -89,6 +79,10 @@ export class Bot implements BotHandle {
   private idleWaiters: (() => void)[] = [];
   private traces: DecisionTrace[] = [];
   private incoming: Message[] = [];
+  /** Batches taken from `incoming` and not yet stored. */
+  private storing = 0;
+  /** The tail of the bot's writes, in order (see `write`). */
+  private writes: Promise<void> = Promise.resolve();
   private traceFlush: NodeJS.Immediate | undefined;
   private tracesSincePrune = 0;
   private today = '';
@@ -112,11 +106,12 @@ export class Bot implements BotHandle {
       pacing: deps.pacing,
       ...(deps.retry && { retry: deps.retry }),
       canSend: () => this.state.state === 'online',
-      transaction: (fn) => this.repos.db.transaction(fn)(),
-      onSettledInTx: (r) => {
-        if (r.status === 'sent') this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent');
-        this.writeEvent('message.sent', r.chatId, r);
-      },
+      commitSettled: (r, mark) =>
+        this.repos.transaction(async (tx) => {
+          await mark(tx.outbound);
+          if (r.status === 'sent') await tx.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent');
+          this.writeEvent('message.sent', r.chatId, r);
+        }),
       onSettled: (r) => {
         this.emitter.emit('message-sent', r);
         this.publish('message.sent', r.chatId, r);
@@ -154,38 +149,34 @@ export class Bot implements BotHandle {
    *   const rec = await bot.send({ name: 'Alice' }, { type: 'text', text: 'hi' }, { source: 'api' });
    *   await bot.waitFor(rec.id);
    */
-  send(to: SendTarget, content: OutgoingContent, options: SendOptions = {}): Promise<OutboundRecord> {
-    try {
-      if (options.idempotencyKey !== undefined) {
-        const existing = this.repos.outbound.byIdempotencyKey(this.id, options.idempotencyKey);
-        if (existing) return Promise.resolve(existing);
-      }
-      const chatId = this.resolveTarget(to);
-      checkContent(content);
-      const record = this.queue.enqueue({
-        id: uuidv7(),
-        account: this.id,
-        chatId,
-        type: content.type,
-        ...(content.type === 'text' && { text: content.text }),
-        ...((content.type === 'image' || content.type === 'video' || content.type === 'file') && { file: content.file }),
-        ...(content.type === 'forward' && { message: content.message, text: content.message.text }),
-        ...(options.source !== undefined && { source: options.source }),
-        ...(options.replyTo !== undefined && { replyTo: options.replyTo }),
-        ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey }),
-        createdAt: this.deps.clock.now(),
-      });
-      if (options.replyTo !== undefined && !options.source?.startsWith('plugin:')) {
-        this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'replied');
-      }
-      return Promise.resolve(record);
-    } catch (e) {
-      return Promise.reject(e as Error);
+  async send(to: SendTarget, content: OutgoingContent, options: SendOptions = {}): Promise<OutboundRecord> {
+    if (options.idempotencyKey !== undefined) {
+      const existing = await this.repos.outbound.byIdempotencyKey(this.id, options.idempotencyKey);
+      if (existing) return existing;
     }
+    const chatId = this.resolveTarget(to);
+    checkContent(content);
+    const record = await this.queue.enqueue({
+      id: uuidv7(),
+      account: this.id,
+      chatId,
+      type: content.type,
+      ...(content.type === 'text' && { text: content.text }),
+      ...((content.type === 'image' || content.type === 'video' || content.type === 'file') && { file: content.file }),
+      ...(content.type === 'forward' && { message: content.message, text: content.message.text }),
+      ...(options.source !== undefined && { source: options.source }),
+      ...(options.replyTo !== undefined && { replyTo: options.replyTo }),
+      ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey }),
+      createdAt: this.deps.clock.now(),
+    });
+    if (options.replyTo !== undefined && !options.source?.startsWith('plugin:')) {
+      await this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'replied');
+    }
+    return record;
   }
 
   /** An outbound record with its live status ('sending' while in flight), or undefined. */
-  outbound(id: string): OutboundRecord | undefined {
+  outbound(id: string): Promise<OutboundRecord | undefined> {
     return this.queue.get(id);
   }
 
@@ -196,7 +187,7 @@ export class Bot implements BotHandle {
 
   /** Resolve when every received message so far went through the pipeline (tests, shutdown). */
   idle(): Promise<void> {
-    if (this.backlog === 0 && this.incoming.length === 0) return Promise.resolve();
+    if (this.backlog === 0 && this.incoming.length === 0 && this.storing === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -254,6 +245,7 @@ export class Bot implements BotHandle {
     await Promise.race([this.idle(), this.deps.clock.sleep(timeoutMs, ac.signal).catch(() => {})]);
     ac.abort();
     this.flushTraces();
+    await this.writes;
   }
 
   /** Emit an error event (plugin failures arrive here from the host). */
@@ -301,7 +293,9 @@ export class Bot implements BotHandle {
     on('ready', (p) => {
       this.directory.load(t.contacts(), t.rooms());
       if (this.state.self) this.directory.putContact(this.state.self);
-      this.repos.directory.replaceAll(this.id, this.directory.contacts(), this.directory.rooms());
+      const contacts = this.directory.contacts();
+      const rooms = this.directory.rooms();
+      this.write('store the directory', () => this.repos.directory.replaceAll(this.id, contacts, rooms));
       this.ready = true;
       this.setState('online');
       this.emitter.emit('ready', p);
@@ -323,10 +317,14 @@ export class Bot implements BotHandle {
     });
     on('contact-update', (c) => {
       const isNew = this.directory.putContact(c);
-      this.repos.db.transaction(() => {
-        this.repos.directory.upsertContact(this.id, c);
-        if (isNew && this.ready && c.kind === 'friend') this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'newFriends');
-      })();
+      const newFriend = isNew && this.ready && c.kind === 'friend';
+      const day = dayOf(this.deps.clock.now());
+      this.write('store a contact', () =>
+        this.repos.transaction(async (tx) => {
+          await tx.directory.upsertContact(this.id, c);
+          if (newFriend) await tx.stats.add(this.id, day, 'newFriends');
+        }),
+      );
     });
     on('self-update', (c) => {
       this.state.self = c;
@@ -334,15 +332,15 @@ export class Bot implements BotHandle {
     });
     on('contact-delete', ({ id }) => {
       this.directory.removeContact(id);
-      this.repos.directory.deleteContact(this.id, id);
+      this.write('delete a contact', () => this.repos.directory.deleteContact(this.id, id));
     });
     on('room-update', (r) => {
       this.directory.putRoom(r);
-      this.repos.directory.upsertRoom(this.id, r);
+      this.write('store a room', () => this.repos.directory.upsertRoom(this.id, r));
     });
     on('room-delete', ({ id }) => {
       this.directory.removeRoom(id);
-      this.repos.directory.deleteRoom(this.id, id);
+      this.write('delete a room', () => this.repos.directory.deleteRoom(this.id, id));
     });
     on('room-join', (j) => {
       this.emitter.emit('room-join', j);
@@ -360,7 +358,7 @@ export class Bot implements BotHandle {
     });
     on('recall', (r) => {
       this.emitter.emit('recall', r);
-      this.commit('message.recalled', r.chatId, r, () => this.repos.messages.markRecalled(this.id, r.messageId));
+      this.commit('message.recalled', r.chatId, r, (tx) => tx.messages.markRecalled(this.id, r.messageId));
     });
     on('heartbeat', ({ at }) => {
       this.state.lastSyncAt = at;
@@ -375,12 +373,17 @@ export class Bot implements BotHandle {
    */
   private onMessage(m: Message): void {
     this.incoming.push(m);
-    if (this.incoming.length === 1) queueMicrotask(() => this.storeIncoming());
+    if (this.incoming.length === 1) {
+      queueMicrotask(() => {
+        const batch = this.incoming;
+        this.incoming = [];
+        this.storing++;
+        this.write('store incoming messages', () => this.storeIncoming(batch));
+      });
+    }
   }
 
-  private storeIncoming(): void {
-    const batch = this.incoming;
-    this.incoming = [];
+  private async storeIncoming(batch: Message[]): Promise<void> {
     const now = this.deps.clock.now();
     const day = dayOf(now);
     if (day !== this.today) {
@@ -390,10 +393,10 @@ export class Bot implements BotHandle {
     const fresh: { m: Message; event: BotEvent | undefined }[] = [];
     const writers = this.deps.eventWriters ?? [];
     try {
-      this.repos.db.transaction(() => {
+      await this.repos.transaction(async (tx) => {
         let received = 0;
         for (const m of batch) {
-          if (!this.repos.messages.insert(this.id, m)) continue; // a duplicate delivery: handled already
+          if (!(await tx.messages.insert(this.id, m))) continue; // a duplicate delivery: handled already
           const event: BotEvent = { ...this.event('message.received', m.chatId, m), at: now };
           fresh.push({ m, event });
           if (m.isSelf) {
@@ -405,19 +408,21 @@ export class Bot implements BotHandle {
           received++;
           if (!this.activeChats.has(m.chatId)) {
             this.activeChats.add(m.chatId);
-            this.repos.stats.touchChat(this.id, day, m.chatId);
+            await tx.stats.touchChat(this.id, day, m.chatId);
           }
           for (const w of writers) w(event);
         }
-        if (received) this.repos.stats.add(this.id, day, 'received', received);
-      })();
+        if (received) await tx.stats.add(this.id, day, 'received', received);
+      });
     } catch (e) {
       // Nothing of the batch was stored; the pipeline must not act on messages we could not keep.
       this.log.error({ err: e, count: batch.length }, 'could not store incoming messages');
       this.emitter.emit('error', e instanceof Error ? e : new Error(String(e)));
+      this.storing--;
       this.notifyIdle();
       return;
     }
+    this.storing--;
     for (const { m, event } of fresh) {
       this.emitter.emit('message', m);
       if (event) this.deps.publish?.(event);
@@ -428,7 +433,7 @@ export class Bot implements BotHandle {
   }
 
   private notifyIdle(): void {
-    if (this.backlog !== 0 || this.incoming.length !== 0) return;
+    if (this.backlog !== 0 || this.incoming.length !== 0 || this.storing !== 0) return;
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const r of w) r();
@@ -460,19 +465,28 @@ export class Bot implements BotHandle {
     if (batch.length === 0) return;
     this.traces = [];
     const replied = batch.filter((t) => t.replied).length;
-    try {
-      this.repos.db.transaction(() => {
-        this.repos.traces.insertMany(batch);
-        if (replied) this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'replied', replied);
-        this.tracesSincePrune += batch.length;
-        if (this.tracesSincePrune >= 500) {
-          this.tracesSincePrune = 0;
-          this.repos.traces.prune(this.id, this.deps.keepTraces ?? 5000);
-        }
-      })();
-    } catch (e) {
-      this.log.error({ err: e }, 'could not store decision traces');
-    }
+    const day = dayOf(this.deps.clock.now());
+    this.tracesSincePrune += batch.length;
+    const prune = this.tracesSincePrune >= 500;
+    if (prune) this.tracesSincePrune = 0;
+    this.write('store decision traces', () =>
+      this.repos.transaction(async (tx) => {
+        await tx.traces.insertMany(batch);
+        if (replied) await tx.stats.add(this.id, day, 'replied', replied);
+        if (prune) await tx.traces.prune(this.id, this.deps.keepTraces ?? 5000);
+      }),
+    );
+  }
+
+  /**
+   * Queue a write behind the bot's earlier writes: they commit in the order things happened, so an
+   * event is never stored (or published) before the one that came first. A failure is logged.
+   */
+  private write(what: string, task: () => Promise<unknown>): void {
+    this.writes = this.writes.then(task).then(
+      () => {},
+      (e: unknown) => this.log.error({ err: e }, `could not ${what}`),
+    );
   }
 
   /** An event of this account, stamped now, with the chat's label when there is a chat. */
@@ -500,15 +514,18 @@ export class Bot implements BotHandle {
   }
 
   /** Store an event (and anything `extra` writes) in one transaction with the outbox rows, then publish it. */
-  private commit(type: BotEventType, chatId: string | undefined, data: unknown, extra?: () => void): void {
-    let e: BotEvent | undefined;
-    if (extra || this.deps.eventWriters?.length) {
-      this.repos.db.transaction(() => {
-        extra?.();
-        e = this.writeEvent(type, chatId, data);
-      })();
+  private commit(type: BotEventType, chatId: string | undefined, data: unknown, extra?: (tx: Repos) => Promise<unknown>): void {
+    if (!extra && !this.deps.eventWriters?.length) {
+      this.deps.publish?.(this.event(type, chatId, data));
+      return;
     }
-    this.deps.publish?.(e ?? this.event(type, chatId, data));
+    this.write(`store the ${type} event`, async () => {
+      const e = await this.repos.transaction(async (tx) => {
+        await extra?.(tx);
+        return this.writeEvent(type, chatId, data);
+      });
+      this.deps.publish?.(e);
+    });
   }
 
   private resolveTarget(to: SendTarget): string {

@@ -5,7 +5,7 @@
 import type { Contact, FriendRequest, Message, Recall, RoomJoin, RoomLeave, RoomTopic } from '../transport/model.js';
 import type { LogoutReason, QrCode } from '../transport/transport.js';
 import type { AccountState, OutboundRecord } from './types.js';
-import type { DecisionTrace } from '../store/traces-repo.js';
+import type { DecisionTrace } from '../pipeline/trace.js';
 
 export const BOT_EVENTS = {
   qr: 'A new QR code to scan for this account.',

@@ -10,7 +10,8 @@ import type { Clock } from '../util/clock.js';
 import type { Transport } from '../transport/transport.js';
 import type { SentMessage } from '../transport/model.js';
 import { isTransportError } from '../transport/errors.js';
-import type { NewOutbound, OutboundRecord, OutboundRepo } from '../store/outbound-repo.js';
+import type { NewOutbound, OutboundRecord } from './outbound-record.js';
+import type { OutboundRepo } from '../store/outbound-repo.js';
 import { Pacer, type PacingProfile } from './pacing.js';
 
 export interface RetryPolicy {
@@ -36,10 +37,11 @@ export interface OutboundQueueDeps {
   retry?: { rateLimited?: RetryPolicy; network?: RetryPolicy };
   /** Whether sends may go now (the account is online). */
   canSend(): boolean;
-  /** Runs `fn` in one SQLite transaction. */
-  transaction<T>(fn: () => T): T;
-  /** Called inside the transaction that marks a row sent or failed (stats, webhook outbox). */
-  onSettledInTx?(record: OutboundRecord): void;
+  /**
+   * Commit a row's final state: `mark` writes it through the repository bound to the owner's
+   * transaction, in which the owner also records what follows from it (statistics, webhook outbox).
+   */
+  commitSettled(record: OutboundRecord, mark: (repo: OutboundRepo) => Promise<void>): Promise<void>;
   /** Called after that transaction committed. */
   onSettled?(record: OutboundRecord): void;
   /** Sends in flight at once (different chats) when pacing is off; default 8. Paced = always 1. */
@@ -61,6 +63,7 @@ export class OutboundQueue {
   private wakers = new Set<() => void>();
   private waiters = new Map<string, Set<(r: OutboundRecord) => void>>();
   private loop: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   private abort: AbortController | undefined;
   /** Sends in flight by row id (their 'sending' state lives here, not in SQLite). */
   private inFlight = new Map<string, Promise<void>>();
@@ -72,8 +75,7 @@ export class OutboundQueue {
   private retry: typeof DEFAULT_RETRY;
 
   constructor(private readonly deps: OutboundQueueDeps) {
-    const dayStart = Math.floor(deps.clock.now() / 86_400_000) * 86_400_000;
-    this.pacer = new Pacer(deps.pacing, deps.clock, deps.pacing ? deps.repo.countSentSince(deps.account, dayStart) : 0);
+    this.pacer = new Pacer(deps.pacing, deps.clock);
     this.retry = { ...DEFAULT_RETRY, ...deps.retry };
     // Pacing spaces sends out in time, so it is only meaningful one at a time.
     this.maxInFlight = deps.pacing ? 1 : Math.max(1, deps.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
@@ -85,14 +87,26 @@ export class OutboundQueue {
   }
 
   /** Load queued rows (including ones a crash left 'sending') and start the worker. Idempotent. */
-  start(): void {
-    if (this.loop) return;
-    const known = new Set(this.pending.map((p) => p.record.id));
-    const recovered = this.deps.repo.recover(this.deps.account).filter((r) => !known.has(r.id));
-    this.pending = [...recovered.map((record) => ({ record, notBefore: 0 })), ...this.pending];
-    if (recovered.length) this.deps.log.info({ count: recovered.length }, 'outbound: resuming queued messages');
+  async start(): Promise<void> {
+    if (this.loop || this.starting) return this.starting;
+    this.starting = this.load();
+    try {
+      await this.starting;
+    } finally {
+      this.starting = undefined;
+    }
     const abort = (this.abort = new AbortController());
     this.loop = this.run(abort.signal).catch((e: unknown) => this.deps.log.error({ err: e }, 'outbound: worker stopped'));
+  }
+
+  private async load(): Promise<void> {
+    const { repo, account } = this.deps;
+    if (this.deps.pacing) this.pacer.restoreSentToday(await repo.countSentSince(account, Math.floor(this.deps.clock.now() / 86_400_000) * 86_400_000));
+    const recovered = await repo.recover(account);
+    const known = new Set(this.pending.map((p) => p.record.id));
+    const fresh = recovered.filter((r) => !known.has(r.id));
+    this.pending = [...fresh.map((record) => ({ record, notBefore: 0 })), ...this.pending];
+    if (fresh.length) this.deps.log.info({ count: fresh.length }, 'outbound: resuming queued messages');
   }
 
   /** Stop the worker after the in-flight sends (if any) finish. Queued rows stay in SQLite. */
@@ -109,8 +123,8 @@ export class OutboundQueue {
    * Commit a row and hand it to the worker. With an idempotency key already used, returns the
    * first record and queues nothing.
    */
-  enqueue(row: NewOutbound): OutboundRecord {
-    const { record, created } = this.deps.repo.enqueue(row);
+  async enqueue(row: NewOutbound): Promise<OutboundRecord> {
+    const { record, created } = await this.deps.repo.enqueue(row);
     if (created) {
       this.pending.push({ record, notBefore: 0 });
       this.wake();
@@ -119,15 +133,15 @@ export class OutboundQueue {
   }
 
   /** A row with its live status ('sending' while in flight). */
-  get(id: string): OutboundRecord | undefined {
-    const r = this.deps.repo.get(id);
+  async get(id: string): Promise<OutboundRecord | undefined> {
+    const r = await this.deps.repo.get(id);
     if (r && this.inFlight.has(id) && r.status === 'queued') r.status = 'sending';
     return r;
   }
 
   /** Resolve when the row is sent or failed, or after `timeoutMs` with its current state. */
   async waitFor(id: string, timeoutMs = 60_000): Promise<OutboundRecord> {
-    const current = this.deps.repo.get(id);
+    const current = await this.deps.repo.get(id);
     if (!current) throw new Error(`No outbound message ${id}`);
     if (current.status === 'sent' || current.status === 'failed') return current;
     return new Promise<OutboundRecord>((resolve) => {
@@ -142,7 +156,11 @@ export class OutboundQueue {
       };
       set.add(done);
       this.deps.clock.sleep(timeoutMs, timer.signal).then(
-        () => done(this.deps.repo.get(id) ?? current),
+        () =>
+          this.deps.repo.get(id).then(
+            (r) => done(r ?? current),
+            () => done(current),
+          ),
         () => {},
       );
     });
@@ -232,10 +250,7 @@ export class OutboundQueue {
       const sent = await this.call(r);
       const record: OutboundRecord = { ...r, status: 'sent', wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() };
       delete record.error;
-      this.deps.transaction(() => {
-        repo.markSent(r.id, sent.id, record.sentAt!, r.attempts);
-        this.deps.onSettledInTx?.(record);
-      });
+      await this.deps.commitSettled(record, (tx) => tx.markSent(r.id, sent.id, record.sentAt!, r.attempts));
       this.settled(record);
     } catch (e) {
       const code = isTransportError(e) ? e.code : undefined;
@@ -245,7 +260,7 @@ export class OutboundQueue {
       if (kind === 'logged-out') {
         // Not the message's fault: keep it queued for the next session.
         r.attempts--;
-        repo.markRetry(r.id, error, r.attempts);
+        await repo.markRetry(r.id, error, r.attempts);
         this.pending.unshift(item);
         this.deps.log.warn({ id: r.id }, 'outbound: session gone, message stays queued');
         return;
@@ -253,7 +268,7 @@ export class OutboundQueue {
       if (policy && r.attempts < policy.maxAttempts) {
         const backoff = Math.min(policy.maxMs, policy.baseMs * 2 ** (r.attempts - 1));
         const wait = Math.round(backoff * (0.8 + 0.4 * this.deps.clock.random()));
-        repo.markRetry(r.id, error, r.attempts);
+        await repo.markRetry(r.id, error, r.attempts);
         r.error = error;
         item.notBefore = this.deps.clock.now() + wait;
         this.pending.unshift(item);
@@ -261,10 +276,7 @@ export class OutboundQueue {
         return;
       }
       const record: OutboundRecord = { ...r, status: 'failed', error };
-      this.deps.transaction(() => {
-        repo.markFailed(r.id, error, r.attempts);
-        this.deps.onSettledInTx?.(record);
-      });
+      await this.deps.commitSettled(record, (tx) => tx.markFailed(r.id, error, r.attempts));
       this.deps.log.warn({ id: r.id, code, err: e }, 'outbound: send failed for good');
       this.settled(record);
     }
@@ -273,7 +285,7 @@ export class OutboundQueue {
   private async call(r: OutboundRecord): Promise<SentMessage> {
     const t = this.deps.transport();
     if (r.type === 'text') return t.sendText(r.chatId, r.text ?? '');
-    const payload = this.deps.repo.payload(r.id);
+    const payload = await this.deps.repo.payload(r.id);
     if (r.type === 'forward') {
       if (!payload.message) throw new Error('forward: the stored message is missing');
       return t.forward(r.chatId, payload.message);

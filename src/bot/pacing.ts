@@ -131,6 +131,11 @@ export class Pacer {
     this.sentToday++;
   }
 
+  /** Sends already made today, read from the database when the queue starts after a restart. */
+  restoreSentToday(n: number): void {
+    this.sentToday = Math.max(this.sentToday, n);
+  }
+
   get todayCount(): number {
     return this.sentToday;
   }

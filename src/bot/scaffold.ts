@@ -48,8 +48,8 @@ export const plugin = definePlugin({
   setup(api, config) {
     const bot = new Composer();
     bot.command('${name}', async (ctx) => {
-      const count = (api.store.get<number>('count') ?? 0) + 1;
-      api.store.set('count', count);
+      const count = ((await api.store.get<number>('count')) ?? 0) + 1;
+      await api.store.set('count', count);
       await ctx.reply(\`\${config.greeting}, \${ctx.senderName}! (#\${count})\`);
     });
     api.use(bot);

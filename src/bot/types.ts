@@ -1,9 +1,9 @@
 /** The shapes the bot's callers code against: accounts, send targets, outgoing content, the narrow bot handle. */
 import type { Contact, Message, Room } from '../transport/model.js';
 import type { FileToSend, QrCode, Transport } from '../transport/transport.js';
-import type { OutboundRecord } from '../store/outbound-repo.js';
+import type { OutboundRecord } from './outbound-record.js';
 
-export type { OutboundRecord, OutboundStatus } from '../store/outbound-repo.js';
+export type { OutboundRecord, OutboundStatus } from './outbound-record.js';
 
 export type AccountState = 'stopped' | 'starting' | 'needs-login' | 'waiting-scan' | 'waiting-confirm' | 'online' | 'logged-out' | 'failed';
 

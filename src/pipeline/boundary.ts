@@ -5,7 +5,7 @@
  * plugin's `next()`) does not count against the plugin's own budget.
  */
 import type { Clock } from '../util/clock.js';
-import type { TraceStep } from '../store/traces-repo.js';
+import type { TraceStep } from './trace.js';
 import type { Middleware, Next } from './compose.js';
 import type { Context } from './context.js';
 import { PluginError } from './plugin.js';

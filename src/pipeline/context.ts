@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Contact, Message, MessageType, Room } from '../transport/model.js';
 import type { FileToSend } from '../transport/transport.js';
-import type { TraceStep } from '../store/traces-repo.js';
+import type { TraceStep } from './trace.js';
 import type { BotHandle, OutboundRecord, OutgoingContent, SendTarget } from '../bot/types.js';
 
 /** A message safe to show to the chat (style.md §9); anything else thrown is logged, not sent. */

@@ -22,4 +22,4 @@ export type { BotHandle, DirectoryView, OutboundRecord, OutgoingContent, SendOpt
 export type { BotEvents } from '../bot/events.js';
 export type { Contact, Message, MessageType, Room, RoomMember, FriendRequest } from '../transport/model.js';
 export type { FileToSend } from '../transport/transport.js';
-export type { DecisionTrace, TraceStep } from '../store/traces-repo.js';
+export type { DecisionTrace, TraceStep } from './trace.js';

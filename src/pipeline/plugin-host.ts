@@ -11,7 +11,7 @@ import type { Message } from '../transport/model.js';
 import type { KvRepo } from '../store/kv-repo.js';
 import type { PluginErrorsRepo } from '../store/plugin-errors-repo.js';
 import type { PluginSetting, PluginSettingsRepo } from '../store/plugin-settings-repo.js';
-import type { DecisionTrace } from '../store/traces-repo.js';
+import type { DecisionTrace } from './trace.js';
 import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
 import { compose, type Middleware } from './compose.js';
@@ -110,6 +110,8 @@ export class PluginHost {
   private enabledCount = 0;
   private lock: Promise<unknown> = Promise.resolve();
   private unsubscribe: (() => void)[] = [];
+  /** Event handlers still running (see `idle`). */
+  private handling = new Set<Promise<void>>();
   private readonly watchdog: Watchdog;
   private readonly timeoutMs: number;
   private readonly pluginLog: Logger;
@@ -123,7 +125,7 @@ export class PluginHost {
   /** Load the account's settings (or the defaults) and set up the enabled plugins in order. */
   async init(): Promise<void> {
     return this.exclusive(async () => {
-      const saved = this.deps.settings.list(this.deps.account);
+      const saved = await this.deps.settings.list(this.deps.account);
       const byName = new Map(saved.map((s) => [s.plugin, s]));
       const defaults = this.deps.defaults;
       let order = saved.length ? Math.max(...saved.map((s) => s.order)) + 1 : defaults.length;
@@ -151,7 +153,7 @@ export class PluginHost {
       for (const slot of this.ordered()) if (slot.enabled) slot.instance = await this.setup(slot, slot.config);
       this.recompose();
       // Settings written before secrets were sealed are sealed now.
-      if (plaintextSecrets) this.save();
+      if (plaintextSecrets) await this.save();
     });
   }
 
@@ -168,6 +170,11 @@ export class PluginHost {
     }));
   }
 
+  /** Resolve when the event handlers running now (and any they start meanwhile) have finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.handling.size) await Promise.all(this.handling);
+  }
+
   /** Switch a plugin on (at its saved position). */
   enable(name: string): Promise<void> {
     return this.exclusive(async () => {
@@ -176,7 +183,7 @@ export class PluginHost {
       slot.enabled = true;
       slot.instance = await this.setup(slot, slot.config);
       this.recompose();
-      this.save();
+      await this.save();
     });
   }
 
@@ -189,7 +196,7 @@ export class PluginHost {
       const old = slot.instance;
       delete slot.instance;
       this.recompose();
-      this.save();
+      await this.save();
       await this.dispose(slot, old);
     });
   }
@@ -212,7 +219,7 @@ export class PluginHost {
         this.recompose();
         await this.dispose(slot, old);
       }
-      this.save();
+      await this.save();
       return slot.config;
     });
   }
@@ -224,8 +231,7 @@ export class PluginHost {
       const rest = this.ordered().filter((s) => !names.includes(s.def.name));
       [...names.map((n) => this.slot(n)), ...rest].forEach((s, i) => (s.order = i));
       this.recompose();
-      this.save();
-      return Promise.resolve();
+      return this.save();
     });
   }
 
@@ -304,14 +310,14 @@ export class PluginHost {
     return run;
   }
 
-  private save(): void {
+  private save(): Promise<void> {
     const settings: PluginSetting[] = this.ordered().map((s) => ({
       plugin: s.def.name,
       enabled: s.enabled,
       order: s.order,
       config: this.sealSecrets(s.def.name, s.config),
     }));
-    this.deps.settings.saveAll(this.deps.account, settings);
+    return this.deps.settings.saveAll(this.deps.account, settings);
   }
 
   /** A write-only setting left out of a new config keeps its stored value ("" clears it). */
@@ -376,8 +382,8 @@ export class PluginHost {
       slot.lastError = error.message;
     }
     this.pluginLog.error({ plugin: error.plugin, kind: error.kind, err: error.cause }, error.message);
-    try {
-      this.deps.errors.record({
+    this.deps.errors
+      .record({
         account: this.deps.account,
         plugin: error.plugin,
         kind: error.kind,
@@ -385,10 +391,8 @@ export class PluginHost {
         ...(error.cause instanceof Error && error.cause.stack !== undefined && { stack: error.cause.stack }),
         ...(error.messageId !== undefined && { messageId: error.messageId }),
         at: this.deps.clock.now(),
-      });
-    } catch (e) {
-      this.deps.log.error({ err: e }, 'could not record a plugin error');
-    }
+      })
+      .catch((e: unknown) => this.deps.log.error({ err: e }, 'could not record a plugin error'));
     this.deps.onError?.(error);
   }
 
@@ -399,7 +403,10 @@ export class PluginHost {
       for (const h of handlers) {
         try {
           const out = (h as (p: BotEvents[E]) => unknown)(payload);
-          if (out instanceof Promise) out.catch((e: unknown) => this.report(new PluginError(slot.def.name, 'event', e)));
+          if (out instanceof Promise) {
+            const running = out.catch((e: unknown) => this.report(new PluginError(slot.def.name, 'event', e))).finally(() => this.handling.delete(running));
+            this.handling.add(running);
+          }
         } catch (e) {
           this.report(new PluginError(slot.def.name, 'event', e));
         }

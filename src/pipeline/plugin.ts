@@ -21,10 +21,10 @@ export type PluginEventHandler<E extends PluginEventName> = (payload: BotEvents[
 
 /** A small JSON key-value store scoped to one plugin on one account. */
 export interface PluginStore {
-  get<T = unknown>(key: string): T | undefined;
-  set(key: string, value: unknown): void;
-  delete(key: string): boolean;
-  list(): { key: string; value: unknown }[];
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  list(): Promise<{ key: string; value: unknown }[]>;
 }
 
 export interface UseOptions {

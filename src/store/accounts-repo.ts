@@ -1,6 +1,7 @@
 /** Accounts: one row per WeChat account this server keeps online. */
 import { randomUUID } from 'node:crypto';
 import type { Db } from './database.js';
+import type { Promised } from './gate.js';
 
 export interface AccountRecord {
   id: string;
@@ -12,13 +13,21 @@ export interface AccountRecord {
   updatedAt: number;
 }
 
-export interface AccountsRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `AccountsRepo`. */
+export interface AccountsTable {
   list(): AccountRecord[];
   get(id: string): AccountRecord | undefined;
   create(input: { name: string; id?: string; enabled?: boolean }): AccountRecord;
   update(id: string, patch: Partial<Pick<AccountRecord, 'name' | 'enabled' | 'selfName' | 'selfStableId'>>): AccountRecord | undefined;
   remove(id: string): boolean;
+  /** Delete the account and everything stored for it (messages, directory, outbox, plugin data, statistics), in one transaction. */
+  purge(id: string): void;
 }
+
+export type AccountsRepo = Promised<AccountsTable>;
+
+/** The tables keyed by account whose rows go with the account (sessions follow by foreign key). */
+const ACCOUNT_TABLES = ['messages', 'contacts', 'rooms', 'outbound', 'plugin_settings', 'plugin_errors', 'decision_traces', 'daily_stats', 'daily_chats'];
 
 interface Row {
   id: string;
@@ -42,7 +51,7 @@ function toRecord(r: Row): AccountRecord {
   };
 }
 
-export function createAccountsRepo(db: Db, now: () => number = Date.now): AccountsRepo {
+export function createAccountsRepo(db: Db, now: () => number = Date.now): AccountsTable {
   const byId = db.prepare<[string], Row>('select * from accounts where id = ?');
   return {
     list: () => (db.prepare('select * from accounts order by created_at, id').all() as Row[]).map(toRecord),
@@ -70,5 +79,10 @@ export function createAccountsRepo(db: Db, now: () => number = Date.now): Accoun
       return toRecord(byId.get(id)!);
     },
     remove: (id) => db.prepare('delete from accounts where id = ?').run(id).changes > 0,
+    purge: db.transaction((id: string) => {
+      for (const table of ACCOUNT_TABLES) db.prepare(`delete from ${table} where account_id = ?`).run(id);
+      db.prepare('delete from kv where scope like ?').run(`plugin:%:${id}`);
+      db.prepare('delete from accounts where id = ?').run(id);
+    }),
   };
 }

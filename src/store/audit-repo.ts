@@ -1,5 +1,6 @@
 /** The audit log: every change an operator or the API makes, with who and when. */
 import type { Db } from './database.js';
+import type { Promised } from './gate.js';
 
 export interface AuditEntry {
   id: number;
@@ -10,12 +11,15 @@ export interface AuditEntry {
   details?: unknown;
 }
 
-export interface AuditRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `AuditRepo`. */
+export interface AuditTable {
   record(entry: { actor: string; action: string; target?: string; details?: unknown }): void;
   list(options?: { limit?: number; before?: number }): AuditEntry[];
 }
 
-export function createAuditRepo(db: Db, now: () => number = Date.now): AuditRepo {
+export type AuditRepo = Promised<AuditTable>;
+
+export function createAuditRepo(db: Db, now: () => number = Date.now): AuditTable {
   return {
     record({ actor, action, target, details }) {
       db.prepare('insert into audit_log (at, actor, action, target, details) values (?, ?, ?, ?, ?)').run(

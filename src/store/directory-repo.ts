@@ -1,8 +1,10 @@
 /** Snapshots of each account's contacts and rooms, kept current by the bot for the panel and the API. */
 import type { Contact, Room } from '../transport/model.js';
 import type { Db } from './database.js';
+import type { Promised } from './gate.js';
 
-export interface DirectoryRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `DirectoryRepo`. */
+export interface DirectoryTable {
   /** Replace the account's whole snapshot (after a full load), in one transaction. */
   replaceAll(account: string, contacts: Contact[], rooms: Room[]): void;
   upsertContact(account: string, contact: Contact): void;
@@ -14,7 +16,9 @@ export interface DirectoryRepo {
   clear(account: string): void;
 }
 
-export function createDirectoryRepo(db: Db, now: () => number = Date.now): DirectoryRepo {
+export type DirectoryRepo = Promised<DirectoryTable>;
+
+export function createDirectoryRepo(db: Db, now: () => number = Date.now): DirectoryTable {
   const upC = db.prepare(
     `insert into contacts (account_id, id, stable_id, name, remark, alias, kind, data, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)
      on conflict(account_id, id) do update set stable_id = excluded.stable_id, name = excluded.name, remark = excluded.remark,

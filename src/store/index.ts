@@ -1,6 +1,6 @@
 /**
- * The store: one SQLite file and the repositories over it. Other layers receive the small
- * repository interfaces, never the database handle (except migrations-owning repositories).
+ * The store: one SQLite file and the repositories over it. Other layers receive the small,
+ * asynchronous repository interfaces and the `transaction` port, never the database handle.
  */
 import { SecretBox, loadOrCreateSecretKey } from './secret-box.js';
 import { openDatabase, type Db } from './database.js';
@@ -15,8 +15,11 @@ import { createPluginSettingsRepo, type PluginSettingsRepo } from './plugin-sett
 import { createPluginErrorsRepo, type PluginErrorsRepo } from './plugin-errors-repo.js';
 import { createTracesRepo, type TracesRepo } from './traces-repo.js';
 import { createStatsRepo, type StatsRepo } from './stats-repo.js';
+import { createSettingsRepo, type SettingsRepo } from './settings-repo.js';
+import { ConnectionGate, promised } from './gate.js';
+import { StoreError } from './errors.js';
 
-export { StoreError } from './errors.js';
+export { StoreError };
 export { SecretBox, loadOrCreateSecretKey, parseSecretKey } from './secret-box.js';
 export { openDatabase, ensureDataDir, migrate, readMigrations, DATABASE_FILE, type Db } from './database.js';
 export type { AccountsRepo, AccountRecord } from './accounts-repo.js';
@@ -25,16 +28,16 @@ export type { KvRepo } from './kv-repo.js';
 export type { AuditRepo, AuditEntry } from './audit-repo.js';
 export type { MessagesRepo, MessageQuery, MessagePage, StoredMessage } from './messages-repo.js';
 export type { DirectoryRepo } from './directory-repo.js';
-export type { OutboundRepo, OutboundRecord, OutboundStatus, OutboundType, OutboundListQuery, NewOutbound, OutboundPayload } from './outbound-repo.js';
+export type { OutboundRepo, OutboundListQuery } from './outbound-repo.js';
 export type { PluginSettingsRepo, PluginSetting } from './plugin-settings-repo.js';
 export type { PluginErrorsRepo, PluginErrorRecord, PluginErrorKind } from './plugin-errors-repo.js';
-export type { TracesRepo, DecisionTrace, TraceStep } from './traces-repo.js';
+export type { TracesRepo } from './traces-repo.js';
 export type { StatsRepo, DailyStats, StatCounter } from './stats-repo.js';
-export { dayOf } from './stats-repo.js';
+export type { SettingsRepo } from './settings-repo.js';
+export type { Promised } from './gate.js';
 
-export interface Store {
-  db: Db;
-  box: SecretBox;
+/** The repositories, each asynchronous; inside `transaction` the same set is bound to the open transaction. */
+export interface Repos {
   accounts: AccountsRepo;
   sessions: SessionsRepo;
   kv: KvRepo;
@@ -46,29 +49,34 @@ export interface Store {
   pluginErrors: PluginErrorsRepo;
   traces: TracesRepo;
   stats: StatsRepo;
+  settings: SettingsRepo;
+}
+
+export interface Store extends Repos {
+  /**
+   * The SQLite handle, for the repositories that live beside their feature (webhook, API tokens,
+   * panel users). Nothing else may use it: everything else goes through the repositories.
+   */
+  db: Db;
+  box: SecretBox;
+  /**
+   * Run `fn` in one transaction: everything it writes through `tx` commits together or not at all.
+   * Other callers wait until it ends, so keep network calls out of it.
+   *
+   * @example
+   *   await store.transaction(async (tx) => {
+   *     if (await tx.messages.insert(account, m)) await tx.stats.add(account, day, 'received');
+   *   });
+   */
+  transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  /** Whether the database answers (for /readyz). */
+  ping(): Promise<boolean>;
   close(): void;
 }
 
-/**
- * Open the store in DATA_DIR (creating the key and the database on first run).
- *
- * @example
- *   const store = openStore({ dataDir: config.dataDir, secretKey: config.secretKey });
- *   store.accounts.list();
- */
-export function openStore(options: { dataDir: string; secretKey?: string | undefined; now?: () => number }): Store {
-  const db = openDatabase(options.dataDir);
-  let box: SecretBox;
-  try {
-    box = new SecretBox(loadOrCreateSecretKey(options.dataDir, options.secretKey));
-  } catch (e) {
-    db.close();
-    throw e;
-  }
-  const now = options.now ?? Date.now;
+/** The synchronous repositories over one connection. */
+function tables(db: Db, box: SecretBox, now: () => number) {
   return {
-    db,
-    box,
     accounts: createAccountsRepo(db, now),
     sessions: createSessionsRepo(db, box, now),
     kv: createKvRepo(db, now),
@@ -80,6 +88,65 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     pluginErrors: createPluginErrorsRepo(db),
     traces: createTracesRepo(db),
     stats: createStatsRepo(db),
+    settings: createSettingsRepo(db, box),
+  };
+}
+
+/** The asynchronous view of every table, each call going through `run`. */
+function repos(t: ReturnType<typeof tables>, run: <R>(work: () => R) => Promise<R>): Repos {
+  return {
+    accounts: promised(t.accounts, run),
+    sessions: promised(t.sessions, run),
+    kv: promised(t.kv, run) as KvRepo,
+    audit: promised(t.audit, run),
+    messages: promised(t.messages, run),
+    directory: promised(t.directory, run),
+    outbound: promised(t.outbound, run),
+    pluginSettings: promised(t.pluginSettings, run),
+    pluginErrors: promised(t.pluginErrors, run),
+    traces: promised(t.traces, run),
+    stats: promised(t.stats, run),
+    settings: promised(t.settings, run),
+  };
+}
+
+/**
+ * Open the store in DATA_DIR (creating the key and the database on first run).
+ *
+ * @example
+ *   const store = openStore({ dataDir: config.dataDir, secretKey: config.secretKey });
+ *   await store.accounts.list();
+ */
+export function openStore(options: { dataDir: string; secretKey?: string | undefined; now?: () => number }): Store {
+  const db = openDatabase(options.dataDir);
+  let box: SecretBox;
+  try {
+    box = new SecretBox(loadOrCreateSecretKey(options.dataDir, options.secretKey));
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  const gate = new ConnectionGate();
+  const t = tables(db, box, options.now ?? Date.now);
+  const ping = db.prepare('select 1 as ok');
+  return {
+    ...repos(t, (work) => gate.run(work)),
+    db,
+    box,
+    transaction(fn) {
+      let open = true;
+      // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
+      const tx = repos(t, (work) => (open ? Promise.resolve().then(work) : Promise.reject(new StoreError('transaction: used after it ended'))));
+      return gate.hold(
+        () => db.exec('begin immediate'),
+        () => db.exec('commit'),
+        () => {
+          if (db.inTransaction) db.exec('rollback');
+        },
+        () => fn(tx).finally(() => (open = false)),
+      );
+    },
+    ping: () => gate.run(() => ping.get() !== undefined),
     close: () => {
       if (db.open) db.close();
     },

@@ -1,14 +1,23 @@
 /** A small JSON key-value store, partitioned by scope (e.g. `plugin:ai:<account>`). */
 import type { Db } from './database.js';
 
-export interface KvRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `KvRepo`. */
+export interface KvTable {
   get<T = unknown>(scope: string, key: string): T | undefined;
   set(scope: string, key: string, value: unknown): void;
   delete(scope: string, key: string): boolean;
   list(scope: string): { key: string; value: unknown }[];
 }
 
-export function createKvRepo(db: Db, now: () => number = Date.now): KvRepo {
+/** Written out (not `Promised<KvTable>`) so that `get<T>` keeps its type parameter. */
+export interface KvRepo {
+  get<T = unknown>(scope: string, key: string): Promise<T | undefined>;
+  set(scope: string, key: string, value: unknown): Promise<void>;
+  delete(scope: string, key: string): Promise<boolean>;
+  list(scope: string): Promise<{ key: string; value: unknown }[]>;
+}
+
+export function createKvRepo(db: Db, now: () => number = Date.now): KvTable {
   return {
     get<T>(scope: string, key: string) {
       const row = db.prepare<[string, string], { value: string }>('select value from kv where scope = ? and key = ?').get(scope, key);

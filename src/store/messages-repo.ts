@@ -1,6 +1,7 @@
 /** Chat messages per account (received and this account's own), searchable for the panel and the API. */
 import type { Message, MessageType } from '../transport/model.js';
 import type { Db } from './database.js';
+import type { Promised } from './gate.js';
 
 export interface MessageQuery {
   chatId?: string;
@@ -29,7 +30,8 @@ export interface MessagePage {
   next?: number;
 }
 
-export interface MessagesRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `MessagesRepo`. */
+export interface MessagesTable {
   /** Insert one message; a duplicate id for the account is ignored. Returns whether it was new. */
   insert(account: string, message: Message): boolean;
   get(account: string, id: string): StoredMessage | undefined;
@@ -39,6 +41,8 @@ export interface MessagesRepo {
   /** The chats with the newest messages (by message time), newest first. */
   recentChats(account: string, limit: number): { chatId: string; last: number }[];
 }
+
+export type MessagesRepo = Promised<MessagesTable>;
 
 export interface MessagesRepoOptions {
   /** Time after which a search call starts no new window (default 15 ms); 0 = exactly one window per call. */
@@ -113,7 +117,7 @@ function extraOf(m: Message): string | null {
   return JSON.stringify(e);
 }
 
-export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): MessagesRepo {
+export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): MessagesTable {
   const budget = options.searchBudgetMs ?? 15;
   const minSeq = db.prepare<[], { seq: number | null }>('select min(seq) as seq from messages');
   const maxSeq = db.prepare<[], { seq: number | null }>('select max(seq) as seq from messages');

@@ -3,51 +3,9 @@
  * resolves, so a crash loses nothing that was accepted. Rows move queued → sending → sent | failed.
  */
 import type { Message } from '../transport/model.js';
+import type { NewOutbound, OutboundPayload, OutboundRecord, OutboundStatus, OutboundType } from '../bot/outbound-record.js';
 import type { Db } from './database.js';
-
-export type OutboundStatus = 'queued' | 'sending' | 'sent' | 'failed';
-export type OutboundType = 'text' | 'image' | 'video' | 'file' | 'forward';
-
-export interface OutboundRecord {
-  /** Local id (uuid). */
-  id: string;
-  account: string;
-  chatId: string;
-  type: OutboundType;
-  text?: string;
-  fileName?: string;
-  status: OutboundStatus;
-  /** WeChat's MsgID once sent. */
-  wechatId?: string;
-  error?: { code?: number; message: string };
-  /** 'plugin:echo', 'api', 'panel', 'webhook' … */
-  source?: string;
-  replyTo?: string;
-  idempotencyKey?: string;
-  attempts: number;
-  createdAt: number;
-  sentAt?: number;
-}
-
-/** What the sender needs besides the record: file bytes or the forwarded message. */
-export interface OutboundPayload {
-  file?: { name: string; data: Buffer; mimeType?: string };
-  message?: Message;
-}
-
-export interface NewOutbound {
-  id: string;
-  account: string;
-  chatId: string;
-  type: OutboundType;
-  text?: string;
-  file?: { name: string; data: Buffer; mimeType?: string };
-  message?: Message;
-  source?: string;
-  replyTo?: string;
-  idempotencyKey?: string;
-  createdAt: number;
-}
+import type { Promised } from './gate.js';
 
 export interface OutboundListQuery {
   status?: OutboundStatus;
@@ -57,7 +15,8 @@ export interface OutboundListQuery {
   limit?: number;
 }
 
-export interface OutboundRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `OutboundRepo`. */
+export interface OutboundTable {
   /** Insert a queued row. With an idempotency key already used by the account, returns that row instead (`created: false`). */
   enqueue(row: NewOutbound): { record: OutboundRecord; created: boolean };
   get(id: string): OutboundRecord | undefined;
@@ -77,7 +36,14 @@ export interface OutboundRepo {
   /** Newest first. */
   list(account: string, query?: OutboundListQuery): OutboundRecord[];
   countSentSince(account: string, since: number): number;
+  /** Rows still waiting to be sent (queued or in flight), per account that has any. */
+  pendingByAccount(): { account: string; count: number }[];
+  countFailedSince(account: string, since: number): number;
+  /** The replies queued for one received message, oldest first. */
+  repliesTo(account: string, messageId: string): OutboundRecord[];
 }
+
+export type OutboundRepo = Promised<OutboundTable>;
 
 interface Row {
   seq: number;
@@ -124,7 +90,7 @@ function toRecord(r: Row): OutboundRecord {
   };
 }
 
-export function createOutboundRepo(db: Db): OutboundRepo {
+export function createOutboundRepo(db: Db): OutboundTable {
   const ins = db.prepare(
     `insert into outbound (id, account_id, chat_id, type, text, file_name, file_mime, file_data, payload, status, source, reply_to,
        idempotency_key, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
@@ -142,6 +108,10 @@ export function createOutboundRepo(db: Db): OutboundRepo {
   const retry = db.prepare("update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ? where id = ?");
   const requeue = db.prepare("update outbound set status = 'queued' where account_id = ? and status = 'sending'");
   const pending = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'queued' order by seq`);
+  const failedSince = db.prepare<[string, number], { n: number }>(
+    "select count(*) as n from outbound where account_id = ? and status = 'failed' and created_at >= ?",
+  );
+  const repliesTo = db.prepare<[string, string], Row>(`select ${COLUMNS} from outbound where account_id = ? and reply_to = ? order by seq`);
   const sentSince = db.prepare<[string, number], { n: number }>("select count(*) as n from outbound where account_id = ? and status = 'sent' and sent_at >= ?");
 
   const insert = (r: NewOutbound): { record: OutboundRecord; created: boolean } => {
@@ -233,5 +203,14 @@ export function createOutboundRepo(db: Db): OutboundRepo {
       return (db.prepare(`select ${COLUMNS} from outbound where ${where.join(' and ')} order by seq desc limit ${limit}`).all(...args) as Row[]).map(toRecord);
     },
     countSentSince: (account, since) => sentSince.get(account, since)!.n,
+    pendingByAccount: () =>
+      db
+        .prepare<[], { account_id: string; n: number }>(
+          "select account_id, count(*) as n from outbound where status in ('queued', 'sending') group by account_id",
+        )
+        .all()
+        .map((r) => ({ account: r.account_id, count: r.n })),
+    countFailedSince: (account, since) => failedSince.get(account, since)!.n,
+    repliesTo: (account, messageId) => repliesTo.all(account, messageId).map(toRecord),
   };
 }

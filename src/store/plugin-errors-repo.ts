@@ -1,5 +1,6 @@
 /** Failures of plugins (threw, rejected, timed out, failed to set up), per account, for the panel. */
 import type { Db } from './database.js';
+import type { Promised } from './gate.js';
 
 export type PluginErrorKind = 'threw' | 'rejected' | 'timeout' | 'setup' | 'dispose' | 'event';
 
@@ -14,12 +15,17 @@ export interface PluginErrorRecord {
   at: number;
 }
 
-export interface PluginErrorsRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `PluginErrorsRepo`. */
+export interface PluginErrorsTable {
   record(e: Omit<PluginErrorRecord, 'id'>): void;
   /** Newest first. */
   list(account: string, options?: { plugin?: string; limit?: number }): PluginErrorRecord[];
   count(account: string, plugin: string): number;
+  /** Failures recorded per account and plugin, over all accounts. */
+  countsByPlugin(): { account: string; plugin: string; count: number }[];
 }
+
+export type PluginErrorsRepo = Promised<PluginErrorsTable>;
 
 interface Row {
   id: number;
@@ -32,7 +38,7 @@ interface Row {
   at: number;
 }
 
-export function createPluginErrorsRepo(db: Db): PluginErrorsRepo {
+export function createPluginErrorsRepo(db: Db): PluginErrorsTable {
   const ins = db.prepare('insert into plugin_errors (account_id, plugin, kind, message, stack, message_id, at) values (?, ?, ?, ?, ?, ?, ?)');
   const count = db.prepare<[string, string], { n: number }>('select count(*) as n from plugin_errors where account_id = ? and plugin = ?');
   return {
@@ -55,5 +61,12 @@ export function createPluginErrorsRepo(db: Db): PluginErrorsRepo {
       }));
     },
     count: (account, plugin) => count.get(account, plugin)!.n,
+    countsByPlugin: () =>
+      db
+        .prepare<[], { account_id: string; plugin: string; n: number }>(
+          'select account_id, plugin, count(*) as n from plugin_errors group by account_id, plugin',
+        )
+        .all()
+        .map((r) => ({ account: r.account_id, plugin: r.plugin, count: r.n })),
   };
 }

@@ -1,5 +1,6 @@
 /** Per-account plugin settings: switched on or off, position in the chain, and the validated config. */
 import type { Db } from './database.js';
+import type { Promised } from './gate.js';
 
 export interface PluginSetting {
   plugin: string;
@@ -9,7 +10,8 @@ export interface PluginSetting {
   config: unknown;
 }
 
-export interface PluginSettingsRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `PluginSettingsRepo`. */
+export interface PluginSettingsTable {
   /** The account's saved settings, in chain order (empty when it never saved any). */
   list(account: string): PluginSetting[];
   /** Write every setting of the account in one transaction (the host's whole state after a change). */
@@ -17,7 +19,9 @@ export interface PluginSettingsRepo {
   clear(account: string): void;
 }
 
-export function createPluginSettingsRepo(db: Db, now: () => number = Date.now): PluginSettingsRepo {
+export type PluginSettingsRepo = Promised<PluginSettingsTable>;
+
+export function createPluginSettingsRepo(db: Db, now: () => number = Date.now): PluginSettingsTable {
   const up = db.prepare(
     `insert into plugin_settings (account_id, plugin, enabled, position, config, updated_at) values (?, ?, ?, ?, ?, ?)
      on conflict(account_id, plugin) do update set enabled = excluded.enabled, position = excluded.position,

@@ -1,14 +1,18 @@
 /** Saved login sessions, sealed with the SecretBox (they hold skey, sid, pass_ticket and cookies). */
 import type { Db } from './database.js';
+import type { Promised } from './gate.js';
 import type { SecretBox } from './secret-box.js';
 
-export interface SessionsRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `SessionsRepo`. */
+export interface SessionsTable {
   load(accountId: string): Record<string, unknown> | undefined;
   save(accountId: string, session: Record<string, unknown>): void;
   clear(accountId: string): void;
 }
 
-export function createSessionsRepo(db: Db, box: SecretBox, now: () => number = Date.now): SessionsRepo {
+export type SessionsRepo = Promised<SessionsTable>;
+
+export function createSessionsRepo(db: Db, box: SecretBox, now: () => number = Date.now): SessionsTable {
   return {
     load(accountId) {
       const row = db.prepare<[string], { sealed: string }>('select sealed from sessions where account_id = ?').get(accountId);

@@ -1,5 +1,6 @@
 /** Daily statistics per account: received, replied, sent, new friends, active chats (UTC days, YYYY-MM-DD). */
 import type { Db } from './database.js';
+import type { Promised } from './gate.js';
 
 export type StatCounter = 'received' | 'replied' | 'sent' | 'newFriends';
 
@@ -13,7 +14,8 @@ export interface DailyStats {
   activeChats: number;
 }
 
-export interface StatsRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `StatsRepo`. */
+export interface StatsTable {
   add(account: string, day: string, counter: StatCounter, n?: number): void;
   /** Count a chat as active that day; returns true the first time. */
   touchChat(account: string, day: string, chatId: string): boolean;
@@ -21,20 +23,11 @@ export interface StatsRepo {
   range(account: string, from: string, to: string): DailyStats[];
 }
 
-/** The UTC day of a timestamp, as the stats key. */
-// The last day computed and where it starts: every message asks, and nearly always for the same day.
-let lastDay = { start: 0, end: 0, day: '' };
-
-export function dayOf(ms: number): string {
-  if (ms >= lastDay.start && ms < lastDay.end) return lastDay.day;
-  const start = Math.floor(ms / 86_400_000) * 86_400_000;
-  lastDay = { start, end: start + 86_400_000, day: new Date(start).toISOString().slice(0, 10) };
-  return lastDay.day;
-}
+export type StatsRepo = Promised<StatsTable>;
 
 const COLUMN: Record<StatCounter, string> = { received: 'received', replied: 'replied', sent: 'sent', newFriends: 'new_friends' };
 
-export function createStatsRepo(db: Db): StatsRepo {
+export function createStatsRepo(db: Db): StatsTable {
   const adder = (col: string) =>
     db.prepare<[string, string, number]>(
       `insert into daily_stats (account_id, day, ${col}) values (?, ?, ?)

@@ -2,28 +2,12 @@
  * Decision traces: for each handled message, which plugins ran, which replied, and why nothing
  * replied. Written in batches (one transaction per burst) and pruned to the newest rows per account.
  */
+import type { DecisionTrace, TraceStep } from '../pipeline/trace.js';
 import type { Db } from './database.js';
+import type { Promised } from './gate.js';
 
-export interface TraceStep {
-  plugin: string;
-  /** ran = called next or finished; replied = queued at least one reply; failed = threw/rejected/timed out. */
-  outcome: 'ran' | 'replied' | 'stopped' | 'failed' | 'timeout';
-  ms: number;
-  error?: string;
-}
-
-export interface DecisionTrace {
-  account: string;
-  messageId: string;
-  chatId: string;
-  steps: TraceStep[];
-  replied: boolean;
-  /** Why nothing replied (or why the message was skipped). */
-  reason?: string;
-  at: number;
-}
-
-export interface TracesRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `TracesRepo`. */
+export interface TracesTable {
   insertMany(traces: DecisionTrace[]): void;
   /** Newest first. */
   list(account: string, options?: { limit?: number; messageId?: string }): DecisionTrace[];
@@ -31,7 +15,9 @@ export interface TracesRepo {
   prune(account: string, keep: number): void;
 }
 
-export function createTracesRepo(db: Db): TracesRepo {
+export type TracesRepo = Promised<TracesTable>;
+
+export function createTracesRepo(db: Db): TracesTable {
   const ins = db.prepare('insert into decision_traces (account_id, message_id, chat_id, trace, at) values (?, ?, ?, ?, ?)');
   const prune = db.prepare(
     'delete from decision_traces where account_id = ? and id <= (select id from decision_traces where account_id = ? order by id desc limit 1 offset ?)',

@@ -38,7 +38,7 @@ describe('hostile names and messages are escaped everywhere', () => {
     await stack.sb.control.sendMessage({ from: friend.nickname, text: `message ${EVIL}` });
     await stack.sb.control.sendMessage({ from: room.members.find((m) => m.id !== acc.id)!.nickname, room: `Room ${EVIL}`, text: `group ${EVIL}` });
     const bot = stack.manager.get(account)!;
-    await eventually(() => stack.store.messages.list(account, { text: 'group ' }).items.length > 0, 10_000, 'messages stored');
+    await eventually(async () => (await stack.store.messages.list(account, { text: 'group ' })).items.length > 0, 10_000, 'messages stored');
     roomId = bot.directory.rooms().find((r) => r.topic.startsWith('Room '))!.id;
     friendId = bot.directory.contacts().find((x) => x.name === friend.nickname)!.id;
     // The web protocol strips markup from names (WeChat sends emoji as <span> tags), so a renamed
@@ -49,8 +49,8 @@ describe('hostile names and messages are escaped everywhere', () => {
     await stack?.close();
   });
 
-  it('the hostile strings reached the panel data (the test would catch a leak)', () => {
-    assert.equal(stack.store.messages.list(account, { text: 'message <img' }).items.length, 1);
+  it('the hostile strings reached the panel data (the test would catch a leak)', async () => {
+    assert.equal((await stack.store.messages.list(account, { text: 'message <img' })).items.length, 1);
     assert.ok(stack.manager.get(account)!.info().name.includes('<img'));
     assert.ok(stack.manager.get(account)!.info().self?.name.includes('<script>'), 'the hostile WeChat nickname arrived');
   });
@@ -78,7 +78,7 @@ describe('hostile names and messages are escaped everywhere', () => {
   }
 
   it('the trace page of a hostile message is escaped', async () => {
-    const m = stack.store.messages.list(account, { text: 'message <img' }).items[0]!;
+    const m = (await stack.store.messages.list(account, { text: 'message <img' })).items[0]!;
     const res = await c.get(`/accounts/${account}/messages/${encodeURIComponent(m.id)}/trace`);
     for (const re of RAW) assert.doesNotMatch(res.text, re);
     assert.match(res.text, /message &lt;img/);

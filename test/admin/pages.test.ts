@@ -36,7 +36,7 @@ describe('admin pages (createAdminApp)', () => {
     assert.ok(c.cookies.has('wr_session'));
     const again = await new Client(stack.url).get('/setup');
     assert.equal(again.status, 302, 'setup is closed once an admin exists');
-    assert.ok(stack.store.audit.list().some((e) => e.action === 'user.create' && e.target === 'root'));
+    assert.ok((await stack.store.audit.list()).some((e) => e.action === 'user.create' && e.target === 'root'));
   });
 
   it('sets the security headers, and the session cookie is HttpOnly and SameSite=Lax', async () => {

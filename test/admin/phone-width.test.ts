@@ -67,12 +67,12 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
       from: friend.nickname,
       text: 'A long message with a long link https://example.com/a/really/long/path/that/does/not/break/nicely/at/all?with=query&and=more',
     });
-    await waitUntil(() => stack.store.messages.list(account, { limit: 5 }).items.length > 0, 15_000, 'a stored message');
-    messageId = stack.store.messages.list(account, { limit: 1 }).items[0]!.id;
+    await waitUntil(async () => (await stack.store.messages.list(account, { limit: 5 })).items.length > 0, 15_000, 'a stored message');
+    messageId = (await stack.store.messages.list(account, { limit: 1 })).items[0]!.id;
     await bot.plugins.enable('echo');
     // A send WeChat refuses: it fails and shows in Logs with the account's name.
     await bot.send({ id: '@no-such-chat-0000' }, { type: 'text', text: 'nobody is there' }).catch(() => undefined);
-    await waitUntil(() => stack.store.outbound.list(account, { status: 'failed', limit: 5 }).length > 0, 20_000, 'a failed send');
+    await waitUntil(async () => (await stack.store.outbound.list(account, { status: 'failed', limit: 5 })).length > 0, 20_000, 'a failed send');
     webhookId = stack.webhooks.createEndpoint({ url: 'http://127.0.0.1:9/hook', eventTypes: ['message.received'] }).endpoint.id;
   });
 

@@ -101,7 +101,7 @@ describe('every admin route refuses anonymous and CSRF-less requests', () => {
     await admin.get('/users');
     const res = await admin.post('/users/2/role', { role: 'operator' });
     assert.equal(res.status, 302);
-    const entry = stack.store.audit.list().find((e) => e.action === 'user.role');
+    const entry = (await stack.store.audit.list()).find((e) => e.action === 'user.role');
     assert.equal(entry?.actor, 'user:admin');
   });
 

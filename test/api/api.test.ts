@@ -167,7 +167,7 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
 
   it('lists stored messages newest first with a cursor that loses and repeats nothing', async () => {
     for (let i = 0; i < 7; i++) await h.sb.control.sendMessage({ from: friend.nickname, text: `page test ${i}` });
-    await until(() => h.store.messages.list(h.bot.id, { text: 'page test', limit: 50 }).items.length === 7, 10_000, 'messages stored');
+    await until(async () => (await h.store.messages.list(h.bot.id, { text: 'page test', limit: 50 })).items.length === 7, 10_000, 'messages stored');
     const got: string[] = [];
     let cursor: string | undefined;
     do {

@@ -18,9 +18,10 @@ describe('keyset paging over 100,000 messages with equal timestamps', () => {
 
   before(async () => {
     stack = await startServerStack({ env: { API_TOKEN: TOKEN, API_RATE_BURST: '100000', ADMIN_PASSWORD: 'paging password 1' } });
-    account = stack.store.accounts.create({ name: 'pages' }).id;
+    account = (await stack.store.accounts.create({ name: 'pages' })).id;
+    await stack.manager.refresh(); // written beside the manager: make it known
     const start = Date.UTC(2026, 0, 1);
-    stack.store.db.transaction(() => {
+    await stack.store.transaction(async (tx) => {
       for (let i = 0; i < TOTAL; i++) {
         const chat = `@chat${i % 7}`;
         const m: Message = {
@@ -35,9 +36,9 @@ describe('keyset paging over 100,000 messages with equal timestamps', () => {
           mentions: [],
           createdAt: start + Math.floor(i / PER_SECOND) * 1000,
         };
-        stack.store.messages.insert(account, m);
+        await tx.messages.insert(account, m);
       }
-    })();
+    });
   });
 
   after(() => stack.close());

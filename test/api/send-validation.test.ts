@@ -21,7 +21,7 @@ describe('POST /api/v1/accounts/:id/messages validates the whole request before 
     const path = `/api/v1/accounts/${h.bot.id}/messages`;
     const body = { to: { name: friend }, text: 'wait-validation once' };
     const headers = { 'idempotency-key': 'wait-check-1' };
-    const outboundBefore = h.store.outbound.list(h.bot.id, { limit: 500 }).length;
+    const outboundBefore = (await h.store.outbound.list(h.bot.id, { limit: 500 })).length;
 
     const bad = await h.call('POST', `${path}?wait=soon`, { body, headers });
     assert.equal(bad.status, 400);
@@ -29,7 +29,7 @@ describe('POST /api/v1/accounts/:id/messages validates the whole request before 
     assert.match(bad.body.error.message, /wait/);
     for (const w of ['-5', '1e3', '120001']) assert.equal((await h.call('POST', `${path}?wait=${w}`, { body })).status, 400, `wait=${w}`);
     // Nothing was written: no outbound row, and the sandbox never saw the text.
-    assert.equal(h.store.outbound.list(h.bot.id, { limit: 500 }).length, outboundBefore);
+    assert.equal((await h.store.outbound.list(h.bot.id, { limit: 500 })).length, outboundBefore);
 
     const good = await h.call('POST', `${path}?wait=10000`, { body, headers });
     assert.equal(good.status, 200, JSON.stringify(good.body));

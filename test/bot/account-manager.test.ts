@@ -94,11 +94,11 @@ describe('AccountManager: two accounts in one process', () => {
       ['TO B?'],
     );
     assert.deepEqual(
-      store.messages.list(a.id).items.map((m) => m.text),
+      (await store.messages.list(a.id)).items.map((m) => m.text),
       ['to a'],
     );
     assert.deepEqual(
-      store.messages.list(b.id).items.map((m) => m.text),
+      (await store.messages.list(b.id)).items.map((m) => m.text),
       ['to b'],
     );
     assert.deepEqual(
@@ -116,9 +116,9 @@ describe('AccountManager: two accounts in one process', () => {
       ['upper'],
     );
     assert.deepEqual(a.plugins.list().find((p) => p.name === 'upper')!.config, { suffix: '!' });
-    assert.deepEqual(store.pluginSettings.list(a.id), []);
-    assert.equal(store.kv.get(`plugin:upper:${b.id}`, 'last'), 'to b');
-    assert.equal(store.kv.get(`plugin:upper:${a.id}`, 'last'), undefined);
+    assert.deepEqual(await store.pluginSettings.list(a.id), []);
+    assert.equal(await store.kv.get(`plugin:upper:${b.id}`, 'last'), 'to b');
+    assert.equal(await store.kv.get(`plugin:upper:${a.id}`, 'last'), undefined);
     assert.notEqual(a.transport, b.transport);
 
     const received = events.filter((e) => e.type === 'message.received');
@@ -139,8 +139,8 @@ describe('AccountManager: two accounts in one process', () => {
     const [, second] = manager.list();
     await manager.remove(second!.id);
     assert.equal(manager.get(second!.id), undefined);
-    assert.deepEqual(store.messages.list(second!.id).items, []);
-    assert.deepEqual(store.pluginSettings.list(second!.id), []);
+    assert.deepEqual((await store.messages.list(second!.id)).items, []);
+    assert.deepEqual(await store.pluginSettings.list(second!.id), []);
     assert.equal(manager.list().length, 1);
   });
 });
@@ -184,8 +184,8 @@ describe('AccountManager: login ladder, sessions and events', () => {
     assert.equal(bot.info().state, 'waiting-confirm');
     created[0]!.confirm();
     await waitUntil(() => bot.info().state === 'online');
-    assert.deepEqual(store.sessions.load(bot.id), { fake: true, self: '@self' });
-    assert.equal(store.accounts.get(bot.id)!.selfName, 'Bot');
+    assert.deepEqual(await store.sessions.load(bot.id), { fake: true, self: '@self' });
+    assert.equal((await store.accounts.get(bot.id))!.selfName, 'Bot');
     assert.ok(writerEvents.includes('account.login'));
 
     // stopAll finishes the in-flight reply and keeps the session for the next start.
@@ -198,7 +198,7 @@ describe('AccountManager: login ladder, sessions and events', () => {
       ['hello'],
     );
     assert.equal(bot.info().state, 'stopped');
-    assert.deepEqual(store.sessions.load(bot.id), { fake: true, self: '@self' });
+    assert.deepEqual(await store.sessions.load(bot.id), { fake: true, self: '@self' });
 
     // Restart: the saved session is handed to the transport; no QR needed.
     const m2 = mk();
@@ -222,7 +222,7 @@ describe('AccountManager: login ladder, sessions and events', () => {
     t2.kick('kicked', 1101);
     assert.equal(bot2.info().state, 'logged-out');
     assert.match(bot2.info().detail ?? '', /kicked/);
-    assert.equal(logouts.length, 1);
+    await waitUntil(() => logouts.length === 1, 5000, 'the account.logout event, published once committed');
     assert.deepEqual(logouts[0]!.data, { reason: 'kicked', code: 1101 });
     const before = created.length;
     await clock.advance(1000);
@@ -234,7 +234,7 @@ describe('AccountManager: login ladder, sessions and events', () => {
 
     // Logged out on the phone: the session is forgotten.
     t3.kick('phone-logout', 1100);
-    assert.equal(store.sessions.load(bot.id), undefined);
+    assert.equal(await store.sessions.load(bot.id), undefined);
     await m2.stopAll();
     store.close();
   });
@@ -249,10 +249,10 @@ describe('AccountManager: login ladder, sessions and events', () => {
     await waitUntil(() => bot.info().state === 'online');
     const r1 = await bot.send({ id: '@alice' }, { type: 'text', text: 'one' });
     const r2 = await bot.send({ id: '@alice' }, { type: 'text', text: 'two' });
-    await waitUntil(() => bot.queue.get(r1.id)!.status === 'sending');
+    await waitUntil(async () => (await bot.queue.get(r1.id))!.status === 'sending');
     await m.stopAll();
-    assert.equal(store.outbound.get(r1.id)!.status, 'sent');
-    assert.equal(store.outbound.get(r2.id)!.status, 'queued');
+    assert.equal((await store.outbound.get(r1.id))!.status, 'sent');
+    assert.equal((await store.outbound.get(r2.id))!.status, 'queued');
     assert.deepEqual(
       f.sent.map((s) => s.text),
       ['one'],
@@ -268,9 +268,9 @@ describe('AccountManager: login ladder, sessions and events', () => {
     const m = new AccountManager({ store, log: silentLogger(), createTransport: () => f, pluginRegistry: new PluginRegistry([]), sendPacing: 'off' });
     const bot = await m.add();
     await waitUntil(() => bot.info().state === 'online');
-    assert.ok(store.sessions.load(bot.id));
+    assert.ok(await store.sessions.load(bot.id));
     await m.logout(bot.id);
-    assert.equal(store.sessions.load(bot.id), undefined);
+    assert.equal(await store.sessions.load(bot.id), undefined);
     assert.equal(bot.info().state, 'logged-out');
     assert.equal(bot.info().detail, 'requested');
     await m.stopAll();

@@ -89,14 +89,14 @@ describe('conversation (fake transport): bot + pipeline + echo', () => {
   it('messages, traces and statistics are stored', async () => {
     await chat.bot.idle();
     await new Promise((r) => setImmediate(r));
-    const msgs = chat.store.messages.list(chat.bot.id, { text: 'hello there' }).items;
+    const msgs = (await chat.store.messages.list(chat.bot.id, { text: 'hello there' })).items;
     assert.equal(msgs.length, 1);
     assert.equal(msgs[0]!.senderId, FAKE_WORLD.alice.id);
-    const traces = chat.store.traces.list(chat.bot.id, { messageId: msgs[0]!.id });
+    const traces = await chat.store.traces.list(chat.bot.id, { messageId: msgs[0]!.id });
     assert.equal(traces.length, 1);
     assert.equal(traces[0]!.replied, true);
     const day = new Date().toISOString().slice(0, 10);
-    const [stats] = chat.store.stats.range(chat.bot.id, day, day);
+    const [stats] = await chat.store.stats.range(chat.bot.id, day, day);
     assert.ok(stats, 'a stats row for today');
     // ping, hello there, 你好, /whoami, mention, [Photo] (own messages are not "received")
     assert.equal(stats.received, 6);
@@ -104,7 +104,7 @@ describe('conversation (fake transport): bot + pipeline + echo', () => {
     assert.equal(stats.sent, 6);
     assert.equal(stats.replied, 6);
     assert.equal(stats.activeChats, 2);
-    const out = chat.store.outbound.list(chat.bot.id, { status: 'sent' });
+    const out = await chat.store.outbound.list(chat.bot.id, { status: 'sent' });
     assert.ok(out.every((o) => o.wechatId && o.source?.startsWith('plugin:')));
   });
 });

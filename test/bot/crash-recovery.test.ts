@@ -50,7 +50,7 @@ describe('outbound queue durability (kill -9 mid-burst)', () => {
     await manager.startAll();
     const bot = manager.get(manager.list()[0]!.id)!;
     await waitUntil(() => bot.info().state === 'online', 5000, 'online again');
-    await waitUntil(() => store.outbound.list(bot.id, { status: 'queued', limit: 1 }).length === 0, 20_000, 'the queue to drain');
+    await waitUntil(async () => (await store.outbound.list(bot.id, { status: 'queued', limit: 1 })).length === 0, 20_000, 'the queue to drain');
     await bot.queue.idle();
     await manager.stopAll();
     const all = readFileSync(sentLog, 'utf8').split('\n').filter(Boolean);
@@ -61,7 +61,7 @@ describe('outbound queue durability (kill -9 mid-burst)', () => {
     // Order is kept: the sends of the restarted process continue the sequence.
     const after = all.slice(beforeRestart.length).map((t) => Number(t.slice(1)));
     for (let i = 1; i < after.length; i++) assert.ok(after[i]! > after[i - 1]!, 'in order');
-    assert.equal(store.outbound.list(bot.id, { status: 'sent', limit: 500 }).length, N);
+    assert.equal((await store.outbound.list(bot.id, { status: 'sent', limit: 500 })).length, N);
     store.close();
   });
 });

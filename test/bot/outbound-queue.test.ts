@@ -29,7 +29,7 @@ describe('OutboundQueue', () => {
       log: silentLogger(),
       pacing,
       canSend: () => online,
-      transaction: (fn) => store.db.transaction(fn)(),
+      commitSettled: (_r, mark) => store.transaction((tx) => mark(tx.outbound)),
     });
   }
   const enqueue = (chatId: string, text: string, key?: string) =>
@@ -38,7 +38,7 @@ describe('OutboundQueue', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-q-'));
     store = openStore({ dataDir: dir });
-    store.accounts.create({ name: 'a', id: 'a1' });
+    await store.accounts.create({ name: 'a', id: 'a1' });
     clock = new FakeClock(Date.UTC(2025, 0, 1, 8));
     fake = new FakeTransport({ now: () => clock.now() });
     await fake.start();
@@ -52,8 +52,8 @@ describe('OutboundQueue', () => {
 
   it('with pacing off sends everything at once, in order, and records WeChat ids', async () => {
     queue = make(null);
-    queue.start();
-    const recs = Array.from({ length: 20 }, (_, i) => enqueue('@alice', `m${i}`));
+    await queue.start();
+    const recs = await Promise.all(Array.from({ length: 20 }, (_, i) => enqueue('@alice', `m${i}`)));
     assert.equal(recs[0]!.status, 'queued');
     await clock.advance(0);
     await queue.idle();
@@ -61,7 +61,7 @@ describe('OutboundQueue', () => {
       fake.sent.map((s) => s.text),
       recs.map((_, i) => `m${i}`),
     );
-    const stored = store.outbound.get(recs[5]!.id)!;
+    const stored = (await store.outbound.get(recs[5]!.id))!;
     assert.equal(stored.status, 'sent');
     assert.equal(stored.wechatId, fake.sent[5]!.id);
   });
@@ -90,11 +90,11 @@ describe('OutboundQueue', () => {
       log: silentLogger(),
       pacing: null,
       canSend: () => online,
-      transaction: (fn) => store.db.transaction(fn)(),
+      commitSettled: (_r, mark) => store.transaction((tx) => mark(tx.outbound)),
       maxInFlight: 4,
     });
-    queue.start();
-    for (let i = 0; i < 6; i++) for (const chat of ['@a', '@b', '@c', '@d', '@e']) enqueue(chat, `${chat}${i}`);
+    await queue.start();
+    for (let i = 0; i < 6; i++) for (const chat of ['@a', '@b', '@c', '@d', '@e']) await enqueue(chat, `${chat}${i}`);
     await queue.idle();
     assert.equal(fake.sent.length, 30);
     assert.equal(maxInFlight, 4, 'four sends in flight at once');
@@ -109,8 +109,8 @@ describe('OutboundQueue', () => {
 
   it('safe pacing: a burst of 5, then one per 3 s globally, with jitter', async () => {
     queue = make({ ...SAFE_PACING, perChat: { burst: 100, intervalMs: 1 } });
-    queue.start();
-    for (let i = 0; i < 12; i++) enqueue(`@c${i}`, `m${i}`);
+    await queue.start();
+    for (let i = 0; i < 12; i++) await enqueue(`@c${i}`, `m${i}`);
     // The burst (5 sends) goes within the jitter window (at most 5 × 2 s).
     await clock.advance(10_000);
     const afterBurst = fake.sent.length;
@@ -132,9 +132,9 @@ describe('OutboundQueue', () => {
 
   it('safe pacing: per-chat bucket slows one chat while others go on', async () => {
     queue = make({ ...SAFE_PACING, global: { burst: 100, intervalMs: 1 }, jitterMs: [0, 0] });
-    queue.start();
-    for (let i = 0; i < 5; i++) enqueue('@flood', `f${i}`);
-    enqueue('@other', 'o');
+    await queue.start();
+    for (let i = 0; i < 5; i++) await enqueue('@flood', `f${i}`);
+    await enqueue('@other', 'o');
     await clock.advance(100);
     // 3 to @flood (burst), then @other is not stuck behind @flood.
     assert.deepEqual(
@@ -152,8 +152,8 @@ describe('OutboundQueue', () => {
 
   it('safe pacing: the daily cap holds the rest until the next UTC day', async () => {
     queue = make({ global: { burst: 1000, intervalMs: 1 }, perChat: { burst: 1000, intervalMs: 1 }, jitterMs: [0, 0], dailyCap: 3 });
-    queue.start();
-    for (let i = 0; i < 5; i++) enqueue('@a', `m${i}`);
+    await queue.start();
+    for (let i = 0; i < 5; i++) await enqueue('@a', `m${i}`);
     await clock.advance(1000);
     assert.equal(fake.sent.length, 3);
     await clock.advance(3 * 3600_000);
@@ -164,13 +164,13 @@ describe('OutboundQueue', () => {
 
   it('retries 1205 with growing back-off, then records success', async () => {
     queue = make(null);
-    queue.start();
+    await queue.start();
     fake.failNext(new TransportError('rate-limited', 'frequency', 1205), 2);
-    const rec = enqueue('@a', 'hello');
+    const rec = await enqueue('@a', 'hello');
     await clock.advance(0);
     assert.equal(fake.sent.length, 0);
-    assert.equal(store.outbound.get(rec.id)!.status, 'queued');
-    assert.equal(store.outbound.get(rec.id)!.error?.code, 1205);
+    assert.equal((await store.outbound.get(rec.id))!.status, 'queued');
+    assert.equal((await store.outbound.get(rec.id))!.error?.code, 1205);
     await clock.advance(3_000);
     assert.equal(fake.sent.length, 0, 'first back-off is ~5 s');
     await clock.advance(3_000);
@@ -184,9 +184,9 @@ describe('OutboundQueue', () => {
 
   it('gives up after the retry budget and marks failed with the code; rejected sends fail at once', async () => {
     queue = make(null);
-    queue.start();
+    await queue.start();
     fake.failNext(new TransportError('network', 'ECONNRESET'), 100);
-    const rec = enqueue('@a', 'x');
+    const rec = await enqueue('@a', 'x');
     const waiting = queue.waitFor(rec.id, 10 * 60_000);
     for (let i = 0; i < 10; i++) await clock.advance(60_000);
     const r = await waiting;
@@ -196,7 +196,7 @@ describe('OutboundQueue', () => {
 
     fake.clearFailures();
     fake.failNext(new TransportError('rejected', 'no such user', 1204), 1);
-    const r2 = enqueue('@nobody', 'y');
+    const r2 = await enqueue('@nobody', 'y');
     await clock.advance(0);
     const f = await queue.waitFor(r2.id, 1000);
     assert.equal(f.status, 'failed');
@@ -206,8 +206,8 @@ describe('OutboundQueue', () => {
   it('parks while offline and resumes when woken', async () => {
     queue = make(null);
     online = false;
-    queue.start();
-    enqueue('@a', 'later');
+    await queue.start();
+    await enqueue('@a', 'later');
     await clock.advance(10_000);
     assert.equal(fake.sent.length, 0);
     online = true;
@@ -219,9 +219,9 @@ describe('OutboundQueue', () => {
 
   it('the same idempotency key returns the first record and sends once', async () => {
     queue = make(null);
-    queue.start();
-    const a = enqueue('@a', 'once', 'key-1');
-    const b = enqueue('@a', 'twice', 'key-1');
+    await queue.start();
+    const a = await enqueue('@a', 'once', 'key-1');
+    const b = await enqueue('@a', 'twice', 'key-1');
     assert.equal(a.id, b.id);
     await clock.advance(0);
     await queue.idle();
@@ -234,14 +234,14 @@ describe('OutboundQueue', () => {
   it('after a restart, queued rows (and rows cut off while sending) are sent', async () => {
     queue = make(null);
     online = false;
-    queue.start();
-    const r1 = enqueue('@a', 'one');
-    enqueue('@a', 'two');
-    store.outbound.markSending(r1.id); // as if the process died mid-call
+    await queue.start();
+    const r1 = await enqueue('@a', 'one');
+    await enqueue('@a', 'two');
+    await store.outbound.markSending(r1.id); // as if the process died mid-call
     await queue.stop();
     online = true;
     queue = make(null);
-    queue.start();
+    await queue.start();
     await clock.advance(0);
     await queue.idle();
     assert.deepEqual(

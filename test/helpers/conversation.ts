@@ -12,7 +12,7 @@ import { AccountManager } from '../../src/bot/account-manager.js';
 import type { Bot } from '../../src/bot/bot.js';
 import { PluginRegistry, type PluginDefinition } from '../../src/pipeline/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import type { DecisionTrace } from '../../src/store/traces-repo.js';
+import type { DecisionTrace } from '../../src/pipeline/trace.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { silentLogger } from '../../src/logger.js';
 import { contact, FakeTransport, room } from './fake-transport.js';
@@ -53,6 +53,8 @@ export interface Conversation extends ChatView {
   configure(plugin: string, config: unknown): Promise<unknown>;
   enable(plugin: string): Promise<void>;
   disable(plugin: string): Promise<void>;
+  /** Resolve when the plugins' event handlers have finished and what they queued is sent. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -158,8 +160,7 @@ export async function createConversation(options: ConversationOptions = {}): Pro
       const after = await sandbox.control.sent({ since: before.next });
       // The sandbox names chats by its own ids; match our replies by WeChat's MsgID instead.
       const ours = new Set(
-        store.outbound
-          .list(bot.id, { chatId: trace.chatId, limit: 50 })
+        (await store.outbound.list(bot.id, { chatId: trace.chatId, limit: 50 }))
           .filter((r) => r.replyTo === trace.messageId && r.wechatId)
           .map((r) => r.wechatId),
       );
@@ -217,6 +218,10 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     configure: (plugin, config) => bot.plugins.configure(plugin, config),
     enable: (plugin) => bot.plugins.enable(plugin),
     disable: (plugin) => bot.plugins.disable(plugin),
+    async idle() {
+      await bot.plugins.idle();
+      await bot.queue.idle();
+    },
     async close() {
       await manager.stopAll();
       store.close();

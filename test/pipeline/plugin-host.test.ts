@@ -90,7 +90,7 @@ describe('PluginHost: error boundaries', () => {
       assert.equal(step.outcome, kind === 'timeout' ? 'timeout' : 'failed');
       assert.equal(r.trace.steps.at(-1)!.plugin, 'tail');
       assert.equal(r.trace.steps.at(-1)!.outcome, 'replied');
-      const rows = chat.store.pluginErrors.list(chat.bot.id, { plugin });
+      const rows = await chat.store.pluginErrors.list(chat.bot.id, { plugin });
       assert.equal(rows.length, 1);
       assert.equal(rows[0]!.kind, kind);
       assert.equal(rows[0]!.messageId, r.trace.messageId);
@@ -124,7 +124,7 @@ describe('PluginHost: run-time settings', () => {
         ['tail', false],
       ],
     );
-    assert.deepEqual(chat.store.pluginSettings.list(chat.bot.id), []);
+    assert.deepEqual(await chat.store.pluginSettings.list(chat.bot.id), []);
     await chat.shouldReply('hi', 'hello');
     await chat.shouldNotReply('other');
   });
@@ -153,7 +153,7 @@ describe('PluginHost: run-time settings', () => {
   });
 
   it('stores settings; a disabled plugin keeps its config; a new host reads them back', async () => {
-    const saved = chat.store.pluginSettings.list(chat.bot.id);
+    const saved = await chat.store.pluginSettings.list(chat.bot.id);
     assert.deepEqual(
       saved.map((s) => [s.plugin, s.enabled, s.config]),
       [

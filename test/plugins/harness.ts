@@ -136,7 +136,7 @@ export async function startPlugin(def: PluginDefinition, config: unknown, o: Har
   };
   const also = o.also ?? [];
   const registry = new PluginRegistry([def, ...also.map((a) => a.def)]);
-  store.pluginSettings.saveAll(ACCOUNT, [
+  await store.pluginSettings.saveAll(ACCOUNT, [
     { plugin: def.name, enabled: true, order: 0, config },
     ...also.map((a, i) => ({ plugin: a.def.name, enabled: true, order: i + 1, config: a.config })),
   ]);

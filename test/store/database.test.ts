@@ -21,13 +21,13 @@ describe('openDatabase(dataDir)', () => {
     db.close();
   });
 
-  it('creates weiroto.db, -wal and -shm readable by the owner only (0600), and narrows an existing wider file', () => {
+  it('creates weiroto.db, -wal and -shm readable by the owner only (0600), and narrows an existing wider file', async () => {
     // The usual umask would give 0644 to files SQLite creates on its own.
     const before = process.umask(0o022);
     try {
       const dir = tmp();
       const store = openStore({ dataDir: dir });
-      store.kv.set('t', 'k', 'v');
+      await store.kv.set('t', 'k', 'v');
       const path = join(dir, DATABASE_FILE);
       for (const f of [path, `${path}-wal`, `${path}-shm`]) {
         assert.ok(existsSync(f), f);
@@ -110,10 +110,10 @@ describe('openDatabase(dataDir)', () => {
     assert.equal(readFileSync(file, 'utf8'), 'this is not a database, but someone cares about it');
   });
 
-  it('refuses a corrupt SQLite file and leaves it untouched', () => {
+  it('refuses a corrupt SQLite file and leaves it untouched', async () => {
     const dir = tmp();
     const store = openStore({ dataDir: dir });
-    store.accounts.create({ name: 'a' });
+    await store.accounts.create({ name: 'a' });
     store.db.pragma('wal_checkpoint(TRUNCATE)');
     store.close();
     const file = join(dir, DATABASE_FILE);
@@ -136,25 +136,25 @@ describe('openDatabase(dataDir)', () => {
 });
 
 describe('store repositories', () => {
-  it('keeps accounts, sealed sessions, kv and audit entries across reopen', () => {
+  it('keeps accounts, sealed sessions, kv and audit entries across reopen', async () => {
     const dir = tmp();
     let store = openStore({ dataDir: dir });
-    const a = store.accounts.create({ name: 'Main' });
-    store.sessions.save(a.id, { skey: '@crypt_secret', cookies: { wxsid: 'x' } });
-    store.kv.set('plugin:ai:' + a.id, 'memory', { turns: 2 });
-    store.audit.record({ actor: 'admin', action: 'account.add', target: a.id });
+    const a = await store.accounts.create({ name: 'Main' });
+    await store.sessions.save(a.id, { skey: '@crypt_secret', cookies: { wxsid: 'x' } });
+    await store.kv.set('plugin:ai:' + a.id, 'memory', { turns: 2 });
+    await store.audit.record({ actor: 'admin', action: 'account.add', target: a.id });
     const raw = store.db.prepare('select sealed from sessions').get() as { sealed: string };
     assert.ok(!raw.sealed.includes('crypt_secret'));
     store.close();
 
     store = openStore({ dataDir: dir });
-    assert.equal(store.accounts.get(a.id)?.name, 'Main');
-    assert.deepEqual(store.sessions.load(a.id), { skey: '@crypt_secret', cookies: { wxsid: 'x' } });
-    assert.deepEqual(store.kv.get('plugin:ai:' + a.id, 'memory'), { turns: 2 });
-    assert.equal(store.audit.list()[0]?.action, 'account.add');
-    assert.equal(store.accounts.update(a.id, { enabled: false })?.enabled, false);
-    assert.ok(store.accounts.remove(a.id));
-    assert.equal(store.sessions.load(a.id), undefined, 'session removed with its account (foreign key cascade)');
+    assert.equal((await store.accounts.get(a.id))?.name, 'Main');
+    assert.deepEqual(await store.sessions.load(a.id), { skey: '@crypt_secret', cookies: { wxsid: 'x' } });
+    assert.deepEqual(await store.kv.get('plugin:ai:' + a.id, 'memory'), { turns: 2 });
+    assert.equal((await store.audit.list())[0]?.action, 'account.add');
+    assert.equal((await store.accounts.update(a.id, { enabled: false }))?.enabled, false);
+    assert.ok(await store.accounts.remove(a.id));
+    assert.equal(await store.sessions.load(a.id), undefined, 'session removed with its account (foreign key cascade)');
     store.close();
   });
 });

@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, openStore } from '../../src/store/index.js';
-import { SEARCH_WINDOW, createMessagesRepo, type MessagesRepo } from '../../src/store/messages-repo.js';
+import { SEARCH_WINDOW, createMessagesRepo, type MessagesTable } from '../../src/store/messages-repo.js';
 import { packageRoot } from '../../src/util/paths.js';
 import type { Message } from '../../src/transport/model.js';
 
@@ -20,7 +20,7 @@ function message(i: number, text: string, createdAt = 1_700_000_000_000 + i * 10
 }
 
 /** Every page of a search, following `next`. */
-function searchAll(repo: MessagesRepo, account: string, text: string, limit = 50): { ids: string[]; pages: number } {
+function searchAll(repo: MessagesTable, account: string, text: string, limit = 50): { ids: string[]; pages: number } {
   const ids: string[] = [];
   let before: number | undefined;
   let pages = 0;
@@ -46,30 +46,32 @@ describe('message search (FTS5 trigram)', () => {
     ins.run('early', 'Order number 42 shipped', 1000);
     db.close();
     const store = openStore({ dataDir: dir });
+    // The SQLite table itself (synchronous), as the store's asynchronous repository serves it.
+    const messages = createMessagesRepo(store.db);
     try {
       assert.deepEqual(
-        store.messages.list('a', { text: '下午三点' }).items.map((m) => m.id),
+        messages.list('a', { text: '下午三点' }).items.map((m) => m.id),
         ['late'],
       );
       assert.deepEqual(
-        store.messages.list('a', { text: 'ORDER NUM' }).items.map((m) => m.id),
+        messages.list('a', { text: 'ORDER NUM' }).items.map((m) => m.id),
         ['early'],
       );
       assert.deepEqual(
-        store.messages.list('a').items.map((m) => m.id),
+        messages.list('a').items.map((m) => m.id),
         ['late', 'early'],
         'backfilled in time order',
       );
-      store.messages.insert('a', message(3, '新来的消息'));
+      messages.insert('a', message(3, '新来的消息'));
       assert.deepEqual(
-        store.messages.list('a', { text: '来的消' }).items.map((m) => m.id),
+        messages.list('a', { text: '来的消' }).items.map((m) => m.id),
         ['m3'],
       );
       store.db.prepare("update messages set text = 'changed text' where id = 'm3'").run();
-      assert.equal(store.messages.list('a', { text: '来的消' }).items.length, 0, 'the index follows a text change');
-      assert.equal(store.messages.list('a', { text: 'ged tex' }).items.length, 1);
+      assert.equal(messages.list('a', { text: '来的消' }).items.length, 0, 'the index follows a text change');
+      assert.equal(messages.list('a', { text: 'ged tex' }).items.length, 1);
       store.db.prepare("delete from messages where id = 'm3'").run();
-      assert.equal(store.messages.list('a', { text: 'ged tex' }).items.length, 0, 'and a delete');
+      assert.equal(messages.list('a', { text: 'ged tex' }).items.length, 0, 'and a delete');
       // Throws SQLITE_CORRUPT_VTAB when the index and the table disagree.
       store.db.prepare("insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)").run();
     } finally {
@@ -81,11 +83,13 @@ describe('message search (FTS5 trigram)', () => {
   it('finds substrings of any length, quotes and LIKE wildcards taken literally, other accounts and chats kept apart', () => {
     const dir = tmp();
     const store = openStore({ dataDir: dir });
+    // The SQLite table itself (synchronous), as the store's asynchronous repository serves it.
+    const messages = createMessagesRepo(store.db);
     try {
       const texts = ['今天天气很好', '天气预报说明天下雨', 'say "hi" to 100% of them', 'a_b', '好', 'nothing here'];
-      texts.forEach((t, i) => store.messages.insert('a', message(i, t)));
-      store.messages.insert('b', message(99, '今天天气很好'));
-      const ids = (text: string) => store.messages.list('a', { text }).items.map((m) => m.id);
+      texts.forEach((t, i) => messages.insert('a', message(i, t)));
+      messages.insert('b', message(99, '今天天气很好'));
+      const ids = (text: string) => messages.list('a', { text }).items.map((m) => m.id);
       assert.deepEqual(ids('天气很'), ['m0']);
       assert.deepEqual(ids('天气'), ['m1', 'm0'], 'two characters');
       assert.deepEqual(ids('好'), ['m4', 'm0'], 'one character');
@@ -95,7 +99,7 @@ describe('message search (FTS5 trigram)', () => {
       assert.deepEqual(ids('_'), ['m3']);
       assert.deepEqual(ids('a_b'), ['m3']);
       assert.deepEqual(ids('天气很坏'), []);
-      assert.deepEqual(store.messages.list('a', { text: '天气', chatId: '@other' }).items, []);
+      assert.deepEqual(messages.list('a', { text: '天气', chatId: '@other' }).items, []);
     } finally {
       store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -105,6 +109,8 @@ describe('message search (FTS5 trigram)', () => {
   it('a search reads bounded windows per call and, following next, still finds every match exactly once', () => {
     const dir = tmp();
     const store = openStore({ dataDir: dir });
+    // The SQLite table itself (synchronous), as the store's asynchronous repository serves it.
+    const messages = createMessagesRepo(store.db);
     try {
       const total = SEARCH_WINDOW.like * 3 + 123;
       const wanted = new Set<string>();
@@ -112,7 +118,7 @@ describe('message search (FTS5 trigram)', () => {
         for (let i = 0; i < total; i++) {
           const hit = i % 997 === 0;
           if (hit) wanted.add(`m${i}`);
-          store.messages.insert('a', message(i, hit ? `第${i}号 龙` : `message ${i}`, 1_700_000_000_000));
+          messages.insert('a', message(i, hit ? `第${i}号 龙` : `message ${i}`, 1_700_000_000_000));
         }
       })();
       // No time budget: each call reads exactly one window, so the page counts are known.
@@ -126,7 +132,7 @@ describe('message search (FTS5 trigram)', () => {
       assert.equal(indexed.pages, Math.ceil(wanted.size / 20), 'one index window holds them all: full pages');
       // The default budget: pages fill as far as time allows; the walk is the same.
       for (const text of ['龙', '号 龙']) {
-        const walk = searchAll(store.messages, 'a', text, 20);
+        const walk = searchAll(messages, 'a', text, 20);
         assert.deepEqual(walk.ids, short.ids, text);
       }
     } finally {

@@ -29,7 +29,7 @@ export function accountRoutes(s: Services): RouteDef[] {
     access: 'operator',
     handler: async (ctx) => {
       const bot = botOf(s, ctx);
-      audit(s, ctx, `account.${name}`, bot.id);
+      await audit(s, ctx, `account.${name}`, bot.id);
       await m[name](bot.id);
       back(ctx, field(ctx, 'back') === 'dashboard' ? `/accounts/${encodeURIComponent(bot.id)}` : '/accounts', flash);
     },
@@ -50,7 +50,7 @@ export function accountRoutes(s: Services): RouteDef[] {
       handler: async (ctx) => {
         const name = field(ctx, 'name').trim().slice(0, 64);
         const bot = await m.add(name || undefined);
-        audit(s, ctx, 'account.add', bot.id, { name });
+        await audit(s, ctx, 'account.add', bot.id, { name });
         ctx.redirect(`/accounts/${encodeURIComponent(bot.id)}/login`);
       },
     },
@@ -72,7 +72,7 @@ export function accountRoutes(s: Services): RouteDef[] {
       access: 'operator',
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
-        audit(s, ctx, 'account.remove', bot.id, { name: bot.info().name });
+        await audit(s, ctx, 'account.remove', bot.id, { name: bot.info().name });
         await m.remove(bot.id);
         back(ctx, '/accounts', 'flash.removed');
       },

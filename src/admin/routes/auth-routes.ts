@@ -56,7 +56,7 @@ export function authRoutes(s: Services): RouteDef[] {
         if (s.users.count() > 0) fail(ctx, 403, t('setup.done'));
         const user = s.users.create({ username, passwordHash: hash, role: 'admin' });
         ctx.state.user = user;
-        audit(s, ctx, 'user.create', username, { role: 'admin', setup: true });
+        await audit(s, ctx, 'user.create', username, { role: 'admin', setup: true });
         startSession(ctx, user.id);
         // The demo (or a data folder from before) may already hold an account: then there is nothing to add.
         back(ctx, '/accounts', s.deps.manager.list().length ? 'flash.welcomeAccounts' : 'flash.welcome');
@@ -93,13 +93,13 @@ export function authRoutes(s: Services): RouteDef[] {
         const ok = await verifyPassword(field(ctx, 'password'), found?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA');
         if (!found || !ok) {
           for (const k of keys) s.limiter.fail(k);
-          s.deps.store.audit.record({ actor: 'anonymous', action: 'login.failed', target: username.slice(0, 64), details: { ip: ctx.ip } });
+          await s.deps.store.audit.record({ actor: 'anonymous', action: 'login.failed', target: username.slice(0, 64), details: { ip: ctx.ip } });
           ctx.status = 401;
           return page(s, ctx, 'login', { title: t('login.title'), error: t('login.wrong'), next, username });
         }
         for (const k of keys) s.limiter.reset(k);
         ctx.state.user = found.user;
-        audit(s, ctx, 'login', found.user.username, { ip: ctx.ip });
+        await audit(s, ctx, 'login', found.user.username, { ip: ctx.ip });
         startSession(ctx, found.user.id);
         ctx.redirect(next);
       },
@@ -108,10 +108,10 @@ export function authRoutes(s: Services): RouteDef[] {
       method: 'POST',
       path: '/logout',
       access: 'viewer',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const sid = s.signer.unsign(ctx.cookies.get(SESSION_COOKIE_NAME));
         if (sid) s.users.endSession(sid);
-        audit(s, ctx, 'logout', ctx.state.user?.username);
+        await audit(s, ctx, 'logout', ctx.state.user?.username);
         ctx.cookies.set(SESSION_COOKIE_NAME, '', { httpOnly: true, sameSite: 'lax', maxAge: 0, overwrite: true });
         ctx.redirect('/login');
       },
@@ -120,12 +120,12 @@ export function authRoutes(s: Services): RouteDef[] {
       method: 'POST',
       path: '/lang',
       access: 'public',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const lang = field(ctx, 'lang');
         if (!isLocale(lang)) fail(ctx, 400, ctx.state.t('error.badLanguage'));
         if (ctx.state.user) {
           s.users.setLocale(ctx.state.user.id, lang);
-          audit(s, ctx, 'user.locale', ctx.state.user.username, { locale: lang });
+          await audit(s, ctx, 'user.locale', ctx.state.user.username, { locale: lang });
         }
         ctx.state.locale = pickLocale(lang, undefined);
         ctx.state.t = translator(ctx.state.locale);

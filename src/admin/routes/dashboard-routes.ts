@@ -3,7 +3,7 @@
  * counts, and 7/30-day charts, all from the stored statistics (days without activity are zero, never
  * guessed). Chart data travels in a data attribute; the chart script is a static file.
  */
-import { dayOf } from '../../store/index.js';
+import { dayOf } from '../../util/day.js';
 import type { RouteDef } from '../router.js';
 import { botOf, page, type Services } from '../services.js';
 
@@ -18,31 +18,26 @@ export interface Series {
 }
 
 /** Statistics of the last `n` days (today included), zero-filled. */
-export function statsSeries(s: Services, account: string, n: number): Series {
+export async function statsSeries(s: Services, account: string, n: number): Promise<Series> {
   const now = s.clock.now();
   const days = Array.from({ length: n }, (_, i) => dayOf(now - (n - 1 - i) * DAY));
-  const rows = new Map(s.deps.store.stats.range(account, days[0]!, days[n - 1]!).map((r) => [r.day, r]));
+  const rows = new Map((await s.deps.store.stats.range(account, days[0]!, days[n - 1]!)).map((r) => [r.day, r]));
   const pick = (k: 'received' | 'replied' | 'newFriends' | 'activeChats'): number[] => days.map((d) => rows.get(d)?.[k] ?? 0);
   return { days, received: pick('received'), replied: pick('replied'), newFriends: pick('newFriends'), activeChats: pick('activeChats') };
 }
 
 export function dashboardRoutes(s: Services): RouteDef[] {
-  const outbox = s.deps.store.db.prepare<[string], { n: number }>(
-    "select count(*) as n from outbound where account_id = ? and status in ('queued', 'sending')",
-  );
-  const failed = s.deps.store.db.prepare<[string, number], { n: number }>(
-    "select count(*) as n from outbound where account_id = ? and status = 'failed' and created_at >= ?",
-  );
   return [
     {
       method: 'GET',
       path: '/accounts/:id',
       access: 'viewer',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const bot = botOf(s, ctx);
         const info = bot.info();
         const now = s.clock.now();
-        const month = statsSeries(s, bot.id, 30);
+        const month = await statsSeries(s, bot.id, 30);
+        const { outbound, pluginErrors } = s.deps.store;
         const week: Series = {
           days: month.days.slice(-7),
           received: month.received.slice(-7),
@@ -64,9 +59,9 @@ export function dashboardRoutes(s: Services): RouteDef[] {
           today,
           week,
           month,
-          outboxDepth: outbox.get(bot.id)!.n,
-          failedToday: failed.get(bot.id, now - (now % DAY))!.n,
-          errors: s.deps.store.pluginErrors.list(bot.id, { limit: 10 }),
+          outboxDepth: (await outbound.pendingByAccount()).find((p) => p.account === bot.id)?.count ?? 0,
+          failedToday: await outbound.countFailedSince(bot.id, now - (now % DAY)),
+          errors: await pluginErrors.list(bot.id, { limit: 10 }),
           plugins: bot.plugins.list(),
         });
       },

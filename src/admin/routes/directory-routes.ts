@@ -11,12 +11,12 @@ import { imageType } from '../../util/image-type.js';
 
 const PAGE = 200;
 
-function contactsOf(s: Services, bot: AdminBot): Contact[] {
+async function contactsOf(s: Services, bot: AdminBot): Promise<Contact[]> {
   const live = bot.directory.contacts();
   return live.length ? live : s.deps.store.directory.contacts(bot.id);
 }
 
-function roomsOf(s: Services, bot: AdminBot): Room[] {
+async function roomsOf(s: Services, bot: AdminBot): Promise<Room[]> {
   const live = bot.directory.rooms();
   return live.length ? live : s.deps.store.directory.rooms(bot.id);
 }
@@ -43,11 +43,11 @@ export function directoryRoutes(s: Services): RouteDef[] {
       method: 'GET',
       path: '/accounts/:id/contacts',
       access: 'viewer',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const bot = botOf(s, ctx);
         const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim() : '';
         const kind = typeof ctx.query.kind === 'string' ? ctx.query.kind : 'friend';
-        const all = contactsOf(s, bot).filter((c) => (kind === 'all' || c.kind === kind) && matches(q, c.name, c.remark, c.alias, c.stableId));
+        const all = (await contactsOf(s, bot)).filter((c) => (kind === 'all' || c.kind === kind) && matches(q, c.name, c.remark, c.alias, c.stableId));
         page(s, ctx, 'contacts', {
           title: ctx.state.t('contacts.title'),
           info: bot.info(),
@@ -63,10 +63,10 @@ export function directoryRoutes(s: Services): RouteDef[] {
       method: 'GET',
       path: '/accounts/:id/rooms',
       access: 'viewer',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const bot = botOf(s, ctx);
         const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim() : '';
-        const all = roomsOf(s, bot).filter((r) => matches(q, r.topic, r.stableId));
+        const all = (await roomsOf(s, bot)).filter((r) => matches(q, r.topic, r.stableId));
         page(s, ctx, 'rooms', { title: ctx.state.t('rooms.title'), info: bot.info(), q, total: all.length, rooms: all.slice(0, PAGE) });
       },
     },
@@ -74,11 +74,11 @@ export function directoryRoutes(s: Services): RouteDef[] {
       method: 'GET',
       path: '/accounts/:id/rooms/:room',
       access: 'viewer',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const bot = botOf(s, ctx);
-        const room = bot.directory.room(ctx.state.params.room!) ?? roomsOf(s, bot).find((r) => r.id === ctx.state.params.room);
+        const room = bot.directory.room(ctx.state.params.room!) ?? (await roomsOf(s, bot)).find((r) => r.id === ctx.state.params.room);
         if (!room) fail(ctx, 404, ctx.state.t('error.noRoom'));
-        const friends = contactsOf(s, bot).filter((c) => c.kind === 'friend' && !room.members.some((m) => m.id === c.id));
+        const friends = (await contactsOf(s, bot)).filter((c) => c.kind === 'friend' && !room.members.some((m) => m.id === c.id));
         page(s, ctx, 'room', { title: room.topic || ctx.state.t('rooms.untitled'), info: bot.info(), room, friends: friends.slice(0, 500) });
       },
     },
@@ -116,7 +116,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
         const bot = botOf(s, ctx);
         const remark = field(ctx, 'remark').trim().slice(0, 64);
         await op(ctx, () => bot.transport.setRemark(ctx.state.params.cid!, remark));
-        audit(s, ctx, 'contact.remark', `${bot.id}/${ctx.state.params.cid}`, { remark });
+        await audit(s, ctx, 'contact.remark', `${bot.id}/${ctx.state.params.cid}`, { remark });
         back(ctx, `/accounts/${encodeURIComponent(bot.id)}/contacts`, 'flash.saved');
       },
     },
@@ -134,7 +134,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
           bot.id,
           list.filter((r) => r !== req),
         );
-        audit(s, ctx, 'friend.accept', `${bot.id}/${req.contactId}`, { name: req.name });
+        await audit(s, ctx, 'friend.accept', `${bot.id}/${req.contactId}`, { name: req.name });
         back(ctx, `/accounts/${encodeURIComponent(bot.id)}/contacts`, 'flash.accepted');
       },
     },
@@ -147,7 +147,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
         const ids = fields(ctx, 'member').filter(Boolean);
         if (!ids.length) fail(ctx, 422, ctx.state.t('rooms.pickMembers'));
         await op(ctx, () => bot.transport.addMembers(ctx.state.params.room!, ids));
-        audit(s, ctx, 'room.invite', `${bot.id}/${ctx.state.params.room}`, { members: ids });
+        await audit(s, ctx, 'room.invite', `${bot.id}/${ctx.state.params.room}`, { members: ids });
         back(ctx, roomPath(bot.id, ctx.state.params.room!), 'flash.invited');
       },
     },
@@ -160,7 +160,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
         const ids = fields(ctx, 'member').filter(Boolean);
         if (!ids.length) fail(ctx, 422, ctx.state.t('rooms.pickMembers'));
         await op(ctx, () => bot.transport.removeMembers(ctx.state.params.room!, ids));
-        audit(s, ctx, 'room.remove', `${bot.id}/${ctx.state.params.room}`, { members: ids });
+        await audit(s, ctx, 'room.remove', `${bot.id}/${ctx.state.params.room}`, { members: ids });
         back(ctx, roomPath(bot.id, ctx.state.params.room!), 'flash.removedMembers');
       },
     },
@@ -173,7 +173,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
         const topic = field(ctx, 'topic').trim().slice(0, 100);
         if (!topic) fail(ctx, 422, ctx.state.t('rooms.topicRequired'));
         await op(ctx, () => bot.transport.setTopic(ctx.state.params.room!, topic));
-        audit(s, ctx, 'room.rename', `${bot.id}/${ctx.state.params.room}`, { topic });
+        await audit(s, ctx, 'room.rename', `${bot.id}/${ctx.state.params.room}`, { topic });
         back(ctx, roomPath(bot.id, ctx.state.params.room!), 'flash.renamed');
       },
     },

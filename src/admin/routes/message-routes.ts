@@ -27,7 +27,7 @@ export function messageRoutes(s: Services): RouteDef[] {
       method: 'GET',
       path: '/accounts/:id/messages',
       access: 'viewer',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const bot = botOf(s, ctx);
         const chat = typeof ctx.query.chat === 'string' && ctx.query.chat ? ctx.query.chat : undefined;
         const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim() : '';
@@ -35,7 +35,7 @@ export function messageRoutes(s: Services): RouteDef[] {
         const before = Number(ctx.query.before);
         const beforeSeq = Number.isSafeInteger(before) && before > 0 ? before : undefined;
         const per = PAGE_SIZES.find((n) => String(n) === ctx.query.per) ?? PAGE_SIZES[0]!;
-        const { items: messages, next } = s.deps.store.messages.list(bot.id, {
+        const { items: messages, next } = await s.deps.store.messages.list(bot.id, {
           ...(chat && { chatId: chat }),
           ...(q && { text: q }),
           ...(beforeSeq !== undefined && { beforeSeq }),
@@ -50,8 +50,8 @@ export function messageRoutes(s: Services): RouteDef[] {
         page(s, ctx, 'messages', {
           ...data,
           title: ctx.state.t('messages.title'),
-          chats: s.deps.store.messages.recentChats(bot.id, 30),
-          outbound: s.deps.store.outbound.list(bot.id, { ...(chat && { chatId: chat }), limit: 10 }),
+          chats: await s.deps.store.messages.recentChats(bot.id, 30),
+          outbound: await s.deps.store.outbound.list(bot.id, { ...(chat && { chatId: chat }), limit: 10 }),
         });
       },
     },
@@ -78,7 +78,7 @@ export function messageRoutes(s: Services): RouteDef[] {
         if (text.trim()) {
           records.push(await bot.send({ id: chat }, { type: 'text', text }, file && key ? { ...options, idempotencyKey: `${key}:text` } : options));
         }
-        audit(s, ctx, 'message.send', `${bot.id}/${chat}`, { outbound: records.map((r) => r.id), file: file?.name, chars: text.length });
+        await audit(s, ctx, 'message.send', `${bot.id}/${chat}`, { outbound: records.map((r) => r.id), file: file?.name, chars: text.length });
         if (ctx.accepts('html', 'json') === 'json') {
           ctx.body = { outbound: records };
           return;
@@ -90,16 +90,12 @@ export function messageRoutes(s: Services): RouteDef[] {
       method: 'GET',
       path: '/accounts/:id/messages/:mid/trace',
       access: 'viewer',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const bot = botOf(s, ctx);
-        const message = s.deps.store.messages.get(bot.id, ctx.state.params.mid!);
+        const message = await s.deps.store.messages.get(bot.id, ctx.state.params.mid!);
         if (!message) fail(ctx, 404, ctx.state.t('error.noMessage'));
-        const traces = s.deps.store.traces.list(bot.id, { messageId: message.id, limit: 5 });
-        const replies = s.deps.store.db
-          .prepare<[string, string], { id: string; status: string; text: string | null; source: string | null; created_at: number }>(
-            'select id, status, text, source, created_at from outbound where account_id = ? and reply_to = ? order by seq',
-          )
-          .all(bot.id, message.id);
+        const traces = await s.deps.store.traces.list(bot.id, { messageId: message.id, limit: 5 });
+        const replies = await s.deps.store.outbound.repliesTo(bot.id, message.id);
         page(s, ctx, 'trace', { title: ctx.state.t('trace.title'), info: bot.info(), message, traces, replies, name: chatNamer(bot) });
       },
     },
@@ -109,7 +105,7 @@ export function messageRoutes(s: Services): RouteDef[] {
       access: 'viewer',
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
-        const message = s.deps.store.messages.get(bot.id, ctx.state.params.mid!);
+        const message = await s.deps.store.messages.get(bot.id, ctx.state.params.mid!);
         if (!message || !['image', 'video', 'voice', 'file', 'emoticon'].includes(message.type)) fail(ctx, 404, ctx.state.t('error.noMessage'));
         const variant = message.type === 'image' && ctx.query.full !== '1' ? 'thumb' : undefined;
         let data: Buffer;

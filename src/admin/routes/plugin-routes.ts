@@ -41,12 +41,12 @@ export function pluginRoutes(s: Services): RouteDef[] {
       const bot = botOf(s, ctx);
       const p = pluginOf(ctx, bot);
       await (on ? bot.plugins.enable(p.name) : bot.plugins.disable(p.name));
-      audit(s, ctx, on ? 'plugin.enable' : 'plugin.disable', `${bot.id}/${p.name}`);
+      await audit(s, ctx, on ? 'plugin.enable' : 'plugin.disable', `${bot.id}/${p.name}`);
       back(ctx, base(bot), on ? 'flash.enabled' : 'flash.disabled');
     },
   });
 
-  const renderForm = (ctx: AdminContext, bot: AdminBot, errors: Record<string, string>, other: string[], fields?: FormField[]): void => {
+  const renderForm = async (ctx: AdminContext, bot: AdminBot, errors: Record<string, string>, other: string[], fields?: FormField[]): Promise<void> => {
     const p = pluginOf(ctx, bot);
     const schema = s.deps.registry.jsonSchema(p.name);
     const rules = hasRules(schema);
@@ -58,7 +58,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
       errors,
       other,
       rules,
-      pluginErrors: s.deps.store.pluginErrors.list(bot.id, { plugin: p.name, limit: 10 }),
+      pluginErrors: await s.deps.store.pluginErrors.list(bot.id, { plugin: p.name, limit: 10 }),
     });
   };
 
@@ -109,7 +109,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
         issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)),
       );
     }
-    audit(s, ctx, 'plugin.rules', `${bot.id}/${p.name}`, { count: rules.length });
+    await audit(s, ctx, 'plugin.rules', `${bot.id}/${p.name}`, { count: rules.length });
     back(ctx, `${base(bot)}/${encodeURIComponent(p.name)}/rules`, 'flash.saved');
   };
 
@@ -142,7 +142,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
         if (j >= 0 && j < names.length) {
           [names[i], names[j]] = [names[j]!, names[i]!];
           await bot.plugins.reorder(names);
-          audit(s, ctx, 'plugin.order', bot.id, { order: names });
+          await audit(s, ctx, 'plugin.order', bot.id, { order: names });
         }
         back(ctx, base(bot), 'flash.saved');
       },
@@ -185,7 +185,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
           ctx.status = 422;
           return renderForm(ctx, bot, byField, other, shown);
         }
-        audit(s, ctx, 'plugin.configure', `${bot.id}/${p.name}`, { fields: fields.filter((f) => f.kind !== 'secret').map((f) => f.name) });
+        await audit(s, ctx, 'plugin.configure', `${bot.id}/${p.name}`, { fields: fields.filter((f) => f.kind !== 'secret').map((f) => f.name) });
         back(ctx, `${base(bot)}/${encodeURIComponent(p.name)}`, 'flash.saved');
       },
     },

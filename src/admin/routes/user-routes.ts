@@ -41,7 +41,7 @@ export function userRoutes(s: Services): RouteDef[] {
           return list(ctx, t(problem));
         }
         s.users.create({ username, role, passwordHash: await hashPassword(password) });
-        audit(s, ctx, 'user.create', username, { role });
+        await audit(s, ctx, 'user.create', username, { role });
         back(ctx, '/users', 'flash.saved');
       },
     },
@@ -49,14 +49,14 @@ export function userRoutes(s: Services): RouteDef[] {
       method: 'POST',
       path: '/users/:uid/role',
       access: 'admin',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const id = target(ctx);
         const role = field(ctx, 'role') as Role;
         if (!ROLES.includes(role)) fail(ctx, 422, ctx.state.t('user.badRole'));
         if (role !== 'admin' && lastAdmin(id)) fail(ctx, 422, ctx.state.t('user.lastAdmin'));
         s.users.setRole(id, role);
         s.users.endSessionsOf(id);
-        audit(s, ctx, 'user.role', s.users.get(id)!.username, { role });
+        await audit(s, ctx, 'user.role', s.users.get(id)!.username, { role });
         back(ctx, '/users', 'flash.saved');
       },
     },
@@ -72,7 +72,7 @@ export function userRoutes(s: Services): RouteDef[] {
         s.users.setPassword(id, await hashPassword(password));
         // Other sessions of that user end; the admin's own session stays when it is theirs.
         s.users.endSessionsOf(id);
-        audit(s, ctx, 'user.password', s.users.get(id)!.username);
+        await audit(s, ctx, 'user.password', s.users.get(id)!.username);
         if (id === ctx.state.user!.id) return ctx.redirect('/login');
         back(ctx, '/users', 'flash.saved');
       },
@@ -81,12 +81,12 @@ export function userRoutes(s: Services): RouteDef[] {
       method: 'POST',
       path: '/users/:uid/delete',
       access: 'admin',
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const id = target(ctx);
         if (lastAdmin(id)) fail(ctx, 422, ctx.state.t('user.lastAdmin'));
         const name = s.users.get(id)!.username;
         s.users.remove(id);
-        audit(s, ctx, 'user.delete', name);
+        await audit(s, ctx, 'user.delete', name);
         back(ctx, '/users', 'flash.deleted');
       },
     },

@@ -68,7 +68,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
       handler: async (ctx) => {
         const input = endpointInput(ctx);
         const { endpoint, secret } = await svc(ctx).create(input);
-        audit(s, ctx, 'webhook.create', endpoint.id, { url: input.url, events: input.eventTypes });
+        await audit(s, ctx, 'webhook.create', endpoint.id, { url: input.url, events: input.eventTypes });
         list(ctx, { secret, secretFor: endpoint.url });
       },
     },
@@ -85,7 +85,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
       handler: async (ctx) => {
         const input = endpointInput(ctx);
         await svc(ctx).update(ctx.state.params.wid!, input);
-        audit(s, ctx, 'webhook.update', ctx.state.params.wid, { url: input.url, events: input.eventTypes });
+        await audit(s, ctx, 'webhook.update', ctx.state.params.wid, { url: input.url, events: input.eventTypes });
         back(ctx, `/webhooks/${encodeURIComponent(ctx.state.params.wid!)}`, 'flash.saved');
       },
     },
@@ -95,7 +95,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
       access: 'admin',
       handler: async (ctx) => {
         await svc(ctx).remove(ctx.state.params.wid!);
-        audit(s, ctx, 'webhook.delete', ctx.state.params.wid);
+        await audit(s, ctx, 'webhook.delete', ctx.state.params.wid);
         back(ctx, '/webhooks', 'flash.deleted');
       },
     },
@@ -105,7 +105,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
       access: 'admin',
       handler: async (ctx) => {
         const secret = await svc(ctx).rotate(ctx.state.params.wid!);
-        audit(s, ctx, 'webhook.rotate', ctx.state.params.wid);
+        await audit(s, ctx, 'webhook.rotate', ctx.state.params.wid);
         showEndpoint(ctx, secret);
       },
     },
@@ -115,7 +115,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
       access: 'admin',
       handler: async (ctx) => {
         await svc(ctx).test(ctx.state.params.wid!);
-        audit(s, ctx, 'webhook.test', ctx.state.params.wid);
+        await audit(s, ctx, 'webhook.test', ctx.state.params.wid);
         back(ctx, `/webhooks/${encodeURIComponent(ctx.state.params.wid!)}`, 'flash.testQueued');
       },
     },
@@ -125,7 +125,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
       access: 'admin',
       handler: async (ctx) => {
         await svc(ctx).redeliver(ctx.state.params.did!);
-        audit(s, ctx, 'webhook.redeliver', ctx.state.params.did);
+        await audit(s, ctx, 'webhook.redeliver', ctx.state.params.did);
         back(ctx, field(ctx, 'back').startsWith('/webhooks') ? field(ctx, 'back') : '/webhooks', 'flash.redelivered');
       },
     },
@@ -137,7 +137,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
         if (!s.tokens) fail(ctx, 404, ctx.state.t('tokens.unavailable'));
         const name = field(ctx, 'name').trim().slice(0, 64) || 'token';
         const { token, record } = await s.tokens.create(name);
-        audit(s, ctx, 'token.create', record.id, { name });
+        await audit(s, ctx, 'token.create', record.id, { name });
         list(ctx, { token });
       },
     },
@@ -148,7 +148,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
       handler: async (ctx) => {
         if (!s.tokens) fail(ctx, 404, ctx.state.t('tokens.unavailable'));
         await s.tokens.revoke(ctx.state.params.tid!);
-        audit(s, ctx, 'token.revoke', ctx.state.params.tid);
+        await audit(s, ctx, 'token.revoke', ctx.state.params.tid);
         back(ctx, '/webhooks', 'flash.revoked');
       },
     },

@@ -54,7 +54,7 @@ describe('plugin admin-commands', () => {
       'echo-test is on.',
       'echo hello',
     ]);
-    assert.equal(hh.store.pluginSettings.list('acc1').find((s) => s.plugin === 'echo-test')?.enabled, true);
+    assert.equal((await hh.store.pluginSettings.list('acc1')).find((s) => s.plugin === 'echo-test')?.enabled, true);
   });
 
   it('pauses and resumes answering, and the pause survives a restart', async () => {

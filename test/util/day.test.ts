@@ -1,7 +1,7 @@
 // dayOf keys the daily statistics: UTC days, right at both edges of a day, in any order of calls.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { dayOf } from '../../src/store/stats-repo.js';
+import { dayOf } from '../../src/util/day.js';
 
 describe('dayOf', () => {
   it('answers the UTC day at the edges, whatever was asked before', () => {

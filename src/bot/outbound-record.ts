@@ -1,0 +1,46 @@
+/** What the bot's durable outbound queue holds: one record per message an account sends (queued → sending → sent | failed). */
+import type { Message } from '../transport/model.js';
+
+export type OutboundStatus = 'queued' | 'sending' | 'sent' | 'failed';
+export type OutboundType = 'text' | 'image' | 'video' | 'file' | 'forward';
+
+export interface OutboundRecord {
+  /** Local id (uuid). */
+  id: string;
+  account: string;
+  chatId: string;
+  type: OutboundType;
+  text?: string;
+  fileName?: string;
+  status: OutboundStatus;
+  /** WeChat's MsgID once sent. */
+  wechatId?: string;
+  error?: { code?: number; message: string };
+  /** 'plugin:echo', 'api', 'panel', 'webhook' … */
+  source?: string;
+  replyTo?: string;
+  idempotencyKey?: string;
+  attempts: number;
+  createdAt: number;
+  sentAt?: number;
+}
+
+/** What the sender needs besides the record: file bytes or the forwarded message. */
+export interface OutboundPayload {
+  file?: { name: string; data: Buffer; mimeType?: string };
+  message?: Message;
+}
+
+export interface NewOutbound {
+  id: string;
+  account: string;
+  chatId: string;
+  type: OutboundType;
+  text?: string;
+  file?: { name: string; data: Buffer; mimeType?: string };
+  message?: Message;
+  source?: string;
+  replyTo?: string;
+  idempotencyKey?: string;
+  createdAt: number;
+}
