@@ -11,7 +11,12 @@ import { normaliseHttpUrl } from './util/http-url.js';
 
 // 0 asks the system for a free port (tests, several instances on one machine).
 const PORT_EXPECTED = 'a port number from 0 to 65535 (0 picks a free port)';
-const port = z.coerce.number({ message: PORT_EXPECTED }).int(PORT_EXPECTED).min(0, PORT_EXPECTED).max(65535, PORT_EXPECTED);
+// Digits only: Number() would also take "1e3", "0x10AB" and " 4211", which are typos, not ports.
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, PORT_EXPECTED)
+  .transform(Number)
+  .refine((n) => n <= 65535, PORT_EXPECTED);
 
 const RATE_EXPECTED = 'a whole number from 1 to 100000';
 const rate = z.coerce.number({ message: RATE_EXPECTED }).int(RATE_EXPECTED).min(1, RATE_EXPECTED).max(100_000, RATE_EXPECTED);
@@ -72,6 +77,7 @@ const booleanFlag = z
 export const configSchema = z.object({
   HOST: z.string().min(1, 'a host name or IP address').default('127.0.0.1'),
   PORT: port.default(3000),
+  TRUST_PROXY: booleanFlag,
   DATA_DIR: z.string().min(1, 'a directory path').default('./data'),
   SECRET_KEY: optionalString.refine(
     (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32,
@@ -99,7 +105,10 @@ export const configSchema = z.object({
   API_RATE_BURST: rate.default(60),
   API_RATE_PER_SEC: rate.default(10),
   PUBLIC_URL: httpUrl,
+  SANDBOX_HOST: z.string().min(1, 'a host name or IP address').default('127.0.0.1'),
   SANDBOX_PORT: port.default(5701),
+  METRICS_HOST: z.string().min(1, 'a host name or IP address').default('127.0.0.1'),
+  METRICS_PORT: port.optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'one of fatal, error, warn, info, debug, trace, silent',
@@ -148,6 +157,8 @@ type Parsed = z.infer<typeof configSchema>;
 export interface Config {
   host: string;
   port: number;
+  /** One reverse proxy in front: take the client address and scheme from X-Forwarded-For / -Proto. */
+  trustProxy: boolean;
   dataDir: string;
   secretKey: string | undefined;
   adminPassword: string | undefined;
@@ -166,7 +177,10 @@ export interface Config {
   /** Per-token request budget of the HTTP API: a bucket of `burst` refilled at `perSec`. */
   apiRateLimit: { burst: number; perSec: number };
   publicUrl: string | undefined;
+  sandboxHost: string;
   sandboxPort: number;
+  /** A separate bind serving /metrics without a token (unset: /metrics only on the main port, with a token). */
+  metrics: { host: string; port: number | undefined };
   logLevel: Parsed['LOG_LEVEL'];
   ai: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
   /** Set when COMPAT_WECHATBOT_WEBHOOK_PORT is. */
@@ -207,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   return {
     host: c.HOST,
     port: c.PORT,
+    trustProxy: c.TRUST_PROXY,
     dataDir: resolve(cwd, c.DATA_DIR),
     secretKey: c.SECRET_KEY,
     adminPassword: c.ADMIN_PASSWORD,
@@ -222,7 +237,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     allowPrivateOrigins: c.ALLOW_PRIVATE_ORIGINS,
     apiRateLimit: { burst: c.API_RATE_BURST, perSec: c.API_RATE_PER_SEC },
     publicUrl: c.PUBLIC_URL?.replace(/\/$/, ''),
+    sandboxHost: c.SANDBOX_HOST,
     sandboxPort: c.SANDBOX_PORT,
+    metrics: { host: c.METRICS_HOST, port: c.METRICS_PORT },
     logLevel: c.LOG_LEVEL,
     ai: { baseUrl: c.AI_BASE_URL, apiKey: c.AI_API_KEY, model: c.AI_MODEL },
     ...(compatOn && { compat: compatConfig(compatSchema.parse(merged)) }),

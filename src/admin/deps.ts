@@ -5,6 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import type { LoginThrottleOptions } from './login-throttle.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Transport } from '../transport/transport.js';
@@ -91,12 +92,15 @@ export interface AdminDeps {
   /** API tokens (src/api); see tokens-adapter.ts. */
   tokens?: unknown;
   log: Logger;
-  config: { adminPassword?: string | undefined; publicUrl?: string | undefined };
+  /** `publicUrl` and `host` are the names the panel answers to besides IP addresses and localhost. */
+  config: { adminPassword?: string | undefined; publicUrl?: string | undefined; host?: string | undefined };
   /** A prom-client registry for this server instance; one is created when absent. */
   metrics?: Registry;
   clock?: Clock;
   /** Session lifetime (default 12 hours). */
   sessionTtlMs?: number;
-  /** Cookies get the Secure flag (set when the panel is served over HTTPS). */
+  /** Cookies always get the Secure flag (they get it anyway on requests that came over HTTPS). */
   secureCookies?: boolean;
+  /** Limits of the login throttle (defaults: 5 failures per address and user name in 15 min, 60 attempts a minute in all). */
+  loginThrottle?: LoginThrottleOptions;
 }

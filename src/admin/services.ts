@@ -11,10 +11,11 @@ import type { UsersRepo } from './users-repo.js';
 import type { Clock } from '../util/clock.js';
 import type { FriendRequest } from '../transport/model.js';
 import type { Signer } from './security.js';
-import type { LoginLimiter } from './security.js';
+import type { LoginThrottle } from './login-throttle.js';
 import type { WebhooksAdapter } from './webhooks-adapter.js';
 import type { TokensAdapter } from './tokens-adapter.js';
 import type { SseHub } from './sse.js';
+import type { SetupGate } from './setup-gate.js';
 
 export interface Services {
   deps: AdminDeps;
@@ -22,7 +23,7 @@ export interface Services {
   users: UsersRepo;
   render: RenderFn;
   signer: Signer;
-  limiter: LoginLimiter;
+  throttle: LoginThrottle;
   sse: SseHub;
   webhooks: WebhooksAdapter | undefined;
   tokens: TokensAdapter | undefined;
@@ -31,7 +32,10 @@ export interface Services {
   /** Small avatar cache: `${account}:${id}` → bytes. */
   avatars: Map<string, { data: Buffer; type: string; at: number }>;
   sessionTtlMs: number;
+  /** Force the Secure flag on cookies; without it they get Secure whenever the request came over HTTPS. */
   secureCookies: boolean;
+  /** Who may claim /setup on a fresh install. */
+  setupGate: SetupGate;
   /** Resolves once ADMIN_PASSWORD has seeded the first admin (when it is set). */
   seeded: Promise<void>;
 }

@@ -24,6 +24,7 @@ export interface ApiBot {
     enable(name: string): Promise<void>;
     disable(name: string): Promise<void>;
     configure(name: string, config: unknown): Promise<unknown>;
+    reorder(names: string[]): Promise<void>;
   };
   readonly transport: { download(message: Message): Promise<Buffer>; downloadAvatar(id: string): Promise<Buffer> };
 }
