@@ -151,35 +151,18 @@
     if (atBottom) log.scrollTop = log.scrollHeight;
   }
 
-  // One refresh at a time: two at once (the 1 s timer and an action's, when a slow answer overlaps them) read the same
-  // `since` and appended the same lines twice. A call meanwhile gets one more refresh after the running one.
-  var running = null;
-  var again = null;
-  function refresh() {
-    if (running) {
-      again =
-        again ||
-        running.then(function () {
-          again = null;
-          return refresh();
-        });
-      return again;
-    }
-    running = Promise.all([call('GET', '/state'), call('GET', '/chat?since=' + since)])
-      .then(function (r) {
-        state = r[0];
-        lines = lines.concat(r[1].lines);
-        since = r[1].next;
-        renderUsers();
-        renderQrs();
-        renderBot();
-        renderLog();
-      }, showError)
-      .then(function () {
-        running = null;
-      });
-    return running;
-  }
+  // One refresh at a time (see serial in common.js): the interval and a send both ask for news from `since`.
+  var refresh = page.serial(function () {
+    return Promise.all([call('GET', '/state'), call('GET', '/chat?since=' + since)]).then(function (r) {
+      state = r[0];
+      lines = lines.concat(r[1].lines);
+      since = r[1].next;
+      renderUsers();
+      renderQrs();
+      renderBot();
+      renderLog();
+    }, showError);
+  });
 
   $('composer-type').addEventListener('change', function () {
     var t = this.value;

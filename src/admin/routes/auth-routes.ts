@@ -68,7 +68,8 @@ export function authRoutes(s: Services): RouteDef[] {
         ctx.state.user = user;
         await audit(s, ctx, 'user.create', username, { role: 'admin', setup: true });
         startSession(ctx, user.id);
-        back(ctx, '/accounts', 'flash.welcome');
+        // The demo (or a data folder from before) may already hold an account: then there is nothing to add.
+        back(ctx, '/accounts', s.deps.manager.list().length ? 'flash.welcomeAccounts' : 'flash.welcome');
       },
     },
     {

@@ -61,7 +61,6 @@ export function dashboardRoutes(s: Services): RouteDef[] {
           month,
           outboxDepth: (await outbound.pendingByAccount()).find((p) => p.account === bot.id)?.count ?? 0,
           failedToday: await outbound.countFailedSince(bot.id, now - (now % DAY)),
-          syncLag: info.lastSyncAt ? now - info.lastSyncAt : undefined,
           errors: await pluginErrors.list(bot.id, { limit: 10 }),
           plugins: bot.plugins.list(),
         });
