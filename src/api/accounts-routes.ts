@@ -224,13 +224,17 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
   });
 
   router.get('/accounts/:id/plugins', async (ctx) => {
-    const b = bot(deps, ctx);
+    bot(deps, ctx);
     await deps.manager.ready?.(String(ctx.params.id));
-    ctx.body = { items: b.plugins.list().map((p) => withoutSecrets(deps, p)) };
+    ctx.body = {
+      items: pluginsOf(deps, String(ctx.params.id))
+        .list()
+        .map((p) => withoutSecrets(deps, p)),
+    };
   });
 
   router.put('/accounts/:id/plugins/:name', async (ctx) => {
-    const b = bot(deps, ctx);
+    bot(deps, ctx);
     const name = String(ctx.params.name);
     const def = deps.registry.get(name);
     if (!def) throw new ApiError(404, 'not_found', `No plugin named ${name}.`);
@@ -245,21 +249,30 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     await deps.manager.ready?.(String(ctx.params.id));
     if (body.data.config !== undefined) {
       try {
-        await b.plugins.configure(name, body.data.config); // also the plugin's checks against the account
+        await pluginsOf(deps, String(ctx.params.id)).configure(name, body.data.config); // also the plugin's checks against the account
       } catch (e) {
         if (e instanceof ValidationError) throw new ApiError(422, 'invalid', e.message, e.issues);
         throw e;
       }
     }
-    if (body.data.enabled === true) await b.plugins.enable(name);
-    if (body.data.enabled === false) await b.plugins.disable(name);
+    if (body.data.enabled === true) await pluginsOf(deps, String(ctx.params.id)).enable(name);
+    if (body.data.enabled === false) await pluginsOf(deps, String(ctx.params.id)).disable(name);
     ctx.body = withoutSecrets(
       deps,
-      b.plugins.list().find((p) => p.name === name)!,
+      pluginsOf(deps, String(ctx.params.id))
+        .list()
+        .find((p) => p.name === name)!,
     );
   });
 
   router.get('/plugins', (ctx) => {
     ctx.body = { items: deps.registry.list().map((p) => ({ name: p.name, description: p.description, schema: deps.registry.jsonSchema(p.name) })) };
   });
+}
+
+/** The plugins of an account the route already found (its runtime has them, the bot does not). */
+function pluginsOf(deps: ApiDeps, id: string): NonNullable<ReturnType<ApiDeps['manager']['plugins']>> {
+  const host = deps.manager.plugins(id);
+  if (!host) throw new ApiError(404, 'not_found', `No account ${id}.`);
+  return host;
 }

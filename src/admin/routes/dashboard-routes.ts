@@ -5,7 +5,7 @@
  */
 import { dayOf } from '../../util/day.js';
 import type { RouteDef } from '../router.js';
-import { botOf, page, type Services } from '../services.js';
+import { botOf, page, type Services, pluginsOf } from '../services.js';
 
 const DAY = 86_400_000;
 
@@ -63,7 +63,7 @@ export function dashboardRoutes(s: Services): RouteDef[] {
           failedToday: await outbound.countFailedSince(bot.id, now - (now % DAY)),
           syncLag: info.lastSyncAt ? now - info.lastSyncAt : undefined,
           errors: await pluginErrors.list(bot.id, { limit: 10 }),
-          plugins: bot.plugins.list(),
+          plugins: pluginsOf(s, bot).list(),
         });
       },
     },
