@@ -21,6 +21,21 @@ describe('loadConfig(env)', () => {
     assert.equal(c.wechatEndpoint, undefined);
   });
 
+  it('ALLOW_PRIVATE_ORIGINS: comma-separated origins in normal form; a URL with a path is refused', () => {
+    assert.deepEqual(load({}).allowPrivateOrigins, []);
+    assert.deepEqual(load({ ALLOW_PRIVATE_ORIGINS: ' http://127.0.0.1:11434 , HTTP://LocalHost:8000/ ' }).allowPrivateOrigins, [
+      'http://127.0.0.1:11434',
+      'http://localhost:8000',
+    ]);
+    assert.throws(() => load({ ALLOW_PRIVATE_ORIGINS: 'http://127.0.0.1:11434/v1' }), /Invalid ALLOW_PRIVATE_ORIGINS=.*origins such as/);
+    assert.throws(() => load({ ALLOW_PRIVATE_ORIGINS: 'ftp://x' }), ConfigError);
+  });
+
+  it('reads URLs with the one URL parser: white space around them is trimmed, other schemes refused', () => {
+    assert.equal(load({ WEBHOOK_URL: ' http://Example.test:80/hook' }).webhookUrl, 'http://example.test/hook');
+    assert.throws(() => load({ AI_BASE_URL: 'javascript:alert(1)' }), /Invalid AI_BASE_URL/);
+  });
+
   it('parses every variable', () => {
     const c = load({
       HOST: '0.0.0.0',

@@ -6,7 +6,7 @@ import type { Contact, Room } from '../transport/model.js';
 import type { BotInfo, OutgoingContent, SendTarget } from '../bot/types.js';
 import type { PluginInfo } from '../pipeline/plugin-host.js';
 import { safeFetch } from '../webhook/safe-fetch.js';
-import { checkConfig, describeIssues, ValidationError } from '../pipeline/index.js';
+import { checkConfig, describeIssues } from '../pipeline/index.js';
 import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor, limitOf, pageOf } from './paging.js';
 import type { ApiBot, ApiDeps } from './types.js';
@@ -27,6 +27,8 @@ const sendJson = z.union([
     name: z.string().min(1).max(200).optional(),
   }),
 ]);
+
+const pluginOrder = z.strictObject({ order: z.array(z.string().min(1)).min(1) });
 
 const pluginPut = z.strictObject({ enabled: z.boolean().optional(), config: z.unknown().optional() });
 
@@ -233,6 +235,29 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     };
   });
 
+  // Before /plugins/:name, which would take "order" for a plugin's name.
+  router.put('/accounts/:id/plugins/order', async (ctx) => {
+    bot(deps, ctx);
+    const body = pluginOrder.safeParse(ctx.request.body ?? {});
+    if (!body.success) throw invalid(body.error, 'Invalid plugin order');
+    const names = body.data.order;
+    const issues = names.flatMap((n, i) =>
+      !deps.registry.get(n)
+        ? [{ path: `order.${i}`, message: `no plugin named "${n}"` }]
+        : names.indexOf(n) !== i
+          ? [{ path: `order.${i}`, message: `"${n}" is named twice` }]
+          : [],
+    );
+    if (issues.length) throw new ApiError(422, 'invalid', `Invalid plugin order: ${describeIssues(issues)}`, issues);
+    await deps.manager.ready?.(String(ctx.params.id));
+    await pluginsOf(deps, String(ctx.params.id)).reorder(names);
+    ctx.body = {
+      items: pluginsOf(deps, String(ctx.params.id))
+        .list()
+        .map((p) => withoutSecrets(deps, p)),
+    };
+  });
+
   router.put('/accounts/:id/plugins/:name', async (ctx) => {
     bot(deps, ctx);
     const name = String(ctx.params.name);
@@ -247,14 +272,8 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
       if (!checked.ok) throw new ApiError(422, 'invalid', `Invalid config for ${name}: ${describeIssues(checked.issues)}`, checked.issues);
     }
     await deps.manager.ready?.(String(ctx.params.id));
-    if (body.data.config !== undefined) {
-      try {
-        await pluginsOf(deps, String(ctx.params.id)).configure(name, body.data.config); // also the plugin's checks against the account
-      } catch (e) {
-        if (e instanceof ValidationError) throw new ApiError(422, 'invalid', e.message, e.issues);
-        throw e;
-      }
-    }
+    // configure also runs the plugin's checks against the account (a ValidationError is a 422).
+    if (body.data.config !== undefined) await pluginsOf(deps, String(ctx.params.id)).configure(name, body.data.config);
     if (body.data.enabled === true) await pluginsOf(deps, String(ctx.params.id)).enable(name);
     if (body.data.enabled === false) await pluginsOf(deps, String(ctx.params.id)).disable(name);
     ctx.body = withoutSecrets(

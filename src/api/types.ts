@@ -32,6 +32,7 @@ export interface ApiManager {
         enable(name: string): Promise<void>;
         disable(name: string): Promise<void>;
         configure(name: string, config: unknown): Promise<unknown>;
+        reorder(names: string[]): Promise<void>;
       }
     | undefined;
   /** Resolves once the account's plugins are set up (AccountManager.ready). */

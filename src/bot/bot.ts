@@ -95,6 +95,7 @@ export class Bot implements BotHandle {
       pacing: deps.pacing,
       ...(deps.retry && { retry: deps.retry }),
       canSend: () => this.state.state === 'online',
+      lastSyncAt: () => this.state.lastSyncAt,
       commitSettled: (r, mark) =>
         this.repos.transaction(async (tx) => {
           await mark(tx.outbound);

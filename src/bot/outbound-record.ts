@@ -23,6 +23,11 @@ export interface OutboundRecord {
   attempts: number;
   createdAt: number;
   sentAt?: number;
+  /**
+   * When the last send call began whose outcome is unknown (a crash or a lost answer cut it off):
+   * WeChat may have the message. Cleared when WeChat answers a refusal.
+   */
+  handedAt?: number;
 }
 
 /** What the sender needs besides the record: file bytes or the forwarded message. */

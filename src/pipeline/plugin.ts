@@ -78,6 +78,11 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   /** zod schema with defaults: validates settings, fills defaults and draws the panel form. */
   config: S;
   /**
+   * Where the plugin goes in a new account's chain: lower runs first (default 50). Plugins that
+   * control others go first (admin-commands: 0); catch-alls last (echo: 100).
+   */
+  chainPosition?: number;
+  /**
    * Checks that need the account, run at save after the schema passed (API, panel): e.g. that the
    * chats a setting names exist. Each issue refuses the config and is shown beside its field.
    */

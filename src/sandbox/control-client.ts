@@ -90,27 +90,32 @@ export class SandboxControlError extends Error {
   }
 }
 
+/** One control API call: JSON in and out; a non-2xx answer becomes a SandboxControlError. */
+export async function callControl<T>(url: string, method: 'GET' | 'POST', body?: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    throw new SandboxControlError(res.status, `sandbox answered non-JSON: ${text.slice(0, 200)}`);
+  }
+  if (!res.ok) {
+    const msg = (json as { error?: { message?: string } }).error?.message ?? res.statusText;
+    throw new SandboxControlError(res.status, msg);
+  }
+  return json as T;
+}
+
 export class SandboxControl {
   constructor(readonly origin: string) {}
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.origin}/sandbox/api${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : {};
-    } catch {
-      throw new SandboxControlError(res.status, `sandbox answered non-JSON: ${text.slice(0, 200)}`);
-    }
-    if (!res.ok) {
-      const msg = (json as { error?: { message?: string } }).error?.message ?? res.statusText;
-      throw new SandboxControlError(res.status, msg);
-    }
-    return json as T;
+  private call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    return callControl(`${this.origin}/sandbox/api${path}`, method, body);
   }
 
   /** Accounts, QR codes and counters (`full` = lists not cut). */

@@ -1,10 +1,26 @@
 /**
- * The check every sandbox control route shares: a POST must say its body is JSON, and a browser
- * request must come from the sandbox's own origin. A page elsewhere can then neither post a form
- * nor script a cross-origin fetch that drives the phone (scan a QR, send as the owner).
+ * What every sandbox control route shares: the request check (a POST must say its body is JSON,
+ * a browser request must come from the sandbox's own origin, so a page elsewhere can neither post
+ * a form nor script a cross-origin fetch that drives the phone) and reading the JSON object body.
  */
 import type { Context } from 'koa';
+import { readRaw } from './http.js';
 import { SandboxError } from './state.js';
+
+/** The POST body as a JSON object (`{}` when empty); 400 for anything else. */
+export async function readControlBody(ctx: Context): Promise<Record<string, unknown>> {
+  if (ctx.method !== 'POST') return {};
+  const raw = await readRaw(ctx, 64 * 1024 * 1024);
+  if (!raw.length) return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new SandboxError(400, 'body must be JSON');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SandboxError(400, 'body must be a JSON object');
+  return body as Record<string, unknown>;
+}
 
 /** Throws 415 / 403 (as a SandboxError) when the request may not drive the control API. */
 export function checkControlRequest(ctx: Context): void {

@@ -3,7 +3,7 @@
  * /sandbox/api for the phone page, tests and benchmarks.
  */
 import type { Context, Next } from 'koa';
-import { readRaw } from './http.js';
+import { readControlBody } from './control-guard.js';
 import { injectMessage, liveSession, friendRequest, type InjectInput } from './inbound.js';
 import { befriend, friendDeletes, phoneOpenChat, phoneRename, roomJoin, roomLeave, roomRename } from './phone-events.js';
 import { SandboxError, type FaultKind, type JournalEntry, type SandboxState } from './state.js';
@@ -212,18 +212,7 @@ export function controlRoutes(st: SandboxState): (ctx: Context, next: Next) => P
     }
     const route = ctx.method === 'GET' ? GET[path] : ctx.method === 'POST' ? POST[path] : undefined;
     if (!route) throw new SandboxError(404, `no control route ${ctx.method} ${path}`);
-    let body: Body = {};
-    if (ctx.method === 'POST') {
-      const raw = await readRaw(ctx, 64 * 1024 * 1024);
-      if (raw.length) {
-        try {
-          body = JSON.parse(raw.toString('utf8')) as Body;
-        } catch {
-          throw new SandboxError(400, 'body must be JSON');
-        }
-        if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SandboxError(400, 'body must be a JSON object');
-      }
-    }
+    const body = await readControlBody(ctx);
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'application/json';
     ctx.body = JSON.stringify(route(st, body, ctx));

@@ -31,7 +31,7 @@ export function phonePage(st: SandboxState): (ctx: Context, next: Next) => Promi
       ctx.body = await ejs.renderFile(join(VIEWS, 'ilink.ejs'), { qrcode });
       return;
     }
-    if (['/sandbox/phone.js', '/sandbox/phone.css', '/sandbox/ilink.js', '/sandbox/ilink.css'].includes(ctx.path)) {
+    if (['/sandbox/common.js', '/sandbox/phone.js', '/sandbox/phone.css', '/sandbox/ilink.js', '/sandbox/ilink.css'].includes(ctx.path)) {
       ctx.type = ctx.path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8';
       ctx.body = await readFile(join(VIEWS, ctx.path.slice('/sandbox/'.length)), 'utf8');
       return;

@@ -87,25 +87,32 @@ async function applyFault(c: WxCtx): Promise<boolean> {
       ctx.req.socket.destroy();
       return true;
     case 'timeout':
-      // Never answer; the socket is dropped after `ms` (or at close) so nothing leaks.
-      await new Promise<void>((resolve) => {
-        const t = st.later(f.ms, resolve);
-        ctx.res.once('close', () => {
-          st.cancelTimer(t);
-          resolve();
-        });
-      });
-      ctx.respond = false;
-      ctx.req.socket.destroy();
+      await holdThenDrop(ctx, st, f.ms);
       return true;
     case 'slow':
       await new Promise<void>((resolve) => st.later(f.ms, resolve));
+      return false;
+    case 'answer-lost':
+      ctx.state.answerLostMs = f.ms;
       return false;
     case 'ret-1205':
       if (c.endpoint === 'synccheck') sendJs(c, synccheckBody(1205, 0));
       else sendJson(c, { BaseResponse: baseResponse(1205), MsgID: '', LocalID: '' });
       return true;
   }
+}
+
+/** Never answer: the socket is dropped after `ms` (or when the client goes) so nothing leaks. */
+async function holdThenDrop(ctx: Koa.Context, st: SandboxState, ms: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const t = st.later(ms, resolve);
+    ctx.res.once('close', () => {
+      st.cancelTimer(t);
+      resolve();
+    });
+  });
+  ctx.respond = false;
+  ctx.req.socket.destroy();
 }
 
 /** Build the Koa app for one sandbox state. */
@@ -153,6 +160,7 @@ export function createSandboxApp(st: SandboxState, log: Logger, ilink?: IlinkSta
     const c = makeCtx(ctx, st);
     if (await applyFault(c)) return;
     await handler(c);
+    if (typeof ctx.state.answerLostMs === 'number') await holdThenDrop(ctx, st, ctx.state.answerLostMs);
   });
   return app;
 }

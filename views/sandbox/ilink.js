@@ -2,37 +2,15 @@
 // over /sandbox/api/ilink. All user content is put into the page with textContent, never as HTML.
 (function () {
   'use strict';
-  var api = '/sandbox/api/ilink';
-  var $ = function (id) {
-    return document.getElementById(id);
-  };
+  var page = window.sandboxPage;
+  var $ = page.$;
+  var el = page.el;
+  var call = page.caller('/sandbox/api/ilink');
+  var showError = page.errorLine('composer-error');
+  var readFile = page.readFile;
   var state = null;
   var since = 0;
   var lines = [];
-
-  function call(method, path, body) {
-    return fetch(api + path, {
-      method: method,
-      headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
-      body: method === 'POST' ? JSON.stringify(body || {}) : undefined,
-    }).then(function (res) {
-      return res.json().then(function (j) {
-        if (!res.ok) throw new Error((j.error && j.error.message) || res.statusText);
-        return j;
-      });
-    });
-  }
-
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
-
-  function showError(err) {
-    $('composer-error').textContent = err ? String(err.message || err) : '';
-  }
 
   function user() {
     return $('user').value || (state && state.users[0] && state.users[0].id) || '';
@@ -173,27 +151,34 @@
     if (atBottom) log.scrollTop = log.scrollHeight;
   }
 
+  // One refresh at a time: two at once (the 1 s timer and an action's, when a slow answer overlaps them) read the same
+  // `since` and appended the same lines twice. A call meanwhile gets one more refresh after the running one.
+  var running = null;
+  var again = null;
   function refresh() {
-    return Promise.all([call('GET', '/state'), call('GET', '/chat?since=' + since)]).then(function (r) {
-      state = r[0];
-      lines = lines.concat(r[1].lines);
-      since = r[1].next;
-      renderUsers();
-      renderQrs();
-      renderBot();
-      renderLog();
-    }, showError);
-  }
-
-  function readFile(file) {
-    return new Promise(function (resolve, reject) {
-      var fr = new FileReader();
-      fr.onload = function () {
-        resolve(String(fr.result).replace(/^data:[^,]*,/, ''));
-      };
-      fr.onerror = reject;
-      fr.readAsDataURL(file);
-    });
+    if (running) {
+      again =
+        again ||
+        running.then(function () {
+          again = null;
+          return refresh();
+        });
+      return again;
+    }
+    running = Promise.all([call('GET', '/state'), call('GET', '/chat?since=' + since)])
+      .then(function (r) {
+        state = r[0];
+        lines = lines.concat(r[1].lines);
+        since = r[1].next;
+        renderUsers();
+        renderQrs();
+        renderBot();
+        renderLog();
+      }, showError)
+      .then(function () {
+        running = null;
+      });
+    return running;
   }
 
   $('composer-type').addEventListener('change', function () {

@@ -2,38 +2,16 @@
 // content (nicknames, topics, messages) is put into the page with textContent, never as HTML.
 (function () {
   'use strict';
-  var api = '/sandbox/api';
-  var $ = function (id) {
-    return document.getElementById(id);
-  };
+  var page = window.sandboxPage;
+  var $ = page.$;
+  var el = page.el;
+  var call = page.caller('/sandbox/api');
+  var showError = page.errorLine('composer-error');
+  var readFile = page.readFile;
   var state = null;
   var selected = null; // { kind: 'friend' | 'room', id }
   var since = 0;
   var journal = [];
-
-  function call(method, path, body) {
-    return fetch(api + path, {
-      method: method,
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    }).then(function (res) {
-      return res.json().then(function (j) {
-        if (!res.ok) throw new Error((j.error && j.error.message) || res.statusText);
-        return j;
-      });
-    });
-  }
-
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
-
-  function showError(err) {
-    $('composer-error').textContent = err ? String(err.message || err) : '';
-  }
 
   function account() {
     if (!state) return null;
@@ -196,19 +174,6 @@
         renderChats();
       })
       .catch(showError);
-  }
-
-  function readFile(file) {
-    return new Promise(function (resolve, reject) {
-      var r = new FileReader();
-      r.onload = function () {
-        resolve(String(r.result).replace(/^data:[^,]*,/, ''));
-      };
-      r.onerror = function () {
-        reject(r.error);
-      };
-      r.readAsDataURL(file);
-    });
   }
 
   $('composer-type').addEventListener('change', function () {

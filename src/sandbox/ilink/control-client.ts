@@ -7,13 +7,13 @@
  *   const { messageId } = await il.sendMessage({ text: 'hi' });
  *   const reply = await il.waitForSent((m) => m.decision === 'delivered');
  */
-import { SandboxControlError } from '../control-client.js';
-import type { ChatLine, IlinkUser, ItemView, SentEntry } from './model.js';
+import { callControl, SandboxControlError } from '../control-client.js';
+import type { CallRecord, ChatLine, IlinkUser, ItemView, SentEntry } from './model.js';
 import type { IlinkSwitches } from './options.js';
 import type { IlinkFaultKind } from './state.js';
 import type { InboundInput } from './inbound.js';
 
-export type { ChatLine, IlinkSwitches, IlinkFaultKind, InboundInput, ItemView, SentEntry };
+export type { CallRecord, ChatLine, IlinkSwitches, IlinkFaultKind, InboundInput, ItemView, SentEntry };
 
 export interface IlinkQrView {
   qrcode: string;
@@ -54,36 +54,11 @@ export interface IlinkStateView {
   switches: IlinkSwitches;
 }
 
-export interface CallView {
-  seq: number;
-  at: number;
-  endpoint: string;
-  host: string;
-  bot?: string;
-  deadToken: boolean;
-  appId?: string;
-  clientVersion?: string;
-  botAgent?: string;
-}
-
 export class IlinkControl {
   constructor(readonly origin: string) {}
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.origin}/sandbox/api/ilink${path}`, {
-      method,
-      headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
-      ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),
-    });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : {};
-    } catch {
-      throw new SandboxControlError(res.status, `sandbox answered non-JSON: ${text.slice(0, 200)}`);
-    }
-    if (!res.ok) throw new SandboxControlError(res.status, (json as { error?: { message?: string } }).error?.message ?? res.statusText);
-    return json as T;
+  private call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    return callControl(`${this.origin}/sandbox/api/ilink${path}`, method, method === 'POST' ? (body ?? {}) : undefined);
   }
 
   state(): Promise<IlinkStateView> {
@@ -133,7 +108,7 @@ export class IlinkControl {
     return this.call('GET', `/chat?${q.toString()}`);
   }
 
-  calls(since = 0): Promise<{ calls: CallView[]; next: number }> {
+  calls(since = 0): Promise<{ calls: CallRecord[]; next: number }> {
     return this.call('GET', `/calls?since=${since}`);
   }
 

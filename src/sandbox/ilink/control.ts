@@ -4,8 +4,7 @@
  * switches at run time, token deaths, the conversation and decrypted media for the phone page.
  */
 import type { Context } from 'koa';
-import { checkControlRequest } from '../control-guard.js';
-import { readRaw } from '../http.js';
+import { checkControlRequest, readControlBody } from '../control-guard.js';
 import { SandboxError } from '../state.js';
 import { decryptEcb } from './aes.js';
 import { ownerSends, type InboundInput } from './inbound.js';
@@ -157,18 +156,7 @@ export function ilinkControlRoutes(st: IlinkState): (ctx: Context) => Promise<vo
     }
     const route = ctx.method === 'GET' ? GET[path] : ctx.method === 'POST' ? POST[path] : undefined;
     if (!route) throw new SandboxError(404, `no iLink control route ${ctx.method} ${path}`);
-    let body: Body = {};
-    if (ctx.method === 'POST') {
-      const raw = await readRaw(ctx, 64 * 1024 * 1024);
-      if (raw.length) {
-        try {
-          body = JSON.parse(raw.toString('utf8')) as Body;
-        } catch {
-          throw new SandboxError(400, 'body must be JSON');
-        }
-        if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SandboxError(400, 'body must be a JSON object');
-      }
-    }
+    const body = await readControlBody(ctx);
     ctx.type = 'application/json';
     ctx.body = JSON.stringify(route(st, body, ctx));
   };

@@ -5,7 +5,7 @@
  */
 import { mulberry32, systemClock, type Clock } from '../../util/clock.js';
 import type { Rand } from '../ids.js';
-import { SandboxError } from '../state.js';
+import { SandboxError, type SandboxState } from '../state.js';
 import { CdnStore } from './cdn-store.js';
 import { newBotId, newBotToken, newUserId } from './ids.js';
 import type { Bot, CallRecord, ChatLine, IlinkUser, QrCode, SentEntry, WireMessage } from './model.js';
@@ -70,11 +70,12 @@ export class IlinkState {
   /** The sandbox's own HTTP origin (QR links for the phone page point here). */
   origin = '';
   private seqs = { sent: 0, chat: 0, call: 0, message: 7_182_640_000 };
-  private readonly timers = new Set<NodeJS.Timeout>();
   closed = false;
 
   constructor(
     opts: ResolvedIlinkOptions,
+    /** The web sandbox's state: its clock and its timers (cleared when the sandbox closes). */
+    private readonly timers: Pick<SandboxState, 'later' | 'cancelTimer'>,
     private readonly clock: Clock = systemClock,
     seed = 1,
   ) {
@@ -114,20 +115,13 @@ export class IlinkState {
     return out as unknown as IlinkSwitches;
   }
 
-  /** A timer cleared on close (real time: long-poll holds and delays). */
+  /** A timer cleared on close (real time: long-poll holds and delays), kept by the sandbox. */
   later(ms: number, fn: () => void): NodeJS.Timeout {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
-    return t;
+    return this.timers.later(ms, fn);
   }
 
   cancel(t: NodeJS.Timeout | undefined): void {
-    if (!t) return;
-    clearTimeout(t);
-    this.timers.delete(t);
+    this.timers.cancelTimer(t);
   }
 
   count(name: string): void {
@@ -256,11 +250,9 @@ export class IlinkState {
     return undefined;
   }
 
-  /** Close: answer held polls, clear every timer. */
+  /** Close: answer held polls (the sandbox clears the timers). */
   shutdown(): void {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
     for (const b of this.bots.values()) for (const h of b.held.splice(0)) h.wake('close');
     for (const q of this.qrs.values()) for (const w of [...q.waiters]) w();
   }

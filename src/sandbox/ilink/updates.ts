@@ -14,13 +14,22 @@ const TRIM_AT = 4000;
 export function enqueue(st: IlinkState, bot: Bot, msg: WireMessage): void {
   bot.inbox.push(msg);
   bot.held.shift()?.wake('message');
+  trim(st, bot);
+}
+
+/** Keep memory bounded (called when messages come and when a cursor acknowledges them). */
+function trim(st: IlinkState, bot: Bot): void {
   if (bot.inbox.length > TRIM_AT) {
-    // Keep memory bounded: drop what every cursor model has moved past (or the oldest half).
-    const done = st.opts.cursorMode === 'server-ack' ? bot.handedOut : Math.max(bot.acked, bot.inbox.length / 2);
-    const drop = Math.min(Math.floor(done) - bot.inboxBase, bot.inbox.length - 1);
+    // Keep memory bounded: drop what the cursor model has moved past; if nobody reads at all,
+    // keep only the newest messages (a real server would not keep them for ever either).
+    const done = st.opts.cursorMode === 'server-ack' ? bot.handedOut : bot.acked;
+    let drop = Math.min(done - bot.inboxBase, bot.inbox.length - 1);
+    if (bot.inbox.length - Math.max(drop, 0) > TRIM_AT * 4) drop = bot.inbox.length - TRIM_AT * 2;
     if (drop > 0) {
       bot.inbox.splice(0, drop);
       bot.inboxBase += drop;
+      bot.handedOut = Math.max(bot.handedOut, bot.inboxBase);
+      bot.acked = Math.max(bot.acked, bot.inboxBase);
     }
   }
 }
@@ -88,6 +97,8 @@ function take(st: IlinkState, bot: Bot, cursor: string): { msgs: WireMessage[]; 
     if (pos !== undefined) bot.acked = Math.max(bot.acked, Math.min(pos, bot.inboxBase + bot.inbox.length));
     from = Math.max(pos ?? bot.acked, bot.inboxBase);
   }
+  trim(st, bot);
+  from = Math.max(from, bot.inboxBase);
   const msgs = bot.inbox.slice(from - bot.inboxBase);
   const end = bot.inboxBase + bot.inbox.length;
   bot.handedOut = Math.max(bot.handedOut, end);

@@ -123,3 +123,29 @@ export function ecbDecrypt(cipher: Buffer, key: Buffer): Buffer {
   const d = createDecipheriv('aes-128-ecb', key, null);
   return Buffer.concat([d.update(cipher), d.final()]);
 }
+
+export type WireMsg = Record<string, unknown> & { context_token: string; item_list: Record<string, Record<string, unknown>>[] };
+
+/** A logged-in bot that keeps its cursor: poll, and let the owner speak and see it arrive. */
+export class BotSession {
+  cursor = '';
+  constructor(
+    readonly origin: string,
+    readonly control: { sendMessage(m: { text: string }): Promise<unknown> },
+    readonly me: Login,
+  ) {}
+
+  async poll(): Promise<WireMsg[]> {
+    const j = (await api(this.origin, 'getupdates', this.me.token, { get_updates_buf: this.cursor })).json();
+    if (j.get_updates_buf) this.cursor = j.get_updates_buf as string;
+    return (j.msgs ?? []) as WireMsg[];
+  }
+
+  /** The owner writes `text`; returns the message as the bot receives it. */
+  async speak(text: string): Promise<WireMsg> {
+    await this.control.sendMessage({ text });
+    const m = (await this.poll()).find((x) => x.item_list[0]?.text_item?.text === text);
+    if (!m) throw new Error(`the bot did not receive ${text}`);
+    return m;
+  }
+}

@@ -3,31 +3,20 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
-import { api, ecbDecrypt, ecbEncrypt, login, raw, textMsg, type Login } from './raw.js';
-
-type Msg = Record<string, unknown> & { item_list: Record<string, Record<string, unknown>>[] };
+import { api, ecbDecrypt, ecbEncrypt, login, raw, textMsg, type Login, BotSession, type WireMsg } from './raw.js';
 
 describe('iLink sandbox: faults, media through the CDN, TLS on the real host names', () => {
   let sb: RunningSandbox;
   let origin: string;
   let me: Login;
-  let cursor = '';
-  const poll = async (): Promise<Msg[]> => {
-    const j = (await api(origin, 'getupdates', me.token, { get_updates_buf: cursor })).json();
-    if (j.get_updates_buf) cursor = j.get_updates_buf as string;
-    return (j.msgs ?? []) as Msg[];
-  };
-  const speak = async (text: string): Promise<Msg> => {
-    await sb.ilink.control.sendMessage({ text });
-    const m = (await poll()).find((x) => x.item_list[0]?.text_item?.text === text);
-    assert.ok(m);
-    return m;
-  };
-
+  let bot: BotSession;
+  const poll = (): Promise<WireMsg[]> => bot.poll();
+  const speak = (text: string): Promise<WireMsg> => bot.speak(text);
   before(async () => {
     sb = await startSandbox({ tlsPort: 0, ilink: { pollHoldMs: 100 } });
     origin = sb.origin;
     me = await login(origin, (qrcode) => sb.ilink.control.confirm({ qrcode }));
+    bot = new BotSession(origin, sb.ilink.control, me);
   });
   after(() => sb.close());
 
@@ -74,21 +63,21 @@ describe('iLink sandbox: faults, media through the CDN, TLS on the real host nam
 
   it('transport faults: http-524, garbage, reset, timeout (on the named endpoint)', async () => {
     await sb.ilink.control.fault({ kind: 'http-524', endpoint: 'getupdates', ms: 20 });
-    const r524 = await api(origin, 'getupdates', me.token, { get_updates_buf: cursor });
+    const r524 = await api(origin, 'getupdates', me.token, { get_updates_buf: bot.cursor });
     assert.equal(r524.status, 524);
     await sb.ilink.control.fault({ kind: 'garbage', endpoint: 'getupdates' });
-    const g = await api(origin, 'getupdates', me.token, { get_updates_buf: cursor });
+    const g = await api(origin, 'getupdates', me.token, { get_updates_buf: bot.cursor });
     assert.equal(g.status, 200);
     assert.throws(() => g.json());
     await sb.ilink.control.fault({ kind: 'reset', endpoint: 'sendmessage' });
     await assert.rejects(api(origin, 'sendmessage', me.token, textMsg(me.userId, 'x', 'y')), /socket hang up|ECONNRESET/);
     await sb.ilink.control.fault({ kind: 'timeout', endpoint: 'getupdates', ms: 60_000 });
-    await assert.rejects(api(origin, 'getupdates', me.token, { get_updates_buf: cursor }, { timeoutMs: 200 }), /client timeout/);
-    assert.equal((await api(origin, 'getupdates', me.token, { get_updates_buf: cursor })).json().ret, 0, 'next call is normal');
+    await assert.rejects(api(origin, 'getupdates', me.token, { get_updates_buf: bot.cursor }, { timeoutMs: 200 }), /client timeout/);
+    assert.equal((await api(origin, 'getupdates', me.token, { get_updates_buf: bot.cursor })).json().ret, 0, 'next call is normal');
   });
 
   it('duplicate faults: redelivery with the same id, a new id (same seq, ref_msg toggled), no id; late-redelivery', async () => {
-    const copiesOf = async (kind: 'duplicate' | 'duplicate-new-id' | 'duplicate-no-id', text: string): Promise<[Msg, Msg]> => {
+    const copiesOf = async (kind: 'duplicate' | 'duplicate-new-id' | 'duplicate-no-id', text: string): Promise<[WireMsg, WireMsg]> => {
       await sb.ilink.control.fault({ kind });
       const first = await speak(text);
       const again = (await poll()).filter((x) => x.item_list[0]?.text_item?.text === text);
