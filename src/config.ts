@@ -97,6 +97,12 @@ export const configSchema = z.object({
     .refine((list) => list.every((n) => /^[a-z0-9][a-z0-9-]*$/.test(n)), 'comma-separated plugin names in kebab-case'),
   PLUGIN_DIR: optionalString,
   SEND_PACING: z.enum(['safe', 'off'], { message: '"safe" or "off"' }).default('safe'),
+  CHAT_CONCURRENCY: z.coerce
+    .number({ message: 'a whole number from 1 to 256' })
+    .int('a whole number from 1 to 256')
+    .min(1, 'a whole number from 1 to 256')
+    .max(256, 'a whole number from 1 to 256')
+    .default(8),
   WEBHOOK_URL: httpUrl,
   WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
@@ -168,6 +174,8 @@ export interface Config {
   botPluginsSet: boolean;
   pluginDir: string | undefined;
   sendPacing: 'safe' | 'off';
+  /** Chats of one account handled at the same time; each chat stays in order. */
+  chatConcurrency: number;
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
   apiToken: string | undefined;
@@ -230,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     botPluginsSet: merged.BOT_PLUGINS !== undefined,
     pluginDir: c.PLUGIN_DIR ? resolve(cwd, c.PLUGIN_DIR) : undefined,
     sendPacing: c.SEND_PACING,
+    chatConcurrency: c.CHAT_CONCURRENCY,
     webhookUrl: c.WEBHOOK_URL,
     webhookSecret: c.WEBHOOK_SECRET,
     apiToken: c.API_TOKEN,

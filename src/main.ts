@@ -14,7 +14,7 @@ import { Registry } from 'prom-client';
 import { PluginRegistry } from './pipeline/index.js';
 import { aiDeploymentDefaults } from './pipeline/config-defaults.js';
 import type { OutboundPolicy } from './util/outbound-guard.js';
-import { AccountManager } from './bot/index.js';
+import { AccountManager } from './accounts/index.js';
 import { createWebTransport } from './protocol/index.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import { createEventLog, createWebhookService, replySenderFor, type WebhookService } from './webhook/index.js';
@@ -122,6 +122,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       eventWriters: [webhooks.eventWriter, eventLog.write],
       pluginRegistry: registry,
       sendPacing: config.sendPacing,
+      chatConcurrency: config.chatConcurrency,
       // The demo must answer out of the box (auto-reply starts without rules): with BOT_PLUGINS
       // left at its default, echo is switched on too.
       botPlugins: options.demo && !config.botPluginsSet ? ['echo', ...config.botPlugins] : config.botPlugins,

@@ -34,13 +34,14 @@ export interface AdminBot {
   info(): BotInfo;
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: { idempotencyKey?: string; source?: string; replyTo?: string }): Promise<OutboundRecord>;
-  readonly plugins: AdminPluginHost;
   readonly transport: Transport;
 }
 
 export interface AdminManager {
   list(): BotInfo[];
   get(id: string): AdminBot | undefined;
+  /** The account's plugins (they belong to its runtime, not to the bot). */
+  plugins(id: string): AdminPluginHost | undefined;
   add(name?: string): Promise<{ id: string }>;
   remove(id: string): Promise<void>;
   start(id: string): Promise<void>;

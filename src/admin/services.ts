@@ -4,7 +4,7 @@
  * of a route), and small per-instance caches. Nothing here is module-level: two servers in one
  * process each build their own.
  */
-import type { AdminDeps, AdminBot } from './deps.js';
+import type { AdminDeps, AdminBot, AdminPluginHost } from './deps.js';
 import { fail, type AdminContext } from './router.js';
 import type { RenderFn } from './render.js';
 import type { UsersRepo } from './users-repo.js';
@@ -122,4 +122,11 @@ export function fields(ctx: AdminContext, name: string): string[] {
 export function back(ctx: AdminContext, path: string, flash?: string): void {
   const sep = path.includes('?') ? '&' : '?';
   ctx.redirect(flash ? `${path}${sep}flash=${encodeURIComponent(flash)}` : path);
+}
+
+/** The plugins of the account a route is about (its runtime has them, the bot does not). */
+export function pluginsOf(s: Services, bot: AdminBot): AdminPluginHost {
+  const host = s.deps.manager.plugins(bot.id);
+  if (!host) throw Object.assign(new Error(`No account ${bot.id}`), { status: 404, expose: true });
+  return host;
 }

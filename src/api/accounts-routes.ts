@@ -243,14 +243,18 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
   });
 
   router.get('/accounts/:id/plugins', async (ctx) => {
-    const b = bot(deps, ctx);
+    bot(deps, ctx);
     await deps.manager.ready?.(String(ctx.params.id));
-    ctx.body = { items: b.plugins.list().map((p) => withoutSecrets(deps, p)) };
+    ctx.body = {
+      items: pluginsOf(deps, String(ctx.params.id))
+        .list()
+        .map((p) => withoutSecrets(deps, p)),
+    };
   });
 
   // Before /plugins/:name, which would take "order" for a plugin's name.
   router.put('/accounts/:id/plugins/order', async (ctx) => {
-    const b = bot(deps, ctx);
+    bot(deps, ctx);
     const body = pluginOrder.safeParse(ctx.request.body ?? {});
     if (!body.success) throw invalid(body.error, 'Invalid plugin order');
     const names = body.data.order;
@@ -263,12 +267,16 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     );
     if (issues.length) throw new ApiError(422, 'invalid', `Invalid plugin order: ${describeIssues(issues)}`, issues);
     await deps.manager.ready?.(String(ctx.params.id));
-    await b.plugins.reorder(names);
-    ctx.body = { items: b.plugins.list().map((p) => withoutSecrets(deps, p)) };
+    await pluginsOf(deps, String(ctx.params.id)).reorder(names);
+    ctx.body = {
+      items: pluginsOf(deps, String(ctx.params.id))
+        .list()
+        .map((p) => withoutSecrets(deps, p)),
+    };
   });
 
   router.put('/accounts/:id/plugins/:name', async (ctx) => {
-    const b = bot(deps, ctx);
+    bot(deps, ctx);
     const name = String(ctx.params.name);
     const def = deps.registry.get(name);
     if (!def) throw new ApiError(404, 'not_found', `No plugin named ${name}.`);
@@ -282,16 +290,25 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     }
     await deps.manager.ready?.(String(ctx.params.id));
     // configure also runs the plugin's checks against the account (a ValidationError is a 422).
-    if (body.data.config !== undefined) await b.plugins.configure(name, body.data.config);
-    if (body.data.enabled === true) await b.plugins.enable(name);
-    if (body.data.enabled === false) await b.plugins.disable(name);
+    if (body.data.config !== undefined) await pluginsOf(deps, String(ctx.params.id)).configure(name, body.data.config);
+    if (body.data.enabled === true) await pluginsOf(deps, String(ctx.params.id)).enable(name);
+    if (body.data.enabled === false) await pluginsOf(deps, String(ctx.params.id)).disable(name);
     ctx.body = withoutSecrets(
       deps,
-      b.plugins.list().find((p) => p.name === name)!,
+      pluginsOf(deps, String(ctx.params.id))
+        .list()
+        .find((p) => p.name === name)!,
     );
   });
 
   router.get('/plugins', (ctx) => {
     ctx.body = { items: deps.registry.list().map((p) => ({ name: p.name, description: p.description, schema: deps.registry.jsonSchema(p.name) })) };
   });
+}
+
+/** The plugins of an account the route already found (its runtime has them, the bot does not). */
+function pluginsOf(deps: ApiDeps, id: string): NonNullable<ReturnType<ApiDeps['manager']['plugins']>> {
+  const host = deps.manager.plugins(id);
+  if (!host) throw new ApiError(404, 'not_found', `No account ${id}.`);
+  return host;
 }

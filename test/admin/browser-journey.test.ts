@@ -166,8 +166,8 @@ describe('operator journey in Chromium', () => {
     await page.waitForSelector('tr[data-plugin="echo"] [data-enabled="true"]');
     assert.equal(
       stack.manager
-        .get(account)!
-        .plugins.list()
+        .plugins(account)!
+        .list()
         .find((p) => p.name === 'echo')!.enabled,
       true,
     );
@@ -182,8 +182,8 @@ describe('operator journey in Chromium', () => {
     await page.click('#plugin-save');
     await page.waitForURL(/flash=flash\.saved/);
     const cfg = stack.manager
-      .get(account)!
-      .plugins.list()
+      .plugins(account)!
+      .list()
       .find((p) => p.name === 'ai')!.config as Record<string, unknown>;
     assert.equal(cfg.maxMessageLength, 800);
     assert.equal(cfg.systemPrompt, 'You are the shop assistant.');

@@ -137,8 +137,8 @@ describe('admin pages (createAdminApp)', () => {
     assert.equal((await c.post(`/accounts/${account}/plugins/echo/enable`)).status, 302);
     assert.equal(
       stack.manager
-        .get(account)!
-        .plugins.list()
+        .plugins(account)!
+        .list()
         .find((p) => p.name === 'echo')!.enabled,
       true,
     );
@@ -161,8 +161,8 @@ describe('admin pages (createAdminApp)', () => {
     });
     assert.equal(good.status, 302);
     const cfg = stack.manager
-      .get(account)!
-      .plugins.list()
+      .plugins(account)!
+      .list()
       .find((p) => p.name === 'ai')!.config as Record<string, unknown>;
     assert.equal(cfg.maxMessageLength, 900);
     assert.equal(cfg.apiKey, 'sk-secret-value');
@@ -178,8 +178,8 @@ describe('admin pages (createAdminApp)', () => {
     });
     assert.equal(full.status, 302);
     const cfg2 = stack.manager
-      .get(account)!
-      .plugins.list()
+      .plugins(account)!
+      .list()
       .find((p) => p.name === 'ai')!.config as Record<string, unknown>;
     assert.equal(cfg2.maxMessageLength, 700);
     assert.equal(cfg2.privateTrigger, 'prefix');

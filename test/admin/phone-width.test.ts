@@ -69,7 +69,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
     });
     await waitUntil(async () => (await stack.store.messages.list(account, { limit: 5 })).items.length > 0, 15_000, 'a stored message');
     messageId = (await stack.store.messages.list(account, { limit: 1 })).items[0]!.id;
-    await bot.plugins.enable('echo');
+    await stack.manager.plugins(account)!.enable('echo');
     // A send WeChat refuses: it fails and shows in Logs with the account's name.
     await bot.send({ id: '@no-such-chat-0000' }, { type: 'text', text: 'nobody is there' }).catch(() => undefined);
     await waitUntil(async () => (await stack.store.outbound.list(account, { status: 'failed', limit: 5 })).length > 0, 20_000, 'a failed send');

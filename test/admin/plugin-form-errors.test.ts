@@ -91,8 +91,8 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
         await page.screenshot({ path: join(SHOTS, `form-errors-rules-${lang}-${width}.png`), fullPage: true });
         assert.equal(
           stack.manager
-            .get(account)!
-            .plugins.list()
+            .plugins(account)!
+            .list()
             .find((p) => p.name === 'schedule')!.enabled,
           false,
           'nothing was switched on or saved',
@@ -100,8 +100,8 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
         assert.deepEqual(
           (
             stack.manager
-              .get(account)!
-              .plugins.list()
+              .plugins(account)!
+              .list()
               .find((p) => p.name === 'auto-reply')!.config as { rules: unknown[] }
           ).rules,
           [],

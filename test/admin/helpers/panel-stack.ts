@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWebTransport } from '../../../src/protocol/index.js';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
-import { AccountManager } from '../../../src/bot/index.js';
+import { AccountManager } from '../../../src/accounts/index.js';
 import { PluginRegistry } from '../../../src/pipeline/index.js';
 import { createWebhookService, type WebhookService } from '../../../src/webhook/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
@@ -203,6 +203,7 @@ export async function bareAdminApp(
     stop: async () => {},
     logout: async () => {},
     onEvent: () => () => {},
+    plugins: () => undefined,
   };
   const app = createAdminApp({ manager, registry: await PluginRegistry.load(), store, log: silentLogger(), config: {}, ...deps });
   return {
