@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/index.js';
 import { dayOf } from '../src/util/day.js';
-import { AccountManager } from '../src/bot/index.js';
+import { AccountManager } from '../src/accounts/index.js';
 import { PluginRegistry } from '../src/pipeline/index.js';
 import { createWebTransport } from '../src/protocol/index.js';
 import { silentLogger } from '../src/logger.js';

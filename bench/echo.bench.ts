@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccountManager } from '../src/bot/account-manager.js';
+import { AccountManager } from '../src/accounts/account-manager.js';
 import { PluginRegistry } from '../src/pipeline/index.js';
 import { createWebTransport } from '../src/protocol/index.js';
 import { startSandbox } from '../src/sandbox/index.js';

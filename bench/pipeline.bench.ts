@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AccountManager } from '../src/bot/account-manager.js';
+import { AccountManager } from '../src/accounts/account-manager.js';
 import { Directory } from '../src/bot/directory.js';
 import { Emitter, type BotEvents } from '../src/bot/events.js';
 import type { BotHandle } from '../src/bot/types.js';
@@ -145,7 +145,7 @@ async function wholeBot(): Promise<{ us: number; perSec: number }> {
   while (bot.info().state !== 'online') await new Promise((r) => setTimeout(r, 1));
   const t0 = performance.now();
   for (let i = 0; i < N; i++) fake.receive({ from: '@alice', text: `hello number ${i}` });
-  await bot.idle();
+  await manager.runtime(bot.id)!.idle();
   await bot.queue.idle();
   const ms = performance.now() - t0;
   if (fake.sent.length !== N) throw new Error(`expected ${N} sends, got ${fake.sent.length}`);

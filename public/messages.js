@@ -15,11 +15,19 @@
   // An older page stays that page: refreshed in place, never swapped for the newest rows.
   params.set('per', root.dataset.per);
   if (root.dataset.before) params.set('before', root.dataset.before);
+  // One refresh at a time. An event while the rows are being fetched may name a message the server rendered too
+  // early to include, so it earns one more refresh afterwards (dropping it lost that message until the next one).
   let pending = false;
+  let fetching = false;
+  let again = false;
   const refresh = function () {
-    if (pending) return;
+    if (pending) {
+      if (fetching) again = true;
+      return;
+    }
     pending = true;
     window.setTimeout(function () {
+      fetching = true;
       fetch('/accounts/' + encodeURIComponent(account) + '/messages?' + params.toString(), { credentials: 'same-origin' })
         .then(function (r) {
           return r.ok ? r.text() : Promise.reject(new Error(String(r.status)));
@@ -32,12 +40,25 @@
         })
         .finally(function () {
           pending = false;
+          fetching = false;
+          if (again) {
+            again = false;
+            refresh();
+          }
         });
     }, 250);
   };
+  const live = function () {
+    return !toggle || toggle.checked;
+  };
   const src = new EventSource('/accounts/' + encodeURIComponent(account) + '/events');
+  // Messages stored after the server rendered this page but before the stream was (re)connected sent no event
+  // here: fetch the rows once the stream is open, and after every reconnect.
+  src.addEventListener('open', function () {
+    if (live()) refresh();
+  });
   src.addEventListener('message', function (e) {
-    if (toggle && !toggle.checked) return;
+    if (!live()) return;
     const m = JSON.parse(e.data);
     if (!chat || m.chatId === chat) refresh();
   });

@@ -42,31 +42,42 @@ function failingTests(log) {
 function runOnce(n) {
   const logPath = join(options.out, `run-${n}.log`);
   const log = createWriteStream(logPath);
-  const child = spawn(process.execPath, [join(root, 'scripts', 'test.mjs'), '--no-checks', ...targets], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a stop (Ctrl-C) ends the runner and every test process under it.
+  const child = spawn(process.execPath, [join(root, 'scripts', 'test.mjs'), '--no-checks', ...targets], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  current = child;
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   return new Promise((done) => {
-    child.on('close', (code) => log.end(() => done({ code, logPath })));
+    child.on('close', (code, signal) => log.end(() => done({ code, signal, logPath })));
   });
 }
 
+let current;
 const burner = options.workers
   ? spawn(process.execPath, [join(root, 'scripts', 'cpu-burn.mjs'), '--workers', String(options.workers)], { stdio: 'ignore' })
   : undefined;
 const stopBurner = () => burner?.kill('SIGTERM');
-process.on('SIGINT', () => {
-  stopBurner();
-  process.exit(130);
-});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopBurner();
+    if (current?.exitCode === null) process.kill(-current.pid, 'SIGTERM');
+    process.exit(130);
+  });
+}
 
 const failures = [];
 for (let n = 1; n <= options.runs; n++) {
   const started = Date.now();
-  const { code, logPath } = await runOnce(n);
+  const { code, signal, logPath } = await runOnce(n);
   const log = readFileSync(logPath, 'utf8');
   const failed = failingTests(log);
   // A run can fail without a failing test (build error, a file that crashes outside a test): report the exit then.
-  if (code !== 0 && failed.length === 0) failed.push(`(exit ${code}, no failing test listed; see the log)`);
+  if (code !== 0 && failed.length === 0)
+    failed.push(`(${signal ? `the runner was killed by ${signal}` : `exit ${code}`}, no failing test listed; see the log)`);
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   console.log(`run ${n}/${options.runs}: ${failed.length ? `${failed.length} FAILED` : 'green'} in ${seconds} s (${logPath})`);
   for (const t of failed) console.log(`  ✖ ${t}`);

@@ -12,7 +12,12 @@ import { ILINK_DEFAULT_BASE_URL, ILINK_DEFAULT_CDN_URL } from './ilink/ilink-tra
 
 // 0 asks the system for a free port (tests, several instances on one machine).
 const PORT_EXPECTED = 'a port number from 0 to 65535 (0 picks a free port)';
-const port = z.coerce.number({ message: PORT_EXPECTED }).int(PORT_EXPECTED).min(0, PORT_EXPECTED).max(65535, PORT_EXPECTED);
+// Digits only: Number() would also take "1e3", "0x10AB" and " 4211", which are typos, not ports.
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, PORT_EXPECTED)
+  .transform(Number)
+  .refine((n) => n <= 65535, PORT_EXPECTED);
 
 const RATE_EXPECTED = 'a whole number from 1 to 100000';
 const rate = z.coerce.number({ message: RATE_EXPECTED }).int(RATE_EXPECTED).min(1, RATE_EXPECTED).max(100_000, RATE_EXPECTED);
@@ -73,6 +78,7 @@ const booleanFlag = z
 export const configSchema = z.object({
   HOST: z.string().min(1, 'a host name or IP address').default('127.0.0.1'),
   PORT: port.default(3000),
+  TRUST_PROXY: booleanFlag,
   DATA_DIR: z.string().min(1, 'a directory path').default('./data'),
   SECRET_KEY: optionalString.refine(
     (v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v) || Buffer.from(v, 'base64').length === 32,
@@ -96,6 +102,12 @@ export const configSchema = z.object({
     .refine((list) => list.every((n) => /^[a-z0-9][a-z0-9-]*$/.test(n)), 'comma-separated plugin names in kebab-case'),
   PLUGIN_DIR: optionalString,
   SEND_PACING: z.enum(['safe', 'off'], { message: '"safe" or "off"' }).default('safe'),
+  CHAT_CONCURRENCY: z.coerce
+    .number({ message: 'a whole number from 1 to 256' })
+    .int('a whole number from 1 to 256')
+    .min(1, 'a whole number from 1 to 256')
+    .max(256, 'a whole number from 1 to 256')
+    .default(8),
   WEBHOOK_URL: httpUrl,
   WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
@@ -104,7 +116,10 @@ export const configSchema = z.object({
   API_RATE_BURST: rate.default(60),
   API_RATE_PER_SEC: rate.default(10),
   PUBLIC_URL: httpUrl,
+  SANDBOX_HOST: z.string().min(1, 'a host name or IP address').default('127.0.0.1'),
   SANDBOX_PORT: port.default(5701),
+  METRICS_HOST: z.string().min(1, 'a host name or IP address').default('127.0.0.1'),
+  METRICS_PORT: port.optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'one of fatal, error, warn, info, debug, trace, silent',
@@ -153,6 +168,8 @@ type Parsed = z.infer<typeof configSchema>;
 export interface Config {
   host: string;
   port: number;
+  /** One reverse proxy in front: take the client address and scheme from X-Forwarded-For / -Proto. */
+  trustProxy: boolean;
   dataDir: string;
   secretKey: string | undefined;
   adminPassword: string | undefined;
@@ -168,6 +185,8 @@ export interface Config {
   botPluginsSet: boolean;
   pluginDir: string | undefined;
   sendPacing: 'safe' | 'off';
+  /** Chats of one account handled at the same time; each chat stays in order. */
+  chatConcurrency: number;
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
   apiToken: string | undefined;
@@ -177,7 +196,10 @@ export interface Config {
   /** Per-token request budget of the HTTP API: a bucket of `burst` refilled at `perSec`. */
   apiRateLimit: { burst: number; perSec: number };
   publicUrl: string | undefined;
+  sandboxHost: string;
   sandboxPort: number;
+  /** A separate bind serving /metrics without a token (unset: /metrics only on the main port, with a token). */
+  metrics: { host: string; port: number | undefined };
   logLevel: Parsed['LOG_LEVEL'];
   ai: { baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined };
   /** Set when COMPAT_WECHATBOT_WEBHOOK_PORT is. */
@@ -218,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   return {
     host: c.HOST,
     port: c.PORT,
+    trustProxy: c.TRUST_PROXY,
     dataDir: resolve(cwd, c.DATA_DIR),
     secretKey: c.SECRET_KEY,
     adminPassword: c.ADMIN_PASSWORD,
@@ -229,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     botPluginsSet: merged.BOT_PLUGINS !== undefined,
     pluginDir: c.PLUGIN_DIR ? resolve(cwd, c.PLUGIN_DIR) : undefined,
     sendPacing: c.SEND_PACING,
+    chatConcurrency: c.CHAT_CONCURRENCY,
     webhookUrl: c.WEBHOOK_URL,
     webhookSecret: c.WEBHOOK_SECRET,
     apiToken: c.API_TOKEN,
@@ -236,7 +260,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     allowPrivateOrigins: c.ALLOW_PRIVATE_ORIGINS,
     apiRateLimit: { burst: c.API_RATE_BURST, perSec: c.API_RATE_PER_SEC },
     publicUrl: c.PUBLIC_URL?.replace(/\/$/, ''),
+    sandboxHost: c.SANDBOX_HOST,
     sandboxPort: c.SANDBOX_PORT,
+    metrics: { host: c.METRICS_HOST, port: c.METRICS_PORT },
     logLevel: c.LOG_LEVEL,
     ai: { baseUrl: c.AI_BASE_URL, apiKey: c.AI_API_KEY, model: c.AI_MODEL },
     ...(compatOn && { compat: compatConfig(compatSchema.parse(merged)) }),

@@ -3,7 +3,7 @@
  * (scanned on the sandbox phone page /sandbox) and an iLink account (scanned on /sandbox/ilink).
  * Later runs start whatever accounts exist, like `weiroto start`.
  */
-import type { AccountManager } from './bot/index.js';
+import type { AccountManager } from './accounts/index.js';
 
 export const DEMO_ACCOUNTS = [
   { name: 'web demo', transport: 'web' },

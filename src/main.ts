@@ -8,11 +8,13 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { openStore, type Store } from './store/index.js';
 import { listen, type Listening } from './http/listen.js';
-import { opsMiddleware, type ReadinessCheck } from './http/ops.js';
+import { metricsOnlyMiddleware, opsMiddleware, type ReadinessCheck } from './http/ops.js';
+import { requestErrorLogger } from './http/request-errors.js';
+import { Registry } from 'prom-client';
 import { PluginRegistry } from './pipeline/index.js';
 import { aiDeploymentDefaults } from './pipeline/config-defaults.js';
 import type { OutboundPolicy } from './util/outbound-guard.js';
-import { AccountManager } from './bot/index.js';
+import { AccountManager } from './accounts/index.js';
 import { transportFactory } from './transports.js';
 import { demoBanner, startDemoAccounts } from './demo-accounts.js';
 import type { RunningSandbox } from './sandbox/index.js';
@@ -28,6 +30,8 @@ export interface RunningServer {
   registry: PluginRegistry;
   webhooks: WebhookService;
   tokens: ApiTokens;
+  /** The separate /metrics bind (set when METRICS_PORT is). */
+  metricsUrl?: string;
   /** Set in demo mode. */
   sandbox?: RunningSandbox;
   /** The wechatbot-webhook compatible listener, when COMPAT_WECHATBOT_WEBHOOK_PORT is set. */
@@ -69,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let sandbox: RunningSandbox | undefined;
     if (options.demo) {
       const { startSandbox } = await import('./sandbox/index.js');
-      sandbox = await startSandbox({ host: config.host, port: config.sandboxPort, logger: log.child({ ns: 'sandbox' }) });
+      sandbox = await startSandbox({ host: config.sandboxHost, port: config.sandboxPort, logger: log.child({ ns: 'sandbox' }) });
       closers.push(() => sandbox!.close());
       config = { ...config, wechatEndpoint: sandbox.origin, ilink: { baseUrl: sandbox.origin, cdnUrl: `${sandbox.origin}/c2c` } };
     }
@@ -103,7 +107,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const eventLog = createEventLog(store.db, (account, messageId) => webhooks.mediaLinks.link(account, messageId));
     if (config.webhookUrl) webhooks.ensureEndpointFromConfig(config.webhookUrl, config.webhookSecret);
     const tokens = createApiTokens(store.db);
-    if (config.apiToken) tokens.ensureToken(config.apiToken);
+    if (config.apiToken && tokens.ensureToken(config.apiToken).revokedAt !== undefined) {
+      log.warn('API_TOKEN was revoked in the panel and stays revoked; set a new value to have a token from the environment again');
+    }
 
     // Plugins reach private addresses only where the operator said so: everywhere with
     // API_ALLOW_PRIVATE_URLS, else AI_BASE_URL's origin (a local model server) and ALLOW_PRIVATE_ORIGINS.
@@ -117,6 +123,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       eventWriters: [webhooks.eventWriter, eventLog.write],
       pluginRegistry: registry,
       sendPacing: config.sendPacing,
+      chatConcurrency: config.chatConcurrency,
       // The demo must answer out of the box (auto-reply starts without rules): with BOT_PLUGINS
       // left at its default, echo is switched on too.
       botPlugins: options.demo && !config.botPluginsSet ? ['echo', ...config.botPlugins] : config.botPlugins,
@@ -151,11 +158,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         },
       },
     ];
-    const app = new Koa({ proxy: false });
+    // TRUST_PROXY: one proxy hop; the last X-Forwarded-For entry is the one our proxy added.
+    const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
     app.silent = true;
-    app.on('error', (err: Error) => log.error({ err }, 'http error'));
-    const admin = createAdminMiddleware({ manager, registry, store, webhooks, tokens, log, config });
-    app.use(opsMiddleware(checks));
+    app.on('error', requestErrorLogger(log, 'http error'));
+    const metrics = new Registry();
+    const admin = createAdminMiddleware({ manager, registry, store, webhooks, tokens, log, config, metrics });
+    app.use(opsMiddleware({ checks, log, metrics, metricsToken: (t) => tokens.verify(t) !== undefined }));
     app.use(
       createApiMiddleware({
         manager,
@@ -177,12 +186,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       () => http.close(),
       () => admin.close(),
     );
+    let metricsUrl: string | undefined;
+    if (config.metrics.port !== undefined) {
+      const metricsApp = new Koa();
+      metricsApp.silent = true;
+      metricsApp.on('error', requestErrorLogger(log, 'metrics: request failed'));
+      metricsApp.use(metricsOnlyMiddleware(metrics));
+      const metricsHttp = await listen(metricsApp, config.metrics.host, config.metrics.port);
+      closers.splice(2, 0, () => metricsHttp.close());
+      metricsUrl = `${metricsHttp.url}/metrics`;
+    }
 
     manager.onEvent((e) => {
       if (e.type === 'account.state') log.debug({ account: e.account, data: e.data }, 'account state');
     });
     let compatUrl: string | undefined;
     if (config.compat) {
+      // The listener binds to an account (and DISABLE_AUTO_LOGIN clears its session) before any starts.
+      await manager.load();
       const listener = await compat.start({
         host: config.host,
         webhooks,
@@ -198,7 +219,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       else await manager.startAll({ createIfNone: true, transport: config.wechatTransport });
     }
 
-    log.info({ url: http.url, dataDir: config.dataDir }, `weiroto listening on ${http.url}`);
+    log.info({ url: http.url, dataDir: config.dataDir, ...(metricsUrl && { metricsUrl }) }, `weiroto listening on ${http.url}`);
+    const setupCode = await admin.setupCode();
+    if (setupCode) {
+      // Like Jupyter's token: a fresh install may be claimed from this machine, or by whoever reads this log.
+      const setupUrl = `${config.publicUrl ?? http.url}/setup?code=${setupCode}`;
+      log.warn({ setupUrl }, `first run: no administrator yet. Open ${http.url}/setup on this machine, or ${setupUrl} (setup code ${setupCode})`);
+    }
     if (sandbox) {
       log.info({ sandbox: sandbox.origin }, `sandbox phone page: ${sandbox.origin}/sandbox`);
       process.stdout.write(demoBanner(http.url, sandbox.origin));
@@ -212,6 +239,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       registry,
       webhooks,
       tokens,
+      ...(metricsUrl && { metricsUrl }),
       ...(sandbox && { sandbox }),
       ...(compatUrl && { compatUrl }),
       close: () => (closing ??= runClosers()),

@@ -17,8 +17,26 @@ describe('loadConfig(env)', () => {
     assert.equal(c.botPluginsSet, false);
     assert.equal(c.sendPacing, 'safe');
     assert.equal(c.sandboxPort, 5701);
+    assert.equal(c.sandboxHost, '127.0.0.1', 'the demo sandbox listens on loopback unless told otherwise');
+    assert.equal(c.trustProxy, false);
+    assert.deepEqual(c.metrics, { host: '127.0.0.1', port: undefined });
     assert.equal(c.logLevel, 'info');
     assert.equal(c.wechatEndpoint, undefined);
+  });
+
+  it('ALLOW_PRIVATE_ORIGINS: comma-separated origins in normal form; a URL with a path is refused', () => {
+    assert.deepEqual(load({}).allowPrivateOrigins, []);
+    assert.deepEqual(load({ ALLOW_PRIVATE_ORIGINS: ' http://127.0.0.1:11434 , HTTP://LocalHost:8000/ ' }).allowPrivateOrigins, [
+      'http://127.0.0.1:11434',
+      'http://localhost:8000',
+    ]);
+    assert.throws(() => load({ ALLOW_PRIVATE_ORIGINS: 'http://127.0.0.1:11434/v1' }), /Invalid ALLOW_PRIVATE_ORIGINS=.*origins such as/);
+    assert.throws(() => load({ ALLOW_PRIVATE_ORIGINS: 'ftp://x' }), ConfigError);
+  });
+
+  it('reads URLs with the one URL parser: white space around them is trimmed, other schemes refused', () => {
+    assert.equal(load({ WEBHOOK_URL: ' http://Example.test:80/hook' }).webhookUrl, 'http://example.test/hook');
+    assert.throws(() => load({ AI_BASE_URL: 'javascript:alert(1)' }), /Invalid AI_BASE_URL/);
   });
 
   it('parses every variable', () => {
@@ -43,8 +61,15 @@ describe('loadConfig(env)', () => {
       API_RATE_BURST: '120',
       API_RATE_PER_SEC: '5',
       PLUGIN_DIR: 'my-plugins',
+      TRUST_PROXY: 'yes',
+      SANDBOX_HOST: '0.0.0.0',
+      METRICS_HOST: '10.0.0.5',
+      METRICS_PORT: '9464',
     });
     assert.equal(c.port, 8080);
+    assert.equal(c.trustProxy, true);
+    assert.equal(c.sandboxHost, '0.0.0.0');
+    assert.deepEqual(c.metrics, { host: '10.0.0.5', port: 9464 });
     assert.deepEqual(c.botPlugins, ['echo', 'auto-reply']);
     assert.equal(c.botPluginsSet, true);
     assert.equal(c.sendPacing, 'off');
@@ -59,6 +84,12 @@ describe('loadConfig(env)', () => {
     ['PORT not a number', { PORT: 'abc' }, /^Invalid PORT="abc": expected a port number from 0 to 65535 \(0 picks a free port\)\.$/],
     ['PORT out of range', { PORT: '70000' }, /^Invalid PORT="70000": expected a port number/],
     ['PORT fraction', { PORT: '80.5' }, /^Invalid PORT="80.5"/],
+    ['PORT in exponent notation', { PORT: '1e3' }, /^Invalid PORT="1e3": expected a port number from 0 to 65535 \(0 picks a free port\)\.$/],
+    ['PORT in hexadecimal', { PORT: '0x10AB' }, /^Invalid PORT="0x10AB": expected a port number/],
+    ['PORT with a leading space', { PORT: ' 4211' }, /^Invalid PORT=" 4211": expected a port number/],
+    ['SANDBOX_PORT in hexadecimal', { SANDBOX_PORT: '0x10AB' }, /^Invalid SANDBOX_PORT="0x10AB"/],
+    ['METRICS_PORT not a number', { METRICS_PORT: 'nine' }, /^Invalid METRICS_PORT="nine": expected a port number/],
+    ['TRUST_PROXY not boolean', { TRUST_PROXY: 'nginx' }, /^Invalid TRUST_PROXY="nginx": expected true or false\.$/],
     ['SEND_PACING unknown', { SEND_PACING: 'fast' }, /^Invalid SEND_PACING="fast": expected "safe" or "off"\.$/],
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'loud' }, /^Invalid LOG_LEVEL="loud": expected one of fatal/],
     ['WECHAT_ENDPOINT with a path', { WECHAT_ENDPOINT: 'http://127.0.0.1:5701/x' }, /^Invalid WECHAT_ENDPOINT=.*expected an origin/],

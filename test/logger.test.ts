@@ -1,18 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { createLogger, scrubSecrets } from '../src/logger.js';
+import { scrubSecrets } from '../src/logger.js';
+import { captureLog } from './helpers/log-capture.js';
 
-function capture() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  return { lines, log: createLogger({ level: 'trace', destination }) };
-}
+const capture = (): { lines: string[]; log: ReturnType<typeof captureLog>['log'] } => captureLog('trace');
 
 const SECRETS = ['@crypt_8e4ad7fa_2703a47a0123', 'PsWd4FvKROR5EVcG', 'VgRra8tyX1PB9w9w%3D', 'gSeBbuhX+0kFdkXbgeQwr6Ck', 'tok_supersecret123', 'hunter2hunter2'];
 

@@ -29,6 +29,7 @@ const ago = (ms: number): string => {
 
 export const plugin = definePlugin({
   name: 'admin-commands',
+  chainPosition: 0,
   description: 'Owner-only chat commands: help, status, plugins, enable/disable, pause/resume',
   config: configSchema,
   setup(api, config) {

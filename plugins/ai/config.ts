@@ -45,6 +45,10 @@ export const configSchema = z.object({
   maxMessageLength: z.number().int().min(50).max(4000).default(1500).describe('Longer answers are split into several messages of at most this many characters'),
   temperature: z.number().min(0).max(2).optional().describe('Sampling temperature (empty = the model’s default)'),
   maxReplyTokens: z.number().int().positive().optional().describe('Upper bound on answer length in tokens (empty = the model’s default)'),
+  passThrough: z
+    .boolean()
+    .default(false)
+    .describe('Let later plugins see a message the AI answers (off: the AI’s answer ends the chain, so no second plugin answers too)'),
   chatCommands: z.boolean().default(true).describe('Allow #reset (forget this conversation) and #prompt <text> (set this chat’s prompt)'),
 });
 

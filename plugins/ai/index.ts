@@ -24,6 +24,7 @@ interface Memory {
 
 export const plugin = definePlugin({
   name: 'ai',
+  chainPosition: 70,
   description: 'Answers with an OpenAI-compatible model, remembering each conversation',
   config: configSchema,
   setup(api, config) {
@@ -133,7 +134,8 @@ export const plugin = definePlugin({
       }
       // Not awaited: the pipeline goes on while the endpoint thinks; failures reach the boundary.
       queue.run(key, () => answer(ctx, key, q)).catch((e: unknown) => ctx.reportError(e, 'ai'));
-      return next();
+      // The AI answers this one: later plugins see it only when asked to (like auto-reply).
+      return config.passThrough ? next() : undefined;
     });
 
     api.onDispose(async () => {

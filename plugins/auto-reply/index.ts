@@ -40,6 +40,7 @@ export const configSchema = z
 
 export const plugin = definePlugin({
   name: 'auto-reply',
+  chainPosition: 10,
   description: 'Answers messages by keyword or pattern rules, with scope, templates, cooldowns and time windows',
   config: configSchema,
   setup(api, config) {

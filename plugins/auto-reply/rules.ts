@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { inWindow, localTime, parseClockTime, type LocalTime } from '../../src/pipeline/helpers/local-time.js';
+import { compileUserRegex, userRegexProblem } from '../../src/pipeline/helpers/user-regex.js';
 
 const clockTime = z
   .string()
@@ -63,17 +64,9 @@ export const ruleSchema = z
     priority: z.number().int().default(0).describe('Higher goes first; equal priorities keep list order'),
   })
   .superRefine((r, ctx) => {
-    if (r.match === 'regex') {
-      try {
-        new RegExp(r.pattern);
-      } catch (err) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['pattern'],
-          message: `invalid regular expression: ${(err as Error).message}`,
-        });
-      }
-    }
+    // Refused at save time, so a rule that could freeze the server never reaches the pipeline.
+    const problem = r.match === 'regex' ? userRegexProblem(r.pattern) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['pattern'], message: `invalid regular expression: ${problem}` });
     if (r.scope === 'chats' && r.chats.length === 0) ctx.addIssue({ code: 'custom', path: ['chats'], message: 'scope "chats" needs at least one chat' });
   });
 
@@ -96,6 +89,19 @@ export interface RuleMatch {
   groups: Record<string, string>;
 }
 
+// Compiled once per pattern and case mode; a config change brings new patterns, old ones age out.
+const cache = new Map<string, ReturnType<typeof compileUserRegex>>();
+function compiled(pattern: string, ignoreCase: boolean): ReturnType<typeof compileUserRegex> {
+  const key = `${ignoreCase ? 'i' : '-'}${pattern}`;
+  let re = cache.get(key);
+  if (!re) {
+    if (cache.size >= 500) cache.delete(cache.keys().next().value!);
+    re = compileUserRegex(pattern, { ignoreCase });
+    cache.set(key, re);
+  }
+  return re;
+}
+
 /** Whether `rule` matches `text` (pattern only). Returns the regex groups, or undefined. */
 export function matchPattern(rule: Pick<Rule, 'match' | 'pattern' | 'ignoreCase'>, text: string): RuleMatch | undefined {
   const fold = (s: string): string => (rule.ignoreCase ? s.toLocaleLowerCase() : s);
@@ -109,7 +115,7 @@ export function matchPattern(rule: Pick<Rule, 'match' | 'pattern' | 'ignoreCase'
     case 'starts-with':
       return t.startsWith(p) ? { groups: {} } : undefined;
     case 'regex': {
-      const m = new RegExp(rule.pattern, rule.ignoreCase ? 'iu' : 'u').exec(text);
+      const m = compiled(rule.pattern, rule.ignoreCase).exec(text);
       if (!m) return undefined;
       const groups: Record<string, string> = { 0: m[0] };
       m.forEach((g, i) => {

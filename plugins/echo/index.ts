@@ -7,6 +7,7 @@ import { definePlugin } from '../../src/pipeline/index.js';
 
 export const plugin = definePlugin({
   name: 'echo',
+  chainPosition: 100,
   description: 'Replies to every text message with the same text (tests and benchmarks).',
   config: z.object({
     /** Text put before the echoed text. */

@@ -6,8 +6,8 @@
  * message is never sent back to the chat it came from.
  */
 import { z } from 'zod';
-import { definePlugin, type Context, type SendTarget } from '../../src/pipeline/index.js';
-import { chatMatches, personMatches } from '../../src/pipeline/helpers/chat-match.js';
+import { definePlugin, type Context } from '../../src/pipeline/index.js';
+import { chatMatches, chatTarget, personMatches } from '../../src/pipeline/helpers/chat-match.js';
 
 const FORWARDABLE = ['text', 'image', 'video', 'file', 'emoticon', 'link', 'location'] as const;
 
@@ -16,7 +16,10 @@ const routeSchema = z.object({
   from: z.array(z.string().min(1)).min(1, 'a route needs at least one source chat').describe('Source chats: room topics, contact names or ids'),
   to: z.array(z.string().min(1)).min(1, 'a route needs at least one target').describe('Target chats: room topics, contact names or ids'),
   types: z.array(z.enum(FORWARDABLE)).default([]).describe('Message types to relay (empty = all that can be relayed)'),
-  keywords: z.array(z.string()).default([]).describe('Only texts containing one of these (empty = all)'),
+  keywords: z
+    .array(z.string())
+    .default([])
+    .describe('Only texts containing one of these (empty = all). With keywords, images, files and other media are not relayed: they have no text to match'),
   senders: z.array(z.string()).default([]).describe('Only from these people (empty = everyone)'),
   prefix: z.string().default('[{room}] {sender}:').describe('Put before relayed text ({room}, {sender}); empty = no prefix'),
 });
@@ -51,19 +54,11 @@ export function routeTakes(route: ForwardRoute, ctx: Context): boolean {
 
 export const plugin = definePlugin({
   name: 'forward',
+  chainPosition: 20,
   description: 'Relays messages between chats with filters and a source prefix, without loops',
   config: configSchema,
   requires: ['forward'],
   setup(api, config) {
-    /** A target as typed in the settings → a chat id (rooms first, then contacts). */
-    const resolve = (entry: string): SendTarget | undefined => {
-      const d = api.bot.directory;
-      const r = d.room(entry) ?? d.findRoom(entry);
-      if (r) return { id: r.id };
-      const c = d.contact(entry) ?? d.find(entry);
-      return c ? { id: c.id } : undefined;
-    };
-
     api.use(async (ctx, next) => {
       if (ctx.isSelf || ctx.text.includes(config.hopMarker) || ctx.message.media?.storeSticker) return next();
       const done = new Set<string>([ctx.chatId]); // never back to the source, each target once
@@ -75,7 +70,7 @@ export const plugin = definePlugin({
         };
         const prefix = route.prefix.replace(/\{(room|sender)\}/g, (_, k: string) => values[k] ?? '');
         for (const entry of route.to) {
-          const target = resolve(entry);
+          const target = chatTarget(api.bot.directory, entry);
           if (!target) {
             api.log.warn({ route: route.name, target: entry }, 'forward target not found');
             continue;

@@ -26,6 +26,7 @@ const has = (text: string, word: string): boolean => text.toLocaleLowerCase().in
 
 export const plugin = definePlugin({
   name: 'friends',
+  chainPosition: 30,
   description: 'Accepts friend requests by keyword with a welcome, and invites people into rooms by keyword',
   config: configSchema,
   requires: ['friend-requests', 'rooms'],

@@ -8,7 +8,10 @@ import { chatMatches } from '../../src/pipeline/helpers/chat-match.js';
 
 const greetingSchema = z.object({
   rooms: z.array(z.string()).default([]).describe('Room topics or ids (empty = every room)'),
-  template: z.string().min(1, 'a greeting needs a text').describe('Placeholders: {names} (with @), {room}, {inviter}, {count}'),
+  template: z
+    .string()
+    .min(1, 'a greeting needs a text')
+    .describe('Placeholders: {names} (with @), {room}, {inviter} (this account’s name when it invited them), {count}'),
 });
 
 export const configSchema = z.object({
@@ -43,7 +46,8 @@ export const plugin = definePlugin({
       const values: Record<string, string> = {
         names: shown,
         room: room.topic,
-        inviter: join.inviterName ?? '',
+        // The account itself invited them: its own name (in this group, else its nickname).
+        inviter: join.inviterName ?? (join.bySelf ? room.members.find((m) => m.id === api.bot.self?.id)?.displayName || selfName || '' : ''),
         count: String(names.length),
       };
       await api.send(

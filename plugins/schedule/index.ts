@@ -5,7 +5,8 @@
  * and that time, so a restart (even one right after queueing) never sends the same occurrence twice.
  */
 import { z } from 'zod';
-import { definePlugin, type DirectoryView, type SendTarget } from '../../src/pipeline/index.js';
+import { definePlugin } from '../../src/pipeline/index.js';
+import { chatTarget } from '../../src/pipeline/helpers/chat-match.js';
 import { isTimeZone, localTime } from '../../src/pipeline/helpers/local-time.js';
 import { jobSchema, nextFire, occurrences, type Job } from './jobs.js';
 
@@ -31,14 +32,6 @@ export const configSchema = z.object({
   catchUpMinutes: z.number().min(0).default(10).describe('After a restart, a send missed by at most this long still goes out (once)'),
 });
 
-/** A job's chat: a room (by id or topic) first, then a contact (id, remark, nickname or alias). */
-function targetOf(d: DirectoryView, entry: string): SendTarget | undefined {
-  const r = d.room(entry) ?? d.findRoom(entry);
-  if (r) return { id: r.id };
-  const c = d.contact(entry) ?? d.find(entry);
-  return c ? { id: c.id } : undefined;
-}
-
 /** Longest single sleep: setTimeout cannot wait more than ~24 days, and clocks drift. */
 const MAX_SLEEP = 3600_000;
 
@@ -53,7 +46,7 @@ export const plugin = definePlugin({
     return config.jobs.flatMap((job, i) =>
       job.to
         .map((entry, k) => ({ entry, k }))
-        .filter(({ entry }) => !targetOf(d, entry))
+        .filter(({ entry }) => !chatTarget(d, entry))
         .map(({ entry, k }) => ({ path: `jobs.${i}.to.${k}`, message: `no group or contact "${entry}" in this account` })),
     );
   },
@@ -65,7 +58,7 @@ export const plugin = definePlugin({
       const text = job.text.replace(/\{(date|time)\}/g, (_, k: 'date' | 'time') => t[k]);
       const missing: string[] = [];
       for (const entry of job.to) {
-        const to = targetOf(api.bot.directory, entry);
+        const to = chatTarget(api.bot.directory, entry);
         if (!to) {
           missing.push(entry);
           continue;

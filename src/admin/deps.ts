@@ -5,6 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import type { LoginThrottleOptions } from './login-throttle.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Transport } from '../transport/transport.js';
@@ -33,7 +34,6 @@ export interface AdminBot {
   info(): BotInfo;
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: { idempotencyKey?: string; source?: string; replyTo?: string }): Promise<OutboundRecord>;
-  readonly plugins: AdminPluginHost;
   readonly transport: Transport;
   /** iLink: the digits the phone shows after a scan. */
   submitVerifyCode?(code: string): void;
@@ -42,6 +42,8 @@ export interface AdminBot {
 export interface AdminManager {
   list(): BotInfo[];
   get(id: string): AdminBot | undefined;
+  /** The account's plugins (they belong to its runtime, not to the bot). */
+  plugins(id: string): AdminPluginHost | undefined;
   add(name?: string, options?: { transport?: 'web' | 'ilink' }): Promise<{ id: string }>;
   remove(id: string): Promise<void>;
   start(id: string): Promise<void>;
@@ -93,12 +95,15 @@ export interface AdminDeps {
   /** API tokens (src/api); see tokens-adapter.ts. */
   tokens?: unknown;
   log: Logger;
-  config: { adminPassword?: string | undefined; publicUrl?: string | undefined };
+  /** `publicUrl` and `host` are the names the panel answers to besides IP addresses and localhost. */
+  config: { adminPassword?: string | undefined; publicUrl?: string | undefined; host?: string | undefined };
   /** A prom-client registry for this server instance; one is created when absent. */
   metrics?: Registry;
   clock?: Clock;
   /** Session lifetime (default 12 hours). */
   sessionTtlMs?: number;
-  /** Cookies get the Secure flag (set when the panel is served over HTTPS). */
+  /** Cookies always get the Secure flag (they get it anyway on requests that came over HTTPS). */
   secureCookies?: boolean;
+  /** Limits of the login throttle (defaults: 5 failures per address and user name in 15 min, 60 attempts a minute in all). */
+  loginThrottle?: LoginThrottleOptions;
 }

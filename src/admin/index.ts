@@ -16,7 +16,11 @@ import type { AdminDeps } from './deps.js';
 import { pickLocale, translator } from './i18n.js';
 import { createRenderer } from './render.js';
 import { allowed, compile, fail, match, type AdminContext, type AdminState, type RouteDef } from './router.js';
-import { createSigner, loadCookieKey, LoginLimiter, newToken, safeEqual, securityHeaders, type Signer } from './security.js';
+import { createSigner, loadCookieKey, newToken, safeEqual, securityHeaders, type Signer } from './security.js';
+import { LoginThrottle } from './login-throttle.js';
+import { createSetupGate } from './setup-gate.js';
+import { hostAllowlist } from '../http/host-guard.js';
+import { requestErrorLogger } from '../http/request-errors.js';
 import { createSseHub } from './sse.js';
 import { createUsersRepo } from './users-repo.js';
 import { hashPassword } from './passwords.js';
@@ -48,11 +52,16 @@ export interface AdminHandle {
   routes: RouteDef[];
   /** The prom-client registry /metrics serves. */
   metrics: Registry;
+  /**
+   * On a fresh install (no admin yet, once ADMIN_PASSWORD has been applied): the one-time code that
+   * lets a visitor who is not on this machine claim /setup. The server prints it in its log.
+   */
+  setupCode(): Promise<string | undefined>;
   /** End SSE streams and unsubscribe from the account manager. Idempotent. */
   close(): void;
 }
 
-export type AdminMiddleware = Koa.Middleware & { close(): void; routes: RouteDef[]; metrics: Registry };
+export type AdminMiddleware = Koa.Middleware & Omit<AdminHandle, 'middleware'>;
 
 /**
  * The panel as one Koa middleware for every path it owns (pages, SSE, assets, /metrics); other
@@ -65,7 +74,7 @@ export type AdminMiddleware = Koa.Middleware & { close(): void; routes: RouteDef
  */
 export function createAdminMiddleware(deps: AdminDeps): AdminMiddleware {
   const h = buildAdmin(deps);
-  return Object.assign(h.middleware, { close: h.close, routes: h.routes, metrics: h.metrics });
+  return Object.assign(h.middleware, { close: h.close, routes: h.routes, metrics: h.metrics, setupCode: h.setupCode });
 }
 
 /**
@@ -79,7 +88,7 @@ export function createAdminApp(deps: AdminDeps): Koa & { adminHandle: AdminHandl
   const h = buildAdmin(deps);
   const app = new Koa({ proxy: false });
   app.silent = true;
-  app.on('error', (err: Error) => deps.log.error({ err }, 'admin: request failed'));
+  app.on('error', requestErrorLogger(deps.log, 'admin: request failed'));
   app.use(h.middleware);
   return Object.assign(app, { adminHandle: h });
 }
@@ -139,7 +148,7 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
     users,
     render: createRenderer(join(packageRoot(), 'views')),
     signer,
-    limiter: new LoginLimiter(() => clock.now()),
+    throttle: new LoginThrottle(() => clock.now(), deps.loginThrottle),
     sse: createSseHub(),
     webhooks: adaptWebhooks(deps.webhooks),
     tokens: adaptTokens(deps.tokens),
@@ -147,6 +156,7 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
     avatars: new Map(),
     sessionTtlMs: deps.sessionTtlMs ?? 12 * 3600_000,
     secureCookies: deps.secureCookies ?? false,
+    setupGate: createSetupGate(),
     seeded: Promise.resolve(),
   };
   if (deps.config.adminPassword && users.count() === 0) {
@@ -175,17 +185,9 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
     ...webhookRoutes(s),
     ...userRoutes(s),
     ...logRoutes(s),
-    {
-      method: 'GET',
-      path: '/metrics',
-      access: 'public',
-      handler: async (ctx) => {
-        ctx.type = metricsRegistry.contentType;
-        ctx.body = await metricsRegistry.metrics();
-      },
-    },
   ];
   const routes = compile(defs);
+  const hostAllowed = hostAllowlist(deps.config);
   const assets = loadAssets();
   const parseForm = bodyParser({ enableTypes: ['form', 'json'], formLimit: '1mb', jsonLimit: '2mb' });
 
@@ -217,6 +219,10 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
   async function handle(ctx: AdminContext): Promise<void> {
     ctx.set('Vary', 'Cookie, Accept-Language');
     await securityHeaders()(ctx, async () => {
+      const forwardedHost = ctx.app.proxy ? ctx.get('x-forwarded-host') : '';
+      if (!hostAllowed(ctx.get('host')) || (forwardedHost && !hostAllowed(forwardedHost))) {
+        fail(ctx, 421, ctx.state.t('error.unknownHost', { host: forwardedHost || ctx.get('host') }));
+      }
       if (ctx.path.startsWith('/assets/')) {
         const asset = assets.get(ctx.path.slice('/assets/'.length));
         if (!asset || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) fail(ctx, 404, ctx.state.t('error.notFound'));
@@ -279,7 +285,13 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
     let token = signer.unsign(ctx.cookies.get(PRE_COOKIE));
     if (!token) {
       token = newToken();
-      ctx.cookies.set(PRE_COOKIE, signer.sign(token), { httpOnly: true, sameSite: 'lax', secure: s.secureCookies, signed: false, overwrite: true });
+      ctx.cookies.set(PRE_COOKIE, signer.sign(token), {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: s.secureCookies || ctx.secure,
+        signed: false,
+        overwrite: true,
+      });
     }
     st.csrf = token;
   }
@@ -289,6 +301,10 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
     middleware,
     routes: defs,
     metrics: metricsRegistry,
+    setupCode: async () => {
+      await s.seeded;
+      return users.count() === 0 ? s.setupGate.code : undefined;
+    },
     close() {
       if (closed) return;
       closed = true;

@@ -71,39 +71,3 @@ export function securityHeaders(): Koa.Middleware {
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
-
-/**
- * In-memory login throttle per key (IP and IP+user): after `max` failures within `windowMs` the
- * key is refused until the window passes. One instance per app, never shared between servers.
- */
-export class LoginLimiter {
-  private failures = new Map<string, number[]>();
-  constructor(
-    private now: () => number,
-    private max = 5,
-    private windowMs = 15 * 60_000,
-  ) {}
-
-  /** Milliseconds until the key may try again (0 = allowed). */
-  blockedFor(key: string): number {
-    const list = this.recent(key);
-    if (list.length < this.max) return 0;
-    return Math.max(0, list[0]! + this.windowMs - this.now());
-  }
-
-  fail(key: string): void {
-    const list = this.recent(key);
-    list.push(this.now());
-    this.failures.set(key, list);
-    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
-  }
-
-  reset(key: string): void {
-    this.failures.delete(key);
-  }
-
-  private recent(key: string): number[] {
-    const since = this.now() - this.windowMs;
-    return (this.failures.get(key) ?? []).filter((t) => t > since).slice(-this.max);
-  }
-}

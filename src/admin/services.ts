@@ -4,17 +4,18 @@
  * of a route), and small per-instance caches. Nothing here is module-level: two servers in one
  * process each build their own.
  */
-import type { AdminDeps, AdminBot } from './deps.js';
+import type { AdminDeps, AdminBot, AdminPluginHost } from './deps.js';
 import { fail, type AdminContext } from './router.js';
 import type { RenderFn } from './render.js';
 import type { UsersRepo } from './users-repo.js';
 import type { Clock } from '../util/clock.js';
 import type { FriendRequest } from '../transport/model.js';
 import type { Signer } from './security.js';
-import type { LoginLimiter } from './security.js';
+import type { LoginThrottle } from './login-throttle.js';
 import type { WebhooksAdapter } from './webhooks-adapter.js';
 import type { TokensAdapter } from './tokens-adapter.js';
 import type { SseHub } from './sse.js';
+import type { SetupGate } from './setup-gate.js';
 
 export interface Services {
   deps: AdminDeps;
@@ -22,7 +23,7 @@ export interface Services {
   users: UsersRepo;
   render: RenderFn;
   signer: Signer;
-  limiter: LoginLimiter;
+  throttle: LoginThrottle;
   sse: SseHub;
   webhooks: WebhooksAdapter | undefined;
   tokens: TokensAdapter | undefined;
@@ -31,7 +32,10 @@ export interface Services {
   /** Small avatar cache: `${account}:${id}` → bytes. */
   avatars: Map<string, { data: Buffer; type: string; at: number }>;
   sessionTtlMs: number;
+  /** Force the Secure flag on cookies; without it they get Secure whenever the request came over HTTPS. */
   secureCookies: boolean;
+  /** Who may claim /setup on a fresh install. */
+  setupGate: SetupGate;
   /** Resolves once ADMIN_PASSWORD has seeded the first admin (when it is set). */
   seeded: Promise<void>;
 }
@@ -118,4 +122,11 @@ export function fields(ctx: AdminContext, name: string): string[] {
 export function back(ctx: AdminContext, path: string, flash?: string): void {
   const sep = path.includes('?') ? '&' : '?';
   ctx.redirect(flash ? `${path}${sep}flash=${encodeURIComponent(flash)}` : path);
+}
+
+/** The plugins of the account a route is about (its runtime has them, the bot does not). */
+export function pluginsOf(s: Services, bot: AdminBot): AdminPluginHost {
+  const host = s.deps.manager.plugins(bot.id);
+  if (!host) throw Object.assign(new Error(`No account ${bot.id}`), { status: 404, expose: true });
+  return host;
 }

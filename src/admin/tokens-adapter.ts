@@ -7,12 +7,14 @@ export interface TokenView {
   createdAt?: number;
   lastUsedAt?: number;
   revokedAt?: number;
-  prefix?: string;
+  publicId?: string;
+  readOnly?: boolean;
+  source?: 'panel' | 'config';
 }
 
 export interface TokensAdapter {
   list(): TokenView[];
-  create(name: string): Promise<{ token: string; record: TokenView }>;
+  create(name: string, options?: { readOnly?: boolean }): Promise<{ token: string; record: TokenView }>;
   revoke(id: string): Promise<void>;
 }
 
@@ -26,7 +28,7 @@ export function adaptTokens(service: unknown): TokensAdapter | undefined {
   if (!isTokens(service)) return undefined;
   return {
     list: () => service.list(),
-    create: async (name) => service.create(name),
+    create: async (name, options) => service.create(name, options),
     revoke: async (id) => {
       if (!service.revoke(id)) throw Object.assign(new Error('no such token'), { status: 404, expose: true });
     },

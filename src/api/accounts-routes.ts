@@ -8,7 +8,7 @@ import type { PluginInfo } from '../pipeline/plugin-host.js';
 import { requireCapability } from '../transport/capabilities.js';
 import type { OutboundStatus } from '../bot/outbound-record.js';
 import { safeFetch } from '../webhook/safe-fetch.js';
-import { checkConfig, describeIssues, ValidationError } from '../pipeline/index.js';
+import { checkConfig, describeIssues } from '../pipeline/index.js';
 import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor, limitOf, pageOf } from './paging.js';
 import type { ApiBot, ApiDeps } from './types.js';
@@ -30,6 +30,7 @@ const sendJson = z.union([
   }),
 ]);
 
+const pluginOrder = z.strictObject({ order: z.array(z.string().min(1)).min(1) });
 const OUTBOUND_STATUSES: OutboundStatus[] = ['queued', 'sent', 'failed', 'waiting-for-user'];
 
 const pluginPut = z.strictObject({ enabled: z.boolean().optional(), config: z.unknown().optional() });
@@ -242,13 +243,40 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
   });
 
   router.get('/accounts/:id/plugins', async (ctx) => {
-    const b = bot(deps, ctx);
+    bot(deps, ctx);
     await deps.manager.ready?.(String(ctx.params.id));
-    ctx.body = { items: b.plugins.list().map((p) => withoutSecrets(deps, p)) };
+    ctx.body = {
+      items: pluginsOf(deps, String(ctx.params.id))
+        .list()
+        .map((p) => withoutSecrets(deps, p)),
+    };
+  });
+
+  // Before /plugins/:name, which would take "order" for a plugin's name.
+  router.put('/accounts/:id/plugins/order', async (ctx) => {
+    bot(deps, ctx);
+    const body = pluginOrder.safeParse(ctx.request.body ?? {});
+    if (!body.success) throw invalid(body.error, 'Invalid plugin order');
+    const names = body.data.order;
+    const issues = names.flatMap((n, i) =>
+      !deps.registry.get(n)
+        ? [{ path: `order.${i}`, message: `no plugin named "${n}"` }]
+        : names.indexOf(n) !== i
+          ? [{ path: `order.${i}`, message: `"${n}" is named twice` }]
+          : [],
+    );
+    if (issues.length) throw new ApiError(422, 'invalid', `Invalid plugin order: ${describeIssues(issues)}`, issues);
+    await deps.manager.ready?.(String(ctx.params.id));
+    await pluginsOf(deps, String(ctx.params.id)).reorder(names);
+    ctx.body = {
+      items: pluginsOf(deps, String(ctx.params.id))
+        .list()
+        .map((p) => withoutSecrets(deps, p)),
+    };
   });
 
   router.put('/accounts/:id/plugins/:name', async (ctx) => {
-    const b = bot(deps, ctx);
+    bot(deps, ctx);
     const name = String(ctx.params.name);
     const def = deps.registry.get(name);
     if (!def) throw new ApiError(404, 'not_found', `No plugin named ${name}.`);
@@ -261,23 +289,26 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
       if (!checked.ok) throw new ApiError(422, 'invalid', `Invalid config for ${name}: ${describeIssues(checked.issues)}`, checked.issues);
     }
     await deps.manager.ready?.(String(ctx.params.id));
-    if (body.data.config !== undefined) {
-      try {
-        await b.plugins.configure(name, body.data.config); // also the plugin's checks against the account
-      } catch (e) {
-        if (e instanceof ValidationError) throw new ApiError(422, 'invalid', e.message, e.issues);
-        throw e;
-      }
-    }
-    if (body.data.enabled === true) await b.plugins.enable(name);
-    if (body.data.enabled === false) await b.plugins.disable(name);
+    // configure also runs the plugin's checks against the account (a ValidationError is a 422).
+    if (body.data.config !== undefined) await pluginsOf(deps, String(ctx.params.id)).configure(name, body.data.config);
+    if (body.data.enabled === true) await pluginsOf(deps, String(ctx.params.id)).enable(name);
+    if (body.data.enabled === false) await pluginsOf(deps, String(ctx.params.id)).disable(name);
     ctx.body = withoutSecrets(
       deps,
-      b.plugins.list().find((p) => p.name === name)!,
+      pluginsOf(deps, String(ctx.params.id))
+        .list()
+        .find((p) => p.name === name)!,
     );
   });
 
   router.get('/plugins', (ctx) => {
     ctx.body = { items: deps.registry.list().map((p) => ({ name: p.name, description: p.description, schema: deps.registry.jsonSchema(p.name) })) };
   });
+}
+
+/** The plugins of an account the route already found (its runtime has them, the bot does not). */
+function pluginsOf(deps: ApiDeps, id: string): NonNullable<ReturnType<ApiDeps['manager']['plugins']>> {
+  const host = deps.manager.plugins(id);
+  if (!host) throw new ApiError(404, 'not_found', `No account ${id}.`);
+  return host;
 }

@@ -209,6 +209,29 @@ export function openApiDocument(): Json {
           },
         ),
       },
+      '/accounts/{id}/plugins/order': {
+        put: op(
+          "Set the plugins' chain order: the named plugins run first, in this order; the others follow in their current order",
+          {
+            '200': ok("the account's plugins in the new chain order", page('PluginState')),
+            '404': err('no such account'),
+            '422': err('an unknown or repeated plugin name (details names it)'),
+            ...write,
+          },
+          {
+            parameters: [account, idemHeader],
+            requestBody: {
+              required: true,
+              content: json({
+                type: 'object',
+                required: ['order'],
+                properties: { order: { type: 'array', items: { type: 'string' }, minItems: 1 } },
+                additionalProperties: false,
+              }),
+            },
+          },
+        ),
+      },
       '/plugins': { get: op('Installed plugins with their config JSON Schema', { '200': ok('plugins', page('Plugin')), ...common }) },
       '/webhooks': {
         get: op('Webhook endpoints', { '200': ok('endpoints', page('Endpoint')), ...common }),

@@ -1,6 +1,8 @@
 /**
- * API bearer tokens: only a sha256 of each token is stored, with a name, an optional read-only
- * flag, `last_used_at` and a revocation time. The plaintext is returned once, at creation.
+ * API bearer tokens: only a sha256 of each token is stored, with a name, a random public id (what
+ * the panel shows; no part of the secret is stored or shown), an optional read-only flag, where it
+ * came from (the panel or API_TOKEN), `last_used_at` and a revocation time. The plaintext is
+ * returned once, at creation. A revocation is final, also for API_TOKEN: a restart does not undo it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../store/database.js';
@@ -8,8 +10,10 @@ import type { Db } from '../store/database.js';
 export interface ApiToken {
   id: string;
   name: string;
-  /** The first characters, to recognise the token in a list. */
-  prefix: string;
+  /** A random id to recognise the token in a list; also inside tokens made here (`wrt_<publicId>_<secret>`), never derived from the secret. */
+  publicId: string;
+  /** `config`: the API_TOKEN setting; `panel`: made in the panel or the API. */
+  source: 'panel' | 'config';
   readOnly: boolean;
   createdAt: number;
   lastUsedAt?: number;
@@ -24,7 +28,10 @@ export interface ApiTokens {
   revoke(id: string): boolean;
   /** The valid (not revoked) token with this plaintext, noting its use. */
   verify(plain: string): ApiToken | undefined;
-  /** API_TOKEN: make sure this plaintext is a valid token (created or un-revoked). */
+  /**
+   * API_TOKEN: make sure this plaintext is a token. A token revoked in the panel stays revoked (the
+   * result says so in `revokedAt`): the operator revoked it on purpose, a restart must not undo that.
+   */
   ensureToken(plain: string, name?: string): ApiToken;
 }
 
@@ -32,7 +39,8 @@ interface Row {
   id: string;
   name: string;
   hash: string;
-  prefix: string;
+  public_id: string;
+  source: string;
   read_only: number;
   created_at: number;
   last_used_at: number | null;
@@ -45,7 +53,8 @@ function toToken(r: Row): ApiToken {
   return {
     id: r.id,
     name: r.name,
-    prefix: r.prefix,
+    publicId: r.public_id,
+    source: r.source === 'config' ? 'config' : 'panel',
     readOnly: r.read_only === 1,
     createdAt: r.created_at,
     ...(r.last_used_at != null && { lastUsedAt: r.last_used_at }),
@@ -63,24 +72,27 @@ export function createApiTokens(db: Db, now: () => number = Date.now): ApiTokens
   const byHash = db.prepare<[string], Row>('select * from api_tokens where hash = ?');
   const byId = db.prepare<[string], Row>('select * from api_tokens where id = ?');
   const touch = db.prepare('update api_tokens set last_used_at = ? where id = ?');
-  const insert = (name: string, plain: string, readOnly: boolean): ApiToken => {
+  const insert = (name: string, plain: string, publicId: string, readOnly: boolean, source: ApiToken['source']): ApiToken => {
     const id = 'tok_' + randomUUID().replace(/-/g, '').slice(0, 12);
-    db.prepare('insert into api_tokens (id, name, hash, prefix, read_only, created_at) values (?, ?, ?, ?, ?, ?)').run(
+    db.prepare('insert into api_tokens (id, name, hash, public_id, read_only, source, created_at) values (?, ?, ?, ?, ?, ?, ?)').run(
       id,
       name,
       hashOf(plain),
-      plain.slice(0, 8),
+      publicId,
       readOnly ? 1 : 0,
+      source,
       now(),
     );
     return toToken(byId.get(id)!);
   };
+  const newPublicId = (): string => randomBytes(4).toString('hex');
   return {
     create: (name, o = {}) => {
       const clean = name.trim();
       if (!clean || clean.length > 100) throw new TypeError('A token needs a name of 1 to 100 characters.');
-      const token = 'wrt_' + randomBytes(32).toString('base64url');
-      return { token, record: insert(clean, token, o.readOnly ?? false) };
+      const publicId = newPublicId();
+      const token = `wrt_${publicId}_${randomBytes(32).toString('base64url')}`;
+      return { token, record: insert(clean, token, publicId, o.readOnly ?? false, 'panel') };
     },
     list: () => (db.prepare('select * from api_tokens order by created_at, id').all() as Row[]).map(toToken),
     get: (id) => {
@@ -99,11 +111,7 @@ export function createApiTokens(db: Db, now: () => number = Date.now): ApiTokens
     },
     ensureToken: (plain, name = 'API_TOKEN (config)') => {
       const r = byHash.get(hashOf(plain));
-      if (r) {
-        if (r.revoked_at != null) db.prepare('update api_tokens set revoked_at = null where id = ?').run(r.id);
-        return toToken(byId.get(r.id)!);
-      }
-      return insert(name, plain, false);
+      return r ? toToken(r) : insert(name, plain, newPublicId(), false, 'config');
     },
   };
 }

@@ -22,12 +22,6 @@ export interface ApiBot {
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: SendOptions): Promise<OutboundRecord>;
   waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord>;
-  readonly plugins: {
-    list(): PluginInfo[];
-    enable(name: string): Promise<void>;
-    disable(name: string): Promise<void>;
-    configure(name: string, config: unknown): Promise<unknown>;
-  };
   readonly transport: {
     download(message: Message): Promise<Buffer>;
     downloadAvatar(id: string): Promise<Buffer>;
@@ -38,6 +32,16 @@ export interface ApiBot {
 export interface ApiManager {
   list(): BotInfo[];
   get(id: string): ApiBot | undefined;
+  /** The account's plugins (they belong to its runtime, not to the bot). */
+  plugins(id: string):
+    | {
+        list(): PluginInfo[];
+        enable(name: string): Promise<void>;
+        disable(name: string): Promise<void>;
+        configure(name: string, config: unknown): Promise<unknown>;
+        reorder(names: string[]): Promise<void>;
+      }
+    | undefined;
   /** Resolves once the account's plugins are set up (AccountManager.ready). */
   ready?(id: string): Promise<unknown>;
   /** Add an account of either transport and start it (AccountManager.add). */

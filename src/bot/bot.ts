@@ -1,8 +1,8 @@
 /**
- * One WeChat account on top of a Transport: its directory, its events, its durable outbound queue,
- * its plugins, and what it writes to SQLite (messages, contacts, stats, traces). Incoming messages
- * are stored, announced and then handled by the plugin pipeline one at a time, so plugin state
- * cannot race.
+ * One WeChat account on top of a Transport: its state, its directory, its events and its durable
+ * outbound queue, and what it records through the repositories (messages, contacts, statistics).
+ * What it receives is stored first and then announced ('message' …); it knows nothing of plugins:
+ * the account's runtime (src/accounts) listens and runs the pipeline.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
@@ -10,15 +10,12 @@ import type { Contact, Message } from '../transport/model.js';
 import type { SessionSnapshot, Transport, TransportEvents } from '../transport/transport.js';
 import type { Repos, Store } from '../store/index.js';
 import { dayOf } from '../util/day.js';
-import type { DecisionTrace } from '../pipeline/trace.js';
-import type { PluginHost } from '../pipeline/plugin-host.js';
 import { BOT_EVENTS, Emitter, type BotEvents } from './events.js';
 import { Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
 import { requireCapability } from '../transport/capabilities.js';
 import { TransportError } from '../transport/errors.js';
-import { typingWhileSlow } from './typing.js';
 import { transportView } from './transport-view.js';
 import type { PacingProfile } from './pacing.js';
 import type {
@@ -36,7 +33,7 @@ import type {
 } from './types.js';
 
 /** What the bot writes to: its repositories and the transaction port. */
-export type BotRepos = Pick<Repos, 'messages' | 'directory' | 'outbound' | 'stats' | 'traces'> & Pick<Store, 'transaction'>;
+export type BotRepos = Pick<Repos, 'messages' | 'directory' | 'outbound' | 'stats'> & Pick<Store, 'transaction'>;
 
 export interface BotDeps {
   id: string;
@@ -52,8 +49,6 @@ export interface BotDeps {
   eventWriters?: EventWriter[];
   /** Fan-out to the AccountManager's listeners, after commit. */
   publish?: (e: BotEvent) => void;
-  /** Traces kept per account (older ones are pruned). Default 5000. */
-  keepTraces?: number;
   /** A message waiting for the user (iLink reply window) longer than this fails. Default 48 h. */
   maxHoldMs?: number;
   /** The transport's resumable state changed (iLink cursor, context tokens): save the session. */
@@ -72,8 +67,6 @@ export class Bot implements BotHandle {
   readonly id: string;
   readonly directory = new Directory();
   readonly queue: OutboundQueue;
-  /** The account's plugin instances (attached by the AccountManager). */
-  plugins!: PluginHost;
   transport: Transport;
   /** Event descriptions (for the panel and docs). */
   static readonly events = BOT_EVENTS;
@@ -82,17 +75,12 @@ export class Bot implements BotHandle {
   private readonly repos: BotRepos;
   private state: BotInfo;
   private unsubscribe: (() => void)[] = [];
-  private tail: Promise<void> = Promise.resolve();
-  private backlog = 0;
   private idleWaiters: (() => void)[] = [];
-  private traces: DecisionTrace[] = [];
   private incoming: Message[] = [];
   /** Batches taken from `incoming` and not yet stored. */
   private storing = 0;
   /** The tail of the bot's writes, in order (see `write`). */
   private writes: Promise<void> = Promise.resolve();
-  private traceFlush: NodeJS.Immediate | undefined;
-  private tracesSincePrune = 0;
   private today = '';
   private activeChats = new Set<string>();
   private ready = false;
@@ -114,6 +102,7 @@ export class Bot implements BotHandle {
       pacing: deps.pacing,
       ...(deps.retry && { retry: deps.retry }),
       canSend: () => this.state.state === 'online',
+      lastSyncAt: () => this.state.lastSyncAt,
       ...(deps.maxHoldMs !== undefined && { maxHoldMs: deps.maxHoldMs }),
       commitSettled: (r, mark) =>
         this.repos.transaction(async (tx) => {
@@ -207,9 +196,9 @@ export class Bot implements BotHandle {
     return this.queue.waitFor(outboundId, timeoutMs);
   }
 
-  /** Resolve when every received message so far went through the pipeline (tests, shutdown). */
+  /** Resolve when every message received so far is stored and announced (tests, shutdown). */
   idle(): Promise<void> {
-    if (this.backlog === 0 && this.incoming.length === 0 && this.storing === 0) return Promise.resolve();
+    if (this.incoming.length === 0 && this.storing === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -261,13 +250,21 @@ export class Bot implements BotHandle {
     return this.transport.serialize();
   }
 
-  /** Stop handling: wait for the pipeline backlog (bounded), flush traces, detach. */
-  async drain(timeoutMs = 10_000): Promise<void> {
-    const ac = new AbortController();
-    await Promise.race([this.idle(), this.deps.clock.sleep(timeoutMs, ac.signal).catch(() => {})]);
-    ac.abort();
-    this.flushTraces();
+  /** Let what was received be stored, and the writes queued so far commit (shutdown). */
+  async drain(): Promise<void> {
+    await this.idle();
     await this.writes;
+  }
+
+  /**
+   * Queue a write behind the bot's earlier writes: they commit in the order things happened, so an
+   * event is never stored (or published) before the one that came first. A failure is logged.
+   */
+  private write(what: string, task: () => Promise<unknown>): void {
+    this.writes = this.writes.then(task).then(
+      () => {},
+      (e: unknown) => this.log.error({ err: e }, `could not ${what}`),
+    );
   }
 
   /** Emit an error event (plugin failures arrive here from the host). */
@@ -456,69 +453,15 @@ export class Bot implements BotHandle {
     for (const { m, event } of fresh) {
       this.emitter.emit('message', m);
       if (event) this.deps.publish?.(event);
-      this.backlog++;
-      this.tail = this.tail.then(() => this.runPipeline(m));
     }
     this.notifyIdle();
   }
 
   private notifyIdle(): void {
-    if (this.backlog !== 0 || this.incoming.length !== 0 || this.storing !== 0) return;
+    if (this.incoming.length !== 0 || this.storing !== 0) return;
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const r of w) r();
-  }
-
-  private async runPipeline(m: Message): Promise<void> {
-    const stopTyping = m.isSelf ? undefined : typingWhileSlow(this.transport, m.chatId, this.deps.clock, this.log);
-    try {
-      if (this.plugins) {
-        const trace = await this.plugins.handle(m);
-        this.traces.push(trace);
-        this.emitter.emit('handled', trace);
-      }
-    } catch (e) {
-      this.log.error({ err: e }, 'pipeline failed');
-    } finally {
-      stopTyping?.();
-      // Traces go to SQLite in batches: every 64 during a burst, or as soon as the burst is over.
-      if (this.traces.length >= 64) this.flushTraces();
-      else if (this.backlog === 1 && this.traces.length) this.traceFlush ??= setImmediate(() => this.flushTraces());
-      this.backlog--;
-      this.notifyIdle();
-    }
-  }
-
-  /** Traces are written in batches: one transaction per burst instead of one per message. */
-  private flushTraces(): void {
-    if (this.traceFlush) clearImmediate(this.traceFlush);
-    this.traceFlush = undefined;
-    const batch = this.traces;
-    if (batch.length === 0) return;
-    this.traces = [];
-    const replied = batch.filter((t) => t.replied).length;
-    const day = dayOf(this.deps.clock.now());
-    this.tracesSincePrune += batch.length;
-    const prune = this.tracesSincePrune >= 500;
-    if (prune) this.tracesSincePrune = 0;
-    this.write('store decision traces', () =>
-      this.repos.transaction(async (tx) => {
-        await tx.traces.insertMany(batch);
-        if (replied) await tx.stats.add(this.id, day, 'replied', replied);
-        if (prune) await tx.traces.prune(this.id, this.deps.keepTraces ?? 5000);
-      }),
-    );
-  }
-
-  /**
-   * Queue a write behind the bot's earlier writes: they commit in the order things happened, so an
-   * event is never stored (or published) before the one that came first. A failure is logged.
-   */
-  private write(what: string, task: () => Promise<unknown>): void {
-    this.writes = this.writes.then(task).then(
-      () => {},
-      (e: unknown) => this.log.error({ err: e }, `could not ${what}`),
-    );
   }
 
   /** An event of this account, stamped now, with the chat's label when there is a chat. */

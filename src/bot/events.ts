@@ -5,7 +5,6 @@
 import type { Contact, FriendRequest, Message, Recall, RoomJoin, RoomLeave, RoomTopic } from '../transport/model.js';
 import type { LogoutReason, QrCode } from '../transport/transport.js';
 import type { AccountState, OutboundRecord } from './types.js';
-import type { DecisionTrace } from '../pipeline/trace.js';
 
 export const BOT_EVENTS = {
   qr: 'A new QR code to scan for this account.',
@@ -21,7 +20,6 @@ export const BOT_EVENTS = {
   'room-leave': 'People left or were removed from a room.',
   'room-topic': 'A room was renamed.',
   recall: 'A message was recalled.',
-  handled: 'The plugin pipeline finished with a message; the payload is its decision trace.',
   error: 'A problem worth reporting: a plugin failure (under its name) or a transport error.',
   state: 'The account state changed (online, waiting-scan, logged-out …).',
 } as const;
@@ -40,7 +38,6 @@ export interface BotEvents {
   'room-leave': RoomLeave;
   'room-topic': RoomTopic;
   recall: Recall;
-  handled: DecisionTrace;
   error: Error & { plugin?: string };
   state: { state: AccountState; detail?: string };
 }

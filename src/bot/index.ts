@@ -1,6 +1,5 @@
-/** The bot layer's public surface: one account (Bot), many accounts (AccountManager), and their shapes. */
+/** The bot layer's public surface: one account (Bot) and its shapes. Many accounts: src/accounts. */
 export { Bot, TargetNotFoundError, type BotDeps, type BotRepos } from './bot.js';
-export { AccountManager, type AccountManagerDeps, type ManagerStore } from './account-manager.js';
 export { Directory } from './directory.js';
 export { BOT_EVENTS, Emitter, type BotEvents, type BotEventName } from './events.js';
 export { OutboundQueue, DEFAULT_RETRY, type RetryPolicy, type OutboundQueueDeps } from './outbound-queue.js';

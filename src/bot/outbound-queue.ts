@@ -49,14 +49,29 @@ export interface OutboundQueueDeps {
   onSettled?(record: OutboundRecord): void;
   /** Sends in flight at once (different chats) when pacing is off; default 8. Paced = always 1. */
   maxInFlight?: number;
+  /**
+   * When the last sync with WeChat completed (its own messages, echoes of our sends included, are
+   * stored by then). A row whose hand-over has no known outcome waits for a sync after it.
+   */
+  lastSyncAt?(): number | undefined;
   /** A row waiting for the user longer than this (from its creation) fails. Default 48 h. */
   maxHoldMs?: number;
 }
+
+/** Server and local clocks differ: an echo may carry a time a little before the hand-over. */
+const ECHO_SKEW_MS = 60_000;
+/** Without syncs (a transport that reports none) a doubtful row is decided after this long. */
+const ECHO_WAIT_MS = 30_000;
 
 interface Pending {
   record: OutboundRecord;
   /** Not before this time (back-off). */
   notBefore: number;
+  /**
+   * The hand-over's outcome is unknown: look for WeChat's echo once a sync completed `after` this
+   * time (or, with no syncs reported, `ECHO_WAIT_MS` after `since`, when the waiting began).
+   */
+  echo?: { after: number; since: number };
 }
 
 const SCAN_LIMIT = 200;
@@ -113,7 +128,12 @@ export class OutboundQueue {
     const recovered = await repo.recover(account);
     const known = new Set(this.pending.map((p) => p.record.id));
     const fresh = recovered.filter((r) => !known.has(r.id));
-    this.pending = [...fresh.map((record) => ({ record, notBefore: 0 })), ...this.pending];
+    // A row handed to WeChat when the process died may have arrived: its echo is looked for first.
+    const startedAt = this.deps.clock.now();
+    this.pending = [
+      ...fresh.map((record) => ({ record, notBefore: 0, ...(record.handedAt !== undefined && { echo: { after: record.handedAt, since: startedAt } }) })),
+      ...this.pending,
+    ];
     if (fresh.length) this.deps.log.info({ count: fresh.length }, 'outbound: resuming queued messages');
     this.held.clear();
     for (const record of await repo.held(account)) this.heldList(record.chatId).push({ record, notBefore: 0 });
@@ -279,17 +299,50 @@ export class OutboundQueue {
       if (seen.has(chat)) continue;
       seen.add(chat);
       if (this.busyChats.has(chat)) continue;
-      const wait = Math.max(p.notBefore - now, this.pacer.delay(chat));
+      let wait = Math.max(p.notBefore - now, this.pacer.delay(chat));
+      if (p.echo && !this.echoesIn(p.echo, now)) wait = Math.max(wait, 200);
       if (wait <= 0) return { index: i, delay: 0 };
       delay = Math.min(delay, wait);
     }
     return { index: -1, delay: delay === Infinity ? 1000 : delay };
   }
 
+  /** Whether a sync completed after the hand-over (so its echo would be stored by now), or waiting is pointless. */
+  private echoesIn(echo: { after: number; since: number }, now: number): boolean {
+    const synced = this.deps.lastSyncAt?.();
+    return (synced !== undefined && synced > echo.after) || now - echo.since > ECHO_WAIT_MS;
+  }
+
+  /**
+   * A row whose last hand-over has no known outcome: when WeChat's echo of it is stored, it reached
+   * WeChat and is marked sent with the echo's MsgId instead of being sent again.
+   */
+  private async settleFromEcho(item: Pending): Promise<boolean> {
+    const r = item.record;
+    if (r.handedAt === undefined || !item.echo) return false;
+    delete item.echo;
+    const echo = await this.deps.repo.findEcho(r, r.handedAt - ECHO_SKEW_MS);
+    if (echo === undefined) {
+      this.deps.log.warn({ id: r.id }, 'outbound: a send cut off mid-call left no echo in WeChat; sending it again');
+      return false;
+    }
+    const record: OutboundRecord = { ...r, status: 'sent', wechatId: echo, sentAt: this.deps.clock.now() };
+    delete record.error;
+    await this.deps.commitSettled(record, (tx) => tx.markSent(r.id, echo, record.sentAt!, r.attempts));
+    this.deps.log.info({ id: r.id, wechatId: echo }, 'outbound: a send cut off mid-call had reached WeChat (its echo is here); not sent again');
+    this.settled(record);
+    return true;
+  }
+
   private async sendOne(item: Pending): Promise<void> {
     const { repo } = this.deps;
     const r = item.record;
+    if (await this.settleFromEcho(item)) return;
     r.attempts++;
+    // Committed before the call: a crash from here on leaves a row that is checked against
+    // WeChat's echo before it is sent again.
+    r.handedAt = this.deps.clock.now();
+    await repo.markHanded(r.id, r.handedAt, r.attempts);
     try {
       const sent = await this.call(r);
       const record: OutboundRecord = { ...r, status: 'sent', wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() };
@@ -300,6 +353,10 @@ export class OutboundQueue {
       const code = isTransportError(e) ? e.code : undefined;
       const error = { ...(code !== undefined && { code }), message: e instanceof Error ? e.message : String(e) };
       const kind = isTransportError(e) ? e.kind : 'server';
+      // A network failure (timeout, reset, lost answer) says nothing of whether WeChat has it.
+      const outcomeUnknown = kind === 'network';
+      if (outcomeUnknown) item.echo = { after: this.deps.clock.now(), since: this.deps.clock.now() };
+      else delete r.handedAt;
       const policy = kind === 'rate-limited' ? this.retry.rateLimited : kind === 'network' ? this.retry.network : undefined;
       if (kind === 'waiting-for-user') {
         // Not the message's fault either: it waits, with every later row of its chat, for the user.
@@ -315,7 +372,7 @@ export class OutboundQueue {
       if (kind === 'logged-out') {
         // Not the message's fault: keep it queued for the next session.
         r.attempts--;
-        await repo.markRetry(r.id, error, r.attempts);
+        await repo.markRetry(r.id, error, r.attempts, outcomeUnknown);
         this.pending.unshift(item);
         this.deps.log.warn({ id: r.id }, 'outbound: session gone, message stays queued');
         return;
@@ -323,7 +380,7 @@ export class OutboundQueue {
       if (policy && r.attempts < policy.maxAttempts) {
         const backoff = Math.min(policy.maxMs, policy.baseMs * 2 ** (r.attempts - 1));
         const wait = Math.round(backoff * (0.8 + 0.4 * this.deps.clock.random()));
-        await repo.markRetry(r.id, error, r.attempts);
+        await repo.markRetry(r.id, error, r.attempts, outcomeUnknown);
         r.error = error;
         item.notBefore = this.deps.clock.now() + wait;
         this.pending.unshift(item);
@@ -364,7 +421,7 @@ export class OutboundQueue {
       Object.assign(p.record, { status: 'waiting-for-user', error, heldAt: at });
       this.heldList(p.record.chatId).push(p);
     }
-    await Promise.all(rows.map((p) => this.deps.repo.markHeld(p.record.id, error, at)));
+    await Promise.all(rows.map((p) => this.deps.repo.markHeld(p.record.id, error, at, p.record.attempts)));
   }
 
   /** Fail held rows older than the limit; returns ms until the next one expires (undefined: none). */

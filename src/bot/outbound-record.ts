@@ -26,6 +26,11 @@ export interface OutboundRecord {
   attempts: number;
   createdAt: number;
   sentAt?: number;
+  /**
+   * When the last send call began whose outcome is unknown (a crash or a lost answer cut it off):
+   * WeChat may have the message. Cleared when WeChat answers a refusal.
+   */
+  handedAt?: number;
   /** Since when the row waits for the user (status 'waiting-for-user'; the reason is in `error`). */
   heldAt?: number;
 }

@@ -64,10 +64,14 @@ export class Context {
     return this.bot.directory.contact(this.message.senderId);
   }
 
-  /** The best name for the sender: remark, then the message's sender name, then nickname, then the id. */
+  /**
+   * The name to call the sender by, in this order: the remark this account gave them; in a group,
+   * their display name in that group; their nickname; the name the message came with; their id.
+   */
   get senderName(): string {
     const c = this.sender;
-    return c?.remark ?? this.message.senderName ?? c?.name ?? this.message.senderId;
+    const member = this.room?.members.find((m) => m.id === this.message.senderId);
+    return c?.remark || member?.displayName || c?.name || member?.name || this.message.senderName || this.message.senderId;
   }
 
   get room(): Room | undefined {

@@ -102,6 +102,18 @@ interface Slot {
 
 type Chain = (ctx: Context) => Promise<void>;
 
+/**
+ * A new account's chain: by each plugin's `chainPosition` (admin-commands first so `#pause` covers
+ * every plugin that answers, echo last), then BOT_PLUGINS' order, then the registry's.
+ */
+function newAccountOrder(defs: PluginDefinition[], defaults: string[]): Map<string, number> {
+  const listed = (name: string): number => (defaults.includes(name) ? defaults.indexOf(name) : defaults.length);
+  const sorted = defs
+    .map((def, i) => ({ def, i }))
+    .sort((a, b) => (a.def.chainPosition ?? 50) - (b.def.chainPosition ?? 50) || listed(a.def.name) - listed(b.def.name) || a.i - b.i);
+  return new Map(sorted.map(({ def }, i) => [def.name, i]));
+}
+
 function issuesOf(error: { issues: { path: PropertyKey[]; message: string }[] }): { path: string; message: string }[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
@@ -132,6 +144,7 @@ export class PluginHost {
       const byName = new Map(saved.map((s) => [s.plugin, s]));
       const defaults = this.deps.defaults;
       let order = saved.length ? Math.max(...saved.map((s) => s.order)) + 1 : defaults.length;
+      const fresh = saved.length ? undefined : newAccountOrder(this.deps.registry.list(), defaults);
       let plaintextSecrets = false;
       for (const def of this.deps.registry.list()) {
         const s = byName.get(def.name);
@@ -146,7 +159,7 @@ export class PluginHost {
           config = d.success ? d.data : {};
         }
         const enabled = s ? s.enabled : !saved.length && defaults.includes(def.name);
-        const slotOrder = s ? s.order : defaults.includes(def.name) && !saved.length ? defaults.indexOf(def.name) : order++;
+        const slotOrder = s ? s.order : (fresh?.get(def.name) ?? order++);
         this.slots.set(def.name, { def, enabled, order: slotOrder, config, errors: 0 });
       }
       for (const name of defaults) {

@@ -79,6 +79,11 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   /** zod schema with defaults: validates settings, fills defaults and draws the panel form. */
   config: S;
   /**
+   * Where the plugin goes in a new account's chain: lower runs first (default 50). Plugins that
+   * control others go first (admin-commands: 0); catch-alls last (echo: 100).
+   */
+  chainPosition?: number;
+  /**
    * What the account's transport must offer for this plugin to apply (e.g. `['rooms']`). On an
    * account without them the plugin is not set up and reports which capability is missing.
    */

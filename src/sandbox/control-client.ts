@@ -94,8 +94,8 @@ export class SandboxControlError extends Error {
 export async function callControl<T>(url: string, method: 'GET' | 'POST', body?: unknown): Promise<T> {
   const res = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    // POSTs are always JSON (the control API refuses anything else, see control-guard.ts).
+    ...(method === 'POST' && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) }),
   });
   const text = await res.text();
   let json: unknown;

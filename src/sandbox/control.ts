@@ -198,7 +198,7 @@ const GET: Record<string, Route> = {
   },
 };
 
-/** Koa middleware for /sandbox/api/*. */
+/** Koa middleware for /sandbox/api/* (server.ts checks who may call it first: control-guard.ts). */
 export function controlRoutes(st: SandboxState): (ctx: Context, next: Next) => Promise<void> {
   return async (ctx) => {
     const path = ctx.path.slice('/sandbox/api'.length);

@@ -76,8 +76,8 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
   const log = options.logger ?? silentLogger();
   const st = new SandboxState(opts, options.clock);
   const ilink = new IlinkState(resolveIlinkOptions(options.ilink), st, options.clock, opts.seed);
-  const app = createSandboxApp(st, log, ilink);
   const host = options.host ?? '127.0.0.1';
+  const app = createSandboxApp(st, log, { ilink, host });
   const handler = app.callback();
   const http = createServer(handler);
   // Long polls hold for holdMs; keep Node's own timeouts out of their way.

@@ -5,6 +5,8 @@
 import Koa from 'koa';
 import type { Logger } from '../logger.js';
 import { controlRoutes } from './control.js';
+import { controlGuard } from './control-guard.js';
+import { isClientGone } from '../http/request-errors.js';
 import { makeCtx, type WxCtx } from './http.js';
 import { phonePage } from './phone-page.js';
 import { jslogin, loginPoll, logout, newLoginPage, pushLoginUrl, qrPayload, qrcodeImage } from './routes-login.js';
@@ -87,19 +89,13 @@ async function applyFault(c: WxCtx): Promise<boolean> {
       ctx.req.socket.destroy();
       return true;
     case 'timeout':
-      // Never answer; the socket is dropped after `ms` (or at close) so nothing leaks.
-      await new Promise<void>((resolve) => {
-        const t = st.later(f.ms, resolve);
-        ctx.res.once('close', () => {
-          st.cancelTimer(t);
-          resolve();
-        });
-      });
-      ctx.respond = false;
-      ctx.req.socket.destroy();
+      await holdThenDrop(ctx, st, f.ms);
       return true;
     case 'slow':
       await new Promise<void>((resolve) => st.later(f.ms, resolve));
+      return false;
+    case 'answer-lost':
+      ctx.state.answerLostMs = f.ms;
       return false;
     case 'ret-1205':
       if (c.endpoint === 'synccheck') sendJs(c, synccheckBody(1205, 0));
@@ -108,15 +104,29 @@ async function applyFault(c: WxCtx): Promise<boolean> {
   }
 }
 
+/** Never answer: the socket is dropped after `ms` (or when the client goes) so nothing leaks. */
+async function holdThenDrop(ctx: Koa.Context, st: SandboxState, ms: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const t = st.later(ms, resolve);
+    ctx.res.once('close', () => {
+      st.cancelTimer(t);
+      resolve();
+    });
+  });
+  ctx.respond = false;
+  ctx.req.socket.destroy();
+}
+
 /** Build the Koa app for one sandbox state. */
-export function createSandboxApp(st: SandboxState, log: Logger, ilink?: IlinkState): Koa {
+export function createSandboxApp(st: SandboxState, log: Logger, options: { ilink?: IlinkState; host?: string } = {}): Koa {
+  const { ilink, host = '127.0.0.1' } = options;
   const app = new Koa();
   app.on('error', (err: unknown) => {
-    const e = err as { code?: string };
-    if (e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    if (isClientGone(err)) return;
     log.warn({ err }, 'sandbox request failed');
   });
   const control = controlRoutes(st);
+  const guard = controlGuard(host);
   const phone = phonePage(st);
   const ilinkApi = ilink ? ilinkRoutes(ilink) : undefined;
   const ilinkControl = ilink ? ilinkControlRoutes(ilink) : undefined;
@@ -134,6 +144,7 @@ export function createSandboxApp(st: SandboxState, log: Logger, ilink?: IlinkSta
   app.use(async (ctx, next) => {
     // iLink (ilink.md): its API and CDN by path or real host name, its control API beside the web one.
     if (ilink && ilinkApi && isIlinkRequest(ctx, ilink)) return ilinkApi(ctx);
+    if (ctx.path.startsWith('/sandbox/api/')) guard(ctx);
     if (ilinkControl && ctx.path.startsWith('/sandbox/api/ilink/')) return ilinkControl(ctx);
     if (ctx.path === '/sandbox' || ctx.path.startsWith('/sandbox/')) {
       if (ctx.path.startsWith('/sandbox/api/')) return control(ctx, next);
@@ -153,6 +164,7 @@ export function createSandboxApp(st: SandboxState, log: Logger, ilink?: IlinkSta
     const c = makeCtx(ctx, st);
     if (await applyFault(c)) return;
     await handler(c);
+    if (typeof ctx.state.answerLostMs === 'number') await holdThenDrop(ctx, st, ctx.state.answerLostMs);
   });
   return app;
 }

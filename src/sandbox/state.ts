@@ -47,7 +47,8 @@ export interface JournalEntry {
   mediaKey?: string;
 }
 
-export type FaultKind = 'http-500' | 'timeout' | 'reset' | 'garbage' | 'ret-1205' | 'slow';
+/** `answer-lost`: the request is handled (a send reaches the chat) but its answer is held for `ms` and then dropped. */
+export type FaultKind = 'http-500' | 'timeout' | 'reset' | 'garbage' | 'ret-1205' | 'slow' | 'answer-lost';
 
 export interface Fault {
   kind: FaultKind;

@@ -7,10 +7,10 @@ export interface MessageQuery {
   chatId?: string;
   /**
    * Substring of the text, case-insensitive. Three characters or more are looked up in the full-text
-   * index (trigrams); one or two characters, below a trigram's reach, are compared with LIKE. Either
-   * way a search reads the store in windows of sequence numbers, newest first, and stops starting
-   * new windows after a time budget: a page may then hold fewer than `limit` and still have a
-   * `next` (follow it; nothing is skipped).
+   * index (trigrams). One or two characters, below a trigram's reach, are compared with LIKE, reading
+   * the store in windows of sequence numbers, newest first, and starting no new window after a time
+   * budget: such a page may hold fewer than `limit` and still have a `next` (follow it; nothing is
+   * skipped).
    */
   text?: string;
   /** Keyset cursor: only messages stored before this one (a `next` from the previous page). */
@@ -49,11 +49,8 @@ export interface MessagesRepoOptions {
   searchBudgetMs?: number;
 }
 
-/**
- * Sequence numbers one window of a search covers: LIKE reads every row of it, the index only the
- * matches. Small enough that a call ends soon after its budget (budget + one window).
- */
-export const SEARCH_WINDOW = { like: 5_000, indexed: 20_000 };
+/** Sequence numbers one window of a LIKE search covers: small enough that a call ends soon after its budget. */
+export const LIKE_WINDOW = 5_000;
 
 interface Row {
   seq: number;
@@ -191,11 +188,12 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
         ...(rows.length > limit && { next: rows[limit - 1]!.seq }),
       });
       const top = q.beforeSeq ?? Number.MAX_SAFE_INTEGER;
-      if (!text) return page(db.prepare(sql(false)).all(...args, top, limit + 1) as Row[]);
-      // A search reads windows of sequence numbers downwards until the page is full, the store is
-      // exhausted or the time budget is spent (then `next` resumes at the window's lower edge).
+      // The index finds matches without reading other rows: one query.
+      if (!text || indexed) return page(db.prepare(sql(false)).all(...args, top, limit + 1) as Row[]);
+      // LIKE reads every row: windows of sequence numbers downwards until the page is full, the store
+      // is exhausted or the time budget is spent (then `next` resumes at the window's lower edge).
       const started = performance.now();
-      const window = indexed ? SEARCH_WINDOW.indexed : SEARCH_WINDOW.like;
+      const window = LIKE_WINDOW;
       const stmt = db.prepare(sql(true));
       const lowest = minSeq.get()?.seq ?? 0;
       const rows: Row[] = [];

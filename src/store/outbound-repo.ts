@@ -31,12 +31,22 @@ export interface OutboundTable {
    * state that recovery treats like 'queued' anyway); it reports the in-flight row from memory.
    */
   markSending(id: string): void;
+  /** Committed before each send call: the row is being handed to WeChat now (attempt `attempts`). */
+  markHanded(id: string, at: number, attempts: number): void;
+  /**
+   * WeChat's echo of a row handed before: an own message in the row's chat, of its kind and text,
+   * written at or after `since`, whose MsgId no sent row claims. Returns that MsgId.
+   */
+  findEcho(record: OutboundRecord, since: number): string | undefined;
   markSent(id: string, wechatId: string, at: number, attempts: number): void;
   markFailed(id: string, error: { code?: number; message: string }, attempts: number): void;
-  /** Back to queued after a failed attempt that will be retried. */
-  markRetry(id: string, error: { code?: number; message: string }, attempts: number): void;
+  /**
+   * Back to queued after a failed attempt that will be retried. `outcomeUnknown` (a network
+   * failure) keeps `handedAt`: WeChat may have it, so the echo is looked for before the retry.
+   */
+  markRetry(id: string, error: { code?: number; message: string }, attempts: number, outcomeUnknown?: boolean): void;
   /** The row waits until the user writes again (reply window, quota); `error` says why. */
-  markHeld(id: string, error: { code?: number; message: string }, at: number): void;
+  markHeld(id: string, error: { code?: number; message: string }, at: number, attempts: number): void;
   /** The user wrote: a waiting row is queued again (its reason is kept until it is sent). */
   markReleased(id: string): void;
   /** Rows waiting for the user, in order. */
@@ -71,11 +81,12 @@ interface Row {
   attempts: number;
   created_at: number;
   sent_at: number | null;
+  handed_at: number | null;
   held_at: number | null;
 }
 
 const COLUMNS =
-  'seq, id, account_id, chat_id, type, text, file_name, status, wechat_id, error_code, error_message, source, reply_to, idempotency_key, attempts, created_at, sent_at, held_at';
+  'seq, id, account_id, chat_id, type, text, file_name, status, wechat_id, error_code, error_message, source, reply_to, idempotency_key, attempts, created_at, sent_at, handed_at, held_at';
 
 function toRecord(r: Row): OutboundRecord {
   return {
@@ -96,6 +107,7 @@ function toRecord(r: Row): OutboundRecord {
     attempts: r.attempts,
     createdAt: r.created_at,
     ...(r.sent_at != null && { sentAt: r.sent_at }),
+    ...(r.handed_at != null && { handedAt: r.handed_at }),
     ...(r.held_at != null && { heldAt: r.held_at }),
   };
 }
@@ -115,8 +127,20 @@ export function createOutboundRepo(db: Db): OutboundTable {
     "update outbound set status = 'sent', wechat_id = ?, sent_at = ?, attempts = ?, error_code = null, error_message = null, file_data = null where id = ?",
   );
   const failed = db.prepare("update outbound set status = 'failed', error_code = ?, error_message = ?, attempts = ?, file_data = null where id = ?");
-  const retry = db.prepare("update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ? where id = ?");
-  const held = db.prepare("update outbound set status = 'waiting-for-user', error_code = ?, error_message = ?, held_at = ? where id = ?");
+  const retry = db.prepare(
+    "update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ?, handed_at = case when ? then handed_at end where id = ?",
+  );
+  const handed = db.prepare("update outbound set status = 'sending', handed_at = ?, attempts = ? where id = ?");
+  // The echo of a text carries the same text; of a file its name; images and videos only their kind.
+  const echo = db.prepare<[string, string, number, string, string | null, string | null], { id: string }>(
+    `select m.id from messages m where m.account_id = ? and m.chat_id = ? and m.is_self = 1 and m.created_at >= ? and m.type = ?
+       and (? is null or m.text = ?)
+       and not exists (select 1 from outbound o where o.account_id = m.account_id and o.wechat_id = m.id)
+     order by m.created_at, m.id limit 1`,
+  );
+  const held = db.prepare(
+    "update outbound set status = 'waiting-for-user', error_code = ?, error_message = ?, held_at = ?, handed_at = null, attempts = ? where id = ?",
+  );
   const released = db.prepare("update outbound set status = 'queued', held_at = null where id = ? and status = 'waiting-for-user'");
   const heldRows = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'waiting-for-user' order by seq`);
   const requeue = db.prepare("update outbound set status = 'queued' where account_id = ? and status = 'sending'");
@@ -194,10 +218,17 @@ export function createOutboundRepo(db: Db): OutboundTable {
       return pending.all(account).map(toRecord);
     }),
     markSending: (id) => void sending.run(id),
+    markHanded: (id, at, attempts) => void handed.run(at, attempts, id),
+    findEcho(r, since) {
+      const p = r.type === 'forward' ? this.payload(r.id).message : undefined;
+      const type = r.type === 'forward' ? (p?.type ?? 'text') : r.type;
+      const text = type === 'text' ? (p?.text ?? r.text ?? '') : type === 'file' ? (r.fileName ?? null) : null;
+      return echo.get(r.account, r.chatId, since, type, text, text)?.id;
+    },
     markSent: (id, wechatId, at, attempts) => void sent.run(wechatId, at, attempts, id),
     markFailed: (id, e, attempts) => void failed.run(e.code ?? null, e.message, attempts, id),
-    markRetry: (id, e, attempts) => void retry.run(e.code ?? null, e.message, attempts, id),
-    markHeld: (id, e, at) => void held.run(e.code ?? null, e.message, at, id),
+    markRetry: (id, e, attempts, outcomeUnknown = false) => void retry.run(e.code ?? null, e.message, attempts, outcomeUnknown ? 1 : 0, id),
+    markHeld: (id, e, at, attempts) => void held.run(e.code ?? null, e.message, at, attempts, id),
     markReleased: (id) => void released.run(id),
     held: (account) => heldRows.all(account).map(toRecord),
     list(account, q = {}) {

@@ -137,8 +137,8 @@ describe('admin pages (createAdminApp)', () => {
     assert.equal((await c.post(`/accounts/${account}/plugins/echo/enable`)).status, 302);
     assert.equal(
       stack.manager
-        .get(account)!
-        .plugins.list()
+        .plugins(account)!
+        .list()
         .find((p) => p.name === 'echo')!.enabled,
       true,
     );
@@ -161,8 +161,8 @@ describe('admin pages (createAdminApp)', () => {
     });
     assert.equal(good.status, 302);
     const cfg = stack.manager
-      .get(account)!
-      .plugins.list()
+      .plugins(account)!
+      .list()
       .find((p) => p.name === 'ai')!.config as Record<string, unknown>;
     assert.equal(cfg.maxMessageLength, 900);
     assert.equal(cfg.apiKey, 'sk-secret-value');
@@ -178,8 +178,8 @@ describe('admin pages (createAdminApp)', () => {
     });
     assert.equal(full.status, 302);
     const cfg2 = stack.manager
-      .get(account)!
-      .plugins.list()
+      .plugins(account)!
+      .list()
       .find((p) => p.name === 'ai')!.config as Record<string, unknown>;
     assert.equal(cfg2.maxMessageLength, 700);
     assert.equal(cfg2.privateTrigger, 'prefix');
@@ -245,9 +245,8 @@ describe('admin pages (createAdminApp)', () => {
     assert.match(icon.text, /^<svg /);
   });
 
-  it('serves Prometheus metrics from its own registry', async () => {
-    const res = await c.get('/metrics');
-    assert.equal(res.status, 200);
+  it('counts Prometheus metrics in its own registry (the server serves it at /metrics, test/http/ops.test.ts)', async () => {
+    const res = { text: await stack.admin.metrics.metrics() };
     assert.match(res.text, /weiroto_accounts\{state="online"\} 1/);
     assert.match(res.text, /weiroto_messages_received_total\{account="[^"]+"\} [1-9]/);
     assert.match(res.text, /weiroto_outbox_depth/);

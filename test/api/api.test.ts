@@ -90,9 +90,9 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
     const reused = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages`, { body: { ...body, text: 'other' }, headers: { 'idempotency-key': 'k-1' } });
     assert.equal(reused.status, 422);
     assert.equal(reused.body.error.code, 'idempotency_key_reused');
-    // The outbound state can be read back; ?wait answers once sent.
-    const rec = await h.call('GET', `/api/v1/accounts/${h.bot.id}/outbound/${a.body.id}`);
-    assert.equal(rec.body.status, 'sent');
+    // The outbound state can be read back (the sandbox has the message before the bot has the answer and marks it
+    // sent, so wait for the mark); ?wait answers once sent.
+    await until(async () => (await h.call('GET', `/api/v1/accounts/${h.bot.id}/outbound/${a.body.id}`)).body.status === 'sent', 10_000, 'the send marked sent');
     const room = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages?wait=true`, { body: { to: { room: roomTopic }, text: 'to the room' } });
     assert.equal(room.status, 200);
     assert.equal(room.body.status, 'sent');
@@ -234,12 +234,21 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
       assert.equal(got.json.account, h.bot.id);
       // The delivery log over the API.
       const id = created.body.id as string;
-      const log = await h.call('GET', `/api/v1/webhooks/${id}/deliveries`);
-      assert.equal(log.status, 200);
-      const d = log.body.items[0];
-      const one = await h.call('GET', `/api/v1/webhooks/${id}/deliveries/${d.id}`);
+      // The reply reaches the sandbox before the worker records the attempt: wait for the delivery to be marked.
+      let d: { id: string; status: string } | undefined;
+      await until(
+        async () => {
+          const log = await h.call('GET', `/api/v1/webhooks/${id}/deliveries`);
+          assert.equal(log.status, 200);
+          d = log.body.items[0];
+          return d?.status === 'delivered';
+        },
+        10_000,
+        'the delivery marked delivered',
+      );
+      const one = await h.call('GET', `/api/v1/webhooks/${id}/deliveries/${d!.id}`);
       assert.equal(one.body.attemptLog[0].statusCode, 200);
-      const again = await h.call('POST', `/api/v1/webhooks/${id}/deliveries/${d.id}/redeliver`);
+      const again = await h.call('POST', `/api/v1/webhooks/${id}/deliveries/${d!.id}/redeliver`);
       assert.equal(again.status, 202);
       await until(() => receiver.log.filter((r) => r.id === got.id).length === 2, 10_000, 'the redelivery');
       await new Promise((r) => setTimeout(r, 300));

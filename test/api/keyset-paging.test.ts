@@ -67,24 +67,50 @@ describe('keyset paging over 100,000 messages with equal timestamps', () => {
     assert.equal(pages, TOTAL / 200);
   });
 
-  it("the panel's older links show every message once", async () => {
+  /** Follow a panel list's "older" links from `path`, collecting the ids `row` finds on each page (each must be new). */
+  async function walkPanel(path: string, row: RegExp): Promise<{ seen: Set<string>; pages: number }> {
     const c = new Client(stack.url);
     await c.get('/login');
     assert.equal((await c.post('/login', { username: 'admin', password: 'paging password 1' })).status, 302);
     const seen = new Set<string>();
-    let path: string | undefined = `/accounts/${account}/messages?per=500`;
     let pages = 0;
-    while (path) {
-      const page = await c.get(path);
+    for (let next: string | undefined = path; next; pages++) {
+      const page = await c.get(next);
       assert.equal(page.status, 200);
-      for (const [, id] of page.text.matchAll(/<tr class="msg[^"]*" data-id="([^"]+)"/g)) {
+      for (const [, id] of page.text.matchAll(row)) {
         assert.ok(!seen.has(id!), `${id} repeated`);
         seen.add(id!);
       }
-      path = /<a id="older" href="([^"]+)"/.exec(page.text)?.[1]?.replaceAll('&amp;', '&');
-      pages++;
+      next = /<a id="older" href="([^"]+)"/.exec(page.text)?.[1]?.replaceAll('&amp;', '&');
     }
+    return { seen, pages };
+  }
+
+  it("the panel's older links show every message once", async () => {
+    const { seen, pages } = await walkPanel(`/accounts/${account}/messages?per=500`, /<tr class="msg[^"]*" data-id="([^"]+)"/g);
     assert.equal(seen.size, TOTAL);
     assert.equal(pages, TOTAL / 500);
+  });
+
+  it('the audit log and the webhook delivery log page on their unique ids too', async () => {
+    for (let i = 0; i < 250; i++) await stack.store.audit.record({ actor: 'test', action: 'paging.check', target: `entry-${i}` });
+    const audit = await walkPanel('/audit', /<td[^>]*>(entry-\d+)<\/td>/g);
+    assert.equal(audit.seen.size, 250);
+    const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const created = await fetch(`${stack.url}/api/v1/webhooks`, { method: 'POST', headers: auth, body: JSON.stringify({ url: 'http://127.0.0.1:9/hook' }) });
+    const endpoint = ((await created.json()) as { id: string }).id;
+    for (let i = 0; i < 120; i++) assert.equal((await fetch(`${stack.url}/api/v1/webhooks/${endpoint}/test`, { method: 'POST', headers: auth })).status, 202);
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const res = await fetch(`${stack.url}/api/v1/webhooks/${endpoint}/deliveries?limit=25${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
+      const body = (await res.json()) as { items: { id: number }[]; next?: string };
+      for (const d of body.items) {
+        assert.ok(!seen.has(String(d.id)), `delivery ${d.id} repeated`);
+        seen.add(String(d.id));
+      }
+      cursor = body.next;
+    } while (cursor);
+    assert.equal(seen.size, 120);
   });
 });

@@ -50,17 +50,18 @@ describe('createIdempotencyStore()', () => {
 });
 
 describe('createApiTokens()', () => {
-  it('ensureToken makes API_TOKEN valid once, and again after a revoke', () => {
+  it('ensureToken makes API_TOKEN valid once; a revoke is final', () => {
     const db = openDatabase(mkdtempSync(join(dir, 't-')));
     const tokens = createApiTokens(db);
     const a = tokens.ensureToken('config-token-0123456789');
     const b = tokens.ensureToken('config-token-0123456789');
     assert.equal(a.id, b.id);
+    assert.equal(a.source, 'config');
     assert.equal(tokens.list().length, 1);
     tokens.revoke(a.id);
     assert.equal(tokens.verify('config-token-0123456789'), undefined);
-    tokens.ensureToken('config-token-0123456789');
-    assert.equal(tokens.verify('config-token-0123456789')?.id, a.id);
+    assert.ok(tokens.ensureToken('config-token-0123456789').revokedAt, 'ensureToken reports the revocation');
+    assert.equal(tokens.verify('config-token-0123456789'), undefined, 'and does not undo it');
     assert.throws(() => tokens.create('  '), /name/);
     db.close();
   });

@@ -13,7 +13,10 @@ import { runCompare } from '../../bench/compare/run.js';
 import { quantile } from '../../bench/compare/measure.js';
 
 describe('bench/compare harness (tiny sizes)', () => {
-  it('measures all three clients and the scale part, and reports every target', { timeout: 55_000 }, async () => {
+  // No budget for the whole test: it is seconds of CPU work in four processes, so its wall time follows the machine's
+  // load (6 s idle, 57 s under the stress loop, where a 55 s budget failed it). Every step bounds its own hang with a
+  // named error instead (QR 120 s, ready 120 s, each echo 15 s, the burst 180 s, each stop 12-20 s).
+  it('measures all three clients and the scale part, and reports every target', async () => {
     // weiroto runs from dist/ (as `weiroto start` does); build it when missing.
     if (!existsSync(join(ROOT, 'dist/src/cli.js'))) {
       const r = spawnSync(process.execPath, [join(ROOT, 'bin/weiroto.js'), 'help'], { cwd: ROOT });

@@ -74,7 +74,7 @@ describe('conversation (fake transport): bot + pipeline + echo', () => {
   it('non-text messages get no echo, and the trace says why', async () => {
     const fake = chat.fake!;
     const handled = new Promise<string | undefined>((resolve) => {
-      const off = chat.bot.on('handled', (t) => {
+      const off = chat.runtime.onHandled((t) => {
         off();
         resolve(t.reason);
       });
@@ -87,7 +87,7 @@ describe('conversation (fake transport): bot + pipeline + echo', () => {
   });
 
   it('messages, traces and statistics are stored', async () => {
-    await chat.bot.idle();
+    await chat.runtime.idle();
     await new Promise((r) => setImmediate(r));
     const msgs = (await chat.store.messages.list(chat.bot.id, { text: 'hello there' })).items;
     assert.equal(msgs.length, 1);

@@ -1,16 +1,15 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccountManager } from '../../src/bot/account-manager.js';
+import { AccountManager } from '../../src/accounts/account-manager.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { openStore } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
-import { packageRoot } from '../../src/util/paths.js';
 import { waitUntil } from '../helpers/conversation.js';
 import { RecordingTransport } from './fixtures/recording-transport.js';
+import { spawnChild } from '../helpers/child.js';
 
 const N = 300;
 
@@ -20,21 +19,13 @@ describe('outbound queue durability (kill -9 mid-burst)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a restarted process sends every accepted message that the killed one had not sent', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), 'test/bot/fixtures/burst-child.ts'), dir, sentLog, String(N)], {
-      cwd: packageRoot(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
-    await waitUntil(() => out.includes(`accepted ${N}`) || child.exitCode !== null, 30_000, `the child to accept ${N} sends (${err})`);
-    assert.ok(out.includes(`accepted ${N}`), err);
+    const child = spawnChild('test/bot/fixtures/burst-child.ts', [dir, sentLog, String(N)]);
+    await waitUntil(() => child.out().includes(`accepted ${N}`) || child.exitCode !== null, 30_000, `the child to accept ${N} sends`);
+    assert.ok(child.out().includes(`accepted ${N}`), child.err());
     // Let a few go out, then kill it hard in the middle of the burst.
     await waitUntil(() => existsSync(sentLog) && readFileSync(sentLog, 'utf8').split('\n').length > 10, 10_000, 'some sends');
     child.kill('SIGKILL');
-    assert.equal(await exited, 'SIGKILL');
+    assert.equal(await child.exited, 'SIGKILL');
     const beforeRestart = readFileSync(sentLog, 'utf8').split('\n').filter(Boolean);
     assert.ok(beforeRestart.length < N, `killed mid-burst (${beforeRestart.length} of ${N} sent)`);
 

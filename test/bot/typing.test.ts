@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AccountManager } from '../../src/bot/account-manager.js';
+import { AccountManager } from '../../src/accounts/account-manager.js';
 import { PluginRegistry, definePlugin } from '../../src/pipeline/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';

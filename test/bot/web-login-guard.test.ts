@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccountManager } from '../../src/bot/account-manager.js';
+import { AccountManager } from '../../src/accounts/account-manager.js';
 import { WEB_LOGIN_BLOCKED } from '../../src/bot/web-login-guard.js';
 import type { BotEvent } from '../../src/bot/types.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';

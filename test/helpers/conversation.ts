@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccountManager } from '../../src/bot/account-manager.js';
+import { AccountManager } from '../../src/accounts/account-manager.js';
+import type { AccountRuntime } from '../../src/accounts/account-runtime.js';
+import type { PluginHost } from '../../src/pipeline/plugin-host.js';
 import type { Bot } from '../../src/bot/bot.js';
 import { PluginRegistry, type PluginDefinition } from '../../src/pipeline/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -44,6 +46,9 @@ export interface ChatView {
 
 export interface Conversation extends ChatView {
   bot: Bot;
+  /** The account's runtime (scheduling, traces) and its plugins. */
+  runtime: AccountRuntime;
+  plugins: PluginHost;
   manager: AccountManager;
   store: Store;
   /** The fake transport (fake mode only). */
@@ -123,7 +128,9 @@ export async function createConversation(options: ConversationOptions = {}): Pro
 
   const traces: DecisionTrace[] = [];
   const wakers = new Set<() => void>();
-  bot.on('handled', (t) => {
+  const runtime = manager.runtime(bot.id)!;
+  const plugins = runtime.plugins;
+  runtime.onHandled((t) => {
     traces.push(t);
     for (const w of wakers) w();
   });
@@ -215,11 +222,13 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     store,
     ...(fake && { fake }),
     inRoom: (r, o = {}) => view({ ...o, room: r }),
-    configure: (plugin, config) => bot.plugins.configure(plugin, config),
-    enable: (plugin) => bot.plugins.enable(plugin),
-    disable: (plugin) => bot.plugins.disable(plugin),
+    plugins,
+    runtime,
+    configure: (plugin, config) => plugins.configure(plugin, config),
+    enable: (plugin) => plugins.enable(plugin),
+    disable: (plugin) => plugins.disable(plugin),
     async idle() {
-      await bot.plugins.idle();
+      await plugins.idle();
       await bot.queue.idle();
     },
     async close() {

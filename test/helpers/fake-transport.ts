@@ -132,6 +132,8 @@ export class FakeTransport implements Transport {
     this.emit('login', { self: this.selfContact });
     this.emit('ready', { contacts: this.contactsById.size, rooms: this.roomsById.size });
     this.emit('step', { step: 'online' });
+    // Like a first sync: nothing is pending on this fake's side (the queue waits for one to judge doubtful sends).
+    this.emit('heartbeat', { at: this.now() });
   }
 
   async stop(): Promise<void> {

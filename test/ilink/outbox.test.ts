@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccountManager } from '../../src/bot/account-manager.js';
+import { AccountManager } from '../../src/accounts/account-manager.js';
 import type { Bot } from '../../src/bot/bot.js';
 import type { OutboundRecord } from '../../src/bot/types.js';
 import type { Message } from '../../src/transport/model.js';

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import type { IlinkControl } from '../../src/sandbox/index.js';
 import { IlinkTransport, type IlinkTransportOptions } from '../../src/ilink/index.js';
-import { AccountManager } from '../../src/bot/account-manager.js';
+import { AccountManager } from '../../src/accounts/account-manager.js';
 import type { Bot } from '../../src/bot/bot.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -210,7 +210,7 @@ describe('iLink account against the sandbox (AccountManager, Bot, echo plugin, S
   });
 
   it('12 API sends after one user message: 10 delivered, the rest after the next user message', async () => {
-    await bot.plugins.disable('echo');
+    await manager.plugins('il')!.disable('echo');
     const since = (await il.sent()).next;
     const got: Message[] = [];
     const off = bot.on('message', (m) => got.push(m));
@@ -225,7 +225,7 @@ describe('iLink account against the sandbox (AccountManager, Bot, echo plugin, S
     await waitUntil(async () => (await store.outbound.list('il', { status: 'waiting-for-user' })).length === 0, 15_000, 'none held');
     await il.waitForSent((m) => texts(m.items) === 'n11', { since, timeoutMs: 15_000 });
     off();
-    await bot.plugins.enable('echo');
+    await manager.plugins('il')!.enable('echo');
     sent = (await il.sent(since)).messages;
     assert.deepEqual(
       sent.map((m) => texts(m.items)),

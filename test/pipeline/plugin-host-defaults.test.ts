@@ -47,9 +47,9 @@ describe('PluginHost host-provided values', () => {
     });
     try {
       await chat.shouldReply('config?', 'http://env.example/v1|env-model');
-      await chat.bot.plugins.configure('probe', { endpoint: 'http://saved.example/v1', model: '' });
+      await chat.plugins.configure('probe', { endpoint: 'http://saved.example/v1', model: '' });
       await chat.shouldReply('config?', 'http://saved.example/v1|env-model');
-      const saved = chat.bot.plugins.list().find((p) => p.name === 'probe')!.config as { model: string };
+      const saved = chat.plugins.list().find((p) => p.name === 'probe')!.config as { model: string };
       assert.equal(saved.model, '', 'the stored settings stay as written; only setup sees the default');
     } finally {
       await chat.close();

@@ -95,7 +95,7 @@ describe('PluginHost: error boundaries', () => {
       assert.equal(rows[0]!.kind, kind);
       assert.equal(rows[0]!.messageId, r.trace.messageId);
       assert.ok(errors.some((e) => e.plugin === plugin && e.message.includes(plugin)));
-      const info = chat.bot.plugins.list().find((p) => p.name === plugin)!;
+      const info = chat.plugins.list().find((p) => p.name === plugin)!;
       assert.equal(info.errors, 1);
     });
   }
@@ -118,7 +118,7 @@ describe('PluginHost: run-time settings', () => {
 
   it('starts with BOT_PLUGINS as defaults when the account saved nothing', async () => {
     assert.deepEqual(
-      chat.bot.plugins.list().map((p) => [p.name, p.enabled]),
+      chat.plugins.list().map((p) => [p.name, p.enabled]),
       [
         ['greeter', true],
         ['tail', false],
@@ -133,9 +133,9 @@ describe('PluginHost: run-time settings', () => {
     await chat.enable('tail');
     await chat.shouldReply('other', 'tail:other');
     await chat.shouldReply('hi', 'hello');
-    await chat.bot.plugins.reorder(['tail']);
+    await chat.plugins.reorder(['tail']);
     await chat.shouldReply('hi', 'tail:hi');
-    await chat.bot.plugins.reorder(['greeter', 'tail']);
+    await chat.plugins.reorder(['greeter', 'tail']);
     const cfg = await chat.configure('greeter', { word: 'hey', times: 2 });
     assert.deepEqual(cfg, { word: 'hey', times: 2 });
     await chat.shouldReply('hi', 'hey hey');
@@ -149,7 +149,7 @@ describe('PluginHost: run-time settings', () => {
       assert.deepEqual(e.issues.map((i) => i.path).sort(), ['times', 'word']);
       return true;
     });
-    assert.deepEqual(chat.bot.plugins.list().find((p) => p.name === 'greeter')!.config, { word: 'hey', times: 2 });
+    assert.deepEqual(chat.plugins.list().find((p) => p.name === 'greeter')!.config, { word: 'hey', times: 2 });
   });
 
   it('stores settings; a disabled plugin keeps its config; a new host reads them back', async () => {

@@ -158,7 +158,6 @@ export async function startPlugin(def: PluginDefinition, config: unknown, o: Har
     // The fake model servers listen on 127.0.0.1; the guard itself is tested in test/process/ai-key.test.ts.
     httpPolicy: { allowPrivate: true },
   });
-  bot.plugins = host; // as the real Bot carries it (admin-commands finds it there)
   await host.init();
   let seq = 0;
   const h: Harness = {

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { RawClient } from './raw-client.js';
+import { waitUntil } from '../helpers/wait.js';
 
 // The phone page in real Chromium: a tiny raw client plays the bot (login, sync loop, echo
 // replies); the page scans and confirms its QR, sends a message and shows the reply live.
@@ -77,6 +78,36 @@ describe('sandbox phone page (Chromium)', { skip: existsSync(CHROMIUM) ? false :
     await page.fill('#composer-text', 'group hello');
     await page.click('#composer-send');
     await page.locator('#log li.entry.out', { hasText: 'echo: group hello' }).waitFor({ timeout: 10_000 });
+  });
+
+  it('shows each message once even when journal answers are slow (pollers must not overlap on the same cursor)', async () => {
+    // A slow network: every journal answer arrives 1.2 s late, longer than the page's polling interval.
+    // Overlapping polls would each carry the same `since` and append the same entries twice.
+    let answered = 0;
+    let overlapping = 0;
+    let inFlight = 0;
+    await page.route('**/sandbox/api/journal*', async (route) => {
+      inFlight++;
+      overlapping = Math.max(overlapping, inFlight);
+      const res = await route.fetch();
+      await new Promise((r) => setTimeout(r, 1200));
+      inFlight--;
+      await route.fulfill({ response: res });
+      answered++;
+    });
+    await page.fill('#composer-text', 'only once');
+    await page.click('#composer-send');
+    await page.locator('#log li.entry.out', { hasText: 'echo: only once' }).waitFor({ timeout: 15_000 });
+    // Let two more journal answers land, so that any overlapping poll has delivered its copy.
+    const seen = answered;
+    await waitUntil(() => answered >= seen + 2, 15_000, 'two more journal answers');
+    assert.equal(await page.locator('#log li.entry', { hasText: 'only once' }).count(), 2, 'the message and its echo, each once');
+    assert.equal(await page.locator('#feed li.entry', { hasText: 'only once' }).count(), 2, 'the feed lists each once too');
+    assert.equal(overlapping, 1, 'at most one journal request in flight');
+    await page.unroute('**/sandbox/api/journal*');
+  });
+
+  it('a phone-side logout shows on the page', async () => {
     await page.click('button[data-event="logout"]');
     await page.locator('#account-state.offline').waitFor({ timeout: 10_000 });
   });

@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, openStore } from '../../src/store/index.js';
-import { SEARCH_WINDOW, createMessagesRepo, type MessagesTable } from '../../src/store/messages-repo.js';
+import { LIKE_WINDOW, createMessagesRepo, type MessagesTable } from '../../src/store/messages-repo.js';
 import { packageRoot } from '../../src/util/paths.js';
 import type { Message } from '../../src/transport/model.js';
 
@@ -34,6 +34,22 @@ function searchAll(repo: MessagesTable, account: string, text: string, limit = 5
 }
 
 describe('message search (FTS5 trigram)', () => {
+  it("better-sqlite3's SQLite has FTS5 and the trigram tokenizer (3.34 or later)", () => {
+    const dir = tmp();
+    const store = openStore({ dataDir: dir });
+    try {
+      const options = (store.db.pragma('compile_options') as { compile_options: string }[]).map((o) => o.compile_options);
+      assert.ok(options.includes('ENABLE_FTS5'), options.join(', '));
+      const [major, minor] = (store.db.prepare('select sqlite_version() as v').get() as { v: string }).v.split('.').map(Number);
+      assert.ok(major! > 3 || (major === 3 && minor! >= 34), 'trigram needs SQLite 3.34');
+      const tokenizer = store.db.prepare("select sql from sqlite_master where name = 'messages_fts'").get() as { sql: string };
+      assert.match(tokenizer.sql, /tokenize = 'trigram'/);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('migration 040 backfills rows written before it, in time order, and they are searchable', () => {
     const dir = tmp();
     const old = join(dir, 'old-migrations');
@@ -106,13 +122,13 @@ describe('message search (FTS5 trigram)', () => {
     }
   });
 
-  it('a search reads bounded windows per call and, following next, still finds every match exactly once', () => {
+  it('a short search reads bounded windows per call and, following next, still finds every match exactly once', () => {
     const dir = tmp();
     const store = openStore({ dataDir: dir });
     // The SQLite table itself (synchronous), as the store's asynchronous repository serves it.
     const messages = createMessagesRepo(store.db);
     try {
-      const total = SEARCH_WINDOW.like * 3 + 123;
+      const total = LIKE_WINDOW * 3 + 123;
       const wanted = new Set<string>();
       store.db.transaction(() => {
         for (let i = 0; i < total; i++) {
@@ -124,12 +140,12 @@ describe('message search (FTS5 trigram)', () => {
       // No time budget: each call reads exactly one window, so the page counts are known.
       const oneWindow = createMessagesRepo(store.db, { searchBudgetMs: 0 });
       const short = searchAll(oneWindow, 'a', '龙', 20);
-      assert.equal(short.pages, Math.ceil(total / SEARCH_WINDOW.like), 'one LIKE window per call');
+      assert.equal(short.pages, Math.ceil(total / LIKE_WINDOW), 'one LIKE window per call');
       assert.equal(new Set(short.ids).size, short.ids.length, 'no repeats');
       assert.deepEqual(new Set(short.ids), wanted);
       const indexed = searchAll(oneWindow, 'a', '号 龙', 20);
       assert.deepEqual(new Set(indexed.ids), wanted);
-      assert.equal(indexed.pages, Math.ceil(wanted.size / 20), 'one index window holds them all: full pages');
+      assert.equal(indexed.pages, Math.ceil(wanted.size / 20), 'the index fills every page');
       // The default budget: pages fill as far as time allows; the walk is the same.
       for (const text of ['龙', '号 龙']) {
         const walk = searchAll(messages, 'a', text, 20);

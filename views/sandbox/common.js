@@ -51,5 +51,40 @@ window.sandboxPage = (function () {
     });
   }
 
-  return { $: $, el: el, caller: caller, errorLine: errorLine, readFile: readFile };
+  /**
+   * Wraps a poller (a function returning a promise) so that at most one run is in flight. Pollers read
+   * from a cursor (`since`) that only moves when an answer arrives; two overlapping runs would send the
+   * same cursor and both append the same entries (the phone page then showed a message twice). A call
+   * made while a run is in flight is not dropped: one more run follows, from the cursor the first left.
+   */
+  function serial(run) {
+    var running = null;
+    var again = false;
+    function go() {
+      if (running) {
+        again = true;
+        return running;
+      }
+      running = Promise.resolve()
+        .then(run)
+        .then(
+          function () {
+            running = null;
+            if (again) {
+              again = false;
+              return go();
+            }
+          },
+          function (err) {
+            running = null;
+            again = false;
+            throw err;
+          },
+        );
+      return running;
+    }
+    return go;
+  }
+
+  return { $: $, el: el, caller: caller, errorLine: errorLine, readFile: readFile, serial: serial };
 })();

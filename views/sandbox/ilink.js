@@ -151,7 +151,8 @@
     if (atBottom) log.scrollTop = log.scrollHeight;
   }
 
-  function refresh() {
+  // One refresh at a time (see serial in common.js): the interval and a send both ask for news from `since`.
+  var refresh = page.serial(function () {
     return Promise.all([call('GET', '/state'), call('GET', '/chat?since=' + since)]).then(function (r) {
       state = r[0];
       lines = lines.concat(r[1].lines);
@@ -161,7 +162,7 @@
       renderBot();
       renderLog();
     }, showError);
-  }
+  });
 
   $('composer-type').addEventListener('change', function () {
     var t = this.value;

@@ -145,8 +145,9 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function poll() {
-    call('GET', '/journal?since=' + since)
+  // One journal request at a time (see serial in common.js): the interval and a send both ask for news.
+  var poll = page.serial(function () {
+    return call('GET', '/journal?since=' + since)
       .then(function (j) {
         if (j.entries.length) {
           journal = journal.concat(j.entries).slice(-2000);
@@ -164,7 +165,7 @@
       .catch(function () {
         /* the sandbox may be restarting */
       });
-  }
+  });
 
   function refresh() {
     return call('GET', '/state')

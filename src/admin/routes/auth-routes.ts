@@ -1,8 +1,9 @@
 /** First-run setup, login, logout and the language switch. */
 import { SESSION_COOKIE_NAME } from '../cookies.js';
-import { hashPassword, passwordProblem, verifyPassword } from '../passwords.js';
+import { DUMMY_HASH, hashPassword, needsRehash, passwordProblem, verifyPassword } from '../passwords.js';
 import { isLocale, pickLocale, translator } from '../i18n.js';
 import { fail, type AdminContext, type RouteDef } from '../router.js';
+import { fromLoopback } from '../setup-gate.js';
 import { audit, back, field, page, type Services } from '../services.js';
 
 /** Only local paths: an open redirect through `next` would send users anywhere. */
@@ -18,11 +19,16 @@ export function authRoutes(s: Services): RouteDef[] {
     ctx.cookies.set(SESSION_COOKIE_NAME, s.signer.sign(session.id), {
       httpOnly: true,
       sameSite: 'lax',
-      secure: s.secureCookies,
+      secure: s.secureCookies || ctx.secure,
       maxAge: s.sessionTtlMs,
       signed: false,
       overwrite: true,
     });
+  };
+
+  const setupPage = (ctx: AdminContext, error: string | undefined, username: string): void => {
+    const code = typeof ctx.query.code === 'string' ? ctx.query.code : field(ctx, 'code');
+    page(s, ctx, 'setup', { title: ctx.state.t('setup.title'), error, username, needsCode: !fromLoopback(ctx), code });
   };
 
   return [
@@ -32,7 +38,7 @@ export function authRoutes(s: Services): RouteDef[] {
       access: 'public',
       handler: (ctx) => {
         if (s.users.count() > 0) return ctx.redirect('/login');
-        page(s, ctx, 'setup', { title: ctx.state.t('setup.title'), error: undefined, username: 'admin' });
+        setupPage(ctx, undefined, 'admin');
       },
     },
     {
@@ -43,13 +49,17 @@ export function authRoutes(s: Services): RouteDef[] {
         const t = ctx.state.t;
         if (s.users.count() > 0) fail(ctx, 403, t('setup.done'));
         const username = field(ctx, 'username').trim() || 'admin';
+        if (!s.setupGate.admits(ctx, field(ctx, 'code').trim())) {
+          ctx.status = 403;
+          return setupPage(ctx, t('setup.badCode'), username);
+        }
         const password = field(ctx, 'password');
         const problem = !USERNAME.test(username)
           ? 'user.badName'
           : (passwordProblem(password) ?? (password !== field(ctx, 'confirm') ? 'password.mismatch' : undefined));
         if (problem) {
           ctx.status = 422;
-          return page(s, ctx, 'setup', { title: t('setup.title'), error: t(problem), username });
+          return setupPage(ctx, t(problem), username);
         }
         const hash = await hashPassword(password);
         // Checked again after the slow hash: two first visitors must not both become admin.
@@ -58,7 +68,8 @@ export function authRoutes(s: Services): RouteDef[] {
         ctx.state.user = user;
         await audit(s, ctx, 'user.create', username, { role: 'admin', setup: true });
         startSession(ctx, user.id);
-        back(ctx, '/accounts', 'flash.welcome');
+        // The demo (or a data folder from before) may already hold an account: then there is nothing to add.
+        back(ctx, '/accounts', s.deps.manager.list().length ? 'flash.welcomeAccounts' : 'flash.welcome');
       },
     },
     {
@@ -80,23 +91,26 @@ export function authRoutes(s: Services): RouteDef[] {
         const t = ctx.state.t;
         const username = field(ctx, 'username').trim();
         const next = safeNext(field(ctx, 'next') || '/accounts');
-        const keys = [`ip:${ctx.ip}`, `user:${username.toLowerCase()}`];
-        const wait = Math.max(...keys.map((k) => s.limiter.blockedFor(k)));
-        if (wait > 0) {
+        // Counted before the slow check: parallel guesses cannot all pass a check made before any of them failed.
+        const attempt = s.throttle.begin(ctx.ip, username);
+        if (!attempt.ok) {
+          const seconds = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
           ctx.status = 429;
-          ctx.set('Retry-After', String(Math.ceil(wait / 1000)));
-          return page(s, ctx, 'login', { title: t('login.title'), error: t('login.tooMany', { minutes: Math.ceil(wait / 60_000) }), next, username });
+          ctx.set('Retry-After', String(seconds));
+          const error = attempt.scope === 'pair' ? t('login.tooMany', { minutes: Math.ceil(seconds / 60) }) : t('login.busy', { seconds });
+          return page(s, ctx, 'login', { title: t('login.title'), error, next, username });
         }
         const found = s.users.byName(username);
-        // A dummy hash keeps the timing of unknown users close to that of known ones.
-        const ok = await verifyPassword(field(ctx, 'password'), found?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA');
+        const password = field(ctx, 'password');
+        // The dummy hash keeps the timing of unknown users close to that of known ones.
+        const ok = (await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH)) && !!found;
+        attempt.settle(ok);
         if (!found || !ok) {
-          for (const k of keys) s.limiter.fail(k);
           await s.deps.store.audit.record({ actor: 'anonymous', action: 'login.failed', target: username.slice(0, 64), details: { ip: ctx.ip } });
           ctx.status = 401;
           return page(s, ctx, 'login', { title: t('login.title'), error: t('login.wrong'), next, username });
         }
-        for (const k of keys) s.limiter.reset(k);
+        if (needsRehash(found.passwordHash)) s.users.setPassword(found.user.id, await hashPassword(password));
         ctx.state.user = found.user;
         await audit(s, ctx, 'login', found.user.username, { ip: ctx.ip });
         startSession(ctx, found.user.id);
@@ -111,7 +125,7 @@ export function authRoutes(s: Services): RouteDef[] {
         const sid = s.signer.unsign(ctx.cookies.get(SESSION_COOKIE_NAME));
         if (sid) s.users.endSession(sid);
         await audit(s, ctx, 'logout', ctx.state.user?.username);
-        ctx.cookies.set(SESSION_COOKIE_NAME, '', { httpOnly: true, sameSite: 'lax', maxAge: 0, overwrite: true });
+        ctx.cookies.set(SESSION_COOKIE_NAME, '', { httpOnly: true, sameSite: 'lax', secure: s.secureCookies || ctx.secure, maxAge: 0, overwrite: true });
         ctx.redirect('/login');
       },
     },

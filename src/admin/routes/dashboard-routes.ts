@@ -5,7 +5,7 @@
  */
 import { dayOf } from '../../util/day.js';
 import type { RouteDef } from '../router.js';
-import { botOf, page, type Services } from '../services.js';
+import { botOf, page, type Services, pluginsOf } from '../services.js';
 
 const DAY = 86_400_000;
 
@@ -61,9 +61,8 @@ export function dashboardRoutes(s: Services): RouteDef[] {
           month,
           outboxDepth: (await outbound.pendingByAccount()).find((p) => p.account === bot.id)?.count ?? 0,
           failedToday: await outbound.countFailedSince(bot.id, now - (now % DAY)),
-          syncLag: info.lastSyncAt ? now - info.lastSyncAt : undefined,
           errors: await pluginErrors.list(bot.id, { limit: 10 }),
-          plugins: bot.plugins.list(),
+          plugins: pluginsOf(s, bot).list(),
         });
       },
     },

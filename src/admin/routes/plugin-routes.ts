@@ -3,13 +3,15 @@
  * the schema's own validation messages), and a rules editor with JSON import/export for plugins
  * whose config holds a `rules` list (auto-reply).
  */
-import type { AdminBot } from '../deps.js';
+import type { AdminBot, AdminPluginState } from '../deps.js';
 import { fail, type AdminContext, type RouteDef } from '../router.js';
 import { configFromForm, formFields, issuesOf, type FormField } from '../schema-form.js';
-import { audit, back, botOf, field, page, type Services } from '../services.js';
+import { audit, back, botOf, field, page, pluginsOf, type Services } from '../services.js';
 
-function pluginOf(ctx: AdminContext, bot: AdminBot): ReturnType<AdminBot['plugins']['list']>[number] {
-  const p = bot.plugins.list().find((x) => x.name === ctx.state.params.name);
+function pluginOf(s: Services, ctx: AdminContext, bot: AdminBot): AdminPluginState {
+  const p = pluginsOf(s, bot)
+    .list()
+    .find((x) => x.name === ctx.state.params.name);
   if (!p) fail(ctx, 404, ctx.state.t('error.noPlugin'));
   return p;
 }
@@ -39,15 +41,15 @@ export function pluginRoutes(s: Services): RouteDef[] {
     access: 'operator',
     handler: async (ctx) => {
       const bot = botOf(s, ctx);
-      const p = pluginOf(ctx, bot);
-      await (on ? bot.plugins.enable(p.name) : bot.plugins.disable(p.name));
+      const p = pluginOf(s, ctx, bot);
+      await (on ? pluginsOf(s, bot).enable(p.name) : pluginsOf(s, bot).disable(p.name));
       await audit(s, ctx, on ? 'plugin.enable' : 'plugin.disable', `${bot.id}/${p.name}`);
       back(ctx, base(bot), on ? 'flash.enabled' : 'flash.disabled');
     },
   });
 
   const renderForm = async (ctx: AdminContext, bot: AdminBot, errors: Record<string, string>, other: string[], fields?: FormField[]): Promise<void> => {
-    const p = pluginOf(ctx, bot);
+    const p = pluginOf(s, ctx, bot);
     const schema = s.deps.registry.jsonSchema(p.name);
     const rules = hasRules(schema);
     page(s, ctx, 'plugin', {
@@ -64,7 +66,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
 
   const saveConfig = async (_ctx: AdminContext, bot: AdminBot, name: string, config: unknown): Promise<{ path: string; message: string }[] | undefined> => {
     try {
-      await bot.plugins.configure(name, config);
+      await pluginsOf(s, bot).configure(name, config);
       return undefined;
     } catch (e) {
       const issues = issuesOf(e);
@@ -74,7 +76,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
   };
 
   const rulesPage = (ctx: AdminContext, bot: AdminBot, text: string | undefined, problems: string[]): void => {
-    const p = pluginOf(ctx, bot);
+    const p = pluginOf(s, ctx, bot);
     const rules = ((p.config as { rules?: unknown[] }).rules ?? []) as Record<string, unknown>[];
     page(s, ctx, 'rules', {
       title: ctx.state.t('rules.title'),
@@ -87,7 +89,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
   };
 
   const saveRules = async (ctx: AdminContext, bot: AdminBot, text: string): Promise<void> => {
-    const p = pluginOf(ctx, bot);
+    const p = pluginOf(s, ctx, bot);
     let rules: unknown;
     try {
       rules = JSON.parse(text);
@@ -120,7 +122,9 @@ export function pluginRoutes(s: Services): RouteDef[] {
       access: 'viewer',
       handler: (ctx) => {
         const bot = botOf(s, ctx);
-        const plugins = bot.plugins.list().sort((a, b) => a.order - b.order);
+        const plugins = pluginsOf(s, bot)
+          .list()
+          .sort((a, b) => a.order - b.order);
         page(s, ctx, 'plugins', { title: ctx.state.t('plugins.title'), info: bot.info(), plugins });
       },
     },
@@ -132,8 +136,8 @@ export function pluginRoutes(s: Services): RouteDef[] {
       access: 'operator',
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
-        const p = pluginOf(ctx, bot);
-        const names = bot.plugins
+        const p = pluginOf(s, ctx, bot);
+        const names = pluginsOf(s, bot)
           .list()
           .sort((a, b) => a.order - b.order)
           .map((x) => x.name);
@@ -141,7 +145,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
         const j = field(ctx, 'dir') === 'up' ? i - 1 : i + 1;
         if (j >= 0 && j < names.length) {
           [names[i], names[j]] = [names[j]!, names[i]!];
-          await bot.plugins.reorder(names);
+          await pluginsOf(s, bot).reorder(names);
           await audit(s, ctx, 'plugin.order', bot.id, { order: names });
         }
         back(ctx, base(bot), 'flash.saved');
@@ -159,7 +163,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
       access: 'operator',
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
-        const p = pluginOf(ctx, bot);
+        const p = pluginOf(s, ctx, bot);
         const schema = s.deps.registry.jsonSchema(p.name);
         const fields = formFields(schema, p.config, hasRules(schema) ? ['rules'] : []);
         const { config, problems } = configFromForm(fields, ctx.state.form, p.config);
@@ -201,7 +205,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
       access: 'viewer',
       handler: (ctx) => {
         const bot = botOf(s, ctx);
-        const p = pluginOf(ctx, bot);
+        const p = pluginOf(s, ctx, bot);
         ctx.attachment(`${p.name}-rules-${bot.id}.json`);
         ctx.type = 'application/json';
         ctx.body = JSON.stringify((p.config as { rules?: unknown[] }).rules ?? [], null, 2);
@@ -224,7 +228,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
       access: 'operator',
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
-        const p = pluginOf(ctx, bot);
+        const p = pluginOf(s, ctx, bot);
         const rules = [...(((p.config as { rules?: unknown[] }).rules ?? []) as unknown[])];
         rules.push({
           name: field(ctx, 'name'),

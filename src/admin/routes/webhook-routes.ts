@@ -136,8 +136,9 @@ export function webhookRoutes(s: Services): RouteDef[] {
       handler: async (ctx) => {
         if (!s.tokens) fail(ctx, 404, ctx.state.t('tokens.unavailable'));
         const name = field(ctx, 'name').trim().slice(0, 64) || 'token';
-        const { token, record } = await s.tokens.create(name);
-        await audit(s, ctx, 'token.create', record.id, { name });
+        const readOnly = field(ctx, 'readOnly') === '1';
+        const { token, record } = await s.tokens.create(name, { readOnly });
+        await audit(s, ctx, 'token.create', record.id, { name, readOnly });
         list(ctx, { token });
       },
     },

@@ -24,7 +24,7 @@ export const ANSWERS = {
   /** `Contact<NAME>is already login` (no space before "is", as Wechaty's Contact#toString runs into it). */
   alreadyLogin: (name: string) => `Contact<${name}>is already login`,
   // weiroto's own (additive, for accounts whose sends can be held): never "failed", so scripts do not retry into duplicates.
-  held: (pending: number) => `Message accepted; ${pending} held until the chat's reply window opens, look up task.pending for more detail`,
+  held: (pending: number) => `Message accepted; ${pending} still queued (reply window, quota or pacing) and sent later, look up task.pending for more detail`,
   noGroups: 'iLink accounts have no groups',
 } as const;
 

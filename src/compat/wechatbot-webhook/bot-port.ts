@@ -1,10 +1,8 @@
-/**
- * What the compatibility layer needs of an account (the Bot fits), and the one seam for accounts
- * whose transport has no groups (iLink).
- */
+/** What the compatibility layer needs of an account (the Bot fits), and whether it has groups. */
 import type { BotInfo, DirectoryView, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../../bot/types.js';
 import type { Contact } from '../../transport/model.js';
 import type { Transport } from '../../transport/transport.js';
+import { supports } from '../../transport/capabilities.js';
 
 export interface CompatBot {
   readonly id: string;
@@ -13,7 +11,7 @@ export interface CompatBot {
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: SendOptions): Promise<OutboundRecord>;
   waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord>;
-  readonly transport: Pick<Transport, 'download' | 'downloadAvatar' | 'acceptFriend'>;
+  readonly transport: Pick<Transport, 'download' | 'downloadAvatar' | 'acceptFriend' | 'capabilities'>;
 }
 
 export interface CompatAccounts {
@@ -21,14 +19,7 @@ export interface CompatAccounts {
   get(id: string): CompatBot | undefined;
 }
 
-/**
- * Whether the account's transport has groups.
- *
- * SEAM(ilink): transports are getting declared capabilities (design.md §4, `rooms: false` for iLink).
- * Until `Transport.capabilities` lands on main, this reads it structurally when present and takes
- * "has rooms" otherwise; once it lands, read `transport.capabilities.rooms` here and nowhere else.
- */
+/** Whether the account's transport has groups (iLink has one chat, its owner). */
 export function hasRooms(bot: CompatBot): boolean {
-  const caps = (bot.transport as { capabilities?: { rooms?: boolean } }).capabilities;
-  return caps?.rooms !== false;
+  return supports(bot.transport.capabilities, 'rooms');
 }

@@ -9,14 +9,15 @@
  */
 import type { Logger } from '../../logger.js';
 import type { Db } from '../../store/database.js';
-import type { Contact, FriendRequest, Message } from '../../transport/model.js';
+import type { Contact, FriendRequest, Message, Room } from '../../transport/model.js';
 import type { DeliveryFormat, FormattedRequest } from '../../webhook/format.js';
 import type { OutboxEvent } from '../../webhook/events.js';
 import type { WebhookEndpoint } from '../../webhook/endpoints-repo.js';
 import { guardedPost } from '../../webhook/safe-fetch.js';
 import type { CompatAccounts, CompatBot } from './bot-port.js';
+import { mimeOfName } from './file-url.js';
 import { multipartForm, type FormField } from './multipart-form.js';
-import { queueQuickReply, readAnswer, NO_REPLY } from './quick-reply.js';
+import { NOT_JSON_NOTE, queueQuickReply, readAnswer } from './quick-reply.js';
 import type { SendSettings } from './send-item.js';
 import { createSessionEventsRepo, type SessionEvent } from './session-events-repo.js';
 import { contactSide, emptySide, roomSide, type Side, type SourceOptions } from './source.js';
@@ -50,9 +51,22 @@ const MEDIA_DEFAULTS: Record<string, { ext: string; mime: string }> = {
   file: { ext: 'bin', mime: 'application/octet-stream' },
 };
 
-function contactOf(bot: CompatBot, id: string, fallbackName?: string): Contact {
+/** A contact by id: the directory's, else (a group member who is no friend) the member's nickname from the room. */
+function contactOf(bot: CompatBot, id: string, fallbackName?: string, room?: Room): Contact {
   if (bot.self?.id === id) return bot.self;
-  return bot.directory.contact(id) ?? { id, name: fallbackName ?? '', kind: 'stranger', gender: 'unknown', starred: false, pinned: false, muted: false };
+  const known = bot.directory.contact(id);
+  if (known) return known;
+  const member = room?.members.find((m) => m.id === id);
+  return {
+    id,
+    ...(member?.stableId && { stableId: member.stableId }),
+    name: member?.name ?? fallbackName ?? '',
+    kind: 'stranger',
+    gender: 'unknown',
+    starred: false,
+    pinned: false,
+    muted: false,
+  };
 }
 
 /** The six fields, in the original's order. */
@@ -84,7 +98,7 @@ async function messageFields(bot: CompatBot, m: Message, o: SourceOptions): Prom
     room: room ? roomSide(room, o) : none,
     // Wechaty gives no `to` for group messages.
     to: m.roomId ? none : contactSide(contactOf(bot, m.toId), o),
-    from: contactSide(contactOf(bot, m.senderId, m.senderName), o),
+    from: contactSide(contactOf(bot, m.senderId, m.senderName, room), o),
   };
   const flags = { system: false, mentioned: m.mentionsSelf, self: m.isSelf };
   if (m.type === 'text') return fields(source, { ...flags, type: 'text' }, { name: 'content', value: m.text });
@@ -92,7 +106,9 @@ async function messageFields(bot: CompatBot, m: Message, o: SourceOptions): Prom
     const data = await bot.transport.download(m);
     const d = MEDIA_DEFAULTS[m.type]!;
     const name = m.media?.fileName || `${m.createdAt}.${d.ext}`;
-    return fields(source, { ...flags, type: 'file' }, { name: 'content', file: { name, data, contentType: m.media?.mimeType ?? d.mime } });
+    const fromName = mimeOfName(name);
+    const contentType = m.media?.mimeType ?? (fromName === 'application/octet-stream' ? d.mime : fromName);
+    return fields(source, { ...flags, type: 'file' }, { name: 'content', file: { name, data, contentType } });
   }
   if ((m.type === 'link' || m.type === 'music') && m.link) {
     const link = { title: m.link.title, description: m.link.description ?? '', thumbnailUrl: '', url: m.link.url ?? '' };
@@ -167,7 +183,7 @@ export function createCallbackFormat(deps: CallbackFormatDeps): DeliveryFormat {
       const ev = JSON.parse(row.body) as StoredEvent;
       if (ev.type !== 'message.received' && ev.type !== 'friend.request') return undefined;
       const answer = readAnswer(text);
-      if (!answer) return NO_REPLY.notJson;
+      if (!answer) return NOT_JSON_NOTE;
       if (answer.success !== true) return ev.type === 'friend.request' ? 'friend request left pending (success is not true)' : undefined;
       const bot = botOf(ev.account);
       let target: { chatId: string; to: string; isRoom: boolean };

@@ -21,6 +21,13 @@ const EXT_OF_TYPE: Record<string, string> = {
   'application/zip': 'zip',
 };
 
+/** A Content-Type from a file name's extension (octet-stream when unknown). */
+export function mimeOfName(name: string): string {
+  const ext = extname(name).slice(1).toLowerCase();
+  const found = Object.entries(EXT_OF_TYPE).find(([, e]) => e === ext || (ext === 'jpeg' && e === 'jpg'));
+  return found ? found[0] : 'application/octet-stream';
+}
+
 /**
  * The kind WeChat gets, from the file name's extension as the original's puppet decides it: bmp,
  * jpg, jpeg, png as a picture, mp4 as a video, anything else as an attachment. (A gif went as a

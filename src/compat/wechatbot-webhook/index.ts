@@ -36,7 +36,7 @@ export interface CompatStartDeps {
   webhooks: Pick<WebhookService, 'listEndpoints' | 'createEndpoint' | 'updateEndpoint'>;
   tokens: TokenCheck['verifyApiToken'];
   /** Clears a saved session (DISABLE_AUTO_LOGIN). */
-  clearSession(accountId: string): void;
+  clearSession(accountId: string): void | Promise<void>;
   events?: EventLog;
 }
 
@@ -83,7 +83,7 @@ export function createWechatbotWebhookCompat(deps: CompatDeps): WechatbotWebhook
           log.info({ endpoint: ep.id }, 'RECVD_MSG_API: wechatbot-webhook callback endpoint ready');
         } else log.error({ value: config.callbackUrl }, 'RECVD_MSG_API does not start with http: no callback will be sent');
       }
-      if (config.disableAutoLogin && bound) d.clearSession(bound.id);
+      if (config.disableAutoLogin && bound) await d.clearSession(bound.id);
       if (!config.token) log.warn('LOGIN_API_TOKEN is not set: the wechatbot-webhook listener accepts weiroto API tokens only');
       const app = createCompatApp({
         accounts,

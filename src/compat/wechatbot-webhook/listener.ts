@@ -96,7 +96,7 @@ export function createCompatApp(deps: CompatListenerDeps): Koa {
 
   // Guard 1: the token, on every route (the login page's own SSE request may carry it in the Referer).
   app.use(async (ctx, next) => {
-    const given = tokenOf(ctx.query, ctx.get('referer') || undefined, ctx.path === '/sse' || ctx.path.startsWith('/static/'));
+    const given = tokenOf(ctx.query, ctx.get('referer') || undefined, ctx.path === '/sse');
     if (!tokenPasses(deps.tokens, given, ctx.method)) return json(ctx, 401, { success: false, message: ANSWERS.unauthorized });
     await next();
   });

@@ -6,7 +6,6 @@
  * callback, as the original did once the sends were through. (The original waited a second before
  * sending; weiroto's queue paces sends itself.)
  */
-import { ANSWERS } from './answers.js';
 import type { CompatBot } from './bot-port.js';
 import { isPlainObject } from './rules.js';
 import { queueItem, settle, type Outcome, type SendSettings } from './send-item.js';
@@ -65,8 +64,5 @@ export async function queueQuickReply(
   };
 }
 
-export const NO_REPLY = {
-  notJson: 'answer is not JSON: nothing sent',
-  notSuccess: 'answer has no success: true: nothing sent',
-  unknown: ANSWERS.unknown,
-} as const;
+/** The attempt-log note when a 2xx answer is not JSON (the original threw and sent nothing). */
+export const NOT_JSON_NOTE = 'answer is not JSON: nothing sent';

@@ -4,6 +4,7 @@
  * or an alias. Names compare case-insensitively; ids exactly.
  */
 import type { Contact, Room, RoomMember } from '../../transport/model.js';
+import type { DirectoryView, SendTarget } from '../../bot/types.js';
 
 /** What a conversation is known by. */
 export interface ChatLike {
@@ -73,4 +74,12 @@ export function stripMentions(text: string, names: readonly (string | undefined)
     out = out.replace(new RegExp(`@${escaped}(?:[\\u2005\\s]+|$)`, 'g'), '');
   }
   return out.trim();
+}
+
+/** The chat a settings entry names, to send to: a room (id, stable id or topic) first, then a contact (id, remark, nickname or alias). */
+export function chatTarget(d: DirectoryView, entry: string): SendTarget | undefined {
+  const r = d.room(entry) ?? d.findRoom(entry);
+  if (r) return { id: r.id };
+  const c = d.contact(entry) ?? d.find(entry);
+  return c ? { id: c.id } : undefined;
 }

@@ -4,7 +4,7 @@
  * switches at run time, token deaths, the conversation and decrypted media for the phone page.
  */
 import type { Context } from 'koa';
-import { checkControlRequest, readControlBody } from '../control-guard.js';
+import { readControlBody } from '../control-guard.js';
 import { SandboxError } from '../state.js';
 import { decryptEcb } from './aes.js';
 import { ownerSends, type InboundInput } from './inbound.js';
@@ -139,11 +139,10 @@ const GET: Record<string, Route> = {
   },
 };
 
-/** Koa handler for /sandbox/api/ilink/*. */
+/** Koa handler for /sandbox/api/ilink/* (server.ts checks who may call it first: control-guard.ts). */
 export function ilinkControlRoutes(st: IlinkState): (ctx: Context) => Promise<void> {
   return async (ctx) => {
     const path = ctx.path.slice('/sandbox/api/ilink'.length);
-    checkControlRequest(ctx);
     ctx.set('Cache-Control', 'no-store');
     if (ctx.method === 'GET' && path === '/media') {
       // The phone shows what the CDN holds, decrypted with the key it was uploaded with.

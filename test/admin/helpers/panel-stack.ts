@@ -7,17 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWebTransport } from '../../../src/protocol/index.js';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
-import { AccountManager } from '../../../src/bot/index.js';
+import { AccountManager } from '../../../src/accounts/index.js';
 import { PluginRegistry } from '../../../src/pipeline/index.js';
 import { createWebhookService, type WebhookService } from '../../../src/webhook/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { listen, type Listening } from '../../../src/http/listen.js';
-import { startServer } from '../../../src/main.js';
+import { startServer, type RunningServer } from '../../../src/main.js';
 import { loadConfig } from '../../../src/config.js';
-import { silentLogger } from '../../../src/logger.js';
+import { silentLogger, type Logger } from '../../../src/logger.js';
 import { createAdminApp } from '../../../src/admin/index.js';
 import { createApiTokens } from '../../../src/api/index.js';
-import type { AdminHandle } from '../../../src/admin/index.js';
+import type { AdminHandle, AdminManager } from '../../../src/admin/index.js';
 import { FAST } from '../../helpers/fast.js';
 
 export interface PanelStack {
@@ -31,30 +31,40 @@ export interface PanelStack {
 }
 
 /** The real server's composition: the same handles without the panel's internals. */
-export type ServerStack = Omit<PanelStack, 'admin'>;
+export type ServerStack = Omit<PanelStack, 'admin'> & { server: RunningServer };
 
 /**
  * The whole server exactly as `weiroto start` builds it (src/main.ts: ops, API, panel, webhooks,
  * accounts), pointed at a fresh sandbox. No account is created until the operator adds one.
  */
-export async function startServerStack(options: { sandbox?: Parameters<typeof startSandbox>[0]; env?: Record<string, string> } = {}): Promise<ServerStack> {
+export async function startServerStack(
+  options: {
+    sandbox?: Parameters<typeof startSandbox>[0];
+    /** More environment variables (TRUST_PROXY, API_TOKEN, METRICS_PORT …). */
+    env?: Record<string, string>;
+    log?: Logger;
+    /** Reuse this data directory (a restart); it is then left in place on close. */
+    dataDir?: string;
+  } = {},
+): Promise<ServerStack> {
   const sb = await startSandbox({ holdMs: 300, contacts: 8, rooms: 2, roomSize: 4, ...options.sandbox });
-  const dir = mkdtempSync(join(tmpdir(), 'weiroto-server-'));
+  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'weiroto-server-'));
   const config = loadConfig(
     { PORT: '0', DATA_DIR: dir, BOT_PLUGINS: '', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_ALLOW_PRIVATE_URLS: 'true', ...options.env },
     { envFile: false },
   );
-  const server = await startServer({ config, log: silentLogger(), startAccounts: false });
+  const server = await startServer({ config, log: options.log ?? silentLogger(), startAccounts: false });
   return {
     url: server.url,
     sb,
     store: server.store,
     manager: server.manager,
     webhooks: server.webhooks,
+    server,
     async close() {
       await server.close();
       await sb.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -116,7 +126,11 @@ export interface Answer {
 export class Client {
   cookies = new Map<string, string>();
   csrf = '';
-  constructor(readonly base: string) {}
+  /** `headers` go with every request (X-Forwarded-For of a client behind a proxy …). */
+  constructor(
+    readonly base: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -137,7 +151,7 @@ export class Client {
     const res = await fetch(this.base + path, {
       method,
       redirect: 'manual',
-      headers: { cookie: this.cookieHeader(), ...init.headers },
+      headers: { cookie: this.cookieHeader(), ...this.headers, ...init.headers },
       ...(init.body !== undefined && { body: init.body }),
     });
     this.keep(res);
@@ -169,4 +183,36 @@ export async function eventually<T>(fn: () => T | Promise<T>, ms = 10_000, what 
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Only the panel app (no accounts, no sandbox) on a fresh store, not listening: for tests that put
+ * their own server or clock around it (HTTPS, a fake clock, proxy settings).
+ */
+export async function bareAdminApp(
+  deps: Partial<Parameters<typeof createAdminApp>[0]> = {},
+): Promise<{ app: ReturnType<typeof createAdminApp>; store: Store; close(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'weiroto-bare-admin-'));
+  const store = openStore({ dataDir: dir });
+  const manager: AdminManager = {
+    list: () => [],
+    get: () => undefined,
+    add: () => Promise.reject(new Error('no accounts in a bare panel')),
+    remove: async () => {},
+    start: async () => {},
+    stop: async () => {},
+    logout: async () => {},
+    onEvent: () => () => {},
+    plugins: () => undefined,
+  };
+  const app = createAdminApp({ manager, registry: await PluginRegistry.load(), store, log: silentLogger(), config: {}, ...deps });
+  return {
+    app,
+    store,
+    close() {
+      app.adminHandle.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -12,6 +12,9 @@ import { startServer, type RunningServer } from '../../../src/main.js';
 import { loadConfig } from '../../../src/config.js';
 import { silentLogger } from '../../../src/logger.js';
 import type { Bot } from '../../../src/bot/index.js';
+import { listen } from '../../../src/http/listen.js';
+import { createCompatApp } from '../../../src/compat/wechatbot-webhook/listener.js';
+import type { CompatAccounts } from '../../../src/compat/wechatbot-webhook/bot-port.js';
 
 export const TOKEN = 'compat-token-123';
 
@@ -51,8 +54,10 @@ export interface CompatHarness {
   close(): Promise<void>;
 }
 
-export async function startCompatHarness(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'w-compat-'))): Promise<CompatHarness> {
-  const sb = await startSandbox({ holdMs: 300, contacts: 10, rooms: 2, roomSize: 4, rateLimits: false, autoScanMs: 20, autoConfirmMs: 20 });
+/** `o.sandbox` reuses a running sandbox (a restart of weiroto); `close()` then leaves it running. */
+export async function startCompatHarness(env: Record<string, string> = {}, o: { dataDir?: string; sandbox?: RunningSandbox } = {}): Promise<CompatHarness> {
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'w-compat-'));
+  const sb = o.sandbox ?? (await startSandbox({ holdMs: 300, contacts: 10, rooms: 2, roomSize: 4, rateLimits: false, autoScanMs: 20, autoConfirmMs: 20 }));
   const config = loadConfig(
     {
       PORT: '0',
@@ -80,7 +85,31 @@ export async function startCompatHarness(env: Record<string, string> = {}, dataD
     bot,
     close: async () => {
       await server.close();
-      await sb.close();
+      if (!o.sandbox) await sb.close();
     },
+  };
+}
+
+/** The compat listener alone over an AccountManager (no main.ts), with a `post` that sends JSON or a form. */
+export async function compatListener(
+  accounts: CompatAccounts,
+  waitMs: number,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
+): Promise<{ url: string; post(path: string, body: unknown): Promise<{ status: number; json: any }>; close(): Promise<void> }> {
+  const http = await listen(
+    createCompatApp({ accounts, tokens: { token: TOKEN, verifyApiToken: () => undefined }, settings: { allowPrivate: true, waitMs }, log: silentLogger() }),
+    '127.0.0.1',
+    0,
+  );
+  return {
+    url: http.url,
+    post: async (path, body) => {
+      const res = await fetch(`${http.url}${path}?token=${TOKEN}`, {
+        method: 'POST',
+        ...(body instanceof FormData ? { body } : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      return { status: res.status, json: await res.json() };
+    },
+    close: () => http.close(),
   };
 }

@@ -134,7 +134,7 @@ describe('plugin ai', () => {
       config: z.object({}),
       setup: (api) => api.use((ctx) => ctx.reply(`tail: ${ctx.text}`)),
     });
-    const hh = await start({}, { also: [{ def: tail, config: {} }] });
+    const hh = await start({ passThrough: true }, { also: [{ def: tail, config: {} }] }); // tail sees what the AI answers
     let answer!: () => void;
     ai.next.push({ until: new Promise<void>((r) => (answer = r)) });
     // The endpoint answers only when told to, so handle() returning here shows it did not wait for it.

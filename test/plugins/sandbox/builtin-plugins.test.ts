@@ -70,7 +70,7 @@ describe('built-in plugins through the sandbox (real web protocol)', () => {
   });
 
   it('loads every built-in plugin from plugins/', () => {
-    const names = chat.bot.plugins.list().map((p) => p.name);
+    const names = chat.plugins.list().map((p) => p.name);
     for (const n of ['admin-commands', 'auto-reply', 'forward', 'friends', 'room-welcome', 'schedule', 'ai']) assert.ok(names.includes(n), n);
   });
 

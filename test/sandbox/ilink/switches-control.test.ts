@@ -5,6 +5,7 @@ import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js
 import { parseSandboxArgs } from '../../../src/sandbox/cli.js';
 import { ilinkOptionsFrom } from '../../../src/sandbox/ilink/cli-options.js';
 import { api, ecbEncrypt, login, raw, textMsg, type Login, BotSession, type WireMsg } from './raw.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 describe('iLink sandbox: the remaining switches, the control API guard, flags and env', () => {
   let sb: RunningSandbox;
@@ -122,15 +123,16 @@ describe('iLink sandbox: the remaining switches, the control API guard, flags an
   });
 
   it('qrStatusHoldMs: the status poll is held and answered early when the owner scans', async () => {
-    await sb.ilink.control.setSwitches({ qrStatusHoldMs: 5000 });
+    // A hold far longer than the test, and the scan only once the poll is held: no race with the hold or the arrival.
+    await sb.ilink.control.setSwitches({ qrStatusHoldMs: 600_000 });
     try {
       const qr = (await raw(origin, '/ilink/bot/get_bot_qrcode?bot_type=3', { body: {} })).json().qrcode as string;
-      const t0 = Date.now();
       const pending = raw(origin, `/ilink/bot/get_qrcode_status?qrcode=${qr}`);
-      await new Promise((r) => setTimeout(r, 100));
+      const waiters = (): number => sb.ilink.state.qrs.get(qr)?.waiters.size ?? 0;
+      await waitUntil(() => waiters() === 1, 10_000, 'the status poll to be held');
       await sb.ilink.control.scan({ qrcode: qr, user: 'new' });
+      assert.equal(waiters(), 0, 'the scan answered the held poll at once');
       assert.deepEqual((await pending).json(), { status: 'scaned' });
-      assert.ok(Date.now() - t0 < 4000);
     } finally {
       await sb.ilink.control.setSwitches({ qrStatusHoldMs: 0 });
     }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AccountManager } from '../../src/bot/account-manager.js';
+import { AccountManager } from '../../src/accounts/account-manager.js';
 import type { AccountState, BotEvent } from '../../src/bot/types.js';
 import { Composer, definePlugin, PluginRegistry } from '../../src/pipeline/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -68,9 +68,9 @@ describe('AccountManager: two accounts in one process', () => {
     const b = await manager.add('second');
     await waitUntil(() => a.info().state === 'online' && b.info().state === 'online');
     // Different plugin sets: A echoes (default), B runs only `upper` with its own config.
-    await b.plugins.disable('echo');
-    await b.plugins.enable('upper');
-    await b.plugins.configure('upper', { suffix: '?' });
+    await manager.plugins(b.id)!.disable('echo');
+    await manager.plugins(b.id)!.enable('upper');
+    await manager.plugins(b.id)!.configure('upper', { suffix: '?' });
 
     const fa = fakes.get(a.id)!;
     const fb = fakes.get(b.id)!;
@@ -80,7 +80,7 @@ describe('AccountManager: two accounts in one process', () => {
     b.on('message', (m) => seenB.push(m.text));
     fa.receive({ from: '@alice', text: 'to a' });
     fb.receive({ from: '@alice', text: 'to b' });
-    await Promise.all([a.idle(), b.idle()]);
+    await Promise.all([manager.runtime(a.id)!.idle(), manager.runtime(b.id)!.idle()]);
     await Promise.all([a.queue.idle(), b.queue.idle()]);
 
     assert.deepEqual(seenA, ['to a']);
@@ -102,20 +102,28 @@ describe('AccountManager: two accounts in one process', () => {
       ['to b'],
     );
     assert.deepEqual(
-      a.plugins
+      manager
+        .plugins(a.id)!
         .list()
         .filter((p) => p.enabled)
         .map((p) => p.name),
       ['echo'],
     );
     assert.deepEqual(
-      b.plugins
+      manager
+        .plugins(b.id)!
         .list()
         .filter((p) => p.enabled)
         .map((p) => p.name),
       ['upper'],
     );
-    assert.deepEqual(a.plugins.list().find((p) => p.name === 'upper')!.config, { suffix: '!' });
+    assert.deepEqual(
+      manager
+        .plugins(a.id)!
+        .list()
+        .find((p) => p.name === 'upper')!.config,
+      { suffix: '!' },
+    );
     assert.deepEqual(await store.pluginSettings.list(a.id), []);
     assert.equal(await store.kv.get(`plugin:upper:${b.id}`, 'last'), 'to b');
     assert.equal(await store.kv.get(`plugin:upper:${a.id}`, 'last'), undefined);
@@ -190,7 +198,7 @@ describe('AccountManager: login ladder, sessions and events', () => {
 
     // stopAll finishes the in-flight reply and keeps the session for the next start.
     created[0]!.receive({ from: '@alice', text: 'hello' });
-    await bot.idle();
+    await m1.runtime(bot.id)!.idle();
     await bot.queue.idle();
     await m1.stopAll();
     assert.deepEqual(
@@ -209,7 +217,8 @@ describe('AccountManager: login ladder, sessions and events', () => {
     assert.deepEqual(t2.startCalls[0]!.session, { fake: true, self: '@self' });
     assert.equal(t2.startCalls[0]!.pushLogin, true);
     assert.deepEqual(
-      bot2.plugins
+      m2
+        .plugins(bot2.id)!
         .list()
         .filter((p) => p.enabled)
         .map((p) => p.name),

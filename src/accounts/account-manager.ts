@@ -13,12 +13,13 @@ import { PluginHost } from '../pipeline/plugin-host.js';
 import type { ConfigDefaults } from '../pipeline/config-defaults.js';
 import type { OutboundPolicy } from '../util/outbound-guard.js';
 import type { PluginRegistry } from '../pipeline/plugin-registry.js';
-import { Bot } from './bot.js';
-import { SAFE_PACING, type PacingProfile } from './pacing.js';
-import type { RetryPolicy } from './outbound-queue.js';
-import type { BotEvent, BotInfo, EventWriter } from './types.js';
-import { WEB_LOGIN_BLOCKED, WebLoginGuard } from './web-login-guard.js';
-import { throttle } from './throttle.js';
+import { Bot } from '../bot/bot.js';
+import { AccountRuntime } from './account-runtime.js';
+import { SAFE_PACING, type PacingProfile } from '../bot/pacing.js';
+import type { RetryPolicy } from '../bot/outbound-queue.js';
+import type { BotEvent, BotInfo, EventWriter } from '../bot/types.js';
+import { WEB_LOGIN_BLOCKED, WebLoginGuard } from '../bot/web-login-guard.js';
+import { throttle } from '../bot/throttle.js';
 
 export type ManagerStore = Pick<
   Store,
@@ -52,10 +53,16 @@ export interface AccountManagerDeps {
   reloginDelayMs?: number;
   /** Give up waiting for a scan after this many QR codes (state needs-login). */
   maxQrCodes?: number;
+  /** CHAT_CONCURRENCY: chats of one account handled at the same time (each chat in order). Default 8. */
+  chatConcurrency?: number;
 }
 
+export const DEFAULT_CHAT_CONCURRENCY = 8;
+
+/** What the manager keeps per account: its runtime and where its login ladder stands. */
 interface Runtime {
   kind: TransportKind;
+  runtime: AccountRuntime;
   bot: Bot;
   host: PluginHost;
   pluginsReady: Promise<void>;
@@ -103,6 +110,16 @@ export class AccountManager {
     return this.ensure(id)?.bot;
   }
 
+  /** The account's runtime (bot, plugins, scheduling), or undefined. */
+  runtime(id: string): AccountRuntime | undefined {
+    return this.ensure(id)?.runtime;
+  }
+
+  /** The account's plugins (for the panel and the API), or undefined. */
+  plugins(id: string): PluginHost | undefined {
+    return this.ensure(id)?.host;
+  }
+
   /** Resolve when the account's plugins are set up (tests, API handlers that configure at once). */
   async ready(id: string): Promise<Bot> {
     await this.load();
@@ -134,6 +151,7 @@ export class AccountManager {
     if (!rt) return;
     await this.logout(id).catch((e: unknown) => this.log.warn({ err: e, account: id }, 'logout during remove failed'));
     await rt.host.close();
+    rt.runtime.close();
     this.runtimes.delete(id);
     this.records.delete(id);
     await this.deps.store.accounts.purge(id);
@@ -173,7 +191,7 @@ export class AccountManager {
     }
     await this.deps.store.sessions.clear(id);
     await rt.bot.queue.stop();
-    await rt.bot.drain();
+    await rt.runtime.drain();
     rt.bot.setState('logged-out', 'requested');
   }
 
@@ -225,7 +243,7 @@ export class AccountManager {
       name: rec.name,
       enabled: rec.enabled,
       transport: this.deps.createTransport(id, rec.transport),
-      repos: { transaction: (fn) => s.transaction(fn), messages: s.messages, directory: s.directory, outbound: s.outbound, stats: s.stats, traces: s.traces },
+      repos: { transaction: (fn) => s.transaction(fn), messages: s.messages, directory: s.directory, outbound: s.outbound, stats: s.stats },
       clock: this.clock,
       log,
       pacing: this.pacing,
@@ -259,8 +277,15 @@ export class AccountManager {
       ...(this.deps.pluginTimeoutMs !== undefined && { timeoutMs: this.deps.pluginTimeoutMs }),
       onError: (e) => bot.reportError(e),
     });
-    bot.plugins = host;
-    const rt: Runtime = { kind: rec.transport, bot, host, pluginsReady: host.init(), running: false };
+    const runtime = new AccountRuntime({
+      bot,
+      plugins: host,
+      repos: { transaction: (fn) => s.transaction(fn), traces: s.traces, stats: s.stats },
+      clock: this.clock,
+      log,
+      chatConcurrency: this.deps.chatConcurrency ?? DEFAULT_CHAT_CONCURRENCY,
+    });
+    const rt: Runtime = { kind: rec.transport, runtime, bot, host, pluginsReady: host.init(), running: false };
     // iLink's cursor and context tokens change with every batch: saved at most once a second.
     const saveSoon = throttle(
       () => void this.saveSession(rt),
@@ -368,7 +393,7 @@ export class AccountManager {
     await this.saveSession(rt);
     rt.abort?.abort(new Error('stopped'));
     await rt.bot.queue.stop();
-    await rt.bot.drain();
+    await rt.runtime.drain();
     try {
       await rt.bot.transport.stop();
     } catch (e) {

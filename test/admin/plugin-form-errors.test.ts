@@ -1,0 +1,113 @@
+/**
+ * Every refusal of a plugin's settings shows in the panel beside its field, in real Chromium against
+ * the server `weiroto start` builds and an account logged in to the sandbox: a job's unknown time
+ * zone, a job with no time, a chat the account does not have (schedule form), an unknown rule key
+ * with the key probably meant and a file path out of the media folder (auto-reply rules editor).
+ * Screenshots at 1366 and 390 px, in English and Chinese, go to test-output/screenshots/.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
+
+const SHOTS = join('test-output', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const PASSWORD = 'form errors password';
+
+describe('plugin settings refusals beside their fields (Chromium)', () => {
+  let stack: ServerStack;
+  let browser: Browser;
+  let account = '';
+  let room = '';
+
+  async function open(locale: 'en-US' | 'zh-CN', width: number): Promise<Page> {
+    const page = await browser.newPage({ locale, viewport: { width, height: 900 } });
+    await page.goto(`${stack.url}/login`);
+    await page.fill('input[name=username]', 'admin');
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('#login-submit');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    return page;
+  }
+
+  /** Submit the schedule form with these jobs (and time zone) and return the text beside `field`. */
+  async function scheduleRefusal(page: Page, jobs: unknown, field: string, timezone = ''): Promise<string> {
+    await page.goto(`${stack.url}/accounts/${account}/plugins/schedule`);
+    await page.fill('#f-jobs', JSON.stringify(jobs, null, 2));
+    await page.fill('#f-timezone', timezone);
+    await page.click('#plugin-save');
+    const error = page.locator(`.field[data-field="${field}"] .field-error`);
+    await error.waitFor();
+    return error.innerText();
+  }
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    stack = await startServerStack({ sandbox: { autoScanMs: 10, autoConfirmMs: 10 }, env: { ADMIN_PASSWORD: PASSWORD } });
+    const bot = await stack.manager.add('shop');
+    account = bot.id;
+    await eventually(() => bot.info().state === 'online', 15_000, 'online');
+    room = (await stack.sb.control.state(true)).accounts[0]!.rooms[0]!.topic;
+    await eventually(() => bot.directory.findRoom(room), 10_000, 'directory');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  for (const [locale, lang] of [
+    ['en-US', 'en'],
+    ['zh-CN', 'zh'],
+  ] as const) {
+    for (const width of [1366, 390]) {
+      it(`schedule and auto-reply refusals sit beside their fields (${lang}, ${width} px)`, async () => {
+        const page = await open(locale, width);
+        const job = { name: 'daily', to: [room], text: 'good morning', cron: '0 9 * * *' };
+        assert.match(await scheduleRefusal(page, [{ ...job, timezone: 'Mars/Base' }], 'jobs'), /jobs\.0\.timezone: unknown time zone/);
+        assert.match(await scheduleRefusal(page, [job], 'timezone', 'Mars/Base'), /unknown time zone/);
+        assert.match(
+          await scheduleRefusal(page, [{ ...job, cron: '' }], 'jobs'),
+          /jobs\.0\.cron: a job needs a cron expression \(repeating\) or an at time \(once\)/,
+        );
+        assert.match(await scheduleRefusal(page, [{ ...job, to: ['Nobody Anywhere'] }], 'jobs'), /jobs\.0\.to\.0: no group or contact "Nobody Anywhere"/);
+        await page.screenshot({ path: join(SHOTS, `form-errors-schedule-${lang}-${width}.png`), fullPage: true });
+
+        await page.goto(`${stack.url}/accounts/${account}/plugins/auto-reply/rules`);
+        const rules = [
+          { pattern: 'hi', replies: [{ text: 'hello' }], cooldown: 60 },
+          { pattern: 'pic', replies: [{ type: 'image', source: '../weiroto.db' }] },
+        ];
+        await page.fill('#rules-json', JSON.stringify(rules, null, 2));
+        await page.click('#rules-save');
+        const problems = page.locator('#rules-json + #rules-problems');
+        await problems.waitFor();
+        const text = await problems.innerText();
+        assert.match(text, /rules\.0\.cooldown: unknown setting "cooldown" \(did you mean "cooldownSeconds"\?\)/);
+        assert.match(text, /rules\.1\.replies\.0\.source: "\.\.\/weiroto\.db" leads out of the media folder/);
+        await page.screenshot({ path: join(SHOTS, `form-errors-rules-${lang}-${width}.png`), fullPage: true });
+        assert.equal(
+          stack.manager
+            .plugins(account)!
+            .list()
+            .find((p) => p.name === 'schedule')!.enabled,
+          false,
+          'nothing was switched on or saved',
+        );
+        assert.deepEqual(
+          (
+            stack.manager
+              .plugins(account)!
+              .list()
+              .find((p) => p.name === 'auto-reply')!.config as { rules: unknown[] }
+          ).rules,
+          [],
+        );
+        await page.close();
+      });
+    }
+  }
+});

@@ -1,0 +1,125 @@
+// kill -9 while a send is in flight (issue 13): the row was recorded as handed to WeChat before the
+// call; after the restart the queue looks for WeChat's own echo of it before sending it again.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccountManager } from '../../src/accounts/account-manager.js';
+import { PluginRegistry } from '../../src/pipeline/index.js';
+import { createWebTransport } from '../../src/protocol/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import type { FaultKind } from '../../src/sandbox/state.js';
+import { silentLogger } from '../../src/logger.js';
+import { spawnChild } from '../helpers/child.js';
+import { FAST } from '../helpers/fast.js';
+import { waitUntil } from '../helpers/wait.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** An AccountManager on the web protocol against the sandbox, unpaced, quick to retry. */
+function accountOn(dataDir: string, sb: RunningSandbox): { store: Store; manager: AccountManager } {
+  const store = openStore({ dataDir });
+  const manager = new AccountManager({
+    store,
+    log: silentLogger(),
+    createTransport: () => createWebTransport({ endpoint: sb.origin, ...FAST }),
+    pluginRegistry: new PluginRegistry([]),
+    sendPacing: 'off',
+    autoRelogin: false,
+    retry: { network: { baseMs: 20, maxMs: 100, maxAttempts: 5 } },
+  });
+  return { store, manager };
+}
+
+/**
+ * A child sends `text` while the sandbox applies `fault` to webwxsendmsg (held for a minute), and
+ * is killed with SIGKILL as soon as the send reached the sandbox. Then the account restarts in
+ * this process on the same DATA_DIR and the stored session; resolves once the row is settled.
+ */
+async function crashWhileSending(
+  fault: FaultKind,
+  text: string,
+): Promise<{ sb: RunningSandbox; sentBefore: number; sentAfter: number; row: Record<string, unknown> }> {
+  const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 6, rooms: 1, roomSize: 3, rateLimits: false });
+  const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-sendkill-'));
+  dirs.push(dataDir);
+  sb.state.faults.push({ kind: fault, remaining: 1, endpoint: 'webwxsendmsg', ms: 60_000 });
+  const faultsBefore = sb.state.counters.faults;
+  const child = spawnChild('test/bot/fixtures/send-child.ts', [dataDir, sb.origin, text]);
+  await waitUntil(() => child.out().includes('accepted') || child.exitCode !== null, 30_000, 'the child to accept the send');
+  assert.ok(child.out().includes('accepted'), child.err());
+  // The send call reached the sandbox (the fault took it): the row was handed before the call.
+  await waitUntil(() => sb.state.counters.faults > faultsBefore, 20_000, 'the send to reach the sandbox');
+  child.kill('SIGKILL');
+  assert.equal(await child.exited, 'SIGKILL');
+  const sentTexts = async (): Promise<number> => (await sb.control.sent({})).messages.filter((m) => m.text === text).length;
+  const sentBefore = await sentTexts();
+
+  const { store, manager } = accountOn(dataDir, sb);
+  try {
+    await manager.startAll();
+    const bot = manager.get(manager.list()[0]!.id)!;
+    const row = (): Record<string, unknown> =>
+      store.db.prepare('select status, wechat_id, handed_at from outbound where text = ?').get(text) as Record<string, unknown>;
+    assert.ok(row().handed_at, 'recorded as handed to WeChat before the call');
+    await waitUntil(() => row().status === 'sent', 20_000, 'the row to be settled after the restart');
+    await bot.queue.idle();
+    return { sb, sentBefore, sentAfter: await sentTexts(), row: row() };
+  } finally {
+    await manager.stopAll();
+    store.close();
+  }
+}
+
+describe('a send cut off by kill -9 (crash window between hand-over and answer)', () => {
+  it('reached WeChat (its answer was lost): after the restart the echo is found and it is not sent again', async () => {
+    const r = await crashWhileSending('answer-lost', 'crash window: arrived');
+    try {
+      assert.equal(r.sentBefore, 1, 'WeChat had it before the kill');
+      assert.equal(r.sentAfter, 1, 'not sent a second time');
+      const inWeChat = (await r.sb.control.sent({})).messages.find((m) => m.text === 'crash window: arrived')!;
+      assert.equal(r.row.wechat_id, inWeChat.msgId, 'marked sent with the MsgId of the echo');
+    } finally {
+      await r.sb.close();
+    }
+  });
+
+  it('never reached WeChat: after the restart no echo is found and it is sent exactly once', async () => {
+    const r = await crashWhileSending('timeout', 'crash window: lost');
+    try {
+      assert.equal(r.sentBefore, 0, 'WeChat did not have it before the kill');
+      assert.equal(r.sentAfter, 1, 'sent once after the restart');
+    } finally {
+      await r.sb.close();
+    }
+  });
+
+  it('an answer lost while running (reset after WeChat took it): the retry finds the echo and does not send again', async () => {
+    const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 6, rooms: 1, roomSize: 3, rateLimits: false });
+    const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-lostanswer-'));
+    dirs.push(dataDir);
+    const { store, manager } = accountOn(dataDir, sb);
+    try {
+      const bot = await manager.add('lost');
+      await waitUntil(() => bot.info().state === 'online' && bot.directory.contacts().some((c) => c.kind === 'friend'), 20_000, 'online');
+      const friend = bot.directory.contacts().find((c) => c.kind === 'friend')!;
+      sb.state.faults.push({ kind: 'answer-lost', remaining: 1, endpoint: 'webwxsendmsg', ms: 10 });
+      const rec = await bot.send({ id: friend.id }, { type: 'text', text: 'answer lost once' });
+      const done = await bot.waitFor(rec.id, 20_000);
+      assert.equal(done.status, 'sent');
+      await bot.queue.idle();
+      const inWeChat = (await sb.control.sent({})).messages.filter((m) => m.text === 'answer lost once');
+      assert.equal(inWeChat.length, 1, 'sent once');
+      assert.equal(done.wechatId, inWeChat[0]!.msgId);
+    } finally {
+      await manager.stopAll();
+      store.close();
+      await sb.close();
+    }
+  });
+});
