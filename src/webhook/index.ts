@@ -18,7 +18,6 @@ export type { WebhookReply } from './reply.js';
 export type { MediaLinks } from './media-link.js';
 export { generateSecret, sign, signedHeaders, verifySignature, isValidSecret, normaliseSecret } from './signature.js';
 export { safeFetch, type FetchedFile } from './safe-fetch.js';
-export { checkUrl, checkHostResolvesPublic, isPrivateAddress, FetchRefusedError } from '../util/outbound-guard.js';
 export { createEventLog, type EventLog, type LoggedEvent, type EventLogQuery } from './event-log-repo.js';
 export { WEBHOOK_FORMATS, type WebhookFormat } from './endpoints-repo.js';
 export type { DeliveryFormat, DeliveryFormats, FormattedRequest } from './format.js';
