@@ -4,7 +4,7 @@
 // restart resumes with the sealed token and cursor, without a scan and without answering twice.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,11 +15,14 @@ import { waitUntil } from '../helpers/wait.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 
+const children: ChildProcess[] = [];
+
 function startProcess(env: Record<string, string>) {
   const child = spawn(process.execPath, [BIN, 'start'], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -40,6 +43,8 @@ describe('weiroto start with WECHAT_TRANSPORT=ilink (process)', () => {
   let sb: RunningSandbox;
   const dataDir = mkdtempSync(join(tmpdir(), 'w-ilink-start-'));
   after(async () => {
+    // A failed assertion must not leave a child running (the file would then hang until the runner's time-out).
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await sb?.close();
   });
 
@@ -60,11 +65,16 @@ describe('weiroto start with WECHAT_TRANSPORT=ilink (process)', () => {
     await il.confirm({});
     await waitUntil(async () => (await il.state()).bots.some((b) => b.alive && b.notify === 'started'), 20_000, 'notifystart');
 
+    // Like a person typing: small bursts, each answered before the next. iLink allows about ten sends per user
+    // message (ilink.md §8.2), so a burst of twelve before any answer would rightly leave two replies held.
     const texts = Array.from({ length: 12 }, (_, i) => `hello ${i} 你好`);
-    for (const text of texts) await il.sendMessage({ text });
     const echoed = async (): Promise<string[]> =>
       (await il.sent(0)).messages.filter((m) => m.decision === 'delivered').flatMap((m) => m.items.map((it) => it.text ?? ''));
-    await waitUntil(async () => (await echoed()).length >= texts.length, 20_000, 'every echo');
+    for (let i = 0; i < texts.length; i += 3) {
+      const burst = texts.slice(i, i + 3);
+      for (const text of burst) await il.sendMessage({ text });
+      await waitUntil(async () => (await echoed()).length >= i + burst.length, 20_000, `the echoes of ${JSON.stringify(burst)}`);
+    }
     assert.deepEqual((await echoed()).sort(), [...texts].sort());
 
     // The token is stored sealed, never in clear.
