@@ -108,6 +108,12 @@ export const configSchema = z.object({
     .min(1, 'a whole number from 1 to 256')
     .max(256, 'a whole number from 1 to 256')
     .default(8),
+  LOGIN_RETRY_MAX_SECONDS: z.coerce
+    .number({ message: 'a whole number of seconds from 5 to 86400' })
+    .int('a whole number of seconds from 5 to 86400')
+    .min(5, 'a whole number of seconds from 5 to 86400')
+    .max(86_400, 'a whole number of seconds from 5 to 86400')
+    .default(300),
   WEBHOOK_URL: httpUrl,
   WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
@@ -187,6 +193,10 @@ export interface Config {
   sendPacing: 'safe' | 'off';
   /** Chats of one account handled at the same time; each chat stays in order. */
   chatConcurrency: number;
+  /** The longest pause between two attempts of a failing login (5 s, 10 s, 20 s … up to this). */
+  loginRetryMaxMs: number;
+  /** HTTPS_PROXY / HTTP_PROXY / ALL_PROXY is set (weiroto connects directly; failures are explained as a proxy problem). */
+  proxySet: boolean;
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
   apiToken: string | undefined;
@@ -253,6 +263,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     pluginDir: c.PLUGIN_DIR ? resolve(cwd, c.PLUGIN_DIR) : undefined,
     sendPacing: c.SEND_PACING,
     chatConcurrency: c.CHAT_CONCURRENCY,
+    loginRetryMaxMs: c.LOGIN_RETRY_MAX_SECONDS * 1000,
+    proxySet: ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'].some((k) => (env[k] ?? '').trim() !== ''),
     webhookUrl: c.WEBHOOK_URL,
     webhookSecret: c.WEBHOOK_SECRET,
     apiToken: c.API_TOKEN,

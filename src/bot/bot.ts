@@ -26,6 +26,7 @@ import type {
   BotInfo,
   ChatLabel,
   EventWriter,
+  LoginRetry,
   OutboundRecord,
   OutgoingContent,
   SendOptions,
@@ -225,6 +226,15 @@ export class Bot implements BotHandle {
       this.log.info(payload, `account ${this.state.name} ${state}${extra}`);
     }
     this.emitter.emit('state', payload);
+    this.publish('account.state', undefined, payload);
+  }
+
+  /** The login ladder waits before its next attempt (or no longer waits: undefined); announced to the panel like a state change. */
+  setLoginRetry(retry: LoginRetry | undefined): void {
+    if (retry) this.state.loginRetry = retry;
+    else if (this.state.loginRetry) delete this.state.loginRetry;
+    else return;
+    const payload = { state: this.state.state, ...(this.state.detail !== undefined && { detail: this.state.detail }), ...(retry && { loginRetry: retry }) };
     this.publish('account.state', undefined, payload);
   }
 
