@@ -235,7 +235,12 @@ export class AccountManager {
     if (!rt) throw new Error(`No account ${id}`);
     await this.update(id, { enabled: true });
     rt.bot.setEnabled(true);
-    if (!rt.running) this.timelines.record(id, { kind: 'started' });
+    // Start on an account that is already running: a login waiting out its back-off (or a stopped ladder) goes now.
+    if (rt.running) {
+      await this.retryNow(id);
+      return;
+    }
+    this.timelines.record(id, { kind: 'started' });
     await this.run(rt);
   }
 

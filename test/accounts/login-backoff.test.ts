@@ -102,6 +102,13 @@ describe('login back-off while WeChat is unreachable', () => {
     assert.equal(bot.info().loginRetry!.attempt, 2);
   });
 
+  it('Start on an account that waits out its back-off tries at once too (the page shows Start for a failed account)', async () => {
+    const bot = await manager.add('start me');
+    await waitUntil(async () => (await failures(bot.id)).length === 1, 10_000, 'the first failure');
+    await manager.start(bot.id);
+    await waitUntil(async () => (await failures(bot.id)).length === 2, 10_000, 'the attempt Start started');
+  });
+
   it('stopping the account ends the wait: no attempt after stop', async () => {
     const bot = await manager.add('stop me');
     await waitUntil(async () => (await failures(bot.id)).length === 1, 10_000, 'the first failure');
