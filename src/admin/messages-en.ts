@@ -88,10 +88,14 @@ export const EN = {
   'problem.title.timeout': 'No answer in time',
   'problem.title.network': 'The network connection broke',
   'problem.title.other': 'WeChat did not accept the login',
-  'problem.text.dns': 'This computer cannot look up {host}. It is probably offline, or its DNS server does not answer. Check the network connection (on a server: /etc/resolv.conf, or the container’s DNS settings).',
-  'problem.text.proxy': 'HTTPS_PROXY or HTTP_PROXY is set, so this network probably lets only a proxy out, but weiroto connects to {host} directly. Allow this computer to reach WeChat directly (a firewall rule), or run weiroto on a machine that can.',
-  'problem.text.tls': 'The connection to {host} did not pass the certificate check. A company firewall or an antivirus program may be intercepting HTTPS, or this computer’s clock is wrong. Check the date and time, or ask the network administrator to let WeChat through unchanged.',
-  'problem.text.refused': '{host} refused the connection. If WECHAT_ENDPOINT or ILINK_BASE_URL points somewhere, check that the server there is running; otherwise a firewall is blocking WeChat.',
+  'problem.text.dns':
+    'This computer cannot look up {host}. It is probably offline, or its DNS server does not answer. Check the network connection (on a server: /etc/resolv.conf, or the container’s DNS settings).',
+  'problem.text.proxy':
+    'HTTPS_PROXY or HTTP_PROXY is set, so this network probably lets only a proxy out, but weiroto connects to {host} directly. Allow this computer to reach WeChat directly (a firewall rule), or run weiroto on a machine that can.',
+  'problem.text.tls':
+    'The connection to {host} did not pass the certificate check. A company firewall or an antivirus program may be intercepting HTTPS, or this computer’s clock is wrong. Check the date and time, or ask the network administrator to let WeChat through unchanged.',
+  'problem.text.refused':
+    '{host} refused the connection. If WECHAT_ENDPOINT or ILINK_BASE_URL points somewhere, check that the server there is running; otherwise a firewall is blocking WeChat.',
   'problem.text.timeout': '{host} did not answer in time. The network is very slow, or a firewall silently drops the connection.',
   'problem.text.network': 'The connection to {host} broke off. Check that this computer is online.',
   'problem.text.other': 'The login did not succeed. WeChat’s own words are below.',

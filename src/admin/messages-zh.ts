@@ -91,8 +91,10 @@ export const ZH_CN: Record<keyof typeof EN, string> = {
   'problem.title.network': '网络连接中断',
   'problem.title.other': '微信未接受这次登录',
   'problem.text.dns': '这台电脑无法解析 {host}。可能没有联网，或 DNS 服务器没有应答。请检查网络连接（服务器上请检查 /etc/resolv.conf 或容器的 DNS 设置）。',
-  'problem.text.proxy': '已设置 HTTPS_PROXY 或 HTTP_PROXY，说明这个网络可能只允许通过代理上网，而 weiroto 会直接连接 {host}。请允许这台电脑直接访问微信（添加防火墙规则），或在能直连的机器上运行 weiroto。',
-  'problem.text.tls': '与 {host} 的连接没有通过证书校验。可能是公司防火墙或杀毒软件在拦截 HTTPS，或者这台电脑的时间不对。请检查日期和时间，或请网络管理员放行微信。',
+  'problem.text.proxy':
+    '已设置 HTTPS_PROXY 或 HTTP_PROXY，说明这个网络可能只允许通过代理上网，而 weiroto 会直接连接 {host}。请允许这台电脑直接访问微信（添加防火墙规则），或在能直连的机器上运行 weiroto。',
+  'problem.text.tls':
+    '与 {host} 的连接没有通过证书校验。可能是公司防火墙或杀毒软件在拦截 HTTPS，或者这台电脑的时间不对。请检查日期和时间，或请网络管理员放行微信。',
   'problem.text.refused': '{host} 拒绝了连接。如果设置了 WECHAT_ENDPOINT 或 ILINK_BASE_URL，请确认那里的服务正在运行；否则是防火墙拦截了微信。',
   'problem.text.timeout': '{host} 没有及时应答。网络非常慢，或防火墙悄悄丢弃了连接。',
   'problem.text.network': '与 {host} 的连接中断了。请确认这台电脑已联网。',
