@@ -20,6 +20,7 @@
     return typeof url === 'string' && /^data:image\/(png|jpeg|gif|webp);base64,/.test(url);
   };
   let redirecting = false;
+  const openedOnline = status.dataset.state === 'online';
   const src = new EventSource('/accounts/' + encodeURIComponent(root.dataset.account) + '/events');
   src.addEventListener('info', function (e) {
     const info = JSON.parse(e.data);
@@ -36,8 +37,9 @@
     if (showAvatar) avatar.setAttribute('src', info.scannedAvatar);
     avatar.hidden = !showAvatar;
     root.dataset.state = info.state;
-    // Logged in: the account's page is where to go next (after a moment to read "Online!").
-    if (info.state === 'online' && !redirecting) {
+    // Logged in while this page was open: the account's page is where to go next (after a moment to
+    // read "Online!"). A page opened on an account already online stays, to be read.
+    if (info.state === 'online' && !openedOnline && !redirecting) {
       redirecting = true;
       src.close();
       window.setTimeout(function () {
