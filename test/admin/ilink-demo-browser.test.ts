@@ -184,6 +184,7 @@ describe(
       // Each capability iLink lacks, with its one-line reason; the rooms link is disabled with the reason.
       const lacks = await page.locator('#capability-list li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-capability')));
       assert.deepEqual(lacks, ['directory', 'rooms', 'friend-requests', 'revoke', 'forward', 'send-emoticon', 'avatars']);
+      for (const reason of await page.locator('#capability-list li').allTextContents()) assert.doesNotMatch(reason, /^cap\.|^\s*$/, 'each has its sentence');
       assert.match((await page.textContent('#capability-list li[data-capability="forward"]')) ?? '', /No forwarding/);
       assert.equal(await page.getAttribute('#nav-rooms-off', 'title'), 'No group chats: an iLink bot chats only with its owner.');
       assert.equal(await page.locator('#held-messages tbody tr.out-waiting-for-user').count(), 0);
