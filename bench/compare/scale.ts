@@ -69,10 +69,17 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   /** Poll /readyz until every account is online. */
   const allOnline = async (url: string, since: number): Promise<void> => {
     for (;;) {
-      const res = await fetch(`${url}/readyz`);
-      const body = await res.text();
-      if (res.status === 200) return;
-      if (Date.now() - since > 300_000) throw new Error(`not every account came online: ${body.slice(0, 300)}`);
+      let body = '';
+      try {
+        const res = await fetch(`${url}/readyz`);
+        body = await res.text();
+        if (res.status === 200) return;
+      } catch (e) {
+        // A busy process may drop one probe; a dead one ends the run with its own last words.
+        if (child.proc.exitCode !== null || child.proc.signalCode !== null) throw new Error(`weiroto-multi died: ${String(e)}\n${child.tails()}`);
+        body = String(e);
+      }
+      if (Date.now() - since > 300_000) throw new Error(`not every account came online: ${body.slice(0, 300)}\n${child.tails()}`);
       await sleep(100);
     }
   };
