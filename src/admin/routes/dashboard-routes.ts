@@ -7,6 +7,7 @@ import { dayOf } from '../../util/day.js';
 import type { RouteDef } from '../router.js';
 import { botOf, page, type Services, pluginsOf } from '../services.js';
 import { loginProblem, timelineText } from '../login-problem.js';
+import { DEFAULT_MAX_HOLD_MS } from '../../bot/outbound-queue.js';
 
 const DAY = 86_400_000;
 
@@ -66,6 +67,9 @@ export function dashboardRoutes(s: Services): RouteDef[] {
           plugins: pluginsOf(s, bot).list(),
           problem: loginProblem(info, ctx.state.t, ctx.state.locale),
           timeline: (await s.deps.manager.timeline(bot.id, 30)).map((e) => ({ id: e.id, at: e.at, kind: e.kind, text: timelineText(e, ctx.state.t) })),
+          // What waits for the user (iLink reply window or quota), with why; it fails after OUTBOX_HOLD_HOURS.
+          held: await outbound.list(bot.id, { status: 'waiting-for-user', limit: 100 }),
+          holdHours: Math.round((s.deps.config.outboxHoldMs ?? DEFAULT_MAX_HOLD_MS) / 3_600_000),
         });
       },
     },
