@@ -191,9 +191,12 @@ export class Bot implements BotHandle {
     return this.queue.get(id);
   }
 
-  /** Resolve when an outbound message is sent or failed (or after `timeoutMs` with its current state). */
-  waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord> {
-    return this.queue.waitFor(outboundId, timeoutMs);
+  /**
+   * Resolve when an outbound message is sent or failed (or after `timeoutMs` with its current
+   * state); with `untilHeld`, also once it waits for the user (iLink reply window or quota).
+   */
+  waitFor(outboundId: string, timeoutMs?: number, o?: { untilHeld?: boolean }): Promise<OutboundRecord> {
+    return this.queue.waitFor(outboundId, timeoutMs, o);
   }
 
   /** Resolve when every message received so far is stored and announced (tests, shutdown). */
