@@ -7,7 +7,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createIlinkTransport } from '../../src/ilink/index.js';
+import { sandboxClient } from '../ilink/helpers/clients.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { createConversation, waitUntil, type Conversation } from '../helpers/conversation.js';
@@ -32,14 +32,7 @@ describe('built-in plugins on an iLink account (iLink client against the sandbox
       clock,
       ilink: {
         control: sb.ilink.control,
-        createTransport: () =>
-          createIlinkTransport({
-            baseUrl: sb.origin,
-            cdnUrl: `${sb.origin}/c2c`,
-            version: '0.1.0',
-            tuning: { chunkGapMs: 0, sendRetryMs: 1 },
-            qr: { pollIntervalMs: 20 },
-          }),
+        createTransport: () => sandboxClient(sb.origin),
       },
     });
     // The AI answers only on its prefix, so the other plugins' conversations stay quiet.

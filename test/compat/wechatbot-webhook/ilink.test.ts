@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
-import { createIlinkTransport } from '../../../src/ilink/index.js';
+import { sandboxClient } from '../../ilink/helpers/clients.js';
 import type { Bot } from '../../../src/bot/index.js';
 import { AccountManager } from '../../../src/accounts/index.js';
 import { PluginRegistry } from '../../../src/pipeline/index.js';
@@ -34,14 +34,7 @@ describe('wechatbot-webhook API on an iLink account (sandbox iLink server)', () 
     manager = new AccountManager({
       store,
       log: silentLogger(),
-      createTransport: () =>
-        createIlinkTransport({
-          baseUrl: sb.origin,
-          cdnUrl: `${sb.origin}/c2c`,
-          version: '0.1.0',
-          tuning: { chunkGapMs: 0, sendRetryMs: 1 },
-          qr: { pollIntervalMs: 20 },
-        }),
+      createTransport: () => sandboxClient(sb.origin),
       pluginRegistry: new PluginRegistry([]),
       sendPacing: 'off',
       autoRelogin: false,
