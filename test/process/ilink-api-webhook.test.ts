@@ -23,13 +23,18 @@ describe('API and webhooks on an iLink account (startServer)', () => {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers of several shapes
   const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+    const form = body instanceof FormData;
     const res = await fetch(server.url + '/api/v1' + path, {
       method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
+      headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined && !form && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: form ? body : JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json()) as unknown };
   };
+  // Set by the first test, used by the next ones (they run in order).
+  let webId = '';
+  let ilinkId = '';
+  let ownerId = '';
 
   before(async () => {
     await hooks.start();
@@ -67,6 +72,8 @@ describe('API and webhooks on an iLink account (startServer)', () => {
     assert.equal(created.status, 201);
     assert.equal(created.body.transport, 'ilink');
     const id = created.body.id as string;
+    webId = web.body.id as string;
+    ilinkId = id;
 
     const il = sb.ilink.control;
     await waitUntil(async () => (await il.state()).qrcodes.length > 0, 15_000, 'an iLink QR');
@@ -75,6 +82,7 @@ describe('API and webhooks on an iLink account (startServer)', () => {
 
     // Before the owner writes: bound user known, window closed (not yet).
     const owner = (await il.state()).users[0]!;
+    ownerId = owner.id;
     let acc = (await api('GET', `/accounts/${id}`)).body;
     assert.equal(acc.owner.id, owner.id);
     assert.equal(acc.replyWindow.open, false);
@@ -117,5 +125,85 @@ describe('API and webhooks on an iLink account (startServer)', () => {
     // The verify-code call refuses when no code is asked for.
     const code = await api('POST', `/accounts/${id}/verify-code`, { code: '123456' });
     assert.equal(code.status, 409);
+  });
+
+  /** The first webhook body of `type` for `account`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- webhook bodies of several shapes
+  type Body = { type: string; account: string; transport?: string; data: any };
+  const eventOf = async (type: string, account: string, pred: (data: Body['data']) => boolean = () => true): Promise<Body> => {
+    const find = () => hooks.unique().find((r) => r.json.type === type && r.json.account === account && pred(r.json.data));
+    await hooks.waitFor(() => find() !== undefined);
+    return find()!.json as Body;
+  };
+  const keys = (o: object | null | undefined): string[] => Object.keys(o ?? {}).sort();
+  /** The same envelope and the same `data` fields on both kinds of account; `transport` tells them apart. */
+  const sameShape = (web: Body, ilink: Body, what: string): void => {
+    assert.deepEqual(keys(ilink), keys(web), `${what}: envelope`);
+    assert.deepEqual([web.transport, ilink.transport], ['web', 'ilink'], `${what}: transport`);
+    assert.deepEqual(keys(ilink.data), keys(web.data), `${what}: data fields`);
+  };
+
+  it('every event an iLink account raises, and the send API (text, image, file), have the web shapes', async () => {
+    const il = sb.ilink.control;
+    // The web account logs in; a friend writes and the echo answers, as the owner did on iLink.
+    await sb.control.scan();
+    await sb.control.confirm();
+    await waitUntil(async () => (await api('GET', `/accounts/${webId}`)).body.state === 'online', 15_000, 'the web account online');
+    const friend = (await sb.control.state(true)).accounts[0]!.friends.find((f) => f.kind === 'friend')!;
+    await sb.control.sendMessage({ from: friend.nickname, text: 'hi web' });
+
+    sameShape(await eventOf('account.login', webId), await eventOf('account.login', ilinkId), 'account.login');
+    sameShape(
+      await eventOf('message.received', webId, (d) => d.text === 'hi web'),
+      await eventOf('message.received', ilinkId, (d) => d.text === 'hi bot'),
+      'message.received',
+    );
+    sameShape(
+      await eventOf('message.sent', webId, (d) => d.text === 'hi web'),
+      await eventOf('message.sent', ilinkId, (d) => d.text === 'hi bot'),
+      'message.sent',
+    );
+
+    // The send API: the same requests, the same answers.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    const upload = (to: string, name: string, type: string, data: Buffer): FormData => {
+      const f = new FormData();
+      f.set('to', JSON.stringify({ id: to }));
+      f.set('file', new Blob([data], { type }), name);
+      return f;
+    };
+    const webTo = friend.id;
+    const { next } = await il.sent();
+    for (const [what, body] of [
+      ['text', (to: string) => ({ to: { id: to }, text: 'api text' })],
+      ['image', (to: string) => upload(to, 'dot.png', 'image/png', png)],
+      ['file', (to: string) => upload(to, 'notes.txt', 'text/plain', Buffer.from('some notes'))],
+    ] as const) {
+      const w = await api('POST', `/accounts/${webId}/messages?wait=true`, body(webTo));
+      const i = await api('POST', `/accounts/${ilinkId}/messages?wait=true`, body(ownerId));
+      assert.deepEqual([w.status, i.status], [200, 200], `${what}: ${JSON.stringify([w.body, i.body])}`);
+      assert.deepEqual(keys(i.body), keys(w.body), `${what}: the answer's fields`);
+      assert.deepEqual([w.body.status, i.body.status, w.body.type, i.body.type], ['sent', 'sent', what, what]);
+      sameShape(
+        await eventOf('message.sent', webId, (d) => d.id === w.body.id),
+        await eventOf('message.sent', ilinkId, (d) => d.id === i.body.id),
+        `message.sent (${what})`,
+      );
+    }
+    const delivered = (await il.sent(next)).messages.filter((m) => m.decision === 'delivered');
+    assert.deepEqual(
+      delivered.map((m) => m.items[0]!.type),
+      ['text', 'image', 'file'],
+      'each reached the owner as its kind',
+    );
+
+    // The token dies (-14): account.logout with the reason, shaped as a web logout.
+    await il.fault({ kind: 'stale-14', user: ownerId });
+    const ilinkOut = await eventOf('account.logout', ilinkId);
+    await sb.control.phoneLogout({});
+    const webOut = await eventOf('account.logout', webId);
+    sameShape(webOut, ilinkOut, 'account.logout');
+    assert.match(JSON.stringify(ilinkOut.data), /-14|stale|expired|session/i, 'the reason names the dead token');
+    await waitUntil(async () => (await api('GET', `/accounts/${ilinkId}`)).body.state !== 'online', 15_000, 'the iLink account logged out');
   });
 });
