@@ -206,4 +206,73 @@ describe('API and webhooks on an iLink account (startServer)', () => {
     assert.match(JSON.stringify(ilinkOut.data), /-14|stale|expired|session/i, 'the reason names the dead token');
     await waitUntil(async () => (await api('GET', `/accounts/${ilinkId}`)).body.state !== 'online', 15_000, 'the iLink account logged out');
   });
+
+  it('the window and the quota through the API: 12 sends after one user message, 10 go, 2 wait for the next; after 25 h a send waits for the user', async () => {
+    const il = sb.ilink.control;
+    const HOUR = 3_600_000;
+    const known = new Set((await il.state()).qrcodes.map((q) => q.qrcode));
+    const id = (await api('POST', '/accounts', { name: 'window', transport: 'ilink' })).body.id as string;
+    let qrcode = '';
+    await waitUntil(async () => !!(qrcode = (await il.state()).qrcodes.find((q) => !known.has(q.qrcode))?.qrcode ?? ''), 15_000, 'its QR');
+    // A second owner (one WeChat user binds one bot).
+    const user = (await il.confirm({ qrcode, user: 'new' })).user!;
+    await waitUntil(async () => (await api('GET', `/accounts/${id}`)).body.state === 'online', 15_000, 'online');
+    assert.equal((await api('PUT', `/accounts/${id}/plugins/echo`, { enabled: false })).status, 200, 'no echo: every send below is an API send');
+
+    const delivered = async (since: number) => (await il.sent(since)).messages.filter((m) => m.to === user && m.decision === 'delivered');
+    const refused = async (since: number) => (await il.sent(since)).messages.filter((m) => m.to === user && m.decision === 'refused');
+    const held = async () =>
+      (await api('GET', `/accounts/${id}/outbound?status=waiting-for-user`)).body.items as { id: string; text: string; error: { message: string } }[];
+    const userWrites = async (text: string) => {
+      const before = (await api('GET', `/accounts/${id}/messages`)).body.items.length as number;
+      await il.sendMessage({ text, user });
+      await waitUntil(async () => (await api('GET', `/accounts/${id}/messages`)).body.items.length > before, 15_000, `"${text}" stored`);
+    };
+
+    await userWrites('hello');
+    const { next } = await il.sent();
+    const answers: { status: number; body: { id: string; status: string } }[] = [];
+    const started = Date.now();
+    for (let i = 0; i < 12; i++) answers.push(await api('POST', `/accounts/${id}/messages?wait=60000`, { to: { id: user }, text: `m${i}` }));
+    assert.ok(Date.now() - started < 30_000, 'the held sends answered at once, not after the wait');
+    assert.deepEqual(
+      answers.map((a) => `${a.status} ${a.body.status}`),
+      [...Array(10).fill('200 sent'), '202 waiting-for-user', '202 waiting-for-user'],
+    );
+    assert.deepEqual(
+      (await delivered(next)).map((m) => m.items[0]!.text),
+      answers.slice(0, 10).map((_, i) => `m${i}`),
+    );
+    assert.equal((await refused(next)).length, 0, 'weiroto held the two itself instead of sending into the quota');
+    const waiting = await held();
+    assert.deepEqual(waiting.map((r) => r.text).sort(), ['m10', 'm11']);
+    assert.match(waiting[0]!.error.message, /10 of 10 sends/);
+    assert.equal((await api('GET', `/accounts/${id}`)).body.replyWindow.quotaLeft, 0);
+
+    await userWrites('go on');
+    await waitUntil(async () => (await delivered(next)).length === 12, 15_000, 'the two held sends delivered');
+    assert.deepEqual(
+      (await delivered(next)).map((m) => m.items[0]!.text),
+      answers.map((_, i) => `m${i}`),
+      'in order, each once',
+    );
+    assert.deepEqual(await held(), []);
+    assert.equal((await api('GET', `/accounts/${id}/outbound/${answers[11]!.body.id}`)).body.status, 'sent');
+
+    // 25 h later the window is closed: the send waits, visibly, until the user speaks.
+    await il.advanceClock(25 * HOUR);
+    const { next: late } = await il.sent();
+    const t0 = Date.now();
+    const waits = await api('POST', `/accounts/${id}/messages?wait=60000`, { to: { id: user }, text: 'a day later' });
+    assert.ok(Date.now() - t0 < 30_000, 'answered at once');
+    assert.deepEqual([waits.status, waits.body.status], [202, 'waiting-for-user']);
+    assert.match((await held())[0]!.error.message, /reply window closed/);
+    assert.equal((await refused(late)).length, 1, 'WeChat said no once (-2), and weiroto stopped asking');
+    await userWrites('back again');
+    await waitUntil(async () => (await api('GET', `/accounts/${id}/outbound/${waits.body.id}`)).body.status === 'sent', 15_000, 'the late send delivered');
+    assert.deepEqual(
+      (await delivered(late)).map((m) => m.items[0]!.text),
+      ['a day later'],
+    );
+  });
 });
