@@ -391,7 +391,14 @@ export class Bot implements BotHandle {
     on('heartbeat', ({ at }) => {
       this.state.lastSyncAt = at;
     });
-    on('error', (err) => this.emitter.emit('error', err));
+    on('error', (err) => {
+      this.emitter.emit('error', err);
+      // A transport error while logged in is an event too (webhooks, the event stream; the
+      // wechatbot-webhook callback's system_event_error). Before login the state tells enough.
+      if (this.state.state !== 'online') return;
+      const code = (err as { code?: unknown }).code;
+      this.commit('account.error', undefined, { error: { name: err.name, message: err.message, ...(code !== undefined && { code }) } });
+    });
   }
 
   /**
