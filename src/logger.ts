@@ -27,6 +27,7 @@ const SECRET_KEYS = [
   'authorization',
   'Authorization',
   'token',
+  'access_token',
   'apiKey',
   'api_key',
   'password',
@@ -52,7 +53,8 @@ const REDACT_PATHS = [
 ];
 
 /** Query parameters and cookie names whose values are scrubbed out of free text. */
-const SECRET_IN_TEXT = /\b(skey|sid|wxsid|pass_ticket|uin|wxuin|webwx_data_ticket|webwx_auth_ticket|webwxuvid|ticket|token|password|secret)=([^&\s;"']+)/gi;
+const SECRET_IN_TEXT =
+  /\b(skey|sid|wxsid|pass_ticket|uin|wxuin|webwx_data_ticket|webwx_auth_ticket|webwxuvid|ticket|token|access_token|password|secret)=([^&\s;"']+)/gi;
 
 /** Replace secret values inside a string (URLs, cookie headers, error messages). */
 export function scrubSecrets(text: string): string {

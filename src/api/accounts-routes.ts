@@ -230,7 +230,8 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
       if (e instanceof TypeError) throw new ApiError(422, 'invalid', e.message);
       throw e;
     }
-    if (waitMs !== undefined) record = await b.waitFor(record.id, waitMs);
+    // A send held for the user (iLink) cannot settle until they write: answer 202 with why, at once.
+    if (waitMs !== undefined) record = await b.waitFor(record.id, waitMs, { untilHeld: true });
     ctx.status = record.status === 'sent' ? 200 : record.status === 'failed' ? 502 : 202;
     ctx.body = publicRecord(record as unknown as Record<string, unknown>);
   });

@@ -68,6 +68,8 @@ export function openApiDocument(): Json {
             ...common,
           },
           {
+            // A browser EventSource cannot set headers: this route (only) also takes the token in the query.
+            security: [{ bearer: [] }, { accessToken: [] }],
             parameters: [
               query('account', 'only these accounts (repeat or comma-separate)'),
               query('type', 'only these event types (repeat or comma-separate)'),
@@ -329,7 +331,15 @@ export function openApiDocument(): Json {
       },
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        accessToken: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'access_token',
+          description: 'The API token in the URL, for a browser EventSource; accepted on GET /events only; prefer a read-only token',
+        },
+      },
       schemas: {
         Error: {
           type: 'object',

@@ -22,7 +22,8 @@ export interface ApiBot {
   submitVerifyCode?(code: string): void;
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: SendOptions): Promise<OutboundRecord>;
-  waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord>;
+  /** `untilHeld`: answer as soon as the send waits for the user (iLink reply window, quota). */
+  waitFor(outboundId: string, timeoutMs?: number, o?: { untilHeld?: boolean }): Promise<OutboundRecord>;
   readonly transport: {
     download(message: Message): Promise<Buffer>;
     downloadAvatar(id: string): Promise<Buffer>;

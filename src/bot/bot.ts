@@ -192,9 +192,12 @@ export class Bot implements BotHandle {
     return this.queue.get(id);
   }
 
-  /** Resolve when an outbound message is sent or failed (or after `timeoutMs` with its current state). */
-  waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord> {
-    return this.queue.waitFor(outboundId, timeoutMs);
+  /**
+   * Resolve when an outbound message is sent or failed (or after `timeoutMs` with its current
+   * state); with `untilHeld`, also once it waits for the user (iLink reply window or quota).
+   */
+  waitFor(outboundId: string, timeoutMs?: number, o?: { untilHeld?: boolean }): Promise<OutboundRecord> {
+    return this.queue.waitFor(outboundId, timeoutMs, o);
   }
 
   /** Resolve when every message received so far is stored and announced (tests, shutdown). */
@@ -400,7 +403,14 @@ export class Bot implements BotHandle {
     on('heartbeat', ({ at }) => {
       this.state.lastSyncAt = at;
     });
-    on('error', (err) => this.emitter.emit('error', err));
+    on('error', (err) => {
+      this.emitter.emit('error', err);
+      // A transport error while logged in is an event too (webhooks, the event stream; the
+      // wechatbot-webhook callback's system_event_error). Before login the state tells enough.
+      if (this.state.state !== 'online') return;
+      const code = (err as { code?: unknown }).code;
+      this.commit('account.error', undefined, { error: { name: err.name, message: err.message, ...(code !== undefined && { code }) } });
+    });
   }
 
   /**

@@ -88,6 +88,7 @@ export const BOT_EVENT_TYPES = [
   'account.login',
   'account.logout',
   'account.state',
+  'account.error',
 ] as const;
 
 export type BotEventType = (typeof BOT_EVENT_TYPES)[number];

@@ -379,6 +379,9 @@ export class IlinkTransport implements Transport {
       await this.seen.remember(keys, now);
       const message = toMessage(wm, botId, now);
       if (!message) continue;
+      // Messages carry the sender's name on both transports (webhooks, templates); iLink's one sender is the owner.
+      const owner = this.owner;
+      if (owner && message.senderId === owner.id) message.senderName = owner.name;
       // The newest token, the window and the quota are set before anyone answers.
       this.peers.onInbound(message.chatId, wm.context_token, now);
       changed = true;
