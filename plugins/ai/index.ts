@@ -9,7 +9,6 @@ import { stripMentions } from '../../src/pipeline/helpers/chat-match.js';
 import { createKeyedQueue } from '../../src/pipeline/helpers/keyed-queue.js';
 import { createRateLimiter } from '../../src/pipeline/helpers/rate-limit.js';
 import { splitText } from '../../src/pipeline/helpers/split-text.js';
-import { typingIn } from '../../src/pipeline/helpers/typing.js';
 import { AiError, complete, type ChatMessage } from './client.js';
 import { configSchema } from './config.js';
 import { chatKey, conversationKey, isAllowed, systemPrompt } from './conversation.js';
@@ -60,8 +59,6 @@ export const plugin = definePlugin({
         { role: 'user', content },
       ];
       let reply: string;
-      // The owner sees "typing…" (iLink) while the model thinks; the pipeline is long done by then.
-      const typingDone = typingIn(api.bot, ctx.chatId, api.clock, api.log);
       try {
         reply = stripReasoning(
           await complete(api.http, api.clock, {
@@ -81,8 +78,6 @@ export const plugin = definePlugin({
         api.log.warn({ kind: e.kind, status: e.status, chat: ctx.chatId }, `AI call failed: ${e.message}`);
         if (config.fallbackReply) await say(ctx, config.fallbackReply);
         return;
-      } finally {
-        typingDone();
       }
       if (!reply) reply = config.fallbackReply;
       const at = api.clock.now();

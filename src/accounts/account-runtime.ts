@@ -89,8 +89,14 @@ export class AccountRuntime {
     } catch (e) {
       this.deps.log.error({ err: e }, 'pipeline failed');
     } finally {
-      if (stopTyping && working.length) void Promise.allSettled(working).then(stopTyping);
-      else stopTyping?.();
+      // An answer still being worked on when the chain returned is slow by definition: typing at once, until it settles.
+      if (stopTyping && working.length) {
+        const stopWorking = typingWhileSlow(this.bot.transport, m.chatId, this.deps.clock, this.deps.log, 0);
+        void Promise.allSettled(working).then(() => {
+          stopTyping();
+          stopWorking();
+        });
+      } else stopTyping?.();
     }
     if (this.traces.length >= TRACE_BATCH) this.flushTraces();
     else if (this.traces.length) this.traceFlush ??= setImmediate(() => this.flushTraces());
