@@ -133,6 +133,7 @@ export const plugin = definePlugin({
         return;
       }
       // Not awaited: the pipeline goes on while the endpoint thinks; failures reach the boundary.
+      ctx.willReply();
       queue.run(key, () => answer(ctx, key, q)).catch((e: unknown) => ctx.reportError(e, 'ai'));
       // The AI answers this one: later plugins see it only when asked to (like auto-reply).
       return config.passThrough ? next() : undefined;

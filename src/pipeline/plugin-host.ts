@@ -11,7 +11,7 @@ import type { Message } from '../transport/model.js';
 import type { KvRepo } from '../store/kv-repo.js';
 import type { PluginErrorsRepo } from '../store/plugin-errors-repo.js';
 import type { PluginSetting, PluginSettingsRepo } from '../store/plugin-settings-repo.js';
-import type { DecisionTrace } from './trace.js';
+import type { DecisionTrace, TraceStep } from './trace.js';
 import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
 import { compose, type Middleware } from './compose.js';
@@ -292,11 +292,42 @@ export class PluginHost {
       account: this.deps.account,
       messageId: message.id,
       chatId: message.chatId,
-      steps,
+      steps: this.withSkipped(steps, message.isSelf),
       replied,
       ...(reason !== undefined && { reason }),
       at: this.deps.clock.now(),
     };
+  }
+
+  /**
+   * Every installed plugin in chain order: the steps that ran as they are, and for each other
+   * plugin why it did not run. The chain stops at the last plugin that ran (a failed or hung
+   * plugin is passed on by its boundary), so an enabled plugin after it was not reached.
+   */
+  private withSkipped(ran: TraceStep[], self: boolean): TraceStep[] {
+    const byName = new Map(ran.map((s) => [s.plugin, s]));
+    const last = ran.at(-1);
+    const ended = last && last.outcome !== 'failed' && last.outcome !== 'timeout' ? last.plugin : undefined;
+    let passedEnd = false;
+    const out: TraceStep[] = [];
+    for (const slot of this.ordered()) {
+      const name = slot.def.name;
+      const step = byName.get(name);
+      if (step) {
+        out.push(step);
+        if (name === ended) passedEnd = true;
+        continue;
+      }
+      const skipped = (skip: NonNullable<TraceStep['skip']>, by?: string): TraceStep => ({ plugin: name, outcome: 'skipped', ms: 0, skip, ...(by && { by }) });
+      const inst = slot.instance;
+      if (!slot.enabled) out.push(skipped('disabled'));
+      else if (this.applicability(slot.def).unsupported) out.push(skipped('unsupported'));
+      else if (!inst) out.push(skipped('not-set-up'));
+      else if (self && !inst.selfMws.length) out.push(skipped(inst.mws.length ? 'own-message' : 'no-handler'));
+      else if (!inst.mws.length) out.push(skipped('no-handler'));
+      else out.push(passedEnd && ended ? skipped('not-reached', ended) : skipped('not-reached'));
+    }
+    return out;
   }
 
   /** Dispose every plugin (account stop/remove). */
