@@ -81,7 +81,12 @@ export interface PluginInfo {
   lastError?: string;
   /** Capabilities the plugin needs that the account's transport lacks: it cannot apply here. */
   unsupported?: Capability[];
+  /** The plugin can test its outside connection (`probe`). */
+  testable?: boolean;
 }
+
+/** What a plugin's connection test found: the other side's answer, or the exact reason it failed. */
+export type ProbeResult = { ok: true; answer: string; ms: number } | { ok: false; error: string; ms: number };
 
 interface Instance {
   mws: Middleware<Context>[];
@@ -101,6 +106,9 @@ interface Slot {
 }
 
 type Chain = (ctx: Context) => Promise<void>;
+
+/** The longest a connection test may take: a backstop, the plugin bounds its own call (the AI by timeoutSeconds). */
+const PROBE_LIMIT_MS = 310_000;
 
 /**
  * A new account's chain: by each plugin's `chainPosition` (admin-commands first so `#pause` covers
@@ -184,7 +192,28 @@ export class PluginHost {
       errors: s.errors,
       ...(s.lastError !== undefined && { lastError: s.lastError }),
       ...this.applicability(s.def),
+      ...(s.def.probe && { testable: true }),
     }));
+  }
+
+  /**
+   * Run the plugin's connection test once with its saved settings, filled like `setup`'s (so the
+   * AI key rules and the outbound guard apply), whether or not it is switched on. Never rejects.
+   */
+  async probe(name: string): Promise<ProbeResult> {
+    const slot = this.slot(name);
+    const started = this.deps.clock.now();
+    const ms = (): number => this.deps.clock.now() - started;
+    if (!slot.def.probe) return { ok: false, error: `plugin ${name} has no connection test`, ms: 0 };
+    try {
+      const config = fillConfig(slot.config, this.deps.configDefaults?.[name]);
+      const scratch: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
+      // The plugin bounds its own call (the AI's timeoutSeconds); this only stops a test that never ends.
+      const answer = await this.withTimeout(slot.def.probe(this.api(name, config, scratch) as PluginApi<never>, config as never), name, PROBE_LIMIT_MS);
+      return { ok: true, answer, ms: ms() };
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e), ms: ms() };
+    }
   }
 
   /** What the plugin needs that this account's transport lacks (absent when it applies). */
@@ -502,13 +531,13 @@ export class PluginHost {
     }
   }
 
-  private async withTimeout<T>(p: Promise<T>, name: string): Promise<T> {
+  private async withTimeout<T>(p: Promise<T>, name: string, limitMs = this.timeoutMs): Promise<T> {
     const ac = new AbortController();
     try {
       return await Promise.race([
         p,
-        this.deps.clock.sleep(this.timeoutMs, ac.signal).then(() => {
-          throw new Error(`plugin ${name} did not finish within ${this.timeoutMs} ms`);
+        this.deps.clock.sleep(limitMs, ac.signal).then(() => {
+          throw new Error(`plugin ${name} did not finish within ${limitMs} ms`);
         }),
       ]);
     } finally {
