@@ -14,6 +14,7 @@ import type { PluginSetting, PluginSettingsRepo } from '../store/plugin-settings
 import type { DecisionTrace, TraceStep } from './trace.js';
 import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
+import { chatNameIn } from '../bot/directory.js';
 import { compose, type Middleware } from './compose.js';
 import { Composer } from './composer.js';
 import { Context } from './context.js';
@@ -317,10 +318,12 @@ export class PluginHost {
         .filter(Boolean)
         .join('; ');
     }
+    const chatName = chatNameIn(this.deps.bot.directory, message.chatId);
     return {
       account: this.deps.account,
       messageId: message.id,
       chatId: message.chatId,
+      ...(chatName !== undefined && { chatName }),
       steps: this.withSkipped(steps, message.isSelf),
       replied,
       ...(reason !== undefined && { reason }),

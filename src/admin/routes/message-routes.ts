@@ -4,21 +4,27 @@
  * messages kept and marked, a send box (text or file), and each message's decision trace.
  */
 import type { AdminBot } from '../deps.js';
+import type { RecentChat } from '../../store/messages-repo.js';
+import { chatNameIn } from '../../bot/directory.js';
 import { fail, type RouteDef } from '../router.js';
 import { audit, botOf, field, formatters, page, type Services } from '../services.js';
 
 /** Rows per page the log offers; the first is the default. */
 const PAGE_SIZES = [50, 200, 500];
 
-/** A name for a chat id: the remark or nickname of a contact, or a room's topic. */
-export function chatNamer(bot: AdminBot): (id: string) => string {
-  return (id) => {
-    const c = bot.directory.contact(id);
-    if (c) return c.remark || c.name;
-    const r = bot.directory.room(id);
-    if (r) return r.topic || id;
-    return id;
-  };
+/**
+ * A name for a chat id: what the directory calls it now (a room's topic, a contact's remark or
+ * nickname), else the name stored with the message (`snapshot`) or with the chat's newest message
+ * (`known`): the web protocol's ids change at each login, so older history is named by what was
+ * stored. The id itself only as a last resort.
+ */
+export function chatNamer(bot: AdminBot, known: ReadonlyMap<string, string> = new Map()): (id: string, snapshot?: string) => string {
+  return (id, snapshot) => chatNameIn(bot.directory, id) ?? snapshot ?? known.get(id) ?? id;
+}
+
+/** chat id → stored name, from the recent chats list. */
+function knownNames(chats: RecentChat[]): Map<string, string> {
+  return new Map(chats.flatMap((c) => (c.name ? [[c.chatId, c.name] as const] : [])));
 }
 
 export function messageRoutes(s: Services): RouteDef[] {
@@ -41,7 +47,18 @@ export function messageRoutes(s: Services): RouteDef[] {
           ...(beforeSeq !== undefined && { beforeSeq }),
           limit: per,
         });
-        const data = { info: bot.info(), messages, chat, q, per, perChoices: PAGE_SIZES, before: beforeSeq, name: chatNamer(bot), more: next };
+        const chats = await s.deps.store.messages.recentChats(bot.id, 30);
+        const data = {
+          info: bot.info(),
+          messages,
+          chat,
+          q,
+          per,
+          perChoices: PAGE_SIZES,
+          before: beforeSeq,
+          name: chatNamer(bot, knownNames(chats)),
+          more: next,
+        };
         if (ctx.query.partial === '1') {
           ctx.type = 'html';
           ctx.body = s.render('partials/message-rows', { ...ctx.state, ...data, bare: true, fmt: formatters(ctx.state.locale), t: ctx.state.t });
@@ -50,7 +67,7 @@ export function messageRoutes(s: Services): RouteDef[] {
         page(s, ctx, 'messages', {
           ...data,
           title: ctx.state.t('messages.title'),
-          chats: await s.deps.store.messages.recentChats(bot.id, 30),
+          chats,
           outbound: await s.deps.store.outbound.list(bot.id, { ...(chat && { chatId: chat }), limit: 10 }),
         });
       },
@@ -96,7 +113,9 @@ export function messageRoutes(s: Services): RouteDef[] {
         if (!message) fail(ctx, 404, ctx.state.t('error.noMessage'));
         const traces = await s.deps.store.traces.list(bot.id, { messageId: message.id, limit: 5 });
         const replies = await s.deps.store.outbound.repliesTo(bot.id, message.id);
-        page(s, ctx, 'trace', { title: ctx.state.t('trace.title'), info: bot.info(), message, traces, replies, name: chatNamer(bot) });
+        const snapshot = message.chatName ?? traces.find((t) => t.chatName)?.chatName;
+        const known = new Map(snapshot ? [[message.chatId, snapshot]] : []);
+        page(s, ctx, 'trace', { title: ctx.state.t('trace.title'), info: bot.info(), message, traces, replies, name: chatNamer(bot, known) });
       },
     },
     {
