@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, eventually, startServerStack, type ServerStack } from '../../admin/helpers/panel-stack.js';
+import { eventually, startOnlineAccount, type Client, type ServerStack } from '../../admin/helpers/panel-stack.js';
 import { startFakeOpenAi, type FakeOpenAi } from './fake-openai.js';
 
 const PASSWORD = 'ai failures password';
@@ -42,20 +42,15 @@ describe('AI failures and "Test connection" (server, sandbox, fake model)', () =
 
   before(async () => {
     fake = await startFakeOpenAi();
-    stack = await startServerStack({
-      sandbox: { autoScanMs: 10, autoConfirmMs: 10 },
-      env: { ADMIN_PASSWORD: PASSWORD, AI_BASE_URL: fake.baseUrl, AI_API_KEY: 'sk-deployment', AI_MODEL: 'local-model', API_ALLOW_PRIVATE_URLS: 'false' },
-    });
-    const bot = await stack.manager.add('shop');
-    account = bot.id;
-    await eventually(() => bot.info().state === 'online', 15_000, 'online');
-    friend = (await stack.sb.control.state(true)).accounts[0]!.friends.find((f) => f.kind === 'friend')!.nickname;
+    ({ stack, account, friend, admin } = await startOnlineAccount(PASSWORD, {
+      AI_BASE_URL: fake.baseUrl,
+      AI_API_KEY: 'sk-deployment',
+      AI_MODEL: 'local-model',
+      API_ALLOW_PRIVATE_URLS: 'false',
+    }));
     await stack.manager.plugins(account)!.configure('ai', { fallbackReply: FALLBACK });
     await stack.manager.plugins(account)!.enable('ai');
     since = (await stack.sb.control.sent({})).next;
-    admin = new Client(stack.url);
-    await admin.get('/login');
-    assert.equal((await admin.post('/login', { username: 'admin', password: PASSWORD })).status, 302);
     await admin.get(`/accounts/${account}/plugins/ai`);
   });
 
