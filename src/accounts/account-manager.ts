@@ -55,9 +55,16 @@ export interface AccountManagerDeps {
   maxQrCodes?: number;
   /** CHAT_CONCURRENCY: chats of one account handled at the same time (each chat in order). Default 8. */
   chatConcurrency?: number;
+  /** OUTBOX_HOLD_HOURS: a message waiting for the user fails after this long (default 48 h). */
+  maxHoldMs?: number;
+  /** LOGIN_CONCURRENCY: accounts `startAll` brings up at the same time (restore, push login or first QR). Default 10. */
+  loginConcurrency?: number;
+  /** `startAll` waits a random 0…this many ms before each start beyond the first wave. Default 250. */
+  startJitterMs?: number;
 }
 
 export const DEFAULT_CHAT_CONCURRENCY = 8;
+export const DEFAULT_LOGIN_CONCURRENCY = 10;
 
 /** What the manager keeps per account: its runtime and where its login ladder stands. */
 interface Runtime {
@@ -76,6 +83,10 @@ export class AccountManager {
   /** The account rows, read once (`load`) and kept current by this manager, the only writer. */
   private records = new Map<string, AccountRecord>();
   private loading: Promise<void> | undefined;
+  /** `startAll`'s later waves; resolved when every enabled account has been launched. */
+  private restoring: Promise<void> = Promise.resolve();
+  /** Set by `stopAll`: accounts not yet launched by `startAll` stay stopped. */
+  private stopping = false;
   private listeners = new Set<(e: BotEvent) => void>();
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -206,14 +217,57 @@ export class AccountManager {
       await this.add('account 1', { transport: options.transport ?? 'web' });
       return;
     }
-    for (const a of accounts) {
-      const rt = this.ensure(a.id)!;
-      if (a.enabled) await this.run(rt);
+    this.stopping = false;
+    const waiting = accounts.filter((a) => a.enabled).map((a) => this.ensure(a.id)!);
+    // A restart of many accounts must not hit WeChat (or our own store) all at once: at most
+    // LOGIN_CONCURRENCY accounts are between "starting" and their next state (online, waiting for a
+    // scan, failed), and each start beyond the first wave waits a little jitter. The first wave is
+    // launched before this returns, as a single account always was; the rest follow in the background
+    // (`restored()` resolves when every one has been launched).
+    const limit = Math.max(1, this.deps.loginConcurrency ?? DEFAULT_LOGIN_CONCURRENCY);
+    const jitterMs = this.deps.startJitterMs ?? 250;
+    const worker = async (): Promise<void> => {
+      for (let rt = waiting.shift(); rt; rt = waiting.shift()) {
+        if (jitterMs > 0) await this.clock.sleep(Math.floor(this.clock.random() * jitterMs));
+        if (this.stopping) return;
+        await this.run(rt);
+        // stopAll may have halted every running account while this one was being launched.
+        if (this.stopping) return this.halt(rt);
+        await this.loginPhase(rt);
+      }
+    };
+    const launched: Promise<void>[] = [];
+    for (const rt of waiting.splice(0, limit)) {
+      await this.run(rt);
+      launched.push(this.loginPhase(rt).then(worker));
     }
+    this.restoring = Promise.all(launched).then(() => {});
+  }
+
+  /** Resolves when `startAll` has launched every enabled account (the later waves start in the background). */
+  restored(): Promise<void> {
+    return this.restoring;
+  }
+
+  /** Until the account leaves "starting" (online, waiting for a scan, failed…), or its login attempt ends. */
+  private loginPhase(rt: Runtime): Promise<void> {
+    return new Promise((done) => {
+      let off = (): void => {};
+      const finish = (): void => {
+        off();
+        done();
+      };
+      off = rt.bot.on('state', ({ state }) => {
+        if (state !== 'starting') finish();
+      });
+      if (!rt.running || rt.bot.info().state !== 'starting') finish();
+      void (rt.login ?? Promise.resolve()).finally(finish);
+    });
   }
 
   /** SIGTERM: stop the loops, finish in-flight sends, persist sessions. Queued sends stay in SQLite. */
   async stopAll(): Promise<void> {
+    this.stopping = true;
     await Promise.all([...this.runtimes.values()].map((rt) => this.halt(rt)));
     await Promise.all([...this.runtimes.values()].map((rt) => rt.host.close()));
   }
@@ -247,6 +301,7 @@ export class AccountManager {
       clock: this.clock,
       log,
       pacing: this.pacing,
+      ...(this.deps.maxHoldMs !== undefined && { maxHoldMs: this.deps.maxHoldMs }),
       ...(this.deps.retry && { retry: this.deps.retry }),
       ...(this.deps.eventWriters && { eventWriters: this.deps.eventWriters }),
       onSessionChanged: () => saveSoon(),
