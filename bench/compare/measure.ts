@@ -52,7 +52,7 @@ export function burstMessages(world: World, account: Account, tag: string, count
 }
 
 /** Wait until the process uses no more CPU for `quietMs` (bounded by `maxMs`); answers its CPU time. */
-async function settledCpu(pid: number, quietMs: number, maxMs: number): Promise<number> {
+export async function settledCpu(pid: number, quietMs: number, maxMs: number): Promise<number> {
   const end = Date.now() + maxMs;
   let last = cpuMs(pid);
   for (;;) {

@@ -9,6 +9,7 @@ import { stripMentions } from '../../src/pipeline/helpers/chat-match.js';
 import { createKeyedQueue } from '../../src/pipeline/helpers/keyed-queue.js';
 import { createRateLimiter } from '../../src/pipeline/helpers/rate-limit.js';
 import { splitText } from '../../src/pipeline/helpers/split-text.js';
+import { typingIn } from '../../src/pipeline/helpers/typing.js';
 import { AiError, complete, type ChatMessage } from './client.js';
 import { configSchema } from './config.js';
 import { chatKey, conversationKey, isAllowed, systemPrompt } from './conversation.js';
@@ -71,6 +72,8 @@ export const plugin = definePlugin({
         { role: 'user', content },
       ];
       let reply: string;
+      // The owner sees "typing…" (iLink) while the model thinks; the pipeline is long done by then.
+      const typingDone = typingIn(api.bot, ctx.chatId, api.clock, api.log);
       try {
         reply = stripReasoning(
           await complete(api.http, api.clock, {
@@ -91,6 +94,8 @@ export const plugin = definePlugin({
         ctx.reportError(e, 'ai');
         if (config.fallbackReply) await say(ctx, config.fallbackReply);
         return;
+      } finally {
+        typingDone();
       }
       if (!reply) reply = config.fallbackReply;
       const at = api.clock.now();

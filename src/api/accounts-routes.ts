@@ -13,6 +13,7 @@ import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor, limitOf, pageOf } from './paging.js';
 import type { ApiBot, ApiDeps } from './types.js';
 import type { MultipartBody } from './multipart.js';
+import { TIMELINE_KEEP } from '../store/index.js';
 
 const target = z.union([
   z.strictObject({ id: z.string().trim().min(1) }),
@@ -160,6 +161,11 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     ctx.body = infoOf(deps, bot(deps, ctx).info());
   });
 
+  router.get('/accounts/:id/timeline', async (ctx) => {
+    const b = bot(deps, ctx);
+    ctx.body = { items: await deps.manager.timeline(b.info().id, limitOf(ctx.query.limit, 50, TIMELINE_KEEP)) };
+  });
+
   router.get('/accounts/:id/contacts', async (ctx) => {
     const b = bot(deps, ctx);
     requireCapability(b.transport.capabilities, 'directory', 'list contacts');
@@ -224,7 +230,8 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
       if (e instanceof TypeError) throw new ApiError(422, 'invalid', e.message);
       throw e;
     }
-    if (waitMs !== undefined) record = await b.waitFor(record.id, waitMs);
+    // A send held for the user (iLink) cannot settle until they write: answer 202 with why, at once.
+    if (waitMs !== undefined) record = await b.waitFor(record.id, waitMs, { untilHeld: true });
     ctx.status = record.status === 'sent' ? 200 : record.status === 'failed' ? 502 : 202;
     ctx.body = publicRecord(record as unknown as Record<string, unknown>);
   });

@@ -25,6 +25,18 @@ export const API_PREFIX = '/api/v1';
 
 type Composed = (ctx: Koa.Context) => Promise<void>;
 
+/**
+ * `GET /events?access_token=…`: a browser's EventSource cannot send an Authorization header, so the
+ * event stream (and only it: a token in a URL can end up in histories and proxy logs) also takes
+ * the token from the query. weiroto's own log lines never carry query strings, and the logger
+ * scrubs `access_token=` out of any text.
+ */
+function streamToken(ctx: Koa.Context): string | undefined {
+  if (ctx.method !== 'GET' || ctx.path !== `${API_PREFIX}/events`) return undefined;
+  const t = ctx.query.access_token;
+  return typeof t === 'string' && t !== '' ? t : undefined;
+}
+
 function compose(mws: Koa.Middleware[]): Composed {
   return (ctx) => {
     const run = (i: number): Promise<void> => {
@@ -71,11 +83,12 @@ export function createApiMiddleware(deps: ApiDeps): ApiMiddleware {
     if (ctx.path === `${API_PREFIX}/openapi.json`) return next();
     const header = ctx.get('authorization');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m)
+    const secret = m ? m[1]! : streamToken(ctx);
+    if (secret === undefined)
       throw new ApiError(401, 'unauthorized', 'Send Authorization: Bearer <token> (tokens are made in the panel).', undefined, {
         'www-authenticate': 'Bearer',
       });
-    const token = deps.tokens.verify(m[1]!);
+    const token = deps.tokens.verify(secret);
     if (!token) throw new ApiError(401, 'unauthorized', 'This token is unknown or revoked.', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
     if (token.readOnly && !['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) {
       throw new ApiError(403, 'read_only_token', 'This token is read-only.');

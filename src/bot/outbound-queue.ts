@@ -16,6 +16,7 @@ import { isTransportError } from '../transport/errors.js';
 import type { NewOutbound, OutboundRecord } from './outbound-record.js';
 import type { OutboundRepo } from '../store/outbound-repo.js';
 import { Pacer, type PacingProfile } from './pacing.js';
+import { backoffDelay } from '../util/backoff.js';
 
 export interface RetryPolicy {
   baseMs: number;
@@ -85,6 +86,8 @@ export class OutboundQueue {
   private held = new Map<string, Pending[]>();
   private wakers = new Set<() => void>();
   private waiters = new Map<string, Set<(r: OutboundRecord) => void>>();
+  /** Waiters that also want to know when their row starts waiting for the user. */
+  private holdWaiters = new Map<string, Set<(r: OutboundRecord) => void>>();
   private loop: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
   private abort: AbortController | undefined;
@@ -174,22 +177,38 @@ export class OutboundQueue {
     return r;
   }
 
-  /** Resolve when the row is sent or failed, or after `timeoutMs` with its current state. */
-  async waitFor(id: string, timeoutMs = 60_000): Promise<OutboundRecord> {
+  /**
+   * Resolve when the row is sent or failed, or after `timeoutMs` with its current state. With
+   * `untilHeld`, also as soon as it waits for the user (reply window, quota): a caller that reports
+   * the outcome (the wechatbot-webhook answer) need not sit out the whole wait for a send that can
+   * only go once the user writes.
+   */
+  async waitFor(id: string, timeoutMs = 60_000, o: { untilHeld?: boolean } = {}): Promise<OutboundRecord> {
     const current = await this.deps.repo.get(id);
     if (!current) throw new Error(`No outbound message ${id}`);
     if (current.status === 'sent' || current.status === 'failed') return current;
+    if (o.untilHeld && current.status === 'waiting-for-user') return current;
     return new Promise<OutboundRecord>((resolve) => {
       const timer = new AbortController();
       let set = this.waiters.get(id);
       if (!set) this.waiters.set(id, (set = new Set()));
+      let held: Set<(r: OutboundRecord) => void> | undefined;
       const done = (r: OutboundRecord): void => {
         set.delete(done);
         if (set.size === 0) this.waiters.delete(id);
+        if (held) {
+          held.delete(done);
+          if (held.size === 0) this.holdWaiters.delete(id);
+        }
         timer.abort(WOKEN);
         resolve(r);
       };
       set.add(done);
+      if (o.untilHeld) {
+        held = this.holdWaiters.get(id);
+        if (!held) this.holdWaiters.set(id, (held = new Set()));
+        held.add(done);
+      }
       this.deps.clock.sleep(timeoutMs, timer.signal).then(
         () =>
           this.deps.repo.get(id).then(
@@ -378,8 +397,7 @@ export class OutboundQueue {
         return;
       }
       if (policy && r.attempts < policy.maxAttempts) {
-        const backoff = Math.min(policy.maxMs, policy.baseMs * 2 ** (r.attempts - 1));
-        const wait = Math.round(backoff * (0.8 + 0.4 * this.deps.clock.random()));
+        const wait = backoffDelay(r.attempts, { ...policy, jitter: 0.2 }, () => this.deps.clock.random());
         await repo.markRetry(r.id, error, r.attempts, outcomeUnknown);
         r.error = error;
         item.notBefore = this.deps.clock.now() + wait;
@@ -422,6 +440,7 @@ export class OutboundQueue {
       this.heldList(p.record.chatId).push(p);
     }
     await Promise.all(rows.map((p) => this.deps.repo.markHeld(p.record.id, error, at, p.record.attempts)));
+    for (const p of rows) for (const w of [...(this.holdWaiters.get(p.record.id) ?? [])]) w({ ...p.record });
   }
 
   /** Fail held rows older than the limit; returns ms until the next one expires (undefined: none). */

@@ -11,7 +11,7 @@ import { supports } from '../transport/capabilities.js';
 /** Show typing after this long without an answer. */
 export const TYPING_AFTER_MS = 300;
 
-/** Start watching; call the returned function when the pipeline is done. */
+/** Start watching (`afterMs` 0: show at once); call the returned function when the answer is done. */
 export function typingWhileSlow(transport: Transport, chatId: string, clock: Clock, log: Logger, afterMs = TYPING_AFTER_MS): () => void {
   if (!supports(transport.capabilities, 'typing')) return () => {};
   const wait = new AbortController();
@@ -19,13 +19,13 @@ export function typingWhileSlow(transport: Transport, chatId: string, clock: Clo
   const set = (on: boolean): void => {
     transport.setTyping(chatId, on).catch((e: unknown) => log.debug({ err: e }, 'typing indicator failed'));
   };
-  clock.sleep(afterMs, wait.signal).then(
-    () => {
-      shown = true;
-      set(true);
-    },
-    () => {},
-  );
+  const show = (): void => {
+    shown = true;
+    set(true);
+  };
+  // 0: at once (work known to be slow, such as a model's answer).
+  if (afterMs <= 0) show();
+  else clock.sleep(afterMs, wait.signal).then(show, () => {});
   return () => {
     wait.abort();
     if (shown) set(false);

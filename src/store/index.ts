@@ -17,6 +17,7 @@ import { createTracesRepo, type TracesRepo } from './traces-repo.js';
 import { createStatsRepo, type StatsRepo } from './stats-repo.js';
 import { createSettingsRepo, type SettingsRepo } from './settings-repo.js';
 import { createSeenKeysRepo, type SeenKeysRepo } from './seen-keys-repo.js';
+import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
 import { ConnectionGate, promised } from './gate.js';
 import { StoreError } from './errors.js';
 
@@ -37,6 +38,7 @@ export type { StatsRepo, DailyStats, StatCounter } from './stats-repo.js';
 export type { SettingsRepo } from './settings-repo.js';
 export type { Promised } from './gate.js';
 export type { SeenKeysRepo } from './seen-keys-repo.js';
+export { TIMELINE_KEEP, type TimelineRepo, type TimelineRow } from './timeline-repo.js';
 
 /** The repositories, each asynchronous; inside `transaction` the same set is bound to the open transaction. */
 export interface Repos {
@@ -52,6 +54,7 @@ export interface Repos {
   traces: TracesRepo;
   stats: StatsRepo;
   settings: SettingsRepo;
+  timeline: TimelineRepo;
 }
 
 export interface Store extends Repos {
@@ -93,6 +96,7 @@ function tables(db: Db, box: SecretBox, now: () => number) {
     traces: createTracesRepo(db),
     stats: createStatsRepo(db),
     settings: createSettingsRepo(db, box),
+    timeline: createTimelineRepo(db),
   };
 }
 
@@ -111,6 +115,7 @@ function repos(t: ReturnType<typeof tables>, run: <R>(work: () => R) => Promise<
     traces: promised(t.traces, run),
     stats: promised(t.stats, run),
     settings: promised(t.settings, run),
+    timeline: promised(t.timeline, run),
   };
 }
 

@@ -1,5 +1,6 @@
 // GET /api/v1/events: the account events as server-sent events from the durable event log,
-// resumable with Last-Event-ID, losing nothing across a disconnect or a restart of weiroto.
+// resumable with Last-Event-ID, losing nothing across a disconnect or a restart of weiroto; a
+// browser's EventSource (which cannot set headers) authenticates with ?access_token=, kept out of the log.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -8,7 +9,8 @@ import { join } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/logger.js';
+import { chromium } from 'playwright-core';
+import { captureLog } from '../helpers/log-capture.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const TOKEN = 'events-test-token-0123456789';
@@ -65,13 +67,15 @@ describe('GET /api/v1/events', () => {
   let server: RunningServer;
   const dataDir = mkdtempSync(join(tmpdir(), 'w-events-'));
   let friend: string;
+  // Everything weiroto logs, down to debug: the query token must never be in it.
+  const logged = captureLog('debug');
 
   const start = async () => {
     const config = loadConfig(
       { PORT: '0', DATA_DIR: dataDir, BOT_PLUGINS: '', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_TOKEN: TOKEN },
       { envFile: false },
     );
-    server = await startServer({ config, log: silentLogger() });
+    server = await startServer({ config, log: logged.log });
     await waitUntil(() => server.manager.list()[0]?.state === 'online', 20_000, 'the account online');
   };
   const stored = (text: string) =>
@@ -150,5 +154,52 @@ describe('GET /api/v1/events', () => {
     await sb.control.sendMessage({ from: friend, text: 'r5' });
     await waitUntil(() => again.texts().includes('r5'), 10_000, 'r5 live');
     await again.close();
+  });
+
+  it('a browser EventSource authenticates with ?access_token= (on this route only), and the token never reaches the log', async () => {
+    // Only the event stream takes a token in the URL, and only a valid one.
+    assert.equal((await fetch(`${server.url}/api/v1/accounts?access_token=${TOKEN}`)).status, 401);
+    const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as {
+      components: { securitySchemes: Record<string, { in?: string; name?: string }> };
+      paths: Record<string, { get: { security?: unknown[] } }>;
+    };
+    assert.deepEqual(doc.components.securitySchemes.accessToken, { ...doc.components.securitySchemes.accessToken, in: 'query', name: 'access_token' });
+    assert.deepEqual(doc.paths['/events']!.get.security, [{ bearer: [] }, { accessToken: [] }], 'documented on the event stream only');
+    const wrong = await fetch(`${server.url}/api/v1/events?access_token=not-a-token`);
+    assert.equal(wrong.status, 401);
+    await wrong.body?.cancel();
+
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/api/v1/openapi.json`);
+      // In the page (a string: the tests' TypeScript has no DOM types).
+      await page.evaluate(`(() => {
+        window.got = [];
+        window.opened = false;
+        const es = new EventSource('/api/v1/events?type=message.received&access_token=' + encodeURIComponent(${JSON.stringify(TOKEN)}));
+        es.onopen = () => { window.opened = true; };
+        es.addEventListener('message.received', (e) => window.got.push(JSON.parse(e.data).data.text));
+      })()`);
+      await waitUntil(async () => (await page.evaluate('window.opened')) === true, 15_000, 'the EventSource open');
+      await sb.control.sendMessage({ from: friend, text: 'to the browser' });
+      await waitUntil(async () => ((await page.evaluate('window.got')) as string[]).includes('to the browser'), 15_000, 'the event in the browser');
+    } finally {
+      await browser.close();
+    }
+    // A URL with the token, should any line ever carry one, is scrubbed.
+    logged.log.warn(`GET ${server.url}/api/v1/events?type=x&access_token=${TOKEN}`);
+    assert.ok(
+      logged.lines.some((l) => l.includes('access_token=[redacted]')),
+      'the line is there, scrubbed',
+    );
+    assert.deepEqual(
+      logged.lines.filter((l) => l.includes(TOKEN)),
+      [],
+      'the token is in no log line',
+    );
   });
 });

@@ -26,7 +26,7 @@ describe('openapi.json matches the router', () => {
     store = openStore({ dataDir: dir });
     const log = silentLogger();
     const webhooks = createWebhookService({ db: store.db, box: store.box, log, sendReply: async () => {} });
-    const manager: ApiManager = { list: (): BotInfo[] => [], get: () => undefined, plugins: () => undefined };
+    const manager: ApiManager = { list: (): BotInfo[] => [], get: () => undefined, plugins: () => undefined, timeline: async () => [] };
     const tokens = createApiTokens(store.db);
     token = tokens.create('t').token;
     api = createApiMiddleware({

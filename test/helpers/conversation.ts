@@ -1,7 +1,8 @@
 /**
  * Conversation-style tests (style.md §17): a real AccountManager + Bot + PluginHost on a real SQLite
- * store in a temp folder, driven either by the in-memory FakeTransport or through the sandbox with
- * the real web-protocol client. Scripted messages go in; assert with
+ * store in a temp folder, driven either by the in-memory FakeTransport, through the sandbox with
+ * the real web-protocol client, or through the sandbox's iLink server with the real iLink client (the
+ * owner is then the one chat; the helper confirms the QR). Scripted messages go in; assert with
  * `await chat.shouldReply('ping', 'pong')` / `await chat.shouldNotReply('hello')`.
  */
 import assert from 'node:assert/strict';
@@ -21,6 +22,8 @@ import { contact, FakeTransport, room } from './fake-transport.js';
 import { waitUntil } from './wait.js';
 import type { ConfigDefaults } from '../../src/pipeline/config-defaults.js';
 import type { OutboundPolicy } from '../../src/util/outbound-guard.js';
+import type { Clock } from '../../src/util/clock.js';
+import type { IlinkControl } from '../../src/sandbox/ilink/control-client.js';
 
 export interface SayOptions {
   /** Sender: fake = contact id; sandbox = nickname or id. Default: the conversation's sender. */
@@ -81,6 +84,10 @@ export interface ConversationOptions {
   pluginTimeoutMs?: number;
   /** Drive through a running sandbox with this transport factory instead of the fake. */
   sandbox?: { sandbox: SandboxLike; createTransport: (accountId: string) => Transport; selfName: string };
+  /** Drive an iLink account through the sandbox's iLink server: the owner confirms the QR and writes every message. */
+  ilink?: { control: Pick<IlinkControl, 'confirm' | 'sendMessage' | 'sent'>; createTransport: (accountId: string) => Transport };
+  /** The account's clock (plugin timers such as schedule's); default the system clock. */
+  clock?: Clock;
   /** Wait this long for a message to be handled (ms). */
   timeoutMs?: number;
   /** Host values for blank plugin settings (what main.ts passes for AI_*). */
@@ -108,11 +115,13 @@ export async function createConversation(options: ConversationOptions = {}): Pro
   const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-chat-'));
   const store = openStore({ dataDir });
   const registry = options.plugins ? new PluginRegistry(options.plugins) : await PluginRegistry.load();
-  const fake = options.sandbox ? undefined : new FakeTransport({ contacts: [FAKE_WORLD.alice, FAKE_WORLD.bob], rooms: [FAKE_ROOM] });
+  const real = options.sandbox ?? options.ilink;
+  const fake = real ? undefined : new FakeTransport({ contacts: [FAKE_WORLD.alice, FAKE_WORLD.bob], rooms: [FAKE_ROOM] });
   const manager = new AccountManager({
     store,
     log: silentLogger(),
-    createTransport: options.sandbox ? options.sandbox.createTransport : () => fake!,
+    ...(options.clock && { clock: options.clock }),
+    createTransport: real ? real.createTransport : () => fake!,
     pluginRegistry: registry,
     sendPacing: 'off',
     botPlugins: options.enable ?? [],
@@ -124,6 +133,10 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     pluginHttpPolicy: options.pluginHttpPolicy ?? { allowPrivate: true },
   });
   const bot = await manager.add('test');
+  if (options.ilink) {
+    await waitUntil(() => !!bot.info().qr, 20_000, 'an iLink QR');
+    await options.ilink.control.confirm({});
+  }
   await waitUntil(() => bot.info().state === 'online' && bot.directory.size.contacts > 0, 20_000, 'the bot to come online');
 
   const traces: DecisionTrace[] = [];
@@ -135,7 +148,7 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     for (const w of wakers) w();
   });
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const defaultFrom = options.from ?? (options.sandbox ? undefined : FAKE_WORLD.alice.id);
+  const defaultFrom = options.from ?? (real ? undefined : FAKE_WORLD.alice.id);
 
   async function traceFor(match: (t: DecisionTrace) => boolean): Promise<DecisionTrace> {
     const deadline = Date.now() + timeoutMs;
@@ -154,8 +167,30 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     }
   }
 
+  /** WeChat's ids (web MsgID, iLink client_id) of the account's replies to a handled message. */
+  async function replyIds(trace: DecisionTrace): Promise<Set<string | undefined>> {
+    const rows = await store.outbound.list(bot.id, { chatId: trace.chatId, limit: 50 });
+    return new Set(rows.filter((r) => r.replyTo === trace.messageId && r.wechatId).map((r) => r.wechatId));
+  }
+
   async function say(text: string, o: SayOptions = {}): Promise<Said> {
     const from = o.from ?? defaultFrom;
+    if (options.ilink) {
+      const il = options.ilink.control;
+      const before = await il.sent();
+      const { messageId } = await il.sendMessage({ text });
+      if (!messageId) throw new Error('the iLink sandbox dropped the message');
+      const trace = await traceFor((t) => t.messageId === messageId);
+      await bot.queue.idle();
+      const after = await il.sent(before.next);
+      const ours = await replyIds(trace);
+      return {
+        trace,
+        replies: after.messages
+          .filter((m) => m.decision === 'delivered' && ours.has(m.clientId))
+          .map((m) => m.items.map((i) => i.text ?? `[${i.type}]`).join('')),
+      };
+    }
     if (options.sandbox) {
       const { sandbox, selfName } = options.sandbox;
       if (!from) throw new Error('sandbox conversations need a `from` (a friend nickname)');
@@ -166,11 +201,7 @@ export async function createConversation(options: ConversationOptions = {}): Pro
       await bot.queue.idle();
       const after = await sandbox.control.sent({ since: before.next });
       // The sandbox names chats by its own ids; match our replies by WeChat's MsgID instead.
-      const ours = new Set(
-        (await store.outbound.list(bot.id, { chatId: trace.chatId, limit: 50 }))
-          .filter((r) => r.replyTo === trace.messageId && r.wechatId)
-          .map((r) => r.wechatId),
-      );
+      const ours = await replyIds(trace);
       return { trace, replies: after.messages.filter((m) => ours.has(m.msgId)).map((m) => m.text) };
     }
     const f = fake!;

@@ -10,7 +10,8 @@ export interface CompatBot {
   readonly self: Contact | undefined;
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: SendOptions): Promise<OutboundRecord>;
-  waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord>;
+  /** `untilHeld`: answer as soon as the send waits for the user (iLink), instead of at the time-out. */
+  waitFor(outboundId: string, timeoutMs?: number, o?: { untilHeld?: boolean }): Promise<OutboundRecord>;
   readonly transport: Pick<Transport, 'download' | 'downloadAvatar' | 'acceptFriend' | 'capabilities'>;
 }
 

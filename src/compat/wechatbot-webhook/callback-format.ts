@@ -2,9 +2,9 @@
  * The original's callback (`RECVD_MSG_API`) as a webhook format on weiroto's durable outbox: one
  * multipart POST per event with the fields `source`, `isSystemEvent`, `isMentioned`,
  * `isMsgFromSelf`, `type`, `content`, in that order. It carries what the original carried:
- * messages (`text`, `file` with the bytes, `urlLink`, `unknown`), friend requests (`friendship`)
- * and the login and logout system events (a logout once per session). Quick replies in the
- * answer are sent back; an attempt that got any HTTP answer is not retried (a retry after a 2xx
+ * messages (`text`, `file` with the bytes, `urlLink`, `unknown`), friend requests (`friendship`),
+ * the login and logout system events (a logout once per session) and `system_event_error` for a
+ * transport error while logged in. Quick replies in the answer are sent back; an attempt that got any HTTP answer is not retried (a retry after a 2xx
  * could send a quick reply twice), only one that got none.
  */
 import type { Logger } from '../../logger.js';
@@ -25,7 +25,7 @@ import { contactSide, emptySide, roomSide, type Side, type SourceOptions } from 
 export const CALLBACK_FORMAT = 'wechatbot-webhook';
 
 /** The event types the original posted (with ACCEPT_RECVD_MSG_MYSELF, own messages come as message.received with isSelf). */
-export const CALLBACK_EVENT_TYPES = ['message.received', 'friend.request', 'account.login', 'account.logout'] as const;
+export const CALLBACK_EVENT_TYPES = ['message.received', 'friend.request', 'account.login', 'account.logout', 'account.error'] as const;
 
 export interface CallbackFormatDeps {
   accounts: () => CompatAccounts;
@@ -175,6 +175,10 @@ export function createCallbackFormat(deps: CallbackFormatDeps): DeliveryFormat {
         const self = (ev.data as { self?: Contact }).self ?? bot.self;
         const event = ev.type === 'account.login' ? 'login' : 'logout';
         form = systemEventFields(`system_event_${event}`, { event, user: self ? contactSide(self, o) : {} }, o);
+      } else if (ev.type === 'account.error') {
+        // The original posted Wechaty's error while logged in: `{event: "error", error, user}`.
+        const { error } = ev.data as { error: unknown };
+        form = systemEventFields('system_event_error', { event: 'error', error, user: bot.self ? contactSide(bot.self, o) : {} }, o);
       } else throw new Error(`the ${CALLBACK_FORMAT} format does not carry ${ev.type}`);
       const { body, contentType } = multipartForm(form);
       return { headers: { 'content-type': contentType }, body };

@@ -56,7 +56,8 @@ export async function queueItem(bot: CompatBot, chatId: string, item: Item, s: S
 export async function settle(bot: CompatBot, records: OutboundRecord[], s: SendSettings): Promise<Outcome> {
   let pending = false;
   for (const r of records) {
-    const done = await bot.waitFor(r.id, s.waitMs);
+    // A send held for the user (iLink reply window, quota) is known at once: no need to sit out the wait.
+    const done = await bot.waitFor(r.id, s.waitMs, { untilHeld: true });
     if (done.status === 'failed') return { status: 'failed', error: `Error: ${done.error?.message ?? 'send failed'}` };
     if (done.status !== 'sent') pending = true;
   }

@@ -1,18 +1,20 @@
 // The wechatbot-webhook API on a real iLink account: the iLink transport against the sandbox's
 // iLink server, logged in by QR. Sends reach the owner (by "owner", filehelper, 文件传输助手 or the
-// owner's name), groups are refused with the original's counts, and an upload goes through.
+// owner's name), groups are refused with the original's counts, and an upload goes through. A send
+// held for the reply window answers at once as a success with `task.pending`, and goes once the owner writes.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
-import { createIlinkTransport } from '../../../src/ilink/index.js';
+import { sandboxClient } from '../../ilink/helpers/clients.js';
 import type { Bot } from '../../../src/bot/index.js';
 import { AccountManager } from '../../../src/accounts/index.js';
 import { PluginRegistry } from '../../../src/pipeline/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { silentLogger } from '../../../src/logger.js';
+import { SEND_WAIT_MS } from '../../../src/compat/wechatbot-webhook/index.js';
 import { compatListener } from './harness.js';
 import { waitUntil } from '../../helpers/wait.js';
 
@@ -32,14 +34,7 @@ describe('wechatbot-webhook API on an iLink account (sandbox iLink server)', () 
     manager = new AccountManager({
       store,
       log: silentLogger(),
-      createTransport: () =>
-        createIlinkTransport({
-          baseUrl: sb.origin,
-          cdnUrl: `${sb.origin}/c2c`,
-          version: '0.1.0',
-          tuning: { chunkGapMs: 0, sendRetryMs: 1 },
-          qr: { pollIntervalMs: 20 },
-        }),
+      createTransport: () => sandboxClient(sb.origin),
       pluginRegistry: new PluginRegistry([]),
       sendPacing: 'off',
       autoRelogin: false,
@@ -114,5 +109,62 @@ describe('wechatbot-webhook API on an iLink account (sandbox iLink server)', () 
     assert.equal(sent.length, 2);
     assert.equal(sent[0]!.items[0]!.text, 'Hello World!');
     assert.notEqual(sent[1]!.items[0]!.type, 'text');
+  });
+
+  // Last: it closes the reply window (the owner's next message opens it again).
+  it('a send held for the reply window is a success listing task.pending, at once, and goes once the owner writes', async () => {
+    // The production wait: a held send must be known without sitting it out.
+    const prod = await compatListener(manager, SEND_WAIT_MS);
+    try {
+      await sb.ilink.control.advanceClock(25 * 3_600_000);
+      const { next } = await sb.ilink.control.sent();
+      const started = Date.now();
+      const held = await prod.post('/webhook/msg/v2', { to: 'owner', data: { content: 'after the window' } });
+      assert.ok(Date.now() - started < SEND_WAIT_MS / 2, `answered after ${Date.now() - started} ms: the held send was sat out`);
+      assert.equal(held.status, 200);
+      assert.deepEqual(
+        { success: held.json.success, message: held.json.message },
+        {
+          success: true,
+          message: 'Message accepted; 1 still queued (reply window, quota or pacing) and sent later, look up task.pending for more detail',
+        },
+      );
+      assert.deepEqual(held.json.task, {
+        successCount: 0,
+        totalCount: 1,
+        failedCount: 0,
+        reject: [],
+        sentFailed: [],
+        notFound: [],
+        pendingCount: 1,
+        pending: [{ to: 'owner', data: [{ content: 'after the window' }] }],
+      });
+      // v1 says the same in its own shape; it waits behind the first, in order.
+      assert.deepEqual((await prod.post('/webhook/msg', { to: 'owner', content: 'second' })).json, {
+        success: true,
+        message: 'Message accepted; 1 still queued (reply window, quota or pacing) and sent later, look up task.pending for more detail',
+        pending: true,
+      });
+      const refused = (await sb.ilink.control.sent(next)).messages;
+      assert.deepEqual(
+        refused.map((m) => m.decision),
+        ['refused'],
+        'the client learnt of the closed window once, then held without asking again',
+      );
+      assert.equal((await store.outbound.list(bot.id, { status: 'waiting-for-user' })).length, 2);
+
+      const { next: before } = await sb.ilink.control.sent();
+      await sb.ilink.control.sendMessage({ text: 'I am back' });
+      await waitUntil(async () => (await delivered(before)).length === 2, 15_000, 'the held sends delivered');
+      await bot.queue.idle();
+      assert.deepEqual(
+        (await delivered(before)).map((m) => m.items.map((i) => i.text).join('')),
+        ['after the window', 'second'],
+        'each held send delivered once, in order',
+      );
+      assert.equal((await store.outbound.list(bot.id, { status: 'waiting-for-user' })).length, 0);
+    } finally {
+      await prod.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 /** iLink transports for tests: a step clock that records every pause, and a restored session. */
-import { IlinkTransport, type IlinkTransportOptions } from '../../../src/ilink/index.js';
+import { IlinkTransport, createIlinkTransport, type IlinkTransportOptions } from '../../../src/ilink/index.js';
 import type { SessionSnapshot } from '../../../src/transport/transport.js';
 import type { Clock } from '../../../src/util/clock.js';
 import { after, afterEach, before } from 'node:test';
@@ -38,6 +38,17 @@ export function client(server: ScriptedServer, options: Partial<IlinkTransportOp
     tuning: { chunkGapMs: 0, sendRetryMs: 1, pollTimeoutMs: 2000, pollMarginMs: 500 },
     qr: { pollIntervalMs: 1 },
     ...options,
+  });
+}
+
+/** The iLink client as an account uses it, pointed at a running sandbox's iLink server (no pauses between chunks). */
+export function sandboxClient(origin: string): IlinkTransport {
+  return createIlinkTransport({
+    baseUrl: origin,
+    cdnUrl: `${origin}/c2c`,
+    version: '0.1.0',
+    tuning: { chunkGapMs: 0, sendRetryMs: 1 },
+    qr: { pollIntervalMs: 20 },
   });
 }
 
