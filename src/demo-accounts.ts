@@ -22,6 +22,7 @@ export function demoBanner(panelUrl: string, sandboxOrigin: string): string {
     `\n  weiroto panel:       ${panelUrl}\n  sandbox phone page:  ${sandboxOrigin}/sandbox\n  iLink phone page:    ${sandboxOrigin}/sandbox/ilink\n\n` +
     `  The demo runs two accounts side by side:\n` +
     `    web demo    (web protocol)  open ${sandboxOrigin}/sandbox, press Scan then Confirm, and chat as a friend.\n` +
-    `    iLink demo  (official bot)  open ${sandboxOrigin}/sandbox/ilink, scan and confirm as the owner, and chat with the bot contact.\n\n`
+    `    iLink demo  (official bot)  open ${sandboxOrigin}/sandbox/ilink, scan and confirm as the owner, and chat with the bot contact.\n` +
+    `  Plugins: auto-reply (add rules in the panel), then echo last: it repeats only what no other plugin answered.\n\n`
   );
 }

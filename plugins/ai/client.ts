@@ -39,6 +39,34 @@ export class AiError extends Error {
   }
 }
 
+/** What a network failure means, in words a user can act on; the exact error follows in brackets. */
+function networkReason(err: unknown, url: string): string {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const exact = typeof e.message === 'string' ? e.message : String(err);
+  const why =
+    code === 'ECONNREFUSED'
+      ? 'connection refused: nothing answers there (is the model server running?)'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'the host name does not resolve (check the base URL, DNS or proxy)'
+        : code === 'ECONNRESET' || code === 'EPIPE'
+          ? 'the connection was cut (a proxy or firewall in between?)'
+          : code === 'ETIMEDOUT' || code === 'ECONNABORTED'
+            ? 'the connection timed out'
+            : /CERT|SSL|TLS/i.test(code)
+              ? 'the TLS certificate was not accepted'
+              : 'the request did not get through';
+  return `cannot reach the AI endpoint ${url}: ${why} (${exact})`;
+}
+
+/** What an HTTP error status from the endpoint means, before its own message. */
+function statusReason(status: number, model: string): string {
+  if (status === 401 || status === 403) return `the AI endpoint refused the API key (${status})`;
+  if (status === 404) return `the AI endpoint does not know the model "${model}" or the base URL is wrong (404)`;
+  if (status >= 500) return `the AI endpoint failed on its side (${status})`;
+  return `the AI endpoint answered ${status}`;
+}
+
 /** Seconds or an HTTP date in Retry-After → milliseconds (undefined when absent or unreadable). */
 function retryAfterMs(header: unknown, now: number): number | undefined {
   if (typeof header !== 'string' || !header.trim()) return undefined;
@@ -98,9 +126,10 @@ export async function complete(http: AxiosInstance, clock: Clock, req: Completio
     const outcome = await Promise.race([call, timer]);
     abort.abort();
     req.signal?.removeEventListener('abort', onCancel);
-    if (outcome === 'timeout') throw new AiError('timeout', `no answer within ${req.timeoutMs} ms`);
+    if (outcome === 'timeout')
+      throw new AiError('timeout', `the AI endpoint did not answer within ${req.timeoutMs / 1000} s (a slow model, or raise timeoutSeconds)`);
     if (outcome === 'cancelled' || req.signal?.aborted) throw new AiError('cancelled', 'the request was cancelled');
-    if ('err' in outcome) throw new AiError('network', `cannot reach the AI endpoint: ${(outcome.err as Error).message}`);
+    if ('err' in outcome) throw new AiError('network', networkReason(outcome.err, url));
     const { res } = outcome;
     if (res.status === 429) {
       const wait = retryAfterMs(res.headers['retry-after'], clock.now());
@@ -112,7 +141,7 @@ export async function complete(http: AxiosInstance, clock: Clock, req: Completio
     }
     if (res.status < 200 || res.status >= 300) {
       const detail = (res.data as { error?: { message?: unknown } } | null)?.error?.message;
-      throw new AiError('http', `the AI endpoint answered ${res.status}${typeof detail === 'string' ? `: ${detail.slice(0, 200)}` : ''}`, res.status);
+      throw new AiError('http', `${statusReason(res.status, req.model)}${typeof detail === 'string' ? `: ${detail.slice(0, 200)}` : ''}`, res.status);
     }
     const text = contentOf(res.data);
     if (text === undefined) throw new AiError('bad-response', 'the AI endpoint answered without choices[0].message.content');

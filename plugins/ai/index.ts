@@ -27,6 +27,18 @@ export const plugin = definePlugin({
   chainPosition: 70,
   description: 'Answers with an OpenAI-compatible model, remembering each conversation',
   config: configSchema,
+  /** The panel's "Test connection": one short question to the model, with the plugin's own client and key. */
+  async probe(api, config) {
+    return complete(api.http, api.clock, {
+      baseUrl: config.baseUrl,
+      apiKey: config.apiKey,
+      model: config.model,
+      messages: [{ role: 'user', content: 'Reply with one short sentence to confirm you are reachable.' }],
+      timeoutMs: config.timeoutSeconds * 1000,
+      temperature: config.temperature,
+      maxTokens: config.maxReplyTokens,
+    });
+  },
   setup(api, config) {
     const queue = createKeyedQueue();
     const stop = new AbortController(); // switched off: stop waiting for the endpoint
@@ -75,7 +87,8 @@ export const plugin = definePlugin({
       } catch (e) {
         if (!(e instanceof AiError)) throw e;
         if (e.kind === 'cancelled') return;
-        api.log.warn({ kind: e.kind, status: e.status, chat: ctx.chatId }, `AI call failed: ${e.message}`);
+        // The user gets the apology; the operator gets the reason (plugin errors, Logs page, log).
+        ctx.reportError(e, 'ai');
         if (config.fallbackReply) await say(ctx, config.fallbackReply);
         return;
       }
@@ -133,7 +146,8 @@ export const plugin = definePlugin({
         return;
       }
       // Not awaited: the pipeline goes on while the endpoint thinks; failures reach the boundary.
-      // ctx.working: "typing…" shows (where the transport can) until the answer is out.
+      // ctx.working: "typing…" shows (where the transport can) until the answer is out; willReply: the trace counts it.
+      ctx.willReply();
       ctx.working(queue.run(key, () => answer(ctx, key, q))).catch((e: unknown) => ctx.reportError(e, 'ai'));
       // The AI answers this one: later plugins see it only when asked to (like auto-reply).
       return config.passThrough ? next() : undefined;

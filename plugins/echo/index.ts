@@ -1,6 +1,9 @@
 /**
- * echo: replies to every text message with the same text, to the sender in private chats or into
- * the room in groups. Used by tests and benchmarks (`BOT_PLUGINS=echo SEND_PACING=off`).
+ * echo: replies to every text message no other plugin answered with the same text, to the sender
+ * in private chats or into the room in groups. It passes each message on first and answers only
+ * when nothing after it did, so wherever it sits in the chain it never hides a rule or the AI
+ * (the demo switches it on so that a fresh account answers at all). Tests and benchmarks use it
+ * too (`BOT_PLUGINS=echo SEND_PACING=off`).
  */
 import { z } from 'zod';
 import { definePlugin } from '../../src/pipeline/index.js';
@@ -8,7 +11,7 @@ import { definePlugin } from '../../src/pipeline/index.js';
 export const plugin = definePlugin({
   name: 'echo',
   chainPosition: 100,
-  description: 'Replies to every text message with the same text (tests and benchmarks).',
+  description: 'Replies with the same text to every text message no other plugin answered (demo, tests and benchmarks).',
   config: z.object({
     /** Text put before the echoed text. */
     prefix: z.string().max(100).default('').describe('Text put before the echoed text'),
@@ -20,7 +23,8 @@ export const plugin = definePlugin({
       if (ctx.type !== 'text' || ctx.text === '' || (ctx.isGroup && config.groupsNeedMention && !ctx.mentionsSelf)) {
         return next();
       }
-      await ctx.reply(config.prefix + ctx.text);
+      await next();
+      if (!ctx.replied) await ctx.reply(config.prefix + ctx.text);
     });
   },
 });

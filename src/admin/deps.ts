@@ -19,6 +19,8 @@ export interface AdminPluginState {
   order: number;
   config: unknown;
   errors?: unknown;
+  /** The plugin can test its outside connection (the AI's "Test connection"). */
+  testable?: boolean;
 }
 
 export interface AdminPluginHost {
@@ -28,6 +30,8 @@ export interface AdminPluginHost {
   /** Validates with the plugin's schema; throws an error carrying the schema's messages when invalid. */
   configure(name: string, config: unknown): unknown;
   reorder(names: string[]): unknown;
+  /** Run the plugin's connection test once with its saved settings. */
+  probe?(name: string): Promise<{ ok: true; answer: string; ms: number } | { ok: false; error: string; ms: number }>;
 }
 
 export interface AdminBot {

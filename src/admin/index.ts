@@ -35,6 +35,7 @@ import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { directoryRoutes } from './routes/directory-routes.js';
 import { messageRoutes } from './routes/message-routes.js';
 import { pluginRoutes } from './routes/plugin-routes.js';
+import { pluginTestRoutes } from './routes/plugin-test-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 import { logRoutes } from './routes/log-routes.js';
@@ -182,6 +183,7 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
     ...directoryRoutes(s),
     ...messageRoutes(s),
     ...pluginRoutes(s),
+    ...pluginTestRoutes(s),
     ...webhookRoutes(s),
     ...userRoutes(s),
     ...logRoutes(s),

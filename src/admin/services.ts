@@ -16,6 +16,7 @@ import type { WebhooksAdapter } from './webhooks-adapter.js';
 import type { TokensAdapter } from './tokens-adapter.js';
 import type { SseHub } from './sse.js';
 import type { SetupGate } from './setup-gate.js';
+import { explainWechatError } from './wechat-codes.js';
 
 export interface Services {
   deps: AdminDeps;
@@ -54,6 +55,8 @@ export function page(s: Services, ctx: AdminContext, view: string, data: Record<
     flash: typeof ctx.query.flash === 'string' ? ctx.query.flash : undefined,
     accounts: st.user ? s.deps.manager.list() : [],
     fmt: formatters(st.locale),
+    // What a WeChat code in a send failure or logout reason means, in the page's language.
+    explain: (transport: string | undefined, message: string | undefined, code?: number) => explainWechatError(transport, message, code, st.locale),
     title: '',
     ...data,
   });

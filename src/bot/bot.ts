@@ -11,7 +11,7 @@ import type { SessionSnapshot, Transport, TransportEvents } from '../transport/t
 import type { Repos, Store } from '../store/index.js';
 import { dayOf } from '../util/day.js';
 import { BOT_EVENTS, Emitter, type BotEvents } from './events.js';
-import { Directory } from './directory.js';
+import { chatNameIn, Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
 import { requireCapability } from '../transport/capabilities.js';
@@ -445,7 +445,9 @@ export class Bot implements BotHandle {
       await this.repos.transaction(async (tx) => {
         let received = 0;
         for (const m of batch) {
-          if (!(await tx.messages.insert(this.id, m))) continue; // a duplicate delivery: handled already
+          // The chat's name goes with the message: the id is the session's and changes at the next web login.
+          const chatName = chatNameIn(this.directory, m.chatId) ?? (m.roomId === undefined && !m.isSelf ? m.senderName : undefined);
+          if (!(await tx.messages.insert(this.id, m, chatName))) continue; // a duplicate delivery: handled already
           const event: BotEvent = { ...this.event('message.received', m.chatId, m), at: now };
           fresh.push({ m, event });
           if (m.isSelf) {

@@ -5,6 +5,17 @@
 import type { Contact, Room } from '../transport/model.js';
 import type { DirectoryView } from './types.js';
 
+/**
+ * The name a chat goes by now: a room's topic, else the remark this account gave the contact, else
+ * their nickname; undefined when the directory does not know the id.
+ */
+export function chatNameIn(directory: Pick<DirectoryView, 'room' | 'contact'>, id: string): string | undefined {
+  const room = directory.room(id);
+  if (room) return room.topic || undefined;
+  const c = directory.contact(id);
+  return c ? c.remark || c.name || undefined : undefined;
+}
+
 export class Directory implements DirectoryView {
   private byId = new Map<string, Contact>();
   private roomsById = new Map<string, Room>();

@@ -104,6 +104,18 @@ export class Context {
   }
 
   /**
+   * Announce that the running plugin answers this message later, in the background (a model call
+   * off the pipeline): the trace counts it as a reply, and fallbacks such as echo stay quiet.
+   *
+   * @example
+   *   ctx.willReply();
+   *   queue.run(key, () => answer(ctx)).catch((e) => ctx.reportError(e));
+   */
+  willReply(): void {
+    this.repliedBy.add(this.plugin ?? '(unnamed)');
+  }
+
+  /**
    * Answer in the same conversation: into the room for group messages, else to the sender.
    * Resolves once the reply is queued (durably), not when WeChat accepted it.
    *

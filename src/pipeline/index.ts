@@ -16,7 +16,7 @@ export {
   type UseOptions,
 } from './plugin.js';
 export { checkConfig, describeIssues, unknownKeys, nearestKey } from './config-check.js';
-export { PluginHost, type PluginHostDeps, type PluginInfo } from './plugin-host.js';
+export { PluginHost, type PluginHostDeps, type PluginInfo, type ProbeResult } from './plugin-host.js';
 export { PluginRegistry, builtinPluginDir, type PluginLoadProblem, type RegistryLoadOptions } from './plugin-registry.js';
 export type { BotHandle, DirectoryView, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../bot/types.js';
 export type { BotEvents } from '../bot/events.js';

@@ -11,9 +11,10 @@ import type { Message } from '../transport/model.js';
 import type { KvRepo } from '../store/kv-repo.js';
 import type { PluginErrorsRepo } from '../store/plugin-errors-repo.js';
 import type { PluginSetting, PluginSettingsRepo } from '../store/plugin-settings-repo.js';
-import type { DecisionTrace } from './trace.js';
+import type { DecisionTrace, TraceStep } from './trace.js';
 import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
+import { chatNameIn } from '../bot/directory.js';
 import { compose, type Middleware } from './compose.js';
 import { Composer } from './composer.js';
 import { Context } from './context.js';
@@ -81,7 +82,12 @@ export interface PluginInfo {
   lastError?: string;
   /** Capabilities the plugin needs that the account's transport lacks: it cannot apply here. */
   unsupported?: Capability[];
+  /** The plugin can test its outside connection (`probe`). */
+  testable?: boolean;
 }
+
+/** What a plugin's connection test found: the other side's answer, or the exact reason it failed. */
+export type ProbeResult = { ok: true; answer: string; ms: number } | { ok: false; error: string; ms: number };
 
 interface Instance {
   mws: Middleware<Context>[];
@@ -101,6 +107,9 @@ interface Slot {
 }
 
 type Chain = (ctx: Context) => Promise<void>;
+
+/** The longest a connection test may take: a backstop, the plugin bounds its own call (the AI by timeoutSeconds). */
+const PROBE_LIMIT_MS = 310_000;
 
 /**
  * A new account's chain: by each plugin's `chainPosition` (admin-commands first so `#pause` covers
@@ -184,7 +193,28 @@ export class PluginHost {
       errors: s.errors,
       ...(s.lastError !== undefined && { lastError: s.lastError }),
       ...this.applicability(s.def),
+      ...(s.def.probe && { testable: true }),
     }));
+  }
+
+  /**
+   * Run the plugin's connection test once with its saved settings, filled like `setup`'s (so the
+   * AI key rules and the outbound guard apply), whether or not it is switched on. Never rejects.
+   */
+  async probe(name: string): Promise<ProbeResult> {
+    const slot = this.slot(name);
+    const started = this.deps.clock.now();
+    const ms = (): number => this.deps.clock.now() - started;
+    if (!slot.def.probe) return { ok: false, error: `plugin ${name} has no connection test`, ms: 0 };
+    try {
+      const config = fillConfig(slot.config, this.deps.configDefaults?.[name]);
+      const scratch: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
+      // The plugin bounds its own call (the AI's timeoutSeconds); this only stops a test that never ends.
+      const answer = await this.withTimeout(slot.def.probe(this.api(name, config, scratch) as PluginApi<never>, config as never), name, PROBE_LIMIT_MS);
+      return { ok: true, answer, ms: ms() };
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e), ms: ms() };
+    }
   }
 
   /** What the plugin needs that this account's transport lacks (absent when it applies). */
@@ -290,15 +320,48 @@ export class PluginHost {
         .filter(Boolean)
         .join('; ');
     }
+    const chatName = chatNameIn(this.deps.bot.directory, message.chatId);
     return {
       account: this.deps.account,
       messageId: message.id,
       chatId: message.chatId,
-      steps,
+      ...(chatName !== undefined && { chatName }),
+      steps: this.withSkipped(steps, message.isSelf),
       replied,
       ...(reason !== undefined && { reason }),
       at: this.deps.clock.now(),
     };
+  }
+
+  /**
+   * Every installed plugin in chain order: the steps that ran as they are, and for each other
+   * plugin why it did not run. The chain stops at the last plugin that ran (a failed or hung
+   * plugin is passed on by its boundary), so an enabled plugin after it was not reached.
+   */
+  private withSkipped(ran: TraceStep[], self: boolean): TraceStep[] {
+    const byName = new Map(ran.map((s) => [s.plugin, s]));
+    const last = ran.at(-1);
+    const ended = last && last.outcome !== 'failed' && last.outcome !== 'timeout' ? last.plugin : undefined;
+    let passedEnd = false;
+    const out: TraceStep[] = [];
+    for (const slot of this.ordered()) {
+      const name = slot.def.name;
+      const step = byName.get(name);
+      if (step) {
+        out.push(step);
+        if (name === ended) passedEnd = true;
+        continue;
+      }
+      const skipped = (skip: NonNullable<TraceStep['skip']>, by?: string): TraceStep => ({ plugin: name, outcome: 'skipped', ms: 0, skip, ...(by && { by }) });
+      const inst = slot.instance;
+      if (!slot.enabled) out.push(skipped('disabled'));
+      else if (this.applicability(slot.def).unsupported) out.push(skipped('unsupported'));
+      else if (!inst) out.push(skipped('not-set-up'));
+      else if (self && !inst.selfMws.length) out.push(skipped(inst.mws.length ? 'own-message' : 'no-handler'));
+      else if (!inst.mws.length) out.push(skipped('no-handler'));
+      else out.push(passedEnd && ended ? skipped('not-reached', ended) : skipped('not-reached'));
+    }
+    return out;
   }
 
   /** Dispose every plugin (account stop/remove). */
@@ -473,13 +536,13 @@ export class PluginHost {
     }
   }
 
-  private async withTimeout<T>(p: Promise<T>, name: string): Promise<T> {
+  private async withTimeout<T>(p: Promise<T>, name: string, limitMs = this.timeoutMs): Promise<T> {
     const ac = new AbortController();
     try {
       return await Promise.race([
         p,
-        this.deps.clock.sleep(this.timeoutMs, ac.signal).then(() => {
-          throw new Error(`plugin ${name} did not finish within ${this.timeoutMs} ms`);
+        this.deps.clock.sleep(limitMs, ac.signal).then(() => {
+          throw new Error(`plugin ${name} did not finish within ${limitMs} ms`);
         }),
       ]);
     } finally {

@@ -94,6 +94,12 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
    */
   check?(config: z.infer<S>, account: { bot: BotHandle }): ConfigIssue[];
   setup(api: PluginApi<z.infer<S>>, config: z.infer<S>): void | PluginDisposer | Promise<void | PluginDisposer>;
+  /**
+   * A one-off check of the plugin's outside connection with the saved settings (the panel's "Test
+   * connection" button): resolves with what the other side answered, rejects with why it failed.
+   * It gets the same `api` as `setup` (the guarded `api.http`, the filled config) but registers nothing.
+   */
+  probe?(api: PluginApi<z.infer<S>>, config: z.infer<S>): Promise<string>;
 }
 
 /** One problem with a config: the dotted path of the setting (`jobs.0.timezone`) and what is wrong. */

@@ -22,6 +22,8 @@ export interface MessageQuery {
 export interface StoredMessage extends Message {
   account: string;
   recalled: boolean;
+  /** The chat's name when the message was stored (chat ids of the web protocol change at each login). */
+  chatName?: string;
 }
 
 /** Newest first (the order the store received them); `next` continues below the last row looked at. */
@@ -32,17 +34,26 @@ export interface MessagePage {
 
 /** The synchronous SQLite implementation; callers get its asynchronous view, `MessagesRepo`. */
 export interface MessagesTable {
-  /** Insert one message; a duplicate id for the account is ignored. Returns whether it was new. */
-  insert(account: string, message: Message): boolean;
+  /**
+   * Insert one message with the chat's name as known now; a duplicate id for the account is
+   * ignored. Returns whether it was new.
+   */
+  insert(account: string, message: Message, chatName?: string): boolean;
   get(account: string, id: string): StoredMessage | undefined;
   list(account: string, query?: MessageQuery): MessagePage;
   markRecalled(account: string, id: string): boolean;
   count(account: string): number;
-  /** The chats with the newest messages (by message time), newest first. */
-  recentChats(account: string, limit: number): { chatId: string; last: number }[];
+  /** The chats with the newest messages (by message time), newest first, with the newest name stored for each. */
+  recentChats(account: string, limit: number): RecentChat[];
 }
 
 export type MessagesRepo = Promised<MessagesTable>;
+
+export interface RecentChat {
+  chatId: string;
+  last: number;
+  name?: string;
+}
 
 export interface MessagesRepoOptions {
   /** Time after which a search call starts no new window (default 15 ms); 0 = exactly one window per call. */
@@ -68,6 +79,7 @@ interface Row {
   created_at: number;
   recalled: number;
   extra: string | null;
+  chat_name: string | null;
 }
 
 interface Extra {
@@ -95,6 +107,7 @@ function toMessage(r: Row): StoredMessage {
     mentions: extra.mentions ?? [],
     createdAt: r.created_at,
     recalled: r.recalled === 1,
+    ...(r.chat_name != null && { chatName: r.chat_name }),
     ...(extra.media && { media: extra.media }),
     ...(extra.link && { link: extra.link }),
     ...(extra.location && { location: extra.location }),
@@ -120,22 +133,26 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
   const maxSeq = db.prepare<[], { seq: number | null }>('select max(seq) as seq from messages');
   const insert = db.prepare(
     `insert or ignore into messages (account_id, id, chat_id, room_id, sender_id, sender_name, to_id, is_self, type, text,
-       mentions_self, created_at, extra) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       mentions_self, created_at, extra, chat_name) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const byId = db.prepare<[string, string], Row>('select * from messages where account_id = ? and id = ?');
   const recall = db.prepare('update messages set recalled = 1 where account_id = ? and id = ?');
   const count = db.prepare<[string], { n: number }>('select count(*) as n from messages where account_id = ?');
   // Hops from chat to chat through the index (a skip scan): cost grows with the chats, not the messages.
-  const recentChats = db.prepare<{ account: string; limit: number }, { chatId: string; last: number }>(
+  const recentChats = db.prepare<{ account: string; limit: number }, { chatId: string; last: number; name: string | null }>(
     `with recursive c(chat) as (
        select min(chat_id) from messages where account_id = @account
        union all
-       select (select min(chat_id) from messages where account_id = @account and chat_id > c.chat) from c where c.chat is not null)
-     select chat as chatId, (select max(created_at) from messages where account_id = @account and chat_id = c.chat) as last
-     from c where chat is not null order by last desc limit @limit`,
+       select (select min(chat_id) from messages where account_id = @account and chat_id > c.chat) from c where c.chat is not null),
+     recent as (
+       select chat, (select max(created_at) from messages where account_id = @account and chat_id = c.chat) as last
+       from c where chat is not null order by last desc limit @limit)
+     select chat as chatId, last,
+       (select chat_name from messages where account_id = @account and chat_id = recent.chat and chat_name is not null order by seq desc limit 1) as name
+     from recent order by last desc`,
   );
   return {
-    insert(account, m) {
+    insert(account, m, chatName) {
       return (
         insert.run(
           account,
@@ -151,6 +168,7 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
           m.mentionsSelf ? 1 : 0,
           m.createdAt,
           extraOf(m),
+          chatName ?? null,
         ).changes > 0
       );
     },
@@ -206,6 +224,7 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
     },
     markRecalled: (account, id) => recall.run(account, id).changes > 0,
     count: (account) => count.get(account)!.n,
-    recentChats: (account, limit) => recentChats.all({ account, limit }),
+    recentChats: (account, limit) =>
+      recentChats.all({ account, limit }).map((r) => ({ chatId: r.chatId, last: r.last, ...(r.name != null && { name: r.name }) })),
   };
 }

@@ -24,7 +24,7 @@ export function createTracesRepo(db: Db): TracesTable {
   );
   const insertMany = db.transaction((traces: DecisionTrace[]) => {
     for (const t of traces) {
-      ins.run(t.account, t.messageId, t.chatId, JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason }), t.at);
+      ins.run(t.account, t.messageId, t.chatId, JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason, chatName: t.chatName }), t.at);
     }
   });
   return {
@@ -37,11 +37,12 @@ export function createTracesRepo(db: Db): TracesTable {
         )
         .all(...(messageId ? [account, messageId] : [account])) as { account_id: string; message_id: string; chat_id: string; trace: string; at: number }[];
       return rows.map((r) => {
-        const t = JSON.parse(r.trace) as { steps: TraceStep[]; replied: boolean; reason?: string };
+        const t = JSON.parse(r.trace) as { steps: TraceStep[]; replied: boolean; reason?: string; chatName?: string };
         return {
           account: r.account_id,
           messageId: r.message_id,
           chatId: r.chat_id,
+          ...(t.chatName !== undefined && { chatName: t.chatName }),
           steps: t.steps,
           replied: t.replied,
           ...(t.reason !== undefined && { reason: t.reason }),

@@ -43,8 +43,12 @@ describe('conversation (fake transport): bot + pipeline + echo', () => {
   it('private chat: ping → pong (first plugin wins, echo is not reached)', async () => {
     const r = await chat.shouldReply('ping', 'pong');
     assert.deepEqual(
-      r.trace.steps.map((s) => [s.plugin, s.outcome]),
-      [['ping', 'replied']],
+      r.trace.steps.map((s) => [s.plugin, s.outcome, s.skip, s.by]),
+      [
+        ['ping', 'replied', undefined, undefined],
+        ['self-watcher', 'skipped', 'disabled', undefined],
+        ['echo', 'skipped', 'not-reached', 'ping'],
+      ],
     );
   });
 

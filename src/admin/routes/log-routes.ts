@@ -22,7 +22,8 @@ export function logRoutes(s: Services): RouteDef[] {
           .sort((a, b) => b.createdAt - a.createdAt)
           .slice(0, 50);
         const problems = shown.filter((a) => a.state === 'failed' || a.state === 'logged-out');
-        page(s, ctx, 'logs', { title: ctx.state.t('logs.title'), errors, failedSends, problems, only, plugin: plugin ?? '', list: accounts });
+        const transportOf = (id: string): string | undefined => accounts.find((a) => a.id === id)?.transport;
+        page(s, ctx, 'logs', { title: ctx.state.t('logs.title'), errors, failedSends, problems, only, plugin: plugin ?? '', list: accounts, transportOf });
       },
     },
     {

@@ -219,3 +219,39 @@ export async function bareAdminApp(
     },
   };
 }
+
+/** A server stack with one account online on the sandbox, its first friend and room known, and an admin signed in over HTTP. */
+export interface OnlineAccount {
+  stack: ServerStack;
+  account: string;
+  /** A friend's nickname and a room's topic, both in the account's directory. */
+  friend: string;
+  topic: string;
+  admin: Client;
+}
+
+/**
+ * Start the server `weiroto start` builds (ADMIN_PASSWORD = `password`, the sandbox scanning and
+ * confirming by itself), add an account and wait until its directory holds a friend and a room.
+ */
+export async function startOnlineAccount(password: string, env: Record<string, string> = {}): Promise<OnlineAccount> {
+  const stack = await startServerStack({ sandbox: { autoScanMs: 10, autoConfirmMs: 10 }, env: { ADMIN_PASSWORD: password, ...env } });
+  const bot = await stack.manager.add('shop');
+  await eventually(() => bot.info().state === 'online', 15_000, 'online');
+  const world = (await stack.sb.control.state(true)).accounts[0]!;
+  const friend = world.friends.find((f) => f.kind === 'friend')!.nickname;
+  const topic = world.rooms[0]!.topic;
+  await eventually(() => bot.directory.findRoom(topic), 10_000, 'the room in the directory');
+  const admin = await signIn(stack.url, 'admin', password);
+  return { stack, account: bot.id, friend, topic, admin };
+}
+
+/** A client signed in to the panel (it has seen a page, so it holds a CSRF token). */
+export async function signIn(url: string, username: string, password: string): Promise<Client> {
+  const admin = new Client(url);
+  await admin.get('/login');
+  const r = await admin.post('/login', { username, password });
+  if (r.status !== 302) throw new Error(`sign-in answered ${r.status}`);
+  await admin.get('/');
+  return admin;
+}

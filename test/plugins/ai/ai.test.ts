@@ -112,7 +112,9 @@ describe('plugin ai', () => {
     assert.deepEqual(await ask(hh, ann, 'c'), ['[0] c'], 'a 429 with Retry-After is retried');
     ai.next.push({ status: 200, body: { choices: [] } });
     assert.deepEqual(await ask(hh, ann, 'd'), ['sorry']);
-    assert.equal(hh.host.list()[0]?.errors, 0, 'endpoint failures are answered, not plugin errors');
+    // Answered with the apology, and still the operator's to see: each failure is a plugin error with its reason.
+    assert.equal(hh.host.list()[0]?.errors, 3, 'the 500, the 429 without Retry-After and the empty answer');
+    assert.match(hh.host.list()[0]?.lastError ?? '', /without choices\[0\]\.message\.content/);
   });
 
   it('gives up after the timeout with the fallback', async () => {
