@@ -39,7 +39,7 @@ const options: CompareOptions = {
   clients,
   ...(process.env.BENCH_SCALE !== '0' && {
     scale: {
-      accounts: quick ? 20 : 200,
+      accounts: quick ? 20 : 1000,
       contacts: 500,
       rooms: 10,
       roomSize: 20,

@@ -108,6 +108,23 @@ export const configSchema = z.object({
     .min(1, 'a whole number from 1 to 256')
     .max(256, 'a whole number from 1 to 256')
     .default(8),
+  LOGIN_RETRY_MAX_SECONDS: z.coerce
+    .number({ message: 'a whole number of seconds from 5 to 86400' })
+    .int('a whole number of seconds from 5 to 86400')
+    .min(5, 'a whole number of seconds from 5 to 86400')
+    .max(86_400, 'a whole number of seconds from 5 to 86400')
+    .default(300),
+  OUTBOX_HOLD_HOURS: z.coerce
+    .number({ message: 'a number of hours from 1 to 720' })
+    .min(1, 'a number of hours from 1 to 720')
+    .max(720, 'a number of hours from 1 to 720')
+    .default(48),
+  LOGIN_CONCURRENCY: z.coerce
+    .number({ message: 'a whole number from 1 to 1000' })
+    .int('a whole number from 1 to 1000')
+    .min(1, 'a whole number from 1 to 1000')
+    .max(1000, 'a whole number from 1 to 1000')
+    .default(10),
   WEBHOOK_URL: httpUrl,
   WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
@@ -187,6 +204,14 @@ export interface Config {
   sendPacing: 'safe' | 'off';
   /** Chats of one account handled at the same time; each chat stays in order. */
   chatConcurrency: number;
+  /** The longest pause between two attempts of a failing login (5 s, 10 s, 20 s … up to this). */
+  loginRetryMaxMs: number;
+  /** HTTPS_PROXY / HTTP_PROXY / ALL_PROXY is set (weiroto connects directly; failures are explained as a proxy problem). */
+  proxySet: boolean;
+  /** OUTBOX_HOLD_HOURS: a message waiting for the user (iLink reply window or quota) fails after this long. */
+  outboxHoldMs: number;
+  /** Accounts brought up at the same time when the server starts (restore, push login, first QR). */
+  loginConcurrency: number;
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
   apiToken: string | undefined;
@@ -253,6 +278,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     pluginDir: c.PLUGIN_DIR ? resolve(cwd, c.PLUGIN_DIR) : undefined,
     sendPacing: c.SEND_PACING,
     chatConcurrency: c.CHAT_CONCURRENCY,
+    loginRetryMaxMs: c.LOGIN_RETRY_MAX_SECONDS * 1000,
+    proxySet: ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'].some((k) => (env[k] ?? '').trim() !== ''),
+    outboxHoldMs: c.OUTBOX_HOLD_HOURS * 3_600_000,
+    loginConcurrency: c.LOGIN_CONCURRENCY,
     webhookUrl: c.WEBHOOK_URL,
     webhookSecret: c.WEBHOOK_SECRET,
     apiToken: c.API_TOKEN,

@@ -117,3 +117,27 @@ export function createLogger(setup: LoggerSetup = {}): Logger {
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+/**
+ * A failure that will be retried, as one warn line: the error's message (and its cause's, e.g.
+ * `getaddrinfo ENOTFOUND login.wx.qq.com`) without the stack; the stack follows at debug level.
+ * A loop that fails every few seconds must not fill the log with 25-line traces.
+ *
+ * @example
+ *   logFailure(log, err, { failures, delayMs }, 'login failed; retrying');
+ */
+export function logFailure(log: Logger, err: unknown, fields: Record<string, unknown>, msg: string): void {
+  log.warn({ ...fields, reason: failureText(err) }, msg);
+  if (log.isLevelEnabled('debug')) log.debug({ err }, `${msg} (stack)`);
+}
+
+/** An error's message followed by its causes' messages (deduplicated), on one line. */
+export function failureText(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    const m = e instanceof Error ? e.message : String(e);
+    if (m && !parts.some((p) => p.includes(m))) parts.push(m);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return scrubSecrets(parts.join(': ') || 'unknown error');
+}

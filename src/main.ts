@@ -17,6 +17,7 @@ import type { OutboundPolicy } from './util/outbound-guard.js';
 import { AccountManager } from './accounts/index.js';
 import { transportFactory } from './transports.js';
 import { demoBanner, startDemoAccounts } from './demo-accounts.js';
+import { startBanner } from './start-banner.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import { createEventLog, createWebhookService, replySenderFor, type WebhookService } from './webhook/index.js';
 import { CALLBACK_FORMAT, createWechatbotWebhookCompat } from './compat/wechatbot-webhook/index.js';
@@ -86,7 +87,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
     // The webhook outbox row is written in the same transaction as the event it describes, so the
     // service exists before the manager; replies reach the manager through a late-bound getter.
-    const late: { manager?: AccountManager } = {};
+    const late: { manager?: AccountManager; panelUrl?: string } = {};
     const compat = createWechatbotWebhookCompat({
       config: config.compat,
       accounts: () => late.manager!,
@@ -122,6 +123,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       pluginRegistry: registry,
       sendPacing: config.sendPacing,
       chatConcurrency: config.chatConcurrency,
+      loginRetryMaxMs: config.loginRetryMaxMs,
+      proxySet: config.proxySet,
+      maxHoldMs: config.outboxHoldMs,
+      loginConcurrency: config.loginConcurrency,
       // The demo must answer out of the box (auto-reply starts without rules): with BOT_PLUGINS
       // left at its default, echo is switched on too.
       botPlugins: options.demo && !config.botPluginsSet ? ['echo', ...config.botPlugins] : config.botPlugins,
@@ -131,7 +136,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       pluginConfigDefaults: { ai: aiDeploymentDefaults(config.ai, pluginHttpPolicy) },
       pluginHttpPolicy,
       // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
-      createTransport: transportFactory({ config, store, log, printQr: !options.demo && process.stdout.isTTY === true }),
+      createTransport: transportFactory({ config, store, log, printQr: !options.demo && process.stdout.isTTY === true, panelUrl: () => late.panelUrl }),
     });
     late.manager = manager;
     const webhookStop = new AbortController();
@@ -178,6 +183,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
     app.use(admin); // last: it answers unknown paths with its 404 page
     const http: Listening = await listen(app, config.host, config.port);
+    late.panelUrl = config.publicUrl ?? http.url;
     closers.splice(
       2,
       0,
@@ -212,21 +218,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closers.splice(2, 0, () => listener.close());
       compatUrl = listener.url;
     }
-    if (options.startAccounts !== false) {
-      if (options.demo) await startDemoAccounts(manager);
-      else await manager.startAll({ createIfNone: true, transport: config.wechatTransport });
-    }
 
     log.info({ url: http.url, dataDir: config.dataDir, ...(metricsUrl && { metricsUrl }) }, `weiroto listening on ${http.url}`);
     const setupCode = await admin.setupCode();
+    let setupUrl: string | undefined;
     if (setupCode) {
       // Like Jupyter's token: a fresh install may be claimed from this machine, or by whoever reads this log.
-      const setupUrl = `${config.publicUrl ?? http.url}/setup?code=${setupCode}`;
+      setupUrl = `${config.publicUrl ?? http.url}/setup?code=${setupCode}`;
       log.warn({ setupUrl }, `first run: no administrator yet. Open ${http.url}/setup on this machine, or ${setupUrl} (setup code ${setupCode})`);
     }
     if (sandbox) {
       log.info({ sandbox: sandbox.origin }, `sandbox phone page: ${sandbox.origin}/sandbox`);
       process.stdout.write(demoBanner(http.url, sandbox.origin));
+    } else if (options.startAccounts !== false) {
+      process.stdout.write(
+        startBanner({
+          panelUrl: http.url,
+          ...(setupUrl && { setupUrl }),
+          ...(config.wechatEndpoint && { wechatEndpoint: config.wechatEndpoint }),
+          transport: config.wechatTransport,
+        }),
+      );
+    }
+    // After the banner, so that a terminal QR (and its caption) follows it instead of scrolling it away.
+    if (options.startAccounts !== false) {
+      if (options.demo) await startDemoAccounts(manager);
+      else await manager.startAll({ createIfNone: true, transport: config.wechatTransport });
     }
 
     let closing: Promise<void> | undefined;

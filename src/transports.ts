@@ -14,6 +14,7 @@ import type { Transport } from './transport/transport.js';
 import type { TransportKind } from './transport/capabilities.js';
 import { createWebTransport } from './protocol/index.js';
 import { createIlinkTransport } from './ilink/index.js';
+import { qrCaption } from './start-banner.js';
 
 /** weiroto's version (iLink sends it as `channel_version`). */
 export const WEIROTO_VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -22,8 +23,10 @@ export interface TransportFactoryOptions {
   config: Pick<Config, 'wechatEndpoint' | 'wechatDesktop' | 'ilink'>;
   store: Pick<Store, 'seenKeys'>;
   log: Logger;
-  /** Print the web QR on the terminal (`weiroto start` on a TTY). */
+  /** Print the QR on the terminal (`weiroto start` on a TTY), with a caption saying what to do. */
   printQr: boolean;
+  /** The panel's address once it listens (for the caption's link to the login page). */
+  panelUrl?: () => string | undefined;
 }
 
 /**
@@ -41,13 +44,25 @@ export function transportFactory(o: TransportFactoryOptions): (accountId: string
       });
       // The iLink QR is a link the owner opens in WeChat (≥ 8.0.69): shown like the web QR.
       if (o.printQr) t.on('qr', (qr) => qrcodeTerminal.generate(qr.text, { small: true }));
+      captionQr(t, 'ilink');
       return t;
     }
-    return createWebTransport({
+    const t = createWebTransport({
       ...(o.config.wechatEndpoint && { endpoint: o.config.wechatEndpoint }),
       ...(o.config.wechatDesktop && { desktop: true }),
       log: o.log.child({ ns: 'protocol', account: accountId }),
       printQr: o.printQr,
     });
+    captionQr(t, 'web');
+    return t;
+
+    // The web transport prints its QR before it announces it, so the caption lands just below.
+    function captionQr(t: Transport, kind: TransportKind): void {
+      if (!o.printQr) return;
+      t.on('qr', () => {
+        const panel = o.panelUrl?.();
+        process.stdout.write(qrCaption(kind, panel && `${panel}/accounts/${encodeURIComponent(accountId)}/login`));
+      });
+    }
   };
 }

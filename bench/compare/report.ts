@@ -55,8 +55,10 @@ export function targets(r: CompareResult): Target[] {
     t('peak RSS vs wechat4u', ratio(w?.peakRssMiB, s.wechat4u?.peakRssMiB), '≤ 0.6×', (v) => v <= 0.6),
   ];
   if (r.scale) {
-    out.push(t(`${r.scale.accounts} idle accounts: RSS (MiB)`, r.scale.rssMiB, '< 1536', (v) => v < 1536));
+    out.push(t(`${r.scale.accounts} idle accounts: RSS (MiB)`, r.scale.rssMiB, '< 1024', (v) => v < 1024));
     out.push(t(`${r.scale.accounts} idle accounts: CPU (% of one core)`, r.scale.idleCpuPercent, '< 5', (v) => v < 5));
+    const rs = r.scale.restore;
+    out.push(t(`${r.scale.accounts} accounts restored, no QR (s)`, rs.newQrs === 0 ? rs.allOnlineMs / 1000 : NaN, '≤ 60', (v) => v <= 60));
   }
   return out;
 }
@@ -144,6 +146,8 @@ function scaleLines(r: CompareResult): string[] {
     `${sc.accounts} accounts of ${r.options.scale!.contacts} contacts in one weiroto process: all online in ${(sc.allOnlineMs / 1000).toFixed(1)} s, ` +
       `RSS ${f0(sc.rssMiB)} MiB (peak ${f0(sc.peakRssMiB)} MiB), idle CPU ${f2(sc.idleCpuPercent)} % of one core over ${sc.idleMs / 1000} s ` +
       `(${sc.heldPolls} synccheck polls held), latency to one of them median ${f0(sc.latency.median)} ms, p90 ${f0(sc.latency.p90)} ms`,
+    `restarted on the same data: all ${sc.accounts} online again in ${(sc.restore.allOnlineMs / 1000).toFixed(1)} s from their saved sessions ` +
+      `(${sc.restore.newQrs} new QR codes, LOGIN_CONCURRENCY=${sc.restore.loginConcurrency}), RSS ${f0(sc.restore.rssMiB)} MiB`,
   ];
 }
 

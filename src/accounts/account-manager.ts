@@ -20,10 +20,26 @@ import type { RetryPolicy } from '../bot/outbound-queue.js';
 import type { BotEvent, BotInfo, EventWriter } from '../bot/types.js';
 import { WEB_LOGIN_BLOCKED, WebLoginGuard } from '../bot/web-login-guard.js';
 import { throttle } from '../bot/throttle.js';
+import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
+import { classifyNetworkError } from '../util/network-problem.js';
+import { failureText, logFailure } from '../logger.js';
+import { AccountTimeline, logoutMeaning, type TimelineEntry } from './account-timeline.js';
 
 export type ManagerStore = Pick<
   Store,
-  'transaction' | 'box' | 'accounts' | 'sessions' | 'kv' | 'messages' | 'directory' | 'outbound' | 'stats' | 'traces' | 'pluginSettings' | 'pluginErrors'
+  | 'transaction'
+  | 'box'
+  | 'accounts'
+  | 'sessions'
+  | 'kv'
+  | 'messages'
+  | 'directory'
+  | 'outbound'
+  | 'stats'
+  | 'traces'
+  | 'pluginSettings'
+  | 'pluginErrors'
+  | 'timeline'
 >;
 
 export interface AccountManagerDeps {
@@ -49,15 +65,28 @@ export interface AccountManagerDeps {
   retry?: { rateLimited?: RetryPolicy; network?: RetryPolicy };
   /** Start a new login (QR) after a logout that we did not ask for. Default true. */
   autoRelogin?: boolean;
-  /** Pause before that new login. Default 5 s. */
+  /** Pause before that new login, and before the first retry of a failed login. Default 5 s. */
   reloginDelayMs?: number;
+  /** LOGIN_RETRY_MAX_SECONDS: failed logins are retried after 5 s, 10 s, 20 s … up to this (±20 %). Default 5 min. */
+  loginRetryMaxMs?: number;
+  /** HTTPS_PROXY/HTTP_PROXY is set: network failures are explained as a proxy problem. */
+  proxySet?: boolean;
   /** Give up waiting for a scan after this many QR codes (state needs-login). */
   maxQrCodes?: number;
   /** CHAT_CONCURRENCY: chats of one account handled at the same time (each chat in order). Default 8. */
   chatConcurrency?: number;
+  /** OUTBOX_HOLD_HOURS: a message waiting for the user fails after this long (default 48 h). */
+  maxHoldMs?: number;
+  /** LOGIN_CONCURRENCY: accounts `startAll` brings up at the same time (restore, push login or first QR). Default 10. */
+  loginConcurrency?: number;
+  /** `startAll` waits a random 0…this many ms before each start beyond the first wave. Default 250. */
+  startJitterMs?: number;
 }
 
 export const DEFAULT_CHAT_CONCURRENCY = 8;
+export const DEFAULT_RELOGIN_DELAY_MS = 5000;
+export const DEFAULT_LOGIN_RETRY_MAX_MS = 300_000;
+export const DEFAULT_LOGIN_CONCURRENCY = 10;
 
 /** What the manager keeps per account: its runtime and where its login ladder stands. */
 interface Runtime {
@@ -69,6 +98,14 @@ interface Runtime {
   running: boolean;
   abort?: AbortController;
   login?: Promise<void>;
+  /** Failed login attempts in a row (reset when the account comes online). */
+  failures: number;
+  /** Aborting it ends the wait for the next attempt at once (Retry). */
+  wake?: AbortController;
+  /** WeChat refuses this account's web logins: no automatic attempts until the admin starts it. */
+  ladderStopped?: boolean;
+  /** The last state written to the timeline (a QR refresh is not news). */
+  lastTimelineState?: string;
 }
 
 export class AccountManager {
@@ -76,11 +113,17 @@ export class AccountManager {
   /** The account rows, read once (`load`) and kept current by this manager, the only writer. */
   private records = new Map<string, AccountRecord>();
   private loading: Promise<void> | undefined;
+  /** `startAll`'s later waves; resolved when every enabled account has been launched. */
+  private restoring: Promise<void> = Promise.resolve();
+  /** Set by `stopAll`: accounts not yet launched by `startAll` stay stopped. */
+  private stopping = false;
   private listeners = new Set<(e: BotEvent) => void>();
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly pacing: PacingProfile | null;
   private readonly webLogins: WebLoginGuard;
+  private readonly timelines: AccountTimeline;
+  private readonly retryPolicy: BackoffPolicy;
 
   constructor(private readonly deps: AccountManagerDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -88,6 +131,14 @@ export class AccountManager {
     const p = deps.sendPacing ?? 'safe';
     this.pacing = p === 'off' ? null : p === 'safe' ? SAFE_PACING : p;
     this.webLogins = new WebLoginGuard(() => this.clock.now());
+    this.timelines = new AccountTimeline(
+      deps.store.timeline,
+      () => this.clock.now(),
+      (e) => this.log.warn({ err: e }, 'could not record a timeline entry'),
+    );
+    const base = deps.reloginDelayMs ?? DEFAULT_RELOGIN_DELAY_MS;
+    // ±20 %: accounts that failed together (the network went away) do not come back in lock-step.
+    this.retryPolicy = { baseMs: base, maxMs: Math.max(base, deps.loginRetryMaxMs ?? DEFAULT_LOGIN_RETRY_MAX_MS), jitter: 0.2 };
   }
 
   /** Read the accounts from the store (once; every other method that needs them awaits it). */
@@ -118,6 +169,37 @@ export class AccountManager {
   /** The account's plugins (for the panel and the API), or undefined. */
   plugins(id: string): PluginHost | undefined {
     return this.ensure(id)?.host;
+  }
+
+  /** The account's timeline, newest first (at most `limit`, default 50). */
+  async timeline(id: string, limit?: number): Promise<TimelineEntry[]> {
+    await this.load();
+    return this.timelines.list(id, limit);
+  }
+
+  /** Every new timeline entry of every account (the panel's live view). Returns the unsubscribe function. */
+  onTimeline(listener: (e: TimelineEntry) => void): () => void {
+    return this.timelines.onEntry(listener);
+  }
+
+  /**
+   * Retry now: a login waiting out its back-off starts at once; a stopped or failed account starts.
+   * Returns false when a login attempt is already under way (nothing to do).
+   */
+  async retryNow(id: string): Promise<boolean> {
+    await this.load();
+    const rt = this.ensure(id);
+    if (!rt) throw new Error(`No account ${id}`);
+    if (rt.wake) {
+      this.timelines.record(id, { kind: 'retry-now' });
+      rt.wake.abort(new Error('retry now'));
+      return true;
+    }
+    if (rt.running && !rt.ladderStopped) return false;
+    if (rt.running) await this.halt(rt);
+    this.timelines.record(id, { kind: 'retry-now' });
+    await this.start(id);
+    return true;
   }
 
   /** Resolve when the account's plugins are set up (tests, API handlers that configure at once). */
@@ -164,6 +246,12 @@ export class AccountManager {
     if (!rt) throw new Error(`No account ${id}`);
     await this.update(id, { enabled: true });
     rt.bot.setEnabled(true);
+    // Start on an account that is already running: a login waiting out its back-off (or a stopped ladder) goes now.
+    if (rt.running) {
+      await this.retryNow(id);
+      return;
+    }
+    this.timelines.record(id, { kind: 'started' });
     await this.run(rt);
   }
 
@@ -174,6 +262,7 @@ export class AccountManager {
     if (!rt) throw new Error(`No account ${id}`);
     await this.update(id, { enabled: false });
     rt.bot.setEnabled(false);
+    if (rt.running) this.timelines.record(id, { kind: 'stopped' });
     await this.halt(rt);
   }
 
@@ -206,16 +295,60 @@ export class AccountManager {
       await this.add('account 1', { transport: options.transport ?? 'web' });
       return;
     }
-    for (const a of accounts) {
-      const rt = this.ensure(a.id)!;
-      if (a.enabled) await this.run(rt);
+    this.stopping = false;
+    const waiting = accounts.filter((a) => a.enabled).map((a) => this.ensure(a.id)!);
+    // A restart of many accounts must not hit WeChat (or our own store) all at once: at most
+    // LOGIN_CONCURRENCY accounts are between "starting" and their next state (online, waiting for a
+    // scan, failed), and each start beyond the first wave waits a little jitter. The first wave is
+    // launched before this returns, as a single account always was; the rest follow in the background
+    // (`restored()` resolves when every one has been launched).
+    const limit = Math.max(1, this.deps.loginConcurrency ?? DEFAULT_LOGIN_CONCURRENCY);
+    const jitterMs = this.deps.startJitterMs ?? 250;
+    const worker = async (): Promise<void> => {
+      for (let rt = waiting.shift(); rt; rt = waiting.shift()) {
+        if (jitterMs > 0) await this.clock.sleep(Math.floor(this.clock.random() * jitterMs));
+        if (this.stopping) return;
+        await this.run(rt);
+        // stopAll may have halted every running account while this one was being launched.
+        if (this.stopping) return this.halt(rt);
+        await this.loginPhase(rt);
+      }
+    };
+    const launched: Promise<void>[] = [];
+    for (const rt of waiting.splice(0, limit)) {
+      await this.run(rt);
+      launched.push(this.loginPhase(rt).then(worker));
     }
+    this.restoring = Promise.all(launched).then(() => {});
+  }
+
+  /** Resolves when `startAll` has launched every enabled account (the later waves start in the background). */
+  restored(): Promise<void> {
+    return this.restoring;
+  }
+
+  /** Until the account leaves "starting" (online, waiting for a scan, failed…), or its login attempt ends. */
+  private loginPhase(rt: Runtime): Promise<void> {
+    return new Promise((done) => {
+      let off = (): void => {};
+      const finish = (): void => {
+        off();
+        done();
+      };
+      off = rt.bot.on('state', ({ state }) => {
+        if (state !== 'starting') finish();
+      });
+      if (!rt.running || rt.bot.info().state !== 'starting') finish();
+      void (rt.login ?? Promise.resolve()).finally(finish);
+    });
   }
 
   /** SIGTERM: stop the loops, finish in-flight sends, persist sessions. Queued sends stay in SQLite. */
   async stopAll(): Promise<void> {
+    this.stopping = true;
     await Promise.all([...this.runtimes.values()].map((rt) => this.halt(rt)));
     await Promise.all([...this.runtimes.values()].map((rt) => rt.host.close()));
+    await this.timelines.flush();
   }
 
   /** Every event of every account, after it was committed. Returns the unsubscribe function. */
@@ -247,6 +380,7 @@ export class AccountManager {
       clock: this.clock,
       log,
       pacing: this.pacing,
+      ...(this.deps.maxHoldMs !== undefined && { maxHoldMs: this.deps.maxHoldMs }),
       ...(this.deps.retry && { retry: this.deps.retry }),
       ...(this.deps.eventWriters && { eventWriters: this.deps.eventWriters }),
       onSessionChanged: () => saveSoon(),
@@ -285,7 +419,7 @@ export class AccountManager {
       log,
       chatConcurrency: this.deps.chatConcurrency ?? DEFAULT_CHAT_CONCURRENCY,
     });
-    const rt: Runtime = { kind: rec.transport, runtime, bot, host, pluginsReady: host.init(), running: false };
+    const rt: Runtime = { kind: rec.transport, runtime, bot, host, pluginsReady: host.init(), running: false, failures: 0 };
     // iLink's cursor and context tokens change with every batch: saved at most once a second.
     const saveSoon = throttle(
       () => void this.saveSession(rt),
@@ -295,6 +429,7 @@ export class AccountManager {
     );
     rt.pluginsReady.catch((e: unknown) => log.error({ err: e }, 'plugins failed to load'));
     bot.on('logout', (p) => this.onLogout(rt, p.reason, p));
+    bot.on('state', ({ state }) => this.noteState(rt, state));
     bot.on('ready', () => void this.saveSession(rt));
     this.runtimes.set(id, rt);
     return rt;
@@ -304,6 +439,8 @@ export class AccountManager {
     if (rt.running) return;
     await rt.pluginsReady;
     rt.running = true;
+    rt.ladderStopped = false;
+    rt.failures = 0;
     rt.abort = new AbortController();
     await rt.bot.queue.start();
     rt.login = this.login(rt, false);
@@ -315,6 +452,7 @@ export class AccountManager {
     const id = bot.id;
     const signal = rt.abort!.signal;
     if (fresh) bot.useTransport(this.deps.createTransport(id, rt.kind));
+    bot.setLoginRetry(undefined);
     bot.markLoginStarted();
     bot.setState('starting');
     let session: Record<string, unknown> | undefined;
@@ -333,6 +471,8 @@ export class AccountManager {
         ...(this.deps.maxQrCodes !== undefined && { maxQrCodes: this.deps.maxQrCodes }),
       });
       if (signal.aborted) return;
+      rt.failures = 0;
+      bot.setLoginRetry(undefined);
       if (bot.info().state !== 'online') bot.setState('online');
       if (rt.kind === 'web') this.webLogins.online(id);
       await this.saveSession(rt);
@@ -340,16 +480,84 @@ export class AccountManager {
       if (self) await this.update(id, { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) });
     } catch (e) {
       if (signal.aborted) return;
-      const message = e instanceof Error ? e.message : String(e);
-      if (isTransportError(e) && (e.kind === 'login-refused' || e.kind === 'server')) bot.setState('failed', message);
-      else if (isTransportError(e) && (e.kind === 'logged-out' || e.kind === 'invalid')) bot.setState('needs-login', message);
+      const message = failureText(e);
+      if (isTransportError(e) && (e.kind === 'logged-out' || e.kind === 'invalid')) bot.setState('needs-login', message);
       else bot.setState('failed', message);
-      this.log.warn({ err: e, account: id }, 'login failed');
+      this.retryLater(rt, e, message);
     }
+  }
+
+  /**
+   * After a failed login: wait (5 s, 10 s, 20 s … up to LOGIN_RETRY_MAX_SECONDS, ±20 %) and try
+   * again, saying in one log line and in the timeline what failed and when the next attempt is.
+   */
+  private retryLater(rt: Runtime, err: unknown, message: string): void {
+    const id = rt.bot.id;
+    rt.failures++;
+    const problem = classifyNetworkError(err, { proxySet: this.deps.proxySet ?? false });
+    const retry = rt.running && !rt.ladderStopped && this.deps.autoRelogin !== false;
+    const delay = retry ? backoffDelay(rt.failures, this.retryPolicy, () => this.clock.random()) : undefined;
+    const what = problem ? `${problem.kind}${problem.host ? ` ${problem.host}` : ''}` : 'refused';
+    logFailure(
+      this.log,
+      err,
+      { account: id, attempt: rt.failures, problem: problem?.kind, ...(delay !== undefined && { retryInMs: delay }) },
+      delay !== undefined ? `login failed (${what}); next attempt in ${Math.round(delay / 1000)} s` : `login failed (${what})`,
+    );
+    this.timelines.record(id, {
+      kind: 'login-failed',
+      attempt: rt.failures,
+      message,
+      ...(problem && { problem: problem.kind }),
+      ...(problem?.host && { host: problem.host }),
+      ...(delay !== undefined && { retryInMs: delay }),
+    });
+    if (delay === undefined) return;
+    rt.bot.setLoginRetry({ at: this.clock.now() + delay, attempt: rt.failures, ...(problem && { problem }) });
+    this.loginAfter(rt, delay);
+  }
+
+  /** Start a fresh login after `delay`, unless the account stops first; Retry (`rt.wake`) cuts the wait short. */
+  private loginAfter(rt: Runtime, delay: number): void {
+    const signal = rt.abort?.signal;
+    const wake = new AbortController();
+    rt.wake?.abort();
+    rt.wake = wake;
+    const go = (): void => {
+      if (rt.wake === wake) delete rt.wake;
+      if (rt.running && !signal?.aborted) rt.login = this.login(rt, true);
+    };
+    const waitSignal = signal ? AbortSignal.any([signal, wake.signal]) : wake.signal;
+    this.clock.sleep(delay, waitSignal).then(go, () => {
+      if (wake.signal.aborted && rt.wake === wake) go();
+    });
+  }
+
+  /** Timeline entries for the states worth remembering (each once, not at every QR refresh). */
+  private noteState(rt: Runtime, state: string): void {
+    if (state !== 'online' && state !== 'waiting-scan') {
+      if (state !== 'waiting-confirm') rt.lastTimelineState = state;
+      return;
+    }
+    if (rt.lastTimelineState === state) return;
+    rt.lastTimelineState = state;
+    const self = rt.bot.self?.name;
+    this.timelines.record(rt.bot.id, state === 'online' ? { kind: 'online', ...(self && { self }) } : { kind: 'waiting-scan' });
   }
 
   private onLogout(rt: Runtime, reason: LogoutReason, notice: { code?: number; message?: string } = {}): void {
     const id = rt.bot.id;
+    // A failed login is recorded (and retried) where it is caught, with its back-off.
+    if (reason !== 'login-failed') {
+      const meaning = logoutMeaning(notice.code);
+      this.timelines.record(id, {
+        kind: 'logout',
+        reason,
+        ...(notice.code !== undefined && { code: notice.code }),
+        ...(meaning && { meaning }),
+        ...(notice.message && { message: notice.message }),
+      });
+    }
     // The phone ended the session (or iLink said the token is dead): the snapshot is worthless.
     // Other reasons may still allow push login.
     if (reason === 'phone-logout' || reason === 'token-expired') {
@@ -357,19 +565,19 @@ export class AccountManager {
     }
     const blocked = rt.kind === 'web' && rt.running && reason !== 'requested' ? this.webLogins.verdict(id, { reason, ...notice }) : undefined;
     if (blocked) return this.stopLadder(rt, blocked);
+    // A login that failed (or found its saved session expired) retries from its catch, with back-off.
+    if (reason === 'login-failed' || reason === 'expired') return;
     if (!rt.running || reason === 'requested' || this.deps.autoRelogin === false) return;
-    const signal = rt.abort?.signal;
-    this.clock.sleep(this.deps.reloginDelayMs ?? 5000, signal).then(
-      () => {
-        if (rt.running && !signal?.aborted) rt.login = this.login(rt, true);
-      },
-      () => {},
-    );
+    const delay = this.deps.reloginDelayMs ?? DEFAULT_RELOGIN_DELAY_MS;
+    this.timelines.record(id, { kind: 'relogin', delayMs: delay });
+    this.loginAfter(rt, delay);
   }
 
   /** WeChat is refusing this account's web logins: no more attempts; say why and what helps. */
   private stopLadder(rt: Runtime, explanation: string): void {
     this.log.warn({ account: rt.bot.id }, explanation);
+    rt.ladderStopped = true;
+    this.timelines.record(rt.bot.id, { kind: 'ladder-stopped', message: explanation });
     // After the failed login's own state change (a refused login throws after its logout event).
     void (rt.login ?? Promise.resolve()).then(() => {
       rt.bot.setState('failed', explanation);
@@ -390,6 +598,9 @@ export class AccountManager {
   private async halt(rt: Runtime): Promise<void> {
     if (!rt.running) return;
     rt.running = false;
+    rt.wake?.abort();
+    delete rt.wake;
+    rt.bot.setLoginRetry(undefined);
     await this.saveSession(rt);
     rt.abort?.abort(new Error('stopped'));
     await rt.bot.queue.stop();

@@ -3,6 +3,7 @@
  * AccountManager, PluginRegistry, webhook service and API tokens satisfy them, and tests can hand in
  * their own. Keeping them narrow is what lets the panel sit beside the bot, not inside it.
  */
+import type { TimelineEntry } from '../accounts/account-timeline.js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import type { LoginThrottleOptions } from './login-throttle.js';
@@ -50,6 +51,11 @@ export interface AdminManager {
   stop(id: string): Promise<void>;
   logout(id: string): Promise<void>;
   onEvent(listener: (e: BotEvent) => void): () => void;
+  /** Try a waiting (or failed) login now; false when an attempt is already under way. */
+  retryNow(id: string): Promise<boolean>;
+  /** The account's state changes with reasons, newest first. */
+  timeline(id: string, limit?: number): Promise<TimelineEntry[]>;
+  onTimeline(listener: (e: TimelineEntry) => void): () => void;
 }
 
 export interface AdminRegistry {
@@ -96,7 +102,7 @@ export interface AdminDeps {
   tokens?: unknown;
   log: Logger;
   /** `publicUrl` and `host` are the names the panel answers to besides IP addresses and localhost. */
-  config: { adminPassword?: string | undefined; publicUrl?: string | undefined; host?: string | undefined };
+  config: { adminPassword?: string | undefined; publicUrl?: string | undefined; host?: string | undefined; outboxHoldMs?: number };
   /** A prom-client registry for this server instance; one is created when absent. */
   metrics?: Registry;
   clock?: Clock;

@@ -13,6 +13,7 @@ import { ApiError } from './errors.js';
 import { decodeCursor, encodeCursor, limitOf, pageOf } from './paging.js';
 import type { ApiBot, ApiDeps } from './types.js';
 import type { MultipartBody } from './multipart.js';
+import { TIMELINE_KEEP } from '../store/index.js';
 
 const target = z.union([
   z.strictObject({ id: z.string().trim().min(1) }),
@@ -117,7 +118,13 @@ function withAvatarLink<T extends { id: string; avatar?: string }>(deps: ApiDeps
 }
 
 function infoOf(deps: ApiDeps, info: BotInfo): BotInfo {
-  return info.self ? { ...info, self: withAvatarLink(deps, info.id, info.self) } : info;
+  if (!info.self) return info;
+  // No link that could only fail: a transport without avatars (iLink) gives none.
+  if (info.lacks?.includes('avatars')) {
+    const { avatar: _none, ...self } = info.self;
+    return { ...info, self };
+  }
+  return { ...info, self: withAvatarLink(deps, info.id, info.self) };
 }
 
 /**
@@ -152,6 +159,11 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
 
   router.get('/accounts/:id', (ctx) => {
     ctx.body = infoOf(deps, bot(deps, ctx).info());
+  });
+
+  router.get('/accounts/:id/timeline', async (ctx) => {
+    const b = bot(deps, ctx);
+    ctx.body = { items: await deps.manager.timeline(b.info().id, limitOf(ctx.query.limit, 50, TIMELINE_KEEP)) };
   });
 
   router.get('/accounts/:id/contacts', async (ctx) => {

@@ -106,6 +106,17 @@ export function openApiDocument(): Json {
       '/accounts/{id}': {
         get: op('One account', { '200': ok('account', ref('Account')), '404': err('no such account'), ...common }, { parameters: [account] }),
       },
+      '/accounts/{id}/timeline': {
+        get: op(
+          "The account's timeline: its state changes with reasons (login, logout with WeChat's code and meaning, failed logins with the next attempt), newest first",
+          {
+            '200': ok('entries', { type: 'object', properties: { items: { type: 'array', items: ref('TimelineEntry') } } }),
+            '404': err('no such account'),
+            ...common,
+          },
+          { parameters: [account, query('limit', '1–200, default 50', { type: 'integer', minimum: 1, maximum: 200 })] },
+        ),
+      },
       '/accounts/{id}/contacts': {
         get: op(
           'Contacts (paged, by name)',
@@ -408,6 +419,49 @@ export function openApiDocument(): Json {
             qr: { type: 'object' },
             onlineSince: { type: 'integer' },
             lastSyncAt: { type: 'integer' },
+            loginRetry: {
+              type: 'object',
+              description: 'the last login failed; the next attempt starts at `at` by itself (back-off: 5 s doubling up to LOGIN_RETRY_MAX_SECONDS)',
+              properties: {
+                at: { type: 'integer' },
+                attempt: { type: 'integer', description: 'failed attempts in a row' },
+                problem: {
+                  type: 'object',
+                  properties: {
+                    kind: { type: 'string', enum: ['dns', 'proxy', 'tls', 'refused', 'timeout', 'network'] },
+                    host: { type: 'string' },
+                    code: { type: 'string', description: 'the system error code, e.g. ENOTFOUND' },
+                  },
+                },
+              },
+            },
+          },
+        },
+        TimelineEntry: {
+          type: 'object',
+          required: ['id', 'account', 'at', 'kind'],
+          properties: {
+            id: { type: 'integer' },
+            account: { type: 'string' },
+            at: { type: 'integer' },
+            kind: {
+              type: 'string',
+              enum: ['online', 'waiting-scan', 'logout', 'login-failed', 'relogin', 'retry-now', 'started', 'stopped', 'ladder-stopped'],
+            },
+            self: { type: 'string', description: 'online: the account’s own name' },
+            reason: { type: 'string', description: 'logout: phone-logout, kicked, requested, expired, token-expired …' },
+            code: { type: 'integer', description: "logout: WeChat's code (1100, 1101, 1102, -14 …)" },
+            meaning: { type: 'string', description: "logout: what WeChat's code means" },
+            message: { type: 'string', description: 'logout, login-failed, ladder-stopped: the words of WeChat or of the system' },
+            attempt: { type: 'integer', description: 'login-failed: failed attempts in a row' },
+            problem: {
+              type: 'string',
+              enum: ['dns', 'proxy', 'tls', 'refused', 'timeout', 'network'],
+              description: 'login-failed: the kind of network failure',
+            },
+            host: { type: 'string' },
+            retryInMs: { type: 'integer', description: 'login-failed: the pause before the next attempt' },
+            delayMs: { type: 'integer', description: 'relogin: the pause before logging in again' },
           },
         },
         Contact: {

@@ -1,4 +1,5 @@
 /** What the API needs from the rest of weiroto, as narrow structural types (the real classes fit). */
+import type { TimelineEntry } from '../accounts/account-timeline.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../util/clock.js';
 import type { BotInfo, DirectoryView, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../bot/types.js';
@@ -42,6 +43,8 @@ export interface ApiManager {
   ready?(id: string): Promise<unknown>;
   /** Add an account of either transport and start it (AccountManager.add). */
   add?(name: string | undefined, options: { transport: 'web' | 'ilink' }): Promise<ApiBot>;
+  /** The account's state changes with reasons, newest first (AccountManager.timeline). */
+  timeline(id: string, limit?: number): Promise<TimelineEntry[]>;
 }
 
 export interface ApiRegistry {

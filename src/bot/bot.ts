@@ -26,6 +26,7 @@ import type {
   BotInfo,
   ChatLabel,
   EventWriter,
+  LoginRetry,
   OutboundRecord,
   OutgoingContent,
   SendOptions,
@@ -218,13 +219,23 @@ export class Bot implements BotHandle {
     } else delete this.state.onlineSince;
     if (prev === state && detail === undefined) return;
     const payload = { state, ...(this.state.detail !== undefined && { detail: this.state.detail }) };
-    // One line per change, so an operator reading the log sees each account come and go.
+    // One line per change, so an operator reading the log sees each account come and go. 'starting'
+    // and 'failed' only at debug: the manager logs each failed attempt once, with its back-off.
     if (prev !== state) {
       const { contacts, rooms } = this.directory.size;
       const extra = state === 'online' ? ` (${contacts} contacts, ${rooms} rooms)` : payload.detail ? `: ${payload.detail}` : '';
-      this.log.info(payload, `account ${this.state.name} ${state}${extra}`);
+      this.log[state === 'starting' || state === 'failed' ? 'debug' : 'info'](payload, `account ${this.state.name} ${state}${extra}`);
     }
     this.emitter.emit('state', payload);
+    this.publish('account.state', undefined, payload);
+  }
+
+  /** The login ladder waits before its next attempt (or no longer waits: undefined); announced to the panel like a state change. */
+  setLoginRetry(retry: LoginRetry | undefined): void {
+    if (retry) this.state.loginRetry = retry;
+    else if (this.state.loginRetry) delete this.state.loginRetry;
+    else return;
+    const payload = { state: this.state.state, ...(this.state.detail !== undefined && { detail: this.state.detail }), ...(retry && { loginRetry: retry }) };
     this.publish('account.state', undefined, payload);
   }
 
@@ -327,7 +338,8 @@ export class Bot implements BotHandle {
     });
     on('logout', (p) => {
       this.ready = false;
-      this.setState('logged-out', p.message ? `${p.reason}: ${p.message}` : p.reason);
+      // A login that failed never was logged in: the manager sets 'failed' (or 'needs-login') with the reason.
+      if (p.reason !== 'login-failed') this.setState('logged-out', p.message ? `${p.reason}: ${p.message}` : p.reason);
       this.emitter.emit('logout', p);
       this.commit('account.logout', undefined, p);
     });

@@ -16,6 +16,7 @@ import { isTransportError } from '../transport/errors.js';
 import type { NewOutbound, OutboundRecord } from './outbound-record.js';
 import type { OutboundRepo } from '../store/index.js';
 import { Pacer, type PacingProfile } from './pacing.js';
+import { backoffDelay } from '../util/backoff.js';
 
 export interface RetryPolicy {
   baseMs: number;
@@ -378,8 +379,7 @@ export class OutboundQueue {
         return;
       }
       if (policy && r.attempts < policy.maxAttempts) {
-        const backoff = Math.min(policy.maxMs, policy.baseMs * 2 ** (r.attempts - 1));
-        const wait = Math.round(backoff * (0.8 + 0.4 * this.deps.clock.random()));
+        const wait = backoffDelay(r.attempts, { ...policy, jitter: 0.2 }, () => this.deps.clock.random());
         await repo.markRetry(r.id, error, r.attempts, outcomeUnknown);
         r.error = error;
         item.notBefore = this.deps.clock.now() + wait;

@@ -4,6 +4,7 @@ import type { FileToSend, QrCode, Transport } from '../transport/transport.js';
 import type { OutboundRecord } from './outbound-record.js';
 import type { TransportView } from '../transport/reply-window.js';
 import type { Repos } from '../store/index.js';
+import type { NetworkProblem } from '../util/network-problem.js';
 
 export type { OutboundRecord, OutboundStatus } from './outbound-record.js';
 
@@ -24,6 +25,17 @@ export interface BotInfo extends Partial<TransportView> {
   loginStartedAt?: number;
   /** iLink: the phone shows digits to type in the panel (`retry`: the last code was wrong). */
   verifyCode?: { retry: boolean };
+  /** The last login failed and the next attempt waits until `at` (the `attempt`-th failure in a row). */
+  loginRetry?: LoginRetry;
+}
+
+export interface LoginRetry {
+  /** When the next attempt starts (ms since the epoch). */
+  at: number;
+  /** Failed attempts in a row so far. */
+  attempt: number;
+  /** What kind of network failure it was (undefined: WeChat answered, e.g. refused). */
+  problem?: NetworkProblem;
 }
 
 /** A chat by id (or stable id), a contact by name/remark/alias, or a room by topic. */

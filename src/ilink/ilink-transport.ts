@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
+import { logFailure, silentLogger } from '../logger.js';
 import { ILINK_CAPABILITIES, UnsupportedError, type Capability, type ReplyWindow, type TransportCapabilities } from '../transport/capabilities.js';
 import { TypedEmitter } from '../transport/emitter.js';
 import { TransportError, isTransportError } from '../transport/errors.js';
@@ -24,6 +24,7 @@ import { downloadMedia, uploadMedia, type CdnContext, type MediaKind } from './m
 import { Peers, peerKey, type PeerState } from './peers.js';
 import { DEFAULT_CHUNK_LIMIT, splitText } from './split-text.js';
 import { Typing } from './typing.js';
+import { backoffDelay } from '../util/backoff.js';
 import { ITEM_TEXT, MESSAGE_STATE_FINISH, MESSAGE_TYPE_BOT, type WireGetUpdates, type WireItem, type WireSendAnswer, type WireStatus } from './wire.js';
 
 export const ILINK_DEFAULT_BASE_URL = 'https://ilinkai.weixin.qq.com';
@@ -351,7 +352,7 @@ export class IlinkTransport implements Transport {
         if (isTransportError(e) && e.code === STALE_TOKEN) return;
         failures++;
         const long = failures >= this.tuning.errorsBeforeLongPause;
-        this.log.warn({ err: e, failures }, long ? 'ilink: getupdates keeps failing; pausing' : 'ilink: getupdates failed');
+        logFailure(this.log, e, { failures }, long ? 'ilink: getupdates keeps failing; pausing' : 'ilink: getupdates failed');
         if (long) {
           failures = 0;
           this.events.emit('error', e instanceof Error ? e : new Error(String(e)));
@@ -488,7 +489,9 @@ export class IlinkTransport implements Transport {
       } catch (e) {
         const retry = isTransportError(e) && e.kind === 'network' && attempt < this.tuning.sendRetries && this.ctrl && !this.ctrl.signal.aborted;
         if (!retry) throw e;
-        await this.clock.sleep(this.tuning.sendRetryMs * 2 ** attempt, this.ctrl?.signal);
+        // ilink.md §6: the same body again after 1 s, then 2 s (no jitter: two retries at most).
+        const { sendRetryMs, sendRetries } = this.tuning;
+        await this.clock.sleep(backoffDelay(attempt + 1, { baseMs: sendRetryMs, maxMs: sendRetryMs * 2 ** sendRetries, jitter: 0 }), this.ctrl?.signal);
       }
     }
   }

@@ -5,7 +5,7 @@
  */
 import QRCode from 'qrcode';
 import qrcodeTerminal from 'qrcode-terminal';
-import type { Logger } from '../logger.js';
+import { logFailure, type Logger } from '../logger.js';
 import { TransportError } from '../transport/errors.js';
 import type { LoginStep, QrCode } from '../transport/transport.js';
 import type { Clock } from '../util/clock.js';
@@ -79,7 +79,7 @@ export async function waitForConfirm(
     } catch (err) {
       if (opts.signal.aborted) throw opts.signal.reason;
       netErrors++;
-      opts.log.warn({ err }, 'login poll failed; retrying');
+      logFailure(opts.log, err, { netErrors }, 'login poll failed; retrying in 1 s');
       if (netErrors >= (opts.maxNetworkErrors ?? 10)) throw err;
       await opts.clock.sleep(1000, opts.signal);
       continue;
@@ -154,24 +154,13 @@ export async function completeLogin(api: WebApi, redirectUri: string, signal: Ab
 /**
  * The full QR flow, bounded by `maxQrCodes`. Resolves with credentials, or throws:
  * 'login-refused' (terminal), 'invalid' (QR attempts ran out), 'network' (jslogin unreachable).
+ * An unreachable jslogin throws at once: the account manager retries the login with back-off
+ * (a tight retry loop here printed a line a second, forever, while WeChat was unreachable).
  */
 export async function qrLogin(api: WebApi, hooks: LoginHooks, opts: LoginOptions): Promise<LoginCredentials> {
-  let jsloginFailures = 0;
-  for (let shown = 0; shown < opts.maxQrCodes;) {
+  for (let shown = 0; shown < opts.maxQrCodes; shown++) {
     opts.signal.throwIfAborted();
-    let uuid: string;
-    try {
-      uuid = await api.jslogin(opts.signal);
-      jsloginFailures = 0;
-    } catch (err) {
-      if (opts.signal.aborted) throw opts.signal.reason;
-      jsloginFailures++;
-      if (jsloginFailures >= (opts.maxNetworkErrors ?? 10)) throw err;
-      opts.log.warn({ err }, 'jslogin failed; retrying in 1 s');
-      await opts.clock.sleep(1000, opts.signal);
-      continue;
-    }
-    shown++;
+    const uuid = await api.jslogin(opts.signal);
     hooks.step('waiting-scan');
     hooks.qr(await makeQr(uuid, opts.clock, opts.printQr));
     const redirect = await waitForConfirm(api, uuid, hooks, opts, 1);

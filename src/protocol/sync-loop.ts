@@ -9,14 +9,10 @@ import { TransportError, isTransportError } from '../transport/errors.js';
 import type { SessionCore } from './core.js';
 import { applySync } from './dispatch.js';
 import { LOGOUT_CODES } from './api-errors.js';
+import { backoffDelay } from '../util/backoff.js';
+import { logFailure } from '../logger.js';
 
 export type LoopEnd = { kind: 'stopped' } | { kind: 'logout'; code: number; message: string };
-
-/** Capped exponential back-off with ±50 % jitter. */
-export function backoffDelay(failures: number, base: number, max: number, random: number): number {
-  const exp = Math.min(max, base * 2 ** Math.max(0, failures - 1));
-  return Math.round(exp * (0.5 + random));
-}
 
 /** Abort `ctrl` after `ms` on the session clock unless `disarm` fires first. */
 function arm(core: SessionCore, ms: number, ctrl: AbortController): AbortController {
@@ -72,8 +68,9 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
         return { kind: 'logout', code: err.code ?? 1101, message: err.message };
       }
       failures++;
-      const delay = backoffDelay(failures, tuning.backoffBaseMs, tuning.backoffMaxMs, clock.random());
-      core.log.warn({ err, failures, delay }, 'sync cycle failed; backing off');
+      // ±50 %: many sessions that lost the network together come back spread out.
+      const delay = backoffDelay(failures, { baseMs: tuning.backoffBaseMs, maxMs: tuning.backoffMaxMs, jitter: 0.5 }, () => clock.random());
+      logFailure(core.log, err, { failures, delay }, 'sync cycle failed; backing off');
       watchdog.abort();
       try {
         await clock.sleep(delay, signal);

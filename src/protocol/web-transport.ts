@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../logger.js';
 import { UnsupportedError, WEB_CAPABILITIES } from '../transport/capabilities.js';
-import { silentLogger } from '../logger.js';
+import { failureText, silentLogger } from '../logger.js';
 import { TransportError, isTransportError } from '../transport/errors.js';
 import type { Contact, FriendRequest, Message, Room, SentMessage } from '../transport/model.js';
 import type {
@@ -166,7 +166,7 @@ class WebTransport implements Transport {
         return;
       } catch (err) {
         if (signal.aborted) throw err;
-        this.log.info({ err }, 'saved session could not be resumed');
+        this.log.info({ reason: failureText(err) }, 'saved session could not be resumed');
       }
       if (options.pushLogin) {
         try {
@@ -180,7 +180,7 @@ class WebTransport implements Transport {
         } catch (err) {
           if (signal.aborted) throw err;
           if (isTransportError(err) && err.kind === 'login-refused') throw err;
-          this.log.info({ err }, 'push login failed; falling back to a QR code');
+          this.log.info({ reason: failureText(err) }, 'push login failed; falling back to a QR code');
         }
       }
       if (maxQr <= 0) throw new TransportError('logged-out', 'the saved session has expired and new QR logins are not allowed');

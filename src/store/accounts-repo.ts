@@ -30,7 +30,18 @@ export interface AccountsTable {
 export type AccountsRepo = Promised<AccountsTable>;
 
 /** The tables keyed by account whose rows go with the account (sessions follow by foreign key). */
-const ACCOUNT_TABLES = ['messages', 'contacts', 'rooms', 'outbound', 'plugin_settings', 'plugin_errors', 'decision_traces', 'daily_stats', 'daily_chats'];
+const ACCOUNT_TABLES = [
+  'messages',
+  'contacts',
+  'rooms',
+  'outbound',
+  'plugin_settings',
+  'plugin_errors',
+  'decision_traces',
+  'daily_stats',
+  'daily_chats',
+  'account_timeline',
+];
 
 interface Row {
   id: string;

@@ -25,6 +25,7 @@ import { createEventLogRepo, type EventLogRepo } from './event-log-repo.js';
 import { createApiTokensRepo, type ApiTokensRepo } from './api-tokens-repo.js';
 import { createIdempotencyRepo, type IdempotencyRepo } from './idempotency-repo.js';
 import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js';
+import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
 import { ConnectionGate, promised } from './gate.js';
 import { StoreError } from './errors.js';
 
@@ -51,6 +52,7 @@ export type { EventLogRepo } from './event-log-repo.js';
 export type { ApiTokensRepo } from './api-tokens-repo.js';
 export type { IdempotencyRepo } from './idempotency-repo.js';
 export type { AdminUsersRepo } from './admin-users-repo.js';
+export { TIMELINE_KEEP, type TimelineRepo, type TimelineRow } from './timeline-repo.js';
 
 /** The repositories, each asynchronous; inside `transaction` the same set is bound to the open transaction. */
 export interface Repos {
@@ -72,6 +74,7 @@ export interface Repos {
   apiTokens: ApiTokensRepo;
   idempotency: IdempotencyRepo;
   adminUsers: AdminUsersRepo;
+  timeline: TimelineRepo;
 }
 
 export interface Store extends Repos {
@@ -114,6 +117,7 @@ function tables(db: Db, box: SecretBox, now: () => number) {
     apiTokens: createApiTokensRepo(db, now),
     idempotency: createIdempotencyRepo(db, now),
     adminUsers: createAdminUsersRepo(db, now),
+    timeline: createTimelineRepo(db),
   };
 }
 
@@ -138,6 +142,7 @@ function repos(t: ReturnType<typeof tables>, run: <R>(work: () => R) => Promise<
     apiTokens: promised(t.apiTokens, run),
     idempotency: promised(t.idempotency, run),
     adminUsers: promised(t.adminUsers, run),
+    timeline: promised(t.timeline, run),
   };
 }
 

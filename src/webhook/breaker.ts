@@ -3,6 +3,8 @@
  * for a cool-down (doubling on each re-open, capped), then one probe is let through (half-open);
  * a success closes it. Keeps a dead receiver from eating every retry slot.
  */
+import { backoffDelay } from '../util/backoff.js';
+
 export interface BreakerOptions {
   threshold: number;
   cooldownMs: number;
@@ -60,7 +62,8 @@ export class CircuitBreakers {
     s.probing = false;
     if (wasProbe || s.failures >= this.options.threshold) {
       s.opens++;
-      s.openUntil = now + Math.min(this.options.maxCooldownMs, this.options.cooldownMs * 2 ** (s.opens - 1));
+      // No jitter: the cool-down only gates the endpoint; the deliveries' own retries carry the jitter.
+      s.openUntil = now + backoffDelay(s.opens, { baseMs: this.options.cooldownMs, maxMs: this.options.maxCooldownMs, jitter: 0 });
     }
   }
 
@@ -89,14 +92,13 @@ export interface RetryOptions {
 
 /**
  * The pause before attempt `n + 1` after `n` failed attempts: exponential with ±25 % jitter, so
- * many deliveries failing together do not retry in lock-step.
+ * many deliveries failing together do not retry in lock-step (the schedule docs/webhooks.md states).
  *
  * @example
  *   backoffMs(1, { baseMs: 2000, maxMs: 3_600_000, maxAgeMs: 86_400_000 }, Math.random); // 1500–2500
  */
 export function backoffMs(failedAttempts: number, o: RetryOptions, random: () => number): number {
-  const raw = Math.min(o.maxMs, o.baseMs * 2 ** Math.max(0, failedAttempts - 1));
-  return Math.max(1, Math.round(raw * (0.75 + random() * 0.5)));
+  return backoffDelay(failedAttempts, { baseMs: o.baseMs, maxMs: o.maxMs, jitter: 0.25 }, random);
 }
 
 /** Retry-After as milliseconds (seconds or an HTTP date), or undefined. */

@@ -26,7 +26,7 @@ describe('openapi.json matches the router', () => {
     store = openStore({ dataDir: dir });
     const log = silentLogger();
     const webhooks = await createWebhookService({ store, log, sendReply: async () => {} });
-    const manager: ApiManager = { list: (): BotInfo[] => [], get: () => undefined, plugins: () => undefined };
+    const manager: ApiManager = { list: (): BotInfo[] => [], get: () => undefined, plugins: () => undefined, timeline: async () => [] };
     const tokens = store.apiTokens;
     token = (await tokens.create('t')).token;
     api = createApiMiddleware({

@@ -42,10 +42,12 @@ describe('bench/compare harness (tiny sizes)', () => {
     assert.ok(sc.rssMiB > 20, 'scale RSS');
     assert.ok(sc.idleCpuPercent >= 0 && sc.idleCpuPercent < 100, `idle CPU ${sc.idleCpuPercent}`);
     assert.equal(sc.heldPolls, 2, 'both accounts hold a synccheck while idle');
+    assert.equal(sc.restore.newQrs, 0, 'the restart resumed both accounts without a QR');
+    assert.ok(sc.restore.allOnlineMs > 0 && sc.restore.rssMiB > 20, 'restore figures');
 
     const report = consoleReport(result);
     for (const t of targets(result)) assert.match(report, new RegExp(`(PASS|MISS)\\s+${t.name.replace(/[()%]/g, '.')}`));
-    assert.equal(targets(result).length, 7);
+    assert.equal(targets(result).length, 8);
   });
 
   it('runs against the keep-alive sandbox and reads the cost-per-message targets there', async () => {

@@ -5,9 +5,14 @@
 import type { BotInfo } from '../../bot/types.js';
 import type { RouteDef } from '../router.js';
 import { audit, back, botOf, field, page, type Services } from '../services.js';
+import { loginProblem, timelineText } from '../login-problem.js';
+import type { Translate } from '../i18n.js';
 
-/** What the pages need of an account's state (the QR image only when asked). */
-export function publicInfo(info: BotInfo, withQr: boolean): Record<string, unknown> {
+/**
+ * What the pages need of an account's state (the QR image only when asked); with the user's
+ * translator, the explanation of a failed login in their language.
+ */
+export function publicInfo(info: BotInfo, withQr: boolean, words?: { t: Translate; locale: string }): Record<string, unknown> {
   return {
     id: info.id,
     name: info.name,
@@ -19,6 +24,8 @@ export function publicInfo(info: BotInfo, withQr: boolean): Record<string, unkno
     verifyCode: info.verifyCode,
     onlineSince: info.onlineSince,
     lastSyncAt: info.lastSyncAt,
+    loginRetry: info.loginRetry,
+    ...(words && { problem: loginProblem(info, words.t, words.locale) }),
     ...(withQr && { qr: info.qr?.dataUrl, qrId: info.qr?.id, scannedAvatar: info.scannedAvatar }),
   };
 }
@@ -63,7 +70,8 @@ export function accountRoutes(s: Services): RouteDef[] {
       access: 'viewer',
       handler: (ctx) => {
         const bot = botOf(s, ctx);
-        page(s, ctx, 'account-login', { title: ctx.state.t('login.qrTitle'), info: bot.info() });
+        const info = bot.info();
+        page(s, ctx, 'account-login', { title: ctx.state.t('login.qrTitle'), info, problem: loginProblem(info, ctx.state.t, ctx.state.locale) });
       },
     },
     {
@@ -80,6 +88,19 @@ export function accountRoutes(s: Services): RouteDef[] {
         await audit(s, ctx, 'account.verify-code', bot.id);
         bot.submitVerifyCode(code);
         back(ctx, login, 'flash.verifyCodeSent');
+      },
+    },
+    {
+      // Try a login that waits out its back-off (or failed) now.
+      method: 'POST',
+      path: '/accounts/:id/retry',
+      access: 'operator',
+      handler: async (ctx) => {
+        const bot = botOf(s, ctx);
+        await audit(s, ctx, 'account.retry', bot.id);
+        const started = await m.retryNow(bot.id);
+        const to = field(ctx, 'back') === 'dashboard' ? `/accounts/${encodeURIComponent(bot.id)}` : `/accounts/${encodeURIComponent(bot.id)}/login`;
+        back(ctx, to, started ? 'flash.retrying' : 'flash.retryBusy');
       },
     },
     action('start', 'flash.started'),
@@ -104,8 +125,9 @@ export function accountRoutes(s: Services): RouteDef[] {
       handler: (ctx) => {
         const stream = s.sse.open(ctx);
         let last = '';
+        const words = { t: ctx.state.t, locale: ctx.state.locale };
         const push = (): void => {
-          const list = m.list().map((i) => publicInfo(i, false));
+          const list = m.list().map((i) => publicInfo(i, false, words));
           const json = JSON.stringify(list);
           if (json !== last) stream.send('accounts', list);
           last = json;
@@ -131,11 +153,12 @@ export function accountRoutes(s: Services): RouteDef[] {
       handler: (ctx) => {
         const bot = botOf(s, ctx);
         const stream = s.sse.open(ctx);
+        const words = { t: ctx.state.t, locale: ctx.state.locale };
         let last = '';
         const push = (): void => {
           const info = m.get(bot.id)?.info();
           if (!info) return stream.send('removed', { id: bot.id });
-          const json = JSON.stringify(publicInfo(info, true));
+          const json = JSON.stringify(publicInfo(info, true, words));
           if (json !== last) stream.send('info', JSON.parse(json));
           last = json;
         };
@@ -147,10 +170,15 @@ export function accountRoutes(s: Services): RouteDef[] {
             stream.send('message', { type: e.type, chatId: e.chatId, at: e.at });
           }
         });
+        // New timeline entries, already in the user's words (the account page adds them on top).
+        const offTimeline = m.onTimeline((e) => {
+          if (e.account === bot.id) stream.send('timeline', { id: e.id, at: e.at, kind: e.kind, text: timelineText(e, words.t) });
+        });
         const timer = setInterval(push, 500);
         timer.unref();
         stream.onClose(() => {
           off();
+          offTimeline();
           clearInterval(timer);
         });
       },

@@ -1,11 +1,13 @@
 /**
  * The dashboard of one account: online since, session age, last sync and lag, outbox depth, today's
  * counts, and 7/30-day charts, all from the stored statistics (days without activity are zero, never
- * guessed). Chart data travels in a data attribute; the chart script is a static file.
+ * guessed); what is wrong with the login and the account's timeline of state changes. Chart data travels in a data attribute; the chart script is a static file.
  */
 import { dayOf } from '../../util/day.js';
 import type { RouteDef } from '../router.js';
 import { botOf, page, type Services, pluginsOf } from '../services.js';
+import { loginProblem, timelineText } from '../login-problem.js';
+import { DEFAULT_MAX_HOLD_MS } from '../../bot/outbound-queue.js';
 
 const DAY = 86_400_000;
 
@@ -63,6 +65,11 @@ export function dashboardRoutes(s: Services): RouteDef[] {
           failedToday: await outbound.countFailedSince(bot.id, now - (now % DAY)),
           errors: await pluginErrors.list(bot.id, { limit: 10 }),
           plugins: pluginsOf(s, bot).list(),
+          problem: loginProblem(info, ctx.state.t, ctx.state.locale),
+          timeline: (await s.deps.manager.timeline(bot.id, 30)).map((e) => ({ id: e.id, at: e.at, kind: e.kind, text: timelineText(e, ctx.state.t) })),
+          // What waits for the user (iLink reply window or quota), with why; it fails after OUTBOX_HOLD_HOURS.
+          held: await outbound.list(bot.id, { status: 'waiting-for-user', limit: 100 }),
+          holdHours: Math.round((s.deps.config.outboxHoldMs ?? DEFAULT_MAX_HOLD_MS) / 3_600_000),
         });
       },
     },

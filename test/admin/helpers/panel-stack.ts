@@ -206,6 +206,9 @@ export async function bareAdminApp(
     logout: async () => {},
     onEvent: () => () => {},
     plugins: () => undefined,
+    retryNow: async () => false,
+    timeline: async () => [],
+    onTimeline: () => () => {},
   };
   const app = createAdminApp({ manager, registry: await PluginRegistry.load(), store, log: silentLogger(), config: {}, ...deps });
   return {

@@ -1,0 +1,207 @@
+/**
+ * States never go stale (issue 16 item 10) and WeChat unreachable in the panel (item 5), in real
+ * Chromium against the real server composition (src/main.ts): the header pill turns online without a
+ * reload when the phone page confirms, the QR page goes to the account page; after a phone logout
+ * the account page's timeline shows the logout with WeChat's code and its meaning, and still does
+ * after the automatic restart (and in the API); with WeChat unreachable the QR page explains the
+ * failure in English and Chinese and Retry tries at once. Screenshots at 1366 and 390 px.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServerStack, type ServerStack } from './helpers/panel-stack.js';
+import { closedPort } from '../helpers/closed-port.js';
+
+const SHOTS = join('test-output', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const PASSWORD = 'states admin password';
+const TOKEN = 'states-api-token-0123456789';
+const WIDTHS = [1366, 390] as const;
+
+async function signIn(
+  browser: Browser,
+  url: string,
+  locale: 'en-US' | 'zh-CN',
+  width: number,
+): Promise<{ ctx: BrowserContext; page: Page; problems: string[] }> {
+  const ctx = await browser.newContext({ locale, viewport: { width, height: 900 } });
+  const page = await ctx.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
+  await page.goto(`${url}/login`);
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', PASSWORD);
+  await Promise.all([page.waitForURL(/\/accounts/), page.click('#login-submit')]);
+  return { ctx, page, problems };
+}
+
+/** The page at desktop and phone width (loaded afresh at each, as a phone would): no sideways scrolling at 390 px, a screenshot each. */
+async function shoot(page: Page, name: string, ready: string): Promise<void> {
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.reload();
+    await page.waitForSelector(ready);
+    const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+    assert.ok(scroll <= width, `${page.url()} is ${scroll} px wide at ${width} px`);
+    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+}
+
+describe('account states in Chromium', () => {
+  let browser: Browser;
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'] });
+  });
+  after(async () => {
+    await browser.close();
+  });
+
+  describe('live states and the timeline (sandbox)', () => {
+    let stack: ServerStack;
+    let account = '';
+    before(async () => {
+      stack = await startServerStack({ env: { ADMIN_PASSWORD: PASSWORD, API_TOKEN: TOKEN } });
+    });
+    after(async () => {
+      await stack.close();
+    });
+
+    it('the header pill turns online without a reload when the phone page confirms, and the QR page goes to the account page', async () => {
+      const { ctx, page, problems } = await signIn(browser, stack.url, 'en-US', 1366);
+      await page.fill('input[name=name]', 'Shop');
+      await Promise.all([page.waitForURL(/\/accounts\/[^/]+\/login$/), page.click('#add-account')]);
+      account = /\/accounts\/([^/]+)\/login/.exec(page.url())![1]!;
+      await page.waitForSelector('#qr-image:not([hidden])', { timeout: 15_000 });
+      const pill = `nav.sub [data-live-state="${account}"]`;
+      assert.equal((await page.textContent(pill))?.trim(), 'waiting for scan');
+      // The pill reports its own changes from this very document: a reload would lose the observer.
+      const pillTexts: string[] = [];
+      let pillOnline!: () => void;
+      const online = new Promise<void>((r) => (pillOnline = r));
+      await page.exposeFunction('notePill', (text: string) => {
+        pillTexts.push(text);
+        if (text === 'online') pillOnline();
+      });
+      await page.evaluate(
+        `(() => { const el = document.querySelector('nav.sub [data-live-state="${account}"]');` +
+          ` new MutationObserver(() => window.notePill(el.textContent.trim())).observe(el, { childList: true, characterData: true, subtree: true }); })()`,
+      );
+      // The phone page of the sandbox: Scan, then Confirm.
+      const phone = await ctx.newPage();
+      await phone.goto(`${stack.sb.origin}/sandbox`);
+      await phone.click('button:has-text("Scan")', { timeout: 15_000 });
+      await phone.click('button:has-text("Confirm")', { timeout: 15_000 });
+      await online;
+      assert.ok(pillTexts.includes('online'), pillTexts.join(', '));
+      await page.waitForURL(new RegExp(`/accounts/${account}$`), { timeout: 10_000 });
+      assert.equal((await page.textContent(pill))?.trim(), 'online');
+      await phone.close();
+      assert.deepEqual(problems, []);
+      await ctx.close();
+    });
+
+    it('after a phone logout the timeline shows the logout with its code and meaning, live and after the restart', async () => {
+      const { ctx, page, problems } = await signIn(browser, stack.url, 'en-US', 1366);
+      await page.goto(`${stack.url}/accounts/${account}`);
+      await page.waitForSelector('#timeline tr[data-kind="online"]');
+      await stack.sb.control.phoneLogout({});
+      // Live: the logout row appears, then the automatic restart (5 s) shows a new QR: the reason stays.
+      const logoutRow = '#timeline tr[data-kind="logout"]';
+      await page.waitForSelector(logoutRow, { timeout: 15_000 });
+      assert.match(
+        (await page.textContent(logoutRow)) ?? '',
+        /Logged out: logged out on the phone \(WeChat code 1100: logged out on the phone, or the session no longer exists\)/,
+      );
+      await page.waitForSelector('#timeline tr[data-kind="relogin"]', { timeout: 15_000 });
+      await page.waitForSelector(`nav.sub [data-live-state="${account}"][data-state="waiting-scan"]`, { timeout: 20_000 });
+      await page.waitForSelector('#timeline tr[data-kind="waiting-scan"]', { timeout: 20_000 });
+      // A returning admin (a fresh load) still sees why.
+      await page.reload();
+      assert.match((await page.textContent(logoutRow)) ?? '', /WeChat code 1100/);
+      const kinds = await page.$$eval('#timeline tr[data-kind]', (rows) => rows.map((r) => r.getAttribute('data-kind')));
+      assert.deepEqual(kinds.slice(0, 3), ['waiting-scan', 'relogin', 'logout']);
+      await shoot(page, 'states-account-timeline-en', '#timeline');
+      assert.deepEqual(problems, []);
+      await ctx.close();
+
+      // The same timeline through the API.
+      const res = await fetch(`${stack.url}/api/v1/accounts/${account}/timeline?limit=10`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal(res.status, 200);
+      const { items } = (await res.json()) as { items: { kind: string; code?: number; reason?: string; meaning?: string; at: number }[] };
+      const logout = items.find((e) => e.kind === 'logout')!;
+      assert.equal(logout.code, 1100);
+      assert.equal(logout.reason, 'phone-logout');
+      assert.match(logout.meaning ?? '', /logged out on the phone/);
+      assert.ok(items.findIndex((e) => e.kind === 'waiting-scan') < items.indexOf(logout), 'newest first');
+    });
+
+    it('the Chinese account page shows the timeline in Chinese', async () => {
+      const { ctx, page } = await signIn(browser, stack.url, 'zh-CN', 390);
+      await page.goto(`${stack.url}/accounts/${account}`);
+      assert.equal((await page.textContent('#timeline-title'))?.trim(), '状态记录');
+      assert.match(
+        (await page.textContent('#timeline tr[data-kind="logout"]')) ?? '',
+        /在手机上退出了登录（微信代码 1100：已在手机上退出登录，或会话已不存在）/,
+      );
+      await shoot(page, 'states-account-timeline-zh', '#timeline');
+      await ctx.close();
+    });
+  });
+
+  describe('WeChat unreachable', () => {
+    let stack: ServerStack;
+    let account = '';
+    before(async () => {
+      stack = await startServerStack({ env: { ADMIN_PASSWORD: PASSWORD, WECHAT_ENDPOINT: `http://127.0.0.1:${await closedPort()}` } });
+    });
+    after(async () => {
+      await stack.close();
+    });
+
+    it('the QR page explains the failure, hides the "refreshes by itself" hint, and Retry tries at once', async () => {
+      const { ctx, page, problems } = await signIn(browser, stack.url, 'en-US', 1366);
+      await page.fill('input[name=name]', 'Offline');
+      await Promise.all([page.waitForURL(/\/accounts\/[^/]+\/login$/), page.click('#add-account')]);
+      account = /\/accounts\/([^/]+)\/login/.exec(page.url())![1]!;
+      // Live: the explanation appears without a reload.
+      await page.waitForSelector('#login-problem:not([hidden])[data-kind="refused"]', { timeout: 15_000 });
+      assert.equal((await page.textContent('#problem-title'))?.trim(), 'The connection was refused');
+      assert.match((await page.textContent('#problem-text')) ?? '', /127\.0\.0\.1:\d+ refused the connection/);
+      assert.match((await page.textContent('#problem-next')) ?? '', /tries again by itself at .* \(attempt 1 failed\)/);
+      assert.equal(await page.isVisible('#qr-hint'), false);
+      assert.equal(await page.isVisible('#qr-detail'), false);
+      await shoot(page, 'states-unreachable-qr-en', '#login-problem:not([hidden])');
+      // Retry: the second attempt runs now (the pause was about 5 s; the flash says so at once).
+      const attempts = async (): Promise<number> => (await stack.manager.timeline(account)).filter((e) => e.kind === 'login-failed').length;
+      assert.equal(await attempts(), 1);
+      await Promise.all([page.waitForURL(/flash=flash\.retrying/), page.click('#problem-retry')]);
+      await page.waitForSelector('#problem-next:has-text("attempt 2 failed")', { timeout: 10_000 });
+      assert.equal(await attempts(), 2);
+      // The account page says the same, with the attempts in its timeline.
+      await page.goto(`${stack.url}/accounts/${account}`);
+      assert.equal((await page.textContent('#problem-title'))?.trim(), 'The connection was refused');
+      assert.match((await page.textContent('#timeline')) ?? '', /Login attempt 2 failed: The connection was refused\. Next attempt in \d+ s\./);
+      assert.match((await page.textContent('#timeline')) ?? '', /Retry pressed: trying now\./);
+      await shoot(page, 'states-unreachable-account-en', '#login-problem:not([hidden])');
+      assert.deepEqual(problems, []);
+      await ctx.close();
+    });
+
+    it('in Chinese', async () => {
+      const { ctx, page } = await signIn(browser, stack.url, 'zh-CN', 390);
+      await page.goto(`${stack.url}/accounts/${account}/login`);
+      await page.waitForSelector('#login-problem:not([hidden])');
+      assert.equal((await page.textContent('#problem-title'))?.trim(), '连接被拒绝');
+      assert.equal((await page.textContent('#problem-retry'))?.trim(), '立即重试');
+      assert.match((await page.textContent('#problem-next')) ?? '', /自动重试/);
+      await shoot(page, 'states-unreachable-qr-zh', '#login-problem:not([hidden])');
+      await page.goto(`${stack.url}/accounts/${account}`);
+      await shoot(page, 'states-unreachable-account-zh', '#login-problem:not([hidden])');
+      await ctx.close();
+    });
+  });
+});
