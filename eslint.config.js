@@ -3,6 +3,92 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The layer fences (docs/architecture.md draws them): accounts → pipeline → bot → transport ← protocol,
+// with ilink beside protocol; the store is closed (only src/store/index.ts is imported, and only the
+// store opens SQLite); plugins see the plugin API and nothing else of src/. A wrong import fails
+// `npm test`. Names are relative folders, matched wherever they are reached from (`../bot/…`,
+// `../../bot/…`). `types` lists layers whose types (only) may be imported: `import type` is erased
+// at build time, so it adds no run-time dependency.
+const LAYERS = ['transport', 'protocol', 'ilink', 'bot', 'pipeline', 'accounts', 'store', 'webhook', 'api', 'admin', 'compat', 'sandbox', 'http', 'util'];
+const layer = (name) => `^(\\.\\./)+${name}/`;
+const fence = (area, { forbid = [], types = [] }) => ({
+  files: [`src/${area}/**/*.ts`],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        paths: area === 'store' ? [] : [{ name: 'better-sqlite3', message: 'Only src/store opens SQLite; add a repository method instead.' }],
+        patterns: [
+          ...forbid.map((name) => ({ regex: layer(name), message: `src/${area} must not import src/${name} (see docs/architecture.md).` })),
+          ...types.map((name) => ({
+            regex: layer(name),
+            allowTypeImports: true,
+            message: `src/${area} may import only types from src/${name} (see docs/architecture.md).`,
+          })),
+          ...(area === 'store'
+            ? []
+            : [{ regex: '^(\\.\\./)+store/(?!index\\.js$)', message: 'Import the store through src/store/index.ts only: its files are internal.' }]),
+        ],
+      },
+    ],
+  },
+});
+const others = (area, allowed) => LAYERS.filter((l) => l !== area && !allowed.includes(l));
+const fences = [
+  fence('util', { forbid: others('util', []) }),
+  fence('http', { forbid: others('http', ['util']) }),
+  fence('transport', { forbid: others('transport', ['util']) }),
+  fence('protocol', { forbid: others('protocol', ['transport', 'util', 'http']) }),
+  fence('ilink', { forbid: others('ilink', ['transport', 'util', 'http']) }),
+  fence('bot', { forbid: others('bot', ['transport', 'store', 'util']) }),
+  fence('pipeline', { forbid: others('pipeline', ['bot', 'transport', 'store', 'util']) }),
+  fence('accounts', { forbid: others('accounts', ['pipeline', 'bot', 'transport', 'store', 'util']) }),
+  // The store is the floor: it implements the repository ports, whose record types belong to the layers above.
+  fence('store', {
+    forbid: others('store', ['util', 'transport', 'bot', 'pipeline', 'webhook', 'api', 'admin']),
+    types: ['transport', 'bot', 'pipeline', 'webhook', 'api', 'admin'],
+  }),
+  // The sandbox is the other side of the wire: it may share raw wire types with protocol and ilink, never the bot.
+  fence('sandbox', { forbid: others('sandbox', ['protocol', 'ilink', 'transport', 'http', 'util']) }),
+  fence('webhook', { forbid: others('webhook', ['bot', 'transport', 'store', 'util', 'http']) }),
+  fence('api', { forbid: others('api', ['accounts', 'pipeline', 'bot', 'transport', 'store', 'webhook', 'util', 'http']) }),
+  fence('admin', { forbid: others('admin', ['accounts', 'pipeline', 'bot', 'transport', 'store', 'webhook', 'api', 'util', 'http']) }),
+  fence('compat', { forbid: others('compat', ['accounts', 'pipeline', 'bot', 'transport', 'store', 'webhook', 'api', 'util', 'http']) }),
+  {
+    // src/*.ts (main, cli, config …) wire the parts together; they only may not open SQLite themselves.
+    files: ['src/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'better-sqlite3', message: 'Only src/store opens SQLite; add a repository method instead.' }],
+          patterns: [{ regex: '^\\./store/(?!index\\.js$)', message: 'Import the store through src/store/index.ts only: its files are internal.' }],
+        },
+      ],
+    },
+  },
+  {
+    // A plugin gets everything through the PluginApi it receives: it imports the plugin API of
+    // src/pipeline (index.ts and the helpers), its own files and npm packages, nothing else.
+    files: ['plugins/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'better-sqlite3', message: 'Plugins keep data through api.kv, never in SQLite directly.' }],
+          patterns: [
+            {
+              regex: '^(\\.\\./)+src/(?!pipeline/index\\.js$|pipeline/helpers/[\\w-]+\\.js$)',
+              message: 'A plugin imports only the plugin API (src/pipeline/index.ts, src/pipeline/helpers/*).',
+            },
+            { regex: '^\\.\\./(?!\\.\\./src/)', message: 'A plugin does not import another plugin’s files.' },
+          ],
+        },
+      ],
+    },
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'test-output/**', 'bench/results/**', 'views/**'] },
   js.configs.recommended,
@@ -27,6 +113,7 @@ export default tseslint.config(
     files: ['src/protocol/raw-types.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  ...fences,
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: {

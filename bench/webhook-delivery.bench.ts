@@ -33,39 +33,41 @@ const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
 const dir = mkdtempSync(join(tmpdir(), 'weiroto-wh-bench-'));
 const store = openStore({ dataDir: dir });
-const service = createWebhookService({
-  db: store.db,
-  box: store.box,
+const service = await createWebhookService({
+  store,
   log: silentLogger(),
   sendReply: async () => {},
   worker: { concurrency: CONC, pollMs: 200 },
 });
 try {
-  service.createEndpoint({ url });
+  await service.createEndpoint({ url });
   // Writing: one transaction per event, as the bot does with each message.
   const w0 = performance.now();
   for (let i = 0; i < N; i++) {
     const chatId = `chat${i % CHATS}`;
-    store.db.transaction(() =>
-      service.eventWriter({
-        type: 'message.received',
-        account: 'bench',
-        chatId,
-        at: Date.now(),
-        data: {
-          id: `m${i}`,
-          type: 'text',
+    await store.transaction((tx) =>
+      service.eventWriter(
+        {
+          type: 'message.received',
+          account: 'bench',
           chatId,
-          senderId: chatId,
-          toId: 'self',
-          isSelf: false,
-          text: `message ${i}`,
-          mentionsSelf: false,
-          mentions: [],
-          createdAt: Date.now(),
+          at: Date.now(),
+          data: {
+            id: `m${i}`,
+            type: 'text',
+            chatId,
+            senderId: chatId,
+            toId: 'self',
+            isSelf: false,
+            text: `message ${i}`,
+            mentionsSelf: false,
+            mentions: [],
+            createdAt: Date.now(),
+          },
         },
-      }),
-    )();
+        tx,
+      ),
+    );
   }
   const writeMs = performance.now() - w0;
   const t0 = performance.now();
@@ -76,7 +78,7 @@ try {
   }
   const secs = (performance.now() - t0) / 1000;
   await service.stop();
-  const counts = service.listEndpoints()[0]!.counts;
+  const counts = (await service.listEndpoints())[0]!.counts;
   console.log(`webhook delivery: ${N} events over ${CHATS} chats, ${CONC} in flight per endpoint, outbox on disk (${dir})`);
   console.log(`outbox writes: ${Math.round(N / (writeMs / 1000))} events/s (one transaction each)`);
   console.log(`deliveries: ${Math.round(N / secs)} per second (${secs.toFixed(2)} s), ${requests} requests, ${counts.delivered} marked delivered`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whole test command (`npm test`): typecheck, lint, format check, build, make sure Chromium is there for the
+// The whole test command (`npm test`): typecheck, lint (with the layer fences), the import-cycle check, format check, build, make sure Chromium is there for the
 // browser tests, then every test file under test/ with node's own test runner (through tsx).
 // `--no-checks` skips typecheck, lint and the format check; extra arguments are test files or folders to run instead of all.
 import { spawnSync } from 'node:child_process';
@@ -53,6 +53,7 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 if (!skipChecks) {
   run('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
   run('lint', npx, ['eslint', '.']);
+  run('import cycles', process.execPath, ['scripts/check-import-cycles.mjs']);
   run('format', npx, ['prettier', '--check', '--log-level', 'warn', '.']);
 }
 run('build', npx, ['tsc', '-p', 'tsconfig.build.json']);

@@ -21,7 +21,7 @@ import { startBanner } from './start-banner.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import { createEventLog, createWebhookService, replySenderFor, type WebhookService } from './webhook/index.js';
 import { CALLBACK_FORMAT, createWechatbotWebhookCompat } from './compat/wechatbot-webhook/index.js';
-import { createApiMiddleware, createApiTokens, type ApiTokens } from './api/index.js';
+import { createApiMiddleware, type ApiTokens } from './api/index.js';
 import { createAdminMiddleware } from './admin/index.js';
 
 export interface RunningServer {
@@ -90,14 +90,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const late: { manager?: AccountManager; panelUrl?: string } = {};
     const compat = createWechatbotWebhookCompat({
       config: config.compat,
-      db: store.db,
       accounts: () => late.manager!,
       allowPrivateUrls: config.apiAllowPrivateUrls,
       log,
     });
-    const webhooks = createWebhookService({
-      db: store.db,
-      box: store.box,
+    const webhooks = await createWebhookService({
+      store,
       log,
       publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
       allowPrivateUrls: config.apiAllowPrivateUrls,
@@ -105,10 +103,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       formats: { [CALLBACK_FORMAT]: compat.format },
     });
     // Every journalled event, for GET /api/v1/events (written in the same transaction as the outbox rows).
-    const eventLog = createEventLog(store.db, (account, messageId) => webhooks.mediaLinks.link(account, messageId));
-    if (config.webhookUrl) webhooks.ensureEndpointFromConfig(config.webhookUrl, config.webhookSecret);
-    const tokens = createApiTokens(store.db);
-    if (config.apiToken && tokens.ensureToken(config.apiToken).revokedAt !== undefined) {
+    const eventLog = createEventLog(store.eventLog, (account, messageId) => webhooks.mediaLinks.link(account, messageId));
+    if (config.webhookUrl) await webhooks.ensureEndpointFromConfig(config.webhookUrl, config.webhookSecret);
+    const tokens = store.apiTokens;
+    if (config.apiToken && (await tokens.ensureToken(config.apiToken)).revokedAt !== undefined) {
       log.warn('API_TOKEN was revoked in the panel and stays revoked; set a new value to have a token from the environment again');
     }
 
@@ -169,7 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app.on('error', requestErrorLogger(log, 'http error'));
     const metrics = new Registry();
     const admin = createAdminMiddleware({ manager, registry, store, webhooks, tokens, log, config, metrics });
-    app.use(opsMiddleware({ checks, log, metrics, metricsToken: (t) => tokens.verify(t) !== undefined }));
+    app.use(opsMiddleware({ checks, log, metrics, metricsToken: async (t) => (await tokens.verify(t)) !== undefined }));
     app.use(
       createApiMiddleware({
         manager,

@@ -8,6 +8,7 @@ import { UnsupportedError } from '../transport/capabilities.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Koa from 'koa';
+import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import { Registry } from 'prom-client';
 import { packageRoot } from '../util/paths.js';
@@ -15,14 +16,13 @@ import { systemClock } from '../util/clock.js';
 import type { AdminDeps } from './deps.js';
 import { pickLocale, translator } from './i18n.js';
 import { createRenderer } from './render.js';
-import { allowed, compile, fail, match, type AdminContext, type AdminState, type RouteDef } from './router.js';
+import { allowed, fail, routerOf, type AdminContext, type AdminState, type RouteDef } from './router.js';
 import { createSigner, loadCookieKey, newToken, safeEqual, securityHeaders, type Signer } from './security.js';
 import { LoginThrottle } from './login-throttle.js';
 import { createSetupGate } from './setup-gate.js';
 import { hostAllowlist } from '../http/host-guard.js';
 import { requestErrorLogger } from '../http/request-errors.js';
 import { createSseHub } from './sse.js';
-import { createUsersRepo } from './users-repo.js';
 import { hashPassword } from './passwords.js';
 import { parseMultipart } from './body.js';
 import { page, type Services } from './services.js';
@@ -51,6 +51,8 @@ export interface AdminHandle {
   middleware: Koa.Middleware;
   /** Every route of the panel (method, path, least role). */
   routes: RouteDef[];
+  /** The @koa/router that serves `routes` (tests check that it registers exactly these). */
+  router: Router<AdminState>;
   /** The prom-client registry /metrics serves. */
   metrics: Registry;
   /**
@@ -75,7 +77,7 @@ export type AdminMiddleware = Koa.Middleware & Omit<AdminHandle, 'middleware'>;
  */
 export function createAdminMiddleware(deps: AdminDeps): AdminMiddleware {
   const h = buildAdmin(deps);
-  return Object.assign(h.middleware, { close: h.close, routes: h.routes, metrics: h.metrics, setupCode: h.setupCode });
+  return Object.assign(h.middleware, { close: h.close, routes: h.routes, router: h.router, metrics: h.metrics, setupCode: h.setupCode });
 }
 
 /**
@@ -131,7 +133,7 @@ function normaliseForm(form: Record<string, unknown>): Record<string, unknown> {
 
 function buildAdmin(deps: AdminDeps): AdminHandle {
   const clock = deps.clock ?? systemClock;
-  const users = createUsersRepo(deps.store.db, () => clock.now());
+  const users = deps.store.adminUsers;
   // The key is read from the store before the first request is handled (see `middleware`).
   let keyed: Signer | undefined;
   const keyLoaded = loadCookieKey(deps.store.settings).then((key) => void (keyed = createSigner(key)));
@@ -160,14 +162,15 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
     setupGate: createSetupGate(),
     seeded: Promise.resolve(),
   };
-  if (deps.config.adminPassword && users.count() === 0) {
+  if (deps.config.adminPassword) {
     const password = deps.config.adminPassword;
-    s.seeded = hashPassword(password).then(async (hash) => {
-      if (users.count() === 0) {
-        users.create({ username: 'admin', passwordHash: hash, role: 'admin' });
+    s.seeded = (async () => {
+      if ((await users.count()) > 0) return;
+      const hash = await hashPassword(password);
+      if (await users.createFirst({ username: 'admin', passwordHash: hash, role: 'admin' })) {
         await deps.store.audit.record({ actor: 'system', action: 'user.create', target: 'admin', details: { from: 'ADMIN_PASSWORD' } });
       }
-    });
+    })();
   }
   const unsubscribe = deps.manager.onEvent((e) => {
     if (e.type !== 'friend.request') return;
@@ -188,7 +191,41 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
     ...userRoutes(s),
     ...logRoutes(s),
   ];
-  const routes = compile(defs);
+  /** What every route passes before its handler, in this order: setup done, logged in, role, body, CSRF. */
+  const guard =
+    (route: RouteDef): Koa.Middleware<AdminState> =>
+    async (rawCtx, next) => {
+      const ctx = rawCtx as AdminContext;
+      const st = ctx.state;
+      // Until the first admin exists, every page leads to the setup form.
+      if (route.access !== 'public' && (await users.count()) === 0) {
+        if (ctx.method === 'GET' && !route.stream) return void ctx.redirect('/setup');
+        fail(ctx, 403, st.t('error.setupFirst'));
+      }
+      if (!st.user && route.access !== 'public') {
+        if (ctx.method === 'GET' && !route.stream) return void ctx.redirect(`/login?next=${encodeURIComponent(ctx.originalUrl)}`);
+        fail(ctx, 401, st.t('error.loginFirst'));
+      }
+      if (!allowed(st.user?.role, route.access)) fail(ctx, 403, st.t('error.forbidden'));
+      if (ctx.method === 'POST') {
+        const multipart = ctx.is('multipart/form-data') === 'multipart/form-data';
+        if (multipart) {
+          if (!route.multipart) fail(ctx, 415, st.t('error.unsupportedBody'));
+          const parsed = await parseMultipart(ctx);
+          st.form = parsed.form;
+          st.files = parsed.files;
+        } else {
+          await parseForm(ctx, async () => {});
+          const body = (ctx.request as unknown as { body?: unknown }).body;
+          st.form = body && typeof body === 'object' && !Array.isArray(body) ? normaliseForm(body as Record<string, unknown>) : {};
+        }
+        const sent = ctx.get('x-csrf-token') || (typeof st.form._csrf === 'string' ? st.form._csrf : '');
+        if (!sent || !st.csrf || !safeEqual(sent, st.csrf)) fail(ctx, 403, st.t('error.csrf'));
+      }
+      await next();
+    };
+  const router = routerOf(defs, guard);
+  const dispatch = router.routes();
   const hostAllowed = hostAllowlist(deps.config);
   const assets = loadAssets();
   const parseForm = bodyParser({ enableTypes: ['form', 'json'], formLimit: '1mb', jsonLimit: '2mb' });
@@ -234,47 +271,21 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
         return;
       }
       await s.seeded;
-      loadSession(ctx);
-      const found = match(routes, ctx.method, ctx.path);
-      if (!found) fail(ctx, 404, ctx.state.t('error.notFound'));
-      if ('methodMismatch' in found) fail(ctx, 405, ctx.state.t('error.method'));
-      const { route, params } = found;
-      ctx.state.route = route;
-      ctx.state.params = params;
-      const st = ctx.state;
-      // Until the first admin exists, every page leads to the setup form.
-      if (users.count() === 0 && route.access !== 'public') {
-        if (ctx.method === 'GET' && !route.stream) return ctx.redirect('/setup');
-        fail(ctx, 403, st.t('error.setupFirst'));
+      await loadSession(ctx);
+      // The router decides 404 and 405 before any check, as the panel always has.
+      const matched = router.match(ctx.path, ctx.method);
+      if (!matched.route) {
+        if (matched.path.some((layer) => layer.methods.length > 0)) fail(ctx, 405, ctx.state.t('error.method'));
+        fail(ctx, 404, ctx.state.t('error.notFound'));
       }
-      if (!st.user && route.access !== 'public') {
-        if (ctx.method === 'GET' && !route.stream) return ctx.redirect(`/login?next=${encodeURIComponent(ctx.originalUrl)}`);
-        fail(ctx, 401, st.t('error.loginFirst'));
-      }
-      if (!allowed(st.user?.role, route.access)) fail(ctx, 403, st.t('error.forbidden'));
-      if (ctx.method === 'POST') {
-        const multipart = ctx.is('multipart/form-data') === 'multipart/form-data';
-        if (multipart) {
-          if (!route.multipart) fail(ctx, 415, st.t('error.unsupportedBody'));
-          const parsed = await parseMultipart(ctx);
-          st.form = parsed.form;
-          st.files = parsed.files;
-        } else {
-          await parseForm(ctx, async () => {});
-          const body = (ctx.request as unknown as { body?: unknown }).body;
-          st.form = body && typeof body === 'object' && !Array.isArray(body) ? normaliseForm(body as Record<string, unknown>) : {};
-        }
-        const sent = ctx.get('x-csrf-token') || (typeof st.form._csrf === 'string' ? st.form._csrf : '');
-        if (!sent || !st.csrf || !safeEqual(sent, st.csrf)) fail(ctx, 403, st.t('error.csrf'));
-      }
-      await route.handler(ctx);
+      await dispatch(ctx as unknown as Parameters<typeof dispatch>[0], async () => {});
     });
   }
 
-  function loadSession(ctx: AdminContext): void {
+  async function loadSession(ctx: AdminContext): Promise<void> {
     const st = ctx.state;
     const sid = signer.unsign(ctx.cookies.get(SESSION_COOKIE));
-    const session = sid ? users.session(sid) : undefined;
+    const session = sid ? await users.session(sid) : undefined;
     if (session) {
       st.session = session;
       st.user = session.user;
@@ -302,10 +313,11 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
   return {
     middleware,
     routes: defs,
+    router,
     metrics: metricsRegistry,
     setupCode: async () => {
       await s.seeded;
-      return users.count() === 0 ? s.setupGate.code : undefined;
+      return (await users.count()) === 0 ? s.setupGate.code : undefined;
     },
     close() {
       if (closed) return;

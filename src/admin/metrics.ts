@@ -51,9 +51,10 @@ export function createAdminMetrics(registry: Registry, deps: AdminDeps, webhooks
       help: 'Webhook deliveries in the outbox, by status.',
       labelNames: ['status'],
       registers: [registry],
-      collect() {
+      async collect() {
+        const counts = await webhooks.countsByStatus();
         this.reset();
-        for (const [status, n] of Object.entries(webhooks.countsByStatus())) this.set({ status }, n);
+        for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
       },
     });
   }

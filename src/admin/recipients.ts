@@ -6,7 +6,7 @@
  * reach the chats that wrote to them, so their recent chats stand in for the directory.
  */
 import type { DirectoryView } from '../bot/types.js';
-import type { RecentChat } from '../store/messages-repo.js';
+import type { RecentChat } from '../store/index.js';
 
 export interface Recipient {
   id: string;

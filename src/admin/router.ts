@@ -4,7 +4,8 @@
  * prove each one refuses anonymous and CSRF-less requests.
  */
 import type Koa from 'koa';
-import type { AdminSession, AdminUser, Role } from './users-repo.js';
+import Router from '@koa/router';
+import type { AdminSession, AdminUser, Role } from './user-record.js';
 import type { Locale, Translate } from './i18n.js';
 
 export type Access = 'public' | Role;
@@ -52,55 +53,35 @@ export function allowed(role: Role | undefined, access: Access): boolean {
   return role !== undefined && RANK[role] >= RANK[access];
 }
 
-export interface CompiledRoute extends RouteDef {
-  regex: RegExp;
-  keys: string[];
-}
-
-/** Compile `/accounts/:id/x` patterns once. */
-export function compile(defs: RouteDef[]): CompiledRoute[] {
-  return defs.map((d) => {
-    const keys: string[] = [];
-    const pattern = d.path
-      .split('/')
-      .map((seg) => {
-        if (seg.startsWith(':')) {
-          keys.push(seg.slice(1));
-          return '([^/]+)';
-        }
-        return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      })
-      .join('/');
-    return { ...d, keys, regex: new RegExp(`^${pattern}/?$`) };
-  });
-}
-
-/** Find the route for a method and path; `methodMismatch` when the path exists with another method. */
-export function match(
-  routes: CompiledRoute[],
-  method: string,
-  path: string,
-): { route: CompiledRoute; params: Record<string, string> } | { methodMismatch: true } | undefined {
-  let mismatch = false;
-  const m = method === 'HEAD' ? 'GET' : method;
-  for (const r of routes) {
-    const found = r.regex.exec(path);
-    if (!found) continue;
-    if (r.method !== m) {
-      mismatch = true;
-      continue;
-    }
-    const params: Record<string, string> = {};
-    r.keys.forEach((k, i) => {
-      try {
-        params[k] = decodeURIComponent(found[i + 1]!);
-      } catch {
-        params[k] = found[i + 1]!;
-      }
-    });
-    return { route: r, params };
+/**
+ * The route table as a @koa/router (the library the API uses): a matching route sets
+ * `ctx.state.route` and `ctx.state.params`, runs `guard` (the checks every panel route passes
+ * before its handler: setup, login, role, body, CSRF), then its handler. Paths are case-sensitive
+ * and take an optional trailing slash; HEAD is served by the GET route.
+ *
+ * @example
+ *   const router = routerOf(defs, (route) => checks(route));
+ *   if (!router.match(ctx.path, ctx.method).route) fail(ctx, 404, 'not found');
+ *   await router.routes()(ctx, next);
+ */
+export function routerOf(defs: RouteDef[], guard: (route: RouteDef) => Koa.Middleware<AdminState>): Router<AdminState> {
+  const router = new Router<AdminState>({ sensitive: true });
+  for (const route of defs) {
+    router.register(
+      route.path,
+      [route.method],
+      [
+        async (ctx, next) => {
+          ctx.state.route = route;
+          ctx.state.params = ctx.params;
+          await next();
+        },
+        guard(route),
+        (ctx) => route.handler(ctx as unknown as AdminContext),
+      ],
+    );
   }
-  return mismatch ? { methodMismatch: true } : undefined;
+  return router;
 }
 
 /** Throw an HTTP error (a named function, so TypeScript narrows after it: `ctx.throw` does not). */

@@ -7,7 +7,7 @@
 import type { AdminDeps, AdminBot, AdminPluginHost } from './deps.js';
 import { fail, type AdminContext } from './router.js';
 import type { RenderFn } from './render.js';
-import type { UsersRepo } from './users-repo.js';
+import type { AdminUsersRepo } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { FriendRequest } from '../transport/model.js';
 import type { Signer } from './security.js';
@@ -21,7 +21,7 @@ import { explainWechatError } from './wechat-codes.js';
 export interface Services {
   deps: AdminDeps;
   clock: Clock;
-  users: UsersRepo;
+  users: AdminUsersRepo;
   render: RenderFn;
   signer: Signer;
   throttle: LoginThrottle;

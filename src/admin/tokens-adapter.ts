@@ -13,7 +13,7 @@ export interface TokenView {
 }
 
 export interface TokensAdapter {
-  list(): TokenView[];
+  list(): Promise<TokenView[]>;
   create(name: string, options?: { readOnly?: boolean }): Promise<{ token: string; record: TokenView }>;
   revoke(id: string): Promise<void>;
 }
@@ -30,7 +30,7 @@ export function adaptTokens(service: unknown): TokensAdapter | undefined {
     list: () => service.list(),
     create: async (name, options) => service.create(name, options),
     revoke: async (id) => {
-      if (!service.revoke(id)) throw Object.assign(new Error('no such token'), { status: 404, expose: true });
+      if (!(await service.revoke(id))) throw Object.assign(new Error('no such token'), { status: 404, expose: true });
     },
   };
 }

@@ -18,17 +18,17 @@ export interface EndpointInput {
 }
 
 export interface WebhooksAdapter {
-  list(): (WebhookEndpointView & { counts?: Record<string, number> })[];
-  get(id: string): WebhookEndpointView | undefined;
+  list(): Promise<(WebhookEndpointView & { counts?: Record<string, number> })[]>;
+  get(id: string): Promise<WebhookEndpointView | undefined>;
   /** Returns the endpoint and its secret (shown once). */
   create(input: EndpointInput): Promise<{ endpoint: WebhookEndpointView; secret: string }>;
   update(id: string, input: Partial<EndpointInput>): Promise<void>;
   remove(id: string): Promise<void>;
   rotate(id: string): Promise<string>;
-  deliveries(endpointId: string | undefined, limit: number): WebhookDeliveryView[];
+  deliveries(endpointId: string | undefined, limit: number): Promise<WebhookDeliveryView[]>;
   redeliver(deliveryId: string): Promise<void>;
   test(endpointId: string): Promise<void>;
-  countsByStatus(): Record<string, number>;
+  countsByStatus(): Promise<Record<string, number>>;
   eventTypes(): string[];
 }
 
@@ -49,9 +49,9 @@ function isService(s: unknown): s is WebhookService {
 export function adaptWebhooks(service: unknown): WebhooksAdapter | undefined {
   if (!isService(service)) return undefined;
   const svc = service;
-  const guard = <T>(fn: () => T): T => {
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
-      return fn();
+      return await fn();
     } catch (e) {
       return asInputError(e);
     }
@@ -60,21 +60,22 @@ export function adaptWebhooks(service: unknown): WebhooksAdapter | undefined {
     list: () => svc.listEndpoints(),
     get: (id) => svc.getEndpoint(id),
     create: async (input) => guard(() => svc.createEndpoint(input, { source: 'panel' })),
-    update: async (id, input) => void guard(() => svc.updateEndpoint(id, input, { source: 'panel' })),
+    update: async (id, input) => void (await guard(() => svc.updateEndpoint(id, input, { source: 'panel' }))),
     remove: async (id) => {
-      if (!svc.deleteEndpoint(id)) throw Object.assign(new Error('no such endpoint'), { status: 404, expose: true });
+      if (!(await svc.deleteEndpoint(id))) throw Object.assign(new Error('no such endpoint'), { status: 404, expose: true });
     },
-    rotate: async (id) => guard(() => svc.rotateSecret(id)).secret,
-    deliveries: (endpointId, limit) => svc.listDeliveries({ ...(endpointId && { endpointId }), limit }).items.map((d) => ({ ...d, id: String(d.id) })),
+    rotate: async (id) => (await guard(() => svc.rotateSecret(id))).secret,
+    deliveries: async (endpointId, limit) =>
+      (await svc.listDeliveries({ ...(endpointId && { endpointId }), limit })).items.map((d) => ({ ...d, id: String(d.id) })),
     redeliver: async (id) => {
       const n = Number(id);
       if (!Number.isInteger(n)) throw Object.assign(new Error('no such delivery'), { status: 404, expose: true });
-      guard(() => svc.redeliver(n));
+      await guard(() => svc.redeliver(n));
     },
-    test: async (id) => void guard(() => svc.sendTest(id)),
-    countsByStatus: () => {
+    test: async (id) => void (await guard(() => svc.sendTest(id))),
+    countsByStatus: async () => {
       const total: Record<string, number> = {};
-      for (const e of svc.listEndpoints()) for (const [k, v] of Object.entries(e.counts)) total[k] = (total[k] ?? 0) + v;
+      for (const e of await svc.listEndpoints()) for (const [k, v] of Object.entries(e.counts)) total[k] = (total[k] ?? 0) + v;
       return total;
     },
     eventTypes: () => [...EVENT_TYPES],

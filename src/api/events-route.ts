@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import type Koa from 'koa';
 import { BOT_EVENT_TYPES } from '../bot/types.js';
-import type { EventLog, LoggedEvent } from '../webhook/event-log-repo.js';
+import type { EventLog, LoggedEvent } from '../webhook/event-log.js';
 import { ApiError } from './errors.js';
 import type { ApiDeps } from './types.js';
 
@@ -26,7 +26,7 @@ function listParam(ctx: Koa.Context, name: string): string[] {
     .filter(Boolean);
 }
 
-function startSeq(ctx: Koa.Context, events: EventLog): number {
+async function startSeq(ctx: Koa.Context, events: EventLog): Promise<number> {
   const given = ctx.get('last-event-id') || (typeof ctx.query.after === 'string' ? ctx.query.after : '');
   if (given === '') return events.lastSeq();
   if (!/^\d{1,15}$/.test(given)) throw new ApiError(400, 'bad_request', 'Last-Event-ID (or after) must be an event id from this stream.');
@@ -81,7 +81,7 @@ async function pump(events: EventLog, sse: ReturnType<typeof openSse>, after: nu
   while (!sse.signal.aborted) {
     let rows: LoggedEvent[];
     do {
-      rows = events.read({ after, accounts, types, limit: PAGE });
+      rows = await events.read({ after, accounts, types, limit: PAGE });
       for (const r of rows) {
         await sse.write(sseFrame({ id: r.seq, event: r.type, data: r.body }));
         after = r.seq;
@@ -94,14 +94,14 @@ async function pump(events: EventLog, sse: ReturnType<typeof openSse>, after: nu
 }
 
 export function eventsRoute(router: Router, deps: ApiDeps): void {
-  router.get('/events', (ctx) => {
+  router.get('/events', async (ctx) => {
     const events = deps.events;
     if (!events) throw new ApiError(404, 'not_found', 'The event stream is not available in this process.');
     const types = listParam(ctx, 'type');
     const unknown = types.filter((t) => !(BOT_EVENT_TYPES as readonly string[]).includes(t));
     if (unknown.length) throw new ApiError(422, 'invalid', `Unknown event type ${unknown.join(', ')}; known: ${BOT_EVENT_TYPES.join(', ')}.`);
     const accounts = listParam(ctx, 'account');
-    const after = startSeq(ctx, events);
+    const after = await startSeq(ctx, events);
     const sse = openSse(ctx);
     pump(events, sse, after, accounts, types).then(
       () => sse.end(),

@@ -10,7 +10,6 @@ import { bodyParser } from '@koa/bodyparser';
 import { systemClock } from '../util/clock.js';
 import { ApiError, errorMiddleware } from './errors.js';
 import { RateLimiter } from './rate-limit.js';
-import { createIdempotencyStore } from './idempotency.js';
 import { readMultipart, type MultipartBody } from './multipart.js';
 import { accountRoutes } from './accounts-routes.js';
 import { accountCreateRoutes } from './account-create-route.js';
@@ -18,7 +17,7 @@ import { webhookRoutes } from './webhook-routes.js';
 import { eventsRoute } from './events-route.js';
 import { mediaMiddleware } from './media-route.js';
 import { openApiDocument } from './openapi.js';
-import type { ApiToken } from './tokens-repo.js';
+import type { ApiToken } from './api-token.js';
 import type { ApiDeps } from './types.js';
 
 export const API_PREFIX = '/api/v1';
@@ -60,7 +59,7 @@ export function createApiMiddleware(deps: ApiDeps): ApiMiddleware {
   const clock = deps.clock ?? systemClock;
   const log = deps.log.child({ ns: 'api' });
   const limiter = new RateLimiter(deps.rateLimit ?? { capacity: 60, refillPerSec: 10 }, () => clock.now());
-  const idempotency = createIdempotencyStore(deps.store.db, () => clock.now());
+  const idempotency = deps.store.idempotency;
   const maxUpload = deps.maxUploadBytes ?? 25 * 1024 * 1024;
   const router = new Router({ prefix: API_PREFIX });
   const doc = openApiDocument();
@@ -88,7 +87,7 @@ export function createApiMiddleware(deps: ApiDeps): ApiMiddleware {
       throw new ApiError(401, 'unauthorized', 'Send Authorization: Bearer <token> (tokens are made in the panel).', undefined, {
         'www-authenticate': 'Bearer',
       });
-    const token = deps.tokens.verify(secret);
+    const token = await deps.tokens.verify(secret);
     if (!token) throw new ApiError(401, 'unauthorized', 'This token is unknown or revoked.', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
     if (token.readOnly && !['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) {
       throw new ApiError(403, 'read_only_token', 'This token is read-only.');
@@ -127,7 +126,7 @@ export function createApiMiddleware(deps: ApiDeps): ApiMiddleware {
     if (mp) h.update(JSON.stringify(mp.fields)).update(mp.file ? createHash('sha256').update(mp.file.data).digest('hex') + mp.file.name : '');
     else h.update((ctx.request as { rawBody?: string }).rawBody ?? '');
     const hash = h.digest('hex');
-    const found = idempotency.begin(token.id, key, hash);
+    const found = await idempotency.begin(token.id, key, hash);
     if (found.kind === 'mismatch') throw new ApiError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
     if (found.kind === 'running') throw new ApiError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being handled.');
     if (found.kind === 'replay') {
@@ -140,11 +139,11 @@ export function createApiMiddleware(deps: ApiDeps): ApiMiddleware {
     try {
       await next();
     } catch (e) {
-      idempotency.abandon(token.id, key);
+      await idempotency.abandon(token.id, key);
       throw e;
     }
-    if (ctx.status >= 500) idempotency.abandon(token.id, key);
-    else idempotency.finish(token.id, key, { status: ctx.status, body: ctx.body ?? null });
+    if (ctx.status >= 500) await idempotency.abandon(token.id, key);
+    else await idempotency.finish(token.id, key, { status: ctx.status, body: ctx.body ?? null });
   };
 
   const notFound: Koa.Middleware = (ctx) => {

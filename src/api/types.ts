@@ -7,13 +7,9 @@ import type { Message } from '../transport/model.js';
 import type { TransportCapabilities } from '../transport/capabilities.js';
 import type { PluginInfo } from '../pipeline/plugin-host.js';
 import type { PluginDefinition } from '../pipeline/plugin.js';
-import type { MessagesRepo } from '../store/messages-repo.js';
-import type { DirectoryRepo } from '../store/directory-repo.js';
-import type { OutboundRepo } from '../store/outbound-repo.js';
-import type { Db } from '../store/database.js';
+import type { ApiTokensRepo, Repos } from '../store/index.js';
 import type { WebhookService } from '../webhook/service.js';
-import type { EventLog } from '../webhook/event-log-repo.js';
-import type { ApiTokens } from './tokens-repo.js';
+import type { EventLog } from '../webhook/event-log.js';
 import type { RateLimitOptions } from './rate-limit.js';
 
 export interface ApiBot {
@@ -62,11 +58,11 @@ export interface ApiRegistry {
 export interface ApiDeps {
   manager: ApiManager;
   registry: ApiRegistry;
-  store: { db: Db; messages: MessagesRepo; directory: DirectoryRepo; outbound: OutboundRepo };
+  store: Pick<Repos, 'messages' | 'directory' | 'outbound' | 'idempotency'>;
   webhooks: WebhookService;
   /** The durable event log behind `GET /events` (absent: the route answers 404). */
   events?: EventLog;
-  tokens: ApiTokens;
+  tokens: ApiTokensRepo;
   log: Logger;
   config: { apiAllowPrivateUrls: boolean };
   clock?: Clock;

@@ -109,7 +109,7 @@ export class Bot implements BotHandle {
         this.repos.transaction(async (tx) => {
           await mark(tx.outbound);
           if (r.status === 'sent') await tx.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent');
-          this.writeEvent('message.sent', r.chatId, r);
+          await this.writeEvent(tx, 'message.sent', r.chatId, r);
         }),
       onSettled: (r) => {
         this.emitter.emit('message-sent', r);
@@ -453,7 +453,7 @@ export class Bot implements BotHandle {
           if (m.isSelf) {
             // Written by this account (phone, another device, or an echo of our own send): journalled
             // so webhooks that ask for self messages get them, but not counted as received.
-            for (const w of writers) w(event);
+            for (const w of writers) await w(event, tx);
             continue;
           }
           received++;
@@ -461,7 +461,7 @@ export class Bot implements BotHandle {
             this.activeChats.add(m.chatId);
             await tx.stats.touchChat(this.id, day, m.chatId);
           }
-          for (const w of writers) w(event);
+          for (const w of writers) await w(event, tx);
         }
         if (received) await tx.stats.add(this.id, day, 'received', received);
       });
@@ -500,9 +500,9 @@ export class Bot implements BotHandle {
     };
   }
 
-  private writeEvent(type: BotEventType, chatId: string | undefined, data: unknown): BotEvent {
+  private async writeEvent(tx: Repos, type: BotEventType, chatId: string | undefined, data: unknown): Promise<BotEvent> {
     const e = this.event(type, chatId, data);
-    for (const w of this.deps.eventWriters ?? []) w(e);
+    for (const w of this.deps.eventWriters ?? []) await w(e, tx);
     return e;
   }
 
@@ -528,7 +528,7 @@ export class Bot implements BotHandle {
     this.write(`store the ${type} event`, async () => {
       const e = await this.repos.transaction(async (tx) => {
         await extra?.(tx);
-        return this.writeEvent(type, chatId, data);
+        return this.writeEvent(tx, type, chatId, data);
       });
       this.deps.publish?.(e);
     });

@@ -14,7 +14,7 @@ import type { Transport } from '../transport/transport.js';
 import type { SentMessage } from '../transport/model.js';
 import { isTransportError } from '../transport/errors.js';
 import type { NewOutbound, OutboundRecord } from './outbound-record.js';
-import type { OutboundRepo } from '../store/outbound-repo.js';
+import type { OutboundRepo } from '../store/index.js';
 import { Pacer, type PacingProfile } from './pacing.js';
 import { backoffDelay } from '../util/backoff.js';
 

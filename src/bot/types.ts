@@ -3,6 +3,7 @@ import type { Contact, Message, Room } from '../transport/model.js';
 import type { FileToSend, QrCode, Transport } from '../transport/transport.js';
 import type { OutboundRecord } from './outbound-record.js';
 import type { TransportView } from '../transport/reply-window.js';
+import type { Repos } from '../store/index.js';
 import type { NetworkProblem } from '../util/network-problem.js';
 
 export type { OutboundRecord, OutboundStatus } from './outbound-record.js';
@@ -111,5 +112,8 @@ export interface ChatLabel {
   stableId?: string;
 }
 
-/** Called inside the SQLite transaction that stores the message or event (webhook outbox rows). */
-export type EventWriter = (e: BotEvent) => void;
+/**
+ * Called inside the store transaction that keeps the message or event, and writes through its `tx`
+ * (webhook outbox rows, the event log): they commit together or not at all.
+ */
+export type EventWriter = (e: BotEvent, tx: Repos) => Promise<void>;

@@ -19,7 +19,7 @@ export interface OpsOptions {
   log: Logger;
   metrics: Registry;
   /** Whether this bearer token may read /metrics (any valid API token may). */
-  metricsToken(token: string): boolean;
+  metricsToken(token: string): Promise<boolean>;
 }
 
 async function problemsOf(checks: ReadinessCheck[]): Promise<Record<string, string>> {
@@ -42,7 +42,7 @@ export async function serveMetrics(ctx: Koa.Context, registry: Registry): Promis
   ctx.body = await registry.metrics();
 }
 
-/** @example app.use(opsMiddleware({ checks, log, metrics: registry, metricsToken: (t) => !!tokens.verify(t) })); */
+/** @example app.use(opsMiddleware({ checks, log, metrics: registry, metricsToken: async (t) => !!(await tokens.verify(t)) })); */
 export function opsMiddleware(options: OpsOptions): Koa.Middleware {
   let lastProblems = '';
   return async (ctx, next) => {
@@ -65,7 +65,7 @@ export function opsMiddleware(options: OpsOptions): Koa.Middleware {
     }
     if (ctx.path === '/metrics') {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
-      if (!m || !options.metricsToken(m[1]!)) {
+      if (!m || !(await options.metricsToken(m[1]!))) {
         ctx.status = 401;
         ctx.set('WWW-Authenticate', 'Bearer realm="metrics"');
         ctx.body = { error: { code: 'unauthorized', message: 'Send Authorization: Bearer <API token>, or scrape METRICS_HOST:METRICS_PORT.' } };

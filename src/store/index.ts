@@ -1,6 +1,8 @@
 /**
  * The store: one SQLite file and the repositories over it. Other layers receive the small,
- * asynchronous repository interfaces and the `transaction` port, never the database handle.
+ * asynchronous repository interfaces and the `transaction` port, never the database handle: the
+ * handle stays in this folder (an ESLint fence keeps better-sqlite3 and the store's files out of
+ * every other layer).
  */
 import { SecretBox, loadOrCreateSecretKey } from './secret-box.js';
 import { openDatabase, type Db } from './database.js';
@@ -17,18 +19,24 @@ import { createTracesRepo, type TracesRepo } from './traces-repo.js';
 import { createStatsRepo, type StatsRepo } from './stats-repo.js';
 import { createSettingsRepo, type SettingsRepo } from './settings-repo.js';
 import { createSeenKeysRepo, type SeenKeysRepo } from './seen-keys-repo.js';
+import { createWebhookEndpointsRepo, type WebhookEndpointsRepo } from './webhook-endpoints-repo.js';
+import { createWebhookDeliveriesRepo, type WebhookDeliveriesRepo } from './webhook-deliveries-repo.js';
+import { createEventLogRepo, type EventLogRepo } from './event-log-repo.js';
+import { createApiTokensRepo, type ApiTokensRepo } from './api-tokens-repo.js';
+import { createIdempotencyRepo, type IdempotencyRepo } from './idempotency-repo.js';
+import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js';
 import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
 import { ConnectionGate, promised } from './gate.js';
 import { StoreError } from './errors.js';
 
 export { StoreError };
 export { SecretBox, loadOrCreateSecretKey, parseSecretKey } from './secret-box.js';
-export { openDatabase, ensureDataDir, migrate, readMigrations, DATABASE_FILE, type Db } from './database.js';
+export { ensureDataDir, readMigrations, DATABASE_FILE } from './database.js';
 export type { AccountsRepo, AccountRecord } from './accounts-repo.js';
 export type { SessionsRepo } from './sessions-repo.js';
 export type { KvRepo } from './kv-repo.js';
 export type { AuditRepo, AuditEntry } from './audit-repo.js';
-export type { MessagesRepo, MessageQuery, MessagePage, StoredMessage } from './messages-repo.js';
+export type { MessagesRepo, MessageQuery, MessagePage, StoredMessage, RecentChat } from './messages-repo.js';
 export type { DirectoryRepo } from './directory-repo.js';
 export type { OutboundRepo, OutboundListQuery } from './outbound-repo.js';
 export type { PluginSettingsRepo, PluginSetting } from './plugin-settings-repo.js';
@@ -38,6 +46,12 @@ export type { StatsRepo, DailyStats, StatCounter } from './stats-repo.js';
 export type { SettingsRepo } from './settings-repo.js';
 export type { Promised } from './gate.js';
 export type { SeenKeysRepo } from './seen-keys-repo.js';
+export type { WebhookEndpointsRepo } from './webhook-endpoints-repo.js';
+export type { WebhookDeliveriesRepo } from './webhook-deliveries-repo.js';
+export type { EventLogRepo } from './event-log-repo.js';
+export type { ApiTokensRepo } from './api-tokens-repo.js';
+export type { IdempotencyRepo } from './idempotency-repo.js';
+export type { AdminUsersRepo } from './admin-users-repo.js';
 export { TIMELINE_KEEP, type TimelineRepo, type TimelineRow } from './timeline-repo.js';
 
 /** The repositories, each asynchronous; inside `transaction` the same set is bound to the open transaction. */
@@ -54,15 +68,16 @@ export interface Repos {
   traces: TracesRepo;
   stats: StatsRepo;
   settings: SettingsRepo;
+  webhookEndpoints: WebhookEndpointsRepo;
+  webhookDeliveries: WebhookDeliveriesRepo;
+  eventLog: EventLogRepo;
+  apiTokens: ApiTokensRepo;
+  idempotency: IdempotencyRepo;
+  adminUsers: AdminUsersRepo;
   timeline: TimelineRepo;
 }
 
 export interface Store extends Repos {
-  /**
-   * The SQLite handle, for the repositories that live beside their feature (webhook, API tokens,
-   * panel users). Nothing else may use it: everything else goes through the repositories.
-   */
-  db: Db;
   box: SecretBox;
   /**
    * Run `fn` in one transaction: everything it writes through `tx` commits together or not at all.
@@ -96,6 +111,12 @@ function tables(db: Db, box: SecretBox, now: () => number) {
     traces: createTracesRepo(db),
     stats: createStatsRepo(db),
     settings: createSettingsRepo(db, box),
+    webhookEndpoints: createWebhookEndpointsRepo(db, box),
+    webhookDeliveries: createWebhookDeliveriesRepo(db),
+    eventLog: createEventLogRepo(db),
+    apiTokens: createApiTokensRepo(db, now),
+    idempotency: createIdempotencyRepo(db, now),
+    adminUsers: createAdminUsersRepo(db, now),
     timeline: createTimelineRepo(db),
   };
 }
@@ -115,6 +136,12 @@ function repos(t: ReturnType<typeof tables>, run: <R>(work: () => R) => Promise<
     traces: promised(t.traces, run),
     stats: promised(t.stats, run),
     settings: promised(t.settings, run),
+    webhookEndpoints: promised(t.webhookEndpoints, run),
+    webhookDeliveries: promised(t.webhookDeliveries, run),
+    eventLog: promised(t.eventLog, run),
+    apiTokens: promised(t.apiTokens, run),
+    idempotency: promised(t.idempotency, run),
+    adminUsers: promised(t.adminUsers, run),
     timeline: promised(t.timeline, run),
   };
 }
@@ -140,7 +167,6 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
   const ping = db.prepare('select 1 as ok');
   return {
     ...repos(t, (work) => gate.run(work)),
-    db,
     box,
     transaction(fn) {
       let open = true;

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { BotEvent } from '../bot/types.js';
-import type { WebhookEndpoint } from './endpoints-repo.js';
+import type { WebhookEndpoint } from './records.js';
 
 /** Any event the outbox carries: the bot's events plus the panel's test event. */
 export interface OutboxEvent extends Omit<BotEvent, 'type'> {

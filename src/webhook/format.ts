@@ -3,8 +3,8 @@
  * the same; the format decides which events it carries, writes the request and acts on the answer.
  * Formats are handed in by the wiring (the webhook layer knows none of them by name).
  */
-import type { WebhookDelivery } from './deliveries-repo.js';
-import type { WebhookEndpoint } from './endpoints-repo.js';
+import type { WebhookDeliveriesRepo } from '../store/index.js';
+import type { WebhookDelivery, WebhookEndpoint } from './records.js';
 import type { OutboxEvent } from './events.js';
 
 export interface FormattedRequest {
@@ -13,8 +13,11 @@ export interface FormattedRequest {
 }
 
 export interface DeliveryFormat {
-  /** Whether this endpoint gets this event at all (called inside the bot's transaction, before a row is written). */
-  accepts(e: OutboxEvent, endpoint: WebhookEndpoint): boolean;
+  /**
+   * Whether this endpoint gets this event at all. Called inside the bot's transaction, before a row
+   * is written; `outbox` reads through that transaction (the store would wait for it to end).
+   */
+  accepts(e: OutboxEvent, endpoint: WebhookEndpoint, outbox: Pick<WebhookDeliveriesRepo, 'lastSessionEvent'>): Promise<boolean>;
   /** The request for one stored delivery (its `body` is the Standard Webhooks JSON of the event). */
   build(delivery: WebhookDelivery & { body: string }, endpoint: WebhookEndpoint): Promise<FormattedRequest>;
   /** A 2xx answer arrived: act on it (quick replies). Returns a note for the attempt log. */

@@ -11,14 +11,13 @@ export {
   type EndpointInput,
   type DeliveryPage,
 } from './service.js';
-export type { WebhookEndpoint, EndpointFilters, EndpointSource } from './endpoints-repo.js';
-export type { WebhookDelivery, DeliveryAttempt, DeliveryStatus } from './deliveries-repo.js';
+export type { WebhookEndpoint, EndpointFilters, EndpointSource, WebhookDelivery, DeliveryAttempt, DeliveryStatus } from './records.js';
 export type { WorkerOptions } from './worker.js';
 export type { WebhookReply } from './reply.js';
 export type { MediaLinks } from './media-link.js';
 export { generateSecret, sign, signedHeaders, verifySignature, isValidSecret, normaliseSecret } from './signature.js';
 export { safeFetch, type FetchedFile } from './safe-fetch.js';
-export { createEventLog, type EventLog, type LoggedEvent, type EventLogQuery } from './event-log-repo.js';
-export { WEBHOOK_FORMATS, type WebhookFormat } from './endpoints-repo.js';
+export { createEventLog, type EventLog, type LoggedEvent, type EventLogQuery } from './event-log.js';
+export { WEBHOOK_FORMATS, type WebhookFormat } from './records.js';
 export type { DeliveryFormat, DeliveryFormats, FormattedRequest } from './format.js';
 export { webhookBody } from './events.js';

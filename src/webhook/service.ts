@@ -2,15 +2,13 @@
  * The webhook service: endpoints (create, update, rotate, delete), the outbox writer the bot calls
  * inside its transactions, the delivery worker, and the delivery log the panel and the API show.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Db } from '../store/database.js';
-import type { SecretBox } from '../store/secret-box.js';
+import type { Repos, WebhookDeliveriesRepo, WebhookEndpointsRepo } from '../store/index.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { BOT_EVENT_TYPES, type BotEvent, type OutgoingContent, type SendOptions } from '../bot/types.js';
-import { createEndpointsRepo, type EndpointSource, type WebhookEndpoint } from './endpoints-repo.js';
-import { createDeliveriesRepo, type DeliveryAttempt, type DeliveryStatus, type WebhookDelivery } from './deliveries-repo.js';
+import { WEBHOOK_FORMATS, type DeliveryAttempt, type DeliveryStatus, type EndpointSource, type WebhookDelivery, type WebhookEndpoint } from './records.js';
 import { chatIdOfKey, chatKeyOf, matches, webhookBody, webhookIdFor, type OutboxEvent } from './events.js';
 import { createMediaLinks, type MediaLinks } from './media-link.js';
 import { generateSecret, isValidSecret, normaliseSecret } from './signature.js';
@@ -18,7 +16,6 @@ import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type WorkerOptions } from './wo
 import { safeFetch } from './safe-fetch.js';
 import { httpUrlSchema, normaliseHttpUrl } from '../util/http-url.js';
 import type { WebhookReply } from './reply.js';
-import { WEBHOOK_FORMATS } from './endpoints-repo.js';
 import type { DeliveryFormats } from './format.js';
 
 /** Bad input for an endpoint or a delivery operation; `issues` are field-level messages. */
@@ -57,8 +54,8 @@ export const endpointPatchSchema = endpointInputSchema.partial().strict();
 export type ReplySender = (account: string, chatId: string, content: OutgoingContent, options: SendOptions) => Promise<unknown>;
 
 export interface WebhookServiceDeps {
-  db: Db;
-  box: SecretBox;
+  /** The store's webhook repositories, and its settings for the media-link key. */
+  store: Pick<Repos, 'webhookEndpoints' | 'webhookDeliveries' | 'settings'>;
   log: Logger;
   clock?: Clock;
   /** Where weiroto is reachable from receivers (media links); without it media carry no URL. */
@@ -83,38 +80,41 @@ export interface DeliveryPage {
 }
 
 export interface WebhookService {
-  /** Synchronous: runs inside the bot's SQLite transaction and writes one outbox row per matching endpoint. */
-  eventWriter: (e: BotEvent) => void;
+  /**
+   * Runs inside the bot's transaction and writes one outbox row per matching endpoint through its
+   * `tx`: the row commits with the event it describes, or neither does.
+   */
+  eventWriter: (e: BotEvent, tx: Repos) => Promise<void>;
   /** Start the delivery worker (until `stop()` or the signal aborts). */
   start(signal?: AbortSignal): void;
   /** Stop the worker; in-flight requests get a grace period, the rest stays queued in SQLite. */
   stop(): Promise<void>;
   mediaLinks: MediaLinks;
 
-  listEndpoints(): (WebhookEndpoint & { breaker: 'closed' | 'open' | 'half-open'; counts: Record<DeliveryStatus, number> })[];
-  getEndpoint(id: string): WebhookEndpoint | undefined;
+  listEndpoints(): Promise<(WebhookEndpoint & { breaker: 'closed' | 'open' | 'half-open'; counts: Record<DeliveryStatus, number> })[]>;
+  getEndpoint(id: string): Promise<WebhookEndpoint | undefined>;
   /** Create an endpoint; the secret (given or generated) is returned once. */
-  createEndpoint(input: unknown, options?: { source?: EndpointSource; secret?: string }): { endpoint: WebhookEndpoint; secret: string };
+  createEndpoint(input: unknown, options?: { source?: EndpointSource; secret?: string }): Promise<{ endpoint: WebhookEndpoint; secret: string }>;
   /**
    * Change an endpoint. A changed URL records who set it (`source`): a URL set through the API is
    * delivered with the address guard and its answers are not logged, whoever created the endpoint.
    */
-  updateEndpoint(id: string, patch: unknown, options?: { source?: EndpointSource }): WebhookEndpoint;
-  deleteEndpoint(id: string): boolean;
+  updateEndpoint(id: string, patch: unknown, options?: { source?: EndpointSource }): Promise<WebhookEndpoint>;
+  deleteEndpoint(id: string): Promise<boolean>;
   /** A new secret (returned once); the old one keeps signing for `overlapMs` (default 24 h, 0 = stop now). */
-  rotateSecret(id: string, options?: { overlapMs?: number; secret?: string }): { secret: string; oldSecretUntil?: number };
+  rotateSecret(id: string, options?: { overlapMs?: number; secret?: string }): Promise<{ secret: string; oldSecretUntil?: number }>;
   /** WEBHOOK_URL / WEBHOOK_SECRET: make sure this endpoint exists and signs with this secret. */
-  ensureEndpointFromConfig(url: string, secret?: string): WebhookEndpoint;
+  ensureEndpointFromConfig(url: string, secret?: string): Promise<WebhookEndpoint>;
 
-  listDeliveries(q?: { endpointId?: string; status?: DeliveryStatus; before?: number; limit?: number }): DeliveryPage;
-  getDelivery(id: number): (WebhookDelivery & { body: string; attemptLog: DeliveryAttempt[] }) | undefined;
-  attempts(id: number): DeliveryAttempt[];
+  listDeliveries(q?: { endpointId?: string; status?: DeliveryStatus; before?: number; limit?: number }): Promise<DeliveryPage>;
+  getDelivery(id: number): Promise<(WebhookDelivery & { body: string; attemptLog: DeliveryAttempt[] }) | undefined>;
+  attempts(id: number): Promise<DeliveryAttempt[]>;
   /** Queue a dead (or delivered) delivery again, same webhook id. */
-  redeliver(id: number): WebhookDelivery;
+  redeliver(id: number): Promise<WebhookDelivery>;
   /** Queue every dead delivery (of one endpoint, or all) again. Returns how many. */
-  redeliverDead(endpointId?: string): number;
+  redeliverDead(endpointId?: string): Promise<number>;
   /** Queue a `webhook.test` event to one endpoint; returns its delivery. */
-  sendTest(endpointId: string): WebhookDelivery;
+  sendTest(endpointId: string): Promise<WebhookDelivery>;
 }
 
 function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
@@ -124,27 +124,18 @@ function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
   throw new WebhookInputError(issues.map((i) => (i.path ? `${i.path}: ` : '') + i.message).join('; '), issues);
 }
 
-function loadMediaKey(db: Db, box: SecretBox): Buffer {
-  const row = db.prepare(`select value from webhook_meta where key = 'media_key'`).get() as { value: string } | undefined;
-  if (row) return Buffer.from(box.open(row.value), 'base64');
-  const key = randomBytes(32);
-  db.prepare(`insert or ignore into webhook_meta (key, value) values ('media_key', ?)`).run(box.seal(key.toString('base64')));
-  const again = db.prepare(`select value from webhook_meta where key = 'media_key'`).get() as { value: string };
-  return Buffer.from(box.open(again.value), 'base64');
-}
-
 /**
  * @example
- *   const webhooks = createWebhookService({ db: store.db, box: store.box, log, publicUrl, sendReply });
+ *   const webhooks = await createWebhookService({ store, log, publicUrl, sendReply });
  *   const manager = new AccountManager({ ..., eventWriters: [webhooks.eventWriter] });
  *   webhooks.start();
  */
-export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
+export async function createWebhookService(deps: WebhookServiceDeps): Promise<WebhookService> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log.child({ ns: 'webhook' });
-  const endpoints = createEndpointsRepo(deps.db, deps.box);
-  const deliveries = createDeliveriesRepo(deps.db);
-  const mediaLinks = createMediaLinks(loadMediaKey(deps.db, deps.box), deps.publicUrl, () => clock.now());
+  const endpoints: WebhookEndpointsRepo = deps.store.webhookEndpoints;
+  const deliveries: WebhookDeliveriesRepo = deps.store.webhookDeliveries;
+  const mediaLinks = createMediaLinks(await deps.store.settings.secretKey('webhook.media-key'), deps.publicUrl, () => clock.now());
   const d = DEFAULT_WORKER_OPTIONS;
   const options: WorkerOptions = {
     ...d,
@@ -163,7 +154,7 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
       const file = await safeFetch(reply.url, { allowPrivate: deps.allowPrivateUrls ?? false });
       content = { type: reply.type, file: { name: reply.name ?? file.fileName, data: file.data, ...(file.contentType && { mimeType: file.contentType }) } };
     }
-    const body = JSON.parse(deliveries.get(delivery.id)?.body ?? '{}') as { data?: { id?: unknown } };
+    const body = JSON.parse((await deliveries.get(delivery.id))?.body ?? '{}') as { data?: { id?: unknown } };
     const replyTo = delivery.eventType === 'message.received' && typeof body.data?.id === 'string' ? body.data.id : undefined;
     // The same webhook id and endpoint always make the same key: a redelivery never answers twice.
     await deps.sendReply(delivery.account, chatId, content, {
@@ -183,13 +174,24 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
     ...(deps.formats && { formats: deps.formats }),
     ...(deps.allowPrivateUrls !== undefined && { allowPrivateUrls: deps.allowPrivateUrls }),
   });
+  // The enabled endpoints, read once per change. A change while a read is under way makes that
+  // read's result stale: it is used once but not kept.
   let cache: WebhookEndpoint[] | undefined;
-  const active = (): WebhookEndpoint[] => (cache ??= endpoints.list().filter((e) => e.enabled));
+  let generation = 0;
+  const active = async (repo: WebhookEndpointsRepo): Promise<WebhookEndpoint[]> => {
+    if (cache) return cache;
+    const seen = generation;
+    const list = (await repo.list()).filter((e) => e.enabled);
+    if (seen === generation) cache = list;
+    return list;
+  };
   const changed = (): void => {
     cache = undefined;
+    generation++;
   };
   let wakeScheduled = false;
-  // The writer runs inside the caller's transaction: wake the worker only after it committed.
+  // The writer runs inside the caller's transaction: the worker's reads wait at the store's gate
+  // until it committed, so an early wake cannot miss the rows.
   const scheduleWake = (): void => {
     if (wakeScheduled) return;
     wakeScheduled = true;
@@ -199,13 +201,14 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
     });
   };
 
-  const enqueue = (e: OutboxEvent, targets: WebhookEndpoint[]): number[] => {
+  /** Write one outbox row per target, through `rows` (the caller's transaction, or the store). */
+  const enqueue = async (e: OutboxEvent, targets: WebhookEndpoint[], rows: WebhookDeliveriesRepo): Promise<number[]> => {
     const at = clock.now();
     const ids: number[] = [];
     let body: string | undefined;
     for (const ep of targets) {
       body ??= webhookBody(e, (account, messageId) => mediaLinks.link(account, messageId));
-      const id = deliveries.insert({
+      const id = await rows.insert({
         webhookId: webhookIdFor(ep.id, e),
         endpointId: ep.id,
         eventType: e.type,
@@ -224,16 +227,21 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
   let stopper: AbortController | undefined;
   let running: Promise<void> | undefined;
 
-  const mustGet = (id: string): WebhookEndpoint => {
-    const ep = endpoints.get(id);
+  const mustGet = async (id: string): Promise<WebhookEndpoint> => {
+    const ep = await endpoints.get(id);
     if (!ep) throw new WebhookInputError(`No webhook endpoint ${id}.`, [], 404);
     return ep;
   };
 
   const service: WebhookService = {
-    eventWriter: (e) => {
-      const targets = active().filter((ep) => matches(ep, e) && (ep.format === 'standard' || (deps.formats?.[ep.format]?.accepts(e, ep) ?? true)));
-      if (targets.length) enqueue(e, targets);
+    eventWriter: async (e, tx) => {
+      const targets: WebhookEndpoint[] = [];
+      for (const ep of await active(tx.webhookEndpoints)) {
+        if (!matches(ep, e)) continue;
+        const format = ep.format === 'standard' ? undefined : deps.formats?.[ep.format];
+        if (!format || (await format.accepts(e, ep, tx.webhookDeliveries))) targets.push(ep);
+      }
+      if (targets.length) await enqueue(e, targets, tx.webhookDeliveries);
     },
     start: (signal) => {
       if (running) return;
@@ -248,37 +256,42 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
     },
     mediaLinks,
 
-    listEndpoints: () => endpoints.list().map((e) => ({ ...e, breaker: worker.breakerState(e.id), counts: deliveries.counts(e.id) })),
+    listEndpoints: async () =>
+      Promise.all((await endpoints.list()).map(async (e) => ({ ...e, breaker: worker.breakerState(e.id), counts: await deliveries.counts(e.id) }))),
     getEndpoint: (id) => endpoints.get(id),
-    createEndpoint: (input, o = {}) => {
+    createEndpoint: async (input, o = {}) => {
       const v = parseOrThrow(endpointInputSchema, input);
       if (o.secret !== undefined && !isValidSecret(o.secret)) {
         throw new WebhookInputError('secret must be whsec_ followed by base64 of at least 24 bytes', [{ path: 'secret', message: 'invalid secret' }]);
       }
       const secret = o.secret ?? generateSecret();
-      const endpoint = endpoints.insert({ id: 'ep_' + randomUUID().replace(/-/g, '').slice(0, 16), ...v, source: o.source ?? 'panel' }, secret, clock.now());
+      const endpoint = await endpoints.insert(
+        { id: 'ep_' + randomUUID().replace(/-/g, '').slice(0, 16), ...v, source: o.source ?? 'panel' },
+        secret,
+        clock.now(),
+      );
       changed();
       log.info({ endpoint: endpoint.id, url: endpoint.url }, 'webhook endpoint created');
       return { endpoint, secret };
     },
-    updateEndpoint: (id, patch, o = {}) => {
-      const current = mustGet(id);
+    updateEndpoint: async (id, patch, o = {}) => {
+      const current = await mustGet(id);
       const v = parseOrThrow(endpointPatchSchema, patch);
       const changes = Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
       // Only a changed URL changes hands: saving the panel form of an API endpoint keeps it guarded.
       const newUrl = v.url !== undefined && v.url !== current.url;
-      const updated = endpoints.update(id, { ...changes, ...(newUrl && { source: o.source ?? 'panel' }) }, clock.now())!;
+      const updated = (await endpoints.update(id, { ...changes, ...(newUrl && { source: o.source ?? 'panel' }) }, clock.now()))!;
       changed();
       worker.wake();
       return updated;
     },
-    deleteEndpoint: (id) => {
-      const ok = endpoints.remove(id);
+    deleteEndpoint: async (id) => {
+      const ok = await endpoints.remove(id);
       changed();
       return ok;
     },
-    rotateSecret: (id, o = {}) => {
-      mustGet(id);
+    rotateSecret: async (id, o = {}) => {
+      await mustGet(id);
       if (o.secret !== undefined && !isValidSecret(o.secret)) throw new WebhookInputError('secret must be whsec_ followed by base64 of at least 24 bytes');
       const overlap = o.overlapMs ?? overlapDefault;
       if (!Number.isFinite(overlap) || overlap < 0 || overlap > 30 * 86_400_000) {
@@ -286,69 +299,70 @@ export function createWebhookService(deps: WebhookServiceDeps): WebhookService {
       }
       const secret = o.secret ?? generateSecret();
       const now = clock.now();
-      endpoints.rotate(id, secret, now + overlap, now);
+      await endpoints.rotate(id, secret, now + overlap, now);
       log.info({ endpoint: id, overlapMs: overlap }, 'webhook secret rotated');
       return { secret, ...(overlap > 0 && { oldSecretUntil: now + overlap }) };
     },
-    ensureEndpointFromConfig: (configured, secret) => {
+    ensureEndpointFromConfig: async (configured, secret) => {
       const url = normaliseHttpUrl(configured);
       const wanted = secret === undefined ? undefined : normaliseSecret(secret);
-      const existing = endpoints.byUrl(url);
+      const existing = await endpoints.byUrl(url);
       if (existing) {
         // WEBHOOK_URL names it: the URL is the operator's now, whoever registered it first.
-        if (existing.source !== 'config') endpoints.update(existing.id, { source: 'config' }, clock.now());
-        if (wanted !== undefined && endpoints.currentSecret(existing.id) !== wanted) {
-          endpoints.rotate(existing.id, wanted, 0, clock.now());
+        if (existing.source !== 'config') await endpoints.update(existing.id, { source: 'config' }, clock.now());
+        if (wanted !== undefined && (await endpoints.currentSecret(existing.id)) !== wanted) {
+          await endpoints.rotate(existing.id, wanted, 0, clock.now());
           log.info({ endpoint: existing.id }, 'webhook endpoint secret set from WEBHOOK_SECRET');
         }
+        changed();
         return existing;
       }
-      const { endpoint } = service.createEndpoint({ url, description: 'from WEBHOOK_URL' }, { source: 'config', ...(wanted && { secret: wanted }) });
+      const { endpoint } = await service.createEndpoint({ url, description: 'from WEBHOOK_URL' }, { source: 'config', ...(wanted && { secret: wanted }) });
       if (wanted === undefined)
         log.warn({ endpoint: endpoint.id }, 'WEBHOOK_URL without WEBHOOK_SECRET: a secret was generated; rotate it in the panel to see it');
       return endpoint;
     },
 
-    listDeliveries: (q = {}) => {
+    listDeliveries: async (q = {}) => {
       const limit = Math.max(1, Math.min(200, Math.floor(q.limit ?? 50)));
-      const items = deliveries.list({ ...q, limit: limit + 1 });
+      const items = await deliveries.list({ ...q, limit: limit + 1 });
       const more = items.length > limit;
       const page = items.slice(0, limit);
       return { items: page, ...(more && { next: page[page.length - 1]!.id }) };
     },
-    getDelivery: (id) => {
-      const row = deliveries.get(id);
-      return row ? { ...row, attemptLog: deliveries.attempts(id) } : undefined;
+    getDelivery: async (id) => {
+      const row = await deliveries.get(id);
+      return row ? { ...row, attemptLog: await deliveries.attempts(id) } : undefined;
     },
     attempts: (id) => deliveries.attempts(id),
-    redeliver: (id) => {
-      const row = deliveries.get(id);
+    redeliver: async (id) => {
+      const row = await deliveries.get(id);
       if (!row) throw new WebhookInputError(`No delivery ${id}.`, [], 404);
       const now = clock.now();
-      if (!deliveries.redeliver(id, now, now + options.retry.maxAgeMs)) {
+      if (!(await deliveries.redeliver(id, now, now + options.retry.maxAgeMs))) {
         throw new WebhookInputError(`Delivery ${id} is ${row.status}; only dead or delivered ones can be sent again.`, [], 409);
       }
       worker.wake();
-      return deliveries.get(id)!;
+      return (await deliveries.get(id))!;
     },
-    redeliverDead: (endpointId) => {
-      if (endpointId !== undefined) mustGet(endpointId);
+    redeliverDead: async (endpointId) => {
+      if (endpointId !== undefined) await mustGet(endpointId);
       const now = clock.now();
-      const n = deliveries.redeliverDead(endpointId, now, now + options.retry.maxAgeMs);
+      const n = await deliveries.redeliverDead(endpointId, now, now + options.retry.maxAgeMs);
       if (n) worker.wake();
       return n;
     },
-    sendTest: (endpointId) => {
-      const ep = mustGet(endpointId);
+    sendTest: async (endpointId) => {
+      const ep = await mustGet(endpointId);
       const e: OutboxEvent = {
         type: 'webhook.test',
         account: '',
         at: clock.now(),
         data: { message: 'A test event from weiroto.', endpoint: ep.id },
       };
-      const [id] = enqueue(e, [ep]);
+      const [id] = await enqueue(e, [ep], deliveries);
       worker.wake();
-      return deliveries.get(id!)!;
+      return (await deliveries.get(id!))!;
     },
   };
   return service;

@@ -7,8 +7,8 @@
  */
 import type { Logger } from '../logger.js';
 import type { Clock } from '../util/clock.js';
-import type { DeliveriesRepo, WebhookDelivery } from './deliveries-repo.js';
-import type { EndpointsRepo, WebhookEndpoint } from './endpoints-repo.js';
+import type { WebhookDeliveriesRepo, WebhookEndpointsRepo } from '../store/index.js';
+import type { WebhookDelivery, WebhookEndpoint } from './records.js';
 import { CircuitBreakers, backoffMs, retryAfterMs, type BreakerOptions, type RetryOptions } from './breaker.js';
 import { signedHeaders } from './signature.js';
 import { parseReply, type WebhookReply } from './reply.js';
@@ -39,8 +39,8 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
 };
 
 export interface WorkerDeps {
-  deliveries: DeliveriesRepo;
-  endpoints: EndpointsRepo;
+  deliveries: WebhookDeliveriesRepo;
+  endpoints: WebhookEndpointsRepo;
   clock: Clock;
   log: Logger;
   /** Let endpoint URLs set through the API reach private addresses (API_ALLOW_PRIVATE_URLS). */
@@ -94,7 +94,7 @@ export class DeliveryWorker {
     this.running = true;
     this.hardStop = new AbortController();
     const { deliveries, clock, log, options } = this.deps;
-    const recovered = deliveries.recover(clock.now());
+    const recovered = await deliveries.recover(clock.now());
     if (recovered) log.info({ recovered }, 'webhook deliveries interrupted by a stop or crash are queued again');
     let lastPrune = 0;
     try {
@@ -102,14 +102,14 @@ export class DeliveryWorker {
         const now = clock.now();
         if (now - lastPrune > 3_600_000) {
           lastPrune = now;
-          const pruned = deliveries.prune(now - 7 * 86_400_000, now - 30 * 86_400_000);
+          const pruned = await deliveries.prune(now - 7 * 86_400_000, now - 30 * 86_400_000);
           if (pruned) log.debug({ pruned }, 'old webhook deliveries pruned');
         }
         // A fresh wake signal before scanning, so a wake during the scan is not lost.
         this.wakeController = new AbortController();
         // Heads that are due but could not start (concurrency, open circuit) wait for a wake:
         // a finished delivery wakes the loop, and the breaker's reopen time bounds the sleep.
-        const due = this.dispatch(now);
+        const due = await this.dispatch(now);
         const reopen = this.breakers.nextReopenAt(now);
         let wait = options.pollMs;
         if (due !== undefined) wait = Math.min(wait, due - now);
@@ -140,14 +140,14 @@ export class DeliveryWorker {
   }
 
   /** Start every head that may go now; returns when the next head in back-off becomes due. */
-  private dispatch(now: number): number | undefined {
+  private async dispatch(now: number): Promise<number | undefined> {
     const { deliveries, endpoints, options } = this.deps;
-    const heads = deliveries.pendingHeads(5000);
+    const heads = await deliveries.pendingHeads(5000);
     let nextDue: number | undefined;
     const eps = new Map<string, WebhookEndpoint | undefined>();
     const chosen: (WebhookDelivery & { body: string })[] = [];
     for (const h of heads) {
-      if (!eps.has(h.endpointId)) eps.set(h.endpointId, endpoints.get(h.endpointId));
+      if (!eps.has(h.endpointId)) eps.set(h.endpointId, await endpoints.get(h.endpointId));
       const ep = eps.get(h.endpointId);
       if (!ep || !ep.enabled) continue; // paused endpoints keep their queue
       if (h.nextAt > now) {
@@ -157,15 +157,16 @@ export class DeliveryWorker {
       if ((this.perEndpoint.get(h.endpointId) ?? 0) >= options.concurrency) continue;
       if (!this.breakers.tryAcquire(h.endpointId, now)) {
         if (h.giveUpAt <= now) {
-          deliveries.markDead(h.id, h.lastStatus, `gave up: the endpoint kept failing (${h.lastError ?? 'circuit open'})`, now);
+          await deliveries.markDead(h.id, h.lastStatus, `gave up: the endpoint kept failing (${h.lastError ?? 'circuit open'})`, now);
         }
         continue;
       }
       chosen.push(h);
       this.perEndpoint.set(h.endpointId, (this.perEndpoint.get(h.endpointId) ?? 0) + 1);
     }
+    // The claim is the arbiter: a head another path (continueChat) took meanwhile is no longer pending.
     const claimed = new Set(
-      deliveries.claim(
+      await deliveries.claim(
         chosen.map((c) => c.id),
         now,
       ),
@@ -185,11 +186,16 @@ export class DeliveryWorker {
   private launch(ep: WebhookEndpoint, row: WebhookDelivery & { body: string }): void {
     const p = this.deliver(ep, row)
       .catch((e: unknown) => this.deps.log.error({ err: e, delivery: row.id }, 'webhook delivery crashed'))
-      .finally(() => {
+      // Keep the slot for the same chat's next row when it is due (a cheap seek); only a
+      // drained or backing-off chat hands the slot back to the loop's full scan.
+      .then(() => this.continueChat(ep.id, row.chatKey))
+      .catch((e: unknown) => {
+        this.deps.log.error({ err: e, delivery: row.id }, 'webhook: the next delivery of the chat could not start');
+        return false;
+      })
+      .then((continued) => {
         this.inflight.delete(row.id);
-        // Keep the slot for the same chat's next row when it is due (a cheap seek); only a
-        // drained or backing-off chat hands the slot back to the loop's full scan.
-        if (!this.continueChat(ep.id, row.chatKey)) {
+        if (!continued) {
           this.finish(row.endpointId);
           this.wake();
         }
@@ -198,15 +204,22 @@ export class DeliveryWorker {
   }
 
   /** Start the next row of a chat in the slot a finished delivery left; false when there is none to start. */
-  private continueChat(endpointId: string, chatKey: string): boolean {
-    if (this.hardStop.signal.aborted || !this.running || this.stopping) return false;
+  private async continueChat(endpointId: string, chatKey: string): Promise<boolean> {
+    const stopped = (): boolean => this.hardStop.signal.aborted || !this.running || this.stopping;
+    if (stopped()) return false;
     const { deliveries, endpoints, clock } = this.deps;
     const now = clock.now();
-    const next = deliveries.head(endpointId, chatKey);
+    const next = await deliveries.head(endpointId, chatKey);
     if (!next || next.status !== 'pending' || next.nextAt > now) return false;
-    const ep = endpoints.get(endpointId);
+    const ep = await endpoints.get(endpointId);
     if (!ep || !ep.enabled || !this.breakers.tryAcquire(endpointId, now)) return false;
-    if (deliveries.claim([next.id], now).length === 0) {
+    if ((await deliveries.claim([next.id], now)).length === 0) {
+      this.breakers.release(endpointId);
+      return false;
+    }
+    if (stopped()) {
+      // A stop began while the row was being claimed: hand it back untouched, it goes at the next start.
+      await deliveries.release(next.id, now, now);
       this.breakers.release(endpointId);
       return false;
     }
@@ -231,7 +244,7 @@ export class DeliveryWorker {
         ? await format.build(row, ep)
         : {
             headers: {
-              ...signedHeaders(endpoints.signingSecrets(ep.id, started), row.webhookId, Math.floor(started / 1000), row.body),
+              ...signedHeaders(await endpoints.signingSecrets(ep.id, started), row.webhookId, Math.floor(started / 1000), row.body),
               'content-type': 'application/json',
             },
             body: row.body,
@@ -264,7 +277,7 @@ export class DeliveryWorker {
     } catch (e) {
       if (this.hardStop.signal.aborted) {
         // Cut by a stop: not the receiver's fault, so no attempt is counted.
-        deliveries.release(row.id, clock.now(), clock.now());
+        await deliveries.release(row.id, clock.now(), clock.now());
         this.breakers.release(ep.id);
         return;
       }
@@ -294,11 +307,11 @@ export class DeliveryWorker {
           log.warn({ delivery: row.id, err: e }, 'webhook reply not sent');
         }
       }
-      deliveries.recordAttempt({ deliveryId: row.id, at, statusCode: status!, durationMs, ...logged(guarded, text), ...(note && { error: note }) });
-      deliveries.markDelivered(row.id, status!, at);
+      await deliveries.recordAttempt({ deliveryId: row.id, at, statusCode: status!, durationMs, ...logged(guarded, text), ...(note && { error: note }) });
+      await deliveries.markDelivered(row.id, status!, at);
       return;
     }
-    this.failed(ep, row, {
+    await this.failed(ep, row, {
       durationMs,
       ...(status !== undefined && { status }),
       ...(error && { error }),
@@ -309,17 +322,17 @@ export class DeliveryWorker {
   }
 
   /** Record a failed attempt, then schedule the next one or dead-letter the row. */
-  private failed(
+  private async failed(
     ep: WebhookEndpoint,
     row: WebhookDelivery,
     a: { durationMs: number; status?: number; error?: string; text?: string; retry?: boolean; retryAfter?: number | undefined },
-  ): void {
+  ): Promise<void> {
     const { deliveries, clock, options, log } = this.deps;
     const { status, text, retryAfter } = a;
     const at = clock.now();
     this.breakers.failure(ep.id, at);
     const why = a.error ?? `HTTP ${status}`;
-    deliveries.recordAttempt({
+    await deliveries.recordAttempt({
       deliveryId: row.id,
       at,
       ...(status !== undefined && { statusCode: status }),
@@ -328,15 +341,15 @@ export class DeliveryWorker {
       error: why,
     });
     if (a.retry === false) {
-      deliveries.markDead(row.id, status, `answered ${why}; this format is retried only when no answer arrived`, at);
+      await deliveries.markDead(row.id, status, `answered ${why}; this format is retried only when no answer arrived`, at);
       return;
     }
     const next = at + Math.max(backoffMs(row.attempts + 1, options.retry, clock.random), Math.min(retryAfter ?? 0, options.retry.maxMs));
     if (next > row.giveUpAt) {
-      deliveries.markDead(row.id, status, `gave up after ${row.attempts + 1} attempts: ${why}`, at);
+      await deliveries.markDead(row.id, status, `gave up after ${row.attempts + 1} attempts: ${why}`, at);
       log.warn({ delivery: row.id, endpoint: ep.id, why }, 'webhook delivery dead-lettered');
     } else {
-      deliveries.markRetry(row.id, next, status, why, at);
+      await deliveries.markRetry(row.id, next, status, why, at);
     }
   }
 }

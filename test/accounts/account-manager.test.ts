@@ -180,7 +180,7 @@ describe('AccountManager: login ladder, sessions and events', () => {
         botPlugins: ['echo'],
         reloginDelayMs: 1000,
         // Runs inside the same transaction as the stored event: a webhook outbox row would go here.
-        eventWriters: [(e) => void writerEvents.push(e.type)],
+        eventWriters: [async (e) => void writerEvents.push(e.type)],
       });
     const m1 = mk();
     const bot = await m1.add('main');

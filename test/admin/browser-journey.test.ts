@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -202,7 +203,7 @@ describe('operator journey in Chromium', () => {
     assert.ok(delivery.headers['webhook-signature']);
     // The receiver has the request before the worker has the answer and marks the delivery; the page is rendered by the
     // server, so open it once the mark is there (was: wait, and on a time-out reload and wait again).
-    await eventually(() => stack.webhooks.listDeliveries().items.some((d) => d.status === 'delivered'), 15_000, 'the delivery marked delivered');
+    await waitUntil(async () => (await stack.webhooks.listDeliveries()).items.some((d) => d.status === 'delivered'), 15_000, 'the delivery marked delivered');
     await page.click('#endpoints a');
     await page.waitForSelector('#deliveries .status-delivered');
     await page.click('#webhook-test');

@@ -12,10 +12,9 @@ import { chromium } from 'playwright-core';
 import { Client, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { waitUntil } from '../helpers/wait.js';
-import { createUsersRepo } from '../../src/admin/users-repo.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const admins = (stack: ServerStack): number => createUsersRepo(stack.store.db, Date.now).count();
+const admins = (stack: ServerStack): Promise<number> => stack.store.adminUsers.count();
 const setupForm = { username: 'admin', password: 'a long password', confirm: 'a long password' };
 
 /** GET with a Host header of our choosing (fetch does not let a caller set Host). */
@@ -56,14 +55,14 @@ describe('first run: who may claim /setup', () => {
     assert.equal(none.status, 403);
     assert.match(none.text, /setup code is wrong/);
     assert.equal((await remote.post('/setup', { ...setupForm, code: code.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) })).status, 403);
-    assert.equal(admins(stack), 0, 'nobody became admin');
+    assert.equal(await admins(stack), 0, 'nobody became admin');
 
     // The link from the log pre-fills the code.
     const linked = await remote.get(`/setup?code=${code}`);
     assert.match(linked.text, new RegExp(`name="code" value="${code}"`));
     const claimed = await remote.post('/setup', { ...setupForm, code });
     assert.equal(claimed.status, 302);
-    assert.equal(admins(stack), 1);
+    assert.equal(await admins(stack), 1);
     await stack.close();
     stack = undefined;
   });
@@ -140,19 +139,19 @@ describe('password hashes', () => {
 
   it('new hashes use scrypt N = 2^17; a login with an older, cheaper hash replaces it', async () => {
     stack = await startServerStack({ env: { ADMIN_PASSWORD: 'the admin password' } });
-    const users = createUsersRepo(stack.store.db, Date.now);
-    await waitUntil(() => users.count() === 1, 10_000, 'the seeded admin');
-    assert.match(users.byName('admin')!.passwordHash, /^scrypt\$131072\$8\$1\$/);
+    const users = stack.store.adminUsers;
+    await waitUntil(async () => (await users.count()) === 1, 10_000, 'the seeded admin');
+    assert.match((await users.byName('admin'))!.passwordHash, /^scrypt\$131072\$8\$1\$/);
     // A hash as the previous release stored it (N = 2^14).
     const salt = randomBytes(16);
     const old = ['scrypt', 16384, 8, 1, salt.toString('base64'), scryptSync('an old password', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')].join(
       '$',
     );
-    users.create({ username: 'olduser', passwordHash: old, role: 'viewer' });
+    await users.create({ username: 'olduser', passwordHash: old, role: 'viewer' });
     const c = new Client(stack.url);
     await c.get('/login');
     assert.equal((await c.post('/login', { username: 'olduser', password: 'an old password' })).status, 302);
-    const now = users.byName('olduser')!.passwordHash;
+    const now = (await users.byName('olduser'))!.passwordHash;
     assert.match(now, /^scrypt\$131072\$8\$1\$/, 'rehashed at the new cost');
     const again = new Client(stack.url);
     await again.get('/login');

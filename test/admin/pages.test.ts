@@ -207,7 +207,7 @@ describe('admin pages (createAdminApp)', () => {
     const page = await c.post('/webhooks', { url: 'http://127.0.0.1:9/hook', eventTypes: 'message.received', enabled: '1' });
     assert.equal(page.status, 200);
     assert.match(page.text, /id="new-secret">whsec_/);
-    const id = stack.webhooks.listEndpoints()[0]!.id;
+    const id = (await stack.webhooks.listEndpoints())[0]!.id;
     assert.equal((await c.post(`/webhooks/${id}/test`)).status, 302);
     const detail = await c.get(`/webhooks/${id}`);
     assert.match(detail.text, /webhook\.test/);

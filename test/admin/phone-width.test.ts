@@ -73,7 +73,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
     // A send WeChat refuses: it fails and shows in Logs with the account's name.
     await bot.send({ id: '@no-such-chat-0000' }, { type: 'text', text: 'nobody is there' }).catch(() => undefined);
     await waitUntil(async () => (await stack.store.outbound.list(account, { status: 'failed', limit: 5 })).length > 0, 20_000, 'a failed send');
-    webhookId = stack.webhooks.createEndpoint({ url: 'http://127.0.0.1:9/hook', eventTypes: ['message.received'] }).endpoint.id;
+    webhookId = (await stack.webhooks.createEndpoint({ url: 'http://127.0.0.1:9/hook', eventTypes: ['message.received'] })).endpoint.id;
   });
 
   it('the dashboard says which plugins are on, when the last sync succeeded, and keeps equal lines apart', async () => {

@@ -41,6 +41,18 @@ describe('every admin route refuses anonymous and CSRF-less requests', () => {
     assert.equal(new Set(keys).size, keys.length);
     for (const p of PUBLIC) assert.ok(keys.includes(p), `${p} is in the table`);
     for (const r of routes) assert.equal(r.access === 'public', PUBLIC.includes(`${r.method} ${r.path}`), `${r.method} ${r.path} access`);
+    // The @koa/router that serves the panel registers exactly this table, so walking it walks every route.
+    const served = stack.admin.router.stack.map((layer) => `${layer.methods.filter((m: string) => m !== 'HEAD').join(',')} ${String(layer.path)}`);
+    assert.deepEqual(served, keys);
+  });
+
+  it('the router keeps the panel’s matching: 404 for unknown paths, 405 for a known path with another method, trailing slash accepted, case kept', async () => {
+    assert.equal((await admin.get('/no-such-page')).status, 404);
+    assert.equal((await admin.post('/logs', { x: '1' })).status, 405);
+    assert.equal((await admin.get('/users/')).status, 200);
+    assert.equal((await admin.get('/USERS')).status, 404);
+    const head = await admin.request('HEAD', '/users');
+    assert.equal(head.status, 200);
   });
 
   it('anonymous: every non-public route redirects to login (pages) or answers 401/403', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { startHarness, until, type Harness } from './harness.js';
 import { Receiver } from '../webhook/receiver.js';
+import { withRawDb } from '../helpers/raw-db.js';
 
 describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
   let h: Harness;
@@ -30,16 +31,16 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
     assert.equal(none.status, 401);
     assert.equal(none.body.error.code, 'unauthorized');
     assert.equal((await h.call('GET', '/api/v1/accounts', { token: 'wrt_nope' })).status, 401);
-    const ro = h.tokens.create('reader', { readOnly: true });
+    const ro = await h.tokens.create('reader', { readOnly: true });
     assert.equal((await h.call('GET', '/api/v1/accounts', { token: ro.token })).status, 200);
     const w = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages`, { token: ro.token, body: { to: { name: friend.nickname }, text: 'x' } });
     assert.equal(w.status, 403);
     assert.equal(w.body.error.code, 'read_only_token');
-    h.tokens.revoke(ro.record.id);
+    await h.tokens.revoke(ro.record.id);
     assert.equal((await h.call('GET', '/api/v1/accounts', { token: ro.token })).status, 401);
-    assert.ok(h.tokens.get(ro.record.id)!.lastUsedAt);
+    assert.ok((await h.tokens.get(ro.record.id))!.lastUsedAt);
     // Tokens are stored hashed.
-    const rows = h.store.db.prepare('select hash from api_tokens').all() as { hash: string }[];
+    const rows = withRawDb(h.dataDir, (db) => db.prepare('select hash from api_tokens').all() as { hash: string }[]);
     assert.ok(rows.every((r) => r.hash !== ro.token && /^[0-9a-f]{64}$/.test(r.hash)));
     // Other paths are not the API's business.
     const other = await fetch(h.url + '/elsewhere');
@@ -99,7 +100,7 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
   });
 
   it('refuses bad sends with clear errors and writes nothing', async () => {
-    const count = () => (h.store.db.prepare('select count(*) as n from outbound').get() as { n: number }).n;
+    const count = () => withRawDb(h.dataDir, (db) => (db.prepare('select count(*) as n from outbound').get() as { n: number }).n);
     const n0 = count();
     const cases: [unknown, number, string][] = [
       [{ to: { name: 'Nobody Like This' }, text: 'x' }, 422, 'target_not_found'],
@@ -273,7 +274,7 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
     const receiver = new Receiver();
     await receiver.start();
     try {
-      const { endpoint } = h.webhooks.createEndpoint({ url: receiver.url, eventTypes: ['message.received'] });
+      const { endpoint } = await h.webhooks.createEndpoint({ url: receiver.url, eventTypes: ['message.received'] });
       await h.sb.control.sendMessage({ from: friend.nickname, type: 'image', text: '' });
       await until(() => receiver.log.some((r) => r.json.data?.type === 'image'), 15_000, 'the image webhook');
       const r = receiver.log.find((x) => x.json.data?.type === 'image')!;
@@ -285,7 +286,7 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
       const forged = new URL(link);
       forged.searchParams.set('exp', String(Number(forged.searchParams.get('exp')) + 1));
       assert.equal((await fetch(forged)).status, 403);
-      h.webhooks.deleteEndpoint(endpoint.id);
+      await h.webhooks.deleteEndpoint(endpoint.id);
     } finally {
       await receiver.stop();
     }

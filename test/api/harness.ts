@@ -17,7 +17,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { listen, type Listening } from '../../src/http/listen.js';
 import { createWebhookService, replySenderFor, type WebhookService } from '../../src/webhook/index.js';
-import { createApiMiddleware, createApiTokens, type ApiMiddleware, type ApiTokens } from '../../src/api/index.js';
+import { createApiMiddleware, type ApiMiddleware, type ApiTokens } from '../../src/api/index.js';
 import type { RateLimitOptions } from '../../src/api/index.js';
 import { FAST } from '../helpers/fast.js';
 import type { Transport } from '../../src/transport/transport.js';
@@ -37,6 +37,8 @@ export const greeter = definePlugin({
 export interface Harness {
   sb: RunningSandbox;
   store: Store;
+  /** The data folder (for a look at raw rows: test/helpers/raw-db.ts). */
+  dataDir: string;
   manager: AccountManager;
   bot: Bot;
   webhooks: WebhookService;
@@ -75,9 +77,8 @@ export async function startHarness(
   const http: Listening = await listen(app, '127.0.0.1', 0);
   const registry = o.registry ?? new PluginRegistry([greeter]);
   const late: { manager?: AccountManager } = {};
-  const webhooks = createWebhookService({
-    db: store.db,
-    box: store.box,
+  const webhooks = await createWebhookService({
+    store,
     log,
     publicUrl: http.url,
     allowPrivateUrls,
@@ -95,7 +96,7 @@ export async function startHarness(
     eventWriters: [webhooks.eventWriter],
   });
   late.manager = manager;
-  const tokens = createApiTokens(store.db);
+  const tokens = store.apiTokens;
   const config = { apiAllowPrivateUrls: allowPrivateUrls };
   const api = createApiMiddleware({
     manager,
@@ -115,10 +116,11 @@ export async function startHarness(
     if (Date.now() > end) throw new Error('the bot did not come online');
     await new Promise((r) => setTimeout(r, 20));
   }
-  const { token } = tokens.create('tests');
+  const { token } = await tokens.create('tests');
   return {
     sb,
     store,
+    dataDir,
     manager,
     bot,
     webhooks,

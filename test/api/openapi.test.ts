@@ -8,7 +8,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { listen, type Listening } from '../../src/http/listen.js';
 import { createWebhookService } from '../../src/webhook/index.js';
-import { createApiMiddleware, createApiTokens, type ApiMiddleware, type ApiManager } from '../../src/api/index.js';
+import { createApiMiddleware, type ApiMiddleware, type ApiManager } from '../../src/api/index.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import type { BotInfo } from '../../src/bot/types.js';
 
@@ -25,10 +25,10 @@ describe('openapi.json matches the router', () => {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-oa-'));
     store = openStore({ dataDir: dir });
     const log = silentLogger();
-    const webhooks = createWebhookService({ db: store.db, box: store.box, log, sendReply: async () => {} });
+    const webhooks = await createWebhookService({ store, log, sendReply: async () => {} });
     const manager: ApiManager = { list: (): BotInfo[] => [], get: () => undefined, plugins: () => undefined, timeline: async () => [] };
-    const tokens = createApiTokens(store.db);
-    token = tokens.create('t').token;
+    const tokens = store.apiTokens;
+    token = (await tokens.create('t')).token;
     api = createApiMiddleware({
       manager,
       registry: new PluginRegistry([]),

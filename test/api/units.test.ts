@@ -1,18 +1,9 @@
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RateLimiter } from '../../src/api/rate-limit.js';
-import { createIdempotencyStore } from '../../src/api/idempotency.js';
-import { createApiTokens } from '../../src/api/tokens-repo.js';
-import { openDatabase } from '../../src/store/index.js';
 import { isPrivateAddress, checkUrl, guardedLookup } from '../../src/util/outbound-guard.js';
 import { backoffMs, CircuitBreakers } from '../../src/webhook/breaker.js';
 import { parseReply } from '../../src/webhook/reply.js';
-
-const dir = mkdtempSync(join(tmpdir(), 'weiroto-api-u-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('RateLimiter.take(key)', () => {
   it('allows a burst, then refills at the set rate, per key', () => {
@@ -26,44 +17,6 @@ describe('RateLimiter.take(key)', () => {
     assert.equal(rl.take('a'), 500);
     t = 1000;
     assert.equal(rl.take('a'), 0);
-  });
-});
-
-describe('createIdempotencyStore()', () => {
-  it('claims, replays, refuses another request, reports running, and forgets after the TTL', () => {
-    let t = 1000;
-    const db = openDatabase(mkdtempSync(join(dir, 'i-')));
-    const s = createIdempotencyStore(db, () => t, { ttlMs: 10_000, staleMs: 500 });
-    assert.deepEqual(s.begin('tok', 'k', 'h1'), { kind: 'new' });
-    assert.deepEqual(s.begin('tok', 'k', 'h1'), { kind: 'running' });
-    assert.deepEqual(s.begin('tok', 'k', 'h2'), { kind: 'mismatch' });
-    assert.deepEqual(s.begin('other', 'k', 'h2'), { kind: 'new' }, 'keys are per token');
-    s.finish('tok', 'k', { status: 202, body: { id: 'x' } });
-    assert.deepEqual(s.begin('tok', 'k', 'h1'), { kind: 'replay', answer: { status: 202, body: { id: 'x' } } });
-    // A claim left by a crash is taken over once stale.
-    t += 600;
-    assert.deepEqual(s.begin('other', 'k', 'h2'), { kind: 'new' });
-    t += 20_000;
-    assert.deepEqual(s.begin('tok', 'k', 'h9'), { kind: 'new' });
-    db.close();
-  });
-});
-
-describe('createApiTokens()', () => {
-  it('ensureToken makes API_TOKEN valid once; a revoke is final', () => {
-    const db = openDatabase(mkdtempSync(join(dir, 't-')));
-    const tokens = createApiTokens(db);
-    const a = tokens.ensureToken('config-token-0123456789');
-    const b = tokens.ensureToken('config-token-0123456789');
-    assert.equal(a.id, b.id);
-    assert.equal(a.source, 'config');
-    assert.equal(tokens.list().length, 1);
-    tokens.revoke(a.id);
-    assert.equal(tokens.verify('config-token-0123456789'), undefined);
-    assert.ok(tokens.ensureToken('config-token-0123456789').revokedAt, 'ensureToken reports the revocation');
-    assert.equal(tokens.verify('config-token-0123456789'), undefined, 'and does not undo it');
-    assert.throws(() => tokens.create('  '), /name/);
-    db.close();
   });
 });
 

@@ -15,6 +15,7 @@ import { silentLogger } from '../../src/logger.js';
 import { spawnChild } from '../helpers/child.js';
 import { FAST } from '../helpers/fast.js';
 import { waitUntil } from '../helpers/wait.js';
+import { withRawDb } from '../helpers/raw-db.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -65,7 +66,7 @@ async function crashWhileSending(
     await manager.startAll();
     const bot = manager.get(manager.list()[0]!.id)!;
     const row = (): Record<string, unknown> =>
-      store.db.prepare('select status, wechat_id, handed_at from outbound where text = ?').get(text) as Record<string, unknown>;
+      withRawDb(dataDir, (db) => db.prepare('select status, wechat_id, handed_at from outbound where text = ?').get(text) as Record<string, unknown>);
     assert.ok(row().handed_at, 'recorded as handed to WeChat before the call');
     await waitUntil(() => row().status === 'sent', 20_000, 'the row to be settled after the restart');
     await bot.queue.idle();

@@ -45,7 +45,7 @@ describe('operations endpoints', () => {
     assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Bearer/);
     assert.doesNotMatch(await anonymous.text(), /weiroto_/);
     assert.equal((await fetch(stack.url + '/metrics', { headers: { authorization: 'Bearer wrt_wrong' } })).status, 401);
-    const { token } = stack.server.tokens.create('prometheus', { readOnly: true });
+    const { token } = await stack.server.tokens.create('prometheus', { readOnly: true });
     const res = await fetch(stack.url + '/metrics', { headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);

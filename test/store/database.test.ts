@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, statSync, chmodSync, existsSync, copyFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, openStore, migrate, readMigrations, StoreError, DATABASE_FILE } from '../../src/store/index.js';
+import { openStore, readMigrations, StoreError, DATABASE_FILE } from '../../src/store/index.js';
+import { openDatabase, migrate } from '../../src/store/database.js';
 import { packageRoot } from '../../src/util/paths.js';
+import { withRawDb } from '../helpers/raw-db.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'weiroto-db-'));
 
@@ -114,7 +116,7 @@ describe('openDatabase(dataDir)', () => {
     const dir = tmp();
     const store = openStore({ dataDir: dir });
     await store.accounts.create({ name: 'a' });
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    withRawDb(dir, (db) => db.pragma('wal_checkpoint(TRUNCATE)'));
     store.close();
     const file = join(dir, DATABASE_FILE);
     const bytes = readFileSync(file);
@@ -143,7 +145,7 @@ describe('store repositories', () => {
     await store.sessions.save(a.id, { skey: '@crypt_secret', cookies: { wxsid: 'x' } });
     await store.kv.set('plugin:ai:' + a.id, 'memory', { turns: 2 });
     await store.audit.record({ actor: 'admin', action: 'account.add', target: a.id });
-    const raw = store.db.prepare('select sealed from sessions').get() as { sealed: string };
+    const raw = withRawDb(dir, (db) => db.prepare('select sealed from sessions').get() as { sealed: string });
     assert.ok(!raw.sealed.includes('crypt_secret'));
     store.close();
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, openStore } from '../../src/store/index.js';
+import { openDatabase } from '../../src/store/database.js';
 import { LIKE_WINDOW, createMessagesRepo, type MessagesTable } from '../../src/store/messages-repo.js';
 import { packageRoot } from '../../src/util/paths.js';
 import type { Message } from '../../src/transport/model.js';
@@ -36,16 +36,16 @@ function searchAll(repo: MessagesTable, account: string, text: string, limit = 5
 describe('message search (FTS5 trigram)', () => {
   it("better-sqlite3's SQLite has FTS5 and the trigram tokenizer (3.34 or later)", () => {
     const dir = tmp();
-    const store = openStore({ dataDir: dir });
+    const sqlite = openDatabase(dir);
     try {
-      const options = (store.db.pragma('compile_options') as { compile_options: string }[]).map((o) => o.compile_options);
+      const options = (sqlite.pragma('compile_options') as { compile_options: string }[]).map((o) => o.compile_options);
       assert.ok(options.includes('ENABLE_FTS5'), options.join(', '));
-      const [major, minor] = (store.db.prepare('select sqlite_version() as v').get() as { v: string }).v.split('.').map(Number);
+      const [major, minor] = (sqlite.prepare('select sqlite_version() as v').get() as { v: string }).v.split('.').map(Number);
       assert.ok(major! > 3 || (major === 3 && minor! >= 34), 'trigram needs SQLite 3.34');
-      const tokenizer = store.db.prepare("select sql from sqlite_master where name = 'messages_fts'").get() as { sql: string };
+      const tokenizer = sqlite.prepare("select sql from sqlite_master where name = 'messages_fts'").get() as { sql: string };
       assert.match(tokenizer.sql, /tokenize = 'trigram'/);
     } finally {
-      store.close();
+      sqlite.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -65,9 +65,9 @@ describe('message search (FTS5 trigram)', () => {
     ins.run('late', '明天下午三点开会', 3000);
     ins.run('early', 'Order number 42 shipped', 1000);
     db.close();
-    const store = openStore({ dataDir: dir });
+    const sqlite = openDatabase(dir);
     // The SQLite table itself (synchronous), as the store's asynchronous repository serves it.
-    const messages = createMessagesRepo(store.db);
+    const messages = createMessagesRepo(sqlite);
     try {
       assert.deepEqual(
         messages.list('a', { text: '下午三点' }).items.map((m) => m.id),
@@ -87,24 +87,24 @@ describe('message search (FTS5 trigram)', () => {
         messages.list('a', { text: '来的消' }).items.map((m) => m.id),
         ['m3'],
       );
-      store.db.prepare("update messages set text = 'changed text' where id = 'm3'").run();
+      sqlite.prepare("update messages set text = 'changed text' where id = 'm3'").run();
       assert.equal(messages.list('a', { text: '来的消' }).items.length, 0, 'the index follows a text change');
       assert.equal(messages.list('a', { text: 'ged tex' }).items.length, 1);
-      store.db.prepare("delete from messages where id = 'm3'").run();
+      sqlite.prepare("delete from messages where id = 'm3'").run();
       assert.equal(messages.list('a', { text: 'ged tex' }).items.length, 0, 'and a delete');
       // Throws SQLITE_CORRUPT_VTAB when the index and the table disagree.
-      store.db.prepare("insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)").run();
+      sqlite.prepare("insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)").run();
     } finally {
-      store.close();
+      sqlite.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('finds substrings of any length, quotes and LIKE wildcards taken literally, other accounts and chats kept apart', () => {
     const dir = tmp();
-    const store = openStore({ dataDir: dir });
+    const sqlite = openDatabase(dir);
     // The SQLite table itself (synchronous), as the store's asynchronous repository serves it.
-    const messages = createMessagesRepo(store.db);
+    const messages = createMessagesRepo(sqlite);
     try {
       const texts = ['今天天气很好', '天气预报说明天下雨', 'say "hi" to 100% of them', 'a_b', '好', 'nothing here'];
       texts.forEach((t, i) => messages.insert('a', message(i, t)));
@@ -121,20 +121,20 @@ describe('message search (FTS5 trigram)', () => {
       assert.deepEqual(ids('天气很坏'), []);
       assert.deepEqual(messages.list('a', { text: '天气', chatId: '@other' }).items, []);
     } finally {
-      store.close();
+      sqlite.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('a short search reads bounded windows per call and, following next, still finds every match exactly once', () => {
     const dir = tmp();
-    const store = openStore({ dataDir: dir });
+    const sqlite = openDatabase(dir);
     // The SQLite table itself (synchronous), as the store's asynchronous repository serves it.
-    const messages = createMessagesRepo(store.db);
+    const messages = createMessagesRepo(sqlite);
     try {
       const total = LIKE_WINDOW * 3 + 123;
       const wanted = new Set<string>();
-      store.db.transaction(() => {
+      sqlite.transaction(() => {
         for (let i = 0; i < total; i++) {
           const hit = i % 997 === 0;
           if (hit) wanted.add(`m${i}`);
@@ -142,7 +142,7 @@ describe('message search (FTS5 trigram)', () => {
         }
       })();
       // No time budget: each call reads exactly one window, so the page counts are known.
-      const oneWindow = createMessagesRepo(store.db, { searchBudgetMs: 0 });
+      const oneWindow = createMessagesRepo(sqlite, { searchBudgetMs: 0 });
       const short = searchAll(oneWindow, 'a', '龙', 20);
       assert.equal(short.pages, Math.ceil(total / LIKE_WINDOW), 'one LIKE window per call');
       assert.equal(new Set(short.ids).size, short.ids.length, 'no repeats');
@@ -156,7 +156,7 @@ describe('message search (FTS5 trigram)', () => {
         assert.deepEqual(walk.ids, short.ids, text);
       }
     } finally {
-      store.close();
+      sqlite.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

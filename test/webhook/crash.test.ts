@@ -55,21 +55,24 @@ describe('webhook outbox across kill -9', () => {
 
   it('a receiver down for a while then back, with the delivering process SIGKILLed midway, gets every event once per id, in order per chat', async () => {
     // This process writes events the way the bot does (inside a transaction); children deliver.
-    const writer = createWebhookService({ db: store.db, box: store.box, log: silentLogger(), sendReply: async () => {} });
-    const { secret } = writer.createEndpoint({ url: receiver.url });
+    const writer = await createWebhookService({ store, log: silentLogger(), sendReply: async () => {} });
+    const { secret } = await writer.createEndpoint({ url: receiver.url });
     const chats = ['c0', 'c1', 'c2', 'c3', 'c4'];
     const N = 200;
-    const write = (i: number): void =>
-      store.db.transaction(() =>
-        writer.eventWriter({
-          type: 'message.received',
-          account: 'a1',
-          chatId: chats[i % chats.length]!,
-          at: Date.now(),
-          data: { id: `m${i}`, chatId: chats[i % chats.length], seq: i, text: `n${i}` },
-        }),
-      )();
-    for (let i = 0; i < N / 2; i++) write(i);
+    const write = (i: number): Promise<void> =>
+      store.transaction((tx) =>
+        writer.eventWriter(
+          {
+            type: 'message.received',
+            account: 'a1',
+            chatId: chats[i % chats.length]!,
+            at: Date.now(),
+            data: { id: `m${i}`, chatId: chats[i % chats.length], seq: i, text: `n${i}` },
+          },
+          tx,
+        ),
+      );
+    for (let i = 0; i < N / 2; i++) await write(i);
 
     // Phase 1: the receiver is up but answers 503, then is gone (connection refused).
     receiver.answer = () => ({ status: 503 });
@@ -81,7 +84,7 @@ describe('webhook outbox across kill -9', () => {
     // Phase 2: it comes back slowly; kill -9 the deliverer while requests are in flight.
     receiver.answer = () => ({ status: 200, delayMs: 5 });
     await receiver.start();
-    for (let i = N / 2; i < N; i++) write(i);
+    for (let i = N / 2; i < N; i++) await write(i);
     await receiver.waitFor(() => receiver.log.length >= 60, 20_000);
     first.kill('SIGKILL');
     await killed(first);
@@ -111,7 +114,7 @@ describe('webhook outbox across kill -9', () => {
     // Every accepted request verifies with the endpoint's secret.
     const wh = new Webhook(secret);
     for (const r of receiver.log) wh.verify(r.body, { 'webhook-id': r.id, 'webhook-timestamp': r.timestamp, 'webhook-signature': r.signature });
-    const counts = writer.listEndpoints()[0]!.counts;
+    const counts = (await writer.listEndpoints())[0]!.counts;
     assert.equal(counts.delivered, N);
     assert.equal(counts.pending + counts.delivering + counts.dead, 0);
     // Duplicates (at-least-once) are possible only for requests cut by the kill: at most the in-flight window.

@@ -47,7 +47,7 @@ describe('webhook service', () => {
   let receiver: Receiver;
   let service: WebhookService;
   let replies: { account: string; chatId: string; content: unknown; options: unknown }[];
-  let makeService: (extra?: Partial<Parameters<typeof createWebhookService>[0]>) => WebhookService;
+  let makeService: (extra?: Partial<Parameters<typeof createWebhookService>[0]>) => Promise<WebhookService>;
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-wh-'));
@@ -64,8 +64,7 @@ describe('webhook service', () => {
     };
     makeService = (extra = {}) =>
       createWebhookService({
-        db: store.db,
-        box: store.box,
+        store,
         log: silentLogger(),
         publicUrl: 'http://127.0.0.1:9',
         allowPrivateUrls: true,
@@ -73,7 +72,7 @@ describe('webhook service', () => {
         worker: fast,
         ...extra,
       });
-    service = makeService();
+    service = await makeService();
   });
   afterEach(async () => {
     await service.stop();
@@ -81,14 +80,15 @@ describe('webhook service', () => {
     store.close();
   });
 
-  const write = (e: BotEvent): void => store.db.transaction(() => service.eventWriter(e))();
+  /** Journal one event as the bot does: the writer runs inside a store transaction. */
+  const write = (e: BotEvent): Promise<void> => store.transaction((tx) => service.eventWriter(e, tx));
 
   it('signs every delivery so that the standardwebhooks package verifies it, with the documented body', async () => {
-    const { secret, endpoint } = service.createEndpoint({ url: receiver.url });
+    const { secret, endpoint } = await service.createEndpoint({ url: receiver.url });
     assert.match(secret, /^whsec_[A-Za-z0-9+/]+=*$/);
     assert.ok(Buffer.from(secret.slice(6), 'base64').length >= 24);
     service.start();
-    write(msg('a1', 'c1', 1, 'hello'));
+    await write(msg('a1', 'c1', 1, 'hello'));
     await receiver.waitFor(() => receiver.log.length === 1);
     const r = receiver.log[0]!;
     const wh = new Webhook(secret);
@@ -107,10 +107,10 @@ describe('webhook service', () => {
       }),
     );
     // The attempt is logged with its status and answer.
-    await until(() => service.listDeliveries().items[0]?.status === 'delivered');
-    const page = service.listDeliveries({ endpointId: endpoint.id });
+    await until(async () => (await service.listDeliveries()).items[0]?.status === 'delivered');
+    const page = await service.listDeliveries({ endpointId: endpoint.id });
     assert.equal(page.items.length, 1);
-    const d = service.getDelivery(page.items[0]!.id)!;
+    const d = (await service.getDelivery(page.items[0]!.id))!;
     assert.equal(d.status, 'delivered');
     assert.equal(d.attemptLog.length, 1);
     assert.equal(d.attemptLog[0]!.statusCode, 200);
@@ -119,30 +119,30 @@ describe('webhook service', () => {
 
   it('an endpoint registered through the API that points inward is refused at every delivery, one from the panel is not', async () => {
     await service.stop();
-    service = makeService({ allowPrivateUrls: false });
-    const api = service.createEndpoint({ url: receiver.url, chats: ['c-api'] }, { source: 'api' }).endpoint;
-    const panel = service.createEndpoint({ url: receiver.url, chats: ['c-panel'] }, { source: 'panel' }).endpoint;
+    service = await makeService({ allowPrivateUrls: false });
+    const api = (await service.createEndpoint({ url: receiver.url, chats: ['c-api'] }, { source: 'api' })).endpoint;
+    const panel = (await service.createEndpoint({ url: receiver.url, chats: ['c-panel'] }, { source: 'panel' })).endpoint;
     service.start();
-    write(msg('a1', 'c-api', 1));
-    write(msg('a1', 'c-panel', 1));
+    await write(msg('a1', 'c-api', 1));
+    await write(msg('a1', 'c-panel', 1));
     await receiver.waitFor(() => receiver.log.length === 1);
-    await until(() => (service.listDeliveries({ endpointId: api.id }).items[0]?.attempts ?? 0) >= 1);
-    const refused = service.getDelivery(service.listDeliveries({ endpointId: api.id }).items[0]!.id)!;
+    await until(async () => ((await service.listDeliveries({ endpointId: api.id })).items[0]?.attempts ?? 0) >= 1);
+    const refused = (await service.getDelivery((await service.listDeliveries({ endpointId: api.id })).items[0]!.id))!;
     assert.notEqual(refused.status, 'delivered');
     assert.match(refused.attemptLog[0]!.error ?? '', /private or loopback address; refused/);
     // The receiver answers before the worker records the delivery: wait for the record, not the request.
-    await until(() => service.listDeliveries({ endpointId: panel.id }).items[0]?.status === 'delivered');
+    await until(async () => (await service.listDeliveries({ endpointId: panel.id })).items[0]?.status === 'delivered');
     // The API endpoint's attempt was refused before any connection was made, so the one request seen is the panel's.
     assert.equal(receiver.log.length, 1, 'only the panel endpoint was reached');
   });
 
   it('a receiver that answers 503 and then refuses connections gets every event once per webhook-id, in order per chat', async () => {
-    service.createEndpoint({ url: receiver.url });
+    await service.createEndpoint({ url: receiver.url });
     let down = true;
     receiver.answer = () => (down ? { status: 503, body: 'maintenance' } : { status: 200 });
     service.start();
     const chats = ['c1', 'c2', 'c3'];
-    for (let i = 0; i < 30; i++) write(msg('a1', chats[i % 3]!, i));
+    for (let i = 0; i < 30; i++) await write(msg('a1', chats[i % 3]!, i));
     await receiver.waitFor(() => receiver.all.length >= 3);
     await receiver.stop(); // connection refused for a while
     await new Promise((r) => setTimeout(r, 300));
@@ -162,18 +162,18 @@ describe('webhook service', () => {
       assert.equal(order.length, 10);
     }
     // Failed attempts were logged before the success.
-    const failed = service.listDeliveries({ limit: 200 }).items.filter((d) => d.attempts > 1);
+    const failed = (await service.listDeliveries({ limit: 200 })).items.filter((d) => d.attempts > 1);
     assert.ok(failed.length > 0);
-    assert.ok(service.attempts(failed[0]!.id).some((a) => a.statusCode === 503 || /ECONNREFUSED|fetch failed/.test(a.error ?? '')));
+    assert.ok((await service.attempts(failed[0]!.id)).some((a) => a.statusCode === 503 || /ECONNREFUSED|fetch failed/.test(a.error ?? '')));
   });
 
   it('a failing head blocks its own chat and no other', async () => {
-    service.createEndpoint({ url: receiver.url });
+    await service.createEndpoint({ url: receiver.url });
     receiver.answer = (r) => (r.json.data!.chatId === 'bad' ? { status: 500, body: 'boom' } : { status: 200 });
     service.start();
     for (let i = 0; i < 5; i++) {
-      write(msg('a1', 'bad', i));
-      write(msg('a1', 'good', i));
+      await write(msg('a1', 'bad', i));
+      await write(msg('a1', 'good', i));
     }
     await receiver.waitFor(() => receiver.unique().filter((r) => r.json.data!.chatId === 'good').length === 5);
     const badSeen = new Set(receiver.all.filter((r) => r.json.data!.chatId === 'bad').map((r) => r.json.data!.id));
@@ -189,27 +189,27 @@ describe('webhook service', () => {
 
   it('dead-letters after the give-up time and redelivers one or all dead deliveries with the same webhook-id', async () => {
     await service.stop();
-    service = makeService({ worker: { ...fast, retry: { baseMs: 20, maxMs: 40, maxAgeMs: 250 } } });
-    const { endpoint } = service.createEndpoint({ url: receiver.url });
+    service = await makeService({ worker: { ...fast, retry: { baseMs: 20, maxMs: 40, maxAgeMs: 250 } } });
+    const { endpoint } = await service.createEndpoint({ url: receiver.url });
     receiver.answer = () => ({ status: 500 });
     service.start();
-    write(msg('a1', 'c1', 1));
-    write(msg('a1', 'c2', 2));
+    await write(msg('a1', 'c1', 1));
+    await write(msg('a1', 'c2', 2));
     const deadline = Date.now() + 5000;
-    while (service.listDeliveries({ status: 'dead' }).items.length < 2) {
+    while ((await service.listDeliveries({ status: 'dead' })).items.length < 2) {
       assert.ok(Date.now() < deadline, 'deliveries did not dead-letter');
       await new Promise((r) => setTimeout(r, 20));
     }
-    const dead = service.listDeliveries({ status: 'dead' }).items;
+    const dead = (await service.listDeliveries({ status: 'dead' })).items;
     assert.match(dead[0]!.lastError ?? '', /gave up/);
     const firstIds = new Set(receiver.all.map((r) => r.id));
     receiver.answer = () => ({ status: 200 });
-    const one = service.redeliver(dead[0]!.id);
+    const one = await service.redeliver(dead[0]!.id);
     assert.equal(one.status, 'pending');
     await receiver.waitFor(() => receiver.log.length === 1);
     assert.equal(receiver.log[0]!.id, dead[0]!.webhookId);
-    assert.throws(() => service.redeliver(dead[0]!.id === one.id ? 999999 : one.id), /No delivery|only dead/);
-    assert.equal(service.redeliverDead(endpoint.id), 1);
+    await assert.rejects(() => service.redeliver(dead[0]!.id === one.id ? 999999 : one.id), /No delivery|only dead/);
+    assert.equal(await service.redeliverDead(endpoint.id), 1);
     await receiver.waitFor(() => receiver.log.length === 2);
     assert.ok(
       receiver.log.every((r) => firstIds.has(r.id)),
@@ -218,27 +218,27 @@ describe('webhook service', () => {
   });
 
   it('opens the circuit after repeated failures: fewer attempts while the receiver is down', async () => {
-    service.createEndpoint({ url: receiver.url });
+    await service.createEndpoint({ url: receiver.url });
     receiver.answer = () => ({ status: 500 });
     service.start();
-    for (let i = 0; i < 8; i++) write(msg('a1', `c${i}`, i));
+    for (let i = 0; i < 8; i++) await write(msg('a1', `c${i}`, i));
     // Wait for the breaker to open however slow the machine is (a fixed 400 ms sleep assumed three failures by then).
     // Without the breaker, 8 chats keep retrying every 20-150 ms; once it is open only a probe per cool-down gets through.
-    await until(() => service.listEndpoints()[0]!.breaker !== 'closed', 10_000, 'the breaker to open');
+    await until(async () => (await service.listEndpoints())[0]!.breaker !== 'closed', 10_000, 'the breaker to open');
     assert.ok(receiver.all.length < 40, `too many attempts: ${receiver.all.length}`);
     receiver.answer = () => ({ status: 200 });
     await receiver.waitFor(() => receiver.unique().length === 8, 10_000);
-    assert.equal(service.listEndpoints()[0]!.breaker, 'closed');
+    assert.equal((await service.listEndpoints())[0]!.breaker, 'closed');
   });
 
   it('sends a reply found in a 2xx answer back to the chat, once per webhook-id', async () => {
-    service.createEndpoint({ url: receiver.url });
+    await service.createEndpoint({ url: receiver.url });
     receiver.answer = (r) =>
       r.json.data!.text === 'img'
         ? { status: 200, body: JSON.stringify({ reply: { type: 'image', url: `http://127.0.0.1:${receiver.port}/pic.png` } }) }
         : { status: 200, body: JSON.stringify({ reply: { text: `re: ${String(r.json.data!.text)}` } }) };
     service.start();
-    write(msg('a1', 'c1', 1, 'ping'));
+    await write(msg('a1', 'c1', 1, 'ping'));
     await receiver.waitFor(() => replies.length === 1);
     assert.equal(replies[0]!.account, 'a1');
     assert.equal(replies[0]!.chatId, 'c1');
@@ -248,7 +248,7 @@ describe('webhook service', () => {
     assert.equal(opts.replyTo, 'c1-1');
     assert.match(opts.idempotencyKey, /^webhook:ep_\w+:msg_/);
     // An image reply is fetched (the receiver serves the "image" too: it answers JSON for any POST, and GET returns the same body).
-    write(msg('a1', 'c2', 2, 'img'));
+    await write(msg('a1', 'c2', 2, 'img'));
     await receiver.waitFor(() => replies.length === 2);
     const img = replies[1]!.content as { type: string; file: { name: string; data: Buffer } };
     assert.equal(img.type, 'image');
@@ -257,107 +257,107 @@ describe('webhook service', () => {
   });
 
   it('records a malformed reply in the attempt log and still counts the delivery as delivered', async () => {
-    service.createEndpoint({ url: receiver.url });
+    await service.createEndpoint({ url: receiver.url });
     receiver.answer = () => ({ status: 200, body: '{"reply": {"type": "sticker"}}' });
     service.start();
-    write(msg('a1', 'c1', 1));
+    await write(msg('a1', 'c1', 1));
     await receiver.waitFor(() => receiver.log.length === 1);
-    await until(() => service.listDeliveries().items[0]?.status === 'delivered');
-    const d = service.listDeliveries().items[0]!;
+    await until(async () => (await service.listDeliveries()).items[0]?.status === 'delivered');
+    const d = (await service.listDeliveries()).items[0]!;
     assert.equal(d.status, 'delivered');
-    assert.match(service.attempts(d.id)[0]!.error ?? '', /reply ignored: reply.type/);
+    assert.match((await service.attempts(d.id))[0]!.error ?? '', /reply ignored: reply.type/);
     assert.equal(replies.length, 0);
   });
 
-  it('filters by event type, account, chat, keyword, self messages and the enabled flag', () => {
-    const mk = (f: Record<string, unknown>) => service.createEndpoint({ url: receiver.url, ...f }).endpoint.id;
-    const all = mk({});
-    const types = mk({ eventTypes: ['friend.request'] });
-    const acct = mk({ accounts: ['a2'] });
-    const chat = mk({ chats: ['c9'] });
-    const kw = mk({ keywords: ['HELP'] });
-    const self = mk({ includeSelf: true });
-    const off = mk({ enabled: false });
-    write(msg('a1', 'c1', 1, 'please help me'));
-    write(msg('a2', 'c9', 2, 'nothing'));
-    write({ type: 'friend.request', account: 'a1', at: Date.now(), data: { name: 'x' } });
+  it('filters by event type, account, chat, keyword, self messages and the enabled flag', async () => {
+    const mk = async (f: Record<string, unknown>) => (await service.createEndpoint({ url: receiver.url, ...f })).endpoint.id;
+    const all = await mk({});
+    const types = await mk({ eventTypes: ['friend.request'] });
+    const acct = await mk({ accounts: ['a2'] });
+    const chat = await mk({ chats: ['c9'] });
+    const kw = await mk({ keywords: ['HELP'] });
+    const self = await mk({ includeSelf: true });
+    const off = await mk({ enabled: false });
+    await write(msg('a1', 'c1', 1, 'please help me'));
+    await write(msg('a2', 'c9', 2, 'nothing'));
+    await write({ type: 'friend.request', account: 'a1', at: Date.now(), data: { name: 'x' } });
     const selfMsg = msg('a1', 'c1', 3, 'mine');
     (selfMsg.data as { isSelf: boolean }).isSelf = true;
-    write(selfMsg);
-    const count = (id: string) => service.listDeliveries({ endpointId: id }).items.length;
-    assert.equal(count(all), 3);
-    assert.equal(count(types), 1);
-    assert.equal(count(acct), 1);
-    assert.equal(count(chat), 1);
-    assert.equal(count(kw), 1);
-    assert.equal(count(self), 4);
-    assert.equal(count(off), 0);
+    await write(selfMsg);
+    const count = async (id: string) => (await service.listDeliveries({ endpointId: id })).items.length;
+    assert.equal(await count(all), 3);
+    assert.equal(await count(types), 1);
+    assert.equal(await count(acct), 1);
+    assert.equal(await count(chat), 1);
+    assert.equal(await count(kw), 1);
+    assert.equal(await count(self), 4);
+    assert.equal(await count(off), 0);
   });
 
-  it('a chats filter matches a chat by name or stable id as well as by id, so it outlives a re-login', () => {
-    const mk = (chats: string[]) => service.createEndpoint({ url: receiver.url, chats }).endpoint.id;
-    const byName = mk([' family ']);
-    const byStable = mk(['wxid_fam']);
-    const byOldId = mk(['@old-session-id']);
+  it('a chats filter matches a chat by name or stable id as well as by id, so it outlives a re-login', async () => {
+    const mk = async (chats: string[]) => (await service.createEndpoint({ url: receiver.url, chats })).endpoint.id;
+    const byName = await mk([' family ']);
+    const byStable = await mk(['wxid_fam']);
+    const byOldId = await mk(['@old-session-id']);
     // The same group in two login sessions: the id changes, its name and stable id do not.
     for (const [n, id] of [
       [1, '@old-session-id'],
       [2, '@new-session-id'],
     ] as const) {
-      write({ ...msg('a1', id, n), chat: { name: 'Family', stableId: 'wxid_fam' } });
+      await write({ ...msg('a1', id, n), chat: { name: 'Family', stableId: 'wxid_fam' } });
     }
-    write({ ...msg('a1', '@someone', 3), chat: { name: 'Bob' } });
-    const items = (id: string) => service.listDeliveries({ endpointId: id }).items;
-    assert.equal(items(byName).length, 2);
-    assert.equal(items(byStable).length, 2);
-    assert.equal(items(byOldId).length, 1);
+    await write({ ...msg('a1', '@someone', 3), chat: { name: 'Bob' } });
+    const items = async (id: string) => (await service.listDeliveries({ endpointId: id })).items;
+    assert.equal((await items(byName)).length, 2);
+    assert.equal((await items(byStable)).length, 2);
+    assert.equal((await items(byOldId)).length, 1);
   });
 
-  it('writes nothing when the caller transaction rolls back, and the same message twice gives one delivery', () => {
-    service.createEndpoint({ url: receiver.url });
-    assert.throws(() =>
-      store.db.transaction(() => {
-        service.eventWriter(msg('a1', 'c1', 1));
+  it('writes nothing when the caller transaction rolls back, and the same message twice gives one delivery', async () => {
+    await service.createEndpoint({ url: receiver.url });
+    await assert.rejects(() =>
+      store.transaction(async (tx) => {
+        await service.eventWriter(msg('a1', 'c1', 1), tx);
         throw new Error('rollback');
-      })(),
+      }),
     );
-    assert.equal(service.listDeliveries().items.length, 0);
-    write(msg('a1', 'c1', 1));
-    write(msg('a1', 'c1', 1));
-    assert.equal(service.listDeliveries().items.length, 1);
+    assert.equal((await service.listDeliveries()).items.length, 0);
+    await write(msg('a1', 'c1', 1));
+    await write(msg('a1', 'c1', 1));
+    assert.equal((await service.listDeliveries()).items.length, 1);
   });
 
   it('rotates a secret: during the overlap both secrets verify, after it only the new one', async () => {
-    const { endpoint, secret: old } = service.createEndpoint({ url: receiver.url });
-    const { secret: next, oldSecretUntil } = service.rotateSecret(endpoint.id, { overlapMs: 60_000 });
+    const { endpoint, secret: old } = await service.createEndpoint({ url: receiver.url });
+    const { secret: next, oldSecretUntil } = await service.rotateSecret(endpoint.id, { overlapMs: 60_000 });
     assert.ok(oldSecretUntil);
     assert.notEqual(next, old);
     service.start();
-    write(msg('a1', 'c1', 1));
+    await write(msg('a1', 'c1', 1));
     await receiver.waitFor(() => receiver.log.length === 1);
     const r = receiver.log[0]!;
     const h = { 'webhook-id': r.id, 'webhook-timestamp': r.timestamp, 'webhook-signature': r.signature };
     assert.equal(r.signature.split(' ').length, 2);
     new Webhook(old).verify(r.body, h);
     new Webhook(next).verify(r.body, h);
-    const { secret: third } = service.rotateSecret(endpoint.id, { overlapMs: 0 });
-    write(msg('a1', 'c1', 2));
+    const { secret: third } = await service.rotateSecret(endpoint.id, { overlapMs: 0 });
+    await write(msg('a1', 'c1', 2));
     await receiver.waitFor(() => receiver.log.length === 2);
     const r2 = receiver.log[1]!;
     const h2 = { 'webhook-id': r2.id, 'webhook-timestamp': r2.timestamp, 'webhook-signature': r2.signature };
     new Webhook(third).verify(r2.body, h2);
     assert.throws(() => new Webhook(next).verify(r2.body, h2));
-    assert.throws(() => service.rotateSecret(endpoint.id, { overlapMs: -1 }), /overlapMs/);
+    await assert.rejects(() => service.rotateSecret(endpoint.id, { overlapMs: -1 }), /overlapMs/);
   });
 
   it('ensures the endpoint from WEBHOOK_URL/WEBHOOK_SECRET once, and a test event reaches it', async () => {
-    const a = service.ensureEndpointFromConfig(receiver.url, 'a long shared passphrase');
-    const b = service.ensureEndpointFromConfig(receiver.url, 'a long shared passphrase');
+    const a = await service.ensureEndpointFromConfig(receiver.url, 'a long shared passphrase');
+    const b = await service.ensureEndpointFromConfig(receiver.url, 'a long shared passphrase');
     assert.equal(a.id, b.id);
-    assert.equal(service.listEndpoints().length, 1);
+    assert.equal((await service.listEndpoints()).length, 1);
     assert.equal(a.source, 'config');
     service.start();
-    const d = service.sendTest(a.id);
+    const d = await service.sendTest(a.id);
     await receiver.waitFor(() => receiver.log.length === 1);
     const r = receiver.log[0]!;
     assert.equal(r.json.type, 'webhook.test');
@@ -366,23 +366,23 @@ describe('webhook service', () => {
     new Webhook(secret).verify(r.body, { 'webhook-id': r.id, 'webhook-timestamp': r.timestamp, 'webhook-signature': r.signature });
   });
 
-  it('rejects bad endpoint input without writing anything', () => {
-    assert.throws(() => service.createEndpoint({ url: 'ftp://x' }), /url/);
-    assert.throws(() => service.createEndpoint({ url: receiver.url, eventTypes: ['nope'] }), /eventTypes/);
-    assert.throws(() => service.createEndpoint({ url: receiver.url, extra: 1 }), /extra|Unrecognized/i);
-    assert.equal(service.listEndpoints().length, 0);
-    const { endpoint } = service.createEndpoint({ url: receiver.url });
-    assert.throws(() => service.updateEndpoint(endpoint.id, { keywords: 'x' }), /keywords/);
-    assert.equal(service.getEndpoint(endpoint.id)!.keywords.length, 0);
-    assert.throws(() => service.updateEndpoint('ep_missing', {}), /No webhook endpoint/);
+  it('rejects bad endpoint input without writing anything', async () => {
+    await assert.rejects(() => service.createEndpoint({ url: 'ftp://x' }), /url/);
+    await assert.rejects(() => service.createEndpoint({ url: receiver.url, eventTypes: ['nope'] }), /eventTypes/);
+    await assert.rejects(() => service.createEndpoint({ url: receiver.url, extra: 1 }), /extra|Unrecognized/i);
+    assert.equal((await service.listEndpoints()).length, 0);
+    const { endpoint } = await service.createEndpoint({ url: receiver.url });
+    await assert.rejects(() => service.updateEndpoint(endpoint.id, { keywords: 'x' }), /keywords/);
+    assert.equal((await service.getEndpoint(endpoint.id))!.keywords.length, 0);
+    await assert.rejects(() => service.updateEndpoint('ep_missing', {}), /No webhook endpoint/);
   });
 
-  it('gives media messages a signed, expiring download link', () => {
-    service.createEndpoint({ url: receiver.url });
+  it('gives media messages a signed, expiring download link', async () => {
+    await service.createEndpoint({ url: receiver.url });
     const e = msg('a1', 'c1', 1);
     (e.data as Record<string, unknown>).media = { fileName: 'x.png', mimeType: 'image/png' };
-    write(e);
-    const d = service.getDelivery(service.listDeliveries().items[0]!.id)!;
+    await write(e);
+    const d = (await service.getDelivery((await service.listDeliveries()).items[0]!.id))!;
     const url = new URL((JSON.parse(d.body) as { data: { media: { url: string } } }).data.media.url);
     assert.equal(url.pathname, '/media/a1/c1-1');
     assert.equal(service.mediaLinks.verify('a1', 'c1-1', url.searchParams.get('exp')!, url.searchParams.get('sig')!), 'ok');

@@ -14,8 +14,8 @@ function safeNext(next: string): string {
 const USERNAME = /^[\p{L}\p{N}_.@-]{1,64}$/u;
 
 export function authRoutes(s: Services): RouteDef[] {
-  const startSession = (ctx: AdminContext, userId: number): void => {
-    const session = s.users.createSession(userId, s.sessionTtlMs);
+  const startSession = async (ctx: AdminContext, userId: number): Promise<void> => {
+    const session = await s.users.createSession(userId, s.sessionTtlMs);
     ctx.cookies.set(SESSION_COOKIE_NAME, s.signer.sign(session.id), {
       httpOnly: true,
       sameSite: 'lax',
@@ -36,8 +36,8 @@ export function authRoutes(s: Services): RouteDef[] {
       method: 'GET',
       path: '/setup',
       access: 'public',
-      handler: (ctx) => {
-        if (s.users.count() > 0) return ctx.redirect('/login');
+      handler: async (ctx) => {
+        if ((await s.users.count()) > 0) return ctx.redirect('/login');
         setupPage(ctx, undefined, 'admin');
       },
     },
@@ -47,7 +47,7 @@ export function authRoutes(s: Services): RouteDef[] {
       access: 'public',
       handler: async (ctx) => {
         const t = ctx.state.t;
-        if (s.users.count() > 0) fail(ctx, 403, t('setup.done'));
+        if ((await s.users.count()) > 0) fail(ctx, 403, t('setup.done'));
         const username = field(ctx, 'username').trim() || 'admin';
         if (!s.setupGate.admits(ctx, field(ctx, 'code').trim())) {
           ctx.status = 403;
@@ -62,12 +62,13 @@ export function authRoutes(s: Services): RouteDef[] {
           return setupPage(ctx, t(problem), username);
         }
         const hash = await hashPassword(password);
-        // Checked again after the slow hash: two first visitors must not both become admin.
-        if (s.users.count() > 0) fail(ctx, 403, t('setup.done'));
-        const user = s.users.create({ username, passwordHash: hash, role: 'admin' });
+        // Checked again after the slow hash, in the same store call as the insert: two first
+        // visitors must not both become admin.
+        const user = await s.users.createFirst({ username, passwordHash: hash, role: 'admin' });
+        if (!user) fail(ctx, 403, t('setup.done'));
         ctx.state.user = user;
         await audit(s, ctx, 'user.create', username, { role: 'admin', setup: true });
-        startSession(ctx, user.id);
+        await startSession(ctx, user.id);
         // The demo (or a data folder from before) may already hold an account: then there is nothing to add.
         back(ctx, '/accounts', s.deps.manager.list().length ? 'flash.welcomeAccounts' : 'flash.welcome');
       },
@@ -76,8 +77,8 @@ export function authRoutes(s: Services): RouteDef[] {
       method: 'GET',
       path: '/login',
       access: 'public',
-      handler: (ctx) => {
-        if (s.users.count() === 0) return ctx.redirect('/setup');
+      handler: async (ctx) => {
+        if ((await s.users.count()) === 0) return ctx.redirect('/setup');
         if (ctx.state.user) return ctx.redirect('/accounts');
         const next = typeof ctx.query.next === 'string' ? ctx.query.next : '/accounts';
         page(s, ctx, 'login', { title: ctx.state.t('login.title'), error: undefined, next: safeNext(next), username: '' });
@@ -100,7 +101,7 @@ export function authRoutes(s: Services): RouteDef[] {
           const error = attempt.scope === 'pair' ? t('login.tooMany', { minutes: Math.ceil(seconds / 60) }) : t('login.busy', { seconds });
           return page(s, ctx, 'login', { title: t('login.title'), error, next, username });
         }
-        const found = s.users.byName(username);
+        const found = await s.users.byName(username);
         const password = field(ctx, 'password');
         // The dummy hash keeps the timing of unknown users close to that of known ones.
         const ok = (await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH)) && !!found;
@@ -110,10 +111,10 @@ export function authRoutes(s: Services): RouteDef[] {
           ctx.status = 401;
           return page(s, ctx, 'login', { title: t('login.title'), error: t('login.wrong'), next, username });
         }
-        if (needsRehash(found.passwordHash)) s.users.setPassword(found.user.id, await hashPassword(password));
+        if (needsRehash(found.passwordHash)) await s.users.setPassword(found.user.id, await hashPassword(password));
         ctx.state.user = found.user;
         await audit(s, ctx, 'login', found.user.username, { ip: ctx.ip });
-        startSession(ctx, found.user.id);
+        await startSession(ctx, found.user.id);
         ctx.redirect(next);
       },
     },
@@ -123,7 +124,7 @@ export function authRoutes(s: Services): RouteDef[] {
       access: 'viewer',
       handler: async (ctx) => {
         const sid = s.signer.unsign(ctx.cookies.get(SESSION_COOKIE_NAME));
-        if (sid) s.users.endSession(sid);
+        if (sid) await s.users.endSession(sid);
         await audit(s, ctx, 'logout', ctx.state.user?.username);
         ctx.cookies.set(SESSION_COOKIE_NAME, '', { httpOnly: true, sameSite: 'lax', secure: s.secureCookies || ctx.secure, maxAge: 0, overwrite: true });
         ctx.redirect('/login');
@@ -137,7 +138,7 @@ export function authRoutes(s: Services): RouteDef[] {
         const lang = field(ctx, 'lang');
         if (!isLocale(lang)) fail(ctx, 400, ctx.state.t('error.badLanguage'));
         if (ctx.state.user) {
-          s.users.setLocale(ctx.state.user.id, lang);
+          await s.users.setLocale(ctx.state.user.id, lang);
           await audit(s, ctx, 'user.locale', ctx.state.user.username, { locale: lang });
         }
         ctx.state.locale = pickLocale(lang, undefined);

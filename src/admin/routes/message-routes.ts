@@ -4,7 +4,7 @@
  * messages kept and marked, a send box (text or file), and each message's decision trace.
  */
 import type { AdminBot } from '../deps.js';
-import type { RecentChat } from '../../store/messages-repo.js';
+import type { RecentChat } from '../../store/index.js';
 import { chatNameIn } from '../../bot/directory.js';
 import { fail, type AdminContext, type RouteDef } from '../router.js';
 import { resolveRecipient, searchRecipients, type RecipientSource } from '../recipients.js';

@@ -1,21 +1,23 @@
 /** Panel users (admins only): list, create with a role, change a role, reset a password, delete. */
 import { hashPassword, passwordProblem } from '../passwords.js';
 import { fail, type AdminContext, type RouteDef } from '../router.js';
-import { ROLES, type Role } from '../users-repo.js';
+import { ROLES, type Role } from '../user-record.js';
 import { audit, back, field, page, type Services } from '../services.js';
 
 const USERNAME = /^[\p{L}\p{N}_.@-]{1,64}$/u;
 
 export function userRoutes(s: Services): RouteDef[] {
-  const list = (ctx: AdminContext, error?: string): void =>
-    page(s, ctx, 'users', { title: ctx.state.t('users.title'), users: s.users.list(), roles: ROLES, error });
-  const target = (ctx: AdminContext): number => {
+  const list = async (ctx: AdminContext, error?: string): Promise<void> =>
+    page(s, ctx, 'users', { title: ctx.state.t('users.title'), users: await s.users.list(), roles: ROLES, error });
+  /** The user the route names, with their name (404 when there is none). */
+  const target = async (ctx: AdminContext): Promise<{ id: number; username: string }> => {
     const id = Number(ctx.state.params.uid);
-    if (!s.users.get(id)) fail(ctx, 404, ctx.state.t('error.noUser'));
-    return id;
+    const user = await s.users.get(id);
+    if (!user) fail(ctx, 404, ctx.state.t('error.noUser'));
+    return user;
   };
-  const lastAdmin = (id: number): boolean => {
-    const admins = s.users.list().filter((u) => u.role === 'admin');
+  const lastAdmin = async (id: number): Promise<boolean> => {
+    const admins = (await s.users.list()).filter((u) => u.role === 'admin');
     return admins.length === 1 && admins[0]!.id === id;
   };
   return [
@@ -33,14 +35,14 @@ export function userRoutes(s: Services): RouteDef[] {
           ? 'user.badName'
           : !ROLES.includes(role)
             ? 'user.badRole'
-            : s.users.byName(username)
+            : (await s.users.byName(username))
               ? 'user.exists'
               : passwordProblem(password);
         if (problem) {
           ctx.status = 422;
           return list(ctx, t(problem));
         }
-        s.users.create({ username, role, passwordHash: await hashPassword(password) });
+        await s.users.create({ username, role, passwordHash: await hashPassword(password) });
         await audit(s, ctx, 'user.create', username, { role });
         back(ctx, '/users', 'flash.saved');
       },
@@ -50,13 +52,13 @@ export function userRoutes(s: Services): RouteDef[] {
       path: '/users/:uid/role',
       access: 'admin',
       handler: async (ctx) => {
-        const id = target(ctx);
+        const { id, username } = await target(ctx);
         const role = field(ctx, 'role') as Role;
         if (!ROLES.includes(role)) fail(ctx, 422, ctx.state.t('user.badRole'));
-        if (role !== 'admin' && lastAdmin(id)) fail(ctx, 422, ctx.state.t('user.lastAdmin'));
-        s.users.setRole(id, role);
-        s.users.endSessionsOf(id);
-        await audit(s, ctx, 'user.role', s.users.get(id)!.username, { role });
+        if (role !== 'admin' && (await lastAdmin(id))) fail(ctx, 422, ctx.state.t('user.lastAdmin'));
+        await s.users.setRole(id, role);
+        await s.users.endSessionsOf(id);
+        await audit(s, ctx, 'user.role', username, { role });
         back(ctx, '/users', 'flash.saved');
       },
     },
@@ -65,14 +67,14 @@ export function userRoutes(s: Services): RouteDef[] {
       path: '/users/:uid/password',
       access: 'admin',
       handler: async (ctx) => {
-        const id = target(ctx);
+        const { id, username } = await target(ctx);
         const password = field(ctx, 'password');
         const problem = passwordProblem(password);
         if (problem) fail(ctx, 422, ctx.state.t(problem));
-        s.users.setPassword(id, await hashPassword(password));
+        await s.users.setPassword(id, await hashPassword(password));
         // Other sessions of that user end; the admin's own session stays when it is theirs.
-        s.users.endSessionsOf(id);
-        await audit(s, ctx, 'user.password', s.users.get(id)!.username);
+        await s.users.endSessionsOf(id);
+        await audit(s, ctx, 'user.password', username);
         if (id === ctx.state.user!.id) return ctx.redirect('/login');
         back(ctx, '/users', 'flash.saved');
       },
@@ -82,11 +84,10 @@ export function userRoutes(s: Services): RouteDef[] {
       path: '/users/:uid/delete',
       access: 'admin',
       handler: async (ctx) => {
-        const id = target(ctx);
-        if (lastAdmin(id)) fail(ctx, 422, ctx.state.t('user.lastAdmin'));
-        const name = s.users.get(id)!.username;
-        s.users.remove(id);
-        await audit(s, ctx, 'user.delete', name);
+        const { id, username } = await target(ctx);
+        if (await lastAdmin(id)) fail(ctx, 422, ctx.state.t('user.lastAdmin'));
+        await s.users.remove(id);
+        await audit(s, ctx, 'user.delete', username);
         back(ctx, '/users', 'flash.deleted');
       },
     },

@@ -29,31 +29,31 @@ export function webhookRoutes(s: Services): RouteDef[] {
     if (!s.webhooks) fail(ctx, 404, ctx.state.t('webhooks.unavailable'));
     return s.webhooks;
   };
-  const list = (ctx: AdminContext, extra: Record<string, unknown> = {}): void => {
+  const list = async (ctx: AdminContext, extra: Record<string, unknown> = {}): Promise<void> => {
     const w = s.webhooks;
     page(s, ctx, 'webhooks', {
       title: ctx.state.t('webhooks.title'),
       available: !!w,
-      endpoints: w?.list() ?? [],
-      deliveries: w?.deliveries(undefined, 30) ?? [],
+      endpoints: (await w?.list()) ?? [],
+      deliveries: (await w?.deliveries(undefined, 30)) ?? [],
       eventTypes: w?.eventTypes() ?? [],
       list: s.deps.manager.list(),
       tokensAvailable: !!s.tokens,
-      tokens: s.tokens?.list() ?? [],
+      tokens: (await s.tokens?.list()) ?? [],
       secret: undefined,
       token: undefined,
       ...extra,
     });
   };
   /** One endpoint's page; `secret` is shown once, right after a rotation. */
-  const showEndpoint = (ctx: AdminContext, secret: string | undefined): void => {
+  const showEndpoint = async (ctx: AdminContext, secret: string | undefined): Promise<void> => {
     const w = svc(ctx);
-    const endpoint = w.get(ctx.state.params.wid!);
+    const endpoint = await w.get(ctx.state.params.wid!);
     if (!endpoint) fail(ctx, 404, ctx.state.t('webhooks.notFound'));
     page(s, ctx, 'webhook', {
       title: endpoint.url,
       endpoint,
-      deliveries: w.deliveries(endpoint.id, 100),
+      deliveries: await w.deliveries(endpoint.id, 100),
       eventTypes: w.eventTypes(),
       list: s.deps.manager.list(),
       secret,
@@ -69,7 +69,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
         const input = endpointInput(ctx);
         const { endpoint, secret } = await svc(ctx).create(input);
         await audit(s, ctx, 'webhook.create', endpoint.id, { url: input.url, events: input.eventTypes });
-        list(ctx, { secret, secretFor: endpoint.url });
+        await list(ctx, { secret, secretFor: endpoint.url });
       },
     },
     {
@@ -106,7 +106,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
       handler: async (ctx) => {
         const secret = await svc(ctx).rotate(ctx.state.params.wid!);
         await audit(s, ctx, 'webhook.rotate', ctx.state.params.wid);
-        showEndpoint(ctx, secret);
+        await showEndpoint(ctx, secret);
       },
     },
     {
@@ -139,7 +139,7 @@ export function webhookRoutes(s: Services): RouteDef[] {
         const readOnly = field(ctx, 'readOnly') === '1';
         const { token, record } = await s.tokens.create(name, { readOnly });
         await audit(s, ctx, 'token.create', record.id, { name, readOnly });
-        list(ctx, { token });
+        await list(ctx, { token });
       },
     },
     {

@@ -10,7 +10,7 @@ export interface TokenCheck {
   /** LOGIN_API_TOKEN (or LOCAL_LOGIN_API_TOKEN); unset = only weiroto API tokens pass. */
   token?: string | undefined;
   /** weiroto's API tokens: a token that verifies passes; read-only ones only for GET. */
-  verifyApiToken(plain: string): { readOnly: boolean } | undefined;
+  verifyApiToken(plain: string): Promise<{ readOnly: boolean } | undefined>;
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -27,9 +27,9 @@ export function tokenOf(query: unknown, referer: string | undefined, refererAllo
   }
 }
 
-export function tokenPasses(check: TokenCheck, given: string | undefined, method: string): boolean {
+export async function tokenPasses(check: TokenCheck, given: string | undefined, method: string): Promise<boolean> {
   if (!given) return false;
   if (check.token && timingSafeEqual(digest(check.token), digest(given))) return true;
-  const api = check.verifyApiToken(given);
+  const api = await check.verifyApiToken(given);
   return !!api && (!api.readOnly || method === 'GET' || method === 'HEAD');
 }

@@ -4,7 +4,7 @@
  * ACCEPT_RECVD_MSG_MYSELF). It is an ordinary endpoint afterwards: visible, filterable and
  * re-deliverable in the panel.
  */
-import type { WebhookEndpoint } from '../../webhook/endpoints-repo.js';
+import type { WebhookEndpoint } from '../../webhook/records.js';
 import type { WebhookService } from '../../webhook/service.js';
 import { CALLBACK_EVENT_TYPES, CALLBACK_FORMAT } from './callback-format.js';
 
@@ -15,10 +15,10 @@ export interface CallbackEndpointOptions {
   acceptSelf: boolean;
 }
 
-export function ensureCallbackEndpoint(
+export async function ensureCallbackEndpoint(
   webhooks: Pick<WebhookService, 'listEndpoints' | 'createEndpoint' | 'updateEndpoint'>,
   o: CallbackEndpointOptions,
-): WebhookEndpoint {
+): Promise<WebhookEndpoint> {
   const wanted = {
     eventTypes: [...CALLBACK_EVENT_TYPES],
     accounts: o.accountId ? [o.accountId] : [],
@@ -26,7 +26,8 @@ export function ensureCallbackEndpoint(
     enabled: true,
     format: CALLBACK_FORMAT,
   };
-  const existing = webhooks.listEndpoints().find((e) => e.url === o.url && e.format === CALLBACK_FORMAT);
+  const existing = (await webhooks.listEndpoints()).find((e) => e.url === o.url && e.format === CALLBACK_FORMAT);
   if (existing) return webhooks.updateEndpoint(existing.id, wanted);
-  return webhooks.createEndpoint({ url: o.url, description: 'from RECVD_MSG_API (wechatbot-webhook callback)', ...wanted }, { source: 'config' }).endpoint;
+  return (await webhooks.createEndpoint({ url: o.url, description: 'from RECVD_MSG_API (wechatbot-webhook callback)', ...wanted }, { source: 'config' }))
+    .endpoint;
 }

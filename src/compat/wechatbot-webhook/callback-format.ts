@@ -8,18 +8,16 @@
  * could send a quick reply twice), only one that got none.
  */
 import type { Logger } from '../../logger.js';
-import type { Db } from '../../store/database.js';
 import type { Contact, FriendRequest, Message, Room } from '../../transport/model.js';
 import type { DeliveryFormat, FormattedRequest } from '../../webhook/format.js';
 import type { OutboxEvent } from '../../webhook/events.js';
-import type { WebhookEndpoint } from '../../webhook/endpoints-repo.js';
+import type { WebhookEndpoint } from '../../webhook/records.js';
 import { guardedPost } from '../../webhook/safe-fetch.js';
 import type { CompatAccounts, CompatBot } from './bot-port.js';
 import { mimeOfName } from './file-url.js';
 import { multipartForm, type FormField } from './multipart-form.js';
 import { NOT_JSON_NOTE, queueQuickReply, readAnswer } from './quick-reply.js';
 import type { SendSettings } from './send-item.js';
-import { createSessionEventsRepo, type SessionEvent } from './session-events-repo.js';
 import { contactSide, emptySide, roomSide, type Side, type SourceOptions } from './source.js';
 
 export const CALLBACK_FORMAT = 'wechatbot-webhook';
@@ -29,7 +27,6 @@ export const CALLBACK_EVENT_TYPES = ['message.received', 'friend.request', 'acco
 
 export interface CallbackFormatDeps {
   accounts: () => CompatAccounts;
-  db: Db;
   source: SourceOptions;
   settings: SendSettings;
   /** API_ALLOW_PRIVATE_URLS, for endpoints registered through the API (the notify callback). */
@@ -122,9 +119,8 @@ async function messageFields(bot: CompatBot, m: Message, o: SourceOptions): Prom
  *   createWebhookService({ ..., formats: { 'wechatbot-webhook': createCallbackFormat({ accounts: () => manager, db, ... }) } });
  */
 export function createCallbackFormat(deps: CallbackFormatDeps): DeliveryFormat {
-  const sessions = createSessionEventsRepo(deps.db);
   // Per (endpoint, account): the last login/logout queued, so a session's logout goes out once.
-  const lastSession = new Map<string, SessionEvent | undefined>();
+  const lastSession = new Map<string, 'account.login' | 'account.logout' | undefined>();
   const log = deps.log.child({ ns: 'compat:callback' });
 
   const botOf = (account: string): CompatBot => {
@@ -147,11 +143,11 @@ export function createCallbackFormat(deps: CallbackFormatDeps): DeliveryFormat {
 
   return {
     retryAnswered: false,
-    accepts: (e: OutboxEvent, ep: WebhookEndpoint) => {
+    accepts: async (e: OutboxEvent, ep: WebhookEndpoint, outbox) => {
       if (!(CALLBACK_EVENT_TYPES as readonly string[]).includes(e.type)) return false;
       if (e.type !== 'account.login' && e.type !== 'account.logout') return true;
       const key = `${ep.id}|${e.account}`;
-      const last = lastSession.has(key) ? lastSession.get(key) : sessions.last(ep.id, e.account);
+      const last = lastSession.has(key) ? lastSession.get(key) : await outbox.lastSessionEvent(ep.id, e.account);
       // A logout only after a login; a second logout for the same session is dropped.
       if (e.type === 'account.logout' && last !== 'account.login') return false;
       lastSession.set(key, e.type);

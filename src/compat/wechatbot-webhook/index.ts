@@ -4,9 +4,8 @@
  */
 import type { CompatConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
-import type { Db } from '../../store/database.js';
 import { listen, type Listening } from '../../http/listen.js';
-import type { EventLog } from '../../webhook/event-log-repo.js';
+import type { EventLog } from '../../webhook/event-log.js';
 import type { DeliveryFormat } from '../../webhook/format.js';
 import type { WebhookService } from '../../webhook/service.js';
 import type { TokenCheck } from './auth.js';
@@ -24,7 +23,6 @@ export const SEND_WAIT_MS = 60_000;
 export interface CompatDeps {
   /** Undefined when the listener is off (the callback format still works for endpoints that ask for it). */
   config: CompatConfig | undefined;
-  db: Db;
   accounts: () => CompatAccounts;
   allowPrivateUrls: boolean;
   log: Logger;
@@ -52,7 +50,7 @@ export interface WechatbotWebhookCompat {
 
 /**
  * @example
- *   const compat = createWechatbotWebhookCompat({ config: config.compat, db, accounts: () => manager, allowPrivateUrls, log });
+ *   const compat = createWechatbotWebhookCompat({ config: config.compat, accounts: () => manager, allowPrivateUrls, log });
  *   createWebhookService({ ..., formats: { [CALLBACK_FORMAT]: compat.format } });
  *   if (config.compat) closers.push((await compat.start({ host, webhooks, tokens: tokens.verify, clearSession, events })).close);
  */
@@ -63,7 +61,6 @@ export function createWechatbotWebhookCompat(deps: CompatDeps): WechatbotWebhook
   const settings = { allowPrivate: deps.allowPrivateUrls, waitMs: deps.sendWaitMs ?? SEND_WAIT_MS };
   const format = createCallbackFormat({
     accounts: deps.accounts,
-    db: deps.db,
     source: { port: () => port, ...(deps.config?.legacySource && { legacyEmptySide: true }) },
     settings,
     allowPrivateUrls: deps.allowPrivateUrls,
@@ -79,7 +76,7 @@ export function createWechatbotWebhookCompat(deps: CompatDeps): WechatbotWebhook
       if (config.account && !bound) log.warn({ account: config.account }, 'COMPAT_WECHATBOT_WEBHOOK_ACCOUNT names no account; the first account is used');
       if (config.callbackUrl !== undefined) {
         if (/^https?:\/\//.test(config.callbackUrl)) {
-          const ep = ensureCallbackEndpoint(d.webhooks, { url: config.callbackUrl, accountId: bound?.id, acceptSelf: config.acceptSelf });
+          const ep = await ensureCallbackEndpoint(d.webhooks, { url: config.callbackUrl, accountId: bound?.id, acceptSelf: config.acceptSelf });
           log.info({ endpoint: ep.id }, 'RECVD_MSG_API: wechatbot-webhook callback endpoint ready');
         } else log.error({ value: config.callbackUrl }, 'RECVD_MSG_API does not start with http: no callback will be sent');
       }

@@ -6,7 +6,7 @@
 import Koa from 'koa';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../logger.js';
-import type { EventLog } from '../../webhook/event-log-repo.js';
+import type { EventLog } from '../../webhook/event-log.js';
 import { readMultipart } from '../../api/multipart.js';
 import { openSse, sseFrame } from '../../api/events-route.js';
 import { ANSWERS } from './answers.js';
@@ -97,7 +97,7 @@ export function createCompatApp(deps: CompatListenerDeps): Koa {
   // Guard 1: the token, on every route (the login page's own SSE request may carry it in the Referer).
   app.use(async (ctx, next) => {
     const given = tokenOf(ctx.query, ctx.get('referer') || undefined, ctx.path === '/sse');
-    if (!tokenPasses(deps.tokens, given, ctx.method)) return json(ctx, 401, { success: false, message: ANSWERS.unauthorized });
+    if (!(await tokenPasses(deps.tokens, given, ctx.method))) return json(ctx, 401, { success: false, message: ANSWERS.unauthorized });
     await next();
   });
 

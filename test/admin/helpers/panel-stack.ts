@@ -16,7 +16,6 @@ import { startServer, type RunningServer } from '../../../src/main.js';
 import { loadConfig } from '../../../src/config.js';
 import { silentLogger, type Logger } from '../../../src/logger.js';
 import { createAdminApp } from '../../../src/admin/index.js';
-import { createApiTokens } from '../../../src/api/index.js';
 import type { AdminHandle, AdminManager } from '../../../src/admin/index.js';
 import { FAST } from '../../helpers/fast.js';
 
@@ -24,6 +23,8 @@ export interface PanelStack {
   url: string;
   sb: RunningSandbox;
   store: Store;
+  /** The data folder (for a look at raw rows: test/helpers/raw-db.ts). */
+  dataDir: string;
   manager: AccountManager;
   webhooks: WebhookService;
   admin: AdminHandle;
@@ -58,6 +59,7 @@ export async function startServerStack(
     url: server.url,
     sb,
     store: server.store,
+    dataDir: dir,
     manager: server.manager,
     webhooks: server.webhooks,
     server,
@@ -75,9 +77,8 @@ export async function startPanelStack(options: { adminPassword?: string; sandbox
   const dir = mkdtempSync(join(tmpdir(), 'weiroto-admin-'));
   const store = openStore({ dataDir: dir });
   const registry = await PluginRegistry.load();
-  const webhooks = createWebhookService({
-    db: store.db,
-    box: store.box,
+  const webhooks = await createWebhookService({
+    store,
     log,
     allowPrivateUrls: true,
     sendReply: async (account, chatId, content, opts) => manager.get(account)?.send({ id: chatId }, content, opts),
@@ -94,12 +95,13 @@ export async function startPanelStack(options: { adminPassword?: string; sandbox
     autoRelogin: false,
   });
   webhooks.start();
-  const app = createAdminApp({ manager, registry, store, webhooks, tokens: createApiTokens(store.db), log, config: { adminPassword: options.adminPassword } });
+  const app = createAdminApp({ manager, registry, store, webhooks, tokens: store.apiTokens, log, config: { adminPassword: options.adminPassword } });
   const http: Listening = await listen(app, '127.0.0.1', 0);
   return {
     url: http.url,
     sb,
     store,
+    dataDir: dir,
     manager,
     webhooks,
     admin: app.adminHandle,

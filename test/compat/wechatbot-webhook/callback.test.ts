@@ -4,6 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCompatHarness, until, type CompatHarness } from './harness.js';
+import type { WebhookDelivery } from '../../../src/webhook/index.js';
 import { startReceiver, type Callback, type Receiver } from './receiver.js';
 
 const FIELDS = ['source', 'isSystemEvent', 'isMentioned', 'isMsgFromSelf', 'type', 'content'];
@@ -16,6 +17,13 @@ describe('wechatbot-webhook callback on the webhook outbox (sandbox, web account
   let self: string;
 
   const callback = (what: string, pred: (c: Callback) => boolean) => until(what, () => rx.got.find(pred));
+  /** The newest of the last 200 deliveries that `pred` accepts, with its stored body. */
+  const deliveryWith = async (pred: (d: WebhookDelivery, body: string) => boolean): Promise<WebhookDelivery | undefined> => {
+    for (const d of (await h.server.webhooks.listDeliveries({ limit: 200 })).items) {
+      if (pred(d, (await h.server.webhooks.getDelivery(d.id))!.body)) return d;
+    }
+    return undefined;
+  };
   const sentSince = async (since: number, pred: (m: { text: string; to: string; toName: string }) => boolean) =>
     until('a message in the sandbox', async () => (await h.sb.control.sent({ since })).messages.find(pred));
 
@@ -180,9 +188,7 @@ describe('wechatbot-webhook callback on the webhook outbox (sandbox, web account
     await h.sb.control.sendMessage({ from: friend.nickname, text: 'no thanks' });
     await callback('the declined callback', (x) => x.fields.content === 'no thanks');
     const delivered = await until('its delivery recorded', () =>
-      h.server.webhooks
-        .listDeliveries({ limit: 200 })
-        .items.find((d) => d.status === 'delivered' && d.eventType === 'message.received' && h.server.webhooks.getDelivery(d.id)!.body.includes('no thanks')),
+      deliveryWith((d, body) => d.status === 'delivered' && d.eventType === 'message.received' && body.includes('no thanks')),
     );
     assert.ok(delivered);
     assert.equal((await h.sb.control.sent({ since })).messages.filter((x) => x.text === 'never sent').length, 0);
@@ -203,9 +209,7 @@ describe('wechatbot-webhook callback on the webhook outbox (sandbox, web account
     await h.sb.control.friendRequest({ nickname: 'Stranger Sam', greeting: 'spam' });
     await callback('the second friendship callback', (x) => x.fields.type === 'friendship' && x.fields.content!.includes('spam'));
     await until('its delivery recorded', () =>
-      h.server.webhooks
-        .listDeliveries({ limit: 200 })
-        .items.find((d) => d.eventType === 'friend.request' && d.status === 'delivered' && h.server.webhooks.getDelivery(d.id)!.body.includes('Stranger Sam')),
+      deliveryWith((d, body) => d.eventType === 'friend.request' && d.status === 'delivered' && body.includes('Stranger Sam')),
     );
     const sam = (await h.sb.control.state(true)).accounts[0]!.friends.find((f) => f.nickname === 'Stranger Sam');
     assert.ok(!sam || sam.kind !== 'friend', 'a request answered without success: true stays pending');
@@ -220,23 +224,11 @@ describe('wechatbot-webhook callback on the webhook outbox (sandbox, web account
       return base(c, n);
     };
     await h.sb.control.sendMessage({ from: friend.nickname, text: 'answer 500' });
-    const find = (text: string) => () =>
-      h.server.webhooks.listDeliveries({ limit: 200 }).items.find((d) => h.server.webhooks.getDelivery(d.id)!.body.includes(text));
-    const dead = await until('the 500 delivery dead', () => {
-      const d = find('"answer 500"')();
-      return d?.status === 'dead' ? d : undefined;
-    });
-    assert.equal(h.server.webhooks.attempts(dead.id).length, 1, 'one attempt, no retry after an answer');
+    const dead = await until('the 500 delivery dead', () => deliveryWith((d, body) => body.includes('"answer 500"') && d.status === 'dead'));
+    assert.equal((await h.server.webhooks.attempts(dead.id)).length, 1, 'one attempt, no retry after an answer');
     await h.sb.control.sendMessage({ from: friend.nickname, text: 'drop once' });
-    const done = await until(
-      'the dropped delivery retried',
-      () => {
-        const d = find('"drop once"')();
-        return d?.status === 'delivered' ? d : undefined;
-      },
-      20_000,
-    );
-    const attempts = h.server.webhooks.attempts(done.id);
+    const done = await until('the dropped delivery retried', () => deliveryWith((d, body) => body.includes('"drop once"') && d.status === 'delivered'), 20_000);
+    const attempts = await h.server.webhooks.attempts(done.id);
     assert.equal(attempts.length, 2);
     assert.equal(attempts[0]!.statusCode, undefined);
     assert.equal(attempts[1]!.statusCode, 200);

@@ -180,10 +180,10 @@ describe('wechatbot-webhook API on a web account (sandbox)', () => {
     assert.equal(none.status, 401);
     assert.deepEqual(none.json, { success: false, message: 'Unauthorized: Access is denied due to invalid credentials.' });
     assert.equal((await post('/webhook/msg/v2', body, 'wrong')).status, 401);
-    const { token } = h.server.tokens.create('compat');
+    const { token } = await h.server.tokens.create('compat');
     const api = await post('/webhook/msg/v2', body, token);
     assert.equal(api.json.success, true, api.text);
-    const ro = h.server.tokens.create('read-only', { readOnly: true });
+    const ro = await h.server.tokens.create('read-only', { readOnly: true });
     assert.equal((await post('/webhook/msg/v2', body, ro.token)).status, 401, 'a read-only token cannot send');
     assert.equal((await get(`/healthz?token=${ro.token}`)).status, 200);
     // The Referer carries the token only for the login page's own requests.

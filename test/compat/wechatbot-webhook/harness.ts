@@ -97,7 +97,12 @@ export async function compatListener(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
 ): Promise<{ url: string; post(path: string, body: unknown): Promise<{ status: number; json: any }>; close(): Promise<void> }> {
   const http = await listen(
-    createCompatApp({ accounts, tokens: { token: TOKEN, verifyApiToken: () => undefined }, settings: { allowPrivate: true, waitMs }, log: silentLogger() }),
+    createCompatApp({
+      accounts,
+      tokens: { token: TOKEN, verifyApiToken: async () => undefined },
+      settings: { allowPrivate: true, waitMs },
+      log: silentLogger(),
+    }),
     '127.0.0.1',
     0,
   );

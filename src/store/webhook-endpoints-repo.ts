@@ -2,46 +2,10 @@
  * Webhook endpoints in SQLite. Secrets are sealed with the store's SecretBox (the plaintext is
  * needed to sign); a rotation keeps the previous secret signing until `oldSecretUntil`.
  */
-import type { Db } from '../store/database.js';
-import type { SecretBox } from '../store/secret-box.js';
-import type { BotEventType } from '../bot/types.js';
-
-/**
- * Who set the endpoint's URL (last): the panel (an admin), the API (a token holder) or WEBHOOK_URL.
- * URLs set through the API are delivered with the address guard.
- */
-export type EndpointSource = 'panel' | 'api' | 'config';
-
-/** How deliveries are written: Standard Webhooks (signed JSON), or the wechatbot-webhook multipart callback. */
-export const WEBHOOK_FORMATS = ['standard', 'wechatbot-webhook'] as const;
-export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
-
-export interface EndpointFilters {
-  /** Event types to deliver; empty = all. */
-  eventTypes: (BotEventType | 'webhook.test')[];
-  /** Account ids; empty = all. */
-  accounts: string[];
-  /** Chat ids (rooms or people); empty = all. */
-  chats: string[];
-  /** Message events only pass when their text contains one of these (case-insensitive); empty = all. */
-  keywords: string[];
-  /** Deliver messages this account wrote itself (phone, other devices). */
-  includeSelf: boolean;
-  format: WebhookFormat;
-}
-
-/** An endpoint as shown to the panel and the API (never with its secret). */
-export interface WebhookEndpoint extends EndpointFilters {
-  id: string;
-  url: string;
-  description: string;
-  enabled: boolean;
-  source: EndpointSource;
-  /** Until when the previous secret still signs (after a rotation). */
-  oldSecretUntil?: number;
-  createdAt: number;
-  updatedAt: number;
-}
+import type { Db } from './database.js';
+import type { Promised } from './gate.js';
+import type { SecretBox } from './secret-box.js';
+import type { EndpointFilters, EndpointSource, WebhookEndpoint, WebhookFormat } from '../webhook/records.js';
 
 interface Row {
   id: string;
@@ -62,7 +26,8 @@ interface Row {
   updated_at: number;
 }
 
-export interface EndpointsRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `WebhookEndpointsRepo`. */
+export interface WebhookEndpointsTable {
   list(): WebhookEndpoint[];
   get(id: string): WebhookEndpoint | undefined;
   byUrl(url: string): WebhookEndpoint | undefined;
@@ -79,6 +44,11 @@ export interface EndpointsRepo {
   signingSecrets(id: string, at: number): string[];
   currentSecret(id: string): string | undefined;
 }
+
+export type WebhookEndpointsRepo = Promised<WebhookEndpointsTable>;
+
+/** The formats an endpoint row may name (the compiler checks this against `WebhookFormat`); anything else reads as standard. */
+const FORMATS = { standard: true, 'wechatbot-webhook': true } satisfies Record<WebhookFormat, true>;
 
 const parseList = (s: string): string[] => {
   const v = JSON.parse(s) as unknown;
@@ -97,7 +67,7 @@ function toEndpoint(r: Row): WebhookEndpoint {
     chats: parseList(r.chats),
     keywords: parseList(r.keywords),
     includeSelf: r.include_self === 1,
-    format: (WEBHOOK_FORMATS as readonly string[]).includes(r.format) ? (r.format as WebhookFormat) : 'standard',
+    format: Object.hasOwn(FORMATS, r.format) ? (r.format as WebhookFormat) : 'standard',
     ...(r.old_secret_until != null && { oldSecretUntil: r.old_secret_until }),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -106,10 +76,10 @@ function toEndpoint(r: Row): WebhookEndpoint {
 
 /**
  * @example
- *   const endpoints = createEndpointsRepo(store.db, store.box);
+ *   const endpoints = createWebhookEndpointsRepo(db, box);
  *   endpoints.signingSecrets(id, Date.now()); // ['whsec_new', 'whsec_old']
  */
-export function createEndpointsRepo(db: Db, box: SecretBox): EndpointsRepo {
+export function createWebhookEndpointsRepo(db: Db, box: SecretBox): WebhookEndpointsTable {
   const byId = db.prepare<[string], Row>('select * from webhook_endpoints where id = ?');
   return {
     list: () => (db.prepare('select * from webhook_endpoints order by created_at, id').all() as Row[]).map(toEndpoint),

@@ -3,24 +3,9 @@
  * tokens; only their SHA-256 is stored, with the session's CSRF token and expiry.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../store/index.js';
-
-export type Role = 'admin' | 'operator' | 'viewer';
-export const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
-
-export interface AdminUser {
-  id: number;
-  username: string;
-  role: Role;
-  locale?: string;
-  createdAt: number;
-}
-
-export interface AdminSession {
-  user: AdminUser;
-  csrf: string;
-  expiresAt: number;
-}
+import type { Db } from './database.js';
+import type { Promised } from './gate.js';
+import type { AdminSession, AdminUser, Role } from '../admin/user-record.js';
 
 interface UserRow {
   id: number;
@@ -41,13 +26,19 @@ const toUser = (r: UserRow): AdminUser => ({
 
 const hashId = (id: string): string => createHash('sha256').update(id).digest('hex');
 
-export interface UsersRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `AdminUsersRepo`. */
+export interface AdminUsersTable {
   count(): number;
   list(): AdminUser[];
   get(id: number): AdminUser | undefined;
   /** The user and the stored password hash, for login. */
   byName(username: string): { user: AdminUser; passwordHash: string } | undefined;
   create(input: { username: string; passwordHash: string; role: Role }): AdminUser;
+  /**
+   * Create the first user, only while there is none; undefined when one exists. One call, so it is
+   * atomic at the store's gate: two setups (or ADMIN_PASSWORD and a setup form) cannot both win.
+   */
+  createFirst(input: { username: string; passwordHash: string; role: Role }): AdminUser | undefined;
   setRole(id: number, role: Role): void;
   setPassword(id: number, passwordHash: string): void;
   setLocale(id: number, locale: string): void;
@@ -59,16 +50,26 @@ export interface UsersRepo {
   endSessionsOf(userId: number): void;
 }
 
-/** @example const users = createUsersRepo(store.db, clock.now); users.count(); */
-export function createUsersRepo(db: Db, now: () => number): UsersRepo {
+export type AdminUsersRepo = Promised<AdminUsersTable>;
+
+/** @example const users = createAdminUsersRepo(db, clock.now); users.count(); */
+export function createAdminUsersRepo(db: Db, now: () => number): AdminUsersTable {
   const byId = db.prepare<[number], UserRow>('select * from admin_users where id = ?');
   const byName = db.prepare<[string], UserRow>('select * from admin_users where username = ?');
   const sess = db.prepare<[string, number], UserRow & { csrf: string; expires_at: number }>(
     `select u.*, s.csrf, s.expires_at from admin_sessions s join admin_users u on u.id = s.user_id
      where s.id_hash = ? and s.expires_at > ?`,
   );
+  const count = db.prepare<[], { n: number }>('select count(*) as n from admin_users');
+  const insertUser = (username: string, passwordHash: string, role: Role): AdminUser => {
+    const t = now();
+    const info = db
+      .prepare('insert into admin_users (username, password_hash, role, created_at, updated_at) values (?, ?, ?, ?, ?)')
+      .run(username, passwordHash, role, t, t);
+    return toUser(byId.get(Number(info.lastInsertRowid))!);
+  };
   return {
-    count: () => (db.prepare('select count(*) as n from admin_users').get() as { n: number }).n,
+    count: () => count.get()!.n,
     list: () => (db.prepare('select * from admin_users order by id').all() as UserRow[]).map(toUser),
     get: (id) => {
       const r = byId.get(id);
@@ -78,13 +79,8 @@ export function createUsersRepo(db: Db, now: () => number): UsersRepo {
       const r = byName.get(username);
       return r ? { user: toUser(r), passwordHash: r.password_hash } : undefined;
     },
-    create: ({ username, passwordHash, role }) => {
-      const t = now();
-      const info = db
-        .prepare('insert into admin_users (username, password_hash, role, created_at, updated_at) values (?, ?, ?, ?, ?)')
-        .run(username, passwordHash, role, t, t);
-      return toUser(byId.get(Number(info.lastInsertRowid))!);
-    },
+    create: ({ username, passwordHash, role }) => insertUser(username, passwordHash, role),
+    createFirst: ({ username, passwordHash, role }) => (count.get()!.n === 0 ? insertUser(username, passwordHash, role) : undefined),
     setRole: (id, role) => void db.prepare('update admin_users set role = ?, updated_at = ? where id = ?').run(role, now(), id),
     setPassword: (id, hash) => void db.prepare('update admin_users set password_hash = ?, updated_at = ? where id = ?').run(hash, now(), id),
     setLocale: (id, locale) => void db.prepare('update admin_users set locale = ?, updated_at = ? where id = ?').run(locale, now(), id),

@@ -5,22 +5,12 @@
  * returned once, at creation. A revocation is final, also for API_TOKEN: a restart does not undo it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Db } from '../store/database.js';
+import type { Db } from './database.js';
+import type { Promised } from './gate.js';
+import type { ApiToken } from '../api/api-token.js';
 
-export interface ApiToken {
-  id: string;
-  name: string;
-  /** A random id to recognise the token in a list; also inside tokens made here (`wrt_<publicId>_<secret>`), never derived from the secret. */
-  publicId: string;
-  /** `config`: the API_TOKEN setting; `panel`: made in the panel or the API. */
-  source: 'panel' | 'config';
-  readOnly: boolean;
-  createdAt: number;
-  lastUsedAt?: number;
-  revokedAt?: number;
-}
-
-export interface ApiTokens {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `ApiTokensRepo`. */
+export interface ApiTokensTable {
   /** Make a token; the plaintext is in the result only. */
   create(name: string, options?: { readOnly?: boolean }): { token: string; record: ApiToken };
   list(): ApiToken[];
@@ -34,6 +24,8 @@ export interface ApiTokens {
    */
   ensureToken(plain: string, name?: string): ApiToken;
 }
+
+export type ApiTokensRepo = Promised<ApiTokensTable>;
 
 interface Row {
   id: string;
@@ -64,11 +56,11 @@ function toToken(r: Row): ApiToken {
 
 /**
  * @example
- *   const tokens = createApiTokens(store.db);
+ *   const tokens = createApiTokensRepo(db);
  *   const { token } = tokens.create('n8n');   // show once
  *   tokens.verify(token)?.name === 'n8n';
  */
-export function createApiTokens(db: Db, now: () => number = Date.now): ApiTokens {
+export function createApiTokensRepo(db: Db, now: () => number = Date.now): ApiTokensTable {
   const byHash = db.prepare<[string], Row>('select * from api_tokens where hash = ?');
   const byId = db.prepare<[string], Row>('select * from api_tokens where id = ?');
   const touch = db.prepare('update api_tokens set last_used_at = ? where id = ?');
@@ -100,6 +92,7 @@ export function createApiTokens(db: Db, now: () => number = Date.now): ApiTokens
       return r ? toToken(r) : undefined;
     },
     revoke: (id) => db.prepare('update api_tokens set revoked_at = ? where id = ? and revoked_at is null').run(now(), id).changes > 0,
+    // One call reads and touches, so it is atomic at the gate: no other write slips in between.
     verify: (plain) => {
       if (!plain) return undefined;
       const r = byHash.get(hashOf(plain));

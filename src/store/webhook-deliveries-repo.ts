@@ -4,62 +4,12 @@
  * row of every such queue with an index skip-scan, so a long backlog in one chat costs nothing to
  * the others.
  */
-import type { Db } from '../store/database.js';
+import type { Db } from './database.js';
+import type { Promised } from './gate.js';
+import type { DeliveryAttempt, DeliveryListQuery, DeliveryStatus, NewDelivery, WebhookDelivery } from '../webhook/records.js';
 
-export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'dead';
-
-export interface WebhookDelivery {
-  /** Local id (the row's sequence number). */
-  id: number;
-  /** The Standard Webhooks `webhook-id`: the same for every attempt and redelivery. */
-  webhookId: string;
-  endpointId: string;
-  eventType: string;
-  account: string;
-  chatKey: string;
-  status: DeliveryStatus;
-  attempts: number;
-  nextAt: number;
-  giveUpAt: number;
-  lastStatus?: number;
-  lastError?: string;
-  createdAt: number;
-  updatedAt: number;
-  deliveredAt?: number;
-}
-
-export interface DeliveryAttempt {
-  id: number;
-  deliveryId: number;
-  at: number;
-  statusCode?: number;
-  durationMs: number;
-  /** The first 1 KiB of the answer. */
-  response?: string;
-  error?: string;
-}
-
-export interface NewDelivery {
-  webhookId: string;
-  endpointId: string;
-  eventType: string;
-  account: string;
-  chatKey: string;
-  body: string;
-  at: number;
-  giveUpAt: number;
-}
-
-export interface DeliveryListQuery {
-  endpointId?: string;
-  status?: DeliveryStatus;
-  /** Rows with id below this (paging, newest first). */
-  before?: number;
-  /** Default 50, at most 500. */
-  limit?: number;
-}
-
-export interface DeliveriesRepo {
+/** The synchronous SQLite implementation; callers get its asynchronous view, `WebhookDeliveriesRepo`. */
+export interface WebhookDeliveriesTable {
   /** Insert a pending row; a repeated (endpoint, webhook id) is ignored. Returns the new id or undefined. */
   insert(d: NewDelivery): number | undefined;
   /** Put rows left 'delivering' by a crash back to 'pending'. Returns how many. */
@@ -88,7 +38,14 @@ export interface DeliveriesRepo {
   nextDueAt(): number | undefined;
   /** Delete delivered rows finished before `deliveredBefore` and dead rows before `deadBefore`. */
   prune(deliveredBefore: number, deadBefore: number): number;
+  /**
+   * The last login or logout queued to an endpoint for an account (the wechatbot-webhook callback
+   * sends a logout once after a login, never twice for one session).
+   */
+  lastSessionEvent(endpointId: string, account: string): 'account.login' | 'account.logout' | undefined;
 }
+
+export type WebhookDeliveriesRepo = Promised<WebhookDeliveriesTable>;
 
 interface Row {
   seq: number;
@@ -133,10 +90,10 @@ const ACTIVE = `status in ('pending', 'delivering')`;
 
 /**
  * @example
- *   const deliveries = createDeliveriesRepo(store.db);
- *   deliveries.dueHeads(Date.now(), 100);
+ *   const deliveries = createWebhookDeliveriesRepo(db);
+ *   deliveries.pendingHeads(100);
  */
-export function createDeliveriesRepo(db: Db): DeliveriesRepo {
+export function createWebhookDeliveriesRepo(db: Db): WebhookDeliveriesTable {
   const insert = db.prepare(
     `insert or ignore into webhook_deliveries (webhook_id, endpoint_id, event_type, account, chat_key, body, status,
        attempts, next_at, give_up_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
@@ -161,6 +118,10 @@ export function createDeliveriesRepo(db: Db): DeliveriesRepo {
     bump.run(a.deliveryId);
   });
   const byId = db.prepare<[number], Row>('select * from webhook_deliveries where seq = ?');
+  const lastSession = db.prepare<[string, string], { event_type: 'account.login' | 'account.logout' }>(
+    `select event_type from webhook_deliveries where endpoint_id = ? and account = ?
+       and event_type in ('account.login', 'account.logout') order by seq desc limit 1`,
+  );
   const zero = (): Record<DeliveryStatus, number> => ({ pending: 0, delivering: 0, delivered: 0, dead: 0 });
   return {
     insert: (d) => {
@@ -267,5 +228,6 @@ export function createDeliveriesRepo(db: Db): DeliveriesRepo {
       db
         .prepare(`delete from webhook_deliveries where (status = 'delivered' and updated_at < ?) or (status = 'dead' and updated_at < ?)`)
         .run(deliveredBefore, deadBefore).changes,
+    lastSessionEvent: (endpointId, account) => lastSession.get(endpointId, account)?.event_type,
   };
 }

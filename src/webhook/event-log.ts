@@ -1,0 +1,67 @@
+/**
+ * The event log: every journalled event once, in commit order, with the same JSON body a webhook
+ * carries. It is written by an event writer inside the bot's transaction (so an event is in the log
+ * exactly when it happened) and read by `GET /api/v1/events`, whose SSE ids are the log's seq: a
+ * client that reconnects with `Last-Event-ID` gets everything after it, across restarts.
+ */
+import type { EventLogRepo, Repos } from '../store/index.js';
+import type { BotEvent } from '../bot/types.js';
+import { webhookBody, type MediaLinker } from './events.js';
+import type { EventLogQuery, LoggedEvent } from './records.js';
+
+export type { EventLogQuery, LoggedEvent } from './records.js';
+
+export interface EventLog {
+  /** The event writer: runs inside the caller's transaction and writes through its `tx`. */
+  write(e: BotEvent, tx: Repos): Promise<void>;
+  read(q: EventLogQuery): Promise<LoggedEvent[]>;
+  /** The newest seq (0 when empty): where a client without Last-Event-ID starts. */
+  lastSeq(): Promise<number>;
+  /** Resolves after the next commit that wrote events, or when the signal aborts. */
+  changed(signal: AbortSignal): Promise<void>;
+  /** Drop events older than `before` (ms since the epoch). Returns how many. */
+  prune(before: number): Promise<number>;
+}
+
+/**
+ * @example
+ *   const log = createEventLog(store.eventLog, (account, id) => webhooks.mediaLinks.link(account, id));
+ *   new AccountManager({ ..., eventWriters: [webhooks.eventWriter, log.write] });
+ */
+export function createEventLog(repo: EventLogRepo, mediaLink?: MediaLinker, options: { keepMs?: number; now?: () => number } = {}): EventLog {
+  const keepMs = options.keepMs ?? 7 * 86_400_000;
+  const now = options.now ?? Date.now;
+  let waiters: (() => void)[] = [];
+  let notifyScheduled = false;
+  let writes = 0;
+  return {
+    write: async (e, tx) => {
+      await tx.eventLog.insert({ type: e.type, account: e.account, at: e.at, body: webhookBody(e, mediaLink) });
+      // The writer runs inside the caller's transaction: readers are woken once it committed.
+      if (!notifyScheduled) {
+        notifyScheduled = true;
+        setImmediate(() => {
+          notifyScheduled = false;
+          const w = waiters;
+          waiters = [];
+          for (const r of w) r();
+        });
+      }
+      if (++writes % 1000 === 0) await tx.eventLog.prune(now() - keepMs);
+    },
+    read: (q) => repo.read(q),
+    lastSeq: () => repo.lastSeq(),
+    changed: (signal) =>
+      new Promise<void>((resolve) => {
+        if (signal.aborted) return resolve();
+        const done = (): void => {
+          signal.removeEventListener('abort', done);
+          waiters = waiters.filter((w) => w !== done);
+          resolve();
+        };
+        waiters.push(done);
+        signal.addEventListener('abort', done, { once: true });
+      }),
+    prune: (before) => repo.prune(before),
+  };
+}
