@@ -1,9 +1,9 @@
 /** The AI plugin's settings page: labels, help and widgets in English and Chinese. */
 import type { PluginForm } from '../../src/pipeline/index.js';
-import { chatList, itemOn, passThrough } from '../../src/pipeline/helpers/form-parts.js';
+import { chatsHelp, itemOn, passThrough } from '../../src/pipeline/helpers/form-parts.js';
 import type { AiConfig } from './config.js';
 
-const chatsHelp = { en: 'Empty: all chats', zh: '留空：所有聊天' };
+const emptyAllChats = { en: 'Empty: all chats', zh: '留空：所有聊天' };
 const peopleHelp = { en: 'Contact names, remarks or ids; empty: everyone', zh: '联系人名称、备注或 ID；留空：所有人' };
 
 export const form: PluginForm<AiConfig> = {
@@ -47,7 +47,7 @@ export const form: PluginForm<AiConfig> = {
         toggle: 'enabled',
         fields: {
           enabled: itemOn,
-          chat: chatList({ en: 'Chat', zh: '聊天' }),
+          chat: { label: { en: 'Chat', zh: '聊天' }, help: chatsHelp, widget: 'chat' },
           prompt: { label: { en: 'Prompt', zh: '提示词' }, help: { en: 'The system prompt in this chat', zh: '此聊天中使用的系统提示词' }, widget: 'textarea' },
         },
       },
@@ -77,7 +77,7 @@ export const form: PluginForm<AiConfig> = {
       help: { en: 'Group messages containing any of these are answered.', zh: '群消息包含其中任一词时回答。' },
       widget: 'lines',
     },
-    allowChats: { label: { en: 'Only in these chats', zh: '只在这些聊天中' }, help: chatsHelp, widget: 'chats' },
+    allowChats: { label: { en: 'Only in these chats', zh: '只在这些聊天中' }, help: emptyAllChats, widget: 'chats' },
     denyChats: { label: { en: 'Never in these chats', zh: '从不在这些聊天中' }, widget: 'chats' },
     allowPeople: { label: { en: 'Only for these people', zh: '只回答这些人' }, help: peopleHelp, widget: 'lines' },
     denyPeople: { label: { en: 'Never for these people', zh: '从不回答这些人' }, widget: 'lines' },

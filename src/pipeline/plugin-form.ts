@@ -17,11 +17,12 @@ export interface Localized {
  * - `text`, `textarea`, `secret` (never shown back, empty keeps it), `number`, `switch` (boolean);
  * - `duration`: a number in `unit`;
  * - `select`: one of an enum; `checkboxes`: several of an enum or of `options`;
- * - `lines`: a list of strings, one per line; `chats`: the same, with the account's chats offered;
+ * - `chat`: one chat (room topic, contact name or id), with the account's chats offered as you type;
+ * - `lines`: a list of strings, one per line; `chats`: the same, with a picker over the account's chats;
  * - `list`: a list of objects, each edited with `item`'s fields (add, edit, remove, reorder, switch off);
  * - `json`: anything else, as JSON.
  */
-export type Widget = 'text' | 'textarea' | 'secret' | 'number' | 'duration' | 'switch' | 'select' | 'checkboxes' | 'lines' | 'chats' | 'list' | 'json';
+export type Widget = 'text' | 'textarea' | 'secret' | 'number' | 'duration' | 'switch' | 'select' | 'checkboxes' | 'chat' | 'lines' | 'chats' | 'list' | 'json';
 
 export interface FieldMeta {
   label: Localized;

@@ -222,6 +222,12 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
             assert.ok(sw <= 390, `${name} (${lang}) is ${sw} px wide at 390 px`);
           }
           await page.screenshot({ path: join(SHOTS, `plugin-${name}-${lang}-${width}.png`), fullPage: true });
+          if (lang === 'en' && width === 1366) {
+            // What the form draws, it reads back: saving a page unchanged keeps the config as it was.
+            const before = JSON.stringify(plugin(name).config);
+            await save(page);
+            assert.equal(JSON.stringify(plugin(name).config), before, `${name}: saving the unchanged form changed the config`);
+          }
         }
         await page.context().close();
       }
@@ -230,6 +236,10 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
     const zh = await open({ locale: 'zh-CN' });
     await zh.goto(`${stack.url}/accounts/${account}/plugins/ai`);
     assert.match(await zh.inputValue('#f-systemPrompt'), /你是微信聊天里一位友好的助手/);
+    await save(zh);
+    const ai = plugin('ai').config as { systemPrompt: string; chatPrompts: { chat: string }[] };
+    assert.match(ai.systemPrompt, /你是微信聊天里一位友好的助手/, 'saving in Chinese keeps the Chinese default prompt');
+    assert.equal(ai.chatPrompts[0]!.chat, room);
     await zh.context().close();
   });
 
