@@ -3,7 +3,8 @@
  * an account logged in to the sandbox: the on/off switch on a plugin's page turns it on and it answers;
  * an auto-reply rule is added, edited, switched off and removed in the list editor (no JSON) and each
  * change shows on the next message; the chain order is saved in one step (with and without
- * JavaScript) and the API reports it; every plugin page in Chinese shows only Chinese labels; no
+ * JavaScript) and the API reports it; without JavaScript a forward route is added with the chat
+ * picker and relays a message; every plugin page in Chinese shows only Chinese labels; no
  * plugin page scrolls sideways at 390 px. Screenshots of each plugin page at 1366 and 390 px, in
  * English and Chinese, go to test-output/screenshots/ (plugin-<name>-<lang>-<width>.png).
  */
@@ -175,6 +176,28 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
     assert.equal(order[0], 'auto-reply');
     assert.equal(order.at(-1), 'echo');
     await plain.context().close();
+  });
+
+  it('without JavaScript: a forward route is added with the chat picker, saved, and relays the next message', async () => {
+    const page = await open({ javaScriptEnabled: false });
+    await page.goto(`${stack.url}/accounts/${account}/plugins/forward`);
+    await page.click('button.item-add[data-list="routes"]');
+    await page.waitForSelector('#f-routes-0');
+    // The picker's Add button posts the form and comes back with the chat in the list (not saved yet).
+    await page.fill('input[name="pick:routes/0/from"]', friend);
+    await page.click('#f-routes-0-from-field button.pick-add');
+    await page.waitForFunction(`document.getElementById('f-routes-0-from').value.includes(${JSON.stringify(friend)})`);
+    await page.fill('#f-routes-0-to', room);
+    await page.fill('#f-routes-0-name', 'Orders to the team');
+    await page.check('#plugin-enabled');
+    await save(page);
+    assert.equal(plugin('forward').enabled, true);
+    assert.deepEqual((plugin('forward').config as { routes: { from: string[] }[] }).routes[0]!.from, [friend]);
+    const since = (await stack.sb.control.sent()).next;
+    await stack.sb.control.sendMessage({ from: friend, text: 'two coffees please' });
+    const relayed = await stack.sb.control.waitForSent((m) => m.toName === room && m.text.includes('two coffees please'), { since, timeoutMs: 20_000 });
+    assert.match(relayed.text, new RegExp(`${friend}:`));
+    await page.context().close();
   });
 
   it('every plugin page: labels in Chinese, none left in English, no sideways scroll at 390 px; screenshots in both languages', async () => {
