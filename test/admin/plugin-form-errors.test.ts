@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
+import { signIn } from './helpers/sign-in.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -24,13 +25,7 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
   let room = '';
 
   async function open(locale: 'en-US' | 'zh-CN', width: number): Promise<Page> {
-    const page = await browser.newPage({ locale, viewport: { width, height: 900 } });
-    await page.goto(`${stack.url}/login`);
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('#login-submit');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-    return page;
+    return signIn(await browser.newPage({ locale, viewport: { width, height: 900 } }), stack.url, PASSWORD);
   }
 
   /**

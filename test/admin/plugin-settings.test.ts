@@ -14,6 +14,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
+import { signIn } from './helpers/sign-in.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -33,12 +34,7 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 900 }, ...options });
     const page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    await page.goto(`${stack.url}/login`);
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('#login-submit');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-    return page;
+    return signIn(page, stack.url, PASSWORD);
   }
 
   const plugin = (name: string): { enabled: boolean; config: unknown } =>
