@@ -1,6 +1,6 @@
 /* global document */
-// The plugin order without page loads: ↑ and ↓ move a row in place (keyboard focus stays on the
-// button) and renumber the positions; "Save order" then posts the whole order once. Without
+// The plugin order without page loads: drag a row, or press ↑ and ↓ (keyboard focus stays on the
+// button), and the positions are renumbered; "Save order" then posts the whole order once. Without
 // JavaScript the buttons stay hidden and the position numbers are typed instead.
 'use strict';
 (function () {
@@ -26,6 +26,31 @@
     else if (button.dataset.dir === 'down' && row.nextElementSibling) body.insertBefore(row.nextElementSibling, row);
     renumber();
     if (!button.disabled) button.focus();
+  });
+  let dragged = null;
+  Array.prototype.forEach.call(body.rows, function (row) {
+    row.draggable = true;
+  });
+  body.addEventListener('dragstart', function (e) {
+    dragged = e.target.closest('tr');
+    if (dragged && e.dataTransfer) {
+      e.dataTransfer.effectAllowed = 'move';
+      e.dataTransfer.setData('text/plain', dragged.dataset.plugin || '');
+    }
+  });
+  body.addEventListener('dragover', function (e) {
+    const over = e.target.closest('tr');
+    if (!dragged || !over || over === dragged) return;
+    e.preventDefault();
+    const box = over.getBoundingClientRect();
+    body.insertBefore(dragged, e.clientY < box.top + box.height / 2 ? over : over.nextElementSibling);
+  });
+  body.addEventListener('drop', function (e) {
+    e.preventDefault();
+  });
+  body.addEventListener('dragend', function () {
+    dragged = null;
+    renumber();
   });
   renumber();
 })();

@@ -150,6 +150,15 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
     for (let i = 0; i < steps; i++) await page.click('tr[data-plugin="echo"] button[data-dir="up"]');
     assert.equal(loads, 0, 'moving rows loads no page');
     assert.equal(await page.inputValue('tr[data-plugin="echo"] input.position'), '1');
+    // A row can be dragged too: ai dragged onto the first row and back below echo leaves the order as the buttons made it.
+    const last = names.filter((n) => n !== 'echo').at(-1)!;
+    await page.dragAndDrop(`tr[data-plugin="${last}"] td.wrap`, 'tr[data-plugin="echo"] td.wrap', { targetPosition: { x: 5, y: 2 } });
+    assert.equal(await page.inputValue(`tr[data-plugin="${last}"] input.position`), '1', 'dragged to the top');
+    const bottom = page.locator('#plugins tbody tr').last();
+    const box = (await bottom.boundingBox())!;
+    await page.locator(`tr[data-plugin="${last}"] td.wrap`).dragTo(bottom, { targetPosition: { x: 5, y: box.height - 3 } });
+    assert.equal(await page.inputValue('tr[data-plugin="echo"] input.position'), '1');
+    assert.equal(await page.inputValue(`tr[data-plugin="${last}"] input.position`), String(names.length), 'dragged back to the bottom');
     await page.click('#plugin-order-save');
     await page.waitForURL(/flash=flash\.orderSaved/);
     assert.equal(loads, 1, 'one page load for the whole order');
