@@ -235,6 +235,16 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
         const scrollWidth = (): Promise<number> => page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
         if (width === 390) assert.ok((await scrollWidth()) <= 390, `plugins list (${lang}) scrolls sideways`);
         await page.screenshot({ path: join(SHOTS, `plugins-${lang}-${width}.png`), fullPage: true });
+        if (lang === 'zh') {
+          const listed = await page.$$eval('#plugins tr[data-plugin] td:nth-child(2) > a, #plugins td.wrap', (els) =>
+            els.map((e) => (e.textContent ?? '').trim()),
+          );
+          assert.deepEqual(
+            listed.filter((l) => !/\p{Script=Han}/u.test(l)),
+            [],
+            'plugin names and descriptions on the plugins page are in Chinese',
+          );
+        }
         for (const name of names) {
           await page.goto(`${stack.url}/accounts/${account}/plugins/${name}`);
           await page.waitForSelector('#plugin-form');
