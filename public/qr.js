@@ -27,6 +27,8 @@
     detail.textContent = info.detail || '';
     const showQr = info.state === 'waiting-scan' && isImage(info.qr);
     if (showQr && image.getAttribute('src') !== info.qr) image.setAttribute('src', info.qr);
+    // Which login the picture is (the sandbox phone page and tests tell QR codes apart by it).
+    if (showQr) image.dataset.qrId = info.qrId || '';
     image.hidden = !showQr;
     const showAvatar = info.state === 'waiting-confirm' && isImage(info.scannedAvatar);
     if (showAvatar) avatar.setAttribute('src', info.scannedAvatar);

@@ -108,6 +108,11 @@ export const configSchema = z.object({
     .min(1, 'a whole number from 1 to 256')
     .max(256, 'a whole number from 1 to 256')
     .default(8),
+  OUTBOX_HOLD_HOURS: z.coerce
+    .number({ message: 'a number of hours from 1 to 720' })
+    .min(1, 'a number of hours from 1 to 720')
+    .max(720, 'a number of hours from 1 to 720')
+    .default(48),
   WEBHOOK_URL: httpUrl,
   WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
@@ -187,6 +192,8 @@ export interface Config {
   sendPacing: 'safe' | 'off';
   /** Chats of one account handled at the same time; each chat stays in order. */
   chatConcurrency: number;
+  /** OUTBOX_HOLD_HOURS: a message waiting for the user (iLink reply window or quota) fails after this long. */
+  outboxHoldMs: number;
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
   apiToken: string | undefined;
@@ -253,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     pluginDir: c.PLUGIN_DIR ? resolve(cwd, c.PLUGIN_DIR) : undefined,
     sendPacing: c.SEND_PACING,
     chatConcurrency: c.CHAT_CONCURRENCY,
+    outboxHoldMs: c.OUTBOX_HOLD_HOURS * 3_600_000,
     webhookUrl: c.WEBHOOK_URL,
     webhookSecret: c.WEBHOOK_SECRET,
     apiToken: c.API_TOKEN,

@@ -124,6 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       pluginRegistry: registry,
       sendPacing: config.sendPacing,
       chatConcurrency: config.chatConcurrency,
+      maxHoldMs: config.outboxHoldMs,
       // The demo must answer out of the box (auto-reply starts without rules): with BOT_PLUGINS
       // left at its default, echo is switched on too.
       botPlugins: options.demo && !config.botPluginsSet ? ['echo', ...config.botPlugins] : config.botPlugins,

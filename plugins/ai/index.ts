@@ -135,7 +135,8 @@ export const plugin = definePlugin({
         return;
       }
       // Not awaited: the pipeline goes on while the endpoint thinks; failures reach the boundary.
-      queue.run(key, () => answer(ctx, key, q)).catch((e: unknown) => ctx.reportError(e, 'ai'));
+      // ctx.working: "typing…" shows (where the transport can) until the answer is out.
+      ctx.working(queue.run(key, () => answer(ctx, key, q))).catch((e: unknown) => ctx.reportError(e, 'ai'));
       // The AI answers this one: later plugins see it only when asked to (like auto-reply).
       return config.passThrough ? next() : undefined;
     });

@@ -55,6 +55,8 @@ export interface AccountManagerDeps {
   maxQrCodes?: number;
   /** CHAT_CONCURRENCY: chats of one account handled at the same time (each chat in order). Default 8. */
   chatConcurrency?: number;
+  /** OUTBOX_HOLD_HOURS: a message waiting for the user fails after this long (default 48 h). */
+  maxHoldMs?: number;
 }
 
 export const DEFAULT_CHAT_CONCURRENCY = 8;
@@ -247,6 +249,7 @@ export class AccountManager {
       clock: this.clock,
       log,
       pacing: this.pacing,
+      ...(this.deps.maxHoldMs !== undefined && { maxHoldMs: this.deps.maxHoldMs }),
       ...(this.deps.retry && { retry: this.deps.retry }),
       ...(this.deps.eventWriters && { eventWriters: this.deps.eventWriters }),
       onSessionChanged: () => saveSoon(),

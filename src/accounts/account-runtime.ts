@@ -79,15 +79,18 @@ export class AccountRuntime {
 
   private async handle(m: Message): Promise<void> {
     // Where the transport has one, "typing…" shows while the plugins take long over an answer.
+    // An answer a plugin goes on working on after the chain returned (the AI) keeps it on until it settles.
     const stopTyping = m.isSelf ? undefined : typingWhileSlow(this.bot.transport, m.chatId, this.deps.clock, this.deps.log);
+    const working: Promise<unknown>[] = [];
     try {
-      const trace = await this.plugins.handle(m);
+      const trace = await this.plugins.handle(m, { working: (w) => working.push(w) });
       this.traces.push(trace);
       for (const l of this.handledListeners) l(trace);
     } catch (e) {
       this.deps.log.error({ err: e }, 'pipeline failed');
     } finally {
-      stopTyping?.();
+      if (stopTyping && working.length) void Promise.allSettled(working).then(stopTyping);
+      else stopTyping?.();
     }
     if (this.traces.length >= TRACE_BATCH) this.flushTraces();
     else if (this.traces.length) this.traceFlush ??= setImmediate(() => this.flushTraces());

@@ -99,7 +99,7 @@ export interface AdminDeps {
   tokens?: unknown;
   log: Logger;
   /** `publicUrl` and `host` are the names the panel answers to besides IP addresses and localhost. */
-  config: { adminPassword?: string | undefined; publicUrl?: string | undefined; host?: string | undefined };
+  config: { adminPassword?: string | undefined; publicUrl?: string | undefined; host?: string | undefined; outboxHoldMs?: number };
   /** A prom-client registry for this server instance; one is created when absent. */
   metrics?: Registry;
   clock?: Clock;

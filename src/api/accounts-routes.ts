@@ -117,7 +117,13 @@ function withAvatarLink<T extends { id: string; avatar?: string }>(deps: ApiDeps
 }
 
 function infoOf(deps: ApiDeps, info: BotInfo): BotInfo {
-  return info.self ? { ...info, self: withAvatarLink(deps, info.id, info.self) } : info;
+  if (!info.self) return info;
+  // No link that could only fail: a transport without avatars (iLink) gives none.
+  if (info.lacks?.includes('avatars')) {
+    const { avatar: _none, ...self } = info.self;
+    return { ...info, self };
+  }
+  return { ...info, self: withAvatarLink(deps, info.id, info.self) };
 }
 
 /**

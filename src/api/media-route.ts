@@ -5,6 +5,7 @@
  */
 import type Koa from 'koa';
 import { imageType } from '../util/image-type.js';
+import { supports, UnsupportedError } from '../transport/capabilities.js';
 import type { ApiDeps } from './types.js';
 
 const PATH = /^\/media\/([^/]+)\/([^/]+)$/;
@@ -64,6 +65,13 @@ async function serveAvatar(
 ): Promise<void> {
   const bot = deps.manager.get(account);
   if (!bot) return fail(404, 'not_found', 'No such account.');
+  const caps = bot.transport.capabilities;
+  if (!supports(caps, 'avatars')) {
+    const e = new UnsupportedError('avatars', caps.kind, 'download an avatar');
+    ctx.status = 422;
+    ctx.body = { error: { code: 'unsupported', message: e.message, capability: e.capability } };
+    return;
+  }
   let data: Buffer;
   try {
     data = await bot.transport.downloadAvatar(contactId);

@@ -28,6 +28,8 @@ export class Context {
   readonly trace: TraceStep[] = [];
   /** Where failures of background work (`fork`) go; the plugin host points it at its boundary. */
   errorSink: ((error: unknown, plugin: string | undefined) => void) | undefined;
+  /** Where answers still being worked on after the chain returned (`working`) go; the account runtime shows "typing…" until they settle. */
+  workSink: ((work: Promise<unknown>) => void) | undefined;
 
   constructor(
     readonly message: Readonly<Message>,
@@ -82,6 +84,18 @@ export class Context {
   reportError(error: unknown, plugin: string | undefined = this.plugin): void {
     if (this.errorSink) this.errorSink(error, plugin);
     else this.log.error({ err: error, plugin }, 'background middleware failed');
+  }
+
+  /**
+   * Say that an answer is still being worked on after this middleware returns (an AI call that runs
+   * beside the chain): where the transport can show "typing…" (iLink), it stays on until `work` settles.
+   *
+   * @example
+   *   ctx.working(queue.run(key, () => answer(ctx))).catch((e) => ctx.reportError(e));
+   */
+  working<T>(work: Promise<T>): Promise<T> {
+    this.workSink?.(work);
+    return work;
   }
 
   /** Whether anyone has replied to this message so far. */

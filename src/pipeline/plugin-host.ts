@@ -260,12 +260,14 @@ export class PluginHost {
 
   /**
    * Run one message through the chain and return its decision trace. Never rejects: plugin
-   * failures are reported under their names and the chain goes on.
+   * failures are reported under their names and the chain goes on. `working` hears of answers that
+   * go on after the chain returned (`ctx.working`).
    */
-  async handle(message: Message): Promise<DecisionTrace> {
+  async handle(message: Message, options: { working?(work: Promise<unknown>): void } = {}): Promise<DecisionTrace> {
     const ctx = new Context(message, this.deps.bot, this.deps.log);
     const steps = ctx.trace;
     ctx.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
+    ctx.workSink = options.working;
     let reason: string | undefined;
     if (message.isSelf && !this.selfChain) reason = 'own message: no plugin asked for self messages';
     else if (this.enabledCount === 0) reason = 'no plugins enabled';

@@ -10,6 +10,7 @@ import { ScriptedServer, OWNER, userText, confirmed } from '../ilink/helpers/scr
 import { client } from '../ilink/helpers/clients.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { waitUntil } from '../helpers/wait.js';
+import { ALL_CAPABILITIES, ILINK_CAPABILITIES, type Capability } from '../../src/transport/capabilities.js';
 
 describe('API on an iLink account', () => {
   let server: ScriptedServer;
@@ -26,23 +27,64 @@ describe('API on an iLink account', () => {
     await server.close();
   });
 
-  for (const [path, capability] of [
-    ['contacts', 'directory'],
-    ['rooms', 'rooms'],
-  ] as const) {
-    it(`GET /accounts/:id/${path} answers 422 unsupported naming "${capability}"`, async () => {
-      const r = await h.call('GET', `/api/v1/accounts/${h.bot.id}/${path}`);
+  // Every API call that needs a capability iLink lacks. The capabilities with no API call at all are
+  // listed apart, and the last test checks that the API indeed offers none for them.
+  const WEB_ONLY_CALLS: { capability: Capability; call: string; answer(): Promise<Pick<Awaited<ReturnType<Harness['call']>>, 'status' | 'body'>> }[] = [
+    { capability: 'directory', call: 'GET /accounts/:id/contacts', answer: () => h.call('GET', `/api/v1/accounts/${h.bot.id}/contacts`) },
+    { capability: 'rooms', call: 'GET /accounts/:id/rooms', answer: () => h.call('GET', `/api/v1/accounts/${h.bot.id}/rooms`) },
+    {
+      capability: 'rooms',
+      call: 'POST /accounts/:id/messages to a group',
+      answer: () => h.call('POST', `/api/v1/accounts/${h.bot.id}/messages`, { body: { to: { room: 'Family' }, text: 'hi' } }),
+    },
+    {
+      capability: 'avatars',
+      call: 'GET /media/avatar/:account/:contact (a signed link)',
+      answer: async () => {
+        const res = await fetch(h.webhooks.mediaLinks.avatarLink(h.bot.id, OWNER)!);
+        return { status: res.status, body: await res.json() };
+      },
+    },
+  ];
+  const NO_API_CALL: Capability[] = ['friend-requests', 'revoke', 'forward', 'send-emoticon'];
+
+  it('every capability iLink lacks has its web-only API calls here, or no API call at all', () => {
+    const lacking = ALL_CAPABILITIES.filter((c) => !ILINK_CAPABILITIES.has.has(c));
+    assert.deepEqual([...new Set([...WEB_ONLY_CALLS.map((c) => c.capability), ...NO_API_CALL])].sort(), [...lacking].sort());
+  });
+
+  for (const c of WEB_ONLY_CALLS) {
+    it(`${c.call} answers 422 unsupported naming "${c.capability}"`, async () => {
+      const r = await c.answer();
       assert.equal(r.status, 422);
       assert.equal(r.body.error.code, 'unsupported');
-      assert.equal(r.body.error.capability, capability);
+      assert.equal(r.body.error.capability, c.capability);
       assert.match(r.body.error.message, /an iLink account has no/);
     });
   }
 
-  it('a send to a group answers 422 unsupported "rooms"; a send to the owner before they wrote waits, listed with its reason', async () => {
-    const room = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages`, { body: { to: { room: 'Family' }, text: 'hi' } });
-    assert.equal(room.status, 422);
-    assert.equal(room.body.error.capability, 'rooms');
+  it('the account hands out no avatar link that could only fail', async () => {
+    const r = await h.call('GET', `/api/v1/accounts/${h.bot.id}`);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.transport, 'ilink');
+    assert.ok(r.body.self, 'the bot contact');
+    assert.equal(r.body.self.avatar, undefined);
+    assert.ok(r.body.lacks.includes('avatars'));
+  });
+
+  it('the API has no call for friend requests, recall, forwarding or stickers (on any account)', async () => {
+    const spec = await h.call('GET', '/api/v1/openapi.json');
+    assert.equal(spec.status, 200);
+    const paths = Object.keys(spec.body.paths as Record<string, unknown>).join('\n');
+    assert.doesNotMatch(paths, /friend|remark|pin|revoke|recall|forward|emoticon|sticker/i);
+    const sticker = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages`, {
+      body: { to: { id: OWNER }, url: 'http://127.0.0.1:9/x.gif', type: 'emoticon' },
+    });
+    assert.equal(sticker.status, 422);
+    assert.equal(sticker.body.error.code, 'invalid', 'stickers are not a type the API sends');
+  });
+
+  it('a send to the owner before they wrote waits, listed with its reason', async () => {
     const sent = await h.call('POST', `/api/v1/accounts/${h.bot.id}/messages?wait=2000`, { body: { to: { id: OWNER }, text: 'hello' } });
     assert.equal(sent.status, 202);
     assert.equal(sent.body.status, 'waiting-for-user');

@@ -26,6 +26,9 @@ const slow = definePlugin({
       if (ctx.text === 'think') {
         await new Promise<void>((r) => gates.push(r));
         await ctx.reply('thought');
+      } else if (ctx.text === 'later') {
+        // Answers beside the chain (as the AI plugin does): the chain returns at once.
+        void ctx.working(new Promise<void>((r) => gates.push(r)).then(() => ctx.reply('answered later')));
       } else if (ctx.text === 'quick') await ctx.reply('done');
       else await next();
     });
@@ -60,10 +63,10 @@ describe('typing indicator while plugins work', () => {
     return fake;
   }
 
-  it('a slow answer shows typing, then clears it; an instant one shows nothing', async () => {
-    const fake = await start(ILINK_CAPABILITIES);
-    fake.receive({ from: 'owner@im.wechat', text: 'think' });
-    await waitUntil(() => fake.typing.has('owner@im.wechat'), 10_000, 'typing shown');
+  /** The owner writes `text`: typing shows while the plugin works, and clears once the answer is out. */
+  async function typingWhileAnswering(fake: FakeTransport, text: string): Promise<void> {
+    fake.receive({ from: 'owner@im.wechat', text });
+    await waitUntil(() => fake.typing.has('owner@im.wechat'), 10_000, 'typing shown while the answer is worked on');
     gates.shift()!();
     await fake.waitForSends(1);
     await waitUntil(() => !fake.typing.has('owner@im.wechat'), 10_000, 'typing cleared');
@@ -71,9 +74,18 @@ describe('typing indicator while plugins work', () => {
       fake.typingCalls.map((c) => c.on),
       [true, false],
     );
+  }
+
+  it('a slow answer shows typing, then clears it; an instant one shows nothing', async () => {
+    const fake = await start(ILINK_CAPABILITIES);
+    await typingWhileAnswering(fake, 'think');
     fake.receive({ from: 'owner@im.wechat', text: 'quick' });
     await fake.waitForSends(2);
     assert.equal(fake.typingCalls.length, 2, 'no typing for an instant answer');
+  });
+
+  it('an answer worked on after the chain returned (ctx.working, the AI plugin) keeps typing on until it is out', async () => {
+    await typingWhileAnswering(await start(ILINK_CAPABILITIES), 'later');
   });
 
   it('the web transport (no typing capability) is never asked', async () => {

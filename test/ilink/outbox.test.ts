@@ -17,6 +17,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { UnsupportedError } from '../../src/transport/capabilities.js';
+import { loadConfig } from '../../src/config.js';
 import { OWNER, ScriptedServer, userText } from './helpers/scripted-server.js';
 import { client, savedSession } from './helpers/clients.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -39,8 +40,9 @@ describe('iLink outbox: waiting for the user', () => {
   });
   after(() => server.close());
 
-  async function startAccount(): Promise<void> {
+  async function startAccount(maxHoldMs?: number): Promise<void> {
     manager = new AccountManager({
+      ...(maxHoldMs !== undefined && { maxHoldMs }),
       store,
       log: silentLogger(),
       clock,
@@ -124,6 +126,25 @@ describe('iLink outbox: waiting for the user', () => {
     await waitUntil(() => server.calls(SEND).length === 1, 10_000, 'the held message sent');
     assert.deepEqual(sentTexts(), ['late news']);
     await waitUntil(async () => (await bot.outbound(rec.id))!.status === 'sent', 5000, 'the row marked sent');
+  });
+
+  it('a message held longer than OUTBOX_HOLD_HOURS fails with the reason; the next user message sends nothing stale', async () => {
+    await fresh();
+    await manager.stopAll();
+    const config = loadConfig({ OUTBOX_HOLD_HOURS: '3' }, { envFile: false });
+    await startAccount(config.outboxHoldMs);
+    await userWrites('hi');
+    await clock.advance(25 * HOUR);
+    const rec = await bot.send({ id: OWNER }, { type: 'text', text: 'too late' }, { source: 'api' });
+    await waitUntil(async () => (await held()).length === 1, 10_000, 'the send held');
+    await clock.advance(2 * HOUR);
+    assert.equal((await bot.outbound(rec.id))!.status, 'waiting-for-user', 'still within the limit');
+    await clock.advance(HOUR + 1000);
+    await waitUntil(async () => (await bot.outbound(rec.id))!.status === 'failed', 10_000, 'the held message failed');
+    assert.match((await bot.outbound(rec.id))!.error!.message, /waited more than 3 h for the user to write again \(.*reply window closed/);
+    assert.equal((await held()).length, 0);
+    await userWrites('back');
+    assert.equal(server.calls(SEND).length, 0, 'the expired message is not sent');
   });
 
   it('web-only sends on an iLink account are refused as unsupported, before anything is queued', async () => {

@@ -45,6 +45,12 @@ describe('sandbox cli: runSandboxCommand(argv)', () => {
       });
       assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.ok(lines.some((l) => l.includes(`${origin}/sandbox`)));
+      // The iLink phone page: the banner says where it is, and it is there.
+      assert.ok(
+        lines.some((l) => l.includes(`iLink phone page: ${origin}/sandbox/ilink`)),
+        lines.join('\n'),
+      );
+      assert.match(await (await fetch(`${origin}/sandbox/ilink`)).text(), /iLink sandbox phone/);
       const caPath = /test CA: (\S+)/.exec(lines.join('\n'))?.[1] as string;
       assert.match(await readFile(caPath, 'utf8'), /BEGIN CERTIFICATE/);
       const state = (await (await fetch(`${origin}/sandbox/api/state`)).json()) as { accounts: unknown[] };

@@ -6,6 +6,7 @@
 import { dayOf } from '../../util/day.js';
 import type { RouteDef } from '../router.js';
 import { botOf, page, type Services, pluginsOf } from '../services.js';
+import { DEFAULT_MAX_HOLD_MS } from '../../bot/outbound-queue.js';
 
 const DAY = 86_400_000;
 
@@ -63,6 +64,9 @@ export function dashboardRoutes(s: Services): RouteDef[] {
           failedToday: await outbound.countFailedSince(bot.id, now - (now % DAY)),
           errors: await pluginErrors.list(bot.id, { limit: 10 }),
           plugins: pluginsOf(s, bot).list(),
+          // What waits for the user (iLink reply window or quota), with why; it fails after OUTBOX_HOLD_HOURS.
+          held: await outbound.list(bot.id, { status: 'waiting-for-user', limit: 100 }),
+          holdHours: Math.round((s.deps.config.outboxHoldMs ?? DEFAULT_MAX_HOLD_MS) / 3_600_000),
         });
       },
     },

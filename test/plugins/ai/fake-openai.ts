@@ -12,7 +12,7 @@ export interface ChatRequest {
   authorization: string | undefined;
 }
 
-export type Behaviour = { answer: string } | { status: number; body?: unknown; headers?: Record<string, string> } | { until: Promise<void> } | 'echo';
+export type Behaviour = { answer: string } | { status: number; body?: unknown; headers?: Record<string, string> } | { until: Promise<void | string> } | 'echo';
 
 export interface FakeOpenAi {
   baseUrl: string;
@@ -69,9 +69,9 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       } else {
         // Thinks until the test lets it answer: no race between the test's clock and this server's.
         pending.add(res);
-        void b.until.then(() => {
+        void b.until.then((answer) => {
           pending.delete(res);
-          if (!res.destroyed) ok('too late');
+          if (!res.destroyed) ok(answer ?? 'too late');
         });
       }
     });
