@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { definePlugin, type Context } from '../../src/pipeline/index.js';
 import { personMatches } from '../../src/pipeline/helpers/chat-match.js';
 import { hostControl } from '../../src/pipeline/helpers/host-control.js';
+import { form } from './form.js';
 
 export const configSchema = z.object({
   owners: z.array(z.string()).default([]).describe('Who may give commands: contact ids, stable ids (wxid_…), names or remarks'),
@@ -32,6 +33,7 @@ export const plugin = definePlugin({
   chainPosition: 0,
   description: 'Owner-only chat commands: help, status, plugins, enable/disable, pause/resume',
   config: configSchema,
+  form,
   setup(api, config) {
     const control = hostControl(api as unknown as { bot: unknown } & Record<string, unknown>);
     const paused = async (): Promise<boolean> => (await api.store.get<boolean>('paused')) === true;

@@ -11,6 +11,7 @@ export const configSchema = z.object({
   chatPrompts: z
     .array(
       z.object({
+        enabled: z.boolean().default(true),
         chat: z.string().min(1).describe('Room topic, contact name or id'),
         prompt: z.string().min(1).describe('System prompt in this chat'),
       }),

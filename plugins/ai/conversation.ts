@@ -36,6 +36,8 @@ export function isAllowed(config: AiConfig, ctx: Context): boolean {
 /** The system prompt here: a `#prompt` set in the chat, then the configured chat prompt, then the account's. */
 export async function systemPrompt(config: AiConfig, store: PluginStore, ctx: Context): Promise<string> {
   return (
-    (await store.get<string>(`prompt:${chatKey(ctx)}`)) ?? config.chatPrompts.find((p) => chatMatches([p.chat], chatOf(ctx)))?.prompt ?? config.systemPrompt
+    (await store.get<string>(`prompt:${chatKey(ctx)}`)) ??
+    config.chatPrompts.find((p) => p.enabled && chatMatches([p.chat], chatOf(ctx)))?.prompt ??
+    config.systemPrompt
   );
 }

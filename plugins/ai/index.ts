@@ -14,6 +14,7 @@ import { configSchema } from './config.js';
 import { chatKey, conversationKey, isAllowed, systemPrompt } from './conversation.js';
 import { stripReasoning, trimTurns, type Turn } from './memory.js';
 import { question } from './triggers.js';
+import { form } from './form.js';
 
 export { configSchema } from './config.js';
 
@@ -39,6 +40,7 @@ export const plugin = definePlugin({
       maxTokens: config.maxReplyTokens,
     });
   },
+  form,
   setup(api, config) {
     const queue = createKeyedQueue();
     const stop = new AbortController(); // switched off: stop waiting for the endpoint

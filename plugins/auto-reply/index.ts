@@ -9,6 +9,7 @@ import { chatMatches, stripMentions } from '../../src/pipeline/helpers/chat-matc
 import { isTimeZone, localTime } from '../../src/pipeline/helpers/local-time.js';
 import { isUrlSource, loadFile, staysInside } from '../../src/pipeline/helpers/load-file.js';
 import { byPriority, fillTemplate, matchPattern, ruleApplies, rulesSchema, type Reply } from './rules.js';
+import { form } from './form.js';
 
 export { parseRules, exportRules, rulesSchema, ruleSchema, type Rule } from './rules.js';
 
@@ -43,6 +44,7 @@ export const plugin = definePlugin({
   chainPosition: 10,
   description: 'Answers messages by keyword or pattern rules, with scope, templates, cooldowns and time windows',
   config: configSchema,
+  form,
   setup(api, config) {
     const rules = byPriority(config.rules);
     // When each rule last answered in each chat (cooldowns); per instance, reset on reconfigure.

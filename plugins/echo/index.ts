@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { definePlugin } from '../../src/pipeline/index.js';
+import { form } from './form.js';
 
 export const plugin = definePlugin({
   name: 'echo',
@@ -18,6 +19,7 @@ export const plugin = definePlugin({
     /** In groups, only answer messages that @-mention the account. */
     groupsNeedMention: z.boolean().default(false).describe('In groups, only answer when @-mentioned'),
   }),
+  form,
   setup(api, config) {
     api.use(async (ctx, next) => {
       if (ctx.type !== 'text' || ctx.text === '' || (ctx.isGroup && config.groupsNeedMention && !ctx.mentionsSelf)) {

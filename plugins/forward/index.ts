@@ -8,11 +8,13 @@
 import { z } from 'zod';
 import { definePlugin, type Context } from '../../src/pipeline/index.js';
 import { chatMatches, chatTarget, personMatches } from '../../src/pipeline/helpers/chat-match.js';
+import { form } from './form.js';
 
 const FORWARDABLE = ['text', 'image', 'video', 'file', 'emoticon', 'link', 'location'] as const;
 
 const routeSchema = z.object({
   name: z.string().default('').describe('A label for the panel and the logs'),
+  enabled: z.boolean().default(true),
   from: z.array(z.string().min(1)).min(1, 'a route needs at least one source chat').describe('Source chats: room topics, contact names or ids'),
   to: z.array(z.string().min(1)).min(1, 'a route needs at least one target').describe('Target chats: room topics, contact names or ids'),
   types: z.array(z.enum(FORWARDABLE)).default([]).describe('Message types to relay (empty = all that can be relayed)'),
@@ -57,12 +59,13 @@ export const plugin = definePlugin({
   chainPosition: 20,
   description: 'Relays messages between chats with filters and a source prefix, without loops',
   config: configSchema,
+  form,
   requires: ['forward'],
   setup(api, config) {
     api.use(async (ctx, next) => {
       if (ctx.isSelf || ctx.text.includes(config.hopMarker) || ctx.message.media?.storeSticker) return next();
       const done = new Set<string>([ctx.chatId]); // never back to the source, each target once
-      for (const route of config.routes) {
+      for (const route of config.routes.filter((r) => r.enabled)) {
         if (!routeTakes(route, ctx)) continue;
         const values: Record<string, string> = {
           room: ctx.room?.topic ?? ctx.senderName,

@@ -5,8 +5,10 @@
  */
 import { z } from 'zod';
 import { definePlugin, type FriendRequest, type Room } from '../../src/pipeline/index.js';
+import { form } from './form.js';
 
 const inviteSchema = z.object({
+  enabled: z.boolean().default(true),
   keyword: z.string().min(1, 'an invitation needs a keyword').describe('A private message (or friend-request greeting) containing this asks for an invitation'),
   rooms: z.array(z.string().min(1)).min(1, 'an invitation needs at least one room').describe('Room topics or ids; the one with the fewest members is used'),
   message: z.string().default('Invitation to {room} sent.').describe('Said after inviting ({room}, {name}); empty = nothing'),
@@ -29,6 +31,7 @@ export const plugin = definePlugin({
   chainPosition: 30,
   description: 'Accepts friend requests by keyword with a welcome, and invites people into rooms by keyword',
   config: configSchema,
+  form,
   requires: ['friend-requests', 'rooms'],
   setup(api, config) {
     const d = api.bot.directory;
@@ -67,7 +70,7 @@ export const plugin = definePlugin({
       }
       await api.bot.transport.acceptFriend(req);
       if (config.welcome) await api.send({ id: req.contactId }, fill(config.welcome, { name: req.name }));
-      const rule = config.invites.find((i) => has(req.greeting, i.keyword));
+      const rule = config.invites.find((i) => i.enabled && has(req.greeting, i.keyword));
       if (rule) {
         const text = await invite(rule, req.contactId, req.name, req.stableId ?? req.contactId);
         if (text) await api.send({ id: req.contactId }, text);
@@ -75,8 +78,8 @@ export const plugin = definePlugin({
     });
 
     api.use(async (ctx, next) => {
-      if (ctx.isGroup || ctx.type !== 'text' || config.invites.length === 0) return next();
-      const rule = config.invites.find((i) => has(ctx.text, i.keyword));
+      if (ctx.isGroup || ctx.type !== 'text' || !config.invites.some((i) => i.enabled)) return next();
+      const rule = config.invites.find((i) => i.enabled && has(ctx.text, i.keyword));
       if (!rule) return next();
       const text = await invite(rule, ctx.message.senderId, ctx.senderName, ctx.sender?.stableId ?? ctx.message.senderId);
       if (text) await ctx.reply(text);

@@ -5,8 +5,10 @@
 import { z } from 'zod';
 import { definePlugin, type Room } from '../../src/pipeline/index.js';
 import { chatMatches } from '../../src/pipeline/helpers/chat-match.js';
+import { form } from './form.js';
 
 const greetingSchema = z.object({
+  enabled: z.boolean().default(true),
   rooms: z.array(z.string()).default([]).describe('Room topics or ids (empty = every room)'),
   template: z
     .string()
@@ -17,7 +19,7 @@ const greetingSchema = z.object({
 export const configSchema = z.object({
   greetings: z
     .array(greetingSchema)
-    .default([{ rooms: [], template: 'Welcome {names} to {room}!' }])
+    .default([{ enabled: true, rooms: [], template: 'Welcome {names} to {room}!' }])
     .describe('The first greeting whose rooms match is used'),
   mention: z.boolean().default(true).describe('Write each name as @name'),
   greetInvitedBySelf: z.boolean().default(true).describe('Also greet people this account invited'),
@@ -25,13 +27,14 @@ export const configSchema = z.object({
 
 /** The greeting for a room, or undefined when none applies. */
 export function pickGreeting(greetings: readonly z.infer<typeof greetingSchema>[], room: Pick<Room, 'id' | 'stableId' | 'topic'>): string | undefined {
-  return greetings.find((g) => g.rooms.length === 0 || chatMatches(g.rooms, { chatId: room.id, room }))?.template;
+  return greetings.find((g) => g.enabled !== false && (g.rooms.length === 0 || chatMatches(g.rooms, { chatId: room.id, room })))?.template;
 }
 
 export const plugin = definePlugin({
   name: 'room-welcome',
   description: 'Greets people who join a room, with a template per room',
   config: configSchema,
+  form,
   requires: ['rooms'],
   setup(api, config) {
     api.on('room-join', async (join) => {

@@ -9,6 +9,7 @@ import { definePlugin } from '../../src/pipeline/index.js';
 import { chatTarget } from '../../src/pipeline/helpers/chat-match.js';
 import { isTimeZone, localTime } from '../../src/pipeline/helpers/local-time.js';
 import { jobSchema, nextFire, occurrences, type Job } from './jobs.js';
+import { form } from './form.js';
 
 export { jobSchema, nextFire, occurrences } from './jobs.js';
 
@@ -39,6 +40,7 @@ export const plugin = definePlugin({
   name: 'schedule',
   description: 'Sends messages to chats on cron expressions or at a given time, once per occurrence across restarts',
   config: configSchema,
+  form,
   check(config, { bot }) {
     const d = bot.directory;
     // An account that never logged in has no directory yet: its chats cannot be checked.

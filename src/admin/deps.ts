@@ -10,6 +10,7 @@ import type { LoginThrottleOptions } from './login-throttle.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Transport } from '../transport/transport.js';
+import type { PluginForm } from '../pipeline/plugin-form.js';
 import type { BotInfo, BotEvent, DirectoryView, OutboundRecord, OutgoingContent, SendTarget } from '../bot/types.js';
 
 export interface AdminPluginState {
@@ -66,6 +67,8 @@ export interface AdminRegistry {
   list(): { name: string; description: string }[];
   /** The plugin's config schema as JSON Schema (zod → z.toJSONSchema). */
   jsonSchema(name: string): unknown;
+  /** The plugin's settings-page metadata (labels, help, widgets in both languages), if it declares any. */
+  form?(name: string): PluginForm | undefined;
 }
 
 /** Webhook endpoints and deliveries as the panel shows them (the webhook service's shapes, loosely). */

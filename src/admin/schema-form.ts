@@ -1,193 +1,200 @@
 /**
- * A settings form drawn from a plugin's JSON Schema (zod → z.toJSONSchema), and the way back from
- * submitted form fields to a config object. Field kinds: string, text (long strings), number,
- * boolean, select (enum), multi (array of enum), secret, list (array of strings, one per line) and
- * json (arrays of objects and anything else structured, edited as JSON). Validation stays with the
- * plugin's zod schema; this only shapes values.
+ * A plugin's settings form drawn from its field specs (form-spec.ts) and a config, and the way back
+ * from submitted fields to a config. Inputs are named `f:<path>` with `/` between the parts
+ * (`f:rules/0/pattern`: the form parser would turn dots into nested objects); a list posts its item
+ * count as `n:<path>`, so items come back in the order and number the page showed.
+ * Validation stays with the plugin's schema; this only shapes values.
  */
+import type { FieldSpec, ItemSpec } from './form-spec.js';
 
-export type FieldKind = 'string' | 'text' | 'number' | 'integer' | 'boolean' | 'select' | 'multi' | 'secret' | 'list' | 'json';
-
-export interface FormField {
+export interface FormField extends FieldSpec {
+  /** Dotted path in the config (`rules.0.pattern`). */
+  path: string;
+  /** The element id (`f-rules-0-pattern`). */
+  id: string;
+  /** The path in input names (`rules/0/pattern`). */
   name: string;
-  kind: FieldKind;
-  description?: string;
-  options?: string[];
-  required: boolean;
-  min?: number;
-  max?: number;
   /** The value to show (never for secrets: only whether one is set). */
   value: string;
   checked?: boolean;
   selected?: string[];
   secretSet?: boolean;
+  items?: FormItem[];
 }
 
-interface JsonSchema {
-  type?: string | string[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  items?: JsonSchema;
-  enum?: unknown[];
-  format?: string;
-  writeOnly?: boolean;
-  description?: string;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  default?: unknown;
-  anyOf?: JsonSchema[];
+export interface FormItem {
+  path: string;
+  id: string;
+  index: number;
+  /** "Rule 2", and what names it ("hi → hello"). */
+  title: string;
+  summary: string;
+  toggle?: FormField;
+  fields: FormField[];
 }
 
-const SECRET_NAME = /(key|secret|token|password|passwd)$/i;
-const LONG_NAME = /(prompt|template|reply|text|message|body|greeting)$/i;
-const MAX_SAFE = 9007199254740991;
+export const idOf = (path: string): string => 'f-' + path.replace(/\./g, '-');
+/** A path as it appears in input names. */
+export const nameOf = (path: string): string => path.replace(/\./g, '/');
 
-/** Unwrap `anyOf: [X, {type: 'null'}]` (optional / nullable) to X. */
-function base(s: JsonSchema): JsonSchema {
-  if (s.anyOf) {
-    const real = s.anyOf.filter((x) => x.type !== 'null');
-    if (real.length === 1) return { ...real[0]!, description: s.description ?? real[0]!.description, default: s.default ?? real[0]!.default };
+const textOf = (v: unknown): string => (v === undefined || v === null ? '' : Array.isArray(v) ? v.map(String).join(', ') : String(v));
+
+function drawField(spec: FieldSpec, value: unknown, path: string): FormField {
+  const v = value === undefined ? spec.default : value;
+  const f: FormField = { ...spec, path, id: idOf(path), name: nameOf(path), value: '' };
+  switch (spec.widget) {
+    case 'switch':
+      f.checked = v === true;
+      break;
+    case 'checkboxes':
+      f.selected = Array.isArray(v) ? v.map(String) : [];
+      break;
+    case 'secret':
+      f.secretSet = typeof v === 'string' && v.length > 0;
+      break;
+    case 'lines':
+    case 'chats':
+      f.value = Array.isArray(v) ? v.map(String).join('\n') : textOf(v);
+      break;
+    case 'list':
+      f.items = (Array.isArray(v) ? v : []).map((item, i) => drawItem(spec.item!, item, `${path}.${i}`, i));
+      break;
+    case 'json':
+      f.value = v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+      break;
+    default:
+      f.value = spec.translatedDefault && v === spec.translatedDefault.en ? spec.translatedDefault.text : textOf(v);
   }
-  return s;
+  return f;
 }
 
-function kindOf(name: string, s: JsonSchema): FieldKind {
-  const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
-  if (type === 'string') {
-    if (s.enum) return 'select';
-    if (s.format === 'password' || s.writeOnly || SECRET_NAME.test(name) || /\[secret\]/i.test(s.description ?? '')) return 'secret';
-    if ((s.maxLength ?? 0) > 200 || LONG_NAME.test(name)) return 'text';
-    return 'string';
-  }
-  if (type === 'number') return 'number';
-  if (type === 'integer') return 'integer';
-  if (type === 'boolean') return 'boolean';
-  if (type === 'array') {
-    const items = base(s.items ?? {});
-    if (items.type === 'string' && items.enum) return 'multi';
-    if (items.type === 'string') return 'list';
-  }
-  return 'json';
+function drawItem(spec: ItemSpec, value: unknown, path: string, index: number): FormItem {
+  const obj = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  const all = spec.fields.map((s) => drawField(s, obj[s.key], `${path}.${s.key}`));
+  const named = spec.summary.map((k) => textOf(obj[k]).trim()).find(Boolean) ?? '';
+  const item: FormItem = {
+    path,
+    id: idOf(path),
+    index,
+    title: `${spec.noun} ${index + 1}`,
+    summary: named.length > 60 ? named.slice(0, 59) + '…' : named,
+    fields: all.filter((f) => f.key !== spec.toggle),
+  };
+  const toggle = all.find((f) => f.key === spec.toggle);
+  if (toggle) item.toggle = toggle;
+  return item;
 }
 
 /**
- * The form fields of an object schema, filled from the current config.
+ * The form fields filled from a config (defaults where it has none).
  *
  * @example
- *   const fields = formFields(registry.jsonSchema('ai'), host.list().find((p) => p.name === 'ai')!.config);
+ *   const fields = formFields(formSpecs(schema, form, 'en'), plugin.config);
  */
-export function formFields(schema: unknown, config: unknown, skip: string[] = []): FormField[] {
-  const root = base((schema ?? {}) as JsonSchema);
+export function formFields(specs: FieldSpec[], config: unknown): FormField[] {
   const cfg = (config && typeof config === 'object' ? config : {}) as Record<string, unknown>;
-  const required = new Set(root.required ?? []);
-  return Object.entries(root.properties ?? {})
-    .filter(([name]) => !skip.includes(name))
-    .map(([name, raw]) => {
-      const s = base(raw);
-      const kind = kindOf(name, s);
-      const v = cfg[name] ?? s.default;
-      const f: FormField = {
-        name,
-        kind,
-        required: required.has(name) && s.default === undefined,
-        value: '',
-        ...(s.description && { description: s.description }),
-      };
-      if (s.minimum !== undefined) f.min = s.minimum;
-      if (s.maximum !== undefined && s.maximum < MAX_SAFE) f.max = s.maximum;
-      switch (kind) {
-        case 'select':
-          f.options = (s.enum ?? []).map(String);
-          f.value = v === undefined ? '' : String(v);
-          break;
-        case 'multi':
-          f.options = (base(s.items ?? {}).enum ?? []).map(String);
-          f.selected = Array.isArray(v) ? v.map(String) : [];
-          break;
-        case 'boolean':
-          f.checked = v === true;
-          break;
-        case 'secret':
-          f.secretSet = typeof v === 'string' && v.length > 0;
-          break;
-        case 'list':
-          f.value = Array.isArray(v) ? v.map(String).join('\n') : '';
-          break;
-        case 'json':
-          f.value = v === undefined ? '' : JSON.stringify(v, null, 2);
-          break;
-        default:
-          f.value = v === undefined || v === null ? '' : String(v);
+  return specs.map((s) => drawField(s, cfg[s.key], s.key));
+}
+
+/** Every drawn path (fields and list items), deepest structure included. */
+export function drawnPaths(fields: FormField[]): Set<string> {
+  const out = new Set<string>();
+  const walk = (fs: FormField[]): void => {
+    for (const f of fs) {
+      out.add(f.path);
+      for (const item of f.items ?? []) {
+        out.add(item.path);
+        walk(item.toggle ? [item.toggle, ...item.fields] : item.fields);
       }
-      return f;
-    });
+    }
+  };
+  walk(fields);
+  return out;
+}
+
+type Form = Record<string, unknown>;
+
+const firstOf = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
+const allOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
+const splitLines = (raw: string): string[] =>
+  raw
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+interface Reading {
+  form: Form;
+  problems: Record<string, string>;
+}
+
+/** The value of one field as submitted; `undefined` = leave the key out (an empty optional number). */
+function readField(spec: FieldSpec, path: string, current: unknown, r: Reading): unknown {
+  const posted = r.form[`f:${nameOf(path)}`];
+  const raw = firstOf(posted);
+  switch (spec.widget) {
+    case 'switch':
+      return posted !== undefined;
+    case 'number':
+    case 'duration':
+      if (raw.trim() === '') return undefined;
+      if (!Number.isFinite(Number(raw))) {
+        r.problems[path] = 'form.notNumber';
+        return raw;
+      }
+      return Number(raw);
+    case 'select':
+      return spec.numeric ? Number(raw) : raw;
+    case 'checkboxes':
+      return allOf(posted).map((v) => (spec.numeric ? Number(v) : v));
+    case 'lines':
+    case 'chats':
+      return splitLines(raw);
+    case 'secret':
+      if (r.form[`clear:${nameOf(path)}`] !== undefined) return '';
+      return raw !== '' ? raw : current;
+    case 'json':
+      if (raw.trim() === '') return undefined;
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch (e) {
+        r.problems[path] = `form.badJson:${(e as Error).message}`;
+        return raw;
+      }
+    case 'list': {
+      const count = Number(firstOf(r.form[`n:${nameOf(path)}`]));
+      if (!Number.isInteger(count) || count < 0) return current;
+      const was = Array.isArray(current) ? current : [];
+      return Array.from({ length: count }, (_, i) => readObject(spec.item!.fields, `${path}.${i}`, was[i], r));
+    }
+    default:
+      return raw;
+  }
+}
+
+function readObject(specs: FieldSpec[], prefix: string, current: unknown, r: Reading, seen?: Set<string>): Record<string, unknown> {
+  const cur = (current && typeof current === 'object' && !Array.isArray(current) ? current : {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...cur };
+  for (const s of specs) {
+    if (seen && !seen.has(s.key)) continue;
+    const v = readField(s, prefix ? `${prefix}.${s.key}` : s.key, cur[s.key], r);
+    if (v === undefined) delete out[s.key];
+    else out[s.key] = v;
+  }
+  return out;
 }
 
 /**
- * Turn submitted fields back into a config: the current config with each form field replaced.
- * An empty secret keeps the stored one (secrets are never sent to the browser); `clear:<name>`
- * empties it. Returns per-field problems for values that cannot even be shaped (bad JSON, not a number).
+ * Turn submitted fields back into a config: the current config with each drawn field replaced.
+ * An empty secret keeps the stored one (secrets are never sent to the browser); `clear:<path>`
+ * empties it (paths as in input names). Top-level keys not listed in `seen` keep their value (a partial form). Returns
+ * per-path problems for values that cannot even be shaped (bad JSON, not a number); the typed text
+ * stays in the config so that the form can show it again.
  */
-export function configFromForm(
-  fields: FormField[],
-  form: Record<string, unknown>,
-  current: unknown,
-): { config: Record<string, unknown>; problems: Record<string, string> } {
-  const str = (name: string): string => {
-    const v = form[`f:${name}`];
-    return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
-  };
-  const all = (name: string): string[] => {
-    const v = form[`f:${name}`];
-    return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [];
-  };
-  const config: Record<string, unknown> = { ...((current && typeof current === 'object' ? current : {}) as Record<string, unknown>) };
-  const problems: Record<string, string> = {};
-  // The form lists the fields it drew (`seen`): others keep their value (unchecked boxes send nothing).
+export function configFromForm(specs: FieldSpec[], form: Form, current: unknown): { config: Record<string, unknown>; problems: Record<string, string> } {
   const seenRaw = form.seen;
-  const seen = seenRaw === undefined ? undefined : new Set(Array.isArray(seenRaw) ? seenRaw.map(String) : [String(seenRaw)]);
-  for (const f of fields) {
-    if (seen && !seen.has(f.name)) continue;
-    const raw = str(f.name);
-    switch (f.kind) {
-      case 'boolean':
-        config[f.name] = form[`f:${f.name}`] !== undefined;
-        break;
-      case 'number':
-      case 'integer':
-        if (raw.trim() === '') delete config[f.name];
-        else if (!Number.isFinite(Number(raw))) problems[f.name] = 'form.notNumber';
-        else config[f.name] = Number(raw);
-        break;
-      case 'multi':
-        config[f.name] = all(f.name);
-        break;
-      case 'list':
-        config[f.name] = raw
-          .split(/\r?\n/)
-          .map((l) => l.trim())
-          .filter(Boolean);
-        break;
-      case 'secret':
-        if (form[`clear:${f.name}`] !== undefined) config[f.name] = '';
-        else if (raw !== '') config[f.name] = raw;
-        break;
-      case 'json':
-        if (raw.trim() === '') delete config[f.name];
-        else {
-          try {
-            config[f.name] = JSON.parse(raw) as unknown;
-          } catch (e) {
-            problems[f.name] = `form.badJson:${(e as Error).message}`;
-          }
-        }
-        break;
-      default:
-        config[f.name] = raw;
-    }
-  }
-  return { config, problems };
+  const seen = seenRaw === undefined ? undefined : new Set(allOf(seenRaw));
+  const r: Reading = { form, problems: {} };
+  return { config: readObject(specs, '', current, r, seen), problems: r.problems };
 }
 
 /** Issues from a plugin's ValidationError, if the error carries them. */
@@ -198,4 +205,27 @@ export function issuesOf(e: unknown): { path: string; message: string }[] | unde
     path: Array.isArray(i.path) ? i.path.map(String).join('.') : String(i.path ?? ''),
     message: String(i.message ?? ''),
   }));
+}
+
+/**
+ * Put each issue beside the deepest drawn field or item its path starts with (`jobs.0.to.0` goes
+ * to the field `jobs.0.to`); the rest are shown above the form.
+ */
+export function placeIssues(issues: { path: string; message: string }[], drawn: Set<string>): { byPath: Record<string, string>; other: string[] } {
+  const byPath: Record<string, string> = {};
+  const other: string[] = [];
+  for (const i of issues) {
+    const parts = i.path ? i.path.split('.') : [];
+    let n = parts.length;
+    while (n > 0 && !drawn.has(parts.slice(0, n).join('.'))) n--;
+    if (n === 0) {
+      other.push(i.path ? `${i.path}: ${i.message}` : i.message);
+      continue;
+    }
+    const at = parts.slice(0, n).join('.');
+    const rest = parts.slice(n).join('.');
+    const text = rest && !/^\d+$/.test(rest) ? `${rest}: ${i.message}` : i.message;
+    byPath[at] = byPath[at] ? `${byPath[at]}; ${text}` : text;
+  }
+  return { byPath, other };
 }

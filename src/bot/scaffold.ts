@@ -45,6 +45,11 @@ export const plugin = definePlugin({
   config: z.object({
     greeting: z.string().min(1).default('Hello').describe('What to answer'),
   }),
+  // How the settings page shows it, in English and Chinese (docs/plugins.md, "Settings form").
+  form: {
+    title: { en: '${name}', zh: '${name}' },
+    fields: { greeting: { label: { en: 'Greeting', zh: '问候语' }, help: { en: 'What to answer', zh: '回答的内容' }, widget: 'text' } },
+  },
   setup(api, config) {
     const bot = new Composer();
     bot.command('${name}', async (ctx) => {

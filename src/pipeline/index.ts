@@ -15,6 +15,7 @@ export {
   type PluginStore,
   type UseOptions,
 } from './plugin.js';
+export type { PluginForm, FieldMeta, ItemMeta, Localized, Widget } from './plugin-form.js';
 export { checkConfig, describeIssues, unknownKeys, nearestKey } from './config-check.js';
 export { PluginHost, type PluginHostDeps, type PluginInfo, type ProbeResult } from './plugin-host.js';
 export { PluginRegistry, builtinPluginDir, type PluginLoadProblem, type RegistryLoadOptions } from './plugin-registry.js';

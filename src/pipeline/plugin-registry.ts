@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { PluginDefinition } from './plugin.js';
+import type { PluginForm } from './plugin-form.js';
 
 export interface PluginLoadProblem {
   path: string;
@@ -107,6 +108,11 @@ export class PluginRegistry {
       this.schemas.set(name, s);
     }
     return s;
+  }
+
+  /** The plugin's settings-page metadata (labels, help, widgets), when it declares any. */
+  form(name: string): PluginForm | undefined {
+    return this.defs.get(name)?.form as PluginForm | undefined;
   }
 
   /** Names of a plugin's write-only settings (JSON Schema `writeOnly` or `format: password`): sealed at rest, never shown. */

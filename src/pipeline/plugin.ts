@@ -13,6 +13,7 @@ import type { Middleware } from './compose.js';
 import type { Composer } from './composer.js';
 import type { Context } from './context.js';
 import type { Capability } from '../transport/capabilities.js';
+import type { PluginForm } from './plugin-form.js';
 
 /** Bot events a plugin can listen to with `api.on`. */
 export type PluginEventName =
@@ -78,6 +79,8 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   description: string;
   /** zod schema with defaults: validates settings, fills defaults and draws the panel form. */
   config: S;
+  /** Labels, help and widgets of the settings page, in English and Chinese (see plugin-form.ts). */
+  form?: PluginForm<z.infer<S>>;
   /**
    * Where the plugin goes in a new account's chain: lower runs first (default 50). Plugins that
    * control others go first (admin-commands: 0); catch-alls last (echo: 100).

@@ -1,7 +1,8 @@
 /**
  * Every refusal of a plugin's settings shows in the panel beside its field, in real Chromium against
  * the server `weiroto start` builds and an account logged in to the sandbox: a job's unknown time
- * zone, a job with no time, a chat the account does not have (schedule form), an unknown rule key
+ * zone, a job with no time, a chat the account does not have (schedule form: beside the job's own
+ * field in the jobs editor), an unknown rule key
  * with the key probably meant and a file path out of the media folder (auto-reply rules editor).
  * Screenshots at 1366 and 390 px, in English and Chinese, go to test-output/screenshots/.
  */
@@ -11,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
+import { signIn } from './helpers/sign-in.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -23,19 +25,21 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
   let room = '';
 
   async function open(locale: 'en-US' | 'zh-CN', width: number): Promise<Page> {
-    const page = await browser.newPage({ locale, viewport: { width, height: 900 } });
-    await page.goto(`${stack.url}/login`);
-    await page.fill('input[name=username]', 'admin');
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('#login-submit');
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-    return page;
+    return signIn(await browser.newPage({ locale, viewport: { width, height: 900 } }), stack.url, PASSWORD);
   }
 
-  /** Submit the schedule form with these jobs (and time zone) and return the text beside `field`. */
-  async function scheduleRefusal(page: Page, jobs: unknown, field: string, timezone = ''): Promise<string> {
+  /**
+   * Fill the schedule form's job editor with one job (adding it when the list is empty), submit, and
+   * return the text beside `field` (a dotted path such as `jobs.0.timezone`).
+   */
+  async function scheduleRefusal(page: Page, job: Record<string, string>, field: string, timezone = ''): Promise<string> {
     await page.goto(`${stack.url}/accounts/${account}/plugins/schedule`);
-    await page.fill('#f-jobs', JSON.stringify(jobs, null, 2));
+    if ((await page.locator('#f-jobs li.item').count()) === 0) {
+      await page.click('button.item-add[data-list="jobs"]');
+      await page.waitForSelector('#f-jobs-0');
+    }
+    for (const key of ['name', 'text', 'cron', 'at', 'timezone']) await page.fill(`#f-jobs-0-${key}`, job[key] ?? '');
+    await page.fill('#f-jobs-0-to', job.to ?? '');
     await page.fill('#f-timezone', timezone);
     await page.click('#plugin-save');
     const error = page.locator(`.field[data-field="${field}"] .field-error`);
@@ -66,14 +70,11 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
     for (const width of [1366, 390]) {
       it(`schedule and auto-reply refusals sit beside their fields (${lang}, ${width} px)`, async () => {
         const page = await open(locale, width);
-        const job = { name: 'daily', to: [room], text: 'good morning', cron: '0 9 * * *' };
-        assert.match(await scheduleRefusal(page, [{ ...job, timezone: 'Mars/Base' }], 'jobs'), /jobs\.0\.timezone: unknown time zone/);
-        assert.match(await scheduleRefusal(page, [job], 'timezone', 'Mars/Base'), /unknown time zone/);
-        assert.match(
-          await scheduleRefusal(page, [{ ...job, cron: '' }], 'jobs'),
-          /jobs\.0\.cron: a job needs a cron expression \(repeating\) or an at time \(once\)/,
-        );
-        assert.match(await scheduleRefusal(page, [{ ...job, to: ['Nobody Anywhere'] }], 'jobs'), /jobs\.0\.to\.0: no group or contact "Nobody Anywhere"/);
+        const job = { name: 'daily', to: room, text: 'good morning', cron: '0 9 * * *' };
+        assert.match(await scheduleRefusal(page, { ...job, timezone: 'Mars/Base' }, 'jobs.0.timezone'), /unknown time zone/);
+        assert.match(await scheduleRefusal(page, job, 'timezone', 'Mars/Base'), /unknown time zone/);
+        assert.match(await scheduleRefusal(page, { ...job, cron: '' }, 'jobs.0.cron'), /a job needs a cron expression \(repeating\) or an at time \(once\)/);
+        assert.match(await scheduleRefusal(page, { ...job, to: 'Nobody Anywhere' }, 'jobs.0.to'), /no group or contact "Nobody Anywhere"/);
         await page.screenshot({ path: join(SHOTS, `form-errors-schedule-${lang}-${width}.png`), fullPage: true });
 
         await page.goto(`${stack.url}/accounts/${account}/plugins/auto-reply/rules`);

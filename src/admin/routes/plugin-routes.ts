@@ -1,11 +1,14 @@
 /**
- * Plugins per account: switch on/off, order, a settings form drawn from each plugin's schema (with
- * the schema's own validation messages), and a rules editor with JSON import/export for plugins
- * whose config holds a `rules` list (auto-reply).
+ * Plugins per account: switch on/off, the chain order (one form posts it whole), a settings page
+ * drawn from each plugin's declared form metadata (with list editors whose buttons work without
+ * JavaScript, an on/off switch, and the schema's messages beside their fields), and a JSON
+ * import/export page for plugins whose config holds a `rules` list (auto-reply).
  */
 import type { AdminBot, AdminPluginState } from '../deps.js';
+import { applyOp, parseOp } from '../form-ops.js';
+import { formSpecs, localize } from '../form-spec.js';
 import { fail, type AdminContext, type RouteDef } from '../router.js';
-import { configFromForm, formFields, issuesOf, type FormField } from '../schema-form.js';
+import { configFromForm, drawnPaths, formFields, issuesOf, placeIssues } from '../schema-form.js';
 import { audit, back, botOf, field, page, pluginsOf, type Services } from '../services.js';
 
 function pluginOf(s: Services, ctx: AdminContext, bot: AdminBot): AdminPluginState {
@@ -21,16 +24,33 @@ function hasRules(schema: unknown): boolean {
   return props?.rules?.type === 'array';
 }
 
-/** Split issues into per-field messages and the rest. */
-function placeIssues(issues: { path: string; message: string }[], fields: FormField[]): { byField: Record<string, string>; other: string[] } {
-  const byField: Record<string, string> = {};
-  const other: string[] = [];
-  for (const i of issues) {
-    const top = i.path.split('.')[0] ?? '';
-    if (fields.some((f) => f.name === top)) byField[top] = (byField[top] ? byField[top] + '; ' : '') + (i.path === top ? i.message : `${i.path}: ${i.message}`);
-    else other.push(i.path ? `${i.path}: ${i.message}` : i.message);
-  }
-  return { byField, other };
+/** Names the chat pickers offer: the account's room topics and contact names. */
+function knownChats(bot: AdminBot): string[] {
+  const names = [...bot.directory.rooms().map((r) => r.topic), ...bot.directory.contacts().map((c) => c.remark || c.name)];
+  return [...new Set(names.filter((n): n is string => typeof n === 'string' && n.trim() !== ''))].slice(0, 500);
+}
+
+/** The chain order a submitted order form asks for: by the numbers typed (`pos:<name>`), ties in the current order. */
+function orderFromForm(names: string[], form: Record<string, unknown>): string[] {
+  const pos = (n: string, i: number): number => {
+    const v = Number(form[`pos:${n}`]);
+    return Number.isFinite(v) ? v : i + 1;
+  };
+  return names
+    .map((n, i) => ({ n, i, p: pos(n, i) }))
+    .sort((a, b) => a.p - b.p || a.i - b.i)
+    .map((x) => x.n);
+}
+
+interface FormState {
+  config: unknown;
+  enabled?: boolean;
+  errors?: Record<string, string>;
+  other?: string[];
+  /** The form was changed by a list button and not saved yet. */
+  unsaved?: boolean;
+  /** The item or field a list button acted on (opened and scrolled to). */
+  focus?: string;
 }
 
 export function pluginRoutes(s: Services): RouteDef[] {
@@ -48,18 +68,26 @@ export function pluginRoutes(s: Services): RouteDef[] {
     },
   });
 
-  const renderForm = async (ctx: AdminContext, bot: AdminBot, errors: Record<string, string>, other: string[], fields?: FormField[]): Promise<void> => {
+  const specsOf = (ctx: AdminContext, name: string) => formSpecs(s.deps.registry.jsonSchema(name), s.deps.registry.form?.(name), ctx.state.locale);
+
+  const renderForm = async (ctx: AdminContext, bot: AdminBot, state: FormState): Promise<void> => {
     const p = pluginOf(s, ctx, bot);
     const schema = s.deps.registry.jsonSchema(p.name);
-    const rules = hasRules(schema);
+    const form = s.deps.registry.form?.(p.name);
+    const locale = ctx.state.locale;
     page(s, ctx, 'plugin', {
-      title: p.name,
+      title: localize(form?.title, locale) ?? p.name,
+      description: localize(form?.description, locale) ?? p.description,
       info: bot.info(),
       plugin: p,
-      fields: fields ?? formFields(schema, p.config, rules ? ['rules'] : []),
-      errors,
-      other,
-      rules,
+      enabled: state.enabled ?? p.enabled,
+      fields: formFields(specsOf(ctx, p.name), state.config),
+      errors: state.errors ?? {},
+      other: state.other ?? [],
+      unsaved: state.unsaved ?? false,
+      focus: state.focus ?? '',
+      rules: hasRules(schema),
+      chats: knownChats(bot),
       pluginErrors: await s.deps.store.pluginErrors.list(bot.id, { plugin: p.name, limit: 10 }),
     });
   };
@@ -122,40 +150,46 @@ export function pluginRoutes(s: Services): RouteDef[] {
       access: 'viewer',
       handler: (ctx) => {
         const bot = botOf(s, ctx);
+        const locale = ctx.state.locale;
         const plugins = pluginsOf(s, bot)
           .list()
-          .sort((a, b) => a.order - b.order);
+          .sort((a, b) => a.order - b.order)
+          .map((p) => {
+            const form = s.deps.registry.form?.(p.name);
+            return { ...p, title: localize(form?.title, locale) ?? p.name, description: localize(form?.description, locale) ?? p.description };
+          });
         page(s, ctx, 'plugins', { title: ctx.state.t('plugins.title'), info: bot.info(), plugins });
       },
     },
     toggle(true),
     toggle(false),
     {
+      // Before /plugins/:name, which would take "order" for a plugin's name.
       method: 'POST',
-      path: '/accounts/:id/plugins/:name/move',
+      path: '/accounts/:id/plugins/order',
       access: 'operator',
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
-        const p = pluginOf(s, ctx, bot);
-        const names = pluginsOf(s, bot)
+        const host = pluginsOf(s, bot);
+        const names = host
           .list()
           .sort((a, b) => a.order - b.order)
           .map((x) => x.name);
-        const i = names.indexOf(p.name);
-        const j = field(ctx, 'dir') === 'up' ? i - 1 : i + 1;
-        if (j >= 0 && j < names.length) {
-          [names[i], names[j]] = [names[j]!, names[i]!];
-          await pluginsOf(s, bot).reorder(names);
-          await audit(s, ctx, 'plugin.order', bot.id, { order: names });
-        }
-        back(ctx, base(bot), 'flash.saved');
+        const order = orderFromForm(names, ctx.state.form);
+        // The same port as PUT /api/v1/accounts/:id/plugins/order.
+        await host.reorder(order);
+        await audit(s, ctx, 'plugin.order', bot.id, { order });
+        back(ctx, base(bot), 'flash.orderSaved');
       },
     },
     {
       method: 'GET',
       path: '/accounts/:id/plugins/:name',
       access: 'viewer',
-      handler: (ctx) => renderForm(ctx, botOf(s, ctx), {}, []),
+      handler: (ctx) => {
+        const bot = botOf(s, ctx);
+        return renderForm(ctx, bot, { config: pluginOf(s, ctx, bot).config });
+      },
     },
     {
       method: 'POST',
@@ -164,15 +198,17 @@ export function pluginRoutes(s: Services): RouteDef[] {
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
         const p = pluginOf(s, ctx, bot);
-        const schema = s.deps.registry.jsonSchema(p.name);
-        const fields = formFields(schema, p.config, hasRules(schema) ? ['rules'] : []);
-        const { config, problems } = configFromForm(fields, ctx.state.form, p.config);
+        const specs = specsOf(ctx, p.name);
+        const form = ctx.state.form;
+        const { config, problems } = configFromForm(specs, form, p.config);
+        const enabled = form['seen-enabled'] === undefined ? p.enabled : form.enabled !== undefined;
         const t = ctx.state.t;
-        // Show what was typed (never a secret) next to the messages.
-        const shown = formFields(schema, config, hasRules(schema) ? ['rules'] : []).map((f) => {
-          const typed = ctx.state.form[`f:${f.name}`];
-          return problems[f.name] && typeof typed === 'string' ? { ...f, value: typed } : f;
-        });
+        const op = parseOp(form.op);
+        if (op) {
+          // A list button: show the changed form; nothing is saved until Save.
+          const focus = applyOp(specs, config, op, form);
+          return renderForm(ctx, bot, { config, enabled, unsaved: true, ...(focus && { focus }) });
+        }
         if (Object.keys(problems).length) {
           const errors = Object.fromEntries(
             Object.entries(problems).map(([k, v]) => {
@@ -181,15 +217,19 @@ export function pluginRoutes(s: Services): RouteDef[] {
             }),
           );
           ctx.status = 422;
-          return renderForm(ctx, bot, errors, [], shown);
+          return renderForm(ctx, bot, { config, enabled, errors, unsaved: true });
         }
         const issues = await saveConfig(ctx, bot, p.name, config);
         if (issues) {
-          const { byField, other } = placeIssues(issues, fields);
+          const { byPath, other } = placeIssues(issues, drawnPaths(formFields(specs, config)));
           ctx.status = 422;
-          return renderForm(ctx, bot, byField, other, shown);
+          return renderForm(ctx, bot, { config, enabled, errors: byPath, other, unsaved: true });
         }
-        await audit(s, ctx, 'plugin.configure', `${bot.id}/${p.name}`, { fields: fields.filter((f) => f.kind !== 'secret').map((f) => f.name) });
+        await audit(s, ctx, 'plugin.configure', `${bot.id}/${p.name}`, { fields: specs.filter((f) => f.widget !== 'secret').map((f) => f.key) });
+        if (enabled !== p.enabled) {
+          await (enabled ? pluginsOf(s, bot).enable(p.name) : pluginsOf(s, bot).disable(p.name));
+          await audit(s, ctx, enabled ? 'plugin.enable' : 'plugin.disable', `${bot.id}/${p.name}`);
+        }
         back(ctx, `${base(bot)}/${encodeURIComponent(p.name)}`, 'flash.saved');
       },
     },
