@@ -21,6 +21,7 @@ import { createApiMiddleware, createApiTokens, type ApiMiddleware, type ApiToken
 import type { RateLimitOptions } from '../../src/api/index.js';
 import { FAST } from '../helpers/fast.js';
 import type { Transport } from '../../src/transport/transport.js';
+import { waitUntil } from '../helpers/wait.js';
 
 export const greeter = definePlugin({
   name: 'greeter',
@@ -157,10 +158,5 @@ export async function startHarness(
   };
 }
 
-export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** `waitUntil` with the API tests' longer default bound. */
+export const until = (pred: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> => waitUntil(pred, timeoutMs, what);
