@@ -111,11 +111,7 @@ export async function startHarness(
   slot.api = api;
   webhooks.start();
   const bot = await manager.add('test');
-  const end = Date.now() + 20_000;
-  while (!(bot.info().state === 'online' && bot.directory.contacts().length > 0)) {
-    if (Date.now() > end) throw new Error('the bot did not come online');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(() => bot.info().state === 'online' && bot.directory.contacts().length > 0, 20_000, 'the bot to come online with its contacts');
   const { token } = tokens.create('tests');
   return {
     sb,

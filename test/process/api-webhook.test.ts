@@ -97,9 +97,10 @@ describe('webhooks and API through startServer', () => {
     const second = await send();
     assert.ok(second.status < 300);
     assert.equal(((await first.json()) as { id: string }).id, ((await second.json()) as { id: string }).id);
-    await new Promise((r) => setTimeout(r, 300));
-    const shipped = (await sb.control.sent({})).messages.filter((m) => m.text === 'your order shipped');
-    assert.equal(shipped.length, 1);
+    const shippedNow = async () => (await sb.control.sent({})).messages.filter((m) => m.text === 'your order shipped');
+    await until('the send in the sandbox', async () => ((await shippedNow()).length > 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300)); // and no second one comes after it
+    assert.equal((await shippedNow()).length, 1);
     assert.equal((await fetch(`${server.url}/api/v1/accounts`)).status, 401, 'no token, no access');
   });
 
