@@ -15,6 +15,8 @@ import { Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
 import { requireCapability } from '../transport/capabilities.js';
+import { TransportError } from '../transport/errors.js';
+import { transportView } from './transport-view.js';
 import type { PacingProfile } from './pacing.js';
 import type {
   AccountState,
@@ -49,6 +51,8 @@ export interface BotDeps {
   publish?: (e: BotEvent) => void;
   /** A message waiting for the user (iLink reply window) longer than this fails. Default 48 h. */
   maxHoldMs?: number;
+  /** The transport's resumable state changed (iLink cursor, context tokens): save the session. */
+  onSessionChanged?: () => void;
 }
 
 /** A send target that matches nothing in the directory. */
@@ -122,7 +126,19 @@ export class Bot implements BotHandle {
 
   /** A copy of the account's current state for the panel and the API. */
   info(): BotInfo {
-    return { ...this.state };
+    return { ...this.state, ...transportView(this.transport, this.deps.clock.now()) };
+  }
+
+  /** iLink: the digits the phone shows after a scan, typed in the panel. */
+  submitVerifyCode(code: string): void {
+    if (!this.transport.submitVerifyCode) throw new TransportError('invalid', 'This account does not ask for a verification code.');
+    this.transport.submitVerifyCode(code);
+    delete this.state.verifyCode;
+  }
+
+  /** Record and announce an `account.logout` the manager decided on (the transport did not end the session itself). */
+  raiseLogout(data: { reason: string; message: string }): void {
+    this.commit('account.logout', undefined, data);
   }
 
   /**
@@ -273,6 +289,7 @@ export class Bot implements BotHandle {
     };
     on('qr', (qr) => {
       this.state.qr = qr;
+      delete this.state.verifyCode;
       this.setState('waiting-scan');
       this.emitter.emit('qr', qr);
     });
@@ -287,7 +304,12 @@ export class Bot implements BotHandle {
       else if (step === 'online') this.setState('online');
       else if (this.state.state !== 'waiting-scan' && this.state.state !== 'waiting-confirm') this.setState('starting');
     });
+    on('verify-code', ({ retry }) => {
+      this.state.verifyCode = { retry };
+    });
+    on('session-changed', () => this.deps.onSessionChanged?.());
     on('login', ({ self }) => {
+      delete this.state.verifyCode;
       this.state.self = self;
       this.directory.putContact(self);
       this.emitter.emit('login', { self });
@@ -444,7 +466,14 @@ export class Bot implements BotHandle {
 
   /** An event of this account, stamped now, with the chat's label when there is a chat. */
   private event(type: BotEventType, chatId: string | undefined, data: unknown): BotEvent {
-    return { type, account: this.id, ...(chatId !== undefined && { chatId, ...this.chatLabel(chatId) }), at: this.deps.clock.now(), data };
+    return {
+      type,
+      account: this.id,
+      transport: this.transport.capabilities.kind,
+      ...(chatId !== undefined && { chatId, ...this.chatLabel(chatId) }),
+      at: this.deps.clock.now(),
+      data,
+    };
   }
 
   private writeEvent(type: BotEventType, chatId: string | undefined, data: unknown): BotEvent {
