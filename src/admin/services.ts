@@ -62,6 +62,22 @@ export function page(s: Services, ctx: AdminContext, view: string, data: Record<
   });
 }
 
+/**
+ * One Intl formatter per language, made once: `toLocaleString(locale, …)` builds a new one on every call, and a
+ * message log page formats hundreds of times. The fields are what `toLocaleString` picks when given none.
+ */
+const intl = new Map<string, { time: Intl.DateTimeFormat; num: Intl.NumberFormat }>();
+function intlFor(locale: string): { time: Intl.DateTimeFormat; num: Intl.NumberFormat } {
+  const tag = locale === 'zh-CN' ? 'zh-CN' : 'en-GB';
+  let f = intl.get(tag);
+  if (!f) {
+    const all = { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' } as const;
+    f = { time: new Intl.DateTimeFormat(tag, { ...all, hour12: false }), num: new Intl.NumberFormat(tag) };
+    intl.set(tag, f);
+  }
+  return f;
+}
+
 /** Date and number formatting for templates, in the user's locale. */
 export function formatters(locale: string): {
   time(ms: number | undefined): string;
@@ -70,7 +86,7 @@ export function formatters(locale: string): {
   bytes(n: number | undefined): string;
 } {
   return {
-    time: (ms) => (ms ? new Date(ms).toLocaleString(locale === 'zh-CN' ? 'zh-CN' : 'en-GB', { hour12: false }) : '—'),
+    time: (ms) => (ms ? intlFor(locale).time.format(ms) : '—'),
     ago(ms, now) {
       if (!ms) return '—';
       const s = Math.max(0, Math.round((now - ms) / 1000));
@@ -79,7 +95,7 @@ export function formatters(locale: string): {
       if (s < 172800) return `${Math.round(s / 3600)}h`;
       return `${Math.round(s / 86400)}d`;
     },
-    num: (n) => n.toLocaleString(locale === 'zh-CN' ? 'zh-CN' : 'en-GB'),
+    num: (n) => intlFor(locale).num.format(n),
     bytes(n) {
       if (n === undefined) return '';
       if (n < 1024) return `${n} B`;

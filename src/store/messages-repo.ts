@@ -7,10 +7,11 @@ export interface MessageQuery {
   chatId?: string;
   /**
    * Substring of the text, case-insensitive. Three characters or more are looked up in the full-text
-   * index (trigrams). One or two characters, below a trigram's reach, are compared with LIKE, reading
-   * the store in windows of sequence numbers, newest first, and starting no new window after a time
-   * budget: such a page may hold fewer than `limit` and still have a `next` (follow it; nothing is
-   * skipped).
+   * index (trigrams); beyond three, the rows holding the query's rarest trigrams are checked for the
+   * whole text, newest first, in chunks. One or two characters, below a trigram's reach, are compared
+   * with LIKE, reading the store in windows of sequence numbers, newest first. Both start no new chunk
+   * or window after a time budget: such a page may hold fewer than `limit` and still have a `next`
+   * (follow it; nothing is skipped).
    */
   text?: string;
   /** Keyset cursor: only messages stored before this one (a `next` from the previous page). */
@@ -62,6 +63,32 @@ export interface MessagesRepoOptions {
 
 /** Sequence numbers one window of a LIKE search covers: small enough that a call ends soon after its budget. */
 export const LIKE_WINDOW = 5_000;
+
+/** Candidate rows an indexed search checks at a time (between two looks at its time budget). */
+export const CANDIDATE_CHUNK = 256;
+/** Matches read per trigram to estimate how common it is (newest first, below the cursor). */
+const PROBE_ROWS = 32;
+/** Trigrams probed at most (spread over a long query); candidates come from the three rarest. */
+const MAX_PROBES = 48;
+const RAREST = 3;
+
+/** The distinct trigrams of `text` (code points), as the trigram tokenizer cuts them. */
+export function trigramsOf(text: string): string[] {
+  const chars = Array.from(text);
+  const out = new Set<string>();
+  for (let i = 0; i + 3 <= chars.length; i++) out.add(chars.slice(i, i + 3).join(''));
+  return [...out];
+}
+
+/**
+ * A letter outside ASCII that has a case. Only ASCII and caseless text (Chinese, digits, punctuation, emoji) is
+ * compared here; text with such a letter is left to the index's own tokenizer, whose folding table (and Unicode
+ * version) JavaScript's toLowerCase does not match letter for letter (İ, final sigma, newer scripts).
+ */
+const CASED_BEYOND_ASCII = /(?=[^\0-\x7f])\p{Changes_When_Casemapped}/u;
+
+/** One FTS5 string (a phrase when it holds several tokens), quoted so that nothing in it is query syntax. */
+const ftsString = (text: string): string => `"${text.replaceAll('"', '""')}"`;
 
 interface Row {
   seq: number;
@@ -151,6 +178,59 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
        (select chat_name from messages where account_id = @account and chat_id = recent.chat and chat_name is not null order by seq desc limit 1) as name
      from recent order by last desc`,
   );
+  // A phrase of several trigrams is not asked of the big index: its phrase query reads every list of a common trigram
+  // in full (139–404 ms for a phrase of common words that matches nothing, at a million messages). Candidates come
+  // from the rarest trigrams, and are checked here; those with cased letters beyond ASCII in a small index of their
+  // own, with the same tokenizer.
+  db.exec(`create virtual table if not exists temp.search_candidates using fts5(text, tokenize = 'trigram')`);
+  const probe = db.prepare<[string, number, number], { rowid: number }>(
+    'select rowid from messages_fts where messages_fts match ? and rowid < ? order by rowid desc limit ?',
+  );
+  const putCandidate = db.prepare('insert into temp.search_candidates (rowid, text) values (?, ?)');
+  const clearCandidates = db.prepare('delete from temp.search_candidates');
+  const checkCandidates = db.prepare<[string], { rowid: number }>('select rowid from temp.search_candidates where search_candidates match ?');
+  /** The candidates that hold `phrase`, by the tokenizer itself, in one (nested when need be) transaction. */
+  const phraseInIndex = db.transaction((candidates: { seq: number; text: string }[], phrase: string): number[] => {
+    for (const c of candidates) putCandidate.run(c.seq, c.text);
+    const matched = checkCandidates.all(phrase).map((r) => r.rowid);
+    clearCandidates.run();
+    return matched;
+  });
+  /**
+   * The candidates that hold `query` as the trigram index would say (a phrase of consecutive trigrams, folded alike on
+   * both sides, is a substring): compared here where the fold is plain ASCII lower-casing, by the index otherwise
+   * (inserting into it costs far more than a comparison).
+   */
+  function holding(candidates: { seq: number; text: string }[], query: string): number[] {
+    const needle = CASED_BEYOND_ASCII.test(query) ? undefined : query.toLowerCase();
+    const found: number[] = [];
+    const unsure: { seq: number; text: string }[] = [];
+    for (const c of candidates) {
+      if (needle === undefined || CASED_BEYOND_ASCII.test(c.text)) unsure.push(c);
+      else if (c.text.toLowerCase().includes(needle)) found.push(c.seq);
+    }
+    if (unsure.length) found.push(...phraseInIndex(unsure, ftsString(query)));
+    return found.sort((a, b) => b - a);
+  }
+
+  /** The query's rarest trigrams below `top` (by how close their newest matches lie), or [] when one has none. */
+  function rarestTrigrams(trigrams: string[], top: number): string[] {
+    const step = Math.max(1, trigrams.length / MAX_PROBES);
+    const probed: { t: string; density: number }[] = [];
+    for (let i = 0; i < trigrams.length; i += step) {
+      const t = trigrams[Math.floor(i)]!;
+      const rows = probe.all(ftsString(t), top, PROBE_ROWS);
+      if (rows.length === 0) return [];
+      // Fewer rows than asked: all there are (rare). Else: matches per sequence number among the newest.
+      const density = rows.length < PROBE_ROWS ? rows.length / top : PROBE_ROWS / (top - rows[rows.length - 1]!.rowid);
+      probed.push({ t, density });
+    }
+    return probed
+      .sort((a, b) => a.density - b.density)
+      .slice(0, RAREST)
+      .map((p) => p.t);
+  }
+
   return {
     insert(account, m, chatName) {
       return (
@@ -206,8 +286,39 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
         ...(rows.length > limit && { next: rows[limit - 1]!.seq }),
       });
       const top = q.beforeSeq ?? Number.MAX_SAFE_INTEGER;
-      // The index finds matches without reading other rows: one query.
-      if (!text || indexed) return page(db.prepare(sql(false)).all(...args, top, limit + 1) as Row[]);
+      const trigrams = indexed ? trigramsOf(text) : [];
+      // No text, or one trigram (the phrase is that term): the index finds matches without reading other rows.
+      if (!text || trigrams.length === 1) return page(db.prepare(sql(false)).all(...args, top, limit + 1) as Row[]);
+      if (indexed) {
+        // Candidates: rows holding the query's rarest trigrams (cheap to intersect), newest first, in chunks; each chunk
+        // is checked against the whole phrase in the small index. Chunks stop at a full page, the end, or the budget
+        // (then `next` resumes below the last candidate checked).
+        const rarest = rarestTrigrams(trigrams, top);
+        if (rarest.length === 0) return { items: [] };
+        args.pop(); // the phrase: the candidates are checked against the text itself
+        const candidates = db.prepare<(string | number)[], { seq: number; text: string }>(
+          `select m.seq, m.text from ${from} where ${where.join(' and ')} and f.rowid < ? order by f.rowid desc limit ?`,
+        );
+        const rowsOf = db.prepare<number[], Row>(
+          `select * from messages where seq in (${Array(limit + 1)
+            .fill('?')
+            .join(', ')}) order by seq desc`,
+        );
+        const started = performance.now();
+        const hits: number[] = [];
+        for (let below = top; ;) {
+          const chunk = candidates.all(...args, rarest.map(ftsString).join(' AND '), below, CANDIDATE_CHUNK);
+          hits.push(...holding(chunk, text));
+          const done = hits.length > limit || chunk.length < CANDIDATE_CHUNK;
+          if (done || performance.now() - started >= budget) {
+            const kept = hits.slice(0, limit + 1);
+            const rows = kept.length ? rowsOf.all(...kept, ...Array<number>(limit + 1 - kept.length).fill(-1)) : [];
+            if (done) return page(rows);
+            return { items: rows.map(toMessage), next: chunk[chunk.length - 1]!.seq };
+          }
+          below = chunk[chunk.length - 1]!.seq;
+        }
+      }
       // LIKE reads every row: windows of sequence numbers downwards until the page is full, the store
       // is exhausted or the time budget is spent (then `next` resumes at the window's lower edge).
       const started = performance.now();

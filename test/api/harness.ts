@@ -21,6 +21,7 @@ import { createApiMiddleware, type ApiMiddleware, type ApiTokens } from '../../s
 import type { RateLimitOptions } from '../../src/api/index.js';
 import { FAST } from '../helpers/fast.js';
 import type { Transport } from '../../src/transport/transport.js';
+import { waitUntil } from '../helpers/wait.js';
 
 export const greeter = definePlugin({
   name: 'greeter',
@@ -111,11 +112,7 @@ export async function startHarness(
   slot.api = api;
   webhooks.start();
   const bot = await manager.add('test');
-  const end = Date.now() + 20_000;
-  while (!(bot.info().state === 'online' && bot.directory.contacts().length > 0)) {
-    if (Date.now() > end) throw new Error('the bot did not come online');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(() => bot.info().state === 'online' && bot.directory.contacts().length > 0, 20_000, 'the bot to come online with its contacts');
   const { token } = await tokens.create('tests');
   return {
     sb,
@@ -159,10 +156,5 @@ export async function startHarness(
   };
 }
 
-export async function until(pred: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** `waitUntil` with the API tests' longer default bound. */
+export const until = (pred: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> => waitUntil(pred, timeoutMs, what);

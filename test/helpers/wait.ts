@@ -9,3 +9,17 @@ export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutM
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/**
+ * Poll `read` until it gives a value (anything but undefined, null or false) and return that value; throws naming
+ * `what` after `timeoutMs`, like `waitUntil`.
+ */
+export async function waitFor<T>(
+  read: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 5000,
+  what = 'a value',
+): Promise<T> {
+  let value: T | undefined | null | false;
+  await waitUntil(async () => (value = await read()) !== undefined && value !== null && value !== false, timeoutMs, what);
+  return value as T;
+}

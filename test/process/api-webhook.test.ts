@@ -11,19 +11,13 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SECRET = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
 const TOKEN = 'tok_process_test_0123456789';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** `waitFor` with the name first, as this file's calls read. */
+const until = <T>(what: string, read: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> => waitFor(read, ms, what);
 
 describe('webhooks and API through startServer', () => {
   let sb: RunningSandbox;
@@ -103,9 +97,10 @@ describe('webhooks and API through startServer', () => {
     const second = await send();
     assert.ok(second.status < 300);
     assert.equal(((await first.json()) as { id: string }).id, ((await second.json()) as { id: string }).id);
-    await new Promise((r) => setTimeout(r, 300));
-    const shipped = (await sb.control.sent({})).messages.filter((m) => m.text === 'your order shipped');
-    assert.equal(shipped.length, 1);
+    const shippedNow = async () => (await sb.control.sent({})).messages.filter((m) => m.text === 'your order shipped');
+    await until('the send in the sandbox', async () => ((await shippedNow()).length > 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300)); // and no second one comes after it
+    assert.equal((await shippedNow()).length, 1);
     assert.equal((await fetch(`${server.url}/api/v1/accounts`)).status, 401, 'no token, no access');
   });
 

@@ -9,18 +9,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { IlinkControl, SandboxControl } from '../../src/sandbox/index.js';
+import { waitFor } from '../helpers/wait.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** `waitFor` with the name first, as this file's calls read. */
+const until = <T>(what: string, read: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => waitFor(read, ms, what);
 
 describe('weiroto demo (process)', () => {
   it('prints both URLs, logs in through the phone page API and answers private and group texts with default settings', async () => {

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import Database from 'better-sqlite3';
 import { startSandbox } from '../../src/sandbox/index.js';
+import { waitFor, waitUntil } from '../helpers/wait.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 
@@ -23,16 +24,6 @@ function startProcess(env: Record<string, string>) {
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   return { child, exited, out: () => stdout, err: () => stderr };
-}
-
-async function waitFor<T>(fn: () => T | undefined, ms = 20000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('weiroto start (process)', () => {
@@ -58,22 +49,18 @@ describe('weiroto start (process)', () => {
     const sandbox = await startSandbox({ holdMs: 300 });
     const dataDir = mkdtempSync(join(tmpdir(), 'w-'));
     const p = startProcess({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off', WECHAT_ENDPOINT: sandbox.origin });
-    const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(p.out())?.[1]);
+    const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(p.out())?.[1], 20_000, 'the listening line');
     const res = await fetch(url + '/healthz');
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { status: string }).status, 'ok');
     // A first account is created and asks for a scan: its QR is pending in the sandbox.
-    const pending = async () => (await sandbox.control.state()).qrcodes.length;
-    const end = Date.now() + 10_000;
-    while ((await pending()) === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    assert.ok((await pending()) > 0, 'the first account asked for a QR');
+    await waitUntil(async () => (await sandbox.control.state()).qrcodes.length > 0, 10_000, 'the first account to ask for a QR');
     const ready = await fetch(url + '/readyz');
     assert.equal(ready.status, 503, 'not ready while the account waits for a scan');
-    const started = Date.now();
     p.child.kill('SIGTERM');
     const [code] = await p.exited;
+    // 0 = stopped cleanly: the process exits 1 when its own 10 s shutdown budget runs out (src/cli.ts).
     assert.equal(code, 0, p.err());
-    assert.ok(Date.now() - started < 10_000);
     const db = new Database(join(dataDir, 'weiroto.db'), { readonly: true });
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
     assert.ok((db.prepare('select count(*) as n from schema_migrations').get() as { n: number }).n >= 1);

@@ -7,6 +7,7 @@ import { isTransportError } from '../../src/transport/errors.js';
 import type { Message } from '../../src/transport/model.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { happyRoutes, rawMsg, syncBody, startFakeWechat, type FakeWechat, type Reply, type SeenRequest } from './helpers/fake-wechat.js';
+import { waitUntil } from '../helpers/wait.js';
 
 let fake: FakeWechat | undefined;
 let transport: Transport | undefined;
@@ -30,8 +31,7 @@ async function withVideo(video: (req: SeenRequest) => Reply): Promise<Message> {
   const msgs: Message[] = [];
   transport.on('message', (m) => msgs.push(m));
   await transport.start();
-  const end = Date.now() + 5000;
-  while (msgs.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => msgs.length > 0, 5000, 'the video message');
   assert.equal(msgs[0]?.type, 'video');
   return msgs[0]!;
 }

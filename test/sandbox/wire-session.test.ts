@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { RawClient } from './raw-client.js';
+import { waitUntil } from '../helpers/wait.js';
 
 type Json = Record<string, unknown>;
 type Msg = {
@@ -256,22 +257,28 @@ describe('sandbox session endpoints (wire format)', () => {
   });
 
   it('phone events: open chat → selector 7; logout on phone → 1100; other login → 1101', async () => {
-    const c = await loggedIn(sb, '1');
-    await c.sync();
-    const state = await sb.control.state();
-    const acct = state.accounts[1]!;
-    await sb.control.phoneOpenChat({ account: acct.id, chat: acct.friends[1]!.id });
-    assert.equal(await c.synccheck(), 'window.synccheck={retcode:"0",selector:"7"}');
-    const s = await c.sync();
-    assert.equal(((s.AddMsgList as Msg[])[0] as Msg).StatusNotifyCode, 2);
-    const held = c.synccheck();
-    await new Promise((r) => setTimeout(r, 30));
-    await sb.control.phoneLogout({ account: acct.id });
-    assert.equal(await held, 'window.synccheck={retcode:"1100",selector:"0"}');
-    assert.equal((await c.sync()).BaseResponse.Ret, 1100);
-    const d = await loggedIn(sb, '1');
-    await sb.control.otherDeviceLogin({ account: acct.id });
-    assert.equal(await d.synccheck(), 'window.synccheck={retcode:"1101",selector:"0"}');
+    // Its own sandbox with a hold far longer than the test: the logout must meet a synccheck that is still held.
+    const own = await startSandbox({ holdMs: 600_000, contacts: 10, rooms: 1, roomSize: 3 });
+    try {
+      const c = await loggedIn(own);
+      await c.sync();
+      const state = await own.control.state();
+      const acct = state.accounts[0]!;
+      await own.control.phoneOpenChat({ account: acct.id, chat: acct.friends[1]!.id });
+      assert.equal(await c.synccheck(), 'window.synccheck={retcode:"0",selector:"7"}');
+      const s = await c.sync();
+      assert.equal(((s.AddMsgList as Msg[])[0] as Msg).StatusNotifyCode, 2);
+      const held = c.synccheck();
+      await waitUntil(() => own.state.counters.synccheckHeld === 1, 10_000, 'the synccheck to be held');
+      await own.control.phoneLogout({ account: acct.id });
+      assert.equal(await held, 'window.synccheck={retcode:"1100",selector:"0"}');
+      assert.equal((await c.sync()).BaseResponse.Ret, 1100);
+      const d = await loggedIn(own);
+      await own.control.otherDeviceLogin({ account: acct.id });
+      assert.equal(await d.synccheck(), 'window.synccheck={retcode:"1101",selector:"0"}');
+    } finally {
+      await own.close();
+    }
   });
 
   it('a new login kicks the previous session with 1101; webwxlogout ends the session', async () => {

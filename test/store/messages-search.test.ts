@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/database.js';
-import { LIKE_WINDOW, createMessagesRepo, type MessagesTable } from '../../src/store/messages-repo.js';
+import { CANDIDATE_CHUNK, LIKE_WINDOW, createMessagesRepo, type MessagesTable } from '../../src/store/messages-repo.js';
 import { packageRoot } from '../../src/util/paths.js';
 import type { Message } from '../../src/transport/model.js';
 
@@ -155,6 +155,47 @@ describe('message search (FTS5 trigram)', () => {
         const walk = searchAll(messages, 'a', text, 20);
         assert.deepEqual(walk.ids, short.ids, text);
       }
+    } finally {
+      sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a phrase of several trigrams finds exactly what the FTS5 phrase query finds, page by page, in any script and case', () => {
+    const dir = tmp();
+    const sqlite = openDatabase(dir);
+    const messages = createMessagesRepo(sqlite);
+    // No time budget: one chunk of candidates per call, so a walk crosses many chunk edges.
+    const oneChunk = createMessagesRepo(sqlite, { searchBudgetMs: 0 });
+    try {
+      const words = ['thanks', 'price', 'hello', 'Photo', 'PRICE', '多少钱', '谢谢', 'İstanbul', 'istanbul', 'ΣΟΦΟΣ', 'σοφος', 'σοφος', 'Éclair', 'éclair'];
+      // Where JavaScript's toLowerCase and the tokenizer's fold differ: final sigma, Georgian capitals (Unicode 11), İ.
+      const more = ['Straße', 'STRASSE', 'ᲐᲑᲒდ', 'აბგდ', '𐐀𐐁𐐂𐐃', '𐐨𐐩𐐪𐐫', 'Ǆemal', 'ǆemal', '😀ok', '"q"', 'a  b', 'ΣΟΦΟΣ x', 'σοφος x', 'İSTANBUL'];
+      let seed = 7;
+      const pick = (list: string[]) => list[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % list.length]!;
+      sqlite.transaction(() => {
+        for (let i = 0; i < CANDIDATE_CHUNK * 6; i++) {
+          const n = 2 + (i % 5);
+          const text = Array.from({ length: n }, () => (i % 3 === 0 ? pick(more) : pick(words))).join(i % 2 ? ' ' : '');
+          messages.insert(i % 4 === 0 ? 'b' : 'a', { ...message(i, text), chatId: i % 7 === 0 ? '@other' : '@c' });
+        }
+      })();
+      const byIndex = sqlite.prepare<[string, string], { id: string }>(
+        'select m.id from messages_fts f cross join messages m on m.seq = f.rowid where m.account_id = ? and messages_fts match ? order by m.seq desc',
+      );
+      const queries = ['thanks price', 'PRICE HELLO', 'ice pho', '多少钱谢谢', '钱 谢', 'istanbul', 'İSTANBUL', 'σοφος', 'ΣΟΦΟΣ σο', 'ÉCLAIR', 'straße'];
+      for (const q of [...queries, 'strasse', 'ᲐᲑᲒდ', 'აბგდ', '𐐀𐐁𐐂𐐃', '𐐨𐐩𐐪𐐫', 'ǅemal', '😀ok', '"q"', 'a  b', 'οφοσ x', 'οφος x', 'istanb', 'no such phrase']) {
+        const expected = byIndex.all('a', `"${q.replaceAll('"', '""')}"`).map((r) => r.id);
+        for (const [name, repo] of [
+          ['one chunk a call', oneChunk],
+          ['default budget', messages],
+        ] as const) {
+          const walk = searchAll(repo, 'a', q, 20);
+          assert.deepEqual(walk.ids, expected, `${q} (${name})`);
+        }
+      }
+      const inChat = messages.list('a', { text: 'thanks price', chatId: '@other', limit: 500 }).items;
+      assert.ok(inChat.every((m) => m.chatId === '@other' && m.account === 'a'));
     } finally {
       sqlite.close();
       rmSync(dir, { recursive: true, force: true });

@@ -18,6 +18,7 @@ import { silentLogger, type Logger } from '../../../src/logger.js';
 import { createAdminApp } from '../../../src/admin/index.js';
 import type { AdminHandle, AdminManager } from '../../../src/admin/index.js';
 import { FAST } from '../../helpers/fast.js';
+import { waitFor } from '../../helpers/wait.js';
 
 export interface PanelStack {
   url: string;
@@ -176,15 +177,9 @@ export class Client {
   }
 }
 
-/** Poll until `fn` returns a truthy value (or fail after `ms`). */
+/** Poll until `fn` returns a truthy value (or fail after `ms`): `waitFor` with the panel tests' longer default bound. */
 export async function eventually<T>(fn: () => T | Promise<T>, ms = 10_000, what = 'condition'): Promise<NonNullable<T>> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitFor(async () => (await fn()) || undefined, ms, what) as Promise<NonNullable<T>>;
 }
 
 /**

@@ -15,18 +15,12 @@ import type { Bot } from '../../../src/bot/index.js';
 import { listen } from '../../../src/http/listen.js';
 import { createCompatApp } from '../../../src/compat/wechatbot-webhook/listener.js';
 import type { CompatAccounts } from '../../../src/compat/wechatbot-webhook/bot-port.js';
+import { waitFor } from '../../helpers/wait.js';
 
 export const TOKEN = 'compat-token-123';
 
-export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** `waitFor` with the name first, as the compat tests' calls read. */
+export const until = <T>(what: string, read: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> => waitFor(read, ms, what);
 
 /** Serves `/files/<name>` with a PNG-ish body (any path) and counts requests. */
 export async function startFileServer(): Promise<{ origin: string; hits: string[]; close(): Promise<void> }> {

@@ -4,19 +4,15 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../..
 import type { Message } from '../../../src/transport/model.js';
 import type { Transport } from '../../../src/transport/transport.js';
 import { startRecordingProxy, type RecordingProxy } from './proxy.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 export const FAST: WebTransportOptions = {
   timeouts: { loginPoll: 3000, syncCheck: 2000, sync: 3000, other: 5000, jslogin: 3000 },
   sync: { backoffBaseMs: 50, backoffMaxMs: 400, emptySyncPauseMs: 100, watchdogSlackMs: 1000 },
 };
 
-export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`${what} not reached in ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** `waitUntil` with this folder's longer default bound (a whole login can sit in front of the condition). */
+export const until = (cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> => waitUntil(cond, ms, what);
 
 export interface Rig {
   sb: RunningSandbox;

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import { api, ecbDecrypt, ecbEncrypt, login, raw, textMsg, type Login, BotSession, type WireMsg } from './raw.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 describe('iLink sandbox: faults, media through the CDN, TLS on the real host names', () => {
   let sb: RunningSandbox;
@@ -54,11 +55,18 @@ describe('iLink sandbox: faults, media through the CDN, TLS on the real host nam
   });
 
   it('a held poll of a token that dies is answered -14 at once', async () => {
-    const victim = await login(origin, (qrcode) => sb.ilink.control.confirm({ qrcode, user: 'new' }));
-    const held = api(origin, 'getupdates', victim.token, { get_updates_buf: '' });
-    await new Promise((r) => setTimeout(r, 30));
-    await sb.ilink.control.revoke({ user: victim.userId });
-    assert.equal((await held).json().errcode, -14);
+    // Its own sandbox with a hold far longer than the test: the revoke must meet a poll that is still held.
+    const own = await startSandbox({ ilink: { pollHoldMs: 600_000 } });
+    try {
+      const victim = await login(own.origin, (qrcode) => own.ilink.control.confirm({ qrcode, user: 'new' }));
+      const held = api(own.origin, 'getupdates', victim.token, { get_updates_buf: '' });
+      const heldPolls = (): number => [...own.ilink.state.bots.values()].reduce((n, b) => n + b.held.length, 0);
+      await waitUntil(() => heldPolls() === 1, 10_000, 'the poll to be held');
+      await own.ilink.control.revoke({ user: victim.userId });
+      assert.equal((await held).json().errcode, -14);
+    } finally {
+      await own.close();
+    }
   });
 
   it('transport faults: http-524, garbage, reset, timeout (on the named endpoint)', async () => {
