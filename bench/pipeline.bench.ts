@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { AccountManager } from '../src/accounts/account-manager.js';
 import { Directory } from '../src/bot/directory.js';
-import { Emitter, type BotEvents } from '../src/bot/events.js';
+import type { BotEvents } from '../src/bot/events.js';
+import { TypedEmitter } from '../src/util/typed-emitter.js';
 import type { BotHandle } from '../src/bot/types.js';
 import { Composer, definePlugin, PluginHost, PluginRegistry, type PluginDefinition } from '../src/pipeline/index.js';
 import { openStore } from '../src/store/index.js';
@@ -90,9 +91,9 @@ async function chainOnly(): Promise<number> {
   const store = openStore({ dataDir: dir });
   const directory = new Directory();
   directory.load([contact('@alice', 'Alice')], []);
-  const emitter = new Emitter<BotEvents>();
+  const emitter = new TypedEmitter<BotEvents>();
   let sends = 0;
-  const bot: BotHandle & { on: Emitter<BotEvents>['on'] } = {
+  const bot: BotHandle & { on: TypedEmitter<BotEvents>['on'] } = {
     id: 'bench',
     self: undefined,
     directory,

@@ -2,6 +2,7 @@
 import type { Contact, Message, Room } from '../transport/model.js';
 import type { FileToSend, QrCode, Transport } from '../transport/transport.js';
 import type { OutboundRecord } from './outbound-record.js';
+import type { WebhookEventType } from './event-vocabulary.js';
 
 export type { OutboundRecord, OutboundStatus } from './outbound-record.js';
 
@@ -59,24 +60,10 @@ export interface BotHandle {
   readonly transport: Transport;
 }
 
+/** The type of a journal event (what webhooks, the API's event stream and the panel see): see event-vocabulary.ts. */
+export type BotEventType = WebhookEventType;
+
 /** Every event of every account, flattened (what webhooks, SSE and stats consume). */
-/** Every journal event type, in one list (webhook filters and the panel read it from here). */
-export const BOT_EVENT_TYPES = [
-  'message.received',
-  'message.sent',
-  'friend.request',
-  'friend.added',
-  'room.join',
-  'room.leave',
-  'room.topic',
-  'message.recalled',
-  'account.login',
-  'account.logout',
-  'account.state',
-] as const;
-
-export type BotEventType = (typeof BOT_EVENT_TYPES)[number];
-
 export interface BotEvent {
   type: BotEventType;
   account: string;

@@ -14,6 +14,7 @@ import type { PluginSetting, PluginSettingsRepo } from '../store/plugin-settings
 import type { DecisionTrace } from './trace.js';
 import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
+import { PLUGIN_EVENT_NAMES } from '../bot/event-vocabulary.js';
 import { compose, type Middleware } from './compose.js';
 import { Composer } from './composer.js';
 import { Context } from './context.js';
@@ -24,19 +25,6 @@ import { checkConfig, describeIssues } from './config-check.js';
 import { PluginError, ValidationError, type PluginApi, type PluginDefinition, type PluginDisposer, type PluginEventName, type PluginStore } from './plugin.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import { UnsupportedError, missingCapabilities, type Capability } from '../transport/capabilities.js';
-
-const PLUGIN_EVENTS: PluginEventName[] = [
-  'friend-request',
-  'friend-added',
-  'room-join',
-  'room-leave',
-  'room-topic',
-  'recall',
-  'login',
-  'ready',
-  'logout',
-  'message-sent',
-];
 
 export interface PluginHostDeps {
   account: string;
@@ -165,7 +153,7 @@ export class PluginHost {
       for (const name of defaults) {
         if (!this.deps.registry.has(name)) this.deps.log.warn({ plugin: name }, 'BOT_PLUGINS names a plugin that is not installed');
       }
-      for (const ev of PLUGIN_EVENTS) this.unsubscribe.push(this.deps.bot.on(ev, (p) => this.dispatch(ev, p)));
+      for (const ev of PLUGIN_EVENT_NAMES) this.unsubscribe.push(this.deps.bot.on(ev, (p) => this.dispatch(ev, p)));
       for (const slot of this.ordered()) if (slot.enabled) slot.instance = await this.setup(slot, slot.config);
       this.recompose();
       // Settings written before secrets were sealed are sealed now.
@@ -524,7 +512,7 @@ export class PluginHost {
         if (options.self) inst.selfMws.push(m);
       },
       on(event, handler) {
-        if (!PLUGIN_EVENTS.includes(event)) throw new Error(`api.on: unknown event "${event}"`);
+        if (!PLUGIN_EVENT_NAMES.includes(event)) throw new Error(`api.on: unknown event "${event}"`);
         let list = inst.handlers.get(event);
         if (!list) inst.handlers.set(event, (list = []));
         list.push(handler as (p: never) => unknown);

@@ -9,14 +9,14 @@ import type { z } from 'zod';
 import type { Clock } from '../util/clock.js';
 import type { BotHandle, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
+import type { PluginEventName } from '../bot/event-vocabulary.js';
 import type { Middleware } from './compose.js';
 import type { Composer } from './composer.js';
 import type { Context } from './context.js';
 import type { Capability } from '../transport/capabilities.js';
 
-/** Bot events a plugin can listen to with `api.on`. */
-export type PluginEventName =
-  'friend-request' | 'friend-added' | 'room-join' | 'room-leave' | 'room-topic' | 'recall' | 'login' | 'ready' | 'logout' | 'message-sent';
+/** Bot events a plugin can listen to with `api.on` (the event vocabulary's `plugins` rows). */
+export type { PluginEventName } from '../bot/event-vocabulary.js';
 
 export type PluginEventHandler<E extends PluginEventName> = (payload: BotEvents[E]) => unknown;
 

@@ -8,7 +8,8 @@ import type { Db } from '../store/database.js';
 import type { SecretBox } from '../store/secret-box.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { BOT_EVENT_TYPES, type BotEvent, type OutgoingContent, type SendOptions } from '../bot/types.js';
+import { WEBHOOK_EVENT_TYPES } from '../bot/event-vocabulary.js';
+import type { BotEvent, OutgoingContent, SendOptions } from '../bot/types.js';
 import { createEndpointsRepo, type EndpointSource, type WebhookEndpoint } from './endpoints-repo.js';
 import { createDeliveriesRepo, type DeliveryAttempt, type DeliveryStatus, type WebhookDelivery } from './deliveries-repo.js';
 import { chatIdOfKey, chatKeyOf, matches, webhookBody, webhookIdFor, type OutboxEvent } from './events.js';
@@ -33,7 +34,7 @@ export class WebhookInputError extends Error {
   }
 }
 
-const EVENT_TYPES = [...BOT_EVENT_TYPES, 'webhook.test'] as const;
+const EVENT_TYPES = [...WEBHOOK_EVENT_TYPES, 'webhook.test'] as const;
 
 const stringList = (max: number) => z.array(z.string().trim().min(1).max(max)).max(200);
 
