@@ -15,14 +15,15 @@ import { Directory } from '../src/bot/directory.js';
 import type { BotEvents } from '../src/bot/events.js';
 import { TypedEmitter } from '../src/util/typed-emitter.js';
 import type { BotHandle } from '../src/bot/types.js';
-import { Composer, definePlugin, PluginHost, PluginRegistry, type PluginDefinition } from '../src/pipeline/index.js';
+import { PluginHost, PluginRegistry, type PluginDefinition } from '../src/pipeline/index.js';
+import { Composer, definePlugin } from '../src/plugin.js';
 import { openStore } from '../src/store/index.js';
 import { silentLogger } from '../src/logger.js';
 import { systemClock } from '../src/util/clock.js';
 import type { Message } from '../src/transport/model.js';
-import type { Transport } from '../src/transport/transport.js';
 import { plugin as echo } from '../plugins/echo/index.js';
-import { contact, FakeTransport } from '../test/helpers/fake-transport.js';
+import { contact, FakeTransport } from '../src/testing/fake-transport.js';
+import { fakeBotHandle } from '../test/helpers/fake-bot-handle.js';
 
 const N = Number(process.argv[2] ?? 20_000);
 
@@ -94,15 +95,14 @@ async function chainOnly(): Promise<number> {
   const emitter = new TypedEmitter<BotEvents>();
   let sends = 0;
   const bot: BotHandle & { on: TypedEmitter<BotEvents>['on'] } = {
-    id: 'bench',
-    self: undefined,
-    directory,
-    transport: {} as Transport,
-    send: (_to, content) => {
-      sends++;
-      return Promise.resolve({ id: 'x', account: 'bench', chatId: '@alice', type: content.type, status: 'queued', attempts: 0, createdAt: 0 });
-    },
-    waitFor: () => Promise.reject(new Error('unused')),
+    ...fakeBotHandle({
+      id: 'bench',
+      directory,
+      send: (_to, content) => {
+        sends++;
+        return Promise.resolve({ id: 'x', account: 'bench', chatId: '@alice', type: content.type, status: 'queued', attempts: 0, createdAt: 0 });
+      },
+    }),
     on: (e, l) => emitter.on(e, l),
   };
   const host = new PluginHost({

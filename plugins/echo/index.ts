@@ -2,8 +2,7 @@
  * echo: replies to every text message with the same text, to the sender in private chats or into
  * the room in groups. Used by tests and benchmarks (`BOT_PLUGINS=echo SEND_PACING=off`).
  */
-import { z } from 'zod';
-import { definePlugin } from '../../src/pipeline/index.js';
+import { definePlugin, z } from '../../src/plugin.js';
 
 export const plugin = definePlugin({
   name: 'echo',

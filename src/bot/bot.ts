@@ -16,10 +16,13 @@ import { BOT_ORIGIN_ROUTES, routeOf, TRANSPORT_EVENT_ROUTES } from './event-voca
 import { Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
+import { createContactOperations, type ContactOperations } from './contact-operations.js';
+import type { TransportCapabilities } from '../transport/capabilities.js';
 import { requireCapability } from '../transport/capabilities.js';
 import type { PacingProfile } from './pacing.js';
 import type {
   AccountState,
+  AccountStatus,
   BotEvent,
   BotEventType,
   BotHandle,
@@ -69,6 +72,8 @@ export class Bot implements BotHandle {
   readonly directory = new Directory();
   readonly queue: OutboundQueue;
   transport: Transport;
+  /** Contact and room operations on the current transport, capability-checked (what plugins get). */
+  readonly contacts: ContactOperations = createContactOperations(() => this.transport);
   /** Event descriptions (for the panel and docs). */
   static readonly events = BOT_EVENTS;
 
@@ -123,6 +128,15 @@ export class Bot implements BotHandle {
 
   get self(): Contact | undefined {
     return this.state.self ?? this.transport.self;
+  }
+
+  get capabilities(): TransportCapabilities {
+    return this.transport.capabilities;
+  }
+
+  status(): AccountStatus {
+    const { state, onlineSince, lastSyncAt } = this.state;
+    return { state, ...(onlineSince !== undefined && { onlineSince }), ...(lastSyncAt !== undefined && { lastSyncAt }) };
   }
 
   /** A copy of the account's current state for the panel and the API. */

@@ -16,8 +16,10 @@ import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
 import { PLUGIN_EVENT_NAMES } from '../bot/event-vocabulary.js';
 import { compose, type Middleware } from './compose.js';
-import { Composer } from './composer.js';
+import { isComposer } from './composer.js';
 import { Context } from './context.js';
+import { hostState } from './context-host.js';
+import { botView } from './bot-view.js';
 import { boundary, Watchdog } from './boundary.js';
 import { fillConfig, type ConfigDefaults } from './config-defaults.js';
 import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
@@ -118,8 +120,11 @@ export class PluginHost {
   private readonly watchdog: Watchdog;
   private readonly timeoutMs: number;
   private readonly pluginLog: Logger;
+  /** The bot as plugins and contexts see it (no transport, no lifecycle). */
+  private readonly view: BotHandle;
 
   constructor(private readonly deps: PluginHostDeps) {
+    this.view = botView(deps.bot);
     this.timeoutMs = deps.timeoutMs ?? 10_000;
     this.watchdog = new Watchdog(deps.clock, Math.max(5, Math.min(250, Math.floor(this.timeoutMs / 4))));
     this.pluginLog = deps.log;
@@ -177,7 +182,7 @@ export class PluginHost {
 
   /** What the plugin needs that this account's transport lacks (absent when it applies). */
   private applicability(def: PluginDefinition): { unsupported?: Capability[] } {
-    const missing = missingCapabilities(this.deps.bot.transport.capabilities, def.requires);
+    const missing = missingCapabilities(this.deps.bot.capabilities, def.requires);
     return missing.length ? { unsupported: missing } : {};
   }
 
@@ -251,9 +256,10 @@ export class PluginHost {
    * failures are reported under their names and the chain goes on.
    */
   async handle(message: Message): Promise<DecisionTrace> {
-    const ctx = new Context(message, this.deps.bot, this.deps.log);
-    const steps = ctx.trace;
-    ctx.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
+    const ctx = new Context(message, this.view, this.deps.log);
+    const host = hostState(ctx);
+    const steps = host.trace;
+    host.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
     let reason: string | undefined;
     if (message.isSelf && !this.selfChain) reason = 'own message: no plugin asked for self messages';
     else if (this.enabledCount === 0) reason = 'no plugins enabled';
@@ -428,10 +434,10 @@ export class PluginHost {
   private async setup(slot: Slot, saved: unknown): Promise<Instance | undefined> {
     const name = slot.def.name;
     const inst: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
-    const missing = missingCapabilities(this.deps.bot.transport.capabilities, slot.def.requires);
+    const missing = missingCapabilities(this.deps.bot.capabilities, slot.def.requires);
     if (missing.length) {
       // Not a crash: the plugin cannot apply to this kind of account, and says why.
-      this.report(new PluginError(name, 'setup', new UnsupportedError(missing[0]!, this.deps.bot.transport.capabilities.kind, `plugin ${name}`)));
+      this.report(new PluginError(name, 'setup', new UnsupportedError(missing[0]!, this.deps.bot.capabilities.kind, `plugin ${name}`)));
       return undefined;
     }
     try {
@@ -474,7 +480,8 @@ export class PluginHost {
   }
 
   private api(name: string, config: unknown, inst: Instance): PluginApi<unknown> {
-    const { bot, kv, account, clock } = this.deps;
+    const { kv, account, clock } = this.deps;
+    const bot = this.view;
     const log = this.deps.log.child({ ns: `plugin:${name}`, plugin: name });
     const scope = `plugin:${name}:${account}`;
     const store: PluginStore = {
@@ -491,6 +498,7 @@ export class PluginHost {
       account,
       config,
       bot,
+      contacts: bot.contacts,
       log,
       store,
       clock,
@@ -507,7 +515,7 @@ export class PluginHost {
         return (http ??= axios.create({ timeout: 30_000, httpAgent: agents.http, httpsAgent: agents.https, proxy: false }));
       },
       use(mw, options = {}) {
-        const m = mw instanceof Composer ? mw.middleware() : mw;
+        const m = isComposer(mw) ? mw.middleware() : mw;
         inst.mws.push(m);
         if (options.self) inst.selfMws.push(m);
       },

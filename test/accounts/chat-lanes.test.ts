@@ -6,8 +6,8 @@
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { createConversation, FAKE_ROOM, FAKE_WORLD, type Conversation } from '../helpers/conversation.js';
-import { Composer, definePlugin } from '../../src/pipeline/index.js';
+import { createConversation, FAKE_ROOM, FAKE_WORLD, type Conversation } from '../../src/testing/conversation.js';
+import { Composer, definePlugin } from '../../src/plugin.js';
 import { ChatLanes } from '../../src/accounts/chat-lanes.js';
 
 let release: () => void = () => {};

@@ -9,7 +9,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const TOKEN = 'events-test-token-0123456789';
 

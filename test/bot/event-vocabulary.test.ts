@@ -9,8 +9,8 @@ import type { BotEvent } from '../../src/bot/types.js';
 import { endpointInputSchema } from '../../src/webhook/service.js';
 import { openApiDocument } from '../../src/api/openapi.js';
 import type { TransportEventName, TransportEvents } from '../../src/transport/transport.js';
-import { createConversation, FAKE_ROOM, FAKE_WORLD } from '../helpers/conversation.js';
-import { waitUntil } from '../helpers/wait.js';
+import { createConversation, FAKE_ROOM, FAKE_WORLD } from '../../src/testing/conversation.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const at = 1_700_000_000_000;
 const message = {

@@ -3,10 +3,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { definePlugin } from '../../src/pipeline/index.js';
+import { definePlugin } from '../../src/plugin.js';
 import type { BotEvent } from '../../src/bot/index.js';
-import { createConversation } from '../helpers/conversation.js';
-import { waitUntil } from '../helpers/wait.js';
+import { createConversation } from '../../src/testing/conversation.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 describe('bot friend-added', () => {
   it('is emitted, journalled as friend.added and handed to plugins', async () => {

@@ -5,28 +5,23 @@ import { Context } from '../../src/pipeline/context.js';
 import { Directory } from '../../src/bot/directory.js';
 import type { BotHandle, OutgoingContent, SendTarget } from '../../src/bot/types.js';
 import type { Message } from '../../src/transport/model.js';
-import type { Transport } from '../../src/transport/transport.js';
+import { hostState } from '../../src/pipeline/context-host.js';
+import { fakeBotHandle } from '../helpers/fake-bot-handle.js';
 import { silentLogger } from '../../src/logger.js';
-import { contact, room } from '../helpers/fake-transport.js';
+import { contact, room } from '../../src/testing/fake-transport.js';
 
 function setup() {
   const sends: { to: SendTarget; content: OutgoingContent; source?: string }[] = [];
   const directory = new Directory();
   const alice = contact('@alice', 'Alice');
   directory.load([alice], [room('@@g', 'Family', [alice])]);
-  const bot: BotHandle = {
-    id: 'a1',
-    self: undefined,
+  const bot: BotHandle = fakeBotHandle({
     directory,
-    transport: {} as Transport,
     send: async (to, content, options) => {
       sends.push({ to, content, ...(options?.source !== undefined && { source: options.source }) });
       return { id: 'x', account: 'a1', chatId: 'c', type: content.type, status: 'queued', attempts: 0, createdAt: 0 };
     },
-    waitFor: async () => {
-      throw new Error('unused');
-    },
-  };
+  });
   const ctx = (m: Partial<Message>): Context =>
     new Context(
       {
@@ -137,7 +132,7 @@ describe('composer.fork(mw)', () => {
     });
     c.use(() => void order.push('next'));
     const x = ctx({});
-    x.errorSink = (e) => errors.push(e);
+    hostState(x).errorSink = (e) => errors.push(e);
     await c.middleware()(x, async () => {});
     assert.deepEqual(order, ['next']);
     release();
@@ -151,7 +146,7 @@ describe('context.reply(content)', () => {
   it('answers into the room for group messages and to the sender otherwise, naming the plugin', async () => {
     const { ctx, sends } = setup();
     const x = ctx({ chatId: '@@g', roomId: '@@g', senderId: '@alice' });
-    x.plugin = 'demo';
+    hostState(x).plugin = 'demo';
     await x.reply('hi');
     await ctx({}).reply({ type: 'text', text: 'private' });
     assert.deepEqual(sends[0], { to: { id: '@@g' }, content: { type: 'text', text: 'hi' }, source: 'plugin:demo' });

@@ -17,8 +17,9 @@ import type { Contact, Message, MessageType, Room } from '../../src/transport/mo
 import type { Transport } from '../../src/transport/transport.js';
 import { WEB_CAPABILITIES, type TransportCapabilities } from '../../src/transport/capabilities.js';
 import { silentLogger } from '../../src/logger.js';
+import { createContactOperations } from '../../src/bot/contact-operations.js';
 import { FakeClock, type Clock } from '../../src/util/clock.js';
-import { contact, room } from '../helpers/fake-transport.js';
+import { contact, room } from '../../src/testing/fake-transport.js';
 
 export const ACCOUNT = 'acc1';
 
@@ -117,10 +118,12 @@ export async function startPlugin(def: PluginDefinition, config: unknown, o: Har
     info(): { state: string; onlineSince: number };
   } = {
     info: () => ({ state: 'online', onlineSince: Date.UTC(2024, 0, 1, 9, 0) }),
+    status: () => ({ state: 'online', onlineSince: Date.UTC(2024, 0, 1, 9, 0) }),
     id: ACCOUNT,
     self,
     directory,
-    transport,
+    contacts: createContactOperations(() => transport),
+    capabilities: o.capabilities ?? WEB_CAPABILITIES,
     on: (e, l) => events.on(e, l),
     async send(to, content, options = {}): Promise<OutboundRecord> {
       const chatId = resolveTarget(to);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { SandboxControl } from '../../src/sandbox/index.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PIPELINE = join(ROOT, 'src', 'pipeline', 'index.js');

@@ -14,7 +14,7 @@ import { PluginRegistry } from '../../../src/pipeline/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { silentLogger } from '../../../src/logger.js';
 import { compatListener } from './harness.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { waitUntil } from '../../../src/testing/wait.js';
 
 describe('wechatbot-webhook API on an iLink account (sandbox iLink server)', () => {
   let sb: RunningSandbox;

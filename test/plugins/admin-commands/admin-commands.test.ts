@@ -2,7 +2,7 @@ import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { plugin } from '../../../plugins/admin-commands/index.js';
-import { definePlugin } from '../../../src/pipeline/index.js';
+import { definePlugin } from '../../../src/plugin.js';
 import { ann, bob, family, self, startPlugin, type Harness } from '../harness.js';
 
 let h: Harness | undefined;

@@ -2,11 +2,11 @@ import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { plugin } from '../../../plugins/ai/index.js';
-import { definePlugin } from '../../../src/pipeline/index.js';
+import { definePlugin } from '../../../src/plugin.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { ann, bob, cat, family, startPlugin, work, type Harness, type HarnessOptions } from '../harness.js';
 import { startFakeOpenAi, type FakeOpenAi } from './fake-openai.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { waitUntil } from '../../../src/testing/wait.js';
 
 let ai: FakeOpenAi;
 let h: Harness | undefined;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { plugin } from '../../../plugins/auto-reply/index.js';
-import { definePlugin } from '../../../src/pipeline/index.js';
+import { definePlugin } from '../../../src/plugin.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { ann, bob, family, startPlugin, work, type Harness } from '../harness.js';
 

@@ -2,18 +2,10 @@
  * An in-memory Transport for unit tests: inject messages and events, record sends, script
  * failures. Logs in at once (or on `scan()`/`confirm()` in QR mode). No network, no timers.
  */
-import type { Contact, Message, Room, SentMessage } from '../../src/transport/model.js';
-import type {
-  FileToSend,
-  SessionSnapshot,
-  StartOptions,
-  Transport,
-  TransportEventName,
-  TransportEvents,
-  TransportListener,
-} from '../../src/transport/transport.js';
-import { TransportError } from '../../src/transport/errors.js';
-import { WEB_CAPABILITIES, type TransportCapabilities } from '../../src/transport/capabilities.js';
+import type { Contact, FriendRequest, Message, Room, SentMessage } from '../transport/model.js';
+import type { FileToSend, SessionSnapshot, StartOptions, Transport, TransportEventName, TransportEvents, TransportListener } from '../transport/transport.js';
+import { TransportError } from '../transport/errors.js';
+import { WEB_CAPABILITIES, type TransportCapabilities } from '../transport/capabilities.js';
 
 export interface FakeSend {
   to: string;
@@ -278,9 +270,17 @@ export class FakeTransport implements Transport {
   async downloadAvatar(): Promise<Buffer> {
     return Buffer.alloc(0);
   }
-  async acceptFriend(): Promise<void> {}
-  async addFriend(): Promise<void> {}
+  /** Contact and room operations called so far (acceptFriend, addMembers …), in order. */
+  readonly calls: { method: string; args: unknown[] }[] = [];
+
+  async acceptFriend(request: FriendRequest): Promise<void> {
+    this.calls.push({ method: 'acceptFriend', args: [request] });
+  }
+  async addFriend(id: string, greeting: string): Promise<void> {
+    this.calls.push({ method: 'addFriend', args: [id, greeting] });
+  }
   async setRemark(id: string, remark: string): Promise<void> {
+    this.calls.push({ method: 'setRemark', args: [id, remark] });
     const c = this.contactsById.get(id);
     if (c) this.contactsById.set(id, { ...c, remark });
   }
@@ -294,9 +294,14 @@ export class FakeTransport implements Transport {
     this.roomsById.set(r.id, r);
     return r;
   }
-  async addMembers(): Promise<void> {}
-  async removeMembers(): Promise<void> {}
+  async addMembers(roomId: string, memberIds: string[]): Promise<void> {
+    this.calls.push({ method: 'addMembers', args: [roomId, memberIds] });
+  }
+  async removeMembers(roomId: string, memberIds: string[]): Promise<void> {
+    this.calls.push({ method: 'removeMembers', args: [roomId, memberIds] });
+  }
   async setTopic(roomId: string, topic: string): Promise<void> {
+    this.calls.push({ method: 'setTopic', args: [roomId, topic] });
     const r = this.roomsById.get(roomId);
     if (r) this.roomsById.set(roomId, { ...r, topic });
   }
