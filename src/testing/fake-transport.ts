@@ -12,6 +12,9 @@ export interface FakeSend {
   type: 'text' | 'image' | 'video' | 'file' | 'emoticon' | 'forward';
   text?: string;
   fileName?: string;
+  /** A file's type and size in bytes, as handed to the transport. */
+  mimeType?: string;
+  size?: number;
   id: string;
   at: number;
 }
@@ -228,7 +231,7 @@ export class FakeTransport implements Transport {
     return this.sent;
   }
 
-  private async record(to: string, type: FakeSend['type'], extra: { text?: string; fileName?: string }): Promise<SentMessage> {
+  private async record(to: string, type: FakeSend['type'], extra: Pick<FakeSend, 'text' | 'fileName' | 'mimeType' | 'size'>): Promise<SentMessage> {
     if (!this.online) throw new TransportError('invalid', 'not logged in');
     if (this.sendDelayMs) await new Promise((r) => setTimeout(r, this.sendDelayMs));
     const f = this.failures[0];
@@ -249,13 +252,13 @@ export class FakeTransport implements Transport {
     return this.record(to, 'text', { text });
   }
   sendImage(to: string, file: FileToSend): Promise<SentMessage> {
-    return this.record(to, 'image', { fileName: file.name });
+    return this.record(to, 'image', fileFacts(file));
   }
   sendVideo(to: string, file: FileToSend): Promise<SentMessage> {
-    return this.record(to, 'video', { fileName: file.name });
+    return this.record(to, 'video', fileFacts(file));
   }
   sendFile(to: string, file: FileToSend): Promise<SentMessage> {
-    return this.record(to, 'file', { fileName: file.name });
+    return this.record(to, 'file', fileFacts(file));
   }
   sendEmoticon(to: string, sticker: { md5: string } | FileToSend): Promise<SentMessage> {
     return this.record(to, 'emoticon', 'name' in sticker ? { fileName: sticker.name } : {});
@@ -317,4 +320,8 @@ export class FakeTransport implements Transport {
     if (on) this.typing.add(chatId);
     else this.typing.delete(chatId);
   }
+}
+
+function fileFacts(file: FileToSend): Pick<FakeSend, 'fileName' | 'mimeType' | 'size'> {
+  return { fileName: file.name, ...(file.mimeType !== undefined && { mimeType: file.mimeType }), size: file.data.length };
 }
