@@ -32,6 +32,13 @@
     if (showAvatar) avatar.setAttribute('src', info.scannedAvatar);
     avatar.hidden = !showAvatar;
     root.dataset.state = info.state;
+    // iLink: the phone shows digits to type here (again, when the last code was wrong).
+    const verify = document.getElementById('verify-code');
+    if (verify) {
+      verify.hidden = !info.verifyCode;
+      const title = document.getElementById('verify-code-title');
+      if (info.verifyCode) title.textContent = info.verifyCode.retry ? title.dataset.retry : title.dataset.first;
+    }
   });
   window.addEventListener('beforeunload', function () {
     src.close();

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { normaliseHttpUrl } from './util/http-url.js';
+import { ILINK_DEFAULT_BASE_URL, ILINK_DEFAULT_CDN_URL } from './ilink/ilink-transport.js';
 
 // 0 asks the system for a free port (tests, several instances on one machine).
 const PORT_EXPECTED = 'a port number from 0 to 65535 (0 picks a free port)';
@@ -85,6 +86,10 @@ export const configSchema = z.object({
   ),
   ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, 'at least 8 characters'),
   WECHAT_ENDPOINT: httpOrigin,
+  WECHAT_DESKTOP: booleanFlag,
+  WECHAT_TRANSPORT: z.enum(['web', 'ilink'], { message: '"web" or "ilink"' }).default('web'),
+  ILINK_BASE_URL: httpOrigin,
+  ILINK_CDN_URL: httpUrl,
   BOT_PLUGINS: z
     .string()
     .default('auto-reply')
@@ -169,6 +174,12 @@ export interface Config {
   secretKey: string | undefined;
   adminPassword: string | undefined;
   wechatEndpoint: string | undefined;
+  /** WECHAT_DESKTOP: web logins in desktop (UOS) mode. */
+  wechatDesktop: boolean;
+  /** WECHAT_TRANSPORT: the transport of the first account `weiroto start` creates. */
+  wechatTransport: 'web' | 'ilink';
+  /** ILINK_BASE_URL / ILINK_CDN_URL (the CDN defaults to `<ILINK_BASE_URL>/c2c` when only the base is moved). */
+  ilink: { baseUrl: string; cdnUrl: string };
   botPlugins: string[];
   /** BOT_PLUGINS was given (environment or .env) rather than left at its default. */
   botPluginsSet: boolean;
@@ -234,6 +245,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     secretKey: c.SECRET_KEY,
     adminPassword: c.ADMIN_PASSWORD,
     wechatEndpoint: c.WECHAT_ENDPOINT?.replace(/\/$/, ''),
+    wechatDesktop: c.WECHAT_DESKTOP,
+    wechatTransport: c.WECHAT_TRANSPORT,
+    ilink: ilinkUrls(c.ILINK_BASE_URL, c.ILINK_CDN_URL),
     botPlugins: c.BOT_PLUGINS,
     botPluginsSet: merged.BOT_PLUGINS !== undefined,
     pluginDir: c.PLUGIN_DIR ? resolve(cwd, c.PLUGIN_DIR) : undefined,
@@ -253,6 +267,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     ai: { baseUrl: c.AI_BASE_URL, apiKey: c.AI_API_KEY, model: c.AI_MODEL },
     ...(compatOn && { compat: compatConfig(compatSchema.parse(merged)) }),
   };
+}
+
+function ilinkUrls(base: string | undefined, cdn: string | undefined): Config['ilink'] {
+  const baseUrl = base?.replace(/\/$/, '') ?? ILINK_DEFAULT_BASE_URL;
+  return { baseUrl, cdnUrl: cdn?.replace(/\/$/, '') ?? (base ? `${baseUrl}/c2c` : ILINK_DEFAULT_CDN_URL) };
 }
 
 function compatConfig(c: z.infer<typeof compatSchema>): CompatConfig {

@@ -17,7 +17,8 @@ import type { OutboundPolicy } from './util/outbound-guard.js';
 import { join } from 'node:path';
 import { packageRoot } from './util/paths.js';
 import { AccountManager } from './accounts/index.js';
-import { createWebTransport } from './protocol/index.js';
+import { transportFactory } from './transports.js';
+import { demoBanner, startDemoAccounts } from './demo-accounts.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import { createEventLog, createWebhookService, replySenderFor, type WebhookService } from './webhook/index.js';
 import { CALLBACK_FORMAT, createWechatbotWebhookCompat } from './compat/wechatbot-webhook/index.js';
@@ -76,7 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const { startSandbox } = await import('./sandbox/index.js');
       sandbox = await startSandbox({ host: config.sandboxHost, port: config.sandboxPort, logger: log.child({ ns: 'sandbox' }) });
       closers.push(() => sandbox!.close());
-      config = { ...config, wechatEndpoint: sandbox.origin };
+      config = { ...config, wechatEndpoint: sandbox.origin, ilink: { baseUrl: sandbox.origin, cdnUrl: `${sandbox.origin}/c2c` } };
     }
 
     const store = openStore({ dataDir: config.dataDir, secretKey: config.secretKey });
@@ -137,13 +138,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // AI_API_KEY only ever goes to AI_BASE_URL.
       pluginConfigDefaults: { ai: aiDeploymentDefaults(config.ai, pluginHttpPolicy) },
       pluginHttpPolicy,
-      createTransport: (accountId) =>
-        createWebTransport({
-          ...(config.wechatEndpoint && { endpoint: config.wechatEndpoint }),
-          log: log.child({ ns: 'protocol', account: accountId }),
-          // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
-          printQr: !options.demo && process.stdout.isTTY === true,
-        }),
+      // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
+      createTransport: transportFactory({ config, store, log, printQr: !options.demo && process.stdout.isTTY === true }),
     });
     late.manager = manager;
     const webhookStop = new AbortController();
@@ -224,7 +220,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       closers.splice(2, 0, () => listener.close());
       compatUrl = listener.url;
     }
-    if (options.startAccounts !== false) await manager.startAll({ createIfNone: true });
+    if (options.startAccounts !== false) {
+      if (options.demo) await startDemoAccounts(manager);
+      else await manager.startAll({ createIfNone: true, transport: config.wechatTransport });
+    }
 
     log.info({ url: http.url, dataDir: config.dataDir, ...(metricsUrl && { metricsUrl }) }, `weiroto listening on ${http.url}`);
     const setupCode = await admin.setupCode();
@@ -235,10 +234,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     if (sandbox) {
       log.info({ sandbox: sandbox.origin }, `sandbox phone page: ${sandbox.origin}/sandbox`);
-      process.stdout.write(
-        `\n  weiroto panel:       ${http.url}\n  sandbox phone page:  ${sandbox.origin}/sandbox\n\n` +
-          `  Open the phone page, press Scan then Confirm, and chat with your bot.\n\n`,
-      );
+      process.stdout.write(demoBanner(http.url, sandbox.origin));
     }
 
     let closing: Promise<void> | undefined;

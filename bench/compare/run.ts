@@ -15,6 +15,8 @@ export interface CompareOptions extends Sizes {
   syncBatch: number;
   holdMs: number;
   runs: number;
+  /** The sandbox keeps JSON connections open (its `keepAlive` switch); default off, like WeChat. */
+  keepAlive?: boolean;
   clients?: ClientName[];
   /** Skipped when undefined. */
   scale?: ScaleOptions;
@@ -64,7 +66,14 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   const log = o.log ?? (() => {});
   const clients = o.clients ?? CLIENTS;
   const runs: RunResult[] = [];
-  const world = await World.start({ contacts: o.contacts, rooms: o.rooms, roomSize: o.roomSize, syncBatch: o.syncBatch, holdMs: o.holdMs });
+  const world = await World.start({
+    contacts: o.contacts,
+    rooms: o.rooms,
+    roomSize: o.roomSize,
+    syncBatch: o.syncBatch,
+    holdMs: o.holdMs,
+    keepAlive: o.keepAlive ?? false,
+  });
   const account = world.account(0);
   const friends = world.senders(account).friends.length;
   const launcher = new ClientLauncher(world.tlsPort, world.caCertPath, { friends, rooms: account.rooms.size });

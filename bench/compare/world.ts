@@ -20,6 +20,8 @@ export interface WorldSize {
   accounts?: number;
   syncBatch?: number;
   holdMs?: number;
+  /** Keep JSON connections open (the sandbox's `keepAlive` switch). */
+  keepAlive?: boolean;
 }
 
 /** A message to inject: private from a friend, or into a room from one of its members. */
@@ -62,6 +64,7 @@ export class World {
       roomSize: size.roomSize,
       syncBatch: size.syncBatch ?? 100,
       holdMs: size.holdMs ?? 25_000,
+      keepAlive: size.keepAlive ?? false,
       rateLimits: false,
     });
     return new World(sb, dir);

@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../util/clock.js';
-import type { Transport } from '../transport/transport.js';
+import type { LogoutReason, Transport } from '../transport/transport.js';
+import type { TransportKind } from '../transport/capabilities.js';
 import { isTransportError } from '../transport/errors.js';
 import type { AccountRecord, Store } from '../store/index.js';
 import { PluginHost } from '../pipeline/plugin-host.js';
@@ -17,6 +18,8 @@ import { AccountRuntime } from './account-runtime.js';
 import { SAFE_PACING, type PacingProfile } from '../bot/pacing.js';
 import type { RetryPolicy } from '../bot/outbound-queue.js';
 import type { BotEvent, BotInfo, EventWriter } from '../bot/types.js';
+import { WEB_LOGIN_BLOCKED, WebLoginGuard } from '../bot/web-login-guard.js';
+import { throttle } from '../bot/throttle.js';
 
 export type ManagerStore = Pick<
   Store,
@@ -27,8 +30,8 @@ export interface AccountManagerDeps {
   store: ManagerStore;
   log: Logger;
   clock?: Clock;
-  /** A fresh Transport for an account (called for every login attempt). */
-  createTransport(accountId: string): Transport;
+  /** A fresh Transport of the account's kind (called for every login attempt). */
+  createTransport(accountId: string, kind: TransportKind): Transport;
   pluginRegistry: PluginRegistry;
   /** SEND_PACING: 'safe' (default), 'off', or a custom profile. */
   sendPacing?: 'safe' | 'off' | PacingProfile;
@@ -58,6 +61,7 @@ export const DEFAULT_CHAT_CONCURRENCY = 8;
 
 /** What the manager keeps per account: its runtime and where its login ladder stands. */
 interface Runtime {
+  kind: TransportKind;
   runtime: AccountRuntime;
   bot: Bot;
   host: PluginHost;
@@ -76,12 +80,14 @@ export class AccountManager {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly pacing: PacingProfile | null;
+  private readonly webLogins: WebLoginGuard;
 
   constructor(private readonly deps: AccountManagerDeps) {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log.child({ ns: 'bot' });
     const p = deps.sendPacing ?? 'safe';
     this.pacing = p === 'off' ? null : p === 'safe' ? SAFE_PACING : p;
+    this.webLogins = new WebLoginGuard(() => this.clock.now());
   }
 
   /** Read the accounts from the store (once; every other method that needs them awaits it). */
@@ -130,9 +136,9 @@ export class AccountManager {
    *   const bot = await manager.add('support');
    *   bot.on('qr', (qr) => console.log(qr.text));
    */
-  async add(name?: string): Promise<Bot> {
+  async add(name?: string, options: { transport?: TransportKind } = {}): Promise<Bot> {
     await this.load();
-    const rec = await this.deps.store.accounts.create({ name: name?.trim() || `account ${this.records.size + 1}` });
+    const rec = await this.deps.store.accounts.create({ name: name?.trim() || `account ${this.records.size + 1}`, transport: options.transport ?? 'web' });
     this.records.set(rec.id, rec);
     await this.start(rec.id);
     return this.ensure(rec.id)!.bot;
@@ -193,11 +199,11 @@ export class AccountManager {
    * Start every enabled account. With `createIfNone`, a first account is created when there is
    * none (what `weiroto start` does, so its QR is printed).
    */
-  async startAll(options: { createIfNone?: boolean } = {}): Promise<void> {
+  async startAll(options: { createIfNone?: boolean; transport?: TransportKind } = {}): Promise<void> {
     await this.load();
     const accounts = [...this.records.values()];
     if (accounts.length === 0 && options.createIfNone) {
-      await this.add('account 1');
+      await this.add('account 1', { transport: options.transport ?? 'web' });
       return;
     }
     for (const a of accounts) {
@@ -236,13 +242,14 @@ export class AccountManager {
       id,
       name: rec.name,
       enabled: rec.enabled,
-      transport: this.deps.createTransport(id),
+      transport: this.deps.createTransport(id, rec.transport),
       repos: { transaction: (fn) => s.transaction(fn), messages: s.messages, directory: s.directory, outbound: s.outbound, stats: s.stats },
       clock: this.clock,
       log,
       pacing: this.pacing,
       ...(this.deps.retry && { retry: this.deps.retry }),
       ...(this.deps.eventWriters && { eventWriters: this.deps.eventWriters }),
+      onSessionChanged: () => saveSoon(),
       publish: (e) => {
         for (const l of this.listeners) {
           try {
@@ -278,9 +285,16 @@ export class AccountManager {
       log,
       chatConcurrency: this.deps.chatConcurrency ?? DEFAULT_CHAT_CONCURRENCY,
     });
-    const rt: Runtime = { runtime, bot, host, pluginsReady: host.init(), running: false };
+    const rt: Runtime = { kind: rec.transport, runtime, bot, host, pluginsReady: host.init(), running: false };
+    // iLink's cursor and context tokens change with every batch: saved at most once a second.
+    const saveSoon = throttle(
+      () => void this.saveSession(rt),
+      1000,
+      this.clock,
+      () => rt.abort?.signal,
+    );
     rt.pluginsReady.catch((e: unknown) => log.error({ err: e }, 'plugins failed to load'));
-    bot.on('logout', (p) => this.onLogout(rt, p.reason));
+    bot.on('logout', (p) => this.onLogout(rt, p.reason, p));
     bot.on('ready', () => void this.saveSession(rt));
     this.runtimes.set(id, rt);
     return rt;
@@ -300,7 +314,7 @@ export class AccountManager {
     const { bot } = rt;
     const id = bot.id;
     const signal = rt.abort!.signal;
-    if (fresh) bot.useTransport(this.deps.createTransport(id));
+    if (fresh) bot.useTransport(this.deps.createTransport(id, rt.kind));
     bot.markLoginStarted();
     bot.setState('starting');
     let session: Record<string, unknown> | undefined;
@@ -320,6 +334,7 @@ export class AccountManager {
       });
       if (signal.aborted) return;
       if (bot.info().state !== 'online') bot.setState('online');
+      if (rt.kind === 'web') this.webLogins.online(id);
       await this.saveSession(rt);
       const self = bot.self;
       if (self) await this.update(id, { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) });
@@ -333,13 +348,15 @@ export class AccountManager {
     }
   }
 
-  private onLogout(rt: Runtime, reason: string): void {
+  private onLogout(rt: Runtime, reason: LogoutReason, notice: { code?: number; message?: string } = {}): void {
     const id = rt.bot.id;
-    // The phone ended the session: the snapshot is worthless. Other reasons may still allow push login.
-    // iLink -14 (token-expired) too: the token is dead, the snapshot worthless.
+    // The phone ended the session (or iLink said the token is dead): the snapshot is worthless.
+    // Other reasons may still allow push login.
     if (reason === 'phone-logout' || reason === 'token-expired') {
       this.deps.store.sessions.clear(id).catch((e: unknown) => this.log.warn({ err: e, account: id }, 'could not forget the session'));
     }
+    const blocked = rt.kind === 'web' && rt.running && reason !== 'requested' ? this.webLogins.verdict(id, { reason, ...notice }) : undefined;
+    if (blocked) return this.stopLadder(rt, blocked);
     if (!rt.running || reason === 'requested' || this.deps.autoRelogin === false) return;
     const signal = rt.abort?.signal;
     this.clock.sleep(this.deps.reloginDelayMs ?? 5000, signal).then(
@@ -348,6 +365,16 @@ export class AccountManager {
       },
       () => {},
     );
+  }
+
+  /** WeChat is refusing this account's web logins: no more attempts; say why and what helps. */
+  private stopLadder(rt: Runtime, explanation: string): void {
+    this.log.warn({ account: rt.bot.id }, explanation);
+    // After the failed login's own state change (a refused login throws after its logout event).
+    void (rt.login ?? Promise.resolve()).then(() => {
+      rt.bot.setState('failed', explanation);
+      rt.bot.raiseLogout({ reason: WEB_LOGIN_BLOCKED, message: explanation });
+    });
   }
 
   private async saveSession(rt: Runtime): Promise<void> {

@@ -35,6 +35,8 @@ export interface AdminBot {
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: { idempotencyKey?: string; source?: string; replyTo?: string }): Promise<OutboundRecord>;
   readonly transport: Transport;
+  /** iLink: the digits the phone shows after a scan. */
+  submitVerifyCode?(code: string): void;
 }
 
 export interface AdminManager {
@@ -42,7 +44,7 @@ export interface AdminManager {
   get(id: string): AdminBot | undefined;
   /** The account's plugins (they belong to its runtime, not to the bot). */
   plugins(id: string): AdminPluginHost | undefined;
-  add(name?: string): Promise<{ id: string }>;
+  add(name?: string, options?: { transport?: 'web' | 'ilink' }): Promise<{ id: string }>;
   remove(id: string): Promise<void>;
   start(id: string): Promise<void>;
   stop(id: string): Promise<void>;

@@ -4,6 +4,7 @@
  * a layout, SSE for the live parts, scrypt passwords, signed session cookies, CSRF on every
  * state-changing request, security headers and an audit log of every change.
  */
+import { UnsupportedError } from '../transport/capabilities.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Koa from 'koa';
@@ -204,7 +205,8 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
       await handle(ctx);
     } catch (err) {
       const e = err as Error & { status?: number; expose?: boolean };
-      const status = typeof e.status === 'number' && e.status >= 400 && e.status < 600 ? e.status : 500;
+      // A control the account's transport cannot serve (an iLink bot has no rooms…): say so, not "internal error".
+      const status = err instanceof UnsupportedError ? 422 : typeof e.status === 'number' && e.status >= 400 && e.status < 600 ? e.status : 500;
       ctx.status = status;
       if (status >= 500) ctx.app.emit('error', err, ctx);
       const message = status < 500 && e.expose !== false ? e.message : ctx.state.t('error.internal');

@@ -39,7 +39,7 @@ export function issues(e: z.ZodError): { path: string; message: string }[] {
   return e.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
 }
 
-function invalid(e: z.ZodError, what: string): ApiError {
+export function invalid(e: z.ZodError, what: string): ApiError {
   const list = issues(e);
   return new ApiError(422, 'invalid', `${what}: ${list.map((i) => (i.path ? `${i.path}: ` : '') + i.message).join('; ')}`, list);
 }

@@ -13,6 +13,7 @@ import { RateLimiter } from './rate-limit.js';
 import { createIdempotencyStore } from './idempotency.js';
 import { readMultipart, type MultipartBody } from './multipart.js';
 import { accountRoutes } from './accounts-routes.js';
+import { accountCreateRoutes } from './account-create-route.js';
 import { webhookRoutes } from './webhook-routes.js';
 import { eventsRoute } from './events-route.js';
 import { mediaMiddleware } from './media-route.js';
@@ -62,6 +63,7 @@ export function createApiMiddleware(deps: ApiDeps): ApiMiddleware {
       return key && token ? `api:${token.id}:${key}` : undefined;
     },
   });
+  accountCreateRoutes(router, deps);
   webhookRoutes(router, deps);
   eventsRoute(router, deps);
 

@@ -79,7 +79,32 @@ export function openApiDocument(): Json {
           },
         ),
       },
-      '/accounts': { get: op('List accounts with their state', { '200': ok('accounts', page('Account')), ...common }) },
+      '/accounts': {
+        get: op('List accounts with their state', { '200': ok('accounts', page('Account')), ...common }),
+        post: op(
+          'Add an account (web protocol or iLink) and start it; its QR follows in `qr`',
+          { '201': ok('the account', ref('Account')), '422': err('invalid body'), ...common },
+          {
+            requestBody: {
+              content: json({
+                type: 'object',
+                properties: { name: { type: 'string', maxLength: 64 }, transport: { type: 'string', enum: ['web', 'ilink'], default: 'web' } },
+                additionalProperties: false,
+              }),
+            },
+          },
+        ),
+      },
+      '/accounts/{id}/verify-code': {
+        post: op(
+          'iLink: the digits the phone shows after a scan (while the account shows `verifyCode`)',
+          { '200': ok('the account', ref('Account')), '409': err('not waiting for a code'), '422': err('not digits'), ...common },
+          {
+            parameters: [account],
+            requestBody: { required: true, content: json({ type: 'object', required: ['code'], properties: { code: { type: 'string' } } }) },
+          },
+        ),
+      },
       '/accounts/{id}': {
         get: op('One account', { '200': ok('account', ref('Account')), '404': err('no such account'), ...common }, { parameters: [account] }),
       },
@@ -363,6 +388,22 @@ export function openApiDocument(): Json {
             id: { type: 'string' },
             name: { type: 'string' },
             enabled: { type: 'boolean' },
+            transport: { type: 'string', enum: ['web', 'ilink'], description: 'the transport chosen when the account was added' },
+            owner: { ...ref('Contact'), description: 'iLink: the WeChat user the bot is bound to' },
+            replyWindow: {
+              type: 'object',
+              description: 'iLink: whether the bot may write to its owner now, until when, and the sends left of the quota',
+              properties: {
+                user: { type: 'string' },
+                open: { type: 'boolean' },
+                closesAt: { type: 'integer' },
+                remainingMs: { type: 'integer' },
+                quotaLeft: { type: 'integer' },
+                quota: { type: 'integer' },
+                closedBecause: { type: 'string', enum: ['not-yet', 'expired', 'refused', 'quota'] },
+              },
+            },
+            verifyCode: { type: 'object', description: 'iLink: the login waits for the digits the phone shows', properties: { retry: { type: 'boolean' } } },
             state: { type: 'string' },
             detail: { type: 'string' },
             self: ref('Contact'),

@@ -17,6 +17,8 @@ import type { RateLimitOptions } from './rate-limit.js';
 
 export interface ApiBot {
   info(): BotInfo;
+  /** iLink: the digits the phone shows after a scan. */
+  submitVerifyCode?(code: string): void;
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: SendOptions): Promise<OutboundRecord>;
   waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord>;
@@ -42,6 +44,8 @@ export interface ApiManager {
     | undefined;
   /** Resolves once the account's plugins are set up (AccountManager.ready). */
   ready?(id: string): Promise<unknown>;
+  /** Add an account of either transport and start it (AccountManager.add). */
+  add?(name: string | undefined, options: { transport: 'web' | 'ilink' }): Promise<ApiBot>;
 }
 
 export interface ApiRegistry {

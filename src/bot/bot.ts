@@ -19,6 +19,8 @@ import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
 import { createContactOperations, type ContactOperations } from './contact-operations.js';
 import type { TransportCapabilities } from '../transport/capabilities.js';
 import { requireCapability } from '../transport/capabilities.js';
+import { TransportError } from '../transport/errors.js';
+import { transportView } from './transport-view.js';
 import type { PacingProfile } from './pacing.js';
 import type {
   AccountState,
@@ -54,6 +56,8 @@ export interface BotDeps {
   publish?: (e: BotEvent) => void;
   /** A message waiting for the user (iLink reply window) longer than this fails. Default 48 h. */
   maxHoldMs?: number;
+  /** The transport's resumable state changed (iLink cursor, context tokens): save the session. */
+  onSessionChanged?: () => void;
 }
 
 /** A send target that matches nothing in the directory. */
@@ -141,7 +145,19 @@ export class Bot implements BotHandle {
 
   /** A copy of the account's current state for the panel and the API. */
   info(): BotInfo {
-    return { ...this.state };
+    return { ...this.state, ...transportView(this.transport, this.deps.clock.now()) };
+  }
+
+  /** iLink: the digits the phone shows after a scan, typed in the panel. */
+  submitVerifyCode(code: string): void {
+    if (!this.transport.submitVerifyCode) throw new TransportError('invalid', 'This account does not ask for a verification code.');
+    this.transport.submitVerifyCode(code);
+    delete this.state.verifyCode;
+  }
+
+  /** Record and announce an `account.logout` the manager decided on (the transport did not end the session itself). */
+  raiseLogout(data: { reason: string; message: string }): void {
+    this.commit('account.logout', undefined, data);
   }
 
   /**
@@ -309,6 +325,7 @@ export class Bot implements BotHandle {
     return {
       qr: (qr) => {
         this.state.qr = qr;
+        delete this.state.verifyCode;
         this.setState('waiting-scan');
       },
       scanned: (p) => {
@@ -321,7 +338,12 @@ export class Bot implements BotHandle {
         else if (step === 'online') this.setState('online');
         else if (this.state.state !== 'waiting-scan' && this.state.state !== 'waiting-confirm') this.setState('starting');
       },
+      'verify-code': ({ retry }) => {
+        this.state.verifyCode = { retry };
+      },
+      'session-changed': () => this.deps.onSessionChanged?.(),
       login: ({ self }) => {
+        delete this.state.verifyCode;
         this.state.self = self;
         this.directory.putContact(self);
       },
@@ -452,7 +474,14 @@ export class Bot implements BotHandle {
 
   /** An event of this account, stamped now, with the chat's label when there is a chat. */
   private event(type: BotEventType, chatId: string | undefined, data: unknown): BotEvent {
-    return { type, account: this.id, ...(chatId !== undefined && { chatId, ...this.chatLabel(chatId) }), at: this.deps.clock.now(), data };
+    return {
+      type,
+      account: this.id,
+      transport: this.transport.capabilities.kind,
+      ...(chatId !== undefined && { chatId, ...this.chatLabel(chatId) }),
+      at: this.deps.clock.now(),
+      data,
+    };
   }
 
   private writeEvent(type: BotEventType, chatId: string | undefined, data: unknown): BotEvent {

@@ -49,9 +49,9 @@ export const TRANSPORT_EVENT_ROUTES = {
   'room-update': {},
   'room-delete': {},
   'self-update': {},
-  // Nobody above the transport uses these yet.
-  'verify-code': {},
-  'session-changed': {},
+  'verify-code': {}, // the panel reads it from the account's state and answers through the Bot
+  'session-changed': {}, // the manager stores the session again
+  // Nobody above the transport uses it yet.
   'chat-opened': {},
 } as const satisfies { [E in TransportEventName]: EventRoute<TransportEvents[E]> };
 

@@ -5,12 +5,13 @@ import type { TransportCapabilities } from '../transport/capabilities.js';
 import type { ContactOperations } from './contact-operations.js';
 import type { OutboundRecord } from './outbound-record.js';
 import type { WebhookEventType } from './event-vocabulary.js';
+import type { TransportView } from '../transport/reply-window.js';
 
 export type { OutboundRecord, OutboundStatus } from './outbound-record.js';
 
 export type AccountState = 'stopped' | 'starting' | 'needs-login' | 'waiting-scan' | 'waiting-confirm' | 'online' | 'logged-out' | 'failed';
 
-export interface BotInfo {
+export interface BotInfo extends Partial<TransportView> {
   id: string;
   name: string;
   enabled: boolean;
@@ -23,6 +24,8 @@ export interface BotInfo {
   onlineSince?: number;
   lastSyncAt?: number;
   loginStartedAt?: number;
+  /** iLink: the phone shows digits to type in the panel (`retry`: the last code was wrong). */
+  verifyCode?: { retry: boolean };
 }
 
 /** A chat by id (or stable id), a contact by name/remark/alias, or a room by topic. */
@@ -82,6 +85,8 @@ export type BotEventType = WebhookEventType;
 export interface BotEvent {
   type: BotEventType;
   account: string;
+  /** The account's transport ('web' or 'ilink'), so consumers can tell the kinds apart. */
+  transport?: TransportView['transport'];
   chatId?: string;
   /** The chat as the directory knows it when the event happens: names and stable ids outlive a re-login, chat ids do not. */
   chat?: ChatLabel;

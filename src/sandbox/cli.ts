@@ -28,6 +28,7 @@ const USAGE = `usage: weiroto sandbox [options]
   --family F            wx | wx2 | wx8 | web | web2 (default wx2)
   --sync-batch N        max events per webwxsync (default 100)
   --lang L              zh_CN | en_US
+  --keep-alive          keep JSON connections open (default: Connection: close, as reported of WeChat)
 ${ilinkUsage()}`;
 
 function num(name: string, v: string | undefined): number | undefined {
@@ -59,6 +60,7 @@ export function parseSandboxArgs(argv: string[]): StartOptions | 'help' {
       family: { type: 'string' },
       'sync-batch': { type: 'string' },
       lang: { type: 'string' },
+      'keep-alive': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       ...ilinkFlagTable(),
     },
@@ -89,6 +91,7 @@ export function parseSandboxArgs(argv: string[]): StartOptions | 'help' {
   set('family', family as Family | undefined);
   set('syncBatch', num('sync-batch', values['sync-batch']));
   set('lang', lang as 'zh_CN' | 'en_US' | undefined);
+  set('keepAlive', values['keep-alive']);
   const ilink = ilinkOptionsFrom(values, process.env);
   resolveIlinkOptions(ilink); // bad values fail here, with the flag's name
   if (Object.keys(ilink).length) o.ilink = ilink;

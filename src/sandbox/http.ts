@@ -73,7 +73,7 @@ export function sendJson(c: WxCtx, body: unknown): void {
   const ctx = c.koa;
   ctx.status = 200;
   ctx.set('Content-Type', 'text/plain');
-  ctx.set('Connection', 'close');
+  if (!c.st.opts.keepAlive) ctx.set('Connection', 'close');
   if (c.st.opts.deflate && /\bdeflate\b/.test(String(ctx.headers['accept-encoding'] ?? ''))) {
     ctx.set('Content-Encoding', 'deflate');
     ctx.body = deflateSync(Buffer.from(text, 'utf8'));

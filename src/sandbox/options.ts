@@ -73,6 +73,12 @@ export interface SandboxOptions {
   idleExpiryMs?: number;
   /** Deflate JSON bodies when the client accepts it (default false). */
   deflate?: boolean;
+  /**
+   * Keep JSON connections open (default false: every JSON answer carries `Connection: close`, as the
+   * real server was reported to do). On, a client's keep-alive agent reuses its sockets, so a benchmark
+   * measures the client's own cost per message instead of TCP set-up on both sides.
+   */
+  keepAlive?: boolean;
   /** Frequency limits per action; `false` disables them all. */
   rateLimits?: Partial<Record<RateAction, RateLimit>> | false;
   /** webwxpushloginurl answer when cookies are fine: '0' ok, '2' antispam, '3' device authinfo invalid. */
@@ -136,6 +142,7 @@ export function resolveOptions(o: SandboxOptions = {}): ResolvedOptions {
     revokeWindowMs: int('revokeWindowMs', o.revokeWindowMs, 120_000, 0, 86_400_000),
     idleExpiryMs: o.idleExpiryMs,
     deflate: o.deflate ?? false,
+    keepAlive: o.keepAlive ?? false,
     rateLimits: o.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...(o.rateLimits ?? {}) },
     pushLoginRet: o.pushLoginRet ?? '0',
     bigFileBytes: int('bigFileBytes', o.bigFileBytes, 25 * 1024 * 1024, 1, 2 ** 40),

@@ -2,11 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from './database.js';
 import type { Promised } from './gate.js';
+import type { TransportKind } from '../transport/capabilities.js';
 
 export interface AccountRecord {
   id: string;
   name: string;
   enabled: boolean;
+  /** The transport chosen when the account was added (never changes). */
+  transport: TransportKind;
   selfName?: string;
   selfStableId?: string;
   createdAt: number;
@@ -17,7 +20,7 @@ export interface AccountRecord {
 export interface AccountsTable {
   list(): AccountRecord[];
   get(id: string): AccountRecord | undefined;
-  create(input: { name: string; id?: string; enabled?: boolean }): AccountRecord;
+  create(input: { name: string; id?: string; enabled?: boolean; transport?: TransportKind }): AccountRecord;
   update(id: string, patch: Partial<Pick<AccountRecord, 'name' | 'enabled' | 'selfName' | 'selfStableId'>>): AccountRecord | undefined;
   remove(id: string): boolean;
   /** Delete the account and everything stored for it (messages, directory, outbox, plugin data, statistics), in one transaction. */
@@ -33,6 +36,7 @@ interface Row {
   id: string;
   name: string;
   enabled: number;
+  transport: string;
   self_name: string | null;
   self_stable_id: string | null;
   created_at: number;
@@ -44,6 +48,7 @@ function toRecord(r: Row): AccountRecord {
     id: r.id,
     name: r.name,
     enabled: r.enabled === 1,
+    transport: r.transport === 'ilink' ? 'ilink' : 'web',
     ...(r.self_name != null && { selfName: r.self_name }),
     ...(r.self_stable_id != null && { selfStableId: r.self_stable_id }),
     createdAt: r.created_at,
@@ -59,10 +64,17 @@ export function createAccountsRepo(db: Db, now: () => number = Date.now): Accoun
       const r = byId.get(id);
       return r ? toRecord(r) : undefined;
     },
-    create: ({ name, id, enabled = true }) => {
+    create: ({ name, id, enabled = true, transport = 'web' }) => {
       const t = now();
       const accountId = id ?? randomUUID().slice(0, 8);
-      db.prepare('insert into accounts (id, name, enabled, created_at, updated_at) values (?, ?, ?, ?, ?)').run(accountId, name, enabled ? 1 : 0, t, t);
+      db.prepare('insert into accounts (id, name, enabled, transport, created_at, updated_at) values (?, ?, ?, ?, ?, ?)').run(
+        accountId,
+        name,
+        enabled ? 1 : 0,
+        transport,
+        t,
+        t,
+      );
       return toRecord(byId.get(accountId)!);
     },
     update: (id, patch) => {

@@ -4,6 +4,7 @@
  */
 import type { Contact, FriendRequest, Message, Recall, Room, RoomJoin, RoomLeave, RoomTopic, SentMessage } from './model.js';
 import type { TransportCapabilities } from './capabilities.js';
+import type { PeerWindowState } from './reply-window.js';
 
 export type LoginStep = 'restoring' | 'push-login' | 'waiting-scan' | 'waiting-confirm' | 'logging-in' | 'loading' | 'online';
 
@@ -107,6 +108,10 @@ export interface Transport {
   readonly capabilities: TransportCapabilities;
   /** This account once logged in. */
   readonly self: Contact | undefined;
+  /** The one user a bot contact is bound to (iLink); absent for a personal account. */
+  readonly owner?: Contact | undefined;
+  /** Per peer: when they last wrote and the sends since (transports with a reply window). */
+  replyState?(): PeerWindowState[];
   /** Subscribe; returns the unsubscribe function. */
   on<E extends TransportEventName>(event: E, listener: TransportListener<E>): () => void;
 

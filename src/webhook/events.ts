@@ -1,6 +1,6 @@
 /**
  * From a bot event to a webhook: which endpoints want it (filters), the JSON body
- * `{type, timestamp, account, data}` (media as a signed download link), the queue key that keeps
+ * `{type, timestamp, account, transport, data}` (media as a signed download link), the queue key that keeps
  * one chat in order, and a webhook id that is stable for the same event and endpoint.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -95,5 +95,12 @@ export function webhookBody(e: OutboxEvent, mediaLink?: MediaLinker): string {
     const url = mediaLink(e.account, d.id);
     if (url) data = { ...d, media: { ...media, url } };
   }
-  return JSON.stringify({ type: e.type, timestamp: new Date(e.at).toISOString(), account: e.account, data: data ?? null });
+  // `transport` ('web' | 'ilink') tells the kinds of account apart; the rest of the shape is the same for both.
+  return JSON.stringify({
+    type: e.type,
+    timestamp: new Date(e.at).toISOString(),
+    account: e.account,
+    ...(e.transport && { transport: e.transport }),
+    data: data ?? null,
+  });
 }

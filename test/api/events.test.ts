@@ -102,8 +102,9 @@ describe('GET /api/v1/events', () => {
     await waitUntil(() => s.texts().includes('live one'), 10_000, 'the live event');
     assert.ok(!s.texts().includes('before the stream'));
     const f = s.frames.find((x) => x.event === 'message.received')!;
-    const body = JSON.parse(f.data) as { type: string; timestamp: string; account: string; data: { text: string } };
-    assert.deepEqual(Object.keys(body), ['type', 'timestamp', 'account', 'data'], 'the same body a webhook carries');
+    const body = JSON.parse(f.data) as { type: string; timestamp: string; account: string; transport: string; data: { text: string } };
+    assert.deepEqual(Object.keys(body), ['type', 'timestamp', 'account', 'transport', 'data'], 'the same body a webhook carries');
+    assert.equal(body.transport, 'web');
     await s.close();
   });
 

@@ -8,9 +8,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from '../../bench/compare/clients.js';
-import { consoleReport, readmeSection, replacePerf, START_MARK, END_MARK, targets } from '../../bench/compare/report.js';
+import { consoleReport, keepAliveTargets, readmeSection, replacePerf, START_MARK, END_MARK, targets } from '../../bench/compare/report.js';
 import { runCompare } from '../../bench/compare/run.js';
 import { quantile } from '../../bench/compare/measure.js';
+
+const TINY = { contacts: 20, rooms: 3, roomSize: 5, syncBatch: 5, holdMs: 25_000, burst: 12, latencyCount: 2, settleMs: 100, runs: 1 };
 
 describe('bench/compare harness (tiny sizes)', () => {
   // No budget for the whole test: it is seconds of CPU work in four processes, so its wall time follows the machine's
@@ -23,15 +25,7 @@ describe('bench/compare harness (tiny sizes)', () => {
       assert.equal(r.status, 0, String(r.stderr));
     }
     const result = await runCompare({
-      contacts: 20,
-      rooms: 3,
-      roomSize: 5,
-      syncBatch: 5,
-      holdMs: 25_000,
-      burst: 12,
-      latencyCount: 2,
-      settleMs: 100,
-      runs: 1,
+      ...TINY,
       scale: { accounts: 2, contacts: 10, rooms: 1, roomSize: 4, holdMs: 25_000, idleMs: 400, latencyCount: 1 },
     });
     for (const name of ['weiroto', 'wechat4u', 'raw'] as const) {
@@ -52,6 +46,22 @@ describe('bench/compare harness (tiny sizes)', () => {
     const report = consoleReport(result);
     for (const t of targets(result)) assert.match(report, new RegExp(`(PASS|MISS)\\s+${t.name.replace(/[()%]/g, '.')}`));
     assert.equal(targets(result).length, 7);
+  });
+
+  it('runs against the keep-alive sandbox and reads the cost-per-message targets there', async () => {
+    const result = await runCompare({
+      ...TINY,
+      keepAlive: true,
+      clients: ['raw', 'weiroto'],
+    });
+    for (const name of ['weiroto', 'raw'] as const) assert.ok((result.summary[name]?.cpuMsPerMsg ?? 0) > 0, `${name} was measured`);
+    const report = consoleReport(result);
+    assert.match(report, /connections kept alive/);
+    const ts = keepAliveTargets(result);
+    assert.equal(ts.length, 2);
+    for (const t of ts) assert.ok(Number.isFinite(t.value), `${t.name} is a real ratio`);
+    for (const t of ts) assert.match(report, new RegExp(`(PASS|MISS)\\s+${t.name}`));
+    assert.match(readmeSection(result, result), /keepAlive` switch on/);
   });
 
   it('replaces only the text between the README markers, and appends the section when missing', () => {

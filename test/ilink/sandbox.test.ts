@@ -285,22 +285,29 @@ describe('iLink account against the sandbox (AccountManager, Bot, echo plugin, S
 
   it('-14: the account needs a scan at once, with the reason; no later call carries the dead token', async () => {
     const logouts: string[] = [];
-    bot.on('logout', (l) => logouts.push(l.reason));
+    let afterLogout: Promise<number> | undefined;
+    bot.on('logout', (l) => {
+      logouts.push(l.reason);
+      afterLogout = il.calls().then((c) => c.next);
+    });
     const { next } = await il.calls();
     await il.fault({ kind: 'stale-14' });
     await waitUntil(() => logouts.length === 1, 15_000, 'the logout');
     assert.equal(logouts[0], 'token-expired');
     assert.equal(bot.info().state, 'logged-out');
     assert.match(bot.info().detail ?? '', /-14/);
-    assert.equal(await store.sessions.load('il'), undefined, 'the dead session is not kept');
+    await waitUntil(async () => (await store.sessions.load('il')) === undefined, 10_000, 'the dead session forgotten');
     // Sends wait in the queue (not the message's fault), and nothing reaches the server.
     await bot.send({ id: bot.directory.contacts().find((c) => c.kind !== 'self')!.id }, { type: 'text', text: 'while dead' }, { source: 'api' });
     await new Promise((r) => setTimeout(r, 500));
-    const calls = (await il.calls(next)).calls;
+    // At most the one call that learnt of the death carried the dead token; none after the logout.
+    const dead = (await il.calls(next)).calls.filter((c) => c.deadToken);
+    assert.ok(dead.length <= 1, `dead-token calls: ${dead.map((c) => c.endpoint).join(', ')}`);
+    const later = (await il.calls(await afterLogout!)).calls;
     assert.deepEqual(
-      calls.filter((c) => c.deadToken).map((c) => c.endpoint),
+      later.filter((c) => c.deadToken).map((c) => c.endpoint),
       [],
-      'no call with the dead token',
+      'no call with the dead token after the logout',
     );
   });
 });

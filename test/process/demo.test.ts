@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
-import { SandboxControl } from '../../src/sandbox/index.js';
+import { IlinkControl, SandboxControl } from '../../src/sandbox/index.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 
@@ -43,14 +43,24 @@ describe('weiroto demo (process)', () => {
     try {
       const panel = await until('panel URL', () => /weiroto panel:\s+(http:\/\/\S+)/.exec(out)?.[1]);
       const phone = await until('phone URL', () => /sandbox phone page:\s+(http:\/\/\S+)\/sandbox/.exec(out)?.[1]);
+      // Both accounts side by side: the banner says where each is reached on the phone page.
+      assert.match(out, /iLink phone page:\s+http:\/\/\S+\/sandbox\/ilink/);
+      assert.match(out, /web demo\s+\(web protocol\)/);
+      assert.match(out, /iLink demo\s+\(official bot\)/);
       assert.equal((await fetch(panel + '/healthz')).status, 200);
       assert.equal((await fetch(phone + '/sandbox')).status, 200);
+      assert.equal((await fetch(phone + '/sandbox/ilink')).status, 200);
 
       const control = new SandboxControl(phone);
       await until('a QR', async () => (await control.state()).qrcodes.find((q) => q.status === 'waiting'));
       await control.scan({});
       await control.confirm({});
+      const ilink = new IlinkControl(phone);
+      await until('an iLink QR', async () => (await ilink.state()).qrcodes.length > 0 || undefined);
+      await ilink.confirm({});
       await until('ready', async () => (await fetch(panel + '/readyz')).status === 200);
+      await ilink.sendMessage({ text: 'hello ilink demo' });
+      await until('the iLink echo', async () => (await ilink.sent(0)).messages.find((m) => m.items.some((i) => i.text === 'hello ilink demo')));
 
       const world = (await control.state()).accounts[0]!;
       const friend = world.friends[0]!;

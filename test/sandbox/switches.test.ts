@@ -3,7 +3,7 @@
 // invite threshold of addmember.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { inflateSync } from 'node:zlib';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { FakeClock } from '../../src/util/clock.js';
@@ -25,7 +25,14 @@ async function loggedIn(sb: RunningSandbox): Promise<RawClient> {
 }
 
 /** A raw request that keeps the body compressed (fetch would inflate it silently). */
-function rawPost(origin: string, host: string, path: string, body: unknown, cookie: string): Promise<{ headers: Record<string, unknown>; body: Buffer }> {
+function rawPost(
+  origin: string,
+  host: string,
+  path: string,
+  body: unknown,
+  cookie: string,
+  agent?: Agent,
+): Promise<{ headers: Record<string, unknown>; body: Buffer; reusedSocket: boolean }> {
   const u = new URL(origin + path);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -35,11 +42,12 @@ function rawPost(origin: string, host: string, path: string, body: unknown, cook
         path: u.pathname + u.search,
         method: 'POST',
         headers: { 'x-wechat-host': host, cookie, 'accept-encoding': 'deflate', 'content-type': 'application/json' },
+        ...(agent && { agent }),
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks), reusedSocket: req.reusedSocket }));
       },
     );
     req.on('error', reject);
@@ -69,6 +77,28 @@ describe('sandbox switches', () => {
       const j = JSON.parse(inflateSync(r.body).toString('utf8')) as { BaseResponse: { Ret: number } };
       assert.equal(j.BaseResponse.Ret, 0);
     });
+  });
+
+  it('keepAlive: JSON connections stay open for a keep-alive client; by default every JSON answer closes its connection', async () => {
+    for (const keepAlive of [false, true]) {
+      await withSandbox({ keepAlive }, async (sb) => {
+        const c = await loggedIn(sb);
+        const cookie = [...(c as unknown as { cookies: Map<string, string> }).cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          const init = (): ReturnType<typeof rawPost> =>
+            rawPost(sb.origin, c.webHost, `/cgi-bin/mmwebwx-bin/webwxinit?r=1&pass_ticket=${c.passTicket}`, { BaseRequest: c.base() }, cookie, agent);
+          const first = await init();
+          // The socket goes back to the agent's free list only after 'end'; let that tick pass.
+          await new Promise((r) => setImmediate(r));
+          const second = await init();
+          assert.equal(first.headers.connection, keepAlive ? 'keep-alive' : 'close', `keepAlive=${keepAlive}`);
+          assert.equal(second.reusedSocket, keepAlive, `keepAlive=${keepAlive}: the second call ${keepAlive ? 'reuses' : 'cannot reuse'} the socket`);
+        } finally {
+          agent.destroy();
+        }
+      });
+    }
   });
 
   it('rotateSkey: every webwxsync returns a new non-empty SKey that the session then accepts', async () => {

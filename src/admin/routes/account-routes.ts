@@ -15,6 +15,8 @@ export function publicInfo(info: BotInfo, withQr: boolean): Record<string, unkno
     state: info.state,
     detail: info.detail,
     selfName: info.self?.name,
+    transport: info.transport,
+    verifyCode: info.verifyCode,
     onlineSince: info.onlineSince,
     lastSyncAt: info.lastSyncAt,
     ...(withQr && { qr: info.qr?.dataUrl, qrId: info.qr?.id, scannedAvatar: info.scannedAvatar }),
@@ -49,8 +51,9 @@ export function accountRoutes(s: Services): RouteDef[] {
       access: 'operator',
       handler: async (ctx) => {
         const name = field(ctx, 'name').trim().slice(0, 64);
-        const bot = await m.add(name || undefined);
-        await audit(s, ctx, 'account.add', bot.id, { name });
+        const transport = field(ctx, 'transport') === 'ilink' ? 'ilink' : 'web';
+        const bot = await m.add(name || undefined, { transport });
+        await audit(s, ctx, 'account.add', bot.id, { name, transport });
         ctx.redirect(`/accounts/${encodeURIComponent(bot.id)}/login`);
       },
     },
@@ -61,6 +64,22 @@ export function accountRoutes(s: Services): RouteDef[] {
       handler: (ctx) => {
         const bot = botOf(s, ctx);
         page(s, ctx, 'account-login', { title: ctx.state.t('login.qrTitle'), info: bot.info() });
+      },
+    },
+    {
+      // iLink: the digits the phone shows after a scan.
+      method: 'POST',
+      path: '/accounts/:id/verify-code',
+      access: 'operator',
+      handler: async (ctx) => {
+        const bot = botOf(s, ctx);
+        const code = field(ctx, 'code').trim();
+        const login = `/accounts/${encodeURIComponent(bot.id)}/login`;
+        if (!bot.submitVerifyCode || !bot.info().verifyCode) return back(ctx, login, 'flash.noVerifyCode');
+        if (!/^\d{1,12}$/.test(code)) return back(ctx, login, 'flash.badVerifyCode');
+        await audit(s, ctx, 'account.verify-code', bot.id);
+        bot.submitVerifyCode(code);
+        back(ctx, login, 'flash.verifyCodeSent');
       },
     },
     action('start', 'flash.started'),

@@ -1,0 +1,53 @@
+/**
+ * The transport of each account, by its kind: the web protocol (WECHAT_ENDPOINT, WECHAT_DESKTOP) or
+ * iLink (ILINK_BASE_URL, ILINK_CDN_URL), each with its own logger. iLink remembers handled inbound
+ * messages in the store, so a restart never answers one twice. Used only by main.ts (the wiring).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import qrcodeTerminal from 'qrcode-terminal';
+import { packageRoot } from './util/paths.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { Store } from './store/index.js';
+import type { Transport } from './transport/transport.js';
+import type { TransportKind } from './transport/capabilities.js';
+import { createWebTransport } from './protocol/index.js';
+import { createIlinkTransport } from './ilink/index.js';
+
+/** weiroto's version (iLink sends it as `channel_version`). */
+export const WEIROTO_VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
+export interface TransportFactoryOptions {
+  config: Pick<Config, 'wechatEndpoint' | 'wechatDesktop' | 'ilink'>;
+  store: Pick<Store, 'seenKeys'>;
+  log: Logger;
+  /** Print the web QR on the terminal (`weiroto start` on a TTY). */
+  printQr: boolean;
+}
+
+/**
+ * @example const create = transportFactory({ config, store, log, printQr: false }); create('a1', 'ilink');
+ */
+export function transportFactory(o: TransportFactoryOptions): (accountId: string, kind: TransportKind) => Transport {
+  return (accountId, kind) => {
+    if (kind === 'ilink') {
+      const t = createIlinkTransport({
+        baseUrl: o.config.ilink.baseUrl,
+        cdnUrl: o.config.ilink.cdnUrl,
+        version: WEIROTO_VERSION,
+        seen: o.store.seenKeys(accountId),
+        log: o.log.child({ account: accountId }),
+      });
+      // The iLink QR is a link the owner opens in WeChat (≥ 8.0.69): shown like the web QR.
+      if (o.printQr) t.on('qr', (qr) => qrcodeTerminal.generate(qr.text, { small: true }));
+      return t;
+    }
+    return createWebTransport({
+      ...(o.config.wechatEndpoint && { endpoint: o.config.wechatEndpoint }),
+      ...(o.config.wechatDesktop && { desktop: true }),
+      log: o.log.child({ ns: 'protocol', account: accountId }),
+      printQr: o.printQr,
+    });
+  };
+}
