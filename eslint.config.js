@@ -5,11 +5,28 @@ import tseslint from 'typescript-eslint';
 
 // The layer fences (docs/architecture.md draws them): accounts → pipeline → bot → transport ← protocol,
 // with ilink beside protocol; the store is closed (only src/store/index.ts is imported, and only the
-// store opens SQLite); plugins see the plugin API and nothing else of src/. A wrong import fails
+// store opens SQLite); plugins see the plugin API (src/plugin.ts) and nothing else of src/; the test
+// kit (src/testing) sits on top and nothing else in src/ imports it. A wrong import fails
 // `npm test`. Names are relative folders, matched wherever they are reached from (`../bot/…`,
 // `../../bot/…`). `types` lists layers whose types (only) may be imported: `import type` is erased
 // at build time, so it adds no run-time dependency.
-const LAYERS = ['transport', 'protocol', 'ilink', 'bot', 'pipeline', 'accounts', 'store', 'webhook', 'api', 'admin', 'compat', 'sandbox', 'http', 'util'];
+const LAYERS = [
+  'transport',
+  'protocol',
+  'ilink',
+  'bot',
+  'pipeline',
+  'accounts',
+  'store',
+  'webhook',
+  'api',
+  'admin',
+  'compat',
+  'sandbox',
+  'http',
+  'util',
+  'testing',
+];
 const layer = (name) => `^(\\.\\./)+${name}/`;
 const fence = (area, { forbid = [], types = [] }) => ({
   files: [`src/${area}/**/*.ts`],
@@ -54,22 +71,29 @@ const fences = [
   fence('api', { forbid: others('api', ['accounts', 'pipeline', 'bot', 'transport', 'store', 'webhook', 'util', 'http']) }),
   fence('admin', { forbid: others('admin', ['accounts', 'pipeline', 'bot', 'transport', 'store', 'webhook', 'api', 'util', 'http']) }),
   fence('compat', { forbid: others('compat', ['accounts', 'pipeline', 'bot', 'transport', 'store', 'webhook', 'api', 'util', 'http']) }),
+  // The test kit (`weiroto/testing`) drives a whole account: it may import any layer; no layer imports it.
+  fence('testing', { forbid: [] }),
   {
-    // src/*.ts (main, cli, config …) wire the parts together; they only may not open SQLite themselves.
+    // src/*.ts (main, cli, config, the plugin entry …) wire the parts together; they may not open
+    // SQLite themselves, nor reach for the test kit.
     files: ['src/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: [{ name: 'better-sqlite3', message: 'Only src/store opens SQLite; add a repository method instead.' }],
-          patterns: [{ regex: '^\\./store/(?!index\\.js$)', message: 'Import the store through src/store/index.ts only: its files are internal.' }],
+          patterns: [
+            { regex: '^\\./store/(?!index\\.js$)', message: 'Import the store through src/store/index.ts only: its files are internal.' },
+            { regex: '^\\./testing/', message: 'Only tests (and src/testing itself) import the test kit src/testing.' },
+          ],
         },
       ],
     },
   },
   {
-    // A plugin gets everything through the PluginApi it receives: it imports the plugin API of
-    // src/pipeline (index.ts and the helpers), its own files and npm packages, nothing else.
+    // A plugin gets everything through the PluginApi it receives: it imports the plugin entry
+    // src/plugin.ts (`weiroto/plugin`: definePlugin, Composer, the helpers, form types), its own
+    // files and npm packages, nothing else.
     files: ['plugins/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -78,8 +102,8 @@ const fences = [
           paths: [{ name: 'better-sqlite3', message: 'Plugins keep data through api.kv, never in SQLite directly.' }],
           patterns: [
             {
-              regex: '^(\\.\\./)+src/(?!pipeline/index\\.js$|pipeline/helpers/[\\w-]+\\.js$)',
-              message: 'A plugin imports only the plugin API (src/pipeline/index.ts, src/pipeline/helpers/*).',
+              regex: '^(\\.\\./)+src/(?!plugin\\.js$)',
+              message: 'A plugin imports only the plugin API (src/plugin.ts, `weiroto/plugin`).',
             },
             { regex: '^\\.\\./(?!\\.\\./src/)', message: 'A plugin does not import another plugin’s files.' },
           ],

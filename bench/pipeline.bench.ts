@@ -12,16 +12,18 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { AccountManager } from '../src/accounts/account-manager.js';
 import { Directory } from '../src/bot/directory.js';
-import { Emitter, type BotEvents } from '../src/bot/events.js';
+import type { BotEvents } from '../src/bot/events.js';
+import { TypedEmitter } from '../src/util/typed-emitter.js';
 import type { BotHandle } from '../src/bot/types.js';
-import { Composer, definePlugin, PluginHost, PluginRegistry, type PluginDefinition } from '../src/pipeline/index.js';
+import { PluginHost, PluginRegistry, type PluginDefinition } from '../src/pipeline/index.js';
+import { Composer, definePlugin } from '../src/plugin.js';
 import { openStore } from '../src/store/index.js';
 import { silentLogger } from '../src/logger.js';
 import { systemClock } from '../src/util/clock.js';
 import type { Message } from '../src/transport/model.js';
-import type { Transport } from '../src/transport/transport.js';
 import { plugin as echo } from '../plugins/echo/index.js';
-import { contact, FakeTransport } from '../test/helpers/fake-transport.js';
+import { contact, FakeTransport } from '../src/testing/fake-transport.js';
+import { fakeBotHandle } from '../test/helpers/fake-bot-handle.js';
 
 const N = Number(process.argv[2] ?? 20_000);
 
@@ -90,18 +92,17 @@ async function chainOnly(): Promise<number> {
   const store = openStore({ dataDir: dir });
   const directory = new Directory();
   directory.load([contact('@alice', 'Alice')], []);
-  const emitter = new Emitter<BotEvents>();
+  const emitter = new TypedEmitter<BotEvents>();
   let sends = 0;
-  const bot: BotHandle & { on: Emitter<BotEvents>['on'] } = {
-    id: 'bench',
-    self: undefined,
-    directory,
-    transport: {} as Transport,
-    send: (_to, content) => {
-      sends++;
-      return Promise.resolve({ id: 'x', account: 'bench', chatId: '@alice', type: content.type, status: 'queued', attempts: 0, createdAt: 0 });
-    },
-    waitFor: () => Promise.reject(new Error('unused')),
+  const bot: BotHandle & { on: TypedEmitter<BotEvents>['on'] } = {
+    ...fakeBotHandle({
+      id: 'bench',
+      directory,
+      send: (_to, content) => {
+        sends++;
+        return Promise.resolve({ id: 'x', account: 'bench', chatId: '@alice', type: content.type, status: 'queued', attempts: 0, createdAt: 0 });
+      },
+    }),
     on: (e, l) => emitter.on(e, l),
   };
   const host = new PluginHost({

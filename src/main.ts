@@ -14,6 +14,8 @@ import { Registry } from 'prom-client';
 import { PluginRegistry } from './pipeline/index.js';
 import { aiDeploymentDefaults } from './pipeline/config-defaults.js';
 import type { OutboundPolicy } from './util/outbound-guard.js';
+import { join } from 'node:path';
+import { packageRoot } from './util/paths.js';
 import { AccountManager } from './accounts/index.js';
 import { transportFactory } from './transports.js';
 import { demoBanner, startDemoAccounts } from './demo-accounts.js';
@@ -82,7 +84,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const store = openStore({ dataDir: config.dataDir, secretKey: config.secretKey });
     closers.unshift(() => store.close());
 
-    const registry = await PluginRegistry.load({ pluginDir: config.pluginDir });
+    const registry = await PluginRegistry.load({
+      pluginDir: config.pluginDir,
+      // npm packages named weiroto-plugin-*: installed beside the project, or into weiroto's own folder.
+      packageDirs: [join(process.cwd(), 'node_modules'), join(packageRoot(), 'node_modules')],
+    });
     for (const p of registry.problems) log.warn({ path: p.path }, `plugin not loaded: ${p.error}`);
 
     // The webhook outbox row is written in the same transaction as the event it describes, so the

@@ -1,6 +1,5 @@
 /** The admin-commands settings page, in English and Chinese. */
-import type { PluginForm } from '../../src/pipeline/index.js';
-import type { z } from 'zod';
+import type { PluginForm, z } from '../../src/plugin.js';
 import type { configSchema } from './index.js';
 
 export const form: PluginForm<z.infer<typeof configSchema>> = {

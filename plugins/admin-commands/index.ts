@@ -3,10 +3,7 @@
  * #enable NAME, #disable NAME, #pause, #resume. Put it first in the plugin order: while paused it
  * holds back every message from the plugins after it (events such as friend requests still run).
  */
-import { z } from 'zod';
-import { definePlugin, type Context } from '../../src/pipeline/index.js';
-import { personMatches } from '../../src/pipeline/helpers/chat-match.js';
-import { hostControl } from '../../src/pipeline/helpers/host-control.js';
+import { definePlugin, personMatches, z, type Context } from '../../src/plugin.js';
 import { form } from './form.js';
 
 export const configSchema = z.object({
@@ -35,7 +32,6 @@ export const plugin = definePlugin({
   config: configSchema,
   form,
   setup(api, config) {
-    const control = hostControl(api as unknown as { bot: unknown } & Record<string, unknown>);
     const paused = async (): Promise<boolean> => (await api.store.get<boolean>('paused')) === true;
 
     const isOwner = (ctx: Context): boolean => {
@@ -51,20 +47,20 @@ export const plugin = definePlugin({
 
     async function run(ctx: Context, cmd: string, arg: string): Promise<boolean> {
       const say = (t: string): Promise<unknown> => ctx.reply(t);
-      const plugins = control?.list() ?? [];
+      const plugins = api.plugins.list();
       const known = (n: string): boolean => plugins.some((p) => p.name === n);
       switch (cmd) {
         case 'help':
           await say(HELP);
           return true;
         case 'status': {
-          const info = control?.info();
+          const info = api.bot.status();
           const d = api.bot.directory;
           const on = plugins.filter((p) => p.enabled).map((p) => p.name);
           await say(
             [
-              `Account: ${api.bot.self?.name ?? api.account}${info?.state ? ` (${info.state})` : ''}`,
-              info?.onlineSince ? `Online for ${ago(api.clock.now() - info.onlineSince)}` : '',
+              `Account: ${api.bot.self?.name ?? api.account}${info.state ? ` (${info.state})` : ''}`,
+              info.onlineSince ? `Online for ${ago(api.clock.now() - info.onlineSince)}` : '',
               `Contacts: ${d.contacts().length}, rooms: ${d.rooms().length}`,
               `Plugins on: ${on.join(', ') || 'none'}`,
               `Answering: ${(await paused()) ? 'paused' : 'yes'}`,
@@ -75,19 +71,14 @@ export const plugin = definePlugin({
           return true;
         }
         case 'plugins':
-          await say(
-            control
-              ? plugins.map((p) => `${p.enabled ? 'on ' : 'off'} ${p.name}${p.errors ? ` (${p.errors} errors)` : ''}`).join('\n')
-              : 'Plugin control is not available here.',
-          );
+          await say(plugins.map((p) => `${p.enabled ? 'on ' : 'off'} ${p.name}${p.errors ? ` (${p.errors} errors)` : ''}`).join('\n'));
           return true;
         case 'enable':
         case 'disable': {
-          if (!control) await say('Plugin control is not available here.');
-          else if (!arg || !known(arg)) await say(`No plugin named "${arg}". Try #plugins.`);
+          if (!arg || !known(arg)) await say(`No plugin named "${arg}". Try #plugins.`);
           else if (cmd === 'disable' && arg === api.name) await say('I will not switch myself off; use the panel.');
           else {
-            await (cmd === 'enable' ? control.enable(arg) : control.disable(arg));
+            await (cmd === 'enable' ? api.plugins.enable(arg) : api.plugins.disable(arg));
             await say(`${arg} is ${cmd === 'enable' ? 'on' : 'off'}.`);
           }
           return true;

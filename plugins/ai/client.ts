@@ -4,7 +4,7 @@
  * to wait and that fits in the budget.
  */
 import type { AxiosInstance } from 'axios';
-import type { PluginApi } from '../../src/pipeline/index.js';
+import type { PluginApi } from '../../src/plugin.js';
 
 type Clock = PluginApi['clock'];
 

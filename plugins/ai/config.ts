@@ -1,5 +1,5 @@
 /** The AI plugin's settings (the same schema validates them and draws the panel form). */
-import { z } from 'zod';
+import { z } from '../../src/plugin.js';
 
 const list = (what: string) => z.array(z.string()).default([]).describe(what);
 

@@ -1,6 +1,5 @@
 /** Who the AI is talking to: conversation keys, allow/deny lists and the prompt of a chat. */
-import type { Context, PluginStore } from '../../src/pipeline/index.js';
-import { chatMatches, personMatches } from '../../src/pipeline/helpers/chat-match.js';
+import { chatMatches, personMatches, type Context, type PluginStore } from '../../src/plugin.js';
 import type { AiConfig } from './config.js';
 
 /** Memory key: per person in private chats, per room in groups; stable ids survive a new login. */

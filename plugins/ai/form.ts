@@ -1,6 +1,5 @@
 /** The AI plugin's settings page: labels, help and widgets in English and Chinese. */
-import type { PluginForm } from '../../src/pipeline/index.js';
-import { chatsHelp, itemOn, passThrough } from '../../src/pipeline/helpers/form-parts.js';
+import { chatsHelp, itemOn, passThrough, type PluginForm } from '../../src/plugin.js';
 import type { AiConfig } from './config.js';
 
 const emptyAllChats = { en: 'Empty: all chats', zh: '留空：所有聊天' };

@@ -4,11 +4,7 @@
  * turns, tokens and age. The call runs in a queue per conversation, off the pipeline, so other
  * plugins and other chats never wait for the endpoint.
  */
-import { definePlugin, type Context } from '../../src/pipeline/index.js';
-import { stripMentions } from '../../src/pipeline/helpers/chat-match.js';
-import { createKeyedQueue } from '../../src/pipeline/helpers/keyed-queue.js';
-import { createRateLimiter } from '../../src/pipeline/helpers/rate-limit.js';
-import { splitText } from '../../src/pipeline/helpers/split-text.js';
+import { createKeyedQueue, createRateLimiter, definePlugin, splitText, stripMentions, type Context } from '../../src/plugin.js';
 import { AiError, complete, type ChatMessage } from './client.js';
 import { configSchema } from './config.js';
 import { chatKey, conversationKey, isAllowed, systemPrompt } from './conversation.js';

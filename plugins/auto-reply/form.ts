@@ -1,7 +1,5 @@
 /** The auto-reply settings page: the rules editor and the plugin's options, in English and Chinese. */
-import type { PluginForm } from '../../src/pipeline/index.js';
-import { itemName, itemOn, mentionOnly, passThrough, timeZone } from '../../src/pipeline/helpers/form-parts.js';
-import type { z } from 'zod';
+import { itemName, itemOn, mentionOnly, passThrough, timeZone, type PluginForm, type z } from '../../src/plugin.js';
 import type { configSchema } from './index.js';
 
 const DAYS = [

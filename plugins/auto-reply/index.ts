@@ -3,11 +3,7 @@
  * replies, templates, probability, cooldown per chat, time windows and priority. Rules live in the
  * plugin config; the panel imports and exports them as JSON (see rules.ts).
  */
-import { z } from 'zod';
-import { definePlugin, type Context } from '../../src/pipeline/index.js';
-import { chatMatches, stripMentions } from '../../src/pipeline/helpers/chat-match.js';
-import { isTimeZone, localTime } from '../../src/pipeline/helpers/local-time.js';
-import { isUrlSource, loadFile, staysInside } from '../../src/pipeline/helpers/load-file.js';
+import { chatMatches, definePlugin, isTimeZone, isUrlSource, loadFile, localTime, staysInside, stripMentions, z, type Context } from '../../src/plugin.js';
 import { byPriority, fillTemplate, matchPattern, ruleApplies, rulesSchema, type Reply } from './rules.js';
 import { form } from './form.js';
 

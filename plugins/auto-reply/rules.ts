@@ -2,9 +2,7 @@
  * Auto-reply rules: the zod schema (which also draws the panel form), matching, templates and the
  * JSON import/export the panel offers. Pure functions; the plugin in index.ts wires them to chats.
  */
-import { z } from 'zod';
-import { inWindow, localTime, parseClockTime, type LocalTime } from '../../src/pipeline/helpers/local-time.js';
-import { compileUserRegex, userRegexProblem } from '../../src/pipeline/helpers/user-regex.js';
+import { compileUserRegex, inWindow, localTime, parseClockTime, userRegexProblem, z, type LocalTime } from '../../src/plugin.js';
 
 const clockTime = z
   .string()

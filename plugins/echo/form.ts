@@ -1,6 +1,5 @@
 /** The echo settings page, in English and Chinese. */
-import type { PluginForm } from '../../src/pipeline/index.js';
-import { mentionOnly } from '../../src/pipeline/helpers/form-parts.js';
+import { mentionOnly, type PluginForm } from '../../src/plugin.js';
 
 export const form: PluginForm<{ prefix: string; groupsNeedMention: boolean }> = {
   title: { en: 'Echo', zh: '复读' },

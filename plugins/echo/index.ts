@@ -5,8 +5,7 @@
  * (the demo switches it on so that a fresh account answers at all). Tests and benchmarks use it
  * too (`BOT_PLUGINS=echo SEND_PACING=off`).
  */
-import { z } from 'zod';
-import { definePlugin } from '../../src/pipeline/index.js';
+import { definePlugin, z } from '../../src/plugin.js';
 import { form } from './form.js';
 
 export const plugin = definePlugin({

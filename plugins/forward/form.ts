@@ -1,7 +1,5 @@
 /** The forward settings page: the routes editor, in English and Chinese. */
-import type { PluginForm } from '../../src/pipeline/index.js';
-import { chatList, itemName, itemOn } from '../../src/pipeline/helpers/form-parts.js';
-import type { z } from 'zod';
+import { chatList, itemName, itemOn, type PluginForm, type z } from '../../src/plugin.js';
 import type { configSchema } from './index.js';
 
 export const form: PluginForm<z.infer<typeof configSchema>> = {

@@ -5,9 +5,7 @@
  * never reach this plugin, relayed texts carry a hop marker that is never relayed again, and a
  * message is never sent back to the chat it came from.
  */
-import { z } from 'zod';
-import { definePlugin, type Context } from '../../src/pipeline/index.js';
-import { chatMatches, chatTarget, personMatches } from '../../src/pipeline/helpers/chat-match.js';
+import { chatMatches, chatTarget, definePlugin, personMatches, z, type Context } from '../../src/plugin.js';
 import { form } from './form.js';
 
 const FORWARDABLE = ['text', 'image', 'video', 'file', 'emoticon', 'link', 'location'] as const;

@@ -3,8 +3,7 @@
  * into a room when they ask by keyword — the least crowded of the configured rooms, with a note
  * instead of a second invitation when they already asked or are already in.
  */
-import { z } from 'zod';
-import { definePlugin, type FriendRequest, type Room } from '../../src/pipeline/index.js';
+import { definePlugin, z, type FriendRequest, type Room } from '../../src/plugin.js';
 import { form } from './form.js';
 
 const inviteSchema = z.object({
@@ -57,7 +56,7 @@ export const plugin = definePlugin({
         api.log.warn({ rooms: rule.rooms }, 'every invitation room is full');
         return undefined;
       }
-      await api.bot.transport.addMembers(target.id, [contactId]);
+      await api.contacts.addMembers(target.id, [contactId]);
       await api.store.set(`invited:${stable}:${rule.keyword}`, target.stableId ?? target.id);
       return rule.message ? fill(rule.message, { room: target.topic, name }) : undefined;
     }
@@ -68,7 +67,7 @@ export const plugin = definePlugin({
         api.log.info({ name: req.name }, 'friend request without a keyword: left for a human');
         return;
       }
-      await api.bot.transport.acceptFriend(req);
+      await api.contacts.acceptFriend(req);
       if (config.welcome) await api.send({ id: req.contactId }, fill(config.welcome, { name: req.name }));
       const rule = config.invites.find((i) => i.enabled && has(req.greeting, i.keyword));
       if (rule) {

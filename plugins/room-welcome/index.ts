@@ -2,9 +2,7 @@
  * room-welcome: greet people who join a room, with a template chosen per room. Several people
  * joining at once get one greeting naming them all.
  */
-import { z } from 'zod';
-import { definePlugin, type Room } from '../../src/pipeline/index.js';
-import { chatMatches } from '../../src/pipeline/helpers/chat-match.js';
+import { chatMatches, definePlugin, z, type Room } from '../../src/plugin.js';
 import { form } from './form.js';
 
 const greetingSchema = z.object({

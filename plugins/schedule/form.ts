@@ -1,7 +1,5 @@
 /** The schedule settings page: the jobs editor and the defaults, in English and Chinese. */
-import type { PluginForm } from '../../src/pipeline/index.js';
-import { chatList, itemOn, timeZone } from '../../src/pipeline/helpers/form-parts.js';
-import type { z } from 'zod';
+import { chatList, itemOn, timeZone, type PluginForm, type z } from '../../src/plugin.js';
 import type { configSchema } from './index.js';
 
 export const form: PluginForm<z.infer<typeof configSchema>> = {

@@ -4,10 +4,7 @@
  * last send is kept in the plugin store, and each send carries an idempotency key made of the job
  * and that time, so a restart (even one right after queueing) never sends the same occurrence twice.
  */
-import { z } from 'zod';
-import { definePlugin } from '../../src/pipeline/index.js';
-import { chatTarget } from '../../src/pipeline/helpers/chat-match.js';
-import { isTimeZone, localTime } from '../../src/pipeline/helpers/local-time.js';
+import { chatTarget, definePlugin, isTimeZone, localTime, z } from '../../src/plugin.js';
 import { jobSchema, nextFire, occurrences, type Job } from './jobs.js';
 import { form } from './form.js';
 
@@ -54,6 +51,15 @@ export const plugin = definePlugin({
   },
   setup(api, config) {
     const stop = new AbortController();
+    // After a restart the plugin is set up before the account is online: a send missed while down
+    // (sent "late") waits for the directory, or its chats would not be found and the send skipped.
+    const online =
+      api.bot.status().state === 'online'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            api.on('ready', () => resolve());
+            stop.signal.addEventListener('abort', () => resolve());
+          });
 
     async function fire(job: Job, at: number): Promise<void> {
       const t = localTime(at, job.timezone || config.timezone);
@@ -80,6 +86,8 @@ export const plugin = definePlugin({
         while (next !== undefined) {
           // Sleep in slices and re-check: the clock may move differently than planned.
           for (let now = api.clock.now(); now < next; now = api.clock.now()) await api.clock.sleep(Math.min(next - now, MAX_SLEEP), stop.signal);
+          await online;
+          if (stop.signal.aborted) return;
           try {
             await fire(job, next);
           } catch (e) {

@@ -4,8 +4,7 @@
  * its scheduled time, so a restart neither repeats a send nor floods missed ones.
  */
 import { Cron } from 'croner';
-import { z } from 'zod';
-import { isTimeZone } from '../../src/pipeline/helpers/local-time.js';
+import { isTimeZone, z } from '../../src/plugin.js';
 
 const validCron = (p: string): boolean => {
   try {

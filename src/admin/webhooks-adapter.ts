@@ -3,7 +3,7 @@
  * Input errors from the service (WebhookInputError with issues) become 422s with its messages.
  */
 import type { WebhookService } from '../webhook/index.js';
-import { BOT_EVENT_TYPES } from '../bot/types.js';
+import { WEBHOOK_EVENT_TYPES } from '../bot/event-vocabulary.js';
 import type { WebhookDeliveryView, WebhookEndpointView } from './deps.js';
 
 export interface EndpointInput {
@@ -32,7 +32,7 @@ export interface WebhooksAdapter {
   eventTypes(): string[];
 }
 
-const EVENT_TYPES: readonly string[] = BOT_EVENT_TYPES;
+const EVENT_TYPES: readonly string[] = WEBHOOK_EVENT_TYPES;
 
 /** An error the panel shows as a 422 with the service's own words. */
 function asInputError(e: unknown): never {

@@ -8,7 +8,7 @@
 import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import type Koa from 'koa';
-import { BOT_EVENT_TYPES } from '../bot/types.js';
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from '../bot/event-vocabulary.js';
 import type { EventLog, LoggedEvent } from '../webhook/event-log.js';
 import { ApiError } from './errors.js';
 import type { ApiDeps } from './types.js';
@@ -98,8 +98,8 @@ export function eventsRoute(router: Router, deps: ApiDeps): void {
     const events = deps.events;
     if (!events) throw new ApiError(404, 'not_found', 'The event stream is not available in this process.');
     const types = listParam(ctx, 'type');
-    const unknown = types.filter((t) => !(BOT_EVENT_TYPES as readonly string[]).includes(t));
-    if (unknown.length) throw new ApiError(422, 'invalid', `Unknown event type ${unknown.join(', ')}; known: ${BOT_EVENT_TYPES.join(', ')}.`);
+    const unknown = types.filter((t) => !isWebhookEventType(t));
+    if (unknown.length) throw new ApiError(422, 'invalid', `Unknown event type ${unknown.join(', ')}; known: ${WEBHOOK_EVENT_TYPES.join(', ')}.`);
     const accounts = listParam(ctx, 'account');
     const after = await startSeq(ctx, events);
     const sse = openSse(ctx);

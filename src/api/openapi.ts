@@ -3,6 +3,8 @@
  * every registered route is documented and every documented operation is registered.
  */
 
+import { WEBHOOK_EVENT_TYPES } from '../bot/event-vocabulary.js';
+
 type Json = Record<string, unknown>;
 
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
@@ -37,7 +39,7 @@ function op(summary: string, responses: Json, extra: Json = {}): Json {
 const endpointFields: Json = {
   url: { type: 'string', format: 'uri' },
   description: { type: 'string' },
-  eventTypes: { type: 'array', items: { type: 'string' }, description: 'empty = all' },
+  eventTypes: { type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES, 'webhook.test'] }, description: 'empty = all' },
   accounts: { type: 'array', items: { type: 'string' } },
   chats: { type: 'array', items: { type: 'string' }, description: 'Chats by name (group topic, remark or nickname), stable id or session id' },
   keywords: { type: 'array', items: { type: 'string' } },
@@ -72,7 +74,7 @@ export function openApiDocument(): Json {
             security: [{ bearer: [] }, { accessToken: [] }],
             parameters: [
               query('account', 'only these accounts (repeat or comma-separate)'),
-              query('type', 'only these event types (repeat or comma-separate)'),
+              query('type', 'only these event types (repeat or comma-separate)', { type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] } }),
               query('after', 'start after this event id (as Last-Event-ID); default: from now'),
               { name: 'Last-Event-ID', in: 'header', required: false, description: 'resume after this event id', schema: { type: 'string' } },
             ],

@@ -1,4 +1,6 @@
-/** Per-token rate limits: a token bucket each, refilled continuously; empty → 429 with Retry-After. */
+/** Per-token rate limits: a token bucket each (src/util/token-bucket.ts); empty → 429 with Retry-After. */
+import { TokenBucket } from '../util/token-bucket.js';
+
 export interface RateLimitOptions {
   /** Burst size (default 60 requests). */
   capacity: number;
@@ -7,7 +9,7 @@ export interface RateLimitOptions {
 }
 
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, TokenBucket>();
   constructor(
     private readonly options: RateLimitOptions,
     private readonly now: () => number,
@@ -16,15 +18,8 @@ export class RateLimiter {
   /** Take one token; returns 0 when allowed, else the milliseconds until one is available. */
   take(key: string): number {
     const t = this.now();
-    const { capacity, refillPerSec } = this.options;
-    const b = this.buckets.get(key) ?? { tokens: capacity, at: t };
-    b.tokens = Math.min(capacity, b.tokens + ((t - b.at) / 1000) * refillPerSec);
-    b.at = t;
-    this.buckets.set(key, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - b.tokens) / refillPerSec) * 1000);
+    let bucket = this.buckets.get(key);
+    if (!bucket) this.buckets.set(key, (bucket = new TokenBucket(this.options.capacity, 1000 / this.options.refillPerSec, t)));
+    return bucket.tryTake(t);
   }
 }

@@ -7,19 +7,24 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
 import type { Contact, Message } from '../transport/model.js';
-import type { SessionSnapshot, Transport, TransportEvents } from '../transport/transport.js';
+import type { SessionSnapshot, Transport, TransportEventName, TransportEvents } from '../transport/transport.js';
 import type { Repos, Store } from '../store/index.js';
 import { dayOf } from '../util/day.js';
-import { BOT_EVENTS, Emitter, type BotEvents } from './events.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import { BOT_EVENTS, type BotEvents } from './events.js';
+import { BOT_ORIGIN_ROUTES, routeOf, TRANSPORT_EVENT_ROUTES } from './event-vocabulary.js';
 import { chatNameIn, Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
+import { createContactOperations, type ContactOperations } from './contact-operations.js';
+import type { TransportCapabilities } from '../transport/capabilities.js';
 import { requireCapability } from '../transport/capabilities.js';
 import { TransportError } from '../transport/errors.js';
 import { transportView } from './transport-view.js';
 import type { PacingProfile } from './pacing.js';
 import type {
   AccountState,
+  AccountStatus,
   BotEvent,
   BotEventType,
   BotHandle,
@@ -61,18 +66,23 @@ export class TargetNotFoundError extends Error {
   override readonly name = 'TargetNotFoundError';
 }
 
-/** The transport events the bot listens to ('chat-opened' is of no use to it). */
-type HandledEvent = Exclude<keyof TransportEvents, 'chat-opened'>;
+/**
+ * What the bot does with a transport event before the vocabulary's route announces it: keep its
+ * state and directory. It may return work for the journal transaction that records the event.
+ */
+type Bookkeeping = { [E in TransportEventName]?: (payload: TransportEvents[E]) => void | ((tx: Repos) => Promise<unknown>) };
 
 export class Bot implements BotHandle {
   readonly id: string;
   readonly directory = new Directory();
   readonly queue: OutboundQueue;
   transport: Transport;
+  /** Contact and room operations on the current transport, capability-checked (what plugins get). */
+  readonly contacts: ContactOperations = createContactOperations(() => this.transport);
   /** Event descriptions (for the panel and docs). */
   static readonly events = BOT_EVENTS;
 
-  private readonly emitter: Emitter<BotEvents>;
+  private readonly emitter: TypedEmitter<BotEvents>;
   private readonly repos: BotRepos;
   private state: BotInfo;
   private unsubscribe: (() => void)[] = [];
@@ -93,7 +103,7 @@ export class Bot implements BotHandle {
     this.log = deps.log;
     this.transport = deps.transport;
     this.state = { id: deps.id, name: deps.name, enabled: deps.enabled ?? true, state: 'stopped' };
-    this.emitter = new Emitter<BotEvents>((e, event) => this.log.error({ err: e, event }, 'bot event listener threw'));
+    this.emitter = new TypedEmitter<BotEvents>((e, event) => this.log.error({ err: e, event }, 'bot event listener threw'));
     this.queue = new OutboundQueue({
       account: deps.id,
       repo: deps.repos.outbound,
@@ -109,11 +119,11 @@ export class Bot implements BotHandle {
         this.repos.transaction(async (tx) => {
           await mark(tx.outbound);
           if (r.status === 'sent') await tx.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent');
-          await this.writeEvent(tx, 'message.sent', r.chatId, r);
+          await this.writeEvent(tx, BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r);
         }),
       onSettled: (r) => {
         this.emitter.emit('message-sent', r);
-        this.publish('message.sent', r.chatId, r);
+        this.publish(BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r);
       },
     });
     this.attach(deps.transport);
@@ -123,6 +133,15 @@ export class Bot implements BotHandle {
 
   get self(): Contact | undefined {
     return this.state.self ?? this.transport.self;
+  }
+
+  get capabilities(): TransportCapabilities {
+    return this.transport.capabilities;
+  }
+
+  status(): AccountStatus {
+    const { state, onlineSince, lastSyncAt } = this.state;
+    return { state, ...(onlineSince !== undefined && { onlineSince }), ...(lastSyncAt !== undefined && { lastSyncAt }) };
   }
 
   /** A copy of the account's current state for the panel and the API. */
@@ -230,7 +249,7 @@ export class Bot implements BotHandle {
       this.log[state === 'starting' || state === 'failed' ? 'debug' : 'info'](payload, `account ${this.state.name} ${state}${extra}`);
     }
     this.emitter.emit('state', payload);
-    this.publish('account.state', undefined, payload);
+    this.publish(BOT_ORIGIN_ROUTES.state.webhook, undefined, payload);
   }
 
   /** The login ladder waits before its next attempt (or no longer waits: undefined); announced to the panel like a state change. */
@@ -288,129 +307,119 @@ export class Bot implements BotHandle {
 
   // ---- transport events ----
 
+  /**
+   * Listen to a transport: for each event, the bot's bookkeeping runs first, then the event goes up
+   * as its row in the event vocabulary says (re-emitted as a Bot event, recorded in the journal).
+   */
   private attach(t: Transport): void {
-    const on = <E extends HandledEvent>(e: E, l: (p: TransportEvents[E]) => void): void => {
+    const keep = this.bookkeeping(t) as Record<TransportEventName, ((p: unknown) => void | ((tx: Repos) => Promise<unknown>)) | undefined>;
+    for (const event of Object.keys(TRANSPORT_EVENT_ROUTES) as TransportEventName[]) {
+      const route = routeOf(event);
+      const own = keep[event];
+      const relay = !route.afterStore && (route.bot !== undefined || route.webhook !== undefined);
+      if (!own && !relay) continue;
       this.unsubscribe.push(
-        t.on(e, (p) => {
+        t.on(event, (p) => {
           if (t !== this.transport) return;
           try {
-            l(p);
+            const extra = own?.(p);
+            if (!relay) return;
+            if (route.bot) this.emitter.emit(route.bot, p as never);
+            if (route.webhook && !route.ownRecord) this.commit(route.webhook as BotEventType, route.chat?.(p), p, extra || undefined);
           } catch (err) {
-            this.log.error({ err, event: e }, 'bot: handling a transport event failed');
+            this.log.error({ err, event }, 'bot: handling a transport event failed');
           }
         }),
       );
+    }
+  }
+
+  /** The bot's own work per transport event (state, directory, storage); announcing is `attach`'s. */
+  private bookkeeping(t: Transport): Bookkeeping {
+    return {
+      qr: (qr) => {
+        this.state.qr = qr;
+        delete this.state.verifyCode;
+        this.setState('waiting-scan');
+      },
+      scanned: (p) => {
+        if (p.avatar !== undefined) this.state.scannedAvatar = p.avatar;
+        this.setState('waiting-confirm');
+      },
+      step: ({ step }) => {
+        if (step === 'waiting-scan') this.setState('waiting-scan');
+        else if (step === 'waiting-confirm') this.setState('waiting-confirm');
+        else if (step === 'online') this.setState('online');
+        else if (this.state.state !== 'waiting-scan' && this.state.state !== 'waiting-confirm') this.setState('starting');
+      },
+      'verify-code': ({ retry }) => {
+        this.state.verifyCode = { retry };
+      },
+      'session-changed': () => this.deps.onSessionChanged?.(),
+      login: ({ self }) => {
+        delete this.state.verifyCode;
+        this.state.self = self;
+        this.directory.putContact(self);
+      },
+      ready: () => {
+        this.directory.load(t.contacts(), t.rooms());
+        if (this.state.self) this.directory.putContact(this.state.self);
+        const contacts = this.directory.contacts();
+        const rooms = this.directory.rooms();
+        this.write('store the directory', () => this.repos.directory.replaceAll(this.id, contacts, rooms));
+        this.ready = true;
+        this.setState('online');
+      },
+      logout: (p) => {
+        this.ready = false;
+        // A login that failed never was logged in: the manager sets 'failed' (or 'needs-login') with the reason.
+        if (p.reason !== 'login-failed') this.setState('logged-out', p.message ? `${p.reason}: ${p.message}` : p.reason);
+      },
+      message: (m) => this.onMessage(m),
+      'contact-update': (c) => {
+        const isNew = this.directory.putContact(c);
+        const newFriend = isNew && this.ready && c.kind === 'friend';
+        const day = dayOf(this.deps.clock.now());
+        this.write('store a contact', () =>
+          this.repos.transaction(async (tx) => {
+            await tx.directory.upsertContact(this.id, c);
+            if (newFriend) await tx.stats.add(this.id, day, 'newFriends');
+          }),
+        );
+      },
+      'self-update': (c) => {
+        this.state.self = c;
+        this.directory.putContact(c);
+      },
+      'contact-delete': ({ id }) => {
+        this.directory.removeContact(id);
+        this.write('delete a contact', () => this.repos.directory.deleteContact(this.id, id));
+      },
+      'room-update': (r) => {
+        this.directory.putRoom(r);
+        this.write('store a room', () => this.repos.directory.upsertRoom(this.id, r));
+      },
+      'room-delete': ({ id }) => {
+        this.directory.removeRoom(id);
+        this.write('delete a room', () => this.repos.directory.deleteRoom(this.id, id));
+      },
+      'room-topic': (tp) => {
+        const room = this.directory.room(tp.roomId);
+        if (room) this.directory.putRoom({ ...room, topic: tp.topic });
+      },
+      recall: (r) => (tx) => tx.messages.markRecalled(this.id, r.messageId),
+      heartbeat: ({ at }) => {
+        this.state.lastSyncAt = at;
+      },
+      error: (err) => {
+        // A transport error while logged in is an event too (webhooks, the event stream; the
+        // wechatbot-webhook callback's system_event_error). Before login the state tells enough.
+        // Its row records itself (`ownRecord`): only while online, and in a form JSON keeps.
+        if (this.state.state !== 'online') return;
+        const code = (err as { code?: unknown }).code;
+        this.commit(TRANSPORT_EVENT_ROUTES.error.webhook, undefined, { error: { name: err.name, message: err.message, ...(code !== undefined && { code }) } });
+      },
     };
-    on('qr', (qr) => {
-      this.state.qr = qr;
-      delete this.state.verifyCode;
-      this.setState('waiting-scan');
-      this.emitter.emit('qr', qr);
-    });
-    on('scanned', (p) => {
-      if (p.avatar !== undefined) this.state.scannedAvatar = p.avatar;
-      this.setState('waiting-confirm');
-      this.emitter.emit('scanned', p);
-    });
-    on('step', ({ step }) => {
-      if (step === 'waiting-scan') this.setState('waiting-scan');
-      else if (step === 'waiting-confirm') this.setState('waiting-confirm');
-      else if (step === 'online') this.setState('online');
-      else if (this.state.state !== 'waiting-scan' && this.state.state !== 'waiting-confirm') this.setState('starting');
-    });
-    on('verify-code', ({ retry }) => {
-      this.state.verifyCode = { retry };
-    });
-    on('session-changed', () => this.deps.onSessionChanged?.());
-    on('login', ({ self }) => {
-      delete this.state.verifyCode;
-      this.state.self = self;
-      this.directory.putContact(self);
-      this.emitter.emit('login', { self });
-      this.commit('account.login', undefined, { self });
-    });
-    on('ready', (p) => {
-      this.directory.load(t.contacts(), t.rooms());
-      if (this.state.self) this.directory.putContact(this.state.self);
-      const contacts = this.directory.contacts();
-      const rooms = this.directory.rooms();
-      this.write('store the directory', () => this.repos.directory.replaceAll(this.id, contacts, rooms));
-      this.ready = true;
-      this.setState('online');
-      this.emitter.emit('ready', p);
-    });
-    on('logout', (p) => {
-      this.ready = false;
-      // A login that failed never was logged in: the manager sets 'failed' (or 'needs-login') with the reason.
-      if (p.reason !== 'login-failed') this.setState('logged-out', p.message ? `${p.reason}: ${p.message}` : p.reason);
-      this.emitter.emit('logout', p);
-      this.commit('account.logout', undefined, p);
-    });
-    on('message', (m) => this.onMessage(m));
-    on('friend-request', (r) => {
-      this.emitter.emit('friend-request', r);
-      this.commit('friend.request', r.contactId, r);
-    });
-    on('friend-added', (f) => {
-      this.emitter.emit('friend-added', f);
-      this.commit('friend.added', f.contactId, f);
-    });
-    on('contact-update', (c) => {
-      const isNew = this.directory.putContact(c);
-      const newFriend = isNew && this.ready && c.kind === 'friend';
-      const day = dayOf(this.deps.clock.now());
-      this.write('store a contact', () =>
-        this.repos.transaction(async (tx) => {
-          await tx.directory.upsertContact(this.id, c);
-          if (newFriend) await tx.stats.add(this.id, day, 'newFriends');
-        }),
-      );
-    });
-    on('self-update', (c) => {
-      this.state.self = c;
-      this.directory.putContact(c);
-    });
-    on('contact-delete', ({ id }) => {
-      this.directory.removeContact(id);
-      this.write('delete a contact', () => this.repos.directory.deleteContact(this.id, id));
-    });
-    on('room-update', (r) => {
-      this.directory.putRoom(r);
-      this.write('store a room', () => this.repos.directory.upsertRoom(this.id, r));
-    });
-    on('room-delete', ({ id }) => {
-      this.directory.removeRoom(id);
-      this.write('delete a room', () => this.repos.directory.deleteRoom(this.id, id));
-    });
-    on('room-join', (j) => {
-      this.emitter.emit('room-join', j);
-      this.commit('room.join', j.roomId, j);
-    });
-    on('room-leave', (l) => {
-      this.emitter.emit('room-leave', l);
-      this.commit('room.leave', l.roomId, l);
-    });
-    on('room-topic', (tp) => {
-      const room = this.directory.room(tp.roomId);
-      if (room) this.directory.putRoom({ ...room, topic: tp.topic });
-      this.emitter.emit('room-topic', tp);
-      this.commit('room.topic', tp.roomId, tp);
-    });
-    on('recall', (r) => {
-      this.emitter.emit('recall', r);
-      this.commit('message.recalled', r.chatId, r, (tx) => tx.messages.markRecalled(this.id, r.messageId));
-    });
-    on('heartbeat', ({ at }) => {
-      this.state.lastSyncAt = at;
-    });
-    on('error', (err) => {
-      this.emitter.emit('error', err);
-      // A transport error while logged in is an event too (webhooks, the event stream; the
-      // wechatbot-webhook callback's system_event_error). Before login the state tells enough.
-      if (this.state.state !== 'online') return;
-      const code = (err as { code?: unknown }).code;
-      this.commit('account.error', undefined, { error: { name: err.name, message: err.message, ...(code !== undefined && { code }) } });
-    });
   }
 
   /**
@@ -448,7 +457,7 @@ export class Bot implements BotHandle {
           // The chat's name goes with the message: the id is the session's and changes at the next web login.
           const chatName = chatNameIn(this.directory, m.chatId) ?? (m.roomId === undefined && !m.isSelf ? m.senderName : undefined);
           if (!(await tx.messages.insert(this.id, m, chatName))) continue; // a duplicate delivery: handled already
-          const event: BotEvent = { ...this.event('message.received', m.chatId, m), at: now };
+          const event: BotEvent = { ...this.event(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, m), at: now };
           fresh.push({ m, event });
           if (m.isSelf) {
             // Written by this account (phone, another device, or an echo of our own send): journalled
@@ -475,7 +484,7 @@ export class Bot implements BotHandle {
     }
     this.storing--;
     for (const { m, event } of fresh) {
-      this.emitter.emit('message', m);
+      this.emitter.emit(TRANSPORT_EVENT_ROUTES.message.bot, m);
       if (event) this.deps.publish?.(event);
     }
     this.notifyIdle();

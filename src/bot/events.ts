@@ -46,32 +46,3 @@ export type BotEventName = keyof typeof BOT_EVENTS;
 // Compile-time check that the descriptions and the payload map list the same events.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 export const eventMapsAgree: Same<BotEventName, keyof BotEvents> = true;
-
-/** A tiny typed emitter; a listener that throws is reported, never breaks the emitter. */
-export class Emitter<M extends object> {
-  private listeners = new Map<keyof M, Set<(p: never) => void>>();
-  constructor(private onListenerError: (e: unknown, event: string) => void = () => {}) {}
-
-  on<E extends keyof M>(event: E, listener: (payload: M[E]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as (p: never) => void);
-    return () => void set.delete(listener as (p: never) => void);
-  }
-
-  emit<E extends keyof M>(event: E, payload: M[E]): void {
-    const set = this.listeners.get(event);
-    if (!set || set.size === 0) return;
-    for (const l of set) {
-      try {
-        (l as (p: M[E]) => void)(payload);
-      } catch (e) {
-        this.onListenerError(e, String(event));
-      }
-    }
-  }
-
-  count(event: keyof M): number {
-    return this.listeners.get(event)?.size ?? 0;
-  }
-}

@@ -14,6 +14,7 @@
  * `off` disables all of it (sandbox, tests, benchmarks). Everything runs on the injected Clock.
  */
 import type { Clock } from '../util/clock.js';
+import { TokenBucket } from '../util/token-bucket.js';
 
 export interface PacingProfile {
   global: { burst: number; intervalMs: number };
@@ -28,44 +29,6 @@ export const SAFE_PACING: PacingProfile = {
   jitterMs: [500, 2000],
   dailyCap: 1000,
 };
-
-/** A token bucket that refills one token per `intervalMs`, up to `burst`. */
-export class TokenBucket {
-  private tokens: number;
-  private at: number;
-
-  constructor(
-    private readonly burst: number,
-    private readonly intervalMs: number,
-    now: number,
-  ) {
-    this.tokens = burst;
-    this.at = now;
-  }
-
-  private refill(now: number): void {
-    if (now > this.at) {
-      this.tokens = Math.min(this.burst, this.tokens + (now - this.at) / this.intervalMs);
-      this.at = now;
-    }
-  }
-
-  /** Milliseconds until a token is available (0 = now). */
-  wait(now: number): number {
-    this.refill(now);
-    return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) * this.intervalMs);
-  }
-
-  take(now: number): void {
-    this.refill(now);
-    this.tokens -= 1;
-  }
-
-  full(now: number): boolean {
-    this.refill(now);
-    return this.tokens >= this.burst;
-  }
-}
 
 const DAY_MS = 86_400_000;
 

@@ -36,8 +36,7 @@ function pluginTemplate(name: string): string {
   return `/**
  * ${name}: answers "/${name}" with a greeting and counts how often it was asked (per account).
  */
-import { z } from 'zod';
-import { Composer, definePlugin } from '../../src/pipeline/index.js';
+import { Composer, definePlugin, z } from '../../src/plugin.js';
 
 export const plugin = definePlugin({
   name: '${name}',
@@ -65,7 +64,7 @@ export const plugin = definePlugin({
 
 function testTemplate(name: string): string {
   return `import { describe, it, before, after } from 'node:test';
-import { createConversation, type Conversation } from '../helpers/conversation.js';
+import { createConversation, type Conversation } from '../../src/testing/index.js';
 import { plugin } from '../../plugins/${name}/index.js';
 
 describe('plugin ${name}', () => {

@@ -1,7 +1,10 @@
 /** The shapes the bot's callers code against: accounts, send targets, outgoing content, the narrow bot handle. */
 import type { Contact, Message, Room } from '../transport/model.js';
-import type { FileToSend, QrCode, Transport } from '../transport/transport.js';
+import type { FileToSend, QrCode } from '../transport/transport.js';
+import type { TransportCapabilities } from '../transport/capabilities.js';
+import type { ContactOperations } from './contact-operations.js';
 import type { OutboundRecord } from './outbound-record.js';
+import type { WebhookEventType } from './event-vocabulary.js';
 import type { TransportView } from '../transport/reply-window.js';
 import type { Repos } from '../store/index.js';
 import type { NetworkProblem } from '../util/network-problem.js';
@@ -64,36 +67,34 @@ export interface DirectoryView {
   findRoom(query: string): Room | undefined;
 }
 
-/** What plugins and contexts see of a bot: identity, directory, sending and transport operations. */
+/** Where an account stands, for a plugin that reports it (admin-commands' #status). */
+export interface AccountStatus {
+  state: AccountState;
+  onlineSince?: number;
+  lastSyncAt?: number;
+}
+
+/**
+ * What plugins and contexts see of a bot: identity, directory, sending, contact operations and what
+ * the transport can do. Not the transport itself: a plugin cannot stop the account or log it out.
+ */
 export interface BotHandle {
   readonly id: string;
   readonly self: Contact | undefined;
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: SendOptions): Promise<OutboundRecord>;
   waitFor(outboundId: string, timeoutMs?: number): Promise<OutboundRecord>;
-  /** Contact and room operations (acceptFriend, setRemark, addMembers …). */
-  readonly transport: Transport;
+  /** Contact and room operations (acceptFriend, setRemark, addMembers …), capability-checked. */
+  readonly contacts: ContactOperations;
+  /** What the account's transport can do (ask before acting; see src/transport/capabilities.ts). */
+  readonly capabilities: TransportCapabilities;
+  status(): AccountStatus;
 }
 
+/** The type of a journal event (what webhooks, the API's event stream and the panel see): see event-vocabulary.ts. */
+export type BotEventType = WebhookEventType;
+
 /** Every event of every account, flattened (what webhooks, SSE and stats consume). */
-/** Every journal event type, in one list (webhook filters and the panel read it from here). */
-export const BOT_EVENT_TYPES = [
-  'message.received',
-  'message.sent',
-  'friend.request',
-  'friend.added',
-  'room.join',
-  'room.leave',
-  'room.topic',
-  'message.recalled',
-  'account.login',
-  'account.logout',
-  'account.state',
-  'account.error',
-] as const;
-
-export type BotEventType = (typeof BOT_EVENT_TYPES)[number];
-
 export interface BotEvent {
   type: BotEventType;
   account: string;

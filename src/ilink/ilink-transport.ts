@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { logFailure, silentLogger } from '../logger.js';
 import { ILINK_CAPABILITIES, UnsupportedError, type Capability, type ReplyWindow, type TransportCapabilities } from '../transport/capabilities.js';
-import { TypedEmitter } from '../transport/emitter.js';
+import { createTransportEmitter, type TransportEmitter } from '../transport/transport-emitter.js';
 import { TransportError, isTransportError } from '../transport/errors.js';
 import type { Contact, Message, Room, SentMessage } from '../transport/model.js';
 import type { FileToSend, SessionSnapshot, StartOptions, Transport, TransportEventName, TransportListener } from '../transport/transport.js';
@@ -120,7 +120,7 @@ const REAL_HOST = /(^|\.)(weixin|wechat)\.qq\.com$/;
 
 export class IlinkTransport implements Transport {
   readonly capabilities: TransportCapabilities;
-  private readonly events: TypedEmitter;
+  private readonly events: TransportEmitter;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly http: IlinkHttp;
@@ -142,7 +142,7 @@ export class IlinkTransport implements Transport {
   constructor(private readonly options: IlinkTransportOptions) {
     this.log = (options.log ?? silentLogger()).child({ ns: 'ilink' });
     this.clock = options.clock ?? systemClock;
-    this.events = new TypedEmitter(this.log);
+    this.events = createTransportEmitter(this.log);
     this.tuning = { ...DEFAULT_ILINK_TUNING, ...options.tuning };
     this.longPollMs = this.tuning.pollTimeoutMs;
     this.fetchFn = options.fetch ?? fetch;

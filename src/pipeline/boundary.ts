@@ -8,6 +8,7 @@ import type { Clock } from '../util/clock.js';
 import type { TraceStep } from './trace.js';
 import type { Middleware, Next } from './compose.js';
 import type { Context } from './context.js';
+import { HOST, type ContextHostState } from './context-host.js';
 import { PluginError } from './plugin.js';
 
 interface Watch {
@@ -87,6 +88,8 @@ class Run implements Watch {
   private remaining = 0;
   private resolve!: (v: Promise<void> | void) => void;
   private readonly step: TraceStep;
+  /** The host's part of the context (running plugin, trace, who replied). */
+  private readonly host: ContextHostState;
   readonly promise: Promise<void>;
 
   constructor(
@@ -96,15 +99,16 @@ class Run implements Watch {
   ) {
     this.started = o.clock.now();
     this.deadline = this.started + o.timeoutMs;
-    this.outer = ctx.plugin;
+    this.host = ctx[HOST];
+    this.outer = this.host.plugin;
     this.step = { plugin: o.name, outcome: 'ran', ms: 0 };
-    ctx.trace.push(this.step);
+    this.host.trace.push(this.step);
     this.promise = new Promise<void>((r) => (this.resolve = r));
   }
 
   start(mw: Middleware<Context>): Promise<void> {
     const { ctx } = this;
-    ctx.plugin = this.o.name;
+    this.host.plugin = this.o.name;
     let out: unknown;
     try {
       out = mw(ctx, this.guardedNext.bind(this));
@@ -139,7 +143,7 @@ class Run implements Watch {
     this.calledNext = true;
     this.paused = true;
     this.remaining = this.deadline - this.o.clock.now();
-    this.ctx.plugin = this.outer;
+    this.host.plugin = this.outer;
     this.downstream = this.next();
     this.downstream.then(
       () => this.resume(),
@@ -150,7 +154,7 @@ class Run implements Watch {
 
   private resume(): void {
     if (this.settled) return;
-    this.ctx.plugin = this.o.name;
+    this.host.plugin = this.o.name;
     this.deadline = this.o.clock.now() + Math.max(0, this.remaining);
     this.paused = false;
   }
@@ -162,7 +166,7 @@ class Run implements Watch {
     this.step.outcome = 'timeout';
     this.step.ms = this.o.clock.now() - this.started;
     this.o.report(new PluginError(this.o.name, 'timeout', new Error(`no answer within ${this.o.timeoutMs} ms`), this.ctx.message.id), this.ctx);
-    this.ctx.plugin = this.outer;
+    this.host.plugin = this.outer;
     // The hung plugin never passed the message on: do it for it, so the others still run.
     this.resolve(this.calledNext ? this.downstream!.catch(() => {}) : this.next());
   }
@@ -173,8 +177,8 @@ class Run implements Watch {
     this.o.watchdog.remove(this);
     const { step, ctx } = this;
     step.ms = this.o.clock.now() - this.started;
-    ctx.plugin = this.outer;
-    if (ctx.repliedBy.has(this.o.name)) step.outcome = 'replied';
+    this.host.plugin = this.outer;
+    if (this.host.repliedBy.has(this.o.name)) step.outcome = 'replied';
     else if (!this.calledNext) step.outcome = 'stopped';
     if (kind) {
       step.outcome = 'failed';

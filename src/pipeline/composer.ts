@@ -6,8 +6,26 @@
 import type { MessageType } from '../transport/model.js';
 import { compose, type Middleware, type Next } from './compose.js';
 import type { Context } from './context.js';
+import { HOST } from './context-host.js';
 
 export type Predicate<C extends Context = Context> = (ctx: C) => boolean;
+
+/** What `hears(trigger)` puts on `ctx.match`: the string itself, or the RegExp's match. */
+export type HearsMatch<T extends string | RegExp> = T extends string ? string : RegExpMatchArray;
+
+/** A context after `hears`/`command`: `ctx.match` is set (no `!` needed). */
+export type Matched<C extends Context, M> = C & { match: M };
+
+/** A context after `on(type)`: `ctx.type` is one of the types asked for. */
+export type OfType<C extends Context, T extends MessageType> = C & { readonly type: T };
+
+/**
+ * Whether `use` was handed a Composer rather than a middleware function. Not `instanceof`: a plugin
+ * package may bring its own copy of weiroto, whose Composer is another class with the same shape.
+ */
+export function isComposer<C extends Context>(m: Middleware<C> | Composer<C>): m is Composer<C> {
+  return typeof m === 'object' && m !== null && typeof m.middleware === 'function';
+}
 
 export class Composer<C extends Context = Context> {
   private readonly handlers: Middleware<C>[] = [];
@@ -19,7 +37,7 @@ export class Composer<C extends Context = Context> {
 
   /** Add middleware that runs for every message reaching this composer. */
   use(...middleware: (Middleware<C> | Composer<C>)[]): this {
-    for (const m of middleware) this.handlers.push(m instanceof Composer ? m.middleware() : m);
+    for (const m of middleware) this.handlers.push(isComposer(m) ? m.middleware() : m);
     this.composed = undefined;
     return this;
   }
@@ -37,22 +55,22 @@ export class Composer<C extends Context = Context> {
     return branch;
   }
 
-  /** Messages of one type ('text', 'image', 'voice', 'link' …), or any of several. */
-  on(type: MessageType | MessageType[], ...middleware: Middleware<C>[]): Composer<C> {
-    const types = Array.isArray(type) ? type : [type];
-    return this.filter((ctx) => types.includes(ctx.type), ...middleware);
+  /** Messages of one type ('text', 'image', 'voice', 'link' …), or any of several; `ctx.type` narrows to them. */
+  on<T extends MessageType>(type: T | readonly T[], ...middleware: Middleware<OfType<C, T>>[]): Composer<OfType<C, T>> {
+    const types: readonly MessageType[] = Array.isArray(type) ? type : [type];
+    return this.filter((ctx): ctx is OfType<C, T> => types.includes(ctx.type), ...middleware);
   }
 
   /**
    * Text messages equal to a string (trimmed) or matching a RegExp; the match lands on `ctx.match`.
    *
    * @example
-   *   composer.hears(/^weather (.+)$/, (ctx) => ctx.reply(`looking up ${ctx.match![1]}`));
+   *   composer.hears(/^weather (.+)$/, (ctx) => ctx.reply(`looking up ${ctx.match[1]}`));
    */
-  hears(trigger: string | RegExp | (string | RegExp)[], ...middleware: Middleware<C>[]): Composer<C> {
-    const triggers = Array.isArray(trigger) ? trigger : [trigger];
+  hears<T extends string | RegExp>(trigger: T | readonly T[], ...middleware: Middleware<Matched<C, HearsMatch<T>>>[]): Composer<Matched<C, HearsMatch<T>>> {
+    const triggers: readonly (string | RegExp)[] = Array.isArray(trigger) ? trigger : [trigger];
     return this.filter(
-      (ctx) => {
+      (ctx): ctx is Matched<C, HearsMatch<T>> => {
         if (ctx.type !== 'text') return false;
         const text = ctx.text.trim();
         for (const t of triggers) {
@@ -71,10 +89,10 @@ export class Composer<C extends Context = Context> {
   }
 
   /** `/name args…` text commands; `ctx.match` holds the arguments (trimmed). */
-  command(name: string | string[], ...middleware: Middleware<C>[]): Composer<C> {
-    const names = new Set((Array.isArray(name) ? name : [name]).map((n) => n.replace(/^\//, '').toLowerCase()));
+  command(name: string | readonly string[], ...middleware: Middleware<Matched<C, string>>[]): Composer<Matched<C, string>> {
+    const names = new Set((typeof name === 'string' ? [name] : name).map((n) => n.replace(/^\//, '').toLowerCase()));
     return this.filter(
-      (ctx) => {
+      (ctx): ctx is Matched<C, string> => {
         if (ctx.type !== 'text') return false;
         const m = /^\/([^\s@]+)(?:\s+([\s\S]*))?$/.exec(ctx.text.trim());
         if (!m || !names.has(m[1]!.toLowerCase())) return false;
@@ -116,7 +134,7 @@ export class Composer<C extends Context = Context> {
   fork(...middleware: Middleware<C>[]): this {
     const run = compose(middleware);
     return this.use((ctx, next) => {
-      const plugin = ctx.plugin;
+      const plugin = ctx[HOST].plugin;
       run(ctx).catch((e: unknown) => ctx.reportError(e, plugin));
       return next();
     });

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Contact, Message, MessageType, Room } from '../transport/model.js';
 import type { FileToSend } from '../transport/transport.js';
-import type { TraceStep } from './trace.js';
+import { HOST, type ContextHostState } from './context-host.js';
 import type { BotHandle, OutboundRecord, OutgoingContent, SendTarget } from '../bot/types.js';
 
 /** A message safe to show to the chat (style.md §9); anything else thrown is logged, not sent. */
@@ -18,18 +18,13 @@ export class UserError extends Error {
 export class Context {
   /** Shared by the plugins that handle this message (one plugin can leave data for the next). */
   readonly state: Record<string, unknown> = {};
-  /** Set by `hears` (the RegExp match or the string) and `command` (the arguments). */
+  /**
+   * Set by `hears` (the RegExp match or the string) and `command` (the arguments). Inside their
+   * handlers the context type says it is set, so no `!` is needed.
+   */
   match: RegExpMatchArray | string | undefined;
-  /** The plugin running now (set by the host's boundary; names the `source` of replies). */
-  plugin: string | undefined;
-  /** Plugins that replied to this message. */
-  readonly repliedBy = new Set<string>();
-  /** The decision trace being built for this message (one step per plugin that ran). */
-  readonly trace: TraceStep[] = [];
-  /** Where failures of background work (`fork`) go; the plugin host points it at its boundary. */
-  errorSink: ((error: unknown, plugin: string | undefined) => void) | undefined;
-  /** Where answers still being worked on after the chain returned (`working`) go; the account runtime shows "typing…" until they settle. */
-  workSink: ((work: Promise<unknown>) => void) | undefined;
+  /** The host's bookkeeping (running plugin, who replied, trace, where failures and late answers go); not part of the plugin API. */
+  readonly [HOST]: ContextHostState = { plugin: undefined, repliedBy: new Set(), trace: [], errorSink: undefined, workSink: undefined };
 
   constructor(
     readonly message: Readonly<Message>,
@@ -80,9 +75,10 @@ export class Context {
     return this.message.roomId === undefined ? undefined : this.bot.directory.room(this.message.roomId);
   }
 
-  /** Report a failure of background work under the plugin that started it. */
-  reportError(error: unknown, plugin: string | undefined = this.plugin): void {
-    if (this.errorSink) this.errorSink(error, plugin);
+  /** Report a failure of background work under the plugin that started it (default: the one running now). */
+  reportError(error: unknown, plugin: string | undefined = this[HOST].plugin): void {
+    const sink = this[HOST].errorSink;
+    if (sink) sink(error, plugin);
     else this.log.error({ err: error, plugin }, 'background middleware failed');
   }
 
@@ -94,13 +90,13 @@ export class Context {
    *   ctx.working(queue.run(key, () => answer(ctx))).catch((e) => ctx.reportError(e));
    */
   working<T>(work: Promise<T>): Promise<T> {
-    this.workSink?.(work);
+    this[HOST].workSink?.(work);
     return work;
   }
 
   /** Whether anyone has replied to this message so far. */
   get replied(): boolean {
-    return this.repliedBy.size > 0;
+    return this[HOST].repliedBy.size > 0;
   }
 
   /**
@@ -112,7 +108,7 @@ export class Context {
    *   queue.run(key, () => answer(ctx)).catch((e) => ctx.reportError(e));
    */
   willReply(): void {
-    this.repliedBy.add(this.plugin ?? '(unnamed)');
+    this[HOST].repliedBy.add(this[HOST].plugin ?? '(unnamed)');
   }
 
   /**
@@ -126,10 +122,10 @@ export class Context {
     const chatId = this.message.chatId;
     if (!chatId) return Promise.reject(new Error('reply() needs a conversation: this message has no chat id'));
     const body: OutgoingContent = typeof content === 'string' ? { type: 'text', text: content } : content;
-    if (this.plugin) this.repliedBy.add(this.plugin);
-    else this.repliedBy.add('(unnamed)');
+    const plugin = this[HOST].plugin;
+    this[HOST].repliedBy.add(plugin ?? '(unnamed)');
     return this.bot.send({ id: chatId }, body, {
-      source: this.plugin ? `plugin:${this.plugin}` : 'pipeline',
+      source: plugin ? `plugin:${plugin}` : 'pipeline',
       replyTo: this.message.id,
     });
   }
@@ -148,7 +144,7 @@ export class Context {
       to,
       { type: 'forward', message: this.message },
       {
-        source: this.plugin ? `plugin:${this.plugin}` : 'pipeline',
+        source: this[HOST].plugin ? `plugin:${this[HOST].plugin}` : 'pipeline',
       },
     );
   }

@@ -13,9 +13,12 @@ import type { DecisionTrace, TraceStep } from './trace.js';
 import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
 import { chatNameIn } from '../bot/directory.js';
+import { PLUGIN_EVENT_NAMES } from '../bot/event-vocabulary.js';
 import { compose, type Middleware } from './compose.js';
-import { Composer } from './composer.js';
+import { isComposer } from './composer.js';
 import { Context } from './context.js';
+import { hostState } from './context-host.js';
+import { botView } from './bot-view.js';
 import { boundary, Watchdog } from './boundary.js';
 import { fillConfig, type ConfigDefaults } from './config-defaults.js';
 import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
@@ -23,19 +26,6 @@ import { checkConfig, describeIssues } from './config-check.js';
 import { PluginError, ValidationError, type PluginApi, type PluginDefinition, type PluginDisposer, type PluginEventName, type PluginStore } from './plugin.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import { UnsupportedError, missingCapabilities, type Capability } from '../transport/capabilities.js';
-
-const PLUGIN_EVENTS: PluginEventName[] = [
-  'friend-request',
-  'friend-added',
-  'room-join',
-  'room-leave',
-  'room-topic',
-  'recall',
-  'login',
-  'ready',
-  'logout',
-  'message-sent',
-];
 
 export interface PluginHostDeps {
   account: string;
@@ -137,8 +127,11 @@ export class PluginHost {
   private readonly watchdog: Watchdog;
   private readonly timeoutMs: number;
   private readonly pluginLog: Logger;
+  /** The bot as plugins and contexts see it (no transport, no lifecycle). */
+  private readonly view: BotHandle;
 
   constructor(private readonly deps: PluginHostDeps) {
+    this.view = botView(deps.bot);
     this.timeoutMs = deps.timeoutMs ?? 10_000;
     this.watchdog = new Watchdog(deps.clock, Math.max(5, Math.min(250, Math.floor(this.timeoutMs / 4))));
     this.pluginLog = deps.log;
@@ -172,7 +165,7 @@ export class PluginHost {
       for (const name of defaults) {
         if (!this.deps.registry.has(name)) this.deps.log.warn({ plugin: name }, 'BOT_PLUGINS names a plugin that is not installed');
       }
-      for (const ev of PLUGIN_EVENTS) this.unsubscribe.push(this.deps.bot.on(ev, (p) => this.dispatch(ev, p)));
+      for (const ev of PLUGIN_EVENT_NAMES) this.unsubscribe.push(this.deps.bot.on(ev, (p) => this.dispatch(ev, p)));
       for (const slot of this.ordered()) if (slot.enabled) slot.instance = await this.setup(slot, slot.config);
       this.recompose();
       // Settings written before secrets were sealed are sealed now.
@@ -217,7 +210,7 @@ export class PluginHost {
 
   /** What the plugin needs that this account's transport lacks (absent when it applies). */
   private applicability(def: PluginDefinition): { unsupported?: Capability[] } {
-    const missing = missingCapabilities(this.deps.bot.transport.capabilities, def.requires);
+    const missing = missingCapabilities(this.deps.bot.capabilities, def.requires);
     return missing.length ? { unsupported: missing } : {};
   }
 
@@ -292,10 +285,11 @@ export class PluginHost {
    * go on after the chain returned (`ctx.working`).
    */
   async handle(message: Message, options: { working?(work: Promise<unknown>): void } = {}): Promise<DecisionTrace> {
-    const ctx = new Context(message, this.deps.bot, this.deps.log);
-    const steps = ctx.trace;
-    ctx.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
-    ctx.workSink = options.working;
+    const ctx = new Context(message, this.view, this.deps.log);
+    const host = hostState(ctx);
+    const steps = host.trace;
+    host.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
+    host.workSink = options.working;
     let reason: string | undefined;
     if (message.isSelf && !this.selfChain) reason = 'own message: no plugin asked for self messages';
     else if (this.enabledCount === 0) reason = 'no plugins enabled';
@@ -503,10 +497,10 @@ export class PluginHost {
   private async setup(slot: Slot, saved: unknown): Promise<Instance | undefined> {
     const name = slot.def.name;
     const inst: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
-    const missing = missingCapabilities(this.deps.bot.transport.capabilities, slot.def.requires);
+    const missing = missingCapabilities(this.deps.bot.capabilities, slot.def.requires);
     if (missing.length) {
       // Not a crash: the plugin cannot apply to this kind of account, and says why.
-      this.report(new PluginError(name, 'setup', new UnsupportedError(missing[0]!, this.deps.bot.transport.capabilities.kind, `plugin ${name}`)));
+      this.report(new PluginError(name, 'setup', new UnsupportedError(missing[0]!, this.deps.bot.capabilities.kind, `plugin ${name}`)));
       return undefined;
     }
     try {
@@ -549,7 +543,8 @@ export class PluginHost {
   }
 
   private api(name: string, config: unknown, inst: Instance): PluginApi<unknown> {
-    const { bot, kv, account, clock } = this.deps;
+    const { kv, account, clock } = this.deps;
+    const bot = this.view;
     const log = this.deps.log.child({ ns: `plugin:${name}`, plugin: name });
     const scope = `plugin:${name}:${account}`;
     const store: PluginStore = {
@@ -566,6 +561,7 @@ export class PluginHost {
       account,
       config,
       bot,
+      contacts: bot.contacts,
       log,
       store,
       clock,
@@ -582,12 +578,12 @@ export class PluginHost {
         return (http ??= axios.create({ timeout: 30_000, httpAgent: agents.http, httpsAgent: agents.https, proxy: false }));
       },
       use(mw, options = {}) {
-        const m = mw instanceof Composer ? mw.middleware() : mw;
+        const m = isComposer(mw) ? mw.middleware() : mw;
         inst.mws.push(m);
         if (options.self) inst.selfMws.push(m);
       },
       on(event, handler) {
-        if (!PLUGIN_EVENTS.includes(event)) throw new Error(`api.on: unknown event "${event}"`);
+        if (!PLUGIN_EVENT_NAMES.includes(event)) throw new Error(`api.on: unknown event "${event}"`);
         let list = inst.handlers.get(event);
         if (!list) inst.handlers.set(event, (list = []));
         list.push(handler as (p: never) => unknown);

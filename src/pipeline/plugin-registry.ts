@@ -1,8 +1,8 @@
 /**
  * Every plugin this process knows: built-ins from `plugins/<name>/index.ts` (compiled:
- * `dist/plugins/<name>/index.js`) and user plugins from PLUGIN_DIR, each a folder whose index
- * exports `plugin` (a `definePlugin(...)` value). One registry per process; instances per account
- * live in PluginHost.
+ * `dist/plugins/<name>/index.js`), user plugins from PLUGIN_DIR (each a folder whose index exports
+ * `plugin`, a `definePlugin(...)` value) and npm packages named `weiroto-plugin-*`
+ * (plugin-packages.ts). One registry per process; instances per account live in PluginHost.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { PluginDefinition } from './plugin.js';
 import type { PluginForm } from './plugin-form.js';
+import { findPluginPackages, packageEntry } from './plugin-packages.js';
 
 export interface PluginLoadProblem {
   path: string;
@@ -21,6 +22,8 @@ export interface RegistryLoadOptions {
   builtinDir?: string | false;
   /** PLUGIN_DIR: user plugins. */
   pluginDir?: string | undefined;
+  /** node_modules folders to search for `weiroto-plugin-*` packages (default: none). */
+  packageDirs?: readonly string[];
 }
 
 /** The package's plugins folder as seen from this file (src/ through tsx, or dist/src/ compiled). */
@@ -37,6 +40,8 @@ function isDefinition(v: unknown): v is PluginDefinition {
 export class PluginRegistry {
   private defs = new Map<string, PluginDefinition>();
   private schemas = new Map<string, unknown>();
+  /** npm plugin packages already imported (by package name). */
+  private packages = new Set<string>();
   /** Plugins that could not be loaded, with the reason (shown in the panel and logged at start). */
   readonly problems: PluginLoadProblem[] = [];
 
@@ -55,7 +60,17 @@ export class PluginRegistry {
     const registry = new PluginRegistry();
     const dirs = [options.builtinDir === false ? undefined : (options.builtinDir ?? builtinPluginDir()), options.pluginDir];
     for (const dir of dirs) if (dir) await registry.loadDir(dir);
+    for (const dir of new Set(options.packageDirs ?? [])) await registry.loadPackages(dir);
     return registry;
+  }
+
+  /** Import every `weiroto-plugin-*` package in a node_modules folder (a name found twice loads once). */
+  async loadPackages(nodeModules: string): Promise<void> {
+    for (const { name, folder } of findPluginPackages(nodeModules)) {
+      if (this.packages.has(name)) continue;
+      this.packages.add(name);
+      await this.importPlugin(packageEntry(folder), `npm package ${name}`);
+    }
   }
 
   /** Import every `<dir>/<name>/index.{js,ts}` (js preferred: compiled output). */
@@ -68,14 +83,18 @@ export class PluginRegistry {
       const folder = join(dir, entry);
       if (!statSync(folder).isDirectory()) continue;
       const file = ['index.js', 'index.mjs', 'index.ts'].map((f) => join(folder, f)).find((f) => existsSync(f));
-      if (!file) continue;
-      try {
-        const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-        if (!isDefinition(mod.plugin)) throw new Error('index must export `plugin` = definePlugin({ name, description, config, setup })');
-        this.register(mod.plugin);
-      } catch (e) {
-        this.problems.push({ path: file, error: e instanceof Error ? e.message : String(e) });
-      }
+      if (file) await this.importPlugin(file, 'index');
+    }
+  }
+
+  /** Import one plugin module; what goes wrong is kept in `problems`, never thrown. */
+  private async importPlugin(file: string, what: string): Promise<void> {
+    try {
+      const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      if (!isDefinition(mod.plugin)) throw new Error(`${what} must export \`plugin\` = definePlugin({ name, description, config, setup })`);
+      this.register(mod.plugin);
+    } catch (e) {
+      this.problems.push({ path: file, error: e instanceof Error ? e.message : String(e) });
     }
   }
 

@@ -9,15 +9,16 @@ import type { z } from 'zod';
 import type { Clock } from '../util/clock.js';
 import type { BotHandle, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
+import type { ContactOperations } from '../bot/contact-operations.js';
+import type { PluginEventName } from '../bot/event-vocabulary.js';
 import type { Middleware } from './compose.js';
 import type { Composer } from './composer.js';
 import type { Context } from './context.js';
 import type { Capability } from '../transport/capabilities.js';
 import type { PluginForm } from './plugin-form.js';
 
-/** Bot events a plugin can listen to with `api.on`. */
-export type PluginEventName =
-  'friend-request' | 'friend-added' | 'room-join' | 'room-leave' | 'room-topic' | 'recall' | 'login' | 'ready' | 'logout' | 'message-sent';
+/** Bot events a plugin can listen to with `api.on` (the event vocabulary's `plugins` rows). */
+export type { PluginEventName } from '../bot/event-vocabulary.js';
 
 export type PluginEventHandler<E extends PluginEventName> = (payload: BotEvents[E]) => unknown;
 
@@ -50,7 +51,13 @@ export interface PluginApi<Config = unknown> {
   on<E extends PluginEventName>(event: E, handler: PluginEventHandler<E>): void;
   /** Send through the account's durable, paced queue (source `plugin:<name>`). */
   send(to: SendTarget, content: OutgoingContent | string, options?: SendOptions): Promise<OutboundRecord>;
+  /** The account: identity, directory, send, capabilities, status (not its transport). */
   readonly bot: BotHandle;
+  /**
+   * Accept friend requests, add friends, set remarks, manage room members and topics. A call the
+   * account's transport cannot make rejects with UnsupportedError (e.g. friend requests on iLink).
+   */
+  readonly contacts: ContactOperations;
   /** Logger named `plugin:<name>`. */
   readonly log: Logger;
   readonly store: PluginStore;
@@ -117,7 +124,11 @@ export interface ConfigIssue {
  * @example
  *   export const plugin = definePlugin({
  *     name: 'ping', description: 'Answers ping', config: z.object({ answer: z.string().default('pong') }),
- *     setup(api, config) { api.use(new Composer().hears('ping', (ctx) => ctx.reply(config.answer))); },
+ *     setup(api, config) {
+ *       const bot = new Composer();
+ *       bot.hears('ping', (ctx) => ctx.reply(config.answer)); // hears returns its branch: use() the parent
+ *       api.use(bot);
+ *     },
  *   });
  */
 export function definePlugin<S extends z.ZodType>(def: PluginDefinition<S>): PluginDefinition<S> {

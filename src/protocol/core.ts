@@ -8,7 +8,8 @@ import type { Message } from '../transport/model.js';
 import type { Clock } from '../util/clock.js';
 import type { WebApi } from './api.js';
 import type { ContactBook } from './contact-book.js';
-import { BoundedMap, BoundedSet, type TypedEmitter } from './emitter.js';
+import type { TransportEmitter } from '../transport/transport-emitter.js';
+import { BoundedMap, BoundedSet } from './bounded.js';
 import type { ClientMsgIds } from './ids.js';
 import type { RawAddMsg } from './raw-types.js';
 
@@ -46,7 +47,7 @@ export const DEFAULT_SYNC_TUNING: SyncTuning = {
 export interface SessionCore {
   api: WebApi;
   book: ContactBook;
-  events: TypedEmitter;
+  events: TransportEmitter;
   clock: Clock;
   log: Logger;
   tuning: SyncTuning;

@@ -24,7 +24,7 @@ import { logoutReasonFor, logoutTypeFor } from './api-errors.js';
 import { ContactBook } from './contact-book.js';
 import { DEFAULT_SYNC_TUNING, newMemories, type SessionCore, type SyncTuning } from './core.js';
 import { fetchContacts, batchItems } from './contact-fetcher.js';
-import { TypedEmitter } from './emitter.js';
+import { createTransportEmitter, type TransportEmitter } from '../transport/transport-emitter.js';
 import { PRELOGIN_HOST, hostsFor } from './hosts.js';
 import { HttpSession } from './http.js';
 import { ClientMsgIds } from './ids.js';
@@ -70,7 +70,7 @@ function emptyState(): SessionState {
 
 class WebTransport implements Transport {
   readonly capabilities = WEB_CAPABILITIES;
-  private readonly events: TypedEmitter;
+  private readonly events: TransportEmitter;
   private readonly log: Logger;
   private readonly clock: Clock;
   private core: SessionCore | undefined;
@@ -83,7 +83,7 @@ class WebTransport implements Transport {
   constructor(private readonly options: WebTransportOptions) {
     this.log = (options.log ?? silentLogger()).child({ ns: 'protocol' });
     this.clock = options.clock ?? systemClock;
-    this.events = new TypedEmitter(this.log);
+    this.events = createTransportEmitter(this.log);
   }
 
   get self(): Contact | undefined {

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { Repos, WebhookDeliveriesRepo, WebhookEndpointsRepo } from '../store/index.js';
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { BOT_EVENT_TYPES, type BotEvent, type OutgoingContent, type SendOptions } from '../bot/types.js';
+import { WEBHOOK_EVENT_TYPES } from '../bot/event-vocabulary.js';
+import type { BotEvent, OutgoingContent, SendOptions } from '../bot/types.js';
 import { WEBHOOK_FORMATS, type DeliveryAttempt, type DeliveryStatus, type EndpointSource, type WebhookDelivery, type WebhookEndpoint } from './records.js';
 import { chatIdOfKey, chatKeyOf, matches, webhookBody, webhookIdFor, type OutboxEvent } from './events.js';
 import { createMediaLinks, type MediaLinks } from './media-link.js';
@@ -30,7 +31,7 @@ export class WebhookInputError extends Error {
   }
 }
 
-const EVENT_TYPES = [...BOT_EVENT_TYPES, 'webhook.test'] as const;
+const EVENT_TYPES = [...WEBHOOK_EVENT_TYPES, 'webhook.test'] as const;
 
 const stringList = (max: number) => z.array(z.string().trim().min(1).max(max)).max(200);
 

@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import type { AccountState, BotEvent } from '../../src/bot/types.js';
-import { Composer, definePlugin, PluginRegistry } from '../../src/pipeline/index.js';
+import { PluginRegistry } from '../../src/pipeline/index.js';
+import { Composer, definePlugin } from '../../src/plugin.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { plugin as echo } from '../../plugins/echo/index.js';
-import { contact, FakeTransport } from '../helpers/fake-transport.js';
-import { waitUntil } from '../helpers/conversation.js';
+import { contact, FakeTransport } from '../../src/testing/fake-transport.js';
+import { waitUntil } from '../../src/testing/conversation.js';
 
 const upper = definePlugin({
   name: 'upper',

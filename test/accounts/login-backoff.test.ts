@@ -15,7 +15,7 @@ import { createWebTransport } from '../../src/protocol/index.js';
 import { createIlinkTransport } from '../../src/ilink/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { FakeClock } from '../../src/util/clock.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 import { FAST } from '../helpers/fast.js';
 import { closedPort } from '../helpers/closed-port.js';
 

@@ -12,8 +12,8 @@ import { PluginRegistry } from '../../src/pipeline/index.js';
 import { openStore } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeClock } from '../../src/util/clock.js';
-import { FakeTransport } from '../helpers/fake-transport.js';
-import { waitUntil } from '../helpers/wait.js';
+import { FakeTransport } from '../../src/testing/fake-transport.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 /** A transport whose session restore waits until the test lets it through. */
 class GatedTransport extends FakeTransport {

@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { chromium } from 'playwright-core';
 import { Client, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { captureLog } from '../helpers/log-capture.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const admins = (stack: ServerStack): Promise<number> => stack.store.adminUsers.count();

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 const SHOTS = join('test-output', 'screenshots', 'ilink');

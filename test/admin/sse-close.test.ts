@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { captureLog } from '../helpers/log-capture.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PASSWORD = 'the admin password';

@@ -11,7 +11,7 @@ import { startServer, type RunningServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
 import { chromium } from 'playwright-core';
 import { captureLog } from '../helpers/log-capture.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 import { withRawDb } from '../helpers/raw-db.js';
 
 const TOKEN = 'events-test-token-0123456789';

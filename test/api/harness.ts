@@ -12,7 +12,8 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { createWebTransport } from '../../src/protocol/index.js';
 import { AccountManager } from '../../src/accounts/index.js';
 import type { Bot } from '../../src/bot/index.js';
-import { PluginRegistry, definePlugin } from '../../src/pipeline/index.js';
+import { PluginRegistry } from '../../src/pipeline/index.js';
+import { definePlugin } from '../../src/plugin.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { listen, type Listening } from '../../src/http/listen.js';
@@ -21,7 +22,7 @@ import { createApiMiddleware, type ApiMiddleware, type ApiTokens } from '../../s
 import type { RateLimitOptions } from '../../src/api/index.js';
 import { FAST } from '../helpers/fast.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 export const greeter = definePlugin({
   name: 'greeter',

@@ -9,7 +9,7 @@ import { startHarness, type Harness } from './harness.js';
 import { ScriptedServer, OWNER, userText, confirmed } from '../ilink/helpers/scripted-server.js';
 import { client } from '../ilink/helpers/clients.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 import { ALL_CAPABILITIES, ILINK_CAPABILITIES, type Capability } from '../../src/transport/capabilities.js';
 
 describe('API on an iLink account', () => {

@@ -1,9 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { Composer, definePlugin } from '../../src/pipeline/index.js';
+import { Composer, definePlugin } from '../../src/plugin.js';
 import { plugin as echo } from '../../plugins/echo/index.js';
-import { createConversation, FAKE_ROOM, FAKE_WORLD, type Conversation } from '../helpers/conversation.js';
+import { createConversation, FAKE_ROOM, FAKE_WORLD, type Conversation } from '../../src/testing/conversation.js';
 
 const ping = definePlugin({
   name: 'ping',

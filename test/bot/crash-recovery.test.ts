@@ -7,7 +7,7 @@ import { AccountManager } from '../../src/accounts/account-manager.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { openStore } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
-import { waitUntil } from '../helpers/conversation.js';
+import { waitUntil } from '../../src/testing/conversation.js';
 import { RecordingTransport } from './fixtures/recording-transport.js';
 import { spawnChild } from '../helpers/child.js';
 

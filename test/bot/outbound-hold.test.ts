@@ -14,7 +14,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { TransportError } from '../../src/transport/errors.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/logger.js';
-import { FakeTransport } from '../helpers/fake-transport.js';
+import { FakeTransport } from '../../src/testing/fake-transport.js';
 
 const HOUR = 3_600_000;
 const windowClosed = () => new TransportError('waiting-for-user', 'iLink: reply window closed; the message waits until they write again', -2);

@@ -10,7 +10,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { TransportError } from '../../src/transport/errors.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/logger.js';
-import { FakeTransport } from '../helpers/fake-transport.js';
+import { FakeTransport } from '../../src/testing/fake-transport.js';
 
 describe('OutboundQueue', () => {
   let dir: string;

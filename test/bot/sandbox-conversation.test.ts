@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { createWebTransport } from '../../src/protocol/index.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { Composer, definePlugin } from '../../src/pipeline/index.js';
+import { Composer, definePlugin } from '../../src/plugin.js';
 import { plugin as echo } from '../../plugins/echo/index.js';
-import { createConversation, type Conversation } from '../helpers/conversation.js';
+import { createConversation, type Conversation } from '../../src/testing/conversation.js';
 import type { BotEvent } from '../../src/bot/types.js';
 import { FAST } from '../helpers/fast.js';
 

@@ -14,7 +14,7 @@ import type { FaultKind } from '../../src/sandbox/state.js';
 import { silentLogger } from '../../src/logger.js';
 import { spawnChild } from '../helpers/child.js';
 import { FAST } from '../helpers/fast.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 import { withRawDb } from '../helpers/raw-db.js';
 
 const dirs: string[] = [];

@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AccountManager } from '../../src/accounts/account-manager.js';
-import { PluginRegistry, definePlugin } from '../../src/pipeline/index.js';
+import { PluginRegistry } from '../../src/pipeline/index.js';
+import { definePlugin } from '../../src/plugin.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { ILINK_CAPABILITIES, WEB_CAPABILITIES, type TransportCapabilities } from '../../src/transport/capabilities.js';
-import { FakeTransport, contact } from '../helpers/fake-transport.js';
-import { waitUntil } from '../helpers/wait.js';
+import { FakeTransport, contact } from '../../src/testing/fake-transport.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const gates: (() => void)[] = [];
 const slow = definePlugin({

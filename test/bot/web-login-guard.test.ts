@@ -20,7 +20,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { FAST } from '../helpers/fast.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const RELOGIN_MS = 5000;
 

@@ -7,7 +7,7 @@ import type { IlinkTransport } from '../../src/ilink/index.js';
 import { cipherSize, decodeMediaKey, decryptEcb, encryptEcb, keyFormB } from '../../src/ilink/aes.js';
 import { isTransportError } from '../../src/transport/errors.js';
 import type { Message } from '../../src/transport/model.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const KEY_HEX = '00112233445566778899aabbccddeeff';
 

@@ -20,7 +20,7 @@ import { UnsupportedError } from '../../src/transport/capabilities.js';
 import { loadConfig } from '../../src/config.js';
 import { OWNER, ScriptedServer, userText } from './helpers/scripted-server.js';
 import { client, savedSession } from './helpers/clients.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const SEND = 'ilink/bot/sendmessage';
 const HOUR = 3_600_000;

@@ -5,7 +5,7 @@ import { ScriptedServer } from './helpers/scripted-server.js';
 import { StepClock, client, savedSession, scriptedSuite } from './helpers/clients.js';
 import { memorySeenStore, type IlinkTransport } from '../../src/ilink/index.js';
 import type { Message } from '../../src/transport/model.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const UPDATES = 'ilink/bot/getupdates';
 

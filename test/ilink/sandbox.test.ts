@@ -19,7 +19,7 @@ import { PluginRegistry } from '../../src/pipeline/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import type { Message } from '../../src/transport/model.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const HOUR = 3_600_000;
 const FAST_TUNING = { errorPauseMs: 20, longPauseMs: 50, chunkGapMs: 0, sendRetryMs: 10, pollMarginMs: 1000 };

@@ -6,7 +6,7 @@ import type { IlinkTransport } from '../../src/ilink/index.js';
 import { holdReason } from '../../src/ilink/index.js';
 import { isTransportError, type TransportErrorKind } from '../../src/transport/errors.js';
 import type { TransportEvents } from '../../src/transport/transport.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const SEND = 'ilink/bot/sendmessage';
 const HOUR = 3_600_000;

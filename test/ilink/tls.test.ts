@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { IlinkTransport } from '../../src/ilink/index.js';
 import type { Message } from '../../src/transport/model.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 /** A fetch that sends every *.qq.com request to the sandbox's TLS port, checking the test CA. */
 function sandboxFetch(port: number, ca: string): typeof fetch {

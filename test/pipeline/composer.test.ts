@@ -1,53 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Composer } from '../../src/pipeline/composer.js';
-import { Context } from '../../src/pipeline/context.js';
-import { Directory } from '../../src/bot/directory.js';
-import type { BotHandle, OutgoingContent, SendTarget } from '../../src/bot/types.js';
-import type { Message } from '../../src/transport/model.js';
-import type { Transport } from '../../src/transport/transport.js';
-import { silentLogger } from '../../src/logger.js';
-import { contact, room } from '../helpers/fake-transport.js';
+import { hostState } from '../../src/pipeline/context-host.js';
+import { contextKit } from '../helpers/fake-bot-handle.js';
 
-function setup() {
-  const sends: { to: SendTarget; content: OutgoingContent; source?: string }[] = [];
-  const directory = new Directory();
-  const alice = contact('@alice', 'Alice');
-  directory.load([alice], [room('@@g', 'Family', [alice])]);
-  const bot: BotHandle = {
-    id: 'a1',
-    self: undefined,
-    directory,
-    transport: {} as Transport,
-    send: async (to, content, options) => {
-      sends.push({ to, content, ...(options?.source !== undefined && { source: options.source }) });
-      return { id: 'x', account: 'a1', chatId: 'c', type: content.type, status: 'queued', attempts: 0, createdAt: 0 };
-    },
-    waitFor: async () => {
-      throw new Error('unused');
-    },
-  };
-  const ctx = (m: Partial<Message>): Context =>
-    new Context(
-      {
-        id: '1',
-        type: 'text',
-        chatId: '@alice',
-        senderId: '@alice',
-        toId: '@self',
-        isSelf: false,
-        text: '',
-        mentionsSelf: false,
-        mentions: [],
-        createdAt: 0,
-        ...m,
-      },
-      bot,
-      silentLogger(),
-    );
-  const texts = () => sends.map((s) => (s.content.type === 'text' ? s.content.text : s.content.type));
-  return { ctx, sends, texts };
-}
+const setup = contextKit;
 
 describe('composer.hears(trigger)', () => {
   it('matches strings exactly (trimmed) and RegExps, putting the match on ctx.match', async () => {
@@ -137,31 +94,12 @@ describe('composer.fork(mw)', () => {
     });
     c.use(() => void order.push('next'));
     const x = ctx({});
-    x.errorSink = (e) => errors.push(e);
+    hostState(x).errorSink = (e) => errors.push(e);
     await c.middleware()(x, async () => {});
     assert.deepEqual(order, ['next']);
     release();
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(order, ['next', 'forked']);
     assert.equal((errors[0] as Error).message, 'late failure');
-  });
-});
-
-describe('context.reply(content)', () => {
-  it('answers into the room for group messages and to the sender otherwise, naming the plugin', async () => {
-    const { ctx, sends } = setup();
-    const x = ctx({ chatId: '@@g', roomId: '@@g', senderId: '@alice' });
-    x.plugin = 'demo';
-    await x.reply('hi');
-    await ctx({}).reply({ type: 'text', text: 'private' });
-    assert.deepEqual(sends[0], { to: { id: '@@g' }, content: { type: 'text', text: 'hi' }, source: 'plugin:demo' });
-    assert.deepEqual(sends[1]!.to, { id: '@alice' });
-    assert.equal(x.replied, true);
-    assert.equal(x.senderName, 'Alice');
-    assert.equal(x.room?.topic, 'Family');
-  });
-  it('reply() without a conversation rejects with a clear message', async () => {
-    const { ctx } = setup();
-    await assert.rejects(ctx({ chatId: '' }).reply('x'), /reply\(\) needs a conversation/);
   });
 });

@@ -3,8 +3,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { Composer, definePlugin } from '../../src/pipeline/index.js';
-import { createConversation } from '../helpers/conversation.js';
+import { Composer, definePlugin } from '../../src/plugin.js';
+import { createConversation } from '../../src/testing/conversation.js';
 
 const probe = definePlugin({
   name: 'probe',
@@ -34,7 +34,9 @@ const other = definePlugin({
   description: 'says hi',
   config: z.object({}),
   setup(api) {
-    api.use(new Composer().hears('hi', (ctx) => ctx.reply('hi from other')));
+    const c = new Composer();
+    c.hears('hi', (ctx) => ctx.reply('hi from other'));
+    api.use(c);
   },
 });
 

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Composer, definePlugin, PluginRegistry, ValidationError, type PluginDefinition } from '../../src/pipeline/index.js';
+import { PluginRegistry, ValidationError, type PluginDefinition } from '../../src/pipeline/index.js';
+import { Composer, definePlugin } from '../../src/plugin.js';
 import { ranSteps } from '../../src/pipeline/trace.js';
 import { packageRoot } from '../../src/util/paths.js';
-import { createConversation, type Conversation } from '../helpers/conversation.js';
+import { createConversation, type Conversation } from '../../src/testing/conversation.js';
 
 const thrower = definePlugin({
   name: 'thrower',

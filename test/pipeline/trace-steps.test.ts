@@ -2,7 +2,7 @@
 // not run, and echo (the demo's catch-all) never hides a rule, wherever it sits in the chain.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createConversation, type Conversation } from '../helpers/conversation.js';
+import { createConversation, type Conversation } from '../../src/testing/conversation.js';
 
 const RULE = { pattern: 'opening hours', match: 'contains', replies: [{ text: 'We open at nine.' }] };
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { sandboxClient } from '../ilink/helpers/clients.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { FakeClock } from '../../src/util/clock.js';
-import { createConversation, waitUntil, type Conversation } from '../helpers/conversation.js';
+import { createConversation, waitUntil, type Conversation } from '../../src/testing/conversation.js';
 import { startFakeOpenAi, type FakeOpenAi } from './ai/fake-openai.js';
 
 const MIN = 60_000;

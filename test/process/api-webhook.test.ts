@@ -11,7 +11,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor } from '../../src/testing/wait.js';
 
 const SECRET = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
 const TOKEN = 'tok_process_test_0123456789';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { IlinkControl, SandboxControl } from '../../src/sandbox/index.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor } from '../../src/testing/wait.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 

@@ -9,15 +9,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { SandboxControl } from '../../src/sandbox/index.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const PIPELINE = join(ROOT, 'src', 'pipeline', 'index.js');
+const PLUGIN_ENTRY = join(ROOT, 'src', 'plugin.js');
 
-/** A plugin answering `/ping` with `answer`, importing the pipeline by absolute path (it lives in PLUGIN_DIR). */
+/** A plugin answering `/ping` with `answer`, importing the plugin entry by absolute path (it lives in PLUGIN_DIR). */
 function pluginSource(answer: string): string {
-  return `import { z } from 'zod';
-import { Composer, definePlugin } from ${JSON.stringify(PIPELINE)};
+  return `import { Composer, definePlugin, z } from ${JSON.stringify(PLUGIN_ENTRY)};
 export const plugin = definePlugin({
   name: 'pinger',
   description: 'Answers /ping.',

@@ -12,7 +12,7 @@ import { startServer, type RunningServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { Receiver } from '../webhook/receiver.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const TOKEN = 'tok_ilink_api_test_0123456789';
 

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import Database from 'better-sqlite3';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { closedPort } from '../helpers/closed-port.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 import { Client } from '../admin/helpers/panel-stack.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');

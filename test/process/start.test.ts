@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import Database from 'better-sqlite3';
 import { startSandbox } from '../../src/sandbox/index.js';
-import { waitFor, waitUntil } from '../helpers/wait.js';
+import { waitFor, waitUntil } from '../../src/testing/wait.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 

@@ -7,7 +7,7 @@ import { isTransportError } from '../../src/transport/errors.js';
 import type { Message } from '../../src/transport/model.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { happyRoutes, rawMsg, syncBody, startFakeWechat, type FakeWechat, type Reply, type SeenRequest } from './helpers/fake-wechat.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 let fake: FakeWechat | undefined;
 let transport: Transport | undefined;

@@ -4,7 +4,7 @@ import { createWebTransport } from '../../src/protocol/index.js';
 import type { RoomJoin, RoomLeave } from '../../src/transport/model.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { happyRoutes, json, OK, rawMsg, SELF, startFakeWechat, syncBody, type FakeWechat } from './helpers/fake-wechat.js';
-import { waitUntil as until } from '../helpers/wait.js';
+import { waitUntil as until } from '../../src/testing/wait.js';
 
 let fake: FakeWechat | undefined;
 let transport: Transport | undefined;

@@ -7,7 +7,7 @@ import type { Message } from '../../src/transport/model.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { happyRoutes, json, OK, rawMsg, SELF, startFakeWechat, syncBody, type FakeWechat } from './helpers/fake-wechat.js';
-import { waitUntil as until } from '../helpers/wait.js';
+import { waitUntil as until } from '../../src/testing/wait.js';
 
 let fake: FakeWechat | undefined;
 let transport: Transport | undefined;

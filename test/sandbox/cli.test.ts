@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseSandboxArgs } from '../../src/sandbox/cli.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 describe('sandbox cli: runSandboxCommand(argv)', () => {
   it('parses flags and rejects bad values clearly', () => {

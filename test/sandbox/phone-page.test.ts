@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { RawClient } from './raw-client.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 // The phone page in real Chromium: a tiny raw client plays the bot (login, sync loop, echo
 // replies); the page scans and confirms its QR, sends a message and shows the reply live.

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { RawClient } from './raw-client.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 /** Resolves once the sandbox holds a login poll for `uuid` (the poll reached it and is waiting). */
 async function heldPoll(sb: RunningSandbox, uuid: string): Promise<void> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { RawClient } from './raw-client.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 type Json = Record<string, unknown>;
 type Msg = {

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createWebhookService, type WebhookService, type ReplySender } from '../../src/webhook/index.js';
 import type { BotEvent } from '../../src/bot/types.js';
 import { Receiver } from './receiver.js';
-import { waitUntil as until } from '../helpers/wait.js';
+import { waitUntil as until } from '../../src/testing/wait.js';
 
 const fast = {
   concurrency: 4,

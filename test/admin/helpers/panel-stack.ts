@@ -18,7 +18,7 @@ import { silentLogger, type Logger } from '../../../src/logger.js';
 import { createAdminApp } from '../../../src/admin/index.js';
 import type { AdminHandle, AdminManager } from '../../../src/admin/index.js';
 import { FAST } from '../../helpers/fast.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor } from '../../../src/testing/wait.js';
 
 export interface PanelStack {
   url: string;

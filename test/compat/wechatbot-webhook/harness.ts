@@ -15,7 +15,7 @@ import type { Bot } from '../../../src/bot/index.js';
 import { listen } from '../../../src/http/listen.js';
 import { createCompatApp } from '../../../src/compat/wechatbot-webhook/listener.js';
 import type { CompatAccounts } from '../../../src/compat/wechatbot-webhook/bot-port.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor } from '../../../src/testing/wait.js';
 
 export const TOKEN = 'compat-token-123';
 

@@ -16,7 +16,7 @@ import { openStore, type Store } from '../../../src/store/index.js';
 import { silentLogger } from '../../../src/logger.js';
 import { SEND_WAIT_MS } from '../../../src/compat/wechatbot-webhook/index.js';
 import { compatListener } from './harness.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { waitUntil } from '../../../src/testing/wait.js';
 
 describe('wechatbot-webhook API on an iLink account (sandbox iLink server)', () => {
   let sb: RunningSandbox;

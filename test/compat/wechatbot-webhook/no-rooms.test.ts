@@ -12,9 +12,9 @@ import { PluginRegistry } from '../../../src/pipeline/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { silentLogger } from '../../../src/logger.js';
 import { compatListener } from './harness.js';
-import { FakeTransport, contact } from '../../helpers/fake-transport.js';
+import { FakeTransport, contact } from '../../../src/testing/fake-transport.js';
 import { ILINK_CAPABILITIES } from '../../../src/transport/capabilities.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { waitUntil } from '../../../src/testing/wait.js';
 
 const HELD = (n: number) => `Message accepted; ${n} still queued (reply window, quota or pacing) and sent later, look up task.pending for more detail`;
 

@@ -1,14 +1,18 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { z } from 'zod';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { plugin } from '../../../plugins/admin-commands/index.js';
-import { definePlugin } from '../../../src/pipeline/index.js';
-import { ann, bob, family, self, startPlugin, type Harness } from '../harness.js';
+import { definePlugin, z } from '../../../src/plugin.js';
+import { FakeClock } from '../../../src/util/clock.js';
+import { createConversation, type Conversation, type ConversationOptions } from '../../../src/testing/index.js';
+import { ann, bob, family, WORLD } from '../world.js';
 
-let h: Harness | undefined;
+let chat: Conversation | undefined;
 afterEach(async () => {
-  await h?.close();
-  h = undefined;
+  await chat?.close();
+  chat = undefined;
 });
 
 const echo = definePlugin({
@@ -17,75 +21,76 @@ const echo = definePlugin({
   config: z.object({}),
   setup: (api) => api.use((ctx) => ctx.reply(`echo ${ctx.text}`)),
 });
-const start = (config: unknown) => startPlugin(plugin, config, { also: [{ def: echo, config: {} }] }).then((x) => (h = x));
+const start = async (config: unknown, o: ConversationOptions = {}): Promise<Conversation> =>
+  (chat = await createConversation({ plugins: [plugin, echo], config: { 'admin-commands': config, 'echo-test': {} }, world: WORLD, ...o }));
+
+/** What `from` says, and the replies. */
+const reply = async (c: Conversation, from: string, text: string, room?: string): Promise<string[]> =>
+  (await c.say(text, { from, ...(room !== undefined && { room }) })).replies;
 
 describe('plugin admin-commands', () => {
   it('answers only owners (by remark, stable id or name); others pass through', async () => {
-    const hh = await start({ owners: ['Boss'] });
-    await hh.say(ann, '#help');
-    assert.deepEqual(hh.take(), ['echo #help'], 'not an owner: the command is just a message');
-    await hh.say(bob, '#help');
-    assert.match(hh.take()[0] ?? '', /^#help: this list\n#status/);
-    await hh.host.configure('admin-commands', { owners: ['wxid_ann'] });
-    await hh.say(ann, '#help');
-    assert.equal(hh.take().length, 1);
+    const c = await start({ owners: ['Boss'] });
+    assert.deepEqual(await reply(c, ann.id, '#help'), ['echo #help'], 'not an owner: the command is just a message');
+    assert.match((await reply(c, bob.id, '#help'))[0] ?? '', /^#help: this list\n#status/);
+    await c.configure('admin-commands', { owners: ['wxid_ann'] });
+    assert.equal((await reply(c, ann.id, '#help')).length, 1);
+    assert.doesNotMatch((await reply(c, ann.id, '#help'))[0] ?? '', /^echo/);
   });
 
   it('reports status and plugins', async () => {
-    const hh = await start({ owners: ['Bob'] });
-    await hh.say(bob, '#status');
-    assert.deepEqual(hh.take(), ['Account: Bot (online)\nOnline for 1 h 0 min\nContacts: 4, rooms: 3\nPlugins on: admin-commands, echo-test\nAnswering: yes']);
-    await hh.say(bob, '#plugins');
-    assert.deepEqual(hh.take(), ['on  admin-commands\non  echo-test']);
+    const clock = new FakeClock(Date.UTC(2024, 0, 1, 9, 0));
+    const c = await start({ owners: ['Bob'] }, { clock });
+    await clock.advance(3600_000);
+    assert.deepEqual(await reply(c, bob.id, '#status'), [
+      'Account: Bot (online)\nOnline for 1 h 0 min\nContacts: 4, rooms: 3\nPlugins on: admin-commands, echo-test\nAnswering: yes',
+    ]);
+    assert.deepEqual(await reply(c, bob.id, '#plugins'), ['on  admin-commands\non  echo-test']);
   });
 
   it('switches plugins off and on', async () => {
-    const hh = await start({ owners: ['Bob'] });
-    await hh.say(bob, '#disable echo-test');
-    await hh.say(ann, 'hello');
-    await hh.say(bob, '#disable nope');
-    await hh.say(bob, '#disable admin-commands');
-    await hh.say(bob, '#enable echo-test');
-    await hh.say(ann, 'hello');
-    assert.deepEqual(hh.take(), [
+    const c = await start({ owners: ['Bob'] });
+    const got = [
+      ...(await reply(c, bob.id, '#disable echo-test')),
+      ...(await reply(c, ann.id, 'hello')),
+      ...(await reply(c, bob.id, '#disable nope')),
+      ...(await reply(c, bob.id, '#disable admin-commands')),
+      ...(await reply(c, bob.id, '#enable echo-test')),
+      ...(await reply(c, ann.id, 'hello')),
+    ];
+    assert.deepEqual(got, [
       'echo-test is off.',
       'No plugin named "nope". Try #plugins.',
       'I will not switch myself off; use the panel.',
       'echo-test is on.',
       'echo hello',
     ]);
-    assert.equal((await hh.store.pluginSettings.list('acc1')).find((s) => s.plugin === 'echo-test')?.enabled, true);
+    assert.equal((await c.store.pluginSettings.list(c.bot.id)).find((s) => s.plugin === 'echo-test')?.enabled, true);
   });
 
   it('pauses and resumes answering, and the pause survives a restart', async () => {
-    const hh = await start({ owners: ['Bob'] });
-    await hh.say(bob, '#pause');
-    await hh.say(ann, 'anyone?');
-    assert.deepEqual(hh.take(), ['Paused: I will not answer until #resume.']);
-    const dataDir = hh.dataDir;
-    await hh.host.close();
-    hh.store.close();
-    h = undefined;
-    const again = await startPlugin(plugin, { owners: ['Bob'] }, { dataDir, also: [{ def: echo, config: {} }] });
+    const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-admin-'));
     try {
-      await again.say(ann, 'still there?');
-      await again.say(bob, '#resume');
-      await again.say(ann, 'now?');
-      assert.deepEqual(again.take(), ['Resumed.', 'echo now?']);
+      const c = await start({ owners: ['Bob'] }, { dataDir });
+      assert.deepEqual(await reply(c, bob.id, '#pause'), ['Paused: I will not answer until #resume.']);
+      assert.deepEqual(await reply(c, ann.id, 'anyone?'), []);
+      await c.close();
+      const again = await start({ owners: ['Bob'] }, { dataDir });
+      const got = [...(await reply(again, ann.id, 'still there?')), ...(await reply(again, bob.id, '#resume')), ...(await reply(again, ann.id, 'now?'))];
+      assert.deepEqual(got, ['Resumed.', 'echo now?']);
     } finally {
-      await again.close();
+      await chat?.close();
+      chat = undefined;
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
   it('takes commands typed by the account itself, and in groups only when allowed', async () => {
-    const hh = await start({ owners: ['Bob'] });
-    await hh.say(self, '#plugins', { isSelf: true });
-    assert.equal(hh.take().length, 1, 'own command answered');
-    await hh.say(self, 'just chatting', { isSelf: true });
-    await hh.say(bob, '#help', { room: family });
-    assert.deepEqual(hh.take(), ['echo #help']);
-    await hh.host.configure('admin-commands', { owners: ['Bob'], inGroups: true });
-    await hh.say(bob, '#resume', { room: family });
-    assert.deepEqual(hh.take(), ['Resumed.']);
+    const c = await start({ owners: ['Bob'] });
+    assert.equal((await c.say('#plugins', { self: true })).replies.length, 1, 'own command answered');
+    assert.deepEqual((await c.say('just chatting', { self: true })).replies, []);
+    assert.deepEqual(await reply(c, bob.id, '#help', family.id), ['echo #help']);
+    await c.configure('admin-commands', { owners: ['Bob'], inGroups: true });
+    assert.deepEqual(await reply(c, bob.id, '#resume', family.id), ['Resumed.']);
   });
 });

@@ -3,23 +3,34 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { plugin } from '../../../plugins/auto-reply/index.js';
-import { definePlugin } from '../../../src/pipeline/index.js';
+import { definePlugin, z, type Contact } from '../../../src/plugin.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { ann, bob, family, startPlugin, work, type Harness } from '../harness.js';
+import { createConversation, type Conversation, type ConversationOptions, type SayOptions } from '../../../src/testing/index.js';
+import { ann, bob, family, work, WORLD } from '../world.js';
 
-let h: Harness | undefined;
+let chat: Conversation | undefined;
 afterEach(async () => {
-  await h?.close();
-  h = undefined;
+  await chat?.close();
+  chat = undefined;
 });
+
+const monday10 = (): FakeClock => new FakeClock(Date.UTC(2024, 0, 1, 10, 0)); // Monday 10:00 UTC
+const start = async (config: unknown, o: ConversationOptions = {}): Promise<Conversation> =>
+  (chat = await createConversation({ plugins: [plugin], config: { 'auto-reply': config }, world: WORLD, clock: monday10(), ...o }));
+
+/** Each line said in turn; the replies to all of them, in order. */
+async function talk(c: Conversation, lines: [Contact, string, Omit<SayOptions, 'from'>?][]): Promise<string[]> {
+  const out: string[] = [];
+  for (const [from, text, o] of lines) out.push(...(await c.say(text, { from: from.id, ...o })).replies);
+  return out;
+}
 
 const text = (t: string) => [{ text: t }];
 
 describe('plugin auto-reply', () => {
   it('answers by the first matching rule, highest priority first, with templates', async () => {
-    h = await startPlugin(plugin, {
+    const c = await start({
       timezone: 'UTC',
       rules: [
         { pattern: 'hello', replies: text('hi {sender}') },
@@ -32,15 +43,17 @@ describe('plugin auto-reply', () => {
         { match: 'exact', pattern: 'hello world', replies: text('exact wins'), priority: 9 },
       ],
     });
-    await h.say(ann, 'well hello');
-    await h.say(ann, 'Hello World');
-    await h.say(bob, 'order 42', { room: family });
-    await h.say(ann, 'nothing here');
-    assert.deepEqual(h.take(), ['hi Ann', 'exact wins', 'order 42 (42) noted at 10:00 in "Family"']);
+    const got = await talk(c, [
+      [ann, 'well hello'],
+      [ann, 'Hello World'],
+      [bob, 'order 42', { room: family.id }],
+      [ann, 'nothing here'],
+    ]);
+    assert.deepEqual(got, ['hi Ann', 'exact wins', 'order 42 (42) noted at 10:00 in "Family"']);
   });
 
   it('respects scope: private, groups, chosen chats, mention only', async () => {
-    h = await startPlugin(plugin, {
+    const c = await start({
       rules: [
         { pattern: 'p', match: 'exact', scope: 'private', replies: text('private') },
         { pattern: 'g', match: 'exact', scope: 'groups', replies: text('group') },
@@ -48,21 +61,22 @@ describe('plugin auto-reply', () => {
         { pattern: 'm', match: 'exact', mentionOnly: true, replies: text('you called') },
       ],
     });
-    await h.say(ann, 'p', { room: family });
-    await h.say(ann, 'p');
-    await h.say(ann, 'g');
-    await h.say(ann, 'g', { room: family });
-    await h.say(bob, 'c', { room: work });
-    await h.say(bob, 'c', { room: family });
-    await h.say(bob, 'm', { room: work });
-    await h.say(bob, 'm', { room: work, mention: true });
-    assert.deepEqual(h.take(), ['private', 'group', 'family only', 'you called']);
+    const got = await talk(c, [
+      [ann, 'p', { room: family.id }],
+      [ann, 'p'],
+      [ann, 'g'],
+      [ann, 'g', { room: family.id }],
+      [bob, 'c', { room: work.id }],
+      [bob, 'c', { room: family.id }],
+      [bob, 'm', { room: work.id }],
+      [bob, 'm', { room: work.id, mention: true }],
+    ]);
+    assert.deepEqual(got, ['private', 'group', 'family only', 'you called']);
   });
 
   it('keeps a cooldown per chat and obeys time windows', async () => {
-    const clock = new FakeClock(Date.UTC(2024, 0, 1, 10, 0)); // Monday 10:00 UTC
-    h = await startPlugin(
-      plugin,
+    const clock = monday10();
+    const c = await start(
       {
         timezone: 'UTC',
         rules: [
@@ -77,26 +91,34 @@ describe('plugin auto-reply', () => {
       },
       { clock },
     );
-    await h.say(ann, 'ping');
-    await h.say(ann, 'ping');
-    await h.say(bob, 'ping');
+    const got = await talk(c, [
+      [ann, 'ping'],
+      [ann, 'ping'],
+      [bob, 'ping'],
+    ]);
     await clock.advance(61_000);
-    await h.say(ann, 'ping');
-    await h.say(ann, 'open');
+    got.push(
+      ...(await talk(c, [
+        [ann, 'ping'],
+        [ann, 'open'],
+      ])),
+    );
     await clock.advance(8 * 3600_000); // 18:01
-    await h.say(ann, 'open');
-    assert.deepEqual(h.take(), ['pong', 'pong', 'pong', 'we are open', 'closed now']);
+    got.push(...(await talk(c, [[ann, 'open']])));
+    assert.deepEqual(got, ['pong', 'pong', 'pong', 'we are open', 'closed now']);
   });
 
   it('picks among several replies at random and honours probability', async () => {
-    h = await startPlugin(plugin, {
+    const c = await start({
       rules: [
         { pattern: 'never', replies: text('x'), probability: 0 },
         { pattern: 'dice', replies: [{ text: 'one' }, { text: 'two' }, { text: 'three' }] },
       ],
     });
-    for (let i = 0; i < 30; i++) await h.say(ann, 'dice never');
-    const got = h.take();
+    const got = await talk(
+      c,
+      Array.from({ length: 30 }, () => [ann, 'dice never'] as [Contact, string]),
+    );
     assert.equal(got.length, 30);
     assert.ok(!got.includes('x'), 'probability 0 must never answer');
     assert.deepEqual(new Set(got), new Set(['one', 'two', 'three']));
@@ -106,7 +128,7 @@ describe('plugin auto-reply', () => {
     const dir = mkdtempSync(join(tmpdir(), 'weiroto-media-'));
     writeFileSync(join(dir, 'menu.pdf'), 'PDF');
     try {
-      h = await startPlugin(plugin, {
+      const c = await start({
         mediaDir: dir,
         rules: [
           { pattern: 'menu', replies: [{ type: 'file', source: 'menu.pdf' }] },
@@ -116,13 +138,17 @@ describe('plugin auto-reply', () => {
           },
         ],
       });
-      await h.say(ann, 'menu');
-      await h.say(ann, 'cat');
-      assert.deepEqual(h.take(), ['[file] menu.pdf', '[image] cat.png']);
-      const img = h.sent[1]!.content;
-      assert.ok(img.type === 'image' && img.file.mimeType === 'image/png' && img.file.data.length === 8);
+      assert.deepEqual(
+        await talk(c, [
+          [ann, 'menu'],
+          [ann, 'cat'],
+        ]),
+        ['[file] menu.pdf', '[image] cat.png'],
+      );
+      const img = c.fake!.sent[1]!;
+      assert.deepEqual([img.type, img.mimeType, img.size], ['image', 'image/png', 8]);
       await assert.rejects(
-        h.host.configure('auto-reply', { mediaDir: dir, rules: [{ pattern: 'secret', replies: [{ type: 'file', source: '../etc/passwd' }] }] }),
+        c.configure('auto-reply', { mediaDir: dir, rules: [{ pattern: 'secret', replies: [{ type: 'file', source: '../etc/passwd' }] }] }),
         /rules\.0\.replies\.0\.source: "\.\.\/etc\/passwd" leads out of the media folder/,
         'a path outside the media folder is refused at save',
       );
@@ -139,19 +165,25 @@ describe('plugin auto-reply', () => {
       setup: (api) => api.use((ctx) => ctx.reply(`tail saw ${ctx.text}`)),
     });
     for (const passThrough of [false, true]) {
-      h = await startPlugin(plugin, { passThrough, rules: [{ pattern: 'hi', replies: text('hello') }] }, { also: [{ def: tail, config: {} }] });
-      await h.say(ann, 'hi');
-      await h.say(ann, 'other');
-      assert.deepEqual(h.take(), passThrough ? ['hello', 'tail saw hi', 'tail saw other'] : ['hello', 'tail saw other']);
-      await h.close();
-      h = undefined;
+      const c = (chat = await createConversation({
+        plugins: [plugin, tail],
+        config: { 'auto-reply': { passThrough, rules: [{ pattern: 'hi', replies: text('hello') }] }, tail: {} },
+        world: WORLD,
+      }));
+      const got = await talk(c, [
+        [ann, 'hi'],
+        [ann, 'other'],
+      ]);
+      assert.deepEqual(got, passThrough ? ['hello', 'tail saw hi', 'tail saw other'] : ['hello', 'tail saw other']);
+      await c.close();
+      chat = undefined;
     }
   });
 
   it('rejects invalid rules through the host with clear messages', async () => {
-    h = await startPlugin(plugin, { rules: [] });
+    const c = await start({ rules: [] });
     await assert.rejects(
-      h.host.configure('auto-reply', { rules: [{ pattern: '(', match: 'regex', replies: [{ text: 'x' }] }] }),
+      c.configure('auto-reply', { rules: [{ pattern: '(', match: 'regex', replies: [{ text: 'x' }] }] }),
       /rules\.0\.pattern: invalid regular expression/,
     );
   });

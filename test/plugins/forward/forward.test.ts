@@ -1,89 +1,90 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { plugin } from '../../../plugins/forward/index.js';
-import { ann, bob, cat, family, startPlugin, work, type Harness } from '../harness.js';
+import { createConversation, type Conversation } from '../../../src/testing/index.js';
+import { ann, bob, cat, family, work, WORLD } from '../world.js';
 
-let h: Harness | undefined;
+let chat: Conversation | undefined;
 afterEach(async () => {
-  await h?.close();
-  h = undefined;
+  await chat?.close();
+  chat = undefined;
 });
+const start = async (config: unknown): Promise<Conversation> =>
+  (chat = await createConversation({ plugins: [plugin], config: { forward: config }, world: WORLD }));
+
 const M = '\u2063';
-/** Sent messages as `chat <- text`, marker shown as `~`. */
-const sentTo = (hh: Harness): string[] => hh.sent.map((s) => `${s.chatId} <- ${s.text.replaceAll(M, '~')}`);
+/** Sent messages as `chat <- text`, marker shown as `~`, forwards as `[forward] <their text>`. */
+const sentTo = (c: Conversation): string[] =>
+  c.fake!.sent.map((s) => `${s.to} <- ${s.type === 'forward' ? '[forward] ' : ''}${(s.text ?? '').replaceAll(M, '~')}`);
 
 describe('plugin forward', () => {
   it('relays one to many with a prefix naming room and sender', async () => {
-    h = await startPlugin(plugin, { routes: [{ from: ['Family'], to: ['Work', 'News'] }] });
-    await h.say(ann, 'dinner at 7', { room: family });
-    await h.say(bob, 'not relayed', { room: work });
-    assert.deepEqual(sentTo(h), ['@@work <- ~[Family] Ann: dinner at 7', '@@news <- ~[Family] Ann: dinner at 7']);
+    const c = await start({ routes: [{ from: ['Family'], to: ['Work', 'News'] }] });
+    await c.say('dinner at 7', { from: ann.id, room: family.id });
+    await c.say('not relayed', { from: bob.id, room: work.id });
+    assert.deepEqual(sentTo(c), ['@@work <- ~[Family] Ann: dinner at 7', '@@news <- ~[Family] Ann: dinner at 7']);
   });
 
   it('relays many to one, and private chats by contact name', async () => {
-    h = await startPlugin(plugin, {
-      routes: [{ from: ['Family', 'Work', 'Ann'], to: ['Cat'], prefix: '{sender} in {room}:' }],
-    });
-    await h.say(ann, 'a', { room: family });
-    await h.say(bob, 'b', { room: work });
-    await h.say(ann, 'c');
-    assert.deepEqual(sentTo(h), ['@cat <- ~Ann in Family: a', '@cat <- ~Boss in Work: b', '@cat <- ~Ann in Ann: c']);
+    const c = await start({ routes: [{ from: ['Family', 'Work', 'Ann'], to: ['Cat'], prefix: '{sender} in {room}:' }] });
+    await c.say('a', { from: ann.id, room: family.id });
+    await c.say('b', { from: bob.id, room: work.id });
+    await c.say('c', { from: ann.id });
+    assert.deepEqual(sentTo(c), ['@cat <- ~Ann in Family: a', '@cat <- ~Boss in Work: b', '@cat <- ~Ann in Ann: c']);
   });
 
   it('many to many: each target once, never back to the source', async () => {
-    h = await startPlugin(plugin, {
+    const c = await start({
       routes: [
         { from: ['Family', 'Work'], to: ['Family', 'Work', 'News'], prefix: '' },
         { from: ['Family'], to: ['News'], prefix: '' },
       ],
     });
-    await h.say(ann, 'x', { room: family });
-    assert.deepEqual(sentTo(h), ['@@work <- ~x', '@@news <- ~x']);
+    await c.say('x', { from: ann.id, room: family.id });
+    assert.deepEqual(sentTo(c), ['@@work <- ~x', '@@news <- ~x']);
   });
 
   it('filters by type, keyword and sender', async () => {
-    h = await startPlugin(plugin, {
+    const c = await start({
       routes: [
         { from: ['Family'], to: ['Work'], keywords: ['urgent'], prefix: '' },
         { from: ['Family'], to: ['News'], senders: ['Boss'], types: ['text'], prefix: '' },
       ],
     });
-    await h.say(ann, 'nothing special', { room: family });
-    await h.say(ann, 'URGENT: call me', { room: family });
-    await h.say(bob, 'from the boss', { room: family });
-    await h.say(bob, '[image]', { room: family, type: 'image' });
-    await h.say(ann, '[voice]', { room: family, type: 'voice' });
-    assert.deepEqual(sentTo(h), ['@@work <- ~URGENT: call me', '@@news <- ~from the boss']);
+    await c.say('nothing special', { from: ann.id, room: family.id });
+    await c.say('URGENT: call me', { from: ann.id, room: family.id });
+    await c.say('from the boss', { from: bob.id, room: family.id });
+    await c.say('[image]', { from: bob.id, room: family.id, type: 'image' });
+    await c.say('[voice]', { from: ann.id, room: family.id, type: 'voice' });
+    assert.deepEqual(sentTo(c), ['@@work <- ~URGENT: call me', '@@news <- ~from the boss']);
   });
 
   it('forwards images and files through WeChat, after a prefix line', async () => {
-    h = await startPlugin(plugin, { routes: [{ from: ['Family'], to: ['Cat'] }] });
-    await h.say(ann, '[image]', { room: family, type: 'image' });
-    await h.say(ann, 'report.pdf', { room: family, type: 'file' });
-    assert.deepEqual(sentTo(h), ['@cat <- ~[Family] Ann:', '@cat <- [forward] [image]', '@cat <- ~[Family] Ann:', '@cat <- [forward] report.pdf']);
-    const fwd = h.sent[1]!.content;
-    assert.ok(fwd.type === 'forward' && fwd.message.type === 'image');
+    const c = await start({ routes: [{ from: ['Family'], to: ['Cat'] }] });
+    await c.say('[image]', { from: ann.id, room: family.id, type: 'image' });
+    await c.say('report.pdf', { from: ann.id, room: family.id, type: 'file' });
+    assert.deepEqual(sentTo(c), ['@cat <- ~[Family] Ann:', '@cat <- [forward] [image]', '@cat <- ~[Family] Ann:', '@cat <- [forward] report.pdf']);
   });
 
   it('prevents loops: relayed (marked) texts and own messages are never relayed', async () => {
-    h = await startPlugin(plugin, {
+    const c = await start({
       routes: [
         { from: ['Family'], to: ['Work'] },
         { from: ['Work'], to: ['Family'] },
       ],
     });
-    await h.say(ann, 'hello', { room: family });
-    const relayed = h.sent[0]!.text;
-    assert.equal(sentTo(h).length, 1);
+    await c.say('hello', { from: ann.id, room: family.id });
+    assert.equal(sentTo(c).length, 1);
+    const relayed = c.fake!.sent[0]!.text!;
     // Another bot account in Work echoes our relay back: it carries the marker, so it stops here.
-    await h.say(cat, relayed, { room: work });
-    await h.say(ann, 'from the phone', { room: family, isSelf: true });
-    assert.equal(h.sent.length, 1);
+    await c.say(relayed, { from: cat.id, room: work.id });
+    await c.say('from the phone', { room: family.id, self: true });
+    assert.equal(c.fake!.sent.length, 1);
   });
 
   it('warns and goes on when a target does not exist', async () => {
-    h = await startPlugin(plugin, { routes: [{ from: ['Family'], to: ['Nowhere', 'Work'], prefix: '' }] });
-    await h.say(ann, 'x', { room: family });
-    assert.deepEqual(sentTo(h), ['@@work <- ~x']);
+    const c = await start({ routes: [{ from: ['Family'], to: ['Nowhere', 'Work'], prefix: '' }] });
+    await c.say('x', { from: ann.id, room: family.id });
+    assert.deepEqual(sentTo(c), ['@@work <- ~x']);
   });
 });

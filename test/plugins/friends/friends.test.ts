@@ -2,14 +2,17 @@ import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { plugin } from '../../../plugins/friends/index.js';
 import type { FriendRequest } from '../../../src/transport/model.js';
-import { ann, bob, cat, contact, family, room, self, startPlugin, type Harness } from '../harness.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { contact, createConversation, room, type Conversation, type ConversationOptions } from '../../../src/testing/index.js';
+import { ann, bob, cat, family, self, sentLine, WORLD } from '../world.js';
 
-let h: Harness | undefined;
+let chat: Conversation | undefined;
 afterEach(async () => {
-  await h?.close();
-  h = undefined;
+  await chat?.close();
+  chat = undefined;
 });
+
+const start = async (config: unknown, o: ConversationOptions = {}): Promise<Conversation> =>
+  (chat = await createConversation({ plugins: [plugin], config: { friends: config }, world: WORLD, ...o }));
 
 const request = (name: string, greeting: string): FriendRequest => ({
   contactId: `@${name.toLowerCase()}`,
@@ -23,60 +26,53 @@ const request = (name: string, greeting: string): FriendRequest => ({
 
 describe('plugin friends', () => {
   it('accepts requests whose greeting has a keyword and welcomes them', async () => {
-    h = await startPlugin(plugin, { keywords: ['weiroto', '机器人'], welcome: 'Welcome, {name}!' });
-    h.events.emit('friend-request', request('Dan', 'hi, I found weiroto on GitHub'));
-    h.events.emit('friend-request', request('Eve', 'buy cheap watches'));
-    h.events.emit('friend-request', request('Fay', '我想试试机器人'));
-    await waitUntil(() => h!.sent.length >= 2, 5000, 'two welcomes');
-    await new Promise((r) => setTimeout(r, 20));
+    const c = await start({ keywords: ['weiroto', '机器人'], welcome: 'Welcome, {name}!' });
+    c.fake!.emit('friend-request', request('Dan', 'hi, I found weiroto on GitHub'));
+    c.fake!.emit('friend-request', request('Eve', 'buy cheap watches'));
+    c.fake!.emit('friend-request', request('Fay', '我想试试机器人'));
+    await c.idle();
     assert.deepEqual(
-      h.calls.filter((c) => c.method === 'acceptFriend').map((c) => (c.args[0] as FriendRequest).name),
+      c.fake!.calls.filter((x) => x.method === 'acceptFriend').map((x) => (x.args[0] as FriendRequest).name),
       ['Dan', 'Fay'],
     );
-    assert.deepEqual(
-      h.sent.map((s) => `${s.chatId} <- ${s.text}`),
-      ['@dan <- Welcome, Dan!', '@fay <- Welcome, Fay!'],
-    );
+    assert.deepEqual(c.fake!.sent.map(sentLine), ['@dan <- Welcome, Dan!', '@fay <- Welcome, Fay!']);
   });
 
   it('does nothing when auto-accept is off', async () => {
-    h = await startPlugin(plugin, { autoAccept: false });
-    h.events.emit('friend-request', request('Dan', 'hello'));
-    await new Promise((r) => setTimeout(r, 30));
-    assert.equal(h.calls.length, 0);
+    const c = await start({ autoAccept: false });
+    c.fake!.emit('friend-request', request('Dan', 'hello'));
+    await c.idle();
+    assert.deepEqual(c.fake!.calls, []);
+    assert.deepEqual(c.fake!.sent, []);
   });
 
   it('invites into the least crowded room by keyword and warns on repeats', async () => {
     const big = room('@@big', 'Club A', [self, bob, cat, contact('@x', 'X'), contact('@y', 'Y')]);
     const small = room('@@small', 'Club B', [self, bob]);
-    h = await startPlugin(plugin, { invites: [{ keyword: 'join', rooms: ['Club A', 'Club B'] }] }, { rooms: [big, small] });
-    await h.say(ann, 'please let me join');
+    const c = await start({ invites: [{ keyword: 'join', rooms: ['Club A', 'Club B'] }] }, { world: { ...WORLD, rooms: [...WORLD.rooms, big, small] } });
+    await c.shouldReply('please let me join', 'Invitation to Club B sent.', { from: ann.id });
     assert.deepEqual(
-      h.calls.map((c) => [c.method, ...c.args]),
+      c.fake!.calls.map((x) => [x.method, ...x.args]),
       [['addMembers', '@@small', ['@ann']]],
     );
-    assert.deepEqual(h.take(), ['Invitation to Club B sent.']);
-    await h.say(ann, 'join again');
-    assert.deepEqual(h.take(), ['You are already in Club B.']);
-    assert.equal(h.calls.length, 1, 'no second invitation');
-    await h.say(cat, 'join');
-    assert.deepEqual(h.take(), ['You are already in Club A.'], 'members are told, not invited');
-    await h.say(bob, 'join', { room: family });
-    await h.say(bob, 'hello');
-    assert.deepEqual(h.take(), []);
+    await c.shouldReply('join again', 'You are already in Club B.', { from: ann.id });
+    assert.equal(c.fake!.calls.length, 1, 'no second invitation');
+    await c.shouldReply('join', 'You are already in Club A.', { from: cat.id }); // members are told, not invited
+    await c.shouldNotReply('join', { from: bob.id, room: family.id });
+    await c.shouldNotReply('hello', { from: bob.id });
   });
 
   it('invites right after accepting when the greeting asks', async () => {
-    h = await startPlugin(plugin, {
+    const c = await start({
       welcome: '',
       invites: [{ keyword: 'group', rooms: ['News'], message: '{name}, see you in {room}' }],
     });
-    h.events.emit('friend-request', request('Dan', 'add me to the group'));
-    await waitUntil(() => h!.sent.length >= 1, 5000, 'the welcome');
+    c.fake!.emit('friend-request', request('Dan', 'add me to the group'));
+    await c.idle();
     assert.deepEqual(
-      h.calls.map((c) => c.method),
+      c.fake!.calls.map((x) => x.method),
       ['acceptFriend', 'addMembers'],
     );
-    assert.deepEqual(h.take(), ['Dan, see you in News']);
+    assert.deepEqual(c.fake!.sent.map(sentLine), ['@dan <- Dan, see you in News']);
   });
 });

@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWebTransport } from '../../../src/protocol/index.js';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
-import { createConversation, waitUntil, type Conversation } from '../../helpers/conversation.js';
+import { createConversation, waitUntil, type Conversation } from '../../../src/testing/conversation.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../ai/fake-openai.js';
 import { FAST } from '../../helpers/fast.js';
 

@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, nextFire, occurrences, plugin } from '../../../plugins/schedule/index.js';
 import { FakeClock } from '../../../src/util/clock.js';
-import { startPlugin, type Harness } from '../harness.js';
+import { createConversation, type Conversation } from '../../../src/testing/index.js';
+import { sentLine, WORLD } from '../world.js';
 
 const T = (iso: string): number => Date.parse(iso);
 const MIN = 60_000;
 let dirs: string[] = [];
-let open: Harness[] = [];
+let open: Conversation[] = [];
 afterEach(async () => {
   for (const x of open) await x.close();
   open = [];
@@ -76,67 +77,68 @@ describe('plugin schedule', () => {
       { name: 'once', to: ['Work'], text: 'Meeting now', at: '2024-01-01T12:00' },
     ],
   };
-  async function session(dataDir: string, at: string): Promise<{ h: Harness; clock: FakeClock }> {
+  /** The account (re)started at `at` on the store in `dataDir`, with its own fake clock. */
+  async function session(dataDir: string, at: string): Promise<{ chat: Conversation; clock: FakeClock; advance(ms: number): Promise<string[]> }> {
     const clock = new FakeClock(T(at));
-    const h = await startPlugin(plugin, config, { clock, dataDir });
-    open.push(h);
-    return { h, clock };
+    const chat = await createConversation({ plugins: [plugin], config: { schedule: config }, world: WORLD, clock, dataDir });
+    open.push(chat);
+    let seen = 0;
+    return {
+      chat,
+      clock,
+      /** Move time on, let the sends it caused go out, and return them (`chat <- text`). */
+      async advance(ms) {
+        await clock.advance(ms);
+        await chat.idle();
+        const out = chat.fake!.sent.slice(seen).map(sentLine);
+        seen = chat.fake!.sent.length;
+        return out;
+      },
+    };
   }
-  const stopSession = async (h: Harness): Promise<void> => {
-    await h.close();
-    open = open.filter((x) => x !== h);
+  const stopSession = async (chat: Conversation): Promise<void> => {
+    await chat.close();
+    open = open.filter((x) => x !== chat);
   };
 
   it('sends on time, to every chat, and survives restarts without double sends', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-schedule-'));
     dirs.push(dataDir);
     // Day 1: start before nine, the morning job fires at 09:00, the one-off at 12:00.
-    let { h, clock } = await session(dataDir, '2024-01-01T08:59:00Z');
-    await clock.advance(59_000);
-    assert.deepEqual(h.take(), []);
-    await clock.advance(1000);
-    assert.deepEqual(
-      h.sent.map((s) => `${s.chatId} <- ${s.text}`),
-      ['@@family <- Good morning, it is 2024-01-01 09:00', '@ann <- Good morning, it is 2024-01-01 09:00'],
-    );
-    assert.equal(h.sent[0]!.options.idempotencyKey, `schedule:morning:${T('2024-01-01T09:00:00Z')}:Family`);
-    h.take();
-    await clock.advance(3 * 3600_000);
-    assert.deepEqual(h.take(), ['Meeting now']);
-    await stopSession(h);
+    let s = await session(dataDir, '2024-01-01T08:59:00Z');
+    assert.deepEqual(await s.advance(59_000), []);
+    assert.deepEqual(await s.advance(1000), ['@@family <- Good morning, it is 2024-01-01 09:00', '@ann <- Good morning, it is 2024-01-01 09:00']);
+    const first = (await s.chat.store.outbound.list(s.chat.bot.id, { chatId: '@@family', limit: 5 }))[0];
+    assert.equal(first?.idempotencyKey, `schedule:morning:${T('2024-01-01T09:00:00Z')}:Family`);
+    assert.deepEqual(await s.advance(3 * 3600_000), ['@@work <- Meeting now']);
+    await stopSession(s.chat);
 
     // Restart the same day: nothing already sent goes out again.
-    ({ h, clock } = await session(dataDir, '2024-01-01T12:00:30Z'));
-    await clock.advance(MIN);
-    assert.deepEqual(h.take(), []);
-    await stopSession(h);
+    s = await session(dataDir, '2024-01-01T12:00:30Z');
+    assert.deepEqual(await s.advance(MIN), []);
+    await stopSession(s.chat);
 
     // Down over the next nine o'clock by 5 minutes: sent once, late.
-    ({ h, clock } = await session(dataDir, '2024-01-02T09:05:00Z'));
-    await clock.advance(MIN);
-    assert.deepEqual(h.take(), ['Good morning, it is 2024-01-02 09:00', 'Good morning, it is 2024-01-02 09:00']);
-    await stopSession(h);
+    s = await session(dataDir, '2024-01-02T09:05:00Z');
+    assert.deepEqual(await s.advance(MIN), ['@@family <- Good morning, it is 2024-01-02 09:00', '@ann <- Good morning, it is 2024-01-02 09:00']);
+    await stopSession(s.chat);
 
     // Down for two hours past nine: skipped, and the next day is on time.
-    ({ h, clock } = await session(dataDir, '2024-01-03T11:00:00Z'));
-    await clock.advance(MIN);
-    assert.deepEqual(h.take(), []);
-    await clock.advance(22 * 3600_000);
-    assert.deepEqual(h.take(), ['Good morning, it is 2024-01-04 09:00', 'Good morning, it is 2024-01-04 09:00']);
+    s = await session(dataDir, '2024-01-03T11:00:00Z');
+    assert.deepEqual(await s.advance(MIN), []);
+    assert.deepEqual(await s.advance(22 * 3600_000), ['@@family <- Good morning, it is 2024-01-04 09:00', '@ann <- Good morning, it is 2024-01-04 09:00']);
   });
 
   it('stops its loops when switched off', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-schedule-'));
     dirs.push(dataDir);
-    const { h, clock } = await session(dataDir, '2024-01-01T08:00:00Z');
-    await h.host.disable('schedule');
-    await clock.advance(2 * 3600_000);
-    assert.deepEqual(h.take(), []);
-    await h.host.enable('schedule');
-    await clock.advance(24 * 3600_000);
+    const s = await session(dataDir, '2024-01-01T08:00:00Z');
+    await s.chat.disable('schedule');
+    assert.deepEqual(await s.advance(2 * 3600_000), []);
+    await s.chat.enable('schedule');
     assert.deepEqual(
-      h.take(),
-      ['Meeting now', 'Good morning, it is 2024-01-02 09:00', 'Good morning, it is 2024-01-02 09:00'],
+      await s.advance(24 * 3600_000),
+      ['@@work <- Meeting now', '@@family <- Good morning, it is 2024-01-02 09:00', '@ann <- Good morning, it is 2024-01-02 09:00'],
       'on again: later jobs are sent',
     );
   });

@@ -4,7 +4,7 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../..
 import type { Message } from '../../../src/transport/model.js';
 import type { Transport } from '../../../src/transport/transport.js';
 import { startRecordingProxy, type RecordingProxy } from './proxy.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { waitUntil } from '../../../src/testing/wait.js';
 
 export const FAST: WebTransportOptions = {
   timeouts: { loginPoll: 3000, syncCheck: 2000, sync: 3000, other: 5000, jslogin: 3000 },

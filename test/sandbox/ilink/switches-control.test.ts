@@ -5,7 +5,7 @@ import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js
 import { parseSandboxArgs } from '../../../src/sandbox/cli.js';
 import { ilinkOptionsFrom } from '../../../src/sandbox/ilink/cli-options.js';
 import { api, ecbEncrypt, login, raw, textMsg, type Login, BotSession, type WireMsg } from './raw.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { waitUntil } from '../../../src/testing/wait.js';
 
 describe('iLink sandbox: the remaining switches, the control API guard, flags and env', () => {
   let sb: RunningSandbox;

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import { api, ecbDecrypt, ecbEncrypt, login, raw, textMsg, type Login, BotSession, type WireMsg } from './raw.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { waitUntil } from '../../../src/testing/wait.js';
 
 describe('iLink sandbox: faults, media through the CDN, TLS on the real host names', () => {
   let sb: RunningSandbox;

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import { api, login, textMsg, type Login } from './raw.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { waitUntil } from '../../../src/testing/wait.js';
 
 type Msg = Record<string, unknown> & { item_list: Record<string, unknown>[] };
 

@@ -1,5 +1,4 @@
-/** Bounded collections for the web session's memories; the event emitter lives in src/transport. */
-export { TypedEmitter } from '../transport/emitter.js';
+/** Bounded collections for the web session's memories. */
 
 /** A bounded set that forgets the oldest entries (message-id dedupe). */
 export class BoundedSet {

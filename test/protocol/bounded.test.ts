@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RECENT_MESSAGES, newMemories } from '../../src/protocol/core.js';
-import { BoundedMap, BoundedSet } from '../../src/protocol/emitter.js';
+import { BoundedMap, BoundedSet } from '../../src/protocol/bounded.js';
 import type { Message } from '../../src/transport/model.js';
 
 describe('bounded memories', () => {

@@ -9,21 +9,23 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AccountManager } from '../../src/accounts/account-manager.js';
-import type { AccountRuntime } from '../../src/accounts/account-runtime.js';
-import type { PluginHost } from '../../src/pipeline/plugin-host.js';
-import type { Bot } from '../../src/bot/bot.js';
-import { PluginRegistry, type PluginDefinition } from '../../src/pipeline/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
-import type { DecisionTrace } from '../../src/pipeline/trace.js';
-import type { Transport } from '../../src/transport/transport.js';
-import { silentLogger } from '../../src/logger.js';
+import { AccountManager } from '../accounts/account-manager.js';
+import type { AccountRuntime } from '../accounts/account-runtime.js';
+import type { PluginHost } from '../pipeline/plugin-host.js';
+import type { Bot } from '../bot/bot.js';
+import { PluginRegistry, type PluginDefinition } from '../pipeline/index.js';
+import { openStore, type Store } from '../store/index.js';
+import type { DecisionTrace } from '../pipeline/trace.js';
+import type { Transport } from '../transport/transport.js';
+import type { Contact, MessageType, Room } from '../transport/model.js';
+import type { TransportCapabilities } from '../transport/capabilities.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { silentLogger } from '../logger.js';
 import { contact, FakeTransport, room } from './fake-transport.js';
 import { waitUntil } from './wait.js';
-import type { ConfigDefaults } from '../../src/pipeline/config-defaults.js';
-import type { OutboundPolicy } from '../../src/util/outbound-guard.js';
-import type { Clock } from '../../src/util/clock.js';
-import type { IlinkControl } from '../../src/sandbox/ilink/control-client.js';
+import type { ConfigDefaults } from '../pipeline/config-defaults.js';
+import type { OutboundPolicy } from '../util/outbound-guard.js';
+import type { IlinkControl } from '../sandbox/ilink/control-client.js';
 
 export interface SayOptions {
   /** Sender: fake = contact id; sandbox = nickname or id. Default: the conversation's sender. */
@@ -34,6 +36,8 @@ export interface SayOptions {
   mention?: boolean;
   /** This account wrote it (fake transport only). */
   self?: boolean;
+  /** A message of another type ('image', 'voice' …; fake transport only). Default 'text'. */
+  type?: MessageType;
 }
 
 export interface Said {
@@ -86,12 +90,23 @@ export interface ConversationOptions {
   sandbox?: { sandbox: SandboxLike; createTransport: (accountId: string) => Transport; selfName: string };
   /** Drive an iLink account through the sandbox's iLink server: the owner confirms the QR and writes every message. */
   ilink?: { control: Pick<IlinkControl, 'confirm' | 'sendMessage' | 'sent'>; createTransport: (accountId: string) => Transport };
-  /** The account's clock (plugin timers such as schedule's); default the system clock. */
-  clock?: Clock;
   /** Wait this long for a message to be handled (ms). */
   timeoutMs?: number;
   /** Host values for blank plugin settings (what main.ts passes for AI_*). */
   pluginConfigDefaults?: Record<string, ConfigDefaults>;
+  /**
+   * Plugins switched on with these settings, in this order (after those named in `enable`), saved
+   * before the account starts so each is set up once with them.
+   */
+  config?: Record<string, unknown>;
+  /** The account's clock (a FakeClock moves plugin timers, windows and time-outs). Default: real time. */
+  clock?: Clock;
+  /** Keep the store in this folder (and do not delete it on close): a second conversation on it is a restart. */
+  dataDir?: string;
+  /** The people and groups the fake account knows (default FAKE_WORLD and FAKE_ROOM). */
+  world?: { contacts: Contact[]; rooms: Room[] };
+  /** What the fake transport can do (default: the web protocol's; e.g. ILINK_CAPABILITIES). */
+  capabilities?: TransportCapabilities;
   /** Who plugins' api.http may reach on private addresses (default: anyone, for the local fakes). */
   pluginHttpPolicy?: OutboundPolicy;
 }
@@ -112,15 +127,17 @@ export const FAKE_ROOM = room('@@family', 'Family', [FAKE_WORLD.alice, FAKE_WORL
  *   await chat.close();
  */
 export async function createConversation(options: ConversationOptions = {}): Promise<Conversation> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-chat-'));
-  const store = openStore({ dataDir });
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'weiroto-chat-'));
+  const clock = options.clock ?? systemClock;
+  const store = openStore({ dataDir, now: () => clock.now() });
   const registry = options.plugins ? new PluginRegistry(options.plugins) : await PluginRegistry.load();
   const real = options.sandbox ?? options.ilink;
-  const fake = real ? undefined : new FakeTransport({ contacts: [FAKE_WORLD.alice, FAKE_WORLD.bob], rooms: [FAKE_ROOM] });
+  const world = options.world ?? { contacts: [FAKE_WORLD.alice, FAKE_WORLD.bob], rooms: [FAKE_ROOM] };
+  const fake = real ? undefined : new FakeTransport({ ...world, now: () => clock.now(), ...(options.capabilities && { capabilities: options.capabilities }) });
   const manager = new AccountManager({
     store,
+    clock,
     log: silentLogger(),
-    ...(options.clock && { clock: options.clock }),
     createTransport: real ? real.createTransport : () => fake!,
     pluginRegistry: registry,
     sendPacing: 'off',
@@ -132,7 +149,7 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     // Fakes (model servers, hooks) listen on 127.0.0.1; the guard itself is tested elsewhere.
     pluginHttpPolicy: options.pluginHttpPolicy ?? { allowPrivate: true },
   });
-  const bot = await manager.add('test');
+  const bot = await startAccount(manager, store, options);
   if (options.ilink) {
     await waitUntil(() => !!bot.info().qr, 20_000, 'an iLink QR');
     await options.ilink.control.confirm({});
@@ -207,6 +224,7 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     const f = fake!;
     const start = f.sent.length;
     const m = f.receive({
+      ...(o.type !== undefined && { type: o.type }),
       from: from ?? FAKE_WORLD.alice.id,
       text: o.mention ? `@Bot\u2005${text}` : text,
       ...(o.room !== undefined && { room: o.room }),
@@ -265,9 +283,26 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     async close() {
       await manager.stopAll();
       store.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The conversation's account ('test'): created, or found again in a reused store; `config` saved before it starts. */
+async function startAccount(manager: AccountManager, store: Store, options: ConversationOptions): Promise<Bot> {
+  if (!options.config && !options.dataDir) return manager.add('test');
+  const existing = (await store.accounts.list()).find((a) => a.name === 'test');
+  const id = existing?.id ?? (await store.accounts.create({ name: 'test' })).id;
+  if (options.config) {
+    const config = options.config;
+    const names = [...(options.enable ?? []), ...Object.keys(config).filter((n) => !options.enable?.includes(n))];
+    await store.pluginSettings.saveAll(
+      id,
+      names.map((plugin, order) => ({ plugin, enabled: true, order, config: config[plugin] ?? {} })),
+    );
+  }
+  await manager.start(id);
+  return manager.get(id)!;
 }
 
 export { waitUntil };

@@ -2,24 +2,19 @@
  * An in-memory Transport for unit tests: inject messages and events, record sends, script
  * failures. Logs in at once (or on `scan()`/`confirm()` in QR mode). No network, no timers.
  */
-import type { Contact, Message, Room, SentMessage } from '../../src/transport/model.js';
-import type {
-  FileToSend,
-  SessionSnapshot,
-  StartOptions,
-  Transport,
-  TransportEventName,
-  TransportEvents,
-  TransportListener,
-} from '../../src/transport/transport.js';
-import { TransportError } from '../../src/transport/errors.js';
-import { WEB_CAPABILITIES, type TransportCapabilities } from '../../src/transport/capabilities.js';
+import type { Contact, FriendRequest, Message, Room, SentMessage } from '../transport/model.js';
+import type { FileToSend, SessionSnapshot, StartOptions, Transport, TransportEventName, TransportEvents, TransportListener } from '../transport/transport.js';
+import { TransportError } from '../transport/errors.js';
+import { WEB_CAPABILITIES, type TransportCapabilities } from '../transport/capabilities.js';
 
 export interface FakeSend {
   to: string;
   type: 'text' | 'image' | 'video' | 'file' | 'emoticon' | 'forward';
   text?: string;
   fileName?: string;
+  /** A file's type and size in bytes, as handed to the transport. */
+  mimeType?: string;
+  size?: number;
   id: string;
   at: number;
 }
@@ -236,7 +231,7 @@ export class FakeTransport implements Transport {
     return this.sent;
   }
 
-  private async record(to: string, type: FakeSend['type'], extra: { text?: string; fileName?: string }): Promise<SentMessage> {
+  private async record(to: string, type: FakeSend['type'], extra: Pick<FakeSend, 'text' | 'fileName' | 'mimeType' | 'size'>): Promise<SentMessage> {
     if (!this.online) throw new TransportError('invalid', 'not logged in');
     if (this.sendDelayMs) await new Promise((r) => setTimeout(r, this.sendDelayMs));
     const f = this.failures[0];
@@ -257,13 +252,13 @@ export class FakeTransport implements Transport {
     return this.record(to, 'text', { text });
   }
   sendImage(to: string, file: FileToSend): Promise<SentMessage> {
-    return this.record(to, 'image', { fileName: file.name });
+    return this.record(to, 'image', fileFacts(file));
   }
   sendVideo(to: string, file: FileToSend): Promise<SentMessage> {
-    return this.record(to, 'video', { fileName: file.name });
+    return this.record(to, 'video', fileFacts(file));
   }
   sendFile(to: string, file: FileToSend): Promise<SentMessage> {
-    return this.record(to, 'file', { fileName: file.name });
+    return this.record(to, 'file', fileFacts(file));
   }
   sendEmoticon(to: string, sticker: { md5: string } | FileToSend): Promise<SentMessage> {
     return this.record(to, 'emoticon', 'name' in sticker ? { fileName: sticker.name } : {});
@@ -278,9 +273,17 @@ export class FakeTransport implements Transport {
   async downloadAvatar(): Promise<Buffer> {
     return Buffer.alloc(0);
   }
-  async acceptFriend(): Promise<void> {}
-  async addFriend(): Promise<void> {}
+  /** Contact and room operations called so far (acceptFriend, addMembers …), in order. */
+  readonly calls: { method: string; args: unknown[] }[] = [];
+
+  async acceptFriend(request: FriendRequest): Promise<void> {
+    this.calls.push({ method: 'acceptFriend', args: [request] });
+  }
+  async addFriend(id: string, greeting: string): Promise<void> {
+    this.calls.push({ method: 'addFriend', args: [id, greeting] });
+  }
   async setRemark(id: string, remark: string): Promise<void> {
+    this.calls.push({ method: 'setRemark', args: [id, remark] });
     const c = this.contactsById.get(id);
     if (c) this.contactsById.set(id, { ...c, remark });
   }
@@ -294,9 +297,14 @@ export class FakeTransport implements Transport {
     this.roomsById.set(r.id, r);
     return r;
   }
-  async addMembers(): Promise<void> {}
-  async removeMembers(): Promise<void> {}
+  async addMembers(roomId: string, memberIds: string[]): Promise<void> {
+    this.calls.push({ method: 'addMembers', args: [roomId, memberIds] });
+  }
+  async removeMembers(roomId: string, memberIds: string[]): Promise<void> {
+    this.calls.push({ method: 'removeMembers', args: [roomId, memberIds] });
+  }
   async setTopic(roomId: string, topic: string): Promise<void> {
+    this.calls.push({ method: 'setTopic', args: [roomId, topic] });
     const r = this.roomsById.get(roomId);
     if (r) this.roomsById.set(roomId, { ...r, topic });
   }
@@ -312,4 +320,8 @@ export class FakeTransport implements Transport {
     if (on) this.typing.add(chatId);
     else this.typing.delete(chatId);
   }
+}
+
+function fileFacts(file: FileToSend): Pick<FakeSend, 'fileName' | 'mimeType' | 'size'> {
+  return { fileName: file.name, ...(file.mimeType !== undefined && { mimeType: file.mimeType }), size: file.data.length };
 }
