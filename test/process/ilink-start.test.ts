@@ -4,36 +4,25 @@
 // restart resumes with the sealed token and cursor, without a scan and without answering twice.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { once } from 'node:events';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { startWeiroto, type WeirotoProcess } from '../helpers/weiroto-process.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
 
-const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
-
 const children: ChildProcess[] = [];
 
-function startProcess(env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, 'start'], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  return { child, exited, out: () => stdout, err: () => stderr };
+/** `weiroto start`, remembered so that a failed test can stop it. */
+function startProcess(env: Record<string, string>): WeirotoProcess {
+  const p = startWeiroto(env);
+  children.push(p.child);
+  return p;
 }
 
-type Proc = ReturnType<typeof startProcess>;
-
-async function stop(p: Proc): Promise<void> {
+async function stop(p: WeirotoProcess): Promise<void> {
   p.child.kill('SIGTERM');
   const [code] = await p.exited;
   assert.equal(code, 0, p.err());

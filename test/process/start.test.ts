@@ -2,33 +2,17 @@
 // settings, a real DATA_DIR and a real HTTP port.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { once } from 'node:events';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { startWeiroto } from '../helpers/weiroto-process.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { waitFor, waitUntil } from '../../src/testing/wait.js';
 
-const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
-
-function startProcess(env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, 'start'], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
-
 describe('weiroto start (process)', () => {
   it('prints one clear line and exits non-zero for a bad PORT', async () => {
-    const p = startProcess({ PORT: 'abc', DATA_DIR: mkdtempSync(join(tmpdir(), 'w-')) });
+    const p = startWeiroto({ PORT: 'abc', DATA_DIR: mkdtempSync(join(tmpdir(), 'w-')) });
     const [code] = await p.exited;
     assert.notEqual(code, 0);
     assert.equal(p.err().trim(), 'weiroto: Invalid PORT="abc": expected a port number from 0 to 65535 (0 picks a free port).');
@@ -37,7 +21,7 @@ describe('weiroto start (process)', () => {
   it('prints one clear line and exits non-zero for an unwritable DATA_DIR', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'w-'));
     writeFileSync(join(dir, 'file'), '');
-    const p = startProcess({ PORT: '0', DATA_DIR: join(dir, 'file', 'data') });
+    const p = startWeiroto({ PORT: '0', DATA_DIR: join(dir, 'file', 'data') });
     const [code] = await p.exited;
     assert.notEqual(code, 0);
     const lines = p.err().trim().split('\n');
@@ -48,7 +32,7 @@ describe('weiroto start (process)', () => {
   it('starts, answers /healthz, and stops cleanly on SIGTERM leaving the database consistent', async () => {
     const sandbox = await startSandbox({ holdMs: 300 });
     const dataDir = mkdtempSync(join(tmpdir(), 'w-'));
-    const p = startProcess({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off', WECHAT_ENDPOINT: sandbox.origin });
+    const p = startWeiroto({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off', WECHAT_ENDPOINT: sandbox.origin });
     const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(p.out())?.[1], 20_000, 'the listening line');
     const res = await fetch(url + '/healthz');
     assert.equal(res.status, 200);

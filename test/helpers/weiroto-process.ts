@@ -1,0 +1,22 @@
+/** `weiroto start` as a user runs it: bin/weiroto.js in its own process, its output collected, its exit awaited. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+
+const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
+
+/** Start `weiroto start` with `env` over a minimal environment (PATH, info logs, production). */
+export function startWeiroto(env: Record<string, string>) {
+  const child = spawn(process.execPath, [BIN, 'start'], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+export type WeirotoProcess = ReturnType<typeof startWeiroto>;
