@@ -36,11 +36,13 @@ export function machine(): string {
   return `${n} × ${model}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
+/** a / b, NaN when either client was not run. */
+const ratio = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b > 0 ? a / b : NaN);
+
 /** The issue's targets, as ratios of one run's medians. */
 export function targets(r: CompareResult): Target[] {
   const s = r.summary;
   const w = s.weiroto;
-  const ratio = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b > 0 ? a / b : NaN);
   const t = (name: string, value: number, limit: string, ok: (v: number) => boolean): Target => ({
     name,
     value,
@@ -112,7 +114,6 @@ function worldLine(r: CompareResult): string {
 export function keepAliveTargets(r: CompareResult): Target[] {
   const w = r.summary.weiroto;
   const raw = r.summary.raw;
-  const ratio = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b > 0 ? a / b : NaN);
   const cpu = ratio(w?.cpuMsPerMsg, raw?.cpuMsPerMsg);
   const lat = ratio(w?.latencyMedian, raw?.latencyMedian);
   return [
