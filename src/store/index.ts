@@ -1,8 +1,10 @@
 /**
- * The store: one SQLite file and the repositories over it. Other layers receive the small,
- * asynchronous repository interfaces and the `transaction` port, never the database handle: the
- * handle stays in this folder (an ESLint fence keeps better-sqlite3 and the store's files out of
- * every other layer).
+ * The store: one SQLite file in DATA_DIR, or a PostgreSQL database (DATABASE_URL), and the
+ * repositories over it. The repositories are written once against the port in ./sql (each method a
+ * generator of statements); each engine's driver runs them. Other layers receive the small,
+ * asynchronous repository interfaces and the `transaction` port, never a database handle: handles
+ * stay in this folder (an ESLint fence keeps the drivers and the store's files out of every other
+ * layer).
  */
 import { SecretBox, loadOrCreateSecretKey } from './secret-box.js';
 import { openDatabase, type Db } from './database.js';
@@ -26,7 +28,12 @@ import { createApiTokensRepo, type ApiTokensRepo } from './api-tokens-repo.js';
 import { createIdempotencyRepo, type IdempotencyRepo } from './idempotency-repo.js';
 import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js';
 import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
-import { ConnectionGate, promised } from './gate.js';
+import { ConnectionGate, promised, type Promised } from './gate.js';
+import { bindSteps } from './sql/bind.js';
+import { runSync, sqliteSql } from './sql/sqlite-driver.js';
+import type { Sql, Work } from './sql/work.js';
+import { createPool, inTransaction, postgresSql, runAsync, type PgTarget } from './sql/postgres-driver.js';
+import { migratePostgres } from './sql/postgres-migrate.js';
 import { StoreError } from './errors.js';
 
 export { StoreError };
@@ -93,56 +100,72 @@ export interface Store extends Repos {
   ping(): Promise<boolean>;
   /** Inbound message keys already handled by one account (iLink exactly-once across restarts). */
   seenKeys(account: string): SeenKeysRepo;
-  close(): void;
+  /** Close the connection (SQLite) or the pool (PostgreSQL). */
+  close(): Promise<void>;
 }
 
-/** The synchronous repositories over one connection. */
-function tables(db: Db, box: SecretBox, now: () => number) {
+/** The repositories over one database: written against the port, except those still bound to SQLite's handle. */
+function tables(sql: Sql, db: Db | undefined, box: SecretBox, now: () => number) {
+  const sqliteOnly = <T>(make: (d: Db) => T): T | undefined => (db ? make(db) : undefined);
   return {
-    accounts: createAccountsRepo(db, now),
-    sessions: createSessionsRepo(db, box, now),
-    kv: createKvRepo(db, now),
-    audit: createAuditRepo(db, now),
-    messages: createMessagesRepo(db),
-    directory: createDirectoryRepo(db, now),
-    outbound: createOutboundRepo(db),
-    pluginSettings: createPluginSettingsRepo(db, now),
-    pluginErrors: createPluginErrorsRepo(db),
-    traces: createTracesRepo(db),
-    stats: createStatsRepo(db),
-    settings: createSettingsRepo(db, box),
-    webhookEndpoints: createWebhookEndpointsRepo(db, box),
-    webhookDeliveries: createWebhookDeliveriesRepo(db),
-    eventLog: createEventLogRepo(db),
-    apiTokens: createApiTokensRepo(db, now),
-    idempotency: createIdempotencyRepo(db, now),
-    adminUsers: createAdminUsersRepo(db, now),
-    timeline: createTimelineRepo(db),
+    accounts: createAccountsRepo(sql, now),
+    sessions: createSessionsRepo(sql, box, now),
+    kv: createKvRepo(sql, now),
+    audit: createAuditRepo(sql, now),
+    messages: sqliteOnly((d) => createMessagesRepo(d)),
+    directory: createDirectoryRepo(sql, now),
+    outbound: sqliteOnly((d) => createOutboundRepo(d)),
+    pluginSettings: createPluginSettingsRepo(sql, now),
+    pluginErrors: createPluginErrorsRepo(sql),
+    traces: createTracesRepo(sql),
+    stats: createStatsRepo(sql),
+    settings: createSettingsRepo(sql, box),
+    webhookEndpoints: createWebhookEndpointsRepo(sql, box),
+    webhookDeliveries: createWebhookDeliveriesRepo(sql),
+    eventLog: createEventLogRepo(sql),
+    apiTokens: createApiTokensRepo(sql, now),
+    idempotency: createIdempotencyRepo(sql, now),
+    adminUsers: createAdminUsersRepo(sql, now),
+    timeline: createTimelineRepo(sql),
   };
 }
 
+type Tables = ReturnType<typeof tables>;
+
+/** How one engine runs a repository method (its work), or a synchronous SQLite call. */
+interface Runner {
+  work: <R>(work: Work<R>) => Promise<R>;
+  sync: <R>(call: () => R) => Promise<R>;
+}
+
+const notYet = (name: string) => new StoreError(`${name} is not available on PostgreSQL yet`);
+
 /** The asynchronous view of every table, each call going through `run`. */
-function repos(t: ReturnType<typeof tables>, run: <R>(work: () => R) => Promise<R>): Repos {
+function repos(t: Tables, run: Runner): Repos {
+  const bind = <T>(steps: Parameters<typeof bindSteps<T>>[0]) => bindSteps<T>(steps, run.work);
+  // Not yet written against the port: on PostgreSQL every call is refused with a clear error.
+  const legacy = <T extends object>(name: string, table: T | undefined) =>
+    table ? promised(table, run.sync) : (new Proxy({}, { get: () => () => Promise.reject(notYet(name)) }) as Promised<T>);
   return {
-    accounts: promised(t.accounts, run),
-    sessions: promised(t.sessions, run),
-    kv: promised(t.kv, run) as KvRepo,
-    audit: promised(t.audit, run),
-    messages: promised(t.messages, run),
-    directory: promised(t.directory, run),
-    outbound: promised(t.outbound, run),
-    pluginSettings: promised(t.pluginSettings, run),
-    pluginErrors: promised(t.pluginErrors, run),
-    traces: promised(t.traces, run),
-    stats: promised(t.stats, run),
-    settings: promised(t.settings, run),
-    webhookEndpoints: promised(t.webhookEndpoints, run),
-    webhookDeliveries: promised(t.webhookDeliveries, run),
-    eventLog: promised(t.eventLog, run),
-    apiTokens: promised(t.apiTokens, run),
-    idempotency: promised(t.idempotency, run),
-    adminUsers: promised(t.adminUsers, run),
-    timeline: promised(t.timeline, run),
+    accounts: bind(t.accounts),
+    sessions: bind(t.sessions),
+    kv: bind(t.kv) as KvRepo,
+    audit: bind(t.audit),
+    messages: legacy('messages', t.messages),
+    directory: bind(t.directory),
+    outbound: legacy('outbound', t.outbound),
+    pluginSettings: bind(t.pluginSettings),
+    pluginErrors: bind(t.pluginErrors),
+    traces: bind(t.traces),
+    stats: bind(t.stats),
+    settings: bind(t.settings),
+    webhookEndpoints: bind(t.webhookEndpoints),
+    webhookDeliveries: bind(t.webhookDeliveries),
+    eventLog: bind(t.eventLog),
+    apiTokens: bind(t.apiTokens),
+    idempotency: bind(t.idempotency),
+    adminUsers: bind(t.adminUsers),
+    timeline: bind(t.timeline),
   };
 }
 
@@ -163,15 +186,18 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     throw e;
   }
   const gate = new ConnectionGate();
-  const t = tables(db, box, options.now ?? Date.now);
+  const sql = sqliteSql(db);
+  const t = tables(sql, db, box, options.now ?? Date.now);
+  const atGate: Runner = { work: (work) => gate.run(() => runSync(db, work)), sync: (call) => gate.run(call) };
   const ping = db.prepare('select 1 as ok');
   return {
-    ...repos(t, (work) => gate.run(work)),
+    ...repos(t, atGate),
     box,
     transaction(fn) {
       let open = true;
       // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
-      const tx = repos(t, (work) => (open ? Promise.resolve().then(work) : Promise.reject(new StoreError('transaction: used after it ended'))));
+      const now = <R>(call: () => R): Promise<R> => (open ? Promise.resolve().then(call) : Promise.reject(new StoreError('transaction: used after it ended')));
+      const tx = repos(t, { work: (work) => now(() => runSync(db, work)), sync: now });
       return gate.hold(
         () => db.exec('begin immediate'),
         () => db.exec('commit'),
@@ -182,9 +208,62 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
       );
     },
     ping: () => gate.run(() => ping.get() !== undefined),
-    seenKeys: (account) => promised(createSeenKeysRepo(db, account), (work) => gate.run(work)),
-    close: () => {
+    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), atGate.work),
+    close: async () => {
       if (db.open) db.close();
     },
+  };
+}
+
+/**
+ * Open the store on PostgreSQL: connect, migrate (once across nodes starting together), and check
+ * the database answers. The key comes from `secretKey` (SECRET_KEY, the same on every node); no key
+ * is generated here, since a key on one node's disk would leave the others unable to open sessions.
+ *
+ * @example
+ *   const store = await openPostgresStore({ url: 'postgres://weiroto@db/weiroto', secretKey: process.env.SECRET_KEY! });
+ */
+export async function openPostgresStore(options: { url: string; secretKey: string | undefined; now?: () => number; poolSize?: number }): Promise<Store> {
+  if (!options.secretKey) {
+    throw new StoreError('DATABASE_URL needs SECRET_KEY: every node must seal and open sessions with the same key (64 hex characters).');
+  }
+  const box = new SecretBox(loadOrCreateSecretKey('', options.secretKey));
+  const pool = createPool(options.url, options.poolSize);
+  // A connection that breaks while idle is reported here and replaced by the pool, instead of crashing the process.
+  pool.on('error', () => undefined);
+  try {
+    await migratePostgres(pool);
+  } catch (e) {
+    await pool.end();
+    const why = e instanceof StoreError ? e.message : (e as Error).message;
+    throw new StoreError(`Cannot open the PostgreSQL store: ${why}`);
+  }
+  const sql = postgresSql();
+  const t = tables(sql, undefined, box, options.now ?? Date.now);
+  const anyConnection: PgTarget = { client: pool, pool, depth: -1 };
+  const onPool: Runner = {
+    work: (work) => runAsync(anyConnection, work),
+    sync: () => Promise.reject(new StoreError('a synchronous SQLite call reached the PostgreSQL store')),
+  };
+  let closed: Promise<void> | undefined;
+  return {
+    ...repos(t, onPool),
+    box,
+    transaction: (fn) =>
+      inTransaction(pool, async (target) => {
+        let open = true;
+        const tx = repos(t, {
+          work: (work) => (open ? runAsync(target, work) : Promise.reject(new StoreError('transaction: used after it ended'))),
+          sync: onPool.sync,
+        });
+        return fn(tx).finally(() => (open = false));
+      }),
+    ping: () =>
+      pool.query('select 1 as ok').then(
+        (r) => r.rows.length === 1,
+        () => false,
+      ),
+    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), onPool.work),
+    close: () => (closed ??= pool.end()),
   };
 }

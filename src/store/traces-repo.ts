@@ -3,10 +3,10 @@
  * replied. Written in batches (one transaction per burst) and pruned to the newest rows per account.
  */
 import type { DecisionTrace, TraceStep } from '../pipeline/trace.js';
-import type { Db } from './database.js';
+import { all, atomic, run, type Sql, type Steps } from './sql/work.js';
 import type { Promised } from './gate.js';
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `TracesRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `TracesRepo`. */
 export interface TracesTable {
   insertMany(traces: DecisionTrace[]): void;
   /** Newest first. */
@@ -17,25 +17,31 @@ export interface TracesTable {
 
 export type TracesRepo = Promised<TracesTable>;
 
-export function createTracesRepo(db: Db): TracesTable {
-  const ins = db.prepare('insert into decision_traces (account_id, message_id, chat_id, trace, at) values (?, ?, ?, ?, ?)');
-  const prune = db.prepare(
+export function createTracesRepo(sql: Sql): Steps<TracesTable> {
+  const ins = sql.query('insert into decision_traces (account_id, message_id, chat_id, trace, at) values (?, ?, ?, ?, ?)');
+  const prune = sql.query(
     'delete from decision_traces where account_id = ? and id <= (select id from decision_traces where account_id = ? order by id desc limit 1 offset ?)',
   );
-  const insertMany = db.transaction((traces: DecisionTrace[]) => {
-    for (const t of traces) {
-      ins.run(t.account, t.messageId, t.chatId, JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason, chatName: t.chatName }), t.at);
-    }
-  });
   return {
-    insertMany: (traces) => insertMany(traces),
-    list(account, { limit = 50, messageId } = {}) {
-      const rows = db
-        .prepare(
-          `select account_id, message_id, chat_id, trace, at from decision_traces where account_id = ? ${messageId ? 'and message_id = ?' : ''}
+    *insertMany(traces) {
+      yield* atomic(
+        (function* () {
+          for (const t of traces) {
+            const trace = JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason, chatName: t.chatName });
+            yield* run(ins, t.account, t.messageId, t.chatId, trace, t.at);
+          }
+        })(),
+      );
+    },
+    *list(account, { limit = 50, messageId } = {}) {
+      const query = sql.query(
+        `select account_id, message_id, chat_id, trace, at from decision_traces where account_id = ? ${messageId ? 'and message_id = ?' : ''}
            order by id desc limit ${Math.max(1, Math.min(1000, Math.floor(limit)))}`,
-        )
-        .all(...(messageId ? [account, messageId] : [account])) as { account_id: string; message_id: string; chat_id: string; trace: string; at: number }[];
+      );
+      const rows = yield* all<{ account_id: string; message_id: string; chat_id: string; trace: string; at: number }>(
+        query,
+        ...(messageId ? [account, messageId] : [account]),
+      );
       return rows.map((r) => {
         const t = JSON.parse(r.trace) as { steps: TraceStep[]; replied: boolean; reason?: string; chatName?: string };
         return {
@@ -50,6 +56,8 @@ export function createTracesRepo(db: Db): TracesTable {
         };
       });
     },
-    prune: (account, keep) => void prune.run(account, account, keep),
+    *prune(account, keep) {
+      yield* run(prune, account, account, keep);
+    },
   };
 }

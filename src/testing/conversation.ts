@@ -282,7 +282,7 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     },
     async close() {
       await manager.stopAll();
-      store.close();
+      void store.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

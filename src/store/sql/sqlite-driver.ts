@@ -1,0 +1,49 @@
+/**
+ * The SQLite side of the port: statements are better-sqlite3 prepared statements, and a repository
+ * method runs to its end synchronously, inside one `ConnectionGate` turn (as the repositories did
+ * before the port: no promise per statement on the hot path).
+ */
+import type Database from 'better-sqlite3';
+import type { Op, Query, Sql, Work } from './work.js';
+
+interface SqliteQuery extends Query {
+  readonly statement: Database.Statement;
+}
+
+/** The port over one better-sqlite3 connection. */
+export function sqliteSql(db: Database.Database): Sql {
+  return {
+    dialect: 'sqlite',
+    query(text) {
+      const sql = typeof text === 'string' ? text : text.sqlite;
+      return { text: sql, statement: db.prepare(sql) } satisfies SqliteQuery;
+    },
+  };
+}
+
+/**
+ * Run a repository method to its end, answering each statement at once. An error from a statement
+ * is thrown into the method (so it may catch a constraint violation), as a driver error would be.
+ */
+export function runSync<T>(db: Database.Database, work: Work<T>): T {
+  let step = work.next();
+  while (!step.done) {
+    let answer: unknown;
+    try {
+      answer = answerOp(db, step.value);
+    } catch (e) {
+      step = work.throw(e);
+      continue;
+    }
+    step = work.next(answer);
+  }
+  return step.value;
+}
+
+function answerOp(db: Database.Database, op: Op): unknown {
+  if (op.kind === 'atomic') return db.transaction(() => runSync(db, op.work))();
+  const statement = (op.query as SqliteQuery).statement;
+  if (op.kind === 'get') return statement.get(...op.params);
+  if (op.kind === 'all') return statement.all(...op.params);
+  return statement.run(...op.params).changes;
+}
