@@ -7,7 +7,7 @@
  * layer).
  */
 import { SecretBox, loadOrCreateSecretKey } from './secret-box.js';
-import { openDatabase, type Db } from './database.js';
+import { openDatabase } from './database.js';
 import { createAccountsRepo, type AccountsRepo } from './accounts-repo.js';
 import { createSessionsRepo, type SessionsRepo } from './sessions-repo.js';
 import { createKvRepo, type KvRepo } from './kv-repo.js';
@@ -28,10 +28,10 @@ import { createApiTokensRepo, type ApiTokensRepo } from './api-tokens-repo.js';
 import { createIdempotencyRepo, type IdempotencyRepo } from './idempotency-repo.js';
 import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js';
 import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
-import { ConnectionGate, promised, type Promised } from './gate.js';
+import { ConnectionGate } from './gate.js';
 import { bindSteps } from './sql/bind.js';
 import { runSync, sqliteSql } from './sql/sqlite-driver.js';
-import type { Sql, Work } from './sql/work.js';
+import type { Sql, Steps, Work } from './sql/work.js';
 import { createPool, inTransaction, postgresSql, runAsync, type PgTarget } from './sql/postgres-driver.js';
 import { migratePostgres } from './sql/postgres-migrate.js';
 import { StoreError } from './errors.js';
@@ -104,17 +104,16 @@ export interface Store extends Repos {
   close(): Promise<void>;
 }
 
-/** The repositories over one database: written against the port, except those still bound to SQLite's handle. */
-function tables(sql: Sql, db: Db | undefined, box: SecretBox, now: () => number) {
-  const sqliteOnly = <T>(make: (d: Db) => T): T | undefined => (db ? make(db) : undefined);
+/** The repositories over one database, written once against the port. */
+function tables(sql: Sql, box: SecretBox, now: () => number) {
   return {
     accounts: createAccountsRepo(sql, now),
     sessions: createSessionsRepo(sql, box, now),
     kv: createKvRepo(sql, now),
     audit: createAuditRepo(sql, now),
-    messages: sqliteOnly((d) => createMessagesRepo(d)),
+    messages: createMessagesRepo(sql),
     directory: createDirectoryRepo(sql, now),
-    outbound: sqliteOnly((d) => createOutboundRepo(d)),
+    outbound: createOutboundRepo(sql),
     pluginSettings: createPluginSettingsRepo(sql, now),
     pluginErrors: createPluginErrorsRepo(sql),
     traces: createTracesRepo(sql),
@@ -132,28 +131,17 @@ function tables(sql: Sql, db: Db | undefined, box: SecretBox, now: () => number)
 
 type Tables = ReturnType<typeof tables>;
 
-/** How one engine runs a repository method (its work), or a synchronous SQLite call. */
-interface Runner {
-  work: <R>(work: Work<R>) => Promise<R>;
-  sync: <R>(call: () => R) => Promise<R>;
-}
-
-const notYet = (name: string) => new StoreError(`${name} is not available on PostgreSQL yet`);
-
 /** The asynchronous view of every table, each call going through `run`. */
-function repos(t: Tables, run: Runner): Repos {
-  const bind = <T>(steps: Parameters<typeof bindSteps<T>>[0]) => bindSteps<T>(steps, run.work);
-  // Not yet written against the port: on PostgreSQL every call is refused with a clear error.
-  const legacy = <T extends object>(name: string, table: T | undefined) =>
-    table ? promised(table, run.sync) : (new Proxy({}, { get: () => () => Promise.reject(notYet(name)) }) as Promised<T>);
+function repos(t: Tables, run: <R>(work: Work<R>) => Promise<R>): Repos {
+  const bind = <T>(steps: Steps<T>) => bindSteps<T>(steps, run);
   return {
     accounts: bind(t.accounts),
     sessions: bind(t.sessions),
     kv: bind(t.kv) as KvRepo,
     audit: bind(t.audit),
-    messages: legacy('messages', t.messages),
+    messages: bind(t.messages),
     directory: bind(t.directory),
-    outbound: legacy('outbound', t.outbound),
+    outbound: bind(t.outbound),
     pluginSettings: bind(t.pluginSettings),
     pluginErrors: bind(t.pluginErrors),
     traces: bind(t.traces),
@@ -187,8 +175,8 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
   }
   const gate = new ConnectionGate();
   const sql = sqliteSql(db);
-  const t = tables(sql, db, box, options.now ?? Date.now);
-  const atGate: Runner = { work: (work) => gate.run(() => runSync(db, work)), sync: (call) => gate.run(call) };
+  const t = tables(sql, box, options.now ?? Date.now);
+  const atGate = <R>(work: Work<R>): Promise<R> => gate.run(() => runSync(db, work));
   const ping = db.prepare('select 1 as ok');
   return {
     ...repos(t, atGate),
@@ -196,8 +184,9 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     transaction(fn) {
       let open = true;
       // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
-      const now = <R>(call: () => R): Promise<R> => (open ? Promise.resolve().then(call) : Promise.reject(new StoreError('transaction: used after it ended')));
-      const tx = repos(t, { work: (work) => now(() => runSync(db, work)), sync: now });
+      const tx = repos(t, (work) =>
+        open ? Promise.resolve().then(() => runSync(db, work)) : Promise.reject(new StoreError('transaction: used after it ended')),
+      );
       return gate.hold(
         () => db.exec('begin immediate'),
         () => db.exec('commit'),
@@ -208,7 +197,7 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
       );
     },
     ping: () => gate.run(() => ping.get() !== undefined),
-    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), atGate.work),
+    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), atGate),
     close: async () => {
       if (db.open) db.close();
     },
@@ -239,12 +228,9 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
     throw new StoreError(`Cannot open the PostgreSQL store: ${why}`);
   }
   const sql = postgresSql();
-  const t = tables(sql, undefined, box, options.now ?? Date.now);
+  const t = tables(sql, box, options.now ?? Date.now);
   const anyConnection: PgTarget = { client: pool, pool, depth: -1 };
-  const onPool: Runner = {
-    work: (work) => runAsync(anyConnection, work),
-    sync: () => Promise.reject(new StoreError('a synchronous SQLite call reached the PostgreSQL store')),
-  };
+  const onPool = <R>(work: Work<R>): Promise<R> => runAsync(anyConnection, work);
   let closed: Promise<void> | undefined;
   return {
     ...repos(t, onPool),
@@ -252,10 +238,7 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
     transaction: (fn) =>
       inTransaction(pool, async (target) => {
         let open = true;
-        const tx = repos(t, {
-          work: (work) => (open ? runAsync(target, work) : Promise.reject(new StoreError('transaction: used after it ended'))),
-          sync: onPool.sync,
-        });
+        const tx = repos(t, (work) => (open ? runAsync(target, work) : Promise.reject(new StoreError('transaction: used after it ended'))));
         return fn(tx).finally(() => (open = false));
       }),
     ping: () =>
@@ -263,7 +246,7 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
         (r) => r.rows.length === 1,
         () => false,
       ),
-    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), onPool.work),
+    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), onPool),
     close: () => (closed ??= pool.end()),
   };
 }

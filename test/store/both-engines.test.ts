@@ -164,6 +164,102 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.equal(await store.eventLog.lastSeq(), 1);
     });
 
+    it('messages: inserted once, paged newest first per account and chat, searched by substring in any script and case', async () => {
+      const store = await fresh(kind);
+      const texts = ['Order number 42 shipped', '明天下午三点开会', 'the price is 100%', 'PRICE list', 'nothing here'];
+      for (const [i, text] of texts.entries()) {
+        const m = {
+          id: `m${i}`,
+          type: 'text' as const,
+          chatId: i % 2 ? '@b' : '@a',
+          senderId: '@p',
+          toId: '@me',
+          isSelf: false,
+          text,
+          mentionsSelf: false,
+          mentions: [],
+          createdAt: 1000 + i,
+        };
+        assert.equal(await store.messages.insert('a1', m, i % 2 ? 'Bob' : 'Ann'), true);
+      }
+      assert.equal(
+        await store.messages.insert('a1', {
+          id: 'm0',
+          type: 'text',
+          chatId: '@a',
+          senderId: '@p',
+          toId: '@me',
+          isSelf: false,
+          text: 'x',
+          mentionsSelf: false,
+          mentions: [],
+          createdAt: 1,
+        }),
+        false,
+      );
+      const ids = async (q: Parameters<Store['messages']['list']>[1]) => (await store.messages.list('a1', q)).items.map((m) => m.id);
+      assert.deepEqual(await ids({}), ['m4', 'm3', 'm2', 'm1', 'm0']);
+      assert.deepEqual(await ids({ chatId: '@b' }), ['m3', 'm1']);
+      const first = await store.messages.list('a1', { limit: 2 });
+      assert.deepEqual(await ids({ beforeSeq: first.next!, limit: 2 }), ['m2', 'm1'], 'keyset paging continues below the cursor');
+      assert.deepEqual(await ids({ text: '下午三点' }), ['m1']);
+      assert.deepEqual(await ids({ text: 'price' }), ['m3', 'm2'], 'case-insensitive');
+      assert.deepEqual(await ids({ text: '0%' }), ['m2'], 'LIKE wildcards are plain text');
+      assert.deepEqual(await ids({ text: 'ORDER NUM' }), ['m0']);
+      assert.deepEqual(await ids({ text: 'price', chatId: '@a' }), ['m2']);
+      assert.deepEqual(await store.messages.recentChats('a1', 5), [
+        { chatId: '@a', last: 1004, name: 'Ann' },
+        { chatId: '@b', last: 1003, name: 'Bob' },
+      ]);
+      assert.equal(await store.messages.markRecalled('a1', 'm4'), true);
+      assert.equal((await store.messages.get('a1', 'm4'))?.recalled, true);
+      assert.equal(await store.messages.count('a1'), 5);
+    });
+
+    it('outbound: an idempotency key enqueues once under a race; crash recovery requeues; the echo is found once', async () => {
+      const store = await fresh(kind);
+      const row = (id: string, key?: string) => ({
+        id,
+        account: 'a1',
+        chatId: '@c',
+        type: 'text' as const,
+        text: 'hi',
+        createdAt: 10,
+        ...(key && { idempotencyKey: key }),
+      });
+      const raced = await Promise.all([store.outbound.enqueue(row('o1', 'k')), store.outbound.enqueue(row('o2', 'k'))]);
+      assert.deepEqual(raced.map((r) => r.created).sort(), [false, true]);
+      assert.equal(raced[0].record.id, raced[1].record.id, 'both callers get the one row');
+      const file = await store.outbound.enqueue({ ...row('o3'), type: 'file', file: { name: 'a.bin', data: Buffer.from([0, 1, 255]) } });
+      assert.deepEqual((await store.outbound.payload(file.record.id)).file?.data, Buffer.from([0, 1, 255]), 'bytes round-trip');
+      const first = raced.find((r) => r.created)!.record.id;
+      await store.outbound.markHanded(first, 20, 1);
+      assert.deepEqual(
+        (await store.outbound.recover('a1')).map((r) => r.id),
+        [first, 'o3'],
+        'a row cut off mid-send is queued again, in order',
+      );
+      await store.messages.insert('a1', {
+        id: 'w1',
+        type: 'text',
+        chatId: '@c',
+        senderId: '@me',
+        toId: '@c',
+        isSelf: true,
+        text: 'hi',
+        mentionsSelf: false,
+        mentions: [],
+        createdAt: 25,
+      });
+      const record = (await store.outbound.get(first))!;
+      assert.equal(await store.outbound.findEcho(record, 20), 'w1');
+      await store.outbound.markSent(first, 'w1', 26, 1);
+      await store.outbound.markRetry('o3', { message: 'net' }, 1, true);
+      assert.equal(await store.outbound.findEcho({ ...record, id: 'other' }, 20), undefined, 'an echo claimed by a sent row is not found again');
+      assert.equal(await store.outbound.countSentSince('a1', 0), 1);
+      assert.deepEqual(await store.outbound.pendingByAccount(), [{ account: 'a1', count: 1 }]);
+    });
+
     it('seen keys: remembered once per account, pruned by age', async () => {
       const store = await fresh(kind);
       const keys = store.seenKeys('a1');

@@ -4,7 +4,7 @@
  * before the port: no promise per statement on the hot path).
  */
 import type Database from 'better-sqlite3';
-import type { Op, Query, Sql, Work } from './work.js';
+import type { Op, Query, Sql, Steps, Work } from './work.js';
 
 interface SqliteQuery extends Query {
   readonly statement: Database.Statement;
@@ -46,4 +46,18 @@ function answerOp(db: Database.Database, op: Op): unknown {
   if (op.kind === 'get') return statement.get(...op.params);
   if (op.kind === 'all') return statement.all(...op.params);
   return statement.run(...op.params).changes;
+}
+
+/**
+ * A repository's synchronous view on one SQLite connection, outside any gate (migration copies and
+ * tests that look at one repository alone).
+ *
+ * @example const messages = sqliteTable(db, createMessagesRepo(sqliteSql(db))); messages.count('a1');
+ */
+export function sqliteTable<T>(db: Database.Database, steps: Steps<T>): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(steps as Record<string, unknown>)) {
+    if (typeof method === 'function') out[name] = (...args: unknown[]) => runSync(db, (method as (...a: unknown[]) => Work<unknown>).apply(steps, args));
+  }
+  return out as T;
 }
