@@ -34,6 +34,7 @@ import { runSync, sqliteSql } from './sql/sqlite-driver.js';
 import type { Sql, Steps, Work } from './sql/work.js';
 import { createPool, inTransaction, postgresSql, runAsync, type PgTarget } from './sql/postgres-driver.js';
 import { migratePostgres } from './sql/postgres-migrate.js';
+import { Serial } from './sql/serial.js';
 import { StoreError } from './errors.js';
 
 export { StoreError };
@@ -230,17 +231,22 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
   const sql = postgresSql();
   const t = tables(sql, box, options.now ?? Date.now);
   const anyConnection: PgTarget = { client: pool, pool, depth: -1 };
-  const onPool = <R>(work: Work<R>): Promise<R> => runAsync(anyConnection, work);
+  const serial = new Serial();
+  const onPool = <R>(work: Work<R>): Promise<R> => serial.run(() => runAsync(anyConnection, work));
   let closed: Promise<void> | undefined;
   return {
     ...repos(t, onPool),
     box,
+    // Other calls of this node wait until it ends, as on SQLite; calls through `tx` run at once.
     transaction: (fn) =>
-      inTransaction(pool, async (target) => {
-        let open = true;
-        const tx = repos(t, (work) => (open ? runAsync(target, work) : Promise.reject(new StoreError('transaction: used after it ended'))));
-        return fn(tx).finally(() => (open = false));
-      }),
+      serial.run(() =>
+        inTransaction(pool, async (target) => {
+          let open = true;
+          const tx = repos(t, (work) => (open ? runAsync(target, work) : Promise.reject(new StoreError('transaction: used after it ended'))));
+          return fn(tx).finally(() => (open = false));
+        }),
+      ),
+    // Straight to the pool, not in line: readiness asks whether the database answers, not how busy this node is.
     ping: () =>
       pool.query('select 1 as ok').then(
         (r) => r.rows.length === 1,
@@ -249,4 +255,15 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
     seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), onPool),
     close: () => (closed ??= pool.end()),
   };
+}
+
+/**
+ * The store the configuration asks for: PostgreSQL when `databaseUrl` is set, else SQLite in `dataDir`.
+ *
+ * @example const store = await connectStore({ dataDir: config.dataDir, secretKey: config.secretKey, databaseUrl: config.databaseUrl });
+ */
+export function connectStore(options: { dataDir: string; secretKey: string | undefined; databaseUrl: string | undefined; now?: () => number }): Promise<Store> {
+  const { databaseUrl, ...rest } = options;
+  if (databaseUrl) return openPostgresStore({ url: databaseUrl, secretKey: rest.secretKey, ...(rest.now && { now: rest.now }) });
+  return Promise.resolve().then(() => openStore(rest));
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import type { StartOptions } from '../../src/transport/transport.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
-import { openStore } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { FakeTransport } from '../../src/testing/fake-transport.js';
@@ -32,9 +32,10 @@ class GatedTransport extends FakeTransport {
   }
 }
 
+const dir = mkdtempSync(join(tmpdir(), 'weiroto-waves-'));
+const store = await openTestStore({ dataDir: dir });
+
 describe('AccountManager.startAll: many accounts come up in waves', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'weiroto-waves-'));
-  const store = openStore({ dataDir: dir });
   const registry = new PluginRegistry([]);
   const base = { store, log: silentLogger(), pluginRegistry: registry, sendPacing: 'off' as const, botPlugins: [], autoRelogin: false };
   after(() => {

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { chromium } from 'playwright-core';
 import { captureLog } from '../helpers/log-capture.js';
 import { waitUntil } from '../../src/testing/wait.js';
-import { withRawDb } from '../helpers/raw-db.js';
+import { rawRows } from '../helpers/raw-db.js';
 
 const TOKEN = 'events-test-token-0123456789';
 
@@ -80,11 +80,7 @@ describe('GET /api/v1/events', () => {
     await waitUntil(() => server.manager.list()[0]?.state === 'online', 20_000, 'the account online');
   };
   const stored = (text: string) =>
-    waitUntil(
-      () => withRawDb(dataDir, (db) => !!db.prepare(`select 1 from event_log where body like ?`).get(`%${text}%`)),
-      10_000,
-      `"${text}" in the event log`,
-    );
+    waitUntil(async () => (await rawRows(dataDir, `select 1 from event_log where body like ?`, `%${text}%`)).length > 0, 10_000, `"${text}" in the event log`);
 
   before(async () => {
     sb = await startSandbox({ holdMs: 300, contacts: 6, rooms: 1, roomSize: 3, rateLimits: false, autoScanMs: 20, autoConfirmMs: 20 });

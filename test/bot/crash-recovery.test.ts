@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
-import { openStore } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { waitUntil } from '../../src/testing/conversation.js';
 import { RecordingTransport } from './fixtures/recording-transport.js';
@@ -30,7 +30,7 @@ describe('outbound queue durability (kill -9 mid-burst)', () => {
     assert.ok(beforeRestart.length < N, `killed mid-burst (${beforeRestart.length} of ${N} sent)`);
 
     // Restart on the same data directory: the saved session resumes and the queue drains.
-    const store = openStore({ dataDir: dir });
+    const store = await openTestStore({ dataDir: dir });
     const manager = new AccountManager({
       store,
       log: silentLogger(),

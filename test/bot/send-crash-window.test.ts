@@ -8,14 +8,15 @@ import { join } from 'node:path';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { createWebTransport } from '../../src/protocol/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import type { FaultKind } from '../../src/sandbox/state.js';
 import { silentLogger } from '../../src/logger.js';
 import { spawnChild } from '../helpers/child.js';
 import { FAST } from '../helpers/fast.js';
 import { waitUntil } from '../../src/testing/wait.js';
-import { withRawDb } from '../helpers/raw-db.js';
+import { rawRows } from '../helpers/raw-db.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -23,8 +24,8 @@ after(() => {
 });
 
 /** An AccountManager on the web protocol against the sandbox, unpaced, quick to retry. */
-function accountOn(dataDir: string, sb: RunningSandbox): { store: Store; manager: AccountManager } {
-  const store = openStore({ dataDir });
+async function accountOn(dataDir: string, sb: RunningSandbox): Promise<{ store: Store; manager: AccountManager }> {
+  const store = await openTestStore({ dataDir });
   const manager = new AccountManager({
     store,
     log: silentLogger(),
@@ -61,16 +62,16 @@ async function crashWhileSending(
   const sentTexts = async (): Promise<number> => (await sb.control.sent({})).messages.filter((m) => m.text === text).length;
   const sentBefore = await sentTexts();
 
-  const { store, manager } = accountOn(dataDir, sb);
+  const { store, manager } = await accountOn(dataDir, sb);
   try {
     await manager.startAll();
     const bot = manager.get(manager.list()[0]!.id)!;
-    const row = (): Record<string, unknown> =>
-      withRawDb(dataDir, (db) => db.prepare('select status, wechat_id, handed_at from outbound where text = ?').get(text) as Record<string, unknown>);
-    assert.ok(row().handed_at, 'recorded as handed to WeChat before the call');
-    await waitUntil(() => row().status === 'sent', 20_000, 'the row to be settled after the restart');
+    const row = async (): Promise<Record<string, unknown>> =>
+      (await rawRows<Record<string, unknown>>(dataDir, 'select status, wechat_id, handed_at from outbound where text = ?', text))[0]!;
+    assert.ok((await row()).handed_at, 'recorded as handed to WeChat before the call');
+    await waitUntil(async () => (await row()).status === 'sent', 20_000, 'the row to be settled after the restart');
     await bot.queue.idle();
-    return { sb, sentBefore, sentAfter: await sentTexts(), row: row() };
+    return { sb, sentBefore, sentAfter: await sentTexts(), row: await row() };
   } finally {
     await manager.stopAll();
     store.close();
@@ -104,7 +105,7 @@ describe('a send cut off by kill -9 (crash window between hand-over and answer)'
     const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 6, rooms: 1, roomSize: 3, rateLimits: false });
     const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-lostanswer-'));
     dirs.push(dataDir);
-    const { store, manager } = accountOn(dataDir, sb);
+    const { store, manager } = await accountOn(dataDir, sb);
     try {
       const bot = await manager.add('lost');
       await waitUntil(() => bot.info().state === 'online' && bot.directory.contacts().some((c) => c.kind === 'friend'), 20_000, 'online');

@@ -73,19 +73,25 @@ export function postgresServerUrl(): Promise<string> {
   if (process.env.TEST_PG_URL) return Promise.resolve(process.env.TEST_PG_URL);
   shared ??= startPostgres().then((server) => {
     process.once('exit', () => server.stop());
+    // Child processes this test starts (a weiroto under test, a crash fixture) use the same server.
+    process.env.TEST_PG_URL = server.url;
     return server.url;
   });
   return shared;
 }
 
-/** A new, empty database on the test server; returns its connection string. */
-export async function createTestDatabase(): Promise<string> {
+/**
+ * A database on the test server; returns its connection string. Without a name, a new empty one; with a name, that
+ * one, created on first use (so a test and the child processes it starts can reach the same database by name).
+ */
+export async function createTestDatabase(name = `t_${randomBytes(6).toString('hex')}`): Promise<string> {
   const admin = new URL(await postgresServerUrl());
-  const name = `t_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: admin.href });
   await client.connect();
   try {
     await client.query(`create database ${name}`);
+  } catch (e) {
+    if ((e as { code?: string }).code !== '42P04') throw e; // duplicate_database: it is there already
   } finally {
     await client.end();
   }

@@ -1,9 +1,12 @@
 /**
  * The one way tests open a store, so that one switch runs them on either engine: TEST_STORE=postgres
- * (set by `npm test -- --store postgres`) opens each store in a fresh PostgreSQL database on the test
- * server (test/helpers/postgres.ts); otherwise SQLite in the data folder, as weiroto does by default.
+ * (set by `npm test -- --store postgres`) opens the store of a data folder in a PostgreSQL database
+ * named after that folder, on the test server (test/helpers/postgres.ts); otherwise SQLite in the data
+ * folder, as weiroto does by default. Reopening the same folder reopens the same database (a restart),
+ * in this process or in a child process given the same folder.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import { openPostgresStore, openStore, type Store } from '../../src/store/index.js';
 import { createTestDatabase } from './postgres.js';
 
@@ -12,35 +15,38 @@ export type StoreKind = 'sqlite' | 'postgres';
 /** The engine the switch selects for this run. */
 export const testStoreKind: StoreKind = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
-/** A key for PostgreSQL stores (SQLite ones make their own in the data folder). */
-const testKey = randomBytes(32).toString('hex');
+/** The SECRET_KEY of PostgreSQL test stores (SQLite ones make their own in the data folder). */
+export const TEST_SECRET_KEY = 'c0ffee'.repeat(10) + 'c0ff';
 
 export interface TestStoreOptions {
   dataDir: string;
   /** Default: the switch's engine. */
   kind?: StoreKind;
-  /** Reopen this PostgreSQL database instead of creating one (a restart). */
-  databaseUrl?: string;
   secretKey?: string;
   now?: () => number;
 }
 
-/** A store and where it lives (for a reopen: pass `databaseUrl` back). */
-export interface TestStore {
-  store: Store;
-  kind: StoreKind;
-  databaseUrl?: string;
+/** The PostgreSQL database of a data folder (created on first use). */
+export function databaseUrlFor(dataDir: string): Promise<string> {
+  return createTestDatabase(`d_${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 24)}`);
+}
+
+/**
+ * The environment a weiroto process (or a fixture) under test needs to open the same store as `openTestStore`
+ * would for `dataDir`: nothing more on SQLite; DATABASE_URL and SECRET_KEY on PostgreSQL.
+ */
+export async function storeEnv(dataDir: string): Promise<Record<string, string>> {
+  if (testStoreKind === 'sqlite') return {};
+  return { DATABASE_URL: await databaseUrlFor(dataDir), SECRET_KEY: TEST_SECRET_KEY };
 }
 
 /**
  * @example
- *   const { store } = await openTestStore({ dataDir: dir });
+ *   const store = await openTestStore({ dataDir: dir });
  */
-export async function openTestStore(options: TestStoreOptions): Promise<TestStore> {
+export async function openTestStore(options: TestStoreOptions): Promise<Store> {
   const kind = options.kind ?? testStoreKind;
-  if (kind === 'sqlite')
-    return { kind, store: openStore({ dataDir: options.dataDir, secretKey: options.secretKey, ...(options.now && { now: options.now }) }) };
-  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
-  const store = await openPostgresStore({ url: databaseUrl, secretKey: options.secretKey ?? testKey, ...(options.now && { now: options.now }) });
-  return { kind, store, databaseUrl };
+  const now = options.now && { now: options.now };
+  if (kind === 'sqlite') return openStore({ dataDir: options.dataDir, secretKey: options.secretKey, ...now });
+  return openPostgresStore({ url: await databaseUrlFor(options.dataDir), secretKey: options.secretKey ?? TEST_SECRET_KEY, ...now });
 }

@@ -1,6 +1,6 @@
 // The repositories written once against the port, run on both engines: SQLite in a data folder and a
 // real PostgreSQL server (test/helpers/postgres.ts). Each case opens a fresh store per engine; the
-// races that SQLite's single connection settles by itself are raced here through separate calls.
+// races are raced between several stores over one database (nodes on PostgreSQL, connections on SQLite).
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,9 +19,16 @@ after(async () => {
 });
 
 async function fresh(kind: StoreKind, now?: () => number): Promise<Store> {
-  const { store } = await openTestStore({ dataDir: mkdtempSync(join(root, 's-')), kind, ...(now && { now }) });
-  opened.push(store);
-  return store;
+  return (await nodes(kind, 1, now))[0]!;
+}
+
+/** `n` stores over one database, as `n` nodes (or processes) open it: each node runs its own calls in order, so races are between nodes. */
+async function nodes(kind: StoreKind, n: number, now?: () => number): Promise<Store[]> {
+  const dataDir = mkdtempSync(join(root, 's-'));
+  const stores: Store[] = [];
+  for (let i = 0; i < n; i++) stores.push(await openTestStore({ dataDir, kind, ...(now && { now }) }));
+  opened.push(...stores);
+  return stores;
 }
 
 for (const kind of ['sqlite', 'postgres'] as const) {
@@ -87,8 +94,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     it('Idempotency-Key: of five racing claims exactly one is new', async () => {
-      const store = await fresh(kind);
-      const answers = await Promise.all(Array.from({ length: 5 }, () => store.idempotency.begin('tok', 'same', 'h')));
+      const racers = await nodes(kind, 5);
+      const store = racers[0]!;
+      const answers = await Promise.all(racers.map((node) => node.idempotency.begin('tok', 'same', 'h')));
       assert.deepEqual(answers.map((a) => a.kind).sort(), ['new', 'running', 'running', 'running', 'running']);
       await store.idempotency.finish('tok', 'same', { status: 202, body: { id: 'x' } });
       assert.deepEqual(await store.idempotency.begin('tok', 'same', 'h'), { kind: 'replay', answer: { status: 202, body: { id: 'x' } } });
@@ -96,8 +104,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     it('the first admin: of three racing setups exactly one wins; names compare without case', async () => {
-      const store = await fresh(kind);
-      const made = await Promise.all(['ann', 'bob', 'cid'].map((username) => store.adminUsers.createFirst({ username, passwordHash: 'h', role: 'admin' })));
+      const racers = await nodes(kind, 3);
+      const store = racers[0]!;
+      const made = await Promise.all(
+        ['ann', 'bob', 'cid'].map((username, i) => racers[i]!.adminUsers.createFirst({ username, passwordHash: 'h', role: 'admin' })),
+      );
       assert.equal(made.filter(Boolean).length, 1);
       const winner = made.find(Boolean)!;
       assert.equal((await store.adminUsers.byName(winner.username.toUpperCase()))?.user.id, winner.id);
@@ -107,17 +118,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     it('API tokens verify and revoke; ensureToken twice keeps one row', async () => {
-      const store = await fresh(kind);
+      const [store, other] = (await nodes(kind, 2)) as [Store, Store];
       const { token, record } = await store.apiTokens.create('ci');
       assert.equal((await store.apiTokens.verify(token))?.id, record.id);
-      const ensured = await Promise.all([store.apiTokens.ensureToken('wrt_fixed'), store.apiTokens.ensureToken('wrt_fixed')]);
+      const ensured = await Promise.all([store.apiTokens.ensureToken('wrt_fixed'), other.apiTokens.ensureToken('wrt_fixed')]);
       assert.equal(ensured[0].id, ensured[1].id);
       assert.equal(await store.apiTokens.revoke(record.id), true);
       assert.equal(await store.apiTokens.verify(token), undefined);
     });
 
     it('webhooks: sealed secrets rotate with overlap; a delivery is inserted once, claimed once, queued per chat', async () => {
-      const store = await fresh(kind);
+      const [store, other] = (await nodes(kind, 2)) as [Store, Store];
       const endpoint = {
         id: 'ep',
         url: 'http://127.0.0.1:9/h',
@@ -148,13 +159,13 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const first = (await store.webhookDeliveries.insert(row('m1', 'c1')))!;
       assert.equal(await store.webhookDeliveries.insert(row('m1', 'c1')), undefined);
       await store.webhookDeliveries.insert(row('m2', 'c1'));
-      const other = (await store.webhookDeliveries.insert(row('m3', 'c2')))!;
+      const otherChat = (await store.webhookDeliveries.insert(row('m3', 'c2')))!;
       assert.deepEqual(
         (await store.webhookDeliveries.pendingHeads(10)).map((d) => d.id),
-        [first, other],
+        [first, otherChat],
         'one head per chat',
       );
-      const claims = await Promise.all([store.webhookDeliveries.claim([first], 2), store.webhookDeliveries.claim([first], 2)]);
+      const claims = await Promise.all([store.webhookDeliveries.claim([first], 2), other.webhookDeliveries.claim([first], 2)]);
       assert.deepEqual(claims.flat(), [first], 'claimed once');
       await store.webhookDeliveries.recordAttempt({ deliveryId: first, at: 3, statusCode: 200, durationMs: 4 });
       await store.webhookDeliveries.markDelivered(first, 200, 3);
@@ -217,7 +228,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     });
 
     it('outbound: an idempotency key enqueues once under a race; crash recovery requeues; the echo is found once', async () => {
-      const store = await fresh(kind);
+      const [store, other] = (await nodes(kind, 2)) as [Store, Store];
       const row = (id: string, key?: string) => ({
         id,
         account: 'a1',
@@ -227,7 +238,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         createdAt: 10,
         ...(key && { idempotencyKey: key }),
       });
-      const raced = await Promise.all([store.outbound.enqueue(row('o1', 'k')), store.outbound.enqueue(row('o2', 'k'))]);
+      const raced = await Promise.all([store.outbound.enqueue(row('o1', 'k')), other.outbound.enqueue(row('o2', 'k'))]);
       assert.deepEqual(raced.map((r) => r.created).sort(), [false, true]);
       assert.equal(raced[0].record.id, raced[1].record.id, 'both callers get the one row');
       const file = await store.outbound.enqueue({ ...row('o3'), type: 'file', file: { name: 'a.bin', data: Buffer.from([0, 1, 255]) } });

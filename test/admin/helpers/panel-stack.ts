@@ -10,7 +10,8 @@ import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js
 import { AccountManager } from '../../../src/accounts/index.js';
 import { PluginRegistry } from '../../../src/pipeline/index.js';
 import { createWebhookService, type WebhookService } from '../../../src/webhook/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
+import { openTestStore } from '../../helpers/store.js';
 import { listen, type Listening } from '../../../src/http/listen.js';
 import { startServer, type RunningServer } from '../../../src/main.js';
 import { loadConfig } from '../../../src/config.js';
@@ -76,7 +77,7 @@ export async function startPanelStack(options: { adminPassword?: string; sandbox
   const log = silentLogger();
   const sb = await startSandbox({ holdMs: 300, contacts: 8, rooms: 2, roomSize: 4, ...options.sandbox });
   const dir = mkdtempSync(join(tmpdir(), 'weiroto-admin-'));
-  const store = openStore({ dataDir: dir });
+  const store = await openTestStore({ dataDir: dir });
   const registry = await PluginRegistry.load();
   const webhooks = await createWebhookService({
     store,
@@ -190,7 +191,7 @@ export async function bareAdminApp(
   deps: Partial<Parameters<typeof createAdminApp>[0]> = {},
 ): Promise<{ app: ReturnType<typeof createAdminApp>; store: Store; close(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'weiroto-bare-admin-'));
-  const store = openStore({ dataDir: dir });
+  const store = await openTestStore({ dataDir: dir });
   const manager: AdminManager = {
     list: () => [],
     get: () => undefined,
