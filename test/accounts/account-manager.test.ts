@@ -195,7 +195,8 @@ describe('AccountManager: login ladder, sessions and events', () => {
     created[0]!.confirm();
     await waitUntil(() => bot.info().state === 'online');
     assert.deepEqual(await store.sessions.load(bot.id), { fake: true, self: '@self' });
-    assert.equal((await store.accounts.get(bot.id))!.selfName, 'Bot');
+    // Stored as the login completes (at once on SQLite, a round trip later on PostgreSQL).
+    await waitUntil(async () => (await store.accounts.get(bot.id))?.selfName === 'Bot', 5000, 'the self name stored');
     assert.ok(writerEvents.includes('account.login'));
 
     // stopAll finishes the in-flight reply and keeps the session for the next start.
@@ -239,13 +240,14 @@ describe('AccountManager: login ladder, sessions and events', () => {
     await clock.advance(1000);
     await waitUntil(() => created.length === before + 1);
     const t3 = created.at(-1)!;
+    await waitUntil(() => t3.startCalls.length > 0, 5000, 'the new transport started (after reading the saved session)');
     // Saved session first (the transport then walks push login → QR).
     assert.deepEqual(t3.startCalls[0]!.session, { fake: true, self: '@self' });
     await waitUntil(() => bot2.info().state === 'online');
 
     // Logged out on the phone: the session is forgotten.
     t3.kick('phone-logout', 1100);
-    assert.equal(await store.sessions.load(bot.id), undefined);
+    await waitUntil(async () => (await store.sessions.load(bot.id)) === undefined, 5000, 'the session forgotten');
     await m2.stopAll();
     store.close();
   });

@@ -55,8 +55,8 @@ describe('AccountManager.startAll: many accounts come up in waves', () => {
     const clock = new FakeClock(Date.now());
     const m = new AccountManager({ ...base, clock, loginConcurrency: 3, startJitterMs: 1000, createTransport: () => new GatedTransport() });
     await m.startAll();
-    // The first wave is launched before startAll returns; the other four wait for a free slot.
-    assert.equal(GatedTransport.inFlight, 3);
+    // The first wave is launched (its stored sessions read, then each transport started); the other four wait for a free slot.
+    await waitUntil(() => GatedTransport.inFlight === 3, 5000, 'the first wave started');
     const states = (): string[] => ids.map((id) => m.get(id)!.info().state);
     assert.equal(states().filter((s) => s === 'stopped').length, 4);
 
@@ -87,7 +87,7 @@ describe('AccountManager.startAll: many accounts come up in waves', () => {
     const ids = (await store.accounts.list()).map((a) => a.id);
     const m = new AccountManager({ ...base, loginConcurrency: 2, startJitterMs: 0, createTransport: () => new GatedTransport() });
     await m.startAll();
-    assert.equal(GatedTransport.inFlight, 2);
+    await waitUntil(() => GatedTransport.inFlight === 2, 5000, 'the first wave started');
     const stopping = m.stopAll();
     for (const release of GatedTransport.gates.splice(0)) release();
     await stopping;

@@ -19,6 +19,7 @@ import { silentLogger } from '../../src/logger.js';
 import { SandboxControl } from '../../src/sandbox/index.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { eventually } from './helpers/panel-stack.js';
+import { withStoreEnv } from '../helpers/store.js';
 
 const SHOTS = join('test-output', 'screenshots', 'first-hour');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -62,7 +63,9 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     dir = mkdtempSync(join(tmpdir(), 'weiroto-first-hour-'));
     // As `npm run demo` reads its .env: a fresh data folder, ports from the OS, and the local model
     // server the operator allows (a private address is refused unless named).
-    const config = loadConfig({ PORT: '0', SANDBOX_PORT: '0', DATA_DIR: dir, ALLOW_PRIVATE_ORIGINS: new URL(stub.baseUrl).origin }, { envFile: false });
+    const config = loadConfig(await withStoreEnv({ PORT: '0', SANDBOX_PORT: '0', DATA_DIR: dir, ALLOW_PRIVATE_ORIGINS: new URL(stub.baseUrl).origin }), {
+      envFile: false,
+    });
     server = await startServer({ config, log: silentLogger(), demo: true });
     phoneUrl = `${server.sandbox!.origin}/sandbox`;
     control = new SandboxControl(server.sandbox!.origin);

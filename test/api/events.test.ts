@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core';
 import { captureLog } from '../helpers/log-capture.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { rawRows } from '../helpers/raw-db.js';
+import { withStoreEnv } from '../helpers/store.js';
 
 const TOKEN = 'events-test-token-0123456789';
 
@@ -73,7 +74,7 @@ describe('GET /api/v1/events', () => {
 
   const start = async () => {
     const config = loadConfig(
-      { PORT: '0', DATA_DIR: dataDir, BOT_PLUGINS: '', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_TOKEN: TOKEN },
+      await withStoreEnv({ PORT: '0', DATA_DIR: dataDir, BOT_PLUGINS: '', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_TOKEN: TOKEN }),
       { envFile: false },
     );
     server = await startServer({ config, log: logged.log });

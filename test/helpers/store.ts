@@ -50,3 +50,13 @@ export async function openTestStore(options: TestStoreOptions): Promise<Store> {
   if (kind === 'sqlite') return openStore({ dataDir: options.dataDir, secretKey: options.secretKey, ...now });
   return openPostgresStore({ url: await databaseUrlFor(options.dataDir), secretKey: options.secretKey ?? TEST_SECRET_KEY, ...now });
 }
+
+/**
+ * A test's settings for a weiroto it starts in this process (`loadConfig` + `startServer`), with the store the switch
+ * selects for its DATA_DIR.
+ *
+ * @example const config = loadConfig(await withStoreEnv({ PORT: '0', DATA_DIR: dir }), { envFile: false });
+ */
+export async function withStoreEnv<E extends Record<string, string>>(env: E): Promise<E> {
+  return env.DATA_DIR === undefined ? env : { ...env, ...(await storeEnv(env.DATA_DIR)) };
+}

@@ -14,7 +14,7 @@ import type { OutboundRecord } from '../../src/bot/types.js';
 import type { Message } from '../../src/transport/model.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import type { Store } from '../../src/store/index.js';
-import { openTestStore } from '../helpers/store.js';
+import { openTestStore, withStoreEnv } from '../helpers/store.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { UnsupportedError } from '../../src/transport/capabilities.js';
@@ -132,7 +132,7 @@ describe('iLink outbox: waiting for the user', () => {
   it('a message held longer than OUTBOX_HOLD_HOURS fails with the reason; the next user message sends nothing stale', async () => {
     await fresh();
     await manager.stopAll();
-    const config = loadConfig({ OUTBOX_HOLD_HOURS: '3' }, { envFile: false });
+    const config = loadConfig(await withStoreEnv({ OUTBOX_HOLD_HOURS: '3' }), { envFile: false });
     await startAccount(config.outboxHoldMs);
     await userWrites('hi');
     await clock.advance(25 * HOUR);
