@@ -57,6 +57,8 @@ export interface Child {
   exited: Promise<NodeJS.Signals | null>;
   readonly exitCode: number | null;
   kill(signal: NodeJS.Signals): void;
+  /** Resolve once its stdout includes `text`; fails if it exits first (`untilOutput`, no bound of its own). */
+  printed(text: string): Promise<void>;
 }
 
 /** Run `script` (a path from the package root) with tsx and `args`. */
@@ -74,5 +76,6 @@ export function spawnChild(script: string, args: string[]): Child {
       return child.exitCode;
     },
     kill: (signal) => void child.kill(signal),
+    printed: (text) => untilOutput(child, () => out.includes(text), `"${text}" in its output (stderr: ${err})`).then(() => undefined),
   };
 }
