@@ -125,7 +125,7 @@ async function chainOnly(): Promise<number> {
   const us = ((performance.now() - t0) * 1000) / N;
   if (sends !== N) throw new Error(`expected ${N} echo replies, got ${sends}`);
   await host.close();
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
   return us;
 }
@@ -151,7 +151,7 @@ async function wholeBot(): Promise<{ us: number; perSec: number }> {
   const ms = performance.now() - t0;
   if (fake.sent.length !== N) throw new Error(`expected ${N} sends, got ${fake.sent.length}`);
   await manager.stopAll();
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
   return { us: (ms * 1000) / N, perSec: Math.round(N / (ms / 1000)) };
 }
