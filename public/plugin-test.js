@@ -35,7 +35,7 @@
       })
       .then(function (r) {
         if (r.ok) show('ok', out.dataset.okLabel + ' (' + r.ms + ' ms)', r.answer);
-        else show('failed', out.dataset.failLabel + ' (' + r.ms + ' ms)', r.error);
+        else show('failed', out.dataset.failLabel + ' (' + r.ms + ' ms)', r.said || r.error);
       })
       .catch(function (err) {
         show('failed', out.dataset.failLabel, err.message);
