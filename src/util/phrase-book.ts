@@ -17,6 +17,17 @@ export const PHRASES = {
   'config.unknown-setting': { en: 'unknown setting "{key}"', zh: '没有名为“{key}”的设置' },
   'config.unknown-setting-near': { en: 'unknown setting "{key}" (did you mean "{near}"?)', zh: '没有名为“{key}”的设置（是不是“{near}”？）' },
 
+  // The AI plugin's endpoint, checked against the deployment's (src/pipeline/config-defaults.ts).
+  'config.bad-url': { en: '{problem}', zh: '网址无效（{problem}）' },
+  'config.ai-key-elsewhere': {
+    en: "baseUrl {url} is not AI_BASE_URL: the deployment's AI_API_KEY is only sent to AI_BASE_URL. Give this account its own apiKey, or leave baseUrl empty.",
+    zh: '接口地址 {url} 不是 AI_BASE_URL：部署的 AI_API_KEY 只发给 AI_BASE_URL。请给这个账号填自己的 API 密钥，或把接口地址留空。',
+  },
+  'config.private-url': {
+    en: '{problem} Local model servers are allowed through AI_BASE_URL or ALLOW_PRIVATE_ORIGINS.',
+    zh: '内网或本机地址已被拒绝（{problem}）。本地模型服务可通过 AI_BASE_URL 或 ALLOW_PRIVATE_ORIGINS 放行。',
+  },
+
   // zod's own checks, by issue code (and origin), for settings of any plugin.
   'schema.required': { en: 'must not be empty', zh: '不能为空' },
   'schema.invalid_type': { en: 'expected {expected}', zh: '类型不对（应为 {expected}）' },
