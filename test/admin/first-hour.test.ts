@@ -61,7 +61,7 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
   async function userData(): Promise<string[]> {
     const bot = server.manager.get(account)!;
     const contacts = bot.directory.contacts().flatMap((c) => [c.name, c.remark ?? '', c.alias ?? '']);
-    const rooms = bot.directory.rooms().flatMap((r) => [r.topic, ...r.members.map((m) => m.name)]);
+    const rooms = bot.directory.rooms().flatMap((r) => [r.topic, ...r.members.flatMap((m) => [m.name, m.displayName ?? ''])]);
     const messages = (await server.store.messages.list(account, { limit: 500 })).items.flatMap((m) => [m.text, m.senderName ?? '', m.chatName ?? '']);
     const plugins = server.manager
       .plugins(account)!
@@ -235,6 +235,12 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     // A trace where the AI failed (its step shows why) and one where nothing replied (the account's own message).
     const failed = (await server.store.messages.list(account, { text: 'are you still there?' })).items.find((m) => !m.isSelf)!;
     const own = (await server.store.messages.list(account, { text: 'Your order is ready.' })).items.find((m) => m.isSelf)!;
+    // A webhook endpoint (its own page) and a group (its own page).
+    await page.goto(`${server.url}/webhooks`);
+    await page.fill('#webhook-url', 'http://127.0.0.1:9/hook');
+    await page.click('#webhook-add');
+    const webhook = await page.locator('a[href^="/webhooks/"]').first().getAttribute('href');
+    const room = server.manager.get(account)!.directory.rooms()[0]!;
     const pages: [string, string][] = [
       ['accounts', '/accounts'],
       ['dashboard', a],
@@ -250,6 +256,8 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
       ['rules', `${a}/plugins/auto-reply/rules`],
       ['logs', '/logs'],
       ['webhooks', '/webhooks'],
+      ['webhook', webhook!],
+      ['room', `${a}/rooms/${encodeURIComponent(room.id)}`],
       ['users', '/users'],
       ['audit', '/audit'],
     ];
@@ -275,6 +283,13 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
         await ctx.close();
       }
     }
+    // Signed out: the sign-in page.
+    const guest = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 900 } });
+    const signIn = await guest.newPage();
+    await signIn.goto(`${server.url}/login`);
+    for (const w of await untranslatedWords(signIn, data)) english.push(`sign-in: ${w}`);
+    await signIn.screenshot({ path: join(SHOTS, 'sign-in-zh-390.png'), fullPage: true });
+    await guest.close();
     await phone.setViewportSize({ width: 390, height: 900 });
     await phone.screenshot({ path: join(SHOTS, 'phone-390.png'), fullPage: true });
     assert.deepEqual(wide, [], 'pages wider than the phone');
