@@ -43,7 +43,7 @@ export function pieces(text: string, params: Phrase['params'] = {}): Said {
  * The `say` of one page.
  *
  * @example
- *   const say = sayer('zh-CN', (name) => registry.get(name)?.phrases);
+ *   const say = sayer('zh-CN', (name) => registry.phrases(name));
  *   say('no plugin matched', { code: 'trace.no-match' }); // [{ text: '没有插件匹配' }]
  */
 export function sayer(locale: Locale, pluginPhrases: PluginPhrases): Say {
@@ -67,9 +67,4 @@ export function originOf(t: Translate, source: string | undefined): Said {
   const key = `source.${kind}`;
   const template = t(key);
   return template === key ? [{ text: source, datum: true }] : pieces(template, { who: rest.join(':') });
-}
-
-/** The pieces as one plain string (for JSON answers and attributes). */
-export function plain(said: Said): string {
-  return said.map((p) => p.text).join('');
 }

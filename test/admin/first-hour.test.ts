@@ -82,6 +82,10 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     await p.click('#plugin-save');
     await p.waitForSelector('.field-error');
     for (const w of await untranslatedWords(p, data)) found.push(`plugin-ai-invalid (${width}): ${w}`);
+    // The stub is stopped: "Test connection" says why, in Chinese too.
+    await p.click('#plugin-test');
+    await p.waitForSelector('#plugin-test-result.failed');
+    for (const w of await untranslatedWords(p, data)) found.push(`plugin-ai-test-failed (${width}): ${w}`);
     await p.screenshot({ path: join(SHOTS, `plugin-ai-invalid-zh-${width}.png`), fullPage: true });
     await p.goto(`${server.url}/accounts/${account}/plugins/auto-reply/rules`);
     await p.fill('#rules-json', JSON.stringify([{ pattern: '', replies: [], cooldown: 5, scope: 'chats', match: 'nearly' }]));

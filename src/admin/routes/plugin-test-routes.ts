@@ -6,7 +6,6 @@
  */
 import { fail, type RouteDef } from '../router.js';
 import { audit, botOf, page, pluginsOf, sayOf, type Services } from '../services.js';
-import { plain } from '../phrases.js';
 
 export function pluginTestRoutes(s: Services): RouteDef[] {
   return [
@@ -22,8 +21,8 @@ export function pluginTestRoutes(s: Services): RouteDef[] {
         const result = await host.probe(plugin.name);
         await audit(s, ctx, 'plugin.test', `${bot.id}/${plugin.name}`, { ok: result.ok });
         if (ctx.accepts('html', 'json') === 'json') {
-          // `said`: the failure in the page's language (`error` stays the exact English).
-          ctx.body = result.ok ? result : { ...result, said: plain(sayOf(s, ctx.state.locale)(result.error, result.phrase, plugin.name)) };
+          // `said`: the failure in the page's language, in pieces with its data marked (`error` stays the exact English).
+          ctx.body = result.ok ? result : { ...result, said: sayOf(s, ctx.state.locale)(result.error, result.phrase, plugin.name) };
           return;
         }
         page(s, ctx, 'plugin-test', { title: ctx.state.t('probe.title'), info: bot.info(), plugin, result });
