@@ -8,9 +8,10 @@
  * logical https URL (contract-sandbox.md). Nothing here is shared between sessions.
  */
 import http from 'node:http';
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { CookieJar, type SerializedCookieJar } from 'tough-cookie';
 import { TransportError } from '../transport/errors.js';
+import { loadAxios } from '../util/axios.js';
 import { directRequest } from './direct-request.js';
 import { ResumingAgent } from './resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
@@ -50,7 +51,8 @@ export function bodyText(res: HttpResponse): string {
 /** One session's HTTP client: cookie jar, agents, endpoint mapping. */
 export class HttpSession {
   private jar: CookieJar;
-  private readonly axios: AxiosInstance;
+  /** Made on the first media transfer: most sessions never make one, and axios is heavy. */
+  private axios: AxiosInstance | undefined;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: ResumingAgent;
   /**
@@ -70,19 +72,6 @@ export class HttpSession {
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     // WeChat answers JSON with `Connection: close`, so most requests open a new TLS connection.
     this.httpsAgent = new ResumingAgent({ keepAlive: true, maxSockets: 8 });
-    this.axios = axios.create({
-      maxRedirects: 0,
-      validateStatus: () => true,
-      responseType: 'arraybuffer',
-      transformResponse: [(d: unknown) => d],
-      decompress: true,
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      // Uploads of 25 MiB chunks and big downloads: no artificial size limits.
-      maxBodyLength: Infinity,
-      maxContentLength: Infinity,
-      proxy: false,
-    });
   }
 
   /** Replace the jar (session restore). */
@@ -181,6 +170,19 @@ export class HttpSession {
     data: HttpRequest['body'],
     signal: AbortSignal,
   ): Promise<HttpResponse> {
+    this.axios ??= loadAxios().create({
+      maxRedirects: 0,
+      validateStatus: () => true,
+      responseType: 'arraybuffer',
+      transformResponse: [(d: unknown) => d],
+      decompress: true,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      // Uploads of 25 MiB chunks and big downloads: no artificial size limits.
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+      proxy: false,
+    });
     const res = await this.axios.request<ArrayBuffer>({ method, url: url.href, headers, data, signal });
     const body = res.data as unknown;
     return {
