@@ -27,6 +27,7 @@ import type { ApiTokens } from './api/index.js';
 // The panel's pages and the API are imported on their first request (lazy.ts): a bot at rest does not carry them.
 import { createLazyApiMiddleware } from './api/lazy.js';
 import { createLazyAdminMiddleware } from './admin/lazy.js';
+import type { Clock } from './util/clock.js';
 
 export interface RunningServer {
   url: string;
@@ -52,6 +53,8 @@ export interface ServerOptions {
   demo?: boolean;
   /** Start enabled accounts (and create the first one when none exists). Default true. */
   startAccounts?: boolean;
+  /** The accounts' clock (tests: a clock that records the waits); default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -127,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const manager = new AccountManager({
       store,
       log,
+      ...(options.clock && { clock: options.clock }),
       eventWriters: [webhooks.eventWriter, eventLog.write],
       pluginRegistry: registry,
       sendPacing: config.sendPacing,
