@@ -4,7 +4,8 @@
  * stored in SQLite, and swap in a newly composed chain atomically; a message already in flight
  * finishes on the chain it started with.
  */
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
+import { loadAxios } from '../util/axios.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
 import type { Message } from '../transport/model.js';
@@ -575,7 +576,7 @@ export class PluginHost {
         // The guarded client: private addresses only as the policy allows, on every connection
         // and redirect; no proxy from the environment (the guard would judge the proxy instead).
         const agents = guardedAgents(host.deps.httpPolicy ?? { allowPrivate: false });
-        return (http ??= axios.create({ timeout: 30_000, httpAgent: agents.http, httpsAgent: agents.https, proxy: false }));
+        return (http ??= loadAxios().create({ timeout: 30_000, httpAgent: agents.http, httpsAgent: agents.https, proxy: false }));
       },
       use(mw, options = {}) {
         const m = isComposer(mw) ? mw.middleware() : mw;
