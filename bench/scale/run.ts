@@ -6,7 +6,7 @@
  * the point), and for the web transport the most start-ups the sandbox saw at once (its login
  * windows), against LOGIN_CONCURRENCY. The 1-minute load average is kept with each figure.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../compare/clients.js';
@@ -76,10 +76,15 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     tlsDir: join(dir, 'tls'),
   });
   const side: Side = o.transport === 'web' ? webSide(sb) : ilinkSide(sb);
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each weiroto process (first start, restart), written when it exits.
+  const prof = (phase: string): string[] =>
+    process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=scale-${o.transport}-${phase}.cpuprofile`]
+      : [];
   const spawnMulti = (extra: Record<string, string>): Child =>
     new Child(
       'weiroto-multi',
-      ['--require', join(ROOT, 'test/helpers/wechat4u-hosts.cjs'), join(ROOT, 'bench/scale/weiroto-multi.mjs')],
+      [...prof(extra.RESTORE ? 'restore' : 'start'), '--require', join(ROOT, 'test/helpers/wechat4u-hosts.cjs'), join(ROOT, 'bench/scale/weiroto-multi.mjs')],
       {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? dir,
@@ -91,7 +96,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
         DATA_DIR: join(dir, 'data'),
         BOT_PLUGINS: 'echo',
         SEND_PACING: 'off',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: process.env.BENCH_SCALE_LOG_LEVEL ?? 'warn',
         ACCOUNTS: String(o.accounts),
         TRANSPORT: o.transport,
         // iLink goes through fetch, which the preload does not reroute from port 443: the real
@@ -103,7 +108,13 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       },
       dir,
     );
-  let child = spawnMulti({});
+  // BENCH_SCALE_TRACE=<file>: everything the weiroto processes print (with BENCH_SCALE_LOG_LEVEL=info: every state change).
+  const trace = process.env.BENCH_SCALE_TRACE ? createWriteStream(process.env.BENCH_SCALE_TRACE) : undefined;
+  const traced = (c: Child): Child => {
+    if (trace) c.proc.stdout!.on('data', (d: Buffer) => trace.write(d));
+    return c;
+  };
+  let child = traced(spawnMulti({}));
   /** Throws with both processes' last words when either died. */
   const alive = (): void => {
     for (const [name, p, tail] of [
@@ -162,7 +173,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const qrsBefore = await side.qrCodes();
     const windowsFrom = o.transport === 'web' ? (await sb.control.logins(0)).next : 0;
     const restartedAt = Date.now();
-    child = spawnMulti({ RESTORE: '1' });
+    child = traced(spawnMulti({ RESTORE: '1' }));
     await until({ what: 'accounts online after the restart', read: () => onlineCount(child), target: o.accounts, alive });
     const restoreMs = Date.now() - restartedAt;
     const restore = {
@@ -188,9 +199,12 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       restore,
       load: { login: loginLoad, idle: idleLoad, latency: latencyLoad, restore: load1() },
     };
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${child.tails()}\nsandbox: ${sb.tail()}`, { cause: e });
   } finally {
     await child.stop(60_000);
     await sb.stop();
+    trace?.end();
     rmSync(dir, { recursive: true, force: true });
   }
 }
