@@ -1,6 +1,8 @@
 // Many accounts in ONE weiroto process (the scale bench): the compiled server (dist/, as `weiroto
 // start` runs it) with startServer from src/main.ts, then ACCOUNTS accounts of TRANSPORT (web or
-// ilink) added through the AccountManager; each shows a QR that the benchmark scans in the sandbox.
+// ilink) created in the store and started by the AccountManager's startAll, LOGIN_CONCURRENCY at a
+// time as on a restart (1,000 logins at once would time out on a loaded machine, each then retried:
+// a herd of its own making); each shows a QR that the benchmark scans in the sandbox.
 // Started with the test/helpers/wechat4u-hosts.cjs preload, so the real host names reach the sandbox.
 // RESTORE=1: a restart of the same DATA_DIR instead: every saved account is brought back by
 // startAll (in waves of LOGIN_CONCURRENCY), with no QR.
@@ -40,8 +42,12 @@ const watch = (bot) => {
   bot.on('state', ({ state }) => note(state));
   note(bot.info().state);
 };
-if (!restore) for (let i = 0; i < count; i++) watch(await server.manager.add(`bench ${i + 1}`, { transport }));
-else for (const info of server.manager.list()) watch(server.manager.get(info.id));
+if (!restore) {
+  for (let i = 0; i < count; i++) await server.store.accounts.create({ name: `bench ${i + 1}`, transport });
+  await server.manager.refresh();
+  for (const info of server.manager.list()) watch(server.manager.get(info.id));
+  await server.manager.startAll();
+} else for (const info of server.manager.list()) watch(server.manager.get(info.id));
 process.stdout.write(JSON.stringify({ event: 'listening', url: server.url, accounts: count }) + '\n');
 tell();
 
