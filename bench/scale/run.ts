@@ -14,7 +14,7 @@ import { median, quantile } from '../compare/measure.js';
 import { Child, cpuMs, memoryMiB } from '../compare/proc.js';
 import { until } from './progress.js';
 import { SandboxProcess } from './sandbox-process.js';
-import { ilinkSide, webSide, type ScaleTransport, type Side } from './sides.js';
+import { again, ilinkSide, webSide, type ScaleTransport, type Side } from './sides.js';
 
 export interface ScaleOptions {
   transport: ScaleTransport;
@@ -171,7 +171,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     // Restart on the same data: every account must come back from its saved session, in waves.
     await child.stop(60_000);
     const qrsBefore = await side.qrCodes();
-    const windowsFrom = o.transport === 'web' ? (await sb.control.logins(0)).next : 0;
+    const windowsFrom = o.transport === 'web' ? (await again(() => sb.control.logins(0))).next : 0;
     const restartedAt = Date.now();
     child = traced(spawnMulti({ RESTORE: '1' }));
     await until({ what: 'accounts online after the restart', read: () => onlineCount(child), target: o.accounts, alive });
@@ -180,7 +180,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       loginConcurrency,
       allOnlineMs: restoreMs,
       newQrs: (await side.qrCodes()) - qrsBefore,
-      ...(o.transport === 'web' && { peakLogins: (await sb.control.logins(windowsFrom)).peak }),
+      ...(o.transport === 'web' && { peakLogins: (await again(() => sb.control.logins(windowsFrom))).peak }),
       rssMiB: memoryMiB(child.pid).rss,
     };
     log(`  ${o.transport}: restored in ${(restoreMs / 1000).toFixed(1)} s (load ${load1().toFixed(2)})`);
