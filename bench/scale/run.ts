@@ -129,20 +129,23 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   };
   try {
     const started = Date.now();
-    // Scan every QR as it appears, each as its own phone; a QR not shown yet is waited for.
+    // Scan every QR as it appears, each as its own phone, until every account is online: a QR whose
+    // client gave up before it got the answer (a timeout on a loaded machine) is scanned in vain,
+    // and the QR that client shows next is scanned too.
     let scanned = 0;
     await until({
-      what: 'QR codes scanned',
+      what: 'accounts online',
       read: async () => {
-        if (await side.login(scanned)) scanned++;
-        else await sleep(20); // no QR waiting yet
-        return scanned;
+        if (onlineCount(child) < o.accounts) {
+          if (await side.login(scanned)) scanned++;
+          else await sleep(20); // no QR waiting right now
+        }
+        return onlineCount(child);
       },
       target: o.accounts,
       pollMs: 0,
       alive,
     });
-    await until({ what: 'accounts online', read: () => onlineCount(child), target: o.accounts, alive });
     const allOnlineMs = Date.now() - started;
     log(`  ${o.transport}: ${o.accounts} accounts online in ${(allOnlineMs / 1000).toFixed(1)} s (load ${load1().toFixed(2)})`);
     const loginLoad = load1();
