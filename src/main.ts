@@ -25,6 +25,7 @@ import { createEventLog, createWebhookService, replySenderFor, type WebhookServi
 import { CALLBACK_FORMAT, createWechatbotWebhookCompat } from './compat/wechatbot-webhook/index.js';
 import { createApiMiddleware, type ApiTokens } from './api/index.js';
 import { createAdminMiddleware } from './admin/index.js';
+import type { Clock } from './util/clock.js';
 
 export interface RunningServer {
   url: string;
@@ -50,6 +51,8 @@ export interface ServerOptions {
   demo?: boolean;
   /** Start enabled accounts (and create the first one when none exists). Default true. */
   startAccounts?: boolean;
+  /** The accounts' clock (tests: a clock that records the waits); default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -125,6 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const manager = new AccountManager({
       store,
       log,
+      ...(options.clock && { clock: options.clock }),
       eventWriters: [webhooks.eventWriter, eventLog.write],
       pluginRegistry: registry,
       sendPacing: config.sendPacing,
