@@ -37,7 +37,7 @@ export interface TransactionPort {
   changes(): number;
 }
 
-/** One open database transaction shared by the calls of one turn of the event loop. */
+/** One open database transaction shared by the calls of one burst of work (until everything waits). */
 interface Group {
   readonly committed: Promise<void>;
   resolve(): void;
