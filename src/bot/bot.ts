@@ -429,7 +429,8 @@ export class Bot implements BotHandle {
    */
   private onMessage(m: Message): void {
     // The peer wrote: what waited for them (iLink reply window, quota) may go now, oldest first.
-    if (!m.isSelf) this.queue.release(m.chatId).catch((e: unknown) => this.log.error({ err: e }, 'outbound: could not release held messages'));
+    if (!m.isSelf && this.queue.holds(m.chatId))
+      this.queue.release(m.chatId).catch((e: unknown) => this.log.error({ err: e }, 'outbound: could not release held messages'));
     this.incoming.push(m);
     if (this.incoming.length === 1) {
       queueMicrotask(() => {

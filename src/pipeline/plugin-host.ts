@@ -4,12 +4,13 @@
  * stored in SQLite, and swap in a newly composed chain atomically; a message already in flight
  * finishes on the chain it started with.
  */
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
+import { loadAxios } from '../util/axios.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
 import type { Message } from '../transport/model.js';
 import type { KvRepo, PluginErrorsRepo, PluginSetting, PluginSettingsRepo } from '../store/index.js';
-import type { DecisionTrace, TraceStep } from './trace.js';
+import type { DecisionTrace, SkipReason, TraceStep } from './trace.js';
 import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
 import { chatNameIn } from '../bot/directory.js';
@@ -101,6 +102,15 @@ interface Slot {
 
 type Chain = (ctx: Context) => Promise<void>;
 
+/** One plugin of the chain with why it would be skipped, and the slot state that was decided on. */
+interface SkipPlanEntry {
+  slot: Slot;
+  enabled: boolean;
+  instance: Instance | undefined;
+  name: string;
+  skip: { self: SkipReason; other: SkipReason };
+}
+
 /** The longest a connection test may take: a backstop, the plugin bounds its own call (the AI by timeoutSeconds). */
 const PROBE_LIMIT_MS = 310_000;
 
@@ -134,6 +144,10 @@ export class PluginHost {
   private readonly pluginLog: Logger;
   /** The bot as plugins and contexts see it (no transport, no lifecycle). */
   private readonly view: BotHandle;
+  /** The slots in chain order, until the next change (see `recompose`). */
+  private inOrder: Slot[] | undefined;
+  /** Why each plugin would be skipped (see `skipPlan`), for the chain and capabilities it was made for. */
+  private plan: { caps: unknown; steps: SkipPlanEntry[] } | undefined;
 
   constructor(private readonly deps: PluginHostDeps) {
     this.view = botView(deps.bot);
@@ -167,6 +181,7 @@ export class PluginHost {
         const slotOrder = s ? s.order : (fresh?.get(def.name) ?? order++);
         this.slots.set(def.name, { def, enabled, order: slotOrder, config, errors: 0 });
       }
+      this.inOrder = undefined;
       for (const name of defaults) {
         if (!this.deps.registry.has(name)) this.deps.log.warn({ plugin: name }, 'BOT_PLUGINS names a plugin that is not installed');
       }
@@ -339,29 +354,54 @@ export class PluginHost {
    * plugin is passed on by its boundary), so an enabled plugin after it was not reached.
    */
   private withSkipped(ran: TraceStep[], self: boolean): TraceStep[] {
-    const byName = new Map(ran.map((s) => [s.plugin, s]));
     const last = ran.at(-1);
     const ended = last && last.outcome !== 'failed' && last.outcome !== 'timeout' ? last.plugin : undefined;
     let passedEnd = false;
     const out: TraceStep[] = [];
-    for (const slot of this.ordered()) {
-      const name = slot.def.name;
-      const step = byName.get(name);
+    for (const { name, skip } of this.skipPlan()) {
+      // A handful of steps: a scan costs less than a Map (and a message that started before a reorder keeps its steps).
+      const step = ran.find((s) => s.plugin === name);
       if (step) {
         out.push(step);
         if (name === ended) passedEnd = true;
         continue;
       }
-      const skipped = (skip: NonNullable<TraceStep['skip']>, by?: string): TraceStep => ({ plugin: name, outcome: 'skipped', ms: 0, skip, ...(by && { by }) });
-      const inst = slot.instance;
-      if (!slot.enabled) out.push(skipped('disabled'));
-      else if (this.applicability(slot.def).unsupported) out.push(skipped('unsupported'));
-      else if (!inst) out.push(skipped('not-set-up'));
-      else if (self && !inst.selfMws.length) out.push(skipped(inst.mws.length ? 'own-message' : 'no-handler'));
-      else if (!inst.mws.length) out.push(skipped('no-handler'));
-      else out.push(passedEnd && ended ? skipped('not-reached', ended) : skipped('not-reached'));
+      const why = self ? skip.self : skip.other;
+      if (why !== 'not-reached') out.push({ plugin: name, outcome: 'skipped', ms: 0, skip: why });
+      else
+        out.push(
+          passedEnd && ended ? { plugin: name, outcome: 'skipped', ms: 0, skip: why, by: ended } : { plugin: name, outcome: 'skipped', ms: 0, skip: why },
+        );
     }
     return out;
+  }
+
+  /**
+   * Why each plugin, in chain order, would not run on an own message and on another one, decided
+   * once per change of the chain (or of the transport's capabilities) rather than per message;
+   * 'not-reached' for a plugin that runs when the chain gets to it.
+   */
+  private skipPlan(): SkipPlanEntry[] {
+    const caps = this.deps.bot.capabilities;
+    // A plugin being switched on or off changes its slot before the chain is recomposed.
+    if (this.plan?.caps === caps && this.plan.steps.every((e) => e.slot.enabled === e.enabled && e.slot.instance === e.instance)) return this.plan.steps;
+    const steps = this.ordered().map((slot): SkipPlanEntry => {
+      const inst = slot.instance;
+      const fixed: SkipReason | undefined = !slot.enabled
+        ? 'disabled'
+        : this.applicability(slot.def).unsupported
+          ? 'unsupported'
+          : !inst
+            ? 'not-set-up'
+            : !inst.mws.length && !inst.selfMws.length
+              ? 'no-handler'
+              : undefined;
+      const other: SkipReason = fixed ?? (inst!.mws.length ? 'not-reached' : 'no-handler');
+      const self: SkipReason = fixed ?? (inst!.selfMws.length ? 'not-reached' : inst!.mws.length ? 'own-message' : 'no-handler');
+      return { slot, enabled: slot.enabled, instance: inst, name: slot.def.name, skip: { self, other } };
+    });
+    this.plan = { caps, steps };
+    return steps;
   }
 
   /** Dispose every plugin (account stop/remove). */
@@ -387,8 +427,10 @@ export class PluginHost {
     return s;
   }
 
+  /** The slots in chain order (a copy: callers may keep it across changes). */
   private ordered(): Slot[] {
-    return [...this.slots.values()].sort((a, b) => a.order - b.order || a.def.name.localeCompare(b.def.name));
+    this.inOrder ??= [...this.slots.values()].sort((a, b) => a.order - b.order || a.def.name.localeCompare(b.def.name));
+    return this.inOrder.slice();
   }
 
   /** Changes run one at a time so two panel clicks cannot interleave a setup and a dispose. */
@@ -441,6 +483,8 @@ export class PluginHost {
 
   /** Compose once per change; the assignment is the atomic swap. */
   private recompose(): void {
+    this.inOrder = undefined;
+    this.plan = undefined;
     const opts = (name: string) => ({
       name,
       timeoutMs: this.timeoutMs,
@@ -586,7 +630,7 @@ export class PluginHost {
         // The guarded client: private addresses only as the policy allows, on every connection
         // and redirect; no proxy from the environment (the guard would judge the proxy instead).
         const agents = guardedAgents(host.deps.httpPolicy ?? { allowPrivate: false });
-        return (http ??= axios.create({ timeout: 30_000, httpAgent: agents.http, httpsAgent: agents.https, proxy: false }));
+        return (http ??= loadAxios().create({ timeout: 30_000, httpAgent: agents.http, httpsAgent: agents.https, proxy: false }));
       },
       use(mw, options = {}) {
         const m = isComposer(mw) ? mw.middleware() : mw;

@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 const SHOTS = join('test-output', 'screenshots', 'ilink');
@@ -26,7 +27,7 @@ const DESKTOP = { width: 1366, height: 900 };
 
 describe(
   'weiroto demo: an iLink account from the panel to the phone page (Chromium)',
-  { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` },
+  { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}`, timeout: CHILD_TEST_TIMEOUT_MS },
   () => {
     let child: ChildProcess;
     let exited: Promise<unknown[]>;
@@ -97,7 +98,7 @@ describe(
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
       exited = once(child, 'exit');
-      await waitUntil(() => /weiroto panel:\s+http/.test(out) && /iLink phone page:\s+http/.test(out), 30_000, 'the demo banner');
+      await untilOutput(child, () => /weiroto panel:\s+http/.test(out) && /iLink phone page:\s+http/.test(out), 'the demo banner');
       panel = /weiroto panel:\s+(http:\/\/\S+)/.exec(out)![1]!;
       sandbox = /iLink phone page:\s+(http:\/\/\S+)\/sandbox\/ilink/.exec(out)![1]!;
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });

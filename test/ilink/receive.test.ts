@@ -88,6 +88,9 @@ describe('iLink receiving: getupdates loop, cursor, dedupe, restore', () => {
     const fresh = await new ScriptedServer().start();
     const clock = new StepClock();
     try {
+      // The failures are answered under a poll timeout no test outlives, so a slow answer is never mistaken for a
+      // timeout; the success then names a 1 ms long poll (longpolling_timeout_ms), and the polls that hang after it
+      // time out whenever their timer fires: the same outcome at any load.
       fresh.reply(
         UPDATES,
         { status: 500, body: 'oops' },
@@ -95,11 +98,11 @@ describe('iLink receiving: getupdates loop, cursor, dedupe, restore', () => {
         { status: 524, body: '' },
         { reset: true },
         { body: { ret: 1, errmsg: 'busy' } },
-        { body: { ret: 0, msgs: [], get_updates_buf: 'c1' } },
+        { body: { ret: 0, msgs: [], get_updates_buf: 'c1', longpolling_timeout_ms: 1 } },
         { hang: true },
       );
       fresh.on(UPDATES, () => new Promise(() => {}));
-      s.t = client(fresh, { clock, tuning: { pollTimeoutMs: 150, pollMarginMs: 50 } });
+      s.t = client(fresh, { clock, tuning: { pollTimeoutMs: 3_600_000, pollMarginMs: 0 } });
       await s.t.start({ session: savedSession(fresh.origin) });
       await waitUntil(() => fresh.calls(UPDATES).length >= 8, 10_000, 'eight polls');
       assert.deepEqual(clock.sleeps.slice(0, 5), [2000, 2000, 30000, 2000, 2000]);

@@ -8,6 +8,8 @@ import { Composer, definePlugin } from '../../src/plugin.js';
 import { ranSteps } from '../../src/pipeline/trace.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { createConversation, type Conversation } from '../../src/testing/conversation.js';
+import { waitUntil } from '../../src/testing/wait.js';
+import { FakeClock } from '../../src/util/clock.js';
 
 const thrower = definePlugin({
   name: 'thrower',
@@ -36,13 +38,18 @@ const rejecter = definePlugin({
   },
 });
 
+/** How many messages the hanger is stuck on. */
+let hung = 0;
 const hanger = definePlugin({
   name: 'hanger',
   description: 'never answers on "hang"',
   config: z.object({}),
   setup(api) {
     api.use(async (ctx, next) => {
-      if (ctx.text === 'hang') await new Promise(() => {});
+      if (ctx.text === 'hang') {
+        hung++;
+        await new Promise(() => {});
+      }
       await next();
     });
   },
@@ -71,11 +78,15 @@ const echoLast: PluginDefinition = definePlugin({
 describe('PluginHost: error boundaries', () => {
   let chat: Conversation;
   const errors: { plugin?: string; message: string }[] = [];
+  // The 80 ms time-out runs on a clock only this test moves: a plugin that answers is never timed out because the
+  // machine is slow, and the hanger is timed out when the test moves the clock past 80 ms, once it hangs.
+  const clock = new FakeClock(Date.now());
   before(async () => {
     chat = await createConversation({
       plugins: [thrower, rejecter, hanger, echoLast],
       enable: ['thrower', 'rejecter', 'hanger', 'tail'],
       pluginTimeoutMs: 80,
+      clock,
     });
     chat.bot.on('error', (e) => errors.push({ ...(e.plugin !== undefined && { plugin: e.plugin }), message: e.message }));
   });
@@ -87,7 +98,12 @@ describe('PluginHost: error boundaries', () => {
     ['hang', 'hanger', 'timeout'],
   ] as const) {
     it(`a plugin that ${kind === 'timeout' ? 'hangs' : kind} is reported under its name and the rest still runs`, async () => {
-      const r = await chat.shouldReply(text, `tail:${text}`);
+      const replied = chat.shouldReply(text, `tail:${text}`);
+      if (kind === 'timeout') {
+        await waitUntil(() => hung === 1, 10_000, 'the hanger to hang');
+        await clock.advance(100);
+      }
+      const r = await replied;
       const step = r.trace.steps.find((s) => s.plugin === plugin)!;
       assert.equal(step.outcome, kind === 'timeout' ? 'timeout' : 'failed');
       assert.equal(r.trace.steps.at(-1)!.plugin, 'tail');

@@ -10,13 +10,14 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { IlinkControl, SandboxControl } from '../../src/sandbox/index.js';
 import { waitFor } from '../../src/testing/wait.js';
+import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 
 /** `waitFor` with the name first, as this file's calls read. */
 const until = <T>(what: string, read: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => waitFor(read, ms, what);
 
-describe('weiroto demo (process)', () => {
+describe('weiroto demo (process)', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
   it('prints both URLs, logs in through the phone page API and answers private and group texts with default settings', async () => {
     const child = spawn(process.execPath, [BIN, 'demo'], {
       env: {
@@ -35,8 +36,8 @@ describe('weiroto demo (process)', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = once(child, 'exit') as Promise<[number | null]>;
     try {
-      const panel = await until('panel URL', () => /weiroto panel:\s+(http:\/\/\S+)/.exec(out)?.[1]);
-      const phone = await until('phone URL', () => /sandbox phone page:\s+(http:\/\/\S+)\/sandbox/.exec(out)?.[1]);
+      const panel = await untilOutput(child, () => /weiroto panel:\s+(http:\/\/\S+)/.exec(out)?.[1], 'the panel URL');
+      const phone = await untilOutput(child, () => /sandbox phone page:\s+(http:\/\/\S+)\/sandbox/.exec(out)?.[1], 'the phone URL');
       // Both accounts side by side: the banner says where each is reached on the phone page.
       assert.match(out, /iLink phone page:\s+http:\/\/\S+\/sandbox\/ilink/);
       assert.match(out, /web demo\s+\(web protocol\)/);

@@ -13,12 +13,17 @@ import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { Receiver } from '../webhook/receiver.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { RecordingClock } from '../helpers/recording-clock.js';
 
 const TOKEN = 'tok_ilink_api_test_0123456789';
+/** `?wait=` of the sends that must not sit it out: a length no other wait in the server has. */
+const WAIT_MS = 61_234;
 
 describe('API and webhooks on an iLink account (startServer)', () => {
   let sb: RunningSandbox;
   let server: RunningServer;
+  // "Answered at once" is shown by the waits themselves (none of WAIT_MS ran out), not by a stopwatch.
+  const clock = new RecordingClock();
   const hooks = new Receiver();
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers of several shapes
@@ -52,7 +57,7 @@ describe('API and webhooks on an iLink account (startServer)', () => {
       },
       { envFile: false },
     );
-    server = await startServer({ config, log: silentLogger(), startAccounts: false });
+    server = await startServer({ config, log: silentLogger(), startAccounts: false, clock });
   });
   after(async () => {
     await server?.close();
@@ -232,9 +237,8 @@ describe('API and webhooks on an iLink account (startServer)', () => {
     await userWrites('hello');
     const { next } = await il.sent();
     const answers: { status: number; body: { id: string; status: string } }[] = [];
-    const started = Date.now();
-    for (let i = 0; i < 12; i++) answers.push(await api('POST', `/accounts/${id}/messages?wait=60000`, { to: { id: user }, text: `m${i}` }));
-    assert.ok(Date.now() - started < 30_000, 'the held sends answered at once, not after the wait');
+    for (let i = 0; i < 12; i++) answers.push(await api('POST', `/accounts/${id}/messages?wait=${WAIT_MS}`, { to: { id: user }, text: `m${i}` }));
+    assert.deepEqual(clock.ranOut(WAIT_MS), [], 'the held sends answered at once: no wait ran out');
     assert.deepEqual(
       answers.map((a) => `${a.status} ${a.body.status}`),
       [...Array(10).fill('200 sent'), '202 waiting-for-user', '202 waiting-for-user'],
@@ -262,9 +266,8 @@ describe('API and webhooks on an iLink account (startServer)', () => {
     // 25 h later the window is closed: the send waits, visibly, until the user speaks.
     await il.advanceClock(25 * HOUR);
     const { next: late } = await il.sent();
-    const t0 = Date.now();
-    const waits = await api('POST', `/accounts/${id}/messages?wait=60000`, { to: { id: user }, text: 'a day later' });
-    assert.ok(Date.now() - t0 < 30_000, 'answered at once');
+    const waits = await api('POST', `/accounts/${id}/messages?wait=${WAIT_MS}`, { to: { id: user }, text: 'a day later' });
+    assert.deepEqual(clock.ranOut(WAIT_MS), [], 'answered at once: the wait did not run out');
     assert.deepEqual([waits.status, waits.body.status], [202, 'waiting-for-user']);
     assert.match((await held())[0]!.error.message, /reply window closed/);
     assert.equal((await refused(late)).length, 1, 'WeChat said no once (-2), and weiroto stopped asking');

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { startWeiroto, type WeirotoProcess } from '../helpers/weiroto-process.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
 
 const children: ChildProcess[] = [];
 
@@ -37,7 +38,7 @@ describe('weiroto start with WECHAT_TRANSPORT=ilink (process)', () => {
     await sb?.close();
   });
 
-  it('echoes every text exactly once, and resumes after a restart without a scan', async () => {
+  it('echoes every text exactly once, and resumes after a restart without a scan', { timeout: CHILD_TEST_TIMEOUT_MS }, async () => {
     sb = await startSandbox({ ilink: { pollHoldMs: 500, longPollTimeoutMs: 500 } });
     const il = sb.ilink.control;
     const env = {
@@ -49,7 +50,7 @@ describe('weiroto start with WECHAT_TRANSPORT=ilink (process)', () => {
       ILINK_BASE_URL: sb.origin,
     };
     let p = startProcess(env);
-    await waitUntil(() => /"url":"http:/.test(p.out()), 20_000, 'the server to listen');
+    await untilOutput(p.child, () => /"url":"http:/.test(p.out()), 'the server to listen');
     await waitUntil(async () => (await il.state()).qrcodes.length > 0, 20_000, 'an iLink QR');
     await il.confirm({});
     await waitUntil(async () => (await il.state()).bots.some((b) => b.alive && b.notify === 'started'), 20_000, 'notifystart');
@@ -82,6 +83,7 @@ describe('weiroto start with WECHAT_TRANSPORT=ilink (process)', () => {
     await stop(p);
     const qrsBefore = (await il.state()).qrcodes.length;
     p = startProcess(env);
+    await untilOutput(p.child, () => /"url":"http:/.test(p.out()), 'the server to listen again');
     await waitUntil(async () => (await il.state()).bots.some((b) => b.alive && b.notify === 'started'), 20_000, 'notifystart after the restart');
     await il.sendMessage({ text: 'after restart' });
     await waitUntil(async () => (await echoed()).includes('after restart'), 20_000, 'the echo after the restart');

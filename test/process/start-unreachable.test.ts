@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { closedPort } from '../helpers/closed-port.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { Client } from '../admin/helpers/panel-stack.js';
+import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 const PASSWORD = 'unreachable admin 1';
@@ -31,7 +32,7 @@ describe('weiroto start with WeChat unreachable (process)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'w-unreachable-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('prints the banner, one line per attempt with its back-off, and the panel explains the failure', async () => {
+  it('prints the banner, one line per attempt with its back-off, and the panel explains the failure', { timeout: CHILD_TEST_TIMEOUT_MS }, async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const child = spawn(process.execPath, [BIN, 'start'], {
       env: {
@@ -58,7 +59,7 @@ describe('weiroto start with WeChat unreachable (process)', () => {
     const failures = (): LogLine[] => logLines().filter((l) => /^login failed/.test(l.msg));
     try {
       // The banner: where the panel is and what to do.
-      await waitUntil(() => /weiroto panel: +http:\/\/127\.0\.0\.1:\d+/.test(stdout) && /What to do:/.test(stdout), 20_000, 'the banner');
+      await untilOutput(child, () => /weiroto panel: +http:\/\/127\.0\.0\.1:\d+/.test(stdout) && /What to do:/.test(stdout), 'the banner');
       const url = /weiroto panel: +(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
       assert.match(stdout, new RegExp(`WeChat via: +${endpoint.replace(/\./g, '\\.')}`));
       assert.match(stdout, /scan it with WeChat on your phone/);

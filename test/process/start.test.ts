@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startWeiroto } from '../helpers/weiroto-process.js';
 import { startSandbox } from '../../src/sandbox/index.js';
-import { waitFor, waitUntil } from '../../src/testing/wait.js';
+import { waitUntil } from '../../src/testing/wait.js';
+import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
 
 describe('weiroto start (process)', () => {
   it('prints one clear line and exits non-zero for a bad PORT', async () => {
@@ -29,11 +30,11 @@ describe('weiroto start (process)', () => {
     assert.match(lines[0]!, /^weiroto: DATA_DIR .*file\/data is not a writable directory/);
   });
 
-  it('starts, answers /healthz, and stops cleanly on SIGTERM leaving the database consistent', async () => {
+  it('starts, answers /healthz, and stops cleanly on SIGTERM leaving the database consistent', { timeout: CHILD_TEST_TIMEOUT_MS }, async () => {
     const sandbox = await startSandbox({ holdMs: 300 });
     const dataDir = mkdtempSync(join(tmpdir(), 'w-'));
     const p = startWeiroto({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off', WECHAT_ENDPOINT: sandbox.origin });
-    const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(p.out())?.[1], 20_000, 'the listening line');
+    const url = await untilOutput(p.child, () => /"url":"(http:\/\/[^"]+)"/.exec(p.out())?.[1], 'the listening line');
     const res = await fetch(url + '/healthz');
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { status: string }).status, 'ok');

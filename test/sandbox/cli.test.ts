@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseSandboxArgs } from '../../src/sandbox/cli.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
 
 describe('sandbox cli: runSandboxCommand(argv)', () => {
   it('parses flags and rejects bad values clearly', () => {
@@ -17,7 +17,7 @@ describe('sandbox cli: runSandboxCommand(argv)', () => {
     assert.throws(() => parseSandboxArgs(['--bogus']), /Unknown option/);
   });
 
-  it('prints the origin, phone page and CA path, serves, and stops cleanly on SIGTERM', async () => {
+  it('prints the origin, phone page and CA path, serves, and stops cleanly on SIGTERM', { timeout: CHILD_TEST_TIMEOUT_MS }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sandbox-cli-'));
     const root = resolve(import.meta.dirname, '../..');
     const child = spawn(
@@ -30,19 +30,13 @@ describe('sandbox cli: runSandboxCommand(argv)', () => {
       ],
       { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      const lines: string[] = [];
-      const rl = createInterface({ input: child.stdout });
-      const origin = await new Promise<string>((res, rej) => {
-        const t = setTimeout(() => rej(new Error(`no origin line: ${lines.join('\n')}`)), 20_000);
-        rl.on('line', (l) => {
-          lines.push(l);
-          if (lines.some((x) => x.includes('test CA:')) && lines[0]) {
-            clearTimeout(t);
-            res(/listening on (http:\/\/\S+)/.exec(lines[0])?.[1] ?? '');
-          }
-        });
-      });
+      // The banner comes after tsx, the sandbox's imports and two 2048-bit RSA key pairs for the test CA: over a
+      // second of CPU, so at load 30 it can take longer than any fixed bound. Wait for the line itself.
+      const origin = await untilOutput(child, () => /test CA: \S+\n/.test(out) && /listening on (http:\/\/\S+)\n/.exec(out)?.[1], 'the banner');
+      const lines = out.split('\n');
       assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.ok(lines.some((l) => l.includes(`${origin}/sandbox`)));
       // The iLink phone page: the banner says where it is, and it is there.
@@ -63,11 +57,12 @@ describe('sandbox cli: runSandboxCommand(argv)', () => {
       // the port closed instead.
       const wireRequests = async () => ((await (await fetch(`${origin}/sandbox/api/state`)).json()) as { counters: { requests: number } }).counters.requests;
       await waitUntil(async () => (await wireRequests()) >= 2, 20_000, 'the child to hold the login poll');
-      const exit = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+      // 'close', not 'exit': the last line may still be in the pipe when the process has exited.
+      const closed = new Promise<number | null>((res) => child.once('close', (code) => res(code)));
       child.kill('SIGTERM');
-      assert.equal(await exit, 0);
+      assert.equal(await closed, 0);
       assert.equal(await held, 'window.code=408;');
-      assert.ok(lines.includes('sandbox stopped'));
+      assert.ok(out.split('\n').includes('sandbox stopped'), out);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });

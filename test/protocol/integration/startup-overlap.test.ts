@@ -8,6 +8,7 @@ import { startSandbox } from '../../../src/sandbox/index.js';
 import { isTransportError } from '../../../src/transport/errors.js';
 import { FAST, rig } from './helpers.js';
 import { startRecordingProxy } from './proxy.js';
+import { waitUntil } from '../../../src/testing/wait.js';
 
 /** The UserNames a batchgetcontact request asked for. */
 function asked(body: string): string[] {
@@ -84,7 +85,8 @@ describe('integration: start-up calls overlap', () => {
         () => 'resolved',
         (e: unknown) => e,
       );
-      for (let i = 0; i < 200 && proxy.of('webwxgetcontact').length === 0; i++) await new Promise((ok) => setTimeout(ok, 10));
+      // Not a silent 2 s loop: under load the logout then came before any page, and the test no longer tested the overlap.
+      await waitUntil(() => proxy.of('webwxgetcontact').length > 0, 30_000, 'the first contact page on its way');
       await sb.control.fault({ kind: 'logout-1101' });
       const e = await outcome;
       assert.ok(isTransportError(e), `start() rejected with a TransportError (got ${String(e)})`);
