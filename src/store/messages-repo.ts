@@ -178,13 +178,15 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
        union all
        select (select min(chat_id) from messages where account_id = @account and chat_id > c.chat) from c where c.chat is not null),
      recent as (
-       select chat, (select max(created_at) from messages where account_id = @account and chat_id = c.chat) as last
-       from c where chat is not null order by last desc limit @limit)
+       select chat, (select max(created_at) from messages where account_id = @account and chat_id = c.chat) as last,
+         -- Times are whole seconds: of two ids of one person in the same second, the later stored is the current one.
+         (select max(seq) from messages where account_id = @account and chat_id = c.chat) as top
+       from c where chat is not null order by last desc, top desc limit @limit)
      select chat as chatId, last,
        (select chat_name from messages where account_id = @account and chat_id = recent.chat and chat_name is not null order by seq desc limit 1) as name,
        (select chat_stable_id from messages where account_id = @account and chat_id = recent.chat and chat_stable_id is not null order by seq desc limit 1)
          as stableId
-     from recent order by last desc`,
+     from recent order by last desc, top desc`,
   );
   // A phrase of several trigrams is not asked of the big index: its phrase query reads every list of a common trigram
   // in full (139–404 ms for a phrase of common words that matches nothing, at a million messages). Candidates come
