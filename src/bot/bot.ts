@@ -457,7 +457,9 @@ export class Bot implements BotHandle {
         for (const m of batch) {
           // The chat's name goes with the message: the id is the session's and changes at the next web login.
           const chatName = chatNameIn(this.directory, m.chatId) ?? (m.roomId === undefined && !m.isSelf ? m.senderName : undefined);
-          if (!(await tx.messages.insert(this.id, m, chatName))) continue; // a duplicate delivery: handled already
+          // And its stable identity, which outlives the login: the recent chats list one person once across logins.
+          const chatStableId = this.directory.room(m.chatId)?.stableId ?? this.directory.contact(m.chatId)?.stableId;
+          if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) continue; // a duplicate delivery: handled already
           const event: BotEvent = { ...this.event(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, m), at: now };
           fresh.push({ m, event });
           if (m.isSelf) {

@@ -25,6 +25,8 @@ import { fillConfig, type ConfigDefaults } from './config-defaults.js';
 import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
 import { checkConfig, describeIssues } from './config-check.js';
 import { PluginError, ValidationError, type PluginApi, type PluginDefinition, type PluginDisposer, type PluginEventName, type PluginStore } from './plugin.js';
+import { PHRASES } from '../util/phrase-book.js';
+import { phraseOf, say, type Phrase } from '../util/phrase.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import { UnsupportedError, missingCapabilities, type Capability } from '../transport/capabilities.js';
 
@@ -69,6 +71,8 @@ export interface PluginInfo {
   /** Failures since this process started. */
   errors: number;
   lastError?: string;
+  /** The cause of the last failure as a phrase, when the plugin raised one. */
+  lastErrorPhrase?: Phrase;
   /** Capabilities the plugin needs that the account's transport lacks: it cannot apply here. */
   unsupported?: Capability[];
   /** The plugin can test its outside connection (`probe`). */
@@ -76,7 +80,7 @@ export interface PluginInfo {
 }
 
 /** What a plugin's connection test found: the other side's answer, or the exact reason it failed. */
-export type ProbeResult = { ok: true; answer: string; ms: number } | { ok: false; error: string; ms: number };
+export type ProbeResult = { ok: true; answer: string; ms: number } | { ok: false; error: string; phrase?: Phrase; ms: number };
 
 interface Instance {
   mws: Middleware<Context>[];
@@ -93,6 +97,7 @@ interface Slot {
   instance?: Instance;
   errors: number;
   lastError?: string;
+  lastErrorPhrase?: Phrase;
 }
 
 type Chain = (ctx: Context) => Promise<void>;
@@ -198,6 +203,7 @@ export class PluginHost {
       config: s.config,
       errors: s.errors,
       ...(s.lastError !== undefined && { lastError: s.lastError }),
+      ...(s.lastErrorPhrase !== undefined && { lastErrorPhrase: s.lastErrorPhrase }),
       ...this.applicability(s.def),
       ...(s.def.probe && { testable: true }),
     }));
@@ -211,7 +217,10 @@ export class PluginHost {
     const slot = this.slot(name);
     const started = this.deps.clock.now();
     const ms = (): number => this.deps.clock.now() - started;
-    if (!slot.def.probe) return { ok: false, error: `plugin ${name} has no connection test`, ms: 0 };
+    if (!slot.def.probe) {
+      const { message, phrase } = say(PHRASES, 'plugin.no-probe', { plugin: name });
+      return { ok: false, error: message, phrase, ms: 0 };
+    }
     try {
       const config = fillConfig(slot.config, this.deps.configDefaults?.[name]);
       const scratch: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
@@ -219,7 +228,8 @@ export class PluginHost {
       const answer = await this.withTimeout(slot.def.probe(this.api(name, config, scratch) as PluginApi<never>, config as never), name, PROBE_LIMIT_MS);
       return { ok: true, answer, ms: ms() };
     } catch (e) {
-      return { ok: false, error: e instanceof Error ? e.message : String(e), ms: ms() };
+      const phrase = phraseOf(e);
+      return { ok: false, error: e instanceof Error ? e.message : String(e), ...(phrase && { phrase }), ms: ms() };
     }
   }
 
@@ -305,9 +315,9 @@ export class PluginHost {
     const steps = host.trace;
     host.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
     host.workSink = options.working;
-    let reason: string | undefined;
-    if (message.isSelf && !this.selfChain) reason = 'own message: no plugin asked for self messages';
-    else if (this.enabledCount === 0) reason = 'no plugins enabled';
+    let why: { message: string; phrase: Phrase }[] | undefined;
+    if (message.isSelf && !this.selfChain) why = [say(PHRASES, 'trace.own-message')];
+    else if (this.enabledCount === 0) why = [say(PHRASES, 'trace.no-plugins')];
     else {
       try {
         await (message.isSelf ? this.selfChain! : this.chain)(ctx);
@@ -317,15 +327,13 @@ export class PluginHost {
       }
     }
     const replied = ctx.replied;
-    if (!replied && reason === undefined) {
+    if (!replied && why === undefined) {
       const failed = steps.filter((s) => s.outcome === 'failed' || s.outcome === 'timeout').map((s) => s.plugin);
       const stopped = steps.find((s) => s.outcome === 'stopped');
-      reason = [
-        failed.length ? `failed: ${failed.join(', ')}` : '',
-        stopped ? `stopped by ${stopped.plugin} without a reply` : failed.length ? '' : 'no plugin matched',
-      ]
-        .filter(Boolean)
-        .join('; ');
+      why = [
+        ...(failed.length ? [say(PHRASES, 'trace.failed', { plugins: failed.join(', ') })] : []),
+        ...(stopped ? [say(PHRASES, 'trace.stopped', { plugin: stopped.plugin })] : failed.length ? [] : [say(PHRASES, 'trace.no-match')]),
+      ];
     }
     const chatName = chatNameIn(this.deps.bot.directory, message.chatId);
     return {
@@ -335,7 +343,7 @@ export class PluginHost {
       ...(chatName !== undefined && { chatName }),
       steps: this.withSkipped(steps, message.isSelf),
       replied,
-      ...(reason !== undefined && { reason }),
+      ...(why !== undefined && { reason: why.map((w) => w.message).join('; '), why: why.map((w) => w.phrase) }),
       at: this.deps.clock.now(),
     };
   }
@@ -501,9 +509,11 @@ export class PluginHost {
 
   private report(error: PluginError): void {
     const slot = this.slots.get(error.plugin);
+    const phrased = phraseOf(error.cause);
     if (slot) {
       slot.errors++;
       slot.lastError = error.message;
+      slot.lastErrorPhrase = phrased;
     }
     this.pluginLog.error({ plugin: error.plugin, kind: error.kind, err: error.cause }, error.message);
     this.deps.errors
@@ -512,6 +522,7 @@ export class PluginHost {
         plugin: error.plugin,
         kind: error.kind,
         message: error.cause instanceof Error ? error.cause.message : String(error.cause),
+        ...(phrased && { phrase: phrased }),
         ...(error.cause instanceof Error && error.cause.stack !== undefined && { stack: error.cause.stack }),
         ...(error.messageId !== undefined && { messageId: error.messageId }),
         at: this.deps.clock.now(),

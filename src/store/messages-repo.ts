@@ -36,24 +36,30 @@ export interface MessagePage {
 /** The synchronous SQLite implementation; callers get its asynchronous view, `MessagesRepo`. */
 export interface MessagesTable {
   /**
-   * Insert one message with the chat's name as known now; a duplicate id for the account is
-   * ignored. Returns whether it was new.
+   * Insert one message with the chat's name and stable identity as known now; a duplicate id for
+   * the account is ignored. Returns whether it was new.
    */
-  insert(account: string, message: Message, chatName?: string): boolean;
+  insert(account: string, message: Message, chatName?: string, chatStableId?: string): boolean;
   get(account: string, id: string): StoredMessage | undefined;
   list(account: string, query?: MessageQuery): MessagePage;
   markRecalled(account: string, id: string): boolean;
   count(account: string): number;
-  /** The chats with the newest messages (by message time), newest first, with the newest name stored for each. */
+  /**
+   * The chats with the newest messages (by message time), newest first, with the newest name stored
+   * for each. The ids one chat had in several web logins are one entry (by its stable identity), under its newest id.
+   */
   recentChats(account: string, limit: number): RecentChat[];
 }
 
 export type MessagesRepo = Promised<MessagesTable>;
 
 export interface RecentChat {
+  /** The chat's newest id (web-protocol ids change at each login). */
   chatId: string;
   last: number;
   name?: string;
+  /** The chat's stable identity, when the directory knew it as the messages came. */
+  stableId?: string;
 }
 
 export interface MessagesRepoOptions {
@@ -160,23 +166,27 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
   const maxSeq = db.prepare<[], { seq: number | null }>('select max(seq) as seq from messages');
   const insert = db.prepare(
     `insert or ignore into messages (account_id, id, chat_id, room_id, sender_id, sender_name, to_id, is_self, type, text,
-       mentions_self, created_at, extra, chat_name) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       mentions_self, created_at, extra, chat_name, chat_stable_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const byId = db.prepare<[string, string], Row>('select * from messages where account_id = ? and id = ?');
   const recall = db.prepare('update messages set recalled = 1 where account_id = ? and id = ?');
   const count = db.prepare<[string], { n: number }>('select count(*) as n from messages where account_id = ?');
   // Hops from chat to chat through the index (a skip scan): cost grows with the chats, not the messages.
-  const recentChats = db.prepare<{ account: string; limit: number }, { chatId: string; last: number; name: string | null }>(
+  const recentChats = db.prepare<{ account: string; limit: number }, { chatId: string; last: number; name: string | null; stableId: string | null }>(
     `with recursive c(chat) as (
        select min(chat_id) from messages where account_id = @account
        union all
        select (select min(chat_id) from messages where account_id = @account and chat_id > c.chat) from c where c.chat is not null),
      recent as (
-       select chat, (select max(created_at) from messages where account_id = @account and chat_id = c.chat) as last
-       from c where chat is not null order by last desc limit @limit)
+       select chat, (select max(created_at) from messages where account_id = @account and chat_id = c.chat) as last,
+         -- Times are whole seconds: of two ids of one person in the same second, the later stored is the current one.
+         (select max(seq) from messages where account_id = @account and chat_id = c.chat) as top
+       from c where chat is not null order by last desc, top desc limit @limit)
      select chat as chatId, last,
-       (select chat_name from messages where account_id = @account and chat_id = recent.chat and chat_name is not null order by seq desc limit 1) as name
-     from recent order by last desc`,
+       (select chat_name from messages where account_id = @account and chat_id = recent.chat and chat_name is not null order by seq desc limit 1) as name,
+       (select chat_stable_id from messages where account_id = @account and chat_id = recent.chat and chat_stable_id is not null order by seq desc limit 1)
+         as stableId
+     from recent order by last desc, top desc`,
   );
   // A phrase of several trigrams is not asked of the big index: its phrase query reads every list of a common trigram
   // in full (139–404 ms for a phrase of common words that matches nothing, at a million messages). Candidates come
@@ -232,7 +242,7 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
   }
 
   return {
-    insert(account, m, chatName) {
+    insert(account, m, chatName, chatStableId) {
       return (
         insert.run(
           account,
@@ -249,6 +259,7 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
           m.createdAt,
           extraOf(m),
           chatName ?? null,
+          chatStableId ?? null,
         ).changes > 0
       );
     },
@@ -335,7 +346,19 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
     },
     markRecalled: (account, id) => recall.run(account, id).changes > 0,
     count: (account) => count.get(account)!.n,
-    recentChats: (account, limit) =>
-      recentChats.all({ account, limit }).map((r) => ({ chatId: r.chatId, last: r.last, ...(r.name != null && { name: r.name }) })),
+    recentChats(account, limit) {
+      // Twice as many ids as asked: a person who wrote before and after a re-login takes two.
+      const merged = new Map<string, RecentChat>();
+      for (const r of recentChats.all({ account, limit: limit * 2 })) {
+        const key = r.stableId ?? `id:${r.chatId}`;
+        const seen = merged.get(key);
+        if (seen) {
+          if (seen.name === undefined && r.name != null) seen.name = r.name;
+          continue;
+        }
+        merged.set(key, { chatId: r.chatId, last: r.last, ...(r.name != null && { name: r.name }), ...(r.stableId != null && { stableId: r.stableId }) });
+      }
+      return [...merged.values()].slice(0, limit);
+    },
   };
 }

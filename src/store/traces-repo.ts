@@ -5,6 +5,7 @@
 import type { DecisionTrace, TraceStep } from '../pipeline/trace.js';
 import type { Db } from './database.js';
 import type { Promised } from './gate.js';
+import type { Phrase } from '../util/phrase.js';
 
 /** The synchronous SQLite implementation; callers get its asynchronous view, `TracesRepo`. */
 export interface TracesTable {
@@ -24,7 +25,13 @@ export function createTracesRepo(db: Db): TracesTable {
   );
   const insertMany = db.transaction((traces: DecisionTrace[]) => {
     for (const t of traces) {
-      ins.run(t.account, t.messageId, t.chatId, JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason, chatName: t.chatName }), t.at);
+      ins.run(
+        t.account,
+        t.messageId,
+        t.chatId,
+        JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason, why: t.why, chatName: t.chatName }),
+        t.at,
+      );
     }
   });
   return {
@@ -37,7 +44,7 @@ export function createTracesRepo(db: Db): TracesTable {
         )
         .all(...(messageId ? [account, messageId] : [account])) as { account_id: string; message_id: string; chat_id: string; trace: string; at: number }[];
       return rows.map((r) => {
-        const t = JSON.parse(r.trace) as { steps: TraceStep[]; replied: boolean; reason?: string; chatName?: string };
+        const t = JSON.parse(r.trace) as { steps: TraceStep[]; replied: boolean; reason?: string; why?: Phrase[]; chatName?: string };
         return {
           account: r.account_id,
           messageId: r.message_id,
@@ -46,6 +53,7 @@ export function createTracesRepo(db: Db): TracesTable {
           steps: t.steps,
           replied: t.replied,
           ...(t.reason !== undefined && { reason: t.reason }),
+          ...(t.why !== undefined && { why: t.why }),
           at: r.at,
         };
       });
