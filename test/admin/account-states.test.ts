@@ -14,6 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { closedPort } from '../helpers/closed-port.js';
 import { untranslatedWords } from './helpers/untranslated.js';
+import { afterPaint } from '../helpers/after-paint.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -47,6 +48,7 @@ async function shoot(page: Page, name: string, ready: string): Promise<void> {
     await page.waitForSelector(ready);
     const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
     assert.ok(scroll <= width, `${page.url()} is ${scroll} px wide at ${width} px`);
+    await afterPaint(page);
     await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
   }
 }

@@ -20,6 +20,7 @@ import { SandboxControl } from '../../src/sandbox/index.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { eventually } from './helpers/panel-stack.js';
 import { untranslatedWords } from './helpers/untranslated.js';
+import { afterPaint } from '../helpers/after-paint.js';
 
 const SHOTS = join('test-output', 'screenshots', 'first-hour');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -86,12 +87,14 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     await p.click('#plugin-test');
     await p.waitForSelector('#plugin-test-result.failed');
     for (const w of await untranslatedWords(p, data)) found.push(`plugin-ai-test-failed (${width}): ${w}`);
+    await afterPaint(p);
     await p.screenshot({ path: join(SHOTS, `plugin-ai-invalid-zh-${width}.png`), fullPage: true });
     await p.goto(`${server.url}/accounts/${account}/plugins/auto-reply/rules`);
     await p.fill('#rules-json', JSON.stringify([{ pattern: '', replies: [], cooldown: 5, scope: 'chats', match: 'nearly' }]));
     await p.click('#rules-save');
     await p.waitForSelector('#rules-problems');
     for (const w of await untranslatedWords(p, data)) found.push(`rules-invalid (${width}): ${w}`);
+    await afterPaint(p);
     await p.screenshot({ path: join(SHOTS, `rules-invalid-zh-${width}.png`), fullPage: true });
     return found;
   }
@@ -281,6 +284,7 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
             if (w > 390) wide.push(`${name} (${locale}): ${w} px`);
           }
           if (locale === 'zh-CN') for (const w of await untranslatedWords(p, data)) english.push(`${name} (${width}): ${w}`);
+          await afterPaint(p);
           await p.screenshot({ path: join(SHOTS, `${name}-${locale === 'en-US' ? 'en' : 'zh'}-${width}.png`), fullPage: true });
         }
         if (locale === 'zh-CN') english.push(...(await errorPagesInChinese(p, data, width)));
@@ -292,9 +296,11 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     const signIn = await guest.newPage();
     await signIn.goto(`${server.url}/login`);
     for (const w of await untranslatedWords(signIn, data)) english.push(`sign-in: ${w}`);
+    await afterPaint(signIn);
     await signIn.screenshot({ path: join(SHOTS, 'sign-in-zh-390.png'), fullPage: true });
     await guest.close();
     await phone.setViewportSize({ width: 390, height: 900 });
+    await afterPaint(phone);
     await phone.screenshot({ path: join(SHOTS, 'phone-390.png'), fullPage: true });
     assert.deepEqual(wide, [], 'pages wider than the phone');
     assert.deepEqual(english, [], 'English words on Chinese pages');

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { signIn } from './helpers/sign-in.js';
+import { afterPaint } from '../helpers/after-paint.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -92,6 +93,7 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
         assert.match(await scheduleRefusal(page, job, 'timezone', 'Mars/Base'), said.zone);
         assert.match(await scheduleRefusal(page, { ...job, cron: '' }, 'jobs.0.cron'), said.cron);
         assert.match(await scheduleRefusal(page, { ...job, to: 'Nobody Anywhere' }, 'jobs.0.to'), said.to);
+        await afterPaint(page);
         await page.screenshot({ path: join(SHOTS, `form-errors-schedule-${lang}-${width}.png`), fullPage: true });
 
         await page.goto(`${stack.url}/accounts/${account}/plugins/auto-reply/rules`);
@@ -106,6 +108,7 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
         const text = await problems.innerText();
         assert.match(text, said.cooldown);
         assert.match(text, said.outside);
+        await afterPaint(page);
         await page.screenshot({ path: join(SHOTS, `form-errors-rules-${lang}-${width}.png`), fullPage: true });
         assert.equal(
           stack.manager

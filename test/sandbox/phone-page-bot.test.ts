@@ -11,6 +11,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
+import { afterPaint } from '../helpers/after-paint.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -74,6 +75,7 @@ describe('phone page with the real bot (Chromium)', () => {
       JSON.stringify(sent),
     );
     mkdirSync('test-output/screenshots', { recursive: true });
+    await afterPaint(page);
     await page.screenshot({ path: 'test-output/screenshots/sandbox-phone-bot.png', fullPage: true });
   });
 });
