@@ -9,11 +9,11 @@
  */
 import http from 'node:http';
 import type { AxiosInstance } from 'axios';
-import { createRequire } from 'node:module';
 import type { CookieJar, SerializedCookieJar } from 'tough-cookie';
 import type * as ToughCookie from 'tough-cookie';
 import { TransportError } from '../transport/errors.js';
 import { loadAxios } from '../util/axios.js';
+import { requireLater } from '../util/require-later.js';
 import { directRequest } from './direct-request.js';
 import { ResumingAgent } from './resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
@@ -58,9 +58,8 @@ export function bodyText(res: HttpResponse): string {
   return decodeUtf8(res.body);
 }
 
-const require = createRequire(import.meta.url);
 /** tough-cookie, loaded with the first cookie of any session (its CommonJS build: the jar is used synchronously). */
-const toughCookie = (): typeof ToughCookie => require('tough-cookie') as typeof ToughCookie;
+const toughCookie = requireLater<typeof ToughCookie>('tough-cookie');
 
 /** One session's HTTP client: cookie jar, agents, endpoint mapping. */
 export class HttpSession {

@@ -4,15 +4,10 @@
  * plugins that call `api.http`. Loaded through `require` (its CommonJS build) so that the one
  * synchronous caller, the plugins' `api.http` getter, can have it too: every caller shares one copy.
  */
-import { createRequire } from 'node:module';
 import type { AxiosStatic } from 'axios';
-
-const require = createRequire(import.meta.url);
-let axios: AxiosStatic | undefined;
+import { requireLater } from './require-later.js';
 
 /**
  * @example const client = loadAxios().create({ timeout: 30_000, proxy: false });
  */
-export function loadAxios(): AxiosStatic {
-  return (axios ??= require('axios') as AxiosStatic);
-}
+export const loadAxios = requireLater<AxiosStatic>('axios');
