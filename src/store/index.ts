@@ -7,7 +7,7 @@
  * layer).
  */
 import { SecretBox, loadOrCreateSecretKey } from './secret-box.js';
-import { openDatabase, type Db } from './database.js';
+import { ensureDataDir, openDatabase, type Db } from './database.js';
 import { createAccountsRepo, type AccountsRepo } from './accounts-repo.js';
 import { createSessionsRepo, type SessionsRepo } from './sessions-repo.js';
 import { createKvRepo, type KvRepo } from './kv-repo.js';
@@ -305,6 +305,11 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
  */
 export function connectStore(options: { dataDir: string; secretKey: string | undefined; databaseUrl: string | undefined; now?: () => number }): Promise<Store> {
   const { databaseUrl, ...rest } = options;
-  if (databaseUrl) return openPostgresStore({ url: databaseUrl, secretKey: rest.secretKey, ...(rest.now && { now: rest.now }) });
+  if (databaseUrl) {
+    // The database is elsewhere, but DATA_DIR still holds downloaded media: refuse an unwritable one at start, as on SQLite.
+    return Promise.resolve()
+      .then(() => ensureDataDir(rest.dataDir))
+      .then(() => openPostgresStore({ url: databaseUrl, secretKey: rest.secretKey, ...(rest.now && { now: rest.now }) }));
+  }
   return Promise.resolve().then(() => openStore(rest));
 }

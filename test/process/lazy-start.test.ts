@@ -32,7 +32,7 @@ describe('weiroto start loads the panel and the API on first use (process)', () 
     const sandbox = await startSandbox({ holdMs: 300 });
     const dataDir = mkdtempSync(join(tmpdir(), 'w-lazy-'));
     const moduleLog = join(dataDir, 'modules.log');
-    const p = startWeiroto({
+    const p = await startWeiroto({
       PORT: '0',
       DATA_DIR: dataDir,
       SEND_PACING: 'off',
