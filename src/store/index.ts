@@ -32,8 +32,7 @@ import { ConnectionGate, type TransactionPort } from './gate.js';
 import { bindSteps } from './sql/bind.js';
 import { runSync, sqliteSql } from './sql/sqlite-driver.js';
 import type { Sql, Steps, Work } from './sql/work.js';
-import { createPool, inTransaction, postgresSql, runAsync, type PgTarget } from './sql/postgres-driver.js';
-import { migratePostgres } from './sql/postgres-migrate.js';
+import type { PgTarget } from './sql/postgres-driver.js';
 import { Serial } from './sql/serial.js';
 import { StoreError } from './errors.js';
 
@@ -259,6 +258,11 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
     throw new StoreError('DATABASE_URL needs SECRET_KEY: every node must seal and open sessions with the same key (64 hex characters).');
   }
   const box = new SecretBox(loadOrCreateSecretKey('', options.secretKey));
+  // Loaded only here: a node on SQLite (the default) never loads pg.
+  const [{ createPool, inTransaction, postgresSql, runAsync }, { migratePostgres }] = await Promise.all([
+    import('./sql/postgres-driver.js'),
+    import('./sql/postgres-migrate.js'),
+  ]);
   const pool = createPool(options.url, options.poolSize);
   // A connection that breaks while idle is reported here and replaced by the pool, instead of crashing the process.
   pool.on('error', () => undefined);
