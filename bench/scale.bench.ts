@@ -35,6 +35,7 @@ for (const transport of transports as ScaleTransport[]) {
       rooms: 10,
       roomSize: 20,
       holdMs: 25_000,
+      ilinkHoldMs: 35_000,
       idleMs,
       latencyCount: quick ? 5 : 20,
       loginConcurrency,

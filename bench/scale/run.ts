@@ -25,6 +25,8 @@ export interface ScaleOptions {
   roomSize: number;
   /** synccheck hold (25 s like WeChat: idle accounts hold their long poll). */
   holdMs: number;
+  /** iLink getupdates hold (35 s like the iLink server). */
+  ilinkHoldMs: number;
   idleMs: number;
   latencyCount: number;
   /** LOGIN_CONCURRENCY of both weiroto processes (default 10). */
@@ -73,6 +75,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     rooms: o.rooms,
     roomSize: o.roomSize,
     holdMs: o.holdMs,
+    ilinkHoldMs: o.ilinkHoldMs,
     tlsDir: join(dir, 'tls'),
   });
   const side: Side = o.transport === 'web' ? webSide(sb) : ilinkSide(sb);
@@ -153,6 +156,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     await until({ what: 'long polls held', read: () => side.held(), target: o.accounts, alive });
     await sleep(Math.min(5_000, o.idleMs / 4));
     if (idleProfile) child.proc.kill('SIGUSR2');
+    const traffic0 = await side.traffic();
     const cpu0 = cpuMs(child.pid);
     const sbCpu0 = cpuMs(sb.pid);
     const t0 = Date.now();
@@ -166,6 +170,12 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       log(`  ${o.transport}: idle CPU profile in ${idleProfile}`);
     }
     const heldPolls = await side.held();
+    const traffic1 = await side.traffic();
+    if (traffic0 && traffic1) {
+      // What the idle CPU paid for: long-poll answers (N / 25 s), and no webwxsync when nothing happened.
+      const perS = (n: number): string => ((n * 1000) / idleWall).toFixed(1);
+      log(`  ${o.transport}: idle traffic ${perS(traffic1.requests - traffic0.requests)} requests/s, ${perS(traffic1.syncs - traffic0.syncs)} webwxsync/s`);
+    }
     const mem = memoryMiB(child.pid);
     const idleLoad = load1();
     log(`  ${o.transport}: idle CPU ${idleCpuPercent.toFixed(2)} %, RSS ${mem.rss.toFixed(0)} MiB, ${heldPolls} polls held (load ${idleLoad.toFixed(2)})`);
