@@ -20,6 +20,7 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { FAST } from '../helpers/fast.js';
+import { PollCount } from '../helpers/poll-count.js';
 
 describe('web account at rest', () => {
   let sb: RunningSandbox;
@@ -27,7 +28,7 @@ describe('web account at rest', () => {
   let store: Store;
   let watcher: Database.Database;
   let manager: AccountManager;
-  let polls = 0;
+  const polls = new PollCount();
 
   before(async () => {
     sb = await startSandbox({ holdMs: 20, autoScanMs: 10, autoConfirmMs: 10, contacts: 8, rooms: 2, roomSize: 4 });
@@ -36,11 +37,7 @@ describe('web account at rest', () => {
     manager = new AccountManager({
       store,
       log: silentLogger(),
-      createTransport: () => {
-        const t = createWebTransport({ endpoint: sb.origin, ...FAST });
-        t.on('heartbeat', () => polls++);
-        return t;
-      },
+      createTransport: () => polls.watch(createWebTransport({ endpoint: sb.origin, ...FAST })),
       pluginRegistry: await PluginRegistry.load(),
       sendPacing: 'off',
       botPlugins: ['echo'],
@@ -60,13 +57,12 @@ describe('web account at rest', () => {
 
   it('a synccheck answered "nothing new" calls no webwxsync and writes nothing', async () => {
     // Start-up (address book, session, timeline) is written by the time a few polls came back.
-    const from = polls;
-    await waitUntil(() => polls >= from + 5, 20_000, 'five polls after login');
+    await polls.more(5, 'five polls after login');
     const version = (): number => watcher.pragma('data_version', { simple: true }) as number;
     const syncs = async (): Promise<number> => (await sb.control.state(false, '0')).counters.syncs ?? NaN;
-    const [v0, s0, at] = [version(), await syncs(), polls];
-    await waitUntil(() => polls >= at + 15, 20_000, 'fifteen empty polls');
+    const [v0, s0] = [version(), await syncs()];
+    await polls.more(15, 'fifteen empty polls');
     assert.equal(await syncs(), s0, 'no webwxsync after a selector-0 synccheck');
-    assert.equal(version(), v0, `nothing committed to the database during ${polls - at} empty polls`);
+    assert.equal(version(), v0, `nothing committed to the database during 15 empty polls`);
   });
 });

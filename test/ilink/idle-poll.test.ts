@@ -18,13 +18,14 @@ import { openStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { PollCount } from '../helpers/poll-count.js';
 
 describe('iLink account at rest', () => {
   let sb: RunningSandbox;
   let dir: string;
   let store: Store;
   let manager: AccountManager;
-  let polls = 0;
+  const polls = new PollCount();
   const saves: number[] = [];
   const clock = new FakeClock(Date.now());
 
@@ -35,7 +36,7 @@ describe('iLink account at rest', () => {
     // Every session write of the store, counted where the manager makes it.
     const save = store.sessions.save.bind(store.sessions);
     store.sessions.save = (id, snap) => {
-      saves.push(polls);
+      saves.push(polls.n);
       return save(id, snap);
     };
     await store.accounts.create({ name: 'il', id: 'il' });
@@ -43,11 +44,8 @@ describe('iLink account at rest', () => {
       store,
       clock,
       log: silentLogger(),
-      createTransport: () => {
-        const t = new IlinkTransport({ baseUrl: sb.origin, cdnUrl: `${sb.origin}/c2c`, version: '0.1.0', tuning: { chunkGapMs: 0, pollMarginMs: 1000 } });
-        t.on('heartbeat', () => polls++);
-        return t;
-      },
+      createTransport: () =>
+        polls.watch(new IlinkTransport({ baseUrl: sb.origin, cdnUrl: `${sb.origin}/c2c`, version: '0.1.0', tuning: { chunkGapMs: 0, pollMarginMs: 1000 } })),
       pluginRegistry: await PluginRegistry.load(),
       sendPacing: 'off',
       botPlugins: ['echo'],
@@ -65,16 +63,14 @@ describe('iLink account at rest', () => {
 
   it('an empty poll writes nothing to the store; a message does', async () => {
     // Login's own saves are done once the first polls have come back.
-    const from = polls;
-    await waitUntil(() => polls >= from + 2, 20_000, 'two polls after login');
+    await polls.more(2, 'two polls after login');
     await clock.advance(5_000);
     const settled = saves.length;
-    const at = polls;
-    await waitUntil(() => polls >= at + 10, 20_000, 'ten empty polls');
+    await polls.more(10, 'ten empty polls');
     // Past the save throttle's interval: a save asked for by any of those polls would run now.
     await clock.advance(5_000);
-    await waitUntil(() => polls >= at + 12, 20_000, 'two more polls');
-    assert.equal(saves.length, settled, `no session write for ${polls - at} empty polls (each with a new cursor)`);
+    await polls.more(2, 'two more polls');
+    assert.equal(saves.length, settled, 'no session write for 12 empty polls (each with a new cursor)');
 
     // A message moves the session on (cursor, context token): it is saved.
     await sb.ilink.control.sendMessage({ text: 'wake up' });
