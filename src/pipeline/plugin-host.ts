@@ -15,7 +15,7 @@ import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
 import { chatNameIn } from '../bot/directory.js';
 import { PLUGIN_EVENT_NAMES } from '../bot/event-vocabulary.js';
-import { compose, type Middleware } from './compose.js';
+import { compose, developmentWarn, type Middleware, type Warn } from './compose.js';
 import { isComposer } from './composer.js';
 import { Context } from './context.js';
 import { hostState } from './context-host.js';
@@ -60,6 +60,8 @@ export interface PluginHostDeps {
   timeoutMs?: number;
   /** Every plugin failure (the bot turns it into an `error` event). */
   onError?(error: PluginError): void;
+  /** Development warnings about plugins' middleware (a `next()` without `await`). Default: process warnings unless NODE_ENV=production. */
+  warn?: Warn;
 }
 
 export interface PluginInfo {
@@ -485,12 +487,14 @@ export class PluginHost {
   private recompose(): void {
     this.inOrder = undefined;
     this.plan = undefined;
+    const warn = this.deps.warn === undefined ? developmentWarn : this.deps.warn;
     const opts = (name: string) => ({
       name,
       timeoutMs: this.timeoutMs,
       clock: this.deps.clock,
       watchdog: this.watchdog,
       report: (e: PluginError) => this.report(e),
+      warn,
     });
     const chain: Middleware<Context>[] = [];
     const selfChain: Middleware<Context>[] = [];
@@ -499,12 +503,13 @@ export class PluginHost {
       const inst = slot.instance;
       if (!slot.enabled || !inst) continue;
       enabled++;
-      if (inst.mws.length) chain.push(boundary(inst.mws.length === 1 ? inst.mws[0]! : compose(inst.mws), opts(slot.def.name)));
-      if (inst.selfMws.length) selfChain.push(boundary(compose(inst.selfMws), opts(slot.def.name)));
+      if (inst.mws.length) chain.push(boundary(inst.mws.length === 1 ? inst.mws[0]! : compose(inst.mws, { warn }), opts(slot.def.name)));
+      if (inst.selfMws.length) selfChain.push(boundary(compose(inst.selfMws, { warn }), opts(slot.def.name)));
     }
     this.enabledCount = enabled;
-    this.chain = compose(chain);
-    this.selfChain = selfChain.length ? compose(selfChain) : undefined;
+    // Every layer of these chains is a boundary, which watches its plugin's await itself: no second watch per layer.
+    this.chain = compose(chain, { warn: false });
+    this.selfChain = selfChain.length ? compose(selfChain, { warn: false }) : undefined;
   }
 
   private report(error: PluginError): void {
