@@ -10,7 +10,9 @@ import type { Phrase, PhraseBook } from '../util/phrase.js';
 import type { LoginThrottleOptions } from './login-throttle.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
-import type { Transport } from '../transport/transport.js';
+import type { TransportCapabilities } from '../transport/capabilities.js';
+import type { ContactOperations } from '../bot/contact-operations.js';
+import type { MediaAccess } from '../bot/media-access.js';
 import type { PluginForm } from '../pipeline/plugin-form.js';
 import type { BotInfo, BotEvent, DirectoryView, OutboundRecord, OutgoingContent, SendTarget } from '../bot/types.js';
 
@@ -44,7 +46,12 @@ export interface AdminBot {
   info(): BotInfo;
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: { idempotencyKey?: string; source?: string; replyTo?: string }): Promise<OutboundRecord>;
-  readonly transport: Transport;
+  /** Contact and room operations, capability-checked (the surface plugins get as `api.contacts`). */
+  readonly contacts: ContactOperations;
+  /** Message media and avatars. */
+  readonly media: MediaAccess;
+  /** What the account's transport can do. The panel never holds the transport itself. */
+  readonly capabilities: TransportCapabilities;
   /** iLink: the digits the phone shows after a scan. */
   submitVerifyCode?(code: string): void;
 }
