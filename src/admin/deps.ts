@@ -28,6 +28,8 @@ export interface AdminPluginState {
   lastErrorPhrase?: Phrase;
   /** The plugin can test its outside connection (the AI's "Test connection"). */
   testable?: boolean;
+  /** Switched on, but its setup failed: it does not run. */
+  failed?: { error: string; phrase?: Phrase };
 }
 
 export interface AdminPluginHost {
@@ -82,6 +84,8 @@ export interface AdminRegistry {
   form?(name: string): PluginForm | undefined;
   /** The plugin's phrase book (src/util/phrase.ts), if it declares one. */
   phrases?(name: string): PhraseBook | undefined;
+  /** Plugins found but not loaded (PLUGIN_DIR, npm packages), with why: the plugins page lists them. */
+  readonly problems?: readonly { name: string; path: string; error: string; phrase?: Phrase }[];
 }
 
 /** Webhook endpoints and deliveries as the panel shows them (the webhook service's shapes, loosely). */

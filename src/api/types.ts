@@ -49,6 +49,8 @@ export interface ApiManager {
 
 export interface ApiRegistry {
   list(): PluginDefinition[];
+  /** Plugins found but not loaded, with why. */
+  readonly problems?: readonly { name: string; path: string; error: string }[];
   get(name: string): PluginDefinition | undefined;
   jsonSchema(name: string): unknown;
   secretFields(name: string): string[];

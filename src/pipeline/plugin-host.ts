@@ -79,6 +79,8 @@ export interface PluginInfo {
   unsupported?: Capability[];
   /** The plugin can test its outside connection (`probe`). */
   testable?: boolean;
+  /** Switched on, but its setup failed (threw, rejected or hung): it does not run until set up again (enable, configure). */
+  failed?: { error: string; phrase?: Phrase };
 }
 
 /** What a plugin's connection test found: the other side's answer, or the exact reason it failed. */
@@ -100,6 +102,8 @@ interface Slot {
   errors: number;
   lastError?: string;
   lastErrorPhrase?: Phrase;
+  /** Why the last setup failed, while it stands. */
+  setupFailure?: { error: string; phrase?: Phrase };
 }
 
 type Chain = (ctx: Context) => Promise<void>;
@@ -208,6 +212,7 @@ export class PluginHost {
       ...(s.lastErrorPhrase !== undefined && { lastErrorPhrase: s.lastErrorPhrase }),
       ...this.applicability(s.def),
       ...(s.def.probe && { testable: true }),
+      ...(s.enabled && s.setupFailure && { failed: s.setupFailure }),
     }));
   }
 
@@ -514,7 +519,10 @@ export class PluginHost {
 
   private report(error: PluginError): void {
     const slot = this.slots.get(error.plugin);
-    const phrased = phraseOf(error.cause);
+    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    // A setup failure without a phrase of its own still reads in the panel's language (the cause's text is data).
+    const phrased =
+      phraseOf(error.cause) ?? (error.kind === 'setup' ? say(PHRASES, 'plugin.setup-failed', { plugin: error.plugin, error: cause }).phrase : undefined);
     if (slot) {
       slot.errors++;
       slot.lastError = error.message;
@@ -526,7 +534,7 @@ export class PluginHost {
         account: this.deps.account,
         plugin: error.plugin,
         kind: error.kind,
-        message: error.cause instanceof Error ? error.cause.message : String(error.cause),
+        message: cause,
         ...(phrased && { phrase: phrased }),
         ...(error.cause instanceof Error && error.cause.stack !== undefined && { stack: error.cause.stack }),
         ...(error.messageId !== undefined && { messageId: error.messageId }),
@@ -569,8 +577,11 @@ export class PluginHost {
       const out = slot.def.setup(api as PluginApi<never>, config as never);
       const disposer = out instanceof Promise ? await this.withTimeout(out, name) : out;
       if (typeof disposer === 'function') inst.disposers.push(disposer);
+      delete slot.setupFailure;
       return inst;
     } catch (e) {
+      const phrase = phraseOf(e);
+      slot.setupFailure = { error: e instanceof Error ? e.message : String(e), ...(phrase && { phrase }) };
       this.report(new PluginError(name, 'setup', e));
       await this.dispose(slot, inst);
       return undefined;

@@ -300,6 +300,8 @@ export const plugin = { name: 'shout', description: 'SHOUTS', config: z.object({
     assert.equal(reg.problems.length, 1);
     assert.match(reg.problems[0]!.path, /broken/);
     assert.match(reg.problems[0]!.error, /must export `plugin`/);
+    assert.equal(reg.problems[0]!.name, 'broken');
+    assert.equal(reg.problems[0]!.phrase.code, 'plugin.load.no-export');
   });
 
   it('jsonSchema(name) describes the config', () => {
