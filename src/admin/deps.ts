@@ -4,7 +4,7 @@
  * their own. Keeping them narrow is what lets the panel sit beside the bot, not inside it.
  */
 import type { TimelineEntry } from '../accounts/account-timeline.js';
-import type { Registry } from 'prom-client';
+import type { MetricsLater } from '../http/metrics-later.js';
 import type { Logger } from '../logger.js';
 import type { Phrase, PhraseBook } from '../util/phrase.js';
 import type { LoginThrottleOptions } from './login-throttle.js';
@@ -127,8 +127,8 @@ export interface AdminDeps {
   log: Logger;
   /** `publicUrl` and `host` are the names the panel answers to besides IP addresses and localhost. */
   config: { adminPassword?: string | undefined; publicUrl?: string | undefined; host?: string | undefined; outboxHoldMs?: number };
-  /** A prom-client registry for this server instance; one is created when absent. */
-  metrics?: Registry;
+  /** The /metrics registry of this server instance (made at the first scrape); one is created when absent. */
+  metrics?: MetricsLater;
   clock?: Clock;
   /** Session lifetime (default 12 hours). */
   sessionTtlMs?: number;

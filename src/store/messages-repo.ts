@@ -49,6 +49,13 @@ export interface MessagesTable {
    * for each. The ids one chat had in several web logins are one entry (by its stable identity), under its newest id.
    */
   recentChats(account: string, limit: number): RecentChat[];
+  /**
+   * Add the messages inserted since the last call to the full-text index, in one statement. The store
+   * calls it just before each COMMIT (so a message and its index entry commit together); a search
+   * calls it first. One statement for the rows of a whole group costs about half of one index insert
+   * per row (bench: 0.011 against 0.026 ms a message in groups of 40).
+   */
+  indexPending(): void;
 }
 
 export type MessagesRepo = Promised<MessagesTable>;
@@ -168,6 +175,19 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
     `insert or ignore into messages (account_id, id, chat_id, room_id, sender_id, sender_name, to_id, is_self, type, text,
        mentions_self, created_at, extra, chat_name, chat_stable_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // Rows are indexed in seq order, all at once: every row above the highest indexed one (the index's own
+  // table of document sizes holds one row per indexed message) is the rest. Read from the database, not kept
+  // here, so that rows another handle wrote, or a rolled-back group took back, count right.
+  const indexRest = db.prepare(
+    'insert into messages_fts (rowid, text) select seq, text from messages where seq > (select coalesce(max(id), 0) from messages_fts_docsize)',
+  );
+  /** Whether this handle inserted rows since its last `indexPending`. */
+  let inserted = false;
+  const indexPending = (): void => {
+    if (!inserted) return;
+    inserted = false;
+    indexRest.run();
+  };
   const byId = db.prepare<[string, string], Row>('select * from messages where account_id = ? and id = ?');
   const recall = db.prepare('update messages set recalled = 1 where account_id = ? and id = ?');
   const count = db.prepare<[string], { n: number }>('select count(*) as n from messages where account_id = ?');
@@ -243,26 +263,28 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
 
   return {
     insert(account, m, chatName, chatStableId) {
-      return (
-        insert.run(
-          account,
-          m.id,
-          m.chatId,
-          m.roomId ?? null,
-          m.senderId,
-          m.senderName ?? null,
-          m.toId,
-          m.isSelf ? 1 : 0,
-          m.type,
-          m.text,
-          m.mentionsSelf ? 1 : 0,
-          m.createdAt,
-          extraOf(m),
-          chatName ?? null,
-          chatStableId ?? null,
-        ).changes > 0
+      const done = insert.run(
+        account,
+        m.id,
+        m.chatId,
+        m.roomId ?? null,
+        m.senderId,
+        m.senderName ?? null,
+        m.toId,
+        m.isSelf ? 1 : 0,
+        m.type,
+        m.text,
+        m.mentionsSelf ? 1 : 0,
+        m.createdAt,
+        extraOf(m),
+        chatName ?? null,
+        chatStableId ?? null,
       );
+      if (done.changes === 0) return false;
+      inserted = true;
+      return true;
     },
+    indexPending,
     get(account, id) {
       const r = byId.get(account, id);
       return r ? toMessage(r) : undefined;
@@ -271,6 +293,8 @@ export function createMessagesRepo(db: Db, options: MessagesRepoOptions = {}): M
       const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
       const text = q.text ?? '';
       const indexed = Array.from(text).length >= 3;
+      // Whoever inserted them, rows not yet indexed are before a search uses the index.
+      if (indexed) indexRest.run();
       // With the index, the index drives the loop (cross join keeps it outer) and yields rows newest first.
       const key = indexed ? 'f.rowid' : 'm.seq';
       const where = ['m.account_id = ?'];

@@ -194,7 +194,8 @@ describe('AccountManager: login ladder, sessions and events', () => {
     created[0]!.confirm();
     await waitUntil(() => bot.info().state === 'online');
     assert.deepEqual(await store.sessions.load(bot.id), { fake: true, self: '@self' });
-    assert.equal((await store.accounts.get(bot.id))!.selfName, 'Bot');
+    // Stored after the session's COMMIT (the account goes online first).
+    await waitUntil(async () => (await store.accounts.get(bot.id))!.selfName === 'Bot', 5000, 'the own name stored');
     assert.ok(writerEvents.includes('account.login'));
 
     // stopAll finishes the in-flight reply and keeps the session for the next start.
