@@ -74,6 +74,7 @@ export interface IlinkTransportOptions {
   version: string;
   clock?: Clock;
   log?: Logger;
+  /** For API calls too when given (tests routing the real host names); else they go straight to node:http(s). CDN transfers use it or the global fetch. */
   fetch?: typeof fetch;
   /** Where handled messages are remembered (a restart must not answer twice); default in memory. */
   seen?: SeenStore;
@@ -151,7 +152,11 @@ export class IlinkTransport implements Transport {
     this.tuning = { ...DEFAULT_ILINK_TUNING, ...options.tuning };
     this.longPollMs = this.tuning.pollTimeoutMs;
     this.fetchFn = options.fetch ?? fetch;
-    this.http = new IlinkHttp({ version: options.version, fetch: this.fetchFn, ...(options.routeTag && { routeTag: options.routeTag }) });
+    this.http = new IlinkHttp({
+      version: options.version,
+      ...(options.fetch && { fetch: options.fetch }),
+      ...(options.routeTag && { routeTag: options.routeTag }),
+    });
     this.http.onStaleToken = (message) => this.tokenDied(message);
     const window = options.replyWindow ?? ILINK_CAPABILITIES.replyWindow!;
     this.capabilities = { ...ILINK_CAPABILITIES, replyWindow: window };
@@ -287,6 +292,7 @@ export class IlinkTransport implements Transport {
     this.typing.clear();
     // Tell the server we are gone (only with a live token: never the dead one).
     if (this.http.hasToken) await this.notify('ilink/bot/msg/notifystop');
+    this.http.close();
   }
 
   /** iLink has no logout call: say goodbye, forget the token; the next start needs a scan. */
