@@ -23,12 +23,31 @@ export interface IlinkHttpOptions {
   routeTag?: string;
   /**
    * Send through this fetch instead (tests that route the real host names). By default calls go
-   * straight to node:http(s) on this account's keep-alive agents: a request that went out on a
-   * kept-alive socket the server had just closed is sent again (direct-request.ts), which fetch
-   * cannot tell apart from a reset of a request the server saw; and fetch costs several times the
-   * CPU per exchange, which an idle account spends on every long poll.
+   * straight to node:http(s) on keep-alive agents: a request that went out on a kept-alive socket
+   * the server had just closed is sent again (direct-request.ts), which fetch cannot tell apart
+   * from a reset of a request the server saw; and fetch costs several times the CPU per exchange,
+   * which an idle account spends on every long poll.
    */
   fetch?: typeof fetch;
+  /** The keep-alive agents to use (tests); default: the ones every iLink account of the process shares. */
+  agents?: IlinkAgents;
+}
+
+export interface IlinkAgents {
+  http: http.Agent;
+  https: ResumingAgent;
+}
+
+let shared: IlinkAgents | undefined;
+
+/**
+ * Every iLink account of a process talks to the same host, and a connection carries nothing of an
+ * account (the token travels in each request): one pool, so that a restart of 1,000 accounts makes
+ * one full TLS handshake and resumes the session in the others, instead of one full handshake per
+ * account. Idle sockets do not keep the process alive (the agents unref them).
+ */
+function sharedAgents(): IlinkAgents {
+  return (shared ??= { http: new http.Agent({ keepAlive: true }), https: new ResumingAgent({ keepAlive: true }) });
 }
 
 /** A request as the calls build it. */
@@ -79,13 +98,13 @@ export class IlinkHttp {
   /** Called once when the server first says the token is dead. */
   onStaleToken: ((message: string) => void) | undefined;
   private readonly fetchFn: typeof fetch | undefined;
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  private readonly httpsAgent = new ResumingAgent({ keepAlive: true, maxSockets: 8 });
+  private readonly agents: IlinkAgents;
   private readonly baseInfo: WireBaseInfo;
   private readonly common: Record<string, string>;
 
   constructor(options: IlinkHttpOptions) {
     this.fetchFn = options.fetch;
+    this.agents = options.agents ?? sharedAgents();
     this.baseInfo = { channel_version: options.version, bot_agent: options.botAgent ?? `weiroto/${options.version}` };
     this.common = {
       'iLink-App-Id': 'bot',
@@ -142,19 +161,13 @@ export class IlinkHttp {
     return this.token;
   }
 
-  /** Close the kept-alive sockets (the agents stay usable: a later call opens new ones). */
-  close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
-  }
-
   private async exchange(url: string, req: Outgoing, signal: AbortSignal): Promise<{ status: number; text: string }> {
     if (this.fetchFn) {
       const res = await this.fetchFn(url, { ...req, signal });
       return { status: res.status, text: await res.text() };
     }
     const target = new URL(url);
-    const agent = target.protocol === 'https:' ? this.httpsAgent : this.httpAgent;
+    const agent = target.protocol === 'https:' ? this.agents.https : this.agents.http;
     const res = await directRequest({ ...req, url: target, agent, signal });
     return { status: res.status, text: decodeUtf8(res.body) };
   }

@@ -292,7 +292,6 @@ export class IlinkTransport implements Transport {
     this.typing.clear();
     // Tell the server we are gone (only with a live token: never the dead one).
     if (this.http.hasToken) await this.notify('ilink/bot/msg/notifystop');
-    this.http.close();
   }
 
   /** iLink has no logout call: say goodbye, forget the token; the next start needs a scan. */

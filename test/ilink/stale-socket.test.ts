@@ -6,16 +6,18 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { IlinkHttp } from '../../src/ilink/http.js';
+import { ResumingAgent } from '../../src/transport/resuming-agent.js';
 import { isTransportError } from '../../src/transport/errors.js';
 
 describe('iLink HTTP: a kept-alive socket closed under a call', () => {
   let server: Server;
   let origin: string;
   let handle: (req: IncomingMessage, body: string, answer: (json: unknown) => void) => void = () => {};
-  const http = new IlinkHttp({ version: '1.0.0' });
+  const agents = { http: new Agent({ keepAlive: true }), https: new ResumingAgent({ keepAlive: true }) };
+  const http = new IlinkHttp({ version: '1.0.0', agents });
   http.setToken('token');
 
   before(async () => {
@@ -28,7 +30,7 @@ describe('iLink HTTP: a kept-alive socket closed under a call', () => {
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(async () => {
-    http.close();
+    agents.http.destroy();
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
   });
@@ -59,7 +61,7 @@ describe('iLink HTTP: a kept-alive socket closed under a call', () => {
       seen.push(JSON.parse(body).get_updates_buf as string);
       req.socket.destroy();
     };
-    http.close(); // no kept-alive socket left: the next call opens one
+    agents.http.destroy(); // no kept-alive socket left: the next call opens one
     await assert.rejects(poll('c2'), (e: unknown) => isTransportError(e) && e.kind === 'network' && /getupdates/.test(e.message));
     assert.deepEqual(seen, ['c2']);
   });
