@@ -35,6 +35,7 @@ import type { Sql, Steps, Work } from './sql/work.js';
 import type { PgTarget } from './sql/postgres-driver.js';
 import { Serial } from './sql/serial.js';
 import { StoreError } from './errors.js';
+import { messageOf } from '../util/error-text.js';
 
 export { StoreError };
 export { SecretBox, loadOrCreateSecretKey, parseSecretKey } from './secret-box.js';
@@ -279,8 +280,7 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
     await migratePostgres(pool);
   } catch (e) {
     await pool.end();
-    const why = e instanceof StoreError ? e.message : (e as Error).message;
-    throw new StoreError(`Cannot open the PostgreSQL store: ${why}`);
+    throw new StoreError(`Cannot open the PostgreSQL store: ${messageOf(e)}`);
   }
   const sql = postgresSql();
   const t = tables(sql, box, options.now ?? Date.now);

@@ -4,6 +4,7 @@
  * first line, and stops the server when its standard input closes (the process that started it ended, however it
  * ended: the kernel closes the pipe even after kill -9) or on SIGTERM, SIGINT or SIGHUP.
  */
+import { messageOf } from '../../src/util/error-text.js';
 import { startPostgres } from './postgres.js';
 
 // Asked to stop before the server is up: it stops once it is (a signal's default action now would leave it running).
@@ -22,7 +23,7 @@ stop = (): void => {
   try {
     server.stop();
   } catch (e) {
-    process.stderr.write(`the test PostgreSQL server in ${server.dir} did not stop: ${(e as Error).message}\n`);
+    process.stderr.write(`the test PostgreSQL server in ${server.dir} did not stop: ${messageOf(e)}\n`);
     process.exit(1);
   }
   process.exit(0);
