@@ -127,6 +127,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       allowPrivate: config.apiAllowPrivateUrls,
       trustedOrigins: [...(config.ai.baseUrl ? [new URL(config.ai.baseUrl).origin] : []), ...config.allowPrivateOrigins],
     };
+    // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
+    const transports = transportFactory({ config, store, log, printQr: !options.demo && process.stdout.isTTY === true, panelUrl: () => late.panelUrl });
     const manager = new AccountManager({
       store,
       log,
@@ -147,8 +149,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // AI_API_KEY only ever goes to AI_BASE_URL.
       pluginConfigDefaults: { ai: aiDeploymentDefaults(config.ai, pluginHttpPolicy) },
       pluginHttpPolicy,
-      // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
-      createTransport: transportFactory({ config, store, log, printQr: !options.demo && process.stdout.isTTY === true, panelUrl: () => late.panelUrl }),
+      createTransport: transports.create,
+      loadTransport: transports.load,
     });
     late.manager = manager;
     const webhookStop = new AbortController();
