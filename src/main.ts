@@ -93,6 +93,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       pluginDir: config.pluginDir,
       // npm packages named weiroto-plugin-*: installed beside the project, or into weiroto's own folder.
       packageDirs: [join(process.cwd(), 'node_modules'), join(packageRoot(), 'node_modules')],
+      // Built-ins are known by their manifests; an account loads the code of those it switches on.
+      lazy: true,
     });
     for (const p of registry.problems) log.warn({ path: p.path }, `plugin not loaded: ${p.error}`);
 

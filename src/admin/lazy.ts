@@ -32,6 +32,8 @@ export function createLazyAdminMiddleware(deps: AdminDeps, load = () => import('
   const pages = lazyMiddleware({
     what: 'the admin panel',
     build: async () => {
+      // The plugins page lists every plugin with its form: plugins known by their manifests only are loaded first.
+      await deps.registry.loadAll?.();
       const { buildPanel } = await load();
       const panel = buildPanel(core);
       return Object.assign(panel.middleware, { close: panel.close });

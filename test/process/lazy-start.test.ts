@@ -29,6 +29,11 @@ const LAZY: [string, RegExp][] = [
   ['prom-client (made at the first /metrics scrape)', /^require prom-client$|\/node_modules\/prom-client\/|\/node_modules\/@opentelemetry\//],
   ['the iLink transport (imported before its first account; its hosts are a file of their own)', /\/dist\/src\/ilink\/(?!endpoints\.js$)/],
   ['qrcode and pngjs (a QR is drawn when its PNG is first read)', /^require (qrcode|pngjs)$|\/node_modules\/(qrcode|pngjs)\//],
+  [
+    'the code of plugins nobody switched on (their manifests only)',
+    /\/dist\/plugins\/(admin-commands|ai|echo|forward|friends|room-welcome|schedule)\/(?!manifest\.js$)/,
+  ],
+  ['croner (the schedule plugin)', /\/node_modules\/croner\//],
 ];
 
 describe('weiroto start loads the panel and the API on first use (process)', () => {
@@ -54,6 +59,11 @@ describe('weiroto start loads the panel and the API on first use (process)', () 
       assert.ok(atRest.some((l) => l.endsWith('/dist/src/main.js')));
       assert.ok(atRest.some((l) => l.endsWith('/dist/src/admin/lazy.js')));
       assert.ok(atRest.some((l) => l.includes('/node_modules/better-sqlite3/')));
+      assert.ok(
+        atRest.some((l) => l.endsWith('/dist/plugins/auto-reply/index.js')),
+        'the plugin BOT_PLUGINS switches on (its default) is loaded',
+      );
+      assert.ok(atRest.some((l) => l.endsWith('/dist/plugins/ai/manifest.js')));
       assert.ok(
         atRest.some((l) => l === 'require bindings'),
         'the log sees CommonJS requires too',
@@ -85,6 +95,10 @@ describe('weiroto start loads the panel and the API on first use (process)', () 
       assert.equal(home.headers.get('location'), '/setup');
 
       const after = loaded();
+      assert.ok(
+        after.some((l) => l.endsWith('/dist/plugins/ai/index.js')),
+        'every plugin is loaded for the panel and the API',
+      );
       for (const [what, pattern] of LAZY.slice(0, 4))
         assert.ok(
           after.some((l) => pattern.test(l)),
