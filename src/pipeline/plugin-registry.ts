@@ -135,7 +135,7 @@ export class PluginRegistry {
       this.known.set(m.name, m);
       this.deferred.set(m.name, { manifest: m, file, folder });
     } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
+      const error = messageOf(e);
       this.problems.push({ name: folder, path: manifestFile, error, phrase: sayProblem('plugin.load.failed', { error }).phrase });
     }
   }
