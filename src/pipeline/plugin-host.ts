@@ -25,6 +25,7 @@ import { fillConfig, type ConfigDefaults } from './config-defaults.js';
 import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
 import { checkConfig, describeIssues } from './config-check.js';
 import {
+  manifestOf,
   PluginError,
   ValidationError,
   type PluginApi,
@@ -460,9 +461,12 @@ export class PluginHost {
 
   /** The slot's definition, its code imported first if need be; throws when it cannot be loaded (the registry's problems say why). */
   private async loaded(slot: Slot): Promise<PluginDefinition> {
-    if (!slot.def) await this.deps.registry.load(slot.name);
-    if (!this.adopt(slot) && !slot.def) throw new Error(`The code of plugin "${slot.name}" could not be loaded`);
-    return slot.def!;
+    if (!slot.def) {
+      await this.deps.registry.load(slot.name);
+      this.adopt(slot);
+    }
+    if (!slot.def) throw new Error(`The code of plugin "${slot.name}" could not be loaded`);
+    return slot.def;
   }
 
   /**
@@ -483,6 +487,8 @@ export class PluginHost {
       slot.config = d.success ? d.data : {};
     }
     slot.def = def;
+    // From now on what the code says (a user plugin's manifest could disagree with it).
+    slot.entry = manifestOf(def);
     return stored.plaintext;
   }
 
