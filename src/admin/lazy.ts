@@ -32,9 +32,9 @@ export function createLazyAdminMiddleware(deps: AdminDeps, load = () => import('
   const pages = lazyMiddleware({
     what: 'the admin panel',
     build: async () => {
+      const { buildPanel } = await load();
       // The plugins page lists every plugin with its form: plugins known by their manifests only are loaded first.
       await deps.registry.loadAll?.();
-      const { buildPanel } = await load();
       const panel = buildPanel(core);
       return Object.assign(panel.middleware, { close: panel.close });
     },

@@ -12,9 +12,10 @@ import type { ApiDeps } from './types.js';
  */
 export function createLazyApiMiddleware(deps: ApiDeps, load = () => import('./middleware.js')): LazyMiddleware<ApiMiddleware> {
   const build = async (): Promise<ApiMiddleware> => {
+    const { createApiMiddleware } = await load();
     // The API lists every plugin with its schema: plugins known by their manifests only are loaded first.
     await deps.registry.loadAll?.();
-    return (await load()).createApiMiddleware(deps);
+    return createApiMiddleware(deps);
   };
   return lazyMiddleware({ what: 'the HTTP API', build, log: deps.log, owns: isApiPath });
 }
