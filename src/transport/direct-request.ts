@@ -66,8 +66,7 @@ function exchange(r: DirectRequest, timeoutMs: number | undefined): Promise<Dire
     const { signal } = r;
     if (signal?.aborted) return reject(signal.reason);
     const payload = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
-    const headers: http.OutgoingHttpHeaders = { 'Accept-Encoding': 'gzip, deflate, br', ...r.headers };
-    if (payload) headers['Content-Length'] = payload.length;
+    const headers = headerList(r.url, r.headers, payload?.length);
     const module = r.url.protocol === 'https:' ? https : http;
     const req = module.request(r.url, { method: r.method, headers, agent: r.agent });
     /** Why the exchange was cut short (the signal's reason, or the deadline): what the promise rejects with. */
@@ -110,6 +109,24 @@ function exchange(r: DirectRequest, timeoutMs: number | undefined): Promise<Dire
     });
     req.end(payload);
   });
+}
+
+/**
+ * The request's headers as one flat list, Host first as node:http would add it: given a list, node
+ * writes the header block as it is (names and values still checked) instead of one setHeader per
+ * header (a validated name, a map entry, then the block built from the map). A header of the
+ * caller's replaces the default Accept-Encoding.
+ */
+function headerList(url: URL, own: Record<string, string>, length: number | undefined): string[] {
+  const list = ['Host', url.host];
+  let encoding = false;
+  for (const name in own) {
+    if (name.length === 15 && name.toLowerCase() === 'accept-encoding') encoding = true;
+    list.push(name, own[name]!);
+  }
+  if (!encoding) list.push('Accept-Encoding', 'gzip, deflate, br');
+  if (length !== undefined) list.push('Content-Length', String(length));
+  return list;
 }
 
 function decode(body: Buffer, encoding: string | undefined): Buffer {

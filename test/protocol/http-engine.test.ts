@@ -145,6 +145,29 @@ describe('directRequest', () => {
     assert.deepEqual(r.headers['set-cookie'], ['a=1; Path=/', 'b=2; Path=/']);
   });
 
+  it('sends Host, the caller headers, compression and keep-alive once each', async () => {
+    let seen: string[] = [];
+    routes.set('/headers', (req, res) => {
+      seen = req.rawHeaders;
+      res.end('ok');
+    });
+    await directRequest({ method: 'GET', url: new URL(base + '/headers'), headers: { Cookie: 'a=1', 'X-Wechat-Host': 'wx2.qq.com' }, agent });
+    assert.deepEqual(seen, [
+      'Host',
+      new URL(base).host,
+      'Cookie',
+      'a=1',
+      'X-Wechat-Host',
+      'wx2.qq.com',
+      'Accept-Encoding',
+      'gzip, deflate, br',
+      'Connection',
+      'keep-alive',
+    ]);
+    await directRequest({ method: 'POST', url: new URL(base + '/headers'), headers: { 'accept-encoding': 'identity' }, body: 'x', agent });
+    assert.deepEqual(seen, ['Host', new URL(base).host, 'accept-encoding', 'identity', 'Content-Length', '1', 'Connection', 'keep-alive']);
+  });
+
   it('rejects a body that does not inflate with a message naming the encoding', async () => {
     routes.set('/broken', (_req, res) => res.writeHead(200, { 'Content-Encoding': 'gzip' }).end('not gzip at all'));
     await assert.rejects(send('/broken'), /unreadable gzip body/);
