@@ -9,6 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { asError } from '../util/error-text.js';
 
 export interface DirectRequest {
   method: 'GET' | 'POST';
@@ -73,7 +74,7 @@ function exchange(r: DirectRequest, timeoutMs: number | undefined): Promise<Dire
     let cut: { why: unknown } | undefined;
     const cutShort = (why: unknown): void => {
       cut = { why };
-      req.destroy(why instanceof Error ? why : new Error(String(why)));
+      req.destroy(asError(why));
     };
     const onAbort = (): void => cutShort(signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
