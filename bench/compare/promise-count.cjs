@@ -14,7 +14,10 @@ const bySite = new Map();
 const site = () => {
   const lines = (new Error().stack ?? '').split('\n').slice(3);
   const own = lines.find((l) => /\/(dist|plugins)\//.test(l)) ?? lines.find((l) => !l.includes('node:internal/async_hooks')) ?? '?';
-  return own.trim().replace(/^at /, '').replace(/\(?file:\/\/[^)]*\/(dist|plugins)\//, '$1/');
+  return own
+    .trim()
+    .replace(/^at /, '')
+    .replace(/\(?file:\/\/[^)]*\/(dist|plugins)\//, '$1/');
 };
 const hook = createHook({
   init(_id, type) {
