@@ -342,24 +342,24 @@ export class PluginHost {
    * go on after the chain returned (`ctx.working`).
    */
   async handle(message: Message, options: { working?(work: Promise<unknown>): void } = {}): Promise<DecisionTrace> {
+    // No chain to run (an own message no plugin reads, or no plugin on): no context either. Every
+    // reply of the account comes back as an own message, so this is half of what a busy bot handles.
+    if (message.isSelf && !this.selfChain) return this.decided(message, [], false, [say(PHRASES, 'trace.own-message')]);
+    if (this.enabledCount === 0) return this.decided(message, [], false, [say(PHRASES, 'trace.no-plugins')]);
     const ctx = new Context(message, this.view, this.deps.log);
     const host = hostState(ctx);
     const steps = host.trace;
     host.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
     host.workSink = options.working;
-    let why: { message: string; phrase: Phrase }[] | undefined;
-    if (message.isSelf && !this.selfChain) why = [say(PHRASES, 'trace.own-message')];
-    else if (this.enabledCount === 0) why = [say(PHRASES, 'trace.no-plugins')];
-    else {
-      try {
-        await (message.isSelf ? this.selfChain! : this.chain)(ctx);
-      } catch (e) {
-        // Boundaries do not reject; this is a host bug worth seeing.
-        this.deps.log.error({ err: e }, 'pipeline failed outside any plugin');
-      }
+    try {
+      await (message.isSelf ? this.selfChain! : this.chain)(ctx);
+    } catch (e) {
+      // Boundaries do not reject; this is a host bug worth seeing.
+      this.deps.log.error({ err: e }, 'pipeline failed outside any plugin');
     }
     const replied = ctx.replied;
-    if (!replied && why === undefined) {
+    let why: { message: string; phrase: Phrase }[] | undefined;
+    if (!replied) {
       const failed = steps.filter((s) => s.outcome === 'failed' || s.outcome === 'timeout').map((s) => s.plugin);
       const stopped = steps.find((s) => s.outcome === 'stopped');
       why = [
@@ -367,6 +367,11 @@ export class PluginHost {
         ...(stopped ? [say(PHRASES, 'trace.stopped', { plugin: stopped.plugin })] : failed.length ? [] : [say(PHRASES, 'trace.no-match')]),
       ];
     }
+    return this.decided(message, steps, replied, why);
+  }
+
+  /** The decision trace of a handled message. */
+  private decided(message: Message, steps: TraceStep[], replied: boolean, why: { message: string; phrase: Phrase }[] | undefined): DecisionTrace {
     const chatName = chatNameIn(this.deps.bot.directory, message.chatId);
     return {
       account: this.deps.account,
