@@ -211,6 +211,18 @@ function transactionPort(db: Db, beforeCommit: () => void): TransactionPort {
   };
 }
 
+/**
+ * A call through a SQLite transaction's repositories, run now rather than a microtask later: one promise per call
+ * instead of two (a message makes about eight such calls).
+ */
+function answerNow<T>(call: () => T): Promise<T> {
+  try {
+    return Promise.resolve(call());
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+}
+
 /** A call through a transaction's repositories after the transaction ended. */
 const ended = (): Promise<never> => Promise.reject(new StoreError('transaction: used after it ended'));
 
@@ -243,8 +255,8 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
       let open = true;
       // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
       const tx = new TxRepos({
-        steps: (work) => (open ? Promise.resolve().then(() => runSync(db, work)) : ended()),
-        plain: (call) => (open ? Promise.resolve().then(call) : ended()),
+        steps: (work) => (open ? answerNow(() => runSync(db, work)) : ended()),
+        plain: (call) => (open ? answerNow(call) : ended()),
       });
       return gate.hold(() => fn(tx).finally(() => (open = false)));
     },
