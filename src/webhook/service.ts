@@ -257,9 +257,9 @@ export async function createWebhookService(deps: WebhookServiceDeps): Promise<We
   };
 
   const service: WebhookService = {
-    // No endpoint enabled (known from the cache): nothing to write, and no promises made for it
-    // (this runs for every event of every account: three times per echoed message).
-    eventWriter: (e, tx) => (cache?.length === 0 ? NOTHING : writeEvent(e, tx)),
+    // No endpoint enabled (known from a fresh cache: another node may have made one since an older read): nothing to
+    // write, and no promises made for it (this runs for every event of every account: three times per echoed message).
+    eventWriter: (e, tx) => (cache?.length === 0 && clock.now() - cachedAt < ENDPOINTS_FRESH_MS ? NOTHING : writeEvent(e, tx)),
     start: (signal) => {
       if (running) return;
       stopper = new AbortController();
