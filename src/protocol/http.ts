@@ -14,7 +14,7 @@ import type * as ToughCookie from 'tough-cookie';
 import { TransportError } from '../transport/errors.js';
 import { loadAxios } from '../util/axios.js';
 import { requireLater } from '../util/require-later.js';
-import { directRequest } from '../transport/direct-request.js';
+import { DeadlineError, directRequest } from '../transport/direct-request.js';
 import { ResumingAgent } from '../transport/resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
 
@@ -143,26 +143,19 @@ export class HttpSession {
     }
     if (typeof req.body === 'string' && !headers['Content-Type']) headers['Content-Type'] = 'application/json;charset=UTF-8';
 
-    // A hard deadline for the whole exchange (axios' own timeout is an idle timeout).
-    const ctrl = new AbortController();
-    const timer = setTimeout(() => ctrl.abort(new Error(`timeout after ${req.timeoutMs} ms`)), req.timeoutMs);
-    const onAbort = (): void => ctrl.abort(req.signal?.reason);
-    if (req.signal) {
-      if (req.signal.aborted) onAbort();
-      else req.signal.addEventListener('abort', onAbort, { once: true });
-    }
     try {
       const { body } = req;
       const res =
         req.transfer || isFormData(body)
-          ? await this.viaAxios(req.method, target, headers, body, ctrl.signal)
+          ? await this.viaAxios(req.method, target, headers, body, req.timeoutMs, req.signal)
           : await directRequest({
               method: req.method,
               url: target,
               headers,
               ...(body !== undefined && { body }),
               agent: target.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
-              signal: ctrl.signal,
+              ...(req.signal && { signal: req.signal }),
+              deadlineMs: req.timeoutMs,
             });
       const setCookie = res.headers['set-cookie'];
       if (setCookie) {
@@ -173,16 +166,36 @@ export class HttpSession {
       return res;
     } catch (err) {
       if (req.signal?.aborted) throw req.signal.reason ?? err;
-      const timedOut = ctrl.signal.aborted;
-      const what = timedOut ? `timed out after ${req.timeoutMs} ms` : ((err as Error).message ?? 'failed');
+      const what = err instanceof DeadlineError ? `timed out after ${req.timeoutMs} ms` : ((err as Error).message ?? 'failed');
       throw new TransportError('network', `${req.method} ${logical.pathname} ${what}`, undefined, { cause: err });
-    } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
     }
   }
 
+  /** A media transfer. Its hard deadline is an AbortController's (axios' own timeout is an idle timeout). */
   private async viaAxios(
+    method: HttpRequest['method'],
+    url: URL,
+    headers: Record<string, string>,
+    data: HttpRequest['body'],
+    timeoutMs: number,
+    outer: AbortSignal | undefined,
+  ): Promise<HttpResponse> {
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(new DeadlineError(timeoutMs)), timeoutMs);
+    const onAbort = (): void => ctrl.abort(outer?.reason);
+    if (outer?.aborted) onAbort();
+    else outer?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.viaAxiosWith(method, url, headers, data, ctrl.signal);
+    } catch (err) {
+      throw ctrl.signal.reason instanceof DeadlineError ? ctrl.signal.reason : err;
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async viaAxiosWith(
     method: HttpRequest['method'],
     url: URL,
     headers: Record<string, string>,

@@ -17,7 +17,20 @@ export interface DirectRequest {
   body?: string | Buffer;
   agent: http.Agent;
   /** Aborts the exchange; its reason is what the promise rejects with. */
-  signal: AbortSignal;
+  signal?: AbortSignal;
+  /**
+   * A hard deadline for the whole exchange: past it the request is destroyed and the promise
+   * rejects with a DeadlineError. A plain timer, where an AbortController with a timer to abort
+   * it was two more objects per request that a long poll kept alive for its whole hold.
+   */
+  deadlineMs?: number;
+}
+
+/** The exchange took longer than its `deadlineMs`. */
+export class DeadlineError extends Error {
+  constructor(readonly ms: number) {
+    super(`timeout after ${ms} ms`);
+  }
 }
 
 export interface DirectResponse {
@@ -47,19 +60,27 @@ export async function directRequest(r: DirectRequest): Promise<DirectResponse> {
 
 function exchange(r: DirectRequest): Promise<DirectResponse> {
   return new Promise((resolve, reject) => {
-    if (r.signal.aborted) return reject(r.signal.reason);
+    const signal = r.signal;
+    if (signal?.aborted) return reject(signal.reason);
     const payload = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
     const headers: http.OutgoingHttpHeaders = { 'Accept-Encoding': 'gzip, deflate, br', ...r.headers };
     if (payload) headers['Content-Length'] = payload.length;
     const module = r.url.protocol === 'https:' ? https : http;
     const req = module.request(r.url, { method: r.method, headers, agent: r.agent });
-    const onAbort = (): void => void req.destroy(r.signal.reason instanceof Error ? r.signal.reason : new Error(String(r.signal.reason)));
-    r.signal.addEventListener('abort', onAbort, { once: true });
-    const settle = (): void => r.signal.removeEventListener('abort', onAbort);
+    const onAbort = (): void => void req.destroy(signal!.reason instanceof Error ? signal!.reason : new Error(String(signal!.reason)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let late: DeadlineError | undefined;
+    const deadline = r.deadlineMs === undefined ? undefined : setTimeout(() => req.destroy((late = new DeadlineError(r.deadlineMs!))), r.deadlineMs);
+    const settle = (): void => {
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(deadline);
+    };
+    /** Why the exchange ended early, when it was ended on purpose (an abort or the deadline). */
+    const ended = (): unknown => (signal?.aborted ? signal.reason : late);
     let answered = false;
     req.once('error', (e) => {
       settle();
-      if (r.signal.aborted) return reject(r.signal.reason);
+      if (ended()) return reject(ended());
       const stale = req.reusedSocket && !answered && (e as NodeJS.ErrnoException).code === 'ECONNRESET';
       reject(stale ? new StaleSocketError(e.message, { cause: e }) : e);
     });
@@ -69,7 +90,7 @@ function exchange(r: DirectRequest): Promise<DirectResponse> {
       res.on('data', (c: Buffer) => chunks.push(c));
       res.once('error', (e) => {
         settle();
-        reject(r.signal.aborted ? r.signal.reason : e);
+        reject(ended() ?? e);
       });
       res.once('end', () => {
         settle();

@@ -7,12 +7,13 @@ import { createServer as createHttp, type IncomingMessage, type Server, type Ser
 import { createServer as createHttps, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { getEventListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import zlib from 'node:zlib';
 import { ensureTlsMaterial, type TlsMaterial } from '../../src/sandbox/tls.js';
 import { ResumingAgent } from '../../src/transport/resuming-agent.js';
-import { directRequest } from '../../src/transport/direct-request.js';
+import { DeadlineError, directRequest } from '../../src/transport/direct-request.js';
 import { HttpSession } from '../../src/protocol/http.js';
 import { isTransportError } from '../../src/transport/errors.js';
 
@@ -185,6 +186,18 @@ describe('directRequest', () => {
     const already = new AbortController();
     already.abort(new Error('before start'));
     await assert.rejects(send('/plain', already.signal), /before start/);
+  });
+  it('ends at its deadline, before or during the answer, with a DeadlineError; a long-lived signal keeps no listener', async () => {
+    routes.set('/silent', () => {});
+    routes.set('/trickle', (_q, res) => void res.writeHead(200).write('{"half":'));
+    routes.set('/quick', (_q, res) => res.writeHead(200).end('{}'));
+    // One signal for many exchanges, as the sync loop's cycle signal is for every long poll.
+    const loop = new AbortController();
+    const timed = (path: string) => directRequest({ method: 'GET', url: new URL(base + path), headers: {}, agent, signal: loop.signal, deadlineMs: 100 });
+    for (const path of ['/silent', '/trickle'])
+      await assert.rejects(timed(path), (e: unknown) => e instanceof DeadlineError && e.ms === 100 && /timeout after 100 ms/.test(e.message));
+    assert.equal((await timed('/quick')).body.toString(), '{}');
+    assert.equal(getEventListeners(loop.signal, 'abort').length, 0, 'every exchange unhooked itself');
   });
 });
 
