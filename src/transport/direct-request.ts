@@ -9,6 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { asError } from '../util/error-text.js';
 
 export interface DirectRequest {
   method: 'GET' | 'POST';
@@ -67,7 +68,7 @@ function exchange(r: DirectRequest): Promise<DirectResponse> {
     if (payload) headers['Content-Length'] = payload.length;
     const module = r.url.protocol === 'https:' ? https : http;
     const req = module.request(r.url, { method: r.method, headers, agent: r.agent });
-    const onAbort = (): void => void req.destroy(signal!.reason instanceof Error ? signal!.reason : new Error(String(signal!.reason)));
+    const onAbort = (): void => void req.destroy(asError(signal!.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
     let late: DeadlineError | undefined;
     const deadline = r.deadlineMs === undefined ? undefined : setTimeout(() => req.destroy((late = new DeadlineError(r.deadlineMs!))), r.deadlineMs);
