@@ -22,7 +22,7 @@ export type LoopEnd = { kind: 'stopped' } | { kind: 'logout'; code: number; mess
  * DOMException, was a visible part of the idle CPU and of what each held poll kept alive. Re-arming
  * only moves the deadline; the one sleeper wakes, sees a later deadline and sleeps the rest.
  */
-class Watchdog {
+class CycleWatchdog {
   private deadline = Infinity;
   private ms = 0;
   private cycle: AbortController | undefined;
@@ -89,7 +89,7 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
   let cycle = new AbortController();
   const onStop = (): void => cycle.abort(signal.reason);
   signal.addEventListener('abort', onStop, { once: true });
-  const watchdog = new Watchdog(clock);
+  const watchdog = new CycleWatchdog(clock);
   try {
     while (!signal.aborted) {
       if (cycle.signal.aborted) cycle = new AbortController();
