@@ -14,7 +14,7 @@ import type * as ToughCookie from 'tough-cookie';
 import { TransportError } from '../transport/errors.js';
 import { loadAxios } from '../util/axios.js';
 import { requireLater } from '../util/require-later.js';
-import { DeadlineError, directRequest } from '../transport/direct-request.js';
+import { directRequest, RequestTimeoutError } from '../transport/direct-request.js';
 import { ResumingAgent } from '../transport/resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
 
@@ -147,15 +147,15 @@ export class HttpSession {
       const { body } = req;
       const res =
         req.transfer || isFormData(body)
-          ? await this.viaAxios(req.method, target, headers, body, req.timeoutMs, req.signal)
+          ? await this.viaAxios(req, target, headers)
           : await directRequest({
               method: req.method,
               url: target,
               headers,
               ...(body !== undefined && { body }),
               agent: target.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+              timeoutMs: req.timeoutMs,
               ...(req.signal && { signal: req.signal }),
-              deadlineMs: req.timeoutMs,
             });
       const setCookie = res.headers['set-cookie'];
       if (setCookie) {
@@ -166,42 +166,20 @@ export class HttpSession {
       return res;
     } catch (err) {
       if (req.signal?.aborted) throw req.signal.reason ?? err;
-      const what = err instanceof DeadlineError ? `timed out after ${req.timeoutMs} ms` : ((err as Error).message ?? 'failed');
+      const what = err instanceof RequestTimeoutError ? `timed out after ${req.timeoutMs} ms` : ((err as Error).message ?? 'failed');
       throw new TransportError('network', `${req.method} ${logical.pathname} ${what}`, undefined, { cause: err });
     }
   }
 
-  /** A media transfer. Its hard deadline is an AbortController's (axios' own timeout is an idle timeout). */
-  private async viaAxios(
-    method: HttpRequest['method'],
-    url: URL,
-    headers: Record<string, string>,
-    data: HttpRequest['body'],
-    timeoutMs: number,
-    outer: AbortSignal | undefined,
-  ): Promise<HttpResponse> {
+  /** A media transfer through axios, under the same hard deadline (axios' own timeout is an idle timeout). */
+  private async viaAxios(req: HttpRequest, url: URL, headers: Record<string, string>): Promise<HttpResponse> {
     const ctrl = new AbortController();
-    const timer = setTimeout(() => ctrl.abort(new DeadlineError(timeoutMs)), timeoutMs);
-    const onAbort = (): void => ctrl.abort(outer?.reason);
-    if (outer?.aborted) onAbort();
-    else outer?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await this.viaAxiosWith(method, url, headers, data, ctrl.signal);
-    } catch (err) {
-      throw ctrl.signal.reason instanceof DeadlineError ? ctrl.signal.reason : err;
-    } finally {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onAbort);
+    const timer = setTimeout(() => ctrl.abort(new RequestTimeoutError(req.timeoutMs)), req.timeoutMs);
+    const onAbort = (): void => ctrl.abort(req.signal?.reason);
+    if (req.signal) {
+      if (req.signal.aborted) onAbort();
+      else req.signal.addEventListener('abort', onAbort, { once: true });
     }
-  }
-
-  private async viaAxiosWith(
-    method: HttpRequest['method'],
-    url: URL,
-    headers: Record<string, string>,
-    data: HttpRequest['body'],
-    signal: AbortSignal,
-  ): Promise<HttpResponse> {
     this.axios ??= loadAxios().create({
       maxRedirects: 0,
       validateStatus: () => true,
@@ -215,13 +193,21 @@ export class HttpSession {
       maxContentLength: Infinity,
       proxy: false,
     });
-    const res = await this.axios.request<ArrayBuffer>({ method, url: url.href, headers, data, signal });
-    const body = res.data as unknown;
-    return {
-      status: res.status,
-      headers: res.headers as HttpResponse['headers'],
-      body: Buffer.isBuffer(body) ? body : body instanceof ArrayBuffer ? Buffer.from(body) : Buffer.from(String(body ?? '')),
-    };
+    try {
+      const res = await this.axios.request<ArrayBuffer>({ method: req.method, url: url.href, headers, data: req.body, signal: ctrl.signal });
+      const body = res.data as unknown;
+      return {
+        status: res.status,
+        headers: res.headers as HttpResponse['headers'],
+        body: Buffer.isBuffer(body) ? body : body instanceof ArrayBuffer ? Buffer.from(body) : Buffer.from(String(body ?? '')),
+      };
+    } catch (err) {
+      if (ctrl.signal.reason instanceof RequestTimeoutError) throw ctrl.signal.reason;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Close idle keep-alive sockets. */

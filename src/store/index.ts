@@ -224,7 +224,15 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     transaction(fn) {
       let open = true;
       // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
-      const tx = new TxRepos((work) => (open ? Promise.resolve().then(work) : Promise.reject(new StoreError('transaction: used after it ended'))));
+      const tx = new TxRepos((work) => {
+        if (!open) return Promise.reject(new StoreError('transaction: used after it ended'));
+        // Now, not a microtask later: one promise per call instead of two (a message makes about eight such calls).
+        try {
+          return Promise.resolve(work());
+        } catch (e) {
+          return Promise.reject(e as Error);
+        }
+      });
       return gate.hold(() => fn(tx).finally(() => (open = false)));
     },
     ping: () => gate.run(() => ping.get() !== undefined),
