@@ -6,7 +6,9 @@
  * Run: npm run bench -- scale   (builds first; or node --import tsx bench/scale.bench.ts after `npm run build`)
  * Env: BENCH_SCALE_ACCOUNTS (default 1000), BENCH_SCALE_TRANSPORTS (default web,ilink),
  * BENCH_SCALE_IDLE_MS (default 30000), BENCH_QUICK=1 (20 accounts, README untouched), BENCH_README=0,
- * LOGIN_CONCURRENCY (default 10), BENCH_CPU_PROF=<dir> (CPU profile of the weiroto process over the idle span).
+ * LOGIN_CONCURRENCY (default 10), BENCH_CPU_PROF=<dir> (CPU profile of the weiroto process over the idle span),
+ * BENCH_TRACE_GC=1 (--trace-gc; each second of the idle span with its CPU and collections),
+ * BENCH_HEAP_SNAPSHOT=<dir> (heap snapshot of the weiroto process after the idle span).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ROOT } from '../compare/clients.js';
 import { median, quantile } from '../compare/measure.js';
 import { Child, cpuMs, memoryMiB } from '../compare/proc.js';
+import { correlate, CpuSampler, GcTrace, TRACE_GC_ARGS } from './gc-trace.js';
 import { until } from './progress.js';
 import { SandboxProcess } from './sandbox-process.js';
 import { again, ilinkSide, webSide, type ScaleTransport, type Side } from './sides.js';
@@ -82,10 +83,15 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the weiroto process over the measured idle span
   // (scale-<transport>-idle.cpuprofile; the profiler's own sampling adds a little to that span's CPU).
   const idleProfile = process.env.BENCH_CPU_PROF ? join(process.env.BENCH_CPU_PROF, `scale-${o.transport}-idle.cpuprofile`) : undefined;
+  // BENCH_TRACE_GC=1: the weiroto process runs with --trace-gc; each second of the idle span is
+  // printed with its CPU and the collections that fell in it (gc-trace.ts).
+  const gcTrace = process.env.BENCH_TRACE_GC === '1' ? new GcTrace() : undefined;
+  // BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot of the weiroto process once the idle span is measured (scale-<transport>-idle.heapsnapshot).
+  const heapSnapshot = process.env.BENCH_HEAP_SNAPSHOT ? join(process.env.BENCH_HEAP_SNAPSHOT, `scale-${o.transport}-idle.heapsnapshot`) : undefined;
   const spawnMulti = (extra: Record<string, string>): Child =>
     new Child(
       'weiroto-multi',
-      ['--require', join(ROOT, 'test/helpers/wechat4u-hosts.cjs'), join(ROOT, 'bench/scale/weiroto-multi.mjs')],
+      [...(gcTrace ? TRACE_GC_ARGS : []), '--require', join(ROOT, 'test/helpers/wechat4u-hosts.cjs'), join(ROOT, 'bench/scale/weiroto-multi.mjs')],
       {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? dir,
@@ -106,6 +112,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
         ILINK_CDN_URL: `https://novac2c.cdn.weixin.qq.com:${sb.tlsPort}/c2c`,
         LOGIN_CONCURRENCY: String(loginConcurrency),
         ...(idleProfile && { IDLE_PROF: idleProfile }),
+        ...(heapSnapshot && { HEAP_SNAPSHOT: heapSnapshot }),
         ...extra,
       },
       dir,
@@ -117,6 +124,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     return c;
   };
   let child = traced(spawnMulti({}));
+  gcTrace?.attach(child.proc.stdout!);
   /** Throws with both processes' last words when either died. */
   const alive = (): void => {
     for (const [name, p, tail] of [
@@ -159,9 +167,15 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const traffic0 = await side.traffic();
     const cpu0 = cpuMs(child.pid);
     const sbCpu0 = cpuMs(sb.pid);
+    const sampler = gcTrace && new CpuSampler(child.pid);
+    sampler?.start();
     const t0 = Date.now();
     await sleep(o.idleMs);
     const idleWall = Date.now() - t0;
+    if (sampler && gcTrace) {
+      sampler.stop();
+      for (const line of correlate(sampler.samples, gcTrace.lines)) log(`  ${o.transport} gc: ${line}`);
+    }
     const idleCpuPercent = ((cpuMs(child.pid) - cpu0) / idleWall) * 100;
     const sandboxIdleCpuPercent = ((cpuMs(sb.pid) - sbCpu0) / idleWall) * 100;
     if (idleProfile) {
@@ -179,6 +193,13 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const mem = memoryMiB(child.pid);
     const idleLoad = load1();
     log(`  ${o.transport}: idle CPU ${idleCpuPercent.toFixed(2)} %, RSS ${mem.rss.toFixed(0)} MiB, ${heldPolls} polls held (load ${idleLoad.toFixed(2)})`);
+
+    // After the RSS reading: writing a snapshot grows the process.
+    if (heapSnapshot) {
+      child.proc.kill('SIGWINCH');
+      await child.waitFor('heap snapshot', (e) => e.event === 'snapshot', 600_000);
+      log(`  ${o.transport}: idle heap snapshot in ${heapSnapshot}`);
+    }
 
     // Latency of a message to one account among many, one at a time.
     await side.pickTarget(o.accounts);

@@ -256,18 +256,28 @@ export class WebApi {
   async syncCheck(signal?: AbortSignal): Promise<SyncCheckResult | undefined> {
     const now = this.opts.clock.now();
     const key = formatSyncKey(this.state.syncCheckKey ?? this.state.syncKey);
-    const url = this.url('push', 'synccheck', {
-      r: now,
-      skey: this.state.skey,
-      sid: this.state.sid,
-      uin: this.state.uin,
-      deviceid: newDeviceId(this.opts.clock),
-      synckey: key,
-      _: now,
-    });
+    const url = this.syncCheckUrl(now, newDeviceId(this.opts.clock), key);
     const res = await this.send('GET', url, undefined, this.opts.timeouts.syncCheck, signal);
     return parseSyncCheck(bodyText(res));
   }
+
+  /**
+   * The synccheck URL (r, skey, sid, uin, deviceid, synckey, _ in that order), its session part
+   * encoded once and kept until the host or a credential changes: every idle account sends one
+   * per long poll.
+   */
+  private syncCheckUrl(now: number, deviceId: string, key: string): string {
+    const { hosts, skey, sid, uin } = this.state;
+    let fixed = this.syncCheckFixed;
+    if (!fixed || fixed.host !== hosts.push || fixed.skey !== skey || fixed.sid !== sid || fixed.uin !== uin) {
+      const session = queryString({ skey, sid, uin });
+      fixed = { host: hosts.push, skey, sid, uin, head: this.url('push', 'synccheck') + '?r=', session: session && '&' + session.slice(1) };
+      this.syncCheckFixed = fixed;
+    }
+    return `${fixed.head}${now}${fixed.session}&deviceid=${deviceId}&synckey=${encodeURIComponent(key)}&_=${now}`;
+  }
+
+  private syncCheckFixed: { host: string; skey: string; sid: string; uin: string; head: string; session: string } | undefined;
 
   sync(signal?: AbortSignal): Promise<RawSyncResponse> {
     const url = this.url('web', 'webwxsync', { sid: this.state.sid, skey: this.state.skey, lang: this.opts.lang, pass_ticket: this.state.passTicket });

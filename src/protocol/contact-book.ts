@@ -47,9 +47,7 @@ export class ContactBook {
       if (prev?.topic && prev.topic !== room.topic) this.topicChanges.set(id, { from: prev.topic, to: room.topic });
       let left: RoomMember[] | undefined;
       if (raw.MemberList && raw.MemberList.length > 0) {
-        const names = new Map<string, string>();
-        for (const m of room.members) names.set(m.id, m.displayName ?? m.name);
-        this.memberNames.set(id, names);
+        const names = this.indexMembers(room);
         // Only a full list before and after says who left.
         if (prev && prev.members.length > 0) {
           left = prev.members.filter((m) => !names.has(m.id));
@@ -61,6 +59,30 @@ export class ContactBook {
     const contact = parseContact(raw, this.selfId || undefined, this.stableIds.get(id));
     this.contacts.set(id, contact);
     return { kind: 'contact', contact };
+  }
+
+  /**
+   * Members who are also contacts use the contact's id and nickname strings instead of their own
+   * copies from the member list (a process may hold 1,000 accounts' rooms). Start-up fetches
+   * members while the address book still loads, so it calls this once everything is in.
+   */
+  shareMemberStrings(): void {
+    for (const room of this.rooms.values()) if (room.members.length > 0) this.indexMembers(room);
+  }
+
+  /** Share the strings of members who are contacts, and index the names members show in the room. */
+  private indexMembers(room: Room): Map<string, string> {
+    const names = new Map<string, string>();
+    for (const m of room.members) {
+      const c = this.contacts.get(m.id);
+      if (c) {
+        m.id = c.id;
+        if (m.name === c.name) m.name = c.name;
+      }
+      names.set(m.id, m.displayName ?? m.name);
+    }
+    this.memberNames.set(room.id, names);
+    return names;
   }
 
   remove(id: string): 'contact' | 'room' | undefined {

@@ -5,6 +5,7 @@
 import type { Contact, ContactKind, Gender, Room, RoomMember } from '../transport/model.js';
 import type { RawContact, RawMember } from './raw-types.js';
 import { decodeText } from './text.js';
+import { WebContact } from './web-contact.js';
 
 /** Special accounts of the official client (§10.2). */
 const SPECIAL = new Set([
@@ -86,21 +87,23 @@ function opt(v: string | undefined | null): string | undefined {
  */
 export function parseContact(raw: RawContact, selfId?: string, stableId?: string): Contact {
   const flag = raw.ContactFlag ?? 0;
-  const c: Contact = {
-    id: raw.UserName,
-    name: decodeText(raw.NickName) || SPECIAL_NAMES[raw.UserName] || raw.UserName,
-    kind: contactKind(raw, selfId),
-    gender: genderOf(raw.Sex),
-    starred: raw.StarFriend === 1,
-    pinned: (flag & CONTACT_FLAG_TOP) !== 0,
-    muted: (flag & CONTACT_FLAG_NOTIFY_CLOSE) !== 0,
-  };
+  const c = new WebContact(
+    {
+      id: raw.UserName,
+      name: decodeText(raw.NickName) || SPECIAL_NAMES[raw.UserName] || raw.UserName,
+      kind: contactKind(raw, selfId),
+      gender: genderOf(raw.Sex),
+      starred: raw.StarFriend === 1,
+      pinned: (flag & CONTACT_FLAG_TOP) !== 0,
+      muted: (flag & CONTACT_FLAG_NOTIFY_CLOSE) !== 0,
+    },
+    raw.HeadImgUrl ? avatarPath(raw.HeadImgUrl) : undefined,
+  );
   if (stableId) c.stableId = stableId;
   else if (!raw.UserName.startsWith('@')) c.stableId = raw.UserName;
   const remark = opt(raw.RemarkName);
   if (remark) c.remark = remark;
   if (raw.Alias) c.alias = raw.Alias;
-  if (raw.HeadImgUrl) c.avatar = avatarPath(raw.HeadImgUrl);
   const sig = opt(raw.Signature);
   if (sig) c.signature = sig;
   if (raw.Province) c.province = raw.Province;
@@ -110,10 +113,11 @@ export function parseContact(raw: RawContact, selfId?: string, stableId?: string
 
 /** A room member from a group's MemberList. */
 export function parseMember(raw: RawMember): RoomMember {
-  const m: RoomMember = { id: raw.UserName, name: decodeText(raw.NickName) || raw.UserName };
+  const id = raw.UserName;
+  const name = decodeText(raw.NickName) || id;
   const dn = opt(raw.DisplayName);
-  if (dn) m.displayName = dn;
-  return m;
+  // One literal per shape: a field added afterwards lives in a separate backing store.
+  return dn ? { id, name, displayName: dn } : { id, name };
 }
 
 /**

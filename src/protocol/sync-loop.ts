@@ -11,24 +11,68 @@ import { applySync } from './dispatch.js';
 import { LOGOUT_CODES } from './api-errors.js';
 import { backoffDelay } from '../util/backoff.js';
 import { logFailure } from '../logger.js';
+import type { Clock } from '../util/clock.js';
 
 export type LoopEnd = { kind: 'stopped' } | { kind: 'logout'; code: number; message: string };
 
 /**
- * The reason a watchdog is disarmed with (two or three times per cycle): `abort()` without one
- * builds a DOMException, stack trace included, each time.
+ * The loop's watchdog on the session clock: it aborts the cycle it watches when a deadline passes.
+ * One per loop, not one per cycle: an idle account re-arms it on every long poll (1,000 accounts:
+ * 40 times a second), and a timer with an AbortController to cancel it, whose abort() also built a
+ * DOMException, was a visible part of the idle CPU and of what each held poll kept alive. Re-arming
+ * only moves the deadline; the one sleeper wakes, sees a later deadline and sleeps the rest.
  */
-const DISARMED = new Error('sync cycle ended');
+class CycleWatchdog {
+  private deadline = Infinity;
+  private ms = 0;
+  private cycle: AbortController | undefined;
+  /** When the current sleeper wakes (Infinity: none), and which sleeper is current. */
+  private wakeAt = Infinity;
+  private sleeper = 0;
+  /** Ends the sleeper when the loop ends (the one abort per loop). */
+  private readonly stop = new AbortController();
 
-/** Abort `ctrl` after `ms` on the session clock unless `disarm` fires first. */
-function arm(core: SessionCore, ms: number, ctrl: AbortController): AbortController {
-  const disarm = new AbortController();
-  core.clock.sleep(ms, disarm.signal).then(
-    () => ctrl.abort(new TransportError('network', `sync cycle hung for ${ms} ms (watchdog)`)),
-    () => undefined,
-  );
-  return disarm;
+  constructor(private readonly clock: Clock) {}
+
+  arm(ms: number, cycle: AbortController): void {
+    this.ms = ms;
+    this.cycle = cycle;
+    this.deadline = this.clock.now() + ms;
+    // A sleeper that wakes by then re-checks; one that would wake later (armed for a longer step) is replaced.
+    if (this.wakeAt > this.deadline) this.sleep(ms);
+  }
+
+  disarm(): void {
+    this.deadline = Infinity;
+    this.cycle = undefined;
+  }
+
+  close(): void {
+    this.disarm();
+    this.stop.abort(LOOP_ENDED);
+  }
+
+  private sleep(ms: number): void {
+    const me = ++this.sleeper;
+    this.wakeAt = this.clock.now() + ms;
+    this.clock.sleep(ms, this.stop.signal).then(
+      () => {
+        if (me !== this.sleeper) return;
+        this.wakeAt = Infinity;
+        if (this.deadline === Infinity) return;
+        const left = this.deadline - this.clock.now();
+        if (left > 0) return this.sleep(left);
+        const cycle = this.cycle;
+        this.disarm();
+        cycle?.abort(new TransportError('network', `sync cycle hung for ${this.ms} ms (watchdog)`));
+      },
+      () => undefined,
+    );
+  }
 }
+
+/** The reason the watchdog's sleeper ends with (made once: an abort without a reason builds a DOMException). */
+const LOOP_ENDED = new Error('sync loop ended');
 
 /**
  * Run until the signal aborts (→ stopped) or the session dies (→ logout). Never throws for
@@ -38,55 +82,64 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
   const { api, tuning, clock } = core;
   let failures = 0;
   let emptyRuns = 0;
-  while (!signal.aborted) {
-    const cycle = new AbortController();
-    const onStop = (): void => cycle.abort(signal.reason);
-    signal.addEventListener('abort', onStop, { once: true });
-    let watchdog = arm(core, api.opts.timeouts.syncCheck + tuning.watchdogSlackMs, cycle);
-    try {
-      const check = await api.syncCheck(cycle.signal);
-      if (!check) throw new TransportError('network', 'synccheck: unreadable answer');
-      if (LOGOUT_CODES.has(check.retcode)) return { kind: 'logout', code: check.retcode, message: `synccheck retcode ${check.retcode}` };
-      if (check.retcode !== 0) throw new TransportError('server', `synccheck retcode ${check.retcode}`, check.retcode);
-      if (check.selector !== 0) {
-        let rounds = 0;
-        let changes = 0;
-        for (;;) {
-          watchdog.abort(DISARMED);
-          watchdog = arm(core, api.opts.timeouts.sync + tuning.watchdogSlackMs, cycle);
-          const r = await api.sync(cycle.signal);
-          changes += await applySync(core, r, cycle.signal);
-          if (!r.ContinueFlag || ++rounds >= tuning.maxContinue) break;
-        }
-        emptyRuns = changes === 0 ? emptyRuns + 1 : 0;
-      } else {
-        emptyRuns = 0;
-      }
-      failures = 0;
-      core.events.emit('heartbeat', { at: clock.now() });
-      if (emptyRuns >= tuning.emptySyncsBeforePause) {
-        watchdog.abort(DISARMED);
-        await clock.sleep(tuning.emptySyncPauseMs, signal);
-      }
-    } catch (err) {
-      if (signal.aborted) break;
-      if (isTransportError(err) && err.kind === 'logged-out') {
-        return { kind: 'logout', code: err.code ?? 1101, message: err.message };
-      }
-      failures++;
-      // ±50 %: many sessions that lost the network together come back spread out.
-      const delay = backoffDelay(failures, { baseMs: tuning.backoffBaseMs, maxMs: tuning.backoffMaxMs, jitter: 0.5 }, () => clock.random());
-      logFailure(core.log, err, { failures, delay }, 'sync cycle failed; backing off');
-      watchdog.abort(DISARMED);
+  // One controller per loop for the requests of every cycle, renewed only after it was aborted (a
+  // hung cycle): a fresh one per long poll, linked to `signal` and unlinked again, was garbage that
+  // lived as long as the poll (25 s), so it outlived young-generation collections and filled the
+  // old generation, whose full collections are what an idle process with a big heap pays for.
+  let cycle = new AbortController();
+  const onStop = (): void => cycle.abort(signal.reason);
+  signal.addEventListener('abort', onStop, { once: true });
+  const watchdog = new CycleWatchdog(clock);
+  try {
+    while (!signal.aborted) {
+      if (cycle.signal.aborted) cycle = new AbortController();
+      watchdog.arm(api.opts.timeouts.syncCheck + tuning.watchdogSlackMs, cycle);
       try {
-        await clock.sleep(delay, signal);
-      } catch {
-        break;
+        const check = await api.syncCheck(cycle.signal);
+        if (!check) throw new TransportError('network', 'synccheck: unreadable answer');
+        if (LOGOUT_CODES.has(check.retcode)) return { kind: 'logout', code: check.retcode, message: `synccheck retcode ${check.retcode}` };
+        if (check.retcode !== 0) throw new TransportError('server', `synccheck retcode ${check.retcode}`, check.retcode);
+        if (check.selector !== 0) {
+          let rounds = 0;
+          let changes = 0;
+          for (;;) {
+            watchdog.arm(api.opts.timeouts.sync + tuning.watchdogSlackMs, cycle);
+            const r = await api.sync(cycle.signal);
+            changes += await applySync(core, r, cycle.signal);
+            if (!r.ContinueFlag || ++rounds >= tuning.maxContinue) break;
+          }
+          emptyRuns = changes === 0 ? emptyRuns + 1 : 0;
+        } else {
+          emptyRuns = 0;
+        }
+        failures = 0;
+        core.events.emit('heartbeat', { at: clock.now() });
+        if (emptyRuns >= tuning.emptySyncsBeforePause) {
+          watchdog.disarm();
+          await clock.sleep(tuning.emptySyncPauseMs, signal);
+        }
+      } catch (err) {
+        if (signal.aborted) break;
+        if (isTransportError(err) && err.kind === 'logged-out') {
+          return { kind: 'logout', code: err.code ?? 1101, message: err.message };
+        }
+        failures++;
+        // ±50 %: many sessions that lost the network together come back spread out.
+        const delay = backoffDelay(failures, { baseMs: tuning.backoffBaseMs, maxMs: tuning.backoffMaxMs, jitter: 0.5 }, () => clock.random());
+        logFailure(core.log, err, { failures, delay }, 'sync cycle failed; backing off');
+        watchdog.disarm();
+        try {
+          await clock.sleep(delay, signal);
+        } catch {
+          break;
+        }
+      } finally {
+        watchdog.disarm();
       }
-    } finally {
-      watchdog.abort(DISARMED);
-      signal.removeEventListener('abort', onStop);
     }
+  } finally {
+    watchdog.close();
+    signal.removeEventListener('abort', onStop);
   }
   return { kind: 'stopped' };
 }

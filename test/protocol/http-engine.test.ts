@@ -7,6 +7,7 @@ import { createServer as createHttp, type IncomingMessage, type Server, type Ser
 import { createServer as createHttps, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { getEventListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import zlib from 'node:zlib';
@@ -226,6 +227,18 @@ describe('directRequest', () => {
     // An answer in time clears the deadline: nothing fires later on the reused socket.
     routes.set('/quick', (_req, res) => res.end('ok'));
     assert.equal((await directRequest({ method: 'GET', url: new URL(base + '/quick'), headers: {}, agent, timeoutMs: 80 })).body.toString(), 'ok');
+  });
+
+  it('leaves no listener on a long-lived signal, whether an exchange ended by its deadline or by its answer', async () => {
+    routes.set('/silent', () => {});
+    routes.set('/trickle', (_q, res) => void res.writeHead(200).write('{"half":'));
+    routes.set('/answer', (_q, res) => res.writeHead(200).end('{}'));
+    // One signal for many exchanges, as the sync loop's cycle signal is for every long poll.
+    const loop = new AbortController();
+    const timed = (path: string) => directRequest({ method: 'GET', url: new URL(base + path), headers: {}, agent, signal: loop.signal, timeoutMs: 100 });
+    for (const path of ['/silent', '/trickle']) await assert.rejects(timed(path), (e: unknown) => e instanceof RequestTimeoutError && e.ms === 100);
+    assert.equal((await timed('/answer')).body.toString(), '{}');
+    assert.equal(getEventListeners(loop.signal, 'abort').length, 0, 'every exchange unhooked itself');
   });
 });
 

@@ -133,6 +133,29 @@ describe('createWebTransport(): sync loop', () => {
     assert.equal(transport.contact('@stranger')?.kind, 'stranger');
   });
 
+  it('synccheck sends r, skey, sid, uin, deviceid, synckey and _ in that order, with the skey a webwxsync rotated', async () => {
+    const routes = happyRoutes();
+    routes.synccheck = (_r, n) =>
+      n === 2 ? { body: 'window.synccheck={retcode:"0",selector:"2"}' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 30 };
+    routes.webwxsync = (_r, n) => syncBody([], 200 + n, n > 1 ? { SKey: '@crypt_cc_dd' } : {});
+    fake = await startFakeWechat(routes);
+    transport = createWebTransport({ endpoint: fake.origin });
+    await transport.start();
+    await until(() => fake!.count('synccheck') >= 3);
+    const checks = fake.seen.filter((r) => r.endpoint === 'synccheck');
+    for (const sc of checks) {
+      assert.deepEqual([...sc.query.keys()], ['r', 'skey', 'sid', 'uin', 'deviceid', 'synckey', '_']);
+      assert.equal(sc.query.get('r'), sc.query.get('_'));
+      assert.match(sc.query.get('deviceid') ?? '', /^e\d{15}$/);
+      assert.equal(sc.query.get('sid'), 'PsWd4FvKROR5EVcG');
+      assert.equal(sc.query.get('uin'), '155217200');
+    }
+    assert.deepEqual(
+      checks.slice(0, 3).map((sc) => sc.query.get('skey')),
+      ['@crypt_aa_bb', '@crypt_aa_bb', '@crypt_cc_dd'],
+    );
+  });
+
   for (const [code, reason] of [
     [1100, 'phone-logout'],
     [1101, 'kicked'],
@@ -207,6 +230,40 @@ describe('createWebTransport(): watchdog and keep-alive', () => {
     await clock.advance(1_000); // watchdog fires: cycle aborted
     await clock.advance(200); // back-off
     await until(() => fake!.count('synccheck') >= 2);
+  });
+
+  it('a synccheck that hangs after a slow webwxsync is aborted at its own deadline, not at the webwxsync one', async () => {
+    // Each answer below is held until the test lets it go, so the session clock can move meanwhile.
+    const held: Record<string, () => void> = {};
+    const hold = (name: string, body: string): Promise<{ body: string }> => new Promise((ok) => (held[name] = () => ok({ body })));
+    const routes = happyRoutes();
+    const sync = routes.webwxsync!;
+    routes.synccheck = (_r, n) =>
+      n === 1
+        ? hold('check', 'window.synccheck={retcode:"0",selector:"2"}')
+        : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: n === 2 ? HELD_FOR_THE_WHOLE_TEST : 30 };
+    routes.webwxsync = async (r, n) => (n === 1 ? sync(r, n) : { body: (await hold('sync', (await sync(r, n)).body!.toString())).body });
+    fake = await startFakeWechat(routes);
+    const clock = new FakeClock(1_700_000_000_000);
+    transport = createWebTransport({
+      endpoint: fake.origin,
+      clock,
+      timeouts: { syncCheck: 50_000, sync: 100_000 },
+      sync: { watchdogSlackMs: 1000, backoffBaseMs: 100, backoffMaxMs: 100 },
+    });
+    await transport.start();
+    await until(() => held.check !== undefined); // first check armed at 0 s (deadline 51 s)
+    await clock.advance(30_000);
+    held.check!(); // selector 2 at 30 s: the webwxsync is armed until 131 s
+    await until(() => held.sync !== undefined);
+    await clock.advance(22_000); // 52 s: the watchdog wakes for the check's deadline and sleeps on to the sync's
+    held.sync!(); // the next check is armed at 52 s (deadline 103 s) and hangs
+    await until(() => fake!.count('synccheck') === 2);
+    await clock.advance(50_000);
+    assert.equal(fake.count('synccheck'), 2, 'not before the synccheck deadline');
+    await clock.advance(1_000); // 103 s: the watchdog fires
+    await clock.advance(200); // back-off
+    await until(() => fake!.count('synccheck') >= 3);
   });
 
   it('keep-alive re-sends statusnotify on the clock and posts nothing visible unless configured', async () => {
