@@ -128,7 +128,7 @@ for (const [name, path] of pages) {
 app.adminHandle.close();
 await http.close();
 await manager.stopAll();
-store.close();
+await store.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(`\nworst p95 ${worst.toFixed(1)} ms (limit ${LIMIT_MS} ms): ${worst < LIMIT_MS ? 'OK' : 'TOO SLOW'}`);
 if (worst >= LIMIT_MS) process.exit(1);

@@ -68,7 +68,7 @@ try {
   console.log(`sandbox recorded ${sent.messages.length} sends; rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
 } finally {
   await manager.stopAll();
-  store.close();
+  await store.close();
   await sb.close();
   rmSync(dir, { recursive: true, force: true });
 }

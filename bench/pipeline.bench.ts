@@ -135,7 +135,7 @@ async function chainOnly(): Promise<{ us: number; cpu: number }> {
   const cpu = cpuMicros(c0) / N;
   if (sends !== N) throw new Error(`expected ${N} echo replies, got ${sends}`);
   await host.close();
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
   return { us, cpu };
 }
@@ -163,7 +163,7 @@ async function wholeBot(): Promise<{ us: number; cpu: number; perSec: number }> 
   const cpu = cpuMicros(c0) / N;
   if (fake.sent.length !== N) throw new Error(`expected ${N} sends, got ${fake.sent.length}`);
   await manager.stopAll();
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
   return { us: (ms * 1000) / N, cpu, perSec: Math.round(N / (ms / 1000)) };
 }

@@ -126,7 +126,7 @@ for (const [name, q] of searches) {
       walk.padStart(18),
   );
 }
-store.close();
+await store.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(`\nworst p95 ${worst.toFixed(1)} ms (limit ${LIMIT_MS} ms, rows marked * aside): ${worst < LIMIT_MS ? 'OK' : 'TOO SLOW'}`);
 if (worst >= LIMIT_MS) process.exit(1);

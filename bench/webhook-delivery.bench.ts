@@ -85,7 +85,7 @@ try {
   console.log(`rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
 } finally {
   await service.stop();
-  store.close();
+  await store.close();
   await new Promise<void>((r) => receiver.close(() => r()));
   rmSync(dir, { recursive: true, force: true });
 }

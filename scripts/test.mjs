@@ -1,15 +1,23 @@
 #!/usr/bin/env node
 // The whole test command (`npm test`): typecheck, lint (with the layer fences), the import-cycle check, format check, build, make sure Chromium is there for the
 // browser tests, then every test file under test/ with node's own test runner (through tsx).
-// `--no-checks` skips typecheck, lint and the format check; extra arguments are test files or folders to run instead of all.
-import { spawnSync } from 'node:child_process';
+// `--no-checks` skips typecheck, lint and the format check; `--store postgres` runs the tests on PostgreSQL instead of SQLite;
+// extra arguments are test files or folders to run instead of all.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const skipChecks = args.includes('--no-checks');
-const targets = args.filter((a) => !a.startsWith('--'));
+// `--store postgres`: every test that opens a store opens it in PostgreSQL (test/helpers/store.ts).
+const storeAt = args.indexOf('--store');
+const store = storeAt >= 0 ? args[storeAt + 1] : 'sqlite';
+if (store !== 'sqlite' && store !== 'postgres') {
+  console.error(`--store takes sqlite or postgres, not ${store}`);
+  process.exit(2);
+}
+const targets = args.filter((a, i) => !a.startsWith('--') && (storeAt < 0 || i !== storeAt + 1));
 
 function run(label, cmd, cmdArgs, opts = {}) {
   const started = Date.now();
@@ -49,6 +57,25 @@ function ensureChromium() {
   process.exit(1);
 }
 
+/**
+ * The store tests (and, with `--store postgres`, every test) run a real PostgreSQL server from Debian's package, started
+ * per test process by test/helpers/postgres.ts; install it when missing and root.
+ */
+function ensurePostgres() {
+  const found = () =>
+    process.env.PG_BIN ||
+    (existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(join('/usr/lib/postgresql', v, 'bin', 'pg_ctl'))));
+  if (found()) return;
+  if (process.getuid?.() === 0) {
+    run('install postgresql (apt-get)', 'bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null']);
+    if (found()) return;
+  }
+  console.error(
+    'PostgreSQL is needed for the store tests and was not found.\nInstall it with: sudo apt-get update && sudo apt-get install -y postgresql (or set PG_BIN).',
+  );
+  process.exit(1);
+}
+
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 if (!skipChecks) {
   run('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
@@ -58,9 +85,41 @@ if (!skipChecks) {
 }
 run('build', npx, ['tsc', '-p', 'tsconfig.build.json']);
 ensureChromium();
+ensurePostgres();
+
+/**
+ * Under `--store postgres`, one PostgreSQL server for every test process of the run (test/helpers/postgres-serve.ts),
+ * handed down in TEST_PG_URL; it stops when this command ends (its standard input closes). Otherwise the few tests
+ * that need one start their own (test/helpers/postgres.ts).
+ */
+async function sharedPostgres() {
+  if (store !== 'postgres' || process.env.TEST_PG_URL) return process.env.TEST_PG_URL;
+  const server = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/postgres-serve.ts'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  server.unref();
+  server.stdin.unref();
+  let out = '';
+  return new Promise((resolveUrl, reject) => {
+    server.stdout.on('data', (d) => {
+      out += d.toString();
+      if (out.includes('\n')) {
+        server.stdout.destroy();
+        resolveUrl(out.trim());
+      }
+    });
+    server.once('exit', (code) => reject(new Error(`the test PostgreSQL server did not start (exit ${code})`)));
+  });
+}
 
 const files = (targets.length ? targets : ['test']).flatMap((t) => (statSync(join(root, t)).isDirectory() ? findTests(join(root, t)) : [join(root, t)])).sort();
 const concurrency = process.env.TEST_CONCURRENCY || '2';
-run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
-  env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent' },
-});
+const pgUrl = await sharedPostgres();
+// On PostgreSQL, conversations (src/testing) open their stores through the switch too (test/helpers/store-switch.ts).
+const preload = store === 'postgres' ? ['--import', './test/helpers/store-switch.ts'] : [];
+run(
+  `tests (${files.length} files)`,
+  process.execPath,
+  ['--import', 'tsx', ...preload, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  {
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent', TEST_STORE: store, ...(pgUrl && { TEST_PG_URL: pgUrl }) },
+  },
+);

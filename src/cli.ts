@@ -1,5 +1,5 @@
 /**
- * The `weiroto` command: `start`, `demo`, `sandbox`, `plugin new NAME`. Reads the configuration
+ * The `weiroto` command: `start`, `demo`, `sandbox`, `plugin new NAME`, `migrate-store`. Reads the configuration
  * once, prints one clear line for a bad setting and exits non-zero, and stops cleanly on
  * SIGTERM/SIGINT (exit 0 within 10 s).
  */
@@ -16,6 +16,7 @@ Commands:
   demo               run the server and the local sandbox together (no real account needed)
   sandbox [flags]    run only the sandbox WeChat server (see docs/sandbox.md)
   plugin new NAME    scaffold plugins/NAME/index.ts and its test
+  migrate-store      copy DATA_DIR's SQLite store into the empty PostgreSQL database DATABASE_URL
   help               show this text
 
 Settings come from the environment or .env (see .env.example).`;
@@ -79,6 +80,25 @@ async function runServerCommand(demo: boolean): Promise<void> {
   trimHeapAfterStart();
 }
 
+/** Copy the SQLite store of DATA_DIR into DATABASE_URL, printing each table's row count. */
+async function runMigrateStore(): Promise<void> {
+  const config = readConfig();
+  if (!config.databaseUrl) fail('migrate-store copies into DATABASE_URL: set it to the new PostgreSQL database (postgres://…).');
+  const { migrateStore } = await import('./store/migrate-store.js');
+  try {
+    const report = await migrateStore({
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      onTable: (table, rows) => process.stdout.write(`${table}: ${rows} rows\n`),
+    });
+    const total = report.tables.reduce((n, t) => n + t.rows, 0);
+    process.stdout.write(`copied ${total} rows from ${config.dataDir} into PostgreSQL. Start every node with this DATABASE_URL and the same SECRET_KEY.\n`);
+  } catch (e) {
+    if (e instanceof StoreError) fail(e.message);
+    throw e;
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -101,6 +121,8 @@ export async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case 'migrate-store':
+      return runMigrateStore();
     case undefined:
     case 'help':
     case '--help':

@@ -85,6 +85,7 @@ export const configSchema = z.object({
     '64 hex characters or 32 bytes in base64',
   ),
   ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, 'at least 8 characters'),
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\/./.test(v), 'a postgres:// connection string'),
   WECHAT_ENDPOINT: httpOrigin,
   WECHAT_DESKTOP: booleanFlag,
   WECHAT_TRANSPORT: z.enum(['web', 'ilink'], { message: '"web" or "ilink"' }).default('web'),
@@ -189,6 +190,8 @@ export interface Config {
   trustProxy: boolean;
   dataDir: string;
   secretKey: string | undefined;
+  /** DATABASE_URL: the store on PostgreSQL instead of SQLite in DATA_DIR. */
+  databaseUrl: string | undefined;
   adminPassword: string | undefined;
   wechatEndpoint: string | undefined;
   /** WECHAT_DESKTOP: web logins in desktop (UOS) mode. */
@@ -236,7 +239,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const SECRET_NAMES = /SECRET|PASSWORD|TOKEN|KEY/;
+const SECRET_NAMES = /SECRET|PASSWORD|TOKEN|KEY|DATABASE_URL/;
 
 /**
  * Validate the environment. `.env` in `cwd` fills variables the environment does not set.
@@ -262,12 +265,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     throw new ConfigError(`Invalid ${name}=${shown}: expected ${issue.message}.`);
   }
   const c = result.data;
+  // Every node of a PostgreSQL store must open what the others sealed: the key cannot be one generated on a node's disk.
+  if (c.DATABASE_URL && !c.SECRET_KEY) throw new ConfigError('DATABASE_URL needs SECRET_KEY: set the same 64 hex characters on every node.');
   return {
     host: c.HOST,
     port: c.PORT,
     trustProxy: c.TRUST_PROXY,
     dataDir: resolve(cwd, c.DATA_DIR),
     secretKey: c.SECRET_KEY,
+    databaseUrl: c.DATABASE_URL,
     adminPassword: c.ADMIN_PASSWORD,
     wechatEndpoint: c.WECHAT_ENDPOINT?.replace(/\/$/, ''),
     wechatDesktop: c.WECHAT_DESKTOP,

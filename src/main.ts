@@ -6,7 +6,7 @@
 import Koa from 'koa';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { openStore, type Store } from './store/index.js';
+import { connectStore, type Store } from './store/index.js';
 import { listen, type Listening } from './http/listen.js';
 import { metricsOnlyMiddleware, opsMiddleware, type ReadinessCheck } from './http/ops.js';
 import { requestErrorLogger } from './http/request-errors.js';
@@ -86,7 +86,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       config = { ...config, wechatEndpoint: sandbox.origin, ilink: { baseUrl: sandbox.origin, cdnUrl: `${sandbox.origin}/c2c` } };
     }
 
-    const store = openStore({ dataDir: config.dataDir, secretKey: config.secretKey });
+    const store = await connectStore({ dataDir: config.dataDir, secretKey: config.secretKey, databaseUrl: config.databaseUrl });
     closers.unshift(() => store.close());
 
     const registry = await PluginRegistry.load({

@@ -1,7 +1,7 @@
 /** Accounts: one row per WeChat account this server keeps online. */
 import { randomUUID } from 'node:crypto';
-import type { Db } from './database.js';
 import type { Promised } from './gate.js';
+import { all, atomic, get, run, type Sql, type Steps } from './sql/work.js';
 import type { TransportKind } from '../transport/capabilities.js';
 
 export interface AccountRecord {
@@ -16,7 +16,7 @@ export interface AccountRecord {
   updatedAt: number;
 }
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `AccountsRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `AccountsRepo`. */
 export interface AccountsTable {
   list(): AccountRecord[];
   get(id: string): AccountRecord | undefined;
@@ -67,45 +67,49 @@ function toRecord(r: Row): AccountRecord {
   };
 }
 
-export function createAccountsRepo(db: Db, now: () => number = Date.now): AccountsTable {
-  const byId = db.prepare<[string], Row>('select * from accounts where id = ?');
+export function createAccountsRepo(sql: Sql, now: () => number = Date.now): Steps<AccountsTable> {
+  const list = sql.query('select * from accounts order by created_at, id');
+  const byId = sql.query('select * from accounts where id = ?');
+  const insert = sql.query('insert into accounts (id, name, enabled, transport, created_at, updated_at) values (?, ?, ?, ?, ?, ?)');
+  // One statement, each field kept when the patch leaves it out: two nodes patching different fields both win.
+  const update = sql.query(
+    `update accounts set name = coalesce(?, name), enabled = coalesce(?, enabled), self_name = coalesce(?, self_name),
+       self_stable_id = coalesce(?, self_stable_id), updated_at = ? where id = ?`,
+  );
+  const remove = sql.query('delete from accounts where id = ?');
+  const purgeTables = ACCOUNT_TABLES.map((table) => sql.query(`delete from ${table} where account_id = ?`));
+  const purgeKv = sql.query('delete from kv where scope like ?');
   return {
-    list: () => (db.prepare('select * from accounts order by created_at, id').all() as Row[]).map(toRecord),
-    get: (id) => {
-      const r = byId.get(id);
+    *list() {
+      return (yield* all<Row>(list)).map(toRecord);
+    },
+    *get(id) {
+      const r = yield* get<Row>(byId, id);
       return r ? toRecord(r) : undefined;
     },
-    create: ({ name, id, enabled = true, transport = 'web' }) => {
+    *create({ name, id, enabled = true, transport = 'web' }) {
       const t = now();
       const accountId = id ?? randomUUID().slice(0, 8);
-      db.prepare('insert into accounts (id, name, enabled, transport, created_at, updated_at) values (?, ?, ?, ?, ?, ?)').run(
-        accountId,
-        name,
-        enabled ? 1 : 0,
-        transport,
-        t,
-        t,
-      );
-      return toRecord(byId.get(accountId)!);
+      yield* run(insert, accountId, name, enabled ? 1 : 0, transport, t, t);
+      return toRecord((yield* get<Row>(byId, accountId))!);
     },
-    update: (id, patch) => {
-      const cur = byId.get(id);
-      if (!cur) return undefined;
-      db.prepare('update accounts set name = ?, enabled = ?, self_name = ?, self_stable_id = ?, updated_at = ? where id = ?').run(
-        patch.name ?? cur.name,
-        patch.enabled === undefined ? cur.enabled : patch.enabled ? 1 : 0,
-        patch.selfName ?? cur.self_name,
-        patch.selfStableId ?? cur.self_stable_id,
-        now(),
-        id,
-      );
-      return toRecord(byId.get(id)!);
+    *update(id, patch) {
+      const enabled = patch.enabled === undefined ? null : patch.enabled ? 1 : 0;
+      const changed = yield* run(update, patch.name ?? null, enabled, patch.selfName ?? null, patch.selfStableId ?? null, now(), id);
+      if (changed === 0) return undefined;
+      return toRecord((yield* get<Row>(byId, id))!);
     },
-    remove: (id) => db.prepare('delete from accounts where id = ?').run(id).changes > 0,
-    purge: db.transaction((id: string) => {
-      for (const table of ACCOUNT_TABLES) db.prepare(`delete from ${table} where account_id = ?`).run(id);
-      db.prepare('delete from kv where scope like ?').run(`plugin:%:${id}`);
-      db.prepare('delete from accounts where id = ?').run(id);
-    }),
+    *remove(id) {
+      return (yield* run(remove, id)) > 0;
+    },
+    *purge(id) {
+      yield* atomic(
+        (function* () {
+          for (const q of purgeTables) yield* run(q, id);
+          yield* run(purgeKv, `plugin:%:${id}`);
+          yield* run(remove, id);
+        })(),
+      );
+    },
   };
 }

@@ -3,7 +3,7 @@
  * tokens; only their SHA-256 is stored, with the session's CSRF token and expiry.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from './database.js';
+import { all, atomic, get, run, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
 import type { AdminSession, AdminUser, Role } from '../admin/user-record.js';
 
@@ -26,7 +26,7 @@ const toUser = (r: UserRow): AdminUser => ({
 
 const hashId = (id: string): string => createHash('sha256').update(id).digest('hex');
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `AdminUsersRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `AdminUsersRepo`. */
 export interface AdminUsersTable {
   count(): number;
   list(): AdminUser[];
@@ -52,59 +52,89 @@ export interface AdminUsersTable {
 
 export type AdminUsersRepo = Promised<AdminUsersTable>;
 
-/** @example const users = createAdminUsersRepo(db, clock.now); users.count(); */
-export function createAdminUsersRepo(db: Db, now: () => number): AdminUsersTable {
-  const byId = db.prepare<[number], UserRow>('select * from admin_users where id = ?');
-  const byName = db.prepare<[string], UserRow>('select * from admin_users where username = ?');
-  const sess = db.prepare<[string, number], UserRow & { csrf: string; expires_at: number }>(
+/** @example const users = createAdminUsersRepo(sql, clock.now); */
+export function createAdminUsersRepo(sql: Sql, now: () => number): Steps<AdminUsersTable> {
+  const byId = sql.query('select * from admin_users where id = ?');
+  // Names compare without ASCII case: SQLite's column is NOCASE, PostgreSQL's unique index is on lower(username).
+  const byName = sql.query({ sqlite: 'select * from admin_users where username = ?', postgres: 'select * from admin_users where lower(username) = lower(?)' });
+  const sess = sql.query(
     `select u.*, s.csrf, s.expires_at from admin_sessions s join admin_users u on u.id = s.user_id
      where s.id_hash = ? and s.expires_at > ?`,
   );
-  const count = db.prepare<[], { n: number }>('select count(*) as n from admin_users');
-  const insertUser = (username: string, passwordHash: string, role: Role): AdminUser => {
+  const count = sql.query('select count(*) as n from admin_users');
+  const list = sql.query('select * from admin_users order by id');
+  const insert = sql.query('insert into admin_users (username, password_hash, role, created_at, updated_at) values (?, ?, ?, ?, ?) returning id');
+  // Two nodes setting up at once: the second waits here until the first commits, then sees its user.
+  const lockUsers = sql.query({ sqlite: 'select 1', postgres: 'lock table admin_users in share row exclusive mode' });
+  const setRole = sql.query('update admin_users set role = ?, updated_at = ? where id = ?');
+  const setPassword = sql.query('update admin_users set password_hash = ?, updated_at = ? where id = ?');
+  const setLocale = sql.query('update admin_users set locale = ?, updated_at = ? where id = ?');
+  const remove = sql.query('delete from admin_users where id = ?');
+  const sweep = sql.query('delete from admin_sessions where expires_at <= ?');
+  const addSession = sql.query('insert into admin_sessions (id_hash, user_id, csrf, created_at, expires_at) values (?, ?, ?, ?, ?)');
+  const endSession = sql.query('delete from admin_sessions where id_hash = ?');
+  const endSessionsOf = sql.query('delete from admin_sessions where user_id = ?');
+  function* insertUser(username: string, passwordHash: string, role: Role): Work<AdminUser> {
     const t = now();
-    const info = db
-      .prepare('insert into admin_users (username, password_hash, role, created_at, updated_at) values (?, ?, ?, ?, ?)')
-      .run(username, passwordHash, role, t, t);
-    return toUser(byId.get(Number(info.lastInsertRowid))!);
-  };
+    const { id } = (yield* get<{ id: number }>(insert, username, passwordHash, role, t, t))!;
+    return toUser((yield* get<UserRow>(byId, id))!);
+  }
   return {
-    count: () => count.get()!.n,
-    list: () => (db.prepare('select * from admin_users order by id').all() as UserRow[]).map(toUser),
-    get: (id) => {
-      const r = byId.get(id);
+    *count() {
+      return (yield* get<{ n: number }>(count))!.n;
+    },
+    *list() {
+      return (yield* all<UserRow>(list)).map(toUser);
+    },
+    *get(id) {
+      const r = yield* get<UserRow>(byId, id);
       return r ? toUser(r) : undefined;
     },
-    byName: (username) => {
-      const r = byName.get(username);
+    *byName(username) {
+      const r = yield* get<UserRow>(byName, username);
       return r ? { user: toUser(r), passwordHash: r.password_hash } : undefined;
     },
-    create: ({ username, passwordHash, role }) => insertUser(username, passwordHash, role),
-    createFirst: ({ username, passwordHash, role }) => (count.get()!.n === 0 ? insertUser(username, passwordHash, role) : undefined),
-    setRole: (id, role) => void db.prepare('update admin_users set role = ?, updated_at = ? where id = ?').run(role, now(), id),
-    setPassword: (id, hash) => void db.prepare('update admin_users set password_hash = ?, updated_at = ? where id = ?').run(hash, now(), id),
-    setLocale: (id, locale) => void db.prepare('update admin_users set locale = ?, updated_at = ? where id = ?').run(locale, now(), id),
-    remove: (id) => db.prepare('delete from admin_users where id = ?').run(id).changes > 0,
-    createSession(userId, ttlMs) {
+    *create({ username, passwordHash, role }) {
+      return yield* insertUser(username, passwordHash, role);
+    },
+    *createFirst({ username, passwordHash, role }) {
+      return yield* atomic(
+        (function* () {
+          yield* run(lockUsers);
+          return (yield* get<{ n: number }>(count))!.n === 0 ? yield* insertUser(username, passwordHash, role) : undefined;
+        })(),
+      );
+    },
+    *setRole(id, role) {
+      yield* run(setRole, role, now(), id);
+    },
+    *setPassword(id, hash) {
+      yield* run(setPassword, hash, now(), id);
+    },
+    *setLocale(id, locale) {
+      yield* run(setLocale, locale, now(), id);
+    },
+    *remove(id) {
+      return (yield* run(remove, id)) > 0;
+    },
+    *createSession(userId, ttlMs) {
       const id = randomBytes(32).toString('base64url');
       const csrf = randomBytes(24).toString('base64url');
       const t = now();
       // Expired rows are swept here, so the table never grows without bound.
-      db.prepare('delete from admin_sessions where expires_at <= ?').run(t);
-      db.prepare('insert into admin_sessions (id_hash, user_id, csrf, created_at, expires_at) values (?, ?, ?, ?, ?)').run(
-        hashId(id),
-        userId,
-        csrf,
-        t,
-        t + ttlMs,
-      );
+      yield* run(sweep, t);
+      yield* run(addSession, hashId(id), userId, csrf, t, t + ttlMs);
       return { id, csrf, expiresAt: t + ttlMs };
     },
-    session(id) {
-      const r = sess.get(hashId(id), now());
+    *session(id) {
+      const r = yield* get<UserRow & { csrf: string; expires_at: number }>(sess, hashId(id), now());
       return r ? { user: toUser(r), csrf: r.csrf, expiresAt: r.expires_at } : undefined;
     },
-    endSession: (id) => void db.prepare('delete from admin_sessions where id_hash = ?').run(hashId(id)),
-    endSessionsOf: (userId) => void db.prepare('delete from admin_sessions where user_id = ?').run(userId),
+    *endSession(id) {
+      yield* run(endSession, hashId(id));
+    },
+    *endSessionsOf(userId) {
+      yield* run(endSessionsOf, userId);
+    },
   };
 }

@@ -1,5 +1,5 @@
 /** The audit log: every change an operator or the API makes, with who and when. */
-import type { Db } from './database.js';
+import { all, run, type Sql, type Steps } from './sql/work.js';
 import type { Promised } from './gate.js';
 
 export interface AuditEntry {
@@ -11,7 +11,7 @@ export interface AuditEntry {
   details?: unknown;
 }
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `AuditRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `AuditRepo`. */
 export interface AuditTable {
   record(entry: { actor: string; action: string; target?: string; details?: unknown }): void;
   list(options?: { limit?: number; before?: number }): AuditEntry[];
@@ -19,26 +19,24 @@ export interface AuditTable {
 
 export type AuditRepo = Promised<AuditTable>;
 
-export function createAuditRepo(db: Db, now: () => number = Date.now): AuditTable {
+interface Row {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: string | null;
+}
+
+export function createAuditRepo(sql: Sql, now: () => number = Date.now): Steps<AuditTable> {
+  const record = sql.query('insert into audit_log (at, actor, action, target, details) values (?, ?, ?, ?, ?)');
+  const list = sql.query('select * from audit_log where (cast(? as bigint) is null or id < ?) order by id desc limit ?');
   return {
-    record({ actor, action, target, details }) {
-      db.prepare('insert into audit_log (at, actor, action, target, details) values (?, ?, ?, ?, ?)').run(
-        now(),
-        actor,
-        action,
-        target ?? null,
-        details === undefined ? null : JSON.stringify(details),
-      );
+    *record({ actor, action, target, details }) {
+      yield* run(record, now(), actor, action, target ?? null, details === undefined ? null : JSON.stringify(details));
     },
-    list({ limit = 100, before } = {}) {
-      const rows = db.prepare('select * from audit_log where (? is null or id < ?) order by id desc limit ?').all(before ?? null, before ?? null, limit) as {
-        id: number;
-        at: number;
-        actor: string;
-        action: string;
-        target: string | null;
-        details: string | null;
-      }[];
+    *list({ limit = 100, before } = {}) {
+      const rows = yield* all<Row>(list, before ?? null, before ?? null, limit);
       return rows.map((r) => ({
         id: r.id,
         at: r.at,

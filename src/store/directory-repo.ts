@@ -1,9 +1,9 @@
 /** Snapshots of each account's contacts and rooms, kept current by the bot for the panel and the API. */
 import type { Contact, Room } from '../transport/model.js';
-import type { Db } from './database.js';
+import { all, atomic, run, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `DirectoryRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `DirectoryRepo`. */
 export interface DirectoryTable {
   /** Replace the account's whole snapshot (after a full load), in one transaction. */
   replaceAll(account: string, contacts: Contact[], rooms: Room[]): void;
@@ -18,47 +18,61 @@ export interface DirectoryTable {
 
 export type DirectoryRepo = Promised<DirectoryTable>;
 
-export function createDirectoryRepo(db: Db, now: () => number = Date.now): DirectoryTable {
-  const upC = db.prepare(
+export function createDirectoryRepo(sql: Sql, now: () => number = Date.now): Steps<DirectoryTable> {
+  const upC = sql.query(
     `insert into contacts (account_id, id, stable_id, name, remark, alias, kind, data, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)
      on conflict(account_id, id) do update set stable_id = excluded.stable_id, name = excluded.name, remark = excluded.remark,
        alias = excluded.alias, kind = excluded.kind, data = excluded.data, updated_at = excluded.updated_at`,
   );
-  const upR = db.prepare(
+  const upR = sql.query(
     `insert into rooms (account_id, id, stable_id, topic, member_count, data, updated_at) values (?, ?, ?, ?, ?, ?, ?)
      on conflict(account_id, id) do update set stable_id = excluded.stable_id, topic = excluded.topic,
        member_count = excluded.member_count, data = excluded.data, updated_at = excluded.updated_at`,
   );
-  const delC = db.prepare('delete from contacts where account_id = ? and id = ?');
-  const delR = db.prepare('delete from rooms where account_id = ? and id = ?');
-  const clearC = db.prepare('delete from contacts where account_id = ?');
-  const clearR = db.prepare('delete from rooms where account_id = ?');
-  const putC = (account: string, c: Contact, t: number): void => {
-    upC.run(account, c.id, c.stableId ?? null, c.name, c.remark ?? null, c.alias ?? null, c.kind, JSON.stringify(c), t);
-  };
-  const putR = (account: string, r: Room, t: number): void => {
-    upR.run(account, r.id, r.stableId ?? null, r.topic, r.memberCount, JSON.stringify(r), t);
-  };
-  const replaceAll = db.transaction((account: string, contacts: Contact[], rooms: Room[]) => {
-    const t = now();
-    clearC.run(account);
-    clearR.run(account);
-    for (const c of contacts) putC(account, c, t);
-    for (const r of rooms) putR(account, r, t);
-  });
+  const delC = sql.query('delete from contacts where account_id = ? and id = ?');
+  const delR = sql.query('delete from rooms where account_id = ? and id = ?');
+  const clearC = sql.query('delete from contacts where account_id = ?');
+  const clearR = sql.query('delete from rooms where account_id = ?');
+  const contacts = sql.query('select data from contacts where account_id = ? order by name');
+  const rooms = sql.query('select data from rooms where account_id = ? order by topic');
+  const putC = (account: string, c: Contact, t: number): Work<number> =>
+    run(upC, account, c.id, c.stableId ?? null, c.name, c.remark ?? null, c.alias ?? null, c.kind, JSON.stringify(c), t);
+  const putR = (account: string, r: Room, t: number): Work<number> => run(upR, account, r.id, r.stableId ?? null, r.topic, r.memberCount, JSON.stringify(r), t);
+  function* clear(account: string): Work<void> {
+    yield* run(clearC, account);
+    yield* run(clearR, account);
+  }
   return {
-    replaceAll: (account, contacts, rooms) => replaceAll(account, contacts, rooms),
-    upsertContact: (account, c) => putC(account, c, now()),
-    deleteContact: (account, id) => void delC.run(account, id),
-    upsertRoom: (account, r) => putR(account, r, now()),
-    deleteRoom: (account, id) => void delR.run(account, id),
-    contacts: (account) =>
-      (db.prepare('select data from contacts where account_id = ? order by name').all(account) as { data: string }[]).map((r) => JSON.parse(r.data) as Contact),
-    rooms: (account) =>
-      (db.prepare('select data from rooms where account_id = ? order by topic').all(account) as { data: string }[]).map((r) => JSON.parse(r.data) as Room),
-    clear: db.transaction((account: string) => {
-      clearC.run(account);
-      clearR.run(account);
-    }),
+    *replaceAll(account, list, roomList) {
+      yield* atomic(
+        (function* () {
+          const t = now();
+          yield* clear(account);
+          for (const c of list) yield* putC(account, c, t);
+          for (const r of roomList) yield* putR(account, r, t);
+        })(),
+      );
+    },
+    *upsertContact(account, c) {
+      yield* putC(account, c, now());
+    },
+    *deleteContact(account, id) {
+      yield* run(delC, account, id);
+    },
+    *upsertRoom(account, r) {
+      yield* putR(account, r, now());
+    },
+    *deleteRoom(account, id) {
+      yield* run(delR, account, id);
+    },
+    *contacts(account) {
+      return (yield* all<{ data: string }>(contacts, account)).map((r) => JSON.parse(r.data) as Contact);
+    },
+    *rooms(account) {
+      return (yield* all<{ data: string }>(rooms, account)).map((r) => JSON.parse(r.data) as Room);
+    },
+    *clear(account) {
+      yield* atomic(clear(account));
+    },
   };
 }

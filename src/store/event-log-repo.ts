@@ -1,9 +1,9 @@
 /** The event log's table: every journalled event once, in commit order, with its webhook body. */
-import type { Db } from './database.js';
+import { all, get, run, type Sql, type Steps } from './sql/work.js';
 import type { Promised } from './gate.js';
 import type { EventLogQuery, LoggedEvent } from '../webhook/records.js';
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `EventLogRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `EventLogRepo`. */
 export interface EventLogTable {
   insert(e: Omit<LoggedEvent, 'seq'>): void;
   read(q: EventLogQuery): LoggedEvent[];
@@ -15,13 +15,25 @@ export interface EventLogTable {
 
 export type EventLogRepo = Promised<EventLogTable>;
 
-export function createEventLogRepo(db: Db): EventLogTable {
-  const insert = db.prepare('insert into event_log (type, account, at, body) values (?, ?, ?, ?)');
-  const last = db.prepare<[], { seq: number | null }>('select max(seq) as seq from event_log');
-  const prune = db.prepare('delete from event_log where at < ?');
+/** Any number (not the migrations' one): the advisory lock that orders the event log's writers across nodes. */
+const EVENT_LOG_LOCK = 7_140_019;
+
+export function createEventLogRepo(sql: Sql): Steps<EventLogTable> {
+  // On PostgreSQL several nodes write the log: a sequence hands out numbers as transactions insert, but they become
+  // visible as those commit, so 11 could be read before 10 commits and a reader past 11 would never see 10. A
+  // transaction-level lock taken before the number is drawn (held until commit) makes numbers follow commit order.
+  const insert = sql.query({
+    sqlite: 'insert into event_log (type, account, at, body) values (?, ?, ?, ?)',
+    postgres: `insert into event_log (type, account, at, body)
+      select ?::text, ?::text, ?::bigint, ?::text from (select pg_advisory_xact_lock(${EVENT_LOG_LOCK})) as turn`,
+  });
+  const last = sql.query('select max(seq) as seq from event_log');
+  const prune = sql.query('delete from event_log where at < ?');
   return {
-    insert: (e) => void insert.run(e.type, e.account, e.at, e.body),
-    read: (q) => {
+    *insert(e) {
+      yield* run(insert, e.type, e.account, e.at, e.body);
+    },
+    *read(q) {
       const where = ['seq > ?'];
       const args: (string | number)[] = [q.after];
       if (q.accounts?.length) {
@@ -33,11 +45,16 @@ export function createEventLogRepo(db: Db): EventLogTable {
         args.push(...q.types);
       }
       const limit = Math.max(1, Math.min(1000, Math.floor(q.limit ?? 200)));
-      return db
-        .prepare(`select seq, type, account, at, body from event_log where ${where.join(' and ')} order by seq limit ${limit}`)
-        .all(...args) as LoggedEvent[];
+      return yield* all<LoggedEvent>(
+        sql.query(`select seq, type, account, at, body from event_log where ${where.join(' and ')} order by seq limit ${limit}`),
+        ...args,
+      );
     },
-    lastSeq: () => last.get()?.seq ?? 0,
-    prune: (before) => prune.run(before).changes,
+    *lastSeq() {
+      return (yield* get<{ seq: number | null }>(last))?.seq ?? 0;
+    },
+    *prune(before) {
+      return yield* run(prune, before);
+    },
   };
 }

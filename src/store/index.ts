@@ -1,11 +1,13 @@
 /**
- * The store: one SQLite file and the repositories over it. Other layers receive the small,
- * asynchronous repository interfaces and the `transaction` port, never the database handle: the
- * handle stays in this folder (an ESLint fence keeps better-sqlite3 and the store's files out of
- * every other layer).
+ * The store: one SQLite file in DATA_DIR, or a PostgreSQL database (DATABASE_URL), and the
+ * repositories over it. The repositories are written once against the port in ./sql (each method a
+ * generator of statements); each engine's driver runs them. Other layers receive the small,
+ * asynchronous repository interfaces and the `transaction` port, never a database handle: handles
+ * stay in this folder (an ESLint fence keeps the drivers and the store's files out of every other
+ * layer).
  */
 import { SecretBox, loadOrCreateSecretKey } from './secret-box.js';
-import { openDatabase, type Db } from './database.js';
+import { ensureDataDir, openDatabase, type Db } from './database.js';
 import { createAccountsRepo, type AccountsRepo } from './accounts-repo.js';
 import { createSessionsRepo, type SessionsRepo } from './sessions-repo.js';
 import { createKvRepo, type KvRepo } from './kv-repo.js';
@@ -26,8 +28,14 @@ import { createApiTokensRepo, type ApiTokensRepo } from './api-tokens-repo.js';
 import { createIdempotencyRepo, type IdempotencyRepo } from './idempotency-repo.js';
 import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js';
 import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
-import { ConnectionGate, promised, type TransactionPort } from './gate.js';
+import { ConnectionGate, type TransactionPort } from './gate.js';
+import { bindSteps, stepsBinder, type Runner } from './sql/bind.js';
+import { runSync, sqliteSql } from './sql/sqlite-driver.js';
+import type { Sql, Steps } from './sql/work.js';
+import type { PgTarget } from './sql/postgres-driver.js';
+import { Serial } from './sql/serial.js';
 import { StoreError } from './errors.js';
+import { messageOf } from '../util/error-text.js';
 
 export { StoreError };
 export { SecretBox, loadOrCreateSecretKey, parseSecretKey } from './secret-box.js';
@@ -93,56 +101,60 @@ export interface Store extends Repos {
   ping(): Promise<boolean>;
   /** Inbound message keys already handled by one account (iLink exactly-once across restarts). */
   seenKeys(account: string): SeenKeysRepo;
-  close(): void;
+  /** Close the connection (SQLite) or the pool (PostgreSQL). */
+  close(): Promise<void>;
 }
 
-/** The synchronous repositories over one connection. */
-function tables(db: Db, box: SecretBox, now: () => number) {
+/** The repositories over one database, written once against the port. */
+function tables(sql: Sql, box: SecretBox, now: () => number) {
   return {
-    accounts: createAccountsRepo(db, now),
-    sessions: createSessionsRepo(db, box, now),
-    kv: createKvRepo(db, now),
-    audit: createAuditRepo(db, now),
-    messages: createMessagesRepo(db),
-    directory: createDirectoryRepo(db, now),
-    outbound: createOutboundRepo(db),
-    pluginSettings: createPluginSettingsRepo(db, now),
-    pluginErrors: createPluginErrorsRepo(db),
-    traces: createTracesRepo(db),
-    stats: createStatsRepo(db),
-    settings: createSettingsRepo(db, box),
-    webhookEndpoints: createWebhookEndpointsRepo(db, box),
-    webhookDeliveries: createWebhookDeliveriesRepo(db),
-    eventLog: createEventLogRepo(db),
-    apiTokens: createApiTokensRepo(db, now),
-    idempotency: createIdempotencyRepo(db, now),
-    adminUsers: createAdminUsersRepo(db, now),
-    timeline: createTimelineRepo(db),
+    accounts: createAccountsRepo(sql, now),
+    sessions: createSessionsRepo(sql, box, now),
+    kv: createKvRepo(sql, now),
+    audit: createAuditRepo(sql, now),
+    messages: createMessagesRepo(sql),
+    directory: createDirectoryRepo(sql, now),
+    outbound: createOutboundRepo(sql),
+    pluginSettings: createPluginSettingsRepo(sql, now),
+    pluginErrors: createPluginErrorsRepo(sql),
+    traces: createTracesRepo(sql),
+    stats: createStatsRepo(sql),
+    settings: createSettingsRepo(sql, box),
+    webhookEndpoints: createWebhookEndpointsRepo(sql, box),
+    webhookDeliveries: createWebhookDeliveriesRepo(sql),
+    eventLog: createEventLogRepo(sql),
+    apiTokens: createApiTokensRepo(sql, now),
+    idempotency: createIdempotencyRepo(sql, now),
+    adminUsers: createAdminUsersRepo(sql, now),
+    timeline: createTimelineRepo(sql),
   };
 }
 
+type Tables = ReturnType<typeof tables>;
+
 /** The asynchronous view of every table, each call going through `run`. */
-function repos(t: ReturnType<typeof tables>, run: <R>(work: () => R) => Promise<R>): Repos {
+function repos(t: Tables, runner: Runner): Repos {
+  const bind = <T>(steps: Steps<T>) => bindSteps<T>(steps, runner);
   return {
-    accounts: promised(t.accounts, run),
-    sessions: promised(t.sessions, run),
-    kv: promised(t.kv, run) as KvRepo,
-    audit: promised(t.audit, run),
-    messages: promised(t.messages, run),
-    directory: promised(t.directory, run),
-    outbound: promised(t.outbound, run),
-    pluginSettings: promised(t.pluginSettings, run),
-    pluginErrors: promised(t.pluginErrors, run),
-    traces: promised(t.traces, run),
-    stats: promised(t.stats, run),
-    settings: promised(t.settings, run),
-    webhookEndpoints: promised(t.webhookEndpoints, run),
-    webhookDeliveries: promised(t.webhookDeliveries, run),
-    eventLog: promised(t.eventLog, run),
-    apiTokens: promised(t.apiTokens, run),
-    idempotency: promised(t.idempotency, run),
-    adminUsers: promised(t.adminUsers, run),
-    timeline: promised(t.timeline, run),
+    accounts: bind(t.accounts),
+    sessions: bind(t.sessions),
+    kv: bind(t.kv) as KvRepo,
+    audit: bind(t.audit),
+    messages: bind(t.messages),
+    directory: bind(t.directory),
+    outbound: bind(t.outbound),
+    pluginSettings: bind(t.pluginSettings),
+    pluginErrors: bind(t.pluginErrors),
+    traces: bind(t.traces),
+    stats: bind(t.stats),
+    settings: bind(t.settings),
+    webhookEndpoints: bind(t.webhookEndpoints),
+    webhookDeliveries: bind(t.webhookDeliveries),
+    eventLog: bind(t.eventLog),
+    apiTokens: bind(t.apiTokens),
+    idempotency: bind(t.idempotency),
+    adminUsers: bind(t.adminUsers),
+    timeline: bind(t.timeline),
   };
 }
 
@@ -150,19 +162,20 @@ function repos(t: ReturnType<typeof tables>, run: <R>(work: () => R) => Promise<
  * The repositories of one transaction, each wrapped on first use: a transaction touches two or three
  * of them, and building all of them per transaction (a closure per method) cost more than its writes.
  */
-function transactionRepos(t: ReturnType<typeof tables>): new (run: <R>(work: () => R) => Promise<R>) => Repos {
+function transactionRepos(t: Tables): new (runner: Runner) => Repos {
   class TransactionRepos {
     readonly wrapped: Record<string, unknown> = {};
-    constructor(readonly run: <R>(work: () => R) => Promise<R>) {}
+    constructor(readonly runner: Runner) {}
   }
   for (const [name, table] of Object.entries(t)) {
+    const bind = stepsBinder(table as Steps<object>);
     Object.defineProperty(TransactionRepos.prototype, name, {
       get(this: TransactionRepos) {
-        return (this.wrapped[name] ??= promised(table, this.run));
+        return (this.wrapped[name] ??= bind(this.runner));
       },
     });
   }
-  return TransactionRepos as unknown as new (run: <R>(work: () => R) => Promise<R>) => Repos;
+  return TransactionRepos as unknown as new (runner: Runner) => Repos;
 }
 
 /**
@@ -199,6 +212,21 @@ function transactionPort(db: Db, beforeCommit: () => void): TransactionPort {
 }
 
 /**
+ * A call through a SQLite transaction's repositories, run now rather than a microtask later: one promise per call
+ * instead of two (a message makes about eight such calls).
+ */
+function answerNow<T>(call: () => T): Promise<T> {
+  try {
+    return Promise.resolve(call());
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+}
+
+/** A call through a transaction's repositories after the transaction ended. */
+const ended = (): Promise<never> => Promise.reject(new StoreError('transaction: used after it ended'));
+
+/**
  * Open the store in DATA_DIR (creating the key and the database on first run).
  *
  * @example
@@ -214,35 +242,104 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     db.close();
     throw e;
   }
-  const t = tables(db, box, options.now ?? Date.now);
-  const gate = new ConnectionGate(transactionPort(db, () => t.messages.indexPending()));
+  const sql = sqliteSql(db);
+  const t = tables(sql, box, options.now ?? Date.now);
+  const gate = new ConnectionGate(transactionPort(db, () => runSync(db, t.messages.indexPending())));
   const TxRepos = transactionRepos(t);
+  const atGate: Runner = { steps: (work) => gate.run(() => runSync(db, work)), plain: (call) => gate.run(call) };
   const ping = db.prepare('select 1 as ok');
   return {
-    ...repos(t, (work) => gate.run(work)),
+    ...repos(t, atGate),
     box,
     transaction(fn) {
       let open = true;
       // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
-      const tx = new TxRepos((work) => {
-        if (!open) return Promise.reject(new StoreError('transaction: used after it ended'));
-        // Now, not a microtask later: one promise per call instead of two (a message makes about eight such calls).
-        try {
-          return Promise.resolve(work());
-        } catch (e) {
-          return Promise.reject(e as Error);
-        }
+      const tx = new TxRepos({
+        steps: (work) => (open ? answerNow(() => runSync(db, work)) : ended()),
+        plain: (call) => (open ? answerNow(call) : ended()),
       });
       return gate.hold(() => fn(tx).finally(() => (open = false)));
     },
     ping: () => gate.run(() => ping.get() !== undefined),
-    seenKeys: (account) => promised(createSeenKeysRepo(db, account), (work) => gate.run(work)),
-    close: () => {
+    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), atGate),
+    close: async () => {
       if (!db.open) return;
       gate.flush();
       // Rows written outside any group (none on the store's own paths) are indexed before closing.
-      t.messages.indexPending();
+      runSync(db, t.messages.indexPending());
       db.close();
     },
   };
+}
+
+/**
+ * Open the store on PostgreSQL: connect, migrate (once across nodes starting together), and check
+ * the database answers. The key comes from `secretKey` (SECRET_KEY, the same on every node); no key
+ * is generated here, since a key on one node's disk would leave the others unable to open sessions.
+ *
+ * @example
+ *   const store = await openPostgresStore({ url: 'postgres://weiroto@db/weiroto', secretKey: process.env.SECRET_KEY! });
+ */
+export async function openPostgresStore(options: { url: string; secretKey: string | undefined; now?: () => number; poolSize?: number }): Promise<Store> {
+  if (!options.secretKey) {
+    throw new StoreError('DATABASE_URL needs SECRET_KEY: every node must seal and open sessions with the same key (64 hex characters).');
+  }
+  const box = new SecretBox(loadOrCreateSecretKey('', options.secretKey));
+  // Loaded only here: a node on SQLite (the default) never loads pg.
+  const [{ createPool, inTransaction, postgresSql, runAsync }, { migratePostgres }] = await Promise.all([
+    import('./sql/postgres-driver.js'),
+    import('./sql/postgres-migrate.js'),
+  ]);
+  const pool = createPool(options.url, options.poolSize);
+  // A connection that breaks while idle is reported here and replaced by the pool, instead of crashing the process.
+  pool.on('error', () => undefined);
+  try {
+    await migratePostgres(pool);
+  } catch (e) {
+    await pool.end();
+    throw new StoreError(`Cannot open the PostgreSQL store: ${messageOf(e)}`);
+  }
+  const sql = postgresSql();
+  const t = tables(sql, box, options.now ?? Date.now);
+  const anyConnection: PgTarget = { client: pool, pool, depth: -1 };
+  const serial = new Serial();
+  const onPool: Runner = { steps: (work) => serial.run(() => runAsync(anyConnection, work)) };
+  let closed: Promise<void> | undefined;
+  return {
+    ...repos(t, onPool),
+    box,
+    // Other calls of this node wait until it ends, as on SQLite; calls through `tx` run at once.
+    transaction: (fn) =>
+      serial.run(() =>
+        inTransaction(pool, async (target) => {
+          let open = true;
+          const tx = repos(t, { steps: (work) => (open ? runAsync(target, work) : ended()) });
+          return fn(tx).finally(() => (open = false));
+        }),
+      ),
+    // Straight to the pool, not in line: readiness asks whether the database answers, not how busy this node is.
+    ping: () =>
+      pool.query('select 1 as ok').then(
+        (r) => r.rows.length === 1,
+        () => false,
+      ),
+    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), onPool),
+    close: () => (closed ??= pool.end()),
+  };
+}
+
+/**
+ * The store the configuration asks for: PostgreSQL when `databaseUrl` is set, else SQLite in `dataDir`.
+ *
+ * @example const store = await connectStore({ dataDir: config.dataDir, secretKey: config.secretKey, databaseUrl: config.databaseUrl });
+ */
+export function connectStore(options: { dataDir: string; secretKey: string | undefined; databaseUrl: string | undefined; now?: () => number }): Promise<Store> {
+  const { databaseUrl, ...rest } = options;
+  if (databaseUrl) {
+    // The database is elsewhere, but DATA_DIR still holds downloaded media: refuse an unwritable one at start, as on SQLite.
+    return Promise.resolve()
+      .then(() => ensureDataDir(rest.dataDir))
+      .then(() => openPostgresStore({ url: databaseUrl, secretKey: rest.secretKey, ...(rest.now && { now: rest.now }) }));
+  }
+  return Promise.resolve().then(() => openStore(rest));
 }

@@ -6,7 +6,7 @@
  */
 import type { Message } from '../transport/model.js';
 import type { NewOutbound, OutboundPayload, OutboundRecord, OutboundStatus, OutboundType } from '../bot/outbound-record.js';
-import type { Db } from './database.js';
+import { all, atomic, get, run, statement, twin, type Param, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
 
 export interface OutboundListQuery {
@@ -17,7 +17,10 @@ export interface OutboundListQuery {
   limit?: number;
 }
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `OutboundRepo`. */
+/** Why a send failed: WeChat's code when it gave one. */
+type SendError = { code?: number; message: string };
+
+/** The repository's shape with plain results; callers get its asynchronous view, `OutboundRepo`. */
 export interface OutboundTable {
   /** Insert a queued row. With an idempotency key already used by the account, returns that row instead (`created: false`). */
   enqueue(row: NewOutbound): { record: OutboundRecord; created: boolean };
@@ -115,126 +118,163 @@ function toRecord(r: Row): OutboundRecord {
   };
 }
 
-export function createOutboundRepo(db: Db): OutboundTable {
-  const ins = db.prepare(
-    `insert into outbound (id, account_id, chat_id, type, text, file_name, file_mime, file_data, payload, status, source, reply_to,
-       idempotency_key, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
-  );
-  const byId = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where id = ?`);
-  const byKey = db.prepare<[string, string], Row>(`select ${COLUMNS} from outbound where account_id = ? and idempotency_key = ?`);
-  const payload = db.prepare<[string], { file_name: string | null; file_mime: string | null; file_data: Buffer | null; payload: string | null }>(
-    'select file_name, file_mime, file_data, payload from outbound where id = ?',
-  );
-  const sending = db.prepare("update outbound set status = 'sending', attempts = attempts + 1 where id = ?");
-  const sent = db.prepare(
+/** The insert's parameters (its columns' order) for a new row. */
+function insertParams(r: NewOutbound): Param[] {
+  return [
+    r.id,
+    r.account,
+    r.chatId,
+    r.type,
+    r.text ?? null,
+    r.file?.name ?? null,
+    r.file?.mimeType ?? null,
+    r.file?.data ?? null,
+    r.message ? JSON.stringify(r.message) : null,
+    r.source ?? null,
+    r.replyTo ?? null,
+    r.idempotencyKey ?? null,
+    r.createdAt,
+  ];
+}
+
+/** A row just inserted, built from the input rather than re-read: one statement per send on the hot path. */
+function queuedRecord(r: NewOutbound): OutboundRecord {
+  return {
+    id: r.id,
+    account: r.account,
+    chatId: r.chatId,
+    type: r.type,
+    ...(r.text !== undefined && { text: r.text }),
+    ...(r.file && { fileName: r.file.name }),
+    status: 'queued',
+    ...(r.source !== undefined && { source: r.source }),
+    ...(r.replyTo !== undefined && { replyTo: r.replyTo }),
+    ...(r.idempotencyKey !== undefined && { idempotencyKey: r.idempotencyKey }),
+    attempts: 0,
+    createdAt: r.createdAt,
+  };
+}
+
+export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
+  const insertColumns = `insert into outbound (id, account_id, chat_id, type, text, file_name, file_mime, file_data, payload, status, source, reply_to,
+       idempotency_key, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`;
+  const ins = sql.query(insertColumns);
+  // With a key, the unique index decides: of two racing enqueues (two API nodes) one inserts, the other finds its row.
+  const insKeyed = sql.query(`${insertColumns} on conflict (account_id, idempotency_key) where idempotency_key is not null do nothing`);
+  const byId = sql.query(`select ${COLUMNS} from outbound where id = ?`);
+  const byKey = sql.query(`select ${COLUMNS} from outbound where account_id = ? and idempotency_key = ?`);
+  const payload = sql.query('select file_name, file_mime, file_data, payload from outbound where id = ?');
+  const sending = sql.query("update outbound set status = 'sending', attempts = attempts + 1 where id = ?");
+  const sent = sql.query(
     "update outbound set status = 'sent', wechat_id = ?, sent_at = ?, attempts = ?, error_code = null, error_message = null, file_data = null where id = ?",
   );
-  const failed = db.prepare("update outbound set status = 'failed', error_code = ?, error_message = ?, attempts = ?, file_data = null where id = ?");
-  const retry = db.prepare(
-    "update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ?, handed_at = case when ? then handed_at end where id = ?",
+  const failed = sql.query("update outbound set status = 'failed', error_code = ?, error_message = ?, attempts = ?, file_data = null where id = ?");
+  const retry = sql.query(
+    "update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ?, handed_at = case when ? = 1 then handed_at end where id = ?",
   );
-  const handed = db.prepare("update outbound set status = 'sending', handed_at = ?, attempts = ? where id = ?");
+  const handed = sql.query("update outbound set status = 'sending', handed_at = ?, attempts = ? where id = ?");
   // The echo of a text carries the same text; of a file its name; images and videos only their kind.
-  const echo = db.prepare<[string, string, number, string, string | null, string | null], { id: string }>(
+  const echo = sql.query(
     `select m.id from messages m where m.account_id = ? and m.chat_id = ? and m.is_self = 1 and m.created_at >= ? and m.type = ?
-       and (? is null or m.text = ?)
+       and (cast(? as text) is null or m.text = ?)
        and not exists (select 1 from outbound o where o.account_id = m.account_id and o.wechat_id = m.id)
      order by m.created_at, m.id limit 1`,
   );
-  const held = db.prepare(
+  const held = sql.query(
     "update outbound set status = 'waiting-for-user', error_code = ?, error_message = ?, held_at = ?, handed_at = null, attempts = ? where id = ?",
   );
-  const released = db.prepare("update outbound set status = 'queued', held_at = null where id = ? and status = 'waiting-for-user'");
-  const heldRows = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'waiting-for-user' order by seq`);
-  const requeue = db.prepare("update outbound set status = 'queued' where account_id = ? and status = 'sending'");
-  const pending = db.prepare<[string], Row>(`select ${COLUMNS} from outbound where account_id = ? and status = 'queued' order by seq`);
-  const failedSince = db.prepare<[string, number], { n: number }>(
-    "select count(*) as n from outbound where account_id = ? and status = 'failed' and created_at >= ?",
-  );
-  const repliesTo = db.prepare<[string, string], Row>(`select ${COLUMNS} from outbound where account_id = ? and reply_to = ? order by seq`);
-  const sentSince = db.prepare<[string, number], { n: number }>("select count(*) as n from outbound where account_id = ? and status = 'sent' and sent_at >= ?");
+  const released = sql.query("update outbound set status = 'queued', held_at = null where id = ? and status = 'waiting-for-user'");
+  const heldRows = sql.query(`select ${COLUMNS} from outbound where account_id = ? and status = 'waiting-for-user' order by seq`);
+  const requeue = sql.query("update outbound set status = 'queued' where account_id = ? and status = 'sending'");
+  const pending = sql.query(`select ${COLUMNS} from outbound where account_id = ? and status = 'queued' order by seq`);
+  const failedSince = sql.query("select count(*) as n from outbound where account_id = ? and status = 'failed' and created_at >= ?");
+  const repliesTo = sql.query(`select ${COLUMNS} from outbound where account_id = ? and reply_to = ? order by seq`);
+  const sentSince = sql.query("select count(*) as n from outbound where account_id = ? and status = 'sent' and sent_at >= ?");
+  const pendingByAccount = sql.query("select account_id, count(*) as n from outbound where status in ('queued', 'sending') group by account_id");
 
-  const insert = (r: NewOutbound): { record: OutboundRecord; created: boolean } => {
-    if (r.idempotencyKey !== undefined) {
-      const existing = byKey.get(r.account, r.idempotencyKey);
-      if (existing) return { record: toRecord(existing), created: false };
-    }
-    ins.run(
-      r.id,
-      r.account,
-      r.chatId,
-      r.type,
-      r.text ?? null,
-      r.file?.name ?? null,
-      r.file?.mimeType ?? null,
-      r.file?.data ?? null,
-      r.message ? JSON.stringify(r.message) : null,
-      r.source ?? null,
-      r.replyTo ?? null,
-      r.idempotencyKey ?? null,
-      r.createdAt,
-    );
-    // Built from the input rather than re-read: one statement per send on the hot path.
-    const record: OutboundRecord = {
-      id: r.id,
-      account: r.account,
-      chatId: r.chatId,
-      type: r.type,
-      ...(r.text !== undefined && { text: r.text }),
-      ...(r.file && { fileName: r.file.name }),
-      status: 'queued',
-      ...(r.source !== undefined && { source: r.source }),
-      ...(r.replyTo !== undefined && { replyTo: r.replyTo }),
-      ...(r.idempotencyKey !== undefined && { idempotencyKey: r.idempotencyKey }),
-      attempts: 0,
-      createdAt: r.createdAt,
+  function* payloadOf(id: string): Work<OutboundPayload> {
+    const r = yield* get<{ file_name: string | null; file_mime: string | null; file_data: Buffer | null; payload: string | null }>(payload, id);
+    if (!r) return {};
+    return {
+      ...(r.file_data != null && {
+        file: { name: r.file_name ?? 'file', data: r.file_data, ...(r.file_mime != null && { mimeType: r.file_mime }) },
+      }),
+      ...(r.payload != null && { message: JSON.parse(r.payload) as Message }),
     };
-    return { record, created: true };
-  };
-  // With a key, look-up and insert must be one transaction; without one a single insert is atomic.
-  const enqueueWithKey = db.transaction(insert);
+  }
 
   return {
-    enqueue: (r) => (r.idempotencyKey === undefined ? insert(r) : enqueueWithKey(r)),
-    get: (id) => {
-      const r = byId.get(id);
-      return r ? toRecord(r) : undefined;
-    },
-    payload(id) {
-      const r = payload.get(id);
-      if (!r) return {};
-      return {
-        ...(r.file_data != null && {
-          file: { name: r.file_name ?? 'file', data: r.file_data, ...(r.file_mime != null && { mimeType: r.file_mime }) },
+    enqueue: twin(
+      function* (r: NewOutbound): Work<{ record: OutboundRecord; created: boolean }> {
+        if (r.idempotencyKey !== undefined) {
+          const existing = yield* get<Row>(byKey, r.account, r.idempotencyKey);
+          if (existing) return { record: toRecord(existing), created: false };
+        }
+        if ((yield* run(r.idempotencyKey === undefined ? ins : insKeyed, ...insertParams(r))) === 0) {
+          return { record: toRecord((yield* get<Row>(byKey, r.account, r.idempotencyKey!))!), created: false };
+        }
+        return { record: queuedRecord(r), created: true };
+      },
+      byKey.now &&
+        ((r) => {
+          if (r.idempotencyKey !== undefined) {
+            const existing = byKey.now!.get([r.account, r.idempotencyKey]) as Row | undefined;
+            if (existing) return { record: toRecord(existing), created: false };
+          }
+          if ((r.idempotencyKey === undefined ? ins : insKeyed).now!.run(insertParams(r)) === 0) {
+            return { record: toRecord(byKey.now!.get([r.account, r.idempotencyKey!]) as Row), created: false };
+          }
+          return { record: queuedRecord(r), created: true };
         }),
-        ...(r.payload != null && { message: JSON.parse(r.payload) as Message }),
-      };
-    },
-    byIdempotencyKey: (account, key) => {
-      const r = byKey.get(account, key);
+    ),
+    *get(id) {
+      const r = yield* get<Row>(byId, id);
       return r ? toRecord(r) : undefined;
     },
-    recover: db.transaction((account: string) => {
-      // A row left 'sending' was cut off mid-call: it may or may not have reached WeChat. Sending it
-      // again (at-least-once) is the lesser evil next to losing a message the caller was promised.
-      requeue.run(account);
-      return pending.all(account).map(toRecord);
-    }),
-    markSending: (id) => void sending.run(id),
-    markHanded: (id, at, attempts) => void handed.run(at, attempts, id),
-    findEcho(r, since) {
-      const p = r.type === 'forward' ? this.payload(r.id).message : undefined;
+    payload: payloadOf,
+    *byIdempotencyKey(account, key) {
+      const r = yield* get<Row>(byKey, account, key);
+      return r ? toRecord(r) : undefined;
+    },
+    *recover(account) {
+      return yield* atomic(
+        (function* () {
+          // A row left 'sending' was cut off mid-call: it may or may not have reached WeChat. Sending it
+          // again (at-least-once) is the lesser evil next to losing a message the caller was promised.
+          yield* run(requeue, account);
+          return (yield* all<Row>(pending, account)).map(toRecord);
+        })(),
+      );
+    },
+    *markSending(id) {
+      yield* run(sending, id);
+    },
+    markHanded: statement(handed, (id: string, at: number, attempts: number) => [at, attempts, id]),
+    *findEcho(r, since) {
+      const p = r.type === 'forward' ? (yield* payloadOf(r.id)).message : undefined;
       const type = r.type === 'forward' ? (p?.type ?? 'text') : r.type;
       const text = type === 'text' ? (p?.text ?? r.text ?? '') : type === 'file' ? (r.fileName ?? null) : null;
-      return echo.get(r.account, r.chatId, since, type, text, text)?.id;
+      return (yield* get<{ id: string }>(echo, r.account, r.chatId, since, type, text, text))?.id;
     },
-    markSent: (id, wechatId, at, attempts) => void sent.run(wechatId, at, attempts, id),
-    markFailed: (id, e, attempts) => void failed.run(e.code ?? null, e.message, attempts, id),
-    markRetry: (id, e, attempts, outcomeUnknown = false) => void retry.run(e.code ?? null, e.message, attempts, outcomeUnknown ? 1 : 0, id),
-    markHeld: (id, e, at, attempts) => void held.run(e.code ?? null, e.message, at, attempts, id),
-    markReleased: (id) => void released.run(id),
-    held: (account) => heldRows.all(account).map(toRecord),
-    list(account, q = {}) {
+    markSent: statement(sent, (id: string, wechatId: string, at: number, attempts: number) => [wechatId, at, attempts, id]),
+    markFailed: statement(failed, (id: string, e: SendError, attempts: number) => [e.code ?? null, e.message, attempts, id]),
+    markRetry: statement(retry, (id: string, e: SendError, attempts: number, outcomeUnknown = false) => [
+      e.code ?? null,
+      e.message,
+      attempts,
+      outcomeUnknown ? 1 : 0,
+      id,
+    ]),
+    *markHeld(id, e, at, attempts) {
+      yield* run(held, e.code ?? null, e.message, at, attempts, id);
+    },
+    *markReleased(id) {
+      yield* run(released, id);
+    },
+    *held(account) {
+      return (yield* all<Row>(heldRows, account)).map(toRecord);
+    },
+    *list(account, q = {}) {
       const where = ['account_id = ?'];
       const args: (string | number)[] = [account];
       if (q.status) {
@@ -250,17 +290,21 @@ export function createOutboundRepo(db: Db): OutboundTable {
         args.push(q.beforeSeq);
       }
       const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
-      return (db.prepare(`select ${COLUMNS} from outbound where ${where.join(' and ')} order by seq desc limit ${limit}`).all(...args) as Row[]).map(toRecord);
+      return (yield* all<Row>(sql.query(`select ${COLUMNS} from outbound where ${where.join(' and ')} order by seq desc limit ${limit}`), ...args)).map(
+        toRecord,
+      );
     },
-    countSentSince: (account, since) => sentSince.get(account, since)!.n,
-    pendingByAccount: () =>
-      db
-        .prepare<[], { account_id: string; n: number }>(
-          "select account_id, count(*) as n from outbound where status in ('queued', 'sending') group by account_id",
-        )
-        .all()
-        .map((r) => ({ account: r.account_id, count: r.n })),
-    countFailedSince: (account, since) => failedSince.get(account, since)!.n,
-    repliesTo: (account, messageId) => repliesTo.all(account, messageId).map(toRecord),
+    *countSentSince(account, since) {
+      return (yield* get<{ n: number }>(sentSince, account, since))!.n;
+    },
+    *pendingByAccount() {
+      return (yield* all<{ account_id: string; n: number }>(pendingByAccount)).map((r) => ({ account: r.account_id, count: r.n }));
+    },
+    *countFailedSince(account, since) {
+      return (yield* get<{ n: number }>(failedSince, account, since))!.n;
+    },
+    *repliesTo(account, messageId) {
+      return (yield* all<Row>(repliesTo, account, messageId)).map(toRecord);
+    },
   };
 }

@@ -1,5 +1,5 @@
 /** Failures of plugins (threw, rejected, timed out, failed to set up), per account, for the panel. */
-import type { Db } from './database.js';
+import { all, get, run, type Sql, type Steps } from './sql/work.js';
 import type { Promised } from './gate.js';
 import { parsePhrase, type Phrase } from '../util/phrase.js';
 
@@ -19,7 +19,7 @@ export interface PluginErrorRecord {
   at: number;
 }
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `PluginErrorsRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `PluginErrorsRepo`. */
 export interface PluginErrorsTable {
   record(e: Omit<PluginErrorRecord, 'id'>): void;
   /** Newest first. */
@@ -43,17 +43,19 @@ interface Row {
   at: number;
 }
 
-export function createPluginErrorsRepo(db: Db): PluginErrorsTable {
-  const ins = db.prepare('insert into plugin_errors (account_id, plugin, kind, message, phrase, stack, message_id, at) values (?, ?, ?, ?, ?, ?, ?, ?)');
-  const count = db.prepare<[string, string], { n: number }>('select count(*) as n from plugin_errors where account_id = ? and plugin = ?');
+export function createPluginErrorsRepo(sql: Sql): Steps<PluginErrorsTable> {
+  const ins = sql.query('insert into plugin_errors (account_id, plugin, kind, message, phrase, stack, message_id, at) values (?, ?, ?, ?, ?, ?, ?, ?)');
+  const count = sql.query('select count(*) as n from plugin_errors where account_id = ? and plugin = ?');
+  const counts = sql.query('select account_id, plugin, count(*) as n from plugin_errors group by account_id, plugin');
   return {
-    record: (e) => void ins.run(e.account, e.plugin, e.kind, e.message, e.phrase ? JSON.stringify(e.phrase) : null, e.stack ?? null, e.messageId ?? null, e.at),
-    list(account, { plugin, limit = 50 } = {}) {
-      const rows = db
-        .prepare(
-          `select * from plugin_errors where account_id = ? ${plugin ? 'and plugin = ?' : ''} order by id desc limit ${Math.max(1, Math.min(500, Math.floor(limit)))}`,
-        )
-        .all(...(plugin ? [account, plugin] : [account])) as Row[];
+    *record(e) {
+      yield* run(ins, e.account, e.plugin, e.kind, e.message, e.phrase ? JSON.stringify(e.phrase) : null, e.stack ?? null, e.messageId ?? null, e.at);
+    },
+    *list(account, { plugin, limit = 50 } = {}) {
+      const query = sql.query(
+        `select * from plugin_errors where account_id = ? ${plugin ? 'and plugin = ?' : ''} order by id desc limit ${Math.max(1, Math.min(500, Math.floor(limit)))}`,
+      );
+      const rows = yield* all<Row>(query, ...(plugin ? [account, plugin] : [account]));
       return rows.map((r) => {
         const phrase = parsePhrase(r.phrase);
         return {
@@ -69,13 +71,12 @@ export function createPluginErrorsRepo(db: Db): PluginErrorsTable {
         };
       });
     },
-    count: (account, plugin) => count.get(account, plugin)!.n,
-    countsByPlugin: () =>
-      db
-        .prepare<[], { account_id: string; plugin: string; n: number }>(
-          'select account_id, plugin, count(*) as n from plugin_errors group by account_id, plugin',
-        )
-        .all()
-        .map((r) => ({ account: r.account_id, plugin: r.plugin, count: r.n })),
+    *count(account, plugin) {
+      return (yield* get<{ n: number }>(count, account, plugin))!.n;
+    },
+    *countsByPlugin() {
+      const rows = yield* all<{ account_id: string; plugin: string; n: number }>(counts);
+      return rows.map((r) => ({ account: r.account_id, plugin: r.plugin, count: r.n }));
+    },
   };
 }

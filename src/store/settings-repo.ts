@@ -1,10 +1,10 @@
 /** Installation-wide settings (one value per key), such as the panel's sealed cookie-signing key. */
 import { randomBytes } from 'node:crypto';
-import type { Db } from './database.js';
+import { get, run, type Sql, type Steps } from './sql/work.js';
 import type { Promised } from './gate.js';
 import type { SecretBox } from './secret-box.js';
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `SettingsRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `SettingsRepo`. */
 export interface SettingsTable {
   get(key: string): string | undefined;
   /**
@@ -15,16 +15,18 @@ export interface SettingsTable {
 }
 export type SettingsRepo = Promised<SettingsTable>;
 
-export function createSettingsRepo(db: Db, box: SecretBox): SettingsTable {
-  const get = db.prepare<[string], { value: string }>('select value from settings where key = ?');
-  const putIfAbsent = db.prepare('insert or ignore into settings (key, value) values (?, ?)');
+export function createSettingsRepo(sql: Sql, box: SecretBox): Steps<SettingsTable> {
+  const read = sql.query('select value from settings where key = ?');
+  const putIfAbsent = sql.query('insert into settings (key, value) values (?, ?) on conflict do nothing');
   return {
-    get: (key) => get.get(key)?.value,
-    secretKey(key) {
-      const row = get.get(key);
+    *get(key) {
+      return (yield* get<{ value: string }>(read, key))?.value;
+    },
+    *secretKey(key) {
+      const row = yield* get<{ value: string }>(read, key);
       if (row) return Buffer.from(box.open(row.value), 'base64');
-      putIfAbsent.run(key, box.seal(randomBytes(32).toString('base64')));
-      return Buffer.from(box.open(get.get(key)!.value), 'base64');
+      yield* run(putIfAbsent, key, box.seal(randomBytes(32).toString('base64')));
+      return Buffer.from(box.open((yield* get<{ value: string }>(read, key))!.value), 'base64');
     },
   };
 }

@@ -1,5 +1,5 @@
 /** Daily statistics per account: received, replied, sent, new friends, active chats (UTC days, YYYY-MM-DD). */
-import type { Db } from './database.js';
+import { all, run, twin, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
 
 export type StatCounter = 'received' | 'replied' | 'sent' | 'newFriends';
@@ -14,7 +14,7 @@ export interface DailyStats {
   activeChats: number;
 }
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `StatsRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `StatsRepo`. */
 export interface StatsTable {
   add(account: string, day: string, counter: StatCounter, n?: number): void;
   /** Count a chat as active that day; returns true the first time. */
@@ -27,11 +27,11 @@ export type StatsRepo = Promised<StatsTable>;
 
 const COLUMN: Record<StatCounter, string> = { received: 'received', replied: 'replied', sent: 'sent', newFriends: 'new_friends' };
 
-export function createStatsRepo(db: Db): StatsTable {
+export function createStatsRepo(sql: Sql): Steps<StatsTable> {
   const adder = (col: string) =>
-    db.prepare<[string, string, number]>(
+    sql.query(
       `insert into daily_stats (account_id, day, ${col}) values (?, ?, ?)
-       on conflict(account_id, day) do update set ${col} = ${col} + excluded.${col}`,
+       on conflict(account_id, day) do update set ${col} = daily_stats.${col} + excluded.${col}`,
     );
   const adders = {
     received: adder(COLUMN.received),
@@ -39,30 +39,43 @@ export function createStatsRepo(db: Db): StatsTable {
     sent: adder(COLUMN.sent),
     newFriends: adder(COLUMN.newFriends),
   };
-  const chat = db.prepare('insert or ignore into daily_chats (account_id, day, chat_id) values (?, ?, ?)');
-  const active = db.prepare(
+  const chat = sql.query('insert into daily_chats (account_id, day, chat_id) values (?, ?, ?) on conflict do nothing');
+  const active = sql.query(
     `insert into daily_stats (account_id, day, active_chats) values (?, ?, 1)
-     on conflict(account_id, day) do update set active_chats = active_chats + 1`,
+     on conflict(account_id, day) do update set active_chats = daily_stats.active_chats + 1`,
   );
+  const range = sql.query('select * from daily_stats where account_id = ? and day >= ? and day <= ? order by day');
   return {
-    add: (account, day, counter, n = 1) => void adders[counter].run(account, day, n),
-    touchChat(account, day, chatId) {
-      if (chat.run(account, day, chatId).changes === 0) return false;
-      active.run(account, day);
-      return true;
-    },
-    range: (account, from, to) =>
-      (
-        db.prepare('select * from daily_stats where account_id = ? and day >= ? and day <= ? order by day').all(account, from, to) as {
-          account_id: string;
-          day: string;
-          received: number;
-          replied: number;
-          sent: number;
-          new_friends: number;
-          active_chats: number;
-        }[]
-      ).map((r) => ({
+    add: twin(
+      function* (account: string, day: string, counter: StatCounter, n = 1): Work<void> {
+        yield* run(adders[counter], account, day, n);
+      },
+      chat.now && ((account, day, counter, n = 1) => void adders[counter].now!.run([account, day, n])),
+    ),
+    touchChat: twin(
+      function* (account: string, day: string, chatId: string): Work<boolean> {
+        if ((yield* run(chat, account, day, chatId)) === 0) return false;
+        yield* run(active, account, day);
+        return true;
+      },
+      chat.now &&
+        ((account, day, chatId) => {
+          if (chat.now!.run([account, day, chatId]) === 0) return false;
+          active.now!.run([account, day]);
+          return true;
+        }),
+    ),
+    *range(account, from, to) {
+      const rows = yield* all<{
+        account_id: string;
+        day: string;
+        received: number;
+        replied: number;
+        sent: number;
+        new_friends: number;
+        active_chats: number;
+      }>(range, account, from, to);
+      return rows.map((r) => ({
         account: r.account_id,
         day: r.day,
         received: r.received,
@@ -70,6 +83,7 @@ export function createStatsRepo(db: Db): StatsTable {
         sent: r.sent,
         newFriends: r.new_friends,
         activeChats: r.active_chats,
-      })),
+      }));
+    },
   };
 }

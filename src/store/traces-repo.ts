@@ -3,11 +3,11 @@
  * replied. Written in batches (one transaction per burst) and pruned to the newest rows per account.
  */
 import type { DecisionTrace, TraceStep } from '../pipeline/trace.js';
-import type { Db } from './database.js';
+import { all, atomic, run, statement, twin, type Param, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
 import type { Phrase } from '../util/phrase.js';
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `TracesRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `TracesRepo`. */
 export interface TracesTable {
   insertMany(traces: DecisionTrace[]): void;
   /** Newest first. */
@@ -18,31 +18,40 @@ export interface TracesTable {
 
 export type TracesRepo = Promised<TracesTable>;
 
-export function createTracesRepo(db: Db): TracesTable {
-  const ins = db.prepare('insert into decision_traces (account_id, message_id, chat_id, trace, at) values (?, ?, ?, ?, ?)');
-  const prune = db.prepare(
+/** The insert's parameters for one trace (the trace itself as JSON). */
+function traceParams(t: DecisionTrace): Param[] {
+  return [t.account, t.messageId, t.chatId, JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason, why: t.why, chatName: t.chatName }), t.at];
+}
+
+export function createTracesRepo(sql: Sql): Steps<TracesTable> {
+  const ins = sql.query('insert into decision_traces (account_id, message_id, chat_id, trace, at) values (?, ?, ?, ?, ?)');
+  const prune = sql.query(
     'delete from decision_traces where account_id = ? and id <= (select id from decision_traces where account_id = ? order by id desc limit 1 offset ?)',
   );
-  const insertMany = db.transaction((traces: DecisionTrace[]) => {
-    for (const t of traces) {
-      ins.run(
-        t.account,
-        t.messageId,
-        t.chatId,
-        JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason, why: t.why, chatName: t.chatName }),
-        t.at,
-      );
-    }
-  });
   return {
-    insertMany: (traces) => insertMany(traces),
-    list(account, { limit = 50, messageId } = {}) {
-      const rows = db
-        .prepare(
-          `select account_id, message_id, chat_id, trace, at from decision_traces where account_id = ? ${messageId ? 'and message_id = ?' : ''}
+    insertMany: twin(
+      function* (traces: DecisionTrace[]): Work<void> {
+        yield* atomic(
+          (function* () {
+            for (const t of traces) yield* run(ins, ...traceParams(t));
+          })(),
+        );
+      },
+      sql.atomicNow &&
+        ((traces) =>
+          sql.atomicNow!(() => {
+            for (const t of traces) ins.now!.run(traceParams(t));
+          })),
+    ),
+    *list(account, { limit = 50, messageId } = {}) {
+      const query = sql.query(
+        `select account_id, message_id, chat_id, trace, at from decision_traces where account_id = ? ${messageId ? 'and message_id = ?' : ''}
            order by id desc limit ${Math.max(1, Math.min(1000, Math.floor(limit)))}`,
-        )
-        .all(...(messageId ? [account, messageId] : [account])) as { account_id: string; message_id: string; chat_id: string; trace: string; at: number }[];
+      );
+      const rows = yield* all<{ account_id: string; message_id: string; chat_id: string; trace: string; at: number }>(
+        query,
+        ...(messageId ? [account, messageId] : [account]),
+      );
       return rows.map((r) => {
         const t = JSON.parse(r.trace) as { steps: TraceStep[]; replied: boolean; reason?: string; why?: Phrase[]; chatName?: string };
         return {
@@ -58,6 +67,6 @@ export function createTracesRepo(db: Db): TracesTable {
         };
       });
     },
-    prune: (account, keep) => void prune.run(account, account, keep),
+    prune: statement(prune, (account: string, keep: number) => [account, account, keep]),
   };
 }

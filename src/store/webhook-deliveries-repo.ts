@@ -4,11 +4,11 @@
  * row of every such queue with an index skip-scan, so a long backlog in one chat costs nothing to
  * the others.
  */
-import type { Db } from './database.js';
+import { all, atomic, get, run, type Sql, type Steps } from './sql/work.js';
 import type { Promised } from './gate.js';
 import type { DeliveryAttempt, DeliveryListQuery, DeliveryStatus, NewDelivery, WebhookDelivery } from '../webhook/records.js';
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `WebhookDeliveriesRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `WebhookDeliveriesRepo`. */
 export interface WebhookDeliveriesTable {
   /** Insert a pending row; a repeated (endpoint, webhook id) is ignored. Returns the new id or undefined. */
   insert(d: NewDelivery): number | undefined;
@@ -93,80 +93,108 @@ const ACTIVE = `status in ('pending', 'delivering')`;
  *   const deliveries = createWebhookDeliveriesRepo(db);
  *   deliveries.pendingHeads(100);
  */
-export function createWebhookDeliveriesRepo(db: Db): WebhookDeliveriesTable {
-  const insert = db.prepare(
-    `insert or ignore into webhook_deliveries (webhook_id, endpoint_id, event_type, account, chat_key, body, status,
-       attempts, next_at, give_up_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)`,
+export function createWebhookDeliveriesRepo(sql: Sql): Steps<WebhookDeliveriesTable> {
+  const insert = sql.query(
+    `insert into webhook_deliveries (webhook_id, endpoint_id, event_type, account, chat_key, body, status,
+       attempts, next_at, give_up_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
+     on conflict do nothing returning seq`,
   );
   // Skip-scan the distinct (endpoint, chat) keys of unfinished rows through the partial index: one
   // seek per key lands on that queue's first row (smallest seq), so the cost grows with the number
-  // of busy chats, not with the backlog.
-  const nextKey = db.prepare<[string, string], Row>(
-    `select * from webhook_deliveries indexed by webhook_deliveries_active
-     where ${ACTIVE} and (endpoint_id, chat_key) > (?, ?) order by endpoint_id, chat_key, seq limit 1`,
+  // of busy chats, not with the backlog. (PostgreSQL's planner takes the partial index by itself.)
+  const activeIndex = (text: string) => ({ sqlite: text.replace('$INDEX', 'indexed by webhook_deliveries_active'), postgres: text.replace('$INDEX', '') });
+  const nextKey = sql.query(
+    activeIndex(`select * from webhook_deliveries $INDEX
+     where ${ACTIVE} and (endpoint_id, chat_key) > (?, ?) order by endpoint_id, chat_key, seq limit 1`),
   );
-  const headOf = db.prepare<[string, string], Row>(
-    `select * from webhook_deliveries indexed by webhook_deliveries_active
-     where ${ACTIVE} and endpoint_id = ? and chat_key = ? order by endpoint_id, chat_key, seq limit 1`,
+  const headOf = sql.query(
+    activeIndex(`select * from webhook_deliveries $INDEX
+     where ${ACTIVE} and endpoint_id = ? and chat_key = ? order by endpoint_id, chat_key, seq limit 1`),
   );
-  const claimOne = db.prepare(`update webhook_deliveries set status = 'delivering', updated_at = ? where seq = ? and status = 'pending'`);
-  const claim = db.transaction((ids: number[], at: number) => ids.filter((id) => claimOne.run(at, id).changes > 0));
-  const attempt = db.prepare(`insert into webhook_attempts (delivery_seq, at, status_code, duration_ms, response, error) values (?, ?, ?, ?, ?, ?)`);
-  const bump = db.prepare('update webhook_deliveries set attempts = attempts + 1 where seq = ?');
-  const recordAttempt = db.transaction((a: Omit<DeliveryAttempt, 'id'>) => {
-    attempt.run(a.deliveryId, a.at, a.statusCode ?? null, a.durationMs, a.response ?? null, a.error ?? null);
-    bump.run(a.deliveryId);
-  });
-  const byId = db.prepare<[number], Row>('select * from webhook_deliveries where seq = ?');
-  const lastSession = db.prepare<[string, string], { event_type: 'account.login' | 'account.logout' }>(
+  const claimOne = sql.query(`update webhook_deliveries set status = 'delivering', updated_at = ? where seq = ? and status = 'pending'`);
+  const attempt = sql.query(`insert into webhook_attempts (delivery_seq, at, status_code, duration_ms, response, error) values (?, ?, ?, ?, ?, ?)`);
+  const bump = sql.query('update webhook_deliveries set attempts = attempts + 1 where seq = ?');
+  const byId = sql.query('select * from webhook_deliveries where seq = ?');
+  const lastSession = sql.query(
     `select event_type from webhook_deliveries where endpoint_id = ? and account = ?
        and event_type in ('account.login', 'account.logout') order by seq desc limit 1`,
   );
+  const recover = sql.query(`update webhook_deliveries set status = 'pending', updated_at = ? where status = 'delivering'`);
+  const delivered = sql.query(
+    `update webhook_deliveries set status = 'delivered', last_status = ?, last_error = null, delivered_at = ?, updated_at = ? where seq = ?`,
+  );
+  const retry = sql.query(`update webhook_deliveries set status = 'pending', next_at = ?, last_status = ?, last_error = ?, updated_at = ? where seq = ?`);
+  const dead = sql.query(`update webhook_deliveries set status = 'dead', last_status = ?, last_error = ?, updated_at = ? where seq = ?`);
+  const release = sql.query(`update webhook_deliveries set status = 'pending', next_at = ?, updated_at = ? where seq = ? and status = 'delivering'`);
+  const attempts = sql.query('select * from webhook_attempts where delivery_seq = ? order by id');
+  const redeliver = sql.query(
+    `update webhook_deliveries set status = 'pending', next_at = ?, give_up_at = ?, updated_at = ?
+     where seq = ? and status in ('dead', 'delivered')`,
+  );
+  const redeliverDead = sql.query(
+    `update webhook_deliveries set status = 'pending', next_at = ?, give_up_at = ?, updated_at = ?
+     where status = 'dead' and (cast(? as text) is null or endpoint_id = ?)`,
+  );
+  const counts = sql.query(`select status, count(*) as n from webhook_deliveries where (cast(? as text) is null or endpoint_id = ?) group by status`);
+  const nextDue = sql.query(`select min(next_at) as t from webhook_deliveries where status = 'pending'`);
+  const prune = sql.query(`delete from webhook_deliveries where (status = 'delivered' and updated_at < ?) or (status = 'dead' and updated_at < ?)`);
   const zero = (): Record<DeliveryStatus, number> => ({ pending: 0, delivering: 0, delivered: 0, dead: 0 });
   return {
-    insert: (d) => {
-      const r = insert.run(d.webhookId, d.endpointId, d.eventType, d.account, d.chatKey, d.body, d.at, d.giveUpAt, d.at, d.at);
-      return r.changes > 0 ? Number(r.lastInsertRowid) : undefined;
+    *insert(d) {
+      return (yield* get<{ seq: number }>(insert, d.webhookId, d.endpointId, d.eventType, d.account, d.chatKey, d.body, d.at, d.giveUpAt, d.at, d.at))?.seq;
     },
-    recover: (at) => db.prepare(`update webhook_deliveries set status = 'pending', updated_at = ? where status = 'delivering'`).run(at).changes,
-    pendingHeads: (limit) => {
+    *recover(at) {
+      return yield* run(recover, at);
+    },
+    *pendingHeads(limit) {
       const out: (WebhookDelivery & { body: string })[] = [];
       let e = '';
       let c = '';
-      for (let r = nextKey.get(e, c); r && out.length < limit; r = nextKey.get(e, c)) {
+      for (let r = yield* get<Row>(nextKey, e, c); r && out.length < limit; r = yield* get<Row>(nextKey, e, c)) {
         if (r.status === 'pending') out.push({ ...toDelivery(r), body: r.body });
         e = r.endpoint_id;
         c = r.chat_key;
       }
       return out.sort((a, b) => a.id - b.id);
     },
-    head: (endpointId, chatKey) => {
-      const r = headOf.get(endpointId, chatKey);
+    *head(endpointId, chatKey) {
+      const r = yield* get<Row>(headOf, endpointId, chatKey);
       return r ? { ...toDelivery(r), body: r.body } : undefined;
     },
-    claim: (ids, at) => claim(ids, at),
-    recordAttempt: (a) => recordAttempt(a),
-    markDelivered: (id, statusCode, at) =>
-      void db
-        .prepare(`update webhook_deliveries set status = 'delivered', last_status = ?, last_error = null, delivered_at = ?, updated_at = ? where seq = ?`)
-        .run(statusCode, at, at, id),
-    markRetry: (id, nextAt, statusCode, error, at) =>
-      void db
-        .prepare(`update webhook_deliveries set status = 'pending', next_at = ?, last_status = ?, last_error = ?, updated_at = ? where seq = ?`)
-        .run(nextAt, statusCode ?? null, error, at, id),
-    markDead: (id, statusCode, error, at) =>
-      void db
-        .prepare(`update webhook_deliveries set status = 'dead', last_status = ?, last_error = ?, updated_at = ? where seq = ?`)
-        .run(statusCode ?? null, error, at, id),
-    release: (id, nextAt, at) =>
-      void db
-        .prepare(`update webhook_deliveries set status = 'pending', next_at = ?, updated_at = ? where seq = ? and status = 'delivering'`)
-        .run(nextAt, at, id),
-    get: (id) => {
-      const r = byId.get(id);
+    *claim(ids, at) {
+      return yield* atomic(
+        (function* () {
+          const claimed: number[] = [];
+          for (const id of ids) if ((yield* run(claimOne, at, id)) > 0) claimed.push(id);
+          return claimed;
+        })(),
+      );
+    },
+    *recordAttempt(a) {
+      yield* atomic(
+        (function* () {
+          yield* run(attempt, a.deliveryId, a.at, a.statusCode ?? null, a.durationMs, a.response ?? null, a.error ?? null);
+          yield* run(bump, a.deliveryId);
+        })(),
+      );
+    },
+    *markDelivered(id, statusCode, at) {
+      yield* run(delivered, statusCode, at, at, id);
+    },
+    *markRetry(id, nextAt, statusCode, error, at) {
+      yield* run(retry, nextAt, statusCode ?? null, error, at, id);
+    },
+    *markDead(id, statusCode, error, at) {
+      yield* run(dead, statusCode ?? null, error, at, id);
+    },
+    *release(id, nextAt, at) {
+      yield* run(release, nextAt, at, id);
+    },
+    *get(id) {
+      const r = yield* get<Row>(byId, id);
       return r ? { ...toDelivery(r), body: r.body } : undefined;
     },
-    list: (q = {}) => {
+    *list(q = {}) {
       const where: string[] = [];
       const args: (string | number)[] = [];
       const add = (clause: string, value: string | number | undefined): void => {
@@ -178,21 +206,20 @@ export function createWebhookDeliveriesRepo(db: Db): WebhookDeliveriesTable {
       add('status = ?', q.status);
       add('seq < ?', q.before);
       const limit = Math.max(1, Math.min(500, Math.floor(q.limit ?? 50)));
-      const sql = `select * from webhook_deliveries ${where.length ? 'where ' + where.join(' and ') : ''} order by seq desc limit ${limit}`;
-      return (db.prepare(sql).all(...args) as Row[]).map(toDelivery);
+      const text = `select * from webhook_deliveries ${where.length ? 'where ' + where.join(' and ') : ''} order by seq desc limit ${limit}`;
+      return (yield* all<Row>(sql.query(text), ...args)).map(toDelivery);
     },
-    attempts: (id) =>
-      (
-        db.prepare('select * from webhook_attempts where delivery_seq = ? order by id').all(id) as {
-          id: number;
-          delivery_seq: number;
-          at: number;
-          status_code: number | null;
-          duration_ms: number;
-          response: string | null;
-          error: string | null;
-        }[]
-      ).map((a) => ({
+    *attempts(id) {
+      const rows = yield* all<{
+        id: number;
+        delivery_seq: number;
+        at: number;
+        status_code: number | null;
+        duration_ms: number;
+        response: string | null;
+        error: string | null;
+      }>(attempts, id);
+      return rows.map((a) => ({
         id: a.id,
         deliveryId: a.delivery_seq,
         at: a.at,
@@ -200,34 +227,28 @@ export function createWebhookDeliveriesRepo(db: Db): WebhookDeliveriesTable {
         durationMs: a.duration_ms,
         ...(a.response != null && { response: a.response }),
         ...(a.error != null && { error: a.error }),
-      })),
-    redeliver: (id, at, giveUpAt) =>
-      db
-        .prepare(
-          `update webhook_deliveries set status = 'pending', next_at = ?, give_up_at = ?, updated_at = ?
-           where seq = ? and status in ('dead', 'delivered')`,
-        )
-        .run(at, giveUpAt, at, id).changes > 0,
-    redeliverDead: (endpointId, at, giveUpAt) =>
-      db
-        .prepare(
-          `update webhook_deliveries set status = 'pending', next_at = ?, give_up_at = ?, updated_at = ?
-           where status = 'dead' and (? is null or endpoint_id = ?)`,
-        )
-        .run(at, giveUpAt, at, endpointId ?? null, endpointId ?? null).changes,
-    counts: (endpointId) => {
-      const rows = db
-        .prepare(`select status, count(*) as n from webhook_deliveries where (? is null or endpoint_id = ?) group by status`)
-        .all(endpointId ?? null, endpointId ?? null) as { status: DeliveryStatus; n: number }[];
+      }));
+    },
+    *redeliver(id, at, giveUpAt) {
+      return (yield* run(redeliver, at, giveUpAt, at, id)) > 0;
+    },
+    *redeliverDead(endpointId, at, giveUpAt) {
+      return yield* run(redeliverDead, at, giveUpAt, at, endpointId ?? null, endpointId ?? null);
+    },
+    *counts(endpointId) {
+      const rows = yield* all<{ status: DeliveryStatus; n: number }>(counts, endpointId ?? null, endpointId ?? null);
       const c = zero();
       for (const r of rows) c[r.status] = r.n;
       return c;
     },
-    nextDueAt: () => (db.prepare(`select min(next_at) as t from webhook_deliveries where status = 'pending'`).get() as { t: number | null }).t ?? undefined,
-    prune: (deliveredBefore, deadBefore) =>
-      db
-        .prepare(`delete from webhook_deliveries where (status = 'delivered' and updated_at < ?) or (status = 'dead' and updated_at < ?)`)
-        .run(deliveredBefore, deadBefore).changes,
-    lastSessionEvent: (endpointId, account) => lastSession.get(endpointId, account)?.event_type,
+    *nextDueAt() {
+      return (yield* get<{ t: number | null }>(nextDue))?.t ?? undefined;
+    },
+    *prune(deliveredBefore, deadBefore) {
+      return yield* run(prune, deliveredBefore, deadBefore);
+    },
+    *lastSessionEvent(endpointId, account) {
+      return (yield* get<{ event_type: 'account.login' | 'account.logout' }>(lastSession, endpointId, account))?.event_type;
+    },
   };
 }

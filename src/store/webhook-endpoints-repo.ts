@@ -2,7 +2,7 @@
  * Webhook endpoints in SQLite. Secrets are sealed with the store's SecretBox (the plaintext is
  * needed to sign); a rotation keeps the previous secret signing until `oldSecretUntil`.
  */
-import type { Db } from './database.js';
+import { all, get, run, type Sql, type Steps } from './sql/work.js';
 import type { Promised } from './gate.js';
 import type { SecretBox } from './secret-box.js';
 import type { EndpointFilters, EndpointSource, WebhookEndpoint, WebhookFormat } from '../webhook/records.js';
@@ -26,7 +26,7 @@ interface Row {
   updated_at: number;
 }
 
-/** The synchronous SQLite implementation; callers get its asynchronous view, `WebhookEndpointsRepo`. */
+/** The repository's shape with plain results; callers get its asynchronous view, `WebhookEndpointsRepo`. */
 export interface WebhookEndpointsTable {
   list(): WebhookEndpoint[];
   get(id: string): WebhookEndpoint | undefined;
@@ -79,23 +79,43 @@ function toEndpoint(r: Row): WebhookEndpoint {
  *   const endpoints = createWebhookEndpointsRepo(db, box);
  *   endpoints.signingSecrets(id, Date.now()); // ['whsec_new', 'whsec_old']
  */
-export function createWebhookEndpointsRepo(db: Db, box: SecretBox): WebhookEndpointsTable {
-  const byId = db.prepare<[string], Row>('select * from webhook_endpoints where id = ?');
+export function createWebhookEndpointsRepo(sql: Sql, box: SecretBox): Steps<WebhookEndpointsTable> {
+  const byId = sql.query('select * from webhook_endpoints where id = ?');
+  const list = sql.query('select * from webhook_endpoints order by created_at, id');
+  const byUrl = sql.query('select * from webhook_endpoints where url = ? order by created_at limit 1');
+  const insert = sql.query(
+    `insert into webhook_endpoints (id, url, description, secret_sealed, event_types, accounts, chats, keywords,
+       include_self, enabled, source, created_at, updated_at, format) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  // One statement, each field kept when the patch leaves it out (no read-then-write for another node to slip into).
+  const update = sql.query(
+    `update webhook_endpoints set url = coalesce(?, url), description = coalesce(?, description), event_types = coalesce(?, event_types),
+       accounts = coalesce(?, accounts), chats = coalesce(?, chats), keywords = coalesce(?, keywords), include_self = coalesce(?, include_self),
+       enabled = coalesce(?, enabled), source = coalesce(?, source), format = coalesce(?, format), updated_at = ? where id = ?`,
+  );
+  // The right-hand sides read the row as it was: the old secret moves over as the new one comes in.
+  const rotate = sql.query(
+    `update webhook_endpoints set old_secret_sealed = case when ? = 1 then secret_sealed end, old_secret_until = ?, secret_sealed = ?,
+       updated_at = ? where id = ?`,
+  );
+  const remove = sql.query('delete from webhook_endpoints where id = ?');
+  const json = (v: unknown[] | undefined): string | null => (v ? JSON.stringify(v) : null);
+  const flag = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0);
   return {
-    list: () => (db.prepare('select * from webhook_endpoints order by created_at, id').all() as Row[]).map(toEndpoint),
-    get: (id) => {
-      const r = byId.get(id);
+    *list() {
+      return (yield* all<Row>(list)).map(toEndpoint);
+    },
+    *get(id) {
+      const r = yield* get<Row>(byId, id);
       return r ? toEndpoint(r) : undefined;
     },
-    byUrl: (url) => {
-      const r = db.prepare<[string], Row>('select * from webhook_endpoints where url = ? order by created_at limit 1').get(url);
+    *byUrl(url) {
+      const r = yield* get<Row>(byUrl, url);
       return r ? toEndpoint(r) : undefined;
     },
-    insert: (e, secret, at) => {
-      db.prepare(
-        `insert into webhook_endpoints (id, url, description, secret_sealed, event_types, accounts, chats, keywords,
-           include_self, enabled, source, created_at, updated_at, format) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
+    *insert(e, secret, at) {
+      yield* run(
+        insert,
         e.id,
         e.url,
         e.description,
@@ -111,53 +131,43 @@ export function createWebhookEndpointsRepo(db: Db, box: SecretBox): WebhookEndpo
         at,
         e.format,
       );
-      return toEndpoint(byId.get(e.id)!);
+      return toEndpoint((yield* get<Row>(byId, e.id))!);
     },
-    update: (id, p, at) => {
-      const cur = byId.get(id);
-      if (!cur) return undefined;
-      db.prepare(
-        `update webhook_endpoints set url = ?, description = ?, event_types = ?, accounts = ?, chats = ?, keywords = ?,
-           include_self = ?, enabled = ?, source = ?, format = ?, updated_at = ? where id = ?`,
-      ).run(
-        p.url ?? cur.url,
-        p.description ?? cur.description,
-        p.eventTypes ? JSON.stringify(p.eventTypes) : cur.event_types,
-        p.accounts ? JSON.stringify(p.accounts) : cur.accounts,
-        p.chats ? JSON.stringify(p.chats) : cur.chats,
-        p.keywords ? JSON.stringify(p.keywords) : cur.keywords,
-        p.includeSelf === undefined ? cur.include_self : p.includeSelf ? 1 : 0,
-        p.enabled === undefined ? cur.enabled : p.enabled ? 1 : 0,
-        p.source ?? cur.source,
-        p.format ?? cur.format,
+    *update(id, p, at) {
+      const changed = yield* run(
+        update,
+        p.url ?? null,
+        p.description ?? null,
+        json(p.eventTypes),
+        json(p.accounts),
+        json(p.chats),
+        json(p.keywords),
+        flag(p.includeSelf),
+        flag(p.enabled),
+        p.source ?? null,
+        p.format ?? null,
         at,
         id,
       );
-      return toEndpoint(byId.get(id)!);
+      if (changed === 0) return undefined;
+      return toEndpoint((yield* get<Row>(byId, id))!);
     },
-    rotate: (id, secret, oldUntil, at) => {
-      const cur = byId.get(id);
-      if (!cur) return false;
+    *rotate(id, secret, oldUntil, at) {
       const keepOld = oldUntil > at;
-      db.prepare('update webhook_endpoints set secret_sealed = ?, old_secret_sealed = ?, old_secret_until = ?, updated_at = ? where id = ?').run(
-        box.seal(secret),
-        keepOld ? cur.secret_sealed : null,
-        keepOld ? oldUntil : null,
-        at,
-        id,
-      );
-      return true;
+      return (yield* run(rotate, keepOld ? 1 : 0, keepOld ? oldUntil : null, box.seal(secret), at, id)) > 0;
     },
-    remove: (id) => db.prepare('delete from webhook_endpoints where id = ?').run(id).changes > 0,
-    signingSecrets: (id, at) => {
-      const r = byId.get(id);
+    *remove(id) {
+      return (yield* run(remove, id)) > 0;
+    },
+    *signingSecrets(id, at) {
+      const r = yield* get<Row>(byId, id);
       if (!r) return [];
-      const list = [box.open(r.secret_sealed)];
-      if (r.old_secret_sealed && r.old_secret_until != null && r.old_secret_until > at) list.push(box.open(r.old_secret_sealed));
-      return list;
+      const secrets = [box.open(r.secret_sealed)];
+      if (r.old_secret_sealed && r.old_secret_until != null && r.old_secret_until > at) secrets.push(box.open(r.old_secret_sealed));
+      return secrets;
     },
-    currentSecret: (id) => {
-      const r = byId.get(id);
+    *currentSecret(id) {
+      const r = yield* get<Row>(byId, id);
       return r ? box.open(r.secret_sealed) : undefined;
     },
   };

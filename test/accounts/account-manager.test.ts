@@ -8,7 +8,8 @@ import { AccountManager } from '../../src/accounts/account-manager.js';
 import type { AccountState, BotEvent } from '../../src/bot/types.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { Composer, definePlugin } from '../../src/plugin.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { plugin as echo } from '../../plugins/echo/index.js';
@@ -42,7 +43,7 @@ describe('AccountManager: two accounts in one process', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-am-'));
-    store = openStore({ dataDir: dir });
+    store = await openTestStore({ dataDir: dir });
     manager = new AccountManager({
       store,
       log: silentLogger(),
@@ -163,7 +164,7 @@ describe('AccountManager: login ladder, sessions and events', () => {
 
   it('QR login → online; session saved; restart resumes from it; kick → logout event and a new login', async () => {
     const clock = new FakeClock(Date.UTC(2025, 0, 1));
-    const store = openStore({ dataDir: dir });
+    const store = await openTestStore({ dataDir: dir });
     const created: FakeTransport[] = [];
     const writerEvents: string[] = [];
     const mk = () =>
@@ -239,20 +240,21 @@ describe('AccountManager: login ladder, sessions and events', () => {
     await clock.advance(1000);
     await waitUntil(() => created.length === before + 1);
     const t3 = created.at(-1)!;
+    await waitUntil(() => t3.startCalls.length > 0, 5000, 'the new transport started (after reading the saved session)');
     // Saved session first (the transport then walks push login → QR).
     assert.deepEqual(t3.startCalls[0]!.session, { fake: true, self: '@self' });
     await waitUntil(() => bot2.info().state === 'online');
 
     // Logged out on the phone: the session is forgotten.
     t3.kick('phone-logout', 1100);
-    assert.equal(await store.sessions.load(bot.id), undefined);
+    await waitUntil(async () => (await store.sessions.load(bot.id)) === undefined, 5000, 'the session forgotten');
     await m2.stopAll();
     store.close();
   });
 
   it('stopAll() waits for the send in flight and leaves the rest queued for the next start', async () => {
     const d = mkdtempSync(join(tmpdir(), 'weiroto-stop-'));
-    const store = openStore({ dataDir: d });
+    const store = await openTestStore({ dataDir: d });
     const f = new FakeTransport();
     f.sendDelayMs = 100;
     const m = new AccountManager({ store, log: silentLogger(), createTransport: () => f, pluginRegistry: new PluginRegistry([]), sendPacing: 'off' });
@@ -274,7 +276,7 @@ describe('AccountManager: login ladder, sessions and events', () => {
 
   it('logout() forgets the session and reports logged-out (requested)', async () => {
     const d = mkdtempSync(join(tmpdir(), 'weiroto-logout-'));
-    const store = openStore({ dataDir: d });
+    const store = await openTestStore({ dataDir: d });
     const f = new FakeTransport();
     const m = new AccountManager({ store, log: silentLogger(), createTransport: () => f, pluginRegistry: new PluginRegistry([]), sendPacing: 'off' });
     const bot = await m.add();

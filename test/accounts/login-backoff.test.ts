@@ -13,7 +13,8 @@ import type { TimelineEntry } from '../../src/accounts/account-timeline.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { createWebTransport } from '../../src/protocol/index.js';
 import { createIlinkTransport } from '../../src/ilink/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { FAST } from '../helpers/fast.js';
@@ -28,7 +29,7 @@ describe('login back-off while WeChat is unreachable', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-backoff-'));
-    store = openStore({ dataDir: dir });
+    store = await openTestStore({ dataDir: dir });
     clock = new FakeClock(Date.UTC(2026, 10, 29, 12), 11);
     const origin = `http://127.0.0.1:${await closedPort()}`;
     const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as (typeof lines)[number]) });

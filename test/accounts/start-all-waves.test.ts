@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import type { StartOptions } from '../../src/transport/transport.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
-import { openStore } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { FakeTransport } from '../../src/testing/fake-transport.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { storeSettled } from '../helpers/store-activity.js';
 
 /** A transport whose session restore waits until the test lets it through. */
 class GatedTransport extends FakeTransport {
@@ -32,9 +33,10 @@ class GatedTransport extends FakeTransport {
   }
 }
 
+const dir = mkdtempSync(join(tmpdir(), 'weiroto-waves-'));
+const store = await openTestStore({ dataDir: dir });
+
 describe('AccountManager.startAll: many accounts come up in waves', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'weiroto-waves-'));
-  const store = openStore({ dataDir: dir });
   const registry = new PluginRegistry([]);
   const base = { store, log: silentLogger(), pluginRegistry: registry, sendPacing: 'off' as const, botPlugins: [], autoRelogin: false };
   after(() => {
@@ -52,10 +54,12 @@ describe('AccountManager.startAll: many accounts come up in waves', () => {
     for (const id of ids) assert.ok(await store.sessions.load(id), `a saved session for ${id}`);
 
     const clock = new FakeClock(Date.now());
+    // Each start reads its stored session first (a round trip on PostgreSQL): each step of the clock waits for the store.
+    clock.settle = storeSettled(store);
     const m = new AccountManager({ ...base, clock, loginConcurrency: 3, startJitterMs: 1000, createTransport: () => new GatedTransport() });
     await m.startAll();
-    // The first wave is launched before startAll returns; the other four wait for a free slot.
-    assert.equal(GatedTransport.inFlight, 3);
+    // The first wave is launched (its stored sessions read, then each transport started); the other four wait for a free slot.
+    await waitUntil(() => GatedTransport.inFlight === 3, 5000, 'the first wave started');
     const states = (): string[] => ids.map((id) => m.get(id)!.info().state);
     assert.equal(states().filter((s) => s === 'stopped').length, 4);
 
@@ -84,9 +88,11 @@ describe('AccountManager.startAll: many accounts come up in waves', () => {
     GatedTransport.inFlight = 0;
     GatedTransport.gates = [];
     const clock = new FakeClock(Date.now());
+    clock.settle = storeSettled(store);
     const m = new AccountManager({ ...base, clock, loginConcurrency: 1, startJitterMs: 1000, createTransport: () => new GatedTransport() });
     await m.startAll();
-    assert.equal(GatedTransport.inFlight, 1);
+    // startAll launches the first slot; its transport starts once the stored session has been read.
+    await waitUntil(() => GatedTransport.inFlight === 1, 10_000, 'the first account starting');
     // The login takes longer than any jitter (1 s of the clock); when it ends, the next starts at once.
     await clock.advance(1000);
     GatedTransport.gates.shift()!();
@@ -110,7 +116,7 @@ describe('AccountManager.startAll: many accounts come up in waves', () => {
     const ids = (await store.accounts.list()).map((a) => a.id);
     const m = new AccountManager({ ...base, loginConcurrency: 2, startJitterMs: 0, createTransport: () => new GatedTransport() });
     await m.startAll();
-    assert.equal(GatedTransport.inFlight, 2);
+    await waitUntil(() => GatedTransport.inFlight === 2, 5000, 'the first wave started');
     const stopping = m.stopAll();
     for (const release of GatedTransport.gates.splice(0)) release();
     await stopping;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Client, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { openDatabase } from '../../src/store/database.js';
 import { packageRoot } from '../../src/util/paths.js';
-import { withRawDb } from '../helpers/raw-db.js';
+import { rawRows } from '../helpers/raw-db.js';
 
 const API_TOKEN = 'config-token-0123456789abcdef';
 const PASSWORD = 'the admin password';
@@ -79,7 +79,7 @@ describe('API tokens', () => {
     const token = /id="new-token">([^<]+)</.exec((await c.post('/tokens', { name: 'look' })).text)![1]!;
     const [, publicId, secret] = /^wrt_([0-9a-f]{8})_(.+)$/.exec(token)!;
     assert.ok(secret!.length >= 40);
-    const row = withRawDb(stack!.dataDir, (db) => db.prepare("select * from api_tokens where name = 'look'").get() as Record<string, unknown>);
+    const row = (await rawRows<Record<string, unknown>>(stack!.dataDir, "select * from api_tokens where name = 'look'"))[0]!;
     assert.equal(row.public_id, publicId);
     const stored = JSON.stringify(row);
     const page = (await c.get('/webhooks')).text;

@@ -19,6 +19,7 @@ import { silentLogger } from '../../src/logger.js';
 import { SandboxControl } from '../../src/sandbox/index.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { eventually } from './helpers/panel-stack.js';
+import { withStoreEnv } from '../helpers/store.js';
 import { untranslatedWords } from './helpers/untranslated.js';
 import { afterPaint } from '../helpers/after-paint.js';
 
@@ -105,7 +106,9 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     dir = mkdtempSync(join(tmpdir(), 'weiroto-first-hour-'));
     // As `npm run demo` reads its .env: a fresh data folder, ports from the OS, and the local model
     // server the operator allows (a private address is refused unless named).
-    const config = loadConfig({ PORT: '0', SANDBOX_PORT: '0', DATA_DIR: dir, ALLOW_PRIVATE_ORIGINS: new URL(stub.baseUrl).origin }, { envFile: false });
+    const config = loadConfig(await withStoreEnv({ PORT: '0', SANDBOX_PORT: '0', DATA_DIR: dir, ALLOW_PRIVATE_ORIGINS: new URL(stub.baseUrl).origin }), {
+      envFile: false,
+    });
     server = await startServer({ config, log: silentLogger(), demo: true });
     phoneUrl = `${server.sandbox!.origin}/sandbox`;
     control = new SandboxControl(server.sandbox!.origin);
@@ -145,6 +148,9 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     await phone.goto(phoneUrl);
     await scanAndConfirm();
     await page.waitForSelector('#qr-status[data-state="online"]', { timeout: 20_000 });
+    // The login page goes to the account's page by itself a moment after "Online!": a navigation of the next step
+    // started before that would be cut off by it (net::ERR_ABORTED).
+    await page.waitForURL(new RegExp(`/accounts/${account}$`), { timeout: 10_000 });
     const world = (await control.state(true)).accounts[0]!;
     friend = world.friends.find((f) => f.kind === 'friend')!.nickname;
     await eventually(() => server.manager.get(account)!.directory.find(friend), 10_000, 'the directory');

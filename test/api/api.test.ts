@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { startHarness, until, type Harness } from './harness.js';
 import { Receiver } from '../webhook/receiver.js';
-import { withRawDb } from '../helpers/raw-db.js';
+import { rawRows } from '../helpers/raw-db.js';
 
 describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
   let h: Harness;
@@ -40,7 +40,7 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
     assert.equal((await h.call('GET', '/api/v1/accounts', { token: ro.token })).status, 401);
     assert.ok((await h.tokens.get(ro.record.id))!.lastUsedAt);
     // Tokens are stored hashed.
-    const rows = withRawDb(h.dataDir, (db) => db.prepare('select hash from api_tokens').all() as { hash: string }[]);
+    const rows = await rawRows<{ hash: string }>(h.dataDir, 'select hash from api_tokens');
     assert.ok(rows.every((r) => r.hash !== ro.token && /^[0-9a-f]{64}$/.test(r.hash)));
     // Other paths are not the API's business.
     const other = await fetch(h.url + '/elsewhere');
@@ -100,8 +100,8 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
   });
 
   it('refuses bad sends with clear errors and writes nothing', async () => {
-    const count = () => withRawDb(h.dataDir, (db) => (db.prepare('select count(*) as n from outbound').get() as { n: number }).n);
-    const n0 = count();
+    const count = async () => (await rawRows<{ n: number }>(h.dataDir, 'select count(*) as n from outbound'))[0]!.n;
+    const n0 = await count();
     const cases: [unknown, number, string][] = [
       [{ to: { name: 'Nobody Like This' }, text: 'x' }, 422, 'target_not_found'],
       [{ to: { name: friend.nickname } }, 422, 'invalid'],
@@ -124,7 +124,7 @@ describe('HTTP API /api/v1 (real AccountManager through the sandbox)', () => {
       headers: { 'content-type': 'application/json' },
     });
     assert.equal(big.status, 413);
-    assert.equal(count(), n0);
+    assert.equal(await count(), n0);
     const notAllowed = await h.call('DELETE', `/api/v1/accounts/${h.bot.id}/contacts`);
     assert.equal(notAllowed.status, 405);
     assert.equal((await h.call('GET', '/api/v1/nothing-here')).status, 404);

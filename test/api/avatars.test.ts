@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from './harness.js';
-import { withRawDb } from '../helpers/raw-db.js';
+import { rawRows } from '../helpers/raw-db.js';
 
 describe('avatars: no WeChat session secret in the directory or the API, served through /media/avatar', () => {
   let h: Harness;
@@ -13,11 +13,11 @@ describe('avatars: no WeChat session secret in the directory or the API, served 
     await h?.close();
   });
 
-  it('keeps contacts and rooms in SQLite without the skey that WeChat puts in HeadImgUrl', () => {
-    const rows = withRawDb(h.dataDir, (db) => [
-      ...(db.prepare('select data from contacts where account_id = ?').all(h.bot.id) as { data: string }[]),
-      ...(db.prepare('select data from rooms where account_id = ?').all(h.bot.id) as { data: string }[]),
-    ]);
+  it('keeps contacts and rooms in SQLite without the skey that WeChat puts in HeadImgUrl', async () => {
+    const rows = [
+      ...(await rawRows<{ data: string }>(h.dataDir, 'select data from contacts where account_id = ?', h.bot.id)),
+      ...(await rawRows<{ data: string }>(h.dataDir, 'select data from rooms where account_id = ?', h.bot.id)),
+    ];
     assert.ok(rows.length > 10, 'the directory was stored');
     const withAvatar = rows.filter((r) => (JSON.parse(r.data) as { avatar?: string }).avatar);
     assert.ok(withAvatar.length > 0, 'avatars are kept (as paths)');

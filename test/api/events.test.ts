@@ -12,7 +12,8 @@ import { loadConfig } from '../../src/config.js';
 import { chromium } from 'playwright-core';
 import { captureLog } from '../helpers/log-capture.js';
 import { waitUntil } from '../../src/testing/wait.js';
-import { withRawDb } from '../helpers/raw-db.js';
+import { rawRows } from '../helpers/raw-db.js';
+import { withStoreEnv } from '../helpers/store.js';
 
 const TOKEN = 'events-test-token-0123456789';
 
@@ -73,18 +74,14 @@ describe('GET /api/v1/events', () => {
 
   const start = async () => {
     const config = loadConfig(
-      { PORT: '0', DATA_DIR: dataDir, BOT_PLUGINS: '', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_TOKEN: TOKEN },
+      await withStoreEnv({ PORT: '0', DATA_DIR: dataDir, BOT_PLUGINS: '', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_TOKEN: TOKEN }),
       { envFile: false },
     );
     server = await startServer({ config, log: logged.log });
     await waitUntil(() => server.manager.list()[0]?.state === 'online', 20_000, 'the account online');
   };
   const stored = (text: string) =>
-    waitUntil(
-      () => withRawDb(dataDir, (db) => !!db.prepare(`select 1 from event_log where body like ?`).get(`%${text}%`)),
-      10_000,
-      `"${text}" in the event log`,
-    );
+    waitUntil(async () => (await rawRows(dataDir, `select 1 from event_log where body like ?`, `%${text}%`)).length > 0, 10_000, `"${text}" in the event log`);
 
   before(async () => {
     sb = await startSandbox({ holdMs: 300, contacts: 6, rooms: 1, roomSize: 3, rateLimits: false, autoScanMs: 20, autoConfirmMs: 20 });

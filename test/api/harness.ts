@@ -14,7 +14,8 @@ import { AccountManager } from '../../src/accounts/index.js';
 import type { Bot } from '../../src/bot/index.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { definePlugin } from '../../src/plugin.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { listen, type Listening } from '../../src/http/listen.js';
 import { createWebhookService, replySenderFor, type WebhookService } from '../../src/webhook/index.js';
@@ -65,7 +66,7 @@ export async function startHarness(
   const allowPrivateUrls = o.allowPrivateUrls ?? true;
   const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-api-'));
   const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 12, rooms: 2, roomSize: 4 });
-  const store = openStore({ dataDir });
+  const store = await openTestStore({ dataDir });
   const log = silentLogger();
   const app = new Koa();
   app.silent = true;

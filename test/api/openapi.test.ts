@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Koa from 'koa';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { listen, type Listening } from '../../src/http/listen.js';
 import { createWebhookService } from '../../src/webhook/index.js';
@@ -23,7 +24,7 @@ describe('openapi.json matches the router', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-oa-'));
-    store = openStore({ dataDir: dir });
+    store = await openTestStore({ dataDir: dir });
     const log = silentLogger();
     const webhooks = await createWebhookService({ store, log, sendReply: async () => {} });
     const manager: ApiManager = { list: (): BotInfo[] => [], get: () => undefined, plugins: () => undefined, timeline: async () => [] };

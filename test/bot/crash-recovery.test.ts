@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
-import { openStore } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { waitUntil } from '../../src/testing/conversation.js';
 import { RecordingTransport } from './fixtures/recording-transport.js';
@@ -21,7 +21,7 @@ describe('outbound queue durability (kill -9 mid-burst)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a restarted process sends every accepted message that the killed one had not sent', { timeout: CHILD_TEST_TIMEOUT_MS }, async () => {
-    const child = spawnChild('test/bot/fixtures/burst-child.ts', [dir, sentLog, String(N), String(SENT_BEFORE_KILL)]);
+    const child = await spawnChild('test/bot/fixtures/burst-child.ts', [dir, sentLog, String(N), String(SENT_BEFORE_KILL)]);
     await child.printed(`accepted ${N}`);
     // The child sends SENT_BEFORE_KILL, then hangs in the next send: killed there, it is mid-burst at any speed (a
     // loaded machine once let it send all N before the kill landed).
@@ -36,7 +36,7 @@ describe('outbound queue durability (kill -9 mid-burst)', () => {
     assert.equal(beforeRestart.length, SENT_BEFORE_KILL, `killed mid-burst (${beforeRestart.length} of ${N} sent)`);
 
     // Restart on the same data directory: the saved session resumes and the queue drains.
-    const store = openStore({ dataDir: dir });
+    const store = await openTestStore({ dataDir: dir });
     const manager = new AccountManager({
       store,
       log: silentLogger(),

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { OutboundQueue } from '../../src/bot/outbound-queue.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { TransportError } from '../../src/transport/errors.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/logger.js';
@@ -43,7 +44,7 @@ describe('OutboundQueue: waiting for the user', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-hold-'));
-    store = openStore({ dataDir: dir });
+    store = await openTestStore({ dataDir: dir });
     await store.accounts.create({ name: 'a', id: 'a1' });
     clock = new FakeClock(Date.UTC(2026, 0, 1, 8));
     fake = new FakeTransport({ now: () => clock.now() });

@@ -9,14 +9,15 @@ import { join } from 'node:path';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { createWebTransport } from '../../src/protocol/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import type { FaultKind } from '../../src/sandbox/state.js';
 import { silentLogger } from '../../src/logger.js';
 import { CHILD_TEST_TIMEOUT_MS, spawnChild } from '../helpers/child.js';
 import { FAST } from '../helpers/fast.js';
 import { waitUntil } from '../../src/testing/wait.js';
-import { withRawDb } from '../helpers/raw-db.js';
+import { rawRows } from '../helpers/raw-db.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -24,8 +25,8 @@ after(() => {
 });
 
 /** An AccountManager on the web protocol against the sandbox, unpaced, quick to retry. */
-function accountOn(dataDir: string, sb: RunningSandbox): { store: Store; manager: AccountManager } {
-  const store = openStore({ dataDir });
+async function accountOn(dataDir: string, sb: RunningSandbox): Promise<{ store: Store; manager: AccountManager }> {
+  const store = await openTestStore({ dataDir });
   const manager = new AccountManager({
     store,
     log: silentLogger(),
@@ -52,7 +53,7 @@ async function crashWhileSending(
   dirs.push(dataDir);
   sb.state.faults.push({ kind: fault, remaining: 1, endpoint: 'webwxsendmsg', ms: 60_000 });
   const faultsBefore = sb.state.counters.faults;
-  const child = spawnChild('test/bot/fixtures/send-child.ts', [dataDir, sb.origin, text]);
+  const child = await spawnChild('test/bot/fixtures/send-child.ts', [dataDir, sb.origin, text]);
   await child.printed('accepted');
   // The send call reached the sandbox (the fault took it): the row was handed before the call.
   await waitUntil(() => sb.state.counters.faults > faultsBefore, 20_000, 'the send to reach the sandbox');
@@ -61,17 +62,17 @@ async function crashWhileSending(
   const sentTexts = async (): Promise<number> => (await sb.control.sent({})).messages.filter((m) => m.text === text).length;
   const sentBefore = await sentTexts();
 
-  const row = (): Record<string, unknown> =>
-    withRawDb(dataDir, (db) => db.prepare('select status, wechat_id, handed_at, attempts from outbound where text = ?').get(text) as Record<string, unknown>);
+  const row = async (): Promise<Record<string, unknown>> =>
+    (await rawRows<Record<string, unknown>>(dataDir, 'select status, wechat_id, handed_at, attempts from outbound where text = ?', text))[0]!;
   // The hand-over of a fresh row committed nothing: the crash left it as it was queued.
-  assert.deepEqual(row(), { status: 'queued', wechat_id: null, handed_at: null, attempts: 0 });
-  const { store, manager } = accountOn(dataDir, sb);
+  assert.deepEqual(await row(), { status: 'queued', wechat_id: null, handed_at: null, attempts: 0 });
+  const { store, manager } = await accountOn(dataDir, sb);
   try {
     await manager.startAll();
     const bot = manager.get(manager.list()[0]!.id)!;
-    await waitUntil(() => row().status === 'sent', 20_000, 'the row to be settled after the restart');
+    await waitUntil(async () => (await row()).status === 'sent', 20_000, 'the row to be settled after the restart');
     await bot.queue.idle();
-    return { sb, sentBefore, sentAfter: await sentTexts(), row: row() };
+    return { sb, sentBefore, sentAfter: await sentTexts(), row: await row() };
   } finally {
     await manager.stopAll();
     store.close();
@@ -105,7 +106,7 @@ describe('a send cut off by kill -9 (crash window between hand-over and answer)'
     const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 6, rooms: 1, roomSize: 3, rateLimits: false });
     const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-lostanswer-'));
     dirs.push(dataDir);
-    const { store, manager } = accountOn(dataDir, sb);
+    const { store, manager } = await accountOn(dataDir, sb);
     try {
       const bot = await manager.add('lost');
       await waitUntil(() => bot.info().state === 'online' && bot.directory.contacts().some((c) => c.kind === 'friend'), 20_000, 'online');

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { definePlugin } from '../../src/plugin.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { ILINK_CAPABILITIES, WEB_CAPABILITIES, type TransportCapabilities } from '../../src/transport/capabilities.js';
 import { FakeTransport, contact } from '../../src/testing/fake-transport.js';
@@ -48,7 +49,7 @@ describe('typing indicator while plugins work', () => {
 
   async function start(capabilities: TransportCapabilities): Promise<FakeTransport> {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-typing-'));
-    store = openStore({ dataDir: dir });
+    store = await openTestStore({ dataDir: dir });
     const fake = new FakeTransport({ contacts: [contact('owner@im.wechat', 'Owner')], capabilities });
     manager = new AccountManager({
       store,

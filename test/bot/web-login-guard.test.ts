@@ -16,7 +16,8 @@ import type { BotEvent } from '../../src/bot/types.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { createWebTransport } from '../../src/protocol/index.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { FAST } from '../helpers/fast.js';
@@ -36,7 +37,7 @@ describe('web logins WeChat will not keep: the re-login ladder stops', () => {
 
   async function setUp(sandbox: Parameters<typeof startSandbox>[0]) {
     sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, ...sandbox });
-    store = openStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-guard-')) });
+    store = await openTestStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-guard-')) });
     const clock = new FakeClock(1_000_000);
     let transports = 0;
     const origin = sb.origin;

@@ -13,7 +13,8 @@ import type { Bot } from '../../src/bot/bot.js';
 import type { OutboundRecord } from '../../src/bot/types.js';
 import type { Message } from '../../src/transport/model.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore, withStoreEnv } from '../helpers/store.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { UnsupportedError } from '../../src/transport/capabilities.js';
@@ -76,7 +77,7 @@ describe('iLink outbox: waiting for the user', () => {
 
   async function fresh(): Promise<void> {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-ilink-'));
-    store = openStore({ dataDir: dir });
+    store = await openTestStore({ dataDir: dir });
     clock = new FakeClock(1_790_000_000_000);
     await store.accounts.create({ name: 'il', id: 'il' });
     await store.sessions.save('il', savedSession(server.origin));
@@ -131,7 +132,7 @@ describe('iLink outbox: waiting for the user', () => {
   it('a message held longer than OUTBOX_HOLD_HOURS fails with the reason; the next user message sends nothing stale', async () => {
     await fresh();
     await manager.stopAll();
-    const config = loadConfig({ OUTBOX_HOLD_HOURS: '3' }, { envFile: false });
+    const config = loadConfig(await withStoreEnv({ OUTBOX_HOLD_HOURS: '3' }), { envFile: false });
     await startAccount(config.outboxHoldMs);
     await userWrites('hi');
     await clock.advance(25 * HOUR);

@@ -16,7 +16,8 @@ import { IlinkTransport, type IlinkTransportOptions } from '../../src/ilink/inde
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import type { Bot } from '../../src/bot/bot.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import type { Message } from '../../src/transport/model.js';
 import { waitUntil } from '../../src/testing/wait.js';
@@ -123,7 +124,7 @@ describe('iLink account against the sandbox (AccountManager, Bot, echo plugin, S
     sb = await startSandbox({ ilink: { pollHoldMs: 300, longPollTimeoutMs: 1000, autoConfirmMs: 10 } });
     il = sb.ilink.control;
     dir = mkdtempSync(join(tmpdir(), 'weiroto-ilink-sb-'));
-    store = openStore({ dataDir: dir });
+    store = await openTestStore({ dataDir: dir });
     await store.accounts.create({ name: 'il', id: 'il' });
     await startManager();
   });

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { startWeiroto } from '../helpers/weiroto-process.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { waitFor, waitUntil } from '../../src/testing/wait.js';
+import { testStoreKind } from '../helpers/store.js';
 
 const PRELOAD = resolve(import.meta.dirname, '../helpers/module-log.mjs');
 
@@ -41,7 +42,7 @@ describe('weiroto start loads the panel and the API on first use (process)', () 
     const sandbox = await startSandbox({ holdMs: 300 });
     const dataDir = mkdtempSync(join(tmpdir(), 'w-lazy-'));
     const moduleLog = join(dataDir, 'modules.log');
-    const p = startWeiroto({
+    const p = await startWeiroto({
       PORT: '0',
       DATA_DIR: dataDir,
       SEND_PACING: 'off',
@@ -65,7 +66,8 @@ describe('weiroto start loads the panel and the API on first use (process)', () 
       );
       assert.ok(atRest.some((l) => l.endsWith('/dist/plugins/ai/manifest.js')));
       assert.ok(
-        atRest.some((l) => l === 'require bindings'),
+        // better-sqlite3 requires its native binding when it opens the file; pg requires its pool as it loads.
+        atRest.some((l) => l === (testStoreKind === 'sqlite' ? 'require bindings' : 'require pg-pool')),
         'the log sees CommonJS requires too',
       );
       // koa, type-is and accepts share one mime-db (package.json overrides): its index runs once per copy.

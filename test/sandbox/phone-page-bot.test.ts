@@ -11,6 +11,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { startServer, type RunningServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
+import { withStoreEnv } from '../helpers/store.js';
 import { afterPaint } from '../helpers/after-paint.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -25,7 +26,7 @@ describe('phone page with the real bot (Chromium)', () => {
     assert.ok(existsSync(CHROMIUM), `Chromium is required at ${CHROMIUM} (apt-get install chromium)`);
     sb = await startSandbox({ holdMs: 300, contacts: 12, rooms: 2, roomSize: 5 });
     const config = loadConfig(
-      { PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'w-phone-')), BOT_PLUGINS: 'echo', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin },
+      await withStoreEnv({ PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'w-phone-')), BOT_PLUGINS: 'echo', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin }),
       { envFile: false },
     );
     server = await startServer({ config, log: silentLogger() });

@@ -10,6 +10,7 @@ import { SecretBox, loadOrCreateSecretKey, openStore, type Store } from '../../s
 import { packageRoot } from '../../src/util/paths.js';
 import { openDatabase } from '../../src/store/database.js';
 import { createIdempotencyRepo } from '../../src/store/idempotency-repo.js';
+import { runSync, sqliteSql } from '../../src/store/sql/sqlite-driver.js';
 import { silentLogger } from '../../src/logger.js';
 import { createEventLog, createWebhookService } from '../../src/webhook/index.js';
 import type { BotEvent } from '../../src/bot/types.js';
@@ -159,18 +160,18 @@ describe('API tokens and Idempotency-Key', () => {
   it('claims, replays, refuses another request, reports running, and forgets after the TTL', async () => {
     let t = 1000;
     const db = openDatabase(mkdtempSync(join(root, 'i-')));
-    const s = createIdempotencyRepo(db, () => t, { ttlMs: 10_000, staleMs: 500 });
-    assert.deepEqual(s.begin('tok', 'k', 'h1'), { kind: 'new' });
-    assert.deepEqual(s.begin('tok', 'k', 'h1'), { kind: 'running' });
-    assert.deepEqual(s.begin('tok', 'k', 'h2'), { kind: 'mismatch' });
-    assert.deepEqual(s.begin('other', 'k', 'h2'), { kind: 'new' }, 'keys are per token');
-    s.finish('tok', 'k', { status: 202, body: { id: 'x' } });
-    assert.deepEqual(s.begin('tok', 'k', 'h1'), { kind: 'replay', answer: { status: 202, body: { id: 'x' } } });
+    const s = createIdempotencyRepo(sqliteSql(db), () => t, { ttlMs: 10_000, staleMs: 500 });
+    assert.deepEqual(runSync(db, s.begin('tok', 'k', 'h1')), { kind: 'new' });
+    assert.deepEqual(runSync(db, s.begin('tok', 'k', 'h1')), { kind: 'running' });
+    assert.deepEqual(runSync(db, s.begin('tok', 'k', 'h2')), { kind: 'mismatch' });
+    assert.deepEqual(runSync(db, s.begin('other', 'k', 'h2')), { kind: 'new' }, 'keys are per token');
+    runSync(db, s.finish('tok', 'k', { status: 202, body: { id: 'x' } }));
+    assert.deepEqual(runSync(db, s.begin('tok', 'k', 'h1')), { kind: 'replay', answer: { status: 202, body: { id: 'x' } } });
     // A claim left by a crash is taken over once stale.
     t += 600;
-    assert.deepEqual(s.begin('other', 'k', 'h2'), { kind: 'new' });
+    assert.deepEqual(runSync(db, s.begin('other', 'k', 'h2')), { kind: 'new' });
     t += 20_000;
-    assert.deepEqual(s.begin('tok', 'k', 'h9'), { kind: 'new' });
+    assert.deepEqual(runSync(db, s.begin('tok', 'k', 'h9')), { kind: 'new' });
     db.close();
   });
 

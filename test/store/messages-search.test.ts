@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/database.js';
+import { sqliteSql, sqliteTable } from '../../src/store/sql/sqlite-driver.js';
 import { CANDIDATE_CHUNK, LIKE_WINDOW, createMessagesRepo, type MessagesTable } from '../../src/store/messages-repo.js';
 import { packageRoot } from '../../src/util/paths.js';
 import type { Message } from '../../src/transport/model.js';
@@ -67,7 +68,7 @@ describe('message search (FTS5 trigram)', () => {
     db.close();
     const sqlite = openDatabase(dir);
     // The SQLite table itself (synchronous), as the store's asynchronous repository serves it.
-    const messages = createMessagesRepo(sqlite);
+    const messages = sqliteTable(sqlite, createMessagesRepo(sqliteSql(sqlite)));
     try {
       assert.deepEqual(
         messages.list('a', { text: '下午三点' }).items.map((m) => m.id),
@@ -104,7 +105,7 @@ describe('message search (FTS5 trigram)', () => {
     const dir = tmp();
     const sqlite = openDatabase(dir);
     // The SQLite table itself (synchronous), as the store's asynchronous repository serves it.
-    const messages = createMessagesRepo(sqlite);
+    const messages = sqliteTable(sqlite, createMessagesRepo(sqliteSql(sqlite)));
     try {
       const texts = ['今天天气很好', '天气预报说明天下雨', 'say "hi" to 100% of them', 'a_b', '好', 'nothing here'];
       texts.forEach((t, i) => messages.insert('a', message(i, t)));
@@ -130,7 +131,7 @@ describe('message search (FTS5 trigram)', () => {
     const dir = tmp();
     const sqlite = openDatabase(dir);
     // The SQLite table itself (synchronous), as the store's asynchronous repository serves it.
-    const messages = createMessagesRepo(sqlite);
+    const messages = sqliteTable(sqlite, createMessagesRepo(sqliteSql(sqlite)));
     try {
       const total = LIKE_WINDOW * 3 + 123;
       const wanted = new Set<string>();
@@ -142,7 +143,7 @@ describe('message search (FTS5 trigram)', () => {
         }
       })();
       // No time budget: each call reads exactly one window, so the page counts are known.
-      const oneWindow = createMessagesRepo(sqlite, { searchBudgetMs: 0 });
+      const oneWindow = sqliteTable(sqlite, createMessagesRepo(sqliteSql(sqlite), { searchBudgetMs: 0 }));
       const short = searchAll(oneWindow, 'a', '龙', 20);
       assert.equal(short.pages, Math.ceil(total / LIKE_WINDOW), 'one LIKE window per call');
       assert.equal(new Set(short.ids).size, short.ids.length, 'no repeats');
@@ -164,9 +165,9 @@ describe('message search (FTS5 trigram)', () => {
   it('a phrase of several trigrams finds exactly what the FTS5 phrase query finds, page by page, in any script and case', () => {
     const dir = tmp();
     const sqlite = openDatabase(dir);
-    const messages = createMessagesRepo(sqlite);
+    const messages = sqliteTable(sqlite, createMessagesRepo(sqliteSql(sqlite)));
     // No time budget: one chunk of candidates per call, so a walk crosses many chunk edges.
-    const oneChunk = createMessagesRepo(sqlite, { searchBudgetMs: 0 });
+    const oneChunk = sqliteTable(sqlite, createMessagesRepo(sqliteSql(sqlite), { searchBudgetMs: 0 }));
     try {
       const words = ['thanks', 'price', 'hello', 'Photo', 'PRICE', '多少钱', '谢谢', 'İstanbul', 'istanbul', 'ΣΟΦΟΣ', 'σοφος', 'σοφος', 'Éclair', 'éclair'];
       // Where JavaScript's toLowerCase and the tokenizer's fold differ: final sigma, Georgian capitals (Unicode 11), İ.

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { dedupeKeys, isDuplicate } from '../../src/ilink/dedupe.js';
 
 describe('seen keys (iLink exactly-once across restarts)', () => {
   it('remembers keys per account in the SQLite file, answers first-seen times, prunes old ones', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'weiroto-seen-'));
     try {
-      let store = openStore({ dataDir: dir });
+      let store = await openTestStore({ dataDir: dir });
       for (const id of ['a', 'b']) store.accounts.create({ name: id, id });
       const msg = { seq: 3, message_id: 42, from_user_id: 'u@im.wechat', create_time_ms: 1000, item_list: [{ type: 1, text_item: { text: 'hi' } }] };
       const keys = dedupeKeys(msg);
@@ -18,7 +18,7 @@ describe('seen keys (iLink exactly-once across restarts)', () => {
       await store.seenKeys('a').remember(keys, 5000);
       await store.seenKeys('a').remember(['id:u@im.wechat:42'], 9999);
       store.close();
-      store = openStore({ dataDir: dir });
+      store = await openTestStore({ dataDir: dir });
       const a = store.seenKeys('a');
       assert.equal(await isDuplicate(a, keys, 6000), true, 'seen before the restart');
       assert.equal(await isDuplicate(store.seenKeys('b'), keys, 6000), false, 'per account');

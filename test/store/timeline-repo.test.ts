@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, TIMELINE_KEEP } from '../../src/store/index.js';
+import { TIMELINE_KEEP } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 
 describe('timeline repository', () => {
   it('keeps the newest TIMELINE_KEEP entries per account, newest first, and forgets them with the account', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'weiroto-timeline-'));
-    const store = openStore({ dataDir: dir });
+    const store = await openTestStore({ dataDir: dir });
     try {
       const a = await store.accounts.create({ name: 'a' });
       const b = await store.accounts.create({ name: 'b' });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { createWebhookService } from '../../src/webhook/index.js';
 import { Receiver } from './receiver.js';
@@ -42,7 +43,7 @@ describe('webhook outbox across kill -9', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-wh-crash-'));
-    store = openStore({ dataDir: dir });
+    store = await openTestStore({ dataDir: dir });
     receiver = new Receiver();
     await receiver.start();
   });

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { createWebhookService, type WebhookService, type ReplySender } from '../../src/webhook/index.js';
 import type { BotEvent } from '../../src/bot/types.js';
@@ -55,7 +56,7 @@ describe('webhook service', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   beforeEach(async () => {
-    store = openStore({ dataDir: mkdtempSync(join(dir, 'd-')) });
+    store = await openTestStore({ dataDir: mkdtempSync(join(dir, 'd-')) });
     receiver = new Receiver();
     await receiver.start();
     replies = [];

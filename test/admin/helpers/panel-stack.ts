@@ -10,7 +10,8 @@ import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js
 import { AccountManager } from '../../../src/accounts/index.js';
 import { PluginRegistry } from '../../../src/pipeline/index.js';
 import { createWebhookService, type WebhookService } from '../../../src/webhook/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
+import { openTestStore, withStoreEnv } from '../../helpers/store.js';
 import { listen, type Listening } from '../../../src/http/listen.js';
 import { startServer, type RunningServer } from '../../../src/main.js';
 import { loadConfig } from '../../../src/config.js';
@@ -52,7 +53,15 @@ export async function startServerStack(
   const sb = await startSandbox({ holdMs: 300, contacts: 8, rooms: 2, roomSize: 4, ...options.sandbox });
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'weiroto-server-'));
   const config = loadConfig(
-    { PORT: '0', DATA_DIR: dir, BOT_PLUGINS: '', SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_ALLOW_PRIVATE_URLS: 'true', ...options.env },
+    await withStoreEnv({
+      PORT: '0',
+      DATA_DIR: dir,
+      BOT_PLUGINS: '',
+      SEND_PACING: 'off',
+      WECHAT_ENDPOINT: sb.origin,
+      API_ALLOW_PRIVATE_URLS: 'true',
+      ...options.env,
+    }),
     { envFile: false },
   );
   const server = await startServer({ config, log: options.log ?? silentLogger(), startAccounts: false });
@@ -76,7 +85,7 @@ export async function startPanelStack(options: { adminPassword?: string; sandbox
   const log = silentLogger();
   const sb = await startSandbox({ holdMs: 300, contacts: 8, rooms: 2, roomSize: 4, ...options.sandbox });
   const dir = mkdtempSync(join(tmpdir(), 'weiroto-admin-'));
-  const store = openStore({ dataDir: dir });
+  const store = await openTestStore({ dataDir: dir });
   const registry = await PluginRegistry.load();
   const webhooks = await createWebhookService({
     store,
@@ -190,7 +199,7 @@ export async function bareAdminApp(
   deps: Partial<Parameters<typeof createAdminApp>[0]> = {},
 ): Promise<{ app: ReturnType<typeof createAdminApp>; store: Store; close(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'weiroto-bare-admin-'));
-  const store = openStore({ dataDir: dir });
+  const store = await openTestStore({ dataDir: dir });
   const manager: AdminManager = {
     list: () => [],
     get: () => undefined,

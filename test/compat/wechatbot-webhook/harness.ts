@@ -16,6 +16,7 @@ import { listen } from '../../../src/http/listen.js';
 import { createCompatApp } from '../../../src/compat/wechatbot-webhook/listener.js';
 import type { CompatAccounts } from '../../../src/compat/wechatbot-webhook/bot-port.js';
 import { waitFor } from '../../../src/testing/wait.js';
+import { withStoreEnv } from '../../helpers/store.js';
 
 export const TOKEN = 'compat-token-123';
 
@@ -53,7 +54,7 @@ export async function startCompatHarness(env: Record<string, string> = {}, o: { 
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'w-compat-'));
   const sb = o.sandbox ?? (await startSandbox({ holdMs: 300, contacts: 10, rooms: 2, roomSize: 4, rateLimits: false, autoScanMs: 20, autoConfirmMs: 20 }));
   const config = loadConfig(
-    {
+    await withStoreEnv({
       PORT: '0',
       DATA_DIR: dataDir,
       BOT_PLUGINS: '',
@@ -63,7 +64,7 @@ export async function startCompatHarness(env: Record<string, string> = {}, o: { 
       COMPAT_WECHATBOT_WEBHOOK_PORT: '0',
       LOGIN_API_TOKEN: TOKEN,
       ...env,
-    },
+    }),
     { envFile: false },
   );
   const server = await startServer({ config, log: silentLogger() });

@@ -12,7 +12,8 @@ import { sandboxClient } from '../../ilink/helpers/clients.js';
 import type { Bot } from '../../../src/bot/index.js';
 import { AccountManager } from '../../../src/accounts/index.js';
 import { PluginRegistry } from '../../../src/pipeline/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
+import { openTestStore } from '../../helpers/store.js';
 import { silentLogger } from '../../../src/logger.js';
 import { SEND_WAIT_MS } from '../../../src/compat/wechatbot-webhook/index.js';
 import { compatListener } from './harness.js';
@@ -33,7 +34,7 @@ describe('wechatbot-webhook API on an iLink account (sandbox iLink server)', () 
 
   before(async () => {
     sb = await startSandbox({ holdMs: 300, contacts: 2, rooms: 0, rateLimits: false });
-    store = openStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-compat-ilink-')) });
+    store = await openTestStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-compat-ilink-')) });
     manager = new AccountManager({
       store,
       log: silentLogger(),

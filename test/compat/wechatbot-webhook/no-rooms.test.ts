@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccountManager } from '../../../src/accounts/index.js';
 import { PluginRegistry } from '../../../src/pipeline/index.js';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
+import { openTestStore } from '../../helpers/store.js';
 import { silentLogger } from '../../../src/logger.js';
 import { compatListener } from './harness.js';
 import { FakeTransport, contact } from '../../../src/testing/fake-transport.js';
@@ -27,7 +28,7 @@ describe('wechatbot-webhook API on an account without groups (iLink-shaped fake 
   const owner = contact('@owner', 'Owner Olga', { remark: 'boss' });
 
   before(async () => {
-    store = openStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-compat-ilink-')) });
+    store = await openTestStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-compat-ilink-')) });
     fake = new FakeTransport({ self: { id: '@bot', name: 'Bot' }, contacts: [owner], capabilities: ILINK_CAPABILITIES });
     manager = new AccountManager({
       store,

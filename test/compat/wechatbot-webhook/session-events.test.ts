@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Store } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/index.js';
+import { openTestStore } from '../../helpers/store.js';
 import { silentLogger } from '../../../src/logger.js';
 import { createWebhookService, type WebhookService } from '../../../src/webhook/index.js';
 import { createCallbackFormat, CALLBACK_FORMAT } from '../../../src/compat/wechatbot-webhook/callback-format.js';
@@ -30,7 +31,7 @@ const write = (store: Store, wh: WebhookService, e: BotEvent): Promise<void> => 
 describe('wechatbot-webhook login/logout once per session', () => {
   it('drops a logout without a login before it, and a second logout for the same session, across a restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'w-compat-sess-'));
-    let store = openStore({ dataDir });
+    let store = await openTestStore({ dataDir });
     let wh = await service(store);
     const { endpoint } = await wh.createEndpoint({ url: 'http://127.0.0.1:9/recvd', format: CALLBACK_FORMAT });
     const standard = (await wh.createEndpoint({ url: 'http://127.0.0.1:9/standard' })).endpoint;
@@ -47,7 +48,7 @@ describe('wechatbot-webhook login/logout once per session', () => {
 
     await write(store, wh, event('account.login'));
     store.close();
-    store = openStore({ dataDir });
+    store = await openTestStore({ dataDir });
     wh = await service(store);
     await write(store, wh, event('account.logout'));
     await write(store, wh, event('account.logout'));
@@ -56,7 +57,7 @@ describe('wechatbot-webhook login/logout once per session', () => {
   });
 
   it('carries only what the original posted: no room events, recalls or state changes', async () => {
-    const store = openStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-compat-sess-')) });
+    const store = await openTestStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-compat-sess-')) });
     const wh = await service(store);
     const { endpoint } = await wh.createEndpoint({ url: 'http://127.0.0.1:9/recvd', format: CALLBACK_FORMAT });
     for (const type of ['room.join', 'room.leave', 'room.topic', 'message.recalled', 'friend.added', 'message.sent'] as const) {

@@ -13,6 +13,7 @@ import { loadConfig } from '../../../src/config.js';
 import { silentLogger } from '../../../src/logger.js';
 import { TOKEN, until } from './harness.js';
 import { startReceiver, type Receiver } from './receiver.js';
+import { withStoreEnv } from '../../helpers/store.js';
 
 describe('wechatbot-webhook callback: system_event_error (iLink account)', () => {
   let sb: RunningSandbox;
@@ -23,7 +24,7 @@ describe('wechatbot-webhook callback: system_event_error (iLink account)', () =>
     rx = await startReceiver();
     sb = await startSandbox({ holdMs: 300, contacts: 2, rooms: 0, rateLimits: false, ilink: { pollHoldMs: 300, longPollTimeoutMs: 300 } });
     const config = loadConfig(
-      {
+      await withStoreEnv({
         PORT: '0',
         DATA_DIR: mkdtempSync(join(tmpdir(), 'w-compat-error-')),
         BOT_PLUGINS: '',
@@ -34,7 +35,7 @@ describe('wechatbot-webhook callback: system_event_error (iLink account)', () =>
         COMPAT_WECHATBOT_WEBHOOK_PORT: '0',
         LOGIN_API_TOKEN: TOKEN,
         RECVD_MSG_API: rx.url,
-      },
+      }),
       { envFile: false },
     );
     server = await startServer({ config, log: silentLogger() });
