@@ -28,6 +28,7 @@ import { createApiTokensRepo, type ApiTokensRepo } from './api-tokens-repo.js';
 import { createIdempotencyRepo, type IdempotencyRepo } from './idempotency-repo.js';
 import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js';
 import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
+import { createFencesRepo, type FencesRepo } from './fences-repo.js';
 import { ConnectionGate } from './gate.js';
 import { bindSteps } from './sql/bind.js';
 import { runSync, sqliteSql } from './sql/sqlite-driver.js';
@@ -61,6 +62,7 @@ export type { ApiTokensRepo } from './api-tokens-repo.js';
 export type { IdempotencyRepo } from './idempotency-repo.js';
 export type { AdminUsersRepo } from './admin-users-repo.js';
 export { TIMELINE_KEEP, type TimelineRepo, type TimelineRow } from './timeline-repo.js';
+export type { FencesRepo } from './fences-repo.js';
 
 /** The repositories, each asynchronous; inside `transaction` the same set is bound to the open transaction. */
 export interface Repos {
@@ -83,6 +85,7 @@ export interface Repos {
   idempotency: IdempotencyRepo;
   adminUsers: AdminUsersRepo;
   timeline: TimelineRepo;
+  fences: FencesRepo;
 }
 
 export interface Store extends Repos {
@@ -127,6 +130,7 @@ function tables(sql: Sql, box: SecretBox, now: () => number) {
     idempotency: createIdempotencyRepo(sql, now),
     adminUsers: createAdminUsersRepo(sql, now),
     timeline: createTimelineRepo(sql),
+    fences: createFencesRepo(sql),
   };
 }
 
@@ -155,6 +159,7 @@ function repos(t: Tables, run: <R>(work: Work<R>) => Promise<R>): Repos {
     idempotency: bind(t.idempotency),
     adminUsers: bind(t.adminUsers),
     timeline: bind(t.timeline),
+    fences: bind(t.fences),
   };
 }
 

@@ -1,0 +1,239 @@
+/**
+ * One node's part in a cluster (REDIS_URL): it keeps its heartbeat, renews the leases of the
+ * accounts it runs every third of the lease's time to live, and in each round places the enabled
+ * accounts over the live nodes (src/cluster/spread.ts): it takes the free accounts planned for it,
+ * hands over those planned elsewhere, and stops at once an account whose lease it lost. A node that
+ * releases an account or leaves says so on the cluster channel, so the others run a round at once
+ * instead of waiting for theirs. On SIGTERM (`leave`) it hands every account over: stop, persist,
+ * release, publish.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AccountCluster, AccountManager, ManagerStore } from '../accounts/index.js';
+import type { Transport } from '../transport/transport.js';
+import type { FencesRepo } from '../store/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { LeaseStore } from './lease-store.js';
+import { NodeRegistry } from './node-registry.js';
+import { spread } from './spread.js';
+import { clusterKeys } from './keys.js';
+import { fencedStore } from './fenced-store.js';
+import { fencedTransport } from './fenced-transport.js';
+
+export interface CoordinatorDeps {
+  /** Commands (leases, heartbeats, publishing). */
+  redis: Redis;
+  /** A second connection, for the cluster channel (a subscribed connection runs nothing else). */
+  subscriber: Redis;
+  node: string;
+  /** LEASE_TTL_MS: a lease (and a heartbeat) lives this long unless renewed. */
+  ttlMs: number;
+  manager: AccountManager;
+  /** The accounts that should run somewhere (enabled), read from the shared store at every round. */
+  enabledAccounts(): Promise<string[]>;
+  fences: FencesRepo;
+  log: Logger;
+  clock?: Clock;
+}
+
+/** What the cluster channel carries. */
+type ClusterNews = { kind: 'released'; account: string; node: string } | { kind: 'left' | 'joined'; node: string };
+
+export class ClusterCoordinator implements AccountCluster {
+  /** The accounts this node holds a lease on, with the lease's fencing token. */
+  private readonly held = new Map<string, number>();
+  /** When each free account planned for another node was first seen free (taken over after a lease's time). */
+  private readonly freeSince = new Map<string, number>();
+  private readonly leases: LeaseStore;
+  private readonly registry: NodeRegistry;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly startedAt: number;
+  private timer: NodeJS.Timeout | undefined;
+  private round: Promise<void> | undefined;
+  private again = false;
+  private leaving = false;
+  /** The last time every held lease was renewed; past a lease's time to live we no longer trust we hold them. */
+  private renewedAt = 0;
+
+  constructor(private readonly deps: CoordinatorDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.log = deps.log.child({ ns: 'cluster', node: deps.node });
+    this.leases = new LeaseStore(deps.redis, deps.node, deps.ttlMs);
+    this.registry = new NodeRegistry(deps.redis, deps.node, deps.ttlMs);
+    this.startedAt = this.clock.now();
+  }
+
+  /** Join: heartbeat, listen to the channel, run the first round, then one every third of the lease's time to live. */
+  async start(): Promise<void> {
+    await this.deps.subscriber.subscribe(clusterKeys.channel);
+    this.deps.subscriber.on('message', (_channel: string, text: string) => this.onNews(text));
+    await this.registry.heartbeat(this.startedAt);
+    await this.publish({ kind: 'joined', node: this.deps.node });
+    await this.runRound();
+    const every = Math.max(50, Math.floor(this.deps.ttlMs / 3));
+    this.timer = setInterval(() => void this.runRound(), every);
+  }
+
+  /** SIGTERM: leave the node set, then hand every account over at once (stop, persist, release, publish). */
+  async leave(): Promise<void> {
+    this.leaving = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.round;
+    try {
+      await this.registry.leave();
+      await this.publish({ kind: 'left', node: this.deps.node });
+    } catch (e) {
+      this.log.warn({ err: e }, 'cluster: could not say we leave; our accounts move when their leases expire');
+    }
+    await Promise.all([...this.held.keys()].map((account) => this.handOver(account)));
+    await this.deps.subscriber.quit().catch(() => {});
+  }
+
+  /** The accounts this node runs, with their tokens (for the operators' view and tests). */
+  holding(): Map<string, number> {
+    return new Map(this.held);
+  }
+
+  // ---- AccountCluster ----
+
+  store(account: string, store: ManagerStore): ManagerStore {
+    return fencedStore(store, account, () => this.held.get(account));
+  }
+
+  transport(account: string, transport: Transport): Transport {
+    return fencedTransport(transport, account, async () => {
+      const token = this.held.get(account);
+      return token !== undefined && (await this.leases.holds(account, token));
+    });
+  }
+
+  place(): void {
+    void this.runRound();
+  }
+
+  // ---- rounds ----
+
+  /** One round at a time; a round asked for while one runs follows it. */
+  private runRound(): Promise<void> {
+    if (this.leaving) return Promise.resolve();
+    if (this.round) {
+      this.again = true;
+      return this.round;
+    }
+    this.round = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.roundOnce();
+        } catch (e) {
+          this.log.warn({ err: e }, 'cluster: round failed');
+          await this.distrustLeases();
+        }
+      } while (this.again && !this.leaving);
+    })().finally(() => (this.round = undefined));
+    return this.round;
+  }
+
+  private async roundOnce(): Promise<void> {
+    await this.registry.heartbeat(this.startedAt);
+    await this.renewAll();
+    const [nodes, accounts] = await Promise.all([this.registry.live(), this.deps.enabledAccounts()]);
+    if (this.leaving) return;
+    const mine = spread(nodes.includes(this.deps.node) ? nodes : [...nodes, this.deps.node], accounts).get(this.deps.node)!;
+    const enabled = new Set(accounts);
+    // Hand over what is planned elsewhere (or no longer enabled): its planned node takes it when we publish.
+    const surplus = [...this.held.keys()].filter((a) => !mine.has(a) || !enabled.has(a));
+    await Promise.all(surplus.map((a) => this.handOver(a)));
+    const holders = await this.leases.holders(accounts);
+    const now = this.clock.now();
+    const share = Math.ceil(accounts.length / Math.max(1, nodes.length));
+    const wanted: string[] = [];
+    for (const a of accounts) {
+      if (this.held.has(a) || holders.has(a)) {
+        this.freeSince.delete(a);
+        continue;
+      }
+      if (mine.has(a)) wanted.push(a);
+      else {
+        // Planned for a node that does not take it (stuck, or it left without saying): after a lease's time, whoever has room does.
+        const since = this.freeSince.get(a) ?? now;
+        this.freeSince.set(a, since);
+        if (now - since >= this.deps.ttlMs && this.held.size + wanted.length < share) wanted.push(a);
+      }
+    }
+    await Promise.all(wanted.map((a) => this.take(a)));
+  }
+
+  /** Renew every held lease; a lease found lost stops its account here at once. */
+  private async renewAll(): Promise<void> {
+    const started = this.clock.now();
+    const results = await Promise.all([...this.held].map(async ([account, token]) => [account, await this.leases.renew(account, token)] as const));
+    this.renewedAt = started;
+    for (const [account, renewed] of results) {
+      if (renewed) continue;
+      this.log.warn({ account }, 'cluster: lease lost (another node runs the account now); stopping it here');
+      this.held.delete(account);
+      await this.deps.manager.release(account).catch((e: unknown) => this.log.warn({ err: e, account }, 'cluster: stopping a lost account failed'));
+    }
+  }
+
+  /** Redis did not answer: once our leases may have expired unseen, stop the accounts (their writes and sends are refused anyway). */
+  private async distrustLeases(): Promise<void> {
+    if (this.held.size === 0 || this.clock.now() - this.renewedAt < this.deps.ttlMs) return;
+    this.log.warn({ accounts: this.held.size }, 'cluster: leases not renewed for a lease time (Redis unreachable?); stopping our accounts');
+    const accounts = [...this.held.keys()];
+    this.held.clear();
+    await Promise.all(accounts.map((a) => this.deps.manager.release(a).catch(() => {})));
+  }
+
+  /** Take the account's lease, raise its fence in the store, run it here. */
+  private async take(account: string): Promise<void> {
+    const token = await this.leases.acquire(account);
+    if (token === undefined) return;
+    try {
+      await this.deps.fences.raise(account, token);
+      this.held.set(account, token);
+      this.freeSince.delete(account);
+      this.log.info({ account, token }, 'cluster: took the account');
+      await this.deps.manager.runHere(account);
+    } catch (e) {
+      this.log.warn({ err: e, account }, 'cluster: could not start a taken account; releasing it');
+      this.held.delete(account);
+      await this.leases.release(account, token).catch(() => {});
+    }
+  }
+
+  /** Stop the account here (persisting its session and queue), release its lease, tell the others. */
+  private async handOver(account: string): Promise<void> {
+    const token = this.held.get(account);
+    if (token === undefined) return;
+    try {
+      await this.deps.manager.release(account);
+    } catch (e) {
+      this.log.warn({ err: e, account }, 'cluster: stopping the account before its handover failed');
+    }
+    this.held.delete(account);
+    try {
+      await this.leases.release(account, token);
+      await this.publish({ kind: 'released', account, node: this.deps.node });
+      this.log.info({ account }, 'cluster: handed the account over');
+    } catch (e) {
+      this.log.warn({ err: e, account }, 'cluster: could not release the lease; it moves when it expires');
+    }
+  }
+
+  private async publish(news: ClusterNews): Promise<void> {
+    await this.deps.redis.publish(clusterKeys.channel, JSON.stringify(news));
+  }
+
+  private onNews(text: string): void {
+    let news: ClusterNews;
+    try {
+      news = JSON.parse(text) as ClusterNews;
+    } catch {
+      return;
+    }
+    if (news.node !== this.deps.node) void this.runRound();
+  }
+}
