@@ -140,14 +140,17 @@ export class ClusterCoordinator implements AccountCluster {
     await this.renewAll();
     const [nodes, accounts] = await Promise.all([this.registry.live(), this.deps.enabledAccounts()]);
     if (this.leaving) return;
-    const mine = spread(nodes.includes(this.deps.node) ? nodes : [...nodes, this.deps.node], accounts).get(this.deps.node)!;
+    const holders = await this.leases.holders(accounts);
+    const current = new Map([...holders].map(([a, h]) => [a, h.node]));
+    const everyone = nodes.includes(this.deps.node) ? nodes : [...nodes, this.deps.node];
+    const mine = spread(everyone, accounts, current).get(this.deps.node)!;
     const enabled = new Set(accounts);
     // Hand over what is planned elsewhere (or no longer enabled): its planned node takes it when we publish.
     const surplus = [...this.held.keys()].filter((a) => !mine.has(a) || !enabled.has(a));
     await Promise.all(surplus.map((a) => this.handOver(a)));
-    const holders = await this.leases.holders(accounts);
+    for (const a of surplus) holders.delete(a);
     const now = this.clock.now();
-    const share = Math.ceil(accounts.length / Math.max(1, nodes.length));
+    const share = Math.ceil(accounts.length / Math.max(1, everyone.length));
     const wanted: string[] = [];
     for (const a of accounts) {
       if (this.held.has(a) || holders.has(a)) {

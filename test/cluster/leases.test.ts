@@ -65,13 +65,26 @@ describe('spread', () => {
     assert.deepEqual([...spread(['a', 'b', 'c'], ['x']).values()].map((s) => s.size).sort(), [0, 0, 1]);
   });
 
-  it('a node leaving moves only its own accounts (and few others)', () => {
-    const before = spread(['a', 'b', 'c'], accounts);
-    const after = spread(['a', 'b'], accounts);
+  it('keeps accounts where they run: a node leaving moves only its accounts, a node joining takes only its share', () => {
+    const holdersOf = (plan: Map<string, Set<string>>) => new Map([...plan].flatMap(([n, set]) => [...set].map((a) => [a, n] as const)));
+    const three = spread(['a', 'b', 'c'], accounts);
+    const two = spread(['a', 'b'], accounts, holdersOf(three));
+    for (const n of ['a', 'b']) for (const acc of three.get(n)!) assert.ok(two.get(n)!.has(acc), `${acc} stays on ${n}`);
+    const cs = [...three.get('c')!];
+    const toA = cs.filter((acc) => two.get('a')!.has(acc)).length;
+    assert.ok(Math.abs(toA - (cs.length - toA)) <= 1, "c's accounts are shared out evenly");
+    const four = spread(['a', 'b', 'c', 'd'], accounts, holdersOf(three));
     let moved = 0;
-    for (const n of ['a', 'b']) for (const acc of before.get(n)!) if (!after.get(n)!.has(acc)) moved++;
-    // c's 10 or 11 go to a and b; bounded loads may move a few of theirs, never most.
-    assert.ok(moved <= 4, `${moved} accounts of staying nodes moved`);
+    for (const n of ['a', 'b', 'c']) for (const acc of three.get(n)!) if (!four.get(n)!.has(acc)) moved++;
+    assert.equal(moved, four.get('d')!.size, 'only what d takes moves');
+    assert.equal(four.get('d')!.size, 7);
+  });
+
+  it('a node holding more than its share keeps only its share', () => {
+    const all = new Map(accounts.map((a) => [a, 'a'] as const));
+    const plan = spread(['a', 'b'], accounts, all);
+    assert.deepEqual([plan.get('a')!.size, plan.get('b')!.size], [16, 15]);
+    for (const acc of plan.get('b')!) assert.ok(!plan.get('a')!.has(acc));
   });
 });
 

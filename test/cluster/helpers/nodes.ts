@@ -1,0 +1,102 @@
+/**
+ * Several `weiroto start` processes forming one cluster (one PostgreSQL database, one redis-server,
+ * one sandbox), and what tests ask of them: each node's view of the accounts through its API, and
+ * who holds each account's lease in Redis.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { startWeiroto, type WeirotoProcess } from '../../helpers/weiroto-process.js';
+import { untilOutput } from '../../helpers/child.js';
+import { TEST_SECRET_KEY } from '../../helpers/store.js';
+import { clusterKeys } from '../../../src/cluster/index.js';
+
+export const CLUSTER_TOKEN = 'tok_cluster_test_0123456789';
+
+export interface ClusterNode {
+  name: string;
+  proc: WeirotoProcess;
+  url: string;
+  /** Set by the test when it sent SIGTERM: the node's API may be closed already. */
+  stopping?: boolean;
+}
+
+export interface ClusterEnv {
+  databaseUrl: string;
+  redisUrl: string;
+  sandboxOrigin: string;
+  leaseTtlMs: number;
+  /** More settings for every node (BOT_PLUGINS, SEND_PACING …). */
+  extra?: Record<string, string>;
+}
+
+/** Start a node named `name` and wait for its listening line. */
+export async function startNode(name: string, env: ClusterEnv): Promise<ClusterNode> {
+  const proc = startWeiroto({
+    PORT: '0',
+    DATA_DIR: mkdtempSync(join(tmpdir(), `w-node-${name}-`)),
+    DATABASE_URL: env.databaseUrl,
+    SECRET_KEY: TEST_SECRET_KEY,
+    REDIS_URL: env.redisUrl,
+    LEASE_TTL_MS: String(env.leaseTtlMs),
+    NODE_ID: name,
+    WECHAT_ENDPOINT: env.sandboxOrigin,
+    API_TOKEN: CLUSTER_TOKEN,
+    BOT_PLUGINS: 'echo',
+    SEND_PACING: 'off',
+    API_RATE_BURST: '100000',
+    API_RATE_PER_SEC: '100000',
+    ...env.extra,
+  });
+  const url = await untilOutput(proc.child, () => /"url":"(http:\/\/[^"]+)"/.exec(proc.out())?.[1], `node ${name} listening (stderr: ${proc.err()})`);
+  return { name, proc, url };
+}
+
+export interface AccountView {
+  id: string;
+  state: string;
+  self?: { name: string };
+}
+
+/** Every account as the node sees it (an account it does not run shows as stopped, or is not known yet). */
+export async function accountsOn(node: ClusterNode): Promise<AccountView[]> {
+  const res = await fetch(`${node.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${CLUSTER_TOKEN}` } });
+  if (!res.ok) throw new Error(`${node.name}: GET /api/v1/accounts ${res.status}`);
+  return ((await res.json()) as { items: AccountView[] }).items;
+}
+
+/** The ids of the accounts online on the node. */
+export async function onlineOn(node: ClusterNode): Promise<Set<string>> {
+  return new Set((await accountsOn(node)).filter((a) => a.state === 'online').map((a) => a.id));
+}
+
+/** Create an account through the node's API. */
+export async function createAccount(node: ClusterNode, name: string, transport: 'web' | 'ilink' = 'web'): Promise<string> {
+  const res = await fetch(`${node.url}/api/v1/accounts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLUSTER_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, transport }),
+  });
+  if (res.status >= 300) throw new Error(`create account: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Who holds each account's lease (node name), read from Redis. */
+export async function leaseHolders(redis: Redis, accounts: string[]): Promise<Map<string, string>> {
+  const values = await redis.mget(accounts.map((a) => clusterKeys.lease(a)));
+  return new Map(accounts.flatMap((a, i) => (values[i] ? [[a, values[i].slice(0, values[i].lastIndexOf(':'))] as const] : [])));
+}
+
+/** Which node runs each account: online there (the others show it stopped or not at all; a node shutting down, nothing). */
+export async function placement(nodes: ClusterNode[]): Promise<Map<string, string[]>> {
+  const where = new Map<string, string[]>();
+  for (const n of nodes) {
+    const online = await onlineOn(n).catch((e: unknown) => {
+      if (n.proc.child.exitCode === null && n.proc.child.signalCode === null && !n.stopping) throw e;
+      return new Set<string>();
+    });
+    for (const id of online) where.set(id, [...(where.get(id) ?? []), n.name]);
+  }
+  return where;
+}
