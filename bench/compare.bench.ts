@@ -1,11 +1,11 @@
 /**
  * weiroto vs wechat4u vs a raw client, side by side on one sandbox (issue 9): login→ready, a burst
- * of echoes, single-message latency, peak RSS, then many idle accounts in one weiroto process.
+ * of echoes, single-message latency, peak RSS (many accounts in one process: bench/scale.bench.ts).
  * Prints a table with ratios and PASS/MISS per target, and rewrites README's Performance table.
  *
  * Run: node --import tsx bench/compare.bench.ts   (after `npm run build`; `npm run bench` does both)
  * Env: BENCH_RUNS (default 3), BENCH_QUICK=1 (small sizes, README untouched), BENCH_CLIENTS=raw,weiroto
- * BENCH_SCALE=0 (skip the scale part), BENCH_README=0 (do not write README), BENCH_KEEP_ALIVE=both|0|1
+ * BENCH_README=0 (do not write README), BENCH_KEEP_ALIVE=both|0|1
  * (default both: once against the connection-closing sandbox, as WeChat behaves, then once with the
  * sandbox's keep-alive switch on, where the clients' own cost per message shows).
  */
@@ -37,17 +37,6 @@ const options: CompareOptions = {
   settleMs: 500,
   runs,
   clients,
-  ...(process.env.BENCH_SCALE !== '0' && {
-    scale: {
-      accounts: quick ? 20 : 1000,
-      contacts: 500,
-      rooms: 10,
-      roomSize: 20,
-      holdMs: 25_000,
-      idleMs: quick ? 5_000 : 30_000,
-      latencyCount: quick ? 5 : 20,
-    },
-  }),
   log: (l) => console.log(l),
 };
 
@@ -64,14 +53,12 @@ if (keepAliveMode !== '1') {
   console.log(consoleReport(result));
 }
 if (keepAliveMode !== '0') {
-  // The scale part does not depend on per-connection cost: run it once, above.
-  const { scale: _scale, ...withoutScale } = options;
   console.log('\ncompare: the sandbox keeps connections alive (--keep-alive)');
-  keepAlive = await runCompare({ ...(result ? withoutScale : options), keepAlive: true });
+  keepAlive = await runCompare({ ...options, keepAlive: true });
   console.log('');
   console.log(consoleReport(keepAlive));
 }
-const full = !quick && runs >= 3 && clients.length === CLIENTS.length && result?.scale !== undefined;
+const full = !quick && runs >= 3 && clients.length === CLIENTS.length && result !== undefined;
 if (full && result && process.env.BENCH_README !== '0') {
   const path = join(ROOT, 'README.md');
   writeFileSync(path, replacePerf(readFileSync(path, 'utf8'), readmeSection(result, keepAlive)));

@@ -13,10 +13,22 @@
     const strong = document.createElement('strong');
     strong.textContent = label;
     out.appendChild(strong);
-    if (text) {
+    if (text && text.length) {
       const p = document.createElement('p');
       p.className = 'wrap';
-      p.textContent = text;
+      // A failure comes said in the page's language, in pieces: its data (URL, exact error) marked as such.
+      if (typeof text === 'string') p.textContent = text;
+      else {
+        for (const piece of text) {
+          if (!piece.datum) p.appendChild(document.createTextNode(piece.text));
+          else {
+            const datum = document.createElement('bdi');
+            datum.className = 'datum';
+            datum.textContent = piece.text;
+            p.appendChild(datum);
+          }
+        }
+      }
       out.appendChild(p);
     }
   };
@@ -35,7 +47,7 @@
       })
       .then(function (r) {
         if (r.ok) show('ok', out.dataset.okLabel + ' (' + r.ms + ' ms)', r.answer);
-        else show('failed', out.dataset.failLabel + ' (' + r.ms + ' ms)', r.error);
+        else show('failed', out.dataset.failLabel + ' (' + r.ms + ' ms)', r.said || r.error);
       })
       .catch(function (err) {
         show('failed', out.dataset.failLabel, err.message);

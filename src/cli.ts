@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { StoreError } from './store/index.js';
 import { startServer, type RunningServer } from './main.js';
+import { trimHeapAfterStart } from './util/heap-trim.js';
 
 const USAGE = `Usage: weiroto <command>
 
@@ -76,6 +77,7 @@ async function runServerCommand(demo: boolean): Promise<void> {
     throw e;
   }
   stopOnSignals(() => server.close(), log);
+  trimHeapAfterStart();
 }
 
 /** Copy the SQLite store of DATA_DIR into DATABASE_URL, printing each table's row count. */

@@ -23,8 +23,10 @@ import { startBanner } from './start-banner.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import { createEventLog, createWebhookService, replySenderFor, type WebhookService } from './webhook/index.js';
 import { CALLBACK_FORMAT, createWechatbotWebhookCompat } from './compat/wechatbot-webhook/index.js';
-import { createApiMiddleware, type ApiTokens } from './api/index.js';
-import { createAdminMiddleware } from './admin/index.js';
+import type { ApiTokens } from './api/index.js';
+// The panel's pages and the API are imported on their first request (lazy.ts): a bot at rest does not carry them.
+import { createLazyApiMiddleware } from './api/lazy.js';
+import { createLazyAdminMiddleware } from './admin/lazy.js';
 import type { Clock } from './util/clock.js';
 import { connectCluster, type RunningCluster } from './cluster/index.js';
 
@@ -189,10 +191,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app.silent = true;
     app.on('error', requestErrorLogger(log, 'http error'));
     const metrics = new Registry();
-    const admin = createAdminMiddleware({ manager, registry, store, webhooks, tokens, log, config, metrics });
+    const admin = createLazyAdminMiddleware({ manager, registry, store, webhooks, tokens, log, config, metrics });
     app.use(opsMiddleware({ checks, log, metrics, metricsToken: async (t) => (await tokens.verify(t)) !== undefined }));
     app.use(
-      createApiMiddleware({
+      createLazyApiMiddleware({
         manager,
         registry,
         store,

@@ -42,6 +42,7 @@ export type { Contact, Message, MessageType, Room, RoomMember, FriendRequest, Ro
 export type { FileToSend } from './transport/transport.js';
 export { UnsupportedError, type Capability } from './transport/capabilities.js';
 export type { Clock } from './util/clock.js';
+export { PhrasedError, phraseIssue, say, type Phrase, type PhraseBook, type PhraseText } from './util/phrase.js';
 
 // Helpers the built-in plugins share (docs/plugins-builtin.md, "Helpers").
 export { chatMatches, personMatches, stripMentions, chatTarget, type ChatLike, type PersonLike } from './pipeline/helpers/chat-match.js';

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import qrcodeTerminal from 'qrcode-terminal';
 import { packageRoot } from './util/paths.js';
+import { printTerminalQr } from './util/terminal-qr.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Store } from './store/index.js';
@@ -43,7 +43,7 @@ export function transportFactory(o: TransportFactoryOptions): (accountId: string
         log: o.log.child({ account: accountId }),
       });
       // The iLink QR is a link the owner opens in WeChat (≥ 8.0.69): shown like the web QR.
-      if (o.printQr) t.on('qr', (qr) => qrcodeTerminal.generate(qr.text, { small: true }));
+      if (o.printQr) t.on('qr', (qr) => printTerminalQr(qr.text));
       captionQr(t, 'ilink');
       return t;
     }

@@ -68,13 +68,15 @@ export class ClientLauncher {
     private readonly expect: Expect,
   ) {}
 
-  launch(name: ClientName): RunningClient {
+  /** `nodeArgs`: more node flags for this client only (the memory benchmark's probe). */
+  launch(name: ClientName, nodeArgs: string[] = []): RunningClient {
     const env = baseEnv(this.tlsPort, this.caCertPath);
     // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each client, written when it exits.
     // BENCH_NODE_ARGS: more node flags for every client (e.g. --heap-prof, --require a probe).
     const prof = [
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []),
       ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ...nodeArgs,
     ];
     if (name === 'raw') {
       const child = new Child('raw', [...prof, '--require', PRELOAD, this.rawFile], env, ROOT);

@@ -49,20 +49,13 @@ export function targets(r: CompareResult): Target[] {
     limit,
     pass: Number.isFinite(value) && ok(value),
   });
-  const out = [
+  return [
     t('echo throughput vs raw', ratio(w?.perSecond, s.raw?.perSecond), '≥ 0.8×', (v) => v >= 0.8),
     t('echo throughput vs wechat4u', ratio(w?.perSecond, s.wechat4u?.perSecond), '≥ 5×', (v) => v >= 5),
     t('latency median vs raw', ratio(w?.latencyMedian, s.raw?.latencyMedian), '≤ 1.5×', (v) => v <= 1.5),
     t('login→ready vs wechat4u', ratio(w?.loginReadyMs, s.wechat4u?.loginReadyMs), '≤ 0.8×', (v) => v <= 0.8),
     t('peak RSS vs wechat4u', ratio(w?.peakRssMiB, s.wechat4u?.peakRssMiB), '≤ 0.6×', (v) => v <= 0.6),
   ];
-  if (r.scale) {
-    out.push(t(`${r.scale.accounts} idle accounts: RSS (MiB)`, r.scale.rssMiB, '< 1024', (v) => v < 1024));
-    out.push(t(`${r.scale.accounts} idle accounts: CPU (% of one core)`, r.scale.idleCpuPercent, '< 5', (v) => v < 5));
-    const rs = r.scale.restore;
-    out.push(t(`${r.scale.accounts} accounts restored, no QR (s)`, rs.newQrs === 0 ? rs.allOnlineMs / 1000 : NaN, '≤ 60', (v) => v <= 60));
-  }
-  return out;
 }
 
 const f0 = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(0));
@@ -140,22 +133,9 @@ export function sandboxCeiling(r: CompareResult): string | undefined {
   );
 }
 
-function scaleLines(r: CompareResult): string[] {
-  const sc = r.scale;
-  if (!sc) return [];
-  return [
-    `${sc.accounts} accounts of ${r.options.scale!.contacts} contacts in one weiroto process: all online in ${(sc.allOnlineMs / 1000).toFixed(1)} s, ` +
-      `RSS ${f0(sc.rssMiB)} MiB (peak ${f0(sc.peakRssMiB)} MiB), idle CPU ${f2(sc.idleCpuPercent)} % of one core over ${sc.idleMs / 1000} s ` +
-      `(${sc.heldPolls} synccheck polls held), latency to one of them median ${f0(sc.latency.median)} ms, p90 ${f0(sc.latency.p90)} ms`,
-    `restarted on the same data: all ${sc.accounts} online again in ${(sc.restore.allOnlineMs / 1000).toFixed(1)} s from their saved sessions ` +
-      `(${sc.restore.newQrs} new QR codes, LOGIN_CONCURRENCY=${sc.restore.loginConcurrency}), RSS ${f0(sc.restore.rssMiB)} MiB`,
-  ];
-}
-
 /** The console report: table, ratios, targets, definitions. */
 export function consoleReport(r: CompareResult): string {
   const lines = [`compare: ${worldLine(r)}`, `machine: ${machine()}`, '', table(rows(r), false), ''];
-  lines.push(...scaleLines(r), '');
   const ceiling = sandboxCeiling(r);
   if (ceiling) lines.push(ceiling, '');
   lines.push('targets (ratios of this run):');
@@ -176,8 +156,6 @@ export function readmeSection(r: CompareResult, keepAlive?: CompareResult): stri
     `World: ${worldLine(r)}. Machine: ${machine()}. Absolute times drift on shared machines; the ratios of one run hold.`,
     '',
     table(rows(r), true),
-    '',
-    ...scaleLines(r).map((l) => `Scale: ${l}.`),
     '',
     'Ready: weiroto = its "account … online" log line (contacts, every group\'s members, directory in SQLite; /readyz 200); raw = contacts and every',
     "group's members loaded; wechat4u = every friend and group in its address book, but not the members of the groups getcontact",

@@ -1,11 +1,11 @@
 /**
  * The comparison as a function: one sandbox, the three clients run in turn (interleaved, so slow
- * drift of the shared machine hits all of them alike), medians per client, then the scale part.
+ * drift of the shared machine hits all of them alike), medians per client. (Many accounts in one
+ * process: bench/scale.bench.ts.)
  * `compare.bench.ts` calls it with the real sizes; the smoke test with tiny ones.
  */
 import { ClientLauncher, CLIENTS, type ClientName } from './clients.js';
 import { median, runOnce, type RunResult, type Sizes } from './measure.js';
-import { runScale, type ScaleOptions, type ScaleResult } from './scale.js';
 import { World } from './world.js';
 
 export interface CompareOptions extends Sizes {
@@ -18,8 +18,6 @@ export interface CompareOptions extends Sizes {
   /** The sandbox keeps JSON connections open (its `keepAlive` switch); default off, like WeChat. */
   keepAlive?: boolean;
   clients?: ClientName[];
-  /** Skipped when undefined. */
-  scale?: ScaleOptions;
   log?: (line: string) => void;
 }
 
@@ -42,7 +40,6 @@ export interface CompareResult {
   options: CompareOptions;
   runs: RunResult[];
   summary: Partial<Record<ClientName, ClientSummary>>;
-  scale?: ScaleResult;
 }
 
 function summarize(client: ClientName, runs: RunResult[]): ClientSummary {
@@ -61,7 +58,7 @@ function summarize(client: ClientName, runs: RunResult[]): ClientSummary {
   };
 }
 
-/** Run the comparison (and the scale part when asked). */
+/** Run the comparison. */
 export async function runCompare(o: CompareOptions): Promise<CompareResult> {
   const log = o.log ?? (() => {});
   const clients = o.clients ?? CLIENTS;
@@ -97,10 +94,5 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
     const mine = runs.filter((r) => r.client === name);
     if (mine.length) summary[name] = summarize(name, mine);
   }
-  let scale: ScaleResult | undefined;
-  if (o.scale) {
-    log(`  scale: ${o.scale.accounts} accounts of ${o.scale.contacts} contacts in one weiroto process…`);
-    scale = await runScale(o.scale);
-  }
-  return { options: o, runs, summary, ...(scale && { scale }) };
+  return { options: o, runs, summary };
 }

@@ -4,7 +4,8 @@
  * to wait and that fits in the budget.
  */
 import type { AxiosInstance } from 'axios';
-import type { PluginApi } from '../../src/plugin.js';
+import { PhrasedError, say, type PluginApi } from '../../src/plugin.js';
+import { AI_PHRASES } from './phrases.js';
 
 type Clock = PluginApi['clock'];
 
@@ -27,44 +28,47 @@ export interface CompletionRequest {
 
 export type AiErrorKind = 'timeout' | 'rate-limited' | 'http' | 'network' | 'bad-response' | 'not-configured' | 'cancelled';
 
-/** Why a completion failed; `status` is the HTTP status when there was one. */
-export class AiError extends Error {
+/** Why a completion failed; `status` is the HTTP status when there was one. Its message is a phrase of AI_PHRASES. */
+export class AiError extends PhrasedError {
   override readonly name = 'AiError';
   constructor(
     readonly kind: AiErrorKind,
-    message: string,
+    code: keyof typeof AI_PHRASES,
+    params?: Record<string, string | number>,
     readonly status?: number,
   ) {
-    super(message);
+    const said = say(AI_PHRASES, code, params);
+    super(said.message, said.phrase);
   }
 }
 
 /** What a network failure means, in words a user can act on; the exact error follows in brackets. */
-function networkReason(err: unknown, url: string): string {
+function unreachable(err: unknown, url: string): AiError {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
   const exact = typeof e.message === 'string' ? e.message : String(err);
   const why =
     code === 'ECONNREFUSED'
-      ? 'connection refused: nothing answers there (is the model server running?)'
+      ? 'refused'
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-        ? 'the host name does not resolve (check the base URL, DNS or proxy)'
+        ? 'dns'
         : code === 'ECONNRESET' || code === 'EPIPE'
-          ? 'the connection was cut (a proxy or firewall in between?)'
+          ? 'cut'
           : code === 'ETIMEDOUT' || code === 'ECONNABORTED'
-            ? 'the connection timed out'
+            ? 'timeout'
             : /CERT|SSL|TLS/i.test(code)
-              ? 'the TLS certificate was not accepted'
-              : 'the request did not get through';
-  return `cannot reach the AI endpoint ${url}: ${why} (${exact})`;
+              ? 'tls'
+              : 'other';
+  return new AiError('network', `unreachable.${why}`, { url, exact });
 }
 
-/** What an HTTP error status from the endpoint means, before its own message. */
-function statusReason(status: number, model: string): string {
-  if (status === 401 || status === 403) return `the AI endpoint refused the API key (${status})`;
-  if (status === 404) return `the AI endpoint does not know the model "${model}" or the base URL is wrong (404)`;
-  if (status >= 500) return `the AI endpoint failed on its side (${status})`;
-  return `the AI endpoint answered ${status}`;
+/** An HTTP error status from the endpoint, with the endpoint's own message (`detail`) after it. */
+function statusError(status: number, model: string, detail: string | undefined): AiError {
+  const more = { detail: detail === undefined ? '' : `: ${detail.slice(0, 200)}` };
+  if (status === 401 || status === 403) return new AiError('http', 'http.key', { status, ...more }, status);
+  if (status === 404) return new AiError('http', 'http.model', { model, ...more }, status);
+  if (status >= 500) return new AiError('http', 'http.server', { status, ...more }, status);
+  return new AiError('http', 'http.other', { status, ...more }, status);
 }
 
 /** Seconds or an HTTP date in Retry-After → milliseconds (undefined when absent or unreadable). */
@@ -91,7 +95,7 @@ function contentOf(data: unknown): string | undefined {
  *   const text = await complete(api.http, api.clock, { baseUrl, apiKey, model, messages, timeoutMs: 30_000 });
  */
 export async function complete(http: AxiosInstance, clock: Clock, req: CompletionRequest): Promise<string> {
-  if (!req.baseUrl || !req.model) throw new AiError('not-configured', 'the AI endpoint has no base URL or model set');
+  if (!req.baseUrl || !req.model) throw new AiError('not-configured', 'not-configured');
   const deadline = clock.now() + req.timeoutMs;
   const url = `${req.baseUrl.replace(/\/+$/, '')}/chat/completions`;
   const body = {
@@ -101,7 +105,7 @@ export async function complete(http: AxiosInstance, clock: Clock, req: Completio
     ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
   };
   for (let attempt = 0; ; attempt++) {
-    if (req.signal?.aborted) throw new AiError('cancelled', 'the request was cancelled');
+    if (req.signal?.aborted) throw new AiError('cancelled', 'cancelled');
     const abort = new AbortController();
     const onCancel = (): void => abort.abort();
     req.signal?.addEventListener('abort', onCancel, { once: true });
@@ -126,10 +130,9 @@ export async function complete(http: AxiosInstance, clock: Clock, req: Completio
     const outcome = await Promise.race([call, timer]);
     abort.abort();
     req.signal?.removeEventListener('abort', onCancel);
-    if (outcome === 'timeout')
-      throw new AiError('timeout', `the AI endpoint did not answer within ${req.timeoutMs / 1000} s (a slow model, or raise timeoutSeconds)`);
-    if (outcome === 'cancelled' || req.signal?.aborted) throw new AiError('cancelled', 'the request was cancelled');
-    if ('err' in outcome) throw new AiError('network', networkReason(outcome.err, url));
+    if (outcome === 'timeout') throw new AiError('timeout', 'timeout', { seconds: req.timeoutMs / 1000 });
+    if (outcome === 'cancelled' || req.signal?.aborted) throw new AiError('cancelled', 'cancelled');
+    if ('err' in outcome) throw unreachable(outcome.err, url);
     const { res } = outcome;
     if (res.status === 429) {
       const wait = retryAfterMs(res.headers['retry-after'], clock.now());
@@ -137,14 +140,14 @@ export async function complete(http: AxiosInstance, clock: Clock, req: Completio
         if (wait > 0) await clock.sleep(wait, req.signal).catch(() => {});
         continue;
       }
-      throw new AiError('rate-limited', 'the AI endpoint is rate limiting (429)', 429);
+      throw new AiError('rate-limited', 'rate-limited', undefined, 429);
     }
     if (res.status < 200 || res.status >= 300) {
       const detail = (res.data as { error?: { message?: unknown } } | null)?.error?.message;
-      throw new AiError('http', `${statusReason(res.status, req.model)}${typeof detail === 'string' ? `: ${detail.slice(0, 200)}` : ''}`, res.status);
+      throw statusError(res.status, req.model, typeof detail === 'string' ? detail : undefined);
     }
     const text = contentOf(res.data);
-    if (text === undefined) throw new AiError('bad-response', 'the AI endpoint answered without choices[0].message.content');
+    if (text === undefined) throw new AiError('bad-response', 'bad-response');
     return text;
   }
 }

@@ -11,6 +11,7 @@ import { chatKey, conversationKey, isAllowed, systemPrompt } from './conversatio
 import { stripReasoning, trimTurns, type Turn } from './memory.js';
 import { question } from './triggers.js';
 import { form } from './form.js';
+import { AI_PHRASES } from './phrases.js';
 
 export { configSchema } from './config.js';
 
@@ -21,6 +22,7 @@ interface Memory {
 
 export const plugin = definePlugin({
   name: 'ai',
+  phrases: AI_PHRASES,
   chainPosition: 70,
   description: 'Answers with an OpenAI-compatible model, remembering each conversation',
   config: configSchema,

@@ -3,9 +3,22 @@
  * replies, templates, probability, cooldown per chat, time windows and priority. Rules live in the
  * plugin config; the panel imports and exports them as JSON (see rules.ts).
  */
-import { chatMatches, definePlugin, isTimeZone, isUrlSource, loadFile, localTime, staysInside, stripMentions, z, type Context } from '../../src/plugin.js';
+import {
+  chatMatches,
+  definePlugin,
+  isTimeZone,
+  isUrlSource,
+  loadFile,
+  localTime,
+  phraseIssue,
+  staysInside,
+  stripMentions,
+  z,
+  type Context,
+} from '../../src/plugin.js';
 import { byPriority, fillTemplate, matchPattern, ruleApplies, rulesSchema, type Reply } from './rules.js';
 import { form } from './form.js';
+import { RULE_PHRASES } from './phrases.js';
 
 export { parseRules, exportRules, rulesSchema, ruleSchema, type Rule } from './rules.js';
 
@@ -29,7 +42,9 @@ export const configSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['rules', i, 'replies', j, 'source'],
-          message: `"${src}" leads out of the media folder; use a path inside ${c.mediaDir ? `"${c.mediaDir}"` : 'the data folder (relative, without ..)'} or a URL`,
+          ...(c.mediaDir
+            ? phraseIssue(RULE_PHRASES, 'source-outside', { source: src, folder: c.mediaDir })
+            : phraseIssue(RULE_PHRASES, 'source-outside-data', { source: src })),
         });
       }),
     );
@@ -37,6 +52,7 @@ export const configSchema = z
 
 export const plugin = definePlugin({
   name: 'auto-reply',
+  phrases: RULE_PHRASES,
   chainPosition: 10,
   description: 'Answers messages by keyword or pattern rules, with scope, templates, cooldowns and time windows',
   config: configSchema,

@@ -2,18 +2,22 @@
  * Auto-reply rules: the zod schema (which also draws the panel form), matching, templates and the
  * JSON import/export the panel offers. Pure functions; the plugin in index.ts wires them to chats.
  */
-import { compileUserRegex, inWindow, localTime, parseClockTime, userRegexProblem, z, type LocalTime } from '../../src/plugin.js';
+import { compileUserRegex, inWindow, localTime, parseClockTime, phraseIssue, userRegexProblem, z, type LocalTime } from '../../src/plugin.js';
+import { RULE_PHRASES } from './phrases.js';
 
 const clockTime = z
   .string()
-  .refine((s) => {
-    try {
-      parseClockTime(s);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'use HH:MM, e.g. 09:30')
+  .refine(
+    (s) => {
+      try {
+        parseClockTime(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    phraseIssue(RULE_PHRASES, 'clock-time'),
+  )
   .describe('Time of day, HH:MM (24 hours)');
 
 export const replySchema = z
@@ -24,12 +28,12 @@ export const replySchema = z
     fileName: z.string().default('').describe('For image/file: the name to send (default: taken from the source)'),
   })
   .superRefine((r, ctx) => {
-    if (r.type === 'text' && !r.text.trim()) ctx.addIssue({ code: 'custom', path: ['text'], message: 'a text reply needs text' });
+    if (r.type === 'text' && !r.text.trim()) ctx.addIssue({ code: 'custom', path: ['text'], ...phraseIssue(RULE_PHRASES, 'text-needs-text') });
     if (r.type !== 'text' && !r.source.trim())
       ctx.addIssue({
         code: 'custom',
         path: ['source'],
-        message: `an ${r.type} reply needs a source (URL or data path)`,
+        ...phraseIssue(RULE_PHRASES, 'file-needs-source', { type: r.type }),
       });
   });
 
@@ -64,8 +68,8 @@ export const ruleSchema = z
   .superRefine((r, ctx) => {
     // Refused at save time, so a rule that could freeze the server never reaches the pipeline.
     const problem = r.match === 'regex' ? userRegexProblem(r.pattern) : undefined;
-    if (problem) ctx.addIssue({ code: 'custom', path: ['pattern'], message: `invalid regular expression: ${problem}` });
-    if (r.scope === 'chats' && r.chats.length === 0) ctx.addIssue({ code: 'custom', path: ['chats'], message: 'scope "chats" needs at least one chat' });
+    if (problem) ctx.addIssue({ code: 'custom', path: ['pattern'], ...phraseIssue(RULE_PHRASES, 'bad-regex', { problem }) });
+    if (r.scope === 'chats' && r.chats.length === 0) ctx.addIssue({ code: 'custom', path: ['chats'], ...phraseIssue(RULE_PHRASES, 'chats-needs-chat') });
   });
 
 export const rulesSchema = z.array(ruleSchema);

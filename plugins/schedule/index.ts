@@ -4,9 +4,10 @@
  * last send is kept in the plugin store, and each send carries an idempotency key made of the job
  * and that time, so a restart (even one right after queueing) never sends the same occurrence twice.
  */
-import { chatTarget, definePlugin, isTimeZone, localTime, z } from '../../src/plugin.js';
+import { chatTarget, definePlugin, isTimeZone, localTime, phraseIssue, say, z } from '../../src/plugin.js';
 import { jobSchema, nextFire, occurrences, type Job } from './jobs.js';
 import { form } from './form.js';
+import { SCHEDULE_PHRASES } from './phrases.js';
 
 export { jobSchema, nextFire, occurrences } from './jobs.js';
 
@@ -17,7 +18,7 @@ export const configSchema = z.object({
     .superRefine((jobs, ctx) => {
       const seen = new Set<string>();
       jobs.forEach((j, i) => {
-        if (seen.has(j.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `job name "${j.name}" is used twice` });
+        if (seen.has(j.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], ...phraseIssue(SCHEDULE_PHRASES, 'name-twice', { name: j.name }) });
         seen.add(j.name);
       });
     })
@@ -25,7 +26,7 @@ export const configSchema = z.object({
   timezone: z
     .string()
     .default('')
-    .refine(isTimeZone, 'unknown time zone')
+    .refine(isTimeZone, phraseIssue(SCHEDULE_PHRASES, 'unknown-zone'))
     .describe('Default time zone for jobs (IANA, e.g. Asia/Shanghai; empty = the server’s)'),
   catchUpMinutes: z.number().min(0).default(10).describe('After a restart, a send missed by at most this long still goes out (once)'),
 });
@@ -35,6 +36,7 @@ const MAX_SLEEP = 3600_000;
 
 export const plugin = definePlugin({
   name: 'schedule',
+  phrases: SCHEDULE_PHRASES,
   description: 'Sends messages to chats on cron expressions or at a given time, once per occurrence across restarts',
   config: configSchema,
   form,
@@ -46,7 +48,7 @@ export const plugin = definePlugin({
       job.to
         .map((entry, k) => ({ entry, k }))
         .filter(({ entry }) => !chatTarget(d, entry))
-        .map(({ entry, k }) => ({ path: `jobs.${i}.to.${k}`, message: `no group or contact "${entry}" in this account` })),
+        .map(({ entry, k }) => ({ path: `jobs.${i}.to.${k}`, ...say(SCHEDULE_PHRASES, 'no-chat', { entry }) })),
     );
   },
   setup(api, config) {

@@ -4,7 +4,8 @@
  * its scheduled time, so a restart neither repeats a send nor floods missed ones.
  */
 import { Cron } from 'croner';
-import { isTimeZone, z } from '../../src/plugin.js';
+import { isTimeZone, phraseIssue, z } from '../../src/plugin.js';
+import { SCHEDULE_PHRASES } from './phrases.js';
 
 const validCron = (p: string): boolean => {
   try {
@@ -23,21 +24,17 @@ export const jobSchema = z
     text: z.string().min(1, 'a job needs a text').describe('The message ({date} and {time} are filled in)'),
     cron: z.string().default('').describe('Cron expression, e.g. "0 9 * * 1-5" (9:00 on weekdays); leave empty for a one-off'),
     at: z.string().default('').describe('One-off time, e.g. 2025-05-01T09:00 (in the time zone); leave empty for cron'),
-    timezone: z
-      .string()
-      .default('')
-      .refine(isTimeZone, 'unknown time zone (use an IANA name such as Asia/Shanghai)')
-      .describe('IANA time zone (empty = the plugin’s)'),
+    timezone: z.string().default('').refine(isTimeZone, phraseIssue(SCHEDULE_PHRASES, 'unknown-zone-hint')).describe('IANA time zone (empty = the plugin’s)'),
   })
   .superRefine((j, ctx) => {
-    if (!j.cron && !j.at) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'a job needs a cron expression (repeating) or an at time (once)' });
-    if (j.cron && j.at) ctx.addIssue({ code: 'custom', path: ['at'], message: 'set cron or at, not both' });
-    if (j.cron && !validCron(j.cron)) ctx.addIssue({ code: 'custom', path: ['cron'], message: `invalid cron expression "${j.cron}"` });
+    if (!j.cron && !j.at) ctx.addIssue({ code: 'custom', path: ['cron'], ...phraseIssue(SCHEDULE_PHRASES, 'needs-time') });
+    if (j.cron && j.at) ctx.addIssue({ code: 'custom', path: ['at'], ...phraseIssue(SCHEDULE_PHRASES, 'cron-or-at') });
+    if (j.cron && !validCron(j.cron)) ctx.addIssue({ code: 'custom', path: ['cron'], ...phraseIssue(SCHEDULE_PHRASES, 'bad-cron', { cron: j.cron }) });
     if (j.at && !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?(Z|[+-]\d\d:\d\d)?$/.test(j.at))
       ctx.addIssue({
         code: 'custom',
         path: ['at'],
-        message: 'use YYYY-MM-DDTHH:MM (optionally with seconds and an offset)',
+        ...phraseIssue(SCHEDULE_PHRASES, 'bad-at'),
       });
   });
 

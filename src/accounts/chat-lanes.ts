@@ -4,6 +4,9 @@
  * race), while different chats run side by side — at most `limit` chats at once, the others
  * waiting their turn in the order they became ready. A slow plugin therefore delays only its own chat.
  */
+/** Finished tasks a lane keeps at its head before they are cut off. */
+const COMPACT_AT = 1024;
+
 export class ChatLanes {
   /** Work waiting per chat; a chat is present while it has work queued or running. */
   private readonly lanes = new Map<string, (() => Promise<void>)[]>();
@@ -52,14 +55,19 @@ export class ChatLanes {
 
   private async drain(chat: string): Promise<void> {
     const lane = this.lanes.get(chat)!;
-    while (lane.length > 0) {
-      const task = lane[0]!;
+    // Read by index, not shift(): a long lane (a burst from one chat) would be copied at every step.
+    // The finished head is cut off now and then, so a chat that never falls quiet does not grow it.
+    for (let next = 0; next < lane.length; next++) {
+      if (next === COMPACT_AT) {
+        lane.splice(0, next);
+        next = 0;
+      }
+      const task = lane[next]!;
       try {
         await task();
       } catch {
         // The task reports its own failures (see push); the chat's next message still runs.
       }
-      lane.shift();
     }
     this.lanes.delete(chat);
     this.running--;

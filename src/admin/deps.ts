@@ -6,6 +6,7 @@
 import type { TimelineEntry } from '../accounts/account-timeline.js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import type { Phrase, PhraseBook } from '../util/phrase.js';
 import type { LoginThrottleOptions } from './login-throttle.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
@@ -20,6 +21,9 @@ export interface AdminPluginState {
   order: number;
   config: unknown;
   errors?: unknown;
+  lastError?: string;
+  /** The cause of the last failure as a phrase (shown in the page's language). */
+  lastErrorPhrase?: Phrase;
   /** The plugin can test its outside connection (the AI's "Test connection"). */
   testable?: boolean;
 }
@@ -32,7 +36,7 @@ export interface AdminPluginHost {
   configure(name: string, config: unknown): unknown;
   reorder(names: string[]): unknown;
   /** Run the plugin's connection test once with its saved settings. */
-  probe?(name: string): Promise<{ ok: true; answer: string; ms: number } | { ok: false; error: string; ms: number }>;
+  probe?(name: string): Promise<{ ok: true; answer: string; ms: number } | { ok: false; error: string; phrase?: Phrase; ms: number }>;
 }
 
 export interface AdminBot {
@@ -69,6 +73,8 @@ export interface AdminRegistry {
   jsonSchema(name: string): unknown;
   /** The plugin's settings-page metadata (labels, help, widgets in both languages), if it declares any. */
   form?(name: string): PluginForm | undefined;
+  /** The plugin's phrase book (src/util/phrase.ts), if it declares one. */
+  phrases?(name: string): PhraseBook | undefined;
 }
 
 /** Webhook endpoints and deliveries as the panel shows them (the webhook service's shapes, loosely). */

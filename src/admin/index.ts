@@ -10,25 +10,21 @@ import { join } from 'node:path';
 import Koa from 'koa';
 import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { packageRoot } from '../util/paths.js';
-import { systemClock } from '../util/clock.js';
 import type { AdminDeps } from './deps.js';
 import { pickLocale, translator } from './i18n.js';
 import { createRenderer } from './render.js';
 import { allowed, fail, routerOf, type AdminContext, type AdminState, type RouteDef } from './router.js';
-import { createSigner, loadCookieKey, newToken, safeEqual, securityHeaders, type Signer } from './security.js';
+import { newToken, safeEqual, securityHeaders } from './security.js';
+import { createAdminCore, type AdminCore } from './core.js';
 import { LoginThrottle } from './login-throttle.js';
-import { createSetupGate } from './setup-gate.js';
 import { hostAllowlist } from '../http/host-guard.js';
 import { requestErrorLogger } from '../http/request-errors.js';
 import { createSseHub } from './sse.js';
-import { hashPassword } from './passwords.js';
 import { parseMultipart } from './body.js';
 import { page, type Services } from './services.js';
-import { adaptWebhooks } from './webhooks-adapter.js';
 import { adaptTokens } from './tokens-adapter.js';
-import { createAdminMetrics } from './metrics.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
@@ -39,7 +35,6 @@ import { pluginTestRoutes } from './routes/plugin-test-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 import { logRoutes } from './routes/log-routes.js';
-import type { FriendRequest } from '../transport/model.js';
 
 export type { AdminDeps, AdminManager, AdminBot, AdminRegistry, AdminPluginHost } from './deps.js';
 export type { RouteDef, Access } from './router.js';
@@ -132,19 +127,23 @@ function normaliseForm(form: Record<string, unknown>): Record<string, unknown> {
 }
 
 function buildAdmin(deps: AdminDeps): AdminHandle {
-  const clock = deps.clock ?? systemClock;
-  const users = deps.store.adminUsers;
-  // The key is read from the store before the first request is handled (see `middleware`).
-  let keyed: Signer | undefined;
-  const keyLoaded = loadCookieKey(deps.store.settings).then((key) => void (keyed = createSigner(key)));
-  const loaded = (): Signer => {
-    if (!keyed) throw new Error('the cookie key is not loaded yet');
-    return keyed;
+  const core = createAdminCore(deps);
+  const panel = buildPanel(core);
+  return {
+    ...panel,
+    close() {
+      panel.close();
+      core.close();
+    },
   };
-  keyLoaded.catch(() => {}); // reported by the first request that awaits it
-  const signer: Signer = { sign: (v) => loaded().sign(v), unsign: (v) => loaded().unsign(v) };
-  const metricsRegistry = deps.metrics ?? new Registry();
-  const friendRequests = new Map<string, FriendRequest[]>();
+}
+
+/**
+ * The pages over a core that already runs (the server builds the core at start and the pages on the
+ * first request). `close()` ends the SSE streams; the core is closed by its owner.
+ */
+export function buildPanel(core: AdminCore): AdminHandle {
+  const { deps, clock, users, signer, keyLoaded } = core;
   const s: Services = {
     deps,
     clock,
@@ -153,32 +152,15 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
     signer,
     throttle: new LoginThrottle(() => clock.now(), deps.loginThrottle),
     sse: createSseHub(),
-    webhooks: adaptWebhooks(deps.webhooks),
+    webhooks: core.webhooks,
     tokens: adaptTokens(deps.tokens),
-    friendRequests,
+    friendRequests: core.friendRequests,
     avatars: new Map(),
     sessionTtlMs: deps.sessionTtlMs ?? 12 * 3600_000,
     secureCookies: deps.secureCookies ?? false,
-    setupGate: createSetupGate(),
-    seeded: Promise.resolve(),
+    setupGate: core.setupGate,
+    seeded: core.seeded,
   };
-  if (deps.config.adminPassword) {
-    const password = deps.config.adminPassword;
-    s.seeded = (async () => {
-      if ((await users.count()) > 0) return;
-      const hash = await hashPassword(password);
-      if (await users.createFirst({ username: 'admin', passwordHash: hash, role: 'admin' })) {
-        await deps.store.audit.record({ actor: 'system', action: 'user.create', target: 'admin', details: { from: 'ADMIN_PASSWORD' } });
-      }
-    })();
-  }
-  const unsubscribe = deps.manager.onEvent((e) => {
-    if (e.type !== 'friend.request') return;
-    const list = friendRequests.get(e.account) ?? [];
-    list.unshift(e.data as FriendRequest);
-    friendRequests.set(e.account, list.slice(0, 50));
-  });
-  const metrics = createAdminMetrics(metricsRegistry, deps, s.webhooks);
   const defs: RouteDef[] = [
     ...authRoutes(s),
     ...accountRoutes(s),
@@ -314,16 +296,11 @@ function buildAdmin(deps: AdminDeps): AdminHandle {
     middleware,
     routes: defs,
     router,
-    metrics: metricsRegistry,
-    setupCode: async () => {
-      await s.seeded;
-      return (await users.count()) === 0 ? s.setupGate.code : undefined;
-    },
+    metrics: core.metrics,
+    setupCode: core.setupCode,
     close() {
       if (closed) return;
       closed = true;
-      unsubscribe();
-      metrics.close();
       s.sse.closeAll();
     },
   };

@@ -6,6 +6,8 @@
  * Validation stays with the plugin's schema; this only shapes values.
  */
 import type { FieldSpec, ItemSpec } from './form-spec.js';
+import type { Said, Say } from './phrases.js';
+import { phraseOf, type Phrase } from '../util/phrase.js';
 
 export interface FormField extends FieldSpec {
   /** Dotted path in the config (`rules.0.pattern`). */
@@ -197,35 +199,48 @@ export function configFromForm(specs: FieldSpec[], form: Form, current: unknown)
   return { config: readObject(specs, '', current, r, seen), problems: r.problems };
 }
 
+/** A settings problem as the panel receives it (ConfigIssue: English message, maybe a phrase). */
+export interface FormIssue {
+  path: string;
+  message: string;
+  phrase?: Phrase;
+}
+
 /** Issues from a plugin's ValidationError, if the error carries them. */
-export function issuesOf(e: unknown): { path: string; message: string }[] | undefined {
+export function issuesOf(e: unknown): FormIssue[] | undefined {
   const issues = (e as { issues?: unknown }).issues;
   if (!Array.isArray(issues)) return undefined;
-  return issues.map((i: { path?: unknown; message?: unknown }) => ({
-    path: Array.isArray(i.path) ? i.path.map(String).join('.') : String(i.path ?? ''),
-    message: String(i.message ?? ''),
-  }));
+  return issues.map((i: { path?: unknown; message?: unknown; phrase?: unknown }) => {
+    const phrase = phraseOf(i);
+    return {
+      path: Array.isArray(i.path) ? i.path.map(String).join('.') : String(i.path ?? ''),
+      message: String(i.message ?? ''),
+      ...(phrase && { phrase }),
+    };
+  });
 }
 
 /**
  * Put each issue beside the deepest drawn field or item its path starts with (`jobs.0.to.0` goes
- * to the field `jobs.0.to`); the rest are shown above the form.
+ * to the field `jobs.0.to`); the rest are shown above the form. Each is said in the page's language
+ * (`say`, with the plugin's phrase book); the part of a path below the field is shown as data.
  */
-export function placeIssues(issues: { path: string; message: string }[], drawn: Set<string>): { byPath: Record<string, string>; other: string[] } {
-  const byPath: Record<string, string> = {};
-  const other: string[] = [];
+export function placeIssues(issues: FormIssue[], drawn: Set<string>, say: Say, plugin?: string): { byPath: Record<string, Said>; other: Said[] } {
+  const byPath: Record<string, Said> = {};
+  const other: Said[] = [];
   for (const i of issues) {
+    const said = say(i.message, i.phrase, plugin);
     const parts = i.path ? i.path.split('.') : [];
     let n = parts.length;
     while (n > 0 && !drawn.has(parts.slice(0, n).join('.'))) n--;
     if (n === 0) {
-      other.push(i.path ? `${i.path}: ${i.message}` : i.message);
+      other.push(i.path ? [{ text: i.path, datum: true }, { text: ': ' }, ...said] : said);
       continue;
     }
     const at = parts.slice(0, n).join('.');
     const rest = parts.slice(n).join('.');
-    const text = rest && !/^\d+$/.test(rest) ? `${rest}: ${i.message}` : i.message;
-    byPath[at] = byPath[at] ? `${byPath[at]}; ${text}` : text;
+    const text: Said = rest && !/^\d+$/.test(rest) ? [{ text: rest, datum: true }, { text: ': ' }, ...said] : said;
+    byPath[at] = byPath[at] ? [...byPath[at], { text: '; ' }, ...text] : text;
   }
   return { byPath, other };
 }

@@ -17,6 +17,8 @@ import type { TokensAdapter } from './tokens-adapter.js';
 import type { SseHub } from './sse.js';
 import type { SetupGate } from './setup-gate.js';
 import { explainWechatError } from './wechat-codes.js';
+import { originOf, sayer, type Say } from './phrases.js';
+import type { Locale } from './i18n.js';
 
 export interface Services {
   deps: AdminDeps;
@@ -41,6 +43,11 @@ export interface Services {
   seeded: Promise<void>;
 }
 
+/** The `say` of a page in `locale`, with the installed plugins' phrase books. */
+export function sayOf(s: Services, locale: Locale): Say {
+  return sayer(locale, (name) => s.deps.registry.phrases?.(name));
+}
+
 /** Render a page with the layout and the state every page needs. */
 export function page(s: Services, ctx: AdminContext, view: string, data: Record<string, unknown> = {}): void {
   const st = ctx.state;
@@ -57,6 +64,9 @@ export function page(s: Services, ctx: AdminContext, view: string, data: Record<
     fmt: formatters(st.locale),
     // What a WeChat code in a send failure or logout reason means, in the page's language.
     explain: (transport: string | undefined, message: string | undefined, code?: number) => explainWechatError(transport, message, code, st.locale),
+    // A phrase (a plugin's failure, a settings problem, a trace's reason) in the page's language; draw with partials/said.
+    say: sayOf(s, st.locale),
+    origin: (source: string | undefined) => originOf(st.t, source),
     title: '',
     ...data,
   });

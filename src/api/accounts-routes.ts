@@ -14,6 +14,7 @@ import { decodeCursor, encodeCursor, limitOf, pageOf } from './paging.js';
 import type { ApiBot, ApiDeps } from './types.js';
 import type { MultipartBody } from './multipart.js';
 import { TIMELINE_KEEP } from '../store/index.js';
+import { checkSendTarget } from './send-target.js';
 
 const target = z.union([
   z.strictObject({ id: z.string().trim().min(1) }),
@@ -212,6 +213,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     // Every part of the request is checked before anything is fetched, written or queued.
     const waitMs = parseWait(ctx.query.wait);
     const req = parseSend(ctx);
+    checkSendTarget(b, req.to);
     let content: OutgoingContent;
     if (req.text !== undefined) content = { type: 'text', text: req.text };
     else if (req.file) content = { type: req.type ?? 'file', file: { name: req.name ?? req.file.name, data: req.file.data, mimeType: req.file.mimeType } };

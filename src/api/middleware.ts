@@ -19,8 +19,9 @@ import { mediaMiddleware } from './media-route.js';
 import { openApiDocument } from './openapi.js';
 import type { ApiToken } from './api-token.js';
 import type { ApiDeps } from './types.js';
+import { API_PREFIX, isApiPath } from './paths.js';
 
-export const API_PREFIX = '/api/v1';
+export { API_PREFIX };
 
 type Composed = (ctx: Koa.Context) => Promise<void>;
 
@@ -159,9 +160,8 @@ export function createApiMiddleware(deps: ApiDeps): ApiMiddleware {
   const media = mediaMiddleware(deps);
 
   const mw = (async (ctx, next) => {
-    if (ctx.path === API_PREFIX || ctx.path.startsWith(API_PREFIX + '/')) return api(ctx);
-    if (ctx.path.startsWith('/media/')) return media(ctx, next);
-    return next();
+    if (!isApiPath(ctx.path)) return next();
+    return ctx.path.startsWith('/media/') ? media(ctx, next) : api(ctx);
   }) as ApiMiddleware;
   mw.router = router;
   return mw;

@@ -429,7 +429,8 @@ export class Bot implements BotHandle {
    */
   private onMessage(m: Message): void {
     // The peer wrote: what waited for them (iLink reply window, quota) may go now, oldest first.
-    if (!m.isSelf) this.queue.release(m.chatId).catch((e: unknown) => this.log.error({ err: e }, 'outbound: could not release held messages'));
+    if (!m.isSelf && this.queue.holds(m.chatId))
+      this.queue.release(m.chatId).catch((e: unknown) => this.log.error({ err: e }, 'outbound: could not release held messages'));
     this.incoming.push(m);
     if (this.incoming.length === 1) {
       queueMicrotask(() => {
@@ -456,7 +457,9 @@ export class Bot implements BotHandle {
         for (const m of batch) {
           // The chat's name goes with the message: the id is the session's and changes at the next web login.
           const chatName = chatNameIn(this.directory, m.chatId) ?? (m.roomId === undefined && !m.isSelf ? m.senderName : undefined);
-          if (!(await tx.messages.insert(this.id, m, chatName))) continue; // a duplicate delivery: handled already
+          // And its stable identity, which outlives the login: the recent chats list one person once across logins.
+          const chatStableId = this.directory.room(m.chatId)?.stableId ?? this.directory.contact(m.chatId)?.stableId;
+          if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) continue; // a duplicate delivery: handled already
           const event: BotEvent = { ...this.event(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, m), at: now };
           fresh.push({ m, event });
           if (m.isSelf) {

@@ -254,6 +254,11 @@ export class OutboundQueue {
     await Promise.all([...writes, expired]);
   }
 
+  /** Whether rows of `chatId` wait for the user (a check that costs no promise, before `release`). */
+  holds(chatId: string): boolean {
+    return (this.held.get(chatId)?.length ?? 0) > 0;
+  }
+
   /** Wake the worker (new row, account back online). */
   wake(): void {
     for (const w of [...this.wakers]) w();
@@ -261,7 +266,8 @@ export class OutboundQueue {
 
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const expiry = await this.expireHeld();
+      // Nothing held (nearly always): no await, no allocation per turn of the loop.
+      const expiry = this.held.size ? await this.expireHeld() : undefined;
       if (this.pending.length === 0) {
         this.notifyIdle();
         await this.sleepOrWake(expiry, signal);
@@ -274,7 +280,8 @@ export class OutboundQueue {
       }
       const pick = this.pick();
       if (pick.index < 0) {
-        await this.sleepOrWake(Math.min(pick.delay, expiry ?? Infinity), signal);
+        const wait = Math.min(pick.delay, expiry ?? Infinity);
+        await this.sleepOrWake(wait === Infinity ? undefined : wait, signal);
         continue;
       }
       const jitter = this.pacer.jitter();
@@ -323,7 +330,8 @@ export class OutboundQueue {
       if (wait <= 0) return { index: i, delay: 0 };
       delay = Math.min(delay, wait);
     }
-    return { index: -1, delay: delay === Infinity ? 1000 : delay };
+    // Infinity: every chat scanned has a send in flight, whose end wakes the loop (no timer needed).
+    return { index: -1, delay };
   }
 
   /** Whether a sync completed after the hand-over (so its echo would be stored by now), or waiting is pointless. */
@@ -356,7 +364,7 @@ export class OutboundQueue {
   private async sendOne(item: Pending): Promise<void> {
     const { repo } = this.deps;
     const r = item.record;
-    if (await this.settleFromEcho(item)) return;
+    if (item.echo && (await this.settleFromEcho(item))) return;
     r.attempts++;
     // Committed before the call: a crash from here on leaves a row that is checked against
     // WeChat's echo before it is sent again.
@@ -494,19 +502,18 @@ export class OutboundQueue {
     for (const r of list) r();
   }
 
+  /** Sleep `ms` (or until woken: undefined), or until woken. `stop()` wakes after aborting, so no abort listener is needed. */
   private sleepOrWake(ms: number | undefined, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = ms === undefined ? undefined : new AbortController();
       const done = (): void => {
         this.wakers.delete(done);
-        signal.removeEventListener('abort', done);
         // A ready-made reason: abort() without one builds a DOMException with a stack each time.
         timer?.abort(WOKEN);
         resolve();
       };
       this.wakers.add(done);
-      signal.addEventListener('abort', done, { once: true });
       if (timer) this.deps.clock.sleep(ms!, timer.signal).then(done, () => {});
     });
   }

@@ -10,6 +10,7 @@ import type { Middleware, Next } from './compose.js';
 import type { Context } from './context.js';
 import { HOST, type ContextHostState } from './context-host.js';
 import { PluginError } from './plugin.js';
+import { phraseOf } from '../util/phrase.js';
 
 interface Watch {
   deadline: number;
@@ -183,6 +184,8 @@ class Run implements Watch {
     if (kind) {
       step.outcome = 'failed';
       step.error = error instanceof Error ? error.message : String(error);
+      const phrase = phraseOf(error);
+      if (phrase) step.errorPhrase = phrase;
       this.o.report(new PluginError(this.o.name, kind, error, ctx.message.id), ctx);
       this.resolve(this.calledNext ? this.downstream!.catch(() => {}) : this.next());
       return;

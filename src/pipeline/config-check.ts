@@ -7,6 +7,9 @@
 import type { z } from 'zod';
 import type { BotHandle } from '../bot/types.js';
 import type { ConfigIssue, PluginDefinition } from './plugin.js';
+import { say } from '../util/phrase.js';
+import type { Phrase } from '../util/phrase.js';
+import { PHRASES } from '../util/phrase-book.js';
 
 export type ConfigCheck<T> = { ok: true; config: T } | { ok: false; issues: ConfigIssue[] };
 
@@ -72,7 +75,8 @@ export function unknownKeys(schema: z.ZodType, value: unknown, path: (string | n
       continue;
     }
     const near = nearestKey(k, [...known.keys()]);
-    issues.push({ path: [...path, k].join('.'), message: `unknown setting "${k}"${near ? ` (did you mean "${near}"?)` : ''}` });
+    const said = near ? say(PHRASES, 'config.unknown-setting-near', { key: k, near }) : say(PHRASES, 'config.unknown-setting', { key: k });
+    issues.push({ path: [...path, k].join('.'), ...said });
   }
   return issues;
 }
@@ -104,9 +108,58 @@ export function nearestKey(key: string, known: string[]): string | undefined {
   return best && best.score <= Math.max(2, Math.floor(key.length / 3)) ? best.name : undefined;
 }
 
+type ZodIssue = z.ZodError['issues'][number];
+
+/** A bound of a too_small / too_big issue as a phrase parameter. */
+const bound = (v: unknown): number | string => (typeof v === 'number' ? v : String(v));
+
+/**
+ * The phrase for one of zod's issues: a plugin's own (a custom issue with `params.phrase`, see
+ * docs/plugins.md), else one of the server's by zod's code and origin; undefined for what the book
+ * does not know (the English message is then all there is).
+ */
+export function schemaPhrase(i: ZodIssue): Phrase | undefined {
+  switch (i.code) {
+    case 'custom': {
+      const { phrase, ...params } = (i.params ?? {}) as Record<string, unknown>;
+      if (typeof phrase !== 'string') return undefined;
+      const data = Object.fromEntries(
+        Object.entries(params).filter((e): e is [string, string | number] => typeof e[1] === 'string' || typeof e[1] === 'number'),
+      );
+      return { code: phrase, ...(Object.keys(data).length && { params: data }) };
+    }
+    case 'invalid_type': {
+      const code = `schema.invalid_type.${i.expected}`;
+      return code in PHRASES ? { code } : { code: 'schema.invalid_type', params: { expected: i.expected } };
+    }
+    case 'too_small': {
+      if (i.origin === 'string' && Number(i.minimum) === 1) return { code: 'schema.required' };
+      const kind = i.origin === 'string' || i.origin === 'array' ? i.origin : 'number';
+      return { code: `schema.too_small.${kind}${kind === 'number' && i.inclusive === false ? '-exclusive' : ''}`, params: { minimum: bound(i.minimum) } };
+    }
+    case 'too_big': {
+      const kind = i.origin === 'string' || i.origin === 'array' ? i.origin : 'number';
+      return { code: `schema.too_big.${kind}${kind === 'number' && i.inclusive === false ? '-exclusive' : ''}`, params: { maximum: bound(i.maximum) } };
+    }
+    case 'invalid_value':
+      return { code: 'schema.invalid_value', params: { values: i.values.map((v) => String(v)).join(', ') } };
+    case 'invalid_format':
+      return { code: 'schema.invalid_format', params: { format: i.format } };
+    case 'not_multiple_of':
+      return { code: 'schema.not_multiple_of', params: { divisor: bound(i.divisor) } };
+    default:
+      return { code: 'schema.invalid' };
+  }
+}
+
 /** zod's issues as path strings; its own "unrecognized keys" are left to `unknownKeys` (which names the intended key). */
 function schemaIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.filter((i) => i.code !== 'unrecognized_keys').map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  return error.issues
+    .filter((i) => i.code !== 'unrecognized_keys')
+    .map((i) => {
+      const phrase = schemaPhrase(i);
+      return { path: i.path.map(String).join('.'), message: i.message, ...(phrase && { phrase }) };
+    });
 }
 
 /**

@@ -6,6 +6,8 @@
 import { normaliseHttpUrl } from '../util/http-url.js';
 import { checkUrl, type OutboundPolicy } from '../util/outbound-guard.js';
 import { ValidationError } from './plugin.js';
+import { say } from '../util/phrase.js';
+import { PHRASES } from '../util/phrase-book.js';
 
 /** Computes what `setup` receives from the saved settings; throws ValidationError when they cannot work. */
 export type ConfigFiller = (saved: Record<string, unknown>) => Record<string, unknown>;
@@ -35,7 +37,8 @@ function baseUrlOf(raw: string, field: string): string {
   try {
     return normaliseHttpUrl(raw).replace(/\/+$/, '');
   } catch (e) {
-    throw new ValidationError(`${field}: ${(e as Error).message}`, [{ path: field, message: (e as Error).message }]);
+    const said = say(PHRASES, 'config.bad-url', { problem: (e as Error).message });
+    throw new ValidationError(`${field}: ${said.message}`, [{ path: field, ...said }]);
   }
 }
 
@@ -65,14 +68,14 @@ export function aiDeploymentDefaults(
     }
     out.baseUrl = own;
     if (blank(out.apiKey) && ai.apiKey) {
-      const message = `baseUrl ${own} is not AI_BASE_URL: the deployment's AI_API_KEY is only sent to AI_BASE_URL. Give this account its own apiKey, or leave baseUrl empty.`;
-      throw new ValidationError(message, [{ path: 'apiKey', message }]);
+      const said = say(PHRASES, 'config.ai-key-elsewhere', { url: own });
+      throw new ValidationError(said.message, [{ path: 'apiKey', ...said }]);
     }
     try {
       checkUrl(own, policy);
     } catch (e) {
-      const message = `${(e as Error).message} Local model servers are allowed through AI_BASE_URL or ALLOW_PRIVATE_ORIGINS.`;
-      throw new ValidationError(`baseUrl: ${message}`, [{ path: 'baseUrl', message }]);
+      const said = say(PHRASES, 'config.private-url', { problem: (e as Error).message });
+      throw new ValidationError(`baseUrl: ${said.message}`, [{ path: 'baseUrl', ...said }]);
     }
     return out;
   };

@@ -4,12 +4,13 @@
  * stored in SQLite, and swap in a newly composed chain atomically; a message already in flight
  * finishes on the chain it started with.
  */
-import axios, { type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
+import { loadAxios } from '../util/axios.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
 import type { Message } from '../transport/model.js';
 import type { KvRepo, PluginErrorsRepo, PluginSetting, PluginSettingsRepo } from '../store/index.js';
-import type { DecisionTrace, TraceStep } from './trace.js';
+import type { DecisionTrace, SkipReason, TraceStep } from './trace.js';
 import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
 import { chatNameIn } from '../bot/directory.js';
@@ -24,6 +25,8 @@ import { fillConfig, type ConfigDefaults } from './config-defaults.js';
 import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
 import { checkConfig, describeIssues } from './config-check.js';
 import { PluginError, ValidationError, type PluginApi, type PluginDefinition, type PluginDisposer, type PluginEventName, type PluginStore } from './plugin.js';
+import { PHRASES } from '../util/phrase-book.js';
+import { phraseOf, say, type Phrase } from '../util/phrase.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import { UnsupportedError, missingCapabilities, type Capability } from '../transport/capabilities.js';
 
@@ -68,6 +71,8 @@ export interface PluginInfo {
   /** Failures since this process started. */
   errors: number;
   lastError?: string;
+  /** The cause of the last failure as a phrase, when the plugin raised one. */
+  lastErrorPhrase?: Phrase;
   /** Capabilities the plugin needs that the account's transport lacks: it cannot apply here. */
   unsupported?: Capability[];
   /** The plugin can test its outside connection (`probe`). */
@@ -75,7 +80,7 @@ export interface PluginInfo {
 }
 
 /** What a plugin's connection test found: the other side's answer, or the exact reason it failed. */
-export type ProbeResult = { ok: true; answer: string; ms: number } | { ok: false; error: string; ms: number };
+export type ProbeResult = { ok: true; answer: string; ms: number } | { ok: false; error: string; phrase?: Phrase; ms: number };
 
 interface Instance {
   mws: Middleware<Context>[];
@@ -92,9 +97,19 @@ interface Slot {
   instance?: Instance;
   errors: number;
   lastError?: string;
+  lastErrorPhrase?: Phrase;
 }
 
 type Chain = (ctx: Context) => Promise<void>;
+
+/** One plugin of the chain with why it would be skipped, and the slot state that was decided on. */
+interface SkipPlanEntry {
+  slot: Slot;
+  enabled: boolean;
+  instance: Instance | undefined;
+  name: string;
+  skip: { self: SkipReason; other: SkipReason };
+}
 
 /** The longest a connection test may take: a backstop, the plugin bounds its own call (the AI by timeoutSeconds). */
 const PROBE_LIMIT_MS = 310_000;
@@ -129,6 +144,10 @@ export class PluginHost {
   private readonly pluginLog: Logger;
   /** The bot as plugins and contexts see it (no transport, no lifecycle). */
   private readonly view: BotHandle;
+  /** The slots in chain order, until the next change (see `recompose`). */
+  private inOrder: Slot[] | undefined;
+  /** Why each plugin would be skipped (see `skipPlan`), for the chain and capabilities it was made for. */
+  private plan: { caps: unknown; steps: SkipPlanEntry[] } | undefined;
 
   constructor(private readonly deps: PluginHostDeps) {
     this.view = botView(deps.bot);
@@ -162,6 +181,7 @@ export class PluginHost {
         const slotOrder = s ? s.order : (fresh?.get(def.name) ?? order++);
         this.slots.set(def.name, { def, enabled, order: slotOrder, config, errors: 0 });
       }
+      this.inOrder = undefined;
       for (const name of defaults) {
         if (!this.deps.registry.has(name)) this.deps.log.warn({ plugin: name }, 'BOT_PLUGINS names a plugin that is not installed');
       }
@@ -183,6 +203,7 @@ export class PluginHost {
       config: s.config,
       errors: s.errors,
       ...(s.lastError !== undefined && { lastError: s.lastError }),
+      ...(s.lastErrorPhrase !== undefined && { lastErrorPhrase: s.lastErrorPhrase }),
       ...this.applicability(s.def),
       ...(s.def.probe && { testable: true }),
     }));
@@ -196,7 +217,10 @@ export class PluginHost {
     const slot = this.slot(name);
     const started = this.deps.clock.now();
     const ms = (): number => this.deps.clock.now() - started;
-    if (!slot.def.probe) return { ok: false, error: `plugin ${name} has no connection test`, ms: 0 };
+    if (!slot.def.probe) {
+      const { message, phrase } = say(PHRASES, 'plugin.no-probe', { plugin: name });
+      return { ok: false, error: message, phrase, ms: 0 };
+    }
     try {
       const config = fillConfig(slot.config, this.deps.configDefaults?.[name]);
       const scratch: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
@@ -204,7 +228,8 @@ export class PluginHost {
       const answer = await this.withTimeout(slot.def.probe(this.api(name, config, scratch) as PluginApi<never>, config as never), name, PROBE_LIMIT_MS);
       return { ok: true, answer, ms: ms() };
     } catch (e) {
-      return { ok: false, error: e instanceof Error ? e.message : String(e), ms: ms() };
+      const phrase = phraseOf(e);
+      return { ok: false, error: e instanceof Error ? e.message : String(e), ...(phrase && { phrase }), ms: ms() };
     }
   }
 
@@ -290,9 +315,9 @@ export class PluginHost {
     const steps = host.trace;
     host.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
     host.workSink = options.working;
-    let reason: string | undefined;
-    if (message.isSelf && !this.selfChain) reason = 'own message: no plugin asked for self messages';
-    else if (this.enabledCount === 0) reason = 'no plugins enabled';
+    let why: { message: string; phrase: Phrase }[] | undefined;
+    if (message.isSelf && !this.selfChain) why = [say(PHRASES, 'trace.own-message')];
+    else if (this.enabledCount === 0) why = [say(PHRASES, 'trace.no-plugins')];
     else {
       try {
         await (message.isSelf ? this.selfChain! : this.chain)(ctx);
@@ -302,15 +327,13 @@ export class PluginHost {
       }
     }
     const replied = ctx.replied;
-    if (!replied && reason === undefined) {
+    if (!replied && why === undefined) {
       const failed = steps.filter((s) => s.outcome === 'failed' || s.outcome === 'timeout').map((s) => s.plugin);
       const stopped = steps.find((s) => s.outcome === 'stopped');
-      reason = [
-        failed.length ? `failed: ${failed.join(', ')}` : '',
-        stopped ? `stopped by ${stopped.plugin} without a reply` : failed.length ? '' : 'no plugin matched',
-      ]
-        .filter(Boolean)
-        .join('; ');
+      why = [
+        ...(failed.length ? [say(PHRASES, 'trace.failed', { plugins: failed.join(', ') })] : []),
+        ...(stopped ? [say(PHRASES, 'trace.stopped', { plugin: stopped.plugin })] : failed.length ? [] : [say(PHRASES, 'trace.no-match')]),
+      ];
     }
     const chatName = chatNameIn(this.deps.bot.directory, message.chatId);
     return {
@@ -320,7 +343,7 @@ export class PluginHost {
       ...(chatName !== undefined && { chatName }),
       steps: this.withSkipped(steps, message.isSelf),
       replied,
-      ...(reason !== undefined && { reason }),
+      ...(why !== undefined && { reason: why.map((w) => w.message).join('; '), why: why.map((w) => w.phrase) }),
       at: this.deps.clock.now(),
     };
   }
@@ -331,29 +354,54 @@ export class PluginHost {
    * plugin is passed on by its boundary), so an enabled plugin after it was not reached.
    */
   private withSkipped(ran: TraceStep[], self: boolean): TraceStep[] {
-    const byName = new Map(ran.map((s) => [s.plugin, s]));
     const last = ran.at(-1);
     const ended = last && last.outcome !== 'failed' && last.outcome !== 'timeout' ? last.plugin : undefined;
     let passedEnd = false;
     const out: TraceStep[] = [];
-    for (const slot of this.ordered()) {
-      const name = slot.def.name;
-      const step = byName.get(name);
+    for (const { name, skip } of this.skipPlan()) {
+      // A handful of steps: a scan costs less than a Map (and a message that started before a reorder keeps its steps).
+      const step = ran.find((s) => s.plugin === name);
       if (step) {
         out.push(step);
         if (name === ended) passedEnd = true;
         continue;
       }
-      const skipped = (skip: NonNullable<TraceStep['skip']>, by?: string): TraceStep => ({ plugin: name, outcome: 'skipped', ms: 0, skip, ...(by && { by }) });
-      const inst = slot.instance;
-      if (!slot.enabled) out.push(skipped('disabled'));
-      else if (this.applicability(slot.def).unsupported) out.push(skipped('unsupported'));
-      else if (!inst) out.push(skipped('not-set-up'));
-      else if (self && !inst.selfMws.length) out.push(skipped(inst.mws.length ? 'own-message' : 'no-handler'));
-      else if (!inst.mws.length) out.push(skipped('no-handler'));
-      else out.push(passedEnd && ended ? skipped('not-reached', ended) : skipped('not-reached'));
+      const why = self ? skip.self : skip.other;
+      if (why !== 'not-reached') out.push({ plugin: name, outcome: 'skipped', ms: 0, skip: why });
+      else
+        out.push(
+          passedEnd && ended ? { plugin: name, outcome: 'skipped', ms: 0, skip: why, by: ended } : { plugin: name, outcome: 'skipped', ms: 0, skip: why },
+        );
     }
     return out;
+  }
+
+  /**
+   * Why each plugin, in chain order, would not run on an own message and on another one, decided
+   * once per change of the chain (or of the transport's capabilities) rather than per message;
+   * 'not-reached' for a plugin that runs when the chain gets to it.
+   */
+  private skipPlan(): SkipPlanEntry[] {
+    const caps = this.deps.bot.capabilities;
+    // A plugin being switched on or off changes its slot before the chain is recomposed.
+    if (this.plan?.caps === caps && this.plan.steps.every((e) => e.slot.enabled === e.enabled && e.slot.instance === e.instance)) return this.plan.steps;
+    const steps = this.ordered().map((slot): SkipPlanEntry => {
+      const inst = slot.instance;
+      const fixed: SkipReason | undefined = !slot.enabled
+        ? 'disabled'
+        : this.applicability(slot.def).unsupported
+          ? 'unsupported'
+          : !inst
+            ? 'not-set-up'
+            : !inst.mws.length && !inst.selfMws.length
+              ? 'no-handler'
+              : undefined;
+      const other: SkipReason = fixed ?? (inst!.mws.length ? 'not-reached' : 'no-handler');
+      const self: SkipReason = fixed ?? (inst!.selfMws.length ? 'not-reached' : inst!.mws.length ? 'own-message' : 'no-handler');
+      return { slot, enabled: slot.enabled, instance: inst, name: slot.def.name, skip: { self, other } };
+    });
+    this.plan = { caps, steps };
+    return steps;
   }
 
   /** Dispose every plugin (account stop/remove). */
@@ -379,8 +427,10 @@ export class PluginHost {
     return s;
   }
 
+  /** The slots in chain order (a copy: callers may keep it across changes). */
   private ordered(): Slot[] {
-    return [...this.slots.values()].sort((a, b) => a.order - b.order || a.def.name.localeCompare(b.def.name));
+    this.inOrder ??= [...this.slots.values()].sort((a, b) => a.order - b.order || a.def.name.localeCompare(b.def.name));
+    return this.inOrder.slice();
   }
 
   /** Changes run one at a time so two panel clicks cannot interleave a setup and a dispose. */
@@ -433,6 +483,8 @@ export class PluginHost {
 
   /** Compose once per change; the assignment is the atomic swap. */
   private recompose(): void {
+    this.inOrder = undefined;
+    this.plan = undefined;
     const opts = (name: string) => ({
       name,
       timeoutMs: this.timeoutMs,
@@ -457,9 +509,11 @@ export class PluginHost {
 
   private report(error: PluginError): void {
     const slot = this.slots.get(error.plugin);
+    const phrased = phraseOf(error.cause);
     if (slot) {
       slot.errors++;
       slot.lastError = error.message;
+      slot.lastErrorPhrase = phrased;
     }
     this.pluginLog.error({ plugin: error.plugin, kind: error.kind, err: error.cause }, error.message);
     this.deps.errors
@@ -468,6 +522,7 @@ export class PluginHost {
         plugin: error.plugin,
         kind: error.kind,
         message: error.cause instanceof Error ? error.cause.message : String(error.cause),
+        ...(phrased && { phrase: phrased }),
         ...(error.cause instanceof Error && error.cause.stack !== undefined && { stack: error.cause.stack }),
         ...(error.messageId !== undefined && { messageId: error.messageId }),
         at: this.deps.clock.now(),
@@ -575,7 +630,7 @@ export class PluginHost {
         // The guarded client: private addresses only as the policy allows, on every connection
         // and redirect; no proxy from the environment (the guard would judge the proxy instead).
         const agents = guardedAgents(host.deps.httpPolicy ?? { allowPrivate: false });
-        return (http ??= axios.create({ timeout: 30_000, httpAgent: agents.http, httpsAgent: agents.https, proxy: false }));
+        return (http ??= loadAxios().create({ timeout: 30_000, httpAgent: agents.http, httpsAgent: agents.https, proxy: false }));
       },
       use(mw, options = {}) {
         const m = isComposer(mw) ? mw.middleware() : mw;

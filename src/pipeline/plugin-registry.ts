@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { PluginDefinition } from './plugin.js';
 import type { PluginForm } from './plugin-form.js';
+import type { PhraseBook } from '../util/phrase.js';
 import { findPluginPackages, packageEntry } from './plugin-packages.js';
 
 export interface PluginLoadProblem {
@@ -132,6 +133,11 @@ export class PluginRegistry {
   /** The plugin's settings-page metadata (labels, help, widgets), when it declares any. */
   form(name: string): PluginForm | undefined {
     return this.defs.get(name)?.form as PluginForm | undefined;
+  }
+
+  /** The plugin's phrase book (its texts for people, in English and Chinese), when it declares one. */
+  phrases(name: string): PhraseBook | undefined {
+    return this.defs.get(name)?.phrases;
   }
 
   /** Names of a plugin's write-only settings (JSON Schema `writeOnly` or `format: password`): sealed at rest, never shown. */

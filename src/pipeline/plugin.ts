@@ -16,6 +16,7 @@ import type { Composer } from './composer.js';
 import type { Context } from './context.js';
 import type { Capability } from '../transport/capabilities.js';
 import type { PluginForm } from './plugin-form.js';
+import type { Phrase, PhraseBook } from '../util/phrase.js';
 
 /** Bot events a plugin can listen to with `api.on` (the event vocabulary's `plugins` rows). */
 export type { PluginEventName } from '../bot/event-vocabulary.js';
@@ -89,6 +90,12 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   /** Labels, help and widgets of the settings page, in English and Chinese (see plugin-form.ts). */
   form?: PluginForm<z.infer<S>>;
   /**
+   * The plugin's sentences for people (its settings checks, its errors) by code, in English and
+   * Chinese: a custom schema issue with `params: { phrase: code, … }`, a `check` issue's `phrase`
+   * or a thrown `PhrasedError` names one, and the panel says it in the reader's language.
+   */
+  phrases?: PhraseBook;
+  /**
    * Where the plugin goes in a new account's chain: lower runs first (default 50). Plugins that
    * control others go first (admin-commands: 0); catch-alls last (echo: 100).
    */
@@ -112,10 +119,14 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
   probe?(api: PluginApi<z.infer<S>>, config: z.infer<S>): Promise<string>;
 }
 
-/** One problem with a config: the dotted path of the setting (`jobs.0.timezone`) and what is wrong. */
+/**
+ * One problem with a config: the dotted path of the setting (`jobs.0.timezone`) and what is wrong,
+ * in English and as a phrase the panel says in the reader's language (src/util/phrase.ts).
+ */
 export interface ConfigIssue {
   path: string;
   message: string;
+  phrase?: Phrase;
 }
 
 /**

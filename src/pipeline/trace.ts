@@ -1,3 +1,5 @@
+import type { Phrase } from '../util/phrase.js';
+
 /**
  * A decision trace: for one handled message, every installed plugin in chain order with what it
  * did (replied, passed it on, stopped it, failed) or why it did not run, and why nothing replied.
@@ -27,6 +29,8 @@ export interface TraceStep {
   outcome: 'ran' | 'replied' | 'stopped' | 'failed' | 'timeout' | 'skipped';
   ms: number;
   error?: string;
+  /** `error` as a phrase, when the plugin raised one. */
+  errorPhrase?: Phrase;
   skip?: SkipReason;
   /** With `skip: 'not-reached'`: the plugin that ended the chain. */
   by?: string;
@@ -40,8 +44,10 @@ export interface DecisionTrace {
   chatName?: string;
   steps: TraceStep[];
   replied: boolean;
-  /** Why nothing replied (or why the message was skipped). */
+  /** Why nothing replied (or why the message was skipped), in English. */
   reason?: string;
+  /** The same as phrases (one per clause of `reason`), for the panel. */
+  why?: Phrase[];
   at: number;
 }
 

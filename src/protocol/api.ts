@@ -8,7 +8,7 @@ import type { Clock } from '../util/clock.js';
 import { checkBase } from './api-errors.js';
 import { parseJsLogin, parseLoginPage, parseLoginPoll, parseSyncCheck, type LoginPollResult, type SyncCheckResult } from './bodies.js';
 import { CGI, PRELOGIN_HOST } from './hosts.js';
-import { bodyText, type HttpResponse, type HttpSession } from './http.js';
+import { bodyText, isFormData, type HttpResponse, type HttpSession } from './http.js';
 import { newDeviceId } from './ids.js';
 import type {
   RawBaseRequest,
@@ -139,7 +139,7 @@ export class WebApi {
 
   /** The answer of a JSON endpoint as text, not parsed yet (json() in two steps). */
   async jsonText(what: string, method: 'GET' | 'POST', url: string, body?: unknown, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
-    const payload = body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body);
+    const payload = body === undefined ? undefined : isFormData(body) ? body : JSON.stringify(body);
     const res = await this.send(method, url, payload, opts.timeoutMs ?? this.opts.timeouts.other, opts.signal);
     if (res.status >= 300) throw new TransportError('network', `${what}: HTTP ${res.status}`);
     return bodyText(res);

@@ -1,9 +1,9 @@
 /**
  * Parsers for the four non-JSON bodies (§4.1, §4.3, §5.5, §4.4). JavaScript assignments are read
  * with tolerant regexes (optional spaces, either quote style, no trailing semicolon needed) and
- * never evaluated. The newloginpage XML is read with xml2js.
+ * never evaluated. The newloginpage XML is read with xml2js, imported there: it runs once per login,
+ * and a server waiting for a scan does not need to hold it.
  */
-import { parseStringPromise } from 'xml2js';
 import type { RawLoginPage } from './raw-types.js';
 
 export interface JsLoginResult {
@@ -64,6 +64,7 @@ function first(v: unknown): string | undefined {
 export async function parseLoginPage(body: string): Promise<RawLoginPage | undefined> {
   const start = body.indexOf('<error');
   if (start === -1) return undefined;
+  const { parseStringPromise } = await import('xml2js');
   let doc: unknown;
   try {
     doc = await parseStringPromise(body.slice(start), { explicitArray: true, trim: true });

@@ -25,8 +25,26 @@ export interface DirectResponse {
   body: Buffer;
 }
 
-/** Send one request and read the whole answer (decompressed when the server compressed it). */
-export function directRequest(r: DirectRequest): Promise<DirectResponse> {
+/** The server closed an idle kept-alive socket just as this request went out on it: nothing reached it. */
+class StaleSocketError extends Error {}
+
+/**
+ * Send one request and read the whole answer (decompressed when the server compressed it). A
+ * request that went out on a reused keep-alive socket the server had just closed (reset before any
+ * answer) is sent once more on a new socket: the server never saw it. Servers close idle sockets
+ * after a few seconds, so on a busy client with many sessions (1,000 long polls, bench/scale) this
+ * race is common; each loss used to fail a login or a poll.
+ */
+export async function directRequest(r: DirectRequest): Promise<DirectResponse> {
+  try {
+    return await exchange(r);
+  } catch (e) {
+    if (!(e instanceof StaleSocketError)) throw e;
+    return exchange(r);
+  }
+}
+
+function exchange(r: DirectRequest): Promise<DirectResponse> {
   return new Promise((resolve, reject) => {
     if (r.signal.aborted) return reject(r.signal.reason);
     const payload = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
@@ -37,11 +55,15 @@ export function directRequest(r: DirectRequest): Promise<DirectResponse> {
     const onAbort = (): void => void req.destroy(r.signal.reason instanceof Error ? r.signal.reason : new Error(String(r.signal.reason)));
     r.signal.addEventListener('abort', onAbort, { once: true });
     const settle = (): void => r.signal.removeEventListener('abort', onAbort);
+    let answered = false;
     req.once('error', (e) => {
       settle();
-      reject(r.signal.aborted ? r.signal.reason : e);
+      if (r.signal.aborted) return reject(r.signal.reason);
+      const stale = req.reusedSocket && !answered && (e as NodeJS.ErrnoException).code === 'ECONNRESET';
+      reject(stale ? new StaleSocketError(e.message, { cause: e }) : e);
     });
     req.once('response', (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.once('error', (e) => {

@@ -8,9 +8,12 @@
  * logical https URL (contract-sandbox.md). Nothing here is shared between sessions.
  */
 import http from 'node:http';
-import axios, { type AxiosInstance } from 'axios';
-import { CookieJar, type SerializedCookieJar } from 'tough-cookie';
+import type { AxiosInstance } from 'axios';
+import type { CookieJar, SerializedCookieJar } from 'tough-cookie';
+import type * as ToughCookie from 'tough-cookie';
 import { TransportError } from '../transport/errors.js';
+import { loadAxios } from '../util/axios.js';
+import { requireLater } from '../util/require-later.js';
 import { directRequest } from './direct-request.js';
 import { ResumingAgent } from './resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
@@ -42,15 +45,28 @@ export interface HttpSessionOptions {
   userAgent?: string;
 }
 
+/**
+ * Whether `x` is a FormData, without touching the global `FormData`: its first use loads Node's
+ * fetch implementation (undici, megabytes), and this check runs on every request.
+ */
+export function isFormData(x: unknown): x is FormData {
+  return typeof x === 'object' && x !== null && Object.prototype.toString.call(x) === '[object FormData]';
+}
+
 /** Read a response body as text (UTF-8 with replacement). */
 export function bodyText(res: HttpResponse): string {
   return decodeUtf8(res.body);
 }
 
+/** tough-cookie, loaded with the first cookie of any session (its CommonJS build: the jar is used synchronously). */
+const toughCookie = requireLater<typeof ToughCookie>('tough-cookie');
+
 /** One session's HTTP client: cookie jar, agents, endpoint mapping. */
 export class HttpSession {
-  private jar: CookieJar;
-  private readonly axios: AxiosInstance;
+  /** Made with the first cookie: a session waiting for its QR to be scanned has none (tough-cookie weighs ~2 MiB). */
+  private jar: CookieJar | undefined;
+  /** Made on the first media transfer: most sessions never make one, and axios is heavy. */
+  private axios: AxiosInstance | undefined;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: ResumingAgent;
   /**
@@ -64,52 +80,43 @@ export class HttpSession {
   private readonly userAgent: string;
 
   constructor(options: HttpSessionOptions = {}) {
-    this.jar = new CookieJar();
     this.endpoint = options.endpoint ? new URL(options.endpoint) : undefined;
     this.userAgent = options.userAgent ?? BROWSER_UA;
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     // WeChat answers JSON with `Connection: close`, so most requests open a new TLS connection.
     this.httpsAgent = new ResumingAgent({ keepAlive: true, maxSockets: 8 });
-    this.axios = axios.create({
-      maxRedirects: 0,
-      validateStatus: () => true,
-      responseType: 'arraybuffer',
-      transformResponse: [(d: unknown) => d],
-      decompress: true,
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      // Uploads of 25 MiB chunks and big downloads: no artificial size limits.
-      maxBodyLength: Infinity,
-      maxContentLength: Infinity,
-      proxy: false,
-    });
   }
 
   /** Replace the jar (session restore). */
   loadCookies(serialized: SerializedCookieJar): void {
-    this.jar = CookieJar.deserializeSync(serialized);
+    this.jar = toughCookie().CookieJar.deserializeSync(serialized);
     this.cookieCache.clear();
   }
 
   serializeCookies(): SerializedCookieJar {
-    const s = this.jar.serializeSync();
+    const s = this.cookieJar().serializeSync();
     if (!s) throw new Error('cookie jar is not serialisable');
     return s;
   }
 
   /** Value of a cookie as it would be sent to `url`. */
   cookie(url: string, name: string): string | undefined {
-    for (const c of this.jar.getCookiesSync(url)) if (c.key === name) return c.value;
+    for (const c of this.jar?.getCookiesSync(url) ?? []) if (c.key === name) return c.value;
     return undefined;
   }
 
   /** Put a cookie into the jar for `url` (push-login seeding, tests). */
   setCookie(cookie: string, url: string): void {
-    this.jar.setCookieSync(cookie, url, { ignoreError: true });
+    this.cookieJar().setCookieSync(cookie, url, { ignoreError: true });
     this.cookieCache.clear();
   }
 
+  private cookieJar(): CookieJar {
+    return (this.jar ??= new (toughCookie().CookieJar)());
+  }
+
   private cookieHeader(logical: URL, now: number): string {
+    if (!this.jar) return '';
     const key = logical.origin + logical.pathname;
     const hit = this.cookieCache.get(key);
     if (hit && now < hit.until) return hit.header;
@@ -147,7 +154,7 @@ export class HttpSession {
     try {
       const { body } = req;
       const res =
-        req.transfer || body instanceof FormData
+        req.transfer || isFormData(body)
           ? await this.viaAxios(req.method, target, headers, body, ctrl.signal)
           : await directRequest({
               method: req.method,
@@ -159,7 +166,8 @@ export class HttpSession {
             });
       const setCookie = res.headers['set-cookie'];
       if (setCookie) {
-        for (const c of setCookie) this.jar.setCookieSync(c, logical.href, { ignoreError: true });
+        const jar = this.cookieJar();
+        for (const c of setCookie) jar.setCookieSync(c, logical.href, { ignoreError: true });
         this.cookieCache.clear();
       }
       return res;
@@ -181,6 +189,19 @@ export class HttpSession {
     data: HttpRequest['body'],
     signal: AbortSignal,
   ): Promise<HttpResponse> {
+    this.axios ??= loadAxios().create({
+      maxRedirects: 0,
+      validateStatus: () => true,
+      responseType: 'arraybuffer',
+      transformResponse: [(d: unknown) => d],
+      decompress: true,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      // Uploads of 25 MiB chunks and big downloads: no artificial size limits.
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+      proxy: false,
+    });
     const res = await this.axios.request<ArrayBuffer>({ method, url: url.href, headers, data, signal });
     const body = res.data as unknown;
     return {

@@ -4,7 +4,7 @@
  * newloginpage `ret ≠ 0` (1203…) is terminal with WeChat's own message, never retried.
  */
 import QRCode from 'qrcode';
-import qrcodeTerminal from 'qrcode-terminal';
+import { printTerminalQr } from '../util/terminal-qr.js';
 import { logFailure, type Logger } from '../logger.js';
 import { TransportError } from '../transport/errors.js';
 import type { LoginStep, QrCode } from '../transport/transport.js';
@@ -50,7 +50,7 @@ const RENEW_CODES = new Set([202, 400, 500, 0]);
 export async function makeQr(uuid: string, clock: Clock, print: boolean): Promise<QrCode> {
   const text = `https://${QR_HOST}/l/${uuid}`;
   const dataUrl = await QRCode.toDataURL(text, { margin: 1 });
-  if (print) qrcodeTerminal.generate(text, { small: true });
+  if (print) printTerminalQr(text);
   return { text, dataUrl, id: uuid, createdAt: clock.now() };
 }
 

@@ -174,6 +174,7 @@ class WebTransport implements Transport {
           if (creds) {
             const fresh = this.newCore({ ...emptyState(), ...creds, loginAt: this.clock.now() }, core.api.http);
             this.core = fresh;
+            this.credentialsKept();
             await this.load(fresh, signal);
             return;
           }
@@ -200,7 +201,17 @@ class WebTransport implements Transport {
       printQr: this.options.printQr ?? false,
     });
     Object.assign(core.api.state, creds, { loginAt: this.clock.now() });
+    this.credentialsKept();
     await this.load(core, signal);
+  }
+
+  /**
+   * The phone confirmed: the new credentials are worth saving before start-up runs, so that a
+   * start-up that fails (a network error in webwxinit, the address book…) is retried from them
+   * instead of asking the owner to scan again.
+   */
+  private credentialsKept(): void {
+    this.events.emit('session-changed', { at: this.clock.now() });
   }
 
   private restoreCore(snap: SessionSnapshotV1): SessionCore {

@@ -7,6 +7,9 @@
  *   await control.confirm();
  *   await control.sendMessage({ from: 'Alice Smith', text: 'hi' });
  */
+import type { LoginWindow } from './login-windows.js';
+
+export type { LoginWindow };
 
 export interface SentMessage {
   seq: number;
@@ -118,9 +121,12 @@ export class SandboxControl {
     return callControl(`${this.origin}/sandbox/api${path}`, method, body);
   }
 
-  /** Accounts, QR codes and counters (`full` = lists not cut). */
-  state(full = false): Promise<SandboxStateView> {
-    return this.call('GET', `/state${full ? '?full=1' : ''}`);
+  /** Accounts (or only `account`), QR codes and counters (`full` = lists not cut). */
+  state(full = false, account?: string): Promise<SandboxStateView> {
+    const q = new URLSearchParams();
+    if (full) q.set('full', '1');
+    if (account) q.set('account', account);
+    return this.call('GET', `/state${q.size ? `?${q.toString()}` : ''}`);
   }
 
   /** The phone scans the newest (or the given) QR, optionally as a given account. */
@@ -231,5 +237,10 @@ export class SandboxControl {
 
   stats(): Promise<{ sessions: number; heldSynccheck: number; memory: { rss: number; heapUsed: number; external: number } }> {
     return this.call('GET', '/stats');
+  }
+
+  /** Start-up windows (webwxinit → first synccheck) after `since`, and the most that overlapped. */
+  logins(since = 0): Promise<{ windows: LoginWindow[]; peak: number; next: number }> {
+    return this.call('GET', `/logins?since=${since}`);
   }
 }

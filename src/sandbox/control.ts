@@ -6,6 +6,7 @@ import type { Context, Next } from 'koa';
 import { readControlBody } from './control-guard.js';
 import { injectMessage, liveSession, friendRequest, type InjectInput } from './inbound.js';
 import { befriend, friendDeletes, phoneOpenChat, phoneRename, roomJoin, roomLeave, roomRename } from './phone-events.js';
+import { peakOverlap } from './login-windows.js';
 import { SandboxError, type FaultKind, type JournalEntry, type SandboxState } from './state.js';
 import type { Account } from './world.js';
 
@@ -35,9 +36,9 @@ function account(st: SandboxState, b: Body): Account {
 }
 
 /** `GET /state`: accounts with friends and rooms (cut at `limit`), QR codes, counters. */
-export function stateView(st: SandboxState, limit: number): unknown {
+export function stateView(st: SandboxState, limit: number, only?: Account): unknown {
   return {
-    accounts: st.accounts.map((a) => {
+    accounts: (only ? [only] : st.accounts).map((a) => {
       const s = st.sessionOf(a);
       const friends = [...a.people.values()].filter((p) => p.kind === 'friend' || p.kind === 'official' || p.kind === 'special');
       const rooms = [...a.rooms.values()].filter((r) => r.active);
@@ -169,7 +170,7 @@ const POST: Record<string, Route> = {
 };
 
 const GET: Record<string, Route> = {
-  '/state': (st, _b, ctx) => stateView(st, ctx.query.full ? 100_000 : 200),
+  '/state': (st, _b, ctx) => stateView(st, ctx.query.full ? 100_000 : 200, ctx.query.account ? account(st, { account: ctx.query.account }) : undefined),
   '/sent': (st, _b, ctx) => {
     const acct = typeof ctx.query.account === 'string' && ctx.query.account ? (st.account(ctx.query.account)?.id ?? '\0') : undefined;
     const since = Number(ctx.query.since ?? 0) || 0;
@@ -183,6 +184,12 @@ const GET: Record<string, Route> = {
     const list = st.journal.filter((e) => e.seq > since && (!acct || e.account === acct)).slice(-500);
     const last = list[list.length - 1];
     return { entries: list.map(journalView), next: last ? last.seq : since };
+  },
+  '/logins': (st, _b, ctx) => {
+    // Start-up windows (webwxinit → first synccheck) after `since`, and how many overlapped at most.
+    const windows = st.logins.since(Number(ctx.query.since ?? 0) || 0);
+    const last = windows[windows.length - 1];
+    return { windows, peak: peakOverlap(windows), next: last ? last.seq : Number(ctx.query.since ?? 0) || 0 };
   },
   '/stats': (st, _b, ctx) => {
     // `?gc=1` collects first when the process runs with --expose-gc (the benchmark does).

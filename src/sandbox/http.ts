@@ -116,6 +116,7 @@ export function authenticate(c: WxCtx, base?: RawJson, missingCode: DeathCode = 
     if (base.Skey && base.Skey !== s.skey && !s.oldSkeys.includes(String(base.Skey))) return { ok: false, code: 1102 };
   }
   s.lastSeen = now;
+  c.st.logins.request(s, c.endpoint, now);
   if (c.query.lang) s.lang = c.lang;
   return { ok: true, s };
 }

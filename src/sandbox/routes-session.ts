@@ -106,6 +106,7 @@ export async function webwxinit(c: WxCtx): Promise<void> {
   if (!a.ok) return sendJson(c, initFailure(a.code));
   const s = a.s;
   s.inited = true;
+  c.st.logins.start(s, c.st.now());
   const acct = s.account;
   const fh = acct.people.get('filehelper');
   const officials = [...acct.people.values()].filter((p) => p.kind === 'official').slice(0, 3);

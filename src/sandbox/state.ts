@@ -5,6 +5,7 @@
 import { mulberry32, systemClock, type Clock } from '../util/clock.js';
 import type { ResolvedOptions } from './options.js';
 import { MediaStore } from './media.js';
+import { LoginWindows } from './login-windows.js';
 import { Session, type DeathCode, type Lang } from './session.js';
 import { newDataTicket, newPassTicket, newSid, newSkey, newTicket, newUuid, randHex, type Rand } from './ids.js';
 import { addAccount, generateWorld, type Account, type WorldOptions } from './world.js';
@@ -87,7 +88,9 @@ export class SandboxState {
   readonly mediaByMd5 = new Map<string, string>();
   /** Chunked uploads in progress, by session + ClientMediaId (§6.2). */
   readonly uploads = new Map<string, { parts: (Buffer | undefined)[]; received: number; at: number }>();
-  readonly counters = { requests: 0, logins: 0, syncs: 0, synccheckHeld: 0, sent: 0, injected: 0, faults: 0 };
+  /** Each session's start-up, webwxinit to first synccheck (GET /sandbox/api/logins). */
+  readonly logins = new LoginWindows();
+  readonly counters = { requests: 0, qrsCreated: 0, logins: 0, syncs: 0, synccheckHeld: 0, sent: 0, injected: 0, faults: 0 };
   readonly timers = new Set<NodeJS.Timeout>();
   closed = false;
 
@@ -173,6 +176,7 @@ export class SandboxState {
     if (pushAccount) qr.account = pushAccount;
     qr.expiryTimer = this.later(this.opts.qrLifetimeMs, () => this.expireNow(qr));
     this.qrs.set(qr.uuid, qr);
+    this.counters.qrsCreated += 1;
     this.pruneQrs();
     if (this.opts.autoScanMs !== undefined && !pushAccount) this.later(this.opts.autoScanMs, () => this.scan(qr.uuid));
     if (pushAccount && this.opts.autoConfirmMs !== undefined) this.later(this.opts.autoConfirmMs, () => this.confirm(qr.uuid));
@@ -300,6 +304,7 @@ export class SandboxState {
   /** Kill a session; later calls with its cookies get `code` (kept as a small tombstone). */
   endSession(s: Session, code: DeathCode): void {
     s.kill(code);
+    this.logins.end(s);
     this.sessions.delete(s.sid);
     if (this.active.get(s.account.id) === s) this.active.delete(s.account.id);
     this.tombstones.set(s.sid, code);

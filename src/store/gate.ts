@@ -4,37 +4,74 @@
  * better-sqlite3 is synchronous, but the repositories promise to be asynchronous (so that a store on a
  * server database can be added without touching callers). A transaction therefore has to stay open
  * across `await`s. The gate makes that safe on one connection, as Kysely's SQLite driver does: while a
- * transaction holds the connection, every other repository call waits in line (FIFO) and runs after the
- * COMMIT or ROLLBACK, so it can neither slip into the open transaction nor be rolled back with it.
- * When the connection is free (nearly always) a call runs at once and costs one resolved promise.
+ * transaction holds the connection, every other repository call waits in line (FIFO) and runs after
+ * it ended, so it can neither slip into the open transaction nor be rolled back with it.
+ *
+ * Group commit: a COMMIT is the dearest part of a small write (the WAL frames of every page touched),
+ * and a message costs several small writes (stored, reply queued, handed to WeChat, settled). So calls
+ * run at once inside one open database transaction that commits as soon as the work in hand has run
+ * and everything waits (`process.nextTick`, after the pending promise callbacks: no turn of the event
+ * loop is added), and each call's promise resolves only after that COMMIT. Durable when it resolves,
+ * as before, but one COMMIT for all the chats that wrote meanwhile instead of one per call. A `hold`
+ * (store.transaction) is a SAVEPOINT inside the group, so its rollback undoes its own writes only. If
+ * the COMMIT fails, every call of the group that wrote rejects (none of their writes is kept); a call
+ * that only read answers at once.
  */
 
 /** An object whose methods all return promises of what `T`'s methods return. */
 export type Promised<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never };
 
+/** The transaction statements of the connection the gate guards. */
+export interface TransactionPort {
+  begin(): void;
+  commit(): void;
+  /** Roll back the open transaction, if SQLite has not already done it. */
+  rollback(): void;
+  savepoint(): void;
+  release(): void;
+  /** Undo the writes since `savepoint` (and release it). */
+  rollbackToSavepoint(): void;
+  /** Whether a transaction is open (SQLite ends one by itself after some errors: disk full, I/O). */
+  inTransaction(): boolean;
+  /** Rows changed on the connection so far (SQLite's total_changes): tells a read from a write. */
+  changes(): number;
+}
+
+/** One open database transaction shared by the calls of one burst of work (until everything waits). */
+interface Group {
+  readonly committed: Promise<void>;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
 export class ConnectionGate {
   private held = false;
   private readonly waiting: (() => void)[] = [];
+  private group: Group | undefined;
+  /** The group's turn came while a `hold` had the connection: commit when it ends. */
+  private endDue = false;
+  private readonly endTurn = (): void => this.end();
 
-  /** Run synchronous database work now when the connection is free, else after the open transaction. */
+  constructor(private readonly port: TransactionPort) {}
+
+  /** Run synchronous database work now when the connection is free, else after the open `hold`; resolves after its COMMIT. */
   run<T>(work: () => T): Promise<T> {
-    if (!this.held && this.waiting.length === 0) return settle(work);
-    return new Promise<T>((resolve, reject) =>
-      this.waiting.push(() => {
-        try {
-          resolve(work());
-        } catch (e) {
-          reject(e as Error);
-        }
-      }),
-    );
+    if (!this.held && this.waiting.length === 0) return this.inGroup(work);
+    return new Promise<T>((resolve, reject) => this.waiting.push(() => this.inGroup(work).then(resolve, reject)));
   }
 
   /**
-   * Hold the connection for `body`: `begin` runs once it is free, then `body` (which may await), then
-   * `commit` — or `rollback` when `body` throws. Calls made meanwhile through `run` wait for the end.
+   * Hold the connection for `body` (which may await) inside a savepoint: its writes are kept when it
+   * resolves and undone when it throws. Calls made meanwhile through `run` wait for the end. Resolves
+   * once the writes are committed.
    */
-  async hold<T>(begin: () => void, commit: () => void, rollback: () => void, body: () => Promise<T>): Promise<T> {
+  async hold<T>(body: () => Promise<T>): Promise<T> {
+    const { group, value } = await this.holding(body);
+    await group.committed;
+    return value;
+  }
+
+  private async holding<T>(body: () => Promise<T>): Promise<{ group: Group; value: T }> {
     if (this.held || this.waiting.length > 0) {
       await new Promise<void>((resolve) =>
         this.waiting.push(() => {
@@ -44,20 +81,107 @@ export class ConnectionGate {
       );
     } else this.held = true;
     try {
-      begin();
-      const value = await body();
-      commit();
-      return value;
-    } catch (e) {
-      rollback();
-      throw e;
+      const group = this.open();
+      this.port.savepoint();
+      let value: T;
+      try {
+        value = await body();
+        this.port.release();
+      } catch (e) {
+        this.undo(e);
+        throw e;
+      }
+      return { group, value };
     } finally {
       this.held = false;
+      // The group's turn passed during the hold: commit now, before the calls that waited start a new one.
+      if (this.endDue) this.end();
       this.drain();
     }
   }
 
-  /** Let the waiting calls through in order, until one of them is a transaction that takes the connection. */
+  /** Commit the open group now (before the connection closes). */
+  flush(): void {
+    this.end();
+  }
+
+  private inGroup<T>(work: () => T): Promise<T> {
+    let group: Group;
+    let value: T;
+    let wrote: boolean;
+    try {
+      group = this.open();
+      const before = this.port.changes();
+      value = work();
+      wrote = this.port.changes() !== before;
+    } catch (e) {
+      // A failed statement undoes only itself, unless SQLite ended the whole transaction.
+      if (this.group && !this.port.inTransaction()) this.lost(e);
+      return Promise.reject(e as Error);
+    }
+    // A read answers at once (as without the group); a write once it is committed.
+    return wrote ? group.committed.then(() => value) : Promise.resolve(value);
+  }
+
+  private open(): Group {
+    if (this.group) return this.group;
+    this.port.begin();
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const committed = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Every member handles its own outcome; the group's promise itself must not count as unhandled.
+    committed.catch(() => {});
+    this.group = { committed, resolve, reject };
+    process.nextTick(this.endTurn);
+    return this.group;
+  }
+
+  /** Commit the group, unless a hold has the connection (then at its end). */
+  private end(): void {
+    const g = this.group;
+    if (!g) return;
+    if (this.held) {
+      this.endDue = true;
+      return;
+    }
+    this.endDue = false;
+    this.group = undefined;
+    try {
+      this.port.commit();
+    } catch (e) {
+      this.port.rollback();
+      g.reject(e);
+      return;
+    }
+    g.resolve();
+  }
+
+  /** Undo a failed hold's writes: back to its savepoint, or, when SQLite ended the transaction itself, the whole group is lost. */
+  private undo(e: unknown): void {
+    try {
+      if (this.port.inTransaction()) {
+        this.port.rollbackToSavepoint();
+        return;
+      }
+    } catch {
+      // The savepoint could not be restored: nothing of the group can be trusted either.
+      this.port.rollback();
+    }
+    this.lost(e);
+  }
+
+  /** SQLite rolled the whole group back: every call in it fails. */
+  private lost(e: unknown): void {
+    const g = this.group;
+    this.group = undefined;
+    this.endDue = false;
+    g?.reject(e);
+  }
+
+  /** Let the waiting calls through in order, until one of them is a hold that takes the connection. */
   private drain(): void {
     while (!this.held && this.waiting.length > 0) this.waiting.shift()!();
   }
@@ -77,12 +201,4 @@ export function promised<T extends object>(rows: T, run: <R>(work: () => R) => P
     out[name] = (...args: unknown[]) => run(() => (method as (...a: unknown[]) => unknown).apply(rows, args));
   }
   return out as Promised<T>;
-}
-
-function settle<T>(work: () => T): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (e) {
-    return Promise.reject(e as Error);
-  }
 }

@@ -7,7 +7,7 @@
  * layer).
  */
 import { SecretBox, loadOrCreateSecretKey } from './secret-box.js';
-import { openDatabase } from './database.js';
+import { openDatabase, type Db } from './database.js';
 import { createAccountsRepo, type AccountsRepo } from './accounts-repo.js';
 import { createSessionsRepo, type SessionsRepo } from './sessions-repo.js';
 import { createKvRepo, type KvRepo } from './kv-repo.js';
@@ -29,7 +29,7 @@ import { createIdempotencyRepo, type IdempotencyRepo } from './idempotency-repo.
 import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js';
 import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
 import { createFencesRepo, type FencesRepo } from './fences-repo.js';
-import { ConnectionGate } from './gate.js';
+import { ConnectionGate, type TransactionPort } from './gate.js';
 import { bindSteps } from './sql/bind.js';
 import { runSync, sqliteSql } from './sql/sqlite-driver.js';
 import type { Sql, Steps, Work } from './sql/work.js';
@@ -164,6 +164,51 @@ function repos(t: Tables, run: <R>(work: Work<R>) => Promise<R>): Repos {
 }
 
 /**
+ * The repositories of one transaction, each wrapped on first use: a transaction touches two or three
+ * of them, and building all of them per transaction (a closure per method) cost more than its writes.
+ */
+function transactionRepos(t: Tables): new (run: <R>(work: Work<R>) => Promise<R>) => Repos {
+  class TransactionRepos {
+    readonly wrapped: Record<string, unknown> = {};
+    constructor(readonly run: <R>(work: Work<R>) => Promise<R>) {}
+  }
+  for (const [name, table] of Object.entries(t)) {
+    Object.defineProperty(TransactionRepos.prototype, name, {
+      get(this: TransactionRepos) {
+        return (this.wrapped[name] ??= bindSteps(table as Steps<object>, this.run));
+      },
+    });
+  }
+  return TransactionRepos as unknown as new (run: <R>(work: Work<R>) => Promise<R>) => Repos;
+}
+
+/** The transaction statements, prepared once (a group commit per turn of the event loop runs them often). */
+function transactionPort(db: Db): TransactionPort {
+  const begin = db.prepare('begin immediate');
+  const commit = db.prepare('commit');
+  const rollback = db.prepare('rollback');
+  const savepoint = db.prepare('savepoint store_tx');
+  const release = db.prepare('release store_tx');
+  const rollbackTo = db.prepare('rollback to store_tx');
+  const changes = db.prepare<[], number>('select total_changes()').pluck();
+  return {
+    begin: () => void begin.run(),
+    commit: () => void commit.run(),
+    rollback: () => {
+      if (db.inTransaction) rollback.run();
+    },
+    savepoint: () => void savepoint.run(),
+    release: () => void release.run(),
+    rollbackToSavepoint: () => {
+      rollbackTo.run();
+      release.run();
+    },
+    inTransaction: () => db.inTransaction,
+    changes: () => changes.get()!,
+  };
+}
+
+/**
  * Open the store in DATA_DIR (creating the key and the database on first run).
  *
  * @example
@@ -179,9 +224,10 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     db.close();
     throw e;
   }
-  const gate = new ConnectionGate();
+  const gate = new ConnectionGate(transactionPort(db));
   const sql = sqliteSql(db);
   const t = tables(sql, box, options.now ?? Date.now);
+  const TxRepos = transactionRepos(t);
   const atGate = <R>(work: Work<R>): Promise<R> => gate.run(() => runSync(db, work));
   const ping = db.prepare('select 1 as ok');
   return {
@@ -190,22 +236,17 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     transaction(fn) {
       let open = true;
       // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
-      const tx = repos(t, (work) =>
+      const tx = new TxRepos((work) =>
         open ? Promise.resolve().then(() => runSync(db, work)) : Promise.reject(new StoreError('transaction: used after it ended')),
       );
-      return gate.hold(
-        () => db.exec('begin immediate'),
-        () => db.exec('commit'),
-        () => {
-          if (db.inTransaction) db.exec('rollback');
-        },
-        () => fn(tx).finally(() => (open = false)),
-      );
+      return gate.hold(() => fn(tx).finally(() => (open = false)));
     },
     ping: () => gate.run(() => ping.get() !== undefined),
     seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), atGate),
     close: async () => {
-      if (db.open) db.close();
+      if (!db.open) return;
+      gate.flush();
+      db.close();
     },
   };
 }

@@ -41,24 +41,30 @@ export interface MessagePage {
 /** The repository's shape with plain results; callers get its asynchronous view, `MessagesRepo`. */
 export interface MessagesTable {
   /**
-   * Insert one message with the chat's name as known now; a duplicate id for the account is
-   * ignored. Returns whether it was new.
+   * Insert one message with the chat's name and stable identity as known now; a duplicate id for
+   * the account is ignored. Returns whether it was new.
    */
-  insert(account: string, message: Message, chatName?: string): boolean;
+  insert(account: string, message: Message, chatName?: string, chatStableId?: string): boolean;
   get(account: string, id: string): StoredMessage | undefined;
   list(account: string, query?: MessageQuery): MessagePage;
   markRecalled(account: string, id: string): boolean;
   count(account: string): number;
-  /** The chats with the newest messages (by message time), newest first, with the newest name stored for each. */
+  /**
+   * The chats with the newest messages (by message time), newest first, with the newest name stored
+   * for each. The ids one chat had in several web logins are one entry (by its stable identity), under its newest id.
+   */
   recentChats(account: string, limit: number): RecentChat[];
 }
 
 export type MessagesRepo = Promised<MessagesTable>;
 
 export interface RecentChat {
+  /** The chat's newest id (web-protocol ids change at each login). */
   chatId: string;
   last: number;
   name?: string;
+  /** The chat's stable identity, when the directory knew it as the messages came. */
+  stableId?: string;
 }
 
 export interface MessagesRepoOptions {
@@ -87,7 +93,7 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
   const search = sql.dialect === 'postgres' ? postgresTextSearch(sql) : sqliteTextSearch(sql, options.searchBudgetMs ?? 15);
   const insert = sql.query(
     `insert into messages (account_id, id, chat_id, room_id, sender_id, sender_name, to_id, is_self, type, text,
-       mentions_self, created_at, extra, chat_name) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
+       mentions_self, created_at, extra, chat_name, chat_stable_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
   );
   const byId = sql.query('select * from messages where account_id = ? and id = ?');
   const recall = sql.query('update messages set recalled = 1 where account_id = ? and id = ?');
@@ -106,15 +112,19 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
        union all
        select (select min(chat_id) from messages where account_id = ? and chat_id > c.chat) from c where c.chat is not null),
      recent as (
-       select chat, (select max(created_at) from messages where account_id = ? and chat_id = c.chat) as last
-       from c where chat is not null order by last desc limit ?)
+       select chat, (select max(created_at) from messages where account_id = ? and chat_id = c.chat) as last,
+         -- Times are whole seconds: of two ids of one person in the same second, the later stored is the current one.
+         (select max(seq) from messages where account_id = ? and chat_id = c.chat) as top
+       from c where chat is not null order by last desc, top desc limit ?)
      select chat as "chatId", last,
-       (select chat_name from messages where account_id = ? and chat_id = recent.chat and chat_name is not null order by seq desc limit 1) as name
-     from recent order by last desc`,
+       (select chat_name from messages where account_id = ? and chat_id = recent.chat and chat_name is not null order by seq desc limit 1) as name,
+       (select chat_stable_id from messages where account_id = ? and chat_id = recent.chat and chat_stable_id is not null order by seq desc limit 1)
+         as "stableId"
+     from recent order by last desc, top desc`,
   );
 
   return {
-    *insert(account, m, chatName) {
+    *insert(account, m, chatName, chatStableId) {
       const changed = yield* run(
         insert,
         account,
@@ -131,6 +141,7 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
         m.createdAt,
         extraOf(m),
         chatName ?? null,
+        chatStableId ?? null,
       );
       return changed > 0;
     },
@@ -152,8 +163,28 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
       return (yield* get<{ n: number }>(count, account))!.n;
     },
     *recentChats(account, limit) {
-      const rows = yield* all<{ chatId: string; last: number; name: string | null }>(recentChats, account, account, account, limit, account);
-      return rows.map((r) => ({ chatId: r.chatId, last: r.last, ...(r.name != null && { name: r.name }) }));
+      // Twice as many ids as asked: a person who wrote before and after a re-login takes two.
+      const rows = yield* all<{ chatId: string; last: number; name: string | null; stableId: string | null }>(
+        recentChats,
+        account,
+        account,
+        account,
+        account,
+        limit * 2,
+        account,
+        account,
+      );
+      const merged = new Map<string, RecentChat>();
+      for (const r of rows) {
+        const key = r.stableId ?? `id:${r.chatId}`;
+        const seen = merged.get(key);
+        if (seen) {
+          if (seen.name === undefined && r.name != null) seen.name = r.name;
+          continue;
+        }
+        merged.set(key, { chatId: r.chatId, last: r.last, ...(r.name != null && { name: r.name }), ...(r.stableId != null && { stableId: r.stableId }) });
+      }
+      return [...merged.values()].slice(0, limit);
     },
   };
 }

@@ -5,6 +5,7 @@
 import type { DecisionTrace, TraceStep } from '../pipeline/trace.js';
 import { all, atomic, run, type Sql, type Steps } from './sql/work.js';
 import type { Promised } from './gate.js';
+import type { Phrase } from '../util/phrase.js';
 
 /** The repository's shape with plain results; callers get its asynchronous view, `TracesRepo`. */
 export interface TracesTable {
@@ -27,7 +28,7 @@ export function createTracesRepo(sql: Sql): Steps<TracesTable> {
       yield* atomic(
         (function* () {
           for (const t of traces) {
-            const trace = JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason, chatName: t.chatName });
+            const trace = JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason, why: t.why, chatName: t.chatName });
             yield* run(ins, t.account, t.messageId, t.chatId, trace, t.at);
           }
         })(),
@@ -43,7 +44,7 @@ export function createTracesRepo(sql: Sql): Steps<TracesTable> {
         ...(messageId ? [account, messageId] : [account]),
       );
       return rows.map((r) => {
-        const t = JSON.parse(r.trace) as { steps: TraceStep[]; replied: boolean; reason?: string; chatName?: string };
+        const t = JSON.parse(r.trace) as { steps: TraceStep[]; replied: boolean; reason?: string; why?: Phrase[]; chatName?: string };
         return {
           account: r.account_id,
           messageId: r.message_id,
@@ -52,6 +53,7 @@ export function createTracesRepo(sql: Sql): Steps<TracesTable> {
           steps: t.steps,
           replied: t.replied,
           ...(t.reason !== undefined && { reason: t.reason }),
+          ...(t.why !== undefined && { why: t.why }),
           at: r.at,
         };
       });

@@ -44,7 +44,7 @@ export interface TransportEvents {
    * code typed was wrong.
    */
   'verify-code': { qrId: string; retry: boolean };
-  /** State worth keeping changed (iLink: cursor, context tokens): serialise and store it again. */
+  /** State worth keeping changed (iLink: cursor, context tokens; web: credentials just confirmed, before start-up): serialise and store it again. */
   'session-changed': { at: number };
   /** Progress through login and loading. */
   step: { step: LoginStep };

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { closedPort } from '../helpers/closed-port.js';
+import { untranslatedWords } from './helpers/untranslated.js';
+import { afterPaint } from '../helpers/after-paint.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -46,6 +48,7 @@ async function shoot(page: Page, name: string, ready: string): Promise<void> {
     await page.waitForSelector(ready);
     const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
     assert.ok(scroll <= width, `${page.url()} is ${scroll} px wide at ${width} px`);
+    await afterPaint(page);
     await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
   }
 }
@@ -148,6 +151,17 @@ describe('account states in Chromium', () => {
         /在手机上退出了登录（微信代码 1100：已在手机上退出登录，或会话已不存在）/,
       );
       await shoot(page, 'states-account-timeline-zh', '#timeline');
+      // Plugin names are identifiers (as in the API and the settings), account and WeChat names data.
+      const data = [
+        'Shop',
+        'admin',
+        ...stack.manager
+          .plugins(account)!
+          .list()
+          .map((p) => p.name),
+        ...(await stack.sb.control.state(true)).accounts.map((a) => a.nickname),
+      ];
+      assert.deepEqual(await untranslatedWords(page, data), []);
       await ctx.close();
     });
   });
@@ -199,8 +213,14 @@ describe('account states in Chromium', () => {
       assert.equal((await page.textContent('#problem-retry'))?.trim(), '立即重试');
       assert.match((await page.textContent('#problem-next')) ?? '', /自动重试/);
       await shoot(page, 'states-unreachable-qr-zh', '#login-problem:not([hidden])');
+      assert.deepEqual(await untranslatedWords(page, ['Offline', 'admin']), [], 'the QR page with the explanation');
       await page.goto(`${stack.url}/accounts/${account}`);
       await shoot(page, 'states-unreachable-account-zh', '#login-problem:not([hidden])');
+      const plugins = stack.manager
+        .plugins(account)!
+        .list()
+        .map((p) => p.name);
+      assert.deepEqual(await untranslatedWords(page, ['Offline', 'admin', ...plugins]), [], 'the account page with the explanation');
       await ctx.close();
     });
   });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { afterPaint } from '../helpers/after-paint.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -27,7 +28,10 @@ describe('operator journey in Chromium', () => {
   const problems: string[] = [];
   let account = '';
 
-  const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = async (name: string): Promise<Buffer> => {
+    await afterPaint(page);
+    return page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  };
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });

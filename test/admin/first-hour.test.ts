@@ -20,6 +20,8 @@ import { SandboxControl } from '../../src/sandbox/index.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { eventually } from './helpers/panel-stack.js';
 import { withStoreEnv } from '../helpers/store.js';
+import { untranslatedWords } from './helpers/untranslated.js';
+import { afterPaint } from '../helpers/after-paint.js';
 
 const SHOTS = join('test-output', 'screenshots', 'first-hour');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -55,6 +57,47 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     const answer = phone.locator('#log li.entry.out .text').nth(before);
     await answer.waitFor({ timeout: 15_000 });
     return answer.innerText();
+  }
+
+  /** What the pages show as data, not as labels: names, message texts, plugin ids and settings, the user. */
+  async function userData(): Promise<string[]> {
+    const bot = server.manager.get(account)!;
+    const contacts = bot.directory.contacts().flatMap((c) => [c.name, c.remark ?? '', c.alias ?? '']);
+    const rooms = bot.directory.rooms().flatMap((r) => [r.topic, ...r.members.flatMap((m) => [m.name, m.displayName ?? ''])]);
+    const messages = (await server.store.messages.list(account, { limit: 500 })).items.flatMap((m) => [m.text, m.senderName ?? '', m.chatName ?? '']);
+    const plugins = server.manager
+      .plugins(account)!
+      .list()
+      .map((p) => p.name);
+    // What the user typed into settings and the send box.
+    const typed = ['opening hours', RULE_REPLY, stub.baseUrl, 'local-model', 'Nobody Anywhere', 'owner'];
+    const accounts = server.manager.list().map((a) => a.name);
+    return [...contacts, ...rooms, ...messages, ...plugins, ...typed, ...accounts];
+  }
+
+  /** Pages that show errors, in Chinese: a plugin form and the rules editor refusing what was typed. */
+  async function errorPagesInChinese(p: Page, data: string[], width: number): Promise<string[]> {
+    const found: string[] = [];
+    await p.goto(`${server.url}/accounts/${account}/plugins/ai`);
+    await p.fill('#f-maxMessageLength', '5');
+    await p.fill('#f-temperature', '7');
+    await p.click('#plugin-save');
+    await p.waitForSelector('.field-error');
+    for (const w of await untranslatedWords(p, data)) found.push(`plugin-ai-invalid (${width}): ${w}`);
+    // The stub is stopped: "Test connection" says why, in Chinese too.
+    await p.click('#plugin-test');
+    await p.waitForSelector('#plugin-test-result.failed');
+    for (const w of await untranslatedWords(p, data)) found.push(`plugin-ai-test-failed (${width}): ${w}`);
+    await afterPaint(p);
+    await p.screenshot({ path: join(SHOTS, `plugin-ai-invalid-zh-${width}.png`), fullPage: true });
+    await p.goto(`${server.url}/accounts/${account}/plugins/auto-reply/rules`);
+    await p.fill('#rules-json', JSON.stringify([{ pattern: '', replies: [], cooldown: 5, scope: 'chats', match: 'nearly' }]));
+    await p.click('#rules-save');
+    await p.waitForSelector('#rules-problems');
+    for (const w of await untranslatedWords(p, data)) found.push(`rules-invalid (${width}): ${w}`);
+    await afterPaint(p);
+    await p.screenshot({ path: join(SHOTS, `rules-invalid-zh-${width}.png`), fullPage: true });
+    return found;
   }
 
   before(async () => {
@@ -199,6 +242,15 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
   it('7. every page fits a 390 px phone; screenshots at 1366 and 390 px in both languages', async () => {
     const a = `/accounts/${encodeURIComponent(account)}`;
     const message = (await server.store.messages.list(account, { text: 'opening hours' })).items.find((m) => !m.isSelf)!;
+    // A trace where the AI failed (its step shows why) and one where nothing replied (the account's own message).
+    const failed = (await server.store.messages.list(account, { text: 'are you still there?' })).items.find((m) => !m.isSelf)!;
+    const own = (await server.store.messages.list(account, { text: 'Your order is ready.' })).items.find((m) => m.isSelf)!;
+    // A webhook endpoint (its own page) and a group (its own page).
+    await page.goto(`${server.url}/webhooks`);
+    await page.fill('#webhook-url', 'http://127.0.0.1:9/hook');
+    await page.click('#webhook-add');
+    const webhook = await page.locator('a[href^="/webhooks/"]').first().getAttribute('href');
+    const room = server.manager.get(account)!.directory.rooms()[0]!;
     const pages: [string, string][] = [
       ['accounts', '/accounts'],
       ['dashboard', a],
@@ -207,16 +259,22 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
       ['rooms', `${a}/rooms`],
       ['messages', `${a}/messages`],
       ['trace', `${a}/messages/${encodeURIComponent(message.id)}/trace`],
+      ['trace-failed', `${a}/messages/${encodeURIComponent(failed.id)}/trace`],
+      ['trace-own', `${a}/messages/${encodeURIComponent(own.id)}/trace`],
       ['plugins', `${a}/plugins`],
       ['plugin-ai', `${a}/plugins/ai`],
       ['rules', `${a}/plugins/auto-reply/rules`],
       ['logs', '/logs'],
       ['webhooks', '/webhooks'],
+      ['webhook', webhook!],
+      ['room', `${a}/rooms/${encodeURIComponent(room.id)}`],
       ['users', '/users'],
       ['audit', '/audit'],
     ];
     const state = await panel.storageState();
     const wide: string[] = [];
+    const english: string[] = [];
+    const data = await userData();
     for (const locale of ['en-US', 'zh-CN']) {
       for (const width of [1366, 390]) {
         const ctx = await browser.newContext({ locale, storageState: state, viewport: { width, height: 900 } });
@@ -228,14 +286,27 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
             const w = await p.evaluate<number>('document.documentElement.scrollWidth');
             if (w > 390) wide.push(`${name} (${locale}): ${w} px`);
           }
+          if (locale === 'zh-CN') for (const w of await untranslatedWords(p, data)) english.push(`${name} (${width}): ${w}`);
+          await afterPaint(p);
           await p.screenshot({ path: join(SHOTS, `${name}-${locale === 'en-US' ? 'en' : 'zh'}-${width}.png`), fullPage: true });
         }
+        if (locale === 'zh-CN') english.push(...(await errorPagesInChinese(p, data, width)));
         await ctx.close();
       }
     }
+    // Signed out: the sign-in page.
+    const guest = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 900 } });
+    const signIn = await guest.newPage();
+    await signIn.goto(`${server.url}/login`);
+    for (const w of await untranslatedWords(signIn, data)) english.push(`sign-in: ${w}`);
+    await afterPaint(signIn);
+    await signIn.screenshot({ path: join(SHOTS, 'sign-in-zh-390.png'), fullPage: true });
+    await guest.close();
     await phone.setViewportSize({ width: 390, height: 900 });
+    await afterPaint(phone);
     await phone.screenshot({ path: join(SHOTS, 'phone-390.png'), fullPage: true });
     assert.deepEqual(wide, [], 'pages wider than the phone');
+    assert.deepEqual(english, [], 'English words on Chinese pages');
     assert.deepEqual(problems, [], 'no page errors');
   });
 });

@@ -18,6 +18,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
+import { afterPaint } from '../helpers/after-paint.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 const SHOTS = join('test-output', 'screenshots', 'ilink');
@@ -48,8 +49,10 @@ describe(
 
     /** The current panel page at both widths in English, and the same address in Chinese. */
     const shots = async (name: string): Promise<void> => {
+      await afterPaint(page);
       await page.screenshot({ path: join(SHOTS, `${name}-en-1366.png`), fullPage: true });
       await page.setViewportSize({ width: 390, height: 844 });
+      await afterPaint(page);
       await page.screenshot({ path: join(SHOTS, `${name}-en-390.png`), fullPage: true });
       const wide = await page.evaluate('document.documentElement.scrollWidth');
       await page.setViewportSize(DESKTOP);
@@ -57,15 +60,19 @@ describe(
       zh ??= await browser.newContext({ locale: 'zh-CN', viewport: DESKTOP, storageState: await en.storageState() });
       const p = await zh.newPage();
       await p.goto(page.url());
+      await afterPaint(p);
       await p.screenshot({ path: join(SHOTS, `${name}-zh-1366.png`), fullPage: true });
       await p.setViewportSize({ width: 390, height: 844 });
+      await afterPaint(p);
       await p.screenshot({ path: join(SHOTS, `${name}-zh-390.png`), fullPage: true });
       await p.close();
     };
     /** The phone page is the sandbox's (English only): both widths. */
     const phoneShots = async (name: string): Promise<void> => {
+      await afterPaint(phone);
       await phone.screenshot({ path: join(SHOTS, `${name}-1366.png`), fullPage: true });
       await phone.setViewportSize({ width: 390, height: 844 });
+      await afterPaint(phone);
       await phone.screenshot({ path: join(SHOTS, `${name}-390.png`), fullPage: true });
       await phone.setViewportSize(DESKTOP);
     };

@@ -67,6 +67,28 @@ describe('names survive a re-login (server, sandbox, panel)', () => {
     assert.match(chat.text, new RegExp(`<h1[^>]*>${friend}</h1>`));
   });
 
+  it('a person who wrote before and after the re-login is one recent chat, under the new id', async () => {
+    await stack.sb.control.sendMessage({ from: friend, text: 'written after the re-login' });
+    const fresh = await eventually(
+      async () => (await stack.store.messages.list(account, { text: 'written after the re-login' })).items[0],
+      10_000,
+      'the new message',
+    );
+    assert.notEqual(fresh.chatId, oldIds[0], 'a new id for the same person');
+    const page = await admin.get(`/accounts/${account}/messages`);
+    const aside = /<aside class="chats">([\s\S]*?)<\/aside>/.exec(page.text)![1]!;
+    const entries = [...aside.matchAll(/<a class="ellipsis" href="[^"]*\?chat=([^"]+)">([^<]*)<\/a>/g)].map((m) => ({
+      id: decodeURIComponent(m[1]!),
+      name: m[2]!,
+    }));
+    assert.deepEqual(
+      entries.filter((e) => e.name === friend),
+      [{ id: fresh.chatId, name: friend }],
+      entries.map((e) => e.name).join(' | '),
+    );
+    assert.equal((await stack.store.messages.recentChats(account, 30)).filter((c) => c.chatId === oldIds[0] || c.chatId === fresh.chatId).length, 1);
+  });
+
   it("an old message's trace names its chat", async () => {
     const m = (await stack.store.messages.list(account, { text: 'room talk before the re-login' })).items[0]!;
     const page = await admin.get(`/accounts/${account}/messages/${encodeURIComponent(m.id)}/trace`);

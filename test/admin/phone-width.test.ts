@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { afterPaint } from '../helpers/after-paint.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -145,6 +146,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
           await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
           const res = await page.goto(stack.url + path);
           assert.equal(res?.status(), 200, `${path} answers`);
+          await afterPaint(page);
           await page.screenshot({ path: join(SHOTS, `pages-${lang}-${width}-${name}.png`), fullPage: true });
           if (width !== 390) continue;
           const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
@@ -160,6 +162,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
         await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
         await page.goto(stack.sb.origin + path);
         await page.waitForSelector('#account-state, #user', { timeout: 10_000 }).catch(() => undefined);
+        await afterPaint(page);
         await page.screenshot({ path: join(SHOTS, `pages-en-${width}-${name}.png`), fullPage: true });
         const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
         if (width === 390 && scroll > 390) wide.push(`${name} ${path}: ${scroll} px`);

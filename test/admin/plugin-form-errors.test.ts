@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { signIn } from './helpers/sign-in.js';
+import { afterPaint } from '../helpers/after-paint.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -71,10 +72,28 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
       it(`schedule and auto-reply refusals sit beside their fields (${lang}, ${width} px)`, async () => {
         const page = await open(locale, width);
         const job = { name: 'daily', to: room, text: 'good morning', cron: '0 9 * * *' };
-        assert.match(await scheduleRefusal(page, { ...job, timezone: 'Mars/Base' }, 'jobs.0.timezone'), /unknown time zone/);
-        assert.match(await scheduleRefusal(page, job, 'timezone', 'Mars/Base'), /unknown time zone/);
-        assert.match(await scheduleRefusal(page, { ...job, cron: '' }, 'jobs.0.cron'), /a job needs a cron expression \(repeating\) or an at time \(once\)/);
-        assert.match(await scheduleRefusal(page, { ...job, to: 'Nobody Anywhere' }, 'jobs.0.to'), /no group or contact "Nobody Anywhere"/);
+        // Each refusal in the page's language (the plugins' phrase books), with the data as typed.
+        const said =
+          lang === 'en'
+            ? {
+                zone: /unknown time zone/,
+                cron: /a job needs a cron expression \(repeating\) or an at time \(once\)/,
+                to: /no group or contact "Nobody Anywhere"/,
+                cooldown: /rules\.0\.cooldown: unknown setting "cooldown" \(did you mean "cooldownSeconds"\?\)/,
+                outside: /rules\.1\.replies\.0\.source: "\.\.\/weiroto\.db" leads out of the media folder/,
+              }
+            : {
+                zone: /不认识的时区/,
+                cron: /任务需要 cron 表达式（重复）或一个时间点（一次）/,
+                to: /本账号里没有叫“Nobody Anywhere”的群聊或联系人/,
+                cooldown: /rules\.0\.cooldown: 没有名为“cooldown”的设置（是不是“cooldownSeconds”？）/,
+                outside: /rules\.1\.replies\.0\.source: “\.\.\/weiroto\.db”指向媒体目录之外/,
+              };
+        assert.match(await scheduleRefusal(page, { ...job, timezone: 'Mars/Base' }, 'jobs.0.timezone'), said.zone);
+        assert.match(await scheduleRefusal(page, job, 'timezone', 'Mars/Base'), said.zone);
+        assert.match(await scheduleRefusal(page, { ...job, cron: '' }, 'jobs.0.cron'), said.cron);
+        assert.match(await scheduleRefusal(page, { ...job, to: 'Nobody Anywhere' }, 'jobs.0.to'), said.to);
+        await afterPaint(page);
         await page.screenshot({ path: join(SHOTS, `form-errors-schedule-${lang}-${width}.png`), fullPage: true });
 
         await page.goto(`${stack.url}/accounts/${account}/plugins/auto-reply/rules`);
@@ -87,8 +106,9 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
         const problems = page.locator('#rules-json + #rules-problems');
         await problems.waitFor();
         const text = await problems.innerText();
-        assert.match(text, /rules\.0\.cooldown: unknown setting "cooldown" \(did you mean "cooldownSeconds"\?\)/);
-        assert.match(text, /rules\.1\.replies\.0\.source: "\.\.\/weiroto\.db" leads out of the media folder/);
+        assert.match(text, said.cooldown);
+        assert.match(text, said.outside);
+        await afterPaint(page);
         await page.screenshot({ path: join(SHOTS, `form-errors-rules-${lang}-${width}.png`), fullPage: true });
         assert.equal(
           stack.manager

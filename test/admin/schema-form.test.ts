@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { configFromForm, drawnPaths, formFields, placeIssues, type FormField } from '../../src/admin/schema-form.js';
+import { sayer, type Said } from '../../src/admin/phrases.js';
 import { formSpecs, type FieldSpec } from '../../src/admin/form-spec.js';
 import { applyOp, parseOp } from '../../src/admin/form-ops.js';
 import { PluginRegistry, type PluginForm } from '../../src/pipeline/index.js';
@@ -168,6 +169,8 @@ describe('list buttons and issue placement', () => {
     assert.equal(parseOp('drop:groups'), undefined);
   });
 
+  const fields0 = () => formFields(specs, { groups: [{ chat: ['A'] }] });
+
   it('puts an issue at the deepest drawn field, and unknown paths above the form', () => {
     const fields = formFields(specs, { groups: [{ chat: ['A'] }] });
     const { byPath, other } = placeIssues(
@@ -178,9 +181,35 @@ describe('list buttons and issue placement', () => {
         { path: 'nothing.here', message: 'odd' },
       ],
       drawnPaths(fields),
+      sayer('en', () => undefined),
     );
-    assert.deepEqual(byPath, { 'groups.0.chat': 'no such chat', 'groups.0': 'bad group', limit: 'too small' });
-    assert.deepEqual(other, ['nothing.here: odd']);
+    const text = (said: Said): string => said.map((p) => p.text).join('');
+    assert.deepEqual(Object.fromEntries(Object.entries(byPath).map(([k, v]) => [k, text(v)])), {
+      'groups.0.chat': 'no such chat',
+      'groups.0': 'bad group',
+      limit: 'too small',
+    });
+    assert.deepEqual(other.map(text), ['nothing.here: odd']);
+    assert.deepEqual(other[0]![0], { text: 'nothing.here', datum: true }, 'a path is data');
+  });
+
+  it('says a phrased issue in Chinese from the plugin book first, then the server book; English keeps the message', () => {
+    const book = { 'needs-pattern': { en: 'a rule needs a pattern', zh: '规则需要匹配内容' } };
+    const zh = sayer('zh-CN', (name) => (name === 'auto-reply' ? book : undefined));
+    const { byPath } = placeIssues(
+      [
+        { path: 'limit', message: 'a rule needs a pattern', phrase: { code: 'needs-pattern' } },
+        { path: 'groups', message: 'Too small: expected array to have >=2 items', phrase: { code: 'schema.too_small.array', params: { minimum: 2 } } },
+        { path: 'groups.0', message: 'odd', phrase: { code: 'no-such-code' } },
+      ],
+      drawnPaths(fields0()),
+      zh,
+      'auto-reply',
+    );
+    assert.deepEqual(byPath.limit, [{ text: '规则需要匹配内容' }]);
+    assert.deepEqual(byPath.groups, [{ text: '至少 ' }, { text: '2', datum: true }, { text: ' 项' }]);
+    assert.deepEqual(byPath['groups.0'], [{ text: 'odd' }], 'an unknown code falls back to the English');
+    assert.deepEqual(sayer('en', () => book)('a rule needs a pattern', { code: 'needs-pattern' }, 'auto-reply'), [{ text: 'a rule needs a pattern' }]);
   });
 });
 

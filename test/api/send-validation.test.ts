@@ -1,5 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startHarness, until, type Harness } from './harness.js';
 
 describe('POST /api/v1/accounts/:id/messages validates the whole request before anything is queued', () => {
@@ -41,5 +43,42 @@ describe('POST /api/v1/accounts/:id/messages validates the whole request before 
     assert.equal(again.headers.get('idempotent-replayed'), 'true');
     await until(async () => (await sentTexts(body.text)) >= 1);
     assert.equal(await sentTexts(body.text), 1);
+  });
+
+  it('answers 422 naming an id, name or topic the account does not know, with nothing fetched or queued', async () => {
+    const path = `/api/v1/accounts/${h.bot.id}/messages`;
+    const outboundBefore = (await h.store.outbound.list(h.bot.id, { limit: 500 })).length;
+    // A file URL that must not be fetched for a refused target.
+    let fetched = 0;
+    const files: Server = createServer((_req, res) => {
+      fetched++;
+      res.end('GIF89a');
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/cat.gif`;
+    try {
+      for (const [to, field, named] of [
+        [{ id: '@0123456789abcdef0123456789abcdef' }, 'to.id', '@0123456789abcdef0123456789abcdef'],
+        [{ name: 'Nobody Anywhere' }, 'to.name', 'Nobody Anywhere'],
+        [{ room: 'No Such Group' }, 'to.room', 'No Such Group'],
+      ] as const) {
+        for (const content of [{ text: 'to nobody' }, { url, type: 'image' }]) {
+          const r = await h.call('POST', path, { body: { to, ...content } });
+          assert.equal(r.status, 422, JSON.stringify(r.body));
+          assert.equal(r.body.error.code, 'target_not_found');
+          assert.ok(r.body.error.message.includes(`"${named}"`), r.body.error.message);
+          assert.equal(r.body.error.details[0].path, field);
+        }
+      }
+    } finally {
+      await new Promise((r) => files.close(r));
+    }
+    assert.equal(fetched, 0, 'no URL was fetched');
+    assert.equal((await h.store.outbound.list(h.bot.id, { limit: 500 })).length, outboundBefore, 'nothing queued');
+    assert.equal(await sentTexts('to nobody'), 0);
+    // A known id still sends.
+    const known = h.bot.directory.find(friend)!.id;
+    const ok = await h.call('POST', `${path}?wait=10000`, { body: { to: { id: known }, text: 'to a known id' } });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
   });
 });

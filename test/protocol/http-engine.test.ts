@@ -149,6 +149,33 @@ describe('directRequest', () => {
     await assert.rejects(send('/broken'), /unreadable gzip body/);
   });
 
+  it('sends again on a new socket when a reused keep-alive socket was closed under it, and only then', async () => {
+    // The server drops a kept-alive socket as the next request arrives on it (what a server closing
+    // an idle socket looks like from a busy client): nothing was answered, so the request goes again.
+    const served = new WeakMap<object, number>();
+    let requests = 0;
+    routes.set('/idle-close', (req, res) => {
+      requests++;
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      if (n > 1) return void req.socket.destroy();
+      res.end('fresh socket');
+    });
+    assert.equal((await send('/idle-close')).body.toString(), 'fresh socket');
+    assert.equal((await send('/idle-close', undefined, '{"post":1}')).body.toString(), 'fresh socket');
+    assert.equal(requests, 3, 'the first, the one on the closed socket, and its second sending');
+
+    // A socket reset on a NEW connection may have reached the server: not sent again.
+    requests = 0;
+    routes.set('/reset', (req) => {
+      requests++;
+      req.socket.destroy();
+    });
+    agent.destroy(); // no kept-alive socket left: the next request opens one
+    await assert.rejects(send('/reset'), (e: NodeJS.ErrnoException) => e.code === 'ECONNRESET');
+    assert.equal(requests, 1);
+  });
+
   it('rejects with the abort reason when aborted mid-way, and does not hang', async () => {
     routes.set('/hang', () => {});
     const ctrl = new AbortController();

@@ -12,6 +12,7 @@ import { startServer, type RunningServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { withStoreEnv } from '../helpers/store.js';
+import { afterPaint } from '../helpers/after-paint.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -75,6 +76,7 @@ describe('phone page with the real bot (Chromium)', () => {
       JSON.stringify(sent),
     );
     mkdirSync('test-output/screenshots', { recursive: true });
+    await afterPaint(page);
     await page.screenshot({ path: 'test-output/screenshots/sandbox-phone-bot.png', fullPage: true });
   });
 });

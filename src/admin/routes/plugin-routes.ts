@@ -5,11 +5,13 @@
  * import/export page for plugins whose config holds a `rules` list (auto-reply).
  */
 import type { AdminBot, AdminPluginState } from '../deps.js';
+import type { FieldMeta } from '../../pipeline/plugin-form.js';
 import { applyOp, parseOp } from '../form-ops.js';
 import { formSpecs, localize } from '../form-spec.js';
 import { fail, type AdminContext, type RouteDef } from '../router.js';
-import { configFromForm, drawnPaths, formFields, issuesOf, placeIssues } from '../schema-form.js';
-import { audit, back, botOf, field, page, pluginsOf, type Services } from '../services.js';
+import { configFromForm, drawnPaths, formFields, issuesOf, placeIssues, type FormIssue } from '../schema-form.js';
+import { pieces, type Said } from '../phrases.js';
+import { audit, back, botOf, field, page, pluginsOf, sayOf, type Services } from '../services.js';
 
 function pluginOf(s: Services, ctx: AdminContext, bot: AdminBot): AdminPluginState {
   const p = pluginsOf(s, bot)
@@ -45,8 +47,8 @@ function orderFromForm(names: string[], form: Record<string, unknown>): string[]
 interface FormState {
   config: unknown;
   enabled?: boolean;
-  errors?: Record<string, string>;
-  other?: string[];
+  errors?: Record<string, Said>;
+  other?: Said[];
   /** The form was changed by a list button and not saved yet. */
   unsaved?: boolean;
   /** The item or field a list button acted on (opened and scrolled to). */
@@ -92,7 +94,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
     });
   };
 
-  const saveConfig = async (_ctx: AdminContext, bot: AdminBot, name: string, config: unknown): Promise<{ path: string; message: string }[] | undefined> => {
+  const saveConfig = async (_ctx: AdminContext, bot: AdminBot, name: string, config: unknown): Promise<FormIssue[] | undefined> => {
     try {
       await pluginsOf(s, bot).configure(name, config);
       return undefined;
@@ -103,10 +105,14 @@ export function pluginRoutes(s: Services): RouteDef[] {
     }
   };
 
-  const rulesPage = (ctx: AdminContext, bot: AdminBot, text: string | undefined, problems: string[]): void => {
+  const rulesPage = (ctx: AdminContext, bot: AdminBot, text: string | undefined, problems: Said[]): void => {
     const p = pluginOf(s, ctx, bot);
     const rules = ((p.config as { rules?: unknown[] }).rules ?? []) as Record<string, unknown>[];
+    // How each way of matching is called in the plugin's form, in the page's language.
+    const fields = s.deps.registry.form?.(p.name)?.fields as Record<string, FieldMeta | undefined> | undefined;
+    const matchOptions = fields?.rules?.item?.fields.match?.options ?? {};
     page(s, ctx, 'rules', {
+      matchLabel: (m: string) => localize(matchOptions[m], ctx.state.locale) ?? m,
       title: ctx.state.t('rules.title'),
       info: bot.info(),
       plugin: p,
@@ -123,21 +129,16 @@ export function pluginRoutes(s: Services): RouteDef[] {
       rules = JSON.parse(text);
     } catch (e) {
       ctx.status = 422;
-      return rulesPage(ctx, bot, text, [ctx.state.t('form.badJson', { message: (e as Error).message })]);
+      return rulesPage(ctx, bot, text, [pieces(ctx.state.t('form.badJson'), { message: (e as Error).message })]);
     }
     if (!Array.isArray(rules)) {
       ctx.status = 422;
-      return rulesPage(ctx, bot, text, [ctx.state.t('rules.notArray')]);
+      return rulesPage(ctx, bot, text, [[{ text: ctx.state.t('rules.notArray') }]]);
     }
     const issues = await saveConfig(ctx, bot, p.name, { ...(p.config as object), rules });
     if (issues) {
       ctx.status = 422;
-      return rulesPage(
-        ctx,
-        bot,
-        text,
-        issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)),
-      );
+      return rulesPage(ctx, bot, text, placeIssues(issues, new Set(), sayOf(s, ctx.state.locale), p.name).other);
     }
     await audit(s, ctx, 'plugin.rules', `${bot.id}/${p.name}`, { count: rules.length });
     back(ctx, `${base(bot)}/${encodeURIComponent(p.name)}/rules`, 'flash.saved');
@@ -213,7 +214,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
           const errors = Object.fromEntries(
             Object.entries(problems).map(([k, v]) => {
               const [key, ...rest] = v.split(':');
-              return [k, t(key!, { message: rest.join(':') })];
+              return [k, pieces(t(key!), { message: rest.join(':') })];
             }),
           );
           ctx.status = 422;
@@ -221,7 +222,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
         }
         const issues = await saveConfig(ctx, bot, p.name, config);
         if (issues) {
-          const { byPath, other } = placeIssues(issues, drawnPaths(formFields(specs, config)));
+          const { byPath, other } = placeIssues(issues, drawnPaths(formFields(specs, config)), sayOf(s, ctx.state.locale), p.name);
           ctx.status = 422;
           return renderForm(ctx, bot, { config, enabled, errors: byPath, other, unsaved: true });
         }

@@ -5,7 +5,7 @@
  * on a page of its own.
  */
 import { fail, type RouteDef } from '../router.js';
-import { audit, botOf, page, pluginsOf, type Services } from '../services.js';
+import { audit, botOf, page, pluginsOf, sayOf, type Services } from '../services.js';
 
 export function pluginTestRoutes(s: Services): RouteDef[] {
   return [
@@ -21,7 +21,8 @@ export function pluginTestRoutes(s: Services): RouteDef[] {
         const result = await host.probe(plugin.name);
         await audit(s, ctx, 'plugin.test', `${bot.id}/${plugin.name}`, { ok: result.ok });
         if (ctx.accepts('html', 'json') === 'json') {
-          ctx.body = result;
+          // `said`: the failure in the page's language, in pieces with its data marked (`error` stays the exact English).
+          ctx.body = result.ok ? result : { ...result, said: sayOf(s, ctx.state.locale)(result.error, result.phrase, plugin.name) };
           return;
         }
         page(s, ctx, 'plugin-test', { title: ctx.state.t('probe.title'), info: bot.info(), plugin, result });

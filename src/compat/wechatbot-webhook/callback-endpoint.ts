@@ -6,7 +6,7 @@
  */
 import type { WebhookEndpoint } from '../../webhook/records.js';
 import type { WebhookService } from '../../webhook/service.js';
-import { CALLBACK_EVENT_TYPES, CALLBACK_FORMAT } from './callback-format.js';
+import { CALLBACK_EVENT_TYPES, CALLBACK_FORMAT } from './format-name.js';
 
 export interface CallbackEndpointOptions {
   url: string;

@@ -19,11 +19,9 @@ import { multipartForm, type FormField } from './multipart-form.js';
 import { NOT_JSON_NOTE, queueQuickReply, readAnswer } from './quick-reply.js';
 import type { SendSettings } from './send-item.js';
 import { contactSide, emptySide, roomSide, type Side, type SourceOptions } from './source.js';
+import { CALLBACK_EVENT_TYPES, CALLBACK_FORMAT, CALLBACK_RETRY_ANSWERED } from './format-name.js';
 
-export const CALLBACK_FORMAT = 'wechatbot-webhook';
-
-/** The event types the original posted (with ACCEPT_RECVD_MSG_MYSELF, own messages come as message.received with isSelf). */
-export const CALLBACK_EVENT_TYPES = ['message.received', 'friend.request', 'account.login', 'account.logout', 'account.error'] as const;
+export { CALLBACK_FORMAT, CALLBACK_EVENT_TYPES };
 
 export interface CallbackFormatDeps {
   accounts: () => CompatAccounts;
@@ -142,7 +140,7 @@ export function createCallbackFormat(deps: CallbackFormatDeps): DeliveryFormat {
   };
 
   return {
-    retryAnswered: false,
+    retryAnswered: CALLBACK_RETRY_ANSWERED,
     accepts: async (e: OutboxEvent, ep: WebhookEndpoint, outbox) => {
       if (!(CALLBACK_EVENT_TYPES as readonly string[]).includes(e.type)) return false;
       if (e.type !== 'account.login' && e.type !== 'account.logout') return true;

@@ -10,11 +10,10 @@ import type { DeliveryFormat } from '../../webhook/format.js';
 import type { WebhookService } from '../../webhook/service.js';
 import type { TokenCheck } from './auth.js';
 import type { CompatAccounts } from './bot-port.js';
-import { ensureCallbackEndpoint } from './callback-endpoint.js';
-import { createCallbackFormat } from './callback-format.js';
-import { boundAccount, createCompatApp } from './listener.js';
 
-export { CALLBACK_FORMAT, CALLBACK_EVENT_TYPES } from './callback-format.js';
+import { CALLBACK_RETRY_ANSWERED } from './format-name.js';
+
+export { CALLBACK_FORMAT, CALLBACK_EVENT_TYPES } from './format-name.js';
 export type { CompatAccounts, CompatBot } from './bot-port.js';
 
 /** How long a send is waited for before the answer lists it as pending. */
@@ -59,16 +58,28 @@ export function createWechatbotWebhookCompat(deps: CompatDeps): WechatbotWebhook
   // Avatar links in callbacks point at the listener's /resouces: its port, once it listens.
   let port = deps.config?.port || 3001;
   const settings = { allowPrivate: deps.allowPrivateUrls, waitMs: deps.sendWaitMs ?? SEND_WAIT_MS };
-  const format = createCallbackFormat({
-    accounts: deps.accounts,
-    source: { port: () => port, ...(deps.config?.legacySource && { legacyEmptySide: true }) },
-    settings,
-    allowPrivateUrls: deps.allowPrivateUrls,
-    log,
-  });
+  // The format's code is imported when an endpoint of this format first meets an event.
+  let loaded: Promise<DeliveryFormat> | undefined;
+  const real = (): Promise<DeliveryFormat> =>
+    (loaded ??= import('./callback-format.js').then(({ createCallbackFormat }) =>
+      createCallbackFormat({
+        accounts: deps.accounts,
+        source: { port: () => port, ...(deps.config?.legacySource && { legacyEmptySide: true }) },
+        settings,
+        allowPrivateUrls: deps.allowPrivateUrls,
+        log,
+      }),
+    ));
+  const format: DeliveryFormat = {
+    retryAnswered: CALLBACK_RETRY_ANSWERED,
+    accepts: async (e, ep, outbox) => (await real()).accepts(e, ep, outbox),
+    build: async (delivery, ep) => (await real()).build(delivery, ep),
+    onAnswer: async (delivery, ep, answer) => (await real()).onAnswer(delivery, ep, answer),
+  };
   return {
     format,
     start: async (d) => {
+      const [{ boundAccount, createCompatApp }, { ensureCallbackEndpoint }] = await Promise.all([import('./listener.js'), import('./callback-endpoint.js')]);
       const config = deps.config;
       if (!config) throw new Error('the wechatbot-webhook listener is off (COMPAT_WECHATBOT_WEBHOOK_PORT is not set)');
       const accounts = deps.accounts();

@@ -5,7 +5,11 @@
  * backreferences and no lookaround (they are what makes backtracking engines exponential), so a
  * pattern that uses them is refused when it is saved, with a message that says why.
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { requireLater } from '../../util/require-later.js';
+
+/** re2js (about 1 MiB once loaded), required with the first pattern: most bots have no regex rule. */
+const re2js = requireLater<{ RE2JS: typeof RE2JS }>('re2js');
 
 /** A compiled user pattern: `exec` answers like `RegExp.prototype.exec` (numbered and named groups). */
 export interface UserRegex {
@@ -25,9 +29,10 @@ export class UnsafePatternError extends Error {
  *   re.exec('12 Apples')?.groups?.n; // '12'
  */
 export function compileUserRegex(pattern: string, options: { ignoreCase?: boolean } = {}): UserRegex {
+  const RE2 = re2js().RE2JS;
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern, options.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+    re = RE2.compile(pattern, options.ignoreCase ? RE2.CASE_INSENSITIVE : 0);
   } catch (e) {
     throw new UnsafePatternError(explain(pattern, e instanceof Error ? e.message : String(e)));
   }

@@ -51,6 +51,13 @@ function botView(st: IlinkState, bot: Bot): unknown {
   };
 }
 
+/** getupdates requests held open right now, over every bot. */
+function heldPolls(st: IlinkState): number {
+  let n = 0;
+  for (const b of st.bots.values()) n += b.held.length;
+  return n;
+}
+
 function stateView(st: IlinkState): unknown {
   return {
     now: st.now(),
@@ -58,7 +65,7 @@ function stateView(st: IlinkState): unknown {
     users: st.users.map((u) => ({ id: u.id, nickname: u.nickname, bot: u.botId ?? null })),
     bots: [...st.bots.values()].slice(-50).map((b) => botView(st, b)),
     qrcodes: [...st.qrs.values()].slice(-50).map((q) => qrView(st, q)),
-    counters: { ...st.counters, cdnObjects: st.cdn.size, cdnBytes: st.cdn.bytes },
+    counters: { ...st.counters, cdnObjects: st.cdn.size, cdnBytes: st.cdn.bytes, heldPolls: heldPolls(st) },
     lastHeaders: st.lastHeaders,
     faults: st.faults.map((f) => ({ kind: f.kind, remaining: f.remaining, endpoint: f.endpoint ?? null })),
     switches: st.switches(),

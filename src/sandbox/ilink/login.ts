@@ -44,6 +44,7 @@ export function getBotQrcode(c: IlinkCtx): void {
     waiters: new Set(),
   };
   st.qrs.set(q.id, q);
+  st.count('qrCodes');
   if (st.qrs.size > 2000) for (const [k, old] of st.qrs) if (st.qrs.size > 1500 && qrStatus(st, old) !== 'wait') st.qrs.delete(k);
   if (st.opts.autoConfirmMs !== undefined) st.later(st.opts.autoConfirmMs, () => void tryAutoConfirm(st, q));
   const origin = st.origin || apiOrigin(c);

@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import { api, raw, textMsg } from './raw.js';
+import { afterPaint } from '../../helpers/after-paint.js';
 
 // The iLink phone page in real Chromium: a raw client plays the bot (QR login with a verify code,
 // getupdates, typing, reply); the page scans, shows the code, confirms, chats and shows the reply.
@@ -67,8 +68,10 @@ describe('iLink phone page (Chromium)', { skip: existsSync(CHROMIUM) ? false : `
     await page.click('#composer-send');
     await page.locator('#log .entry', { hasText: 'remind me at five' }).waitFor();
     await mkdir('test-output', { recursive: true });
+    await afterPaint(page);
     await page.screenshot({ path: 'test-output/ilink-phone-1366.png', fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
+    await afterPaint(page);
     await page.screenshot({ path: 'test-output/ilink-phone-390.png', fullPage: true });
 
     // The window closes on the fake clock; the page says the bot waits for the owner.

@@ -1,0 +1,213 @@
+/**
+ * Scale (issue 17 point 4): N accounts in ONE weiroto process against one sandbox, the sandbox in
+ * its own process (TLS mode, real host names). Figures: time until every account is online, RSS,
+ * idle CPU with every long poll held, the latency of a message to one of them, then a restart on the
+ * same data: time until every account is back from its saved session, QR codes asked for (none is
+ * the point), and for the web transport the most start-ups the sandbox saw at once (its login
+ * windows), against LOGIN_CONCURRENCY. The 1-minute load average is kept with each figure.
+ */
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../compare/clients.js';
+import { median, quantile } from '../compare/measure.js';
+import { Child, cpuMs, memoryMiB } from '../compare/proc.js';
+import { until } from './progress.js';
+import { SandboxProcess } from './sandbox-process.js';
+import { again, ilinkSide, webSide, type ScaleTransport, type Side } from './sides.js';
+
+export interface ScaleOptions {
+  transport: ScaleTransport;
+  accounts: number;
+  /** The web world of each account (iLink has one contact: the owner). */
+  contacts: number;
+  rooms: number;
+  roomSize: number;
+  /** synccheck hold (25 s like WeChat: idle accounts hold their long poll). */
+  holdMs: number;
+  idleMs: number;
+  latencyCount: number;
+  /** LOGIN_CONCURRENCY of both weiroto processes (default 10). */
+  loginConcurrency?: number;
+  log?: (line: string) => void;
+}
+
+export interface ScaleResult {
+  transport: ScaleTransport;
+  accounts: number;
+  contacts: number;
+  allOnlineMs: number;
+  rssMiB: number;
+  peakRssMiB: number;
+  idleCpuPercent: number;
+  /** The sandbox's own CPU over the same idle span (it answers every long poll). */
+  sandboxIdleCpuPercent: number;
+  idleMs: number;
+  heldPolls: number;
+  latency: { median: number; p90: number; count: number };
+  /** The same process restarted on the same DATA_DIR: every account resumed by startAll. */
+  restore: {
+    loginConcurrency: number;
+    allOnlineMs: number;
+    newQrs: number;
+    /** Most start-ups (webwxinit → first synccheck) the sandbox saw at once; web only. */
+    peakLogins?: number;
+    rssMiB: number;
+  };
+  /** 1-minute load average at the end of each phase. */
+  load: { login: number; idle: number; latency: number; restore: number };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const load1 = (): number => loadavg()[0]!;
+
+export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
+  const log = o.log ?? (() => {});
+  const dir = mkdtempSync(join(tmpdir(), 'bench-scale-'));
+  mkdirSync(join(dir, 'data'));
+  mkdirSync(join(dir, 'tls'));
+  const loginConcurrency = o.loginConcurrency ?? 10;
+  const sb = await SandboxProcess.start({
+    accounts: o.transport === 'web' ? o.accounts : 1,
+    contacts: o.contacts,
+    rooms: o.rooms,
+    roomSize: o.roomSize,
+    holdMs: o.holdMs,
+    tlsDir: join(dir, 'tls'),
+  });
+  const side: Side = o.transport === 'web' ? webSide(sb) : ilinkSide(sb);
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each weiroto process (first start, restart), written when it exits.
+  const prof = (phase: string): string[] =>
+    process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=scale-${o.transport}-${phase}.cpuprofile`]
+      : [];
+  const spawnMulti = (extra: Record<string, string>): Child =>
+    new Child(
+      'weiroto-multi',
+      [...prof(extra.RESTORE ? 'restore' : 'start'), '--require', join(ROOT, 'test/helpers/wechat4u-hosts.cjs'), join(ROOT, 'bench/scale/weiroto-multi.mjs')],
+      {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? dir,
+        NODE_ENV: 'production',
+        SANDBOX_TLS_PORT: String(sb.tlsPort),
+        NODE_EXTRA_CA_CERTS: sb.caCertPath,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        DATA_DIR: join(dir, 'data'),
+        BOT_PLUGINS: 'echo',
+        SEND_PACING: 'off',
+        LOG_LEVEL: process.env.BENCH_SCALE_LOG_LEVEL ?? 'warn',
+        ACCOUNTS: String(o.accounts),
+        TRANSPORT: o.transport,
+        // iLink goes through fetch, which the preload does not reroute from port 443: the real
+        // host names (the preload resolves them here) with the sandbox's TLS port.
+        ILINK_BASE_URL: `https://ilinkai.weixin.qq.com:${sb.tlsPort}`,
+        ILINK_CDN_URL: `https://novac2c.cdn.weixin.qq.com:${sb.tlsPort}/c2c`,
+        LOGIN_CONCURRENCY: String(loginConcurrency),
+        ...extra,
+      },
+      dir,
+    );
+  // BENCH_SCALE_TRACE=<file>: everything the weiroto processes print (with BENCH_SCALE_LOG_LEVEL=info: every state change).
+  const trace = process.env.BENCH_SCALE_TRACE ? createWriteStream(process.env.BENCH_SCALE_TRACE) : undefined;
+  const traced = (c: Child): Child => {
+    if (trace) c.proc.stdout!.on('data', (d: Buffer) => trace.write(d));
+    return c;
+  };
+  let child = traced(spawnMulti({}));
+  /** Throws with both processes' last words when either died. */
+  const alive = (): void => {
+    for (const [name, p, tail] of [
+      ['weiroto-multi', child.proc, () => child.tails()],
+      ['sandbox', sb.proc, () => sb.tail()],
+    ] as const)
+      if (p.exitCode !== null || p.signalCode !== null) throw new Error(`${name} died (${String(p.exitCode ?? p.signalCode)})\n${tail()}`);
+  };
+  const onlineCount = (c: Child): number => {
+    for (let i = c.events.length - 1; i >= 0; i--) if (c.events[i]!.event === 'online') return Number(c.events[i]!.count);
+    return 0;
+  };
+  try {
+    const started = Date.now();
+    // Scan every QR as it appears, each as its own phone, until every account is online: a QR whose
+    // client gave up before it got the answer (a timeout on a loaded machine) is scanned in vain,
+    // and the QR that client shows next is scanned too.
+    let scanned = 0;
+    await until({
+      what: 'accounts online',
+      read: async () => {
+        if (onlineCount(child) < o.accounts) {
+          if (await side.login(scanned)) scanned++;
+          else await sleep(20); // no QR waiting right now
+        }
+        return onlineCount(child);
+      },
+      target: o.accounts,
+      pollMs: 0,
+      alive,
+    });
+    const allOnlineMs = Date.now() - started;
+    log(`  ${o.transport}: ${o.accounts} accounts online in ${(allOnlineMs / 1000).toFixed(1)} s (load ${load1().toFixed(2)})`);
+    const loginLoad = load1();
+
+    // Idle: every account holds its long poll; let start-up work finish, then measure.
+    await until({ what: 'long polls held', read: () => side.held(), target: o.accounts, alive });
+    await sleep(Math.min(5_000, o.idleMs / 4));
+    const cpu0 = cpuMs(child.pid);
+    const sbCpu0 = cpuMs(sb.pid);
+    const t0 = Date.now();
+    await sleep(o.idleMs);
+    const idleWall = Date.now() - t0;
+    const idleCpuPercent = ((cpuMs(child.pid) - cpu0) / idleWall) * 100;
+    const sandboxIdleCpuPercent = ((cpuMs(sb.pid) - sbCpu0) / idleWall) * 100;
+    const heldPolls = await side.held();
+    const mem = memoryMiB(child.pid);
+    const idleLoad = load1();
+    log(`  ${o.transport}: idle CPU ${idleCpuPercent.toFixed(2)} %, RSS ${mem.rss.toFixed(0)} MiB, ${heldPolls} polls held (load ${idleLoad.toFixed(2)})`);
+
+    // Latency of a message to one account among many, one at a time.
+    await side.pickTarget(o.accounts);
+    const lat: number[] = [];
+    for (let i = 0; i < o.latencyCount; i++) lat.push(await side.echo(`scale ${i} ping`, alive));
+    const latencyLoad = load1();
+
+    // Restart on the same data: every account must come back from its saved session, in waves.
+    await child.stop(60_000);
+    const qrsBefore = await side.qrCodes();
+    const windowsFrom = o.transport === 'web' ? (await again(() => sb.control.logins(0))).next : 0;
+    const restartedAt = Date.now();
+    child = traced(spawnMulti({ RESTORE: '1' }));
+    await until({ what: 'accounts online after the restart', read: () => onlineCount(child), target: o.accounts, alive });
+    const restoreMs = Date.now() - restartedAt;
+    const restore = {
+      loginConcurrency,
+      allOnlineMs: restoreMs,
+      newQrs: (await side.qrCodes()) - qrsBefore,
+      ...(o.transport === 'web' && { peakLogins: (await again(() => sb.control.logins(windowsFrom))).peak }),
+      rssMiB: memoryMiB(child.pid).rss,
+    };
+    log(`  ${o.transport}: restored in ${(restoreMs / 1000).toFixed(1)} s (load ${load1().toFixed(2)})`);
+    return {
+      transport: o.transport,
+      accounts: o.accounts,
+      contacts: o.transport === 'web' ? o.contacts : 1,
+      allOnlineMs,
+      rssMiB: mem.rss,
+      peakRssMiB: mem.peak,
+      idleCpuPercent,
+      sandboxIdleCpuPercent,
+      idleMs: idleWall,
+      heldPolls,
+      latency: { median: median(lat), p90: quantile(lat, 0.9), count: lat.length },
+      restore,
+      load: { login: loginLoad, idle: idleLoad, latency: latencyLoad, restore: load1() },
+    };
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${child.tails()}\nsandbox: ${sb.tail()}`, { cause: e });
+  } finally {
+    await child.stop(60_000);
+    await sb.stop();
+    trace?.end();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

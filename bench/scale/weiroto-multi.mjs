@@ -1,0 +1,65 @@
+// Many accounts in ONE weiroto process (the scale bench): the compiled server (dist/, as `weiroto
+// start` runs it) with startServer from src/main.ts, then ACCOUNTS accounts of TRANSPORT (web or
+// ilink) created in the store and started by the AccountManager's startAll, LOGIN_CONCURRENCY at a
+// time as on a restart (1,000 logins at once would time out on a loaded machine, each then retried:
+// a herd of its own making); each shows a QR that the benchmark scans in the sandbox.
+// Started with the test/helpers/wechat4u-hosts.cjs preload, so the real host names reach the sandbox.
+// RESTORE=1: a restart of the same DATA_DIR instead: every saved account is brought back by
+// startAll (in waves of LOGIN_CONCURRENCY), with no QR.
+// Prints {"event":"listening","url"} once every account is launched, then {"event":"online","count"}
+// each time the number of online accounts changes (the driver waits on these, not on a clock);
+// SIGTERM stops it cleanly.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const dist = resolve(import.meta.dirname, '../../dist/src');
+const { loadConfig } = await import(pathToFileURL(resolve(dist, 'config.js')).href);
+const { createLogger } = await import(pathToFileURL(resolve(dist, 'logger.js')).href);
+const { startServer } = await import(pathToFileURL(resolve(dist, 'main.js')).href);
+
+const restore = process.env.RESTORE === '1';
+const count = Number(process.env.ACCOUNTS || 0);
+const transport = process.env.TRANSPORT || 'web';
+if (!(count > 0)) throw new Error('weiroto-multi.mjs needs ACCOUNTS');
+if (transport !== 'web' && transport !== 'ilink') throw new Error('TRANSPORT must be web or ilink');
+const config = loadConfig(process.env, { envFile: false });
+const log = createLogger({ level: config.logLevel });
+const server = await startServer({ config, log, startAccounts: restore });
+
+const online = new Set();
+let told = -1;
+const tell = () => {
+  if (online.size === told) return;
+  told = online.size;
+  process.stdout.write(JSON.stringify({ event: 'online', count: told }) + '\n');
+};
+const watch = (bot) => {
+  const note = (state) => {
+    if (state === 'online') online.add(bot.id);
+    else online.delete(bot.id);
+    tell();
+  };
+  bot.on('state', ({ state }) => note(state));
+  note(bot.info().state);
+};
+if (!restore) {
+  for (let i = 0; i < count; i++) await server.store.accounts.create({ name: `bench ${i + 1}`, transport });
+  await server.manager.refresh();
+  for (const info of server.manager.list()) watch(server.manager.get(info.id));
+  await server.manager.startAll();
+} else for (const info of server.manager.list()) watch(server.manager.get(info.id));
+process.stdout.write(JSON.stringify({ event: 'listening', url: server.url, accounts: count }) + '\n');
+tell();
+
+let stopping = false;
+process.on('SIGTERM', () => {
+  if (stopping) return;
+  stopping = true;
+  server.close().then(
+    () => process.exit(0),
+    (e) => {
+      process.stderr.write(String(e && e.stack) + '\n');
+      process.exit(1);
+    },
+  );
+});

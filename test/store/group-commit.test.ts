@@ -1,0 +1,115 @@
+// Group commit: the writes of one burst of work share one COMMIT, and each resolves only once it is
+// committed (a second connection, as another process would, sees them then and not before). A
+// transaction in the same group rolls back only its own writes; a failed COMMIT fails every write of
+// its group; a read answers at once.
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore, type Store } from '../../src/store/index.js';
+import { ConnectionGate, type TransactionPort } from '../../src/store/gate.js';
+import { withRawDb } from '../helpers/raw-db.js';
+
+const committedKeys = (dir: string): string[] =>
+  withRawDb(dir, (db) => (db.prepare("select key from kv where scope = 's' order by key").all() as { key: string }[]).map((r) => r.key));
+
+describe('store: group commit', () => {
+  let dir: string;
+  let store: Store;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'weiroto-group-'));
+    store = openStore({ dataDir: dir });
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits the writes issued together in one COMMIT, and resolves each only after it', async () => {
+    const writes = ['a', 'b', 'c'].map((k) => store.kv.set('s', k, k));
+    // Issued, not yet committed: another connection sees none of them (one by one, it would see a, b, c now).
+    assert.deepEqual(committedKeys(dir), []);
+    await Promise.all(writes);
+    assert.deepEqual(committedKeys(dir), ['a', 'b', 'c']);
+    // Each write on its own after an await is committed by the time it resolves, too.
+    await store.kv.set('s', 'd', 'd');
+    assert.deepEqual(committedKeys(dir), ['a', 'b', 'c', 'd']);
+  });
+
+  it('a transaction that fails in the same group undoes only its own writes', async () => {
+    const before = store.kv.set('s', 'before', 1);
+    const failing = store.transaction(async (tx) => {
+      await tx.kv.set('s', 'inside', 1);
+      throw new Error('boom');
+    });
+    const after = store.kv.set('s', 'after', 1);
+    await assert.rejects(failing, /boom/);
+    await Promise.all([before, after]);
+    assert.deepEqual(committedKeys(dir), ['after', 'before']);
+  });
+
+  it('a transaction resolves once its writes are committed', async () => {
+    await store.transaction(async (tx) => {
+      await tx.kv.set('s', 'x', 1);
+      await tx.kv.set('s', 'y', 2);
+    });
+    assert.deepEqual(committedKeys(dir), ['x', 'y']);
+  });
+
+  it('a read answers without waiting for the group, and sees what the group wrote', async () => {
+    const write = store.kv.set('s', 'k', { v: 1 });
+    let readFirst = false;
+    const read = store.kv.get('s', 'k').then((v) => {
+      readFirst = committedKeys(dir).length === 0;
+      return v;
+    });
+    assert.deepEqual(await read, { v: 1 });
+    assert.equal(readFirst, true, 'the read resolved before the COMMIT');
+    await write;
+    assert.deepEqual(committedKeys(dir), ['k']);
+  });
+});
+
+/** A connection whose COMMIT can be made to fail, to see what the callers of the group are told. */
+function scriptedPort(): TransactionPort & { log: string[]; failCommit: boolean; rows: number } {
+  const port = {
+    log: [] as string[],
+    failCommit: false,
+    rows: 0,
+    open: false,
+    begin: () => void (port.log.push('begin'), (port.open = true)),
+    commit: () => {
+      port.log.push('commit');
+      if (port.failCommit) throw new Error('disk I/O error');
+      port.open = false;
+    },
+    rollback: () => void (port.log.push('rollback'), (port.open = false)),
+    savepoint: () => void port.log.push('savepoint'),
+    release: () => void port.log.push('release'),
+    rollbackToSavepoint: () => void port.log.push('rollback to'),
+    inTransaction: () => port.open,
+    changes: () => port.rows,
+  };
+  return port;
+}
+
+describe('ConnectionGate: a COMMIT that fails', () => {
+  it('rejects every write of the group with the reason and rolls back; a read of the group still answers', async () => {
+    const port = scriptedPort();
+    const gate = new ConnectionGate(port);
+    port.failCommit = true;
+    const write = (): number => ++port.rows;
+    const a = gate.run(write);
+    const b = gate.run(write);
+    const read = gate.run(() => 'seen');
+    assert.equal(await read, 'seen');
+    await assert.rejects(a, /disk I\/O error/);
+    await assert.rejects(b, /disk I\/O error/);
+    assert.deepEqual(port.log, ['begin', 'commit', 'rollback']);
+    // The next group starts afresh.
+    port.failCommit = false;
+    assert.equal(await gate.run(write), 3);
+    assert.deepEqual(port.log.slice(3), ['begin', 'commit']);
+  });
+});
