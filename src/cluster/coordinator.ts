@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AccountCluster, AccountManager, ManagerStore } from '../accounts/index.js';
 import type { Transport } from '../transport/transport.js';
-import type { FencesRepo } from '../store/index.js';
+import { isLockTimeout, type FencesRepo } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { LeaseStore } from './lease-store.js';
 import { NodeRegistry } from './node-registry.js';
@@ -42,6 +42,8 @@ type ClusterNews = { kind: 'released'; account: string; node: string } | { kind:
 export class ClusterCoordinator implements AccountCluster {
   /** The accounts this node holds a lease on, with the lease's fencing token. */
   private readonly held = new Map<string, number>();
+  /** Accounts being taken (lease acquired or asked for, fence being raised, runtime starting): each a promise of its own. */
+  private readonly taking = new Map<string, Promise<void>>();
   /** When each free account planned for another node was first seen free (taken over after a lease's time). */
   private readonly freeSince = new Map<string, number>();
   private readonly leases: LeaseStore;
@@ -80,6 +82,7 @@ export class ClusterCoordinator implements AccountCluster {
     this.leaving = true;
     if (this.timer) clearInterval(this.timer);
     await this.round;
+    await Promise.all(this.taking.values());
     try {
       await this.registry.leave();
       await this.publish({ kind: 'left', node: this.deps.node });
@@ -153,7 +156,7 @@ export class ClusterCoordinator implements AccountCluster {
     const share = Math.ceil(accounts.length / Math.max(1, everyone.length));
     const wanted: string[] = [];
     for (const a of accounts) {
-      if (this.held.has(a) || holders.has(a)) {
+      if (this.held.has(a) || holders.has(a) || this.taking.has(a)) {
         this.freeSince.delete(a);
         continue;
       }
@@ -165,7 +168,12 @@ export class ClusterCoordinator implements AccountCluster {
         if (now - since >= this.deps.ttlMs && this.held.size + wanted.length < share) wanted.push(a);
       }
     }
-    await Promise.all(wanted.map((a) => this.take(a)));
+    // Not awaited: a take may wait for a frozen node's transaction (below) while this node's rounds go on renewing.
+    for (const a of wanted)
+      this.taking.set(
+        a,
+        this.take(a).finally(() => this.taking.delete(a)),
+      );
   }
 
   /** Renew every held lease; a lease found lost stops its account here at once. */
@@ -192,18 +200,41 @@ export class ClusterCoordinator implements AccountCluster {
 
   /** Take the account's lease, raise its fence in the store, run it here. */
   private async take(account: string): Promise<void> {
-    const token = await this.leases.acquire(account);
-    if (token === undefined) return;
+    const token = await this.leases.acquire(account).catch((e: unknown) => void this.log.warn({ err: e, account }, 'cluster: could not take a lease'));
+    if (!token) return;
+    // Held (and so renewed by the rounds) from now on; the runtime starts once the fence stands.
+    this.held.set(account, token);
+    this.freeSince.delete(account);
     try {
-      await this.deps.fences.raise(account, token);
-      this.held.set(account, token);
-      this.freeSince.delete(account);
+      await this.raiseFence(account, token);
+      if (this.held.get(account) !== token) return;
       this.log.info({ account, token }, 'cluster: took the account');
       await this.deps.manager.runHere(account);
     } catch (e) {
       this.log.warn({ err: e, account }, 'cluster: could not start a taken account; releasing it');
-      this.held.delete(account);
+      if (this.held.get(account) === token) this.held.delete(account);
       await this.leases.release(account, token).catch(() => {});
+    }
+  }
+
+  /**
+   * Raise the account's fence to our token. The raise waits for writes that checked the old token; a
+   * node frozen inside such a write (SIGSTOP, a cut) would hold it until it wakes up, so after each
+   * short wait, sessions idle in a transaction for longer than a lease are ended (that node lost all
+   * its leases by then; its writes are refused anyway) and the raise is tried again, for as long as
+   * we hold the lease.
+   */
+  private async raiseFence(account: string, token: number): Promise<void> {
+    const waitMs = Math.max(100, Math.floor(this.deps.ttlMs / 6));
+    for (;;) {
+      try {
+        await this.deps.fences.raise(account, token, waitMs);
+        return;
+      } catch (e) {
+        if (!isLockTimeout(e) || this.held.get(account) !== token || this.leaving) throw e;
+        const ended = await this.deps.fences.endFrozenSessions(this.deps.ttlMs);
+        this.log.warn({ account, ended }, 'cluster: the fence is locked by a write of the previous holder; waiting for it (frozen sessions ended)');
+      }
     }
   }
 

@@ -62,7 +62,7 @@ export type { ApiTokensRepo } from './api-tokens-repo.js';
 export type { IdempotencyRepo } from './idempotency-repo.js';
 export type { AdminUsersRepo } from './admin-users-repo.js';
 export { TIMELINE_KEEP, type TimelineRepo, type TimelineRow } from './timeline-repo.js';
-export type { FencesRepo } from './fences-repo.js';
+export { isLockTimeout, type FencesRepo } from './fences-repo.js';
 
 /** The repositories, each asynchronous; inside `transaction` the same set is bound to the open transaction. */
 export interface Repos {

@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { LeaseStore, spread, FencedOut, clusterKeys } from '../../src/cluster/index.js';
 import { fencedStore } from '../../src/cluster/fenced-store.js';
 import { fencedTransport } from '../../src/cluster/fenced-transport.js';
-import type { Store } from '../../src/store/index.js';
+import pg from 'pg';
+import { isLockTimeout, type Store } from '../../src/store/index.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { TransportError } from '../../src/transport/errors.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { openTestStore } from '../helpers/store.js';
+import { databaseUrlFor, openTestStore } from '../helpers/store.js';
 import { waitUntil } from '../../src/testing/wait.js';
 
 describe('leases in Redis', () => {
@@ -91,9 +92,11 @@ describe('spread', () => {
 describe('fencing on the store and on sends', () => {
   let redis: RedisServer;
   let store: Store;
+  let dataDir: string;
   before(async () => {
     redis = await startRedis();
-    store = await openTestStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-fence-')), kind: 'postgres' });
+    dataDir = mkdtempSync(join(tmpdir(), 'w-fence-'));
+    store = await openTestStore({ dataDir, kind: 'postgres' });
   });
   after(async () => {
     await store?.close();
@@ -105,12 +108,12 @@ describe('fencing on the store and on sends', () => {
     let aToken: number | undefined = 1;
     const asA = fencedStore(store, account, () => aToken);
     const asB = fencedStore(store, account, () => 2);
-    assert.equal(await store.fences.raise(account, 1), 1);
+    assert.equal(await store.fences.raise(account, 1, 1000), 1);
     await asA.sessions.save(account, { by: 'a' });
     await asA.kv.set(`plugin:p:${account}`, 'k', 'from a');
     // B takes the account: its token is raised in the store.
-    assert.equal(await store.fences.raise(account, 2), 2);
-    assert.equal(await store.fences.raise(account, 1), 2, 'a stale raise never lowers the fence');
+    assert.equal(await store.fences.raise(account, 2, 1000), 2);
+    assert.equal(await store.fences.raise(account, 1, 1000), 2, 'a stale raise never lowers the fence');
     await assert.rejects(asA.sessions.save(account, { by: 'a, after the takeover' }), FencedOut);
     await assert.rejects(asA.kv.set(`plugin:p:${account}`, 'k', 'late a'), FencedOut);
     await assert.rejects(
@@ -122,6 +125,24 @@ describe('fencing on the store and on sends', () => {
     assert.equal(await store.kv.get(`plugin:p:${account}`, 'k'), 'from a');
     aToken = undefined;
     await assert.rejects(asA.sessions.load(account), FencedOut, 'no lease, no access at all');
+  });
+
+  it('a write frozen mid-transaction holds the raise back until its session is ended', async () => {
+    const account = (await store.accounts.create({ name: 'frozen', transport: 'web' })).id;
+    await store.fences.raise(account, 1, 1000);
+    // The old holder checked its token in a transaction, then froze (SIGSTOP) before committing.
+    const frozen = new pg.Client({ connectionString: await databaseUrlFor(dataDir) });
+    frozen.on('error', () => {}); // ended by the server below
+    await frozen.connect();
+    await frozen.query('begin');
+    await frozen.query('select token from account_fences where account_id = $1 for share', [account]);
+    await assert.rejects(store.fences.raise(account, 2, 200), (e: unknown) => isLockTimeout(e));
+    assert.equal(await store.fences.endFrozenSessions(600_000), 0, 'a session idle for less than a lease is left alone');
+    let ended = 0;
+    await waitUntil(async () => (ended = await store.fences.endFrozenSessions(300)) > 0, 60_000, 'the frozen session to be idle for 300 ms');
+    assert.equal(ended, 1);
+    assert.equal(await store.fences.raise(account, 2, 1000), 2);
+    await frozen.end().catch(() => {});
   });
 
   it('a send is refused once the lease is no longer ours with the same token', async () => {

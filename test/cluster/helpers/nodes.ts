@@ -61,7 +61,15 @@ export interface AccountView {
 
 /** Every account as the node sees it (an account it does not run shows as stopped, or is not known yet). */
 export async function accountsOn(node: ClusterNode): Promise<AccountView[]> {
-  const res = await fetch(`${node.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${CLUSTER_TOKEN}` } });
+  const res = await fetch(`${node.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${CLUSTER_TOKEN}` } }).catch((e: unknown) => {
+    const { exitCode, signalCode } = node.proc.child;
+    throw new Error(
+      `${node.name} did not answer (exit ${exitCode ?? signalCode ?? 'none yet'}); its last output: ${node.proc.out().slice(-3000)} ${node.proc.err().slice(-3000)}`,
+      {
+        cause: e,
+      },
+    );
+  });
   if (!res.ok) throw new Error(`${node.name}: GET /api/v1/accounts ${res.status}`);
   return ((await res.json()) as { items: AccountView[] }).items;
 }
@@ -99,4 +107,15 @@ export async function placement(nodes: ClusterNode[]): Promise<Map<string, strin
     for (const id of online) where.set(id, [...(where.get(id) ?? []), n.name]);
   }
   return where;
+}
+
+/** Queue a text through the node's API (answered once the send is stored); returns the outbound id. */
+export async function queueText(node: ClusterNode, account: string, toName: string, text: string): Promise<string> {
+  const res = await fetch(`${node.url}/api/v1/accounts/${account}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLUSTER_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ to: { name: toName }, text }),
+  });
+  if (res.status >= 300) throw new Error(`send on ${node.name}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
 }
