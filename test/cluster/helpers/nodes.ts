@@ -49,7 +49,11 @@ export async function startNode(name: string, env: ClusterEnv): Promise<ClusterN
     API_RATE_PER_SEC: '100000',
     ...env.extra,
   });
-  const url = await untilOutput(proc.child, () => /"url":"(http:\/\/[^"]+)"/.exec(proc.out())?.[1], `node ${name} listening (stderr: ${proc.err()})`);
+  const url = await untilOutput(
+    proc.child,
+    () => /weiroto listening on (http:\/\/[^"\s]+)/.exec(proc.out())?.[1],
+    `node ${name} listening (stderr: ${proc.err()})`,
+  );
   return { name, proc, url };
 }
 
