@@ -5,13 +5,12 @@
 // messages that arrived meanwhile once.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadavg } from 'node:os';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS } from '../helpers/child.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { accountsOn, createAccount, leaseHolders, placement, startNode, type ClusterEnv, type ClusterNode } from './helpers/nodes.js';
+import { accountsOn, createAccount, load, settledPlacement, startNode, type ClusterEnv, type ClusterNode } from './helpers/nodes.js';
 
 const LEASE_TTL_MS = 6000;
 const ACCOUNTS = 4;
@@ -31,17 +30,7 @@ describe('two nodes: leases, spread, handover, failover', { timeout: CHILD_TEST_
   const qrCount = async () => (await sb.control.state()).counters.qrcodes!;
 
   /** Each account online on exactly one live node, that node holding its lease; returns node → accounts. */
-  async function settled(): Promise<Map<string, string[]> | undefined> {
-    const where = await placement(live());
-    const holders = await leaseHolders(redis.client, ids);
-    const byNode = new Map<string, string[]>();
-    for (const id of ids) {
-      const on = where.get(id);
-      if (on?.length !== 1 || holders.get(id) !== on[0]) return undefined;
-      byNode.set(on[0]!, [...(byNode.get(on[0]!) ?? []), id]);
-    }
-    return byNode;
-  }
+  const settled = () => settledPlacement(live(), redis.client, ids);
 
   /** The sandbox account (and a friend of it) behind a weiroto account, by the account's own name. */
   async function sandboxSide(on: ClusterNode, id: string): Promise<{ account: string; friend: string }> {
@@ -122,8 +111,3 @@ describe('two nodes: leases, spread, handover, failover', { timeout: CHILD_TEST_
     for (const t of texts) assert.equal(await echoes(t), 1, `"${t}" answered once`);
   });
 });
-
-/** The 1-minute load average, for the printed figures. */
-function load(): string {
-  return loadavg()[0]!.toFixed(1);
-}

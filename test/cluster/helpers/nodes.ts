@@ -4,7 +4,7 @@
  * who holds each account's lease in Redis.
  */
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { startWeiroto, type WeirotoProcess } from '../../helpers/weiroto-process.js';
@@ -122,4 +122,22 @@ export async function queueText(node: ClusterNode, account: string, toName: stri
   });
   if (res.status >= 300) throw new Error(`send on ${node.name}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
+}
+
+/** Each account online on exactly one of `nodes`, that node holding its lease: node → its accounts; undefined until so. */
+export async function settledPlacement(nodes: ClusterNode[], redis: Redis, ids: string[]): Promise<Map<string, string[]> | undefined> {
+  const where = await placement(nodes);
+  const holders = await leaseHolders(redis, ids);
+  const byNode = new Map<string, string[]>();
+  for (const id of ids) {
+    const on = where.get(id);
+    if (on?.length !== 1 || holders.get(id) !== on[0]) return undefined;
+    byNode.set(on[0]!, [...(byNode.get(on[0]!) ?? []), id]);
+  }
+  return byNode;
+}
+
+/** The 1-minute load average, for the printed figures. */
+export function load(): string {
+  return loadavg()[0]!.toFixed(1);
 }
