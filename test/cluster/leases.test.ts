@@ -124,7 +124,8 @@ describe('fencing on the store and on sends', () => {
     assert.deepEqual(await store.sessions.load(account), { by: 'b' });
     assert.equal(await store.kv.get(`plugin:p:${account}`, 'k'), 'from a');
     aToken = undefined;
-    await assert.rejects(asA.sessions.load(account), FencedOut, 'no lease, no access at all');
+    await assert.rejects(asA.sessions.save(account, { by: 'a without a lease' }), FencedOut, 'no lease, no writes');
+    assert.deepEqual(await asA.sessions.load(account), { by: 'b' }, 'reads go straight to the store');
   });
 
   it('a write frozen mid-transaction holds the raise back until its session is ended', async () => {
