@@ -3,7 +3,7 @@
 // browser tests, then every test file under test/ with node's own test runner (through tsx).
 // `--no-checks` skips typecheck, lint and the format check; `--store postgres` runs the tests on PostgreSQL instead of SQLite;
 // extra arguments are test files or folders to run instead of all.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -105,8 +105,39 @@ ensureChromium();
 ensurePostgres();
 ensureRedis();
 
+/**
+ * Under `--store postgres`, one PostgreSQL server for every test process of the run (test/helpers/postgres-serve.ts),
+ * handed down in TEST_PG_URL; it stops when this command ends (its standard input closes). Otherwise the few tests
+ * that need one start their own (test/helpers/postgres.ts).
+ */
+async function sharedPostgres() {
+  if (store !== 'postgres' || process.env.TEST_PG_URL) return process.env.TEST_PG_URL;
+  const server = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/postgres-serve.ts'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  server.unref();
+  server.stdin.unref();
+  let out = '';
+  return new Promise((resolveUrl, reject) => {
+    server.stdout.on('data', (d) => {
+      out += d.toString();
+      if (out.includes('\n')) {
+        server.stdout.destroy();
+        resolveUrl(out.trim());
+      }
+    });
+    server.once('exit', (code) => reject(new Error(`the test PostgreSQL server did not start (exit ${code})`)));
+  });
+}
+
 const files = (targets.length ? targets : ['test']).flatMap((t) => (statSync(join(root, t)).isDirectory() ? findTests(join(root, t)) : [join(root, t)])).sort();
 const concurrency = process.env.TEST_CONCURRENCY || '2';
-run(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
-  env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent', TEST_STORE: store },
-});
+const pgUrl = await sharedPostgres();
+// On PostgreSQL, conversations (src/testing) open their stores through the switch too (test/helpers/store-switch.ts).
+const preload = store === 'postgres' ? ['--import', './test/helpers/store-switch.ts'] : [];
+run(
+  `tests (${files.length} files)`,
+  process.execPath,
+  ['--import', 'tsx', ...preload, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  {
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent', TEST_STORE: store, ...(pgUrl && { TEST_PG_URL: pgUrl }) },
+  },
+);

@@ -15,8 +15,18 @@ export interface EventLogTable {
 
 export type EventLogRepo = Promised<EventLogTable>;
 
+/** Any number (not the migrations' one): the advisory lock that orders the event log's writers across nodes. */
+const EVENT_LOG_LOCK = 7_140_019;
+
 export function createEventLogRepo(sql: Sql): Steps<EventLogTable> {
-  const insert = sql.query('insert into event_log (type, account, at, body) values (?, ?, ?, ?)');
+  // On PostgreSQL several nodes write the log: a sequence hands out numbers as transactions insert, but they become
+  // visible as those commit, so 11 could be read before 10 commits and a reader past 11 would never see 10. A
+  // transaction-level lock taken before the number is drawn (held until commit) makes numbers follow commit order.
+  const insert = sql.query({
+    sqlite: 'insert into event_log (type, account, at, body) values (?, ?, ?, ?)',
+    postgres: `insert into event_log (type, account, at, body)
+      select ?::text, ?::text, ?::bigint, ?::text from (select pg_advisory_xact_lock(${EVENT_LOG_LOCK})) as turn`,
+  });
   const last = sql.query('select max(seq) as seq from event_log');
   const prune = sql.query('delete from event_log where at < ?');
   return {

@@ -7,7 +7,7 @@
  * layer).
  */
 import { SecretBox, loadOrCreateSecretKey } from './secret-box.js';
-import { openDatabase, type Db } from './database.js';
+import { ensureDataDir, openDatabase, type Db } from './database.js';
 import { createAccountsRepo, type AccountsRepo } from './accounts-repo.js';
 import { createSessionsRepo, type SessionsRepo } from './sessions-repo.js';
 import { createKvRepo, type KvRepo } from './kv-repo.js';
@@ -33,8 +33,7 @@ import { ConnectionGate, type TransactionPort } from './gate.js';
 import { bindSteps } from './sql/bind.js';
 import { runSync, sqliteSql } from './sql/sqlite-driver.js';
 import type { Sql, Steps, Work } from './sql/work.js';
-import { createPool, inTransaction, postgresSql, runAsync, type PgTarget } from './sql/postgres-driver.js';
-import { migratePostgres } from './sql/postgres-migrate.js';
+import type { PgTarget } from './sql/postgres-driver.js';
 import { Serial } from './sql/serial.js';
 import { StoreError } from './errors.js';
 
@@ -264,6 +263,11 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
     throw new StoreError('DATABASE_URL needs SECRET_KEY: every node must seal and open sessions with the same key (64 hex characters).');
   }
   const box = new SecretBox(loadOrCreateSecretKey('', options.secretKey));
+  // Loaded only here: a node on SQLite (the default) never loads pg.
+  const [{ createPool, inTransaction, postgresSql, runAsync }, { migratePostgres }] = await Promise.all([
+    import('./sql/postgres-driver.js'),
+    import('./sql/postgres-migrate.js'),
+  ]);
   const pool = createPool(options.url, options.poolSize);
   // A connection that breaks while idle is reported here and replaced by the pool, instead of crashing the process.
   pool.on('error', () => undefined);
@@ -310,6 +314,11 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
  */
 export function connectStore(options: { dataDir: string; secretKey: string | undefined; databaseUrl: string | undefined; now?: () => number }): Promise<Store> {
   const { databaseUrl, ...rest } = options;
-  if (databaseUrl) return openPostgresStore({ url: databaseUrl, secretKey: rest.secretKey, ...(rest.now && { now: rest.now }) });
+  if (databaseUrl) {
+    // The database is elsewhere, but DATA_DIR still holds downloaded media: refuse an unwritable one at start, as on SQLite.
+    return Promise.resolve()
+      .then(() => ensureDataDir(rest.dataDir))
+      .then(() => openPostgresStore({ url: databaseUrl, secretKey: rest.secretKey, ...(rest.now && { now: rest.now }) }));
+  }
   return Promise.resolve().then(() => openStore(rest));
 }

@@ -111,6 +111,19 @@ export interface ConversationOptions {
   pluginHttpPolicy?: OutboundPolicy;
 }
 
+/** How a conversation opens its store: SQLite in its data folder, unless the test run chose otherwise. */
+export type ConversationStoreOpener = (options: { dataDir: string; now: () => number }) => Promise<Store>;
+
+let openConversationStore: ConversationStoreOpener = (options) => Promise.resolve().then(() => openStore(options));
+
+/**
+ * Open the store of every conversation made from now on with `open` (a test suite that runs on PostgreSQL puts them
+ * there; the data folder names the store, so a second conversation on it is still a restart).
+ */
+export function useConversationStore(open: ConversationStoreOpener): void {
+  openConversationStore = open;
+}
+
 /** The fake world: Alice and Bob (friends), the room "Family" (@@family) with both. */
 export const FAKE_WORLD = {
   alice: contact('@alice', 'Alice', { stableId: 'wxid_alice' }),
@@ -129,7 +142,7 @@ export const FAKE_ROOM = room('@@family', 'Family', [FAKE_WORLD.alice, FAKE_WORL
 export async function createConversation(options: ConversationOptions = {}): Promise<Conversation> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'weiroto-chat-'));
   const clock = options.clock ?? systemClock;
-  const store = openStore({ dataDir, now: () => clock.now() });
+  const store = await openConversationStore({ dataDir, now: () => clock.now() });
   const registry = options.plugins ? new PluginRegistry(options.plugins) : await PluginRegistry.load();
   const real = options.sandbox ?? options.ilink;
   const world = options.world ?? { contacts: [FAKE_WORLD.alice, FAKE_WORLD.bob], rooms: [FAKE_ROOM] };
@@ -282,7 +295,7 @@ export async function createConversation(options: ConversationOptions = {}): Pro
     },
     async close() {
       await manager.stopAll();
-      void store.close();
+      await store.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -54,6 +54,9 @@ export const endpointPatchSchema = endpointInputSchema.partial().strict();
 /** Sends a webhook's reply into a chat (the lead wires it to `manager.get(account).send(...)`). */
 export type ReplySender = (account: string, chatId: string, content: OutgoingContent, options: SendOptions) => Promise<unknown>;
 
+/** How long the enabled endpoints are used as read: a change made on another node applies within this. */
+export const ENDPOINTS_FRESH_MS = 2000;
+
 export interface WebhookServiceDeps {
   /** The store's webhook repositories, and its settings for the media-link key. */
   store: Pick<Repos, 'webhookEndpoints' | 'webhookDeliveries' | 'settings'>;
@@ -175,15 +178,21 @@ export async function createWebhookService(deps: WebhookServiceDeps): Promise<We
     ...(deps.formats && { formats: deps.formats }),
     ...(deps.allowPrivateUrls !== undefined && { allowPrivateUrls: deps.allowPrivateUrls }),
   });
-  // The enabled endpoints, read once per change. A change while a read is under way makes that
-  // read's result stale: it is used once but not kept.
+  // The enabled endpoints, read once per change made here, and again after ENDPOINTS_FRESH_MS (another node sharing
+  // the store may have changed them). A change while a read is under way makes that read's result stale: it is used
+  // once but not kept.
   let cache: WebhookEndpoint[] | undefined;
+  let cachedAt = 0;
   let generation = 0;
   const active = async (repo: WebhookEndpointsRepo): Promise<WebhookEndpoint[]> => {
-    if (cache) return cache;
+    if (cache && clock.now() - cachedAt < ENDPOINTS_FRESH_MS) return cache;
     const seen = generation;
+    const at = clock.now();
     const list = (await repo.list()).filter((e) => e.enabled);
-    if (seen === generation) cache = list;
+    if (seen === generation) {
+      cache = list;
+      cachedAt = at;
+    }
     return list;
   };
   const changed = (): void => {

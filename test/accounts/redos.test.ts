@@ -46,7 +46,7 @@ describe('user regular expressions run in linear time (weiroto start)', { timeou
   before(async () => {
     sb = await startSandbox({ autoScanMs: 10, autoConfirmMs: 10, holdMs: 60_000 });
     dataDir = mkdtempSync(join(tmpdir(), 'w-redos-'));
-    p = startWeiroto({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_TOKEN: TOKEN, BOT_PLUGINS: 'auto-reply' });
+    p = await startWeiroto({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off', WECHAT_ENDPOINT: sb.origin, API_TOKEN: TOKEN, BOT_PLUGINS: 'auto-reply' });
     url = await untilOutput(p.child, () => /"url":"(http:\/\/[^"]+)"/.exec(p.out())?.[1], 'the listening line');
     const online = async () => ((await api('GET', '/accounts')).body.items as { id: string; state: string }[]).find((a) => a.state === 'online')?.id;
     account = await waitFor(online, CHILD_TEST_TIMEOUT_MS, 'the account online');

@@ -13,7 +13,8 @@ import { PluginRegistry } from '../../src/pipeline/index.js';
 import { createWebTransport } from '../../src/protocol/index.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { silentLogger } from '../../src/logger.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from '../helpers/store.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { FAST } from '../helpers/fast.js';
 
@@ -24,7 +25,7 @@ describe('a start-up failure after the scan keeps the login', () => {
   let manager: AccountManager;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'weiroto-keep-login-'));
-    store = openStore({ dataDir: dir });
+    store = await openTestStore({ dataDir: dir });
     sb = await startSandbox({ autoScanMs: 10, autoConfirmMs: 10, accounts: 1, contacts: 5, rooms: 1, roomSize: 3 });
     manager = new AccountManager({
       store,
@@ -39,7 +40,7 @@ describe('a start-up failure after the scan keeps the login', () => {
   after(async () => {
     await manager.stopAll();
     await sb.close();
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -19,6 +19,7 @@ import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
 import { afterPaint } from '../helpers/after-paint.js';
+import { storeEnv } from '../helpers/store.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 const SHOTS = join('test-output', 'screenshots', 'ilink');
@@ -94,6 +95,7 @@ describe(
           PORT: '0',
           SANDBOX_PORT: '0',
           DATA_DIR: dataDir,
+          ...(await storeEnv(dataDir)),
           LOG_LEVEL: 'warn',
           NODE_ENV: 'production',
           BOT_PLUGINS: 'ai',

@@ -21,7 +21,7 @@ describe('outbound queue durability (kill -9 mid-burst)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('a restarted process sends every accepted message that the killed one had not sent', { timeout: CHILD_TEST_TIMEOUT_MS }, async () => {
-    const child = spawnChild('test/bot/fixtures/burst-child.ts', [dir, sentLog, String(N), String(SENT_BEFORE_KILL)]);
+    const child = await spawnChild('test/bot/fixtures/burst-child.ts', [dir, sentLog, String(N), String(SENT_BEFORE_KILL)]);
     await child.printed(`accepted ${N}`);
     // The child sends SENT_BEFORE_KILL, then hangs in the next send: killed there, it is mid-burst at any speed (a
     // loaded machine once let it send all N before the kill landed).

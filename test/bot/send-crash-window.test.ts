@@ -52,7 +52,7 @@ async function crashWhileSending(
   dirs.push(dataDir);
   sb.state.faults.push({ kind: fault, remaining: 1, endpoint: 'webwxsendmsg', ms: 60_000 });
   const faultsBefore = sb.state.counters.faults;
-  const child = spawnChild('test/bot/fixtures/send-child.ts', [dataDir, sb.origin, text]);
+  const child = await spawnChild('test/bot/fixtures/send-child.ts', [dataDir, sb.origin, text]);
   await child.printed('accepted');
   // The send call reached the sandbox (the fault took it): the row was handed before the call.
   await waitUntil(() => sb.state.counters.faults > faultsBefore, 20_000, 'the send to reach the sandbox');

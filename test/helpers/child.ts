@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/util/paths.js';
+import { shareTestStoreServer } from './store.js';
 
 /**
  * The bound of a test that waits on a child's start-up with `untilOutput`: only a hang, never a pace. Starting a child
@@ -61,8 +62,9 @@ export interface Child {
   printed(text: string): Promise<void>;
 }
 
-/** Run `script` (a path from the package root) with tsx and `args`. */
-export function spawnChild(script: string, args: string[]): Child {
+/** Run `script` (a path from the package root) with tsx and `args`; it opens the same test stores as this process. */
+export async function spawnChild(script: string, args: string[]): Promise<Child> {
+  await shareTestStoreServer();
   const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), script), ...args], { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

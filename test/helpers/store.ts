@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { openPostgresStore, openStore, type Store } from '../../src/store/index.js';
-import { createTestDatabase } from './postgres.js';
+import { createTestDatabase, postgresServerUrl } from './postgres.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -29,6 +29,15 @@ export interface TestStoreOptions {
 /** The PostgreSQL database of a data folder (created on first use). */
 export function databaseUrlFor(dataDir: string): Promise<string> {
   return createTestDatabase(`d_${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 24)}`);
+}
+
+/**
+ * Before starting a child process that opens test stores itself (through `openTestStore`): on PostgreSQL, start this
+ * process's server now, so that the child inherits its address (TEST_PG_URL) and opens the same databases, instead of
+ * starting a server of its own that dies with it.
+ */
+export async function shareTestStoreServer(): Promise<void> {
+  if (testStoreKind === 'postgres') await postgresServerUrl();
 }
 
 /**

@@ -2,13 +2,17 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
+import { withStoreEnv } from './store.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 
-/** Start `weiroto start` with `env` over a minimal environment (PATH, info logs, production). */
-export function startWeiroto(env: Record<string, string>) {
+/**
+ * Start `weiroto start` with `env` over a minimal environment (PATH, info logs, production), on the store the test
+ * switch selects for its DATA_DIR (test/helpers/store.ts).
+ */
+export async function startWeiroto(env: Record<string, string>) {
   const child = spawn(process.execPath, [BIN, 'start'], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', NODE_ENV: 'production', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', NODE_ENV: 'production', ...(await withStoreEnv(env)) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -19,4 +23,4 @@ export function startWeiroto(env: Record<string, string>) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-export type WeirotoProcess = ReturnType<typeof startWeiroto>;
+export type WeirotoProcess = Awaited<ReturnType<typeof startWeiroto>>;

@@ -14,6 +14,7 @@ import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { Receiver } from '../webhook/receiver.js';
 import { until } from '../api/harness.js';
 import { rawRows } from '../helpers/raw-db.js';
+import { withStoreEnv } from '../helpers/store.js';
 
 const TOKEN = 'tok_ai_key_test_0123456789';
 const DEPLOYMENT_KEY = 'sk-deployment-secret-0001';
@@ -50,7 +51,7 @@ describe('AI_API_KEY goes only to AI_BASE_URL; plugin HTTP is guarded (startServ
 
   const start = async (): Promise<void> => {
     const config = loadConfig(
-      {
+      await withStoreEnv({
         PORT: '0',
         DATA_DIR: dataDir,
         BOT_PLUGINS: 'ai',
@@ -61,7 +62,7 @@ describe('AI_API_KEY goes only to AI_BASE_URL; plugin HTTP is guarded (startServ
         AI_API_KEY: DEPLOYMENT_KEY,
         AI_MODEL: 'local-model',
         ALLOW_PRIVATE_ORIGINS: new URL(elsewhere.baseUrl).origin,
-      },
+      }),
       { envFile: false },
     );
     server = await startServer({ config, log: silentLogger() });

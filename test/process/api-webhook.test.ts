@@ -12,6 +12,7 @@ import { startServer, type RunningServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { waitFor } from '../../src/testing/wait.js';
+import { withStoreEnv } from '../helpers/store.js';
 
 const SECRET = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
 const TOKEN = 'tok_process_test_0123456789';
@@ -43,7 +44,7 @@ describe('webhooks and API through startServer', () => {
 
     sb = await startSandbox({ holdMs: 300, contacts: 10, rooms: 2, roomSize: 4, rateLimits: false });
     const config = loadConfig(
-      {
+      await withStoreEnv({
         PORT: '0',
         DATA_DIR: mkdtempSync(join(tmpdir(), 'w-apiwh-')),
         BOT_PLUGINS: '',
@@ -55,7 +56,7 @@ describe('webhooks and API through startServer', () => {
         // Small enough for the last test to exhaust, large enough for the others.
         API_RATE_BURST: '12',
         API_RATE_PER_SEC: '1',
-      },
+      }),
       { envFile: false },
     );
     server = await startServer({ config, log: silentLogger() });

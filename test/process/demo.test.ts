@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { IlinkControl, SandboxControl } from '../../src/sandbox/index.js';
 import { waitFor } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
+import { withStoreEnv } from '../helpers/store.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 
@@ -24,9 +25,9 @@ describe('weiroto demo (process)', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
         PATH: process.env.PATH ?? '',
         PORT: '0',
         SANDBOX_PORT: '0',
-        DATA_DIR: mkdtempSync(join(tmpdir(), 'w-demo-')),
         LOG_LEVEL: 'warn',
         NODE_ENV: 'production',
+        ...(await withStoreEnv({ DATA_DIR: mkdtempSync(join(tmpdir(), 'w-demo-')) })),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

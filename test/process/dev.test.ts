@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { SandboxControl } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
+import { storeEnv } from '../helpers/store.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PLUGIN_ENTRY = join(ROOT, 'src', 'plugin.js');
@@ -52,6 +53,7 @@ describe('npm run dev (process)', () => {
         PORT: '0',
         SANDBOX_PORT: '0',
         DATA_DIR: dataDir,
+        ...(await storeEnv(dataDir)),
         PLUGIN_DIR: pluginDir,
         BOT_PLUGINS: 'pinger',
         LOG_LEVEL: 'warn',

@@ -14,6 +14,7 @@ import { once } from 'node:events';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { storeEnv } from '../helpers/store.js';
 
 const root = packageRoot();
 const BIN = join(root, 'bin', 'weiroto.js');
@@ -147,6 +148,7 @@ describe('a plugin outside the repository (weiroto/plugin, PLUGIN_DIR, weiroto-p
         WECHAT_ENDPOINT: sandbox.origin,
         PLUGIN_DIR: join(dir, 'my-plugins'),
         BOT_PLUGINS: 'hello,shout',
+        ...(await storeEnv(join(dir, 'data'))),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

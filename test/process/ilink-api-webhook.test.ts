@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/logger.js';
 import { Receiver } from '../webhook/receiver.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { RecordingClock } from '../helpers/recording-clock.js';
+import { withStoreEnv } from '../helpers/store.js';
 
 const TOKEN = 'tok_ilink_api_test_0123456789';
 /** `?wait=` of the sends that must not sit it out: a length no other wait in the server has. */
@@ -45,7 +46,7 @@ describe('API and webhooks on an iLink account (startServer)', () => {
     await hooks.start();
     sb = await startSandbox({ holdMs: 300, contacts: 4, rooms: 1, roomSize: 3, rateLimits: false, ilink: { pollHoldMs: 300, longPollTimeoutMs: 300 } });
     const config = loadConfig(
-      {
+      await withStoreEnv({
         PORT: '0',
         DATA_DIR: mkdtempSync(join(tmpdir(), 'w-ilink-api-')),
         BOT_PLUGINS: 'echo',
@@ -54,7 +55,7 @@ describe('API and webhooks on an iLink account (startServer)', () => {
         ILINK_BASE_URL: sb.origin,
         WEBHOOK_URL: hooks.url,
         API_TOKEN: TOKEN,
-      },
+      }),
       { envFile: false },
     );
     server = await startServer({ config, log: silentLogger(), startAccounts: false, clock });

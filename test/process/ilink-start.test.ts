@@ -8,7 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { rawRows } from '../helpers/raw-db.js';
+import { testStoreKind } from '../helpers/store.js';
 import { startWeiroto, type WeirotoProcess } from '../helpers/weiroto-process.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
@@ -17,8 +18,8 @@ import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
 const children: ChildProcess[] = [];
 
 /** `weiroto start`, remembered so that a failed test can stop it. */
-function startProcess(env: Record<string, string>): WeirotoProcess {
-  const p = startWeiroto(env);
+async function startProcess(env: Record<string, string>): Promise<WeirotoProcess> {
+  const p = await startWeiroto(env);
   children.push(p.child);
   return p;
 }
@@ -49,7 +50,7 @@ describe('weiroto start with WECHAT_TRANSPORT=ilink (process)', () => {
       WECHAT_TRANSPORT: 'ilink',
       ILINK_BASE_URL: sb.origin,
     };
-    let p = startProcess(env);
+    let p = await startProcess(env);
     await untilOutput(p.child, () => /"url":"http:/.test(p.out()), 'the server to listen');
     await waitUntil(async () => (await il.state()).qrcodes.length > 0, 20_000, 'an iLink QR');
     await il.confirm({});
@@ -70,19 +71,18 @@ describe('weiroto start with WECHAT_TRANSPORT=ilink (process)', () => {
     // The token is stored sealed, never in clear.
     const { bots } = await il.state();
     const token = bots.find((b) => b.alive)!.token;
-    const db = new Database(join(dataDir, 'weiroto.db'), { readonly: true });
-    const row = db.prepare('select a.transport, s.sealed from accounts a join sessions s on s.account_id = a.id').get() as {
-      transport: string;
-      sealed: string;
-    };
-    db.close();
-    assert.equal(row.transport, 'ilink');
+    const [row] = await rawRows<{ transport: string; sealed: string }>(
+      dataDir,
+      'select a.transport, s.sealed from accounts a join sessions s on s.account_id = a.id',
+    );
+    assert.equal(row?.transport, 'ilink');
     assert.ok(!row.sealed.includes(token), 'the token is sealed');
-    assert.ok(!readFileSync(join(dataDir, 'weiroto.db')).includes(Buffer.from(token)), 'the token is nowhere in the database file');
+    if (testStoreKind === 'sqlite')
+      assert.ok(!readFileSync(join(dataDir, 'weiroto.db')).includes(Buffer.from(token)), 'the token is nowhere in the database file');
 
     await stop(p);
     const qrsBefore = (await il.state()).qrcodes.length;
-    p = startProcess(env);
+    p = await startProcess(env);
     await untilOutput(p.child, () => /"url":"http:/.test(p.out()), 'the server to listen again');
     await waitUntil(async () => (await il.state()).bots.some((b) => b.alive && b.notify === 'started'), 20_000, 'notifystart after the restart');
     await il.sendMessage({ text: 'after restart' });

@@ -14,6 +14,7 @@ import { closedPort } from '../helpers/closed-port.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { Client } from '../admin/helpers/panel-stack.js';
 import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
+import { storeEnv } from '../helpers/store.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 const PASSWORD = 'unreachable admin 1';
@@ -43,6 +44,7 @@ describe('weiroto start with WeChat unreachable (process)', () => {
         DATA_DIR: dataDir,
         WECHAT_ENDPOINT: endpoint,
         ADMIN_PASSWORD: PASSWORD,
+        ...(await storeEnv(dataDir)),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

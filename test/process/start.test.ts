@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { rawRows, withRawDb } from '../helpers/raw-db.js';
+import { testStoreKind } from '../helpers/store.js';
 import { startWeiroto } from '../helpers/weiroto-process.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
@@ -13,7 +14,7 @@ import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
 
 describe('weiroto start (process)', () => {
   it('prints one clear line and exits non-zero for a bad PORT', async () => {
-    const p = startWeiroto({ PORT: 'abc', DATA_DIR: mkdtempSync(join(tmpdir(), 'w-')) });
+    const p = await startWeiroto({ PORT: 'abc', DATA_DIR: mkdtempSync(join(tmpdir(), 'w-')) });
     const [code] = await p.exited;
     assert.notEqual(code, 0);
     assert.equal(p.err().trim(), 'weiroto: Invalid PORT="abc": expected a port number from 0 to 65535 (0 picks a free port).');
@@ -22,7 +23,7 @@ describe('weiroto start (process)', () => {
   it('prints one clear line and exits non-zero for an unwritable DATA_DIR', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'w-'));
     writeFileSync(join(dir, 'file'), '');
-    const p = startWeiroto({ PORT: '0', DATA_DIR: join(dir, 'file', 'data') });
+    const p = await startWeiroto({ PORT: '0', DATA_DIR: join(dir, 'file', 'data') });
     const [code] = await p.exited;
     assert.notEqual(code, 0);
     const lines = p.err().trim().split('\n');
@@ -33,7 +34,7 @@ describe('weiroto start (process)', () => {
   it('starts, answers /healthz, and stops cleanly on SIGTERM leaving the database consistent', { timeout: CHILD_TEST_TIMEOUT_MS }, async () => {
     const sandbox = await startSandbox({ holdMs: 300 });
     const dataDir = mkdtempSync(join(tmpdir(), 'w-'));
-    const p = startWeiroto({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off', WECHAT_ENDPOINT: sandbox.origin });
+    const p = await startWeiroto({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off', WECHAT_ENDPOINT: sandbox.origin });
     const url = await untilOutput(p.child, () => /"url":"(http:\/\/[^"]+)"/.exec(p.out())?.[1], 'the listening line');
     const res = await fetch(url + '/healthz');
     assert.equal(res.status, 200);
@@ -46,11 +47,9 @@ describe('weiroto start (process)', () => {
     const [code] = await p.exited;
     // 0 = stopped cleanly: the process exits 1 when its own 10 s shutdown budget runs out (src/cli.ts).
     assert.equal(code, 0, p.err());
-    const db = new Database(join(dataDir, 'weiroto.db'), { readonly: true });
-    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-    assert.ok((db.prepare('select count(*) as n from schema_migrations').get() as { n: number }).n >= 1);
-    assert.equal((db.prepare('select count(*) as n from accounts').get() as { n: number }).n, 1);
-    db.close();
+    if (testStoreKind === 'sqlite') withRawDb(dataDir, (db) => assert.equal(db.pragma('integrity_check', { simple: true }), 'ok'));
+    assert.ok((await rawRows<{ n: number }>(dataDir, 'select count(*) as n from schema_migrations'))[0]!.n >= 1);
+    assert.equal((await rawRows<{ n: number }>(dataDir, 'select count(*) as n from accounts'))[0]!.n, 1);
     await sandbox.close();
   });
 });

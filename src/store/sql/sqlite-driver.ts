@@ -4,10 +4,24 @@
  * before the port: no promise per statement on the hot path).
  */
 import type Database from 'better-sqlite3';
-import type { Op, Query, Sql, Steps, Work } from './work.js';
+import type { Answers, Op, Param, Query, Sql, Steps, Work } from './work.js';
 
 interface SqliteQuery extends Query {
-  readonly statement: Database.Statement;
+  readonly now: Answers;
+}
+
+/** A prepared statement answering at once, in place (no statement is yielded to the driver on SQLite). */
+class Answering implements Answers {
+  constructor(private readonly statement: Database.Statement) {}
+  get(params: Param[]): unknown {
+    return this.statement.get(...params);
+  }
+  all(params: Param[]): unknown[] {
+    return this.statement.all(...params);
+  }
+  run(params: Param[]): number {
+    return this.statement.run(...params).changes;
+  }
 }
 
 /** The port over one better-sqlite3 connection. */
@@ -16,7 +30,7 @@ export function sqliteSql(db: Database.Database): Sql {
     dialect: 'sqlite',
     query(text) {
       const sql = typeof text === 'string' ? text : text.sqlite;
-      return { text: sql, statement: db.prepare(sql) } satisfies SqliteQuery;
+      return { text: sql, now: new Answering(db.prepare(sql)) } satisfies SqliteQuery;
     },
   };
 }
@@ -40,12 +54,22 @@ export function runSync<T>(db: Database.Database, work: Work<T>): T {
   return step.value;
 }
 
+/** Each connection's `atomic`, made once: building a better-sqlite3 transaction function costs more than a small write. */
+const atomics = new WeakMap<Database.Database, (work: Work<unknown>) => unknown>();
+
+function atomicOn(db: Database.Database): (work: Work<unknown>) => unknown {
+  let atomic = atomics.get(db);
+  if (!atomic) atomics.set(db, (atomic = db.transaction((work: Work<unknown>) => runSync(db, work))));
+  return atomic;
+}
+
 function answerOp(db: Database.Database, op: Op): unknown {
-  if (op.kind === 'atomic') return db.transaction(() => runSync(db, op.work))();
-  const statement = (op.query as SqliteQuery).statement;
-  if (op.kind === 'get') return statement.get(...op.params);
-  if (op.kind === 'all') return statement.all(...op.params);
-  return statement.run(...op.params).changes;
+  if (op.kind === 'atomic') return atomicOn(db)(op.work);
+  // Statements are answered in place by the helpers (`now`); one yielded all the same is answered here.
+  const now = (op.query as SqliteQuery).now;
+  if (op.kind === 'get') return now.get(op.params);
+  if (op.kind === 'all') return now.all(op.params);
+  return now.run(op.params);
 }
 
 /**

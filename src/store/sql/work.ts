@@ -15,6 +15,18 @@ export type Dialect = 'sqlite' | 'postgres';
 /** A statement prepared by one store's driver (opaque outside the drivers). */
 export interface Query {
   readonly text: string;
+  /**
+   * Set by a driver that answers at once (SQLite): the helpers below run the statement here instead of yielding it,
+   * so a method costs no round trip through the driver per statement (the hot path stays as cheap as plain calls).
+   */
+  readonly now?: Answers;
+}
+
+/** A statement run synchronously. */
+export interface Answers {
+  get(params: Param[]): unknown;
+  all(params: Param[]): unknown[];
+  run(params: Param[]): number;
 }
 
 /** One step of a repository method, answered by the driver that runs it. */
@@ -42,16 +54,19 @@ export interface Sql {
 
 /** The first row, or undefined. */
 export function* get<R>(query: Query, ...params: Param[]): Work<R | undefined> {
+  if (query.now) return query.now.get(params) as R | undefined;
   return (yield { kind: 'get', query, params }) as R | undefined;
 }
 
 /** Every row. */
 export function* all<R>(query: Query, ...params: Param[]): Work<R[]> {
+  if (query.now) return query.now.all(params) as R[];
   return (yield { kind: 'all', query, params }) as R[];
 }
 
 /** Run a statement; returns how many rows it changed. */
 export function* run(query: Query, ...params: Param[]): Work<number> {
+  if (query.now) return query.now.run(params);
   return (yield { kind: 'run', query, params }) as number;
 }
 
