@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS } from '../helpers/child.js';
-import { createTestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { createAccount, leaseHolders, onlineOn, queueText, startNode, type ClusterNode } from './helpers/nodes.js';
+import { clusterEnv, createAccount, leaseHolders, onlineOn, queueText, startNode, type ClusterNode } from './helpers/nodes.js';
 
 const LEASE_TTL_MS = 3000;
 const WAIT = CHILD_TEST_TIMEOUT_MS;
@@ -23,13 +22,12 @@ describe('a node paused past its lease', { timeout: CHILD_TEST_TIMEOUT_MS }, () 
     redis = await startRedis();
     sb = await startSandbox({ accounts: 1, contacts: 3, officials: 0, rooms: 0, holdMs: 1000, autoScanMs: 20, autoConfirmMs: 20, rateLimits: false });
     // Safe pacing spaces the sends out (seconds apart), so that some are still queued when the node is paused.
-    const env = {
-      databaseUrl: await createTestDatabase(),
+    const env = await clusterEnv({
       redisUrl: redis.url,
       sandboxOrigin: sb.origin,
       leaseTtlMs: LEASE_TTL_MS,
       extra: { SEND_PACING: 'safe' },
-    };
+    });
     nodes.push(await startNode('node-a', env), await startNode('node-b', env));
   });
 

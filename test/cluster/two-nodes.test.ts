@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS } from '../helpers/child.js';
-import { createTestDatabase } from '../helpers/postgres.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { accountsOn, createAccount, load, settledPlacement, startNode, type ClusterEnv, type ClusterNode } from './helpers/nodes.js';
+import { clusterEnv, accountsOn, createAccount, load, settledPlacement, startNode, type ClusterEnv, type ClusterNode } from './helpers/nodes.js';
 
 const LEASE_TTL_MS = 6000;
 const ACCOUNTS = 4;
@@ -42,7 +41,7 @@ describe('two nodes: leases, spread, handover, failover', { timeout: CHILD_TEST_
   before(async () => {
     redis = await startRedis();
     sb = await startSandbox({ accounts: ACCOUNTS, contacts: 3, officials: 0, rooms: 0, holdMs: 1000, autoScanMs: 20, autoConfirmMs: 20, rateLimits: false });
-    env = { databaseUrl: await createTestDatabase(), redisUrl: redis.url, sandboxOrigin: sb.origin, leaseTtlMs: LEASE_TTL_MS };
+    env = await clusterEnv({ redisUrl: redis.url, sandboxOrigin: sb.origin, leaseTtlMs: LEASE_TTL_MS });
     nodes.push(await startNode('node-a', env));
     nodes.push(await startNode('node-b', env));
   });

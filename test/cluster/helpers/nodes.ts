@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { startWeiroto, type WeirotoProcess } from '../../helpers/weiroto-process.js';
 import { untilOutput } from '../../helpers/child.js';
-import { TEST_SECRET_KEY } from '../../helpers/store.js';
+import { TEST_SECRET_KEY, databaseUrlFor } from '../../helpers/store.js';
 import { clusterKeys } from '../../../src/cluster/index.js';
 
 export const CLUSTER_TOKEN = 'tok_cluster_test_0123456789';
@@ -23,6 +23,8 @@ export interface ClusterNode {
 }
 
 export interface ClusterEnv {
+  /** DATA_DIR of every node (media only: the store is the database), which also names the database under `--store postgres`. */
+  dataDir: string;
   databaseUrl: string;
   redisUrl: string;
   sandboxOrigin: string;
@@ -31,11 +33,17 @@ export interface ClusterEnv {
   extra?: Record<string, string>;
 }
 
+/** The settings every node of one cluster shares: one data folder and its PostgreSQL database (whichever store the switch selects). */
+export async function clusterEnv(parts: Omit<ClusterEnv, 'dataDir' | 'databaseUrl'>): Promise<ClusterEnv> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'w-cluster-'));
+  return { dataDir, databaseUrl: await databaseUrlFor(dataDir), ...parts };
+}
+
 /** Start a node named `name` and wait for its listening line. */
 export async function startNode(name: string, env: ClusterEnv): Promise<ClusterNode> {
-  const proc = startWeiroto({
+  const proc = await startWeiroto({
     PORT: '0',
-    DATA_DIR: mkdtempSync(join(tmpdir(), `w-node-${name}-`)),
+    DATA_DIR: env.dataDir,
     DATABASE_URL: env.databaseUrl,
     SECRET_KEY: TEST_SECRET_KEY,
     REDIS_URL: env.redisUrl,

@@ -1,0 +1,202 @@
+// The issue's chaos test: three `weiroto start` nodes on one PostgreSQL database and one
+// redis-server (both real), 30 accounts (web and iLink) on the sandbox, traffic flowing (messages
+// in and answered by echo, API sends out, webhooks to a local receiver). kill -9 one node: every
+// account it ran is online on another within 30 s (default LEASE_TTL_MS, 15 s) with no new QR;
+// then SIGTERM a second: its accounts move within 5 s. Nothing accepted is lost, nothing answered
+// twice, every webhook event has one webhook-id. The failover times are printed.
+//
+// Status (issue 18 points 2-3): the spread (10/10/10) passes; the kill -9 failover measured 16.8 s at
+// load 22 and 30.6 s at load 32, the SIGTERM handover of 15 web accounts onto one node 7.0 s at load
+// 22, so the time bounds fail on this machine under that load; the checks after them (nothing lost or
+// doubled, webhooks) have not been reached yet.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import { waitUntil } from '../../src/testing/wait.js';
+import { CHILD_TEST_TIMEOUT_MS } from '../helpers/child.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { Receiver } from '../webhook/receiver.js';
+import { clusterEnv, accountsOn, createAccount, load, placement, queueText, settledPlacement, startNode, type ClusterNode } from './helpers/nodes.js';
+
+const WEB = 24;
+const ILINK = 6;
+const WAIT = CHILD_TEST_TIMEOUT_MS;
+const SECRET = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
+
+interface Side {
+  kind: 'web' | 'ilink';
+  /** web: the sandbox account; iLink: the user the bot is bound to. */
+  peer: string;
+  /** web: a friend's nickname (who writes, and whom API sends go to); iLink: the user's id. */
+  to: string;
+}
+
+describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
+  let redis: RedisServer;
+  let sb: RunningSandbox;
+  const hooks = new Receiver();
+  const nodes: ClusterNode[] = [];
+  const ids: string[] = [];
+  const sides = new Map<string, Side>();
+  /** Texts written to the accounts (each must be answered once) and texts the API accepted (each sent once). */
+  const incoming: { account: string; text: string }[] = [];
+  const accepted: { account: string; text: string }[] = [];
+  let seq = 0;
+
+  const live = () => nodes.filter((n) => n.proc.child.exitCode === null && n.proc.child.signalCode === null && !n.stopping);
+  const kindOf = (id: string) => sides.get(id)!.kind;
+
+  const settled = () => settledPlacement(live(), redis.client, ids);
+
+  /** How often the sandbox saw `text` sent, on either transport. */
+  async function sentCount(text: string): Promise<number> {
+    const web = (await sb.control.sent({})).messages.filter((m) => m.text === text).length;
+    const ilink = (await sb.ilink.control.sent()).messages.filter((m) => m.decision === 'delivered' && m.items.some((i) => i.text === text)).length;
+    return web + ilink;
+  }
+
+  /** One message in to every account (echo answers it) and one API send from each, through the node that runs it. */
+  async function traffic(where: Map<string, string[]>): Promise<void> {
+    for (const [nodeName, accounts] of where) {
+      const node = nodes.find((n) => n.name === nodeName)!;
+      for (const id of accounts) {
+        const s = sides.get(id)!;
+        const text = `in ${seq++} for ${id}`;
+        if (s.kind === 'web') await sb.control.sendMessage({ account: s.peer, from: s.to, text });
+        else await sb.ilink.control.sendMessage({ user: s.peer, text });
+        incoming.push({ account: id, text });
+        const out = `out ${seq++} from ${id}`;
+        await queueText(node, id, s.kind === 'web' ? s.to : s.to, out).then(
+          () => accepted.push({ account: id, text: out }),
+          () => {}, // refused (the node is going away): not accepted, nothing owed
+        );
+      }
+    }
+  }
+
+  before(async () => {
+    redis = await startRedis();
+    await hooks.start();
+    sb = await startSandbox({
+      accounts: WEB,
+      contacts: 2,
+      officials: 0,
+      rooms: 0,
+      holdMs: 1000,
+      rateLimits: false,
+      ilink: { pollHoldMs: 1000, longPollTimeoutMs: 1000 },
+    });
+    const env = await clusterEnv({
+      redisUrl: redis.url,
+      sandboxOrigin: sb.origin,
+      leaseTtlMs: 15_000,
+      extra: { ILINK_BASE_URL: sb.origin, WEBHOOK_URL: hooks.url, WEBHOOK_SECRET: SECRET },
+    });
+    for (const name of ['node-1', 'node-2', 'node-3']) nodes.push(await startNode(name, env));
+  });
+
+  after(async () => {
+    for (const n of nodes) n.proc.child.kill('SIGKILL');
+    await sb?.close();
+    await redis?.stop();
+    await hooks.stop();
+  });
+
+  it('spreads 30 accounts 10/10/10, each online on one node', async () => {
+    // Each web QR is scanned by its own sandbox account (two scans at once must not pick the same phone).
+    for (let i = 0; i < WEB; i++) {
+      ids.push(await createAccount(nodes[i % 3]!, `web ${i}`, 'web'));
+      const qr = await waitForValue(async () => (await sb.control.state()).qrcodes.find((q) => q.status === 'waiting'), 'a web QR');
+      await sb.control.scan({ uuid: qr.uuid, account: String(i) });
+      await sb.control.confirm({ uuid: qr.uuid });
+    }
+    // iLink: each QR is confirmed by a new user (one bot per user).
+    for (let i = 0; i < ILINK; i++) {
+      ids.push(await createAccount(nodes[i % 3]!, `ilink ${i}`, 'ilink'));
+      const qr = await waitForValue(async () => (await sb.ilink.control.state()).qrcodes.find((q) => q.status === 'wait'), 'an iLink QR');
+      await sb.ilink.control.confirm({ qrcode: qr.qrcode, user: 'new' });
+    }
+    let where: Map<string, string[]> | undefined;
+    await waitUntil(async () => (where = await settled()) !== undefined, WAIT, 'every account online on one node');
+    assert.deepEqual(
+      [...where!.values()].map((a) => a.length),
+      [10, 10, 10],
+    );
+    const web = await sb.control.state();
+    const ilink = await sb.ilink.control.state();
+    for (const [nodeName, accounts] of where!) {
+      const views = await accountsOn(nodes.find((n) => n.name === nodeName)!);
+      for (const id of accounts) {
+        const v = views.find((a) => a.id === id)! as { self?: { name: string }; owner?: { id: string }; transport?: string };
+        if (v.transport === 'ilink') sides.set(id, { kind: 'ilink', peer: v.owner!.id, to: v.owner!.id });
+        else {
+          const acc = web.accounts.find((a) => a.nickname === v.self?.name)!;
+          sides.set(id, { kind: 'web', peer: acc.id, to: acc.friends.find((f) => f.kind === 'friend')!.nickname });
+        }
+      }
+    }
+    assert.equal([...sides.values()].filter((s) => s.kind === 'ilink').length, ILINK);
+    assert.equal(ilink.bots.filter((b) => b.alive).length, ILINK);
+  });
+
+  it('kill -9 one node, then SIGTERM another, under traffic: accounts move, nothing lost or doubled', async () => {
+    const qrs = (await sb.control.state()).counters.qrcodes! + (await sb.ilink.control.state()).qrcodes.length;
+    await traffic((await settled())!);
+    const victim = nodes[0]!;
+    const ran = (await settled())!.get(victim.name)!;
+    const t0 = Date.now();
+    victim.proc.child.kill('SIGKILL');
+    await victim.proc.exited;
+    await traffic(new Map([...(await placement(live()))].reduce((m, [id, on]) => m.set(on[0]!, [...(m.get(on[0]!) ?? []), id]), new Map<string, string[]>())));
+    // Messages to the dead node's accounts while it is dead: answered once, after the takeover.
+    for (const id of ran) {
+      const s = sides.get(id)!;
+      const text = `while dead ${seq++} for ${id}`;
+      if (s.kind === 'web') await sb.control.sendMessage({ account: s.peer, from: s.to, text });
+      else await sb.ilink.control.sendMessage({ user: s.peer, text });
+      incoming.push({ account: id, text });
+    }
+    await waitUntil(async () => (await settled())?.has(victim.name) === false, WAIT, "the dead node's accounts online elsewhere");
+    const failover = Date.now() - t0;
+    console.log(
+      `chaos: kill -9 ${victim.name}: its ${ran.length} accounts (${ran.filter((a) => kindOf(a) === 'ilink').length} iLink) online on the others ${failover} ms after the kill (LEASE_TTL_MS 15000, load ${load()})`,
+    );
+    assert.ok(failover < 30_000, `failover took ${failover} ms`);
+
+    const second = nodes[1]!;
+    const moving = (await settled())!.get(second.name)!;
+    await traffic((await settled())!);
+    const t1 = Date.now();
+    second.stopping = true;
+    second.proc.child.kill('SIGTERM');
+    await waitUntil(async () => (await settled())?.get(nodes[2]!.name)?.length === ids.length, WAIT, "the leaving node's accounts on the last node");
+    const handover = Date.now() - t1;
+    console.log(`chaos: SIGTERM ${second.name}: its ${moving.length} accounts online on ${nodes[2]!.name} ${handover} ms after the signal (load ${load()})`);
+    assert.ok(handover < 5000, `handover took ${handover} ms`);
+    await traffic((await settled())!);
+
+    // Nothing lost, nothing doubled: every accepted send reached WeChat once, every message was answered once.
+    for (const a of accepted) await waitUntil(async () => (await sentCount(a.text)) >= 1, WAIT, `the accepted send "${a.text}"`);
+    for (const m of incoming) await waitUntil(async () => (await sentCount(m.text)) >= 1, WAIT, `the answer to "${m.text}"`);
+    for (const a of accepted) assert.equal(await sentCount(a.text), 1, `"${a.text}" sent once`);
+    for (const m of incoming) assert.equal(await sentCount(m.text), 1, `"${m.text}" answered once`);
+    // Webhooks: each received message became one event (one webhook-id), delivered.
+    await hooks.waitFor(() => incoming.every((m) => hooks.unique().some((r) => r.json.type === 'message.received' && r.json.data?.text === m.text)), WAIT);
+    for (const m of incoming) {
+      const idsOf = new Set(hooks.log.filter((r) => r.json.type === 'message.received' && r.json.data?.text === m.text).map((r) => r.id));
+      assert.equal(idsOf.size, 1, `"${m.text}": one event`);
+    }
+    const redelivered = hooks.log.length - hooks.unique().length;
+    console.log(
+      `chaos: ${incoming.length} messages in, ${accepted.length} API sends, ${hooks.unique().length} webhook events (${redelivered} delivered again with the same webhook-id)`,
+    );
+    const qrsAfter = (await sb.control.state()).counters.qrcodes! + (await sb.ilink.control.state()).qrcodes.length;
+    assert.equal(qrsAfter, qrs, 'no new QR: every account resumed from its stored session');
+  });
+});
+
+async function waitForValue<T>(read: () => Promise<T | undefined>, what: string): Promise<T> {
+  let value: T | undefined;
+  await waitUntil(async () => (value = await read()) !== undefined, WAIT, what);
+  return value!;
+}
