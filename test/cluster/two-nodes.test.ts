@@ -40,7 +40,7 @@ describe('two nodes: leases, spread, handover, failover', { timeout: CHILD_TEST_
 
   before(async () => {
     redis = await startRedis();
-    sb = await startSandbox({ accounts: ACCOUNTS, contacts: 3, officials: 0, rooms: 0, holdMs: 1000, autoScanMs: 20, autoConfirmMs: 20, rateLimits: false });
+    sb = await startSandbox({ accounts: ACCOUNTS, contacts: 3, officials: 0, rooms: 0, holdMs: 1000, rateLimits: false });
     env = await clusterEnv({ redisUrl: redis.url, sandboxOrigin: sb.origin, leaseTtlMs: LEASE_TTL_MS });
     nodes.push(await startNode('node-a', env));
     nodes.push(await startNode('node-b', env));
@@ -53,7 +53,14 @@ describe('two nodes: leases, spread, handover, failover', { timeout: CHILD_TEST_
   });
 
   it('runs each account on one node, the holder of its lease, two accounts per node', async () => {
-    for (let i = 0; i < ACCOUNTS; i++) ids.push(await createAccount(node('node-a'), `acc ${i}`));
+    // Each QR is scanned by its own sandbox account (two scans at once must not pick the same phone).
+    for (let i = 0; i < ACCOUNTS; i++) {
+      ids.push(await createAccount(node('node-a'), `acc ${i}`));
+      let qr: { uuid: string } | undefined;
+      await waitUntil(async () => (qr = (await sb.control.state()).qrcodes.find((q) => q.status === 'waiting')) !== undefined, WAIT, 'a QR');
+      await sb.control.scan({ uuid: qr!.uuid, account: String(i) });
+      await sb.control.confirm({ uuid: qr!.uuid });
+    }
     let spreadNow: Map<string, string[]> | undefined;
     await waitUntil(async () => (spreadNow = await settled()) !== undefined && spreadNow.size === 2, WAIT, 'every account online on one node');
     assert.deepEqual(
