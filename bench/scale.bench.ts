@@ -6,7 +6,7 @@
  * Run: npm run bench -- scale   (builds first; or node --import tsx bench/scale.bench.ts after `npm run build`)
  * Env: BENCH_SCALE_ACCOUNTS (default 1000), BENCH_SCALE_TRANSPORTS (default web,ilink),
  * BENCH_SCALE_IDLE_MS (default 30000), BENCH_QUICK=1 (20 accounts, README untouched), BENCH_README=0,
- * LOGIN_CONCURRENCY (default 10), BENCH_CPU_PROF=<dir> (CPU profiles of the weiroto processes).
+ * LOGIN_CONCURRENCY (default 10), BENCH_CPU_PROF=<dir> (CPU profile of the weiroto process over the idle span).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +35,7 @@ for (const transport of transports as ScaleTransport[]) {
       rooms: 10,
       roomSize: 20,
       holdMs: 25_000,
+      ilinkHoldMs: 35_000,
       idleMs,
       latencyCount: quick ? 5 : 20,
       loginConcurrency,

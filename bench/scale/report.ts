@@ -61,7 +61,7 @@ export function scaleConsoleReport(results: ScaleResult[]): string {
 export function scaleReadme(results: ScaleResult[]): string {
   return [
     `Many accounts in one process (\`npm run bench -- scale\`, \`bench/scale.bench.ts\`): one weiroto process (\`BOT_PLUGINS=echo\`, SQLite on),`,
-    `one sandbox in its own process (TLS mode, real host names), long-poll hold 25 s. Machine: ${machine()}; the load average is given with`,
+    `one sandbox in its own process (TLS mode, real host names), long polls held as WeChat does (synccheck 25 s, iLink getupdates 35 s). Machine: ${machine()}; the load average is given with`,
     'each figure (other work shared the machine).',
     '',
     ...results.flatMap((r) => scaleLines(r).map((l) => `- ${l}.`)),

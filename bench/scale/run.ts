@@ -25,6 +25,8 @@ export interface ScaleOptions {
   roomSize: number;
   /** synccheck hold (25 s like WeChat: idle accounts hold their long poll). */
   holdMs: number;
+  /** iLink getupdates hold (35 s like the iLink server). */
+  ilinkHoldMs: number;
   idleMs: number;
   latencyCount: number;
   /** LOGIN_CONCURRENCY of both weiroto processes (default 10). */
@@ -73,18 +75,17 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     rooms: o.rooms,
     roomSize: o.roomSize,
     holdMs: o.holdMs,
+    ilinkHoldMs: o.ilinkHoldMs,
     tlsDir: join(dir, 'tls'),
   });
   const side: Side = o.transport === 'web' ? webSide(sb) : ilinkSide(sb);
-  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each weiroto process (first start, restart), written when it exits.
-  const prof = (phase: string): string[] =>
-    process.env.BENCH_CPU_PROF
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=scale-${o.transport}-${phase}.cpuprofile`]
-      : [];
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the weiroto process over the measured idle span
+  // (scale-<transport>-idle.cpuprofile; the profiler's own sampling adds a little to that span's CPU).
+  const idleProfile = process.env.BENCH_CPU_PROF ? join(process.env.BENCH_CPU_PROF, `scale-${o.transport}-idle.cpuprofile`) : undefined;
   const spawnMulti = (extra: Record<string, string>): Child =>
     new Child(
       'weiroto-multi',
-      [...prof(extra.RESTORE ? 'restore' : 'start'), '--require', join(ROOT, 'test/helpers/wechat4u-hosts.cjs'), join(ROOT, 'bench/scale/weiroto-multi.mjs')],
+      ['--require', join(ROOT, 'test/helpers/wechat4u-hosts.cjs'), join(ROOT, 'bench/scale/weiroto-multi.mjs')],
       {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? dir,
@@ -104,6 +105,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
         ILINK_BASE_URL: `https://ilinkai.weixin.qq.com:${sb.tlsPort}`,
         ILINK_CDN_URL: `https://novac2c.cdn.weixin.qq.com:${sb.tlsPort}/c2c`,
         LOGIN_CONCURRENCY: String(loginConcurrency),
+        ...(idleProfile && { IDLE_PROF: idleProfile }),
         ...extra,
       },
       dir,
@@ -153,6 +155,8 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     // Idle: every account holds its long poll; let start-up work finish, then measure.
     await until({ what: 'long polls held', read: () => side.held(), target: o.accounts, alive });
     await sleep(Math.min(5_000, o.idleMs / 4));
+    if (idleProfile) child.proc.kill('SIGUSR2');
+    const traffic0 = await side.traffic();
     const cpu0 = cpuMs(child.pid);
     const sbCpu0 = cpuMs(sb.pid);
     const t0 = Date.now();
@@ -160,7 +164,18 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const idleWall = Date.now() - t0;
     const idleCpuPercent = ((cpuMs(child.pid) - cpu0) / idleWall) * 100;
     const sandboxIdleCpuPercent = ((cpuMs(sb.pid) - sbCpu0) / idleWall) * 100;
+    if (idleProfile) {
+      child.proc.kill('SIGUSR2');
+      await child.waitFor('idle profile', (e) => e.event === 'profiled', 120_000);
+      log(`  ${o.transport}: idle CPU profile in ${idleProfile}`);
+    }
     const heldPolls = await side.held();
+    const traffic1 = await side.traffic();
+    if (traffic0 && traffic1) {
+      // What the idle CPU paid for: long-poll answers (N / 25 s), and no webwxsync when nothing happened.
+      const perS = (n: number): string => ((n * 1000) / idleWall).toFixed(1);
+      log(`  ${o.transport}: idle traffic ${perS(traffic1.requests - traffic0.requests)} requests/s, ${perS(traffic1.syncs - traffic0.syncs)} webwxsync/s`);
+    }
     const mem = memoryMiB(child.pid);
     const idleLoad = load1();
     log(`  ${o.transport}: idle CPU ${idleCpuPercent.toFixed(2)} %, RSS ${mem.rss.toFixed(0)} MiB, ${heldPolls} polls held (load ${idleLoad.toFixed(2)})`);

@@ -16,8 +16,10 @@ export interface SandboxSize {
   contacts: number;
   rooms: number;
   roomSize: number;
-  /** synccheck hold (25 s like WeChat). */
+  /** synccheck hold (25 s like WeChat, protocol.md §5.5). */
   holdMs: number;
+  /** iLink getupdates hold (35 s like the iLink server, ilink.md §4.1). */
+  ilinkHoldMs: number;
   /** Where the test CA and certificate go (removed with the bench's directory). */
   tlsDir: string;
 }
@@ -48,7 +50,7 @@ export class SandboxProcess {
       'sandbox',
       ...['--port', '0', '--tls-port', '0', '--tls-dir', size.tlsDir],
       ...['--accounts', String(size.accounts), '--contacts', String(size.contacts), '--rooms', String(size.rooms), '--room-size', String(size.roomSize)],
-      ...['--hold-ms', String(size.holdMs)],
+      ...['--hold-ms', String(size.holdMs), '--ilink-poll-hold-ms', String(size.ilinkHoldMs)],
       // iLink QR codes live 60 s; 1,000 accounts scanned one after another need longer than that.
       ...['--ilink-qr-lifetime-ms', '900000'],
     ];

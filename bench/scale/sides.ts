@@ -16,6 +16,8 @@ export interface Side {
   held(): Promise<number>;
   /** QR codes the sandbox has handed out so far. */
   qrCodes(): Promise<number>;
+  /** Requests the sandbox has answered so far, and of them webwxsync (web only: iLink keeps no such count). */
+  traffic(): Promise<{ requests: number; syncs: number } | undefined>;
   /** Choose the account that gets the latency pings (one in the middle). */
   pickTarget(accounts: number): Promise<void>;
   /** Inject one text to the target and answer its echo time in the sandbox's clock (ms). */
@@ -72,6 +74,10 @@ export function webSide(sb: SandboxProcess): Side {
     },
     held: async () => (await again(() => c.stats())).heldSynccheck,
     qrCodes: async () => (await again(() => c.state(false, '0'))).counters.qrsCreated ?? NaN,
+    async traffic() {
+      const { counters } = await again(() => c.state(false, '0'));
+      return { requests: counters.requests ?? NaN, syncs: counters.syncs ?? NaN };
+    },
     async pickTarget(accounts) {
       const a = (await again(() => c.state(false, String(Math.floor(accounts / 2))))).accounts[0]!;
       account = a.id;
@@ -112,6 +118,7 @@ export function ilinkSide(sb: SandboxProcess): Side {
     },
     held: async () => (await again(() => c.state())).counters.heldPolls ?? NaN,
     qrCodes: async () => (await again(() => c.state())).counters.qrCodes ?? 0,
+    traffic: () => Promise.resolve(undefined),
     async pickTarget(accounts) {
       const bound = (await again(() => c.state())).users.filter((u) => u.bot);
       const u = bound[Math.floor(Math.min(accounts, bound.length) / 2)];

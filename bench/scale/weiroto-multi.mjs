@@ -51,6 +51,26 @@ if (!restore) {
 process.stdout.write(JSON.stringify({ event: 'listening', url: server.url, accounts: count }) + '\n');
 tell();
 
+// IDLE_PROF=<file>: the first SIGUSR2 starts a V8 CPU profile of this process, the next writes it
+// there and prints {"event":"profiled"} (the driver profiles only the idle span it measures).
+if (process.env.IDLE_PROF) {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  let profiling = false;
+  process.on('SIGUSR2', () => {
+    profiling = !profiling;
+    const step = profiling
+      ? session.post('Profiler.enable').then(() => session.post('Profiler.start'))
+      : session.post('Profiler.stop').then(({ profile }) => {
+          writeFileSync(process.env.IDLE_PROF, JSON.stringify(profile));
+          process.stdout.write(JSON.stringify({ event: 'profiled', file: process.env.IDLE_PROF }) + '\n');
+        });
+    step.catch((e) => process.stderr.write(`IDLE_PROF: ${String(e)}\n`));
+  });
+}
+
 let stopping = false;
 process.on('SIGTERM', () => {
   if (stopping) return;

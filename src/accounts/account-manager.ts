@@ -80,7 +80,7 @@ export interface AccountManagerDeps {
   maxHoldMs?: number;
   /** LOGIN_CONCURRENCY: accounts `startAll` brings up at the same time (restore, push login or first QR). Default 10. */
   loginConcurrency?: number;
-  /** `startAll` waits a random 0…this many ms before each start beyond the first wave. Default 250. */
+  /** `startAll` starts each account beyond the first wave a random 0…this many ms after its slot's previous start at the earliest. Default 250. */
   startJitterMs?: number;
   /** REDIS_URL: the cluster places accounts on nodes (`runHere`/`release`) and fences their writes and sends. */
   cluster?: AccountCluster;
@@ -337,12 +337,19 @@ export class AccountManager {
     // scan, failed), and each start beyond the first wave waits a little jitter. The first wave is
     // launched before this returns, as a single account always was; the rest follow in the background
     // (`restored()` resolves when every one has been launched).
+    // The jitter of a slot's next start runs from its previous start, alongside that login: a slot
+    // starts no sooner than the jitter after its last start, and no later than that login's end
+    // allows. (Waiting the jitter after each login's end added it up: 100 starts per slot at
+    // 1,000 accounts put half a minute of sleeping into a restart.)
     const limit = Math.max(1, this.deps.loginConcurrency ?? DEFAULT_LOGIN_CONCURRENCY);
     const jitterMs = this.deps.startJitterMs ?? 250;
-    const worker = async (): Promise<void> => {
+    const nextStartAt = (): number => this.clock.now() + (jitterMs > 0 ? Math.floor(this.clock.random() * jitterMs) : 0);
+    const worker = async (earliest: number): Promise<void> => {
       for (let rt = waiting.shift(); rt; rt = waiting.shift()) {
-        if (jitterMs > 0) await this.clock.sleep(Math.floor(this.clock.random() * jitterMs));
+        const wait = earliest - this.clock.now();
+        if (wait > 0) await this.clock.sleep(wait);
         if (this.stopping) return;
+        earliest = nextStartAt();
         await this.run(rt);
         // stopAll may have halted every running account while this one was being launched.
         if (this.stopping) return this.halt(rt);
@@ -351,8 +358,9 @@ export class AccountManager {
     };
     const launched: Promise<void>[] = [];
     for (const rt of waiting.splice(0, limit)) {
+      const earliest = nextStartAt();
       await this.run(rt);
-      launched.push(this.loginPhase(rt).then(worker));
+      launched.push(this.loginPhase(rt).then(() => worker(earliest)));
     }
     this.restoring = Promise.all(launched).then(() => {});
   }

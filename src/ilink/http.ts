@@ -4,8 +4,11 @@
  * dead (-14) no call carrying it ever leaves again: the account needs a new scan.
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { directRequest } from '../transport/direct-request.js';
 import { TransportError } from '../transport/errors.js';
-import { parseWireJson } from '../util/wire-json.js';
+import { ResumingAgent } from '../transport/resuming-agent.js';
+import { decodeUtf8, parseWireJson } from '../util/wire-json.js';
 import type { WireBaseInfo, WireStatus } from './wire.js';
 
 /** The server's "session timeout": the bot token no longer works. */
@@ -18,7 +21,40 @@ export interface IlinkHttpOptions {
   botAgent?: string;
   /** `SKRouteTag`, only when the operator configured one. */
   routeTag?: string;
+  /**
+   * Send through this fetch instead (tests that route the real host names). By default calls go
+   * straight to node:http(s) on keep-alive agents: a request that went out on a kept-alive socket
+   * the server had just closed is sent again (direct-request.ts), which fetch cannot tell apart
+   * from a reset of a request the server saw; and fetch costs several times the CPU per exchange,
+   * which an idle account spends on every long poll.
+   */
   fetch?: typeof fetch;
+  /** The keep-alive agents to use (tests); default: the ones every iLink account of the process shares. */
+  agents?: IlinkAgents;
+}
+
+export interface IlinkAgents {
+  http: http.Agent;
+  https: ResumingAgent;
+}
+
+let shared: IlinkAgents | undefined;
+
+/**
+ * Every iLink account of a process talks to the same host, and a connection carries nothing of an
+ * account (the token travels in each request): one pool, so that a restart of 1,000 accounts makes
+ * one full TLS handshake and resumes the session in the others, instead of one full handshake per
+ * account. Idle sockets do not keep the process alive (the agents unref them).
+ */
+function sharedAgents(): IlinkAgents {
+  return (shared ??= { http: new http.Agent({ keepAlive: true }), https: new ResumingAgent({ keepAlive: true }) });
+}
+
+/** A request as the calls build it. */
+interface Outgoing {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
 }
 
 export interface CallOptions {
@@ -61,12 +97,14 @@ export class IlinkHttp {
   private dead = false;
   /** Called once when the server first says the token is dead. */
   onStaleToken: ((message: string) => void) | undefined;
-  private readonly fetchFn: typeof fetch;
+  private readonly fetchFn: typeof fetch | undefined;
+  private readonly agents: IlinkAgents;
   private readonly baseInfo: WireBaseInfo;
   private readonly common: Record<string, string>;
 
   constructor(options: IlinkHttpOptions) {
-    this.fetchFn = options.fetch ?? fetch;
+    this.fetchFn = options.fetch;
+    this.agents = options.agents ?? sharedAgents();
     this.baseInfo = { channel_version: options.version, bot_agent: options.botAgent ?? `weiroto/${options.version}` };
     this.common = {
       'iLink-App-Id': 'bot',
@@ -123,15 +161,24 @@ export class IlinkHttp {
     return this.token;
   }
 
-  private async call<T extends WireStatus>(url: string, path: string, init: RequestInit, o: CallOptions): Promise<IlinkAnswer<T>> {
+  private async exchange(url: string, req: Outgoing, signal: AbortSignal): Promise<{ status: number; text: string }> {
+    if (this.fetchFn) {
+      const res = await this.fetchFn(url, { ...req, signal });
+      return { status: res.status, text: await res.text() };
+    }
+    const target = new URL(url);
+    const agent = target.protocol === 'https:' ? this.agents.https : this.agents.http;
+    const res = await directRequest({ ...req, url: target, agent, signal });
+    return { status: res.status, text: decodeUtf8(res.body) };
+  }
+
+  private async call<T extends WireStatus>(url: string, path: string, req: Outgoing, o: CallOptions): Promise<IlinkAnswer<T>> {
     const timeout = AbortSignal.timeout(o.timeoutMs);
     const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
     let text: string;
     let status: number;
     try {
-      const res = await this.fetchFn(url, { ...init, signal });
-      status = res.status;
-      text = await res.text();
+      ({ status, text } = await this.exchange(url, req, signal));
     } catch (e) {
       if (o.signal?.aborted) throw o.signal.reason;
       if (timeout.aborted) throw new IlinkTimeoutError(path, o.timeoutMs);

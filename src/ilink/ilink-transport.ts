@@ -74,6 +74,7 @@ export interface IlinkTransportOptions {
   version: string;
   clock?: Clock;
   log?: Logger;
+  /** For API calls too when given (tests routing the real host names); else they go straight to node:http(s). CDN transfers use it or the global fetch. */
   fetch?: typeof fetch;
   /** Where handled messages are remembered (a restart must not answer twice); default in memory. */
   seen?: SeenStore;
@@ -118,6 +119,9 @@ function readSnapshot(s: SessionSnapshot | undefined): IlinkSnapshot | undefined
 /** A real WeChat host name: a login that names one keeps an overridden origin (like WECHAT_ENDPOINT). */
 const REAL_HOST = /(^|\.)(weixin|wechat)\.qq\.com$/;
 
+/** The longest a saved cursor lags behind when only empty polls moved it (see handleBatch). */
+const CURSOR_SAVE_MS = 10 * 60_000;
+
 export class IlinkTransport implements Transport {
   readonly capabilities: TransportCapabilities;
   private readonly events: TransportEmitter;
@@ -138,6 +142,8 @@ export class IlinkTransport implements Transport {
   private loop: Promise<void> | undefined;
   private qrLogin: QrLogin | undefined;
   private lastPrune = 0;
+  /** When this transport last asked for its session to be saved (session-changed). */
+  private savedAt = 0;
 
   constructor(private readonly options: IlinkTransportOptions) {
     this.log = (options.log ?? silentLogger()).child({ ns: 'ilink' });
@@ -146,7 +152,11 @@ export class IlinkTransport implements Transport {
     this.tuning = { ...DEFAULT_ILINK_TUNING, ...options.tuning };
     this.longPollMs = this.tuning.pollTimeoutMs;
     this.fetchFn = options.fetch ?? fetch;
-    this.http = new IlinkHttp({ version: options.version, fetch: this.fetchFn, ...(options.routeTag && { routeTag: options.routeTag }) });
+    this.http = new IlinkHttp({
+      version: options.version,
+      ...(options.fetch && { fetch: options.fetch }),
+      ...(options.routeTag && { routeTag: options.routeTag }),
+    });
     this.http.onStaleToken = (message) => this.tokenDied(message);
     const window = options.replyWindow ?? ILINK_CAPABILITIES.replyWindow!;
     this.capabilities = { ...ILINK_CAPABILITIES, replyWindow: window };
@@ -226,7 +236,8 @@ export class IlinkTransport implements Transport {
     this.http.setToken(this.creds.token);
     this.events.emit('step', { step: 'loading' });
     this.events.emit('login', { self: this.self! });
-    this.events.emit('session-changed', { at: this.clock.now() });
+    this.savedAt = this.clock.now();
+    this.events.emit('session-changed', { at: this.savedAt });
     await this.notify('ilink/bot/msg/notifystart', ctrl.signal);
     if (!this.http.hasToken) throw new TransportError('logged-out', 'iLink: the bot token is dead (-14); scan again', STALE_TOKEN);
     this.events.emit('ready', { contacts: this.owner ? 1 : 0, rooms: 0 });
@@ -388,11 +399,16 @@ export class IlinkTransport implements Transport {
       this.events.emit('message', message);
     }
     const next = body.get_updates_buf || body.sync_buf;
-    if (next && next !== this.cursor) {
-      this.cursor = next;
-      changed = true;
+    const moved = next !== undefined && next !== '' && next !== this.cursor;
+    if (moved) this.cursor = next;
+    // The server hands out a new cursor with every answer, empty or not (§4.1): a held poll that
+    // ends empty (every ~35 s per account) asks for no save. A cursor with nothing new behind it
+    // loses nothing when an older one is resumed after a crash; it is saved with the next message,
+    // at stop, and at least every CURSOR_SAVE_MS so that the saved one never grows very old.
+    if (changed || (moved && now - this.savedAt >= CURSOR_SAVE_MS)) {
+      this.savedAt = now;
+      this.events.emit('session-changed', { at: now });
     }
-    if (changed) this.events.emit('session-changed', { at: now });
     if (now - this.lastPrune > 3_600_000) {
       this.lastPrune = now;
       await this.seen.prune(now - DEDUPE_TTL_MS);

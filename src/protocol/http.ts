@@ -14,8 +14,8 @@ import type * as ToughCookie from 'tough-cookie';
 import { TransportError } from '../transport/errors.js';
 import { loadAxios } from '../util/axios.js';
 import { requireLater } from '../util/require-later.js';
-import { directRequest } from './direct-request.js';
-import { ResumingAgent } from './resuming-agent.js';
+import { directRequest } from '../transport/direct-request.js';
+import { ResumingAgent } from '../transport/resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
 
 export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';

@@ -81,6 +81,30 @@ describe('AccountManager.startAll: many accounts come up in waves', () => {
     await m.stopAll();
   });
 
+  it("runs a slot's jitter alongside its login: a login longer than the jitter adds no wait", async () => {
+    GatedTransport.inFlight = 0;
+    GatedTransport.gates = [];
+    const clock = new FakeClock(Date.now());
+    const m = new AccountManager({ ...base, clock, loginConcurrency: 1, startJitterMs: 1000, createTransport: () => new GatedTransport() });
+    await m.startAll();
+    assert.equal(GatedTransport.inFlight, 1);
+    // The login takes longer than any jitter (1 s of the clock); when it ends, the next starts at once.
+    await clock.advance(1000);
+    GatedTransport.gates.shift()!();
+    await waitUntil(() => GatedTransport.inFlight === 1 && GatedTransport.gates.length === 1, 10_000, 'the second account starting with no clock advance');
+    // A login shorter than the jitter: the next start still waits out what is left of it.
+    GatedTransport.gates.shift()!();
+    await waitUntil(() => GatedTransport.inFlight === 0, 10_000, 'the second login ended');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(GatedTransport.inFlight, 0, 'no start before the jitter from the previous start has passed');
+    await clock.advance(1000);
+    await waitUntil(() => GatedTransport.inFlight === 1, 10_000, 'the third account starting');
+    const stopping = m.stopAll();
+    for (const release of GatedTransport.gates.splice(0)) release();
+    await stopping;
+    await m.restored();
+  });
+
   it('stopAll during the waves leaves the accounts not yet launched stopped', async () => {
     GatedTransport.inFlight = 0;
     GatedTransport.gates = [];

@@ -14,7 +14,7 @@ import { END_MARK, START_MARK } from '../../bench/compare/report.js';
 import { replaceScale, SCALE_END, SCALE_START, scaleConsoleReport, scaleReadme, scaleTargets } from '../../bench/scale/report.js';
 import { runScale } from '../../bench/scale/run.js';
 
-const TINY = { accounts: 2, contacts: 10, rooms: 1, roomSize: 4, holdMs: 25_000, idleMs: 400, latencyCount: 2 };
+const TINY = { accounts: 2, contacts: 10, rooms: 1, roomSize: 4, holdMs: 25_000, ilinkHoldMs: 35_000, idleMs: 400, latencyCount: 2 };
 
 describe('bench/scale harness (tiny sizes)', () => {
   // No budget for the whole test: under load its wall time follows the machine. Every wait fails on its own when

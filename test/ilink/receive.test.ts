@@ -90,12 +90,13 @@ describe('iLink receiving: getupdates loop, cursor, dedupe, restore', () => {
     try {
       // The failures are answered under a poll timeout no test outlives, so a slow answer is never mistaken for a
       // timeout; the success then names a 1 ms long poll (longpolling_timeout_ms), and the polls that hang after it
-      // time out whenever their timer fires: the same outcome at any load.
+      // time out whenever their timer fires: the same outcome at any load. The 524 closes its connection, so the reset
+      // comes on a new one and is a failure (a reset of a reused kept-alive socket is sent again: stale-socket.test.ts).
       fresh.reply(
         UPDATES,
         { status: 500, body: 'oops' },
         { body: '<garbage' },
-        { status: 524, body: '' },
+        { status: 524, body: '', headers: { connection: 'close' } },
         { reset: true },
         { body: { ret: 1, errmsg: 'busy' } },
         { body: { ret: 0, msgs: [], get_updates_buf: 'c1', longpolling_timeout_ms: 1 } },

@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import zlib from 'node:zlib';
 import { ensureTlsMaterial, type TlsMaterial } from '../../src/sandbox/tls.js';
-import { ResumingAgent } from '../../src/protocol/resuming-agent.js';
-import { directRequest } from '../../src/protocol/direct-request.js';
+import { ResumingAgent } from '../../src/transport/resuming-agent.js';
+import { directRequest } from '../../src/transport/direct-request.js';
 import { HttpSession } from '../../src/protocol/http.js';
 import { isTransportError } from '../../src/transport/errors.js';
 
