@@ -77,6 +77,21 @@ const fences = [
   // The test kit (`weiroto/testing`) drives a whole account: it may import any layer; no layer imports it.
   fence('testing', { forbid: [] }),
   {
+    // The panel and the API reach an account through the bot's narrow surfaces (`contacts`, `media`,
+    // `capabilities`), never through its transport, which could stop the account or log it out.
+    // (`info.transport`, the account's kind, is a string and is never dereferenced.)
+    files: ['src/admin/**/*.ts', 'src/api/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          "MemberExpression[object.type='MemberExpression'][object.property.name='transport']",
+          "MemberExpression[property.name='transport'][object.name=/^(b|bot|account)$/]",
+        ].map((selector) => ({ selector, message: "Use the bot's contacts, media or capabilities, not its transport (see docs/architecture.md)." })),
+      ],
+    },
+  },
+  {
     // src/*.ts (main, cli, config, the plugin entry …) wire the parts together; they may not open
     // SQLite themselves, nor reach for the test kit.
     files: ['src/*.ts'],

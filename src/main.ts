@@ -10,7 +10,7 @@ import { connectStore, type Store } from './store/index.js';
 import { listen, type Listening } from './http/listen.js';
 import { metricsOnlyMiddleware, opsMiddleware, type ReadinessCheck } from './http/ops.js';
 import { requestErrorLogger } from './http/request-errors.js';
-import { Registry } from 'prom-client';
+import { MetricsLater } from './http/metrics-later.js';
 import { PluginRegistry } from './pipeline/index.js';
 import { aiDeploymentDefaults } from './pipeline/config-defaults.js';
 import type { OutboundPolicy } from './util/outbound-guard.js';
@@ -190,7 +190,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
     app.silent = true;
     app.on('error', requestErrorLogger(log, 'http error'));
-    const metrics = new Registry();
+    const metrics = new MetricsLater();
     const admin = createLazyAdminMiddleware({ manager, registry, store, webhooks, tokens, log, config, metrics });
     app.use(opsMiddleware({ checks, log, metrics, metricsToken: async (t) => (await tokens.verify(t)) !== undefined }));
     app.use(

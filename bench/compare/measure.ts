@@ -5,6 +5,7 @@
  */
 import type { Account } from '../../src/sandbox/world.js';
 import type { ClientLauncher, ClientName } from './clients.js';
+import { appendFileSync } from 'node:fs';
 import { cpuMs, memoryMiB } from './proc.js';
 import type { Inject, World } from './world.js';
 
@@ -35,6 +36,14 @@ export function quantile(xs: number[], q: number): number {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * BENCH_PERF_CTL=<fifo>: the control FIFO of a `perf record -D -1 --control fifo:<fifo>` attached to the
+ * client, told to record the burst only (from the first injected message until the client is quiet).
+ */
+const perfControl = (command: 'enable' | 'disable'): void => {
+  if (process.env.BENCH_PERF_CTL) appendFileSync(process.env.BENCH_PERF_CTL, `${command}\n`);
+};
 
 /** Half private texts from many friends, half group texts from many members of many groups. */
 export function burstMessages(world: World, account: Account, tag: string, count: number): Inject[] {
@@ -97,6 +106,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     );
     const cpu0 = cpuMs(client.child.pid);
     const sandboxCpu0 = process.cpuUsage();
+    perfControl('enable');
     const t0 = Date.now();
     world.inject(account, burst);
     const injectMs = Date.now() - t0;
@@ -106,6 +116,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     // CPU until the client is quiet again: work that follows the last echo (own echoes coming back
     // through webwxsync, batched writes) belongs to the burst too.
     const cpu1 = await settledCpu(client.child.pid, 250, 10_000);
+    perfControl('disable');
     const wallMs = Math.max(1, last - t0);
     const peak = memoryMiB(client.child.pid).peak;
     return {

@@ -5,7 +5,7 @@
  * heavy, so the server can build it at start and load the pages (EJS, routes, forms) on the first
  * request (see lazy.ts).
  */
-import { Registry } from 'prom-client';
+import { MetricsLater } from '../http/metrics-later.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { AdminUsersRepo } from '../store/index.js';
 import type { FriendRequest } from '../transport/model.js';
@@ -26,8 +26,8 @@ export interface AdminCore {
   webhooks: WebhooksAdapter | undefined;
   /** Friend requests seen since start, per account (newest first, 50 at most). */
   friendRequests: Map<string, FriendRequest[]>;
-  /** The prom-client registry /metrics serves. */
-  metrics: Registry;
+  /** What /metrics serves (its registry is made at the first scrape). */
+  metrics: MetricsLater;
   setupGate: SetupGate;
   /** Resolves once ADMIN_PASSWORD has seeded the first admin (when it is set). */
   seeded: Promise<void>;
@@ -57,7 +57,7 @@ export function createAdminCore(deps: AdminDeps): AdminCore {
   };
   const friendRequests = new Map<string, FriendRequest[]>();
   const webhooks = adaptWebhooks(deps.webhooks);
-  const metricsRegistry = deps.metrics ?? new Registry();
+  const metricsRegistry = deps.metrics ?? new MetricsLater();
   const setupGate = createSetupGate();
   let seeded = Promise.resolve();
   if (deps.config.adminPassword) {

@@ -4,13 +4,15 @@
  * their own. Keeping them narrow is what lets the panel sit beside the bot, not inside it.
  */
 import type { TimelineEntry } from '../accounts/account-timeline.js';
-import type { Registry } from 'prom-client';
+import type { MetricsLater } from '../http/metrics-later.js';
 import type { Logger } from '../logger.js';
 import type { Phrase, PhraseBook } from '../util/phrase.js';
 import type { LoginThrottleOptions } from './login-throttle.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
-import type { Transport } from '../transport/transport.js';
+import type { TransportCapabilities } from '../transport/capabilities.js';
+import type { ContactOperations } from '../bot/contact-operations.js';
+import type { MediaAccess } from '../bot/media-access.js';
 import type { PluginForm } from '../pipeline/plugin-form.js';
 import type { BotInfo, BotEvent, DirectoryView, OutboundRecord, OutgoingContent, SendTarget } from '../bot/types.js';
 
@@ -26,6 +28,8 @@ export interface AdminPluginState {
   lastErrorPhrase?: Phrase;
   /** The plugin can test its outside connection (the AI's "Test connection"). */
   testable?: boolean;
+  /** Switched on, but its setup failed: it does not run. */
+  failed?: { error: string; phrase?: Phrase };
 }
 
 export interface AdminPluginHost {
@@ -44,7 +48,12 @@ export interface AdminBot {
   info(): BotInfo;
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: { idempotencyKey?: string; source?: string; replyTo?: string }): Promise<OutboundRecord>;
-  readonly transport: Transport;
+  /** Contact and room operations, capability-checked (the surface plugins get as `api.contacts`). */
+  readonly contacts: ContactOperations;
+  /** Message media and avatars. */
+  readonly media: MediaAccess;
+  /** What the account's transport can do. The panel never holds the transport itself. */
+  readonly capabilities: TransportCapabilities;
   /** iLink: the digits the phone shows after a scan. */
   submitVerifyCode?(code: string): void;
 }
@@ -75,6 +84,8 @@ export interface AdminRegistry {
   form?(name: string): PluginForm | undefined;
   /** The plugin's phrase book (src/util/phrase.ts), if it declares one. */
   phrases?(name: string): PhraseBook | undefined;
+  /** Plugins found but not loaded (PLUGIN_DIR, npm packages), with why: the plugins page lists them. */
+  readonly problems?: readonly { name: string; path: string; error: string; phrase?: Phrase }[];
 }
 
 /** Webhook endpoints and deliveries as the panel shows them (the webhook service's shapes, loosely). */
@@ -116,8 +127,8 @@ export interface AdminDeps {
   log: Logger;
   /** `publicUrl` and `host` are the names the panel answers to besides IP addresses and localhost. */
   config: { adminPassword?: string | undefined; publicUrl?: string | undefined; host?: string | undefined; outboxHoldMs?: number };
-  /** A prom-client registry for this server instance; one is created when absent. */
-  metrics?: Registry;
+  /** The /metrics registry of this server instance (made at the first scrape); one is created when absent. */
+  metrics?: MetricsLater;
   clock?: Clock;
   /** Session lifetime (default 12 hours). */
   sessionTtlMs?: number;

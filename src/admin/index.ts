@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Koa from 'koa';
 import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import type { Registry } from 'prom-client';
+import type { MetricsLater } from '../http/metrics-later.js';
 import { packageRoot } from '../util/paths.js';
 import type { AdminDeps } from './deps.js';
 import { pickLocale, translator } from './i18n.js';
@@ -48,8 +48,8 @@ export interface AdminHandle {
   routes: RouteDef[];
   /** The @koa/router that serves `routes` (tests check that it registers exactly these). */
   router: Router<AdminState>;
-  /** The prom-client registry /metrics serves. */
-  metrics: Registry;
+  /** What /metrics serves (its registry is made at the first scrape). */
+  metrics: MetricsLater;
   /**
    * On a fresh install (no admin yet, once ADMIN_PASSWORD has been applied): the one-time code that
    * lets a visitor who is not on this machine claim /setup. The server prints it in its log.

@@ -5,14 +5,14 @@
  * paths with its 404 page.
  */
 import type Koa from 'koa';
-import type { Registry } from 'prom-client';
+import type { MetricsLater } from '../http/metrics-later.js';
 import { lazyMiddleware } from '../http/lazy-middleware.js';
 import { createAdminCore } from './core.js';
 import type { AdminDeps } from './deps.js';
 
 export interface LazyAdmin extends Koa.Middleware {
-  /** The prom-client registry /metrics serves (the panel's figures are on it from the start). */
-  metrics: Registry;
+  /** What /metrics serves (the panel's figures are defined on it from the start). */
+  metrics: MetricsLater;
   /** See AdminCore.setupCode. */
   setupCode(): Promise<string | undefined>;
   /** Whether a request has loaded the pages yet. */

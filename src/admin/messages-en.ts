@@ -316,6 +316,11 @@ export const EN = {
   'plugins.on': 'on',
   'plugins.cannotApply': 'Cannot apply to this account:',
   'plugins.off': 'off',
+  'plugins.failed': 'failed to start',
+  'plugins.failedHint': 'Switched on, but its setup failed (see Errors): it does not run. Fix the cause, then save its settings or switch it off and on.',
+  'plugins.notLoaded': 'Plugins that could not be loaded',
+  'plugins.notLoadedHint':
+    'These were found (PLUGIN_DIR or npm) but not loaded, so they never run; the plugins above are not affected. Fix the file, then restart weiroto.',
   'plugins.enable': 'Switch on',
   'plugins.disable': 'Switch off',
   'plugins.settings': 'Settings',

@@ -1,16 +1,37 @@
 /**
  * Prometheus metrics with prom-client, on a registry per server instance (never the global
  * default, so two servers in one process keep separate figures). Gauges read the current state at
- * scrape time; message counters count the events this process has seen.
+ * scrape time; message counters count the events this process has seen, in plain numbers from the
+ * start, which the counters report when scraped (the registry, and prom-client, are only made at the
+ * first scrape: http/metrics-later.ts).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import type { MetricsLater } from '../http/metrics-later.js';
 import type { AdminDeps } from './deps.js';
 import type { WebhooksAdapter } from './webhooks-adapter.js';
 
 const STATES = ['stopped', 'starting', 'needs-login', 'waiting-scan', 'waiting-confirm', 'online', 'logged-out', 'failed'];
 
-/** Register the panel's metrics on `registry`; `close()` stops counting events. */
-export function createAdminMetrics(registry: Registry, deps: AdminDeps, webhooks: WebhooksAdapter | undefined): { close(): void } {
+/** Define the panel's metrics on `metrics`; `close()` stops counting events. */
+export function createAdminMetrics(metrics: MetricsLater, deps: AdminDeps, webhooks: WebhooksAdapter | undefined): { close(): void } {
+  const received = new Map<string, number>();
+  const sent = new Map<string, number>();
+  const unsubscribe = deps.manager.onEvent((e) => {
+    const counts =
+      e.type === 'message.sent' ? sent : e.type === 'message.received' && (e.data as { isSelf?: boolean } | undefined)?.isSelf !== true ? received : undefined;
+    counts?.set(e.account, (counts.get(e.account) ?? 0) + 1);
+  });
+  metrics.define((registry, client) => defineAdminMetrics(registry, client, deps, webhooks, { received, sent }));
+  return { close: unsubscribe };
+}
+
+function defineAdminMetrics(
+  registry: PromClient.Registry,
+  { Counter, Gauge }: typeof PromClient,
+  deps: AdminDeps,
+  webhooks: WebhooksAdapter | undefined,
+  counted: { received: Map<string, number>; sent: Map<string, number> },
+): void {
   new Gauge({
     name: 'weiroto_accounts',
     help: 'Accounts by state.',
@@ -58,11 +79,18 @@ export function createAdminMetrics(registry: Registry, deps: AdminDeps, webhooks
       },
     });
   }
-  const received = new Counter({ name: 'weiroto_messages_received_total', help: 'Chat messages received.', labelNames: ['account'], registers: [registry] });
-  const sent = new Counter({ name: 'weiroto_messages_sent_total', help: 'Messages sent to WeChat.', labelNames: ['account'], registers: [registry] });
-  const unsubscribe = deps.manager.onEvent((e) => {
-    if (e.type === 'message.received' && (e.data as { isSelf?: boolean } | undefined)?.isSelf !== true) received.inc({ account: e.account });
-    else if (e.type === 'message.sent') sent.inc({ account: e.account });
-  });
-  return { close: unsubscribe };
+  // Counted since start (see createAdminMetrics), reported as they stand at each scrape.
+  const counter = (name: string, help: string, counts: Map<string, number>): void =>
+    void new Counter({
+      name,
+      help,
+      labelNames: ['account'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [account, n] of counts) this.inc({ account }, n);
+      },
+    });
+  counter('weiroto_messages_received_total', 'Chat messages received.', counted.received);
+  counter('weiroto_messages_sent_total', 'Messages sent to WeChat.', counted.sent);
 }

@@ -169,7 +169,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
 
   router.get('/accounts/:id/contacts', async (ctx) => {
     const b = bot(deps, ctx);
-    requireCapability(b.transport.capabilities, 'directory', 'list contacts');
+    requireCapability(b.capabilities, 'directory', 'list contacts');
     const q = typeof ctx.query.q === 'string' ? ctx.query.q : undefined;
     const all = (await directoryOf<Contact>(b.directory.contacts(), () => deps.store.directory.contacts(String(ctx.params.id))))
       .filter((c) => matchesQuery(q, c.name, c.remark, c.alias, c.id, c.stableId))
@@ -180,7 +180,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
 
   router.get('/accounts/:id/rooms', async (ctx) => {
     const b = bot(deps, ctx);
-    requireCapability(b.transport.capabilities, 'rooms', 'list rooms');
+    requireCapability(b.capabilities, 'rooms', 'list rooms');
     const q = typeof ctx.query.q === 'string' ? ctx.query.q : undefined;
     const all = (await directoryOf<Room>(b.directory.rooms(), () => deps.store.directory.rooms(String(ctx.params.id))))
       .filter((r) => matchesQuery(q, r.topic, r.id, r.stableId))
@@ -264,6 +264,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
       items: pluginsOf(deps, String(ctx.params.id))
         .list()
         .map((p) => withoutSecrets(deps, p)),
+      notLoaded: notLoaded(deps),
     };
   });
 
@@ -317,8 +318,16 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
   });
 
   router.get('/plugins', (ctx) => {
-    ctx.body = { items: deps.registry.list().map((p) => ({ name: p.name, description: p.description, schema: deps.registry.jsonSchema(p.name) })) };
+    ctx.body = {
+      items: deps.registry.list().map((p) => ({ name: p.name, description: p.description, schema: deps.registry.jsonSchema(p.name) })),
+      notLoaded: notLoaded(deps),
+    };
   });
+}
+
+/** Plugins found but not loaded: they never run (the others do), and a plugin list says so. */
+function notLoaded(deps: ApiDeps): { name: string; path: string; error: string }[] {
+  return (deps.registry.problems ?? []).map(({ name, path, error }) => ({ name, path, error }));
 }
 
 /** The plugins of an account the route already found (its runtime has them, the bot does not). */

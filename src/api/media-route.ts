@@ -41,7 +41,7 @@ export function mediaMiddleware(deps: ApiDeps): Koa.Middleware {
     if (!message.media && !['image', 'video', 'voice', 'file', 'emoticon'].includes(message.type)) return fail(404, 'not_found', 'This message has no media.');
     let data: Buffer;
     try {
-      data = await bot.transport.download(message);
+      data = await bot.media.download(message);
     } catch (e) {
       deps.log.warn({ err: e, account, messageId }, 'media download failed');
       return fail(502, 'upstream_failed', 'WeChat did not give the media (the account may be offline or the media expired).');
@@ -65,7 +65,7 @@ async function serveAvatar(
 ): Promise<void> {
   const bot = deps.manager.get(account);
   if (!bot) return fail(404, 'not_found', 'No such account.');
-  const caps = bot.transport.capabilities;
+  const caps = bot.capabilities;
   if (!supports(caps, 'avatars')) {
     const e = new UnsupportedError('avatars', caps.kind, 'download an avatar');
     ctx.status = 422;
@@ -74,7 +74,7 @@ async function serveAvatar(
   }
   let data: Buffer;
   try {
-    data = await bot.transport.downloadAvatar(contactId);
+    data = await bot.media.avatar(contactId);
   } catch (e) {
     deps.log.debug({ err: e, account, contactId }, 'avatar download failed');
     return fail(404, 'not_found', 'WeChat gave no avatar (the account may be offline).');

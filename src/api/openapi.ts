@@ -16,6 +16,11 @@ const page = (item: string): Json => ({
   required: ['items'],
   properties: { items: { type: 'array', items: ref(item) }, next: { type: 'string', description: 'cursor for the next page' } },
 });
+/** A plugin list with the plugins found but not loaded beside it. */
+const pluginPage = (item: string): Json => {
+  const p = page(item) as { properties: Record<string, Json> };
+  return { ...p, properties: { ...p.properties, notLoaded: { type: 'array', items: ref('PluginNotLoaded') } } };
+};
 const pathParam = (name: string, description: string): Json => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 const query = (name: string, description: string, schema: Json = { type: 'string' }): Json => ({ name, in: 'query', required: false, description, schema });
 const account = pathParam('id', 'account id');
@@ -202,7 +207,7 @@ export function openApiDocument(): Json {
       '/accounts/{id}/plugins': {
         get: op(
           "The account's plugins in chain order",
-          { '200': ok('plugins', page('PluginState')), '404': err('no such account'), ...common },
+          { '200': ok('plugins', pluginPage('PluginState')), '404': err('no such account'), ...common },
           { parameters: [account] },
         ),
       },
@@ -247,7 +252,7 @@ export function openApiDocument(): Json {
           },
         ),
       },
-      '/plugins': { get: op('Installed plugins with their config JSON Schema', { '200': ok('plugins', page('Plugin')), ...common }) },
+      '/plugins': { get: op('Installed plugins with their config JSON Schema', { '200': ok('plugins', pluginPage('Plugin')), ...common }) },
       '/webhooks': {
         get: op('Webhook endpoints', { '200': ok('endpoints', page('Endpoint')), ...common }),
         post: op(
@@ -531,7 +536,17 @@ export function openApiDocument(): Json {
               items: { type: 'string' },
               description: "capabilities the plugin needs that the account's transport lacks (it cannot apply here)",
             },
+            failed: {
+              type: 'object',
+              description: 'switched on, but its setup failed: it does not run until set up again',
+              properties: { error: { type: 'string' }, phrase: { type: 'object' } },
+            },
           },
+        },
+        PluginNotLoaded: {
+          type: 'object',
+          description: 'a plugin found (PLUGIN_DIR, npm) but not loaded: it never runs, the others do',
+          properties: { name: { type: 'string', description: 'its folder or package name' }, path: { type: 'string' }, error: { type: 'string' } },
         },
         Endpoint: {
           type: 'object',

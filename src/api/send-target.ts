@@ -16,7 +16,7 @@ function refuse(path: string, message: string): never {
 
 /** Throws ApiError 422 when the web account's directory has no such friend, group or id. */
 export function checkSendTarget(b: ApiBot, to: SendTarget): void {
-  if (!supports(b.transport.capabilities, 'directory')) return;
+  if (!supports(b.capabilities, 'directory')) return;
   const d = b.directory;
   if ('id' in to) {
     if (d.contact(to.id) || d.room(to.id) || b.info().self?.id === to.id) return;

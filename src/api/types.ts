@@ -3,7 +3,7 @@ import type { TimelineEntry } from '../accounts/account-timeline.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../util/clock.js';
 import type { BotInfo, DirectoryView, OutboundRecord, OutgoingContent, SendOptions, SendTarget } from '../bot/types.js';
-import type { Message } from '../transport/model.js';
+import type { MediaAccess } from '../bot/media-access.js';
 import type { TransportCapabilities } from '../transport/capabilities.js';
 import type { PluginInfo } from '../pipeline/plugin-host.js';
 import type { PluginDefinition } from '../pipeline/plugin.js';
@@ -20,11 +20,10 @@ export interface ApiBot {
   send(to: SendTarget, content: OutgoingContent, options?: SendOptions): Promise<OutboundRecord>;
   /** `untilHeld`: answer as soon as the send waits for the user (iLink reply window, quota). */
   waitFor(outboundId: string, timeoutMs?: number, o?: { untilHeld?: boolean }): Promise<OutboundRecord>;
-  readonly transport: {
-    download(message: Message): Promise<Buffer>;
-    downloadAvatar(id: string): Promise<Buffer>;
-    readonly capabilities: TransportCapabilities;
-  };
+  /** Message media and avatars (the API never holds the account's transport). */
+  readonly media: Pick<MediaAccess, 'download' | 'avatar'>;
+  /** What the account's transport can do. */
+  readonly capabilities: TransportCapabilities;
 }
 
 export interface ApiManager {
@@ -50,6 +49,8 @@ export interface ApiManager {
 
 export interface ApiRegistry {
   list(): PluginDefinition[];
+  /** Plugins found but not loaded, with why. */
+  readonly problems?: readonly { name: string; path: string; error: string }[];
   get(name: string): PluginDefinition | undefined;
   jsonSchema(name: string): unknown;
   secretFields(name: string): string[];

@@ -17,6 +17,7 @@ import { chatNameIn, Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
 import { createContactOperations, type ContactOperations } from './contact-operations.js';
+import { createMediaAccess, type MediaAccess } from './media-access.js';
 import type { TransportCapabilities } from '../transport/capabilities.js';
 import { requireCapability } from '../transport/capabilities.js';
 import { TransportError } from '../transport/errors.js';
@@ -79,6 +80,8 @@ export class Bot implements BotHandle {
   transport: Transport;
   /** Contact and room operations on the current transport, capability-checked (what plugins get). */
   readonly contacts: ContactOperations = createContactOperations(() => this.transport);
+  /** Message media and avatars from the current transport (what the panel and the API serve). */
+  readonly media: MediaAccess = createMediaAccess(() => this.transport);
   /** Event descriptions (for the panel and docs). */
   static readonly events = BOT_EVENTS;
 

@@ -63,6 +63,14 @@ export interface OutboundQueueDeps {
 const ECHO_SKEW_MS = 60_000;
 /** Without syncs (a transport that reports none) a doubtful row is decided after this long. */
 const ECHO_WAIT_MS = 30_000;
+/**
+ * A row's first hand-over this soon after its creation writes no mark (no COMMIT of its own before
+ * the call, the dearest write of a send): after a crash, `load` treats the oldest queued row of each
+ * chat as possibly handed since its creation and looks for its echo first. A later hand-over (a
+ * retry, a row that waited in the queue) is committed before the call, so the echo is looked for
+ * from close to the call, not from long before it.
+ */
+export const UNMARKED_HANDOVER_MS = 60_000;
 
 interface Pending {
   record: OutboundRecord;
@@ -71,8 +79,10 @@ interface Pending {
   /**
    * The hand-over's outcome is unknown: look for WeChat's echo once a sync completed `after` this
    * time (or, with no syncs reported, `ECHO_WAIT_MS` after `since`, when the waiting began).
+   * `unmarked`: a crash cut off the process while the row may have been in its unmarked first
+   * hand-over (so, most likely, it never was).
    */
-  echo?: { after: number; since: number };
+  echo?: { after: number; since: number; unmarked?: boolean };
 }
 
 const SCAN_LIMIT = 200;
@@ -131,15 +141,28 @@ export class OutboundQueue {
     const recovered = await repo.recover(account);
     const known = new Set(this.pending.map((p) => p.record.id));
     const fresh = recovered.filter((r) => !known.has(r.id));
-    // A row handed to WeChat when the process died may have arrived: its echo is looked for first.
     const startedAt = this.deps.clock.now();
-    this.pending = [
-      ...fresh.map((record) => ({ record, notBefore: 0, ...(record.handedAt !== undefined && { echo: { after: record.handedAt, since: startedAt } }) })),
-      ...this.pending,
-    ];
+    const chats = new Set<string>();
+    this.pending = [...fresh.map((record) => this.recovered(record, startedAt, chats)), ...this.pending];
     if (fresh.length) this.deps.log.info({ count: fresh.length }, 'outbound: resuming queued messages');
     this.held.clear();
     for (const record of await repo.held(account)) this.heldList(record.chatId).push({ record, notBefore: 0 });
+  }
+
+  /**
+   * A row found queued at start. One handed to WeChat when the process died may have arrived: its
+   * echo is looked for first. Marked rows say so (`handedAt`). An unmarked first hand-over
+   * (`UNMARKED_HANDOVER_MS`) can only be the oldest queued row of its chat (one send per chat at a
+   * time, in order; a row that failed once has `attempts` > 0 and marks its next hand-over), so that
+   * one is looked for from its creation on. `recover` lists rows in order: the first of a chat wins.
+   */
+  private recovered(record: OutboundRecord, startedAt: number, chats: Set<string>): Pending {
+    const first = !chats.has(record.chatId);
+    chats.add(record.chatId);
+    if (record.handedAt !== undefined) return { record, notBefore: 0, echo: { after: record.handedAt, since: startedAt } };
+    if (!first || record.attempts > 0) return { record, notBefore: 0 };
+    record.handedAt = record.createdAt;
+    return { record, notBefore: 0, echo: { after: record.createdAt, since: startedAt, unmarked: true } };
   }
 
   /** Stop the worker after the in-flight sends (if any) finish. Queued rows stay in SQLite. */
@@ -347,10 +370,12 @@ export class OutboundQueue {
   private async settleFromEcho(item: Pending): Promise<boolean> {
     const r = item.record;
     if (r.handedAt === undefined || !item.echo) return false;
+    const unmarked = item.echo.unmarked === true;
     delete item.echo;
     const echo = await this.deps.repo.findEcho(r, r.handedAt - ECHO_SKEW_MS);
     if (echo === undefined) {
-      this.deps.log.warn({ id: r.id }, 'outbound: a send cut off mid-call left no echo in WeChat; sending it again');
+      // An unmarked row most likely never went out (it was only the oldest of its chat): nothing to warn about.
+      if (!unmarked) this.deps.log.warn({ id: r.id }, 'outbound: a send cut off mid-call left no echo in WeChat; sending it again');
       return false;
     }
     const record: OutboundRecord = { ...r, status: 'sent', wechatId: echo, sentAt: this.deps.clock.now() };
@@ -366,10 +391,10 @@ export class OutboundQueue {
     const r = item.record;
     if (item.echo && (await this.settleFromEcho(item))) return;
     r.attempts++;
-    // Committed before the call: a crash from here on leaves a row that is checked against
-    // WeChat's echo before it is sent again.
+    // A crash from here on leaves a row that is checked against WeChat's echo before it is sent
+    // again: marked (committed before the call), or a fresh row's first hand-over (see `recovered`).
     r.handedAt = this.deps.clock.now();
-    await repo.markHanded(r.id, r.handedAt, r.attempts);
+    if (r.attempts > 1 || r.handedAt - r.createdAt > UNMARKED_HANDOVER_MS) await repo.markHanded(r.id, r.handedAt, r.attempts);
     try {
       const sent = await this.call(r);
       const record: OutboundRecord = { ...r, status: 'sent', wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() };

@@ -5,7 +5,7 @@
  * token; `metricsServer` serves it without one on a separate, by default loopback, bind).
  */
 import type Koa from 'koa';
-import type { Registry } from 'prom-client';
+import type { MetricsLater } from './metrics-later.js';
 import type { Logger } from '../logger.js';
 
 export interface ReadinessCheck {
@@ -17,7 +17,7 @@ export interface ReadinessCheck {
 export interface OpsOptions {
   checks: ReadinessCheck[];
   log: Logger;
-  metrics: Registry;
+  metrics: MetricsLater;
   /** Whether this bearer token may read /metrics (any valid API token may). */
   metricsToken(token: string): Promise<boolean>;
 }
@@ -35,8 +35,9 @@ async function problemsOf(checks: ReadinessCheck[]): Promise<Record<string, stri
   return problems;
 }
 
-/** The Prometheus answer of `registry`. */
-export async function serveMetrics(ctx: Koa.Context, registry: Registry): Promise<void> {
+/** The Prometheus answer of `metrics` (its registry is made at the first one). */
+export async function serveMetrics(ctx: Koa.Context, metrics: MetricsLater): Promise<void> {
+  const registry = metrics.registry();
   ctx.type = registry.contentType;
   ctx.set('Cache-Control', 'no-store');
   ctx.body = await registry.metrics();
@@ -78,9 +79,9 @@ export function opsMiddleware(options: OpsOptions): Koa.Middleware {
 }
 
 /** The app of the separate metrics bind (METRICS_PORT): /metrics without a token, nothing else. */
-export function metricsOnlyMiddleware(registry: Registry): Koa.Middleware {
+export function metricsOnlyMiddleware(metrics: MetricsLater): Koa.Middleware {
   return async (ctx) => {
-    if ((ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path === '/metrics') return serveMetrics(ctx, registry);
+    if ((ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path === '/metrics') return serveMetrics(ctx, metrics);
     ctx.status = 404;
     ctx.body = 'not found';
   };

@@ -6,16 +6,21 @@
  */
 import type { Clock } from '../util/clock.js';
 import type { TraceStep } from './trace.js';
-import type { Middleware, Next } from './compose.js';
+import type { Middleware, Next, Warn } from './compose.js';
 import type { Context } from './context.js';
-import { HOST, type ContextHostState } from './context-host.js';
+import { HOST, type ClockShare, type ContextHostState } from './context-host.js';
 import { PluginError } from './plugin.js';
 import { phraseOf } from '../util/phrase.js';
 
-interface Watch {
-  deadline: number;
-  paused: boolean;
-  fire(): void;
+/** Something the watchdog watches: linked into its list while running (no Set, no hashing per message). */
+abstract class Watch {
+  deadline = 0;
+  paused = false;
+  /** The watchdog's list: this entry's neighbours, and whether it is in the list. */
+  prevWatch: Watch | undefined;
+  nextWatch: Watch | undefined;
+  watched = false;
+  abstract fire(): void;
 }
 
 /**
@@ -23,7 +28,7 @@ interface Watch {
  * only runs while something is being watched, and ticks at a quarter of the timeout.
  */
 export class Watchdog {
-  private watches = new Set<Watch>();
+  private head: Watch | undefined;
   private running = false;
   private abort = new AbortController();
 
@@ -33,7 +38,12 @@ export class Watchdog {
   ) {}
 
   add(w: Watch): void {
-    this.watches.add(w);
+    if (w.watched) return;
+    w.watched = true;
+    w.prevWatch = undefined;
+    w.nextWatch = this.head;
+    if (this.head) this.head.prevWatch = w;
+    this.head = w;
     if (!this.running && !this.abort.signal.aborted) {
       this.running = true;
       void this.loop();
@@ -41,7 +51,12 @@ export class Watchdog {
   }
 
   remove(w: Watch): void {
-    this.watches.delete(w);
+    if (!w.watched) return;
+    w.watched = false;
+    if (w.prevWatch) w.prevWatch.nextWatch = w.nextWatch;
+    else this.head = w.nextWatch;
+    if (w.nextWatch) w.nextWatch.prevWatch = w.prevWatch;
+    w.prevWatch = w.nextWatch = undefined;
   }
 
   close(): void {
@@ -50,14 +65,16 @@ export class Watchdog {
 
   private async loop(): Promise<void> {
     try {
-      while (this.watches.size > 0) {
+      while (this.head) {
         await this.clock.sleep(this.tickMs, this.abort.signal);
         const now = this.clock.now();
-        for (const w of this.watches) {
+        for (let w: Watch | undefined = this.head; w;) {
+          const next: Watch | undefined = w.nextWatch;
           if (!w.paused && w.deadline <= now) {
-            this.watches.delete(w);
+            this.remove(w);
             w.fire();
           }
+          w = next;
         }
       }
     } catch {
@@ -75,18 +92,33 @@ export interface BoundaryOptions {
   watchdog: Watchdog;
   /** Where failures go (log, SQLite, `error` event). */
   report(error: PluginError, ctx: Context): void;
+  /**
+   * Development warning for a plugin that finished while the rest of the chain it started still
+   * runs (a `next()` without `await`). The boundary watches this itself, so the host's chain of
+   * boundaries needs no watch of its own.
+   */
+  warn?: Warn;
 }
 
-/** One plugin's run on one message: a small object instead of a handful of closures per call. */
-class Run implements Watch {
-  deadline: number;
-  paused = false;
+/**
+ * One plugin's run on one message: a small object instead of a handful of closures per call.
+ *
+ * Clock reads: one when the plugin starts, one when it settles. The pause and resume around its
+ * `next()` take the next plugin's reads (handed over through the context, see ClockShare): in the
+ * host's chains, which hold only boundaries, the next plugin starts inside this one's `next()` and
+ * this one's downstream settles when that plugin does. Where no boundary follows, it reads itself.
+ */
+class Run extends Watch implements ClockShare {
   private started: number;
   private outer: string | undefined;
   private calledNext = false;
+  private downstreamSettled = false;
   private settled = false;
   private downstream: Promise<void> | undefined;
-  private remaining = 0;
+  private remaining = NaN;
+  private resumedAtMs: number | undefined;
+  /** The run that passed the message to this one, to hand it this run's clock reads. */
+  private readonly caller: ClockShare | undefined;
   private resolve!: (v: Promise<void> | void) => void;
   private readonly step: TraceStep;
   /** The host's part of the context (running plugin, trace, who replied). */
@@ -98,9 +130,13 @@ class Run implements Watch {
     private readonly ctx: Context,
     private readonly next: Next,
   ) {
+    super();
     this.started = o.clock.now();
     this.deadline = this.started + o.timeoutMs;
     this.host = ctx[HOST];
+    this.caller = this.host.passing;
+    this.host.passing = undefined;
+    this.caller?.pausedAt(this.started);
     this.outer = this.host.plugin;
     this.step = { plugin: o.name, outcome: 'ran', ms: 0 };
     this.host.trace.push(this.step);
@@ -143,9 +179,12 @@ class Run implements Watch {
     }
     this.calledNext = true;
     this.paused = true;
-    this.remaining = this.deadline - this.o.clock.now();
     this.host.plugin = this.outer;
+    this.host.passing = this;
     this.downstream = this.next();
+    if (this.host.passing === this) this.host.passing = undefined;
+    // No boundary started inside next() to hand its read over: read now.
+    if (Number.isNaN(this.remaining)) this.remaining = this.deadline - this.o.clock.now();
     this.downstream.then(
       () => this.resume(),
       () => this.resume(),
@@ -153,10 +192,19 @@ class Run implements Watch {
     return this.downstream;
   }
 
+  pausedAt(ms: number): void {
+    this.remaining = this.deadline - ms;
+  }
+
+  resumedAt(ms: number): void {
+    this.resumedAtMs = ms;
+  }
+
   private resume(): void {
+    this.downstreamSettled = true;
     if (this.settled) return;
     this.host.plugin = this.o.name;
-    this.deadline = this.o.clock.now() + Math.max(0, this.remaining);
+    this.deadline = (this.resumedAtMs ?? this.o.clock.now()) + Math.max(0, this.remaining);
     this.paused = false;
   }
 
@@ -177,8 +225,12 @@ class Run implements Watch {
     this.settled = true;
     this.o.watchdog.remove(this);
     const { step, ctx } = this;
-    step.ms = this.o.clock.now() - this.started;
+    const now = this.o.clock.now();
+    step.ms = now - this.started;
     this.host.plugin = this.outer;
+    // Settled downstream resumes this run before the plugin's own promise can settle, when it awaited next().
+    if (this.calledNext && !this.downstreamSettled && this.o.warn)
+      this.o.warn(`plugin ${this.o.name} finished before the rest of the chain — missing await on next()?`);
     if (this.host.repliedBy.has(this.o.name)) step.outcome = 'replied';
     else if (!this.calledNext) step.outcome = 'stopped';
     if (kind) {
@@ -190,6 +242,8 @@ class Run implements Watch {
       this.resolve(this.calledNext ? this.downstream!.catch(() => {}) : this.next());
       return;
     }
+    // The caller's downstream is this run's promise (only boundaries in between): it resumes now.
+    this.caller?.resumedAt(now);
     this.resolve();
   }
 }

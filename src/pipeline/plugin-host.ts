@@ -15,7 +15,7 @@ import type { BotHandle, OutgoingContent } from '../bot/types.js';
 import type { BotEvents } from '../bot/events.js';
 import { chatNameIn } from '../bot/directory.js';
 import { PLUGIN_EVENT_NAMES } from '../bot/event-vocabulary.js';
-import { compose, type Middleware } from './compose.js';
+import { compose, developmentWarn, type Middleware, type Warn } from './compose.js';
 import { isComposer } from './composer.js';
 import { Context } from './context.js';
 import { hostState } from './context-host.js';
@@ -60,6 +60,8 @@ export interface PluginHostDeps {
   timeoutMs?: number;
   /** Every plugin failure (the bot turns it into an `error` event). */
   onError?(error: PluginError): void;
+  /** Development warnings about plugins' middleware (a `next()` without `await`). Default: process warnings unless NODE_ENV=production. */
+  warn?: Warn;
 }
 
 export interface PluginInfo {
@@ -77,6 +79,8 @@ export interface PluginInfo {
   unsupported?: Capability[];
   /** The plugin can test its outside connection (`probe`). */
   testable?: boolean;
+  /** Switched on, but its setup failed (threw, rejected or hung): it does not run until set up again (enable, configure). */
+  failed?: { error: string; phrase?: Phrase };
 }
 
 /** What a plugin's connection test found: the other side's answer, or the exact reason it failed. */
@@ -98,6 +102,8 @@ interface Slot {
   errors: number;
   lastError?: string;
   lastErrorPhrase?: Phrase;
+  /** Why the last setup failed, while it stands. */
+  setupFailure?: { error: string; phrase?: Phrase };
 }
 
 type Chain = (ctx: Context) => Promise<void>;
@@ -206,6 +212,7 @@ export class PluginHost {
       ...(s.lastErrorPhrase !== undefined && { lastErrorPhrase: s.lastErrorPhrase }),
       ...this.applicability(s.def),
       ...(s.def.probe && { testable: true }),
+      ...(s.enabled && s.setupFailure && { failed: s.setupFailure }),
     }));
   }
 
@@ -485,12 +492,14 @@ export class PluginHost {
   private recompose(): void {
     this.inOrder = undefined;
     this.plan = undefined;
+    const warn = this.deps.warn === undefined ? developmentWarn : this.deps.warn;
     const opts = (name: string) => ({
       name,
       timeoutMs: this.timeoutMs,
       clock: this.deps.clock,
       watchdog: this.watchdog,
       report: (e: PluginError) => this.report(e),
+      warn,
     });
     const chain: Middleware<Context>[] = [];
     const selfChain: Middleware<Context>[] = [];
@@ -499,17 +508,21 @@ export class PluginHost {
       const inst = slot.instance;
       if (!slot.enabled || !inst) continue;
       enabled++;
-      if (inst.mws.length) chain.push(boundary(inst.mws.length === 1 ? inst.mws[0]! : compose(inst.mws), opts(slot.def.name)));
-      if (inst.selfMws.length) selfChain.push(boundary(compose(inst.selfMws), opts(slot.def.name)));
+      if (inst.mws.length) chain.push(boundary(inst.mws.length === 1 ? inst.mws[0]! : compose(inst.mws, { warn }), opts(slot.def.name)));
+      if (inst.selfMws.length) selfChain.push(boundary(compose(inst.selfMws, { warn }), opts(slot.def.name)));
     }
     this.enabledCount = enabled;
-    this.chain = compose(chain);
-    this.selfChain = selfChain.length ? compose(selfChain) : undefined;
+    // Every layer of these chains is a boundary, which watches its plugin's await itself: no second watch per layer.
+    this.chain = compose(chain, { warn: false });
+    this.selfChain = selfChain.length ? compose(selfChain, { warn: false }) : undefined;
   }
 
   private report(error: PluginError): void {
     const slot = this.slots.get(error.plugin);
-    const phrased = phraseOf(error.cause);
+    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    // A setup failure without a phrase of its own still reads in the panel's language (the cause's text is data).
+    const phrased =
+      phraseOf(error.cause) ?? (error.kind === 'setup' ? say(PHRASES, 'plugin.setup-failed', { plugin: error.plugin, error: cause }).phrase : undefined);
     if (slot) {
       slot.errors++;
       slot.lastError = error.message;
@@ -521,7 +534,7 @@ export class PluginHost {
         account: this.deps.account,
         plugin: error.plugin,
         kind: error.kind,
-        message: error.cause instanceof Error ? error.cause.message : String(error.cause),
+        message: cause,
         ...(phrased && { phrase: phrased }),
         ...(error.cause instanceof Error && error.cause.stack !== undefined && { stack: error.cause.stack }),
         ...(error.messageId !== undefined && { messageId: error.messageId }),
@@ -564,8 +577,11 @@ export class PluginHost {
       const out = slot.def.setup(api as PluginApi<never>, config as never);
       const disposer = out instanceof Promise ? await this.withTimeout(out, name) : out;
       if (typeof disposer === 'function') inst.disposers.push(disposer);
+      delete slot.setupFailure;
       return inst;
     } catch (e) {
+      const phrase = phraseOf(e);
+      slot.setupFailure = { error: e instanceof Error ? e.message : String(e), ...(phrase && { phrase }) };
       this.report(new PluginError(name, 'setup', e));
       await this.dispose(slot, inst);
       return undefined;

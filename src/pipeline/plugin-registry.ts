@@ -5,17 +5,25 @@
  * (plugin-packages.ts). One registry per process; instances per account live in PluginHost.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { PluginDefinition } from './plugin.js';
 import type { PluginForm } from './plugin-form.js';
-import type { PhraseBook } from '../util/phrase.js';
+import { PhrasedError, say, phraseOf, type Phrase, type PhraseBook } from '../util/phrase.js';
+import { PHRASES } from '../util/phrase-book.js';
 import { findPluginPackages, packageEntry } from './plugin-packages.js';
 
+/** A plugin that was found but not loaded (it never runs; the others do). */
 export interface PluginLoadProblem {
+  /** The plugin's folder or npm package name (its own name is unknown when its module did not load). */
+  name: string;
+  /** The file (or folder) that failed. */
   path: string;
+  /** Why, in English (logs, API). */
   error: string;
+  /** The same as a phrase, for the panel's language. */
+  phrase: Phrase;
 }
 
 export interface RegistryLoadOptions {
@@ -30,6 +38,11 @@ export interface RegistryLoadOptions {
 /** The package's plugins folder as seen from this file (src/ through tsx, or dist/src/ compiled). */
 export function builtinPluginDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'plugins');
+}
+
+function sayProblem(code: 'plugin.load.no-folder' | 'plugin.load.failed', params?: { error: string }): { error: string; phrase: Phrase } {
+  const { message, phrase } = say(PHRASES, code, params);
+  return { error: message, phrase };
 }
 
 function isDefinition(v: unknown): v is PluginDefinition {
@@ -70,32 +83,36 @@ export class PluginRegistry {
     for (const { name, folder } of findPluginPackages(nodeModules)) {
       if (this.packages.has(name)) continue;
       this.packages.add(name);
-      await this.importPlugin(packageEntry(folder), `npm package ${name}`);
+      await this.importPlugin(packageEntry(folder), `npm package ${name}`, name);
     }
   }
 
   /** Import every `<dir>/<name>/index.{js,ts}` (js preferred: compiled output). */
   async loadDir(dir: string): Promise<void> {
     if (!existsSync(dir)) {
-      this.problems.push({ path: dir, error: 'plugin folder does not exist' });
+      this.problems.push({ name: basename(dir), path: dir, ...sayProblem('plugin.load.no-folder') });
       return;
     }
     for (const entry of readdirSync(dir).sort()) {
       const folder = join(dir, entry);
       if (!statSync(folder).isDirectory()) continue;
       const file = ['index.js', 'index.mjs', 'index.ts'].map((f) => join(folder, f)).find((f) => existsSync(f));
-      if (file) await this.importPlugin(file, 'index');
+      if (file) await this.importPlugin(file, 'index', entry);
     }
   }
 
   /** Import one plugin module; what goes wrong is kept in `problems`, never thrown. */
-  private async importPlugin(file: string, what: string): Promise<void> {
+  private async importPlugin(file: string, what: string, name: string): Promise<void> {
     try {
       const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-      if (!isDefinition(mod.plugin)) throw new Error(`${what} must export \`plugin\` = definePlugin({ name, description, config, setup })`);
+      if (!isDefinition(mod.plugin)) {
+        const { message, phrase } = say(PHRASES, 'plugin.load.no-export', { what });
+        throw new PhrasedError(message, phrase);
+      }
       this.register(mod.plugin);
     } catch (e) {
-      this.problems.push({ path: file, error: e instanceof Error ? e.message : String(e) });
+      const error = e instanceof Error ? e.message : String(e);
+      this.problems.push({ name, path: file, error, phrase: phraseOf(e) ?? sayProblem('plugin.load.failed', { error }).phrase });
     }
   }
 

@@ -9,10 +9,12 @@
  *
  * Group commit: a COMMIT is the dearest part of a small write (the WAL frames of every page touched),
  * and a message costs several small writes (stored, reply queued, handed to WeChat, settled). So calls
- * run at once inside one open database transaction that commits as soon as the work in hand has run
- * and everything waits (`process.nextTick`, after the pending promise callbacks: no turn of the event
- * loop is added), and each call's promise resolves only after that COMMIT. Durable when it resolves,
- * as before, but one COMMIT for all the chats that wrote meanwhile instead of one per call. A `hold`
+ * run at once inside one open database transaction that commits once the I/O callbacks of this turn
+ * of the event loop have run (`setImmediate`: no wait for new I/O is added), and each call's promise
+ * resolves only after that COMMIT. Durable when it resolves, as before, but one COMMIT for all the
+ * chats that wrote meanwhile instead of one per call: the answers of several sends (or syncs) that
+ * arrive together are settled in one COMMIT, not one per answer as at the end of each callback
+ * (`process.nextTick`) before (issue 17: COMMIT was the dearest part of a message). A `hold`
  * (store.transaction) is a SAVEPOINT inside the group, so its rollback undoes its own writes only. If
  * the COMMIT fails, every call of the group that wrote rejects (none of their writes is kept); a call
  * that only read answers at once.
@@ -135,7 +137,7 @@ export class ConnectionGate {
     // Every member handles its own outcome; the group's promise itself must not count as unhandled.
     committed.catch(() => {});
     this.group = { committed, resolve, reject };
-    process.nextTick(this.endTurn);
+    setImmediate(this.endTurn);
     return this.group;
   }
 

@@ -181,8 +181,12 @@ function transactionRepos(t: Tables): new (run: <R>(work: Work<R>) => Promise<R>
   return TransactionRepos as unknown as new (run: <R>(work: Work<R>) => Promise<R>) => Repos;
 }
 
-/** The transaction statements, prepared once (a group commit per turn of the event loop runs them often). */
-function transactionPort(db: Db): TransactionPort {
+/**
+ * The transaction statements, prepared once (a group commit per turn of the event loop runs them often).
+ * `beforeCommit` runs inside the transaction just before each COMMIT (the messages of the group go into
+ * the full-text index there, in one statement).
+ */
+function transactionPort(db: Db, beforeCommit: () => void): TransactionPort {
   const begin = db.prepare('begin immediate');
   const commit = db.prepare('commit');
   const rollback = db.prepare('rollback');
@@ -192,7 +196,10 @@ function transactionPort(db: Db): TransactionPort {
   const changes = db.prepare<[], number>('select total_changes()').pluck();
   return {
     begin: () => void begin.run(),
-    commit: () => void commit.run(),
+    commit: () => {
+      beforeCommit();
+      commit.run();
+    },
     rollback: () => {
       if (db.inTransaction) rollback.run();
     },
@@ -223,9 +230,9 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     db.close();
     throw e;
   }
-  const gate = new ConnectionGate(transactionPort(db));
   const sql = sqliteSql(db);
   const t = tables(sql, box, options.now ?? Date.now);
+  const gate = new ConnectionGate(transactionPort(db, () => runSync(db, t.messages.indexPending())));
   const TxRepos = transactionRepos(t);
   const atGate = <R>(work: Work<R>): Promise<R> => gate.run(() => runSync(db, work));
   const ping = db.prepare('select 1 as ok');
@@ -245,6 +252,8 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     close: async () => {
       if (!db.open) return;
       gate.flush();
+      // Rows written outside any group (none on the store's own paths) are indexed before closing.
+      runSync(db, t.messages.indexPending());
       db.close();
     },
   };

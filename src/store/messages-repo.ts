@@ -50,6 +50,14 @@ export interface MessagesTable {
   markRecalled(account: string, id: string): boolean;
   count(account: string): number;
   /**
+   * Add the messages inserted since the last call to the full-text index, in one statement. The store
+   * calls it just before each COMMIT (so a message and its index entry commit together); a search
+   * calls it first. One statement for the rows of a whole group costs about half of one index insert
+   * per row (bench: 0.011 against 0.026 ms a message in groups of 40). Nothing to do on PostgreSQL
+   * (its trigram index is kept by the database).
+   */
+  indexPending(): void;
+  /**
    * The chats with the newest messages (by message time), newest first, with the newest name stored
    * for each. The ids one chat had in several web logins are one entry (by its stable identity), under its newest id.
    */
@@ -95,6 +103,15 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
     `insert into messages (account_id, id, chat_id, room_id, sender_id, sender_name, to_id, is_self, type, text,
        mentions_self, created_at, extra, chat_name, chat_stable_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
   );
+  // SQLite: rows are indexed in seq order, all at once: every row above the highest indexed one (the index's own
+  // table of document sizes holds one row per indexed message) is the rest. Read from the database, not kept
+  // here, so that rows another handle wrote, or a rolled-back group took back, count right.
+  const indexRest =
+    sql.dialect === 'sqlite'
+      ? sql.query('insert into messages_fts (rowid, text) select seq, text from messages where seq > (select coalesce(max(id), 0) from messages_fts_docsize)')
+      : undefined;
+  /** Whether this handle inserted rows since its last `indexPending`. */
+  let inserted = false;
   const byId = sql.query('select * from messages where account_id = ? and id = ?');
   const recall = sql.query('update messages set recalled = 1 where account_id = ? and id = ?');
   const count = sql.query('select count(*) as n from messages where account_id = ?');
@@ -143,14 +160,25 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
         chatName ?? null,
         chatStableId ?? null,
       );
-      return changed > 0;
+      if (changed === 0) return false;
+      inserted = true;
+      return true;
+    },
+    *indexPending() {
+      if (!inserted || !indexRest) return;
+      inserted = false;
+      yield* run(indexRest);
     },
     *get(account, id) {
       const r = yield* get<Row>(byId, account, id);
       return r ? toMessage(r) : undefined;
     },
     *list(account, q = {}) {
-      if (q.text) return yield* search(account, { ...q, text: q.text });
+      if (q.text) {
+        // Whoever inserted them, rows not yet indexed are before a search uses the index.
+        if (indexRest && Array.from(q.text).length >= 3) yield* run(indexRest);
+        return yield* search(account, { ...q, text: q.text });
+      }
       const limit = pageLimit(q);
       const top = q.beforeSeq ?? Number.MAX_SAFE_INTEGER;
       const rows = q.chatId !== undefined ? yield* all<Row>(pageInChat, account, q.chatId, top, limit + 1) : yield* all<Row>(page, account, top, limit + 1);

@@ -31,7 +31,10 @@ export interface OutboundTable {
    * state that recovery treats like 'queued' anyway); it reports the in-flight row from memory.
    */
   markSending(id: string): void;
-  /** Committed before each send call: the row is being handed to WeChat now (attempt `attempts`). */
+  /**
+   * Committed before a send call: the row is being handed to WeChat now (attempt `attempts`). Not
+   * for a fresh row's first hand-over (the queue's UNMARKED_HANDOVER_MS: recovery covers it).
+   */
   markHanded(id: string, at: number, attempts: number): void;
   /**
    * WeChat's echo of a row handed before: an own message in the row's chat, of its kind and text,

@@ -96,9 +96,16 @@ export class FakeClock implements Clock {
   }
 }
 
+/**
+ * Let the work that a step set going run: promise jobs, and a few turns of `setImmediate`, on which
+ * the store's group commit resolves its writes (a send, say, awaits one COMMIT before its call and
+ * one after).
+ */
 async function flushMicrotasks(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-  await new Promise<void>((r) => setImmediate(r));
+  for (let turn = 0; turn < 3; turn++) {
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    await new Promise<void>((r) => setImmediate(r));
+  }
 }
 
 /** A small seedable PRNG (for reproducible tests and sandbox worlds). */

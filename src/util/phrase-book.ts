@@ -52,6 +52,15 @@ export const PHRASES = {
 
   // The plugin host.
   'plugin.no-probe': { en: 'plugin {plugin} has no connection test', zh: '插件 {plugin} 没有连接测试' },
+  'plugin.setup-failed': { en: 'plugin {plugin} failed to set up: {error}', zh: '插件 {plugin} 初始化失败：{error}' },
+
+  // The plugin registry: plugins found but not loaded.
+  'plugin.load.no-export': {
+    en: '{what} must export `plugin` = definePlugin({ name, description, config, setup })',
+    zh: '{what} 必须导出 `plugin` = definePlugin({ name, description, config, setup })',
+  },
+  'plugin.load.failed': { en: 'could not be loaded: {error}', zh: '无法加载：{error}' },
+  'plugin.load.no-folder': { en: 'plugin folder does not exist', zh: '插件文件夹不存在' },
 } satisfies PhraseBook;
 
 export type ServerPhrase = keyof typeof PHRASES;

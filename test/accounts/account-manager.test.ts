@@ -195,8 +195,8 @@ describe('AccountManager: login ladder, sessions and events', () => {
     created[0]!.confirm();
     await waitUntil(() => bot.info().state === 'online');
     assert.deepEqual(await store.sessions.load(bot.id), { fake: true, self: '@self' });
-    // Stored as the login completes (at once on SQLite, a round trip later on PostgreSQL).
-    await waitUntil(async () => (await store.accounts.get(bot.id))?.selfName === 'Bot', 5000, 'the self name stored');
+    // Stored after the session's COMMIT (the account goes online first).
+    await waitUntil(async () => (await store.accounts.get(bot.id))!.selfName === 'Bot', 5000, 'the own name stored');
     assert.ok(writerEvents.includes('account.login'));
 
     // stopAll finishes the in-flight reply and keeps the session for the next start.

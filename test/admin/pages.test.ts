@@ -102,6 +102,20 @@ describe('admin pages (createAdminApp)', () => {
     assert.match(room.text, /id="members"/);
   });
 
+  it('renames a room through the bot’s contact operations: it reaches the sandbox, and is audited', async () => {
+    const rooms = await c.get(`/accounts/${account}/rooms`);
+    const roomId = /data-room="([^"]+)"/.exec(rooms.text)![1]!;
+    await c.get(`/accounts/${account}/rooms/${encodeURIComponent(roomId)}`);
+    const renamed = await c.post(`/accounts/${account}/rooms/${encodeURIComponent(roomId)}/rename`, { topic: 'Renamed by the panel' });
+    assert.equal(renamed.status, 302);
+    await eventually(
+      async () => (await stack.sb.control.state(true)).accounts.some((a) => a.rooms.some((r) => r.topic === 'Renamed by the panel')),
+      10_000,
+      'the sandbox room renamed',
+    );
+    assert.ok((await stack.store.audit.list()).some((e) => e.action === 'room.rename' && e.target === `${account}/${roomId}`));
+  });
+
   it('shows received messages, sends one from the send box, and it reaches the sandbox', async () => {
     const st = await stack.sb.control.state(true);
     const friend = st.accounts[0]!.friends.find((f) => f.kind === 'friend')!;

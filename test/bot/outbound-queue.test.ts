@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { OutboundQueue } from '../../src/bot/outbound-queue.js';
+import { OutboundQueue, UNMARKED_HANDOVER_MS } from '../../src/bot/outbound-queue.js';
 import { SAFE_PACING, type PacingProfile } from '../../src/bot/pacing.js';
 import type { Store } from '../../src/store/index.js';
 import { openTestStore } from '../helpers/store.js';
@@ -12,6 +12,7 @@ import { TransportError } from '../../src/transport/errors.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeTransport } from '../../src/testing/fake-transport.js';
+import { withRawDb } from '../helpers/raw-db.js';
 
 describe('OutboundQueue', () => {
   let dir: string;
@@ -230,6 +231,40 @@ describe('OutboundQueue', () => {
       fake.sent.map((s) => s.text),
       ['once'],
     );
+  });
+
+  it('a fresh row goes out with no hand-over mark of its own; a retry and a row that waited over a minute are marked (committed) before the call', async () => {
+    // What another connection sees at the moment of each call: committed state only.
+    const handedAtCall: Record<string, unknown> = {};
+    const send = fake.sendText.bind(fake);
+    fake.sendText = async (to: string, text: string) => {
+      handedAtCall[`${text} #${fake.sent.length + 1}`] = withRawDb(
+        dir,
+        (db) => (db.prepare('select handed_at from outbound where text = ?').get(text) as { handed_at: unknown }).handed_at,
+      );
+      return send(to, text);
+    };
+    queue = make(null);
+    await queue.start();
+    await enqueue('@a', 'fresh');
+    await clock.advance(0);
+    await queue.idle();
+    online = false;
+    await enqueue('@b', 'waited');
+    await clock.advance(UNMARKED_HANDOVER_MS + 1_000);
+    online = true;
+    queue.wake();
+    await clock.advance(0);
+    await queue.idle();
+    fake.failNext(new TransportError('rate-limited', 'frequency', 1205), 1);
+    await enqueue('@c', 'retried');
+    await clock.advance(0);
+    await clock.advance(10_000);
+    await queue.idle();
+    assert.deepEqual(Object.keys(handedAtCall), ['fresh #1', 'waited #2', 'retried #3']);
+    assert.equal(handedAtCall['fresh #1'], null, 'the first hand-over of a fresh row committed nothing before the call');
+    assert.ok(typeof handedAtCall['waited #2'] === 'number', 'a row queued over a minute ago is marked before the call');
+    assert.ok(typeof handedAtCall['retried #3'] === 'number', 'a retry is marked before the call');
   });
 
   it('after a restart, queued rows (and rows cut off while sending) are sent', async () => {

@@ -1,5 +1,6 @@
-// kill -9 while a send is in flight (issue 13): the row was recorded as handed to WeChat before the
-// call; after the restart the queue looks for WeChat's own echo of it before sending it again.
+// kill -9 while a send is in flight (issue 13): after the restart the queue looks for WeChat's own
+// echo of the row before sending it again. A fresh row's first hand-over writes no mark (issue 17: no
+// COMMIT of its own per send); the oldest queued row of its chat counts as handed since its creation.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -61,13 +62,14 @@ async function crashWhileSending(
   const sentTexts = async (): Promise<number> => (await sb.control.sent({})).messages.filter((m) => m.text === text).length;
   const sentBefore = await sentTexts();
 
+  const row = async (): Promise<Record<string, unknown>> =>
+    (await rawRows<Record<string, unknown>>(dataDir, 'select status, wechat_id, handed_at, attempts from outbound where text = ?', text))[0]!;
+  // The hand-over of a fresh row committed nothing: the crash left it as it was queued.
+  assert.deepEqual(await row(), { status: 'queued', wechat_id: null, handed_at: null, attempts: 0 });
   const { store, manager } = await accountOn(dataDir, sb);
   try {
     await manager.startAll();
     const bot = manager.get(manager.list()[0]!.id)!;
-    const row = async (): Promise<Record<string, unknown>> =>
-      (await rawRows<Record<string, unknown>>(dataDir, 'select status, wechat_id, handed_at from outbound where text = ?', text))[0]!;
-    assert.ok((await row()).handed_at, 'recorded as handed to WeChat before the call');
     await waitUntil(async () => (await row()).status === 'sent', 20_000, 'the row to be settled after the restart');
     await bot.queue.idle();
     return { sb, sentBefore, sentAfter: await sentTexts(), row: await row() };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { boundary, Watchdog } from '../../src/pipeline/boundary.js';
 import { Context } from '../../src/pipeline/context.js';
 import { hostState } from '../../src/pipeline/context-host.js';
-import type { Middleware } from '../../src/pipeline/compose.js';
+import { compose, type Middleware } from '../../src/pipeline/compose.js';
 import type { PluginError } from '../../src/pipeline/plugin.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/logger.js';
@@ -87,6 +87,60 @@ describe('boundary(mw, options)', () => {
     await run;
     assert.deepEqual(reports, []);
     assert.equal(steps[0]!.outcome, 'ran');
+    watchdog.close();
+  });
+
+  it('counts a plugin’s own time before and after next() across the plugins after it, not theirs', async () => {
+    const { clock, ctx, wrap, reports, steps, watchdog } = setup(1000);
+    let finishDownstream!: () => void;
+    const run = compose(
+      [
+        wrap('slow-around', async (_c, next) => {
+          await clock.sleep(600);
+          await next();
+          await clock.sleep(600);
+        }),
+        wrap('polite', async (_c, next) => {
+          await next();
+        }),
+      ],
+      { warn: false },
+    )(ctx, () => new Promise<void>((r) => (finishDownstream = r)));
+    await clock.advance(600);
+    await clock.advance(5000);
+    finishDownstream();
+    await clock.advance(390);
+    assert.equal(reports.length, 0, '990 ms of its own so far');
+    await clock.advance(30);
+    await run;
+    assert.deepEqual(
+      reports.map((r) => [r.plugin, r.kind]),
+      [['slow-around', 'timeout']],
+    );
+    assert.deepEqual(
+      steps.map((s) => [s.plugin, s.outcome]),
+      [
+        ['slow-around', 'timeout'],
+        ['polite', 'ran'],
+      ],
+    );
+    assert.equal(steps[1]!.ms, 5000);
+    // 600 ms before next(), 400 after the 5 s downstream, found at the watchdog's next 10-ms tick.
+    assert.ok(steps[0]!.ms >= 6000 && steps[0]!.ms <= 6010, `timed out at ${steps[0]!.ms} ms`);
+    watchdog.close();
+  });
+
+  it('reads the clock twice per plugin that passes the message on (the next plugin hands over its reads)', async () => {
+    const { clock, ctx, watchdog } = setup();
+    let reads = 0;
+    const counting = Object.assign(Object.create(clock) as FakeClock, { now: () => (reads++, clock.now()) });
+    const wrap = (name: string, mw: Middleware<Context>) => boundary(mw, { name, timeoutMs: 1000, clock: counting, watchdog, report: () => {} });
+    const passOn: Middleware<Context> = async (_c, next) => {
+      await next();
+    };
+    await compose([wrap('a', passOn), wrap('b', passOn), wrap('c', passOn)], { warn: false })(ctx);
+    // a, b, c start and settle (6); c finds no plugin after it to take its pause and resume from (2).
+    assert.equal(reads, 8);
     watchdog.close();
   });
 

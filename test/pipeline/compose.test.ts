@@ -74,6 +74,67 @@ describe('compose(middleware)', () => {
     assert.deepEqual(warnings, []);
   });
 
+  it('names the layer that forgot its await, deep in the chain, once per run', async () => {
+    const warnings: string[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const run = compose<unknown>(
+      [
+        async (_c, next) => {
+          await next();
+        },
+        async (_c, next) => {
+          void next(); // missing await
+        },
+        async (_c, next) => {
+          await slow;
+          await next();
+        },
+      ],
+      { warn: (m) => warnings.push(m) },
+    );
+    await run({});
+    release();
+    await slow;
+    assert.deepEqual(warnings, ['middleware #1 resolved before downstream — missing await on next()?']);
+  });
+
+  it('stays silent on a deep awaited chain with a caught rejection, a sync throw and a final next', async () => {
+    const warnings: string[] = [];
+    const tick = () => new Promise<void>((r) => setImmediate(r));
+    const run = compose<{ n: number }>(
+      [
+        async (c, next) => {
+          await tick();
+          await next();
+          c.n++;
+        },
+        async (c, next) => {
+          try {
+            await next();
+          } catch {
+            c.n += 10;
+          }
+          await tick();
+        },
+        (_c, next) => next(),
+        async (_c, next) => {
+          await next();
+          throw new Error('after downstream');
+        },
+        () => {
+          throw new Error('sync');
+        },
+      ],
+      { warn: (m) => warnings.push(m) },
+    );
+    const ctx = { n: 0 };
+    await run(ctx);
+    await compose<unknown>([async (_c, next) => next(), (_c, next) => next()], { warn: (m) => warnings.push(m) })({}, tick);
+    assert.equal(ctx.n, 11);
+    assert.deepEqual(warnings, []);
+  });
+
   it('refuses a non-function', () => {
     assert.throws(() => compose([42 as unknown as Middleware<unknown>]), /must be a function/);
   });

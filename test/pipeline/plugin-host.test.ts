@@ -127,6 +127,94 @@ describe('PluginHost: error boundaries', () => {
   });
 });
 
+describe('PluginHost: the development warning for a next() without await', () => {
+  let chat: Conversation;
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => void (/missing await/.test(w.message) && warnings.push(w.message));
+  /** Lets the slow tail answer: it waits, so a plugin that did not await it has settled before. */
+  let release: (() => void) | undefined;
+  const forgetful = definePlugin({
+    name: 'forgetful',
+    description: 'passes on without awaiting on "forget"',
+    config: z.object({}),
+    setup(api) {
+      api.use(async (ctx, next) => {
+        if (ctx.text === 'forget') void next();
+        else await next();
+      });
+    },
+  });
+  const careful = definePlugin({
+    name: 'careful',
+    description: 'several middleware and a composer, every next() awaited but on "inner-forget"',
+    config: z.object({}),
+    setup(api) {
+      api.use(async (ctx, next) => {
+        ctx.state.seen = true;
+        await next();
+      });
+      const c = new Composer();
+      c.hears('never', (ctx) => ctx.reply('no'));
+      c.use(async (_ctx, next) => {
+        await new Promise<void>((r) => setImmediate(r));
+        await next();
+      });
+      c.on('text').filter(
+        (ctx) => ctx.text === 'inner-forget',
+        async (_ctx, next) => void next(),
+      );
+      api.use(c);
+    },
+  });
+  const slowTail = definePlugin({
+    name: 'slow-tail',
+    description: 'answers once released',
+    config: z.object({}),
+    setup(api) {
+      api.use(async (ctx) => {
+        await new Promise<void>((r) => (release = r));
+        await ctx.reply(`tail:${ctx.text}`);
+      });
+    },
+  });
+  /** Say `text`, wait for the tail to hold it, let a warning (emitted on the next tick) arrive, then release the tail and await its reply. */
+  async function sayThroughSlowTail(text: string): Promise<void> {
+    const sent = chat.fake!.sent.length;
+    release = undefined;
+    const said = chat.say(text);
+    await waitUntil(() => release !== undefined, 10_000, 'the tail to hold the message');
+    await new Promise<void>((r) => setImmediate(r));
+    release!();
+    await said;
+    await waitUntil(() => chat.fake!.sent.length > sent, 10_000, 'the tail’s reply');
+    assert.equal(chat.fake!.sent.at(-1)!.text, `tail:${text}`);
+  }
+  before(async () => {
+    process.on('warning', onWarning);
+    chat = await createConversation({ plugins: [forgetful, careful, slowTail], enable: ['forgetful', 'careful', 'slow-tail'] });
+  });
+  after(async () => {
+    process.off('warning', onWarning);
+    await chat.close();
+  });
+
+  it('stays silent when every plugin awaits (the host’s own layers included)', async () => {
+    await sayThroughSlowTail('fine');
+    assert.deepEqual(warnings, []);
+  });
+
+  it('names the plugin whose middleware forgot to await next()', async () => {
+    await sayThroughSlowTail('forget');
+    assert.deepEqual(warnings, ['plugin forgetful finished before the rest of the chain — missing await on next()?']);
+  });
+
+  it('also when the forgotten await is in a composer’s branch', async () => {
+    warnings.length = 0;
+    await sayThroughSlowTail('inner-forget');
+    assert.deepEqual(warnings, ['plugin careful finished before the rest of the chain — missing await on next()?']);
+  });
+});
+
 describe('PluginHost: run-time settings', () => {
   let chat: Conversation;
   before(async () => {
@@ -212,6 +300,8 @@ export const plugin = { name: 'shout', description: 'SHOUTS', config: z.object({
     assert.equal(reg.problems.length, 1);
     assert.match(reg.problems[0]!.path, /broken/);
     assert.match(reg.problems[0]!.error, /must export `plugin`/);
+    assert.equal(reg.problems[0]!.name, 'broken');
+    assert.equal(reg.problems[0]!.phrase.code, 'plugin.load.no-export');
   });
 
   it('jsonSchema(name) describes the config', () => {

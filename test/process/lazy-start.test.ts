@@ -1,5 +1,5 @@
 // Memory at rest (issue 17): `weiroto start` does not load the admin pages, the HTTP API, the
-// wechatbot-webhook compat code, axios, undici or pretty logging while nobody uses them, and the
+// wechatbot-webhook compat code, axios, undici, prom-client or pretty logging while nobody uses them, and the
 // panel and the API still answer their first request behind the same listener. What the process
 // loaded is read from its own module log (test/helpers/module-log.mjs, a node --import preload).
 import { describe, it } from 'node:test';
@@ -26,6 +26,7 @@ const LAZY: [string, RegExp][] = [
   ['pino-pretty', /^require pino-pretty$/],
   ['the sandbox', /\/dist\/src\/sandbox\//],
   ['undici (fetch, FormData)', /^require .*undici/],
+  ['prom-client (made at the first /metrics scrape)', /^require prom-client$|\/node_modules\/prom-client\/|\/node_modules\/@opentelemetry\//],
 ];
 
 describe('weiroto start loads the panel and the API on first use (process)', () => {

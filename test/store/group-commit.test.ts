@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { openStore, type Store } from '../../src/store/index.js';
 import { ConnectionGate, type TransactionPort } from '../../src/store/gate.js';
 import { withRawDb } from '../helpers/raw-db.js';
+import type { Message } from '../../src/transport/model.js';
 
 const committedKeys = (dir: string): string[] =>
   withRawDb(dir, (db) => (db.prepare("select key from kv where scope = 's' order by key").all() as { key: string }[]).map((r) => r.key));
@@ -57,6 +58,41 @@ describe('store: group commit', () => {
     assert.deepEqual(committedKeys(dir), ['x', 'y']);
   });
 
+  it('a message and its full-text index entry commit together (the index is written once per group), a rolled-back one leaves none', async () => {
+    const message = (id: string, text: string): Message => ({
+      id,
+      type: 'text',
+      chatId: '@c',
+      senderId: '@c',
+      toId: '@me',
+      isSelf: false,
+      text,
+      mentionsSelf: false,
+      mentions: [],
+      createdAt: 1,
+    });
+    const indexed = (text: string): string[] =>
+      withRawDb(dir, (db) => {
+        // Throws SQLITE_CORRUPT_VTAB when the index and the table disagree.
+        db.prepare("insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)").run();
+        const rows = db
+          .prepare('select m.id from messages_fts f join messages m on m.seq = f.rowid where messages_fts match ? order by m.seq')
+          .all(`"${text}"`);
+        return (rows as { id: string }[]).map((r) => r.id);
+      });
+    await Promise.all([store.messages.insert('a', message('m1', 'group commit one')), store.messages.insert('a', message('m2', 'group commit two'))]);
+    assert.deepEqual(indexed('group commit'), ['m1', 'm2'], 'seen by another connection once the inserts resolved');
+    await assert.rejects(
+      store.transaction(async (tx) => {
+        await tx.messages.insert('a', message('m3', 'group commit undone'));
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    await store.messages.insert('a', message('m4', 'group commit four'));
+    assert.deepEqual(indexed('group commit'), ['m1', 'm2', 'm4']);
+  });
+
   it('a read answers without waiting for the group, and sees what the group wrote', async () => {
     const write = store.kv.set('s', 'k', { v: 1 });
     let readFirst = false;
@@ -93,6 +129,25 @@ function scriptedPort(): TransactionPort & { log: string[]; failCommit: boolean;
   };
   return port;
 }
+
+describe('ConnectionGate: one COMMIT per turn of the event loop', () => {
+  it('writes from several callbacks of one turn (answers that arrived together) share one COMMIT', async () => {
+    const port = scriptedPort();
+    const gate = new ConnectionGate(port);
+    const write = (): number => ++port.rows;
+    // Two timers due together run in one timers phase, each its own callback (with its own promise jobs).
+    const writes = await new Promise<Promise<number>[]>((resolve) => {
+      const out: Promise<number>[] = [];
+      setTimeout(() => out.push(gate.run(write)), 1);
+      setTimeout(() => {
+        out.push(gate.run(write));
+        resolve(out);
+      }, 1);
+    });
+    assert.deepEqual(await Promise.all(writes), [1, 2]);
+    assert.deepEqual(port.log, ['begin', 'commit']);
+  });
+});
 
 describe('ConnectionGate: a COMMIT that fails', () => {
   it('rejects every write of the group with the reason and rolls back; a read of the group still answers', async () => {

@@ -180,6 +180,8 @@ describe('message search (FTS5 trigram)', () => {
           const text = Array.from({ length: n }, () => (i % 3 === 0 ? pick(more) : pick(words))).join(i % 2 ? ' ' : '');
           messages.insert(i % 4 === 0 ? 'b' : 'a', { ...message(i, text), chatId: i % 7 === 0 ? '@other' : '@c' });
         }
+        // As the store does just before each COMMIT: the rows go into the index that `byIndex` reads directly.
+        messages.indexPending();
       })();
       const byIndex = sqlite.prepare<[string, string], { id: string }>(
         'select m.id from messages_fts f cross join messages m on m.seq = f.rowid where m.account_id = ? and messages_fts match ? order by m.seq desc',

@@ -4,6 +4,7 @@
  * offers (remark, accept a friend request, invite, remove, rename).
  */
 import type { Contact, Room } from '../../transport/model.js';
+import { UnsupportedError } from '../../transport/capabilities.js';
 import { fail, type AdminContext, type RouteDef } from '../router.js';
 import { audit, back, botOf, field, fields, page, type Services } from '../services.js';
 import type { AdminBot } from '../deps.js';
@@ -27,11 +28,15 @@ function matches(q: string, ...texts: (string | undefined)[]): boolean {
   return texts.some((t) => t?.toLowerCase().includes(needle));
 }
 
-/** Run a transport operation; a failure becomes a readable 502 with WeChat's message. */
+/**
+ * Run a contact or room operation; WeChat's failure becomes a readable 502 with its message. One the
+ * account's kind cannot do (UnsupportedError) goes on to the panel's handler, which answers 422 and says so.
+ */
 async function op(ctx: AdminContext, fn: () => Promise<unknown>): Promise<void> {
   try {
     await fn();
   } catch (e) {
+    if (e instanceof UnsupportedError) throw e;
     fail(ctx, 502, ctx.state.t('error.wechat', { message: (e as Error).message }));
   }
 }
@@ -93,7 +98,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
         if (!hit || s.clock.now() - hit.at > 600_000) {
           let data: Buffer;
           try {
-            data = await bot.transport.downloadAvatar(ctx.state.params.cid!);
+            data = await bot.media.avatar(ctx.state.params.cid!);
           } catch {
             fail(ctx, 404, ctx.state.t('error.noAvatar'));
           }
@@ -115,7 +120,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
         const remark = field(ctx, 'remark').trim().slice(0, 64);
-        await op(ctx, () => bot.transport.setRemark(ctx.state.params.cid!, remark));
+        await op(ctx, () => bot.contacts.setRemark(ctx.state.params.cid!, remark));
         await audit(s, ctx, 'contact.remark', `${bot.id}/${ctx.state.params.cid}`, { remark });
         back(ctx, `/accounts/${encodeURIComponent(bot.id)}/contacts`, 'flash.saved');
       },
@@ -129,7 +134,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
         const list = s.friendRequests.get(bot.id) ?? [];
         const req = list.find((r) => r.contactId === field(ctx, 'contactId'));
         if (!req) fail(ctx, 404, ctx.state.t('error.noRequest'));
-        await op(ctx, () => bot.transport.acceptFriend(req));
+        await op(ctx, () => bot.contacts.acceptFriend(req));
         s.friendRequests.set(
           bot.id,
           list.filter((r) => r !== req),
@@ -146,7 +151,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
         const bot = botOf(s, ctx);
         const ids = fields(ctx, 'member').filter(Boolean);
         if (!ids.length) fail(ctx, 422, ctx.state.t('rooms.pickMembers'));
-        await op(ctx, () => bot.transport.addMembers(ctx.state.params.room!, ids));
+        await op(ctx, () => bot.contacts.addMembers(ctx.state.params.room!, ids));
         await audit(s, ctx, 'room.invite', `${bot.id}/${ctx.state.params.room}`, { members: ids });
         back(ctx, roomPath(bot.id, ctx.state.params.room!), 'flash.invited');
       },
@@ -159,7 +164,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
         const bot = botOf(s, ctx);
         const ids = fields(ctx, 'member').filter(Boolean);
         if (!ids.length) fail(ctx, 422, ctx.state.t('rooms.pickMembers'));
-        await op(ctx, () => bot.transport.removeMembers(ctx.state.params.room!, ids));
+        await op(ctx, () => bot.contacts.removeMembers(ctx.state.params.room!, ids));
         await audit(s, ctx, 'room.remove', `${bot.id}/${ctx.state.params.room}`, { members: ids });
         back(ctx, roomPath(bot.id, ctx.state.params.room!), 'flash.removedMembers');
       },
@@ -172,7 +177,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
         const bot = botOf(s, ctx);
         const topic = field(ctx, 'topic').trim().slice(0, 100);
         if (!topic) fail(ctx, 422, ctx.state.t('rooms.topicRequired'));
-        await op(ctx, () => bot.transport.setTopic(ctx.state.params.room!, topic));
+        await op(ctx, () => bot.contacts.setTopic(ctx.state.params.room!, topic));
         await audit(s, ctx, 'room.rename', `${bot.id}/${ctx.state.params.room}`, { topic });
         back(ctx, roomPath(bot.id, ctx.state.params.room!), 'flash.renamed');
       },

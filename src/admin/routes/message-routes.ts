@@ -31,7 +31,7 @@ function knownNames(chats: RecentChat[]): Map<string, string> {
 export function messageRoutes(s: Services): RouteDef[] {
   const recipientsOf = async (bot: AdminBot): Promise<RecipientSource> => ({
     directory: bot.directory,
-    hasDirectory: bot.transport.capabilities.has.has('directory'),
+    hasDirectory: bot.capabilities.has.has('directory'),
     chats: await s.deps.store.messages.recentChats(bot.id, 200),
   });
 
@@ -162,7 +162,7 @@ export function messageRoutes(s: Services): RouteDef[] {
         const variant = message.type === 'image' && ctx.query.full !== '1' ? 'thumb' : undefined;
         let data: Buffer;
         try {
-          data = await bot.transport.download(message, variant);
+          data = await bot.media.download(message, variant);
         } catch (e) {
           fail(ctx, 502, ctx.state.t('error.wechat', { message: (e as Error).message }));
         }

@@ -159,7 +159,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
             const form = s.deps.registry.form?.(p.name);
             return { ...p, title: localize(form?.title, locale) ?? p.name, description: localize(form?.description, locale) ?? p.description };
           });
-        page(s, ctx, 'plugins', { title: ctx.state.t('plugins.title'), info: bot.info(), plugins });
+        page(s, ctx, 'plugins', { title: ctx.state.t('plugins.title'), info: bot.info(), plugins, notLoaded: s.deps.registry.problems ?? [] });
       },
     },
     toggle(true),
