@@ -35,9 +35,4 @@ export class MetricsLater {
   metrics(): Promise<string> {
     return this.registry().metrics();
   }
-
-  /** Whether a scrape made the registry yet. */
-  loaded(): boolean {
-    return this.made !== undefined;
-  }
 }

@@ -105,7 +105,8 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
   );
   // SQLite: rows are indexed in seq order, all at once: every row above the highest indexed one (the index's own
   // table of document sizes holds one row per indexed message) is the rest. Read from the database, not kept
-  // here, so that rows another handle wrote, or a rolled-back group took back, count right.
+  // here, so that the rows of a group that was rolled back count right. Only this handle writes messages
+  // (the store's one connection), so `inserted` says when there is anything to index.
   const indexRest =
     sql.dialect === 'sqlite'
       ? sql.query('insert into messages_fts (rowid, text) select seq, text from messages where seq > (select coalesce(max(id), 0) from messages_fts_docsize)')

@@ -55,6 +55,10 @@ describe('API and webhooks on an iLink account (startServer)', () => {
         ILINK_BASE_URL: sb.origin,
         WEBHOOK_URL: hooks.url,
         API_TOKEN: TOKEN,
+        // The waits below poll GET /accounts every 5 ms: with the default budget (60, then 10/s) a login slower than
+        // 0.3 s left the next request a 429. Rate limiting has its own tests (webhooks and API through startServer).
+        API_RATE_BURST: '100000',
+        API_RATE_PER_SEC: '100000',
       }),
       { envFile: false },
     );

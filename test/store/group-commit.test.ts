@@ -135,14 +135,17 @@ describe('ConnectionGate: one COMMIT per turn of the event loop', () => {
     const port = scriptedPort();
     const gate = new ConnectionGate(port);
     const write = (): number => ++port.rows;
-    // Two timers due together run in one timers phase, each its own callback (with its own promise jobs).
+    // Two immediates queued in one tick run in one check phase, each its own callback (with its own
+    // promise jobs), and the gate's own setImmediate, queued during that phase, runs only in the next
+    // turn. Two timers were used before and flaked: each timer reads the clock when it is created, so
+    // a millisecond boundary between the two put them in different turns.
     const writes = await new Promise<Promise<number>[]>((resolve) => {
       const out: Promise<number>[] = [];
-      setTimeout(() => out.push(gate.run(write)), 1);
-      setTimeout(() => {
+      setImmediate(() => out.push(gate.run(write)));
+      setImmediate(() => {
         out.push(gate.run(write));
         resolve(out);
-      }, 1);
+      });
     });
     assert.deepEqual(await Promise.all(writes), [1, 2]);
     assert.deepEqual(port.log, ['begin', 'commit']);
