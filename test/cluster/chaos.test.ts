@@ -16,7 +16,20 @@ import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS } from '../helpers/child.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { Receiver } from '../webhook/receiver.js';
-import { clusterEnv, accountsOn, createAccount, load, placement, queueText, settledPlacement, startNode, type ClusterNode } from './helpers/nodes.js';
+import {
+  clusterEnv,
+  accountsOn,
+  createAccount,
+  leaveBreakdown,
+  load,
+  moveBreakdown,
+  placement,
+  queueText,
+  settledPlacement,
+  settledTakes,
+  startNode,
+  type ClusterNode,
+} from './helpers/nodes.js';
 
 const WEB = 24;
 const ILINK = 6;
@@ -164,6 +177,7 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     console.log(
       `chaos: kill -9 ${victim.name}: its ${ran.length} accounts (${ran.filter((a) => kindOf(a) === 'ilink').length} iLink) online on the others ${failover} ms after the kill (LEASE_TTL_MS 15000, load ${load()})`,
     );
+    console.log(`chaos: kill -9 breakdown: ${moveBreakdown(settledTakes(live()), ran, t0)}`);
     assert.ok(failover < 30_000, `failover took ${failover} ms`);
 
     const second = nodes[1]!;
@@ -175,6 +189,7 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     await waitUntil(async () => (await settled())?.get(nodes[2]!.name)?.length === ids.length, WAIT, "the leaving node's accounts on the last node");
     const handover = Date.now() - t1;
     console.log(`chaos: SIGTERM ${second.name}: its ${moving.length} accounts online on ${nodes[2]!.name} ${handover} ms after the signal (load ${load()})`);
+    console.log(`chaos: SIGTERM breakdown: ${leaveBreakdown(second, t1)}; taking: ${moveBreakdown(settledTakes([nodes[2]!]), moving, t1)}`);
     assert.ok(handover < 5000, `handover took ${handover} ms`);
     await traffic((await settled())!);
 

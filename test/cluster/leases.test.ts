@@ -30,7 +30,9 @@ describe('leases in Redis', () => {
     await b.release('acc1', t1);
     assert.equal(await a.holds('acc1', t1), true, "b's release of a's lease was a no-op");
     assert.equal(await a.renew('acc1', t1), true);
-    assert.deepEqual((await a.holders(['acc1', 'acc2'])).get('acc1'), { node: 'node-a', token: t1 });
+    const holder = (await a.holders(['acc1', 'acc2'])).get('acc1');
+    assert.deepEqual({ node: holder?.node, token: holder?.token }, { node: 'node-a', token: t1 });
+    assert.ok(holder!.ttlMs > 0 && holder!.ttlMs <= 60_000, `time to live ${holder?.ttlMs}`);
     assert.equal((await a.holders(['acc1', 'acc2'])).has('acc2'), false);
     await a.release('acc1', t1);
     const t2 = await b.acquire('acc1');
