@@ -134,9 +134,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const { redisUrl, nodeId, leaseTtlMs } = config.cluster;
       cluster = await connectCluster({ url: redisUrl, node: nodeId, ttlMs: leaseTtlMs, store, log }, () => late.manager!);
     }
+    const coordinator = cluster?.coordinator;
     const manager = new AccountManager({
       store,
-      ...(cluster && { cluster: cluster.coordinator }),
+      ...(coordinator && { cluster: coordinator }),
       log,
       ...(options.clock && { clock: options.clock }),
       eventWriters: [webhooks.eventWriter, eventLog.write],
@@ -156,7 +157,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       pluginConfigDefaults: { ai: aiDeploymentDefaults(config.ai, pluginHttpPolicy) },
       pluginHttpPolicy,
       // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
-      createTransport: transportFactory({ config, store, log, printQr: !options.demo && process.stdout.isTTY === true, panelUrl: () => late.panelUrl }),
+      createTransport: transportFactory({
+        config,
+        // In a cluster the iLink seen keys are written fenced, as the account's other rows.
+        store: coordinator ? { seenKeys: (account) => coordinator.seenKeys(account, store) } : store,
+        log,
+        printQr: !options.demo && process.stdout.isTTY === true,
+        panelUrl: () => late.panelUrl,
+      }),
     });
     late.manager = manager;
     const webhookStop = new AbortController();

@@ -137,7 +137,11 @@ export class AccountManager {
     this.pacing = p === 'off' ? null : p === 'safe' ? SAFE_PACING : p;
     this.webLogins = new WebLoginGuard(() => this.clock.now());
     this.timelines = new AccountTimeline(
-      deps.store.timeline,
+      // What the account's runtime records goes through its store (fenced in a cluster); the admin's entries about an account run elsewhere, straight.
+      (account) => {
+        const rt = this.runtimes.get(account);
+        return rt?.running ? rt.store.timeline : deps.store.timeline;
+      },
       () => this.clock.now(),
       (e) => this.log.warn({ err: e }, 'could not record a timeline entry'),
     );
@@ -526,7 +530,10 @@ export class AccountManager {
       if (rt.kind === 'web') this.webLogins.online(id);
       await this.saveSession(rt);
       const self = bot.self;
-      if (self) await this.update(id, { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) });
+      // The runtime's own write to the account row: in its store's transaction, fenced in a cluster.
+      const patch = self && { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) };
+      const rec = patch && (await rt.store.transaction((tx) => tx.accounts.update(id, patch)));
+      if (rec) this.records.set(id, rec);
     } catch (e) {
       if (signal.aborted) return;
       const message = failureText(e);
@@ -659,6 +666,10 @@ export class AccountManager {
     } catch (e) {
       this.log.warn({ err: e, account: rt.bot.id }, 'transport stop failed');
     }
+    // A poll answered while stopping still hands its messages over: they are stored (and answered into
+    // the queue) before the session with its cursor is saved. In a cluster the lease is released only
+    // after this, so nothing received here is left to a node that no longer holds the account.
+    await rt.runtime.drain();
     await this.saveSession(rt);
     await rt.login?.catch(() => {});
     rt.bot.setState('stopped');

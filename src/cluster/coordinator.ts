@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AccountCluster, AccountManager, ManagerStore } from '../accounts/index.js';
 import type { Transport } from '../transport/transport.js';
-import { isLockTimeout, type FencesRepo } from '../store/index.js';
+import { isLockTimeout, type FencesRepo, type Repos, type SeenKeysRepo } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { LeaseStore, type LeaseHolder } from './lease-store.js';
 import { NodeRegistry } from './node-registry.js';
@@ -44,6 +44,14 @@ type ClusterNews = { kind: 'released'; account: string; node: string } | { kind:
 type Trigger = 'start' | 'timer' | 'expiry' | ClusterNews['kind'] | 'place';
 
 const TRIGGER_RANK: Trigger[] = ['released', 'left', 'joined', 'place', 'expiry', 'start', 'timer'];
+
+/**
+ * Rounds that read the enabled accounts from the store again. The others (a release, a node leaving,
+ * a lease expiring) move accounts that were enabled at the last read, so they reuse it: on a busy node
+ * the store's queue is long (every account taken writes its session, contacts, queue), and a handover
+ * must not wait behind it. Accounts added since are placed by the next regular round, or by `place`.
+ */
+const READS_ACCOUNTS = new Set<Trigger>(['start', 'timer', 'place', 'joined']);
 
 /** Past a lease's expiry by this much the expiry round runs (Redis's clock and ours tick apart by a few ms). */
 const EXPIRY_MARGIN_MS = 5;
@@ -81,6 +89,8 @@ export class ClusterCoordinator implements AccountCluster {
   /** What asked for the round that runs next (several asks while one runs make one round). */
   private triggers = new Set<Trigger>();
   private again = false;
+  /** The enabled accounts as the last round that read them found them. */
+  private accounts: string[] | undefined;
   private leaving = false;
   /** The last time every held lease was renewed; past a lease's time to live we no longer trust we hold them. */
   private renewedAt = 0;
@@ -135,6 +145,11 @@ export class ClusterCoordinator implements AccountCluster {
     return fencedStore(store, account, () => this.held.get(account));
   }
 
+  /** The account's iLink seen keys, their writes fenced like the runtime's (the transport keeps them, not the runtime). */
+  seenKeys(account: string, store: ManagerStore & Pick<Repos, 'seenKeys'>): SeenKeysRepo {
+    return fencedStore(store, account, () => this.held.get(account)).seenKeys(account);
+  }
+
   transport(account: string, transport: Transport): Transport {
     return fencedTransport(transport, account, async () => {
       const token = this.held.get(account);
@@ -161,9 +176,10 @@ export class ClusterCoordinator implements AccountCluster {
         this.again = false;
         // News outranks the timers in the log: it says why the round ran now rather than later.
         const why = [...this.triggers].sort((a, b) => TRIGGER_RANK.indexOf(a) - TRIGGER_RANK.indexOf(b))[0]!;
+        const readAccounts = [...this.triggers].some((t) => READS_ACCOUNTS.has(t));
         this.triggers.clear();
         try {
-          await this.roundOnce(why);
+          await this.roundOnce(why, readAccounts);
         } catch (e) {
           this.log.warn({ err: e }, 'cluster: round failed');
           await this.distrustLeases();
@@ -173,11 +189,11 @@ export class ClusterCoordinator implements AccountCluster {
     return this.round;
   }
 
-  private async roundOnce(trigger: Trigger): Promise<void> {
+  private async roundOnce(trigger: Trigger, readAccounts: boolean): Promise<void> {
     const began = this.clock.now();
     await this.registry.heartbeat(this.startedAt);
     await this.renewAll();
-    const accounts = await this.deps.enabledAccounts();
+    const accounts = !readAccounts && this.accounts ? this.accounts : (this.accounts = await this.deps.enabledAccounts());
     // Leases before nodes: a node renews its heartbeat before its leases, so the heartbeat runs out
     // first; read in this order, a lease found expired is never planned for its holder seen alive
     // (which would leave the account waiting a lease's time for a node that is gone).

@@ -85,6 +85,8 @@ export interface Repos {
   adminUsers: AdminUsersRepo;
   timeline: TimelineRepo;
   fences: FencesRepo;
+  /** Inbound message keys already handled by one account (iLink exactly-once across restarts); in a transaction too, so a cluster can fence them. */
+  seenKeys(account: string): SeenKeysRepo;
 }
 
 export interface Store extends Repos {
@@ -101,8 +103,6 @@ export interface Store extends Repos {
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   /** Whether the database answers (for /readyz). */
   ping(): Promise<boolean>;
-  /** Inbound message keys already handled by one account (iLink exactly-once across restarts). */
-  seenKeys(account: string): SeenKeysRepo;
   /** Close the connection (SQLite) or the pool (PostgreSQL). */
   close(): Promise<void>;
 }
@@ -130,6 +130,8 @@ function tables(sql: Sql, box: SecretBox, now: () => number) {
     adminUsers: createAdminUsersRepo(sql, now),
     timeline: createTimelineRepo(sql),
     fences: createFencesRepo(sql),
+    /** One account's seen keys (a repository per account: the iLink client's `SeenStore`). */
+    seenKeys: (account: string) => createSeenKeysRepo(sql, account),
   };
 }
 
@@ -159,6 +161,7 @@ function repos(t: Tables, run: <R>(work: Work<R>) => Promise<R>): Repos {
     adminUsers: bind(t.adminUsers),
     timeline: bind(t.timeline),
     fences: bind(t.fences),
+    seenKeys: (account) => bind(t.seenKeys(account)),
   };
 }
 
@@ -172,6 +175,15 @@ function transactionRepos(t: Tables): new (run: <R>(work: Work<R>) => Promise<R>
     constructor(readonly run: <R>(work: Work<R>) => Promise<R>) {}
   }
   for (const [name, table] of Object.entries(t)) {
+    if (typeof table === 'function') {
+      // A repository per key (seenKeys): a method, not a cached property.
+      Object.defineProperty(TransactionRepos.prototype, name, {
+        value(this: TransactionRepos, key: string) {
+          return bindSteps(table(key), this.run);
+        },
+      });
+      continue;
+    }
     Object.defineProperty(TransactionRepos.prototype, name, {
       get(this: TransactionRepos) {
         return (this.wrapped[name] ??= bindSteps(table as Steps<object>, this.run));
@@ -248,7 +260,6 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
       return gate.hold(() => fn(tx).finally(() => (open = false)));
     },
     ping: () => gate.run(() => ping.get() !== undefined),
-    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), atGate),
     close: async () => {
       if (!db.open) return;
       gate.flush();
@@ -311,7 +322,6 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
         (r) => r.rows.length === 1,
         () => false,
       ),
-    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), onPool),
     close: () => (closed ??= pool.end()),
   };
 }
