@@ -38,6 +38,7 @@ import type {
   SendOptions,
   SendTarget,
 } from './types.js';
+import { asError } from '../util/error-text.js';
 
 /** What the bot writes to: its repositories and the transaction port. */
 export type BotRepos = Pick<Repos, 'messages' | 'directory' | 'outbound' | 'stats'> & Pick<Store, 'transaction'>;
@@ -483,7 +484,7 @@ export class Bot implements BotHandle {
     } catch (e) {
       // Nothing of the batch was stored; the pipeline must not act on messages we could not keep.
       this.log.error({ err: e, count: batch.length }, 'could not store incoming messages');
-      this.emitter.emit('error', e instanceof Error ? e : new Error(String(e)));
+      this.emitter.emit('error', asError(e));
       this.storing--;
       this.notifyIdle();
       return;

@@ -26,6 +26,7 @@ import { DEFAULT_CHUNK_LIMIT, splitText } from './split-text.js';
 import { Typing } from './typing.js';
 import { backoffDelay } from '../util/backoff.js';
 import { ITEM_TEXT, MESSAGE_STATE_FINISH, MESSAGE_TYPE_BOT, type WireGetUpdates, type WireItem, type WireSendAnswer, type WireStatus } from './wire.js';
+import { asError, messageOf } from '../util/error-text.js';
 
 export const ILINK_DEFAULT_BASE_URL = 'https://ilinkai.weixin.qq.com';
 export const ILINK_DEFAULT_CDN_URL = 'https://novac2c.cdn.weixin.qq.com/c2c';
@@ -228,7 +229,7 @@ export class IlinkTransport implements Transport {
       this.ctrl = undefined;
       this.qrLogin = undefined;
       if (ctrl.signal.aborted) throw new TransportError('invalid', 'start() was stopped before the session came online', undefined, { cause: err });
-      const te = isTransportError(err) ? err : new TransportError('server', `iLink login failed: ${(err as Error).message}`, undefined, { cause: err });
+      const te = isTransportError(err) ? err : new TransportError('server', `iLink login failed: ${messageOf(err)}`, undefined, { cause: err });
       this.events.emit('logout', { reason: 'login-failed', ...(te.code !== undefined && { code: te.code }), message: te.message });
       throw te;
     }
@@ -366,7 +367,7 @@ export class IlinkTransport implements Transport {
         logFailure(this.log, e, { failures }, long ? 'ilink: getupdates keeps failing; pausing' : 'ilink: getupdates failed');
         if (long) {
           failures = 0;
-          this.events.emit('error', e instanceof Error ? e : new Error(String(e)));
+          this.events.emit('error', asError(e));
         }
         try {
           await this.clock.sleep(long ? this.tuning.longPauseMs : this.tuning.errorPauseMs, signal);
@@ -534,7 +535,7 @@ export class IlinkTransport implements Transport {
     try {
       handle = decodeHandle(message.media.mediaId);
     } catch (e) {
-      throw new TransportError('invalid', `iLink: message ${message.id}: ${(e as Error).message}`);
+      throw new TransportError('invalid', `iLink: message ${message.id}: ${messageOf(e)}`);
     }
     return downloadMedia(this.cdn(), handle);
   }

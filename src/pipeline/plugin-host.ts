@@ -29,6 +29,7 @@ import { PHRASES } from '../util/phrase-book.js';
 import { phraseOf, say, type Phrase } from '../util/phrase.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import { UnsupportedError, missingCapabilities, type Capability } from '../transport/capabilities.js';
+import { messageOf } from '../util/error-text.js';
 
 export interface PluginHostDeps {
   account: string;
@@ -236,7 +237,7 @@ export class PluginHost {
       return { ok: true, answer, ms: ms() };
     } catch (e) {
       const phrase = phraseOf(e);
-      return { ok: false, error: e instanceof Error ? e.message : String(e), ...(phrase && { phrase }), ms: ms() };
+      return { ok: false, error: messageOf(e), ...(phrase && { phrase }), ms: ms() };
     }
   }
 
@@ -519,7 +520,7 @@ export class PluginHost {
 
   private report(error: PluginError): void {
     const slot = this.slots.get(error.plugin);
-    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    const cause = messageOf(error.cause);
     // A setup failure without a phrase of its own still reads in the panel's language (the cause's text is data).
     const phrased =
       phraseOf(error.cause) ?? (error.kind === 'setup' ? say(PHRASES, 'plugin.setup-failed', { plugin: error.plugin, error: cause }).phrase : undefined);
@@ -581,7 +582,7 @@ export class PluginHost {
       return inst;
     } catch (e) {
       const phrase = phraseOf(e);
-      slot.setupFailure = { error: e instanceof Error ? e.message : String(e), ...(phrase && { phrase }) };
+      slot.setupFailure = { error: messageOf(e), ...(phrase && { phrase }) };
       this.report(new PluginError(name, 'setup', e));
       await this.dispose(slot, inst);
       return undefined;

@@ -13,6 +13,7 @@ import type { PluginForm } from './plugin-form.js';
 import { PhrasedError, say, phraseOf, type Phrase, type PhraseBook } from '../util/phrase.js';
 import { PHRASES } from '../util/phrase-book.js';
 import { findPluginPackages, packageEntry } from './plugin-packages.js';
+import { messageOf } from '../util/error-text.js';
 
 /** A plugin that was found but not loaded (it never runs; the others do). */
 export interface PluginLoadProblem {
@@ -111,7 +112,7 @@ export class PluginRegistry {
       }
       this.register(mod.plugin);
     } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
+      const error = messageOf(e);
       this.problems.push({ name, path: file, error, phrase: phraseOf(e) ?? sayProblem('plugin.load.failed', { error }).phrase });
     }
   }

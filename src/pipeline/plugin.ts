@@ -17,6 +17,7 @@ import type { Context } from './context.js';
 import type { Capability } from '../transport/capabilities.js';
 import type { PluginForm } from './plugin-form.js';
 import type { Phrase, PhraseBook } from '../util/phrase.js';
+import { messageOf } from '../util/error-text.js';
 
 /** Bot events a plugin can listen to with `api.on` (the event vocabulary's `plugins` rows). */
 export type { PluginEventName } from '../bot/event-vocabulary.js';
@@ -158,7 +159,7 @@ export class PluginError extends Error {
     readonly messageId?: string,
   ) {
     super(
-      `plugin ${plugin} ${kind === 'timeout' ? 'timed out' : kind === 'setup' ? 'failed to set up' : kind === 'event' ? 'failed in an event handler' : kind === 'dispose' ? 'failed to dispose' : kind}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `plugin ${plugin} ${kind === 'timeout' ? 'timed out' : kind === 'setup' ? 'failed to set up' : kind === 'event' ? 'failed in an event handler' : kind === 'dispose' ? 'failed to dispose' : kind}: ${messageOf(cause)}`,
     );
   }
 }

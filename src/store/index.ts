@@ -30,12 +30,13 @@ import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js
 import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
 import { createFencesRepo, type FencesRepo } from './fences-repo.js';
 import { ConnectionGate, type TransactionPort } from './gate.js';
-import { bindSteps } from './sql/bind.js';
+import { bindSteps, stepsBinder, type Runner } from './sql/bind.js';
 import { runSync, sqliteSql } from './sql/sqlite-driver.js';
-import type { Sql, Steps, Work } from './sql/work.js';
+import type { Sql, Steps } from './sql/work.js';
 import type { PgTarget } from './sql/postgres-driver.js';
 import { Serial } from './sql/serial.js';
 import { StoreError } from './errors.js';
+import { messageOf } from '../util/error-text.js';
 
 export { StoreError };
 export { SecretBox, loadOrCreateSecretKey, parseSecretKey } from './secret-box.js';
@@ -138,8 +139,8 @@ function tables(sql: Sql, box: SecretBox, now: () => number) {
 type Tables = ReturnType<typeof tables>;
 
 /** The asynchronous view of every table, each call going through `run`. */
-function repos(t: Tables, run: <R>(work: Work<R>) => Promise<R>): Repos {
-  const bind = <T>(steps: Steps<T>) => bindSteps<T>(steps, run);
+function repos(t: Tables, runner: Runner): Repos {
+  const bind = <T>(steps: Steps<T>) => bindSteps<T>(steps, runner);
   return {
     accounts: bind(t.accounts),
     sessions: bind(t.sessions),
@@ -169,28 +170,29 @@ function repos(t: Tables, run: <R>(work: Work<R>) => Promise<R>): Repos {
  * The repositories of one transaction, each wrapped on first use: a transaction touches two or three
  * of them, and building all of them per transaction (a closure per method) cost more than its writes.
  */
-function transactionRepos(t: Tables): new (run: <R>(work: Work<R>) => Promise<R>) => Repos {
+function transactionRepos(t: Tables): new (runner: Runner) => Repos {
   class TransactionRepos {
     readonly wrapped: Record<string, unknown> = {};
-    constructor(readonly run: <R>(work: Work<R>) => Promise<R>) {}
+    constructor(readonly runner: Runner) {}
   }
   for (const [name, table] of Object.entries(t)) {
     if (typeof table === 'function') {
       // A repository per key (seenKeys): a method, not a cached property.
       Object.defineProperty(TransactionRepos.prototype, name, {
         value(this: TransactionRepos, key: string) {
-          return bindSteps(table(key), this.run);
+          return bindSteps(table(key), this.runner);
         },
       });
       continue;
     }
+    const bind = stepsBinder(table as Steps<object>);
     Object.defineProperty(TransactionRepos.prototype, name, {
       get(this: TransactionRepos) {
-        return (this.wrapped[name] ??= bindSteps(table as Steps<object>, this.run));
+        return (this.wrapped[name] ??= bind(this.runner));
       },
     });
   }
-  return TransactionRepos as unknown as new (run: <R>(work: Work<R>) => Promise<R>) => Repos;
+  return TransactionRepos as unknown as new (runner: Runner) => Repos;
 }
 
 /**
@@ -226,6 +228,9 @@ function transactionPort(db: Db, beforeCommit: () => void): TransactionPort {
   };
 }
 
+/** A call through a transaction's repositories after the transaction ended. */
+const ended = (): Promise<never> => Promise.reject(new StoreError('transaction: used after it ended'));
+
 /**
  * Open the store in DATA_DIR (creating the key and the database on first run).
  *
@@ -246,7 +251,7 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
   const t = tables(sql, box, options.now ?? Date.now);
   const gate = new ConnectionGate(transactionPort(db, () => runSync(db, t.messages.indexPending())));
   const TxRepos = transactionRepos(t);
-  const atGate = <R>(work: Work<R>): Promise<R> => gate.run(() => runSync(db, work));
+  const atGate: Runner = { steps: (work) => gate.run(() => runSync(db, work)), plain: (call) => gate.run(call) };
   const ping = db.prepare('select 1 as ok');
   return {
     ...repos(t, atGate),
@@ -254,9 +259,10 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     transaction(fn) {
       let open = true;
       // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
-      const tx = new TxRepos((work) =>
-        open ? Promise.resolve().then(() => runSync(db, work)) : Promise.reject(new StoreError('transaction: used after it ended')),
-      );
+      const tx = new TxRepos({
+        steps: (work) => (open ? Promise.resolve().then(() => runSync(db, work)) : ended()),
+        plain: (call) => (open ? Promise.resolve().then(call) : ended()),
+      });
       return gate.hold(() => fn(tx).finally(() => (open = false)));
     },
     ping: () => gate.run(() => ping.get() !== undefined),
@@ -295,14 +301,13 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
     await migratePostgres(pool);
   } catch (e) {
     await pool.end();
-    const why = e instanceof StoreError ? e.message : (e as Error).message;
-    throw new StoreError(`Cannot open the PostgreSQL store: ${why}`);
+    throw new StoreError(`Cannot open the PostgreSQL store: ${messageOf(e)}`);
   }
   const sql = postgresSql();
   const t = tables(sql, box, options.now ?? Date.now);
   const anyConnection: PgTarget = { client: pool, pool, depth: -1 };
   const serial = new Serial();
-  const onPool = <R>(work: Work<R>): Promise<R> => serial.run(() => runAsync(anyConnection, work));
+  const onPool: Runner = { steps: (work) => serial.run(() => runAsync(anyConnection, work)) };
   let closed: Promise<void> | undefined;
   return {
     ...repos(t, onPool),
@@ -312,7 +317,7 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
       serial.run(() =>
         inTransaction(pool, async (target) => {
           let open = true;
-          const tx = repos(t, (work) => (open ? runAsync(target, work) : Promise.reject(new StoreError('transaction: used after it ended'))));
+          const tx = repos(t, { steps: (work) => (open ? runAsync(target, work) : ended()) });
           return fn(tx).finally(() => (open = false));
         }),
       ),

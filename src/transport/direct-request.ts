@@ -9,6 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { asError } from '../util/error-text.js';
 
 export interface DirectRequest {
   method: 'GET' | 'POST';
@@ -53,7 +54,7 @@ function exchange(r: DirectRequest): Promise<DirectResponse> {
     if (payload) headers['Content-Length'] = payload.length;
     const module = r.url.protocol === 'https:' ? https : http;
     const req = module.request(r.url, { method: r.method, headers, agent: r.agent });
-    const onAbort = (): void => void req.destroy(r.signal.reason instanceof Error ? r.signal.reason : new Error(String(r.signal.reason)));
+    const onAbort = (): void => void req.destroy(asError(r.signal.reason));
     r.signal.addEventListener('abort', onAbort, { once: true });
     const settle = (): void => r.signal.removeEventListener('abort', onAbort);
     let answered = false;
