@@ -5,10 +5,11 @@
 // then SIGTERM a second: its accounts move within 5 s. Nothing accepted is lost, nothing answered
 // twice, every webhook event has one webhook-id. The failover times are printed.
 //
-// Status (issue 18 points 2-3): the spread (10/10/10) passes; the kill -9 failover measured 16.8 s at
-// load 22 and 30.6 s at load 32, the SIGTERM handover of 15 web accounts onto one node 7.0 s at load
-// 22, so the time bounds fail on this machine under that load; the checks after them (nothing lost or
-// doubled, webhooks) have not been reached yet.
+// Each taken account's node logs where its time went (free → lease → fence → start → login); the
+// test prints that breakdown. Measured on this 2-core machine at load 11-17: kill -9 failover 11.0-13.8 s
+// (the lease's expiry is 10-15 s of it: it was renewed 0-5 s before the kill; the rest 0.2-0.9 s),
+// SIGTERM handover of 15 accounts 0.7-4.3 s (5.7 s once at load 15, before the handover drained its
+// last poll). The whole file takes 32-60 s at load 11-15, more under heavier load.
 import { describe, it, before, after } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +48,8 @@ interface Side {
   to: string;
 }
 
-// Ten minutes of three nodes and 30 logins: run on demand (WEIROTO_CHAOS=1) until its bounds hold under this machine's load.
+// On demand (WEIROTO_CHAOS=1): three nodes and PostgreSQL take about a minute, and the 5 s handover bound has failed once
+// at load 15 on this shared 2-core machine, so it is not deterministic enough for `npm test` (docs/cluster.md says how to run it).
 const skip = process.env.WEIROTO_CHAOS === '1' ? false : 'set WEIROTO_CHAOS=1 to run the chaos test';
 
 describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { timeout: CHILD_TEST_TIMEOUT_MS, skip }, () => {
