@@ -14,6 +14,8 @@ import { plugin as echo } from '../../plugins/echo/index.js';
 import { contact, FakeTransport } from '../../src/testing/fake-transport.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { openTestStore } from '../helpers/store.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { IlinkTransport } from '../../src/ilink/index.js';
 import type { AccountCluster } from '../../src/accounts/index.js';
 import { fencedStore } from '../../src/cluster/fenced-store.js';
 
@@ -66,5 +68,24 @@ describe('handover: release', () => {
       assert.ok(queued.has(`arrived while stopping ${i}`), `echo's answer to message ${i} queued for the next holder`);
     }
     await manager.stopAll();
+  });
+});
+
+describe('handover: a transport stopped twice', () => {
+  it('iLink: stop() after the start signal began a stop resolves when that stop has ended (its poll handed over, the server told)', async () => {
+    const sb = await startSandbox({ ilink: { pollHoldMs: 300, longPollTimeoutMs: 1000, autoConfirmMs: 10 } });
+    try {
+      const t = new IlinkTransport({ baseUrl: sb.origin, cdnUrl: `${sb.origin}/c2c`, version: '0.1.0', qr: { pollIntervalMs: 20 } });
+      // The manager aborts the login's signal first (which stops the transport), then calls stop() itself.
+      const login = new AbortController();
+      await t.start({ signal: login.signal });
+      const bot = [...sb.ilink.state.bots.values()].at(-1)!;
+      assert.equal(bot.notify, 'started');
+      login.abort(new Error('stopped'));
+      await t.stop();
+      assert.equal(bot.notify, 'stopped', 'the stop under way had ended (notifystop sent) when stop() resolved');
+    } finally {
+      await sb.close();
+    }
   });
 });
