@@ -49,6 +49,8 @@ export interface AccountManagerDeps {
   clock?: Clock;
   /** A fresh Transport of the account's kind (called for every login attempt). */
   createTransport(accountId: string, kind: TransportKind): Transport;
+  /** Load the code of a transport kind before the first account of that kind is made (`createTransport` is synchronous; iLink's code is imported on first use). */
+  loadTransport?(kind: TransportKind): Promise<void>;
   pluginRegistry: PluginRegistry;
   /** SEND_PACING: 'safe' (default), 'off', or a custom profile. */
   sendPacing?: 'safe' | 'off' | PacingProfile;
@@ -158,7 +160,9 @@ export class AccountManager {
 
   /** Read the account rows again: rows another writer added since `load` become known (not started). */
   async refresh(): Promise<void> {
-    for (const a of await this.deps.store.accounts.list()) if (!this.records.has(a.id)) this.records.set(a.id, a);
+    const rows = await this.deps.store.accounts.list();
+    await this.loadTransports(rows.map((a) => a.transport));
+    for (const a of rows) if (!this.records.has(a.id)) this.records.set(a.id, a);
   }
 
   /** Every account with its state (the accounts known since `load`). */
@@ -229,6 +233,7 @@ export class AccountManager {
    */
   async add(name?: string, options: { transport?: TransportKind } = {}): Promise<Bot> {
     await this.load();
+    await this.loadTransports([options.transport ?? 'web']);
     const rec = await this.deps.store.accounts.create({ name: name?.trim() || `account ${this.records.size + 1}`, transport: options.transport ?? 'web' });
     this.records.set(rec.id, rec);
     if (this.deps.cluster) {
@@ -409,6 +414,11 @@ export class AccountManager {
   private async update(id: string, patch: Parameters<Store['accounts']['update']>[1]): Promise<void> {
     const rec = await this.deps.store.accounts.update(id, patch);
     if (rec) this.records.set(id, rec);
+  }
+
+  private async loadTransports(kinds: TransportKind[]): Promise<void> {
+    const load = this.deps.loadTransport;
+    if (load) await Promise.all([...new Set(kinds)].map((k) => load(k)));
   }
 
   private ensure(id: string): Runtime | undefined {

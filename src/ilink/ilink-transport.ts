@@ -28,8 +28,9 @@ import { backoffDelay } from '../util/backoff.js';
 import { ITEM_TEXT, MESSAGE_STATE_FINISH, MESSAGE_TYPE_BOT, type WireGetUpdates, type WireItem, type WireSendAnswer, type WireStatus } from './wire.js';
 import { asError, messageOf } from '../util/error-text.js';
 
-export const ILINK_DEFAULT_BASE_URL = 'https://ilinkai.weixin.qq.com';
-export const ILINK_DEFAULT_CDN_URL = 'https://novac2c.cdn.weixin.qq.com/c2c';
+import { ILINK_DEFAULT_BASE_URL, ILINK_DEFAULT_CDN_URL } from './endpoints.js';
+
+export { ILINK_DEFAULT_BASE_URL, ILINK_DEFAULT_CDN_URL };
 
 export interface IlinkTuning {
   /** Long-poll timeout until the server names one (`longpolling_timeout_ms`). */

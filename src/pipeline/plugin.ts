@@ -121,6 +121,31 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
 }
 
 /**
+ * What is known of a plugin before its code is loaded: a built-in plugin's `manifest.ts` (which
+ * its `index.ts` spreads into `definePlugin`, so the two cannot differ), or a loaded plugin's own
+ * fields. The registry lists every plugin by it and imports a plugin's code when it is first needed.
+ */
+export interface PluginManifest {
+  name: string;
+  description: string;
+  chainPosition?: number;
+  requires?: readonly Capability[];
+  /** It has a connection test (`probe`). */
+  testable?: boolean;
+}
+
+/** A loaded plugin's manifest. */
+export function manifestOf(def: PluginDefinition): PluginManifest {
+  return {
+    name: def.name,
+    description: def.description,
+    ...(def.chainPosition !== undefined && { chainPosition: def.chainPosition }),
+    ...(def.requires && { requires: def.requires }),
+    ...(def.probe && { testable: true }),
+  };
+}
+
+/**
  * One problem with a config: the dotted path of the setting (`jobs.0.timezone`) and what is wrong,
  * in English and as a phrase the panel says in the reader's language (src/util/phrase.ts).
  */

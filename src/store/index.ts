@@ -259,9 +259,18 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     transaction(fn) {
       let open = true;
       // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
+      // Now, not a microtask later: one promise per call instead of two (a message makes about eight such calls).
+      const now = <R>(call: () => R): Promise<R> => {
+        if (!open) return ended();
+        try {
+          return Promise.resolve(call());
+        } catch (e) {
+          return Promise.reject(e as Error);
+        }
+      };
       const tx = new TxRepos({
-        steps: (work) => (open ? Promise.resolve().then(() => runSync(db, work)) : ended()),
-        plain: (call) => (open ? Promise.resolve().then(call) : ended()),
+        steps: (work) => now(() => runSync(db, work)),
+        plain: (call) => now(call),
       });
       return gate.hold(() => fn(tx).finally(() => (open = false)));
     },
