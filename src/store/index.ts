@@ -228,6 +228,18 @@ function transactionPort(db: Db, beforeCommit: () => void): TransactionPort {
   };
 }
 
+/**
+ * A call through a SQLite transaction's repositories, run now rather than a microtask later: one promise per call
+ * instead of two (a message makes about eight such calls).
+ */
+function answerNow<T>(call: () => T): Promise<T> {
+  try {
+    return Promise.resolve(call());
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+}
+
 /** A call through a transaction's repositories after the transaction ended. */
 const ended = (): Promise<never> => Promise.reject(new StoreError('transaction: used after it ended'));
 
@@ -259,18 +271,9 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     transaction(fn) {
       let open = true;
       // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
-      // Now, not a microtask later: one promise per call instead of two (a message makes about eight such calls).
-      const now = <R>(call: () => R): Promise<R> => {
-        if (!open) return ended();
-        try {
-          return Promise.resolve(call());
-        } catch (e) {
-          return Promise.reject(e as Error);
-        }
-      };
       const tx = new TxRepos({
-        steps: (work) => now(() => runSync(db, work)),
-        plain: (call) => now(call),
+        steps: (work) => (open ? answerNow(() => runSync(db, work)) : ended()),
+        plain: (call) => (open ? answerNow(call) : ended()),
       });
       return gate.hold(() => fn(tx).finally(() => (open = false)));
     },
