@@ -17,6 +17,7 @@ const LAYERS = [
   'bot',
   'pipeline',
   'accounts',
+  'cluster',
   'store',
   'webhook',
   'api',
@@ -60,6 +61,8 @@ const fences = [
   fence('bot', { forbid: others('bot', ['transport', 'store', 'util']) }),
   fence('pipeline', { forbid: others('pipeline', ['bot', 'transport', 'store', 'util']) }),
   fence('accounts', { forbid: others('accounts', ['pipeline', 'bot', 'transport', 'store', 'util']) }),
+  // The cluster (REDIS_URL) drives the accounts layer from above: it places accounts on nodes and fences their store and transport.
+  fence('cluster', { forbid: others('cluster', ['accounts', 'transport', 'store', 'util']) }),
   // The store is the floor: it implements the repository ports, whose record types belong to the layers above.
   fence('store', {
     forbid: others('store', ['util', 'transport', 'bot', 'pipeline', 'webhook', 'api', 'admin']),

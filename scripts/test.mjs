@@ -76,6 +76,23 @@ function ensurePostgres() {
   process.exit(1);
 }
 
+/** The cluster tests run a real redis-server from Debian's package (test/helpers/redis.ts); install it when missing and root. */
+function ensureRedis() {
+  const found = () => process.env.REDIS_SERVER || spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (found()) return;
+  if (process.getuid?.() === 0) {
+    run('install redis-server (apt-get)', 'bash', [
+      '-c',
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null',
+    ]);
+    if (found()) return;
+  }
+  console.error(
+    'redis-server is needed for the cluster tests and was not found.\nInstall it with: sudo apt-get update && sudo apt-get install -y redis-server (or set REDIS_SERVER).',
+  );
+  process.exit(1);
+}
+
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 if (!skipChecks) {
   run('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
@@ -86,6 +103,7 @@ if (!skipChecks) {
 run('build', npx, ['tsc', '-p', 'tsconfig.build.json']);
 ensureChromium();
 ensurePostgres();
+ensureRedis();
 
 /**
  * Under `--store postgres`, one PostgreSQL server for every test process of the run (test/helpers/postgres-serve.ts),

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { hostname } from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { normaliseHttpUrl } from './util/http-url.js';
@@ -86,6 +87,14 @@ export const configSchema = z.object({
   ),
   ADMIN_PASSWORD: optionalString.refine((v) => v === undefined || v.length >= 8, 'at least 8 characters'),
   DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\/./.test(v), 'a postgres:// connection string'),
+  REDIS_URL: optionalString.refine((v) => v === undefined || /^rediss?:\/\/./.test(v), 'a redis:// (or rediss://) URL'),
+  LEASE_TTL_MS: z.coerce
+    .number({ message: 'milliseconds (1000 to 600000)' })
+    .int('whole milliseconds')
+    .min(1000, 'at least 1000 ms')
+    .max(600_000, 'at most 600000 ms')
+    .default(15_000),
+  NODE_ID: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9._-]{1,64}$/.test(v), 'letters, digits, ".", "_" or "-" (at most 64)'),
   WECHAT_ENDPOINT: httpOrigin,
   WECHAT_DESKTOP: booleanFlag,
   WECHAT_TRANSPORT: z.enum(['web', 'ilink'], { message: '"web" or "ilink"' }).default('web'),
@@ -192,6 +201,8 @@ export interface Config {
   secretKey: string | undefined;
   /** DATABASE_URL: the store on PostgreSQL instead of SQLite in DATA_DIR. */
   databaseUrl: string | undefined;
+  /** REDIS_URL: account leases over several nodes (needs DATABASE_URL); NODE_ID names this node, LEASE_TTL_MS is a lease's life. */
+  cluster: { redisUrl: string; nodeId: string; leaseTtlMs: number } | undefined;
   adminPassword: string | undefined;
   wechatEndpoint: string | undefined;
   /** WECHAT_DESKTOP: web logins in desktop (UOS) mode. */
@@ -239,7 +250,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const SECRET_NAMES = /SECRET|PASSWORD|TOKEN|KEY|DATABASE_URL/;
+const SECRET_NAMES = /SECRET|PASSWORD|TOKEN|KEY|DATABASE_URL|REDIS_URL/;
 
 /**
  * Validate the environment. `.env` in `cwd` fills variables the environment does not set.
@@ -267,6 +278,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   const c = result.data;
   // Every node of a PostgreSQL store must open what the others sealed: the key cannot be one generated on a node's disk.
   if (c.DATABASE_URL && !c.SECRET_KEY) throw new ConfigError('DATABASE_URL needs SECRET_KEY: set the same 64 hex characters on every node.');
+  // Nodes of a cluster share their accounts' rows: each node's own SQLite file cannot be that.
+  if (c.REDIS_URL && !c.DATABASE_URL) throw new ConfigError('REDIS_URL needs DATABASE_URL: the nodes of a cluster share one PostgreSQL database.');
   return {
     host: c.HOST,
     port: c.PORT,
@@ -274,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     dataDir: resolve(cwd, c.DATA_DIR),
     secretKey: c.SECRET_KEY,
     databaseUrl: c.DATABASE_URL,
+    cluster: c.REDIS_URL ? { redisUrl: c.REDIS_URL, nodeId: c.NODE_ID ?? `${hostname()}-${process.pid}`, leaseTtlMs: c.LEASE_TTL_MS } : undefined,
     adminPassword: c.ADMIN_PASSWORD,
     wechatEndpoint: c.WECHAT_ENDPOINT?.replace(/\/$/, ''),
     wechatDesktop: c.WECHAT_DESKTOP,

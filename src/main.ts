@@ -28,6 +28,7 @@ import type { ApiTokens } from './api/index.js';
 import { createLazyApiMiddleware } from './api/lazy.js';
 import { createLazyAdminMiddleware } from './admin/lazy.js';
 import type { Clock } from './util/clock.js';
+import { connectCluster, type RunningCluster } from './cluster/index.js';
 
 export interface RunningServer {
   url: string;
@@ -129,10 +130,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       allowPrivate: config.apiAllowPrivateUrls,
       trustedOrigins: [...(config.ai.baseUrl ? [new URL(config.ai.baseUrl).origin] : []), ...config.allowPrivateOrigins],
     };
+    // REDIS_URL: this node runs the accounts whose leases it takes; the coordinator fences their writes and sends.
+    let cluster: RunningCluster | undefined;
+    if (config.cluster) {
+      const { redisUrl, nodeId, leaseTtlMs } = config.cluster;
+      cluster = await connectCluster({ url: redisUrl, node: nodeId, ttlMs: leaseTtlMs, store, log }, () => late.manager!);
+    }
+    const coordinator = cluster?.coordinator;
     // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
-    const transports = transportFactory({ config, store, log, printQr: !options.demo && process.stdout.isTTY === true, panelUrl: () => late.panelUrl });
+    const transports = transportFactory({
+      config,
+      // In a cluster the iLink seen keys are written fenced, as the account's other rows.
+      store: coordinator ? { seenKeys: (account) => coordinator.seenKeys(account, store) } : store,
+      log,
+      printQr: !options.demo && process.stdout.isTTY === true,
+      panelUrl: () => late.panelUrl,
+    });
     const manager = new AccountManager({
       store,
+      ...(coordinator && { cluster: coordinator }),
       log,
       ...(options.clock && { clock: options.clock }),
       eventWriters: [webhooks.eventWriter, eventLog.write],
@@ -162,7 +178,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       webhookStop.abort();
       await webhooks.stop();
     });
-    closers.unshift(() => manager.stopAll());
+    closers.unshift(async () => {
+      // SIGTERM in a cluster: every account is handed over (stopped, persisted, released) first.
+      await cluster?.close();
+      await manager.stopAll();
+    });
 
     const checks: ReadinessCheck[] = [
       {
@@ -172,7 +192,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       {
         name: 'accounts',
         check: () => {
-          const notOnline = manager.list().filter((a) => a.enabled && a.state !== 'online');
+          // In a cluster, the accounts this node runs (the others are another node's to report).
+          const notOnline = manager.list().filter((a) => a.enabled && (!cluster || manager.runsHere(a.id)) && a.state !== 'online');
           return notOnline.length ? notOnline.map((a) => `${a.id}: ${a.state}`).join(', ') : undefined;
         },
       },
@@ -259,6 +280,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // After the banner, so that a terminal QR (and its caption) follows it instead of scrolling it away.
     if (options.startAccounts !== false) {
       if (options.demo) await startDemoAccounts(manager);
+      else if (cluster) await cluster.start();
       else await manager.startAll({ createIfNone: true, transport: config.wechatTransport });
     }
 

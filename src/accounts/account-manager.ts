@@ -24,6 +24,7 @@ import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { classifyNetworkError } from '../util/network-problem.js';
 import { failureText, logFailure } from '../logger.js';
 import { AccountTimeline, logoutMeaning, type TimelineEntry } from './account-timeline.js';
+import type { AccountCluster } from './account-cluster.js';
 
 export type ManagerStore = Pick<
   Store,
@@ -83,6 +84,8 @@ export interface AccountManagerDeps {
   loginConcurrency?: number;
   /** `startAll` starts each account beyond the first wave a random 0…this many ms after its slot's previous start at the earliest. Default 250. */
   startJitterMs?: number;
+  /** REDIS_URL: the cluster places accounts on nodes (`runHere`/`release`) and fences their writes and sends. */
+  cluster?: AccountCluster;
 }
 
 export const DEFAULT_CHAT_CONCURRENCY = 8;
@@ -93,6 +96,8 @@ export const DEFAULT_LOGIN_CONCURRENCY = 10;
 /** What the manager keeps per account: its runtime and where its login ladder stands. */
 interface Runtime {
   kind: TransportKind;
+  /** The store as this account's runtime uses it (fenced in a cluster). */
+  store: ManagerStore;
   runtime: AccountRuntime;
   bot: Bot;
   host: PluginHost;
@@ -134,7 +139,11 @@ export class AccountManager {
     this.pacing = p === 'off' ? null : p === 'safe' ? SAFE_PACING : p;
     this.webLogins = new WebLoginGuard(() => this.clock.now());
     this.timelines = new AccountTimeline(
-      deps.store.timeline,
+      // What the account's runtime records goes through its store (fenced in a cluster); the admin's entries about an account run elsewhere, straight.
+      (account) => {
+        const rt = this.runtimes.get(account);
+        return rt?.running ? rt.store.timeline : deps.store.timeline;
+      },
       () => this.clock.now(),
       (e) => this.log.warn({ err: e }, 'could not record a timeline entry'),
     );
@@ -227,7 +236,10 @@ export class AccountManager {
     await this.loadTransports([options.transport ?? 'web']);
     const rec = await this.deps.store.accounts.create({ name: name?.trim() || `account ${this.records.size + 1}`, transport: options.transport ?? 'web' });
     this.records.set(rec.id, rec);
-    await this.start(rec.id);
+    if (this.deps.cluster) {
+      this.timelines.record(rec.id, { kind: 'started' });
+      this.deps.cluster.place(rec.id);
+    } else await this.start(rec.id);
     return this.ensure(rec.id)!.bot;
   }
 
@@ -257,7 +269,33 @@ export class AccountManager {
       return;
     }
     this.timelines.record(id, { kind: 'started' });
+    // In a cluster the account runs on whichever node takes its lease (maybe this one, at once).
+    if (this.deps.cluster) this.deps.cluster.place(id);
+    else await this.run(rt);
+  }
+
+  /**
+   * Cluster: this node took the account's lease; run it (restore its session, start its queue and
+   * loops). Accounts added by another node since `load` are read first.
+   */
+  async runHere(id: string): Promise<void> {
+    await this.load();
+    if (!this.records.has(id)) await this.refresh();
+    const rt = this.ensure(id);
+    if (!rt) throw new Error(`No account ${id}`);
+    rt.bot.setEnabled(true);
     await this.run(rt);
+  }
+
+  /** Cluster: stop running the account here (it moves to another node), keeping it enabled and its session saved. */
+  async release(id: string): Promise<void> {
+    const rt = this.runtimes.get(id);
+    if (rt) await this.halt(rt);
+  }
+
+  /** Whether this node runs the account now. */
+  runsHere(id: string): boolean {
+    return this.runtimes.get(id)?.running === true;
   }
 
   /** Stop an account and keep it stopped across restarts (enabled = false). */
@@ -269,6 +307,7 @@ export class AccountManager {
     rt.bot.setEnabled(false);
     if (rt.running) this.timelines.record(id, { kind: 'stopped' });
     await this.halt(rt);
+    this.deps.cluster?.place(id);
   }
 
   /** Log out on the server, forget the saved session and stop. */
@@ -283,7 +322,7 @@ export class AccountManager {
     } catch (e) {
       this.log.warn({ err: e, account: id }, 'server logout failed; forgetting the session anyway');
     }
-    await this.deps.store.sessions.clear(id);
+    await rt.store.sessions.clear(id);
     await rt.bot.queue.stop();
     await rt.runtime.drain();
     rt.bot.setState('logged-out', 'requested');
@@ -387,13 +426,13 @@ export class AccountManager {
     if (existing) return existing;
     const rec = this.records.get(id);
     if (!rec) return undefined;
-    const s = this.deps.store;
+    const s = this.deps.cluster?.store(id, this.deps.store) ?? this.deps.store;
     const log = this.log.child({ account: id });
     const bot = new Bot({
       id,
       name: rec.name,
       enabled: rec.enabled,
-      transport: this.deps.createTransport(id, rec.transport),
+      transport: this.newTransport(id, rec.transport),
       repos: { transaction: (fn) => s.transaction(fn), messages: s.messages, directory: s.directory, outbound: s.outbound, stats: s.stats },
       clock: this.clock,
       log,
@@ -437,7 +476,7 @@ export class AccountManager {
       log,
       chatConcurrency: this.deps.chatConcurrency ?? DEFAULT_CHAT_CONCURRENCY,
     });
-    const rt: Runtime = { kind: rec.transport, runtime, bot, host, pluginsReady: host.init(), running: false, failures: 0 };
+    const rt: Runtime = { kind: rec.transport, store: s, runtime, bot, host, pluginsReady: host.init(), running: false, failures: 0 };
     // iLink's cursor and context tokens change with every batch: saved at most once a second.
     const saveSoon = throttle(
       () => void this.saveSession(rt),
@@ -451,6 +490,12 @@ export class AccountManager {
     bot.on('ready', () => void this.saveSession(rt));
     this.runtimes.set(id, rt);
     return rt;
+  }
+
+  /** A fresh transport of the account's kind (fenced in a cluster). */
+  private newTransport(id: string, kind: TransportKind): Transport {
+    const transport = this.deps.createTransport(id, kind);
+    return this.deps.cluster?.transport(id, transport) ?? transport;
   }
 
   private async run(rt: Runtime): Promise<void> {
@@ -469,17 +514,17 @@ export class AccountManager {
     const { bot } = rt;
     const id = bot.id;
     const signal = rt.abort!.signal;
-    if (fresh) bot.useTransport(this.deps.createTransport(id, rt.kind));
+    if (fresh) bot.useTransport(this.newTransport(id, rt.kind));
     bot.setLoginRetry(undefined);
     bot.markLoginStarted();
     bot.setState('starting');
     let session: Record<string, unknown> | undefined;
     try {
-      session = await this.deps.store.sessions.load(id);
+      session = await rt.store.sessions.load(id);
     } catch (e) {
       // Sealed with another SECRET_KEY or damaged: log in afresh rather than refuse to start.
       this.log.warn({ err: e, account: id }, 'saved session unreadable; a new login is needed');
-      await this.deps.store.sessions.clear(id);
+      await rt.store.sessions.clear(id);
     }
     try {
       await bot.transport.start({
@@ -495,7 +540,10 @@ export class AccountManager {
       if (rt.kind === 'web') this.webLogins.online(id);
       await this.saveSession(rt);
       const self = bot.self;
-      if (self) await this.update(id, { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) });
+      // The runtime's own write to the account row: in its store's transaction, fenced in a cluster.
+      const patch = self && { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) };
+      const rec = patch && (await rt.store.transaction((tx) => tx.accounts.update(id, patch)));
+      if (rec) this.records.set(id, rec);
     } catch (e) {
       if (signal.aborted) return;
       const message = failureText(e);
@@ -579,7 +627,7 @@ export class AccountManager {
     // The phone ended the session (or iLink said the token is dead): the snapshot is worthless.
     // Other reasons may still allow push login.
     if (reason === 'phone-logout' || reason === 'token-expired') {
-      this.deps.store.sessions.clear(id).catch((e: unknown) => this.log.warn({ err: e, account: id }, 'could not forget the session'));
+      rt.store.sessions.clear(id).catch((e: unknown) => this.log.warn({ err: e, account: id }, 'could not forget the session'));
     }
     const blocked = rt.kind === 'web' && rt.running && reason !== 'requested' ? this.webLogins.verdict(id, { reason, ...notice }) : undefined;
     if (blocked) return this.stopLadder(rt, blocked);
@@ -606,7 +654,7 @@ export class AccountManager {
   private async saveSession(rt: Runtime): Promise<void> {
     try {
       const snap = rt.bot.snapshot();
-      if (snap) await this.deps.store.sessions.save(rt.bot.id, snap);
+      if (snap) await rt.store.sessions.save(rt.bot.id, snap);
     } catch (e) {
       this.log.warn({ err: e, account: rt.bot.id }, 'could not save the session');
     }
@@ -628,6 +676,10 @@ export class AccountManager {
     } catch (e) {
       this.log.warn({ err: e, account: rt.bot.id }, 'transport stop failed');
     }
+    // A poll answered while stopping still hands its messages over: they are stored (and answered into
+    // the queue) before the session with its cursor is saved. In a cluster the lease is released only
+    // after this, so nothing received here is left to a node that no longer holds the account.
+    await rt.runtime.drain();
     await this.saveSession(rt);
     await rt.login?.catch(() => {});
     rt.bot.setState('stopped');

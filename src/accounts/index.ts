@@ -2,3 +2,4 @@
 export { AccountManager, DEFAULT_CHAT_CONCURRENCY, type AccountManagerDeps, type ManagerStore } from './account-manager.js';
 export { AccountRuntime, type AccountRuntimeDeps } from './account-runtime.js';
 export { ChatLanes } from './chat-lanes.js';
+export type { AccountCluster } from './account-cluster.js';

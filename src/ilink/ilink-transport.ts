@@ -142,6 +142,8 @@ export class IlinkTransport implements Transport {
   private longPollMs: number;
   private ctrl: AbortController | undefined;
   private loop: Promise<void> | undefined;
+  /** The last stop: a second `stop()` while it runs waits for it. */
+  private stopping: Promise<void> | undefined;
   private qrLogin: QrLogin | undefined;
   private lastPrune = 0;
   /** When this transport last asked for its session to be saved (session-changed). */
@@ -284,16 +286,20 @@ export class IlinkTransport implements Transport {
     this.qrLogin.submitCode(code);
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     const ctrl = this.ctrl;
-    if (!ctrl) return;
+    // Already stopping (the start signal's abort began it): resolve when that stop ends, its poll's messages handed over.
+    if (!ctrl) return this.stopping ?? Promise.resolve();
     this.ctrl = undefined;
-    ctrl.abort(new Error('iLink transport stopped'));
-    await this.loop?.catch(() => {});
-    this.loop = undefined;
-    this.typing.clear();
-    // Tell the server we are gone (only with a live token: never the dead one).
-    if (this.http.hasToken) await this.notify('ilink/bot/msg/notifystop');
+    this.stopping = (async () => {
+      ctrl.abort(new Error('iLink transport stopped'));
+      await this.loop?.catch(() => {});
+      this.loop = undefined;
+      this.typing.clear();
+      // Tell the server we are gone (only with a live token: never the dead one).
+      if (this.http.hasToken) await this.notify('ilink/bot/msg/notifystop');
+    })();
+    return this.stopping;
   }
 
   /** iLink has no logout call: say goodbye, forget the token; the next start needs a scan. */

@@ -28,6 +28,7 @@ import { createApiTokensRepo, type ApiTokensRepo } from './api-tokens-repo.js';
 import { createIdempotencyRepo, type IdempotencyRepo } from './idempotency-repo.js';
 import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js';
 import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
+import { createFencesRepo, type FencesRepo } from './fences-repo.js';
 import { ConnectionGate, type TransactionPort } from './gate.js';
 import { bindSteps, stepsBinder, type Runner } from './sql/bind.js';
 import { runSync, sqliteSql } from './sql/sqlite-driver.js';
@@ -61,6 +62,7 @@ export type { ApiTokensRepo } from './api-tokens-repo.js';
 export type { IdempotencyRepo } from './idempotency-repo.js';
 export type { AdminUsersRepo } from './admin-users-repo.js';
 export { TIMELINE_KEEP, type TimelineRepo, type TimelineRow } from './timeline-repo.js';
+export { isLockTimeout, type FencesRepo } from './fences-repo.js';
 
 /** The repositories, each asynchronous; inside `transaction` the same set is bound to the open transaction. */
 export interface Repos {
@@ -83,6 +85,9 @@ export interface Repos {
   idempotency: IdempotencyRepo;
   adminUsers: AdminUsersRepo;
   timeline: TimelineRepo;
+  fences: FencesRepo;
+  /** Inbound message keys already handled by one account (iLink exactly-once across restarts); in a transaction too, so a cluster can fence them. */
+  seenKeys(account: string): SeenKeysRepo;
 }
 
 export interface Store extends Repos {
@@ -99,8 +104,6 @@ export interface Store extends Repos {
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   /** Whether the database answers (for /readyz). */
   ping(): Promise<boolean>;
-  /** Inbound message keys already handled by one account (iLink exactly-once across restarts). */
-  seenKeys(account: string): SeenKeysRepo;
   /** Close the connection (SQLite) or the pool (PostgreSQL). */
   close(): Promise<void>;
 }
@@ -127,6 +130,9 @@ function tables(sql: Sql, box: SecretBox, now: () => number) {
     idempotency: createIdempotencyRepo(sql, now),
     adminUsers: createAdminUsersRepo(sql, now),
     timeline: createTimelineRepo(sql),
+    fences: createFencesRepo(sql),
+    /** One account's seen keys (a repository per account: the iLink client's `SeenStore`). */
+    seenKeys: (account: string) => createSeenKeysRepo(sql, account),
   };
 }
 
@@ -155,6 +161,8 @@ function repos(t: Tables, runner: Runner): Repos {
     idempotency: bind(t.idempotency),
     adminUsers: bind(t.adminUsers),
     timeline: bind(t.timeline),
+    fences: bind(t.fences),
+    seenKeys: (account) => bind(t.seenKeys(account)),
   };
 }
 
@@ -168,6 +176,15 @@ function transactionRepos(t: Tables): new (runner: Runner) => Repos {
     constructor(readonly runner: Runner) {}
   }
   for (const [name, table] of Object.entries(t)) {
+    if (typeof table === 'function') {
+      // A repository per key (seenKeys): a method, not a cached property.
+      Object.defineProperty(TransactionRepos.prototype, name, {
+        value(this: TransactionRepos, key: string) {
+          return bindSteps(table(key), this.runner);
+        },
+      });
+      continue;
+    }
     const bind = stepsBinder(table as Steps<object>);
     Object.defineProperty(TransactionRepos.prototype, name, {
       get(this: TransactionRepos) {
@@ -261,7 +278,6 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
       return gate.hold(() => fn(tx).finally(() => (open = false)));
     },
     ping: () => gate.run(() => ping.get() !== undefined),
-    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), atGate),
     close: async () => {
       if (!db.open) return;
       gate.flush();
@@ -323,7 +339,6 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
         (r) => r.rows.length === 1,
         () => false,
       ),
-    seenKeys: (account) => bindSteps(createSeenKeysRepo(sql, account), onPool),
     close: () => (closed ??= pool.end()),
   };
 }

@@ -1,0 +1,13 @@
+/** Every Redis key and channel of the cluster, in one place (all under the `weiroto:` prefix). */
+export const clusterKeys = {
+  /** The account's lease: `<node>:<token>`, with the lease's time to live. */
+  lease: (account: string) => `weiroto:lease:${account}`,
+  /** The account's fencing counter: INCR at every acquisition gives the new holder's token. */
+  fence: (account: string) => `weiroto:fence:${account}`,
+  /** A node's heartbeat (its start time), with a time to live: present while the node lives. */
+  node: (node: string) => `weiroto:node:${node}`,
+  /** Every node that registered (dead ones are pruned by whoever finds their heartbeat gone). */
+  nodes: 'weiroto:nodes',
+  /** Where nodes say that they released an account or left, so the others act at once. */
+  channel: 'weiroto:cluster',
+};

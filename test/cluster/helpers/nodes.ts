@@ -1,0 +1,212 @@
+/**
+ * Several `weiroto start` processes forming one cluster (one PostgreSQL database, one redis-server,
+ * one sandbox), and what tests ask of them: each node's view of the accounts through its API, and
+ * who holds each account's lease in Redis.
+ */
+import { mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { startWeiroto, type WeirotoProcess } from '../../helpers/weiroto-process.js';
+import { untilOutput } from '../../helpers/child.js';
+import { TEST_SECRET_KEY, databaseUrlFor } from '../../helpers/store.js';
+import { clusterKeys } from '../../../src/cluster/index.js';
+
+export const CLUSTER_TOKEN = 'tok_cluster_test_0123456789';
+
+export interface ClusterNode {
+  name: string;
+  proc: WeirotoProcess;
+  url: string;
+  /** Set by the test when it sent SIGTERM: the node's API may be closed already. */
+  stopping?: boolean;
+}
+
+export interface ClusterEnv {
+  /** DATA_DIR of every node (media only: the store is the database), which also names the database under `--store postgres`. */
+  dataDir: string;
+  databaseUrl: string;
+  redisUrl: string;
+  sandboxOrigin: string;
+  leaseTtlMs: number;
+  /** More settings for every node (BOT_PLUGINS, SEND_PACING …). */
+  extra?: Record<string, string>;
+}
+
+/** The settings every node of one cluster shares: one data folder and its PostgreSQL database (whichever store the switch selects). */
+export async function clusterEnv(parts: Omit<ClusterEnv, 'dataDir' | 'databaseUrl'>): Promise<ClusterEnv> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'w-cluster-'));
+  return { dataDir, databaseUrl: await databaseUrlFor(dataDir), ...parts };
+}
+
+/** Start a node named `name` and wait for its listening line. */
+export async function startNode(name: string, env: ClusterEnv): Promise<ClusterNode> {
+  const proc = await startWeiroto({
+    PORT: '0',
+    DATA_DIR: env.dataDir,
+    DATABASE_URL: env.databaseUrl,
+    SECRET_KEY: TEST_SECRET_KEY,
+    REDIS_URL: env.redisUrl,
+    LEASE_TTL_MS: String(env.leaseTtlMs),
+    NODE_ID: name,
+    WECHAT_ENDPOINT: env.sandboxOrigin,
+    API_TOKEN: CLUSTER_TOKEN,
+    BOT_PLUGINS: 'echo',
+    SEND_PACING: 'off',
+    API_RATE_BURST: '100000',
+    API_RATE_PER_SEC: '100000',
+    ...env.extra,
+  });
+  const url = await untilOutput(
+    proc.child,
+    () => /weiroto listening on (http:\/\/[^"\s]+)/.exec(proc.out())?.[1],
+    `node ${name} listening (stderr: ${proc.err()})`,
+  );
+  return { name, proc, url };
+}
+
+export interface AccountView {
+  id: string;
+  state: string;
+  self?: { name: string };
+}
+
+/** Every account as the node sees it (an account it does not run shows as stopped, or is not known yet). */
+export async function accountsOn(node: ClusterNode): Promise<AccountView[]> {
+  const res = await fetch(`${node.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${CLUSTER_TOKEN}` } }).catch((e: unknown) => {
+    const { exitCode, signalCode } = node.proc.child;
+    throw new Error(
+      `${node.name} did not answer (exit ${exitCode ?? signalCode ?? 'none yet'}); its last output: ${node.proc.out().slice(-3000)} ${node.proc.err().slice(-3000)}`,
+      {
+        cause: e,
+      },
+    );
+  });
+  if (!res.ok) throw new Error(`${node.name}: GET /api/v1/accounts ${res.status}`);
+  return ((await res.json()) as { items: AccountView[] }).items;
+}
+
+/** The ids of the accounts online on the node. */
+export async function onlineOn(node: ClusterNode): Promise<Set<string>> {
+  return new Set((await accountsOn(node)).filter((a) => a.state === 'online').map((a) => a.id));
+}
+
+/** Create an account through the node's API. */
+export async function createAccount(node: ClusterNode, name: string, transport: 'web' | 'ilink' = 'web'): Promise<string> {
+  const res = await fetch(`${node.url}/api/v1/accounts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLUSTER_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, transport }),
+  });
+  if (res.status >= 300) throw new Error(`create account: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Who holds each account's lease (node name), read from Redis. */
+export async function leaseHolders(redis: Redis, accounts: string[]): Promise<Map<string, string>> {
+  const values = await redis.mget(accounts.map((a) => clusterKeys.lease(a)));
+  return new Map(accounts.flatMap((a, i) => (values[i] ? [[a, values[i].slice(0, values[i].lastIndexOf(':'))] as const] : [])));
+}
+
+/** Which node runs each account: online there (the others show it stopped or not at all; a node shutting down, nothing). */
+export async function placement(nodes: ClusterNode[]): Promise<Map<string, string[]>> {
+  const where = new Map<string, string[]>();
+  for (const n of nodes) {
+    const online = await onlineOn(n).catch((e: unknown) => {
+      if (n.proc.child.exitCode === null && n.proc.child.signalCode === null && !n.stopping) throw e;
+      return new Set<string>();
+    });
+    for (const id of online) where.set(id, [...(where.get(id) ?? []), n.name]);
+  }
+  return where;
+}
+
+/** Queue a text through the node's API (answered once the send is stored); returns the outbound id. */
+export async function queueText(node: ClusterNode, account: string, toName: string, text: string): Promise<string> {
+  const res = await fetch(`${node.url}/api/v1/accounts/${account}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLUSTER_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ to: { name: toName }, text }),
+  });
+  if (res.status >= 300) throw new Error(`send on ${node.name}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Each account online on exactly one of `nodes`, that node holding its lease: node → its accounts; undefined until so. */
+export async function settledPlacement(nodes: ClusterNode[], redis: Redis, ids: string[]): Promise<Map<string, string[]> | undefined> {
+  const where = await placement(nodes);
+  const holders = await leaseHolders(redis, ids);
+  const byNode = new Map<string, string[]>();
+  for (const id of ids) {
+    const on = where.get(id);
+    if (on?.length !== 1 || holders.get(id) !== on[0]) return undefined;
+    byNode.set(on[0]!, [...(byNode.get(on[0]!) ?? []), id]);
+  }
+  return byNode;
+}
+
+/** The 1-minute load average, for the printed figures. */
+export function load(): string {
+  return loadavg()[0]!.toFixed(1);
+}
+
+/** What a node logged when an account it took settled (src/cluster/coordinator.ts `reportSettled`). */
+export interface SettledTake {
+  node: string;
+  account: string;
+  trigger: string;
+  state: string;
+  /** Epoch ms: when the account became free (its lease expired, or its release was announced). */
+  freeAt: number;
+  leaseMs: number;
+  fenceMs: number;
+  startMs: number;
+  loginMs: number;
+  /** Epoch ms of the log line: when the account settled. */
+  at: number;
+}
+
+/** Every account the nodes took and saw settle, from their logs (JSON lines). */
+export function settledTakes(nodes: ClusterNode[]): SettledTake[] {
+  const found: SettledTake[] = [];
+  for (const n of nodes) {
+    for (const line of n.proc.out().split('\n')) {
+      if (!line.includes('cluster: taken account settled')) continue;
+      const j = JSON.parse(line) as Omit<SettledTake, 'node' | 'at'> & { time: number };
+      found.push({ ...j, node: n.name, at: j.time });
+    }
+  }
+  return found;
+}
+
+/** Where the time of moving `accounts` went, from `since` (the kill or the signal): one line for the test's output. */
+export function moveBreakdown(takes: SettledTake[], accounts: string[], since: number): string {
+  const mine = accounts.map((a) => takes.filter((t) => t.account === a && t.at >= since).at(-1)).filter((t) => t !== undefined);
+  const stat = (pick: (t: SettledTake) => number) => {
+    const v = mine.map(pick).sort((a, b) => a - b);
+    return v.length ? `${v[Math.floor(v.length / 2)]}/${v.at(-1)}` : '-';
+  };
+  const triggers = [...new Set(mine.map((t) => t.trigger))].join(',');
+  return (
+    `${mine.length}/${accounts.length} settled (${[...new Set(mine.map((t) => t.state))].join(',')}; by ${triggers}), ms median/max: ` +
+    `free ${stat((t) => t.freeAt - since)}, lease ${stat((t) => t.leaseMs)}, fence ${stat((t) => t.fenceMs)}, start ${stat((t) => t.startMs)}, ` +
+    `login ${stat((t) => t.loginMs)}, total ${stat((t) => t.at - since)}`
+  );
+}
+
+/** How long the leaving node took to hand its accounts over, from its log: one line for the test's output. */
+export function leaveBreakdown(node: ClusterNode, since: number): string {
+  const lines = node.proc
+    .out()
+    .split('\n')
+    .filter((l) => l.includes('"cluster: handed the account over"') || l.includes('"cluster: left; every account handed over"'))
+    .map((l) => JSON.parse(l) as { msg: string; time: number; stopMs?: number; releaseMs?: number; ms?: number })
+    .filter((j) => j.time >= since);
+  const handed = lines.filter((j) => j.stopMs !== undefined);
+  const left = lines.find((j) => j.ms !== undefined);
+  const max = (v: number[]) => (v.length ? Math.max(...v) : '-');
+  return (
+    `${handed.length} handed over: stop max ${max(handed.map((j) => j.stopMs!))} ms, release max ${max(handed.map((j) => j.releaseMs!))} ms, ` +
+    `last released ${max(handed.map((j) => j.time - since))} ms after the signal, leave ${left?.ms ?? '-'} ms`
+  );
+}
