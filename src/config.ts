@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { normaliseHttpUrl } from './util/http-url.js';
-import { ILINK_DEFAULT_BASE_URL, ILINK_DEFAULT_CDN_URL } from './ilink/ilink-transport.js';
+import { ILINK_DEFAULT_BASE_URL, ILINK_DEFAULT_CDN_URL } from './ilink/endpoints.js';
 
 // 0 asks the system for a free port (tests, several instances on one machine).
 const PORT_EXPECTED = 'a port number from 0 to 65535 (0 picks a free port)';

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import { messageOf } from './util/error-text.js';
 
 export type { Logger } from 'pino';
 
@@ -139,7 +140,7 @@ export function logFailure(log: Logger, err: unknown, fields: Record<string, unk
 export function failureText(err: unknown): string {
   const parts: string[] = [];
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    const m = e instanceof Error ? e.message : String(e);
+    const m = messageOf(e);
     if (m && !parts.some((p) => p.includes(m))) parts.push(m);
     e = e instanceof Error ? e.cause : undefined;
   }

@@ -94,6 +94,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       pluginDir: config.pluginDir,
       // npm packages named weiroto-plugin-*: installed beside the project, or into weiroto's own folder.
       packageDirs: [join(process.cwd(), 'node_modules'), join(packageRoot(), 'node_modules')],
+      // Built-ins are known by their manifests; an account loads the code of those it switches on.
+      lazy: true,
     });
     for (const p of registry.problems) log.warn({ path: p.path }, `plugin not loaded: ${p.error}`);
 
@@ -134,9 +136,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const { redisUrl, nodeId, leaseTtlMs } = config.cluster;
       cluster = await connectCluster({ url: redisUrl, node: nodeId, ttlMs: leaseTtlMs, store, log }, () => late.manager!);
     }
+    const coordinator = cluster?.coordinator;
+    // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
+    const transports = transportFactory({
+      config,
+      // In a cluster the iLink seen keys are written fenced, as the account's other rows.
+      store: coordinator ? { seenKeys: (account) => coordinator.seenKeys(account, store) } : store,
+      log,
+      printQr: !options.demo && process.stdout.isTTY === true,
+      panelUrl: () => late.panelUrl,
+    });
     const manager = new AccountManager({
       store,
-      ...(cluster && { cluster: cluster.coordinator }),
+      ...(coordinator && { cluster: coordinator }),
       log,
       ...(options.clock && { clock: options.clock }),
       eventWriters: [webhooks.eventWriter, eventLog.write],
@@ -155,8 +167,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // AI_API_KEY only ever goes to AI_BASE_URL.
       pluginConfigDefaults: { ai: aiDeploymentDefaults(config.ai, pluginHttpPolicy) },
       pluginHttpPolicy,
-      // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
-      createTransport: transportFactory({ config, store, log, printQr: !options.demo && process.stdout.isTTY === true, panelUrl: () => late.panelUrl }),
+      createTransport: transports.create,
+      loadTransport: transports.load,
     });
     late.manager = manager;
     const webhookStop = new AbortController();

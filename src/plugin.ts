@@ -31,6 +31,7 @@ export {
   type PluginDisposer,
   type PluginEventName,
   type PluginEventHandler,
+  type PluginManifest,
   type PluginStore,
   type UseOptions,
 } from './pipeline/plugin.js';

@@ -1,7 +1,9 @@
 /**
  * The transport of each account, by its kind: the web protocol (WECHAT_ENDPOINT, WECHAT_DESKTOP) or
  * iLink (ILINK_BASE_URL, ILINK_CDN_URL), each with its own logger. iLink remembers handled inbound
- * messages in the store, so a restart never answers one twice. Used only by main.ts (the wiring).
+ * messages in the store, so a restart never answers one twice. iLink's code is imported by `load`
+ * before its first account is made: a process of web accounts never carries it. Used only by
+ * main.ts (the wiring).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import type { Store } from './store/index.js';
 import type { Transport } from './transport/transport.js';
 import type { TransportKind } from './transport/capabilities.js';
 import { createWebTransport } from './protocol/index.js';
-import { createIlinkTransport } from './ilink/index.js';
+import type * as Ilink from './ilink/index.js';
 import { qrCaption } from './start-banner.js';
 
 /** weiroto's version (iLink sends it as `channel_version`). */
@@ -29,13 +31,22 @@ export interface TransportFactoryOptions {
   panelUrl?: () => string | undefined;
 }
 
+export interface Transports {
+  /** A fresh transport of the account's kind (iLink only after `load('ilink')`). */
+  create(accountId: string, kind: TransportKind): Transport;
+  /** Import the code of a kind (once; the web protocol is always there). */
+  load(kind: TransportKind): Promise<void>;
+}
+
 /**
- * @example const create = transportFactory({ config, store, log, printQr: false }); create('a1', 'ilink');
+ * @example const transports = transportFactory({ config, store, log, printQr: false }); await transports.load('ilink'); transports.create('a1', 'ilink');
  */
-export function transportFactory(o: TransportFactoryOptions): (accountId: string, kind: TransportKind) => Transport {
-  return (accountId, kind) => {
+export function transportFactory(o: TransportFactoryOptions): Transports {
+  let ilink: typeof Ilink | undefined;
+  const create = (accountId: string, kind: TransportKind): Transport => {
     if (kind === 'ilink') {
-      const t = createIlinkTransport({
+      if (!ilink) throw new Error("the iLink transport's code is not loaded: await load('ilink') before its first account is made");
+      const t = ilink.createIlinkTransport({
         baseUrl: o.config.ilink.baseUrl,
         cdnUrl: o.config.ilink.cdnUrl,
         version: WEIROTO_VERSION,
@@ -44,7 +55,7 @@ export function transportFactory(o: TransportFactoryOptions): (accountId: string
       });
       // The iLink QR is a link the owner opens in WeChat (≥ 8.0.69): shown like the web QR.
       if (o.printQr) t.on('qr', (qr) => printTerminalQr(qr.text));
-      captionQr(t, 'ilink');
+      captionQr(t, accountId, 'ilink');
       return t;
     }
     const t = createWebTransport({
@@ -53,16 +64,23 @@ export function transportFactory(o: TransportFactoryOptions): (accountId: string
       log: o.log.child({ ns: 'protocol', account: accountId }),
       printQr: o.printQr,
     });
-    captionQr(t, 'web');
+    captionQr(t, accountId, 'web');
     return t;
+  };
 
-    // The web transport prints its QR before it announces it, so the caption lands just below.
-    function captionQr(t: Transport, kind: TransportKind): void {
-      if (!o.printQr) return;
-      t.on('qr', () => {
-        const panel = o.panelUrl?.();
-        process.stdout.write(qrCaption(kind, panel && `${panel}/accounts/${encodeURIComponent(accountId)}/login`));
-      });
-    }
+  // The web transport prints its QR before it announces it, so the caption lands just below.
+  function captionQr(t: Transport, accountId: string, kind: TransportKind): void {
+    if (!o.printQr) return;
+    t.on('qr', () => {
+      const panel = o.panelUrl?.();
+      process.stdout.write(qrCaption(kind, panel && `${panel}/accounts/${encodeURIComponent(accountId)}/login`));
+    });
+  }
+
+  return {
+    create,
+    load: async (kind) => {
+      if (kind === 'ilink') ilink ??= await import('./ilink/index.js');
+    },
   };
 }

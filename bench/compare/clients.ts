@@ -12,6 +12,7 @@ import { Child } from './proc.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const PRELOAD = join(ROOT, 'test/helpers/wechat4u-hosts.cjs');
+const BURST_PROFILE = join(ROOT, 'bench/compare/burst-profile.cjs');
 
 export type ClientName = 'weiroto' | 'wechat4u' | 'raw';
 export const CLIENTS: ClientName[] = ['raw', 'weiroto', 'wechat4u'];
@@ -45,6 +46,7 @@ function baseEnv(tlsPort: number, caCertPath: string): NodeJS.ProcessEnv {
     NODE_ENV: 'production',
     SANDBOX_TLS_PORT: String(tlsPort),
     NODE_EXTRA_CA_CERTS: caCertPath,
+    ...(process.env.BENCH_BURST_PROF ? { BENCH_BURST_PROF: process.env.BENCH_BURST_PROF } : {}),
   };
 }
 
@@ -72,9 +74,11 @@ export class ClientLauncher {
   launch(name: ClientName, nodeArgs: string[] = []): RunningClient {
     const env = baseEnv(this.tlsPort, this.caCertPath);
     // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each client, written when it exits.
+    // BENCH_BURST_PROF=<dir>: a V8 CPU profile of the echo burst only (bench/compare/burst-profile.cjs).
     // BENCH_NODE_ARGS: more node flags for every client (e.g. --heap-prof, --require a probe).
     const prof = [
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []),
+      ...(process.env.BENCH_BURST_PROF ? ['--require', BURST_PROFILE] : []),
       ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       ...nodeArgs,
     ];

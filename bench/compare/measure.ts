@@ -104,6 +104,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
       burst.map((m) => m.text),
       180_000,
     );
+    if (process.env.BENCH_BURST_PROF) client.child.proc.kill('SIGUSR2');
     const cpu0 = cpuMs(client.child.pid);
     const sandboxCpu0 = process.cpuUsage();
     perfControl('enable');
@@ -117,6 +118,10 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     // through webwxsync, batched writes) belongs to the burst too.
     const cpu1 = await settledCpu(client.child.pid, 250, 10_000);
     perfControl('disable');
+    if (process.env.BENCH_BURST_PROF) {
+      client.child.proc.kill('SIGUSR2');
+      await client.child.waitFor('the burst profile', (e) => e.event === 'burst-profile', 60_000);
+    }
     const wallMs = Math.max(1, last - t0);
     const peak = memoryMiB(client.child.pid).peak;
     return {

@@ -4,6 +4,7 @@
  * holds back every message from the plugins after it (events such as friend requests still run).
  */
 import { definePlugin, personMatches, z, type Context } from '../../src/plugin.js';
+import { manifest } from './manifest.js';
 import { form } from './form.js';
 
 export const configSchema = z.object({
@@ -26,9 +27,7 @@ const ago = (ms: number): string => {
 };
 
 export const plugin = definePlugin({
-  name: 'admin-commands',
-  chainPosition: 0,
-  description: 'Owner-only chat commands: help, status, plugins, enable/disable, pause/resume',
+  ...manifest,
   config: configSchema,
   form,
   setup(api, config) {

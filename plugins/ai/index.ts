@@ -5,6 +5,7 @@
  * plugins and other chats never wait for the endpoint.
  */
 import { createKeyedQueue, createRateLimiter, definePlugin, splitText, stripMentions, type Context } from '../../src/plugin.js';
+import { manifest } from './manifest.js';
 import { AiError, complete, type ChatMessage } from './client.js';
 import { configSchema } from './config.js';
 import { chatKey, conversationKey, isAllowed, systemPrompt } from './conversation.js';
@@ -21,10 +22,8 @@ interface Memory {
 }
 
 export const plugin = definePlugin({
-  name: 'ai',
+  ...manifest,
   phrases: AI_PHRASES,
-  chainPosition: 70,
-  description: 'Answers with an OpenAI-compatible model, remembering each conversation',
   config: configSchema,
   /** The panel's "Test connection": one short question to the model, with the plugin's own client and key. */
   async probe(api, config) {

@@ -16,6 +16,7 @@ import {
   z,
   type Context,
 } from '../../src/plugin.js';
+import { manifest } from './manifest.js';
 import { byPriority, fillTemplate, matchPattern, ruleApplies, rulesSchema, type Reply } from './rules.js';
 import { form } from './form.js';
 import { RULE_PHRASES } from './phrases.js';
@@ -51,10 +52,8 @@ export const configSchema = z
   });
 
 export const plugin = definePlugin({
-  name: 'auto-reply',
+  ...manifest,
   phrases: RULE_PHRASES,
-  chainPosition: 10,
-  description: 'Answers messages by keyword or pattern rules, with scope, templates, cooldowns and time windows',
   config: configSchema,
   form,
   setup(api, config) {

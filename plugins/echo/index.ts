@@ -6,12 +6,11 @@
  * too (`BOT_PLUGINS=echo SEND_PACING=off`).
  */
 import { definePlugin, z } from '../../src/plugin.js';
+import { manifest } from './manifest.js';
 import { form } from './form.js';
 
 export const plugin = definePlugin({
-  name: 'echo',
-  chainPosition: 100,
-  description: 'Replies with the same text to every text message no other plugin answered (demo, tests and benchmarks).',
+  ...manifest,
   config: z.object({
     /** Text put before the echoed text. */
     prefix: z.string().max(100).default('').describe('Text put before the echoed text'),

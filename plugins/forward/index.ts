@@ -6,6 +6,7 @@
  * message is never sent back to the chat it came from.
  */
 import { chatMatches, chatTarget, definePlugin, personMatches, z, type Context } from '../../src/plugin.js';
+import { manifest } from './manifest.js';
 import { form } from './form.js';
 
 const FORWARDABLE = ['text', 'image', 'video', 'file', 'emoticon', 'link', 'location'] as const;
@@ -53,12 +54,9 @@ export function routeTakes(route: ForwardRoute, ctx: Context): boolean {
 }
 
 export const plugin = definePlugin({
-  name: 'forward',
-  chainPosition: 20,
-  description: 'Relays messages between chats with filters and a source prefix, without loops',
+  ...manifest,
   config: configSchema,
   form,
-  requires: ['forward'],
   setup(api, config) {
     api.use(async (ctx, next) => {
       if (ctx.isSelf || ctx.text.includes(config.hopMarker) || ctx.message.media?.storeSticker) return next();

@@ -4,6 +4,7 @@
  * instead of a second invitation when they already asked or are already in.
  */
 import { definePlugin, z, type FriendRequest, type Room } from '../../src/plugin.js';
+import { manifest } from './manifest.js';
 import { form } from './form.js';
 
 const inviteSchema = z.object({
@@ -26,12 +27,9 @@ const fill = (t: string, v: Record<string, string>): string => t.replace(/\{(\w+
 const has = (text: string, word: string): boolean => text.toLocaleLowerCase().includes(word.trim().toLocaleLowerCase());
 
 export const plugin = definePlugin({
-  name: 'friends',
-  chainPosition: 30,
-  description: 'Accepts friend requests by keyword with a welcome, and invites people into rooms by keyword',
+  ...manifest,
   config: configSchema,
   form,
-  requires: ['friend-requests', 'rooms'],
   setup(api, config) {
     const d = api.bot.directory;
 

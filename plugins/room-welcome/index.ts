@@ -3,6 +3,7 @@
  * joining at once get one greeting naming them all.
  */
 import { chatMatches, definePlugin, z, type Room } from '../../src/plugin.js';
+import { manifest } from './manifest.js';
 import { form } from './form.js';
 
 const greetingSchema = z.object({
@@ -29,11 +30,9 @@ export function pickGreeting(greetings: readonly z.infer<typeof greetingSchema>[
 }
 
 export const plugin = definePlugin({
-  name: 'room-welcome',
-  description: 'Greets people who join a room, with a template per room',
+  ...manifest,
   config: configSchema,
   form,
-  requires: ['rooms'],
   setup(api, config) {
     api.on('room-join', async (join) => {
       if (join.bySelf && !config.greetInvitedBySelf) return;

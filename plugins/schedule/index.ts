@@ -5,6 +5,7 @@
  * and that time, so a restart (even one right after queueing) never sends the same occurrence twice.
  */
 import { chatTarget, definePlugin, isTimeZone, localTime, phraseIssue, say, z } from '../../src/plugin.js';
+import { manifest } from './manifest.js';
 import { jobSchema, nextFire, occurrences, type Job } from './jobs.js';
 import { form } from './form.js';
 import { SCHEDULE_PHRASES } from './phrases.js';
@@ -35,9 +36,8 @@ export const configSchema = z.object({
 const MAX_SLEEP = 3600_000;
 
 export const plugin = definePlugin({
-  name: 'schedule',
+  ...manifest,
   phrases: SCHEDULE_PHRASES,
-  description: 'Sends messages to chats on cron expressions or at a given time, once per occurrence across restarts',
   config: configSchema,
   form,
   check(config, { bot }) {

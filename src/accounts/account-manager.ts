@@ -49,6 +49,8 @@ export interface AccountManagerDeps {
   clock?: Clock;
   /** A fresh Transport of the account's kind (called for every login attempt). */
   createTransport(accountId: string, kind: TransportKind): Transport;
+  /** Load the code of a transport kind before the first account of that kind is made (`createTransport` is synchronous; iLink's code is imported on first use). */
+  loadTransport?(kind: TransportKind): Promise<void>;
   pluginRegistry: PluginRegistry;
   /** SEND_PACING: 'safe' (default), 'off', or a custom profile. */
   sendPacing?: 'safe' | 'off' | PacingProfile;
@@ -137,7 +139,11 @@ export class AccountManager {
     this.pacing = p === 'off' ? null : p === 'safe' ? SAFE_PACING : p;
     this.webLogins = new WebLoginGuard(() => this.clock.now());
     this.timelines = new AccountTimeline(
-      deps.store.timeline,
+      // What the account's runtime records goes through its store (fenced in a cluster); the admin's entries about an account run elsewhere, straight.
+      (account) => {
+        const rt = this.runtimes.get(account);
+        return rt?.running ? rt.store.timeline : deps.store.timeline;
+      },
       () => this.clock.now(),
       (e) => this.log.warn({ err: e }, 'could not record a timeline entry'),
     );
@@ -154,7 +160,9 @@ export class AccountManager {
 
   /** Read the account rows again: rows another writer added since `load` become known (not started). */
   async refresh(): Promise<void> {
-    for (const a of await this.deps.store.accounts.list()) if (!this.records.has(a.id)) this.records.set(a.id, a);
+    const rows = await this.deps.store.accounts.list();
+    await this.loadTransports(rows.map((a) => a.transport));
+    for (const a of rows) if (!this.records.has(a.id)) this.records.set(a.id, a);
   }
 
   /** Every account with its state (the accounts known since `load`). */
@@ -225,6 +233,7 @@ export class AccountManager {
    */
   async add(name?: string, options: { transport?: TransportKind } = {}): Promise<Bot> {
     await this.load();
+    await this.loadTransports([options.transport ?? 'web']);
     const rec = await this.deps.store.accounts.create({ name: name?.trim() || `account ${this.records.size + 1}`, transport: options.transport ?? 'web' });
     this.records.set(rec.id, rec);
     if (this.deps.cluster) {
@@ -407,6 +416,11 @@ export class AccountManager {
     if (rec) this.records.set(id, rec);
   }
 
+  private async loadTransports(kinds: TransportKind[]): Promise<void> {
+    const load = this.deps.loadTransport;
+    if (load) await Promise.all([...new Set(kinds)].map((k) => load(k)));
+  }
+
   private ensure(id: string): Runtime | undefined {
     const existing = this.runtimes.get(id);
     if (existing) return existing;
@@ -526,7 +540,10 @@ export class AccountManager {
       if (rt.kind === 'web') this.webLogins.online(id);
       await this.saveSession(rt);
       const self = bot.self;
-      if (self) await this.update(id, { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) });
+      // The runtime's own write to the account row: in its store's transaction, fenced in a cluster.
+      const patch = self && { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) };
+      const rec = patch && (await rt.store.transaction((tx) => tx.accounts.update(id, patch)));
+      if (rec) this.records.set(id, rec);
     } catch (e) {
       if (signal.aborted) return;
       const message = failureText(e);
@@ -659,6 +676,10 @@ export class AccountManager {
     } catch (e) {
       this.log.warn({ err: e, account: rt.bot.id }, 'transport stop failed');
     }
+    // A poll answered while stopping still hands its messages over: they are stored (and answered into
+    // the queue) before the session with its cursor is saved. In a cluster the lease is released only
+    // after this, so nothing received here is left to a node that no longer holds the account.
+    await rt.runtime.drain();
     await this.saveSession(rt);
     await rt.login?.catch(() => {});
     rt.bot.setState('stopped');

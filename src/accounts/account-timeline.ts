@@ -50,8 +50,9 @@ export class AccountTimeline {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<(e: TimelineEntry) => void>();
 
+  /** @param repoFor the account's timeline repository (in a cluster, fenced while this node runs the account) */
   constructor(
-    private readonly repo: TimelineRepo,
+    private readonly repoFor: (account: string) => TimelineRepo,
     private readonly now: () => number,
     private readonly onError: (e: unknown) => void,
   ) {}
@@ -60,7 +61,7 @@ export class AccountTimeline {
     const at = this.now();
     const { kind, ...data } = event;
     this.tail = this.tail
-      .then(() => this.repo.add(account, at, kind, data))
+      .then(() => this.repoFor(account).add(account, at, kind, data))
       .then(
         (row) => {
           const entry = toEntry(row);
@@ -73,7 +74,7 @@ export class AccountTimeline {
   /** Newest first. */
   async list(account: string, limit?: number): Promise<TimelineEntry[]> {
     await this.tail;
-    return (await this.repo.list(account, limit)).map(toEntry);
+    return (await this.repoFor(account).list(account, limit)).map(toEntry);
   }
 
   /** Every new entry, after it was stored. Returns the unsubscribe function. */

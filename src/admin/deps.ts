@@ -84,6 +84,8 @@ export interface AdminRegistry {
   form?(name: string): PluginForm | undefined;
   /** The plugin's phrase book (src/util/phrase.ts), if it declares one. */
   phrases?(name: string): PhraseBook | undefined;
+  /** Load every plugin known by its manifest only (before the panel's first page). */
+  loadAll?(): Promise<void>;
   /** Plugins found but not loaded (PLUGIN_DIR, npm packages), with why: the plugins page lists them. */
   readonly problems?: readonly { name: string; path: string; error: string; phrase?: Phrase }[];
 }

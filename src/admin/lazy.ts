@@ -33,6 +33,8 @@ export function createLazyAdminMiddleware(deps: AdminDeps, load = () => import('
     what: 'the admin panel',
     build: async () => {
       const { buildPanel } = await load();
+      // The plugins page lists every plugin with its form: plugins known by their manifests only are loaded first.
+      await deps.registry.loadAll?.();
       const panel = buildPanel(core);
       return Object.assign(panel.middleware, { close: panel.close });
     },

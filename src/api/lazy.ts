@@ -11,5 +11,11 @@ import type { ApiDeps } from './types.js';
  * @example app.use(createLazyApiMiddleware(deps));
  */
 export function createLazyApiMiddleware(deps: ApiDeps, load = () => import('./middleware.js')): LazyMiddleware<ApiMiddleware> {
-  return lazyMiddleware({ what: 'the HTTP API', build: async () => (await load()).createApiMiddleware(deps), log: deps.log, owns: isApiPath });
+  const build = async (): Promise<ApiMiddleware> => {
+    const { createApiMiddleware } = await load();
+    // The API lists every plugin with its schema: plugins known by their manifests only are loaded first.
+    await deps.registry.loadAll?.();
+    return createApiMiddleware(deps);
+  };
+  return lazyMiddleware({ what: 'the HTTP API', build, log: deps.log, owns: isApiPath });
 }

@@ -54,6 +54,8 @@ export interface ApiRegistry {
   get(name: string): PluginDefinition | undefined;
   jsonSchema(name: string): unknown;
   secretFields(name: string): string[];
+  /** Load every plugin known by its manifest only (before the API's first request). */
+  loadAll?(): Promise<void>;
 }
 
 export interface ApiDeps {

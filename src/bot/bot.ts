@@ -38,6 +38,7 @@ import type {
   SendOptions,
   SendTarget,
 } from './types.js';
+import { asError } from '../util/error-text.js';
 
 /** What the bot writes to: its repositories and the transaction port. */
 export type BotRepos = Pick<Repos, 'messages' | 'directory' | 'outbound' | 'stats'> & Pick<Store, 'transaction'>;
@@ -463,7 +464,7 @@ export class Bot implements BotHandle {
           // And its stable identity, which outlives the login: the recent chats list one person once across logins.
           const chatStableId = this.directory.room(m.chatId)?.stableId ?? this.directory.contact(m.chatId)?.stableId;
           if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) continue; // a duplicate delivery: handled already
-          const event: BotEvent = { ...this.event(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, m), at: now };
+          const event = this.event(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, m, now);
           fresh.push({ m, event });
           if (m.isSelf) {
             // Written by this account (phone, another device, or an echo of our own send): journalled
@@ -483,7 +484,7 @@ export class Bot implements BotHandle {
     } catch (e) {
       // Nothing of the batch was stored; the pipeline must not act on messages we could not keep.
       this.log.error({ err: e, count: batch.length }, 'could not store incoming messages');
-      this.emitter.emit('error', e instanceof Error ? e : new Error(String(e)));
+      this.emitter.emit('error', asError(e));
       this.storing--;
       this.notifyIdle();
       return;
@@ -503,14 +504,14 @@ export class Bot implements BotHandle {
     for (const r of w) r();
   }
 
-  /** An event of this account, stamped now, with the chat's label when there is a chat. */
-  private event(type: BotEventType, chatId: string | undefined, data: unknown): BotEvent {
+  /** An event of this account, stamped `at` (default now), with the chat's label when there is a chat. */
+  private event(type: BotEventType, chatId: string | undefined, data: unknown, at = this.deps.clock.now()): BotEvent {
     return {
       type,
       account: this.id,
       transport: this.transport.capabilities.kind,
       ...(chatId !== undefined && { chatId, ...this.chatLabel(chatId) }),
-      at: this.deps.clock.now(),
+      at,
       data,
     };
   }

@@ -17,6 +17,7 @@ import type { NewOutbound, OutboundRecord } from './outbound-record.js';
 import type { OutboundRepo } from '../store/index.js';
 import { Pacer, type PacingProfile } from './pacing.js';
 import { backoffDelay } from '../util/backoff.js';
+import { messageOf } from '../util/error-text.js';
 
 export interface RetryPolicy {
   baseMs: number;
@@ -403,7 +404,7 @@ export class OutboundQueue {
       this.settled(record);
     } catch (e) {
       const code = isTransportError(e) ? e.code : undefined;
-      const error = { ...(code !== undefined && { code }), message: e instanceof Error ? e.message : String(e) };
+      const error = { ...(code !== undefined && { code }), message: messageOf(e) };
       const kind = isTransportError(e) ? e.kind : 'server';
       // A network failure (timeout, reset, lost answer) says nothing of whether WeChat has it.
       const outcomeUnknown = kind === 'network';

@@ -4,16 +4,17 @@
  * accounts over the live nodes (src/cluster/spread.ts): it takes the free accounts planned for it,
  * hands over those planned elsewhere, and stops at once an account whose lease it lost. A node that
  * releases an account or leaves says so on the cluster channel, so the others run a round at once
- * instead of waiting for theirs. On SIGTERM (`leave`) it hands every account over: stop, persist,
- * release, publish.
+ * instead of waiting for theirs; and each round sets a timer for the moment the first lease held
+ * elsewhere expires, so a dead node's accounts are taken as soon as Redis lets them go rather than
+ * at the next round. On SIGTERM (`leave`) it hands every account over: stop, persist, release, publish.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AccountCluster, AccountManager, ManagerStore } from '../accounts/index.js';
 import type { Transport } from '../transport/transport.js';
-import { isLockTimeout, type FencesRepo } from '../store/index.js';
+import { isLockTimeout, type FencesRepo, type Repos, type SeenKeysRepo } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { LeaseStore } from './lease-store.js';
+import { LeaseStore, type LeaseHolder } from './lease-store.js';
 import { NodeRegistry } from './node-registry.js';
 import { spread } from './spread.js';
 import { clusterKeys } from './keys.js';
@@ -39,6 +40,32 @@ export interface CoordinatorDeps {
 /** What the cluster channel carries. */
 type ClusterNews = { kind: 'released'; account: string; node: string } | { kind: 'left' | 'joined'; node: string };
 
+/** Why a round ran: the regular timer, a lease's expiry, news from another node, or an account placed here. */
+type Trigger = 'start' | 'timer' | 'expiry' | ClusterNews['kind'] | 'place';
+
+const TRIGGER_RANK: Trigger[] = ['released', 'left', 'joined', 'place', 'expiry', 'start', 'timer'];
+
+/**
+ * Rounds that read the enabled accounts from the store again. The others (a release, a node leaving,
+ * a lease expiring) move accounts that were enabled at the last read, so they reuse it: on a busy node
+ * the store's queue is long (every account taken writes its session, contacts, queue), and a handover
+ * must not wait behind it. Accounts added since are placed by the next regular round, or by `place`.
+ */
+const READS_ACCOUNTS = new Set<Trigger>(['start', 'timer', 'place', 'joined']);
+
+/** Past a lease's expiry by this much the expiry round runs (Redis's clock and ours tick apart by a few ms). */
+const EXPIRY_MARGIN_MS = 5;
+
+/** What a take noted on its way (logged once the account settles: where the seconds of a failover go). */
+interface TakeTimes {
+  trigger: Trigger;
+  /** When the account became free to take: its lease's expiry, the release announced, or the round's start. */
+  freeAt: number;
+  acquiredAt: number;
+  fencedAt?: number;
+  startedAt?: number;
+}
+
 export class ClusterCoordinator implements AccountCluster {
   /** The accounts this node holds a lease on, with the lease's fencing token. */
   private readonly held = new Map<string, number>();
@@ -52,8 +79,18 @@ export class ClusterCoordinator implements AccountCluster {
   private readonly log: Logger;
   private readonly startedAt: number;
   private timer: NodeJS.Timeout | undefined;
+  /** Fires when the first lease held by another node expires (set anew by every round). */
+  private expiryTimer: NodeJS.Timeout | undefined;
+  /** When each lease held elsewhere expires unless renewed (as of the last round). */
+  private readonly expiresAt = new Map<string, number>();
+  /** When another node announced it released each account (until taken). */
+  private readonly releasedAt = new Map<string, number>();
   private round: Promise<void> | undefined;
+  /** What asked for the round that runs next (several asks while one runs make one round). */
+  private triggers = new Set<Trigger>();
   private again = false;
+  /** The enabled accounts as the last round that read them found them. */
+  private accounts: string[] | undefined;
   private leaving = false;
   /** The last time every held lease was renewed; past a lease's time to live we no longer trust we hold them. */
   private renewedAt = 0;
@@ -72,15 +109,17 @@ export class ClusterCoordinator implements AccountCluster {
     this.deps.subscriber.on('message', (_channel: string, text: string) => this.onNews(text));
     await this.registry.heartbeat(this.startedAt);
     await this.publish({ kind: 'joined', node: this.deps.node });
-    await this.runRound();
+    await this.runRound('start');
     const every = Math.max(50, Math.floor(this.deps.ttlMs / 3));
-    this.timer = setInterval(() => void this.runRound(), every);
+    this.timer = setInterval(() => void this.runRound('timer'), every);
   }
 
   /** SIGTERM: leave the node set, then hand every account over at once (stop, persist, release, publish). */
   async leave(): Promise<void> {
     this.leaving = true;
+    const began = this.clock.now();
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.expiryTimer);
     await this.round;
     await Promise.all(this.taking.values());
     try {
@@ -89,7 +128,9 @@ export class ClusterCoordinator implements AccountCluster {
     } catch (e) {
       this.log.warn({ err: e }, 'cluster: could not say we leave; our accounts move when their leases expire');
     }
+    const accounts = this.held.size;
     await Promise.all([...this.held.keys()].map((account) => this.handOver(account)));
+    this.log.info({ accounts, ms: this.clock.now() - began }, 'cluster: left; every account handed over');
     await this.deps.subscriber.quit().catch(() => {});
   }
 
@@ -104,6 +145,11 @@ export class ClusterCoordinator implements AccountCluster {
     return fencedStore(store, account, () => this.held.get(account));
   }
 
+  /** The account's iLink seen keys, their writes fenced like the runtime's (the transport keeps them, not the runtime). */
+  seenKeys(account: string, store: ManagerStore & Pick<Repos, 'seenKeys'>): SeenKeysRepo {
+    return fencedStore(store, account, () => this.held.get(account)).seenKeys(account);
+  }
+
   transport(account: string, transport: Transport): Transport {
     return fencedTransport(transport, account, async () => {
       const token = this.held.get(account);
@@ -112,14 +158,15 @@ export class ClusterCoordinator implements AccountCluster {
   }
 
   place(): void {
-    void this.runRound();
+    void this.runRound('place');
   }
 
   // ---- rounds ----
 
   /** One round at a time; a round asked for while one runs follows it. */
-  private runRound(): Promise<void> {
+  private runRound(trigger: Trigger): Promise<void> {
     if (this.leaving) return Promise.resolve();
+    this.triggers.add(trigger);
     if (this.round) {
       this.again = true;
       return this.round;
@@ -127,8 +174,12 @@ export class ClusterCoordinator implements AccountCluster {
     this.round = (async () => {
       do {
         this.again = false;
+        // News outranks the timers in the log: it says why the round ran now rather than later.
+        const why = [...this.triggers].sort((a, b) => TRIGGER_RANK.indexOf(a) - TRIGGER_RANK.indexOf(b))[0]!;
+        const readAccounts = [...this.triggers].some((t) => READS_ACCOUNTS.has(t));
+        this.triggers.clear();
         try {
-          await this.roundOnce();
+          await this.roundOnce(why, readAccounts);
         } catch (e) {
           this.log.warn({ err: e }, 'cluster: round failed');
           await this.distrustLeases();
@@ -138,12 +189,19 @@ export class ClusterCoordinator implements AccountCluster {
     return this.round;
   }
 
-  private async roundOnce(): Promise<void> {
+  private async roundOnce(trigger: Trigger, readAccounts: boolean): Promise<void> {
+    const began = this.clock.now();
     await this.registry.heartbeat(this.startedAt);
     await this.renewAll();
-    const [nodes, accounts] = await Promise.all([this.registry.live(), this.deps.enabledAccounts()]);
-    if (this.leaving) return;
+    const accounts = !readAccounts && this.accounts ? this.accounts : (this.accounts = await this.deps.enabledAccounts());
+    // Leases before nodes: a node renews its heartbeat before its leases, so the heartbeat runs out
+    // first; read in this order, a lease found expired is never planned for its holder seen alive
+    // (which would leave the account waiting a lease's time for a node that is gone).
     const holders = await this.leases.holders(accounts);
+    const readAt = this.clock.now();
+    const nodes = await this.registry.live();
+    if (this.leaving) return;
+    this.watchExpiries(holders, readAt);
     const current = new Map([...holders].map(([a, h]) => [a, h.node]));
     const everyone = nodes.includes(this.deps.node) ? nodes : [...nodes, this.deps.node];
     const mine = spread(everyone, accounts, current).get(this.deps.node)!;
@@ -169,11 +227,37 @@ export class ClusterCoordinator implements AccountCluster {
       }
     }
     // Not awaited: a take may wait for a frozen node's transaction (below) while this node's rounds go on renewing.
-    for (const a of wanted)
+    for (const a of wanted) {
+      // Free since its lease expired or was released, if that was recent; else since this round began.
+      const freeAt = Math.max(began - this.deps.ttlMs, Math.min(this.expiresAt.get(a) ?? began, this.releasedAt.get(a) ?? began, began));
       this.taking.set(
         a,
-        this.take(a).finally(() => this.taking.delete(a)),
+        this.take(a, trigger, freeAt).finally(() => this.taking.delete(a)),
       );
+    }
+  }
+
+  /**
+   * Note when each lease held by another node expires, and run a round right then for the first one:
+   * a node that died (kill -9, cut off) renews nothing, so its accounts are taken as soon as Redis
+   * lets their leases go, not up to a third of a lease later at the next regular round. Leases of
+   * live nodes are renewed long before, and each round sets the timer anew.
+   */
+  private watchExpiries(holders: Map<string, LeaseHolder>, readAt: number): void {
+    // A lease found gone keeps its noted expiry: that is when its account became free (for the log).
+    let first = Infinity;
+    for (const [account, h] of holders) {
+      if (h.node === this.deps.node) {
+        this.expiresAt.delete(account);
+        continue;
+      }
+      this.expiresAt.set(account, readAt + h.ttlMs);
+      first = Math.min(first, h.ttlMs);
+    }
+    clearTimeout(this.expiryTimer);
+    if (first === Infinity || this.leaving) return;
+    // The time to live was counted when Redis read it, before `readAt`: waiting it from now is never early.
+    this.expiryTimer = setTimeout(() => void this.runRound('expiry'), first + EXPIRY_MARGIN_MS);
   }
 
   /** Renew every held lease; a lease found lost stops its account here at once. */
@@ -199,22 +283,58 @@ export class ClusterCoordinator implements AccountCluster {
   }
 
   /** Take the account's lease, raise its fence in the store, run it here. */
-  private async take(account: string): Promise<void> {
+  private async take(account: string, trigger: Trigger, freeAt: number): Promise<void> {
     const token = await this.leases.acquire(account).catch((e: unknown) => void this.log.warn({ err: e, account }, 'cluster: could not take a lease'));
     if (!token) return;
+    const times: TakeTimes = { trigger, freeAt, acquiredAt: this.clock.now() };
     // Held (and so renewed by the rounds) from now on; the runtime starts once the fence stands.
     this.held.set(account, token);
     this.freeSince.delete(account);
+    this.releasedAt.delete(account);
+    this.expiresAt.delete(account);
     try {
       await this.raiseFence(account, token);
       if (this.held.get(account) !== token) return;
+      times.fencedAt = this.clock.now();
       this.log.info({ account, token }, 'cluster: took the account');
       await this.deps.manager.runHere(account);
+      times.startedAt = this.clock.now();
+      this.reportSettled(account, token, times);
     } catch (e) {
       this.log.warn({ err: e, account }, 'cluster: could not start a taken account; releasing it');
       if (this.held.get(account) === token) this.held.delete(account);
       await this.leases.release(account, token).catch(() => {});
     }
+  }
+
+  /**
+   * One line per taken account once its login settles (online, or waiting for a scan, or failed), with
+   * where the time went: from free to leased, leased to fenced, fenced to started, started to settled.
+   */
+  private reportSettled(account: string, token: number, t: TakeTimes): void {
+    const bot = this.deps.manager.get(account);
+    if (!bot) return;
+    const report = (state: string): void =>
+      this.log.info(
+        {
+          account,
+          token,
+          trigger: t.trigger,
+          state,
+          leaseMs: t.acquiredAt - t.freeAt,
+          fenceMs: t.fencedAt! - t.acquiredAt,
+          startMs: t.startedAt! - t.fencedAt!,
+          loginMs: this.clock.now() - t.startedAt!,
+          freeAt: t.freeAt,
+        },
+        'cluster: taken account settled',
+      );
+    if (bot.info().state !== 'starting') return report(bot.info().state);
+    const off = bot.on('state', ({ state }) => {
+      if (state === 'starting') return;
+      off();
+      report(state);
+    });
   }
 
   /**
@@ -242,16 +362,18 @@ export class ClusterCoordinator implements AccountCluster {
   private async handOver(account: string): Promise<void> {
     const token = this.held.get(account);
     if (token === undefined) return;
+    const began = this.clock.now();
     try {
       await this.deps.manager.release(account);
     } catch (e) {
       this.log.warn({ err: e, account }, 'cluster: stopping the account before its handover failed');
     }
     this.held.delete(account);
+    const stopMs = this.clock.now() - began;
     try {
       await this.leases.release(account, token);
       await this.publish({ kind: 'released', account, node: this.deps.node });
-      this.log.info({ account }, 'cluster: handed the account over');
+      this.log.info({ account, stopMs, releaseMs: this.clock.now() - began - stopMs }, 'cluster: handed the account over');
     } catch (e) {
       this.log.warn({ err: e, account }, 'cluster: could not release the lease; it moves when it expires');
     }
@@ -268,6 +390,8 @@ export class ClusterCoordinator implements AccountCluster {
     } catch {
       return;
     }
-    if (news.node !== this.deps.node) void this.runRound();
+    if (news.node === this.deps.node) return;
+    if (news.kind === 'released') this.releasedAt.set(news.account, this.clock.now());
+    void this.runRound(news.kind);
   }
 }

@@ -10,8 +10,13 @@ import type { ManagerStore } from '../accounts/index.js';
 import type { Repos } from '../store/index.js';
 import { FencedOut } from './fenced-out.js';
 
-/** The repositories an account's runtime writes its own rows through (the others are the admin's). */
-const ACCOUNT_REPOS = ['sessions', 'kv', 'messages', 'directory', 'outbound', 'stats', 'traces', 'pluginErrors'] as const;
+/**
+ * The repositories an account's runtime writes its own rows through. The others are the admin's
+ * (accounts, plugin settings: an admin on any node may change them; the runtime's one write to its
+ * account row, the name it logged in as, goes through the fenced `transaction`), or the whole
+ * node's. The iLink seen keys are a repository per account, fenced below.
+ */
+const ACCOUNT_REPOS = ['sessions', 'kv', 'messages', 'directory', 'outbound', 'stats', 'traces', 'pluginErrors', 'timeline'] as const;
 
 /**
  * Methods of those repositories that only read: they go straight to the store (a stale node reading
@@ -35,14 +40,16 @@ const READS = new Set([
   'repliesTo',
   'range',
   'countsByPlugin',
+  'seen',
 ]);
 
 type Method = (...args: unknown[]) => Promise<unknown>;
 
 /**
+ * @param store the account's runtime's store, with the iLink seen keys when the caller has them
  * @param token the account's lease token while this node holds it, else undefined
  */
-export function fencedStore(store: ManagerStore, account: string, token: () => number | undefined): ManagerStore {
+export function fencedStore<S extends ManagerStore & Partial<Pick<Repos, 'seenKeys'>>>(store: S, account: string, token: () => number | undefined): S {
   const check = async (tx: Repos): Promise<void> => {
     const mine = token();
     if (mine === undefined) throw new FencedOut(account, 'this node holds no lease on it');
@@ -54,15 +61,17 @@ export function fencedStore(store: ManagerStore, account: string, token: () => n
       await check(tx);
       return fn(tx);
     });
-  const view: Record<string, unknown> = { ...store, transaction: fenced };
-  for (const name of ACCOUNT_REPOS) {
-    const repo = store[name] as unknown as Record<string, Method>;
-    view[name] = Object.fromEntries(
-      Object.keys(repo).map((method) => [
+  /** The repository with its writes run in a fenced transaction, through the same repository there. */
+  const fencedRepo = <R>(repo: R, inTx: (tx: Repos) => R): R =>
+    Object.fromEntries(
+      Object.entries(repo as Record<string, Method>).map(([method, fn]) => [
         method,
-        READS.has(method) ? repo[method]! : (...args: unknown[]) => fenced((tx) => (tx[name] as unknown as Record<string, Method>)[method]!(...args)),
+        READS.has(method) ? fn : (...args: unknown[]) => fenced((tx) => (inTx(tx) as Record<string, Method>)[method]!(...args)),
       ]),
-    );
-  }
-  return view as unknown as ManagerStore;
+    ) as R;
+  const view: Record<string, unknown> = { ...store, transaction: fenced };
+  for (const name of ACCOUNT_REPOS) view[name] = fencedRepo(store[name], (tx) => tx[name]);
+  const seenKeys = store.seenKeys?.bind(store);
+  if (seenKeys) view.seenKeys = (of: string) => fencedRepo(seenKeys(of), (tx) => tx.seenKeys(of));
+  return view as unknown as S;
 }

@@ -27,6 +27,8 @@ return 0`;
 export interface LeaseHolder {
   node: string;
   token: number;
+  /** Milliseconds until the lease expires unless renewed, as Redis counted when it was read. */
+  ttlMs: number;
 }
 
 export class LeaseStore {
@@ -57,15 +59,21 @@ export class LeaseStore {
     return (await this.redis.get(clusterKeys.lease(account))) === this.value(token);
   }
 
-  /** Who holds each account's lease (absent: nobody). */
+  /** Who holds each account's lease and for how long yet (absent: nobody), read at one instant (MULTI). */
   async holders(accounts: string[]): Promise<Map<string, LeaseHolder>> {
     const found = new Map<string, LeaseHolder>();
     if (accounts.length === 0) return found;
-    const values = await this.redis.mget(accounts.map((a) => clusterKeys.lease(a)));
+    const multi = this.redis.multi();
+    for (const a of accounts) multi.get(clusterKeys.lease(a)).pttl(clusterKeys.lease(a));
+    const replies = (await multi.exec()) ?? [];
     accounts.forEach((a, i) => {
-      const v = values[i];
+      const [getError, value] = replies[2 * i] ?? [];
+      const [ttlError, ttl] = replies[2 * i + 1] ?? [];
+      if (getError || ttlError) throw getError ?? ttlError;
+      const v = typeof value === 'string' ? value : undefined;
       const cut = v?.lastIndexOf(':') ?? -1;
-      if (v && cut > 0) found.set(a, { node: v.slice(0, cut), token: Number(v.slice(cut + 1)) });
+      // PTTL is -1 for a key without a time to live: no lease is ever set so.
+      if (v && cut > 0 && Number(ttl) >= 0) found.set(a, { node: v.slice(0, cut), token: Number(v.slice(cut + 1)), ttlMs: Number(ttl) });
     });
     return found;
   }

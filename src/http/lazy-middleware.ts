@@ -7,6 +7,7 @@
  */
 import type Koa from 'koa';
 import type { Logger } from '../logger.js';
+import { messageOf } from '../util/error-text.js';
 
 export interface LazyMiddleware<M extends Koa.Middleware> extends Koa.Middleware {
   /** The middleware once a request has built it. */
@@ -48,7 +49,7 @@ export function lazyMiddleware<M extends Koa.Middleware>(o: LazyOptions<M>): Laz
     try {
       mw = built ?? (await load());
     } catch (err) {
-      const message = `weiroto: ${o.what} could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
+      const message = `weiroto: ${o.what} could not be loaded: ${messageOf(err)}`;
       ctx.status = 503;
       if (ctx.accepts('html', 'json') === 'json') ctx.body = { error: { code: 'unavailable', message } };
       else {

@@ -10,6 +10,7 @@ import { TransportError } from '../transport/errors.js';
 import { ResumingAgent } from '../transport/resuming-agent.js';
 import { decodeUtf8, parseWireJson } from '../util/wire-json.js';
 import type { WireBaseInfo, WireStatus } from './wire.js';
+import { messageOf } from '../util/error-text.js';
 
 /** The server's "session timeout": the bot token no longer works. */
 export const STALE_TOKEN = -14;
@@ -182,7 +183,7 @@ export class IlinkHttp {
     } catch (e) {
       if (o.signal?.aborted) throw o.signal.reason;
       if (timeout.aborted) throw new IlinkTimeoutError(path, o.timeoutMs);
-      throw new TransportError('network', `iLink ${path}: ${(e as Error).message}`, undefined, { cause: e });
+      throw new TransportError('network', `iLink ${path}: ${messageOf(e)}`, undefined, { cause: e });
     }
     if (status < 200 || status > 299) throw new TransportError('network', `iLink ${path}: HTTP ${status}`, status);
     if (text.trim() === '') return { empty: true };

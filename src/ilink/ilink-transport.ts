@@ -26,9 +26,11 @@ import { DEFAULT_CHUNK_LIMIT, splitText } from './split-text.js';
 import { Typing } from './typing.js';
 import { backoffDelay } from '../util/backoff.js';
 import { ITEM_TEXT, MESSAGE_STATE_FINISH, MESSAGE_TYPE_BOT, type WireGetUpdates, type WireItem, type WireSendAnswer, type WireStatus } from './wire.js';
+import { asError, messageOf } from '../util/error-text.js';
 
-export const ILINK_DEFAULT_BASE_URL = 'https://ilinkai.weixin.qq.com';
-export const ILINK_DEFAULT_CDN_URL = 'https://novac2c.cdn.weixin.qq.com/c2c';
+import { ILINK_DEFAULT_BASE_URL, ILINK_DEFAULT_CDN_URL } from './endpoints.js';
+
+export { ILINK_DEFAULT_BASE_URL, ILINK_DEFAULT_CDN_URL };
 
 export interface IlinkTuning {
   /** Long-poll timeout until the server names one (`longpolling_timeout_ms`). */
@@ -140,6 +142,8 @@ export class IlinkTransport implements Transport {
   private longPollMs: number;
   private ctrl: AbortController | undefined;
   private loop: Promise<void> | undefined;
+  /** The last stop: a second `stop()` while it runs waits for it. */
+  private stopping: Promise<void> | undefined;
   private qrLogin: QrLogin | undefined;
   private lastPrune = 0;
   /** When this transport last asked for its session to be saved (session-changed). */
@@ -228,7 +232,7 @@ export class IlinkTransport implements Transport {
       this.ctrl = undefined;
       this.qrLogin = undefined;
       if (ctrl.signal.aborted) throw new TransportError('invalid', 'start() was stopped before the session came online', undefined, { cause: err });
-      const te = isTransportError(err) ? err : new TransportError('server', `iLink login failed: ${(err as Error).message}`, undefined, { cause: err });
+      const te = isTransportError(err) ? err : new TransportError('server', `iLink login failed: ${messageOf(err)}`, undefined, { cause: err });
       this.events.emit('logout', { reason: 'login-failed', ...(te.code !== undefined && { code: te.code }), message: te.message });
       throw te;
     }
@@ -282,16 +286,20 @@ export class IlinkTransport implements Transport {
     this.qrLogin.submitCode(code);
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     const ctrl = this.ctrl;
-    if (!ctrl) return;
+    // Already stopping (the start signal's abort began it): resolve when that stop ends, its poll's messages handed over.
+    if (!ctrl) return this.stopping ?? Promise.resolve();
     this.ctrl = undefined;
-    ctrl.abort(new Error('iLink transport stopped'));
-    await this.loop?.catch(() => {});
-    this.loop = undefined;
-    this.typing.clear();
-    // Tell the server we are gone (only with a live token: never the dead one).
-    if (this.http.hasToken) await this.notify('ilink/bot/msg/notifystop');
+    this.stopping = (async () => {
+      ctrl.abort(new Error('iLink transport stopped'));
+      await this.loop?.catch(() => {});
+      this.loop = undefined;
+      this.typing.clear();
+      // Tell the server we are gone (only with a live token: never the dead one).
+      if (this.http.hasToken) await this.notify('ilink/bot/msg/notifystop');
+    })();
+    return this.stopping;
   }
 
   /** iLink has no logout call: say goodbye, forget the token; the next start needs a scan. */
@@ -366,7 +374,7 @@ export class IlinkTransport implements Transport {
         logFailure(this.log, e, { failures }, long ? 'ilink: getupdates keeps failing; pausing' : 'ilink: getupdates failed');
         if (long) {
           failures = 0;
-          this.events.emit('error', e instanceof Error ? e : new Error(String(e)));
+          this.events.emit('error', asError(e));
         }
         try {
           await this.clock.sleep(long ? this.tuning.longPauseMs : this.tuning.errorPauseMs, signal);
@@ -534,7 +542,7 @@ export class IlinkTransport implements Transport {
     try {
       handle = decodeHandle(message.media.mediaId);
     } catch (e) {
-      throw new TransportError('invalid', `iLink: message ${message.id}: ${(e as Error).message}`);
+      throw new TransportError('invalid', `iLink: message ${message.id}: ${messageOf(e)}`);
     }
     return downloadMedia(this.cdn(), handle);
   }

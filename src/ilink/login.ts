@@ -6,9 +6,9 @@
  * moves the poll to the host named, `binded_redirect` means this WeChat user's bot is already bound
  * here, `confirmed` yields the token. A timeout or a failed poll counts as `wait`.
  */
-import QRCode from 'qrcode';
 import { TransportError } from '../transport/errors.js';
 import type { QrCode } from '../transport/transport.js';
+import { newQrCode } from '../transport/qr-code.js';
 import type { Clock } from '../util/clock.js';
 import { joinUrl, type IlinkHttp } from './http.js';
 import type { WireQrCode, WireQrStatus } from './wire.js';
@@ -94,11 +94,10 @@ export class QrLogin {
     const qrcode = ans.empty ? undefined : ans.body.qrcode;
     const url = ans.empty ? undefined : ans.body.qrcode_img_content;
     if (!qrcode || !url) throw new TransportError('network', 'iLink get_bot_qrcode: no QR in the answer');
-    // The QR encodes the URL (the phone opens it), not the id.
-    const dataUrl = await QRCode.toDataURL(url, { margin: 1 });
     this.pendingCode = undefined;
     this.codeSent = false;
-    this.d.onQr({ text: url, dataUrl, id: qrcode, createdAt: this.d.clock.now() });
+    // The QR encodes the URL (the phone opens it), not the id.
+    this.d.onQr(newQrCode(url, qrcode, this.d.clock.now()));
     return qrcode;
   }
 

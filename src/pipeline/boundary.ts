@@ -11,6 +11,7 @@ import type { Context } from './context.js';
 import { HOST, type ClockShare, type ContextHostState } from './context-host.js';
 import { PluginError } from './plugin.js';
 import { phraseOf } from '../util/phrase.js';
+import { messageOf } from '../util/error-text.js';
 
 /** Something the watchdog watches: linked into its list while running (no Set, no hashing per message). */
 abstract class Watch {
@@ -235,7 +236,7 @@ class Run extends Watch implements ClockShare {
     else if (!this.calledNext) step.outcome = 'stopped';
     if (kind) {
       step.outcome = 'failed';
-      step.error = error instanceof Error ? error.message : String(error);
+      step.error = messageOf(error);
       const phrase = phraseOf(error);
       if (phrase) step.errorPhrase = phrase;
       this.o.report(new PluginError(this.o.name, kind, error, ctx.message.id), ctx);

@@ -24,11 +24,22 @@ import { boundary, Watchdog } from './boundary.js';
 import { fillConfig, type ConfigDefaults } from './config-defaults.js';
 import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
 import { checkConfig, describeIssues } from './config-check.js';
-import { PluginError, ValidationError, type PluginApi, type PluginDefinition, type PluginDisposer, type PluginEventName, type PluginStore } from './plugin.js';
+import {
+  manifestOf,
+  PluginError,
+  ValidationError,
+  type PluginApi,
+  type PluginDefinition,
+  type PluginDisposer,
+  type PluginEventName,
+  type PluginManifest,
+  type PluginStore,
+} from './plugin.js';
 import { PHRASES } from '../util/phrase-book.js';
 import { phraseOf, say, type Phrase } from '../util/phrase.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import { UnsupportedError, missingCapabilities, type Capability } from '../transport/capabilities.js';
+import { messageOf } from '../util/error-text.js';
 
 export interface PluginHostDeps {
   account: string;
@@ -94,9 +105,14 @@ interface Instance {
 }
 
 interface Slot {
-  def: PluginDefinition;
+  name: string;
+  /** What is known without its code: description, requirements, chain position. */
+  entry: PluginManifest;
+  /** Its code, once loaded (always, while it is switched on). */
+  def?: PluginDefinition;
   enabled: boolean;
   order: number;
+  /** The parsed config once `def` is there; before, the setting as stored (secrets still sealed). */
   config: unknown;
   instance?: Instance;
   errors: number;
@@ -124,12 +140,18 @@ const PROBE_LIMIT_MS = 310_000;
  * A new account's chain: by each plugin's `chainPosition` (admin-commands first so `#pause` covers
  * every plugin that answers, echo last), then BOT_PLUGINS' order, then the registry's.
  */
-function newAccountOrder(defs: PluginDefinition[], defaults: string[]): Map<string, number> {
+function newAccountOrder(defs: PluginManifest[], defaults: string[]): Map<string, number> {
   const listed = (name: string): number => (defaults.includes(name) ? defaults.indexOf(name) : defaults.length);
   const sorted = defs
     .map((def, i) => ({ def, i }))
     .sort((a, b) => (a.def.chainPosition ?? 50) - (b.def.chainPosition ?? 50) || listed(a.def.name) - listed(b.def.name) || a.i - b.i);
   return new Map(sorted.map(({ def }, i) => [def.name, i]));
+}
+
+/** A stored setting without its sealed values (`{ sealed }`): what may be shown of a plugin whose code is not loaded. */
+function withoutSealed(config: unknown): unknown {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return config;
+  return Object.fromEntries(Object.entries(config).filter(([, v]) => !(typeof v === 'object' && v !== null && 'sealed' in v)));
 }
 
 function issuesOf(error: { issues: { path: PropertyKey[]; message: string }[] }): { path: string; message: string }[] {
@@ -169,23 +191,19 @@ export class PluginHost {
       const byName = new Map(saved.map((s) => [s.plugin, s]));
       const defaults = this.deps.defaults;
       let order = saved.length ? Math.max(...saved.map((s) => s.order)) + 1 : defaults.length;
-      const fresh = saved.length ? undefined : newAccountOrder(this.deps.registry.list(), defaults);
+      const fresh = saved.length ? undefined : newAccountOrder(this.deps.registry.manifests(), defaults);
       let plaintextSecrets = false;
-      for (const def of this.deps.registry.list()) {
-        const s = byName.get(def.name);
-        let config: unknown;
-        const stored = this.openSecrets(def.name, s?.config ?? {});
-        plaintextSecrets ||= stored.plaintext;
-        const parsed = def.config.safeParse(stored.config);
-        if (parsed.success) config = parsed.data;
-        else {
-          this.deps.log.warn({ plugin: def.name, issues: issuesOf(parsed.error) }, 'saved plugin config no longer valid; using defaults');
-          const d = def.config.safeParse({});
-          config = d.success ? d.data : {};
-        }
-        const enabled = s ? s.enabled : !saved.length && defaults.includes(def.name);
-        const slotOrder = s ? s.order : (fresh?.get(def.name) ?? order++);
-        this.slots.set(def.name, { def, enabled, order: slotOrder, config, errors: 0 });
+      for (const entry of this.deps.registry.manifests()) {
+        const { name } = entry;
+        const s = byName.get(name);
+        const enabled = s ? s.enabled : !saved.length && defaults.includes(name);
+        const slotOrder = s ? s.order : (fresh?.get(name) ?? order++);
+        const slot: Slot = { name, entry, enabled, order: slotOrder, config: s?.config ?? {}, errors: 0 };
+        this.slots.set(name, slot);
+        // A plugin that is off keeps its code unloaded until it is needed (switched on, configured, listed by the panel or the API).
+        if (enabled) await this.deps.registry.load(name);
+        // Every slot is adopted (no `||=`: it would skip the rest once one secret was found unsealed).
+        if (this.adopt(slot)) plaintextSecrets = true;
       }
       this.inOrder = undefined;
       for (const name of defaults) {
@@ -199,19 +217,24 @@ export class PluginHost {
     });
   }
 
-  /** Every installed plugin with its state for this account, in chain order. */
+  /**
+   * Every installed plugin with its state for this account, in chain order. A plugin whose code is
+   * not loaded yet (`registry.loadAll`: the panel and the API load every plugin first) shows its
+   * stored settings without their sealed secrets.
+   */
   list(): PluginInfo[] {
+    for (const s of this.slots.values()) this.adopt(s);
     return this.ordered().map((s) => ({
-      name: s.def.name,
-      description: s.def.description,
+      name: s.name,
+      description: s.entry.description,
       enabled: s.enabled,
       order: s.order,
-      config: s.config,
+      config: s.def ? s.config : withoutSealed(s.config),
       errors: s.errors,
       ...(s.lastError !== undefined && { lastError: s.lastError }),
       ...(s.lastErrorPhrase !== undefined && { lastErrorPhrase: s.lastErrorPhrase }),
-      ...this.applicability(s.def),
-      ...(s.def.probe && { testable: true }),
+      ...this.applicability(s.entry),
+      ...(s.entry.testable && { testable: true }),
       ...(s.enabled && s.setupFailure && { failed: s.setupFailure }),
     }));
   }
@@ -224,7 +247,8 @@ export class PluginHost {
     const slot = this.slot(name);
     const started = this.deps.clock.now();
     const ms = (): number => this.deps.clock.now() - started;
-    if (!slot.def.probe) {
+    const def = await this.loaded(slot);
+    if (!def.probe) {
       const { message, phrase } = say(PHRASES, 'plugin.no-probe', { plugin: name });
       return { ok: false, error: message, phrase, ms: 0 };
     }
@@ -232,16 +256,16 @@ export class PluginHost {
       const config = fillConfig(slot.config, this.deps.configDefaults?.[name]);
       const scratch: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
       // The plugin bounds its own call (the AI's timeoutSeconds); this only stops a test that never ends.
-      const answer = await this.withTimeout(slot.def.probe(this.api(name, config, scratch) as PluginApi<never>, config as never), name, PROBE_LIMIT_MS);
+      const answer = await this.withTimeout(def.probe(this.api(name, config, scratch) as PluginApi<never>, config as never), name, PROBE_LIMIT_MS);
       return { ok: true, answer, ms: ms() };
     } catch (e) {
       const phrase = phraseOf(e);
-      return { ok: false, error: e instanceof Error ? e.message : String(e), ...(phrase && { phrase }), ms: ms() };
+      return { ok: false, error: messageOf(e), ...(phrase && { phrase }), ms: ms() };
     }
   }
 
   /** What the plugin needs that this account's transport lacks (absent when it applies). */
-  private applicability(def: PluginDefinition): { unsupported?: Capability[] } {
+  private applicability(def: PluginManifest): { unsupported?: Capability[] } {
     const missing = missingCapabilities(this.deps.bot.capabilities, def.requires);
     return missing.length ? { unsupported: missing } : {};
   }
@@ -256,6 +280,7 @@ export class PluginHost {
     return this.exclusive(async () => {
       const slot = this.slot(name);
       if (slot.enabled) return;
+      await this.loaded(slot);
       slot.enabled = true;
       slot.instance = await this.setup(slot, slot.config);
       this.recompose();
@@ -284,7 +309,7 @@ export class PluginHost {
   configure(name: string, config: unknown): Promise<unknown> {
     return this.exclusive(async () => {
       const slot = this.slot(name);
-      const checked = checkConfig(slot.def, this.keepSecrets(slot, config), this.deps.bot);
+      const checked = checkConfig(await this.loaded(slot), this.keepSecrets(slot, config), this.deps.bot);
       if (!checked.ok) throw new ValidationError(`Invalid config for ${name}: ${describeIssues(checked.issues)}`, checked.issues);
       // Settings that cannot work with the host's values (an own AI baseUrl without its own key) are refused before anything changes.
       fillConfig(checked.config, this.deps.configDefaults?.[name]);
@@ -304,7 +329,7 @@ export class PluginHost {
   reorder(names: string[]): Promise<void> {
     return this.exclusive(() => {
       for (const n of names) this.slot(n);
-      const rest = this.ordered().filter((s) => !names.includes(s.def.name));
+      const rest = this.ordered().filter((s) => !names.includes(s.name));
       [...names.map((n) => this.slot(n)), ...rest].forEach((s, i) => (s.order = i));
       this.recompose();
       return this.save();
@@ -317,24 +342,24 @@ export class PluginHost {
    * go on after the chain returned (`ctx.working`).
    */
   async handle(message: Message, options: { working?(work: Promise<unknown>): void } = {}): Promise<DecisionTrace> {
+    // No chain to run (an own message no plugin reads, or no plugin on): no context either. Every
+    // reply of the account comes back as an own message, so this is half of what a busy bot handles.
+    if (message.isSelf && !this.selfChain) return this.decided(message, [], false, [say(PHRASES, 'trace.own-message')]);
+    if (this.enabledCount === 0) return this.decided(message, [], false, [say(PHRASES, 'trace.no-plugins')]);
     const ctx = new Context(message, this.view, this.deps.log);
     const host = hostState(ctx);
     const steps = host.trace;
     host.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
     host.workSink = options.working;
-    let why: { message: string; phrase: Phrase }[] | undefined;
-    if (message.isSelf && !this.selfChain) why = [say(PHRASES, 'trace.own-message')];
-    else if (this.enabledCount === 0) why = [say(PHRASES, 'trace.no-plugins')];
-    else {
-      try {
-        await (message.isSelf ? this.selfChain! : this.chain)(ctx);
-      } catch (e) {
-        // Boundaries do not reject; this is a host bug worth seeing.
-        this.deps.log.error({ err: e }, 'pipeline failed outside any plugin');
-      }
+    try {
+      await (message.isSelf ? this.selfChain! : this.chain)(ctx);
+    } catch (e) {
+      // Boundaries do not reject; this is a host bug worth seeing.
+      this.deps.log.error({ err: e }, 'pipeline failed outside any plugin');
     }
     const replied = ctx.replied;
-    if (!replied && why === undefined) {
+    let why: { message: string; phrase: Phrase }[] | undefined;
+    if (!replied) {
       const failed = steps.filter((s) => s.outcome === 'failed' || s.outcome === 'timeout').map((s) => s.plugin);
       const stopped = steps.find((s) => s.outcome === 'stopped');
       why = [
@@ -342,6 +367,11 @@ export class PluginHost {
         ...(stopped ? [say(PHRASES, 'trace.stopped', { plugin: stopped.plugin })] : failed.length ? [] : [say(PHRASES, 'trace.no-match')]),
       ];
     }
+    return this.decided(message, steps, replied, why);
+  }
+
+  /** The decision trace of a handled message. */
+  private decided(message: Message, steps: TraceStep[], replied: boolean, why: { message: string; phrase: Phrase }[] | undefined): DecisionTrace {
     const chatName = chatNameIn(this.deps.bot.directory, message.chatId);
     return {
       account: this.deps.account,
@@ -396,7 +426,7 @@ export class PluginHost {
       const inst = slot.instance;
       const fixed: SkipReason | undefined = !slot.enabled
         ? 'disabled'
-        : this.applicability(slot.def).unsupported
+        : this.applicability(slot.entry).unsupported
           ? 'unsupported'
           : !inst
             ? 'not-set-up'
@@ -405,7 +435,7 @@ export class PluginHost {
               : undefined;
       const other: SkipReason = fixed ?? (inst!.mws.length ? 'not-reached' : 'no-handler');
       const self: SkipReason = fixed ?? (inst!.selfMws.length ? 'not-reached' : inst!.mws.length ? 'own-message' : 'no-handler');
-      return { slot, enabled: slot.enabled, instance: inst, name: slot.def.name, skip: { self, other } };
+      return { slot, enabled: slot.enabled, instance: inst, name: slot.name, skip: { self, other } };
     });
     this.plan = { caps, steps };
     return steps;
@@ -434,9 +464,42 @@ export class PluginHost {
     return s;
   }
 
+  /** The slot's definition, its code imported first if need be; throws when it cannot be loaded (the registry's problems say why). */
+  private async loaded(slot: Slot): Promise<PluginDefinition> {
+    if (!slot.def) {
+      await this.deps.registry.load(slot.name);
+      this.adopt(slot);
+    }
+    if (!slot.def) throw new Error(`The code of plugin "${slot.name}" could not be loaded`);
+    return slot.def;
+  }
+
+  /**
+   * Take the definition into a slot that has none yet, once the registry has it loaded: the
+   * stored setting becomes the parsed config (defaults filled, secrets opened). True when a stored
+   * secret was found unsealed (the caller saves, which seals it).
+   */
+  private adopt(slot: Slot): boolean {
+    if (slot.def) return false;
+    const def = this.deps.registry.get(slot.name);
+    if (!def) return false;
+    const stored = this.openSecrets(slot.name, slot.config);
+    const parsed = def.config.safeParse(stored.config);
+    if (parsed.success) slot.config = parsed.data;
+    else {
+      this.deps.log.warn({ plugin: slot.name, issues: issuesOf(parsed.error) }, 'saved plugin config no longer valid; using defaults');
+      const d = def.config.safeParse({});
+      slot.config = d.success ? d.data : {};
+    }
+    slot.def = def;
+    // From now on what the code says (a user plugin's manifest could disagree with it).
+    slot.entry = manifestOf(def);
+    return stored.plaintext;
+  }
+
   /** The slots in chain order (a copy: callers may keep it across changes). */
   private ordered(): Slot[] {
-    this.inOrder ??= [...this.slots.values()].sort((a, b) => a.order - b.order || a.def.name.localeCompare(b.def.name));
+    this.inOrder ??= [...this.slots.values()].sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
     return this.inOrder.slice();
   }
 
@@ -449,10 +512,11 @@ export class PluginHost {
 
   private save(): Promise<void> {
     const settings: PluginSetting[] = this.ordered().map((s) => ({
-      plugin: s.def.name,
+      plugin: s.name,
       enabled: s.enabled,
       order: s.order,
-      config: this.sealSecrets(s.def.name, s.config),
+      // A plugin whose code was never loaded keeps its setting as stored (sealed).
+      config: s.def ? this.sealSecrets(s.name, s.config) : s.config,
     }));
     return this.deps.settings.saveAll(this.deps.account, settings);
   }
@@ -462,7 +526,7 @@ export class PluginHost {
     if (typeof config !== 'object' || config === null || Array.isArray(config)) return config;
     const current = (slot.config ?? {}) as Record<string, unknown>;
     const out: Record<string, unknown> = { ...(config as Record<string, unknown>) };
-    for (const f of this.deps.registry.secretFields(slot.def.name)) if (out[f] === undefined && current[f] !== undefined) out[f] = current[f];
+    for (const f of this.deps.registry.secretFields(slot.name)) if (out[f] === undefined && current[f] !== undefined) out[f] = current[f];
     return out;
   }
 
@@ -508,8 +572,8 @@ export class PluginHost {
       const inst = slot.instance;
       if (!slot.enabled || !inst) continue;
       enabled++;
-      if (inst.mws.length) chain.push(boundary(inst.mws.length === 1 ? inst.mws[0]! : compose(inst.mws, { warn }), opts(slot.def.name)));
-      if (inst.selfMws.length) selfChain.push(boundary(compose(inst.selfMws, { warn }), opts(slot.def.name)));
+      if (inst.mws.length) chain.push(boundary(inst.mws.length === 1 ? inst.mws[0]! : compose(inst.mws, { warn }), opts(slot.name)));
+      if (inst.selfMws.length) selfChain.push(boundary(compose(inst.selfMws, { warn }), opts(slot.name)));
     }
     this.enabledCount = enabled;
     // Every layer of these chains is a boundary, which watches its plugin's await itself: no second watch per layer.
@@ -519,7 +583,7 @@ export class PluginHost {
 
   private report(error: PluginError): void {
     const slot = this.slots.get(error.plugin);
-    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    const cause = messageOf(error.cause);
     // A setup failure without a phrase of its own still reads in the panel's language (the cause's text is data).
     const phrased =
       phraseOf(error.cause) ?? (error.kind === 'setup' ? say(PHRASES, 'plugin.setup-failed', { plugin: error.plugin, error: cause }).phrase : undefined);
@@ -552,36 +616,38 @@ export class PluginHost {
         try {
           const out = (h as (p: BotEvents[E]) => unknown)(payload);
           if (out instanceof Promise) {
-            const running = out.catch((e: unknown) => this.report(new PluginError(slot.def.name, 'event', e))).finally(() => this.handling.delete(running));
+            const running = out.catch((e: unknown) => this.report(new PluginError(slot.name, 'event', e))).finally(() => this.handling.delete(running));
             this.handling.add(running);
           }
         } catch (e) {
-          this.report(new PluginError(slot.def.name, 'event', e));
+          this.report(new PluginError(slot.name, 'event', e));
         }
       }
     }
   }
 
   private async setup(slot: Slot, saved: unknown): Promise<Instance | undefined> {
-    const name = slot.def.name;
+    const name = slot.name;
     const inst: Instance = { mws: [], selfMws: [], handlers: new Map(), disposers: [] };
-    const missing = missingCapabilities(this.deps.bot.capabilities, slot.def.requires);
+    const missing = missingCapabilities(this.deps.bot.capabilities, slot.entry.requires);
     if (missing.length) {
       // Not a crash: the plugin cannot apply to this kind of account, and says why.
       this.report(new PluginError(name, 'setup', new UnsupportedError(missing[0]!, this.deps.bot.capabilities.kind, `plugin ${name}`)));
       return undefined;
     }
     try {
+      const def = slot.def;
+      if (!def) throw new Error(`The code of plugin "${name}" could not be loaded`);
       const config = fillConfig(saved, this.deps.configDefaults?.[name]);
       const api = this.api(name, config, inst);
-      const out = slot.def.setup(api as PluginApi<never>, config as never);
+      const out = def.setup(api as PluginApi<never>, config as never);
       const disposer = out instanceof Promise ? await this.withTimeout(out, name) : out;
       if (typeof disposer === 'function') inst.disposers.push(disposer);
       delete slot.setupFailure;
       return inst;
     } catch (e) {
       const phrase = phraseOf(e);
-      slot.setupFailure = { error: e instanceof Error ? e.message : String(e), ...(phrase && { phrase }) };
+      slot.setupFailure = { error: messageOf(e), ...(phrase && { phrase }) };
       this.report(new PluginError(name, 'setup', e));
       await this.dispose(slot, inst);
       return undefined;
@@ -592,9 +658,9 @@ export class PluginHost {
     if (!inst) return;
     for (const d of inst.disposers.reverse()) {
       try {
-        await this.withTimeout(Promise.resolve(d()), slot.def.name);
+        await this.withTimeout(Promise.resolve(d()), slot.name);
       } catch (e) {
-        this.report(new PluginError(slot.def.name, 'dispose', e));
+        this.report(new PluginError(slot.name, 'dispose', e));
       }
     }
   }

@@ -17,6 +17,7 @@ import type { Context } from './context.js';
 import type { Capability } from '../transport/capabilities.js';
 import type { PluginForm } from './plugin-form.js';
 import type { Phrase, PhraseBook } from '../util/phrase.js';
+import { messageOf } from '../util/error-text.js';
 
 /** Bot events a plugin can listen to with `api.on` (the event vocabulary's `plugins` rows). */
 export type { PluginEventName } from '../bot/event-vocabulary.js';
@@ -120,6 +121,31 @@ export interface PluginDefinition<S extends z.ZodType = z.ZodType> {
 }
 
 /**
+ * What is known of a plugin before its code is loaded: a built-in plugin's `manifest.ts` (which
+ * its `index.ts` spreads into `definePlugin`, so the two cannot differ), or a loaded plugin's own
+ * fields. The registry lists every plugin by it and imports a plugin's code when it is first needed.
+ */
+export interface PluginManifest {
+  name: string;
+  description: string;
+  chainPosition?: number;
+  requires?: readonly Capability[];
+  /** It has a connection test (`probe`). */
+  testable?: boolean;
+}
+
+/** A loaded plugin's manifest. */
+export function manifestOf(def: PluginDefinition): PluginManifest {
+  return {
+    name: def.name,
+    description: def.description,
+    ...(def.chainPosition !== undefined && { chainPosition: def.chainPosition }),
+    ...(def.requires && { requires: def.requires }),
+    ...(def.probe && { testable: true }),
+  };
+}
+
+/**
  * One problem with a config: the dotted path of the setting (`jobs.0.timezone`) and what is wrong,
  * in English and as a phrase the panel says in the reader's language (src/util/phrase.ts).
  */
@@ -158,7 +184,7 @@ export class PluginError extends Error {
     readonly messageId?: string,
   ) {
     super(
-      `plugin ${plugin} ${kind === 'timeout' ? 'timed out' : kind === 'setup' ? 'failed to set up' : kind === 'event' ? 'failed in an event handler' : kind === 'dispose' ? 'failed to dispose' : kind}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `plugin ${plugin} ${kind === 'timeout' ? 'timed out' : kind === 'setup' ? 'failed to set up' : kind === 'event' ? 'failed in an event handler' : kind === 'dispose' ? 'failed to dispose' : kind}: ${messageOf(cause)}`,
     );
   }
 }

@@ -11,6 +11,7 @@ import { usableKey } from './session.js';
 import type { RawMsgRef, SessionCore } from './core.js';
 import { decodeText } from './text.js';
 import { fetchContacts, batchItems } from './contact-fetcher.js';
+import { asError } from '../util/error-text.js';
 
 function parseContextOf(core: SessionCore): ParseContext {
   const book = core.book;
@@ -268,7 +269,7 @@ async function dispatchMessages(core: SessionCore, list: RawAddMsg[], signal?: A
       parsed = parseAddMsg(m, ctx);
     } catch (err) {
       core.log.error({ err, msgType: m.MsgType }, 'message parser failed; message skipped');
-      events.emit('error', err instanceof Error ? err : new Error(String(err)));
+      events.emit('error', asError(err));
       continue;
     }
     if (parsed.message) {

@@ -14,7 +14,7 @@ import type * as ToughCookie from 'tough-cookie';
 import { TransportError } from '../transport/errors.js';
 import { loadAxios } from '../util/axios.js';
 import { requireLater } from '../util/require-later.js';
-import { directRequest } from '../transport/direct-request.js';
+import { directRequest, RequestTimeoutError } from '../transport/direct-request.js';
 import { ResumingAgent } from '../transport/resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
 
@@ -143,26 +143,19 @@ export class HttpSession {
     }
     if (typeof req.body === 'string' && !headers['Content-Type']) headers['Content-Type'] = 'application/json;charset=UTF-8';
 
-    // A hard deadline for the whole exchange (axios' own timeout is an idle timeout).
-    const ctrl = new AbortController();
-    const timer = setTimeout(() => ctrl.abort(new Error(`timeout after ${req.timeoutMs} ms`)), req.timeoutMs);
-    const onAbort = (): void => ctrl.abort(req.signal?.reason);
-    if (req.signal) {
-      if (req.signal.aborted) onAbort();
-      else req.signal.addEventListener('abort', onAbort, { once: true });
-    }
     try {
       const { body } = req;
       const res =
         req.transfer || isFormData(body)
-          ? await this.viaAxios(req.method, target, headers, body, ctrl.signal)
+          ? await this.viaAxios(req, target, headers)
           : await directRequest({
               method: req.method,
               url: target,
               headers,
               ...(body !== undefined && { body }),
               agent: target.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
-              signal: ctrl.signal,
+              timeoutMs: req.timeoutMs,
+              ...(req.signal && { signal: req.signal }),
             });
       const setCookie = res.headers['set-cookie'];
       if (setCookie) {
@@ -173,22 +166,20 @@ export class HttpSession {
       return res;
     } catch (err) {
       if (req.signal?.aborted) throw req.signal.reason ?? err;
-      const timedOut = ctrl.signal.aborted;
-      const what = timedOut ? `timed out after ${req.timeoutMs} ms` : ((err as Error).message ?? 'failed');
+      const what = err instanceof RequestTimeoutError ? `timed out after ${req.timeoutMs} ms` : ((err as Error).message ?? 'failed');
       throw new TransportError('network', `${req.method} ${logical.pathname} ${what}`, undefined, { cause: err });
-    } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  private async viaAxios(
-    method: HttpRequest['method'],
-    url: URL,
-    headers: Record<string, string>,
-    data: HttpRequest['body'],
-    signal: AbortSignal,
-  ): Promise<HttpResponse> {
+  /** A media transfer through axios, under the same hard deadline (axios' own timeout is an idle timeout). */
+  private async viaAxios(req: HttpRequest, url: URL, headers: Record<string, string>): Promise<HttpResponse> {
+    const ctrl = new AbortController();
+    const timer = setTimeout(() => ctrl.abort(new RequestTimeoutError(req.timeoutMs)), req.timeoutMs);
+    const onAbort = (): void => ctrl.abort(req.signal?.reason);
+    if (req.signal) {
+      if (req.signal.aborted) onAbort();
+      else req.signal.addEventListener('abort', onAbort, { once: true });
+    }
     this.axios ??= loadAxios().create({
       maxRedirects: 0,
       validateStatus: () => true,
@@ -202,13 +193,21 @@ export class HttpSession {
       maxContentLength: Infinity,
       proxy: false,
     });
-    const res = await this.axios.request<ArrayBuffer>({ method, url: url.href, headers, data, signal });
-    const body = res.data as unknown;
-    return {
-      status: res.status,
-      headers: res.headers as HttpResponse['headers'],
-      body: Buffer.isBuffer(body) ? body : body instanceof ArrayBuffer ? Buffer.from(body) : Buffer.from(String(body ?? '')),
-    };
+    try {
+      const res = await this.axios.request<ArrayBuffer>({ method: req.method, url: url.href, headers, data: req.body, signal: ctrl.signal });
+      const body = res.data as unknown;
+      return {
+        status: res.status,
+        headers: res.headers as HttpResponse['headers'],
+        body: Buffer.isBuffer(body) ? body : body instanceof ArrayBuffer ? Buffer.from(body) : Buffer.from(String(body ?? '')),
+      };
+    } catch (err) {
+      if (ctrl.signal.reason instanceof RequestTimeoutError) throw ctrl.signal.reason;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Close idle keep-alive sockets. */

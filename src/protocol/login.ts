@@ -3,11 +3,11 @@
  * → newloginpage → secrets. 202/400/500/0 start a new QR, at most `maxQrCodes` times; a
  * newloginpage `ret ≠ 0` (1203…) is terminal with WeChat's own message, never retried.
  */
-import QRCode from 'qrcode';
 import { printTerminalQr } from '../util/terminal-qr.js';
 import { logFailure, type Logger } from '../logger.js';
 import { TransportError } from '../transport/errors.js';
 import type { LoginStep, QrCode } from '../transport/transport.js';
+import { newQrCode } from '../transport/qr-code.js';
 import type { Clock } from '../util/clock.js';
 import type { WebApi } from './api.js';
 import { hostsFromRedirect, QR_HOST, type Hosts } from './hosts.js';
@@ -46,12 +46,11 @@ export const LOGIN_REFUSED_HELP =
 
 const RENEW_CODES = new Set([202, 400, 500, 0]);
 
-/** Render a QR for `uuid` (text, PNG data URL) and optionally print it in the terminal. */
-export async function makeQr(uuid: string, clock: Clock, print: boolean): Promise<QrCode> {
+/** The QR for `uuid` (its PNG is drawn when first read), optionally printed in the terminal. */
+export function makeQr(uuid: string, clock: Clock, print: boolean): QrCode {
   const text = `https://${QR_HOST}/l/${uuid}`;
-  const dataUrl = await QRCode.toDataURL(text, { margin: 1 });
   if (print) printTerminalQr(text);
-  return { text, dataUrl, id: uuid, createdAt: clock.now() };
+  return newQrCode(text, uuid, clock.now());
 }
 
 /**
@@ -162,7 +161,7 @@ export async function qrLogin(api: WebApi, hooks: LoginHooks, opts: LoginOptions
     opts.signal.throwIfAborted();
     const uuid = await api.jslogin(opts.signal);
     hooks.step('waiting-scan');
-    hooks.qr(await makeQr(uuid, opts.clock, opts.printQr));
+    hooks.qr(makeQr(uuid, opts.clock, opts.printQr));
     const redirect = await waitForConfirm(api, uuid, hooks, opts, 1);
     if (redirect) {
       hooks.step('logging-in');

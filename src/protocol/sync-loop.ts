@@ -14,6 +14,12 @@ import { logFailure } from '../logger.js';
 
 export type LoopEnd = { kind: 'stopped' } | { kind: 'logout'; code: number; message: string };
 
+/**
+ * The reason a watchdog is disarmed with (two or three times per cycle): `abort()` without one
+ * builds a DOMException, stack trace included, each time.
+ */
+const DISARMED = new Error('sync cycle ended');
+
 /** Abort `ctrl` after `ms` on the session clock unless `disarm` fires first. */
 function arm(core: SessionCore, ms: number, ctrl: AbortController): AbortController {
   const disarm = new AbortController();
@@ -46,7 +52,7 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
         let rounds = 0;
         let changes = 0;
         for (;;) {
-          watchdog.abort();
+          watchdog.abort(DISARMED);
           watchdog = arm(core, api.opts.timeouts.sync + tuning.watchdogSlackMs, cycle);
           const r = await api.sync(cycle.signal);
           changes += await applySync(core, r, cycle.signal);
@@ -59,7 +65,7 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
       failures = 0;
       core.events.emit('heartbeat', { at: clock.now() });
       if (emptyRuns >= tuning.emptySyncsBeforePause) {
-        watchdog.abort();
+        watchdog.abort(DISARMED);
         await clock.sleep(tuning.emptySyncPauseMs, signal);
       }
     } catch (err) {
@@ -71,14 +77,14 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
       // ±50 %: many sessions that lost the network together come back spread out.
       const delay = backoffDelay(failures, { baseMs: tuning.backoffBaseMs, maxMs: tuning.backoffMaxMs, jitter: 0.5 }, () => clock.random());
       logFailure(core.log, err, { failures, delay }, 'sync cycle failed; backing off');
-      watchdog.abort();
+      watchdog.abort(DISARMED);
       try {
         await clock.sleep(delay, signal);
       } catch {
         break;
       }
     } finally {
-      watchdog.abort();
+      watchdog.abort(DISARMED);
       signal.removeEventListener('abort', onStop);
     }
   }

@@ -76,6 +76,8 @@ class WebTransport implements Transport {
   private core: SessionCore | undefined;
   private ctrl: AbortController | undefined;
   private loop: Promise<void> | undefined;
+  /** The stop under way: a second `stop()` while it runs waits for it. */
+  private stopping: Promise<void> | undefined;
   private running = false;
   /** The webwxlogout sent after WeChat ended the session; stop() cuts it short. */
   private farewell: AbortController | undefined;
@@ -306,15 +308,23 @@ class WebTransport implements Transport {
     }
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     const ctrl = this.ctrl;
     if (ctrl && !ctrl.signal.aborted) ctrl.abort(new Error('stopped'));
     this.farewell?.abort(new Error('stopped'));
     const loop = this.loop;
+    // Already stopping (the start signal's abort began it): resolve when that stop ends, its sync's messages handed over.
+    if (!loop && this.stopping) return this.stopping;
     this.loop = undefined;
-    if (loop) await loop.catch((err: unknown) => this.log.error({ err }, 'sync loop ended with an error'));
-    this.running = false;
-    this.core?.api.http.close();
+    const stopping: Promise<void> = (async () => {
+      if (loop) await loop.catch((err: unknown) => this.log.error({ err }, 'sync loop ended with an error'));
+      this.running = false;
+      this.core?.api.http.close();
+    })().finally(() => {
+      if (this.stopping === stopping) this.stopping = undefined;
+    });
+    this.stopping = stopping;
+    return stopping;
   }
 
   async logout(): Promise<void> {

@@ -1,7 +1,7 @@
 /** Chat messages per account (received and this account's own), searchable for the panel and the API. */
 import type { Message } from '../transport/model.js';
 import type { Promised } from './gate.js';
-import { all, get, run, type Sql, type Steps, type Work } from './sql/work.js';
+import { all, get, run, twin, type Param, type Sql, type Steps, type Work } from './sql/work.js';
 import { extraOf, toMessage, type Row } from './messages-rows.js';
 import { pageLimit, pageOf, sqliteTextSearch } from './messages-search-sqlite.js';
 
@@ -97,6 +97,27 @@ function postgresTextSearch(sql: Sql): (account: string, q: MessageQuery & { tex
   };
 }
 
+/** The insert's parameters (its columns' order) for one message. */
+function insertParams(account: string, m: Message, chatName: string | undefined, chatStableId: string | undefined): Param[] {
+  return [
+    account,
+    m.id,
+    m.chatId,
+    m.roomId ?? null,
+    m.senderId,
+    m.senderName ?? null,
+    m.toId,
+    m.isSelf ? 1 : 0,
+    m.type,
+    m.text,
+    m.mentionsSelf ? 1 : 0,
+    m.createdAt,
+    extraOf(m),
+    chatName ?? null,
+    chatStableId ?? null,
+  ];
+}
+
 export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}): Steps<MessagesTable> {
   const search = sql.dialect === 'postgres' ? postgresTextSearch(sql) : sqliteTextSearch(sql, options.searchBudgetMs ?? 15);
   const insert = sql.query(
@@ -113,6 +134,12 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
       : undefined;
   /** Whether this handle inserted rows since its last `indexPending`. */
   let inserted = false;
+  /** Whether the insert stored the row (not a duplicate), noting that there is something to index. */
+  const noteInserted = (changed: number): boolean => {
+    if (changed === 0) return false;
+    inserted = true;
+    return true;
+  };
   const byId = sql.query('select * from messages where account_id = ? and id = ?');
   const recall = sql.query('update messages set recalled = 1 where account_id = ? and id = ?');
   const count = sql.query('select count(*) as n from messages where account_id = ?');
@@ -142,29 +169,12 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
   );
 
   return {
-    *insert(account, m, chatName, chatStableId) {
-      const changed = yield* run(
-        insert,
-        account,
-        m.id,
-        m.chatId,
-        m.roomId ?? null,
-        m.senderId,
-        m.senderName ?? null,
-        m.toId,
-        m.isSelf ? 1 : 0,
-        m.type,
-        m.text,
-        m.mentionsSelf ? 1 : 0,
-        m.createdAt,
-        extraOf(m),
-        chatName ?? null,
-        chatStableId ?? null,
-      );
-      if (changed === 0) return false;
-      inserted = true;
-      return true;
-    },
+    insert: twin(
+      function* (account: string, m: Message, chatName?: string, chatStableId?: string): Work<boolean> {
+        return noteInserted(yield* run(insert, ...insertParams(account, m, chatName, chatStableId)));
+      },
+      insert.now && ((account, m, chatName, chatStableId) => noteInserted(insert.now!.run(insertParams(account, m, chatName, chatStableId)))),
+    ),
     *indexPending() {
       if (!inserted || !indexRest) return;
       inserted = false;

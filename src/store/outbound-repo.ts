@@ -6,7 +6,7 @@
  */
 import type { Message } from '../transport/model.js';
 import type { NewOutbound, OutboundPayload, OutboundRecord, OutboundStatus, OutboundType } from '../bot/outbound-record.js';
-import { all, atomic, get, run, type Sql, type Steps, type Work } from './sql/work.js';
+import { all, atomic, get, run, statement, twin, type Param, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
 
 export interface OutboundListQuery {
@@ -16,6 +16,9 @@ export interface OutboundListQuery {
   beforeSeq?: number;
   limit?: number;
 }
+
+/** Why a send failed: WeChat's code when it gave one. */
+type SendError = { code?: number; message: string };
 
 /** The repository's shape with plain results; callers get its asynchronous view, `OutboundRepo`. */
 export interface OutboundTable {
@@ -115,6 +118,43 @@ function toRecord(r: Row): OutboundRecord {
   };
 }
 
+/** The insert's parameters (its columns' order) for a new row. */
+function insertParams(r: NewOutbound): Param[] {
+  return [
+    r.id,
+    r.account,
+    r.chatId,
+    r.type,
+    r.text ?? null,
+    r.file?.name ?? null,
+    r.file?.mimeType ?? null,
+    r.file?.data ?? null,
+    r.message ? JSON.stringify(r.message) : null,
+    r.source ?? null,
+    r.replyTo ?? null,
+    r.idempotencyKey ?? null,
+    r.createdAt,
+  ];
+}
+
+/** A row just inserted, built from the input rather than re-read: one statement per send on the hot path. */
+function queuedRecord(r: NewOutbound): OutboundRecord {
+  return {
+    id: r.id,
+    account: r.account,
+    chatId: r.chatId,
+    type: r.type,
+    ...(r.text !== undefined && { text: r.text }),
+    ...(r.file && { fileName: r.file.name }),
+    status: 'queued',
+    ...(r.source !== undefined && { source: r.source }),
+    ...(r.replyTo !== undefined && { replyTo: r.replyTo }),
+    ...(r.idempotencyKey !== undefined && { idempotencyKey: r.idempotencyKey }),
+    attempts: 0,
+    createdAt: r.createdAt,
+  };
+}
+
 export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
   const insertColumns = `insert into outbound (id, account_id, chat_id, type, text, file_name, file_mime, file_data, payload, status, source, reply_to,
        idempotency_key, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`;
@@ -164,45 +204,29 @@ export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
   }
 
   return {
-    *enqueue(r) {
-      if (r.idempotencyKey !== undefined) {
-        const existing = yield* get<Row>(byKey, r.account, r.idempotencyKey);
-        if (existing) return { record: toRecord(existing), created: false };
-      }
-      const changed = yield* run(
-        r.idempotencyKey === undefined ? ins : insKeyed,
-        r.id,
-        r.account,
-        r.chatId,
-        r.type,
-        r.text ?? null,
-        r.file?.name ?? null,
-        r.file?.mimeType ?? null,
-        r.file?.data ?? null,
-        r.message ? JSON.stringify(r.message) : null,
-        r.source ?? null,
-        r.replyTo ?? null,
-        r.idempotencyKey ?? null,
-        r.createdAt,
-      );
-      if (changed === 0) return { record: toRecord((yield* get<Row>(byKey, r.account, r.idempotencyKey!))!), created: false };
-      // Built from the input rather than re-read: one statement per send on the hot path.
-      const record: OutboundRecord = {
-        id: r.id,
-        account: r.account,
-        chatId: r.chatId,
-        type: r.type,
-        ...(r.text !== undefined && { text: r.text }),
-        ...(r.file && { fileName: r.file.name }),
-        status: 'queued',
-        ...(r.source !== undefined && { source: r.source }),
-        ...(r.replyTo !== undefined && { replyTo: r.replyTo }),
-        ...(r.idempotencyKey !== undefined && { idempotencyKey: r.idempotencyKey }),
-        attempts: 0,
-        createdAt: r.createdAt,
-      };
-      return { record, created: true };
-    },
+    enqueue: twin(
+      function* (r: NewOutbound): Work<{ record: OutboundRecord; created: boolean }> {
+        if (r.idempotencyKey !== undefined) {
+          const existing = yield* get<Row>(byKey, r.account, r.idempotencyKey);
+          if (existing) return { record: toRecord(existing), created: false };
+        }
+        if ((yield* run(r.idempotencyKey === undefined ? ins : insKeyed, ...insertParams(r))) === 0) {
+          return { record: toRecord((yield* get<Row>(byKey, r.account, r.idempotencyKey!))!), created: false };
+        }
+        return { record: queuedRecord(r), created: true };
+      },
+      byKey.now &&
+        ((r) => {
+          if (r.idempotencyKey !== undefined) {
+            const existing = byKey.now!.get([r.account, r.idempotencyKey]) as Row | undefined;
+            if (existing) return { record: toRecord(existing), created: false };
+          }
+          if ((r.idempotencyKey === undefined ? ins : insKeyed).now!.run(insertParams(r)) === 0) {
+            return { record: toRecord(byKey.now!.get([r.account, r.idempotencyKey!]) as Row), created: false };
+          }
+          return { record: queuedRecord(r), created: true };
+        }),
+    ),
     *get(id) {
       const r = yield* get<Row>(byId, id);
       return r ? toRecord(r) : undefined;
@@ -225,24 +249,22 @@ export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
     *markSending(id) {
       yield* run(sending, id);
     },
-    *markHanded(id, at, attempts) {
-      yield* run(handed, at, attempts, id);
-    },
+    markHanded: statement(handed, (id: string, at: number, attempts: number) => [at, attempts, id]),
     *findEcho(r, since) {
       const p = r.type === 'forward' ? (yield* payloadOf(r.id)).message : undefined;
       const type = r.type === 'forward' ? (p?.type ?? 'text') : r.type;
       const text = type === 'text' ? (p?.text ?? r.text ?? '') : type === 'file' ? (r.fileName ?? null) : null;
       return (yield* get<{ id: string }>(echo, r.account, r.chatId, since, type, text, text))?.id;
     },
-    *markSent(id, wechatId, at, attempts) {
-      yield* run(sent, wechatId, at, attempts, id);
-    },
-    *markFailed(id, e, attempts) {
-      yield* run(failed, e.code ?? null, e.message, attempts, id);
-    },
-    *markRetry(id, e, attempts, outcomeUnknown = false) {
-      yield* run(retry, e.code ?? null, e.message, attempts, outcomeUnknown ? 1 : 0, id);
-    },
+    markSent: statement(sent, (id: string, wechatId: string, at: number, attempts: number) => [wechatId, at, attempts, id]),
+    markFailed: statement(failed, (id: string, e: SendError, attempts: number) => [e.code ?? null, e.message, attempts, id]),
+    markRetry: statement(retry, (id: string, e: SendError, attempts: number, outcomeUnknown = false) => [
+      e.code ?? null,
+      e.message,
+      attempts,
+      outcomeUnknown ? 1 : 0,
+      id,
+    ]),
     *markHeld(id, e, at, attempts) {
       yield* run(held, e.code ?? null, e.message, at, attempts, id);
     },

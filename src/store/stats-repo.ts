@@ -1,5 +1,5 @@
 /** Daily statistics per account: received, replied, sent, new friends, active chats (UTC days, YYYY-MM-DD). */
-import { all, run, type Sql, type Steps } from './sql/work.js';
+import { all, run, twin, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
 
 export type StatCounter = 'received' | 'replied' | 'sent' | 'newFriends';
@@ -46,14 +46,25 @@ export function createStatsRepo(sql: Sql): Steps<StatsTable> {
   );
   const range = sql.query('select * from daily_stats where account_id = ? and day >= ? and day <= ? order by day');
   return {
-    *add(account, day, counter, n = 1) {
-      yield* run(adders[counter], account, day, n);
-    },
-    *touchChat(account, day, chatId) {
-      if ((yield* run(chat, account, day, chatId)) === 0) return false;
-      yield* run(active, account, day);
-      return true;
-    },
+    add: twin(
+      function* (account: string, day: string, counter: StatCounter, n = 1): Work<void> {
+        yield* run(adders[counter], account, day, n);
+      },
+      chat.now && ((account, day, counter, n = 1) => void adders[counter].now!.run([account, day, n])),
+    ),
+    touchChat: twin(
+      function* (account: string, day: string, chatId: string): Work<boolean> {
+        if ((yield* run(chat, account, day, chatId)) === 0) return false;
+        yield* run(active, account, day);
+        return true;
+      },
+      chat.now &&
+        ((account, day, chatId) => {
+          if (chat.now!.run([account, day, chatId]) === 0) return false;
+          active.now!.run([account, day]);
+          return true;
+        }),
+    ),
     *range(account, from, to) {
       const rows = yield* all<{
         account_id: string;

@@ -3,7 +3,7 @@
  * replied. Written in batches (one transaction per burst) and pruned to the newest rows per account.
  */
 import type { DecisionTrace, TraceStep } from '../pipeline/trace.js';
-import { all, atomic, run, type Sql, type Steps } from './sql/work.js';
+import { all, atomic, run, statement, twin, type Param, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
 import type { Phrase } from '../util/phrase.js';
 
@@ -18,22 +18,31 @@ export interface TracesTable {
 
 export type TracesRepo = Promised<TracesTable>;
 
+/** The insert's parameters for one trace (the trace itself as JSON). */
+function traceParams(t: DecisionTrace): Param[] {
+  return [t.account, t.messageId, t.chatId, JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason, why: t.why, chatName: t.chatName }), t.at];
+}
+
 export function createTracesRepo(sql: Sql): Steps<TracesTable> {
   const ins = sql.query('insert into decision_traces (account_id, message_id, chat_id, trace, at) values (?, ?, ?, ?, ?)');
   const prune = sql.query(
     'delete from decision_traces where account_id = ? and id <= (select id from decision_traces where account_id = ? order by id desc limit 1 offset ?)',
   );
   return {
-    *insertMany(traces) {
-      yield* atomic(
-        (function* () {
-          for (const t of traces) {
-            const trace = JSON.stringify({ steps: t.steps, replied: t.replied, reason: t.reason, why: t.why, chatName: t.chatName });
-            yield* run(ins, t.account, t.messageId, t.chatId, trace, t.at);
-          }
-        })(),
-      );
-    },
+    insertMany: twin(
+      function* (traces: DecisionTrace[]): Work<void> {
+        yield* atomic(
+          (function* () {
+            for (const t of traces) yield* run(ins, ...traceParams(t));
+          })(),
+        );
+      },
+      sql.atomicNow &&
+        ((traces) =>
+          sql.atomicNow!(() => {
+            for (const t of traces) ins.now!.run(traceParams(t));
+          })),
+    ),
     *list(account, { limit = 50, messageId } = {}) {
       const query = sql.query(
         `select account_id, message_id, chat_id, trace, at from decision_traces where account_id = ? ${messageId ? 'and message_id = ?' : ''}
@@ -58,8 +67,6 @@ export function createTracesRepo(sql: Sql): Steps<TracesTable> {
         };
       });
     },
-    *prune(account, keep) {
-      yield* run(prune, account, account, keep);
-    },
+    prune: statement(prune, (account: string, keep: number) => [account, account, keep]),
   };
 }

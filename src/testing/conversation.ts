@@ -81,6 +81,8 @@ export interface SandboxLike {
 export interface ConversationOptions {
   /** Plugins to register (default: load the built-ins from plugins/). */
   plugins?: PluginDefinition[];
+  /** The registry itself (instead of `plugins`), e.g. one that loads plugins on first use. */
+  registry?: PluginRegistry;
   /** Plugins on for the account (BOT_PLUGINS). */
   enable?: string[];
   /** Default sender (fake: '@alice' named Alice). */
@@ -143,7 +145,7 @@ export async function createConversation(options: ConversationOptions = {}): Pro
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'weiroto-chat-'));
   const clock = options.clock ?? systemClock;
   const store = await openConversationStore({ dataDir, now: () => clock.now() });
-  const registry = options.plugins ? new PluginRegistry(options.plugins) : await PluginRegistry.load();
+  const registry = options.registry ?? (options.plugins ? new PluginRegistry(options.plugins) : await PluginRegistry.load());
   const real = options.sandbox ?? options.ilink;
   const world = options.world ?? { contacts: [FAKE_WORLD.alice, FAKE_WORLD.bob], rooms: [FAKE_ROOM] };
   const fake = real ? undefined : new FakeTransport({ ...world, now: () => clock.now(), ...(options.capabilities && { capabilities: options.capabilities }) });

@@ -9,6 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { asError } from '../util/error-text.js';
 
 export interface DirectRequest {
   method: 'GET' | 'POST';
@@ -17,7 +18,22 @@ export interface DirectRequest {
   body?: string | Buffer;
   agent: http.Agent;
   /** Aborts the exchange; its reason is what the promise rejects with. */
-  signal: AbortSignal;
+  signal?: AbortSignal;
+  /**
+   * A hard deadline for the whole exchange (the retry on a stale socket included): past it the
+   * request is destroyed and the promise rejects with a `RequestTimeoutError`. A timer of its own
+   * rather than an AbortController per request: a send has no caller signal, and an AbortSignal
+   * with its listeners cost more than the rest of building the request (bench/compare profile).
+   */
+  timeoutMs?: number;
+}
+
+/** The exchange outlived `DirectRequest.timeoutMs`. */
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+  constructor(readonly ms: number) {
+    super(`timeout after ${ms} ms`);
+  }
 }
 
 export interface DirectResponse {
@@ -37,29 +53,40 @@ class StaleSocketError extends Error {}
  * race is common; each loss used to fail a login or a poll.
  */
 export async function directRequest(r: DirectRequest): Promise<DirectResponse> {
+  const started = r.timeoutMs === undefined ? 0 : Date.now();
   try {
-    return await exchange(r);
+    return await exchange(r, r.timeoutMs);
   } catch (e) {
     if (!(e instanceof StaleSocketError)) throw e;
-    return exchange(r);
+    return exchange(r, r.timeoutMs === undefined ? undefined : Math.max(0, r.timeoutMs - (Date.now() - started)));
   }
 }
 
-function exchange(r: DirectRequest): Promise<DirectResponse> {
+function exchange(r: DirectRequest, timeoutMs: number | undefined): Promise<DirectResponse> {
   return new Promise((resolve, reject) => {
-    if (r.signal.aborted) return reject(r.signal.reason);
+    const { signal } = r;
+    if (signal?.aborted) return reject(signal.reason);
     const payload = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
-    const headers: http.OutgoingHttpHeaders = { 'Accept-Encoding': 'gzip, deflate, br', ...r.headers };
-    if (payload) headers['Content-Length'] = payload.length;
+    const headers = headerList(r.url, r.headers, payload?.length);
     const module = r.url.protocol === 'https:' ? https : http;
     const req = module.request(r.url, { method: r.method, headers, agent: r.agent });
-    const onAbort = (): void => void req.destroy(r.signal.reason instanceof Error ? r.signal.reason : new Error(String(r.signal.reason)));
-    r.signal.addEventListener('abort', onAbort, { once: true });
-    const settle = (): void => r.signal.removeEventListener('abort', onAbort);
+    /** Why the exchange was cut short (the signal's reason, or the deadline): what the promise rejects with. */
+    let cut: { why: unknown } | undefined;
+    const cutShort = (why: unknown): void => {
+      cut = { why };
+      req.destroy(asError(why));
+    };
+    const onAbort = (): void => cutShort(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => cutShort(new RequestTimeoutError(r.timeoutMs!)), timeoutMs);
+    const settle = (): void => {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
     let answered = false;
     req.once('error', (e) => {
       settle();
-      if (r.signal.aborted) return reject(r.signal.reason);
+      if (cut) return reject(cut.why);
       const stale = req.reusedSocket && !answered && (e as NodeJS.ErrnoException).code === 'ECONNRESET';
       reject(stale ? new StaleSocketError(e.message, { cause: e }) : e);
     });
@@ -69,7 +96,7 @@ function exchange(r: DirectRequest): Promise<DirectResponse> {
       res.on('data', (c: Buffer) => chunks.push(c));
       res.once('error', (e) => {
         settle();
-        reject(r.signal.aborted ? r.signal.reason : e);
+        reject(cut ? cut.why : e);
       });
       res.once('end', () => {
         settle();
@@ -83,6 +110,24 @@ function exchange(r: DirectRequest): Promise<DirectResponse> {
     });
     req.end(payload);
   });
+}
+
+/**
+ * The request's headers as one flat list, Host first as node:http would add it: given a list, node
+ * writes the header block as it is (names and values still checked) instead of one setHeader per
+ * header (a validated name, a map entry, then the block built from the map). A header of the
+ * caller's replaces the default Accept-Encoding.
+ */
+function headerList(url: URL, own: Record<string, string>, length: number | undefined): string[] {
+  const list = ['Host', url.host];
+  let encoding = false;
+  for (const name in own) {
+    if (name.length === 15 && name.toLowerCase() === 'accept-encoding') encoding = true;
+    list.push(name, own[name]!);
+  }
+  if (!encoding) list.push('Accept-Encoding', 'gzip, deflate, br');
+  if (length !== undefined) list.push('Content-Length', String(length));
+  return list;
 }
 
 function decode(body: Buffer, encoding: string | undefined): Buffer {

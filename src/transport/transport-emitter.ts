@@ -6,6 +6,7 @@
 import type { Logger } from '../logger.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { TransportEvents } from './transport.js';
+import { asError } from '../util/error-text.js';
 
 export type TransportEmitter = TypedEmitter<TransportEvents>;
 
@@ -17,7 +18,7 @@ export type TransportEmitter = TypedEmitter<TransportEvents>;
 export function createTransportEmitter(log: Logger): TransportEmitter {
   const events: TransportEmitter = new TypedEmitter<TransportEvents>((err, event) => {
     log.error({ err, event }, 'transport listener threw');
-    if (event !== 'error') events.emit('error', err instanceof Error ? err : new Error(String(err)));
+    if (event !== 'error') events.emit('error', asError(err));
   });
   return events;
 }

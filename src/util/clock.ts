@@ -79,11 +79,18 @@ export class FakeClock implements Clock {
     return this.sleepers.length;
   }
 
+  /**
+   * Work that waits on real I/O (a store on PostgreSQL answers over a socket) is not done within the few turns
+   * `advance` lets run: a test whose code does such work sets here how to wait until it is, and `advance` awaits it
+   * before each wake-up and at the end, so that a sleeper that work registers next is not skipped over.
+   */
+  settle: (() => Promise<void>) | undefined;
+
   /** Move time forward by `ms`, waking sleepers in time order and letting their continuations run. */
   async advance(ms: number): Promise<void> {
     const target = this.time + ms;
     for (;;) {
-      await flushMicrotasks();
+      await this.letRun();
       this.sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
       const next = this.sleepers[0];
       if (!next || next.at > target) break;
@@ -92,7 +99,12 @@ export class FakeClock implements Clock {
       next.resolve();
     }
     this.time = target;
+    await this.letRun();
+  }
+
+  private async letRun(): Promise<void> {
     await flushMicrotasks();
+    if (this.settle) await this.settle();
   }
 }
 

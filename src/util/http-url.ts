@@ -5,6 +5,7 @@
  * looks at the text while the request goes to the parsed URL.
  */
 import { z } from 'zod';
+import { messageOf } from './error-text.js';
 
 /** A URL that is not an http(s) URL weiroto will call; the message says why, for the user. */
 export class UrlInputError extends Error {
@@ -45,7 +46,7 @@ export const httpUrlSchema = z.string().transform((v, ctx) => {
   try {
     return normaliseHttpUrl(v);
   } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    ctx.addIssue({ code: 'custom', message: messageOf(e) });
     return z.NEVER;
   }
 });

@@ -13,6 +13,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { UrlInputError, parseHttpUrl } from './http-url.js';
+import { messageOf } from './error-text.js';
 
 /** Why a fetch was refused or failed; `status` is the HTTP status the API answers with. */
 export class FetchRefusedError extends Error {
@@ -135,7 +136,7 @@ export function checkUrl(raw: string, allow: boolean | OutboundPolicy = false): 
   try {
     url = parseHttpUrl(raw);
   } catch (e) {
-    throw new FetchRefusedError((e as Error).message, 400);
+    throw new FetchRefusedError(messageOf(e), 400);
   }
   const allowPrivate = typeof allow === 'boolean' ? allow : mayReachPrivate(allow, url);
   const host = url.hostname.replace(/^\[|\]$/g, '');

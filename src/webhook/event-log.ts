@@ -34,21 +34,23 @@ export function createEventLog(repo: EventLogRepo, mediaLink?: MediaLinker, opti
   let waiters: (() => void)[] = [];
   let notifyScheduled = false;
   let writes = 0;
+  const wake = (): void => {
+    notifyScheduled = false;
+    const w = waiters;
+    waiters = [];
+    for (const r of w) r();
+  };
   return {
-    write: async (e, tx) => {
-      await tx.eventLog.insert({ type: e.type, account: e.account, at: e.at, body: webhookBody(e, mediaLink) });
-      // The writer runs inside the caller's transaction: readers are woken once it committed.
-      if (!notifyScheduled) {
-        notifyScheduled = true;
-        setImmediate(() => {
-          notifyScheduled = false;
-          const w = waiters;
-          waiters = [];
-          for (const r of w) r();
-        });
-      }
-      if (++writes % 1000 === 0) await tx.eventLog.prune(now() - keepMs);
-    },
+    // One promise per event (the insert's), not an async function's around it: this runs three times per echoed message.
+    write: (e, tx) =>
+      tx.eventLog.insert({ type: e.type, account: e.account, at: e.at, body: webhookBody(e, mediaLink) }).then(() => {
+        // The writer runs inside the caller's transaction: readers are woken once it committed.
+        if (!notifyScheduled) {
+          notifyScheduled = true;
+          setImmediate(wake);
+        }
+        return ++writes % 1000 === 0 ? tx.eventLog.prune(now() - keepMs).then(() => {}) : undefined;
+      }),
     read: (q) => repo.read(q),
     lastSeq: () => repo.lastSeq(),
     changed: (signal) =>

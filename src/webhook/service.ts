@@ -128,6 +128,9 @@ function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
   throw new WebhookInputError(issues.map((i) => (i.path ? `${i.path}: ` : '') + i.message).join('; '), issues);
 }
 
+/** What the event writer answers when there is nothing to write. */
+const NOTHING: Promise<void> = Promise.resolve();
+
 /**
  * @example
  *   const webhooks = await createWebhookService({ store, log, publicUrl, sendReply });
@@ -243,16 +246,20 @@ export async function createWebhookService(deps: WebhookServiceDeps): Promise<We
     return ep;
   };
 
+  const writeEvent = async (e: BotEvent, tx: Repos): Promise<void> => {
+    const targets: WebhookEndpoint[] = [];
+    for (const ep of await active(tx.webhookEndpoints)) {
+      if (!matches(ep, e)) continue;
+      const format = ep.format === 'standard' ? undefined : deps.formats?.[ep.format];
+      if (!format || (await format.accepts(e, ep, tx.webhookDeliveries))) targets.push(ep);
+    }
+    if (targets.length) await enqueue(e, targets, tx.webhookDeliveries);
+  };
+
   const service: WebhookService = {
-    eventWriter: async (e, tx) => {
-      const targets: WebhookEndpoint[] = [];
-      for (const ep of await active(tx.webhookEndpoints)) {
-        if (!matches(ep, e)) continue;
-        const format = ep.format === 'standard' ? undefined : deps.formats?.[ep.format];
-        if (!format || (await format.accepts(e, ep, tx.webhookDeliveries))) targets.push(ep);
-      }
-      if (targets.length) await enqueue(e, targets, tx.webhookDeliveries);
-    },
+    // No endpoint enabled (known from the cache): nothing to write, and no promises made for it
+    // (this runs for every event of every account: three times per echoed message).
+    eventWriter: (e, tx) => (cache?.length === 0 ? NOTHING : writeEvent(e, tx)),
     start: (signal) => {
       if (running) return;
       stopper = new AbortController();

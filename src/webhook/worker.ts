@@ -15,6 +15,7 @@ import { parseReply, type WebhookReply } from './reply.js';
 import { guardedPost } from './safe-fetch.js';
 import { FetchRefusedError } from '../util/outbound-guard.js';
 import type { DeliveryFormat, DeliveryFormats } from './format.js';
+import { messageOf } from '../util/error-text.js';
 
 export interface WorkerOptions {
   /** Deliveries in flight per endpoint (default 4). */
@@ -251,7 +252,7 @@ export class DeliveryWorker {
           };
     } catch (e) {
       // The event cannot be written (its account is gone, its media cannot be read): retried like a failed attempt.
-      return this.failed(ep, row, { durationMs: 0, error: `request not built: ${(e as Error).message}` });
+      return this.failed(ep, row, { durationMs: 0, error: `request not built: ${messageOf(e)}` });
     }
     let status: number | undefined;
     let text = '';
@@ -295,7 +296,7 @@ export class DeliveryWorker {
         try {
           note = await format.onAnswer(row, ep, text);
         } catch (e) {
-          note = `answer not handled: ${(e as Error).message}`;
+          note = `answer not handled: ${messageOf(e)}`;
           log.warn({ delivery: row.id, err: e }, 'webhook answer not handled');
         }
       } else if (found && 'error' in found) note = `reply ignored: ${found.error}`;
@@ -303,7 +304,7 @@ export class DeliveryWorker {
         try {
           await this.deps.onReply(row, found.reply);
         } catch (e) {
-          note = `reply not sent: ${(e as Error).message}`;
+          note = `reply not sent: ${messageOf(e)}`;
           log.warn({ delivery: row.id, err: e }, 'webhook reply not sent');
         }
       }

@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/logger.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { FakeTransport } from '../../src/testing/fake-transport.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { storeSettled } from '../helpers/store-activity.js';
 
 /** A transport whose session restore waits until the test lets it through. */
 class GatedTransport extends FakeTransport {
@@ -53,6 +54,8 @@ describe('AccountManager.startAll: many accounts come up in waves', () => {
     for (const id of ids) assert.ok(await store.sessions.load(id), `a saved session for ${id}`);
 
     const clock = new FakeClock(Date.now());
+    // Each start reads its stored session first (a round trip on PostgreSQL): each step of the clock waits for the store.
+    clock.settle = storeSettled(store);
     const m = new AccountManager({ ...base, clock, loginConcurrency: 3, startJitterMs: 1000, createTransport: () => new GatedTransport() });
     await m.startAll();
     // The first wave is launched (its stored sessions read, then each transport started); the other four wait for a free slot.
@@ -85,9 +88,11 @@ describe('AccountManager.startAll: many accounts come up in waves', () => {
     GatedTransport.inFlight = 0;
     GatedTransport.gates = [];
     const clock = new FakeClock(Date.now());
+    clock.settle = storeSettled(store);
     const m = new AccountManager({ ...base, clock, loginConcurrency: 1, startJitterMs: 1000, createTransport: () => new GatedTransport() });
     await m.startAll();
-    assert.equal(GatedTransport.inFlight, 1);
+    // startAll launches the first slot; its transport starts once the stored session has been read.
+    await waitUntil(() => GatedTransport.inFlight === 1, 10_000, 'the first account starting');
     // The login takes longer than any jitter (1 s of the clock); when it ends, the next starts at once.
     await clock.advance(1000);
     GatedTransport.gates.shift()!();

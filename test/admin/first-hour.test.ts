@@ -148,6 +148,9 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     await phone.goto(phoneUrl);
     await scanAndConfirm();
     await page.waitForSelector('#qr-status[data-state="online"]', { timeout: 20_000 });
+    // The login page goes to the account's page by itself a moment after "Online!": a navigation of the next step
+    // started before that would be cut off by it (net::ERR_ABORTED).
+    await page.waitForURL(new RegExp(`/accounts/${account}$`), { timeout: 10_000 });
     const world = (await control.state(true)).accounts[0]!;
     friend = world.friends.find((f) => f.kind === 'friend')!.nickname;
     await eventually(() => server.manager.get(account)!.directory.find(friend), 10_000, 'the directory');

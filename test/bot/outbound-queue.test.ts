@@ -12,7 +12,9 @@ import { TransportError } from '../../src/transport/errors.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/logger.js';
 import { FakeTransport } from '../../src/testing/fake-transport.js';
-import { withRawDb } from '../helpers/raw-db.js';
+import { rawRows } from '../helpers/raw-db.js';
+import { waitUntil } from '../../src/testing/wait.js';
+import { storeSettled } from '../helpers/store-activity.js';
 
 describe('OutboundQueue', () => {
   let dir: string;
@@ -42,6 +44,8 @@ describe('OutboundQueue', () => {
     store = await openTestStore({ dataDir: dir });
     await store.accounts.create({ name: 'a', id: 'a1' });
     clock = new FakeClock(Date.UTC(2025, 0, 1, 8));
+    // A send's writes wait on the server on PostgreSQL: each step of the clock waits for them first.
+    clock.settle = storeSettled(store);
     fake = new FakeTransport({ now: () => clock.now() });
     await fake.start();
     online = true;
@@ -238,10 +242,8 @@ describe('OutboundQueue', () => {
     const handedAtCall: Record<string, unknown> = {};
     const send = fake.sendText.bind(fake);
     fake.sendText = async (to: string, text: string) => {
-      handedAtCall[`${text} #${fake.sent.length + 1}`] = withRawDb(
-        dir,
-        (db) => (db.prepare('select handed_at from outbound where text = ?').get(text) as { handed_at: unknown }).handed_at,
-      );
+      const call = `${text} #${fake.sent.length + 1}`;
+      handedAtCall[call] = (await rawRows<{ handed_at: unknown }>(dir, 'select handed_at from outbound where text = ?', text))[0]!.handed_at;
       return send(to, text);
     };
     queue = make(null);
@@ -257,8 +259,10 @@ describe('OutboundQueue', () => {
     await clock.advance(0);
     await queue.idle();
     fake.failNext(new TransportError('rate-limited', 'frequency', 1205), 1);
-    await enqueue('@c', 'retried');
+    const retried = await enqueue('@c', 'retried');
     await clock.advance(0);
+    // The look at the committed row is a call of its own (not the store's): the refusal is recorded before time goes on.
+    await waitUntil(async () => (await store.outbound.get(retried.id))?.error?.code === 1205, 5000, 'the refused hand-over recorded');
     await clock.advance(10_000);
     await queue.idle();
     assert.deepEqual(Object.keys(handedAtCall), ['fresh #1', 'waited #2', 'retried #3']);

@@ -5,18 +5,35 @@
 // then SIGTERM a second: its accounts move within 5 s. Nothing accepted is lost, nothing answered
 // twice, every webhook event has one webhook-id. The failover times are printed.
 //
-// Status (issue 18 points 2-3): the spread (10/10/10) passes; the kill -9 failover measured 16.8 s at
-// load 22 and 30.6 s at load 32, the SIGTERM handover of 15 web accounts onto one node 7.0 s at load
-// 22, so the time bounds fail on this machine under that load; the checks after them (nothing lost or
-// doubled, webhooks) have not been reached yet.
+// Each taken account's node logs where its time went (free → lease → fence → start → login); the
+// test prints that breakdown. Measured on this 2-core machine at load 11-17: kill -9 failover 11.0-13.8 s
+// (the lease's expiry is 10-15 s of it: it was renewed 0-5 s before the kill; the rest 0.2-0.9 s),
+// SIGTERM handover of 15 accounts 0.7-4.3 s (5.7 s once at load 15, before the handover drained its
+// last poll). The whole file takes 32-60 s at load 11-15, more under heavier load.
 import { describe, it, before, after } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS } from '../helpers/child.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { Receiver } from '../webhook/receiver.js';
-import { clusterEnv, accountsOn, createAccount, load, placement, queueText, settledPlacement, startNode, type ClusterNode } from './helpers/nodes.js';
+import {
+  clusterEnv,
+  accountsOn,
+  createAccount,
+  leaveBreakdown,
+  load,
+  moveBreakdown,
+  placement,
+  queueText,
+  settledPlacement,
+  settledTakes,
+  startNode,
+  type ClusterNode,
+} from './helpers/nodes.js';
 
 const WEB = 24;
 const ILINK = 6;
@@ -31,7 +48,8 @@ interface Side {
   to: string;
 }
 
-// Ten minutes of three nodes and 30 logins: run on demand (WEIROTO_CHAOS=1) until its bounds hold under this machine's load.
+// On demand (WEIROTO_CHAOS=1): three nodes and PostgreSQL take about a minute, and the 5 s handover bound has failed once
+// at load 15 on this shared 2-core machine, so it is not deterministic enough for `npm test` (docs/cluster.md says how to run it).
 const skip = process.env.WEIROTO_CHAOS === '1' ? false : 'set WEIROTO_CHAOS=1 to run the chaos test';
 
 describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { timeout: CHILD_TEST_TIMEOUT_MS, skip }, () => {
@@ -52,29 +70,32 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
   const settled = () => settledPlacement(live(), redis.client, ids);
 
   /** How often the sandbox saw `text` sent, on either transport. */
-  async function sentCount(text: string): Promise<number> {
-    const web = (await sb.control.sent({})).messages.filter((m) => m.text === text).length;
-    const ilink = (await sb.ilink.control.sent()).messages.filter((m) => m.decision === 'delivered' && m.items.some((i) => i.text === text)).length;
-    return web + ilink;
+  async function sentCounts(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const add = (text: string | undefined) => text !== undefined && counts.set(text, (counts.get(text) ?? 0) + 1);
+    for (const m of (await sb.control.sent({})).messages) add(m.text);
+    for (const m of (await sb.ilink.control.sent()).messages) if (m.decision === 'delivered') for (const i of m.items) add(i.text);
+    return counts;
   }
 
-  /** One message in to every account (echo answers it) and one API send from each, through the node that runs it. */
+  /** One message in to every account (echo answers it) and one API send from each, through the node that runs it; all accounts at once. */
   async function traffic(where: Map<string, string[]>): Promise<void> {
-    for (const [nodeName, accounts] of where) {
-      const node = nodes.find((n) => n.name === nodeName)!;
-      for (const id of accounts) {
+    const work = [...where].flatMap(([nodeName, accounts]) =>
+      accounts.map(async (id) => {
+        const node = nodes.find((n) => n.name === nodeName)!;
         const s = sides.get(id)!;
         const text = `in ${seq++} for ${id}`;
         if (s.kind === 'web') await sb.control.sendMessage({ account: s.peer, from: s.to, text });
         else await sb.ilink.control.sendMessage({ user: s.peer, text });
         incoming.push({ account: id, text });
         const out = `out ${seq++} from ${id}`;
-        await queueText(node, id, s.kind === 'web' ? s.to : s.to, out).then(
+        await queueText(node, id, s.to, out).then(
           () => accepted.push({ account: id, text: out }),
           () => {}, // refused (the node is going away): not accepted, nothing owed
         );
-      }
-    }
+      }),
+    );
+    await Promise.all(work);
   }
 
   before(async () => {
@@ -99,6 +120,8 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
   });
 
   after(async () => {
+    // The nodes' logs, for a look when something failed (the breakdowns above come from them).
+    for (const n of nodes) writeFileSync(join(tmpdir(), `weiroto-chaos-${n.name}.log`), n.proc.out() + n.proc.err());
     for (const n of nodes) n.proc.child.kill('SIGKILL');
     await sb?.close();
     await redis?.stop();
@@ -106,19 +129,33 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
   });
 
   it('spreads 30 accounts 10/10/10, each online on one node', async () => {
-    // Each web QR is scanned by its own sandbox account (two scans at once must not pick the same phone).
-    for (let i = 0; i < WEB; i++) {
-      ids.push(await createAccount(nodes[i % 3]!, `web ${i}`, 'web'));
-      const qr = await waitForValue(async () => (await sb.control.state()).qrcodes.find((q) => q.status === 'waiting'), 'a web QR');
-      await sb.control.scan({ uuid: qr.uuid, account: String(i) });
-      await sb.control.confirm({ uuid: qr.uuid });
-    }
-    // iLink: each QR is confirmed by a new user (one bot per user).
-    for (let i = 0; i < ILINK; i++) {
-      ids.push(await createAccount(nodes[i % 3]!, `ilink ${i}`, 'ilink'));
-      const qr = await waitForValue(async () => (await sb.ilink.control.state()).qrcodes.find((q) => q.status === 'wait'), 'an iLink QR');
-      await sb.ilink.control.confirm({ qrcode: qr.qrcode, user: 'new' });
-    }
+    // All 30 at once, created through the three nodes; then each QR as it shows: a web QR scanned by a sandbox account
+    // of its own (two scans must not pick the same phone), an iLink QR confirmed by a new user (one bot per user).
+    ids.push(
+      ...(await Promise.all([
+        ...Array.from({ length: WEB }, (_, i) => createAccount(nodes[i % 3]!, `web ${i}`, 'web')),
+        ...Array.from({ length: ILINK }, (_, i) => createAccount(nodes[i % 3]!, `ilink ${i}`, 'ilink')),
+      ])),
+    );
+    const answered = new Set<string>();
+    let phones = 0;
+    await waitUntil(
+      async () => {
+        for (const qr of (await sb.control.state()).qrcodes.filter((q) => q.status === 'waiting' && !answered.has(q.uuid))) {
+          answered.add(qr.uuid);
+          assert.ok(phones < WEB, 'one web QR per account (none shown again)');
+          await sb.control.scan({ uuid: qr.uuid, account: String(phones++) });
+          await sb.control.confirm({ uuid: qr.uuid });
+        }
+        for (const qr of (await sb.ilink.control.state()).qrcodes.filter((q) => q.status === 'wait' && !answered.has(q.qrcode))) {
+          answered.add(qr.qrcode);
+          await sb.ilink.control.confirm({ qrcode: qr.qrcode, user: 'new' });
+        }
+        return answered.size === WEB + ILINK;
+      },
+      WAIT,
+      'every QR answered',
+    );
     let where: Map<string, string[]> | undefined;
     await waitUntil(async () => (where = await settled()) !== undefined, WAIT, 'every account online on one node');
     assert.deepEqual(
@@ -144,12 +181,15 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
 
   it('kill -9 one node, then SIGTERM another, under traffic: accounts move, nothing lost or doubled', async () => {
     const qrs = (await sb.control.state()).counters.qrcodes! + (await sb.ilink.control.state()).qrcodes.length;
-    await traffic((await settled())!);
     const victim = nodes[0]!;
-    const ran = (await settled())!.get(victim.name)!;
+    const before = (await settled())!;
+    const ran = before.get(victim.name)!;
+    // Traffic under way as the node dies: what its API accepted before dying is owed, the rest was refused.
+    const flowing = traffic(before);
     const t0 = Date.now();
     victim.proc.child.kill('SIGKILL');
     await victim.proc.exited;
+    await flowing;
     await traffic(new Map([...(await placement(live()))].reduce((m, [id, on]) => m.set(on[0]!, [...(m.get(on[0]!) ?? []), id]), new Map<string, string[]>())));
     // Messages to the dead node's accounts while it is dead: answered once, after the takeover.
     for (const id of ran) {
@@ -164,31 +204,47 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     console.log(
       `chaos: kill -9 ${victim.name}: its ${ran.length} accounts (${ran.filter((a) => kindOf(a) === 'ilink').length} iLink) online on the others ${failover} ms after the kill (LEASE_TTL_MS 15000, load ${load()})`,
     );
+    console.log(`chaos: kill -9 breakdown: ${moveBreakdown(settledTakes(live()), ran, t0)}`);
     assert.ok(failover < 30_000, `failover took ${failover} ms`);
 
     const second = nodes[1]!;
-    const moving = (await settled())!.get(second.name)!;
-    await traffic((await settled())!);
+    const beforeTerm = (await settled())!;
+    const moving = beforeTerm.get(second.name)!;
+    // Traffic under way as the node leaves: sends its API accepted while handing over are owed too.
+    const flowingTerm = traffic(beforeTerm);
     const t1 = Date.now();
     second.stopping = true;
     second.proc.child.kill('SIGTERM');
     await waitUntil(async () => (await settled())?.get(nodes[2]!.name)?.length === ids.length, WAIT, "the leaving node's accounts on the last node");
     const handover = Date.now() - t1;
+    await flowingTerm;
     console.log(`chaos: SIGTERM ${second.name}: its ${moving.length} accounts online on ${nodes[2]!.name} ${handover} ms after the signal (load ${load()})`);
+    console.log(`chaos: SIGTERM breakdown: ${leaveBreakdown(second, t1)}; taking: ${moveBreakdown(settledTakes([nodes[2]!]), moving, t1)}`);
     assert.ok(handover < 5000, `handover took ${handover} ms`);
     await traffic((await settled())!);
 
     // Nothing lost, nothing doubled: every accepted send reached WeChat once, every message was answered once.
-    for (const a of accepted) await waitUntil(async () => (await sentCount(a.text)) >= 1, WAIT, `the accepted send "${a.text}"`);
-    for (const m of incoming) await waitUntil(async () => (await sentCount(m.text)) >= 1, WAIT, `the answer to "${m.text}"`);
-    for (const a of accepted) assert.equal(await sentCount(a.text), 1, `"${a.text}" sent once`);
-    for (const m of incoming) assert.equal(await sentCount(m.text), 1, `"${m.text}" answered once`);
-    // Webhooks: each received message became one event (one webhook-id), delivered.
-    await hooks.waitFor(() => incoming.every((m) => hooks.unique().some((r) => r.json.type === 'message.received' && r.json.data?.text === m.text)), WAIT);
-    for (const m of incoming) {
-      const idsOf = new Set(hooks.log.filter((r) => r.json.type === 'message.received' && r.json.data?.text === m.text).map((r) => r.id));
-      assert.equal(idsOf.size, 1, `"${m.text}": one event`);
-    }
+    const owed = [...accepted, ...incoming].map((x) => x.text);
+    let sent = new Map<string, number>();
+    const missing = () => owed.filter((text) => !sent.has(text));
+    await waitUntil(
+      async () => {
+        sent = await sentCounts();
+        return missing().length === 0;
+      },
+      120_000,
+      'every accepted send sent and every message answered',
+    ).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; missing: ${missing().join(' | ')}`);
+    });
+    for (const a of accepted) assert.equal(sent.get(a.text), 1, `"${a.text}" sent once`);
+    for (const m of incoming) assert.equal(sent.get(m.text), 1, `"${m.text}" answered once`);
+    // Webhooks: each received message and each accepted send became one event (one webhook-id), delivered.
+    const events = [...incoming.map((m) => ({ type: 'message.received', text: m.text })), ...accepted.map((a) => ({ type: 'message.sent', text: a.text }))];
+    const idsOf = (e: { type: string; text: string }) =>
+      new Set(hooks.log.filter((r) => r.json.type === e.type && r.json.data?.text === e.text).map((r) => r.id));
+    await hooks.waitFor(() => events.every((e) => idsOf(e).size > 0), WAIT);
+    for (const e of events) assert.equal(idsOf(e).size, 1, `${e.type} "${e.text}": one event, one webhook-id`);
     const redelivered = hooks.log.length - hooks.unique().length;
     console.log(
       `chaos: ${incoming.length} messages in, ${accepted.length} API sends, ${hooks.unique().length} webhook events (${redelivered} delivered again with the same webhook-id)`,
@@ -197,9 +253,3 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     assert.equal(qrsAfter, qrs, 'no new QR: every account resumed from its stored session');
   });
 });
-
-async function waitForValue<T>(read: () => Promise<T | undefined>, what: string): Promise<T> {
-  let value: T | undefined;
-  await waitUntil(async () => (value = await read()) !== undefined, WAIT, what);
-  return value!;
-}

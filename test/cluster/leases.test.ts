@@ -30,7 +30,9 @@ describe('leases in Redis', () => {
     await b.release('acc1', t1);
     assert.equal(await a.holds('acc1', t1), true, "b's release of a's lease was a no-op");
     assert.equal(await a.renew('acc1', t1), true);
-    assert.deepEqual((await a.holders(['acc1', 'acc2'])).get('acc1'), { node: 'node-a', token: t1 });
+    const holder = (await a.holders(['acc1', 'acc2'])).get('acc1');
+    assert.deepEqual({ node: holder?.node, token: holder?.token }, { node: 'node-a', token: t1 });
+    assert.ok(holder!.ttlMs > 0 && holder!.ttlMs <= 60_000, `time to live ${holder?.ttlMs}`);
     assert.equal((await a.holders(['acc1', 'acc2'])).has('acc2'), false);
     await a.release('acc1', t1);
     const t2 = await b.acquire('acc1');
@@ -126,6 +128,32 @@ describe('fencing on the store and on sends', () => {
     aToken = undefined;
     await assert.rejects(asA.sessions.save(account, { by: 'a without a lease' }), FencedOut, 'no lease, no writes');
     assert.deepEqual(await asA.sessions.load(account), { by: 'b' }, 'reads go straight to the store');
+  });
+
+  it("the rest of an account's writes are fenced too: iLink seen keys, timeline entries, the name it logged in as", async () => {
+    const account = (await store.accounts.create({ name: 'fenced rest', transport: 'ilink' })).id;
+    const asA = fencedStore(store, account, () => 1);
+    const asB = fencedStore(store, account, () => 2);
+    await store.fences.raise(account, 1, 1000);
+    await asA.seenKeys(account).remember(['id:1'], 1000);
+    await asA.timeline.add(account, 1000, 'online', {});
+    await asA.transaction((tx) => tx.accounts.update(account, { selfName: 'A' }));
+    await store.fences.raise(account, 2, 1000);
+    await assert.rejects(asA.seenKeys(account).remember(['id:2'], 2000), FencedOut, 'a stale node marks no message seen (the holder would skip it)');
+    await assert.rejects(asA.seenKeys(account).prune(5000), FencedOut);
+    await assert.rejects(asA.timeline.add(account, 2000, 'logout', { reason: 'kicked' }), FencedOut);
+    await assert.rejects(
+      asA.transaction((tx) => tx.accounts.update(account, { selfName: 'stale A' })),
+      FencedOut,
+    );
+    assert.deepEqual([...(await asA.seenKeys(account).seen(['id:1', 'id:2'])).keys()], ['id:1'], 'reads go straight to the store');
+    await asB.seenKeys(account).remember(['id:2'], 2000);
+    assert.deepEqual([...(await store.seenKeys(account).seen(['id:1', 'id:2'])).keys()].sort(), ['id:1', 'id:2']);
+    assert.deepEqual(
+      (await store.timeline.list(account)).map((r) => r.kind),
+      ['online'],
+    );
+    assert.equal((await store.accounts.get(account))?.selfName, 'A');
   });
 
   it('a write frozen mid-transaction holds the raise back until its session is ended', async () => {

@@ -1,19 +1,32 @@
 /**
- * One PostgreSQL server for a whole test run (scripts/test.mjs starts it): prints its address on the first line, and
- * stops the server when its standard input closes (the test command ended, however it ended) or on SIGTERM.
+ * The supervisor of one test PostgreSQL server (started by scripts/test.mjs for a whole run, or by
+ * `startSupervisedPostgres` in test/helpers/postgres.ts for one test process): prints the server's address on the
+ * first line, and stops the server when its standard input closes (the process that started it ended, however it
+ * ended: the kernel closes the pipe even after kill -9) or on SIGTERM, SIGINT or SIGHUP.
  */
+import { messageOf } from '../../src/util/error-text.js';
 import { startPostgres } from './postgres.js';
 
+// Asked to stop before the server is up: it stops once it is (a signal's default action now would leave it running).
+let ending = false;
+let stop = (): void => void (ending = true);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop());
+process.stdin.on('end', () => stop());
+process.stdin.on('close', () => stop());
+process.stdin.on('error', () => stop());
+process.stdin.resume();
 const server = await startPostgres();
 let stopped = false;
-const stop = (): void => {
+stop = (): void => {
   if (stopped) return;
   stopped = true;
-  server.stop();
+  try {
+    server.stop();
+  } catch (e) {
+    process.stderr.write(`the test PostgreSQL server in ${server.dir} did not stop: ${messageOf(e)}\n`);
+    process.exit(1);
+  }
   process.exit(0);
 };
-process.stdin.on('end', stop);
-process.stdin.on('error', stop);
-process.on('SIGTERM', stop);
-process.stdin.resume();
+if (ending) stop();
 process.stdout.write(`${server.url}\n`);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { openPostgresStore, openStore, type Store } from '../../src/store/index.js';
 import { createTestDatabase, postgresServerUrl } from './postgres.js';
+import { trackStoreCalls } from './store-activity.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -50,14 +51,16 @@ export async function storeEnv(dataDir: string): Promise<Record<string, string>>
 }
 
 /**
+ * The store, with its calls counted (`storeSettled` in ./store-activity.ts waits for them).
+ *
  * @example
  *   const store = await openTestStore({ dataDir: dir });
  */
 export async function openTestStore(options: TestStoreOptions): Promise<Store> {
   const kind = options.kind ?? testStoreKind;
   const now = options.now && { now: options.now };
-  if (kind === 'sqlite') return openStore({ dataDir: options.dataDir, secretKey: options.secretKey, ...now });
-  return openPostgresStore({ url: await databaseUrlFor(options.dataDir), secretKey: options.secretKey ?? TEST_SECRET_KEY, ...now });
+  if (kind === 'sqlite') return trackStoreCalls(openStore({ dataDir: options.dataDir, secretKey: options.secretKey, ...now }));
+  return trackStoreCalls(await openPostgresStore({ url: await databaseUrlFor(options.dataDir), secretKey: options.secretKey ?? TEST_SECRET_KEY, ...now }));
 }
 
 /**

@@ -1,5 +1,6 @@
 // Memory at rest (issue 17): `weiroto start` does not load the admin pages, the HTTP API, the
-// wechatbot-webhook compat code, axios, undici, prom-client or pretty logging while nobody uses them, and the
+// wechatbot-webhook compat code, axios, undici, prom-client, pretty logging, the iLink transport or the
+// QR's PNG encoder while nobody uses them, and the
 // panel and the API still answer their first request behind the same listener. What the process
 // loaded is read from its own module log (test/helpers/module-log.mjs, a node --import preload).
 import { describe, it } from 'node:test';
@@ -27,6 +28,13 @@ const LAZY: [string, RegExp][] = [
   ['the sandbox', /\/dist\/src\/sandbox\//],
   ['undici (fetch, FormData)', /^require .*undici/],
   ['prom-client (made at the first /metrics scrape)', /^require prom-client$|\/node_modules\/prom-client\/|\/node_modules\/@opentelemetry\//],
+  ['the iLink transport (imported before its first account; its hosts are a file of their own)', /\/dist\/src\/ilink\/(?!endpoints\.js$)/],
+  ['qrcode and pngjs (a QR is drawn when its PNG is first read)', /^require (qrcode|pngjs)$|\/node_modules\/(qrcode|pngjs)\//],
+  [
+    'the code of plugins nobody switched on (their manifests only)',
+    /\/dist\/plugins\/(admin-commands|ai|echo|forward|friends|room-welcome|schedule)\/(?!manifest\.js$)/,
+  ],
+  ['croner (the schedule plugin)', /\/node_modules\/croner\//],
 ];
 
 describe('weiroto start loads the panel and the API on first use (process)', () => {
@@ -53,10 +61,17 @@ describe('weiroto start loads the panel and the API on first use (process)', () 
       assert.ok(atRest.some((l) => l.endsWith('/dist/src/admin/lazy.js')));
       assert.ok(atRest.some((l) => l.includes('/node_modules/better-sqlite3/')));
       assert.ok(
+        atRest.some((l) => l.endsWith('/dist/plugins/auto-reply/index.js')),
+        'the plugin BOT_PLUGINS switches on (its default) is loaded',
+      );
+      assert.ok(atRest.some((l) => l.endsWith('/dist/plugins/ai/manifest.js')));
+      assert.ok(
         // better-sqlite3 requires its native binding when it opens the file; pg requires its pool as it loads.
         atRest.some((l) => l === (testStoreKind === 'sqlite' ? 'require bindings' : 'require pg-pool')),
         'the log sees CommonJS requires too',
       );
+      // koa, type-is and accepts share one mime-db (package.json overrides): its index runs once per copy.
+      assert.equal(atRest.filter((l) => l === 'require ./db.json').length, 1, 'one copy of mime-db');
       for (const [what, pattern] of LAZY) {
         assert.equal(
           atRest.find((l) => pattern.test(l)),
@@ -82,6 +97,10 @@ describe('weiroto start loads the panel and the API on first use (process)', () 
       assert.equal(home.headers.get('location'), '/setup');
 
       const after = loaded();
+      assert.ok(
+        after.some((l) => l.endsWith('/dist/plugins/ai/index.js')),
+        'every plugin is loaded for the panel and the API',
+      );
       for (const [what, pattern] of LAZY.slice(0, 4))
         assert.ok(
           after.some((l) => pattern.test(l)),

@@ -12,8 +12,9 @@ import type { TLSSocket } from 'node:tls';
 import zlib from 'node:zlib';
 import { ensureTlsMaterial, type TlsMaterial } from '../../src/sandbox/tls.js';
 import { ResumingAgent } from '../../src/transport/resuming-agent.js';
-import { directRequest } from '../../src/transport/direct-request.js';
+import { directRequest, RequestTimeoutError } from '../../src/transport/direct-request.js';
 import { HttpSession } from '../../src/protocol/http.js';
+import { waitUntil } from '../../src/testing/wait.js';
 import { isTransportError } from '../../src/transport/errors.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -144,6 +145,29 @@ describe('directRequest', () => {
     assert.deepEqual(r.headers['set-cookie'], ['a=1; Path=/', 'b=2; Path=/']);
   });
 
+  it('sends Host, the caller headers, compression and keep-alive once each', async () => {
+    let seen: string[] = [];
+    routes.set('/headers', (req, res) => {
+      seen = req.rawHeaders;
+      res.end('ok');
+    });
+    await directRequest({ method: 'GET', url: new URL(base + '/headers'), headers: { Cookie: 'a=1', 'X-Wechat-Host': 'wx2.qq.com' }, agent });
+    assert.deepEqual(seen, [
+      'Host',
+      new URL(base).host,
+      'Cookie',
+      'a=1',
+      'X-Wechat-Host',
+      'wx2.qq.com',
+      'Accept-Encoding',
+      'gzip, deflate, br',
+      'Connection',
+      'keep-alive',
+    ]);
+    await directRequest({ method: 'POST', url: new URL(base + '/headers'), headers: { 'accept-encoding': 'identity' }, body: 'x', agent });
+    assert.deepEqual(seen, ['Host', new URL(base).host, 'accept-encoding', 'identity', 'Content-Length', '1', 'Connection', 'keep-alive']);
+  });
+
   it('rejects a body that does not inflate with a message naming the encoding', async () => {
     routes.set('/broken', (_req, res) => res.writeHead(200, { 'Content-Encoding': 'gzip' }).end('not gzip at all'));
     await assert.rejects(send('/broken'), /unreadable gzip body/);
@@ -185,6 +209,23 @@ describe('directRequest', () => {
     const already = new AbortController();
     already.abort(new Error('before start'));
     await assert.rejects(send('/plain', already.signal), /before start/);
+  });
+  it('gives up at its deadline without any signal: the socket is closed and the error says how long it waited', async () => {
+    let closed = false;
+    routes.set('/stall', (req) => req.socket.once('close', () => (closed = true)));
+    routes.set('/half', (_req, res) => res.writeHead(200, { 'Content-Length': '10' }).write('12345'));
+    for (const path of ['/stall', '/half']) {
+      closed = false;
+      await assert.rejects(directRequest({ method: 'GET', url: new URL(base + path), headers: {}, agent, timeoutMs: 80 }), (e: unknown) => {
+        assert.ok(e instanceof RequestTimeoutError, path);
+        assert.equal(e.message, 'timeout after 80 ms');
+        return true;
+      });
+      if (path === '/stall') await waitUntil(() => closed, 5000, 'the server to see the socket closed');
+    }
+    // An answer in time clears the deadline: nothing fires later on the reused socket.
+    routes.set('/quick', (_req, res) => res.end('ok'));
+    assert.equal((await directRequest({ method: 'GET', url: new URL(base + '/quick'), headers: {}, agent, timeoutMs: 80 })).body.toString(), 'ok');
   });
 });
 

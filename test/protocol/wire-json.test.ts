@@ -19,6 +19,22 @@ describe('parseWireJson(text)', () => {
     assert.equal(r.s, 'a"b, 1234567890123456789');
     assert.equal(r.n, '1234567890123456789');
   });
+  it('quotes only whole integers: a long fraction or an exponent stays a number', () => {
+    const r = parseWireJson<{ a: unknown[]; y: number; z: number; w: number }>(
+      '{"a": [1, 12345678901234567], "y": 12345678901234567e2, "z": 0.12345678901234567, "w": -1234567890123456789}',
+    );
+    assert.deepEqual(r.a, [1, '12345678901234567']);
+    assert.equal(r.y, Number('12345678901234567e2'));
+    assert.equal(r.z, Number('0.12345678901234567'));
+    assert.equal(r.w, '-1234567890123456789');
+  });
+  it('skips strings that end in escaped backslashes', () => {
+    // JSON text: {"s": "x\\", "t": "\\\"", "n": 12345678901234567}
+    const r = parseWireJson<{ s: string; t: string; n: string }>('{"s": "x\\\\", "t": "\\\\\\"", "n": 12345678901234567}');
+    assert.equal(r.s, 'x\\');
+    assert.equal(r.t, '\\"');
+    assert.equal(r.n, '12345678901234567');
+  });
   it('strips a BOM and throws on garbage', () => {
     assert.deepEqual(parseWireJson('\ufeff{"a":1}'), { a: 1 });
     assert.throws(() => parseWireJson('<html>oops'), SyntaxError);

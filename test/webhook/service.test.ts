@@ -295,6 +295,25 @@ describe('webhook service', () => {
     assert.equal(await count(off), 0);
   });
 
+  it('writes for an endpoint made or switched on after events found none, and stops for one switched off', async () => {
+    // The second write finds "no endpoint" known already.
+    await write(msg('a1', 'c1', 0));
+    await write(msg('a1', 'c1', 1));
+    assert.equal((await service.listDeliveries({})).items.length, 0);
+    const id = (await service.createEndpoint({ url: receiver.url, enabled: false })).endpoint.id;
+    await write(msg('a1', 'c1', 2));
+    assert.equal((await service.listDeliveries({})).items.length, 0);
+    await service.updateEndpoint(id, { enabled: true });
+    await write(msg('a1', 'c1', 3));
+    const other = (await service.createEndpoint({ url: receiver.url })).endpoint.id;
+    await write(msg('a1', 'c1', 4));
+    await service.updateEndpoint(id, { enabled: false });
+    await write(msg('a1', 'c1', 5));
+    const count = async (ep: string) => (await service.listDeliveries({ endpointId: ep })).items.length;
+    assert.equal(await count(id), 2);
+    assert.equal(await count(other), 2);
+  });
+
   it('a chats filter matches a chat by name or stable id as well as by id, so it outlives a re-login', async () => {
     const mk = async (chats: string[]) => (await service.createEndpoint({ url: receiver.url, chats })).endpoint.id;
     const byName = await mk([' family ']);

@@ -8,7 +8,7 @@
  */
 import type { CompatBot } from './bot-port.js';
 import { isPlainObject } from './rules.js';
-import { queueItem, settle, type Outcome, type SendSettings } from './send-item.js';
+import { errorText, queueItem, settle, type Outcome, type SendSettings } from './send-item.js';
 import { answerFor, emptyTask, itemsOf, precheck, recordOutcomes, type V2Answer } from './send-v2.js';
 import type { OutboundRecord } from '../../bot/types.js';
 
@@ -53,7 +53,7 @@ export async function queueQuickReply(
     try {
       queued.push(await queueItem(bot, target.chatId, { type: item.type ?? 'text', content: item.content as string }, s, `${key}:${i}`));
     } catch (e) {
-      queued.push({ status: 'failed', error: e instanceof Error ? `Error: ${e.message}` : String(e) });
+      queued.push({ status: 'failed', error: errorText(e) });
     }
   }
   return async () => {

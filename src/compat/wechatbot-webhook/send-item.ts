@@ -26,7 +26,7 @@ export type Outcome = { status: 'sent' } | { status: 'pending' } | { status: 'fa
 const SOURCE = 'compat:wechatbot-webhook';
 
 /** As the original reports a thrown error (`error.toString()`). */
-const errorText = (e: unknown): string => (e instanceof Error ? `Error: ${e.message}` : String(e));
+export const errorText = (e: unknown): string => (e instanceof Error ? `Error: ${e.message}` : String(e));
 
 /** What an item sends: one text, or one file per URL (fetched now, so a bad URL fails before anything of it is queued). */
 async function contentsOf(item: Item, s: SendSettings): Promise<OutgoingContent[]> {

@@ -10,7 +10,7 @@ import { kindOfName } from './file-url.js';
 import { parseLenientJson } from './lenient-json.js';
 import { resolveRecipient } from './recipient.js';
 import { isPlainObject, reasons } from './rules.js';
-import { sendItem, settle, type Outcome, type SendSettings } from './send-item.js';
+import { errorText, sendItem, settle, type Outcome, type SendSettings } from './send-item.js';
 
 export interface V1Answer {
   success: boolean;
@@ -92,6 +92,6 @@ export async function sendV1Upload(bot: CompatBot, upload: Upload, s: SendSettin
     );
     return answer(await settle(bot, [record], s));
   } catch (e) {
-    return answer({ status: 'failed', error: e instanceof Error ? `Error: ${e.message}` : String(e) });
+    return answer({ status: 'failed', error: errorText(e) });
   }
 }

@@ -7,6 +7,7 @@
  */
 import type { RE2JS } from 're2js';
 import { requireLater } from '../../util/require-later.js';
+import { messageOf } from '../../util/error-text.js';
 
 /** re2js (about 1 MiB once loaded), required with the first pattern: most bots have no regex rule. */
 const re2js = requireLater<{ RE2JS: typeof RE2JS }>('re2js');
@@ -34,7 +35,7 @@ export function compileUserRegex(pattern: string, options: { ignoreCase?: boolea
   try {
     re = RE2.compile(pattern, options.ignoreCase ? RE2.CASE_INSENSITIVE : 0);
   } catch (e) {
-    throw new UnsafePatternError(explain(pattern, e instanceof Error ? e.message : String(e)));
+    throw new UnsafePatternError(explain(pattern, messageOf(e)));
   }
   return { exec: (text) => re.exec(text) as RegExpExecArray | null };
 }

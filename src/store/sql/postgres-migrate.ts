@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { packageRoot } from '../../util/paths.js';
 import { readMigrations, type Migration } from '../database.js';
 import { StoreError } from '../errors.js';
+import { messageOf } from '../../util/error-text.js';
 import { inTransaction } from './postgres-driver.js';
 
 /** Any number: the key of the advisory lock that serialises migrations across nodes. */
@@ -48,7 +49,7 @@ export function migratePostgres(pool: pg.Pool, migrations = postgresMigrations()
       try {
         await client.query(m.sql);
       } catch (e) {
-        throw new StoreError(`PostgreSQL migration ${m.version}-${m.name} failed: ${(e as Error).message}`);
+        throw new StoreError(`PostgreSQL migration ${m.version}-${m.name} failed: ${messageOf(e)}`);
       }
       await client.query('insert into schema_migrations (version, name, applied_at) values ($1, $2, $3)', [m.version, m.name, Date.now()]);
       applied.push(m.version);

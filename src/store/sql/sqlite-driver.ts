@@ -4,7 +4,7 @@
  * before the port: no promise per statement on the hot path).
  */
 import type Database from 'better-sqlite3';
-import type { Answers, Op, Param, Query, Sql, Steps, Work } from './work.js';
+import { plainTwin, type Answers, type Op, type Param, type Query, type Sql, type Steps, type Work } from './work.js';
 
 interface SqliteQuery extends Query {
   readonly now: Answers;
@@ -26,8 +26,10 @@ class Answering implements Answers {
 
 /** The port over one better-sqlite3 connection. */
 export function sqliteSql(db: Database.Database): Sql {
+  const atomic = db.transaction((body: () => unknown) => body());
   return {
     dialect: 'sqlite',
+    atomicNow: <T>(body: () => T) => atomic(body) as T,
     query(text) {
       const sql = typeof text === 'string' ? text : text.sqlite;
       return { text: sql, now: new Answering(db.prepare(sql)) } satisfies SqliteQuery;
@@ -81,7 +83,8 @@ function answerOp(db: Database.Database, op: Op): unknown {
 export function sqliteTable<T>(db: Database.Database, steps: Steps<T>): T {
   const out: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(steps as Record<string, unknown>)) {
-    if (typeof method === 'function') out[name] = (...args: unknown[]) => runSync(db, (method as (...a: unknown[]) => Work<unknown>).apply(steps, args));
+    if (typeof method !== 'function') continue;
+    out[name] = plainTwin(method) ?? ((...args: unknown[]) => runSync(db, (method as (...a: unknown[]) => Work<unknown>).apply(steps, args)));
   }
   return out as T;
 }

@@ -149,3 +149,64 @@ export async function settledPlacement(nodes: ClusterNode[], redis: Redis, ids: 
 export function load(): string {
   return loadavg()[0]!.toFixed(1);
 }
+
+/** What a node logged when an account it took settled (src/cluster/coordinator.ts `reportSettled`). */
+export interface SettledTake {
+  node: string;
+  account: string;
+  trigger: string;
+  state: string;
+  /** Epoch ms: when the account became free (its lease expired, or its release was announced). */
+  freeAt: number;
+  leaseMs: number;
+  fenceMs: number;
+  startMs: number;
+  loginMs: number;
+  /** Epoch ms of the log line: when the account settled. */
+  at: number;
+}
+
+/** Every account the nodes took and saw settle, from their logs (JSON lines). */
+export function settledTakes(nodes: ClusterNode[]): SettledTake[] {
+  const found: SettledTake[] = [];
+  for (const n of nodes) {
+    for (const line of n.proc.out().split('\n')) {
+      if (!line.includes('cluster: taken account settled')) continue;
+      const j = JSON.parse(line) as Omit<SettledTake, 'node' | 'at'> & { time: number };
+      found.push({ ...j, node: n.name, at: j.time });
+    }
+  }
+  return found;
+}
+
+/** Where the time of moving `accounts` went, from `since` (the kill or the signal): one line for the test's output. */
+export function moveBreakdown(takes: SettledTake[], accounts: string[], since: number): string {
+  const mine = accounts.map((a) => takes.filter((t) => t.account === a && t.at >= since).at(-1)).filter((t) => t !== undefined);
+  const stat = (pick: (t: SettledTake) => number) => {
+    const v = mine.map(pick).sort((a, b) => a - b);
+    return v.length ? `${v[Math.floor(v.length / 2)]}/${v.at(-1)}` : '-';
+  };
+  const triggers = [...new Set(mine.map((t) => t.trigger))].join(',');
+  return (
+    `${mine.length}/${accounts.length} settled (${[...new Set(mine.map((t) => t.state))].join(',')}; by ${triggers}), ms median/max: ` +
+    `free ${stat((t) => t.freeAt - since)}, lease ${stat((t) => t.leaseMs)}, fence ${stat((t) => t.fenceMs)}, start ${stat((t) => t.startMs)}, ` +
+    `login ${stat((t) => t.loginMs)}, total ${stat((t) => t.at - since)}`
+  );
+}
+
+/** How long the leaving node took to hand its accounts over, from its log: one line for the test's output. */
+export function leaveBreakdown(node: ClusterNode, since: number): string {
+  const lines = node.proc
+    .out()
+    .split('\n')
+    .filter((l) => l.includes('"cluster: handed the account over"') || l.includes('"cluster: left; every account handed over"'))
+    .map((l) => JSON.parse(l) as { msg: string; time: number; stopMs?: number; releaseMs?: number; ms?: number })
+    .filter((j) => j.time >= since);
+  const handed = lines.filter((j) => j.stopMs !== undefined);
+  const left = lines.find((j) => j.ms !== undefined);
+  const max = (v: number[]) => (v.length ? Math.max(...v) : '-');
+  return (
+    `${handed.length} handed over: stop max ${max(handed.map((j) => j.stopMs!))} ms, release max ${max(handed.map((j) => j.releaseMs!))} ms, ` +
+    `last released ${max(handed.map((j) => j.time - since))} ms after the signal, leave ${left?.ms ?? '-'} ms`
+  );
+}

@@ -7,6 +7,7 @@ import { configSchema, nextFire, occurrences, plugin } from '../../../plugins/sc
 import { FakeClock } from '../../../src/util/clock.js';
 import { createConversation, type Conversation } from '../../../src/testing/index.js';
 import { sentLine, WORLD } from '../world.js';
+import { storeSettled } from '../../helpers/store-activity.js';
 
 const T = (iso: string): number => Date.parse(iso);
 const MIN = 60_000;
@@ -81,6 +82,8 @@ describe('plugin schedule', () => {
   async function session(dataDir: string, at: string): Promise<{ chat: Conversation; clock: FakeClock; advance(ms: number): Promise<string[]> }> {
     const clock = new FakeClock(T(at));
     const chat = await createConversation({ plugins: [plugin], config: { schedule: config }, world: WORLD, clock, dataDir });
+    // A job's writes (its last run, its sends) wait on the server on PostgreSQL: each step of the clock waits for them first.
+    clock.settle = storeSettled(chat.store);
     open.push(chat);
     let seen = 0;
     return {

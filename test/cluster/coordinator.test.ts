@@ -1,0 +1,74 @@
+// The coordinator on a real redis-server and a real store: when it takes an account whose holder died.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { ClusterCoordinator, LeaseStore, NodeRegistry } from '../../src/cluster/index.js';
+import type { AccountManager } from '../../src/accounts/index.js';
+import type { Store } from '../../src/store/index.js';
+import { silentLogger } from '../../src/logger.js';
+import { waitUntil } from '../../src/testing/wait.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { openTestStore } from '../helpers/store.js';
+
+/** The manager as the coordinator drives it: which accounts it was told to run here, and when. */
+function recordingManager() {
+  const ranAt = new Map<string, number>();
+  const manager = {
+    runHere: async (id: string) => void ranAt.set(id, Date.now()),
+    release: async (id: string) => void ranAt.delete(id),
+    get: () => undefined,
+  } as unknown as AccountManager;
+  return { manager, ranAt };
+}
+
+describe('coordinator', () => {
+  let redis: RedisServer;
+  let store: Store;
+  const connections: Redis[] = [];
+  before(async () => {
+    redis = await startRedis();
+    store = await openTestStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-coordinator-')) });
+  });
+  after(async () => {
+    for (const c of connections) c.disconnect();
+    await store?.close();
+    await redis?.stop();
+  });
+
+  function coordinator(node: string, ttlMs: number, manager: AccountManager): ClusterCoordinator {
+    const [commands, subscriber] = [new Redis(redis.url), new Redis(redis.url)];
+    connections.push(commands, subscriber);
+    return new ClusterCoordinator({
+      redis: commands,
+      subscriber,
+      node,
+      ttlMs,
+      manager,
+      enabledAccounts: async () => (await store.accounts.list()).filter((a) => a.enabled).map((a) => a.id),
+      fences: store.fences,
+      log: silentLogger(),
+    });
+  }
+
+  it("takes a dead node's account as soon as its lease expires, not at its next round", async () => {
+    const account = (await store.accounts.create({ name: 'orphan', transport: 'web' })).id;
+    // A node that held the account and died: its heartbeat and lease run out (1 s, 1.5 s) and are never renewed.
+    await new NodeRegistry(redis.client, 'dead', 1000).heartbeat(0);
+    assert.ok(await new LeaseStore(redis.client, 'dead', 1500).acquire(account));
+    // The survivor's rounds come every 20 s (a third of its 60 s lease): the first finds the lease held.
+    const { manager, ranAt } = recordingManager();
+    const survivor = coordinator('survivor', 60_000, manager);
+    const started = Date.now();
+    await survivor.start();
+    assert.equal(ranAt.has(account), false, 'held by the dead node at the first round');
+    await waitUntil(() => ranAt.has(account), 60_000, 'the survivor to take the account');
+    const after = ranAt.get(account)! - started;
+    assert.ok(after < 20_000, `taken ${after} ms after the survivor started: at the lease's expiry (1.5 s), before its next round (20 s)`);
+    assert.equal(survivor.holding().has(account), true);
+    await survivor.leave();
+    assert.equal(ranAt.has(account), false, 'released when the survivor leaves');
+  });
+});
