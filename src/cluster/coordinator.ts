@@ -283,7 +283,7 @@ export class ClusterCoordinator implements AccountCluster {
   }
 
   /** Take the account's lease, raise its fence in the store, run it here. */
-  private async take(account: string, trigger: Trigger, freeAt: number): Promise<void> {
+  private async take(account: string, trigger: Trigger, freeAt: number, retry = true): Promise<void> {
     const token = await this.leases.acquire(account).catch((e: unknown) => void this.log.warn({ err: e, account }, 'cluster: could not take a lease'));
     if (!token) return;
     const times: TakeTimes = { trigger, freeAt, acquiredAt: this.clock.now() };
@@ -293,8 +293,18 @@ export class ClusterCoordinator implements AccountCluster {
     this.releasedAt.delete(account);
     this.expiresAt.delete(account);
     try {
-      await this.raiseFence(account, token);
+      const standing = await this.raiseFence(account, token);
       if (this.held.get(account) !== token) return;
+      if (standing > token) {
+        // Redis counted from below the store's fence (it lost its data): our token would be refused
+        // by every write. Put its counter above the fence and take the lease again, once.
+        this.log.warn({ account, token, standing }, 'cluster: Redis gave a token below the store’s fence (did Redis lose its data?); raising its counter');
+        this.held.delete(account);
+        await this.leases.release(account, token);
+        await this.leases.raiseCounter(account, standing);
+        if (retry) await this.take(account, trigger, freeAt, false);
+        return;
+      }
       times.fencedAt = this.clock.now();
       this.log.info({ account, token }, 'cluster: took the account');
       await this.deps.manager.runHere(account);
@@ -342,14 +352,13 @@ export class ClusterCoordinator implements AccountCluster {
    * node frozen inside such a write (SIGSTOP, a cut) would hold it until it wakes up, so after each
    * short wait, sessions idle in a transaction for longer than a lease are ended (that node lost all
    * its leases by then; its writes are refused anyway) and the raise is tried again, for as long as
-   * we hold the lease.
+   * we hold the lease. Returns the fence that now stands (above our token only if Redis lost count).
    */
-  private async raiseFence(account: string, token: number): Promise<void> {
+  private async raiseFence(account: string, token: number): Promise<number> {
     const waitMs = Math.max(100, Math.floor(this.deps.ttlMs / 6));
     for (;;) {
       try {
-        await this.deps.fences.raise(account, token, waitMs);
-        return;
+        return await this.deps.fences.raise(account, token, waitMs);
       } catch (e) {
         if (!isLockTimeout(e) || this.held.get(account) !== token || this.leaving) throw e;
         const ended = await this.deps.fences.endFrozenSessions(this.deps.ttlMs);

@@ -14,6 +14,11 @@ local token = redis.call('incr', KEYS[2])
 redis.call('set', KEYS[1], ARGV[1] .. ':' .. token, 'PX', ARGV[2])
 return token`;
 
+// KEYS: fence. ARGV: floor. Raises the fencing counter to the floor, never lowers it.
+const RAISE_COUNTER = `
+if tonumber(redis.call('get', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('set', KEYS[1], ARGV[1]) end
+return 1`;
+
 // KEYS: lease. ARGV: holder value, ttl ms. Returns 1 when renewed, 0 when the lease is not ours.
 const RENEW = `
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
@@ -42,6 +47,16 @@ export class LeaseStore {
   async acquire(account: string): Promise<number | undefined> {
     const token = Number(await this.redis.eval(ACQUIRE, 2, clusterKeys.lease(account), clusterKeys.fence(account), this.node, this.ttlMs));
     return token > 0 ? token : undefined;
+  }
+
+  /**
+   * Raise the account's fencing counter to at least `floor` (the fence the store holds). Redis keeps
+   * the counter; the store keeps the highest token ever used. A Redis that lost its data (restarted
+   * without persistence, or a replica promoted before it caught up) counts from 1 again, and every
+   * token it hands out would be refused by the store's fence: this puts the counter back above it.
+   */
+  async raiseCounter(account: string, floor: number): Promise<void> {
+    await this.redis.eval(RAISE_COUNTER, 1, clusterKeys.fence(account), floor);
   }
 
   /** Extend our lease by the time to live; false when it is no longer ours (expired, taken). */

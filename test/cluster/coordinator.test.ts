@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { ClusterCoordinator, LeaseStore, NodeRegistry } from '../../src/cluster/index.js';
+import { ClusterCoordinator, LeaseStore, NodeRegistry, clusterKeys } from '../../src/cluster/index.js';
 import type { AccountManager } from '../../src/accounts/index.js';
 import type { Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
@@ -70,5 +70,20 @@ describe('coordinator', () => {
     assert.equal(survivor.holding().has(account), true);
     await survivor.leave();
     assert.equal(ranAt.has(account), false, 'released when the survivor leaves');
+  });
+
+  it('takes an account with a token above the store’s fence after Redis lost its counters', async () => {
+    const account = (await store.accounts.create({ name: 'after a Redis restart', transport: 'web' })).id;
+    // Tokens up to 57 were used before Redis restarted empty: the store's fence remembers them.
+    assert.equal(await store.fences.raise(account, 57, 1000), 57);
+    await redis.client.del(clusterKeys.fence(account));
+    const { manager, ranAt } = recordingManager();
+    const node = coordinator('after-restart', 60_000, manager);
+    await node.start();
+    await waitUntil(() => ranAt.has(account), 30_000, 'the node to run the account');
+    const token = node.holding().get(account)!;
+    assert.ok(token > 57, `runs with token ${token}, which the store's fence (57) would refuse`);
+    assert.equal(await store.fences.current(account), token, 'the fence stands at the token it runs with');
+    await node.leave();
   });
 });

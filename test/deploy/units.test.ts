@@ -6,28 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { parseIni } from '../helpers/ini.js';
 
 const root = resolve(import.meta.dirname, '../..');
-
-/** Parse an INI-style file (systemd or supervisord): sections of key=value, comments # or ;. */
-function parseIni(text: string): Map<string, Map<string, string[]>> {
-  const sections = new Map<string, Map<string, string[]>>();
-  let current: Map<string, string[]> | undefined;
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith(';')) return;
-    const section = /^\[([^\]]+)\]$/.exec(line);
-    if (section) {
-      current = new Map();
-      sections.set(section[1]!, current);
-      return;
-    }
-    const kv = /^([A-Za-z_][\w.]*)\s*=\s*(.*)$/.exec(line);
-    assert.ok(kv && current, `line ${i + 1} is not key=value inside a section: ${raw}`);
-    current.set(kv[1]!, [...(current.get(kv[1]!) ?? []), kv[2]!]);
-  });
-  return sections;
-}
 
 describe('deploy/weiroto.service', () => {
   const unit = parseIni(readFileSync(resolve(root, 'deploy/weiroto.service'), 'utf8'));
