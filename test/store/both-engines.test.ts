@@ -10,6 +10,7 @@ import pg from 'pg';
 import { openPostgresStore, type Store } from '../../src/store/index.js';
 import { openTestStore, type StoreKind } from '../helpers/store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { endpointRow } from '../helpers/endpoint-row.js';
 
 const root = mkdtempSync(join(tmpdir(), 'weiroto-both-'));
 const opened: Store[] = [];
@@ -134,19 +135,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
     it('webhooks: sealed secrets rotate with overlap; a delivery is inserted once, claimed once, queued per chat', async () => {
       const [store, other] = (await nodes(kind, 2)) as [Store, Store];
-      const endpoint = {
-        id: 'ep',
-        url: 'http://127.0.0.1:9/h',
-        description: '',
-        eventTypes: [],
-        accounts: [],
-        chats: [],
-        keywords: [],
-        includeSelf: false,
-        enabled: true,
-        source: 'panel' as const,
-        format: 'standard' as const,
-      };
+      const endpoint = endpointRow({ id: 'ep', url: 'http://127.0.0.1:9/h' });
       await store.webhookEndpoints.insert(endpoint, 'whsec_one', 1);
       assert.equal(await store.webhookEndpoints.rotate('ep', 'whsec_two', 100, 10), true);
       assert.deepEqual(await store.webhookEndpoints.signingSecrets('ep', 50), ['whsec_two', 'whsec_one']);

@@ -15,6 +15,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createEventLog, createWebhookService } from '../../src/webhook/index.js';
 import type { BotEvent } from '../../src/bot/types.js';
 import { withRawDb } from '../helpers/raw-db.js';
+import { endpointRow } from '../helpers/endpoint-row.js';
 
 const root = mkdtempSync(join(tmpdir(), 'weiroto-feature-repos-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -31,19 +32,7 @@ describe('webhook repositories', () => {
     const dir = made.dir;
     let store = made.store;
     const ep = await store.webhookEndpoints.insert(
-      {
-        id: 'ep_1',
-        url: 'https://example.com/hook',
-        description: 'd',
-        eventTypes: ['message.received'],
-        accounts: [],
-        chats: ['c1'],
-        keywords: [],
-        includeSelf: false,
-        enabled: true,
-        source: 'panel',
-        format: 'standard',
-      },
+      endpointRow({ id: 'ep_1', url: 'https://example.com/hook', description: 'd', eventTypes: ['message.received'], chats: ['c1'] }),
       'whsec_first',
       1000,
     );

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openPostgresStore, openStore, type Store } from '../../src/store/index.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { endpointRow } from '../helpers/endpoint-row.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 const KEY = '5e'.repeat(32);
@@ -54,23 +55,7 @@ async function fillSqlite(dataDir: string): Promise<void> {
       file: { name: 'a.bin', data: Buffer.from([0, 7, 255]) },
       createdAt: 5,
     });
-    await store.webhookEndpoints.insert(
-      {
-        id: 'ep',
-        url: 'https://example.com/hook',
-        description: '',
-        eventTypes: [],
-        accounts: [],
-        chats: [],
-        keywords: [],
-        includeSelf: false,
-        enabled: true,
-        source: 'panel',
-        format: 'standard',
-      },
-      'whsec_kept',
-      1,
-    );
+    await store.webhookEndpoints.insert(endpointRow({ id: 'ep', url: 'https://example.com/hook' }), 'whsec_kept', 1);
     const delivery = (await store.webhookDeliveries.insert({
       webhookId: 'w1',
       endpointId: 'ep',
