@@ -28,7 +28,7 @@ import type { ApiTokens } from './api/index.js';
 import { createLazyApiMiddleware } from './api/lazy.js';
 import { createLazyAdminMiddleware } from './admin/lazy.js';
 import type { Clock } from './util/clock.js';
-import { connectCluster, type RunningCluster } from './cluster/index.js';
+import type { RunningCluster } from './cluster/index.js';
 
 export interface RunningServer {
   url: string;
@@ -134,6 +134,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let cluster: RunningCluster | undefined;
     if (config.cluster) {
       const { redisUrl, nodeId, leaseTtlMs } = config.cluster;
+      // Loaded only here: ioredis and the cluster layer weigh a few MiB that a single node never needs.
+      const { connectCluster } = await import('./cluster/index.js');
       cluster = await connectCluster({ url: redisUrl, node: nodeId, ttlMs: leaseTtlMs, store, log }, () => late.manager!);
     }
     const coordinator = cluster?.coordinator;

@@ -35,6 +35,9 @@ const LAZY: [string, RegExp][] = [
     /\/dist\/plugins\/(admin-commands|ai|echo|forward|friends|room-welcome|schedule)\/(?!manifest\.js$)/,
   ],
   ['croner (the schedule plugin)', /\/node_modules\/croner\//],
+  ['ioredis and the cluster layer (only with REDIS_URL)', /\/node_modules\/ioredis\/|\/dist\/src\/cluster\//],
+  // The PostgreSQL driver only with DATABASE_URL (the suite may run on either store).
+  ...(testStoreKind === 'sqlite' ? [['pg (only with DATABASE_URL)', /^require pg$|\/node_modules\/pg(-pool)?\//] as [string, RegExp]] : []),
 ];
 
 describe('weiroto start loads the panel and the API on first use (process)', () => {
