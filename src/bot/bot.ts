@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
 import type { Contact, Message } from '../transport/model.js';
-import type { SessionSnapshot, Transport, TransportEventName, TransportEvents } from '../transport/transport.js';
+import type { DeliveryKeys, SessionSnapshot, Transport, TransportEventName, TransportEvents } from '../transport/transport.js';
 import type { Repos, Store } from '../store/index.js';
 import { dayOf } from '../util/day.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -94,6 +94,10 @@ export class Bot implements BotHandle {
   private incoming: Message[] = [];
   /** Batches taken from `incoming` and not yet stored. */
   private storing = 0;
+  /** The keys marking each received message handled (iLink), written with its row. */
+  private readonly deliveryKeys = new WeakMap<Message, DeliveryKeys>();
+  /** Batches of received messages the current transport handed over that could not be stored. */
+  private unstored = 0;
   /** The tail of the bot's writes, in order (see `write`). */
   private writes: Promise<void> = Promise.resolve();
   private today = '';
@@ -223,6 +227,17 @@ export class Bot implements BotHandle {
     return this.queue.waitFor(outboundId, timeoutMs, o);
   }
 
+  /**
+   * Whether every message received so far is stored, once its batch has settled: false when a batch
+   * the current transport handed over could not be stored. A session snapshot taken before this is
+   * asked is saved only when true: its cursor (iLink) or sync key (web) has moved past those
+   * messages, and must never be durable ahead of them (a crash in between would lose them for good).
+   */
+  storedSoFar(): Promise<boolean> {
+    // A message received in this turn joins the write chain in a microtask (onMessage): wait for that first.
+    return new Promise<void>((r) => queueMicrotask(r)).then(() => this.writes).then(() => this.unstored === 0);
+  }
+
   /** Resolve when every message received so far is stored and announced (tests, shutdown). */
   idle(): Promise<void> {
     if (this.incoming.length === 0 && this.storing === 0) return Promise.resolve();
@@ -279,6 +294,7 @@ export class Bot implements BotHandle {
     this.unsubscribe = [];
     this.transport = transport;
     this.ready = false;
+    this.unstored = 0;
     this.attach(transport);
   }
 
@@ -379,7 +395,11 @@ export class Bot implements BotHandle {
         // A login that failed never was logged in: the manager sets 'failed' (or 'needs-login') with the reason.
         if (p.reason !== 'login-failed') this.setState('logged-out', p.message ? `${p.reason}: ${p.message}` : p.reason);
       },
-      message: (m) => this.onMessage(m),
+      message: (m) => {
+        const keys = t.deliveryKeys?.(m);
+        if (keys) this.deliveryKeys.set(m, keys);
+        this.onMessage(m);
+      },
       'contact-update': (c) => {
         const isNew = this.directory.putContact(c);
         const newFriend = isNew && this.ready && c.kind === 'friend';
@@ -463,6 +483,9 @@ export class Bot implements BotHandle {
           const chatName = chatNameIn(this.directory, m.chatId) ?? (m.roomId === undefined && !m.isSelf ? m.senderName : undefined);
           // And its stable identity, which outlives the login: the recent chats list one person once across logins.
           const chatStableId = this.directory.room(m.chatId)?.stableId ?? this.directory.contact(m.chatId)?.stableId;
+          // Marked handled in the transaction that stores it: a crash before the commit leaves it unmarked, fetched and handled again.
+          const delivery = this.deliveryKeys.get(m);
+          if (delivery) await tx.seenKeys(this.id).remember(delivery.keys, delivery.at);
           if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) continue; // a duplicate delivery: handled already
           const event = this.event(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, m, now);
           fresh.push({ m, event });
@@ -485,6 +508,7 @@ export class Bot implements BotHandle {
       // Nothing of the batch was stored; the pipeline must not act on messages we could not keep.
       this.log.error({ err: e, count: batch.length }, 'could not store incoming messages');
       this.emitter.emit('error', asError(e));
+      this.unstored++;
       this.storing--;
       this.notifyIdle();
       return;
