@@ -11,24 +11,32 @@ import { until } from '../scale/progress.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Confirm each QR as it appears, each as a new phone user, until `online()` reaches `count`. */
+/** Run `fn` over `items`, at most `parallel` at a time. */
+async function eachLimited<T>(items: T[], parallel: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, queue.length) }, async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await fn(next);
+    }),
+  );
+}
+
+/** Confirm every waiting QR, each as a new phone user (8 at a time), until `online()` reaches `count`. */
 export async function confirmUntilOnline(il: IlinkControl, count: number, online: () => Promise<number>, alive: () => void): Promise<void> {
-  let seen = 0;
-  let checkedAt = 0;
   await until({
     what: 'iLink accounts online after their QR',
     read: async () => {
-      try {
-        await again(() => il.confirm({ user: 'new' }));
-      } catch (e) {
-        if (!(e instanceof SandboxControlError && (e.status === 404 || e.status === 409))) throw e;
-        await sleep(50); // no QR waiting right now
-      }
-      if (Date.now() - checkedAt > 500) {
-        checkedAt = Date.now();
-        seen = await online();
-      }
-      return seen;
+      const waiting = (await again(() => il.state())).qrcodes.filter((q) => q.status === 'wait').map((q) => q.qrcode);
+      await eachLimited(waiting, 8, async (qrcode) => {
+        try {
+          // Run twice after a lost answer, it is refused (409: confirmed already): harmless here.
+          await again(() => il.confirm({ qrcode, user: 'new' }));
+        } catch (e) {
+          if (!(e instanceof SandboxControlError && (e.status === 404 || e.status === 409))) throw e;
+        }
+      });
+      if (waiting.length === 0) await sleep(200);
+      return online();
     },
     target: count,
     pollMs: 0,
@@ -46,34 +54,33 @@ export async function boundUsers(il: IlinkControl): Promise<string[]> {
  * echo; answers the latencies in ms. `alive` throws when a process the wait depends on died.
  */
 export async function echoes(il: IlinkControl, users: string[], tag: string, parallel: number, alive: () => void): Promise<number[]> {
-  // The chat answers at most its last 500 lines after `since`: it is read while the texts go in, from its current end.
-  let from = (await again(() => il.chat({ since: 0 }))).next;
+  // The answers are read from the list of sends (complete after `since`); the chat view would cap a busy read at 500 lines.
+  let from = (await again(() => il.sent(0))).next;
   const texts = new Map(users.map((u, i) => [`${tag} ${i}`, u]));
-  const inAt = new Map<string, number>();
-  const latencies = new Map<string, number>();
+  const outAt = new Map<string, number>();
   const reading = until({
     what: `echoes of ${tag}`,
     read: async () => {
-      const r = await again(() => il.chat({ since: from }));
+      const r = await again(() => il.sent(from));
       from = r.next;
-      for (const l of r.lines) {
-        const text = l.items[0]?.text;
-        if (text === undefined || !texts.has(text)) continue;
-        if (l.dir === 'in') inAt.set(text, l.at);
-        else if (inAt.has(text) && !latencies.has(text)) latencies.set(text, l.at - inAt.get(text)!);
+      for (const m of r.messages) {
+        const text = m.items[0]?.text;
+        if (m.decision === 'delivered' && text !== undefined && texts.has(text) && !outAt.has(text)) outAt.set(text, m.at);
       }
-      return latencies.size;
+      return outAt.size;
     },
     target: texts.size,
     pollMs: 20,
     alive,
   });
-  const queue = [...texts];
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, queue.length) }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await again(() => il.sendMessage({ user: next[1], text: next[0] }));
-    }),
-  );
+  await eachLimited([...texts], parallel, ([text, user]) => again(() => il.sendMessage({ user, text })).then(() => {}));
   await reading;
-  return [...latencies.values()];
+  // When each text came in, from its user's chat (a few lines each).
+  const latencies: number[] = [];
+  await eachLimited([...texts], parallel, async ([text, user]) => {
+    const line = (await again(() => il.chat({ user }))).lines.find((l) => l.dir === 'in' && l.items[0]?.text === text);
+    if (!line) throw new Error(`the sandbox's chat of ${user} has no "${text}"`);
+    latencies.push(outAt.get(text)! - line.at);
+  });
+  return latencies;
 }

@@ -656,7 +656,12 @@ export class AccountManager {
       const snap = rt.bot.snapshot();
       if (!snap) return;
       // Its cursor or sync key covers the messages received so far: saved only once they are stored.
-      if (!(await rt.bot.storedSoFar())) {
+      let stored = rt.bot.storedSoFar();
+      if (typeof stored !== 'boolean') {
+        stored = await stored;
+        if (!rt.bot.snapshot()) return; // logged out meanwhile: its session is cleared, not saved again
+      }
+      if (!stored) {
         this.log.warn({ account: rt.bot.id }, 'session not saved: received messages could not be stored; a restart fetches them again');
         return;
       }

@@ -232,8 +232,10 @@ export class Bot implements BotHandle {
    * the current transport handed over could not be stored. A session snapshot taken before this is
    * asked is saved only when true: its cursor (iLink) or sync key (web) has moved past those
    * messages, and must never be durable ahead of them (a crash in between would lose them for good).
+   * Answers at once when no received message is on its way to the store.
    */
-  storedSoFar(): Promise<boolean> {
+  storedSoFar(): boolean | Promise<boolean> {
+    if (this.incoming.length === 0 && this.storing === 0) return this.unstored === 0;
     // A message received in this turn joins the write chain in a microtask (onMessage): wait for that first.
     return new Promise<void>((r) => queueMicrotask(r)).then(() => this.writes).then(() => this.unstored === 0);
   }
