@@ -50,6 +50,22 @@ export class RunningSide {
     return ids.size;
   }
 
+  /** Each node's accounts by state, for an error message (a node that does not answer says so). */
+  async states(): Promise<string> {
+    const lines = await Promise.all(
+      this.nodes.map(async (n) => {
+        const counts = new Map<string, number>();
+        try {
+          for (const a of await accountsOn(n)) counts.set(a.state, (counts.get(a.state) ?? 0) + 1);
+        } catch (e) {
+          return `${n.name}: ${(e as Error).message.slice(0, 200)}`;
+        }
+        return `${n.name}: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}`;
+      }),
+    );
+    return lines.join('; ');
+  }
+
   /** Accounts the first node knows (the login phase creates them there). */
   async known(): Promise<number> {
     return (await accountsOn(this.nodes[0]!)).length;
