@@ -14,7 +14,7 @@ import { startSandbox, type IlinkControl, type RunningSandbox } from '../../src/
 import { IlinkTransport } from '../../src/ilink/index.js';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
-import type { Repos, Store } from '../../src/store/index.js';
+import type { Repos, Store, TransactionOptions } from '../../src/store/index.js';
 import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { waitUntil } from '../../src/testing/wait.js';
@@ -38,17 +38,19 @@ function failingToStore(store: Store, text: string): Store {
     get(target, key) {
       const value = Reflect.get(target, key) as unknown;
       if (key !== 'transaction') return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
-      return <T>(fn: (tx: Repos) => Promise<T>) =>
-        target.transaction((tx) =>
-          fn(
-            new Proxy(tx, {
-              get(t, k) {
-                if (k === 'messages') return messages(t);
-                const v = Reflect.get(t, k) as unknown;
-                return typeof v === 'function' ? (v as () => unknown).bind(t) : v;
-              },
-            }),
-          ),
+      return <T>(fn: (tx: Repos) => Promise<T>, o?: TransactionOptions<T>) =>
+        target.transaction(
+          (tx) =>
+            fn(
+              new Proxy(tx, {
+                get(t, k) {
+                  if (k === 'messages') return messages(t);
+                  const v = Reflect.get(t, k) as unknown;
+                  return typeof v === 'function' ? (v as () => unknown).bind(t) : v;
+                },
+              }),
+            ),
+          o,
         );
     },
   });
