@@ -24,7 +24,7 @@ export class Context {
    */
   match: RegExpMatchArray | string | undefined;
   /** The host's bookkeeping (running plugin, who replied, trace, where failures and late answers go); not part of the plugin API. */
-  readonly [HOST]: ContextHostState = { plugin: undefined, repliedBy: new Set(), trace: [], errorSink: undefined, workSink: undefined, passing: undefined };
+  readonly [HOST]: ContextHostState = { plugin: undefined, repliedBy: new Set(), trace: [], errorSink: undefined, workSink: undefined };
 
   constructor(
     readonly message: Readonly<Message>,

@@ -20,7 +20,7 @@ import { isComposer } from './composer.js';
 import { Context } from './context.js';
 import { hostState } from './context-host.js';
 import { botView } from './bot-view.js';
-import { boundary, Watchdog } from './boundary.js';
+import { boundaryChain, Watchdog, type BoundaryLayer } from './boundary.js';
 import { fillConfig, type ConfigDefaults } from './config-defaults.js';
 import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
 import { checkConfig, describeIssues } from './config-check.js';
@@ -565,20 +565,20 @@ export class PluginHost {
       report: (e: PluginError) => this.report(e),
       warn,
     });
-    const chain: Middleware<Context>[] = [];
-    const selfChain: Middleware<Context>[] = [];
+    const chain: BoundaryLayer[] = [];
+    const selfChain: BoundaryLayer[] = [];
     let enabled = 0;
     for (const slot of this.ordered()) {
       const inst = slot.instance;
       if (!slot.enabled || !inst) continue;
       enabled++;
-      if (inst.mws.length) chain.push(boundary(inst.mws.length === 1 ? inst.mws[0]! : compose(inst.mws, { warn }), opts(slot.name)));
-      if (inst.selfMws.length) selfChain.push(boundary(compose(inst.selfMws, { warn }), opts(slot.name)));
+      if (inst.mws.length) chain.push({ mw: inst.mws.length === 1 ? inst.mws[0]! : compose(inst.mws, { warn }), options: opts(slot.name) });
+      if (inst.selfMws.length) selfChain.push({ mw: compose(inst.selfMws, { warn }), options: opts(slot.name) });
     }
     this.enabledCount = enabled;
-    // Every layer of these chains is a boundary, which watches its plugin's await itself: no second watch per layer.
-    this.chain = compose(chain, { warn: false });
-    this.selfChain = selfChain.length ? compose(selfChain, { warn: false }) : undefined;
+    // Each boundary watches its plugin's await itself and passes the message straight to the next one.
+    this.chain = boundaryChain(chain);
+    this.selfChain = selfChain.length ? boundaryChain(selfChain) : undefined;
   }
 
   private report(error: PluginError): void {
