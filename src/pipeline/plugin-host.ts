@@ -373,16 +373,16 @@ export class PluginHost {
   /** The decision trace of a handled message. */
   private decided(message: Message, steps: TraceStep[], replied: boolean, why: { message: string; phrase: Phrase }[] | undefined): DecisionTrace {
     const chatName = chatNameIn(this.deps.bot.directory, message.chatId);
-    return {
-      account: this.deps.account,
-      messageId: message.id,
-      chatId: message.chatId,
-      ...(chatName !== undefined && { chatName }),
-      steps: this.withSkipped(steps, message.isSelf),
-      replied,
-      ...(why !== undefined && { reason: why.map((w) => w.message).join('; '), why: why.map((w) => w.phrase) }),
-      at: this.deps.clock.now(),
-    };
+    // Built property by property rather than with conditional spreads: this runs for every message.
+    const trace: DecisionTrace = { account: this.deps.account, messageId: message.id, chatId: message.chatId, steps: [], replied, at: 0 };
+    if (chatName !== undefined) trace.chatName = chatName;
+    trace.steps = this.withSkipped(steps, message.isSelf);
+    if (why !== undefined) {
+      trace.reason = why.map((w) => w.message).join('; ');
+      trace.why = why.map((w) => w.phrase);
+    }
+    trace.at = this.deps.clock.now();
+    return trace;
   }
 
   /**
@@ -391,11 +391,13 @@ export class PluginHost {
    * plugin is passed on by its boundary), so an enabled plugin after it was not reached.
    */
   private withSkipped(ran: TraceStep[], self: boolean): TraceStep[] {
+    const plan = this.skipPlan();
+    if (this.allRan(ran, plan)) return ran;
     const last = ran.at(-1);
     const ended = last && last.outcome !== 'failed' && last.outcome !== 'timeout' ? last.plugin : undefined;
     let passedEnd = false;
     const out: TraceStep[] = [];
-    for (const { name, skip } of this.skipPlan()) {
+    for (const { name, skip } of plan) {
       // A handful of steps: a scan costs less than a Map (and a message that started before a reorder keeps its steps).
       const step = ran.find((s) => s.plugin === name);
       if (step) {
@@ -411,6 +413,13 @@ export class PluginHost {
         );
     }
     return out;
+  }
+
+  /** Whether every installed plugin ran, in chain order (the usual case: nothing to add). */
+  private allRan(ran: TraceStep[], plan: SkipPlanEntry[]): boolean {
+    if (ran.length !== plan.length) return false;
+    for (let i = 0; i < ran.length; i++) if (ran[i]!.plugin !== plan[i]!.name) return false;
+    return true;
   }
 
   /**
