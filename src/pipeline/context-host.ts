@@ -17,7 +17,7 @@ export interface ContextHostState {
   /** The decision trace being built (one step per plugin that ran). */
   readonly trace: TraceStep[];
   /** Where failures of background work (`fork`, `ctx.reportError`) go; the host points it at its boundary. */
-  errorSink: ((error: unknown, plugin: string | undefined) => void) | undefined;
+  errorSink: ((error: unknown, plugin: string | undefined, messageId: string) => void) | undefined;
   /** Where answers still being worked on after the chain returned (`ctx.working`) go; the account runtime shows "typing…" until they settle. */
   workSink: ((work: Promise<unknown>) => void) | undefined;
 }

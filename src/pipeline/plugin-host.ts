@@ -174,6 +174,9 @@ export class PluginHost {
   private readonly view: BotHandle;
   /** The slots in chain order, until the next change (see `recompose`). */
   private inOrder: Slot[] | undefined;
+  /** Where contexts report failures of background work (one function for every message). */
+  private readonly backgroundFailure = (error: unknown, plugin: string | undefined, messageId: string): void =>
+    this.report(new PluginError(plugin ?? '(unknown)', 'rejected', error, messageId));
   /** Why each plugin would be skipped (see `skipPlan`), for the chain and capabilities it was made for. */
   private plan: { caps: unknown; steps: SkipPlanEntry[] } | undefined;
 
@@ -341,7 +344,7 @@ export class PluginHost {
    * failures are reported under their names and the chain goes on. `working` hears of answers that
    * go on after the chain returned (`ctx.working`).
    */
-  async handle(message: Message, options: { working?(work: Promise<unknown>): void } = {}): Promise<DecisionTrace> {
+  async handle(message: Message, options?: { working?(work: Promise<unknown>): void }): Promise<DecisionTrace> {
     // No chain to run (an own message no plugin reads, or no plugin on): no context either. Every
     // reply of the account comes back as an own message, so this is half of what a busy bot handles.
     if (message.isSelf && !this.selfChain) return this.decided(message, [], false, [say(PHRASES, 'trace.own-message')]);
@@ -349,8 +352,8 @@ export class PluginHost {
     const ctx = new Context(message, this.view, this.deps.log);
     const host = hostState(ctx);
     const steps = host.trace;
-    host.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
-    host.workSink = options.working;
+    host.errorSink = this.backgroundFailure;
+    host.workSink = options?.working;
     try {
       await (message.isSelf ? this.selfChain! : this.chain)(ctx);
     } catch (e) {
@@ -422,6 +425,12 @@ export class PluginHost {
     return true;
   }
 
+  /** Whether the slots are still as the plan found them (a loop, not `every`: this runs for every message). */
+  private planHolds(steps: SkipPlanEntry[]): boolean {
+    for (const e of steps) if (e.slot.enabled !== e.enabled || e.slot.instance !== e.instance) return false;
+    return true;
+  }
+
   /**
    * Why each plugin, in chain order, would not run on an own message and on another one, decided
    * once per change of the chain (or of the transport's capabilities) rather than per message;
@@ -430,7 +439,7 @@ export class PluginHost {
   private skipPlan(): SkipPlanEntry[] {
     const caps = this.deps.bot.capabilities;
     // A plugin being switched on or off changes its slot before the chain is recomposed.
-    if (this.plan?.caps === caps && this.plan.steps.every((e) => e.slot.enabled === e.enabled && e.slot.instance === e.instance)) return this.plan.steps;
+    if (this.plan?.caps === caps && this.planHolds(this.plan.steps)) return this.plan.steps;
     const steps = this.ordered().map((slot): SkipPlanEntry => {
       const inst = slot.instance;
       const fixed: SkipReason | undefined = !slot.enabled
