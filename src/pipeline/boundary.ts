@@ -122,18 +122,17 @@ function callNext(next: Next): Promise<void> {
  * One plugin's run on one message: a small object instead of a handful of closures per call.
  *
  * In a chain of boundaries each run starts the next plugin's run itself (no compose() between), so
- * it knows what lies downstream: the next plugin's boundary, whose promise never rejects, or the
- * end of the chain, where nothing runs. That lets the common plugin cost little:
+ * it knows what lies downstream: the next plugin's boundary, or the end of the chain, where nothing
+ * runs. That keeps the common plugin cheap:
+ * - a run tells the run that passed it the message (its caller) the moment its promise settles,
+ *   with its clock read, so the caller resumes then without a reaction of its own on that promise;
  * - a plugin that passed the message on and returned `next()`'s own promise (every `filter`,
- *   `hears`, `command`… that did not match) has nothing left of its own: no promise of its own, no
- *   watch, and it settles with the plugin after it;
+ *   `hears`, `command`… that did not match) has nothing left of its own: no promise, no watch, and
+ *   it settles when the plugin after it does, on that one's read;
  * - at the end of the chain, `next()` pauses nothing.
- *
- * Clock reads: one when the plugin starts, one when it settles. The pause and resume around its
- * `next()` take the next plugin's reads: the next plugin starts inside this one's `next()` and this
- * one's downstream settles when that plugin does. A plugin that passes through settles on that
- * read too. Where the chain ends in a caller's own `next` (a boundary used as middleware), the run
- * reads the clock itself around it.
+ * So a run reads the clock when its plugin starts and when it settles (a plugin that passes through
+ * only when it starts); its pause and resume take the next plugin's reads. Where the chain ends in a
+ * caller's own `next` (a boundary used as middleware), the run watches and reads around that itself.
  */
 class Run extends Watch {
   private readonly o: BoundaryOptions;
@@ -144,9 +143,10 @@ class Run extends Watch {
   private settled = false;
   /** The plugin returned its `next()`'s promise (or nothing, after calling it): it settles when downstream does. */
   private passThrough = false;
+  /** Settled by a failure or a timeout while what it passed on still runs: tell the caller when that settles. */
+  private forwarding = false;
   private downstream: Promise<void> | undefined;
   private remaining = NaN;
-  private resumedAtMs: number | undefined;
   /** Resolves this run's own promise; only a plugin still running after it returned has one (it may time out). */
   private resolve: ((v: Promise<void> | void) => void) | undefined;
   private readonly step: TraceStep;
@@ -156,8 +156,8 @@ class Run extends Watch {
   private readonly guardedNext: Next;
 
   /**
-   * @param caller The run that passed the message to this one (its `next()` started this run), to
-   *   hand it this run's clock reads.
+   * @param caller The run whose `next()` started this one: it waits for this run's promise, and
+   *   takes this run's clock reads as its pause and resume.
    */
   constructor(
     private readonly layers: readonly BoundaryLayer[],
@@ -213,7 +213,7 @@ class Run extends Watch {
     return new Promise<void>((r) => (this.resolve = r));
   }
 
-  /** Whether what runs after this plugin can neither reject nor be left running: another boundary or nothing. */
+  /** Whether what runs after this plugin is another boundary (which tells this run when it settles, and never rejects) or nothing. */
   private downstreamTrusted(): boolean {
     return !this.last || this.index + 1 < this.layers.length;
   }
@@ -231,35 +231,42 @@ class Run extends Watch {
     }
     this.paused = true;
     this.host.plugin = this.outer;
-    this.downstream = this.rest(this);
-    // No boundary started inside next() to hand its read over: read now.
-    if (Number.isNaN(this.remaining)) this.remaining = this.deadline - this.o.clock.now();
-    const resume = this.resume.bind(this);
-    this.downstream.then(resume, resume);
+    // The next run may settle before it returns (a plugin that stops at once): it resumes this one then.
+    this.downstream = this.rest();
     return this.downstream;
   }
 
-  /** Run what comes after this plugin: the next plugin's boundary (told who passed the message, to share clock reads), or the caller's next. */
-  private rest(caller: Run | undefined): Promise<void> {
+  /**
+   * Run what comes after this plugin: the next plugin's boundary (which reports back to this run),
+   * or the caller's next (watched here, with this run's own clock reads), or nothing.
+   */
+  private rest(): Promise<void> {
     const i = this.index + 1;
-    if (i < this.layers.length) return new Run(this.layers, i, this.ctx, this.last, caller).start();
-    return this.last ? callNext(this.last) : END;
+    if (i < this.layers.length) return new Run(this.layers, i, this.ctx, this.last, this).start();
+    if (!this.last) return END;
+    const p = callNext(this.last);
+    if (!this.settled) this.remaining = this.deadline - this.o.clock.now();
+    const done = this.downstreamDone.bind(this, undefined);
+    p.then(done, done);
+    return p;
   }
 
   pausedAt(ms: number): void {
     this.remaining = this.deadline - ms;
   }
 
-  resumedAt(ms: number): void {
-    this.resumedAtMs = ms;
-  }
-
-  private resume(): void {
+  /** What this run passed on has settled (at `ms`, when the run after it read the clock). */
+  private downstreamDone(ms: number | undefined): void {
     this.downstreamSettled = true;
-    if (this.passThrough) return this.finish();
-    if (this.settled) return;
+    if (this.settled) {
+      if (!this.forwarding) return;
+      this.forwarding = false;
+      this.caller?.downstreamDone(ms);
+      return;
+    }
+    if (this.passThrough) return this.finish(ms);
     this.host.plugin = this.o.name;
-    this.deadline = (this.resumedAtMs ?? this.o.clock.now()) + Math.max(0, this.remaining);
+    this.deadline = (ms ?? this.o.clock.now()) + Math.max(0, this.remaining);
     this.paused = false;
   }
 
@@ -268,44 +275,55 @@ class Run extends Watch {
     if (this.settled) return;
     this.settled = true;
     this.step.outcome = 'timeout';
-    this.step.ms = this.o.clock.now() - this.started;
+    const now = this.o.clock.now();
+    this.step.ms = now - this.started;
     this.o.report(new PluginError(this.o.name, 'timeout', new Error(`no answer within ${this.o.timeoutMs} ms`), this.ctx.message.id), this.ctx);
     this.host.plugin = this.outer;
     // The hung plugin never passed the message on: do it for it, so the others still run.
-    this.resolve!(this.calledNext ? this.downstream!.catch(() => {}) : this.rest(undefined));
+    this.resolve!(this.afterFailure(now));
   }
 
   /** The plugin threw or rejected: report it, and pass the message on if it had not. Returns what is left to wait for. */
   private fail(error: unknown, kind: 'threw' | 'rejected'): Promise<void> {
     if (this.settled) return END;
-    this.settle();
+    const now = this.settle(undefined);
     const { step } = this;
     step.outcome = 'failed';
     step.error = messageOf(error);
     const phrase = phraseOf(error);
     if (phrase) step.errorPhrase = phrase;
     this.o.report(new PluginError(this.o.name, kind, error, this.ctx.message.id), this.ctx);
-    const rest = this.calledNext ? this.downstream!.catch(() => {}) : this.rest(undefined);
+    const rest = this.afterFailure(now);
     this.resolve?.(rest);
     return rest;
   }
 
-  private finish(): void {
+  /**
+   * What a failed or hung run waits for: what it passed on, or the rest of the chain run on its
+   * behalf. Its caller resumes when that settles (told by the run after it), or now if nothing is left.
+   */
+  private afterFailure(now: number): Promise<void> {
+    this.forwarding = true;
+    const rest = this.calledNext ? (this.downstreamTrusted() ? this.downstream! : this.downstream!.catch(() => {})) : this.rest();
+    if (this.downstreamSettled || rest === END) this.downstreamDone(now);
+    return rest;
+  }
+
+  /** Settled normally; `at` is the read of the plugin after it, for a plugin that passed through. */
+  private finish(at?: number): void {
     if (this.settled) return;
-    const now = this.settle();
+    const now = this.settle(at);
     if (this.host.repliedBy.has(this.o.name)) this.step.outcome = 'replied';
     else if (!this.calledNext) this.step.outcome = 'stopped';
-    // The caller's downstream is this run's promise (only boundaries in between): it resumes now.
-    this.caller?.resumedAt(now);
     this.resolve?.();
+    this.caller?.downstreamDone(now);
   }
 
   /** Common to every way of settling but a timeout; returns the time it settled at. */
-  private settle(): number {
+  private settle(at: number | undefined): number {
     this.settled = true;
     this.o.watchdog.remove(this);
-    // A plugin that passed through settled with the plugin after it, on that one's read.
-    const now = this.passThrough && this.resumedAtMs !== undefined ? this.resumedAtMs : this.o.clock.now();
+    const now = at ?? this.o.clock.now();
     this.step.ms = now - this.started;
     this.host.plugin = this.outer;
     // Settled downstream resumes this run before the plugin's own promise can settle, when it awaited next().

@@ -204,7 +204,12 @@ describe('boundary(mw, options)', () => {
       mw,
       options: { name, timeoutMs: 1000, clock, watchdog, report: (e: PluginError) => reports.push(e) },
     });
+    const order: string[] = [];
     await boundaryChain([
+      layer('outer', async (_c, next) => {
+        await next();
+        order.push('outer resumed');
+      }),
       layer('through', (_c, next) => next()),
       layer('thrower', () => {
         throw new Error('boom');
@@ -212,12 +217,15 @@ describe('boundary(mw, options)', () => {
       layer('last', async (c, next) => {
         await next();
         await c.reply('late answer');
+        order.push('last answered');
       }),
     ])(ctx);
     assert.deepEqual(sources, ['plugin:last']);
+    assert.deepEqual(order, ['last answered', 'outer resumed']);
     assert.deepEqual(
       steps.map((s) => [s.plugin, s.outcome]),
       [
+        ['outer', 'ran'],
         ['through', 'ran'],
         ['thrower', 'failed'],
         ['last', 'replied'],
@@ -227,6 +235,48 @@ describe('boundary(mw, options)', () => {
       reports.map((r) => [r.plugin, r.kind]),
       [['thrower', 'threw']],
     );
+    watchdog.close();
+  });
+
+  it('a plugin that fails while what it passed on still runs lets the plugins before it resume only when that is done', async () => {
+    const { clock, ctx, reports, sources, steps, watchdog } = setup(1000);
+    const layer = (name: string, mw: Middleware<Context>, timeoutMs = 1000) => ({
+      mw,
+      options: { name, timeoutMs, clock, watchdog, report: (e: PluginError) => reports.push(e) },
+    });
+    let finishLast!: () => void;
+    const run = boundaryChain([
+      layer('outer', async (c, next) => {
+        await next();
+        await c.reply('outer answers');
+      }),
+      layer('through', (_c, next) => next()),
+      layer('forgetful', async (_c, next) => {
+        void next();
+        await Promise.resolve();
+        throw new Error('after a next() without await');
+      }),
+      layer('last', () => new Promise<void>((r) => (finishLast = r)), 5000),
+    ])(ctx);
+    // Two seconds in the last plugin (its budget is 5): the outer plugin waits for it, paused, so it is not timed out.
+    await clock.advance(2000);
+    assert.deepEqual(
+      reports.map((r) => [r.plugin, r.kind]),
+      [['forgetful', 'rejected']],
+    );
+    finishLast();
+    await run;
+    assert.deepEqual(sources, ['plugin:outer']);
+    assert.deepEqual(
+      steps.map((s) => [s.plugin, s.outcome]),
+      [
+        ['outer', 'replied'],
+        ['through', 'ran'],
+        ['forgetful', 'failed'],
+        ['last', 'stopped'],
+      ],
+    );
+    assert.equal(steps[0]!.ms, 2000);
     watchdog.close();
   });
 
