@@ -1,0 +1,54 @@
+/**
+ * A ceiling on V8's young generation in the running server (issue 17). When much of what is
+ * allocated survives a scavenge, as in an echo burst, V8 doubles each semi-space up to 16 MiB (32
+ * MiB of RSS for the new space) and keeps it. `--max-semi-space-size` would cap that, but the server
+ * is launched as `node bin/weiroto.js start` (npm, systemd, supervisord, Docker), and once the heap is
+ * configured that flag no longer changes anything. What V8 reads each time it grows the new space is
+ * `--semi-space-growth-factor`: so after each collection growth is switched off when one more
+ * doubling would pass the ceiling, and on again once V8 has shrunk the space. A flag given on the
+ * command line or in NODE_OPTIONS is the operator's choice and wins.
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+
+/** 4 MiB semi-spaces: in the comparison benchmark the lowest peak RSS at the same CPU per echo (1, 2, 4, 8 and 16 tried). */
+export const SEMI_SPACE_CEILING_MIB = 4;
+
+/** V8's default growth factor, restored below the ceiling. */
+const GROWTH_FACTOR = 2;
+
+/** Whether the operator already sized the young generation (then the ceiling stays off). */
+export function youngGenerationSizedByFlags(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  const sized = /--(max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]growth[-_]factor/;
+  return execArgv.some((a) => sized.test(a)) || sized.test(nodeOptions ?? '');
+}
+
+/** The size of one semi-space now, in bytes (the new space's committed size is two of them). */
+function semiSpaceBytes(): number {
+  return (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) / 2;
+}
+
+/**
+ * Keep each semi-space at or under `ceilingMiB` from now on; returns a function that stops
+ * watching (growth is then allowed again).
+ *
+ * @example capYoungGeneration(); // in `weiroto start`, before the server loads
+ */
+export function capYoungGeneration(ceilingMiB = SEMI_SPACE_CEILING_MIB): () => void {
+  if (youngGenerationSizedByFlags(process.execArgv, process.env.NODE_OPTIONS)) return () => undefined;
+  const ceiling = ceilingMiB * 1048576;
+  let growthOff = false;
+  const check = (): void => {
+    const off = semiSpaceBytes() * GROWTH_FACTOR > ceiling;
+    if (off === growthOff) return;
+    growthOff = off;
+    setFlagsFromString(`--semi-space-growth-factor=${off ? 1 : GROWTH_FACTOR}`);
+  };
+  const observer = new PerformanceObserver(check);
+  observer.observe({ entryTypes: ['gc'] });
+  check();
+  return () => {
+    observer.disconnect();
+    if (growthOff) setFlagsFromString(`--semi-space-growth-factor=${GROWTH_FACTOR}`);
+  };
+}
