@@ -4,12 +4,13 @@
  * MiB of RSS for the new space) and keeps it. `--max-semi-space-size` would cap that, but the server
  * is launched as `node bin/weiroto.js start` (npm, systemd, supervisord, Docker), and once the heap is
  * configured that flag no longer changes anything. What V8 reads each time it grows the new space is
- * `--semi-space-growth-factor`: so after each collection growth is switched off when one more
- * doubling would pass the ceiling, and on again once V8 has shrunk the space. A flag given on the
+ * `--semi-space-growth-factor`: so after each collection growth is switched off near the
+ * ceiling, and on again once V8 has shrunk the space. A flag given on the
  * command line or in NODE_OPTIONS is the operator's choice and wins.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { flagGivenByOperator } from './node-flags.js';
 
 /** 4 MiB semi-spaces: in the comparison benchmark the lowest peak RSS at the same CPU per echo (1, 2, 4, 8 and 16 tried). */
 export const SEMI_SPACE_CEILING_MIB = 4;
@@ -17,11 +18,8 @@ export const SEMI_SPACE_CEILING_MIB = 4;
 /** V8's default growth factor, restored below the ceiling. */
 const GROWTH_FACTOR = 2;
 
-/** Whether the operator already sized the young generation (then the ceiling stays off). */
-export function youngGenerationSizedByFlags(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  const sized = /--(max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]growth[-_]factor/;
-  return execArgv.some((a) => sized.test(a)) || sized.test(nodeOptions ?? '');
-}
+/** The flags by which an operator sizes the young generation (then the ceiling stays off). */
+export const YOUNG_GENERATION_FLAGS = ['max-semi-space-size', 'min-semi-space-size', 'semi-space-growth-factor'];
 
 /** The size of one semi-space now, in bytes (the new space's committed size is two of them). */
 function semiSpaceBytes(): number {
@@ -35,11 +33,13 @@ function semiSpaceBytes(): number {
  * @example capYoungGeneration(); // in `weiroto start`, before the server loads
  */
 export function capYoungGeneration(ceilingMiB = SEMI_SPACE_CEILING_MIB): () => void {
-  if (youngGenerationSizedByFlags(process.execArgv, process.env.NODE_OPTIONS)) return () => undefined;
+  if (flagGivenByOperator(YOUNG_GENERATION_FLAGS, process.execArgv, process.env.NODE_OPTIONS)) return () => undefined;
   const ceiling = ceilingMiB * 1048576;
   let growthOff = false;
   const check = (): void => {
-    const off = semiSpaceBytes() * GROWTH_FACTOR > ceiling;
+    // Collections are reported after the fact (a turn of the event loop or two later), so V8 may
+    // double the space once more before this runs: growth stays on only while two doublings fit.
+    const off = semiSpaceBytes() * GROWTH_FACTOR * GROWTH_FACTOR > ceiling;
     if (off === growthOff) return;
     growthOff = off;
     setFlagsFromString(`--semi-space-growth-factor=${off ? 1 : GROWTH_FACTOR}`);
