@@ -12,7 +12,11 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { flagGivenByOperator } from './node-flags.js';
 
-/** 4 MiB semi-spaces: in the comparison benchmark the lowest peak RSS at the same CPU per echo (1, 2, 4, 8 and 16 tried). */
+/**
+ * 4 MiB: in the comparison benchmark (keep-alive, weiroto alone, 3 runs each of --max-semi-space-size
+ * 1, 2, 4, 8 and 16) 2 and 4 gave the lowest peak RSS (about 120-127 MiB against 145) at the same CPU
+ * per echo; 1 promoted so much that the old space made up for it.
+ */
 export const SEMI_SPACE_CEILING_MIB = 4;
 
 /** V8's default growth factor, restored below the ceiling. */
@@ -27,13 +31,12 @@ function semiSpaceBytes(): number {
 }
 
 /**
- * Keep each semi-space at or under `ceilingMiB` from now on; returns a function that stops
- * watching (growth is then allowed again).
+ * Keep each semi-space at or under `ceilingMiB` for the rest of the process's life.
  *
  * @example capYoungGeneration(); // in `weiroto start`, before the server loads
  */
-export function capYoungGeneration(ceilingMiB = SEMI_SPACE_CEILING_MIB): () => void {
-  if (flagGivenByOperator(YOUNG_GENERATION_FLAGS, process.execArgv, process.env.NODE_OPTIONS)) return () => undefined;
+export function capYoungGeneration(ceilingMiB = SEMI_SPACE_CEILING_MIB): void {
+  if (flagGivenByOperator(YOUNG_GENERATION_FLAGS, process.execArgv, process.env.NODE_OPTIONS)) return;
   const ceiling = ceilingMiB * 1048576;
   let growthOff = false;
   const check = (): void => {
@@ -44,11 +47,6 @@ export function capYoungGeneration(ceilingMiB = SEMI_SPACE_CEILING_MIB): () => v
     growthOff = off;
     setFlagsFromString(`--semi-space-growth-factor=${off ? 1 : GROWTH_FACTOR}`);
   };
-  const observer = new PerformanceObserver(check);
-  observer.observe({ entryTypes: ['gc'] });
+  new PerformanceObserver(check).observe({ entryTypes: ['gc'] });
   check();
-  return () => {
-    observer.disconnect();
-    if (growthOff) setFlagsFromString(`--semi-space-growth-factor=${GROWTH_FACTOR}`);
-  };
 }
