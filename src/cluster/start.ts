@@ -79,7 +79,12 @@ export async function connectCluster(options: ClusterOptions, managerRef: () => 
     get manager() {
       return managerRef();
     },
-    enabledAccounts: async () => (await options.store.accounts.list()).filter((a) => a.enabled).map((a) => a.id),
+    enabledAccounts: async () => {
+      // The manager learns the accounts created on other nodes too: any node's API and panel accept
+      // sends for every account (routed to the node that runs it).
+      const [rows] = await Promise.all([options.store.accounts.list(), managerRef().refresh()]);
+      return rows.filter((a) => a.enabled).map((a) => a.id);
+    },
     fences: options.store.fences,
     log: options.log,
     sends,

@@ -142,16 +142,21 @@ describe('cluster queues: routed sends, webhook deliveries as jobs', { timeout: 
     const where = await placedOn(2);
     const onC = where.get('node-c')![0]!;
     const s = await sides(node('node-c'), onC);
+    // Node C never ran the other account (it started after the account was created elsewhere): its API routes the send too.
+    const onOther = where.get(other.name)![0]!;
+    await queueText(node('node-c'), onOther, (await sides(other, onOther)).friend, 'routed from node-c');
     // One accepted by the node that runs the account, one routed to it from the other; then the node dies.
     await queueText(node('node-c'), onC, s.friend, 'accepted on node-c');
     await queueText(other, onC, s.friend, 'routed to node-c');
     node('node-c').proc.child.kill('SIGKILL');
     await node('node-c').proc.exited;
     await placedOn(1);
-    for (const text of ['accepted on node-c', 'routed to node-c']) await waitUntil(async () => (await sentCount(text)) >= 1, WAIT, `"${text}" sent`);
+    for (const text of ['accepted on node-c', 'routed to node-c', 'routed from node-c'])
+      await waitUntil(async () => (await sentCount(text)) >= 1, WAIT, `"${text}" sent`);
     await queueText(other, onC, s.friend, 'after the failover');
     await waitUntil(async () => (await sentCount('after the failover')) >= 1, WAIT, 'the last send');
     assert.equal(await sentCount('accepted on node-c'), 1);
     assert.equal(await sentCount('routed to node-c'), 1);
+    assert.equal(await sentCount('routed from node-c'), 1);
   });
 });
