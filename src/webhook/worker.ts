@@ -73,6 +73,12 @@ export interface EndpointSlots {
   release(endpointId: string, token: string): Promise<void>;
 }
 
+/**
+ * Cluster: a row 'delivering' for this long has lost its job (Redis lost its data): no delivery lasts
+ * near it (a request times out after `timeoutMs`), and a dead node's job is taken over after a lease.
+ */
+export const STALE_DELIVERING_MS = 10 * 60_000;
+
 const LOG_BYTES = 1024;
 const READ_BYTES = 64 * 1024;
 
@@ -121,9 +127,15 @@ export class DeliveryWorker {
     if (recovered) log.info({ recovered }, 'webhook deliveries interrupted by a stop or crash are queued again');
     this.deps.jobs?.start(this);
     let lastPrune = 0;
+    let lastStaleCheck = 0;
     try {
       while (!signal.aborted) {
         const now = clock.now();
+        if (this.deps.jobs && now - lastStaleCheck >= 60_000) {
+          lastStaleCheck = now;
+          const stale = await deliveries.releaseStale(now - STALE_DELIVERING_MS, now);
+          if (stale) log.warn({ stale }, 'webhook deliveries left delivering without a job are queued again');
+        }
         if (now - lastPrune > 3_600_000) {
           lastPrune = now;
           const pruned = await deliveries.prune(now - 7 * 86_400_000, now - 30 * 86_400_000);

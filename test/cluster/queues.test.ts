@@ -159,4 +159,18 @@ describe('cluster queues: routed sends, webhook deliveries as jobs', { timeout: 
     assert.equal(await sentCount('routed to node-c'), 1);
     assert.equal(await sentCount('routed from node-c'), 1);
   });
+
+  it('a node that runs no account accepts a send for one and routes it', async () => {
+    nodes.push(await startNode('node-d', env));
+    nodes.push(await startNode('node-e', env));
+    // Two accounts over three nodes: one node runs none (it never loaded the accounts to run them).
+    const where = await placedOn(2);
+    const idle = live().find((n) => !where.has(n.name))!;
+    const [holder, accounts] = [...where][0]!;
+    await queueText(idle, accounts[0]!, (await sides(node(holder), accounts[0]!)).friend, `routed from ${idle.name}`);
+    await waitUntil(async () => (await sentCount(`routed from ${idle.name}`)) >= 1, WAIT, 'the routed send on the sandbox');
+    await queueText(node(holder), accounts[0]!, (await sides(node(holder), accounts[0]!)).friend, `then from ${holder}`);
+    await waitUntil(async () => (await sentCount(`then from ${holder}`)) >= 1, WAIT, 'the later send');
+    assert.equal(await sentCount(`routed from ${idle.name}`), 1);
+  });
 });
