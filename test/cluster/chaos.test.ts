@@ -196,6 +196,7 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     victim.proc.child.kill('SIGKILL');
     await victim.proc.exited;
     await flowing;
+    const killTraffic = Date.now() - t0;
     await traffic(new Map([...(await placement(live()))].reduce((m, [id, on]) => m.set(on[0]!, [...(m.get(on[0]!) ?? []), id]), new Map<string, string[]>())));
     // Messages to the dead node's accounts while it is dead: answered once, after the takeover.
     for (const id of ran) {
@@ -210,7 +211,7 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     console.log(
       `chaos: kill -9 ${victim.name}: its ${ran.length} accounts (${ran.filter((a) => kindOf(a) === 'ilink').length} iLink) online on the others ${failover} ms after the kill (LEASE_TTL_MS 15000, load ${load()})`,
     );
-    console.log(`chaos: kill -9 breakdown: ${moveBreakdown(settledTakes(live()), ran, t0)}`);
+    console.log(`chaos: kill -9 breakdown: ${moveBreakdown(settledTakes(live()), ran, t0)}; traffic under way at the kill done after ${killTraffic} ms`);
     assert.ok(failover < 30_000, `failover took ${failover} ms`);
 
     const second = nodes[1]!;
