@@ -6,6 +6,7 @@
  */
 import type { Transport } from '../transport/transport.js';
 import type { ManagerStore } from './account-manager.js';
+import type { SendRouter } from '../bot/send-router.js';
 
 export interface AccountCluster {
   /** The store the account's runtime (bot, plugins, session saves) uses: each call refused once another node took the account. */
@@ -14,4 +15,6 @@ export interface AccountCluster {
   transport(account: string, transport: Transport): Transport;
   /** An account was added, started or stopped here: place it now (on whichever node should run it) instead of at the next round. */
   place(account: string): void;
+  /** Where the account's sends go while another node runs it (committed here, sent there). */
+  sendRouter?(account: string): SendRouter | undefined;
 }

@@ -427,6 +427,7 @@ export class AccountManager {
     const rec = this.records.get(id);
     if (!rec) return undefined;
     const s = this.deps.cluster?.store(id, this.deps.store) ?? this.deps.store;
+    const router = this.deps.cluster?.sendRouter?.(id);
     const log = this.log.child({ account: id });
     const bot = new Bot({
       id,
@@ -441,6 +442,7 @@ export class AccountManager {
       ...(this.deps.retry && { retry: this.deps.retry }),
       ...(this.deps.eventWriters && { eventWriters: this.deps.eventWriters }),
       onSessionChanged: () => saveSoon(),
+      ...(router && { router }),
       publish: (e) => {
         for (const l of this.listeners) {
           try {

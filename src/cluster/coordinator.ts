@@ -10,7 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { AccountCluster, AccountManager, ManagerStore } from '../accounts/index.js';
+import type { AccountCluster, AccountManager, ManagerStore, SendRouter } from '../accounts/index.js';
 import type { Transport } from '../transport/transport.js';
 import { isLockTimeout, type FencesRepo, type Repos, type SeenKeysRepo } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -20,6 +20,7 @@ import { spread } from './spread.js';
 import { clusterKeys } from './keys.js';
 import { fencedStore } from './fenced-store.js';
 import { fencedTransport } from './fenced-transport.js';
+import type { SendRouting } from './send-routing.js';
 
 export interface CoordinatorDeps {
   /** Commands (leases, heartbeats, publishing). */
@@ -35,6 +36,8 @@ export interface CoordinatorDeps {
   fences: FencesRepo;
   log: Logger;
   clock?: Clock;
+  /** Sends accepted here for accounts other nodes run go to them through this. */
+  sends?: SendRouting;
 }
 
 /** What the cluster channel carries. */
@@ -159,6 +162,10 @@ export class ClusterCoordinator implements AccountCluster {
 
   place(): void {
     void this.runRound('place');
+  }
+
+  sendRouter(account: string): SendRouter | undefined {
+    return this.deps.sends?.router(account, () => this.held.has(account));
   }
 
   // ---- rounds ----

@@ -8,6 +8,8 @@ export const clusterKeys = {
   node: (node: string) => `weiroto:node:${node}`,
   /** Every node that registered (dead ones are pruned by whoever finds their heartbeat gone). */
   nodes: 'weiroto:nodes',
+  /** Webhook deliveries in flight to one endpoint, cluster-wide: slot tokens scored by their expiry. */
+  webhookSlots: (endpoint: string) => `weiroto:webhook-slots:${endpoint}`,
   /** Where nodes say that they released an account or left, so the others act at once. */
   channel: 'weiroto:cluster',
 };
