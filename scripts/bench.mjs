@@ -11,7 +11,9 @@ const filters = process.argv.slice(2);
 const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const files = readdirSync(join(root, 'bench'))
+// bench/cluster/ holds the benches that start PostgreSQL, Redis and several nodes (`npm run bench -- cluster`).
+const files = ['', 'cluster/']
+  .flatMap((sub) => readdirSync(join(root, 'bench', sub)).map((f) => sub + f))
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();

@@ -656,7 +656,18 @@ export class AccountManager {
   private async saveSession(rt: Runtime): Promise<void> {
     try {
       const snap = rt.bot.snapshot();
-      if (snap) await rt.store.sessions.save(rt.bot.id, snap);
+      if (!snap) return;
+      // Its cursor or sync key covers the messages received so far: saved only once they are stored.
+      let stored = rt.bot.storedSoFar();
+      if (typeof stored !== 'boolean') {
+        stored = await stored;
+        if (!rt.bot.snapshot()) return; // logged out meanwhile: its session is cleared, not saved again
+      }
+      if (!stored) {
+        this.log.warn({ account: rt.bot.id }, 'session not saved: received messages could not be stored; a restart fetches them again');
+        return;
+      }
+      await rt.store.sessions.save(rt.bot.id, snap);
     } catch (e) {
       this.log.warn({ err: e, account: rt.bot.id }, 'could not save the session');
     }

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
 import type { Contact, Message } from '../transport/model.js';
-import type { SessionSnapshot, Transport, TransportEventName, TransportEvents } from '../transport/transport.js';
+import type { DeliveryKeys, SessionSnapshot, Transport, TransportEventName, TransportEvents } from '../transport/transport.js';
 import type { Repos, Store } from '../store/index.js';
 import { dayOf } from '../util/day.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
@@ -102,6 +102,10 @@ export class Bot implements BotHandle {
   private incoming: Message[] = [];
   /** Batches taken from `incoming` and not yet stored. */
   private storing = 0;
+  /** The keys marking each received message handled (iLink), written with its row. */
+  private readonly deliveryKeys = new WeakMap<Message, DeliveryKeys>();
+  /** Batches of received messages the current transport handed over that could not be stored. */
+  private unstoredBatches = 0;
   /** The tail of the bot's writes, in order (see `write`). */
   private writes: Promise<void> = Promise.resolve();
   /** Messages handed to the pipeline whose COMMIT then failed: replies to them are refused (see `storeIncoming`). */
@@ -254,6 +258,19 @@ export class Bot implements BotHandle {
     return this.queue.waitFor(outboundId, timeoutMs, o);
   }
 
+  /**
+   * Whether every message received so far is stored, once its batch has settled: false when a batch
+   * the current transport handed over could not be stored. A session snapshot taken before this is
+   * asked is saved only when true: its cursor (iLink) or sync key (web) has moved past those
+   * messages, and must never be durable ahead of them (a crash in between would lose them for good).
+   * Answers at once when no received message is on its way to the store.
+   */
+  storedSoFar(): boolean | Promise<boolean> {
+    if (this.incoming.length === 0 && this.storing === 0) return this.unstoredBatches === 0;
+    // A message received in this turn joins the write chain in a microtask (onMessage): wait for that first.
+    return new Promise<void>((r) => queueMicrotask(r)).then(() => this.writes).then(() => this.unstoredBatches === 0);
+  }
+
   /** Resolve when every message received so far is stored and announced (tests, shutdown). */
   idle(): Promise<void> {
     if (this.incoming.length === 0 && this.storing === 0) return Promise.resolve();
@@ -310,6 +327,7 @@ export class Bot implements BotHandle {
     this.unsubscribe = [];
     this.transport = transport;
     this.ready = false;
+    this.unstoredBatches = 0;
     this.attach(transport);
   }
 
@@ -410,7 +428,11 @@ export class Bot implements BotHandle {
         // A login that failed never was logged in: the manager sets 'failed' (or 'needs-login') with the reason.
         if (p.reason !== 'login-failed') this.setState('logged-out', p.message ? `${p.reason}: ${p.message}` : p.reason);
       },
-      message: (m) => this.onMessage(m),
+      message: (m) => {
+        const keys = t.deliveryKeys?.(m);
+        if (keys) this.deliveryKeys.set(m, keys);
+        this.onMessage(m);
+      },
       'contact-update': (c) => {
         const isNew = this.directory.putContact(c);
         const newFriend = isNew && this.ready && c.kind === 'friend';
@@ -505,6 +527,9 @@ export class Bot implements BotHandle {
             const chatName = chatNameIn(this.directory, m.chatId) ?? (m.roomId === undefined && !m.isSelf ? m.senderName : undefined);
             // And its stable identity, which outlives the login: the recent chats list one person once across logins.
             const chatStableId = this.directory.room(m.chatId)?.stableId ?? this.directory.contact(m.chatId)?.stableId;
+            // Marked handled in the transaction that stores it: a crash before the commit leaves it unmarked, fetched and handled again.
+            const delivery = this.deliveryKeys.get(m);
+            if (delivery) await tx.seenKeys(this.id).remember(delivery.keys, delivery.at);
             if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) continue; // a duplicate delivery: handled already
             const event = this.event(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, m, now);
             fresh.push({ m, event });
@@ -531,6 +556,7 @@ export class Bot implements BotHandle {
       if (handed) for (const { m } of fresh) this.unstored.add(m.id);
       this.log.error({ err: e, count: batch.length }, 'could not store incoming messages');
       this.emitter.emit('error', asError(e));
+      this.unstoredBatches++;
       this.storing--;
       this.notifyIdle();
       return;

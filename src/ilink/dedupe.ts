@@ -8,13 +8,23 @@
 import { createHash } from 'node:crypto';
 import type { WireMessage } from './wire.js';
 
-/** Where seen keys are kept (per account). SQLite in production (src/store), memory in tests. */
+/**
+ * Where the keys of handled messages are kept (per account): the store in production (src/store),
+ * memory in tests. The client only reads and prunes them: the keys of a message are written by
+ * whoever stores the message, in the same transaction (`Transport.deliveryKeys`), so they are never
+ * durable without it — a crash between the two would otherwise leave a message marked handled
+ * that nobody stored, skipped when it is fetched again.
+ */
 export interface SeenStore {
   /** When each of these keys was first seen (keys never seen are absent). */
   seen(keys: string[]): Promise<Map<string, number>>;
-  remember(keys: string[], at: number): Promise<void>;
   /** Forget keys first seen before `before`. */
   prune(before: number): Promise<void>;
+}
+
+/** A SeenStore the caller also writes to (memory). */
+export interface WritableSeenStore extends SeenStore {
+  remember(keys: string[], at: number): Promise<void>;
 }
 
 export const DEDUPE_TTL_MS = 24 * 3_600_000;
@@ -49,8 +59,8 @@ export async function isDuplicate(store: SeenStore, keys: string[], now: number,
   return false;
 }
 
-/** A SeenStore in memory (tests, or an account whose store is not wired). */
-export function memorySeenStore(): SeenStore {
+/** A SeenStore in memory (the keys a client handed over in this run; tests). */
+export function memorySeenStore(): WritableSeenStore {
   const map = new Map<string, number>();
   return {
     seen: async (keys) => new Map(keys.filter((k) => map.has(k)).map((k) => [k, map.get(k)!])),

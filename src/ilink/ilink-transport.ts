@@ -14,7 +14,7 @@ import { ILINK_CAPABILITIES, UnsupportedError, type Capability, type ReplyWindow
 import { createTransportEmitter, type TransportEmitter } from '../transport/transport-emitter.js';
 import { TransportError, isTransportError } from '../transport/errors.js';
 import type { Contact, Message, Room, SentMessage } from '../transport/model.js';
-import type { FileToSend, SessionSnapshot, StartOptions, Transport, TransportEventName, TransportListener } from '../transport/transport.js';
+import type { DeliveryKeys, FileToSend, SessionSnapshot, StartOptions, Transport, TransportEventName, TransportListener } from '../transport/transport.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { DEDUPE_TTL_MS, dedupeKeys, isDuplicate, memorySeenStore, type SeenStore } from './dedupe.js';
 import { IlinkHttp, IlinkTimeoutError, STALE_TOKEN, answerCode } from './http.js';
@@ -78,7 +78,10 @@ export interface IlinkTransportOptions {
   log?: Logger;
   /** For API calls too when given (tests routing the real host names); else they go straight to node:http(s). CDN transfers use it or the global fetch. */
   fetch?: typeof fetch;
-  /** Where handled messages are remembered (a restart must not answer twice); default in memory. */
+  /**
+   * Where the keys of handled messages are read from (a restart must not answer twice); default
+   * in memory. The client never writes them there: see `deliveryKeys`.
+   */
   seen?: SeenStore;
   /** Tokens of other iLink accounts of this installation (for `binded_redirect`). */
   localTokens?: string[];
@@ -121,6 +124,13 @@ function readSnapshot(s: SessionSnapshot | undefined): IlinkSnapshot | undefined
 /** A real WeChat host name: a login that names one keeps an overridden origin (like WECHAT_ENDPOINT). */
 const REAL_HOST = /(^|\.)(weixin|wechat)\.qq\.com$/;
 
+/**
+ * How long the keys of a message handed over are kept in memory: by then its holder has stored it
+ * with them (the store answers for it), or failed to, and a copy of a message nobody stored is
+ * worth handling.
+ */
+const RECENT_KEYS_MS = 10 * 60_000;
+
 /** The longest a saved cursor lags behind when only empty polls moved it (see handleBatch). */
 const CURSOR_SAVE_MS = 10 * 60_000;
 
@@ -134,6 +144,11 @@ export class IlinkTransport implements Transport {
   private readonly tuning: IlinkTuning;
   private readonly peers: Peers;
   private readonly seen: SeenStore;
+  /** Keys of the messages handed over lately: a copy that comes before their holder stored them is still a copy. */
+  private readonly recent = memorySeenStore();
+  private recentPrunedAt = 0;
+  /** Each message handed over, with its keys, until its holder asks for them. */
+  private readonly keysOf = new WeakMap<Message, DeliveryKeys>();
   private readonly typing: Typing;
   private readonly loginBase: string;
   private readonly cdnBase: string;
@@ -391,11 +406,11 @@ export class IlinkTransport implements Transport {
     let changed = false;
     for (const wm of body.msgs ?? []) {
       const keys = dedupeKeys(wm);
-      if (await isDuplicate(this.seen, keys, now)) {
+      if ((await isDuplicate(this.recent, keys, now)) || (await isDuplicate(this.seen, keys, now))) {
         this.log.debug({ seq: wm.seq }, 'ilink: a copy of a message already handled');
         continue;
       }
-      await this.seen.remember(keys, now);
+      await this.recent.remember(keys, now);
       const message = toMessage(wm, botId, now);
       if (!message) continue;
       // Messages carry the sender's name on both transports (webhooks, templates); iLink's one sender is the owner.
@@ -404,6 +419,7 @@ export class IlinkTransport implements Transport {
       // The newest token, the window and the quota are set before anyone answers.
       this.peers.onInbound(message.chatId, wm.context_token, now);
       changed = true;
+      if (keys.length) this.keysOf.set(message, { keys, at: now });
       this.events.emit('message', message);
     }
     const next = body.get_updates_buf || body.sync_buf;
@@ -417,10 +433,19 @@ export class IlinkTransport implements Transport {
       this.savedAt = now;
       this.events.emit('session-changed', { at: now });
     }
+    if (now - this.recentPrunedAt >= RECENT_KEYS_MS / 10) {
+      this.recentPrunedAt = now;
+      await this.recent.prune(now - RECENT_KEYS_MS);
+    }
     if (now - this.lastPrune > 3_600_000) {
       this.lastPrune = now;
       await this.seen.prune(now - DEDUPE_TTL_MS);
     }
+  }
+
+  /** The dedupe keys of a message this client handed over: stored with the message, they mark it handled. */
+  deliveryKeys(message: Message): DeliveryKeys | undefined {
+    return this.keysOf.get(message);
   }
 
   // ---- sending ----

@@ -142,7 +142,7 @@ function tables(sql: Sql, box: SecretBox, now: () => number) {
     timeline: createTimelineRepo(sql),
     fences: createFencesRepo(sql),
     /** One account's seen keys (a repository per account: the iLink client's `SeenStore`). */
-    seenKeys: (account: string) => createSeenKeysRepo(sql, account),
+    seenKeys: createSeenKeysRepo(sql),
   };
 }
 

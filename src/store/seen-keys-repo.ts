@@ -1,7 +1,8 @@
 /**
  * Keys of inbound messages an account already handled (iLink dedupe, ilink.md §4.5), so that a
  * message delivered again — even after a restart — is answered once. Kept 24 h by the caller's
- * pruning. One instance per account; the shape is the iLink client's `SeenStore`.
+ * pruning. One instance per account; the iLink client reads them (its `SeenStore`), the bot writes
+ * them in the transaction that stores the message (`Transport.deliveryKeys`).
  */
 import { atomic, get, run, statement, twin, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
@@ -16,11 +17,12 @@ export interface SeenKeysTable {
 
 export type SeenKeysRepo = Promised<SeenKeysTable>;
 
-export function createSeenKeysRepo(sql: Sql, account: string): Steps<SeenKeysTable> {
+/** The statements are prepared once: a repository per account is made for every message stored with its keys. */
+export function createSeenKeysRepo(sql: Sql): (account: string) => Steps<SeenKeysTable> {
   const read = sql.query('select at from seen_keys where account_id = ? and key = ?');
   const put = sql.query('insert into seen_keys (account_id, key, at) values (?, ?, ?) on conflict do nothing');
   const drop = sql.query('delete from seen_keys where account_id = ? and at < ?');
-  return {
+  return (account) => ({
     seen: twin(
       function* (keys: string[]): Work<Map<string, number>> {
         const found = new Map<string, number>();
@@ -58,5 +60,5 @@ export function createSeenKeysRepo(sql: Sql, account: string): Steps<SeenKeysTab
         }),
     ),
     prune: statement(drop, (before: number) => [account, before]),
-  };
+  });
 }

@@ -169,4 +169,16 @@ export interface Transport {
   setTyping(chatId: string, typing: boolean): Promise<void>;
   /** The digits the phone shows after a scan (only transports that emit 'verify-code'). */
   submitVerifyCode?(code: string): void;
+  /**
+   * The keys that mark a received message as handled (iLink's dedupe keys, when it was received):
+   * whoever stores the message remembers them in the same transaction, so a message is marked
+   * handled exactly when it is durable. Transports whose dedupe is the message's row have none.
+   */
+  deliveryKeys?(message: Message): DeliveryKeys | undefined;
+}
+
+/** What `deliveryKeys` names: the keys, and when the message was received. */
+export interface DeliveryKeys {
+  keys: string[];
+  at: number;
 }

@@ -42,8 +42,17 @@ describe('iLink receiving: getupdates loop, cursor, dedupe, restore', () => {
 
   it('exactly once: same id again, a new id with the same seq, an id-less replay with the same text and time — and after a restart with the same store', async () => {
     const seen = memorySeenStore();
+    // What stores the messages (the bot) remembers their keys with them.
+    const stored = (tr: IlinkTransport): Message[] => {
+      const got = collect(tr);
+      tr.on('message', (m) => {
+        const d = tr.deliveryKeys(m);
+        if (d) void seen.remember(d.keys, d.at);
+      });
+      return got;
+    };
     s.t = client(s.server, { seen });
-    const got = collect(s.t);
+    const got = stored(s.t);
     await s.t.start({ session: savedSession(s.server.origin) });
     const m = userText(5, 'once');
     s.server.push(m, m);
@@ -60,7 +69,7 @@ describe('iLink receiving: getupdates loop, cursor, dedupe, restore', () => {
     await s.t.stop();
     // Restart: the s.server (at least once) hands the same message out again.
     s.t = client(s.server, { seen });
-    const again = collect(s.t);
+    const again = stored(s.t);
     await s.t.start({ session: snap });
     s.server.push(userText(6, 'twice'), userText(7, 'new'));
     await waitUntil(() => again.length === 1, 5000, 'the new message');
