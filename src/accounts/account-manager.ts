@@ -113,6 +113,8 @@ interface Runtime {
   ladderStopped?: boolean;
   /** The last state written to the timeline (a QR refresh is not news). */
   lastTimelineState?: string;
+  /** Cluster: the node whose stored directory this (not running) account's bot holds. */
+  directoryOf?: string;
 }
 
 export class AccountManager {
@@ -298,6 +300,53 @@ export class AccountManager {
     return this.runtimes.get(id)?.running === true;
   }
 
+  /**
+   * Cluster: another node published the account's state (or stopped running it). An account this
+   * node runs keeps its own state; the others show what their node says, and listeners (the panel's
+   * live views) hear of it as an `account.state` event.
+   */
+  placementChanged(id: string): void {
+    if (!this.deps.cluster) return;
+    // An account another node added since `load`: read its row first.
+    if (!this.records.has(id))
+      return void this.reread(id).then(
+        () => this.records.has(id) && this.placementChanged(id),
+        (e: unknown) => this.log.warn({ err: e, account: id }, 'could not read an account another node runs'),
+      );
+    const rt = this.ensure(id)!;
+    if (rt.running) return;
+    rt.bot.place(this.deps.cluster.elsewhere(id));
+    const { state, detail, node } = rt.bot.info();
+    // The panel here resolves recipients (and the API send targets) by name: the directory the running node stored.
+    if (state === 'online' && node && (rt.directoryOf !== node || rt.bot.directory.size.contacts === 0)) {
+      rt.directoryOf = node;
+      void this.loadStoredDirectory(rt);
+    }
+    this.announce({
+      type: 'account.state',
+      account: id,
+      at: this.clock.now(),
+      data: { state, ...(detail !== undefined && { detail }), ...(node && { node }) },
+    });
+  }
+
+  /** Cluster: the account's plugin settings changed on another node; its plugins read them again. */
+  async reloadPlugins(id: string): Promise<void> {
+    const rt = this.runtimes.get(id);
+    if (!rt) return;
+    await rt.pluginsReady;
+    await rt.host.reload();
+  }
+
+  /** Cluster: another node changed the account's row (started, stopped, renamed): read it again; a new account becomes known. */
+  async reread(id: string): Promise<void> {
+    await this.load();
+    const rec = await this.deps.store.accounts.get(id);
+    if (!rec) return;
+    this.records.set(id, rec);
+    this.runtimes.get(id)?.bot.setEnabled(rec.enabled);
+  }
+
   /** Stop an account and keep it stopped across restarts (enabled = false). */
   async stop(id: string): Promise<void> {
     await this.load();
@@ -411,6 +460,27 @@ export class AccountManager {
 
   // ---- internals ----
 
+  /** An account run elsewhere: its contacts and rooms as its node stored them. */
+  private async loadStoredDirectory(rt: Runtime): Promise<void> {
+    try {
+      const [contacts, rooms] = await Promise.all([this.deps.store.directory.contacts(rt.bot.id), this.deps.store.directory.rooms(rt.bot.id)]);
+      if (!rt.running) rt.bot.directory.load(contacts, rooms);
+    } catch (e) {
+      this.log.warn({ err: e, account: rt.bot.id }, 'could not read the directory of an account run elsewhere');
+    }
+  }
+
+  /** Tell every `onEvent` listener; one that throws is logged and the others still hear. */
+  private announce(e: BotEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log.error({ err, account: e.account }, 'event listener threw');
+      }
+    }
+  }
+
   private async update(id: string, patch: Parameters<Store['accounts']['update']>[1]): Promise<void> {
     const rec = await this.deps.store.accounts.update(id, patch);
     if (rec) this.records.set(id, rec);
@@ -441,15 +511,7 @@ export class AccountManager {
       ...(this.deps.retry && { retry: this.deps.retry }),
       ...(this.deps.eventWriters && { eventWriters: this.deps.eventWriters }),
       onSessionChanged: () => saveSoon(),
-      publish: (e) => {
-        for (const l of this.listeners) {
-          try {
-            l(e);
-          } catch (err) {
-            log.error({ err }, 'event listener threw');
-          }
-        }
-      },
+      publish: (e) => this.announce(e),
     });
     const host = new PluginHost({
       account: id,
@@ -467,6 +529,7 @@ export class AccountManager {
       ...(this.deps.dataDir && { dataDir: this.deps.dataDir }),
       ...(this.deps.pluginTimeoutMs !== undefined && { timeoutMs: this.deps.pluginTimeoutMs }),
       onError: (e) => bot.reportError(e),
+      ...(this.deps.cluster && { onSaved: () => this.deps.cluster!.settingsChanged(id) }),
     });
     const runtime = new AccountRuntime({
       bot,
@@ -488,6 +551,7 @@ export class AccountManager {
     bot.on('logout', (p) => this.onLogout(rt, p.reason, p));
     bot.on('state', ({ state }) => this.noteState(rt, state));
     bot.on('ready', () => void this.saveSession(rt));
+    if (this.deps.cluster) bot.place(this.deps.cluster.elsewhere(id));
     this.runtimes.set(id, rt);
     return rt;
   }
@@ -502,6 +566,7 @@ export class AccountManager {
     if (rt.running) return;
     await rt.pluginsReady;
     rt.running = true;
+    if (this.deps.cluster) rt.bot.place({ node: this.deps.cluster.node });
     rt.ladderStopped = false;
     rt.failures = 0;
     rt.abort = new AbortController();
@@ -682,6 +747,8 @@ export class AccountManager {
     await rt.runtime.drain();
     await this.saveSession(rt);
     await rt.login?.catch(() => {});
+    // In a cluster the account may run on another node already: show what that node says.
+    if (this.deps.cluster) rt.bot.place(this.deps.cluster.elsewhere(rt.bot.id));
     rt.bot.setState('stopped');
   }
 }

@@ -3,3 +3,5 @@ export { AccountManager, DEFAULT_CHAT_CONCURRENCY, type AccountManagerDeps, type
 export { AccountRuntime, type AccountRuntimeDeps } from './account-runtime.js';
 export { ChatLanes } from './chat-lanes.js';
 export type { AccountCluster } from './account-cluster.js';
+export type { NodeOverview, NodeStatus } from './account-cluster.js';
+export type { BotInfo, BotEvent, Placement } from '../bot/types.js';

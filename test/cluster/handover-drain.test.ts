@@ -42,6 +42,9 @@ describe('handover: release', () => {
       store: (account, s) => fencedStore(s, account, () => (held ? 1 : undefined)),
       transport: (_account, t) => t,
       place: () => {},
+      node: 'here',
+      elsewhere: () => undefined,
+      settingsChanged: () => {},
     };
     const manager = new AccountManager({
       store,
