@@ -154,7 +154,7 @@ export const EN = {
   'nodes.node': 'Node',
   'nodes.status': 'Status',
   'nodes.lastHeartbeat': 'Last heartbeat',
-  'nodes.startedAt': 'Started',
+  'nodes.startedAt': 'started {at}',
   'nodes.accounts': 'Accounts it runs',
   'nodes.alive': 'alive',
   'nodes.late': 'late',

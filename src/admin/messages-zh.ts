@@ -154,7 +154,7 @@ export const ZH_CN: Record<keyof typeof EN, string> = {
   'nodes.node': '节点',
   'nodes.status': '状态',
   'nodes.lastHeartbeat': '最近心跳',
-  'nodes.startedAt': '启动时间',
+  'nodes.startedAt': '启动于 {at}',
   'nodes.accounts': '运行的账号',
   'nodes.alive': '在线',
   'nodes.late': '延迟',

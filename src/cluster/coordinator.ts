@@ -251,7 +251,7 @@ export class ClusterCoordinator implements AccountCluster {
     const enabled = new Set(accounts);
     // Hand over what is planned elsewhere (or no longer enabled): its planned node takes it when we publish.
     const surplus = [...this.held.keys()].filter((a) => !mine.has(a) || !enabled.has(a));
-    await Promise.all(surplus.map((a) => this.handOver(a)));
+    await Promise.all(surplus.map((a) => this.handOver(a, trigger)));
     for (const a of surplus) holders.delete(a);
     const now = this.clock.now();
     const share = Math.ceil(accounts.length / Math.max(1, everyone.length));
@@ -412,7 +412,7 @@ export class ClusterCoordinator implements AccountCluster {
   }
 
   /** Stop the account here (persisting its session and queue), release its lease, tell the others. */
-  private async handOver(account: string): Promise<void> {
+  private async handOver(account: string, trigger: Trigger | 'leave' = 'leave'): Promise<void> {
     const token = this.held.get(account);
     if (token === undefined) return;
     const began = this.clock.now();
@@ -427,7 +427,7 @@ export class ClusterCoordinator implements AccountCluster {
       await this.leases.release(account, token);
       await this.board.gone(account);
       await this.publish({ kind: 'released', account, node: this.deps.node });
-      this.log.info({ account, stopMs, releaseMs: this.clock.now() - began - stopMs }, 'cluster: handed the account over');
+      this.log.info({ account, trigger, stopMs, releaseMs: this.clock.now() - began - stopMs }, 'cluster: handed the account over');
     } catch (e) {
       this.log.warn({ err: e, account }, 'cluster: could not release the lease; it moves when it expires');
     }
