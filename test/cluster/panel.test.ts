@@ -21,6 +21,8 @@ import { CLUSTER_TOKEN, accountsOn, clusterEnv, createAccount, leaseHolders, sta
 // Long leases: the holder's regular round comes every 20 s, so what is done at once is told apart from what waited for it.
 const LEASE_TTL_MS = 60_000;
 const WAIT = CHILD_TEST_TIMEOUT_MS;
+/** How long news from one node may take to show on the other (it goes through Redis at once; this is only a bound). */
+const NEWS = 60_000;
 const PASSWORD = 'cluster panel password';
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -105,7 +107,7 @@ describe('one panel, many nodes', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }, () => 
     let qr: { uuid: string } | undefined;
     await waitUntil(async () => (qr = (await sb.control.state()).qrcodes.find((q) => q.status === 'waiting')) !== undefined, WAIT, 'a QR');
     // The other node's API: the holder's state, its name and its QR (the same login the sandbox waits on).
-    await waitUntil(async () => (await viewOn(other, first))?.qr?.id === qr!.uuid, WAIT, `the QR on ${other.name}'s API`);
+    await waitUntil(async () => (await viewOn(other, first))?.qr?.id === qr!.uuid, NEWS, `the QR on ${other.name}'s API`);
     const waiting = (await viewOn(other, first))!;
     assert.equal(waiting.state, 'waiting-scan');
     assert.equal(waiting.node, holder.name);
@@ -116,7 +118,7 @@ describe('one panel, many nodes', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }, () => 
     await followSse(panel, `/accounts/${encodeURIComponent(first)}/events`, events, stop.signal);
     const list: SseEvent[] = [];
     await followSse(panel, '/events', list, stop.signal);
-    await waitUntil(() => events.some((e) => e.event === 'info' && e.data.state === 'waiting-scan' && e.data.qrId === qr!.uuid), WAIT, 'the QR over SSE');
+    await waitUntil(() => events.some((e) => e.event === 'info' && e.data.state === 'waiting-scan' && e.data.qrId === qr!.uuid), NEWS, 'the QR over SSE');
     const shown = events.find((e) => e.data.qrId === qr!.uuid)!;
     assert.match(String(shown.data.qr), /^data:image\/png;base64,/, 'the QR picture itself');
     assert.equal(shown.data.node, holder.name);
@@ -125,11 +127,11 @@ describe('one panel, many nodes', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }, () => 
 
     await sb.control.scan({ uuid: qr!.uuid, account: '0' });
     await sb.control.confirm({ uuid: qr!.uuid });
-    await waitUntil(() => events.some((e) => e.event === 'info' && e.data.state === 'online' && e.data.node === holder.name), WAIT, 'online over SSE');
+    await waitUntil(() => events.some((e) => e.event === 'info' && e.data.state === 'online' && e.data.node === holder.name), NEWS, 'online over SSE');
     await waitUntil(
       () =>
         list.some((e) => e.event === 'accounts' && (e.data as unknown as { id: string; state: string }[]).some((a) => a.id === first && a.state === 'online')),
-      WAIT,
+      NEWS,
       "online in the other node's accounts stream",
     );
     const online = (await viewOn(other, first))!;
@@ -145,7 +147,7 @@ describe('one panel, many nodes', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }, () => 
     assert.equal(saved.status, 200, JSON.stringify(saved.json));
     const since = (await sb.control.sent({})).next;
     await sb.control.sendMessage({ account: side.id, from: friend, text: 'after the change' });
-    const reply = await sb.control.waitForSent((m) => m.text?.endsWith('after the change') === true, { since, timeoutMs: WAIT });
+    const reply = await sb.control.waitForSent((m) => m.text?.endsWith('after the change') === true, { since, timeoutMs: NEWS });
     assert.equal(reply.text, `[${other.name}] after the change`, 'answered by the holder with the setting saved on the other node');
     // The holder's own view of the plugin says the same.
     const plugins = await api(holder, 'GET', `/accounts/${first}/plugins`);
