@@ -28,7 +28,7 @@ export interface BackoffPolicy {
  * capped at `maxMs`, then spread by ±`jitter`. Never below 1 ms for a positive base.
  *
  * @example
- *   backoffDelay(1, { baseMs: 2000, maxMs: 3_600_000, jitter: 0.25 }, clock.random); // 1500–2500
+ *   backoffDelay(1, { baseMs: 2000, maxMs: 3_600_000, jitter: 0.25 }, () => clock.random()); // 1500–2500
  *   backoffDelay(30, { baseMs: 5000, maxMs: 300_000, jitter: 0.2 }, () => 0); // 240000
  */
 export function backoffDelay(failures: number, policy: BackoffPolicy, random?: () => number): number {

@@ -345,7 +345,12 @@ export class DeliveryWorker {
       await deliveries.markDead(row.id, status, `answered ${why}; this format is retried only when no answer arrived`, at);
       return;
     }
-    const next = at + Math.max(backoffMs(row.attempts + 1, options.retry, clock.random), Math.min(retryAfter ?? 0, options.retry.maxMs));
+    const next =
+      at +
+      Math.max(
+        backoffMs(row.attempts + 1, options.retry, () => clock.random()),
+        Math.min(retryAfter ?? 0, options.retry.maxMs),
+      );
     if (next > row.giveUpAt) {
       await deliveries.markDead(row.id, status, `gave up after ${row.attempts + 1} attempts: ${why}`, at);
       log.warn({ delivery: row.id, endpoint: ep.id, why }, 'webhook delivery dead-lettered');

@@ -11,6 +11,7 @@ import { createWebhookService, type WebhookService, type ReplySender } from '../
 import type { BotEvent } from '../../src/bot/types.js';
 import { Receiver } from './receiver.js';
 import { waitUntil as until } from '../../src/testing/wait.js';
+import { FakeClock } from '../../src/util/clock.js';
 
 const fast = {
   concurrency: 4,
@@ -190,28 +191,37 @@ describe('webhook service', () => {
 
   it('dead-letters after the give-up time and redelivers one or all dead deliveries with the same webhook-id', async () => {
     await service.stop();
-    service = await makeService({ worker: { ...fast, retry: { baseMs: 20, maxMs: 40, maxAgeMs: 250 } } });
+    // The give-up time runs on a FakeClock: on a busy machine a real 250 ms passed while the first attempts were
+    // still queued, and the 5 s loop that waited for the dead letters raced the machine's speed.
+    const clock = new FakeClock(Date.now());
+    service = await makeService({ clock, worker: { ...fast, retry: { baseMs: 20, maxMs: 40, maxAgeMs: 250 } } });
     const { endpoint } = await service.createEndpoint({ url: receiver.url });
     receiver.answer = () => ({ status: 500 });
     service.start();
     await write(msg('a1', 'c1', 1));
     await write(msg('a1', 'c2', 2));
-    const deadline = Date.now() + 5000;
-    while ((await service.listDeliveries({ status: 'dead' })).items.length < 2) {
-      assert.ok(Date.now() < deadline, 'deliveries did not dead-letter');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // Time moves only here, a step at a time, while the worker's requests and writes run for real.
+    const advanceUntil = (cond: () => boolean | Promise<boolean>, what: string): Promise<void> =>
+      until(
+        async () => {
+          await clock.advance(50);
+          return cond();
+        },
+        30_000,
+        what,
+      );
+    await advanceUntil(async () => (await service.listDeliveries({ status: 'dead' })).items.length === 2, 'both deliveries to dead-letter');
     const dead = (await service.listDeliveries({ status: 'dead' })).items;
     assert.match(dead[0]!.lastError ?? '', /gave up/);
     const firstIds = new Set(receiver.all.map((r) => r.id));
     receiver.answer = () => ({ status: 200 });
     const one = await service.redeliver(dead[0]!.id);
     assert.equal(one.status, 'pending');
-    await receiver.waitFor(() => receiver.log.length === 1);
+    await advanceUntil(() => receiver.log.length === 1, 'the redelivery');
     assert.equal(receiver.log[0]!.id, dead[0]!.webhookId);
     await assert.rejects(() => service.redeliver(dead[0]!.id === one.id ? 999999 : one.id), /No delivery|only dead/);
     assert.equal(await service.redeliverDead(endpoint.id), 1);
-    await receiver.waitFor(() => receiver.log.length === 2);
+    await advanceUntil(() => receiver.log.length === 2, 'the second redelivery');
     assert.ok(
       receiver.log.every((r) => firstIds.has(r.id)),
       'redeliveries keep their webhook-id',
