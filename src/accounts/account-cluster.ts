@@ -36,4 +36,6 @@ export interface AccountCluster {
   elsewhere(account: string): Placement | undefined;
   /** The account's plugin settings were saved here: the node running it (and every panel) reads them again. */
   settingsChanged(account: string): void;
+  /** Ask the node that runs the account to log it out, or to retry its login now (an admin asked on this node). */
+  forward(account: string, act: 'logout' | 'retry'): Promise<void>;
 }

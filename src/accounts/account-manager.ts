@@ -205,6 +205,8 @@ export class AccountManager {
     await this.load();
     const rt = this.ensure(id);
     if (!rt) throw new Error(`No account ${id}`);
+    // Cluster: the login ladder is the running node's.
+    if (this.forwarded(rt, 'retry')) return true;
     if (rt.wake) {
       this.timelines.record(id, { kind: 'retry-now' });
       rt.wake.abort(new Error('retry now'));
@@ -364,6 +366,8 @@ export class AccountManager {
     await this.load();
     const rt = this.ensure(id);
     if (!rt) throw new Error(`No account ${id}`);
+    // Cluster: only the node running the account holds its session (and may write about it).
+    if (this.forwarded(rt, 'logout')) return;
     rt.running = false;
     rt.abort?.abort(new Error('logout'));
     try {
@@ -459,6 +463,14 @@ export class AccountManager {
   }
 
   // ---- internals ----
+
+  /** Cluster: an account another node runs has `act` done there (asked through Redis); true when so. */
+  private forwarded(rt: Runtime, act: 'logout' | 'retry'): boolean {
+    const cluster = this.deps.cluster;
+    if (!cluster || rt.running || !cluster.elsewhere(rt.bot.id)) return false;
+    cluster.forward(rt.bot.id, act).catch((e: unknown) => this.log.warn({ err: e, account: rt.bot.id, act }, 'could not ask the node running the account'));
+    return true;
+  }
 
   /** An account run elsewhere: its contacts and rooms as its node stored them. */
   private async loadStoredDirectory(rt: Runtime): Promise<void> {

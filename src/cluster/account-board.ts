@@ -20,7 +20,13 @@ export interface BoardManager {
   /** Another node's view of the account changed (see `elsewhere`). */
   placementChanged(id: string): void;
   reloadPlugins(id: string): Promise<void>;
+  runsHere(id: string): boolean;
+  logout(id: string): Promise<void>;
+  retryNow(id: string): Promise<boolean>;
 }
+
+/** What an admin on another node may ask of the node running an account. */
+export type HolderAction = 'logout' | 'retry';
 
 export interface BoardDeps {
   redis: Redis;
@@ -37,7 +43,10 @@ export interface BoardDeps {
 }
 
 /** What the accounts channel carries. `info: null`: the node no longer runs the account. */
-type AccountNews = { kind: 'state'; node: string; account: string; info: BotInfo | null; at: number } | { kind: 'settings'; node: string; account: string };
+type AccountNews =
+  | { kind: 'state'; node: string; account: string; info: BotInfo | null; at: number }
+  | { kind: 'settings'; node: string; account: string }
+  | { kind: 'act'; node: string; account: string; act: HolderAction };
 
 /** One account's entry in a node's hash. */
 interface Published {
@@ -93,6 +102,7 @@ export class AccountBoard {
       return;
     }
     if (news.node === this.deps.node || typeof news.account !== 'string') return;
+    if (news.kind === 'act') return this.act(news.account, news.act);
     if (news.kind === 'settings') {
       void this.deps
         .manager()
@@ -120,6 +130,11 @@ export class AccountBoard {
     this.publish({ kind: 'settings', node: this.deps.node, account }).catch((e: unknown) =>
       this.log.warn({ err: e, account }, 'cluster: could not announce changed plugin settings; the node running the account reads them at its next start'),
     );
+  }
+
+  /** An admin here asked for something the node running the account must do (log it out, retry its login now). */
+  forward(account: string, act: HolderAction): Promise<void> {
+    return this.publish({ kind: 'act', node: this.deps.node, account, act });
   }
 
   /** This node stopped running the account (handed over, lost its lease): take it off the board. */
@@ -154,6 +169,16 @@ export class AccountBoard {
   }
 
   // ---- internals ----
+
+  /** Another node's admin asked: done here if this node runs the account (the others ignore it). */
+  private act(account: string, act: HolderAction): void {
+    const manager = this.deps.manager();
+    if (!manager.runsHere(account)) return;
+    this.log.info({ account, act }, 'cluster: doing what an admin on another node asked');
+    void (act === 'logout' ? manager.logout(account) : manager.retryNow(account)).catch((e: unknown) =>
+      this.log.warn({ err: e, account, act }, 'cluster: could not do what an admin on another node asked'),
+    );
+  }
 
   /** Publish the states of held accounts that changed since last published (`all`: write every one to the hash, renewing it). One flush at a time. */
   private flush(all = false): Promise<void> {

@@ -197,6 +197,10 @@ export class ClusterCoordinator implements AccountCluster {
     this.board.settingsChanged(account);
   }
 
+  forward(account: string, act: 'logout' | 'retry'): Promise<void> {
+    return this.board.forward(account, act);
+  }
+
   /** Every node the cluster has seen, whether it is alive, and the accounts it runs (the panel's Nodes page, the API's /nodes). */
   nodes(): Promise<NodeOverview[]> {
     return nodeOverview(this.registry, this.leases, this.deps.manager.list(), this.deps.ttlMs, this.clock.now());

@@ -45,6 +45,7 @@ describe('handover: release', () => {
       node: 'here',
       elsewhere: () => undefined,
       settingsChanged: () => {},
+      forward: async () => {},
     };
     const manager = new AccountManager({
       store,

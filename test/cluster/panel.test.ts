@@ -163,11 +163,15 @@ describe('one panel, many nodes', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }, () => 
     assert.equal(stopped.status, 302);
     await waitUntil(async () => !(await leaseHolders(redis.client, [first])).has(first), WAIT, 'the holder to release the stopped account');
     // At once: the round that handed it over ran on the other node's news, not at the holder's next regular round.
-    const handed = holder.proc
-      .out()
-      .split('\n')
-      .filter((l) => l.includes('"cluster: handed the account over"') && l.includes(first))
-      .map((l) => JSON.parse(l) as { trigger: string });
+    // (The line is written once the release is announced, just after the lease went.)
+    const handedOver = () =>
+      holder.proc
+        .out()
+        .split('\n')
+        .filter((l) => l.includes('"cluster: handed the account over"') && l.includes(first))
+        .map((l) => JSON.parse(l) as { trigger: string });
+    await waitUntil(() => handedOver().length > 0, NEWS, "the holder's handover line");
+    const handed = handedOver();
     assert.deepEqual(
       handed.map((h) => h.trigger),
       ['changed'],
@@ -177,6 +181,11 @@ describe('one panel, many nodes', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }, () => 
     assert.equal(started.status, 302);
     await waitUntil(async () => (await viewOn(other, first))?.state === 'online', WAIT, 'online again');
     assert.equal(await qrCount(), qrs, 'no new QR: resumed from the stored session');
+    // Started again, it runs on whichever node the spread gave it.
+    const now = (await leaseHolders(redis.client, [first])).get(first)!;
+    holder = byName(now);
+    other = nodes.find((n) => n !== holder)!;
+    assert.equal((await viewOn(other, first))?.node, holder.name);
   });
 
   it('lists both nodes with their accounts (GET /api/v1/nodes), and /metrics of each labels the accounts it runs', async () => {
@@ -269,4 +278,18 @@ describe('one panel, many nodes', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }, () => 
       }
     },
   );
+
+  it("logs the account out from the other node's panel: the node running it does it", async () => {
+    const panel = await signInClient(other.url, 'admin', PASSWORD);
+    await panel.get('/accounts'); // the session's CSRF token
+    const answer = await panel.post(`/accounts/${encodeURIComponent(first)}/logout`);
+    assert.equal(answer.status, 302);
+    assert.match(answer.location ?? '', /flash=flash\.loggedOut/);
+    await waitUntil(async () => (await viewOn(holder, first))?.state === 'logged-out', NEWS, 'logged out on its node');
+    await waitUntil(async () => (await viewOn(other, first))?.state === 'logged-out', NEWS, 'logged out as the other node shows it');
+    assert.ok(
+      holder.proc.out().includes('"cluster: doing what an admin on another node asked"'),
+      'the node running it did it (the other node holds no session to log out)',
+    );
+  });
 });
