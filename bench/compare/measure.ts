@@ -20,7 +20,17 @@ export interface RunResult {
   client: ClientName;
   loginReadyMs: number;
   latency: { median: number; p90: number; all: number[] };
-  burst: { wallMs: number; perSecond: number; cpuMsPerMsg: number; cpuMs: number; injectMs: number; sandboxCpuMsPerMsg: number };
+  burst: {
+    wallMs: number;
+    perSecond: number;
+    cpuMsPerMsg: number;
+    cpuMs: number;
+    injectMs: number;
+    sandboxCpuMsPerMsg: number;
+    /** webwxsync calls and all requests the client made from the injection until it was quiet again. */
+    syncs: number;
+    requests: number;
+  };
   peakRssMiB: number;
   /** RSS with the QR shown, before login: the client's own weight without the account's world. */
   startRssMiB: number;
@@ -107,6 +117,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     if (process.env.BENCH_BURST_PROF) client.child.proc.kill('SIGUSR2');
     const cpu0 = cpuMs(client.child.pid);
     const sandboxCpu0 = process.cpuUsage();
+    const counted0 = world.counters();
     perfControl('enable');
     const t0 = Date.now();
     world.inject(account, burst);
@@ -117,6 +128,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     // CPU until the client is quiet again: work that follows the last echo (own echoes coming back
     // through webwxsync, batched writes) belongs to the burst too.
     const cpu1 = await settledCpu(client.child.pid, 250, 10_000);
+    const counted1 = world.counters();
     perfControl('disable');
     if (process.env.BENCH_BURST_PROF) {
       client.child.proc.kill('SIGUSR2');
@@ -136,6 +148,8 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
         injectMs,
         // The sandbox runs in this process: its CPU shows when it, not the client, is the limit.
         sandboxCpuMsPerMsg: (sandboxCpu.user + sandboxCpu.system) / 1000 / sizes.burst,
+        syncs: counted1.syncs - counted0.syncs,
+        requests: counted1.requests - counted0.requests,
       },
       peakRssMiB: peak,
       startRssMiB,

@@ -81,7 +81,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
         runs.push(r);
         log(
           `  run ${i + 1} ${name.padEnd(8)} login→ready ${r.loginReadyMs} ms, burst ${r.burst.wallMs} ms (${r.burst.perSecond.toFixed(0)}/s, ` +
-            `${r.burst.cpuMsPerMsg.toFixed(3)} ms CPU/msg; sandbox ${r.burst.sandboxCpuMsPerMsg.toFixed(3)} ms CPU/msg), latency median ${r.latency.median} ms p90 ${r.latency.p90} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+            `${r.burst.cpuMsPerMsg.toFixed(3)} ms CPU/msg; sandbox ${r.burst.sandboxCpuMsPerMsg.toFixed(3)} ms CPU/msg; ${r.burst.syncs} syncs, ${r.burst.requests} requests), latency median ${r.latency.median} ms p90 ${r.latency.p90} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
         );
       }
     }

@@ -77,6 +77,12 @@ export class World {
     return this.sb.caCertPath!;
   }
 
+  /** The sandbox's running totals (requests, syncs…): a difference around a burst says what the client asked for. */
+  counters(): { requests: number; syncs: number } {
+    const { requests, syncs } = this.sb.state.counters;
+    return { requests, syncs };
+  }
+
   account(index = 0): Account {
     const a = this.sb.state.accounts[index];
     if (!a) throw new Error(`no sandbox account ${index}`);

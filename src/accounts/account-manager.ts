@@ -515,7 +515,7 @@ export class AccountManager {
       name: rec.name,
       enabled: rec.enabled,
       transport: this.newTransport(id, rec.transport),
-      repos: { transaction: (fn) => s.transaction(fn), messages: s.messages, directory: s.directory, outbound: s.outbound, stats: s.stats },
+      repos: { transaction: (fn, o) => s.transaction(fn, o), messages: s.messages, directory: s.directory, outbound: s.outbound, stats: s.stats },
       clock: this.clock,
       log,
       pacing: this.pacing,

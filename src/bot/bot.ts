@@ -40,6 +40,7 @@ import type {
   SendTarget,
 } from './types.js';
 import { asError } from '../util/error-text.js';
+import { BoundedSet } from '../util/bounded-set.js';
 
 /** What the bot writes to: its repositories and the transaction port. */
 export type BotRepos = Pick<Repos, 'messages' | 'directory' | 'outbound' | 'stats'> & Pick<Store, 'transaction'>;
@@ -99,6 +100,8 @@ export class Bot implements BotHandle {
   private storing = 0;
   /** The tail of the bot's writes, in order (see `write`). */
   private writes: Promise<void> = Promise.resolve();
+  /** Messages handed to the pipeline whose COMMIT then failed: replies to them are refused (see `storeIncoming`). */
+  private readonly unstored = new BoundedSet(1024);
   private today = '';
   private activeChats = new Set<string>();
   private ready = false;
@@ -199,6 +202,9 @@ export class Bot implements BotHandle {
     if (options.idempotencyKey !== undefined) {
       const existing = await this.repos.outbound.byIdempotencyKey(this.id, options.idempotencyKey);
       if (existing) return existing;
+    }
+    if (options.replyTo !== undefined && this.unstored.has(options.replyTo)) {
+      throw new Error(`send: the message ${options.replyTo} this replies to could not be stored, so it is not answered`);
     }
     const chatId = this.resolveTarget(to);
     checkContent(content);
@@ -467,34 +473,49 @@ export class Bot implements BotHandle {
     }
     const fresh: { m: Message; event: BotEvent | undefined }[] = [];
     const writers = this.deps.eventWriters ?? [];
+    let handed = false;
+    // The pipeline takes the messages as soon as their rows are written, before the COMMIT: a reply it
+    // queues meanwhile is written into the same group and commits with the message it answers, and its
+    // wire send waits for that COMMIT (the queue sends only committed rows). One COMMIT turn from
+    // receiving to sending instead of two; a crash before it keeps neither, so the message is handled
+    // again after the restart (WeChat delivers it again from the saved sync key) and nothing was sent.
+    const handOver = (): void => {
+      handed = true;
+      for (const { m } of fresh) this.emitter.emit(TRANSPORT_EVENT_ROUTES.message.bot, m);
+    };
     try {
-      await this.repos.transaction(async (tx) => {
-        let received = 0;
-        for (const m of batch) {
-          // The chat's name goes with the message: the id is the session's and changes at the next web login.
-          const chatName = chatNameIn(this.directory, m.chatId) ?? (m.roomId === undefined && !m.isSelf ? m.senderName : undefined);
-          // And its stable identity, which outlives the login: the recent chats list one person once across logins.
-          const chatStableId = this.directory.room(m.chatId)?.stableId ?? this.directory.contact(m.chatId)?.stableId;
-          if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) continue; // a duplicate delivery: handled already
-          const event = this.event(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, m, now);
-          fresh.push({ m, event });
-          if (m.isSelf) {
-            // Written by this account (phone, another device, or an echo of our own send): journalled
-            // so webhooks that ask for self messages get them, but not counted as received.
+      await this.repos.transaction(
+        async (tx) => {
+          let received = 0;
+          for (const m of batch) {
+            // The chat's name goes with the message: the id is the session's and changes at the next web login.
+            const chatName = chatNameIn(this.directory, m.chatId) ?? (m.roomId === undefined && !m.isSelf ? m.senderName : undefined);
+            // And its stable identity, which outlives the login: the recent chats list one person once across logins.
+            const chatStableId = this.directory.room(m.chatId)?.stableId ?? this.directory.contact(m.chatId)?.stableId;
+            if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) continue; // a duplicate delivery: handled already
+            const event = this.event(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, m, now);
+            fresh.push({ m, event });
+            if (m.isSelf) {
+              // Written by this account (phone, another device, or an echo of our own send): journalled
+              // so webhooks that ask for self messages get them, but not counted as received.
+              for (const w of writers) await w(event, tx);
+              continue;
+            }
+            received++;
+            if (!this.activeChats.has(m.chatId)) {
+              this.activeChats.add(m.chatId);
+              await tx.stats.touchChat(this.id, day, m.chatId);
+            }
             for (const w of writers) await w(event, tx);
-            continue;
           }
-          received++;
-          if (!this.activeChats.has(m.chatId)) {
-            this.activeChats.add(m.chatId);
-            await tx.stats.touchChat(this.id, day, m.chatId);
-          }
-          for (const w of writers) await w(event, tx);
-        }
-        if (received) await tx.stats.add(this.id, day, 'received', received);
-      });
+          if (received) await tx.stats.add(this.id, day, 'received', received);
+        },
+        { written: handOver },
+      );
     } catch (e) {
-      // Nothing of the batch was stored; the pipeline must not act on messages we could not keep.
+      // Nothing of the batch was stored. The pipeline must not act on messages we could not keep: a
+      // reply it queued in the same group is lost with them; one it queues from now on is refused.
+      if (handed) for (const { m } of fresh) this.unstored.add(m.id);
       this.log.error({ err: e, count: batch.length }, 'could not store incoming messages');
       this.emitter.emit('error', asError(e));
       this.storing--;
@@ -502,10 +523,8 @@ export class Bot implements BotHandle {
       return;
     }
     this.storing--;
-    for (const { m, event } of fresh) {
-      this.emitter.emit(TRANSPORT_EVENT_ROUTES.message.bot, m);
-      if (event) this.deps.publish?.(event);
-    }
+    // Published (event stream, listeners) only once durable.
+    for (const { event } of fresh) if (event) this.deps.publish?.(event);
     this.notifyIdle();
   }
 

@@ -7,7 +7,7 @@
  * writes already past their check, and no write passes the check after the raise.
  */
 import type { ManagerStore } from '../accounts/index.js';
-import type { Repos } from '../store/index.js';
+import type { Repos, TransactionOptions } from '../store/index.js';
 import { FencedOut } from './fenced-out.js';
 
 /**
@@ -56,11 +56,11 @@ export function fencedStore<S extends ManagerStore & Partial<Pick<Repos, 'seenKe
     const standing = await tx.fences.current(account);
     if (standing > mine) throw new FencedOut(account, `another node took it (fence ${standing}, ours ${mine})`);
   };
-  const fenced = <T>(fn: (tx: Repos) => Promise<T>): Promise<T> =>
+  const fenced = <T>(fn: (tx: Repos) => Promise<T>, o?: TransactionOptions<T>): Promise<T> =>
     store.transaction(async (tx) => {
       await check(tx);
       return fn(tx);
-    });
+    }, o);
   /** The repository with its writes run in a fenced transaction, through the same repository there. */
   const fencedRepo = <R>(repo: R, inTx: (tx: Repos) => R): R =>
     Object.fromEntries(

@@ -1,25 +1,6 @@
 /** Bounded collections for the web session's memories. */
 
-/** A bounded set that forgets the oldest entries (message-id dedupe). */
-export class BoundedSet {
-  private readonly items = new Set<string>();
-  constructor(private readonly max: number) {}
-
-  has(key: string): boolean {
-    return this.items.has(key);
-  }
-
-  /** Add; returns false when it was already there. */
-  add(key: string): boolean {
-    if (this.items.has(key)) return false;
-    this.items.add(key);
-    if (this.items.size > this.max) {
-      const oldest = this.items.values().next().value;
-      if (oldest !== undefined) this.items.delete(oldest);
-    }
-    return true;
-  }
-}
+export { BoundedSet } from '../util/bounded-set.js';
 
 /** A bounded map (insertion order) for raw message look-ups needed by forward/download. */
 export class BoundedMap<V> {

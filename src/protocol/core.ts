@@ -10,6 +10,7 @@ import type { WebApi } from './api.js';
 import type { ContactBook } from './contact-book.js';
 import type { TransportEmitter } from '../transport/transport-emitter.js';
 import { BoundedMap, BoundedSet } from './bounded.js';
+import { SendsInFlight } from './sends-in-flight.js';
 import type { ClientMsgIds } from './ids.js';
 import type { RawAddMsg } from './raw-types.js';
 
@@ -33,6 +34,8 @@ export interface SyncTuning {
   maxContinue: number;
   /** Extra slack on top of the request timeouts before the watchdog aborts a hung cycle. */
   watchdogSlackMs: number;
+  /** How long a sync waits at most for the account's sends in flight, to fetch their echoes in one go (sends-in-flight.ts). */
+  sendsSettleMaxMs: number;
 }
 
 export const DEFAULT_SYNC_TUNING: SyncTuning = {
@@ -42,6 +45,7 @@ export const DEFAULT_SYNC_TUNING: SyncTuning = {
   emptySyncPauseMs: 1500,
   maxContinue: 50,
   watchdogSlackMs: 5000,
+  sendsSettleMaxMs: 500,
 };
 
 export interface SessionCore {
@@ -56,6 +60,8 @@ export interface SessionCore {
   seen: BoundedSet;
   /** MsgIDs returned by our sends: their echoes are ours whatever From says. */
   sentIds: BoundedSet;
+  /** Send calls in flight (the sync loop lets them finish first). */
+  sends: SendsInFlight;
   rawMessages: BoundedMap<RawMsgRef>;
   /** Recent messages by MsgId, for the `original` of a recall (§10.8). */
   recent: BoundedMap<Message>;
@@ -69,8 +75,9 @@ export interface SessionCore {
 /** How many recent messages are kept for recalls (WeChat allows recalls within 2 minutes). */
 export const RECENT_MESSAGES = 2000;
 
-export function newMemories(): Pick<SessionCore, 'seen' | 'sentIds' | 'rawMessages' | 'recent' | 'leaves'> {
+export function newMemories(): Pick<SessionCore, 'seen' | 'sentIds' | 'sends' | 'rawMessages' | 'recent' | 'leaves'> {
   return {
+    sends: new SendsInFlight(),
     seen: new BoundedSet(5000),
     sentIds: new BoundedSet(2000),
     rawMessages: new BoundedMap(2000),

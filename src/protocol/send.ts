@@ -51,7 +51,7 @@ export async function sendRaw(
             ...(endpoint === 'webwxsendappmsg' && api.opts.desktop ? { mod: 'desktop' } : {}),
           };
   const body = { BaseRequest: api.baseRequest(), Msg: { ...msg, FromUserName: selfId(core), LocalID: clientId, ClientMsgId: clientId }, Scene: scene };
-  const r = await api.json<RawSendResponse>(endpoint, 'POST', api.url('web', endpoint, query), body);
+  const r = await core.sends.track(api.json<RawSendResponse>(endpoint, 'POST', api.url('web', endpoint, query), body));
   const id = r.MsgID ? String(r.MsgID) : '';
   if (!id) throw new TransportError('server', `${endpoint}: no MsgID in the answer`);
   core.sentIds.add(id);

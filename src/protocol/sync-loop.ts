@@ -100,6 +100,8 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
         if (LOGOUT_CODES.has(check.retcode)) return { kind: 'logout', code: check.retcode, message: `synccheck retcode ${check.retcode}` };
         if (check.retcode !== 0) throw new TransportError('server', `synccheck retcode ${check.retcode}`, check.retcode);
         if (check.selector !== 0) {
+          // Our own sends' echoes: one sync for all of those in flight, not one per send (sends-in-flight.ts).
+          if (core.sends.size > 0) await core.sends.settled(tuning.sendsSettleMaxMs, clock, cycle.signal);
           let rounds = 0;
           let changes = 0;
           for (;;) {

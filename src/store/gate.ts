@@ -65,10 +65,17 @@ export class ConnectionGate {
   /**
    * Hold the connection for `body` (which may await) inside a savepoint: its writes are kept when it
    * resolves and undone when it throws. Calls made meanwhile through `run` wait for the end. Resolves
-   * once the writes are committed.
+   * once the writes are committed. `written`, if given, is called as soon as the writes are issued
+   * (the savepoint released, the COMMIT still to come): work it starts writes into the same group,
+   * so that a reply queued from it commits in the COMMIT that keeps the message it answers (one
+   * COMMIT turn per message, not two). It must not act outside the process on the strength of those
+   * writes: they are not durable yet, and a crash (or a failed COMMIT) before the group commits loses
+   * them together with whatever the work wrote meanwhile.
    */
-  async hold<T>(body: () => Promise<T>): Promise<T> {
+  async hold<T>(body: () => Promise<T>, written?: (value: T) => void): Promise<T> {
     const { group, value } = await this.holding(body);
+    // Issued, not yet committed: what `written` starts now writes into this same group (one COMMIT).
+    written?.(value);
     await group.committed;
     return value;
   }

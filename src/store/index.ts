@@ -90,6 +90,16 @@ export interface Repos {
   seenKeys(account: string): SeenKeysRepo;
 }
 
+export interface TransactionOptions<T> {
+  /**
+   * Called once `fn`'s writes are issued and before they are committed (SQLite's group commit: work
+   * it starts meanwhile writes into the same COMMIT; see gate.ts `hold`), or right after the COMMIT
+   * where there is no group (PostgreSQL). Nothing it starts may leave the process before the
+   * transaction's promise resolves: the writes are not durable until then.
+   */
+  written?: (value: T) => void;
+}
+
 export interface Store extends Repos {
   box: SecretBox;
   /**
@@ -101,7 +111,7 @@ export interface Store extends Repos {
    *     if (await tx.messages.insert(account, m)) await tx.stats.add(account, day, 'received');
    *   });
    */
-  transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Repos) => Promise<T>, o?: TransactionOptions<T>): Promise<T>;
   /** Whether the database answers (for /readyz). */
   ping(): Promise<boolean>;
   /** Close the connection (SQLite) or the pool (PostgreSQL). */
@@ -268,14 +278,14 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
   return {
     ...repos(t, atGate),
     box,
-    transaction(fn) {
+    transaction(fn, o) {
       let open = true;
       // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
       const tx = new TxRepos({
         steps: (work) => (open ? answerNow(() => runSync(db, work)) : ended()),
         plain: (call) => (open ? answerNow(call) : ended()),
       });
-      return gate.hold(() => fn(tx).finally(() => (open = false)));
+      return gate.hold(() => fn(tx).finally(() => (open = false)), o?.written);
     },
     ping: () => gate.run(() => ping.get() !== undefined),
     close: async () => {
@@ -325,14 +335,18 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
     ...repos(t, onPool),
     box,
     // Other calls of this node wait until it ends, as on SQLite; calls through `tx` run at once.
-    transaction: (fn) =>
-      serial.run(() =>
+    transaction: async (fn, o) => {
+      const value = await serial.run(() =>
         inTransaction(pool, async (target) => {
           let open = true;
           const tx = repos(t, { steps: (work) => (open ? runAsync(target, work) : ended()) });
           return fn(tx).finally(() => (open = false));
         }),
-      ),
+      );
+      // No group to join here: committed already.
+      o?.written?.(value);
+      return value;
+    },
     // Straight to the pool, not in line: readiness asks whether the database answers, not how busy this node is.
     ping: () =>
       pool.query('select 1 as ok').then(

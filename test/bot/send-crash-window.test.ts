@@ -18,6 +18,7 @@ import { CHILD_TEST_TIMEOUT_MS, spawnChild } from '../helpers/child.js';
 import { FAST } from '../helpers/fast.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { rawRows } from '../helpers/raw-db.js';
+import { plugin as echo } from '../../plugins/echo/index.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -25,13 +26,14 @@ after(() => {
 });
 
 /** An AccountManager on the web protocol against the sandbox, unpaced, quick to retry. */
-async function accountOn(dataDir: string, sb: RunningSandbox): Promise<{ store: Store; manager: AccountManager }> {
+async function accountOn(dataDir: string, sb: RunningSandbox, o: { echo?: boolean } = {}): Promise<{ store: Store; manager: AccountManager }> {
   const store = await openTestStore({ dataDir });
   const manager = new AccountManager({
     store,
     log: silentLogger(),
     createTransport: () => createWebTransport({ endpoint: sb.origin, ...FAST }),
-    pluginRegistry: new PluginRegistry([]),
+    pluginRegistry: new PluginRegistry(o.echo ? [echo] : []),
+    ...(o.echo && { botPlugins: ['echo'] }),
     sendPacing: 'off',
     autoRelogin: false,
     retry: { network: { baseMs: 20, maxMs: 100, maxAttempts: 5 } },
@@ -122,6 +124,49 @@ describe('a send cut off by kill -9 (crash window between hand-over and answer)'
     } finally {
       await manager.stopAll();
       store.close();
+      await sb.close();
+    }
+  });
+});
+
+describe('a message whose reply was queued, cut off by kill -9 before their COMMIT', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
+  // The pipeline takes a message once its row is written, so the reply it queues shares the message's
+  // COMMIT (issue 17: one COMMIT turn from receiving to sending). A crash before that COMMIT keeps
+  // neither and sends nothing; WeChat delivers the message again from the saved sync key, and the
+  // restarted process answers it once. (Before, the message was committed alone first: a crash before
+  // the reply's COMMIT left it stored, so its second delivery was taken for a duplicate and never answered.)
+  it('sends nothing before the kill, and answers the message exactly once after the restart', async () => {
+    const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 6, rooms: 1, roomSize: 3, rateLimits: false });
+    const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-replykill-'));
+    dirs.push(dataDir);
+    const text = 'answer me after a crash';
+    const replies = async (): Promise<number> => (await sb.control.sent({})).messages.filter((m) => m.text === text).length;
+    try {
+      const child = await spawnChild('test/bot/fixtures/reply-crash-child.ts', [dataDir, sb.origin]);
+      await child.printed('online as a friend of ');
+      const friend = /online as a friend of (.+)\n/.exec(child.out())![1]!;
+      await sb.control.sendMessage({ from: friend, text });
+      await child.printed('blocked at commit');
+      child.kill('SIGKILL');
+      assert.equal(await child.exited, 'SIGKILL');
+      assert.equal(await replies(), 0, 'nothing was sent before the COMMIT');
+      const stored = (): Promise<Record<string, unknown>[]> => rawRows(dataDir, 'select id from messages where text = ? and is_self = 0', text);
+      assert.equal((await stored()).length, 0, 'the message was not kept: it is handled again');
+
+      const { store, manager } = await accountOn(dataDir, sb, { echo: true });
+      try {
+        await manager.startAll();
+        const bot = manager.get(manager.list()[0]!.id)!;
+        await sb.control.waitForSent((m) => m.text === text, { timeoutMs: 60_000 });
+        await manager.runtime(bot.id)!.idle();
+        await bot.queue.idle();
+        assert.equal(await replies(), 1, 'answered once');
+        assert.equal((await stored()).length, 1, 'stored once');
+      } finally {
+        await manager.stopAll();
+        store.close();
+      }
+    } finally {
       await sb.close();
     }
   });

@@ -1,0 +1,51 @@
+/**
+ * The session's send calls in flight, so that the receive loop can let them finish before it syncs.
+ *
+ * Every message the account sends comes back as an echo through webwxsync, and WeChat's synccheck
+ * answers as soon as one is waiting. A bot answering a burst therefore had its synccheck answered by
+ * each send's echo in turn: a sync (and a COMMIT, and a synccheck) per few sends, 187 syncs for a
+ * 2,000-message echo burst where a client that syncs once its sends are done needs 25 (issue 17).
+ * Waiting for the sends in flight (bounded: `SyncTuning.sendsSettleMaxMs`) collects their echoes in
+ * one sync. A message from someone else waits no longer than that bound, and not at all while nothing
+ * is being sent (a single message's latency is unchanged).
+ */
+import type { Clock } from '../util/clock.js';
+
+export class SendsInFlight {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+
+  /** Count `call` while it runs; answers what it answers. */
+  track<T>(call: Promise<T>): Promise<T> {
+    this.count++;
+    return call.finally(() => {
+      if (--this.count > 0) return;
+      const w = this.waiters;
+      this.waiters = [];
+      for (const r of w) r();
+    });
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Resolve once no send is in flight, after `maxMs` at the latest, or when `signal` aborts. */
+  settled(maxMs: number, clock: Clock, signal: AbortSignal): Promise<void> {
+    if (this.count === 0 || signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = new AbortController();
+      const done = (): void => {
+        timer.abort(SETTLED);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.waiters.push(done);
+      signal.addEventListener('abort', done, { once: true });
+      clock.sleep(maxMs, timer.signal).then(done, () => undefined);
+    });
+  }
+}
+
+/** The reason the bound's timer is cancelled with (made once: an abort without one builds a DOMException). */
+const SETTLED = new Error('sends settled');

@@ -1,0 +1,134 @@
+// Issue 17 (latency): a message and the reply the pipeline queues for it share ONE group COMMIT (the
+// pipeline takes the message once its row is written, before the COMMIT), and the reply goes to the
+// wire only after that COMMIT. Before, they waited for two COMMITs in a row: the message's, then the
+// reply's. SQLite only: the group commit is SQLite's (src/store/gate.ts).
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccountManager } from '../../src/accounts/account-manager.js';
+import { PluginRegistry } from '../../src/pipeline/index.js';
+import { openStore } from '../../src/store/index.js';
+import { silentLogger } from '../../src/logger.js';
+import { plugin as echo } from '../../plugins/echo/index.js';
+import { contact, FakeTransport } from '../../src/testing/fake-transport.js';
+import { waitUntil } from '../../src/testing/wait.js';
+import { spyOnCommits } from '../helpers/commit-spy.js';
+import { withRawDb } from '../helpers/raw-db.js';
+import { Composer, definePlugin, z } from '../../src/plugin.js';
+
+interface CommitSeen {
+  message: boolean;
+  reply: boolean;
+  /** Sends the transport had made when this COMMIT began. */
+  sentBefore: number;
+}
+
+describe('a message and its reply: one COMMIT', () => {
+  const dirs: string[] = [];
+  const newDir = (): string => {
+    const d = mkdtempSync(join(tmpdir(), 'weiroto-onecommit-'));
+    dirs.push(d);
+    return d;
+  };
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('commits the message and the reply queued for it together, and sends the reply only after that COMMIT', async () => {
+    let fake: FakeTransport | undefined;
+    const commits: CommitSeen[] = [];
+    const stop = spyOnCommits((db) => {
+      const message = db.prepare("select count(*) from messages where text = 'ping'").pluck().get() as number;
+      const reply = db.prepare("select count(*) from outbound where text = 'ping'").pluck().get() as number;
+      if (message || reply) commits.push({ message: message > 0, reply: reply > 0, sentBefore: fake?.sent.length ?? 0 });
+    });
+    const store = openStore({ dataDir: newDir() });
+    stop();
+    const manager = new AccountManager({
+      store,
+      log: silentLogger(),
+      createTransport: () => (fake = new FakeTransport({ contacts: [contact('@alice', 'Alice')] })),
+      pluginRegistry: new PluginRegistry([echo]),
+      botPlugins: ['echo'],
+      sendPacing: 'off',
+      autoRelogin: false,
+    });
+    try {
+      const bot = await manager.add('one');
+      await waitUntil(() => bot.info().state === 'online', 10_000, 'online');
+      fake!.receive({ from: '@alice', text: 'ping' });
+      const [sent] = await fake!.waitForSends(1, 10_000);
+      assert.equal(sent!.text, 'ping');
+      // The first COMMIT that keeps the message keeps the reply too, and nothing was sent before it.
+      assert.deepEqual(commits[0], { message: true, reply: true, sentBefore: 0 });
+    } finally {
+      await manager.stopAll();
+      await store.close();
+    }
+  });
+
+  it('a reply to a message whose COMMIT failed is refused, even when the plugin answers after the failure', async () => {
+    // A plugin that answers only when the test lets it: after the message's COMMIT has failed.
+    let letAnswer!: () => void;
+    const mayAnswer = new Promise<void>((resolve) => (letAnswer = resolve));
+    const late = definePlugin({
+      name: 'late',
+      description: 'answers once the test lets it',
+      config: z.object({}),
+      setup(api) {
+        const c = new Composer();
+        c.on('text', async (ctx) => {
+          await mayAnswer;
+          await ctx.reply(`late: ${ctx.text}`);
+        });
+        api.use(c);
+      },
+    });
+    let failed = false;
+    const stop = spyOnCommits((db) => {
+      // The disk fills up just as the message is to be committed (once).
+      if (!failed && (db.prepare("select count(*) from messages where text = 'lost'").pluck().get() as number) > 0) {
+        failed = true;
+        throw new Error('database or disk is full');
+      }
+    });
+    const dir = newDir();
+    const store = openStore({ dataDir: dir });
+    stop();
+    let fake: FakeTransport | undefined;
+    const manager = new AccountManager({
+      store,
+      log: silentLogger(),
+      createTransport: () => (fake = new FakeTransport({ contacts: [contact('@alice', 'Alice')] })),
+      pluginRegistry: new PluginRegistry([late]),
+      botPlugins: ['late'],
+      sendPacing: 'off',
+      autoRelogin: false,
+    });
+    try {
+      const bot = await manager.add('one');
+      await waitUntil(() => bot.info().state === 'online', 10_000, 'online');
+      const errors: Error[] = [];
+      bot.on('error', (e) => errors.push(e));
+      fake!.receive({ from: '@alice', text: 'lost' });
+      await waitUntil(() => errors.some((e) => /disk is full/.test(e.message)), 10_000, 'the failed COMMIT');
+      letAnswer();
+      await manager.runtime(bot.id)!.idle();
+      await bot.queue.idle();
+      assert.deepEqual(fake!.sent, [], 'nothing sent');
+      const rows = withRawDb(dir, (db) =>
+        db.prepare("select (select count(*) from messages where text = 'lost') as messages, (select count(*) from outbound) as replies").get(),
+      );
+      assert.deepEqual(rows, { messages: 0, replies: 0 }, 'neither the message nor a reply was kept');
+      assert.ok(
+        errors.some((e) => /could not be stored, so it is not answered/.test(e.message)),
+        'the plugin was told why its reply was refused',
+      );
+    } finally {
+      await manager.stopAll();
+      await store.close();
+    }
+  });
+});
