@@ -204,6 +204,7 @@ export class AccountBoard {
     const manager = this.deps.manager();
     const multi = this.deps.redis.multi();
     const now = this.clock.now();
+    let writes = 0;
     for (const account of this.deps.held()) {
       const info = manager.get(account)?.info();
       // Not running here yet (its runtime starts after the fence is raised): the previous holder's state stands.
@@ -212,9 +213,12 @@ export class AccountBoard {
       const changed = this.published.get(account) !== key;
       if (!changed && !all) continue;
       this.published.set(account, key);
+      writes++;
       multi.hset(this.statesKey, account, JSON.stringify({ at: now, info } satisfies Published));
       if (changed) multi.publish(clusterKeys.accounts, JSON.stringify({ kind: 'state', node: this.deps.node, account, info, at: now } satisfies AccountNews));
     }
+    // Nothing changed: no round trip (the rounds renew the hash's time to live).
+    if (writes === 0 && !all) return;
     multi.pexpire(this.statesKey, this.deps.ttlMs);
     await multi.exec();
   }
