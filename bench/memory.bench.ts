@@ -7,7 +7,10 @@
  * The target (RSS before login ≤ 70 MiB) is checked on the figure at rest.
  *
  * Run: node --import tsx bench/memory.bench.ts   (after `npm run build`; `npm run bench -- memory` does both)
- * Env: BENCH_RUNS (default 3), BENCH_QUICK=1 (500 contacts, 30 groups, burst of 200)
+ * Env: BENCH_RUNS (default 3), BENCH_QUICK=1 (500 contacts, 30 groups, burst of 200),
+ * BENCH_HEAP_SNAPSHOT=<dir> (a heap snapshot at each sample, memory-<n>.heapsnapshot: 1 QR shown, 2 before
+ * login, 3 ready, 4 after the burst; writing one costs RSS, so the figures of such a run are not figures), with
+ * BENCH_HEAP_SNAPSHOT_ABOVE=<MiB>: one more in the burst once the heap in use passes that (memory-burst.heapsnapshot)
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -22,6 +25,7 @@ const size = { contacts: quick ? 500 : 5000, rooms: quick ? 30 : 300, roomSize: 
 const PROBE = join(ROOT, 'bench/memory/probe.cjs');
 /** How long the server waits for its scan before "before login" is measured (a person takes longer to scan). */
 const REST_MS = 15_000;
+const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Sample {
@@ -29,6 +33,8 @@ interface Sample {
   rssMiB: number;
   peakHeapUsedMiB: number;
   peakRssMiB: number;
+  /** Where the RSS is: V8's committed spaces, external memory, anonymous vs file-backed pages. */
+  detail: string;
 }
 interface RunFigures {
   /** Right after the QR is shown (start-up just over). */
@@ -51,9 +57,16 @@ async function sample(client: RunningClient): Promise<Sample> {
   await settledCpu(client.child.pid, 250, 10_000);
   const seq = ++asked;
   const reply = client.child.waitFor('the probe\u2019s memory line', (e) => e.event === 'memory' && e.seq === seq, 10_000);
+  const snapshot = snapshotDir ? client.child.waitFor('the heap snapshot', (e) => e.event === 'snapshot' && e.seq === seq, 120_000) : undefined;
   client.child.proc.kill('SIGUSR2');
   const e = await reply;
-  return { heapUsedMiB: Number(e.heapUsedMiB), rssMiB: Number(e.rssMiB), peakHeapUsedMiB: Number(e.peakHeapUsedMiB), peakRssMiB: Number(e.peakRssMiB) };
+  await snapshot;
+  const spaces = e.spacesMiB as Record<string, number>;
+  const n = (x: unknown): string => Number(x).toFixed(1);
+  const detail =
+    `heap committed ${n(e.heapTotalMiB)} (new ${n(spaces.new_space)} old ${n(spaces.old_space)} code ${n(spaces.code_space)} large ${n(spaces.large_object_space)}), ` +
+    `external ${n(e.externalMiB)} (array buffers ${n(e.arrayBuffersMiB)}), RSS anon ${n(e.RssAnonMiB)} file ${n(e.RssFileMiB)}`;
+  return { heapUsedMiB: Number(e.heapUsedMiB), rssMiB: Number(e.rssMiB), peakHeapUsedMiB: Number(e.peakHeapUsedMiB), peakRssMiB: Number(e.peakRssMiB), detail };
 }
 
 const world = await World.start({ contacts: size.contacts, rooms: size.rooms, roomSize: size.roomSize, syncBatch: 100, holdMs: 25_000 });
@@ -63,7 +76,11 @@ const results: RunFigures[] = [];
 try {
   for (let i = 0; i < runs; i++) {
     asked = 0;
-    const client = launcher.launch('weiroto', ['--require', PROBE]);
+    const client = launcher.launch(
+      'weiroto',
+      ['--require', PROBE],
+      snapshotDir ? { HEAP_SNAPSHOT_DIR: snapshotDir, HEAP_SNAPSHOT_ABOVE_MIB: process.env.BENCH_HEAP_SNAPSHOT_ABOVE ?? '' } : {},
+    );
     try {
       const uuid = await world.nextQr(120_000);
       const qrShown = await sample(client);
@@ -88,6 +105,13 @@ try {
         `  run ${i + 1}: QR shown heap ${f(qrShown.heapUsedMiB)} RSS ${f(qrShown.rssMiB)}; before login heap ${f(beforeLogin.heapUsedMiB)} RSS ${f(beforeLogin.rssMiB)}; ready heap ${f(ready.heapUsedMiB)} RSS ${f(ready.rssMiB)}; ` +
           `burst peak heap ${f(burst.peakHeapUsedMiB)} RSS ${f(burst.peakRssMiB)} (VmHWM ${f(vmHwmMiB)}) MiB`,
       );
+      for (const [what, x] of [
+        ['QR shown', qrShown],
+        ['before login', beforeLogin],
+        ['ready', ready],
+        ['after the burst', burst],
+      ] as const)
+        console.log(`    ${what}: ${x.detail}`);
     } finally {
       await client.stop();
       await world.logout(account);

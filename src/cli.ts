@@ -8,6 +8,8 @@ import { createLogger, type Logger } from './logger.js';
 import { StoreError } from './store/index.js';
 import { startServer, type RunningServer } from './main.js';
 import { trimHeapAfterStart } from './util/heap-trim.js';
+import { limitOldGenerationGrowth } from './util/old-generation.js';
+import { capYoungGeneration } from './util/young-generation.js';
 
 const USAGE = `Usage: weiroto <command>
 
@@ -66,6 +68,8 @@ function stopOnSignals(stop: () => Promise<void>, log: Logger): void {
 }
 
 async function runServerCommand(demo: boolean): Promise<void> {
+  capYoungGeneration();
+  limitOldGenerationGrowth();
   const config = readConfig();
   const log = createLogger({ level: config.logLevel });
   let server: RunningServer;

@@ -108,6 +108,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       allowPrivateUrls: config.apiAllowPrivateUrls,
       log,
     });
+    // REDIS_URL: this node runs the accounts whose leases it takes; the coordinator fences their writes and sends;
+    // sends and webhook deliveries go through the cluster's queues.
+    let cluster: RunningCluster | undefined;
+    if (config.cluster) {
+      const { redisUrl, nodeId, leaseTtlMs } = config.cluster;
+      // Loaded only here: ioredis, BullMQ and the cluster layer weigh a few MiB that a single node never needs.
+      const { connectCluster } = await import('./cluster/index.js');
+      cluster = await connectCluster({ url: redisUrl, node: nodeId, ttlMs: leaseTtlMs, store, log }, () => late.manager!);
+    }
     const webhooks = await createWebhookService({
       store,
       log,
@@ -115,6 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       allowPrivateUrls: config.apiAllowPrivateUrls,
       sendReply: replySenderFor(() => late.manager!),
       formats: { [CALLBACK_FORMAT]: compat.format },
+      ...(cluster && { jobs: cluster.webhookJobs }),
     });
     // Every journalled event, for GET /api/v1/events (written in the same transaction as the outbox rows).
     const eventLog = createEventLog(store.eventLog, (account, messageId) => webhooks.mediaLinks.link(account, messageId));
@@ -130,14 +140,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       allowPrivate: config.apiAllowPrivateUrls,
       trustedOrigins: [...(config.ai.baseUrl ? [new URL(config.ai.baseUrl).origin] : []), ...config.allowPrivateOrigins],
     };
-    // REDIS_URL: this node runs the accounts whose leases it takes; the coordinator fences their writes and sends.
-    let cluster: RunningCluster | undefined;
-    if (config.cluster) {
-      const { redisUrl, nodeId, leaseTtlMs } = config.cluster;
-      // Loaded only here: ioredis and the cluster layer weigh a few MiB that a single node never needs.
-      const { connectCluster } = await import('./cluster/index.js');
-      cluster = await connectCluster({ url: redisUrl, node: nodeId, ttlMs: leaseTtlMs, store, log }, () => late.manager!);
-    }
     const coordinator = cluster?.coordinator;
     // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
     const transports = transportFactory({

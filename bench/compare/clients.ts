@@ -70,9 +70,9 @@ export class ClientLauncher {
     private readonly expect: Expect,
   ) {}
 
-  /** `nodeArgs`: more node flags for this client only (the memory benchmark's probe). */
-  launch(name: ClientName, nodeArgs: string[] = []): RunningClient {
-    const env = baseEnv(this.tlsPort, this.caCertPath);
+  /** `nodeArgs`, `extraEnv`: more node flags and environment for this client only (the memory benchmark's probe). */
+  launch(name: ClientName, nodeArgs: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): RunningClient {
+    const env = { ...baseEnv(this.tlsPort, this.caCertPath), ...extraEnv };
     // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each client, written when it exits.
     // BENCH_BURST_PROF=<dir>: a V8 CPU profile of the echo burst only (bench/compare/burst-profile.cjs).
     // BENCH_NODE_ARGS: more node flags for every client (e.g. --heap-prof, --require a probe).

@@ -13,6 +13,9 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const dist = resolve(import.meta.dirname, '../../dist/src');
+// The heap settings `weiroto start` applies before it loads the server (src/cli.ts).
+(await import(pathToFileURL(resolve(dist, 'util/young-generation.js')).href)).capYoungGeneration();
+(await import(pathToFileURL(resolve(dist, 'util/old-generation.js')).href)).limitOldGenerationGrowth();
 const { loadConfig } = await import(pathToFileURL(resolve(dist, 'config.js')).href);
 const { createLogger } = await import(pathToFileURL(resolve(dist, 'logger.js')).href);
 const { startServer } = await import(pathToFileURL(resolve(dist, 'main.js')).href);

@@ -22,6 +22,7 @@ export interface NodeOverview {
   /** The accounts whose lease it holds, with their state as the cluster sees it. */
   accounts: { id: string; name: string; state: string }[];
 }
+import type { SendRouter } from '../bot/send-router.js';
 
 export interface AccountCluster {
   /** The store the account's runtime (bot, plugins, session saves) uses: each call refused once another node took the account. */
@@ -38,4 +39,6 @@ export interface AccountCluster {
   settingsChanged(account: string): void;
   /** Ask the node that runs the account to log it out, or to retry its login now (an admin asked on this node). */
   forward(account: string, act: 'logout' | 'retry'): Promise<void>;
+  /** Where the account's sends go while another node runs it (committed here, sent there). */
+  sendRouter?(account: string): SendRouter | undefined;
 }

@@ -509,6 +509,7 @@ export class AccountManager {
     const rec = this.records.get(id);
     if (!rec) return undefined;
     const s = this.deps.cluster?.store(id, this.deps.store) ?? this.deps.store;
+    const router = this.deps.cluster?.sendRouter?.(id);
     const log = this.log.child({ account: id });
     const bot = new Bot({
       id,
@@ -523,6 +524,7 @@ export class AccountManager {
       ...(this.deps.retry && { retry: this.deps.retry }),
       ...(this.deps.eventWriters && { eventWriters: this.deps.eventWriters }),
       onSessionChanged: () => saveSoon(),
+      ...(router && { router }),
       publish: (e) => this.announce(e),
     });
     const host = new PluginHost({

@@ -49,6 +49,8 @@ export interface AdminBot {
   info(): BotInfo;
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: { idempotencyKey?: string; source?: string; replyTo?: string }): Promise<OutboundRecord>;
+  /** Before a send's target is checked: a cluster node reads the chats of an account run elsewhere (Bot.prepareSend). */
+  prepareSend?(): Promise<void>;
   /** Contact and room operations, capability-checked (the surface plugins get as `api.contacts`). */
   readonly contacts: ContactOperations;
   /** Message media and avatars. */

@@ -213,6 +213,7 @@ export function accountRoutes(router: Router, deps: ApiDeps, options: { idempote
     // Every part of the request is checked before anything is fetched, written or queued.
     const waitMs = parseWait(ctx.query.wait);
     const req = parseSend(ctx);
+    await b.prepareSend?.();
     checkSendTarget(b, req.to);
     let content: OutgoingContent;
     if (req.text !== undefined) content = { type: 'text', text: req.text };

@@ -19,6 +19,8 @@ export interface ApiBot {
   submitVerifyCode?(code: string): void;
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: SendOptions): Promise<OutboundRecord>;
+  /** Before a send's target is checked: a cluster node reads the chats of an account run elsewhere (Bot.prepareSend). */
+  prepareSend?(): Promise<void>;
   /** `untilHeld`: answer as soon as the send waits for the user (iLink reply window, quota). */
   waitFor(outboundId: string, timeoutMs?: number, o?: { untilHeld?: boolean }): Promise<OutboundRecord>;
   /** Message media and avatars (the API never holds the account's transport). */

@@ -16,6 +16,8 @@ import { BOT_ORIGIN_ROUTES, routeOf, TRANSPORT_EVENT_ROUTES } from './event-voca
 import { chatNameIn, Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
+import type { SendRouter } from './send-router.js';
+import type { NewOutbound } from './outbound-record.js';
 import { createContactOperations, type ContactOperations } from './contact-operations.js';
 import { createMediaAccess, type MediaAccess } from './media-access.js';
 import type { TransportCapabilities } from '../transport/capabilities.js';
@@ -63,7 +65,12 @@ export interface BotDeps {
   maxHoldMs?: number;
   /** The transport's resumable state changed (iLink cursor, context tokens): save the session. */
   onSessionChanged?: () => void;
+  /** In a cluster: sends accepted while another node runs the account go there. */
+  router?: SendRouter;
 }
+
+/** An account run elsewhere reads its chats from the store again after this long (to check send targets). */
+const REMOTE_DIRECTORY_FRESH_MS = 2000;
 
 /** A send target that matches nothing in the directory. */
 export class TargetNotFoundError extends Error {
@@ -105,6 +112,8 @@ export class Bot implements BotHandle {
   private today = '';
   private activeChats = new Set<string>();
   private ready = false;
+  /** When `prepareSend` last read the directory of an account run elsewhere. */
+  private remoteDirectoryAt = -Infinity;
   private readonly log: Logger;
 
   constructor(private readonly deps: BotDeps) {
@@ -209,7 +218,7 @@ export class Bot implements BotHandle {
     const chatId = this.resolveTarget(to);
     checkContent(content);
     this.checkCapabilities(chatId, content);
-    const record = await this.queue.enqueue({
+    const row: NewOutbound = {
       id: uuidv7(),
       account: this.id,
       chatId,
@@ -221,11 +230,25 @@ export class Bot implements BotHandle {
       ...(options.replyTo !== undefined && { replyTo: options.replyTo }),
       ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey }),
       createdAt: this.deps.clock.now(),
-    });
-    if (options.replyTo !== undefined && !options.source?.startsWith('plugin:')) {
-      await this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'replied');
-    }
+    };
+    const replied = options.replyTo !== undefined && !options.source?.startsWith('plugin:');
+    const router = this.deps.router;
+    if (router && !router.local()) return router.route(row, { replied });
+    const record = await this.queue.enqueue(row);
+    if (replied) await this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'replied');
     return record;
+  }
+
+  /**
+   * Before a send's target is checked: an account another node runs has an empty directory here, so
+   * its contacts and groups are read from the store (as the node that runs it last wrote them).
+   */
+  async prepareSend(): Promise<void> {
+    const router = this.deps.router;
+    if (!router || router.local() || this.deps.clock.now() - this.remoteDirectoryAt < REMOTE_DIRECTORY_FRESH_MS) return;
+    const [contacts, rooms] = await Promise.all([this.repos.directory.contacts(this.id), this.repos.directory.rooms(this.id)]);
+    this.directory.load(contacts, rooms);
+    this.remoteDirectoryAt = this.deps.clock.now();
   }
 
   /** An outbound record with its live status ('sending' while in flight), or undefined. */
@@ -238,6 +261,8 @@ export class Bot implements BotHandle {
    * state); with `untilHeld`, also once it waits for the user (iLink reply window or quota).
    */
   waitFor(outboundId: string, timeoutMs?: number, o?: { untilHeld?: boolean }): Promise<OutboundRecord> {
+    const router = this.deps.router;
+    if (router && !router.local()) return router.waitFor(outboundId, timeoutMs ?? 60_000, o ?? {});
     return this.queue.waitFor(outboundId, timeoutMs, o);
   }
 

@@ -101,6 +101,8 @@ export class OutboundQueue {
   private holdWaiters = new Map<string, Set<(r: OutboundRecord) => void>>();
   private loop: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
+  /** The tail of `load` and `adopt` (see `intake`). */
+  private intaking: Promise<void> = Promise.resolve();
   private abort: AbortController | undefined;
   /** Sends in flight by row id (their 'sending' state lives here, not in SQLite). */
   private inFlight = new Map<string, Promise<void>>();
@@ -136,10 +138,26 @@ export class OutboundQueue {
     this.loop = this.run(abort.signal).catch((e: unknown) => this.deps.log.error({ err: e }, 'outbound: worker stopped'));
   }
 
-  private async load(): Promise<void> {
+  private load(): Promise<void> {
+    return this.intake(() => this.loadNow());
+  }
+
+  /** Loading and adopting one at a time: a row is known to this queue (or not) across each of them as a whole. */
+  private intake(step: () => Promise<void>): Promise<void> {
+    const next = this.intaking.then(step);
+    this.intaking = next.catch(() => {});
+    return next;
+  }
+
+  private async loadNow(): Promise<void> {
     const { repo, account } = this.deps;
     if (this.deps.pacing) this.pacer.restoreSentToday(await repo.countSentSince(account, Math.floor(this.deps.clock.now() / 86_400_000) * 86_400_000));
+    const before = new Set(this.pending);
     const recovered = await repo.recover(account);
+    const queued = new Set(recovered.map((r) => r.id));
+    // A row kept in memory from an earlier run here is no longer queued when another node sent it
+    // meanwhile (the account ran there): it is dropped, not sent twice.
+    this.pending = this.pending.filter((p) => !before.has(p) || queued.has(p.record.id));
     const known = new Set(this.pending.map((p) => p.record.id));
     const fresh = recovered.filter((r) => !known.has(r.id));
     const startedAt = this.deps.clock.now();
@@ -183,6 +201,28 @@ export class OutboundQueue {
   async enqueue(row: NewOutbound): Promise<OutboundRecord> {
     const { record, created } = await this.deps.repo.enqueue(row);
     if (!created) return record;
+    return this.accept(record);
+  }
+
+  /**
+   * A row another node committed for this account (a send accepted there, routed here): queue it
+   * when it is still queued in the store and not already known here. Idempotent.
+   */
+  adopt(id: string): Promise<void> {
+    return this.intake(async () => {
+      if (this.knows(id)) return;
+      const record = await this.deps.repo.get(id);
+      if (record?.account !== this.deps.account || record.status !== 'queued' || this.knows(id)) return;
+      await this.accept(record);
+    });
+  }
+
+  private knows(id: string): boolean {
+    return this.inFlight.has(id) || this.pending.some((p) => p.record.id === id) || this.heldRecords().some((r) => r.id === id);
+  }
+
+  /** A committed row joins the queue: behind its chat's held rows, if any, else at the end. */
+  private async accept(record: OutboundRecord): Promise<OutboundRecord> {
     const waiting = this.held.get(record.chatId);
     if (waiting?.length) {
       // Earlier rows of this chat wait for the user: this one waits behind them (order kept).

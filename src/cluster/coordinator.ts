@@ -10,7 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { AccountCluster, AccountManager, ManagerStore, NodeOverview } from '../accounts/index.js';
+import type { AccountCluster, AccountManager, ManagerStore, NodeOverview, SendRouter } from '../accounts/index.js';
 import type { Transport } from '../transport/transport.js';
 import { isLockTimeout, type FencesRepo, type Repos, type SeenKeysRepo } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -23,6 +23,7 @@ import { fencedTransport } from './fenced-transport.js';
 import { AccountBoard } from './account-board.js';
 import { nodeOverview } from './node-overview.js';
 import type { Placement } from '../accounts/index.js';
+import type { SendRouting } from './send-routing.js';
 
 export interface CoordinatorDeps {
   /** Commands (leases, heartbeats, publishing). */
@@ -38,6 +39,8 @@ export interface CoordinatorDeps {
   fences: FencesRepo;
   log: Logger;
   clock?: Clock;
+  /** Sends accepted here for accounts other nodes run go to them through this. */
+  sends?: SendRouting;
 }
 
 /** What the cluster channel carries. */
@@ -204,6 +207,10 @@ export class ClusterCoordinator implements AccountCluster {
   /** Every node the cluster has seen, whether it is alive, and the accounts it runs (the panel's Nodes page, the API's /nodes). */
   nodes(): Promise<NodeOverview[]> {
     return nodeOverview(this.registry, this.leases, this.deps.manager.list(), this.deps.ttlMs, this.clock.now());
+  }
+
+  sendRouter(account: string): SendRouter | undefined {
+    return this.deps.sends?.router(account, () => this.held.has(account));
   }
 
   // ---- rounds ----

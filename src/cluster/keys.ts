@@ -14,6 +14,8 @@ export const clusterKeys = {
   accounts: 'weiroto:accounts',
   /** Every node's start and last heartbeat (node → JSON), kept after it is gone so the panel can say so; pruned after a day. */
   seen: 'weiroto:nodes-seen',
+  /** Webhook deliveries in flight to one endpoint, cluster-wide: slot tokens scored by their expiry. */
+  webhookSlots: (endpoint: string) => `weiroto:webhook-slots:${endpoint}`,
   /** Where nodes say that they released an account or left, so the others act at once. */
   channel: 'weiroto:cluster',
 };

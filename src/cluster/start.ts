@@ -7,6 +7,12 @@ import type { Logger } from 'pino';
 import type { AccountManager } from '../accounts/index.js';
 import type { Store } from '../store/index.js';
 import { ClusterCoordinator } from './coordinator.js';
+import { LeaseStore } from './lease-store.js';
+import { bullConnection } from './bull.js';
+import { SendRouting } from './send-routing.js';
+import { WebhookJobs } from './webhook-jobs.js';
+import { endpointSlots } from './endpoint-slots.js';
+import { systemClock } from '../util/clock.js';
 
 export interface ClusterOptions {
   /** REDIS_URL */
@@ -15,12 +21,16 @@ export interface ClusterOptions {
   node: string;
   /** LEASE_TTL_MS */
   ttlMs: number;
-  store: Pick<Store, 'accounts' | 'fences'>;
+  store: Pick<Store, 'accounts' | 'fences' | 'transaction' | 'outbound'>;
   log: Logger;
+  /** Webhook deliveries: the longest a request may take (a slot outlives it), and how many run at once per endpoint. */
+  webhookTimeoutMs?: number;
 }
 
 export interface RunningCluster {
   coordinator: ClusterCoordinator;
+  /** Webhook deliveries as jobs on any node (for the webhook service). */
+  webhookJobs: WebhookJobs;
   /** Start placing accounts (after the manager is built: the coordinator runs accounts through it). */
   start(): Promise<void>;
   /** Hand every account over and disconnect. */
@@ -40,6 +50,27 @@ export async function connectCluster(options: ClusterOptions, managerRef: () => 
   const log = options.log.child({ ns: 'cluster' });
   for (const r of [redis, subscriber]) r.on('error', (e: unknown) => log.warn({ err: e }, 'cluster: Redis connection problem'));
   await Promise.all([redis.connect(), subscriber.connect()]);
+  const bull = bullConnection(options.url);
+  bull.on('error', (e: unknown) => log.warn({ err: e }, 'cluster: Redis connection problem (queues)'));
+  const sends = new SendRouting({
+    connection: bull,
+    node: options.node,
+    store: options.store,
+    leases: new LeaseStore(redis, options.node, options.ttlMs),
+    manager: managerRef,
+    clock: systemClock,
+    log,
+  });
+  const webhookTimeoutMs = options.webhookTimeoutMs ?? 15_000;
+  const webhookJobs = new WebhookJobs({
+    connection: bull,
+    node: options.node,
+    // A slot outlives the longest delivery (request, reply, records); a dead node's slot frees after that.
+    slots: endpointSlots(redis, 2 * webhookTimeoutMs + options.ttlMs),
+    lockMs: options.ttlMs,
+    concurrency: 32,
+    log,
+  });
   const coordinator = new ClusterCoordinator({
     redis,
     subscriber,
@@ -48,19 +79,33 @@ export async function connectCluster(options: ClusterOptions, managerRef: () => 
     get manager() {
       return managerRef();
     },
-    enabledAccounts: async () => (await options.store.accounts.list()).filter((a) => a.enabled).map((a) => a.id),
+    enabledAccounts: async () => {
+      // The manager learns the accounts created on other nodes too: any node's API and panel accept
+      // sends for every account (routed to the node that runs it).
+      const [rows] = await Promise.all([options.store.accounts.list(), managerRef().refresh()]);
+      return rows.filter((a) => a.enabled).map((a) => a.id);
+    },
     fences: options.store.fences,
     log: options.log,
+    sends,
   });
   let closing: Promise<void> | undefined;
   return {
     coordinator,
-    start: () => coordinator.start(),
+    webhookJobs,
+    start: async () => {
+      sends.start();
+      await coordinator.start();
+    },
     close: () =>
       (closing ??= (async () => {
         await coordinator.leave();
+        // Deliveries running here finish first: a webhook's reply is a send, routed through the send queues.
+        await webhookJobs.close();
+        await sends.close();
         redis.disconnect();
         subscriber.disconnect();
+        bull.disconnect();
       })()),
   };
 }

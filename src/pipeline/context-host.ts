@@ -9,16 +9,6 @@ import type { TraceStep } from './trace.js';
 
 export const HOST = Symbol('weiroto.context-host');
 
-/**
- * A plugin boundary that is passing the message on (inside its `next()`). The boundary started
- * there hands it its clock reads: the passer paused when the next plugin started, and resumes when
- * that plugin settles (boundary.ts). Half the clock reads per plugin and message.
- */
-export interface ClockShare {
-  pausedAt(ms: number): void;
-  resumedAt(ms: number): void;
-}
-
 export interface ContextHostState {
   /** The plugin running now (set by the boundary; names the `source` of replies). */
   plugin: string | undefined;
@@ -27,11 +17,9 @@ export interface ContextHostState {
   /** The decision trace being built (one step per plugin that ran). */
   readonly trace: TraceStep[];
   /** Where failures of background work (`fork`, `ctx.reportError`) go; the host points it at its boundary. */
-  errorSink: ((error: unknown, plugin: string | undefined) => void) | undefined;
+  errorSink: ((error: unknown, plugin: string | undefined, messageId: string) => void) | undefined;
   /** Where answers still being worked on after the chain returned (`ctx.working`) go; the account runtime shows "typing…" until they settle. */
   workSink: ((work: Promise<unknown>) => void) | undefined;
-  /** The boundary inside whose `next()` the chain is right now, until the next boundary takes its clock read over. */
-  passing: ClockShare | undefined;
 }
 
 /** The host's part of a context (pipeline code only). */

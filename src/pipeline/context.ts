@@ -24,7 +24,7 @@ export class Context {
    */
   match: RegExpMatchArray | string | undefined;
   /** The host's bookkeeping (running plugin, who replied, trace, where failures and late answers go); not part of the plugin API. */
-  readonly [HOST]: ContextHostState = { plugin: undefined, repliedBy: new Set(), trace: [], errorSink: undefined, workSink: undefined, passing: undefined };
+  readonly [HOST]: ContextHostState = { plugin: undefined, repliedBy: new Set(), trace: [], errorSink: undefined, workSink: undefined };
 
   constructor(
     readonly message: Readonly<Message>,
@@ -78,7 +78,7 @@ export class Context {
   /** Report a failure of background work under the plugin that started it (default: the one running now). */
   reportError(error: unknown, plugin: string | undefined = this[HOST].plugin): void {
     const sink = this[HOST].errorSink;
-    if (sink) sink(error, plugin);
+    if (sink) sink(error, plugin, this.message.id);
     else this.log.error({ err: error, plugin }, 'background middleware failed');
   }
 

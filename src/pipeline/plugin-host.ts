@@ -20,7 +20,7 @@ import { isComposer } from './composer.js';
 import { Context } from './context.js';
 import { hostState } from './context-host.js';
 import { botView } from './bot-view.js';
-import { boundary, Watchdog } from './boundary.js';
+import { boundaryChain, Watchdog, type BoundaryLayer } from './boundary.js';
 import { fillConfig, type ConfigDefaults } from './config-defaults.js';
 import { guardedAgents, type OutboundPolicy } from '../util/outbound-guard.js';
 import { checkConfig, describeIssues } from './config-check.js';
@@ -176,6 +176,9 @@ export class PluginHost {
   private readonly view: BotHandle;
   /** The slots in chain order, until the next change (see `recompose`). */
   private inOrder: Slot[] | undefined;
+  /** Where contexts report failures of background work (one function for every message). */
+  private readonly backgroundFailure = (error: unknown, plugin: string | undefined, messageId: string): void =>
+    this.report(new PluginError(plugin ?? '(unknown)', 'rejected', error, messageId));
   /** Why each plugin would be skipped (see `skipPlan`), for the chain and capabilities it was made for. */
   private plan: { caps: unknown; steps: SkipPlanEntry[] } | undefined;
 
@@ -374,7 +377,7 @@ export class PluginHost {
    * failures are reported under their names and the chain goes on. `working` hears of answers that
    * go on after the chain returned (`ctx.working`).
    */
-  async handle(message: Message, options: { working?(work: Promise<unknown>): void } = {}): Promise<DecisionTrace> {
+  async handle(message: Message, options?: { working?(work: Promise<unknown>): void }): Promise<DecisionTrace> {
     // No chain to run (an own message no plugin reads, or no plugin on): no context either. Every
     // reply of the account comes back as an own message, so this is half of what a busy bot handles.
     if (message.isSelf && !this.selfChain) return this.decided(message, [], false, [say(PHRASES, 'trace.own-message')]);
@@ -382,8 +385,8 @@ export class PluginHost {
     const ctx = new Context(message, this.view, this.deps.log);
     const host = hostState(ctx);
     const steps = host.trace;
-    host.errorSink = (e, plugin) => this.report(new PluginError(plugin ?? '(unknown)', 'rejected', e, message.id));
-    host.workSink = options.working;
+    host.errorSink = this.backgroundFailure;
+    host.workSink = options?.working;
     try {
       await (message.isSelf ? this.selfChain! : this.chain)(ctx);
     } catch (e) {
@@ -406,16 +409,16 @@ export class PluginHost {
   /** The decision trace of a handled message. */
   private decided(message: Message, steps: TraceStep[], replied: boolean, why: { message: string; phrase: Phrase }[] | undefined): DecisionTrace {
     const chatName = chatNameIn(this.deps.bot.directory, message.chatId);
-    return {
-      account: this.deps.account,
-      messageId: message.id,
-      chatId: message.chatId,
-      ...(chatName !== undefined && { chatName }),
-      steps: this.withSkipped(steps, message.isSelf),
-      replied,
-      ...(why !== undefined && { reason: why.map((w) => w.message).join('; '), why: why.map((w) => w.phrase) }),
-      at: this.deps.clock.now(),
-    };
+    // Built property by property rather than with conditional spreads: this runs for every message.
+    const trace: DecisionTrace = { account: this.deps.account, messageId: message.id, chatId: message.chatId, steps: [], replied, at: 0 };
+    if (chatName !== undefined) trace.chatName = chatName;
+    trace.steps = this.withSkipped(steps, message.isSelf);
+    if (why !== undefined) {
+      trace.reason = why.map((w) => w.message).join('; ');
+      trace.why = why.map((w) => w.phrase);
+    }
+    trace.at = this.deps.clock.now();
+    return trace;
   }
 
   /**
@@ -424,11 +427,13 @@ export class PluginHost {
    * plugin is passed on by its boundary), so an enabled plugin after it was not reached.
    */
   private withSkipped(ran: TraceStep[], self: boolean): TraceStep[] {
+    const plan = this.skipPlan();
+    if (this.allRan(ran, plan)) return ran;
     const last = ran.at(-1);
     const ended = last && last.outcome !== 'failed' && last.outcome !== 'timeout' ? last.plugin : undefined;
     let passedEnd = false;
     const out: TraceStep[] = [];
-    for (const { name, skip } of this.skipPlan()) {
+    for (const { name, skip } of plan) {
       // A handful of steps: a scan costs less than a Map (and a message that started before a reorder keeps its steps).
       const step = ran.find((s) => s.plugin === name);
       if (step) {
@@ -446,6 +451,19 @@ export class PluginHost {
     return out;
   }
 
+  /** Whether every installed plugin ran, in chain order (the usual case: nothing to add). */
+  private allRan(ran: TraceStep[], plan: SkipPlanEntry[]): boolean {
+    if (ran.length !== plan.length) return false;
+    for (let i = 0; i < ran.length; i++) if (ran[i]!.plugin !== plan[i]!.name) return false;
+    return true;
+  }
+
+  /** Whether the slots are still as the plan found them (a loop, not `every`: this runs for every message). */
+  private planHolds(steps: SkipPlanEntry[]): boolean {
+    for (const e of steps) if (e.slot.enabled !== e.enabled || e.slot.instance !== e.instance) return false;
+    return true;
+  }
+
   /**
    * Why each plugin, in chain order, would not run on an own message and on another one, decided
    * once per change of the chain (or of the transport's capabilities) rather than per message;
@@ -454,7 +472,7 @@ export class PluginHost {
   private skipPlan(): SkipPlanEntry[] {
     const caps = this.deps.bot.capabilities;
     // A plugin being switched on or off changes its slot before the chain is recomposed.
-    if (this.plan?.caps === caps && this.plan.steps.every((e) => e.slot.enabled === e.enabled && e.slot.instance === e.instance)) return this.plan.steps;
+    if (this.plan?.caps === caps && this.planHolds(this.plan.steps)) return this.plan.steps;
     const steps = this.ordered().map((slot): SkipPlanEntry => {
       const inst = slot.instance;
       const fixed: SkipReason | undefined = !slot.enabled
@@ -602,20 +620,20 @@ export class PluginHost {
       report: (e: PluginError) => this.report(e),
       warn,
     });
-    const chain: Middleware<Context>[] = [];
-    const selfChain: Middleware<Context>[] = [];
+    const chain: BoundaryLayer[] = [];
+    const selfChain: BoundaryLayer[] = [];
     let enabled = 0;
     for (const slot of this.ordered()) {
       const inst = slot.instance;
       if (!slot.enabled || !inst) continue;
       enabled++;
-      if (inst.mws.length) chain.push(boundary(inst.mws.length === 1 ? inst.mws[0]! : compose(inst.mws, { warn }), opts(slot.name)));
-      if (inst.selfMws.length) selfChain.push(boundary(compose(inst.selfMws, { warn }), opts(slot.name)));
+      if (inst.mws.length) chain.push({ mw: inst.mws.length === 1 ? inst.mws[0]! : compose(inst.mws, { warn }), options: opts(slot.name) });
+      if (inst.selfMws.length) selfChain.push({ mw: compose(inst.selfMws, { warn }), options: opts(slot.name) });
     }
     this.enabledCount = enabled;
-    // Every layer of these chains is a boundary, which watches its plugin's await itself: no second watch per layer.
-    this.chain = compose(chain, { warn: false });
-    this.selfChain = selfChain.length ? compose(selfChain, { warn: false }) : undefined;
+    // Each boundary watches its plugin's await itself and passes the message straight to the next one.
+    this.chain = boundaryChain(chain);
+    this.selfChain = selfChain.length ? boundaryChain(selfChain) : undefined;
   }
 
   private report(error: PluginError): void {

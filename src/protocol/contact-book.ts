@@ -18,8 +18,12 @@ export class ContactBook {
   readonly rooms = new Map<string, Room>();
   /** Per-login UserName → stable id (wxid_…, NNN@chatroom, gh_…) from SYNC_CONV (§10.6). */
   readonly stableIds = new Map<string, string>();
-  /** Member display names per room (member id → name shown in that room). */
-  private readonly memberNames = new Map<string, Map<string, string>>();
+  /**
+   * Member id → name shown in the room, built on the first look-up in that room and kept with its
+   * member list: most rooms never speak, and a process may hold 1,000 accounts' rooms (issue 17).
+   * A new list is a new array, so a stale index goes with the old one.
+   */
+  private readonly memberNames = new WeakMap<RoomMember[], Map<string, string>>();
   /** Members who dropped out of a room's list, newest first (bounded per room). */
   private readonly departed = new Map<string, RoomMember[]>();
   /** The last topic change seen in a room entry: the 10000 rename text comes after it (§10.9). */
@@ -31,7 +35,6 @@ export class ContactBook {
     this.contacts.clear();
     this.rooms.clear();
     this.stableIds.clear();
-    this.memberNames.clear();
     this.departed.clear();
     this.topicChanges.clear();
   }
@@ -47,10 +50,11 @@ export class ContactBook {
       if (prev?.topic && prev.topic !== room.topic) this.topicChanges.set(id, { from: prev.topic, to: room.topic });
       let left: RoomMember[] | undefined;
       if (raw.MemberList && raw.MemberList.length > 0) {
-        const names = this.indexMembers(room);
+        this.shareStrings(room);
         // Only a full list before and after says who left.
         if (prev && prev.members.length > 0) {
-          left = prev.members.filter((m) => !names.has(m.id));
+          const listed = new Set(room.members.map((m) => m.id));
+          left = prev.members.filter((m) => !listed.has(m.id));
           if (left.length > 0) this.departed.set(id, [...left, ...(this.departed.get(id) ?? [])].slice(0, DEPARTED_KEPT));
         }
       }
@@ -67,27 +71,34 @@ export class ContactBook {
    * members while the address book still loads, so it calls this once everything is in.
    */
   shareMemberStrings(): void {
-    for (const room of this.rooms.values()) if (room.members.length > 0) this.indexMembers(room);
+    for (const room of this.rooms.values()) this.shareStrings(room);
   }
 
-  /** Share the strings of members who are contacts, and index the names members show in the room. */
-  private indexMembers(room: Room): Map<string, string> {
-    const names = new Map<string, string>();
+  /** Members who are contacts take the contact's id and nickname strings. */
+  private shareStrings(room: Room): void {
     for (const m of room.members) {
       const c = this.contacts.get(m.id);
       if (c) {
         m.id = c.id;
         if (m.name === c.name) m.name = c.name;
       }
-      names.set(m.id, m.displayName ?? m.name);
     }
-    this.memberNames.set(room.id, names);
+  }
+
+  /** Member id → the name shown in this room (undefined for an unknown room). */
+  private namesIn(roomId: string): Map<string, string> | undefined {
+    const members = this.rooms.get(roomId)?.members;
+    if (!members) return undefined;
+    let names = this.memberNames.get(members);
+    if (!names) {
+      names = new Map(members.map((m) => [m.id, m.displayName ?? m.name]));
+      this.memberNames.set(members, names);
+    }
     return names;
   }
 
   remove(id: string): 'contact' | 'room' | undefined {
     if (this.rooms.delete(id)) {
-      this.memberNames.delete(id);
       this.departed.delete(id);
       this.topicChanges.delete(id);
       return 'room';
@@ -113,7 +124,7 @@ export class ContactBook {
   /** Best-known name of a contact, or of a member inside a room. */
   nameOf(id: string, roomId?: string): string | undefined {
     if (roomId) {
-      const n = this.memberNames.get(roomId)?.get(id);
+      const n = this.namesIn(roomId)?.get(id);
       if (n) return n;
     }
     const c = this.contacts.get(id);
@@ -124,21 +135,20 @@ export class ContactBook {
   /** Names that @-mention this account in a room: group display name, then nickname. */
   selfNamesIn(roomId: string): string[] {
     const out: string[] = [];
-    const dn = this.memberNames.get(roomId)?.get(this.selfId);
+    const dn = this.namesIn(roomId)?.get(this.selfId);
     if (dn) out.push(dn);
     if (this.selfName && this.selfName !== dn) out.push(this.selfName);
     return out;
   }
 
   hasMember(roomId: string, memberId: string): boolean {
-    return this.memberNames.get(roomId)?.has(memberId) ?? false;
+    return this.namesIn(roomId)?.has(memberId) ?? false;
   }
 
   /** Member ids whose shown name is one of `names` (for 10000 join/leave texts). */
   memberIdsByName(roomId: string, names: readonly string[]): string[] {
-    const members = this.memberNames.get(roomId);
     const room = this.rooms.get(roomId);
-    if (!members || !room) return [];
+    if (!room) return [];
     const out: string[] = [];
     for (const m of room.members) if (names.includes(m.displayName ?? '') || names.includes(m.name)) out.push(m.id);
     return out;

@@ -14,6 +14,8 @@ export interface WebhookDeliveriesTable {
   insert(d: NewDelivery): number | undefined;
   /** Put rows left 'delivering' by a crash back to 'pending'. Returns how many. */
   recover(at: number): number;
+  /** Put rows 'delivering' since before `before` back to 'pending' (a cluster's delivery whose job was lost). Returns how many. */
+  releaseStale(before: number, at: number): number;
   /** The first unfinished row of every (endpoint, chat) queue when it is pending (due or not), in seq order. */
   pendingHeads(limit: number): (WebhookDelivery & { body: string })[];
   /** The first unfinished row of one (endpoint, chat) queue, whatever its state. */
@@ -120,6 +122,7 @@ export function createWebhookDeliveriesRepo(sql: Sql): Steps<WebhookDeliveriesTa
        and event_type in ('account.login', 'account.logout') order by seq desc limit 1`,
   );
   const recover = sql.query(`update webhook_deliveries set status = 'pending', updated_at = ? where status = 'delivering'`);
+  const releaseStale = sql.query(`update webhook_deliveries set status = 'pending', updated_at = ? where status = 'delivering' and updated_at < ?`);
   const delivered = sql.query(
     `update webhook_deliveries set status = 'delivered', last_status = ?, last_error = null, delivered_at = ?, updated_at = ? where seq = ?`,
   );
@@ -145,6 +148,9 @@ export function createWebhookDeliveriesRepo(sql: Sql): Steps<WebhookDeliveriesTa
     },
     *recover(at) {
       return yield* run(recover, at);
+    },
+    *releaseStale(before, at) {
+      return yield* run(releaseStale, at, before);
     },
     *pendingHeads(limit) {
       const out: (WebhookDelivery & { body: string })[] = [];

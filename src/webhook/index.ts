@@ -12,7 +12,7 @@ export {
   type DeliveryPage,
 } from './service.js';
 export type { WebhookEndpoint, EndpointFilters, EndpointSource, WebhookDelivery, DeliveryAttempt, DeliveryStatus } from './records.js';
-export type { WorkerOptions } from './worker.js';
+export type { WorkerOptions, DeliveryJobs, EndpointSlots, DeliveryWorker } from './worker.js';
 export type { WebhookReply } from './reply.js';
 export type { MediaLinks } from './media-link.js';
 export { generateSecret, sign, signedHeaders, verifySignature, isValidSecret, normaliseSecret } from './signature.js';

@@ -13,7 +13,7 @@ import { WEBHOOK_FORMATS, type DeliveryAttempt, type DeliveryStatus, type Endpoi
 import { chatIdOfKey, chatKeyOf, matches, webhookBody, webhookIdFor, type OutboxEvent } from './events.js';
 import { createMediaLinks, type MediaLinks } from './media-link.js';
 import { generateSecret, isValidSecret, normaliseSecret } from './signature.js';
-import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type WorkerOptions } from './worker.js';
+import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type DeliveryJobs, type WorkerOptions } from './worker.js';
 import { safeFetch } from './safe-fetch.js';
 import { httpUrlSchema, normaliseHttpUrl } from '../util/http-url.js';
 import type { WebhookReply } from './reply.js';
@@ -75,6 +75,8 @@ export interface WebhookServiceDeps {
   rotationOverlapMs?: number;
   /** Delivery formats other than Standard Webhooks (endpoints whose `format` names one). */
   formats?: DeliveryFormats;
+  /** In a cluster (REDIS_URL): deliveries run as jobs on any node. */
+  jobs?: DeliveryJobs;
 }
 
 export interface DeliveryPage {
@@ -180,6 +182,7 @@ export async function createWebhookService(deps: WebhookServiceDeps): Promise<We
     options,
     ...(deps.formats && { formats: deps.formats }),
     ...(deps.allowPrivateUrls !== undefined && { allowPrivateUrls: deps.allowPrivateUrls }),
+    ...(deps.jobs && { jobs: deps.jobs }),
   });
   // The enabled endpoints, read once per change made here, and again after ENDPOINTS_FRESH_MS (another node sharing
   // the store may have changed them). A change while a read is under way makes that read's result stale: it is used

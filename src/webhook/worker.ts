@@ -51,7 +51,33 @@ export interface WorkerDeps {
   options: WorkerOptions;
   /** Formats other than Standard Webhooks, by endpoint `format`. */
   formats?: DeliveryFormats;
+  /** In a cluster: deliveries run as jobs on any node instead of in this loop. */
+  jobs?: DeliveryJobs;
 }
+
+/**
+ * Cluster (REDIS_URL): each due head of an (endpoint, chat) queue becomes a BullMQ job that any node
+ * runs (src/cluster/webhook-jobs.ts). This loop still finds the due heads; the job runs `deliverJob`.
+ */
+export interface DeliveryJobs {
+  /** Queue a job per due head (one job per row and attempt, so a row is never run twice at once). */
+  add(rows: WebhookDelivery[]): Promise<void>;
+  /** Work on the queue, each job through this worker's `deliverJob`. */
+  start(worker: DeliveryWorker): void;
+}
+
+/** Deliveries in flight per endpoint over the whole cluster (a slot per delivery, given back after it, or expiring). */
+export interface EndpointSlots {
+  /** A slot's token, or undefined when `limit` deliveries to the endpoint are in flight. */
+  acquire(endpointId: string, limit: number): Promise<string | undefined>;
+  release(endpointId: string, token: string): Promise<void>;
+}
+
+/**
+ * Cluster: a row 'delivering' for this long has lost its job (Redis lost its data): no delivery lasts
+ * near it (a request times out after `timeoutMs`), and a dead node's job is taken over after a lease.
+ */
+export const STALE_DELIVERING_MS = 10 * 60_000;
 
 const LOG_BYTES = 1024;
 const READ_BYTES = 64 * 1024;
@@ -95,12 +121,21 @@ export class DeliveryWorker {
     this.running = true;
     this.hardStop = new AbortController();
     const { deliveries, clock, log, options } = this.deps;
-    const recovered = await deliveries.recover(clock.now());
+    // In a cluster a row left 'delivering' is another live node's, or its job stalled when its node
+    // died and BullMQ gives it to another node: nothing to put back here.
+    const recovered = this.deps.jobs ? 0 : await deliveries.recover(clock.now());
     if (recovered) log.info({ recovered }, 'webhook deliveries interrupted by a stop or crash are queued again');
+    this.deps.jobs?.start(this);
     let lastPrune = 0;
+    let lastStaleCheck = 0;
     try {
       while (!signal.aborted) {
         const now = clock.now();
+        if (this.deps.jobs && now - lastStaleCheck >= 60_000) {
+          lastStaleCheck = now;
+          const stale = await deliveries.releaseStale(now - STALE_DELIVERING_MS, now);
+          if (stale) log.warn({ stale }, 'webhook deliveries left delivering without a job are queued again');
+        }
         if (now - lastPrune > 3_600_000) {
           lastPrune = now;
           const pruned = await deliveries.prune(now - 7 * 86_400_000, now - 30 * 86_400_000);
@@ -144,6 +179,7 @@ export class DeliveryWorker {
   private async dispatch(now: number): Promise<number | undefined> {
     const { deliveries, endpoints, options } = this.deps;
     const heads = await deliveries.pendingHeads(5000);
+    if (this.deps.jobs) return this.dispatchJobs(this.deps.jobs, heads, now);
     let nextDue: number | undefined;
     const eps = new Map<string, WebhookEndpoint | undefined>();
     const chosen: (WebhookDelivery & { body: string })[] = [];
@@ -182,6 +218,62 @@ export class DeliveryWorker {
       this.launch(ep, row);
     }
     return nextDue;
+  }
+
+  /** Cluster: a job for every due head of an enabled endpoint; returns when the next head in back-off becomes due. */
+  private async dispatchJobs(jobs: DeliveryJobs, heads: WebhookDelivery[], now: number): Promise<number | undefined> {
+    let nextDue: number | undefined;
+    const enabled = new Map<string, boolean>();
+    const due: WebhookDelivery[] = [];
+    for (const h of heads) {
+      if (!enabled.has(h.endpointId)) enabled.set(h.endpointId, (await this.deps.endpoints.get(h.endpointId))?.enabled === true);
+      if (!enabled.get(h.endpointId)) continue;
+      if (h.nextAt > now) nextDue = Math.min(nextDue ?? Infinity, h.nextAt);
+      else due.push(h);
+    }
+    if (due.length) await jobs.add(due);
+    return nextDue;
+  }
+
+  /**
+   * Cluster: run one delivery job on this node. The row is pending (claimed here), or 'delivering'
+   * when the node that ran its job died mid-delivery (BullMQ found the job stalled): then it is
+   * delivered again from here, with the same webhook id. The breaker (this node's) and the endpoint's
+   * slots (the cluster's) decide as the loop does; a row that may not go now goes back to pending and
+   * is queued again by the next scan.
+   */
+  async deliverJob(id: number, slots: EndpointSlots): Promise<void> {
+    const { deliveries, endpoints, clock, options } = this.deps;
+    const row = await deliveries.get(id);
+    if (!row || (row.status !== 'pending' && row.status !== 'delivering')) return;
+    const now = clock.now();
+    if (row.status === 'pending' && row.nextAt > now) return;
+    const giveBack = async (): Promise<void> => {
+      if (row.status === 'delivering') await deliveries.release(id, now, now);
+    };
+    const ep = await endpoints.get(row.endpointId);
+    if (!ep?.enabled) return giveBack();
+    if (!this.breakers.tryAcquire(ep.id, now)) {
+      if (row.giveUpAt <= now) return deliveries.markDead(id, row.lastStatus, `gave up: the endpoint kept failing (${row.lastError ?? 'circuit open'})`, now);
+      return giveBack();
+    }
+    const slot = await slots.acquire(ep.id, options.concurrency);
+    if (slot === undefined) {
+      this.breakers.release(ep.id);
+      return giveBack();
+    }
+    try {
+      if (row.status === 'pending' && (await deliveries.claim([id], now)).length === 0) return this.breakers.release(ep.id);
+      await this.deliver(ep, row).catch(async (e: unknown) => {
+        // Not recorded (the store failed?): back to pending for the next scan rather than left 'delivering'.
+        await deliveries.release(id, clock.now(), clock.now()).catch(() => {});
+        throw e;
+      });
+    } finally {
+      await slots.release(ep.id, slot);
+      // The chat's next row (or a head that waited for the slot) goes now.
+      this.wake();
+    }
   }
 
   private launch(ep: WebhookEndpoint, row: WebhookDelivery & { body: string }): void {

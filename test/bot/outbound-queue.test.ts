@@ -289,4 +289,47 @@ describe('OutboundQueue', () => {
       ['one', 'two'],
     );
   });
+
+  // A cluster: rows another node committed for this account (a send accepted there) are adopted once,
+  // and a row kept in memory from an earlier run here is not sent again when another node sent it
+  // meanwhile (the account ran there between two runs here).
+  it('adopts a row committed elsewhere once, however often it is routed, and no row that is not queued', async () => {
+    queue = make(null);
+    await queue.start();
+    const row = (text: string) => ({ id: randomUUID(), account: 'a1', chatId: '@alice', type: 'text' as const, text, createdAt: clock.now() });
+    const { record } = await store.outbound.enqueue(row('from node A'));
+    await Promise.all([queue.adopt(record.id), queue.adopt(record.id)]);
+    await clock.advance(0);
+    await queue.idle();
+    await queue.adopt(record.id);
+    const other = (await store.outbound.enqueue(row('sent by another holder'))).record;
+    await store.outbound.markSent(other.id, 'wx-other', clock.now(), 1);
+    await queue.adopt(other.id);
+    await queue.adopt('no-such-row');
+    await clock.advance(0);
+    await queue.idle();
+    assert.deepEqual(
+      fake.sent.map((s) => s.text),
+      ['from node A'],
+    );
+  });
+
+  it('drops a row it kept from an earlier run when another node sent it meanwhile', async () => {
+    queue = make(null);
+    online = false;
+    await queue.start();
+    const kept = await enqueue('@alice', 'queued here, sent elsewhere');
+    const still = await enqueue('@alice', 'queued here, still queued');
+    await queue.stop();
+    await store.outbound.markSent(kept.id, 'wx-elsewhere', clock.now(), 1);
+    online = true;
+    await queue.start();
+    await clock.advance(0);
+    await queue.idle();
+    assert.deepEqual(
+      fake.sent.map((s) => s.text),
+      ['queued here, still queued'],
+    );
+    assert.equal((await store.outbound.get(still.id))!.status, 'sent');
+  });
 });

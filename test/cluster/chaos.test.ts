@@ -61,7 +61,7 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
   const sides = new Map<string, Side>();
   /** Texts written to the accounts (each must be answered once) and texts the API accepted (each sent once). */
   const incoming: { account: string; text: string }[] = [];
-  const accepted: { account: string; text: string }[] = [];
+  const accepted: { account: string; text: string; routed: boolean }[] = [];
   let seq = 0;
 
   const live = () => nodes.filter((n) => n.proc.child.exitCode === null && n.proc.child.signalCode === null && !n.stopping);
@@ -78,7 +78,11 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     return counts;
   }
 
-  /** One message in to every account (echo answers it) and one API send from each, through the node that runs it; all accounts at once. */
+  /**
+   * One message in to every account (echo answers it) and one API send to each, all accounts at once.
+   * The sends go through the live nodes in turn: most are accepted by a node that does not run the
+   * account and routed to the one that does.
+   */
   async function traffic(where: Map<string, string[]>): Promise<void> {
     const work = [...where].flatMap(([nodeName, accounts]) =>
       accounts.map(async (id) => {
@@ -88,9 +92,11 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
         if (s.kind === 'web') await sb.control.sendMessage({ account: s.peer, from: s.to, text });
         else await sb.ilink.control.sendMessage({ user: s.peer, text });
         incoming.push({ account: id, text });
+        const nodesUp = live();
+        const api = nodesUp[seq % nodesUp.length] ?? node;
         const out = `out ${seq++} from ${id}`;
-        await queueText(node, id, s.to, out).then(
-          () => accepted.push({ account: id, text: out }),
+        await queueText(api, id, s.to, out).then(
+          () => accepted.push({ account: id, text: out, routed: api !== node }),
           () => {}, // refused (the node is going away): not accepted, nothing owed
         );
       }),
@@ -190,6 +196,7 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     victim.proc.child.kill('SIGKILL');
     await victim.proc.exited;
     await flowing;
+    const killTraffic = Date.now() - t0;
     await traffic(new Map([...(await placement(live()))].reduce((m, [id, on]) => m.set(on[0]!, [...(m.get(on[0]!) ?? []), id]), new Map<string, string[]>())));
     // Messages to the dead node's accounts while it is dead: answered once, after the takeover.
     for (const id of ran) {
@@ -204,7 +211,7 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     console.log(
       `chaos: kill -9 ${victim.name}: its ${ran.length} accounts (${ran.filter((a) => kindOf(a) === 'ilink').length} iLink) online on the others ${failover} ms after the kill (LEASE_TTL_MS 15000, load ${load()})`,
     );
-    console.log(`chaos: kill -9 breakdown: ${moveBreakdown(settledTakes(live()), ran, t0)}`);
+    console.log(`chaos: kill -9 breakdown: ${moveBreakdown(settledTakes(live()), ran, t0)}; traffic under way at the kill done after ${killTraffic} ms`);
     assert.ok(failover < 30_000, `failover took ${failover} ms`);
 
     const second = nodes[1]!;
@@ -247,7 +254,7 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     for (const e of events) assert.equal(idsOf(e).size, 1, `${e.type} "${e.text}": one event, one webhook-id`);
     const redelivered = hooks.log.length - hooks.unique().length;
     console.log(
-      `chaos: ${incoming.length} messages in, ${accepted.length} API sends, ${hooks.unique().length} webhook events (${redelivered} delivered again with the same webhook-id)`,
+      `chaos: ${incoming.length} messages in, ${accepted.length} API sends (${accepted.filter((a) => a.routed).length} accepted by a node that did not run the account), ${hooks.unique().length} webhook events (${redelivered} delivered again with the same webhook-id)`,
     );
     const qrsAfter = (await sb.control.state()).counters.qrcodes! + (await sb.ilink.control.state()).qrcodes.length;
     assert.equal(qrsAfter, qrs, 'no new QR: every account resumed from its stored session');

@@ -3,7 +3,7 @@
 // a hang is reported after the plugin's own time; time spent downstream does not count.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { boundary, Watchdog } from '../../src/pipeline/boundary.js';
+import { boundary, boundaryChain, Watchdog } from '../../src/pipeline/boundary.js';
 import { Context } from '../../src/pipeline/context.js';
 import { hostState } from '../../src/pipeline/context-host.js';
 import { compose, type Middleware } from '../../src/pipeline/compose.js';
@@ -16,15 +16,20 @@ function setup(timeoutMs = 1000) {
   const clock = new FakeClock(0);
   const watchdog = new Watchdog(clock, 10);
   const reports: PluginError[] = [];
+  /** The `source` of each reply sent. */
+  const sources: string[] = [];
   const ctx = new Context(
     { id: 'm1', type: 'text', chatId: '@a', senderId: '@a', toId: '@me', isSelf: false, text: 'hi', mentionsSelf: false, mentions: [], createdAt: 0 },
     fakeBotHandle({
-      send: async (_to, content) => ({ id: 'r1', account: 'a1', chatId: '@a', type: content.type, status: 'queued', attempts: 0, createdAt: 0 }),
+      send: async (_to, content, options) => {
+        sources.push(options?.source ?? '');
+        return { id: 'r1', account: 'a1', chatId: '@a', type: content.type, status: 'queued', attempts: 0, createdAt: 0 };
+      },
     }),
     silentLogger(),
   );
   const wrap = (name: string, mw: Middleware<Context>) => boundary(mw, { name, timeoutMs, clock, watchdog, report: (e) => reports.push(e) });
-  return { clock, watchdog, reports, ctx, wrap, steps: hostState(ctx).trace };
+  return { clock, watchdog, reports, sources, ctx, wrap, steps: hostState(ctx).trace };
 }
 
 describe('boundary(mw, options)', () => {
@@ -134,13 +139,144 @@ describe('boundary(mw, options)', () => {
     const { clock, ctx, watchdog } = setup();
     let reads = 0;
     const counting = Object.assign(Object.create(clock) as FakeClock, { now: () => (reads++, clock.now()) });
-    const wrap = (name: string, mw: Middleware<Context>) => boundary(mw, { name, timeoutMs: 1000, clock: counting, watchdog, report: () => {} });
+    const layer = (name: string, mw: Middleware<Context>) => ({ mw, options: { name, timeoutMs: 1000, clock: counting, watchdog, report: () => {} } });
     const passOn: Middleware<Context> = async (_c, next) => {
       await next();
     };
-    await compose([wrap('a', passOn), wrap('b', passOn), wrap('c', passOn)], { warn: false })(ctx);
-    // a, b, c start and settle (6); c finds no plugin after it to take its pause and resume from (2).
-    assert.equal(reads, 8);
+    await boundaryChain([layer('a', passOn), layer('b', passOn), layer('c', passOn)])(ctx);
+    // a, b, c start and settle (6); c's next() is the end of the chain, where nothing runs: no pause to read.
+    assert.equal(reads, 6);
+    reads = 0;
+    // Plugins that return next()'s promise (a filter that did not match) settle with the last one, on its read.
+    const through: Middleware<Context> = (_c, next) => next();
+    await boundaryChain([layer('d', through), layer('e', through), layer('f', passOn)])(ctx);
+    assert.equal(reads, 4);
+    watchdog.close();
+  });
+
+  it('a plugin that returns next() settles with the plugins after it, and only they are timed out', async () => {
+    const { clock, ctx, reports, steps, watchdog } = setup(1000);
+    const layer = (name: string, mw: Middleware<Context>) => ({
+      mw,
+      options: { name, timeoutMs: 1000, clock, watchdog, report: (e: PluginError) => reports.push(e) },
+    });
+    const order: string[] = [];
+    const run = boundaryChain([
+      layer('outer', async (_c, next) => {
+        await next();
+        order.push('outer after next');
+      }),
+      layer('filter', (_c, next) => next()),
+      layer('slow', async (_c, next) => {
+        await clock.sleep(300);
+        await next();
+        order.push('slow after next');
+      }),
+      layer('hanger', () => new Promise(() => {})),
+    ])(ctx);
+    await clock.advance(300);
+    await clock.advance(1100);
+    await run;
+    assert.deepEqual(order, ['slow after next', 'outer after next']);
+    assert.deepEqual(
+      reports.map((r) => [r.plugin, r.kind]),
+      [['hanger', 'timeout']],
+    );
+    assert.deepEqual(
+      steps.map((s) => [s.plugin, s.outcome]),
+      [
+        ['outer', 'ran'],
+        ['filter', 'ran'],
+        ['slow', 'ran'],
+        ['hanger', 'timeout'],
+      ],
+    );
+    // The filter's time is that of the plugins after it (it had nothing left of its own), as the outer plugin's is.
+    assert.equal(steps[1]!.ms, steps[2]!.ms);
+    assert.equal(steps[0]!.ms, steps[1]!.ms);
+    assert.ok(steps[2]!.ms >= 1300 && steps[2]!.ms <= 1410, `slow took ${steps[2]!.ms} ms`);
+    watchdog.close();
+  });
+
+  it('names the plugin that answers after next() at the end of the chain, and a throw after a pass-through', async () => {
+    const { clock, ctx, reports, sources, steps, watchdog } = setup(1000);
+    const layer = (name: string, mw: Middleware<Context>) => ({
+      mw,
+      options: { name, timeoutMs: 1000, clock, watchdog, report: (e: PluginError) => reports.push(e) },
+    });
+    const order: string[] = [];
+    await boundaryChain([
+      layer('outer', async (_c, next) => {
+        await next();
+        order.push('outer resumed');
+      }),
+      layer('through', (_c, next) => next()),
+      layer('thrower', () => {
+        throw new Error('boom');
+      }),
+      layer('last', async (c, next) => {
+        await next();
+        await c.reply('late answer');
+        order.push('last answered');
+      }),
+    ])(ctx);
+    assert.deepEqual(sources, ['plugin:last']);
+    assert.deepEqual(order, ['last answered', 'outer resumed']);
+    assert.deepEqual(
+      steps.map((s) => [s.plugin, s.outcome]),
+      [
+        ['outer', 'ran'],
+        ['through', 'ran'],
+        ['thrower', 'failed'],
+        ['last', 'replied'],
+      ],
+    );
+    assert.deepEqual(
+      reports.map((r) => [r.plugin, r.kind]),
+      [['thrower', 'threw']],
+    );
+    watchdog.close();
+  });
+
+  it('a plugin that fails while what it passed on still runs lets the plugins before it resume only when that is done', async () => {
+    const { clock, ctx, reports, sources, steps, watchdog } = setup(1000);
+    const layer = (name: string, mw: Middleware<Context>, timeoutMs = 1000) => ({
+      mw,
+      options: { name, timeoutMs, clock, watchdog, report: (e: PluginError) => reports.push(e) },
+    });
+    let finishLast!: () => void;
+    const run = boundaryChain([
+      layer('outer', async (c, next) => {
+        await next();
+        await c.reply('outer answers');
+      }),
+      layer('through', (_c, next) => next()),
+      layer('forgetful', async (_c, next) => {
+        void next();
+        await Promise.resolve();
+        throw new Error('after a next() without await');
+      }),
+      layer('last', () => new Promise<void>((r) => (finishLast = r)), 5000),
+    ])(ctx);
+    // Two seconds in the last plugin (its budget is 5): the outer plugin waits for it, paused, so it is not timed out.
+    await clock.advance(2000);
+    assert.deepEqual(
+      reports.map((r) => [r.plugin, r.kind]),
+      [['forgetful', 'rejected']],
+    );
+    finishLast();
+    await run;
+    assert.deepEqual(sources, ['plugin:outer']);
+    assert.deepEqual(
+      steps.map((s) => [s.plugin, s.outcome]),
+      [
+        ['outer', 'replied'],
+        ['through', 'ran'],
+        ['forgetful', 'failed'],
+        ['last', 'stopped'],
+      ],
+    );
+    assert.equal(steps[0]!.ms, 2000);
     watchdog.close();
   });
 

@@ -55,6 +55,19 @@ const hanger = definePlugin({
   },
 });
 
+const forker = definePlugin({
+  name: 'forker',
+  description: 'fails in the background on "fork"',
+  config: z.object({}),
+  setup(api) {
+    const c = new Composer();
+    c.fork(async (ctx) => {
+      if (ctx.text === 'fork') throw new Error('background explosion');
+    });
+    api.use(c);
+  },
+});
+
 const greeter = definePlugin({
   name: 'greeter',
   description: 'greets with a configurable word',
@@ -83,8 +96,8 @@ describe('PluginHost: error boundaries', () => {
   const clock = new FakeClock(Date.now());
   before(async () => {
     chat = await createConversation({
-      plugins: [thrower, rejecter, hanger, echoLast],
-      enable: ['thrower', 'rejecter', 'hanger', 'tail'],
+      plugins: [thrower, rejecter, hanger, forker, echoLast],
+      enable: ['thrower', 'rejecter', 'hanger', 'forker', 'tail'],
       pluginTimeoutMs: 80,
       clock,
     });
@@ -118,11 +131,20 @@ describe('PluginHost: error boundaries', () => {
     });
   }
 
+  it('a failure in background work is reported under the plugin that forked it, with the message', async () => {
+    const r = await chat.shouldReply('fork', 'tail:fork');
+    await waitUntil(async () => (await chat.store.pluginErrors.list(chat.bot.id, { plugin: 'forker' })).length === 1, 10_000, 'the background failure');
+    const [row] = await chat.store.pluginErrors.list(chat.bot.id, { plugin: 'forker' });
+    assert.equal(row!.kind, 'rejected');
+    assert.equal(row!.messageId, r.trace.messageId);
+    assert.equal(row!.message, 'background explosion');
+  });
+
   it('a normal message passes every plugin', async () => {
     const r = await chat.shouldReply('fine', 'tail:fine');
     assert.deepEqual(
       ranSteps(r.trace.steps).map((s) => s.outcome),
-      ['ran', 'ran', 'ran', 'replied'],
+      ['ran', 'ran', 'ran', 'ran', 'replied'],
     );
   });
 });

@@ -35,7 +35,7 @@ const LAZY: [string, RegExp][] = [
     /\/dist\/plugins\/(admin-commands|ai|echo|forward|friends|room-welcome|schedule)\/(?!manifest\.js$)/,
   ],
   ['croner (the schedule plugin)', /\/node_modules\/croner\//],
-  ['ioredis and the cluster layer (only with REDIS_URL)', /\/node_modules\/ioredis\/|\/dist\/src\/cluster\//],
+  ['ioredis, BullMQ and the cluster layer (only with REDIS_URL)', /\/node_modules\/(ioredis|bullmq)\/|\/dist\/src\/cluster\//],
   // The PostgreSQL driver only with DATABASE_URL (the suite may run on either store).
   ...(testStoreKind === 'sqlite' ? [['pg (only with DATABASE_URL)', /^require pg$|\/node_modules\/pg(-pool)?\//] as [string, RegExp]] : []),
 ];

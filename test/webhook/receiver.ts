@@ -11,7 +11,8 @@ export interface Received {
   at: number;
 }
 
-export type Answer = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number };
+/** `until`: answer only once it settles (a delivery kept in flight for as long as a test needs). */
+export type Answer = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number; until?: Promise<unknown> };
 
 export class Receiver {
   /** Requests answered 2xx (what the receiver accepted). */
@@ -88,6 +89,7 @@ export class Receiver {
     const a = this.answer(r);
     if (a.status >= 200 && a.status < 300) this.log.push(r);
     if (a.delayMs) await new Promise((x) => setTimeout(x, a.delayMs));
+    if (a.until) await a.until;
     res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers });
     res.end(a.body ?? '');
   }

@@ -102,6 +102,7 @@ export function messageRoutes(s: Services): RouteDef[] {
         const text = field(ctx, 'text');
         const file = ctx.state.files.find((f) => f.field === 'file' && f.data.length > 0);
         // Refused before anything is queued: an empty or unknown recipient, or nothing to send.
+        await bot.prepareSend?.();
         const resolved = to ? resolveRecipient(await recipientsOf(bot), to) : undefined;
         const problem = !to
           ? t('messages.needChat')
