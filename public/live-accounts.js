@@ -25,6 +25,10 @@
         el.textContent = label(a.state);
         el.className = 'state state-' + a.state;
       });
+      // Cluster: which node runs it (another node may take it over while the page is open).
+      document.querySelectorAll('[data-live-node]').forEach(function (el) {
+        if (el.dataset.liveNode === a.id && a.node && el.textContent !== a.node) el.textContent = a.node;
+      });
     });
     if (list && (changed || accounts.length !== list.querySelectorAll('tr[data-account]').length)) window.location.reload();
   });

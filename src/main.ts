@@ -207,7 +207,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app.silent = true;
     app.on('error', requestErrorLogger(log, 'http error'));
     const metrics = new MetricsLater();
-    const admin = createLazyAdminMiddleware({ manager, registry, store, webhooks, tokens, log, config, metrics });
+    const admin = createLazyAdminMiddleware({ manager, registry, store, webhooks, tokens, log, config, metrics, ...(coordinator && { cluster: coordinator }) });
     app.use(opsMiddleware({ checks, log, metrics, metricsToken: async (t) => (await tokens.verify(t)) !== undefined }));
     app.use(
       createLazyApiMiddleware({
@@ -220,6 +220,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         log,
         config,
         rateLimit: { capacity: config.apiRateLimit.burst, refillPerSec: config.apiRateLimit.perSec },
+        ...(coordinator && { cluster: coordinator }),
       }),
     );
     app.use(admin); // last: it answers unknown paths with its 404 page

@@ -6,6 +6,22 @@
  */
 import type { Transport } from '../transport/transport.js';
 import type { ManagerStore } from './account-manager.js';
+import type { Placement } from '../bot/types.js';
+
+/** `alive`: heartbeat on time; `late`: its heartbeat key stands but it missed a round; `gone`: left, or its heartbeat ran out. */
+export type NodeStatus = 'alive' | 'late' | 'gone';
+
+export interface NodeOverview {
+  node: string;
+  status: NodeStatus;
+  startedAt: number;
+  /** When it last renewed its heartbeat (ms since the epoch). */
+  lastHeartbeatAt: number;
+  /** When it said it was leaving (SIGTERM). */
+  leftAt?: number;
+  /** The accounts whose lease it holds, with their state as the cluster sees it. */
+  accounts: { id: string; name: string; state: string }[];
+}
 import type { SendRouter } from '../bot/send-router.js';
 
 export interface AccountCluster {
@@ -15,6 +31,14 @@ export interface AccountCluster {
   transport(account: string, transport: Transport): Transport;
   /** An account was added, started or stopped here: place it now (on whichever node should run it) instead of at the next round. */
   place(account: string): void;
+  /** This node's name (NODE_ID): the `node` of the accounts it runs. */
+  readonly node: string;
+  /** The node that runs the account and the state it published, when that is another node (else undefined). */
+  elsewhere(account: string): Placement | undefined;
+  /** The account's plugin settings were saved here: the node running it (and every panel) reads them again. */
+  settingsChanged(account: string): void;
+  /** Ask the node that runs the account to log it out, or to retry its login now (an admin asked on this node). */
+  forward(account: string, act: 'logout' | 'retry'): Promise<void>;
   /** Where the account's sends go while another node runs it (committed here, sent there). */
   sendRouter?(account: string): SendRouter | undefined;
 }

@@ -113,6 +113,8 @@ interface Runtime {
   ladderStopped?: boolean;
   /** The last state written to the timeline (a QR refresh is not news). */
   lastTimelineState?: string;
+  /** Cluster: the node whose stored directory this (not running) account's bot holds. */
+  directoryOf?: string;
 }
 
 export class AccountManager {
@@ -203,6 +205,8 @@ export class AccountManager {
     await this.load();
     const rt = this.ensure(id);
     if (!rt) throw new Error(`No account ${id}`);
+    // Cluster: the login ladder is the running node's.
+    if (this.forwarded(rt, 'retry')) return true;
     if (rt.wake) {
       this.timelines.record(id, { kind: 'retry-now' });
       rt.wake.abort(new Error('retry now'));
@@ -298,6 +302,53 @@ export class AccountManager {
     return this.runtimes.get(id)?.running === true;
   }
 
+  /**
+   * Cluster: another node published the account's state (or stopped running it). An account this
+   * node runs keeps its own state; the others show what their node says, and listeners (the panel's
+   * live views) hear of it as an `account.state` event.
+   */
+  placementChanged(id: string): void {
+    if (!this.deps.cluster) return;
+    // An account another node added since `load`: read its row first.
+    if (!this.records.has(id))
+      return void this.reread(id).then(
+        () => this.records.has(id) && this.placementChanged(id),
+        (e: unknown) => this.log.warn({ err: e, account: id }, 'could not read an account another node runs'),
+      );
+    const rt = this.ensure(id)!;
+    if (rt.running) return;
+    rt.bot.place(this.deps.cluster.elsewhere(id));
+    const { state, detail, node } = rt.bot.info();
+    // The panel here resolves recipients (and the API send targets) by name: the directory the running node stored.
+    if (state === 'online' && node && (rt.directoryOf !== node || rt.bot.directory.size.contacts === 0)) {
+      rt.directoryOf = node;
+      void this.loadStoredDirectory(rt);
+    }
+    this.announce({
+      type: 'account.state',
+      account: id,
+      at: this.clock.now(),
+      data: { state, ...(detail !== undefined && { detail }), ...(node && { node }) },
+    });
+  }
+
+  /** Cluster: the account's plugin settings changed on another node; its plugins read them again. */
+  async reloadPlugins(id: string): Promise<void> {
+    const rt = this.runtimes.get(id);
+    if (!rt) return;
+    await rt.pluginsReady;
+    await rt.host.reload();
+  }
+
+  /** Cluster: another node changed the account's row (started, stopped, renamed): read it again; a new account becomes known. */
+  async reread(id: string): Promise<void> {
+    await this.load();
+    const rec = await this.deps.store.accounts.get(id);
+    if (!rec) return;
+    this.records.set(id, rec);
+    this.runtimes.get(id)?.bot.setEnabled(rec.enabled);
+  }
+
   /** Stop an account and keep it stopped across restarts (enabled = false). */
   async stop(id: string): Promise<void> {
     await this.load();
@@ -315,6 +366,8 @@ export class AccountManager {
     await this.load();
     const rt = this.ensure(id);
     if (!rt) throw new Error(`No account ${id}`);
+    // Cluster: only the node running the account holds its session (and may write about it).
+    if (this.forwarded(rt, 'logout')) return;
     rt.running = false;
     rt.abort?.abort(new Error('logout'));
     try {
@@ -411,6 +464,35 @@ export class AccountManager {
 
   // ---- internals ----
 
+  /** Cluster: an account another node runs has `act` done there (asked through Redis); true when so. */
+  private forwarded(rt: Runtime, act: 'logout' | 'retry'): boolean {
+    const cluster = this.deps.cluster;
+    if (!cluster || rt.running || !cluster.elsewhere(rt.bot.id)) return false;
+    cluster.forward(rt.bot.id, act).catch((e: unknown) => this.log.warn({ err: e, account: rt.bot.id, act }, 'could not ask the node running the account'));
+    return true;
+  }
+
+  /** An account run elsewhere: its contacts and rooms as its node stored them. */
+  private async loadStoredDirectory(rt: Runtime): Promise<void> {
+    try {
+      const [contacts, rooms] = await Promise.all([this.deps.store.directory.contacts(rt.bot.id), this.deps.store.directory.rooms(rt.bot.id)]);
+      if (!rt.running) rt.bot.directory.load(contacts, rooms);
+    } catch (e) {
+      this.log.warn({ err: e, account: rt.bot.id }, 'could not read the directory of an account run elsewhere');
+    }
+  }
+
+  /** Tell every `onEvent` listener; one that throws is logged and the others still hear. */
+  private announce(e: BotEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log.error({ err, account: e.account }, 'event listener threw');
+      }
+    }
+  }
+
   private async update(id: string, patch: Parameters<Store['accounts']['update']>[1]): Promise<void> {
     const rec = await this.deps.store.accounts.update(id, patch);
     if (rec) this.records.set(id, rec);
@@ -443,15 +525,7 @@ export class AccountManager {
       ...(this.deps.eventWriters && { eventWriters: this.deps.eventWriters }),
       onSessionChanged: () => saveSoon(),
       ...(router && { router }),
-      publish: (e) => {
-        for (const l of this.listeners) {
-          try {
-            l(e);
-          } catch (err) {
-            log.error({ err }, 'event listener threw');
-          }
-        }
-      },
+      publish: (e) => this.announce(e),
     });
     const host = new PluginHost({
       account: id,
@@ -469,6 +543,7 @@ export class AccountManager {
       ...(this.deps.dataDir && { dataDir: this.deps.dataDir }),
       ...(this.deps.pluginTimeoutMs !== undefined && { timeoutMs: this.deps.pluginTimeoutMs }),
       onError: (e) => bot.reportError(e),
+      ...(this.deps.cluster && { onSaved: () => this.deps.cluster!.settingsChanged(id) }),
     });
     const runtime = new AccountRuntime({
       bot,
@@ -490,6 +565,7 @@ export class AccountManager {
     bot.on('logout', (p) => this.onLogout(rt, p.reason, p));
     bot.on('state', ({ state }) => this.noteState(rt, state));
     bot.on('ready', () => void this.saveSession(rt));
+    if (this.deps.cluster) bot.place(this.deps.cluster.elsewhere(id));
     this.runtimes.set(id, rt);
     return rt;
   }
@@ -504,6 +580,7 @@ export class AccountManager {
     if (rt.running) return;
     await rt.pluginsReady;
     rt.running = true;
+    if (this.deps.cluster) rt.bot.place({ node: this.deps.cluster.node });
     rt.ladderStopped = false;
     rt.failures = 0;
     rt.abort = new AbortController();
@@ -695,6 +772,8 @@ export class AccountManager {
     await rt.runtime.drain();
     await this.saveSession(rt);
     await rt.login?.catch(() => {});
+    // In a cluster the account may run on another node already: show what that node says.
+    if (this.deps.cluster) rt.bot.place(this.deps.cluster.elsewhere(rt.bot.id));
     rt.bot.setState('stopped');
   }
 }

@@ -14,6 +14,7 @@ import type { TransportCapabilities } from '../transport/capabilities.js';
 import type { ContactOperations } from '../bot/contact-operations.js';
 import type { MediaAccess } from '../bot/media-access.js';
 import type { PluginForm } from '../pipeline/plugin-form.js';
+import type { NodeOverview } from '../accounts/index.js';
 import type { BotInfo, BotEvent, DirectoryView, OutboundRecord, OutgoingContent, SendTarget } from '../bot/types.js';
 
 export interface AdminPluginState {
@@ -120,8 +121,16 @@ export interface WebhookDeliveryView {
   deliveredAt?: number;
 }
 
+/** Cluster (REDIS_URL): this node's name and every node with its accounts (the Nodes page). */
+export interface AdminCluster {
+  readonly node: string;
+  nodes(): Promise<NodeOverview[]>;
+}
+
 export interface AdminDeps {
   manager: AdminManager;
+  /** Set in a cluster: the Nodes page and the accounts' `node` column show. */
+  cluster?: AdminCluster;
   registry: AdminRegistry;
   store: Store;
   /** The webhook service (src/webhook); the webhook pages adapt to it, see webhook-adapter.ts. */

@@ -35,6 +35,7 @@ import { pluginTestRoutes } from './routes/plugin-test-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import { userRoutes } from './routes/user-routes.js';
 import { logRoutes } from './routes/log-routes.js';
+import { nodeRoutes } from './routes/node-routes.js';
 
 export type { AdminDeps, AdminManager, AdminBot, AdminRegistry, AdminPluginHost } from './deps.js';
 export type { RouteDef, Access } from './router.js';
@@ -172,6 +173,7 @@ export function buildPanel(core: AdminCore): AdminHandle {
     ...webhookRoutes(s),
     ...userRoutes(s),
     ...logRoutes(s),
+    ...nodeRoutes(s),
   ];
   /** What every route passes before its handler, in this order: setup done, logged in, role, body, CSRF. */
   const guard =

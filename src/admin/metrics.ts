@@ -4,11 +4,20 @@
  * scrape time; message counters count the events this process has seen, in plain numbers from the
  * start, which the counters report when scraped (the registry, and prom-client, are only made at the
  * first scrape: http/metrics-later.ts).
+ *
+ * In a cluster (REDIS_URL) every per-account series also carries `node` (this node's NODE_ID), and
+ * each node reports only the accounts it runs: the store is shared, so reporting every account's
+ * outbox or plugin errors from every node would count each N times. Summed over the nodes, each
+ * account is counted once; an account no node runs (stopped, or between two holders) is in none.
+ * The message counters count what this node handled: after a failover an account has a series
+ * under each node that ran it, and their sum is its total. Webhook deliveries are the cluster's
+ * (one shared outbox): every node reports the same figures, so take their max, not their sum.
  */
 import type * as PromClient from 'prom-client';
 import type { MetricsLater } from '../http/metrics-later.js';
 import type { AdminDeps } from './deps.js';
 import type { WebhooksAdapter } from './webhooks-adapter.js';
+import type { BotInfo } from '../bot/types.js';
 
 const STATES = ['stopped', 'starting', 'needs-login', 'waiting-scan', 'waiting-confirm', 'online', 'logged-out', 'failed'];
 
@@ -32,38 +41,46 @@ function defineAdminMetrics(
   webhooks: WebhooksAdapter | undefined,
   counted: { received: Map<string, number>; sent: Map<string, number> },
 ): void {
+  const node = deps.cluster?.node;
+  /** The accounts this process reports: all of them alone; in a cluster, those it runs. */
+  const reported = (): BotInfo[] => deps.manager.list().filter((a) => node === undefined || a.node === node);
+  /** Labels with `node` added in a cluster. */
+  const at = <L extends Record<string, string>>(labels: L): L & { node?: string } => (node === undefined ? labels : { ...labels, node });
+  const withNode = (names: string[]): string[] => (node === undefined ? names : [...names, 'node']);
   new Gauge({
     name: 'weiroto_accounts',
-    help: 'Accounts by state.',
-    labelNames: ['state'],
+    help: 'Accounts by state (in a cluster: the accounts this node runs).',
+    labelNames: withNode(['state']),
     registers: [registry],
     collect() {
       const counts = new Map<string, number>(STATES.map((s) => [s, 0]));
-      for (const a of deps.manager.list()) counts.set(a.state, (counts.get(a.state) ?? 0) + 1);
-      for (const [state, n] of counts) this.set({ state }, n);
+      for (const a of reported()) counts.set(a.state, (counts.get(a.state) ?? 0) + 1);
+      for (const [state, n] of counts) this.set(at({ state }), n);
     },
   });
   new Gauge({
     name: 'weiroto_outbox_depth',
     help: 'Outgoing messages waiting to be sent, per account.',
-    labelNames: ['account'],
+    labelNames: withNode(['account']),
     registers: [registry],
     async collect() {
       const pending = await deps.store.outbound.pendingByAccount();
+      const mine = new Set(reported().map((a) => a.id));
       this.reset();
-      for (const a of deps.manager.list()) this.set({ account: a.id }, 0);
-      for (const r of pending) this.set({ account: r.account }, r.count);
+      for (const id of mine) this.set(at({ account: id }), 0);
+      for (const r of pending) if (node === undefined || mine.has(r.account)) this.set(at({ account: r.account }), r.count);
     },
   });
   new Gauge({
     name: 'weiroto_plugin_errors',
     help: 'Plugin failures recorded (threw, rejected, timed out), per account and plugin.',
-    labelNames: ['account', 'plugin'],
+    labelNames: withNode(['account', 'plugin']),
     registers: [registry],
     async collect() {
       const counts = await deps.store.pluginErrors.countsByPlugin();
+      const mine = node === undefined ? undefined : new Set(reported().map((a) => a.id));
       this.reset();
-      for (const r of counts) this.set({ account: r.account, plugin: r.plugin }, r.count);
+      for (const r of counts) if (!mine || mine.has(r.account)) this.set(at({ account: r.account, plugin: r.plugin }), r.count);
     },
   });
   if (webhooks) {
@@ -84,11 +101,11 @@ function defineAdminMetrics(
     void new Counter({
       name,
       help,
-      labelNames: ['account'],
+      labelNames: withNode(['account']),
       registers: [registry],
       collect() {
         this.reset();
-        for (const [account, n] of counts) this.inc({ account }, n);
+        for (const [account, n] of counts) this.inc(at({ account }), n);
       },
     });
   counter('weiroto_messages_received_total', 'Chat messages received.', counted.received);

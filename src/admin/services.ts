@@ -61,6 +61,8 @@ export function page(s: Services, ctx: AdminContext, view: string, data: Record<
     query: ctx.query,
     flash: typeof ctx.query.flash === 'string' ? ctx.query.flash : undefined,
     accounts: st.user ? s.deps.manager.list() : [],
+    // In a cluster: the Nodes entry in the menu, and which node runs each account.
+    clusterNode: s.deps.cluster?.node,
     fmt: formatters(st.locale),
     // What a WeChat code in a send failure or logout reason means, in the page's language.
     explain: (transport: string | undefined, message: string | undefined, code?: number) => explainWechatError(transport, message, code, st.locale),

@@ -15,6 +15,7 @@ import { accountRoutes } from './accounts-routes.js';
 import { accountCreateRoutes } from './account-create-route.js';
 import { webhookRoutes } from './webhook-routes.js';
 import { eventsRoute } from './events-route.js';
+import { nodesRoute } from './nodes-route.js';
 import { mediaMiddleware } from './media-route.js';
 import { openApiDocument } from './openapi.js';
 import type { ApiToken } from './api-token.js';
@@ -78,6 +79,7 @@ export function createApiMiddleware(deps: ApiDeps): ApiMiddleware {
   accountCreateRoutes(router, deps);
   webhookRoutes(router, deps);
   eventsRoute(router, deps);
+  nodesRoute(router, deps);
 
   const auth: Koa.Middleware = async (ctx, next) => {
     if (ctx.path === `${API_PREFIX}/openapi.json`) return next();

@@ -253,6 +253,13 @@ export function openApiDocument(): Json {
         ),
       },
       '/plugins': { get: op('Installed plugins with their config JSON Schema', { '200': ok('plugins', pluginPage('Plugin')), ...common }) },
+      '/nodes': {
+        get: op('Cluster (REDIS_URL): every node seen in the last day, its status, last heartbeat and the accounts it runs', {
+          '200': ok('nodes', { type: 'object', properties: { items: { type: 'array', items: ref('Node') } } }),
+          '404': err('not a cluster (REDIS_URL is not set)'),
+          ...common,
+        }),
+      },
       '/webhooks': {
         get: op('Webhook endpoints', { '200': ok('endpoints', page('Endpoint')), ...common }),
         post: op(
@@ -348,6 +355,25 @@ export function openApiDocument(): Json {
         },
       },
       schemas: {
+        Node: {
+          type: 'object',
+          properties: {
+            node: { type: 'string', description: 'its NODE_ID' },
+            status: {
+              type: 'string',
+              enum: ['alive', 'late', 'gone'],
+              description: 'late: it missed a heartbeat (two thirds of LEASE_TTL_MS without one); gone: it left, or its heartbeat ran out',
+            },
+            startedAt: { type: 'integer' },
+            lastHeartbeatAt: { type: 'integer' },
+            leftAt: { type: 'integer', description: 'when it said it was leaving (SIGTERM)' },
+            accounts: {
+              type: 'array',
+              description: 'the accounts whose lease it holds',
+              items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, state: { type: 'string' } } },
+            },
+          },
+        },
         Error: {
           type: 'object',
           required: ['error'],
@@ -436,6 +462,10 @@ export function openApiDocument(): Json {
             qr: { type: 'object' },
             onlineSince: { type: 'integer' },
             lastSyncAt: { type: 'integer' },
+            node: {
+              type: 'string',
+              description: 'cluster (REDIS_URL): the node that runs the account (absent: no node runs it); its state is as that node published it',
+            },
             loginRetry: {
               type: 'object',
               description: 'the last login failed; the next attempt starts at `at` by itself (back-off: 5 s doubling up to LOGIN_RETRY_MAX_SECONDS)',

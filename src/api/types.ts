@@ -11,6 +11,7 @@ import type { ApiTokensRepo, Repos } from '../store/index.js';
 import type { WebhookService } from '../webhook/service.js';
 import type { EventLog } from '../webhook/event-log.js';
 import type { RateLimitOptions } from './rate-limit.js';
+import type { NodeOverview } from '../accounts/index.js';
 
 export interface ApiBot {
   info(): BotInfo;
@@ -75,4 +76,6 @@ export interface ApiDeps {
   rateLimit?: RateLimitOptions;
   /** Largest file accepted for a send (default 25 MiB). */
   maxUploadBytes?: number;
+  /** Cluster (REDIS_URL): every node with its accounts (`GET /nodes`; absent: 404). */
+  cluster?: { nodes(): Promise<NodeOverview[]> };
 }

@@ -26,6 +26,7 @@ import { TransportError } from '../transport/errors.js';
 import { transportView } from './transport-view.js';
 import type { PacingProfile } from './pacing.js';
 import type {
+  Placement,
   AccountState,
   AccountStatus,
   BotEvent,
@@ -97,6 +98,8 @@ export class Bot implements BotHandle {
   private readonly emitter: TypedEmitter<BotEvents>;
   private readonly repos: BotRepos;
   private state: BotInfo;
+  /** Cluster: the node that runs the account, with the state it published when that is not this process. */
+  private placement: Placement | undefined;
   private unsubscribe: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private incoming: Message[] = [];
@@ -164,9 +167,18 @@ export class Bot implements BotHandle {
     return { state, ...(onlineSince !== undefined && { onlineSince }), ...(lastSyncAt !== undefined && { lastSyncAt }) };
   }
 
-  /** A copy of the account's current state for the panel and the API. */
+  /** A copy of the account's current state for the panel and the API (in a cluster, as the node running it says). */
   info(): BotInfo {
-    return { ...this.state, ...transportView(this.transport, this.deps.clock.now()) };
+    const remote = this.placement?.info;
+    // The account's name and whether it is enabled are the store's (this node's record); the rest is the running node's.
+    if (remote) return { ...remote, id: this.id, name: this.state.name, enabled: this.state.enabled, node: this.placement!.node };
+    const own = { ...this.state, ...transportView(this.transport, this.deps.clock.now()) };
+    return this.placement ? { ...own, node: this.placement.node } : own;
+  }
+
+  /** Cluster: where the account runs now (undefined: nowhere known). Set by the manager, never by the account's own work. */
+  place(placement: Placement | undefined): void {
+    this.placement = placement;
   }
 
   /** iLink: the digits the phone shows after a scan, typed in the panel. */

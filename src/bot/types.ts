@@ -30,6 +30,17 @@ export interface BotInfo extends Partial<TransportView> {
   verifyCode?: { retry: boolean };
   /** The last login failed and the next attempt waits until `at` (the `attempt`-th failure in a row). */
   loginRetry?: LoginRetry;
+  /** Cluster (REDIS_URL): the node that runs the account (absent: no node runs it, or no cluster). */
+  node?: string;
+}
+
+/**
+ * Cluster: where an account runs. `info` is the state its node published (absent when this process
+ * runs it: its own state is shown, labelled with `node`).
+ */
+export interface Placement {
+  node: string;
+  info?: BotInfo;
 }
 
 export interface LoginRetry {

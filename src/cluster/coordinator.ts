@@ -10,7 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { AccountCluster, AccountManager, ManagerStore, SendRouter } from '../accounts/index.js';
+import type { AccountCluster, AccountManager, ManagerStore, NodeOverview, SendRouter } from '../accounts/index.js';
 import type { Transport } from '../transport/transport.js';
 import { isLockTimeout, type FencesRepo, type Repos, type SeenKeysRepo } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -20,6 +20,9 @@ import { spread } from './spread.js';
 import { clusterKeys } from './keys.js';
 import { fencedStore } from './fenced-store.js';
 import { fencedTransport } from './fenced-transport.js';
+import { AccountBoard } from './account-board.js';
+import { nodeOverview } from './node-overview.js';
+import type { Placement } from '../accounts/index.js';
 import type { SendRouting } from './send-routing.js';
 
 export interface CoordinatorDeps {
@@ -41,12 +44,12 @@ export interface CoordinatorDeps {
 }
 
 /** What the cluster channel carries. */
-type ClusterNews = { kind: 'released'; account: string; node: string } | { kind: 'left' | 'joined'; node: string };
+type ClusterNews = { kind: 'released' | 'changed'; account: string; node: string } | { kind: 'left' | 'joined'; node: string };
 
 /** Why a round ran: the regular timer, a lease's expiry, news from another node, or an account placed here. */
 type Trigger = 'start' | 'timer' | 'expiry' | ClusterNews['kind'] | 'place';
 
-const TRIGGER_RANK: Trigger[] = ['released', 'left', 'joined', 'place', 'expiry', 'start', 'timer'];
+const TRIGGER_RANK: Trigger[] = ['released', 'left', 'joined', 'changed', 'place', 'expiry', 'start', 'timer'];
 
 /**
  * Rounds that read the enabled accounts from the store again. The others (a release, a node leaving,
@@ -54,7 +57,7 @@ const TRIGGER_RANK: Trigger[] = ['released', 'left', 'joined', 'place', 'expiry'
  * the store's queue is long (every account taken writes its session, contacts, queue), and a handover
  * must not wait behind it. Accounts added since are placed by the next regular round, or by `place`.
  */
-const READS_ACCOUNTS = new Set<Trigger>(['start', 'timer', 'place', 'joined']);
+const READS_ACCOUNTS = new Set<Trigger>(['start', 'timer', 'place', 'joined', 'changed']);
 
 /** Past a lease's expiry by this much the expiry round runs (Redis's clock and ours tick apart by a few ms). */
 const EXPIRY_MARGIN_MS = 5;
@@ -78,6 +81,8 @@ export class ClusterCoordinator implements AccountCluster {
   private readonly freeSince = new Map<string, number>();
   private readonly leases: LeaseStore;
   private readonly registry: NodeRegistry;
+  /** The accounts' live state across the cluster (published for ours, read for the others'). */
+  private readonly board: AccountBoard;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly startedAt: number;
@@ -104,13 +109,31 @@ export class ClusterCoordinator implements AccountCluster {
     this.leases = new LeaseStore(deps.redis, deps.node, deps.ttlMs);
     this.registry = new NodeRegistry(deps.redis, deps.node, deps.ttlMs);
     this.startedAt = this.clock.now();
+    this.board = new AccountBoard({
+      redis: deps.redis,
+      node: deps.node,
+      ttlMs: deps.ttlMs,
+      manager: () => deps.manager,
+      held: () => this.held.keys(),
+      log: deps.log,
+      ...(deps.clock && { clock: deps.clock }),
+    });
+  }
+
+  /** This node's name (NODE_ID). */
+  get node(): string {
+    return this.deps.node;
   }
 
   /** Join: heartbeat, listen to the channel, run the first round, then one every third of the lease's time to live. */
   async start(): Promise<void> {
-    await this.deps.subscriber.subscribe(clusterKeys.channel);
-    this.deps.subscriber.on('message', (_channel: string, text: string) => this.onNews(text));
-    await this.registry.heartbeat(this.startedAt);
+    await this.deps.subscriber.subscribe(clusterKeys.channel, clusterKeys.accounts);
+    this.deps.subscriber.on('message', (channel: string, text: string) => {
+      if (channel === clusterKeys.channel) this.onNews(text);
+      else if (channel === clusterKeys.accounts) this.board.onMessage(text);
+    });
+    await this.registry.heartbeat(this.startedAt, this.clock.now());
+    await this.board.start();
     await this.publish({ kind: 'joined', node: this.deps.node });
     await this.runRound('start');
     const every = Math.max(50, Math.floor(this.deps.ttlMs / 3));
@@ -126,13 +149,14 @@ export class ClusterCoordinator implements AccountCluster {
     await this.round;
     await Promise.all(this.taking.values());
     try {
-      await this.registry.leave();
+      await this.registry.leave(this.clock.now());
       await this.publish({ kind: 'left', node: this.deps.node });
     } catch (e) {
       this.log.warn({ err: e }, 'cluster: could not say we leave; our accounts move when their leases expire');
     }
     const accounts = this.held.size;
     await Promise.all([...this.held.keys()].map((account) => this.handOver(account)));
+    await this.board.leave().catch((e: unknown) => this.log.warn({ err: e }, 'cluster: could not take our accounts off the board; they go when it expires'));
     this.log.info({ accounts, ms: this.clock.now() - began }, 'cluster: left; every account handed over');
     await this.deps.subscriber.quit().catch(() => {});
   }
@@ -160,8 +184,29 @@ export class ClusterCoordinator implements AccountCluster {
     });
   }
 
-  place(): void {
+  place(account: string): void {
     void this.runRound('place');
+    // The node running the account (if another) hears at once that it was stopped, started or added.
+    this.publish({ kind: 'changed', account, node: this.deps.node }).catch((e: unknown) =>
+      this.log.warn({ err: e, account }, 'cluster: could not announce a changed account; the others see it at their next round'),
+    );
+  }
+
+  elsewhere(account: string): Placement | undefined {
+    return this.board.elsewhere(account);
+  }
+
+  settingsChanged(account: string): void {
+    this.board.settingsChanged(account);
+  }
+
+  forward(account: string, act: 'logout' | 'retry'): Promise<void> {
+    return this.board.forward(account, act);
+  }
+
+  /** Every node the cluster has seen, whether it is alive, and the accounts it runs (the panel's Nodes page, the API's /nodes). */
+  nodes(): Promise<NodeOverview[]> {
+    return nodeOverview(this.registry, this.leases, this.deps.manager.list(), this.deps.ttlMs, this.clock.now());
   }
 
   sendRouter(account: string): SendRouter | undefined {
@@ -198,7 +243,7 @@ export class ClusterCoordinator implements AccountCluster {
 
   private async roundOnce(trigger: Trigger, readAccounts: boolean): Promise<void> {
     const began = this.clock.now();
-    await this.registry.heartbeat(this.startedAt);
+    await this.registry.heartbeat(this.startedAt, began);
     await this.renewAll();
     const accounts = !readAccounts && this.accounts ? this.accounts : (this.accounts = await this.deps.enabledAccounts());
     // Leases before nodes: a node renews its heartbeat before its leases, so the heartbeat runs out
@@ -208,6 +253,8 @@ export class ClusterCoordinator implements AccountCluster {
     const readAt = this.clock.now();
     const nodes = await this.registry.live();
     if (this.leaving) return;
+    // Not awaited: the board's heartbeat (our states rewritten, the others' read) must not slow a handover down.
+    this.board.refresh(nodes).catch((e: unknown) => this.log.warn({ err: e }, 'cluster: could not refresh the accounts’ states'));
     this.watchExpiries(holders, readAt);
     const current = new Map([...holders].map(([a, h]) => [a, h.node]));
     const everyone = nodes.includes(this.deps.node) ? nodes : [...nodes, this.deps.node];
@@ -215,7 +262,7 @@ export class ClusterCoordinator implements AccountCluster {
     const enabled = new Set(accounts);
     // Hand over what is planned elsewhere (or no longer enabled): its planned node takes it when we publish.
     const surplus = [...this.held.keys()].filter((a) => !mine.has(a) || !enabled.has(a));
-    await Promise.all(surplus.map((a) => this.handOver(a)));
+    await Promise.all(surplus.map((a) => this.handOver(a, trigger)));
     for (const a of surplus) holders.delete(a);
     const now = this.clock.now();
     const share = Math.ceil(accounts.length / Math.max(1, everyone.length));
@@ -277,6 +324,7 @@ export class ClusterCoordinator implements AccountCluster {
       this.log.warn({ account }, 'cluster: lease lost (another node runs the account now); stopping it here');
       this.held.delete(account);
       await this.deps.manager.release(account).catch((e: unknown) => this.log.warn({ err: e, account }, 'cluster: stopping a lost account failed'));
+      await this.board.gone(account).catch(() => {});
     }
   }
 
@@ -375,7 +423,7 @@ export class ClusterCoordinator implements AccountCluster {
   }
 
   /** Stop the account here (persisting its session and queue), release its lease, tell the others. */
-  private async handOver(account: string): Promise<void> {
+  private async handOver(account: string, trigger: Trigger | 'leave' = 'leave'): Promise<void> {
     const token = this.held.get(account);
     if (token === undefined) return;
     const began = this.clock.now();
@@ -388,8 +436,9 @@ export class ClusterCoordinator implements AccountCluster {
     const stopMs = this.clock.now() - began;
     try {
       await this.leases.release(account, token);
+      await this.board.gone(account);
       await this.publish({ kind: 'released', account, node: this.deps.node });
-      this.log.info({ account, stopMs, releaseMs: this.clock.now() - began - stopMs }, 'cluster: handed the account over');
+      this.log.info({ account, trigger, stopMs, releaseMs: this.clock.now() - began - stopMs }, 'cluster: handed the account over');
     } catch (e) {
       this.log.warn({ err: e, account }, 'cluster: could not release the lease; it moves when it expires');
     }
@@ -408,6 +457,15 @@ export class ClusterCoordinator implements AccountCluster {
     }
     if (news.node === this.deps.node) return;
     if (news.kind === 'released') this.releasedAt.set(news.account, this.clock.now());
+    if (news.kind === 'changed') {
+      // Its row first (enabled or not, a new account), so the panel here says what the round then does.
+      const account = news.account;
+      void this.deps.manager
+        .reread(account)
+        .catch((e: unknown) => this.log.warn({ err: e, account }, 'cluster: could not read a changed account'))
+        .finally(() => void this.runRound('changed'));
+      return;
+    }
     void this.runRound(news.kind);
   }
 }

@@ -8,6 +8,12 @@ export const clusterKeys = {
   node: (node: string) => `weiroto:node:${node}`,
   /** Every node that registered (dead ones are pruned by whoever finds their heartbeat gone). */
   nodes: 'weiroto:nodes',
+  /** The states of the accounts a node runs (account → JSON), with a time to live its rounds renew. */
+  states: (node: string) => `weiroto:states:${node}`,
+  /** Where nodes publish their accounts' state changes and "plugin settings changed" (src/cluster/account-board.ts). */
+  accounts: 'weiroto:accounts',
+  /** Every node's start and last heartbeat (node → JSON), kept after it is gone so the panel can say so; pruned after a day. */
+  seen: 'weiroto:nodes-seen',
   /** Webhook deliveries in flight to one endpoint, cluster-wide: slot tokens scored by their expiry. */
   webhookSlots: (endpoint: string) => `weiroto:webhook-slots:${endpoint}`,
   /** Where nodes say that they released an account or left, so the others act at once. */

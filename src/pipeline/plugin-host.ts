@@ -71,6 +71,8 @@ export interface PluginHostDeps {
   timeoutMs?: number;
   /** Every plugin failure (the bot turns it into an `error` event). */
   onError?(error: PluginError): void;
+  /** The account's settings were just saved (a cluster tells the node running the account to `reload`). */
+  onSaved?(): void;
   /** Development warnings about plugins' middleware (a `next()` without `await`). Default: process warnings unless NODE_ENV=production. */
   warn?: Warn;
 }
@@ -328,6 +330,37 @@ export class PluginHost {
     });
   }
 
+  /**
+   * Read the account's settings again (another node's panel or API changed them): plugins switched
+   * on or off, or given a new config, are set up or disposed; the chain follows the stored order.
+   */
+  reload(): Promise<void> {
+    return this.exclusive(async () => {
+      const saved = await this.deps.settings.list(this.deps.account);
+      let changed = false;
+      for (const s of saved) {
+        const slot = this.slots.get(s.plugin);
+        if (!slot) continue;
+        if (s.enabled) await this.deps.registry.load(slot.name);
+        this.adopt(slot);
+        const config = slot.def ? this.parseStored(slot.name, slot.def, s.config).config : s.config;
+        const same = s.enabled === slot.enabled && JSON.stringify(config) === JSON.stringify(slot.config);
+        if (s.order !== slot.order) changed = true;
+        slot.order = s.order;
+        if (same) continue;
+        changed = true;
+        slot.enabled = s.enabled;
+        slot.config = config;
+        const old = slot.instance;
+        delete slot.instance;
+        if (slot.enabled) slot.instance = await this.setup(slot, slot.config);
+        this.recompose();
+        await this.dispose(slot, old);
+      }
+      if (changed) this.recompose();
+    });
+  }
+
   /** Put these plugins first, in this order; the others keep their relative order after them. */
   reorder(names: string[]): Promise<void> {
     return this.exclusive(() => {
@@ -501,18 +534,22 @@ export class PluginHost {
     if (slot.def) return false;
     const def = this.deps.registry.get(slot.name);
     if (!def) return false;
-    const stored = this.openSecrets(slot.name, slot.config);
-    const parsed = def.config.safeParse(stored.config);
-    if (parsed.success) slot.config = parsed.data;
-    else {
-      this.deps.log.warn({ plugin: slot.name, issues: issuesOf(parsed.error) }, 'saved plugin config no longer valid; using defaults');
-      const d = def.config.safeParse({});
-      slot.config = d.success ? d.data : {};
-    }
+    const stored = this.parseStored(slot.name, def, slot.config);
+    slot.config = stored.config;
     slot.def = def;
     // From now on what the code says (a user plugin's manifest could disagree with it).
     slot.entry = manifestOf(def);
     return stored.plaintext;
+  }
+
+  /** A stored setting as the plugin's config: secrets opened, defaults filled (the defaults alone when it no longer fits). */
+  private parseStored(name: string, def: PluginDefinition, raw: unknown): { config: unknown; plaintext: boolean } {
+    const stored = this.openSecrets(name, raw);
+    const parsed = def.config.safeParse(stored.config);
+    if (parsed.success) return { config: parsed.data, plaintext: stored.plaintext };
+    this.deps.log.warn({ plugin: name, issues: issuesOf(parsed.error) }, 'saved plugin config no longer valid; using defaults');
+    const d = def.config.safeParse({});
+    return { config: d.success ? d.data : {}, plaintext: stored.plaintext };
   }
 
   /** The slots in chain order (a copy: callers may keep it across changes). */
@@ -536,7 +573,7 @@ export class PluginHost {
       // A plugin whose code was never loaded keeps its setting as stored (sealed).
       config: s.def ? this.sealSecrets(s.name, s.config) : s.config,
     }));
-    return this.deps.settings.saveAll(this.deps.account, settings);
+    return this.deps.settings.saveAll(this.deps.account, settings).then(() => this.deps.onSaved?.());
   }
 
   /** A write-only setting left out of a new config keeps its stored value ("" clears it). */

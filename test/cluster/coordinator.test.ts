@@ -20,6 +20,9 @@ function recordingManager() {
     runHere: async (id: string) => void ranAt.set(id, Date.now()),
     release: async (id: string) => void ranAt.delete(id),
     get: () => undefined,
+    list: () => [],
+    onEvent: () => () => {},
+    placementChanged: () => {},
   } as unknown as AccountManager;
   return { manager, ranAt };
 }
@@ -56,7 +59,7 @@ describe('coordinator', () => {
   it("takes a dead node's account as soon as its lease expires, not at its next round", async () => {
     const account = (await store.accounts.create({ name: 'orphan', transport: 'web' })).id;
     // A node that held the account and died: its heartbeat and lease run out (1 s, 1.5 s) and are never renewed.
-    await new NodeRegistry(redis.client, 'dead', 1000).heartbeat(0);
+    await new NodeRegistry(redis.client, 'dead', 1000).heartbeat(0, 0);
     assert.ok(await new LeaseStore(redis.client, 'dead', 1500).acquire(account));
     // The survivor's rounds come every 20 s (a third of its 60 s lease): the first finds the lease held.
     const { manager, ranAt } = recordingManager();

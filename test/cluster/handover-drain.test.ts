@@ -42,6 +42,10 @@ describe('handover: release', () => {
       store: (account, s) => fencedStore(s, account, () => (held ? 1 : undefined)),
       transport: (_account, t) => t,
       place: () => {},
+      node: 'here',
+      elsewhere: () => undefined,
+      settingsChanged: () => {},
+      forward: async () => {},
     };
     const manager = new AccountManager({
       store,

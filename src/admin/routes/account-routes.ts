@@ -25,6 +25,7 @@ export function publicInfo(info: BotInfo, withQr: boolean, words?: { t: Translat
     onlineSince: info.onlineSince,
     lastSyncAt: info.lastSyncAt,
     loginRetry: info.loginRetry,
+    node: info.node,
     ...(words && { problem: loginProblem(info, words.t, words.locale) }),
     ...(withQr && { qr: info.qr?.dataUrl, qrId: info.qr?.id, scannedAvatar: info.scannedAvatar }),
   };

@@ -69,9 +69,12 @@ export interface AccountView {
   id: string;
   state: string;
   self?: { name: string };
+  /** The node that runs it, as the cluster says (this node's name for the accounts it runs). */
+  node?: string;
+  qr?: { id: string };
 }
 
-/** Every account as the node sees it (an account it does not run shows as stopped, or is not known yet). */
+/** Every account as the node sees it: its own with their state, the others' as their node published them (or not known yet). */
 export async function accountsOn(node: ClusterNode): Promise<AccountView[]> {
   const res = await fetch(`${node.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${CLUSTER_TOKEN}` } }).catch((e: unknown) => {
     const { exitCode, signalCode } = node.proc.child;
@@ -86,9 +89,9 @@ export async function accountsOn(node: ClusterNode): Promise<AccountView[]> {
   return ((await res.json()) as { items: AccountView[] }).items;
 }
 
-/** The ids of the accounts online on the node. */
+/** The ids of the accounts online on the node: run there (another node's accounts show there too, under that node's name). */
 export async function onlineOn(node: ClusterNode): Promise<Set<string>> {
-  return new Set((await accountsOn(node)).filter((a) => a.state === 'online').map((a) => a.id));
+  return new Set((await accountsOn(node)).filter((a) => a.state === 'online' && a.node === node.name).map((a) => a.id));
 }
 
 /** Create an account through the node's API. */
