@@ -10,7 +10,7 @@ import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS } from '../helpers/child.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { rawRows } from '../helpers/raw-db.js';
+import { pgRows } from '../helpers/raw-db.js';
 import { Receiver } from '../webhook/receiver.js';
 import { clusterEnv, accountsOn, createAccount, load, queueText, settledPlacement, startNode, type ClusterEnv, type ClusterNode } from './helpers/nodes.js';
 
@@ -34,7 +34,7 @@ describe('cluster queues: routed sends, webhook deliveries as jobs', { timeout: 
   const sentCount = async (text: string) => (await sb.control.sent({})).messages.filter((m) => m.text === text).length;
   type Row = { seq: number; status: string; attempts: number };
   const row = async (webhookId: string) =>
-    (await rawRows<Row>(env.dataDir, 'select seq, status, attempts from webhook_deliveries where webhook_id = ?', webhookId))[0]!;
+    (await pgRows<Row>(env.databaseUrl, 'select seq, status, attempts from webhook_deliveries where webhook_id = ?', webhookId))[0]!;
   const requests = (webhookId: string) => hooks.all.filter((r) => r.id === webhookId);
 
   /** The sandbox account behind a weiroto account and the name of one of its friends. */
@@ -129,7 +129,7 @@ describe('cluster queues: routed sends, webhook deliveries as jobs', { timeout: 
     assert.equal(requests(id).length, 2, 'the cut-off request, then one more');
     await placedOn(1);
     await waitUntil(
-      async () => (await rawRows(env.dataDir, `select seq from webhook_deliveries where status in ('pending', 'delivering')`)).length === 0,
+      async () => (await pgRows(env.databaseUrl, `select seq from webhook_deliveries where status in ('pending', 'delivering')`)).length === 0,
       WAIT,
       'every delivery finished',
     );

@@ -29,7 +29,15 @@ export function withRawDb<T>(dataDir: string, look: (db: Database.Database) => T
  */
 export async function rawRows<T>(dataDir: string, sql: string, ...params: (string | number)[]): Promise<T[]> {
   if (testStoreKind === 'sqlite') return withRawDb(dataDir, (db) => db.prepare(sql).all(...params) as T[]);
-  const client = new pg.Client({ connectionString: await databaseUrlFor(dataDir), types: { getTypeParser: numbersAsNumbers } as pg.CustomTypesConfig });
+  return pgRows<T>(await databaseUrlFor(dataDir), sql, ...params);
+}
+
+/**
+ * Rows of one query on a PostgreSQL database (`?` placeholders), whatever the test switch: cluster
+ * nodes always share PostgreSQL, also in the SQLite suite.
+ */
+export async function pgRows<T>(databaseUrl: string, sql: string, ...params: (string | number)[]): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl, types: { getTypeParser: numbersAsNumbers } as pg.CustomTypesConfig });
   await client.connect();
   try {
     return (await client.query({ text: numberPlaceholders(sql), values: params })).rows as T[];
