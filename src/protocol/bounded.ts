@@ -1,6 +1,4 @@
-/** Bounded collections for the web session's memories. */
-
-export { BoundedSet } from '../util/bounded-set.js';
+/** A bounded collection for the web session's memories (its bounded set is src/util/bounded-set.ts). */
 
 /** A bounded map (insertion order) for raw message look-ups needed by forward/download. */
 export class BoundedMap<V> {

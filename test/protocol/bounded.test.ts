@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RECENT_MESSAGES, newMemories } from '../../src/protocol/core.js';
-import { BoundedMap, BoundedSet } from '../../src/protocol/bounded.js';
+import { BoundedMap } from '../../src/protocol/bounded.js';
+import { BoundedSet } from '../../src/util/bounded-set.js';
 import type { Message } from '../../src/transport/model.js';
 
 describe('bounded memories', () => {
