@@ -109,7 +109,7 @@ async function loginPhase(): Promise<number> {
     await making;
     return Date.now() - t0;
   } finally {
-    await side.stop();
+    await side.stop('login');
   }
 }
 
@@ -171,7 +171,7 @@ async function measureSide(name: SideName, round: number, users: string[]): Prom
     console.log(`  ${name} round ${round}: ${row(result).join(' | ')}`);
     return result;
   } finally {
-    await side.stop();
+    await side.stop(`round${round}`);
   }
 }
 

@@ -3,6 +3,9 @@
  * PostgreSQL without Redis, and N nodes on PostgreSQL with Redis (leases, fencing). Each side is
  * `weiroto start` processes, restored from the sessions the login phase saved: none asks for a QR.
  */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { accountsOn, onlineOn, startNode, type ClusterEnv, type ClusterNode } from '../../test/cluster/helpers/nodes.js';
 import { cpuMs, memoryMiB } from '../compare/proc.js';
 
@@ -89,12 +92,16 @@ export class RunningSide {
     return this.nodes.map((n) => memoryMiB(n.proc.child.pid!).rss);
   }
 
-  /** SIGTERM every node (a cluster hands its accounts over as it leaves) and wait for their exits. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM every node (a cluster hands its accounts over as it leaves) and wait for their exits; each
+   * node's log is left in `$TMPDIR/weiroto-bench-<tag>-<node>.log` (why an account failed, where a start's time went).
+   */
+  async stop(tag: string): Promise<void> {
     for (const n of this.nodes) {
       n.stopping = true;
       n.proc.child.kill('SIGTERM');
     }
     await Promise.all(this.nodes.map((n) => n.proc.exited));
+    for (const n of this.nodes) writeFileSync(join(tmpdir(), `weiroto-bench-${tag}-${n.name}.log`), n.proc.out() + n.proc.err());
   }
 }
