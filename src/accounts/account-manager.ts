@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { LogoutReason, Transport } from '../transport/transport.js';
 import type { TransportKind } from '../transport/capabilities.js';
 import { isTransportError } from '../transport/errors.js';
-import type { AccountRecord, Store } from '../store/index.js';
+import { UnreadableSession, type AccountRecord, type Store } from '../store/index.js';
 import { PluginHost } from '../pipeline/plugin-host.js';
 import type { ConfigDefaults } from '../pipeline/config-defaults.js';
 import type { OutboundPolicy } from '../util/outbound-guard.js';
@@ -103,6 +103,8 @@ interface Runtime {
   host: PluginHost;
   pluginsReady: Promise<void>;
   running: boolean;
+  /** `run` under way (plugins loading, queue starting): a halt meanwhile waits for it, then stops what it started. */
+  launching?: Promise<void>;
   abort?: AbortController;
   login?: Promise<void>;
   /** Failed login attempts in a row (reset when the account comes online). */
@@ -124,6 +126,8 @@ export class AccountManager {
   private loading: Promise<void> | undefined;
   /** `startAll`'s later waves; resolved when every enabled account has been launched. */
   private restoring: Promise<void> = Promise.resolve();
+  /** Cluster: how many times each account was released here, so that a `runHere` overtaken by a release does not run it. */
+  private readonly releases = new Map<string, number>();
   /** Set by `stopAll`: accounts not yet launched by `startAll` stay stopped. */
   private stopping = false;
   private listeners = new Set<(e: BotEvent) => void>();
@@ -283,16 +287,20 @@ export class AccountManager {
    * loops). Accounts added by another node since `load` are read first.
    */
   async runHere(id: string): Promise<void> {
+    const releases = this.releases.get(id);
     await this.load();
     if (!this.records.has(id)) await this.refresh();
     const rt = this.ensure(id);
     if (!rt) throw new Error(`No account ${id}`);
+    // Released while its row was being read (handed over already): running it now would run it with no lease.
+    if (this.releases.get(id) !== releases) return;
     rt.bot.setEnabled(true);
     await this.run(rt);
   }
 
   /** Cluster: stop running the account here (it moves to another node), keeping it enabled and its session saved. */
   async release(id: string): Promise<void> {
+    this.releases.set(id, (this.releases.get(id) ?? 0) + 1);
     const rt = this.runtimes.get(id);
     if (rt) await this.halt(rt);
   }
@@ -576,8 +584,14 @@ export class AccountManager {
     return this.deps.cluster?.transport(id, transport) ?? transport;
   }
 
-  private async run(rt: Runtime): Promise<void> {
-    if (rt.running) return;
+  /** Launch the account: its plugins, its queue, then its login ladder (not awaited). Two calls at once launch it once. */
+  private run(rt: Runtime): Promise<void> {
+    if (rt.running) return Promise.resolve();
+    rt.launching ??= this.launch(rt).finally(() => delete rt.launching);
+    return rt.launching;
+  }
+
+  private async launch(rt: Runtime): Promise<void> {
     await rt.pluginsReady;
     rt.running = true;
     if (this.deps.cluster) rt.bot.place({ node: this.deps.cluster.node });
@@ -597,15 +611,10 @@ export class AccountManager {
     bot.setLoginRetry(undefined);
     bot.markLoginStarted();
     bot.setState('starting');
-    let session: Record<string, unknown> | undefined;
+    let started = false;
     try {
-      session = await rt.store.sessions.load(id);
-    } catch (e) {
-      // Sealed with another SECRET_KEY or damaged: log in afresh rather than refuse to start.
-      this.log.warn({ err: e, account: id }, 'saved session unreadable; a new login is needed');
-      await rt.store.sessions.clear(id);
-    }
-    try {
+      const session = await this.savedSession(rt);
+      if (signal.aborted) return;
       await bot.transport.start({
         ...(session && { session }),
         pushLogin: true,
@@ -613,6 +622,7 @@ export class AccountManager {
         ...(this.deps.maxQrCodes !== undefined && { maxQrCodes: this.deps.maxQrCodes }),
       });
       if (signal.aborted) return;
+      started = true;
       rt.failures = 0;
       bot.setLoginRetry(undefined);
       if (bot.info().state !== 'online') bot.setState('online');
@@ -625,10 +635,29 @@ export class AccountManager {
       if (rec) this.records.set(id, rec);
     } catch (e) {
       if (signal.aborted) return;
+      // The transport came up and a later step failed (a store write): stop it, or its loops would go on
+      // polling beside the next attempt's transport, taking messages nobody stores.
+      if (started) await bot.transport.stop().catch((err: unknown) => this.log.warn({ err, account: id }, 'transport stop failed'));
       const message = failureText(e);
       if (isTransportError(e) && (e.kind === 'logged-out' || e.kind === 'invalid')) bot.setState('needs-login', message);
       else bot.setState('failed', message);
       this.retryLater(rt, e, message);
+    }
+  }
+
+  /**
+   * The account's saved session. One that cannot be opened (sealed with another SECRET_KEY, or damaged)
+   * is forgotten, and the login starts afresh rather than refuse to start; any other error (the
+   * database did not answer in time) fails this attempt, which is retried with the session kept.
+   */
+  private async savedSession(rt: Runtime): Promise<Record<string, unknown> | undefined> {
+    try {
+      return await rt.store.sessions.load(rt.bot.id);
+    } catch (e) {
+      if (!(e instanceof UnreadableSession)) throw e;
+      this.log.warn({ err: e, account: rt.bot.id }, 'saved session unreadable; a new login is needed');
+      await rt.store.sessions.clear(rt.bot.id);
+      return undefined;
     }
   }
 
@@ -752,6 +781,9 @@ export class AccountManager {
 
   /** Stop loops and sends, keep the session for the next start. */
   private async halt(rt: Runtime): Promise<void> {
+    // A halt while the account is being launched (a cluster hands it over while its plugins load, behind
+    // a busy store) stops it once launched: returning at once would leave it running with no lease.
+    await rt.launching?.catch(() => {});
     if (!rt.running) return;
     rt.running = false;
     rt.wake?.abort();

@@ -42,7 +42,7 @@ export { StoreError };
 export { SecretBox, loadOrCreateSecretKey, parseSecretKey } from './secret-box.js';
 export { ensureDataDir, readMigrations, DATABASE_FILE } from './database.js';
 export type { AccountsRepo, AccountRecord } from './accounts-repo.js';
-export type { SessionsRepo } from './sessions-repo.js';
+export { UnreadableSession, type SessionsRepo } from './sessions-repo.js';
 export type { KvRepo } from './kv-repo.js';
 export type { AuditRepo, AuditEntry } from './audit-repo.js';
 export type { MessagesRepo, MessageQuery, MessagePage, StoredMessage, RecentChat } from './messages-repo.js';

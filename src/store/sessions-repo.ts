@@ -2,6 +2,14 @@
 import { get, run, type Sql, type Steps } from './sql/work.js';
 import type { Promised } from './gate.js';
 import type { SecretBox } from './secret-box.js';
+import { StoreError } from './errors.js';
+import { messageOf } from '../util/error-text.js';
+
+/**
+ * The saved session is there but cannot be opened (sealed with another SECRET_KEY, or damaged): only
+ * a new login helps. Any other error of `load` (the database did not answer) leaves the session as it is.
+ */
+export class UnreadableSession extends StoreError {}
 
 /** The repository's shape with plain results; callers get its asynchronous view, `SessionsRepo`. */
 export interface SessionsTable {
@@ -23,7 +31,11 @@ export function createSessionsRepo(sql: Sql, box: SecretBox, now: () => number =
     *load(accountId) {
       const row = yield* get<{ sealed: string }>(load, accountId);
       if (!row) return undefined;
-      return JSON.parse(box.open(row.sealed)) as Record<string, unknown>;
+      try {
+        return JSON.parse(box.open(row.sealed)) as Record<string, unknown>;
+      } catch (e) {
+        throw new UnreadableSession(`the saved session of ${accountId} cannot be opened: ${messageOf(e)}`, { cause: e });
+      }
     },
     *save(accountId, session) {
       yield* run(save, accountId, box.seal(JSON.stringify(session)), now());

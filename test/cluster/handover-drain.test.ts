@@ -16,8 +16,7 @@ import { waitUntil } from '../../src/testing/wait.js';
 import { openTestStore } from '../helpers/store.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { IlinkTransport } from '../../src/ilink/index.js';
-import type { AccountCluster } from '../../src/accounts/index.js';
-import { fencedStore } from '../../src/cluster/fenced-store.js';
+import { leaseCluster } from '../helpers/lease-cluster.js';
 
 const LATE = 20;
 
@@ -38,15 +37,7 @@ describe('handover: release', () => {
     // The cluster as the coordinator is to the manager: writes fenced by this node's lease, which the
     // handover gives up right after `release` resolves (src/cluster/coordinator.ts `handOver`).
     let held = true;
-    const cluster: AccountCluster = {
-      store: (account, s) => fencedStore(s, account, () => (held ? 1 : undefined)),
-      transport: (_account, t) => t,
-      place: () => {},
-      node: 'here',
-      elsewhere: () => undefined,
-      settingsChanged: () => {},
-      forward: async () => {},
-    };
+    const cluster = leaseCluster(() => held);
     const manager = new AccountManager({
       store,
       cluster,
