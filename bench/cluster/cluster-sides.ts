@@ -46,8 +46,12 @@ export class RunningSide {
     return new RunningSide(name, await Promise.all(Array.from({ length: count }, (_, i) => startNode(`${name}-${i + 1}`, env))));
   }
 
-  /** Accounts online on any node (each account on one: a node shows the others' as stopped). */
+  /**
+   * Accounts online on any node, each counted on the node that runs it (a cluster's node shows the others'
+   * too, under their node's name). A single node names no node: every account online there is its own.
+   */
   async online(): Promise<number> {
+    if (this.name !== 'cluster') return (await accountsOn(this.nodes[0]!)).filter((a) => a.state === 'online').length;
     const ids = new Set<string>();
     for (const n of this.nodes) for (const id of await onlineOn(n)) ids.add(id);
     return ids.size;
