@@ -25,6 +25,7 @@ import { classifyNetworkError } from '../util/network-problem.js';
 import { failureText, logFailure } from '../logger.js';
 import { AccountTimeline, logoutMeaning, type TimelineEntry } from './account-timeline.js';
 import type { AccountCluster } from './account-cluster.js';
+import { LoginSlots } from './login-slots.js';
 
 export type ManagerStore = Pick<
   Store,
@@ -80,7 +81,10 @@ export interface AccountManagerDeps {
   chatConcurrency?: number;
   /** OUTBOX_HOLD_HOURS: a message waiting for the user fails after this long (default 48 h). */
   maxHoldMs?: number;
-  /** LOGIN_CONCURRENCY: accounts `startAll` brings up at the same time (restore, push login or first QR). Default 10. */
+  /**
+   * LOGIN_CONCURRENCY: logins between "starting" and their next state at the same time (restore, push
+   * login or first QR), however they started: `startAll`'s waves, a cluster taking accounts, retries. Default 10.
+   */
   loginConcurrency?: number;
   /** `startAll` starts each account beyond the first wave a random 0…this many ms after its slot's previous start at the earliest. Default 250. */
   startJitterMs?: number;
@@ -137,6 +141,7 @@ export class AccountManager {
   private readonly webLogins: WebLoginGuard;
   private readonly timelines: AccountTimeline;
   private readonly retryPolicy: BackoffPolicy;
+  private readonly loginSlots: LoginSlots;
 
   constructor(private readonly deps: AccountManagerDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -153,6 +158,7 @@ export class AccountManager {
       () => this.clock.now(),
       (e) => this.log.warn({ err: e }, 'could not record a timeline entry'),
     );
+    this.loginSlots = new LoginSlots(Math.max(1, deps.loginConcurrency ?? DEFAULT_LOGIN_CONCURRENCY));
     const base = deps.reloginDelayMs ?? DEFAULT_RELOGIN_DELAY_MS;
     // ±20 %: accounts that failed together (the network went away) do not come back in lock-step.
     this.retryPolicy = { baseMs: base, maxMs: Math.max(base, deps.loginRetryMaxMs ?? DEFAULT_LOGIN_RETRY_MAX_MS), jitter: 0.2 };
@@ -612,7 +618,14 @@ export class AccountManager {
     bot.markLoginStarted();
     bot.setState('starting');
     let started = false;
+    let leftStarting = (): void => {};
     try {
+      // Its turn among the logins under way (LOGIN_CONCURRENCY), kept until it leaves "starting".
+      const freeSlot = await this.loginSlots.take(signal);
+      const off = bot.on('state', ({ state }) => {
+        if (state !== 'starting') leftStarting();
+      });
+      leftStarting = () => (off(), freeSlot());
       const session = await this.savedSession(rt);
       if (signal.aborted) return;
       await bot.transport.start({
@@ -642,6 +655,8 @@ export class AccountManager {
       if (isTransportError(e) && (e.kind === 'logged-out' || e.kind === 'invalid')) bot.setState('needs-login', message);
       else bot.setState('failed', message);
       this.retryLater(rt, e, message);
+    } finally {
+      leftStarting();
     }
   }
 

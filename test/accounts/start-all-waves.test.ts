@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccountManager } from '../../src/accounts/account-manager.js';
-import type { StartOptions } from '../../src/transport/transport.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
@@ -15,23 +14,7 @@ import { FakeClock } from '../../src/util/clock.js';
 import { FakeTransport } from '../../src/testing/fake-transport.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { storeSettled } from '../helpers/store-activity.js';
-
-/** A transport whose session restore waits until the test lets it through. */
-class GatedTransport extends FakeTransport {
-  static inFlight = 0;
-  static maxInFlight = 0;
-  static gates: (() => void)[] = [];
-  static qrs = 0;
-
-  override async start(options: StartOptions = {}): Promise<void> {
-    if (!options.session) GatedTransport.qrs++;
-    GatedTransport.inFlight++;
-    GatedTransport.maxInFlight = Math.max(GatedTransport.maxInFlight, GatedTransport.inFlight);
-    await new Promise<void>((release) => GatedTransport.gates.push(release));
-    GatedTransport.inFlight--;
-    return super.start(options);
-  }
-}
+import { GatedTransport } from '../helpers/gated-transport.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'weiroto-waves-'));
 const store = await openTestStore({ dataDir: dir });
