@@ -102,6 +102,14 @@ export class ClusterCoordinator implements AccountCluster {
   private leaving = false;
   /** The last time every held lease was renewed; past a lease's time to live we no longer trust we hold them. */
   private renewedAt = 0;
+  /**
+   * Heartbeat and lease renewals on a timer of their own, not only at each round's start: a round waits
+   * for the store (the enabled accounts, a handover's writes), and on a busy node that is in line behind
+   * every account's writes, for longer than a lease at times. A lease must not run out because the node's
+   * store is busy (3 × 300 accounts lost theirs that way, and moved from node to node).
+   */
+  private renewer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -138,6 +146,14 @@ export class ClusterCoordinator implements AccountCluster {
     await this.runRound('start');
     const every = Math.max(50, Math.floor(this.deps.ttlMs / 3));
     this.timer = setInterval(() => void this.runRound('timer'), every);
+    this.renewer = setInterval(
+      () =>
+        void this.keepAlive().catch(async (e: unknown) => {
+          this.log.warn({ err: e }, 'cluster: could not renew our leases');
+          await this.distrustLeases();
+        }),
+      every,
+    );
   }
 
   /** SIGTERM: leave the node set, then hand every account over at once (stop, persist, release, publish). */
@@ -145,6 +161,7 @@ export class ClusterCoordinator implements AccountCluster {
     this.leaving = true;
     const began = this.clock.now();
     if (this.timer) clearInterval(this.timer);
+    clearInterval(this.renewer);
     clearTimeout(this.expiryTimer);
     await this.round;
     await Promise.all(this.taking.values());
@@ -243,8 +260,7 @@ export class ClusterCoordinator implements AccountCluster {
 
   private async roundOnce(trigger: Trigger, readAccounts: boolean): Promise<void> {
     const began = this.clock.now();
-    await this.registry.heartbeat(this.startedAt, began);
-    await this.renewAll();
+    await this.keepAlive();
     const accounts = !readAccounts && this.accounts ? this.accounts : (this.accounts = await this.deps.enabledAccounts());
     // Leases before nodes: a node renews its heartbeat before its leases, so the heartbeat runs out
     // first; read in this order, a lease found expired is never planned for its holder seen alive
@@ -314,6 +330,15 @@ export class ClusterCoordinator implements AccountCluster {
     this.expiryTimer = setTimeout(() => void this.runRound('expiry'), first + EXPIRY_MARGIN_MS);
   }
 
+  /** Heartbeat, then every held lease (one renewal at a time: the timer's and a round's share it). */
+  private keepAlive(): Promise<void> {
+    this.renewing ??= (async () => {
+      await this.registry.heartbeat(this.startedAt, this.clock.now());
+      await this.renewAll();
+    })().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
   /** Renew every held lease; a lease found lost stops its account here at once. */
   private async renewAll(): Promise<void> {
     const started = this.clock.now();
@@ -323,8 +348,12 @@ export class ClusterCoordinator implements AccountCluster {
       if (renewed) continue;
       this.log.warn({ account }, 'cluster: lease lost (another node runs the account now); stopping it here');
       this.held.delete(account);
-      await this.deps.manager.release(account).catch((e: unknown) => this.log.warn({ err: e, account }, 'cluster: stopping a lost account failed'));
-      await this.board.gone(account).catch(() => {});
+      // Not awaited: stopping waits for the store, and the other leases' next renewal must not wait for it.
+      void this.deps.manager
+        .release(account)
+        .catch((e: unknown) => this.log.warn({ err: e, account }, 'cluster: stopping a lost account failed'))
+        .then(() => this.board.gone(account))
+        .catch(() => {});
     }
   }
 

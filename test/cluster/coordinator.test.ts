@@ -41,7 +41,9 @@ describe('coordinator', () => {
     await redis?.stop();
   });
 
-  function coordinator(node: string, ttlMs: number, manager: AccountManager): ClusterCoordinator {
+  const enabledInStore = async (): Promise<string[]> => (await store.accounts.list()).filter((a) => a.enabled).map((a) => a.id);
+
+  function coordinator(node: string, ttlMs: number, manager: AccountManager, enabledAccounts = enabledInStore): ClusterCoordinator {
     const [commands, subscriber] = [new Redis(redis.url), new Redis(redis.url)];
     connections.push(commands, subscriber);
     return new ClusterCoordinator({
@@ -50,7 +52,7 @@ describe('coordinator', () => {
       node,
       ttlMs,
       manager,
-      enabledAccounts: async () => (await store.accounts.list()).filter((a) => a.enabled).map((a) => a.id),
+      enabledAccounts,
       fences: store.fences,
       log: silentLogger(),
     });
@@ -87,6 +89,50 @@ describe('coordinator', () => {
     const token = node.holding().get(account)!;
     assert.ok(token > 57, `runs with token ${token}, which the store's fence (57) would refuse`);
     assert.equal(await store.fences.current(account), token, 'the fence stands at the token it runs with');
+    await node.leave();
+  });
+
+  it('renews its heartbeat and leases while a round waits for a busy store, for longer than a lease', async () => {
+    const account = (await store.accounts.create({ name: 'on a busy node', transport: 'web' })).id;
+    // The store answers the first round at once; after that, reading the enabled accounts waits in line
+    // (300 accounts' writes before it) until the test lets it through.
+    let busy = false;
+    let waiting = 0;
+    let through!: () => void;
+    const line = new Promise<void>((r) => (through = r));
+    const enabled = async (): Promise<string[]> => {
+      if (busy) {
+        waiting++;
+        await line;
+      }
+      return [account];
+    };
+    const { manager, ranAt } = recordingManager();
+    const ttlMs = 1500;
+    const node = coordinator('busy', ttlMs, manager, enabled);
+    await node.start();
+    await waitUntil(() => ranAt.has(account), 30_000, 'the node to run the account');
+    const token = node.holding().get(account)!;
+    busy = true;
+    await waitUntil(() => waiting > 0, 30_000, 'a round waiting for the store');
+    // Three renewals (the lease's time to live going back up) while that round waits: over a lease's time.
+    const ttl = (key: string): Promise<number> => redis.client.pttl(key);
+    let renewals = 0;
+    let last = await ttl(clusterKeys.lease(account));
+    await waitUntil(
+      async () => {
+        const now = await ttl(clusterKeys.lease(account));
+        if (now > last) renewals++;
+        last = now;
+        return renewals >= 3 || now < 0;
+      },
+      30_000,
+      'three renewals while the round waits',
+    );
+    assert.equal(waiting, 1, 'the round still waits for the store');
+    assert.equal(await redis.client.get(clusterKeys.lease(account)), `busy:${token}`, 'the lease is still ours');
+    assert.ok((await ttl(clusterKeys.node('busy'))) > 0, 'and so is the heartbeat');
+    through();
     await node.leave();
   });
 });
