@@ -77,13 +77,20 @@ describe('OutboundQueue', () => {
     let maxInFlight = 0;
     const perChat = new Map<string, number>();
     let maxPerChat = 0;
+    // The first sends wait until four are in flight (or the queue would never get there): how long the store
+    // takes to hand each row over (a round trip per row on PostgreSQL, under load) then decides nothing.
+    let fourAtOnce = false;
+    const held: (() => void)[] = [];
     const slow = Object.create(fake) as FakeTransport;
     slow.sendText = async (to: string, text: string) => {
       inFlight++;
       perChat.set(to, (perChat.get(to) ?? 0) + 1);
       maxInFlight = Math.max(maxInFlight, inFlight);
       maxPerChat = Math.max(maxPerChat, perChat.get(to)!);
-      await new Promise((r) => setTimeout(r, 5));
+      if (inFlight === 4 && !fourAtOnce) {
+        fourAtOnce = true;
+        for (const go of held.splice(0)) go();
+      } else if (!fourAtOnce) await new Promise<void>((go) => held.push(go));
       inFlight--;
       perChat.set(to, perChat.get(to)! - 1);
       return fake.sendText(to, text);
@@ -101,6 +108,7 @@ describe('OutboundQueue', () => {
     });
     await queue.start();
     for (let i = 0; i < 6; i++) for (const chat of ['@a', '@b', '@c', '@d', '@e']) await enqueue(chat, `${chat}${i}`);
+    await waitUntil(() => fourAtOnce, 10_000, 'four sends in flight at once');
     await queue.idle();
     assert.equal(fake.sent.length, 30);
     assert.equal(maxInFlight, 4, 'four sends in flight at once');
