@@ -143,7 +143,8 @@ export class ClusterCoordinator implements AccountCluster {
     await this.registry.heartbeat(this.startedAt, this.clock.now());
     await this.board.start();
     await this.publish({ kind: 'joined', node: this.deps.node });
-    await this.runRound('start');
+    // The timers first: the first round's loop runs again for news that comes meanwhile (nodes joining), and
+    // those rounds wait for the store behind every account the first one took; the leases it took are renewed meanwhile.
     const every = Math.max(50, Math.floor(this.deps.ttlMs / 3));
     this.timer = setInterval(() => void this.runRound('timer'), every);
     this.renewer = setInterval(
@@ -154,6 +155,7 @@ export class ClusterCoordinator implements AccountCluster {
         }),
       every,
     );
+    await this.runRound('start');
   }
 
   /** SIGTERM: leave the node set, then hand every account over at once (stop, persist, release, publish). */

@@ -92,29 +92,31 @@ describe('coordinator', () => {
     await node.leave();
   });
 
-  it('renews its heartbeat and leases while a round waits for a busy store, for longer than a lease', async () => {
+  it('renews its heartbeat and leases while a round waits for a busy store, for longer than a lease, from its first round on', async () => {
     const account = (await store.accounts.create({ name: 'on a busy node', transport: 'web' })).id;
-    // The store answers the first round at once; after that, reading the enabled accounts waits in line
-    // (300 accounts' writes before it) until the test lets it through.
-    let busy = false;
-    let waiting = 0;
+    // The first round's read is let through by the test; every later one waits in line (300 accounts'
+    // writes before it) until the test lets it through: the second is the first round's loop running
+    // again for news that came meanwhile, so `start` itself is still under way while the leases must live.
+    let reads = 0;
+    let first!: () => void;
+    const firstRead = new Promise<void>((r) => (first = r));
     let through!: () => void;
     const line = new Promise<void>((r) => (through = r));
     const enabled = async (): Promise<string[]> => {
-      if (busy) {
-        waiting++;
-        await line;
-      }
+      reads++;
+      await (reads === 1 ? firstRead : line);
       return [account];
     };
     const { manager, ranAt } = recordingManager();
     const ttlMs = 1500;
     const node = coordinator('busy', ttlMs, manager, enabled);
-    await node.start();
+    const starting = node.start();
+    await waitUntil(() => reads === 1, 30_000, 'the first round reading the accounts');
+    node.place(account); // news while the first round runs: it runs again
+    first();
     await waitUntil(() => ranAt.has(account), 30_000, 'the node to run the account');
     const token = node.holding().get(account)!;
-    busy = true;
-    await waitUntil(() => waiting > 0, 30_000, 'a round waiting for the store');
+    await waitUntil(() => reads === 2, 30_000, 'the round after it waiting for the store');
     // Three renewals (the lease's time to live going back up) while that round waits: over a lease's time.
     const ttl = (key: string): Promise<number> => redis.client.pttl(key);
     let renewals = 0;
@@ -129,10 +131,11 @@ describe('coordinator', () => {
       30_000,
       'three renewals while the round waits',
     );
-    assert.equal(waiting, 1, 'the round still waits for the store');
+    assert.equal(reads, 2, 'the round still waits for the store');
     assert.equal(await redis.client.get(clusterKeys.lease(account)), `busy:${token}`, 'the lease is still ours');
     assert.ok((await ttl(clusterKeys.node('busy'))) > 0, 'and so is the heartbeat');
     through();
+    await starting;
     await node.leave();
   });
 });
