@@ -100,8 +100,8 @@ describe('a login on a busy store', () => {
       assert.equal(m.runsHere(id), false, 'not run here after the release');
       assert.equal(m.get(id)!.info().state, 'stopped');
       assert.ok(
-        transports.every((t) => t.startCalls.length === t.stopped),
-        'every transport started was stopped',
+        transports.every((t) => t.stopped >= t.startCalls.length),
+        `no transport left running (starts/stops): ${transports.map((t) => `${t.startCalls.length}/${t.stopped}`).join(' ')}`,
       );
       await m.stopAll();
     });
