@@ -330,9 +330,16 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
   const anyConnection: PgTarget = { client: pool, pool, depth: -1 };
   const serial = new Serial();
   const onPool: Runner = { steps: (work) => serial.run(() => runAsync(anyConnection, work)) };
+  // The panel's and the API's credentials (sign-ins, sessions, tokens) in a line of their own: every request
+  // checks one, and it must not wait behind the accounts' writes (3 nodes × 300 accounts coming online kept
+  // a token check waiting for seconds). Nothing orders them against those writes.
+  const credentials = new Serial();
+  const onCredentials: Runner = { steps: (work) => credentials.run(() => runAsync(anyConnection, work)) };
   let closed: Promise<void> | undefined;
   return {
     ...repos(t, onPool),
+    apiTokens: bindSteps(t.apiTokens, onCredentials),
+    adminUsers: bindSteps(t.adminUsers, onCredentials),
     box,
     // Other calls of this node wait until it ends, as on SQLite; calls through `tx` run at once.
     transaction: async (fn, o) => {

@@ -11,6 +11,7 @@ import { openPostgresStore, type Store } from '../../src/store/index.js';
 import { openTestStore, type StoreKind } from '../helpers/store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { endpointRow } from '../helpers/endpoint-row.js';
+import { waitUntil } from '../../src/testing/wait.js';
 
 const root = mkdtempSync(join(tmpdir(), 'weiroto-both-'));
 const opened: Store[] = [];
@@ -295,6 +296,29 @@ describe('PostgreSQL store', () => {
     await nodes[0]!.sessions.save('a1', { sid: 's' });
     assert.deepEqual(await nodes[2]!.sessions.load('a1'), { sid: 's' }, 'sealed on one node, opened on another with the same SECRET_KEY');
     assert.equal(await nodes[1]!.ping(), true);
+  });
+
+  it("checks an API token while the node's line of account writes is held (a token check does not wait behind them)", async () => {
+    const store = await fresh('postgres');
+    const { token } = await store.apiTokens.create('busy node');
+    // The node's line is held by a transaction (as by 300 accounts' writes in a row) until the check has answered.
+    let checked = false;
+    let endWrites!: () => void;
+    const writesEnd = new Promise<void>((r) => (endWrites = r));
+    const writes = store.transaction(async (tx) => {
+      await tx.accounts.create({ name: 'writing', id: 'w1' });
+      await writesEnd;
+    });
+    const queued = store.accounts.get('w1');
+    const check = store.apiTokens.verify(token).then((t) => ((checked = true), t));
+    try {
+      await waitUntil(() => checked, 10_000, 'the token check to answer while the writes hold the line');
+    } finally {
+      endWrites();
+    }
+    assert.equal((await check)?.name, 'busy node');
+    await writes;
+    assert.equal((await queued)?.name, 'writing', 'a call of the accounts queued behind the transaction still sees its write');
   });
 
   it('refuses to start without SECRET_KEY, and says why when the server is away', async () => {
