@@ -23,6 +23,21 @@ export interface NodeOverview {
   accounts: { id: string; name: string; state: string }[];
 }
 import type { SendRouter } from '../bot/send-router.js';
+import type { VerifyAnswer } from './verify-answer.js';
+
+/** What an admin on another node asks the node running an account to do, and waits for: take a verification code, remove the account. */
+export type HolderAsk = { act: 'verify'; code: string } | { act: 'remove' };
+
+/** What each question is answered with. */
+export interface HolderAnswers {
+  verify: VerifyAnswer;
+  remove: 'removed';
+}
+
+/** No node running the account answered in time (it is busy, leaving, or gone): nothing was done here; ask again. */
+export class HolderSilentError extends Error {
+  override readonly name = 'HolderSilentError';
+}
 
 export interface AccountCluster {
   /** The store the account's runtime (bot, plugins, session saves) uses: each call refused once another node took the account. */
@@ -39,6 +54,8 @@ export interface AccountCluster {
   settingsChanged(account: string): void;
   /** Ask the node that runs the account to log it out, or to retry its login now (an admin asked on this node). */
   forward(account: string, act: 'logout' | 'retry'): Promise<void>;
+  /** Ask the node that runs the account and wait for its answer; rejects with `HolderSilentError` when none comes in time. */
+  ask<Q extends HolderAsk>(account: string, question: Q): Promise<HolderAnswers[Q['act']]>;
   /** Where the account's sends go while another node runs it (committed here, sent there). */
   sendRouter?(account: string): SendRouter | undefined;
 }

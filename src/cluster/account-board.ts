@@ -5,13 +5,16 @@
  * node starting later reads them at once and a dead node's entries go away with its heartbeat. Every
  * node keeps what the others published, and hands it to its manager, which shows it in the panel and
  * the API. The same channel carries "the plugin settings of this account changed": the node running
- * it (and every other panel) reads them again.
+ * it (and every other panel) reads them again; and what an admin on one node asks of the node running
+ * an account (log out, retry, take a verification code, remove it), with the answers to the questions.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { BotEvent, BotInfo, Placement } from '../accounts/index.js';
+import type { BotEvent, BotInfo, HolderAnswers, HolderAsk, Placement, VerifyAnswer } from '../accounts/index.js';
 import { clusterKeys } from './keys.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { failureText } from '../logger.js';
+import { PendingAsks } from './pending-asks.js';
 
 /** What the board asks of the account manager. */
 export interface BoardManager {
@@ -20,9 +23,10 @@ export interface BoardManager {
   /** Another node's view of the account changed (see `elsewhere`). */
   placementChanged(id: string): void;
   reloadPlugins(id: string): Promise<void>;
-  runsHere(id: string): boolean;
   logout(id: string): Promise<void>;
   retryNow(id: string): Promise<boolean>;
+  submitVerifyCode(id: string, code: string): Promise<VerifyAnswer>;
+  remove(id: string): Promise<void>;
 }
 
 /** What an admin on another node may ask of the node running an account. */
@@ -35,6 +39,8 @@ export interface BoardDeps {
   manager(): BoardManager;
   /** The accounts this node holds a lease on. */
   held(): Iterable<string>;
+  /** Whether this node holds the account's lease (it answers what admins on other nodes ask of the account). */
+  holds(account: string): boolean;
   log: Logger;
   /** Wall-clock time (entries of two nodes are compared by it). */
   clock?: Clock;
@@ -46,7 +52,12 @@ export interface BoardDeps {
 type AccountNews =
   | { kind: 'state'; node: string; account: string; info: BotInfo | null; at: number }
   | { kind: 'settings'; node: string; account: string }
-  | { kind: 'act'; node: string; account: string; act: HolderAction };
+  | { kind: 'act'; node: string; account: string; act: HolderAction }
+  | { kind: 'ask'; node: string; account: string; ask: string; question: HolderAsk }
+  | { kind: 'answer'; node: string; account: string; ask: string; to: string; answer?: string; error?: string };
+
+/** How long a question waits for the node running the account: a code waits for WeChat's answer there first; a removal logs out on WeChat and deletes. */
+const ASK_TIMEOUT_MS: Record<HolderAsk['act'], number> = { verify: 15_000, remove: 30_000 };
 
 /** One account's entry in a node's hash. */
 interface Published {
@@ -76,6 +87,8 @@ export class AccountBoard {
   private readonly statesKey: string;
   private readonly log: Logger;
   private readonly clock: Clock;
+  /** Questions this node asked of the nodes running accounts, waiting for their answers. */
+  private readonly asks = new PendingAsks();
 
   constructor(private readonly deps: BoardDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -103,6 +116,11 @@ export class AccountBoard {
     }
     if (news.node === this.deps.node || typeof news.account !== 'string') return;
     if (news.kind === 'act') return this.act(news.account, news.act);
+    if (news.kind === 'ask') return this.answer(news);
+    if (news.kind === 'answer') {
+      if (news.to === this.deps.node) this.asks.settle(news.ask, news.error !== undefined ? { error: news.error } : { answer: String(news.answer) });
+      return;
+    }
     if (news.kind === 'settings') {
       void this.deps
         .manager()
@@ -137,6 +155,12 @@ export class AccountBoard {
     return this.publish({ kind: 'act', node: this.deps.node, account, act });
   }
 
+  /** An admin here asked something only the node running the account can do: wait for its answer. */
+  async ask<Q extends HolderAsk>(account: string, question: Q): Promise<HolderAnswers[Q['act']]> {
+    const answer = await this.asks.ask(ASK_TIMEOUT_MS[question.act], (ask) => this.publish({ kind: 'ask', node: this.deps.node, account, ask, question }));
+    return answer as HolderAnswers[Q['act']];
+  }
+
   /** This node stopped running the account (handed over, lost its lease): take it off the board. */
   async gone(account: string): Promise<void> {
     this.published.delete(account);
@@ -166,18 +190,44 @@ export class AccountBoard {
   close(): void {
     clearInterval(this.timer);
     this.offEvents?.();
+    this.asks.close();
   }
 
   // ---- internals ----
 
-  /** Another node's admin asked: done here if this node runs the account (the others ignore it). */
+  /**
+   * Another node's admin asked: done here if this node holds the account's lease (the others ignore
+   * it). The lease, not a running login: an account logged out here is still this node's to start again.
+   */
   private act(account: string, act: HolderAction): void {
     const manager = this.deps.manager();
-    if (!manager.runsHere(account)) return;
+    if (!this.deps.holds(account)) return;
     this.log.info({ account, act }, 'cluster: doing what an admin on another node asked');
     void (act === 'logout' ? manager.logout(account) : manager.retryNow(account)).catch((e: unknown) =>
       this.log.warn({ err: e, account, act }, 'cluster: could not do what an admin on another node asked'),
     );
+  }
+
+  /** A question from another node's admin: answered by the node holding the account's lease, with how it went. */
+  private answer(news: Extract<AccountNews, { kind: 'ask' }>): void {
+    const { account, question } = news;
+    if (!this.deps.holds(account)) return;
+    const manager = this.deps.manager();
+    // Never the code itself in the log.
+    this.log.info({ account, act: question.act }, 'cluster: doing what an admin on another node asked');
+    const work: Promise<string> =
+      question.act === 'verify' ? manager.submitVerifyCode(account, String(question.code)) : manager.remove(account).then(() => 'removed');
+    const reply = (r: { answer: string } | { error: string }): Promise<void> =>
+      this.publish({ kind: 'answer', node: this.deps.node, account, ask: news.ask, to: news.node, ...r });
+    work
+      .then(
+        (answer) => reply({ answer }),
+        (e: unknown) => {
+          this.log.warn({ err: e, account, act: question.act }, 'cluster: could not do what an admin on another node asked');
+          return reply({ error: failureText(e) });
+        },
+      )
+      .catch((e: unknown) => this.log.warn({ err: e, account }, 'cluster: could not answer another node'));
   }
 
   /** Publish the states of held accounts that changed since last published (`all`: write every one to the hash, renewing it). One flush at a time. */
