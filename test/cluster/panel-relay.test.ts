@@ -8,7 +8,8 @@
 //   stream (woken by the holder's news, not by its keep-alive), and a client that reconnects to the
 //   holder with its Last-Event-ID gets every later event once, in order;
 // - removing the account on the other node's panel has the holder log it out, stop it and release its
-//   lease at once, its rows go, and neither node lists it any more.
+//   lease at once, its rows go, and neither node lists it any more; removed on the node running it, the
+//   other node forgets it too.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -267,5 +268,22 @@ describe('one panel, many nodes: asking the node that runs the account', { timeo
       `removal on ${other.name} of an account run by ${holder.name}: answered after ${answeredMs} ms; lease released after ${releasedMs} ms; ` +
         `gone from ${holder.name}'s API after ${holderApiMs} ms and from its live list after ${holderListMs} ms (load ${load()})`,
     );
+  });
+
+  it('forgets on every node an account removed on the node running it (one waiting for its scan)', async () => {
+    const id = await createAccount(byName('node-a'), 'waiting', 'ilink');
+    let holders = new Map<string, string>();
+    await waitUntil(async () => (holders = await leaseHolders(redis.client, [id])).has(id), WAIT, 'a node to take the account');
+    const runs = byName(holders.get(id)!);
+    const elsewhere = nodes.find((n) => n !== runs)!;
+    await waitUntil(async () => (await viewOn(elsewhere, id))?.state === 'waiting-scan', NEWS, `the account waiting for its scan, on ${elsewhere.name}`);
+    const panel = await signInClient(runs.url, 'admin', PASSWORD);
+    await panel.get('/accounts');
+    const began = Date.now();
+    assert.equal((await panel.post(`/accounts/${encodeURIComponent(id)}/remove`)).status, 302);
+    assert.equal((await viewOn(runs, id)) ?? null, null);
+    await waitUntil(async () => (await viewOn(elsewhere, id)) === undefined, NEWS, `gone from ${elsewhere.name}'s API`);
+    console.log(`removal on ${runs.name}, the node running the account: gone from ${elsewhere.name}'s API after ${Date.now() - began} ms (load ${load()})`);
+    await waitUntil(async () => !(await leaseHolders(redis.client, [id])).has(id), NEWS, 'the lease released');
   });
 });
