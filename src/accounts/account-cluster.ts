@@ -34,9 +34,19 @@ export interface HolderAnswers {
   remove: 'removed';
 }
 
-/** No node running the account answered in time (it is busy, leaving, or gone): nothing was done here; ask again. */
+/**
+ * The node running the account did not answer in time. `started` false: no node took the question up
+ * (it is busy, paused, leaving or gone) and none will now: nothing was done, ask again. `started` true:
+ * the node took it up but has not said how it went: look at the account again.
+ */
 export class HolderSilentError extends Error {
   override readonly name = 'HolderSilentError';
+  constructor(
+    message: string,
+    readonly started: boolean,
+  ) {
+    super(message);
+  }
 }
 
 export interface AccountCluster {

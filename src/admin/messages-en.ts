@@ -468,6 +468,7 @@ export const EN = {
   'flash.verifyWrong': 'WeChat says that code was wrong; type the new one your phone shows.',
   'flash.verifyExpired': 'The code came too late: the QR it was for is gone. Scan the new one.',
   'flash.holderSilent': 'The node running this account did not answer in time; nothing was done. Try again.',
+  'flash.holderLate': 'The node running this account took this up but has not said how it went; look at the account again in a moment.',
   'flash.stopped': 'Account stopped.',
   'flash.loggedOut': 'Account logged out.',
   'flash.removed': 'Account removed.',

@@ -465,6 +465,7 @@ export const ZH_CN: Record<keyof typeof EN, string> = {
   'flash.verifyWrong': '微信说验证码不对，请输入手机上显示的新验证码。',
   'flash.verifyExpired': '验证码提交得太晚：对应的二维码已失效，请扫描新的二维码。',
   'flash.holderSilent': '运行这个账号的节点没有及时回应，什么都没有做，请重试。',
+  'flash.holderLate': '运行这个账号的节点已经在处理，但还没有告知结果，请稍后再查看这个账号。',
   'flash.stopped': '账号已停止。',
   'flash.loggedOut': '账号已退出登录。',
   'flash.removed': '账号已删除。',

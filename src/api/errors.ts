@@ -46,7 +46,9 @@ function toApiError(e: unknown): ApiError | undefined {
   if (e instanceof UnsupportedError) return new ApiError(422, 'unsupported', e.message, undefined, undefined, { capability: e.capability });
   if (e instanceof TargetNotFoundError) return new ApiError(422, 'target_not_found', e.message);
   if (e instanceof HolderSilentError)
-    return new ApiError(503, 'holder_unavailable', `${e.message}; nothing was done, try again.`, undefined, { 'retry-after': '2' });
+    return e.started
+      ? new ApiError(504, 'holder_timeout', `${e.message}.`)
+      : new ApiError(503, 'holder_unavailable', `${e.message}; try again.`, undefined, { 'retry-after': '2' });
   if (e instanceof FetchRefusedError) return new ApiError(e.status, e.status === 413 ? 'payload_too_large' : 'url_refused', e.message);
   const err = e as { status?: unknown; expose?: unknown; message?: unknown };
   // Errors thrown by Koa and the body parser carry a status and say whether the message is safe.

@@ -126,7 +126,8 @@ export function openApiDocument(): Json {
             }),
             '409': err('not waiting for a code'),
             '422': err('not digits'),
-            '503': err('cluster: the node running the account did not answer; nothing was done'),
+            '503': err('cluster: the node running the account did not take the code up; nothing was done'),
+            '504': err('cluster: the node running the account took the code up but gave no answer in time'),
             ...common,
           },
           {

@@ -14,7 +14,7 @@ import type { BotEvent, BotInfo, HolderAnswers, HolderAsk, Placement, VerifyAnsw
 import { clusterKeys } from './keys.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { failureText } from '../logger.js';
-import { PendingAsks } from './pending-asks.js';
+import { PendingAsks, type AskTimes, type Reply } from './pending-asks.js';
 
 /** What the board asks of the account manager. */
 export interface BoardManager {
@@ -53,11 +53,15 @@ type AccountNews =
   | { kind: 'state'; node: string; account: string; info: BotInfo | null; at: number }
   | { kind: 'settings'; node: string; account: string }
   | { kind: 'act'; node: string; account: string; act: HolderAction }
-  | { kind: 'ask'; node: string; account: string; ask: string; question: HolderAsk }
-  | { kind: 'answer'; node: string; account: string; ask: string; to: string; answer?: string; error?: string };
+  | { kind: 'ask'; node: string; account: string; ask: string; question: HolderAsk; startBy: number }
+  | ({ kind: 'answer'; node: string; account: string; ask: string; to: string } & Reply);
 
-/** How long a question waits for the node running the account: a code waits for WeChat's answer there first; a removal logs out on WeChat and deletes. */
-const ASK_TIMEOUT_MS: Record<HolderAsk['act'], number> = { verify: 15_000, remove: 30_000 };
+/**
+ * How long a question waits: to be taken up by the node running the account (one paused longer drops
+ * it when it wakes: its admin was told nothing was done), then for the answer (a code waits for
+ * WeChat's there; a removal logs out on WeChat and deletes).
+ */
+const ASK_TIMES: Record<HolderAsk['act'], AskTimes> = { verify: { startMs: 5000, finishMs: 15_000 }, remove: { startMs: 5000, finishMs: 60_000 } };
 
 /** One account's entry in a node's hash. */
 interface Published {
@@ -88,10 +92,11 @@ export class AccountBoard {
   private readonly log: Logger;
   private readonly clock: Clock;
   /** Questions this node asked of the nodes running accounts, waiting for their answers. */
-  private readonly asks = new PendingAsks();
+  private readonly asks: PendingAsks;
 
   constructor(private readonly deps: BoardDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.asks = new PendingAsks(() => this.clock.now());
     this.statesKey = clusterKeys.states(deps.node);
     this.log = deps.log.child({ ns: 'cluster:board' });
   }
@@ -118,7 +123,7 @@ export class AccountBoard {
     if (news.kind === 'act') return this.act(news.account, news.act);
     if (news.kind === 'ask') return this.answer(news);
     if (news.kind === 'answer') {
-      if (news.to === this.deps.node) this.asks.settle(news.ask, news.error !== undefined ? { error: news.error } : { answer: String(news.answer) });
+      if (news.to === this.deps.node) this.asks.settle(news.ask, news);
       return;
     }
     if (news.kind === 'settings') {
@@ -157,7 +162,9 @@ export class AccountBoard {
 
   /** An admin here asked something only the node running the account can do: wait for its answer. */
   async ask<Q extends HolderAsk>(account: string, question: Q): Promise<HolderAnswers[Q['act']]> {
-    const answer = await this.asks.ask(ASK_TIMEOUT_MS[question.act], (ask) => this.publish({ kind: 'ask', node: this.deps.node, account, ask, question }));
+    const answer = await this.asks.ask(ASK_TIMES[question.act], (ask, startBy) =>
+      this.publish({ kind: 'ask', node: this.deps.node, account, ask, question, startBy }),
+    );
     return answer as HolderAnswers[Q['act']];
   }
 
@@ -208,17 +215,24 @@ export class AccountBoard {
     );
   }
 
-  /** A question from another node's admin: answered by the node holding the account's lease, with how it went. */
+  /**
+   * A question from another node's admin: taken up by the node holding the account's lease, which says
+   * so, does it and answers how it went. One read after its `startBy` (this node was paused, or its
+   * event loop starved) is dropped: the asking node has told its admin that nothing was done.
+   */
   private answer(news: Extract<AccountNews, { kind: 'ask' }>): void {
     const { account, question } = news;
     if (!this.deps.holds(account)) return;
-    const manager = this.deps.manager();
     // Never the code itself in the log.
-    this.log.info({ account, act: question.act }, 'cluster: doing what an admin on another node asked');
+    const fields = { account, act: question.act, from: news.node };
+    if (!(this.clock.now() <= news.startBy))
+      return void this.log.warn(fields, 'cluster: an admin on another node asked too long ago; not done (they were told so)');
+    const reply = (r: Reply): Promise<void> => this.publish({ kind: 'answer', node: this.deps.node, account, ask: news.ask, to: news.node, ...r });
+    reply({ started: true }).catch((e: unknown) => this.log.warn({ err: e, account }, 'cluster: could not answer another node'));
+    this.log.info(fields, 'cluster: doing what an admin on another node asked');
+    const manager = this.deps.manager();
     const work: Promise<string> =
       question.act === 'verify' ? manager.submitVerifyCode(account, String(question.code)) : manager.remove(account).then(() => 'removed');
-    const reply = (r: { answer: string } | { error: string }): Promise<void> =>
-      this.publish({ kind: 'answer', node: this.deps.node, account, ask: news.ask, to: news.node, ...r });
     work
       .then(
         (answer) => reply({ answer }),

@@ -8,8 +8,9 @@
 //   stream (woken by the holder's news, not by its keep-alive), and a client that reconnects to the
 //   holder with its Last-Event-ID gets every later event once, in order;
 // - removing the account on the other node's panel has the holder log it out, stop it and release its
-//   lease at once, its rows go, and neither node lists it any more; removed on the node running it, the
-//   other node forgets it too.
+//   lease at once, its rows go, and neither node lists it any more; a holder paused past the time to
+//   take the question up leaves the account as it was (the admin is told nothing was done) and drops
+//   the question when it wakes; removed on the node running it, the other node forgets it too.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -270,20 +271,53 @@ describe('one panel, many nodes: asking the node that runs the account', { timeo
     );
   });
 
-  it('forgets on every node an account removed on the node running it (one waiting for its scan)', async () => {
-    const id = await createAccount(byName('node-a'), 'waiting', 'ilink');
-    let holders = new Map<string, string>();
-    await waitUntil(async () => (holders = await leaseHolders(redis.client, [id])).has(id), WAIT, 'a node to take the account');
-    const runs = byName(holders.get(id)!);
-    const elsewhere = nodes.find((n) => n !== runs)!;
-    await waitUntil(async () => (await viewOn(elsewhere, id))?.state === 'waiting-scan', NEWS, `the account waiting for its scan, on ${elsewhere.name}`);
-    const panel = await signInClient(runs.url, 'admin', PASSWORD);
+  it('says nothing was done when the holder does not take a removal up in time (paused), and drops it when it wakes; an account removed on its holder is forgotten by the other node', async () => {
+    /** An account waiting for its scan, the node running it and the other node once the other shows it. */
+    const waiting = async (name: string) => {
+      const id = await createAccount(byName('node-a'), name, 'ilink');
+      let holders = new Map<string, string>();
+      await waitUntil(async () => (holders = await leaseHolders(redis.client, [id])).has(id), WAIT, 'a node to take the account');
+      const runs = byName(holders.get(id)!);
+      const elsewhere = nodes.find((n) => n !== runs)!;
+      await waitUntil(async () => (await viewOn(elsewhere, id))?.state === 'waiting-scan', NEWS, `${name} waiting for its scan, on ${elsewhere.name}`);
+      return { id, runs, elsewhere };
+    };
+    const lines = (node: ClusterNode, id: string, msg: string) =>
+      node.proc
+        .out()
+        .split('\n')
+        .filter((l) => l.includes(`"${msg}"`) && l.includes(id)).length;
+
+    const paused = await waiting('paused');
+    const panel = await signInClient(paused.elsewhere.url, 'admin', PASSWORD);
     await panel.get('/accounts');
+    paused.runs.proc.child.kill('SIGSTOP');
+    let silent;
+    try {
+      silent = await panel.post(`/accounts/${encodeURIComponent(paused.id)}/remove`);
+    } finally {
+      paused.runs.proc.child.kill('SIGCONT');
+    }
+    assert.equal(silent.location, `/accounts/${encodeURIComponent(paused.id)}?flash=flash.holderSilent`);
+    assert.equal((await viewOn(paused.elsewhere, paused.id))?.state, 'waiting-scan', 'still there, on the node asked');
+    // Asked again, the awake holder removes it; it read the first question before (one channel, in order) and dropped it.
+    const removed = await panel.post(`/accounts/${encodeURIComponent(paused.id)}/remove`);
+    assert.equal(removed.location, '/accounts?flash=flash.removed');
+    assert.equal(lines(paused.runs, paused.id, 'cluster: an admin on another node asked too long ago; not done (they were told so)'), 1);
+    assert.equal(lines(paused.runs, paused.id, 'cluster: doing what an admin on another node asked'), 1);
+    await waitUntil(async () => (await viewOn(paused.runs, paused.id)) === undefined, NEWS, `gone from ${paused.runs.name}'s API`);
+
+    // Removed on the node running it: the other node hears it changed, finds its row gone and forgets it.
+    const local = await waiting('removed where it runs');
+    const own = await signInClient(local.runs.url, 'admin', PASSWORD);
+    await own.get('/accounts');
     const began = Date.now();
-    assert.equal((await panel.post(`/accounts/${encodeURIComponent(id)}/remove`)).status, 302);
-    assert.equal((await viewOn(runs, id)) ?? null, null);
-    await waitUntil(async () => (await viewOn(elsewhere, id)) === undefined, NEWS, `gone from ${elsewhere.name}'s API`);
-    console.log(`removal on ${runs.name}, the node running the account: gone from ${elsewhere.name}'s API after ${Date.now() - began} ms (load ${load()})`);
-    await waitUntil(async () => !(await leaseHolders(redis.client, [id])).has(id), NEWS, 'the lease released');
+    assert.equal((await own.post(`/accounts/${encodeURIComponent(local.id)}/remove`)).location, '/accounts?flash=flash.removed');
+    assert.equal((await viewOn(local.runs, local.id)) ?? null, null);
+    await waitUntil(async () => (await viewOn(local.elsewhere, local.id)) === undefined, NEWS, `gone from ${local.elsewhere.name}'s API`);
+    console.log(
+      `removal on ${local.runs.name}, the node running the account: gone from ${local.elsewhere.name}'s API after ${Date.now() - began} ms (load ${load()})`,
+    );
+    await waitUntil(async () => !(await leaseHolders(redis.client, [local.id])).has(local.id), NEWS, 'the lease released');
   });
 });

@@ -18,6 +18,9 @@ const VERIFY_FLASH: Record<VerifyAnswer, string> = {
   pending: 'flash.verifyCodeSent',
 };
 
+/** Cluster: the node running the account did not answer (nothing was done), or took it up and has not said how it went. */
+const silentFlash = (e: HolderSilentError): string => (e.started ? 'flash.holderLate' : 'flash.holderSilent');
+
 /** The events that change an account's message log (its page reloads its rows on them). */
 const MESSAGE_EVENTS = new Set(['message.received', 'message.sent', 'message.recalled']);
 
@@ -104,7 +107,7 @@ export function accountRoutes(s: Services): RouteDef[] {
         const flash = await m.submitVerifyCode(bot.id, code).then(
           (answer) => VERIFY_FLASH[answer],
           (e: unknown) => {
-            if (e instanceof HolderSilentError) return 'flash.holderSilent';
+            if (e instanceof HolderSilentError) return silentFlash(e);
             s.deps.log.warn({ err: e, account: bot.id }, 'verification code not taken');
             return 'flash.noVerifyCode';
           },
@@ -139,7 +142,7 @@ export function accountRoutes(s: Services): RouteDef[] {
           await m.remove(bot.id);
         } catch (e) {
           // Cluster: the node running it did not answer; it still stands, with everything stored for it.
-          if (e instanceof HolderSilentError) return back(ctx, `/accounts/${encodeURIComponent(bot.id)}`, 'flash.holderSilent');
+          if (e instanceof HolderSilentError) return back(ctx, `/accounts/${encodeURIComponent(bot.id)}`, silentFlash(e));
           throw e;
         }
         back(ctx, '/accounts', 'flash.removed');
