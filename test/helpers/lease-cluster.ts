@@ -15,5 +15,6 @@ export function leaseCluster(held: () => boolean): AccountCluster {
     elsewhere: () => undefined,
     settingsChanged: () => {},
     forward: async () => {},
+    ask: () => Promise.reject(new Error('no other node here')),
   };
 }
