@@ -572,7 +572,7 @@ export class IlinkTransport implements Transport {
    * client_id; a refusal gives back the sends that did not go out (`unsent`, this one included).
    */
   private async post(peer: PeerState & { contextToken: string }, item: WireItem, unsent: number): Promise<SentMessage> {
-    let msg = {
+    const msg = {
       from_user_id: '',
       to_user_id: peer.id,
       client_id: this.newClientId(),
@@ -582,7 +582,6 @@ export class IlinkTransport implements Transport {
       // The latest token held for the user when the request leaves (§6.2.4), not the one of the reservation.
       context_token: this.peers.get(peer.id)?.contextToken ?? peer.contextToken,
     };
-    let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       try {
         const signal = this.ctrl?.signal;
@@ -602,14 +601,6 @@ export class IlinkTransport implements Transport {
         const clientId = msg.client_id;
         const id = typeof serverId === 'string' || typeof serverId === 'number' ? String(serverId) : clientId;
         if (code === 0) return { id, clientId, to: peer.id, sentAt: this.clock.now() };
-        const latest = this.peers.get(peer.id)?.contextToken;
-        if (code === -3 && !refreshed && latest !== undefined && latest !== msg.context_token) {
-          // A poll brought a newer token while this request was out: the server may refuse the older
-          // one (§9.25 tokenValidity). Once more with the newer token, as a new request.
-          refreshed = true;
-          msg = { ...msg, client_id: this.newClientId(), context_token: latest };
-          continue;
-        }
         this.peers.refund(peer.id, unsent);
         const said = ans.body.errmsg ?? '';
         if (code === -2 && /rate/i.test(said)) throw new TransportError('rate-limited', `iLink sendmessage: WeChat is rate limiting (ret -2 "${said}")`, -2);

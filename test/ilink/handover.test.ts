@@ -7,17 +7,22 @@
  *    while nobody polled, and the token of that message supersedes the saved one (`latest-only`).
  *  - A copy of a message the previous client handled (replayed from an older cursor) still brings
  *    its token, though the message itself is not handed over again.
+ *  - Each request of a long text carries the token held when it leaves: the owner writing between
+ *    two pieces supersedes the token the first one went with.
  */
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import type { IlinkOptions } from '../../src/sandbox/ilink/options.js';
-import { IlinkTransport, memorySeenStore } from '../../src/ilink/index.js';
+import { IlinkTransport, memorySeenStore, type SeenStore } from '../../src/ilink/index.js';
 import type { Message } from '../../src/transport/model.js';
 import type { SessionSnapshot } from '../../src/transport/transport.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { systemClock, type Clock } from '../../src/util/clock.js';
 
 const WAIT = 20_000;
+/** The pause between two pieces of a long text (one test sends one, in pieces of 10 characters). */
+const PIECE_PAUSE_MS = 777;
 
 let sb: RunningSandbox | undefined;
 const clients: IlinkTransport[] = [];
@@ -28,8 +33,16 @@ afterEach(async () => {
   sb = undefined;
 });
 
-function client(origin: string, seen = memorySeenStore()): { t: IlinkTransport; got: Message[] } {
-  const t = new IlinkTransport({ baseUrl: origin, cdnUrl: `${origin}/c2c`, version: '0.1.0', seen, tuning: { chunkGapMs: 0 }, qr: { pollIntervalMs: 20 } });
+function client(origin: string, o: { seen?: SeenStore; clock?: Clock; chunkLimit?: number } = {}): { t: IlinkTransport; got: Message[] } {
+  const t = new IlinkTransport({
+    baseUrl: origin,
+    cdnUrl: `${origin}/c2c`,
+    version: '0.1.0',
+    seen: o.seen ?? memorySeenStore(),
+    clock: o.clock ?? systemClock,
+    tuning: { chunkGapMs: PIECE_PAUSE_MS, ...(o.chunkLimit && { chunkLimit: o.chunkLimit }) },
+    qr: { pollIntervalMs: 20 },
+  });
   const got: Message[] = [];
   t.on('message', (m) => got.push(m));
   clients.push(t);
@@ -37,7 +50,10 @@ function client(origin: string, seen = memorySeenStore()): { t: IlinkTransport; 
 }
 
 /** A sandbox, and a client bound by QR that has received one message from its owner (it holds a token). */
-async function boundClient(ilink: IlinkOptions): Promise<{ sb: RunningSandbox; first: ReturnType<typeof client>; owner: string }> {
+async function boundClient(
+  ilink: IlinkOptions,
+  o: { clock?: Clock; chunkLimit?: number } = {},
+): Promise<{ sb: RunningSandbox; first: ReturnType<typeof client>; owner: string }> {
   sb = await startSandbox({
     accounts: 1,
     contacts: 1,
@@ -45,7 +61,7 @@ async function boundClient(ilink: IlinkOptions): Promise<{ sb: RunningSandbox; f
     rooms: 0,
     ilink: { autoConfirmMs: 10, pollHoldMs: 300, longPollTimeoutMs: 1000, ...ilink },
   });
-  const first = client(sb.origin);
+  const first = client(sb.origin, o);
   await first.t.start();
   const owner = first.t.owner!.id;
   await sb.ilink.control.sendMessage({ user: owner, text: 'hello' });
@@ -98,10 +114,27 @@ describe('iLink handover: what the server handed out, and the newest token', () 
     const keys = first.t.deliveryKeys(first.got[1]!)!;
     await seen.remember(keys.keys, keys.at);
     await first.t.stop();
-    const next = client(s.origin, seen);
+    const next = client(s.origin, { seen });
     await next.t.start({ session: saved });
     await next.t.sendText(owner, 'after the crash');
     assert.equal(await decisionOn(s, 'after the crash'), 'delivered');
     assert.equal(next.got.length, 0, 'the copy was not handed over again');
+  });
+
+  it('each piece of a long text carries the token held when it leaves, not the one the text was reserved with', async () => {
+    // The pause between two pieces ends when the test says.
+    let endPause: () => void = () => {};
+    const paused = new Promise<void>((resolve) => (endPause = resolve));
+    let pausing = false;
+    const clock: Clock = { ...systemClock, sleep: (ms, signal) => (ms === PIECE_PAUSE_MS ? ((pausing = true), paused) : systemClock.sleep(ms, signal)) };
+    const { sb: s, first, owner } = await boundClient({ tokenValidity: 'latest-only' }, { clock, chunkLimit: 10 });
+    const sending = first.t.sendText(owner, 'piece one\n\npiece two');
+    await waitUntil(() => pausing, WAIT, 'the first piece sent');
+    await s.ilink.control.sendMessage({ user: owner, text: 'between the pieces' });
+    await waitUntil(() => first.got.length === 2, WAIT, 'the message between the pieces');
+    endPause();
+    await sending;
+    assert.equal(await decisionOn(s, 'piece one'), 'delivered');
+    assert.equal(await decisionOn(s, 'piece two'), 'delivered', 'the second piece went with the newer token');
   });
 });
