@@ -427,7 +427,9 @@ export class Bot implements BotHandle {
         this.directory.putContact(self);
       },
       ready: () => {
-        this.directory.load(t.contacts(), t.rooms());
+        const book = t.addressBook?.();
+        if (book) this.directory.share(book);
+        else this.directory.load(t.contacts(), t.rooms());
         if (this.state.self) this.directory.putContact(this.state.self);
         const contacts = this.directory.contacts();
         const rooms = this.directory.rooms();
