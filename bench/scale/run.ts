@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ROOT } from '../compare/clients.js';
 import { median, quantile } from '../compare/measure.js';
 import { Child, cpuMs, memoryMiB } from '../compare/proc.js';
-import { correlate, CpuSampler, GcTrace, TRACE_GC_ARGS } from './gc-trace.js';
+import { correlate, CpuSampler, cpuPerWindow, GcTrace, TRACE_GC_ARGS } from './gc-trace.js';
 import { until } from './progress.js';
 import { SandboxProcess } from './sandbox-process.js';
 import { again, ilinkSide, webSide, type ScaleTransport, type Side } from './sides.js';
@@ -88,10 +88,14 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   const gcTrace = process.env.BENCH_TRACE_GC === '1' ? new GcTrace() : undefined;
   // BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot of the weiroto process once the idle span is measured (scale-<transport>-idle.heapsnapshot).
   const heapSnapshot = process.env.BENCH_HEAP_SNAPSHOT ? join(process.env.BENCH_HEAP_SNAPSHOT, `scale-${o.transport}-idle.heapsnapshot`) : undefined;
+  // BENCH_SCALE_NODE_ARGS: node flags for the weiroto process, e.g. `--max-semi-space-size=16` or
+  // `--heap-growing-percent=0` to compare with the server's own heap settings (an operator's flag
+  // makes them stand aside; the second is not allowed in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_SCALE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const spawnMulti = (extra: Record<string, string>): Child =>
     new Child(
       'weiroto-multi',
-      [...(gcTrace ? TRACE_GC_ARGS : []), '--require', join(ROOT, 'test/helpers/wechat4u-hosts.cjs'), join(ROOT, 'bench/scale/weiroto-multi.mjs')],
+      [...nodeArgs, ...(gcTrace ? TRACE_GC_ARGS : []), '--require', join(ROOT, 'test/helpers/wechat4u-hosts.cjs'), join(ROOT, 'bench/scale/weiroto-multi.mjs')],
       {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? dir,
@@ -137,6 +141,25 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     for (let i = c.events.length - 1; i >= 0; i--) if (c.events[i]!.event === 'online') return Number(c.events[i]!.count);
     return 0;
   };
+  /** The same process restarted on the same DATA_DIR (RESTORE=1): every account resumed by startAll. */
+  const restart = async (): Promise<ScaleResult['restore']> => {
+    await child.stop(60_000);
+    const qrsBefore = await side.qrCodes();
+    const windowsFrom = o.transport === 'web' ? (await again(() => sb.control.logins(0))).next : 0;
+    const restartedAt = Date.now();
+    child = traced(spawnMulti({ RESTORE: '1' }));
+    await until({ what: 'accounts online after the restart', read: () => onlineCount(child), target: o.accounts, alive });
+    const restoreMs = Date.now() - restartedAt;
+    const restore = {
+      loginConcurrency,
+      allOnlineMs: restoreMs,
+      newQrs: (await side.qrCodes()) - qrsBefore,
+      ...(o.transport === 'web' && { peakLogins: (await again(() => sb.control.logins(windowsFrom))).peak }),
+      rssMiB: memoryMiB(child.pid).rss,
+    };
+    log(`  ${o.transport}: restored in ${(restoreMs / 1000).toFixed(1)} s (load ${load1().toFixed(2)})`);
+    return restore;
+  };
   try {
     const started = Date.now();
     // Scan every QR as it appears, each as its own phone, until every account is online: a QR whose
@@ -167,15 +190,18 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const traffic0 = await side.traffic();
     const cpu0 = cpuMs(child.pid);
     const sbCpu0 = cpuMs(sb.pid);
-    const sampler = gcTrace && new CpuSampler(child.pid);
-    sampler?.start();
+    const sampler = new CpuSampler(child.pid);
+    sampler.start();
     const t0 = Date.now();
     await sleep(o.idleMs);
     const idleWall = Date.now() - t0;
-    if (sampler && gcTrace) {
-      sampler.stop();
-      for (const line of correlate(sampler.samples, gcTrace.lines)) log(`  ${o.transport} gc: ${line}`);
-    }
+    sampler.stop();
+    if (gcTrace) for (const line of correlate(sampler.samples, gcTrace.lines)) log(`  ${o.transport} gc: ${line}`);
+    log(
+      `  ${o.transport}: idle CPU per 10 s: ${cpuPerWindow(sampler.samples, 10_000)
+        .map((p) => p.toFixed(2))
+        .join(' ')} %`,
+    );
     const idleCpuPercent = ((cpuMs(child.pid) - cpu0) / idleWall) * 100;
     const sandboxIdleCpuPercent = ((cpuMs(sb.pid) - sbCpu0) / idleWall) * 100;
     if (idleProfile) {
@@ -208,21 +234,8 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const latencyLoad = load1();
 
     // Restart on the same data: every account must come back from its saved session, in waves.
-    await child.stop(60_000);
-    const qrsBefore = await side.qrCodes();
-    const windowsFrom = o.transport === 'web' ? (await again(() => sb.control.logins(0))).next : 0;
-    const restartedAt = Date.now();
-    child = traced(spawnMulti({ RESTORE: '1' }));
-    await until({ what: 'accounts online after the restart', read: () => onlineCount(child), target: o.accounts, alive });
-    const restoreMs = Date.now() - restartedAt;
-    const restore = {
-      loginConcurrency,
-      allOnlineMs: restoreMs,
-      newQrs: (await side.qrCodes()) - qrsBefore,
-      ...(o.transport === 'web' && { peakLogins: (await again(() => sb.control.logins(windowsFrom))).peak }),
-      rssMiB: memoryMiB(child.pid).rss,
-    };
-    log(`  ${o.transport}: restored in ${(restoreMs / 1000).toFixed(1)} s (load ${load1().toFixed(2)})`);
+    // BENCH_SCALE_RESTORE=0 skips it (A/B runs of the idle span; its figures then read '–' and MISS).
+    const restore = process.env.BENCH_SCALE_RESTORE === '0' ? { loginConcurrency, allOnlineMs: NaN, newQrs: NaN, rssMiB: NaN } : await restart();
     return {
       transport: o.transport,
       accounts: o.accounts,
