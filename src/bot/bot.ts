@@ -46,7 +46,7 @@ import { asError } from '../util/error-text.js';
 import { BoundedSet } from '../util/bounded-set.js';
 
 /** What the bot writes to: its repositories and the transaction port. */
-export type BotRepos = Pick<Repos, 'messages' | 'directory' | 'outbound' | 'stats'> & Pick<Store, 'transaction'>;
+export type BotRepos = Pick<Repos, 'messages' | 'directory' | 'outbound' | 'stats'> & Pick<Store, 'transaction' | 'onGroupOpen'>;
 
 export interface BotDeps {
   id: string;
@@ -140,6 +140,7 @@ export class Bot implements BotHandle {
       lastSyncAt: () => this.state.lastSyncAt,
       ...(deps.maxHoldMs !== undefined && { maxHoldMs: deps.maxHoldMs }),
       commitSettled: (records) => this.repos.transaction((tx) => this.recordSettled(tx, records)),
+      ...(deps.repos.onGroupOpen && { onGroupOpen: (listener: () => void) => deps.repos.onGroupOpen!(listener) }),
       onSettled: (r) => {
         this.emitter.emit('message-sent', r);
         this.publish(BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r);

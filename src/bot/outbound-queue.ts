@@ -51,6 +51,11 @@ export interface OutboundQueueDeps {
   commitSettled(records: OutboundRecord[]): Promise<void>;
   /** Called for each row after that transaction committed. */
   onSettled?(record: OutboundRecord): void;
+  /**
+   * The store's `onGroupOpen`, where it has a group commit: the final states waiting for their batch are
+   * written into each group that opens, sharing a COMMIT that is due anyway (issue 17).
+   */
+  onGroupOpen?(listener: () => void): () => void;
   /** Sends in flight at once (different chats) when pacing is off; default 8. Paced = always 1. */
   maxInFlight?: number;
   /**
@@ -123,6 +128,8 @@ export class OutboundQueue {
   private busyChats = new Set<string>();
   /** Sends in flight whose call has ended and whose final state waits for its batch (their slots are free). */
   private settling = 0;
+  /** Stops the batch from riding along with the store's groups (while the worker runs). */
+  private leaveGroups: (() => void) | undefined;
   /** Send calls under way (handed to the transport, not answered yet). */
   private calling = 0;
   private readonly batch: SettleBatch;
@@ -158,6 +165,7 @@ export class OutboundQueue {
     } finally {
       this.starting = undefined;
     }
+    this.leaveGroups = this.deps.onGroupOpen?.(() => this.batch.flush());
     const abort = (this.abort = new AbortController());
     this.loop = this.run(abort.signal).catch((e: unknown) => this.deps.log.error({ err: e }, 'outbound: worker stopped'));
   }
@@ -213,6 +221,8 @@ export class OutboundQueue {
     this.abort?.abort(new Error('outbound queue stopped'));
     this.wake();
     await this.loop;
+    this.leaveGroups?.();
+    this.leaveGroups = undefined;
     this.batch.flush();
     await Promise.all(this.inFlight.values());
     this.loop = undefined;

@@ -1,7 +1,8 @@
 // The final states of sends commit in batches (issue 17): the answers that come while other calls are under way share
 // one COMMIT; a send with no other call under way commits at once; a call WeChat holds delays the others' marks by
-// SETTLE_MAX_DELAY_MS at most; and a chat's next row is not handed over before the COMMIT of its previous one (after a
-// crash, only the oldest queued row of a chat may have been handed over unmarked).
+// SETTLE_MAX_DELAY_MS at most; what waits rides along with any write that commits meanwhile (SQLite's group commit);
+// and a chat's next row is not handed over before the COMMIT of its previous one (after a crash, only the oldest
+// queued row of a chat may have been handed over unmarked).
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { FakeTransport } from '../../src/testing/fake-transport.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { storeSettled } from '../helpers/store-activity.js';
 import { markAll } from '../helpers/settled.js';
+import { rawRows } from '../helpers/raw-db.js';
 
 describe('OutboundQueue: final states committed in batches', () => {
   let dir: string;
@@ -60,6 +62,7 @@ describe('OutboundQueue: final states committed in batches', () => {
         commits.push(records.map((r) => r.text!));
         return markAll(store, records);
       },
+      ...(store.onGroupOpen && { onGroupOpen: (listener: () => void) => store.onGroupOpen!(listener) }),
     });
     await queue.start();
   });
@@ -76,7 +79,9 @@ describe('OutboundQueue: final states committed in batches', () => {
     calls.get(text)!();
     calls.delete(text);
   };
-  const status = async (r: OutboundRecord): Promise<string> => (await store.outbound.get(r.id))!.status;
+  /** The row's committed status, read on a connection of its own: a read through the store would open a group (and the batch would ride along). */
+  const status = async (r: OutboundRecord): Promise<string> =>
+    (await rawRows<{ status: string }>(dir, 'select status from outbound where id = ?', r.id))[0]!.status;
 
   it('the answers that come while other calls are under way share one COMMIT; a lone send commits at once', async () => {
     const rows = await Promise.all(['@a', '@b', '@c'].map((chat) => enqueue(chat, `to ${chat}`)));
@@ -119,5 +124,19 @@ describe('OutboundQueue: final states committed in batches', () => {
     await queue.idle();
     assert.deepEqual(commits, [['a1'], ['a2', 'b1 (held)']]);
     assert.equal(await status(a2), 'sent');
+  });
+
+  it('final states waiting for their batch ride along with the next write that commits anyway (SQLite)', async (t) => {
+    if (!store.onGroupOpen) return t.skip('no group commit on this store');
+    const a1 = await enqueue('@a', 'a1');
+    await enqueue('@b', 'b1 (held)');
+    await waitUntil(() => called.length === 2, 5000, 'a1 and b1 under way');
+    answer('a1');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(await status(a1), 'queued', 'waiting for its batch (b1 is under way)');
+    // Any write: its group carries the waiting batch, so both are committed when it resolves.
+    await store.kv.set('s', 'k', 'v');
+    assert.equal(await status(a1), 'sent');
+    assert.deepEqual(commits, [['a1']]);
   });
 });
