@@ -3,6 +3,7 @@
  * getcontact pages, batchgetcontact, ModContactList) and the SYNC_CONV stable-id mapping. Each raw
  * entry is converted once; lookups are Map reads. Cleared on every new login (ids change, §13).
  */
+import type { AddressBook } from '../transport/address-book.js';
 import type { Contact, Room, RoomMember } from '../transport/model.js';
 import { isRoomId, parseContact, parseRoom } from './parse-contact.js';
 import type { RawContact } from './raw-types.js';
@@ -13,11 +14,16 @@ export type BookChange = { kind: 'contact'; contact: Contact } | { kind: 'room';
 /** Departed members remembered per room, so leave texts that arrive after the list changed resolve. */
 const DEPARTED_KEPT = 50;
 
-export class ContactBook {
+export class ContactBook implements AddressBook {
   readonly contacts = new Map<string, Contact>();
   readonly rooms = new Map<string, Room>();
   /** Per-login UserName → stable id (wxid_…, NNN@chatroom, gh_…) from SYNC_CONV (§10.6). */
   readonly stableIds = new Map<string, string>();
+  /** The same pairs the other way round (a few dozen: SYNC_CONV names the recent chats). */
+  private readonly idsByStable = new Map<string, string>();
+  /** Contacts that came in for a new id after `loaded()` (few: a directory of 5,000 is not 5,000 additions). */
+  private readonly additions = new WeakSet<Contact>();
+  private startupOver = false;
   /**
    * Member id → name shown in the room, built on the first look-up in that room and kept with its
    * member list: most rooms never speak, and a process may hold 1,000 accounts' rooms (issue 17).
@@ -35,8 +41,23 @@ export class ContactBook {
     this.contacts.clear();
     this.rooms.clear();
     this.stableIds.clear();
+    this.idsByStable.clear();
     this.departed.clear();
     this.topicChanges.clear();
+    this.startupOver = false;
+  }
+
+  /** The start-up load is over: from now on a contact for an id the book did not hold is an addition. */
+  loaded(): void {
+    this.startupOver = true;
+  }
+
+  isAddition(contact: Contact): boolean {
+    return this.additions.has(contact);
+  }
+
+  idOf(stableId: string): string | undefined {
+    return this.idsByStable.get(stableId);
   }
 
   /** Convert and store one raw entry; returns the domain object. */
@@ -61,6 +82,7 @@ export class ContactBook {
       return left && left.length > 0 ? { kind: 'room', room, left } : { kind: 'room', room };
     }
     const contact = parseContact(raw, this.selfId || undefined, this.stableIds.get(id));
+    if (this.startupOver && !this.contacts.has(id)) this.additions.add(contact);
     this.contacts.set(id, contact);
     return { kind: 'contact', contact };
   }
@@ -113,7 +135,10 @@ export class ContactBook {
       const u = userNames[i]!;
       const s = stableIds[i]!;
       if (!u || !s) continue;
+      const before = this.stableIds.get(u);
+      if (before !== undefined && before !== s && this.idsByStable.get(before) === u) this.idsByStable.delete(before);
       this.stableIds.set(u, s);
+      this.idsByStable.set(s, u);
       const c = this.contacts.get(u);
       if (c) c.stableId = s;
       const r = this.rooms.get(u);

@@ -175,6 +175,7 @@ export async function loadSession(core: SessionCore, signal: AbortSignal, onLogi
   want(core.book.roomsWithoutMembers());
   await members.finish();
   core.book.shareMemberStrings();
+  core.book.loaded();
   core.live = true;
   core.events.emit('ready', { contacts: core.book.contacts.size, rooms: core.book.rooms.size });
 }

@@ -4,6 +4,7 @@
  * and exposes sends, downloads and contact operations. Every loop runs under one AbortController.
  */
 import type { Logger } from '../logger.js';
+import type { AddressBook } from '../transport/address-book.js';
 import { UnsupportedError, WEB_CAPABILITIES } from '../transport/capabilities.js';
 import { failureText, silentLogger } from '../logger.js';
 import { TransportError, isTransportError } from '../transport/errors.js';
@@ -380,6 +381,9 @@ class WebTransport implements Transport {
   }
   room(id: string): Room | undefined {
     return this.core?.book.rooms.get(id);
+  }
+  addressBook(): AddressBook | undefined {
+    return this.core?.book;
   }
   async refreshRoom(id: string): Promise<Room | undefined> {
     const core = this.need();

@@ -3,6 +3,7 @@
  * protocol; the Bot never sees wire shapes. Every event listed here is typed in `TransportEvents`.
  */
 import type { Contact, FriendRequest, Message, Recall, Room, RoomJoin, RoomLeave, RoomTopic, SentMessage } from './model.js';
+import type { AddressBook } from './address-book.js';
 import type { TransportCapabilities } from './capabilities.js';
 import type { PeerWindowState } from './reply-window.js';
 
@@ -132,6 +133,8 @@ export interface Transport {
   rooms(): Room[];
   contact(id: string): Contact | undefined;
   room(id: string): Room | undefined;
+  /** The record behind contacts() and rooms() when the transport keeps one (web), for the bot's directory to read in place. */
+  addressBook?(): AddressBook | undefined;
   /** Fetch a room's full member list from the server (and cache it). */
   refreshRoom(id: string): Promise<Room | undefined>;
 

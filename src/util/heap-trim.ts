@@ -13,7 +13,7 @@ import { runInNewContext } from 'node:vm';
 type Gc = () => void;
 
 /** V8's `gc`, without starting the process with --expose-gc: exposed for one fresh context only. */
-function v8Gc(): Gc {
+export function v8Gc(): Gc {
   const global = (globalThis as { gc?: Gc }).gc;
   if (global) return global;
   setFlagsFromString('--expose-gc');
