@@ -62,7 +62,7 @@ export type { ApiTokensRepo } from './api-tokens-repo.js';
 export type { IdempotencyRepo } from './idempotency-repo.js';
 export type { AdminUsersRepo } from './admin-users-repo.js';
 export { TIMELINE_KEEP, type TimelineRepo, type TimelineRow } from './timeline-repo.js';
-export { isLockTimeout, type FencesRepo } from './fences-repo.js';
+export { isLockTimeout, type FencesRepo, type FenceRaise } from './fences-repo.js';
 
 /** The repositories, each asynchronous; inside `transaction` the same set is bound to the open transaction. */
 export interface Repos {
@@ -333,6 +333,11 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
   let closed: Promise<void> | undefined;
   return {
     ...repos(t, onPool),
+    // Out of line: a node taking accounts over raises their fences at once instead of behind its own traffic
+    // (a takeover waits for the raise before anything else). None of this node's calls depends on where a raise
+    // falls among them: the account's runtime starts after it, and the row lock orders it after the writes that
+    // checked the old token.
+    fences: bindSteps(t.fences, { steps: (work) => runAsync(anyConnection, work) }),
     box,
     // Other calls of this node wait until it ends, as on SQLite; calls through `tx` run at once.
     transaction: async (fn, o) => {

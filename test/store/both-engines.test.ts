@@ -274,6 +274,24 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await keys.prune(15);
       assert.equal((await keys.seen(['k1'])).size, 0);
     });
+
+    it('account fences: several raised in one call, each to the highest token asked, never lowered', async () => {
+      const store = await fresh(kind);
+      assert.equal(await store.fences.raise('a1', 5, 1000), 5);
+      const standing = await store.fences.raiseAll(
+        [
+          { account: 'a1', token: 3 },
+          { account: 'a2', token: 7 },
+          { account: 'a3', token: 1 },
+          { account: 'a3', token: 2 },
+        ],
+        1000,
+      );
+      assert.deepEqual(standing, { a1: 5, a2: 7, a3: 2 });
+      assert.deepEqual(await store.fences.raiseAll([{ account: 'a2', token: 9 }], 1000), { a2: 9 });
+      assert.deepEqual([await store.fences.current('a1'), await store.fences.current('a2'), await store.fences.current('a3')], [5, 9, 2]);
+      assert.deepEqual(await store.fences.raiseAll([], 1000), {});
+    });
   });
 }
 
