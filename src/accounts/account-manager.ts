@@ -41,6 +41,7 @@ export type ManagerStore = Pick<
   | 'pluginSettings'
   | 'pluginErrors'
   | 'timeline'
+  | 'outOfLine'
 >;
 
 export interface AccountManagerDeps {
@@ -618,7 +619,10 @@ export class AccountManager {
     let session: Record<string, unknown> | undefined;
     delete rt.storedSession;
     try {
-      session = await rt.store.sessions.load(id);
+      // A run's first login reads the session out of the store's line: nothing here writes it then (the last
+      // run's saves were awaited as it stopped), and a node taking the account over restores it sooner. A
+      // later login may follow a logout whose clearing is still in line: it reads in line, after it.
+      session = await (fresh ? rt.store.sessions : rt.store.outOfLine.sessions).load(id);
       if (session) rt.storedSession = JSON.stringify(session);
     } catch (e) {
       // Sealed with another SECRET_KEY or damaged: log in afresh rather than refuse to start.

@@ -103,6 +103,13 @@ export interface TransactionOptions<T> {
 export interface Store extends Repos {
   box: SecretBox;
   /**
+   * Reads that do not wait their turn behind this node's other calls (on PostgreSQL a node's calls run one at a
+   * time, src/store/sql/serial.ts; on SQLite they are the repositories' own). Only for rows this node is not
+   * writing at the time: the session of an account as a run of it starts here (the saves of its last run here
+   * were awaited when it stopped).
+   */
+  outOfLine: { sessions: Pick<SessionsRepo, 'load'> };
+  /**
    * Run `fn` in one transaction: everything it writes through `tx` commits together or not at all.
    * Other callers wait until it ends, so keep network calls out of it.
    *
@@ -275,8 +282,10 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
   const TxRepos = transactionRepos(t);
   const atGate: Runner = { steps: (work) => gate.run(() => runSync(db, work)), plain: (call) => gate.run(call) };
   const ping = db.prepare('select 1 as ok');
+  const bound = repos(t, atGate);
   return {
-    ...repos(t, atGate),
+    ...bound,
+    outOfLine: { sessions: { load: bound.sessions.load } },
     box,
     transaction(fn, o) {
       let open = true;
@@ -330,6 +339,7 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
   const anyConnection: PgTarget = { client: pool, pool, depth: -1 };
   const serial = new Serial();
   const onPool: Runner = { steps: (work) => serial.run(() => runAsync(anyConnection, work)) };
+  const outOfLine: Runner = { steps: (work) => runAsync(anyConnection, work) };
   let closed: Promise<void> | undefined;
   return {
     ...repos(t, onPool),
@@ -337,7 +347,8 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
     // (a takeover waits for the raise before anything else). None of this node's calls depends on where a raise
     // falls among them: the account's runtime starts after it, and the row lock orders it after the writes that
     // checked the old token.
-    fences: bindSteps(t.fences, { steps: (work) => runAsync(anyConnection, work) }),
+    fences: bindSteps(t.fences, outOfLine),
+    outOfLine: { sessions: { load: bindSteps(t.sessions, outOfLine).load } },
     box,
     // Other calls of this node wait until it ends, as on SQLite; calls through `tx` run at once.
     transaction: async (fn, o) => {

@@ -315,6 +315,33 @@ describe('PostgreSQL store', () => {
     assert.equal(await nodes[1]!.ping(), true);
   });
 
+  it("a node's out-of-line reads and fence raises do not wait behind its calls in line", async () => {
+    const store = await fresh('postgres');
+    await store.accounts.create({ name: 'a', id: 'a1' });
+    await store.sessions.save('a1', { sid: 's' });
+    // A transaction holds this node's line (every other call of the node waits until it ends).
+    let end!: () => void;
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const holding = store.transaction(
+      () =>
+        new Promise<void>((r) => {
+          end = r;
+          entered();
+        }),
+    );
+    await inside;
+    let inLine = false;
+    const waiting = store.sessions.load('a1').then(() => (inLine = true));
+    assert.deepEqual(await store.outOfLine.sessions.load('a1'), { sid: 's' });
+    assert.deepEqual(await store.fences.raiseAll([{ account: 'a1', token: 3 }], 1000), { a1: 3 });
+    assert.equal(inLine, false, 'the call in line still waits for the transaction');
+    end();
+    await holding;
+    await waiting;
+    assert.equal(inLine, true);
+  });
+
   it('refuses to start without SECRET_KEY, and says why when the server is away', async () => {
     await assert.rejects(openPostgresStore({ url: 'postgres://127.0.0.1:1/x', secretKey: undefined }), /DATABASE_URL needs SECRET_KEY/);
     await assert.rejects(
