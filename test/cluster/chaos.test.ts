@@ -51,7 +51,8 @@ interface Side {
 
 // On demand (WEIROTO_CHAOS=1): the 5 s handover bound holds on this shared 2-core machine up to load about 16 and failed in 3
 // of 5 runs at load 18-29 (the suite's stress loop runs hotter): each node's store calls wait in one line on PostgreSQL,
-// and a handover has a session save and a session read in those lines (docs/cluster.md, "Tests"). Not for `npm test` then.
+// and a handover's session save waits in the leaving node's, its move seen through the taker's API in the taker's (docs/cluster.md,
+// "Tests"). Not for `npm test` then.
 const skip = process.env.WEIROTO_CHAOS === '1' ? false : 'set WEIROTO_CHAOS=1 to run the chaos test';
 
 describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { timeout: CHILD_TEST_TIMEOUT_MS, skip }, () => {
