@@ -141,6 +141,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       trustedOrigins: [...(config.ai.baseUrl ? [new URL(config.ai.baseUrl).origin] : []), ...config.allowPrivateOrigins],
     };
     const coordinator = cluster?.coordinator;
+    // Events another node committed wake this node's event stream readers (they read the shared log from where they stopped).
+    coordinator?.onEventsElsewhere(() => eventLog.wake());
     // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
     const transports = transportFactory({
       config,

@@ -23,6 +23,31 @@ export interface NodeOverview {
   accounts: { id: string; name: string; state: string }[];
 }
 import type { SendRouter } from '../bot/send-router.js';
+import type { VerifyAnswer } from './verify-answer.js';
+
+/** What an admin on another node asks the node running an account to do, and waits for: take a verification code, remove the account. */
+export type HolderAsk = { act: 'verify'; code: string } | { act: 'remove' };
+
+/** What each question is answered with. */
+export interface HolderAnswers {
+  verify: VerifyAnswer;
+  remove: 'removed';
+}
+
+/**
+ * The node running the account did not answer in time. `started` false: no node took the question up
+ * (it is busy, paused, leaving or gone) and none will now: nothing was done, ask again. `started` true:
+ * the node took it up but has not said how it went: look at the account again.
+ */
+export class HolderSilentError extends Error {
+  override readonly name = 'HolderSilentError';
+  constructor(
+    message: string,
+    readonly started: boolean,
+  ) {
+    super(message);
+  }
+}
 
 export interface AccountCluster {
   /** The store the account's runtime (bot, plugins, session saves) uses: each call refused once another node took the account. */
@@ -39,6 +64,8 @@ export interface AccountCluster {
   settingsChanged(account: string): void;
   /** Ask the node that runs the account to log it out, or to retry its login now (an admin asked on this node). */
   forward(account: string, act: 'logout' | 'retry'): Promise<void>;
+  /** Ask the node that runs the account and wait for its answer; rejects with `HolderSilentError` when none comes in time. */
+  ask<Q extends HolderAsk>(account: string, question: Q): Promise<HolderAnswers[Q['act']]>;
   /** Where the account's sends go while another node runs it (committed here, sent there). */
   sendRouter?(account: string): SendRouter | undefined;
 }

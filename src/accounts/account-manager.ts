@@ -25,6 +25,7 @@ import { classifyNetworkError } from '../util/network-problem.js';
 import { failureText, logFailure } from '../logger.js';
 import { AccountTimeline, logoutMeaning, type TimelineEntry } from './account-timeline.js';
 import type { AccountCluster } from './account-cluster.js';
+import { typeVerifyCode, type VerifyAnswer } from './verify-answer.js';
 
 export type ManagerStore = Pick<
   Store,
@@ -255,17 +256,42 @@ export class AccountManager {
     return this.ensure(rec.id)!.bot;
   }
 
-  /** Stop, log out and delete an account with everything stored for it. */
+  /**
+   * Stop, log out and delete an account with everything stored for it. In a cluster, an account
+   * another node runs is removed by that node (only it holds the session, and its runtime must stop
+   * before the rows go); the node that removed it releases its lease at once and every node forgets it.
+   */
   async remove(id: string): Promise<void> {
     await this.load();
     const rt = this.ensure(id);
     if (!rt) return;
+    const cluster = this.deps.cluster;
+    if (cluster && this.runsElsewhere(rt)) {
+      await cluster.ask(id, { act: 'remove' });
+      return this.forget(id);
+    }
     await this.logout(id).catch((e: unknown) => this.log.warn({ err: e, account: id }, 'logout during remove failed'));
     await rt.host.close();
     rt.runtime.close();
     this.runtimes.delete(id);
     this.records.delete(id);
     await this.deps.store.accounts.purge(id);
+    // Its lease is released now (the round finds it gone), and the other nodes hear it changed: they forget it.
+    cluster?.place(id);
+  }
+
+  /**
+   * iLink: the digits the phone shows after a scan, typed in the panel or the API. Resolves with
+   * WeChat's answer (`pending` when none came within a few seconds). In a cluster the node running the
+   * account types them in and answers.
+   */
+  async submitVerifyCode(id: string, code: string): Promise<VerifyAnswer> {
+    await this.load();
+    const rt = this.ensure(id);
+    if (!rt) throw new Error(`No account ${id}`);
+    const cluster = this.deps.cluster;
+    if (cluster && this.runsElsewhere(rt)) return cluster.ask(id, { act: 'verify', code });
+    return typeVerifyCode(rt.bot, code, this.clock);
   }
 
   /** Start (or resume) an account: mark it enabled and begin the login ladder. Resolves once launched. */
@@ -352,7 +378,8 @@ export class AccountManager {
   async reread(id: string): Promise<void> {
     await this.load();
     const rec = await this.deps.store.accounts.get(id);
-    if (!rec) return;
+    // Removed on another node: gone here too.
+    if (!rec) return this.forget(id);
     this.records.set(id, rec);
     this.runtimes.get(id)?.bot.setEnabled(rec.enabled);
   }
@@ -473,12 +500,31 @@ export class AccountManager {
 
   // ---- internals ----
 
+  /** Cluster: another node runs the account (what only the running node may do is asked of it). */
+  private runsElsewhere(rt: Runtime): boolean {
+    return !rt.running && this.deps.cluster?.elsewhere(rt.bot.id) !== undefined;
+  }
+
   /** Cluster: an account another node runs has `act` done there (asked through Redis); true when so. */
   private forwarded(rt: Runtime, act: 'logout' | 'retry'): boolean {
     const cluster = this.deps.cluster;
-    if (!cluster || rt.running || !cluster.elsewhere(rt.bot.id)) return false;
+    if (!cluster || !this.runsElsewhere(rt)) return false;
     cluster.forward(rt.bot.id, act).catch((e: unknown) => this.log.warn({ err: e, account: rt.bot.id, act }, 'could not ask the node running the account'));
     return true;
+  }
+
+  /**
+   * Cluster: the account was removed (its row is gone): drop it here. Should it run here (taken just
+   * before the removal), it stops first; the round that follows the removal's news releases its lease.
+   */
+  private async forget(id: string): Promise<void> {
+    const rt = this.runtimes.get(id);
+    this.records.delete(id);
+    if (!rt) return;
+    this.runtimes.delete(id);
+    await this.halt(rt);
+    await rt.host.close();
+    rt.runtime.close();
   }
 
   /** An account run elsewhere: its contacts and rooms as its node stored them. */

@@ -14,7 +14,7 @@ import type { TransportCapabilities } from '../transport/capabilities.js';
 import type { ContactOperations } from '../bot/contact-operations.js';
 import type { MediaAccess } from '../bot/media-access.js';
 import type { PluginForm } from '../pipeline/plugin-form.js';
-import type { NodeOverview } from '../accounts/index.js';
+import type { NodeOverview, VerifyAnswer } from '../accounts/index.js';
 import type { BotInfo, BotEvent, DirectoryView, OutboundRecord, OutgoingContent, SendTarget } from '../bot/types.js';
 
 export interface AdminPluginState {
@@ -57,8 +57,6 @@ export interface AdminBot {
   readonly media: MediaAccess;
   /** What the account's transport can do. The panel never holds the transport itself. */
   readonly capabilities: TransportCapabilities;
-  /** iLink: the digits the phone shows after a scan. */
-  submitVerifyCode?(code: string): void;
 }
 
 export interface AdminManager {
@@ -74,6 +72,8 @@ export interface AdminManager {
   onEvent(listener: (e: BotEvent) => void): () => void;
   /** Try a waiting (or failed) login now; false when an attempt is already under way. */
   retryNow(id: string): Promise<boolean>;
+  /** iLink: the digits the phone shows after a scan; resolves with WeChat's answer (on whichever node runs the account). */
+  submitVerifyCode(id: string, code: string): Promise<VerifyAnswer>;
   /** The account's state changes with reasons, newest first. */
   timeline(id: string, limit?: number): Promise<TimelineEntry[]>;
   onTimeline(listener: (e: TimelineEntry) => void): () => void;
@@ -125,6 +125,8 @@ export interface WebhookDeliveryView {
 export interface AdminCluster {
   readonly node: string;
   nodes(): Promise<NodeOverview[]>;
+  /** Events other nodes committed (a message log open here reloads on a message handled there). Returns the unsubscribe function. */
+  onEventsElsewhere?(listener: (events: { account: string; type: string; chatId?: string; at: number }[]) => void): () => void;
 }
 
 export interface AdminDeps {

@@ -10,6 +10,7 @@ import { isTransportError } from '../transport/errors.js';
 import { ApiError } from './errors.js';
 import { invalid } from './accounts-routes.js';
 import type { ApiDeps } from './types.js';
+import type { VerifyAnswer } from '../accounts/index.js';
 
 const createBody = z.strictObject({
   name: z.string().trim().max(64).optional(),
@@ -34,18 +35,23 @@ export function accountCreateRoutes(router: Router, deps: ApiDeps): void {
     ctx.body = b.info();
   });
 
-  router.post('/accounts/:id/verify-code', (ctx) => {
-    const b = deps.manager.get(String(ctx.params.id));
-    if (!b) throw new ApiError(404, 'not_found', `No account ${String(ctx.params.id)}.`);
+  // Answers once WeChat took the code (`verifyAnswer`: accepted, wrong, expired; pending when it has not
+  // answered within a few seconds), typed in by whichever node runs the account.
+  router.post('/accounts/:id/verify-code', async (ctx) => {
+    const id = String(ctx.params.id);
+    const b = deps.manager.get(id);
+    const submit = deps.manager.submitVerifyCode;
+    if (!b || !submit) throw new ApiError(404, 'not_found', `No account ${id}.`);
     const body = verifyBody.safeParse(ctx.request.body ?? {});
     if (!body.success) throw invalid(body.error, 'Invalid verification code');
-    if (!b.submitVerifyCode || !b.info().verifyCode) throw new ApiError(409, 'conflict', 'This account is not waiting for a verification code.');
+    if (!b.info().verifyCode) throw new ApiError(409, 'conflict', 'This account is not waiting for a verification code.');
+    let answer: VerifyAnswer;
     try {
-      b.submitVerifyCode(body.data.code);
+      answer = await submit.call(deps.manager, id, body.data.code);
     } catch (e) {
       if (isTransportError(e)) throw new ApiError(409, 'conflict', e.message);
       throw e;
     }
-    ctx.body = b.info();
+    ctx.body = { ...b.info(), verifyAnswer: answer };
   });
 }

@@ -9,6 +9,7 @@ import { TargetNotFoundError } from '../bot/bot.js';
 import { WebhookInputError } from '../webhook/service.js';
 import { FetchRefusedError } from '../util/outbound-guard.js';
 import { UnsupportedError } from '../transport/capabilities.js';
+import { HolderSilentError } from '../accounts/account-cluster.js';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -44,6 +45,10 @@ function toApiError(e: unknown): ApiError | undefined {
   if (e instanceof WebhookInputError) return new ApiError(e.status, CODES[e.status] ?? 'invalid', e.message, e.issues.length ? e.issues : undefined);
   if (e instanceof UnsupportedError) return new ApiError(422, 'unsupported', e.message, undefined, undefined, { capability: e.capability });
   if (e instanceof TargetNotFoundError) return new ApiError(422, 'target_not_found', e.message);
+  if (e instanceof HolderSilentError)
+    return e.started
+      ? new ApiError(504, 'holder_timeout', `${e.message}.`)
+      : new ApiError(503, 'holder_unavailable', `${e.message}; try again.`, undefined, { 'retry-after': '2' });
   if (e instanceof FetchRefusedError) return new ApiError(e.status, e.status === 413 ? 'payload_too_large' : 'url_refused', e.message);
   const err = e as { status?: unknown; expose?: unknown; message?: unknown };
   // Errors thrown by Koa and the body parser carry a status and say whether the message is safe.

@@ -4,6 +4,7 @@
  */
 
 import { WEBHOOK_EVENT_TYPES } from '../bot/event-vocabulary.js';
+import { VERIFY_ANSWERS } from '../accounts/verify-answer.js';
 
 type Json = Record<string, unknown>;
 
@@ -104,8 +105,31 @@ export function openApiDocument(): Json {
       },
       '/accounts/{id}/verify-code': {
         post: op(
-          'iLink: the digits the phone shows after a scan (while the account shows `verifyCode`)',
-          { '200': ok('the account', ref('Account')), '409': err('not waiting for a code'), '422': err('not digits'), ...common },
+          'iLink: the digits the phone shows after a scan (while the account shows `verifyCode`); answers once WeChat took them, on whichever node runs the account',
+          {
+            '200': ok('the account, and how WeChat took the code', {
+              allOf: [
+                ref('Account'),
+                {
+                  type: 'object',
+                  required: ['verifyAnswer'],
+                  properties: {
+                    verifyAnswer: {
+                      type: 'string',
+                      enum: VERIFY_ANSWERS,
+                      description:
+                        'accepted (confirm on the phone), wrong (type the new code the phone shows), expired (a new QR replaced it, or the login ended), pending (no answer within a few seconds: follow the account)',
+                    },
+                  },
+                },
+              ],
+            }),
+            '409': err('not waiting for a code'),
+            '422': err('not digits'),
+            '503': err('cluster: the node running the account did not take the code up; nothing was done'),
+            '504': err('cluster: the node running the account took the code up but gave no answer in time'),
+            ...common,
+          },
           {
             parameters: [account],
             requestBody: { required: true, content: json({ type: 'object', required: ['code'], properties: { code: { type: 'string' } } }) },

@@ -11,12 +11,10 @@ import type { ApiTokensRepo, Repos } from '../store/index.js';
 import type { WebhookService } from '../webhook/service.js';
 import type { EventLog } from '../webhook/event-log.js';
 import type { RateLimitOptions } from './rate-limit.js';
-import type { NodeOverview } from '../accounts/index.js';
+import type { NodeOverview, VerifyAnswer } from '../accounts/index.js';
 
 export interface ApiBot {
   info(): BotInfo;
-  /** iLink: the digits the phone shows after a scan. */
-  submitVerifyCode?(code: string): void;
   readonly directory: DirectoryView;
   send(to: SendTarget, content: OutgoingContent, options?: SendOptions): Promise<OutboundRecord>;
   /** Before a send's target is checked: a cluster node reads the chats of an account run elsewhere (Bot.prepareSend). */
@@ -48,6 +46,8 @@ export interface ApiManager {
   add?(name: string | undefined, options: { transport: 'web' | 'ilink' }): Promise<ApiBot>;
   /** The account's state changes with reasons, newest first (AccountManager.timeline). */
   timeline(id: string, limit?: number): Promise<TimelineEntry[]>;
+  /** iLink: the digits the phone shows after a scan; resolves with WeChat's answer (AccountManager.submitVerifyCode). */
+  submitVerifyCode?(id: string, code: string): Promise<VerifyAnswer>;
 }
 
 export interface ApiRegistry {

@@ -5,13 +5,16 @@
  * node starting later reads them at once and a dead node's entries go away with its heartbeat. Every
  * node keeps what the others published, and hands it to its manager, which shows it in the panel and
  * the API. The same channel carries "the plugin settings of this account changed": the node running
- * it (and every other panel) reads them again.
+ * it (and every other panel) reads them again; and what an admin on one node asks of the node running
+ * an account (log out, retry, take a verification code, remove it), with the answers to the questions.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { BotEvent, BotInfo, Placement } from '../accounts/index.js';
+import type { BotEvent, BotInfo, HolderAnswers, HolderAsk, Placement, VerifyAnswer } from '../accounts/index.js';
 import { clusterKeys } from './keys.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { failureText } from '../logger.js';
+import { PendingAsks, type AskTimes, type Reply } from './pending-asks.js';
 
 /** What the board asks of the account manager. */
 export interface BoardManager {
@@ -20,9 +23,10 @@ export interface BoardManager {
   /** Another node's view of the account changed (see `elsewhere`). */
   placementChanged(id: string): void;
   reloadPlugins(id: string): Promise<void>;
-  runsHere(id: string): boolean;
   logout(id: string): Promise<void>;
   retryNow(id: string): Promise<boolean>;
+  submitVerifyCode(id: string, code: string): Promise<VerifyAnswer>;
+  remove(id: string): Promise<void>;
 }
 
 /** What an admin on another node may ask of the node running an account. */
@@ -35,6 +39,8 @@ export interface BoardDeps {
   manager(): BoardManager;
   /** The accounts this node holds a lease on. */
   held(): Iterable<string>;
+  /** Whether this node holds the account's lease (it answers what admins on other nodes ask of the account). */
+  holds(account: string): boolean;
   log: Logger;
   /** Wall-clock time (entries of two nodes are compared by it). */
   clock?: Clock;
@@ -46,7 +52,16 @@ export interface BoardDeps {
 type AccountNews =
   | { kind: 'state'; node: string; account: string; info: BotInfo | null; at: number }
   | { kind: 'settings'; node: string; account: string }
-  | { kind: 'act'; node: string; account: string; act: HolderAction };
+  | { kind: 'act'; node: string; account: string; act: HolderAction }
+  | { kind: 'ask'; node: string; account: string; ask: string; question: HolderAsk; startBy: number }
+  | ({ kind: 'answer'; node: string; account: string; ask: string; to: string } & Reply);
+
+/**
+ * How long a question waits: to be taken up by the node running the account (one paused longer drops
+ * it when it wakes: its admin was told nothing was done), then for the answer (a code waits for
+ * WeChat's there; a removal logs out on WeChat and deletes).
+ */
+const ASK_TIMES: Record<HolderAsk['act'], AskTimes> = { verify: { startMs: 5000, finishMs: 15_000 }, remove: { startMs: 5000, finishMs: 60_000 } };
 
 /** One account's entry in a node's hash. */
 interface Published {
@@ -76,9 +91,12 @@ export class AccountBoard {
   private readonly statesKey: string;
   private readonly log: Logger;
   private readonly clock: Clock;
+  /** Questions this node asked of the nodes running accounts, waiting for their answers. */
+  private readonly asks: PendingAsks;
 
   constructor(private readonly deps: BoardDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.asks = new PendingAsks(() => this.clock.now());
     this.statesKey = clusterKeys.states(deps.node);
     this.log = deps.log.child({ ns: 'cluster:board' });
   }
@@ -103,6 +121,11 @@ export class AccountBoard {
     }
     if (news.node === this.deps.node || typeof news.account !== 'string') return;
     if (news.kind === 'act') return this.act(news.account, news.act);
+    if (news.kind === 'ask') return this.answer(news);
+    if (news.kind === 'answer') {
+      if (news.to === this.deps.node) this.asks.settle(news.ask, news);
+      return;
+    }
     if (news.kind === 'settings') {
       void this.deps
         .manager()
@@ -137,6 +160,14 @@ export class AccountBoard {
     return this.publish({ kind: 'act', node: this.deps.node, account, act });
   }
 
+  /** An admin here asked something only the node running the account can do: wait for its answer. */
+  async ask<Q extends HolderAsk>(account: string, question: Q): Promise<HolderAnswers[Q['act']]> {
+    const answer = await this.asks.ask(ASK_TIMES[question.act], (ask, startBy) =>
+      this.publish({ kind: 'ask', node: this.deps.node, account, ask, question, startBy }),
+    );
+    return answer as HolderAnswers[Q['act']];
+  }
+
   /** This node stopped running the account (handed over, lost its lease): take it off the board. */
   async gone(account: string): Promise<void> {
     this.published.delete(account);
@@ -166,18 +197,51 @@ export class AccountBoard {
   close(): void {
     clearInterval(this.timer);
     this.offEvents?.();
+    this.asks.close();
   }
 
   // ---- internals ----
 
-  /** Another node's admin asked: done here if this node runs the account (the others ignore it). */
+  /**
+   * Another node's admin asked: done here if this node holds the account's lease (the others ignore
+   * it). The lease, not a running login: an account logged out here is still this node's to start again.
+   */
   private act(account: string, act: HolderAction): void {
     const manager = this.deps.manager();
-    if (!manager.runsHere(account)) return;
+    if (!this.deps.holds(account)) return;
     this.log.info({ account, act }, 'cluster: doing what an admin on another node asked');
     void (act === 'logout' ? manager.logout(account) : manager.retryNow(account)).catch((e: unknown) =>
       this.log.warn({ err: e, account, act }, 'cluster: could not do what an admin on another node asked'),
     );
+  }
+
+  /**
+   * A question from another node's admin: taken up by the node holding the account's lease, which says
+   * so, does it and answers how it went. One read after its `startBy` (this node was paused, or its
+   * event loop starved) is dropped: the asking node has told its admin that nothing was done.
+   */
+  private answer(news: Extract<AccountNews, { kind: 'ask' }>): void {
+    const { account, question } = news;
+    if (!this.deps.holds(account)) return;
+    // Never the code itself in the log.
+    const fields = { account, act: question.act, from: news.node };
+    if (!(this.clock.now() <= news.startBy))
+      return void this.log.warn(fields, 'cluster: an admin on another node asked too long ago; not done (they were told so)');
+    const reply = (r: Reply): Promise<void> => this.publish({ kind: 'answer', node: this.deps.node, account, ask: news.ask, to: news.node, ...r });
+    reply({ started: true }).catch((e: unknown) => this.log.warn({ err: e, account }, 'cluster: could not answer another node'));
+    this.log.info(fields, 'cluster: doing what an admin on another node asked');
+    const manager = this.deps.manager();
+    const work: Promise<string> =
+      question.act === 'verify' ? manager.submitVerifyCode(account, String(question.code)) : manager.remove(account).then(() => 'removed');
+    work
+      .then(
+        (answer) => reply({ answer }),
+        (e: unknown) => {
+          this.log.warn({ err: e, account, act: question.act }, 'cluster: could not do what an admin on another node asked');
+          return reply({ error: failureText(e) });
+        },
+      )
+      .catch((e: unknown) => this.log.warn({ err: e, account }, 'cluster: could not answer another node'));
   }
 
   /** Publish the states of held accounts that changed since last published (`all`: write every one to the hash, renewing it). One flush at a time. */

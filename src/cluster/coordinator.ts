@@ -10,7 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { AccountCluster, AccountManager, ManagerStore, NodeOverview, SendRouter } from '../accounts/index.js';
+import type { AccountCluster, AccountManager, HolderAnswers, HolderAsk, ManagerStore, NodeOverview, SendRouter } from '../accounts/index.js';
 import type { Transport } from '../transport/transport.js';
 import { isLockTimeout, type FencesRepo, type Repos, type SeenKeysRepo } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -22,6 +22,7 @@ import { clusterKeys } from './keys.js';
 import { fencedStore } from './fenced-store.js';
 import { fencedTransport } from './fenced-transport.js';
 import { AccountBoard } from './account-board.js';
+import { EventNews, type EventNotice } from './event-news.js';
 import { nodeOverview } from './node-overview.js';
 import type { Placement } from '../accounts/index.js';
 import type { SendRouting } from './send-routing.js';
@@ -94,6 +95,9 @@ export class ClusterCoordinator implements AccountCluster {
   private readonly registry: NodeRegistry;
   /** The accounts' live state across the cluster (published for ours, read for the others'). */
   private readonly board: AccountBoard;
+  /** Events committed here told to the other nodes, and theirs heard here. */
+  private readonly events: EventNews;
+  private offEvents: (() => void) | undefined;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly startedAt: number;
@@ -133,9 +137,11 @@ export class ClusterCoordinator implements AccountCluster {
       ttlMs: deps.ttlMs,
       manager: () => deps.manager,
       held: () => this.held.keys(),
+      holds: (account) => this.held.has(account),
       log: deps.log,
       ...(deps.clock && { clock: deps.clock }),
     });
+    this.events = new EventNews({ redis: deps.redis, node: deps.node, log: deps.log });
   }
 
   /** This node's name (NODE_ID). */
@@ -145,11 +151,13 @@ export class ClusterCoordinator implements AccountCluster {
 
   /** Join: heartbeat, listen to the channel, run the first round, then one every third of the lease's time to live. */
   async start(): Promise<void> {
-    await this.deps.subscriber.subscribe(clusterKeys.channel, clusterKeys.accounts);
+    await this.deps.subscriber.subscribe(clusterKeys.channel, clusterKeys.accounts, clusterKeys.events);
     this.deps.subscriber.on('message', (channel: string, text: string) => {
       if (channel === clusterKeys.channel) this.onNews(text);
       else if (channel === clusterKeys.accounts) this.board.onMessage(text);
+      else if (channel === clusterKeys.events) this.events.onMessage(text);
     });
+    this.offEvents = this.deps.manager.onEvent((e) => this.events.committed(e));
     await this.registry.heartbeat(this.startedAt, this.clock.now());
     await this.board.start();
     await this.publish({ kind: 'joined', node: this.deps.node });
@@ -179,6 +187,7 @@ export class ClusterCoordinator implements AccountCluster {
     // Those a round began are among them (it took them off `held` once stopped, and is releasing them).
     await Promise.all(this.handing.values());
     await this.board.leave().catch((e: unknown) => this.log.warn({ err: e }, 'cluster: could not take our accounts off the board; they go when it expires'));
+    this.offEvents?.();
     this.log.info({ accounts, ms: this.clock.now() - began }, 'cluster: left; every account handed over');
     await this.deps.subscriber.quit().catch(() => {});
   }
@@ -224,6 +233,15 @@ export class ClusterCoordinator implements AccountCluster {
 
   forward(account: string, act: 'logout' | 'retry'): Promise<void> {
     return this.board.forward(account, act);
+  }
+
+  ask<Q extends HolderAsk>(account: string, question: Q): Promise<HolderAnswers[Q['act']]> {
+    return this.board.ask(account, question);
+  }
+
+  /** Events other nodes committed (the panel's live views; the event stream's readers wake on them). Returns the unsubscribe function. */
+  onEventsElsewhere(listener: (events: EventNotice[]) => void): () => void {
+    return this.events.onElsewhere(listener);
   }
 
   /** Every node the cluster has seen, whether it is alive, and the accounts it runs (the panel's Nodes page, the API's /nodes). */

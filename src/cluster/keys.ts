@@ -12,6 +12,8 @@ export const clusterKeys = {
   states: (node: string) => `weiroto:states:${node}`,
   /** Where nodes publish their accounts' state changes and "plugin settings changed" (src/cluster/account-board.ts). */
   accounts: 'weiroto:accounts',
+  /** Where nodes say which events they committed, so the others' event streams and live views show them (src/cluster/event-news.ts). */
+  events: 'weiroto:events',
   /** Every node's start and last heartbeat (node → JSON), kept after it is gone so the panel can say so; pruned after a day. */
   seen: 'weiroto:nodes-seen',
   /** Webhook deliveries in flight to one endpoint, cluster-wide: slot tokens scored by their expiry. */

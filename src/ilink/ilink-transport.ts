@@ -8,6 +8,7 @@
  * is "not delivered".
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { logFailure, silentLogger } from '../logger.js';
 import { ILINK_CAPABILITIES, UnsupportedError, type Capability, type ReplyWindow, type TransportCapabilities } from '../transport/capabilities.js';
@@ -50,6 +51,19 @@ export interface IlinkTuning {
   /** Retries of a send after a network failure, with the same body and client_id. */
   sendRetries: number;
   sendRetryMs: number;
+  /**
+   * At stop, how long the poll in flight may take to end by itself before it is cut (wall time:
+   * it bounds a shutdown). Under `server-ack` what the server answered is consumed when it answers,
+   * so a poll cut while its answer is on the way loses those messages for good.
+   */
+  stopPollGraceMs: number;
+  /**
+   * After a start, sends wait for the first getupdates to be answered, for at most this long (wall
+   * time). Messages that came while nobody polled (a failover) carry tokens newer than the saved
+   * ones, and the server answers at once when messages wait, so the first answer brings the latest
+   * token; a poll held this long says that none waited.
+   */
+  firstPollWaitMs: number;
 }
 
 export const DEFAULT_ILINK_TUNING: IlinkTuning = {
@@ -65,6 +79,8 @@ export const DEFAULT_ILINK_TUNING: IlinkTuning = {
   chunkGapMs: 1_000,
   sendRetries: 2,
   sendRetryMs: 1_000,
+  stopPollGraceMs: 1_500,
+  firstPollWaitMs: 2_000,
 };
 
 export interface IlinkTransportOptions {
@@ -157,6 +173,11 @@ export class IlinkTransport implements Transport {
   private longPollMs: number;
   private ctrl: AbortController | undefined;
   private loop: Promise<void> | undefined;
+  /** Sends wait for it: this run's first getupdates was answered (and its tokens taken), or waiting is over. */
+  private firstPoll: Promise<void> = Promise.resolve();
+  private openFirstPoll: () => void = () => {};
+  /** The start signal of the run whose stop began: its poll loop starts no new poll. */
+  private winding: AbortSignal | undefined;
   /** The last stop: a second `stop()` while it runs waits for it. */
   private stopping: Promise<void> | undefined;
   private qrLogin: QrLogin | undefined;
@@ -260,8 +281,19 @@ export class IlinkTransport implements Transport {
     await this.notify('ilink/bot/msg/notifystart', ctrl.signal);
     if (!this.http.hasToken) throw new TransportError('logged-out', 'iLink: the bot token is dead (-14); scan again', STALE_TOKEN);
     this.events.emit('ready', { contacts: this.owner ? 1 : 0, rooms: 0 });
+    this.gateSendsOnFirstPoll();
     this.events.emit('step', { step: 'online' });
     this.loop = this.pollLoop(ctrl.signal);
+  }
+
+  private gateSendsOnFirstPoll(): void {
+    let open: () => void = () => {};
+    this.firstPoll = new Promise<void>((resolve) => (open = resolve));
+    const timer = setTimeout(open, this.tuning.firstPollWaitMs).unref();
+    this.openFirstPoll = () => {
+      clearTimeout(timer);
+      open();
+    };
   }
 
   private async scan(options: StartOptions, signal: AbortSignal): Promise<Credentials> {
@@ -306,7 +338,9 @@ export class IlinkTransport implements Transport {
     // Already stopping (the start signal's abort began it): resolve when that stop ends, its poll's messages handed over.
     if (!ctrl) return this.stopping ?? Promise.resolve();
     this.ctrl = undefined;
+    this.openFirstPoll();
     this.stopping = (async () => {
+      await this.endPoll(ctrl.signal);
       ctrl.abort(new Error('iLink transport stopped'));
       await this.loop?.catch(() => {});
       this.loop = undefined;
@@ -315,6 +349,30 @@ export class IlinkTransport implements Transport {
       if (this.http.hasToken) await this.notify('ilink/bot/msg/notifystop');
     })();
     return this.stopping;
+  }
+
+  /**
+   * Stop polling, and let the poll in flight end by itself (its messages are handed over and
+   * stored before the account lets go) for at most `stopPollGraceMs`. Only then may it be cut, and
+   * not before an answer already on our socket was read: the server counts the messages of an
+   * answer it wrote as consumed (`server-ack`), so cutting the poll under it would lose them.
+   */
+  private async endPoll(signal: AbortSignal): Promise<void> {
+    this.winding = signal;
+    const loop = this.loop;
+    if (!loop) return;
+    const grace = new AbortController();
+    const timer = sleep(this.tuning.stopPollGraceMs, undefined, { signal: grace.signal }).catch(() => {});
+    const ended = await Promise.race([
+      loop.then(
+        () => true,
+        () => true,
+      ),
+      timer.then(() => false),
+    ]);
+    grace.abort();
+    // An answer that reached us while this process was busy is read in the next I/O phase: let it land.
+    if (!ended) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** iLink has no logout call: say goodbye, forget the token; the next start needs a scan. */
@@ -340,6 +398,7 @@ export class IlinkTransport implements Transport {
 
   /** -14 on any call: stop everything now, forget the token and say a new scan is needed. */
   private tokenDied(message: string): void {
+    this.openFirstPoll();
     this.ctrl?.abort(new Error('iLink token died'));
     this.ctrl = undefined;
     const creds = this.creds;
@@ -364,7 +423,8 @@ export class IlinkTransport implements Transport {
 
   private async pollLoop(signal: AbortSignal): Promise<void> {
     let failures = 0;
-    while (!signal.aborted) {
+    // `winding`: this run's stop began; the poll in flight ends, and no other starts.
+    while (!signal.aborted && this.winding !== signal) {
       try {
         const ans = await this.http.post<WireGetUpdates>(
           this.apiBase,
@@ -378,12 +438,17 @@ export class IlinkTransport implements Transport {
         failures = 0;
         if ((ans.body.longpolling_timeout_ms ?? 0) > 0) this.longPollMs = ans.body.longpolling_timeout_ms!;
         await this.handleBatch(ans.body);
+        this.openFirstPoll();
         this.events.emit('heartbeat', { at: this.clock.now() });
       } catch (e) {
+        // Failed or ran out: whatever waited was not handed to us, the tokens we hold are the latest we can have.
+        this.openFirstPoll();
         if (signal.aborted) return;
         // The long poll ran out: normal, ask again at once with the same cursor.
         if (e instanceof IlinkTimeoutError) continue;
         if (isTransportError(e) && e.code === STALE_TOKEN) return;
+        // Stopping: no pause, no other poll.
+        if (this.winding === signal) return;
         failures++;
         const long = failures >= this.tuning.errorsBeforeLongPause;
         logFailure(this.log, e, { failures }, long ? 'ilink: getupdates keeps failing; pausing' : 'ilink: getupdates failed');
@@ -408,6 +473,7 @@ export class IlinkTransport implements Transport {
       const keys = dedupeKeys(wm);
       if ((await isDuplicate(this.recent, keys, now)) || (await isDuplicate(this.seen, keys, now))) {
         this.log.debug({ seq: wm.seq }, 'ilink: a copy of a message already handled');
+        if (wm.from_user_id) this.peers.onCopy(wm.from_user_id, wm.context_token, wm.create_time_ms);
         continue;
       }
       await this.recent.remember(keys, now);
@@ -417,7 +483,7 @@ export class IlinkTransport implements Transport {
       const owner = this.owner;
       if (owner && message.senderId === owner.id) message.senderName = owner.name;
       // The newest token, the window and the quota are set before anyone answers.
-      this.peers.onInbound(message.chatId, wm.context_token, now);
+      this.peers.onInbound(message.chatId, wm.context_token, now, message.createdAt);
       changed = true;
       if (keys.length) this.keysOf.set(message, { keys, at: now });
       this.events.emit('message', message);
@@ -496,6 +562,8 @@ export class IlinkTransport implements Transport {
     if (!this.peers.get(to) && peerKey(to) !== peerKey(this.creds.userId)) {
       throw new TransportError('rejected', `iLink can only write to the user it is bound to, not ${to}`);
     }
+    await this.firstPoll;
+    if (!this.http.hasToken) throw new TransportError('logged-out', 'iLink: not logged in');
     return fn(this.peers.reserve(to, sends));
   }
 
@@ -504,15 +572,15 @@ export class IlinkTransport implements Transport {
    * client_id; a refusal gives back the sends that did not go out (`unsent`, this one included).
    */
   private async post(peer: PeerState & { contextToken: string }, item: WireItem, unsent: number): Promise<SentMessage> {
-    const clientId = `weiroto:${this.clock.now()}-${randomBytes(4).toString('hex')}`;
     const msg = {
       from_user_id: '',
       to_user_id: peer.id,
-      client_id: clientId,
+      client_id: this.newClientId(),
       message_type: MESSAGE_TYPE_BOT,
       message_state: MESSAGE_STATE_FINISH,
       item_list: [item],
-      context_token: peer.contextToken,
+      // The latest token held for the user when the request leaves (§6.2.4), not the one of the reservation.
+      context_token: this.peers.get(peer.id)?.contextToken ?? peer.contextToken,
     };
     for (let attempt = 0; ; attempt++) {
       try {
@@ -530,6 +598,7 @@ export class IlinkTransport implements Transport {
         const code = answerCode(ans.body);
         // Newer servers name the message (2.4.9 reads an optional `message_id`); else our client_id is its id.
         const serverId = ans.body.message_id;
+        const clientId = msg.client_id;
         const id = typeof serverId === 'string' || typeof serverId === 'number' ? String(serverId) : clientId;
         if (code === 0) return { id, clientId, to: peer.id, sentAt: this.clock.now() };
         this.peers.refund(peer.id, unsent);
@@ -546,6 +615,11 @@ export class IlinkTransport implements Transport {
         await this.clock.sleep(backoffDelay(attempt + 1, { baseMs: sendRetryMs, maxMs: sendRetryMs * 2 ** sendRetries, jitter: 0 }), this.ctrl?.signal);
       }
     }
+  }
+
+  /** Unique per request (§6.1): our id of the message, since the server returns none. */
+  private newClientId(): string {
+    return `weiroto:${this.clock.now()}-${randomBytes(4).toString('hex')}`;
   }
 
   private cdn(): CdnContext {

@@ -11,6 +11,8 @@ export interface PeerState {
   /** The user id exactly as the wire spells it. */
   id: string;
   contextToken?: string;
+  /** `create_time_ms` of the message that brought `contextToken` (absent in sessions saved before it was kept). */
+  tokenAt?: number;
   lastInboundAt: number;
   /** Sends since the user's last message (each counts against the quota). */
   sends: number;
@@ -52,18 +54,33 @@ export class Peers {
   }
 
   /** The user wrote: their newest token, the window opens again and the quota starts over. */
-  onInbound(id: string, contextToken: string | undefined, at: number): PeerState {
+  onInbound(id: string, contextToken: string | undefined, at: number, sentAt = at): PeerState {
     const key = peerKey(id);
     const prev = this.byKey.get(key);
     const peer: PeerState = {
       id,
-      ...((contextToken ?? prev?.contextToken) !== undefined && { contextToken: contextToken ?? prev?.contextToken }),
+      ...(contextToken !== undefined
+        ? { contextToken, tokenAt: sentAt }
+        : prev?.contextToken !== undefined && { contextToken: prev.contextToken, tokenAt: prev.tokenAt }),
       lastInboundAt: Math.max(at, prev?.lastInboundAt ?? 0),
       sends: 0,
       closed: false,
     };
     this.byKey.set(key, peer);
     return peer;
+  }
+
+  /**
+   * A copy of a message handled before (here or by the account's previous node) still carries the
+   * token the server gave it: hold it when that message is the newest we know of, so that sends
+   * carry the latest token even when the original's token was never saved (a failover).
+   */
+  onCopy(id: string, contextToken: string | undefined, sentAt: number | undefined): void {
+    const peer = this.get(id);
+    if (!peer || contextToken === undefined || sentAt === undefined || contextToken === peer.contextToken) return;
+    if (sentAt < (peer.tokenAt ?? peer.lastInboundAt)) return;
+    peer.contextToken = contextToken;
+    peer.tokenAt = sentAt;
   }
 
   /**
@@ -122,6 +139,7 @@ export class Peers {
       this.byKey.set(peerKey(p.id), {
         id: p.id,
         ...(typeof p.contextToken === 'string' && { contextToken: p.contextToken }),
+        ...(typeof p.tokenAt === 'number' && { tokenAt: p.tokenAt }),
         lastInboundAt: p.lastInboundAt,
         sends: typeof p.sends === 'number' ? p.sends : 0,
         closed: p.closed === true,

@@ -17,8 +17,10 @@ export interface EventLog {
   read(q: EventLogQuery): Promise<LoggedEvent[]>;
   /** The newest seq (0 when empty): where a client without Last-Event-ID starts. */
   lastSeq(): Promise<number>;
-  /** Resolves after the next commit that wrote events, or when the signal aborts. */
+  /** Resolves after the next commit that wrote events (or `wake`), or when the signal aborts. */
   changed(signal: AbortSignal): Promise<void>;
+  /** Another process sharing the store (a cluster node) committed events: the waiting readers read again. */
+  wake(): void;
   /** Drop events older than `before` (ms since the epoch). Returns how many. */
   prune(before: number): Promise<number>;
 }
@@ -65,5 +67,6 @@ export function createEventLog(repo: EventLogRepo, mediaLink?: MediaLinker, opti
         signal.addEventListener('abort', done, { once: true });
       }),
     prune: (before) => repo.prune(before),
+    wake,
   };
 }

@@ -46,6 +46,7 @@ describe('handover: release', () => {
       elsewhere: () => undefined,
       settingsChanged: () => {},
       forward: async () => {},
+      ask: () => Promise.reject(new Error('no other node here')),
     };
     const manager = new AccountManager({
       store,

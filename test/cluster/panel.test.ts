@@ -7,16 +7,27 @@
 // accounts it runs under its `node` label, and no account twice.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS } from '../helpers/child.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { signIn as signInClient, type Client } from '../admin/helpers/panel-stack.js';
+import { signIn as signInClient } from '../admin/helpers/panel-stack.js';
 import { signIn as signInPage } from '../admin/helpers/sign-in.js';
-import { CLUSTER_TOKEN, accountsOn, clusterEnv, createAccount, leaseHolders, startNode, type AccountView, type ClusterNode } from './helpers/nodes.js';
+import {
+  CLUSTER_TOKEN,
+  accountsOn,
+  clusterEnv,
+  createAccount,
+  leaseHolders,
+  nodeApi as api,
+  startNode,
+  type AccountView,
+  type ClusterNode,
+} from './helpers/nodes.js';
+import { followSse, type SseEvent } from './helpers/sse.js';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS, screenshots } from './helpers/browser.js';
 
 // Long leases: the holder's regular round comes every 20 s, so what is done at once is told apart from what waited for it.
 const LEASE_TTL_MS = 60_000;
@@ -24,48 +35,6 @@ const WAIT = CHILD_TEST_TIMEOUT_MS;
 /** How long news from one node may take to show on the other (it goes through Redis at once; this is only a bound). */
 const NEWS = 60_000;
 const PASSWORD = 'cluster panel password';
-const SHOTS = join('test-output', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'];
-
-interface SseEvent {
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Read a panel SSE stream (signed in as `client`) into `events` until `stop` is aborted. */
-async function followSse(client: Client, path: string, events: SseEvent[], stop: AbortSignal): Promise<void> {
-  const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  const res = await fetch(client.base + path, { headers: { cookie, accept: 'text/event-stream' }, signal: stop });
-  assert.equal(res.status, 200, `SSE ${path}`);
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body!) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
-          const frame = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const event = /^event: (.*)$/m.exec(frame)?.[1];
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-        }
-      }
-    } catch {
-      // aborted at the end of the test
-    }
-  })();
-}
-
-async function api(node: ClusterNode, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${node.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${CLUSTER_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
 
 describe('one panel, many nodes', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }, () => {
   let redis: RedisServer;
@@ -83,7 +52,6 @@ describe('one panel, many nodes', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }, () => 
   const qrCount = async () => (await sb.control.state()).counters.qrcodes!;
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     redis = await startRedis();
     sb = await startSandbox({ accounts: 2, contacts: 3, officials: 0, rooms: 0, holdMs: 1000, rateLimits: false });
     const env = await clusterEnv({ redisUrl: redis.url, sandboxOrigin: sb.origin, leaseTtlMs: LEASE_TTL_MS, extra: { ADMIN_PASSWORD: PASSWORD } });
@@ -260,14 +228,8 @@ describe('one panel, many nodes', { timeout: CHILD_TEST_TIMEOUT_MS * 2 }, () => 
             assert.equal(await row.locator('li[data-account]').count(), 1, `${name} runs one account`);
           }
           assert.equal(await page.locator('tr[data-node] [data-here]').count(), 1, 'this node is marked');
-          for (const width of [1366, 390]) {
-            await page.setViewportSize({ width, height: 900 });
-            const sideways = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-            assert.ok(sideways <= 0, `${locale} at ${width} px scrolls sideways by ${sideways} px`);
-            await page.screenshot({ path: join(SHOTS, `nodes-${locale === 'en-US' ? 'en' : 'zh'}-${width}.png`), fullPage: true });
-          }
+          await screenshots(page, `nodes-${locale === 'en-US' ? 'en' : 'zh'}`);
           // The accounts page names each account's node.
-          await page.setViewportSize({ width: 1366, height: 900 });
           await page.goto(`${other.url}/accounts`);
           assert.equal((await page.textContent(`[data-live-node="${first}"]`))?.trim(), holder.name);
           assert.deepEqual(problems, []);

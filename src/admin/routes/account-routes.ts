@@ -7,6 +7,22 @@ import type { RouteDef } from '../router.js';
 import { audit, back, botOf, field, page, type Services } from '../services.js';
 import { loginProblem, timelineText } from '../login-problem.js';
 import type { Translate } from '../i18n.js';
+import { HolderSilentError } from '../../accounts/account-cluster.js';
+import type { VerifyAnswer } from '../../accounts/index.js';
+
+/** The flash that tells the admin how WeChat took a verification code. */
+const VERIFY_FLASH: Record<VerifyAnswer, string> = {
+  accepted: 'flash.verifyAccepted',
+  wrong: 'flash.verifyWrong',
+  expired: 'flash.verifyExpired',
+  pending: 'flash.verifyCodeSent',
+};
+
+/** Cluster: the node running the account did not answer (nothing was done), or took it up and has not said how it went. */
+const silentFlash = (e: HolderSilentError): string => (e.started ? 'flash.holderLate' : 'flash.holderSilent');
+
+/** The events that change an account's message log (its page reloads its rows on them). */
+const MESSAGE_EVENTS = new Set(['message.received', 'message.sent', 'message.recalled']);
 
 /**
  * What the pages need of an account's state (the QR image only when asked); with the user's
@@ -84,11 +100,19 @@ export function accountRoutes(s: Services): RouteDef[] {
         const bot = botOf(s, ctx);
         const code = field(ctx, 'code').trim();
         const login = `/accounts/${encodeURIComponent(bot.id)}/login`;
-        if (!bot.submitVerifyCode || !bot.info().verifyCode) return back(ctx, login, 'flash.noVerifyCode');
+        if (!bot.info().verifyCode) return back(ctx, login, 'flash.noVerifyCode');
         if (!/^\d{1,12}$/.test(code)) return back(ctx, login, 'flash.badVerifyCode');
         await audit(s, ctx, 'account.verify-code', bot.id);
-        bot.submitVerifyCode(code);
-        back(ctx, login, 'flash.verifyCodeSent');
+        // WeChat's answer is shown here, whichever node runs the account and typed the code in.
+        const flash = await m.submitVerifyCode(bot.id, code).then(
+          (answer) => VERIFY_FLASH[answer],
+          (e: unknown) => {
+            if (e instanceof HolderSilentError) return silentFlash(e);
+            s.deps.log.warn({ err: e, account: bot.id }, 'verification code not taken');
+            return 'flash.noVerifyCode';
+          },
+        );
+        back(ctx, login, flash);
       },
     },
     {
@@ -114,7 +138,13 @@ export function accountRoutes(s: Services): RouteDef[] {
       handler: async (ctx) => {
         const bot = botOf(s, ctx);
         await audit(s, ctx, 'account.remove', bot.id, { name: bot.info().name });
-        await m.remove(bot.id);
+        try {
+          await m.remove(bot.id);
+        } catch (e) {
+          // Cluster: the node running it did not answer; it still stands, with everything stored for it.
+          if (e instanceof HolderSilentError) return back(ctx, `/accounts/${encodeURIComponent(bot.id)}`, silentFlash(e));
+          throw e;
+        }
         back(ctx, '/accounts', 'flash.removed');
       },
     },
@@ -164,12 +194,16 @@ export function accountRoutes(s: Services): RouteDef[] {
           last = json;
         };
         push();
+        const message = (e: { type: string; chatId?: string | undefined; at: number }): void =>
+          stream.send('message', { type: e.type, chatId: e.chatId, at: e.at });
         const off = m.onEvent((e) => {
           if (e.account !== bot.id) return;
           if (e.type.startsWith('account.')) push();
-          else if (e.type === 'message.received' || e.type === 'message.sent' || e.type === 'message.recalled') {
-            stream.send('message', { type: e.type, chatId: e.chatId, at: e.at });
-          }
+          else if (MESSAGE_EVENTS.has(e.type)) message(e);
+        });
+        // Cluster: messages of this account handled by the node running it.
+        const offElsewhere = s.deps.cluster?.onEventsElsewhere?.((events) => {
+          for (const e of events) if (e.account === bot.id && MESSAGE_EVENTS.has(e.type)) message(e);
         });
         // New timeline entries, already in the user's words (the account page adds them on top).
         const offTimeline = m.onTimeline((e) => {
@@ -179,6 +213,7 @@ export function accountRoutes(s: Services): RouteDef[] {
         timer.unref();
         stream.onClose(() => {
           off();
+          offElsewhere?.();
           offTimeline();
           clearInterval(timer);
         });

@@ -11,6 +11,7 @@ const NUMBERS = [
   'rebindDelayMs',
   'longPollTimeoutMs',
   'pollHoldMs',
+  'updatesLatencyMs',
   'windowMs',
   'quota',
   'typingTicketMs',

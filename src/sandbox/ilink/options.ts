@@ -124,6 +124,12 @@ export interface IlinkOptions extends Partial<IlinkSwitches> {
   longPollTimeoutMs?: number;
   /** §9.15 how long getupdates is held (default 35000; tests use ~1 s). */
   pollHoldMs?: number;
+  /**
+   * Network latency of getupdates answers (default 0): the server hands the messages out when it
+   * answers, and the answer reaches the client this much later. A client that hangs up meanwhile
+   * loses them under `server-ack` (they are consumed), as it would on a real link.
+   */
+  updatesLatencyMs?: number;
   /** §9.25 reply window (default 24 h on the iLink clock). */
   windowMs?: number;
   /** §9.26 sends per user message (default 10). */
@@ -150,6 +156,7 @@ export interface ResolvedIlinkOptions extends IlinkSwitches {
   rebindDelayMs: number;
   longPollTimeoutMs: number;
   pollHoldMs: number;
+  updatesLatencyMs: number;
   windowMs: number;
   quota: number;
   rateLimit: RateLimitRule | false;
@@ -289,6 +296,7 @@ export function resolveIlinkOptions(o: IlinkOptions = {}): ResolvedIlinkOptions 
     rebindDelayMs: whole('rebindDelayMs', o.rebindDelayMs, 0, 0, 86_400_000),
     longPollTimeoutMs: whole('longPollTimeoutMs', o.longPollTimeoutMs, 35_000, 0, 600_000),
     pollHoldMs: whole('pollHoldMs', o.pollHoldMs, 35_000, 0, 600_000),
+    updatesLatencyMs: whole('updatesLatencyMs', o.updatesLatencyMs, 0, 0, 600_000),
     windowMs: whole('windowMs', o.windowMs, 24 * 3600_000, 1, 365 * 86_400_000),
     quota: whole('quota', o.quota, 10, 1, 1_000_000),
     rateLimit: rate,

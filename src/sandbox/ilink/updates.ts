@@ -113,10 +113,15 @@ function scheduleCopies(st: IlinkState, bot: Bot, m: WireMessage): void {
   if (mode !== 'off') st.later(st.opts.duplicateDelayMs, () => st.alive(bot) && enqueue(st, bot, redelivered(st, m, mode)));
 }
 
-function answer(c: IlinkCtx, bot: Bot, cursor: string): void {
+/** Hand the ready messages out (consumed under server-ack from here on) and answer, after the link's latency. */
+async function answer(c: IlinkCtx, bot: Bot, cursor: string): Promise<void> {
   const { msgs, next } = take(c.st, bot, cursor);
   const base = c.st.opts.fullUrl === 'on' ? cdnBase(c) : undefined;
-  sendWire(c, { ret: 0, msgs: msgs.map((m) => wireMessage(m, base)), get_updates_buf: next, longpolling_timeout_ms: c.st.opts.longPollTimeoutMs });
+  const body = { ret: 0, msgs: msgs.map((m) => wireMessage(m, base)), get_updates_buf: next, longpolling_timeout_ms: c.st.opts.longPollTimeoutMs };
+  const latency = c.st.opts.updatesLatencyMs;
+  // On the wire meanwhile: a client that hangs up now never reads them, and the server does not know.
+  if (latency > 0) await new Promise<void>((resolve) => c.st.later(latency, resolve));
+  sendWire(c, body);
 }
 
 /** `POST ilink/bot/getupdates` (§4.1, §9.14–18). */
@@ -158,5 +163,5 @@ export async function getUpdates(c: IlinkCtx): Promise<void> {
     sendWire(c, { ret: 0, msgs: [], get_updates_buf: cursor, longpolling_timeout_ms: st.opts.longPollTimeoutMs });
     return;
   }
-  answer(c, bot, cursor);
+  await answer(c, bot, cursor);
 }

@@ -211,6 +211,7 @@ export async function bareAdminApp(
     onEvent: () => () => {},
     plugins: () => undefined,
     retryNow: async () => false,
+    submitVerifyCode: async () => 'pending',
     timeline: async () => [],
     onTimeline: () => () => {},
   };

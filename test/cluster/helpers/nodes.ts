@@ -72,6 +72,8 @@ export interface AccountView {
   /** The node that runs it, as the cluster says (this node's name for the accounts it runs). */
   node?: string;
   qr?: { id: string };
+  /** iLink: the login waits for the digits the phone shows (`retry`: the last code was wrong). */
+  verifyCode?: { retry: boolean };
 }
 
 /** Every account as the node sees it: its own with their state, the others' as their node published them (or not known yet). */
@@ -92,6 +94,16 @@ export async function accountsOn(node: ClusterNode): Promise<AccountView[]> {
 /** The ids of the accounts online on the node: run there (another node's accounts show there too, under that node's name). */
 export async function onlineOn(node: ClusterNode): Promise<Set<string>> {
   return new Set((await accountsOn(node)).filter((a) => a.state === 'online' && a.node === node.name).map((a) => a.id));
+}
+
+/** A call to the node's API (`/api/v1` + path) with the cluster's token: the status and the JSON answer. */
+export async function nodeApi(node: ClusterNode, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${node.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${CLUSTER_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
 /** Create an account through the node's API. */
