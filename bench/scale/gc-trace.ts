@@ -100,3 +100,15 @@ export function correlate(samples: readonly { at: number; cpuMs: number }[], gcs
   );
   return out;
 }
+
+/** CPU in % of one core over consecutive windows of `windowMs` (the last one may be shorter). */
+export function cpuPerWindow(samples: readonly { at: number; cpuMs: number }[], windowMs: number): number[] {
+  const out: number[] = [];
+  let from = samples[0];
+  for (const s of samples.slice(1)) {
+    if (!from || (s.at - from.at < windowMs && s !== samples.at(-1))) continue;
+    if (s.at > from.at) out.push(((s.cpuMs - from.cpuMs) / (s.at - from.at)) * 100);
+    from = s;
+  }
+  return out;
+}

@@ -24,7 +24,7 @@ export function scaleTargets(r: ScaleResult): Target[] {
   const rs = r.restore;
   const out = [
     t(`${n}: RSS idle (MiB)`, r.rssMiB, '< 1024', (v) => v < 1024),
-    t(`${n}: idle CPU (% of one core)`, r.idleCpuPercent, '< 5', (v) => v < 5),
+    t(`${n}: idle CPU, settled (% of one core)`, r.idleCpuPercent, '< 5', (v) => v < 5),
     t(`${n}: restored, no new QR (s)`, rs.newQrs === 0 ? rs.allOnlineMs / 1000 : NaN, '≤ 60', (v) => v <= 60),
   ];
   if (rs.peakLogins !== undefined)
@@ -39,7 +39,8 @@ export function scaleLines(r: ScaleResult): string[] {
   const rs = r.restore;
   return [
     `${r.accounts} ${world} in one weiroto process: all online in ${f1(r.allOnlineMs / 1000)} s (load ${f2(r.load.login)}); ` +
-      `idle with ${r.heldPolls} ${poll} polls held: RSS ${f0(r.rssMiB)} MiB (peak ${f0(r.peakRssMiB)} MiB), CPU ${f2(r.idleCpuPercent)} % of one core over ${f0(r.idleMs / 1000)} s ` +
+      `idle with ${r.heldPolls} ${poll} polls held: RSS ${f0(r.rssMiB)} MiB (peak ${f0(r.peakRssMiB)} MiB), CPU ${f2(r.idleCpuPercent)} % of one core over ${f0(r.idleMs / 1000)} s settled ` +
+      `(${f2(r.firstIdle.cpuPercent)} % in the first ${f0(r.firstIdle.ms / 1000)} s, start-up clean-up included) ` +
       `(sandbox ${f2(r.sandboxIdleCpuPercent)} %; load ${f2(r.load.idle)}); a message to one of them answered in ${f0(r.latency.median)} ms median, ` +
       `${f0(r.latency.p90)} ms p90 (${r.latency.count} messages, load ${f2(r.load.latency)})`,
     `restarted on the same data: all ${r.accounts} online again in ${f1(rs.allOnlineMs / 1000)} s from their saved sessions, ${rs.newQrs} new QR codes, ` +

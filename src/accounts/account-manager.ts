@@ -30,6 +30,7 @@ import { typeVerifyCode, type VerifyAnswer } from './verify-answer.js';
 export type ManagerStore = Pick<
   Store,
   | 'transaction'
+  | 'onGroupOpen'
   | 'box'
   | 'accounts'
   | 'sessions'
@@ -571,7 +572,14 @@ export class AccountManager {
       name: rec.name,
       enabled: rec.enabled,
       transport: this.newTransport(id, rec.transport),
-      repos: { transaction: (fn, o) => s.transaction(fn, o), messages: s.messages, directory: s.directory, outbound: s.outbound, stats: s.stats },
+      repos: {
+        transaction: (fn, o) => s.transaction(fn, o),
+        ...(s.onGroupOpen && { onGroupOpen: (listener: () => void) => s.onGroupOpen!(listener) }),
+        messages: s.messages,
+        directory: s.directory,
+        outbound: s.outbound,
+        stats: s.stats,
+      },
       clock: this.clock,
       log,
       pacing: this.pacing,

@@ -16,6 +16,7 @@ import { BOT_ORIGIN_ROUTES, routeOf, TRANSPORT_EVENT_ROUTES } from './event-voca
 import { chatNameIn, Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
+import { markSettled } from './settle-batch.js';
 import type { SendRouter } from './send-router.js';
 import type { NewOutbound } from './outbound-record.js';
 import { createContactOperations, type ContactOperations } from './contact-operations.js';
@@ -45,7 +46,7 @@ import { asError } from '../util/error-text.js';
 import { BoundedSet } from '../util/bounded-set.js';
 
 /** What the bot writes to: its repositories and the transaction port. */
-export type BotRepos = Pick<Repos, 'messages' | 'directory' | 'outbound' | 'stats'> & Pick<Store, 'transaction'>;
+export type BotRepos = Pick<Repos, 'messages' | 'directory' | 'outbound' | 'stats'> & Pick<Store, 'transaction' | 'onGroupOpen'>;
 
 export interface BotDeps {
   id: string;
@@ -138,12 +139,8 @@ export class Bot implements BotHandle {
       canSend: () => this.state.state === 'online',
       lastSyncAt: () => this.state.lastSyncAt,
       ...(deps.maxHoldMs !== undefined && { maxHoldMs: deps.maxHoldMs }),
-      commitSettled: (r, mark) =>
-        this.repos.transaction(async (tx) => {
-          await mark(tx.outbound);
-          if (r.status === 'sent') await tx.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent');
-          await this.writeEvent(tx, BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r);
-        }),
+      commitSettled: (records) => this.repos.transaction((tx) => this.recordSettled(tx, records)),
+      ...(deps.repos.onGroupOpen && { onGroupOpen: (listener: () => void) => deps.repos.onGroupOpen!(listener) }),
       onSettled: (r) => {
         this.emitter.emit('message-sent', r);
         this.publish(BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r);
@@ -520,6 +517,8 @@ export class Bot implements BotHandle {
     }
     const fresh: { m: Message; event: BotEvent | undefined }[] = [];
     const writers = this.deps.eventWriters ?? [];
+    // Sends answered before this batch arrived are logged before it (the gate keeps the order in which transactions are asked for).
+    this.queue.flushSettled();
     let handed = false;
     // The pipeline takes the messages as soon as their rows are written, before the COMMIT: a reply it
     // queues meanwhile is written into the same group and commits with the message it answers, and its
@@ -596,6 +595,17 @@ export class Bot implements BotHandle {
       at,
       data,
     };
+  }
+
+  /** The final states of a batch of sends, with their statistic and their `message.sent` events, in the order they settled. */
+  private async recordSettled(tx: Repos, records: OutboundRecord[]): Promise<void> {
+    let sent = 0;
+    for (const r of records) {
+      await markSettled(tx.outbound, r);
+      if (r.status === 'sent') sent++;
+      await this.writeEvent(tx, BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r);
+    }
+    if (sent) await tx.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent', sent);
   }
 
   private async writeEvent(tx: Repos, type: BotEventType, chatId: string | undefined, data: unknown): Promise<BotEvent> {

@@ -16,6 +16,7 @@ import { isTransportError } from '../transport/errors.js';
 import type { NewOutbound, OutboundRecord } from './outbound-record.js';
 import type { OutboundRepo } from '../store/index.js';
 import { Pacer, type PacingProfile } from './pacing.js';
+import { SettleBatch } from './settle-batch.js';
 import { backoffDelay } from '../util/backoff.js';
 import { messageOf } from '../util/error-text.js';
 
@@ -43,12 +44,18 @@ export interface OutboundQueueDeps {
   /** Whether sends may go now (the account is online). */
   canSend(): boolean;
   /**
-   * Commit a row's final state: `mark` writes it through the repository bound to the owner's
-   * transaction, in which the owner also records what follows from it (statistics, webhook outbox).
+   * Commit the final states of settled rows (sent or failed), in one transaction: each written with
+   * `markSettled(tx.outbound, record)` (settle-batch.ts), beside what follows from it (statistics,
+   * webhook outbox, event log), in the order given. The queue batches them (see `SettleBatch`).
    */
-  commitSettled(record: OutboundRecord, mark: (repo: OutboundRepo) => Promise<void>): Promise<void>;
-  /** Called after that transaction committed. */
+  commitSettled(records: OutboundRecord[]): Promise<void>;
+  /** Called for each row after that transaction committed. */
   onSettled?(record: OutboundRecord): void;
+  /**
+   * The store's `onGroupOpen`, where it has a group commit: the final states waiting for their batch are
+   * written into each group that opens, sharing a COMMIT that is due anyway (issue 17).
+   */
+  onGroupOpen?(listener: () => void): () => void;
   /** Sends in flight at once (different chats) when pacing is off; default 8. Paced = always 1. */
   maxInFlight?: number;
   /**
@@ -87,6 +94,13 @@ interface Pending {
 }
 
 const SCAN_LIMIT = 200;
+/**
+ * Answers whose final states commit together at most (a burst: 8 sends in flight answer about this
+ * many in a few milliseconds), and how long the first of them waits at most while other calls are
+ * under way. A send with no other call under way commits at once.
+ */
+export const SETTLE_BATCH = 32;
+export const SETTLE_MAX_DELAY_MS = 20;
 export const DEFAULT_MAX_HOLD_MS = 48 * 3_600_000;
 const DEFAULT_MAX_IN_FLIGHT = 8;
 const WOKEN = new Error('woken');
@@ -106,8 +120,19 @@ export class OutboundQueue {
   private abort: AbortController | undefined;
   /** Sends in flight by row id (their 'sending' state lives here, not in SQLite). */
   private inFlight = new Map<string, Promise<void>>();
-  /** Chats with a send in flight: their next rows wait (per-chat order). */
+  /**
+   * Chats with a send in flight: their next rows wait (per-chat order) until this one's final state
+   * is committed, so that after a crash only the oldest queued row of a chat can have been handed
+   * over unmarked (see `recovered`).
+   */
   private busyChats = new Set<string>();
+  /** Sends in flight whose call has ended and whose final state waits for its batch (their slots are free). */
+  private settling = 0;
+  /** Stops the batch from riding along with the store's groups (while the worker runs). */
+  private leaveGroups: (() => void) | undefined;
+  /** Send calls under way (handed to the transport, not answered yet). */
+  private calling = 0;
+  private readonly batch: SettleBatch;
   private readonly maxInFlight: number;
   private idleWaiters: (() => void)[] = [];
   readonly pacer: Pacer;
@@ -118,6 +143,12 @@ export class OutboundQueue {
     this.retry = { ...DEFAULT_RETRY, ...deps.retry };
     // Pacing spaces sends out in time, so it is only meaningful one at a time.
     this.maxInFlight = deps.pacing ? 1 : Math.max(1, deps.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+    this.batch = new SettleBatch({
+      commit: (records) => deps.commitSettled(records),
+      clock: deps.clock,
+      maxSize: SETTLE_BATCH,
+      maxDelayMs: SETTLE_MAX_DELAY_MS,
+    });
   }
 
   /** Rows waiting to be sent (in memory). */
@@ -134,6 +165,7 @@ export class OutboundQueue {
     } finally {
       this.starting = undefined;
     }
+    this.leaveGroups = this.deps.onGroupOpen?.(() => this.batch.flush());
     const abort = (this.abort = new AbortController());
     this.loop = this.run(abort.signal).catch((e: unknown) => this.deps.log.error({ err: e }, 'outbound: worker stopped'));
   }
@@ -189,6 +221,9 @@ export class OutboundQueue {
     this.abort?.abort(new Error('outbound queue stopped'));
     this.wake();
     await this.loop;
+    this.leaveGroups?.();
+    this.leaveGroups = undefined;
+    this.batch.flush();
     await Promise.all(this.inFlight.values());
     this.loop = undefined;
     this.abort = undefined;
@@ -284,6 +319,14 @@ export class OutboundQueue {
     });
   }
 
+  /**
+   * Commit now the final states that wait for their batch. The bot calls it before it stores what it
+   * received, so that the log has a send's `message.sent` before what arrived after its answer.
+   */
+  flushSettled(): void {
+    this.batch.flush();
+  }
+
   /** Resolve when nothing is queued or in flight (tests, shutdown). */
   idle(): Promise<void> {
     if (this.pending.length === 0 && this.inFlight.size === 0) return Promise.resolve();
@@ -337,7 +380,7 @@ export class OutboundQueue {
         await this.sleepOrWake(expiry, signal);
         continue;
       }
-      if (!this.deps.canSend() || this.inFlight.size >= this.maxInFlight) {
+      if (!this.deps.canSend() || this.inFlight.size - this.settling >= this.maxInFlight) {
         // A finished send wakes the loop too.
         await this.sleepOrWake(expiry, signal);
         continue;
@@ -421,9 +464,8 @@ export class OutboundQueue {
     }
     const record: OutboundRecord = { ...r, status: 'sent', wechatId: echo, sentAt: this.deps.clock.now() };
     delete record.error;
-    await this.deps.commitSettled(record, (tx) => tx.markSent(r.id, echo, record.sentAt!, r.attempts));
+    await this.settle(record, true);
     this.deps.log.info({ id: r.id, wechatId: echo }, 'outbound: a send cut off mid-call had reached WeChat (its echo is here); not sent again');
-    this.settled(record);
     return true;
   }
 
@@ -436,13 +478,12 @@ export class OutboundQueue {
     // again: marked (committed before the call), or a fresh row's first hand-over (see `recovered`).
     r.handedAt = this.deps.clock.now();
     if (r.attempts > 1 || r.handedAt - r.createdAt > UNMARKED_HANDOVER_MS) await repo.markHanded(r.id, r.handedAt, r.attempts);
+    let sent: SentMessage;
+    this.calling++;
     try {
-      const sent = await this.call(r);
-      const record: OutboundRecord = { ...r, status: 'sent', wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() };
-      delete record.error;
-      await this.deps.commitSettled(record, (tx) => tx.markSent(r.id, sent.id, record.sentAt!, r.attempts));
-      this.settled(record);
+      sent = await this.call(r);
     } catch (e) {
+      this.calling--;
       const code = isTransportError(e) ? e.code : undefined;
       const error = { ...(code !== undefined && { code }), message: messageOf(e) };
       const kind = isTransportError(e) ? e.kind : 'server';
@@ -480,10 +521,37 @@ export class OutboundQueue {
         return;
       }
       const record: OutboundRecord = { ...r, status: 'failed', error };
-      await this.deps.commitSettled(record, (tx) => tx.markFailed(r.id, error, r.attempts));
+      await this.settle(record, true);
       this.deps.log.warn({ id: r.id, code, err: e }, 'outbound: send failed for good');
-      this.settled(record);
+      return;
     }
+    this.calling--;
+    // WeChat has it. Outside the try: a store that cannot record it must not make it count as a failed
+    // send (it stays queued in the store, and a restart finds its echo instead of sending it again).
+    const record: OutboundRecord = { ...r, status: 'sent', wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() };
+    delete record.error;
+    await this.settle(record, true);
+  }
+
+  /**
+   * Commit a row's final state with its batch, then tell the waiters. `inFlight`: the row is a send of
+   * `inFlight` whose call has ended; its slot goes to another chat's send meanwhile, while its own chat
+   * waits for the COMMIT.
+   */
+  private async settle(record: OutboundRecord, inFlight: boolean): Promise<void> {
+    if (inFlight) {
+      this.settling++;
+      this.wake();
+    }
+    try {
+      const committed = this.batch.add(record);
+      // No call under way: no answer is coming to share the COMMIT with (a single send waits for nothing).
+      if (this.calling === 0) this.batch.flush();
+      await committed;
+    } finally {
+      if (inFlight) this.settling--;
+    }
+    this.settled(record);
   }
 
   private async call(r: OutboundRecord): Promise<SentMessage> {
@@ -550,8 +618,7 @@ export class OutboundQueue {
       const record: OutboundRecord = { ...r, error };
       delete record.heldAt;
       this.deps.log.warn({ id: r.id }, 'outbound: a held message expired');
-      await this.deps.commitSettled(record, (tx) => tx.markFailed(r.id, error, r.attempts));
-      this.settled(record);
+      await this.settle(record, false);
     }
   }
 

@@ -53,6 +53,11 @@ export class ConnectionGate {
   /** The group's turn came while a `hold` had the connection: commit when it ends. */
   private endDue = false;
   private readonly endTurn = (): void => this.end();
+  /** Told (in a microtask) that a group opened: see `onOpen`. */
+  private readonly openListeners = new Set<() => void>();
+  private readonly tellOpen = (): void => {
+    for (const l of this.openListeners) l();
+  };
 
   constructor(private readonly port: TransactionPort) {}
 
@@ -109,6 +114,16 @@ export class ConnectionGate {
     }
   }
 
+  /**
+   * Call `listener` each time a group opens, a microtask later (never inside the call that opened it): work
+   * that may wait (the final states of answered sends) can then write into that group and share its
+   * COMMIT instead of paying one of its own. Returns the function that stops it.
+   */
+  onOpen(listener: () => void): () => void {
+    this.openListeners.add(listener);
+    return () => void this.openListeners.delete(listener);
+  }
+
   /** Commit the open group now (before the connection closes). */
   flush(): void {
     this.end();
@@ -145,6 +160,7 @@ export class ConnectionGate {
     committed.catch(() => {});
     this.group = { committed, resolve, reject };
     setImmediate(this.endTurn);
+    if (this.openListeners.size) queueMicrotask(this.tellOpen);
     return this.group;
   }
 

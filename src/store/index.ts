@@ -119,6 +119,12 @@ export interface Store extends Repos {
    *   });
    */
   transaction<T>(fn: (tx: Repos) => Promise<T>, o?: TransactionOptions<T>): Promise<T>;
+  /**
+   * SQLite: call `listener` (a microtask later) each time a group commit opens, i.e. whenever writes
+   * issued now will share a COMMIT that is due anyway (gate.ts `onOpen`); returns the function that
+   * stops it. Absent where there is no group commit (PostgreSQL).
+   */
+  onGroupOpen?(listener: () => void): () => void;
   /** Whether the database answers (for /readyz). */
   ping(): Promise<boolean>;
   /** Close the connection (SQLite) or the pool (PostgreSQL). */
@@ -296,6 +302,7 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
       });
       return gate.hold(() => fn(tx).finally(() => (open = false)), o?.written);
     },
+    onGroupOpen: (listener) => gate.onOpen(listener),
     ping: () => gate.run(() => ping.get() !== undefined),
     close: async () => {
       if (!db.open) return;

@@ -14,7 +14,7 @@ import { END_MARK, START_MARK } from '../../bench/compare/report.js';
 import { replaceScale, SCALE_END, SCALE_START, scaleConsoleReport, scaleReadme, scaleTargets } from '../../bench/scale/report.js';
 import { runScale } from '../../bench/scale/run.js';
 
-const TINY = { accounts: 2, contacts: 10, rooms: 1, roomSize: 4, holdMs: 25_000, ilinkHoldMs: 35_000, idleMs: 400, latencyCount: 2 };
+const TINY = { accounts: 2, contacts: 10, rooms: 1, roomSize: 4, holdMs: 25_000, ilinkHoldMs: 35_000, idleMs: 400, firstIdleMs: 400, latencyCount: 2 };
 
 describe('bench/scale harness (tiny sizes)', () => {
   // No budget for the whole test: under load its wall time follows the machine. Every wait fails on its own when
@@ -32,6 +32,7 @@ describe('bench/scale harness (tiny sizes)', () => {
       assert.equal(r.heldPolls, 2, `${r.transport}: both accounts hold a long poll while idle`);
       assert.ok(r.rssMiB > 20 && r.peakRssMiB >= r.rssMiB, `${r.transport}: RSS ${r.rssMiB}`);
       assert.ok(r.idleCpuPercent >= 0 && r.idleCpuPercent < 100, `${r.transport}: idle CPU ${r.idleCpuPercent}`);
+      assert.ok(r.firstIdle.ms >= 400 && r.firstIdle.cpuPercent >= 0, `${r.transport}: first idle span ${JSON.stringify(r.firstIdle)}`);
       assert.equal(r.latency.count, 2);
       assert.ok(r.latency.median >= 0 && r.latency.p90 >= r.latency.median, `${r.transport}: latency`);
       assert.equal(r.restore.newQrs, 0, `${r.transport}: the restart resumed both accounts without a QR`);

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { markAll } from '../helpers/settled.js';
 import { OutboundQueue } from '../../src/bot/outbound-queue.js';
 import type { Store } from '../../src/store/index.js';
 import { openTestStore } from '../helpers/store.js';
@@ -36,7 +37,7 @@ describe('OutboundQueue: waiting for the user', () => {
       log: silentLogger(),
       pacing: null,
       canSend: () => true,
-      commitSettled: (_r, mark) => store.transaction((tx) => mark(tx.outbound)),
+      commitSettled: (records) => markAll(store, records),
       maxHoldMs: 30 * HOUR,
     });
   const enqueue = (chatId: string, text: string) => queue.enqueue({ id: randomUUID(), account: 'a1', chatId, type: 'text', text, createdAt: clock.now() });

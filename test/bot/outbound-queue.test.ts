@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { markAll } from '../helpers/settled.js';
 import { OutboundQueue, UNMARKED_HANDOVER_MS } from '../../src/bot/outbound-queue.js';
 import { SAFE_PACING, type PacingProfile } from '../../src/bot/pacing.js';
 import type { Store } from '../../src/store/index.js';
@@ -33,7 +34,7 @@ describe('OutboundQueue', () => {
       log: silentLogger(),
       pacing,
       canSend: () => online,
-      commitSettled: (_r, mark) => store.transaction((tx) => mark(tx.outbound)),
+      commitSettled: (records) => markAll(store, records),
     });
   }
   const enqueue = (chatId: string, text: string, key?: string) =>
@@ -96,7 +97,7 @@ describe('OutboundQueue', () => {
       log: silentLogger(),
       pacing: null,
       canSend: () => online,
-      commitSettled: (_r, mark) => store.transaction((tx) => mark(tx.outbound)),
+      commitSettled: (records) => markAll(store, records),
       maxInFlight: 4,
     });
     await queue.start();

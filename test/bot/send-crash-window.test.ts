@@ -171,3 +171,50 @@ describe('a message whose reply was queued, cut off by kill -9 before their COMM
     }
   });
 });
+
+describe('a send answered by WeChat, cut off by kill -9 before the COMMIT of its final state', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
+  // The final states of sends commit in batches (issue 17: one COMMIT for the answers of a burst), so a row that
+  // reached WeChat stays 'queued' in the store until its batch commits (here: while another call is under way). A
+  // crash in that window must not send it twice: the restarted queue finds its echo. The chat's next row was not
+  // handed over meanwhile (a chat waits for its previous row's COMMIT), so it goes out once, after the restart.
+  it('sends no row twice: the answered one is marked from its echo, the one behind it and the held one go once', async () => {
+    const sb = await startSandbox({ holdMs: 300, autoScanMs: 10, autoConfirmMs: 10, contacts: 6, rooms: 1, roomSize: 3, rateLimits: false });
+    const dataDir = mkdtempSync(join(tmpdir(), 'weiroto-settlekill-'));
+    dirs.push(dataDir);
+    const held = 'settle window: held by WeChat';
+    const texts = ['settle window: first', 'settle window: second'];
+    const inWeChat = async (text: string): Promise<{ msgId: string }[]> => (await sb.control.sent({})).messages.filter((m) => m.text === text);
+    const rows = (): Promise<Record<string, unknown>[]> => rawRows(dataDir, 'select text, status, wechat_id from outbound order by seq');
+    try {
+      // The first send call (to the other friend) is held: the answer to the first text then waits for its batch.
+      sb.state.faults.push({ kind: 'timeout', remaining: 1, endpoint: 'webwxsendmsg', ms: 60_000 });
+      const child = await spawnChild('test/bot/fixtures/settle-crash-child.ts', [dataDir, sb.origin, held, ...texts]);
+      await child.printed('blocked at commit');
+      child.kill('SIGKILL');
+      assert.equal(await child.exited, 'SIGKILL');
+      assert.equal((await inWeChat(texts[0]!)).length, 1, 'WeChat answered the first send before the kill');
+      assert.equal((await inWeChat(texts[1]!)).length, 0, 'the second waited for the COMMIT of the first');
+      assert.deepEqual(
+        (await rows()).map((r) => r.status),
+        ['queued', 'queued', 'queued'],
+        'no final state was committed',
+      );
+
+      const { store, manager } = await accountOn(dataDir, sb);
+      try {
+        await manager.startAll();
+        const bot = manager.get(manager.list()[0]!.id)!;
+        await waitUntil(async () => (await rows()).every((r) => r.status === 'sent'), 20_000, 'every row to be settled after the restart');
+        await bot.queue.idle();
+        for (const text of [held, ...texts]) assert.equal((await inWeChat(text)).length, 1, `"${text}" went to WeChat once`);
+        const first = (await rows()).find((r) => r.text === texts[0]);
+        assert.equal(first!.wechat_id, (await inWeChat(texts[0]!))[0]!.msgId, 'the first is marked sent with the MsgId of its echo');
+      } finally {
+        await manager.stopAll();
+        store.close();
+      }
+    } finally {
+      await sb.close();
+    }
+  });
+});

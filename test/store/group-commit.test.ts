@@ -152,6 +152,33 @@ describe('ConnectionGate: one COMMIT per turn of the event loop', () => {
   });
 });
 
+describe('ConnectionGate: onOpen (work that may wait rides along with a group)', () => {
+  it('tells each group once, a microtask after it opened and never inside the call that opened it; what it writes shares that COMMIT', async () => {
+    const port = scriptedPort();
+    const gate = new ConnectionGate(port);
+    const write = (): number => ++port.rows;
+    const told: string[] = [];
+    let riding: Promise<number> | undefined;
+    const stop = gate.onOpen(() => {
+      told.push(port.log.join(' '));
+      riding ??= gate.run(write);
+    });
+    const first = gate.run(() => {
+      told.push('inside');
+      return write();
+    });
+    const second = gate.run(write);
+    assert.deepEqual(told, ['inside'], 'not yet: the call that opened the group runs alone');
+    await Promise.all([first, second]);
+    assert.equal(await riding, 3, 'the rider wrote after the two calls of the group');
+    assert.deepEqual(told, ['inside', 'begin']);
+    assert.deepEqual(port.log, ['begin', 'commit'], 'the rider wrote into the open group: one COMMIT');
+    stop();
+    await gate.run(write);
+    assert.equal(told.length, 2, 'no longer told once stopped');
+  });
+});
+
 describe('ConnectionGate: a COMMIT that fails', () => {
   it('rejects every write of the group with the reason and rolls back; a read of the group still answers', async () => {
     const port = scriptedPort();
