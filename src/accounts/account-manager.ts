@@ -44,6 +44,7 @@ export type ManagerStore = Pick<
   | 'pluginSettings'
   | 'pluginErrors'
   | 'timeline'
+  | 'outOfLine'
 >;
 
 export interface AccountManagerDeps {
@@ -123,6 +124,13 @@ interface Runtime {
   lastTimelineState?: string;
   /** Cluster: the node whose stored directory this (not running) account's bot holds. */
   directoryOf?: string;
+  /**
+   * The session as stored (JSON), as far as this node knows: loaded at the start of a login, or
+   * saved since. A save of the same session again is skipped: a handover saved it on its way out,
+   * and a node taking the account over loaded it, so neither writes it once more (each fenced write
+   * is a transaction in line behind the node's other store calls).
+   */
+  storedSession?: string;
 }
 
 export class AccountManager {
@@ -417,6 +425,7 @@ export class AccountManager {
     } catch (e) {
       this.log.warn({ err: e, account: id }, 'server logout failed; forgetting the session anyway');
     }
+    delete rt.storedSession;
     await rt.store.sessions.clear(id);
     await rt.bot.queue.stop();
     await rt.runtime.drain();
@@ -658,8 +667,18 @@ export class AccountManager {
     rt.ladderStopped = false;
     rt.failures = 0;
     rt.abort = new AbortController();
-    await rt.bot.queue.start();
+    // The queue loads what is queued for the account while the login runs: both wait on the store and
+    // neither needs the other first (a reply queued meanwhile joins the loaded rows, after them in its chat).
+    // The login first: its session's read goes ahead of the queue's in the store's line, and the
+    // account is online (answering) sooner.
     rt.login = this.login(rt, false);
+    const queueStarted = rt.bot.queue.start();
+    try {
+      await queueStarted;
+    } catch (e) {
+      await this.halt(rt);
+      throw e;
+    }
   }
 
   /** The ladder: saved session → push login → new QR (the transport walks it, given the session). */
@@ -673,6 +692,7 @@ export class AccountManager {
     bot.setState('starting');
     let started = false;
     let leftStarting = (): void => {};
+    delete rt.storedSession;
     try {
       // Its turn among the logins under way (LOGIN_CONCURRENCY), kept until it leaves "starting".
       const freeSlot = await this.loginSlots.take(signal);
@@ -680,7 +700,7 @@ export class AccountManager {
         if (state !== 'starting') leftStarting();
       });
       leftStarting = () => (off(), freeSlot());
-      const session = await this.savedSession(rt);
+      const session = await this.savedSession(rt, fresh);
       if (signal.aborted) return;
       await bot.transport.start({
         ...(session && { session }),
@@ -695,11 +715,7 @@ export class AccountManager {
       if (bot.info().state !== 'online') bot.setState('online');
       if (rt.kind === 'web') this.webLogins.online(id);
       await this.saveSession(rt);
-      const self = bot.self;
-      // The runtime's own write to the account row: in its store's transaction, fenced in a cluster.
-      const patch = self && { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) };
-      const rec = patch && (await rt.store.transaction((tx) => tx.accounts.update(id, patch)));
-      if (rec) this.records.set(id, rec);
+      await this.saveSelf(rt);
     } catch (e) {
       if (signal.aborted) return;
       // The transport came up and a later step failed (a store write): stop it, or its loops would go on
@@ -719,9 +735,14 @@ export class AccountManager {
    * is forgotten, and the login starts afresh rather than refuse to start; any other error (the
    * database did not answer in time) fails this attempt, which is retried with the session kept.
    */
-  private async savedSession(rt: Runtime): Promise<Record<string, unknown> | undefined> {
+  private async savedSession(rt: Runtime, fresh: boolean): Promise<Record<string, unknown> | undefined> {
     try {
-      return await rt.store.sessions.load(rt.bot.id);
+      // A run's first login reads the session out of the store's line: nothing here writes it then (the last
+      // run's saves were awaited as it stopped), and a node taking the account over restores it sooner. A
+      // later login may follow a logout whose clearing is still in line: it reads in line, after it.
+      const session = await (fresh ? rt.store.sessions : rt.store.outOfLine.sessions).load(rt.bot.id);
+      if (session) rt.storedSession = JSON.stringify(session);
+      return session;
     } catch (e) {
       if (!(e instanceof UnreadableSession)) throw e;
       this.log.warn({ err: e, account: rt.bot.id }, 'saved session unreadable; a new login is needed');
@@ -804,6 +825,7 @@ export class AccountManager {
     // The phone ended the session (or iLink said the token is dead): the snapshot is worthless.
     // Other reasons may still allow push login.
     if (reason === 'phone-logout' || reason === 'token-expired') {
+      delete rt.storedSession;
       rt.store.sessions.clear(id).catch((e: unknown) => this.log.warn({ err: e, account: id }, 'could not forget the session'));
     }
     const blocked = rt.kind === 'web' && rt.running && reason !== 'requested' ? this.webLogins.verdict(id, { reason, ...notice }) : undefined;
@@ -828,10 +850,31 @@ export class AccountManager {
     });
   }
 
+  /**
+   * The name the account logged in as, on its row: the runtime's own write there (in its store's
+   * transaction, fenced in a cluster), made only when the stored row says otherwise. A node that takes
+   * the account over reads the row (a read goes straight to the store) rather than write the same name.
+   */
+  private async saveSelf(rt: Runtime): Promise<void> {
+    const id = rt.bot.id;
+    const self = rt.bot.self;
+    if (!self) return;
+    const stored = await rt.store.accounts.get(id);
+    if (stored && stored.selfName === self.name && (!self.stableId || stored.selfStableId === self.stableId)) {
+      this.records.set(id, stored);
+      return;
+    }
+    const patch = { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) };
+    const rec = await rt.store.transaction((tx) => tx.accounts.update(id, patch));
+    if (rec) this.records.set(id, rec);
+  }
+
   private async saveSession(rt: Runtime): Promise<void> {
     try {
       const snap = rt.bot.snapshot();
       if (!snap) return;
+      const json = JSON.stringify(snap);
+      if (json === rt.storedSession) return;
       // Its cursor or sync key covers the messages received so far: saved only once they are stored.
       let stored = rt.bot.storedSoFar();
       if (typeof stored !== 'boolean') {
@@ -843,6 +886,7 @@ export class AccountManager {
         return;
       }
       await rt.store.sessions.save(rt.bot.id, snap);
+      rt.storedSession = json;
     } catch (e) {
       this.log.warn({ err: e, account: rt.bot.id }, 'could not save the session');
     }
@@ -858,7 +902,9 @@ export class AccountManager {
     rt.wake?.abort();
     delete rt.wake;
     rt.bot.setLoginRetry(undefined);
-    await this.saveSession(rt);
+    // The session as it stands, saved while the loops stop rather than before: the save waits its turn
+    // in the store behind the account's other writes, and a handover's lease waits for the stop.
+    const early = this.saveSession(rt);
     rt.abort?.abort(new Error('stopped'));
     await rt.bot.queue.stop();
     await rt.runtime.drain();
@@ -871,6 +917,8 @@ export class AccountManager {
     // the queue) before the session with its cursor is saved. In a cluster the lease is released only
     // after this, so nothing received here is left to a node that no longer holds the account.
     await rt.runtime.drain();
+    // After the early save, so the newer session is the one stored (skipped when nothing changed since).
+    await early;
     await this.saveSession(rt);
     await rt.login?.catch(() => {});
     // In a cluster the account may run on another node already: show what that node says.

@@ -15,6 +15,7 @@ import type { Transport } from '../transport/transport.js';
 import { isLockTimeout, type FencesRepo, type Repos, type SeenKeysRepo } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { LeaseStore, type LeaseHolder } from './lease-store.js';
+import { FenceRaises } from './fence-raises.js';
 import { NodeRegistry } from './node-registry.js';
 import { spread } from './spread.js';
 import { clusterKeys } from './keys.js';
@@ -70,7 +71,14 @@ interface TakeTimes {
   freeAt: number;
   acquiredAt: number;
   fencedAt?: number;
+  /** When `runHere` resolved: the account's queued sends loaded (its login runs beside that). */
   startedAt?: number;
+}
+
+/** How a taken account's login ended (online, waiting for a scan, failed…) and when. */
+interface Settled {
+  state: string;
+  at: number;
 }
 
 export class ClusterCoordinator implements AccountCluster {
@@ -78,9 +86,12 @@ export class ClusterCoordinator implements AccountCluster {
   private readonly held = new Map<string, number>();
   /** Accounts being taken (lease acquired or asked for, fence being raised, runtime starting): each a promise of its own. */
   private readonly taking = new Map<string, Promise<void>>();
+  /** Accounts being handed over (stopping, then releasing): each a promise of its own. */
+  private readonly handing = new Map<string, Promise<void>>();
   /** When each free account planned for another node was first seen free (taken over after a lease's time). */
   private readonly freeSince = new Map<string, number>();
   private readonly leases: LeaseStore;
+  private readonly fenceRaises: FenceRaises;
   private readonly registry: NodeRegistry;
   /** The accounts' live state across the cluster (published for ours, read for the others'). */
   private readonly board: AccountBoard;
@@ -103,6 +114,12 @@ export class ClusterCoordinator implements AccountCluster {
   private again = false;
   /** The enabled accounts as the last round that read them found them. */
   private accounts: string[] | undefined;
+  /** What the last round planned from: the live nodes and who held each account (node name). */
+  private lastPlan: { nodes: string[]; holders: Map<string, string> } | undefined;
+  /** The accounts planned for this node (by the last round, or since by a node's leaving): a release of one is taken at once. */
+  private planned = new Set<string>();
+  /** Nodes that said they leave: their releases are of accounts that must move now. */
+  private readonly departed = new Set<string>();
   private leaving = false;
   /** The last time every held lease was renewed; past a lease's time to live we no longer trust we hold them. */
   private renewedAt = 0;
@@ -120,6 +137,7 @@ export class ClusterCoordinator implements AccountCluster {
     this.log = deps.log.child({ ns: 'cluster', node: deps.node });
     this.leases = new LeaseStore(deps.redis, deps.node, deps.ttlMs);
     this.registry = new NodeRegistry(deps.redis, deps.node, deps.ttlMs);
+    this.fenceRaises = new FenceRaises(deps.fences, this.fenceWaitMs());
     this.startedAt = this.clock.now();
     this.board = new AccountBoard({
       redis: deps.redis,
@@ -173,7 +191,9 @@ export class ClusterCoordinator implements AccountCluster {
     if (this.timer) clearInterval(this.timer);
     clearInterval(this.renewer);
     clearTimeout(this.expiryTimer);
-    await this.round;
+    // Not waiting for a round under way (it may wait its turn in the store behind this node's traffic):
+    // it starts no take once we leave, and its handovers are the ones below (one per account).
+    // Takes under way finish first, so that what they started is handed over too.
     await Promise.all(this.taking.values());
     try {
       await this.registry.leave(this.clock.now());
@@ -182,7 +202,9 @@ export class ClusterCoordinator implements AccountCluster {
       this.log.warn({ err: e }, 'cluster: could not say we leave; our accounts move when their leases expire');
     }
     const accounts = this.held.size;
-    await Promise.all([...this.held.keys()].map((account) => this.handOver(account)));
+    for (const account of this.held.keys()) void this.handOver(account);
+    // Those a round began are among them (it took them off `held` once stopped, and is releasing them).
+    await Promise.all(this.handing.values());
     await this.board.leave().catch((e: unknown) => this.log.warn({ err: e }, 'cluster: could not take our accounts off the board; they go when it expires'));
     this.offEvents?.();
     this.log.info({ accounts, ms: this.clock.now() - began }, 'cluster: left; every account handed over');
@@ -295,10 +317,14 @@ export class ClusterCoordinator implements AccountCluster {
     const current = new Map([...holders].map(([a, h]) => [a, h.node]));
     const everyone = nodes.includes(this.deps.node) ? nodes : [...nodes, this.deps.node];
     const mine = spread(everyone, accounts, current).get(this.deps.node)!;
+    this.lastPlan = { nodes: everyone, holders: current };
+    this.planned = mine;
     const enabled = new Set(accounts);
     // Hand over what is planned elsewhere (or no longer enabled): its planned node takes it when we publish.
     const surplus = [...this.held.keys()].filter((a) => !mine.has(a) || !enabled.has(a));
     await Promise.all(surplus.map((a) => this.handOver(a, trigger)));
+    // Leaving meanwhile: every account goes; none is taken.
+    if (this.leaving) return;
     for (const a of surplus) holders.delete(a);
     const now = this.clock.now();
     const share = Math.ceil(accounts.length / Math.max(1, everyone.length));
@@ -319,12 +345,33 @@ export class ClusterCoordinator implements AccountCluster {
     // Not awaited: a take may wait for a frozen node's transaction (below) while this node's rounds go on renewing.
     for (const a of wanted) {
       // Free since its lease expired or was released, if that was recent; else since this round began.
-      const freeAt = Math.max(began - this.deps.ttlMs, Math.min(this.expiresAt.get(a) ?? began, this.releasedAt.get(a) ?? began, began));
-      this.taking.set(
-        a,
-        this.take(a, trigger, freeAt).finally(() => this.taking.delete(a)),
-      );
+      this.startTake(a, trigger, Math.max(began - this.deps.ttlMs, Math.min(this.expiresAt.get(a) ?? began, this.releasedAt.get(a) ?? began, began)));
     }
+  }
+
+  private startTake(account: string, trigger: Trigger, freeAt: number): void {
+    this.taking.set(
+      account,
+      this.take(account, trigger, freeAt).finally(() => this.taking.delete(account)),
+    );
+  }
+
+  /**
+   * A node said it leaves: plan its accounts over the others now, from what the last round read (every
+   * node computes the same), so that each one it releases is taken here the moment it says so, not
+   * after a round (whose reads wait behind this node's traffic) has seen it free.
+   */
+  private planWithout(node: string): void {
+    const last = this.lastPlan;
+    if (!last || !this.accounts) return;
+    const nodes = last.nodes.filter((n) => n !== node);
+    this.planned = spread(nodes, this.accounts, last.holders).get(this.deps.node) ?? new Set();
+  }
+
+  /** An account a departing node released: taken at once when it is planned here. */
+  private takeReleased(account: string, from: string): void {
+    if (this.leaving || !this.departed.has(from) || !this.planned.has(account) || this.held.has(account) || this.taking.has(account)) return;
+    this.startTake(account, 'released', this.clock.now());
   }
 
   /**
@@ -411,9 +458,11 @@ export class ClusterCoordinator implements AccountCluster {
       }
       times.fencedAt = this.clock.now();
       this.log.info({ account, token }, 'cluster: took the account');
+      const settling = this.settling(account);
+      void settling?.then((s) => this.reportSettled(account, token, times, s));
       await this.deps.manager.runHere(account);
       times.startedAt = this.clock.now();
-      this.reportSettled(account, token, times);
+      if (!settling) void this.settling(account, true)?.then((s) => this.reportSettled(account, token, times, s));
     } catch (e) {
       this.log.warn({ err: e, account }, 'cluster: could not start a taken account; releasing it');
       if (this.held.get(account) === token) this.held.delete(account);
@@ -422,33 +471,48 @@ export class ClusterCoordinator implements AccountCluster {
   }
 
   /**
-   * One line per taken account once its login settles (online, or waiting for a scan, or failed), with
-   * where the time went: from free to leased, leased to fenced, fenced to started, started to settled.
+   * Resolves when the account's next login settles (it leaves 'starting': online, waiting for a scan,
+   * failed…). Watched from before the account starts, since its login runs beside the rest of its
+   * start; `begun`: the login has begun already (the account was not known here before it started).
    */
-  private reportSettled(account: string, token: number, t: TakeTimes): void {
+  private settling(account: string, begun = false): Promise<Settled> | undefined {
     const bot = this.deps.manager.get(account);
-    if (!bot) return;
-    const report = (state: string): void =>
-      this.log.info(
-        {
-          account,
-          token,
-          trigger: t.trigger,
-          state,
-          leaseMs: t.acquiredAt - t.freeAt,
-          fenceMs: t.fencedAt! - t.acquiredAt,
-          startMs: t.startedAt! - t.fencedAt!,
-          loginMs: this.clock.now() - t.startedAt!,
-          freeAt: t.freeAt,
-        },
-        'cluster: taken account settled',
-      );
-    if (bot.info().state !== 'starting') return report(bot.info().state);
-    const off = bot.on('state', ({ state }) => {
-      if (state === 'starting') return;
-      off();
-      report(state);
+    if (!bot) return undefined;
+    if (begun && bot.info().state !== 'starting') return Promise.resolve({ state: bot.info().state, at: this.clock.now() });
+    return new Promise((resolve) => {
+      let started = begun;
+      const off = bot.on('state', ({ state }) => {
+        if (state === 'starting') started = true;
+        else if (started) {
+          off();
+          resolve({ state, at: this.clock.now() });
+        }
+      });
     });
+  }
+
+  /**
+   * One line per taken account once its login settled (online, or waiting for a scan, or failed), with
+   * where the time went: from free to leased, leased to fenced, fenced to settled (the login: its session
+   * read, the transport's start), and fenced to started (its queued sends loaded, beside the login).
+   */
+  private reportSettled(account: string, token: number, t: TakeTimes, settled: Settled): void {
+    this.log.info(
+      {
+        account,
+        token,
+        trigger: t.trigger,
+        state: settled.state,
+        leaseMs: t.acquiredAt - t.freeAt,
+        fenceMs: t.fencedAt! - t.acquiredAt,
+        loginMs: settled.at - t.fencedAt!,
+        // Unless still loading (the login went faster).
+        ...(t.startedAt !== undefined && { queueMs: t.startedAt - t.fencedAt! }),
+        freeAt: t.freeAt,
+        settledAt: settled.at,
+      },
+      'cluster: taken account settled',
+    );
   }
 
   /**
@@ -459,10 +523,12 @@ export class ClusterCoordinator implements AccountCluster {
    * we hold the lease. Returns the fence that now stands (above our token only if Redis lost count).
    */
   private async raiseFence(account: string, token: number): Promise<number> {
-    const waitMs = Math.max(100, Math.floor(this.deps.ttlMs / 6));
-    for (;;) {
+    const waitMs = this.fenceWaitMs();
+    // The first try with the other accounts taken now (one transaction); after a lock timeout, on its own,
+    // so that a frozen write on one account holds back only that account.
+    for (let first = true; ; first = false) {
       try {
-        return await this.deps.fences.raise(account, token, waitMs);
+        return await (first ? this.fenceRaises.raise(account, token) : this.deps.fences.raise(account, token, waitMs));
       } catch (e) {
         if (!isLockTimeout(e) || this.held.get(account) !== token || this.leaving) throw e;
         const ended = await this.deps.fences.endFrozenSessions(this.deps.ttlMs);
@@ -471,8 +537,25 @@ export class ClusterCoordinator implements AccountCluster {
     }
   }
 
-  /** Stop the account here (persisting its session and queue), release its lease, tell the others. */
-  private async handOver(account: string, trigger: Trigger | 'leave' = 'leave'): Promise<void> {
+  /** How long one try of a raise waits for a write of the previous holder: a sixth of a lease. */
+  private fenceWaitMs(): number {
+    return Math.max(100, Math.floor(this.deps.ttlMs / 6));
+  }
+
+  /**
+   * Stop the account here (persisting its session and queue), release its lease, tell the others.
+   * One handover per account at a time: a round's and `leave`'s for the same account share it.
+   */
+  private handOver(account: string, trigger: Trigger | 'leave' = 'leave'): Promise<void> {
+    let handing = this.handing.get(account);
+    if (!handing) {
+      handing = this.handOverNow(account, trigger).finally(() => this.handing.delete(account));
+      this.handing.set(account, handing);
+    }
+    return handing;
+  }
+
+  private async handOverNow(account: string, trigger: Trigger | 'leave'): Promise<void> {
     const token = this.held.get(account);
     if (token === undefined) return;
     const began = this.clock.now();
@@ -505,7 +588,15 @@ export class ClusterCoordinator implements AccountCluster {
       return;
     }
     if (news.node === this.deps.node) return;
-    if (news.kind === 'released') this.releasedAt.set(news.account, this.clock.now());
+    if (news.kind === 'left') {
+      this.departed.add(news.node);
+      this.planWithout(news.node);
+    }
+    if (news.kind === 'joined') this.departed.delete(news.node);
+    if (news.kind === 'released') {
+      this.releasedAt.set(news.account, this.clock.now());
+      this.takeReleased(news.account, news.node);
+    }
     if (news.kind === 'changed') {
       // Its row first (enabled or not, a new account), so the panel here says what the round then does.
       const account = news.account;

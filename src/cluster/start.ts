@@ -99,7 +99,9 @@ export async function connectCluster(options: ClusterOptions, managerRef: () => 
     },
     close: () =>
       (closing ??= (async () => {
-        await coordinator.leave();
+        // No new deliveries here while the accounts are handed over: their writes would wait in this node's store
+        // line ahead of the handover's (another node runs them).
+        await Promise.all([coordinator.leave(), webhookJobs.stopWorking()]);
         // Deliveries running here finish first: a webhook's reply is a send, routed through the send queues.
         await webhookJobs.close();
         await sends.close();

@@ -84,10 +84,15 @@ export class WebhookJobs {
     );
   }
 
-  /** Let the jobs running here finish, then stop taking more. */
-  async close(): Promise<void> {
+  /** Take no more jobs here (the other nodes run them) and let those running here finish. */
+  async stopWorking(): Promise<void> {
     this.closed = true;
     await this.worker?.close();
+  }
+
+  /** Let the jobs running here finish, then stop taking more. */
+  async close(): Promise<void> {
+    await this.stopWorking();
     await this.queue.close();
   }
 }

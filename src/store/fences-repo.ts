@@ -3,7 +3,7 @@
  * acquires an account's lease raises the fence to its token; its runtime's writes check, inside
  * their transaction, that no newer token stands (src/cluster/fenced-store.ts).
  */
-import { atomic, get, type Sql, type Steps } from './sql/work.js';
+import { all, atomic, get, type Sql, type Steps } from './sql/work.js';
 import type { Promised } from './gate.js';
 
 /** The repository's shape with plain results; callers get its asynchronous view, `FencesRepo`. */
@@ -14,6 +14,11 @@ export interface FencesTable {
    * lock on the row), then fails with SQLSTATE 55P03 (`isLockTimeout`).
    */
   raise(account: string, token: number, lockTimeoutMs: number): number;
+  /**
+   * `raise` for several accounts in one transaction and one statement (what one round of a node takes):
+   * account → the fence that now stands. All or nothing: a lock timeout on any row fails them all.
+   */
+  raiseAll(raises: FenceRaise[], lockTimeoutMs: number): Record<string, number>;
   /**
    * The account's fence (0 when it has none). On PostgreSQL the row is locked for share until the
    * transaction ends, so a `raise` by another node waits for the writes that checked the old token.
@@ -28,6 +33,11 @@ export interface FencesTable {
   endFrozenSessions(idleMs: number): number;
 }
 
+export interface FenceRaise {
+  account: string;
+  token: number;
+}
+
 export type FencesRepo = Promised<FencesTable>;
 
 /** Whether `e` is PostgreSQL's lock timeout (a `raise` that waited `lockTimeoutMs`). */
@@ -39,6 +49,14 @@ export function createFencesRepo(sql: Sql): Steps<FencesTable> {
   const upsert = (greatest: string) =>
     `insert into account_fences (account_id, token) values (?, ?) on conflict (account_id) do update set token = ${greatest}(account_fences.token, excluded.token) returning token`;
   const raise = sql.query({ sqlite: upsert('max'), postgres: upsert('greatest') });
+  // The raises as one JSON parameter ([{ "a": account, "t": token }, …]), read as rows by each engine.
+  const upsertAll = (rows: string, greatest: string) =>
+    `insert into account_fences (account_id, token) ${rows} on conflict (account_id) do update set token = ${greatest}(account_fences.token, excluded.token) returning account_id, token`;
+  const raiseAll = sql.query({
+    // `where true`: SQLite's parser needs it between a SELECT and its upsert clause.
+    sqlite: upsertAll("select json_extract(value, '$.a'), json_extract(value, '$.t') from json_each(?) where true", 'max'),
+    postgres: upsertAll('select a, t from json_to_recordset(?::json) as r(a text, t bigint)', 'greatest'),
+  });
   const lockTimeout = sql.query({ sqlite: 'select ? as ignored', postgres: "select set_config('lock_timeout', ?, true)" });
   const read = sql.query({
     sqlite: 'select token from account_fences where account_id = ?',
@@ -58,6 +76,21 @@ export function createFencesRepo(sql: Sql): Steps<FencesTable> {
           yield* get(lockTimeout, `${Math.max(1, Math.round(lockTimeoutMs))}ms`);
           const row = yield* get<{ token: number | string }>(raise, account, token);
           return Number(row!.token);
+        })(),
+      );
+    },
+    *raiseAll(raises, lockTimeoutMs) {
+      // One row per account (the highest token asked for): an upsert may not touch a row twice.
+      const highest = new Map<string, number>();
+      for (const r of raises) highest.set(r.account, Math.max(r.token, highest.get(r.account) ?? r.token));
+      if (highest.size === 0) return {};
+      // In a stable order, so two batches that overlap lock their rows in the same order.
+      const rows = [...highest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([a, t]) => ({ a, t }));
+      return yield* atomic(
+        (function* () {
+          yield* get(lockTimeout, `${Math.max(1, Math.round(lockTimeoutMs))}ms`);
+          const standing = yield* all<{ account_id: string; token: number | string }>(raiseAll, JSON.stringify(rows));
+          return Object.fromEntries(standing.map((r) => [r.account_id, Number(r.token)]));
         })(),
       );
     },

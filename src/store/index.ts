@@ -62,7 +62,7 @@ export type { ApiTokensRepo } from './api-tokens-repo.js';
 export type { IdempotencyRepo } from './idempotency-repo.js';
 export type { AdminUsersRepo } from './admin-users-repo.js';
 export { TIMELINE_KEEP, type TimelineRepo, type TimelineRow } from './timeline-repo.js';
-export { isLockTimeout, type FencesRepo } from './fences-repo.js';
+export { isLockTimeout, type FencesRepo, type FenceRaise } from './fences-repo.js';
 
 /** The repositories, each asynchronous; inside `transaction` the same set is bound to the open transaction. */
 export interface Repos {
@@ -102,6 +102,13 @@ export interface TransactionOptions<T> {
 
 export interface Store extends Repos {
   box: SecretBox;
+  /**
+   * Reads that do not wait their turn behind this node's other calls (on PostgreSQL a node's calls run one at a
+   * time, src/store/sql/serial.ts; on SQLite they are the repositories' own). Only for rows this node is not
+   * writing at the time: the session of an account as a run of it starts here (the saves of its last run here
+   * were awaited when it stopped).
+   */
+  outOfLine: { sessions: Pick<SessionsRepo, 'load'> };
   /**
    * Run `fn` in one transaction: everything it writes through `tx` commits together or not at all.
    * Other callers wait until it ends, so keep network calls out of it.
@@ -281,8 +288,10 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
   const TxRepos = transactionRepos(t);
   const atGate: Runner = { steps: (work) => gate.run(() => runSync(db, work)), plain: (call) => gate.run(call) };
   const ping = db.prepare('select 1 as ok');
+  const bound = repos(t, atGate);
   return {
-    ...repos(t, atGate),
+    ...bound,
+    outOfLine: { sessions: { load: bound.sessions.load } },
     box,
     transaction(fn, o) {
       let open = true;
@@ -342,11 +351,18 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
   // a token check waiting for seconds). Nothing orders them against those writes.
   const credentials = new Serial();
   const onCredentials: Runner = { steps: (work) => credentials.run(() => runAsync(anyConnection, work)) };
+  const outOfLine: Runner = { steps: (work) => runAsync(anyConnection, work) };
   let closed: Promise<void> | undefined;
   return {
     ...repos(t, onPool),
     apiTokens: bindSteps(t.apiTokens, onCredentials),
     adminUsers: bindSteps(t.adminUsers, onCredentials),
+    // Out of line: a node taking accounts over raises their fences at once instead of behind its own traffic
+    // (a takeover waits for the raise before anything else). None of this node's calls depends on where a raise
+    // falls among them: the account's runtime starts after it, and the row lock orders it after the writes that
+    // checked the old token.
+    fences: bindSteps(t.fences, outOfLine),
+    outOfLine: { sessions: { load: bindSteps(t.sessions, outOfLine).load } },
     box,
     // Other calls of this node wait until it ends, as on SQLite; calls through `tx` run at once.
     transaction: async (fn, o) => {

@@ -41,9 +41,12 @@ describe('coordinator', () => {
     await redis?.stop();
   });
 
-  const enabledInStore = async (): Promise<string[]> => (await store.accounts.list()).filter((a) => a.enabled).map((a) => a.id);
+  const enabledIn = (on: Store, before?: () => Promise<void>) => async (): Promise<string[]> => {
+    await before?.();
+    return (await on.accounts.list()).filter((a) => a.enabled).map((a) => a.id);
+  };
 
-  function coordinator(node: string, ttlMs: number, manager: AccountManager, enabledAccounts = enabledInStore): ClusterCoordinator {
+  function coordinator(node: string, ttlMs: number, manager: AccountManager, on: Store = store, enabledAccounts = enabledIn(on)): ClusterCoordinator {
     const [commands, subscriber] = [new Redis(redis.url), new Redis(redis.url)];
     connections.push(commands, subscriber);
     return new ClusterCoordinator({
@@ -53,7 +56,7 @@ describe('coordinator', () => {
       ttlMs,
       manager,
       enabledAccounts,
-      fences: store.fences,
+      fences: on.fences,
       log: silentLogger(),
     });
   }
@@ -75,6 +78,46 @@ describe('coordinator', () => {
     assert.equal(survivor.holding().has(account), true);
     await survivor.leave();
     assert.equal(ranAt.has(account), false, 'released when the survivor leaves');
+  });
+
+  it("takes a leaving node's account the moment it is released, while its own round still waits on the store", async () => {
+    const own = await openTestStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-coordinator-leave-')) });
+    try {
+      const accounts = [(await own.accounts.create({ name: 'one', transport: 'web' })).id, (await own.accounts.create({ name: 'two', transport: 'web' })).id];
+      // Rounds every 20 s (60 s leases): only news moves anything during the test.
+      const leaver = recordingManager();
+      const leaverNode = coordinator('leaver', 60_000, leaver.manager, own);
+      await leaverNode.start();
+      await waitUntil(() => leaver.ranAt.size === 2, 30_000, 'the first node to run both accounts');
+      // The taker's reads of the accounts can be held up, as a busy node's store line holds them up.
+      const gate: { hold?: Promise<void>; held: boolean; letGo?: () => void } = { held: false };
+      const taker = recordingManager();
+      const takerNode = coordinator(
+        'taker',
+        60_000,
+        taker.manager,
+        own,
+        enabledIn(own, async () => {
+          if (!gate.hold) return;
+          gate.held = true;
+          await gate.hold;
+        }),
+      );
+      await takerNode.start();
+      await waitUntil(() => taker.ranAt.size === 1 && leaver.ranAt.size === 1, 30_000, 'one account on each node');
+      const moving = [...leaver.ranAt.keys()][0]!;
+      gate.hold = new Promise((r) => (gate.letGo = r));
+      // A node joining: every node runs a round that reads the accounts; the taker's waits.
+      await redis.client.publish(clusterKeys.channel, JSON.stringify({ kind: 'joined', node: 'passer-by' }));
+      await waitUntil(() => gate.held, 30_000, "the taker's round to wait on the store");
+      await leaverNode.leave();
+      await waitUntil(() => taker.ranAt.has(moving), 10_000, 'the taker to run the released account');
+      assert.deepEqual([...takerNode.holding().keys()].sort(), [...accounts].sort());
+      gate.letGo!();
+      await takerNode.leave();
+    } finally {
+      await own.close();
+    }
   });
 
   it('takes an account with a token above the store’s fence after Redis lost its counters', async () => {
@@ -109,7 +152,7 @@ describe('coordinator', () => {
     };
     const { manager, ranAt } = recordingManager();
     const ttlMs = 1500;
-    const node = coordinator('busy', ttlMs, manager, enabled);
+    const node = coordinator('busy', ttlMs, manager, store, enabled);
     const starting = node.start();
     await waitUntil(() => reads === 1, 30_000, 'the first round reading the accounts');
     node.place(account); // news while the first round runs: it runs again

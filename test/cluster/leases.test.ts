@@ -166,6 +166,19 @@ describe('fencing on the store and on sends', () => {
     await frozen.query('begin');
     await frozen.query('select token from account_fences where account_id = $1 for share', [account]);
     await assert.rejects(store.fences.raise(account, 2, 200), (e: unknown) => isLockTimeout(e));
+    const other = (await store.accounts.create({ name: 'not frozen', transport: 'web' })).id;
+    await assert.rejects(
+      store.fences.raiseAll(
+        [
+          { account: other, token: 2 },
+          { account, token: 2 },
+        ],
+        200,
+      ),
+      (e: unknown) => isLockTimeout(e),
+      'a batch waits for its frozen row too, and raises none of its rows',
+    );
+    assert.equal(await store.fences.current(other), 0);
     assert.equal(await store.fences.endFrozenSessions(600_000), 0, 'a session idle for less than a lease is left alone');
     let ended = 0;
     await waitUntil(async () => (ended = await store.fences.endFrozenSessions(300)) > 0, 60_000, 'the frozen session to be idle for 300 ms');

@@ -275,6 +275,24 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await keys.prune(15);
       assert.equal((await keys.seen(['k1'])).size, 0);
     });
+
+    it('account fences: several raised in one call, each to the highest token asked, never lowered', async () => {
+      const store = await fresh(kind);
+      assert.equal(await store.fences.raise('a1', 5, 1000), 5);
+      const standing = await store.fences.raiseAll(
+        [
+          { account: 'a1', token: 3 },
+          { account: 'a2', token: 7 },
+          { account: 'a3', token: 1 },
+          { account: 'a3', token: 2 },
+        ],
+        1000,
+      );
+      assert.deepEqual(standing, { a1: 5, a2: 7, a3: 2 });
+      assert.deepEqual(await store.fences.raiseAll([{ account: 'a2', token: 9 }], 1000), { a2: 9 });
+      assert.deepEqual([await store.fences.current('a1'), await store.fences.current('a2'), await store.fences.current('a3')], [5, 9, 2]);
+      assert.deepEqual(await store.fences.raiseAll([], 1000), {});
+    });
   });
 }
 
@@ -319,6 +337,33 @@ describe('PostgreSQL store', () => {
     assert.equal((await check)?.name, 'busy node');
     await writes;
     assert.equal((await queued)?.name, 'writing', 'a call of the accounts queued behind the transaction still sees its write');
+  });
+
+  it("a node's out-of-line reads and fence raises do not wait behind its calls in line", async () => {
+    const store = await fresh('postgres');
+    await store.accounts.create({ name: 'a', id: 'a1' });
+    await store.sessions.save('a1', { sid: 's' });
+    // A transaction holds this node's line (every other call of the node waits until it ends).
+    let end!: () => void;
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const holding = store.transaction(
+      () =>
+        new Promise<void>((r) => {
+          end = r;
+          entered();
+        }),
+    );
+    await inside;
+    let inLine = false;
+    const waiting = store.sessions.load('a1').then(() => (inLine = true));
+    assert.deepEqual(await store.outOfLine.sessions.load('a1'), { sid: 's' });
+    assert.deepEqual(await store.fences.raiseAll([{ account: 'a1', token: 3 }], 1000), { a1: 3 });
+    assert.equal(inLine, false, 'the call in line still waits for the transaction');
+    end();
+    await holding;
+    await waiting;
+    assert.equal(inLine, true);
   });
 
   it('refuses to start without SECRET_KEY, and says why when the server is away', async () => {

@@ -160,6 +160,17 @@ export async function settledPlacement(nodes: ClusterNode[], redis: Redis, ids: 
   return byNode;
 }
 
+/**
+ * `cond` asked at most once every `ms`: each check asks the nodes' APIs, and asked without pause under load it would
+ * take CPU from the very nodes whose move is being timed (the time measured is at most `ms` late).
+ */
+export function paced(cond: () => Promise<boolean>, ms = 50): () => Promise<boolean> {
+  return async () => {
+    await new Promise((r) => setTimeout(r, ms));
+    return cond();
+  };
+}
+
 /** The 1-minute load average, for the printed figures. */
 export function load(): string {
   return loadavg()[0]!.toFixed(1);
@@ -175,9 +186,11 @@ export interface SettledTake {
   freeAt: number;
   leaseMs: number;
   fenceMs: number;
-  startMs: number;
+  /** From fenced to settled: the login (its session read, the transport's start). */
   loginMs: number;
-  /** Epoch ms of the log line: when the account settled. */
+  /** From fenced to its queued sends loaded (beside the login), if that was done before it settled. */
+  queueMs?: number;
+  /** Epoch ms: when the account settled (online). */
   at: number;
 }
 
@@ -187,8 +200,8 @@ export function settledTakes(nodes: ClusterNode[]): SettledTake[] {
   for (const n of nodes) {
     for (const line of n.proc.out().split('\n')) {
       if (!line.includes('cluster: taken account settled')) continue;
-      const j = JSON.parse(line) as Omit<SettledTake, 'node' | 'at'> & { time: number };
-      found.push({ ...j, node: n.name, at: j.time });
+      const j = JSON.parse(line) as Omit<SettledTake, 'node' | 'at'> & { settledAt: number };
+      found.push({ ...j, node: n.name, at: j.settledAt });
     }
   }
   return found;
@@ -197,15 +210,18 @@ export function settledTakes(nodes: ClusterNode[]): SettledTake[] {
 /** Where the time of moving `accounts` went, from `since` (the kill or the signal): one line for the test's output. */
 export function moveBreakdown(takes: SettledTake[], accounts: string[], since: number): string {
   const mine = accounts.map((a) => takes.filter((t) => t.account === a && t.at >= since).at(-1)).filter((t) => t !== undefined);
-  const stat = (pick: (t: SettledTake) => number) => {
-    const v = mine.map(pick).sort((a, b) => a - b);
+  const stat = (pick: (t: SettledTake) => number | undefined) => {
+    const v = mine
+      .map(pick)
+      .filter((x) => x !== undefined)
+      .sort((a, b) => a - b);
     return v.length ? `${v[Math.floor(v.length / 2)]}/${v.at(-1)}` : '-';
   };
   const triggers = [...new Set(mine.map((t) => t.trigger))].join(',');
   return (
     `${mine.length}/${accounts.length} settled (${[...new Set(mine.map((t) => t.state))].join(',')}; by ${triggers}), ms median/max: ` +
-    `free ${stat((t) => t.freeAt - since)}, lease ${stat((t) => t.leaseMs)}, fence ${stat((t) => t.fenceMs)}, start ${stat((t) => t.startMs)}, ` +
-    `login ${stat((t) => t.loginMs)}, total ${stat((t) => t.at - since)}`
+    `free ${stat((t) => t.freeAt - since)}, lease ${stat((t) => t.leaseMs)}, fence ${stat((t) => t.fenceMs)}, login ${stat((t) => t.loginMs)} ` +
+    `(queued sends loaded ${stat((t) => t.queueMs)}), total ${stat((t) => t.at - since)}`
   );
 }
 
