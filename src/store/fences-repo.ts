@@ -46,9 +46,6 @@ export function isLockTimeout(e: unknown): boolean {
 }
 
 export function createFencesRepo(sql: Sql): Steps<FencesTable> {
-  const upsert = (greatest: string) =>
-    `insert into account_fences (account_id, token) values (?, ?) on conflict (account_id) do update set token = ${greatest}(account_fences.token, excluded.token) returning token`;
-  const raise = sql.query({ sqlite: upsert('max'), postgres: upsert('greatest') });
   // The raises as one JSON parameter ([{ "a": account, "t": token }, …]), read as rows by each engine.
   const upsertAll = (rows: string, greatest: string) =>
     `insert into account_fences (account_id, token) ${rows} on conflict (account_id) do update set token = ${greatest}(account_fences.token, excluded.token) returning account_id, token`;
@@ -69,15 +66,10 @@ export function createFencesRepo(sql: Sql): Steps<FencesTable> {
         and a.state_change < clock_timestamp() - make_interval(secs => ?::float8 / 1000)
         and exists (select 1 from pg_locks l where l.pid = a.pid and l.relation = 'account_fences'::regclass)`,
   });
-  return {
+  const repo: Steps<FencesTable> = {
+    // One account's raise is a batch of one: the same statement, lock timeout and answer.
     *raise(account, token, lockTimeoutMs) {
-      return yield* atomic(
-        (function* () {
-          yield* get(lockTimeout, `${Math.max(1, Math.round(lockTimeoutMs))}ms`);
-          const row = yield* get<{ token: number | string }>(raise, account, token);
-          return Number(row!.token);
-        })(),
-      );
+      return (yield* repo.raiseAll([{ account, token }], lockTimeoutMs))[account]!;
     },
     *raiseAll(raises, lockTimeoutMs) {
       // One row per account (the highest token asked for): an upsert may not touch a row twice.
@@ -103,4 +95,5 @@ export function createFencesRepo(sql: Sql): Steps<FencesTable> {
       return Number(row?.ended ?? 0);
     },
   };
+  return repo;
 }
