@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { LogoutReason, Transport } from '../transport/transport.js';
 import type { TransportKind } from '../transport/capabilities.js';
 import { isTransportError } from '../transport/errors.js';
-import { UnreadableSession, type AccountRecord, type Store } from '../store/index.js';
+import { UnreadableSession, inAccountLine, type AccountRecord, type Store } from '../store/index.js';
 import { PluginHost } from '../pipeline/plugin-host.js';
 import type { ConfigDefaults } from '../pipeline/config-defaults.js';
 import type { OutboundPolicy } from '../util/outbound-guard.js';
@@ -578,7 +578,9 @@ export class AccountManager {
     if (existing) return existing;
     const rec = this.records.get(id);
     if (!rec) return undefined;
-    const s = this.deps.cluster?.store(id, this.deps.store) ?? this.deps.store;
+    // Its calls in a line of its own (on PostgreSQL): its handover's session save waits behind its own writes only.
+    const own = inAccountLine(this.deps.store, id);
+    const s = this.deps.cluster?.store(id, own) ?? own;
     const router = this.deps.cluster?.sendRouter?.(id);
     const log = this.log.child({ account: id });
     const bot = new Bot({
