@@ -66,6 +66,13 @@ describe(
       });
     };
 
+    /** Submit with `button`; the form comes back refused (422) with its error box, whose message `#id` says `text`. */
+    const refused = async (page: Page, button: string, id: string, locale: Locale, text: string): Promise<void> => {
+      await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 422), page.click(button)]);
+      await page.waitForSelector(`#${id}`);
+      await expectFlash(page, locale, 'error', text);
+    };
+
     /** The page as it is now at 1366 and 390 px; at 390 px nothing may be wider than the screen. */
     const shots = async (page: Page, name: string, locale: Locale): Promise<void> => {
       await afterPaint(page);
@@ -108,9 +115,7 @@ describe(
         const text = `where is my order? (${locale})`;
         await p.fill('#send-chat', 'Nobody Anywhere');
         await p.fill('#send-text', text);
-        await Promise.all([p.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 422), p.click('#send-submit')]);
-        await p.waitForSelector('#send-error');
-        await expectFlash(p, locale, 'error', t('messages.unknownChat', { name: 'Nobody Anywhere' }));
+        await refused(p, '#send-submit', 'send-error', locale, t('messages.unknownChat', { name: 'Nobody Anywhere' }));
         assert.equal(await p.inputValue('#send-chat'), 'Nobody Anywhere', 'the recipient as typed');
         assert.equal(await p.inputValue('#send-text'), text, 'the text as typed');
         await shots(p, 'messages-error', locale);
@@ -125,9 +130,7 @@ describe(
         const p = page();
         await p.goto(url(`${base()}/plugins/schedule`));
         await p.fill('#f-timezone', 'Mars/Base');
-        await Promise.all([p.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 422), p.click('#plugin-save')]);
-        await p.waitForSelector('#form-refused');
-        await expectFlash(p, locale, 'error', t('form.refused'));
+        await refused(p, '#plugin-save', 'form-refused', locale, t('form.refused'));
         assert.equal(await p.inputValue('#f-timezone'), 'Mars/Base', 'the value as typed');
         assert.ok((await p.locator('.field[data-field="timezone"] .field-error').innerText()).trim(), 'the reason beside the field');
         await shots(p, 'plugin-error', locale);
@@ -146,9 +149,7 @@ describe(
         await p.fill('#new-username', `${name} smith!`);
         await p.fill('form[action="/users"] input[name=password]', 'a long enough password');
         await p.selectOption('#new-role', 'operator');
-        await Promise.all([p.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 422), p.click('form[action="/users"] button')]);
-        await p.waitForSelector('#users-error');
-        await expectFlash(p, locale, 'error', t('user.badName'));
+        await refused(p, 'form[action="/users"] button', 'users-error', locale, t('user.badName'));
         assert.equal(await p.inputValue('#new-username'), `${name} smith!`);
         assert.equal(await p.inputValue('#new-role'), 'operator');
         assert.equal(await p.inputValue('form[action="/users"] input[name=password]'), '', 'a password is never sent back');
@@ -169,9 +170,7 @@ describe(
         await p.fill('#webhook-form input[name=description]', `orders ${locale}`);
         await p.check('#webhook-form input[name=eventTypes][value="message.received"]');
         await p.fill('#webhook-form textarea[name=keywords]', 'order\nrefund');
-        await Promise.all([p.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 422), p.click('#webhook-add')]);
-        await p.waitForSelector('#webhook-problem');
-        await expectFlash(p, locale, 'error', t('webhooks.badUrl'));
+        await refused(p, '#webhook-add', 'webhook-problem', locale, t('webhooks.badUrl'));
         assert.equal(await p.inputValue('#webhook-url'), 'ftp://127.0.0.1/hook');
         assert.equal(await p.inputValue('#webhook-form input[name=description]'), `orders ${locale}`);
         assert.equal(await p.isChecked('#webhook-form input[name=eventTypes][value="message.received"]'), true);
@@ -188,9 +187,7 @@ describe(
         await p.waitForURL(/\/webhooks\/[^/?]+$/);
         // An edit refused the same way keeps what was typed there too.
         await p.fill('#webhook-url', 'mailto:ops@example.com');
-        await Promise.all([p.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 422), p.click('#webhook-form button')]);
-        await p.waitForSelector('#webhook-problem');
-        await expectFlash(p, locale, 'error', t('webhooks.badUrl'));
+        await refused(p, '#webhook-form button', 'webhook-problem', locale, t('webhooks.badUrl'));
         assert.equal(await p.inputValue('#webhook-url'), 'mailto:ops@example.com');
         assert.equal(await p.inputValue('#webhook-form input[name=description]'), `orders ${locale}`);
 
