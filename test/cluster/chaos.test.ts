@@ -7,8 +7,8 @@
 //
 // Each taken account's node logs where its time went (free → lease → fence → login, and its queued sends
 // loaded beside the login); the test prints that breakdown. `npm test` runs this file last and alone
-// (scripts/test.mjs). Measured on this 2-core machine (docs/cluster.md, "Tests"): kill -9 failover 15.0-24.3 s
-// (10-15 s of it is the lease's expiry) at load 23-36; SIGTERM handover of 15 accounts 2.4-4.8 s at load 23-26,
+// (scripts/test.mjs). Measured on this 2-core machine (docs/cluster.md, "Tests"): kill -9 failover 12.2-24.3 s
+// (10-15 s of it is the lease's expiry) at load 12-36; SIGTERM handover of 15 accounts 2.4-4.8 s at load 12-26,
 // beyond 5 s at load 24-36. The whole file takes 70-140 s under that load.
 import { describe, it, before, after } from 'node:test';
 import { writeFileSync } from 'node:fs';
