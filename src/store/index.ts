@@ -106,9 +106,8 @@ export interface Store extends Repos {
   /**
    * Reads that do not wait their turn behind this node's other calls (on PostgreSQL the calls of a line run one at a
    * time, src/store/sql/serial.ts, the node's in one line and its accounts' in a few; on SQLite they are the
-   * repositories' own). Only for rows this node is not
-   * writing at the time: the session of an account as a run of it starts here (the saves of its last run here
-   * were awaited when it stopped).
+   * repositories' own). Only for rows this node is not writing at the time: the session of an account as a run of
+   * it starts here (the saves of its last run here were awaited when it stopped).
    */
   outOfLine: { sessions: Pick<SessionsRepo, 'load'> };
   /**
