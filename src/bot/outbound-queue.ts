@@ -487,7 +487,7 @@ export class OutboundQueue {
     const echo = await this.deps.repo.findEcho(r, r.handedAt - ECHO_SKEW_MS);
     if (echo === undefined) {
       // An unmarked row most likely never went out (it was only the oldest of its chat): nothing to warn about.
-      if (!unmarked) this.deps.log.warn({ id: r.id }, 'outbound: a send cut off mid-call left no echo in WeChat; sending it again');
+      if (!unmarked) this.deps.log.warn({ id: r.id }, 'outbound: a send cut off mid-call has no echo from WeChat (iLink gives none); sending it again');
       return false;
     }
     const record: OutboundRecord = { ...r, status: 'sent', wechatId: echo, sentAt: this.deps.clock.now() };
