@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ROOT } from '../compare/clients.js';
 import { median, quantile } from '../compare/measure.js';
 import { Child, cpuMs, memoryMiB } from '../compare/proc.js';
-import { correlate, CpuSampler, cpuPerWindow, GcTrace, TRACE_GC_ARGS } from './gc-trace.js';
+import { correlate, CpuSampler, cpuPerWindow, GcTrace, oldSpaceGrowth, TRACE_GC_ARGS } from './gc-trace.js';
 import { until } from './progress.js';
 import { SandboxProcess } from './sandbox-process.js';
 import { again, ilinkSide, webSide, type ScaleTransport, type Side } from './sides.js';
@@ -212,7 +212,13 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     await sleep(o.idleMs);
     const idleWall = Date.now() - t0;
     sampler.stop();
-    if (gcTrace) for (const line of correlate(sampler.samples, gcTrace.lines)) log(`  ${o.transport} gc: ${line}`);
+    if (gcTrace) {
+      for (const line of correlate(sampler.samples, gcTrace.lines)) log(`  ${o.transport} gc: ${line}`);
+      const g = oldSpaceGrowth(gcTrace.lines, t0, t0 + idleWall);
+      log(
+        `  ${o.transport}: old space grew ${g.mbPerS.toFixed(3)} MB/s over the settled span (heap after each scavenge; ${g.scavenges} scavenges, ${g.full} full collections)`,
+      );
+    }
     const perWindow = cpuPerWindow(sampler.samples, 10_000).map((p) => p.toFixed(2));
     log(
       `  ${o.transport}: idle CPU per 10 s from the last poll held (first span ${(firstIdle.ms / 1000).toFixed(0)} s, then settled): ${perWindow.join(' ')} %`,
