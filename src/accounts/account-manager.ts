@@ -32,6 +32,7 @@ export type ManagerStore = Pick<
   Store,
   | 'transaction'
   | 'onGroupOpen'
+  | 'issued'
   | 'box'
   | 'accounts'
   | 'sessions'
@@ -589,6 +590,7 @@ export class AccountManager {
       repos: {
         transaction: (fn, o) => s.transaction(fn, o),
         ...(s.onGroupOpen && { onGroupOpen: (listener: () => void) => s.onGroupOpen!(listener) }),
+        ...(s.issued && { issued: s.issued }),
         messages: s.messages,
         directory: s.directory,
         outbound: s.outbound,
