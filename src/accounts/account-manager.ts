@@ -597,6 +597,7 @@ export class AccountManager {
     const log = this.log.child({ account: id });
     const bot = new Bot({
       id,
+      chatConcurrency: this.deps.chatConcurrency ?? DEFAULT_CHAT_CONCURRENCY,
       name: rec.name,
       enabled: rec.enabled,
       transport: this.newTransport(id, rec.transport),

@@ -105,8 +105,9 @@ export class AccountRuntime {
     else if (this.traces.length) {
       this.traceFlush ??= setImmediate(() => this.flushTraces());
       // Sooner when every lane is done before that: the traces of a sync's batch then join the COMMIT its
-      // messages and replies are waiting for, instead of one of their own a turn later (issue 17).
-      if (!this.flushOnIdle) {
+      // messages and replies are waiting for, instead of one of their own a turn later (issue 17). Not for a
+      // lone message: its trace would be written before its reply leaves, on the way to the wire.
+      if (!this.flushOnIdle && this.traces.length > 1) {
         this.flushOnIdle = true;
         void this.lanes.idle().then(() => {
           this.flushOnIdle = false;
