@@ -260,7 +260,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const record = (await store.outbound.get(first))!;
       assert.equal(await store.outbound.findEcho(record, 20), 'w1');
       await store.outbound.markSent(first, 'w1', 26, 1);
-      await store.outbound.markRetry('o3', { message: 'net' }, 1, true);
+      await store.outbound.markRetry('o3', { message: 'net' }, 1, 24);
+      assert.equal((await store.outbound.get('o3'))!.handedAt, 24, 'a hand-over with no known outcome is recorded (its echo is looked for next)');
       assert.equal(await store.outbound.findEcho({ ...record, id: 'other' }, 20), undefined, 'an echo claimed by a sent row is not found again');
       assert.equal(await store.outbound.countSentSince('a1', 0), 1);
       assert.deepEqual(await store.outbound.pendingByAccount(), [{ account: 'a1', count: 1 }]);
