@@ -138,6 +138,12 @@ export class AccountManager {
   /** The account rows, read once (`load`) and kept current by this manager, the only writer. */
   private records = new Map<string, AccountRecord>();
   private loading: Promise<void> | undefined;
+  /**
+   * Accounts removed (here, or on another node) since this process started. A read of the rows that began before the
+   * removal's DELETE (a cluster round's `refresh`, a `reread`) may be answered after it with the row: it must not bring
+   * the account back. Ids are never used again.
+   */
+  private readonly removed = new Set<string>();
   /** `startAll`'s later waves; resolved when every enabled account has been launched. */
   private restoring: Promise<void> = Promise.resolve();
   /** Cluster: how many times each account was released here, so that a `runHere` overtaken by a release does not run it. */
@@ -184,7 +190,7 @@ export class AccountManager {
   async refresh(): Promise<void> {
     const rows = await this.deps.store.accounts.list();
     await this.loadTransports(rows.map((a) => a.transport));
-    for (const a of rows) if (!this.records.has(a.id)) this.records.set(a.id, a);
+    for (const a of rows) if (!this.records.has(a.id) && !this.removed.has(a.id)) this.records.set(a.id, a);
   }
 
   /** Every account with its state (the accounts known since `load`). */
@@ -286,6 +292,7 @@ export class AccountManager {
     rt.runtime.close();
     this.runtimes.delete(id);
     this.records.delete(id);
+    this.removed.add(id);
     await this.deps.store.accounts.purge(id);
     // Its lease is released now (the round finds it gone), and the other nodes hear it changed: they forget it.
     cluster?.place(id);
@@ -394,7 +401,7 @@ export class AccountManager {
     await this.load();
     const rec = await this.deps.store.accounts.get(id);
     // Removed on another node: gone here too.
-    if (!rec) return this.forget(id);
+    if (!rec || this.removed.has(id)) return this.forget(id);
     this.records.set(id, rec);
     this.runtimes.get(id)?.bot.setEnabled(rec.enabled);
   }
@@ -535,6 +542,7 @@ export class AccountManager {
   private async forget(id: string): Promise<void> {
     const rt = this.runtimes.get(id);
     this.records.delete(id);
+    this.removed.add(id);
     if (!rt) return;
     this.runtimes.delete(id);
     await this.halt(rt);

@@ -153,6 +153,46 @@ describe('AccountManager: two accounts in one process', () => {
     assert.deepEqual(await store.pluginSettings.list(second!.id), []);
     assert.equal(manager.list().length, 1);
   });
+
+  it('a read of the account rows that began before a removal (a cluster round, a reread) does not bring the removed account back', async () => {
+    // A cluster's rounds and news read the rows while the node runs; on PostgreSQL such a read may be answered after a
+    // removal made here dropped the account, with the row it read before the DELETE.
+    const { list, get } = store.accounts;
+    const doomed = await manager.add('doomed');
+    await waitUntil(() => doomed.info().state === 'online');
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const read = { list: false, get: false };
+    store.accounts.list = async () => {
+      const rows = await list();
+      read.list = true;
+      await gate;
+      return rows;
+    };
+    store.accounts.get = async (id) => {
+      const row = await get(id);
+      read.get = true;
+      await gate;
+      return row;
+    };
+    try {
+      const refreshed = manager.refresh();
+      const reread = manager.reread(doomed.id);
+      await waitUntil(() => read.list && read.get);
+      Object.assign(store.accounts, { list, get });
+      await manager.remove(doomed.id);
+      open();
+      await Promise.all([refreshed, reread]);
+    } finally {
+      Object.assign(store.accounts, { list, get });
+      open();
+    }
+    assert.equal(manager.get(doomed.id), undefined);
+    assert.deepEqual(
+      manager.list().map((a) => a.name),
+      ['first'],
+    );
+  });
 });
 
 describe('AccountManager: login ladder, sessions and events', () => {
