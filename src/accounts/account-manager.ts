@@ -137,13 +137,13 @@ export class AccountManager {
   private runtimes = new Map<string, Runtime>();
   /** The account rows, read once (`load`) and kept current by this manager, the only writer. */
   private records = new Map<string, AccountRecord>();
-  private loading: Promise<void> | undefined;
   /**
-   * Accounts removed (here, or on another node) since this process started. A read of the rows that began before the
-   * removal's DELETE (a cluster round's `refresh`, a `reread`) may be answered after it with the row: it must not bring
-   * the account back. Ids are never used again.
+   * Accounts removed or forgotten here. Ids are never reused, so a row read before its removal
+   * (a coordinator round's `refresh`, a `reread`, a save that re-reads its row) is dropped instead
+   * of bringing the account back: on the node that removed it nothing else would ever drop it.
    */
   private readonly removed = new Set<string>();
+  private loading: Promise<void> | undefined;
   /** `startAll`'s later waves; resolved when every enabled account has been launched. */
   private restoring: Promise<void> = Promise.resolve();
   /** Cluster: how many times each account was released here, so that a `runHere` overtaken by a release does not run it. */
@@ -190,7 +190,7 @@ export class AccountManager {
   async refresh(): Promise<void> {
     const rows = await this.deps.store.accounts.list();
     await this.loadTransports(rows.map((a) => a.transport));
-    for (const a of rows) if (!this.records.has(a.id) && !this.removed.has(a.id)) this.records.set(a.id, a);
+    for (const a of rows) if (!this.records.has(a.id)) this.keep(a);
   }
 
   /** Every account with its state (the accounts known since `load`). */
@@ -401,8 +401,8 @@ export class AccountManager {
     await this.load();
     const rec = await this.deps.store.accounts.get(id);
     // Removed on another node: gone here too.
-    if (!rec || this.removed.has(id)) return this.forget(id);
-    this.records.set(id, rec);
+    if (!rec) return this.forget(id);
+    this.keep(rec);
     this.runtimes.get(id)?.bot.setEnabled(rec.enabled);
   }
 
@@ -573,7 +573,12 @@ export class AccountManager {
 
   private async update(id: string, patch: Parameters<Store['accounts']['update']>[1]): Promise<void> {
     const rec = await this.deps.store.accounts.update(id, patch);
-    if (rec) this.records.set(id, rec);
+    if (rec) this.keep(rec);
+  }
+
+  /** Remember a row just read or written, unless its account was removed meanwhile. */
+  private keep(rec: AccountRecord): void {
+    if (!this.removed.has(rec.id)) this.records.set(rec.id, rec);
   }
 
   private async loadTransports(kinds: TransportKind[]): Promise<void> {
@@ -869,12 +874,12 @@ export class AccountManager {
     if (!self) return;
     const stored = await rt.store.accounts.get(id);
     if (stored && stored.selfName === self.name && (!self.stableId || stored.selfStableId === self.stableId)) {
-      this.records.set(id, stored);
+      this.keep(stored);
       return;
     }
     const patch = { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) };
     const rec = await rt.store.transaction((tx) => tx.accounts.update(id, patch));
-    if (rec) this.records.set(id, rec);
+    if (rec) this.keep(rec);
   }
 
   private async saveSession(rt: Runtime): Promise<void> {
