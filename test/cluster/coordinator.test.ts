@@ -12,20 +12,7 @@ import { silentLogger } from '../../src/logger.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { openTestStore } from '../helpers/store.js';
-
-/** The manager as the coordinator drives it: which accounts it was told to run here, and when. */
-function recordingManager() {
-  const ranAt = new Map<string, number>();
-  const manager = {
-    runHere: async (id: string) => void ranAt.set(id, Date.now()),
-    release: async (id: string) => void ranAt.delete(id),
-    get: () => undefined,
-    list: () => [],
-    onEvent: () => () => {},
-    placementChanged: () => {},
-  } as unknown as AccountManager;
-  return { manager, ranAt };
-}
+import { recordingManager } from './helpers/recording-manager.js';
 
 describe('coordinator', () => {
   let redis: RedisServer;
