@@ -6,7 +6,7 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { StoreError } from './store/index.js';
-import { startServer, type RunningServer } from './main.js';
+import { startServer } from './main.js';
 import { trimHeapAfterStart } from './util/heap-trim.js';
 import { limitOldGenerationGrowth } from './util/old-generation.js';
 import { capYoungGeneration } from './util/young-generation.js';
@@ -72,15 +72,17 @@ async function runServerCommand(demo: boolean): Promise<void> {
   limitOldGenerationGrowth();
   const config = readConfig();
   const log = createLogger({ level: config.logLevel });
-  let server: RunningServer;
+  const starting = startServer({ config, log, demo });
+  // Handled from the start: the server listens (and says so) before its accounts have started, and a
+  // signal in between (a service manager, a test that saw the listening line) must still stop it cleanly.
+  stopOnSignals(async () => (await starting).close(), log);
   try {
-    server = await startServer({ config, log, demo });
+    await starting;
   } catch (e) {
     // Start-up problems (bad data dir, corrupt database, port in use) are one clear line.
     if (e instanceof StoreError || e instanceof Error) fail(e.message);
     throw e;
   }
-  stopOnSignals(() => server.close(), log);
   trimHeapAfterStart();
 }
 

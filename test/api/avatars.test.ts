@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, until, type Harness } from './harness.js';
 import { rawRows } from '../helpers/raw-db.js';
 
 describe('avatars: no WeChat session secret in the directory or the API, served through /media/avatar', () => {
@@ -14,11 +14,13 @@ describe('avatars: no WeChat session secret in the directory or the API, served 
   });
 
   it('keeps contacts and rooms in SQLite without the skey that WeChat puts in HeadImgUrl', async () => {
-    const rows = [
+    const stored = async (): Promise<{ data: string }[]> => [
       ...(await rawRows<{ data: string }>(h.dataDir, 'select data from contacts where account_id = ?', h.bot.id)),
       ...(await rawRows<{ data: string }>(h.dataDir, 'select data from rooms where account_id = ?', h.bot.id)),
     ];
-    assert.ok(rows.length > 10, 'the directory was stored');
+    // The bot keeps its directory in memory first and writes it after (on PostgreSQL, a round trip later than the harness sees it online).
+    await until(async () => (await stored()).length > 10, undefined, 'the directory to be stored');
+    const rows = await stored();
     const withAvatar = rows.filter((r) => (JSON.parse(r.data) as { avatar?: string }).avatar);
     assert.ok(withAvatar.length > 0, 'avatars are kept (as paths)');
     for (const r of rows) assert.doesNotMatch(r.data, /skey/i);

@@ -33,23 +33,42 @@ describe('weiroto start (process)', () => {
 
   it('starts, answers /healthz, and stops cleanly on SIGTERM leaving the database consistent', { timeout: CHILD_TEST_TIMEOUT_MS }, async () => {
     const sandbox = await startSandbox({ holdMs: 300 });
-    const dataDir = mkdtempSync(join(tmpdir(), 'w-'));
-    const p = await startWeiroto({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off', WECHAT_ENDPOINT: sandbox.origin });
-    const url = await untilOutput(p.child, () => /"url":"(http:\/\/[^"]+)"/.exec(p.out())?.[1], 'the listening line');
-    const res = await fetch(url + '/healthz');
-    assert.equal(res.status, 200);
-    assert.equal(((await res.json()) as { status: string }).status, 'ok');
-    // A first account is created and asks for a scan: its QR is pending in the sandbox.
-    await waitUntil(async () => (await sandbox.control.state()).qrcodes.length > 0, 10_000, 'the first account to ask for a QR');
-    const ready = await fetch(url + '/readyz');
-    assert.equal(ready.status, 503, 'not ready while the account waits for a scan');
-    p.child.kill('SIGTERM');
-    const [code] = await p.exited;
-    // 0 = stopped cleanly: the process exits 1 when its own 10 s shutdown budget runs out (src/cli.ts).
-    assert.equal(code, 0, p.err());
-    if (testStoreKind === 'sqlite') withRawDb(dataDir, (db) => assert.equal(db.pragma('integrity_check', { simple: true }), 'ok'));
-    assert.ok((await rawRows<{ n: number }>(dataDir, 'select count(*) as n from schema_migrations'))[0]!.n >= 1);
-    assert.equal((await rawRows<{ n: number }>(dataDir, 'select count(*) as n from accounts'))[0]!.n, 1);
-    await sandbox.close();
+    // Closed whatever fails: a sandbox left listening keeps the test process alive, and the whole run waits for it.
+    try {
+      const dataDir = mkdtempSync(join(tmpdir(), 'w-'));
+      const p = await startWeiroto({ PORT: '0', DATA_DIR: dataDir, SEND_PACING: 'off', WECHAT_ENDPOINT: sandbox.origin });
+      const url = await untilOutput(p.child, () => /"url":"(http:\/\/[^"]+)"/.exec(p.out())?.[1], 'the listening line');
+      const res = await fetch(url + '/healthz');
+      assert.equal(res.status, 200);
+      assert.equal(((await res.json()) as { status: string }).status, 'ok');
+      // A first account is created and asks for a scan: its QR is pending in the sandbox.
+      await waitUntil(async () => (await sandbox.control.state()).qrcodes.length > 0, 10_000, 'the first account to ask for a QR');
+      const ready = await fetch(url + '/readyz');
+      assert.equal(ready.status, 503, 'not ready while the account waits for a scan');
+      p.child.kill('SIGTERM');
+      const [code] = await p.exited;
+      // 0 = stopped cleanly: the process exits 1 when its own 10 s shutdown budget runs out (src/cli.ts).
+      assert.equal(code, 0, p.err());
+      if (testStoreKind === 'sqlite') withRawDb(dataDir, (db) => assert.equal(db.pragma('integrity_check', { simple: true }), 'ok'));
+      assert.ok((await rawRows<{ n: number }>(dataDir, 'select count(*) as n from schema_migrations'))[0]!.n >= 1);
+      assert.equal((await rawRows<{ n: number }>(dataDir, 'select count(*) as n from accounts'))[0]!.n, 1);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('stops cleanly on a SIGTERM right after its listening line, while its first account is still starting', { timeout: CHILD_TEST_TIMEOUT_MS }, async () => {
+    const sandbox = await startSandbox({ holdMs: 300 });
+    try {
+      const p = await startWeiroto({ PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'w-')), SEND_PACING: 'off', WECHAT_ENDPOINT: sandbox.origin });
+      // The server listens (and says so) before it starts its accounts: a service manager may stop it then.
+      await untilOutput(p.child, () => /weiroto listening on/.exec(p.out())?.[0], 'the listening line');
+      p.child.kill('SIGTERM');
+      const [code, signal] = await p.exited;
+      assert.deepEqual({ code, signal }, { code: 0, signal: null }, `not killed by the signal, stopped: ${p.err()}`);
+      assert.match(p.out(), /"msg":"stopped"/);
+    } finally {
+      await sandbox.close();
+    }
   });
 });
