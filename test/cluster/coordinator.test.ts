@@ -7,25 +7,12 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ClusterCoordinator, LeaseStore, NodeRegistry, clusterKeys } from '../../src/cluster/index.js';
 import type { AccountManager } from '../../src/accounts/index.js';
+import { recordingManager } from './helpers/recording-manager.js';
 import type { Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { openTestStore } from '../helpers/store.js';
-
-/** The manager as the coordinator drives it: which accounts it was told to run here, and when. */
-function recordingManager() {
-  const ranAt = new Map<string, number>();
-  const manager = {
-    runHere: async (id: string) => void ranAt.set(id, Date.now()),
-    release: async (id: string) => void ranAt.delete(id),
-    get: () => undefined,
-    list: () => [],
-    onEvent: () => () => {},
-    placementChanged: () => {},
-  } as unknown as AccountManager;
-  return { manager, ranAt };
-}
 
 describe('coordinator', () => {
   let redis: RedisServer;
