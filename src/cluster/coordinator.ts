@@ -204,21 +204,23 @@ export class ClusterCoordinator implements AccountCluster {
     clearTimeout(this.gatheringEnd);
     // Not waiting for a round under way (it may wait its turn in the store behind this node's traffic):
     // it starts no take once we leave, and its handovers are the ones below (one per account).
-    // Takes under way finish first, so that what they started is handed over too.
-    await Promise.all(this.taking.values());
     try {
       await this.registry.leave(this.clock.now());
       await this.publish({ kind: 'left', node: this.deps.node });
     } catch (e) {
       this.log.warn({ err: e }, 'cluster: could not say we leave; our accounts move when their leases expire');
     }
-    const accounts = this.held.size;
-    for (const account of this.held.keys()) void this.handOver(account);
+    // Each account goes as soon as it can, on its own: one whose take is under way (its fence being raised, its
+    // queue loading behind the node's store line) once that take has ended, so that what it started is handed
+    // over too; the others at once. Waiting for every take first kept a node that had just taken 300 accounts
+    // from releasing any of them within the shutdown limit.
+    const accounts = new Set([...this.held.keys(), ...this.taking.keys()]);
+    const handovers = [...accounts].map((a) => (this.taking.get(a) ?? Promise.resolve()).then(() => this.handOver(a)));
     // Those a round began are among them (it took them off `held` once stopped, and is releasing them).
-    await Promise.all(this.handing.values());
+    await Promise.all([...handovers, ...this.handing.values()]);
     await this.board.leave().catch((e: unknown) => this.log.warn({ err: e }, 'cluster: could not take our accounts off the board; they go when it expires'));
     this.offEvents?.();
-    this.log.info({ accounts, ms: this.clock.now() - began }, 'cluster: left; every account handed over');
+    this.log.info({ accounts: accounts.size, ms: this.clock.now() - began }, 'cluster: left; every account handed over');
     await this.deps.subscriber.quit().catch(() => {});
   }
 
@@ -455,6 +457,8 @@ export class ClusterCoordinator implements AccountCluster {
   private async take(account: string, trigger: Trigger, freeAt: number, retry = true): Promise<void> {
     const token = await this.leases.acquire(account).catch((e: unknown) => void this.log.warn({ err: e, account }, 'cluster: could not take a lease'));
     if (!token) return;
+    // Leaving meanwhile: the lease goes back at once instead of an account started only to be stopped.
+    if (this.leaving) return void (await this.leases.release(account, token).catch(() => {}));
     const times: TakeTimes = { trigger, freeAt, acquiredAt: this.clock.now() };
     // Held (and so renewed by the rounds) from now on; the runtime starts once the fence stands.
     this.held.set(account, token);
