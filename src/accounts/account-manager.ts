@@ -137,6 +137,12 @@ export class AccountManager {
   private runtimes = new Map<string, Runtime>();
   /** The account rows, read once (`load`) and kept current by this manager, the only writer. */
   private records = new Map<string, AccountRecord>();
+  /**
+   * Accounts removed or forgotten here. Ids are never reused, so a row read before its removal
+   * (a coordinator round's `refresh`, a `reread`, a save that re-reads its row) is dropped instead
+   * of bringing the account back: on the node that removed it nothing else would ever drop it.
+   */
+  private readonly removed = new Set<string>();
   private loading: Promise<void> | undefined;
   /** `startAll`'s accounts: resolved when each has left "starting" or failed to launch. */
   private restoring: Promise<void> = Promise.resolve();
@@ -184,7 +190,7 @@ export class AccountManager {
   async refresh(): Promise<void> {
     const rows = await this.deps.store.accounts.list();
     await this.loadTransports(rows.map((a) => a.transport));
-    for (const a of rows) if (!this.records.has(a.id)) this.records.set(a.id, a);
+    for (const a of rows) if (!this.records.has(a.id)) this.keep(a);
   }
 
   /** Every account with its state (the accounts known since `load`). */
@@ -286,6 +292,7 @@ export class AccountManager {
     rt.runtime.close();
     this.runtimes.delete(id);
     this.records.delete(id);
+    this.removed.add(id);
     await this.deps.store.accounts.purge(id);
     // Its lease is released now (the round finds it gone), and the other nodes hear it changed: they forget it.
     cluster?.place(id);
@@ -395,7 +402,7 @@ export class AccountManager {
     const rec = await this.deps.store.accounts.get(id);
     // Removed on another node: gone here too.
     if (!rec) return this.forget(id);
-    this.records.set(id, rec);
+    this.keep(rec);
     this.runtimes.get(id)?.bot.setEnabled(rec.enabled);
   }
 
@@ -525,6 +532,7 @@ export class AccountManager {
   private async forget(id: string): Promise<void> {
     const rt = this.runtimes.get(id);
     this.records.delete(id);
+    this.removed.add(id);
     if (!rt) return;
     this.runtimes.delete(id);
     await this.halt(rt);
@@ -555,7 +563,12 @@ export class AccountManager {
 
   private async update(id: string, patch: Parameters<Store['accounts']['update']>[1]): Promise<void> {
     const rec = await this.deps.store.accounts.update(id, patch);
-    if (rec) this.records.set(id, rec);
+    if (rec) this.keep(rec);
+  }
+
+  /** Remember a row just read or written, unless its account was removed meanwhile. */
+  private keep(rec: AccountRecord): void {
+    if (!this.removed.has(rec.id)) this.records.set(rec.id, rec);
   }
 
   private async loadTransports(kinds: TransportKind[]): Promise<void> {
@@ -851,12 +864,12 @@ export class AccountManager {
     if (!self) return;
     const stored = await rt.store.accounts.get(id);
     if (stored && stored.selfName === self.name && (!self.stableId || stored.selfStableId === self.stableId)) {
-      this.records.set(id, stored);
+      this.keep(stored);
       return;
     }
     const patch = { selfName: self.name, ...(self.stableId && { selfStableId: self.stableId }) };
     const rec = await rt.store.transaction((tx) => tx.accounts.update(id, patch));
-    if (rec) this.records.set(id, rec);
+    if (rec) this.keep(rec);
   }
 
   private async saveSession(rt: Runtime): Promise<void> {

@@ -352,6 +352,7 @@ export const EN = {
   'form.add': 'Add {noun}',
   'form.remove': 'Remove',
   'form.unsaved': 'Not saved yet: press Save to keep these changes.',
+  'form.refused': 'Not saved: correct what is marked below, then press Save again.',
   'form.noItems': 'None yet.',
   'form.pickChat': 'Add chat',
   'form.pickPlaceholder': 'Search chats by name',
@@ -484,4 +485,9 @@ export const EN = {
   'flash.testQueued': 'Test event queued.',
   'flash.redelivered': 'Queued for delivery again.',
   'flash.revoked': 'Token revoked.',
+  // The word before a flash or form message that says its kind without colour (partials/flash.ejs).
+  'notice.success': 'Done',
+  'notice.info': 'Note',
+  'notice.warning': 'Warning',
+  'notice.error': 'Error',
 };

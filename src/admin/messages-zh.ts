@@ -350,6 +350,7 @@ export const ZH_CN: Record<keyof typeof EN, string> = {
   'form.add': '添加{noun}',
   'form.remove': '删除',
   'form.unsaved': '尚未保存：按“保存”保留这些更改。',
+  'form.refused': '未保存：请改正下面标出的内容，再按“保存”。',
   'form.noItems': '还没有。',
   'form.pickChat': '添加聊天',
   'form.pickPlaceholder': '按名称搜索聊天',
@@ -481,4 +482,8 @@ export const ZH_CN: Record<keyof typeof EN, string> = {
   'flash.testQueued': '测试事件已排队。',
   'flash.redelivered': '已重新排队投递。',
   'flash.revoked': '令牌已吊销。',
+  'notice.success': '成功',
+  'notice.info': '提示',
+  'notice.warning': '注意',
+  'notice.error': '错误',
 };

@@ -19,6 +19,7 @@ import type { SetupGate } from './setup-gate.js';
 import { explainWechatError } from './wechat-codes.js';
 import { originOf, sayer, type Say } from './phrases.js';
 import type { Locale } from './i18n.js';
+import { flashOf, type FlashKey } from './flash.js';
 
 export interface Services {
   deps: AdminDeps;
@@ -59,7 +60,8 @@ export function page(s: Services, ctx: AdminContext, view: string, data: Record<
     csrf: st.csrf,
     path: ctx.path,
     query: ctx.query,
-    flash: typeof ctx.query.flash === 'string' ? ctx.query.flash : undefined,
+    // The redirect's message with its kind (success, info, warning, error); the layout draws it.
+    flash: flashOf(ctx.query.flash),
     accounts: st.user ? s.deps.manager.list() : [],
     // In a cluster: the Nodes entry in the menu, and which node runs each account.
     clusterNode: s.deps.cluster?.node,
@@ -149,8 +151,8 @@ export function fields(ctx: AdminContext, name: string): string[] {
   return typeof v === 'string' ? [v] : [];
 }
 
-/** Redirect back to a panel path with a flash message key. */
-export function back(ctx: AdminContext, path: string, flash?: string): void {
+/** Redirect back to a panel path with a flash message key (its kind comes with the key: src/admin/flash.ts). */
+export function back(ctx: AdminContext, path: string, flash?: FlashKey): void {
   const sep = path.includes('?') ? '&' : '?';
   ctx.redirect(flash ? `${path}${sep}flash=${encodeURIComponent(flash)}` : path);
 }

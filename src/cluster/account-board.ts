@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BotEvent, BotInfo, HolderAnswers, HolderAsk, Placement, VerifyAnswer } from '../accounts/index.js';
 import { clusterKeys } from './keys.js';
+import { othersNews } from './news.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { failureText } from '../logger.js';
 import { PendingAsks, type AskTimes, type Reply } from './pending-asks.js';
@@ -113,13 +114,8 @@ export class AccountBoard {
 
   /** A message on the accounts channel. */
   onMessage(text: string): void {
-    let news: AccountNews;
-    try {
-      news = JSON.parse(text) as AccountNews;
-    } catch {
-      return;
-    }
-    if (news.node === this.deps.node || typeof news.account !== 'string') return;
+    const news = othersNews<AccountNews>(text, this.deps.node);
+    if (!news || typeof news.account !== 'string') return;
     if (news.kind === 'act') return this.act(news.account, news.act);
     if (news.kind === 'ask') return this.answer(news);
     if (news.kind === 'answer') {

@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BotEvent } from '../accounts/index.js';
 import { clusterKeys } from './keys.js';
+import { othersNews } from './news.js';
 
 /** What the other nodes learn of an event: enough for a live view to know whether it concerns it. */
 export interface EventNotice {
@@ -45,13 +46,8 @@ export class EventNews {
 
   /** A message on the events channel. */
   onMessage(text: string): void {
-    let news: EventsNews;
-    try {
-      news = JSON.parse(text) as EventsNews;
-    } catch {
-      return;
-    }
-    if (news.node === this.deps.node || !Array.isArray(news.events)) return;
+    const news = othersNews<EventsNews>(text, this.deps.node);
+    if (!news || !Array.isArray(news.events)) return;
     for (const l of this.listeners) {
       try {
         l(news.events);

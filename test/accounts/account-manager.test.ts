@@ -153,6 +153,37 @@ describe('AccountManager: two accounts in one process', () => {
     assert.deepEqual(await store.pluginSettings.list(second!.id), []);
     assert.equal(manager.list().length, 1);
   });
+
+  it('a refresh that read the rows before a removal does not bring the removed account back', async () => {
+    const doomed = await manager.add('doomed');
+    await waitUntil(() => doomed.info().state === 'online');
+    // A coordinator round's refresh reads the rows (the account still among them), then waits (a busy store line) while remove() runs.
+    const list = store.accounts.list.bind(store.accounts);
+    let listed!: () => void;
+    const rowsRead = new Promise<void>((r) => (listed = r));
+    let resume!: () => void;
+    const held = new Promise<void>((r) => (resume = r));
+    store.accounts.list = async () => {
+      const rows = await list();
+      listed();
+      await held;
+      return rows;
+    };
+    try {
+      const refreshing = manager.refresh();
+      await rowsRead;
+      await manager.remove(doomed.id);
+      resume();
+      await refreshing;
+    } finally {
+      store.accounts.list = list;
+    }
+    assert.equal(manager.get(doomed.id), undefined);
+    assert.deepEqual(
+      manager.list().map((i) => i.name),
+      ['first'],
+    );
+  });
 });
 
 describe('AccountManager: login ladder, sessions and events', () => {

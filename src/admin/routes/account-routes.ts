@@ -9,9 +9,10 @@ import { loginProblem, timelineText } from '../login-problem.js';
 import type { Translate } from '../i18n.js';
 import { HolderSilentError } from '../../accounts/account-cluster.js';
 import type { VerifyAnswer } from '../../accounts/index.js';
+import type { FlashKey } from '../flash.js';
 
 /** The flash that tells the admin how WeChat took a verification code. */
-const VERIFY_FLASH: Record<VerifyAnswer, string> = {
+const VERIFY_FLASH: Record<VerifyAnswer, FlashKey> = {
   accepted: 'flash.verifyAccepted',
   wrong: 'flash.verifyWrong',
   expired: 'flash.verifyExpired',
@@ -19,7 +20,7 @@ const VERIFY_FLASH: Record<VerifyAnswer, string> = {
 };
 
 /** Cluster: the node running the account did not answer (nothing was done), or took it up and has not said how it went. */
-const silentFlash = (e: HolderSilentError): string => (e.started ? 'flash.holderLate' : 'flash.holderSilent');
+const silentFlash = (e: HolderSilentError): FlashKey => (e.started ? 'flash.holderLate' : 'flash.holderSilent');
 
 /** The events that change an account's message log (its page reloads its rows on them). */
 const MESSAGE_EVENTS = new Set(['message.received', 'message.sent', 'message.recalled']);
@@ -49,7 +50,7 @@ export function publicInfo(info: BotInfo, withQr: boolean, words?: { t: Translat
 
 export function accountRoutes(s: Services): RouteDef[] {
   const m = s.deps.manager;
-  const action = (name: 'start' | 'stop' | 'logout', flash: string): RouteDef => ({
+  const action = (name: 'start' | 'stop' | 'logout', flash: FlashKey): RouteDef => ({
     method: 'POST',
     path: `/accounts/:id/${name}`,
     access: 'operator',

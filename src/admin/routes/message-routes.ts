@@ -8,7 +8,7 @@ import type { RecentChat } from '../../store/index.js';
 import { chatNameIn } from '../../bot/directory.js';
 import { fail, type AdminContext, type RouteDef } from '../router.js';
 import { resolveRecipient, searchRecipients, type RecipientSource } from '../recipients.js';
-import { audit, botOf, field, formatters, page, type Services } from '../services.js';
+import { audit, back, botOf, field, formatters, page, type Services } from '../services.js';
 
 /** Rows per page the log offers; the first is the default. */
 const PAGE_SIZES = [50, 200, 500];
@@ -134,7 +134,7 @@ export function messageRoutes(s: Services): RouteDef[] {
           ctx.body = { outbound: records };
           return;
         }
-        ctx.redirect(`/accounts/${encodeURIComponent(bot.id)}/messages?chat=${encodeURIComponent(chat)}&flash=flash.queued`);
+        back(ctx, `/accounts/${encodeURIComponent(bot.id)}/messages?chat=${encodeURIComponent(chat)}`, 'flash.queued');
       },
     },
     {

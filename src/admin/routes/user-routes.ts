@@ -7,8 +7,12 @@ import { audit, back, field, page, type Services } from '../services.js';
 const USERNAME = /^[\p{L}\p{N}_.@-]{1,64}$/u;
 
 export function userRoutes(s: Services): RouteDef[] {
-  const list = async (ctx: AdminContext, error?: string): Promise<void> =>
-    page(s, ctx, 'users', { title: ctx.state.t('users.title'), users: await s.users.list(), roles: ROLES, error });
+  /** The users page; after a refused change, with why (`error`, status 422) and the new user's name and role as typed (never the password). */
+  const list = async (ctx: AdminContext, error?: string, draft: { username: string; role: string } = { username: '', role: '' }): Promise<void> => {
+    if (error && ctx.accepts('html', 'json') === 'json') fail(ctx, 422, error);
+    if (error) ctx.status = 422;
+    page(s, ctx, 'users', { title: ctx.state.t('users.title'), users: await s.users.list(), roles: ROLES, error, draft });
+  };
   /** The user the route names, with their name (404 when there is none). */
   const target = async (ctx: AdminContext): Promise<{ id: number; username: string }> => {
     const id = Number(ctx.state.params.uid);
@@ -38,10 +42,7 @@ export function userRoutes(s: Services): RouteDef[] {
             : (await s.users.byName(username))
               ? 'user.exists'
               : passwordProblem(password);
-        if (problem) {
-          ctx.status = 422;
-          return list(ctx, t(problem));
-        }
+        if (problem) return list(ctx, t(problem), { username, role });
         await s.users.create({ username, role, passwordHash: await hashPassword(password) });
         await audit(s, ctx, 'user.create', username, { role });
         back(ctx, '/users', 'flash.saved');
@@ -54,8 +55,8 @@ export function userRoutes(s: Services): RouteDef[] {
       handler: async (ctx) => {
         const { id, username } = await target(ctx);
         const role = field(ctx, 'role') as Role;
-        if (!ROLES.includes(role)) fail(ctx, 422, ctx.state.t('user.badRole'));
-        if (role !== 'admin' && (await lastAdmin(id))) fail(ctx, 422, ctx.state.t('user.lastAdmin'));
+        if (!ROLES.includes(role)) return list(ctx, ctx.state.t('user.badRole'));
+        if (role !== 'admin' && (await lastAdmin(id))) return list(ctx, ctx.state.t('user.lastAdmin'));
         await s.users.setRole(id, role);
         await s.users.endSessionsOf(id);
         await audit(s, ctx, 'user.role', username, { role });
@@ -70,7 +71,7 @@ export function userRoutes(s: Services): RouteDef[] {
         const { id, username } = await target(ctx);
         const password = field(ctx, 'password');
         const problem = passwordProblem(password);
-        if (problem) fail(ctx, 422, ctx.state.t(problem));
+        if (problem) return list(ctx, ctx.state.t(problem));
         await s.users.setPassword(id, await hashPassword(password));
         // Other sessions of that user end; the admin's own session stays when it is theirs.
         await s.users.endSessionsOf(id);
@@ -85,7 +86,7 @@ export function userRoutes(s: Services): RouteDef[] {
       access: 'admin',
       handler: async (ctx) => {
         const { id, username } = await target(ctx);
-        if (await lastAdmin(id)) fail(ctx, 422, ctx.state.t('user.lastAdmin'));
+        if (await lastAdmin(id)) return list(ctx, ctx.state.t('user.lastAdmin'));
         await s.users.remove(id);
         await audit(s, ctx, 'user.delete', username);
         back(ctx, '/users', 'flash.deleted');

@@ -11,7 +11,6 @@ const lines = (v: string): string[] =>
 
 function endpointInput(ctx: AdminContext): EndpointInput {
   const url = field(ctx, 'url').trim();
-  if (!/^https?:\/\/\S+$/.test(url)) fail(ctx, 422, ctx.state.t('webhooks.badUrl'));
   return {
     url,
     description: field(ctx, 'description').trim().slice(0, 200),
@@ -22,6 +21,28 @@ function endpointInput(ctx: AdminContext): EndpointInput {
     includeSelf: field(ctx, 'includeSelf') !== '',
     enabled: field(ctx, 'enabled') !== '',
   };
+}
+
+/**
+ * Save an endpoint form's input; what the panel or the webhook service refuses (a URL that is not http(s), a
+ * 422 of the service) comes back as the words to show above the form, which is shown again as typed.
+ */
+async function saveInput<T>(ctx: AdminContext, input: EndpointInput, save: () => Promise<T>): Promise<{ value: T; problem?: undefined } | { problem: string }> {
+  let problem: string;
+  if (!/^https?:\/\/\S+$/.test(input.url)) problem = ctx.state.t('webhooks.badUrl');
+  else {
+    try {
+      return { value: await save() };
+    } catch (e) {
+      const err = e as Error & { status?: number; expose?: boolean };
+      if (err.status !== 422 || !err.expose) throw e;
+      problem = err.message;
+    }
+  }
+  // A script asking for JSON gets the error as before; a browser gets its form back.
+  if (ctx.accepts('html', 'json') === 'json') fail(ctx, 422, problem);
+  ctx.status = 422;
+  return { problem };
 }
 
 export function webhookRoutes(s: Services): RouteDef[] {
@@ -42,11 +63,13 @@ export function webhookRoutes(s: Services): RouteDef[] {
       tokens: (await s.tokens?.list()) ?? [],
       secret: undefined,
       token: undefined,
+      draft: undefined,
+      problem: undefined,
       ...extra,
     });
   };
-  /** One endpoint's page; `secret` is shown once, right after a rotation. */
-  const showEndpoint = async (ctx: AdminContext, secret: string | undefined): Promise<void> => {
+  /** One endpoint's page; `secret` is shown once, right after a rotation; a refused edit shows its `draft` and `problem`. */
+  const showEndpoint = async (ctx: AdminContext, secret: string | undefined, refused?: { draft: EndpointInput; problem: string }): Promise<void> => {
     const w = svc(ctx);
     const endpoint = await w.get(ctx.state.params.wid!);
     if (!endpoint) fail(ctx, 404, ctx.state.t('webhooks.notFound'));
@@ -57,6 +80,8 @@ export function webhookRoutes(s: Services): RouteDef[] {
       eventTypes: w.eventTypes(),
       list: s.deps.manager.list(),
       secret,
+      draft: refused?.draft,
+      problem: refused?.problem,
     });
   };
   return [
@@ -67,7 +92,9 @@ export function webhookRoutes(s: Services): RouteDef[] {
       access: 'admin',
       handler: async (ctx) => {
         const input = endpointInput(ctx);
-        const { endpoint, secret } = await svc(ctx).create(input);
+        const saved = await saveInput(ctx, input, () => svc(ctx).create(input));
+        if (saved.problem !== undefined) return list(ctx, { draft: input, problem: saved.problem });
+        const { endpoint, secret } = saved.value;
         await audit(s, ctx, 'webhook.create', endpoint.id, { url: input.url, events: input.eventTypes });
         await list(ctx, { secret, secretFor: endpoint.url });
       },
@@ -84,7 +111,8 @@ export function webhookRoutes(s: Services): RouteDef[] {
       access: 'admin',
       handler: async (ctx) => {
         const input = endpointInput(ctx);
-        await svc(ctx).update(ctx.state.params.wid!, input);
+        const saved = await saveInput(ctx, input, () => svc(ctx).update(ctx.state.params.wid!, input));
+        if (saved.problem !== undefined) return showEndpoint(ctx, undefined, { draft: input, problem: saved.problem });
         await audit(s, ctx, 'webhook.update', ctx.state.params.wid, { url: input.url, events: input.eventTypes });
         back(ctx, `/webhooks/${encodeURIComponent(ctx.state.params.wid!)}`, 'flash.saved');
       },
