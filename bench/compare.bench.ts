@@ -34,7 +34,9 @@ const options: CompareOptions = {
   // it only decides how often an idle client polls.
   holdMs: 25_000,
   burst: quick ? 200 : 2000,
-  latencyCount: quick ? 10 : 50,
+  // 200 single messages a run: the median then moves by tenths of a millisecond between runs, not by whole ones.
+  latencyCount: quick ? 10 : 200,
+  latencyGapMs: 25,
   settleMs: 500,
   runs,
   clients,

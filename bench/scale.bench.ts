@@ -7,6 +7,7 @@
  * Env: BENCH_SCALE_ACCOUNTS (default 1000), BENCH_SCALE_TRANSPORTS (default web,ilink),
  * BENCH_SCALE_IDLE_MS (the settled idle span, default 120000), BENCH_QUICK=1 (20 accounts, README untouched), BENCH_README=0,
  * BENCH_SCALE_RESTORE=0 (no restart), BENCH_SCALE_NODE_ARGS (node flags for the weiroto process),
+ * BENCH_SCALE_PARTIAL_AFTER=<s> (logins stalled that long: measure the idle span with the accounts online),
  * LOGIN_CONCURRENCY (default 10), BENCH_CPU_PROF=<dir> (CPU profile of the weiroto process over the idle span),
  * BENCH_TRACE_GC=1 (--trace-gc; each second of the idle span with its CPU and collections),
  * BENCH_HEAP_SNAPSHOT=<dir> (heap snapshot of the weiroto process after the idle span).

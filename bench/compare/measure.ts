@@ -12,6 +12,12 @@ import type { Inject, World } from './world.js';
 export interface Sizes {
   burst: number;
   latencyCount: number;
+  /**
+   * Pause after each single message's echo before the next one, the same for every client: the client's
+   * own echo comes back through webwxsync meanwhile, so each message finds it idle (a single message,
+   * not one in a stream).
+   */
+  latencyGapMs: number;
   /** Time given to start-up work that follows ready (SYNC_CONV fetches…) before measuring. */
   settleMs: number;
 }
@@ -95,15 +101,19 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     const readyAt = await client.ready(120_000);
     await sleep(sizes.settleMs);
 
-    // Single-message latency: one at a time, alternating private and group.
+    // Single-message latency: one at a time, alternating private and group. The clock (performance.now()
+    // of the sandbox's process, sub-millisecond) starts just before the sandbox queues the message, which
+    // answers the client's held synccheck, and stops when the sandbox has read the client's webwxsendmsg
+    // that echoes it: synccheck answer, webwxsync, the client's own work and the send, both ways of the
+    // loopback TLS included, for every client alike.
     const lat: number[] = [];
     const singles = burstMessages(world, account, `${runTag}-single`, sizes.latencyCount);
     for (const m of singles) {
       const wait = world.echoes(account, [m.text], 15_000);
-      const at = Date.now();
-      world.inject(account, [m]);
+      const at = world.inject(account, [m]);
       const [echoAt] = await wait.done;
       lat.push(echoAt! - at);
+      await sleep(sizes.latencyGapMs);
     }
     await sleep(sizes.settleMs);
 
@@ -119,9 +129,8 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     const sandboxCpu0 = process.cpuUsage();
     const counted0 = world.counters();
     perfControl('enable');
-    const t0 = Date.now();
-    world.inject(account, burst);
-    const injectMs = Date.now() - t0;
+    const t0 = world.inject(account, burst);
+    const injectMs = performance.now() - t0;
     const times = await wait.done;
     const last = Math.max(...times);
     const sandboxCpu = process.cpuUsage(sandboxCpu0);

@@ -17,6 +17,11 @@ export interface Target {
 }
 
 export const START_MARK = '<!-- perf:start -->';
+
+/** Where the latency clock starts and stops (printed with the figures). */
+export const latencyDefinition = (o: { latencyGapMs: number }): string =>
+  "performance.now() in the sandbox's process, from just before it queues the message (which answers the client's held synccheck) " +
+  `to when it has read the client's webwxsendmsg echoing it; one message at a time, ${o.latencyGapMs} ms after the previous echo, alternately private and group`;
 export const END_MARK = '<!-- perf:end -->';
 
 /** Machine description: cores, CPU model, Node version, date. */
@@ -69,14 +74,19 @@ function rows(r: CompareResult): string[][] {
   const get = (c: ClientName, k: keyof ClientSummary): number => Number(s[c]?.[k]);
   const head = ['', ...present];
   const line = (label: string, k: keyof ClientSummary, fmt: (n: number) => string): string[] => [label, ...present.map((c) => fmt(get(c, k)))];
+  const spread = (c: ClientName): string => {
+    const x = s[c]?.latencyMedianSpread;
+    return x ? `${f2(x[0])}–${f2(x[1])}` : '–';
+  };
   return [
     head,
     line('login→ready (ms)', 'loginReadyMs', f0),
     line(`echo burst of ${r.options.burst}: wall (ms)`, 'burstWallMs', f0),
     line('echo burst: messages/s', 'perSecond', f0),
     line('echo burst: client CPU per message (ms)', 'cpuMsPerMsg', f3),
-    line(`latency of 1 message, median of ${r.options.latencyCount} (ms)`, 'latencyMedian', f0),
-    line('latency p90 (ms)', 'latencyP90', f0),
+    line(`latency of 1 message, median of ${r.options.latencyCount} (ms)`, 'latencyMedian', f2),
+    line('latency p90 (ms)', 'latencyP90', f2),
+    [`latency median, lowest–highest of ${r.options.runs} run(s) (ms)`, ...present.map(spread)],
     line('peak RSS (MiB)', 'peakRssMiB', f0),
     line('RSS before login, QR shown (MiB)', 'startRssMiB', f0),
     line('sandbox CPU per echo (ms)', 'sandboxCpuMsPerMsg', f3),
@@ -141,6 +151,7 @@ export function consoleReport(r: CompareResult): string {
   lines.push('targets (ratios of this run):');
   for (const t of r.options.keepAlive ? keepAliveTargets(r) : targets(r))
     lines.push(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(40)} ${f2(t.value).padStart(8)}  (target ${t.limit})`);
+  lines.push('', `latency: ${latencyDefinition(r.options)}`);
   lines.push('', 'ready means:');
   for (const c of Object.keys(r.summary) as ClientName[]) lines.push(`  ${c}: ${READY_DEFINITION[c]}`);
   return lines.join('\n');
@@ -161,6 +172,7 @@ export function readmeSection(r: CompareResult, keepAlive?: CompareResult): stri
     "group's members loaded; wechat4u = every friend and group in its address book, but not the members of the groups getcontact",
     'lists (it asks for them in one batchgetcontact of more than 50, which the server refuses). The server closes every JSON',
     'connection (as WeChat does), so each send and sync is a new TLS connection: that cost, the same for every client, bounds all three.',
+    `Latency: ${latencyDefinition(r.options)}.`,
     ...(ceiling ? ['', `${ceiling}.`] : []),
     '',
     '| target | measured | |',

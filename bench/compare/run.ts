@@ -28,8 +28,11 @@ export interface ClientSummary {
   burstWallMs: number;
   perSecond: number;
   cpuMsPerMsg: number;
+  /** Median over the runs of each run's median and p90 (ms, sub-millisecond). */
   latencyMedian: number;
   latencyP90: number;
+  /** The lowest and highest of the runs' medians: how far one run's median moves. */
+  latencyMedianSpread: [number, number];
   peakRssMiB: number;
   startRssMiB: number;
   /** The sandbox's CPU per echo during this client's bursts. */
@@ -52,6 +55,7 @@ function summarize(client: ClientName, runs: RunResult[]): ClientSummary {
     cpuMsPerMsg: median(runs.map((r) => r.burst.cpuMsPerMsg)),
     latencyMedian: median(runs.map((r) => r.latency.median)),
     latencyP90: median(runs.map((r) => r.latency.p90)),
+    latencyMedianSpread: [Math.min(...runs.map((r) => r.latency.median)), Math.max(...runs.map((r) => r.latency.median))],
     peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
     startRssMiB: median(runs.map((r) => r.startRssMiB)),
     sandboxCpuMsPerMsg: median(runs.map((r) => r.burst.sandboxCpuMsPerMsg)),
@@ -81,7 +85,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
         runs.push(r);
         log(
           `  run ${i + 1} ${name.padEnd(8)} login→ready ${r.loginReadyMs} ms, burst ${r.burst.wallMs} ms (${r.burst.perSecond.toFixed(0)}/s, ` +
-            `${r.burst.cpuMsPerMsg.toFixed(3)} ms CPU/msg; sandbox ${r.burst.sandboxCpuMsPerMsg.toFixed(3)} ms CPU/msg; ${r.burst.syncs} syncs, ${r.burst.requests} requests), latency median ${r.latency.median} ms p90 ${r.latency.p90} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
+            `${r.burst.cpuMsPerMsg.toFixed(3)} ms CPU/msg; sandbox ${r.burst.sandboxCpuMsPerMsg.toFixed(3)} ms CPU/msg; ${r.burst.syncs} syncs, ${r.burst.requests} requests), latency median ${r.latency.median.toFixed(2)} ms p90 ${r.latency.p90.toFixed(2)} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
         );
       }
     }

@@ -3,7 +3,9 @@
  * its test CA), messages injected in-process through the same function the control API calls
  * (so a burst of 2,000 is really one burst, not 2,000 HTTP round trips of the benchmark), and a
  * watch on the sandbox journal that sees every message a client sends the moment the sandbox
- * records it (`at` is the sandbox's receive time: latencies carry no polling error).
+ * records it. Times are `performance.now()` of this process (the sandbox's), taken when the journal
+ * records the send: sub-millisecond, monotonic, and with no polling error. The journal's own `at`
+ * is whole milliseconds, which made a 2 ms latency read 2 or 3 (a ratio of 1.00 or 1.50).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +34,8 @@ export interface Inject {
 }
 
 export class World {
-  private listeners = new Set<(e: JournalEntry) => void>();
+  /** Called with each outgoing journal entry and the `performance.now()` at which it was recorded. */
+  private listeners = new Set<(e: JournalEntry, hrAt: number) => void>();
   private seenQrs = new Set<string>();
 
   private constructor(
@@ -44,7 +47,10 @@ export class World {
     // Observe every journal entry as it is recorded (no polling).
     st.record = (e) => {
       const entry = record(e);
-      if (entry.dir === 'out') for (const l of this.listeners) l(entry);
+      if (entry.dir === 'out') {
+        const hrAt = performance.now();
+        for (const l of this.listeners) l(entry, hrAt);
+      }
       return entry;
     };
   }
@@ -124,14 +130,19 @@ export class World {
     if (this.sb.state.active.has(account.id)) await this.sb.control.phoneLogout({ account: account.id });
   }
 
-  /** Inject messages in one synchronous loop (one burst). */
-  inject(account: Account, list: Inject[]): void {
+  /**
+   * Inject messages in one synchronous loop (one burst); answers the `performance.now()` taken just
+   * before the first one is queued, the clock's start for the latencies `echoes` answers.
+   */
+  inject(account: Account, list: Inject[]): number {
+    const at = performance.now();
     for (const m of list) injectMessage(this.sb.state, { account: account.id, from: m.from, ...(m.room && { room: m.room }), text: m.text });
+    return at;
   }
 
   /**
-   * Wait until the account sent every text in `texts` (each once); answers the sandbox's receive
-   * time of each, in the order of `texts`.
+   * Wait until the account sent every text in `texts` (each once); answers, in the order of
+   * `texts`, the `performance.now()` at which the sandbox recorded each (its request read whole).
    */
   echoes(account: Account, texts: string[], timeoutMs: number): { done: Promise<number[]>; cancel: () => void } {
     if (texts.length === 0) return { done: Promise.resolve([]), cancel: () => {} };
@@ -145,11 +156,11 @@ export class World {
         this.listeners.delete(listener);
         reject(new Error(`${left} of ${texts.length} echoes missing after ${timeoutMs} ms (e.g. ${JSON.stringify(texts.find((_, i) => times[i] === 0))})`));
       }, timeoutMs);
-      const listener = (e: JournalEntry): void => {
+      const listener = (e: JournalEntry, hrAt: number): void => {
         if (e.account !== account.id) return;
         const i = want.get(e.text);
         if (i === undefined || times[i]) return;
-        times[i] = e.at;
+        times[i] = hrAt;
         if (--left === 0) {
           clearTimeout(timer);
           this.listeners.delete(listener);

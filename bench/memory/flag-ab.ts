@@ -25,7 +25,15 @@ const arms = { A: process.env.AB_A ?? '', B: process.env.AB_B ?? '' } as const;
 const mode = process.env.BENCH_KEEP_ALIVE ?? 'both';
 if (!['both', '0', '1'].includes(mode)) throw new Error(`BENCH_KEEP_ALIVE must be both, 0 or 1, got "${mode}"`);
 if (arms.A === arms.B) throw new Error('AB_A and AB_B are the same flags: nothing to compare');
-const sizes = { contacts: quick ? 500 : 5000, rooms: quick ? 30 : 300, roomSize: 50, burst: quick ? 200 : 2000, latencyCount: quick ? 10 : 50, settleMs: 500 };
+const sizes = {
+  contacts: quick ? 500 : 5000,
+  rooms: quick ? 30 : 300,
+  roomSize: 50,
+  burst: quick ? 200 : 2000,
+  latencyCount: quick ? 10 : 50,
+  latencyGapMs: 25,
+  settleMs: 500,
+};
 
 const build = spawnSync(process.execPath, [join(ROOT, 'bin/weiroto.js'), 'help'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 if (build.status !== 0) process.exit(build.status ?? 1);
@@ -56,7 +64,7 @@ async function compareMode(keepAlive: boolean): Promise<void> {
     arm.loads.push(loadavg()[0]!);
     console.log(
       `  pair ${pair + 1} ${arm.name}: peak RSS ${f1(r.peakRssMiB)} MiB, ${f3(r.burst.cpuMsPerMsg)} ms CPU/echo, ${r.burst.perSecond.toFixed(0)} echoes/s, ` +
-        `latency median ${r.latency.median} ms, load ${before} → ${load()}`,
+        `latency median ${r.latency.median.toFixed(2)} ms, load ${before} → ${load()}`,
     );
   };
   try {

@@ -19,17 +19,46 @@ export interface GcLine {
   /** Incremental marking steps reported with a Mark-Compact (`+ N ms in K steps`), ms. */
   stepsMs: number;
   heapAfterMiB: number;
+  /** The process's own time of the collection (ms since it started), as V8 prints it. */
+  processMs: number;
   text: string;
 }
 
 // [pid:0x…]  12345 ms: Mark-Compact 600.1 (650.2) -> 590.0 (640.0) MB, 12.3 / 0.0 ms  (+ 300.5 ms in 1500 steps …
 const GC_LINE =
-  /ms: ([A-Za-z-]+(?: \(reduce\))?) [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms(?:\s+\(\+ ([\d.]+) ms in)?/;
+  /(\d+) ms: ([A-Za-z-]+(?: \(reduce\))?) [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms(?:\s+\(\+ ([\d.]+) ms in)?/;
 
 export function parseGcLine(text: string, at: number): GcLine | undefined {
   const m = GC_LINE.exec(text);
   if (!m) return undefined;
-  return { at, kind: m[1]!, heapAfterMiB: Number(m[2]), pauseMs: Number(m[3]), stepsMs: Number(m[4] ?? 0), text: text.trim() };
+  return { at, processMs: Number(m[1]), kind: m[2]!, heapAfterMiB: Number(m[3]), pauseMs: Number(m[4]), stepsMs: Number(m[5] ?? 0), text: text.trim() };
+}
+
+/**
+ * How fast the old space grows between full collections, in MB/s: the heap after each scavenge is
+ * the old space plus the few young survivors, so its rise from one scavenge to the next is what the
+ * scavenge promoted (minus nothing: only a full collection frees old space). Summed over every pair
+ * of consecutive scavenges within [from, to] (driver time) with no full collection between them,
+ * divided by the time those pairs span (the process's own clock). NaN with fewer than two scavenges.
+ */
+export function oldSpaceGrowth(lines: readonly GcLine[], from: number, to: number): { mbPerS: number; scavenges: number; full: number } {
+  const span = lines.filter((g) => g.at >= from && g.at <= to);
+  let grown = 0;
+  let ms = 0;
+  let prev: GcLine | undefined;
+  for (const g of span) {
+    if (g.kind !== 'Scavenge') {
+      prev = undefined;
+      continue;
+    }
+    if (prev) {
+      grown += g.heapAfterMiB - prev.heapAfterMiB;
+      ms += g.processMs - prev.processMs;
+    }
+    prev = g;
+  }
+  const scavenges = span.filter((g) => g.kind === 'Scavenge').length;
+  return { mbPerS: ms > 0 ? (grown * 1000) / ms : NaN, scavenges, full: span.filter((g) => g.kind.startsWith('Mark-Compact')).length };
 }
 
 /** Collects the GC lines a child prints, stamped with the time they arrived. */

@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { LogoutReason, Transport } from '../transport/transport.js';
 import type { TransportKind } from '../transport/capabilities.js';
 import { isTransportError } from '../transport/errors.js';
-import { UnreadableSession, type AccountRecord, type Store } from '../store/index.js';
+import { UnreadableSession, inAccountLine, type AccountRecord, type Store } from '../store/index.js';
 import { PluginHost } from '../pipeline/plugin-host.js';
 import type { ConfigDefaults } from '../pipeline/config-defaults.js';
 import type { OutboundPolicy } from '../util/outbound-guard.js';
@@ -93,12 +93,20 @@ export interface AccountManagerDeps {
   startJitterMs?: number;
   /** REDIS_URL: the cluster places accounts on nodes (`runHere`/`release`) and fences their writes and sends. */
   cluster?: AccountCluster;
+  /** How long an account's stop waits for its sends in flight to be answered before it stops the transport under them. Default 2 s. */
+  sendStopGraceMs?: number;
 }
 
 export const DEFAULT_CHAT_CONCURRENCY = 8;
 export const DEFAULT_RELOGIN_DELAY_MS = 5000;
 export const DEFAULT_LOGIN_RETRY_MAX_MS = 300_000;
 export const DEFAULT_LOGIN_CONCURRENCY = 10;
+/**
+ * A send's answer takes milliseconds; a WeChat that holds one longer than this does not hold the
+ * account's stop (a handover's lease) longer: its call is cut, and the next run settles it from the
+ * echo (web) or sends it again (iLink).
+ */
+export const DEFAULT_SEND_STOP_GRACE_MS = 2_000;
 
 /** What the manager keeps per account: its runtime and where its login ladder stands. */
 interface Runtime {
@@ -581,7 +589,9 @@ export class AccountManager {
     if (existing) return existing;
     const rec = this.records.get(id);
     if (!rec) return undefined;
-    const s = this.deps.cluster?.store(id, this.deps.store) ?? this.deps.store;
+    // Its calls in a line of its own (on PostgreSQL): its handover's session save waits behind its own writes only.
+    const own = inAccountLine(this.deps.store, id);
+    const s = this.deps.cluster?.store(id, own) ?? own;
     const router = this.deps.cluster?.sendRouter?.(id);
     const log = this.log.child({ account: id });
     const bot = new Bot({
@@ -908,8 +918,13 @@ export class AccountManager {
     // The session as it stands, saved while the loops stop rather than before: the save waits its turn
     // in the store behind the account's other writes, and a handover's lease waits for the stop.
     const early = this.saveSession(rt);
+    // No new send; those in flight end on a running transport. Stopping it aborts their calls (iLink) or
+    // closes their sockets (web): WeChat may have such a send and the row would not say so, and the next
+    // holder of the account would send it again.
+    const queueStopped = rt.bot.queue.stop();
+    await rt.bot.queue.callsEnded(this.deps.sendStopGraceMs ?? DEFAULT_SEND_STOP_GRACE_MS);
     rt.abort?.abort(new Error('stopped'));
-    await rt.bot.queue.stop();
+    await queueStopped;
     await rt.runtime.drain();
     try {
       await rt.bot.transport.stop();

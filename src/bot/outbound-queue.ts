@@ -135,6 +135,8 @@ export class OutboundQueue {
   private readonly batch: SettleBatch;
   private readonly maxInFlight: number;
   private idleWaiters: (() => void)[] = [];
+  /** Waiting for the sends in flight to have their answers (`callsEnded`). */
+  private callWaiters: (() => void)[] = [];
   readonly pacer: Pacer;
   private retry: typeof DEFAULT_RETRY;
 
@@ -214,6 +216,31 @@ export class OutboundQueue {
     if (!first || record.attempts > 0) return { record, notBefore: 0 };
     record.handedAt = record.createdAt;
     return { record, notBefore: 0, echo: { after: record.createdAt, since: startedAt, unmarked: true } };
+  }
+
+  /**
+   * Resolves once no send is between its pick and WeChat's answer (their final states may still be
+   * committing), or after `maxMs`. The account's stop waits for this before it stops the transport: a
+   * call cut off under way leaves a send whose outcome is unknown, which an echo can settle on the
+   * web but nothing can on iLink (docs/api.md "What a send promises").
+   */
+  callsEnded(maxMs: number): Promise<void> {
+    if (this.inFlight.size - this.settling === 0 || maxMs <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = new AbortController();
+      const done = (): void => {
+        timer.abort(WOKEN);
+        this.callWaiters = this.callWaiters.filter((w) => w !== done);
+        resolve();
+      };
+      this.callWaiters.push(done);
+      this.deps.clock.sleep(maxMs, timer.signal).then(done, () => {});
+    });
+  }
+
+  private notifyCallsEnded(): void {
+    if (this.inFlight.size - this.settling !== 0) return;
+    for (const w of [...this.callWaiters]) w();
   }
 
   /** Stop the worker after the in-flight sends (if any) finish. Queued rows stay in SQLite. */
@@ -406,13 +433,14 @@ export class OutboundQueue {
       const { id, chatId } = item.record;
       this.pacer.consume(chatId);
       this.busyChats.add(chatId);
-      const sending = this.sendOne(item)
+      const sending = this.sendOne(item, signal)
         .catch((e: unknown) => this.deps.log.error({ err: e, id }, 'outbound: could not record a send'))
         .finally(() => {
           this.inFlight.delete(id);
           this.busyChats.delete(chatId);
           this.wake();
           this.notifyIdle();
+          this.notifyCallsEnded();
         });
       this.inFlight.set(id, sending);
       // Paced: wait for this send before picking the next (the pacer decides the next moment).
@@ -459,7 +487,7 @@ export class OutboundQueue {
     const echo = await this.deps.repo.findEcho(r, r.handedAt - ECHO_SKEW_MS);
     if (echo === undefined) {
       // An unmarked row most likely never went out (it was only the oldest of its chat): nothing to warn about.
-      if (!unmarked) this.deps.log.warn({ id: r.id }, 'outbound: a send cut off mid-call left no echo in WeChat; sending it again');
+      if (!unmarked) this.deps.log.warn({ id: r.id }, 'outbound: a send cut off mid-call has no echo from WeChat (iLink gives none); sending it again');
       return false;
     }
     const record: OutboundRecord = { ...r, status: 'sent', wechatId: echo, sentAt: this.deps.clock.now() };
@@ -469,7 +497,8 @@ export class OutboundQueue {
     return true;
   }
 
-  private async sendOne(item: Pending): Promise<void> {
+  /** `stopping`: the worker's signal, aborted when the queue stops (and with it, soon, the transport). */
+  private async sendOne(item: Pending, stopping: AbortSignal): Promise<void> {
     const { repo } = this.deps;
     const r = item.record;
     if (item.echo && (await this.settleFromEcho(item))) return;
@@ -486,7 +515,9 @@ export class OutboundQueue {
       this.calling--;
       const code = isTransportError(e) ? e.code : undefined;
       const error = { ...(code !== undefined && { code }), message: messageOf(e) };
-      const kind = isTransportError(e) ? e.kind : 'server';
+      // A call the transport's stop cut off (iLink aborts its calls with the stop's reason, not a transport
+      // error) ended like a network failure: no answer.
+      const kind = isTransportError(e) ? e.kind : stopping.aborted ? 'network' : 'server';
       // A network failure (timeout, reset, lost answer) says nothing of whether WeChat has it.
       const outcomeUnknown = kind === 'network';
       if (outcomeUnknown) item.echo = { after: this.deps.clock.now(), since: this.deps.clock.now() };
@@ -506,14 +537,17 @@ export class OutboundQueue {
       if (kind === 'logged-out') {
         // Not the message's fault: keep it queued for the next session.
         r.attempts--;
-        await repo.markRetry(r.id, error, r.attempts, outcomeUnknown);
+        await repo.markRetry(r.id, error, r.attempts, r.handedAt);
         this.pending.unshift(item);
         this.deps.log.warn({ id: r.id }, 'outbound: session gone, message stays queued');
         return;
       }
       if (policy && r.attempts < policy.maxAttempts) {
         const wait = backoffDelay(r.attempts, { ...policy, jitter: 0.2 }, () => this.deps.clock.random());
-        await repo.markRetry(r.id, error, r.attempts, outcomeUnknown);
+        // Its hand-over recorded whenever WeChat may have it, a first one too (which wrote no mark before
+        // the call): whoever sends the row next, here, after a restart or on the node that takes the account
+        // over, looks for its echo first.
+        await repo.markRetry(r.id, error, r.attempts, r.handedAt);
         r.error = error;
         item.notBefore = this.deps.clock.now() + wait;
         this.pending.unshift(item);
@@ -542,6 +576,7 @@ export class OutboundQueue {
     if (inFlight) {
       this.settling++;
       this.wake();
+      this.notifyCallsEnded();
     }
     try {
       const committed = this.batch.add(record);

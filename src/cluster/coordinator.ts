@@ -469,11 +469,18 @@ export class ClusterCoordinator implements AccountCluster {
       const standing = await this.raiseFence(account, token);
       if (this.held.get(account) !== token) return;
       if (standing > token) {
-        // Redis counted from below the store's fence (it lost its data): our token would be refused
-        // by every write. Put its counter above the fence and take the lease again, once.
-        this.log.warn({ account, token, standing }, 'cluster: Redis gave a token below the store’s fence (did Redis lose its data?); raising its counter');
+        // Our token would be refused by every write. Either another node took the account after us (our
+        // lease ran out while this node stalled between Redis's grant and this raise: paused, starved),
+        // or Redis counted from below the store's fence (it lost its data). Redis's counter tells which:
+        // it has handed out the greater token itself only in the first case.
         this.held.delete(account);
         await this.leases.release(account, token);
+        if ((await this.leases.counter(account)) >= standing) {
+          this.log.info({ account, token, standing }, 'cluster: another node took the account while we raised its fence (our lease ran out); leaving it');
+          return;
+        }
+        // Put its counter above the fence and take the lease again, once.
+        this.log.warn({ account, token, standing }, 'cluster: Redis gave a token below the store’s fence (did Redis lose its data?); raising its counter');
         await this.leases.raiseCounter(account, standing);
         if (retry) await this.take(account, trigger, freeAt, false);
         return;

@@ -59,6 +59,11 @@ export class LeaseStore {
     await this.redis.eval(RAISE_COUNTER, 1, clusterKeys.fence(account), floor);
   }
 
+  /** The account's fencing counter: the greatest token Redis has handed out for it (0: none, or Redis lost it). */
+  async counter(account: string): Promise<number> {
+    return Number((await this.redis.get(clusterKeys.fence(account))) ?? 0);
+  }
+
   /** Extend our lease by the time to live; false when it is no longer ours (expired, taken). */
   async renew(account: string, token: number): Promise<boolean> {
     return Number(await this.redis.eval(RENEW, 1, clusterKeys.lease(account), this.value(token), this.ttlMs)) === 1;

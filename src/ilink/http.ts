@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { directRequest } from '../transport/direct-request.js';
+import { directRequest, RequestTimeoutError, type DirectResponse } from '../transport/direct-request.js';
 import { TransportError } from '../transport/errors.js';
 import { ResumingAgent } from '../transport/resuming-agent.js';
 import { decodeUtf8, parseWireJson } from '../util/wire-json.js';
@@ -162,29 +162,53 @@ export class IlinkHttp {
     return this.token;
   }
 
-  private async exchange(url: string, req: Outgoing, signal: AbortSignal): Promise<{ status: number; text: string }> {
-    if (this.fetchFn) {
-      const res = await this.fetchFn(url, { ...req, signal });
-      return { status: res.status, text: await res.text() };
-    }
+  /**
+   * One exchange under the call's deadline; past it, rejects with a `RequestTimeoutError`. On the
+   * default path the deadline is directRequest's own timer and the caller's signal goes through as
+   * it is: an `AbortSignal.timeout` and an `AbortSignal.any` per call, as before, are held through
+   * WeakRefs, which V8 clears only in a full collection, so every long poll's signals (35 s, 1,000
+   * accounts: ~30 a second) reached the old space and fed the periodic full collections of an idle
+   * process (issue 17). Nor an async frame on that path: a promise handed on with `.then` keeps
+   * nothing of the call alive while the server holds it.
+   */
+  private exchange(url: string, req: Outgoing, o: CallOptions): Promise<{ status: number; text: string }> {
+    if (this.fetchFn) return this.viaFetch(this.fetchFn, url, req, o);
     const target = new URL(url);
     const agent = target.protocol === 'https:' ? this.agents.https : this.agents.http;
-    const res = await directRequest({ ...req, url: target, agent, signal });
-    return { status: res.status, text: decodeUtf8(res.body) };
+    return directRequest({ ...req, url: target, agent, timeoutMs: o.timeoutMs, ...(o.signal && { signal: o.signal }) }).then(readDirect);
   }
 
-  private async call<T extends WireStatus>(url: string, path: string, req: Outgoing, o: CallOptions): Promise<IlinkAnswer<T>> {
+  private async viaFetch(fetchFn: typeof fetch, url: string, req: Outgoing, o: CallOptions): Promise<{ status: number; text: string }> {
     const timeout = AbortSignal.timeout(o.timeoutMs);
     const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
-    let text: string;
-    let status: number;
     try {
-      ({ status, text } = await this.exchange(url, req, signal));
+      const res = await fetchFn(url, { ...req, signal });
+      return { status: res.status, text: await res.text() };
     } catch (e) {
-      if (o.signal?.aborted) throw o.signal.reason;
-      if (timeout.aborted) throw new IlinkTimeoutError(path, o.timeoutMs);
-      throw new TransportError('network', `iLink ${path}: ${messageOf(e)}`, undefined, { cause: e });
+      if (timeout.aborted && !o.signal?.aborted) throw new RequestTimeoutError(o.timeoutMs);
+      throw e;
     }
+  }
+
+  private call<T extends WireStatus>(url: string, path: string, req: Outgoing, o: CallOptions): Promise<IlinkAnswer<T>> {
+    let sent: Promise<{ status: number; text: string }>;
+    try {
+      sent = this.exchange(url, req, o);
+    } catch (e) {
+      sent = Promise.reject(e as Error); // a base URL that does not parse fails as a network error, as before
+    }
+    return sent.then(
+      (answer) => this.read<T>(path, answer),
+      (e: unknown) => {
+        if (o.signal?.aborted) throw o.signal.reason;
+        if (e instanceof RequestTimeoutError) throw new IlinkTimeoutError(path, o.timeoutMs);
+        throw new TransportError('network', `iLink ${path}: ${messageOf(e)}`, undefined, { cause: e });
+      },
+    );
+  }
+
+  /** An answer read into its outcome (§8.1). */
+  private read<T extends WireStatus>(path: string, { status, text }: { status: number; text: string }): IlinkAnswer<T> {
     if (status < 200 || status > 299) throw new TransportError('network', `iLink ${path}: HTTP ${status}`, status);
     if (text.trim() === '') return { empty: true };
     let body: T;
@@ -209,3 +233,5 @@ export class IlinkHttp {
 export function answerCode(body: WireStatus): number {
   return Number(body.ret ?? body.errcode ?? 0) || 0;
 }
+
+const readDirect = (res: DirectResponse): { status: number; text: string } => ({ status: res.status, text: decodeUtf8(res.body) });

@@ -130,8 +130,27 @@ export class HttpSession {
   /**
    * Send a request. Network failures, timeouts and aborts become TransportError('network');
    * any HTTP status is returned to the caller (who decides what 301 or 500 means).
+   *
+   * Not an async function: what it builds (the parsed URLs, the headers) is garbage once the request
+   * is out, and an async frame would keep it for as long as the answer takes. A long poll's answer
+   * takes 25 s, long enough for it to be promoted to the old space (see SyncApi.syncCheck).
    */
-  async request(req: HttpRequest): Promise<HttpResponse> {
+  request(req: HttpRequest): Promise<HttpResponse> {
+    let sent: Promise<HttpResponse>;
+    try {
+      sent = this.send(req);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return sent.then(
+      (res) => this.received(req.url, res),
+      (err: unknown) => {
+        throw this.failure(req, err);
+      },
+    );
+  }
+
+  private send(req: HttpRequest): Promise<HttpResponse> {
     const logical = new URL(req.url);
     const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...req.headers };
     const cookie = this.cookieHeader(logical, Date.now());
@@ -142,33 +161,39 @@ export class HttpSession {
       headers['X-Wechat-Host'] = logical.host;
     }
     if (typeof req.body === 'string' && !headers['Content-Type']) headers['Content-Type'] = 'application/json;charset=UTF-8';
-
+    const { body } = req;
     try {
-      const { body } = req;
-      const res =
-        req.transfer || isFormData(body)
-          ? await this.viaAxios(req, target, headers)
-          : await directRequest({
-              method: req.method,
-              url: target,
-              headers,
-              ...(body !== undefined && { body }),
-              agent: target.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
-              timeoutMs: req.timeoutMs,
-              ...(req.signal && { signal: req.signal }),
-            });
-      const setCookie = res.headers['set-cookie'];
-      if (setCookie) {
-        const jar = this.cookieJar();
-        for (const c of setCookie) jar.setCookieSync(c, logical.href, { ignoreError: true });
-        this.cookieCache.clear();
-      }
-      return res;
+      if (req.transfer || isFormData(body)) return this.viaAxios(req, target, headers);
+      return directRequest({
+        method: req.method,
+        url: target,
+        headers,
+        ...(body !== undefined && { body }),
+        agent: target.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+        timeoutMs: req.timeoutMs,
+        ...(req.signal && { signal: req.signal }),
+      });
     } catch (err) {
-      if (req.signal?.aborted) throw req.signal.reason ?? err;
-      const what = err instanceof RequestTimeoutError ? `timed out after ${req.timeoutMs} ms` : ((err as Error).message ?? 'failed');
-      throw new TransportError('network', `${req.method} ${logical.pathname} ${what}`, undefined, { cause: err });
+      return Promise.reject(err as Error);
     }
+  }
+
+  /** The answer's cookies into the jar (keyed by the logical URL). */
+  private received(url: string, res: HttpResponse): HttpResponse {
+    const setCookie = res.headers['set-cookie'];
+    if (setCookie) {
+      const jar = this.cookieJar();
+      for (const c of setCookie) jar.setCookieSync(c, url, { ignoreError: true });
+      this.cookieCache.clear();
+    }
+    return res;
+  }
+
+  /** What a failed exchange rejects with: the caller's abort reason, else a network TransportError. */
+  private failure(req: HttpRequest, err: unknown): unknown {
+    if (req.signal?.aborted) return req.signal.reason ?? err;
+    const what = err instanceof RequestTimeoutError ? `timed out after ${req.timeoutMs} ms` : ((err as Error).message ?? 'failed');
+    return new TransportError('network', `${req.method} ${new URL(req.url).pathname} ${what}`, undefined, { cause: err });
   }
 
   /** A media transfer through axios, under the same hard deadline (axios' own timeout is an idle timeout). */

@@ -35,6 +35,7 @@ import { runSync, sqliteSql } from './sql/sqlite-driver.js';
 import type { Sql, Steps } from './sql/work.js';
 import type { PgTarget } from './sql/postgres-driver.js';
 import { Serial } from './sql/serial.js';
+import { AccountLines } from './sql/account-lines.js';
 import { StoreError } from './errors.js';
 import { messageOf } from '../util/error-text.js';
 
@@ -103,15 +104,15 @@ export interface TransactionOptions<T> {
 export interface Store extends Repos {
   box: SecretBox;
   /**
-   * Reads that do not wait their turn behind this node's other calls (on PostgreSQL a node's calls run one at a
-   * time, src/store/sql/serial.ts; on SQLite they are the repositories' own). Only for rows this node is not
-   * writing at the time: the session of an account as a run of it starts here (the saves of its last run here
-   * were awaited when it stopped).
+   * Reads that do not wait their turn behind this node's other calls (on PostgreSQL the calls of a line run one at a
+   * time, src/store/sql/serial.ts, the node's in one line and its accounts' in a few; on SQLite they are the
+   * repositories' own). Only for rows this node is not writing at the time: the session of an account as a run of
+   * it starts here (the saves of its last run here were awaited when it stopped).
    */
   outOfLine: { sessions: Pick<SessionsRepo, 'load'> };
   /**
    * Run `fn` in one transaction: everything it writes through `tx` commits together or not at all.
-   * Other callers wait until it ends, so keep network calls out of it.
+   * Other callers wait until it ends (on PostgreSQL, the other calls of its line), so keep network calls out of it.
    *
    * @example
    *   await store.transaction(async (tx) => {
@@ -328,11 +329,12 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
   }
   const box = new SecretBox(loadOrCreateSecretKey('', options.secretKey));
   // Loaded only here: a node on SQLite (the default) never loads pg.
-  const [{ createPool, inTransaction, postgresSql, runAsync }, { migratePostgres }] = await Promise.all([
+  const [{ createPool, inTransaction, postgresSql, runAsync, DEFAULT_POOL_SIZE }, { migratePostgres }] = await Promise.all([
     import('./sql/postgres-driver.js'),
     import('./sql/postgres-migrate.js'),
   ]);
-  const pool = createPool(options.url, options.poolSize);
+  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+  const pool = createPool(options.url, poolSize);
   // A connection that breaks while idle is reported here and replaced by the pool, instead of crashing the process.
   pool.on('error', () => undefined);
   try {
@@ -344,47 +346,83 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
   const sql = postgresSql();
   const t = tables(sql, box, options.now ?? Date.now);
   const anyConnection: PgTarget = { client: pool, pool, depth: -1 };
-  const serial = new Serial();
-  const onPool: Runner = { steps: (work) => serial.run(() => runAsync(anyConnection, work)) };
+  const inLine = (line: Serial): Runner => ({ steps: (work) => line.run(() => runAsync(anyConnection, work)) });
   // The panel's and the API's credentials (sign-ins, sessions, tokens) in a line of their own: every request
   // checks one, and it must not wait behind the accounts' writes (3 nodes × 300 accounts coming online kept
   // a token check waiting for seconds). Nothing orders them against those writes.
-  const credentials = new Serial();
-  const onCredentials: Runner = { steps: (work) => credentials.run(() => runAsync(anyConnection, work)) };
+  const credentials = inLine(new Serial());
   const outOfLine: Runner = { steps: (work) => runAsync(anyConnection, work) };
-  let closed: Promise<void> | undefined;
-  return {
-    ...repos(t, onPool),
-    apiTokens: bindSteps(t.apiTokens, onCredentials),
-    adminUsers: bindSteps(t.adminUsers, onCredentials),
-    // Out of line: a node taking accounts over raises their fences at once instead of behind its own traffic
-    // (a takeover waits for the raise before anything else). None of this node's calls depends on where a raise
-    // falls among them: the account's runtime starts after it, and the row lock orders it after the writes that
-    // checked the old token.
-    fences: bindSteps(t.fences, outOfLine),
-    outOfLine: { sessions: { load: bindSteps(t.sessions, outOfLine).load } },
-    box,
-    // Other calls of this node wait until it ends, as on SQLite; calls through `tx` run at once.
-    transaction: async (fn, o) => {
-      const value = await serial.run(() =>
-        inTransaction(pool, async (target) => {
-          let open = true;
-          const tx = repos(t, { steps: (work) => (open ? runAsync(target, work) : ended()) });
-          return fn(tx).finally(() => (open = false));
-        }),
-      );
-      // No group to join here: committed already.
-      o?.written?.(value);
-      return value;
-    },
-    // Straight to the pool, not in line: readiness asks whether the database answers, not how busy this node is.
-    ping: () =>
-      pool.query('select 1 as ok').then(
-        (r) => r.rows.length === 1,
-        () => false,
-      ),
-    close: () => (closed ??= pool.end()),
+  // The accounts' lines: a connection each of those left once the node's own line (coordinator, webhooks, panel,
+  // API), the credentials' line and out-of-line calls have theirs.
+  const accountLines = new AccountLines(poolSize - RESERVED_CONNECTIONS);
+  const views = new Map<Serial, Store>();
+  const inLineOf = (account: string): Store => {
+    const line = accountLines.of(account);
+    let view = views.get(line);
+    if (!view) views.set(line, (view = onLine(line)));
+    return view;
   };
+  let closed: Promise<void> | undefined;
+  /** The store with its calls in `line`. */
+  function onLine(line: Serial): Store {
+    const bound = repos(t, inLine(line));
+    const store: Store = {
+      ...bound,
+      // In the account's line, after everything its runtime queued there: nothing it wrote lands after the purge.
+      accounts: { ...bound.accounts, purge: (id) => inLine(accountLines.of(id)).steps(t.accounts.purge(id)) },
+      apiTokens: bindSteps(t.apiTokens, credentials),
+      adminUsers: bindSteps(t.adminUsers, credentials),
+      // Out of line: a node taking accounts over raises their fences at once instead of behind its own traffic
+      // (a takeover waits for the raise before anything else). None of this node's calls depends on where a raise
+      // falls among them: the account's runtime starts after it, and the row lock orders it after the writes that
+      // checked the old token.
+      fences: bindSteps(t.fences, outOfLine),
+      outOfLine: { sessions: { load: bindSteps(t.sessions, outOfLine).load } },
+      box,
+      // Other calls of this line wait until it ends, as on SQLite; calls through `tx` run at once.
+      transaction: async (fn, o) => {
+        const value = await line.run(() =>
+          inTransaction(pool, async (target) => {
+            let open = true;
+            const tx = repos(t, { steps: (work) => (open ? runAsync(target, work) : ended()) });
+            return fn(tx).finally(() => (open = false));
+          }),
+        );
+        // No group to join here: committed already.
+        o?.written?.(value);
+        return value;
+      },
+      // Straight to the pool, not in line: readiness asks whether the database answers, not how busy this node is.
+      ping: () =>
+        pool.query('select 1 as ok').then(
+          (r) => r.rows.length === 1,
+          () => false,
+        ),
+      close: () => (closed ??= pool.end()),
+    };
+    accountViews.set(store, inLineOf);
+    return store;
+  }
+  return onLine(new Serial());
+}
+
+/** Connections of a PostgreSQL store's pool not given to account lines: its own line, credentials, and two for out-of-line calls. */
+const RESERVED_CONNECTIONS = 4;
+
+/** The PostgreSQL stores opened here, each with its accounts' views. */
+const accountViews = new WeakMap<object, (account: string) => Store>();
+
+/**
+ * The store as one account's runtime uses it. On PostgreSQL its calls run in a line of that account's: in the order
+ * they were made, beside other accounts' lines (each on its own connection), instead of in one line with every call
+ * of the node (src/store/sql/account-lines.ts). The node's own calls stay in the node's line; none of them depends on
+ * an account call it did not await (a read sees what was committed; a purge joins the account's line). On SQLite, and
+ * for any object this module did not open (a test's copy of a store with some methods replaced), `store` itself.
+ *
+ * @example const s = inAccountLine(store, 'a1'); await s.transaction((tx) => tx.messages.insert('a1', m));
+ */
+export function inAccountLine<S extends object>(store: S, account: string): S {
+  return (accountViews.get(store)?.(account) as S | undefined) ?? store;
 }
 
 /**

@@ -47,10 +47,12 @@ export interface OutboundTable {
   markSent(id: string, wechatId: string, at: number, attempts: number): void;
   markFailed(id: string, error: { code?: number; message: string }, attempts: number): void;
   /**
-   * Back to queued after a failed attempt that will be retried. `outcomeUnknown` (a network
-   * failure) keeps `handedAt`: WeChat may have it, so the echo is looked for before the retry.
+   * Back to queued after a failed attempt that will be retried. `handedAt`, when the attempt's outcome
+   * is unknown (a network failure, a call cut off): the hand-over WeChat may have taken, recorded so that
+   * whoever sends the row next (this process, a restart, the node that takes the account over) looks for
+   * its echo first. Without it the row is known not to have reached WeChat.
    */
-  markRetry(id: string, error: { code?: number; message: string }, attempts: number, outcomeUnknown?: boolean): void;
+  markRetry(id: string, error: { code?: number; message: string }, attempts: number, handedAt?: number): void;
   /** The row waits until the user writes again (reply window, quota); `error` says why. */
   markHeld(id: string, error: { code?: number; message: string }, at: number, attempts: number): void;
   /** The user wrote: a waiting row is queued again (its reason is kept until it is sent). */
@@ -169,9 +171,7 @@ export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
     "update outbound set status = 'sent', wechat_id = ?, sent_at = ?, attempts = ?, error_code = null, error_message = null, file_data = null where id = ?",
   );
   const failed = sql.query("update outbound set status = 'failed', error_code = ?, error_message = ?, attempts = ?, file_data = null where id = ?");
-  const retry = sql.query(
-    "update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ?, handed_at = case when ? = 1 then handed_at end where id = ?",
-  );
+  const retry = sql.query("update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ?, handed_at = ? where id = ?");
   const handed = sql.query("update outbound set status = 'sending', handed_at = ?, attempts = ? where id = ?");
   // The echo of a text carries the same text; of a file its name; images and videos only their kind.
   const echo = sql.query(
@@ -258,13 +258,7 @@ export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
     },
     markSent: statement(sent, (id: string, wechatId: string, at: number, attempts: number) => [wechatId, at, attempts, id]),
     markFailed: statement(failed, (id: string, e: SendError, attempts: number) => [e.code ?? null, e.message, attempts, id]),
-    markRetry: statement(retry, (id: string, e: SendError, attempts: number, outcomeUnknown = false) => [
-      e.code ?? null,
-      e.message,
-      attempts,
-      outcomeUnknown ? 1 : 0,
-      id,
-    ]),
+    markRetry: statement(retry, (id: string, e: SendError, attempts: number, handedAt?: number) => [e.code ?? null, e.message, attempts, handedAt ?? null, id]),
     *markHeld(id, e, at, attempts) {
       yield* run(held, e.code ?? null, e.message, at, attempts, id);
     },

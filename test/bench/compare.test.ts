@@ -12,7 +12,7 @@ import { consoleReport, keepAliveTargets, readmeSection, replacePerf, START_MARK
 import { runCompare } from '../../bench/compare/run.js';
 import { quantile } from '../../bench/compare/measure.js';
 
-const TINY = { contacts: 20, rooms: 3, roomSize: 5, syncBatch: 5, holdMs: 25_000, burst: 12, latencyCount: 2, settleMs: 100, runs: 1 };
+const TINY = { contacts: 20, rooms: 3, roomSize: 5, syncBatch: 5, holdMs: 25_000, burst: 12, latencyCount: 4, latencyGapMs: 25, settleMs: 100, runs: 1 };
 
 describe('bench/compare harness (tiny sizes)', () => {
   // No budget for the whole test: it is seconds of CPU work in four processes, so its wall time follows the machine's
@@ -31,11 +31,22 @@ describe('bench/compare harness (tiny sizes)', () => {
       assert.ok(s.loginReadyMs > 0 && s.loginReadyMs < 30_000, `${name} login→ready ${s.loginReadyMs}`);
       assert.ok(s.perSecond > 0 && s.burstWallMs > 0, `${name} burst`);
       assert.ok(s.cpuMsPerMsg > 0, `${name} used CPU for the burst`);
-      assert.ok(s.latencyMedian >= 0 && s.latencyP90 >= s.latencyMedian, `${name} latency`);
+      assert.ok(s.latencyMedian > 0 && s.latencyP90 >= s.latencyMedian, `${name} latency`);
+      assert.deepEqual(s.latencyMedianSpread, [s.latencyMedian, s.latencyMedian], `${name}: one run, one median`);
       assert.ok(s.peakRssMiB > 20 && s.peakRssMiB < 2048, `${name} peak RSS ${s.peakRssMiB}`);
     }
 
+    // Sub-millisecond latencies: whole milliseconds made a 2 ms median read 2 or 3 (a ratio of 1.00 or 1.50).
+    const samples = result.runs.flatMap((r) => r.latency.all);
+    assert.equal(samples.length, 3 * TINY.latencyCount);
+    assert.ok(
+      samples.some((x) => !Number.isInteger(x)),
+      `latencies carry fractions of a millisecond: ${samples.join(', ')}`,
+    );
+
     const report = consoleReport(result);
+    assert.match(report, /latency of 1 message, median of 4 \(ms\)\s+\d+\.\d\d/);
+    assert.match(report, /latency: performance\.now\(\) in the sandbox's process/);
     for (const t of targets(result)) assert.match(report, new RegExp(`(PASS|MISS)\\s+${t.name.replace(/[()%]/g, '.')}`));
     assert.equal(targets(result).length, 5);
   });
@@ -71,7 +82,7 @@ describe('bench/compare harness (tiny sizes)', () => {
     assert.ok(Number.isNaN(quantile([], 0.5)));
     assert.match(
       readmeSection({
-        options: { contacts: 1, rooms: 1, roomSize: 3, syncBatch: 1, holdMs: 1000, burst: 1, latencyCount: 1, settleMs: 0, runs: 1 },
+        options: { contacts: 1, rooms: 1, roomSize: 3, syncBatch: 1, holdMs: 1000, burst: 1, latencyCount: 1, latencyGapMs: 0, settleMs: 0, runs: 1 },
         runs: [],
         summary: {},
       }),

@@ -6,10 +6,10 @@
 // twice, every webhook event has one webhook-id. The failover times are printed.
 //
 // Each taken account's node logs where its time went (free → lease → fence → login, and its queued sends
-// loaded beside the login); the test prints that breakdown. Measured on this 2-core machine with the CPU
-// burners on (docs/cluster.md, five runs): kill -9 failover 13.1-22.8 s (10-15 s of it is the lease's
-// expiry), SIGTERM handover of 15 accounts 2.8-3.9 s at load 15-16, 5.4-10.0 s at load 18-29. The whole
-// file takes 80-130 s under that load.
+// loaded beside the login); the test prints that breakdown. `npm test` runs this file last and alone
+// (scripts/test.mjs). Measured on this 2-core machine (docs/cluster.md, "Tests"): kill -9 failover 12.2-24.3 s
+// (10-15 s of it is the lease's expiry) at load 12-36; SIGTERM handover of 15 accounts 2.4-4.8 s at load 12-26,
+// beyond 5 s at load 24-36. The whole file takes 70-140 s under that load.
 import { describe, it, before, after } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,12 +33,19 @@ import {
   settledPlacement,
   settledTakes,
   startNode,
+  type ClusterEnv,
   type ClusterNode,
 } from './helpers/nodes.js';
+import { pgRows } from '../helpers/raw-db.js';
 
 const WEB = 24;
 const ILINK = 6;
 const WAIT = CHILD_TEST_TIMEOUT_MS;
+/** The issue's bounds: a dead node's accounts online elsewhere, a leaving node's accounts moved. */
+const FAILOVER_BOUND_MS = 30_000;
+const HANDOVER_BOUND_MS = 5000;
+/** How long a move is watched: twice its bound (past the bound the test has failed; the rest only says how far it got). */
+const watchFor = (bound: number) => 2 * bound;
 const SECRET = 'whsec_' + Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
 
 interface Side {
@@ -49,15 +56,10 @@ interface Side {
   to: string;
 }
 
-// On demand (WEIROTO_CHAOS=1): the 5 s handover bound holds on this shared 2-core machine up to load about 16 and failed in 3
-// of 5 runs at load 18-29 (the suite's stress loop runs hotter): each node's store calls wait in one line on PostgreSQL,
-// and a handover's session save waits in the leaving node's, its move seen through the taker's API in the taker's (docs/cluster.md,
-// "Tests"). Not for `npm test` then.
-const skip = process.env.WEIROTO_CHAOS === '1' ? false : 'set WEIROTO_CHAOS=1 to run the chaos test';
-
-describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { timeout: CHILD_TEST_TIMEOUT_MS, skip }, () => {
+describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
   let redis: RedisServer;
   let sb: RunningSandbox;
+  let env: ClusterEnv;
   const hooks = new Receiver();
   const nodes: ClusterNode[] = [];
   const ids: string[] = [];
@@ -119,7 +121,7 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
       rateLimits: false,
       ilink: { pollHoldMs: 1000, longPollTimeoutMs: 1000 },
     });
-    const env = await clusterEnv({
+    env = await clusterEnv({
       redisUrl: redis.url,
       sandboxOrigin: sb.origin,
       leaseTtlMs: 15_000,
@@ -186,6 +188,13 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     }
     assert.equal([...sides.values()].filter((s) => s.kind === 'ilink').length, ILINK);
     assert.equal(ilink.bots.filter((b) => b.alive).length, ILINK);
+    // An account shows online as its login ends, and its session is saved just after: a node killed in between
+    // leaves nothing to resume from (an iLink bot token would need a new scan). The kill comes once every login is stored.
+    await waitUntil(
+      async () => (await pgRows<{ n: number }>(env.databaseUrl, 'select count(*) as n from sessions'))[0]!.n === ids.length,
+      WAIT,
+      "every account's session stored",
+    );
   });
 
   it('kill -9 one node, then SIGTERM another, under traffic: accounts move, nothing lost or doubled', async () => {
@@ -202,9 +211,14 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     // test's own traffic took under load.
     const moved = waitUntil(
       paced(async () => (await settled())?.has(victim.name) === false),
-      WAIT,
+      watchFor(FAILOVER_BOUND_MS),
       "the dead node's accounts online elsewhere",
-    ).then(() => Date.now() - t0);
+    ).then(
+      () => Date.now() - t0,
+      (e: unknown) => {
+        throw new Error(`${(e as Error).message}; ${moveBreakdown(settledTakes(live()), ran, t0)}`);
+      },
+    );
     moved.catch(() => {}); // awaited below
     // Messages to the dead node's accounts while it is dead: answered once, after the takeover.
     for (const id of ran) {
@@ -222,7 +236,7 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
       `chaos: kill -9 ${victim.name}: its ${ran.length} accounts (${ran.filter((a) => kindOf(a) === 'ilink').length} iLink) online on the others ${failover} ms after the kill (LEASE_TTL_MS 15000, load ${load()})`,
     );
     console.log(`chaos: kill -9 breakdown: ${moveBreakdown(settledTakes(live()), ran, t0)}; traffic under way at the kill done after ${killTraffic} ms`);
-    assert.ok(failover < 30_000, `failover took ${failover} ms`);
+    assert.ok(failover < FAILOVER_BOUND_MS, `failover took ${failover} ms`);
 
     const second = nodes[1]!;
     const beforeTerm = (await settled())!;
@@ -234,14 +248,16 @@ describe('chaos: three nodes, 30 accounts, kill -9 one, SIGTERM another', { time
     second.proc.child.kill('SIGTERM');
     await waitUntil(
       paced(async () => (await settled())?.get(nodes[2]!.name)?.length === ids.length),
-      WAIT,
+      watchFor(HANDOVER_BOUND_MS),
       "the leaving node's accounts on the last node",
-    );
+    ).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}; ${leaveBreakdown(second, t1)}; taking: ${moveBreakdown(settledTakes([nodes[2]!]), moving, t1)}`);
+    });
     const handover = Date.now() - t1;
     await flowingTerm;
     console.log(`chaos: SIGTERM ${second.name}: its ${moving.length} accounts online on ${nodes[2]!.name} ${handover} ms after the signal (load ${load()})`);
     console.log(`chaos: SIGTERM breakdown: ${leaveBreakdown(second, t1)}; taking: ${moveBreakdown(settledTakes([nodes[2]!]), moving, t1)}`);
-    assert.ok(handover < 5000, `handover took ${handover} ms`);
+    assert.ok(handover < HANDOVER_BOUND_MS, `handover took ${handover} ms`);
     await traffic((await settled())!);
 
     // Nothing lost, nothing doubled: every accepted send reached WeChat once, every message was answered once.

@@ -7,11 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { openPostgresStore, type Store } from '../../src/store/index.js';
+import { inAccountLine, openPostgresStore, type Store } from '../../src/store/index.js';
 import { openTestStore, type StoreKind } from '../helpers/store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { endpointRow } from '../helpers/endpoint-row.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { holdTransaction } from '../helpers/held-transaction.js';
 
 const root = mkdtempSync(join(tmpdir(), 'weiroto-both-'));
 const opened: Store[] = [];
@@ -260,7 +261,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const record = (await store.outbound.get(first))!;
       assert.equal(await store.outbound.findEcho(record, 20), 'w1');
       await store.outbound.markSent(first, 'w1', 26, 1);
-      await store.outbound.markRetry('o3', { message: 'net' }, 1, true);
+      await store.outbound.markRetry('o3', { message: 'net' }, 1, 24);
+      assert.equal((await store.outbound.get('o3'))!.handedAt, 24, 'a hand-over with no known outcome is recorded (its echo is looked for next)');
       assert.equal(await store.outbound.findEcho({ ...record, id: 'other' }, 20), undefined, 'an echo claimed by a sent row is not found again');
       assert.equal(await store.outbound.countSentSince('a1', 0), 1);
       assert.deepEqual(await store.outbound.pendingByAccount(), [{ account: 'a1', count: 1 }]);
@@ -344,26 +346,53 @@ describe('PostgreSQL store', () => {
     await store.accounts.create({ name: 'a', id: 'a1' });
     await store.sessions.save('a1', { sid: 's' });
     // A transaction holds this node's line (every other call of the node waits until it ends).
-    let end!: () => void;
-    let entered!: () => void;
-    const inside = new Promise<void>((r) => (entered = r));
-    const holding = store.transaction(
-      () =>
-        new Promise<void>((r) => {
-          end = r;
-          entered();
-        }),
-    );
-    await inside;
+    const held = await holdTransaction(store);
     let inLine = false;
     const waiting = store.sessions.load('a1').then(() => (inLine = true));
     assert.deepEqual(await store.outOfLine.sessions.load('a1'), { sid: 's' });
     assert.deepEqual(await store.fences.raiseAll([{ account: 'a1', token: 3 }], 1000), { a1: 3 });
     assert.equal(inLine, false, 'the call in line still waits for the transaction');
-    end();
-    await holding;
+    await held.end();
     await waiting;
     assert.equal(inLine, true);
+  });
+
+  it("runs each account's calls in a line of its own: another account's transaction does not hold them, its own does", async () => {
+    // Opened as a node opens it: the suite's test stores are copies (their calls counted), which keep one line.
+    const store = await openPostgresStore({ url: await createTestDatabase(), secretKey: 'ab'.repeat(32) });
+    opened.push(store);
+    for (const id of ['a1', 'b1']) await store.accounts.create({ name: id, id });
+    const a = inAccountLine(store, 'a1');
+    const b = inAccountLine(store, 'b1');
+    assert.equal(inAccountLine(store, 'a1'), a, 'the same line every time');
+    // A transaction of a1 holds a1's line, as a burst of its messages being stored would.
+    const held = await holdTransaction(a);
+    const done = new Set<string>();
+    const aSave = a.sessions.save('a1', { sid: 'a-new' }).then(() => done.add('a1 save'));
+    const purge = store.accounts.purge('a1').then(() => done.add('a1 purge'));
+    try {
+      let answered = false;
+      const others = Promise.all([b.sessions.save('b1', { sid: 'b' }), store.accounts.get('a1')]).then(([, row]) => ((answered = true), row));
+      await waitUntil(() => answered, 10_000, "b1's call and the node's own to answer while a1's line is held");
+      assert.equal((await others)?.name, 'a1', "the node's read came before the purge queued behind a1's line");
+      assert.deepEqual(await b.sessions.load('b1'), { sid: 'b' });
+      assert.deepEqual([...done], [], "a1's own call, and the node's purge of a1, still wait behind a1's transaction");
+    } finally {
+      await held.end();
+    }
+    await Promise.all([aSave, purge]);
+    assert.deepEqual([...done], ['a1 save', 'a1 purge'], 'in the order they were made');
+    assert.equal(await store.sessions.load('a1'), undefined, 'the purge came after the save: nothing of a1 is left');
+  });
+
+  it('gives an account line only to a store it opened: SQLite and copies of a store run their calls themselves', async () => {
+    const sqlite = await fresh('sqlite');
+    assert.equal(inAccountLine(sqlite, 'a1'), sqlite);
+    const store = await openPostgresStore({ url: await createTestDatabase(), secretKey: 'ab'.repeat(32) });
+    opened.push(store);
+    assert.notEqual(inAccountLine(store, 'a1'), store);
+    const copy = { ...store };
+    assert.equal(inAccountLine(copy, 'a1'), copy, 'a copy with some methods replaced (tests) keeps them');
   });
 
   it('refuses to start without SECRET_KEY, and says why when the server is away', async () => {

@@ -56,7 +56,10 @@ const types: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-export function createPool(url: string, max = 10): pg.Pool {
+/** Connections per node when nothing else is asked for. */
+export const DEFAULT_POOL_SIZE = 10;
+
+export function createPool(url: string, max = DEFAULT_POOL_SIZE): pg.Pool {
   return new pg.Pool({ connectionString: url, max, types });
 }
 

@@ -1,7 +1,7 @@
-/** The manager as the coordinator drives it, for in-process coordinator tests: which accounts it was told to run here, when, and how often. */
+/** The account manager as a coordinator drives it, reduced to what it was told: which accounts to run here, when, and how often. */
 import type { AccountManager } from '../../../src/accounts/index.js';
 
-export function recordingManager() {
+export function recordingManager(): { manager: AccountManager; ranAt: Map<string, number>; counts: { runs: number; releases: number } } {
   const ranAt = new Map<string, number>();
   const counts = { runs: 0, releases: 0 };
   const manager = {
