@@ -5,7 +5,7 @@
  *
  * Run: node --import tsx bench/compare.bench.ts   (after `npm run build`; `npm run bench` does both)
  * Env: BENCH_RUNS (default 3), BENCH_QUICK=1 (small sizes, README untouched), BENCH_CLIENTS=raw,weiroto
- * BENCH_README=0 (do not write README), BENCH_KEEP_ALIVE=both|0|1, BENCH_BURST_PROF=<dir> (a CPU profile of each client's
+ * BENCH_README=0 (do not write README), BENCH_WARMUP=<n> (an unmeasured burst of n echoes first: the steady cost, JIT warm), BENCH_KEEP_ALIVE=both|0|1, BENCH_BURST_PROF=<dir> (a CPU profile of each client's
  * echo burst alone; bench/compare/profile-table.ts reads them)
  * (default both: once against the connection-closing sandbox, as WeChat behaves, then once with the
  * sandbox's keep-alive switch on, where the clients' own cost per message shows).
@@ -38,6 +38,7 @@ const options: CompareOptions = {
   latencyCount: quick ? 10 : 200,
   latencyGapMs: 25,
   settleMs: 500,
+  warmup: Number(process.env.BENCH_WARMUP ?? 0),
   runs,
   clients,
   log: (l) => console.log(l),
@@ -46,6 +47,7 @@ const options: CompareOptions = {
 const keepAliveMode = process.env.BENCH_KEEP_ALIVE ?? 'both';
 if (!['both', '0', '1'].includes(keepAliveMode)) throw new Error(`BENCH_KEEP_ALIVE must be both, 0 or 1, got "${keepAliveMode}"`);
 
+if (options.warmup) console.log(`compare: each measured burst follows an unmeasured one of ${options.warmup} echoes (BENCH_WARMUP)`);
 const started = Date.now();
 let result: CompareResult | undefined;
 let keepAlive: CompareResult | undefined;

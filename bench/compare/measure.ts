@@ -20,6 +20,12 @@ export interface Sizes {
   latencyGapMs: number;
   /** Time given to start-up work that follows ready (SYNC_CONV fetches…) before measuring. */
   settleMs: number;
+  /**
+   * Echoes of an unmeasured burst before the measured one (BENCH_WARMUP; default none). A first burst also pays
+   * for V8 optimising the code on its path, once per process (perf of weiroto's first burst: about a fifth of its
+   * CPU in the compiler threads, no deoptimisation loop); after a warm-up the burst shows the steady cost.
+   */
+  warmup?: number;
 }
 
 export interface RunResult {
@@ -116,6 +122,18 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
       await sleep(sizes.latencyGapMs);
     }
     await sleep(sizes.settleMs);
+
+    if (sizes.warmup) {
+      const warm = burstMessages(world, account, `${runTag}-warm`, sizes.warmup);
+      const warmed = world.echoes(
+        account,
+        warm.map((m) => m.text),
+        180_000,
+      );
+      world.inject(account, warm);
+      await warmed.done;
+      await settledCpu(client.child.pid, 250, 10_000);
+    }
 
     // The burst: every message injected in one synchronous loop.
     const burst = burstMessages(world, account, `${runTag}-burst`, sizes.burst);

@@ -32,6 +32,7 @@ export type ManagerStore = Pick<
   Store,
   | 'transaction'
   | 'onGroupOpen'
+  | 'issued'
   | 'box'
   | 'accounts'
   | 'sessions'
@@ -596,12 +597,14 @@ export class AccountManager {
     const log = this.log.child({ account: id });
     const bot = new Bot({
       id,
+      chatConcurrency: this.deps.chatConcurrency ?? DEFAULT_CHAT_CONCURRENCY,
       name: rec.name,
       enabled: rec.enabled,
       transport: this.newTransport(id, rec.transport),
       repos: {
         transaction: (fn, o) => s.transaction(fn, o),
         ...(s.onGroupOpen && { onGroupOpen: (listener: () => void) => s.onGroupOpen!(listener) }),
+        ...(s.issued && { issued: s.issued }),
         messages: s.messages,
         directory: s.directory,
         outbound: s.outbound,

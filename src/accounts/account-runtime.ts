@@ -37,6 +37,8 @@ export class AccountRuntime {
   private readonly handledListeners = new Set<(t: DecisionTrace) => void>();
   private traces: DecisionTrace[] = [];
   private traceFlush: NodeJS.Immediate | undefined;
+  /** A flush is due when the lanes fall idle (one waiter at a time, however long a lane takes). */
+  private flushOnIdle = false;
   private tracesSincePrune = 0;
   private writes: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
@@ -100,7 +102,19 @@ export class AccountRuntime {
       } else stopTyping?.();
     }
     if (this.traces.length >= TRACE_BATCH) this.flushTraces();
-    else if (this.traces.length) this.traceFlush ??= setImmediate(() => this.flushTraces());
+    else if (this.traces.length) {
+      this.traceFlush ??= setImmediate(() => this.flushTraces());
+      // Sooner when every lane is done before that: the traces of a sync's batch then join the COMMIT its
+      // messages and replies are waiting for, instead of one of their own a turn later (issue 17). Not for a
+      // lone message: its trace would be written before its reply leaves, on the way to the wire.
+      if (!this.flushOnIdle && this.traces.length > 1) {
+        this.flushOnIdle = true;
+        void this.lanes.idle().then(() => {
+          this.flushOnIdle = false;
+          this.flushTraces();
+        });
+      }
+    }
   }
 
   /** One transaction per burst instead of one per message. */

@@ -135,6 +135,8 @@ export class OutboundQueue {
   private readonly batch: SettleBatch;
   private readonly maxInFlight: number;
   private idleWaiters: (() => void)[] = [];
+  /** Rows written into a COMMIT still to come, to join the queue after it (`acceptWhenCommitted`). */
+  private admitting = 0;
   /** Waiting for the sends in flight to have their answers (`callsEnded`). */
   private callWaiters: (() => void)[] = [];
   readonly pacer: Pacer;
@@ -283,6 +285,20 @@ export class OutboundQueue {
     return this.inFlight.has(id) || this.pending.some((p) => p.record.id === id) || this.heldRecords().some((r) => r.id === id);
   }
 
+  /**
+   * A row written into a COMMIT still to come (a reply sharing its message's COMMIT): it joins the queue once
+   * `written` resolves, i.e. once committed, and counts as queued for `idle` meanwhile.
+   */
+  acceptWhenCommitted(written: Promise<{ record: OutboundRecord; created: boolean }>): Promise<OutboundRecord> {
+    this.admitting++;
+    return written
+      .then(({ record, created }) => (created ? this.accept(record) : record))
+      .finally(() => {
+        this.admitting--;
+        this.notifyIdle();
+      });
+  }
+
   /** A committed row joins the queue: behind its chat's held rows, if any, else at the end. */
   private async accept(record: OutboundRecord): Promise<OutboundRecord> {
     const waiting = this.held.get(record.chatId);
@@ -356,7 +372,7 @@ export class OutboundQueue {
 
   /** Resolve when nothing is queued or in flight (tests, shutdown). */
   idle(): Promise<void> {
-    if (this.pending.length === 0 && this.inFlight.size === 0) return Promise.resolve();
+    if (this.pending.length === 0 && this.inFlight.size === 0 && this.admitting === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -664,7 +680,7 @@ export class OutboundQueue {
   }
 
   private notifyIdle(): void {
-    if (this.pending.length || this.inFlight.size) return;
+    if (this.pending.length || this.inFlight.size || this.admitting) return;
     const list = this.idleWaiters;
     this.idleWaiters = [];
     for (const r of list) r();

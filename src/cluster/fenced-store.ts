@@ -70,6 +70,8 @@ export function fencedStore<S extends ManagerStore & Partial<Pick<Repos, 'seenKe
       ]),
     ) as R;
   const view: Record<string, unknown> = { ...store, transaction: fenced };
+  // Its writes would skip the fence check: not offered (the bot then queues through `outbound`, fenced).
+  delete view.issued;
   for (const name of ACCOUNT_REPOS) view[name] = fencedRepo(store[name], (tx) => tx[name]);
   const seenKeys = store.seenKeys?.bind(store);
   if (seenKeys) view.seenKeys = (of: string) => fencedRepo(seenKeys(of), (tx) => tx.seenKeys(of));

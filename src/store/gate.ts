@@ -39,6 +39,15 @@ export interface TransactionPort {
   changes(): number;
 }
 
+/** A call's writes, issued into a group and not yet committed (`ConnectionGate.issue`). */
+export interface Issued<T> {
+  value: T;
+  /** The COMMIT the writes wait for, named as `hold`'s `written` names it. */
+  commit: object;
+  /** Resolves once they are committed; rejects when that COMMIT fails (the writes are then lost). */
+  committed: Promise<void>;
+}
+
 /** One open database transaction shared by the calls of one burst of work (until everything waits). */
 interface Group {
   readonly committed: Promise<void>;
@@ -68,6 +77,16 @@ export class ConnectionGate {
   }
 
   /**
+   * `run`, answered as soon as `work` has run, with its group's COMMIT still to come: for a caller that can act
+   * on writes it knows share a COMMIT with others (a reply written with the message it answers), without a
+   * `hold`'s savepoint.
+   */
+  issue<T>(work: () => T): Promise<Issued<T>> {
+    if (!this.held && this.waiting.length === 0) return this.issueNow(work);
+    return new Promise<Issued<T>>((resolve, reject) => this.waiting.push(() => this.issueNow(work).then(resolve, reject)));
+  }
+
+  /**
    * Hold the connection for `body` (which may await) inside a savepoint: its writes are kept when it
    * resolves and undone when it throws. Calls made meanwhile through `run` wait for the end. Resolves
    * once the writes are committed. `written`, if given, is called as soon as the writes are issued
@@ -75,12 +94,14 @@ export class ConnectionGate {
    * so that a reply queued from it commits in the COMMIT that keeps the message it answers (one
    * COMMIT turn per message, not two). It must not act outside the process on the strength of those
    * writes: they are not durable yet, and a crash (or a failed COMMIT) before the group commits loses
-   * them together with whatever the work wrote meanwhile.
+   * them together with whatever the work wrote meanwhile. Its second argument names that COMMIT (the
+   * same object for every write of one group): two holds whose `written` got the same one commit or
+   * fail together.
    */
-  async hold<T>(body: () => Promise<T>, written?: (value: T) => void): Promise<T> {
+  async hold<T>(body: () => Promise<T>, written?: (value: T, commit: object) => void): Promise<T> {
     const { group, value } = await this.holding(body);
     // Issued, not yet committed: what `written` starts now writes into this same group (one COMMIT).
-    written?.(value);
+    written?.(value, group);
     await group.committed;
     return value;
   }
@@ -139,12 +160,25 @@ export class ConnectionGate {
       value = work();
       wrote = this.port.changes() !== before;
     } catch (e) {
-      // A failed statement undoes only itself, unless SQLite ended the whole transaction.
-      if (this.group && !this.port.inTransaction()) this.lost(e);
-      return Promise.reject(e as Error);
+      return this.failed(e);
     }
     // A read answers at once (as without the group); a write once it is committed.
     return wrote ? group.committed.then(() => value) : Promise.resolve(value);
+  }
+
+  private issueNow<T>(work: () => T): Promise<Issued<T>> {
+    try {
+      const group = this.open();
+      return Promise.resolve({ value: work(), commit: group, committed: group.committed });
+    } catch (e) {
+      return this.failed(e);
+    }
+  }
+
+  /** A failed statement undoes only itself, unless SQLite ended the whole transaction. */
+  private failed(e: unknown): Promise<never> {
+    if (this.group && !this.port.inTransaction()) this.lost(e);
+    return Promise.reject(e as Error);
   }
 
   private open(): Group {

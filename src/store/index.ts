@@ -14,7 +14,7 @@ import { createKvRepo, type KvRepo } from './kv-repo.js';
 import { createAuditRepo, type AuditRepo } from './audit-repo.js';
 import { createMessagesRepo, type MessagesRepo } from './messages-repo.js';
 import { createDirectoryRepo, type DirectoryRepo } from './directory-repo.js';
-import { createOutboundRepo, type OutboundRepo } from './outbound-repo.js';
+import { createOutboundRepo, type OutboundRepo, type OutboundTable } from './outbound-repo.js';
 import { createPluginSettingsRepo, type PluginSettingsRepo } from './plugin-settings-repo.js';
 import { createPluginErrorsRepo, type PluginErrorsRepo } from './plugin-errors-repo.js';
 import { createTracesRepo, type TracesRepo } from './traces-repo.js';
@@ -29,7 +29,7 @@ import { createIdempotencyRepo, type IdempotencyRepo } from './idempotency-repo.
 import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js';
 import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
 import { createFencesRepo, type FencesRepo } from './fences-repo.js';
-import { ConnectionGate, type TransactionPort } from './gate.js';
+import { ConnectionGate, type Issued, type TransactionPort } from './gate.js';
 import { bindSteps, stepsBinder, type Runner } from './sql/bind.js';
 import { runSync, sqliteSql } from './sql/sqlite-driver.js';
 import type { Sql, Steps } from './sql/work.js';
@@ -54,7 +54,7 @@ export type { PluginErrorsRepo, PluginErrorRecord, PluginErrorKind } from './plu
 export type { TracesRepo } from './traces-repo.js';
 export type { StatsRepo, DailyStats, StatCounter } from './stats-repo.js';
 export type { SettingsRepo } from './settings-repo.js';
-export type { Promised } from './gate.js';
+export type { Promised, Issued } from './gate.js';
 export type { SeenKeysRepo } from './seen-keys-repo.js';
 export type { WebhookEndpointsRepo } from './webhook-endpoints-repo.js';
 export type { WebhookDeliveriesRepo } from './webhook-deliveries-repo.js';
@@ -96,9 +96,11 @@ export interface TransactionOptions<T> {
    * Called once `fn`'s writes are issued and before they are committed (SQLite's group commit: work
    * it starts meanwhile writes into the same COMMIT; see gate.ts `hold`), or right after the COMMIT
    * where there is no group (PostgreSQL). Nothing it starts may leave the process before the
-   * transaction's promise resolves: the writes are not durable until then.
+   * transaction's promise resolves: the writes are not durable until then. `commit` names the COMMIT
+   * the writes wait for (the same object for every transaction of one group, so two transactions given
+   * the same one are kept or lost together); undefined where they are committed already.
    */
-  written?: (value: T) => void;
+  written?: (value: T, commit?: object) => void;
 }
 
 export interface Store extends Repos {
@@ -126,6 +128,11 @@ export interface Store extends Repos {
    * stops it. Absent where there is no group commit (PostgreSQL).
    */
   onGroupOpen?(listener: () => void): () => void;
+  /**
+   * SQLite: outbound rows written now and answered before their COMMIT, with the COMMIT they wait for (gate.ts
+   * `issue`). Absent where there is no group commit (PostgreSQL).
+   */
+  issued?: { outbound: { enqueue(...row: Parameters<OutboundTable['enqueue']>): Promise<Issued<ReturnType<OutboundTable['enqueue']>>> } };
   /** Whether the database answers (for /readyz). */
   ping(): Promise<boolean>;
   /** Close the connection (SQLite) or the pool (PostgreSQL). */
@@ -304,6 +311,7 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
       return gate.hold(() => fn(tx).finally(() => (open = false)), o?.written);
     },
     onGroupOpen: (listener) => gate.onOpen(listener),
+    issued: { outbound: { enqueue: (...row) => gate.issue(() => runSync(db, t.outbound.enqueue(...row))) } },
     ping: () => gate.run(() => ping.get() !== undefined),
     close: async () => {
       if (!db.open) return;

@@ -69,6 +69,44 @@ describe('a message and its reply: one COMMIT', () => {
     }
   });
 
+  it('commits the replies to every message of one sync batch with the batch, with more chats than CHAT_CONCURRENCY', async () => {
+    const chats = Array.from({ length: 10 }, (_, i) => `@friend${i}`);
+    let fake: FakeTransport | undefined;
+    const commits: { messages: number; replies: number; traces: number; sentBefore: number }[] = [];
+    const stop = spyOnCommits((db) => {
+      const count = (sql: string): number => db.prepare(sql).pluck().get() as number;
+      const messages = count("select count(*) from messages where text like 'batch %'");
+      const replies = count("select count(*) from outbound where text like 'batch %'");
+      const traces = count("select count(*) from decision_traces where message_id like 'batch-%'");
+      if (messages || replies) commits.push({ messages, replies, traces, sentBefore: fake?.sent.length ?? 0 });
+    });
+    const store = openStore({ dataDir: newDir() });
+    stop();
+    const manager = new AccountManager({
+      store,
+      log: silentLogger(),
+      createTransport: () => (fake = new FakeTransport({ contacts: chats.map((id, i) => contact(id, `Friend ${i}`)) })),
+      pluginRegistry: new PluginRegistry([echo]),
+      botPlugins: ['echo'],
+      sendPacing: 'off',
+      autoRelogin: false,
+      chatConcurrency: 2,
+    });
+    try {
+      const bot = await manager.add('one');
+      await waitUntil(() => bot.info().state === 'online', 10_000, 'online');
+      // One sync's batch: every message arrives in the same tick.
+      chats.forEach((from, i) => fake!.receive({ from, text: `batch ${i}`, id: `batch-${i}` }));
+      const sent = await fake!.waitForSends(chats.length, 10_000);
+      assert.deepEqual(sent.map((s) => s.text).sort(), chats.map((_, i) => `batch ${i}`).sort());
+      // Before, each COMMIT held the replies of CHAT_CONCURRENCY chats (2, 2, 2…), as each plugin's reply waited for its own.
+      assert.deepEqual(commits[0], { messages: 10, replies: 10, traces: 10, sentBefore: 0 }, JSON.stringify(commits));
+    } finally {
+      await manager.stopAll();
+      await store.close();
+    }
+  });
+
   it('a reply to a message whose COMMIT failed is refused, even when the plugin answers after the failure', async () => {
     // A plugin that answers only when the test lets it: after the message's COMMIT has failed.
     let letAnswer!: () => void;

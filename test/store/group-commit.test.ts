@@ -38,6 +38,21 @@ describe('store: group commit', () => {
     assert.deepEqual(committedKeys(dir), ['a', 'b', 'c', 'd']);
   });
 
+  it('issued: an outbound row is answered before its COMMIT, named as the group a transaction written meanwhile names', async () => {
+    let groupOfTx: object | undefined;
+    const tx = store.transaction((t) => t.kv.set('s', 'message', 1), { written: (_, commit) => (groupOfTx = commit) });
+    await waitForGroup(() => groupOfTx);
+    const row = { id: 'o1', account: 'a1', chatId: 'c1', type: 'text' as const, text: 'hi', createdAt: 1 };
+    const { value, commit, committed } = await store.issued!.outbound.enqueue(row);
+    assert.equal(value.record.id, 'o1');
+    assert.equal(commit, groupOfTx, 'the same COMMIT as the transaction still waiting for it');
+    const outboundRows = (): number => withRawDb(dir, (db) => db.prepare('select count(*) from outbound').pluck().get() as number);
+    assert.equal(outboundRows(), 0, 'not committed yet');
+    await Promise.all([committed, tx]);
+    assert.equal(outboundRows(), 1);
+    assert.deepEqual(committedKeys(dir), ['message']);
+  });
+
   it('a transaction that fails in the same group undoes only its own writes', async () => {
     const before = store.kv.set('s', 'before', 1);
     const failing = store.transaction(async (tx) => {
@@ -198,3 +213,9 @@ describe('ConnectionGate: a COMMIT that fails', () => {
     assert.deepEqual(port.log.slice(3), ['begin', 'commit']);
   });
 });
+
+/** Microtasks until `get` answers (a hold's `written` runs a few microtasks after its body). */
+async function waitForGroup(get: () => object | undefined): Promise<void> {
+  for (let i = 0; i < 100 && !get(); i++) await Promise.resolve();
+  assert.ok(get(), 'written was called before the COMMIT');
+}
