@@ -94,6 +94,12 @@ export const configSchema = z.object({
     .min(1000, 'at least 1000 ms')
     .max(600_000, 'at most 600000 ms')
     .default(15_000),
+  JOIN_WAIT_MS: z.coerce
+    .number({ message: 'milliseconds (0 to 600000)' })
+    .int('whole milliseconds')
+    .min(0, 'at least 0 ms')
+    .max(600_000, 'at most 600000 ms')
+    .default(10_000),
   NODE_ID: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9._-]{1,64}$/.test(v), 'letters, digits, ".", "_" or "-" (at most 64)'),
   WECHAT_ENDPOINT: httpOrigin,
   WECHAT_DESKTOP: booleanFlag,
@@ -201,8 +207,11 @@ export interface Config {
   secretKey: string | undefined;
   /** DATABASE_URL: the store on PostgreSQL instead of SQLite in DATA_DIR. */
   databaseUrl: string | undefined;
-  /** REDIS_URL: account leases over several nodes (needs DATABASE_URL); NODE_ID names this node, LEASE_TTL_MS is a lease's life. */
-  cluster: { redisUrl: string; nodeId: string; leaseTtlMs: number } | undefined;
+  /**
+   * REDIS_URL: account leases over several nodes (needs DATABASE_URL); NODE_ID names this node, LEASE_TTL_MS is a lease's life,
+   * JOIN_WAIT_MS how long nodes starting together wait for each other before one takes another's share.
+   */
+  cluster: { redisUrl: string; nodeId: string; leaseTtlMs: number; joinWaitMs: number } | undefined;
   adminPassword: string | undefined;
   wechatEndpoint: string | undefined;
   /** WECHAT_DESKTOP: web logins in desktop (UOS) mode. */
@@ -287,7 +296,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     dataDir: resolve(cwd, c.DATA_DIR),
     secretKey: c.SECRET_KEY,
     databaseUrl: c.DATABASE_URL,
-    cluster: c.REDIS_URL ? { redisUrl: c.REDIS_URL, nodeId: c.NODE_ID ?? `${hostname()}-${process.pid}`, leaseTtlMs: c.LEASE_TTL_MS } : undefined,
+    cluster: c.REDIS_URL
+      ? { redisUrl: c.REDIS_URL, nodeId: c.NODE_ID ?? `${hostname()}-${process.pid}`, leaseTtlMs: c.LEASE_TTL_MS, joinWaitMs: c.JOIN_WAIT_MS }
+      : undefined,
     adminPassword: c.ADMIN_PASSWORD,
     wechatEndpoint: c.WECHAT_ENDPOINT?.replace(/\/$/, ''),
     wechatDesktop: c.WECHAT_DESKTOP,

@@ -112,10 +112,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // sends and webhook deliveries go through the cluster's queues.
     let cluster: RunningCluster | undefined;
     if (config.cluster) {
-      const { redisUrl, nodeId, leaseTtlMs } = config.cluster;
+      const { redisUrl, nodeId, leaseTtlMs, joinWaitMs } = config.cluster;
       // Loaded only here: ioredis, BullMQ and the cluster layer weigh a few MiB that a single node never needs.
       const { connectCluster } = await import('./cluster/index.js');
-      cluster = await connectCluster({ url: redisUrl, node: nodeId, ttlMs: leaseTtlMs, store, log }, () => late.manager!);
+      cluster = await connectCluster({ url: redisUrl, node: nodeId, ttlMs: leaseTtlMs, joinWaitMs, store, log }, () => late.manager!);
     }
     const webhooks = await createWebhookService({
       store,

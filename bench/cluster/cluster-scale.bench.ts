@@ -15,21 +15,18 @@
  * BENCH_CLUSTER_BURST (300), BENCH_CLUSTER_IDLE_MS (10000), BENCH_CLUSTER_SIDES (sqlite,postgres,cluster).
  * Needs PostgreSQL and redis-server binaries (Debian's postgresql and redis-server), as the cluster tests.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis } from '../../test/helpers/redis.js';
 import { createTestDatabase } from '../../test/helpers/postgres.js';
-import { TEST_SECRET_KEY } from '../../test/helpers/store.js';
-import { createAccount } from '../../test/cluster/helpers/nodes.js';
-import { ROOT } from '../compare/clients.js';
 import { median, quantile } from '../compare/measure.js';
 import { until } from '../scale/progress.js';
 import { SandboxProcess } from '../scale/sandbox-process.js';
 import { again } from '../scale/sides.js';
 import { RunningSide, type SideName, type SideSetup } from './cluster-sides.js';
-import { boundUsers, confirmUntilOnline, echoes } from './ilink-traffic.js';
+import { boundUsers, echoes } from './ilink-traffic.js';
+import { bindAccounts, migrateToPostgres } from './bind-accounts.js';
 import { storeDelta, storeMeter, type StoreReading } from './store-meter.js';
 
 const num = (name: string, fallback: number): number => {
@@ -87,31 +84,6 @@ const sandboxAlive = (): void => {
   if (sb.proc.exitCode !== null || sb.proc.signalCode !== null) throw new Error(`the sandbox died: ${sb.tail()}`);
 };
 const heldPolls = async (): Promise<number> => (await again(() => sb.ilink.state())).counters.heldPolls ?? 0;
-
-/** The accounts, made on one SQLite node and bound by QR; answers how long until all were online. */
-async function loginPhase(): Promise<number> {
-  const side = await RunningSide.start('sqlite', setup);
-  const alive = (): void => (side.alive(), sandboxAlive());
-  try {
-    const t0 = Date.now();
-    // `weiroto start` made the first account (WECHAT_TRANSPORT=ilink); the rest through the API, 8 at a time.
-    await until({ what: 'the first account', read: () => side.known(), target: 1, alive });
-    let made = 1;
-    const making = Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (made < TOTAL) {
-          made++;
-          await createAccount(side.nodes[0]!, `bench ${made}`, 'ilink');
-        }
-      }),
-    );
-    await confirmUntilOnline(sb.ilink, TOTAL, () => side.online(), alive);
-    await making;
-    return Date.now() - t0;
-  } finally {
-    await side.stop('login');
-  }
-}
 
 /** Every figure of one side: start, idle, latency one at a time, then the burst with its costs. */
 async function measureSide(name: SideName, round: number, users: string[]): Promise<SideResult> {
@@ -218,13 +190,9 @@ function row(r: SideResult): string[] {
 
 try {
   console.log(`cluster scale: ${TOTAL} iLink accounts (${NODES} nodes × ${PER_NODE}); sides ${SIDES.join(', ')}; ${ROUNDS} round(s)`);
-  const loginMs = await loginPhase();
+  const loginMs = await bindAccounts(setup, sb, TOTAL, sandboxAlive);
   console.log(`  login: ${TOTAL} accounts bound by QR and online on one SQLite node in ${(loginMs / 1000).toFixed(1)} s (load ${load1().toFixed(1)})`);
-  const migrate = spawnSync(process.execPath, [join(ROOT, 'bin/weiroto.js'), 'migrate-store'], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: sqliteDir, DATABASE_URL: databaseUrl, SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'warn' },
-    encoding: 'utf8',
-  });
-  if (migrate.status !== 0) throw new Error(`migrate-store failed: ${migrate.stderr || migrate.stdout}`);
+  migrateToPostgres(setup);
   const users = await boundUsers(sb.ilink);
   if (users.length < TOTAL) throw new Error(`only ${users.length} iLink users are bound to a bot`);
   const results: SideResult[] = [];

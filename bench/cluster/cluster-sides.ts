@@ -29,7 +29,8 @@ export function sideEnv(side: SideName, s: SideSetup): ClusterEnv {
     redisUrl: side === 'cluster' ? s.redisUrl : '',
     sandboxOrigin: s.sandboxOrigin,
     leaseTtlMs: 15_000,
-    extra: { WECHAT_TRANSPORT: 'ilink', ILINK_BASE_URL: s.sandboxOrigin, ILINK_CDN_URL: `${s.sandboxOrigin}/c2c` },
+    // JOIN_WAIT_MS as deployed (the test helper's default is 0): the cluster's nodes start together.
+    extra: { WECHAT_TRANSPORT: 'ilink', ILINK_BASE_URL: s.sandboxOrigin, ILINK_CDN_URL: `${s.sandboxOrigin}/c2c`, JOIN_WAIT_MS: '10000' },
   };
 }
 

@@ -87,10 +87,10 @@ export interface AccountManagerDeps {
   maxHoldMs?: number;
   /**
    * LOGIN_CONCURRENCY: logins between "starting" and their next state at the same time (restore, push
-   * login or first QR), however they started: `startAll`'s waves, a cluster taking accounts, retries. Default 10.
+   * login or first QR), however they started: `startAll`, a cluster taking accounts, retries. Default 10.
    */
   loginConcurrency?: number;
-  /** `startAll` starts each account beyond the first wave a random 0…this many ms after its slot's previous start at the earliest. Default 250. */
+  /** A login slot starts its next login a random 0…this many ms after its previous start at the earliest (src/accounts/login-slots.ts). Default 250. */
   startJitterMs?: number;
   /** REDIS_URL: the cluster places accounts on nodes (`runHere`/`release`) and fences their writes and sends. */
   cluster?: AccountCluster;
@@ -153,7 +153,7 @@ export class AccountManager {
    */
   private readonly removed = new Set<string>();
   private loading: Promise<void> | undefined;
-  /** `startAll`'s later waves; resolved when every enabled account has been launched. */
+  /** `startAll`'s accounts: resolved when each has left "starting" or failed to launch. */
   private restoring: Promise<void> = Promise.resolve();
   /** Cluster: how many times each account was released here, so that a `runHere` overtaken by a release does not run it. */
   private readonly releases = new Map<string, number>();
@@ -183,7 +183,7 @@ export class AccountManager {
       () => this.clock.now(),
       (e) => this.log.warn({ err: e }, 'could not record a timeline entry'),
     );
-    this.loginSlots = new LoginSlots(Math.max(1, deps.loginConcurrency ?? DEFAULT_LOGIN_CONCURRENCY));
+    this.loginSlots = new LoginSlots(deps.loginConcurrency ?? DEFAULT_LOGIN_CONCURRENCY, deps.startJitterMs ?? 250, this.clock);
     const base = deps.reloginDelayMs ?? DEFAULT_RELOGIN_DELAY_MS;
     // ±20 %: accounts that failed together (the network went away) do not come back in lock-step.
     this.retryPolicy = { baseMs: base, maxMs: Math.max(base, deps.loginRetryMaxMs ?? DEFAULT_LOGIN_RETRY_MAX_MS), jitter: 0.2 };
@@ -460,41 +460,31 @@ export class AccountManager {
       return;
     }
     this.stopping = false;
-    const waiting = accounts.filter((a) => a.enabled).map((a) => this.ensure(a.id)!);
-    // A restart of many accounts must not hit WeChat (or our own store) all at once: at most
-    // LOGIN_CONCURRENCY accounts are between "starting" and their next state (online, waiting for a
-    // scan, failed), and each start beyond the first wave waits a little jitter. The first wave is
-    // launched before this returns, as a single account always was; the rest follow in the background
-    // (`restored()` resolves when every one has been launched).
-    // The jitter of a slot's next start runs from its previous start, alongside that login: a slot
-    // starts no sooner than the jitter after its last start, and no later than that login's end
-    // allows. (Waiting the jitter after each login's end added it up: 100 starts per slot at
-    // 1,000 accounts put half a minute of sleeping into a restart.)
+    const enabled = accounts.filter((a) => a.enabled).map((a) => this.ensure(a.id)!);
+    // A restart of many accounts must not hit WeChat (or our own store) all at once: the login slots
+    // let LOGIN_CONCURRENCY accounts at a time between "starting" and their next state (online,
+    // waiting for a scan, failed), each slot's next start a little jitter after its previous one.
+    // Every account is launched now and waits for its slot in "starting"; the first slots' worth is
+    // launched before this returns, as a single account always was.
     const limit = Math.max(1, this.deps.loginConcurrency ?? DEFAULT_LOGIN_CONCURRENCY);
-    const jitterMs = this.deps.startJitterMs ?? 250;
-    const nextStartAt = (): number => this.clock.now() + (jitterMs > 0 ? Math.floor(this.clock.random() * jitterMs) : 0);
-    const worker = async (earliest: number): Promise<void> => {
-      for (let rt = waiting.shift(); rt; rt = waiting.shift()) {
-        const wait = earliest - this.clock.now();
-        if (wait > 0) await this.clock.sleep(wait);
-        if (this.stopping) return;
-        earliest = nextStartAt();
-        await this.run(rt);
+    const launches = enabled.map((rt) =>
+      this.run(rt).then(async () => {
         // stopAll may have halted every running account while this one was being launched.
-        if (this.stopping) return this.halt(rt);
-        await this.loginPhase(rt);
-      }
-    };
-    const launched: Promise<void>[] = [];
-    for (const rt of waiting.splice(0, limit)) {
-      const earliest = nextStartAt();
-      await this.run(rt);
-      launched.push(this.loginPhase(rt).then(() => worker(earliest)));
-    }
-    this.restoring = Promise.all(launched).then(() => {});
+        if (this.stopping) await this.halt(rt);
+      }),
+    );
+    this.restoring = Promise.all(
+      launches.map((launched, i) =>
+        launched.then(
+          () => this.loginPhase(enabled[i]!),
+          (e: unknown) => this.log.warn({ err: e, account: enabled[i]!.bot.id }, 'could not start the account'),
+        ),
+      ),
+    ).then(() => {});
+    await Promise.all(launches.slice(0, limit));
   }
 
-  /** Resolves when `startAll` has launched every enabled account (the later waves start in the background). */
+  /** Resolves when every account `startAll` launched has left "starting" (online, waiting for a scan, failed…) or failed to launch. */
   restored(): Promise<void> {
     return this.restoring;
   }

@@ -18,6 +18,7 @@ import { LeaseStore, type LeaseHolder } from './lease-store.js';
 import { FenceRaises } from './fence-raises.js';
 import { NodeRegistry } from './node-registry.js';
 import { spread } from './spread.js';
+import { gather, gatheringPlan, type Gathering } from './gathering.js';
 import { clusterKeys } from './keys.js';
 import { fencedStore } from './fenced-store.js';
 import { fencedTransport } from './fenced-transport.js';
@@ -43,15 +44,17 @@ export interface CoordinatorDeps {
   clock?: Clock;
   /** Sends accepted here for accounts other nodes run go to them through this. */
   sends?: SendRouting;
+  /** JOIN_WAIT_MS: nodes starting together wait this long at most for each other before one takes another's share (src/cluster/gathering.ts). Default 0. */
+  joinWaitMs?: number;
 }
 
 /** What the cluster channel carries. */
 type ClusterNews = { kind: 'released' | 'changed'; account: string; node: string } | { kind: 'left' | 'joined'; node: string };
 
 /** Why a round ran: the regular timer, a lease's expiry, news from another node, or an account placed here. */
-type Trigger = 'start' | 'timer' | 'expiry' | ClusterNews['kind'] | 'place';
+type Trigger = 'start' | 'timer' | 'expiry' | ClusterNews['kind'] | 'place' | 'gathered';
 
-const TRIGGER_RANK: Trigger[] = ['released', 'left', 'joined', 'changed', 'place', 'expiry', 'start', 'timer'];
+const TRIGGER_RANK: Trigger[] = ['released', 'left', 'joined', 'changed', 'place', 'expiry', 'gathered', 'start', 'timer'];
 
 /**
  * Rounds that read the enabled accounts from the store again. The others (a release, a node leaving,
@@ -59,7 +62,7 @@ const TRIGGER_RANK: Trigger[] = ['released', 'left', 'joined', 'changed', 'place
  * the store's queue is long (every account taken writes its session, contacts, queue), and a handover
  * must not wait behind it. Accounts added since are placed by the next regular round, or by `place`.
  */
-const READS_ACCOUNTS = new Set<Trigger>(['start', 'timer', 'place', 'joined', 'changed']);
+const READS_ACCOUNTS = new Set<Trigger>(['start', 'timer', 'place', 'joined', 'changed', 'gathered']);
 
 /** Past a lease's expiry by this much the expiry round runs (Redis's clock and ours tick apart by a few ms). */
 const EXPIRY_MARGIN_MS = 5;
@@ -131,6 +134,9 @@ export class ClusterCoordinator implements AccountCluster {
    */
   private renewer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
+  /** The start of several nodes this node joined, while it lasts: the shares of the nodes still expected stay free for them. */
+  private gathering: Gathering | undefined;
+  private gatheringEnd: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -166,6 +172,10 @@ export class ClusterCoordinator implements AccountCluster {
       else if (channel === clusterKeys.events) this.events.onMessage(text);
     });
     this.offEvents = this.deps.manager.onEvent((e) => this.events.committed(e));
+    // Before our heartbeat: the first node of a start is the one that finds no node alive.
+    this.gathering = await gather(this.deps.redis, this.registry, this.deps.joinWaitMs ?? 0, this.deps.ttlMs, this.clock.now());
+    if (this.gathering)
+      this.gatheringEnd = setTimeout(() => void this.runRound('gathered'), Math.max(0, this.gathering.until - this.clock.now()) + EXPIRY_MARGIN_MS);
     await this.registry.heartbeat(this.startedAt, this.clock.now());
     await this.board.start();
     await this.publish({ kind: 'joined', node: this.deps.node });
@@ -191,23 +201,26 @@ export class ClusterCoordinator implements AccountCluster {
     if (this.timer) clearInterval(this.timer);
     clearInterval(this.renewer);
     clearTimeout(this.expiryTimer);
+    clearTimeout(this.gatheringEnd);
     // Not waiting for a round under way (it may wait its turn in the store behind this node's traffic):
     // it starts no take once we leave, and its handovers are the ones below (one per account).
-    // Takes under way finish first, so that what they started is handed over too.
-    await Promise.all(this.taking.values());
     try {
       await this.registry.leave(this.clock.now());
       await this.publish({ kind: 'left', node: this.deps.node });
     } catch (e) {
       this.log.warn({ err: e }, 'cluster: could not say we leave; our accounts move when their leases expire');
     }
-    const accounts = this.held.size;
-    for (const account of this.held.keys()) void this.handOver(account);
+    // Each account goes as soon as it can, on its own: one whose take is under way (its fence being raised, its
+    // queue loading behind the node's store line) once that take has ended, so that what it started is handed
+    // over too; the others at once. Waiting for every take first kept a node that had just taken 300 accounts
+    // from releasing any of them within the shutdown limit.
+    const accounts = new Set([...this.held.keys(), ...this.taking.keys()]);
+    const handovers = [...accounts].map((a) => (this.taking.get(a) ?? Promise.resolve()).then(() => this.handOver(a)));
     // Those a round began are among them (it took them off `held` once stopped, and is releasing them).
-    await Promise.all(this.handing.values());
+    await Promise.all([...handovers, ...this.handing.values()]);
     await this.board.leave().catch((e: unknown) => this.log.warn({ err: e }, 'cluster: could not take our accounts off the board; they go when it expires'));
     this.offEvents?.();
-    this.log.info({ accounts, ms: this.clock.now() - began }, 'cluster: left; every account handed over');
+    this.log.info({ accounts: accounts.size, ms: this.clock.now() - began }, 'cluster: left; every account handed over');
     await this.deps.subscriber.quit().catch(() => {});
   }
 
@@ -315,7 +328,14 @@ export class ClusterCoordinator implements AccountCluster {
     this.board.refresh(nodes).catch((e: unknown) => this.log.warn({ err: e }, 'cluster: could not refresh the accounts’ states'));
     this.watchExpiries(holders, readAt);
     const current = new Map([...holders].map(([a, h]) => [a, h.node]));
-    const everyone = nodes.includes(this.deps.node) ? nodes : [...nodes, this.deps.node];
+    const live = nodes.includes(this.deps.node) ? nodes : [...nodes, this.deps.node];
+    // Nodes starting together: the shares of those still expected are left to them.
+    const gathering = gatheringPlan(this.gathering, live, this.clock.now());
+    if (!gathering && this.gathering) {
+      this.gathering = undefined;
+      clearTimeout(this.gatheringEnd);
+    }
+    const everyone = gathering?.nodes ?? live;
     const mine = spread(everyone, accounts, current).get(this.deps.node)!;
     this.lastPlan = { nodes: everyone, holders: current };
     this.planned = mine;
@@ -323,8 +343,8 @@ export class ClusterCoordinator implements AccountCluster {
     // Hand over what is planned elsewhere (or no longer enabled): its planned node takes it when we publish.
     const surplus = [...this.held.keys()].filter((a) => !mine.has(a) || !enabled.has(a));
     await Promise.all(surplus.map((a) => this.handOver(a, trigger)));
-    // Leaving meanwhile: every account goes; none is taken.
-    if (this.leaving) return;
+    // Leaving meanwhile: every account goes; none is taken. Nor while a gathering knows no share yet.
+    if (this.leaving || gathering?.takes === false) return;
     for (const a of surplus) holders.delete(a);
     const now = this.clock.now();
     const share = Math.ceil(accounts.length / Math.max(1, everyone.length));
@@ -437,6 +457,8 @@ export class ClusterCoordinator implements AccountCluster {
   private async take(account: string, trigger: Trigger, freeAt: number, retry = true): Promise<void> {
     const token = await this.leases.acquire(account).catch((e: unknown) => void this.log.warn({ err: e, account }, 'cluster: could not take a lease'));
     if (!token) return;
+    // Leaving meanwhile: the lease goes back at once instead of an account started only to be stopped.
+    if (this.leaving) return void (await this.leases.release(account, token).catch(() => {}));
     const times: TakeTimes = { trigger, freeAt, acquiredAt: this.clock.now() };
     // Held (and so renewed by the rounds) from now on; the runtime starts once the fence stands.
     this.held.set(account, token);

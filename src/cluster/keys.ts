@@ -18,6 +18,8 @@ export const clusterKeys = {
   seen: 'weiroto:nodes-seen',
   /** Webhook deliveries in flight to one endpoint, cluster-wide: slot tokens scored by their expiry. */
   webhookSlots: (endpoint: string) => `weiroto:webhook-slots:${endpoint}`,
+  /** A start of several nodes under way: how many are expected, until when (src/cluster/gathering.ts). */
+  gathering: 'weiroto:gathering',
   /** Where nodes say that they released an account or left, so the others act at once. */
   channel: 'weiroto:cluster',
 };

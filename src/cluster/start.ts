@@ -21,6 +21,8 @@ export interface ClusterOptions {
   node: string;
   /** LEASE_TTL_MS */
   ttlMs: number;
+  /** JOIN_WAIT_MS (default 0: no waiting for nodes starting together) */
+  joinWaitMs?: number;
   store: Pick<Store, 'accounts' | 'fences' | 'transaction' | 'outbound'>;
   log: Logger;
   /** Webhook deliveries: the longest a request may take (a slot outlives it), and how many run at once per endpoint. */
@@ -76,6 +78,7 @@ export async function connectCluster(options: ClusterOptions, managerRef: () => 
     subscriber,
     node: options.node,
     ttlMs: options.ttlMs,
+    ...(options.joinWaitMs !== undefined && { joinWaitMs: options.joinWaitMs }),
     get manager() {
       return managerRef();
     },

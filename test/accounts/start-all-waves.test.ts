@@ -1,6 +1,7 @@
 // A restart of many accounts comes up in waves: at most LOGIN_CONCURRENCY accounts are between
-// "starting" and their next state at once, each later start waits a jitter drawn from the clock, every
-// account resumes its saved session (no QR), and stopAll during the waves leaves the rest stopped.
+// "starting" and their next state at once (the login slots, the one limit every login goes through),
+// each slot's next start waits a jitter drawn from the clock, every account resumes its saved session
+// (no QR), and stopAll during the waves leaves the rest stopped.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,10 +42,11 @@ describe('AccountManager.startAll: many accounts come up in waves', () => {
     clock.settle = storeSettled(store);
     const m = new AccountManager({ ...base, clock, loginConcurrency: 3, startJitterMs: 1000, createTransport: () => new GatedTransport() });
     await m.startAll();
-    // The first wave is launched (its stored sessions read, then each transport started); the other four wait for a free slot.
+    // The first three logins run (their stored sessions read, then each transport started); the other four wait for a free slot, starting.
     await waitUntil(() => GatedTransport.inFlight === 3, 5000, 'the first wave started');
     const states = (): string[] => ids.map((id) => m.get(id)!.info().state);
-    assert.equal(states().filter((s) => s === 'stopped').length, 4);
+    assert.equal(states().filter((s) => s === 'starting').length, 7);
+    assert.equal(GatedTransport.gates.length, 3, 'no fourth transport started');
 
     // One restore finishes: its slot goes to the next account only after the jitter (≤ 1 s of the clock).
     GatedTransport.gates.shift()!();

@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ClusterCoordinator, LeaseStore, NodeRegistry, clusterKeys } from '../../src/cluster/index.js';
 import type { AccountManager } from '../../src/accounts/index.js';
+import { recordingManager } from './helpers/recording-manager.js';
 import type { Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { openTestStore } from '../helpers/store.js';
-import { recordingManager } from './helpers/recording-manager.js';
 
 describe('coordinator', () => {
   let redis: RedisServer;
@@ -167,5 +167,35 @@ describe('coordinator', () => {
     through();
     await starting;
     await node.leave();
+  });
+
+  it('SIGTERM hands over the accounts it runs at once, without waiting for a take still loading, which goes once loaded', async () => {
+    const own = await openTestStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-coordinator-leave-takes-')) });
+    try {
+      const accounts = await Promise.all(['one', 'two', 'three'].map(async (name) => (await own.accounts.create({ name, transport: 'web' })).id));
+      // The last account's start waits (its queue loading behind a busy store line) until the test lets it through.
+      const recording = recordingManager();
+      let loaded!: () => void;
+      const loading = new Promise<void>((r) => (loaded = r));
+      const slow = accounts[2]!;
+      const runHere = recording.manager.runHere.bind(recording.manager);
+      recording.manager.runHere = async (id: string) => {
+        if (id === slow) await loading;
+        return runHere(id);
+      };
+      const node = coordinator('leaving-while-taking', 60_000, recording.manager, own);
+      await node.start();
+      await waitUntil(() => recording.ranAt.size === 2 && node.holding().size === 3, 30_000, 'two accounts running, the third being taken');
+      const leaving = node.leave();
+      const leases = async (): Promise<number> => await redis.client.exists(...accounts.map((a) => clusterKeys.lease(a)));
+      await waitUntil(async () => (await leases()) === 1, 30_000, 'the two running accounts released while the third still loads');
+      assert.equal(await redis.client.exists(clusterKeys.lease(slow)), 1, 'the one still loading keeps its lease until loaded');
+      loaded();
+      await leaving;
+      assert.equal(await leases(), 0, 'then it goes too');
+      assert.equal(recording.ranAt.size, 0, 'nothing runs here any more');
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -55,6 +55,9 @@ export async function startNode(name: string, env: ClusterEnv): Promise<ClusterN
     SEND_PACING: 'off',
     API_RATE_BURST: '100000',
     API_RATE_PER_SEC: '100000',
+    // The tests start their nodes one by one and say how the accounts move as each joins: no wait for the others
+    // (test/cluster/start-together.test.ts sets one).
+    JOIN_WAIT_MS: '0',
     ...env.extra,
   });
   const url = await untilOutput(
