@@ -23,8 +23,28 @@ export class GatedTransport extends FakeTransport {
     if (!options.session) GatedTransport.qrs++;
     GatedTransport.inFlight++;
     GatedTransport.maxInFlight = Math.max(GatedTransport.maxInFlight, GatedTransport.inFlight);
-    await new Promise<void>((release) => GatedTransport.gates.push(release));
-    GatedTransport.inFlight--;
+    // As a real transport's start, it ends when the account is stopped while it waits (stopAll while later
+    // logins have just been given the slots the first ones left): a start that ignored the signal would hold
+    // that account's halt, and stopAll with it, forever.
+    const { signal } = options;
+    try {
+      await new Promise<void>((release, reject) => {
+        if (signal?.aborted) return reject(signal.reason as Error);
+        const gate = (): void => {
+          signal?.removeEventListener('abort', stopped);
+          release();
+        };
+        const stopped = (): void => {
+          const at = GatedTransport.gates.indexOf(gate);
+          if (at >= 0) GatedTransport.gates.splice(at, 1);
+          reject(signal!.reason as Error);
+        };
+        GatedTransport.gates.push(gate);
+        signal?.addEventListener('abort', stopped, { once: true });
+      });
+    } finally {
+      GatedTransport.inFlight--;
+    }
     return super.start(options);
   }
 }
