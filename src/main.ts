@@ -177,6 +177,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       loadTransport: transports.load,
     });
     late.manager = manager;
+    // Every event is announced once its COMMIT is done: the stream readers read the log then. The wake at write time
+    // can come first, and on PostgreSQL a reader's query does not wait behind the account's line for that COMMIT.
+    manager.onEvent(() => eventLog.wake());
     const webhookStop = new AbortController();
     webhooks.start(webhookStop.signal);
     // Stop order: accounts (loops, in-flight sends), then the webhook worker, then HTTP, then the store.

@@ -46,7 +46,9 @@ export function createEventLog(repo: EventLogRepo, mediaLink?: MediaLinker, opti
     // One promise per event (the insert's), not an async function's around it: this runs three times per echoed message.
     write: (e, tx) =>
       tx.eventLog.insert({ type: e.type, account: e.account, at: e.at, body: webhookBody(e, mediaLink) }).then(() => {
-        // The writer runs inside the caller's transaction: readers are woken once it committed.
+        // The writer runs inside the caller's transaction: this wake comes at the earliest a turn later, which on
+        // SQLite (one connection, in order) is after the COMMIT. On PostgreSQL an account's writes run on a line of
+        // their own and a reader may read first: the caller wakes the readers again once committed (`wake`).
         if (!notifyScheduled) {
           notifyScheduled = true;
           setImmediate(wake);

@@ -206,8 +206,9 @@ export async function createWebhookService(deps: WebhookServiceDeps): Promise<We
     generation++;
   };
   let wakeScheduled = false;
-  // The writer runs inside the caller's transaction: the worker's reads wait at the store's gate
-  // until it committed, so an early wake cannot miss the rows.
+  // The writer runs inside the caller's transaction. On SQLite the worker's reads wait at the store's gate
+  // until it committed, so an early wake cannot miss the rows; on PostgreSQL an account's writes run on a
+  // line of their own and the worker may read first: it finds them at its next poll (`pollMs`, 1 s).
   const scheduleWake = (): void => {
     if (wakeScheduled) return;
     wakeScheduled = true;
