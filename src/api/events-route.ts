@@ -80,6 +80,8 @@ async function pump(events: EventLog, sse: ReturnType<typeof openSse>, after: nu
   await sse.write('retry: 2000\n\n');
   while (!sse.signal.aborted) {
     let rows: LoggedEvent[];
+    // A wake between this read and the wait below (its events committed after the read looked) must not be missed.
+    const seen = events.wakes();
     do {
       rows = await events.read({ after, accounts, types, limit: PAGE });
       for (const r of rows) {
@@ -88,7 +90,7 @@ async function pump(events: EventLog, sse: ReturnType<typeof openSse>, after: nu
       }
     } while (rows.length === PAGE && !sse.signal.aborted);
     const quiet = AbortSignal.timeout(KEEPALIVE_MS);
-    await events.changed(AbortSignal.any([sse.signal, quiet]));
+    await events.changed(AbortSignal.any([sse.signal, quiet]), seen);
     if (quiet.aborted && !sse.signal.aborted) await sse.write(': keep-alive\n\n');
   }
 }

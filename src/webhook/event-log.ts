@@ -17,8 +17,14 @@ export interface EventLog {
   read(q: EventLogQuery): Promise<LoggedEvent[]>;
   /** The newest seq (0 when empty): where a client without Last-Event-ID starts. */
   lastSeq(): Promise<number>;
-  /** Resolves after the next commit that wrote events (or `wake`), or when the signal aborts. */
-  changed(signal: AbortSignal): Promise<void>;
+  /** How many wakes so far: a reader notes it before it reads, and passes it to `changed`. */
+  wakes(): number;
+  /**
+   * Resolves after the next commit that wrote events (or `wake`), or when the signal aborts. With `since` (a `wakes()`
+   * taken before the reader's last read), at once when a wake came since: the events it announced may have committed
+   * after that read had looked, and waiting for the next one would leave them unread until then.
+   */
+  changed(signal: AbortSignal, since?: number): Promise<void>;
   /** Another process sharing the store (a cluster node) committed events: the waiting readers read again. */
   wake(): void;
   /** Drop events older than `before` (ms since the epoch). Returns how many. */
@@ -36,7 +42,9 @@ export function createEventLog(repo: EventLogRepo, mediaLink?: MediaLinker, opti
   let waiters: (() => void)[] = [];
   let notifyScheduled = false;
   let writes = 0;
+  let wakes = 0;
   const wake = (): void => {
+    wakes++;
     notifyScheduled = false;
     const w = waiters;
     waiters = [];
@@ -57,9 +65,10 @@ export function createEventLog(repo: EventLogRepo, mediaLink?: MediaLinker, opti
       }),
     read: (q) => repo.read(q),
     lastSeq: () => repo.lastSeq(),
-    changed: (signal) =>
+    wakes: () => wakes,
+    changed: (signal, since) =>
       new Promise<void>((resolve) => {
-        if (signal.aborted) return resolve();
+        if (signal.aborted || (since !== undefined && since !== wakes)) return resolve();
         const done = (): void => {
           signal.removeEventListener('abort', done);
           waiters = waiters.filter((w) => w !== done);
