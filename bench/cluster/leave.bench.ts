@@ -4,8 +4,11 @@
  * held as the real server holds it, 35 s), then gets SIGTERM. It must hand every account over (stop,
  * persist, release) within the 10 s shutdown limit; an account it did not release moves only when its
  * lease expires (15 s). Per round: how long until the node exited (and its exit code: 1 when it hit
- * the limit), how many leases it released, when the last release came, and the longest stop and
- * release of one account (from its log: `cluster: handed the account over`).
+ * the limit), how many accounts it handed over (its log: `cluster: handed the account over`) and how
+ * many leases were still held when it exited, when the last release came, the longest stop and release
+ * of one account, and where the stops' time went (the slowest account's mark for each step of the stop,
+ * each from the stop's start: sends in flight answered, queue stopped, transport stopped, session saved,
+ * login ended).
  *
  * Run: npm run build && node --import tsx bench/cluster/leave.bench.ts
  * Env: BENCH_LEAVE_ACCOUNTS (300), BENCH_LEAVE_ROUNDS (3), BENCH_LEAVE_SETTLE_MS (3000: from every poll held to the signal). Needs PostgreSQL and redis-server, as the cluster tests.
@@ -20,6 +23,7 @@ import { until } from '../scale/progress.js';
 import { SandboxProcess } from '../scale/sandbox-process.js';
 import { again } from '../scale/sides.js';
 import { RunningSide, type SideSetup } from './cluster-sides.js';
+import type { StopTimes } from '../../src/accounts/index.js';
 import { bindAccounts, migrateToPostgres } from './bind-accounts.js';
 
 const ACCOUNTS = Number(process.env.BENCH_LEAVE_ACCOUNTS ?? 300);
@@ -44,6 +48,7 @@ interface Handed {
   time: number;
   stopMs: number;
   releaseMs: number;
+  stop?: StopTimes;
 }
 
 /** One round: start the node, wait until every account is online and polling, SIGTERM it; the figures. */
@@ -76,9 +81,10 @@ async function round(n: number): Promise<string> {
     .filter((l) => l.includes('"msg":"cluster: handed the account over"'))
     .map((l) => JSON.parse(l) as Handed);
   const max = (v: number[]): number => (v.length ? Math.max(...v) : NaN);
+  const steps = (['sendsMs', 'queueMs', 'transportMs', 'savedMs', 'loginMs'] as const).map((k) => max(handed.flatMap((h) => (h.stop ? [h.stop[k]] : []))));
   return (
-    `| ${n} | ${ids} | ${exitMs} | ${String(code)} | ${ids - held} | ${max(handed.map((h) => h.time - signalAt))} | ` +
-    `${max(handed.map((h) => h.stopMs))} | ${max(handed.map((h) => h.releaseMs))} | ${load} |`
+    `| ${n} | ${ids} | ${exitMs} | ${String(code)} | ${handed.length} | ${held} | ${max(handed.map((h) => h.time - signalAt))} | ` +
+    `${max(handed.map((h) => h.stopMs))} | ${steps.join(' / ')} | ${max(handed.map((h) => h.releaseMs))} | ${load} |`
   );
 }
 
@@ -93,9 +99,10 @@ try {
     console.log(`  ${rows.at(-1)}`);
   }
   console.log(
-    '\n| round | leases held | exited after (ms) | exit code | released | last release after signal (ms) | stop max (ms) | release max (ms) | load |',
+    '\n| round | leases held | exited after (ms) | exit code | handed over | leases left at exit | last release after signal (ms) | stop max (ms) | ' +
+      'stop steps max: sends / queue / transport / saved / login (ms) | release max (ms) | load |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 } finally {
   await redis.stop();

@@ -109,6 +109,19 @@ export const DEFAULT_LOGIN_CONCURRENCY = 10;
  */
 export const DEFAULT_SEND_STOP_GRACE_MS = 2_000;
 
+/**
+ * Where an account's stop spent its time, each in ms from its start (a handover's log line): its sends in
+ * flight answered, its queue and pipeline stopped, its transport stopped (iLink: the poll's end, `notifystop`),
+ * its session saved, its login ended.
+ */
+export interface StopTimes {
+  sendsMs: number;
+  queueMs: number;
+  transportMs: number;
+  savedMs: number;
+  loginMs: number;
+}
+
 /** What the manager keeps per account: its runtime and where its login ladder stands. */
 interface Runtime {
   kind: TransportKind;
@@ -119,8 +132,12 @@ interface Runtime {
   host: PluginHost;
   pluginsReady: Promise<void>;
   running: boolean;
-  /** `run` under way (plugins loading, queue starting): a halt meanwhile waits for it, then stops what it started. */
+  /** `run` under way (plugins loading, queue starting). A halt does not wait for it: see `launch`. */
   launching?: Promise<void>;
+  /** Counts halts: a launch that a halt overtook starts nothing more (its plugins were loading) or stops at once. */
+  halts: number;
+  /** The login's transport is up and only its saves are left (a halt does not wait for those). */
+  loginSaving?: boolean;
   abort?: AbortController;
   login?: Promise<void>;
   /** Failed login attempts in a row (reset when the account comes online). */
@@ -355,11 +372,11 @@ export class AccountManager {
     await this.run(rt);
   }
 
-  /** Cluster: stop running the account here (it moves to another node), keeping it enabled and its session saved. */
-  async release(id: string): Promise<void> {
+  /** Cluster: stop running the account here (it moves to another node), keeping it enabled and its session saved. Returns where the stop's time went. */
+  async release(id: string): Promise<StopTimes | undefined> {
     this.releases.set(id, (this.releases.get(id) ?? 0) + 1);
     const rt = this.runtimes.get(id);
-    if (rt) await this.halt(rt);
+    return rt ? this.halt(rt, true) : undefined;
   }
 
   /** Whether this node runs the account now. */
@@ -646,7 +663,7 @@ export class AccountManager {
       log,
       chatConcurrency: this.deps.chatConcurrency ?? DEFAULT_CHAT_CONCURRENCY,
     });
-    const rt: Runtime = { kind: rec.transport, store: s, runtime, bot, host, pluginsReady: host.init(), running: false, failures: 0 };
+    const rt: Runtime = { kind: rec.transport, store: s, runtime, bot, host, pluginsReady: host.init(), running: false, failures: 0, halts: 0 };
     // iLink's cursor and context tokens change with every batch: saved at most once a second.
     const saveSoon = throttle(
       () => void this.saveSession(rt),
@@ -672,12 +689,23 @@ export class AccountManager {
   /** Launch the account: its plugins, its queue, then its login ladder (not awaited). Two calls at once launch it once. */
   private run(rt: Runtime): Promise<void> {
     if (rt.running) return Promise.resolve();
-    rt.launching ??= this.launch(rt).finally(() => delete rt.launching);
-    return rt.launching;
+    if (rt.launching) return rt.launching;
+    const launching: Promise<void> = this.launch(rt).finally(() => {
+      if (rt.launching === launching) delete rt.launching;
+    });
+    return (rt.launching = launching);
   }
 
+  /**
+   * A halt while this runs does not wait for it: a cluster hands the account over while its plugins or its
+   * queued sends still load behind the account's store calls (300 accounts just taken on one node: every
+   * launch still loading at a SIGTERM, past the shutdown limit). Halted while its plugins load, it starts
+   * nothing; halted while its queue loads, the halt stops what runs and the queue's start starts no worker.
+   */
   private async launch(rt: Runtime): Promise<void> {
+    const halts = rt.halts;
     await rt.pluginsReady;
+    if (rt.halts !== halts) return;
     rt.running = true;
     if (this.deps.cluster) rt.bot.place({ node: this.deps.cluster.node });
     rt.ladderStopped = false;
@@ -688,11 +716,10 @@ export class AccountManager {
     // The login first: its session's read goes ahead of the queue's in the store's line, and the
     // account is online (answering) sooner.
     rt.login = this.login(rt, false);
-    const queueStarted = rt.bot.queue.start();
     try {
-      await queueStarted;
+      await rt.bot.queue.start();
     } catch (e) {
-      await this.halt(rt);
+      if (rt.halts === halts) await this.halt(rt);
       throw e;
     }
   }
@@ -709,6 +736,7 @@ export class AccountManager {
     let started = false;
     let leftStarting = (): void => {};
     delete rt.storedSession;
+    rt.loginSaving = false;
     try {
       // Its turn among the logins under way (LOGIN_CONCURRENCY), kept until it leaves "starting".
       const freeSlot = await this.loginSlots.take(signal);
@@ -730,8 +758,12 @@ export class AccountManager {
       bot.setLoginRetry(undefined);
       if (bot.info().state !== 'online') bot.setState('online');
       if (rt.kind === 'web') this.webLogins.online(id);
+      // A halt from here on does not wait for this login: what is left are these saves, which wait their turn
+      // behind the account's store calls (a node just given hundreds of accounts has many there), and the halt
+      // saves the session itself.
+      rt.loginSaving = true;
       await this.saveSession(rt);
-      await this.saveSelf(rt);
+      await this.saveSelf(rt, signal);
     } catch (e) {
       if (signal.aborted) return;
       // The transport came up and a later step failed (a store write): stop it, or its loops would go on
@@ -871,11 +903,12 @@ export class AccountManager {
    * transaction, fenced in a cluster), made only when the stored row says otherwise. A node that takes
    * the account over reads the row (a read goes straight to the store) rather than write the same name.
    */
-  private async saveSelf(rt: Runtime): Promise<void> {
+  private async saveSelf(rt: Runtime, signal: AbortSignal): Promise<void> {
     const id = rt.bot.id;
     const self = rt.bot.self;
-    if (!self) return;
+    if (!self || signal.aborted) return;
     const stored = await rt.store.accounts.get(id);
+    if (signal.aborted) return;
     if (stored && stored.selfName === self.name && (!self.stableId || stored.selfStableId === self.stableId)) {
       this.keep(stored);
       return;
@@ -908,12 +941,17 @@ export class AccountManager {
     }
   }
 
-  /** Stop loops and sends, keep the session for the next start. */
-  private async halt(rt: Runtime): Promise<void> {
-    // A halt while the account is being launched (a cluster hands it over while its plugins load, behind
-    // a busy store) stops it once launched: returning at once would leave it running with no lease.
-    await rt.launching?.catch(() => {});
-    if (!rt.running) return;
+  /**
+   * Stop loops and sends, keep the session for the next start. Returns where the stop's time went (when it stopped
+   * anything). `handover`: the account moves to another node (see the drain below).
+   */
+  private async halt(rt: Runtime, handover = false): Promise<StopTimes | undefined> {
+    // A launch under way goes no further (`launch`); a run after this halt launches anew.
+    rt.halts++;
+    delete rt.launching;
+    if (!rt.running) return undefined;
+    const began = this.clock.now();
+    const since = (): number => this.clock.now() - began;
     rt.running = false;
     rt.wake?.abort();
     delete rt.wake;
@@ -926,24 +964,32 @@ export class AccountManager {
     // holder of the account would send it again.
     const queueStopped = rt.bot.queue.stop();
     await rt.bot.queue.callsEnded(this.deps.sendStopGraceMs ?? DEFAULT_SEND_STOP_GRACE_MS);
+    const sendsMs = since();
     rt.abort?.abort(new Error('stopped'));
     await queueStopped;
-    await rt.runtime.drain();
+    // A handover waits for what was received only: its lease waits for this stop, and the account's other writes
+    // (its directory, its state's events) may wait in its store line behind every account this node just took.
+    const drained = { received: handover };
+    await rt.runtime.drain(undefined, drained);
+    const queueMs = since();
     try {
-      await rt.bot.transport.stop();
+      await rt.bot.transport.stop({ handover });
     } catch (e) {
       this.log.warn({ err: e, account: rt.bot.id }, 'transport stop failed');
     }
+    const transportMs = since();
     // A poll answered while stopping still hands its messages over: they are stored (and answered into
     // the queue) before the session with its cursor is saved. In a cluster the lease is released only
     // after this, so nothing received here is left to a node that no longer holds the account.
-    await rt.runtime.drain();
+    await rt.runtime.drain(undefined, drained);
     // After the early save, so the newer session is the one stored (skipped when nothing changed since).
     await early;
     await this.saveSession(rt);
-    await rt.login?.catch(() => {});
+    const savedMs = since();
+    if (!rt.loginSaving) await rt.login?.catch(() => {});
     // In a cluster the account may run on another node already: show what that node says.
     if (this.deps.cluster) rt.bot.place(this.deps.cluster.elsewhere(rt.bot.id));
     rt.bot.setState('stopped');
+    return { sendsMs, queueMs, transportMs, savedMs, loginMs: since() };
   }
 }

@@ -64,14 +64,19 @@ export class AccountRuntime {
     await this.writes;
   }
 
-  /** Stop taking messages after the ones in hand (bounded wait), store the traces. */
-  async drain(timeoutMs = 10_000): Promise<void> {
+  /**
+   * Stop taking messages after the ones in hand (bounded wait), store the traces. `received`: wait only for what
+   * was received (stored, through the pipeline, its replies queued), not for the bot's other writes still in line
+   * (its directory, its state's events): a handover's lease waits for this, and those land (or are fenced out)
+   * after it.
+   */
+  async drain(timeoutMs = 10_000, options: { received?: boolean } = {}): Promise<void> {
     const ac = new AbortController();
     await Promise.race([this.idle(), this.deps.clock.sleep(timeoutMs, ac.signal).catch(() => {})]);
     ac.abort();
     this.flushTraces();
     await this.writes;
-    await this.bot.drain();
+    await (options.received ? this.bot.idle() : this.bot.drain());
   }
 
   /** Detach from the bot (the account is removed). */

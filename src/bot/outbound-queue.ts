@@ -115,6 +115,8 @@ export class OutboundQueue {
   private holdWaiters = new Map<string, Set<(r: OutboundRecord) => void>>();
   private loop: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
+  /** Counts `stop()` calls: a start whose rows were still loading when one came starts no worker. */
+  private stops = 0;
   /** The tail of `load` and `adopt` (see `intake`). */
   private intaking: Promise<void> = Promise.resolve();
   private abort: AbortController | undefined;
@@ -160,22 +162,29 @@ export class OutboundQueue {
     return this.pending.length;
   }
 
-  /** Load queued rows (including ones a crash left 'sending') and start the worker. Idempotent. */
+  /**
+   * Load queued rows (including ones a crash left 'sending') and start the worker. Idempotent. A `stop()`
+   * while the rows load does not wait for them (they load behind the account's store calls, and a handover's
+   * lease waits for the stop): the load then ends without a worker, so nothing is sent after the stop. A start
+   * after such a stop loads again, after that load: rows read before the stop may have been sent since.
+   */
   async start(): Promise<void> {
-    if (this.loop || this.starting) return this.starting;
-    this.starting = this.load();
+    if (this.loop) return;
+    if (this.starting) return this.starting;
+    const starting = (this.starting = this.startNow(this.stops));
     try {
-      await this.starting;
+      await starting;
     } finally {
-      this.starting = undefined;
+      if (this.starting === starting) this.starting = undefined;
     }
+  }
+
+  private async startNow(stops: number): Promise<void> {
+    await this.intake(() => this.load(stops));
+    if (stops !== this.stops) return;
     this.leaveGroups = this.deps.onGroupOpen?.(() => this.batch.flush());
     const abort = (this.abort = new AbortController());
     this.loop = this.run(abort.signal).catch((e: unknown) => this.deps.log.error({ err: e }, 'outbound: worker stopped'));
-  }
-
-  private load(): Promise<void> {
-    return this.intake(() => this.loadNow());
   }
 
   /** Loading and adopting one at a time: a row is known to this queue (or not) across each of them as a whole. */
@@ -185,11 +194,17 @@ export class OutboundQueue {
     return next;
   }
 
-  private async loadNow(): Promise<void> {
+  /** The rows of the start made before `stops` stops; a stop meanwhile skips the calls not yet made (see `start`). */
+  private async load(stops: number): Promise<void> {
     const { repo, account } = this.deps;
+    // Stopped meanwhile: the rest is not asked for (each call waits its turn behind the account's store calls, and a
+    // node stopping hundreds of accounts just taken would wait for all of them); the next start loads it all again.
+    if (stops !== this.stops) return;
     if (this.deps.pacing) this.pacer.restoreSentToday(await repo.countSentSince(account, Math.floor(this.deps.clock.now() / 86_400_000) * 86_400_000));
+    if (stops !== this.stops) return;
     const before = new Set(this.pending);
     const recovered = await repo.recover(account);
+    if (stops !== this.stops) return;
     const queued = new Set(recovered.map((r) => r.id));
     // A row kept in memory from an earlier run here is no longer queued when another node sent it
     // meanwhile (the account ran there): it is dropped, not sent twice.
@@ -245,8 +260,10 @@ export class OutboundQueue {
     for (const w of [...this.callWaiters]) w();
   }
 
-  /** Stop the worker after the in-flight sends (if any) finish. Queued rows stay in SQLite. */
+  /** Stop the worker after the in-flight sends (if any) finish; a start still loading its rows starts none. Queued rows stay in SQLite. */
   async stop(): Promise<void> {
+    this.stops++;
+    this.starting = undefined;
     this.abort?.abort(new Error('outbound queue stopped'));
     this.wake();
     await this.loop;

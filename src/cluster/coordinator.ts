@@ -10,7 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { AccountCluster, AccountManager, HolderAnswers, HolderAsk, ManagerStore, NodeOverview, SendRouter } from '../accounts/index.js';
+import type { AccountCluster, AccountManager, HolderAnswers, HolderAsk, ManagerStore, NodeOverview, SendRouter, StopTimes } from '../accounts/index.js';
 import type { Transport } from '../transport/transport.js';
 import { isLockTimeout, type FencesRepo, type Repos, type SeenKeysRepo } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -210,12 +210,13 @@ export class ClusterCoordinator implements AccountCluster {
     } catch (e) {
       this.log.warn({ err: e }, 'cluster: could not say we leave; our accounts move when their leases expire');
     }
-    // Each account goes as soon as it can, on its own: one whose take is under way (its fence being raised, its
-    // queue loading behind the node's store line) once that take has ended, so that what it started is handed
-    // over too; the others at once. Waiting for every take first kept a node that had just taken 300 accounts
-    // from releasing any of them within the shutdown limit.
+    // Every account we hold goes at once, on its own, even while its take is under way (its fence being raised,
+    // its queue loading behind its store calls): the stop does not wait for the launch, and a take that finds
+    // its lease gone starts nothing. A take still asking Redis for its lease gives it back itself once it sees
+    // we leave; that one is waited for. Waiting for every take first kept a node that had just taken 300
+    // accounts from releasing most of them within the shutdown limit.
     const accounts = new Set([...this.held.keys(), ...this.taking.keys()]);
-    const handovers = [...accounts].map((a) => (this.taking.get(a) ?? Promise.resolve()).then(() => this.handOver(a)));
+    const handovers = [...accounts].map((a) => (this.held.has(a) ? this.handOver(a) : (this.taking.get(a) ?? Promise.resolve()).then(() => this.handOver(a))));
     // Those a round began are among them (it took them off `held` once stopped, and is releasing them).
     await Promise.all([...handovers, ...this.handing.values()]);
     await this.board.leave().catch((e: unknown) => this.log.warn({ err: e }, 'cluster: could not take our accounts off the board; they go when it expires'));
@@ -467,7 +468,8 @@ export class ClusterCoordinator implements AccountCluster {
     this.expiresAt.delete(account);
     try {
       const standing = await this.raiseFence(account, token);
-      if (this.held.get(account) !== token) return;
+      // Handed over while its fence was raised (SIGTERM does not wait for a take): nothing to start.
+      if (this.held.get(account) !== token || this.handing.has(account)) return;
       if (standing > token) {
         // Our token would be refused by every write. Either another node took the account after us (our
         // lease ran out while this node stalled between Redis's grant and this raise: paused, starved),
@@ -588,8 +590,9 @@ export class ClusterCoordinator implements AccountCluster {
     const token = this.held.get(account);
     if (token === undefined) return;
     const began = this.clock.now();
+    let stop: StopTimes | undefined;
     try {
-      await this.deps.manager.release(account);
+      stop = await this.deps.manager.release(account);
     } catch (e) {
       this.log.warn({ err: e, account }, 'cluster: stopping the account before its handover failed');
     }
@@ -599,7 +602,7 @@ export class ClusterCoordinator implements AccountCluster {
       await this.leases.release(account, token);
       await this.board.gone(account);
       await this.publish({ kind: 'released', account, node: this.deps.node });
-      this.log.info({ account, trigger, stopMs, releaseMs: this.clock.now() - began - stopMs }, 'cluster: handed the account over');
+      this.log.info({ account, trigger, stopMs, ...(stop && { stop }), releaseMs: this.clock.now() - began - stopMs }, 'cluster: handed the account over');
     } catch (e) {
       this.log.warn({ err: e, account }, 'cluster: could not release the lease; it moves when it expires');
     }

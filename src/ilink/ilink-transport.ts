@@ -15,7 +15,16 @@ import { ILINK_CAPABILITIES, UnsupportedError, type Capability, type ReplyWindow
 import { createTransportEmitter, type TransportEmitter } from '../transport/transport-emitter.js';
 import { TransportError, isTransportError } from '../transport/errors.js';
 import type { Contact, Message, Room, SentMessage } from '../transport/model.js';
-import type { DeliveryKeys, FileToSend, SessionSnapshot, StartOptions, Transport, TransportEventName, TransportListener } from '../transport/transport.js';
+import type {
+  DeliveryKeys,
+  FileToSend,
+  SessionSnapshot,
+  StartOptions,
+  StopOptions,
+  Transport,
+  TransportEventName,
+  TransportListener,
+} from '../transport/transport.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { DEDUPE_TTL_MS, dedupeKeys, isDuplicate, memorySeenStore, type SeenStore } from './dedupe.js';
 import { IlinkHttp, IlinkTimeoutError, STALE_TOKEN, answerCode } from './http.js';
@@ -180,6 +189,8 @@ export class IlinkTransport implements Transport {
   private winding: AbortSignal | undefined;
   /** The last stop: a second `stop()` while it runs waits for it. */
   private stopping: Promise<void> | undefined;
+  /** The last stop's options, as far as known: a `stop()` while it runs may add that the account moves on. */
+  private stopNote: { handover: boolean } | undefined;
   private qrLogin: QrLogin | undefined;
   private lastPrune = 0;
   /** When this transport last asked for its session to be saved (session-changed). */
@@ -333,20 +344,25 @@ export class IlinkTransport implements Transport {
     this.qrLogin.submitCode(code);
   }
 
-  stop(): Promise<void> {
+  stop(options: StopOptions = {}): Promise<void> {
     const ctrl = this.ctrl;
-    // Already stopping (the start signal's abort began it): resolve when that stop ends, its poll's messages handed over.
-    if (!ctrl) return this.stopping ?? Promise.resolve();
+    // Already stopping (the start signal's abort began it): resolve when that stop ends, its poll's messages handed
+    // over. A handover is noted for that stop too: it reads it when it would notify.
+    if (!ctrl) {
+      if (options.handover && this.stopNote) this.stopNote.handover = true;
+      return this.stopping ?? Promise.resolve();
+    }
     this.ctrl = undefined;
     this.openFirstPoll();
+    const note = (this.stopNote = { handover: options.handover === true });
     this.stopping = (async () => {
       await this.endPoll(ctrl.signal);
       ctrl.abort(new Error('iLink transport stopped'));
       await this.loop?.catch(() => {});
       this.loop = undefined;
       this.typing.clear();
-      // Tell the server we are gone (only with a live token: never the dead one).
-      if (this.http.hasToken) await this.notify('ilink/bot/msg/notifystop');
+      // Tell the server we are gone (only with a live token: never the dead one), unless the bot goes on elsewhere.
+      if (this.http.hasToken && !note.handover) await this.notify('ilink/bot/msg/notifystop');
     })();
     return this.stopping;
   }

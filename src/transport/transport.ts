@@ -104,6 +104,14 @@ export interface StartOptions {
   signal?: AbortSignal;
 }
 
+export interface StopOptions {
+  /**
+   * The account goes on running on another node (a cluster's handover): the server is not told that the bot
+   * went away (iLink's `notifystop`), since its next holder tells it that it is there, perhaps before ours lands.
+   */
+  handover?: boolean;
+}
+
 export interface Transport {
   /** What this transport can do; callers ask before they act (see capabilities.ts). */
   readonly capabilities: TransportCapabilities;
@@ -123,7 +131,7 @@ export interface Transport {
    */
   start(options?: StartOptions): Promise<void>;
   /** Stop the loops without logging out; the session can be serialised and resumed. Idempotent. */
-  stop(): Promise<void>;
+  stop(options?: StopOptions): Promise<void>;
   /** Log out on the server, then stop. */
   logout(): Promise<void>;
   /** A snapshot to resume this session later, or undefined when not logged in. */

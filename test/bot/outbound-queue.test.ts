@@ -25,10 +25,10 @@ describe('OutboundQueue', () => {
   let queue: OutboundQueue;
   let online: boolean;
 
-  function make(pacing: PacingProfile | null): OutboundQueue {
+  function make(pacing: PacingProfile | null, repo: Store['outbound'] = store.outbound): OutboundQueue {
     return new OutboundQueue({
       account: 'a1',
-      repo: store.outbound,
+      repo,
       transport: () => fake,
       clock,
       log: silentLogger(),
@@ -320,6 +320,47 @@ describe('OutboundQueue', () => {
     assert.deepEqual(
       fake.sent.map((s) => s.text),
       ['from node A'],
+    );
+  });
+
+  // A handover while the account's start still loads its rows (behind its store calls) does not wait for them: the
+  // stop returns, and the start then ends without a worker. Before, that start went on to run one after the stop, with
+  // the rows it had read before: a later run here found the worker running and sent them, though another node had.
+  it('a stop while its rows load starts no worker; the next start loads them again', async () => {
+    let reads = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const recover = store.outbound.recover.bind(store.outbound);
+    // The rows as they stand, handed back only once the test opens the gate.
+    queue = make(null, {
+      ...store.outbound,
+      recover: async (account: string) => {
+        const rows = await recover(account);
+        reads++;
+        await gate;
+        return rows;
+      },
+    });
+    const row = (text: string) => ({ id: randomUUID(), account: 'a1', chatId: '@alice', type: 'text' as const, text, createdAt: clock.now() });
+    const stale = (await store.outbound.enqueue(row('read before the stop, sent elsewhere since'))).record;
+    // Tried once already: a worker sends it at once (no echo looked for first).
+    await store.outbound.markRetry(stale.id, { message: 'network' }, 1);
+    const starting = queue.start();
+    await waitUntil(() => reads === 1, 30_000, 'the rows read');
+    await queue.stop();
+    await store.outbound.markSent(stale.id, 'wx-elsewhere', clock.now(), 1);
+    open();
+    await starting;
+    await clock.advance(0);
+    assert.equal(fake.sent.length, 0, 'nothing sent after the stop');
+    await queue.start();
+    assert.equal(reads, 2, 'the next start read the rows again');
+    await enqueue('@alice', 'queued after the next start');
+    await clock.advance(0);
+    await queue.idle();
+    assert.deepEqual(
+      fake.sent.map((s) => s.text),
+      ['queued after the next start'],
     );
   });
 
