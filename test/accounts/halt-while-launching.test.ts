@@ -1,0 +1,125 @@
+// A handover (SIGTERM in a cluster) of an account whose launch still loads its queued sends. A node that has just
+// taken hundreds of accounts has their queue loads waiting behind its store calls; a halt used to wait for its
+// account's launch, so none of them was released within the shutdown limit (bench/cluster/leave.bench.ts).
+// Now the halt stops what runs at once (the launch's late queue start starts no worker), and the iLink transport,
+// whose account goes on elsewhere, does not tell the server the bot went away (its next holder says it is there).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AccountManager } from '../../src/accounts/account-manager.js';
+import { PluginRegistry } from '../../src/pipeline/index.js';
+import type { Store } from '../../src/store/index.js';
+import { silentLogger } from '../../src/logger.js';
+import { waitUntil } from '../../src/testing/wait.js';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import { IlinkTransport } from '../../src/ilink/index.js';
+import { openTestStore } from '../helpers/store.js';
+import { leaseCluster } from '../helpers/lease-cluster.js';
+
+const WAIT = 60_000;
+
+describe('a handover while the account still loads its queue', () => {
+  let sb: RunningSandbox;
+  let store: Store;
+  let dir: string;
+  const managers: AccountManager[] = [];
+
+  before(async () => {
+    sb = await startSandbox({
+      accounts: 1,
+      contacts: 1,
+      officials: 0,
+      rooms: 0,
+      rateLimits: false,
+      ilink: { pollHoldMs: 200, longPollTimeoutMs: 1000, autoConfirmMs: 10 },
+    });
+    dir = mkdtempSync(join(tmpdir(), 'w-halt-launching-'));
+    store = await openTestStore({ dataDir: dir });
+  });
+  after(async () => {
+    for (const m of managers) await m.stopAll();
+    await sb.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A node holding the account while `held()`, on `s` (the store, or a copy with a call held). */
+  function node(s: Store, held: () => boolean): AccountManager {
+    const m = new AccountManager({
+      store: s,
+      cluster: leaseCluster(held),
+      log: silentLogger(),
+      createTransport: (id) =>
+        new IlinkTransport({
+          baseUrl: sb.origin,
+          cdnUrl: `${sb.origin}/c2c`,
+          version: '0.1.0',
+          seen: store.seenKeys(id),
+          tuning: { errorPauseMs: 20, longPauseMs: 50, chunkGapMs: 0, pollMarginMs: 1000 },
+          qr: { pollIntervalMs: 20 },
+        }),
+      pluginRegistry: new PluginRegistry([]),
+      sendPacing: 'off',
+      autoRelogin: false,
+    });
+    managers.push(m);
+    return m;
+  }
+
+  it('stops and releases at once; the late queue start sends nothing, and the server is not told the bot left', async () => {
+    const id = (await store.accounts.create({ name: 'moving', transport: 'ilink' })).id;
+    await store.fences.raise(id, 1, 1000);
+    let holder: 'a' | 'b' | 'nobody' = 'a';
+    // Node a binds the account (QR) and hands it over: its session stored for the next holder.
+    const a = node(store, () => holder === 'a');
+    await a.runHere(id);
+    await waitUntil(() => a.get(id)?.info().state === 'online', WAIT, 'online on node a');
+    const owner = [...sb.ilink.state.bots.values()].at(-1)!;
+    await sb.ilink.control.sendMessage({ user: owner.userId, text: 'hello' });
+    await waitUntil(async () => (await store.messages.list(id)).items.some((m) => m.text === 'hello'), WAIT, 'the owner’s message stored');
+    await a.release(id);
+    assert.equal(owner.notify, 'started', 'a handover sends no notifystop');
+    // A send queued while nobody runs the account: node b's start loads it, behind a store call held here.
+    const queued = (await store.outbound.enqueue({ id: 'o-queued', account: id, chatId: owner.userId, type: 'text', text: 'queued', createdAt: Date.now() }))
+      .record;
+    let reads = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const held: Store = {
+      ...store,
+      outbound: {
+        ...store.outbound,
+        // The last call of the queue's load (the rows waiting for the user); a read, so not in a fenced transaction.
+        held: async (account: string) => {
+          reads++;
+          await gate;
+          return store.outbound.held(account);
+        },
+      },
+    };
+    holder = 'b';
+    const b = node(held, () => holder === 'b');
+    const running = b.runHere(id);
+    await waitUntil(() => b.get(id)?.info().state === 'online' && reads === 1, WAIT, 'online on node b, its queue loading');
+    // Before, the release waited for the launch, which waited here for the gate: it never came back.
+    const released = b.release(id).then(() => 'released' as const);
+    const deadline = new AbortController();
+    const outcome = await Promise.race([
+      released,
+      sleep(WAIT, 'still waiting for the queue load' as const, { signal: deadline.signal }).catch(() => 'ended' as const),
+    ]);
+    deadline.abort();
+    assert.equal(outcome, 'released', 'released while its queue still loads');
+    assert.equal(b.get(id)?.info().state, 'stopped');
+    assert.equal(owner.notify, 'started', 'the server was not told the bot went away');
+    holder = 'nobody';
+    open();
+    await running;
+    // The load ends after the stop and starts no worker (test/bot/outbound-queue.test.ts, "a stop while its rows
+    // load…"): the row stays queued for the next holder.
+    assert.equal((await store.outbound.get(queued.id))!.status, 'queued');
+  });
+});
