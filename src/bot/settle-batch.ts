@@ -5,8 +5,9 @@
  *
  * A batch is committed once `maxSize` records wait, `maxDelayMs` after its first record (a call that
  * WeChat holds does not hold the others' marks), or when the owner says so (`flush`: the outbound
- * queue does when no other send call is under way, so a single send waits for nothing, and whenever
- * the store opens a group commit, so the batch shares a COMMIT that is due anyway).
+ * queue does whenever the store opens a group commit, so the batch shares a COMMIT that is due
+ * anyway, and whenever something waits for a final state: no other send call under way, so a single
+ * send waits for nothing; a chat's next row; `waitFor`; `idle`).
  *
  * Until its batch commits, a row that reached WeChat is still 'queued' in the store. A crash in that
  * window leaves a row whose hand-over has no recorded outcome, which the queue checks against
