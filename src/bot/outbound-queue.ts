@@ -100,11 +100,16 @@ const SCAN_LIMIT = 200;
  * else (in a burst, the next sync's, which comes every few tens of milliseconds): a bound shorter
  * than the time between syncs gave most batches a COMMIT of their own (issue 17: a keep-alive burst
  * of 2,000 echoes made 101 COMMITs by the old 20 ms bound, against 65 that rode a group). Nothing
- * that waits for a final state sits out the bound: a send with no other call under way, a chat's
- * next row, `waitFor` and `idle` each commit the batch at once.
+ * that waits for a final state sits out the bound: a send with no other call under way, `waitFor`
+ * and `idle` commit the batch at once, a chat's next row within `SETTLE_HURRY_MS`.
  */
 export const SETTLE_BATCH = 128;
 export const SETTLE_MAX_DELAY_MS = 100;
+/**
+ * The bound when a chat's next row waits for the batch (the old bound for every batch): committing at once there gave
+ * each reply to a busy group chat a COMMIT of its own (the connection-closing burst, where sends take longer).
+ */
+export const SETTLE_HURRY_MS = 20;
 export const DEFAULT_MAX_HOLD_MS = 48 * 3_600_000;
 const DEFAULT_MAX_IN_FLIGHT = 8;
 const WOKEN = new Error('woken');
@@ -486,8 +491,8 @@ export class OutboundQueue {
       if (seen.has(chat)) continue;
       seen.add(chat);
       if (this.busyChats.has(chat)) {
-        // Its previous row waits for its batch only: this row waits for that COMMIT, not for the batch's bound.
-        if (this.settlingChats.has(chat)) this.batch.flush();
+        // Its previous row waits for its batch only: this row waits for that COMMIT, not for the batch's long bound.
+        if (this.settlingChats.has(chat)) this.batch.hurry(SETTLE_HURRY_MS);
         continue;
       }
       let wait = Math.max(p.notBefore - now, this.pacer.delay(chat));

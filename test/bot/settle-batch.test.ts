@@ -1,7 +1,7 @@
 // The final states of sends commit in batches (issue 17): the answers that come while other calls are under way share
 // one COMMIT; a send with no other call under way commits at once; a call WeChat holds delays the others' marks by
 // SETTLE_MAX_DELAY_MS at most; what waits rides along with any write that commits meanwhile (SQLite's group commit);
-// what something waits for (a chat's next row, a caller's `waitFor`) commits at once; and a chat's next row is not
+// what a caller waits for (`waitFor`) commits at once, what a chat's next row waits for within SETTLE_HURRY_MS; and a chat's next row is not
 // handed over before the COMMIT of its previous one (after a crash, only the oldest queued row of a chat may have been
 // handed over unmarked).
 import { describe, it, beforeEach, afterEach } from 'node:test';
@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { OutboundQueue, SETTLE_MAX_DELAY_MS } from '../../src/bot/outbound-queue.js';
+import { OutboundQueue, SETTLE_HURRY_MS, SETTLE_MAX_DELAY_MS } from '../../src/bot/outbound-queue.js';
 import type { OutboundRecord } from '../../src/bot/outbound-record.js';
 import type { SentMessage } from '../../src/transport/model.js';
 import type { Store } from '../../src/store/index.js';
@@ -124,13 +124,18 @@ describe('OutboundQueue: final states committed in batches', () => {
     assert.deepEqual(commits, [['a1'], ['b1 (held)']]);
   });
 
-  it("a chat's next row commits its previous row's batch at once, and is handed over only after that COMMIT", async () => {
+  it("a chat's next row brings its previous row's COMMIT forward to SETTLE_HURRY_MS, and is handed over only after it", async () => {
     const [a1, a2] = [await enqueue('@a', 'a1'), await enqueue('@a', 'a2')];
     await enqueue('@b', 'b1 (held)');
     await waitUntil(() => called.length === 2, 5000, 'a1 and b1 under way');
     assert.deepEqual(called, ['a1', 'b1 (held)'], 'a2 waits for a1');
     answer('a1');
-    // No time passes: a2 does not sit out the batch's bound.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(await status(a1), 'queued', 'not at once: each row of a busy chat would pay a COMMIT of its own');
+    assert.ok(!called.includes('a2'));
+    // a2 does not sit out the batch's long bound.
+    await clock.advance(SETTLE_HURRY_MS);
     await waitUntil(() => called.includes('a2'), 5000, 'a2 to go once a1 is committed');
     assert.equal(await status(a1), 'sent', 'a1 committed before a2 was handed over');
     assert.deepEqual(commits, [['a1']]);
