@@ -266,7 +266,10 @@ describe(
         maxRedirects: 0,
       });
       assert.equal(remark.status(), 422);
-      assert.match(await remark.text(), /cannot do that, so nothing was changed\. No friend requests, remarks or pins: nobody can add an iLink bot as a friend\./);
+      assert.match(
+        await remark.text(),
+        /cannot do that, so nothing was changed\. No friend requests, remarks or pins: nobody can add an iLink bot as a friend\./,
+      );
       assert.deepEqual(problems, []);
       child.kill('SIGTERM');
       const [code] = await exited;

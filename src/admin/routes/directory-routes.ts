@@ -100,9 +100,19 @@ export function directoryRoutes(s: Services): RouteDef[] {
     });
   };
 
-  /** A group's page; after a refused action with the names, ticks and picks as they were sent. */
+  /** The groups page (`failure`: why an action on a group that cannot be shown was not done). */
+  const roomsPage = async (ctx: AdminContext, bot: AdminBot, q: string, failure?: string): Promise<void> => {
+    const all = (await roomsOf(s, bot)).filter((r) => matches(q, r.topic, r.stableId));
+    page(s, ctx, 'rooms', { title: ctx.state.t('rooms.title'), info: bot.info(), q, total: all.length, rooms: all.slice(0, PAGE), failure });
+  };
+
+  /**
+   * A group's page; after a refused action with the names, ticks and picks as they were sent. A refusal about a
+   * group the account does not have (an iLink account has none; WeChat dissolved it) is said on the groups page.
+   */
   const roomPage = async (ctx: AdminContext, bot: AdminBot, draft: RoomDraft = {}): Promise<void> => {
     const room = bot.directory.room(ctx.state.params.room!) ?? (await roomsOf(s, bot)).find((r) => r.id === ctx.state.params.room);
+    if (!room && draft.failure) return roomsPage(ctx, bot, '', draft.failure);
     if (!room) fail(ctx, 404, ctx.state.t('error.noRoom'));
     const friends = (await contactsOf(s, bot)).filter((c) => c.kind === 'friend' && !room.members.some((m) => m.id === c.id));
     page(s, ctx, 'room', { title: room.topic || ctx.state.t('rooms.untitled'), info: bot.info(), room, friends: friends.slice(0, 500), draft });
@@ -135,12 +145,7 @@ export function directoryRoutes(s: Services): RouteDef[] {
       method: 'GET',
       path: '/accounts/:id/rooms',
       access: 'viewer',
-      handler: async (ctx) => {
-        const bot = botOf(s, ctx);
-        const q = typeof ctx.query.q === 'string' ? ctx.query.q.trim() : '';
-        const all = (await roomsOf(s, bot)).filter((r) => matches(q, r.topic, r.stableId));
-        page(s, ctx, 'rooms', { title: ctx.state.t('rooms.title'), info: bot.info(), q, total: all.length, rooms: all.slice(0, PAGE) });
-      },
+      handler: (ctx) => roomsPage(ctx, botOf(s, ctx), typeof ctx.query.q === 'string' ? ctx.query.q.trim() : ''),
     },
     {
       method: 'GET',
