@@ -720,7 +720,9 @@ export class AccountManager {
     try {
       await rt.bot.queue.start();
     } catch (e) {
-      if (rt.halts === halts) await this.halt(rt);
+      // Halted while its rows loaded (a shutdown may close the store under that load): nothing was to start.
+      if (rt.halts !== halts) return void this.log.debug({ err: e, account: rt.bot.id }, 'queue load ended by a halt');
+      await this.halt(rt);
       throw e;
     }
   }

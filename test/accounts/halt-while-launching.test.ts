@@ -122,4 +122,33 @@ describe('a handover while the account still loads its queue', () => {
     // load…"): the row stays queued for the next holder.
     assert.equal((await store.outbound.get(queued.id))!.status, 'queued');
   });
+
+  it('a queue load that fails after the halt (the store closed under it at a shutdown) is no failure of the launch', async () => {
+    const id = (await store.accounts.create({ name: 'closing', transport: 'ilink' })).id;
+    await store.fences.raise(id, 1, 1000);
+    let reads = 0;
+    let fail!: () => void;
+    const gate = new Promise<void>((r) => (fail = r));
+    const closing: Store = {
+      ...store,
+      outbound: {
+        ...store.outbound,
+        held: async () => {
+          reads++;
+          await gate;
+          throw new Error('the store is closed');
+        },
+      },
+    };
+    let holds = true;
+    const c = node(closing, () => holds);
+    const running = c.runHere(id);
+    await waitUntil(() => reads === 1, WAIT, 'its queue loading');
+    await c.release(id);
+    holds = false;
+    fail();
+    // Before, the halted launch rethrew the load's error: "could not start the account" at every such shutdown.
+    await assert.doesNotReject(running);
+    assert.equal(c.get(id)?.info().state, 'stopped');
+  });
 });
