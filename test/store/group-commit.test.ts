@@ -194,6 +194,46 @@ describe('ConnectionGate: onOpen (work that may wait rides along with a group)',
   });
 });
 
+describe('ConnectionGate: commitNow (a lone message’s reply)', () => {
+  it('commits the issued group at once, not at the end of the turn; its own end then leaves a later group alone', async () => {
+    const port = scriptedPort();
+    const gate = new ConnectionGate(port);
+    const write = (): number => ++port.rows;
+    const issued = await gate.issue(write);
+    assert.deepEqual(port.log, ['begin'], 'issued: the COMMIT is still to come');
+    issued.commitNow();
+    assert.deepEqual(port.log, ['begin', 'commit'], 'committed in the call, before any other callback of the turn');
+    await issued.committed;
+    // The first group's end-of-turn callback is still queued. A group opened after it must wait for its own end:
+    // an immediate queued between the two sees it still open (before, the first group's end committed it).
+    const seenBetween = new Promise<string[]>((resolve) => setImmediate(() => resolve([...port.log])));
+    const later = gate.run(write);
+    assert.deepEqual(await seenBetween, ['begin', 'commit', 'begin'], 'the later group was not cut short by the earlier one’s end');
+    assert.equal(await later, 2);
+    assert.deepEqual(port.log, ['begin', 'commit', 'begin', 'commit']);
+    issued.commitNow();
+    assert.equal(port.log.length, 4, 'a group committed already is not committed again, nor is the open one');
+  });
+
+  it('while a hold has the connection, commits when the hold ends, with what the hold wrote', async () => {
+    const port = scriptedPort();
+    const gate = new ConnectionGate(port);
+    const write = (): number => ++port.rows;
+    const issued = await gate.issue(write);
+    let release!: () => void;
+    const holding = gate.hold(async () => {
+      write();
+      await new Promise<void>((r) => (release = r));
+    });
+    issued.commitNow();
+    assert.ok(!port.log.includes('commit'), 'not while the hold has the connection');
+    release();
+    await holding;
+    await issued.committed;
+    assert.deepEqual(port.log, ['begin', 'savepoint', 'release', 'commit']);
+  });
+});
+
 describe('ConnectionGate: a COMMIT that fails', () => {
   it('rejects every write of the group with the reason and rolls back; a read of the group still answers', async () => {
     const port = scriptedPort();
