@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ClientLauncher, ROOT, type RunningClient } from './compare/clients.js';
-import { burstMessages, median, settledCpu } from './compare/measure.js';
+import { echoedBurst, median, settledCpu } from './compare/measure.js';
 import { memoryMiB } from './compare/proc.js';
 import { World } from './compare/world.js';
 
@@ -89,14 +89,7 @@ try {
       await world.login(uuid, account);
       await client.ready(120_000);
       const ready = await sample(client);
-      const texts = burstMessages(world, account, `m${i}`, size.burst);
-      const echoes = world.echoes(
-        account,
-        texts.map((m) => m.text),
-        180_000,
-      );
-      world.inject(account, texts);
-      await echoes.done;
+      await echoedBurst(world, account, `m${i}`, size.burst);
       const burst = await sample(client);
       const vmHwmMiB = memoryMiB(client.child.pid).peak;
       results.push({ qrShown, beforeLogin, ready, burst, vmHwmMiB });

@@ -82,6 +82,18 @@ export function burstMessages(world: World, account: Account, tag: string, count
   return out;
 }
 
+/** Inject `count` burst messages in one go and wait for the client's echo of each (their times, as `world.echoes`). */
+export function echoedBurst(world: World, account: Account, tag: string, count: number): Promise<number[]> {
+  const burst = burstMessages(world, account, tag, count);
+  const echoed = world.echoes(
+    account,
+    burst.map((m) => m.text),
+    180_000,
+  );
+  world.inject(account, burst);
+  return echoed.done;
+}
+
 /** Wait until the process uses no more CPU for `quietMs` (bounded by `maxMs`); answers its CPU time. */
 export async function settledCpu(pid: number, quietMs: number, maxMs: number): Promise<number> {
   const end = Date.now() + maxMs;
@@ -124,14 +136,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     await sleep(sizes.settleMs);
 
     if (sizes.warmup) {
-      const warm = burstMessages(world, account, `${runTag}-warm`, sizes.warmup);
-      const warmed = world.echoes(
-        account,
-        warm.map((m) => m.text),
-        180_000,
-      );
-      world.inject(account, warm);
-      await warmed.done;
+      await echoedBurst(world, account, `${runTag}-warm`, sizes.warmup);
       await settledCpu(client.child.pid, 250, 10_000);
     }
 

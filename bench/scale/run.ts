@@ -14,20 +14,12 @@ import { median, quantile } from '../compare/measure.js';
 import { Child, cpuMs, memoryMiB } from '../compare/proc.js';
 import { correlate, CpuSampler, cpuPerWindow, GcTrace, oldSpaceGrowth, TRACE_GC_ARGS } from './gc-trace.js';
 import { until } from './progress.js';
-import { SandboxProcess } from './sandbox-process.js';
+import { SandboxProcess, type SandboxSize } from './sandbox-process.js';
 import { again, ilinkSide, webSide, type ScaleTransport, type Side } from './sides.js';
 
-export interface ScaleOptions {
+/** The sandbox's world and holds (contacts, rooms: the web world of each account; iLink has one contact, the owner) and the bench's own settings. */
+export interface ScaleOptions extends Omit<SandboxSize, 'tlsDir'> {
   transport: ScaleTransport;
-  accounts: number;
-  /** The web world of each account (iLink has one contact: the owner). */
-  contacts: number;
-  rooms: number;
-  roomSize: number;
-  /** synccheck hold (25 s like WeChat: idle accounts hold their long poll). */
-  holdMs: number;
-  /** iLink getupdates hold (35 s like the iLink server). */
-  ilinkHoldMs: number;
   /** The settled idle span the target is read on (see the idle phase in runScale). */
   idleMs: number;
   /** The span measured first, from the moment every long poll is held (start-up clean-up included). */
@@ -77,12 +69,8 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   mkdirSync(join(dir, 'tls'));
   const loginConcurrency = o.loginConcurrency ?? 10;
   const sb = await SandboxProcess.start({
+    ...o,
     accounts: o.transport === 'web' ? o.accounts : 1,
-    contacts: o.contacts,
-    rooms: o.rooms,
-    roomSize: o.roomSize,
-    holdMs: o.holdMs,
-    ilinkHoldMs: o.ilinkHoldMs,
     tlsDir: join(dir, 'tls'),
   });
   const side: Side = o.transport === 'web' ? webSide(sb) : ilinkSide(sb);

@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { LogoutReason, Transport } from '../transport/transport.js';
 import type { TransportKind } from '../transport/capabilities.js';
 import { isTransportError } from '../transport/errors.js';
-import { UnreadableSession, inAccountLine, type AccountRecord, type Store } from '../store/index.js';
+import { UnreadableSession, forgetAccountLine, inAccountLine, type AccountRecord, type Store } from '../store/index.js';
 import { PluginHost } from '../pipeline/plugin-host.js';
 import type { ConfigDefaults } from '../pipeline/config-defaults.js';
 import type { OutboundPolicy } from '../util/outbound-guard.js';
@@ -547,6 +547,7 @@ export class AccountManager {
     await this.halt(rt);
     await rt.host.close();
     rt.runtime.close();
+    forgetAccountLine(this.deps.store, id);
   }
 
   /** An account run elsewhere: its contacts and rooms as its node stored them. */

@@ -10,6 +10,9 @@ import { formatSyncKey, parseSyncKeyString } from './format.js';
 import { loginUserName, encryChatRoomId } from './ids.js';
 import type { Account } from './world.js';
 
+/** Keys the server's SyncKey carries and its SyncCheckKey does not (recorded sessions, §5.5). */
+const SYNC_ONLY_KEYS = new Set([203, 1002]);
+
 export type DeathCode = 1100 | 1101 | 1102;
 export type Lang = 'zh_CN' | 'en_US';
 
@@ -150,9 +153,19 @@ export class Session {
 
   /** SyncKey after webwxsync at `pos` (~10 keys, §5.6); key 1 carries the position. */
   syncKeyAt(pos: number): RawSyncKey {
+    return this.keyOf(this.syncPairsAt(pos));
+  }
+
+  /** SyncCheckKey after webwxsync at `pos`: deliberately not the same list as SyncKey (§5.5): keys 203 and 1002 left out. */
+  checkKeyAt(pos: number): RawSyncKey {
+    if (!this.withSyncCheckKey) return this.syncKeyAt(pos);
+    return this.keyOf(this.syncPairsAt(pos).filter(([key]) => !SYNC_ONLY_KEYS.has(key)));
+  }
+
+  private syncPairsAt(pos: number): [number, number][] {
     const b = this.keyBase;
     const t = this.loginSecs + pos;
-    return this.keyOf([
+    return [
       [1, b + pos],
       [2, b + 7 + pos],
       [3, b + 3 + pos],
@@ -163,24 +176,7 @@ export class Session {
       [1000, this.loginSecs],
       [1001, this.loginSecs + 1],
       [1002, this.loginSecs + 2],
-    ]);
-  }
-
-  /** SyncCheckKey after webwxsync at `pos`: deliberately not the same list as SyncKey (§5.5). */
-  checkKeyAt(pos: number): RawSyncKey {
-    if (!this.withSyncCheckKey) return this.syncKeyAt(pos);
-    const b = this.keyBase;
-    const t = this.loginSecs + pos;
-    return this.keyOf([
-      [1, b + pos],
-      [2, b + 7 + pos],
-      [3, b + 3 + pos],
-      [11, b + 11 + pos],
-      [13, b + 13],
-      [201, t],
-      [1000, this.loginSecs],
-      [1001, this.loginSecs + 1],
-    ]);
+    ];
   }
 
   private keyOf(pairs: [number, number][]): RawSyncKey {

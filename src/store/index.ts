@@ -397,7 +397,14 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
     const store: Store = {
       ...bound,
       // In the account's line, after everything its runtime queued there: nothing it wrote lands after the purge.
-      accounts: { ...bound.accounts, purge: (id) => inLine(accountLines.of(id)).steps(t.accounts.purge(id)) },
+      // Its line forgets it then: the account is gone.
+      accounts: {
+        ...bound.accounts,
+        purge: (id) =>
+          inLine(accountLines.of(id))
+            .steps(t.accounts.purge(id))
+            .then(() => accountLines.forget(id)),
+      },
       apiTokens: bindSteps(t.apiTokens, credentials),
       adminUsers: bindSteps(t.adminUsers, credentials),
       // Out of line: a node taking accounts over raises their fences at once instead of behind its own traffic
@@ -428,7 +435,7 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
         ),
       close: () => (closed ??= pool.end()),
     };
-    accountViews.set(store, inLineOf);
+    accountViews.set(store, { inLineOf, forget: (account) => accountLines.forget(account) });
     return store;
   }
   return onLine(new Serial());
@@ -437,8 +444,8 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
 /** Connections of a PostgreSQL store's pool not given to account lines: its own line, credentials, and two for out-of-line calls. */
 const RESERVED_CONNECTIONS = 4;
 
-/** The PostgreSQL stores opened here, each with its accounts' views. */
-const accountViews = new WeakMap<object, (account: string) => Store>();
+/** The PostgreSQL stores opened here, each with its accounts' views and a way to forget an account's line. */
+const accountViews = new WeakMap<object, { inLineOf: (account: string) => Store; forget: (account: string) => void }>();
 
 /**
  * The store as one account's runtime uses it. On PostgreSQL its calls run in a line of that account's: in the order
@@ -450,7 +457,17 @@ const accountViews = new WeakMap<object, (account: string) => Store>();
  * @example const s = inAccountLine(store, 'a1'); await s.transaction((tx) => tx.messages.insert('a1', m));
  */
 export function inAccountLine<S extends object>(store: S, account: string): S {
-  return (accountViews.get(store)?.(account) as S | undefined) ?? store;
+  return (accountViews.get(store)?.inLineOf(account) as S | undefined) ?? store;
+}
+
+/**
+ * This node is done with a removed account (another node removed it): its line no longer keeps a place for it (a
+ * purge here does this itself). Nothing on SQLite, or for an object this module did not open.
+ *
+ * @example forgetAccountLine(store, 'a1'); // after the account's runtime is closed
+ */
+export function forgetAccountLine(store: object, account: string): void {
+  accountViews.get(store)?.forget(account);
 }
 
 /**

@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/logger.js';
 import { FakeTransport } from '../../src/testing/fake-transport.js';
 import type { SessionSnapshot } from '../../src/transport/transport.js';
 import { waitUntil } from '../../src/testing/wait.js';
-import { openPostgresStore } from '../../src/store/index.js';
+import { inAccountLine, openPostgresStore, type Store } from '../../src/store/index.js';
 import { TEST_SECRET_KEY, databaseUrlFor } from '../helpers/store.js';
 import { holdTransaction } from '../helpers/held-transaction.js';
 
@@ -27,8 +27,20 @@ class MovingSession extends FakeTransport {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'weiroto-account-lines-'));
+const url = await databaseUrlFor(dir);
 // Opened as a node opens it (the suite's test stores are copies that count their calls, and copies keep one line).
-const store = await openPostgresStore({ url: await databaseUrlFor(dir), secretKey: TEST_SECRET_KEY });
+const store = await openPostgresStore({ url, secretKey: TEST_SECRET_KEY });
+
+function manager(on: Store): AccountManager {
+  return new AccountManager({
+    log: silentLogger(),
+    pluginRegistry: new PluginRegistry([]),
+    sendPacing: 'off',
+    botPlugins: [],
+    store: on,
+    createTransport: () => new FakeTransport(),
+  });
+}
 
 describe("an account's store calls on PostgreSQL", () => {
   after(async () => {
@@ -62,5 +74,37 @@ describe("an account's store calls on PostgreSQL", () => {
       await held.end();
     }
     await m.stopAll();
+  });
+
+  it('gives up a removed account’s place on its line, on the node that removed it and on a node that heard of it', async () => {
+    // Two nodes on the database, two account lines each (a pool of 6: 4 connections are the node's own).
+    const [a, b] = [
+      await openPostgresStore({ url, secretKey: TEST_SECRET_KEY, poolSize: 6 }),
+      await openPostgresStore({ url, secretKey: TEST_SECRET_KEY, poolSize: 6 }),
+    ];
+    const [ma, mb] = [manager(a), manager(b)];
+    try {
+      const [first, second] = [(await ma.add('first')).id, (await ma.add('second')).id];
+      // Each node's accounts take its lines in turn: `first` the first line, `second` the other.
+      const linesA = [inAccountLine(a, first), inAccountLine(a, second)];
+      await mb.load();
+      for (const id of [first, second]) assert.ok(mb.get(id), 'node b knows the account');
+      const linesB = [inAccountLine(b, first), inAccountLine(b, second)];
+      assert.notEqual(linesA[0], linesA[1]);
+      assert.notEqual(linesB[0], linesB[1]);
+
+      // Node a removes `second`; node b hears that its row changed and finds it gone.
+      await ma.remove(second);
+      await mb.reread(second);
+      // Both lines hold one account each again: a new account goes to the free one, not to the first line (where a
+      // line that still counted `second` would put it, every line then looking as used).
+      assert.equal(inAccountLine(a, 'newcomer'), linesA[1], 'node a: the removed account’s line is free');
+      assert.equal(inAccountLine(b, 'newcomer'), linesB[1], 'node b: the removed account’s line is free');
+    } finally {
+      await ma.stopAll();
+      await mb.stopAll();
+      await a.close();
+      await b.close();
+    }
   });
 });

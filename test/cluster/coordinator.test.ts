@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { ClusterCoordinator, LeaseStore, NodeRegistry, clusterKeys } from '../../src/cluster/index.js';
+import { LeaseStore, NodeRegistry, clusterKeys, type ClusterCoordinator } from '../../src/cluster/index.js';
 import type { AccountManager } from '../../src/accounts/index.js';
 import { recordingManager } from './helpers/recording-manager.js';
+import { TestCoordinators } from './helpers/coordinators.js';
 import type { Store } from '../../src/store/index.js';
-import { silentLogger } from '../../src/logger.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { openTestStore } from '../helpers/store.js';
@@ -17,13 +16,14 @@ import { openTestStore } from '../helpers/store.js';
 describe('coordinator', () => {
   let redis: RedisServer;
   let store: Store;
-  const connections: Redis[] = [];
+  let coordinators: TestCoordinators;
   before(async () => {
     redis = await startRedis();
+    coordinators = new TestCoordinators(redis.url);
     store = await openTestStore({ dataDir: mkdtempSync(join(tmpdir(), 'w-coordinator-')) });
   });
   after(async () => {
-    for (const c of connections) c.disconnect();
+    await coordinators?.close();
     await store?.close();
     await redis?.stop();
   });
@@ -34,18 +34,7 @@ describe('coordinator', () => {
   };
 
   function coordinator(node: string, ttlMs: number, manager: AccountManager, on: Store = store, enabledAccounts = enabledIn(on)): ClusterCoordinator {
-    const [commands, subscriber] = [new Redis(redis.url), new Redis(redis.url)];
-    connections.push(commands, subscriber);
-    return new ClusterCoordinator({
-      redis: commands,
-      subscriber,
-      node,
-      ttlMs,
-      manager,
-      enabledAccounts,
-      fences: on.fences,
-      log: silentLogger(),
-    });
+    return coordinators.create({ node, ttlMs, manager, enabledAccounts, fences: on.fences });
   }
 
   it("takes a dead node's account as soon as its lease expires, not at its next round", async () => {

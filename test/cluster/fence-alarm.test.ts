@@ -12,14 +12,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { ClusterCoordinator, LeaseStore, clusterKeys } from '../../src/cluster/index.js';
+import { LeaseStore, clusterKeys } from '../../src/cluster/index.js';
 import type { FencesRepo, Store } from '../../src/store/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { openTestStore } from '../helpers/store.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { recordingManager } from './helpers/recording-manager.js';
+import { TestCoordinators } from './helpers/coordinators.js';
 
 /** Rounds every 200 s: nothing but the test's own steps moves an account while it runs. */
 const TTL_MS = 600_000;
@@ -29,20 +29,18 @@ describe('the "Redis lost its data" alarm', () => {
   let redis: RedisServer;
   let a: Store;
   let b: Store;
-  const connections: Redis[] = [];
-  /** Nodes a failed test left running. */
-  const nodes = new Set<ClusterCoordinator>();
+  let coordinators: TestCoordinators;
 
   before(async () => {
     redis = await startRedis();
+    coordinators = new TestCoordinators(redis.url);
     const dataDir = mkdtempSync(join(tmpdir(), 'w-fence-alarm-'));
     // Two nodes' stores on one PostgreSQL database.
     a = await openTestStore({ dataDir, kind: 'postgres' });
     b = await openTestStore({ dataDir, kind: 'postgres' });
   });
   after(async () => {
-    for (const n of nodes) await n.leave().catch(() => {});
-    for (const c of connections) c.disconnect();
+    await coordinators?.close();
     await a?.close();
     await b?.close();
     await redis?.stop();
@@ -63,11 +61,7 @@ describe('the "Redis lost its data" alarm', () => {
       endFrozenSessions: (idle) => a.fences.endFrozenSessions(idle),
     };
     const logs = captureLog('info');
-    const [commands, subscriber] = [new Redis(redis.url), new Redis(redis.url)];
-    connections.push(commands, subscriber);
-    const node = new ClusterCoordinator({
-      redis: commands,
-      subscriber,
+    const node = coordinators.create({
       node: name,
       ttlMs: TTL_MS,
       manager,
@@ -75,7 +69,6 @@ describe('the "Redis lost its data" alarm', () => {
       fences,
       log: logs.log,
     });
-    nodes.add(node);
     const alarms = () => logs.records().filter((r) => ALARM.test(r.msg));
     return { node, ran, raising, alarms };
   }
@@ -105,8 +98,7 @@ describe('the "Redis lost its data" alarm', () => {
     assert.equal(await redis.client.get(clusterKeys.lease(account)), `node-b:${tokenB}`, "node B's lease stands");
     assert.equal(Number(await redis.client.get(clusterKeys.fence(account))), tokenB, 'the counter is left as it was');
     assert.equal(await a.fences.current(account), tokenB);
-    await A.node.leave();
-    nodes.delete(A.node);
+    await coordinators.leave(A.node);
   });
 
   it('is raised when Redis lost its counters, and the node then runs the account with a token above the fence', async () => {
@@ -121,7 +113,6 @@ describe('the "Redis lost its data" alarm', () => {
     assert.ok(token > 57, `runs with token ${token}, which the store's fence (57) would refuse`);
     assert.equal(await a.fences.current(account), token);
     assert.equal(A.alarms().length, 1, 'said once');
-    await A.node.leave();
-    nodes.delete(A.node);
+    await coordinators.leave(A.node);
   });
 });

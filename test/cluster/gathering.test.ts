@@ -7,14 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { ClusterCoordinator, NodeRegistry, clusterKeys } from '../../src/cluster/index.js';
+import { NodeRegistry, clusterKeys } from '../../src/cluster/index.js';
 import type { Store } from '../../src/store/index.js';
-import { silentLogger } from '../../src/logger.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { openTestStore } from '../helpers/store.js';
 import { recordingManager } from './helpers/recording-manager.js';
+import { TestCoordinators } from './helpers/coordinators.js';
 
 // Rounds every 20 s: within a test only a start, news and the end of the wait move anything.
 const TTL_MS = 60_000;
@@ -22,18 +21,17 @@ const TTL_MS = 60_000;
 describe('nodes starting together', () => {
   let redis: RedisServer;
   const stores: Store[] = [];
-  const connections: Redis[] = [];
-  const running: ClusterCoordinator[] = [];
+  let coordinators: TestCoordinators;
   before(async () => {
     redis = await startRedis();
+    coordinators = new TestCoordinators(redis.url);
   });
   beforeEach(async () => {
-    for (const c of running.splice(0)) await c.leave();
+    await coordinators.leaveAll();
     await redis.client.flushall();
   });
   after(async () => {
-    for (const c of running.splice(0)) await c.leave();
-    for (const c of connections) c.disconnect();
+    await coordinators?.close();
     for (const s of stores) await s.close();
     await redis?.stop();
   });
@@ -48,20 +46,14 @@ describe('nodes starting together', () => {
 
   function node(name: string, store: Store, joinWaitMs: number) {
     const recording = recordingManager();
-    const [commands, subscriber] = [new Redis(redis.url), new Redis(redis.url)];
-    connections.push(commands, subscriber);
-    const coordinator = new ClusterCoordinator({
-      redis: commands,
-      subscriber,
+    const coordinator = coordinators.create({
       node: name,
       ttlMs: TTL_MS,
       joinWaitMs,
       manager: recording.manager,
       enabledAccounts: async () => (await store.accounts.list()).filter((a) => a.enabled).map((a) => a.id),
       fences: store.fences,
-      log: silentLogger(),
     });
-    running.push(coordinator);
     return { coordinator, ...recording };
   }
 

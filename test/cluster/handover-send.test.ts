@@ -20,13 +20,13 @@ import type { Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { IlinkTransport } from '../../src/ilink/index.js';
 import { createWebTransport } from '../../src/protocol/index.js';
 import type { TransportKind } from '../../src/transport/capabilities.js';
 import { openTestStore } from '../helpers/store.js';
 import { leaseCluster } from '../helpers/lease-cluster.js';
 import { FAST } from '../helpers/fast.js';
 import { HoldingProxy } from '../helpers/holding-proxy.js';
+import { accountClient } from '../ilink/helpers/clients.js';
 
 const WAIT = 60_000;
 /** A grace longer than any test here: the leaving node waits for its send's answer however loaded the machine is. */
@@ -70,16 +70,7 @@ describe('handover: a send in flight when the account moves', () => {
       cluster: leaseCluster(held),
       log: silentLogger(),
       createTransport: (id) =>
-        kind === 'web'
-          ? createWebTransport({ endpoint: proxy.origin, ...FAST })
-          : new IlinkTransport({
-              baseUrl: proxy.origin,
-              cdnUrl: `${proxy.origin}/c2c`,
-              version: '0.1.0',
-              seen: store.seenKeys(id),
-              tuning: { errorPauseMs: 20, longPauseMs: 50, chunkGapMs: 0, pollMarginMs: 1000 },
-              qr: { pollIntervalMs: 20 },
-            }),
+        kind === 'web' ? createWebTransport({ endpoint: proxy.origin, ...FAST }) : accountClient(proxy.origin, { seen: store.seenKeys(id) }),
       pluginRegistry: new PluginRegistry([]),
       sendPacing: 'off',
       autoRelogin: false,

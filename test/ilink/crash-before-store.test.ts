@@ -11,13 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type IlinkControl, type RunningSandbox } from '../../src/sandbox/index.js';
-import { IlinkTransport } from '../../src/ilink/index.js';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
 import type { Repos, Store, TransactionOptions } from '../../src/store/index.js';
 import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { accountClient } from './helpers/clients.js';
 
 const texts = (items: { type: string; text?: string }[]): string => items.map((i) => i.text ?? `[${i.type}]`).join('');
 
@@ -66,15 +66,7 @@ describe('iLink: a message not stored is not marked handled', () => {
     const m = new AccountManager({
       store: s,
       log: silentLogger(),
-      createTransport: (id) =>
-        new IlinkTransport({
-          baseUrl: sb.origin,
-          cdnUrl: `${sb.origin}/c2c`,
-          version: '0.1.0',
-          seen: s.seenKeys(id),
-          tuning: { errorPauseMs: 20, longPauseMs: 50, chunkGapMs: 0, pollMarginMs: 1000 },
-          qr: { pollIntervalMs: 20 },
-        }),
+      createTransport: (id) => accountClient(sb.origin, { seen: s.seenKeys(id) }),
       pluginRegistry: await PluginRegistry.load(),
       sendPacing: 'off',
       botPlugins: ['echo'],

@@ -8,32 +8,29 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent } from 'node:http';
 import { IlinkHttp, IlinkTimeoutError } from '../../src/ilink/http.js';
 import { ResumingAgent } from '../../src/transport/resuming-agent.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { ScriptedServer } from './helpers/scripted-server.js';
 
 describe('iLink HTTP: a held call', () => {
-  let server: Server;
-  let origin: string;
-  /** Requests the server holds, unanswered. */
-  const held: IncomingMessage[] = [];
+  let server: ScriptedServer;
   const agents = { http: new Agent({ keepAlive: true }), https: new ResumingAgent({ keepAlive: true }) };
 
   before(async () => {
-    server = createServer((req) => void held.push(req));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await new ScriptedServer().start();
+    server.on('ilink/bot/getupdates', () => ({ hang: true }));
   });
   after(async () => {
     agents.http.destroy();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await server?.close();
   });
 
   const poll = (http: IlinkHttp, o: { timeoutMs: number; signal?: AbortSignal }) =>
-    http.post<{ ret: number }>(origin, 'ilink/bot/getupdates', { get_updates_buf: 'c' }, o);
+    http.post<{ ret: number }>(server.origin, 'ilink/bot/getupdates', { get_updates_buf: 'c' }, o);
+  /** Polls the server holds, unanswered. */
+  const held = () => server.calls('ilink/bot/getupdates').length;
 
   /** Count the signals made by AbortSignal.timeout and AbortSignal.any while `body` runs. */
   async function countSignals(body: () => Promise<void>): Promise<number> {
@@ -60,9 +57,9 @@ describe('iLink HTTP: a held call', () => {
 
       const stop = new AbortController();
       const reason = new Error('stopping');
-      const before = held.length;
+      const before = held();
       const call = poll(http, { timeoutMs: 60_000, signal: stop.signal });
-      await waitUntil(() => held.length > before, 10_000, 'the call held by the server');
+      await waitUntil(() => held() > before, 10_000, 'the call held by the server');
       stop.abort(reason);
       await assert.rejects(call, (e: unknown) => e === reason);
     });

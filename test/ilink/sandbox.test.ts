@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import type { IlinkControl } from '../../src/sandbox/index.js';
-import { IlinkTransport, type IlinkTransportOptions } from '../../src/ilink/index.js';
+import type { IlinkTransport, IlinkTransportOptions } from '../../src/ilink/index.js';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import type { Bot } from '../../src/bot/bot.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
@@ -21,12 +21,13 @@ import { openTestStore } from '../helpers/store.js';
 import { silentLogger } from '../../src/logger.js';
 import type { Message } from '../../src/transport/model.js';
 import { waitUntil } from '../../src/testing/wait.js';
+import { SANDBOX_TUNING, accountClient } from './helpers/clients.js';
 
 const HOUR = 3_600_000;
-const FAST_TUNING = { errorPauseMs: 20, longPauseMs: 50, chunkGapMs: 0, sendRetryMs: 10, pollMarginMs: 1000 };
+const FAST_TUNING = { ...SANDBOX_TUNING, sendRetryMs: 10 };
 
 function ilinkClient(sb: RunningSandbox, o: Partial<IlinkTransportOptions> = {}): IlinkTransport {
-  return new IlinkTransport({ baseUrl: sb.origin, cdnUrl: `${sb.origin}/c2c`, version: '0.1.0', tuning: FAST_TUNING, qr: { pollIntervalMs: 20 }, ...o });
+  return accountClient(sb.origin, { tuning: FAST_TUNING, ...o });
 }
 
 const texts = (items: { type: string; text?: string }[]): string => items.map((i) => i.text ?? `[${i.type}]`).join('');

@@ -6,33 +6,24 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent } from 'node:http';
 import { IlinkHttp } from '../../src/ilink/http.js';
 import { ResumingAgent } from '../../src/transport/resuming-agent.js';
 import { isTransportError } from '../../src/transport/errors.js';
+import { ScriptedServer } from './helpers/scripted-server.js';
 
 describe('iLink HTTP: a kept-alive socket closed under a call', () => {
-  let server: Server;
-  let origin: string;
-  let handle: (req: IncomingMessage, body: string, answer: (json: unknown) => void) => void = () => {};
+  let server: ScriptedServer;
   const agents = { http: new Agent({ keepAlive: true }), https: new ResumingAgent({ keepAlive: true }) };
   const http = new IlinkHttp({ version: '1.0.0', agents });
   http.setToken('token');
 
   before(async () => {
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => handle(req, body, (json) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(json))));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await new ScriptedServer().start();
   });
   after(async () => {
     agents.http.destroy();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await server?.close();
   });
 
   it('sends a call again when its reused socket was dropped before any answer, and only then', async () => {
@@ -40,15 +31,15 @@ describe('iLink HTTP: a kept-alive socket closed under a call', () => {
     // kept-alive socket looks like from a client that reused it at that moment.
     const served = new WeakMap<object, number>();
     const seen: string[] = [];
-    handle = (req, body, answer) => {
-      seen.push(JSON.parse(body).get_updates_buf as string);
+    server.on('ilink/bot/getupdates', (call, req) => {
+      seen.push(call.body.get_updates_buf as string);
       const n = (served.get(req.socket) ?? 0) + 1;
       served.set(req.socket, n);
-      if (n > 1) return void req.socket.destroy();
-      answer({ ret: 0, msgs: [], get_updates_buf: `after-${seen.length}` });
-    };
+      if (n > 1) return { reset: true };
+      return { body: { ret: 0, msgs: [], get_updates_buf: `after-${seen.length}` } };
+    });
     const poll = (cursor: string) =>
-      http.post<{ ret: number; get_updates_buf: string }>(origin, 'ilink/bot/getupdates', { get_updates_buf: cursor }, { timeoutMs: 10_000 });
+      http.post<{ ret: number; get_updates_buf: string }>(server.origin, 'ilink/bot/getupdates', { get_updates_buf: cursor }, { timeoutMs: 10_000 });
     const first = await poll('c0');
     assert.equal(first.empty ? undefined : first.body.get_updates_buf, 'after-1');
     const second = await poll('c1');
@@ -57,10 +48,10 @@ describe('iLink HTTP: a kept-alive socket closed under a call', () => {
 
     // A reset on a NEW connection may have reached the server: not sent again.
     seen.length = 0;
-    handle = (req, body) => {
-      seen.push(JSON.parse(body).get_updates_buf as string);
-      req.socket.destroy();
-    };
+    server.on('ilink/bot/getupdates', (call) => {
+      seen.push(call.body.get_updates_buf as string);
+      return { reset: true };
+    });
     agents.http.destroy(); // no kept-alive socket left: the next call opens one
     await assert.rejects(poll('c2'), (e: unknown) => isTransportError(e) && e.kind === 'network' && /getupdates/.test(e.message));
     assert.deepEqual(seen, ['c2']);

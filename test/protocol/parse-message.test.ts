@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { extractMentions, mentionsAny, parseAddMsg, senderPrefix, type ParseContext } from '../../src/protocol/parse-message.js';
 import { parseWireJson } from '../../src/protocol/wire-json.js';
+import { addMsg } from '../../src/sandbox/wire.js';
+import { wireJson } from '../../src/sandbox/format.js';
 import type { RawAddMsg, RawSyncResponse } from '../../src/protocol/raw-types.js';
 
 const SELF = '@self';
@@ -13,51 +15,10 @@ const ctx: ParseContext = {
   nameOf: (id) => ({ '@alice': 'Alice', '@bob': 'Bob' })[id],
 };
 
+/** A message as the sandbox puts it on the wire (every field of §10.3), read as the client reads its sync answer. */
 function msg(over: Partial<RawAddMsg>): RawAddMsg {
-  return {
-    MsgId: '4442356190966618405',
-    FromUserName: '@alice',
-    ToUserName: SELF,
-    MsgType: 1,
-    Content: '',
-    Status: 3,
-    ImgStatus: 1,
-    CreateTime: 1700000000,
-    VoiceLength: 0,
-    PlayLength: 0,
-    FileName: '',
-    FileSize: '',
-    MediaId: '',
-    Url: '',
-    AppMsgType: 0,
-    StatusNotifyCode: 0,
-    StatusNotifyUserName: '',
-    RecommendInfo: {
-      UserName: '',
-      NickName: '',
-      QQNum: 0,
-      Province: '',
-      City: '',
-      Content: '',
-      Signature: '',
-      Alias: '',
-      Scene: 0,
-      VerifyFlag: 0,
-      AttrStatus: 0,
-      Sex: 0,
-      Ticket: '',
-      OpCode: 0,
-    },
-    ForwardFlag: 0,
-    AppInfo: { AppID: '', Type: 0 },
-    HasProductId: 0,
-    Ticket: '',
-    ImgHeight: 0,
-    ImgWidth: 0,
-    SubMsgType: 0,
-    NewMsgId: '4442356190966618405',
-    ...over,
-  };
+  const wire = addMsg({ MsgId: '4442356190966618405', FromUserName: '@alice', ToUserName: SELF, MsgType: 1, CreateTime: 1700000000 });
+  return { ...parseWireJson<RawAddMsg>(wireJson(wire)), ...over };
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -31,4 +31,22 @@ export class AccountLines {
     }
     return this.lines[at]!;
   }
+
+  /**
+   * The account is gone from this node for good (removed): its place on its line is given up, so that the map does
+   * not keep every account the process ever served and a new account goes to the line that is really least used.
+   * Only for an account that makes no more calls: one made later would be placed afresh, maybe on another line, and
+   * not ordered after those still queued on this one.
+   */
+  forget(account: string): void {
+    const at = this.lineOf.get(account);
+    if (at === undefined) return;
+    this.lineOf.delete(account);
+    this.load[at]!--;
+  }
+
+  /** Accounts that have a line. */
+  get size(): number {
+    return this.lineOf.size;
+  }
 }

@@ -52,6 +52,14 @@ export function sandboxClient(origin: string): IlinkTransport {
   });
 }
 
+/** Pauses for a client on the sandbox: short after errors, none between chunks, a poll given up 1 s past the server's hold. */
+export const SANDBOX_TUNING = { errorPauseMs: 20, longPauseMs: 50, chunkGapMs: 0, pollMarginMs: 1000 };
+
+/** The iLink transport an account's manager makes on the sandbox's iLink server at `origin` (or a proxy before it). */
+export function accountClient(origin: string, options: Partial<IlinkTransportOptions> = {}): IlinkTransport {
+  return new IlinkTransport({ baseUrl: origin, cdnUrl: `${origin}/c2c`, version: '0.1.0', tuning: SANDBOX_TUNING, qr: { pollIntervalMs: 20 }, ...options });
+}
+
 /** One scripted server per suite, and the suite's transport stopped after each test. */
 export function scriptedSuite(configure?: (server: ScriptedServer) => void): { server: ScriptedServer; t: IlinkTransport | undefined } {
   const ctx = { server: undefined as unknown as ScriptedServer, t: undefined as IlinkTransport | undefined };
