@@ -21,7 +21,7 @@ import { transportFactory } from './transports.js';
 import { demoBanner, startDemoAccounts } from './demo-accounts.js';
 import { startBanner } from './start-banner.js';
 import type { RunningSandbox } from './sandbox/index.js';
-import { createEventLog, createWebhookService, replySenderFor, type WebhookService } from './webhook/index.js';
+import { createCommitSignal, createEventLog, createWebhookService, replySenderFor, type WebhookService, type WebhookServiceDeps } from './webhook/index.js';
 import { CALLBACK_FORMAT, createWechatbotWebhookCompat } from './compat/wechatbot-webhook/index.js';
 import type { ApiTokens } from './api/index.js';
 // The panel's pages and the API are imported on their first request (lazy.ts): a bot at rest does not carry them.
@@ -56,6 +56,8 @@ export interface ServerOptions {
   startAccounts?: boolean;
   /** The accounts' clock (tests: a clock that records the waits); default the system clock. */
   clock?: Clock;
+  /** The webhook worker's settings (tests: a poll interval too long to hide a missed wake). */
+  webhookWorker?: WebhookServiceDeps['worker'];
 }
 
 /**
@@ -117,17 +119,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const { connectCluster } = await import('./cluster/index.js');
       cluster = await connectCluster({ url: redisUrl, node: nodeId, ttlMs: leaseTtlMs, joinWaitMs, store, log }, () => late.manager!);
     }
+    // Woken once per committed event (below): the webhook worker and the event stream readers wait on it.
+    const committed = createCommitSignal();
     const webhooks = await createWebhookService({
       store,
+      committed,
       log,
       publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
       allowPrivateUrls: config.apiAllowPrivateUrls,
       sendReply: replySenderFor(() => late.manager!),
       formats: { [CALLBACK_FORMAT]: compat.format },
       ...(cluster && { jobs: cluster.webhookJobs }),
+      ...(options.webhookWorker && { worker: options.webhookWorker }),
     });
     // Every journalled event, for GET /api/v1/events (written in the same transaction as the outbox rows).
-    const eventLog = createEventLog(store.eventLog, (account, messageId) => webhooks.mediaLinks.link(account, messageId));
+    const eventLog = createEventLog(store.eventLog, (account, messageId) => webhooks.mediaLinks.link(account, messageId), { committed });
     if (config.webhookUrl) await webhooks.ensureEndpointFromConfig(config.webhookUrl, config.webhookSecret);
     const tokens = store.apiTokens;
     if (config.apiToken && (await tokens.ensureToken(config.apiToken)).revokedAt !== undefined) {
@@ -142,7 +148,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     const coordinator = cluster?.coordinator;
     // Events another node committed wake this node's event stream readers (they read the shared log from where they stopped).
-    coordinator?.onEventsElsewhere(() => eventLog.wake());
+    coordinator?.onEventsElsewhere(() => committed.wake(true));
     // The terminal QR is for `weiroto start`; the demo user scans on the phone page.
     const transports = transportFactory({
       config,
@@ -177,9 +183,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       loadTransport: transports.load,
     });
     late.manager = manager;
-    // Every event is announced once its COMMIT is done: the stream readers read the log then. The wake at write time
-    // can come first, and on PostgreSQL a reader's query does not wait behind the account's line for that COMMIT.
-    manager.onEvent(() => eventLog.wake());
+    // Every event is announced once its COMMIT is done: the stream readers read the log and the webhook worker looks for
+    // the deliveries then. On PostgreSQL an account's writes run on a line of their own: a wake at write time came
+    // before that COMMIT, and a reader or the worker could look too early.
+    manager.onEvent(() => committed.wake());
     const webhookStop = new AbortController();
     webhooks.start(webhookStop.signal);
     // Stop order: accounts (loops, in-flight sends), then the webhook worker, then HTTP, then the store.

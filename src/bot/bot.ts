@@ -538,9 +538,6 @@ export class Bot implements BotHandle {
    * pipeline in order.
    */
   private onMessage(m: Message): void {
-    // The peer wrote: what waited for them (iLink reply window, quota) may go now, oldest first.
-    if (!m.isSelf && this.queue.holds(m.chatId))
-      this.queue.release(m.chatId).catch((e: unknown) => this.log.error({ err: e }, 'outbound: could not release held messages'));
     this.incoming.push(m);
     if (this.incoming.length === 1) {
       queueMicrotask(() => {
@@ -577,7 +574,13 @@ export class Bot implements BotHandle {
         waiting = fresh.map(({ m }) => m.id);
         for (const id of waiting) this.uncommitted.set(id, { commit, lone });
       }
-      for (const { m } of fresh) this.emitter.emit(TRANSPORT_EVENT_ROUTES.message.bot, m);
+      for (const { m } of fresh) {
+        // The peer wrote (a message stored now, not a copy of one stored before): what waited for them (iLink reply
+        // window, quota) may go now, oldest first. A copy must not: the user did not write again.
+        if (!m.isSelf && this.queue.holds(m.chatId))
+          this.queue.release(m.chatId).catch((e: unknown) => this.log.error({ err: e }, 'outbound: could not release held messages'));
+        this.emitter.emit(TRANSPORT_EVENT_ROUTES.message.bot, m);
+      }
     };
     try {
       await this.repos.transaction(
@@ -591,7 +594,11 @@ export class Bot implements BotHandle {
             // Marked handled in the transaction that stores it: a crash before the commit leaves it unmarked, fetched and handled again.
             const delivery = this.deliveryKeys.get(m);
             if (delivery) await tx.seenKeys(this.id).remember(delivery.keys, delivery.at);
-            if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) continue; // a duplicate delivery: handled already
+            if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) {
+              // A duplicate delivery, handled already: what the transport opened on its arrival is undone.
+              this.transport.storedBefore?.(m);
+              continue;
+            }
             const event = this.event(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, m, now);
             fresh.push({ m, event });
             if (m.isSelf) {

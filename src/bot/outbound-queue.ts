@@ -95,12 +95,21 @@ interface Pending {
 
 const SCAN_LIMIT = 200;
 /**
- * Answers whose final states commit together at most (a burst: 8 sends in flight answer about this
- * many in a few milliseconds), and how long the first of them waits at most while other calls are
- * under way. A send with no other call under way commits at once.
+ * Answers whose final states commit together at most, and how long the first of them waits at most
+ * while other calls are under way. Meanwhile they ride along with the next group commit of anything
+ * else (in a burst, the next sync's, which comes every few tens of milliseconds): a bound shorter
+ * than the time between syncs gave most batches a COMMIT of their own (issue 17: a keep-alive burst
+ * of 2,000 echoes made 101 COMMITs by the old 20 ms bound, against 65 that rode a group). Nothing
+ * that waits for a final state sits out the bound: a send with no other call under way, `waitFor`
+ * and `idle` commit the batch at once, a chat's next row within `SETTLE_HURRY_MS`.
  */
-export const SETTLE_BATCH = 32;
-export const SETTLE_MAX_DELAY_MS = 20;
+export const SETTLE_BATCH = 128;
+export const SETTLE_MAX_DELAY_MS = 100;
+/**
+ * The bound when a chat's next row waits for the batch (the old bound for every batch): committing at once there gave
+ * each reply to a busy group chat a COMMIT of its own (the connection-closing burst, where sends take longer).
+ */
+export const SETTLE_HURRY_MS = 20;
 export const DEFAULT_MAX_HOLD_MS = 48 * 3_600_000;
 const DEFAULT_MAX_IN_FLIGHT = 8;
 const WOKEN = new Error('woken');
@@ -128,6 +137,8 @@ export class OutboundQueue {
   private busyChats = new Set<string>();
   /** Sends in flight whose call has ended and whose final state waits for its batch (their slots are free). */
   private settling = 0;
+  /** The chats of those sends: a chat's next row that finds its chat here commits the batch (`pick`). */
+  private settlingChats = new Set<string>();
   /** Stops the batch from riding along with the store's groups (while the worker runs). */
   private leaveGroups: (() => void) | undefined;
   /** Send calls under way (handed to the transport, not answered yet). */
@@ -346,6 +357,8 @@ export class OutboundQueue {
         resolve(r);
       };
       set.add(done);
+      // Its final state may be waiting for its batch: the caller does not wait for the batch's bound.
+      if (this.settling) this.batch.flush();
       if (o.untilHeld) {
         held = this.holdWaiters.get(id);
         if (!held) this.holdWaiters.set(id, (held = new Set()));
@@ -373,6 +386,8 @@ export class OutboundQueue {
   /** Resolve when nothing is queued or in flight (tests, shutdown). */
   idle(): Promise<void> {
     if (this.pending.length === 0 && this.inFlight.size === 0 && this.admitting === 0) return Promise.resolve();
+    // Someone waits for the final states: they do not wait for the batch's bound.
+    if (this.settling) this.batch.flush();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -475,7 +490,11 @@ export class OutboundQueue {
       const chat = p.record.chatId;
       if (seen.has(chat)) continue;
       seen.add(chat);
-      if (this.busyChats.has(chat)) continue;
+      if (this.busyChats.has(chat)) {
+        // Its previous row waits for its batch only: this row waits for that COMMIT, not for the batch's long bound.
+        if (this.settlingChats.has(chat)) this.batch.hurry(SETTLE_HURRY_MS);
+        continue;
+      }
       let wait = Math.max(p.notBefore - now, this.pacer.delay(chat));
       if (p.echo && !this.echoesIn(p.echo, now)) wait = Math.max(wait, 200);
       if (wait <= 0) return { index: i, delay: 0 };
@@ -591,16 +610,21 @@ export class OutboundQueue {
   private async settle(record: OutboundRecord, inFlight: boolean): Promise<void> {
     if (inFlight) {
       this.settling++;
+      this.settlingChats.add(record.chatId);
       this.wake();
       this.notifyCallsEnded();
     }
     try {
       const committed = this.batch.add(record);
-      // No call under way: no answer is coming to share the COMMIT with (a single send waits for nothing).
-      if (this.calling === 0) this.batch.flush();
+      // No call under way: no answer is coming to share the COMMIT with (a single send waits for nothing). Nor
+      // does a send whose outcome someone waits for.
+      if (this.calling === 0 || this.waiters.has(record.id)) this.batch.flush();
       await committed;
     } finally {
-      if (inFlight) this.settling--;
+      if (inFlight) {
+        this.settling--;
+        this.settlingChats.delete(record.chatId);
+      }
     }
     this.settled(record);
   }

@@ -5,8 +5,10 @@
  *
  * A batch is committed once `maxSize` records wait, `maxDelayMs` after its first record (a call that
  * WeChat holds does not hold the others' marks), or when the owner says so (`flush`: the outbound
- * queue does when no other send call is under way, so a single send waits for nothing, and whenever
- * the store opens a group commit, so the batch shares a COMMIT that is due anyway).
+ * queue does whenever the store opens a group commit, so the batch shares a COMMIT that is due
+ * anyway, and whenever something waits for a final state: no other send call under way, so a single
+ * send waits for nothing; `waitFor`; `idle`). A chat's next row brings the commit forward to a
+ * shorter bound (`hurry`): at once, each row of a busy chat would pay a COMMIT of its own.
  *
  * Until its batch commits, a row that reached WeChat is still 'queued' in the store. A crash in that
  * window leaves a row whose hand-over has no recorded outcome, which the queue checks against
@@ -41,6 +43,9 @@ export class SettleBatch {
   /** The commit of the batch being filled, shared by its records: one promise per batch, not per record. */
   private committed: { promise: Promise<void>; resolve(): void; reject(e: unknown): void } | undefined;
   private timer: AbortController | undefined;
+  /** When the batch being filled got its first record, and whether `hurry` brought its commit forward. */
+  private openedAt = 0;
+  private hurried = false;
   private readonly due = (): void => this.flush();
 
   constructor(private readonly o: SettleBatchOptions) {}
@@ -58,6 +63,18 @@ export class SettleBatch {
     return batch.promise;
   }
 
+  /**
+   * Commit what waits `ms` after the batch's first record at the latest (at once when that is past), or earlier
+   * with a group that opens meanwhile: for a record someone waits for, where committing at once would give each of
+   * them a COMMIT of its own.
+   */
+  hurry(ms: number): void {
+    const timer = this.timer;
+    if (!timer || this.hurried) return;
+    this.hurried = true;
+    this.o.clock.sleep(Math.max(0, this.openedAt + ms - this.o.clock.now()), timer.signal).then(this.due, () => {});
+  }
+
   /** Commit what waits, now. */
   flush(): void {
     const batch = this.committed;
@@ -67,6 +84,7 @@ export class SettleBatch {
     this.committed = undefined;
     this.timer?.abort(FLUSHED);
     this.timer = undefined;
+    this.hurried = false;
     this.o.commit(records).then(batch.resolve, batch.reject);
   }
 
@@ -78,6 +96,7 @@ export class SettleBatch {
       reject = rej;
     });
     const timer = (this.timer = new AbortController());
+    this.openedAt = this.o.clock.now();
     this.o.clock.sleep(this.o.maxDelayMs, timer.signal).then(this.due, () => {});
     return { promise, resolve, reject };
   }

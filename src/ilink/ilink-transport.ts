@@ -165,6 +165,8 @@ export class IlinkTransport implements Transport {
   private recentPrunedAt = 0;
   /** Each message handed over, with its keys, until its holder asks for them. */
   private readonly keysOf = new WeakMap<Message, DeliveryKeys>();
+  /** Each message handed over with its user's state before and after it: undone should the holder find it a copy. */
+  private readonly opened = new WeakMap<Message, { before: PeerState | undefined; after: PeerState }>();
   private readonly typing: Typing;
   private readonly loginBase: string;
   private readonly cdnBase: string;
@@ -483,7 +485,8 @@ export class IlinkTransport implements Transport {
       const owner = this.owner;
       if (owner && message.senderId === owner.id) message.senderName = owner.name;
       // The newest token, the window and the quota are set before anyone answers.
-      this.peers.onInbound(message.chatId, wm.context_token, now, message.createdAt);
+      const before = this.peers.get(message.chatId);
+      this.opened.set(message, { before, after: this.peers.onInbound(message.chatId, wm.context_token, now, message.createdAt) });
       changed = true;
       if (keys.length) this.keysOf.set(message, { keys, at: now });
       this.events.emit('message', message);
@@ -512,6 +515,12 @@ export class IlinkTransport implements Transport {
   /** The dedupe keys of a message this client handed over: stored with the message, they mark it handled. */
   deliveryKeys(message: Message): DeliveryKeys | undefined {
     return this.keysOf.get(message);
+  }
+
+  storedBefore(message: Message): void {
+    const o = this.opened.get(message);
+    this.opened.delete(message);
+    if (o) this.peers.undoInbound(o.before, o.after);
   }
 
   // ---- sending ----

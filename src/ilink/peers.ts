@@ -84,6 +84,21 @@ export class Peers {
   }
 
   /**
+   * A message taken as new (`onInbound` gave `opened`) was a copy after all: its holder had stored it before (the
+   * copy came after our own checks forgot it, e.g. more than a day later, or to a new client before the original's
+   * keys were committed). The user did not write: their window and quota go back to what they were before it (the
+   * sends made since still count), and the copy's token is kept as `onCopy` would. A newer message since stands.
+   */
+  undoInbound(before: PeerState | undefined, opened: PeerState): void {
+    const key = peerKey(opened.id);
+    if (this.byKey.get(key) !== opened) return;
+    // Nothing known of the user before this copy: the token it carried is all there is; keep it.
+    if (!before) return;
+    this.byKey.set(key, { ...before, sends: before.sends + opened.sends, closed: before.closed || opened.closed });
+    this.onCopy(opened.id, opened.contextToken, opened.tokenAt);
+  }
+
+  /**
    * Take `n` sends from the user's quota, or throw TransportError('waiting-for-user') saying why
    * the message must wait. A message that needs more sends than one user message allows is
    * refused for good ('invalid'): it could never go out.

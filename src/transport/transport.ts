@@ -178,6 +178,11 @@ export interface Transport {
    * handled exactly when it is durable. Transports whose dedupe is the message's row have none.
    */
   deliveryKeys?(message: Message): DeliveryKeys | undefined;
+  /**
+   * The holder found `message` stored already (a copy the transport's own checks missed): what its arrival opened
+   * (iLink: the user's reply window and a fresh quota) is undone, since the user did not write again.
+   */
+  storedBefore?(message: Message): void;
 }
 
 /** What `deliveryKeys` names: the keys, and when the message was received. */

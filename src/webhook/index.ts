@@ -18,6 +18,7 @@ export type { MediaLinks } from './media-link.js';
 export { generateSecret, sign, signedHeaders, verifySignature, isValidSecret, normaliseSecret } from './signature.js';
 export { safeFetch, type FetchedFile } from './safe-fetch.js';
 export { createEventLog, type EventLog, type LoggedEvent, type EventLogQuery } from './event-log.js';
+export { createCommitSignal, type CommitSignal } from './commit-signal.js';
 export { WEBHOOK_FORMATS, type WebhookFormat } from './records.js';
 export type { DeliveryFormat, DeliveryFormats, FormattedRequest } from './format.js';
 export { webhookBody } from './events.js';

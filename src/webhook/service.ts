@@ -17,6 +17,7 @@ import { DEFAULT_WORKER_OPTIONS, DeliveryWorker, type DeliveryJobs, type WorkerO
 import { safeFetch } from './safe-fetch.js';
 import { httpUrlSchema, normaliseHttpUrl } from '../util/http-url.js';
 import type { WebhookReply } from './reply.js';
+import type { CommitSignal } from './commit-signal.js';
 import type { DeliveryFormats } from './format.js';
 
 /** Bad input for an endpoint or a delivery operation; `issues` are field-level messages. */
@@ -77,6 +78,12 @@ export interface WebhookServiceDeps {
   formats?: DeliveryFormats;
   /** In a cluster (REDIS_URL): deliveries run as jobs on any node. */
   jobs?: DeliveryJobs;
+  /**
+   * Woken after each committed event (src/main.ts): the worker looks for the event's deliveries then. Without it the
+   * writer wakes the worker a turn after its write, which is after the COMMIT only where the store's reads wait for
+   * it (SQLite: one connection, in order).
+   */
+  committed?: CommitSignal;
 }
 
 export interface DeliveryPage {
@@ -205,12 +212,16 @@ export async function createWebhookService(deps: WebhookServiceDeps): Promise<We
     cache = undefined;
     generation++;
   };
+  // Whether an enabled endpoint may exist (not known to be none from a fresh read): else no event wrote a delivery.
+  const mayHaveTargets = (): boolean => !(cache?.length === 0 && clock.now() - cachedAt < ENDPOINTS_FRESH_MS);
+  // The writer runs inside the caller's transaction: the worker looks once that committed. Another node's events
+  // wake no worker here: that node's worker queues their deliveries (and this one finds them at its next poll).
+  deps.committed?.onWake((elsewhere) => {
+    if (!elsewhere && mayHaveTargets()) worker.wake();
+  });
   let wakeScheduled = false;
-  // The writer runs inside the caller's transaction. On SQLite the worker's reads wait at the store's gate
-  // until it committed, so an early wake cannot miss the rows; on PostgreSQL an account's writes run on a
-  // line of their own and the worker may read first: it finds them at its next poll (`pollMs`, 1 s).
   const scheduleWake = (): void => {
-    if (wakeScheduled) return;
+    if (wakeScheduled || deps.committed) return;
     wakeScheduled = true;
     setImmediate(() => {
       wakeScheduled = false;
@@ -263,7 +274,7 @@ export async function createWebhookService(deps: WebhookServiceDeps): Promise<We
   const service: WebhookService = {
     // No endpoint enabled (known from a fresh cache: another node may have made one since an older read): nothing to
     // write, and no promises made for it (this runs for every event of every account: three times per echoed message).
-    eventWriter: (e, tx) => (cache?.length === 0 && clock.now() - cachedAt < ENDPOINTS_FRESH_MS ? NOTHING : writeEvent(e, tx)),
+    eventWriter: (e, tx) => (mayHaveTargets() ? writeEvent(e, tx) : NOTHING),
     start: (signal) => {
       if (running) return;
       stopper = new AbortController();

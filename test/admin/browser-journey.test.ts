@@ -101,8 +101,10 @@ describe('operator journey in Chromium', () => {
 
   it('3. the dashboard shows the state and the charts', async () => {
     await page.waitForSelector('#chart-week');
-    // Evaluated in the page (a string: this file is compiled without the DOM types).
-    await page.waitForFunction("document.getElementById('chart-week').width > 0 && !!window.Chart");
+    // Evaluated in the page (a string: this file is compiled without the DOM types). A function's source, not a bare
+    // expression: Playwright evals a bare expression at every poll, which the panel's CSP (no 'unsafe-eval') refuses once
+    // the page has been reloaded under the wait; a function is evaluated once and then called.
+    await page.waitForFunction("() => document.getElementById('chart-week').width > 0 && !!window.Chart");
     assert.match((await page.textContent('.tiles .state')) ?? '', /online/);
     await shot('06-dashboard');
   });
@@ -113,7 +115,7 @@ describe('operator journey in Chromium', () => {
     await page.waitForSelector('#contacts tr[data-contact]');
     const st = await stack.sb.control.state(true);
     friendName = st.accounts[0]!.friends.find((f) => f.kind === 'friend')!.nickname;
-    await page.waitForFunction("[...document.querySelectorAll('#contacts img.avatar')].some((i) => i.naturalWidth > 0)");
+    await page.waitForFunction("() => [...document.querySelectorAll('#contacts img.avatar')].some((i) => i.naturalWidth > 0)");
     await shot('07-contacts');
   });
 

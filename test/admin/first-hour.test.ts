@@ -205,7 +205,7 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     await page.goto(`${server.url}/accounts/${account}/messages`);
     await page.fill('#send-chat', friend.slice(0, 3));
     // Evaluated in the page (a string: this file is compiled without the DOM types).
-    await page.waitForFunction(`[...document.querySelectorAll('#recipients option')].some((o) => o.value === ${JSON.stringify(friend)})`);
+    await page.waitForFunction(`() => [...document.querySelectorAll('#recipients option')].some((o) => o.value === ${JSON.stringify(friend)})`);
     await page.fill('#send-chat', friend);
     await page.fill('#send-text', 'Your order is ready.');
     await page.click('#send-submit');

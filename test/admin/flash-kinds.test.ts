@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startOnlineAccount, type OnlineAccount } from './helpers/panel-stack.js';
 import { signIn } from './helpers/sign-in.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { shotsAtTwoWidths } from './helpers/two-widths.js';
 import { translator, type Locale } from '../../src/admin/i18n.js';
 import type { FlashKind } from '../../src/admin/flash.js';
 
@@ -75,12 +75,7 @@ describe(
 
     /** The page as it is now at 1366 and 390 px; at 390 px nothing may be wider than the screen. */
     const shots = async (page: Page, name: string, locale: Locale): Promise<void> => {
-      await afterPaint(page);
-      await page.screenshot({ path: join(SHOTS, `${name}-${locale}-1366.png`), fullPage: true });
-      await page.setViewportSize({ width: 390, height: 844 });
-      await afterPaint(page);
-      await page.screenshot({ path: join(SHOTS, `${name}-${locale}-390.png`), fullPage: true });
-      const wide = Number(await page.evaluate('document.documentElement.scrollWidth'));
+      const wide = await shotsAtTwoWidths(page, join(SHOTS, `${name}-${locale}`));
       const box = await page.locator('.flash-box').boundingBox();
       await page.setViewportSize(DESKTOP);
       assert.ok(wide <= 390, `${name} (${locale}) is ${wide} px wide at 390 px`);

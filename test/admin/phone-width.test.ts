@@ -82,7 +82,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
 
   it('the dashboard says which plugins are on, when the last sync succeeded, and keeps equal lines apart', async () => {
     await page.goto(`${stack.url}/accounts/${account}`);
-    await page.waitForFunction("!!window.Chart && !!window.Chart.getChart('chart-week')");
+    await page.waitForFunction("() => !!window.Chart && !!window.Chart.getChart('chart-week')");
     const echo = page.locator('.chips li[data-plugin="echo"]');
     const ai = page.locator('.chips li[data-plugin="ai"]');
     assert.match((await echo.innerText()).trim(), /echo\s+on$/);
@@ -139,7 +139,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
       await page.goto(`${stack.url}/accounts`);
       if ((await page.getAttribute('html', 'lang')) !== lang) {
         await page.click('header.top button[name=lang]');
-        await page.waitForFunction(`document.documentElement.lang === ${JSON.stringify(lang)}`);
+        await page.waitForFunction(`() => document.documentElement.lang === ${JSON.stringify(lang)}`);
       }
       for (const [name, path] of pages) {
         for (const width of [1366, 390]) {

@@ -192,7 +192,7 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
     // The picker's Add button posts the form and comes back with the chat in the list (not saved yet).
     await page.fill('input[name="pick:routes/0/from"]', friend);
     await page.click('#f-routes-0-from-field button.pick-add');
-    await page.waitForFunction(`document.getElementById('f-routes-0-from').value.includes(${JSON.stringify(friend)})`);
+    await page.waitForFunction(`() => document.getElementById('f-routes-0-from').value.includes(${JSON.stringify(friend)})`);
     await page.fill('#f-routes-0-to', room);
     await page.fill('#f-routes-0-name', 'Orders to the team');
     await page.check('#plugin-enabled');

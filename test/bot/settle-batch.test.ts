@@ -1,15 +1,16 @@
 // The final states of sends commit in batches (issue 17): the answers that come while other calls are under way share
 // one COMMIT; a send with no other call under way commits at once; a call WeChat holds delays the others' marks by
 // SETTLE_MAX_DELAY_MS at most; what waits rides along with any write that commits meanwhile (SQLite's group commit);
-// and a chat's next row is not handed over before the COMMIT of its previous one (after a crash, only the oldest
-// queued row of a chat may have been handed over unmarked).
+// what a caller waits for (`waitFor`) commits at once, what a chat's next row waits for within SETTLE_HURRY_MS; and a chat's next row is not
+// handed over before the COMMIT of its previous one (after a crash, only the oldest queued row of a chat may have been
+// handed over unmarked).
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { OutboundQueue, SETTLE_MAX_DELAY_MS } from '../../src/bot/outbound-queue.js';
+import { OutboundQueue, SETTLE_HURRY_MS, SETTLE_MAX_DELAY_MS } from '../../src/bot/outbound-queue.js';
 import type { OutboundRecord } from '../../src/bot/outbound-record.js';
 import type { SentMessage } from '../../src/transport/model.js';
 import type { Store } from '../../src/store/index.js';
@@ -106,24 +107,57 @@ describe('OutboundQueue: final states committed in batches', () => {
     assert.deepEqual(commits.at(-1), ['alone'], 'no other call under way: committed at once, no delay');
   });
 
-  it('a held call delays the others by the bound at most, and a chat waits for the COMMIT of its previous row', async () => {
-    const [a1, a2] = [await enqueue('@a', 'a1'), await enqueue('@a', 'a2')];
+  it('a held call delays the others by the bound at most, which is longer than the time between two syncs', async () => {
+    const a1 = await enqueue('@a', 'a1');
     await enqueue('@b', 'b1 (held)');
     await waitUntil(() => called.length === 2, 5000, 'a1 and b1 under way');
     answer('a1');
+    // 20 ms was the bound before: most batches of a burst then committed on their own instead of with the next sync's group.
+    await clock.advance(20);
+    assert.equal(await status(a1), 'queued', 'still waiting for a group to ride along with');
+    assert.deepEqual(commits, []);
+    await clock.advance(SETTLE_MAX_DELAY_MS - 20);
+    await waitUntil(() => commits.length === 1, 5000, 'the batch to commit at the bound');
+    assert.equal(await status(a1), 'sent', 'committed at the bound although b1 is still under way');
+    answer('b1 (held)');
+    await queue.idle();
+    assert.deepEqual(commits, [['a1'], ['b1 (held)']]);
+  });
+
+  it("a chat's next row brings its previous row's COMMIT forward to SETTLE_HURRY_MS, and is handed over only after it", async () => {
+    const [a1, a2] = [await enqueue('@a', 'a1'), await enqueue('@a', 'a2')];
+    await enqueue('@b', 'b1 (held)');
+    await waitUntil(() => called.length === 2, 5000, 'a1 and b1 under way');
+    assert.deepEqual(called, ['a1', 'b1 (held)'], 'a2 waits for a1');
+    answer('a1');
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(called, ['a1', 'b1 (held)'], 'a2 is not handed over while the final state of a1 is not committed');
-    assert.equal(await status(a1), 'queued');
-    await clock.advance(SETTLE_MAX_DELAY_MS);
+    assert.equal(await status(a1), 'queued', 'not at once: each row of a busy chat would pay a COMMIT of its own');
+    assert.ok(!called.includes('a2'));
+    // a2 does not sit out the batch's long bound.
+    await clock.advance(SETTLE_HURRY_MS);
     await waitUntil(() => called.includes('a2'), 5000, 'a2 to go once a1 is committed');
-    assert.equal(await status(a1), 'sent', 'committed after the bound although b1 is still under way');
+    assert.equal(await status(a1), 'sent', 'a1 committed before a2 was handed over');
     assert.deepEqual(commits, [['a1']]);
     answer('a2');
     answer('b1 (held)');
     await queue.idle();
     assert.deepEqual(commits, [['a1'], ['a2', 'b1 (held)']]);
     assert.equal(await status(a2), 'sent');
+  });
+
+  it('a caller waiting for a send hears of it without waiting for the bound', async () => {
+    const a1 = await enqueue('@a', 'a1');
+    await enqueue('@b', 'b1 (held)');
+    await waitUntil(() => called.length === 2, 5000, 'a1 and b1 under way');
+    const waited = queue.waitFor(a1.id, 60_000);
+    await waitUntil(() => calls.has('a1'), 5000, 'a1 under way');
+    // The waiter is registered before the answer comes (waitFor read the row first).
+    await new Promise((r) => setImmediate(r));
+    answer('a1');
+    const done = await waited;
+    assert.equal(done.status, 'sent');
+    assert.deepEqual(commits, [['a1']], 'committed at once although b1 is still under way');
   });
 
   it('final states waiting for their batch ride along with the next write that commits anyway (SQLite)', async (t) => {

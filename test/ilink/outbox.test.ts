@@ -24,6 +24,7 @@ import { client, savedSession } from './helpers/clients.js';
 import { waitUntil } from '../../src/testing/wait.js';
 
 const SEND = 'ilink/bot/sendmessage';
+const POLL = 'ilink/bot/getupdates';
 const HOUR = 3_600_000;
 
 describe('iLink outbox: waiting for the user', () => {
@@ -127,6 +128,34 @@ describe('iLink outbox: waiting for the user', () => {
     await waitUntil(() => server.calls(SEND).length === 1, 10_000, 'the held message sent');
     assert.deepEqual(sentTexts(), ['late news']);
     await waitUntil(async () => (await bot.outbound(rec.id))!.status === 'sent', 5000, 'the row marked sent');
+  });
+
+  it('a copy of a stored message, replayed after the window closed, leaves the window closed and the held message held', async () => {
+    await fresh();
+    await userWrites('hi');
+    await clock.advance(25 * HOUR);
+    const rec = await bot.send({ id: OWNER }, { type: 'text', text: 'late news' }, { source: 'api' });
+    await waitUntil(async () => (await held()).length === 1, 10_000, 'the send held');
+    // A restarted client remembers no keys in memory, and the stored ones are older than the dedupe's day: only the
+    // message's row knows this is a copy (a late redelivery, or a replay from a cursor saved before it).
+    await manager.stopAll();
+    await startAccount();
+    const polls = server.calls(POLL).length;
+    server.push(userText(1000, 'hi'));
+    // The batch was handled once the client polls again after the poll that carried it; stored (or skipped) once idle.
+    await waitUntil(() => server.calls(POLL).length >= polls + 2, 10_000, 'the copy handled');
+    await bot.idle();
+    const window = bot.info().replyWindow;
+    assert.equal(window?.open, false, 'the user did not write again: the window stays closed');
+    assert.equal(window?.closedBecause, 'expired');
+    assert.equal((await held()).length, 1);
+    assert.equal((await bot.outbound(rec.id))!.status, 'waiting-for-user');
+    assert.equal(server.calls(SEND).length, 0);
+    // A new message does open it, and the held message goes.
+    await userWrites('I am back');
+    await waitUntil(() => server.calls(SEND).length === 1, 10_000, 'the held message sent');
+    assert.deepEqual(sentTexts(), ['late news']);
+    assert.equal(bot.info().replyWindow?.open, true);
   });
 
   it('a message held longer than OUTBOX_HOLD_HOURS fails with the reason; the next user message sends nothing stale', async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, statSync, chmodSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, readMigrations, StoreError, DATABASE_FILE } from '../../src/store/index.js';
-import { openDatabase, migrate } from '../../src/store/database.js';
+import { openDatabase, migrate, WAL_CHECKPOINT_PAGES } from '../../src/store/database.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { withRawDb } from '../helpers/raw-db.js';
 
@@ -20,6 +20,19 @@ describe('openDatabase(dataDir)', () => {
     assert.ok(versions.includes(1));
     const tables = (db.prepare("select name from sqlite_master where type='table'").all() as { name: string }[]).map((r) => r.name);
     for (const t of ['accounts', 'sessions', 'kv', 'audit_log', 'settings']) assert.ok(tables.includes(t), t);
+    db.close();
+  });
+
+  it("checkpoints the WAL every WAL_CHECKPOINT_PAGES frames, not after SQLite's default 1,000", () => {
+    const dir = tmp();
+    const db = openDatabase(dir);
+    db.exec('create table t (x integer)');
+    const insert = db.prepare('insert into t values (?)');
+    // One frame per COMMIT (the table's only page): a checkpoint at 1,000 frames would have restarted the WAL.
+    for (let i = 0; i < 1500; i++) insert.run(i);
+    const [frames] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+    assert.ok(frames!.log >= 1500, `${frames!.log} frames in the WAL: no checkpoint before ${WAL_CHECKPOINT_PAGES}`);
+    assert.ok(WAL_CHECKPOINT_PAGES > 1500);
     db.close();
   });
 

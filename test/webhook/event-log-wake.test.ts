@@ -1,16 +1,18 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEventLog } from '../../src/webhook/event-log.js';
+import { createCommitSignal } from '../../src/webhook/commit-signal.js';
 import type { EventLogRepo } from '../../src/store/index.js';
 
 // Only the wake bookkeeping is exercised: no call reaches the repository.
 const repo = {} as EventLogRepo;
 
 it('a reader that noted the wakes before its read is not left waiting for a wake that came after it (a commit the read missed)', async () => {
-  const log = createEventLog(repo);
+  const committed = createCommitSignal();
+  const log = createEventLog(repo, undefined, { committed });
   const seen = log.wakes();
   // The read ran (and found nothing: the COMMIT was not done); the event committed and woke the log before the reader waits.
-  log.wake();
+  committed.wake();
   const never = new AbortController();
   const outcome = await Promise.race([log.changed(never.signal, seen).then(() => 'read again'), new Promise((r) => setTimeout(() => r('still waiting'), 200))]);
   assert.equal(outcome, 'read again');
@@ -19,6 +21,6 @@ it('a reader that noted the wakes before its read is not left waiting for a wake
   const next = log.changed(never.signal, now).then(() => 'woken');
   const early = await Promise.race([next, new Promise((r) => setTimeout(() => r('waiting'), 50))]);
   assert.equal(early, 'waiting');
-  log.wake();
+  committed.wake();
   assert.equal(await next, 'woken');
 });

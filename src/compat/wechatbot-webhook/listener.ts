@@ -181,6 +181,8 @@ function streamLoginState(ctx: Koa.Context, deps: CompatListenerDeps): void {
   const sse = openSse(ctx);
   const tick = async (): Promise<void> => {
     while (!sse.signal.aborted) {
+      // Noted before the state is read: a login committed between the read and the wait below still wakes it.
+      const seen = deps.events?.wakes();
       const bot = boundAccount(deps.accounts, deps.account);
       if (bot && bot.info().state === 'online') await sse.write(sseFrame({ event: 'login', data: ANSWERS.alreadyLogin(displayName(bot)) }));
       else {
@@ -188,7 +190,7 @@ function streamLoginState(ctx: Koa.Context, deps: CompatListenerDeps): void {
         if (qr) await sse.write(sseFrame({ event: 'qrcode', data: qr.text }));
       }
       const second = AbortSignal.timeout(1000);
-      if (deps.events) await deps.events.changed(AbortSignal.any([sse.signal, second]));
+      if (deps.events) await deps.events.changed(AbortSignal.any([sse.signal, second]), seen);
       else await new Promise<void>((r) => AbortSignal.any([sse.signal, second]).addEventListener('abort', () => r(), { once: true }));
     }
   };
