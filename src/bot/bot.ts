@@ -83,6 +83,12 @@ export class TargetNotFoundError extends Error {
   override readonly name = 'TargetNotFoundError';
 }
 
+/** A message handed to the pipeline before its COMMIT: that COMMIT, and whether it was the only message of its sync. */
+interface Uncommitted {
+  commit: object;
+  lone: boolean;
+}
+
 /**
  * What the bot does with a transport event before the vocabulary's route announces it: keep its
  * state and directory. It may return work for the journal transaction that records the event.
@@ -120,7 +126,7 @@ export class Bot implements BotHandle {
   /** Messages handed to the pipeline whose COMMIT then failed: replies to them are refused (see `storeIncoming`). */
   private readonly unstored = new BoundedSet(1024);
   /** Messages handed to the pipeline whose rows wait for their group's COMMIT, with that COMMIT (see `storeIncoming`). */
-  private readonly uncommitted = new Map<string, object>();
+  private readonly uncommitted = new Map<string, Uncommitted>();
   private today = '';
   private activeChats = new Set<string>();
   private ready = false;
@@ -242,8 +248,8 @@ export class Bot implements BotHandle {
     const replied = options.replyTo !== undefined && !options.source?.startsWith('plugin:');
     const router = this.deps.router;
     if (router && !router.local()) return router.route(row, { replied });
-    const commit = options.replyTo === undefined ? undefined : this.uncommitted.get(options.replyTo);
-    const record = commit ? await this.enqueueWith(commit, row) : await this.queue.enqueue(row);
+    const message = options.replyTo === undefined ? undefined : this.uncommitted.get(options.replyTo);
+    const record = message ? await this.enqueueWith(message, row) : await this.queue.enqueue(row);
     if (replied) await this.repos.stats.add(this.id, dayOf(this.deps.clock.now()), 'replied');
     return record;
   }
@@ -256,13 +262,21 @@ export class Bot implements BotHandle {
    * not one per `CHAT_CONCURRENCY` replies; issue 17). The queue gets the row only once it is committed, as
    * every row. A reply that lands in a later group (the message's group committed meanwhile) resolves after
    * its own COMMIT, as any send.
+   *
+   * A lone message (the only one of its sync) has nothing else coming to share its COMMIT: its reply commits
+   * the group at once, instead of when the rest of the event loop's turn has run, and goes to WeChat straight
+   * after (issue 17: latency). The reply then resolves once committed, as any send.
    */
-  private async enqueueWith(commit: object, row: NewOutbound): Promise<OutboundRecord> {
+  private async enqueueWith(message: Uncommitted, row: NewOutbound): Promise<OutboundRecord> {
     const issued = this.repos.issued;
     if (!issued) return this.queue.enqueue(row);
-    const { value, commit: into, committed } = await issued.outbound.enqueue(row);
+    const { value, commit: into, committed, commitNow } = await issued.outbound.enqueue(row);
     const queued = this.queue.acceptWhenCommitted(committed.then(() => value));
-    if (into !== commit) return queued;
+    if (into !== message.commit) return queued;
+    if (message.lone) {
+      commitNow();
+      return queued;
+    }
     // Resolved already when that COMMIT fails: `storeIncoming` reports it for the message, which took the reply along.
     queued.catch((e: unknown) => this.log.error({ err: e, replyTo: row.replyTo }, 'a reply was lost with the message it answers'));
     return value.record;
@@ -555,9 +569,10 @@ export class Bot implements BotHandle {
     // again after the restart (WeChat delivers it again from the saved sync key) and nothing was sent.
     const handOver = (_: void, commit?: object): void => {
       handed = true;
-      if (commit && this.outrunsLanes(fresh)) {
+      const lone = fresh.length === 1;
+      if (commit && (lone || this.outrunsLanes(fresh))) {
         waiting = fresh.map(({ m }) => m.id);
-        for (const id of waiting) this.uncommitted.set(id, commit);
+        for (const id of waiting) this.uncommitted.set(id, { commit, lone });
       }
       for (const { m } of fresh) {
         // The peer wrote (a message stored now, not a copy of one stored before): what waited for them (iLink reply

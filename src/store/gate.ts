@@ -17,7 +17,8 @@
  * (`process.nextTick`) before (issue 17: COMMIT was the dearest part of a message). A `hold`
  * (store.transaction) is a SAVEPOINT inside the group, so its rollback undoes its own writes only. If
  * the COMMIT fails, every call of the group that wrote rejects (none of their writes is kept); a call
- * that only read answers at once.
+ * that only read answers at once. A caller that knows nothing else is coming may end the group at once
+ * (`Issued.commitNow`): a lone message's reply does not wait for the rest of the turn on its way out.
  */
 
 /** An object whose methods all return promises of what `T`'s methods return. */
@@ -26,8 +27,12 @@ export type Promised<T> = { [K in keyof T]: T[K] extends (...args: infer A) => i
 /** The transaction statements of the connection the gate guards. */
 export interface TransactionPort {
   begin(): void;
-  commit(): void;
-  /** Roll back the open transaction, if SQLite has not already done it. */
+  /**
+   * `hurried`: a caller waits on this COMMIT to act (`Issued.commitNow`); what the port may leave to the next
+   * transaction (work no one waits for) then goes there instead.
+   */
+  commit(hurried?: boolean): void;
+  /** Roll back the open transaction, if SQLite has not already done it (called either way once a group is lost). */
   rollback(): void;
   savepoint(): void;
   release(): void;
@@ -46,6 +51,12 @@ export interface Issued<T> {
   commit: object;
   /** Resolves once they are committed; rejects when that COMMIT fails (the writes are then lost). */
   committed: Promise<void>;
+  /**
+   * Commit that group now instead of at its natural end, when the caller knows nothing else is coming to
+   * share it and acts on the writes as soon as they are durable (a lone message's reply, on its way to
+   * WeChat). After a hold that has the connection, if one does; nothing when the group committed already.
+   */
+  commitNow(): void;
 }
 
 /** One open database transaction shared by the calls of one burst of work (until everything waits). */
@@ -61,7 +72,8 @@ export class ConnectionGate {
   private group: Group | undefined;
   /** The group's turn came while a `hold` had the connection: commit when it ends. */
   private endDue = false;
-  private readonly endTurn = (): void => this.end();
+  /** A group's natural end; not a later group's, which a `commitNow` may have let open before it. */
+  private readonly endTurn = (group: Group): void => this.endNow(group);
   /** Told (in a microtask) that a group opened: see `onOpen`. */
   private readonly openListeners = new Set<() => void>();
   private readonly tellOpen = (): void => {
@@ -169,7 +181,7 @@ export class ConnectionGate {
   private issueNow<T>(work: () => T): Promise<Issued<T>> {
     try {
       const group = this.open();
-      return Promise.resolve({ value: work(), commit: group, committed: group.committed });
+      return Promise.resolve({ value: work(), commit: group, committed: group.committed, commitNow: () => this.endNow(group, true) });
     } catch (e) {
       return this.failed(e);
     }
@@ -193,13 +205,18 @@ export class ConnectionGate {
     // Every member handles its own outcome; the group's promise itself must not count as unhandled.
     committed.catch(() => {});
     this.group = { committed, resolve, reject };
-    setImmediate(this.endTurn);
+    setImmediate(this.endTurn, this.group);
     if (this.openListeners.size) queueMicrotask(this.tellOpen);
     return this.group;
   }
 
+  /** Commit `group` now if it is still the open one (its turn has not come yet). */
+  private endNow(group: Group, hurried = false): void {
+    if (this.group === group) this.end(hurried);
+  }
+
   /** Commit the group, unless a hold has the connection (then at its end). */
-  private end(): void {
+  private end(hurried = false): void {
     const g = this.group;
     if (!g) return;
     if (this.held) {
@@ -209,7 +226,7 @@ export class ConnectionGate {
     this.endDue = false;
     this.group = undefined;
     try {
-      this.port.commit();
+      this.port.commit(hurried);
     } catch (e) {
       this.port.rollback();
       g.reject(e);
@@ -234,6 +251,8 @@ export class ConnectionGate {
 
   /** SQLite rolled the whole group back: every call in it fails. */
   private lost(e: unknown): void {
+    // Nothing left to roll back, but the port learns that the group's writes are gone.
+    this.port.rollback();
     const g = this.group;
     this.group = undefined;
     this.endDue = false;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccountManager } from '../../src/accounts/account-manager.js';
 import { PluginRegistry } from '../../src/pipeline/index.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/logger.js';
 import { plugin as echo } from '../../plugins/echo/index.js';
 import { contact, FakeTransport } from '../../src/testing/fake-transport.js';
@@ -39,22 +39,11 @@ describe('a message and its reply: one COMMIT', () => {
   it('commits the message and the reply queued for it together, and sends the reply only after that COMMIT', async () => {
     let fake: FakeTransport | undefined;
     const commits: CommitSeen[] = [];
-    const stop = spyOnCommits((db) => {
-      const message = db.prepare("select count(*) from messages where text = 'ping'").pluck().get() as number;
-      const reply = db.prepare("select count(*) from outbound where text = 'ping'").pluck().get() as number;
-      if (message || reply) commits.push({ message: message > 0, reply: reply > 0, sentBefore: fake?.sent.length ?? 0 });
+    const store = openSpiedStore(newDir(), (db) => {
+      const seen = messageAndReply(db, 'ping');
+      if (seen) commits.push({ ...seen, sentBefore: fake?.sent.length ?? 0 });
     });
-    const store = openStore({ dataDir: newDir() });
-    stop();
-    const manager = new AccountManager({
-      store,
-      log: silentLogger(),
-      createTransport: () => (fake = new FakeTransport({ contacts: [contact('@alice', 'Alice')] })),
-      pluginRegistry: new PluginRegistry([echo]),
-      botPlugins: ['echo'],
-      sendPacing: 'off',
-      autoRelogin: false,
-    });
+    const manager = echoManager(store, (t) => (fake = t));
     try {
       const bot = await manager.add('one');
       await waitUntil(() => bot.info().state === 'online', 10_000, 'online');
@@ -63,6 +52,46 @@ describe('a message and its reply: one COMMIT', () => {
       assert.equal(sent!.text, 'ping');
       // The first COMMIT that keeps the message keeps the reply too, and nothing was sent before it.
       assert.deepEqual(commits[0], { message: true, reply: true, sentBefore: 0 });
+    } finally {
+      await manager.stopAll();
+      await store.close();
+    }
+  });
+
+  it('a lone message: its reply is committed and handed to the transport within the turn that received it, not at the group’s natural end', async () => {
+    let fake: FakeTransport | undefined;
+    /** The turn's other callbacks have run (an immediate queued as the message arrived, before the group opened). */
+    let turnEnded = false;
+    let counting = false;
+    const commits: (CommitSeen & { turnEnded: boolean })[] = [];
+    let commitsCounted = 0;
+    const store = openSpiedStore(newDir(), (db) => {
+      if (counting) commitsCounted++;
+      const seen = messageAndReply(db, 'lone');
+      if (seen) commits.push({ ...seen, sentBefore: fake?.sent.length ?? 0, turnEnded });
+    });
+    const manager = echoManager(store, (t) => (fake = t));
+    try {
+      const bot = await manager.add('one');
+      await waitUntil(() => bot.info().state === 'online', 10_000, 'online');
+      // Nothing of the login left in an open group (its last write names the account's self): the message's writes open their own.
+      await waitUntil(async () => (await store.accounts.get(bot.id))?.selfName !== undefined, 10_000, 'the login written');
+      await manager.runtime(bot.id)!.idle();
+      await new Promise((r) => setImmediate(r));
+      counting = true;
+      fake!.receive({ from: '@alice', text: 'lone' });
+      const sentInTurn = await new Promise<number>((resolve) =>
+        setImmediate(() => {
+          turnEnded = true;
+          resolve(fake!.sent.length);
+        }),
+      );
+      // Before, the reply waited for the group's end-of-turn callback, queued after this immediate: 0 sends here.
+      assert.equal(sentInTurn, 1, 'the reply went out before the turn ended');
+      assert.deepEqual(commits[0], { message: true, reply: true, sentBefore: 0, turnEnded: false });
+      await manager.runtime(bot.id)!.idle();
+      await bot.queue.idle();
+      assert.equal(commitsCounted, 2, 'no more COMMITs than before: the message with its reply, then the trace with the send’s final state');
     } finally {
       await manager.stopAll();
       await store.close();
@@ -170,3 +199,37 @@ describe('a message and its reply: one COMMIT', () => {
     }
   });
 });
+
+/** A store whose every group COMMIT first calls `seen` on the open transaction (see commit-spy.ts). */
+function openSpiedStore(dir: string, seen: Parameters<typeof spyOnCommits>[0]): Store {
+  const stop = spyOnCommits(seen);
+  try {
+    return openStore({ dataDir: dir });
+  } finally {
+    stop();
+  }
+}
+
+/** Whether the open transaction holds the message `text` and the reply echoing it; undefined when neither. */
+function messageAndReply(db: Parameters<Parameters<typeof spyOnCommits>[0]>[0], text: string): { message: boolean; reply: boolean } | undefined {
+  const message = db.prepare('select count(*) from messages where text = ?').pluck().get(text) as number;
+  const reply = db.prepare('select count(*) from outbound where text = ?').pluck().get(text) as number;
+  return message || reply ? { message: message > 0, reply: reply > 0 } : undefined;
+}
+
+/** Accounts that echo, each on a fake transport knowing Alice (`created` is told of each). */
+function echoManager(store: Store, created: (t: FakeTransport) => void): AccountManager {
+  return new AccountManager({
+    store,
+    log: silentLogger(),
+    createTransport: () => {
+      const t = new FakeTransport({ contacts: [contact('@alice', 'Alice')] });
+      created(t);
+      return t;
+    },
+    pluginRegistry: new PluginRegistry([echo]),
+    botPlugins: ['echo'],
+    sendPacing: 'off',
+    autoRelogin: false,
+  });
+}

@@ -74,27 +74,7 @@ describe('store: group commit', () => {
   });
 
   it('a message and its full-text index entry commit together (the index is written once per group), a rolled-back one leaves none', async () => {
-    const message = (id: string, text: string): Message => ({
-      id,
-      type: 'text',
-      chatId: '@c',
-      senderId: '@c',
-      toId: '@me',
-      isSelf: false,
-      text,
-      mentionsSelf: false,
-      mentions: [],
-      createdAt: 1,
-    });
-    const indexed = (text: string): string[] =>
-      withRawDb(dir, (db) => {
-        // Throws SQLITE_CORRUPT_VTAB when the index and the table disagree.
-        db.prepare("insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)").run();
-        const rows = db
-          .prepare('select m.id from messages_fts f join messages m on m.seq = f.rowid where messages_fts match ? order by m.seq')
-          .all(`"${text}"`);
-        return (rows as { id: string }[]).map((r) => r.id);
-      });
+    const indexed = (text: string): string[] => indexedIn(dir, text);
     await Promise.all([store.messages.insert('a', message('m1', 'group commit one')), store.messages.insert('a', message('m2', 'group commit two'))]);
     assert.deepEqual(indexed('group commit'), ['m1', 'm2'], 'seen by another connection once the inserts resolved');
     await assert.rejects(
@@ -106,6 +86,27 @@ describe('store: group commit', () => {
     );
     await store.messages.insert('a', message('m4', 'group commit four'));
     assert.deepEqual(indexed('group commit'), ['m1', 'm2', 'm4']);
+  });
+
+  it('a hurried COMMIT (a lone reply) leaves its message’s index entry to the next transaction, which writes it before anything can delete the message', async () => {
+    await lonelyReply(store, 'h1', 'hurried one');
+    assert.equal(indexedRows(dir), 0, 'committed without its index entry: that COMMIT is lighter');
+    // The next transaction indexes it first: deleting it there keeps the index whole (the delete trigger needs it indexed).
+    await store.accounts.purge('a');
+    assert.deepEqual(indexedIn(dir, 'hurried'), [], 'integrity-check passes, nothing left');
+  });
+
+  it('a process that ended after a hurried COMMIT: the next one indexes what it left before anything else', async () => {
+    await lonelyReply(store, 'h2', 'left behind');
+    assert.equal(indexedRows(dir), 0);
+    // The first process stops here, as a kill -9 would stop it (its close() would index the rest); the next one opens.
+    const next = openStore({ dataDir: dir });
+    try {
+      await next.accounts.purge('a');
+      assert.deepEqual(indexedIn(dir, 'left behind'), [], 'integrity-check passes');
+    } finally {
+      await next.close();
+    }
   });
 
   it('a read answers without waiting for the group, and sees what the group wrote', async () => {
@@ -194,6 +195,46 @@ describe('ConnectionGate: onOpen (work that may wait rides along with a group)',
   });
 });
 
+describe('ConnectionGate: commitNow (a lone message’s reply)', () => {
+  it('commits the issued group at once, not at the end of the turn; its own end then leaves a later group alone', async () => {
+    const port = scriptedPort();
+    const gate = new ConnectionGate(port);
+    const write = (): number => ++port.rows;
+    const issued = await gate.issue(write);
+    assert.deepEqual(port.log, ['begin'], 'issued: the COMMIT is still to come');
+    issued.commitNow();
+    assert.deepEqual(port.log, ['begin', 'commit'], 'committed in the call, before any other callback of the turn');
+    await issued.committed;
+    // The first group's end-of-turn callback is still queued. A group opened after it must wait for its own end:
+    // an immediate queued between the two sees it still open (before, the first group's end committed it).
+    const seenBetween = new Promise<string[]>((resolve) => setImmediate(() => resolve([...port.log])));
+    const later = gate.run(write);
+    assert.deepEqual(await seenBetween, ['begin', 'commit', 'begin'], 'the later group was not cut short by the earlier one’s end');
+    assert.equal(await later, 2);
+    assert.deepEqual(port.log, ['begin', 'commit', 'begin', 'commit']);
+    issued.commitNow();
+    assert.equal(port.log.length, 4, 'a group committed already is not committed again, nor is the open one');
+  });
+
+  it('while a hold has the connection, commits when the hold ends, with what the hold wrote', async () => {
+    const port = scriptedPort();
+    const gate = new ConnectionGate(port);
+    const write = (): number => ++port.rows;
+    const issued = await gate.issue(write);
+    let release!: () => void;
+    const holding = gate.hold(async () => {
+      write();
+      await new Promise<void>((r) => (release = r));
+    });
+    issued.commitNow();
+    assert.ok(!port.log.includes('commit'), 'not while the hold has the connection');
+    release();
+    await holding;
+    await issued.committed;
+    assert.deepEqual(port.log, ['begin', 'savepoint', 'release', 'commit']);
+  });
+});
+
 describe('ConnectionGate: a COMMIT that fails', () => {
   it('rejects every write of the group with the reason and rolls back; a read of the group still answers', async () => {
     const port = scriptedPort();
@@ -218,4 +259,33 @@ describe('ConnectionGate: a COMMIT that fails', () => {
 async function waitForGroup(get: () => object | undefined): Promise<void> {
   for (let i = 0; i < 100 && !get(); i++) await Promise.resolve();
   assert.ok(get(), 'written was called before the COMMIT');
+}
+
+/** A message of account a and its reply, written as a lone message's are: the reply commits their group at once (hurried). */
+async function lonelyReply(store: Store, id: string, text: string): Promise<void> {
+  let group: object | undefined;
+  const received = store.transaction((tx) => tx.messages.insert('a', message(id, text)), { written: (_, commit) => (group = commit) });
+  await waitForGroup(() => group);
+  const reply = await store.issued!.outbound.enqueue({ id: `reply-${id}`, account: 'a', chatId: '@c', type: 'text', text, createdAt: 1 });
+  reply.commitNow();
+  await Promise.all([received, reply.committed]);
+}
+
+function message(id: string, text: string): Message {
+  return { id, type: 'text', chatId: '@c', senderId: '@c', toId: '@me', isSelf: false, text, mentionsSelf: false, mentions: [], createdAt: 1 };
+}
+
+/** The ids of the messages the full-text index finds for `text`, read by another connection after checking the index against the table. */
+function indexedIn(dir: string, text: string): string[] {
+  return withRawDb(dir, (db) => {
+    // Throws SQLITE_CORRUPT_VTAB when the index and the table disagree.
+    db.prepare("insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)").run();
+    const rows = db.prepare('select m.id from messages_fts f join messages m on m.seq = f.rowid where messages_fts match ? order by m.seq').all(`"${text}"`);
+    return (rows as { id: string }[]).map((r) => r.id);
+  });
+}
+
+/** Messages in the full-text index (as another connection sees it). */
+function indexedRows(dir: string): number {
+  return withRawDb(dir, (db) => db.prepare('select count(*) from messages_fts_docsize').pluck().get() as number);
 }
