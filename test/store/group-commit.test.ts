@@ -89,7 +89,12 @@ describe('store: group commit', () => {
   });
 
   it('a hurried COMMIT (a lone reply) leaves its message’s index entry to the next transaction, which writes it before anything can delete the message', async () => {
-    await lonelyReply(store, 'h1', 'hurried one');
+    let group: object | undefined;
+    const received = store.transaction((tx) => tx.messages.insert('a', message('h1', 'hurried one')), { written: (_, commit) => (group = commit) });
+    await waitForGroup(() => group);
+    const reply = await store.issued!.outbound.enqueue({ id: 'o1', account: 'a', chatId: '@c', type: 'text', text: 'hurried one', createdAt: 1 });
+    reply.commitNow();
+    await Promise.all([received, reply.committed]);
     assert.equal(indexedRows(dir), 0, 'committed without its index entry: that COMMIT is lighter');
     // The next transaction indexes it first: deleting it there keeps the index whole (the delete trigger needs it indexed).
     await store.accounts.purge('a');
@@ -97,7 +102,12 @@ describe('store: group commit', () => {
   });
 
   it('a process that ended after a hurried COMMIT: the next one indexes what it left before anything else', async () => {
-    await lonelyReply(store, 'h2', 'left behind');
+    let group: object | undefined;
+    const received = store.transaction((tx) => tx.messages.insert('a', message('h2', 'left behind')), { written: (_, commit) => (group = commit) });
+    await waitForGroup(() => group);
+    const reply = await store.issued!.outbound.enqueue({ id: 'o2', account: 'a', chatId: '@c', type: 'text', text: 'left behind', createdAt: 1 });
+    reply.commitNow();
+    await Promise.all([received, reply.committed]);
     assert.equal(indexedRows(dir), 0);
     // The first process stops here, as a kill -9 would stop it (its close() would index the rest); the next one opens.
     const next = openStore({ dataDir: dir });
@@ -259,16 +269,6 @@ describe('ConnectionGate: a COMMIT that fails', () => {
 async function waitForGroup(get: () => object | undefined): Promise<void> {
   for (let i = 0; i < 100 && !get(); i++) await Promise.resolve();
   assert.ok(get(), 'written was called before the COMMIT');
-}
-
-/** A message of account a and its reply, written as a lone message's are: the reply commits their group at once (hurried). */
-async function lonelyReply(store: Store, id: string, text: string): Promise<void> {
-  let group: object | undefined;
-  const received = store.transaction((tx) => tx.messages.insert('a', message(id, text)), { written: (_, commit) => (group = commit) });
-  await waitForGroup(() => group);
-  const reply = await store.issued!.outbound.enqueue({ id: `reply-${id}`, account: 'a', chatId: '@c', type: 'text', text, createdAt: 1 });
-  reply.commitNow();
-  await Promise.all([received, reply.committed]);
 }
 
 function message(id: string, text: string): Message {
