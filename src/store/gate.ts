@@ -27,12 +27,8 @@ export type Promised<T> = { [K in keyof T]: T[K] extends (...args: infer A) => i
 /** The transaction statements of the connection the gate guards. */
 export interface TransactionPort {
   begin(): void;
-  /**
-   * `hurried`: a caller waits on this COMMIT to act (`Issued.commitNow`); what the port may leave to the next
-   * transaction (work no one waits for) then goes there instead.
-   */
-  commit(hurried?: boolean): void;
-  /** Roll back the open transaction, if SQLite has not already done it (called either way once a group is lost). */
+  commit(): void;
+  /** Roll back the open transaction, if SQLite has not already done it. */
   rollback(): void;
   savepoint(): void;
   release(): void;
@@ -181,7 +177,7 @@ export class ConnectionGate {
   private issueNow<T>(work: () => T): Promise<Issued<T>> {
     try {
       const group = this.open();
-      return Promise.resolve({ value: work(), commit: group, committed: group.committed, commitNow: () => this.endNow(group, true) });
+      return Promise.resolve({ value: work(), commit: group, committed: group.committed, commitNow: () => this.endNow(group) });
     } catch (e) {
       return this.failed(e);
     }
@@ -211,12 +207,12 @@ export class ConnectionGate {
   }
 
   /** Commit `group` now if it is still the open one (its turn has not come yet). */
-  private endNow(group: Group, hurried = false): void {
-    if (this.group === group) this.end(hurried);
+  private endNow(group: Group): void {
+    if (this.group === group) this.end();
   }
 
   /** Commit the group, unless a hold has the connection (then at its end). */
-  private end(hurried = false): void {
+  private end(): void {
     const g = this.group;
     if (!g) return;
     if (this.held) {
@@ -226,7 +222,7 @@ export class ConnectionGate {
     this.endDue = false;
     this.group = undefined;
     try {
-      this.port.commit(hurried);
+      this.port.commit();
     } catch (e) {
       this.port.rollback();
       g.reject(e);
@@ -251,8 +247,6 @@ export class ConnectionGate {
 
   /** SQLite rolled the whole group back: every call in it fails. */
   private lost(e: unknown): void {
-    // Nothing left to roll back, but the port learns that the group's writes are gone.
-    this.port.rollback();
     const g = this.group;
     this.group = undefined;
     this.endDue = false;

@@ -228,16 +228,10 @@ function transactionRepos(t: Tables): new (runner: Runner) => Repos {
 
 /**
  * The transaction statements, prepared once (a group commit per turn of the event loop runs them often).
- *
- * `index(all)` puts new messages into the full-text index, in one statement: just before each COMMIT, so that a
- * message and its index entry commit together; except before a hurried COMMIT (a lone message's reply waits on it
- * to go to WeChat, and the index costs about as much as the rest of that COMMIT), after which it runs first thing
- * in the next transaction instead, before anything there can update or delete those messages (the index's
- * triggers need them indexed). So also first thing after a rollback, and in the process's first transaction:
- * a crash between a hurried COMMIT and the next one leaves its messages unindexed (a search indexes what is
- * missing before it reads, either way).
+ * `beforeCommit` runs inside the transaction just before each COMMIT (the messages of the group go into
+ * the full-text index there, in one statement).
  */
-function transactionPort(db: Db, index: (all: boolean) => void): TransactionPort {
+function transactionPort(db: Db, beforeCommit: () => void): TransactionPort {
   const begin = db.prepare('begin immediate');
   const commit = db.prepare('commit');
   const rollback = db.prepare('rollback');
@@ -245,27 +239,13 @@ function transactionPort(db: Db, index: (all: boolean) => void): TransactionPort
   const release = db.prepare('release store_tx');
   const rollbackTo = db.prepare('rollback to store_tx');
   const changes = db.prepare<[], number>('select total_changes()').pluck();
-  /** Messages may be committed without their index entries (a hurried COMMIT, a rollback, a previous process). */
-  let indexOwed = true;
   return {
-    begin: () => {
-      begin.run();
-      if (!indexOwed) return;
-      try {
-        index(true);
-      } catch (e) {
-        rollback.run();
-        throw e;
-      }
-      indexOwed = false;
-    },
-    commit: (hurried) => {
-      if (hurried) indexOwed = true;
-      else index(false);
+    begin: () => void begin.run(),
+    commit: () => {
+      beforeCommit();
       commit.run();
     },
     rollback: () => {
-      indexOwed = true;
       if (db.inTransaction) rollback.run();
     },
     savepoint: () => void savepoint.run(),
@@ -312,7 +292,7 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
   }
   const sql = sqliteSql(db);
   const t = tables(sql, box, options.now ?? Date.now);
-  const gate = new ConnectionGate(transactionPort(db, (all) => runSync(db, t.messages.indexPending(all))));
+  const gate = new ConnectionGate(transactionPort(db, () => runSync(db, t.messages.indexPending())));
   const TxRepos = transactionRepos(t);
   const atGate: Runner = { steps: (work) => gate.run(() => runSync(db, work)), plain: (call) => gate.run(call) };
   const ping = db.prepare('select 1 as ok');

@@ -51,14 +51,12 @@ export interface MessagesTable {
   count(account: string): number;
   /**
    * Add the messages inserted since the last call to the full-text index, in one statement. The store
-   * calls it just before each COMMIT (so a message and its index entry commit together), or, after a
-   * hurried COMMIT, first thing in the next transaction (see store/index.ts `transactionPort`); a search
-   * calls it first. `all`: every row not yet indexed, also when this handle inserted none since it last ran
-   * (rows a crash or a rolled-back index left behind). One statement for the rows of a whole group costs about half of one index insert
+   * calls it just before each COMMIT (so a message and its index entry commit together); a search
+   * calls it first. One statement for the rows of a whole group costs about half of one index insert
    * per row (bench: 0.011 against 0.026 ms a message in groups of 40). Nothing to do on PostgreSQL
    * (its trigram index is kept by the database).
    */
-  indexPending(all?: boolean): void;
+  indexPending(): void;
   /**
    * The chats with the newest messages (by message time), newest first, with the newest name stored
    * for each. The ids one chat had in several web logins are one entry (by its stable identity), under its newest id.
@@ -177,8 +175,8 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
       },
       insert.now && ((account, m, chatName, chatStableId) => noteInserted(insert.now!.run(insertParams(account, m, chatName, chatStableId)))),
     ),
-    *indexPending(all = false) {
-      if ((!inserted && !all) || !indexRest) return;
+    *indexPending() {
+      if (!inserted || !indexRest) return;
       inserted = false;
       yield* run(indexRest);
     },

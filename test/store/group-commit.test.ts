@@ -74,7 +74,27 @@ describe('store: group commit', () => {
   });
 
   it('a message and its full-text index entry commit together (the index is written once per group), a rolled-back one leaves none', async () => {
-    const indexed = (text: string): string[] => indexedIn(dir, text);
+    const message = (id: string, text: string): Message => ({
+      id,
+      type: 'text',
+      chatId: '@c',
+      senderId: '@c',
+      toId: '@me',
+      isSelf: false,
+      text,
+      mentionsSelf: false,
+      mentions: [],
+      createdAt: 1,
+    });
+    const indexed = (text: string): string[] =>
+      withRawDb(dir, (db) => {
+        // Throws SQLITE_CORRUPT_VTAB when the index and the table disagree.
+        db.prepare("insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)").run();
+        const rows = db
+          .prepare('select m.id from messages_fts f join messages m on m.seq = f.rowid where messages_fts match ? order by m.seq')
+          .all(`"${text}"`);
+        return (rows as { id: string }[]).map((r) => r.id);
+      });
     await Promise.all([store.messages.insert('a', message('m1', 'group commit one')), store.messages.insert('a', message('m2', 'group commit two'))]);
     assert.deepEqual(indexed('group commit'), ['m1', 'm2'], 'seen by another connection once the inserts resolved');
     await assert.rejects(
@@ -86,37 +106,6 @@ describe('store: group commit', () => {
     );
     await store.messages.insert('a', message('m4', 'group commit four'));
     assert.deepEqual(indexed('group commit'), ['m1', 'm2', 'm4']);
-  });
-
-  it('a hurried COMMIT (a lone reply) leaves its message’s index entry to the next transaction, which writes it before anything can delete the message', async () => {
-    let group: object | undefined;
-    const received = store.transaction((tx) => tx.messages.insert('a', message('h1', 'hurried one')), { written: (_, commit) => (group = commit) });
-    await waitForGroup(() => group);
-    const reply = await store.issued!.outbound.enqueue({ id: 'o1', account: 'a', chatId: '@c', type: 'text', text: 'hurried one', createdAt: 1 });
-    reply.commitNow();
-    await Promise.all([received, reply.committed]);
-    assert.equal(indexedRows(dir), 0, 'committed without its index entry: that COMMIT is lighter');
-    // The next transaction indexes it first: deleting it there keeps the index whole (the delete trigger needs it indexed).
-    await store.accounts.purge('a');
-    assert.deepEqual(indexedIn(dir, 'hurried'), [], 'integrity-check passes, nothing left');
-  });
-
-  it('a process that ended after a hurried COMMIT: the next one indexes what it left before anything else', async () => {
-    let group: object | undefined;
-    const received = store.transaction((tx) => tx.messages.insert('a', message('h2', 'left behind')), { written: (_, commit) => (group = commit) });
-    await waitForGroup(() => group);
-    const reply = await store.issued!.outbound.enqueue({ id: 'o2', account: 'a', chatId: '@c', type: 'text', text: 'left behind', createdAt: 1 });
-    reply.commitNow();
-    await Promise.all([received, reply.committed]);
-    assert.equal(indexedRows(dir), 0);
-    // The first process stops here, as a kill -9 would stop it (its close() would index the rest); the next one opens.
-    const next = openStore({ dataDir: dir });
-    try {
-      await next.accounts.purge('a');
-      assert.deepEqual(indexedIn(dir, 'left behind'), [], 'integrity-check passes');
-    } finally {
-      await next.close();
-    }
   });
 
   it('a read answers without waiting for the group, and sees what the group wrote', async () => {
@@ -269,23 +258,4 @@ describe('ConnectionGate: a COMMIT that fails', () => {
 async function waitForGroup(get: () => object | undefined): Promise<void> {
   for (let i = 0; i < 100 && !get(); i++) await Promise.resolve();
   assert.ok(get(), 'written was called before the COMMIT');
-}
-
-function message(id: string, text: string): Message {
-  return { id, type: 'text', chatId: '@c', senderId: '@c', toId: '@me', isSelf: false, text, mentionsSelf: false, mentions: [], createdAt: 1 };
-}
-
-/** The ids of the messages the full-text index finds for `text`, read by another connection after checking the index against the table. */
-function indexedIn(dir: string, text: string): string[] {
-  return withRawDb(dir, (db) => {
-    // Throws SQLITE_CORRUPT_VTAB when the index and the table disagree.
-    db.prepare("insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)").run();
-    const rows = db.prepare('select m.id from messages_fts f join messages m on m.seq = f.rowid where messages_fts match ? order by m.seq').all(`"${text}"`);
-    return (rows as { id: string }[]).map((r) => r.id);
-  });
-}
-
-/** Messages in the full-text index (as another connection sees it). */
-function indexedRows(dir: string): number {
-  return withRawDb(dir, (db) => db.prepare('select count(*) from messages_fts_docsize').pluck().get() as number);
 }
