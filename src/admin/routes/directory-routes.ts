@@ -134,6 +134,35 @@ export function directoryRoutes(s: Services): RouteDef[] {
     return false;
   };
 
+  /** Invite friends into a group, or remove members from it: the ticked ids, kept on the page when refused. */
+  const membersRoute = (
+    kind: 'invite' | 'remove',
+    call: (bot: AdminBot, roomId: string, ids: string[]) => Promise<unknown>,
+    flash: 'flash.invited' | 'flash.removedMembers',
+  ): RouteDef => ({
+    method: 'POST',
+    path: `/accounts/:id/rooms/:room/${kind}`,
+    access: 'operator',
+    handler: async (ctx) => {
+      const bot = botOf(s, ctx);
+      const roomId = ctx.state.params.room!;
+      const ids = fields(ctx, 'member').filter(Boolean);
+      const none = ctx.state.t('rooms.pickMembers');
+      if (!ids.length) return refuse(ctx, 422, none, () => roomPage(ctx, bot, kind === 'invite' ? { inviteError: none } : { removeError: none }));
+      const done = await act(
+        ctx,
+        bot,
+        kind,
+        {},
+        () => call(bot, roomId, ids),
+        (failure) => roomPage(ctx, bot, { failure: failure.text, ...(kind === 'invite' ? { invite: ids } : { remove: ids }) }),
+      );
+      if (!done) return;
+      await audit(s, ctx, `room.${kind}`, `${bot.id}/${roomId}`, { members: ids });
+      back(ctx, roomPath(bot.id, roomId), flash);
+    },
+  });
+
   return [
     {
       method: 'GET',
@@ -239,50 +268,8 @@ export function directoryRoutes(s: Services): RouteDef[] {
         back(ctx, contactsPath(bot.id, filter), 'flash.accepted');
       },
     },
-    {
-      method: 'POST',
-      path: '/accounts/:id/rooms/:room/invite',
-      access: 'operator',
-      handler: async (ctx) => {
-        const bot = botOf(s, ctx);
-        const roomId = ctx.state.params.room!;
-        const ids = fields(ctx, 'member').filter(Boolean);
-        if (!ids.length) return refuse(ctx, 422, ctx.state.t('rooms.pickMembers'), () => roomPage(ctx, bot, { inviteError: ctx.state.t('rooms.pickMembers') }));
-        const done = await act(
-          ctx,
-          bot,
-          'invite',
-          {},
-          () => bot.contacts.addMembers(roomId, ids),
-          (failure) => roomPage(ctx, bot, { failure: failure.text, invite: ids }),
-        );
-        if (!done) return;
-        await audit(s, ctx, 'room.invite', `${bot.id}/${roomId}`, { members: ids });
-        back(ctx, roomPath(bot.id, roomId), 'flash.invited');
-      },
-    },
-    {
-      method: 'POST',
-      path: '/accounts/:id/rooms/:room/remove',
-      access: 'operator',
-      handler: async (ctx) => {
-        const bot = botOf(s, ctx);
-        const roomId = ctx.state.params.room!;
-        const ids = fields(ctx, 'member').filter(Boolean);
-        if (!ids.length) return refuse(ctx, 422, ctx.state.t('rooms.pickMembers'), () => roomPage(ctx, bot, { removeError: ctx.state.t('rooms.pickMembers') }));
-        const done = await act(
-          ctx,
-          bot,
-          'remove',
-          {},
-          () => bot.contacts.removeMembers(roomId, ids),
-          (failure) => roomPage(ctx, bot, { failure: failure.text, remove: ids }),
-        );
-        if (!done) return;
-        await audit(s, ctx, 'room.remove', `${bot.id}/${roomId}`, { members: ids });
-        back(ctx, roomPath(bot.id, roomId), 'flash.removedMembers');
-      },
-    },
+    membersRoute('invite', (bot, roomId, ids) => bot.contacts.addMembers(roomId, ids), 'flash.invited'),
+    membersRoute('remove', (bot, roomId, ids) => bot.contacts.removeMembers(roomId, ids), 'flash.removedMembers'),
     {
       method: 'POST',
       path: '/accounts/:id/rooms/:room/rename',
