@@ -46,6 +46,28 @@ describe('a handover while the account still loads its queue', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /**
+   * The store with the last call of the queue's load (the rows waiting for the user; a read, so not in a fenced
+   * transaction) held until `open()`, then answered by `answer`.
+   */
+  function queueLoadHeld(answer: Store['outbound']['held']): { held: Store; reads: () => number; open: () => void } {
+    let reads = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const held: Store = {
+      ...store,
+      outbound: {
+        ...store.outbound,
+        held: async (account) => {
+          reads++;
+          await gate;
+          return answer(account);
+        },
+      },
+    };
+    return { held, reads: () => reads, open };
+  }
+
   /** A node holding the account while `held()`, on `s` (the store, or a copy with a call held). */
   function node(s: Store, held: () => boolean): AccountManager {
     const m = new AccountManager({
@@ -85,25 +107,11 @@ describe('a handover while the account still loads its queue', () => {
     // A send queued while nobody runs the account: node b's start loads it, behind a store call held here.
     const queued = (await store.outbound.enqueue({ id: 'o-queued', account: id, chatId: owner.userId, type: 'text', text: 'queued', createdAt: Date.now() }))
       .record;
-    let reads = 0;
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    const held: Store = {
-      ...store,
-      outbound: {
-        ...store.outbound,
-        // The last call of the queue's load (the rows waiting for the user); a read, so not in a fenced transaction.
-        held: async (account: string) => {
-          reads++;
-          await gate;
-          return store.outbound.held(account);
-        },
-      },
-    };
+    const { held, reads, open } = queueLoadHeld((account) => store.outbound.held(account));
     holder = 'b';
     const b = node(held, () => holder === 'b');
     const running = b.runHere(id);
-    await waitUntil(() => b.get(id)?.info().state === 'online' && reads === 1, WAIT, 'online on node b, its queue loading');
+    await waitUntil(() => b.get(id)?.info().state === 'online' && reads() === 1, WAIT, 'online on node b, its queue loading');
     // Before, the release waited for the launch, which waited here for the gate: it never came back.
     const released = b.release(id).then(() => 'released' as const);
     const deadline = new AbortController();
@@ -126,24 +134,11 @@ describe('a handover while the account still loads its queue', () => {
   it('a queue load that fails after the halt (the store closed under it at a shutdown) is no failure of the launch', async () => {
     const id = (await store.accounts.create({ name: 'closing', transport: 'ilink' })).id;
     await store.fences.raise(id, 1, 1000);
-    let reads = 0;
-    let fail!: () => void;
-    const gate = new Promise<void>((r) => (fail = r));
-    const closing: Store = {
-      ...store,
-      outbound: {
-        ...store.outbound,
-        held: async () => {
-          reads++;
-          await gate;
-          throw new Error('the store is closed');
-        },
-      },
-    };
+    const { held: closing, reads, open: fail } = queueLoadHeld(() => Promise.reject(new Error('the store is closed')));
     let holds = true;
     const c = node(closing, () => holds);
     const running = c.runHere(id);
-    await waitUntil(() => reads === 1, WAIT, 'its queue loading');
+    await waitUntil(() => reads() === 1, WAIT, 'its queue loading');
     await c.release(id);
     holds = false;
     fail();
