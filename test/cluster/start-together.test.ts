@@ -50,14 +50,23 @@ describe('nodes started a few seconds apart share the accounts', { timeout: CHIL
    * every account online on one node, 3/3/3, the wait over and a round after it on each node: answers
    * the takes and handovers each node logged.
    */
-  async function startApart(started: (n: ClusterNode) => Promise<void> = async () => {}): Promise<{ took: number[]; handed: number[] }> {
+  async function startApart(started?: (n: ClusterNode) => Promise<void>): Promise<{ took: number[]; handed: number[] }> {
     nodes = [];
+    const starting: Promise<ClusterNode>[] = [];
     for (const name of ['node-1', 'node-2', 'node-3']) {
-      if (nodes.length) await sleep(APART_MS);
-      const n = await startNode(name, env);
-      nodes.push(n);
-      await started(n);
+      if (starting.length) await sleep(APART_MS);
+      const node = startNode(name, env).then(async (n) => {
+        nodes.push(n);
+        if (started) await started(n);
+        return n;
+      });
+      starting.push(node);
+      // Processes launched a few seconds apart boot side by side: on a loaded machine one boot alone can take
+      // most of the wait, so the next launch does not wait for the last one to listen, unless the test watches
+      // what that node does before the next starts.
+      if (started) await node;
     }
+    nodes = await Promise.all(starting);
     let where: Map<string, string[]> | undefined;
     await waitUntil(
       async () => (where = await settledPlacement(nodes, redis.client, ids)) !== undefined && where.size === 3,
