@@ -144,6 +144,6 @@ export class AccountRuntime {
           if (prune) await tx.traces.prune(account, this.deps.keepTraces ?? 5000);
         }),
       )
-      .catch((e: unknown) => this.deps.log.error({ err: e }, 'could not store decision traces'));
+      .catch((e: unknown) => this.bot.writeFailures.failed(e, 'store decision traces'));
   }
 }

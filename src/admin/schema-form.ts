@@ -7,6 +7,7 @@
  */
 import type { FieldSpec, ItemSpec } from './form-spec.js';
 import type { Said, Say } from './phrases.js';
+import { parseJson, type JsonProblem } from './json-problem.js';
 import { phraseOf, type Phrase } from '../util/phrase.js';
 
 export interface FormField extends FieldSpec {
@@ -124,9 +125,12 @@ const splitLines = (raw: string): string[] =>
     .map((l) => l.trim())
     .filter(Boolean);
 
+/** A value that cannot even be shaped: a catalog key ('form.notNumber'), or where its JSON goes wrong. */
+export type FieldProblem = string | JsonProblem;
+
 interface Reading {
   form: Form;
-  problems: Record<string, string>;
+  problems: Record<string, FieldProblem>;
 }
 
 /** The value of one field as submitted; `undefined` = leave the key out (an empty optional number). */
@@ -154,14 +158,13 @@ function readField(spec: FieldSpec, path: string, current: unknown, r: Reading):
     case 'secret':
       if (r.form[`clear:${nameOf(path)}`] !== undefined) return '';
       return raw !== '' ? raw : current;
-    case 'json':
+    case 'json': {
       if (raw.trim() === '') return undefined;
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch (e) {
-        r.problems[path] = `form.badJson:${(e as Error).message}`;
-        return raw;
-      }
+      const parsed = parseJson(raw);
+      if ('value' in parsed) return parsed.value;
+      r.problems[path] = parsed.problem;
+      return raw;
+    }
     case 'list': {
       const count = Number(firstOf(r.form[`n:${nameOf(path)}`]));
       if (!Number.isInteger(count) || count < 0) return current;
@@ -192,7 +195,7 @@ function readObject(specs: FieldSpec[], prefix: string, current: unknown, r: Rea
  * per-path problems for values that cannot even be shaped (bad JSON, not a number); the typed text
  * stays in the config so that the form can show it again.
  */
-export function configFromForm(specs: FieldSpec[], form: Form, current: unknown): { config: Record<string, unknown>; problems: Record<string, string> } {
+export function configFromForm(specs: FieldSpec[], form: Form, current: unknown): { config: Record<string, unknown>; problems: Record<string, FieldProblem> } {
   const seenRaw = form.seen;
   const seen = seenRaw === undefined ? undefined : new Set(allOf(seenRaw));
   const r: Reading = { form, problems: {} };

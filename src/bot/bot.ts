@@ -25,6 +25,7 @@ import type { TransportCapabilities } from '../transport/capabilities.js';
 import { requireCapability } from '../transport/capabilities.js';
 import { TransportError } from '../transport/errors.js';
 import { transportView } from './transport-view.js';
+import { WriteFailures } from './write-failures.js';
 import type { PacingProfile } from './pacing.js';
 import type {
   Placement,
@@ -133,11 +134,14 @@ export class Bot implements BotHandle {
   /** When `prepareSend` last read the directory of an account run elsewhere. */
   private remoteDirectoryAt = -Infinity;
   private readonly log: Logger;
+  /** How a failed background write of this account's is logged (quietly once it was handed over); the runtime's traces too. */
+  readonly writeFailures: WriteFailures;
 
   constructor(private readonly deps: BotDeps) {
     this.id = deps.id;
     this.repos = deps.repos;
     this.log = deps.log;
+    this.writeFailures = new WriteFailures(deps.log);
     this.transport = deps.transport;
     this.state = { id: deps.id, name: deps.name, enabled: deps.enabled ?? true, state: 'stopped' };
     this.emitter = new TypedEmitter<BotEvents>((e, event) => this.log.error({ err: e, event }, 'bot event listener threw'));
@@ -395,12 +399,12 @@ export class Bot implements BotHandle {
 
   /**
    * Queue a write behind the bot's earlier writes: they commit in the order things happened, so an
-   * event is never stored (or published) before the one that came first. A failure is logged.
+   * event is never stored (or published) before the one that came first. A failure is logged (see WriteFailures).
    */
   private write(what: string, task: () => Promise<unknown>): void {
     this.writes = this.writes.then(task).then(
       () => {},
-      (e: unknown) => this.log.error({ err: e }, `could not ${what}`),
+      (e: unknown) => this.writeFailures.failed(e, what),
     );
   }
 
@@ -473,6 +477,7 @@ export class Bot implements BotHandle {
         const contacts = this.directory.contacts();
         const rooms = this.directory.rooms();
         this.write('store the directory', () => this.repos.directory.replaceAll(this.id, contacts, rooms));
+        this.writeFailures.runsHere();
         this.ready = true;
         this.setState('online');
       },

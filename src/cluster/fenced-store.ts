@@ -7,8 +7,7 @@
  * writes already past their check, and no write passes the check after the raise.
  */
 import type { ManagerStore } from '../accounts/index.js';
-import type { Repos, TransactionOptions } from '../store/index.js';
-import { FencedOut } from './fenced-out.js';
+import { FencedOut, type Repos, type TransactionOptions } from '../store/index.js';
 
 /**
  * The repositories an account's runtime writes its own rows through. The others are the admin's
@@ -45,6 +44,8 @@ const READS = new Set([
 
 type Method = (...args: unknown[]) => Promise<unknown>;
 
+const NO_LEASE = 'this node holds no lease on it (handed over, or its lease was lost)';
+
 /**
  * @param store the account's runtime's store, with the iLink seen keys when the caller has them
  * @param token the account's lease token while this node holds it, else undefined
@@ -52,15 +53,19 @@ type Method = (...args: unknown[]) => Promise<unknown>;
 export function fencedStore<S extends ManagerStore & Partial<Pick<Repos, 'seenKeys'>>>(store: S, account: string, token: () => number | undefined): S {
   const check = async (tx: Repos): Promise<void> => {
     const mine = token();
-    if (mine === undefined) throw new FencedOut(account, 'this node holds no lease on it');
+    if (mine === undefined) throw new FencedOut(account, NO_LEASE);
     const standing = await tx.fences.current(account);
     if (standing > mine) throw new FencedOut(account, `another node took it (fence ${standing}, ours ${mine})`);
   };
-  const fenced = <T>(fn: (tx: Repos) => Promise<T>, o?: TransactionOptions<T>): Promise<T> =>
-    store.transaction(async (tx) => {
+  const fenced = <T>(fn: (tx: Repos) => Promise<T>, o?: TransactionOptions<T>): Promise<T> => {
+    // No lease at all (handed over, or lost): refused before a transaction is opened. An account's leftover
+    // writes after its handover then cost its store line nothing while the node is leaving.
+    if (token() === undefined) return Promise.reject(new FencedOut(account, NO_LEASE));
+    return store.transaction(async (tx) => {
       await check(tx);
       return fn(tx);
     }, o);
+  };
   /** The repository with its writes run in a fenced transaction, through the same repository there. */
   const fencedRepo = <R>(repo: R, inTx: (tx: Repos) => R): R =>
     Object.fromEntries(

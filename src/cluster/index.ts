@@ -4,5 +4,5 @@ export { connectCluster, type ClusterOptions, type RunningCluster } from './star
 export { spread } from './spread.js';
 export { LeaseStore, type LeaseHolder } from './lease-store.js';
 export { NodeRegistry } from './node-registry.js';
-export { FencedOut } from './fenced-out.js';
+export { FencedOut } from '../store/index.js';
 export { clusterKeys } from './keys.js';

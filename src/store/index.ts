@@ -40,6 +40,7 @@ import { StoreError } from './errors.js';
 import { messageOf } from '../util/error-text.js';
 
 export { StoreError };
+export { FencedOut } from './fenced-out.js';
 export { SecretBox, loadOrCreateSecretKey, parseSecretKey } from './secret-box.js';
 export { ensureDataDir, readMigrations, DATABASE_FILE } from './database.js';
 export type { AccountsRepo, AccountRecord } from './accounts-repo.js';

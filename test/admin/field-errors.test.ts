@@ -87,10 +87,11 @@ describe('field errors look like the error flash (Chromium)', { skip: existsSync
       await page.close();
     });
 
-    it(`rules JSON (${locale}): JSON that does not parse gets the error alert with icon, word and colour, the text kept, the field marked and linked`, async () => {
+    it(`rules JSON (${locale}): JSON that does not parse gets the error alert with icon, word and colour, the text kept, the field marked and linked; where and why in the page's language`, async () => {
       const page = await open();
       await page.goto(`${base()}/plugins/auto-reply/rules`);
-      const typed = '[{"pattern": "hi", "replies": [{"text": "hello"}]';
+      // A comma after the last reply, on the third line.
+      const typed = '[\n  {"pattern": "hi",\n   "replies": [{"text": "hello"},]}\n]';
       await page.fill('#rules-json', typed);
       await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.status() === 422), page.click('#rules-save')]);
       await page.waitForSelector('#rules-json + #rules-problems');
@@ -100,6 +101,13 @@ describe('field errors look like the error flash (Chromium)', { skip: existsSync
       assert.match(box.icon, /<circle/, 'the error cross in its circle');
       assert.equal(await page.locator('#rules-problems li').count(), 1, 'one problem listed');
       assert.equal(await page.inputValue('#rules-json'), typed, 'the JSON as typed');
+      const reason = (await page.innerText('#rules-problems li')).trim();
+      assert.equal(
+        reason,
+        t('form.badJson', { line: 3, column: 33 }) + t('json.trailingComma', { found: ']' }),
+        'the line, the column and what to do, in the page’s language',
+      );
+      assert.doesNotMatch(reason, /Unexpected|is not valid JSON|position/, 'not the JS engine’s message');
       await phoneFits(page, 'rules-error');
       await page.close();
       assert.deepEqual(problems, []);

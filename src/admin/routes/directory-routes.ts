@@ -103,7 +103,10 @@ export function directoryRoutes(s: Services): RouteDef[] {
   /** The groups page (`failure`: why an action on a group that cannot be shown was not done). */
   const roomsPage = async (ctx: AdminContext, bot: AdminBot, q: string, failure?: string): Promise<void> => {
     const all = (await roomsOf(s, bot)).filter((r) => matches(q, r.topic, r.stableId));
-    page(s, ctx, 'rooms', { title: ctx.state.t('rooms.title'), info: bot.info(), q, total: all.length, rooms: all.slice(0, PAGE), failure });
+    const info = bot.info();
+    // An account with no groups: this page says so itself, once (views/rooms.ejs), not the account's capability note too.
+    const capabilitySaid = info.lacks?.includes('rooms') ?? false;
+    page(s, ctx, 'rooms', { title: ctx.state.t('rooms.title'), info, q, total: all.length, rooms: all.slice(0, PAGE), failure, capabilitySaid });
   };
 
   /**

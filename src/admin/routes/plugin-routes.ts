@@ -11,6 +11,7 @@ import { formSpecs, localize } from '../form-spec.js';
 import { fail, type AdminContext, type RouteDef } from '../router.js';
 import { configFromForm, drawnPaths, formFields, issuesOf, placeIssues, type FormIssue } from '../schema-form.js';
 import { pieces, type Said } from '../phrases.js';
+import { parseJson, sayJsonProblem } from '../json-problem.js';
 import { audit, back, botOf, field, page, pluginsOf, sayOf, type Services } from '../services.js';
 
 function pluginOf(s: Services, ctx: AdminContext, bot: AdminBot): AdminPluginState {
@@ -124,13 +125,12 @@ export function pluginRoutes(s: Services): RouteDef[] {
 
   const saveRules = async (ctx: AdminContext, bot: AdminBot, text: string): Promise<void> => {
     const p = pluginOf(s, ctx, bot);
-    let rules: unknown;
-    try {
-      rules = JSON.parse(text);
-    } catch (e) {
+    const parsed = parseJson(text);
+    if ('problem' in parsed) {
       ctx.status = 422;
-      return rulesPage(ctx, bot, text, [pieces(ctx.state.t('form.badJson'), { message: (e as Error).message })]);
+      return rulesPage(ctx, bot, text, [sayJsonProblem(ctx.state.t, parsed.problem)]);
     }
+    const rules = parsed.value;
     if (!Array.isArray(rules)) {
       ctx.status = 422;
       return rulesPage(ctx, bot, text, [[{ text: ctx.state.t('rules.notArray') }]]);
@@ -211,12 +211,7 @@ export function pluginRoutes(s: Services): RouteDef[] {
           return renderForm(ctx, bot, { config, enabled, unsaved: true, ...(focus && { focus }) });
         }
         if (Object.keys(problems).length) {
-          const errors = Object.fromEntries(
-            Object.entries(problems).map(([k, v]) => {
-              const [key, ...rest] = v.split(':');
-              return [k, pieces(t(key!), { message: rest.join(':') })];
-            }),
-          );
+          const errors = Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, typeof v === 'string' ? pieces(t(v)) : sayJsonProblem(t, v)]));
           ctx.status = 422;
           return renderForm(ctx, bot, { config, enabled, errors, unsaved: true });
         }
