@@ -4,8 +4,8 @@
  * under the client's CPU per echo (the compare bench's keep-alive burst).
  *
  * The writes, as a compare run's SQL trace shows them (better-sqlite3 `verbose` on the weiroto process of
- * `compare.bench.ts` with BENCH_KEEP_ALIVE=1): per sync of S inbound messages, each in a random chat of 5,300
- * (5,000 contacts, 300 groups), with the own copies of the previous sync's S replies
+ * `compare.bench.ts` with BENCH_KEEP_ALIVE=1): per sync of S inbound messages, half from 1,000 of 5,000 contacts, half in
+ * 300 groups (the compare bench's burst), with the own copies of the previous sync's S replies
  *   1. one `store.transaction` (the bot's `storeIncoming`): per message `messages.insert` and an `eventLog.insert`
  *      (message.received / message.self), a chat's first message of the day `stats.touchChat`, then
  *      `stats.add(received)`; its replies (`issued.outbound.enqueue`, one per inbound message) written into the same
@@ -24,9 +24,10 @@
  *
  * Run: node --import tsx bench/store-echo.bench.ts   (`npm run bench -- store-echo`)
  * Env: BENCH_ECHOES (default 2000, a burst), BENCH_WARMUP (default 2000: echoes stored before, unmeasured, so the
- * tables and indexes are not empty), BENCH_RUNS (default 5), BENCH_SYNC (S, default 32), BENCH_SETTLED (B, default 8).
+ * tables and indexes are not empty), BENCH_RUNS (default 5), BENCH_SYNC (S, default 32), BENCH_SETTLED (B, default 8),
+ * BENCH_PERF_CTL (below).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -79,7 +80,8 @@ function trace(m: Message, chatName: string, at: number): DecisionTrace {
 
 function echoes(n: number, at: number): Echo[] {
   return Array.from({ length: n }, (_, i) => {
-    const chat = CHATS[randomInt(CHATS.length)]!;
+    // Half private texts from many friends, half group texts from many groups (bench/compare/measure.ts `burstMessages`).
+    const chat = i % 2 === 0 ? CHATS[(i * 7919) % 5000]! : CHATS[5000 + ((i * 31) % 300)]!;
     const text = `r0-weiroto-burst ${i} ping`;
     const base = { type: 'text' as const, chatId: chat.id, text, mentionsSelf: false, mentions: [], createdAt: at };
     const sender = chat.room ? `@${hex(16)}` : chat.id;
@@ -208,6 +210,11 @@ async function burst(store: Store, syncs: Sync[], split: Split): Promise<void> {
   }
 }
 
+/** BENCH_PERF_CTL=<fifo>: the control FIFO of a `perf stat -D -1 --control fifo:<fifo>` on this process, told to count the plain runs only. */
+const perfControl = (command: 'enable' | 'disable'): void => {
+  if (process.env.BENCH_PERF_CTL) appendFileSync(process.env.BENCH_PERF_CTL, `${command}\n`);
+};
+
 const dir = mkdtempSync(join(tmpdir(), 'bench-store-echo-'));
 try {
   const store = openStore({ dataDir: dir });
@@ -220,9 +227,11 @@ try {
     const syncs = plan(echoes(ECHOES, at));
     const split = new Split(run % 2 === 1);
     globalThis.gc?.();
+    if (run % 2 === 0) perfControl('enable');
     const start = process.cpuUsage();
     await burst(store, syncs, split);
     const d = process.cpuUsage(start);
+    if (run % 2 === 0) perfControl('disable');
     const total = (d.user + d.system) / ECHOES / 1000;
     if (run % 2 === 0) {
       totals.push(total);
