@@ -30,9 +30,9 @@ import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js
 import { createTimelineRepo, type TimelineRepo } from './timeline-repo.js';
 import { createFencesRepo, type FencesRepo } from './fences-repo.js';
 import { ConnectionGate, type Issued, type TransactionPort } from './gate.js';
-import { bindSteps, stepsBinder, type Runner } from './sql/bind.js';
+import { bindSteps, viewOf, type PlainCall, type Runner } from './sql/bind.js';
 import { runSync, sqliteSql } from './sql/sqlite-driver.js';
-import type { Sql, Steps } from './sql/work.js';
+import type { Sql, Steps, Work } from './sql/work.js';
 import type { PgTarget } from './sql/postgres-driver.js';
 import { Serial } from './sql/serial.js';
 import { AccountLines } from './sql/account-lines.js';
@@ -199,15 +199,17 @@ function repos(t: Tables, runner: Runner): Repos {
 }
 
 /**
- * The repositories of one transaction, each wrapped on first use: a transaction touches two or three
- * of them, and building all of them per transaction (a closure per method) cost more than its writes.
+ * The repositories of one transaction, each made on first use (a transaction touches two or three of them) from a
+ * view class made once per store (./sql/bind.ts `viewOf`): the transaction costs an object per repository it touches,
+ * not a closure per method.
  */
 function transactionRepos(t: Tables): new (runner: Runner) => Repos {
   class TransactionRepos {
-    readonly wrapped: Record<string, unknown> = {};
+    /** The views made so far, by the repository's place in `t`. */
+    readonly made: unknown[] = [];
     constructor(readonly runner: Runner) {}
   }
-  for (const [name, table] of Object.entries(t)) {
+  Object.entries(t).forEach(([name, table], i) => {
     if (typeof table === 'function') {
       // A repository per key (seenKeys): a method, not a cached property.
       Object.defineProperty(TransactionRepos.prototype, name, {
@@ -215,15 +217,15 @@ function transactionRepos(t: Tables): new (runner: Runner) => Repos {
           return bindSteps(table(key), this.runner);
         },
       });
-      continue;
+      return;
     }
-    const bind = stepsBinder(table as Steps<object>);
+    const View = viewOf(table as Steps<object>);
     Object.defineProperty(TransactionRepos.prototype, name, {
       get(this: TransactionRepos) {
-        return (this.wrapped[name] ??= bind(this.runner));
+        return (this.made[i] ??= new View(this.runner));
       },
     });
-  }
+  });
   return TransactionRepos as unknown as new (runner: Runner) => Repos;
 }
 
@@ -261,14 +263,27 @@ function transactionPort(db: Db, beforeCommit: () => void): TransactionPort {
 }
 
 /**
- * A call through a SQLite transaction's repositories, run now rather than a microtask later: one promise per call
- * instead of two (a message makes about eight such calls).
+ * How the repositories of one SQLite transaction run their calls: now rather than a microtask later (one promise per
+ * call instead of two; a message makes about eight such calls), and only while the transaction is open.
  */
-function answerNow<T>(call: () => T): Promise<T> {
-  try {
-    return Promise.resolve(call());
-  } catch (e) {
-    return Promise.reject(e as Error);
+class SqliteTransaction implements Runner {
+  open = true;
+  constructor(private readonly db: Db) {}
+  steps<R>(work: Work<R>): Promise<R> {
+    if (!this.open) return ended();
+    try {
+      return Promise.resolve(runSync(this.db, work));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+  plain(twin: PlainCall, args: unknown[]): Promise<unknown> {
+    if (!this.open) return ended();
+    try {
+      return Promise.resolve(twin(...args));
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
   }
 }
 
@@ -295,7 +310,7 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
   const t = tables(sql, box, options.now ?? Date.now);
   const gate = new ConnectionGate(transactionPort(db, () => runSync(db, t.messages.indexPending())));
   const TxRepos = transactionRepos(t);
-  const atGate: Runner = { steps: (work) => gate.run(() => runSync(db, work)), plain: (call) => gate.run(call) };
+  const atGate: Runner = { steps: (work) => gate.run(() => runSync(db, work)), plain: (twin, args) => gate.run(() => twin(...args)) };
   const ping = db.prepare('select 1 as ok');
   const bound = repos(t, atGate);
   return {
@@ -303,13 +318,10 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
     outOfLine: { sessions: { load: bound.sessions.load } },
     box,
     transaction(fn, o) {
-      let open = true;
       // Calls through `tx` run at once: the gate is held for this transaction, and only for it.
-      const tx = new TxRepos({
-        steps: (work) => (open ? answerNow(() => runSync(db, work)) : ended()),
-        plain: (call) => (open ? answerNow(call) : ended()),
-      });
-      return gate.hold(() => fn(tx).finally(() => (open = false)), o?.written);
+      const runner = new SqliteTransaction(db);
+      const tx = new TxRepos(runner);
+      return gate.hold(() => fn(tx).finally(() => (runner.open = false)), o?.written);
     },
     onGroupOpen: (listener) => gate.onOpen(listener),
     issued: { outbound: { enqueue: (...row) => gate.issue(() => runSync(db, t.outbound.enqueue(...row))) } },
@@ -354,6 +366,7 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
   }
   const sql = postgresSql();
   const t = tables(sql, box, options.now ?? Date.now);
+  const TxRepos = transactionRepos(t);
   const anyConnection: PgTarget = { client: pool, pool, depth: -1 };
   const inLine = (line: Serial): Runner => ({ steps: (work) => line.run(() => runAsync(anyConnection, work)) });
   // The panel's and the API's credentials (sign-ins, sessions, tokens) in a line of their own: every request
@@ -400,7 +413,7 @@ export async function openPostgresStore(options: { url: string; secretKey: strin
         const value = await line.run(() =>
           inTransaction(pool, async (target) => {
             let open = true;
-            const tx = repos(t, { steps: (work) => (open ? runAsync(target, work) : ended()) });
+            const tx = new TxRepos({ steps: (work) => (open ? runAsync(target, work) : ended()) });
             return fn(tx).finally(() => (open = false));
           }),
         );

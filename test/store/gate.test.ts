@@ -66,6 +66,16 @@ describe('store.transaction(fn)', () => {
     await assert.rejects(leaked!.accounts.list(), /after it ended/);
   });
 
+  it('refuses a repository the transaction used, and its methods with a plain twin, once the transaction has ended', async () => {
+    let leaked: Store['stats'] | undefined;
+    await store.transaction(async (tx) => {
+      await tx.stats.add('a1', '2026-11-30', 'received');
+      leaked = tx.stats;
+    });
+    await assert.rejects(leaked!.add('a1', '2026-11-30', 'received'), /after it ended/);
+    assert.equal((await store.stats.range('a1', '2026-11-30', '2026-11-30'))[0]?.received, 1, 'the refused call wrote nothing');
+  });
+
   it('runs transactions one after another in the order they were asked for', async () => {
     const order: string[] = [];
     await Promise.all(
