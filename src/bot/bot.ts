@@ -213,6 +213,11 @@ export class Bot implements BotHandle {
     return this.emitter.on(event, listener);
   }
 
+  /** Whether `m` is WeChat's echo of a message this account's queue sent (an own message, not one written on the phone). */
+  echoesOwnSend(m: Message): boolean {
+    return m.isSelf && this.queue.sentHere(m.id);
+  }
+
   /**
    * Queue a message. Resolves once the row is committed (status 'queued'); the queue sends it with
    * pacing. With an idempotency key already used on this account, returns the first record.

@@ -372,6 +372,11 @@ export class PluginHost {
     });
   }
 
+  /** Whether some plugin on reads the account's own messages (`{ self: true }`): without one, `handle` only notes an own message. */
+  get readsOwnMessages(): boolean {
+    return this.selfChain !== undefined;
+  }
+
   /**
    * Run one message through the chain and return its decision trace. Never rejects: plugin
    * failures are reported under their names and the chain goes on. `working` hears of answers that
