@@ -136,6 +136,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     await sleep(sizes.settleMs);
 
     if (sizes.warmup) {
+      client.child.mark('=== bench: warm-up start');
       await echoedBurst(world, account, `${runTag}-warm`, sizes.warmup);
       await settledCpu(client.child.pid, 250, 10_000);
     }
@@ -152,6 +153,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     const sandboxCpu0 = process.cpuUsage();
     const counted0 = world.counters();
     perfControl('enable');
+    client.child.mark('=== bench: burst start');
     const t0 = world.inject(account, burst);
     const injectMs = performance.now() - t0;
     const times = await wait.done;
@@ -162,6 +164,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     const cpu1 = await settledCpu(client.child.pid, 250, 10_000);
     const counted1 = world.counters();
     perfControl('disable');
+    client.child.mark('=== bench: burst end');
     if (process.env.BENCH_BURST_PROF) {
       client.child.proc.kill('SIGUSR2');
       await client.child.waitFor('the burst profile', (e) => e.event === 'burst-profile', 60_000);

@@ -3,7 +3,8 @@
  * lines, and read its CPU time and memory from /proc (Linux only), so figures are per client.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export type ChildEvent = { event: string; at: number; [k: string]: unknown };
@@ -40,6 +41,8 @@ export class Child {
   private stdoutTail = '';
   private waiters: { pred: (e: ChildEvent) => boolean; resolve: (e: ChildEvent) => void }[] = [];
   readonly exited: Promise<number | null>;
+  /** BENCH_CLIENT_STDOUT=<dir>: every stdout line (V8's --trace-opt/--trace-deopt too) copied to <dir>/<name>-<pid>.log. */
+  private readonly copyTo: string | undefined;
 
   constructor(
     readonly name: string,
@@ -49,8 +52,11 @@ export class Child {
   ) {
     this.proc = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+    const dir = process.env.BENCH_CLIENT_STDOUT;
+    this.copyTo = dir ? join(dir, `${name}-${this.proc.pid}.log`) : undefined;
     createInterface({ input: this.proc.stdout! }).on('line', (line) => {
       const at = Date.now();
+      this.mark(line);
       this.stdoutTail = (this.stdoutTail + line + '\n').slice(-4000);
       let parsed: unknown;
       try {
@@ -102,6 +108,11 @@ export class Child {
       this.waiters.push(waiter);
       this.proc.once('exit', onExit);
     });
+  }
+
+  /** A line in the stdout copy (BENCH_CLIENT_STDOUT), e.g. where the burst starts. */
+  mark(line: string): void {
+    if (this.copyTo) appendFileSync(this.copyTo, `${line}\n`);
   }
 
   /** What the child wrote last (for error messages). */

@@ -47,7 +47,12 @@ export class AccountRuntime {
     this.bot = deps.bot;
     this.plugins = deps.plugins;
     this.lanes = new ChatLanes(deps.chatConcurrency);
-    this.unsubscribe = deps.bot.on('message', (m) => this.lanes.push(m.chatId, () => this.handle(m)));
+    this.unsubscribe = deps.bot.on('message', (m) => {
+      // WeChat's echo of our own send, which no plugin reads: nothing to decide, so no lane turn and no trace
+      // (the send's outbound record and `message.sent` say what happened; issue 17: half of a busy bot's messages).
+      if (!this.plugins.readsOwnMessages && deps.bot.echoesOwnSend(m)) return;
+      this.lanes.push(m.chatId, () => this.handle(m));
+    });
   }
 
   /** Called with each message's decision trace once the pipeline is done with it. Returns the unsubscribe function. */

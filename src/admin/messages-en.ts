@@ -307,6 +307,8 @@ export const EN = {
   'out.failed': 'failed',
   'trace.title': 'Decision trace',
   'trace.none': 'No trace was recorded for this message (it may be older than the kept traces).',
+  'trace.noneOwn':
+    'No trace: an own message that no plugin reads. A message weiroto sent leaves none when WeChat echoes it back (its send record says what happened).',
   'trace.replied': 'Replied',
   'trace.notReplied': 'Not replied',
   'trace.outcome': 'Outcome',

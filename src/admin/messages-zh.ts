@@ -305,6 +305,7 @@ export const ZH_CN: Record<keyof typeof EN, string> = {
   'out.failed': '失败',
   'trace.title': '处理记录',
   'trace.none': '这条消息没有处理记录（可能早于保留的记录）。',
+  'trace.noneOwn': '没有处理记录：这是自己发的消息，没有插件处理。weiroto 发出的消息被微信回传时不留记录（发送记录里有它的结果）。',
   'trace.replied': '已回复',
   'trace.notReplied': '未回复',
   'trace.outcome': '结果',

@@ -217,6 +217,11 @@ export class Bot implements BotHandle {
     return this.emitter.on(event, listener);
   }
 
+  /** Whether `m` is WeChat's echo of a message this account's queue sent (an own message, not one written on the phone). */
+  echoesOwnSend(m: Message): boolean {
+    return m.isSelf && this.queue.sentHere(m.id);
+  }
+
   /**
    * Queue a message. Resolves once the row is committed (status 'queued'); the queue sends it with
    * pacing. With an idempotency key already used on this account, returns the first record.
@@ -566,7 +571,9 @@ export class Bot implements BotHandle {
     // Sends answered before this batch arrived are logged before it (the gate keeps the order in which transactions are asked for).
     this.queue.flushSettled();
     let handed = false;
-    let waiting: string[] = [];
+    // Whether `fresh` waits for its COMMIT in `uncommitted`. A flag, not an array of their ids: a literal `[]` and the
+    // ids' array are two maps, and the second first seen after V8 optimised this deoptimised it (issue 17).
+    let waiting = false;
     // The pipeline takes the messages as soon as their rows are written, before the COMMIT: a reply it
     // queues meanwhile is written into the same group and commits with the message it answers, and its
     // wire send waits for that COMMIT (the queue sends only committed rows). One COMMIT turn from
@@ -576,8 +583,8 @@ export class Bot implements BotHandle {
       handed = true;
       const lone = fresh.length === 1;
       if (commit && (lone || this.outrunsLanes(fresh))) {
-        waiting = fresh.map(({ m }) => m.id);
-        for (const id of waiting) this.uncommitted.set(id, { commit, lone });
+        waiting = true;
+        for (const { m } of fresh) this.uncommitted.set(m.id, { commit, lone });
       }
       for (const { m } of fresh) {
         // The peer wrote (a message stored now, not a copy of one stored before): what waited for them (iLink reply
@@ -624,7 +631,7 @@ export class Bot implements BotHandle {
         { written: handOver },
       );
     } catch (e) {
-      for (const id of waiting) this.uncommitted.delete(id);
+      if (waiting) for (const { m } of fresh) this.uncommitted.delete(m.id);
       // Nothing of the batch was stored. The pipeline must not act on messages we could not keep: a
       // reply it queued in the same group is lost with them; one it queues from now on is refused.
       if (handed) for (const { m } of fresh) this.unstored.add(m.id);
@@ -635,7 +642,7 @@ export class Bot implements BotHandle {
       this.notifyIdle();
       return;
     }
-    for (const id of waiting) this.uncommitted.delete(id);
+    if (waiting) for (const { m } of fresh) this.uncommitted.delete(m.id);
     this.storing--;
     // Published (event stream, listeners) only once durable.
     for (const { event } of fresh) if (event) this.deps.publish?.(event);
@@ -694,10 +701,12 @@ export class Bot implements BotHandle {
 
   /** `{ chat }` for an event about this chat, when the directory knows it. */
   private chatLabel(chatId: string): { chat?: ChatLabel } {
+    // Each field read once, without conditional spreads: the second read of `stableId` in a spread had no feedback
+    // until the first chat with one, which then deoptimised the batch's store (issue 17).
     const room = this.directory.room(chatId);
-    if (room) return { chat: { name: room.topic, ...(room.stableId && { stableId: room.stableId }) } };
+    if (room) return { chat: label(room.topic, room.stableId) };
     const c = this.directory.contact(chatId);
-    if (c) return { chat: { name: c.remark || c.name, ...(c.stableId && { stableId: c.stableId }) } };
+    if (c) return { chat: label(c.remark || c.name, c.stableId) };
     return {};
   }
 
@@ -743,6 +752,10 @@ export class Bot implements BotHandle {
     if (!c) throw new TargetNotFoundError(`send: no contact named "${to.name}" (nickname, remark, alias or id)`);
     return c.id;
   }
+}
+
+function label(name: string, stableId: string | undefined): ChatLabel {
+  return stableId ? { name, stableId } : { name };
 }
 
 function checkContent(content: OutgoingContent): void {

@@ -19,6 +19,7 @@ import { Pacer, type PacingProfile } from './pacing.js';
 import { SettleBatch } from './settle-batch.js';
 import { backoffDelay } from '../util/backoff.js';
 import { messageOf } from '../util/error-text.js';
+import { BoundedSet } from '../util/bounded-set.js';
 
 export interface RetryPolicy {
   baseMs: number;
@@ -113,6 +114,8 @@ export const SETTLE_HURRY_MS = 20;
 export const DEFAULT_MAX_HOLD_MS = 48 * 3_600_000;
 const DEFAULT_MAX_IN_FLIGHT = 8;
 const WOKEN = new Error('woken');
+/** How many of its latest sends' WeChat ids the queue remembers (`sentHere`). */
+const SENT_IDS_KEPT = 4096;
 
 export class OutboundQueue {
   private pending: Pending[] = [];
@@ -129,6 +132,11 @@ export class OutboundQueue {
   /** The tail of `load` and `adopt` (see `intake`). */
   private intaking: Promise<void> = Promise.resolve();
   private abort: AbortController | undefined;
+  /**
+   * The WeChat ids of this queue's latest sends, for telling their echoes (which come back through the sync) from
+   * own messages written elsewhere: a burst's worth, since an echo comes in the first sync after its send.
+   */
+  private readonly sentIds = new BoundedSet(SENT_IDS_KEPT);
   /** Sends in flight by row id (their 'sending' state lives here, not in SQLite). */
   private inFlight = new Map<string, Promise<void>>();
   /**
@@ -436,6 +444,11 @@ export class OutboundQueue {
     await Promise.all([...writes, expired]);
   }
 
+  /** Whether `wechatId` is the id WeChat gave one of this queue's latest sends (so a message with it is that send's echo). */
+  sentHere(wechatId: string): boolean {
+    return this.sentIds.has(wechatId);
+  }
+
   /** Whether rows of `chatId` wait for the user (a check that costs no promise, before `release`). */
   holds(chatId: string): boolean {
     return (this.held.get(chatId)?.length ?? 0) > 0;
@@ -614,6 +627,7 @@ export class OutboundQueue {
     this.calling--;
     // WeChat has it. Outside the try: a store that cannot record it must not make it count as a failed
     // send (it stays queued in the store, and a restart finds its echo instead of sending it again).
+    this.sentIds.add(sent.id);
     const record: OutboundRecord = { ...r, status: 'sent', wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() };
     delete record.error;
     await this.settle(record, true);

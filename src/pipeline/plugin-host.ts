@@ -372,6 +372,11 @@ export class PluginHost {
     });
   }
 
+  /** Whether some plugin on reads the account's own messages (`{ self: true }`): without one, `handle` only notes an own message. */
+  get readsOwnMessages(): boolean {
+    return this.selfChain !== undefined;
+  }
+
   /**
    * Run one message through the chain and return its decision trace. Never rejects: plugin
    * failures are reported under their names and the chain goes on. `working` hears of answers that
@@ -408,17 +413,19 @@ export class PluginHost {
 
   /** The decision trace of a handled message. */
   private decided(message: Message, steps: TraceStep[], replied: boolean, why: { message: string; phrase: Phrase }[] | undefined): DecisionTrace {
-    const chatName = chatNameIn(this.deps.bot.directory, message.chatId);
-    // Built property by property rather than with conditional spreads: this runs for every message.
-    const trace: DecisionTrace = { account: this.deps.account, messageId: message.id, chatId: message.chatId, steps: [], replied, at: 0 };
-    if (chatName !== undefined) trace.chatName = chatName;
-    trace.steps = this.withSkipped(steps, message.isSelf);
-    if (why !== undefined) {
-      trace.reason = why.map((w) => w.message).join('; ');
-      trace.why = why.map((w) => w.phrase);
-    }
-    trace.at = this.deps.clock.now();
-    return trace;
+    // Every field present (undefined where it does not apply; JSON leaves those out), so that every trace has one
+    // shape: traces of another shape first seen mid-burst deoptimised this and the trace writer (issue 17).
+    return {
+      account: this.deps.account,
+      messageId: message.id,
+      chatId: message.chatId,
+      chatName: chatNameIn(this.deps.bot.directory, message.chatId),
+      steps: this.withSkipped(steps, message.isSelf),
+      replied,
+      reason: why?.map((w) => w.message).join('; '),
+      why: why?.map((w) => w.phrase),
+      at: this.deps.clock.now(),
+    };
   }
 
   /**

@@ -74,3 +74,54 @@ describe('AccountRuntime.onHandled / idle', () => {
     }
   });
 });
+
+describe("AccountRuntime: WeChat's echo of the account's own send", () => {
+  const selfReader = definePlugin({
+    name: 'self-reader',
+    description: 'reads own messages and answers nothing',
+    config: z.object({}),
+    setup(api) {
+      api.use(async (_ctx, next) => next(), { self: true });
+    },
+  });
+
+  /** Say "quick", then let WeChat echo the reply back with the id the send got, and a phone message after it. */
+  async function echoOfReply(chat: Conversation): Promise<{ handled: string[]; echoId: string; phoneId: string }> {
+    const handled: string[] = [];
+    chat.runtime.onHandled((t) => handled.push(t.messageId));
+    await chat.say('quick');
+    const reply = chat.fake!.sent.at(-1)!;
+    assert.equal(reply.text, 'fast: quick');
+    const alice = FAKE_WORLD.alice.id;
+    chat.fake!.receive({ from: alice, to: alice, isSelf: true, id: reply.id, text: reply.text! });
+    const phone = chat.fake!.receive({ from: alice, to: alice, isSelf: true, text: 'typed on the phone' });
+    await chat.runtime.idle();
+    return { handled, echoId: reply.id, phoneId: phone.id };
+  }
+
+  it('is stored but leaves no trace when no plugin reads own messages; a phone message still does', async () => {
+    const chat = await createConversation({ plugins: [slowPlugin], enable: ['slow-in-a'] });
+    try {
+      const { handled, echoId, phoneId } = await echoOfReply(chat);
+      assert.ok(!handled.includes(echoId), 'the echo went through the pipeline');
+      assert.ok(handled.includes(phoneId), 'a message written on the phone is handled as before');
+      const traces = await chat.store.traces.list(chat.bot.id, { limit: 20 });
+      assert.ok(!traces.some((t) => t.messageId === echoId), 'the echo has a trace');
+      assert.equal(traces.find((t) => t.messageId === phoneId)?.reason, 'own message: no plugin asked for self messages');
+      const row = await chat.store.messages.get(chat.bot.id, echoId);
+      assert.equal(row?.isSelf, true, 'the echo is stored as an own message');
+    } finally {
+      await chat.close();
+    }
+  });
+
+  it('still goes through the pipeline (and leaves its trace) when a plugin reads own messages', async () => {
+    const chat = await createConversation({ plugins: [slowPlugin, selfReader], enable: ['slow-in-a', 'self-reader'] });
+    try {
+      const { handled, echoId } = await echoOfReply(chat);
+      assert.ok(handled.includes(echoId), 'a plugin that reads own messages did not get the echo');
+    } finally {
+      await chat.close();
+    }
+  });
+});
