@@ -6,7 +6,8 @@
  * Run: node --import tsx bench/compare.bench.ts   (after `npm run build`; `npm run bench` does both)
  * Env: BENCH_RUNS (default 3), BENCH_QUICK=1 (small sizes, README untouched), BENCH_CLIENTS=raw,weiroto
  * BENCH_README=0 (do not write README), BENCH_WARMUP=<n> (an unmeasured burst of n echoes first: the steady cost, JIT warm), BENCH_KEEP_ALIVE=both|0|1, BENCH_BURST_PROF=<dir> (a CPU profile of each client's
- * echo burst alone; bench/compare/profile-table.ts reads them)
+ * echo burst alone; bench/compare/profile-table.ts reads them), BENCH_STAGES=1 (each client's single-message latency split
+ * by stage on the sandbox's clock, private and group apart: bench/compare/stages.ts)
  * (default both: once against the connection-closing sandbox, as WeChat behaves, then once with the
  * sandbox's keep-alive switch on, where the clients' own cost per message shows).
  */

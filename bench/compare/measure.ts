@@ -8,6 +8,7 @@ import type { ClientLauncher, ClientName } from './clients.js';
 import { appendFileSync } from 'node:fs';
 import { cpuMs, memoryMiB } from './proc.js';
 import type { Inject, World } from './world.js';
+import { StageClock, stageTable, type StageTimes } from './stages.js';
 
 export interface Sizes {
   burst: number;
@@ -46,6 +47,8 @@ export interface RunResult {
   peakRssMiB: number;
   /** RSS with the QR shown, before login: the client's own weight without the account's world. */
   startRssMiB: number;
+  /** BENCH_STAGES=1: the single messages' latency split by stage (stages.ts), as lines to print. */
+  stages?: string[];
 }
 
 export const median = (xs: number[]): number => quantile(xs, 0.5);
@@ -126,13 +129,18 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     // loopback TLS included, for every client alike.
     const lat: number[] = [];
     const singles = burstMessages(world, account, `${runTag}-single`, sizes.latencyCount);
+    const stageClock = process.env.BENCH_STAGES === '1' ? new StageClock() : undefined;
+    const split: { group: boolean; t: StageTimes }[] = [];
     for (const m of singles) {
       const wait = world.echoes(account, [m.text], 15_000);
+      stageClock?.reset();
       const at = world.inject(account, [m]);
       const [echoAt] = await wait.done;
       lat.push(echoAt! - at);
+      if (stageClock) split.push({ group: m.room !== undefined, t: stageClock.stages(at, echoAt!) });
       await sleep(sizes.latencyGapMs);
     }
+    stageClock?.close();
     await sleep(sizes.settleMs);
 
     if (sizes.warmup) {
@@ -185,6 +193,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
       },
       peakRssMiB: peak,
       startRssMiB,
+      ...(stageClock && { stages: stageTable(name, split) }),
     };
   } finally {
     await client.stop();
