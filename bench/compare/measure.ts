@@ -131,6 +131,9 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     const singles = burstMessages(world, account, `${runTag}-single`, sizes.latencyCount);
     const stageClock = process.env.BENCH_STAGES === '1' ? new StageClock() : undefined;
     const split: { group: boolean; t: StageTimes }[] = [];
+    // BENCH_PROF_PHASE=singles: the CPU profile (BENCH_BURST_PROF) holds these single messages instead of the burst.
+    const profile = process.env.BENCH_BURST_PROF ? (process.env.BENCH_PROF_PHASE ?? 'burst') : undefined;
+    if (profile === 'singles') client.child.proc.kill('SIGUSR2');
     for (const m of singles) {
       const wait = world.echoes(account, [m.text], 15_000);
       stageClock?.reset();
@@ -141,6 +144,10 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
       await sleep(sizes.latencyGapMs);
     }
     stageClock?.close();
+    if (profile === 'singles') {
+      client.child.proc.kill('SIGUSR2');
+      await client.child.waitFor('the profile of the single messages', (e) => e.event === 'burst-profile', 60_000);
+    }
     await sleep(sizes.settleMs);
 
     if (sizes.warmup) {
@@ -155,7 +162,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
       burst.map((m) => m.text),
       180_000,
     );
-    if (process.env.BENCH_BURST_PROF) client.child.proc.kill('SIGUSR2');
+    if (profile === 'burst') client.child.proc.kill('SIGUSR2');
     const cpu0 = cpuMs(client.child.pid);
     const sandboxCpu0 = process.cpuUsage();
     const counted0 = world.counters();
@@ -170,7 +177,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     const cpu1 = await settledCpu(client.child.pid, 250, 10_000);
     const counted1 = world.counters();
     perfControl('disable');
-    if (process.env.BENCH_BURST_PROF) {
+    if (profile === 'burst') {
       client.child.proc.kill('SIGUSR2');
       await client.child.waitFor('the burst profile', (e) => e.event === 'burst-profile', 60_000);
     }
