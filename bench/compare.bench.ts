@@ -5,9 +5,13 @@
  *
  * Run: node --import tsx bench/compare.bench.ts   (after `npm run build`; `npm run bench` does both)
  * Env: BENCH_RUNS (default 3), BENCH_QUICK=1 (small sizes, README untouched), BENCH_CLIENTS=raw,weiroto
- * BENCH_README=0 (do not write README), BENCH_WARMUP=<n> (an unmeasured burst of n echoes first: the steady cost, JIT warm), BENCH_KEEP_ALIVE=both|0|1, BENCH_BURST_PROF=<dir> (a CPU profile of each client's
- * echo burst alone; bench/compare/profile-table.ts reads them), BENCH_CLIENT_STDOUT=<dir> (each client's stdout
- * copied to <dir>, with lines marking the warm-up and the burst: for BENCH_NODE_ARGS="--trace-opt --trace-deopt")
+ * BENCH_README=0 (do not write README), BENCH_SINGLES=<n> (single messages per run, default 200, 10 with
+ * BENCH_QUICK; e.g. BENCH_QUICK=1 BENCH_SINGLES=200 for many short latency runs), BENCH_WARMUP=<n> (an unmeasured
+ * burst of n echoes first: the steady cost, JIT warm), BENCH_BURST_PROF=<dir> (a CPU profile of each client's echo
+ * burst alone, or with BENCH_PROF_PHASE=singles of its single messages; bench/compare/profile-table.ts reads them),
+ * BENCH_CLIENT_STDOUT=<dir> (each client's stdout copied to <dir>, with lines marking the warm-up and the burst: for
+ * BENCH_NODE_ARGS="--trace-opt --trace-deopt"), BENCH_STAGES=1 (each client's single-message latency split by stage
+ * on the sandbox's clock, private and group apart: bench/compare/stages.ts), BENCH_KEEP_ALIVE=both|0|1
  * (default both: once against the connection-closing sandbox, as WeChat behaves, then once with the
  * sandbox's keep-alive switch on, where the clients' own cost per message shows).
  */
@@ -20,6 +24,10 @@ import { runCompare, type CompareOptions, type CompareResult } from './compare/r
 
 const quick = process.env.BENCH_QUICK === '1';
 const runs = Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3));
+const singles = Number(process.env.BENCH_SINGLES ?? (quick ? 10 : 200));
+if (!Number.isInteger(singles) || singles < 1) throw new Error(`BENCH_SINGLES must be a whole number of messages ≥ 1, got "${process.env.BENCH_SINGLES}"`);
+if (!['burst', 'singles', undefined].includes(process.env.BENCH_PROF_PHASE))
+  throw new Error(`BENCH_PROF_PHASE must be burst or singles, got "${process.env.BENCH_PROF_PHASE}"`);
 const clients = (process.env.BENCH_CLIENTS?.split(',').filter(Boolean) as ClientName[] | undefined) ?? CLIENTS;
 
 // Make sure dist/ is current: `weiroto start` would otherwise build inside the first measured run.
@@ -36,7 +44,7 @@ const options: CompareOptions = {
   holdMs: 25_000,
   burst: quick ? 200 : 2000,
   // 200 single messages a run: the median then moves by tenths of a millisecond between runs, not by whole ones.
-  latencyCount: quick ? 10 : 200,
+  latencyCount: singles,
   latencyGapMs: 25,
   settleMs: 500,
   warmup: Number(process.env.BENCH_WARMUP ?? 0),

@@ -8,6 +8,7 @@ import type { ClientLauncher, ClientName } from './clients.js';
 import { appendFileSync } from 'node:fs';
 import { cpuMs, memoryMiB } from './proc.js';
 import type { Inject, World } from './world.js';
+import { StageClock, stageTable, type StageTimes } from './stages.js';
 
 export interface Sizes {
   burst: number;
@@ -46,6 +47,8 @@ export interface RunResult {
   peakRssMiB: number;
   /** RSS with the QR shown, before login: the client's own weight without the account's world. */
   startRssMiB: number;
+  /** BENCH_STAGES=1: the single messages' latency split by stage (stages.ts), as lines to print. */
+  stages?: string[];
 }
 
 export const median = (xs: number[]): number => quantile(xs, 0.5);
@@ -126,12 +129,24 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     // loopback TLS included, for every client alike.
     const lat: number[] = [];
     const singles = burstMessages(world, account, `${runTag}-single`, sizes.latencyCount);
+    const stageClock = process.env.BENCH_STAGES === '1' ? new StageClock() : undefined;
+    const split: { group: boolean; t: StageTimes }[] = [];
+    // BENCH_PROF_PHASE=singles: the CPU profile (BENCH_BURST_PROF) holds these single messages instead of the burst.
+    const profile = process.env.BENCH_BURST_PROF ? (process.env.BENCH_PROF_PHASE ?? 'burst') : undefined;
+    if (profile === 'singles') client.child.proc.kill('SIGUSR2');
     for (const m of singles) {
       const wait = world.echoes(account, [m.text], 15_000);
+      stageClock?.reset();
       const at = world.inject(account, [m]);
       const [echoAt] = await wait.done;
       lat.push(echoAt! - at);
+      if (stageClock) split.push({ group: m.room !== undefined, t: stageClock.stages(at, echoAt!) });
       await sleep(sizes.latencyGapMs);
+    }
+    stageClock?.close();
+    if (profile === 'singles') {
+      client.child.proc.kill('SIGUSR2');
+      await client.child.waitFor('the profile of the single messages', (e) => e.event === 'burst-profile', 60_000);
     }
     await sleep(sizes.settleMs);
 
@@ -148,7 +163,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
       burst.map((m) => m.text),
       180_000,
     );
-    if (process.env.BENCH_BURST_PROF) client.child.proc.kill('SIGUSR2');
+    if (profile === 'burst') client.child.proc.kill('SIGUSR2');
     const cpu0 = cpuMs(client.child.pid);
     const sandboxCpu0 = process.cpuUsage();
     const counted0 = world.counters();
@@ -165,7 +180,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     const counted1 = world.counters();
     perfControl('disable');
     client.child.mark('=== bench: burst end');
-    if (process.env.BENCH_BURST_PROF) {
+    if (profile === 'burst') {
       client.child.proc.kill('SIGUSR2');
       await client.child.waitFor('the burst profile', (e) => e.event === 'burst-profile', 60_000);
     }
@@ -188,6 +203,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
       },
       peakRssMiB: peak,
       startRssMiB,
+      ...(stageClock && { stages: stageTable(name, split) }),
     };
   } finally {
     await client.stop();

@@ -87,6 +87,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareResult> {
           `  run ${i + 1} ${name.padEnd(8)} login→ready ${r.loginReadyMs} ms, burst ${r.burst.wallMs} ms (${r.burst.perSecond.toFixed(0)}/s, ` +
             `${r.burst.cpuMsPerMsg.toFixed(3)} ms CPU/msg; sandbox ${r.burst.sandboxCpuMsPerMsg.toFixed(3)} ms CPU/msg; ${r.burst.syncs} syncs, ${r.burst.requests} requests), latency median ${r.latency.median.toFixed(2)} ms p90 ${r.latency.p90.toFixed(2)} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`,
         );
+        for (const line of r.stages ?? []) log(line);
       }
     }
   } finally {

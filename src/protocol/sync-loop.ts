@@ -75,6 +75,19 @@ class CycleWatchdog {
 const LOOP_ENDED = new Error('sync loop ended');
 
 /**
+ * The end of this turn of the event loop, after a sync that brought something: a request its messages set
+ * going within the turn is written before the next synccheck. A lone message's reply is (the bot stores the
+ * message, the pipeline answers, the COMMIT and the send follow in the same turn), and a synccheck issued
+ * first cost it twice: building and sending the poll came before it in this process, and the server, which
+ * serves one request at a time, took in the poll before the reply (issue 17: first for 94 of 100 single
+ * messages on bench/compare's keep-alive sandbox, none since). A reply that must open a TLS connection first
+ * (WeChat closes every JSON connection) is written only after its handshake, so there the poll may still
+ * arrive first. Going first gains the poll nothing: the server holds it until something comes, and what
+ * comes meanwhile waits there for it either way.
+ */
+const turnEnd = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * Run until the signal aborts (→ stopped) or the session dies (→ logout). Never throws for
  * network trouble; a bug in a listener is reported as `error` and the loop goes on.
  */
@@ -111,6 +124,7 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
             if (!r.ContinueFlag || ++rounds >= tuning.maxContinue) break;
           }
           emptyRuns = changes === 0 ? emptyRuns + 1 : 0;
+          if (changes > 0) await turnEnd();
         } else {
           emptyRuns = 0;
         }
