@@ -3,11 +3,10 @@
  * once, prints one clear line for a bad setting and exits non-zero, and stops cleanly on
  * SIGTERM/SIGINT (exit 0 within 10 s).
  */
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
-import { StoreError } from './store/index.js';
-import { startServer } from './main.js';
-import { trimHeapAfterStart } from './util/heap-trim.js';
+// Only type imports and the heap settings here: the server's modules are imported once the heap
+// settings are in place (runServerCommand), because loading them is what grows the young generation.
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
 import { limitOldGenerationGrowth } from './util/old-generation.js';
 import { capYoungGeneration } from './util/young-generation.js';
 
@@ -30,7 +29,8 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function readConfig(): Config {
+async function readConfig(): Promise<Config> {
+  const { ConfigError, loadConfig } = await import('./config.js');
   try {
     return loadConfig(process.env);
   } catch (e) {
@@ -70,7 +70,13 @@ function stopOnSignals(stop: () => Promise<void>, log: Logger): void {
 async function runServerCommand(demo: boolean): Promise<void> {
   capYoungGeneration();
   limitOldGenerationGrowth();
-  const config = readConfig();
+  const config = await readConfig();
+  const [{ createLogger }, { startServer }, { StoreError }, { trimHeapAfterStart }] = await Promise.all([
+    import('./logger.js'),
+    import('./main.js'),
+    import('./store/index.js'),
+    import('./util/heap-trim.js'),
+  ]);
   const log = createLogger({ level: config.logLevel });
   const starting = startServer({ config, log, demo });
   // Handled from the start: the server listens (and says so) before its accounts have started, and a
@@ -88,9 +94,9 @@ async function runServerCommand(demo: boolean): Promise<void> {
 
 /** Copy the SQLite store of DATA_DIR into DATABASE_URL, printing each table's row count. */
 async function runMigrateStore(): Promise<void> {
-  const config = readConfig();
+  const config = await readConfig();
   if (!config.databaseUrl) fail('migrate-store copies into DATABASE_URL: set it to the new PostgreSQL database (postgres://…).');
-  const { migrateStore } = await import('./store/migrate-store.js');
+  const [{ migrateStore }, { StoreError }] = await Promise.all([import('./store/migrate-store.js'), import('./store/index.js')]);
   try {
     const report = await migrateStore({
       dataDir: config.dataDir,

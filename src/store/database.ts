@@ -20,6 +20,14 @@ export const DATABASE_FILE = 'weiroto.db';
  * checkpoints were a third of the COMMIT's cost in a keep-alive burst).
  */
 export const WAL_CHECKPOINT_PAGES = 4000;
+/**
+ * The connection's page cache, in KiB (a negative cache_size is KiB in SQLite). better-sqlite3 builds SQLite with 16 MiB
+ * (SQLITE_DEFAULT_CACHE_SIZE=-16000), which a bot's store fills as it grows (the directory, the messages) and never
+ * gives back: up to 16 MiB of the process's RSS for pages the OS keeps in its own cache anyway. SQLite's own default,
+ * 2 MiB, still holds what a message touches (the ends of the tables, the index pages of busy chats); the rest is a
+ * read from the OS's cache when needed (issue 17: peak RSS of the echo burst).
+ */
+export const PAGE_CACHE_KIB = 2000;
 const SQLITE_HEADER = 'SQLite format 3\0';
 
 /** Make sure DATA_DIR exists and is writable; throw StoreError with the reason otherwise. */
@@ -61,6 +69,7 @@ export function openDatabase(dataDir: string, options: { file?: string; migratio
     // Statement journals (a savepoint per store.transaction inside the group commit) and the search's scratch
     // table stay in memory: on disk they cost a write per page touched, about a third of all writes per message.
     db.pragma('temp_store = memory');
+    db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new StoreError(`integrity check said: ${String(check)}`);
     migrate(db, options.migrationsDir ?? join(packageRoot(), 'src', 'store', 'migrations'));

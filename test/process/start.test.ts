@@ -11,6 +11,7 @@ import { startWeiroto } from '../helpers/weiroto-process.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
+import { SEMI_SPACE_CEILING_MIB } from '../../src/util/young-generation.js';
 
 describe('weiroto start (process)', () => {
   it('prints one clear line and exits non-zero for a bad PORT', async () => {
@@ -67,6 +68,31 @@ describe('weiroto start (process)', () => {
       const [code, signal] = await p.exited;
       assert.deepEqual({ code, signal }, { code: 0, signal: null }, `not killed by the signal, stopped: ${p.err()}`);
       assert.match(p.out(), /"msg":"stopped"/);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
+describe('weiroto start (process): young generation', () => {
+  it('keeps the new space within the young-generation ceiling while the server loads and starts', { timeout: CHILD_TEST_TIMEOUT_MS }, async () => {
+    // Loading the server's modules is what first grows V8's young generation; before the ceiling was set ahead of
+    // that loading, start-up left it at 16 MiB for good (an extra 8-12 MiB of RSS at the echo burst's peak).
+    const sandbox = await startSandbox({ holdMs: 300 });
+    try {
+      const p = await startWeiroto({
+        PORT: '0',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'w-')),
+        SEND_PACING: 'off',
+        WECHAT_ENDPOINT: sandbox.origin,
+        NODE_OPTIONS: `--require ${join(import.meta.dirname, '../helpers/new-space-probe.cjs')}`,
+      });
+      await waitUntil(async () => (await sandbox.control.state()).qrcodes.length > 0, 10_000, 'the first account to ask for a QR');
+      p.child.kill('SIGTERM');
+      const [code] = await p.exited;
+      assert.equal(code, 0, p.err());
+      const { largestNewSpaceMiB } = JSON.parse(/\{"largestNewSpaceMiB".*\}/.exec(p.err())?.[0] ?? 'null') as { largestNewSpaceMiB: number };
+      assert.ok(largestNewSpaceMiB <= 2 * SEMI_SPACE_CEILING_MIB, `the new space reached ${largestNewSpaceMiB} MiB`);
     } finally {
       await sandbox.close();
     }

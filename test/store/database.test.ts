@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, statSync, chmodSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, readMigrations, StoreError, DATABASE_FILE } from '../../src/store/index.js';
-import { openDatabase, migrate, WAL_CHECKPOINT_PAGES } from '../../src/store/database.js';
+import { openDatabase, migrate, PAGE_CACHE_KIB, WAL_CHECKPOINT_PAGES } from '../../src/store/database.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { withRawDb } from '../helpers/raw-db.js';
 
@@ -33,6 +33,14 @@ describe('openDatabase(dataDir)', () => {
     const [frames] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
     assert.ok(frames!.log >= 1500, `${frames!.log} frames in the WAL: no checkpoint before ${WAL_CHECKPOINT_PAGES}`);
     assert.ok(WAL_CHECKPOINT_PAGES > 1500);
+    db.close();
+  });
+
+  it("keeps a page cache of PAGE_CACHE_KIB (2 MiB), not better-sqlite3's 16 MiB", () => {
+    const db = openDatabase(tmp());
+    // Negative: KiB. better-sqlite3's build default is -16000, which a growing store fills and never gives back.
+    assert.equal(db.pragma('cache_size', { simple: true }), -PAGE_CACHE_KIB);
+    assert.ok(PAGE_CACHE_KIB <= 2000);
     db.close();
   });
 
