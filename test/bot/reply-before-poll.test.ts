@@ -11,6 +11,7 @@ import { plugin as echo } from '../../plugins/echo/index.js';
 import { createConversation, type Conversation } from '../../src/testing/conversation.js';
 import { startRecordingProxy, type RecordingProxy } from '../protocol/integration/proxy.js';
 import { FAST } from '../helpers/fast.js';
+import { testStoreKind } from '../helpers/store.js';
 
 describe('a lone message’s reply and the next synccheck', () => {
   let sb: RunningSandbox | undefined;
@@ -22,7 +23,9 @@ describe('a lone message’s reply and the next synccheck', () => {
     await sb?.close();
   });
 
-  it('the reply reaches WeChat before the synccheck that follows the sync that brought the message, private and group', async () => {
+  // SQLite only: the reply goes within the turn because SQLite's COMMIT does; PostgreSQL's is a round trip after it.
+  const skip = testStoreKind === 'postgres' && 'on PostgreSQL the COMMIT, and so the reply, comes after the turn';
+  it('the reply reaches WeChat before the synccheck that follows the sync that brought the message, private and group', { skip }, async () => {
     sb = await startSandbox({ holdMs: 5000, autoScanMs: 10, autoConfirmMs: 10, contacts: 8, rooms: 2, roomSize: 4 });
     const up = sb;
     const st = await up.control.state(true);
