@@ -23,7 +23,7 @@ export type PluginPhrases = (plugin: string) => PhraseBook | undefined;
  * the parameters apart, as data.
  *
  * @example
- *   pieces(t('form.badJson'), { message: e.message })
+ *   pieces(t('form.badJson'), { line: 3, column: 33 })
  */
 export function pieces(text: string, params: Phrase['params'] = {}): Said {
   const out: Said = [];

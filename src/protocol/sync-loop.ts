@@ -82,8 +82,9 @@ const LOOP_ENDED = new Error('sync loop ended');
  * serves one request at a time, took in the poll before the reply (issue 17: first for 94 of 100 single
  * messages on bench/compare's keep-alive sandbox, none since). A reply that must open a TLS connection first
  * (WeChat closes every JSON connection) is written only after its handshake, and a store whose COMMIT is a
- * round trip (PostgreSQL) commits after the turn, so there the poll may still arrive first. Going first gains the poll nothing: the server holds it until something comes, and what
- * comes meanwhile waits there for it either way.
+ * round trip (PostgreSQL) commits after the turn, so there the poll may still arrive first. Going first gains
+ * the poll nothing: the server holds it until something comes, and what comes meanwhile waits there for it
+ * either way.
  */
 const turnEnd = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
