@@ -80,11 +80,13 @@ const LOOP_ENDED = new Error('sync loop ended');
  * message, the pipeline answers, the COMMIT and the send follow in the same turn), and a synccheck issued
  * first cost it twice: building and sending the poll came before it in this process, and the server, which
  * serves one request at a time, took in the poll before the reply (issue 17: first for 94 of 100 single
- * messages on bench/compare's keep-alive sandbox, none since). A reply that must open a TLS connection first
- * (WeChat closes every JSON connection) is written only after its handshake, and a store whose COMMIT is a
- * round trip (PostgreSQL) commits after the turn, so there the poll may still arrive first. Going first gains
- * the poll nothing: the server holds it until something comes, and what comes meanwhile waits there for it
- * either way.
+ * messages on bench/compare's keep-alive sandbox, none since). Going first gains the poll nothing: the server
+ * holds it until something comes, and what comes meanwhile waits there for it either way.
+ *
+ * A reply that must open a connection first (WeChat closes every JSON connection, while the synccheck's stays
+ * open) is only written once connected, after the turn; so the loop then also waits for the sends in flight
+ * (`settleSends`), as a client that answers before it polls again does. A store whose COMMIT is a round trip
+ * (PostgreSQL) commits after the turn, and its reply starts later still: there the poll may still go first.
  */
 const turnEnd = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -104,6 +106,17 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
   const onStop = (): void => cycle.abort(signal.reason);
   signal.addEventListener('abort', onStop, { once: true });
   const watchdog = new CycleWatchdog(clock);
+  // How long the loop waited for the account's sends since its last sync: before a synccheck (a reply that
+  // waits for its connection) and after it (their echoes) together, at most `sendsSettleMaxMs`, the longest a
+  // message from someone else is kept waiting by our own sends.
+  let sendsWaited = 0;
+  const settleSends = async (): Promise<void> => {
+    const left = tuning.sendsSettleMaxMs - sendsWaited;
+    if (left <= 0) return;
+    const from = clock.now();
+    await core.sends.settled(left, clock, cycle.signal);
+    sendsWaited += clock.now() - from;
+  };
   try {
     while (!signal.aborted) {
       if (cycle.signal.aborted) cycle = new AbortController();
@@ -115,7 +128,8 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
         if (check.retcode !== 0) throw new TransportError('server', `synccheck retcode ${check.retcode}`, check.retcode);
         if (check.selector !== 0) {
           // Our own sends' echoes: one sync for all of those in flight, not one per send (sends-in-flight.ts).
-          if (core.sends.size > 0) await core.sends.settled(tuning.sendsSettleMaxMs, clock, cycle.signal);
+          if (core.sends.size > 0) await settleSends();
+          sendsWaited = 0;
           let rounds = 0;
           let changes = 0;
           for (;;) {
@@ -125,7 +139,11 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
             if (!r.ContinueFlag || ++rounds >= tuning.maxContinue) break;
           }
           emptyRuns = changes === 0 ? emptyRuns + 1 : 0;
-          if (changes > 0) await turnEnd();
+          if (changes > 0) {
+            await turnEnd();
+            // The replies this sync set going that still wait for a connection go before the poll (see turnEnd).
+            if (core.sends.size > 0) await settleSends();
+          }
         } else {
           emptyRuns = 0;
         }
