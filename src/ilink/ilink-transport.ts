@@ -35,6 +35,7 @@ import { Peers, peerKey, type PeerState } from './peers.js';
 import { DEFAULT_CHUNK_LIMIT, splitText } from './split-text.js';
 import { Typing } from './typing.js';
 import { backoffDelay } from '../util/backoff.js';
+import { SendsInFlight, turnEnd } from '../transport/sends-in-flight.js';
 import { ITEM_TEXT, MESSAGE_STATE_FINISH, MESSAGE_TYPE_BOT, type WireGetUpdates, type WireItem, type WireSendAnswer, type WireStatus } from './wire.js';
 import { asError, messageOf } from '../util/error-text.js';
 
@@ -73,6 +74,11 @@ export interface IlinkTuning {
    * token; a poll held this long says that none waited.
    */
   firstPollWaitMs: number;
+  /**
+   * After a getupdates that brought messages, how long the next one waits at most for the sends in flight (the
+   * replies to them go first, transport/sends-in-flight.ts): the longest a message is kept waiting by our own sends.
+   */
+  sendsSettleMaxMs: number;
 }
 
 export const DEFAULT_ILINK_TUNING: IlinkTuning = {
@@ -90,6 +96,7 @@ export const DEFAULT_ILINK_TUNING: IlinkTuning = {
   sendRetryMs: 1_000,
   stopPollGraceMs: 1_500,
   firstPollWaitMs: 2_000,
+  sendsSettleMaxMs: 500,
 };
 
 export interface IlinkTransportOptions {
@@ -177,6 +184,8 @@ export class IlinkTransport implements Transport {
   /** Each message handed over with its user's state before and after it: undone should the holder find it a copy. */
   private readonly opened = new WeakMap<Message, { before: PeerState | undefined; after: PeerState }>();
   private readonly typing: Typing;
+  /** The `sendmessage` calls in flight: the next getupdates lets them finish first. */
+  private readonly sends = new SendsInFlight();
   private readonly loginBase: string;
   private readonly cdnBase: string;
   private creds: Credentials | undefined;
@@ -455,9 +464,16 @@ export class IlinkTransport implements Transport {
         if (code !== 0) throw new TransportError('server', `iLink getupdates: ret ${code} ${ans.body.errmsg ?? ''}`.trim(), code);
         failures = 0;
         if ((ans.body.longpolling_timeout_ms ?? 0) > 0) this.longPollMs = ans.body.longpolling_timeout_ms!;
-        await this.handleBatch(ans.body);
+        const brought = await this.handleBatch(ans.body);
         this.openFirstPoll();
         this.events.emit('heartbeat', { at: this.clock.now() });
+        // The replies to what it brought go before the next poll (a lone message's is written within this turn on
+        // SQLite), and those still under way are waited for, bounded: a poll that went first gained nothing (the
+        // server holds it) and came before them at the server (issue 17: latency).
+        if (brought) {
+          await turnEnd();
+          if (this.sends.size > 0) await this.sends.settled(this.tuning.sendsSettleMaxMs, this.clock, signal);
+        }
       } catch (e) {
         // Failed or ran out: whatever waited was not handed to us, the tokens we hold are the latest we can have.
         this.openFirstPoll();
@@ -483,7 +499,8 @@ export class IlinkTransport implements Transport {
     }
   }
 
-  private async handleBatch(body: WireGetUpdates): Promise<void> {
+  /** Hand over the answer's new messages; whether there were any. */
+  private async handleBatch(body: WireGetUpdates): Promise<boolean> {
     const now = this.clock.now();
     const botId = this.creds?.botId ?? '';
     let changed = false;
@@ -526,6 +543,7 @@ export class IlinkTransport implements Transport {
       this.lastPrune = now;
       await this.seen.prune(now - DEDUPE_TTL_MS);
     }
+    return changed;
   }
 
   /** The dedupe keys of a message this client handed over: stored with the message, they mark it handled. */
@@ -610,11 +628,8 @@ export class IlinkTransport implements Transport {
     for (let attempt = 0; ; attempt++) {
       try {
         const signal = this.ctrl?.signal;
-        const ans = await this.http.post<WireSendAnswer>(
-          this.apiBase,
-          'ilink/bot/sendmessage',
-          { msg },
-          { timeoutMs: this.tuning.apiTimeoutMs, ...(signal && { signal }) },
+        const ans = await this.sends.track(
+          this.http.post<WireSendAnswer>(this.apiBase, 'ilink/bot/sendmessage', { msg }, { timeoutMs: this.tuning.apiTimeoutMs, ...(signal && { signal }) }),
         );
         if (ans.empty) {
           this.peers.refund(peer.id, unsent);

@@ -11,7 +11,7 @@ import type { ContactBook } from './contact-book.js';
 import type { TransportEmitter } from '../transport/transport-emitter.js';
 import { BoundedMap } from './bounded.js';
 import { BoundedSet } from '../util/bounded-set.js';
-import { SendsInFlight } from './sends-in-flight.js';
+import { SendsInFlight } from '../transport/sends-in-flight.js';
 import type { ClientMsgIds } from './ids.js';
 import type { RawAddMsg } from './raw-types.js';
 
@@ -35,7 +35,8 @@ export interface SyncTuning {
   maxContinue: number;
   /** Extra slack on top of the request timeouts before the watchdog aborts a hung cycle. */
   watchdogSlackMs: number;
-  /** How long a sync waits at most for the account's sends in flight, to fetch their echoes in one go (sends-in-flight.ts). */
+  /** How long a sync waits at most for the account's sends in flight, to fetch their echoes in one go, and a synccheck after a sync that
+   * brought messages for the replies to them (transport/sends-in-flight.ts); both together, between two syncs. */
   sendsSettleMaxMs: number;
 }
 

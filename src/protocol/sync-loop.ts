@@ -12,6 +12,7 @@ import { LOGOUT_CODES } from './api-errors.js';
 import { backoffDelay } from '../util/backoff.js';
 import { logFailure } from '../logger.js';
 import type { Clock } from '../util/clock.js';
+import { turnEnd } from '../transport/sends-in-flight.js';
 
 export type LoopEnd = { kind: 'stopped' } | { kind: 'logout'; code: number; message: string };
 
@@ -75,22 +76,6 @@ class CycleWatchdog {
 const LOOP_ENDED = new Error('sync loop ended');
 
 /**
- * The end of this turn of the event loop, after a sync that brought something: a request its messages set
- * going within the turn is written before the next synccheck. A lone message's reply is (the bot stores the
- * message, the pipeline answers, the COMMIT and the send follow in the same turn), and a synccheck issued
- * first cost it twice: building and sending the poll came before it in this process, and the server, which
- * serves one request at a time, took in the poll before the reply (issue 17: first for 94 of 100 single
- * messages on bench/compare's keep-alive sandbox, none since). Going first gains the poll nothing: the server
- * holds it until something comes, and what comes meanwhile waits there for it either way.
- *
- * A reply that must open a connection first (WeChat closes every JSON connection, while the synccheck's stays
- * open) is only written once connected, after the turn; so the loop then also waits for the sends in flight
- * (`settleSends`), as a client that answers before it polls again does. A store whose COMMIT is a round trip
- * (PostgreSQL) commits after the turn, and its reply starts later still: there the poll may still go first.
- */
-const turnEnd = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/**
  * Run until the signal aborts (→ stopped) or the session dies (→ logout). Never throws for
  * network trouble; a bug in a listener is reported as `error` and the loop goes on.
  */
@@ -140,8 +125,14 @@ export async function runSyncLoop(core: SessionCore, signal: AbortSignal): Promi
           }
           emptyRuns = changes === 0 ? emptyRuns + 1 : 0;
           if (changes > 0) {
+            // The replies this sync set going go before the next synccheck (transport/sends-in-flight.ts). A lone
+            // message's reply is written within the turn on SQLite (the bot stores the message, the pipeline
+            // answers, the COMMIT and the send follow): a synccheck issued first went before it at the server for
+            // 94 of 100 single messages on bench/compare's keep-alive sandbox, none since. One that must connect
+            // first (WeChat closes every JSON connection, the synccheck's stays open) is waited for. A store whose
+            // COMMIT is a round trip (PostgreSQL) commits after the turn, and its reply starts later still: there
+            // the poll may still go first.
             await turnEnd();
-            // The replies this sync set going that still wait for a connection go before the poll (see turnEnd).
             if (core.sends.size > 0) await settleSends();
           }
         } else {

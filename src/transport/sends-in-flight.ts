@@ -1,5 +1,6 @@
 /**
- * The session's send calls in flight, so that the receive loop can let them finish before it syncs.
+ * A session's send calls in flight, so that its receive loop can let them finish before it polls or syncs
+ * (both transports: the web protocol's sync loop, iLink's getupdates loop).
  *
  * Every message the account sends comes back as an echo through webwxsync, and WeChat's synccheck
  * answers as soon as one is waiting. A bot answering a burst therefore had its synccheck answered by
@@ -7,7 +8,12 @@
  * 2,000-message echo burst where a client that syncs once its sends are done needs 25 (issue 17).
  * Waiting for the sends in flight (bounded: `SyncTuning.sendsSettleMaxMs`) collects their echoes in
  * one sync. A message from someone else waits no longer than that bound, and not at all while nothing
- * is being sent (a single message's latency is unchanged).
+ * is being sent.
+ *
+ * And the replies to what a poll brought go before the next poll (`turnEnd`, then `settled`): a poll that
+ * went first gained nothing (the server holds it until something comes) and cost the reply the building and
+ * writing of the poll, a place behind it at the server, and where the reply must connect first (WeChat closes
+ * every JSON connection, the long poll's stays open) the whole round trip of a connection (issue 17: latency).
  */
 import type { Clock } from '../util/clock.js';
 
@@ -46,6 +52,12 @@ export class SendsInFlight {
     });
   }
 }
+
+/**
+ * The end of this turn of the event loop: a request that what was announced in this turn set going (a lone
+ * message's reply: stored, answered, committed and sent within the turn on SQLite) is written by then.
+ */
+export const turnEnd = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The reason the bound's timer is cancelled with (made once: an abort without one builds a DOMException). */
 const SETTLED = new Error('sends settled');
