@@ -69,7 +69,7 @@ function exchange(r: DirectRequest, timeoutMs: number | undefined): Promise<Dire
     const payload = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
     const headers = headerList(r.url, r.headers, payload?.length);
     const module = r.url.protocol === 'https:' ? https : http;
-    const req = module.request(r.url, { method: r.method, headers, agent: r.agent });
+    const req = module.request(requestOptions(r.url, r.method, headers, r.agent));
     /** Why the exchange was cut short (the signal's reason, or the deadline): what the promise rejects with. */
     let cut: { why: unknown } | undefined;
     const cutShort = (why: unknown): void => {
@@ -110,6 +110,27 @@ function exchange(r: DirectRequest, timeoutMs: number | undefined): Promise<Dire
     });
     req.end(payload);
   });
+}
+
+/**
+ * What node:http(s) is asked for: the URL's parts as a plain options object. Handed the URL itself,
+ * `request()` first converts it (urlToHttpOptions: a getter call per part into an object of ten
+ * fields, href, hash and search among them), and the whole object is then copied twice more, into
+ * the request's options and, with the agent's, into the socket pool's. The fields are what that
+ * conversion keeps for a request: an IPv6 host without its brackets, the port only when the URL
+ * names one, the path with its query as the URL serialised them.
+ */
+function requestOptions(url: URL, method: string, headers: string[], agent: http.Agent): http.RequestOptions {
+  const { hostname, port } = url;
+  return {
+    protocol: url.protocol,
+    hostname: hostname.charCodeAt(0) === 0x5b ? hostname.slice(1, -1) : hostname,
+    port: port === '' ? undefined : Number(port),
+    path: url.pathname + url.search,
+    method,
+    headers,
+    agent,
+  };
 }
 
 /**

@@ -169,6 +169,28 @@ describe('directRequest', () => {
     assert.deepEqual(seen, ['Host', new URL(base).host, 'accept-encoding', 'identity', 'Content-Length', '1', 'Connection', 'keep-alive']);
   });
 
+  it('goes to the host, port and path the URL names: the query as the URL serialised it, an IPv6 host without brackets', async () => {
+    // The URL's parts travel as a plain options object (requestOptions): each part must survive it.
+    let seen: { url?: string; host?: string } = {};
+    routes.set('/where?a=%C3%A9%20b&t=x%2By', (req, res) => {
+      seen = { url: req.url, host: req.headers.host };
+      res.end('here');
+    });
+    const r = await directRequest({ method: 'GET', url: new URL(base + '/where?a=é b&t=x%2By'), headers: {}, agent });
+    assert.equal(r.body.toString(), 'here');
+    assert.deepEqual(seen, { url: '/where?a=%C3%A9%20b&t=x%2By', host: new URL(base).host });
+
+    const v6 = createHttp((req, res) => res.end(`${req.headers.host} ${req.url}`));
+    await new Promise<void>((ok) => v6.listen(0, '::1', ok));
+    try {
+      const port = (v6.address() as AddressInfo).port;
+      const answer = await directRequest({ method: 'POST', url: new URL(`http://[::1]:${port}/v6?x=1`), headers: {}, body: '{}', agent });
+      assert.equal(answer.body.toString(), `[::1]:${port} /v6?x=1`);
+    } finally {
+      await close(v6);
+    }
+  });
+
   it('rejects a body that does not inflate with a message naming the encoding', async () => {
     routes.set('/broken', (_req, res) => res.writeHead(200, { 'Content-Encoding': 'gzip' }).end('not gzip at all'));
     await assert.rejects(send('/broken'), /unreadable gzip body/);
