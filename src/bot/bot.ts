@@ -285,7 +285,7 @@ export class Bot implements BotHandle {
     const issued = this.repos.issued;
     if (!issued) return this.queue.enqueue(row);
     const { value, commit: into, committed, commitNow } = await issued.outbound.enqueue(row);
-    const queued = this.queue.acceptWhenCommitted(committed.then(() => value));
+    const queued = this.queue.acceptWhenCommitted(committed, value);
     if (into !== message.commit) return queued;
     if (message.lone) {
       commitNow();
