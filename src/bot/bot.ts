@@ -246,19 +246,7 @@ export class Bot implements BotHandle {
     const chatId = this.resolveTarget(to);
     checkContent(content);
     this.checkCapabilities(chatId, content);
-    const row: NewOutbound = {
-      id: uuidv7(),
-      account: this.id,
-      chatId,
-      type: content.type,
-      ...(content.type === 'text' && { text: content.text }),
-      ...((content.type === 'image' || content.type === 'video' || content.type === 'file') && { file: content.file }),
-      ...(content.type === 'forward' && { message: content.message, text: content.message.text }),
-      ...(options.source !== undefined && { source: options.source }),
-      ...(options.replyTo !== undefined && { replyTo: options.replyTo }),
-      ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey }),
-      createdAt: this.deps.clock.now(),
-    };
+    const row = outboundRow(this.id, chatId, content, options, this.deps.clock.now());
     const replied = options.replyTo !== undefined && !options.source?.startsWith('plugin:');
     const router = this.deps.router;
     if (router && !router.local()) return router.route(row, { replied });
@@ -761,6 +749,23 @@ export class Bot implements BotHandle {
 
 function label(name: string, stableId: string | undefined): ChatLabel {
   return stableId ? { name, stableId } : { name };
+}
+
+/**
+ * The row of a send (content checked), its optional fields set one by one: a conditional spread of each cost an
+ * object per field present, three for a plugin's reply (issue 17).
+ */
+function outboundRow(account: string, chatId: string, content: OutgoingContent, options: SendOptions, createdAt: number): NewOutbound {
+  const row: NewOutbound = { id: uuidv7(), account, chatId, type: content.type, createdAt };
+  if (content.type === 'text') row.text = content.text;
+  else if (content.type === 'forward') {
+    row.message = content.message;
+    row.text = content.message.text;
+  } else row.file = content.file;
+  if (options.source !== undefined) row.source = options.source;
+  if (options.replyTo !== undefined) row.replyTo = options.replyTo;
+  if (options.idempotencyKey !== undefined) row.idempotencyKey = options.idempotencyKey;
+  return row;
 }
 
 function checkContent(content: OutgoingContent): void {
