@@ -126,6 +126,8 @@ export class Bot implements BotHandle {
   private writes: Promise<void> = Promise.resolve();
   /** Messages handed to the pipeline whose COMMIT then failed: replies to them are refused (see `storeIncoming`). */
   private readonly unstored = new BoundedSet(1024);
+  /** The `message.sent` event each settled record's batch wrote, until the queue announces the record (`onSettled`). */
+  private readonly sentEvents = new WeakMap<OutboundRecord, BotEvent>();
   /** Messages handed to the pipeline whose rows wait for their group's COMMIT, with that COMMIT (see `storeIncoming`). */
   private readonly uncommitted = new Map<string, Uncommitted>();
   private today = '';
@@ -159,8 +161,11 @@ export class Bot implements BotHandle {
       commitSettled: (records) => this.repos.transaction((tx) => this.recordSettled(tx, records)),
       ...(deps.repos.onGroupOpen && { onGroupOpen: (listener: () => void) => deps.repos.onGroupOpen!(listener) }),
       onSettled: (r) => {
+        // The event its batch wrote to the journal, published as written (the same `at` as in the event log).
+        const written = this.sentEvents.get(r);
+        if (written) this.sentEvents.delete(r);
         this.emitter.emit('message-sent', r);
-        this.publish(BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r);
+        this.deps.publish?.(written ?? this.event(BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r));
       },
     });
     this.attach(deps.transport);
@@ -241,19 +246,7 @@ export class Bot implements BotHandle {
     const chatId = this.resolveTarget(to);
     checkContent(content);
     this.checkCapabilities(chatId, content);
-    const row: NewOutbound = {
-      id: uuidv7(),
-      account: this.id,
-      chatId,
-      type: content.type,
-      ...(content.type === 'text' && { text: content.text }),
-      ...((content.type === 'image' || content.type === 'video' || content.type === 'file') && { file: content.file }),
-      ...(content.type === 'forward' && { message: content.message, text: content.message.text }),
-      ...(options.source !== undefined && { source: options.source }),
-      ...(options.replyTo !== undefined && { replyTo: options.replyTo }),
-      ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey }),
-      createdAt: this.deps.clock.now(),
-    };
+    const row = outboundRow(this.id, chatId, content, options, this.deps.clock.now());
     const replied = options.replyTo !== undefined && !options.source?.startsWith('plugin:');
     const router = this.deps.router;
     if (router && !router.local()) return router.route(row, { replied });
@@ -280,7 +273,7 @@ export class Bot implements BotHandle {
     const issued = this.repos.issued;
     if (!issued) return this.queue.enqueue(row);
     const { value, commit: into, committed, commitNow } = await issued.outbound.enqueue(row);
-    const queued = this.queue.acceptWhenCommitted(committed.then(() => value));
+    const queued = this.queue.acceptWhenCommitted(committed, value);
     if (into !== message.commit) return queued;
     if (message.lone) {
       commitNow();
@@ -670,16 +663,16 @@ export class Bot implements BotHandle {
     for (const r of w) r();
   }
 
-  /** An event of this account, stamped `at` (default now), with the chat's label when there is a chat. */
+  /**
+   * An event of this account, stamped `at` (default now), with the chat's label when there is a chat. Built as one
+   * literal per case, not with spreads: three events per echoed message, and each spread of a label cost two objects
+   * more (issue 17: the garbage collector's share).
+   */
   private event(type: BotEventType, chatId: string | undefined, data: unknown, at = this.deps.clock.now()): BotEvent {
-    return {
-      type,
-      account: this.id,
-      transport: this.transport.capabilities.kind,
-      ...(chatId !== undefined && { chatId, ...this.chatLabel(chatId) }),
-      at,
-      data,
-    };
+    const transport = this.transport.capabilities.kind;
+    if (chatId === undefined) return { type, account: this.id, transport, at, data };
+    const chat = this.chatLabel(chatId);
+    return chat ? { type, account: this.id, transport, chatId, chat, at, data } : { type, account: this.id, transport, chatId, at, data };
   }
 
   /** The final states of a batch of sends, with their statistic and their `message.sent` events, in the order they settled. */
@@ -688,7 +681,7 @@ export class Bot implements BotHandle {
     for (const r of records) {
       await markSettled(tx.outbound, r);
       if (r.status === 'sent') sent++;
-      await this.writeEvent(tx, BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r);
+      this.sentEvents.set(r, await this.writeEvent(tx, BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r));
     }
     if (sent) await tx.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent', sent);
   }
@@ -699,15 +692,15 @@ export class Bot implements BotHandle {
     return e;
   }
 
-  /** `{ chat }` for an event about this chat, when the directory knows it. */
-  private chatLabel(chatId: string): { chat?: ChatLabel } {
+  /** The label of an event about this chat, when the directory knows it. */
+  private chatLabel(chatId: string): ChatLabel | undefined {
     // Each field read once, without conditional spreads: the second read of `stableId` in a spread had no feedback
     // until the first chat with one, which then deoptimised the batch's store (issue 17).
     const room = this.directory.room(chatId);
-    if (room) return { chat: label(room.topic, room.stableId) };
+    if (room) return label(room.topic, room.stableId);
     const c = this.directory.contact(chatId);
-    if (c) return { chat: label(c.remark || c.name, c.stableId) };
-    return {};
+    if (c) return label(c.remark || c.name, c.stableId);
+    return undefined;
   }
 
   private publish(type: BotEventType, chatId: string | undefined, data: unknown): void {
@@ -756,6 +749,23 @@ export class Bot implements BotHandle {
 
 function label(name: string, stableId: string | undefined): ChatLabel {
   return stableId ? { name, stableId } : { name };
+}
+
+/**
+ * The row of a send (content checked), its optional fields set one by one: a conditional spread of each cost an
+ * object per field present, three for a plugin's reply (issue 17).
+ */
+function outboundRow(account: string, chatId: string, content: OutgoingContent, options: SendOptions, createdAt: number): NewOutbound {
+  const row: NewOutbound = { id: uuidv7(), account, chatId, type: content.type, createdAt };
+  if (content.type === 'text') row.text = content.text;
+  else if (content.type === 'forward') {
+    row.message = content.message;
+    row.text = content.message.text;
+  } else row.file = content.file;
+  if (options.source !== undefined) row.source = options.source;
+  if (options.replyTo !== undefined) row.replyTo = options.replyTo;
+  if (options.idempotencyKey !== undefined) row.idempotencyKey = options.idempotencyKey;
+  return row;
 }
 
 function checkContent(content: OutgoingContent): void {

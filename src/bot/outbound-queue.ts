@@ -323,16 +323,18 @@ export class OutboundQueue {
 
   /**
    * A row written into a COMMIT still to come (a reply sharing its message's COMMIT): it joins the queue once
-   * `written` resolves, i.e. once committed, and counts as queued for `idle` meanwhile.
+   * `committed` resolves, and counts as queued for `idle` meanwhile. One async function, not a chain of `then` and
+   * `finally` on the COMMIT: four promises and three closures fewer per reply (issue 17).
    */
-  acceptWhenCommitted(written: Promise<{ record: OutboundRecord; created: boolean }>): Promise<OutboundRecord> {
+  async acceptWhenCommitted(committed: Promise<void>, written: { record: OutboundRecord; created: boolean }): Promise<OutboundRecord> {
     this.admitting++;
-    return written
-      .then(({ record, created }) => (created ? this.accept(record) : record))
-      .finally(() => {
-        this.admitting--;
-        this.notifyIdle();
-      });
+    try {
+      await committed;
+      return written.created ? await this.accept(written.record) : written.record;
+    } finally {
+      this.admitting--;
+      this.notifyIdle();
+    }
   }
 
   /** A committed row joins the queue: behind its chat's held rows, if any, else at the end. */
@@ -494,18 +496,29 @@ export class OutboundQueue {
       const { id, chatId } = item.record;
       this.pacer.consume(chatId);
       this.busyChats.add(chatId);
-      const sending = this.sendOne(item, signal)
-        .catch((e: unknown) => this.deps.log.error({ err: e, id }, 'outbound: could not record a send'))
-        .finally(() => {
-          this.inFlight.delete(id);
-          this.busyChats.delete(chatId);
-          this.wake();
-          this.notifyIdle();
-          this.notifyCallsEnded();
-        });
+      const sending = this.sendInFlight(item, signal);
       this.inFlight.set(id, sending);
       // Paced: wait for this send before picking the next (the pacer decides the next moment).
       if (this.maxInFlight === 1) await sending;
+    }
+  }
+
+  /**
+   * One send of the worker's, from its pick to its final state, then its slot and chat freed. One async function,
+   * not `.catch().finally()` on `sendOne`'s promise: three promises and two closures fewer per send (issue 17).
+   */
+  private async sendInFlight(item: Pending, signal: AbortSignal): Promise<void> {
+    const { id, chatId } = item.record;
+    try {
+      await this.sendOne(item, signal);
+    } catch (e) {
+      this.deps.log.error({ err: e, id }, 'outbound: could not record a send');
+    } finally {
+      this.inFlight.delete(id);
+      this.busyChats.delete(chatId);
+      this.wake();
+      this.notifyIdle();
+      this.notifyCallsEnded();
     }
   }
 

@@ -11,9 +11,12 @@ import { supports } from '../transport/capabilities.js';
 /** Show typing after this long without an answer. */
 export const TYPING_AFTER_MS = 300;
 
+/** What a transport without typing gets back: one function for every message, not a new one each. */
+const NOTHING_TO_STOP = (): void => {};
+
 /** Start watching (`afterMs` 0: show at once); call the returned function when the answer is done. */
 export function typingWhileSlow(transport: Transport, chatId: string, clock: Clock, log: Logger, afterMs = TYPING_AFTER_MS): () => void {
-  if (!supports(transport.capabilities, 'typing')) return () => {};
+  if (!supports(transport.capabilities, 'typing')) return NOTHING_TO_STOP;
   const wait = new AbortController();
   let shown = false;
   const set = (on: boolean): void => {
