@@ -18,7 +18,9 @@
  * 4,000 / 6,000 / 4,000 / 2,000 + 2,000 per 2,000 echoes). Inputs (messages, event bodies, traces) are built before
  * the clock starts: the figure is the store's alone.
  *
- * Printed per run: CPU per echo (process.cpuUsage, user + system); after each, a run split into the synchronous store calls of each
+ * Printed per run: CPU per echo (process.cpuUsage, user + system) and, on Linux, the write calls and bytes written per
+ * echo (/proc/self/io: a WAL frame or a checkpointed page is one write call, so these count the pages the COMMITs write;
+ * unlike the CPU they do not move with the machine's load); after each, a run split into the synchronous store calls of each
  * kind (their CPU measured around each call) and the rest: the COMMITs (WAL frames, the full-text index, which runs
  * just before each COMMIT, checkpoints), the gate and the promises between calls.
  *
@@ -27,7 +29,7 @@
  * tables and indexes are not empty), BENCH_RUNS (default 5), BENCH_SYNC (S, default 32), BENCH_SETTLED (B, default 8),
  * BENCH_PERF_CTL (below).
  */
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
@@ -210,6 +212,18 @@ async function burst(store: Store, syncs: Sync[], split: Split): Promise<void> {
   }
 }
 
+/** This process's write calls and bytes written so far (Linux's /proc/self/io), or undefined elsewhere. */
+function writes(): { calls: number; bytes: number } | undefined {
+  if (!existsSync('/proc/self/io')) return undefined;
+  const io = Object.fromEntries(
+    readFileSync('/proc/self/io', 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(': ')),
+  ) as Record<string, string>;
+  return { calls: Number(io.syscw), bytes: Number(io.wchar) };
+}
+
 /** BENCH_PERF_CTL=<fifo>: the control FIFO of a `perf stat -D -1 --control fifo:<fifo>` on this process, told to count the plain runs only. */
 const perfControl = (command: 'enable' | 'disable'): void => {
   if (process.env.BENCH_PERF_CTL) appendFileSync(process.env.BENCH_PERF_CTL, `${command}\n`);
@@ -228,14 +242,20 @@ try {
     const split = new Split(run % 2 === 1);
     globalThis.gc?.();
     if (run % 2 === 0) perfControl('enable');
+    const written = writes();
     const start = process.cpuUsage();
     await burst(store, syncs, split);
     const d = process.cpuUsage(start);
+    const wrote = written && writes();
     if (run % 2 === 0) perfControl('disable');
     const total = (d.user + d.system) / ECHOES / 1000;
     if (run % 2 === 0) {
       totals.push(total);
-      console.log(`  run ${run / 2 + 1}: ${total.toFixed(3)} ms CPU per echo`);
+      const io =
+        written && wrote
+          ? `; ${((wrote.calls - written.calls) / ECHOES).toFixed(1)} write calls, ${((wrote.bytes - written.bytes) / ECHOES / 1024).toFixed(1)} KiB written per echo`
+          : '';
+      console.log(`  run ${run / 2 + 1}: ${total.toFixed(3)} ms CPU per echo${io}`);
       continue;
     }
     const parts = [...split.by].map(([k, us]) => `${k} ${(us / ECHOES / 1000).toFixed(3)}`);

@@ -58,8 +58,8 @@ export interface MessagesTable {
    */
   indexPending(): void;
   /**
-   * The chats with the newest messages (by message time), newest first, with the newest name stored
-   * for each. The ids one chat had in several web logins are one entry (by its stable identity), under its newest id.
+   * The chats with the newest messages, newest first by the time of each chat's newest stored message, with the newest
+   * name stored for each. The ids one chat had in several web logins are one entry (by its stable identity), under its newest id.
    */
   recentChats(account: string, limit: number): RecentChat[];
 }
@@ -150,17 +150,20 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
     sqlite: 'select * from messages indexed by messages_chat_seq where account_id = ? and chat_id = ? and seq < ? order by seq desc limit ?',
     postgres: 'select * from messages where account_id = ? and chat_id = ? and seq < ? order by seq desc limit ?',
   });
-  // Hops from chat to chat through the index (a skip scan): cost grows with the chats, not the messages.
+  // Hops from chat to chat through messages_chat_seq (a skip scan): cost grows with the chats, not the messages. A chat's
+  // time is that of its newest stored message (its highest seq, the index's last entry for the chat, then that row by
+  // its key): no index of message times per chat is kept for this one page, which would cost every message a write of a
+  // page of its own (issue 17). Messages reach the store in the order they were sent, a backlog after a reconnect too
+  // (what came while away, newer than all stored before it), so the newest stored is the latest sent.
   const recentChats = sql.query(
     `with recursive c(chat) as (
        select min(chat_id) from messages where account_id = ?
        union all
        select (select min(chat_id) from messages where account_id = ? and chat_id > c.chat) from c where c.chat is not null),
+     tops as (select chat, (select max(seq) from messages where account_id = ? and chat_id = c.chat) as top from c where chat is not null),
      recent as (
-       select chat, (select max(created_at) from messages where account_id = ? and chat_id = c.chat) as last,
-         -- Times are whole seconds: of two ids of one person in the same second, the later stored is the current one.
-         (select max(seq) from messages where account_id = ? and chat_id = c.chat) as top
-       from c where chat is not null order by last desc, top desc limit ?)
+       -- Times are whole seconds: of two ids of one person in the same second, the later stored is the current one.
+       select chat, top, (select created_at from messages where seq = tops.top) as last from tops order by last desc, top desc limit ?)
      select chat as "chatId", last,
        (select chat_name from messages where account_id = ? and chat_id = recent.chat and chat_name is not null order by seq desc limit 1) as name,
        (select chat_stable_id from messages where account_id = ? and chat_id = recent.chat and chat_stable_id is not null order by seq desc limit 1)
@@ -205,7 +208,6 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
       // Twice as many ids as asked: a person who wrote before and after a re-login takes two.
       const rows = yield* all<{ chatId: string; last: number; name: string | null; stableId: string | null }>(
         recentChats,
-        account,
         account,
         account,
         account,

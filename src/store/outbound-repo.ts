@@ -17,6 +17,13 @@ export interface OutboundListQuery {
   limit?: number;
 }
 
+/**
+ * How much older than `since` a message stored after the echo may be and the echo still be found: a sync hands a chat's
+ * messages over in the order they came, so only one delayed by more than this (besides the caller's own allowance for
+ * skewed clocks) could be stored after an echo it is older than.
+ */
+const ECHO_STORED_SLACK_MS = 10 * 60_000;
+
 /** Why a send failed: WeChat's code when it gave one. */
 type SendError = { code?: number; message: string };
 
@@ -173,13 +180,17 @@ export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
   const failed = sql.query("update outbound set status = 'failed', error_code = ?, error_message = ?, attempts = ?, file_data = null where id = ?");
   const retry = sql.query("update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ?, handed_at = ? where id = ?");
   const handed = sql.query("update outbound set status = 'sending', handed_at = ?, attempts = ? where id = ?");
-  // The echo of a text carries the same text; of a file its name; images and videos only their kind.
-  const echo = sql.query(
-    `select m.id from messages m where m.account_id = ? and m.chat_id = ? and m.is_self = 1 and m.created_at >= ? and m.type = ?
-       and (cast(? as text) is null or m.text = ?)
+  // The echo of a text carries the same text; of a file its name; images and videos only their kind. The chat's rows are
+  // read newest first through messages_chat_seq (there is no index of message times per chat), down to the newest row
+  // dated ECHO_STORED_SLACK_MS before `since`: messages are stored in the order they come, so the echo is among those
+  // stored after it, and a lookup costs the chat's recent rows, not all of them.
+  const echoQuery = (inChat: string) =>
+    `select m.id from messages m${inChat} where m.account_id = ? and m.chat_id = ?
+       and m.seq > coalesce((select seq from messages${inChat} where account_id = ? and chat_id = ? and created_at < ? order by seq desc limit 1), 0)
+       and m.is_self = 1 and m.created_at >= ? and m.type = ? and (cast(? as text) is null or m.text = ?)
        and not exists (select 1 from outbound o where o.account_id = m.account_id and o.wechat_id = m.id)
-     order by m.created_at, m.id limit 1`,
-  );
+     order by m.created_at, m.id limit 1`;
+  const echo = sql.query({ sqlite: echoQuery(' indexed by messages_chat_seq'), postgres: echoQuery('') });
   const held = sql.query(
     "update outbound set status = 'waiting-for-user', error_code = ?, error_message = ?, held_at = ?, handed_at = null, attempts = ? where id = ?",
   );
@@ -254,7 +265,8 @@ export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
       const p = r.type === 'forward' ? (yield* payloadOf(r.id)).message : undefined;
       const type = r.type === 'forward' ? (p?.type ?? 'text') : r.type;
       const text = type === 'text' ? (p?.text ?? r.text ?? '') : type === 'file' ? (r.fileName ?? null) : null;
-      return (yield* get<{ id: string }>(echo, r.account, r.chatId, since, type, text, text))?.id;
+      const stored = since - ECHO_STORED_SLACK_MS;
+      return (yield* get<{ id: string }>(echo, r.account, r.chatId, r.account, r.chatId, stored, since, type, text, text))?.id;
     },
     markSent: statement(sent, (id: string, wechatId: string, at: number, attempts: number) => [wechatId, at, attempts, id]),
     markFailed: statement(failed, (id: string, e: SendError, attempts: number) => [e.code ?? null, e.message, attempts, id]),
