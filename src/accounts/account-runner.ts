@@ -108,6 +108,10 @@ export class AccountRunner {
     const queueStopped = rt.bot.queue.stop();
     await rt.bot.queue.callsEnded(this.deps.sendStopGraceMs ?? DEFAULT_SEND_STOP_GRACE_MS);
     const sendsMs = since();
+    // The transport's stop begins here, before the login's abort, which would begin it too, as a plain stop: told
+    // only later (after the drain below) that the account goes on elsewhere, an iLink stop that ended first had
+    // already said `notifystop` (a drain waiting on a slow store, PostgreSQL). Awaited after the drain, as before.
+    const transportStopped = rt.bot.transport.stop({ handover }).catch((e: unknown) => this.log.warn({ err: e, account: rt.bot.id }, 'transport stop failed'));
     rt.abort?.abort(new Error('stopped'));
     await queueStopped;
     // A handover waits for what was received only: its lease waits for this stop, and the account's other writes
@@ -115,11 +119,7 @@ export class AccountRunner {
     const drained = { received: handover };
     await rt.runtime.drain(undefined, drained);
     const queueMs = since();
-    try {
-      await rt.bot.transport.stop({ handover });
-    } catch (e) {
-      this.log.warn({ err: e, account: rt.bot.id }, 'transport stop failed');
-    }
+    await transportStopped;
     const transportMs = since();
     // A poll answered while stopping still hands its messages over: they are stored (and answered into
     // the queue) before the session with its cursor is saved. In a cluster the lease is released only
