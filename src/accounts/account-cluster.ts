@@ -5,7 +5,7 @@
  * still this node's. Without a cluster the manager runs every enabled account itself.
  */
 import type { Transport } from '../transport/transport.js';
-import type { ManagerStore } from './account-manager.js';
+import type { ManagerStore } from './account-manager-deps.js';
 import type { Placement } from '../bot/types.js';
 
 /** `alive`: heartbeat on time; `late`: its heartbeat key stands but it missed a round; `gone`: left, or its heartbeat ran out. */

@@ -1,5 +1,7 @@
 /** The accounts layer: one runtime per account (Bot + PluginHost + scheduling) and the AccountManager. */
-export { AccountManager, DEFAULT_CHAT_CONCURRENCY, type AccountManagerDeps, type ManagerStore, type StopTimes } from './account-manager.js';
+export { AccountManager } from './account-manager.js';
+export { DEFAULT_CHAT_CONCURRENCY, type AccountManagerDeps, type ManagerStore } from './account-manager-deps.js';
+export type { StopTimes } from './account-runner.js';
 export { AccountRuntime, type AccountRuntimeDeps } from './account-runtime.js';
 export { ChatLanes } from './chat-lanes.js';
 export type { AccountCluster } from './account-cluster.js';

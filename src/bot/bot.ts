@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
 import type { Contact, Message } from '../transport/model.js';
 import type { DeliveryKeys, SessionSnapshot, Transport, TransportEventName, TransportEvents } from '../transport/transport.js';
-import type { Repos, Store } from '../store/index.js';
+import { FencedOut, type Repos, type Store } from '../store/index.js';
 import { dayOf } from '../util/day.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { BOT_EVENTS, type BotEvents } from './events.js';
@@ -628,7 +628,9 @@ export class Bot implements BotHandle {
       // Nothing of the batch was stored. The pipeline must not act on messages we could not keep: a
       // reply it queued in the same group is lost with them; one it queues from now on is refused.
       if (handed) for (const { m } of fresh) this.unstored.add(m.id);
-      this.log.error({ err: e, count: batch.length }, 'could not store incoming messages');
+      // Refused because another node holds the account now: no fault, said once at info level (WriteFailures).
+      if (e instanceof FencedOut) this.writeFailures.failed(e, 'store incoming messages');
+      else this.log.error({ err: e, count: batch.length }, 'could not store incoming messages');
       this.emitter.emit('error', asError(e));
       this.unstoredBatches++;
       this.storing--;

@@ -131,6 +131,41 @@ describe('a handover while the account still loads its queue', () => {
     assert.equal((await store.outbound.get(queued.id))!.status, 'queued');
   });
 
+  it('a handover whose received message is still being stored sends no notifystop, however long the store takes', async () => {
+    const id = (await store.accounts.create({ name: 'storing', transport: 'ilink' })).id;
+    await store.fences.raise(id, 1, 1000);
+    let holding = false;
+    let writes = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    // The store with its transactions (the message's write) held while `holding`: the halt's drain waits for them.
+    const slow: Store = {
+      ...store,
+      transaction: async (fn, options) => {
+        if (holding) {
+          writes++;
+          await gate;
+        }
+        return store.transaction(fn, options);
+      },
+    };
+    const d = node(slow, () => true);
+    await d.runHere(id);
+    await waitUntil(() => d.get(id)?.info().state === 'online', WAIT, 'online');
+    const owner = [...sb.ilink.state.bots.values()].at(-1)!;
+    holding = true;
+    await sb.ilink.control.sendMessage({ user: owner.userId, text: 'stored slowly' });
+    await waitUntil(() => writes > 0, WAIT, 'the message’s write held');
+    const released = d.release(id);
+    // The transport's stop (its poll ended, ~200 ms) ends well before the drain does: before, that stop, begun by the
+    // start signal's abort as a plain stop, said notifystop before the halt could say it was a handover.
+    await sleep(1500);
+    holding = false;
+    open();
+    await released;
+    assert.equal(owner.notify, 'started', 'a handover sends no notifystop');
+  });
+
   it('a queue load that fails after the halt (the store closed under it at a shutdown) is no failure of the launch', async () => {
     const id = (await store.accounts.create({ name: 'closing', transport: 'ilink' })).id;
     await store.fences.raise(id, 1, 1000);

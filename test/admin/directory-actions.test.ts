@@ -66,6 +66,25 @@ describe(
       await page.waitForLoadState('domcontentloaded');
     };
 
+    /** What the page says in its boxes and field errors (why a form did not go through), for a failure's message. */
+    const pageSays = async (page: Page): Promise<string> => {
+      const said = await page.locator('.flash-box, .field-error').allInnerTexts();
+      return said.length ? said.map((s) => s.replace(/\s+/g, ' ').trim()).join(' | ') : `no box; title "${await page.title()}"`;
+    };
+
+    /**
+     * Submit with `button`, expecting the redirect to a URL that matches `to`. When the answer is a page
+     * instead, fail at once with its status and what it says (waiting for the URL would only time out).
+     */
+    const submitToRedirect = async (page: Page, button: string, to: RegExp): Promise<void> => {
+      const [answer] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click(button)]);
+      if (answer.status() < 300 || answer.status() >= 400) {
+        await page.waitForLoadState('domcontentloaded');
+        assert.fail(`expected a redirect to ${to}, got ${answer.status()}: ${await pageSays(page)}`);
+      }
+      await page.waitForURL(to);
+    };
+
     /** The page's one error box: an alert with the cross, the word and `text`. */
     const expectErrorBox = async (page: Page, locale: Locale, text: string): Promise<void> => {
       const boxes = page.locator('.flash-box');
@@ -132,7 +151,7 @@ describe(
         await shots(p, 'room-field-error', locale);
 
         await p.fill('#topic', typed);
-        await Promise.all([p.waitForURL(/flash=flash\.renamed/), p.click('#rename')]);
+        await submitToRedirect(p, '#rename', /flash=flash\.renamed/);
         await expectSuccess(p, locale, 'flash.renamed');
         assert.equal(await sandboxTopic(sandboxId), typed, 'WeChat has the new name');
         await shots(p, 'room-success', locale);
@@ -162,7 +181,7 @@ describe(
         assert.equal(bot().directory.contact(friend.id)!.remark ?? '', before, 'nothing changed');
         await shots(p, 'contacts-refused', locale);
 
-        await Promise.all([p.waitForURL(/flash=flash\.saved/), p.click(`${row} form.remark button`)]);
+        await submitToRedirect(p, `${row} form.remark button`, /flash=flash\.saved/);
         await expectSuccess(p, locale, 'flash.saved');
         await eventually(() => bot().directory.contact(friend.id)?.remark === typed, 10_000, 'the remark saved');
         assert.equal(await p.inputValue(`${row} input[name=remark]`), typed);

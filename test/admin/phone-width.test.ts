@@ -18,6 +18,24 @@ const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'];
 
+/**
+ * The texts of a table's links, buttons and state badges that are one word (no space: a Chinese "处理记录" is
+ * one) yet laid out on more than one line: at 390 px a squeezed column stacks such a word one character per
+ * line, making the row several lines tall, where the table should scroll instead. Cells of free text (a
+ * message's content, `td.wrap`) may wrap.
+ */
+function stackedWords(page: Page): Promise<string[]> {
+  return page.evaluate(`[...document.querySelectorAll('table.list td a, table.list td button, table.list .state')]
+    .filter((el) => !el.closest('td.content, td.wrap'))
+    .map((el) => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      return { text: el.textContent.trim(), lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size };
+    })
+    .filter((w) => w.text && !/\\s/.test(w.text) && w.lines > 1)
+    .map((w) => w.text)`);
+}
+
 describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, () => {
   let stack: ServerStack;
   let browser: Browser;
@@ -135,6 +153,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
       ['audit', '/audit'],
     ];
     const wide: string[] = [];
+    const stacked: string[] = [];
     for (const lang of ['en', 'zh-CN']) {
       await page.goto(`${stack.url}/accounts`);
       if ((await page.getAttribute('html', 'lang')) !== lang) {
@@ -151,6 +170,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
           if (width !== 390) continue;
           const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
           if (scroll > 390) wide.push(`${lang} ${name} ${path}: ${scroll} px`);
+          for (const text of await stackedWords(page)) stacked.push(`${lang} ${name}: "${text}"`);
         }
       }
     }
@@ -169,6 +189,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
       }
     }
     assert.deepEqual(wide, [], 'pages wider than the phone');
+    assert.deepEqual(stacked, [], 'a link, button or badge in a table broken inside its word (one character per line)');
     assert.deepEqual(problems, []);
   });
 });

@@ -102,6 +102,19 @@ describe('writes of an account this node no longer holds', () => {
       'the next refused write at debug level',
     );
     assert.equal(transactions - before, 0, 'no transaction opened for a write with no lease');
+
+    // A message that arrives now is not stored either (the node holding the account stores it): no error line.
+    const late = captured.records().length;
+    transport.receive({ from: '@alice', text: 'after the handover' });
+    await manager.get(id)!.drain();
+    assert.ok(!(await store.messages.list(id)).items.some((m) => m.text === 'after the handover'), 'the message is not stored here');
+    const after = captured.records().slice(late);
+    assert.deepEqual(
+      after.filter((r) => r.level >= ERROR).map((r) => r.msg),
+      [],
+      'no error line for incoming messages fenced out',
+    );
+    assert.equal(after.filter((r) => /did not store incoming messages: the account was handed over/.test(r.msg)).length, 1, 'said at debug level');
     await manager.stopAll();
   });
 });
