@@ -169,7 +169,10 @@ describe(
       await page.click('#verify-code button');
       await page.waitForURL(/\/login/);
       await card.locator('button', { hasText: 'Confirm' }).click();
-      await page.waitForSelector('#qr-status[data-state="online"]', { timeout: 20_000 });
+      // "Online!" shows for 800 ms, then the login page goes to the account's page by itself (public/qr.js), which it
+      // does only once online: waiting for that page proves the login, where a wait for the status line could straddle
+      // the navigation on a loaded machine and time out with the line found; a later step's goto could be cut off by it.
+      await page.waitForURL((url) => url.pathname === `/accounts/${encodeURIComponent(account)}`, { timeout: 20_000 });
       await phone.locator('#bot-state', { hasText: 'ClawBot connected' }).waitFor({ timeout: 20_000 });
     });
 
