@@ -80,8 +80,18 @@ function trace(m: Message, chatName: string, at: number): DecisionTrace {
   return { account: ACCOUNT, messageId: m.id, chatId: m.chatId, chatName, steps, replied: !m.isSelf, ...(m.isSelf && { reason: 'own message' }), at };
 }
 
-function echoes(n: number, at: number): Echo[] {
+/**
+ * The echoes' clock: one a millisecond (about the keep-alive burst's rate), going on from one run to the next as a real
+ * burst's times do, so that what is keyed by time (outbound ids, which are UUIDv7, and the sent times) grows at its
+ * index's end as it does in weiroto, rather than landing on random pages among rows of the same millisecond.
+ */
+let clock = Date.now();
+
+function echoes(n: number): Echo[] {
+  const start = clock;
+  clock += n;
   return Array.from({ length: n }, (_, i) => {
+    const at = start + i;
     // Half private texts from many friends, half group texts from many groups (bench/compare/measure.ts `burstMessages`).
     const chat = i % 2 === 0 ? CHATS[(i * 7919) % 5000]! : CHATS[5000 + ((i * 31) % 300)]!;
     const text = `r0-weiroto-burst ${i} ping`;
@@ -232,13 +242,12 @@ const perfControl = (command: 'enable' | 'disable'): void => {
 const dir = mkdtempSync(join(tmpdir(), 'bench-store-echo-'));
 try {
   const store = openStore({ dataDir: dir });
-  const at = Date.now();
-  if (WARMUP) await burst(store, plan(echoes(WARMUP, at)), new Split(false));
+  if (WARMUP) await burst(store, plan(echoes(WARMUP)), new Split(false));
   console.log(`store-echo: ${ECHOES} echoes a run, syncs of ${SYNC} inbound messages, settled in batches of ${SETTLED}, after ${WARMUP} unmeasured`);
   const totals: number[] = [];
   // Odd runs plain (the figure), even runs split by kind (reading the clock around each call adds its own cost).
   for (let run = 0; run < RUNS * 2; run++) {
-    const syncs = plan(echoes(ECHOES, at));
+    const syncs = plan(echoes(ECHOES));
     const split = new Split(run % 2 === 1);
     globalThis.gc?.();
     if (run % 2 === 0) perfControl('enable');
