@@ -20,7 +20,10 @@ export interface OutboundListQuery {
 /**
  * How much older than `since` a message stored after the echo may be and the echo still be found: a sync hands a chat's
  * messages over in the order they came, so only one delayed by more than this (besides the caller's own allowance for
- * skewed clocks) could be stored after an echo it is older than.
+ * skewed clocks) could be stored after an echo it is older than. Also how far before `since` the claim check reads the
+ * sent rows: a row that claims a message was marked sent (on our clock) after WeChat wrote it (on WeChat's clock, dated
+ * `since` or later), so only a clock of WeChat's ahead of ours by more than this (and the caller's allowance) could hide
+ * a claim.
  */
 const ECHO_STORED_SLACK_MS = 10 * 60_000;
 
@@ -183,14 +186,15 @@ export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
   // The echo of a text carries the same text; of a file its name; images and videos only their kind. The chat's rows are
   // read newest first through messages_chat_seq (there is no index of message times per chat), down to the newest row
   // dated ECHO_STORED_SLACK_MS before `since`: messages are stored in the order they come, so the echo is among those
-  // stored after it, and a lookup costs the chat's recent rows, not all of them.
-  const echoQuery = (inChat: string) =>
+  // stored after it, and a lookup costs the chat's recent rows, not all of them. Whether a sent row claims a candidate
+  // is read from the account's rows sent since that same bound (outbound_sent, in the order they were sent).
+  const echoQuery = (inChat: string, sent: string) =>
     `select m.id from messages m${inChat} where m.account_id = ? and m.chat_id = ?
        and m.seq > coalesce((select seq from messages${inChat} where account_id = ? and chat_id = ? and created_at < ? order by seq desc limit 1), 0)
        and m.is_self = 1 and m.created_at >= ? and m.type = ? and (cast(? as text) is null or m.text = ?)
-       and not exists (select 1 from outbound o where o.account_id = m.account_id and o.wechat_id = m.id)
+       and not exists (select 1 from outbound o${sent} where o.account_id = m.account_id and o.sent_at >= ? and o.wechat_id = m.id)
      order by m.created_at, m.id limit 1`;
-  const echo = sql.query({ sqlite: echoQuery(' indexed by messages_chat_seq'), postgres: echoQuery('') });
+  const echo = sql.query({ sqlite: echoQuery(' indexed by messages_chat_seq', ' indexed by outbound_sent'), postgres: echoQuery('', '') });
   const held = sql.query(
     "update outbound set status = 'waiting-for-user', error_code = ?, error_message = ?, held_at = ?, handed_at = null, attempts = ? where id = ?",
   );
@@ -200,7 +204,8 @@ export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
   const pending = sql.query(`select ${COLUMNS} from outbound where account_id = ? and status = 'queued' order by seq`);
   const failedSince = sql.query("select count(*) as n from outbound where account_id = ? and status = 'failed' and created_at >= ?");
   const repliesTo = sql.query(`select ${COLUMNS} from outbound where account_id = ? and reply_to = ? order by seq`);
-  const sentSince = sql.query("select count(*) as n from outbound where account_id = ? and status = 'sent' and sent_at >= ?");
+  // Through outbound_sent (only sent rows have a MsgId): today's rows, not every sent row of the account.
+  const sentSince = sql.query("select count(*) as n from outbound where account_id = ? and sent_at >= ? and wechat_id is not null and status = 'sent'");
   const pendingByAccount = sql.query("select account_id, count(*) as n from outbound where status in ('queued', 'sending') group by account_id");
 
   function* payloadOf(id: string): Work<OutboundPayload> {
@@ -266,7 +271,7 @@ export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
       const type = r.type === 'forward' ? (p?.type ?? 'text') : r.type;
       const text = type === 'text' ? (p?.text ?? r.text ?? '') : type === 'file' ? (r.fileName ?? null) : null;
       const stored = since - ECHO_STORED_SLACK_MS;
-      return (yield* get<{ id: string }>(echo, r.account, r.chatId, r.account, r.chatId, stored, since, type, text, text))?.id;
+      return (yield* get<{ id: string }>(echo, r.account, r.chatId, r.account, r.chatId, stored, since, type, text, text, stored))?.id;
     },
     markSent: statement(sent, (id: string, wechatId: string, at: number, attempts: number) => [wechatId, at, attempts, id]),
     markFailed: statement(failed, (id: string, e: SendError, attempts: number) => [e.code ?? null, e.message, attempts, id]),

@@ -1,26 +1,19 @@
 // The panel's recent chats without an index of message times per chat (migration 140): each chat's time is that of its
 // newest stored message, read through messages_chat_seq; the migration on a database that already holds messages; and
 // the echo lookup of a handed send, which read the chat's rows through the dropped index before. Both engines.
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openPostgresStore, openStore, type Store } from '../../src/store/index.js';
 import { openDatabase } from '../../src/store/database.js';
-import { migratePostgres, postgresMigrations } from '../../src/store/sql/postgres-migrate.js';
 import type { Message } from '../../src/transport/model.js';
-import { packageRoot } from '../../src/util/paths.js';
 import { openTestStore, TEST_SECRET_KEY } from '../helpers/store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { migratePostgresBefore, scratch, sqliteMigrationsBefore } from './fixtures/migration-steps.js';
 
-const root = mkdtempSync(join(tmpdir(), 'weiroto-recent-'));
-const opened: Store[] = [];
-after(async () => {
-  await Promise.all(opened.map((s) => s.close()));
-  rmSync(root, { recursive: true, force: true });
-});
+const { root, opened } = scratch('weiroto-recent-');
 
 const MIGRATION = 140;
 
@@ -68,14 +61,6 @@ async function storeAll(store: Store): Promise<void> {
   for (const [m, name, stableId] of STORED) await store.messages.insert('acc', m, name, stableId);
 }
 
-/** The SQLite migrations before `MIGRATION`, in a folder of their own. */
-function olderMigrations(): string {
-  const all = join(packageRoot(), 'src', 'store', 'migrations');
-  const older = mkdtempSync(join(root, 'older-'));
-  for (const f of readdirSync(all)) if (Number(f.slice(0, 3)) < MIGRATION) copyFileSync(join(all, f), join(older, f));
-  return older;
-}
-
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`recent chats on ${kind}`, () => {
     it('lists the chats by the time of their newest message, newest first, a backlog stored late at its own time', async () => {
@@ -107,7 +92,7 @@ describe('migration 140 on a database holding messages', () => {
   it('SQLite: drops messages_chat, keeps every row, and the recent chats read the same', async () => {
     const dataDir = mkdtempSync(join(root, 'm-'));
     mkdirSync(dataDir, { recursive: true });
-    const db = openDatabase(dataDir, { migrationsDir: olderMigrations() });
+    const db = openDatabase(dataDir, { migrationsDir: sqliteMigrationsBefore(root, MIGRATION) });
     const put = db.prepare(
       `insert into messages (account_id, id, chat_id, sender_id, to_id, is_self, type, text, created_at, chat_name, chat_stable_id)
        values ('acc', ?, ?, ?, '@me', 0, 'text', ?, ?, ?, ?)`,
@@ -138,10 +123,7 @@ describe('migration 140 on a database holding messages', () => {
     const url = await createTestDatabase();
     const pool = new pg.Pool({ connectionString: url, max: 1 });
     try {
-      await migratePostgres(
-        pool,
-        postgresMigrations().filter((m) => m.version < MIGRATION),
-      );
+      await migratePostgresBefore(pool, MIGRATION);
       for (const [m, name, stableId] of STORED) {
         await pool.query(
           `insert into messages (account_id, id, chat_id, sender_id, to_id, is_self, type, text, created_at, chat_name, chat_stable_id)
