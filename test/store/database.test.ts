@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, statSync, chmodSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, readMigrations, StoreError, DATABASE_FILE } from '../../src/store/index.js';
-import { openDatabase, migrate, PAGE_CACHE_KIB, WAL_CHECKPOINT_PAGES } from '../../src/store/database.js';
+import { openDatabase, migrate, NEW_FILE_PAGE_SIZE, PAGE_CACHE_KIB, WAL_CHECKPOINT_PAGES } from '../../src/store/database.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { withRawDb } from '../helpers/raw-db.js';
 
@@ -34,6 +34,22 @@ describe('openDatabase(dataDir)', () => {
     assert.ok(frames!.log >= 1500, `${frames!.log} frames in the WAL: no checkpoint before ${WAL_CHECKPOINT_PAGES}`);
     assert.ok(WAL_CHECKPOINT_PAGES > 1500);
     db.close();
+  });
+
+  it('creates a new file with 8 KiB pages and the same WAL size between checkpoints; an existing file keeps its pages', () => {
+    const db = openDatabase(tmp());
+    assert.equal(NEW_FILE_PAGE_SIZE, 8192);
+    assert.equal(db.pragma('page_size', { simple: true }), NEW_FILE_PAGE_SIZE);
+    assert.equal((db.pragma('wal_autocheckpoint', { simple: true }) as number) * NEW_FILE_PAGE_SIZE, WAL_CHECKPOINT_PAGES * 4096);
+    db.close();
+    // A file made before, with SQLite's default 4 KiB pages: not rebuilt, and checkpointed as before.
+    const dir = tmp();
+    withRawDb(dir, (raw) => raw.exec('create table t (x integer)'));
+    const existing = openDatabase(dir);
+    assert.equal(existing.pragma('page_size', { simple: true }), 4096);
+    assert.equal(existing.pragma('wal_autocheckpoint', { simple: true }), WAL_CHECKPOINT_PAGES);
+    assert.equal((existing.prepare("select count(*) as n from sqlite_master where name = 't'").get() as { n: number }).n, 1, 'its tables are kept');
+    existing.close();
   });
 
   it("keeps a page cache of PAGE_CACHE_KIB (2 MiB), not better-sqlite3's 16 MiB", () => {
