@@ -12,6 +12,7 @@ import { FencedOut, type Repos, type Store } from '../store/index.js';
 import { dayOf } from '../util/day.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { BOT_EVENTS, type BotEvents } from './events.js';
+import { NOTHING_WRITTEN, writeWith } from './event-writers.js';
 import { BOT_ORIGIN_ROUTES, routeOf, TRANSPORT_EVENT_ROUTES } from './event-vocabulary.js';
 import { Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
@@ -637,7 +638,8 @@ export class Bot implements BotHandle {
           await tx.stats.touchChat(this.id, day, m.chatId);
         }
       }
-      for (const w of writers) await w(event, tx);
+      const written = writeWith(writers, event, tx);
+      if (written !== NOTHING_WRITTEN) await written;
     }
     if (received) await tx.stats.add(this.id, day, 'received', received);
   }
@@ -716,7 +718,8 @@ export class Bot implements BotHandle {
 
   private async writeEvent(tx: Repos, type: BotEventType, chatId: string | undefined, data: unknown): Promise<BotEvent> {
     const e = this.event(type, chatId, data);
-    for (const w of this.deps.eventWriters ?? []) await w(e, tx);
+    const written = writeWith(this.deps.eventWriters ?? [], e, tx);
+    if (written !== NOTHING_WRITTEN) await written;
     return e;
   }
 
