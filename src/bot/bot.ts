@@ -580,8 +580,9 @@ export class Bot implements BotHandle {
     // Sends answered before this batch arrived are logged before it (the gate keeps the order in which transactions are asked for).
     this.queue.flushSettled();
     try {
-      // Two small closures around methods: a large closure made anew per batch was compiled anew by V8 for each of its
-      // first few batches (its code specialised to that closure's context: 0.2–0.6 s of compiler thread each; issue 17).
+      // Two small closures around methods, not one large closure made anew per batch: one function for V8 to optimise.
+      // (--trace-opt of a cold burst, issue 17: that closure was compiled two or three times; storeBatch still is one or
+      // two times, when a full GC drops optimised code that held objects which died, "weak objects".)
       await this.repos.transaction((tx) => this.storeBatch(tx, run), { written: (_, commit) => this.handOver(run, commit) });
     } catch (e) {
       const fresh = run.fresh;
