@@ -12,8 +12,9 @@ import { FencedOut, type Repos, type Store } from '../store/index.js';
 import { dayOf } from '../util/day.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { BOT_EVENTS, type BotEvents } from './events.js';
+import { NOTHING_WRITTEN, writeWith } from './event-writers.js';
 import { BOT_ORIGIN_ROUTES, routeOf, TRANSPORT_EVENT_ROUTES } from './event-vocabulary.js';
-import { chatNameIn, Directory } from './directory.js';
+import { Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
 import { OutboundQueue, type RetryPolicy } from './outbound-queue.js';
 import { markSettled } from './settle-batch.js';
@@ -82,6 +83,22 @@ const REMOTE_DIRECTORY_FRESH_MS = 2000;
 /** A send target that matches nothing in the directory. */
 export class TargetNotFoundError extends Error {
   override readonly name = 'TargetNotFoundError';
+}
+
+/** A batch of received messages on its way to the store (see `storeIncoming`). */
+interface IncomingRun {
+  batch: Message[];
+  now: number;
+  day: string;
+  /** The messages stored now (not duplicates), with their events. */
+  fresh: { m: Message; event: BotEvent }[];
+  /** Whether the pipeline got `fresh` (`handOver`). */
+  handed: boolean;
+  /**
+   * Whether `fresh` waits for its COMMIT in `uncommitted`. A flag, not an array of their ids: a literal `[]` and the
+   * ids' array are two maps, and the second first seen after V8 optimised the store deoptimised it (issue 17).
+   */
+  waiting: boolean;
 }
 
 /** A message handed to the pipeline before its COMMIT: that COMMIT, and whether it was the only message of its sync. */
@@ -559,75 +576,20 @@ export class Bot implements BotHandle {
       this.today = day;
       this.activeChats.clear();
     }
-    const fresh: { m: Message; event: BotEvent | undefined }[] = [];
-    const writers = this.deps.eventWriters ?? [];
+    const run: IncomingRun = { batch, now, day, fresh: [], handed: false, waiting: false };
     // Sends answered before this batch arrived are logged before it (the gate keeps the order in which transactions are asked for).
     this.queue.flushSettled();
-    let handed = false;
-    // Whether `fresh` waits for its COMMIT in `uncommitted`. A flag, not an array of their ids: a literal `[]` and the
-    // ids' array are two maps, and the second first seen after V8 optimised this deoptimised it (issue 17).
-    let waiting = false;
-    // The pipeline takes the messages as soon as their rows are written, before the COMMIT: a reply it
-    // queues meanwhile is written into the same group and commits with the message it answers, and its
-    // wire send waits for that COMMIT (the queue sends only committed rows). One COMMIT turn from
-    // receiving to sending instead of two; a crash before it keeps neither, so the message is handled
-    // again after the restart (WeChat delivers it again from the saved sync key) and nothing was sent.
-    const handOver = (_: void, commit?: object): void => {
-      handed = true;
-      const lone = fresh.length === 1;
-      if (commit && (lone || this.outrunsLanes(fresh))) {
-        waiting = true;
-        for (const { m } of fresh) this.uncommitted.set(m.id, { commit, lone });
-      }
-      for (const { m } of fresh) {
-        // The peer wrote (a message stored now, not a copy of one stored before): what waited for them (iLink reply
-        // window, quota) may go now, oldest first. A copy must not: the user did not write again.
-        if (!m.isSelf && this.queue.holds(m.chatId))
-          this.queue.release(m.chatId).catch((e: unknown) => this.log.error({ err: e }, 'outbound: could not release held messages'));
-        this.emitter.emit(TRANSPORT_EVENT_ROUTES.message.bot, m);
-      }
-    };
     try {
-      await this.repos.transaction(
-        async (tx) => {
-          let received = 0;
-          for (const m of batch) {
-            // The chat's name goes with the message: the id is the session's and changes at the next web login.
-            const chatName = chatNameIn(this.directory, m.chatId) ?? (m.roomId === undefined && !m.isSelf ? m.senderName : undefined);
-            // And its stable identity, which outlives the login: the recent chats list one person once across logins.
-            const chatStableId = this.directory.room(m.chatId)?.stableId ?? this.directory.contact(m.chatId)?.stableId;
-            // Marked handled in the transaction that stores it: a crash before the commit leaves it unmarked, fetched and handled again.
-            const delivery = this.deliveryKeys.get(m);
-            if (delivery) await tx.seenKeys(this.id).remember(delivery.keys, delivery.at);
-            if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) {
-              // A duplicate delivery, handled already: what the transport opened on its arrival is undone.
-              this.transport.storedBefore?.(m);
-              continue;
-            }
-            const event = this.event(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, m, now);
-            fresh.push({ m, event });
-            if (m.isSelf) {
-              // Written by this account (phone, another device, or an echo of our own send): journalled
-              // so webhooks that ask for self messages get them, but not counted as received.
-              for (const w of writers) await w(event, tx);
-              continue;
-            }
-            received++;
-            if (!this.activeChats.has(m.chatId)) {
-              this.activeChats.add(m.chatId);
-              await tx.stats.touchChat(this.id, day, m.chatId);
-            }
-            for (const w of writers) await w(event, tx);
-          }
-          if (received) await tx.stats.add(this.id, day, 'received', received);
-        },
-        { written: handOver },
-      );
+      // Two small closures around methods, not one large closure made anew per batch: one function for V8 to optimise.
+      // (--trace-opt of a cold burst, issue 17: that closure was compiled two or three times; storeBatch still is one or
+      // two times, when a full GC drops optimised code that held objects which died, "weak objects".)
+      await this.repos.transaction((tx) => this.storeBatch(tx, run), { written: (_, commit) => this.handOver(run, commit) });
     } catch (e) {
-      if (waiting) for (const { m } of fresh) this.uncommitted.delete(m.id);
+      const fresh = run.fresh;
+      if (run.waiting) for (const { m } of fresh) this.uncommitted.delete(m.id);
       // Nothing of the batch was stored. The pipeline must not act on messages we could not keep: a
       // reply it queued in the same group is lost with them; one it queues from now on is refused.
-      if (handed) for (const { m } of fresh) this.unstored.add(m.id);
+      if (run.handed) for (const { m } of fresh) this.unstored.add(m.id);
       // Refused because another node holds the account now: no fault, said once at info level (WriteFailures).
       if (e instanceof FencedOut) this.writeFailures.failed(e, 'store incoming messages');
       else this.log.error({ err: e, count: batch.length }, 'could not store incoming messages');
@@ -637,11 +599,74 @@ export class Bot implements BotHandle {
       this.notifyIdle();
       return;
     }
-    if (waiting) for (const { m } of fresh) this.uncommitted.delete(m.id);
+    if (run.waiting) for (const { m } of run.fresh) this.uncommitted.delete(m.id);
     this.storing--;
     // Published (event stream, listeners) only once durable.
-    for (const { event } of fresh) if (event) this.deps.publish?.(event);
+    for (const { event } of run.fresh) this.deps.publish?.(event);
     this.notifyIdle();
+  }
+
+  /** The rows of a batch of received messages, with their statistics and events, in the transaction `tx`. */
+  private async storeBatch(tx: Repos, run: IncomingRun): Promise<void> {
+    const writers = this.deps.eventWriters ?? [];
+    const { now, day } = run;
+    let received = 0;
+    for (const m of run.batch) {
+      // The chat as the directory knows it, looked up once: its name goes with the message (the id is the session's and
+      // changes at the next web login), and its stable identity, which outlives the login (the recent chats list one
+      // person once across logins); the event's label is made of the same.
+      const room = this.directory.room(m.chatId);
+      const contact = room?.stableId ? undefined : this.directory.contact(m.chatId);
+      const chat = room ? label(room.topic, room.stableId) : contact ? label(contact.remark || contact.name, contact.stableId) : undefined;
+      const chatName = chat?.name || (m.roomId === undefined && !m.isSelf ? m.senderName : undefined);
+      const chatStableId = room?.stableId ?? contact?.stableId;
+      // Marked handled in the transaction that stores it: a crash before the commit leaves it unmarked, fetched and handled again.
+      const delivery = this.deliveryKeys.get(m);
+      if (delivery) await tx.seenKeys(this.id).remember(delivery.keys, delivery.at);
+      if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) {
+        // A duplicate delivery, handled already: what the transport opened on its arrival is undone.
+        this.transport.storedBefore?.(m);
+        continue;
+      }
+      const event = this.labelledEvent(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, chat, m, now);
+      run.fresh.push({ m, event });
+      // Written by this account (phone, another device, or an echo of our own send): journalled so webhooks that ask
+      // for self messages get them, but not counted as received.
+      if (!m.isSelf) {
+        received++;
+        if (!this.activeChats.has(m.chatId)) {
+          this.activeChats.add(m.chatId);
+          await tx.stats.touchChat(this.id, day, m.chatId);
+        }
+      }
+      const written = writeWith(writers, event, tx);
+      if (written !== NOTHING_WRITTEN) await written;
+    }
+    if (received) await tx.stats.add(this.id, day, 'received', received);
+  }
+
+  /**
+   * The pipeline takes the messages as soon as their rows are written, before the COMMIT: a reply it
+   * queues meanwhile is written into the same group and commits with the message it answers, and its
+   * wire send waits for that COMMIT (the queue sends only committed rows). One COMMIT turn from
+   * receiving to sending instead of two; a crash before it keeps neither, so the message is handled
+   * again after the restart (WeChat delivers it again from the saved sync key) and nothing was sent.
+   */
+  private handOver(run: IncomingRun, commit?: object): void {
+    run.handed = true;
+    const fresh = run.fresh;
+    const lone = fresh.length === 1;
+    if (commit && (lone || this.outrunsLanes(fresh))) {
+      run.waiting = true;
+      for (const { m } of fresh) this.uncommitted.set(m.id, { commit, lone });
+    }
+    for (const { m } of fresh) {
+      // The peer wrote (a message stored now, not a copy of one stored before): what waited for them (iLink reply
+      // window, quota) may go now, oldest first. A copy must not: the user did not write again.
+      if (!m.isSelf && this.queue.holds(m.chatId))
+        this.queue.release(m.chatId).catch((e: unknown) => this.log.error({ err: e }, 'outbound: could not release held messages'));
+      this.emitter.emit(TRANSPORT_EVENT_ROUTES.message.bot, m);
+    }
   }
 
   /**
@@ -671,9 +696,13 @@ export class Bot implements BotHandle {
    * more (issue 17: the garbage collector's share).
    */
   private event(type: BotEventType, chatId: string | undefined, data: unknown, at = this.deps.clock.now()): BotEvent {
+    if (chatId === undefined) return { type, account: this.id, transport: this.transport.capabilities.kind, at, data };
+    return this.labelledEvent(type, chatId, this.chatLabel(chatId), data, at);
+  }
+
+  /** An event about a chat whose label (if the directory knows the chat) was looked up already. */
+  private labelledEvent(type: BotEventType, chatId: string, chat: ChatLabel | undefined, data: unknown, at: number): BotEvent {
     const transport = this.transport.capabilities.kind;
-    if (chatId === undefined) return { type, account: this.id, transport, at, data };
-    const chat = this.chatLabel(chatId);
     return chat ? { type, account: this.id, transport, chatId, chat, at, data } : { type, account: this.id, transport, chatId, at, data };
   }
 
@@ -690,7 +719,8 @@ export class Bot implements BotHandle {
 
   private async writeEvent(tx: Repos, type: BotEventType, chatId: string | undefined, data: unknown): Promise<BotEvent> {
     const e = this.event(type, chatId, data);
-    for (const w of this.deps.eventWriters ?? []) await w(e, tx);
+    const written = writeWith(this.deps.eventWriters ?? [], e, tx);
+    if (written !== NOTHING_WRITTEN) await written;
     return e;
   }
 

@@ -126,6 +126,7 @@ export interface ChatLabel {
 
 /**
  * Called inside the store transaction that keeps the message or event, and writes through its `tx`
- * (webhook outbox rows, the event log): they commit together or not at all.
+ * (webhook outbox rows, the event log): they commit together or not at all. One that writes nothing for the event
+ * answers `NOTHING_WRITTEN` (event-writers.ts), which the bot does not wait on.
  */
 export type EventWriter = (e: BotEvent, tx: Repos) => Promise<void>;

@@ -96,11 +96,12 @@ export function webhookBody(e: OutboxEvent, mediaLink?: MediaLinker): string {
     if (url) data = { ...d, media: { ...media, url } };
   }
   // `transport` ('web' | 'ilink') tells the kinds of account apart; the rest of the shape is the same for both.
-  return JSON.stringify({
-    type: e.type,
-    timestamp: new Date(e.at).toISOString(),
-    account: e.account,
-    ...(e.transport && { transport: e.transport }),
-    data: data ?? null,
-  });
+  // Written out around the stringified data, as JSON.stringify of `{type, timestamp, account, transport?, data}`
+  // writes it, without that object and the spread of `transport` (two of them per event, every event twice: outbox
+  // and event log; issue 17).
+  const head = `{"type":${JSON.stringify(e.type)},"timestamp":"${new Date(e.at).toISOString()}","account":${JSON.stringify(e.account)}`;
+  const transport = e.transport ? `,"transport":${JSON.stringify(e.transport)}` : '';
+  // Data JSON cannot hold (a function) is left out, as a property of that object would be.
+  const json = JSON.stringify(data ?? null) as string | undefined;
+  return json === undefined ? `${head}${transport}}` : `${head}${transport},"data":${json}}`;
 }

@@ -8,6 +8,7 @@ import type { Repos, WebhookDeliveriesRepo, WebhookEndpointsRepo } from '../stor
 import type { Logger } from '../logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { WEBHOOK_EVENT_TYPES } from '../bot/event-vocabulary.js';
+import { NOTHING_WRITTEN } from '../bot/event-writers.js';
 import type { BotEvent, OutgoingContent, SendOptions } from '../bot/types.js';
 import { WEBHOOK_FORMATS, type DeliveryAttempt, type DeliveryStatus, type EndpointSource, type WebhookDelivery, type WebhookEndpoint } from './records.js';
 import { chatIdOfKey, chatKeyOf, matches, webhookBody, webhookIdFor, type OutboxEvent } from './events.js';
@@ -136,9 +137,6 @@ function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
   const issues = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
   throw new WebhookInputError(issues.map((i) => (i.path ? `${i.path}: ` : '') + i.message).join('; '), issues);
 }
-
-/** What the event writer answers when there is nothing to write. */
-const NOTHING: Promise<void> = Promise.resolve();
 
 /**
  * @example
@@ -273,8 +271,9 @@ export async function createWebhookService(deps: WebhookServiceDeps): Promise<We
 
   const service: WebhookService = {
     // No endpoint enabled (known from a fresh cache: another node may have made one since an older read): nothing to
-    // write, and no promises made for it (this runs for every event of every account: three times per echoed message).
-    eventWriter: (e, tx) => (mayHaveTargets() ? writeEvent(e, tx) : NOTHING),
+    // write, no promise made for it, and none waited on (this runs for every event of every account: three times per
+    // echoed message).
+    eventWriter: (e, tx) => (mayHaveTargets() ? writeEvent(e, tx) : NOTHING_WRITTEN),
     start: (signal) => {
       if (running) return;
       stopper = new AbortController();
