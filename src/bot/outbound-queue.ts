@@ -121,7 +121,13 @@ export class OutboundQueue {
   private pending: Pending[] = [];
   /** Rows waiting for the user to write again, per chat, in order. */
   private held = new Map<string, Pending[]>();
-  private wakers = new Set<() => void>();
+  /**
+   * Wakes the worker from `sleepOrWake`: one field, not a set, as there is one worker loop at a time (`start`
+   * makes none while one runs, `stop` awaits it). `wake` runs several times per send (each row joining, each
+   * call ended, each send settled), nearly always with the worker busy: copying a set of wakers there made
+   * an array each time (issue 17).
+   */
+  private waker: (() => void) | undefined;
   private waiters = new Map<string, Set<(r: OutboundRecord) => void>>();
   /** Waiters that also want to know when their row starts waiting for the user. */
   private holdWaiters = new Map<string, Set<(r: OutboundRecord) => void>>();
@@ -275,7 +281,7 @@ export class OutboundQueue {
   }
 
   private notifyCallsEnded(): void {
-    if (this.inFlight.size - this.settling !== 0) return;
+    if (this.callWaiters.length === 0 || this.inFlight.size - this.settling !== 0) return;
     for (const w of [...this.callWaiters]) w();
   }
 
@@ -330,7 +336,9 @@ export class OutboundQueue {
     this.admitting++;
     try {
       await committed;
-      return written.created ? await this.accept(written.record) : written.record;
+      // Queued at once unless its chat waits for the user: no promise for the common case.
+      if (written.created && !this.queueNow(written.record)) await this.holdBehind(written.record);
+      return written.record;
     } finally {
       this.admitting--;
       this.notifyIdle();
@@ -339,15 +347,22 @@ export class OutboundQueue {
 
   /** A committed row joins the queue: behind its chat's held rows, if any, else at the end. */
   private async accept(record: OutboundRecord): Promise<OutboundRecord> {
-    const waiting = this.held.get(record.chatId);
-    if (waiting?.length) {
-      // Earlier rows of this chat wait for the user: this one waits behind them (order kept).
-      await this.holdRows([{ record, notBefore: 0 }], waiting[0]!.record.error ?? { message: 'waiting for the user to write again' });
-      return record;
-    }
+    if (!this.queueNow(record)) await this.holdBehind(record);
+    return record;
+  }
+
+  /** Queue a committed row and wake the worker, unless earlier rows of its chat wait for the user (false: see `holdBehind`). */
+  private queueNow(record: OutboundRecord): boolean {
+    if (this.held.get(record.chatId)?.length) return false;
     this.pending.push({ record, notBefore: 0 });
     this.wake();
-    return record;
+    return true;
+  }
+
+  /** Earlier rows of the row's chat wait for the user: it waits behind them (order kept). */
+  private holdBehind(record: OutboundRecord): Promise<void> {
+    const waiting = this.held.get(record.chatId)!;
+    return this.holdRows([{ record, notBefore: 0 }], waiting[0]!.record.error ?? { message: 'waiting for the user to write again' });
   }
 
   /** A row with its live status ('sending' while in flight). */
@@ -458,7 +473,7 @@ export class OutboundQueue {
 
   /** Wake the worker (new row, account back online). */
   wake(): void {
-    for (const w of [...this.wakers]) w();
+    this.waker?.();
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -475,9 +490,9 @@ export class OutboundQueue {
         await this.sleepOrWake(expiry, signal);
         continue;
       }
-      const pick = this.pick();
-      if (pick.index < 0) {
-        const wait = Math.min(pick.delay, expiry ?? Infinity);
+      const index = this.pick();
+      if (index < 0) {
+        const wait = Math.min(this.pickDelay, expiry ?? Infinity);
         await this.sleepOrWake(wait === Infinity ? undefined : wait, signal);
         continue;
       }
@@ -489,10 +504,10 @@ export class OutboundQueue {
           break;
         }
       }
-      const item = this.pending[pick.index];
+      const item = this.pending[index];
       // The row may have been moved by a concurrent enqueue only at the tail: index stays valid.
       if (!item) continue;
-      this.pending.splice(pick.index, 1);
+      this.pending.splice(index, 1);
       const { id, chatId } = item.record;
       this.pacer.consume(chatId);
       this.busyChats.add(chatId);
@@ -522,30 +537,40 @@ export class OutboundQueue {
     }
   }
 
-  /** The first row whose chat is not blocked (per-chat order kept), or the shortest wait. */
-  private pick(): { index: number; delay: number } {
+  /**
+   * The index of the first row whose chat is not blocked (per-chat order kept), or -1 with the shortest wait in
+   * `pickDelay`. Runs once per send: it makes no object when the first row can go, as it nearly always can (the set
+   * of chats already passed over is made with the first one; the wait is a field, not part of an answer object).
+   */
+  private pick(): number {
     const now = this.deps.clock.now();
-    const seen = new Set<string>();
+    /** Chats whose oldest row was passed over: their later rows wait behind it. */
+    let passed: Set<string> | undefined;
     let delay = Infinity;
     const n = Math.min(this.pending.length, SCAN_LIMIT);
     for (let i = 0; i < n; i++) {
       const p = this.pending[i]!;
       const chat = p.record.chatId;
-      if (seen.has(chat)) continue;
-      seen.add(chat);
+      if (passed?.has(chat)) continue;
       if (this.busyChats.has(chat)) {
         // Its previous row waits for its batch only: this row waits for that COMMIT, not for the batch's long bound.
         if (this.settlingChats.has(chat)) this.batch.hurry(SETTLE_HURRY_MS);
+        (passed ??= new Set()).add(chat);
         continue;
       }
       let wait = Math.max(p.notBefore - now, this.pacer.delay(chat));
       if (p.echo && !this.echoesIn(p.echo, now)) wait = Math.max(wait, 200);
-      if (wait <= 0) return { index: i, delay: 0 };
+      if (wait <= 0) return i;
       delay = Math.min(delay, wait);
+      (passed ??= new Set()).add(chat);
     }
     // Infinity: every chat scanned has a send in flight, whose end wakes the loop (no timer needed).
-    return { index: -1, delay };
+    this.pickDelay = delay;
+    return -1;
   }
+
+  /** The shortest wait `pick` found when no row could go. */
+  private pickDelay = Infinity;
 
   /** Whether a sync completed after the hand-over (so its echo would be stored by now), or waiting is pointless. */
   private echoesIn(echo: { after: number; since: number }, now: number): boolean {
@@ -673,9 +698,15 @@ export class OutboundQueue {
     this.settled(record);
   }
 
-  private async call(r: OutboundRecord): Promise<SentMessage> {
+  /** Not an async function: a text (nearly every send) is the transport's own promise, not one more around it. */
+  private call(r: OutboundRecord): Promise<SentMessage> {
     const t = this.deps.transport();
     if (r.type === 'text') return t.sendText(r.chatId, r.text ?? '');
+    return this.callWithPayload(t, r);
+  }
+
+  /** A send whose payload (file, forwarded message) is read from the store first. */
+  private async callWithPayload(t: Transport, r: OutboundRecord): Promise<SentMessage> {
     const payload = await this.deps.repo.payload(r.id);
     if (r.type === 'forward') {
       if (!payload.message) throw new Error('forward: the stored message is missing');
@@ -760,12 +791,12 @@ export class OutboundQueue {
     return new Promise<void>((resolve) => {
       const timer = ms === undefined ? undefined : new AbortController();
       const done = (): void => {
-        this.wakers.delete(done);
+        if (this.waker === done) this.waker = undefined;
         // A ready-made reason: abort() without one builds a DOMException with a stack each time.
         timer?.abort(WOKEN);
         resolve();
       };
-      this.wakers.add(done);
+      this.waker = done;
       if (timer) this.deps.clock.sleep(ms!, timer.signal).then(done, () => {});
     });
   }

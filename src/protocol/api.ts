@@ -66,11 +66,31 @@ export interface ApiOptions {
 
 type Query = Record<string, string | number | undefined>;
 
+/** A request of the api's: method, URL, body, deadline, then the optional caller signal, extra headers and `repeated`. */
+type RequestArgs = [
+  method: 'GET' | 'POST',
+  url: string,
+  body: string | FormData | undefined,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  headers?: Record<string, string>,
+  repeated?: boolean,
+];
+
+export interface JsonCallOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** The URL is sent again and again (a send's, a sync's): see `HttpRequest.repeated`. */
+  repeated?: boolean;
+}
+
 /** Build a query string. `pass_ticket` arrives percent-encoded and is sent as is (itchat/official
  * upload forms use it decoded, wechat4u double-encodes; the server accepts all, §3). */
 export function queryString(q: Query): string {
   let s = '';
-  for (const [k, v] of Object.entries(q)) {
+  // for…in, not Object.entries: no array per field (a query is built for most requests).
+  for (const k in q) {
+    const v = q[k];
     if (v === undefined) continue;
     const val = k === 'pass_ticket' ? String(v) : encodeURIComponent(String(v));
     s += (s ? '&' : '?') + k + '=' + val;
@@ -96,6 +116,24 @@ export class WebApi {
     return `https://${this.state.hosts[host]}${CGI}${endpoint}${queryString(q)}`;
   }
 
+  /**
+   * `url('web', endpoint, query(…))` for an endpoint whose query holds only what the session fixes (language,
+   * pass ticket…): built once per endpoint and kept until the web host or the pass ticket changes. A send's URL is
+   * the same for every message of a session (issue 17: its query object and string were built per message).
+   * `query` is a plain function of its arguments, so that a caller need not make a closure per call.
+   */
+  sessionUrl(endpoint: string, query: (endpoint: string, api: WebApi) => Query): string {
+    const host = this.state.hosts.web;
+    const { passTicket } = this.state;
+    const kept = this.sessionUrls.get(endpoint);
+    if (kept && kept.host === host && kept.passTicket === passTicket && kept.lang === this.opts.lang) return kept.url;
+    const url = this.url('web', endpoint, query(endpoint, this));
+    this.sessionUrls.set(endpoint, { host, passTicket, lang: this.opts.lang, url });
+    return url;
+  }
+
+  private readonly sessionUrls = new Map<string, { host: string; passTicket: string; lang: string; url: string }>();
+
   baseRequest(): RawBaseRequest {
     const uin = Number(this.state.uin);
     return {
@@ -106,41 +144,56 @@ export class WebApi {
     };
   }
 
-  private async send(
-    method: 'GET' | 'POST',
-    url: string,
-    body: string | FormData | undefined,
-    timeoutMs: number,
-    signal?: AbortSignal,
-    headers?: Record<string, string>,
-  ): Promise<HttpResponse> {
-    const res = await this.http.request({
+  private async send(...args: RequestArgs): Promise<HttpResponse> {
+    return this.checked(args[1], await this.request(...args));
+  }
+
+  /** One request, its answer not checked yet (not an async function: the caller's own frame awaits it). */
+  private request(...[method, url, body, timeoutMs, signal, headers, repeated]: RequestArgs): Promise<HttpResponse> {
+    return this.http.request({
       method,
       url,
       ...(body !== undefined ? { body } : {}),
       timeoutMs,
       ...(signal ? { signal } : {}),
       ...(headers ? { headers } : {}),
+      ...(repeated && { repeated }),
     });
+  }
+
+  /** A 5xx answer is a network failure (the server's trouble, worth a retry); any other is the caller's to read. */
+  private checked(url: string, res: HttpResponse): HttpResponse {
     if (res.status >= 500) throw new TransportError('network', `${new URL(url).pathname}: HTTP ${res.status}`);
     return res;
   }
 
-  /** POST/GET a JSON endpoint and check BaseResponse. */
+  /**
+   * POST/GET a JSON endpoint and check BaseResponse. One async frame from the request to the parsed answer (a
+   * send's): `jsonText` and `send` are not awaited in turn, each with a promise and a frame of its own (issue 17).
+   */
   async json<T extends { BaseResponse?: { Ret: number; ErrMsg: string } }>(
     what: string,
     method: 'GET' | 'POST',
     url: string,
     body?: unknown,
-    opts: { timeoutMs?: number; signal?: AbortSignal; okCodes?: readonly number[] } = {},
+    opts: JsonCallOptions & { okCodes?: readonly number[] } = {},
   ): Promise<T> {
-    return this.parseJson<T>(what, await this.jsonText(what, method, url, body, opts), opts.okCodes);
+    return this.parseJson<T>(what, this.jsonAnswer(what, url, await this.jsonRequest(method, url, body, opts)), opts.okCodes);
   }
 
   /** The answer of a JSON endpoint as text, not parsed yet (json() in two steps). */
-  async jsonText(what: string, method: 'GET' | 'POST', url: string, body?: unknown, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string> {
+  async jsonText(what: string, method: 'GET' | 'POST', url: string, body?: unknown, opts: JsonCallOptions = {}): Promise<string> {
+    return this.jsonAnswer(what, url, await this.jsonRequest(method, url, body, opts));
+  }
+
+  private jsonRequest(method: 'GET' | 'POST', url: string, body: unknown, opts: JsonCallOptions): Promise<HttpResponse> {
     const payload = body === undefined ? undefined : isFormData(body) ? body : JSON.stringify(body);
-    const res = await this.send(method, url, payload, opts.timeoutMs ?? this.opts.timeouts.other, opts.signal);
+    return this.request(method, url, payload, opts.timeoutMs ?? this.opts.timeouts.other, opts.signal, undefined, opts.repeated);
+  }
+
+  /** A JSON endpoint's answer as text: any status but 2xx is a network failure. */
+  private jsonAnswer(what: string, url: string, res: HttpResponse): string {
+    this.checked(url, res);
     if (res.status >= 300) throw new TransportError('network', `${what}: HTTP ${res.status}`);
     return bodyText(res);
   }
@@ -289,7 +342,7 @@ export class WebApi {
       'POST',
       url,
       { BaseRequest: this.baseRequest(), SyncKey: this.state.syncKey, rr: notNow(this.opts.clock) },
-      { timeoutMs: this.opts.timeouts.sync, ...(signal ? { signal } : {}) },
+      { timeoutMs: this.opts.timeouts.sync, repeated: true, ...(signal ? { signal } : {}) },
     );
   }
 

@@ -31,7 +31,26 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** A media upload or download (axios; a FormData body always is one). */
   transfer?: boolean;
+  /**
+   * The same URL is sent again and again (a send's, a sync's: only the session's own parts in it): its parse is
+   * kept (`HttpSession.targetOf`). Not for a URL with a time or a counter in it (synccheck, login polls): each
+   * would be kept for nothing.
+   */
+  repeated?: boolean;
 }
+
+/** Where a request goes, from its logical URL: what `HttpSession.send` derives from it before each request. */
+interface RequestTarget {
+  /** The logical URL (cookies are keyed by it). */
+  logical: URL;
+  /** Where the bytes go: the logical URL, or its path and query on the endpoint. */
+  target: URL;
+  /** The cookie cache's key: the logical URL without its query. */
+  cookieKey: string;
+}
+
+/** Parsed targets kept per session at most (a session repeats a few URLs; a new pass ticket makes new ones). */
+const TARGETS_KEPT = 16;
 
 export interface HttpResponse {
   status: number;
@@ -115,9 +134,8 @@ export class HttpSession {
     return (this.jar ??= new (toughCookie().CookieJar)());
   }
 
-  private cookieHeader(logical: URL, now: number): string {
+  private cookieHeader(logical: URL, key: string, now: number): string {
     if (!this.jar) return '';
-    const key = logical.origin + logical.pathname;
     const hit = this.cookieCache.get(key);
     if (hit && now < hit.until) return hit.header;
     const header = this.jar.getCookieStringSync(logical.href);
@@ -150,16 +168,34 @@ export class HttpSession {
     );
   }
 
-  private send(req: HttpRequest): Promise<HttpResponse> {
-    const logical = new URL(req.url);
-    const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...req.headers };
-    const cookie = this.cookieHeader(logical, Date.now());
-    if (cookie) headers.Cookie = cookie;
-    let target = logical;
-    if (this.endpoint) {
-      target = new URL(logical.pathname + logical.search, this.endpoint.origin);
-      headers['X-Wechat-Host'] = logical.host;
+  /**
+   * Where `url` goes. A repeated URL's is kept: parsing it (a URL object, its origin, path and query as strings)
+   * was most of what building a send's request allocated (issue 17).
+   */
+  private targetOf(url: string, repeated: boolean | undefined): RequestTarget {
+    const kept = repeated ? this.targets.get(url) : undefined;
+    if (kept) return kept;
+    const logical = new URL(url);
+    const made = {
+      logical,
+      target: this.endpoint ? new URL(logical.pathname + logical.search, this.endpoint.origin) : logical,
+      cookieKey: logical.origin + logical.pathname,
+    };
+    if (repeated) {
+      if (this.targets.size >= TARGETS_KEPT) this.targets.clear();
+      this.targets.set(url, made);
     }
+    return made;
+  }
+
+  private readonly targets = new Map<string, RequestTarget>();
+
+  private send(req: HttpRequest): Promise<HttpResponse> {
+    const { logical, target, cookieKey } = this.targetOf(req.url, req.repeated);
+    const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...req.headers };
+    const cookie = this.cookieHeader(logical, cookieKey, Date.now());
+    if (cookie) headers.Cookie = cookie;
+    if (this.endpoint) headers['X-Wechat-Host'] = logical.host;
     if (typeof req.body === 'string' && !headers['Content-Type']) headers['Content-Type'] = 'application/json;charset=UTF-8';
     const { body } = req;
     try {

@@ -7,6 +7,7 @@ import { TransportError } from '../transport/errors.js';
 import type { FileToSend } from '../transport/transport.js';
 import type { Message, SentMessage } from '../transport/model.js';
 import type { SessionCore } from './core.js';
+import type { WebApi } from './api.js';
 import { download, uploadMedia } from './media.js';
 import type { RawRevokeResponse, RawSendMsg, RawSendResponse } from './raw-types.js';
 import { xmlText } from './xml-lite.js';
@@ -26,7 +27,23 @@ function selfId(core: SessionCore): string {
   return id;
 }
 
+/** A send's URL is the same for every message of a session (`repeated`: its parse is kept, see HttpRequest). */
+const SEND_OPTIONS = { repeated: true } as const;
+
 type Endpoint = 'webwxsendmsg' | 'webwxsendmsgimg' | 'webwxsendvideomsg' | 'webwxsendappmsg' | 'webwxsendemoticon';
+
+/** The query of a send endpoint's URL: the session's own parts only (`WebApi.sessionUrl` keeps the URL). */
+function sendQuery(endpoint: string, api: WebApi): Record<string, string> {
+  if (endpoint === 'webwxsendmsg') return { lang: api.opts.lang, pass_ticket: api.state.passTicket };
+  if (endpoint === 'webwxsendemoticon') return { fun: 'sys', lang: api.opts.lang, pass_ticket: api.state.passTicket };
+  return {
+    fun: 'async',
+    f: 'json',
+    lang: api.opts.lang,
+    pass_ticket: api.state.passTicket,
+    ...(endpoint === 'webwxsendappmsg' && api.opts.desktop ? { mod: 'desktop' } : {}),
+  };
+}
 
 /** POST one send call and return the SentMessage. */
 export async function sendRaw(
@@ -38,20 +55,14 @@ export async function sendRaw(
   if (!msg.ToUserName) throw new TransportError('invalid', `${endpoint}: no recipient`);
   const api = core.api;
   const clientId = core.clientIds.next();
-  const query: Record<string, string> =
-    endpoint === 'webwxsendmsg'
-      ? { lang: api.opts.lang, pass_ticket: api.state.passTicket }
-      : endpoint === 'webwxsendemoticon'
-        ? { fun: 'sys', lang: api.opts.lang, pass_ticket: api.state.passTicket }
-        : {
-            fun: 'async',
-            f: 'json',
-            lang: api.opts.lang,
-            pass_ticket: api.state.passTicket,
-            ...(endpoint === 'webwxsendappmsg' && api.opts.desktop ? { mod: 'desktop' } : {}),
-          };
   const body = { BaseRequest: api.baseRequest(), Msg: { ...msg, FromUserName: selfId(core), LocalID: clientId, ClientMsgId: clientId }, Scene: scene };
-  const r = await core.sends.track(api.json<RawSendResponse>(endpoint, 'POST', api.url('web', endpoint, query), body));
+  let r: RawSendResponse;
+  core.sends.begin();
+  try {
+    r = await api.json<RawSendResponse>(endpoint, 'POST', api.sessionUrl(endpoint, sendQuery), body, SEND_OPTIONS);
+  } finally {
+    core.sends.end();
+  }
   const id = r.MsgID ? String(r.MsgID) : '';
   if (!id) throw new TransportError('server', `${endpoint}: no MsgID in the answer`);
   core.sentIds.add(id);

@@ -23,13 +23,23 @@ export class SendsInFlight {
 
   /** Count `call` while it runs; answers what it answers. */
   track<T>(call: Promise<T>): Promise<T> {
+    this.begin();
+    return call.finally(() => this.end());
+  }
+
+  /**
+   * A send call starts; the caller calls `end` once it has its answer or failure (in a `finally`). For a caller
+   * that is an async function anyway (the web send): no promise and no closure of `track`'s per send.
+   */
+  begin(): void {
     this.count++;
-    return call.finally(() => {
-      if (--this.count > 0) return;
-      const w = this.waiters;
-      this.waiters = [];
-      for (const r of w) r();
-    });
+  }
+
+  end(): void {
+    if (--this.count > 0) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
   }
 
   get size(): number {

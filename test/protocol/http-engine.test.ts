@@ -268,9 +268,12 @@ describe('HttpSession cookies and deadlines', () => {
   let server: Server;
   let origin: string;
   const seen: string[] = [];
+  /** Each request as the server saw it: the logical host, the path and query, the cookies. */
+  const asked: string[] = [];
   before(async () => {
     server = createHttp((req, res) => {
       seen.push(req.headers.cookie ?? '');
+      asked.push(`${String(req.headers['x-wechat-host'])} ${req.url} [${req.headers.cookie ?? ''}]`);
       const headers: Record<string, string[]> = {};
       if (req.url?.startsWith('/set')) headers['Set-Cookie'] = [`wxsid=${req.url.slice(5)}; Domain=.wx2.qq.com; Path=/`];
       if (req.url === '/short') headers['Set-Cookie'] = ['short=1; Domain=.wx2.qq.com; Path=/; Max-Age=1'];
@@ -313,6 +316,38 @@ describe('HttpSession cookies and deadlines', () => {
         'wxsid=two; extra=1; short=1',
         'wxsid=two; extra=1',
       ]);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('sends a repeated URL (its parse kept) where it says, each to its own host and path, with the cookies of the moment', async () => {
+    const s = new HttpSession({ endpoint: origin });
+    const get = (url: string) => s.request({ method: 'GET', url, timeoutMs: 2000, repeated: true });
+    try {
+      asked.length = 0;
+      await get('https://wx2.qq.com/x?pass_ticket=a');
+      await get('https://webpush.wx2.qq.com/y?pass_ticket=a');
+      await get('https://wx2.qq.com/set/three');
+      await get('https://wx2.qq.com/x?pass_ticket=a');
+      await get('https://webpush.wx2.qq.com/y?pass_ticket=a');
+      await get('https://wx2.qq.com/x?pass_ticket=b');
+      // More URLs than a session keeps: the oldest are parsed again, nothing is mixed up.
+      for (let i = 0; i < 20; i++) await get(`https://wx2.qq.com/n${i}`);
+      await get('https://wx2.qq.com/x?pass_ticket=a');
+      assert.deepEqual(asked.slice(0, 6), [
+        'wx2.qq.com /x?pass_ticket=a []',
+        'webpush.wx2.qq.com /y?pass_ticket=a []',
+        'wx2.qq.com /set/three []',
+        'wx2.qq.com /x?pass_ticket=a [wxsid=three]',
+        'webpush.wx2.qq.com /y?pass_ticket=a [wxsid=three]',
+        'wx2.qq.com /x?pass_ticket=b [wxsid=three]',
+      ]);
+      assert.deepEqual(
+        asked.slice(6, 26),
+        Array.from({ length: 20 }, (_, i) => `wx2.qq.com /n${i} [wxsid=three]`),
+      );
+      assert.equal(asked[26], 'wx2.qq.com /x?pass_ticket=a [wxsid=three]');
     } finally {
       s.close();
     }
