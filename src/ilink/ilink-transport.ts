@@ -519,7 +519,10 @@ export class IlinkTransport implements Transport {
       if (owner && message.senderId === owner.id) message.senderName = owner.name;
       // The newest token, the window and the quota are set before anyone answers.
       const before = this.peers.get(message.chatId);
-      this.opened.set(message, { before, after: this.peers.onInbound(message.chatId, wm.context_token, now, message.createdAt) });
+      this.opened.set(message, {
+        before,
+        after: this.peers.onInbound(message.chatId, wm.context_token, now, typeof wm.create_time_ms === 'number' ? wm.create_time_ms : undefined),
+      });
       changed = true;
       if (keys.length) this.keysOf.set(message, { keys, at: now });
       this.events.emit('message', message);

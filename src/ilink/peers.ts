@@ -37,6 +37,15 @@ function ago(ms: number): string {
   return min >= 60 ? `${Math.floor(min / 60)} h ${min % 60} min` : `${min} min`;
 }
 
+/**
+ * Whether a message sent at `sentAt` with `contextToken` is newer than the one whose token `peer` holds: sent later, or
+ * in the same millisecond with another token (each message the user sends brings a new one; a copy brings the same).
+ */
+function newerThan(peer: PeerState, sentAt: number, contextToken: string | undefined): boolean {
+  if (peer.tokenAt === undefined || sentAt > peer.tokenAt) return true;
+  return sentAt === peer.tokenAt && contextToken !== undefined && contextToken !== peer.contextToken;
+}
+
 export class Peers {
   private byKey = new Map<string, PeerState>();
 
@@ -53,14 +62,24 @@ export class Peers {
     return [...this.byKey.values()];
   }
 
-  /** The user wrote: their newest token, the window opens again and the quota starts over. */
-  onInbound(id: string, contextToken: string | undefined, at: number, sentAt = at): PeerState {
+  /**
+   * The user wrote: their newest token, the window opens again and the quota starts over. A message no newer than the
+   * one whose token is held (a copy of it the client could not tell from a new one yet, or an older one come late) is
+   * not the user writing now: the window, the quota and a refusal stand — for the panel too, not only once the store
+   * has said it was a copy (`undoInbound`) — and its token counts only as a copy's would (`onCopy`). `sentAt` is the
+   * message's `create_time_ms` (the server's clock, as `tokenAt`); a message without one is taken as new.
+   */
+  onInbound(id: string, contextToken: string | undefined, at: number, sentAt?: number): PeerState {
     const key = peerKey(id);
     const prev = this.byKey.get(key);
+    if (prev && sentAt !== undefined && !newerThan(prev, sentAt, contextToken)) {
+      this.onCopy(id, contextToken, sentAt);
+      return prev;
+    }
     const peer: PeerState = {
       id,
       ...(contextToken !== undefined
-        ? { contextToken, tokenAt: sentAt }
+        ? { contextToken, tokenAt: sentAt ?? at }
         : prev?.contextToken !== undefined && { contextToken: prev.contextToken, tokenAt: prev.tokenAt }),
       lastInboundAt: Math.max(at, prev?.lastInboundAt ?? 0),
       sends: 0,
@@ -91,6 +110,8 @@ export class Peers {
    */
   undoInbound(before: PeerState | undefined, opened: PeerState): void {
     const key = peerKey(opened.id);
+    // Nothing was opened (`onInbound` kept the state as it was); what happened since stands.
+    if (opened === before) return;
     if (this.byKey.get(key) !== opened) return;
     // Nothing known of the user before this copy: the token it carried is all there is; keep it.
     if (!before) return;

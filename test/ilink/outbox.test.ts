@@ -130,7 +130,7 @@ describe('iLink outbox: waiting for the user', () => {
     await waitUntil(async () => (await bot.outbound(rec.id))!.status === 'sent', 5000, 'the row marked sent');
   });
 
-  it('a copy of a stored message, replayed after the window closed, leaves the window closed and the held message held', async () => {
+  it('a copy of a stored message, replayed after the window closed, leaves the window closed (not even open while the copy is stored) and the held message held', async () => {
     await fresh();
     await userWrites('hi');
     await clock.advance(25 * HOUR);
@@ -141,10 +141,15 @@ describe('iLink outbox: waiting for the user', () => {
     await manager.stopAll();
     await startAccount();
     const polls = server.calls(POLL).length;
+    // What the panel would show as the client hands the copy over, before the store has said it is one.
+    const shown: (boolean | undefined)[] = [];
+    const off = bot.transport.on('message', () => shown.push(bot.info().replyWindow?.open));
     server.push(userText(1000, 'hi'));
     // The batch was handled once the client polls again after the poll that carried it; stored (or skipped) once idle.
     await waitUntil(() => server.calls(POLL).length >= polls + 2, 10_000, 'the copy handled');
     await bot.idle();
+    off();
+    assert.deepEqual(shown, [false], 'the copy did not open the window while it was being stored');
     const window = bot.info().replyWindow;
     assert.equal(window?.open, false, 'the user did not write again: the window stays closed');
     assert.equal(window?.closedBecause, 'expired');

@@ -1,39 +1,30 @@
-import { describe, it, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createWebTransport } from '../../src/protocol/index.js';
 import { avatarUrl } from '../../src/protocol/media.js';
 import { isTransportError } from '../../src/transport/errors.js';
 import type { Message } from '../../src/transport/model.js';
-import type { Transport } from '../../src/transport/transport.js';
-import { happyRoutes, rawMsg, syncBody, startFakeWechat, type FakeWechat, type Reply, type SeenRequest } from './helpers/fake-wechat.js';
+import { happyRoutes, rawMsg, syncBody, type Reply, type SeenRequest } from './helpers/fake-wechat.js';
+import { sessionPerTest, type WebSession } from './helpers/session-per-test.js';
 import { waitUntil } from '../../src/testing/wait.js';
 
-let fake: FakeWechat | undefined;
-let transport: Transport | undefined;
-afterEach(async () => {
-  await transport?.stop();
-  await fake?.close();
-  transport = undefined;
-  fake = undefined;
-});
+const sessions = sessionPerTest();
 
 /** A session whose first sync delivers one video message; `video` answers webwxgetvideo. */
-async function withVideo(video: (req: SeenRequest) => Reply): Promise<Message> {
+async function withVideo(video: (req: SeenRequest) => Reply): Promise<WebSession & { m: Message }> {
   const routes = happyRoutes();
   let checks = 0;
   routes.synccheck = () =>
     ++checks <= 2 ? { body: 'window.synccheck={retcode:"0",selector:"2"}' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 50 };
   routes.webwxsync = (_r, n) => (n === 2 ? syncBody([rawMsg('7001', '@alice', '', { MsgType: 43, PlayLength: 3 })], 300) : syncBody([], 200 + n));
   routes.webwxgetvideo = video;
-  fake = await startFakeWechat(routes);
-  transport = createWebTransport({ endpoint: fake.origin });
+  const { fake, transport } = await sessions.open(routes);
   const msgs: Message[] = [];
   transport.on('message', (m) => msgs.push(m));
   await transport.start();
   await waitUntil(() => msgs.length > 0, 5000, 'the video message');
   assert.equal(msgs[0]?.type, 'video');
-  return msgs[0]!;
+  return { fake, transport, m: msgs[0]! };
 }
 
 function rangeStart(req: SeenRequest): number {
@@ -45,32 +36,32 @@ function rangeStart(req: SeenRequest): number {
 describe('download(): ranged video', () => {
   it('206 slices are continued from where they ended until Content-Range total', async () => {
     const file = randomBytes(250_000);
-    const m = await withVideo((req) => {
+    const { fake, transport, m } = await withVideo((req) => {
       const start = rangeStart(req);
       const end = Math.min(file.length, start + 100_000) - 1;
       return { status: 206, headers: { 'Content-Range': `bytes ${start}-${end}/${file.length}` }, body: file.subarray(start, end + 1) };
     });
-    assert.deepEqual(await transport!.download(m), file);
-    const starts = fake!.seen.filter((r) => r.endpoint === 'webwxgetvideo').map(rangeStart);
+    assert.deepEqual(await transport.download(m), file);
+    const starts = fake.seen.filter((r) => r.endpoint === 'webwxgetvideo').map(rangeStart);
     assert.deepEqual(starts, [0, 100_000, 200_000]);
   });
 
   it('a slice from the wrong offset is an error, not a corrupt file', async () => {
-    const m = await withVideo(() => ({ status: 206, headers: { 'Content-Range': 'bytes 5-9/100' }, body: Buffer.alloc(5, 1) }));
-    await assert.rejects(transport!.download(m), (e: unknown) => isTransportError(e) && e.kind === 'network' && /slice from 5/.test(e.message));
+    const { transport, m } = await withVideo(() => ({ status: 206, headers: { 'Content-Range': 'bytes 5-9/100' }, body: Buffer.alloc(5, 1) }));
+    await assert.rejects(transport.download(m), (e: unknown) => isTransportError(e) && e.kind === 'network' && /slice from 5/.test(e.message));
   });
 
   it('200 with 0 bytes (video without Range, stale skey) → TransportError', async () => {
-    const m = await withVideo(() => ({ status: 200, body: '' }));
-    await assert.rejects(transport!.download(m), (e: unknown) => isTransportError(e) && e.kind === 'server' && /webwxgetvideo: 0 bytes/.test(e.message));
+    const { transport, m } = await withVideo(() => ({ status: 200, body: '' }));
+    await assert.rejects(transport.download(m), (e: unknown) => isTransportError(e) && e.kind === 'server' && /webwxgetvideo: 0 bytes/.test(e.message));
   });
 
   it('HTTP 416 / 503 are errors of the right kind', async () => {
     let status = 416;
-    const m = await withVideo(() => ({ status, body: '' }));
-    await assert.rejects(transport!.download(m), (e: unknown) => isTransportError(e) && e.kind === 'server' && /HTTP 416/.test(e.message));
+    const { transport, m } = await withVideo(() => ({ status, body: '' }));
+    await assert.rejects(transport.download(m), (e: unknown) => isTransportError(e) && e.kind === 'server' && /HTTP 416/.test(e.message));
     status = 503;
-    await assert.rejects(transport!.download(m), (e: unknown) => isTransportError(e) && e.kind === 'network' && e.retryable);
+    await assert.rejects(transport.download(m), (e: unknown) => isTransportError(e) && e.kind === 'network' && e.retryable);
   });
 });
 

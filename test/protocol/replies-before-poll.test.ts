@@ -4,23 +4,14 @@
 // stays open: a poll issued at once went out before it (reply-before-poll.test.ts has the whole bot). Here
 // the real web client runs against a scripted server whose webwxsendmsg answers late, which stands for a
 // reply still on its way; the server notes when each request came and when the reply was answered.
-import { describe, it, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWebTransport } from '../../src/protocol/index.js';
-import type { Transport } from '../../src/transport/transport.js';
-import { happyRoutes, json, OK, rawMsg, startFakeWechat, syncBody, type FakeWechat } from './helpers/fake-wechat.js';
+import { happyRoutes, json, OK, rawMsg, syncBody } from './helpers/fake-wechat.js';
+import { sessionPerTest } from './helpers/session-per-test.js';
 import { waitUntil as until } from '../../src/testing/wait.js';
 import { FAST } from '../helpers/fast.js';
 
-let fake: FakeWechat | undefined;
-let transport: Transport | undefined;
-
-afterEach(async () => {
-  await transport?.stop();
-  await fake?.close();
-  transport = undefined;
-  fake = undefined;
-});
+const sessions = sessionPerTest();
 
 /** A scripted account: `say` queues a message for the next synccheck; the times (performance.now()) of what came. */
 async function account(o: { replyAnsweredAfterMs: number; sendsSettleMaxMs?: number }) {
@@ -44,12 +35,10 @@ async function account(o: { replyAnsweredAfterMs: number; sendsSettleMaxMs?: num
     came.replyAnswered.push(performance.now());
     return json({ BaseResponse: OK, MsgID: `9000000000000000${++n}`, LocalID: String(n) });
   };
-  fake = await startFakeWechat(routes);
-  const t = (transport = createWebTransport({
-    endpoint: fake.origin,
+  const { transport: t } = await sessions.open(routes, {
     ...FAST,
     sync: { ...FAST.sync, ...(o.sendsSettleMaxMs !== undefined && { sendsSettleMaxMs: o.sendsSettleMaxMs }) },
-  }));
+  });
   // The bot's part: each message is answered within the turn that brought it.
   t.on('message', (m) => {
     if (!m.isSelf) t.sendText(m.chatId, `re: ${m.text}`).catch(() => undefined);

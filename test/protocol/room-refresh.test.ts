@@ -1,19 +1,11 @@
-import { describe, it, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWebTransport } from '../../src/protocol/index.js';
 import type { RoomJoin, RoomLeave } from '../../src/transport/model.js';
-import type { Transport } from '../../src/transport/transport.js';
-import { happyRoutes, json, OK, rawMsg, SELF, startFakeWechat, syncBody, type FakeWechat } from './helpers/fake-wechat.js';
+import { happyRoutes, json, OK, rawMsg, SELF, syncBody } from './helpers/fake-wechat.js';
+import { sessionPerTest } from './helpers/session-per-test.js';
 import { waitUntil as until } from '../../src/testing/wait.js';
 
-let fake: FakeWechat | undefined;
-let transport: Transport | undefined;
-afterEach(async () => {
-  await transport?.stop();
-  await fake?.close();
-  transport = undefined;
-  fake = undefined;
-});
+const sessions = sessionPerTest();
 
 const member = (id: string, name: string): Record<string, string> => ({ UserName: id, NickName: name, DisplayName: '' });
 
@@ -43,8 +35,7 @@ describe('room events when the member list lags behind the text', () => {
       withCarol = true; // the server knows Carol by now; our list does not
       return syncBody([rawMsg('801', '@@room1', '"Alice"邀请"Carol"加入了群聊', { MsgType: 10000 })], 300);
     };
-    fake = await startFakeWechat(routes);
-    transport = createWebTransport({ endpoint: fake.origin });
+    const { fake, transport } = await sessions.open(routes);
     const joins: RoomJoin[] = [];
     transport.on('room-join', (j) => joins.push(j));
     await transport.start();
@@ -79,12 +70,11 @@ describe('room events when the member list lags behind the text', () => {
         if (n === 3) return order === 'list change first' ? text(400) : listChange(400);
         return syncBody([], 200 + n);
       };
-      fake = await startFakeWechat(routes);
-      transport = createWebTransport({ endpoint: fake.origin });
+      const { fake, transport } = await sessions.open(routes);
       const leaves: RoomLeave[] = [];
       transport.on('room-leave', (l) => leaves.push(l));
       await transport.start();
-      await until(() => leaves.length === 1 && fake!.count('webwxsync') >= 3);
+      await until(() => leaves.length === 1 && fake.count('webwxsync') >= 3);
       await new Promise((r) => setTimeout(r, 150));
       assert.equal(leaves.length, 1, 'one leave, not one per sync');
       assert.deepEqual([leaves[0]!.names, leaves[0]!.memberIds], [['Alice'], ['@alice']]);
