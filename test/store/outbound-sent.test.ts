@@ -12,7 +12,7 @@ import { openDatabase } from '../../src/store/database.js';
 import type { Message } from '../../src/transport/model.js';
 import { openTestStore, TEST_SECRET_KEY } from '../helpers/store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { migratePostgresBefore, scratch, sqliteMigrationsBefore } from './fixtures/migration-steps.js';
+import { migratePostgresBefore, scratch, sqliteMigrationsBefore, sqliteIndexes } from './fixtures/migration-steps.js';
 
 const { root, opened } = scratch('weiroto-outbound-sent-');
 
@@ -66,19 +66,15 @@ describe('migration 150 on a database holding sent rows', () => {
     db.prepare(
       `insert into outbound (id, account_id, chat_id, type, text, status, wechat_id, created_at, sent_at) values ('old', 'acc', '@c', 'text', 'hi', 'sent', 'w1', ?, ?)`,
     ).run(HANDED_AT - 200, SINCE + 1500);
-    const indexes = () =>
-      (db.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'outbound'").all() as { name: string }[]).map((r) => r.name);
-    assert.ok(indexes().includes('outbound_wechat'), 'the older schema has it');
+    assert.ok(sqliteIndexes(db, 'outbound').includes('outbound_wechat'), 'the older schema has it');
     db.close();
     const store = openStore({ dataDir });
     opened.push(store);
     await claimsAfterMigration(store);
     const after = openDatabase(dataDir);
-    const left = (after.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'outbound'").all() as { name: string }[]).map(
-      (r) => r.name,
-    );
+    const left = sqliteIndexes(after, 'outbound');
     after.close();
-    assert.deepEqual(left.sort(), ['outbound_idempotency', 'outbound_pending', 'outbound_sent', 'sqlite_autoindex_outbound_1']);
+    assert.deepEqual(left, ['outbound_idempotency', 'outbound_pending', 'outbound_sent', 'sqlite_autoindex_outbound_1']);
   });
 
   it('PostgreSQL: replaces outbound_wechat by outbound_sent, and a claim made before it still counts', async () => {

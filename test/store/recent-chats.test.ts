@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/store/database.js';
 import type { Message } from '../../src/transport/model.js';
 import { openTestStore, TEST_SECRET_KEY } from '../helpers/store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
-import { migratePostgresBefore, scratch, sqliteMigrationsBefore } from './fixtures/migration-steps.js';
+import { migratePostgresBefore, scratch, sqliteMigrationsBefore, sqliteIndexes } from './fixtures/migration-steps.js';
 
 const { root, opened } = scratch('weiroto-recent-');
 
@@ -98,9 +98,7 @@ describe('migration 140 on a database holding messages', () => {
        values ('acc', ?, ?, ?, '@me', 0, 'text', ?, ?, ?, ?)`,
     );
     for (const [m, name, stableId] of STORED) put.run(m.id, m.chatId, m.senderId, m.text, m.createdAt, name, stableId ?? null);
-    const indexes = () =>
-      (db.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'messages'").all() as { name: string }[]).map((r) => r.name);
-    assert.ok(indexes().includes('messages_chat'), 'the older schema has it');
+    assert.ok(sqliteIndexes(db, 'messages').includes('messages_chat'), 'the older schema has it');
     db.close();
     const store = openStore({ dataDir });
     opened.push(store);
@@ -112,11 +110,9 @@ describe('migration 140 on a database holding messages', () => {
       'the full-text index still finds them',
     );
     const after = openDatabase(dataDir);
-    const left = (after.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'messages'").all() as { name: string }[]).map(
-      (r) => r.name,
-    );
+    const left = sqliteIndexes(after, 'messages');
     after.close();
-    assert.deepEqual(left.sort(), ['messages_account', 'messages_chat_seq', 'messages_id']);
+    assert.deepEqual(left, ['messages_account', 'messages_chat_seq', 'messages_id']);
   });
 
   it('PostgreSQL: drops messages_chat, keeps every row, and the recent chats read the same', async () => {
