@@ -54,9 +54,22 @@ export interface ScaleResult {
     /** Most start-ups (webwxinit → first synccheck) the sandbox saw at once; web only. */
     peakLogins?: number;
     rssMiB: number;
+    /** CPU of the restarted weiroto process from its start to the last account online, and of the sandbox over the same span. */
+    cpuMs: number;
+    sandboxCpuMs: number;
+    /** Requests the sandbox answered over the restore (web only). */
+    requests?: number;
+    /** What the weiroto process did (COUNT_WORK in weiroto-multi.mjs): requests by name, statements by verb, rows changed. */
+    work?: RestoreWork;
   };
   /** 1-minute load average at the end of each phase. */
   load: { login: number; idle: number; latency: number; restore: number };
+}
+
+export interface RestoreWork {
+  requests: Record<string, number>;
+  statements: Record<string, number>;
+  rows: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -86,10 +99,20 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   // `--heap-growing-percent=0` to compare with the server's own heap settings (an operator's flag
   // makes them stand aside; the second is not allowed in NODE_OPTIONS).
   const nodeArgs = (process.env.BENCH_SCALE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const spawnMulti = (extra: Record<string, string>): Child =>
+  // BENCH_RESTORE_PROF=<dir>: the restarted process runs with --cpu-prof (its whole life, which is the
+  // restore: the bench stops it once every account is back); the profile is written there at its exit.
+  const restoreProf = process.env.BENCH_RESTORE_PROF;
+  const spawnMulti = (extra: Record<string, string>, extraArgs: string[] = []): Child =>
     new Child(
       'weiroto-multi',
-      [...nodeArgs, ...(gcTrace ? TRACE_GC_ARGS : []), '--require', join(ROOT, 'test/helpers/wechat4u-hosts.cjs'), join(ROOT, 'bench/scale/weiroto-multi.mjs')],
+      [
+        ...nodeArgs,
+        ...extraArgs,
+        ...(gcTrace ? TRACE_GC_ARGS : []),
+        '--require',
+        join(ROOT, 'test/helpers/wechat4u-hosts.cjs'),
+        join(ROOT, 'bench/scale/weiroto-multi.mjs'),
+      ],
       {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? dir,
@@ -140,18 +163,38 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     await child.stop(60_000);
     const qrsBefore = await side.qrCodes();
     const windowsFrom = o.transport === 'web' ? (await again(() => sb.control.logins(0))).next : 0;
+    const traffic0 = await side.traffic();
+    const sbCpu0 = cpuMs(sb.pid);
     const restartedAt = Date.now();
-    child = traced(spawnMulti({ RESTORE: '1' }));
+    child = traced(spawnMulti({ RESTORE: '1', COUNT_WORK: '1' }, restoreProf ? ['--cpu-prof', `--cpu-prof-dir=${restoreProf}`] : []));
     await until({ what: 'accounts online after the restart', read: () => onlineCount(child), target: o.accounts, alive });
     const restoreMs = Date.now() - restartedAt;
+    const restoreCpu = { cpuMs: cpuMs(child.pid), sandboxCpuMs: cpuMs(sb.pid) - sbCpu0 };
+    const traffic1 = await side.traffic();
+    child.proc.kill('SIGUSR1');
+    const { requests, statements, rows } = (await child.waitFor('work counts', (e) => e.event === 'work', 60_000)) as unknown as RestoreWork;
     const restore = {
       loginConcurrency,
       allOnlineMs: restoreMs,
       newQrs: (await side.qrCodes()) - qrsBefore,
       ...(o.transport === 'web' && { peakLogins: (await again(() => sb.control.logins(windowsFrom))).peak }),
       rssMiB: memoryMiB(child.pid).rss,
+      ...restoreCpu,
+      ...(traffic0 && traffic1 && { requests: traffic1.requests - traffic0.requests }),
+      work: { requests, statements, rows },
     };
     log(`  ${o.transport}: restored in ${(restoreMs / 1000).toFixed(1)} s (load ${load1().toFixed(2)})`);
+    const per = (n: number): string => (n / o.accounts).toFixed(2);
+    const each = (r: Record<string, number>): string =>
+      Object.entries(r)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k} ${per(n)}`)
+        .join(', ');
+    log(
+      `  ${o.transport}: restore per account: CPU ${per(restoreCpu.cpuMs)} ms weiroto, ${per(restoreCpu.sandboxCpuMs)} ms sandbox; ` +
+        `${restore.requests === undefined ? '' : `${per(restore.requests)} requests answered by the sandbox; `}` +
+        `requests sent: ${each(requests)}; statements: ${each(statements)}; rows changed ${per(rows)}`,
+    );
     return restore;
   };
   try {
@@ -259,7 +302,10 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
 
     // Restart on the same data: every account must come back from its saved session, in waves.
     // BENCH_SCALE_RESTORE=0 skips it (A/B runs of the idle span; its figures then read '–' and MISS).
-    const restore = process.env.BENCH_SCALE_RESTORE === '0' ? { loginConcurrency, allOnlineMs: NaN, newQrs: NaN, rssMiB: NaN } : await restart();
+    const restore =
+      process.env.BENCH_SCALE_RESTORE === '0'
+        ? { loginConcurrency, allOnlineMs: NaN, newQrs: NaN, rssMiB: NaN, cpuMs: NaN, sandboxCpuMs: NaN }
+        : await restart();
     return {
       transport: o.transport,
       accounts: o.accounts,

@@ -11,6 +11,7 @@
 // SIGTERM stops it cleanly.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 
 const dist = resolve(import.meta.dirname, '../../dist/src');
 // The heap settings `weiroto start` applies before it loads the server (src/cli.ts).
@@ -25,6 +26,29 @@ const count = Number(process.env.ACCOUNTS || 0);
 const transport = process.env.TRANSPORT || 'web';
 if (!(count > 0)) throw new Error('weiroto-multi.mjs needs ACCOUNTS');
 if (transport !== 'web' && transport !== 'ilink') throw new Error('TRANSPORT must be web or ilink');
+// COUNT_WORK=1: count what this process does (the restore's cost per account, bench/scale/run.ts):
+// each HTTP request by the last part of its path, and each SQLite statement run by its first word
+// with the rows it changed. SIGUSR1 prints {"event":"work", requests, statements, rows}.
+if (process.env.COUNT_WORK === '1') {
+  const requests = {};
+  const statements = {};
+  let rows = 0;
+  (await import('node:diagnostics_channel')).subscribe('http.client.request.start', ({ request }) => {
+    const name = request.path.split('?')[0].split('/').pop();
+    requests[name] = (requests[name] ?? 0) + 1;
+  });
+  const Database = createRequire(resolve(dist, '../../package.json'))('better-sqlite3');
+  const proto = Object.getPrototypeOf(new Database(':memory:').prepare('select 1'));
+  const run = proto.run;
+  proto.run = function (...args) {
+    const verb = this.source.trimStart().split(/\s/, 1)[0].toLowerCase();
+    statements[verb] = (statements[verb] ?? 0) + 1;
+    const r = run.apply(this, args);
+    rows += r.changes;
+    return r;
+  };
+  process.on('SIGUSR1', () => process.stdout.write(JSON.stringify({ event: 'work', requests, statements, rows }) + '\n'));
+}
 const config = loadConfig(process.env, { envFile: false });
 const log = createLogger({ level: config.logLevel });
 const server = await startServer({ config, log, startAccounts: restore });
