@@ -5,7 +5,10 @@ import type { Promised } from './gate.js';
 
 /** The repository's shape with plain results; callers get its asynchronous view, `DirectoryRepo`. */
 export interface DirectoryTable {
-  /** Replace the account's whole snapshot (after a full load), in one transaction. */
+  /**
+   * Replace the account's whole snapshot (after a full load), in one transaction: only the rows that
+   * changed are written, and those no longer in it deleted.
+   */
   replaceAll(account: string, contacts: Contact[], rooms: Room[]): void;
   upsertContact(account: string, contact: Contact): void;
   deleteContact(account: string, id: string): void;
@@ -17,6 +20,33 @@ export interface DirectoryTable {
 }
 
 export type DirectoryRepo = Promised<DirectoryTable>;
+
+interface StoredRow {
+  id: string;
+  data: string;
+}
+
+/**
+ * Make the stored rows say what `items` say: a row whose JSON is unchanged is left alone. A restart
+ * brings back every account's whole directory, nearly always as it was: rewriting it all (500
+ * contacts an account, each row and its index entries) was most of what a restored login wrote.
+ */
+function* replaceRows<T extends { id: string }>(
+  stored: StoredRow[],
+  items: T[],
+  put: (item: T, data: string) => Work<number>,
+  remove: (id: string) => Work<number>,
+): Work<void> {
+  const old = new Map<string, string>();
+  for (const row of stored) old.set(row.id, row.data);
+  for (const item of items) {
+    const data = JSON.stringify(item);
+    if (old.get(item.id) !== data) yield* put(item, data);
+    // A second entry of the same id is written again (the last one wins, as before).
+    old.delete(item.id);
+  }
+  for (const id of old.keys()) yield* remove(id);
+}
 
 export function createDirectoryRepo(sql: Sql, now: () => number = Date.now): Steps<DirectoryTable> {
   const upC = sql.query(
@@ -33,11 +63,14 @@ export function createDirectoryRepo(sql: Sql, now: () => number = Date.now): Ste
   const delR = sql.query('delete from rooms where account_id = ? and id = ?');
   const clearC = sql.query('delete from contacts where account_id = ?');
   const clearR = sql.query('delete from rooms where account_id = ?');
+  const storedC = sql.query('select id, data from contacts where account_id = ?');
+  const storedR = sql.query('select id, data from rooms where account_id = ?');
   const contacts = sql.query('select data from contacts where account_id = ? order by name');
   const rooms = sql.query('select data from rooms where account_id = ? order by topic');
-  const putC = (account: string, c: Contact, t: number): Work<number> =>
-    run(upC, account, c.id, c.stableId ?? null, c.name, c.remark ?? null, c.alias ?? null, c.kind, JSON.stringify(c), t);
-  const putR = (account: string, r: Room, t: number): Work<number> => run(upR, account, r.id, r.stableId ?? null, r.topic, r.memberCount, JSON.stringify(r), t);
+  const putC = (account: string, c: Contact, t: number, data = JSON.stringify(c)): Work<number> =>
+    run(upC, account, c.id, c.stableId ?? null, c.name, c.remark ?? null, c.alias ?? null, c.kind, data, t);
+  const putR = (account: string, r: Room, t: number, data = JSON.stringify(r)): Work<number> =>
+    run(upR, account, r.id, r.stableId ?? null, r.topic, r.memberCount, data, t);
   function* clear(account: string): Work<void> {
     yield* run(clearC, account);
     yield* run(clearR, account);
@@ -47,9 +80,18 @@ export function createDirectoryRepo(sql: Sql, now: () => number = Date.now): Ste
       yield* atomic(
         (function* () {
           const t = now();
-          yield* clear(account);
-          for (const c of list) yield* putC(account, c, t);
-          for (const r of roomList) yield* putR(account, r, t);
+          yield* replaceRows(
+            yield* all<StoredRow>(storedC, account),
+            list,
+            (c, data) => putC(account, c, t, data),
+            (id) => run(delC, account, id),
+          );
+          yield* replaceRows(
+            yield* all<StoredRow>(storedR, account),
+            roomList,
+            (r, data) => putR(account, r, t, data),
+            (id) => run(delR, account, id),
+          );
         })(),
       );
     },
