@@ -5,7 +5,7 @@
 import type { Contact, ContactKind, Gender, Room, RoomMember } from '../transport/model.js';
 import type { RawContact, RawMember } from './raw-types.js';
 import { decodeText } from './text.js';
-import { WebContact } from './web-contact.js';
+import { usualAvatarSeq, WebContact } from './web-contact.js';
 
 /** Special accounts of the official client (§10.2). */
 const SPECIAL = new Set([
@@ -97,7 +97,7 @@ export function parseContact(raw: RawContact, selfId?: string, stableId?: string
       pinned: (flag & CONTACT_FLAG_TOP) !== 0,
       muted: (flag & CONTACT_FLAG_NOTIFY_CLOSE) !== 0,
     },
-    raw.HeadImgUrl ? avatarPath(raw.HeadImgUrl) : undefined,
+    raw.HeadImgUrl ? (usualAvatarSeq(raw.HeadImgUrl, raw.UserName) ?? avatarPath(raw.HeadImgUrl)) : undefined,
   );
   if (stableId) c.stableId = stableId;
   else if (!raw.UserName.startsWith('@')) c.stableId = raw.UserName;
@@ -159,6 +159,8 @@ const SESSION_PARAMS = ['skey', 'pass_ticket', 'sid', 'uin', 'webwx_data_ticket'
  *   avatarPath('/cgi-bin/mmwebwx-bin/webwxgeticon?seq=1&username=@a&skey=@crypt_x'); // '/cgi-bin/mmwebwx-bin/webwxgeticon?seq=1&username=%40a'
  */
 export function avatarPath(headImgUrl: string): string {
+  const plain = plainAvatarPath(headImgUrl);
+  if (plain !== undefined) return plain;
   const relative = headImgUrl.startsWith('/');
   let u: URL;
   try {
@@ -168,6 +170,26 @@ export function avatarPath(headImgUrl: string): string {
   }
   for (const p of SESSION_PARAMS) u.searchParams.delete(p);
   return relative ? u.pathname + u.search : u.href;
+}
+
+/** A relative path of plain segments, then `name=value` pairs of characters the form encoding keeps (but `@`). */
+const PLAIN_PATH = /^(?:\/[\w-]+)+(?:\?\w+=[\w@.-]*(?:&\w+=[\w@.-]*)*)?$/;
+
+/**
+ * `avatarPath` of a path whose every part URL and URLSearchParams would give back as it is (but `@`,
+ * encoded), read with string operations: a room's HeadImgUrl is parsed at every load of the room,
+ * and URLSearchParams re-encodes the whole query at each parameter it deletes. Undefined otherwise.
+ */
+function plainAvatarPath(headImgUrl: string): string | undefined {
+  if (!PLAIN_PATH.test(headImgUrl)) return undefined;
+  const q = headImgUrl.indexOf('?');
+  if (q < 0) return headImgUrl;
+  const kept = headImgUrl
+    .slice(q + 1)
+    .split('&')
+    .filter((pair) => !SESSION_PARAMS.includes(pair.slice(0, pair.indexOf('='))));
+  const path = headImgUrl.slice(0, q);
+  return kept.length === 0 ? path : `${path}?${kept.join('&').replaceAll('@', '%40')}`;
 }
 
 /** Whether a room entry still needs a batchgetcontact for its members. */

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { avatarPath, isRoomId, parseContact } from '../../src/protocol/parse-contact.js';
-import { compactAvatar } from '../../src/protocol/web-contact.js';
+import { compactAvatar, usualAvatarSeq } from '../../src/protocol/web-contact.js';
 import { ContactBook } from '../../src/protocol/contact-book.js';
 import { parseWireJson } from '../../src/protocol/wire-json.js';
 import type { RawContact, RawGetContactResponse, RawInitResponse } from '../../src/protocol/raw-types.js';
@@ -44,6 +44,55 @@ describe('WebContact (src/protocol/web-contact.ts)', () => {
       const raw: RawContact = { UserName: id, NickName: 'N', HeadImgUrl: path || 'x' } as RawContact;
       assert.equal(parseContact(raw).avatar, avatarPath(raw.HeadImgUrl!), path);
     }
+  });
+
+  it('reads a raw HeadImgUrl of the usual form without a URL parse, to the avatar avatarPath() gives', () => {
+    const id = '@7f504ff04e223e8cda9ece47f040c6b7';
+    const usual = [
+      [`${ICON}?seq=620802813&username=${id}&skey=@crypt_3d4a_9c`, id],
+      [`${ICON}?seq=0&username=wxid_a.b-c`, 'wxid_a.b-c'],
+      [`${ICON}?seq=12&username=${id}&skey=`, id],
+    ] as const;
+    for (const [raw, who] of usual) assert.equal(typeof usualAvatarSeq(raw, who), 'number', raw);
+    const others = [
+      [`${ICON}?seq=12&username=a+b&skey=x`, 'a+b'],
+      [`${ICON}?seq=12&username=%40a&skey=x`, '@a'],
+      [`${ICON}?seq=012&username=@a`, '@a'],
+      [`${ICON}?seq=12&username=@a&skey=x&type=big`, '@a'],
+      [`${ICON}?seq=12&username=@a&chatroomid=@@r`, '@a'],
+      [`${ICON}?seq=12&username=@b&skey=x`, '@a'],
+      [`${ICON}?seq=12&username=@a#x`, '@a'],
+      [`${ICON}?seq=1234567890123456&username=@a`, '@a'],
+    ] as const;
+    for (const [raw, who] of others) assert.equal(usualAvatarSeq(raw, who), undefined, raw);
+    for (const [raw, who] of [...usual, ...others]) {
+      const contact = parseContact({ UserName: who, NickName: 'N', HeadImgUrl: raw } as RawContact);
+      assert.equal(contact.avatar, avatarPath(raw), raw);
+      assert.equal(JSON.stringify(contact).includes(JSON.stringify(avatarPath(raw))), true, raw);
+    }
+  });
+
+  it('avatarPath() of a plain path (string operations) is what URL and URLSearchParams make of it', () => {
+    const byUrl = (path: string): string => {
+      const u = new URL(path, 'https://wx.qq.com');
+      for (const p of ['skey', 'pass_ticket', 'sid', 'uin', 'webwx_data_ticket']) u.searchParams.delete(p);
+      return u.pathname + u.search;
+    };
+    const paths = [
+      `${ICON}?seq=0&username=@@abc&chatroomid=@xyz&skey=@crypt_1`,
+      '/cgi-bin/mmwebwx-bin/webwxgetheadimg?seq=0&username=@@a&skey=',
+      '/a/b',
+      '/a-b/c_d?y=@a',
+      '/a/b?skey=x&uin=1',
+      '/a/b?x=1&skey=&y=@a.b-c_d',
+      '/a?skey=1&skey=2&z=3&z=4',
+      '/a/b?sKey=1',
+      '/a/./b?x=1&skey=2',
+      '/a/b?x=a+b&skey=2',
+      '/a/b?x=%40&skey=2',
+      '/a/b?x&skey=2',
+    ];
+    for (const path of paths) assert.equal(avatarPath(path), byUrl(path), path);
   });
 
   it('spreads and keys as a plain Contact (no avatar, no unset fields); JSON carries the avatar', () => {
