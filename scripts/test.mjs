@@ -143,6 +143,24 @@ const pgUrl = await sharedPostgres();
 // On PostgreSQL, conversations (src/testing) open their stores through the switch too (test/helpers/store-switch.ts).
 const preload = store === 'postgres' ? ['--import', './test/helpers/store-switch.ts'] : [];
 const env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent', TEST_STORE: store, ...(pgUrl && { TEST_PG_URL: pgUrl }) };
-const nodeTest = (concurrencyOf, list) => ['--import', 'tsx', ...preload, '--test', `--test-concurrency=${concurrencyOf}`, '--test-reporter=spec', ...list];
+// TEST_TIMES=<file>: each test file's time, the slowest first, written there too (scripts/test-times.mjs; the timed run's to <file>.alone).
+const times = (suffix) =>
+  process.env.TEST_TIMES
+    ? [
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=./scripts/test-times.mjs',
+        `--test-reporter-destination=${process.env.TEST_TIMES}${suffix}`,
+      ]
+    : ['--test-reporter=spec'];
+const nodeTest = (concurrencyOf, list, suffix = '') => [
+  '--import',
+  'tsx',
+  ...preload,
+  '--test',
+  `--test-concurrency=${concurrencyOf}`,
+  ...times(suffix),
+  ...list,
+];
 if (together.length) run(`tests (${together.length} files)`, process.execPath, nodeTest(concurrency, together), { env });
-if (alone.length) run(`timed tests, alone (${alone.length} file${alone.length > 1 ? 's' : ''})`, process.execPath, nodeTest(1, alone), { env });
+if (alone.length) run(`timed tests, alone (${alone.length} file${alone.length > 1 ? 's' : ''})`, process.execPath, nodeTest(1, alone, '.alone'), { env });
