@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whole test command (`npm test`): typecheck, lint (with the layer fences), the import-cycle check, format check, build, make sure Chromium is there for the
+// The whole test command (`npm test`): typecheck, lint (with the layer fences), the import-cycle check, format check and build (two at a time), make sure Chromium is there for the
 // browser tests, then every test file under test/ with node's own test runner (through tsx), the timed chaos test last
 // and alone (`ALONE` below).
 // `--no-checks` skips typecheck, lint and the format check; `--store postgres` runs the tests on PostgreSQL instead of SQLite;
@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -94,14 +95,66 @@ function ensureRedis() {
   process.exit(1);
 }
 
-const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-if (!skipChecks) {
-  run('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
-  run('lint', npx, ['eslint', '.']);
-  run('import cycles', process.execPath, ['scripts/check-import-cycles.mjs']);
-  run('format', npx, ['prettier', '--check', '--log-level', 'warn', '.']);
+/**
+ * Run `steps` (label, command, arguments) `slots` at a time, in the order given (the longest first), each one's output
+ * printed whole when it ends; the first that fails ends the others and this command.
+ */
+async function runTogether(steps, slots) {
+  const started = Date.now();
+  const queue = [...steps];
+  const running = new Set();
+  const next = async () => {
+    const step = queue.shift();
+    if (!step) return;
+    const [label, cmd, cmdArgs] = step;
+    // A group of its own: a failure elsewhere ends it with what npx started under it.
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+    running.add(child);
+    const output = [];
+    child.stdout.on('data', (d) => output.push(d));
+    child.stderr.on('data', (d) => output.push(d));
+    const [code, signal] = await new Promise((done) => child.on('close', (c, s) => done([c, s])));
+    running.delete(child);
+    process.stdout.write(`\n== ${label}\n${Buffer.concat(output).toString()}`);
+    if (code !== 0) {
+      console.error(`\n${label} failed (exit ${code ?? signal}).`);
+      for (const other of running) {
+        if (process.platform === 'win32') other.kill();
+        else process.kill(-other.pid, 'SIGTERM');
+      }
+      process.exit(code || 1);
+    }
+    process.stdout.write(`== ${label}: ok after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    await next();
+  };
+  await Promise.all(Array.from({ length: slots }, next));
 }
-run('build', npx, ['tsc', '-p', 'tsconfig.build.json']);
+
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+/**
+ * The checks and the build are independent (none reads what another writes: the build's dist/ is ignored by the
+ * others) and each keeps one core busy: two at a time on a 2-core machine (TEST_CHECK_SLOTS to change), the longest
+ * first, so the checks take about half their sum.
+ */
+const checkSlots = Number(process.env.TEST_CHECK_SLOTS || Math.min(2, availableParallelism()));
+await runTogether(
+  [
+    ...(skipChecks
+      ? []
+      : [
+          ['lint', npx, ['eslint', '.']],
+          ['typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+        ]),
+    ['build', npx, ['tsc', '-p', 'tsconfig.build.json']],
+    ...(skipChecks
+      ? []
+      : [
+          ['format', npx, ['prettier', '--check', '--log-level', 'warn', '.']],
+          ['import cycles', process.execPath, ['scripts/check-import-cycles.mjs']],
+        ]),
+  ],
+  checkSlots,
+);
 ensureChromium();
 ensurePostgres();
 ensureRedis();
@@ -143,6 +196,24 @@ const pgUrl = await sharedPostgres();
 // On PostgreSQL, conversations (src/testing) open their stores through the switch too (test/helpers/store-switch.ts).
 const preload = store === 'postgres' ? ['--import', './test/helpers/store-switch.ts'] : [];
 const env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent', TEST_STORE: store, ...(pgUrl && { TEST_PG_URL: pgUrl }) };
-const nodeTest = (concurrencyOf, list) => ['--import', 'tsx', ...preload, '--test', `--test-concurrency=${concurrencyOf}`, '--test-reporter=spec', ...list];
+// TEST_TIMES=<file>: each test file's time, the slowest first, written there too (scripts/test-times.mjs; the timed run's to <file>.alone).
+const times = (suffix) =>
+  process.env.TEST_TIMES
+    ? [
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=./scripts/test-times.mjs',
+        `--test-reporter-destination=${process.env.TEST_TIMES}${suffix}`,
+      ]
+    : ['--test-reporter=spec'];
+const nodeTest = (concurrencyOf, list, suffix = '') => [
+  '--import',
+  'tsx',
+  ...preload,
+  '--test',
+  `--test-concurrency=${concurrencyOf}`,
+  ...times(suffix),
+  ...list,
+];
 if (together.length) run(`tests (${together.length} files)`, process.execPath, nodeTest(concurrency, together), { env });
-if (alone.length) run(`timed tests, alone (${alone.length} file${alone.length > 1 ? 's' : ''})`, process.execPath, nodeTest(1, alone), { env });
+if (alone.length) run(`timed tests, alone (${alone.length} file${alone.length > 1 ? 's' : ''})`, process.execPath, nodeTest(1, alone, '.alone'), { env });

@@ -1,30 +1,21 @@
-import { describe, it, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWebTransport } from '../../src/protocol/index.js';
 import { logoutTypeFor } from '../../src/protocol/api-errors.js';
 import { isTransportError } from '../../src/transport/errors.js';
 import type { Message } from '../../src/transport/model.js';
-import type { Transport } from '../../src/transport/transport.js';
 import { FakeClock } from '../../src/util/clock.js';
-import { happyRoutes, json, OK, rawMsg, SELF, startFakeWechat, syncBody, type FakeWechat } from './helpers/fake-wechat.js';
+import { happyRoutes, json, OK, rawMsg, SELF, syncBody } from './helpers/fake-wechat.js';
+import { sessionPerTest } from './helpers/session-per-test.js';
 import { waitUntil as until } from '../../src/testing/wait.js';
 
-let fake: FakeWechat | undefined;
-let transport: Transport | undefined;
 /** A webwxlogout answer that never comes while the test runs (the fake drops its timer on close). */
 const HELD_FOR_THE_WHOLE_TEST = 10 * 60_000;
 
-afterEach(async () => {
-  await transport?.stop();
-  await fake?.close();
-  transport = undefined;
-  fake = undefined;
-});
+const sessions = sessionPerTest();
 
 describe('createWebTransport(): login and start-up', () => {
   it('408 → 201 → 200 → newloginpage 301 → init → contacts → ready, through the endpoint', async () => {
-    fake = await startFakeWechat(happyRoutes());
-    transport = createWebTransport({ endpoint: fake.origin });
+    const { fake, transport } = await sessions.open(happyRoutes());
     const seen: string[] = [];
     transport.on('qr', (q) => seen.push(`qr:${q.text}:${q.dataUrl.slice(0, 22)}`));
     transport.on('scanned', (s) => seen.push(`scanned:${s.avatar}`));
@@ -45,7 +36,7 @@ describe('createWebTransport(): login and start-up', () => {
     assert.equal(nlp.host, 'wx2.qq.com');
     assert.equal(nlp.query.get('fun'), 'new');
     assert.equal(nlp.query.get('version'), 'v2');
-    await until(() => fake!.count('synccheck') > 0);
+    await until(() => fake.count('synccheck') > 0);
     const sc = fake.seen.find((r) => r.endpoint === 'synccheck')!;
     assert.equal(sc.host, 'webpush.wx2.qq.com');
     assert.match(sc.cookie, /wxsid=PsWd4FvKROR5EVcG/);
@@ -70,8 +61,7 @@ describe('createWebTransport(): login and start-up', () => {
       body: 'window.code=200;\nwindow.redirect_uri="https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage?ticket=T&uuid=U&lang=zh_CN&scan=1";',
     });
     routes.webwxnewloginpage = () => ({ body: '<error><ret>1203</ret><message>当前登录环境异常。</message></error>' });
-    fake = await startFakeWechat(routes);
-    transport = createWebTransport({ endpoint: fake.origin });
+    const { fake, transport } = await sessions.open(routes);
     const logouts: unknown[] = [];
     transport.on('logout', (l) => logouts.push(l));
     await assert.rejects(
@@ -85,8 +75,7 @@ describe('createWebTransport(): login and start-up', () => {
   it('expired QR codes are renewed up to maxQrCodes, then a clear error', async () => {
     const routes = happyRoutes();
     routes.login = (_r, n) => ({ body: n % 2 ? 'window.code=400;' : 'window.code=202;' });
-    fake = await startFakeWechat(routes);
-    transport = createWebTransport({ endpoint: fake.origin, maxQrCodes: 3 });
+    const { fake, transport } = await sessions.open(routes, { maxQrCodes: 3 });
     let qrs = 0;
     transport.on('qr', () => qrs++);
     await assert.rejects(transport.start(), (e: unknown) => isTransportError(e) && /3 QR codes/.test(e.message));
@@ -95,8 +84,7 @@ describe('createWebTransport(): login and start-up', () => {
   });
 
   it('desktop mode sends mod=desktop and the UOS headers', async () => {
-    fake = await startFakeWechat(happyRoutes());
-    transport = createWebTransport({ endpoint: fake.origin, desktop: true });
+    const { fake, transport } = await sessions.open(happyRoutes(), { desktop: true });
     await transport.start();
     const js = fake.seen.find((r) => r.endpoint === 'jslogin')!;
     assert.match(js.query.get('redirect_uri') ?? '', /mod=desktop/);
@@ -121,8 +109,7 @@ describe('createWebTransport(): sync loop', () => {
       r.body.includes('@stranger')
         ? json({ BaseResponse: OK, Count: 1, ContactList: [{ UserName: '@stranger', NickName: 'Stranger', ContactFlag: 0 }] })
         : batch(r, n);
-    fake = await startFakeWechat(routes);
-    transport = createWebTransport({ endpoint: fake.origin });
+    const { transport } = await sessions.open(routes);
     const msgs: Message[] = [];
     transport.on('message', (m) => msgs.push(m));
     await transport.start();
@@ -138,10 +125,9 @@ describe('createWebTransport(): sync loop', () => {
     routes.synccheck = (_r, n) =>
       n === 2 ? { body: 'window.synccheck={retcode:"0",selector:"2"}' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 30 };
     routes.webwxsync = (_r, n) => syncBody([], 200 + n, n > 1 ? { SKey: '@crypt_cc_dd' } : {});
-    fake = await startFakeWechat(routes);
-    transport = createWebTransport({ endpoint: fake.origin });
+    const { fake, transport } = await sessions.open(routes);
     await transport.start();
-    await until(() => fake!.count('synccheck') >= 3);
+    await until(() => fake.count('synccheck') >= 3);
     const checks = fake.seen.filter((r) => r.endpoint === 'synccheck');
     for (const sc of checks) {
       assert.deepEqual([...sc.query.keys()], ['r', 'skey', 'sid', 'uin', 'deviceid', 'synckey', '_']);
@@ -164,10 +150,9 @@ describe('createWebTransport(): sync loop', () => {
     it(`synccheck retcode ${code} → logout ${reason} at once`, async () => {
       const routes = happyRoutes();
       routes.synccheck = () => ({ body: `window.synccheck={retcode:"${code}",selector:"0"}` });
-      fake = await startFakeWechat(routes);
       // A clock that never moves: the logout cannot sit behind a back-off or a pause, and the one synccheck is all there is.
-      transport = createWebTransport({ endpoint: fake.origin, clock: new FakeClock(Date.now()) });
-      const got = new Promise<{ reason: string; code?: number }>((ok) => transport!.on('logout', ok));
+      const { fake, transport } = await sessions.open(routes, { clock: new FakeClock(Date.now()) });
+      const got = new Promise<{ reason: string; code?: number }>((ok) => transport.on('logout', ok));
       await transport.start();
       const l = await got;
       assert.equal(l.reason, reason);
@@ -180,9 +165,8 @@ describe('createWebTransport(): sync loop', () => {
     const routes = happyRoutes();
     routes.synccheck = () => ({ body: 'window.synccheck={retcode:"0",selector:"2"}' });
     routes.webwxsync = (_r, n) => (n === 1 ? syncBody([], 200) : json({ BaseResponse: { Ret: 1101, ErrMsg: '' } }));
-    fake = await startFakeWechat(routes);
-    transport = createWebTransport({ endpoint: fake.origin });
-    const got = new Promise<{ reason: string; code?: number }>((ok) => transport!.on('logout', ok));
+    const { transport } = await sessions.open(routes);
+    const got = new Promise<{ reason: string; code?: number }>((ok) => transport.on('logout', ok));
     await transport.start();
     assert.deepEqual(await got, { reason: 'kicked', code: 1101, message: 'webwxsync: session ended (Ret 1101)' });
   });
@@ -191,17 +175,16 @@ describe('createWebTransport(): sync loop', () => {
     const routes = happyRoutes();
     routes.synccheck = (_r, n) =>
       n === 1 ? { body: '<html>garbage' } : n === 2 ? { status: 500, body: 'oops' } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 50 };
-    fake = await startFakeWechat(routes);
     const clock = new FakeClock(1_700_000_000_000);
-    transport = createWebTransport({ endpoint: fake.origin, clock, sync: { backoffBaseMs: 1000, backoffMaxMs: 8000 } });
+    const { fake, transport } = await sessions.open(routes, { clock, sync: { backoffBaseMs: 1000, backoffMaxMs: 8000 } });
     const beats: number[] = [];
     transport.on('heartbeat', (h) => beats.push(h.at));
     await transport.start();
-    await until(() => fake!.count('synccheck') === 1);
+    await until(() => fake.count('synccheck') === 1);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(fake.count('synccheck'), 1, 'no retry before the back-off delay');
     await clock.advance(2000);
-    await until(() => fake!.count('synccheck') === 2);
+    await until(() => fake.count('synccheck') === 2);
     await new Promise((r) => setTimeout(r, 50));
     await clock.advance(400);
     assert.equal(fake.count('synccheck'), 2, 'second delay is longer');
@@ -215,21 +198,19 @@ describe('createWebTransport(): watchdog and keep-alive', () => {
     const routes = happyRoutes();
     routes.synccheck = (_r, n) =>
       n === 1 ? { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 60_000 } : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: 30 };
-    fake = await startFakeWechat(routes);
     const clock = new FakeClock(1_700_000_000_000);
-    transport = createWebTransport({
-      endpoint: fake.origin,
+    const { fake, transport } = await sessions.open(routes, {
       clock,
       timeouts: { syncCheck: 50_000 },
       sync: { watchdogSlackMs: 1000, backoffBaseMs: 100, backoffMaxMs: 100 },
     });
     await transport.start();
-    await until(() => fake!.count('synccheck') === 1);
+    await until(() => fake.count('synccheck') === 1);
     await clock.advance(50_000);
     assert.equal(fake.count('synccheck'), 1, 'not before the watchdog time');
     await clock.advance(1_000); // watchdog fires: cycle aborted
     await clock.advance(200); // back-off
-    await until(() => fake!.count('synccheck') >= 2);
+    await until(() => fake.count('synccheck') >= 2);
   });
 
   it('a synccheck that hangs after a slow webwxsync is aborted at its own deadline, not at the webwxsync one', async () => {
@@ -243,10 +224,8 @@ describe('createWebTransport(): watchdog and keep-alive', () => {
         ? hold('check', 'window.synccheck={retcode:"0",selector:"2"}')
         : { body: 'window.synccheck={retcode:"0",selector:"0"}', delayMs: n === 2 ? HELD_FOR_THE_WHOLE_TEST : 30 };
     routes.webwxsync = async (r, n) => (n === 1 ? sync(r, n) : { body: (await hold('sync', (await sync(r, n)).body!.toString())).body });
-    fake = await startFakeWechat(routes);
     const clock = new FakeClock(1_700_000_000_000);
-    transport = createWebTransport({
-      endpoint: fake.origin,
+    const { fake, transport } = await sessions.open(routes, {
       clock,
       timeouts: { syncCheck: 50_000, sync: 100_000 },
       sync: { watchdogSlackMs: 1000, backoffBaseMs: 100, backoffMaxMs: 100 },
@@ -258,23 +237,22 @@ describe('createWebTransport(): watchdog and keep-alive', () => {
     await until(() => held.sync !== undefined);
     await clock.advance(22_000); // 52 s: the watchdog wakes for the check's deadline and sleeps on to the sync's
     held.sync!(); // the next check is armed at 52 s (deadline 103 s) and hangs
-    await until(() => fake!.count('synccheck') === 2);
+    await until(() => fake.count('synccheck') === 2);
     await clock.advance(50_000);
     assert.equal(fake.count('synccheck'), 2, 'not before the synccheck deadline');
     await clock.advance(1_000); // 103 s: the watchdog fires
     await clock.advance(200); // back-off
-    await until(() => fake!.count('synccheck') >= 3);
+    await until(() => fake.count('synccheck') >= 3);
   });
 
   it('keep-alive re-sends statusnotify on the clock and posts nothing visible unless configured', async () => {
     const routes = happyRoutes();
-    fake = await startFakeWechat(routes);
     const clock = new FakeClock(1_700_000_000_000);
-    transport = createWebTransport({ endpoint: fake.origin, clock, keepAlive: { intervalMs: 60_000 } });
+    const { fake, transport } = await sessions.open(routes, { clock, keepAlive: { intervalMs: 60_000 } });
     await transport.start();
     const before = fake.count('webwxstatusnotify');
     await clock.advance(60_000);
-    await until(() => fake!.count('webwxstatusnotify') === before + 1);
+    await until(() => fake.count('webwxstatusnotify') === before + 1);
     assert.equal(fake.count('webwxsendmsg'), 0);
   });
 });
@@ -288,12 +266,11 @@ describe('createWebTransport(): sends', () => {
       if (body.Msg.Content === 'limit') return json({ BaseResponse: { Ret: 1205, ErrMsg: '' }, MsgID: '', LocalID: '' });
       return json({ BaseResponse: OK, MsgID: `9000000000000000${++n}`, LocalID: body.Msg.LocalID });
     };
-    fake = await startFakeWechat(routes);
     const clock = new FakeClock(1_700_000_000_000);
-    transport = createWebTransport({ endpoint: fake.origin, clock });
+    const { transport } = await sessions.open(routes, { clock });
     const started = transport.start();
     await started;
-    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => transport!.sendText('@alice', `m${i}`)));
+    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => transport.sendText('@alice', `m${i}`)));
     assert.equal(new Set(sent.map((s) => s.clientId)).size, 20);
     assert.ok(sent.every((s) => /^\d{17}$/.test(s.clientId)));
     assert.ok(sent.every((s) => s.id.startsWith('9000000000000000')));
@@ -321,8 +298,7 @@ describe('createWebTransport(): sends', () => {
       assert.match(body.Msg.Content, /<totallen>1200000<\/totallen>/);
       return json({ BaseResponse: OK, MsgID: '123', LocalID: '1' });
     };
-    fake = await startFakeWechat(routes);
-    transport = createWebTransport({ endpoint: fake.origin });
+    const { fake, transport } = await sessions.open(routes);
     await transport.start();
     const sent = await transport.sendFile('@alice', { name: 'a.bin', data: Buffer.alloc(1_200_000, 7) });
     assert.equal(sent.id, '123');
@@ -343,13 +319,11 @@ describe('createWebTransport(): webwxlogout after the session ended', () => {
     routes.synccheck = () => ({ body: 'window.synccheck={retcode:"0",selector:"2"}' });
     routes.webwxsync = (_r, n) => (n === 1 ? syncBody([], 200) : json({ BaseResponse: { Ret: 1101, ErrMsg: '' } }));
     routes.webwxlogout = () => ({ body: '', delayMs: HELD_FOR_THE_WHOLE_TEST });
-    fake = await startFakeWechat(routes);
-    const t = createWebTransport({ endpoint: fake.origin });
-    transport = t;
+    const { fake, transport: t } = await sessions.open(routes);
     const ended = new Promise<void>((ok) => t.on('logout', () => ok()));
     await t.start();
     await ended;
-    await until(() => fake!.count('webwxlogout') === 1);
+    await until(() => fake.count('webwxlogout') === 1);
     assert.equal(fake.seen.find((r) => r.endpoint === 'webwxlogout')!.query.get('type'), '1');
     let stopped = false;
     void t.stop().then(() => (stopped = true));
@@ -360,9 +334,7 @@ describe('createWebTransport(): webwxlogout after the session ended', () => {
     const routes = happyRoutes();
     routes.synccheck = () => ({ body: 'window.synccheck={retcode:"1102",selector:"0"}' });
     routes.webwxlogout = () => ({ body: '', delayMs: HELD_FOR_THE_WHOLE_TEST });
-    fake = await startFakeWechat(routes);
-    const t = createWebTransport({ endpoint: fake.origin });
-    transport = t;
+    const { transport: t } = await sessions.open(routes);
     let events = 0;
     let stopped = false;
     t.on('logout', () => {
@@ -378,10 +350,9 @@ describe('createWebTransport(): webwxlogout after the session ended', () => {
     const routes = happyRoutes();
     routes.synccheck = () => ({ body: 'window.synccheck={retcode:"0",selector:"2"}' });
     routes.webwxsync = (_r, n) => (n === 1 ? syncBody([], 200) : json({ BaseResponse: { Ret: 1100, ErrMsg: '' } }));
-    fake = await startFakeWechat(routes);
-    transport = createWebTransport({ endpoint: fake.origin });
+    const { fake, transport } = await sessions.open(routes);
     await transport.start();
-    await until(() => fake!.count('webwxlogout') === 1);
+    await until(() => fake.count('webwxlogout') === 1);
     const bye = fake.seen.find((r) => r.endpoint === 'webwxlogout')!;
     assert.equal(bye.query.get('type'), '0');
     assert.equal(bye.query.get('skey'), '@crypt_aa_bb');

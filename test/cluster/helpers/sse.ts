@@ -15,6 +15,8 @@ export interface SseFrame {
   comment?: string;
   /** A `retry:` line (the API's stream writes one first, once it has fixed where it starts). */
   retry?: number;
+  /** When it was read (`performance.now()`): a test tells a frame the keep-alive woke from one that came on its own. */
+  at: number;
 }
 
 /** Read the stream at `url`, each frame to `onFrame`, until `stop` aborts (the reading goes on in the background). */
@@ -28,7 +30,7 @@ export async function readSse(url: string, headers: Record<string, string>, onFr
       for await (const chunk of res.body!) {
         buffer += decoder.decode(chunk as Uint8Array, { stream: true });
         for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
-          onFrame(parseFrame(buffer.slice(0, cut)));
+          onFrame(parseFrame(buffer.slice(0, cut), performance.now()));
           buffer = buffer.slice(cut + 2);
         }
       }
@@ -38,8 +40,8 @@ export async function readSse(url: string, headers: Record<string, string>, onFr
   })();
 }
 
-function parseFrame(text: string): SseFrame {
-  const frame: SseFrame = {};
+function parseFrame(text: string, at: number): SseFrame {
+  const frame: SseFrame = { at };
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':');
     const [field, value] = colon < 0 ? [line, ''] : [line.slice(0, colon), line.slice(colon + 1).replace(/^ /, '')];
