@@ -5,7 +5,7 @@
 import type { Contact, ContactKind, Gender, Room, RoomMember } from '../transport/model.js';
 import type { RawContact, RawMember } from './raw-types.js';
 import { decodeText } from './text.js';
-import { usualAvatarSeq, WebContact } from './web-contact.js';
+import { WebContact } from './web-contact.js';
 
 /** Special accounts of the official client (§10.2). */
 const SPECIAL = new Set([
@@ -97,7 +97,7 @@ export function parseContact(raw: RawContact, selfId?: string, stableId?: string
       pinned: (flag & CONTACT_FLAG_TOP) !== 0,
       muted: (flag & CONTACT_FLAG_NOTIFY_CLOSE) !== 0,
     },
-    raw.HeadImgUrl ? (usualAvatarSeq(raw.HeadImgUrl, raw.UserName) ?? avatarPath(raw.HeadImgUrl)) : undefined,
+    raw.HeadImgUrl ? avatarPath(raw.HeadImgUrl) : undefined,
   );
   if (stableId) c.stableId = stableId;
   else if (!raw.UserName.startsWith('@')) c.stableId = raw.UserName;
@@ -177,8 +177,9 @@ const PLAIN_PATH = /^(?:\/[\w-]+)+(?:\?\w+=[\w@.-]*(?:&\w+=[\w@.-]*)*)?$/;
 
 /**
  * `avatarPath` of a path whose every part URL and URLSearchParams would give back as it is (but `@`,
- * encoded), read with string operations: a room's HeadImgUrl is parsed at every load of the room,
- * and URLSearchParams re-encodes the whole query at each parameter it deletes. Undefined otherwise.
+ * encoded), read with string operations: every contact's and room's HeadImgUrl is read at each load
+ * (a restart reads 500 an account), and URLSearchParams re-encodes the whole query at each parameter
+ * it deletes. Undefined otherwise.
  */
 function plainAvatarPath(headImgUrl: string): string | undefined {
   if (!PLAIN_PATH.test(headImgUrl)) return undefined;

@@ -38,24 +38,6 @@ export function compactAvatar(path: string, id: string): number | string {
   return Number.isSafeInteger(seq) && seq >= 0 && iconPath(seq, id) === path ? seq : path;
 }
 
-/**
- * A raw HeadImgUrl of the usual form as WeChat sends it: the seq, the id, then at most the session's
- * skey. The id's characters are ones the form encoding leaves as they are, but for `@`.
- */
-const USUAL_RAW = /^\/cgi-bin\/mmwebwx-bin\/webwxgeticon\?seq=(0|[1-9]\d{0,14})&username=([\w@.-]+)(?:&skey=[^&#]*)?$/;
-
-/**
- * The seq of a raw HeadImgUrl that is the usual path for this id, read without parsing it as a URL
- * (a restart parses 500 contacts an account: URL and URLSearchParams were a tenth of a restored
- * login's CPU); undefined for any other form, which `avatarPath` and `compactAvatar` then read.
- *
- * @example usualAvatarSeq('/cgi-bin/mmwebwx-bin/webwxgeticon?seq=7&username=@a&skey=@crypt_x', '@a') // 7
- */
-export function usualAvatarSeq(headImgUrl: string, id: string): number | undefined {
-  const m = USUAL_RAW.exec(headImgUrl);
-  return m && m[2] === id ? Number(m[1]) : undefined;
-}
-
 /** What every contact has (the rest is set when known). */
 export type WebContactFields = Pick<Contact, 'id' | 'name' | 'kind' | 'gender' | 'starred' | 'pinned' | 'muted'>;
 
@@ -77,8 +59,7 @@ export class WebContact implements Contact {
   /** See compactAvatar; not a property, so spreads and JSON do not see it. */
   #avatar: number | string | undefined;
 
-  /** `avatar`: the path `avatarPath` gave, or the seq of the usual path (`usualAvatarSeq`). */
-  constructor(f: WebContactFields, avatar: string | number | undefined) {
+  constructor(f: WebContactFields, avatarPath: string | undefined) {
     this.id = f.id;
     this.name = f.name;
     this.kind = f.kind;
@@ -86,7 +67,7 @@ export class WebContact implements Contact {
     this.starred = f.starred;
     this.pinned = f.pinned;
     this.muted = f.muted;
-    this.#avatar = typeof avatar === 'string' ? compactAvatar(avatar, f.id) : avatar;
+    this.#avatar = avatarPath === undefined ? undefined : compactAvatar(avatarPath, f.id);
   }
 
   /** The avatar path without session secrets, as `avatarPath` made it. */
