@@ -73,6 +73,11 @@ export interface RestoreWork {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+// A span measured with Date.now() lasts at least `ms`: a timer may fire up to a millisecond before its
+// length by the wall clock (libuv counts from the loop's cached time), and a 400-ms span once read 399.
+async function untilSpanEnds(ms: number, from: number): Promise<void> {
+  for (let left = ms; left > 0; left = from + ms - Date.now()) await sleep(left);
+}
 const load1 = (): number => loadavg()[0]!;
 
 export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
@@ -245,14 +250,15 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     const sampler = new CpuSampler(child.pid);
     sampler.start();
     const first0 = { at: Date.now(), cpu: cpuMs(child.pid) };
-    await sleep(o.firstIdleMs);
-    const firstIdle = { ms: Date.now() - first0.at, cpuPercent: ((cpuMs(child.pid) - first0.cpu) / (Date.now() - first0.at)) * 100 };
+    await untilSpanEnds(o.firstIdleMs, first0.at);
+    const firstWall = Date.now() - first0.at;
+    const firstIdle = { ms: firstWall, cpuPercent: ((cpuMs(child.pid) - first0.cpu) / firstWall) * 100 };
     if (idleProfile) child.proc.kill('SIGUSR2');
     const traffic0 = await side.traffic();
     const cpu0 = cpuMs(child.pid);
     const sbCpu0 = cpuMs(sb.pid);
     const t0 = Date.now();
-    await sleep(o.idleMs);
+    await untilSpanEnds(o.idleMs, t0);
     const idleWall = Date.now() - t0;
     sampler.stop();
     if (gcTrace) {
