@@ -162,7 +162,9 @@ describe('operator journey in Chromium', () => {
       await page.waitForSelector(`#message-rows >> text=${text}`, { timeout: 15_000 });
     } finally {
       release();
-      await page.unroute('**/accounts/*/events');
+      // 'wait': a stream request already in the handler continues before the route goes (a default unroute
+      // answers it itself, and the handler's late continue() would reject after the test).
+      await page.unrouteAll({ behavior: 'wait' });
     }
   });
 
