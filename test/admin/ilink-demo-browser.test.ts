@@ -18,6 +18,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
+import { afterPaint } from '../helpers/after-paint.js';
 import { SCREENSHOTS, screenshot } from '../helpers/screenshot.js';
 import { storeEnv } from '../helpers/store.js';
 
@@ -52,6 +53,7 @@ describe(
     const shots = async (name: string): Promise<void> => {
       await screenshot(page, join(SHOTS, `${name}-en-1366.png`));
       await page.setViewportSize({ width: 390, height: 844 });
+      await afterPaint(page); // a frame at 390 px before it is measured (test/admin/helpers/two-widths.ts)
       await screenshot(page, join(SHOTS, `${name}-en-390.png`));
       const wide = await page.evaluate('document.documentElement.scrollWidth');
       await page.setViewportSize(DESKTOP);

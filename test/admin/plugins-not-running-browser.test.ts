@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startOnlineAccount, type OnlineAccount } from './helpers/panel-stack.js';
 import { packageRoot } from '../../src/util/paths.js';
+import { afterPaint } from '../helpers/after-paint.js';
 import { screenshot } from '../helpers/screenshot.js';
 
 const SHOTS = join('test-output', 'screenshots');
@@ -129,6 +130,7 @@ describe('plugins that do not run: the API and the panel say so, the others stil
         assert.match((await page.locator('#plugins-not-loaded li[data-not-loaded="broken-import"]').textContent()) ?? '', /helper-that-is-not-there/);
         for (const width of [1366, 390]) {
           await page.setViewportSize({ width, height: 900 });
+          await afterPaint(page);
           const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
           assert.ok(scroll <= width, `${lang} ${width} px: the page is ${scroll} px wide`);
           await screenshot(page, join(SHOTS, `plugins-not-running-${lang}-${width}.png`));
