@@ -189,30 +189,40 @@ const files = (targets.length ? targets : ['test']).flatMap((t) => (statSync(joi
  * measure the suite's load rather than weiroto.
  */
 const ALONE = ['test/cluster/chaos.test.ts'].map((f) => join(root, f));
+/**
+ * The longest files start first, the others after them in name order (the slowest of a quiet 2-core run's TEST_TIMES,
+ * slowest first): two slots that take the next file as they free up would otherwise leave a long file that starts near
+ * the end running alone. Update it from `TEST_TIMES=<file>` when the slowest change.
+ */
+const LONGEST = [
+  'test/admin/plugin-settings.test.ts',
+  'test/admin/first-hour.test.ts',
+  'test/api/keyset-paging.test.ts',
+  'test/cluster/start-together.test.ts',
+  'test/admin/ilink-demo-browser.test.ts',
+  'test/admin/flash-kinds.test.ts',
+  'test/admin/plugin-form-errors.test.ts',
+  'test/cluster/panel-relay.test.ts',
+  'test/admin/phone-width.test.ts',
+].map((f) => join(root, f));
+const rank = (f) => (LONGEST.includes(f) ? LONGEST.indexOf(f) : LONGEST.length);
 const alone = files.filter((f) => ALONE.includes(f));
-const together = files.filter((f) => !ALONE.includes(f));
+const together = files.filter((f) => !ALONE.includes(f)).sort((a, b) => rank(a) - rank(b));
 const concurrency = process.env.TEST_CONCURRENCY || '2';
 const pgUrl = await sharedPostgres();
 // On PostgreSQL, conversations (src/testing) open their stores through the switch too (test/helpers/store-switch.ts).
 const preload = store === 'postgres' ? ['--import', './test/helpers/store-switch.ts'] : [];
 const env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent', TEST_STORE: store, ...(pgUrl && { TEST_PG_URL: pgUrl }) };
 // TEST_TIMES=<file>: each test file's time, the slowest first, written there too (scripts/test-times.mjs; the timed run's to <file>.alone).
-const times = (suffix) =>
-  process.env.TEST_TIMES
-    ? [
-        '--test-reporter=spec',
-        '--test-reporter-destination=stdout',
-        '--test-reporter=./scripts/test-times.mjs',
-        `--test-reporter-destination=${process.env.TEST_TIMES}${suffix}`,
-      ]
-    : ['--test-reporter=spec'];
+// scripts/run-tests.mjs, not `node --test`, which would run the files in name order whatever order they are given in.
 const nodeTest = (concurrencyOf, list, suffix = '') => [
   '--import',
   'tsx',
   ...preload,
-  '--test',
-  `--test-concurrency=${concurrencyOf}`,
-  ...times(suffix),
+  'scripts/run-tests.mjs',
+  '--concurrency',
+  String(concurrencyOf),
+  ...(process.env.TEST_TIMES ? ['--times', `${process.env.TEST_TIMES}${suffix}`] : []),
   ...list,
 ];
 if (together.length) run(`tests (${together.length} files)`, process.execPath, nodeTest(concurrency, together), { env });

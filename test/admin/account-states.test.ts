@@ -4,7 +4,7 @@
  * reload when the phone page confirms, the QR page goes to the account page; after a phone logout
  * the account page's timeline shows the logout with WeChat's code and its meaning, and still does
  * after the automatic restart (and in the API); with WeChat unreachable the QR page explains the
- * failure in English and Chinese and Retry tries at once. Screenshots at 1366 and 390 px.
+ * failure in English and Chinese and Retry tries at once. Screenshots at 1366 and 390 px with TEST_SCREENSHOTS=1.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { closedPort } from '../helpers/closed-port.js';
 import { untranslatedWords } from './helpers/untranslated.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { screenshot } from '../helpers/screenshot.js';
 import type { TimelineEntry } from '../../src/accounts/account-timeline.js';
 
 const SHOTS = join('test-output', 'screenshots');
@@ -49,8 +49,7 @@ async function shoot(page: Page, name: string, ready: string): Promise<void> {
     await page.waitForSelector(ready);
     const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
     assert.ok(scroll <= width, `${page.url()} is ${scroll} px wide at ${width} px`);
-    await afterPaint(page);
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
+    await screenshot(page, join(SHOTS, `${name}-${width}.png`));
   }
 }
 

@@ -2,7 +2,7 @@
  * A new operator's journey in real Chromium (playwright-core, Debian's chromium) against the
  * sandbox: set the password, add an account, watch the QR turn "online" after the phone scans and
  * confirms, open contacts, send a message and see it arrive in the sandbox, switch a plugin on and
- * change its settings, add a webhook and see a delivery. Screenshots go to test-output/screenshots/.
+ * change its settings, add a webhook and see a delivery. Screenshots go to test-output/screenshots/ (TEST_SCREENSHOTS=1).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { waitUntil } from '../../src/testing/wait.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { screenshot } from '../helpers/screenshot.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -28,9 +28,8 @@ describe('operator journey in Chromium', () => {
   const problems: string[] = [];
   let account = '';
 
-  const shot = async (name: string): Promise<Buffer> => {
-    await afterPaint(page);
-    return page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const shot = async (name: string): Promise<void> => {
+    await screenshot(page, join(SHOTS, `${name}.png`));
   };
 
   before(async () => {

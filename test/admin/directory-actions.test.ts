@@ -5,7 +5,7 @@
  * account does not own) is an error box that says why with nothing changed and what was typed kept;
  * input the panel refuses before asking WeChat (an empty or too long name) is an error beside its field
  * (aria-invalid, aria-describedby); a done action is green. Screenshots of each at 1366 and 390 px go to
- * test-output/screenshots/directory/.
+ * test-output/screenshots/directory/ (TEST_SCREENSHOTS=1).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -3,7 +3,7 @@
  * against the server `weiroto start` builds, in English and Chinese: the rules JSON of auto-reply and a
  * plugin setting (schedule's time zone) get an alert under the field with the flash's cross icon, its
  * word and its colour, and the field is marked aria-invalid and names that alert with aria-describedby.
- * Screenshots at 1366 and 390 px go to test-output/screenshots/field-errors/.
+ * Screenshots at 1366 and 390 px go to test-output/screenshots/field-errors/ (TEST_SCREENSHOTS=1).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

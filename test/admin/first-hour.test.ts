@@ -5,7 +5,7 @@
  * OpenAI-compatible stub and test the connection, stop the stub and find the failure on the plugin
  * page and in Logs, send by name from the send box, log out from the phone and in again and still
  * read names in the history, and find no page wider than a 390 px phone. Screenshots of every page
- * at 1366 and 390 px, in English and Chinese, go to test-output/screenshots/first-hour/.
+ * at 1366 and 390 px, in English and Chinese, go to test-output/screenshots/first-hour/ (TEST_SCREENSHOTS=1).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { eventually } from './helpers/panel-stack.js';
 import { withStoreEnv } from '../helpers/store.js';
 import { untranslatedWords } from './helpers/untranslated.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { screenshot } from '../helpers/screenshot.js';
 
 const SHOTS = join('test-output', 'screenshots', 'first-hour');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -88,15 +88,13 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     await p.click('#plugin-test');
     await p.waitForSelector('#plugin-test-result.failed');
     for (const w of await untranslatedWords(p, data)) found.push(`plugin-ai-test-failed (${width}): ${w}`);
-    await afterPaint(p);
-    await p.screenshot({ path: join(SHOTS, `plugin-ai-invalid-zh-${width}.png`), fullPage: true });
+    await screenshot(p, join(SHOTS, `plugin-ai-invalid-zh-${width}.png`));
     await p.goto(`${server.url}/accounts/${account}/plugins/auto-reply/rules`);
     await p.fill('#rules-json', JSON.stringify([{ pattern: '', replies: [], cooldown: 5, scope: 'chats', match: 'nearly' }]));
     await p.click('#rules-save');
     await p.waitForSelector('#rules-problems');
     for (const w of await untranslatedWords(p, data)) found.push(`rules-invalid (${width}): ${w}`);
-    await afterPaint(p);
-    await p.screenshot({ path: join(SHOTS, `rules-invalid-zh-${width}.png`), fullPage: true });
+    await screenshot(p, join(SHOTS, `rules-invalid-zh-${width}.png`));
     return found;
   }
 
@@ -290,8 +288,7 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
             if (w > 390) wide.push(`${name} (${locale}): ${w} px`);
           }
           if (locale === 'zh-CN') for (const w of await untranslatedWords(p, data)) english.push(`${name} (${width}): ${w}`);
-          await afterPaint(p);
-          await p.screenshot({ path: join(SHOTS, `${name}-${locale === 'en-US' ? 'en' : 'zh'}-${width}.png`), fullPage: true });
+          await screenshot(p, join(SHOTS, `${name}-${locale === 'en-US' ? 'en' : 'zh'}-${width}.png`));
         }
         if (locale === 'zh-CN') english.push(...(await errorPagesInChinese(p, data, width)));
         await ctx.close();
@@ -302,12 +299,10 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     const signIn = await guest.newPage();
     await signIn.goto(`${server.url}/login`);
     for (const w of await untranslatedWords(signIn, data)) english.push(`sign-in: ${w}`);
-    await afterPaint(signIn);
-    await signIn.screenshot({ path: join(SHOTS, 'sign-in-zh-390.png'), fullPage: true });
+    await screenshot(signIn, join(SHOTS, 'sign-in-zh-390.png'));
     await guest.close();
     await phone.setViewportSize({ width: 390, height: 900 });
-    await afterPaint(phone);
-    await phone.screenshot({ path: join(SHOTS, 'phone-390.png'), fullPage: true });
+    await screenshot(phone, join(SHOTS, 'phone-390.png'));
     assert.deepEqual(wide, [], 'pages wider than the phone');
     assert.deepEqual(english, [], 'English words on Chinese pages');
     assert.deepEqual(problems, [], 'no page errors');

@@ -3,8 +3,8 @@
  * account online on the sandbox, in English and Chinese: on each main page a refusal shows as an error (role
  * alert, red, a cross and the word "Error") and keeps what was typed, and a done change as a success (role
  * status, green, a tick and "Done"); info and warning look their own; a key the panel never sets shows
- * nothing. Screenshots of each at 1366 and 390 px go to test-output/screenshots/flash/ (no page wider than
- * the phone).
+ * nothing. Screenshots of each at 1366 and 390 px go to test-output/screenshots/flash/ with TEST_SCREENSHOTS=1
+ * (no page wider than the phone, checked in every run).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

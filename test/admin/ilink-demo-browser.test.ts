@@ -5,7 +5,7 @@
  * thinks, then its answer), the reply window and the replies left on the account page; then the
  * sandbox's fake clock closes the window (25 h), a message sent from the panel waits for the user,
  * visible with its reason, and goes out once the user writes. Screenshots of every page involved at
- * 1366 and 390 px, in English and Chinese, go to test-output/screenshots/ilink/.
+ * 1366 and 390 px, in English and Chinese, go to test-output/screenshots/ilink/ (TEST_SCREENSHOTS=1).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +19,7 @@ import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
 import { afterPaint } from '../helpers/after-paint.js';
+import { SCREENSHOTS, screenshot } from '../helpers/screenshot.js';
 import { storeEnv } from '../helpers/store.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
@@ -50,31 +51,28 @@ describe(
 
     /** The current panel page at both widths in English, and the same address in Chinese. */
     const shots = async (name: string): Promise<void> => {
-      await afterPaint(page);
-      await page.screenshot({ path: join(SHOTS, `${name}-en-1366.png`), fullPage: true });
+      await screenshot(page, join(SHOTS, `${name}-en-1366.png`));
       await page.setViewportSize({ width: 390, height: 844 });
-      await afterPaint(page);
-      await page.screenshot({ path: join(SHOTS, `${name}-en-390.png`), fullPage: true });
+      await afterPaint(page); // a frame at 390 px before it is measured (test/admin/helpers/two-widths.ts)
+      await screenshot(page, join(SHOTS, `${name}-en-390.png`));
       const wide = await page.evaluate('document.documentElement.scrollWidth');
       await page.setViewportSize(DESKTOP);
       assert.ok(Number(wide) <= 390, `${name} scrolls sideways at 390 px (${String(wide)} px wide)`);
+      if (!SCREENSHOTS) return; // the Chinese page is opened only to be looked at
       zh ??= await browser.newContext({ locale: 'zh-CN', viewport: DESKTOP, storageState: await en.storageState() });
       const p = await zh.newPage();
       await p.goto(page.url());
-      await afterPaint(p);
-      await p.screenshot({ path: join(SHOTS, `${name}-zh-1366.png`), fullPage: true });
+      await screenshot(p, join(SHOTS, `${name}-zh-1366.png`));
       await p.setViewportSize({ width: 390, height: 844 });
-      await afterPaint(p);
-      await p.screenshot({ path: join(SHOTS, `${name}-zh-390.png`), fullPage: true });
+      await screenshot(p, join(SHOTS, `${name}-zh-390.png`));
       await p.close();
     };
     /** The phone page is the sandbox's (English only): both widths. */
     const phoneShots = async (name: string): Promise<void> => {
-      await afterPaint(phone);
-      await phone.screenshot({ path: join(SHOTS, `${name}-1366.png`), fullPage: true });
+      if (!SCREENSHOTS) return;
+      await screenshot(phone, join(SHOTS, `${name}-1366.png`));
       await phone.setViewportSize({ width: 390, height: 844 });
-      await afterPaint(phone);
-      await phone.screenshot({ path: join(SHOTS, `${name}-390.png`), fullPage: true });
+      await screenshot(phone, join(SHOTS, `${name}-390.png`));
       await phone.setViewportSize(DESKTOP);
     };
     const accountPage = async (): Promise<void> => {

@@ -3,7 +3,7 @@
  * none once. Before, it said so three times: the account's capability note under its menu, the page's own note,
  * and, after a group action posted anyway (an old tab, a bookmark), the error box with the same reason. Now the
  * page's note alone, or after a refused action the error box alone (which says why nothing was changed).
- * Screenshots at 1366 and 390 px go to test-output/screenshots/ilink-groups/.
+ * Screenshots at 1366 and 390 px go to test-output/screenshots/ilink-groups/ (TEST_SCREENSHOTS=1).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 /**
  * Every panel page, and both sandbox phone pages, in real Chromium at desktop (1366 px) and phone (390 px)
- * width, in English and Chinese: no page scrolls sideways at 390 px, and a screenshot of each goes to
- * test-output/screenshots/ (pages-<lang>-<width>-<page>.png) so anyone can look before and after.
+ * width, in English and Chinese: no page scrolls sideways at 390 px, and with TEST_SCREENSHOTS=1 a screenshot of
+ * each goes to test-output/screenshots/ (pages-<lang>-<width>-<page>.png) so anyone can look before and after.
  * Also the dashboard's small things: welcome text, plugin chips that say on/off, last successful sync,
  * chart lines that stay apart, account names in Logs, and the OpenAPI link.
  */
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { waitUntil } from '../../src/testing/wait.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { screenshot } from '../helpers/screenshot.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -165,8 +165,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
           await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
           const res = await page.goto(stack.url + path);
           assert.equal(res?.status(), 200, `${path} answers`);
-          await afterPaint(page);
-          await page.screenshot({ path: join(SHOTS, `pages-${lang}-${width}-${name}.png`), fullPage: true });
+          await screenshot(page, join(SHOTS, `pages-${lang}-${width}-${name}.png`));
           if (width !== 390) continue;
           const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
           if (scroll > 390) wide.push(`${lang} ${name} ${path}: ${scroll} px`);
@@ -182,8 +181,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
         await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
         await page.goto(stack.sb.origin + path);
         await page.waitForSelector('#account-state, #user', { timeout: 10_000 }).catch(() => undefined);
-        await afterPaint(page);
-        await page.screenshot({ path: join(SHOTS, `pages-en-${width}-${name}.png`), fullPage: true });
+        await screenshot(page, join(SHOTS, `pages-en-${width}-${name}.png`));
         const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
         if (width === 390 && scroll > 390) wide.push(`${name} ${path}: ${scroll} px`);
       }

@@ -4,7 +4,7 @@
  * zone, a job with no time, a chat the account does not have (schedule form: beside the job's own
  * field in the jobs editor), an unknown rule key
  * with the key probably meant and a file path out of the media folder (auto-reply rules editor).
- * Screenshots at 1366 and 390 px, in English and Chinese, go to test-output/screenshots/.
+ * Screenshots at 1366 and 390 px, in English and Chinese, go to test-output/screenshots/ (TEST_SCREENSHOTS=1).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { signIn } from './helpers/sign-in.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { screenshot } from '../helpers/screenshot.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -93,8 +93,7 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
         assert.match(await scheduleRefusal(page, job, 'timezone', 'Mars/Base'), said.zone);
         assert.match(await scheduleRefusal(page, { ...job, cron: '' }, 'jobs.0.cron'), said.cron);
         assert.match(await scheduleRefusal(page, { ...job, to: 'Nobody Anywhere' }, 'jobs.0.to'), said.to);
-        await afterPaint(page);
-        await page.screenshot({ path: join(SHOTS, `form-errors-schedule-${lang}-${width}.png`), fullPage: true });
+        await screenshot(page, join(SHOTS, `form-errors-schedule-${lang}-${width}.png`));
 
         await page.goto(`${stack.url}/accounts/${account}/plugins/auto-reply/rules`);
         const rules = [
@@ -108,8 +107,7 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
         const text = await problems.innerText();
         assert.match(text, said.cooldown);
         assert.match(text, said.outside);
-        await afterPaint(page);
-        await page.screenshot({ path: join(SHOTS, `form-errors-rules-${lang}-${width}.png`), fullPage: true });
+        await screenshot(page, join(SHOTS, `form-errors-rules-${lang}-${width}.png`));
         assert.equal(
           stack.manager
             .plugins(account)!

@@ -6,7 +6,7 @@
  * JavaScript) and the API reports it; without JavaScript a forward route is added with the chat
  * picker and relays a message; every plugin page in Chinese shows only Chinese labels; no
  * plugin page scrolls sideways at 390 px. Screenshots of each plugin page at 1366 and 390 px, in
- * English and Chinese, go to test-output/screenshots/ (plugin-<name>-<lang>-<width>.png).
+ * English and Chinese, go to test-output/screenshots/ (plugin-<name>-<lang>-<width>.png) with TEST_SCREENSHOTS=1.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { signIn } from './helpers/sign-in.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { screenshot } from '../helpers/screenshot.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -235,8 +235,7 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
         await page.goto(`${stack.url}/accounts/${account}/plugins`);
         const scrollWidth = (): Promise<number> => page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
         if (width === 390) assert.ok((await scrollWidth()) <= 390, `plugins list (${lang}) scrolls sideways`);
-        await afterPaint(page);
-        await page.screenshot({ path: join(SHOTS, `plugins-${lang}-${width}.png`), fullPage: true });
+        await screenshot(page, join(SHOTS, `plugins-${lang}-${width}.png`));
         if (lang === 'zh') {
           const listed = await page.$$eval('#plugins tr[data-plugin] td:nth-child(2) > a, #plugins td.wrap', (els) =>
             els.map((e) => (e.textContent ?? '').trim()),
@@ -261,8 +260,7 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
             const sw = await scrollWidth();
             assert.ok(sw <= 390, `${name} (${lang}) is ${sw} px wide at 390 px`);
           }
-          await afterPaint(page);
-          await page.screenshot({ path: join(SHOTS, `plugin-${name}-${lang}-${width}.png`), fullPage: true });
+          await screenshot(page, join(SHOTS, `plugin-${name}-${lang}-${width}.png`));
           if (lang === 'en' && width === 1366) {
             // What the form draws, it reads back: saving a page unchanged keeps the config as it was.
             const before = JSON.stringify(plugin(name).config);

@@ -4,7 +4,7 @@
  * setup that throws): the good one still answers on WeChat (the sandbox); the API's plugin lists
  * say which failed and why; the panel's plugins page (real Chromium, English and Chinese, 1366 and
  * 390 px) marks the one whose setup failed and lists the ones not loaded, and screenshots of it go
- * to test-output/screenshots/plugins-not-running-<lang>-<width>.png.
+ * to test-output/screenshots/plugins-not-running-<lang>-<width>.png (TEST_SCREENSHOTS=1).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { startOnlineAccount, type OnlineAccount } from './helpers/panel-stack.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { afterPaint } from '../helpers/after-paint.js';
+import { screenshot } from '../helpers/screenshot.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -132,7 +133,7 @@ describe('plugins that do not run: the API and the panel say so, the others stil
           await afterPaint(page);
           const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
           assert.ok(scroll <= width, `${lang} ${width} px: the page is ${scroll} px wide`);
-          await page.screenshot({ path: join(SHOTS, `plugins-not-running-${lang}-${width}.png`), fullPage: true });
+          await screenshot(page, join(SHOTS, `plugins-not-running-${lang}-${width}.png`));
         }
         assert.deepEqual(errors, []);
         await context.close();

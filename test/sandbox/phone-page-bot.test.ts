@@ -3,7 +3,7 @@
 // bot's echoes arrive live. HTML in the message stays text on the page.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -12,7 +12,7 @@ import { startServer, type RunningServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { withStoreEnv } from '../helpers/store.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { screenshot } from '../helpers/screenshot.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -75,8 +75,6 @@ describe('phone page with the real bot (Chromium)', () => {
       sent.some((m) => m.to === room.id && m.text === 'group hello'),
       JSON.stringify(sent),
     );
-    mkdirSync('test-output/screenshots', { recursive: true });
-    await afterPaint(page);
-    await page.screenshot({ path: 'test-output/screenshots/sandbox-phone-bot.png', fullPage: true });
+    await screenshot(page, 'test-output/screenshots/sandbox-phone-bot.png');
   });
 });

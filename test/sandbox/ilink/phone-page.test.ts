@@ -1,11 +1,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import { api, raw, textMsg } from './raw.js';
-import { afterPaint } from '../../helpers/after-paint.js';
+import { screenshot } from '../../helpers/screenshot.js';
 
 // The iLink phone page in real Chromium: a raw client plays the bot (QR login with a verify code,
 // getupdates, typing, reply); the page scans, shows the code, confirms, chats and shows the reply.
@@ -67,12 +66,9 @@ describe('iLink phone page (Chromium)', { skip: existsSync(CHROMIUM) ? false : `
     await page.fill('#composer-text', 'remind me at five');
     await page.click('#composer-send');
     await page.locator('#log .entry', { hasText: 'remind me at five' }).waitFor();
-    await mkdir('test-output', { recursive: true });
-    await afterPaint(page);
-    await page.screenshot({ path: 'test-output/ilink-phone-1366.png', fullPage: true });
+    await screenshot(page, 'test-output/ilink-phone-1366.png');
     await page.setViewportSize({ width: 390, height: 844 });
-    await afterPaint(page);
-    await page.screenshot({ path: 'test-output/ilink-phone-390.png', fullPage: true });
+    await screenshot(page, 'test-output/ilink-phone-390.png');
 
     // The window closes on the fake clock; the page says the bot waits for the owner.
     await page.click('button[data-action="clock-25h"]');
