@@ -10,7 +10,9 @@
  * burst of n echoes first: the steady cost, JIT warm), BENCH_BURST_PROF=<dir> (a CPU profile of each client's echo
  * burst alone, or with BENCH_PROF_PHASE=singles of its single messages; bench/compare/profile-table.ts reads them),
  * BENCH_CLIENT_STDOUT=<dir> (each client's stdout copied to <dir>, with lines marking the warm-up and the burst: for
- * BENCH_NODE_ARGS="--trace-opt --trace-deopt"), BENCH_STAGES=1 (each client's single-message latency split by stage
+ * BENCH_NODE_ARGS="--trace-opt --trace-deopt"), BENCH_ECHO_PATH=<file> with BENCH_NODE_ARGS="--require bench/compare/echo-path.cjs"
+ * (each client's CPU and wall time on a single message's path, from the answers it got to the requests it wrote:
+ * bench/compare/echo-path-table.ts), BENCH_STAGES=1 (each client's single-message latency split by stage
  * on the sandbox's clock, private and group apart: bench/compare/stages.ts), BENCH_KEEP_ALIVE=both|0|1
  * (default both: once against the connection-closing sandbox, as WeChat behaves, then once with the
  * sandbox's keep-alive switch on, where the clients' own cost per message shows).

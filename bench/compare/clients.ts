@@ -47,6 +47,7 @@ function baseEnv(tlsPort: number, caCertPath: string): NodeJS.ProcessEnv {
     SANDBOX_TLS_PORT: String(tlsPort),
     NODE_EXTRA_CA_CERTS: caCertPath,
     ...(process.env.BENCH_BURST_PROF ? { BENCH_BURST_PROF: process.env.BENCH_BURST_PROF } : {}),
+    ...(process.env.BENCH_ECHO_PATH ? { BENCH_ECHO_PATH: process.env.BENCH_ECHO_PATH } : {}),
   };
 }
 

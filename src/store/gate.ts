@@ -18,7 +18,8 @@
  * (store.transaction) is a SAVEPOINT inside the group, so its rollback undoes its own writes only. If
  * the COMMIT fails, every call of the group that wrote rejects (none of their writes is kept); a call
  * that only read answers at once. A caller that knows nothing else is coming may end the group at once
- * (`Issued.commitNow`): a lone message's reply does not wait for the rest of the turn on its way out.
+ * (`Issued.commitNow`): a lone message's reply does not wait for the rest of the turn on its way out, nor for the
+ * full-text index of the message it answers, which the next COMMIT writes (`TransactionPort.commitLean`).
  */
 
 /** An object whose methods all return promises of what `T`'s methods return. */
@@ -28,6 +29,12 @@ export type Promised<T> = { [K in keyof T]: T[K] extends (...args: infer A) => i
 export interface TransactionPort {
   begin(): void;
   commit(): void;
+  /**
+   * Commit, leaving what is due before each COMMIT and derived from the rows (SQLite's full-text index of new
+   * messages) to the next COMMIT: for `Issued.commitNow`, whose writes go to WeChat as soon as they are durable.
+   * What is left must be recoverable from the committed rows alone (a crash before that next COMMIT loses none of it).
+   */
+  commitLean?(): void;
   /** Roll back the open transaction, if SQLite has not already done it. */
   rollback(): void;
   savepoint(): void;
@@ -69,7 +76,7 @@ export class ConnectionGate {
   /** The group's turn came while a `hold` had the connection: commit when it ends. */
   private endDue = false;
   /** A group's natural end; not a later group's, which a `commitNow` may have let open before it. */
-  private readonly endTurn = (group: Group): void => this.endNow(group);
+  private readonly endTurn = (group: Group): void => this.endNow(group, false);
   /** Told (in a microtask) that a group opened: see `onOpen`. */
   private readonly openListeners = new Set<() => void>();
   private readonly tellOpen = (): void => {
@@ -177,7 +184,7 @@ export class ConnectionGate {
   private issueNow<T>(work: () => T): Promise<Issued<T>> {
     try {
       const group = this.open();
-      return Promise.resolve({ value: work(), commit: group, committed: group.committed, commitNow: () => this.endNow(group) });
+      return Promise.resolve({ value: work(), commit: group, committed: group.committed, commitNow: () => this.endNow(group, true) });
     } catch (e) {
       return this.failed(e);
     }
@@ -206,13 +213,13 @@ export class ConnectionGate {
     return this.group;
   }
 
-  /** Commit `group` now if it is still the open one (its turn has not come yet). */
-  private endNow(group: Group): void {
-    if (this.group === group) this.end();
+  /** Commit `group` if it is still the open one; `lean` for `commitNow` (its writes are on their way out), not at a turn's end. */
+  private endNow(group: Group, lean: boolean): void {
+    if (this.group === group) this.end(lean);
   }
 
-  /** Commit the group, unless a hold has the connection (then at its end). */
-  private end(): void {
+  /** Commit the group, unless a hold has the connection (then at its end, in full). */
+  private end(lean = false): void {
     const g = this.group;
     if (!g) return;
     if (this.held) {
@@ -222,7 +229,8 @@ export class ConnectionGate {
     this.endDue = false;
     this.group = undefined;
     try {
-      this.port.commit();
+      if (lean && this.port.commitLean) this.port.commitLean();
+      else this.port.commit();
     } catch (e) {
       this.port.rollback();
       g.reject(e);

@@ -4,7 +4,7 @@
 // its group; a read answers at once.
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -14,6 +14,28 @@ import type { Message } from '../../src/transport/model.js';
 
 const committedKeys = (dir: string): string[] =>
   withRawDb(dir, (db) => (db.prepare("select key from kv where scope = 's' order by key").all() as { key: string }[]).map((r) => r.key));
+
+const message = (id: string, text: string): Message => ({
+  id,
+  type: 'text',
+  chatId: '@c',
+  senderId: '@c',
+  toId: '@me',
+  isSelf: false,
+  text,
+  mentionsSelf: false,
+  mentions: [],
+  createdAt: 1,
+});
+
+/** The ids of the messages whose full-text index entry holds `text`, as another connection sees them. */
+const indexed = (dir: string, text: string): string[] =>
+  withRawDb(dir, (db) => {
+    // Throws SQLITE_CORRUPT_VTAB when the index and the table disagree.
+    db.prepare("insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)").run();
+    const rows = db.prepare('select m.id from messages_fts f join messages m on m.seq = f.rowid where messages_fts match ? order by m.seq').all(`"${text}"`);
+    return (rows as { id: string }[]).map((r) => r.id);
+  });
 
 describe('store: group commit', () => {
   let dir: string;
@@ -74,29 +96,8 @@ describe('store: group commit', () => {
   });
 
   it('a message and its full-text index entry commit together (the index is written once per group), a rolled-back one leaves none', async () => {
-    const message = (id: string, text: string): Message => ({
-      id,
-      type: 'text',
-      chatId: '@c',
-      senderId: '@c',
-      toId: '@me',
-      isSelf: false,
-      text,
-      mentionsSelf: false,
-      mentions: [],
-      createdAt: 1,
-    });
-    const indexed = (text: string): string[] =>
-      withRawDb(dir, (db) => {
-        // Throws SQLITE_CORRUPT_VTAB when the index and the table disagree.
-        db.prepare("insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)").run();
-        const rows = db
-          .prepare('select m.id from messages_fts f join messages m on m.seq = f.rowid where messages_fts match ? order by m.seq')
-          .all(`"${text}"`);
-        return (rows as { id: string }[]).map((r) => r.id);
-      });
     await Promise.all([store.messages.insert('a', message('m1', 'group commit one')), store.messages.insert('a', message('m2', 'group commit two'))]);
-    assert.deepEqual(indexed('group commit'), ['m1', 'm2'], 'seen by another connection once the inserts resolved');
+    assert.deepEqual(indexed(dir, 'group commit'), ['m1', 'm2'], 'seen by another connection once the inserts resolved');
     await assert.rejects(
       store.transaction(async (tx) => {
         await tx.messages.insert('a', message('m3', 'group commit undone'));
@@ -105,7 +106,49 @@ describe('store: group commit', () => {
       /boom/,
     );
     await store.messages.insert('a', message('m4', 'group commit four'));
-    assert.deepEqual(indexed('group commit'), ['m1', 'm2', 'm4']);
+    assert.deepEqual(indexed(dir, 'group commit'), ['m1', 'm2', 'm4']);
+  });
+
+  /** A lone message stored and its reply issued into the same group, which the reply then commits at once (commitNow). */
+  const loneMessageAnswered = async (): Promise<void> => {
+    let group: object | undefined;
+    const stored = store.transaction((tx) => tx.messages.insert('a', message('m1', 'lone message')), { written: (_, commit) => (group = commit) });
+    await waitForGroup(() => group);
+    const reply = await store.issued!.outbound.enqueue({ id: 'o1', account: 'a', chatId: '@c', type: 'text', text: 'echo', createdAt: 1 });
+    assert.equal(reply.commit, group);
+    reply.commitNow();
+    await Promise.all([reply.committed, stored]);
+    const rows = withRawDb(dir, (db) => db.prepare('select (select count(*) from messages) + (select count(*) from outbound)').pluck().get());
+    assert.equal(rows, 2, 'the message and its reply are committed (the reply may go to WeChat now)');
+  };
+
+  it('commitNow (a lone reply on its way out) leaves the message’s full-text index to the next COMMIT, whatever that one writes', async () => {
+    await loneMessageAnswered();
+    // Counted in the index's own table of entries: its integrity check (which `indexed` runs) fails while a row waits.
+    const entries = withRawDb(dir, (db) => db.prepare('select count(*) from messages_fts_docsize').pluck().get());
+    assert.equal(entries, 0, 'not in the COMMIT the reply waits for');
+    // The next COMMIT (here a write of no message, as the reply's settling is) writes the index entry the lone one left.
+    await store.kv.set('s', 'settled', 1);
+    assert.deepEqual(indexed(dir, 'lone message'), ['m1']);
+  });
+
+  it('a message committed without its index entry (a crash before the next COMMIT) is found by a search after a restart', async () => {
+    await loneMessageAnswered();
+    // The process dies here: the files as they are now (the database and its WAL, the key) are what a restart finds.
+    const after = mkdtempSync(join(tmpdir(), 'weiroto-crashed-'));
+    for (const f of readdirSync(dir)) if (!f.endsWith('-shm')) cpSync(join(dir, f), join(after, f), { recursive: true });
+    const restarted = openStore({ dataDir: after });
+    try {
+      const page = await restarted.messages.list('a', { text: 'lone message' });
+      assert.deepEqual(
+        page.items.map((m) => m.id),
+        ['m1'],
+      );
+      assert.deepEqual(indexed(after, 'lone message'), ['m1'], 'the search brought the index up to date, consistent with the table');
+    } finally {
+      restarted.close();
+      rmSync(after, { recursive: true, force: true });
+    }
   });
 
   it('a read answers without waiting for the group, and sees what the group wrote', async () => {
