@@ -28,7 +28,9 @@ for (const line of readFileSync(file, 'utf8').split('\n')) {
   if (!line) continue;
   const c = JSON.parse(line) as Cycle;
   const key = `${c.client} (pid ${c.pid})`;
-  byProcess.set(key, [...(byProcess.get(key) ?? []), c]);
+  const cycles = byProcess.get(key);
+  if (cycles) cycles.push(c);
+  else byProcess.set(key, [c]);
 }
 const ms = (xs: number[]): string => median(xs).toFixed(3);
 console.log('client | cycles | check → sync CPU / wall (ms) | sync → send CPU / wall (ms) | both, CPU (ms)');
