@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { packageRoot } from '../../src/util/paths.js';
 import { shareTestStoreServer } from './store.js';
 
@@ -12,6 +13,22 @@ import { shareTestStoreServer } from './store.js';
  * is CPU work (tsx, imports, a TLS key pair) that takes a second on a quiet machine and half a minute at load 30.
  */
 export const CHILD_TEST_TIMEOUT_MS = 10 * 60_000;
+
+/** Children of this test file still running (`killWhenTestsEnd`). */
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * Kill `child` if it is still running when the test file's tests are over: a test that fails before it stops its child
+ * would leave it running, and its open pipes would keep the file's process, and with it the whole test run, waiting
+ * for ever (a start test at load 25 did: its 10-s wait failed, and `weiroto start` ran on for 20 minutes).
+ */
+export function killWhenTestsEnd(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
 
 /**
  * Resolve with what `read()` finds in a child's output (anything but undefined, null or false), checked again at each
@@ -66,6 +83,7 @@ export interface Child {
 export async function spawnChild(script: string, args: string[]): Promise<Child> {
   await shareTestStoreServer();
   const child = spawn(process.execPath, ['--import', 'tsx', join(packageRoot(), script), ...args], { cwd: packageRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
+  killWhenTestsEnd(child);
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

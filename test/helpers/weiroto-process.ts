@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
+import { killWhenTestsEnd } from './child.js';
 import { withStoreEnv } from './store.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
@@ -15,6 +16,7 @@ export async function startWeiroto(env: Record<string, string>) {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', NODE_ENV: 'production', ...(await withStoreEnv(env)) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  killWhenTestsEnd(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -43,7 +43,8 @@ describe('weiroto start (process)', () => {
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as { status: string }).status, 'ok');
       // A first account is created and asks for a scan: its QR is pending in the sandbox.
-      await waitUntil(async () => (await sandbox.control.state()).qrcodes.length > 0, 10_000, 'the first account to ask for a QR');
+      // Bounded only against a hang (as untilOutput): at load 25 the start took more than 10 s.
+      await waitUntil(async () => (await sandbox.control.state()).qrcodes.length > 0, CHILD_TEST_TIMEOUT_MS / 2, 'the first account to ask for a QR');
       const ready = await fetch(url + '/readyz');
       assert.equal(ready.status, 503, 'not ready while the account waits for a scan');
       p.child.kill('SIGTERM');
@@ -87,7 +88,8 @@ describe('weiroto start (process): young generation', () => {
         WECHAT_ENDPOINT: sandbox.origin,
         NODE_OPTIONS: `--require ${join(import.meta.dirname, '../helpers/new-space-probe.cjs')}`,
       });
-      await waitUntil(async () => (await sandbox.control.state()).qrcodes.length > 0, 10_000, 'the first account to ask for a QR');
+      // Bounded only against a hang (as untilOutput): at load 25 the start took more than 10 s.
+      await waitUntil(async () => (await sandbox.control.state()).qrcodes.length > 0, CHILD_TEST_TIMEOUT_MS / 2, 'the first account to ask for a QR');
       p.child.kill('SIGTERM');
       const [code] = await p.exited;
       assert.equal(code, 0, p.err());
