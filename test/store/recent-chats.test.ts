@@ -1,12 +1,14 @@
 // The panel's recent chats without an index of message times per chat (migration 140): each chat's time is that of its
 // newest stored message, read through messages_chat_seq; the migration on a database that already holds messages; and
-// the echo lookup of a handed send, which read the chat's rows through the dropped index before. Both engines.
+// the echo lookup of a handed send, which read the chat's rows through the dropped index before; a chat's name from its
+// newest rows only. Both engines.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openPostgresStore, openStore, type Store } from '../../src/store/index.js';
+import { NAME_LOOK_BACK } from '../../src/store/messages-repo.js';
 import { openDatabase } from '../../src/store/database.js';
 import type { Message } from '../../src/transport/model.js';
 import { openTestStore, TEST_SECRET_KEY } from '../helpers/store.js';
@@ -70,6 +72,24 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(await store.messages.recentChats('acc', 10), EXPECTED);
       assert.deepEqual(await store.messages.recentChats('acc', 2), EXPECTED.slice(0, 2), 'the limit keeps the newest');
       assert.deepEqual(await store.messages.recentChats('other', 10), [], 'per account');
+    });
+
+    it(`names a chat from its ${NAME_LOOK_BACK} newest messages, not from any older one`, async () => {
+      const store = await openTestStore({ dataDir: mkdtempSync(join(root, 'n-')), kind });
+      opened.push(store);
+      // @near's name and identity are on its NAME_LOOK_BACK-th newest message, @far's one message further back: the
+      // rows after them carry none (the bot's own replies in a chat the directory does not know).
+      for (const [chat, unnamed] of [
+        ['@near', NAME_LOOK_BACK - 1],
+        ['@far', NAME_LOOK_BACK],
+      ] as const) {
+        await store.messages.insert('acc', message(`${chat}-named`, chat, 1000), `${chat} name`, `wxid${chat}`);
+        for (let i = 0; i < unnamed; i++) await store.messages.insert('acc', message(`${chat}-${i}`, chat, 1001 + i, { isSelf: true }));
+      }
+      assert.deepEqual(await store.messages.recentChats('acc', 10), [
+        { chatId: '@far', last: 1000 + NAME_LOOK_BACK },
+        { chatId: '@near', last: 1000 + NAME_LOOK_BACK - 1, name: '@near name', stableId: 'wxid@near' },
+      ]);
     });
 
     it("finds a handed send's echo among the chat's recent rows, also with older rows stored after it", async () => {

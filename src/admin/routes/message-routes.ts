@@ -51,8 +51,7 @@ export function messageRoutes(s: Services): RouteDef[] {
     });
     // The whole page reads the recent chats once, for the send box's recipients, and lists the newest 30 of them: the
     // same 30 a read of 30 gives (or more, when a person's two ids crowd a short read), and each read of them costs a
-    // look back through every chat's messages for a stored name (a chat that has none is read whole: 200 ms a read over
-    // 100,000 messages in 7 unnamed chats, test/api/keyset-paging). The live refresh's rows need only the 30.
+    // look back through each chat's newest messages for a stored name. The live refresh's rows need only the 30.
     const partial = ctx.query.partial === '1';
     const source = partial ? undefined : await recipientsOf(bot);
     const chats = source ? source.chats.slice(0, 30) : await s.deps.store.messages.recentChats(bot.id, 30);
