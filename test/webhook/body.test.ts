@@ -36,6 +36,31 @@ describe('webhookBody', () => {
     });
   });
 
+  it('writes each head from its own event when consecutive events differ in one part only (the head is reused)', () => {
+    const base: OutboxEvent = { type: 'message.received', account: 'a1', transport: 'web', at, data: { id: 'm1' } };
+    // Each event differs from the one before it in exactly one part of the head.
+    const sequence: OutboxEvent[] = [
+      base,
+      { ...base, data: { id: 'm2' } },
+      { ...base, type: 'message.sent' },
+      { ...base, type: 'message.sent', at: at + 1 },
+      { ...base, type: 'message.sent', at: at + 1, account: 'a2' },
+      { ...base, type: 'message.sent', at: at + 1, account: 'a2', transport: 'ilink' },
+      { type: 'message.sent', at: at + 1, account: 'a2', data: { id: 'm3' } },
+      base,
+    ];
+    for (const e of sequence) {
+      const expected = JSON.stringify({
+        type: e.type,
+        timestamp: new Date(e.at).toISOString(),
+        account: e.account,
+        ...(e.transport && { transport: e.transport }),
+        data: e.data,
+      });
+      assert.equal(webhookBody(e), expected);
+    }
+  });
+
   it('gives a message with media a signed link, leaving the event as it was', () => {
     const data = { id: 'm2', media: { kind: 'image', size: 10 } };
     const e: OutboxEvent = { type: 'message.received', account: 'a1', transport: 'web', at, data };
