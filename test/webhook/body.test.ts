@@ -6,6 +6,17 @@ import { webhookBody, type OutboxEvent } from '../../src/webhook/events.js';
 
 const at = Date.UTC(2026, 11, 1, 4, 30, 0, 123);
 
+/** What JSON.stringify writes for the body's object: what webhookBody must write, byte for byte. */
+function stringified(e: OutboxEvent): string {
+  return JSON.stringify({
+    type: e.type,
+    timestamp: new Date(e.at).toISOString(),
+    account: e.account,
+    ...(e.transport && { transport: e.transport }),
+    data: e.data ?? null,
+  });
+}
+
 describe('webhookBody', () => {
   it('writes the documented object, with or without transport and data', () => {
     const message = { id: 'm1', chatId: 'c1', text: 'hé "quoted" \\ 😀', isSelf: false, at: 5 };
@@ -18,14 +29,7 @@ describe('webhookBody', () => {
       { type: 'account.state', account: 'a1', at, data: () => 1 },
     ];
     for (const e of cases) {
-      const expected = JSON.stringify({
-        type: e.type,
-        timestamp: new Date(e.at).toISOString(),
-        account: e.account,
-        ...(e.transport && { transport: e.transport }),
-        data: e.data ?? null,
-      });
-      assert.equal(webhookBody(e), expected);
+      assert.equal(webhookBody(e), stringified(e));
     }
     assert.deepEqual(JSON.parse(webhookBody(cases[0]!)), {
       type: 'message.received',
@@ -50,14 +54,7 @@ describe('webhookBody', () => {
       base,
     ];
     for (const e of sequence) {
-      const expected = JSON.stringify({
-        type: e.type,
-        timestamp: new Date(e.at).toISOString(),
-        account: e.account,
-        ...(e.transport && { transport: e.transport }),
-        data: e.data,
-      });
-      assert.equal(webhookBody(e), expected);
+      assert.equal(webhookBody(e), stringified(e));
     }
   });
 
