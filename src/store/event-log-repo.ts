@@ -1,5 +1,5 @@
 /** The event log's table: every journalled event once, in commit order, with its webhook body. */
-import { all, get, run, type Sql, type Steps } from './sql/work.js';
+import { all, get, run, twin, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
 import type { EventLogQuery, LoggedEvent } from '../webhook/records.js';
 
@@ -30,9 +30,14 @@ export function createEventLogRepo(sql: Sql): Steps<EventLogTable> {
   const last = sql.query('select max(seq) as seq from event_log');
   const prune = sql.query('delete from event_log where at < ?');
   return {
-    *insert(e) {
-      yield* run(insert, e.type, e.account, e.at, e.body);
-    },
+    // With a plain twin on SQLite: three events per echoed message, each a generator for the method and one for its
+    // statement (with their argument arrays) without it (issue 17: about 3 KB of the 73 KB allocated per echo).
+    insert: twin(
+      function* (e: Omit<LoggedEvent, 'seq'>): Work<void> {
+        yield* run(insert, e.type, e.account, e.at, e.body);
+      },
+      insert.now && ((e) => void insert.now!.run([e.type, e.account, e.at, e.body])),
+    ),
     *read(q) {
       const where = ['seq > ?'];
       const args: (string | number)[] = [q.after];

@@ -99,9 +99,30 @@ export function webhookBody(e: OutboxEvent, mediaLink?: MediaLinker): string {
   // Written out around the stringified data, as JSON.stringify of `{type, timestamp, account, transport?, data}`
   // writes it, without that object and the spread of `transport` (two of them per event, every event twice: outbox
   // and event log; issue 17).
-  const head = `{"type":${JSON.stringify(e.type)},"timestamp":"${new Date(e.at).toISOString()}","account":${JSON.stringify(e.account)}`;
-  const transport = e.transport ? `,"transport":${JSON.stringify(e.transport)}` : '';
+  const head = bodyHead(e.type, e.at, e.account, e.transport);
   // Data JSON cannot hold (a function) is left out, as a property of that object would be.
   const json = JSON.stringify(data ?? null) as string | undefined;
-  return json === undefined ? `${head}${transport}}` : `${head}${transport},"data":${json}}`;
+  return json === undefined ? `${head}}` : `${head},"data":${json}}`;
+}
+
+/** The last body head written, with what it was made of (see `bodyHead`). */
+const lastHead = { type: '', at: NaN, account: '', transport: undefined as string | undefined, head: '' };
+
+/**
+ * `{"type":…,"timestamp":…,"account":…,"transport":…` of a body, made again only when one of its parts changed: the
+ * events of one sync batch share their type, time (the bot stamps a batch once) and account, and each head cost a
+ * Date, its ISO string and three JSON strings (issue 17: three events per echoed message).
+ */
+function bodyHead(type: string, at: number, account: string, transport: string | undefined): string {
+  const last = lastHead;
+  if (at === last.at && type === last.type && account === last.account && transport === last.transport) return last.head;
+  const head =
+    `{"type":${JSON.stringify(type)},"timestamp":"${new Date(at).toISOString()}","account":${JSON.stringify(account)}` +
+    (transport ? `,"transport":${JSON.stringify(transport)}` : '');
+  last.type = type;
+  last.at = at;
+  last.account = account;
+  last.transport = transport;
+  last.head = head;
+  return head;
 }

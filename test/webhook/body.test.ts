@@ -6,6 +6,17 @@ import { webhookBody, type OutboxEvent } from '../../src/webhook/events.js';
 
 const at = Date.UTC(2026, 11, 1, 4, 30, 0, 123);
 
+/** What JSON.stringify writes for the body's object: what webhookBody must write, byte for byte. */
+function stringified(e: OutboxEvent): string {
+  return JSON.stringify({
+    type: e.type,
+    timestamp: new Date(e.at).toISOString(),
+    account: e.account,
+    ...(e.transport && { transport: e.transport }),
+    data: e.data ?? null,
+  });
+}
+
 describe('webhookBody', () => {
   it('writes the documented object, with or without transport and data', () => {
     const message = { id: 'm1', chatId: 'c1', text: 'hé "quoted" \\ 😀', isSelf: false, at: 5 };
@@ -18,14 +29,7 @@ describe('webhookBody', () => {
       { type: 'account.state', account: 'a1', at, data: () => 1 },
     ];
     for (const e of cases) {
-      const expected = JSON.stringify({
-        type: e.type,
-        timestamp: new Date(e.at).toISOString(),
-        account: e.account,
-        ...(e.transport && { transport: e.transport }),
-        data: e.data ?? null,
-      });
-      assert.equal(webhookBody(e), expected);
+      assert.equal(webhookBody(e), stringified(e));
     }
     assert.deepEqual(JSON.parse(webhookBody(cases[0]!)), {
       type: 'message.received',
@@ -34,6 +38,24 @@ describe('webhookBody', () => {
       transport: 'web',
       data: message,
     });
+  });
+
+  it('writes each head from its own event when consecutive events differ in one part only (the head is reused)', () => {
+    const base: OutboxEvent = { type: 'message.received', account: 'a1', transport: 'web', at, data: { id: 'm1' } };
+    // Each event differs from the one before it in exactly one part of the head.
+    const sequence: OutboxEvent[] = [
+      base,
+      { ...base, data: { id: 'm2' } },
+      { ...base, type: 'message.sent' },
+      { ...base, type: 'message.sent', at: at + 1 },
+      { ...base, type: 'message.sent', at: at + 1, account: 'a2' },
+      { ...base, type: 'message.sent', at: at + 1, account: 'a2', transport: 'ilink' },
+      { type: 'message.sent', at: at + 1, account: 'a2', data: { id: 'm3' } },
+      base,
+    ];
+    for (const e of sequence) {
+      assert.equal(webhookBody(e), stringified(e));
+    }
   });
 
   it('gives a message with media a signed link, leaving the event as it was', () => {
