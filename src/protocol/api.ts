@@ -314,7 +314,7 @@ export class WebApi {
   syncCheck(signal?: AbortSignal): Promise<SyncCheckResult | undefined> {
     const now = this.opts.clock.now();
     const url = this.syncCheckUrl(now, newDeviceId(this.opts.clock), formatSyncKey(this.state.syncCheckKey ?? this.state.syncKey));
-    return this.http.request({ method: 'GET', url, timeoutMs: this.opts.timeouts.syncCheck, ...(signal && { signal }) }).then(readSyncCheck);
+    return this.http.longPoll({ url, timeoutMs: this.opts.timeouts.syncCheck, ...(signal && { signal }) }).then(readSyncCheck);
   }
 
   /**

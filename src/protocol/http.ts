@@ -8,6 +8,8 @@
  * logical https URL (contract-sandbox.md). Nothing here is shared between sessions.
  */
 import http from 'node:http';
+import net from 'node:net';
+import type tls from 'node:tls';
 import type { AxiosInstance } from 'axios';
 import type { CookieJar, SerializedCookieJar } from 'tough-cookie';
 import type * as ToughCookie from 'tough-cookie';
@@ -17,6 +19,7 @@ import { requireLater } from '../util/require-later.js';
 import { directRequest, RequestTimeoutError } from '../transport/direct-request.js';
 import { ResumingAgent } from '../transport/resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
+import { PollConnection } from './poll-connection.js';
 
 export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
@@ -84,6 +87,8 @@ const toughCookie = requireLater<typeof ToughCookie>('tough-cookie');
 export class HttpSession {
   /** Made with the first cookie: a session waiting for its QR to be scanned has none (tough-cookie weighs ~2 MiB). */
   private jar: CookieJar | undefined;
+  /** Made with the first long poll. */
+  private poller: PollConnection | undefined;
   /** Made on the first media transfer: most sessions never make one, and axios is heavy. */
   private axios: AxiosInstance | undefined;
   private readonly httpAgent: http.Agent;
@@ -169,6 +174,47 @@ export class HttpSession {
   }
 
   /**
+   * A long poll (synccheck): a GET on the session's own kept-alive connection (poll-connection.ts
+   * says why), with the headers and cookies `request` sends and its failures: the caller's abort
+   * reason, else a network TransportError.
+   */
+  longPoll(req: Pick<HttpRequest, 'url' | 'timeoutMs' | 'signal'>): Promise<HttpResponse> {
+    let sent: Promise<HttpResponse>;
+    try {
+      const { logical, target, cookieKey } = this.targetOf(req.url, false);
+      const cookie = this.cookieHeader(logical, cookieKey, Date.now());
+      // What node:http wrote for it (directRequest's headers, then its own Connection), in that order.
+      let head = `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nUser-Agent: ${this.userAgent}\r\nAccept: */*\r\n`;
+      if (cookie) head += `Cookie: ${cookie}\r\n`;
+      if (this.endpoint) head += `X-Wechat-Host: ${logical.host}\r\n`;
+      if (/[\r\n]/.test(cookie + this.userAgent)) throw new TypeError('a header value holds a line break');
+      this.poller ??= new PollConnection((t) => this.connect(t));
+      sent = this.poller.exchange(target, head + 'Accept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\n\r\n', req.timeoutMs, req.signal);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return sent.then(
+      (res) => this.received(req.url, res),
+      (err: unknown) => {
+        throw this.failure({ method: 'GET', ...req }, err);
+      },
+    );
+  }
+
+  /** The long poll's socket: TLS through the agent (its secure context and resumed sessions), plain TCP to an http endpoint. */
+  private connect(target: URL): net.Socket {
+    const { hostname } = target;
+    const host = hostname.charCodeAt(0) === 0x5b ? hostname.slice(1, -1) : hostname;
+    let socket: net.Socket;
+    if (target.protocol === 'https:') {
+      const options: tls.ConnectionOptions = { host, port: Number(target.port || 443), ...(net.isIP(host) === 0 && { servername: host }) };
+      socket = this.httpsAgent.createConnection(options) as net.Socket;
+    } else socket = net.connect({ host, port: Number(target.port || 80) });
+    socket.setNoDelay(true);
+    return socket;
+  }
+
+  /**
    * Where `url` goes. A repeated URL's is kept: parsing it (a URL object, its origin, path and query as strings)
    * was most of what building a send's request allocated (issue 17).
    */
@@ -226,7 +272,7 @@ export class HttpSession {
   }
 
   /** What a failed exchange rejects with: the caller's abort reason, else a network TransportError. */
-  private failure(req: HttpRequest, err: unknown): unknown {
+  private failure(req: Pick<HttpRequest, 'method' | 'url' | 'timeoutMs' | 'signal'>, err: unknown): unknown {
     if (req.signal?.aborted) return req.signal.reason ?? err;
     const what = err instanceof RequestTimeoutError ? `timed out after ${req.timeoutMs} ms` : ((err as Error).message ?? 'failed');
     return new TransportError('network', `${req.method} ${new URL(req.url).pathname} ${what}`, undefined, { cause: err });
@@ -271,8 +317,9 @@ export class HttpSession {
     }
   }
 
-  /** Close idle keep-alive sockets. */
+  /** Close the long poll's connection and the idle keep-alive sockets. */
   close(): void {
+    this.poller?.close();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
