@@ -52,6 +52,17 @@ interface RequestTarget {
   cookieKey: string;
 }
 
+/** Where a session's long poll goes (`HttpSession.longPoll`): its socket's URL and the fixed lines of its head. */
+interface PollTarget {
+  /** The logical origin (https://webpush.wx2.qq.com). */
+  origin: string;
+  target: URL;
+  /** Host, User-Agent, Accept. */
+  head: string;
+  /** X-Wechat-Host in endpoint mode, Accept-Encoding, Connection, the empty line. */
+  tail: string;
+}
+
 /** Parsed targets kept per session at most (a session repeats a few URLs; a new pass ticket makes new ones). */
 const TARGETS_KEPT = 16;
 
@@ -139,13 +150,13 @@ export class HttpSession {
     return (this.jar ??= new (toughCookie().CookieJar)());
   }
 
-  private cookieHeader(logical: URL, key: string, now: number): string {
+  private cookieHeader(href: string, key: string, now: number): string {
     if (!this.jar) return '';
     const hit = this.cookieCache.get(key);
     if (hit && now < hit.until) return hit.header;
-    const header = this.jar.getCookieStringSync(logical.href);
+    const header = this.jar.getCookieStringSync(href);
     let until = Infinity;
-    for (const c of this.jar.getCookiesSync(logical.href)) until = Math.min(until, c.expiryTime() ?? Infinity);
+    for (const c of this.jar.getCookiesSync(href)) until = Math.min(until, c.expiryTime() ?? Infinity);
     this.cookieCache.set(key, { header, until });
     return header;
   }
@@ -181,15 +192,17 @@ export class HttpSession {
   longPoll(req: Pick<HttpRequest, 'url' | 'timeoutMs' | 'signal'>): Promise<HttpResponse> {
     let sent: Promise<HttpResponse>;
     try {
-      const { logical, target, cookieKey } = this.targetOf(req.url, false);
-      const cookie = this.cookieHeader(logical, cookieKey, Date.now());
+      // The URL is new at every poll (a time, a device id): cut at its first '/' and '?' rather than parsed.
+      const { url } = req;
+      const slash = url.indexOf('/', url.indexOf('//') + 2);
+      const query = url.indexOf('?', slash);
+      const to = this.pollTargetOf(url.slice(0, slash));
+      const cookie = this.cookieHeader(url, query < 0 ? url : url.slice(0, query), Date.now());
+      if (/[\r\n]/.test(cookie)) throw new TypeError('a cookie holds a line break');
       // What node:http wrote for it (directRequest's headers, then its own Connection), in that order.
-      let head = `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nUser-Agent: ${this.userAgent}\r\nAccept: */*\r\n`;
-      if (cookie) head += `Cookie: ${cookie}\r\n`;
-      if (this.endpoint) head += `X-Wechat-Host: ${logical.host}\r\n`;
-      if (/[\r\n]/.test(cookie + this.userAgent)) throw new TypeError('a header value holds a line break');
+      const head = `GET ${url.slice(slash)} HTTP/1.1\r\n${to.head}${cookie && `Cookie: ${cookie}\r\n`}${to.tail}`;
       this.poller ??= new PollConnection((t) => this.connect(t));
-      sent = this.poller.exchange(target, head + 'Accept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\n\r\n', req.timeoutMs, req.signal);
+      sent = this.poller.exchange(to.target, head, req.timeoutMs, req.signal);
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -200,6 +213,23 @@ export class HttpSession {
       },
     );
   }
+
+  /** Where the long poll of a logical origin goes, and its header lines before and after the Cookie, kept per origin. */
+  private pollTargetOf(origin: string): PollTarget {
+    if (this.pollTarget?.origin === origin) return this.pollTarget;
+    const logical = new URL(origin);
+    const target = this.endpoint ?? logical;
+    if (/[\r\n]/.test(this.userAgent)) throw new TypeError('the user agent holds a line break');
+    this.pollTarget = {
+      origin,
+      target,
+      head: `Host: ${target.host}\r\nUser-Agent: ${this.userAgent}\r\nAccept: */*\r\n`,
+      tail: `${this.endpoint ? `X-Wechat-Host: ${logical.host}\r\n` : ''}Accept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\n\r\n`,
+    };
+    return this.pollTarget;
+  }
+
+  private pollTarget: PollTarget | undefined;
 
   /** The long poll's socket: TLS through the agent (its secure context and resumed sessions), plain TCP to an http endpoint. */
   private connect(target: URL): net.Socket {
@@ -239,7 +269,7 @@ export class HttpSession {
   private send(req: HttpRequest): Promise<HttpResponse> {
     const { logical, target, cookieKey } = this.targetOf(req.url, req.repeated);
     const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...req.headers };
-    const cookie = this.cookieHeader(logical, cookieKey, Date.now());
+    const cookie = this.cookieHeader(logical.href, cookieKey, Date.now());
     if (cookie) headers.Cookie = cookie;
     if (this.endpoint) headers['X-Wechat-Host'] = logical.host;
     if (typeof req.body === 'string' && !headers['Content-Type']) headers['Content-Type'] = 'application/json;charset=UTF-8';

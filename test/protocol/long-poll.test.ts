@@ -74,7 +74,22 @@ describe('HttpSession.longPoll', () => {
       const state = { hosts: hostsFor('wx2.qq.com'), uin: '7', sid: 's', skey: '@k', passTicket: 'T', inviteStartCount: 0, loginAt: 0 };
       const api = new WebApi(s, state, { lang: 'en_US', desktop: false, timeouts: DEFAULT_TIMEOUTS, clock: systemClock });
       assert.deepEqual(await api.syncCheck(), { retcode: 0, selector: 0 });
-      assert.match(seen.at(-1)!.url, /^\/cgi-bin\/mmwebwx-bin\/synccheck\?r=\d+&skey=%40k&sid=s&uin=7&deviceid=e\d+&synckey=&_=\d+$/);
+      assert.match(seen.at(-1)!.url, /^\/cgi-bin\/mmwebwx-bin\/synccheck\?r=\d+&skey=%40k&sid=s&uin=7&deviceid=e\d{15}&synckey=&_=\d+$/);
+      // Its synckey (encoded once per key) follows each new key.
+      for (const v of [5, 6]) {
+        api.state.syncKey = {
+          Count: 2,
+          List: [
+            { Key: 1, Val: v },
+            { Key: 2, Val: 9 },
+          ],
+        };
+        await api.syncCheck();
+        assert.match(seen.at(-1)!.url, new RegExp(`&synckey=1_${v}%7C2_9&`));
+      }
+      // Another host (a new login's): its own X-Wechat-Host.
+      await s.longPoll({ url: 'https://webpush.wx.qq.com/y', timeoutMs: 2000 });
+      assert.ok(seen.at(-1)!.raw.includes('webpush.wx.qq.com'), String(seen.at(-1)!.raw));
       assert.equal(made.length, 1, 'the synccheck went through node:http');
     } finally {
       unsubscribe('http.client.request.start', onRequest as (m: unknown) => void);
