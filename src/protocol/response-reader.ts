@@ -13,6 +13,8 @@ const MAX_BODY = 1024 * 1024;
 
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
+/** Nothing read yet (shared: never written to). */
+const NOTHING = Buffer.alloc(0);
 
 /** An answer that is not HTTP/1.x, or too big: the connection cannot be trusted further. */
 export class MalformedResponseError extends Error {
@@ -36,7 +38,7 @@ interface Head {
 }
 
 export class ResponseReader {
-  private bytes: Buffer = Buffer.alloc(0);
+  private bytes: Buffer = NOTHING;
   private head: Head | undefined;
 
   /** Whether any byte of an answer arrived (a stale kept-alive socket closes before one does). */
@@ -88,7 +90,7 @@ export class ResponseReader {
   }
 
   private done(head: Head, body: Buffer, keepAlive: boolean): ReadResponse {
-    this.bytes = Buffer.alloc(0);
+    this.bytes = NOTHING;
     this.head = undefined;
     return { response: { status: head.status, headers: head.headers, body: decodeBody(body, contentEncoding(head.headers['content-encoding'])) }, keepAlive };
   }
