@@ -100,6 +100,11 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
   const gcTrace = process.env.BENCH_TRACE_GC === '1' ? new GcTrace() : undefined;
   // BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot of the weiroto process once the idle span is measured (scale-<transport>-idle.heapsnapshot).
   const heapSnapshot = process.env.BENCH_HEAP_SNAPSHOT ? join(process.env.BENCH_HEAP_SNAPSHOT, `scale-${o.transport}-idle.heapsnapshot`) : undefined;
+  // BENCH_ALLOC_PROF=<dir>: V8's sampling heap profiler over the settled idle span (bench/compare/alloc-profile.cjs,
+  // which counts what the collections freed too), for the bytes one long-poll cycle allocates and where.
+  // Its SIGUSR2 is the CPU profile's too: not with BENCH_CPU_PROF.
+  const allocProfile = process.env.BENCH_ALLOC_PROF;
+  if (allocProfile && idleProfile) throw new Error('BENCH_ALLOC_PROF and BENCH_CPU_PROF both answer SIGUSR2: set one');
   // BENCH_SCALE_NODE_ARGS: node flags for the weiroto process, e.g. `--max-semi-space-size=16` or
   // `--heap-growing-percent=0` to compare with the server's own heap settings (an operator's flag
   // makes them stand aside; the second is not allowed in NODE_OPTIONS).
@@ -114,6 +119,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
         ...nodeArgs,
         ...extraArgs,
         ...(gcTrace ? TRACE_GC_ARGS : []),
+        ...(allocProfile ? ['--require', join(ROOT, 'bench/compare/alloc-profile.cjs')] : []),
         '--require',
         join(ROOT, 'test/helpers/wechat4u-hosts.cjs'),
         join(ROOT, 'bench/scale/weiroto-multi.mjs'),
@@ -139,6 +145,7 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
         LOGIN_CONCURRENCY: String(loginConcurrency),
         ...(idleProfile && { IDLE_PROF: idleProfile }),
         ...(heapSnapshot && { HEAP_SNAPSHOT: heapSnapshot }),
+        ...(allocProfile && { BENCH_BURST_PROF: allocProfile }),
         ...extra,
       },
       dir,
@@ -253,13 +260,17 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
     await untilSpanEnds(o.firstIdleMs, first0.at);
     const firstWall = Date.now() - first0.at;
     const firstIdle = { ms: firstWall, cpuPercent: ((cpuMs(child.pid) - first0.cpu) / firstWall) * 100 };
-    if (idleProfile) child.proc.kill('SIGUSR2');
+    if (idleProfile || allocProfile) child.proc.kill('SIGUSR2');
     const traffic0 = await side.traffic();
     const cpu0 = cpuMs(child.pid);
     const sbCpu0 = cpuMs(sb.pid);
     const t0 = Date.now();
     await untilSpanEnds(o.idleMs, t0);
     const idleWall = Date.now() - t0;
+    // Read at the span's end, before anything this driver does after it (a profile written, the lines below).
+    const idleCpuMs = cpuMs(child.pid) - cpu0;
+    const sandboxIdleCpuMs = cpuMs(sb.pid) - sbCpu0;
+    const traffic1 = await side.traffic();
     sampler.stop();
     if (gcTrace) {
       for (const line of correlate(sampler.samples, gcTrace.lines)) log(`  ${o.transport} gc: ${line}`);
@@ -273,19 +284,27 @@ export async function runScale(o: ScaleOptions): Promise<ScaleResult> {
       `  ${o.transport}: idle CPU per 10 s from the last poll held (first span ${(firstIdle.ms / 1000).toFixed(0)} s, then settled): ${perWindow.join(' ')} %`,
     );
     log(`  ${o.transport}: idle CPU in the first ${(firstIdle.ms / 1000).toFixed(0)} s ${firstIdle.cpuPercent.toFixed(2)} %`);
-    const idleCpuPercent = ((cpuMs(child.pid) - cpu0) / idleWall) * 100;
-    const sandboxIdleCpuPercent = ((cpuMs(sb.pid) - sbCpu0) / idleWall) * 100;
+    const idleCpuPercent = (idleCpuMs / idleWall) * 100;
+    const sandboxIdleCpuPercent = (sandboxIdleCpuMs / idleWall) * 100;
     if (idleProfile) {
       child.proc.kill('SIGUSR2');
       await child.waitFor('idle profile', (e) => e.event === 'profiled', 120_000);
       log(`  ${o.transport}: idle CPU profile in ${idleProfile}`);
     }
+    if (allocProfile) {
+      child.proc.kill('SIGUSR2');
+      const { file, gc } = await child.waitFor('allocation profile', (e) => e.event === 'burst-alloc', 120_000);
+      log(`  ${o.transport}: idle allocation profile in ${String(file)} (collections ${JSON.stringify(gc)}); per cycle: alloc-table.ts <cycles> <file>`);
+    }
     const heldPolls = await side.held();
-    const traffic1 = await side.traffic();
     if (traffic0 && traffic1) {
       // What the idle CPU paid for: long-poll answers (N / 25 s), and no webwxsync when nothing happened.
       const perS = (n: number): string => ((n * 1000) / idleWall).toFixed(1);
       log(`  ${o.transport}: idle traffic ${perS(traffic1.requests - traffic0.requests)} requests/s, ${perS(traffic1.syncs - traffic0.syncs)} webwxsync/s`);
+      // The cost of one idle cycle (a long poll answered and the next one sent), collections included: CPU time,
+      // which a busy machine changes far less than the per-cent figure's wall-clock span.
+      const cycles = traffic1.requests - traffic0.requests - (traffic1.syncs - traffic0.syncs);
+      if (cycles > 0) log(`  ${o.transport}: ${cycles} long-poll cycles in the span, ${((idleCpuMs * 1000) / cycles).toFixed(0)} µs of CPU each`);
     }
     const mem = memoryMiB(child.pid);
     const idleLoad = load1();

@@ -19,6 +19,7 @@ import type {
   RawInitResponse,
   RawLoginPage,
   RawPushLoginResponse,
+  RawSyncKey,
   RawSyncResponse,
 } from './raw-types.js';
 import { formatSyncKey, type SessionState } from './session.js';
@@ -313,8 +314,8 @@ export class WebApi {
    */
   syncCheck(signal?: AbortSignal): Promise<SyncCheckResult | undefined> {
     const now = this.opts.clock.now();
-    const url = this.syncCheckUrl(now, newDeviceId(this.opts.clock), formatSyncKey(this.state.syncCheckKey ?? this.state.syncKey));
-    return this.http.request({ method: 'GET', url, timeoutMs: this.opts.timeouts.syncCheck, ...(signal && { signal }) }).then(readSyncCheck);
+    const url = this.syncCheckUrl(now, newDeviceId(this.opts.clock), this.syncCheckKeyText());
+    return this.http.longPoll({ url, timeoutMs: this.opts.timeouts.syncCheck, ...(signal && { signal }) }).then(readSyncCheck);
   }
 
   /**
@@ -330,8 +331,20 @@ export class WebApi {
       fixed = { host: hosts.push, skey, sid, uin, head: this.url('push', 'synccheck') + '?r=', session: session && '&' + session.slice(1) };
       this.syncCheckFixed = fixed;
     }
-    return `${fixed.head}${now}${fixed.session}&deviceid=${deviceId}&synckey=${encodeURIComponent(key)}&_=${now}`;
+    return `${fixed.head}${now}${fixed.session}&deviceid=${deviceId}&synckey=${key}&_=${now}`;
   }
+
+  /** The synccheck's `synckey`, encoded, kept while the key is the same object (a sync replaces it whole; idle, it stays). */
+  private syncCheckKeyText(): string {
+    const key = this.state.syncCheckKey ?? this.state.syncKey;
+    const kept = this.syncCheckKeyKept;
+    if (kept && kept.key === key) return kept.text;
+    const text = encodeURIComponent(formatSyncKey(key));
+    this.syncCheckKeyKept = { key, text };
+    return text;
+  }
+
+  private syncCheckKeyKept: { key: RawSyncKey | undefined; text: string } | undefined;
 
   private syncCheckFixed: { host: string; skey: string; sid: string; uin: string; head: string; session: string } | undefined;
 

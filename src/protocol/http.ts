@@ -8,6 +8,8 @@
  * logical https URL (contract-sandbox.md). Nothing here is shared between sessions.
  */
 import http from 'node:http';
+import net from 'node:net';
+import type tls from 'node:tls';
 import type { AxiosInstance } from 'axios';
 import type { CookieJar, SerializedCookieJar } from 'tough-cookie';
 import type * as ToughCookie from 'tough-cookie';
@@ -17,6 +19,7 @@ import { requireLater } from '../util/require-later.js';
 import { directRequest, RequestTimeoutError } from '../transport/direct-request.js';
 import { ResumingAgent } from '../transport/resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
+import { PollConnection } from './poll-connection.js';
 
 export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
@@ -47,6 +50,17 @@ interface RequestTarget {
   target: URL;
   /** The cookie cache's key: the logical URL without its query. */
   cookieKey: string;
+}
+
+/** Where a session's long poll goes (`HttpSession.longPoll`): its socket's URL and the fixed lines of its head. */
+interface PollTarget {
+  /** The logical origin (https://webpush.wx2.qq.com). */
+  origin: string;
+  target: URL;
+  /** Host, User-Agent, Accept. */
+  head: string;
+  /** X-Wechat-Host in endpoint mode, Accept-Encoding, Connection, the empty line. */
+  tail: string;
 }
 
 /** Parsed targets kept per session at most (a session repeats a few URLs; a new pass ticket makes new ones). */
@@ -84,6 +98,8 @@ const toughCookie = requireLater<typeof ToughCookie>('tough-cookie');
 export class HttpSession {
   /** Made with the first cookie: a session waiting for its QR to be scanned has none (tough-cookie weighs ~2 MiB). */
   private jar: CookieJar | undefined;
+  /** Made with the first long poll. */
+  private poller: PollConnection | undefined;
   /** Made on the first media transfer: most sessions never make one, and axios is heavy. */
   private axios: AxiosInstance | undefined;
   private readonly httpAgent: http.Agent;
@@ -134,13 +150,13 @@ export class HttpSession {
     return (this.jar ??= new (toughCookie().CookieJar)());
   }
 
-  private cookieHeader(logical: URL, key: string, now: number): string {
+  private cookieHeader(href: string, key: string, now: number): string {
     if (!this.jar) return '';
     const hit = this.cookieCache.get(key);
     if (hit && now < hit.until) return hit.header;
-    const header = this.jar.getCookieStringSync(logical.href);
+    const header = this.jar.getCookieStringSync(href);
     let until = Infinity;
-    for (const c of this.jar.getCookiesSync(logical.href)) until = Math.min(until, c.expiryTime() ?? Infinity);
+    for (const c of this.jar.getCookiesSync(href)) until = Math.min(until, c.expiryTime() ?? Infinity);
     this.cookieCache.set(key, { header, until });
     return header;
   }
@@ -169,6 +185,66 @@ export class HttpSession {
   }
 
   /**
+   * A long poll (synccheck): a GET on the session's own kept-alive connection (poll-connection.ts
+   * says why), with the headers and cookies `request` sends and its failures: the caller's abort
+   * reason, else a network TransportError.
+   */
+  longPoll(req: Pick<HttpRequest, 'url' | 'timeoutMs' | 'signal'>): Promise<HttpResponse> {
+    let sent: Promise<HttpResponse>;
+    try {
+      // The URL is new at every poll (a time, a device id): cut at its first '/' and '?' rather than parsed.
+      const { url } = req;
+      const slash = url.indexOf('/', url.indexOf('//') + 2);
+      const query = url.indexOf('?', slash);
+      const to = this.pollTargetOf(url.slice(0, slash));
+      const cookie = this.cookieHeader(url, query < 0 ? url : url.slice(0, query), Date.now());
+      if (/[\r\n]/.test(cookie)) throw new TypeError('a cookie holds a line break');
+      // What node:http wrote for it (directRequest's headers, then its own Connection), in that order.
+      const head = `GET ${url.slice(slash)} HTTP/1.1\r\n${to.head}${cookie && `Cookie: ${cookie}\r\n`}${to.tail}`;
+      this.poller ??= new PollConnection((t) => this.connect(t));
+      sent = this.poller.exchange(to.target, head, req.timeoutMs, req.signal);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return sent.then(
+      (res) => this.received(req.url, res),
+      (err: unknown) => {
+        throw this.failure({ method: 'GET', ...req }, err);
+      },
+    );
+  }
+
+  /** Where the long poll of a logical origin goes, and its header lines before and after the Cookie, kept per origin. */
+  private pollTargetOf(origin: string): PollTarget {
+    if (this.pollTarget?.origin === origin) return this.pollTarget;
+    const logical = new URL(origin);
+    const target = this.endpoint ?? logical;
+    if (/[\r\n]/.test(this.userAgent)) throw new TypeError('the user agent holds a line break');
+    this.pollTarget = {
+      origin,
+      target,
+      head: `Host: ${target.host}\r\nUser-Agent: ${this.userAgent}\r\nAccept: */*\r\n`,
+      tail: `${this.endpoint ? `X-Wechat-Host: ${logical.host}\r\n` : ''}Accept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\n\r\n`,
+    };
+    return this.pollTarget;
+  }
+
+  private pollTarget: PollTarget | undefined;
+
+  /** The long poll's socket: TLS through the agent (its secure context and resumed sessions), plain TCP to an http endpoint. */
+  private connect(target: URL): net.Socket {
+    const { hostname } = target;
+    const host = hostname.charCodeAt(0) === 0x5b ? hostname.slice(1, -1) : hostname;
+    let socket: net.Socket;
+    if (target.protocol === 'https:') {
+      const options: tls.ConnectionOptions = { host, port: Number(target.port || 443), ...(net.isIP(host) === 0 && { servername: host }) };
+      socket = this.httpsAgent.createConnection(options) as net.Socket;
+    } else socket = net.connect({ host, port: Number(target.port || 80) });
+    socket.setNoDelay(true);
+    return socket;
+  }
+
+  /**
    * Where `url` goes. A repeated URL's is kept: parsing it (a URL object, its origin, path and query as strings)
    * was most of what building a send's request allocated (issue 17).
    */
@@ -193,7 +269,7 @@ export class HttpSession {
   private send(req: HttpRequest): Promise<HttpResponse> {
     const { logical, target, cookieKey } = this.targetOf(req.url, req.repeated);
     const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...req.headers };
-    const cookie = this.cookieHeader(logical, cookieKey, Date.now());
+    const cookie = this.cookieHeader(logical.href, cookieKey, Date.now());
     if (cookie) headers.Cookie = cookie;
     if (this.endpoint) headers['X-Wechat-Host'] = logical.host;
     if (typeof req.body === 'string' && !headers['Content-Type']) headers['Content-Type'] = 'application/json;charset=UTF-8';
@@ -226,7 +302,7 @@ export class HttpSession {
   }
 
   /** What a failed exchange rejects with: the caller's abort reason, else a network TransportError. */
-  private failure(req: HttpRequest, err: unknown): unknown {
+  private failure(req: Pick<HttpRequest, 'method' | 'url' | 'timeoutMs' | 'signal'>, err: unknown): unknown {
     if (req.signal?.aborted) return req.signal.reason ?? err;
     const what = err instanceof RequestTimeoutError ? `timed out after ${req.timeoutMs} ms` : ((err as Error).message ?? 'failed');
     return new TransportError('network', `${req.method} ${new URL(req.url).pathname} ${what}`, undefined, { cause: err });
@@ -271,8 +347,9 @@ export class HttpSession {
     }
   }
 
-  /** Close idle keep-alive sockets. */
+  /** Close the long poll's connection and the idle keep-alive sockets. */
   close(): void {
+    this.poller?.close();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }

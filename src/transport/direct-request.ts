@@ -151,7 +151,7 @@ function headerList(url: URL, own: Record<string, string>, length: number | unde
   return list;
 }
 
-function decode(body: Buffer, encoding: string | undefined): Buffer {
+export function decode(body: Buffer, encoding: string | undefined): Buffer {
   if (!encoding || body.length === 0) return body;
   switch (encoding.trim().toLowerCase()) {
     case 'gzip':

@@ -6,6 +6,7 @@
 'use strict';
 const dns = require('node:dns');
 const https = require('node:https');
+const tls = require('node:tls');
 
 const port = Number(process.env.SANDBOX_TLS_PORT);
 if (!port) throw new Error('wechat4u-hosts.cjs needs SANDBOX_TLS_PORT');
@@ -51,6 +52,12 @@ https.request = function request(...args) {
   }
   reroute(args[0]);
   return realRequest.apply(https, args);
+};
+// A client that opens its TLS sockets itself (weiroto's long poll, src/protocol/poll-connection.ts).
+const realConnect = tls.connect;
+tls.connect = function connect(...args) {
+  if (typeof args[0] === 'object' && args[0] !== null) reroute(args[0]);
+  return realConnect.apply(tls, args);
 };
 https.get = function get(...args) {
   const req = https.request(...args);
