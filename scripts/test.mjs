@@ -195,21 +195,18 @@ const ALONE = ['test/cluster/chaos.test.ts'].map((f) => join(root, f));
  * the end running alone. Update it from `TEST_TIMES=<file>` when the slowest change.
  */
 const LONGEST = [
-  'test/cluster/panel-relay.test.ts',
-  'test/admin/flash-kinds.test.ts',
-  'test/admin/plugin-settings.test.ts',
-  'test/admin/account-states.test.ts',
-  'test/admin/first-hour.test.ts',
-  'test/cluster/panel.test.ts',
-  'test/cluster/queues.test.ts',
-  'test/admin/plugin-form-errors.test.ts',
-  'test/cluster/start-together.test.ts',
-  'test/admin/phone-width.test.ts',
-  'test/admin/directory-actions.test.ts',
   'test/cluster/fencing.test.ts',
+  'test/admin/plugin-settings.test.ts',
+  'test/admin/first-hour.test.ts',
+  'test/cluster/panel-relay.test.ts',
+  'test/admin/account-states.test.ts',
+  'test/admin/flash-kinds.test.ts',
+  'test/cluster/start-together.test.ts',
   'test/admin/ilink-demo-browser.test.ts',
+  'test/admin/login-throttle.test.ts',
+  'test/cluster/queues.test.ts',
   'test/store/postgres-server.test.ts',
-  'test/api/keyset-paging.test.ts',
+  'test/cluster/panel.test.ts',
 ].map((f) => join(root, f));
 const rank = (f) => (LONGEST.includes(f) ? LONGEST.indexOf(f) : LONGEST.length);
 const alone = files.filter((f) => ALONE.includes(f));
