@@ -16,7 +16,7 @@ import type * as ToughCookie from 'tough-cookie';
 import { TransportError } from '../transport/errors.js';
 import { loadAxios } from '../util/axios.js';
 import { requireLater } from '../util/require-later.js';
-import { directRequest, RequestTimeoutError } from '../transport/direct-request.js';
+import { directRequest, RequestTimeoutError, socketHostname } from '../transport/direct-request.js';
 import { ResumingAgent } from '../transport/resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
 import { PollConnection } from './poll-connection.js';
@@ -233,8 +233,7 @@ export class HttpSession {
 
   /** The long poll's socket: TLS through the agent (its secure context and resumed sessions), plain TCP to an http endpoint. */
   private connect(target: URL): net.Socket {
-    const { hostname } = target;
-    const host = hostname.charCodeAt(0) === 0x5b ? hostname.slice(1, -1) : hostname;
+    const host = socketHostname(target.hostname);
     let socket: net.Socket;
     if (target.protocol === 'https:') {
       const options: tls.ConnectionOptions = { host, port: Number(target.port || 443), ...(net.isIP(host) === 0 && { servername: host }) };

@@ -120,11 +120,16 @@ function exchange(r: DirectRequest, timeoutMs: number | undefined): Promise<Dire
  * conversion keeps for a request: an IPv6 host without its brackets, the port only when the URL
  * names one, the path with its query as the URL serialised them.
  */
+/** The host to open a socket to: a URL's hostname with an IPv6 address's brackets taken off. */
+export function socketHostname(hostname: string): string {
+  return hostname.charCodeAt(0) === 0x5b ? hostname.slice(1, -1) : hostname;
+}
+
 function requestOptions(url: URL, method: string, headers: string[], agent: http.Agent): http.RequestOptions {
   const { hostname, port } = url;
   return {
     protocol: url.protocol,
-    hostname: hostname.charCodeAt(0) === 0x5b ? hostname.slice(1, -1) : hostname,
+    hostname: socketHostname(hostname),
     port: port === '' ? undefined : Number(port),
     path: url.pathname + url.search,
     method,
