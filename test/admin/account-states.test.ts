@@ -15,6 +15,7 @@ import { startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { closedPort } from '../helpers/closed-port.js';
 import { untranslatedWords } from './helpers/untranslated.js';
 import { screenshot } from '../helpers/screenshot.js';
+import { pageWidth } from './helpers/two-widths.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import type { TimelineEntry } from '../../src/accounts/account-timeline.js';
 
@@ -48,7 +49,7 @@ async function shoot(page: Page, name: string, ready: string): Promise<void> {
     await page.setViewportSize({ width, height: 900 });
     await page.reload();
     await page.waitForSelector(ready);
-    const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+    const scroll = await pageWidth(page);
     assert.ok(scroll <= width, `${page.url()} is ${scroll} px wide at ${width} px`);
     await screenshot(page, join(SHOTS, `${name}-${width}.png`));
   }

@@ -22,7 +22,7 @@ import { eventually } from './helpers/panel-stack.js';
 import { withStoreEnv } from '../helpers/store.js';
 import { untranslatedWords } from './helpers/untranslated.js';
 import { screenshot } from '../helpers/screenshot.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { atBothWidths, DESKTOP, PHONE, pageWidth } from './helpers/two-widths.js';
 
 const SHOTS = join('test-output', 'screenshots', 'first-hour');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -113,9 +113,9 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     control = new SandboxControl(server.sandbox!.origin);
     account = server.manager.list().find((a) => a.transport !== 'ilink')!.id;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    panel = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 900 } });
+    panel = await browser.newContext({ locale: 'en-US', viewport: DESKTOP });
     page = await panel.newPage();
-    phone = await (await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 900 } })).newPage();
+    phone = await (await browser.newContext({ locale: 'en-US', viewport: DESKTOP })).newPage();
     for (const p of [page, phone]) {
       p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
       p.on('response', (r) => {
@@ -280,42 +280,35 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     for (const locale of ['en-US', 'zh-CN']) {
       // Each page loaded once per language and looked at in both widths by a resize, from the width the last one was left
       // at (a load per page and width cost twice the page loads).
-      const ctx = await browser.newContext({ locale, storageState: state, viewport: { width: 1366, height: 900 } });
+      const ctx = await browser.newContext({ locale, storageState: state, viewport: DESKTOP });
       const p = await ctx.newPage();
       p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-      const otherWidth = (): number => (p.viewportSize()!.width === 1366 ? 390 : 1366);
       for (const [name, path] of pages) {
         await p.goto(server.url + path);
-        for (const width of [p.viewportSize()!.width, otherWidth()]) {
-          if (width !== p.viewportSize()!.width) {
-            await p.setViewportSize({ width, height: 900 });
-            await afterPaint(p);
-          }
-          if (width === 390) {
-            const w = await p.evaluate<number>('document.documentElement.scrollWidth');
-            if (w > 390) wide.push(`${name} (${locale}): ${w} px`);
+        await atBothWidths(p, async (width) => {
+          if (width === PHONE.width) {
+            const w = await pageWidth(p);
+            if (w > PHONE.width) wide.push(`${name} (${locale}): ${w} px`);
           }
           // What is visible differs by width: the words are read at each.
           if (locale === 'zh-CN') for (const w of await untranslatedWords(p, data)) english.push(`${name} (${width}): ${w}`);
           await screenshot(p, join(SHOTS, `${name}-${locale === 'en-US' ? 'en' : 'zh'}-${width}.png`));
-        }
+        });
       }
-      if (locale === 'zh-CN') {
-        for (const width of [p.viewportSize()!.width, otherWidth()]) {
-          await p.setViewportSize({ width, height: 900 });
+      if (locale === 'zh-CN')
+        await atBothWidths(p, async (width) => {
           english.push(...(await errorPagesInChinese(p, data, width)));
-        }
-      }
+        });
       await ctx.close();
     }
     // Signed out: the sign-in page.
-    const guest = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 900 } });
+    const guest = await browser.newContext({ locale: 'zh-CN', viewport: PHONE });
     const signIn = await guest.newPage();
     await signIn.goto(`${server.url}/login`);
     for (const w of await untranslatedWords(signIn, data)) english.push(`sign-in: ${w}`);
     await screenshot(signIn, join(SHOTS, 'sign-in-zh-390.png'));
     await guest.close();
-    await phone.setViewportSize({ width: 390, height: 900 });
+    await phone.setViewportSize(PHONE);
     await screenshot(phone, join(SHOTS, 'phone-390.png'));
     assert.deepEqual(wide, [], 'pages wider than the phone');
     assert.deepEqual(english, [], 'English words on Chinese pages');

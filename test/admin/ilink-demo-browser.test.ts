@@ -19,6 +19,7 @@ import { startFakeOpenAi, type FakeOpenAi } from '../plugins/ai/fake-openai.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
 import { afterPaint } from '../helpers/after-paint.js';
+import { DESKTOP, PHONE, pageWidth } from './helpers/two-widths.js';
 import { SCREENSHOTS, screenshot } from '../helpers/screenshot.js';
 import { storeEnv } from '../helpers/store.js';
 
@@ -26,7 +27,6 @@ const BIN = resolve(import.meta.dirname, '../../bin/weiroto.js');
 const SHOTS = join('test-output', 'screenshots', 'ilink');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'];
-const DESKTOP = { width: 1366, height: 900 };
 
 describe(
   'weiroto demo: an iLink account from the panel to the phone page (Chromium)',
@@ -52,10 +52,10 @@ describe(
     /** The current panel page at both widths in English, and the same address in Chinese. */
     const shots = async (name: string): Promise<void> => {
       await screenshot(page, join(SHOTS, `${name}-en-1366.png`));
-      await page.setViewportSize({ width: 390, height: 844 });
+      await page.setViewportSize(PHONE);
       await afterPaint(page); // a frame at 390 px before it is measured (test/admin/helpers/two-widths.ts)
       await screenshot(page, join(SHOTS, `${name}-en-390.png`));
-      const wide = await page.evaluate('document.documentElement.scrollWidth');
+      const wide = await pageWidth(page);
       await page.setViewportSize(DESKTOP);
       assert.ok(Number(wide) <= 390, `${name} scrolls sideways at 390 px (${String(wide)} px wide)`);
       if (!SCREENSHOTS) return; // the Chinese page is opened only to be looked at

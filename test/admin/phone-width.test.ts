@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { screenshot } from '../helpers/screenshot.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { atBothWidths, DESKTOP, PHONE, pageWidth } from './helpers/two-widths.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -51,7 +51,7 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
     mkdirSync(SHOTS, { recursive: true });
     stack = await startServerStack();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    page = await browser.newPage({ locale: 'en-US', viewport: { width: 1366, height: 900 } });
+    page = await browser.newPage({ locale: 'en-US', viewport: DESKTOP });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   });
   after(async () => {
@@ -155,18 +155,6 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
     ];
     const wide: string[] = [];
     const stacked: string[] = [];
-    /**
-     * `look` at the page as loaded, then at the other width after a resize (the page is left there, the next one loaded
-     * at it): one load a page, where a load at each width cost twice as many.
-     */
-    const atBothWidths = async (look: (width: number) => Promise<void>): Promise<void> => {
-      const first = page.viewportSize()!.width;
-      await look(first);
-      const width = first === 390 ? 1366 : 390;
-      await page.setViewportSize({ width, height: width === 390 ? 844 : 900 });
-      await afterPaint(page);
-      await look(width);
-    };
     for (const lang of ['en', 'zh-CN']) {
       await page.goto(`${stack.url}/accounts`);
       if ((await page.getAttribute('html', 'lang')) !== lang) {
@@ -176,11 +164,11 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
       for (const [name, path] of pages) {
         const res = await page.goto(stack.url + path);
         assert.equal(res?.status(), 200, `${path} answers`);
-        await atBothWidths(async (width) => {
+        await atBothWidths(page, async (width) => {
           await screenshot(page, join(SHOTS, `pages-${lang}-${width}-${name}.png`));
-          if (width !== 390) return;
-          const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
-          if (scroll > 390) wide.push(`${lang} ${name} ${path}: ${scroll} px`);
+          if (width !== PHONE.width) return;
+          const scroll = await pageWidth(page);
+          if (scroll > PHONE.width) wide.push(`${lang} ${name} ${path}: ${scroll} px`);
           for (const text of await stackedWords(page)) stacked.push(`${lang} ${name}: "${text}"`);
         });
       }
@@ -191,10 +179,10 @@ describe('panel at phone and desktop width (Chromium)', { skip: existsSync(CHROM
     ] as const) {
       await page.goto(stack.sb.origin + path);
       await page.waitForSelector('#account-state, #user', { timeout: 10_000 }).catch(() => undefined);
-      await atBothWidths(async (width) => {
+      await atBothWidths(page, async (width) => {
         await screenshot(page, join(SHOTS, `pages-en-${width}-${name}.png`));
-        const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
-        if (width === 390 && scroll > 390) wide.push(`${name} ${path}: ${scroll} px`);
+        const scroll = await pageWidth(page);
+        if (width === PHONE.width && scroll > PHONE.width) wide.push(`${name} ${path}: ${scroll} px`);
       });
     }
     assert.deepEqual(wide, [], 'pages wider than the phone');

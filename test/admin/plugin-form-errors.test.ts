@@ -15,13 +15,11 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { signIn } from './helpers/sign-in.js';
 import { screenshot } from '../helpers/screenshot.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { atBothWidths, DESKTOP, PHONE } from './helpers/two-widths.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PASSWORD = 'form errors password';
-/** The desktop and the phone width every refusal is looked at. */
-const WIDTHS = [1366, 390] as const;
 
 describe('plugin settings refusals beside their fields (Chromium)', () => {
   let stack: ServerStack;
@@ -29,8 +27,8 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
   let account = '';
   let room = '';
 
-  async function open(locale: 'en-US' | 'zh-CN', width: number): Promise<Page> {
-    return signIn(await browser.newPage({ locale, viewport: { width, height: 900 } }), stack.url, PASSWORD);
+  async function open(locale: 'en-US' | 'zh-CN', viewport: typeof DESKTOP | typeof PHONE): Promise<Page> {
+    return signIn(await browser.newPage({ locale, viewport }), stack.url, PASSWORD);
   }
 
   /**
@@ -38,16 +36,11 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
    * left: the next form is filled at that width. One page load a refusal checks it at both widths (a whole run of the
    * forms at each width loaded every page twice), and the forms are still filled and sent at both.
    */
-  async function atBothWidths(page: Page, shown: Locator, stem: string): Promise<void> {
-    const first = page.viewportSize()!.width;
-    for (const width of [first, WIDTHS.find((w) => w !== first)!]) {
-      if (width !== first) {
-        await page.setViewportSize({ width, height: 900 });
-        await afterPaint(page);
-      }
+  async function refusalAtBothWidths(page: Page, shown: Locator, stem: string): Promise<void> {
+    await atBothWidths(page, async (width) => {
       assert.ok(await shown.isVisible(), `${stem}: the refusal is visible at ${width} px`);
       await screenshot(page, join(SHOTS, `${stem}-${width}.png`));
-    }
+    });
   }
 
   /**
@@ -89,10 +82,10 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
     ['en-US', 'en'],
     ['zh-CN', 'zh'],
   ] as const) {
-    it(`schedule and auto-reply refusals sit beside their fields (${lang}, ${WIDTHS.join(' and ')} px)`, async () => {
+    it(`schedule and auto-reply refusals sit beside their fields (${lang}, ${DESKTOP.width} and ${PHONE.width} px)`, async () => {
       // Started at the desktop width in English, at the phone's in Chinese: the rules form (after an even number of
       // width changes) is sent at each width once.
-      const page = await open(locale, lang === 'en' ? WIDTHS[0] : WIDTHS[1]);
+      const page = await open(locale, lang === 'en' ? DESKTOP : PHONE);
       const job = { name: 'daily', to: room, text: 'good morning', cron: '0 9 * * *' };
       // Each refusal in the page's language (the plugins' phrase books), with the data as typed.
       const said =
@@ -120,7 +113,7 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
       for (const [i, [typed, field, timezone, text]] of refusals.entries()) {
         const refusal = await scheduleRefusal(page, typed, field, timezone);
         assert.match(await refusal.innerText(), text);
-        await atBothWidths(page, refusal, `form-errors-schedule-${lang}-${i}`);
+        await refusalAtBothWidths(page, refusal, `form-errors-schedule-${lang}-${i}`);
       }
 
       await page.goto(`${stack.url}/accounts/${account}/plugins/auto-reply/rules`);
@@ -135,7 +128,7 @@ describe('plugin settings refusals beside their fields (Chromium)', () => {
       const text = await problems.innerText();
       assert.match(text, said.cooldown);
       assert.match(text, said.outside);
-      await atBothWidths(page, problems, `form-errors-rules-${lang}`);
+      await refusalAtBothWidths(page, problems, `form-errors-rules-${lang}`);
       assert.equal(
         stack.manager
           .plugins(account)!

@@ -16,7 +16,7 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from 'p
 import { eventually, startServerStack, type ServerStack } from './helpers/panel-stack.js';
 import { signIn } from './helpers/sign-in.js';
 import { screenshot } from '../helpers/screenshot.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { atBothWidths, DESKTOP, PHONE, pageWidth } from './helpers/two-widths.js';
 
 const SHOTS = join('test-output', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -33,7 +33,7 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
   const problems: string[] = [];
 
   async function open(options: BrowserContextOptions = {}): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1366, height: 900 }, ...options });
+    const context = await browser.newContext({ locale: 'en-US', viewport: DESKTOP, ...options });
     const page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     return signIn(page, stack.url, PASSWORD);
@@ -233,25 +233,18 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
     ] as const) {
       // One sign-in and one load of each page per language, looked at in both widths by a resize (a load per page and
       // width cost twice the page loads); the next page is loaded at the width the last one was left at.
-      const page = await open({ locale, viewport: { width: 1366, height: 900 } });
-      const scrollWidth = (): Promise<number> => page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
+      const page = await open({ locale, viewport: DESKTOP });
       /** At each width in turn, from the page's own: what fits 390 px does, and the screenshot `${stem}-${width}.png`. */
-      const atBothWidths = async (what: string, stem: string): Promise<void> => {
-        const first = page.viewportSize()!.width;
-        for (const width of first === 1366 ? [1366, 390] : [390, 1366]) {
-          if (width !== first) {
-            await page.setViewportSize({ width, height: 900 });
-            await afterPaint(page);
-          }
-          if (width === 390) {
-            const sw = await scrollWidth();
-            assert.ok(sw <= 390, `${what} (${lang}) is ${sw} px wide at 390 px`);
+      const fitsBothWidths = (what: string, stem: string): Promise<void> =>
+        atBothWidths(page, async (width) => {
+          if (width === PHONE.width) {
+            const wide = await pageWidth(page);
+            assert.ok(wide <= PHONE.width, `${what} (${lang}) is ${wide} px wide at ${PHONE.width} px`);
           }
           await screenshot(page, join(SHOTS, `${stem}-${width}.png`));
-        }
-      };
+        });
       await page.goto(`${stack.url}/accounts/${account}/plugins`);
-      await atBothWidths('plugins list', `plugins-${lang}`);
+      await fitsBothWidths('plugins list', `plugins-${lang}`);
       if (lang === 'zh') {
         const listed = await page.$$eval('#plugins tr[data-plugin] td:nth-child(2) > a, #plugins td.wrap', (els) =>
           els.map((e) => (e.textContent ?? '').trim()),
@@ -272,7 +265,7 @@ describe('plugin settings in the panel (Chromium)', { skip: existsSync(CHROMIUM)
           const untranslated = shown.filter((l) => !/\p{Script=Han}/u.test(l) || english.get(name)!.has(l));
           assert.deepEqual(untranslated, [], `${name}: labels not in Chinese`);
         }
-        await atBothWidths(name, `plugin-${name}-${lang}`);
+        await fitsBothWidths(name, `plugin-${name}-${lang}`);
         if (lang === 'en') {
           // What the form draws, it reads back: saving a page unchanged keeps the config as it was.
           const before = JSON.stringify(plugin(name).config);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startOnlineAccount, type OnlineAccount } from './helpers/panel-stack.js';
 import { packageRoot } from '../../src/util/paths.js';
-import { afterPaint } from '../helpers/after-paint.js';
+import { atBothWidths, DESKTOP, pageWidth } from './helpers/two-widths.js';
 import { screenshot } from '../helpers/screenshot.js';
 
 const SHOTS = join('test-output', 'screenshots');
@@ -110,7 +110,7 @@ describe('plugins that do not run: the API and the panel say so, the others stil
     };
     for (const lang of ['en', 'zh'] as const) {
       it(`says it in ${lang === 'en' ? 'English' : 'Chinese'}, at 1366 and 390 px without scrolling sideways`, async () => {
-        const context = await browser.newContext({ locale: lang === 'en' ? 'en-US' : 'zh-CN', viewport: { width: 1366, height: 900 } });
+        const context = await browser.newContext({ locale: lang === 'en' ? 'en-US' : 'zh-CN', viewport: DESKTOP });
         const page = await context.newPage();
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(e.message));
@@ -128,13 +128,11 @@ describe('plugins that do not run: the API and the panel say so, the others stil
         assert.equal((await page.locator('#plugins-not-loaded h2').textContent())?.trim(), w.notLoaded);
         assert.match((await page.locator('#plugins-not-loaded li[data-not-loaded="no-export"]').textContent()) ?? '', w.export);
         assert.match((await page.locator('#plugins-not-loaded li[data-not-loaded="broken-import"]').textContent()) ?? '', /helper-that-is-not-there/);
-        for (const width of [1366, 390]) {
-          await page.setViewportSize({ width, height: 900 });
-          await afterPaint(page);
-          const scroll = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+        await atBothWidths(page, async (width) => {
+          const scroll = await pageWidth(page);
           assert.ok(scroll <= width, `${lang} ${width} px: the page is ${scroll} px wide`);
           await screenshot(page, join(SHOTS, `plugins-not-running-${lang}-${width}.png`));
-        }
+        });
         assert.deepEqual(errors, []);
         await context.close();
       });
