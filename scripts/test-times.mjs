@@ -1,18 +1,44 @@
 // A node:test reporter that writes, at the end of a run, one line per test file: the time its top-level tests and
-// suites took (summed, so a process's start-up and imports are not in it), how many tests it ran, and its path;
-// the slowest first. scripts/test.mjs adds it when TEST_TIMES names a file, to find the files a whole run waits on.
+// suites took (summed, so a process's start-up and imports are not in it), the whole time of the process it ran in,
+// how many tests it ran, and its path; the slowest (whole) first. A file that ran in a group (scripts/test-groups.mjs)
+// has the time of its suite in the group and no whole time of its own; the group has a line of its own, with its whole
+// time. scripts/test.mjs adds it when TEST_TIMES names a file, to find the files a whole run waits on and what each
+// spends outside its tests.
+import { resolve } from 'node:path';
+
 export default async function* testTimes(source) {
-  /** @type {Map<string, { ms: number, tests: number }>} */
+  /** @type {Map<string, { ms: number, whole: number | undefined, tests: number }>} */
   const files = new Map();
+  const entryOf = (file) => files.get(file) ?? files.set(file, { ms: 0, whole: undefined, tests: 0 }).get(file);
+  /** Tests of a group's current file, counted until its suite (the file's path) ends. */
+  const pending = new Map();
   for await (const event of source) {
-    if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
-    const { file, nesting, details } = event.data;
+    const { file, nesting, name, details } = event.data ?? {};
     if (!file) continue;
-    const entry = files.get(file) ?? { ms: 0, tests: 0 };
-    if (nesting === 0) entry.ms += details.duration_ms ?? 0;
-    if (details.type !== 'suite') entry.tests++;
-    files.set(file, entry);
+    // run() reports each process as a test named by its file's path, completed when the process ends.
+    const isProcess = nesting === 0 && resolve(name) === file;
+    if (event.type === 'test:complete' && isProcess) entryOf(file).whole = details.duration_ms ?? 0;
+    if ((event.type !== 'test:pass' && event.type !== 'test:fail') || isProcess) continue;
+    const grouped = file.endsWith('.test.mjs');
+    if (!grouped) {
+      const entry = entryOf(file);
+      if (nesting === 0) entry.ms += details.duration_ms ?? 0;
+      if (details.type !== 'suite') entry.tests++;
+    } else if (nesting > 0) {
+      if (details.type !== 'suite') pending.set(file, (pending.get(file) ?? 0) + 1);
+    } else {
+      // A group's suite of one file.
+      const entry = entryOf(resolve(name));
+      entry.ms += details.duration_ms ?? 0;
+      const tests = pending.get(file) ?? 0;
+      pending.delete(file);
+      entry.tests += tests;
+      entryOf(file).ms += details.duration_ms ?? 0;
+      entryOf(file).tests += tests;
+    }
   }
-  const rows = [...files].sort((a, b) => b[1].ms - a[1].ms);
-  yield `# seconds\ttests\tfile\n${rows.map(([file, { ms, tests }]) => `${(ms / 1000).toFixed(1)}\t${tests}\t${file}`).join('\n')}\n`;
+  for (const [file, count] of pending) entryOf(file).tests += count;
+  const rows = [...files].sort((a, b) => (b[1].whole ?? b[1].ms) - (a[1].whole ?? a[1].ms));
+  const s = (ms) => (ms === undefined ? '-' : (ms / 1000).toFixed(1));
+  yield `# tests s\twhole s\ttests\tfile\n${rows.map(([file, { ms, whole, tests }]) => `${s(ms)}\t${s(whole)}\t${tests}\t${file}`).join('\n')}\n`;
 }

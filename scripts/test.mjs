@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { groupTestFiles } from './test-groups.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -160,12 +161,14 @@ ensurePostgres();
 ensureRedis();
 
 /**
- * Under `--store postgres`, one PostgreSQL server for every test process of the run (test/helpers/postgres-serve.ts),
- * handed down in TEST_PG_URL; it stops when this command ends (its standard input closes). Otherwise the few tests
- * that need one start their own (test/helpers/postgres.ts).
+ * One PostgreSQL server for every test process of the run (test/helpers/postgres-serve.ts), handed down in TEST_PG_URL;
+ * each test file makes its own databases on it (test/helpers/postgres.ts). It stops when this command ends (its standard
+ * input closes). Under `--store postgres` every test's store is there; on SQLite only the ~45 files that test the
+ * PostgreSQL store or the cluster use it, and each of them used to start a server of its own: an initdb and a start
+ * of 2-4 s per file, in the file's slot.
  */
 async function sharedPostgres() {
-  if (store !== 'postgres' || process.env.TEST_PG_URL) return process.env.TEST_PG_URL;
+  if (process.env.TEST_PG_URL) return process.env.TEST_PG_URL;
   const server = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/postgres-serve.ts'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
   server.unref();
   server.stdin.unref();
@@ -228,5 +231,8 @@ const nodeTest = (concurrencyOf, list, suffix = '') => [
   ...(process.env.TEST_TIMES ? ['--times', `${process.env.TEST_TIMES}${suffix}`] : []),
   ...list,
 ];
-if (together.length) run(`tests (${together.length} files)`, process.execPath, nodeTest(concurrency, together), { env });
+// Small files share processes (scripts/test-groups.mjs; TEST_GROUPS=0 runs each file in its own).
+const entries =
+  process.env.TEST_GROUPS === '0' ? together : groupTestFiles(together, { root, dir: join(root, 'test-output', 'test-groups'), keepAlone: LONGEST });
+if (together.length) run(`tests (${together.length} files in ${entries.length} processes)`, process.execPath, nodeTest(concurrency, entries), { env });
 if (alone.length) run(`timed tests, alone (${alone.length} file${alone.length > 1 ? 's' : ''})`, process.execPath, nodeTest(1, alone, '.alone'), { env });
