@@ -25,8 +25,11 @@ const ALONE_IF_IMPORTED = [
   ['test/helpers/redis.ts', 'runs redis-server'],
 ];
 
-/** At most this many files a group: two slots share the groups like files, and a group as long as a browser file would end the run alone. */
-const GROUP_SIZE = 12;
+/**
+ * At most this many files a group: two slots share the groups like files, and a group as long as the longest files
+ * would be left running alone at the end (twelve of test/admin's took 100 s on a quiet machine).
+ */
+const GROUP_SIZE = 8;
 
 /** The relative imports of `file` that are inside the project (a `.js` specifier names its `.ts` source). */
 function importsOf(file, root) {
@@ -68,8 +71,8 @@ function ownProcessReason(file, root, importsCache) {
 /**
  * The entries to hand to node:test's `run()` for `files` (absolute paths, in the order to start them): each file that
  * keeps its own process as it is, the others in groups of up to GROUP_SIZE files of one folder under test/, written as
- * modules into `dir`; a group takes the place of its first file. `keepAlone` files (the long ones started first) are
- * never grouped.
+ * modules into `dir`. `keepAlone` files (the long ones started first) are never grouped and stay first; the groups come
+ * next, as they are longer than most files left, and the files on their own of the rest after them, in their order.
  */
 export function groupTestFiles(files, { root, dir, keepAlone = [] }) {
   const importsCache = new Map();
@@ -81,7 +84,7 @@ export function groupTestFiles(files, { root, dir, keepAlone = [] }) {
       entries.push({ file });
       continue;
     }
-    const folder = relative(root, file).split('/').slice(0, 2).join('/');
+    const folder = relative(root, dirname(file)).split('/').slice(0, 2).join('/');
     let group = open.get(folder);
     if (!group || group.files.length >= GROUP_SIZE) {
       group = { folder, files: [] };
@@ -92,9 +95,10 @@ export function groupTestFiles(files, { root, dir, keepAlone = [] }) {
   }
   mkdirSync(dir, { recursive: true });
   const count = new Map();
-  return entries.map((entry) => {
+  const rank = (entry) => (entry.file ? (keepAlone.includes(entry.file) ? 0 : 2) : 1);
+  const ordered = entries.map((entry) => (entry.files?.length === 1 ? { file: entry.files[0] } : entry)).sort((a, b) => rank(a) - rank(b));
+  return ordered.map((entry) => {
     if (entry.file) return entry.file;
-    if (entry.files.length === 1) return entry.files[0];
     const n = (count.get(entry.folder) ?? 0) + 1;
     count.set(entry.folder, n);
     const path = join(dir, `${entry.folder.replaceAll('/', '-')}-${n}.test.mjs`);

@@ -10,8 +10,6 @@ export default async function* testTimes(source) {
   /** @type {Map<string, { ms: number, whole: number | undefined, tests: number }>} */
   const files = new Map();
   const entryOf = (file) => files.get(file) ?? files.set(file, { ms: 0, whole: undefined, tests: 0 }).get(file);
-  /** Tests of a group's current file, counted until its suite (the file's path) ends. */
-  const pending = new Map();
   for await (const event of source) {
     const { file, nesting, name, details } = event.data ?? {};
     if (!file) continue;
@@ -19,25 +17,18 @@ export default async function* testTimes(source) {
     const isProcess = nesting === 0 && resolve(name) === file;
     if (event.type === 'test:complete' && isProcess) entryOf(file).whole = details.duration_ms ?? 0;
     if ((event.type !== 'test:pass' && event.type !== 'test:fail') || isProcess) continue;
-    const grouped = file.endsWith('.test.mjs');
-    if (!grouped) {
-      const entry = entryOf(file);
-      if (nesting === 0) entry.ms += details.duration_ms ?? 0;
-      if (details.type !== 'suite') entry.tests++;
-    } else if (nesting > 0) {
-      if (details.type !== 'suite') pending.set(file, (pending.get(file) ?? 0) + 1);
-    } else {
-      // A group's suite of one file.
-      const entry = entryOf(resolve(name));
-      entry.ms += details.duration_ms ?? 0;
-      const tests = pending.get(file) ?? 0;
-      pending.delete(file);
-      entry.tests += tests;
-      entryOf(file).ms += details.duration_ms ?? 0;
-      entryOf(file).tests += tests;
+    if (nesting === 0 && file.endsWith('.test.mjs')) {
+      // A group's suite of one file, named by its path (its tests are reported under that path, one level down).
+      const ms = details.duration_ms ?? 0;
+      entryOf(resolve(name)).ms += ms;
+      entryOf(file).ms += ms;
+      entryOf(file).tests += entryOf(resolve(name)).tests;
+      continue;
     }
+    const entry = entryOf(file);
+    if (nesting === 0) entry.ms += details.duration_ms ?? 0;
+    if (details.type !== 'suite') entry.tests++;
   }
-  for (const [file, count] of pending) entryOf(file).tests += count;
   const rows = [...files].sort((a, b) => (b[1].whole ?? b[1].ms) - (a[1].whole ?? a[1].ms));
   const s = (ms) => (ms === undefined ? '-' : (ms / 1000).toFixed(1));
   yield `# tests s\twhole s\ttests\tfile\n${rows.map(([file, { ms, whole, tests }]) => `${s(ms)}\t${s(whole)}\t${tests}\t${file}`).join('\n')}\n`;
