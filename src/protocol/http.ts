@@ -1,9 +1,10 @@
 /**
- * The HTTP layer of one session (§1.1, §3, §13): keep-alive agents, one tough-cookie jar (RFC 6265
+ * The HTTP layer of one session (§1.1, §3, §13): kept-alive connections, one tough-cookie jar (RFC 6265
  * domain matching, so `.wx2.qq.com` cookies reach `webpush.` and `file.` hosts), hard per-request
  * timeouts, no redirect following, bodies as bytes. Media transfers (uploads, downloads) go
  * through axios, which streams multipart bodies and big answers; the small requests that run for
- * every message go straight to node:https (direct-request.ts says why). In endpoint mode every
+ * every message (sync, sends, contacts, login) are written on the session's own kept-alive sockets
+ * (connection-pool.ts), the long poll on one of its own (poll-connection.ts). In endpoint mode every
  * request goes to one origin with `X-Wechat-Host: <logical host>` while cookies stay keyed by the
  * logical https URL (contract-sandbox.md). Nothing here is shared between sessions.
  */
@@ -16,10 +17,11 @@ import type * as ToughCookie from 'tough-cookie';
 import { TransportError } from '../transport/errors.js';
 import { loadAxios } from '../util/axios.js';
 import { requireLater } from '../util/require-later.js';
-import { directRequest, RequestTimeoutError, socketHostname } from '../transport/direct-request.js';
+import { RequestTimeoutError, socketHostname } from '../transport/direct-request.js';
 import { ResumingAgent } from '../transport/resuming-agent.js';
 import { decodeUtf8 } from './wire-json.js';
 import { PollConnection } from './poll-connection.js';
+import { ConnectionPool } from './connection-pool.js';
 
 export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
@@ -50,6 +52,8 @@ interface RequestTarget {
   target: URL;
   /** The cookie cache's key: the logical URL without its query. */
   cookieKey: string;
+  /** The target's path and query, as the request line names them. */
+  path: string;
 }
 
 /** Where a session's long poll goes (`HttpSession.longPoll`): its socket's URL and the fixed lines of its head. */
@@ -61,6 +65,27 @@ interface PollTarget {
   head: string;
   /** X-Wechat-Host in endpoint mode, Accept-Encoding, Connection, the empty line. */
   tail: string;
+}
+
+/** A header name node:http accepts (RFC 9110 token). */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** What node:http refuses in a header value: control characters but tab (CR and LF among them), and anything past latin1. */
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * A request's head and body as one write: one string when the body is ASCII (a JSON body mostly is),
+ * else one buffer (the head latin1, as node:http writes it, the body UTF-8).
+ */
+function requestBytes(head: string, body: string | Buffer | undefined): string | Buffer {
+  if (body === undefined) return `${head}Connection: keep-alive\r\n\r\n`;
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  head += `Content-Length: ${size}\r\nConnection: keep-alive\r\n\r\n`;
+  if (typeof body === 'string' && size === body.length) return head + body;
+  const bytes = Buffer.allocUnsafe(head.length + size);
+  bytes.write(head, 0, 'latin1');
+  if (typeof body === 'string') bytes.write(body, head.length, 'utf8');
+  else body.copy(bytes, head.length);
+  return bytes;
 }
 
 /** Parsed targets kept per session at most (a session repeats a few URLs; a new pass ticket makes new ones). */
@@ -100,6 +125,8 @@ export class HttpSession {
   private jar: CookieJar | undefined;
   /** Made with the first long poll. */
   private poller: PollConnection | undefined;
+  /** The other small requests' connections (connection-pool.ts), made with the first. */
+  private pool: ConnectionPool | undefined;
   /** Made on the first media transfer: most sessions never make one, and axios is heavy. */
   private axios: AxiosInstance | undefined;
   private readonly httpAgent: http.Agent;
@@ -113,10 +140,14 @@ export class HttpSession {
   private cookieCache = new Map<string, { header: string; until: number }>();
   private readonly endpoint: URL | undefined;
   private readonly userAgent: string;
+  /** The User-Agent and Accept lines of a request's head. */
+  private readonly agentLines: string;
 
   constructor(options: HttpSessionOptions = {}) {
     this.endpoint = options.endpoint ? new URL(options.endpoint) : undefined;
     this.userAgent = options.userAgent ?? BROWSER_UA;
+    if (BAD_VALUE.test(this.userAgent)) throw new TypeError('the user agent holds a character no HTTP header may hold');
+    this.agentLines = `User-Agent: ${this.userAgent}\r\nAccept: */*\r\n`;
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     // WeChat answers JSON with `Connection: close`, so most requests open a new TLS connection.
     this.httpsAgent = new ResumingAgent({ keepAlive: true, maxSockets: 8 });
@@ -155,6 +186,8 @@ export class HttpSession {
     const hit = this.cookieCache.get(key);
     if (hit && now < hit.until) return hit.header;
     const header = this.jar.getCookieStringSync(href);
+    // Written into a request's head as it is: checked here, once per header the jar makes.
+    if (BAD_VALUE.test(header)) throw new TypeError('a cookie holds a character no HTTP header may hold');
     let until = Infinity;
     for (const c of this.jar.getCookiesSync(href)) until = Math.min(until, c.expiryTime() ?? Infinity);
     this.cookieCache.set(key, { header, until });
@@ -198,7 +231,6 @@ export class HttpSession {
       const query = url.indexOf('?', slash);
       const to = this.pollTargetOf(url.slice(0, slash));
       const cookie = this.cookieHeader(url, query < 0 ? url : url.slice(0, query), Date.now());
-      if (/[\r\n]/.test(cookie)) throw new TypeError('a cookie holds a line break');
       // What node:http wrote for it (directRequest's headers, then its own Connection), in that order.
       const head = `GET ${url.slice(slash)} HTTP/1.1\r\n${to.head}${cookie && `Cookie: ${cookie}\r\n`}${to.tail}`;
       this.poller ??= new PollConnection((t) => this.connect(t));
@@ -219,11 +251,10 @@ export class HttpSession {
     if (this.pollTarget?.origin === origin) return this.pollTarget;
     const logical = new URL(origin);
     const target = this.endpoint ?? logical;
-    if (/[\r\n]/.test(this.userAgent)) throw new TypeError('the user agent holds a line break');
     this.pollTarget = {
       origin,
       target,
-      head: `Host: ${target.host}\r\nUser-Agent: ${this.userAgent}\r\nAccept: */*\r\n`,
+      head: `Host: ${target.host}\r\n${this.agentLines}`,
       tail: `${this.endpoint ? `X-Wechat-Host: ${logical.host}\r\n` : ''}Accept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\n\r\n`,
     };
     return this.pollTarget;
@@ -231,7 +262,7 @@ export class HttpSession {
 
   private pollTarget: PollTarget | undefined;
 
-  /** The long poll's socket: TLS through the agent (its secure context and resumed sessions), plain TCP to an http endpoint. */
+  /** A socket of the session's own (the long poll's, the pool's): TLS through the agent (its secure context and resumed sessions), plain TCP to an http endpoint. */
   private connect(target: URL): net.Socket {
     const host = socketHostname(target.hostname);
     let socket: net.Socket;
@@ -255,7 +286,9 @@ export class HttpSession {
       logical,
       target: this.endpoint ? new URL(logical.pathname + logical.search, this.endpoint.origin) : logical,
       cookieKey: logical.origin + logical.pathname,
+      path: '',
     };
+    made.path = made.target.pathname + made.target.search;
     if (repeated) {
       if (this.targets.size >= TARGETS_KEPT) this.targets.clear();
       this.targets.set(url, made);
@@ -266,27 +299,30 @@ export class HttpSession {
   private readonly targets = new Map<string, RequestTarget>();
 
   private send(req: HttpRequest): Promise<HttpResponse> {
-    const { logical, target, cookieKey } = this.targetOf(req.url, req.repeated);
-    const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...req.headers };
-    const cookie = this.cookieHeader(logical.href, cookieKey, Date.now());
-    if (cookie) headers.Cookie = cookie;
-    if (this.endpoint) headers['X-Wechat-Host'] = logical.host;
-    if (typeof req.body === 'string' && !headers['Content-Type']) headers['Content-Type'] = 'application/json;charset=UTF-8';
+    const to = this.targetOf(req.url, req.repeated);
     const { body } = req;
-    try {
-      if (req.transfer || isFormData(body)) return this.viaAxios(req, target, headers);
-      return directRequest({
-        method: req.method,
-        url: target,
-        headers,
-        ...(body !== undefined && { body }),
-        agent: target.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
-        timeoutMs: req.timeoutMs,
-        ...(req.signal && { signal: req.signal }),
-      });
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
+    if (req.transfer || isFormData(body)) return this.viaAxios(req, to);
+    const cookie = this.cookieHeader(to.logical.href, to.cookieKey, Date.now());
+    let head = `${req.method} ${to.path} HTTP/1.1\r\nHost: ${to.target.host}\r\n`;
+    let typed = false;
+    let encoding = false;
+    if (req.headers) {
+      // The caller's own headers, as the agents' path sent them: User-Agent and Accept replaced in place.
+      const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...req.headers };
+      for (const name in headers) {
+        const value = headers[name]!;
+        if (!TOKEN.test(name) || BAD_VALUE.test(value)) throw new TypeError(`invalid HTTP header ${JSON.stringify(name)}`);
+        if (name === 'Content-Type' && value) typed = true;
+        else if (name.length === 15 && name.toLowerCase() === 'accept-encoding') encoding = true;
+        head += `${name}: ${value}\r\n`;
+      }
+    } else head += this.agentLines;
+    if (cookie) head += `Cookie: ${cookie}\r\n`;
+    if (this.endpoint) head += `X-Wechat-Host: ${to.logical.host}\r\n`;
+    if (typeof body === 'string' && !typed) head += 'Content-Type: application/json;charset=UTF-8\r\n';
+    if (!encoding) head += 'Accept-Encoding: gzip, deflate, br\r\n';
+    this.pool ??= new ConnectionPool((t) => this.connect(t));
+    return this.pool.exchange(to.target, requestBytes(head, body), req.timeoutMs, req.signal);
   }
 
   /** The answer's cookies into the jar (keyed by the logical URL). */
@@ -308,7 +344,13 @@ export class HttpSession {
   }
 
   /** A media transfer through axios, under the same hard deadline (axios' own timeout is an idle timeout). */
-  private async viaAxios(req: HttpRequest, url: URL, headers: Record<string, string>): Promise<HttpResponse> {
+  private async viaAxios(req: HttpRequest, to: RequestTarget): Promise<HttpResponse> {
+    const { logical } = to;
+    const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...req.headers };
+    const cookie = this.cookieHeader(logical.href, to.cookieKey, Date.now());
+    if (cookie) headers.Cookie = cookie;
+    if (this.endpoint) headers['X-Wechat-Host'] = logical.host;
+    if (typeof req.body === 'string' && !headers['Content-Type']) headers['Content-Type'] = 'application/json;charset=UTF-8';
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(new RequestTimeoutError(req.timeoutMs)), req.timeoutMs);
     const onAbort = (): void => ctrl.abort(req.signal?.reason);
@@ -330,7 +372,7 @@ export class HttpSession {
       proxy: false,
     });
     try {
-      const res = await this.axios.request<ArrayBuffer>({ method: req.method, url: url.href, headers, data: req.body, signal: ctrl.signal });
+      const res = await this.axios.request<ArrayBuffer>({ method: req.method, url: to.target.href, headers, data: req.body, signal: ctrl.signal });
       const body = res.data as unknown;
       return {
         status: res.status,
@@ -346,9 +388,10 @@ export class HttpSession {
     }
   }
 
-  /** Close the long poll's connection and the idle keep-alive sockets. */
+  /** Close the long poll's connection, the other requests' (those under way fail) and the agents' idle sockets. */
   close(): void {
     this.poller?.close();
+    this.pool?.close();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }

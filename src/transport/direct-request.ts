@@ -1,7 +1,8 @@
 /**
- * One HTTP exchange on node:http(s), bodies as bytes: the engine of both clients' small requests
- * (web: login, synccheck, webwxsync, sends, contacts…; iLink: getupdates, sendmessage…), which
- * run once or more per message or long poll. axios, which carries web media transfers
+ * One HTTP exchange on node:http(s), bodies as bytes: the engine of the iLink client's small requests
+ * (getupdates, sendmessage…), which run once or more per message or long poll. (The web client's
+ * run on its sessions' own kept-alive sockets instead: protocol/connection-pool.ts, whose behaviour
+ * this file's is the reference for.) axios, which carries web media transfers
  * (protocol/http.ts), spends about 0.3 ms of CPU per request merging its config and headers before
  * the socket sees a byte; on this path that was a tenth of a message's cost (bench/compare CPU
  * profile). fetch (undici) costs more still per exchange: WHATWG streams and headers around each.

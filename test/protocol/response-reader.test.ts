@@ -100,4 +100,29 @@ describe('ResponseReader', () => {
     assert.throws(() => new ResponseReader().push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 9999999\r\n\r\n')), MalformedResponseError);
     assert.throws(() => new ResponseReader().push(Buffer.alloc(20_000, 'a')), MalformedResponseError);
   });
+  it('copies a big body once, however many pieces it comes in, and refuses one past its limit', (t) => {
+    const text = 'x'.repeat(3 * 1024 * 1024);
+    const concat = t.mock.method(Buffer, 'concat');
+    for (const wire of [
+      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${text.length}\r\n\r\n${text}`),
+      Buffer.from(
+        `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${(text.length / 2).toString(16)}\r\n${text.slice(0, text.length / 2)}\r\n${(text.length / 2).toString(16)}\r\n${text.slice(text.length / 2)}\r\n0\r\n\r\n`,
+      ),
+    ]) {
+      concat.mock.resetCalls();
+      const r = new ResponseReader(4 * 1024 * 1024);
+      let got: ReadResponse | undefined;
+      // 16 KiB pieces, as TLS records arrive.
+      for (let i = 0; i < wire.length; i += 16 * 1024) got = r.push(wire.subarray(i, i + 16 * 1024)) ?? got;
+      assert.equal(got?.response.body.length, text.length);
+      assert.ok(got?.response.body.equals(Buffer.from(text)));
+      // The body joined once (and a chunk-size line split across two pieces joined with its rest).
+      assert.ok(concat.mock.callCount() <= 3, `Buffer.concat ${concat.mock.callCount()} times`);
+    }
+    concat.mock.restore();
+    assert.throws(() => new ResponseReader(1000).push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1001\r\n\r\n')), MalformedResponseError);
+    const chunked = new ResponseReader(1000);
+    assert.throws(() => chunked.push(Buffer.from(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n${'y'.repeat(1001)}`)), MalformedResponseError);
+    assert.throws(() => new ResponseReader().push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n')), MalformedResponseError);
+  });
 });
