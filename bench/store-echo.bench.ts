@@ -7,8 +7,8 @@
  * `compare.bench.ts` with BENCH_KEEP_ALIVE=1): per sync of S inbound messages, half from 1,000 of 5,000 contacts, half in
  * 300 groups (the compare bench's burst), with the own copies of the previous sync's S replies
  *   1. one `store.transaction` (the bot's `storeIncoming`): per message `messages.insert` and an `eventLog.insert`
- *      (message.received / message.self), a chat's first message of the day `stats.touchChat`, then
- *      `stats.add(received)`; its replies (`issued.outbound.enqueue`, one per inbound message) written into the same
+ *      (message.received / message.self), then `stats.received` (the count, and the chats
+ *      whose first message of the day it was); its replies (`issued.outbound.enqueue`, one per inbound message) written into the same
  *      group commit from `written`, as the bot does;
  *   2. the decision traces of the sync's messages (`traces.insertMany` and `stats.add(replied)`, one transaction,
  *      the account runtime's trace batch) and the first batch of settled sends in one group commit;
@@ -192,20 +192,21 @@ async function burst(store: Store, syncs: Sync[], split: Split): Promise<void> {
     await store.transaction(
       async (tx: Repos) => {
         let received = 0;
+        const newChats: string[] = [];
         for (const { e, m, body } of sync.messages) {
           await split.time('messages', () => tx.messages.insert(ACCOUNT, m, e.chat.name, e.chat.stableId));
           if (!m.isSelf) {
             received++;
             if (!active.has(m.chatId)) {
               active.add(m.chatId);
-              await split.time('statistics', () => tx.stats.touchChat(ACCOUNT, DAY, m.chatId));
+              newChats.push(m.chatId);
             }
           }
           await split.time('event log', () =>
             tx.eventLog.insert({ type: m.isSelf ? 'message.self' : 'message.received', account: ACCOUNT, at: m.createdAt, body }),
           );
         }
-        if (received) await split.time('statistics', () => tx.stats.add(ACCOUNT, DAY, 'received', received));
+        if (received) await split.time('statistics', () => tx.stats.received(ACCOUNT, DAY, received, newChats));
       },
       { written: () => (replies = sync.echoes.map((e) => split.time('outbound', () => store.issued!.outbound.enqueue(e.reply)))) },
     );

@@ -611,6 +611,8 @@ export class Bot implements BotHandle {
     const writers = this.deps.eventWriters ?? [];
     const { now, day } = run;
     let received = 0;
+    // The chats whose first message of the day this is: counted active with the batch's `received`, in one go.
+    const newChats: string[] = [];
     for (const m of run.batch) {
       // The chat as the directory knows it, looked up once: its name goes with the message (the id is the session's and
       // changes at the next web login), and its stable identity, which outlives the login (the recent chats list one
@@ -636,13 +638,13 @@ export class Bot implements BotHandle {
         received++;
         if (!this.activeChats.has(m.chatId)) {
           this.activeChats.add(m.chatId);
-          await tx.stats.touchChat(this.id, day, m.chatId);
+          newChats.push(m.chatId);
         }
       }
       const written = writeWith(writers, event, tx);
       if (written !== NOTHING_WRITTEN) await written;
     }
-    if (received) await tx.stats.add(this.id, day, 'received', received);
+    if (received) await tx.stats.received(this.id, day, received, newChats);
   }
 
   /**

@@ -132,7 +132,27 @@ interface SkipPlanEntry {
   enabled: boolean;
   instance: Instance | undefined;
   name: string;
-  skip: { self: SkipReason; other: SkipReason };
+  /**
+   * Its skipped step (why it did not run) on an own message and on another one, made once per plan and shared by every trace (frozen:
+   * nothing may change them): a bot with one plugin of eight on made seven step objects per message (issue 17).
+   */
+  step: { self: TraceStep; other: TraceStep };
+  /** Its 'not-reached' step with `by`, per plugin that ended the chain, made on first use. */
+  endedBy: Map<string, TraceStep>;
+}
+
+/**
+ * The step of `plugin` among those that ran. A handful of steps: a scan costs less than a Map (and a message that
+ * started before a reorder keeps its steps); a loop, not `find`, which made a closure per plugin per message.
+ */
+function stepOf(ran: TraceStep[], plugin: string): TraceStep | undefined {
+  for (const s of ran) if (s.plugin === plugin) return s;
+  return undefined;
+}
+
+/** A skipped step, frozen: plans share theirs between traces. */
+function skippedStep(plugin: string, skip: SkipReason, by?: string): TraceStep {
+  return Object.freeze(by === undefined ? { plugin, outcome: 'skipped', ms: 0, skip } : { plugin, outcome: 'skipped', ms: 0, skip, by });
 }
 
 /** The longest a connection test may take: a backstop, the plugin bounds its own call (the AI by timeoutSeconds). */
@@ -440,20 +460,22 @@ export class PluginHost {
     const ended = last && last.outcome !== 'failed' && last.outcome !== 'timeout' ? last.plugin : undefined;
     let passedEnd = false;
     const out: TraceStep[] = [];
-    for (const { name, skip } of plan) {
-      // A handful of steps: a scan costs less than a Map (and a message that started before a reorder keeps its steps).
-      const step = ran.find((s) => s.plugin === name);
+    for (const entry of plan) {
+      const name = entry.name;
+      const step = stepOf(ran, name);
       if (step) {
         out.push(step);
         if (name === ended) passedEnd = true;
         continue;
       }
-      const why = self ? skip.self : skip.other;
-      if (why !== 'not-reached') out.push({ plugin: name, outcome: 'skipped', ms: 0, skip: why });
-      else
-        out.push(
-          passedEnd && ended ? { plugin: name, outcome: 'skipped', ms: 0, skip: why, by: ended } : { plugin: name, outcome: 'skipped', ms: 0, skip: why },
-        );
+      const shared = self ? entry.step.self : entry.step.other;
+      if (shared.skip !== 'not-reached' || !passedEnd || !ended) {
+        out.push(shared);
+        continue;
+      }
+      let by = entry.endedBy.get(ended);
+      if (!by) entry.endedBy.set(ended, (by = skippedStep(name, 'not-reached', ended)));
+      out.push(by);
     }
     return out;
   }
@@ -493,7 +515,9 @@ export class PluginHost {
               : undefined;
       const other: SkipReason = fixed ?? (inst!.mws.length ? 'not-reached' : 'no-handler');
       const self: SkipReason = fixed ?? (inst!.selfMws.length ? 'not-reached' : inst!.mws.length ? 'own-message' : 'no-handler');
-      return { slot, enabled: slot.enabled, instance: inst, name: slot.name, skip: { self, other } };
+      const ownStep = skippedStep(slot.name, self);
+      const step = { self: ownStep, other: self === other ? ownStep : skippedStep(slot.name, other) };
+      return { slot, enabled: slot.enabled, instance: inst, name: slot.name, step, endedBy: new Map() };
     });
     this.plan = { caps, steps };
     return steps;
