@@ -17,6 +17,7 @@ import type net from 'node:net';
 import { RequestTimeoutError } from '../transport/direct-request.js';
 import type { HttpResponse } from './http.js';
 import type { Connect } from './poll-connection.js';
+import { requestStarted } from './request-start.js';
 import { ResponseReader } from './response-reader.js';
 
 /** Connections per origin at most, as the agents had (`maxSockets`): sends run this many in parallel. */
@@ -88,6 +89,8 @@ class Connection {
   constructor(
     private readonly origin: Origin,
     private readonly socket: net.Socket,
+    /** The URL it was opened for (its origin is the socket's). */
+    private readonly target: URL,
   ) {
     socket.on('data', (chunk: Buffer) => this.read(chunk));
     socket.on('error', (e) => (this.failure = e));
@@ -102,6 +105,7 @@ class Connection {
       this.socket.ref();
     }
     this.socket.write(x.bytes, 'latin1');
+    requestStarted(this.target, x.bytes);
   }
 
   park(): void {
@@ -169,7 +173,11 @@ class Origin {
   private readonly idle: Connection[] = [];
   private readonly queue: Exchange[] = [];
 
-  constructor(private readonly connect: () => net.Socket) {}
+  constructor(
+    /** The URL of its first request: its sockets are opened for it (only its origin counts). */
+    private readonly target: URL,
+    private readonly connect: Connect,
+  ) {}
 
   /** Write `x` on an idle connection, a new one if there is room (always when `fresh`), else queue it. */
   dispatch(x: Exchange, fresh = false): void {
@@ -177,7 +185,7 @@ class Origin {
     while (conn && !conn.usable) conn = this.idle.pop();
     if (!conn && (fresh || this.open.size < MAX_PER_ORIGIN)) {
       try {
-        conn = new Connection(this, this.connect());
+        conn = new Connection(this, this.connect(this.target), this.target);
       } catch (e) {
         x.finish();
         return x.reject(e);
@@ -236,7 +244,7 @@ export class ConnectionPool {
     if (signal?.aborted) return Promise.reject(signal.reason);
     let origin = this.origins.get(target.host);
     if (!origin) {
-      origin = new Origin(() => this.connect(target));
+      origin = new Origin(target, this.connect);
       this.origins.set(target.host, origin);
     }
     const o = origin;

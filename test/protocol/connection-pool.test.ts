@@ -10,6 +10,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import zlib from 'node:zlib';
 import { BROWSER_UA, HttpSession } from '../../src/protocol/http.js';
+import { REQUEST_START, type RequestStartMessage } from '../../src/protocol/request-start.js';
 import { directRequest } from '../../src/transport/direct-request.js';
 import { isTransportError } from '../../src/transport/errors.js';
 import { waitUntil } from '../../src/testing/wait.js';
@@ -167,6 +168,10 @@ describe('HttpSession.request (connection-pool.ts)', () => {
 
   it('sends a request again on a new socket when the server had closed the kept-alive one, and only once', async () => {
     const s = new HttpSession({ endpoint: origin });
+    /** What the pool published on REQUEST_START: one per request written, its second sending included. */
+    const started: string[] = [];
+    const onStart = (m: unknown): void => void started.push(`${(m as RequestStartMessage).method} ${(m as RequestStartMessage).path}`);
+    subscribe(REQUEST_START, onStart);
     const served = new WeakMap<Socket, number>();
     let dropReused = 0;
     routes.set('/stale', (req, res) => {
@@ -187,6 +192,7 @@ describe('HttpSession.request (connection-pool.ts)', () => {
         seen.map((x) => x.body),
         ['{"b":2}', '{"b":2}'],
       );
+      assert.deepEqual(started, Array(3).fill('POST /stale'), 'the first request, the second and its second sending');
       // The second sending met a socket closed as well: that is a failure, not a third sending.
       routes.set('/reset', (req) => void req.socket.destroy());
       seen.length = 0;
@@ -198,6 +204,7 @@ describe('HttpSession.request (connection-pool.ts)', () => {
       await assert.rejects(post(s, '/reset', '{"d":4}'), (e: unknown) => isTransportError(e) && e.kind === 'network');
       assert.equal(seen.length, 1);
     } finally {
+      unsubscribe(REQUEST_START, onStart);
       routes.delete('/stale');
       routes.delete('/reset');
       s.close();
