@@ -249,6 +249,38 @@ describe('HttpSession.request (connection-pool.ts)', () => {
     }
   });
 
+  it('keeps each deadline under the one timer: a later, longer one is not cut with an earlier, shorter one', { timeout: 20_000 }, async () => {
+    const s = new HttpSession({ endpoint: origin });
+    const held: ServerResponse[] = [];
+    routes.set('/silent', (_q, res) => void held.push(res));
+    try {
+      const t0 = performance.now();
+      const failedAt = (p: Promise<unknown>): Promise<number> =>
+        p.then(
+          () => assert.fail('answered'),
+          (e: unknown) => {
+            assert.match(String(e), /timed out after \d+ ms/);
+            return performance.now() - t0;
+          },
+        );
+      // The timer is set for the first; the second, due later, must survive its run and be cut at its own time.
+      const short = failedAt(get(s, '/silent', 100));
+      const long = failedAt(get(s, '/silent', 400));
+      // Due later still, and answered in time: never cut.
+      const answered = get(s, '/silent', 30_000);
+      await waitUntil(() => held.length === 3, 5000, '3 held');
+      assert.ok((await short) >= 99, 'the short one was cut early');
+      const longAt = await long;
+      assert.ok(longAt >= 399, `the long one was cut at ${longAt.toFixed(0)} ms, before its deadline`);
+      held[2]!.end('late');
+      assert.equal((await answered).body.toString(), 'late');
+    } finally {
+      routes.delete('/silent');
+      for (const res of held) if (!res.writableEnded) res.end();
+      s.close();
+    }
+  });
+
   it("fails with the caller's abort reason and leaves no listener on a long-lived signal", async () => {
     const s = new HttpSession({ endpoint: origin });
     const held: ServerResponse[] = [];
