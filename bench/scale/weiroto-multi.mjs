@@ -27,16 +27,21 @@ const transport = process.env.TRANSPORT || 'web';
 if (!(count > 0)) throw new Error('weiroto-multi.mjs needs ACCOUNTS');
 if (transport !== 'web' && transport !== 'ilink') throw new Error('TRANSPORT must be web or ilink');
 // COUNT_WORK=1: count what this process does (the restore's cost per account, bench/scale/run.ts):
-// each HTTP request by the last part of its path, and each SQLite statement run by its first word
+// each HTTP request written by the last part of its path, and each SQLite statement run by its first word
 // with the rows it changed. SIGUSR1 prints {"event":"work", requests, statements, rows}.
 if (process.env.COUNT_WORK === '1') {
   const requests = {};
   const statements = {};
   let rows = 0;
-  (await import('node:diagnostics_channel')).subscribe('http.client.request.start', ({ request }) => {
-    const name = request.path.split('?')[0].split('/').pop();
+  const counted = (path) => {
+    const name = path.split('?')[0].split('/').pop();
     requests[name] = (requests[name] ?? 0) + 1;
-  });
+  };
+  const dc = await import('node:diagnostics_channel');
+  // node:http's requests (iLink, media) and the web session's own (protocol/request-start.ts).
+  dc.subscribe('http.client.request.start', ({ request }) => counted(request.path));
+  const { REQUEST_START } = await import(pathToFileURL(resolve(dist, 'protocol/request-start.js')).href);
+  dc.subscribe(REQUEST_START, ({ path }) => counted(path));
   const Database = createRequire(resolve(dist, '../../package.json'))('better-sqlite3');
   const proto = Object.getPrototypeOf(new Database(':memory:').prepare('select 1'));
   const run = proto.run;

@@ -5,7 +5,7 @@
  * bare exchange on each request and allocated ~16 KB for it (the agent's pool key and option
  * copies, the ClientRequest, the parser, the IncomingMessage and their listeners; issue 17). Here a
  * request is one write of its head and body, one answer read (response-reader.ts), one promise and
- * its deadline's timer.
+ * its deadline, under the pool's one timer (deadlines.ts).
  *
  * What `directRequest` (transport/direct-request.ts) does, this does too: a request that went out on
  * a reused socket the server had just closed (nothing of an answer read) is sent once more on a new
@@ -15,8 +15,10 @@
  */
 import type net from 'node:net';
 import { RequestTimeoutError } from '../transport/direct-request.js';
+import { Deadlines } from './deadlines.js';
 import type { HttpResponse } from './http.js';
 import type { Connect } from './poll-connection.js';
+import { requestStarted } from './request-start.js';
 import { ResponseReader } from './response-reader.js';
 
 /** Connections per origin at most, as the agents had (`maxSockets`): sends run this many in parallel. */
@@ -35,17 +37,22 @@ class Exchange {
   resent = false;
   /** The connection carrying it, if it was written. */
   on: Connection | undefined;
-  timer: NodeJS.Timeout | undefined;
   onAbort: (() => void) | undefined;
+  /** When it is given up (`Deadlines.now()`'s clock), queue wait and a second sending included. */
+  readonly deadline: number;
 
   constructor(
     readonly origin: Origin,
+    private readonly deadlines: Deadlines<Exchange>,
+    readonly timeoutMs: number,
     /** The head and body as written (one write). */
     readonly bytes: string | Buffer,
     readonly signal: AbortSignal | undefined,
     readonly resolve: (res: HttpResponse) => void,
     readonly reject: (err: unknown) => void,
-  ) {}
+  ) {
+    this.deadline = Deadlines.now() + timeoutMs;
+  }
 
   /** End with `why`: out of the queue, or its connection closed (the answer would be no one's). */
   cut(why: unknown): void {
@@ -60,7 +67,7 @@ class Exchange {
   finish(): void {
     this.settled = true;
     this.on = undefined;
-    if (this.timer) clearTimeout(this.timer);
+    this.deadlines.delete(this);
     if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
   }
 }
@@ -68,10 +75,6 @@ class Exchange {
 /** What node:http rejects with when the server closes before answering (network-problem.ts reads its code). */
 function hangUp(): Error {
   return Object.assign(new Error('socket hang up: the server closed the connection before it answered'), { code: 'ECONNRESET' });
-}
-
-function deadline(x: Exchange, ms: number): void {
-  x.cut(new RequestTimeoutError(ms));
 }
 
 /** One socket and what it carries. */
@@ -88,6 +91,8 @@ class Connection {
   constructor(
     private readonly origin: Origin,
     private readonly socket: net.Socket,
+    /** The URL it was opened for (its origin is the socket's). */
+    private readonly target: URL,
   ) {
     socket.on('data', (chunk: Buffer) => this.read(chunk));
     socket.on('error', (e) => (this.failure = e));
@@ -102,6 +107,7 @@ class Connection {
       this.socket.ref();
     }
     this.socket.write(x.bytes, 'latin1');
+    requestStarted(this.target, x.bytes);
   }
 
   park(): void {
@@ -169,7 +175,11 @@ class Origin {
   private readonly idle: Connection[] = [];
   private readonly queue: Exchange[] = [];
 
-  constructor(private readonly connect: () => net.Socket) {}
+  constructor(
+    /** The URL of its first request: its sockets are opened for it (only its origin counts). */
+    private readonly target: URL,
+    private readonly connect: Connect,
+  ) {}
 
   /** Write `x` on an idle connection, a new one if there is room (always when `fresh`), else queue it. */
   dispatch(x: Exchange, fresh = false): void {
@@ -177,7 +187,7 @@ class Origin {
     while (conn && !conn.usable) conn = this.idle.pop();
     if (!conn && (fresh || this.open.size < MAX_PER_ORIGIN)) {
       try {
-        conn = new Connection(this, this.connect());
+        conn = new Connection(this, this.connect(this.target), this.target);
       } catch (e) {
         x.finish();
         return x.reject(e);
@@ -224,6 +234,7 @@ class Origin {
 
 export class ConnectionPool {
   private readonly origins = new Map<string, Origin>();
+  private readonly deadlines = new Deadlines<Exchange>((x) => x.cut(new RequestTimeoutError(x.timeoutMs)));
 
   constructor(private readonly connect: Connect) {}
 
@@ -236,13 +247,13 @@ export class ConnectionPool {
     if (signal?.aborted) return Promise.reject(signal.reason);
     let origin = this.origins.get(target.host);
     if (!origin) {
-      origin = new Origin(() => this.connect(target));
+      origin = new Origin(target, this.connect);
       this.origins.set(target.host, origin);
     }
     const o = origin;
     return new Promise((resolve, reject) => {
-      const x = new Exchange(o, bytes, signal, resolve, reject);
-      x.timer = setTimeout(deadline, timeoutMs, x, timeoutMs);
+      const x = new Exchange(o, this.deadlines, timeoutMs, bytes, signal, resolve, reject);
+      this.deadlines.add(x);
       if (signal) {
         x.onAbort = () => x.cut(signal.reason);
         signal.addEventListener('abort', x.onAbort, { once: true });

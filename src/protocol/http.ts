@@ -282,13 +282,8 @@ export class HttpSession {
     const kept = repeated ? this.targets.get(url) : undefined;
     if (kept) return kept;
     const logical = new URL(url);
-    const made = {
-      logical,
-      target: this.endpoint ? new URL(logical.pathname + logical.search, this.endpoint.origin) : logical,
-      cookieKey: logical.origin + logical.pathname,
-      path: '',
-    };
-    made.path = made.target.pathname + made.target.search;
+    const target = this.endpoint ? new URL(logical.pathname + logical.search, this.endpoint.origin) : logical;
+    const made = { logical, target, cookieKey: logical.origin + logical.pathname, path: target.pathname + target.search };
     if (repeated) {
       if (this.targets.size >= TARGETS_KEPT) this.targets.clear();
       this.targets.set(url, made);

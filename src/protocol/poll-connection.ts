@@ -15,6 +15,7 @@
 import type net from 'node:net';
 import { RequestTimeoutError } from '../transport/direct-request.js';
 import type { HttpResponse } from './http.js';
+import { requestStarted } from './request-start.js';
 import { ResponseReader } from './response-reader.js';
 
 /** Opens the socket for an origin (TLS for https, plain TCP for the sandbox's http endpoint). */
@@ -84,6 +85,7 @@ export class PollConnection {
       socket.setTimeout(timeoutMs);
     }
     socket.write(poll.head, 'latin1');
+    requestStarted(poll.target, poll.head);
   }
 
   private open(target: URL, origin: string): void {

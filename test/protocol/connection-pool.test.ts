@@ -10,6 +10,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import zlib from 'node:zlib';
 import { BROWSER_UA, HttpSession } from '../../src/protocol/http.js';
+import { REQUEST_START, type RequestStartMessage } from '../../src/protocol/request-start.js';
 import { directRequest } from '../../src/transport/direct-request.js';
 import { isTransportError } from '../../src/transport/errors.js';
 import { waitUntil } from '../../src/testing/wait.js';
@@ -167,6 +168,10 @@ describe('HttpSession.request (connection-pool.ts)', () => {
 
   it('sends a request again on a new socket when the server had closed the kept-alive one, and only once', async () => {
     const s = new HttpSession({ endpoint: origin });
+    /** What the pool published on REQUEST_START: one per request written, its second sending included. */
+    const started: string[] = [];
+    const onStart = (m: unknown): void => void started.push(`${(m as RequestStartMessage).method} ${(m as RequestStartMessage).path}`);
+    subscribe(REQUEST_START, onStart);
     const served = new WeakMap<Socket, number>();
     let dropReused = 0;
     routes.set('/stale', (req, res) => {
@@ -187,6 +192,7 @@ describe('HttpSession.request (connection-pool.ts)', () => {
         seen.map((x) => x.body),
         ['{"b":2}', '{"b":2}'],
       );
+      assert.deepEqual(started, Array(3).fill('POST /stale'), 'the first request, the second and its second sending');
       // The second sending met a socket closed as well: that is a failure, not a third sending.
       routes.set('/reset', (req) => void req.socket.destroy());
       seen.length = 0;
@@ -198,6 +204,7 @@ describe('HttpSession.request (connection-pool.ts)', () => {
       await assert.rejects(post(s, '/reset', '{"d":4}'), (e: unknown) => isTransportError(e) && e.kind === 'network');
       assert.equal(seen.length, 1);
     } finally {
+      unsubscribe(REQUEST_START, onStart);
       routes.delete('/stale');
       routes.delete('/reset');
       s.close();
@@ -237,6 +244,38 @@ describe('HttpSession.request (connection-pool.ts)', () => {
     } finally {
       routes.delete('/silent');
       routes.delete('/half');
+      for (const res of held) if (!res.writableEnded) res.end();
+      s.close();
+    }
+  });
+
+  it('keeps each deadline under the one timer: a later, longer one is not cut with an earlier, shorter one', { timeout: 20_000 }, async () => {
+    const s = new HttpSession({ endpoint: origin });
+    const held: ServerResponse[] = [];
+    routes.set('/silent', (_q, res) => void held.push(res));
+    try {
+      const t0 = performance.now();
+      const failedAt = (p: Promise<unknown>): Promise<number> =>
+        p.then(
+          () => assert.fail('answered'),
+          (e: unknown) => {
+            assert.match(String(e), /timed out after \d+ ms/);
+            return performance.now() - t0;
+          },
+        );
+      // The timer is set for the first; the second, due later, must survive its run and be cut at its own time.
+      const short = failedAt(get(s, '/silent', 100));
+      const long = failedAt(get(s, '/silent', 400));
+      // Due later still, and answered in time: never cut.
+      const answered = get(s, '/silent', 30_000);
+      await waitUntil(() => held.length === 3, 5000, '3 held');
+      assert.ok((await short) >= 99, 'the short one was cut early');
+      const longAt = await long;
+      assert.ok(longAt >= 399, `the long one was cut at ${longAt.toFixed(0)} ms, before its deadline`);
+      held[2]!.end('late');
+      assert.equal((await answered).body.toString(), 'late');
+    } finally {
+      routes.delete('/silent');
       for (const res of held) if (!res.writableEnded) res.end();
       s.close();
     }

@@ -8,6 +8,7 @@ import { getEventListeners } from 'node:events';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { HttpSession } from '../../src/protocol/http.js';
+import { REQUEST_START, type RequestStartMessage } from '../../src/protocol/request-start.js';
 import { DEFAULT_TIMEOUTS, WebApi } from '../../src/protocol/api.js';
 import { hostsFor } from '../../src/protocol/hosts.js';
 import { systemClock } from '../../src/util/clock.js';
@@ -111,6 +112,10 @@ describe('HttpSession.longPoll', () => {
 
   it('sends a poll again on a new socket when the server had closed the kept-alive one', async () => {
     const s = new HttpSession({ endpoint: origin });
+    /** What the poll published on REQUEST_START: one per poll written, its second sending included. */
+    const started: string[] = [];
+    const onStart = (m: unknown): void => void started.push((m as RequestStartMessage).path);
+    subscribe(REQUEST_START, onStart);
     try {
       await s.longPoll({ url: 'https://webpush.wx2.qq.com/a', timeoutMs: 2000 });
       const before = connections.length;
@@ -120,7 +125,9 @@ describe('HttpSession.longPoll', () => {
       assert.equal(dropNextReused, false);
       assert.equal(connections.length, before + 1);
       assert.equal(seen.at(-1)!.url, '/b');
+      assert.deepEqual(started, ['/a', '/b', '/b']);
     } finally {
+      unsubscribe(REQUEST_START, onStart);
       s.close();
     }
   });
