@@ -67,8 +67,8 @@ export async function connectCluster(options: ClusterOptions, managerRef: () => 
   const webhookJobs = new WebhookJobs({
     connection: bull,
     node: options.node,
-    // A slot outlives the longest delivery (request, reply, records); a dead node's slot frees after that.
-    slots: endpointSlots(redis, 2 * webhookTimeoutMs + options.ttlMs),
+    // A slot lives while its node renews it (a dead node's frees after a lease), renewed for twice the longest request at most.
+    slots: endpointSlots(redis, { ttlMs: options.ttlMs, maxMs: 2 * webhookTimeoutMs }),
     lockMs: options.ttlMs,
     concurrency: 32,
     log,
