@@ -8,11 +8,11 @@ import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
 import type { Contact, Message } from '../transport/model.js';
 import type { DeliveryKeys, SessionSnapshot, Transport, TransportEventName, TransportEvents } from '../transport/transport.js';
-import { FencedOut, type NewMessage, type Repos, type Store } from '../store/index.js';
+import { FencedOut, type Repos, type Store } from '../store/index.js';
 import { dayOf } from '../util/day.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { BOT_EVENTS, type BotEvents } from './events.js';
-import { NOTHING_WRITTEN, writeAllWith, writeWith } from './event-writers.js';
+import { NOTHING_WRITTEN, writeWith } from './event-writers.js';
 import { BOT_ORIGIN_ROUTES, routeOf, TRANSPORT_EVENT_ROUTES } from './event-vocabulary.js';
 import { Directory } from './directory.js';
 import { uuidv7 } from './ids.js';
@@ -606,15 +606,14 @@ export class Bot implements BotHandle {
     this.notifyIdle();
   }
 
-  /**
-   * The rows of a batch of received messages, with their statistics and events, in the transaction `tx`: the rows in
-   * one multi-row insert, the events in one per writer (issue 17: statements per echoed message).
-   */
+  /** The rows of a batch of received messages, with their statistics and events, in the transaction `tx`. */
   private async storeBatch(tx: Repos, run: IncomingRun): Promise<void> {
-    const { now, day, batch } = run;
-    const rows: NewMessage[] = [];
-    const chats: (ChatLabel | undefined)[] = [];
-    for (const m of batch) {
+    const writers = this.deps.eventWriters ?? [];
+    const { now, day } = run;
+    let received = 0;
+    // The chats whose first message of the day this is: counted active with the batch's `received`, in one go.
+    const newChats: string[] = [];
+    for (const m of run.batch) {
       // The chat as the directory knows it, looked up once: its name goes with the message (the id is the session's and
       // changes at the next web login), and its stable identity, which outlives the login (the recent chats list one
       // person once across logins); the event's label is made of the same.
@@ -622,27 +621,17 @@ export class Bot implements BotHandle {
       const contact = room?.stableId ? undefined : this.directory.contact(m.chatId);
       const chat = room ? label(room.topic, room.stableId) : contact ? label(contact.remark || contact.name, contact.stableId) : undefined;
       const chatName = chat?.name || (m.roomId === undefined && !m.isSelf ? m.senderName : undefined);
-      rows.push({ message: m, chatName, chatStableId: room?.stableId ?? contact?.stableId });
-      chats.push(chat);
+      const chatStableId = room?.stableId ?? contact?.stableId;
       // Marked handled in the transaction that stores it: a crash before the commit leaves it unmarked, fetched and handled again.
       const delivery = this.deliveryKeys.get(m);
       if (delivery) await tx.seenKeys(this.id).remember(delivery.keys, delivery.at);
-    }
-    const stored = await tx.messages.insertMany(this.id, rows);
-    let received = 0;
-    // The chats whose first message of the day this is: counted active with the batch's `received`, in one go.
-    const newChats: string[] = [];
-    const events: BotEvent[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const m = batch[i]!;
-      if (!stored[i]) {
+      if (!(await tx.messages.insert(this.id, m, chatName, chatStableId))) {
         // A duplicate delivery, handled already: what the transport opened on its arrival is undone.
         this.transport.storedBefore?.(m);
         continue;
       }
-      const event = this.labelledEvent(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, chats[i], m, now);
+      const event = this.labelledEvent(TRANSPORT_EVENT_ROUTES.message.webhook, m.chatId, chat, m, now);
       run.fresh.push({ m, event });
-      events.push(event);
       // Written by this account (phone, another device, or an echo of our own send): journalled so webhooks that ask
       // for self messages get them, but not counted as received.
       if (!m.isSelf) {
@@ -652,9 +641,9 @@ export class Bot implements BotHandle {
           newChats.push(m.chatId);
         }
       }
+      const written = writeWith(writers, event, tx);
+      if (written !== NOTHING_WRITTEN) await written;
     }
-    const written = writeAllWith(this.deps.eventWriters ?? [], events, tx);
-    if (written !== NOTHING_WRITTEN) await written;
     if (received) await tx.stats.received(this.id, day, received, newChats);
   }
 
@@ -719,23 +708,15 @@ export class Bot implements BotHandle {
     return chat ? { type, account: this.id, transport, chatId, chat, at, data } : { type, account: this.id, transport, chatId, at, data };
   }
 
-  /**
-   * The final states of a batch of sends, with their statistic and their `message.sent` events, in the order they
-   * settled: the sent rows in one update, the events in one write per writer.
-   */
+  /** The final states of a batch of sends, with their statistic and their `message.sent` events, in the order they settled. */
   private async recordSettled(tx: Repos, records: OutboundRecord[]): Promise<void> {
-    const sent = records.filter((r) => r.status === 'sent');
-    if (sent.length) await tx.outbound.markSentMany(sent);
-    const events: BotEvent[] = [];
+    let sent = 0;
     for (const r of records) {
-      if (r.status !== 'sent') await markSettled(tx.outbound, r);
-      const e = this.event(BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r);
-      this.sentEvents.set(r, e);
-      events.push(e);
+      await markSettled(tx.outbound, r);
+      if (r.status === 'sent') sent++;
+      this.sentEvents.set(r, await this.writeEvent(tx, BOT_ORIGIN_ROUTES['message-sent'].webhook, r.chatId, r));
     }
-    const written = writeAllWith(this.deps.eventWriters ?? [], events, tx);
-    if (written !== NOTHING_WRITTEN) await written;
-    if (sent.length) await tx.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent', sent.length);
+    if (sent) await tx.stats.add(this.id, dayOf(this.deps.clock.now()), 'sent', sent);
   }
 
   private async writeEvent(tx: Repos, type: BotEventType, chatId: string | undefined, data: unknown): Promise<BotEvent> {

@@ -129,7 +129,4 @@ export interface ChatLabel {
  * (webhook outbox rows, the event log): they commit together or not at all. One that writes nothing for the event
  * answers `NOTHING_WRITTEN` (event-writers.ts), which the bot does not wait on.
  */
-export type EventWriter = ((e: BotEvent, tx: Repos) => Promise<void>) & {
-  /** The events of a batch (a sync's messages, a settle batch's sends), in order: one multi-row write for them all. */
-  many?: (es: BotEvent[], tx: Repos) => Promise<void>;
-};
+export type EventWriter = (e: BotEvent, tx: Repos) => Promise<void>;

@@ -1,14 +1,11 @@
 /** The event log's table: every journalled event once, in commit order, with its webhook body. */
-import { all, get, run, twin, type Param, type Sql, type Steps, type Work } from './sql/work.js';
-import { ROWS_PER_INSERT, rowsInsert } from './sql/rows-insert.js';
+import { all, get, run, twin, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
 import type { EventLogQuery, LoggedEvent } from '../webhook/records.js';
 
 /** The repository's shape with plain results; callers get its asynchronous view, `EventLogRepo`. */
 export interface EventLogTable {
   insert(e: Omit<LoggedEvent, 'seq'>): void;
-  /** Insert events in this order, `ROWS_PER_INSERT` to a statement: a batch's events (a sync's, a settle batch's). */
-  insertMany(es: Omit<LoggedEvent, 'seq'>[]): void;
   read(q: EventLogQuery): LoggedEvent[];
   /** The newest seq (0 when empty). */
   lastSeq(): number;
@@ -30,28 +27,6 @@ export function createEventLogRepo(sql: Sql): Steps<EventLogTable> {
     postgres: `insert into event_log (type, account, at, body)
       select ?::text, ?::text, ?::bigint, ?::text from (select pg_advisory_xact_lock(${EVENT_LOG_LOCK})) as turn`,
   });
-  // The same lock for many rows: taken once, before any number is drawn (the sort by n reads every row, the lock's
-  // turn included, before the insert draws the first seq); the sort also keeps the batch's order in seq.
-  const many =
-    sql.dialect === 'postgres'
-      ? rowsInsert(
-          sql,
-          `insert into event_log (type, account, at, body) select v.type, v.account, v.at, v.body
-            from (select pg_advisory_xact_lock(${EVENT_LOG_LOCK})) as turn, (values`,
-          '(?::integer, ?::text, ?::text, ?::bigint, ?::text)',
-          ') as v(n, type, account, at, body) order by v.n',
-        )
-      : rowsInsert(sql, 'insert into event_log (type, account, at, body) values', '(?, ?, ?, ?)');
-  /** The parameters of `es[from … from+rows)`, with each row's place first on PostgreSQL. */
-  const manyParams = (es: Omit<LoggedEvent, 'seq'>[], from: number, rows: number): Param[] => {
-    const params: Param[] = [];
-    for (let i = from; i < from + rows; i++) {
-      const e = es[i]!;
-      if (sql.dialect === 'postgres') params.push(i);
-      params.push(e.type, e.account, e.at, e.body);
-    }
-    return params;
-  };
   const last = sql.query('select max(seq) as seq from event_log');
   const prune = sql.query('delete from event_log where at < ?');
   return {
@@ -62,21 +37,6 @@ export function createEventLogRepo(sql: Sql): Steps<EventLogTable> {
         yield* run(insert, e.type, e.account, e.at, e.body);
       },
       insert.now && ((e) => void insert.now!.run([e.type, e.account, e.at, e.body])),
-    ),
-    insertMany: twin(
-      function* (es: Omit<LoggedEvent, 'seq'>[]): Work<void> {
-        for (let from = 0; from < es.length; from += ROWS_PER_INSERT) {
-          const rows = Math.min(ROWS_PER_INSERT, es.length - from);
-          yield* run(many.of(rows), ...manyParams(es, from, rows));
-        }
-      },
-      insert.now &&
-        ((es) => {
-          for (let from = 0; from < es.length; from += ROWS_PER_INSERT) {
-            const rows = Math.min(ROWS_PER_INSERT, es.length - from);
-            many.of(rows).now!.run(manyParams(es, from, rows));
-          }
-        }),
     ),
     *read(q) {
       const where = ['seq > ?'];

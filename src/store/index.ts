@@ -47,7 +47,7 @@ export type { AccountsRepo, AccountRecord } from './accounts-repo.js';
 export { UnreadableSession, type SessionsRepo } from './sessions-repo.js';
 export type { KvRepo } from './kv-repo.js';
 export type { AuditRepo, AuditEntry } from './audit-repo.js';
-export type { MessagesRepo, NewMessage, MessageQuery, MessagePage, StoredMessage, RecentChat } from './messages-repo.js';
+export type { MessagesRepo, MessageQuery, MessagePage, StoredMessage, RecentChat } from './messages-repo.js';
 export type { DirectoryRepo } from './directory-repo.js';
 export type { OutboundRepo, OutboundListQuery } from './outbound-repo.js';
 export type { PluginSettingsRepo, PluginSetting } from './plugin-settings-repo.js';

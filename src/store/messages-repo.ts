@@ -2,7 +2,6 @@
 import type { Message } from '../transport/model.js';
 import type { Promised } from './gate.js';
 import { all, get, run, twin, type Param, type Sql, type Steps, type Work } from './sql/work.js';
-import { ROWS_PER_INSERT, rowsInsert } from './sql/rows-insert.js';
 import { extraOf, toMessage, type Row } from './messages-rows.js';
 import { pageLimit, pageOf, sqliteTextSearch } from './messages-search-sqlite.js';
 
@@ -46,11 +45,6 @@ export interface MessagesTable {
    * the account is ignored. Returns whether it was new.
    */
   insert(account: string, message: Message, chatName?: string, chatStableId?: string): boolean;
-  /**
-   * `insert` for a batch (a sync's messages), in this order, `ROWS_PER_INSERT` to a statement. Returns, per row,
-   * whether it was new: of one id given twice, only the first.
-   */
-  insertMany(account: string, rows: readonly NewMessage[]): boolean[];
   get(account: string, id: string): StoredMessage | undefined;
   list(account: string, query?: MessageQuery): MessagePage;
   markRecalled(account: string, id: string): boolean;
@@ -71,13 +65,6 @@ export interface MessagesTable {
 }
 
 export type MessagesRepo = Promised<MessagesTable>;
-
-/** A message to store, with the chat's name and stable identity as known now. */
-export interface NewMessage {
-  message: Message;
-  chatName?: string;
-  chatStableId?: string;
-}
 
 export interface RecentChat {
   /** The chat's newest id (web-protocol ids change at each login). */
@@ -110,9 +97,9 @@ function postgresTextSearch(sql: Sql): (account: string, q: MessageQuery & { tex
   };
 }
 
-/** The insert's parameters (its columns' order) for one message, added to `out`. */
-function insertParams(account: string, m: Message, chatName: string | undefined, chatStableId: string | undefined, out: Param[] = []): Param[] {
-  out.push(
+/** The insert's parameters (its columns' order) for one message. */
+function insertParams(account: string, m: Message, chatName: string | undefined, chatStableId: string | undefined): Param[] {
+  return [
     account,
     m.id,
     m.chatId,
@@ -128,8 +115,7 @@ function insertParams(account: string, m: Message, chatName: string | undefined,
     extraOf(m),
     chatName ?? null,
     chatStableId ?? null,
-  );
-  return out;
+  ];
 }
 
 /**
@@ -145,25 +131,6 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
     `insert into messages (account_id, id, chat_id, room_id, sender_id, sender_name, to_id, is_self, type, text,
        mentions_self, created_at, extra, chat_name, chat_stable_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
   );
-  // The ids of the rows stored (not those ignored as duplicates): both engines insert a statement's rows in order, so
-  // of one id given twice the first is the one stored.
-  const many = rowsInsert(
-    sql,
-    `insert into messages (account_id, id, chat_id, room_id, sender_id, sender_name, to_id, is_self, type, text,
-       mentions_self, created_at, extra, chat_name, chat_stable_id) values`,
-    '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    'on conflict do nothing returning id',
-  );
-  const manyParams = (account: string, rows: readonly NewMessage[], from: number, to: number): Param[] => {
-    const params: Param[] = [];
-    for (let i = from; i < to; i++) insertParams(account, rows[i]!.message, rows[i]!.chatName, rows[i]!.chatStableId, params);
-    return params;
-  };
-  /** Per row, whether its id is among those stored (each stored id claimed once, by its first row). */
-  const freshOf = (rows: readonly NewMessage[], stored: Set<string>): boolean[] => {
-    if (stored.size) inserted = true;
-    return rows.map((r) => stored.delete(r.message.id));
-  };
   // SQLite: rows are indexed in seq order, all at once: every row above the highest indexed one (the index's own
   // table of document sizes holds one row per indexed message) is the rest. Read from the database, not kept
   // here, so that the rows of a group that was rolled back count right. Only this handle writes messages
@@ -220,25 +187,6 @@ export function createMessagesRepo(sql: Sql, options: MessagesRepoOptions = {}):
         return noteInserted(yield* run(insert, ...insertParams(account, m, chatName, chatStableId)));
       },
       insert.now && ((account, m, chatName, chatStableId) => noteInserted(insert.now!.run(insertParams(account, m, chatName, chatStableId)))),
-    ),
-    insertMany: twin(
-      function* (account: string, rows: readonly NewMessage[]): Work<boolean[]> {
-        const stored = new Set<string>();
-        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-          const to = Math.min(rows.length, i + ROWS_PER_INSERT);
-          for (const r of yield* all<{ id: string }>(many.of(to - i), ...manyParams(account, rows, i, to))) stored.add(r.id);
-        }
-        return freshOf(rows, stored);
-      },
-      insert.now &&
-        ((account, rows) => {
-          const stored = new Set<string>();
-          for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-            const to = Math.min(rows.length, i + ROWS_PER_INSERT);
-            for (const r of many.of(to - i).now!.all(manyParams(account, rows, i, to)) as { id: string }[]) stored.add(r.id);
-          }
-          return freshOf(rows, stored);
-        }),
     ),
     *indexPending() {
       if (!inserted || !indexRest) return;

@@ -8,7 +8,6 @@ import type { Message } from '../transport/model.js';
 import type { NewOutbound, OutboundPayload, OutboundRecord, OutboundStatus, OutboundType } from '../bot/outbound-record.js';
 import { all, atomic, get, run, statement, twin, type Param, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
-import { ROWS_PER_INSERT, rowsInsert } from './sql/rows-insert.js';
 
 export interface OutboundListQuery {
   status?: OutboundStatus;
@@ -56,8 +55,6 @@ export interface OutboundTable {
    */
   findEcho(record: OutboundRecord, since: number): string | undefined;
   markSent(id: string, wechatId: string, at: number, attempts: number): void;
-  /** `markSent` for a settle batch's sent records (`wechatId`, `sentAt` set), `ROWS_PER_INSERT` to a statement. */
-  markSentMany(records: readonly OutboundRecord[]): void;
   markFailed(id: string, error: { code?: number; message: string }, attempts: number): void;
   /**
    * Back to queued after a failed attempt that will be retried. `handedAt`, when the attempt's outcome
@@ -183,19 +180,6 @@ export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
   const sent = sql.query(
     "update outbound set status = 'sent', wechat_id = ?, sent_at = ?, attempts = ?, error_code = null, error_message = null, file_data = null where id = ?",
   );
-  // One UPDATE … FROM a list of values for many (SQLite 3.33+, PostgreSQL), each row found by its id's index.
-  const sentMany = rowsInsert(
-    sql,
-    'with v (id, wechat_id, sent_at, attempts) as (values',
-    sql.dialect === 'postgres' ? '(?::text, ?::text, ?::bigint, ?::integer)' : '(?, ?, ?, ?)',
-    `) update outbound set status = 'sent', wechat_id = v.wechat_id, sent_at = v.sent_at, attempts = v.attempts, error_code = null,
-       error_message = null, file_data = null from v where outbound.id = v.id`,
-  );
-  const sentParams = (records: readonly OutboundRecord[], from: number, to: number): Param[] => {
-    const params: Param[] = [];
-    for (let i = from; i < to; i++) params.push(records[i]!.id, records[i]!.wechatId!, records[i]!.sentAt!, records[i]!.attempts);
-    return params;
-  };
   const failed = sql.query("update outbound set status = 'failed', error_code = ?, error_message = ?, attempts = ?, file_data = null where id = ?");
   const retry = sql.query("update outbound set status = 'queued', error_code = ?, error_message = ?, attempts = ?, handed_at = ? where id = ?");
   const handed = sql.query("update outbound set status = 'sending', handed_at = ?, attempts = ? where id = ?");
@@ -290,21 +274,6 @@ export function createOutboundRepo(sql: Sql): Steps<OutboundTable> {
       return (yield* get<{ id: string }>(echo, r.account, r.chatId, r.account, r.chatId, stored, since, type, text, text, stored))?.id;
     },
     markSent: statement(sent, (id: string, wechatId: string, at: number, attempts: number) => [wechatId, at, attempts, id]),
-    markSentMany: twin(
-      function* (records: readonly OutboundRecord[]): Work<void> {
-        for (let i = 0; i < records.length; i += ROWS_PER_INSERT) {
-          const to = Math.min(records.length, i + ROWS_PER_INSERT);
-          yield* run(sentMany.of(to - i), ...sentParams(records, i, to));
-        }
-      },
-      sent.now &&
-        ((records) => {
-          for (let i = 0; i < records.length; i += ROWS_PER_INSERT) {
-            const to = Math.min(records.length, i + ROWS_PER_INSERT);
-            sentMany.of(to - i).now!.run(sentParams(records, i, to));
-          }
-        }),
-    ),
     markFailed: statement(failed, (id: string, e: SendError, attempts: number) => [e.code ?? null, e.message, attempts, id]),
     markRetry: statement(retry, (id: string, e: SendError, attempts: number, handedAt?: number) => [e.code ?? null, e.message, attempts, handedAt ?? null, id]),
     *markHeld(id, e, at, attempts) {

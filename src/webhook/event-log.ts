@@ -13,11 +13,8 @@ import { createCommitSignal, type CommitSignal } from './commit-signal.js';
 export type { EventLogQuery, LoggedEvent } from './records.js';
 
 export interface EventLog {
-  /**
-   * The event writer: runs inside the caller's transaction and writes through its `tx`; its `many` writes a batch's
-   * events in one multi-row insert.
-   */
-  write: ((e: BotEvent, tx: Repos) => Promise<void>) & { many(es: BotEvent[], tx: Repos): Promise<void> };
+  /** The event writer: runs inside the caller's transaction and writes through its `tx`. */
+  write(e: BotEvent, tx: Repos): Promise<void>;
   read(q: EventLogQuery): Promise<LoggedEvent[]>;
   /** The newest seq (0 when empty): where a client without Last-Event-ID starts. */
   lastSeq(): Promise<number>;
@@ -50,19 +47,13 @@ export function createEventLog(
   // the write runs inside the caller's transaction, before its COMMIT.
   const committed = options.committed ?? createCommitSignal();
   let writes = 0;
-  // The insert's promise itself, not one chained to it (nor an async function's around it): this runs three times
-  // per echoed message. Every thousandth event written prunes after its insert, in the same transaction.
-  const pruned = (inserted: Promise<void>, count: number, tx: Repos): Promise<void> => {
-    const before = writes;
-    writes += count;
-    return Math.floor(writes / 1000) > Math.floor(before / 1000) ? inserted.then(() => tx.eventLog.prune(now() - keepMs)).then(() => {}) : inserted;
-  };
-  const logged = (e: BotEvent): Omit<LoggedEvent, 'seq'> => ({ type: e.type, account: e.account, at: e.at, body: webhookBody(e, mediaLink) });
-  const write = Object.assign((e: BotEvent, tx: Repos) => pruned(tx.eventLog.insert(logged(e)), 1, tx), {
-    many: (es: BotEvent[], tx: Repos) => pruned(tx.eventLog.insertMany(es.map(logged)), es.length, tx),
-  });
   return {
-    write,
+    // The insert's promise itself, not one chained to it (nor an async function's around it): this runs three times
+    // per echoed message. Every thousandth write prunes after its insert, in the same transaction.
+    write: (e, tx) => {
+      const inserted = tx.eventLog.insert({ type: e.type, account: e.account, at: e.at, body: webhookBody(e, mediaLink) });
+      return ++writes % 1000 === 0 ? inserted.then(() => tx.eventLog.prune(now() - keepMs)).then(() => {}) : inserted;
+    },
     read: (q) => repo.read(q),
     lastSeq: () => repo.lastSeq(),
     wakes: committed.wakes,
