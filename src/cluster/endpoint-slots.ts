@@ -56,7 +56,12 @@ export function endpointSlots(redis: Redis, o: EndpointSlotsOptions): EndpointSl
   const renew = async (): Promise<void> => {
     const at = clock.now();
     const byEndpoint = new Map<string, string[]>();
-    for (const [token, s] of held) if (at - s.since < o.maxMs) byEndpoint.set(s.endpointId, [...(byEndpoint.get(s.endpointId) ?? []), token]);
+    for (const [token, s] of held) {
+      if (at - s.since >= o.maxMs) continue;
+      const tokens = byEndpoint.get(s.endpointId);
+      if (tokens) tokens.push(token);
+      else byEndpoint.set(s.endpointId, [token]);
+    }
     await Promise.all([...byEndpoint].map(([ep, tokens]) => redis.eval(RENEW, 1, clusterKeys.webhookSlots(ep), at + o.ttlMs, ...tokens)));
   };
   const keepRenewing = async (stop: AbortSignal): Promise<void> => {
