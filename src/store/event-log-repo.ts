@@ -9,7 +9,7 @@ export interface EventLogTable {
   read(q: EventLogQuery): LoggedEvent[];
   /** The newest seq (0 when empty). */
   lastSeq(): number;
-  /** Drop events older than `before` (ms since the epoch). Returns how many. */
+  /** Drop the events older than `before` (ms since the epoch) that come before every younger one (seq order). Returns how many. */
   prune(before: number): number;
 }
 
@@ -28,7 +28,13 @@ export function createEventLogRepo(sql: Sql): Steps<EventLogTable> {
       select ?::text, ?::text, ?::bigint, ?::text from (select pg_advisory_xact_lock(${EVENT_LOG_LOCK})) as turn`,
   });
   const last = sql.query('select max(seq) as seq from event_log');
-  const prune = sql.query('delete from event_log where at < ?');
+  // The rows before the oldest one still young, read from the oldest (the rowid's or primary key's order: no index of
+  // times is kept for a prune that runs once per thousand events, migration 160). Rows are written as they happen, so
+  // their times grow with seq; one dated out of order (a backlog, a skewed clock) is kept or dropped with its neighbours. The rows read
+  // are the rows deleted, and the first young one.
+  const prune = sql.query(
+    'delete from event_log where seq < coalesce((select seq from event_log where at >= ? order by seq limit 1), (select max(seq) + 1 from event_log))',
+  );
   return {
     // With a plain twin on SQLite: three events per echoed message, each a generator for the method and one for its
     // statement (with their argument arrays) without it (issue 17: about 3 KB of the 73 KB allocated per echo).
