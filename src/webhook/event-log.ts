@@ -25,7 +25,7 @@ export interface EventLog {
    * reader's last read), at once when one came since: it may have committed after that read had looked.
    */
   changed(signal: AbortSignal, since?: number): Promise<void>;
-  /** Drop events older than `before` (ms since the epoch). Returns how many. */
+  /** Drop the events older than `before` (ms since the epoch) that come before every younger one (seq order). Returns how many. */
   prune(before: number): Promise<number>;
 }
 
