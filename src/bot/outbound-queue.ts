@@ -20,6 +20,7 @@ import { SettleBatch } from './settle-batch.js';
 import { backoffDelay } from '../util/backoff.js';
 import { messageOf } from '../util/error-text.js';
 import { BoundedSet } from '../util/bounded-set.js';
+import { copyWith } from '../util/copy-with.js';
 
 export interface RetryPolicy {
   baseMs: number;
@@ -666,7 +667,7 @@ export class OutboundQueue {
     // WeChat has it. Outside the try: a store that cannot record it must not make it count as a failed
     // send (it stays queued in the store, and a restart finds its echo instead of sending it again).
     this.sentIds.add(sent.id);
-    const record: OutboundRecord = { ...r, status: 'sent', wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() };
+    const record: OutboundRecord = copyWith(r, { status: 'sent' as const, wechatId: sent.id, sentAt: sent.sentAt || this.deps.clock.now() });
     delete record.error;
     await this.settle(record, true);
   }

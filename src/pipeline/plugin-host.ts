@@ -155,6 +155,25 @@ function skippedStep(plugin: string, skip: SkipReason, by?: string): TraceStep {
   return Object.freeze(by === undefined ? { plugin, outcome: 'skipped', ms: 0, skip } : { plugin, outcome: 'skipped', ms: 0, skip, by });
 }
 
+/** Why nothing replied, as a trace says it: the sentence and its phrases (see `explain`). */
+interface Explanation {
+  reason: string;
+  why: Phrase[];
+}
+
+/**
+ * The clauses of an explanation joined, frozen as the skipped steps are: the two fixed ones (an own message, no
+ * plugin on) are made once and shared by every trace that gives them, half of a busy bot's traces (every reply
+ * comes back as an own message); each cost a phrase filled in and five objects per message (issue 17).
+ */
+function explain(clauses: { message: string; phrase: Phrase }[]): Explanation {
+  const why = Object.freeze(clauses.map((c) => Object.freeze(c.phrase))) as Phrase[];
+  return Object.freeze({ reason: clauses.map((c) => c.message).join('; '), why });
+}
+
+const OWN_MESSAGE = explain([say(PHRASES, 'trace.own-message')]);
+const NO_PLUGINS = explain([say(PHRASES, 'trace.no-plugins')]);
+
 /** The longest a connection test may take: a backstop, the plugin bounds its own call (the AI by timeoutSeconds). */
 const PROBE_LIMIT_MS = 310_000;
 
@@ -199,8 +218,12 @@ export class PluginHost {
   /** Where contexts report failures of background work (one function for every message). */
   private readonly backgroundFailure = (error: unknown, plugin: string | undefined, messageId: string): void =>
     this.report(new PluginError(plugin ?? '(unknown)', 'rejected', error, messageId));
-  /** Why each plugin would be skipped (see `skipPlan`), for the chain and capabilities it was made for. */
-  private plan: { caps: unknown; steps: SkipPlanEntry[] } | undefined;
+  /**
+   * Why each plugin would be skipped (see `skipPlan`), for the chain and capabilities it was made for. `noneRan`: the
+   * steps of a trace where no plugin ran (an own message no plugin reads: every reply's echo), frozen and shared by
+   * those traces as the steps in it are.
+   */
+  private plan: { caps: unknown; steps: SkipPlanEntry[]; noneRan: { self: TraceStep[]; other: TraceStep[] } } | undefined;
 
   constructor(private readonly deps: PluginHostDeps) {
     this.view = botView(deps.bot);
@@ -405,8 +428,8 @@ export class PluginHost {
   async handle(message: Message, options?: { working?(work: Promise<unknown>): void }): Promise<DecisionTrace> {
     // No chain to run (an own message no plugin reads, or no plugin on): no context either. Every
     // reply of the account comes back as an own message, so this is half of what a busy bot handles.
-    if (message.isSelf && !this.selfChain) return this.decided(message, [], false, [say(PHRASES, 'trace.own-message')]);
-    if (this.enabledCount === 0) return this.decided(message, [], false, [say(PHRASES, 'trace.no-plugins')]);
+    if (message.isSelf && !this.selfChain) return this.decided(message, [], false, OWN_MESSAGE);
+    if (this.enabledCount === 0) return this.decided(message, [], false, NO_PLUGINS);
     const ctx = new Context(message, this.view, this.deps.log);
     const host = hostState(ctx);
     const steps = host.trace;
@@ -419,20 +442,20 @@ export class PluginHost {
       this.deps.log.error({ err: e }, 'pipeline failed outside any plugin');
     }
     const replied = ctx.replied;
-    let why: { message: string; phrase: Phrase }[] | undefined;
+    let why: Explanation | undefined;
     if (!replied) {
       const failed = steps.filter((s) => s.outcome === 'failed' || s.outcome === 'timeout').map((s) => s.plugin);
       const stopped = steps.find((s) => s.outcome === 'stopped');
-      why = [
+      why = explain([
         ...(failed.length ? [say(PHRASES, 'trace.failed', { plugins: failed.join(', ') })] : []),
         ...(stopped ? [say(PHRASES, 'trace.stopped', { plugin: stopped.plugin })] : failed.length ? [] : [say(PHRASES, 'trace.no-match')]),
-      ];
+      ]);
     }
     return this.decided(message, steps, replied, why);
   }
 
   /** The decision trace of a handled message. */
-  private decided(message: Message, steps: TraceStep[], replied: boolean, why: { message: string; phrase: Phrase }[] | undefined): DecisionTrace {
+  private decided(message: Message, steps: TraceStep[], replied: boolean, why: Explanation | undefined): DecisionTrace {
     // Every field present (undefined where it does not apply; JSON leaves those out), so that every trace has one
     // shape: traces of another shape first seen mid-burst deoptimised this and the trace writer (issue 17).
     return {
@@ -442,8 +465,8 @@ export class PluginHost {
       chatName: chatNameIn(this.deps.bot.directory, message.chatId),
       steps: this.withSkipped(steps, message.isSelf),
       replied,
-      reason: why?.map((w) => w.message).join('; '),
-      why: why?.map((w) => w.phrase),
+      reason: why?.reason,
+      why: why?.why,
       at: this.deps.clock.now(),
     };
   }
@@ -456,6 +479,7 @@ export class PluginHost {
   private withSkipped(ran: TraceStep[], self: boolean): TraceStep[] {
     const plan = this.skipPlan();
     if (this.allRan(ran, plan)) return ran;
+    if (ran.length === 0) return self ? this.plan!.noneRan.self : this.plan!.noneRan.other;
     const last = ran.at(-1);
     const ended = last && last.outcome !== 'failed' && last.outcome !== 'timeout' ? last.plugin : undefined;
     let passedEnd = false;
@@ -519,7 +543,8 @@ export class PluginHost {
       const step = { self: ownStep, other: self === other ? ownStep : skippedStep(slot.name, other) };
       return { slot, enabled: slot.enabled, instance: inst, name: slot.name, step, endedBy: new Map() };
     });
-    this.plan = { caps, steps };
+    const noneRan = (self: boolean): TraceStep[] => Object.freeze(steps.map((e) => (self ? e.step.self : e.step.other))) as TraceStep[];
+    this.plan = { caps, steps, noneRan: { self: noneRan(true), other: noneRan(false) } };
     return steps;
   }
 

@@ -54,6 +54,8 @@ interface RequestTarget {
   cookieKey: string;
   /** The target's path and query, as the request line names them. */
   path: string;
+  /** The head last written to it without headers of the caller's, with what it was made of (see `HttpSession.send`). */
+  head?: { method: string; cookie: string; json: boolean; text: string };
 }
 
 /** Where a session's long poll goes (`HttpSession.longPoll`): its socket's URL and the fixed lines of its head. */
@@ -73,18 +75,19 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /**
- * A request's head and body as one write: one string when the body is ASCII (a JSON body mostly is),
- * else one buffer (the head latin1, as node:http writes it, the body UTF-8).
+ * A request's head and body as one write, one buffer: the head latin1 (as node:http writes it), the
+ * body UTF-8. Each part is written into it as it is; a string of head and body joined was a new
+ * string of the whole request (the join flattened when written) that the TLS socket then copied
+ * once more into memory of its own, where it takes a buffer's bytes as they are (issue 17).
  */
-function requestBytes(head: string, body: string | Buffer | undefined): string | Buffer {
-  if (body === undefined) return `${head}Connection: keep-alive\r\n\r\n`;
-  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  head += `Content-Length: ${size}\r\nConnection: keep-alive\r\n\r\n`;
-  if (typeof body === 'string' && size === body.length) return head + body;
-  const bytes = Buffer.allocUnsafe(head.length + size);
-  bytes.write(head, 0, 'latin1');
-  if (typeof body === 'string') bytes.write(body, head.length, 'utf8');
-  else body.copy(bytes, head.length);
+function requestBytes(head: string, body: string | Buffer | undefined): Buffer {
+  const size = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  const framing = body === undefined ? 'Connection: keep-alive\r\n\r\n' : `Content-Length: ${size}\r\nConnection: keep-alive\r\n\r\n`;
+  const bytes = Buffer.allocUnsafe(head.length + framing.length + size);
+  let at = bytes.write(head, 0, 'latin1');
+  at += bytes.write(framing, at, 'latin1');
+  if (typeof body === 'string') bytes.write(body, at, 'utf8');
+  else body?.copy(bytes, at);
   return bytes;
 }
 
@@ -298,12 +301,28 @@ export class HttpSession {
     const { body } = req;
     if (req.transfer || isFormData(body)) return this.viaAxios(req, to);
     const cookie = this.cookieHeader(to.logical.href, to.cookieKey, Date.now());
-    let head = `${req.method} ${to.path} HTTP/1.1\r\nHost: ${to.target.host}\r\n`;
+    const json = typeof body === 'string';
+    let head: string;
+    if (req.headers || !req.repeated) head = this.headOf(req.method, to, cookie, json, req.headers);
+    else {
+      // Without headers of the caller's, the head is the same for every request to a kept target (a send's, a
+      // sync's) until the cookies change: kept with the target, not concatenated again per request (issue 17).
+      const kept = to.head;
+      if (kept?.method === req.method && kept.cookie === cookie && kept.json === json) head = kept.text;
+      else to.head = { method: req.method, cookie, json, text: (head = this.headOf(req.method, to, cookie, json)) };
+    }
+    this.pool ??= new ConnectionPool((t) => this.connect(t));
+    return this.pool.exchange(to.target, requestBytes(head, body), req.timeoutMs, req.signal);
+  }
+
+  /** A request's head but its framing lines (Content-Length, Connection and the empty line: `requestBytes`'). */
+  private headOf(method: string, to: RequestTarget, cookie: string, json: boolean, own?: Record<string, string>): string {
+    let head = `${method} ${to.path} HTTP/1.1\r\nHost: ${to.target.host}\r\n`;
     let typed = false;
     let encoding = false;
-    if (req.headers) {
+    if (own) {
       // The caller's own headers, as the agents' path sent them: User-Agent and Accept replaced in place.
-      const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...req.headers };
+      const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: '*/*', ...own };
       for (const name in headers) {
         const value = headers[name]!;
         if (!TOKEN.test(name) || BAD_VALUE.test(value)) throw new TypeError(`invalid HTTP header ${JSON.stringify(name)}`);
@@ -314,10 +333,9 @@ export class HttpSession {
     } else head += this.agentLines;
     if (cookie) head += `Cookie: ${cookie}\r\n`;
     if (this.endpoint) head += `X-Wechat-Host: ${to.logical.host}\r\n`;
-    if (typeof body === 'string' && !typed) head += 'Content-Type: application/json;charset=UTF-8\r\n';
+    if (json && !typed) head += 'Content-Type: application/json;charset=UTF-8\r\n';
     if (!encoding) head += 'Accept-Encoding: gzip, deflate, br\r\n';
-    this.pool ??= new ConnectionPool((t) => this.connect(t));
-    return this.pool.exchange(to.target, requestBytes(head, body), req.timeoutMs, req.signal);
+    return head;
   }
 
   /** The answer's cookies into the jar (keyed by the logical URL). */

@@ -186,20 +186,44 @@ export class ResponseReader {
   }
 }
 
+/** Whether the character at `i` is optional whitespace around a header's name or value (space, tab). */
+function blank(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c === 32 || c === 9;
+}
+
+/**
+ * The status line and the header lines of `text` (the head without its empty line). Lines are found with indexOf
+ * and each name and value cut once, between bounds moved past its blanks: a split into an array of lines, then a
+ * slice and a trim of each name and each value, made four strings and an array more per answer (issue 17: an
+ * answer is read for every send).
+ */
 function readHead(text: string): Head {
-  const lines = text.split('\r\n');
-  const status = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]!);
-  if (!status) throw new MalformedResponseError(`not an HTTP/1.x status line: ${JSON.stringify(lines[0]!.slice(0, 40))}`);
+  const eol = text.indexOf('\r\n');
+  const first = eol < 0 ? text : text.slice(0, eol);
+  const status = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(first);
+  if (!status) throw new MalformedResponseError(`not an HTTP/1.x status line: ${JSON.stringify(first.slice(0, 40))}`);
   const headers: Record<string, string | string[] | undefined> = {};
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new MalformedResponseError(`not an HTTP header line: ${JSON.stringify(line.slice(0, 40))}`);
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
+  for (let start = eol + 2; eol >= 0 && start <= text.length;) {
+    let end = text.indexOf('\r\n', start);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon >= end)
+      throw new MalformedResponseError(`not an HTTP header line: ${JSON.stringify(text.slice(start, Math.min(end, start + 40)))}`);
+    let from = start;
+    let to = colon;
+    while (from < to && blank(text, from)) from++;
+    while (to > from && blank(text, to - 1)) to--;
+    const name = text.slice(from, to).toLowerCase();
+    from = colon + 1;
+    to = end;
+    while (from < to && blank(text, from)) from++;
+    while (to > from && blank(text, to - 1)) to--;
+    const value = text.slice(from, to);
     const had = headers[name];
     if (name === 'set-cookie') headers[name] = [...((had as string[] | undefined) ?? []), value];
     else headers[name] = had === undefined ? value : `${had as string}, ${value}`;
+    start = end + 2;
   }
   const code = Number(status[2]);
   const connection = String(headers.connection ?? '').toLowerCase();

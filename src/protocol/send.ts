@@ -13,6 +13,7 @@ import type { RawRevokeResponse, RawSendMsg, RawSendResponse } from './raw-types
 import { xmlText } from './xml-lite.js';
 import { unescapeXmlPayload } from './text.js';
 import { MSG } from './parse-message.js';
+import { copyWith } from '../util/copy-with.js';
 
 /** Text that @-mentions people: `@name` + U+2005 each, then the text (§6.1). */
 export function mentionText(names: readonly string[], text: string): string {
@@ -55,7 +56,7 @@ export async function sendRaw(
   if (!msg.ToUserName) throw new TransportError('invalid', `${endpoint}: no recipient`);
   const api = core.api;
   const clientId = core.clientIds.next();
-  const body = { BaseRequest: api.baseRequest(), Msg: { ...msg, FromUserName: selfId(core), LocalID: clientId, ClientMsgId: clientId }, Scene: scene };
+  const body = { BaseRequest: api.baseRequest(), Msg: copyWith(msg, { FromUserName: selfId(core), LocalID: clientId, ClientMsgId: clientId }), Scene: scene };
   let r: RawSendResponse;
   core.sends.begin();
   try {

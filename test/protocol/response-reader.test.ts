@@ -74,11 +74,16 @@ describe('ResponseReader', () => {
 
   it('skips interim 1xx answers, lists every Set-Cookie and joins other repeated headers', () => {
     const got = new ResponseReader().push(
-      Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 301 Moved\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nVia: x\r\nVia: y\r\nContent-Length: 0\r\n\r\n'),
+      Buffer.from(
+        'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 301 Moved\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nVia: x\r\nVia: y\r\nX-Padded :\t p q \t\r\nX-Empty:\r\nContent-Length: 0\r\n\r\n',
+      ),
     );
     assert.equal(got?.response.status, 301);
     assert.deepEqual(got?.response.headers['set-cookie'], ['a=1', 'b=2']);
     assert.equal(got?.response.headers.via, 'x, y');
+    // Names lower-cased, names and values without the blanks around them (the blanks inside a value stay).
+    assert.equal(got?.response.headers['x-padded'], 'p q');
+    assert.equal(got?.response.headers['x-empty'], '');
   });
 
   it('decodes a gzip or deflate body', () => {
@@ -97,6 +102,8 @@ describe('ResponseReader', () => {
   it('refuses what is not HTTP/1.x or is too big', () => {
     assert.throws(() => new ResponseReader().push(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n')), MalformedResponseError);
     assert.throws(() => new ResponseReader().push(Buffer.from('HTTP/1.1 200 OK\r\nno colon\r\n\r\n')), MalformedResponseError);
+    // A line without a colon is refused even when a later line has one.
+    assert.throws(() => new ResponseReader().push(Buffer.from('HTTP/1.1 200 OK\r\nno colon\r\nContent-Length: 0\r\n\r\n')), MalformedResponseError);
     assert.throws(() => new ResponseReader().push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 9999999\r\n\r\n')), MalformedResponseError);
     assert.throws(() => new ResponseReader().push(Buffer.alloc(20_000, 'a')), MalformedResponseError);
   });
