@@ -222,10 +222,12 @@ const preload = store === 'postgres' ? ['--import', './test/helpers/store-switch
 const env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent', TEST_STORE: store, ...(pgUrl && { TEST_PG_URL: pgUrl }) };
 // TEST_TIMES=<file>: each test file's time, the slowest first, written there too (scripts/test-times.mjs; the timed run's to <file>.alone).
 // scripts/run-tests.mjs, not `node --test`, which would run the files in name order whatever order they are given in.
+// With it, each test process also notes its tree's CPU time as it exits (scripts/cpu-at-exit.mjs), for a "cpu s" column.
 const nodeTest = (concurrencyOf, list, suffix = '') => [
   '--import',
   'tsx',
   ...preload,
+  ...(process.env.TEST_TIMES ? ['--import', './scripts/cpu-at-exit.mjs'] : []),
   'scripts/run-tests.mjs',
   '--concurrency',
   String(concurrencyOf),
