@@ -218,7 +218,8 @@ const together = files.filter((f) => !ALONE.includes(f)).sort((a, b) => rank(a) 
 /**
  * Three processes at a time on 2 cores: the files wait for a good share of their time (leases and pacing in the cluster
  * files, a child's start-up, a page's round trips), and a third process computes in those waits. TEST_TIMES's CPU column:
- * the 47 longest processes used 768 s of CPU against their 985 s at two at a time on a quiet machine (times-ci3).
+ * the 89 processes used 1,133 s of CPU (a run at load 13-16) against their 1,405 s whole at two at a time on a quiet
+ * machine, so about a fifth of two cores was idle; a third process can take at most that fifth back.
  */
 const concurrency = process.env.TEST_CONCURRENCY || '3';
 const pgUrl = await sharedPostgres();
