@@ -199,13 +199,13 @@ const ALONE = ['test/cluster/handover-ilink.test.ts', 'test/cluster/chaos.test.t
  * the end running alone. Update it from `TEST_TIMES=<file>` when the slowest change.
  */
 const LONGEST = [
-  'test/cluster/fencing.test.ts',
   'test/admin/plugin-settings.test.ts',
   'test/admin/first-hour.test.ts',
   'test/cluster/panel-relay.test.ts',
   'test/admin/account-states.test.ts',
   'test/admin/flash-kinds.test.ts',
   'test/cluster/start-together.test.ts',
+  'test/cluster/fencing.test.ts',
   'test/admin/ilink-demo-browser.test.ts',
   'test/admin/login-throttle.test.ts',
   'test/cluster/queues.test.ts',
@@ -215,17 +215,25 @@ const LONGEST = [
 const rank = (f) => (LONGEST.includes(f) ? LONGEST.indexOf(f) : LONGEST.length);
 const alone = files.filter((f) => ALONE.includes(f));
 const together = files.filter((f) => !ALONE.includes(f)).sort((a, b) => rank(a) - rank(b));
-const concurrency = process.env.TEST_CONCURRENCY || '2';
+/**
+ * Three processes at a time on 2 cores: the files wait for a good share of their time (leases and pacing in the cluster
+ * files, a child's start-up, a page's round trips), and a third process computes in those waits. TEST_TIMES's CPU column:
+ * the 89 processes used 1,133 s of CPU (a run at load 13-16) against their 1,405 s whole at two at a time on a quiet
+ * machine, so about a fifth of two cores was idle; a third process can take at most that fifth back.
+ */
+const concurrency = process.env.TEST_CONCURRENCY || '3';
 const pgUrl = await sharedPostgres();
 // On PostgreSQL, conversations (src/testing) open their stores through the switch too (test/helpers/store-switch.ts).
 const preload = store === 'postgres' ? ['--import', './test/helpers/store-switch.ts'] : [];
 const env = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL || 'silent', TEST_STORE: store, ...(pgUrl && { TEST_PG_URL: pgUrl }) };
 // TEST_TIMES=<file>: each test file's time, the slowest first, written there too (scripts/test-times.mjs; the timed run's to <file>.alone).
 // scripts/run-tests.mjs, not `node --test`, which would run the files in name order whatever order they are given in.
+// With it, each test process also notes its tree's CPU time as it exits (scripts/cpu-at-exit.mjs), for a "cpu s" column.
 const nodeTest = (concurrencyOf, list, suffix = '') => [
   '--import',
   'tsx',
   ...preload,
+  ...(process.env.TEST_TIMES ? ['--import', './scripts/cpu-at-exit.mjs'] : []),
   'scripts/run-tests.mjs',
   '--concurrency',
   String(concurrencyOf),

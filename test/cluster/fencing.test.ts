@@ -55,13 +55,17 @@ describe('a node paused past its lease', { timeout: CHILD_TEST_TIMEOUT_MS }, () 
     );
     const other = nodes.find((n) => n !== paused)!;
     const wx = (await sb.control.state()).accounts[0]!;
-    const friend = wx.friends.find((f) => f.kind === 'friend')!.nickname;
+    // Three chats, not one: the new holder sends the queue paced per account (burst 5, then 3 s) instead of per chat
+    // (burst 3, then 6 s), which sat out ~40 s of this file's ~70.
+    const friends = wx.friends.filter((f) => f.kind === 'friend').map((f) => f.nickname);
+    assert.equal(friends.length, 3, 'three friends to send to');
+    const friend = friends[0]!;
     // The first send is held by the sandbox for a while (answered after it); the others wait behind it in the
     // paused node's memory (one send per chat at a time), ready to go the moment it wakes up.
     await sb.control.fault({ kind: 'slow', endpoint: 'webwxsendmsg', account: wx.id, count: 1, ms: 3000 });
     const faultsBefore = (await sb.control.state()).counters.faults!;
     const texts = Array.from({ length: 10 }, (_, i) => `queued before the pause ${i}`);
-    for (const t of texts) await queueText(paused!, account, friend, t);
+    for (const [i, t] of texts.entries()) await queueText(paused!, account, friends[i % friends.length]!, t);
     await waitUntil(async () => (await sb.control.state()).counters.faults! > faultsBefore, WAIT, 'the first send in the sandbox');
     paused!.proc.child.kill('SIGSTOP');
     const stoppedAt = Date.now();
