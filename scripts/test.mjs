@@ -216,12 +216,11 @@ const rank = (f) => (LONGEST.includes(f) ? LONGEST.indexOf(f) : LONGEST.length);
 const alone = files.filter((f) => ALONE.includes(f));
 const together = files.filter((f) => !ALONE.includes(f)).sort((a, b) => rank(a) - rank(b));
 /**
- * Three processes at a time on 2 cores: the files wait for a good share of their time (leases and pacing in the cluster
- * files, a child's start-up, a page's round trips), and a third process computes in those waits. TEST_TIMES's CPU column:
- * the 89 processes used 1,133 s of CPU (a run at load 13-16) against their 1,405 s whole at two at a time on a quiet
- * machine, so about a fifth of two cores was idle; a third process can take at most that fifth back.
+ * Two processes at a time. Three were tried on 2 cores (stop 29): TEST_TIMES's CPU column reads about 945 s for the 89
+ * processes against a 750-s stage, so the files do wait, yet the quiet fresh-clone stage took 749.6 s against 704-749 s
+ * at two: what they wait for is shared (the Chromium files slowed most, plugin-settings 64 → 145 s), not idle cores.
  */
-const concurrency = process.env.TEST_CONCURRENCY || '3';
+const concurrency = process.env.TEST_CONCURRENCY || '2';
 const pgUrl = await sharedPostgres();
 // On PostgreSQL, conversations (src/testing) open their stores through the switch too (test/helpers/store-switch.ts).
 const preload = store === 'postgres' ? ['--import', './test/helpers/store-switch.ts'] : [];
