@@ -192,6 +192,13 @@ function blank(text: string, i: number): boolean {
   return c === 32 || c === 9;
 }
 
+/** `text` from `from` to `to`, without the blanks at either end: one string cut, no slice then trim. */
+function cutTrimmed(text: string, from: number, to: number): string {
+  while (from < to && blank(text, from)) from++;
+  while (to > from && blank(text, to - 1)) to--;
+  return text.slice(from, to);
+}
+
 /**
  * The status line and the header lines of `text` (the head without its empty line). Lines are found with indexOf
  * and each name and value cut once, between bounds moved past its blanks: a split into an array of lines, then a
@@ -210,16 +217,8 @@ function readHead(text: string): Head {
     const colon = text.indexOf(':', start);
     if (colon <= start || colon >= end)
       throw new MalformedResponseError(`not an HTTP header line: ${JSON.stringify(text.slice(start, Math.min(end, start + 40)))}`);
-    let from = start;
-    let to = colon;
-    while (from < to && blank(text, from)) from++;
-    while (to > from && blank(text, to - 1)) to--;
-    const name = text.slice(from, to).toLowerCase();
-    from = colon + 1;
-    to = end;
-    while (from < to && blank(text, from)) from++;
-    while (to > from && blank(text, to - 1)) to--;
-    const value = text.slice(from, to);
+    const name = cutTrimmed(text, start, colon).toLowerCase();
+    const value = cutTrimmed(text, colon + 1, end);
     const had = headers[name];
     if (name === 'set-cookie') headers[name] = [...((had as string[] | undefined) ?? []), value];
     else headers[name] = had === undefined ? value : `${had as string}, ${value}`;
