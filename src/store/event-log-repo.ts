@@ -2,6 +2,7 @@
 import { all, get, run, twin, type Sql, type Steps, type Work } from './sql/work.js';
 import type { Promised } from './gate.js';
 import type { EventLogQuery, LoggedEvent } from '../webhook/records.js';
+import type { PendingEvents } from './event-log-pending.js';
 
 /** The repository's shape with plain results; callers get its asynchronous view, `EventLogRepo`. */
 export interface EventLogTable {
@@ -67,5 +68,31 @@ export function createEventLogRepo(sql: Sql): Steps<EventLogTable> {
     *prune(before) {
       return yield* run(prune, before);
     },
+  };
+}
+
+/**
+ * SQLite's event log: rows inserted are kept in `pending` until just before the group's COMMIT (./event-log-pending.ts);
+ * every other method writes them to the table first, so that it sees them (and a prune keeps their order).
+ */
+export function withPending(table: Steps<EventLogTable>, pending: PendingEvents): Steps<EventLogTable> {
+  // Flushed when the work runs (its turn at the gate), not when it is called.
+  const flushed = <A extends unknown[], R>(method: (...args: A) => Work<R>) =>
+    function* (...args: A): Work<R> {
+      pending.flush();
+      return yield* method(...args);
+    };
+  return {
+    insert: twin(
+      // No statement now: the row is written with the group's others before the COMMIT.
+      // eslint-disable-next-line require-yield
+      function* (e: Omit<LoggedEvent, 'seq'>): Work<void> {
+        pending.push(e);
+      },
+      (e) => pending.push(e),
+    ),
+    read: flushed(table.read),
+    lastSeq: flushed(table.lastSeq),
+    prune: flushed(table.prune),
   };
 }

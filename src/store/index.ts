@@ -23,7 +23,8 @@ import { createSettingsRepo, type SettingsRepo } from './settings-repo.js';
 import { createSeenKeysRepo, type SeenKeysRepo } from './seen-keys-repo.js';
 import { createWebhookEndpointsRepo, type WebhookEndpointsRepo } from './webhook-endpoints-repo.js';
 import { createWebhookDeliveriesRepo, type WebhookDeliveriesRepo } from './webhook-deliveries-repo.js';
-import { createEventLogRepo, type EventLogRepo } from './event-log-repo.js';
+import { createEventLogRepo, withPending, type EventLogRepo } from './event-log-repo.js';
+import { PendingEvents } from './event-log-pending.js';
 import { createApiTokensRepo, type ApiTokensRepo } from './api-tokens-repo.js';
 import { createIdempotencyRepo, type IdempotencyRepo } from './idempotency-repo.js';
 import { createAdminUsersRepo, type AdminUsersRepo } from './admin-users-repo.js';
@@ -232,9 +233,11 @@ function transactionRepos(t: Tables): new (runner: Runner) => Repos {
 /**
  * The transaction statements, prepared once (a group commit per turn of the event loop runs them often).
  * `beforeCommit` runs inside the transaction just before each COMMIT (the messages of the group go into
- * the full-text index there, in one statement).
+ * the full-text index there, in one statement); the event log's rows of the group are written just before
+ * every COMMIT, lean ones too (they are the log itself, not derived from other rows), and follow the
+ * transaction's savepoints and rollbacks.
  */
-function transactionPort(db: Db, beforeCommit: () => void): TransactionPort {
+function transactionPort(db: Db, beforeCommit: () => void, events: PendingEvents): TransactionPort {
   const begin = db.prepare('begin immediate');
   const commit = db.prepare('commit');
   const rollback = db.prepare('rollback');
@@ -243,26 +246,43 @@ function transactionPort(db: Db, beforeCommit: () => void): TransactionPort {
   const rollbackTo = db.prepare('rollback to store_tx');
   const changes = db.prepare<[], number>('select total_changes()').pluck();
   return {
-    begin: () => void begin.run(),
+    begin: () => {
+      // Rows kept for a transaction SQLite ended by itself (the gate then forgets its group) are not this one's.
+      events.clear();
+      begin.run();
+    },
     commit: () => {
       beforeCommit();
+      events.flush();
       commit.run();
     },
     // The index is the next COMMIT's (the rows above its highest entry; a search brings it up to date first, and the
     // settling of the reply that commits lean is such a COMMIT): off the way of a lone message's reply to WeChat
     // (bench/compare's echo path: about 0.1-0.3 ms of CPU per message on a loaded machine).
-    commitLean: () => void commit.run(),
+    commitLean: () => {
+      events.flush();
+      commit.run();
+    },
     rollback: () => {
+      events.clear();
       if (db.inTransaction) rollback.run();
     },
-    savepoint: () => void savepoint.run(),
-    release: () => void release.run(),
+    savepoint: () => {
+      savepoint.run();
+      events.savepoint();
+    },
+    release: () => {
+      release.run();
+      events.release();
+    },
     rollbackToSavepoint: () => {
       rollbackTo.run();
       release.run();
+      events.rollbackToSavepoint();
     },
     inTransaction: () => db.inTransaction,
-    changes: () => changes.get()!,
+    // An event row kept for the COMMIT is a write the call made (the gate resolves such a call after the COMMIT).
+    changes: () => changes.get()! + events.kept,
   };
 }
 
@@ -312,7 +332,9 @@ export function openStore(options: { dataDir: string; secretKey?: string | undef
   }
   const sql = sqliteSql(db);
   const t = tables(sql, box, options.now ?? Date.now);
-  const gate = new ConnectionGate(transactionPort(db, () => runSync(db, t.messages.indexPending())));
+  const events = new PendingEvents(sql);
+  t.eventLog = withPending(t.eventLog, events);
+  const gate = new ConnectionGate(transactionPort(db, () => runSync(db, t.messages.indexPending()), events));
   const TxRepos = transactionRepos(t);
   const atGate: Runner = { steps: (work) => gate.run(() => runSync(db, work)), plain: (twin, args) => gate.run(() => twin(...args)) };
   const ping = db.prepare('select 1 as ok');
