@@ -69,6 +69,8 @@ interface Variant {
   randomIds?: boolean;
   /** No full-text index statement before each COMMIT. */
   noFts?: boolean;
+  /** The event log rows kept until the COMMIT and written in one insert just before it, as the store does (src/store/event-log-pending.ts). */
+  eventsAtCommit?: boolean;
 }
 
 /** Recreate a table from its own definition, edited: a scratch copy without AUTOINCREMENT or a unique constraint. */
@@ -85,6 +87,7 @@ const VARIANTS: Variant[] = [
   // FTS5 merges a level's segments once it holds this many (default 4): fewer rewrites of each entry, more segments to read.
   { name: 'fts automerge 8', schema: "insert into messages_fts(messages_fts, rank) values ('automerge', 8)" },
   { name: 'fts automerge 16', schema: "insert into messages_fts(messages_fts, rank) values ('automerge', 16)" },
+  { name: 'events one insert per COMMIT', eventsAtCommit: true },
   { name: '-event_log_account', schema: 'drop index event_log_account' },
   { name: '-event_log_at', schema: 'drop index event_log_at' },
   {
@@ -156,6 +159,9 @@ class Bench {
   private clock = Date.now();
   /** Outbound ids queued and not yet sent. */
   private queued: { id: string; at: number }[] = [];
+  /** Event rows kept for the COMMIT (`eventsAtCommit`), four parameters a row, and the insert of n rows. */
+  private events: (string | number)[] = [];
+  private readonly eventsInsert = new Map<number, Statement>();
   constructor(
     private readonly db: Db,
     private readonly v: Variant,
@@ -192,7 +198,17 @@ class Bench {
   }
   event(i: number): void {
     const at = this.clock++;
-    this.st('event').run('message.received', ACCOUNT, at, body(CHATS[i % CHATS.length]!, String(i)));
+    const row = ['message.received', ACCOUNT, at, body(CHATS[i % CHATS.length]!, String(i))] as const;
+    if (this.v.eventsAtCommit) this.events.push(...row);
+    else this.st('event').run(...row);
+  }
+  private writeEvents(): void {
+    const n = this.events.length / 4;
+    if (n === 0) return;
+    let s = this.eventsInsert.get(n);
+    if (!s) this.eventsInsert.set(n, (s = this.db.prepare(`${SQL.event}${', (?, ?, ?, ?)'.repeat(n - 1)}`)));
+    s.run(...this.events);
+    this.events = [];
   }
   outbound(i: number): void {
     const at = this.clock++;
@@ -209,6 +225,7 @@ class Bench {
   }
   commit(fts: boolean): void {
     if (fts && !this.v.noFts) this.st('fts').run();
+    this.writeEvents();
     this.st('stats').run(ACCOUNT, DAY, 1);
     this.db.prepare('commit').run(); // better-sqlite3 caches nothing: the same for every variant
   }
