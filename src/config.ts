@@ -106,6 +106,12 @@ export const configSchema = z.object({
   WECHAT_TRANSPORT: z.enum(['web', 'ilink'], { message: '"web" or "ilink"' }).default('web'),
   ILINK_BASE_URL: httpOrigin,
   ILINK_CDN_URL: httpUrl,
+  ILINK_ERROR_PAUSE_MS: z.coerce
+    .number({ message: 'milliseconds (0 to 60000)' })
+    .int('whole milliseconds')
+    .min(0, 'at least 0 ms')
+    .max(60_000, 'at most 60000 ms')
+    .default(2_000),
   BOT_PLUGINS: z
     .string()
     .default('auto-reply')
@@ -220,6 +226,8 @@ export interface Config {
   wechatTransport: 'web' | 'ilink';
   /** ILINK_BASE_URL / ILINK_CDN_URL (the CDN defaults to `<ILINK_BASE_URL>/c2c` when only the base is moved). */
   ilink: { baseUrl: string; cdnUrl: string };
+  /** ILINK_ERROR_PAUSE_MS: an iLink account's pause after a failed getupdates, before the next (the long pause after three in a row stays). */
+  ilinkErrorPauseMs: number;
   botPlugins: string[];
   /** BOT_PLUGINS was given (environment or .env) rather than left at its default. */
   botPluginsSet: boolean;
@@ -304,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     wechatDesktop: c.WECHAT_DESKTOP,
     wechatTransport: c.WECHAT_TRANSPORT,
     ilink: ilinkUrls(c.ILINK_BASE_URL, c.ILINK_CDN_URL),
+    ilinkErrorPauseMs: c.ILINK_ERROR_PAUSE_MS,
     botPlugins: c.BOT_PLUGINS,
     botPluginsSet: merged.BOT_PLUGINS !== undefined,
     pluginDir: c.PLUGIN_DIR ? resolve(cwd, c.PLUGIN_DIR) : undefined,
