@@ -106,6 +106,12 @@ export const configSchema = z.object({
   WECHAT_TRANSPORT: z.enum(['web', 'ilink'], { message: '"web" or "ilink"' }).default('web'),
   ILINK_BASE_URL: httpOrigin,
   ILINK_CDN_URL: httpUrl,
+  ILINK_ERROR_PAUSE_MS: z.coerce
+    .number({ message: 'milliseconds (0 to 60000)' })
+    .int('whole milliseconds')
+    .min(0, 'at least 0 ms')
+    .max(60_000, 'at most 60000 ms')
+    .default(2_000),
   BOT_PLUGINS: z
     .string()
     .default('auto-reply')
@@ -130,6 +136,12 @@ export const configSchema = z.object({
     .min(5, 'a whole number of seconds from 5 to 86400')
     .max(86_400, 'a whole number of seconds from 5 to 86400')
     .default(300),
+  RELOGIN_DELAY_MS: z.coerce
+    .number({ message: 'milliseconds (100 to 600000)' })
+    .int('whole milliseconds')
+    .min(100, 'at least 100 ms')
+    .max(600_000, 'at most 600000 ms')
+    .default(5_000),
   OUTBOX_HOLD_HOURS: z.coerce
     .number({ message: 'a number of hours from 1 to 720' })
     .min(1, 'a number of hours from 1 to 720')
@@ -220,6 +232,8 @@ export interface Config {
   wechatTransport: 'web' | 'ilink';
   /** ILINK_BASE_URL / ILINK_CDN_URL (the CDN defaults to `<ILINK_BASE_URL>/c2c` when only the base is moved). */
   ilink: { baseUrl: string; cdnUrl: string };
+  /** ILINK_ERROR_PAUSE_MS: an iLink account's pause after a failed getupdates, before the next (the long pause after three in a row stays). */
+  ilinkErrorPauseMs: number;
   botPlugins: string[];
   /** BOT_PLUGINS was given (environment or .env) rather than left at its default. */
   botPluginsSet: boolean;
@@ -229,6 +243,8 @@ export interface Config {
   chatConcurrency: number;
   /** The longest pause between two attempts of a failing login (5 s, 10 s, 20 s … up to this). */
   loginRetryMaxMs: number;
+  /** RELOGIN_DELAY_MS: the pause before a new login after a logout we did not ask for, and before a failed login's first retry. */
+  reloginDelayMs: number;
   /** HTTPS_PROXY / HTTP_PROXY / ALL_PROXY is set (weiroto connects directly; failures are explained as a proxy problem). */
   proxySet: boolean;
   /** OUTBOX_HOLD_HOURS: a message waiting for the user (iLink reply window or quota) fails after this long. */
@@ -304,12 +320,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     wechatDesktop: c.WECHAT_DESKTOP,
     wechatTransport: c.WECHAT_TRANSPORT,
     ilink: ilinkUrls(c.ILINK_BASE_URL, c.ILINK_CDN_URL),
+    ilinkErrorPauseMs: c.ILINK_ERROR_PAUSE_MS,
     botPlugins: c.BOT_PLUGINS,
     botPluginsSet: merged.BOT_PLUGINS !== undefined,
     pluginDir: c.PLUGIN_DIR ? resolve(cwd, c.PLUGIN_DIR) : undefined,
     sendPacing: c.SEND_PACING,
     chatConcurrency: c.CHAT_CONCURRENCY,
     loginRetryMaxMs: c.LOGIN_RETRY_MAX_SECONDS * 1000,
+    reloginDelayMs: c.RELOGIN_DELAY_MS,
     proxySet: ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'].some((k) => (env[k] ?? '').trim() !== ''),
     outboxHoldMs: c.OUTBOX_HOLD_HOURS * 3_600_000,
     loginConcurrency: c.LOGIN_CONCURRENCY,

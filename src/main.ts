@@ -168,6 +168,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       sendPacing: config.sendPacing,
       chatConcurrency: config.chatConcurrency,
       loginRetryMaxMs: config.loginRetryMaxMs,
+      reloginDelayMs: config.reloginDelayMs,
       proxySet: config.proxySet,
       maxHoldMs: config.outboxHoldMs,
       loginConcurrency: config.loginConcurrency,

@@ -22,7 +22,7 @@ import { qrCaption } from './start-banner.js';
 export const WEIROTO_VERSION: string = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 export interface TransportFactoryOptions {
-  config: Pick<Config, 'wechatEndpoint' | 'wechatDesktop' | 'ilink'>;
+  config: Pick<Config, 'wechatEndpoint' | 'wechatDesktop' | 'ilink' | 'ilinkErrorPauseMs'>;
   store: Pick<Store, 'seenKeys'>;
   log: Logger;
   /** Print the QR on the terminal (`weiroto start` on a TTY), with a caption saying what to do. */
@@ -52,6 +52,7 @@ export function transportFactory(o: TransportFactoryOptions): Transports {
         version: WEIROTO_VERSION,
         seen: o.store.seenKeys(accountId),
         log: o.log.child({ account: accountId }),
+        tuning: { errorPauseMs: o.config.ilinkErrorPauseMs },
       });
       // The iLink QR is a link the owner opens in WeChat (≥ 8.0.69): shown like the web QR.
       if (o.printQr) t.on('qr', (qr) => printTerminalQr(qr.text));

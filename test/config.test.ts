@@ -22,6 +22,8 @@ describe('loadConfig(env)', () => {
     assert.deepEqual(c.metrics, { host: '127.0.0.1', port: undefined });
     assert.equal(c.logLevel, 'info');
     assert.equal(c.wechatEndpoint, undefined);
+    assert.equal(c.ilinkErrorPauseMs, 2_000);
+    assert.equal(c.reloginDelayMs, 5_000);
   });
 
   it('ALLOW_PRIVATE_ORIGINS: comma-separated origins in normal form; a URL with a path is refused', () => {
@@ -65,6 +67,8 @@ describe('loadConfig(env)', () => {
       SANDBOX_HOST: '0.0.0.0',
       METRICS_HOST: '10.0.0.5',
       METRICS_PORT: '9464',
+      ILINK_ERROR_PAUSE_MS: '20',
+      RELOGIN_DELAY_MS: '100',
     });
     assert.equal(c.port, 8080);
     assert.equal(c.trustProxy, true);
@@ -78,6 +82,8 @@ describe('loadConfig(env)', () => {
     assert.equal(c.apiAllowPrivateUrls, true);
     assert.deepEqual(c.apiRateLimit, { burst: 120, perSec: 5 });
     assert.equal(c.pluginDir, '/srv/app/my-plugins');
+    assert.equal(c.ilinkErrorPauseMs, 20);
+    assert.equal(c.reloginDelayMs, 100);
   });
 
   const bad: [string, Record<string, string>, RegExp][] = [
@@ -99,6 +105,8 @@ describe('loadConfig(env)', () => {
     ['bad SECRET_KEY (value hidden)', { SECRET_KEY: 'nope' }, /^Invalid SECRET_KEY=\(hidden\)/],
     ['API_RATE_BURST zero', { API_RATE_BURST: '0' }, /^Invalid API_RATE_BURST="0": expected a whole number from 1 to 100000\.$/],
     ['API_RATE_PER_SEC not a number', { API_RATE_PER_SEC: 'lots' }, /^Invalid API_RATE_PER_SEC="lots": expected a whole number/],
+    ['ILINK_ERROR_PAUSE_MS negative', { ILINK_ERROR_PAUSE_MS: '-1' }, /^Invalid ILINK_ERROR_PAUSE_MS="-1": expected at least 0 ms\.$/],
+    ['RELOGIN_DELAY_MS below 100', { RELOGIN_DELAY_MS: '0' }, /^Invalid RELOGIN_DELAY_MS="0": expected at least 100 ms\.$/],
     ['API_ALLOW_PRIVATE_URLS not boolean', { API_ALLOW_PRIVATE_URLS: 'maybe' }, /^Invalid API_ALLOW_PRIVATE_URLS="maybe": expected true or false/],
   ];
   for (const [name, env, pattern] of bad) {

@@ -104,10 +104,12 @@ describe('the first hour of a new user (demo, Chromium)', { skip: existsSync(CHR
     stub = await startFakeOpenAi();
     dir = mkdtempSync(join(tmpdir(), 'weiroto-first-hour-'));
     // As `npm run demo` reads its .env: a fresh data folder, ports from the OS, and the local model
-    // server the operator allows (a private address is refused unless named).
-    const config = loadConfig(await withStoreEnv({ PORT: '0', SANDBOX_PORT: '0', DATA_DIR: dir, ALLOW_PRIVATE_ORIGINS: new URL(stub.baseUrl).origin }), {
-      envFile: false,
-    });
+    // server the operator allows (a private address is refused unless named). The new login after the phone logout
+    // (step 6) starts 100 ms after it, not 5 s: the step waits for its QR on the phone page.
+    const config = loadConfig(
+      await withStoreEnv({ PORT: '0', SANDBOX_PORT: '0', DATA_DIR: dir, ALLOW_PRIVATE_ORIGINS: new URL(stub.baseUrl).origin, RELOGIN_DELAY_MS: '100' }),
+      { envFile: false },
+    );
     server = await startServer({ config, log: silentLogger(), demo: true });
     phoneUrl = `${server.sandbox!.origin}/sandbox`;
     control = new SandboxControl(server.sandbox!.origin);

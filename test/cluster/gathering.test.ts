@@ -17,6 +17,11 @@ import { TestCoordinators } from './helpers/coordinators.js';
 
 // Rounds every 20 s: within a test only a start, news and the end of the wait move anything.
 const TTL_MS = 60_000;
+/**
+ * The wait of the nodes that ran together: it must outlast a second coordinator's start in this process (Redis calls,
+ * no child process), and each test but the first sits all of it out (8 s each before).
+ */
+const JOIN_WAIT_MS = 4_000;
 
 describe('nodes starting together', () => {
   let redis: RedisServer;
@@ -83,12 +88,12 @@ describe('nodes starting together', () => {
   it('three nodes ran together: the first up takes its share at once, the second its own as it joins, and the third share waits for the wait to end', async () => {
     const store = await accounts(6);
     await ranTogether(['a', 'b', 'c']);
-    const a = node('a', store, 8_000);
+    const a = node('a', store, JOIN_WAIT_MS);
     await a.coordinator.start();
     await waitUntil(() => a.ranAt.size === 2, 30_000, 'the first node to run its share');
     const until = await gatheringUntil();
     assert.ok(until !== undefined, 'its share was taken while the others were still expected');
-    const b = node('b', store, 8_000);
+    const b = node('b', store, JOIN_WAIT_MS);
     await b.coordinator.start();
     await waitUntil(() => b.ranAt.size === 2, 30_000, 'the second node to run its share');
     assert.equal(a.ranAt.size, 2, 'the first node did not take the share of the node still expected');
@@ -103,11 +108,11 @@ describe('nodes starting together', () => {
 
   it('nothing remembered (the first start): no node takes anything until the wait is over, then each its share, and no account moves', async () => {
     const store = await accounts(6);
-    const a = node('a', store, 8_000);
+    const a = node('a', store, JOIN_WAIT_MS);
     await a.coordinator.start();
     const until = await gatheringUntil();
     assert.ok(until !== undefined);
-    const b = node('b', store, 8_000);
+    const b = node('b', store, JOIN_WAIT_MS);
     await b.coordinator.start();
     await waitUntil(() => a.ranAt.size + b.ranAt.size === 6, 30_000, 'the two nodes to run every account');
     assert.deepEqual([a.ranAt.size, b.ranAt.size], [3, 3]);

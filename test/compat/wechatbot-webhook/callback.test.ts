@@ -44,7 +44,8 @@ describe('wechatbot-webhook callback on the webhook outbox (sandbox, web account
       }
       return { status: 200, body: {} };
     };
-    h = await startCompatHarness({ RECVD_MSG_API: rx.url });
+    // The new login after the phone logout (the last test) starts 100 ms after it, not 5 s.
+    h = await startCompatHarness({ RECVD_MSG_API: rx.url, RELOGIN_DELAY_MS: '100' });
     const state = (await h.sb.control.state(true)).accounts[0]!;
     friend = state.friends.find((f) => f.kind === 'friend' && state.friends.filter((g) => g.nickname === f.nickname).length === 1)!;
     room = state.rooms[0]!;

@@ -31,6 +31,8 @@ describe('wechatbot-webhook callback: system_event_error (iLink account)', () =>
         SEND_PACING: 'off',
         WECHAT_TRANSPORT: 'ilink',
         ILINK_BASE_URL: sb.origin,
+        // The three failures' pauses (2 s each by default) are not what is tested here.
+        ILINK_ERROR_PAUSE_MS: '20',
         API_ALLOW_PRIVATE_URLS: 'true',
         COMPAT_WECHATBOT_WEBHOOK_PORT: '0',
         LOGIN_API_TOKEN: TOKEN,
