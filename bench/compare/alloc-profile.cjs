@@ -7,6 +7,9 @@
 // per echo do not depend on the machine's load, unlike its CPU time: a figure that holds on a busy
 // machine. bench/compare/alloc-table.ts reads the file.
 // Run: BENCH_BURST_PROF=<dir> BENCH_NODE_ARGS="--require <this file>" (every client gets it, raw too).
+// BENCH_ALLOC_SURVIVORS=1: samples that a young-generation collection freed are dropped, those that a full
+// one freed kept, so the profile holds what was promoted to the old generation (or still alive at the end of
+// the burst) by allocation site: what the burst's scavenges copied, the cost of each (issue 17).
 'use strict';
 const inspector = require('node:inspector');
 const { PerformanceObserver, constants } = require('node:perf_hooks');
@@ -38,7 +41,8 @@ process.on('SIGUSR2', () => {
     gc = {};
     observer.observe({ entryTypes: ['gc'] });
     // 4 KiB between samples: some thousands of samples per burst of 2,000 echoes.
-    const sampling = { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
+    const minor = process.env.BENCH_ALLOC_SURVIVORS !== '1';
+    const sampling = { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: minor };
     session.post('HeapProfiler.enable', () => session.post('HeapProfiler.startSampling', sampling));
     return;
   }

@@ -48,6 +48,7 @@ function baseEnv(tlsPort: number, caCertPath: string): NodeJS.ProcessEnv {
     NODE_EXTRA_CA_CERTS: caCertPath,
     ...(process.env.BENCH_BURST_PROF ? { BENCH_BURST_PROF: process.env.BENCH_BURST_PROF } : {}),
     ...(process.env.BENCH_ECHO_PATH ? { BENCH_ECHO_PATH: process.env.BENCH_ECHO_PATH } : {}),
+    ...(process.env.BENCH_ALLOC_SURVIVORS ? { BENCH_ALLOC_SURVIVORS: process.env.BENCH_ALLOC_SURVIVORS } : {}),
   };
 }
 

@@ -508,7 +508,9 @@ export class OutboundQueue {
       const item = this.pending[index];
       // The row may have been moved by a concurrent enqueue only at the tail: index stays valid.
       if (!item) continue;
-      this.pending.splice(index, 1);
+      // The first row nearly always: shift() returns it without the one-item array splice() makes per send (issue 17).
+      if (index === 0) this.pending.shift();
+      else this.pending.splice(index, 1);
       const { id, chatId } = item.record;
       this.pacer.consume(chatId);
       this.busyChats.add(chatId);

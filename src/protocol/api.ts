@@ -23,7 +23,7 @@ import type {
   RawSyncResponse,
 } from './raw-types.js';
 import { formatSyncKey, type SessionState } from './session.js';
-import { parseWireJson } from './wire-json.js';
+import { decodeUtf8, parseWireJson } from './wire-json.js';
 
 export const APP_ID = 'wx782c26e4c19acffb';
 
@@ -184,7 +184,7 @@ export class WebApi {
 
   /** The answer of a JSON endpoint as text, not parsed yet (json() in two steps). */
   async jsonText(what: string, method: 'GET' | 'POST', url: string, body?: unknown, opts: JsonCallOptions = {}): Promise<string> {
-    return this.jsonAnswer(what, url, await this.jsonRequest(method, url, body, opts));
+    return decodeUtf8(this.jsonAnswer(what, url, await this.jsonRequest(method, url, body, opts)));
   }
 
   private jsonRequest(method: 'GET' | 'POST', url: string, body: unknown, opts: JsonCallOptions): Promise<HttpResponse> {
@@ -192,18 +192,21 @@ export class WebApi {
     return this.request(method, url, payload, opts.timeoutMs ?? this.opts.timeouts.other, opts.signal, undefined, opts.repeated);
   }
 
-  /** A JSON endpoint's answer as text: any status but 2xx is a network failure. */
-  private jsonAnswer(what: string, url: string, res: HttpResponse): string {
+  /**
+   * A JSON endpoint's answer, its bytes (parsed from them, not from their text: see `quoteBigInts`): any status but
+   * 2xx is a network failure.
+   */
+  private jsonAnswer(what: string, url: string, res: HttpResponse): Buffer {
     this.checked(url, res);
     if (res.status >= 300) throw new TransportError('network', `${what}: HTTP ${res.status}`);
-    return bodyText(res);
+    return res.body;
   }
 
-  /** Parse a JSON answer and check its BaseResponse. */
-  parseJson<T extends { BaseResponse?: { Ret: number; ErrMsg: string } }>(what: string, text: string, okCodes?: readonly number[]): T {
+  /** Parse a JSON answer (its bytes or its text) and check its BaseResponse. */
+  parseJson<T extends { BaseResponse?: { Ret: number; ErrMsg: string } }>(what: string, body: string | Uint8Array, okCodes?: readonly number[]): T {
     let parsed: T;
     try {
-      parsed = parseWireJson<T>(text);
+      parsed = parseWireJson<T>(body);
     } catch (err) {
       throw new TransportError('network', `${what}: unreadable answer (not JSON)`, undefined, { cause: err });
     }
