@@ -200,17 +200,17 @@ const ALONE = ['test/cluster/handover-ilink.test.ts', 'test/cluster/chaos.test.t
  */
 const LONGEST = [
   'test/admin/plugin-settings.test.ts',
-  'test/admin/first-hour.test.ts',
   'test/cluster/panel-relay.test.ts',
+  'test/admin/first-hour.test.ts',
   'test/admin/account-states.test.ts',
   'test/admin/flash-kinds.test.ts',
   'test/cluster/start-together.test.ts',
-  'test/cluster/fencing.test.ts',
   'test/admin/ilink-demo-browser.test.ts',
   'test/admin/login-throttle.test.ts',
+  'test/cluster/fencing.test.ts',
   'test/cluster/queues.test.ts',
-  'test/store/postgres-server.test.ts',
   'test/cluster/panel.test.ts',
+  'test/store/postgres-server.test.ts',
 ].map((f) => join(root, f));
 const rank = (f) => (LONGEST.includes(f) ? LONGEST.indexOf(f) : LONGEST.length);
 const alone = files.filter((f) => ALONE.includes(f));
