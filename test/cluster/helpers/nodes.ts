@@ -79,17 +79,28 @@ export interface AccountView {
   verifyCode?: { retry: boolean };
 }
 
-/** Every account as the node sees it: its own with their state, the others' as their node published them (or not known yet). */
-export async function accountsOn(node: ClusterNode): Promise<AccountView[]> {
-  const res = await fetch(`${node.url}/api/v1/accounts`, { headers: { authorization: `Bearer ${CLUSTER_TOKEN}` } }).catch((e: unknown) => {
+/**
+ * A call to the node's API with the cluster's token. A connection the node closed or refused fails with the node's
+ * state and its last output: a node that crashed says why, one that is alive says the close came from elsewhere.
+ */
+async function callNode(node: ClusterNode, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+  const { method = 'GET', body } = init;
+  return fetch(`${node.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${CLUSTER_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  }).catch((e: unknown) => {
     const { exitCode, signalCode } = node.proc.child;
     throw new Error(
-      `${node.name} did not answer (exit ${exitCode ?? signalCode ?? 'none yet'}); its last output: ${node.proc.out().slice(-3000)} ${node.proc.err().slice(-3000)}`,
-      {
-        cause: e,
-      },
+      `${node.name} did not answer ${method} ${path} (exit ${exitCode ?? signalCode ?? 'none yet'}); its last output: ${node.proc.out().slice(-3000)} ${node.proc.err().slice(-3000)}`,
+      { cause: e },
     );
   });
+}
+
+/** Every account as the node sees it: its own with their state, the others' as their node published them (or not known yet). */
+export async function accountsOn(node: ClusterNode): Promise<AccountView[]> {
+  const res = await callNode(node, '/accounts');
   if (!res.ok) throw new Error(`${node.name}: GET /api/v1/accounts ${res.status}`);
   return ((await res.json()) as { items: AccountView[] }).items;
 }
@@ -101,27 +112,20 @@ export async function onlineOn(node: ClusterNode): Promise<Set<string>> {
 
 /** A call to the node's API (`/api/v1` + path) with the cluster's token: the status and the JSON answer. */
 export async function nodeApi(node: ClusterNode, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${node.url}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${CLUSTER_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
+  const res = await callNode(node, path, { method, body });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
 /** Create an account through the node's API. */
 export async function createAccount(node: ClusterNode, name: string, transport: 'web' | 'ilink' = 'web'): Promise<string> {
-  const res = await fetch(`${node.url}/api/v1/accounts`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${CLUSTER_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, transport }),
-  });
+  const res = await callNode(node, '/accounts', { method: 'POST', body: { name, transport } });
   if (res.status >= 300) throw new Error(`create account: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
 
 /** Who holds each account's lease (node name), read from Redis. */
 export async function leaseHolders(redis: Redis, accounts: string[]): Promise<Map<string, string>> {
+  if (accounts.length === 0) return new Map(); // MGET of no keys is an error, not an empty answer
   const values = await redis.mget(accounts.map((a) => clusterKeys.lease(a)));
   return new Map(accounts.flatMap((a, i) => (values[i] ? [[a, values[i].slice(0, values[i].lastIndexOf(':'))] as const] : [])));
 }
@@ -141,11 +145,7 @@ export async function placement(nodes: ClusterNode[]): Promise<Map<string, strin
 
 /** Queue a text through the node's API (answered once the send is stored); returns the outbound id. */
 export async function queueText(node: ClusterNode, account: string, toName: string, text: string): Promise<string> {
-  const res = await fetch(`${node.url}/api/v1/accounts/${account}/messages`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${CLUSTER_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ to: { name: toName }, text }),
-  });
+  const res = await callNode(node, `/accounts/${account}/messages`, { method: 'POST', body: { to: { name: toName }, text } });
   if (res.status >= 300) throw new Error(`send on ${node.name}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
