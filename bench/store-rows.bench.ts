@@ -69,8 +69,11 @@ interface Variant {
   randomIds?: boolean;
   /** No full-text index statement before each COMMIT. */
   noFts?: boolean;
-  /** The event log rows kept until the COMMIT and written in one insert just before it, as the store does (src/store/event-log-pending.ts). */
-  eventsAtCommit?: boolean;
+  /**
+   * One event log insert per row, as the store wrote them before stop 30 (it now keeps a group's rows until the COMMIT
+   * and writes them in one insert just before it: src/store/event-log-pending.ts).
+   */
+  eventsPerRow?: boolean;
 }
 
 /** Recreate a table from its own definition, edited: a scratch copy without AUTOINCREMENT or a unique constraint. */
@@ -87,20 +90,10 @@ const VARIANTS: Variant[] = [
   // FTS5 merges a level's segments once it holds this many (default 4): fewer rewrites of each entry, more segments to read.
   { name: 'fts automerge 8', schema: "insert into messages_fts(messages_fts, rank) values ('automerge', 8)" },
   { name: 'fts automerge 16', schema: "insert into messages_fts(messages_fts, rank) values ('automerge', 16)" },
-  { name: 'events one insert per COMMIT', eventsAtCommit: true },
+  { name: 'events one insert per row', eventsPerRow: true },
   { name: '-event_log_account', schema: 'drop index event_log_account' },
-  { name: '-event_log_at', schema: 'drop index event_log_at' },
   {
     name: '-event_log autoinc',
-    schema: recreate(
-      'event_log',
-      'seq integer primary key, type text not null, account text not null, at integer not null, body text not null',
-      '*',
-      'create index event_log_account on event_log(account, seq); create index event_log_at on event_log(at);',
-    ),
-  },
-  {
-    name: '-event_log_at -autoinc',
     schema: recreate(
       'event_log',
       'seq integer primary key, type text not null, account text not null, at integer not null, body text not null',
@@ -159,7 +152,7 @@ class Bench {
   private clock = Date.now();
   /** Outbound ids queued and not yet sent. */
   private queued: { id: string; at: number }[] = [];
-  /** Event rows kept for the COMMIT (`eventsAtCommit`), four parameters a row, and the insert of n rows. */
+  /** Event rows kept for the COMMIT (unless `eventsPerRow`), four parameters a row, and the insert of n rows. */
   private events: (string | number)[] = [];
   private readonly eventsInsert = new Map<number, Statement>();
   constructor(
@@ -199,7 +192,7 @@ class Bench {
   event(i: number): void {
     const at = this.clock++;
     const row = ['message.received', ACCOUNT, at, body(CHATS[i % CHATS.length]!, String(i))] as const;
-    if (this.v.eventsAtCommit) this.events.push(...row);
+    if (!this.v.eventsPerRow) this.events.push(...row);
     else this.st('event').run(...row);
   }
   private writeEvents(): void {
