@@ -21,6 +21,13 @@ export function decodeUtf8(data: Buffer | Uint8Array | string): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
 }
 
+/** Whether the quote at `q` is escaped: an odd number of backslashes right before it. */
+function escaped(b: Uint8Array, q: number): boolean {
+  let k = q - 1;
+  while (b[k] === BACKSLASH) k--;
+  return (q - 1 - k) % 2 === 1;
+}
+
 /**
  * Where the integers of 16 or more digits outside strings are in a JSON body's bytes: [start, end, start, end…].
  * A scan of the bytes, not of the decoded text: the quotes, backslashes, digits and signs JSON is made of are ASCII,
@@ -33,11 +40,12 @@ function bigIntegers(b: Uint8Array): number[] {
   for (let i = 0; i < n;) {
     const c = b[i]!;
     if (c === QUOTE) {
-      // To the closing quote; an escape and the byte it escapes are skipped together. An unterminated string runs
-      // to the end, and JSON.parse rejects the body anyway.
-      i++;
-      while (i < n && b[i] !== QUOTE) i += b[i] === BACKSLASH ? 2 : 1;
-      i++;
+      // To the closing quote, found by the typed array's own search (most of a body's bytes are inside strings): a
+      // quote with an odd run of backslashes before it is escaped. An unterminated string runs to the end, and
+      // JSON.parse rejects the body anyway.
+      let q = b.indexOf(QUOTE, i + 1);
+      while (q !== -1 && escaped(b, q)) q = b.indexOf(QUOTE, q + 1);
+      i = q === -1 ? n : q + 1;
     } else if ((c >= 48 && c <= 57) || c === MINUS) {
       const digits = c === MINUS ? i + 1 : i;
       let j = digits;

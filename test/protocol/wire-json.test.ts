@@ -61,6 +61,28 @@ for (const [form, of] of forms) {
   });
 }
 
+describe('parseWireJson on random bodies', () => {
+  // Strings full of what the scan must step over (quotes, backslash runs, digit runs, multi-byte characters) beside
+  // integers of every length: the parse must equal JSON.parse of the same value with each big integer already quoted.
+  const pieces = ['"', '\\', '\\\\', '12345678901234567890', ':', ',', '[', '微信', '😀', 'a', ' '];
+  const text = (rnd: () => number): string => Array.from({ length: Math.floor(rnd() * 8) }, () => pieces[Math.floor(rnd() * pieces.length)]).join('');
+  const integer = (rnd: () => number): string =>
+    (rnd() < 0.3 ? '-' : '') + String(1 + Math.floor(rnd() * 9)) + '0123456789'.repeat(2).slice(0, Math.floor(rnd() * 20));
+  it('quotes every 16+ digit integer outside strings and nothing else (500 bodies, text and bytes)', () => {
+    let seed = 17;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let n = 0; n < 500; n++) {
+      // Each value a string (written with JSON.stringify) or an integer (written as it is).
+      const fields = Array.from({ length: 1 + Math.floor(rnd() * 6) }, (_, i) => ({ key: `k${i}${text(rnd)}`, int: rnd() < 0.5, value: '' }));
+      for (const f of fields) f.value = f.int ? integer(rnd) : text(rnd);
+      const raw = `{${fields.map((f, i) => `${JSON.stringify(f.key)}:${i % 2 ? ' ' : ''}${f.int ? f.value : JSON.stringify(f.value)}`).join(',')}}`;
+      const expected = Object.fromEntries(fields.map((f) => [f.key, f.int && f.value.replace('-', '').length < 16 ? Number(f.value) : f.value]));
+      assert.deepEqual(parseWireJson(raw), expected, raw);
+      assert.deepEqual(parseWireJson(Buffer.from(raw, 'utf8')), expected, raw);
+    }
+  });
+});
+
 describe('wire JSON helpers', () => {
   it('fast path returns the same string', () => {
     const s = '{"a": 1}';
