@@ -8,7 +8,7 @@
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { limitOldGenerationGrowth } from './util/old-generation.js';
-import { capYoungGeneration, SEMI_SPACE_CEILING_MIB, START_UP_SEMI_SPACE_MIB } from './util/young-generation.js';
+import { capYoungGeneration } from './util/young-generation.js';
 
 const USAGE = `Usage: weiroto <command>
 
@@ -68,7 +68,7 @@ function stopOnSignals(stop: () => Promise<void>, log: Logger): void {
 }
 
 async function runServerCommand(demo: boolean): Promise<void> {
-  const youngGeneration = capYoungGeneration(START_UP_SEMI_SPACE_MIB);
+  capYoungGeneration();
   limitOldGenerationGrowth();
   const config = await readConfig();
   const [{ createLogger }, { startServer }, { StoreError }, { trimHeapAfterStart }] = await Promise.all([
@@ -89,7 +89,6 @@ async function runServerCommand(demo: boolean): Promise<void> {
     if (e instanceof StoreError || e instanceof Error) fail(e.message);
     throw e;
   }
-  youngGeneration.set(SEMI_SPACE_CEILING_MIB);
   trimHeapAfterStart();
 }
 

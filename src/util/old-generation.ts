@@ -13,9 +13,10 @@ import { flagGivenByOperator } from './node-flags.js';
 /**
  * 1.5. With the young-generation ceiling, 50 took the memory benchmark's burst peak RSS from 157 to 124 MiB (old space
  * 52 → 31 MiB). 30 was tried then (bench/memory/flag-ab.ts: peak RSS a few MiB lower, CPU within the noise) and kept
- * until stop 31, when the GC trace of the keep-alive burst showed what it cost: two full collections in every burst
- * (a heap of about 25 MiB marked twice by V8's helper threads, 130–260 ms of their CPU, more than all the scavenges),
- * against one with 50 (see SEMI_SPACE_CEILING_MIB in young-generation.ts for the figures of both changes together).
+ * until stop 31, when the GC trace of the keep-alive burst (--trace-gc-nvp, main thread and V8's helper threads) showed
+ * what it cost: two full collections in every burst, a heap of about 25 MiB marked twice, 105–264 ms of helper CPU,
+ * more than all the scavenges. With 50, one (3 interleaved runs: the burst's GC 231–400 → 163–243 ms; peak RSS 104–105
+ * → 105–108 MiB).
  */
 export const OLD_GENERATION_GROWTH_PERCENT = 50;
 

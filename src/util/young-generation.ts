@@ -13,16 +13,14 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { flagGivenByOperator } from './node-flags.js';
 
 /**
- * 16 MiB once the server has started, which stops growth at 8 (see the check below). What an echo burst's scavenges
- * copy is what is in flight (a sync's batch of 100 messages on its way through the store, the pipeline and the sends),
- * about the same at every scavenge: the larger the space, the fewer the scavenges and the fewer objects outlive two of
- * them and are promoted (then marked by the full collections). Stop 31, keep-alive comparison, the burst's GC time
- * (main thread and V8's helper threads, --trace-gc-nvp), 3 interleaved runs each: 8 MiB semi-spaces (11 scavenges)
- * with the old-generation growth of 50 % 113–177 ms against 247–337 ms for 2 MiB (45 scavenges) with 30 %; promoted
- * 2.9 → 2.2 KB per echo; client CPU per echo 0.585–0.645 → 0.455–0.625 ms; peak RSS +13 MiB (105 → 117–119). The
- * old ceiling of 4 (growth stopped at 2) weighed the burst's peak RSS, which now has room under its target.
+ * 4 MiB: in the comparison benchmark (keep-alive, weiroto alone, 3 runs each of --max-semi-space-size
+ * 1, 2, 4, 8 and 16) 2 and 4 gave the lowest peak RSS (about 120-127 MiB against 145) at the same CPU
+ * per echo; 1 promoted so much that the old space made up for it. Stop 31 tried 8-MiB semi-spaces once started (a
+ * 4-MiB ceiling while loading keeps RSS at rest): the keep-alive burst's GC time fell by about 100 ms of 250 (45 → 11
+ * scavenges, fewer promoted), but the peak RSS of both comparison benches rose 105 → 119 MiB, and issue 17 lets no
+ * figure of the connection-closing bench get worse: not adopted.
  */
-export const SEMI_SPACE_CEILING_MIB = 16;
+export const SEMI_SPACE_CEILING_MIB = 4;
 
 /** V8's default growth factor, restored below the ceiling. */
 const GROWTH_FACTOR = 2;
@@ -35,30 +33,15 @@ function semiSpaceBytes(): number {
   return (getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) / 2;
 }
 
-/** The ceiling while the server loads and starts: what loading grows stays at rest (see START_UP_SEMI_SPACE_MIB). */
-export interface YoungGenerationCeiling {
-  /** A new ceiling from the next collection on (a lower one takes effect once V8 shrinks the space). */
-  set(ceilingMiB: number): void;
-}
-
 /**
- * 4 MiB (growth stops at 2) while the server loads its modules and starts its accounts: loading keeps most of what it
- * allocates, and V8 would double the space at each scavenge up to the ceiling, which a server waiting for a QR scan
- * then keeps (RSS before login 66 → 69 MiB, and 72 → 80 when the QR shows, with 16 from the start; its target is 70).
- * `weiroto start` raises it to SEMI_SPACE_CEILING_MIB once started: an echo burst then grows the space, rest does not.
- */
-export const START_UP_SEMI_SPACE_MIB = 4;
-
-/**
- * Keep each semi-space at or under a ceiling, `ceilingMiB` to begin with, for the rest of the process's life.
+ * Keep each semi-space at or under `ceilingMiB` for the rest of the process's life.
  *
- * @example const young = capYoungGeneration(START_UP_SEMI_SPACE_MIB); // in `weiroto start`, before the server loads
- *   …; young.set(SEMI_SPACE_CEILING_MIB); // once started
+ * @example capYoungGeneration(); // in `weiroto start`, before the server loads
  */
-export function capYoungGeneration(ceilingMiB = SEMI_SPACE_CEILING_MIB): YoungGenerationCeiling {
-  if (flagGivenByOperator(YOUNG_GENERATION_FLAGS, process.execArgv, process.env.NODE_OPTIONS)) return { set: () => {} };
-  let ceiling = ceilingMiB * 1048576;
-  let growthOff: boolean | undefined;
+export function capYoungGeneration(ceilingMiB = SEMI_SPACE_CEILING_MIB): void {
+  if (flagGivenByOperator(YOUNG_GENERATION_FLAGS, process.execArgv, process.env.NODE_OPTIONS)) return;
+  const ceiling = ceilingMiB * 1048576;
+  let growthOff = false;
   const check = (): void => {
     // Collections are reported after the fact (a turn of the event loop or two later), so V8 may
     // double the space once more before this runs: growth stays on only while two doublings fit.
@@ -69,10 +52,4 @@ export function capYoungGeneration(ceilingMiB = SEMI_SPACE_CEILING_MIB): YoungGe
   };
   new PerformanceObserver(check).observe({ entryTypes: ['gc'] });
   check();
-  return {
-    set(mib) {
-      ceiling = mib * 1048576;
-      check();
-    },
-  };
 }

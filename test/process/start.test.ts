@@ -11,7 +11,7 @@ import { startWeiroto } from '../helpers/weiroto-process.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { waitUntil } from '../../src/testing/wait.js';
 import { CHILD_TEST_TIMEOUT_MS, untilOutput } from '../helpers/child.js';
-import { START_UP_SEMI_SPACE_MIB } from '../../src/util/young-generation.js';
+import { SEMI_SPACE_CEILING_MIB } from '../../src/util/young-generation.js';
 
 describe('weiroto start (process)', () => {
   it('prints one clear line and exits non-zero for a bad PORT', async () => {
@@ -94,7 +94,7 @@ describe('weiroto start (process): young generation', () => {
       const [code] = await p.exited;
       assert.equal(code, 0, p.err());
       const { largestNewSpaceMiB } = JSON.parse(/\{"largestNewSpaceMiB".*\}/.exec(p.err())?.[0] ?? 'null') as { largestNewSpaceMiB: number };
-      assert.ok(largestNewSpaceMiB <= 2 * START_UP_SEMI_SPACE_MIB, `the new space reached ${largestNewSpaceMiB} MiB`);
+      assert.ok(largestNewSpaceMiB <= 2 * SEMI_SPACE_CEILING_MIB, `the new space reached ${largestNewSpaceMiB} MiB`);
     } finally {
       await sandbox.close();
     }
