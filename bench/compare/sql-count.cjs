@@ -29,11 +29,12 @@ for (const method of ['run', 'get', 'all', 'iterate']) {
     try {
       return original.apply(this, arguments);
     } finally {
+      const ms = performance.now() - start;
       const seen = byText.get(this.source);
       if (seen) {
         seen.n++;
-        seen.ms += performance.now() - start;
-      } else byText.set(this.source, { n: 1, ms: performance.now() - start });
+        seen.ms += ms;
+      } else byText.set(this.source, { n: 1, ms });
     }
   };
 }
