@@ -74,9 +74,9 @@ function rows(r: CompareResult): string[][] {
   const get = (c: ClientName, k: keyof ClientSummary): number => Number(s[c]?.[k]);
   const head = ['', ...present];
   const line = (label: string, k: keyof ClientSummary, fmt: (n: number) => string): string[] => [label, ...present.map((c) => fmt(get(c, k)))];
-  const spread = (c: ClientName): string => {
-    const x = s[c]?.latencyMedianSpread;
-    return x ? `${f2(x[0])}–${f2(x[1])}` : '–';
+  const spread = (c: ClientName, k: 'latencyMedianSpread' | 'cpuMsPerMsgSpread', fmt: (n: number) => string): string => {
+    const x = s[c]?.[k];
+    return x ? `${fmt(x[0])}–${fmt(x[1])}` : '–';
   };
   return [
     head,
@@ -84,9 +84,10 @@ function rows(r: CompareResult): string[][] {
     line(`echo burst of ${r.options.burst}: wall (ms)`, 'burstWallMs', f0),
     line('echo burst: messages/s', 'perSecond', f0),
     line('echo burst: client CPU per message (ms)', 'cpuMsPerMsg', f3),
+    [`CPU per message, lowest–highest of ${r.options.runs} run(s) (ms)`, ...present.map((c) => spread(c, 'cpuMsPerMsgSpread', f3))],
     line(`latency of 1 message, median of ${r.options.latencyCount} (ms)`, 'latencyMedian', f2),
     line('latency p90 (ms)', 'latencyP90', f2),
-    [`latency median, lowest–highest of ${r.options.runs} run(s) (ms)`, ...present.map(spread)],
+    [`latency median, lowest–highest of ${r.options.runs} run(s) (ms)`, ...present.map((c) => spread(c, 'latencyMedianSpread', f2))],
     line('peak RSS (MiB)', 'peakRssMiB', f0),
     line('RSS before login, QR shown (MiB)', 'startRssMiB', f0),
     line('sandbox CPU per echo (ms)', 'sandboxCpuMsPerMsg', f3),
@@ -126,6 +127,22 @@ export function keepAliveTargets(r: CompareResult): Target[] {
 }
 
 /**
+ * weiroto's CPU per echo over the raw client's, run by run (run i of each, which ran one after the other): the target
+ * reads the ratio of the medians, and these say how much of it one run can move on a shared machine.
+ */
+export function pairedCpuRatios(r: CompareResult): number[] {
+  const of = (c: ClientName): number[] => r.runs.filter((x) => x.client === c).map((x) => x.burst.cpuMsPerMsg);
+  const raw = of('raw');
+  return of('weiroto').flatMap((w, i) => (raw[i] ? [w / raw[i]] : []));
+}
+
+/** `  CPU per echo ÷ raw, run by run: 1.52 1.87 2.10` (nothing when no run has both). */
+function pairedLine(r: CompareResult): string[] {
+  const ratios = pairedCpuRatios(r);
+  return ratios.length ? [`CPU per echo ÷ raw, run by run: ${ratios.map(f2).join(' ')}`] : [];
+}
+
+/**
  * The most any client could echo on this machine: the sandbox's process (the sandbox and the
  * bench driver, one thread) spends its CPU per echo whatever the client does, so even a client
  * costing nothing stops at 1000 / that many ms.
@@ -151,6 +168,7 @@ export function consoleReport(r: CompareResult): string {
   lines.push('targets (ratios of this run):');
   for (const t of r.options.keepAlive ? keepAliveTargets(r) : targets(r))
     lines.push(`  ${t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(40)} ${f2(t.value).padStart(8)}  (target ${t.limit})`);
+  if (r.options.keepAlive) lines.push(...pairedLine(r).map((l) => `  ${l}`));
   lines.push('', `latency: ${latencyDefinition(r.options)}`);
   lines.push('', 'ready means:');
   for (const c of Object.keys(r.summary) as ClientName[]) lines.push(`  ${c}: ${READY_DEFINITION[c]}`);
@@ -190,6 +208,7 @@ export function readmeSection(r: CompareResult, keepAlive?: CompareResult): stri
       '| target | measured | |',
       '|---|---:|---|',
       ...keepAliveTargets(keepAlive).map((t) => `| ${t.name} ${t.limit} | ${f2(t.value)} | ${t.pass ? 'PASS' : 'MISS'} |`),
+      ...pairedLine(keepAlive).flatMap((l) => ['', `${l} (the target reads the medians).`]),
     );
   }
   return lines.join('\n');

@@ -33,6 +33,8 @@ export interface ClientSummary {
   latencyP90: number;
   /** The lowest and highest of the runs' medians: how far one run's median moves. */
   latencyMedianSpread: [number, number];
+  /** The lowest and highest of the runs' CPU per echo: how far one run moves on a shared machine. */
+  cpuMsPerMsgSpread: [number, number];
   peakRssMiB: number;
   startRssMiB: number;
   /** The sandbox's CPU per echo during this client's bursts. */
@@ -45,6 +47,8 @@ export interface CompareResult {
   summary: Partial<Record<ClientName, ClientSummary>>;
 }
 
+const spreadOf = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
+
 function summarize(client: ClientName, runs: RunResult[]): ClientSummary {
   return {
     client,
@@ -55,7 +59,8 @@ function summarize(client: ClientName, runs: RunResult[]): ClientSummary {
     cpuMsPerMsg: median(runs.map((r) => r.burst.cpuMsPerMsg)),
     latencyMedian: median(runs.map((r) => r.latency.median)),
     latencyP90: median(runs.map((r) => r.latency.p90)),
-    latencyMedianSpread: [Math.min(...runs.map((r) => r.latency.median)), Math.max(...runs.map((r) => r.latency.median))],
+    latencyMedianSpread: spreadOf(runs.map((r) => r.latency.median)),
+    cpuMsPerMsgSpread: spreadOf(runs.map((r) => r.burst.cpuMsPerMsg)),
     peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
     startRssMiB: median(runs.map((r) => r.startRssMiB)),
     sandboxCpuMsPerMsg: median(runs.map((r) => r.burst.sandboxCpuMsPerMsg)),

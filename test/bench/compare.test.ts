@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from '../../bench/compare/clients.js';
-import { consoleReport, keepAliveTargets, readmeSection, replacePerf, START_MARK, END_MARK, targets } from '../../bench/compare/report.js';
+import { consoleReport, keepAliveTargets, pairedCpuRatios, readmeSection, replacePerf, START_MARK, END_MARK, targets } from '../../bench/compare/report.js';
 import { runCompare } from '../../bench/compare/run.js';
-import { quantile } from '../../bench/compare/measure.js';
+import { quantile, type RunResult } from '../../bench/compare/measure.js';
 
 const TINY = { contacts: 20, rooms: 3, roomSize: 5, syncBatch: 5, holdMs: 25_000, burst: 12, latencyCount: 4, latencyGapMs: 25, settleMs: 100, runs: 1 };
 
@@ -33,6 +33,7 @@ describe('bench/compare harness (tiny sizes)', () => {
       assert.ok(s.cpuMsPerMsg > 0, `${name} used CPU for the burst`);
       assert.ok(s.latencyMedian > 0 && s.latencyP90 >= s.latencyMedian, `${name} latency`);
       assert.deepEqual(s.latencyMedianSpread, [s.latencyMedian, s.latencyMedian], `${name}: one run, one median`);
+      assert.deepEqual(s.cpuMsPerMsgSpread, [s.cpuMsPerMsg, s.cpuMsPerMsg], `${name}: one run, one CPU figure`);
       assert.ok(s.peakRssMiB > 20 && s.peakRssMiB < 2048, `${name} peak RSS ${s.peakRssMiB}`);
     }
 
@@ -65,6 +66,29 @@ describe('bench/compare harness (tiny sizes)', () => {
     for (const t of ts) assert.ok(Number.isFinite(t.value), `${t.name} is a real ratio`);
     for (const t of ts) assert.match(report, new RegExp(`(PASS|MISS)\\s+${t.name}`));
     assert.match(readmeSection(result, result), /keepAlive` switch on/);
+    // One run of each: the run-by-run ratio is the target's ratio of medians.
+    assert.deepEqual(pairedCpuRatios(result), [ts[0]!.value]);
+    assert.match(report, /CPU per echo ÷ raw, run by run: \d+\.\d\d\n/);
+    assert.match(readmeSection(result, result), /CPU per echo ÷ raw, run by run: \d+\.\d\d \(the target reads the medians\)/);
+  });
+
+  it('pairs run i of weiroto with run i of the raw client', () => {
+    const run = (client: 'raw' | 'weiroto', cpuMsPerMsg: number): RunResult => ({
+      client,
+      loginReadyMs: 1,
+      latency: { median: 1, p90: 1, all: [1] },
+      burst: { wallMs: 1, perSecond: 1, cpuMsPerMsg, cpuMs: 1, injectMs: 1, sandboxCpuMsPerMsg: 1, syncs: 1, requests: 1 },
+      peakRssMiB: 1,
+      startRssMiB: 1,
+    });
+    const options = { ...TINY, runs: 3, keepAlive: true };
+    const runs = [run('raw', 0.3), run('weiroto', 0.45), run('raw', 0.25), run('weiroto', 0.5), run('raw', 0.4), run('weiroto', 0.6)];
+    assert.deepEqual(
+      pairedCpuRatios({ options, runs, summary: {} }).map((x) => x.toFixed(2)),
+      ['1.50', '2.00', '1.50'],
+    );
+    // A weiroto run without its raw twin (a client left out) has no ratio.
+    assert.deepEqual(pairedCpuRatios({ options, runs: runs.filter((r) => r.client === 'weiroto'), summary: {} }), []);
   });
 
   it('replaces only the text between the README markers, and appends the section when missing', () => {
