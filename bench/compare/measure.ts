@@ -6,7 +6,7 @@
 import type { Account } from '../../src/sandbox/world.js';
 import type { ClientLauncher, ClientName } from './clients.js';
 import { appendFileSync } from 'node:fs';
-import { cpuMs, memoryMiB } from './proc.js';
+import { cpuMs, memoryMiB, threadCpuMs, threadLine } from './proc.js';
 import type { Inject, World } from './world.js';
 import { StageClock, stageTable, type StageTimes } from './stages.js';
 
@@ -47,7 +47,7 @@ export interface RunResult {
   peakRssMiB: number;
   /** RSS with the QR shown, before login: the client's own weight without the account's world. */
   startRssMiB: number;
-  /** BENCH_STAGES=1: the single messages' latency split by stage (stages.ts), as lines to print. */
+  /** BENCH_STAGES=1: the single messages' latency split by stage (stages.ts); BENCH_THREADS=1: the burst's CPU by thread. Lines to print. */
   stages?: string[];
 }
 
@@ -165,6 +165,8 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     );
     if (profile === 'burst') client.child.proc.kill('SIGUSR2');
     const cpu0 = cpuMs(client.child.pid);
+    // BENCH_THREADS=1: the burst's CPU split by thread (main thread, V8's helpers, libuv's pool).
+    const threads0 = process.env.BENCH_THREADS === '1' ? threadCpuMs(client.child.pid) : undefined;
     const sandboxCpu0 = process.cpuUsage();
     const counted0 = world.counters();
     perfControl('enable');
@@ -178,6 +180,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
     // through webwxsync, batched writes) belongs to the burst too.
     const cpu1 = await settledCpu(client.child.pid, 250, 10_000);
     const counted1 = world.counters();
+    const threads = threads0 && threadLine(threads0, threadCpuMs(client.child.pid), sizes.burst);
     perfControl('disable');
     client.child.mark('=== bench: burst end');
     if (profile === 'burst') {
@@ -203,7 +206,7 @@ export async function runOnce(world: World, launcher: ClientLauncher, name: Clie
       },
       peakRssMiB: peak,
       startRssMiB,
-      ...(stageClock && { stages: stageTable(name, split) }),
+      ...((stageClock || threads) && { stages: [...(stageClock ? stageTable(name, split) : []), ...(threads ? [`  ${name} ${threads}`] : [])] }),
     };
   } finally {
     await client.stop();
