@@ -31,7 +31,8 @@ function statCpuMs(stat: string): number {
 /**
  * CPU time (user + system, ms) of the process's threads so far: the main thread's, and the others' summed by thread name
  * (on Node 20 V8's helper threads, which compile optimised code and help the garbage collector, and libuv's pool are
- * all named "node", like the main thread): who spent a burst's CPU, the main thread or the helpers.
+ * all named "node", like the main thread): who spent a burst's CPU, the main thread or the helpers. A thread that has
+ * ended is no longer listed; its time stays in the process's (`cpuMs`).
  */
 export function threadCpuMs(pid: number): Map<string, number> {
   const byName = new Map<string, number>();
